@@ -1,0 +1,77 @@
+# С-122 — the two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test setup setup-dev web web-deps openapi-client db-upgrade demo \
+        lint typecheck contracts web-typecheck unit integration e2e checks clean
+
+run: setup web
+	$(BIN)/c122 db upgrade
+	$(BIN)/c122 demo
+
+test: setup-dev web
+	./scripts/ensure-debian-packages.sh
+	$(MAKE) checks
+
+checks: lint typecheck contracts web-typecheck
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
+
+$(VENV)/bin/python:
+	./scripts/ensure-python.sh $(PYTHON)
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): $(VENV)/bin/python
+	$(BIN)/pip install -q --disable-pip-version-check uv
+
+setup: $(UV)
+	$(UV) pip sync -q -p $(BIN)/python requirements.lock
+	$(UV) pip install -q -p $(BIN)/python --no-deps -e .
+
+setup-dev: $(UV)
+	$(UV) pip sync -q -p $(BIN)/python requirements-dev.lock
+	$(UV) pip install -q -p $(BIN)/python --no-deps -e .
+
+# Re-resolve the locked dependency sets after editing pyproject.toml.
+lock: $(UV)
+	$(UV) pip compile -q --no-header --python-version 3.11 pyproject.toml -o requirements.lock
+	$(UV) pip compile -q --no-header --python-version 3.11 --extra dev pyproject.toml -o requirements-dev.lock
+
+web-deps:
+	./scripts/ensure-node.sh
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web: web-deps
+	cd web && npm run build
+
+# The TypeScript client is generated from the server's OpenAPI document.
+openapi-client: setup
+	$(BIN)/python -m c122.api.openapi_dump > web/openapi.json
+	cd web && npm run gen:api
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck:
+	$(BIN)/mypy
+
+contracts:
+	$(BIN)/lint-imports
+
+web-typecheck:
+	cd web && npm run typecheck
+
+unit:
+	$(BIN)/python -m pytest -q tests/unit
+
+integration:
+	$(BIN)/python -m pytest -q tests/integration
+
+e2e:
+	$(BIN)/python -m pytest -q tests/e2e
+
+clean:
+	rm -rf $(VENV) web/node_modules src/c122/web_dist var

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the real peers the test suite talks to, when they are missing:
+# SIPp, baresip and Kamailio as SIP peers, Chromium for the browser tests,
+# espeak-ng and sox for audio, tshark for captures.
+set -euo pipefail
+declare -A need=(
+  [sipp]=sip-tester [baresip]=baresip-core [kamailio]=kamailio [chromium]=chromium
+  [espeak-ng]=espeak-ng [sox]=sox
+)
+missing=()
+for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  "$(dirname "$0")/apt-install.sh" "${missing[@]}"
+fi

@@ -1,0 +1,1 @@
+"""С-122: platform for regional 122 hotlines."""

@@ -1,0 +1,1 @@
+"""telephony/sip layer."""

@@ -1,0 +1,1 @@
+"""Shared test fixtures. Area-specific fixtures live in the conftest.py of each folder."""
