@@ -65,9 +65,7 @@ class Settings(BaseModel):
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'c122.db'}")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
-            )
+            raise ValueError("database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return self
 
     @property

@@ -1,0 +1,67 @@
+"""The ASGI application: API routes, the event stream, metrics and the web app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from c122.api.context import ApiContext
+from c122.api.errors import install_error_handlers
+from c122.api.event_schemas import add_event_schemas
+from c122.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from c122.api.routes import admin, auth, events, status
+
+WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
+NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>С-122</title>
+<p>Веб-приложение не собрано: выполните <code>make web</code>.</p>"""
+
+
+def create_app(context: ApiContext | None, web_dist: Path | None = None) -> FastAPI:
+    """`context` is None only when the OpenAPI document is produced without a running service."""
+    app = FastAPI(
+        title="С-122",
+        version="1.0",
+        summary="Regional 122 hotline platform",
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    if context is not None:
+        app.add_middleware(BodyLimitMiddleware, max_bytes=context.settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    for module in (auth, status, admin, events):
+        app.include_router(module.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    _serve_web_app(app, web_dist or WEB_DIST)
+    add_event_schemas(app)
+    return app
+
+
+def _serve_web_app(app: FastAPI, dist: Path) -> None:
+    """Serves the built single-page app; every non-API path gets index.html (client-side routes)."""
+    index = dist / "index.html"
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def web_app(path: str, request: Request) -> Response:
+        if path.startswith("api/"):
+            return Response(
+                '{"code":"not_found","message":"no such API route"}', 404, media_type="application/json"
+            )
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+            return FileResponse(candidate)
+        if index.is_file():
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(NOT_BUILT, status_code=503)

@@ -1,0 +1,31 @@
+"""What the HTTP layer is given by the bootstrap: settings and the use cases it calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from c122.config import Settings
+from c122.realtime.hub import EventHub
+from c122.services.auth import AuthService
+from c122.services.directory import Directory
+from c122.services.health import HealthService
+from c122.services.organisation import OrganisationAdmin
+from c122.services.presence import PresenceService
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    settings: Settings
+    auth: AuthService
+    presence: PresenceService
+    organisation: OrganisationAdmin
+    directory: Directory
+    health: HealthService
+    hub: EventHub
+
+
+def context_of(request: Request) -> ApiContext:
+    context: ApiContext = request.app.state.context
+    return context

@@ -1,0 +1,1 @@
+"""HTTP routes, thin: parse, call one use case, shape the answer."""

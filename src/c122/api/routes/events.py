@@ -1,0 +1,67 @@
+"""The live event stream `/api/v1/events` (protocol: docs/events/README.md)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from c122.api.context import context_of
+from c122.api.schemas import HealthOut, PresenceOut
+from c122.api.security import SESSION_COOKIE
+from c122.domain.errors import NotAuthenticated
+from c122.domain.users import Actor
+from c122.realtime.protocol import CLOSE_CODE_CLOSED, ClosedMessage, CloseReason, encode
+from c122.realtime.session import ResumeRequest, run_event_session
+
+router = APIRouter()
+
+
+@router.websocket("/api/v1/events")
+async def events(websocket: WebSocket) -> None:
+    context = context_of(websocket)  # type: ignore[arg-type]
+    await websocket.accept()
+    try:
+        principal = await context.auth.authenticate_session(websocket.cookies.get(SESSION_COOKIE, ""))
+        if not _same_origin(websocket):
+            raise NotAuthenticated("cross-site event stream refused", code="forbidden_origin")
+    except NotAuthenticated as exc:
+        refusal = ClosedMessage(reason=CloseReason.SESSION_ENDED, message=f"{exc.code}: {exc.message}")
+        try:
+            await websocket.send_text(encode(refusal))
+            await websocket.close(CLOSE_CODE_CLOSED, exc.code)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        return
+    actor = principal.actor
+
+    async def snapshot() -> dict[str, Any]:
+        return await event_snapshot(websocket, actor)
+
+    await run_event_session(
+        websocket,
+        context.hub,
+        actor,
+        snapshot,
+        ResumeRequest.from_query(websocket.query_params),
+        heartbeat_s=context.settings.event_heartbeat_seconds,
+    )
+
+
+async def event_snapshot(websocket: WebSocket, actor: Actor) -> dict[str, Any]:
+    """Everything a desktop shows live, as of now; events after it carry changes."""
+    context = context_of(websocket)  # type: ignore[arg-type]
+    presence = PresenceOut.model_validate(asdict(await context.presence.snapshot(actor)))
+    health = HealthOut.model_validate((await context.health.check()).as_data())
+    return {"presence": presence.model_dump(mode="json"), "health": health.model_dump(mode="json")}
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """Browsers send Origin on WebSocket handshakes; cookies alone must not let another site listen."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: integrations and tests
+    host = websocket.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host

@@ -1,0 +1,207 @@
+"""`c122`: serve the hotline, migrate the database, manage accounts, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+import uvloop
+
+from c122.bootstrap import Application, build_application
+from c122.config import ConfigError, Settings, load_settings
+from c122.demo import seed_demo
+from c122.domain.errors import DomainError, InvalidFields
+from c122.domain.organisation import EntityKind
+from c122.domain.users import CONSOLE, Role
+from c122.logs import configure_logging
+from c122.persistence import migrate
+
+EXIT_USAGE = 2
+EXIT_REFUSED = 1
+
+
+class CommandError(Exception):
+    """A refusal to report as one line on stderr."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"c122: configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(json_lines=settings.json_logs, level=settings.log_level)
+    try:
+        result: int = args.handler(settings, args)
+        return result
+    except CommandError as exc:
+        print(f"c122: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except InvalidFields as exc:
+        details = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
+        print(f"c122: {details}", file=sys.stderr)
+        return EXIT_REFUSED
+    except DomainError as exc:
+        print(f"c122: {exc.message}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="c122", description="С-122 regional hotline platform")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the hotline (HTTP, events, telephony)")
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(required=True, metavar="ACTION")
+    db.add_parser("upgrade", help="apply every pending migration").set_defaults(handler=_db_upgrade)
+    down = db.add_parser("downgrade", help="step back to a revision ('base' empties the database)")
+    down.add_argument("revision")
+    down.set_defaults(handler=_db_downgrade)
+
+    users = commands.add_parser("users", help="accounts").add_subparsers(required=True, metavar="ACTION")
+    create = users.add_parser("create", help="create an account; the password is read from stdin")
+    create.add_argument("login")
+    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument("--group", action="append", default=[], help="group name or id (repeatable)")
+    create.add_argument("--name", default="", help="full name (defaults to the login)")
+    create.add_argument("--password-stdin", action="store_true", required=True)
+    create.set_defaults(handler=_users_create)
+
+    tokens = commands.add_parser("tokens", help="API tokens").add_subparsers(required=True, metavar="ACTION")
+    token = tokens.add_parser("create", help="issue an API token for an account and print it once")
+    token.add_argument("login")
+    token.add_argument("--name", required=True)
+    token.set_defaults(handler=_tokens_create)
+
+    demo = commands.add_parser("demo", help="create the demo organisation, print its passwords, then serve")
+    demo.add_argument("--no-serve", action="store_true", help="only create the data and print passwords")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+    return uvloop.run(_serve_async(settings))
+
+
+async def _serve_async(settings: Settings) -> int:
+    pending = await migrate.pending_revisions(settings.database_url)
+    if pending:
+        raise CommandError(
+            f"the database schema is not current ({len(pending)} pending): run `c122 db upgrade`"
+        )
+    application = build_application(settings)
+    await _run_http(application)
+    return 0
+
+
+async def _run_http(application: Application) -> None:
+    settings = application.settings
+    config = uvicorn.Config(
+        application.app,
+        host=settings.http_host,
+        port=settings.http_port,
+        loop="none",
+        lifespan="off",
+        log_config=None,
+        proxy_headers=False,
+        ws_max_size=64 * 1024,
+    )
+    server = uvicorn.Server(config)
+    async with application.running():
+        print(f"С-122 serving on http://{settings.http_host}:{settings.http_port}/", flush=True)
+        await server.serve()
+
+
+def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    print("database schema is current")
+    return 0
+
+
+def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.downgrade(settings.database_url, args.revision)
+    print(f"database schema at {args.revision}")
+    return 0
+
+
+def _users_create(settings: Settings, args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CommandError("no password on standard input")
+    return asyncio.run(_users_create_async(settings, args, password))
+
+
+async def _users_create_async(settings: Settings, args: argparse.Namespace, password: str) -> int:
+    application = build_application(settings)
+    async with application.running():
+        group_ids = [await _group_id(application, ref) for ref in args.group]
+        values = {
+            "login": args.login,
+            "full_name": args.name or args.login,
+            "role": args.role,
+            "password": password,
+            "group_ids": group_ids,
+            "enabled": True,
+        }
+        user = await application.context.organisation.create(CONSOLE, EntityKind.USER, values)
+    print(f"created {user.role.value} {user.login} (id {user.id})")
+    return 0
+
+
+async def _group_id(application: Application, reference: str) -> int:
+    organisation = application.context.organisation
+    if reference.isdigit():
+        return int((await organisation.get(CONSOLE, EntityKind.GROUP, int(reference))).id)
+    page = await organisation.search(CONSOLE, EntityKind.GROUP, reference, limit=100, offset=0)
+    matches = [group for group in page.items if group.name == reference]
+    if len(matches) != 1:
+        found = "no group" if not matches else f"{len(matches)} groups (give the id)"
+        raise CommandError(f"--group {reference!r}: {found} named so")
+    return int(matches[0].id)
+
+
+def _tokens_create(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_tokens_create_async(settings, args))
+
+
+async def _tokens_create_async(settings: Settings, args: argparse.Namespace) -> int:
+    application = build_application(settings)
+    async with application.running():
+        page = await application.context.organisation.search(CONSOLE, EntityKind.USER, args.login, 100, 0)
+        user = next((u for u in page.items if u.login == args.login), None)
+        if user is None:
+            raise CommandError(f"no account {args.login!r}")
+        token, _stored = await application.context.auth.create_api_token(CONSOLE, user.id, args.name)
+    print(token)
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    return uvloop.run(_demo_async(settings, args))
+
+
+async def _demo_async(settings: Settings, args: argparse.Namespace) -> int:
+    pending = await migrate.pending_revisions(settings.database_url)
+    if pending:
+        await migrate.upgrade_async(settings.database_url)
+    application = build_application(settings)
+    accounts = await seed_demo(application.context.organisation, application.uow_factory)
+    print("Demo accounts (passwords are new on every run):")
+    for account in accounts:
+        print(f"  {account.login:<10} {account.role.value:<8} {account.password}")
+    print(f"Sign in at http://{settings.http_host}:{settings.http_port}/auth", flush=True)
+    if args.no_serve:
+        await application.uow_factory.dispose()
+        return 0
+    await _run_http(application)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The demo organisation: two services, three groups with queues, lines, the seed's case types, accounts.
+
+Running it again keeps what exists and gives the demo accounts fresh passwords, which it returns.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from c122.domain.organisation import EntityKind
+from c122.domain.users import CONSOLE, Role
+from c122.services.organisation import OrganisationAdmin
+from c122.services.ports import UnitOfWorkFactory
+
+HOTLINE = "Служба 122"
+VACCINATION = "Контакт-центр вакцинации"
+
+SERVICES = [
+    (HOTLINE, "Единый номер 122: справки, вызов врача, запись к врачу"),
+    (VACCINATION, "Запись граждан на вакцинацию"),
+]
+# group name, its service, its queue
+GROUPS = [
+    ("Справочная группа", HOTLINE, "Справочная информация"),
+    ("Медицинская группа", HOTLINE, "Вызов врача и запись к врачу"),
+    ("Группа вакцинации", VACCINATION, "Запись на вакцинацию"),
+]
+LINES = [
+    ("+78001220122", "122 — основной номер", HOTLINE, "main"),
+    ("+78001220123", "Линия вакцинации", VACCINATION, "vaccination"),
+]
+# The case types seen in the seed manual's screens.
+CASE_TYPES = [
+    ("info", "Справочная информация", "info"),
+    ("vaccination", "Запись на вакцинацию", "vaccine"),
+    ("doctor_home", "Вызов врача на дом", "doctor_home"),
+    ("appointment", "Запись к врачу", "appointment"),
+    ("psychology", "Психологическая поддержка", "psychology"),
+    ("other", "Другое", "other"),
+]
+# login, full name, role, groups
+ACCOUNTS = [
+    ("operator1", "Иванова Мария Сергеевна", Role.OPERATOR, ["Справочная группа"]),
+    ("operator2", "Петров Алексей Николаевич", Role.OPERATOR, ["Справочная группа"]),
+    ("operator3", "Сидорова Анна Викторовна", Role.OPERATOR, ["Медицинская группа"]),
+    ("operator4", "Кузнецов Дмитрий Игоревич", Role.OPERATOR, ["Медицинская группа", "Справочная группа"]),
+    ("operator5", "Смирнова Ольга Павловна", Role.OPERATOR, ["Группа вакцинации"]),
+    ("senior1", "Волкова Елена Андреевна", Role.SENIOR, ["Справочная группа", "Медицинская группа"]),
+    ("admin", "Администратор системы", Role.ADMIN, []),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    login: str
+    role: Role
+    password: str
+
+
+async def seed_demo(organisation: OrganisationAdmin, uow_factory: UnitOfWorkFactory) -> list[DemoAccount]:
+    service_ids = {
+        name: await _ensure(
+            organisation, uow_factory, EntityKind.SERVICE, {"name": name}, {"description": text}
+        )
+        for name, text in SERVICES
+    }
+    group_ids: dict[str, int] = {}
+    for group, service, queue in GROUPS:
+        key = {"service_id": service_ids[service], "name": group}
+        group_ids[group] = await _ensure(organisation, uow_factory, EntityKind.GROUP, key, {})
+        await _ensure(
+            organisation, uow_factory, EntityKind.QUEUE, {"group_id": group_ids[group], "name": queue}, {}
+        )
+    for number, name, service, flow in LINES:
+        extra = {"name": name, "service_id": service_ids[service], "entry_flow": flow}
+        await _ensure(organisation, uow_factory, EntityKind.LINE, {"number": number}, extra)
+    for code, name, icon in CASE_TYPES:
+        await _ensure(
+            organisation, uow_factory, EntityKind.CASE_TYPE, {"code": code}, {"name": name, "icon": icon}
+        )
+    accounts = []
+    for login, full_name, role, groups in ACCOUNTS:
+        password = _new_password()
+        values = {
+            "full_name": full_name,
+            "role": role,
+            "enabled": True,
+            "group_ids": [group_ids[g] for g in groups],
+            "password": password,
+        }
+        user_id = await _find(uow_factory, EntityKind.USER, {"login": login})
+        if user_id is None:
+            await organisation.create(CONSOLE, EntityKind.USER, {"login": login, **values})
+        else:
+            await organisation.update(CONSOLE, EntityKind.USER, user_id, values)
+        accounts.append(DemoAccount(login, role, password))
+    return accounts
+
+
+async def _ensure(
+    organisation: OrganisationAdmin,
+    uow_factory: UnitOfWorkFactory,
+    kind: EntityKind,
+    key: dict[str, Any],
+    extra: dict[str, Any],
+) -> int:
+    existing = await _find(uow_factory, kind, key)
+    if existing is not None:
+        return existing
+    record = await organisation.create(CONSOLE, kind, {**key, **extra})
+    identifier: int = record.id
+    return identifier
+
+
+async def _find(uow_factory: UnitOfWorkFactory, kind: EntityKind, key: dict[str, Any]) -> int | None:
+    repository = {
+        EntityKind.SERVICE: "services",
+        EntityKind.GROUP: "groups",
+        EntityKind.QUEUE: "queues",
+        EntityKind.LINE: "lines",
+        EntityKind.CASE_TYPE: "case_types",
+        EntityKind.USER: "users",
+    }[kind]
+    async with uow_factory() as uow:
+        record = await getattr(uow, repository).find(key)
+    return None if record is None else int(record.id)
+
+
+def _new_password() -> str:
+    # Readable in a terminal, hard to guess: 12 characters from an alphabet without look-alikes.
+    alphabet = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY3479"
+    return "".join(secrets.choice(alphabet) for _ in range(12))

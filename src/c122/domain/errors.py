@@ -1,0 +1,61 @@
+"""Errors raised by domain rules and use cases; adapters translate them (HTTP 4xx, SIP 4xx, CLI lines)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field: a dot path inside the submitted object, a stable code and a readable message."""
+
+    path: str
+    code: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every expected refusal. `code` is stable and machine-readable."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request contradicts stored data: a duplicate, or a record still referenced by others."""
+
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+
+
+@dataclass
+class InvalidFields(DomainError):
+    problems: list[FieldProblem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        first = self.problems[0].message if self.problems else "invalid input"
+        super().__init__(first, code="validation_error")
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,83 @@
+"""The unit of work: one connection and one transaction, with every repository bound to it."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from c122.domain.organisation import CaseType, Group, Line, Queue, Service
+from c122.persistence.repositories import (
+    SqlApiTokenRepository,
+    SqlAuditLog,
+    SqlSessionRepository,
+    SqlUserRepository,
+    organisation_repositories,
+)
+from c122.services.ports import (
+    ApiTokenRepository,
+    AuditLog,
+    EntityRepository,
+    SessionRepository,
+    UserRepository,
+)
+
+
+class SqlUnitOfWork:
+    # Typed as the ports, so mypy checks that each SQL repository fulfils its Protocol.
+    services: EntityRepository[Service]
+    groups: EntityRepository[Group]
+    queues: EntityRepository[Queue]
+    lines: EntityRepository[Line]
+    case_types: EntityRepository[CaseType]
+    users: UserRepository
+    sessions: SessionRepository
+    api_tokens: ApiTokenRepository
+    audit: AuditLog
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        connection = await self._engine.connect()
+        await connection.begin()
+        self._connection = connection
+        for name, repository in organisation_repositories(connection).items():
+            setattr(self, name, repository)
+        self.users = SqlUserRepository(connection)
+        self.sessions = SqlSessionRepository(connection)
+        self.api_tokens = SqlApiTokenRepository(connection)
+        self.audit = SqlAuditLog(connection)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                await connection.rollback()
+        finally:
+            await connection.close()
+
+    async def commit(self) -> None:
+        assert self._connection is not None, "commit outside `async with`"
+        await self._connection.commit()
+        await self._connection.begin()
+
+    async def ping(self) -> None:
+        assert self._connection is not None
+        await self._connection.execute(text("SELECT 1"))
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    async def dispose(self) -> Any:
+        await self.engine.dispose()

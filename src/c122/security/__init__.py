@@ -1,0 +1,1 @@
+"""Security adapters: password hashing and token generation."""

@@ -1,0 +1,27 @@
+"""Read-only look-ups any signed-in user needs: their groups with service names, the case types."""
+
+from __future__ import annotations
+
+from c122.domain.organisation import CaseType, Group
+from c122.services.ports import UnitOfWorkFactory
+
+MAX_CASE_TYPES = 1000
+
+
+class Directory:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow = uow_factory
+
+    async def groups_with_services(self, group_ids: frozenset[int]) -> list[tuple[Group, str]]:
+        result: list[tuple[Group, str]] = []
+        async with self._uow() as uow:
+            for group_id in sorted(group_ids):
+                group = await uow.groups.get(group_id)
+                service = await uow.services.get(group.service_id) if group else None
+                if group and service:
+                    result.append((group, service.name))
+        return result
+
+    async def case_types(self) -> list[CaseType]:
+        async with self._uow() as uow:
+            return (await uow.case_types.search("", MAX_CASE_TYPES, 0)).items

@@ -1,0 +1,152 @@
+"""What the use cases need from the outside world, as Protocols. Adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Protocol, Self, TypeVar
+
+from c122.domain.organisation import CaseType, Group, Line, Queue, Service
+from c122.domain.users import User
+
+E = TypeVar("E")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+    def monotonic(self) -> float: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Page(Generic[E]):
+    items: list[E]
+    total: int
+
+
+class EntityRepository(Protocol[E]):
+    """Storage of one kind of organisation record. Values are keyed by the record's field names."""
+
+    async def get(self, entity_id: int) -> E | None: ...
+
+    async def search(self, query: str, limit: int, offset: int) -> Page[E]: ...
+
+    async def find(self, criteria: Mapping[str, object]) -> E | None:
+        """The first record whose fields equal all the given values."""
+        ...
+
+    async def count(self, criteria: Mapping[str, object]) -> int: ...
+
+    async def create(self, values: Mapping[str, Any]) -> E: ...
+
+    async def update(self, entity_id: int, values: Mapping[str, Any]) -> E: ...
+
+    async def delete(self, entity_id: int) -> None: ...
+
+
+class UserRepository(EntityRepository[User], Protocol):
+    async def set_groups(self, user_id: int, group_ids: frozenset[int]) -> None: ...
+
+    async def count_in_group(self, group_id: int) -> int: ...
+
+    async def list_by_ids(self, user_ids: frozenset[int]) -> list[User]: ...
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A browser session. `revoked_reason` is kept so an older desktop learns why it was closed."""
+
+    id: int
+    token_hash: str
+    user_id: int
+    created_at: datetime
+    last_seen_at: datetime
+    source: str
+    revoked_at: datetime | None
+    revoked_reason: str | None
+
+
+class SessionRepository(Protocol):
+    async def create(self, token_hash: str, user_id: int, now: datetime, source: str) -> StoredSession: ...
+
+    async def get(self, token_hash: str) -> StoredSession | None: ...
+
+    async def touch(self, session_id: int, now: datetime) -> None: ...
+
+    async def revoke(self, session_id: int, now: datetime, reason: str) -> None: ...
+
+    async def revoke_all_for_user(self, user_id: int, now: datetime, reason: str) -> list[int]:
+        """Revokes the user's live sessions and returns their ids."""
+        ...
+
+    async def live_user_ids(self, since: datetime) -> dict[int, datetime]:
+        """Users with a live session seen after `since`, with the time their session started."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredApiToken:
+    id: int
+    name: str
+    user_id: int
+    token_hash: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiTokenRepository(Protocol):
+    async def create(self, name: str, user_id: int, token_hash: str, now: datetime) -> StoredApiToken: ...
+
+    async def get_by_hash(self, token_hash: str) -> StoredApiToken | None: ...
+
+
+class AuditLog(Protocol):
+    async def record(
+        self,
+        *,
+        at: datetime,
+        actor_id: int | None,
+        action: str,
+        entity: str,
+        entity_id: str,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction. Nothing is stored unless `commit` is awaited."""
+
+    services: EntityRepository[Service]
+    groups: EntityRepository[Group]
+    queues: EntityRepository[Queue]
+    lines: EntityRepository[Line]
+    case_types: EntityRepository[CaseType]
+    users: UserRepository
+    sessions: SessionRepository
+    api_tokens: ApiTokenRepository
+    audit: AuditLog
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raises if the database does not answer."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
