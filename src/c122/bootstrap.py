@@ -30,6 +30,7 @@ from c122.services.organisation import OrganisationAdmin
 from c122.services.ports import Clock
 from c122.services.presence import PresenceService
 from c122.services.queue_figures import WaitingCallBoard
+from c122.services.supervision import Supervision
 
 _log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         organisation=OrganisationAdmin(uow_factory, clock, bus, hasher),
         directory=Directory(uow_factory),
         health=health,
+        supervision=Supervision(uow_factory, clock, bus),
         hub=hub,
     )
     application = Application(

@@ -47,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"c122: {details}", file=sys.stderr)
         return EXIT_REFUSED
     except DomainError as exc:
-        print(f"c122: {exc.message}", file=sys.stderr)
+        path = getattr(exc, "path", None)
+        print(f"c122: {path + ': ' if path else ''}{exc.message}", file=sys.stderr)
         return EXIT_REFUSED
 
 
@@ -110,6 +111,7 @@ async def _run_http(application: Application) -> None:
         lifespan="off",
         log_config=None,
         proxy_headers=False,
+        ws="websockets-sansio",
         ws_max_size=64 * 1024,
     )
     server = uvicorn.Server(config)

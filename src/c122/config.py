@@ -29,7 +29,7 @@ class Settings(BaseModel):
     data_dir: Path = Path("./var")
     database_url: str = ""
     http_host: str = "127.0.0.1"
-    http_port: int = Field(8122, ge=1, le=65535)
+    http_port: int = Field(8122, ge=0, le=65535)  # 0: any free port (tests)
     sip_host: str = "127.0.0.1"
     sip_port: int = Field(5060, ge=1, le=65535)
     sip_tls_port: int = Field(5061, ge=1, le=65535)

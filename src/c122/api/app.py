@@ -13,7 +13,7 @@ from c122.api.context import ApiContext
 from c122.api.errors import install_error_handlers
 from c122.api.event_schemas import add_event_schemas
 from c122.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from c122.api.routes import admin, auth, events, status
+from c122.api.routes import admin, auth, events, status, supervision
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>С-122</title>
@@ -35,7 +35,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     if context is not None:
         app.add_middleware(BodyLimitMiddleware, max_bytes=context.settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (auth, status, admin, events):
+    for module in (auth, status, supervision, admin, events):
         app.include_router(module.router)
 
     @app.get("/metrics", include_in_schema=False)

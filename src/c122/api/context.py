@@ -13,6 +13,7 @@ from c122.services.directory import Directory
 from c122.services.health import HealthService
 from c122.services.organisation import OrganisationAdmin
 from c122.services.presence import PresenceService
+from c122.services.supervision import Supervision
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ApiContext:
     organisation: OrganisationAdmin
     directory: Directory
     health: HealthService
+    supervision: Supervision
     hub: EventHub
 
 

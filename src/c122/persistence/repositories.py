@@ -14,7 +14,7 @@ from c122.domain.errors import Conflict, NotFound
 from c122.domain.organisation import CaseType, CaseTypeIcon, Group, Line, Queue, Service
 from c122.domain.users import Role, User
 from c122.persistence import tables as t
-from c122.services.ports import Page, StoredApiToken, StoredSession
+from c122.services.ports import AuditEntry, Page, StoredApiToken, StoredSession
 
 E = TypeVar("E")
 
@@ -280,6 +280,16 @@ class SqlApiTokenRepository:
 class SqlAuditLog:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
+
+    async def entries(self, entity: str, limit: int = 100) -> list[AuditEntry]:
+        statement = (
+            select(t.audit_log)
+            .where(t.audit_log.c.entity == entity)
+            .order_by(t.audit_log.c.id.desc())
+            .limit(limit)
+        )
+        rows = (await self._db.execute(statement)).all()
+        return [AuditEntry(**{k: v for k, v in row._mapping.items() if k != "id"}) for row in rows]
 
     async def record(
         self,

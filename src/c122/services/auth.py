@@ -191,6 +191,9 @@ class AuthService:
                 entity_id=str(principal.session_id),
             )
             await uow.commit()
+        if principal.user.role in SINGLE_SEAT_ROLES:
+            # One seat, one session: its live streams end with it. Administrators' other consoles stay.
+            self._publisher.publish(session_closed(principal.user.id, LOGGED_OUT, "signed out", now))
         if not still_online:
             self._publisher.publish(presence_changed(principal.user, online=False, since=now))
 

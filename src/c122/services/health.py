@@ -39,7 +39,7 @@ class Health:
             "components": {
                 name: {"status": c.status.value, "detail": c.detail} for name, c in self.components.items()
             },
-            "checked_at": self.checked_at.isoformat(),
+            "checked_at": self.checked_at,
         }
 
 

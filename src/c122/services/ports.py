@@ -111,7 +111,21 @@ class ApiTokenRepository(Protocol):
     async def get_by_hash(self, token_hash: str) -> StoredApiToken | None: ...
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor_id: int | None
+    action: str
+    entity: str
+    entity_id: str
+    detail: Mapping[str, Any] | None
+
+
 class AuditLog(Protocol):
+    async def entries(self, entity: str, limit: int = 100) -> list[AuditEntry]:
+        """The newest entries about one kind of record, newest first."""
+        ...
+
     async def record(
         self,
         *,

@@ -47,8 +47,8 @@ def presence_audience(user: User) -> Audience:
 
 
 def presence_changed(user: User, *, online: bool, since: datetime) -> OutboundEvent:
+    # Datetimes stay datetimes: the wire encoder writes them exactly as the REST snapshot does.
     entry = asdict(presence_entry(user, since))
-    entry["since"] = since.isoformat()
     return OutboundEvent(
         type="operator.presence_changed",
         data={"operator": entry, "online": online},

@@ -1,0 +1,48 @@
+"""What a senior operator may do to operators of their own groups (SUP-03, SUP-04)."""
+
+from __future__ import annotations
+
+from c122.domain.errors import Forbidden, NotFound
+from c122.domain.users import Actor, Role, User
+from c122.services.auth import session_closed
+from c122.services.events import EventPublisher
+from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.presence import presence_changed
+
+FORCED_LOGOUT = "forced_logout"
+
+
+class Supervision:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, publisher: EventPublisher) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._publisher = publisher
+
+    async def force_logout(self, actor: Actor, user_id: int) -> int:
+        """Ends every session of an operator in one of the senior's groups; returns how many ended."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            target = await uow.users.get(user_id)
+            if target is None:
+                raise NotFound(f"user {user_id} does not exist")
+            self._require_supervisor_of(actor, target)
+            closed = await uow.sessions.revoke_all_for_user(user_id, now, FORCED_LOGOUT)
+            await uow.audit.record(
+                at=now, actor_id=actor.user_id, action="force_logout", entity="user", entity_id=str(user_id)
+            )
+            await uow.commit()
+        if closed:
+            self._publisher.publish(
+                session_closed(user_id, FORCED_LOGOUT, "a senior operator ended your session", now)
+            )
+            self._publisher.publish(presence_changed(target, online=False, since=now))
+        return len(closed)
+
+    @staticmethod
+    def _require_supervisor_of(actor: Actor, target: User) -> None:
+        if actor.is_admin:
+            return
+        if target.role is Role.ADMIN or target.id == actor.user_id:
+            raise Forbidden("a senior operator acts only on other operators")
+        if not any(actor.supervises_group(group_id) for group_id in target.group_ids):
+            raise Forbidden("this operator is not in any of your groups")

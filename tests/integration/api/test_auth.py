@@ -1,0 +1,170 @@
+"""Signing in and out (OPS-01): cookies, CSRF, throttling, one workplace at a time, API tokens."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.server import RunningServer
+
+
+async def test_operator_signs_in_and_sees_own_account_and_groups(server: RunningServer) -> None:
+    async with server.client() as client:
+        response = await client.post(
+            "/api/v1/auth/login", json={"login": "operator1", "password": server.passwords["operator1"]}
+        )
+        assert response.status_code == 200
+        cookies = response.headers.get_list("set-cookie")
+        session = next(c for c in cookies if c.startswith("c122_session="))
+        assert "HttpOnly" in session
+        assert "SameSite=lax" in session
+        me = (await client.get("/api/v1/me")).json()
+    assert me["login"] == "operator1"
+    assert me["role"] == "operator"
+    assert [g["name"] for g in me["groups"]] == ["Справочная группа"]
+    assert me["groups"][0]["service_name"] == "Служба 122"
+
+
+@pytest.mark.parametrize(
+    ("login", "password"),
+    [("operator1", "wrong-password"), ("nobody", "whatever-pass")],
+    ids=["wrong password", "unknown user"],
+)
+async def test_wrong_password_and_unknown_user_get_the_same_refusal(
+    server: RunningServer, login: str, password: str
+) -> None:
+    async with server.client() as client:
+        response = await client.post("/api/v1/auth/login", json={"login": login, "password": password})
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_credentials"
+    assert "set-cookie" not in response.headers
+
+
+async def test_disabled_account_is_refused_with_its_reason(server: RunningServer) -> None:
+    admin = await server.signed_in("admin")
+    users = (await admin.http.get("/api/v1/admin/users", params={"q": "operator3"})).json()["items"]
+    disabled = await admin.write("PATCH", f"/api/v1/admin/users/{users[0]['id']}", json={"enabled": False})
+    assert disabled.status_code == 200
+    async with server.client() as client:
+        response = await client.post(
+            "/api/v1/auth/login", json={"login": "operator3", "password": server.passwords["operator3"]}
+        )
+    assert response.status_code == 403
+    assert response.json()["code"] == "account_disabled"
+
+
+async def test_repeated_failures_are_throttled_per_account_with_retry_after(server: RunningServer) -> None:
+    async with server.client() as client:
+        for _ in range(5):
+            bad = await client.post("/api/v1/auth/login", json={"login": "operator2", "password": "nope-nope"})
+            assert bad.status_code == 401
+        blocked = await client.post(
+            "/api/v1/auth/login", json={"login": "operator2", "password": server.passwords["operator2"]}
+        )
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert blocked.json()["code"] == "too_many_attempts"
+    server.clock.advance(int(blocked.headers["retry-after"]))
+    async with server.client() as client:
+        allowed = await client.post(
+            "/api/v1/auth/login", json={"login": "operator2", "password": server.passwords["operator2"]}
+        )
+    assert allowed.status_code == 200
+
+
+async def test_failures_from_one_address_across_accounts_are_throttled(server: RunningServer) -> None:
+    async with server.client() as client:
+        for n in range(5):
+            await client.post("/api/v1/auth/login", json={"login": f"guess{n}", "password": "12345678"})
+        blocked = await client.post(
+            "/api/v1/auth/login", json={"login": "operator4", "password": server.passwords["operator4"]}
+        )
+    assert blocked.status_code == 429
+
+
+@pytest.mark.parametrize(
+    "cookie", ["forged-token", "", "x" * 300], ids=["forged", "empty", "oversize"]
+)
+async def test_forged_session_cookie_is_not_signed_in(server: RunningServer, cookie: str) -> None:
+    async with server.client() as client:
+        client.cookies.set("c122_session", cookie)
+        response = await client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+async def test_idle_session_expires(server: RunningServer) -> None:
+    desk = await server.signed_in("operator1")
+    server.clock.advance(server.application.settings.session_idle_minutes * 60 + 1)
+    response = await desk.http.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "session_expired"
+
+
+async def test_cookie_authenticated_write_without_csrf_token_is_refused(server: RunningServer) -> None:
+    desk = await server.signed_in("operator1")
+    missing = await desk.http.post("/api/v1/auth/logout")
+    wrong = await desk.http.post("/api/v1/auth/logout", headers={"X-CSRF-Token": "0" * 40})
+    assert (missing.status_code, missing.json()["code"]) == (403, "csrf_failed")
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "csrf_failed")
+    assert (await desk.http.get("/api/v1/me")).status_code == 200, "the refused writes changed nothing"
+    done = await desk.write("POST", "/api/v1/auth/logout")
+    assert done.status_code == 204
+    assert (await desk.http.get("/api/v1/me")).status_code == 401
+
+
+async def test_second_login_closes_the_older_session_and_says_why(server: RunningServer) -> None:
+    first = await server.signed_in("operator1")
+    async with first.events() as stream:
+        ready = await stream.receive()
+        assert ready["kind"] == "ready"
+        await server.signed_in("operator1")
+        closed = await stream.receive()
+    assert closed["kind"] == "closed"
+    assert closed["reason"] == "session_replaced"
+    response = await first.http.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "session_replaced"
+
+
+async def test_administrator_may_keep_several_consoles(server: RunningServer) -> None:
+    first = await server.signed_in("admin")
+    await server.signed_in("admin")
+    assert (await first.http.get("/api/v1/me")).status_code == 200
+
+
+async def test_api_token_authenticates_integrations_without_csrf(server: RunningServer) -> None:
+    desk = await server.signed_in("admin")
+    issued = await desk.write("POST", "/api/v1/me/tokens", json={"name": "monitoring"})
+    assert issued.status_code == 201
+    token = issued.json()["token"]
+    async with server.client() as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        me = await client.get("/api/v1/me", headers=headers)
+        created = await client.post("/api/v1/admin/services", headers=headers, json={"name": "Служба API"})
+        forged = await client.get("/api/v1/me", headers={"Authorization": "Bearer c122_forged"})
+    assert me.json()["login"] == "admin"
+    assert created.status_code == 201
+    assert forged.status_code == 401
+
+
+async def test_malformed_unknown_and_oversize_bodies_get_clear_errors(server: RunningServer) -> None:
+    async with server.client() as client:
+        malformed = await client.post(
+            "/api/v1/auth/login", content=b'{"login": ', headers={"content-type": "application/json"}
+        )
+        unknown = await client.post(
+            "/api/v1/auth/login", json={"login": "operator1", "password": "x", "remember": True}
+        )
+        missing = await client.post("/api/v1/auth/login", json={"login": "operator1"})
+        oversize = await client.post(
+            "/api/v1/auth/login", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
+        )
+    assert (malformed.status_code, malformed.json()["code"]) == (400, "malformed_json")
+    assert unknown.status_code == 422
+    assert unknown.json()["fields"][0] == {
+        "path": "remember",
+        "code": "extra_forbidden",
+        "message": "Extra inputs are not permitted",
+    }
+    assert missing.json()["fields"][0]["path"] == "password"
+    assert (oversize.status_code, oversize.json()["code"]) == (413, "body_too_large")

@@ -1,0 +1,160 @@
+"""Zone 4 and the event stream: presence, scoping by group, resume, snapshot + events == fresh snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.server import RunningServer
+
+
+def _online(presence: dict[str, Any]) -> list[str]:
+    return sorted(entry["login"] for entry in presence["operators_online"])
+
+
+def _apply(presence: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """What a desktop does with `operator.presence_changed`: upsert or remove the operator."""
+    operator = event["data"]["operator"]
+    others = [e for e in presence["operators_online"] if e["user_id"] != operator["user_id"]]
+    if event["data"]["online"]:
+        others.append(operator)
+    return {**presence, "operators_online": sorted(others, key=lambda e: (e["full_name"], e["user_id"]))}
+
+
+async def test_operator_sees_a_colleague_come_online_and_leave(server: RunningServer) -> None:
+    operator1 = await server.signed_in("operator1")
+    async with operator1.events() as stream:
+        ready = await stream.receive()
+        assert ready["kind"] == "ready"
+        assert _online(ready["snapshot"]["presence"]) == ["operator1"]
+        operator2 = await server.signed_in("operator2")
+        came = await stream.next_event("operator.presence_changed")
+        assert (came["data"]["operator"]["login"], came["data"]["online"]) == ("operator2", True)
+        await operator2.write("POST", "/api/v1/auth/logout")
+        left = await stream.next_event("operator.presence_changed")
+        assert (left["data"]["operator"]["login"], left["data"]["online"]) == ("operator2", False)
+        assert left["id"] > came["id"]
+
+
+async def test_operators_of_other_groups_are_invisible(server: RunningServer) -> None:
+    operator5 = await server.signed_in("operator5")  # vaccination group only
+    async with operator5.events() as stream:
+        await stream.receive()
+        await server.signed_in("operator1")  # reference group
+        await server.signed_in("operator4")  # not in the vaccination group either
+        presence = (await operator5.http.get("/api/v1/presence")).json()
+        assert _online(presence) == ["operator5"]
+        await operator5.write("POST", "/api/v1/auth/logout")
+        # Nothing about operator1 or operator4 reached this stream before it was closed.
+        while True:
+            message = await stream.receive()
+            if message["kind"] == "closed":
+                break
+            if message["kind"] == "event":
+                assert message["data"].get("operator", {}).get("login") not in {"operator1", "operator4"}
+
+
+async def test_snapshot_plus_events_equals_a_fresh_snapshot(server: RunningServer) -> None:
+    senior = await server.signed_in("senior1")
+    async with senior.events() as stream:
+        ready = await stream.receive()
+        presence = ready["snapshot"]["presence"]
+        op1 = await server.signed_in("operator1")
+        await server.signed_in("operator3")
+        await server.signed_in("operator5")  # another group: no event for the senior
+        await op1.write("POST", "/api/v1/auth/logout")
+        await server.signed_in("operator2")
+        for _ in range(4):
+            presence = _apply(presence, await stream.next_event("operator.presence_changed"))
+    fresh = (await senior.http.get("/api/v1/presence")).json()
+    assert presence == fresh
+    assert _online(fresh) == ["operator2", "operator3", "senior1"]
+
+
+async def test_senior_forces_out_an_operator_of_their_group_only(server: RunningServer) -> None:
+    senior = await server.signed_in("senior1")
+    operator1 = await server.signed_in("operator1")
+    operator5 = await server.signed_in("operator5")
+    ids = {e["login"]: e["user_id"] for e in (await senior.http.get("/api/v1/presence")).json()["operators_online"]}
+    async with operator1.events() as stream:
+        await stream.receive()
+        done = await senior.write("POST", f"/api/v1/operators/{ids['operator1']}/force-logout")
+        assert done.json() == {"sessions_closed": 1}
+        closed = await stream.receive()
+    assert closed["kind"] == "closed"
+    assert (await operator1.http.get("/api/v1/me")).json()["code"] == "forced_logout"
+    operator5_id = (await operator5.http.get("/api/v1/me")).json()["id"]
+    refused = await senior.write("POST", f"/api/v1/operators/{operator5_id}/force-logout")
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    assert (await operator5.http.get("/api/v1/me")).status_code == 200
+
+
+async def test_operator_cannot_force_out_a_colleague(server: RunningServer) -> None:
+    operator1 = await server.signed_in("operator1")
+    operator2 = await server.signed_in("operator2")
+    target = (await operator2.http.get("/api/v1/me")).json()["id"]
+    refused = await operator1.write("POST", f"/api/v1/operators/{target}/force-logout")
+    assert refused.status_code == 403
+
+
+async def test_a_reconnecting_desktop_resumes_and_gets_what_it_missed(server: RunningServer) -> None:
+    operator1 = await server.signed_in("operator1")
+    async with operator1.events() as stream:
+        ready = await stream.receive()
+        await server.signed_in("operator2")
+        first = await stream.next_event("operator.presence_changed")
+        await stream.ack(first["id"])
+    await server.signed_in("operator4")  # happens while disconnected
+    async with operator1.events(f"?stream={ready['stream']}&after={first['id']}") as stream:
+        resumed = await stream.receive()
+        missed = await stream.next_event("operator.presence_changed")
+    assert (resumed["kind"], resumed["resumed"], resumed["snapshot"]) == ("ready", True, None)
+    assert missed["data"]["operator"]["login"] == "operator4"
+    assert missed["id"] == first["id"] + 1
+
+
+async def test_an_unknown_stream_is_told_to_start_afresh(server: RunningServer) -> None:
+    operator1 = await server.signed_in("operator1")
+    async with operator1.events("?stream=does-not-exist&after=7") as stream:
+        ready = await stream.receive()
+    assert (ready["resumed"], _online(ready["snapshot"]["presence"])) == (False, ["operator1"])
+
+
+async def test_event_stream_without_a_session_is_refused_with_a_reason(server: RunningServer) -> None:
+    from websockets.asyncio.client import connect
+
+    async with connect(server.ws_url) as socket:
+        import json
+
+        message = json.loads(await socket.recv())
+    assert message["kind"] == "closed"
+    assert "not_authenticated" in message["message"]
+
+
+async def test_event_stream_from_another_site_is_refused(server: RunningServer) -> None:
+    from websockets.asyncio.client import connect
+
+    desk = await server.signed_in("operator1")
+    cookie = "; ".join(f"{k}={v}" for k, v in desk.http.cookies.items())
+    headers = {"Cookie": cookie, "Origin": "https://evil.example"}
+    async with connect(server.ws_url, additional_headers=headers) as socket:
+        import json
+
+        message = json.loads(await socket.recv())
+    assert message["kind"] == "closed"
+    assert "forbidden_origin" in message["message"]
+
+
+async def test_every_published_event_matches_its_documented_schema(server: RunningServer) -> None:
+    from c122.api.event_schemas import EVENT_PAYLOADS
+
+    seen: list[tuple[str, dict[str, Any]]] = []
+    server.application.bus.subscribe(lambda event: seen.append((event.type, dict(event.data))))
+    admin = await server.signed_in("admin")
+    await admin.write("POST", "/api/v1/admin/services", json={"name": "Схема"})
+    operator = await server.signed_in("operator1")
+    await server.signed_in("operator1")
+    await operator.write("POST", "/api/v1/auth/logout")
+    seen.append(("health.changed", (await server.application.context.health.check()).as_data()))
+    assert {event_type for event_type, _ in seen} == set(EVENT_PAYLOADS)
+    for event_type, data in seen:
+        EVENT_PAYLOADS[event_type].model_validate(data)

@@ -1,0 +1,113 @@
+"""A real С-122 HTTP server on an ephemeral loopback port, and clients that talk to it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from c122.bootstrap import Application, build_application
+from c122.config import Settings, load_settings
+from c122.demo import seed_demo
+from tests.support.clock import FakeClock
+
+TEST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}
+
+
+def settings_for(database_url: str, **overrides: object) -> Settings:
+    return load_settings(environ={}, overrides={"database_url": database_url, **TEST_ARGON2, **overrides})
+
+
+@dataclass
+class RunningServer:
+    application: Application
+    base_url: str
+    clock: FakeClock
+    passwords: dict[str, str]
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://") + "/api/v1/events"
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.base_url, timeout=10)
+
+    async def signed_in(self, login: str, password: str | None = None) -> Desk:
+        client = self.client()
+        response = await client.post(
+            "/api/v1/auth/login", json={"login": login, "password": password or self.passwords[login]}
+        )
+        assert response.status_code == 200, response.text
+        return Desk(self, client, response.json()["csrf_token"])
+
+
+@dataclass
+class Desk:
+    """One signed-in browser: its cookies, its CSRF token, and its event streams."""
+
+    server: RunningServer
+    http: httpx.AsyncClient
+    csrf: str
+
+    async def write(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"X-CSRF-Token": self.csrf, **kwargs.pop("headers", {})}
+        return await self.http.request(method, path, headers=headers, **kwargs)
+
+    @contextlib.asynccontextmanager
+    async def events(self, query: str = "") -> AsyncIterator[EventClient]:
+        cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+        async with connect(self.server.ws_url + query, additional_headers={"Cookie": cookie}) as socket:
+            yield EventClient(socket)
+
+
+@dataclass
+class EventClient:
+    socket: ClientConnection
+
+    async def receive(self, timeout: float = 5.0) -> dict[str, Any]:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+        return message
+
+    async def next_event(self, event_type: str, timeout: float = 5.0) -> dict[str, Any]:
+        """Skips pings and other event types until one of `event_type` arrives."""
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await self.receive(timeout)
+                if message["kind"] == "event" and message["type"] == event_type:
+                    return message
+
+    async def ack(self, event_id: int) -> None:
+        await self.socket.send(json.dumps({"kind": "ack", "id": event_id}))
+
+
+@contextlib.asynccontextmanager
+async def running_server(database_url: str, **overrides: object) -> AsyncIterator[RunningServer]:
+    clock = FakeClock()
+    settings = settings_for(database_url, http_port=0, **overrides)
+    application = build_application(settings, clock=clock)
+    accounts = await seed_demo(application.context.organisation, application.uow_factory)
+    config = uvicorn.Config(
+        application.app, host="127.0.0.1", port=0, loop="none", lifespan="off", log_config=None, ws="websockets-sansio"
+    )
+    server = uvicorn.Server(config)
+    async with application.running():
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield RunningServer(
+                application, f"http://127.0.0.1:{port}", clock, {a.login: a.password for a in accounts}
+            )
+        finally:
+            server.should_exit = True
+            await task

@@ -1,0 +1,18 @@
+"""The overall status the indicator shows: green, yellow or red (seed §4.3.1.4)."""
+
+from __future__ import annotations
+
+from c122.services.health import ComponentHealth, Status, overall
+
+OK = ComponentHealth(Status.OK, "")
+DOWN = ComponentHealth(Status.DOWN, "")
+
+
+def test_all_ok_is_ok_one_failing_is_degraded() -> None:
+    assert overall({"db": OK, "socket": OK, "sip": OK, "media": OK}) is Status.OK
+    assert overall({"db": OK, "socket": OK, "sip": DOWN, "media": OK}) is Status.DEGRADED
+
+
+def test_no_database_or_nothing_working_is_down() -> None:
+    assert overall({"db": DOWN, "socket": OK, "sip": OK, "media": OK}) is Status.DOWN
+    assert overall({"db": DOWN, "socket": DOWN, "sip": DOWN, "media": DOWN}) is Status.DOWN

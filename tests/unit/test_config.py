@@ -1,0 +1,61 @@
+"""Configuration: environment over TOML over defaults; one clear line for anything invalid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from c122.config import DEFAULT_SECRET, ConfigError, load_settings
+
+
+def test_defaults_give_a_sqlite_database_under_the_data_folder() -> None:
+    settings = load_settings(environ={})
+    assert settings.database_url == "sqlite+aiosqlite:///var/c122.db"
+    assert (settings.http_host, settings.http_port) == ("127.0.0.1", 8122)
+    assert (settings.sip_host, settings.sip_port) == ("127.0.0.1", 5060)
+
+
+def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
+    config = tmp_path / "c122.toml"
+    config.write_text('http_port = 9000\nsip_port = 5070\ndata_dir = "/srv/c122"\n')
+    settings = load_settings(environ={"C122_CONFIG": str(config), "C122_HTTP_PORT": "9100"})
+    assert (settings.http_port, settings.sip_port) == (9100, 5070)
+    assert settings.database_url == "sqlite+aiosqlite:////srv/c122/c122.db"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"C122_HTTP_PORT": "eighty"}, "http_port: Input should be a valid integer"),
+        ({"C122_HTTP_PORT": "70000"}, "http_port: Input should be less than or equal to 65535"),
+        ({"C122_HTTPPORT": "80"}, "C122_HTTPPORT: unknown setting"),
+        ({"C122_RTP_PORT_MIN": "30000", "C122_RTP_PORT_MAX": "20000"}, "rtp_port_min: must be below rtp_port_max"),
+        ({"C122_DATABASE_URL": "mysql://x"}, "database_url: must start with"),
+        ({"C122_MODE": "production"}, "secret_key: the default secret is refused in production mode"),
+        ({"C122_MODE": "production", "C122_SECRET_KEY": "short"}, "secret_key: must be at least 32"),
+        ({"C122_CONFIG": "/nonexistent.toml"}, "C122_CONFIG: file /nonexistent.toml does not exist"),
+    ],
+)
+def test_invalid_settings_name_the_setting_and_the_problem(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ=environ)
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+
+
+def test_unknown_or_broken_toml_is_refused(tmp_path: Path) -> None:
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("colour = 'blue'\n")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("http_port = \n")
+    with pytest.raises(ConfigError, match="colour: unknown setting"):
+        load_settings(environ={"C122_CONFIG": str(unknown)})
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_settings(environ={"C122_CONFIG": str(broken)})
+
+
+def test_production_accepts_a_real_secret() -> None:
+    settings = load_settings(environ={"C122_MODE": "production", "C122_SECRET_KEY": "s" * 40})
+    assert settings.secret_key != DEFAULT_SECRET
+    assert settings.json_logs
