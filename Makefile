@@ -6,7 +6,7 @@ UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test setup setup-dev web web-deps openapi-client db-upgrade demo \
-        lint typecheck contracts web-typecheck unit integration e2e checks clean
+        lint typecheck contracts web-typecheck web-test unit integration e2e checks clean lock
 
 run: setup web
 	$(BIN)/c122 db upgrade
@@ -16,7 +16,7 @@ test: setup-dev web
 	./scripts/ensure-debian-packages.sh
 	$(MAKE) checks
 
-checks: lint typecheck contracts web-typecheck
+checks: lint typecheck contracts web-typecheck web-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
 
 $(VENV)/bin/python:
@@ -63,6 +63,9 @@ contracts:
 
 web-typecheck:
 	cd web && npm run typecheck
+
+web-test:
+	cd web && npm test
 
 unit:
 	$(BIN)/python -m pytest -q tests/unit

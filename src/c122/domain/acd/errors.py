@@ -1,0 +1,44 @@
+"""Refusals raised by the ACD rules; they extend the domain's error family so adapters map them once."""
+
+from __future__ import annotations
+
+from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
+
+
+class IllegalTransition(Conflict):
+    """The operator's current state does not allow the requested change."""
+
+    code = "illegal_transition"
+
+
+class UnknownOperator(NotFound):
+    code = "unknown_operator"
+
+
+class UnknownCall(NotFound):
+    code = "unknown_call"
+
+
+class UnknownQueue(NotFound):
+    code = "unknown_queue"
+
+
+class OutOfScope(Forbidden):
+    """A senior acted on a queue, operator or group outside the groups they supervise."""
+
+    code = "out_of_scope"
+
+
+class NoSuchOffer(Conflict):
+    code = "no_such_offer"
+
+
+__all__ = [
+    "DomainError",
+    "IllegalTransition",
+    "NoSuchOffer",
+    "OutOfScope",
+    "UnknownCall",
+    "UnknownOperator",
+    "UnknownQueue",
+]

@@ -1,0 +1,148 @@
+"""Abandoned calls and callbacks (TEL-06, TEL-07)."""
+
+from __future__ import annotations
+
+from c122.domain.acd import (
+    CallAbandoned,
+    CallbackClosed,
+    CallbackCreated,
+    CallQueued,
+    OperatorStatus,
+    QueueConfig,
+)
+
+S = OperatorStatus
+
+
+def q(**kwargs: object) -> QueueConfig:
+    defaults: dict[str, object] = {"short_abandon_s": 5, "sla_wait_s": 60, "wrap_up_s": 0}
+    defaults.update(kwargs)
+    return QueueConfig(queue_id="q1", group_id="g1", **defaults)  # type: ignore[arg-type]
+
+
+def busy(make_world, **kwargs: object):
+    world = make_world([q(**kwargs)], {"q1": ["a"]})
+    world.login("a")
+    world.call("busy")
+    world.accept("a", "busy")
+    return world
+
+
+def of_type(outcome, kind):
+    return [e for e in outcome.events if isinstance(e, kind)]
+
+
+def test_a_short_abandon_makes_no_callback_entry(make_world) -> None:
+    world = busy(make_world)
+    world.call("c1")
+    world.clock.advance(4.9)
+    outcome = world.hang_up("c1")
+    (abandoned,) = of_type(outcome, CallAbandoned)
+    assert (abandoned.short, abandoned.position) == (True, 1)
+    assert of_type(outcome, CallbackCreated) == []
+    assert world.acd.state.callbacks == {}
+
+
+def test_an_abandon_enters_the_callback_list_with_wait_time_and_sla_flag(make_world) -> None:
+    world = busy(make_world)
+    world.call("c1", caller="+79001112233")
+    world.call("c2", caller="+79004445566")
+    world.clock.advance(30)
+    (ok,) = of_type(world.hang_up("c1"), CallbackCreated)
+    world.clock.advance(40)
+    (late,) = of_type(world.hang_up("c2"), CallbackCreated)
+    assert (ok.caller, ok.waited_s, ok.sla_breached) == ("+79001112233", 30.0, False)
+    assert (late.caller, late.waited_s, late.sla_breached) == ("+79004445566", 70.0, True)
+    assert set(world.acd.state.callbacks) == {"c1", "c2"}
+
+
+def test_a_callback_keeps_the_original_enqueue_time_and_comes_before_later_callers(make_world) -> None:
+    world = busy(make_world)
+    world.call("c1")
+    world.clock.advance(10)
+    world.call("c2")
+    world.clock.advance(20)
+    world.hang_up("c1")
+    world.call("c3")
+    state = world.acd.state
+    assert state.waiting["c1"].is_callback
+    assert state.waiting["c1"].enqueued_at == 1_001.0
+    world.hang_up("busy")
+    offer = world.acd.state.operators["a"]
+    assert offer.call_id == "c1"
+    outcome = world.accept("a", "c1")
+    (closed,) = of_type(outcome, CallbackClosed)
+    assert closed.reason == "called_back"
+    assert state.callbacks == {}
+
+
+def test_callbacks_are_offered_only_to_free_operators(make_world) -> None:
+    world = make_world([q()], {"q1": ["a", "b", "c"]})
+    world.login("a", "b", "c")
+    for call_id in ("busy-a", "busy-b", "busy-c"):
+        world.call(call_id)
+    for op, call_id in zip("abc", ("busy-a", "busy-b", "busy-c"), strict=True):
+        world.accept(op, call_id)
+    for n in range(5):
+        world.call(f"c{n}")
+    world.clock.advance(20)
+    for n in range(5):
+        world.hang_up(f"c{n}")
+    assert len(world.acd.state.callbacks) == 5
+    outcome = world.hang_up("busy-a")
+    callback_offers = [o for o in outcome.offers if o.is_callback]
+    assert len(callback_offers) == 1, "one operator freed, one callback offered"
+    assert sum(1 for op in "abc" if world.status(op) is S.OFFERED) == 1
+
+
+def test_with_callbacks_off_the_entry_stays_in_the_list_and_is_not_offered(make_world) -> None:
+    world = busy(make_world, callbacks_enabled=False)
+    world.call("c1")
+    world.clock.advance(30)
+    world.hang_up("c1")
+    outcome = world.hang_up("busy")
+    assert outcome.offers == ()
+    assert "c1" in world.acd.state.callbacks
+
+
+def test_a_repeat_caller_within_the_window_resumes_their_place_and_the_entry_closes(make_world) -> None:
+    world = busy(make_world, repeat_call_window_s=600)
+    world.call("c1", caller="+79001112233")
+    world.clock.advance(5)
+    world.call("c2", caller="+79002223344")
+    world.clock.advance(25)
+    world.hang_up("c1")
+    world.clock.advance(120)
+    outcome = world.call("again", caller="+79001112233")
+    (closed,) = of_type(outcome, CallbackClosed)
+    (queued,) = of_type(outcome, CallQueued)
+    assert (closed.entry_id, closed.reason, closed.resumed_by) == ("c1", "called_again", "again")
+    assert (queued.resumed, queued.position, queued.enqueued_at) == (True, 1, 1_001.0)
+    assert world.acd.state.callbacks == {}
+    assert "c1" not in world.acd.state.waiting
+
+
+def test_a_repeat_caller_after_the_window_queues_as_new_and_the_entry_stays(make_world) -> None:
+    world = busy(make_world, repeat_call_window_s=60)
+    world.call("c1", caller="+79001112233")
+    world.call("c2", caller="+79002223344")
+    world.clock.advance(30)
+    world.hang_up("c1")
+    world.clock.advance(61)
+    (queued,) = of_type(world.call("again", caller="+79001112233"), CallQueued)
+    assert (queued.resumed, queued.position) == (False, 3)
+    assert "c1" in world.acd.state.callbacks
+
+
+def test_a_repeat_caller_while_their_callback_rings_takes_the_operator_instead(make_world) -> None:
+    world = make_world([q()], {"q1": ["a"]})
+    world.login("a")
+    world.acd.take_break("a", "break", world.now)
+    world.call("c1", caller="+79001112233")
+    world.clock.advance(30)
+    world.hang_up("c1")
+    world.acd.ready("a", world.now)
+    assert world.offered_call("a") == "c1"
+    world.call("again", caller="+79001112233")
+    assert world.offered_call("a") == "again"
+    assert world.acd.state.callbacks == {}

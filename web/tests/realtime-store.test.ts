@@ -1,0 +1,83 @@
+import { createPinia, setActivePinia } from "pinia";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { noticeFor } from "@/stores/session";
+import { useRealtimeStore } from "@/stores/realtime";
+import { eventFrame, health, operator, readyFrame, snapshot } from "./fixtures";
+
+// Node has no browser WebSocket; this stand-in lets the test play the server's frames.
+class FakeWebSocket {
+  static opened: FakeWebSocket[] = [];
+  sent: unknown[] = [];
+  onopen = null;
+  onerror = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeWebSocket.opened.push(this);
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data));
+  }
+  close(): void {}
+  deliver(frame: string): void {
+    this.onmessage?.({ data: frame });
+  }
+}
+
+function socket(): FakeWebSocket {
+  const last = FakeWebSocket.opened.at(-1);
+  if (last === undefined) throw new Error("no socket");
+  return last;
+}
+
+beforeEach(() => {
+  FakeWebSocket.opened = [];
+  vi.stubGlobal("WebSocket", FakeWebSocket);
+  vi.stubGlobal("window", { location: { origin: "http://127.0.0.1:8122" } });
+  setActivePinia(createPinia());
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe("realtime store", () => {
+  it("shows the snapshot, then live presence and health, and the indicator follows", () => {
+    const store = useRealtimeStore();
+    store.start(() => undefined);
+    expect(socket().url).toBe("ws://127.0.0.1:8122/api/v1/events");
+    expect(store.indicator.colour).toBe("red");
+
+    socket().deliver(readyFrame("s1", 0, snapshot([operator(1, "Иванова Мария")], health("ok", "ok"), 2)));
+    expect(store.connected).toBe(true);
+    expect(store.presence?.calls_waiting).toBe(2);
+    expect(store.indicator.colour).toBe("green");
+
+    socket().deliver(eventFrame(1, "operator.presence_changed", { operator: operator(2, "Петров Олег"), online: true }));
+    socket().deliver(eventFrame(2, "health.changed", health("ok", "down")));
+    expect(store.presence?.operators_online.map((o) => o.user_id)).toEqual([1, 2]);
+    expect(store.indicator.colour).toBe("yellow");
+  });
+
+  it("announces organisation changes so admin screens can reload", () => {
+    const store = useRealtimeStore();
+    store.start(() => undefined);
+    socket().deliver(readyFrame("s1", 0, snapshot([])));
+    socket().deliver(eventFrame(1, "org.changed", { entity: "line", id: 4, action: "updated" }));
+    socket().deliver(eventFrame(2, "org.changed", { entity: "line", id: 4, action: "updated" }));
+    expect(store.orgChange).toEqual({ entity: "line", id: 4, seq: 2 });
+  });
+
+  it("when the account signs in elsewhere, reports a replaced session", () => {
+    const store = useRealtimeStore();
+    const ended: string[] = [];
+    store.start((reason) => ended.push(reason));
+    socket().deliver(readyFrame("s1", 0, snapshot([])));
+    socket().deliver('{"kind":"closed","reason":"signed_in_elsewhere","message":"elsewhere"}');
+
+    expect(ended).toEqual(["signed_in_elsewhere"]);
+    expect(noticeFor(ended[0] ?? "")).toBe("session_replaced");
+    expect(noticeFor("session_ended")).toBe("session_expired");
+    expect(store.status).toBe("stopped");
+  });
+});
