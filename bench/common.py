@@ -42,6 +42,10 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 def write_result(name: str, figures: dict[str, Any]) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    document = {"benchmark": name, "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    document = {
+        "benchmark": name,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
     path.write_text(json.dumps({**document, **figures}, ensure_ascii=False, indent=2) + "\n")
     return path

@@ -16,11 +16,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import percentiles, write_result  # noqa: E402
-from c122.config import Settings  # noqa: E402
-from c122.security.passwords import Argon2PasswordHasher  # noqa: E402
-from tests.support import databases  # noqa: E402
-from tests.support.server import running_server  # noqa: E402
+from bench.common import percentiles, write_result
+from tests.support import databases
+from tests.support.server import running_server
+
+from c122.config import Settings
+from c122.security.passwords import Argon2PasswordHasher
 
 HASH_SAMPLES = 60
 SEQUENTIAL_LOGINS = 60
@@ -43,7 +44,10 @@ async def http_logins(settings: Settings) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         template = await databases.create_sqlite_template(Path(folder))
         url = databases.copy_sqlite(template, Path(folder))
-        overrides = {"argon2_time_cost": settings.argon2_time_cost, "argon2_memory_kib": settings.argon2_memory_kib}
+        overrides = {
+            "argon2_time_cost": settings.argon2_time_cost,
+            "argon2_memory_kib": settings.argon2_memory_kib,
+        }
         async with running_server(url, login_max_failures=10_000, **overrides) as server:
             body = {"login": "operator1", "password": server.passwords["operator1"]}
 

@@ -31,7 +31,9 @@ async def test_operator_sees_zone_4_change_when_a_colleague_signs_in_elsewhere(
 
     colleague = await sign_in(browser, server, "operator2")
     await expect(online).to_have_attribute("data-count", "2")
-    await expect(page.get_by_test_id("operator-online-operator2")).to_contain_text("Петров Алексей Николаевич")
+    await expect(page.get_by_test_id("operator-online-operator2")).to_contain_text(
+        "Петров Алексей Николаевич"
+    )
 
     await colleague.context.close()  # closing a browser is not signing out: still online
     desk = await server.signed_in("operator2")  # the same colleague signs in at a third workplace
@@ -56,7 +58,9 @@ async def test_a_second_login_elsewhere_sends_the_first_desktop_to_auth_with_the
     first = await sign_in(browser, server, "operator1")
     await sign_in(browser, server, "operator1")
     await expect(first).to_have_url(f"{server.base_url}/auth?notice=session_replaced", timeout=10_000)
-    await expect(first.get_by_test_id("login-notice")).to_contain_text("Выполнен вход с другого рабочего места")
+    await expect(first.get_by_test_id("login-notice")).to_contain_text(
+        "Выполнен вход с другого рабочего места"
+    )
 
 
 async def test_health_indicator_shows_the_services_on_hover(server: RunningServer, browser: Browser) -> None:

@@ -94,7 +94,13 @@ async def running_server(database_url: str, **overrides: object) -> AsyncIterato
     application = build_application(settings, clock=clock)
     accounts = await seed_demo(application.context.organisation, application.uow_factory)
     config = uvicorn.Config(
-        application.app, host="127.0.0.1", port=0, loop="none", lifespan="off", log_config=None, ws="websockets-sansio"
+        application.app,
+        host="127.0.0.1",
+        port=0,
+        loop="none",
+        lifespan="off",
+        log_config=None,
+        ws="websockets-sansio",
     )
     server = uvicorn.Server(config)
     async with application.running():

@@ -30,7 +30,10 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
         ({"C122_HTTP_PORT": "eighty"}, "http_port: Input should be a valid integer"),
         ({"C122_HTTP_PORT": "70000"}, "http_port: Input should be less than or equal to 65535"),
         ({"C122_HTTPPORT": "80"}, "C122_HTTPPORT: unknown setting"),
-        ({"C122_RTP_PORT_MIN": "30000", "C122_RTP_PORT_MAX": "20000"}, "rtp_port_min: must be below rtp_port_max"),
+        (
+            {"C122_RTP_PORT_MIN": "30000", "C122_RTP_PORT_MAX": "20000"},
+            "rtp_port_min: must be below rtp_port_max",
+        ),
         ({"C122_DATABASE_URL": "mysql://x"}, "database_url: must start with"),
         ({"C122_MODE": "production"}, "secret_key: the default secret is refused in production mode"),
         ({"C122_MODE": "production", "C122_SECRET_KEY": "short"}, "secret_key: must be at least 32"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -52,16 +52,18 @@ def _serve_web_app(app: FastAPI, dist: Path) -> None:
     index = dist / "index.html"
     if (dist / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+    # The bundle does not change while serving: list its top-level files once (favicon and such).
+    files = {p.name: p for p in dist.iterdir() if p.is_file()} if dist.is_dir() else {}
+    has_index = index.is_file()
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def web_app(path: str, request: Request) -> Response:
+    async def web_app(path: str) -> Response:
         if path.startswith("api/"):
             return Response(
                 '{"code":"not_found","message":"no such API route"}', 404, media_type="application/json"
             )
-        candidate = (dist / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
-            return FileResponse(candidate)
-        if index.is_file():
+        if path in files:
+            return FileResponse(files[path])
+        if has_index:
             return FileResponse(index, headers={"Cache-Control": "no-cache"})
         return HTMLResponse(NOT_BUILT, status_code=503)

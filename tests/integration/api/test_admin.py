@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.support.server import Desk, RunningServer
 
 
@@ -13,7 +12,9 @@ async def _first_id(desk: Desk, collection: str, query: str) -> int:
     return int(items[0]["id"])
 
 
-async def test_administrator_builds_a_service_with_group_queue_line_and_operator(server: RunningServer) -> None:
+async def test_administrator_builds_a_service_with_group_queue_line_and_operator(
+    server: RunningServer,
+) -> None:
     admin = await server.signed_in("admin")
     service = await admin.write("POST", "/api/v1/admin/services", json={"name": "Психологическая помощь"})
     assert service.status_code == 201
@@ -22,7 +23,9 @@ async def test_administrator_builds_a_service_with_group_queue_line_and_operator
         "POST", "/api/v1/admin/groups", json={"service_id": service_id, "name": "Психологи"}
     )
     group_id = group.json()["id"]
-    queue = await admin.write("POST", "/api/v1/admin/queues", json={"group_id": group_id, "name": "Кризисная"})
+    queue = await admin.write(
+        "POST", "/api/v1/admin/queues", json={"group_id": group_id, "name": "Кризисная"}
+    )
     line = await admin.write(
         "POST",
         "/api/v1/admin/lines",
@@ -71,7 +74,13 @@ async def test_invalid_fields_are_reported_with_their_paths(server: RunningServe
     unknown_group = await admin.write(
         "POST",
         "/api/v1/admin/users",
-        json={"login": "ghost", "full_name": "G", "role": "operator", "password": "12345678", "group_ids": [999]},
+        json={
+            "login": "ghost",
+            "full_name": "G",
+            "role": "operator",
+            "password": "12345678",
+            "group_ids": [999],
+        },
     )
     assert unknown_group.json()["fields"][0]["path"] == "group_ids.0"
     assert (await admin.http.get("/api/v1/admin/users", params={"q": "ghost"})).json()["total"] == 0
@@ -115,7 +124,9 @@ async def test_records_still_in_use_cannot_be_deleted_and_the_reason_is_given(se
 
 async def test_a_free_record_is_deleted_and_then_not_found(server: RunningServer) -> None:
     admin = await server.signed_in("admin")
-    created = await admin.write("POST", "/api/v1/admin/case-types", json={"code": "covid", "name": "COVID-19"})
+    created = await admin.write(
+        "POST", "/api/v1/admin/case-types", json={"code": "covid", "name": "COVID-19"}
+    )
     case_type_id = created.json()["id"]
     assert (await admin.write("DELETE", f"/api/v1/admin/case-types/{case_type_id}")).status_code == 204
     gone = await admin.http.get(f"/api/v1/admin/case-types/{case_type_id}")
@@ -183,4 +194,6 @@ async def test_changes_are_written_to_the_audit_log(server: RunningServer) -> No
     await admin.write("POST", "/api/v1/admin/services", json={"name": "Аудит"})
     async with server.application.uow_factory() as uow:
         entries = await uow.audit.entries("service", limit=1)
-    assert [(e.action, e.actor_id) for e in entries] == [("create", (await admin.http.get("/api/v1/me")).json()["id"])]
+    assert [(e.action, e.actor_id) for e in entries] == [
+        ("create", (await admin.http.get("/api/v1/me")).json()["id"])
+    ]

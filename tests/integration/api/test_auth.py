@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.support.server import RunningServer
 
 
@@ -55,7 +54,9 @@ async def test_disabled_account_is_refused_with_its_reason(server: RunningServer
 async def test_repeated_failures_are_throttled_per_account_with_retry_after(server: RunningServer) -> None:
     async with server.client() as client:
         for _ in range(5):
-            bad = await client.post("/api/v1/auth/login", json={"login": "operator2", "password": "nope-nope"})
+            bad = await client.post(
+                "/api/v1/auth/login", json={"login": "operator2", "password": "nope-nope"}
+            )
             assert bad.status_code == 401
         blocked = await client.post(
             "/api/v1/auth/login", json={"login": "operator2", "password": server.passwords["operator2"]}
@@ -81,9 +82,7 @@ async def test_failures_from_one_address_across_accounts_are_throttled(server: R
     assert blocked.status_code == 429
 
 
-@pytest.mark.parametrize(
-    "cookie", ["forged-token", "", "x" * 300], ids=["forged", "empty", "oversize"]
-)
+@pytest.mark.parametrize("cookie", ["forged-token", "", "x" * 300], ids=["forged", "empty", "oversize"])
 async def test_forged_session_cookie_is_not_signed_in(server: RunningServer, cookie: str) -> None:
     async with server.client() as client:
         client.cookies.set("c122_session", cookie)
@@ -157,7 +156,9 @@ async def test_malformed_unknown_and_oversize_bodies_get_clear_errors(server: Ru
         )
         missing = await client.post("/api/v1/auth/login", json={"login": "operator1"})
         oversize = await client.post(
-            "/api/v1/auth/login", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
+            "/api/v1/auth/login",
+            content=b"{" + b" " * 2_000_000 + b"}",
+            headers={"content-type": "application/json"},
         )
     assert (malformed.status_code, malformed.json()["code"]) == (400, "malformed_json")
     assert unknown.status_code == 422

@@ -74,7 +74,10 @@ async def test_senior_forces_out_an_operator_of_their_group_only(server: Running
     senior = await server.signed_in("senior1")
     operator1 = await server.signed_in("operator1")
     operator5 = await server.signed_in("operator5")
-    ids = {e["login"]: e["user_id"] for e in (await senior.http.get("/api/v1/presence")).json()["operators_online"]}
+    ids = {
+        e["login"]: e["user_id"]
+        for e in (await senior.http.get("/api/v1/presence")).json()["operators_online"]
+    }
     async with operator1.events() as stream:
         await stream.receive()
         done = await senior.write("POST", f"/api/v1/operators/{ids['operator1']}/force-logout")

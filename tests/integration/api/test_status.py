@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from c122.bootstrap import build_application
 from tests.support.server import RunningServer, settings_for
+
+from c122.bootstrap import build_application
 
 
 async def test_health_reports_each_component_and_an_overall_status(server: RunningServer) -> None:
@@ -23,7 +24,10 @@ async def test_health_says_down_when_the_database_does_not_answer() -> None:
     health = await application.context.health.check()
     await application.uow_factory.dispose()
     assert health.components["db"].status.value == "down"
-    assert "refused" in health.components["db"].detail.lower() or "connect" in health.components["db"].detail.lower()
+    assert (
+        "refused" in health.components["db"].detail.lower()
+        or "connect" in health.components["db"].detail.lower()
+    )
     assert health.status.value == "down"
 
 
@@ -49,4 +53,4 @@ async def test_unknown_api_routes_answer_json_404_and_other_paths_the_web_app(se
         page = await client.get("/auth")
     assert (api.status_code, api.json()["code"]) == (404, "not_found")
     assert page.headers["content-type"].startswith("text/html")
-    assert "С-122" in page.text or "<div id=\"app\">" in page.text
+    assert "С-122" in page.text or '<div id="app">' in page.text

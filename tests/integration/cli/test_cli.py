@@ -29,8 +29,8 @@ def test_invalid_configuration_is_one_line_and_exit_code_2(tmp_path: Path) -> No
     result = run(["db", "upgrade"], tmp_path, C122_HTTP_PORT="eighty")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "c122: configuration: http_port: Input should be a valid integer, unable to parse string as an integer"
-        " (got 'eighty')"
+        "c122: configuration: http_port: Input should be a valid integer,"
+        " unable to parse string as an integer (got 'eighty')"
     ]
 
 
@@ -52,8 +52,18 @@ def test_an_administrator_creates_accounts_from_the_command_line(tmp_path: Path)
     assert demo.returncode == 0, demo.stderr
     assert "operator1" in demo.stdout
     created = run(
-        ["users", "create", "operator9", "--role", "operator", "--group", "Справочная группа",
-         "--name", "Новиков Иван", "--password-stdin"],
+        [
+            "users",
+            "create",
+            "operator9",
+            "--role",
+            "operator",
+            "--group",
+            "Справочная группа",
+            "--name",
+            "Новиков Иван",
+            "--password-stdin",
+        ],
         tmp_path,
         stdin="a-good-password\n",
     )
@@ -64,13 +74,26 @@ def test_an_administrator_creates_accounts_from_the_command_line(tmp_path: Path)
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (["users", "create", "operator1", "--role", "operator", "--password-stdin"], "a-good-password\n",
-         "login: a user with this login already exists"),
-        (["users", "create", "new1", "--role", "operator", "--group", "Нет такой", "--password-stdin"],
-         "a-good-password\n", "--group 'Нет такой': no group named so"),
-        (["users", "create", "new2", "--role", "operator", "--password-stdin"], "short\n",
-         "password: at least 8 characters"),
-        (["users", "create", "new3", "--role", "operator", "--password-stdin"], "", "no password on standard input"),
+        (
+            ["users", "create", "operator1", "--role", "operator", "--password-stdin"],
+            "a-good-password\n",
+            "login: a user with this login already exists",
+        ),
+        (
+            ["users", "create", "new1", "--role", "operator", "--group", "Нет такой", "--password-stdin"],
+            "a-good-password\n",
+            "--group 'Нет такой': no group named so",
+        ),
+        (
+            ["users", "create", "new2", "--role", "operator", "--password-stdin"],
+            "short\n",
+            "password: at least 8 characters",
+        ),
+        (
+            ["users", "create", "new3", "--role", "operator", "--password-stdin"],
+            "",
+            "no password on standard input",
+        ),
     ],
     ids=["duplicate", "unknown group", "short password", "no password"],
 )
@@ -82,7 +105,9 @@ def test_refused_account_creation_says_why(tmp_path: Path, args: list[str], stdi
 
 
 def test_an_unknown_role_is_a_usage_error(tmp_path: Path) -> None:
-    result = run(["users", "create", "x1", "--role", "boss", "--password-stdin"], tmp_path, stdin="12345678\n")
+    result = run(
+        ["users", "create", "x1", "--role", "boss", "--password-stdin"], tmp_path, stdin="12345678\n"
+    )
     assert result.returncode == 2
     assert "invalid choice: 'boss'" in result.stderr
 

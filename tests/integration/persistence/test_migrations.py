@@ -8,11 +8,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
+from tests.support import databases
 
 from c122.persistence import migrate
 from c122.persistence.database import create_engine
 from c122.persistence.tables import metadata
-from tests.support import databases
 
 
 async def _table_names(url: str) -> set[str]:

@@ -22,7 +22,9 @@ def test_accepted_forms_become_e164(raw: str, expected: str) -> None:
     assert normalize_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "12-AB", "+7916123456", "+0123456789", "122", "+7916１２３4567", "++79161234567"])
+@pytest.mark.parametrize(
+    "raw", ["", "12-AB", "+7916123456", "+0123456789", "122", "+7916１２３4567", "++79161234567"]
+)
 def test_garbage_is_refused_with_a_reason(raw: str) -> None:
     with pytest.raises(InvalidPhone) as error:
         normalize_phone(raw)

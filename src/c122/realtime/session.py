@@ -1,0 +1,207 @@
+"""Drives one WebSocket on the event stream: ready, events, heartbeats, acks, and a clean ending.
+
+The framework's WebSocket is seen only through `EventSocket`; Starlette's WebSocket fits it as
+is, so after authentication the endpoint is:
+
+    await websocket.accept()
+    resume = ResumeRequest.from_query(websocket.query_params)
+    await run_event_session(websocket, hub, actor, build_snapshot, resume, settings.event_heartbeat_seconds)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from c122.realtime.hub import EventHub
+from c122.realtime.protocol import (
+    CLOSE_CODE_CLOSED,
+    CLOSE_CODE_RELOAD,
+    CLOSE_CODE_SERVER_ERROR,
+    AckMessage,
+    ClientMessageError,
+    ClosedMessage,
+    CloseReason,
+    ErrorCode,
+    ErrorMessage,
+    PingMessage,
+    ReadyMessage,
+    ReloadMessage,
+    encode,
+    parse_client_message,
+)
+from c122.realtime.stream import Stream, StreamEnd, Viewer
+
+MISSED_HEARTBEATS = 3
+"""A client silent for this many heartbeat periods (no pong, no ack) is considered gone."""
+MAX_CLIENT_ERRORS = 20
+"""Malformed messages answered with `error` before the connection is closed."""
+
+SnapshotProvider = Callable[[], Awaitable[dict[str, Any]]]
+
+_log = logging.getLogger(__name__)
+
+
+class EventSocket(Protocol):
+    """The few WebSocket operations the session needs.
+
+    `send_text` and `receive_text` raise (any exception) once the peer has gone.
+    """
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def receive_text(self) -> str: ...
+
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeRequest:
+    stream_id: str
+    after_id: int
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> ResumeRequest | None:
+        """Reads `?stream=<id>&after=<last acknowledged id>`; anything unusable means a fresh start."""
+        stream_id = params.get("stream", "")
+        after = params.get("after", "")
+        if not stream_id or not after.isascii() or not after.isdigit():
+            return None
+        return cls(stream_id, int(after))
+
+
+async def run_event_session(
+    socket: EventSocket,
+    hub: EventHub,
+    viewer: Viewer,
+    snapshot_provider: SnapshotProvider,
+    resume: ResumeRequest | None = None,
+    heartbeat_s: float = 15.0,
+) -> None:
+    """Serves the stream on an accepted WebSocket until either side ends it."""
+    stream = hub.resume(resume.stream_id, resume.after_id, viewer) if resume else None
+    resumed = stream is not None
+    if stream is None:
+        stream = hub.open(viewer)
+    lease = stream.attach()
+    try:
+        snapshot = None
+        if not resumed:
+            try:
+                snapshot = await snapshot_provider()
+            except Exception:
+                _log.exception("event snapshot for user %s failed", viewer.user_id)
+                stream.close(ClosedMessage.of(CloseReason.SESSION_ENDED))
+                failure = ErrorMessage(
+                    code=ErrorCode.SNAPSHOT_FAILED, message="the snapshot could not be built"
+                )
+                await _say_goodbye(socket, failure, CLOSE_CODE_SERVER_ERROR, heartbeat_s)
+                return
+        connection = _Connection(socket, stream, lease, heartbeat_s)
+        ready = ReadyMessage(stream=stream.id, resumed=resumed, last_id=stream.sent_id, snapshot=snapshot)
+        if await connection.send(encode(ready)):
+            await connection.serve()
+    finally:
+        hub.detach(stream, lease)
+
+
+class _Connection:
+    """Three tasks share one socket: the reader (acks, pongs), the writer (events, pings) and the
+    watcher (stream ended, client silent). The first to finish ends the other two, so a writer stuck
+    on a client that does not read is abandoned rather than waited for."""
+
+    def __init__(self, socket: EventSocket, stream: Stream, lease: int, heartbeat_s: float) -> None:
+        self._socket = socket
+        self._stream = stream
+        self._lease = lease
+        self._heartbeat = heartbeat_s
+        self._loop = asyncio.get_running_loop()
+        self._last_heard = self._loop.time()
+        self._send_lock = asyncio.Lock()
+        self._errors = 0
+
+    async def send(self, text: str) -> bool:
+        """False when the peer has gone."""
+        async with self._send_lock:
+            try:
+                await self._socket.send_text(text)
+            except Exception:
+                return False
+            return True
+
+    async def serve(self) -> None:
+        tasks = [asyncio.create_task(job()) for job in (self._read, self._write, self._watch)]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        endings = [ending for ending in (task.result() for task in done) if ending is not None]
+        if endings:
+            message = endings[0].message
+            code = CLOSE_CODE_RELOAD if isinstance(message, ReloadMessage) else CLOSE_CODE_CLOSED
+            await _say_goodbye(self._socket, message, code, self._heartbeat)
+
+    async def _read(self) -> StreamEnd | None:
+        while True:
+            try:
+                text = await self._socket.receive_text()
+            except Exception:
+                return None
+            self._last_heard = self._loop.time()
+            try:
+                message = parse_client_message(text)
+                if isinstance(message, AckMessage):
+                    self._ack(message.id)
+            except ClientMessageError as refusal:
+                self._errors += 1
+                if self._errors > MAX_CLIENT_ERRORS:
+                    return StreamEnd(ClosedMessage.of(CloseReason.PROTOCOL_ERRORS))
+                if not await self.send(encode(refusal.to_message())):
+                    return None
+
+    def _ack(self, event_id: int) -> None:
+        if self._stream.end_for(self._lease) is not None:
+            return
+        if not self._stream.ack(event_id):
+            raise ClientMessageError(
+                ErrorCode.ACK_OUT_OF_RANGE,
+                f"ack {event_id} is beyond the last event sent ({self._stream.sent_id})",
+            )
+
+    async def _write(self) -> StreamEnd | None:
+        next_ping = self._loop.time() + self._heartbeat
+        while True:
+            delivery = await self._stream.next(self._lease, next_ping)
+            if delivery is not None and not await self.send(delivery.text):
+                return None
+            if self._loop.time() >= next_ping:
+                if not await self.send(encode(PingMessage(last_id=self._stream.sent_id))):
+                    return None
+                next_ping = self._loop.time() + self._heartbeat
+
+    async def _watch(self) -> StreamEnd | None:
+        while True:
+            ending = await self._stream.wait_end(self._lease, self._loop.time() + self._heartbeat)
+            if ending is not None:
+                return ending
+            if self._loop.time() - self._last_heard > self._heartbeat * MISSED_HEARTBEATS:
+                return StreamEnd(ClosedMessage.of(CloseReason.HEARTBEAT_TIMEOUT))
+
+
+async def _say_goodbye(
+    socket: EventSocket, message: ReloadMessage | ClosedMessage | ErrorMessage, code: int, limit_s: float
+) -> None:
+    """Tells the client why and closes; each step is bounded because the client may not be reading."""
+    reason = message.code if isinstance(message, ErrorMessage) else message.reason
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(limit_s):
+            await socket.send_text(encode(message))
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(limit_s):
+            await socket.close(code, reason.value)
