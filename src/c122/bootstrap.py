@@ -111,7 +111,7 @@ def _closing_sessions(hub: EventHub) -> Callable[[OutboundEvent], None]:
         if event.type != "session.closed":
             return
         reason = (
-            CloseReason.SIGNED_IN_ELSEWHERE
+            CloseReason.SESSION_REPLACED
             if event.data["reason"] == SESSION_REPLACED
             else CloseReason.SESSION_ENDED
         )

@@ -31,7 +31,7 @@ class ReloadReason(StrEnum):
 
 
 class CloseReason(StrEnum):
-    SIGNED_IN_ELSEWHERE = "signed_in_elsewhere"
+    SESSION_REPLACED = "session_replaced"
     SESSION_ENDED = "session_ended"
     SERVER_SHUTDOWN = "server_shutdown"
     SUPERSEDED = "superseded"
@@ -45,7 +45,7 @@ RECONNECT_CLOSE_REASONS = frozenset(
 """After these the client reconnects by itself (asking to resume); after the others it must not."""
 
 CLOSE_MESSAGES: dict[CloseReason, str] = {
-    CloseReason.SIGNED_IN_ELSEWHERE: "This account signed in on another workstation.",
+    CloseReason.SESSION_REPLACED: "This account signed in on another workstation.",
     CloseReason.SESSION_ENDED: "The session has ended; sign in again.",
     CloseReason.SERVER_SHUTDOWN: "The server is restarting.",
     CloseReason.SUPERSEDED: "The stream was resumed by another connection.",

@@ -204,10 +204,10 @@ async def test_close_user_ends_that_users_streams_with_the_reason_and_spares_oth
     other = hub.open(OTHER_OPERATOR)
     other.attach()
 
-    assert hub.close_user(OPERATOR.user_id, CloseReason.SIGNED_IN_ELSEWHERE) == 2
+    assert hub.close_user(OPERATOR.user_id, CloseReason.SESSION_REPLACED) == 2
 
     ending = await ending_of(connected, lease)
-    assert ending.message == ClosedMessage.of(CloseReason.SIGNED_IN_ELSEWHERE)
+    assert ending.message == ClosedMessage.of(CloseReason.SESSION_REPLACED)
     assert ending.message.message == "This account signed in on another workstation."
     assert hub.resume(detached.id, 0, OPERATOR) is None
     hub.publish(event(1))

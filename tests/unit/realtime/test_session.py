@@ -305,13 +305,13 @@ async def test_given_a_second_login_when_the_hub_closes_the_user_then_older_conn
     for client in (desk, other_tab, colleague):
         await client.receive()
 
-    hub.close_user(OPERATOR.user_id, CloseReason.SIGNED_IN_ELSEWHERE)
+    hub.close_user(OPERATOR.user_id, CloseReason.SESSION_REPLACED)
     hub.publish(event(1))
 
     for client in (desk, other_tab):
-        assert await client.receive() == ClosedMessage.of(CloseReason.SIGNED_IN_ELSEWHERE)
+        assert await client.receive() == ClosedMessage.of(CloseReason.SESSION_REPLACED)
         await client.session_ended()
-        assert (client.close_code, client.close_reason) == (CLOSE_CODE_CLOSED, "signed_in_elsewhere")
+        assert (client.close_code, client.close_reason) == (CLOSE_CODE_CLOSED, "session_replaced")
     delivered = await colleague.receive()
     assert isinstance(delivered, EventMessage)
     assert len(hub) == 1

@@ -8,7 +8,7 @@ import type { Me } from "@/api/types";
 export type SessionNotice = "session_replaced" | "session_expired" | null;
 
 // The server names a takeover by another workplace both ways (HTTP code and stream close reason).
-const REPLACED = new Set(["session_replaced", "signed_in_elsewhere"]);
+const REPLACED = new Set(["session_replaced"]);
 
 export function noticeFor(reason: string): SessionNotice {
   return REPLACED.has(reason) ? "session_replaced" : "session_expired";
