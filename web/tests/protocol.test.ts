@@ -21,9 +21,9 @@ describe("server message validation", () => {
   it("reads ping, reload, closed and error", () => {
     expect(parseServerMessage('{"kind":"ping","last_id":5}')).toEqual({ kind: "ping", last_id: 5 });
     expect(parseServerMessage('{"kind":"reload","reason":"overflow"}')).toEqual({ kind: "reload", reason: "overflow" });
-    expect(parseServerMessage('{"kind":"closed","reason":"signed_in_elsewhere","message":"m"}')).toEqual({
+    expect(parseServerMessage('{"kind":"closed","reason":"session_replaced","message":"m"}')).toEqual({
       kind: "closed",
-      reason: "signed_in_elsewhere",
+      reason: "session_replaced",
       message: "m",
     });
     expect(parseServerMessage('{"kind":"error","code":"invalid_json","message":"x"}')).toEqual({

@@ -73,9 +73,9 @@ describe("realtime store", () => {
     const ended: string[] = [];
     store.start((reason) => ended.push(reason));
     socket().deliver(readyFrame("s1", 0, snapshot([])));
-    socket().deliver('{"kind":"closed","reason":"signed_in_elsewhere","message":"elsewhere"}');
+    socket().deliver('{"kind":"closed","reason":"session_replaced","message":"elsewhere"}');
 
-    expect(ended).toEqual(["signed_in_elsewhere"]);
+    expect(ended).toEqual(["session_replaced"]);
     expect(noticeFor(ended[0] ?? "")).toBe("session_replaced");
     expect(noticeFor("session_ended")).toBe("session_expired");
     expect(store.status).toBe("stopped");

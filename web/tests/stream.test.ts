@@ -224,10 +224,10 @@ describe("event stream connection", () => {
   it("on closed because the account signed in elsewhere, ends the session and never reconnects", () => {
     stream.start();
     latest().deliver(readyFrame("s1", 0, snapshot([])));
-    latest().deliver('{"kind":"closed","reason":"signed_in_elsewhere","message":"This account signed in on another workstation."}');
+    latest().deliver('{"kind":"closed","reason":"session_replaced","message":"This account signed in on another workstation."}');
     latest().drop(4001);
 
-    expect(seen.ended).toEqual([["signed_in_elsewhere", "This account signed in on another workstation."]]);
+    expect(seen.ended).toEqual([["session_replaced", "This account signed in on another workstation."]]);
     expect(stream.status).toBe("stopped");
     expect(timers.pending).toHaveLength(0);
     expect(sockets).toHaveLength(1);

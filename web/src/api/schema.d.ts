@@ -440,7 +440,7 @@ export interface components {
          * CloseReason
          * @enum {string}
          */
-        CloseReason: "signed_in_elsewhere" | "session_ended" | "server_shutdown" | "superseded" | "heartbeat_timeout" | "protocol_errors";
+        CloseReason: "session_replaced" | "session_ended" | "server_shutdown" | "superseded" | "heartbeat_timeout" | "protocol_errors";
         /** ClosedMessage */
         ClosedMessage: {
             /**
@@ -538,10 +538,32 @@ export interface components {
         /** GroupIn */
         GroupIn: {
             /**
+             * Away To Logout S
+             * @default 1200
+             */
+            away_to_logout_s: number | null;
+            /**
+             * Break Allowance
+             * @description Allowed length of a break per reason code; null: the defaults.
+             */
+            break_allowance?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Continuous Work S
+             * @default 7200
+             */
+            continuous_work_s: number | null;
+            /**
              * Description
              * @default
              */
             description: string;
+            /**
+             * Idle To Away S
+             * @default 600
+             */
+            idle_to_away_s: number | null;
             /** Name */
             name: string;
             /** Service Id */
@@ -549,10 +571,20 @@ export interface components {
         };
         /** GroupOut */
         GroupOut: {
+            /** Away To Logout S */
+            away_to_logout_s: number | null;
+            /** Break Allowance */
+            break_allowance: {
+                [key: string]: number;
+            } | null;
+            /** Continuous Work S */
+            continuous_work_s: number | null;
             /** Description */
             description: string;
             /** Id */
             id: number;
+            /** Idle To Away S */
+            idle_to_away_s: number | null;
             /** Name */
             name: string;
             /** Service Id */
@@ -567,8 +599,18 @@ export interface components {
         };
         /** GroupPatch */
         GroupPatch: {
+            /** Away To Logout S */
+            away_to_logout_s?: number | null;
+            /** Break Allowance */
+            break_allowance?: {
+                [key: string]: number;
+            } | null;
+            /** Continuous Work S */
+            continuous_work_s?: number | null;
             /** Description */
             description?: string | null;
+            /** Idle To Away S */
+            idle_to_away_s?: number | null;
             /** Name */
             name?: string | null;
             /** Service Id */
@@ -744,19 +786,142 @@ export interface components {
         };
         /** QueueIn */
         QueueIn: {
+            /**
+             * Callbacks Enabled
+             * @default true
+             */
+            callbacks_enabled: boolean;
+            /** Escalation Step S */
+            escalation_step_s?: number | null;
             /** Group Id */
             group_id: number;
+            /**
+             * Join When Empty
+             * @default never
+             * @enum {string}
+             */
+            join_when_empty: "never" | "no_logged_in" | "no_staffed";
+            /**
+             * Leave When Empty
+             * @default never
+             * @enum {string}
+             */
+            leave_when_empty: "never" | "no_logged_in" | "no_staffed";
+            /**
+             * Manual Ready
+             * @default false
+             */
+            manual_ready: boolean;
+            /** Max Length */
+            max_length?: number | null;
+            /** Max Wait S */
+            max_wait_s?: number | null;
             /** Name */
             name: string;
+            /**
+             * No Answer Limit
+             * @default 3
+             */
+            no_answer_limit: number;
+            /** Overflow Destination */
+            overflow_destination?: string | null;
+            /** Removal Message */
+            removal_message?: string | null;
+            /**
+             * Repeat Call Window S
+             * @default 1800
+             */
+            repeat_call_window_s: number;
+            /**
+             * Required Skills
+             * @default []
+             */
+            required_skills: string[];
+            /**
+             * Ring Timeout S
+             * @default 20
+             */
+            ring_timeout_s: number;
+            /**
+             * Short Abandon S
+             * @default 5
+             */
+            short_abandon_s: number;
+            /**
+             * Sla Wait S
+             * @default 60
+             */
+            sla_wait_s: number;
+            /**
+             * Strategy
+             * @default longest_idle
+             * @enum {string}
+             */
+            strategy: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
+            /**
+             * Weight
+             * @default 0
+             */
+            weight: number;
+            /**
+             * Wrap Up S
+             * @default 30
+             */
+            wrap_up_s: number;
         };
         /** QueueOut */
         QueueOut: {
+            /** Callbacks Enabled */
+            callbacks_enabled: boolean;
+            /** Escalation Step S */
+            escalation_step_s: number | null;
             /** Group Id */
             group_id: number;
             /** Id */
             id: number;
+            /**
+             * Join When Empty
+             * @enum {string}
+             */
+            join_when_empty: "never" | "no_logged_in" | "no_staffed";
+            /**
+             * Leave When Empty
+             * @enum {string}
+             */
+            leave_when_empty: "never" | "no_logged_in" | "no_staffed";
+            /** Manual Ready */
+            manual_ready: boolean;
+            /** Max Length */
+            max_length: number | null;
+            /** Max Wait S */
+            max_wait_s: number | null;
             /** Name */
             name: string;
+            /** No Answer Limit */
+            no_answer_limit: number;
+            /** Overflow Destination */
+            overflow_destination: string | null;
+            /** Removal Message */
+            removal_message: string | null;
+            /** Repeat Call Window S */
+            repeat_call_window_s: number;
+            /** Required Skills */
+            required_skills: string[];
+            /** Ring Timeout S */
+            ring_timeout_s: number;
+            /** Short Abandon S */
+            short_abandon_s: number;
+            /** Sla Wait S */
+            sla_wait_s: number;
+            /**
+             * Strategy
+             * @enum {string}
+             */
+            strategy: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
+            /** Weight */
+            weight: number;
+            /** Wrap Up S */
+            wrap_up_s: number;
         };
         /** QueuePage */
         QueuePage: {
@@ -767,10 +932,46 @@ export interface components {
         };
         /** QueuePatch */
         QueuePatch: {
+            /** Callbacks Enabled */
+            callbacks_enabled?: boolean | null;
+            /** Escalation Step S */
+            escalation_step_s?: number | null;
             /** Group Id */
             group_id?: number | null;
+            /** Join When Empty */
+            join_when_empty?: ("never" | "no_logged_in" | "no_staffed") | null;
+            /** Leave When Empty */
+            leave_when_empty?: ("never" | "no_logged_in" | "no_staffed") | null;
+            /** Manual Ready */
+            manual_ready?: boolean | null;
+            /** Max Length */
+            max_length?: number | null;
+            /** Max Wait S */
+            max_wait_s?: number | null;
             /** Name */
             name?: string | null;
+            /** No Answer Limit */
+            no_answer_limit?: number | null;
+            /** Overflow Destination */
+            overflow_destination?: string | null;
+            /** Removal Message */
+            removal_message?: string | null;
+            /** Repeat Call Window S */
+            repeat_call_window_s?: number | null;
+            /** Required Skills */
+            required_skills?: string[] | null;
+            /** Ring Timeout S */
+            ring_timeout_s?: number | null;
+            /** Short Abandon S */
+            short_abandon_s?: number | null;
+            /** Sla Wait S */
+            sla_wait_s?: number | null;
+            /** Strategy */
+            strategy?: ("longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear") | null;
+            /** Weight */
+            weight?: number | null;
+            /** Wrap Up S */
+            wrap_up_s?: number | null;
         };
         /**
          * ReadyMessage
