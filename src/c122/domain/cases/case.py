@@ -1,0 +1,177 @@
+"""The case (обращение): its name and number, type (повод) with history, status with history, the
+attention flag, source, details and links. Changes are pure functions returning a new Case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from c122.domain.cases.details import CaseDetails
+from c122.domain.cases.naming import SequenceKey, format_case_name
+from c122.domain.cases.status import ACTIVE_STATUSES, CaseStatus, check_status_change
+
+
+class CaseSource(StrEnum):
+    MOBILE_APP = "mobile_app"
+    PSTN = "pstn"
+    WEB = "web"
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self]
+
+
+SOURCE_LABELS: dict[CaseSource, str] = {
+    CaseSource.MOBILE_APP: "Мобильное приложение (SIP-звонок)",
+    CaseSource.PSTN: "ТфОП-звонок",
+    CaseSource.WEB: "Веб-интерфейс",
+}
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One row of the status history: the status and attention flag after the change, who and when.
+
+    `by` is a user id; None means the system or the applicant (closed from the mobile app)."""
+
+    status: CaseStatus
+    attention: bool
+    by: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TypeChange:
+    from_type_id: int
+    to_type_id: int
+    by: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int | None
+    """None until stored."""
+    name: str
+    """Fixed at creation: a later type change or type rename does not touch it."""
+    key: SequenceKey
+    number: int
+    type_id: int
+    source: CaseSource
+    status: CaseStatus
+    attention: bool
+    details: CaseDetails
+    applicant_id: int | None
+    operator_id: int | None
+    group_id: int | None
+    """The group that handles it (the queue's group for a call, the creator's for a web case): seniors see
+    only their groups' cases."""
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    status_history: tuple[StatusChange, ...] = ()
+    type_history: tuple[TypeChange, ...] = ()
+    call_ids: tuple[str, ...] = ()
+    message_ids: tuple[str, ...] = ()
+
+    @property
+    def type_changed(self) -> bool:
+        """The list shows `*` after the name once the type was changed, even if changed back later."""
+        return bool(self.type_history)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+def new_case(
+    *,
+    key: SequenceKey,
+    number: int,
+    type_name: str,
+    source: CaseSource,
+    created_at: datetime,
+    by: int | None,
+    details: CaseDetails | None = None,
+    applicant_id: int | None = None,
+    operator_id: int | None = None,
+    group_id: int | None = None,
+    call_id: str | None = None,
+) -> Case:
+    """A new case with the number allocated for `key`; `by` is the creating operator (None: a call)."""
+    return Case(
+        id=None,
+        name=format_case_name(key.day, type_name, number),
+        key=key,
+        number=number,
+        type_id=key.type_id,
+        source=source,
+        status=CaseStatus.NEW,
+        attention=False,
+        details=details or CaseDetails(),
+        applicant_id=applicant_id,
+        operator_id=operator_id,
+        group_id=group_id,
+        created_at=created_at,
+        updated_at=created_at,
+        status_history=(StatusChange(CaseStatus.NEW, False, by, created_at),),
+        call_ids=(call_id,) if call_id else (),
+    )
+
+
+def change_status(case: Case, wanted: CaseStatus, *, by: int | None, at: datetime) -> Case:
+    """Raises IllegalStatusChange for a change not in TRANSITIONS. Taking a case into work assigns it to
+    the operator who did it, so it appears in their "cards in work" switcher (OPS-12)."""
+    check_status_change(case.status, wanted)
+    operator_id = by if wanted is CaseStatus.IN_WORK and by is not None else case.operator_id
+    return _touched(
+        case,
+        at,
+        status=wanted,
+        operator_id=operator_id,
+        status_history=(*case.status_history, StatusChange(wanted, case.attention, by, at)),
+    )
+
+
+def set_attention(case: Case, on: bool, *, by: int | None, at: datetime) -> Case:
+    """Sets or clears «Внимание!» in any status; returns the case itself when nothing changes."""
+    if case.attention is on:
+        return case
+    return _touched(
+        case,
+        at,
+        attention=on,
+        status_history=(*case.status_history, StatusChange(case.status, on, by, at)),
+    )
+
+
+def change_type(case: Case, type_id: int, *, by: int | None, at: datetime) -> Case:
+    """Keeps the name and number; records the change, which sets the `*` mark. Same type: unchanged."""
+    if type_id == case.type_id:
+        return case
+    return _touched(
+        case,
+        at,
+        type_id=type_id,
+        type_history=(*case.type_history, TypeChange(case.type_id, type_id, by, at)),
+    )
+
+
+def update_details(case: Case, details: CaseDetails, *, at: datetime) -> Case:
+    return case if details == case.details else _touched(case, at, details=details)
+
+
+def link_call(case: Case, call_id: str, *, at: datetime) -> Case:
+    return case if call_id in case.call_ids else _touched(case, at, call_ids=(*case.call_ids, call_id))
+
+
+def link_message(case: Case, message_id: str, *, at: datetime) -> Case:
+    if message_id in case.message_ids:
+        return case
+    return _touched(case, at, message_ids=(*case.message_ids, message_id))
+
+
+def _touched(case: Case, at: datetime, **changes: object) -> Case:
+    # Every stored change bumps the version the optimistic edit check compares against.
+    return replace(case, updated_at=at, version=case.version + 1, **changes)  # type: ignore[arg-type]
