@@ -1,0 +1,174 @@
+"""One leg's RTP/RTCP session: sockets, symmetric RTP with latching, receive and send state."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from c122.telephony.media.codecs import Codec, Pcm
+from c122.telephony.media.dtmf import EventReceiver, InbandDetector
+from c122.telephony.media.jitter import JitterBuffer
+from c122.telephony.media.messages import Direction
+from c122.telephony.media.rtcp import ReceiveStats, ReportBlock, parse_compound
+from c122.telephony.media.rtp import HEADER, OutgoingStream
+
+if TYPE_CHECKING:
+    from c122.telephony.media.sources import Source
+
+Address = tuple[str, int]
+RELATCH_AFTER: Final = 0.5  # seconds of silence from the latched address before another may take over
+_UNPACK = HEADER.unpack_from
+
+PacketHandler = Callable[["Endpoint", int, int, int, int, bool, bytes, float], None]
+
+
+class Endpoint:
+    """State of one leg. The engine owns the decisions; this class keeps the facts."""
+
+    def __init__(
+        self,
+        endpoint_id: str,
+        port: int,
+        codec: Codec,
+        dtmf_payload_type: int | None,
+        remote: Address | None,
+        inband_dtmf: bool,
+        media_timeout: float | None,
+        opened_at: float,
+    ) -> None:
+        self.endpoint_id = endpoint_id
+        self.port = port
+        self.codec = codec
+        self.dtmf_payload_type = dtmf_payload_type
+        self.declared_remote = remote
+        self.target: Address | None = remote  # where we send: the SDP address until a packet latches it
+        self.latched = False
+        self._direction = Direction.SENDRECV
+        self.can_send = True  # the direction, unpacked for the per-packet path
+        self.can_receive = True
+        self.media_timeout = media_timeout
+        self.rtp: asyncio.DatagramTransport | None = None
+        self.rtcp: asyncio.DatagramTransport | None = None
+        self.stream = OutgoingStream()
+        self.stats = ReceiveStats()
+        self.dtmf_in = EventReceiver()
+        self.inband = InbandDetector() if inband_dtmf else None
+        self.jitter: JitterBuffer[Pcm] | None = None  # decoded, while the leg is mixed
+        self.payload_jitter: JitterBuffer[bytes] | None = None  # payloads, while only recorded
+        self.last_received = opened_at
+        self.remote_block: ReportBlock | None = None
+        self.timed_out = False
+        self.next_rtcp = opened_at + 5.0
+        self.forward_to: Endpoint | None = None  # the other side of a pass-through bridge
+        self.forwarded_from: Endpoint | None = None
+        self.source: Source | None = None  # a playback replacing what the bridge sends
+        self.playback_id: str | None = None
+        self.dtmf_out: list[tuple[bytes | None, bool]] = []  # (payload or a silent gap, first of event)
+        self.dtmf_timestamp = 0
+        self.rtcp_mux = False
+        self.closed = False
+
+    @property
+    def direction(self) -> Direction:
+        return self._direction
+
+    @direction.setter
+    def direction(self, direction: Direction) -> None:
+        self._direction = direction
+        self.can_send = direction.sends
+        self.can_receive = direction.receives
+
+    def send_rtp(self, data: bytes) -> None:
+        if self.rtp is not None and self.target is not None and self.can_send:
+            self.rtp.sendto(data, self.target)
+
+    def send_rtcp(self, data: bytes) -> None:
+        if self.target is None:
+            return
+        if self.rtcp_mux and self.rtp is not None:
+            self.rtp.sendto(data, self.target)
+        elif self.rtcp is not None:
+            self.rtcp.sendto(data, (self.target[0], self.target[1] + 1))
+
+    def latch(self, address: Address, now: float) -> bool:
+        """Symmetric RTP (RFC 4961): answer to where packets come from, for callers behind NAT."""
+        if address == self.target and self.latched:
+            return True
+        if not self.latched or now - self.last_received > RELATCH_AFTER:
+            self.target = address
+            self.latched = True
+            return True
+        return False  # a stranger while the latched source is live: drop, don't hijack
+
+
+def _payload_of(data: bytes, first: int) -> bytes:
+    offset = 12 + 4 * (first & 0x0F)
+    if first & 0x10 and len(data) >= offset + 4:
+        offset += 4 + 4 * struct.unpack_from("!H", data, offset + 2)[0]
+    end = len(data) - (data[-1] if first & 0x20 else 0)
+    return data[offset:end]
+
+
+class RtpProtocol(asyncio.DatagramProtocol):
+    """Parses the fixed header and hands packets to the engine; everything else stays there."""
+
+    __slots__ = ("_clock", "_endpoint", "_handler")
+
+    def __init__(self, endpoint: Endpoint, handler: PacketHandler, clock: Callable[[], float]) -> None:
+        self._endpoint = endpoint
+        self._handler = handler
+        self._clock = clock
+
+    def datagram_received(self, data: bytes, addr: Address) -> None:
+        if len(data) < 12:
+            return
+        first, second, sequence, timestamp, ssrc = _UNPACK(data)
+        endpoint = self._endpoint
+        now = self._clock()
+        if first != 0x80:  # not a plain RTP v2 header: RTCP-mux, CSRCs, extension or padding
+            if first & 0xC0 != 0x80:
+                return
+            if 192 <= second <= 223:  # RTCP multiplexed on the RTP port (RFC 5761)
+                receive_rtcp(endpoint, data, now)
+                return
+            payload = _payload_of(data, first)
+        else:
+            if 192 <= second <= 223:
+                receive_rtcp(endpoint, data, now)
+                return
+            payload = data[12:]
+        if (addr != endpoint.target or not endpoint.latched) and not endpoint.latch(addr, now):
+            return
+        self._handler(endpoint, second & 0x7F, sequence, timestamp, ssrc, second > 127, payload, now)
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable while the far end is not listening yet: keep the session.
+        pass
+
+
+def receive_rtcp(endpoint: Endpoint, data: bytes, now: float) -> None:
+    try:
+        reports = parse_compound(data)
+    except ValueError:
+        return
+    for report in reports:
+        if report.ntp_middle and report.ssrc == endpoint.stats.ssrc:
+            endpoint.stats.last_sr_ntp_middle = report.ntp_middle
+            endpoint.stats.last_sr_arrival = now
+        for block in report.blocks:
+            if block.ssrc == endpoint.stream.ssrc:
+                endpoint.remote_block = block  # how the far end hears us
+
+
+class RtcpProtocol(asyncio.DatagramProtocol):
+    def __init__(self, endpoint: Endpoint, clock: Callable[[], float]) -> None:
+        self._endpoint = endpoint
+        self._clock = clock
+
+    def datagram_received(self, data: bytes, addr: Address) -> None:
+        receive_rtcp(self._endpoint, data, self._clock())
+
+    def error_received(self, exc: Exception) -> None:
+        pass

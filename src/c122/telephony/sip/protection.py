@@ -1,0 +1,137 @@
+"""Abuse protection: per-source request rate limits, scanner User-Agents, failed-auth throttling."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prometheus_client import Counter
+
+from c122.telephony.sip.flows import Source
+
+DROPPED = Counter("c122_sip_dropped_total", "SIP messages dropped by protection", ["reason"])
+AUTH_FAILURES = Counter("c122_sip_auth_failures_total", "Failed SIP digest authentications")
+
+DEFAULT_SCANNERS = (
+    "friendly-scanner",
+    "sipvicious",
+    "sipcli",
+    "sip-scan",
+    "sundayddr",
+    "iWar",
+    "VaxSIPUserAgent",
+    "pplsip",
+    "sipsak",
+    "smap",
+    "Cisco-SIPGateway-scanner",
+)
+
+
+class SlidingCounter:
+    """Events per key in the last `window` seconds; memory bounded by `max_keys`."""
+
+    def __init__(self, window: float, now: Callable[[], float], max_keys: int = 100_000) -> None:
+        self.window = window
+        self._now = now
+        self._max_keys = max_keys
+        self._events: dict[str, deque[float]] = {}
+
+    def add(self, key: str) -> int:
+        now = self._now()
+        q = self._events.get(key)
+        if q is None:
+            if len(self._events) >= self._max_keys:
+                self._events.pop(next(iter(self._events)))
+            q = self._events[key] = deque()
+        q.append(now)
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return len(q)
+
+    def clear(self, key: str) -> None:
+        self._events.pop(key, None)
+
+
+class Blocklist:
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+        self._until: dict[str, float] = {}
+
+    def block(self, key: str, seconds: float) -> None:
+        self._until[key] = self._now() + seconds
+
+    def blocked(self, key: str) -> bool:
+        until = self._until.get(key)
+        if until is None:
+            return False
+        if until <= self._now():
+            del self._until[key]
+            return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectionSettings:
+    max_requests_per_source: int = 500  # within rate_window seconds; 0 disables the limit
+    rate_window: float = 10.0
+    block_seconds: float = 60.0
+    scanner_user_agents: tuple[str, ...] = DEFAULT_SCANNERS
+    max_auth_failures: int = 10  # per source and per account within auth_window
+    auth_window: float = 300.0
+    exempt_hosts: frozenset[str] = frozenset()  # trunks and proxies in front: never rate-limited
+
+
+class Protection:
+    """The transport gate: decides before parsing whether to look at a datagram at all."""
+
+    def __init__(self, settings: ProtectionSettings, now: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.blocked = Blocklist(now)
+        self._rate = SlidingCounter(settings.rate_window, now)
+        self._auth_fail = SlidingCounter(settings.auth_window, now)
+        self._auth_blocked = Blocklist(now)
+        pattern = "|".join(re.escape(s) for s in settings.scanner_user_agents)
+        self._scanner = re.compile(
+            rb"(?im)^(?:user-agent)[ \t]*:[^\r\n]*(?:" + pattern.encode() + rb")" if pattern else rb"(?!x)x"
+        )
+
+    def allow(self, source: Source, data: bytes) -> bool:
+        s = self.settings
+        if source.host in s.exempt_hosts:
+            return True
+        if self.blocked.blocked(source.host):
+            DROPPED.labels("blocked").inc()
+            return False
+        if s.max_requests_per_source and self._rate.add(source.host) > s.max_requests_per_source:
+            self.blocked.block(source.host, s.block_seconds)
+            self._rate.clear(source.host)
+            DROPPED.labels("rate").inc()
+            return False
+        if self._scanner.search(data[:4096]):
+            DROPPED.labels("scanner").inc()
+            return False
+        return True
+
+    # failed digest authentication: counted per source address and per account name
+
+    def auth_blocked(self, source: Source, account: str | None) -> bool:
+        return self._auth_blocked.blocked("src:" + source.host) or (
+            account is not None and self._auth_blocked.blocked("acct:" + account)
+        )
+
+    def auth_failed(self, source: Source, account: str | None) -> None:
+        AUTH_FAILURES.inc()
+        s = self.settings
+        keys = ["src:" + source.host] + (["acct:" + account] if account else [])
+        for key in keys:
+            if self._auth_fail.add(key) >= s.max_auth_failures:
+                self._auth_blocked.block(key, s.block_seconds)
+                self._auth_fail.clear(key)
+
+    def auth_succeeded(self, source: Source, account: str | None) -> None:
+        self._auth_fail.clear("src:" + source.host)
+        if account:
+            self._auth_fail.clear("acct:" + account)

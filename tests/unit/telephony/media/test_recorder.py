@@ -1,0 +1,86 @@
+import subprocess
+import sys
+import textwrap
+import wave
+
+import numpy as np
+
+from c122.telephony.media.analysis import dominant_frequency
+from c122.telephony.media.codecs import PCMA, PCMU
+from c122.telephony.media.recorder import StereoWavRecorder
+from c122.telephony.media.sources import ToneSource, tone
+
+
+def _read(path):
+    with wave.open(str(path), "rb") as reader:
+        assert (reader.getnchannels(), reader.getframerate(), reader.getsampwidth()) == (2, 8000, 2)
+        data = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2").reshape(-1, 2)
+    return data[:, 0], data[:, 1]
+
+
+def test_the_caller_is_recorded_left_and_the_operator_right(tmp_path):
+    caller, operator = ToneSource(tone([400.0], 2000)), ToneSource(tone([1000.0], 2000))
+    recorder = StereoWavRecorder(tmp_path / "call.wav")
+    for _ in range(100):
+        recorder.write(caller.next_frame(), operator.next_frame())
+    recorder.close()
+    left, right = _read(tmp_path / "call.wav")
+    assert len(left) == 16000
+    assert abs(dominant_frequency(left) - 400.0) < 2.0
+    assert abs(dominant_frequency(right) - 1000.0) < 2.0
+
+
+def test_a_missing_side_is_recorded_as_silence(tmp_path):
+    recorder = StereoWavRecorder(tmp_path / "one.wav")
+    recorder.write(ToneSource(tone([400.0], 100)).next_frame(), None)
+    recorder.close()
+    left, right = _read(tmp_path / "one.wav")
+    assert np.any(left)
+    assert not np.any(right)
+
+
+def test_a_recording_stays_readable_up_to_the_last_second_when_the_process_is_killed(tmp_path):
+    path = tmp_path / "killed.wav"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from c122.telephony.media.recorder import StereoWavRecorder
+        from c122.telephony.media.sources import ToneSource, tone
+        recorder = StereoWavRecorder(Path({str(path)!r}))
+        source = ToneSource(tone([700.0], 600000))
+        frames = 0
+        while True:
+            frame = source.next_frame()
+            recorder.write(frame, frame)
+            frames += 1
+            if frames == 125:  # two header updates done, half a second pending
+                print("ready", flush=True)
+                sys.stdin.readline()  # wait here until the test kills us
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == b"ready"
+        process.kill()
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    left, _ = _read(path)
+    assert len(left) == 2 * 8000  # everything up to the last whole second
+    assert abs(dominant_frequency(left) - 700.0) < 2.0
+
+
+def test_payload_frames_are_decoded_with_each_sides_codec(tmp_path):
+    source = ToneSource(tone([600.0], 2000))
+    recorder = StereoWavRecorder(tmp_path / "laws.wav", codecs=(PCMU, PCMA))
+    for _ in range(75):
+        frame = source.next_frame()
+        recorder.write(PCMU.encode(frame), PCMA.encode(frame))
+    recorder.close()
+    left, right = _read(tmp_path / "laws.wav")
+    assert len(left) == 75 * 160
+    assert abs(dominant_frequency(left) - 600.0) < 2.0
+    assert np.max(np.abs(left.astype(np.int32) - right.astype(np.int32))) < 1200  # same tone, both laws
