@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
@@ -23,6 +24,8 @@ from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.auth import SESSION_REPLACED, AuthPolicy, AuthService
+from c122.services.cases import CaseServices
+from c122.services.contact_center import ContactCenter
 from c122.services.directory import Directory
 from c122.services.events import OutboundEvent
 from c122.services.health import ComponentHealth, HealthService, Probe, Status
@@ -30,13 +33,18 @@ from c122.services.organisation import OrganisationAdmin
 from c122.services.ports import Clock
 from c122.services.presence import PresenceService
 from c122.services.queue_figures import WaitingCallBoard
+from c122.services.queue_membership import QueueMembership
 from c122.services.supervision import Supervision
+from c122.telephony.runtime import Telephony, TelephonySettings
 
 _log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_SECONDS = 5.0
+ACD_TICK_SECONDS = 1.0
 SESSION_SWEEP_SECONDS = 60.0
 STREAM_EXPIRY_SECONDS = 30.0
+# The hotline's day decides case names and numbers (docs/contact-center/cases.md), never the server's zone.
+HOTLINE_TIME_ZONE = "Europe/Moscow"
 
 
 @dataclass
@@ -49,11 +57,16 @@ class Application:
     uow_factory: SqlUnitOfWorkFactory
     bus: InProcessEventBus
     waiting_calls: WaitingCallBoard
+    contact_center: ContactCenter
+    telephony: Telephony | None = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Application]:
         """Runs the periodic jobs while the block runs; disposes of the database pool after."""
+        await self.contact_center.start()
+        if self.telephony is not None:
+            await self.telephony.start()
         tasks = [asyncio.create_task(job(), name=job.__name__) for job in self.background]
         try:
             yield self
@@ -61,11 +74,16 @@ class Application:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self.telephony is not None:
+                await self.telephony.stop()
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
             await self.uow_factory.dispose()
 
 
-def build_application(settings: Settings, clock: Clock | None = None) -> Application:
+def build_application(
+    settings: Settings, clock: Clock | None = None, *, with_telephony: bool = False
+) -> Application:
+    """`with_telephony` binds the SIP and RTP ports (`c122 serve`); tests of the rest leave them free."""
     clock = clock or SystemClock()
     uow_factory = SqlUnitOfWorkFactory(create_engine(settings.database_url))
     hasher = Argon2PasswordHasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
@@ -74,32 +92,48 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     bus.subscribe(hub.publish)
     bus.subscribe(_closing_sessions(hub))
     session_idle = timedelta(minutes=settings.session_idle_minutes)
+    waiting_calls = WaitingCallBoard()
+    contact_center = ContactCenter(uow_factory, clock, bus, waiting_calls)
+    bus.subscribe(_reloading_setup(contact_center))
     auth = AuthService(
         uow_factory,
         hasher,
         clock,
         bus,
         AuthPolicy(settings.login_max_failures, settings.login_window_seconds, session_idle),
+        shifts=contact_center,
     )
-    waiting_calls = WaitingCallBoard()
-    health = HealthService(_probes(uow_factory, hub), clock, bus)
+    directory = Directory(uow_factory)
+    telephony = Telephony(telephony_settings(settings), directory.line_for) if with_telephony else None
+    health = HealthService(_probes(uow_factory, hub, telephony), clock, bus)
     context = ApiContext(
         settings=settings,
         auth=auth,
         presence=PresenceService(uow_factory, clock, session_idle, waiting_calls),
         organisation=OrganisationAdmin(uow_factory, clock, bus, hasher),
-        directory=Directory(uow_factory),
+        directory=directory,
         health=health,
-        supervision=Supervision(uow_factory, clock, bus),
+        supervision=Supervision(uow_factory, clock, bus, shifts=contact_center),
         hub=hub,
+        contact_center=contact_center,
+        membership=QueueMembership(uow_factory, clock, contact_center.reload),
+        cases=CaseServices.build(uow_factory, clock, bus, ZoneInfo(HOTLINE_TIME_ZONE)),
     )
     application = Application(
-        settings, context, create_app(context, settings.web_dist), uow_factory, bus, waiting_calls
+        settings,
+        context,
+        create_app(context, settings.web_dist),
+        uow_factory,
+        bus,
+        waiting_calls,
+        contact_center,
+        telephony,
     )
     application.background += [
         _every(HEALTH_INTERVAL_SECONDS, health.check_and_announce),
         _every(SESSION_SWEEP_SECONDS, auth.expire_idle_sessions),
         lambda: hub.run_expiry(STREAM_EXPIRY_SECONDS),
+        _every(ACD_TICK_SECONDS, contact_center.tick),
     ]
     return application
 
@@ -120,7 +154,37 @@ def _closing_sessions(hub: EventHub) -> Callable[[OutboundEvent], None]:
     return handle
 
 
-def _probes(uow_factory: SqlUnitOfWorkFactory, hub: EventHub) -> dict[str, Probe]:
+def _reloading_setup(contact_center: ContactCenter) -> Callable[[OutboundEvent], None]:
+    """A changed queue, group or account reaches the running ACD: it re-reads its setup."""
+    pending: set[asyncio.Task[None]] = set()
+
+    def handle(event: OutboundEvent) -> None:
+        if event.type != "org.changed" or event.data["entity"] not in {"queue", "group", "user"}:
+            return
+        task = asyncio.get_running_loop().create_task(contact_center.reload())
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    return handle
+
+
+def telephony_settings(settings: Settings) -> TelephonySettings:
+    return TelephonySettings(
+        sip_host=settings.sip_host,
+        sip_port=settings.sip_port,
+        sip_tls_port=settings.sip_tls_port,
+        sip_tls_cert=str(settings.sip_tls_cert) if settings.sip_tls_cert else None,
+        sip_tls_key=str(settings.sip_tls_key) if settings.sip_tls_key else None,
+        sip_ws_port=settings.sip_ws_port,
+        rtp_port_min=settings.rtp_port_min,
+        rtp_port_max=settings.rtp_port_max,
+        public_address=settings.public_address,
+    )
+
+
+def _probes(
+    uow_factory: SqlUnitOfWorkFactory, hub: EventHub, telephony: Telephony | None
+) -> dict[str, Probe]:
     async def database() -> ComponentHealth:
         async with uow_factory() as uow:
             await uow.ping()
@@ -132,7 +196,14 @@ def _probes(uow_factory: SqlUnitOfWorkFactory, hub: EventHub) -> dict[str, Probe
     async def telephony_not_running() -> ComponentHealth:
         return ComponentHealth(Status.DOWN, "not started in this process")
 
-    return {"db": database, "socket": socket, "sip": telephony_not_running, "media": telephony_not_running}
+    if telephony is None:
+        return {
+            "db": database,
+            "socket": socket,
+            "sip": telephony_not_running,
+            "media": telephony_not_running,
+        }
+    return {"db": database, "socket": socket, "sip": telephony.sip_health, "media": telephony.media_health}
 
 
 def _every(seconds: float, job: Callable[[], Awaitable[object]]) -> Callable[[], Coroutine[Any, Any, None]]:

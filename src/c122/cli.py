@@ -105,7 +105,7 @@ async def _serve_async(settings: Settings) -> int:
         raise CommandError(
             f"the database schema is not current ({len(pending)} pending): run `c122 db upgrade`"
         )
-    application = build_application(settings)
+    application = build_application(settings, with_telephony=True)
     await _run_http(application)
     return 0
 
@@ -221,7 +221,7 @@ async def _demo_async(settings: Settings, args: argparse.Namespace) -> int:
     pending = await migrate.pending_revisions(settings.database_url)
     if pending:
         await migrate.upgrade_async(settings.database_url)
-    application = build_application(settings)
+    application = build_application(settings, with_telephony=not args.no_serve)
     accounts = await seed_demo(application.context.organisation, application.uow_factory)
     print("Demo accounts (passwords are new on every run):")
     for account in accounts:

@@ -31,9 +31,9 @@ class Settings(BaseModel):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8122, ge=0, le=65535)  # 0: any free port (tests)
     sip_host: str = "127.0.0.1"
-    sip_port: int = Field(5060, ge=1, le=65535)
+    sip_port: int = Field(5060, ge=0, le=65535)  # 0: any free port (tests)
     sip_tls_port: int = Field(5061, ge=1, le=65535)
-    sip_ws_port: int = Field(5066, ge=1, le=65535)
+    sip_ws_port: int = Field(5066, ge=0, le=65535)
     sip_tls_cert: Path | None = None
     sip_tls_key: Path | None = None
     rtp_port_min: int = Field(20000, ge=1024, le=65534)

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from c122.domain.organisation import EntityKind
+from c122.domain.organisation import EntityKind, QueueMember
 from c122.domain.users import CONSOLE, Role
 from c122.services.organisation import OrganisationAdmin
 from c122.services.ports import UnitOfWorkFactory
@@ -96,7 +96,26 @@ async def seed_demo(organisation: OrganisationAdmin, uow_factory: UnitOfWorkFact
         else:
             await organisation.update(CONSOLE, EntityKind.USER, user_id, values)
         accounts.append(DemoAccount(login, role, password))
+    await _staff_queues(uow_factory)
     return accounts
+
+
+async def _staff_queues(uow_factory: UnitOfWorkFactory) -> None:
+    """Every operator and senior serves the queues of their groups, on tier 1 in login order; a queue
+    whose members were already set is left as it is."""
+    async with uow_factory() as uow:
+        setup = await uow.acd.setup()
+        staffed = {m.queue_id for m in setup.members}
+        staff = sorted(setup.staff, key=lambda user: user.login)
+        for queue in setup.queues:
+            if queue.id in staffed:
+                continue
+            members = [
+                QueueMember(queue_id=queue.id, user_id=user.id, level=1, position=position)
+                for position, user in enumerate(u for u in staff if queue.group_id in u.group_ids)
+            ]
+            await uow.acd.set_members(queue.id, members)
+        await uow.commit()
 
 
 async def _ensure(

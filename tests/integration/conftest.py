@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -31,7 +32,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     global _sqlite_template
     if request.param == "sqlite":
         if _sqlite_template is None:
-            folder = tmp_path.parent.parent / "sqlite-template"
+            # The run's own temporary folder: a template from an earlier run may predate a migration.
+            folder = tmp_path.parent / "sqlite-template"
             folder.mkdir(exist_ok=True)
             _sqlite_template = await databases.create_sqlite_template(folder)
         yield databases.copy_sqlite(_sqlite_template, tmp_path)
@@ -49,3 +51,9 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 async def server(database_url: str) -> AsyncIterator[RunningServer]:
     async with running_server(database_url) as running:
         yield running
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run's PostgreSQL template goes with the run."""
+    if _postgres_ready:
+        asyncio.run(databases.drop_postgres_template())

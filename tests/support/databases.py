@@ -16,7 +16,8 @@ import asyncpg
 from c122.persistence import migrate
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-TEMPLATE_NAME = "c122_test_template"
+# One template per test run: concurrent runs (two developers, CI) never drop each other's.
+TEMPLATE_NAME = f"c122_test_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 
 
 def postgres_admin_url() -> str:
@@ -54,6 +55,10 @@ async def create_postgres_template() -> None:
     finally:
         await admin.close()
     await migrate.upgrade_async(_with_database(postgres_admin_url(), TEMPLATE_NAME))
+
+
+async def drop_postgres_template() -> None:
+    await drop_postgres_database(TEMPLATE_NAME)
 
 
 async def create_postgres_database(template: str | None = TEMPLATE_NAME) -> tuple[str, str]:

@@ -88,10 +88,12 @@ class EventClient:
 
 
 @contextlib.asynccontextmanager
-async def running_server(database_url: str, **overrides: object) -> AsyncIterator[RunningServer]:
+async def running_server(
+    database_url: str, *, with_telephony: bool = False, **overrides: object
+) -> AsyncIterator[RunningServer]:
     clock = FakeClock()
     settings = settings_for(database_url, http_port=0, **overrides)
-    application = build_application(settings, clock=clock)
+    application = build_application(settings, clock=clock, with_telephony=with_telephony)
     accounts = await seed_demo(application.context.organisation, application.uow_factory)
     config = uvicorn.Config(
         application.app,

@@ -34,8 +34,8 @@ describe("server message validation", () => {
   });
 
   it("keeps an event of an unknown type as unknown instead of failing", () => {
-    const message = parseServerMessage(eventFrame(9, "case.created", { id: 1 }));
-    expect(message).toEqual({ kind: "event", event: { id: 9, at: "2026-11-25T09:00:00+00:00", type: "case.created", unknown: true } });
+    const message = parseServerMessage(eventFrame(9, "message.received", { id: 1 }));
+    expect(message).toEqual({ kind: "event", event: { id: 9, at: "2026-11-25T09:00:00+00:00", type: "message.received", unknown: true } });
   });
 
   it.each([

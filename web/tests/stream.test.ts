@@ -133,8 +133,8 @@ describe("event stream connection", () => {
   it("acknowledges an event of an unknown type without applying anything else", () => {
     stream.start();
     latest().deliver(readyFrame("s1", 0, snapshot([])));
-    latest().deliver(eventFrame(1, "case.created", { id: 5 }));
-    expect(seen.events).toEqual([{ id: 1, at: "2026-11-25T09:00:00+00:00", type: "case.created", unknown: true }]);
+    latest().deliver(eventFrame(1, "message.received", { id: 5 }));
+    expect(seen.events).toEqual([{ id: 1, at: "2026-11-25T09:00:00+00:00", type: "message.received", unknown: true }]);
     expect(latest().sent).toEqual([{ kind: "ack", id: 1 }]);
   });
 

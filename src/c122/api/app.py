@@ -13,7 +13,7 @@ from c122.api.context import ApiContext
 from c122.api.errors import install_error_handlers
 from c122.api.event_schemas import add_event_schemas
 from c122.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from c122.api.routes import admin, auth, events, status, supervision
+from c122.api.routes import admin, auth, cases, contact_center, events, status, supervision
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>С-122</title>
@@ -37,6 +37,10 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.add_middleware(RequestContextMiddleware)
     for module in (auth, status, supervision, admin, events):
         app.include_router(module.router)
+    for router in contact_center.routers:
+        app.include_router(router)
+    for router in cases.routers:
+        app.include_router(router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

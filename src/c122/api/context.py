@@ -9,10 +9,13 @@ from fastapi import Request
 from c122.config import Settings
 from c122.realtime.hub import EventHub
 from c122.services.auth import AuthService
+from c122.services.cases import CaseServices
+from c122.services.contact_center import ContactCenter
 from c122.services.directory import Directory
 from c122.services.health import HealthService
 from c122.services.organisation import OrganisationAdmin
 from c122.services.presence import PresenceService
+from c122.services.queue_membership import QueueMembership
 from c122.services.supervision import Supervision
 
 
@@ -26,6 +29,9 @@ class ApiContext:
     health: HealthService
     supervision: Supervision
     hub: EventHub
+    contact_center: ContactCenter
+    membership: QueueMembership
+    cases: CaseServices  # case cards, applicants, questionnaires
 
 
 def context_of(request: Request) -> ApiContext:

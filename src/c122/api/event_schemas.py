@@ -5,13 +5,23 @@ The web client's types are generated from these; tests check every published eve
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from c122.api.schemas import HealthOut, PresenceEntryOut, PresenceOut
+from c122.api.case_schemas import CaseEventData
+from c122.api.schemas import (
+    HealthOut,
+    OfferOut,
+    OperatorStateOut,
+    OperatorStatusName,
+    PresenceEntryOut,
+    PresenceOut,
+    QueueLiveOut,
+)
 from c122.realtime import protocol
 
 
@@ -32,11 +42,50 @@ class SessionClosedData(BaseModel):
     message: str
 
 
+class OperatorStateChangedData(BaseModel):
+    """One row of the operator state log; `duration_s` is the time spent in `old_status`."""
+
+    user_id: int
+    old_status: OperatorStatusName
+    status: OperatorStatusName
+    trigger: str
+    reason: str
+    note: str
+    since: datetime
+    duration_s: float
+    call_id: str | None
+    queue_id: int | None
+
+
+class CallOfferedData(BaseModel):
+    user_id: int
+    offer: OfferOut
+
+
+class QueueUpdatedData(BaseModel):
+    """The whole live picture of one queue (the first 50 callers)."""
+
+    queue: QueueLiveOut
+
+
+class BreakSuggestedData(BaseModel):
+    user_id: int
+    worked_s: float
+
+
+class BreakTimeElapsedData(BaseModel):
+    user_id: int
+    reason: str
+    allowed_s: float
+
+
 class EventSnapshot(BaseModel):
     """The `snapshot` of the `ready` message: what the desktop shows live, as of the stream's start."""
 
     presence: PresenceOut
     health: HealthOut
+    operator_state: OperatorStateOut | None = None  # None for accounts that take no calls
+    queues: list[QueueLiveOut] = []
 
 
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
@@ -44,6 +93,14 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "health.changed": HealthOut,
     "org.changed": OrgChangedData,
     "session.closed": SessionClosedData,
+    "operator.state_changed": OperatorStateChangedData,
+    "operator.break_suggested": BreakSuggestedData,
+    "operator.break_time_elapsed": BreakTimeElapsedData,
+    "call.offered": CallOfferedData,
+    "queue.updated": QueueUpdatedData,
+    # case cards (docs/events/cases.md)
+    "case.created": CaseEventData,
+    "case.updated": CaseEventData,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

@@ -113,7 +113,29 @@ class ServiceOut(BaseModel):
     description: str
 
 
-class GroupIn(Strict):
+Seconds = Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
+PositiveSeconds = Annotated[float, Field(gt=0, le=7 * 24 * 3600)]
+ReasonCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-]{1,64}$")]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-.]{1,64}$")]
+Destination = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+StrategyName = Literal[
+    "longest_idle", "round_robin", "fewest_calls", "least_talk_time", "random", "ring_all", "linear"
+]
+EmptyRuleName = Literal["never", "no_logged_in", "no_staffed"]
+
+
+class GroupPolicyFields(Strict):
+    """Operator policies of a group: idle to away, away to logout, break policy; null turns one off."""
+
+    idle_to_away_s: PositiveSeconds | None = 600.0
+    away_to_logout_s: PositiveSeconds | None = 1200.0
+    continuous_work_s: PositiveSeconds | None = 7200.0
+    break_allowance: dict[ReasonCode, PositiveSeconds] | None = Field(
+        default=None, description="Allowed length of a break per reason code; null: the defaults."
+    )
+
+
+class GroupIn(GroupPolicyFields):
     service_id: Id
     name: Name
     description: Description = ""
@@ -123,6 +145,10 @@ class GroupPatch(Strict):
     service_id: Id | None = None
     name: Name | None = None
     description: Description | None = None
+    idle_to_away_s: PositiveSeconds | None = None
+    away_to_logout_s: PositiveSeconds | None = None
+    continuous_work_s: PositiveSeconds | None = None
+    break_allowance: dict[ReasonCode, PositiveSeconds] | None = None
 
 
 class GroupOut(BaseModel):
@@ -130,9 +156,36 @@ class GroupOut(BaseModel):
     service_id: int
     name: str
     description: str
+    idle_to_away_s: float | None
+    away_to_logout_s: float | None
+    continuous_work_s: float | None
+    break_allowance: dict[str, float] | None
 
 
-class QueueIn(Strict):
+class QueueSettingsFields(Strict):
+    """How a queue distributes its calls; see docs/contact-center/acd.md for each setting."""
+
+    strategy: StrategyName = "longest_idle"
+    weight: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    ring_timeout_s: Annotated[float, Field(ge=3, le=600)] = 20.0
+    no_answer_limit: Annotated[int, Field(ge=1, le=100)] = 3
+    wrap_up_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    manual_ready: bool = False
+    max_wait_s: PositiveSeconds | None = None
+    overflow_destination: Destination | None = None
+    max_length: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    join_when_empty: EmptyRuleName = "never"
+    leave_when_empty: EmptyRuleName = "never"
+    escalation_step_s: PositiveSeconds | None = None
+    required_skills: Annotated[list[Skill], Field(max_length=50)] = []
+    short_abandon_s: Annotated[float, Field(ge=0, le=600)] = 5.0
+    sla_wait_s: PositiveSeconds = 60.0
+    callbacks_enabled: bool = True
+    repeat_call_window_s: Seconds = 1800.0
+    removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class QueueIn(QueueSettingsFields):
     group_id: Id
     name: Name
 
@@ -140,12 +193,78 @@ class QueueIn(Strict):
 class QueuePatch(Strict):
     group_id: Id | None = None
     name: Name | None = None
+    strategy: StrategyName | None = None
+    weight: Annotated[int, Field(ge=-1000, le=1000)] | None = None
+    ring_timeout_s: Annotated[float, Field(ge=3, le=600)] | None = None
+    no_answer_limit: Annotated[int, Field(ge=1, le=100)] | None = None
+    wrap_up_s: Annotated[float, Field(ge=0, le=3600)] | None = None
+    manual_ready: bool | None = None
+    max_wait_s: PositiveSeconds | None = None
+    overflow_destination: Destination | None = None
+    max_length: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    join_when_empty: EmptyRuleName | None = None
+    leave_when_empty: EmptyRuleName | None = None
+    escalation_step_s: PositiveSeconds | None = None
+    required_skills: Annotated[list[Skill], Field(max_length=50)] | None = None
+    short_abandon_s: Annotated[float, Field(ge=0, le=600)] | None = None
+    sla_wait_s: PositiveSeconds | None = None
+    callbacks_enabled: bool | None = None
+    repeat_call_window_s: Seconds | None = None
+    removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
 class QueueOut(BaseModel):
     id: int
     group_id: int
     name: str
+    strategy: StrategyName
+    weight: int
+    ring_timeout_s: float
+    no_answer_limit: int
+    wrap_up_s: float
+    manual_ready: bool
+    max_wait_s: float | None
+    overflow_destination: str | None
+    max_length: int | None
+    join_when_empty: EmptyRuleName
+    leave_when_empty: EmptyRuleName
+    escalation_step_s: float | None
+    required_skills: list[str]
+    short_abandon_s: float
+    sla_wait_s: float
+    callbacks_enabled: bool
+    repeat_call_window_s: float
+    removal_message: str | None
+
+
+class QueueMemberIn(Strict):
+    user_id: Id
+    level: Annotated[int, Field(ge=1, le=9)] = 1
+    position: Annotated[int, Field(ge=0, le=10_000)] = 0
+
+
+class QueueMembersIn(Strict):
+    members: Annotated[list[QueueMemberIn], Field(max_length=5000)]
+
+
+class QueueMemberOut(BaseModel):
+    user_id: int
+    level: int
+    position: int
+
+
+class QueueMembersOut(BaseModel):
+    queue_id: int
+    members: list[QueueMemberOut]
+
+
+class SkillsIn(Strict):
+    skills: Annotated[list[Skill], Field(max_length=100)]
+
+
+class SkillsOut(BaseModel):
+    user_id: int
+    skills: list[str]
 
 
 class LineIn(Strict):
@@ -250,3 +369,110 @@ class CaseTypePage(BaseModel):
 class UserPage(BaseModel):
     items: list[UserOut]
     total: int
+
+
+# --- call distribution --------------------------------------------------------------------------
+
+OperatorStatusName = Literal[
+    "offline", "ready", "offered", "on_call", "wrap_up", "on_break", "away", "blocked"
+]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+RequiredNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+CallIdPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@\-]{1,64}$")]
+
+
+class OfferOut(BaseModel):
+    call_id: str
+    queue_id: int
+    queue_name: str
+    caller: str
+    expires_at: datetime
+    is_callback: bool
+
+
+class OperatorStateOut(BaseModel):
+    user_id: int
+    status: OperatorStatusName
+    since: datetime
+    reason: str
+    note: str
+    call_id: str | None
+    queue_id: int | None
+    offer: OfferOut | None
+    pending: str | None = Field(description="A break, logout or block asked for during a call.")
+    wrap_up_until: datetime | None
+
+
+class OperatorStateIn(Strict):
+    """`ready` starts the shift (from offline) or returns to work; `offline` ends the shift."""
+
+    status: Literal["ready", "on_break", "offline"]
+    reason: ReasonCode | None = Field(
+        default=None, description="Break reason code: break, lunch, training, not_ready (needs a note)…"
+    )
+    note: Note = ""
+
+
+class WaitingCallOut(BaseModel):
+    call_id: str
+    caller: str
+    priority: int
+    position: int
+    waited_s: float
+    estimated_wait_s: float | None
+    is_callback: bool
+    ringing: bool
+
+
+class QueueLiveOut(BaseModel):
+    id: int
+    group_id: int
+    name: str
+    waiting: int
+    waiting_by_priority: dict[str, int]
+    callbacks_waiting: int
+    longest_wait_s: float
+    available_operators: int
+    eligible_operators: int
+    logged_in_operators: int
+    on_break_operators: int
+    calls: list[WaitingCallOut]
+
+
+class QueueLiveList(BaseModel):
+    items: list[QueueLiveOut]
+
+
+class BlockIn(Strict):
+    note: RequiredNote
+
+
+class MoveCallIn(Strict):
+    to: Literal["head", "tail"]
+
+
+class RemoveCallIn(Strict):
+    destination: Destination | None = Field(
+        default=None,
+        description="Where the caller goes; without it the queue's message plays and the call ends.",
+    )
+
+
+class QueueKpisOut(BaseModel):
+    """Counts and KPIs of a queue over a period; a ratio with a zero denominator is null."""
+
+    offered: int
+    answered: int
+    answered_within_t: int
+    abandoned: int
+    short_abandoned: int
+    abandoned_within_t: int
+    timed_out: int
+    refused_on_entry: int
+    completed: int
+    service_level: float | None
+    asa_s: float | None
+    aht_s: float | None
+    abandon_rate: float | None
+    occupancy: float | None
+    longest_wait_s: float

@@ -5,7 +5,8 @@ Records are plain frozen values; persistence builds them from rows and use cases
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -18,17 +19,53 @@ class Service:
 
 @dataclass(frozen=True)
 class Group:
+    """A group of operators, with its operator policies (OPS-03, OPS-04); None turns a timer off."""
+
     id: int
     service_id: int
     name: str
     description: str
+    idle_to_away_s: float | None = 600.0
+    away_to_logout_s: float | None = 1200.0
+    continuous_work_s: float | None = 7200.0
+    break_allowance: Mapping[str, float] | None = None  # reason code -> allowed seconds; None: defaults
 
 
 @dataclass(frozen=True)
 class Queue:
+    """A queue of a group, with its call distribution settings (see docs/contact-center/acd.md)."""
+
     id: int
     group_id: int
     name: str
+    strategy: str = "longest_idle"
+    weight: int = 0
+    ring_timeout_s: float = 20.0
+    no_answer_limit: int = 3
+    wrap_up_s: float = 30.0
+    manual_ready: bool = False
+    max_wait_s: float | None = None
+    overflow_destination: str | None = None
+    max_length: int | None = None
+    join_when_empty: str = "never"
+    leave_when_empty: str = "never"
+    escalation_step_s: float | None = None
+    required_skills: frozenset[str] = field(default_factory=frozenset)
+    short_abandon_s: float = 5.0
+    sla_wait_s: float = 60.0
+    callbacks_enabled: bool = True
+    repeat_call_window_s: float = 1800.0
+    removal_message: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueMember:
+    """An operator serving a queue at a tier level (1 is offered first) and a position within the tier."""
+
+    queue_id: int
+    user_id: int
+    level: int = 1
+    position: int = 0
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -122,12 +123,20 @@ def _service(row: Row[Any]) -> Service:
     return Service(id=row.id, name=row.name, description=row.description)
 
 
-def _group(row: Row[Any]) -> Group:
-    return Group(id=row.id, service_id=row.service_id, name=row.name, description=row.description)
+def group_from_row(row: Row[Any]) -> Group:
+    return Group(**{name: row._mapping[name] for name in _GROUP_FIELDS})
 
 
-def _queue(row: Row[Any]) -> Queue:
-    return Queue(id=row.id, group_id=row.group_id, name=row.name)
+def queue_from_row(row: Row[Any]) -> Queue:
+    values = {name: row._mapping[name] for name in _QUEUE_FIELDS}
+    values["required_skills"] = frozenset(values["required_skills"] or ())
+    values["manual_ready"] = bool(values["manual_ready"])
+    values["callbacks_enabled"] = bool(values["callbacks_enabled"])
+    return Queue(**values)
+
+
+_GROUP_FIELDS = [f.name for f in fields(Group)]
+_QUEUE_FIELDS = [f.name for f in fields(Queue)]
 
 
 def _line(row: Row[Any]) -> Line:
@@ -143,8 +152,8 @@ def _case_type(row: Row[Any]) -> CaseType:
 def organisation_repositories(connection: AsyncConnection) -> dict[str, SqlEntityRepository[Any]]:
     return {
         "services": SqlEntityRepository(connection, t.services, _service, ["name", "description"], "service"),
-        "groups": SqlEntityRepository(connection, t.groups, _group, ["name", "description"], "group"),
-        "queues": SqlEntityRepository(connection, t.queues, _queue, ["name"], "queue"),
+        "groups": SqlEntityRepository(connection, t.groups, group_from_row, ["name", "description"], "group"),
+        "queues": SqlEntityRepository(connection, t.queues, queue_from_row, ["name"], "queue"),
         "lines": SqlEntityRepository(connection, t.lines, _line, ["number", "name"], "line"),
         "case_types": SqlEntityRepository(
             connection, t.case_types, _case_type, ["code", "name"], "case type"

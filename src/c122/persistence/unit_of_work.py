@@ -8,6 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
+from c122.persistence.acd_store import SqlAcdRepository
+from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.repositories import (
     SqlApiTokenRepository,
     SqlAuditLog,
@@ -15,7 +17,9 @@ from c122.persistence.repositories import (
     SqlUserRepository,
     organisation_repositories,
 )
+from c122.services.case_ports import CaseRepository
 from c122.services.ports import (
+    AcdRepository,
     ApiTokenRepository,
     AuditLog,
     EntityRepository,
@@ -35,6 +39,8 @@ class SqlUnitOfWork:
     sessions: SessionRepository
     api_tokens: ApiTokenRepository
     audit: AuditLog
+    acd: AcdRepository
+    cases: CaseRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -50,6 +56,8 @@ class SqlUnitOfWork:
         self.sessions = SqlSessionRepository(connection)
         self.api_tokens = SqlApiTokenRepository(connection)
         self.audit = SqlAuditLog(connection)
+        self.acd = SqlAcdRepository(connection)
+        self.cases = SqlCaseRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

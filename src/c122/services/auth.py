@@ -12,7 +12,7 @@ from c122.domain.errors import DomainError, Forbidden, NotAuthenticated, NotFoun
 from c122.domain.throttle import FailureThrottle
 from c122.domain.users import Actor, Role, User
 from c122.services.events import Audience, EventPublisher, OutboundEvent
-from c122.services.ports import Clock, PasswordHasher, StoredApiToken, UnitOfWorkFactory
+from c122.services.ports import Clock, PasswordHasher, ShiftEnder, StoredApiToken, UnitOfWorkFactory
 from c122.services.presence import presence_changed
 
 # Seniors and operators work in one place at a time; administrators may keep several consoles open.
@@ -82,8 +82,10 @@ class AuthService:
         clock: Clock,
         publisher: EventPublisher,
         policy: AuthPolicy,
+        shifts: ShiftEnder | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._shifts = shifts
         self._hasher = hasher
         self._clock = clock
         self._publisher = publisher
@@ -200,6 +202,8 @@ class AuthService:
             self._publisher.publish(session_closed(principal.user.id, LOGGED_OUT, "signed out", now))
         if not still_online:
             self._publisher.publish(presence_changed(principal.user, online=False, since=now))
+            if self._shifts is not None:
+                await self._shifts.end_shift(principal.user.id, forced=False, note="signed out")
 
     async def expire_idle_sessions(self) -> int:
         """Closes sessions idle past the policy; run periodically. Returns how many users went offline."""
@@ -215,6 +219,8 @@ class AuthService:
             await uow.commit()
         for user in users:
             self._publisher.publish(presence_changed(user, online=False, since=now))
+            if self._shifts is not None:
+                await self._shifts.end_shift(user.id, forced=False, note="session expired")
         return len(users)
 
     async def create_api_token(self, actor: Actor, user_id: int, name: str) -> tuple[str, StoredApiToken]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from c122.domain.organisation import CaseType, Group
+from c122.domain.organisation import CaseType, Group, Line
+from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.ports import UnitOfWorkFactory
 
 MAX_CASE_TYPES = 1000
@@ -25,3 +26,13 @@ class Directory:
     async def case_types(self) -> list[CaseType]:
         async with self._uow() as uow:
             return (await uow.case_types.search("", MAX_CASE_TYPES, 0)).items
+
+    async def line_for(self, dialled: str) -> Line | None:
+        """The inbound line a dialled number (Request-URI user part) belongs to, if any."""
+        try:
+            number = normalize_phone(dialled)
+        except InvalidPhone:
+            return None
+        async with self._uow() as uow:
+            line: Line | None = await uow.lines.find({"number": number})
+            return line

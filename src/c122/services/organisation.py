@@ -197,6 +197,10 @@ class OrganisationAdmin:
                     values["password_hash"] = self._hasher.hash(password)
             if "role" in values:
                 values["role"] = str(values["role"])
+        if kind is EntityKind.QUEUE:
+            problems += _required_settings(values, QUEUE_REQUIRED_SETTINGS)
+            if values.get("required_skills") is not None:
+                values["required_skills"] = sorted(set(values["required_skills"]))
         if kind is EntityKind.CASE_TYPE and "icon" in values:
             values["icon"] = str(values["icon"])
         if problems:
@@ -288,6 +292,31 @@ class OrganisationAdmin:
         now = self._clock.now()
         self._publisher.publish(session_closed(user.id, ACCOUNT_CHANGED, "the account was changed", now))
         self._publisher.publish(presence_changed(user, online=False, since=now))
+
+
+# Queue settings that always have a value: a change may not set them to null.
+QUEUE_REQUIRED_SETTINGS = (
+    "strategy",
+    "weight",
+    "ring_timeout_s",
+    "no_answer_limit",
+    "wrap_up_s",
+    "manual_ready",
+    "join_when_empty",
+    "leave_when_empty",
+    "short_abandon_s",
+    "sla_wait_s",
+    "callbacks_enabled",
+    "repeat_call_window_s",
+)
+
+
+def _required_settings(values: Mapping[str, Any], names: tuple[str, ...]) -> list[FieldProblem]:
+    return [
+        FieldProblem(name, "null_not_allowed", "this setting needs a value")
+        for name in names
+        if name in values and values[name] is None
+    ]
 
 
 class DuplicateField(Conflict):

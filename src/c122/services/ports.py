@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from c122.domain.organisation import CaseType, Group, Line, Queue, Service
+from c122.domain.acd import AcdSnapshot, OperatorStateChanged, QueueLogRecord
+from c122.domain.organisation import CaseType, Group, Line, Queue, QueueMember, Service
 from c122.domain.users import User
+from c122.services.case_ports import CaseRepository
 
 E = TypeVar("E")
 
@@ -138,6 +140,54 @@ class AuditLog(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True)
+class AcdSetup:
+    """What the call distribution is configured from: the organisation's queues and groups, queue
+    memberships, operators' skills, and the accounts that take calls (operators and seniors)."""
+
+    queues: list[Queue]
+    groups: list[Group]
+    members: list[QueueMember]
+    skills: Mapping[int, frozenset[str]]
+    staff: list[User]
+
+
+class AcdRepository(Protocol):
+    async def setup(self) -> AcdSetup: ...
+
+    async def members(self, queue_id: int) -> list[QueueMember]: ...
+
+    async def set_members(self, queue_id: int, members: Sequence[QueueMember]) -> None: ...
+
+    async def skills(self, user_id: int) -> frozenset[str]: ...
+
+    async def set_skills(self, user_id: int, skills: frozenset[str]) -> None: ...
+
+    async def load_snapshot(self) -> AcdSnapshot | None:
+        """The dynamic state last saved, or None before the first save."""
+        ...
+
+    async def save_snapshot(self, previous: AcdSnapshot | None, current: AcdSnapshot, at: datetime) -> int:
+        """Stores `current`, writing only what differs from `previous`; returns the rows written."""
+        ...
+
+    async def append_state_log(self, changes: Sequence[OperatorStateChanged]) -> None: ...
+
+    async def state_log(self, operator_id: int, limit: int = 1000) -> list[OperatorStateChanged]: ...
+
+    async def append_queue_log(self, records: Sequence[QueueLogRecord]) -> None: ...
+
+    async def queue_log(
+        self, start: float | None = None, end: float | None = None
+    ) -> list[QueueLogRecord]: ...
+
+
+class ShiftEnder(Protocol):
+    """The call distribution, as signing out and forced logouts see it: they end the operator's shift."""
+
+    async def end_shift(self, user_id: int, *, forced: bool, note: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Nothing is stored unless `commit` is awaited."""
 
@@ -150,6 +200,8 @@ class UnitOfWork(Protocol):
     sessions: SessionRepository
     api_tokens: ApiTokenRepository
     audit: AuditLog
+    acd: AcdRepository
+    cases: CaseRepository  # case cards and applicants (services/case_ports.py)
 
     async def __aenter__(self) -> Self: ...
 

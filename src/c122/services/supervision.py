@@ -6,17 +6,24 @@ from c122.domain.errors import Forbidden, NotFound
 from c122.domain.users import Actor, Role, User
 from c122.services.auth import session_closed
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import Clock, ShiftEnder, UnitOfWorkFactory
 from c122.services.presence import presence_changed
 
 FORCED_LOGOUT = "forced_logout"
 
 
 class Supervision:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, publisher: EventPublisher) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        publisher: EventPublisher,
+        shifts: ShiftEnder | None = None,
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._publisher = publisher
+        self._shifts = shifts
 
     async def force_logout(self, actor: Actor, user_id: int) -> int:
         """Ends every session of an operator in one of the senior's groups; returns how many ended."""
@@ -36,6 +43,9 @@ class Supervision:
                 session_closed(user_id, FORCED_LOGOUT, "a senior operator ended your session", now)
             )
             self._publisher.publish(presence_changed(target, online=False, since=now))
+        if self._shifts is not None:
+            # Out of the queues too (SUP-04), even when no desktop was open.
+            await self._shifts.end_shift(user_id, forced=True, note="forced logout by a senior operator")
         return len(closed)
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.support.server import RunningServer
@@ -158,6 +159,47 @@ async def test_every_published_event_matches_its_documented_schema(server: Runni
     await server.signed_in("operator1")
     await operator.write("POST", "/api/v1/auth/logout")
     seen.append(("health.changed", (await server.application.context.health.check()).as_data()))
+    await _call_distribution_events(server)
+    await _case_events(server)
     assert {event_type for event_type, _ in seen} == set(EVENT_PAYLOADS)
     for event_type, data in seen:
         EVENT_PAYLOADS[event_type].model_validate(data)
+
+
+async def _call_distribution_events(server: RunningServer) -> None:
+    """A shift with a long call and a break: every event type of the call distribution once."""
+    from c122.domain.acd import CompletedBy
+    from c122.services.call_simulator import SimulatedCallSource
+
+    queue_updated = asyncio.Event()  # queue snapshots are published a moment after the change
+    server.application.bus.subscribe(
+        lambda event: queue_updated.set() if event.type == "queue.updated" else None
+    )
+    operator = await server.signed_in("operator2")
+    await operator.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+    queue_id = (await operator.http.get("/api/v1/queues")).json()["items"][0]["id"]
+    source = SimulatedCallSource(server.application.contact_center, prefix="schema")
+    source.act_for_callers = False
+    call_id = await source.place_call(queue_id)
+    await operator.write("POST", f"/api/v1/operators/me/offers/{call_id}/accept")
+    center = server.application.contact_center
+    server.clock.advance(7300)  # past two hours of continuous work: a break is suggested
+    await center.tick()
+    await center.hang_up(call_id, CompletedBy.OPERATOR)
+    await operator.write("PUT", "/api/v1/operators/me/state", json={"status": "on_break", "reason": "break"})
+    server.clock.advance(500)
+    await operator.write("POST", "/api/v1/operators/me/activity")
+    server.clock.advance(450)  # the 15-minute break has run out
+    await center.tick()
+    await asyncio.wait_for(queue_updated.wait(), 5)
+
+
+async def _case_events(server: RunningServer) -> None:
+    """A card created by hand and taken into work: `case.created` and `case.updated`."""
+    operator = await server.signed_in("operator1")
+    types = (await (await server.signed_in("admin")).http.get("/api/v1/admin/case-types")).json()["items"]
+    created = await operator.write("POST", "/api/v1/cases", json={"type_id": types[0]["id"]})
+    assert created.status_code == 201, created.text
+    case_id = created.json()["case"]["id"]
+    taken = await operator.write("PUT", f"/api/v1/cases/{case_id}/status", json={"status": "in_work"})
+    assert taken.status_code == 200, taken.text

@@ -3,6 +3,7 @@
 // on the server fails the type check here.
 import type { components } from "@/api/schema";
 import type { Health, Presence, PresenceEntry } from "@/api/types";
+import { parseCaseSummary } from "@/cases/parse";
 
 type Schemas = components["schemas"];
 
@@ -10,12 +11,24 @@ export type Snapshot = Schemas["EventSnapshot"];
 export type OrgChanged = Schemas["OrgChangedData"];
 export type OrgEntity = OrgChanged["entity"];
 export type OrgAction = OrgChanged["action"];
+export type OperatorState = Schemas["OperatorStateOut"];
+export type OperatorStatus = OperatorState["status"];
+export type Offer = Schemas["OfferOut"];
+export type QueueLive = Schemas["QueueLiveOut"];
+export type WaitingCall = QueueLive["calls"][number];
 
 interface EventPayloads {
   "operator.presence_changed": Schemas["PresenceChangedData"];
   "health.changed": Schemas["HealthOut"];
   "org.changed": OrgChanged;
   "session.closed": Schemas["SessionClosedData"];
+  "operator.state_changed": Schemas["OperatorStateChangedData"];
+  "call.offered": Schemas["CallOfferedData"];
+  "queue.updated": Schemas["QueueUpdatedData"];
+  "operator.break_suggested": Schemas["BreakSuggestedData"];
+  "operator.break_time_elapsed": Schemas["BreakTimeElapsedData"];
+  "case.created": Schemas["CaseEventData"];
+  "case.updated": Schemas["CaseEventData"];
 }
 export type KnownEventType = keyof EventPayloads;
 export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
@@ -23,6 +36,13 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "health.changed",
   "org.changed",
   "session.closed",
+  "operator.state_changed",
+  "call.offered",
+  "queue.updated",
+  "operator.break_suggested",
+  "operator.break_time_elapsed",
+  "case.created",
+  "case.updated",
 ];
 
 export type StreamEvent = {
@@ -84,6 +104,20 @@ function oneOf<T extends string>(r: Rec, key: string, allowed: readonly T[], whe
   }
   return v as T;
 }
+function num(r: Rec, key: string, where: string): number {
+  const v = r[key];
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new ProtocolError(`${where}.${key}: number expected`);
+  return v;
+}
+function optStr(r: Rec, key: string, where: string): string | null {
+  return r[key] === null || r[key] === undefined ? null : str(r, key, where);
+}
+function optInt(r: Rec, key: string, where: string): number | null {
+  return r[key] === null || r[key] === undefined ? null : int(r, key, where);
+}
+function optNum(r: Rec, key: string, where: string): number | null {
+  return r[key] === null || r[key] === undefined ? null : num(r, key, where);
+}
 function list(r: Rec, key: string, where: string): unknown[] {
   const v = r[key];
   if (!Array.isArray(v)) throw new ProtocolError(`${where}.${key}: array expected`);
@@ -94,6 +128,79 @@ const ROLES = ["operator", "senior", "admin"] as const;
 const STATUSES = ["ok", "degraded", "down"] as const;
 const ENTITIES: readonly OrgEntity[] = ["service", "group", "queue", "line", "case_type", "user"];
 const ACTIONS: readonly OrgAction[] = ["created", "updated", "deleted"];
+export const OPERATOR_STATUSES: readonly OperatorStatus[] = [
+  "offline",
+  "ready",
+  "offered",
+  "on_call",
+  "wrap_up",
+  "on_break",
+  "away",
+  "blocked",
+];
+
+export function parseOffer(value: unknown, where = "offer"): Offer {
+  const r = rec(value, where);
+  return {
+    call_id: str(r, "call_id", where),
+    queue_id: int(r, "queue_id", where),
+    queue_name: str(r, "queue_name", where),
+    caller: str(r, "caller", where),
+    expires_at: str(r, "expires_at", where),
+    is_callback: bool(r, "is_callback", where),
+  };
+}
+
+export function parseOperatorState(value: unknown, where = "operator_state"): OperatorState {
+  const r = rec(value, where);
+  return {
+    user_id: int(r, "user_id", where),
+    status: oneOf(r, "status", OPERATOR_STATUSES, where),
+    since: str(r, "since", where),
+    reason: str(r, "reason", where),
+    note: str(r, "note", where),
+    call_id: optStr(r, "call_id", where),
+    queue_id: optInt(r, "queue_id", where),
+    offer: r.offer === null || r.offer === undefined ? null : parseOffer(r.offer, `${where}.offer`),
+    pending: optStr(r, "pending", where),
+    wrap_up_until: optStr(r, "wrap_up_until", where),
+  };
+}
+
+function parseWaitingCall(value: unknown, where: string): WaitingCall {
+  const r = rec(value, where);
+  return {
+    call_id: str(r, "call_id", where),
+    caller: str(r, "caller", where),
+    priority: int(r, "priority", where),
+    position: int(r, "position", where),
+    waited_s: num(r, "waited_s", where),
+    estimated_wait_s: optNum(r, "estimated_wait_s", where),
+    is_callback: bool(r, "is_callback", where),
+    ringing: bool(r, "ringing", where),
+  };
+}
+
+export function parseQueue(value: unknown, where = "queue"): QueueLive {
+  const r = rec(value, where);
+  const byPriority = rec(r.waiting_by_priority, `${where}.waiting_by_priority`);
+  const waiting_by_priority: Record<string, number> = {};
+  for (const key of Object.keys(byPriority)) waiting_by_priority[key] = int(byPriority, key, `${where}.waiting_by_priority`);
+  return {
+    id: int(r, "id", where),
+    group_id: int(r, "group_id", where),
+    name: str(r, "name", where),
+    waiting: int(r, "waiting", where),
+    waiting_by_priority,
+    callbacks_waiting: int(r, "callbacks_waiting", where),
+    longest_wait_s: num(r, "longest_wait_s", where),
+    available_operators: int(r, "available_operators", where),
+    eligible_operators: int(r, "eligible_operators", where),
+    logged_in_operators: int(r, "logged_in_operators", where),
+    on_break_operators: int(r, "on_break_operators", where),
+    calls: list(r, "calls", where).map((c, i) => parseWaitingCall(c, `${where}.calls[${i}]`)),
+  };
+}
 
 export function parsePresenceEntry(value: unknown, where = "operator"): PresenceEntry {
   const r = rec(value, where);
@@ -185,6 +292,60 @@ function parseEvent(r: Rec): StreamEvent | UnknownEvent {
         },
       };
     }
+    case "operator.state_changed": {
+      const d = rec(r.data, "event.data");
+      const w = "event.data";
+      return {
+        id,
+        at,
+        type,
+        data: {
+          user_id: int(d, "user_id", w),
+          old_status: oneOf(d, "old_status", OPERATOR_STATUSES, w),
+          status: oneOf(d, "status", OPERATOR_STATUSES, w),
+          trigger: str(d, "trigger", w),
+          reason: str(d, "reason", w),
+          note: str(d, "note", w),
+          since: str(d, "since", w),
+          duration_s: num(d, "duration_s", w),
+          call_id: optStr(d, "call_id", w),
+          queue_id: optInt(d, "queue_id", w),
+        },
+      };
+    }
+    case "call.offered": {
+      const d = rec(r.data, "event.data");
+      return {
+        id,
+        at,
+        type,
+        data: { user_id: int(d, "user_id", "event.data"), offer: parseOffer(d.offer, "event.data.offer") },
+      };
+    }
+    case "queue.updated": {
+      const d = rec(r.data, "event.data");
+      return { id, at, type, data: { queue: parseQueue(d.queue, "event.data.queue") } };
+    }
+    case "operator.break_suggested": {
+      const d = rec(r.data, "event.data");
+      return { id, at, type, data: { user_id: int(d, "user_id", "event.data"), worked_s: num(d, "worked_s", "event.data") } };
+    }
+    case "operator.break_time_elapsed": {
+      const d = rec(r.data, "event.data");
+      const w = "event.data";
+      return {
+        id,
+        at,
+        type,
+        data: { user_id: int(d, "user_id", w), reason: str(d, "reason", w), allowed_s: num(d, "allowed_s", w) },
+      };
+    }
+    case "case.created":
+    case "case.updated": {
+      const d = rec(r.data, "event.data");
+      const data = { case: parseCaseSummary(d.case, "event.data.case") };
+      return type === "case.created" ? { id, at, type, data } : { id, at, type, data };
+    }
     default:
       return { id, at, type, unknown: true };
   }
@@ -209,6 +370,11 @@ export function parseServerMessage(text: string): ServerMessage {
         snapshot = {
           presence: parsePresence(s.presence, "snapshot.presence"),
           health: parseHealth(s.health, "snapshot.health"),
+          operator_state:
+            s.operator_state === null || s.operator_state === undefined
+              ? null
+              : parseOperatorState(s.operator_state, "snapshot.operator_state"),
+          queues: (Array.isArray(s.queues) ? s.queues : []).map((q, i) => parseQueue(q, `snapshot.queues[${i}]`)),
         };
       }
       return { kind, stream: str(r, "stream", "ready"), resumed, last_id: int(r, "last_id", "ready"), snapshot };

@@ -2,8 +2,9 @@ import { defineStore } from "pinia";
 import { computed, ref, shallowRef } from "vue";
 import { api } from "@/api/client";
 import type { Health } from "@/api/types";
+import type { CaseSummary } from "@/cases/model";
 import { healthColour } from "@/events/health";
-import type { OrgEntity, Snapshot } from "@/events/protocol";
+import type { OperatorState, OrgEntity, Snapshot } from "@/events/protocol";
 import { applyEvent } from "@/events/state";
 import { EventStream, type SocketLike, type StreamStatus } from "@/events/stream";
 
@@ -18,7 +19,15 @@ export const useRealtimeStore = defineStore("realtime", () => {
   const snapshot = shallowRef<Snapshot | null>(null);
   const status = ref<StreamStatus>("idle");
   const orgChange = ref<OrgChange | null>(null);
+  // The break policy's notices to this operator (OPS-04); cleared when their state changes.
+  const breakNotice = ref<"suggested" | "elapsed" | null>(null);
   let stream: EventStream | null = null;
+  // The card list (stores/cases.ts) keeps its own state from case.* events.
+  const caseListeners = new Set<(card: CaseSummary) => void>();
+  function onCase(listener: (card: CaseSummary) => void): () => void {
+    caseListeners.add(listener);
+    return () => caseListeners.delete(listener);
+  }
   let orgSeq = 0;
 
   const connected = computed(() => status.value === "open");
@@ -36,6 +45,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
         },
         event: (event) => {
           if (snapshot.value !== null) snapshot.value = applyEvent(snapshot.value, event);
+          if (!("unknown" in event) && event.type === "operator.break_suggested") breakNotice.value = "suggested";
+          if (!("unknown" in event) && event.type === "operator.break_time_elapsed") breakNotice.value = "elapsed";
+          if (!("unknown" in event) && event.type === "operator.state_changed") breakNotice.value = null;
+          if (!("unknown" in event) && (event.type === "case.created" || event.type === "case.updated")) {
+            caseListeners.forEach((listener) => listener(event.data.case));
+          }
           if (!("unknown" in event) && event.type === "org.changed") {
             orgSeq += 1;
             orgChange.value = { entity: event.data.entity, id: event.data.id, seq: orgSeq };
@@ -69,11 +84,29 @@ export const useRealtimeStore = defineStore("realtime", () => {
     }
   }
 
+  /** The operator's state as an API call returned it (the events that follow agree). */
+  function setOperatorState(state: OperatorState): void {
+    if (snapshot.value !== null) snapshot.value = { ...snapshot.value, operator_state: state };
+  }
+
   function stop(): void {
     stream?.stop();
     stream = null;
     snapshot.value = null;
   }
 
-  return { snapshot, status, connected, presence, health, indicator, orgChange, start, stop };
+  return {
+    snapshot,
+    status,
+    connected,
+    presence,
+    health,
+    indicator,
+    orgChange,
+    breakNotice,
+    start,
+    stop,
+    setOperatorState,
+    onCase,
+  };
 });

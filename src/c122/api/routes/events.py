@@ -9,9 +9,9 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from c122.api.context import context_of
-from c122.api.schemas import HealthOut, PresenceOut
+from c122.api.schemas import HealthOut, OperatorStateOut, PresenceOut, QueueLiveOut
 from c122.api.security import SESSION_COOKIE
-from c122.domain.errors import NotAuthenticated
+from c122.domain.errors import DomainError, NotAuthenticated
 from c122.domain.users import Actor
 from c122.realtime.protocol import CLOSE_CODE_CLOSED, ClosedMessage, CloseReason, encode
 from c122.realtime.session import ResumeRequest, run_event_session
@@ -55,7 +55,24 @@ async def event_snapshot(websocket: WebSocket, actor: Actor) -> dict[str, Any]:
     context = context_of(websocket)  # type: ignore[arg-type]
     presence = PresenceOut.model_validate(asdict(await context.presence.snapshot(actor)))
     health = HealthOut.model_validate((await context.health.check()).as_data())
-    return {"presence": presence.model_dump(mode="json"), "health": health.model_dump(mode="json")}
+    snapshot: dict[str, Any] = {
+        "presence": presence.model_dump(mode="json"),
+        "health": health.model_dump(mode="json"),
+        "operator_state": None,
+        "queues": [],
+    }
+    center = context.contact_center
+    if center.started:
+        try:
+            state = OperatorStateOut.model_validate(asdict(await center.my_state(actor)))
+            snapshot["operator_state"] = state.model_dump(mode="json")
+        except DomainError:
+            pass  # an account that takes no calls
+        snapshot["queues"] = [
+            QueueLiveOut.model_validate(asdict(view)).model_dump(mode="json")
+            for view in await center.queues(actor)
+        ]
+    return snapshot
 
 
 def _same_origin(websocket: WebSocket) -> bool:

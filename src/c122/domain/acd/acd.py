@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from c122.domain.acd import operator_state as machine
 from c122.domain.acd.callbacks import CallbackEntry, CallbackStatus, entry_for_abandon, resumes_place
-from c122.domain.acd.calls import ConnectedCall, Placement, WaitingCall
+from c122.domain.acd.calls import ConnectedCall, Placement, WaitingCall, cross_queue_key
 from c122.domain.acd.config import EmptyRule, QueueConfig, Strategy
 from c122.domain.acd.errors import IllegalTransition, NoSuchOffer, UnknownCall
 from c122.domain.acd.events import (
@@ -77,7 +77,7 @@ class _Step:
         self.now = now
         self.events: list[DomainEvent] = []
         self.freed: deque[OperatorId] = deque()
-        self.calls: deque[CallId] = deque()
+        self.calls: list[CallId] = []
 
     def outcome(self) -> Outcome:
         return Outcome(tuple(self.events))
@@ -274,12 +274,14 @@ class Acd:
     # --- timers ---------------------------------------------------------------------------------
     def tick(self, now: float) -> Outcome:
         """Apply every timer that is due: ring timeouts, wrap-up ends, idle and away, break notices,
-        max wait, leave-when-empty and tier escalation. Services call it about once a second."""
+        max wait, leave-when-empty, ends of missed-offer exclusions and tier escalation. Services call
+        it about once a second."""
         step = _Step(now)
         for operator_id in list(self.state.operators):
             self._operator_timers(operator_id, step)
         for queue in self.state.queues.values():
             self._queue_timers(queue, step)
+        self._retry_calls(step)
         for queue in self.state.queues.values():
             if queue.escalation_step_s is not None:
                 step.freed.extend(sorted(self.state.free_by_queue[queue.queue_id]))
@@ -362,7 +364,7 @@ class Acd:
         step = _Step(now)
         op = self.state.operator(operator_id)
         if op.status is S.OFFERED and op.call_id is not None:
-            self._release_offer(op.call_id, operator_id, step, declined=False)
+            self._release_offer(op.call_id, operator_id, step, missed=False)
         if op.status is S.ON_CALL and op.call_id is not None:
             self._complete(op.call_id, CompletedBy.OPERATOR, step)
         self._put(*machine.force_logout(self.state.operators[operator_id], step.now, note), step)
@@ -375,7 +377,8 @@ class Acd:
 
     def _settle(self, step: _Step) -> Outcome:
         """Freed operators look for work first, in the order they were freed: each takes the best caller
-        across their queues. Calls that came back or arrived then ring the operators still free."""
+        across their queues. Calls that came back or arrived then ring the operators still free, in
+        service order, so a call that came back never takes an operator from an older caller."""
         state = self.state
         while step.freed or step.calls:
             if step.freed:
@@ -385,11 +388,16 @@ class Acd:
                     if call is not None:
                         self._offer(call, operator_id, step)
                 continue
-            call_id = step.calls.popleft()
-            if call_id in state.waiting:
+            calls = sorted({c for c in step.calls if c in state.waiting}, key=self._service_key)
+            step.calls.clear()
+            for call_id in calls:
                 for operator_id in self.router.operators_for(state.waiting[call_id], step.now):
                     self._offer(state.waiting[call_id], operator_id, step)
         return step.outcome()
+
+    def _service_key(self, call_id: CallId) -> tuple[int, float, float, int, int, str]:
+        call = self.state.waiting[call_id]
+        return cross_queue_key(call.order_key, self.state.queues[call.queue_id].weight)
 
     def _dispatch_call(self, call_id: CallId, step: _Step) -> None:
         step.calls.append(call_id)
@@ -423,17 +431,20 @@ class Acd:
             raise NoSuchOffer(f"operator {operator_id} holds no offer of call {call_id}")
         return op
 
-    def _release_offer(
-        self, call_id: CallId, operator_id: OperatorId, step: _Step, *, declined: bool
-    ) -> None:
-        """Take the operator off the call's ringing set; the call is dispatched again if nobody rings."""
+    def _release_offer(self, call_id: CallId, operator_id: OperatorId, step: _Step, *, missed: bool) -> None:
+        """Take the operator off the call's ringing set; the call is dispatched again if nobody rings.
+        Who missed the offer is kept away from this call for the queue's retry interval."""
         state = self.state
         call = state.waiting[call_id]
+        retry_s = state.queues[call.queue_id].retry_s
+        if missed and retry_s > 0:
+            state.exclude(call_id, operator_id, step.now + retry_s)
+            call = state.waiting[call_id]
         remaining = call.offered_to - {operator_id}
-        # Ring-all: who declined is not rung again until this ringing round is over.
+        # Ring-all: who missed is not rung again until this ringing round is over.
         if not remaining:
             declined_by: frozenset[OperatorId] = frozenset()
-        elif declined:
+        elif missed:
             declined_by = call.declined_by | {operator_id}
         else:
             declined_by = call.declined_by
@@ -457,8 +468,7 @@ class Acd:
                 at=step.now,
             )
         )
-        # The call looks for someone else first, so the operator who missed it is not rung again at once.
-        self._release_offer(call_id, op.operator_id, step, declined=True)
+        self._release_offer(call_id, op.operator_id, step, missed=True)
         self._put(*machine.miss_offer(op, step.now, cause, queue.no_answer_limit), step)
         step.freed.append(op.operator_id)
 
@@ -527,7 +537,12 @@ class Acd:
             # The callback keeps the caller's place: original enqueue time and arrival counter.
             state.add_waiting(
                 replace(
-                    call, joined_at=now, is_callback=True, offered_to=frozenset(), declined_by=frozenset()
+                    call,
+                    joined_at=now,
+                    is_callback=True,
+                    offered_to=frozenset(),
+                    declined_by=frozenset(),
+                    excluded=(),
                 )
             )
             self._dispatch_call(call.call_id, step)
@@ -631,6 +646,11 @@ class Acd:
                 self._drop_waiting(call, "caller_left_queue", step)
                 step.events.append(exit_event(queue, call.call_id, reason, now - call.joined_at, now))
 
+    def _retry_calls(self, step: _Step) -> None:
+        """Calls whose missed-offer exclusions ended look for an operator again."""
+        for call in self.state.end_exclusions(step.now):
+            self._dispatch_call(call.call_id, step)
+
     def _is_empty(self, queue: QueueConfig, rule: EmptyRule) -> bool:
         operators = self.state.operators
         return is_empty_under(
@@ -657,7 +677,7 @@ class Acd:
     def _block(self, operator_id: OperatorId, note: str, own: bool, step: _Step) -> None:
         op = self.state.operator(operator_id)
         if op.status is S.OFFERED and op.call_id is not None:
-            self._release_offer(op.call_id, operator_id, step, declined=False)
+            self._release_offer(op.call_id, operator_id, step, missed=False)
             op = self.state.operators[operator_id]
         if op.status is S.WRAP_UP:
             self._record_wrap_up(op, step.now)

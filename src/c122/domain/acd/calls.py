@@ -21,6 +21,9 @@ class Placement(IntEnum):
 #: (placement, primary, secondary, seq, call_id) — smaller is served first.
 OrderKey = tuple[int, float, float, int, str]
 
+#: (operator, until): who missed this call and is not offered it again before `until`; sorted.
+Exclusions = tuple[tuple[OperatorId, float], ...]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitingCall:
@@ -37,6 +40,10 @@ class WaitingCall:
     is_callback: bool = False
     offered_to: frozenset[OperatorId] = frozenset()
     declined_by: frozenset[OperatorId] = frozenset()  # ring-all: not rung again in this round
+    excluded: Exclusions = ()  # missed offers: kept away from this call for the queue's retry_s
+
+    def excludes(self, operator_id: OperatorId, now: float) -> bool:
+        return any(op == operator_id and until > now for op, until in self.excluded)
 
     @property
     def order_key(self) -> OrderKey:

@@ -35,6 +35,7 @@ class QueueConfig:
     weight: int = 0  # higher wins when a shared operator sees equally old callers in two queues
     ring_timeout_s: float = 20.0
     no_answer_limit: int = 3  # missed offers in a row before the operator is put on break "no answer"
+    retry_s: float = 5.0  # who missed an offer is not offered that call again for so long (0: at once)
     wrap_up_s: float = 30.0
     manual_ready: bool = False  # after wrap-up the operator returns to ready by hand
     max_wait_s: float | None = None

@@ -33,6 +33,8 @@ class Router:
             return False
         if operator_id in call.offered_to or operator_id in call.declined_by:
             return False
+        if call.excludes(operator_id, now):
+            return False  # missed this call: another operator first, this one after the queue's retry
         if call.offered_to and queue.strategy is not Strategy.RING_ALL:
             return False
         return tier_reached(queue, member, call, now)

@@ -7,7 +7,7 @@ restore rebuilds the indexes from the rows (a restart forgets nothing).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from c122.domain.acd.callbacks import CallbackEntry
 from c122.domain.acd.calls import ConnectedCall, QueueOrder, WaitingCall
@@ -16,6 +16,7 @@ from c122.domain.acd.errors import UnknownCall, UnknownOperator, UnknownQueue
 from c122.domain.acd.history import HistorySnapshot, QueueHistory
 from c122.domain.acd.ids import CallId, GroupId, OperatorId, QueueId
 from c122.domain.acd.operator_state import OperatorState, OperatorStatus
+from c122.domain.acd.retries import RetrySchedule, still_excluded, with_exclusion
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class AcdState:
         self.free_by_queue: dict[QueueId, set[OperatorId]] = {q: set() for q in self.queues}
         self.waiting: dict[CallId, WaitingCall] = {}
         self.orders: dict[QueueId, QueueOrder] = {q: QueueOrder() for q in self.queues}
+        self.retries = RetrySchedule()  # when missed-offer exclusions end
         self.connected: dict[CallId, ConnectedCall] = {}
         self.callbacks: dict[CallId, CallbackEntry] = {}
         self.callback_by_caller: dict[tuple[QueueId, str], CallId] = {}
@@ -122,6 +124,25 @@ class AcdState:
         self.remove_waiting(call.call_id)
         self.add_waiting(call)
 
+    def exclude(self, call_id: CallId, operator_id: OperatorId, until: float) -> None:
+        """Keep the operator who missed this call away from it until `until`."""
+        call = self.waiting[call_id]
+        self.waiting[call_id] = replace(call, excluded=with_exclusion(call.excluded, operator_id, until))
+        self.retries.add(until, call_id)
+
+    def end_exclusions(self, now: float) -> list[WaitingCall]:
+        """The waiting calls whose exclusions ended by `now`, with those exclusions dropped."""
+        ended: list[WaitingCall] = []
+        for call_id in self.retries.pop_due(now):
+            call = self.waiting.get(call_id)
+            if call is None:
+                continue  # answered, abandoned or gone meanwhile
+            kept = still_excluded(call.excluded, now)
+            if len(kept) < len(call.excluded):
+                call = self.waiting[call_id] = replace(call, excluded=kept)
+                ended.append(call)
+        return ended
+
     def next_seq(self) -> int:
         self.seq += 1
         return self.seq
@@ -166,6 +187,8 @@ class AcdState:
                 state.put_operator(operator)
         for call in snapshot.waiting:
             state.add_waiting(call)
+            for _, until in call.excluded:
+                state.retries.add(until, call.call_id)
         state.connected = {c.call_id: c for c in snapshot.connected}
         for entry in snapshot.callbacks:
             state.put_callback(entry)

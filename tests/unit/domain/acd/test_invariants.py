@@ -3,8 +3,11 @@ and passing time, checking after every step the invariants the ACD promises.
 
 - an operator never holds two offers, and every offer is held by a ringing operator;
 - no call is lost or duplicated: every caller on the line is waiting or connected, exactly once;
-- queue order is respected: an offer never skips an earlier unoffered caller of the same queue
-  (so callers of equal priority are served first come, first served);
+- queue order is respected: an offer never skips an earlier unoffered caller of the same queue that
+  the operator may take (so callers of equal priority are served first come, first served); the one
+  exception is a caller this operator missed within the queue's retry interval;
+- no free operator idles while a caller they may take waits unrung (a missed offer keeps only that
+  operator from that caller, and only until the retry interval ends);
 - wrap-up is honoured across queues: an operator leaves a timed wrap-up no earlier than its end;
 - callbacks offered in a step never exceed the operators free in it.
 """
@@ -12,6 +15,7 @@ and passing time, checking after every step the invariants the ACD promises.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -63,6 +67,7 @@ CONFIG = AcdConfig(
             wrap_up_s=0,
             ring_timeout_s=10,
             no_answer_limit=3,
+            retry_s=30,  # outlives several steps, so exclusions meet arrivals, breaks and restarts of work
             max_length=4,
             repeat_call_window_s=60,
         ),
@@ -102,13 +107,13 @@ class AcdMachine(RuleBasedStateMachine):
         """Check queue order at the moment each offer is decided."""
         original = self.acd._offer
 
-        def checked(call: WaitingCall, operator_id: str, step: object) -> None:
+        def checked(call: WaitingCall, operator_id: str, step: Any) -> None:
             state = self.acd.state
             for key in state.orders[call.queue_id]:
                 if key >= call.order_key:
                     break
                 earlier = state.waiting[key[4]]
-                if not earlier.offered_to:
+                if not earlier.offered_to and not earlier.excludes(operator_id, step.now):
                     self.offer_violations.append(f"{call.call_id} offered before waiting {earlier.call_id}")
             original(call, operator_id, step)  # type: ignore[arg-type]
 
@@ -229,6 +234,22 @@ class AcdMachine(RuleBasedStateMachine):
         for call in state.connected.values():
             op = state.operators[call.operator_id]
             assert (op.status, op.call_id) == (S.ON_CALL, call.call_id)
+
+    @invariant()
+    def no_free_operator_idles_while_a_caller_they_may_take_waits(self) -> None:
+        state = self.acd.state
+        for op, op_state in state.operators.items():
+            if op_state.status is not S.READY:
+                continue
+            for member in state.members_by_operator[op]:
+                ring_all = state.queues[member.queue_id].strategy is Strategy.RING_ALL
+                for key in state.orders[member.queue_id]:
+                    call = state.waiting[key[4]]
+                    if call.offered_to and not ring_all:
+                        continue
+                    if op in call.declined_by or call.excludes(op, self.now):
+                        continue
+                    raise AssertionError(f"{op} is free while {call.call_id} waits in {member.queue_id}")
 
     @invariant()
     def callbacks_in_the_queue_match_the_callback_list(self) -> None:

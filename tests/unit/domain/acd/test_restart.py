@@ -79,3 +79,18 @@ def test_the_snapshot_is_plain_values_that_fit_in_rows(make_world) -> None:
     text = json.dumps(dataclasses.asdict(snapshot), default=sorted)
     assert '"status": "blocked"' in text
     assert '"wrap_up_until": 1085.0' in text
+
+
+def test_a_missed_offer_keeps_the_operator_away_from_that_call_across_a_restart(make_world) -> None:
+    world = make_world([QueueConfig(queue_id="q1", group_id="g1", retry_s=5)], {"q1": ["a", "b"]})
+    world.login("a", "b")
+    world.call("busy")
+    world.accept("a", "busy")
+    world.call("c1")
+    world.reject("b", "c1")
+    assert world.acd.snapshot().waiting[0].excluded == (("b", world.now + 5),)
+    restarted = world.restarted()
+    for w in (world, restarted):
+        assert w.offers(w.tick(4.5)) == []
+        assert w.offers(w.tick(0.5)) == [("c1", "b")]
+    assert restarted.acd.state.waiting == world.acd.state.waiting

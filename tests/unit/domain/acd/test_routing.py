@@ -144,16 +144,16 @@ def test_ring_all_rings_every_free_operator_and_the_first_answer_withdraws_the_r
 def test_given_ring_all_when_one_operator_rejects_then_the_others_keep_ringing_and_he_is_not_rung_again(
     make_world,
 ) -> None:
-    world = make_world([q(strategy=Strategy.RING_ALL, no_answer_limit=5)], {"q1": ["a", "b"]})
+    world = make_world([q(strategy=Strategy.RING_ALL, no_answer_limit=5, retry_s=5)], {"q1": ["a", "b"]})
     world.login("a", "b")
     world.call("c1")
     outcome = world.reject("a", "c1")
     assert world.offers(outcome) == []
     assert world.offered_call("b") == "c1"
     assert world.status("a") is S.READY
-    world.reject("b", "c1")
-    # The ringing round is over: both can be rung again for the same caller.
-    assert world.offered_call("a") == "c1" or world.offered_call("b") == "c1"
+    assert world.offers(world.reject("b", "c1")) == [], "both missed it: neither is rung again at once"
+    # The ringing round is over and the retry interval has passed: both are rung again.
+    assert sorted(world.offers(world.tick(5))) == [("c1", "a"), ("c1", "b")]
 
 
 def test_linear_offers_by_tier_position(make_world) -> None:
@@ -248,27 +248,28 @@ def test_given_ring_timeout_when_it_passes_then_the_call_goes_to_another_operato
     world = make_world([q(ring_timeout_s=15)], {"q1": ["a", "b"]})
     world.login("a", "b")
     world.call("c1")
-    world.call("c2")
-    world.accept("b", "c2")
     assert world.offered_call("a") == "c1"
     assert world.offers(world.tick(14)) == []
     outcome = world.tick(1)
     rejected = [e for e in outcome.events if type(e).__name__ == "OfferRejected"]
     assert [(e.operator_id, e.cause, e.ring_s) for e in rejected] == [("a", "ring_timeout", 15.0)]
-    assert world.offered_call("a") == "c1", "nobody else is free: the same operator is rung again"
+    assert world.offers(outcome) == [("c1", "b")]
+    assert world.status("a") is S.READY
 
 
 def test_given_no_answer_limit_when_reached_then_the_operator_goes_on_break_and_the_next_one_is_rung(
     make_world,
 ) -> None:
-    world = make_world([q(ring_timeout_s=10, no_answer_limit=2)], {"q1": ["a", "b"]})
+    world = make_world([q(ring_timeout_s=10, no_answer_limit=2, retry_s=5)], {"q1": ["a", "b"]})
     world.login("a", "b")
     world.call("c0")
     world.accept("a", "c0")
     world.call("c1")
     assert world.offered_call("b") == "c1"
     world.tick(10)
-    assert world.offered_call("b") == "c1"
+    assert world.offered_call("b") is None, "not rung again before the retry interval"
+    world.tick(5)
+    assert world.offered_call("b") == "c1", "nobody else is free: the same operator after the retry"
     world.tick(10)
     assert world.status("b") is S.ON_BREAK
     assert world.acd.state.operators["b"].reason == "no_answer"

@@ -1,0 +1,419 @@
+"""The contact centre's use cases: one ACD per process, driven by requests, calls and a timer.
+
+Every command runs under one lock (a single writer): the domain decides, the changed records and the
+log rows are stored in one transaction, and only after the commit are the events published and the
+listeners (the call source that carries out offers and exits) told. A refused command changes
+nothing; a failed transaction puts the ACD back to what is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from c122.domain.acd import (
+    Acd,
+    AcdSnapshot,
+    BreakSuggested,
+    BreakTimeElapsed,
+    CallOffered,
+    CompletedBy,
+    DomainEvent,
+    IllegalTransition,
+    KpiDefinitions,
+    OperatorStateChanged,
+    OperatorStatus,
+    Outcome,
+    QueueKpis,
+    RandomSource,
+    SeniorScope,
+    UnknownOperator,
+    compute_kpis,
+    to_records,
+)
+from c122.domain.errors import DomainError, Forbidden, NotFound
+from c122.domain.users import Actor, Role
+from c122.services.contact_center import announcements
+from c122.services.contact_center.setup import CenterSetup, build_setup, fit_snapshot
+from c122.services.contact_center.views import (
+    CALLS_SHOWN,
+    OperatorView,
+    QueueView,
+    operator_view,
+    queue_view,
+)
+from c122.services.events import EventPublisher
+from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.queue_figures import WaitingCallBoard
+
+Command = Callable[[Acd, float], Outcome]
+Listener = Callable[[Outcome], None]
+DesiredState = Literal["ready", "on_break", "offline"]
+# How often at most a queue's live snapshot is published (zone 4 and the senior's board).
+QUEUE_UPDATE_S = 0.2
+
+
+@dataclass
+class _Job:
+    command: Command
+    store_without_events: bool
+    future: asyncio.Future[Outcome]
+
+
+class NotStarted(DomainError):
+    code = "acd_not_started"
+
+
+class ContactCenter:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        publisher: EventPublisher,
+        board: WaitingCallBoard,
+        rng: RandomSource | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._publisher = publisher
+        self._board = board
+        self._rng: RandomSource = rng or random.Random()
+        self._lock = asyncio.Lock()
+        self._acd: Acd | None = None
+        self._setup: CenterSetup | None = None
+        self._saved: AcdSnapshot | None = None
+        self._listeners: list[Listener] = []
+        self._pending: list[_Job] = []
+        self._dirty_queues: set[int] = set()
+        self._flush_handle: asyncio.TimerHandle | None = None
+
+    # --- life cycle -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Loads the configuration and the state last stored: a restart continues where it stopped."""
+        async with self._lock:
+            async with self._uow() as uow:
+                setup = build_setup(await uow.acd.setup())
+                saved = await uow.acd.load_snapshot()
+            self._install(setup, saved)
+            self._saved = saved
+            self._refresh_board()
+
+    async def reload(self) -> None:
+        """Re-reads the configuration (queues, members, policies) and keeps the dynamic state."""
+        async with self._lock:
+            if self._acd is None:
+                return
+            async with self._uow() as uow:
+                setup = build_setup(await uow.acd.setup())
+            self._install(setup, fit_snapshot(self._acd.snapshot(), setup.config))
+            self._refresh_board()
+
+    def add_listener(self, listener: Listener) -> None:
+        """Told of every committed outcome: whoever rings operators and moves callers carries it out."""
+        self._listeners.append(listener)
+
+    @property
+    def started(self) -> bool:
+        return self._acd is not None
+
+    # --- the operator -----------------------------------------------------------------------------
+    async def my_state(self, actor: Actor) -> OperatorView:
+        acd, setup = self._ready()
+        return operator_view(acd.state, setup.queues, self._operator(actor.user_id))
+
+    async def set_my_state(
+        self, actor: Actor, desired: DesiredState, reason: str = "", note: str = ""
+    ) -> OperatorView:
+        """Start the shift (offline -> ready), go ready, take a break with a reason, or end the shift."""
+        op = str(self._operator(actor.user_id))
+
+        def command(acd: Acd, now: float) -> Outcome:
+            status = acd.state.operator(op).status
+            if desired == "ready":
+                return acd.login(op, now) if status is OperatorStatus.OFFLINE else acd.ready(op, now)
+            if desired == "on_break":
+                return acd.take_break(op, reason or "break", now, note)
+            return acd.logout(op, now)
+
+        await self._run(command)
+        return await self.my_state(actor)
+
+    async def accept(self, actor: Actor, call_id: str) -> OperatorView:
+        op = str(self._operator(actor.user_id))
+        await self._run(lambda acd, now: acd.accept(op, call_id, now))
+        return await self.my_state(actor)
+
+    async def reject(self, actor: Actor, call_id: str) -> OperatorView:
+        op = str(self._operator(actor.user_id))
+        await self._run(lambda acd, now: acd.reject(op, call_id, now))
+        return await self.my_state(actor)
+
+    async def touch(self, user_id: int) -> None:
+        """Desktop activity: keeps the operator from being marked away (stored with the next change)."""
+        async with self._lock:
+            acd = self._acd
+            if acd is not None and str(user_id) in acd.state.operators:
+                acd.touch(str(user_id), self._now())
+
+    async def end_shift(self, user_id: int, *, forced: bool, note: str) -> None:
+        """Signing out, an expired session or a senior's forced logout also ends the ACD shift."""
+        op = str(user_id)
+        acd = self._acd
+        if acd is None or op not in acd.state.operators:
+            return
+        system = SeniorScope(
+            "system", frozenset(acd.state.policies) | {p.group_id for p in acd.state.profiles.values()}
+        )
+
+        def command(acd: Acd, now: float) -> Outcome:
+            status = acd.state.operator(op).status
+            if status is OperatorStatus.OFFLINE:
+                return Outcome(events=())
+            if not forced:
+                try:
+                    return acd.logout(op, now)  # during a call it is kept and applied after wrap-up
+                except IllegalTransition:
+                    pass  # ringing: the offer must go to someone else
+            return acd.force_logout(system, op, note, now)
+
+        await self._run(command)
+
+    # --- queues -----------------------------------------------------------------------------------
+    async def queues(self, actor: Actor) -> list[QueueView]:
+        acd, setup = self._ready()
+        now = self._now()
+        return [
+            queue_view(acd.state, queue, now)
+            for queue in sorted(setup.queues.values(), key=lambda q: (q.group_id, q.name, q.id))
+            if actor.sees_group(queue.group_id)
+        ]
+
+    async def queue(self, actor: Actor, queue_id: int) -> QueueView:
+        acd, setup = self._ready()
+        queue = setup.queues.get(queue_id)
+        if queue is None:
+            raise NotFound(f"queue {queue_id} does not exist")
+        if not actor.sees_group(queue.group_id):
+            raise Forbidden("this queue belongs to another group")
+        return queue_view(acd.state, queue, self._now())
+
+    async def kpis(
+        self,
+        actor: Actor,
+        queue_id: int,
+        definitions: KpiDefinitions,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> QueueKpis:
+        """The queue's KPIs recomputed from the queue log over [start, end) (SUP: service level, ASA,
+        AHT, abandon rate, occupancy, longest wait), with the caller's definitions."""
+        await self.queue(actor, queue_id)  # the same visibility as the live figures
+        since = start.timestamp() if start is not None else None
+        until = end.timestamp() if end is not None else None
+        async with self._uow() as uow:
+            records = await uow.acd.queue_log(since, until)
+        return compute_kpis(records, definitions, queue_ids={str(queue_id)}, start=since, end=until)
+
+    # --- calls (telephony, or the simulated call source) -----------------------------------------
+    async def enqueue(
+        self,
+        call_id: str,
+        queue_id: int,
+        caller: str,
+        *,
+        priority: int = 0,
+        skills: frozenset[str] = frozenset(),
+    ) -> Outcome:
+        return await self._run(
+            lambda acd, now: acd.enqueue(
+                call_id, str(queue_id), caller, now, priority=priority, skills=skills
+            )
+        )
+
+    async def hang_up(self, call_id: str, by: CompletedBy) -> Outcome:
+        return await self._run(lambda acd, now: acd.hang_up(call_id, by, now))
+
+    async def transfer(self, call_id: str, to_queue_id: int) -> Outcome:
+        return await self._run(lambda acd, now: acd.transfer(call_id, str(to_queue_id), now))
+
+    async def tick(self) -> Outcome:
+        """Applies due timers (ring timeouts, wrap-up, max wait, idle, breaks); run about once a second."""
+        if self._acd is None:
+            return Outcome(events=())
+        return await self._run(lambda acd, now: acd.tick(now), store_without_events=False)
+
+    # --- the senior (SUP-01..04) ------------------------------------------------------------------
+    async def block_operator(self, actor: Actor, user_id: int, note: str) -> None:
+        scope = self._scope(actor)
+        await self._run(lambda acd, now: acd.block_operator(scope, str(user_id), note, now))
+
+    async def unblock_operator(self, actor: Actor, user_id: int) -> None:
+        scope = self._scope(actor)
+        await self._run(lambda acd, now: acd.unblock_operator(scope, str(user_id), now))
+
+    async def block_group(self, actor: Actor, group_id: int, note: str) -> None:
+        scope = self._scope(actor)
+        self._require_group(group_id)
+        await self._run(lambda acd, now: acd.block_group(scope, str(group_id), note, now))
+
+    async def unblock_group(self, actor: Actor, group_id: int) -> None:
+        scope = self._scope(actor)
+        self._require_group(group_id)
+        await self._run(lambda acd, now: acd.unblock_group(scope, str(group_id), now))
+
+    async def move_call(self, actor: Actor, call_id: str, to: Literal["head", "tail"]) -> None:
+        scope = self._scope(actor)
+        if to == "head":
+            await self._run(lambda acd, now: acd.move_to_head(scope, call_id, now))
+        else:
+            await self._run(lambda acd, now: acd.move_to_tail(scope, call_id, now))
+
+    async def remove_call(self, actor: Actor, call_id: str, destination: str | None) -> None:
+        scope = self._scope(actor)
+        await self._run(lambda acd, now: acd.remove(scope, call_id, now, destination=destination))
+
+    # --- inside -----------------------------------------------------------------------------------
+    async def _run(self, command: Command, *, store_without_events: bool = True) -> Outcome:
+        """Group commit: whoever holds the lock decides every command queued meanwhile, in order, and
+        stores them in one transaction; under load a commit serves many commands, idle it serves one."""
+        job = _Job(command, store_without_events, asyncio.get_running_loop().create_future())
+        self._pending.append(job)
+        async with self._lock:
+            if not job.future.done():
+                batch, self._pending = self._pending, []
+                await self._apply(batch, leader=job)
+        outcome: Outcome = job.future.result()
+        return outcome
+
+    async def _apply(self, batch: list[_Job], leader: _Job) -> None:
+        acd, setup = self._ready()
+        when = self._clock.now()
+        decided: list[tuple[_Job, Outcome]] = []
+        for job in batch:
+            try:
+                decided.append((job, job.command(acd, when.timestamp())))
+            except Exception as exc:  # a refusal: raised before anything changed
+                job.future.set_exception(exc)
+        events = [event for _job, outcome in decided for event in outcome.events]
+        if events or any(job.store_without_events for job, _outcome in decided):
+            try:
+                await self._store(acd, setup, events, when)
+            except BaseException as exc:
+                failure = exc if isinstance(exc, Exception) else RuntimeError("the command was cancelled")
+                for job, _outcome in decided:
+                    if job is not leader:  # the leader raises it itself
+                        job.future.set_exception(failure)
+                raise
+        for job, outcome in decided:
+            self._announce(outcome, when)
+            job.future.set_result(outcome)
+            for listener in self._listeners:
+                listener(outcome)
+
+    async def _store(self, acd: Acd, setup: CenterSetup, events: list[DomainEvent], when: datetime) -> None:
+        current = acd.snapshot()
+        try:
+            async with self._uow() as uow:
+                await uow.acd.save_snapshot(self._saved, current, when)
+                changes = [e for e in events if isinstance(e, OperatorStateChanged)]
+                if changes:
+                    await uow.acd.append_state_log(changes)
+                records = list(to_records(events))
+                if records:
+                    await uow.acd.append_queue_log(records)
+                await uow.commit()
+        except BaseException:
+            # What is stored is the truth: the decisions that could not be stored did not happen.
+            self._install(setup, self._saved)
+            raise
+        self._saved = current
+
+    def _announce(self, outcome: Outcome, when: datetime) -> None:
+        acd, setup = self._ready()
+        touched: set[int] = set()
+        for event in outcome.events:
+            queue_id = getattr(event, "queue_id", None)
+            if queue_id is not None:
+                touched.add(int(queue_id))
+            if isinstance(event, OperatorStateChanged):
+                user_id = int(event.operator_id)
+                self._publisher.publish(announcements.state_changed(event, setup.staff.get(user_id)))
+                members = acd.state.members_by_operator.get(event.operator_id, [])
+                touched.update(int(m.queue_id) for m in members)
+            elif isinstance(event, CallOffered):
+                operator_id = int(event.offer.operator_id)
+                offer = operator_view(acd.state, setup.queues, operator_id).offer
+                if offer is not None and offer.call_id == event.offer.call_id:
+                    self._publisher.publish(announcements.call_offered(operator_id, offer, when))
+            elif isinstance(event, BreakSuggested | BreakTimeElapsed):
+                self._publisher.publish(announcements.break_notice(event))
+        if touched:
+            self._queue_changed(touched)
+
+    def _queue_changed(self, queue_ids: set[int]) -> None:
+        """Queue snapshots are coalesced: under load one `queue.updated` per queue every
+        QUEUE_UPDATE_S carries the latest picture, instead of one per command."""
+        self._dirty_queues |= queue_ids
+        if self._flush_handle is None:
+            loop = asyncio.get_running_loop()
+            self._flush_handle = loop.call_later(QUEUE_UPDATE_S, self._publish_queues)
+
+    def _publish_queues(self) -> None:
+        self._flush_handle = None
+        dirty, self._dirty_queues = self._dirty_queues, set()
+        acd, setup = self._ready()
+        when = self._clock.now()
+        now = when.timestamp()
+        for queue_id in sorted(dirty):
+            queue = setup.queues.get(queue_id)
+            if queue is not None:
+                view = queue_view(acd.state, queue, now, calls_limit=CALLS_SHOWN)
+                self._publisher.publish(announcements.queue_updated(view, when))
+        self._refresh_board()
+
+    def _refresh_board(self) -> None:
+        acd, setup = self._ready()
+        per_group: dict[int, int] = {group_id: 0 for group_id in setup.group_ids}
+        for queue in setup.queues.values():
+            waiting = sum(
+                1 for key in acd.state.orders[str(queue.id)] if not acd.state.waiting[key[4]].is_callback
+            )
+            per_group[queue.group_id] = per_group.get(queue.group_id, 0) + waiting
+        for group_id, waiting in per_group.items():
+            self._board.set_waiting(group_id, waiting)
+
+    def _install(self, setup: CenterSetup, snapshot: AcdSnapshot | None) -> None:
+        self._setup = setup
+        self._acd = Acd(setup.config, self._rng, snapshot=snapshot)
+
+    def _ready(self) -> tuple[Acd, CenterSetup]:
+        if self._acd is None or self._setup is None:
+            raise NotStarted("the call distribution is not running in this process")
+        return self._acd, self._setup
+
+    def _operator(self, user_id: int) -> int:
+        acd, _setup = self._ready()
+        if str(user_id) not in acd.state.operators:
+            raise UnknownOperator("this account does not take calls (operators and seniors do)")
+        return user_id
+
+    def _scope(self, actor: Actor) -> SeniorScope:
+        """A senior acts within their groups, an administrator everywhere, an operator nowhere."""
+        _acd, setup = self._ready()
+        if actor.is_admin:
+            return SeniorScope(str(actor.user_id), frozenset(str(g) for g in setup.group_ids))
+        if actor.role is not Role.SENIOR:
+            raise Forbidden("only senior operators act on queues and operators")
+        return SeniorScope(str(actor.user_id), frozenset(str(g) for g in actor.group_ids))
+
+    def _require_group(self, group_id: int) -> None:
+        _acd, setup = self._ready()
+        if group_id not in setup.group_ids:
+            raise NotFound(f"group {group_id} does not exist")
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp()

@@ -1,0 +1,147 @@
+"""What the desktop and the API show of the call distribution: an operator's state, a queue's figures
+and callers; built from the ACD state, with the records' integer ids and real datetimes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from c122.domain.acd import AcdState, OperatorStatus, estimate_wait, queue_figures
+from c122.domain.organisation import Queue
+
+# queue.updated carries the first callers only; the full list is one GET away.
+CALLS_SHOWN = 50
+
+
+def at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def optional_int(value: str | None) -> int | None:
+    return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
+class OfferView:
+    call_id: str
+    queue_id: int
+    queue_name: str
+    caller: str
+    expires_at: datetime
+    is_callback: bool
+
+
+@dataclass(frozen=True)
+class OperatorView:
+    user_id: int
+    status: str
+    since: datetime
+    reason: str
+    note: str
+    call_id: str | None
+    queue_id: int | None
+    offer: OfferView | None
+    pending: str | None  # a break, logout or block asked for during a call, applied after wrap-up
+    wrap_up_until: datetime | None
+
+
+@dataclass(frozen=True)
+class WaitingCallView:
+    call_id: str
+    caller: str
+    priority: int
+    position: int
+    waited_s: float
+    estimated_wait_s: float | None
+    is_callback: bool
+    ringing: bool
+
+
+@dataclass(frozen=True)
+class QueueView:
+    id: int
+    group_id: int
+    name: str
+    waiting: int
+    waiting_by_priority: dict[str, int]
+    callbacks_waiting: int
+    longest_wait_s: float
+    available_operators: int
+    eligible_operators: int
+    logged_in_operators: int
+    on_break_operators: int
+    calls: list[WaitingCallView]
+
+
+def offer_view(state: AcdState, queues: dict[int, Queue], call_id: str) -> OfferView | None:
+    call = state.waiting.get(call_id)
+    if call is None:
+        return None
+    operator = next((state.operators[o] for o in call.offered_to if o in state.operators), None)
+    expires = operator.offer_expires_at if operator is not None else None
+    queue = queues.get(int(call.queue_id))
+    return OfferView(
+        call_id=call_id,
+        queue_id=int(call.queue_id),
+        queue_name=queue.name if queue else "",
+        caller=call.caller,
+        expires_at=at(expires if expires is not None else call.joined_at),
+        is_callback=call.is_callback,
+    )
+
+
+def operator_view(state: AcdState, queues: dict[int, Queue], user_id: int) -> OperatorView:
+    op = state.operator(str(user_id))
+    offer = None
+    if op.status is OperatorStatus.OFFERED and op.call_id is not None:
+        offer = offer_view(state, queues, op.call_id)
+    return OperatorView(
+        user_id=user_id,
+        status=op.status.value,
+        since=at(op.since),
+        reason=op.reason,
+        note=op.note,
+        call_id=op.call_id,
+        queue_id=optional_int(op.queue_id),
+        offer=offer,
+        pending=op.pending.trigger.value if op.pending is not None else None,
+        wrap_up_until=at(op.wrap_up_until)
+        if op.status is OperatorStatus.WRAP_UP and op.wrap_up_until is not None
+        else None,
+    )
+
+
+def queue_view(state: AcdState, queue: Queue, now: float, *, calls_limit: int | None = None) -> QueueView:
+    queue_id = str(queue.id)
+    figures = queue_figures(state, queue_id, now)
+    calls: list[WaitingCallView] = []
+    for position, key in enumerate(state.orders[queue_id], start=1):
+        if calls_limit is not None and len(calls) >= calls_limit:
+            break
+        call = state.waiting[key[4]]
+        calls.append(
+            WaitingCallView(
+                call_id=call.call_id,
+                caller=call.caller,
+                priority=call.priority,
+                position=position,
+                waited_s=max(0.0, now - call.joined_at),
+                estimated_wait_s=estimate_wait(state, call.call_id, now).wait_s,
+                is_callback=call.is_callback,
+                ringing=bool(call.offered_to),
+            )
+        )
+    return QueueView(
+        id=queue.id,
+        group_id=queue.group_id,
+        name=queue.name,
+        waiting=figures.waiting,
+        waiting_by_priority={str(p): n for p, n in figures.waiting_by_priority.items()},
+        callbacks_waiting=figures.callbacks_waiting,
+        longest_wait_s=figures.longest_wait_s,
+        available_operators=figures.available_operators,
+        eligible_operators=figures.eligible_operators,
+        logged_in_operators=figures.logged_in_operators,
+        on_break_operators=figures.on_break_operators,
+        calls=calls,
+    )

@@ -1,0 +1,109 @@
+import { createPinia, setActivePinia } from "pinia";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CaseSummary } from "@/cases/model";
+import { useCasesStore } from "@/stores/cases";
+import { useRealtimeStore } from "@/stores/realtime";
+import { eventFrame, health, readyFrame, snapshot } from "./fixtures";
+
+// A stand-in server for the list route: answers GET /api/v1/cases with what the test sets, and records
+// the queries asked; the event socket is a fake the test plays frames into.
+class FakeWebSocket {
+  static opened: FakeWebSocket[] = [];
+  onopen = null;
+  onerror = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose = null;
+  constructor(readonly url: string) {
+    FakeWebSocket.opened.push(this);
+  }
+  send(): void {}
+  close(): void {}
+}
+
+const NOW = new Date().toISOString();
+
+function summary(id: number, extra: Partial<CaseSummary> = {}): CaseSummary {
+  return {
+    id,
+    name: `Сен12_Справочная информация_00${id}`,
+    number: id,
+    day: "2026-09-12",
+    type_id: 1,
+    type_name: "Справочная информация",
+    type_icon: "info",
+    type_changed: false,
+    status: "new",
+    status_label: "Новое обращение",
+    attention: false,
+    source: "web",
+    applicant_id: null,
+    applicant_name: "",
+    applicant_phone: "",
+    operator_id: null,
+    group_id: 1,
+    created_at: NOW,
+    updated_at: NOW,
+    version: 1,
+    ...extra,
+  };
+}
+
+let page: CaseSummary[] = [];
+const asked: URLSearchParams[] = [];
+
+beforeEach(() => {
+  page = [];
+  asked.length = 0;
+  FakeWebSocket.opened = [];
+  vi.stubGlobal("WebSocket", FakeWebSocket);
+  vi.stubGlobal("window", { location: { origin: "http://127.0.0.1:8122" } });
+  vi.stubGlobal("fetch", async (request: Request) => {
+    const url = new URL(request.url);
+    asked.push(url.searchParams);
+    return new Response(JSON.stringify({ items: page, total: page.length, total_capped: false }), {
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+    });
+  });
+  setActivePinia(createPinia());
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe("cases store", () => {
+  it("asks the server with the chosen filters and shows its page", async () => {
+    const cases = useCasesStore();
+    page = [summary(1)];
+    await cases.setFilter({ status: "active", time: "last_24h", typeId: 3 });
+    const query = asked.at(-1);
+    expect([query?.get("status"), query?.get("period"), query?.get("type")]).toEqual(["active", "last_24h", "3"]);
+    expect(cases.list.items.map((c) => c.id)).toEqual([1]);
+  });
+
+  it("given the event stream when a colleague creates and flags a card then the list follows live", async () => {
+    const cases = useCasesStore();
+    const realtime = useRealtimeStore();
+    await cases.reload();
+    realtime.onCase((card) => cases.applyLive(card));
+    realtime.start(() => undefined);
+    const socket = FakeWebSocket.opened.at(-1);
+    socket?.onmessage?.({ data: readyFrame("s1", 0, snapshot([], health("ok", "ok"), 0)) });
+    socket?.onmessage?.({ data: eventFrame(1, "case.created", { case: summary(4) }) });
+    socket?.onmessage?.({ data: eventFrame(2, "case.updated", { case: summary(4, { attention: true, version: 2 }) }) });
+    expect(cases.list.items.map((c) => [c.id, c.attention])).toEqual([[4, true]]);
+    expect(cases.list.total).toBe(1);
+  });
+
+  it("re-runs a search instead of guessing when a shown card changes", async () => {
+    const cases = useCasesStore();
+    page = [summary(2)];
+    await cases.setFilter({ q: "Орлова" });
+    const before = asked.length;
+    cases.applyLive(summary(2, { version: 2, status: "in_work" }));
+    cases.applyLive(summary(9, { version: 1 }));
+    await vi.waitFor(() => expect(asked.length).toBe(before + 1));
+    expect(asked.at(-1)?.get("q")).toBe("Орлова");
+  });
+});
