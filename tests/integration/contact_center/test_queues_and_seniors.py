@@ -3,6 +3,8 @@ in their groups, and the refusals across groups."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.integration.contact_center.test_operator_desk import (
     REFERENCE_QUEUE,
     VACCINATION_QUEUE,
@@ -65,8 +67,14 @@ async def test_a_senior_moves_a_waiting_call_to_the_head_then_removes_it(server:
         await stream.receive()
         moved = await senior.write("POST", f"/api/v1/calls/{last}/move", json={"to": "head"})
         assert moved.status_code == 204, moved.text
-        update = await stream.next_event("queue.updated")
-        assert [c["call_id"] for c in update["data"]["queue"]["calls"]] == [last, first, second]
+        # queue.updated is a coalesced snapshot: an update from before the move may still be on its
+        # way, so wait for the picture that shows the move (the timeout fails the test otherwise).
+        expected = [last, first, second]
+        async with asyncio.timeout(5):
+            while True:
+                update = await stream.next_event("queue.updated")
+                if [c["call_id"] for c in update["data"]["queue"]["calls"]] == expected:
+                    break
     tail = await senior.write("POST", f"/api/v1/calls/{last}/move", json={"to": "tail"})
     assert tail.status_code == 204
     queue = (await senior.http.get(f"/api/v1/queues/{queue_id}")).json()
