@@ -1,0 +1,82 @@
+"""What the IVR asks the call flow service to do; a Step carries them in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    """Play the prompts one after another, then report playback finished once.
+
+    `barge_in`: a key may interrupt; the IVR then sends StopPlayback itself.
+    """
+
+    prompts: tuple[str, ...]
+    barge_in: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StopPlayback:
+    """Stop the current playback; do not report it finished."""
+
+
+@dataclass(frozen=True, slots=True)
+class WaitForDigits:
+    """Arm the input timer: report a timeout after `timeout_s` unless a later step replaces it."""
+
+    timeout_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class MenuChosen:
+    """The caller picked `key` in menu `node` (for the call record's IVR choice)."""
+
+    node: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigitsCollected:
+    node: str
+    variable: str
+    digits: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetCaseType:
+    case_type: int
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueue:
+    """Final: put the caller into `queue` with `priority` (higher is served first)."""
+
+    queue: str
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Final: blind transfer to an external number (E.164)."""
+
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class HangUp:
+    """Final: hang up the caller."""
+
+
+Action = (
+    Play
+    | StopPlayback
+    | WaitForDigits
+    | MenuChosen
+    | DigitsCollected
+    | SetCaseType
+    | Enqueue
+    | Transfer
+    | HangUp
+)
+FINAL_ACTIONS = (Enqueue, Transfer, HangUp)
