@@ -168,6 +168,7 @@ class QueueSettingsFields(Strict):
     strategy: StrategyName = "longest_idle"
     weight: Annotated[int, Field(ge=-1000, le=1000)] = 0
     ring_timeout_s: Annotated[float, Field(ge=3, le=600)] = 20.0
+    retry_s: Annotated[float, Field(ge=0, le=600)] = 5.0
     no_answer_limit: Annotated[int, Field(ge=1, le=100)] = 3
     wrap_up_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
     manual_ready: bool = False
@@ -196,6 +197,7 @@ class QueuePatch(Strict):
     strategy: StrategyName | None = None
     weight: Annotated[int, Field(ge=-1000, le=1000)] | None = None
     ring_timeout_s: Annotated[float, Field(ge=3, le=600)] | None = None
+    retry_s: Annotated[float, Field(ge=0, le=600)] | None = None
     no_answer_limit: Annotated[int, Field(ge=1, le=100)] | None = None
     wrap_up_s: Annotated[float, Field(ge=0, le=3600)] | None = None
     manual_ready: bool | None = None
@@ -220,6 +222,7 @@ class QueueOut(BaseModel):
     strategy: StrategyName
     weight: int
     ring_timeout_s: float
+    retry_s: float
     no_answer_limit: int
     wrap_up_s: float
     manual_ready: bool

@@ -41,6 +41,7 @@ class Queue:
     strategy: str = "longest_idle"
     weight: int = 0
     ring_timeout_s: float = 20.0
+    retry_s: float = 5.0
     no_answer_limit: int = 3
     wrap_up_s: float = 30.0
     manual_ready: bool = False

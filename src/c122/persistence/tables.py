@@ -94,6 +94,7 @@ queues = Table(
     Column("strategy", String(32), nullable=False, server_default="longest_idle"),
     Column("weight", Integer, nullable=False, server_default="0"),
     Column("ring_timeout_s", Float, nullable=False, server_default="20"),
+    Column("retry_s", Float, nullable=False, server_default="5"),
     Column("no_answer_limit", Integer, nullable=False, server_default="3"),
     Column("wrap_up_s", Float, nullable=False, server_default="30"),
     Column("manual_ready", Boolean, nullable=False, server_default="0"),

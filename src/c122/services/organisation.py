@@ -299,6 +299,7 @@ QUEUE_REQUIRED_SETTINGS = (
     "strategy",
     "weight",
     "ring_timeout_s",
+    "retry_s",
     "no_answer_limit",
     "wrap_up_s",
     "manual_ready",

@@ -228,3 +228,25 @@ async def test_completed_by_operator_counts_in_the_queue_log(server: RunningServ
     completed = [r for r in log if r.kind.value == "complete_operator"]
     assert len(completed) == 1
     assert completed[0].talk_s == 45
+
+
+async def test_the_retry_interval_is_a_queue_setting_the_administrator_changes(server: RunningServer) -> None:
+    admin = await server.signed_in("admin")
+    operator = await server.signed_in("operator1")
+    queues = await queue_ids(operator)
+    queue_id = queues[REFERENCE_QUEUE]
+    refused = await admin.write("PATCH", f"/api/v1/admin/queues/{queue_id}", json={"retry_s": -1})
+    assert (refused.status_code, refused.json()["fields"][0]["path"]) == (422, "retry_s")
+    changed = await admin.write("PATCH", f"/api/v1/admin/queues/{queue_id}", json={"retry_s": 12})
+    assert (changed.status_code, changed.json()["retry_s"]) == (200, 12)
+    center = server.application.contact_center
+    await center.reload()
+    await set_state(operator, "ready")
+    call_id = await simulator(server).place_call(queue_id)
+    assert (await operator.write("POST", f"/api/v1/operators/me/offers/{call_id}/reject")).status_code == 200
+    server.clock.advance(11)
+    await center.tick()
+    assert (await state(operator))["status"] == "ready", "still inside the 12 s the administrator set"
+    server.clock.advance(1)
+    await center.tick()
+    assert (await state(operator))["offer"]["call_id"] == call_id

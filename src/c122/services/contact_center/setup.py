@@ -40,6 +40,7 @@ def queue_config(queue: Queue) -> QueueConfig:
         strategy=Strategy(queue.strategy),
         weight=queue.weight,
         ring_timeout_s=queue.ring_timeout_s,
+        retry_s=queue.retry_s,
         no_answer_limit=queue.no_answer_limit,
         wrap_up_s=queue.wrap_up_s,
         manual_ready=queue.manual_ready,
