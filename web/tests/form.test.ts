@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initialModel, serverFieldProblems, toBody, validate } from "@/admin/form";
+import { initialModel, serverFieldProblems, toBody, validate, type FormModel } from "@/admin/form";
 import { resourceFor, RESOURCES } from "@/admin/resources";
 import { ApiError } from "@/api/errors";
 
@@ -69,6 +69,121 @@ describe("admin forms", () => {
       number: { text: "Номер не похож на телефонный" },
       name: { text: "missing" },
       group_ids: { text: "Нет такой группы" },
+    });
+  });
+
+  it("a new queue starts with the server's defaults and sends every distribution setting", () => {
+    const queues = fields("queues");
+    const model = { ...initialModel(queues, null), group_id: 2, name: "Вакцинация" };
+    expect(validate(queues, model, "create")).toEqual({});
+    expect(toBody(queues, model, "create")).toEqual({
+      group_id: 2,
+      name: "Вакцинация",
+      strategy: "longest_idle",
+      ring_timeout_s: 20,
+      wrap_up_s: 30,
+      manual_ready: false,
+      retry_s: 5,
+      no_answer_limit: 3,
+      weight: 0,
+      escalation_step_s: null,
+      required_skills: [],
+      max_wait_s: null,
+      max_length: null,
+      overflow_destination: null,
+      join_when_empty: "never",
+      leave_when_empty: "never",
+      removal_message: null,
+      callbacks_enabled: true,
+      sla_wait_s: 60,
+      short_abandon_s: 5,
+      repeat_call_window_s: 1800,
+    });
+  });
+
+  it("queue settings outside the server's bounds are refused before sending", () => {
+    const queues = fields("queues");
+    const model = {
+      ...initialModel(queues, null),
+      group_id: 2,
+      name: "Q",
+      ring_timeout_s: 2,
+      wrap_up_s: 3601,
+      retry_s: 601,
+      no_answer_limit: 1.5,
+      weight: -1001,
+      max_wait_s: 0,
+      max_length: 0,
+      sla_wait_s: null,
+      overflow_destination: "x".repeat(201),
+      required_skills: ["ru", "Спец"],
+    };
+    expect(validate(queues, model, "create")).toEqual({
+      ring_timeout_s: { key: "admin.atLeast", params: { n: 3 } },
+      wrap_up_s: { key: "admin.atMost", params: { n: 3600 } },
+      retry_s: { key: "admin.atMost", params: { n: 600 } },
+      no_answer_limit: { key: "admin.integer" },
+      weight: { key: "admin.atLeast", params: { n: -1000 } },
+      max_wait_s: { key: "admin.above", params: { n: 0 } },
+      max_length: { key: "admin.atLeast", params: { n: 1 } },
+      sla_wait_s: { key: "admin.required" },
+      overflow_destination: { key: "admin.maxLength", params: { n: 200 } },
+      required_skills: { key: "admin.skill" },
+    });
+  });
+
+  it("editing a queue keeps its stored settings and a cleared limit is sent as null", () => {
+    const queues = fields("queues");
+    const row = {
+      id: 4, group_id: 2, name: "Q", strategy: "ring_all", ring_timeout_s: 15, wrap_up_s: 0, manual_ready: true,
+      retry_s: 0, no_answer_limit: 5, weight: 10, escalation_step_s: 30, required_skills: ["ru"], max_wait_s: 300,
+      max_length: 20, overflow_destination: "+78001234567", join_when_empty: "no_staffed",
+      leave_when_empty: "no_logged_in", removal_message: "Перезвоните позже", callbacks_enabled: false,
+      sla_wait_s: 20, short_abandon_s: 3, repeat_call_window_s: 600,
+    };
+    expect(initialModel(queues, { ...row, max_wait_s: null, removal_message: null })).toMatchObject({
+      max_wait_s: null,
+      removal_message: "",
+    });
+    const model = initialModel(queues, row);
+    (model.required_skills as string[]).push("en");
+    expect(row.required_skills).toEqual(["ru"]);
+    model.max_wait_s = null;
+    model.removal_message = "  ";
+    const { id: _id, ...expected } = row;
+    expect(toBody(queues, model, "edit")).toEqual({
+      ...expected,
+      required_skills: ["ru", "en"],
+      max_wait_s: null,
+      removal_message: null,
+    });
+  });
+
+  it("group timers default on for a new group and may be turned off", () => {
+    const groups = fields("groups");
+    const model: FormModel = { ...initialModel(groups, null), service_id: 1, name: "Группа 1" };
+    expect(toBody(groups, model, "create")).toMatchObject({
+      idle_to_away_s: 600,
+      away_to_logout_s: 1200,
+      continuous_work_s: 7200,
+    });
+    model.idle_to_away_s = null;
+    model.continuous_work_s = 0;
+    expect(validate(groups, model, "create")).toEqual({ continuous_work_s: { key: "admin.above", params: { n: 0 } } });
+    model.continuous_work_s = null;
+    expect(toBody(groups, model, "create")).toMatchObject({ idle_to_away_s: null, continuous_work_s: null });
+  });
+
+  it("server errors on queue settings land on their fields", () => {
+    const error = new ApiError(422, "validation_error", "invalid", [
+      { path: "body.ring_timeout_s", code: "greater_than_equal", message: "Input should be greater than or equal to 3" },
+      { path: "required_skills.1", code: "string_pattern_mismatch", message: "bad skill" },
+      { path: "strategy", code: "null_not_allowed", message: "" },
+    ]);
+    expect(serverFieldProblems(error, fields("queues"))).toEqual({
+      ring_timeout_s: { text: "Input should be greater than or equal to 3" },
+      required_skills: { text: "bad skill" },
+      strategy: { text: "null_not_allowed" },
     });
   });
 });

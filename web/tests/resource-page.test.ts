@@ -128,4 +128,37 @@ describe("admin resource screen", () => {
     expect(document.body.textContent).toContain("Запись используется: service 1 still has 2 groups; delete or move them first");
     expect(requests.find((r) => r.method === "DELETE")).toMatchObject({ path: "/api/v1/admin/services/1", csrf: "csrf-token" });
   });
+
+  it("given a queue the server refuses when saving then the setting's message shows on its field", async () => {
+    const queue = {
+      id: 7, group_id: 1, name: "Справки", strategy: "linear", ring_timeout_s: 20, wrap_up_s: 30, manual_ready: false,
+      retry_s: 5, no_answer_limit: 3, weight: 0, escalation_step_s: null, required_skills: [], max_wait_s: null, max_length: null,
+      overflow_destination: null, join_when_empty: "never", leave_when_empty: "never", removal_message: null,
+      callbacks_enabled: true, sla_wait_s: 60, short_abandon_s: 5, repeat_call_window_s: 1800,
+    };
+    routes = {
+      "GET /api/v1/admin/queues": { status: 200, body: { items: [queue], total: 1 } },
+      "PATCH /api/v1/admin/queues/7": {
+        status: 422,
+        body: {
+          code: "validation_error",
+          message: "invalid",
+          fields: [{ path: "body.max_length", code: "less_than_equal", message: "Не больше 100000" }],
+        },
+      },
+    };
+    await mountPage("queues");
+    expect(byTestId("admin-table-queues").textContent).toContain("По порядку позиций");
+    byTestId("admin-edit-7").click();
+    await flushPromises();
+    expect(byTestId("admin-section-distribution").textContent).toContain("Распределение вызовов");
+    expect(byTestId("admin-field-max_wait_s").querySelector("input")?.placeholder).toBe("не ограничено");
+    byTestId("admin-save").click();
+    await flushPromises();
+
+    await waitForText(() => byTestId("admin-field-max_length"), "Не больше 100000");
+    const patch = requests.find((r) => r.method === "PATCH");
+    const { id: _id, ...sent } = queue;
+    expect(patch?.body).toEqual(sent);
+  });
 });

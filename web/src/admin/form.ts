@@ -1,8 +1,9 @@
 // Form model <-> request body, client-side checks and the server's per-field errors.
 import type { ApiError } from "@/api/errors";
-import type { FieldDef } from "./resources";
+import type { FieldDef, FieldValue } from "./resources";
+import { MAX_QUEUE_SKILLS, skillsProblem } from "./skills";
 
-export type FieldValue = string | number | boolean | number[] | null;
+export type { FieldValue };
 export type FormModel = Record<string, FieldValue>;
 export type Mode = "create" | "edit";
 
@@ -15,11 +16,14 @@ const CODE = /^[a-z0-9_-]{1,64}$/;
 const LOGIN = /^[A-Za-z0-9._-]{2,64}$/;
 
 export function emptyValue(field: FieldDef): FieldValue {
+  if (field.initial !== undefined) return Array.isArray(field.initial) ? ([...field.initial] as FieldValue) : field.initial;
   switch (field.kind) {
     case "service":
     case "group":
+    case "number":
       return null;
     case "groups":
+    case "skills":
       return [];
     case "role":
       return "operator";
@@ -37,8 +41,10 @@ export function initialModel(fields: FieldDef[], item: Record<string, unknown> |
   for (const field of fields) {
     const value = item?.[field.key];
     if (field.kind === "password" || value === undefined) model[field.key] = emptyValue(field);
-    else if (value === null) model[field.key] = field.nullable === true ? "" : null;
-    else model[field.key] = value as FieldValue;
+    // Text inputs hold "" for null; number inputs hold null itself.
+    else if (value === null) model[field.key] = field.nullable === true && field.kind !== "number" ? "" : null;
+    // Arrays are copied so editing the form never changes the table row.
+    else model[field.key] = Array.isArray(value) ? ([...value] as FieldValue) : (value as FieldValue);
   }
   return model;
 }
@@ -61,19 +67,38 @@ export function validate(fields: FieldDef[], model: FormModel, mode: Mode): Reco
       if (field.required === true) problems[field.key] = { key: "admin.required" };
       continue;
     }
-    if (typeof value !== "string") continue;
-    const text = field.kind === "password" ? value : value.trim();
-    if (field.minLength !== undefined && text.length < field.minLength) {
-      problems[field.key] = { key: "admin.minLength", params: { n: field.minLength } };
-    } else if (field.pattern === "phone" && !PHONE.test(text.replace(/[\s()-]/g, ""))) {
-      problems[field.key] = { key: "admin.phone" };
-    } else if (field.pattern === "code" && !CODE.test(text)) {
-      problems[field.key] = { key: "admin.code" };
-    } else if (field.pattern === "login" && !LOGIN.test(text)) {
-      problems[field.key] = { key: "admin.login" };
-    }
+    const problem = typeof value === "string" ? textProblem(field, value) : valueProblem(field, value);
+    if (problem !== null) problems[field.key] = problem;
   }
   return problems;
+}
+
+function numberProblem(field: FieldDef, value: number): FieldProblem | null {
+  if (field.integer === true && !Number.isInteger(value)) return { key: "admin.integer" };
+  if (field.min !== undefined && value < field.min) return { key: "admin.atLeast", params: { n: field.min } };
+  if (field.above !== undefined && value <= field.above) return { key: "admin.above", params: { n: field.above } };
+  if (field.max !== undefined && value > field.max) return { key: "admin.atMost", params: { n: field.max } };
+  return null;
+}
+
+function valueProblem(field: FieldDef, value: FieldValue): FieldProblem | null {
+  if (typeof value === "number") return numberProblem(field, value);
+  if (field.kind === "skills" && Array.isArray(value)) return skillsProblem(value, MAX_QUEUE_SKILLS);
+  return null;
+}
+
+function textProblem(field: FieldDef, value: string): FieldProblem | null {
+  const text = field.kind === "password" ? value : value.trim();
+  if (field.minLength !== undefined && text.length < field.minLength) {
+    return { key: "admin.minLength", params: { n: field.minLength } };
+  }
+  if (field.maxLength !== undefined && text.length > field.maxLength) {
+    return { key: "admin.maxLength", params: { n: field.maxLength } };
+  }
+  if (field.pattern === "phone" && !PHONE.test(text.replace(/[\s()-]/g, ""))) return { key: "admin.phone" };
+  if (field.pattern === "code" && !CODE.test(text)) return { key: "admin.code" };
+  if (field.pattern === "login" && !LOGIN.test(text)) return { key: "admin.login" };
+  return null;
 }
 
 export function toBody(fields: FieldDef[], model: FormModel, mode: Mode): Record<string, unknown> {

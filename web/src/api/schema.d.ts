@@ -1701,6 +1701,11 @@ export interface components {
              */
             required_skills: string[];
             /**
+             * Retry S
+             * @default 5
+             */
+            retry_s: number;
+            /**
              * Ring Timeout S
              * @default 20
              */
@@ -1876,6 +1881,8 @@ export interface components {
             repeat_call_window_s: number;
             /** Required Skills */
             required_skills: string[];
+            /** Retry S */
+            retry_s: number;
             /** Ring Timeout S */
             ring_timeout_s: number;
             /** Short Abandon S */
@@ -1929,6 +1936,8 @@ export interface components {
             repeat_call_window_s?: number | null;
             /** Required Skills */
             required_skills?: string[] | null;
+            /** Retry S */
+            retry_s?: number | null;
             /** Ring Timeout S */
             ring_timeout_s?: number | null;
             /** Short Abandon S */
