@@ -1,4 +1,4 @@
-"""Telephone numbers in E.164, with the Russian conventions: 8XXXXXXXXXX and 7XXXXXXXXXX mean +7XXXXXXXXXX."""
+"""Telephone numbers in E.164, with the Russian conventions: 8 and 7 followed by ten digits mean +7."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def normalize_phone(raw: str) -> str:
     if not plus and len(digits) == 10 and digits[0] == "9":
         return "+7" + digits
     if not plus:
-        raise InvalidPhone("укажите номер в формате +7XXXXXXXXXX или 8XXXXXXXXXX")
+        raise InvalidPhone("укажите номер в формате +79161234567 или 89161234567")
     if not 8 <= len(digits) <= 15 or digits[0] == "0":
         raise InvalidPhone("номер E.164: от 8 до 15 цифр после +")
     if digits[0] == "7" and len(digits) != 11:

@@ -185,7 +185,7 @@ export const en: Messages = {
     no: "no",
     required: "Required",
     minLength: "At least {n} characters",
-    phone: "Number as +7XXXXXXXXXX or 8XXXXXXXXXX",
+    phone: "Number as +79161234567 or 89161234567",
     code: "Lower-case Latin letters, digits, “_” and “-”",
     login: "2 to 64 characters: Latin letters, digits, “.”, “_” and “-”",
     maxLength: "At most {n} characters",
