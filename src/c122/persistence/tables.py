@@ -267,10 +267,6 @@ acd_meta = Table(
 )
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 # --- case cards and applicants: their tables live in case_tables.py, on this same metadata ---------
 # Imported last, so that module finds `metadata` and `UtcDateTime` already defined.
 from c122.persistence import case_tables as case_tables  # noqa: E402
