@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
         lint typecheck contracts web-typecheck web-test unit integration e2e checks clean lock
 
 run: setup web
+	./scripts/ensure-runtime-packages.sh
 	$(BIN)/c122 db upgrade
 	$(BIN)/c122 demo
 

@@ -16,7 +16,9 @@ from fastapi import FastAPI
 from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.clock import SystemClock
-from c122.config import Settings
+from c122.config import Settings, split_list
+from c122.domain.trunks import Trunk
+from c122.persistence.call_records import FileRecordings
 from c122.persistence.database import create_engine
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime.bus import InProcessEventBus
@@ -24,18 +26,28 @@ from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.auth import SESSION_REPLACED, AuthPolicy, AuthService
+from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
+from c122.services.call_flow.context import DEFAULT_MUSIC
+from c122.services.call_records import CallRecordService
 from c122.services.cases import CaseServices
 from c122.services.contact_center import ContactCenter
 from c122.services.directory import Directory
 from c122.services.events import OutboundEvent
 from c122.services.health import ComponentHealth, HealthService, Probe, Status
+from c122.services.ivr_flows import IvrFlowService
+from c122.services.operator_phones import OperatorPhoneService, SipEndpoint
 from c122.services.organisation import OrganisationAdmin
 from c122.services.ports import Clock
 from c122.services.presence import PresenceService
+from c122.services.prompts import PromptLimits, PromptService
 from c122.services.queue_figures import WaitingCallBoard
 from c122.services.queue_membership import QueueMembership
+from c122.services.softphone_ports import NoSoftphoneMedia
 from c122.services.supervision import Supervision
+from c122.telephony.prompt_audio import PromptAudioFiles
 from c122.telephony.runtime import Telephony, TelephonySettings
+from c122.telephony.sip.auth import stored_ha1
+from c122.telephony.webrtc import IceSettings, WebRtcSettings
 
 _log = logging.getLogger(__name__)
 
@@ -45,6 +57,8 @@ SESSION_SWEEP_SECONDS = 60.0
 STREAM_EXPIRY_SECONDS = 30.0
 # The hotline's day decides case names and numbers (docs/contact-center/cases.md), never the server's zone.
 HOTLINE_TIME_ZONE = "Europe/Moscow"
+# Call recordings given by a relative path live here, under the data directory.
+RECORDINGS_DIR = "recordings"
 
 
 @dataclass
@@ -65,6 +79,7 @@ class Application:
     async def running(self) -> AsyncIterator[Application]:
         """Runs the periodic jobs while the block runs; disposes of the database pool after."""
         await self.contact_center.start()
+        await self.context.phones.load()
         if self.telephony is not None:
             await self.telephony.start()
         tasks = [asyncio.create_task(job(), name=job.__name__) for job in self.background]
@@ -74,6 +89,8 @@ class Application:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self.context.call_flow is not None:
+                await self.context.call_flow.close()
             if self.telephony is not None:
                 await self.telephony.stop()
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
@@ -104,8 +121,29 @@ def build_application(
         shifts=contact_center,
     )
     directory = Directory(uow_factory)
-    telephony = Telephony(telephony_settings(settings), directory.line_for) if with_telephony else None
+    phones = OperatorPhoneService(uow_factory, clock, _sip_endpoint(settings), stored_ha1)
+    telephony = Telephony(telephony_settings(settings), phones.ha1) if with_telephony else None
     health = HealthService(_probes(uow_factory, hub, telephony), clock, bus)
+    recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
+    ivr_flows = IvrFlowService(uow_factory, clock)
+    prompts = _prompt_service(settings, uow_factory, clock)
+    call_records = CallRecordService(uow_factory, clock, recordings, ZoneInfo(HOTLINE_TIME_ZONE))
+    call_flow = (
+        _call_flow(
+            settings,
+            telephony,
+            contact_center,
+            prompts,
+            phones,
+            bus,
+            clock,
+            call_records,
+            ivr_flows=ivr_flows,
+            directory=directory,
+        )
+        if telephony is not None
+        else None
+    )
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -118,7 +156,15 @@ def build_application(
         contact_center=contact_center,
         membership=QueueMembership(uow_factory, clock, contact_center.reload),
         cases=CaseServices.build(uow_factory, clock, bus, ZoneInfo(HOTLINE_TIME_ZONE)),
+        ivr_flows=ivr_flows,
+        prompts=prompts,
+        phones=phones,
+        call_flow=call_flow,
+        calls=call_records,
+        softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
     )
+    if telephony is not None:
+        bus.subscribe(_closing_browser_legs(telephony))
     application = Application(
         settings,
         context,
@@ -154,6 +200,16 @@ def _closing_sessions(hub: EventHub) -> Callable[[OutboundEvent], None]:
     return handle
 
 
+def _closing_browser_legs(telephony: Telephony) -> Callable[[OutboundEvent], None]:
+    """Signed out, or signed in elsewhere: the user's browser audio leg goes with the session."""
+
+    def handle(event: OutboundEvent) -> None:
+        if event.type == "session.closed":
+            telephony.operator_legs.close_user(int(event.data["user_id"]))
+
+    return handle
+
+
 def _reloading_setup(contact_center: ContactCenter) -> Callable[[OutboundEvent], None]:
     """A changed queue, group or account reaches the running ACD: it re-reads its setup."""
     pending: set[asyncio.Task[None]] = set()
@@ -168,6 +224,48 @@ def _reloading_setup(contact_center: ContactCenter) -> Callable[[OutboundEvent],
     return handle
 
 
+def _prompt_service(settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock) -> PromptService:
+    prompts_dir = settings.prompts_path
+    limits = PromptLimits(max_bytes=settings.prompt_max_bytes, max_seconds=settings.prompt_max_seconds)
+    return PromptService(uow_factory, clock, prompts_dir, PromptAudioFiles(prompts_dir), limits)
+
+
+def _call_flow(
+    settings: Settings,
+    telephony: Telephony,
+    contact_center: ContactCenter,
+    prompts: PromptService,
+    phones: OperatorPhoneService,
+    bus: InProcessEventBus,
+    clock: Clock,
+    records: CallRecordService,
+    *,
+    ivr_flows: IvrFlowService,
+    directory: Directory,
+) -> CallFlowService:
+    music = f"file:{settings.music_on_hold.resolve()}" if settings.music_on_hold else DEFAULT_MUSIC
+    flow_settings = CallFlowSettings(
+        recordings_dir=(settings.data_dir / RECORDINGS_DIR).resolve(),
+        music_on_hold=music,
+        announce_every_s=settings.queue_announce_seconds,
+    )
+    ctx = CallFlowContext(
+        telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, records
+    )
+    call_flow = CallFlowService(
+        ctx, line_for=directory.line_for, flow_for=ivr_flows.current, service_name=directory.service_name
+    )
+    telephony.switch.deliver_to(call_flow)
+    phones.registered = telephony.registered
+    return call_flow
+
+
+def _sip_endpoint(settings: Settings) -> SipEndpoint:
+    return SipEndpoint(
+        realm=settings.sip_realm, proxy=settings.public_address or settings.sip_host, port=settings.sip_port
+    )
+
+
 def telephony_settings(settings: Settings) -> TelephonySettings:
     return TelephonySettings(
         sip_host=settings.sip_host,
@@ -179,6 +277,23 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         rtp_port_min=settings.rtp_port_min,
         rtp_port_max=settings.rtp_port_max,
         public_address=settings.public_address,
+        sip_realm=settings.sip_realm,
+        sip_digest_algorithms=split_list(settings.sip_digest_algorithms),
+        trunks=tuple(
+            Trunk(t.name, t.host, t.port, tuple(t.prefixes), t.caller_id) for t in settings.trunks
+        ),
+        webrtc=WebRtcSettings(
+            ice=IceSettings(
+                host_addresses=split_list(settings.webrtc_host_addresses),
+                public_address=settings.webrtc_public_address,
+                stun_servers=split_list(settings.stun_servers),
+                turn_servers=split_list(settings.turn_servers),
+                turn_username=settings.turn_username,
+                turn_password=settings.turn_password,
+                turn_secret=settings.turn_secret,
+            ),
+            restart_grace_s=settings.webrtc_restart_grace_seconds,
+        ),
     )
 
 

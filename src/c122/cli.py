@@ -15,6 +15,7 @@ import uvloop
 from c122.bootstrap import Application, build_application
 from c122.config import ConfigError, Settings, load_settings
 from c122.demo import seed_demo
+from c122.demo_ivr import DemoIvr
 from c122.domain.errors import DomainError, InvalidFields
 from c122.domain.organisation import EntityKind
 from c122.domain.users import CONSOLE, Role
@@ -222,7 +223,8 @@ async def _demo_async(settings: Settings, args: argparse.Namespace) -> int:
     if pending:
         await migrate.upgrade_async(settings.database_url)
     application = build_application(settings, with_telephony=not args.no_serve)
-    accounts = await seed_demo(application.context.organisation, application.uow_factory)
+    ivr = DemoIvr(application.context.ivr_flows, application.context.prompts)
+    accounts = await seed_demo(application.context.organisation, application.uow_factory, ivr)
     print("Demo accounts (passwords are new on every run):")
     for account in accounts:
         print(f"  {account.login:<10} {account.role.value:<8} {account.password}")

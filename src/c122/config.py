@@ -6,13 +6,15 @@ environment with the `C122_` prefix (`C122_HTTP_PORT=8122`). `C122_CONFIG` names
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 DEFAULT_SECRET = "c122-development-secret-change-me"
 ENV_PREFIX = "C122_"
@@ -20,6 +22,21 @@ ENV_PREFIX = "C122_"
 
 class ConfigError(Exception):
     """A setting is invalid; the message is one line naming the setting and the problem."""
+
+
+E164_PREFIX = r"^\+\d{1,15}$"
+
+
+class TrunkConfig(BaseModel):
+    """A carrier trunk: the number prefixes it serves and the caller ID it presents there (TEL-24)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    host: str = Field(min_length=1, max_length=255)
+    port: int = Field(5060, ge=1, le=65535)
+    prefixes: list[Annotated[str, StringConstraints(pattern=E164_PREFIX)]] = []
+    caller_id: Annotated[str, StringConstraints(pattern=E164_PREFIX)] | None = None
 
 
 class Settings(BaseModel):
@@ -39,6 +56,21 @@ class Settings(BaseModel):
     rtp_port_min: int = Field(20000, ge=1024, le=65534)
     rtp_port_max: int = Field(29999, ge=1025, le=65535)
     public_address: str = ""
+    sip_realm: str = Field("c122", min_length=1, max_length=100)  # digest realm of operators' phones
+    # Challenges offered to phones; many phones (baresip 1.0 among them) give up on a SHA-256 one.
+    sip_digest_algorithms: str = "MD5"  # comma-separated: MD5, SHA-256
+    trunks: list[TrunkConfig] = []  # carriers for calls to public numbers ([[trunks]] in the TOML file)
+    music_on_hold: Path | None = None  # a WAV file; empty: a gentle two-tone melody
+    queue_announce_seconds: float = Field(45.0, ge=10, le=600)  # position/wait announcements (TEL-09)
+    # Browser audio (docs/telephony/webrtc.md). Lists are comma-separated.
+    webrtc_host_addresses: str = ""  # local addresses for ICE host candidates; empty: all but loopback
+    webrtc_public_address: str = ""  # IPv4 announced as an extra candidate (a 1:1 NAT in front)
+    stun_servers: str = ""  # stun:host[:port]
+    turn_servers: str = ""  # turn:host[:port][?transport=udp|tcp] or turns:host[:port]
+    turn_username: str = ""
+    turn_password: str = ""
+    turn_secret: str = ""  # coturn use-auth-secret: time-limited credentials instead of a static pair
+    webrtc_restart_grace_seconds: float = Field(30.0, gt=0, le=3600)
     secret_key: str = DEFAULT_SECRET
     session_idle_minutes: int = Field(12 * 60, ge=1)
     cookie_secure: bool = False
@@ -52,6 +84,9 @@ class Settings(BaseModel):
     event_queue_limit: int = Field(1000, ge=10)
     event_heartbeat_seconds: float = Field(15.0, gt=0)
     web_dist: Path | None = None
+    prompts_dir: Path | None = None  # voice prompts; default: <data_dir>/prompts
+    prompt_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    prompt_max_seconds: float = Field(300.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -66,11 +101,56 @@ class Settings(BaseModel):
             object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'c122.db'}")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        _check_webrtc(self)
+        algorithms = split_list(self.sip_digest_algorithms)
+        if not algorithms or any(a not in ("MD5", "SHA-256") for a in algorithms):
+            raise ValueError("sip_digest_algorithms: a comma-separated list of MD5 and SHA-256")
         return self
+
+    @property
+    def prompts_path(self) -> Path:
+        """The voice prompts' directory, absolute: media specs name files by absolute path."""
+        return (self.prompts_dir or self.data_dir / "prompts").resolve()
 
     @property
     def json_logs(self) -> bool:
         return self.log_format == "json" or (self.log_format == "auto" and self.mode == "production")
+
+
+_STUN_URL = re.compile(r"stuns?:[A-Za-z0-9.\-]+(:\d{1,5})?")
+_TURN_URL = re.compile(
+    r"(turn:[A-Za-z0-9.\-]+(:\d{1,5})?(\?transport=(udp|tcp))?|turns:[A-Za-z0-9.\-]+(:\d{1,5})?)"
+)
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    """A comma-separated setting as its items, blanks dropped."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _check_webrtc(settings: Settings) -> None:
+    for address in split_list(settings.webrtc_host_addresses):
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise ValueError(f"webrtc_host_addresses: {address!r} is not an IP address") from None
+    if settings.webrtc_public_address:
+        try:
+            ipaddress.IPv4Address(settings.webrtc_public_address)
+        except ValueError:
+            raise ValueError(
+                f"webrtc_public_address: {settings.webrtc_public_address!r} is not an IPv4 address"
+            ) from None
+    for url in split_list(settings.stun_servers):
+        if not _STUN_URL.fullmatch(url):
+            raise ValueError(f"stun_servers: {url!r} is not a stun:host[:port] URL")
+    turn = split_list(settings.turn_servers)
+    for url in turn:
+        if not _TURN_URL.fullmatch(url):
+            raise ValueError(f"turn_servers: {url!r} is not a turn:host[:port][?transport=udp|tcp] URL")
+    has_pair = bool(settings.turn_username and settings.turn_password)
+    if turn and not (settings.turn_secret or has_pair):
+        raise ValueError("turn_servers: needs turn_secret, or turn_username and turn_password")
 
 
 def load_settings(

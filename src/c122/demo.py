@@ -1,4 +1,5 @@
-"""The demo organisation: two services, three groups with queues, lines, the seed's case types, accounts.
+"""The demo organisation: two services, three groups with queues, lines, the seed's case types, accounts,
+and — given the IVR services — the voice menu of each line (demo_ivr.py).
 
 Running it again keeps what exists and gives the demo accounts fresh passwords, which it returns.
 """
@@ -9,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from c122.demo_ivr import HOTLINE_FLOW, VACCINATION_FLOW, DemoIvr, DemoQueues, seed_demo_ivr
 from c122.domain.organisation import EntityKind, QueueMember
 from c122.domain.users import CONSOLE, Role
 from c122.services.organisation import OrganisationAdmin
@@ -28,8 +30,8 @@ GROUPS = [
     ("Группа вакцинации", VACCINATION, "Запись на вакцинацию"),
 ]
 LINES = [
-    ("+78001220122", "122 — основной номер", HOTLINE, "main"),
-    ("+78001220123", "Линия вакцинации", VACCINATION, "vaccination"),
+    ("+78001220122", "122 — основной номер", HOTLINE, HOTLINE_FLOW),
+    ("+78001220123", "Линия вакцинации", VACCINATION, VACCINATION_FLOW),
 ]
 # The case types seen in the seed manual's screens.
 CASE_TYPES = [
@@ -59,7 +61,10 @@ class DemoAccount:
     password: str
 
 
-async def seed_demo(organisation: OrganisationAdmin, uow_factory: UnitOfWorkFactory) -> list[DemoAccount]:
+async def seed_demo(
+    organisation: OrganisationAdmin, uow_factory: UnitOfWorkFactory, ivr: DemoIvr | None = None
+) -> list[DemoAccount]:
+    """Without `ivr` the lines get no entry flow (and no prompts are synthesised)."""
     service_ids = {
         name: await _ensure(
             organisation, uow_factory, EntityKind.SERVICE, {"name": name}, {"description": text}
@@ -67,19 +72,34 @@ async def seed_demo(organisation: OrganisationAdmin, uow_factory: UnitOfWorkFact
         for name, text in SERVICES
     }
     group_ids: dict[str, int] = {}
+    queue_ids: dict[str, int] = {}
     for group, service, queue in GROUPS:
         key = {"service_id": service_ids[service], "name": group}
         group_ids[group] = await _ensure(organisation, uow_factory, EntityKind.GROUP, key, {})
-        await _ensure(
+        queue_ids[group] = await _ensure(
             organisation, uow_factory, EntityKind.QUEUE, {"group_id": group_ids[group], "name": queue}, {}
         )
-    for number, name, service, flow in LINES:
-        extra = {"name": name, "service_id": service_ids[service], "entry_flow": flow}
-        await _ensure(organisation, uow_factory, EntityKind.LINE, {"number": number}, extra)
-    for code, name, icon in CASE_TYPES:
-        await _ensure(
+    case_type_ids = {
+        code: await _ensure(
             organisation, uow_factory, EntityKind.CASE_TYPE, {"code": code}, {"name": name, "icon": icon}
         )
+        for code, name, icon in CASE_TYPES
+    }
+    if ivr is not None:
+        queues = DemoQueues(
+            info=queue_ids["Справочная группа"],
+            medical=queue_ids["Медицинская группа"],
+            vaccination=queue_ids["Группа вакцинации"],
+        )
+        await seed_demo_ivr(ivr, queues, case_type_ids)
+    for number, name, service, flow in LINES:
+        entry_flow = flow if ivr is not None else None
+        extra = {"name": name, "service_id": service_ids[service], "entry_flow": entry_flow}
+        line_id = await _ensure(organisation, uow_factory, EntityKind.LINE, {"number": number}, extra)
+        if ivr is not None:
+            line = await organisation.get(CONSOLE, EntityKind.LINE, line_id)
+            if line.entry_flow != entry_flow:
+                await organisation.update(CONSOLE, EntityKind.LINE, line_id, {"entry_flow": entry_flow})
     accounts = []
     for login, full_name, role, groups in ACCOUNTS:
         password = _new_password()

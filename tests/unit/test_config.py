@@ -62,3 +62,34 @@ def test_production_accepts_a_real_secret() -> None:
     settings = load_settings(environ={"C122_MODE": "production", "C122_SECRET_KEY": "s" * 40})
     assert settings.secret_key != DEFAULT_SECRET
     assert settings.json_logs
+
+
+def test_trunks_come_from_the_toml_file_with_their_prefixes_and_caller_id(tmp_path: Path) -> None:
+    config = tmp_path / "c122.toml"
+    config.write_text(
+        '[[trunks]]\nname = "moscow"\nhost = "10.20.0.5"\nprefixes = ["+7495"]\ncaller_id = "+74951220122"\n'
+    )
+    (trunk,) = load_settings(environ={"C122_CONFIG": str(config)}).trunks
+    assert (trunk.name, trunk.port, trunk.prefixes, trunk.caller_id) == (
+        "moscow",
+        5060,
+        ["+7495"],
+        "+74951220122",
+    )
+
+
+@pytest.mark.parametrize(
+    ("trunk", "where"),
+    [
+        ('name = "m"\nhost = "h"\nprefixes = ["8495"]', "trunks.0.prefixes.0"),
+        ('name = "m"\nhost = "h"\ncaller_id = "74951220122"', "trunks.0.caller_id"),
+        ('name = "m"\nhost = "h"\nport = 0', "trunks.0.port"),
+        ('name = "m"', "trunks.0.host"),
+        ('name = "m"\nhost = "h"\npassword = "x"', "trunks.0.password"),
+    ],
+)
+def test_a_bad_trunk_is_refused_naming_the_field(tmp_path: Path, trunk: str, where: str) -> None:
+    config = tmp_path / "c122.toml"
+    config.write_text(f"[[trunks]]\n{trunk}\n")
+    with pytest.raises(ConfigError, match=f"^{where.replace('.', '[.]')}"):
+        load_settings(environ={"C122_CONFIG": str(config)})

@@ -83,6 +83,7 @@ describe("admin forms", () => {
       ring_timeout_s: 20,
       wrap_up_s: 30,
       manual_ready: false,
+      auto_answer: false,
       retry_s: 5,
       no_answer_limit: 3,
       weight: 0,
@@ -136,6 +137,7 @@ describe("admin forms", () => {
     const queues = fields("queues");
     const row = {
       id: 4, group_id: 2, name: "Q", strategy: "ring_all", ring_timeout_s: 15, wrap_up_s: 0, manual_ready: true,
+      auto_answer: true,
       retry_s: 0, no_answer_limit: 5, weight: 10, escalation_step_s: 30, required_skills: ["ru"], max_wait_s: 300,
       max_length: 20, overflow_destination: "+78001234567", join_when_empty: "no_staffed",
       leave_when_empty: "no_logged_in", removal_message: "Перезвоните позже", callbacks_enabled: false,

@@ -134,7 +134,7 @@ describe("admin resource screen", () => {
       id: 7, group_id: 1, name: "Справки", strategy: "linear", ring_timeout_s: 20, wrap_up_s: 30, manual_ready: false,
       retry_s: 5, no_answer_limit: 3, weight: 0, escalation_step_s: null, required_skills: [], max_wait_s: null, max_length: null,
       overflow_destination: null, join_when_empty: "never", leave_when_empty: "never", removal_message: null,
-      callbacks_enabled: true, sla_wait_s: 60, short_abandon_s: 5, repeat_call_window_s: 1800,
+      callbacks_enabled: true, auto_answer: false, sla_wait_s: 60, short_abandon_s: 5, repeat_call_window_s: 1800,
     };
     routes = {
       "GET /api/v1/admin/queues": { status: 200, body: { items: [queue], total: 1 } },

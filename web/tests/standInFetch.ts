@@ -32,3 +32,8 @@ export function standInFetch(routes: Record<string, Reply>): Recorded[] {
   });
   return requests;
 }
+
+/** The requests that change something, without the reads a screen makes on its own. */
+export function posts(requests: Recorded[]): Recorded[] {
+  return requests.filter((r) => r.method !== "GET");
+}

@@ -48,6 +48,7 @@ class ManualTimers implements Timers {
 }
 
 interface Recorder {
+  signals: unknown[];
   snapshots: Snapshot[];
   events: (StreamEvent | UnknownEvent)[];
   statuses: StreamStatus[];
@@ -72,7 +73,7 @@ const petrov = operator(2, "Петров Олег");
 beforeEach(() => {
   sockets = [];
   timers = new ManualTimers();
-  seen = { snapshots: [], events: [], statuses: [], ended: [], disconnects: [] };
+  seen = { signals: [], snapshots: [], events: [], statuses: [], ended: [], disconnects: [] };
   stream = new EventStream(
     "https://hotline.example",
     {
@@ -81,6 +82,7 @@ beforeEach(() => {
       status: (s) => seen.statuses.push(s),
       ended: (reason, message) => seen.ended.push([reason, message]),
       disconnected: (attempt) => seen.disconnects.push(attempt),
+      signal: (message) => seen.signals.push(message),
     },
     {
       socket: (url) => {
@@ -269,5 +271,46 @@ describe("event stream connection", () => {
     stream.stop();
     expect(timers.pending).toHaveLength(0);
     expect(stream.status).toBe("stopped");
+  });
+
+  it("hands media signalling and rtc_* errors to the softphone without touching events or the session", () => {
+    stream.start();
+    const socket = latest();
+    socket.deliver(readyFrame("s1", 3, snapshot([])));
+    socket.deliver('{"kind":"rtc.offer","leg":"leg-1","sdp":"v=0"}');
+    socket.deliver('{"kind":"rtc.state","leg":"leg-1","state":"connecting"}');
+    socket.deliver('{"kind":"error","code":"rtc_unknown_leg","message":"no such leg"}');
+    socket.deliver('{"kind":"error","code":"invalid_json","message":"x"}');
+
+    expect(seen.signals).toEqual([
+      { kind: "rtc.offer", leg: "leg-1", sdp: "v=0", ice_servers: [] },
+      { kind: "rtc.state", leg: "leg-1", state: "connecting" },
+      { kind: "error", code: "rtc_unknown_leg", message: "no such leg" },
+    ]);
+    expect(seen.events).toEqual([]);
+    expect(socket.sent).toEqual([]);
+    expect(stream.lastId).toBe(3);
+    expect(stream.status).toBe("open");
+    expect(seen.ended).toEqual([]);
+  });
+
+  it("sends signalling only while open; nothing is queued across a reconnect", () => {
+    stream.start();
+    expect(stream.sendSignal({ kind: "rtc.start", codecs: ["PCMA", "PCMU"] })).toBe(false);
+    latest().deliver(readyFrame("s1", 0, snapshot([])));
+    expect(stream.sendSignal({ kind: "rtc.start", codecs: ["PCMA", "PCMU"] })).toBe(true);
+    expect(stream.sendSignal({ kind: "rtc.dtmf", leg: "leg-1", digit: "5" })).toBe(true);
+    expect(latest().sent).toEqual([
+      { kind: "rtc.start", codecs: ["PCMA", "PCMU"] },
+      { kind: "rtc.dtmf", leg: "leg-1", digit: "5" },
+    ]);
+
+    latest().drop();
+    expect(stream.sendSignal({ kind: "rtc.restart", leg: "leg-1" })).toBe(false);
+    timers.fireNext();
+    expect(latest().sent).toEqual([]);
+    latest().deliver(readyFrame("s1", 0, null, true));
+    expect(stream.sendSignal({ kind: "rtc.restart", leg: "leg-1" })).toBe(true);
+    expect(latest().sent).toEqual([{ kind: "rtc.restart", leg: "leg-1" }]);
   });
 });

@@ -12,8 +12,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from c122.api.context import ApiContext
 from c122.api.errors import install_error_handlers
 from c122.api.event_schemas import add_event_schemas
-from c122.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from c122.api.routes import admin, auth, cases, contact_center, events, status, supervision
+from c122.api.middleware import RequestContextMiddleware
+from c122.api.routes import (
+    admin,
+    auth,
+    calls,
+    cases,
+    contact_center,
+    events,
+    ivr,
+    operator_calls,
+    status,
+    supervision,
+)
+from c122.api.upload_limit import RouteBodyLimits
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>С-122</title>
@@ -33,7 +45,11 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.state.context = context
     install_error_handlers(app)
     if context is not None:
-        app.add_middleware(BodyLimitMiddleware, max_bytes=context.settings.max_body_bytes)
+        app.add_middleware(
+            RouteBodyLimits,
+            max_bytes=context.settings.max_body_bytes,
+            uploads=ivr.upload_limits(context.settings.prompt_max_bytes),
+        )
     app.add_middleware(RequestContextMiddleware)
     for module in (auth, status, supervision, admin, events):
         app.include_router(module.router)
@@ -41,6 +57,9 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
         app.include_router(router)
     for router in cases.routers:
         app.include_router(router)
+    app.include_router(calls.router)
+    app.include_router(ivr.router)
+    app.include_router(operator_calls.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from c122.config import Settings
 from c122.realtime.hub import EventHub
 from c122.services.auth import AuthService
+from c122.services.call_flow import CallFlowService
+from c122.services.call_records import CallRecordService
 from c122.services.cases import CaseServices
 from c122.services.contact_center import ContactCenter
 from c122.services.directory import Directory
 from c122.services.health import HealthService
+from c122.services.ivr_flows import IvrFlowService
+from c122.services.operator_phones import OperatorPhoneService
 from c122.services.organisation import OrganisationAdmin
 from c122.services.presence import PresenceService
+from c122.services.prompts import PromptService
 from c122.services.queue_membership import QueueMembership
+from c122.services.softphone_ports import NoSoftphoneMedia, SoftphoneMedia
 from c122.services.supervision import Supervision
 
 
@@ -32,6 +38,12 @@ class ApiContext:
     contact_center: ContactCenter
     membership: QueueMembership
     cases: CaseServices  # case cards, applicants, questionnaires
+    ivr_flows: IvrFlowService  # IVR flows, versioned
+    prompts: PromptService  # voice prompts and announcement words
+    calls: CallRecordService  # call records: the call journal and recordings
+    phones: OperatorPhoneService  # how each operator takes calls: browser or SIP phone
+    call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
+    softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
 
 
 def context_of(request: Request) -> ApiContext:

@@ -62,6 +62,30 @@ class CallOfferedData(BaseModel):
     offer: OfferOut
 
 
+class CallConnectedData(BaseModel):
+    """The operator's conversation began: the caller and the operator hear each other."""
+
+    user_id: int
+    call_id: str
+    caller: str
+    queue_id: int | None
+    connected_at: datetime
+
+
+class CallEndedData(BaseModel):
+    """The conversation ended; `cause` is caller_hang_up, operator_hang_up or a failure."""
+
+    user_id: int
+    call_id: str
+    cause: str
+
+
+class CallHoldChangedData(BaseModel):
+    user_id: int
+    call_id: str
+    held: bool
+
+
 class QueueUpdatedData(BaseModel):
     """The whole live picture of one queue (the first 50 callers)."""
 
@@ -88,6 +112,17 @@ class EventSnapshot(BaseModel):
     queues: list[QueueLiveOut] = []
 
 
+class CallConsultationChangedData(BaseModel):
+    """A consultation's progress: ringing, talking (to `talking_to`), failed, conference, transferred,
+    ended; `consultant` is the colleague's user id or the number dialled."""
+
+    user_id: int
+    call_id: str
+    state: Literal["ringing", "talking", "failed", "conference", "transferred", "ended"]
+    consultant: str
+    talking_to: Literal["caller", "consultant"] | None
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "operator.presence_changed": PresenceChangedData,
     "health.changed": HealthOut,
@@ -97,6 +132,10 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "operator.break_suggested": BreakSuggestedData,
     "operator.break_time_elapsed": BreakTimeElapsedData,
     "call.offered": CallOfferedData,
+    "call.connected": CallConnectedData,
+    "call.ended": CallEndedData,
+    "call.hold_changed": CallHoldChangedData,
+    "call.consultation_changed": CallConsultationChangedData,
     "queue.updated": QueueUpdatedData,
     # case cards (docs/events/cases.md)
     "case.created": CaseEventData,

@@ -184,6 +184,7 @@ class QueueSettingsFields(Strict):
     callbacks_enabled: bool = True
     repeat_call_window_s: Seconds = 1800.0
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    auto_answer: bool = False
 
 
 class QueueIn(QueueSettingsFields):
@@ -213,6 +214,7 @@ class QueuePatch(Strict):
     callbacks_enabled: bool | None = None
     repeat_call_window_s: Seconds | None = None
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    auto_answer: bool | None = None
 
 
 class QueueOut(BaseModel):
@@ -238,6 +240,7 @@ class QueueOut(BaseModel):
     callbacks_enabled: bool
     repeat_call_window_s: float
     removal_message: str | None
+    auto_answer: bool
 
 
 class QueueMemberIn(Strict):
@@ -391,6 +394,10 @@ class OfferOut(BaseModel):
     caller: str
     expires_at: datetime
     is_callback: bool
+    service_number: str | None = Field(None, description="The line the caller dialled (OPS-18).")
+    service_name: str | None = None
+    group_name: str | None = None
+    auto_answer: bool = Field(False, description="The queue connects the operator without an answer click.")
 
 
 class OperatorStateOut(BaseModel):

@@ -57,6 +57,7 @@ class Queue:
     callbacks_enabled: bool = True
     repeat_call_window_s: float = 1800.0
     removal_message: str | None = None
+    auto_answer: bool = False  # the operator's leg is connected without an answer click
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,7 @@ queues = Table(
     Column("callbacks_enabled", Boolean, nullable=False, server_default="1"),
     Column("repeat_call_window_s", Float, nullable=False, server_default="1800"),
     Column("removal_message", Text, nullable=True),
+    Column("auto_answer", Boolean, nullable=False, server_default="0"),
     UniqueConstraint("group_id", "name", name="uq_queues_group_id_name"),
 )
 
@@ -269,4 +270,12 @@ acd_meta = Table(
 
 # --- case cards and applicants: their tables live in case_tables.py, on this same metadata ---------
 # Imported last, so that module finds `metadata` and `UtcDateTime` already defined.
+# Call records and their legs live in call_tables.py, on this same metadata too.
+from c122.persistence import call_tables as call_tables  # noqa: E402
 from c122.persistence import case_tables as case_tables  # noqa: E402
+
+# --- IVR flows and voice prompts: their tables live in flow_tables.py, on this same metadata --------
+from c122.persistence import flow_tables as flow_tables  # noqa: E402
+
+# --- operators' phones (browser or SIP) and SIP digest secrets: phone_tables.py, same metadata -----
+from c122.persistence import phone_tables as phone_tables  # noqa: E402

@@ -9,7 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
 from c122.persistence.acd_store import SqlAcdRepository
+from c122.persistence.call_records import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
+from c122.persistence.ivr_store import SqlIvrRepository
+from c122.persistence.operator_phones import SqlOperatorPhoneRepository
 from c122.persistence.repositories import (
     SqlApiTokenRepository,
     SqlAuditLog,
@@ -18,10 +21,13 @@ from c122.persistence.repositories import (
     organisation_repositories,
 )
 from c122.services.case_ports import CaseRepository
+from c122.services.ivr_ports import IvrRepository
+from c122.services.phone_ports import OperatorPhoneRepository
 from c122.services.ports import (
     AcdRepository,
     ApiTokenRepository,
     AuditLog,
+    CallRecordRepository,
     EntityRepository,
     SessionRepository,
     UserRepository,
@@ -41,6 +47,9 @@ class SqlUnitOfWork:
     audit: AuditLog
     acd: AcdRepository
     cases: CaseRepository
+    calls: CallRecordRepository
+    ivr: IvrRepository
+    phones: OperatorPhoneRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -58,6 +67,9 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(connection)
         self.acd = SqlAcdRepository(connection)
         self.cases = SqlCaseRepository(connection)
+        self.calls = SqlCallRecordRepository(connection)
+        self.ivr = SqlIvrRepository(connection)
+        self.phones = SqlOperatorPhoneRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

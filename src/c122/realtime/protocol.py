@@ -1,6 +1,9 @@
 """Wire messages of `/api/v1/events`: JSON text frames, each with a `kind` discriminator.
 
 Server to client: ready, event, ping, reload, closed, error. Client to server: ack, pong.
+The browser audio leg is negotiated on the same socket (docs/telephony/webrtc.md): client to
+server rtc.start, rtc.answer, rtc.restart, rtc.dtmf, rtc.stop; server to client rtc.offer and
+rtc.state (not events: no ids, never replayed).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from c122.services.events import OutboundEvent
 
 MAX_CLIENT_MESSAGE_CHARS = 1024
 """Client messages are tiny (an ack is ~30 characters); anything larger is refused unread."""
+MAX_RTC_ANSWER_CHARS = 16384
+"""An `rtc.answer` carries the browser's SDP (2-5 KiB in practice); the only larger message."""
 
 CLOSE_CODE_RELOAD = 4000
 """WebSocket close code after `reload`: connect again without resuming."""
@@ -61,6 +66,12 @@ class ErrorCode(StrEnum):
     INVALID_MESSAGE = "invalid_message"
     ACK_OUT_OF_RANGE = "ack_out_of_range"
     SNAPSHOT_FAILED = "snapshot_failed"
+    RTC_UNAVAILABLE = "rtc_unavailable"
+    RTC_UNKNOWN_LEG = "rtc_unknown_leg"
+    RTC_OUT_OF_ORDER = "rtc_out_of_order"
+    RTC_BAD_SDP = "rtc_bad_sdp"
+    RTC_NO_CALL = "rtc_no_call"
+    RTC_FAILED = "rtc_failed"
 
 
 class _Message(BaseModel):
@@ -113,6 +124,65 @@ class ErrorMessage(_Message):
     message: str
 
 
+class RtcIceServer(_Message):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class RtcOfferMessage(_Message):
+    """The server's offer for the user's audio leg; answer with `rtc.answer` on the same leg.
+
+    `ice_servers`: the STUN/TURN servers for the browser's RTCPeerConnection configuration."""
+
+    kind: Literal["rtc.offer"] = "rtc.offer"
+    leg: str
+    sdp: str
+    ice_servers: list[RtcIceServer] = []
+
+
+class RtcStateMessage(_Message):
+    kind: Literal["rtc.state"] = "rtc.state"
+    leg: str
+    state: Literal["connecting", "connected", "failed", "closed"]
+
+
+LegId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class RtcStartMessage(_Message):
+    """Asks for the user's audio leg (or a fresh offer for the one they have). `codecs`: priority
+    (absent or empty: PCMU, then PCMA)."""
+
+    kind: Literal["rtc.start"] = "rtc.start"
+    codecs: list[Literal["PCMU", "PCMA"]] | None = Field(None, max_length=2)
+
+
+class RtcAnswerMessage(_Message):
+    kind: Literal["rtc.answer"] = "rtc.answer"
+    leg: LegId
+    sdp: str = Field(min_length=1, max_length=MAX_RTC_ANSWER_CHARS)
+
+
+class RtcRestartMessage(_Message):
+    kind: Literal["rtc.restart"] = "rtc.restart"
+    leg: LegId
+
+
+class RtcDtmfMessage(_Message):
+    kind: Literal["rtc.dtmf"] = "rtc.dtmf"
+    leg: LegId
+    digit: str = Field(pattern=r"^[0-9*#]$")
+
+
+class RtcStopMessage(_Message):
+    kind: Literal["rtc.stop"] = "rtc.stop"
+    leg: LegId
+
+
+RtcClientMessage = RtcStartMessage | RtcAnswerMessage | RtcRestartMessage | RtcDtmfMessage | RtcStopMessage
+
+
 class AckMessage(_Message):
     """Every event up to and including `id` has been processed and need not be replayed."""
 
@@ -125,14 +195,30 @@ class PongMessage(_Message):
 
 
 ServerMessage = Annotated[
-    ReadyMessage | EventMessage | PingMessage | ReloadMessage | ClosedMessage | ErrorMessage,
+    ReadyMessage
+    | EventMessage
+    | PingMessage
+    | ReloadMessage
+    | ClosedMessage
+    | ErrorMessage
+    | RtcOfferMessage
+    | RtcStateMessage,
     Field(discriminator="kind"),
 ]
-ClientMessage = Annotated[AckMessage | PongMessage, Field(discriminator="kind")]
+ClientMessage = Annotated[
+    AckMessage
+    | PongMessage
+    | RtcStartMessage
+    | RtcAnswerMessage
+    | RtcRestartMessage
+    | RtcDtmfMessage
+    | RtcStopMessage,
+    Field(discriminator="kind"),
+]
 
 SERVER_MESSAGE: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
 CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
-_CLIENT_KINDS = ("ack", "pong")
+_CLIENT_KINDS = ("ack", "pong", "rtc.start", "rtc.answer", "rtc.restart", "rtc.dtmf", "rtc.stop")
 
 
 class ClientMessageError(Exception):
@@ -145,12 +231,13 @@ class ClientMessageError(Exception):
         return ErrorMessage(code=self.code, message=self.message)
 
 
-def parse_client_message(text: str) -> AckMessage | PongMessage:
+def parse_client_message(text: str) -> AckMessage | PongMessage | RtcClientMessage:
     """Raises ClientMessageError with a reason a client developer can act on."""
-    if len(text) > MAX_CLIENT_MESSAGE_CHARS:
-        raise ClientMessageError(
-            ErrorCode.MESSAGE_TOO_LARGE, f"message is longer than {MAX_CLIENT_MESSAGE_CHARS} characters"
-        )
+    limit = MAX_CLIENT_MESSAGE_CHARS
+    if len(text) > limit and '"rtc.answer"' in text:
+        limit = 2 * MAX_RTC_ANSWER_CHARS  # the SDP, JSON-escaped (CRLF takes 4 characters), and the rest
+    if len(text) > limit:
+        raise ClientMessageError(ErrorCode.MESSAGE_TOO_LARGE, f"message is longer than {limit} characters")
     try:
         raw: Any = json.loads(text)
     except ValueError as exc:
@@ -158,6 +245,10 @@ def parse_client_message(text: str) -> AckMessage | PongMessage:
     if not isinstance(raw, dict):
         raise ClientMessageError(ErrorCode.INVALID_MESSAGE, "a message must be a JSON object")
     kind = raw.get("kind")
+    if len(text) > MAX_CLIENT_MESSAGE_CHARS and kind != "rtc.answer":
+        raise ClientMessageError(
+            ErrorCode.MESSAGE_TOO_LARGE, f"message is longer than {MAX_CLIENT_MESSAGE_CHARS} characters"
+        )
     if kind not in _CLIENT_KINDS:
         raise ClientMessageError(
             ErrorCode.UNKNOWN_KIND, f"unknown kind {kind!r}; expected one of {', '.join(_CLIENT_KINDS)}"

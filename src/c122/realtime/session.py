@@ -29,12 +29,31 @@ from c122.realtime.protocol import (
     ErrorCode,
     ErrorMessage,
     PingMessage,
+    PongMessage,
     ReadyMessage,
     ReloadMessage,
+    RtcAnswerMessage,
+    RtcClientMessage,
+    RtcDtmfMessage,
+    RtcIceServer,
+    RtcOfferMessage,
+    RtcRestartMessage,
+    RtcStartMessage,
+    RtcStateMessage,
+    RtcStopMessage,
     encode,
     parse_client_message,
 )
 from c122.realtime.stream import Stream, StreamEnd, Viewer
+from c122.services.softphone_ports import (
+    NoSoftphoneMedia,
+    RtcFailure,
+    RtcNotice,
+    RtcOffer,
+    RtcStateChange,
+    SoftphoneError,
+    SoftphoneMedia,
+)
 
 MISSED_HEARTBEATS = 3
 """A client silent for this many heartbeat periods (no pong, no ack) is considered gone."""
@@ -81,8 +100,11 @@ async def run_event_session(
     snapshot_provider: SnapshotProvider,
     resume: ResumeRequest | None = None,
     heartbeat_s: float = 15.0,
+    softphone: SoftphoneMedia | None = None,
 ) -> None:
-    """Serves the stream on an accepted WebSocket until either side ends it."""
+    """Serves the stream on an accepted WebSocket until either side ends it.
+
+    `softphone` answers the `rtc.*` messages (the user's browser audio leg)."""
     stream = hub.resume(resume.stream_id, resume.after_id, viewer) if resume else None
     resumed = stream is not None
     if stream is None:
@@ -101,7 +123,7 @@ async def run_event_session(
                 )
                 await _say_goodbye(socket, failure, CLOSE_CODE_SERVER_ERROR, heartbeat_s)
                 return
-        connection = _Connection(socket, stream, lease, heartbeat_s)
+        connection = _Connection(socket, stream, lease, heartbeat_s, viewer, softphone or NoSoftphoneMedia())
         ready = ReadyMessage(stream=stream.id, resumed=resumed, last_id=stream.sent_id, snapshot=snapshot)
         if await connection.send(encode(ready)):
             await connection.serve()
@@ -114,8 +136,19 @@ class _Connection:
     watcher (stream ended, client silent). The first to finish ends the other two, so a writer stuck
     on a client that does not read is abandoned rather than waited for."""
 
-    def __init__(self, socket: EventSocket, stream: Stream, lease: int, heartbeat_s: float) -> None:
+    def __init__(
+        self,
+        socket: EventSocket,
+        stream: Stream,
+        lease: int,
+        heartbeat_s: float,
+        viewer: Viewer,
+        softphone: SoftphoneMedia,
+    ) -> None:
         self._socket = socket
+        self._viewer = viewer
+        self._softphone = softphone
+        self._rtc_reply = self._send_rtc  # one object: the softphone tells connections apart by it
         self._stream = stream
         self._lease = lease
         self._heartbeat = heartbeat_s
@@ -141,6 +174,7 @@ class _Connection:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self._softphone.detach(self._viewer.user_id, self._rtc_reply)
         endings = [ending for ending in (task.result() for task in done) if ending is not None]
         if endings:
             message = endings[0].message
@@ -158,12 +192,53 @@ class _Connection:
                 message = parse_client_message(text)
                 if isinstance(message, AckMessage):
                     self._ack(message.id)
+                elif not isinstance(message, PongMessage) and not await self._rtc(message):
+                    return None
             except ClientMessageError as refusal:
                 self._errors += 1
                 if self._errors > MAX_CLIENT_ERRORS:
                     return StreamEnd(ClosedMessage.of(CloseReason.PROTOCOL_ERRORS))
                 if not await self.send(encode(refusal.to_message())):
                     return None
+
+    async def _rtc(self, message: RtcClientMessage) -> bool:
+        """Hands an `rtc.*` request to the softphone media; False when the peer has gone."""
+        user_id, softphone, reply = self._viewer.user_id, self._softphone, self._rtc_reply
+        try:
+            match message:
+                case RtcStartMessage(codecs=codecs):
+                    await softphone.start(user_id, codecs, reply)
+                case RtcAnswerMessage(leg=leg, sdp=sdp):
+                    await softphone.answer(user_id, leg, sdp, reply)
+                case RtcRestartMessage(leg=leg):
+                    await softphone.restart(user_id, leg, reply)
+                case RtcDtmfMessage(leg=leg, digit=digit):
+                    await softphone.dtmf(user_id, leg, digit)
+                case RtcStopMessage(leg=leg):
+                    await softphone.stop(user_id, leg)
+        except SoftphoneError as refusal:
+            return await self._send_rtc(RtcFailure(refusal.code, refusal.message))
+        except Exception:
+            _log.exception("%s from user %s failed", message.kind, user_id)
+            return await self.send(
+                encode(
+                    ErrorMessage(code=ErrorCode.RTC_FAILED, message=f"{message.kind} failed on the server")
+                )
+            )
+        return True
+
+    async def _send_rtc(self, notice: RtcNotice) -> bool:
+        match notice:
+            case RtcOffer(leg=leg, sdp=sdp, ice_servers=servers):
+                ice = [
+                    RtcIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
+                    for s in servers
+                ]
+                return await self.send(encode(RtcOfferMessage(leg=leg, sdp=sdp, ice_servers=ice)))
+            case RtcStateChange(leg=leg, state=state):
+                return await self.send(encode(RtcStateMessage(leg=leg, state=state.value)))
+            case RtcFailure(code=code, message=text):
+                return await self.send(encode(ErrorMessage(code=ErrorCode(code.value), message=text)))
 
     def _ack(self, event_id: int) -> None:
         if self._stream.end_for(self._lease) is not None:

@@ -36,3 +36,8 @@ class Directory:
         async with self._uow() as uow:
             line: Line | None = await uow.lines.find({"number": number})
             return line
+
+    async def service_name(self, service_id: int) -> str | None:
+        async with self._uow() as uow:
+            service = await uow.services.get(service_id)
+            return service.name if service is not None else None

@@ -175,6 +175,8 @@ class OrganisationAdmin:
 
     def _normalise(self, kind: EntityKind, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         problems: list[FieldProblem] = []
+        if kind is EntityKind.LINE and values.get("entry_flow") is not None:
+            values["entry_flow"] = str(values["entry_flow"]).strip() or None  # blank: no flow
         if kind is EntityKind.LINE and "number" in values:
             try:
                 values["number"] = normalize_phone(str(values["number"]))
@@ -226,6 +228,9 @@ class OrganisationAdmin:
                 problems.append(
                     FieldProblem(field_name, "not_found", f"no {repository[:-1]} {values[field_name]}")
                 )
+        flow = values.get("entry_flow") if kind is EntityKind.LINE else None
+        if flow is not None and await uow.ivr.flow(flow) is None:
+            problems.append(FieldProblem("entry_flow", "not_found", f"no IVR flow named «{flow}»"))
         for position, group_id in enumerate(group_ids or []):
             if await uow.groups.get(group_id) is None:
                 problems.append(FieldProblem(f"group_ids.{position}", "not_found", f"no group {group_id}"))

@@ -8,9 +8,12 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from c122.domain.acd import AcdSnapshot, OperatorStateChanged, QueueLogRecord
+from c122.domain.calls import CallQuery, CallRecord, JournalPage, JournalRow
 from c122.domain.organisation import CaseType, Group, Line, Queue, QueueMember, Service
 from c122.domain.users import User
 from c122.services.case_ports import CaseRepository
+from c122.services.ivr_ports import IvrRepository
+from c122.services.phone_ports import OperatorPhoneRepository
 
 E = TypeVar("E")
 
@@ -188,6 +191,28 @@ class ShiftEnder(Protocol):
     async def end_shift(self, user_id: int, *, forced: bool, note: str) -> None: ...
 
 
+class CallRecordRepository(Protocol):
+    """Call records with their legs (docs/contact-center/calls.md)."""
+
+    async def save(self, record: CallRecord) -> None:
+        """Inserts the record or replaces the stored one, with all its legs."""
+        ...
+
+    async def get(self, call_id: str) -> JournalRow | None: ...
+
+    async def list_calls(self, query: CallQuery) -> JournalPage:
+        """One page, newest first, within the query's scope and filter."""
+        ...
+
+
+class RecordingFiles(Protocol):
+    """Where call recordings are kept."""
+
+    def locate(self, recording_path: str) -> str | None:
+        """The absolute path of the stored recording file, or None when there is no such file."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Nothing is stored unless `commit` is awaited."""
 
@@ -202,6 +227,9 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     acd: AcdRepository
     cases: CaseRepository  # case cards and applicants (services/case_ports.py)
+    ivr: IvrRepository  # IVR flows and prompts (services/ivr_ports.py)
+    phones: OperatorPhoneRepository  # operators' phone mode and SIP secrets (services/phone_ports.py)
+    calls: CallRecordRepository  # call records and their legs
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,29 +1,31 @@
-"""The telephony that `c122 serve` runs: SIP stack, media engine and call control, and their health.
+"""The telephony that `c122 serve` runs: SIP stack with the operators' registrar, media engine, call
+control, the call flow's switch over them, and their health.
 
-Inbound calls are checked against the configured lines: a number that is no line is refused with
-SIP 404 and a log line. Routing a line's calls through its IVR flow into a queue is the call flow's
-work; until a line has one, its calls are refused with 480 (temporarily unavailable), so callers
-hear the network's announcement instead of ringing forever.
+Inbound legs go to the call flow (`ControlSwitch.deliver_to`), which decides: a number that is no line
+gets 404, a line without a flow 480, a line with a flow its IVR and queue.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
-from c122.domain.organisation import Line
+from c122.domain.trunks import Trunk
 from c122.services.health import ComponentHealth, Status
+from c122.services.softphone_ports import RtcLegState
+from c122.telephony.call_switch import ControlSwitch
 from c122.telephony.control import CallControl
-from c122.telephony.control.events import ChannelCreated, ControlEvent
 from c122.telephony.control.sip_gateway import SipGateway
 from c122.telephony.media.engine import MediaEngine
 from c122.telephony.sip import SipStack
+from c122.telephony.sip.auth import DigestServer
+from c122.telephony.sip.registrar import Registrar
+from c122.telephony.webrtc import OperatorLegs, WebRtcSettings
 
 _log = logging.getLogger(__name__)
 
-LineLookup = Callable[[str], Awaitable[Line | None]]
+Ha1Lookup = Callable[[str, str], str | None]  # (account, algorithm) -> stored H(A1)
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,15 @@ class TelephonySettings:
     rtp_port_min: int
     rtp_port_max: int
     public_address: str  # empty: announce sip_host
+    sip_realm: str = "c122"
+    sip_digest_algorithms: tuple[str, ...] = ("MD5",)
+    trunks: tuple[Trunk, ...] = ()  # carriers for calls to public numbers
+    webrtc: WebRtcSettings = field(default_factory=WebRtcSettings)  # operators' browser legs
 
 
 class Telephony:
-    def __init__(self, settings: TelephonySettings, line_for: LineLookup) -> None:
+    def __init__(self, settings: TelephonySettings, ha1_lookup: Ha1Lookup) -> None:
         self._settings = settings
-        self._line_for = line_for
         self.media = MediaEngine(
             bind_host=settings.sip_host,
             public_address=settings.public_address,
@@ -50,6 +55,13 @@ class Telephony:
             port_max=settings.rtp_port_max,
         )
         self.control = CallControl(self.media)
+        self.registrar = Registrar()
+        self.digest = DigestServer(
+            settings.sip_realm,
+            lambda _account: None,
+            algorithms=settings.sip_digest_algorithms,
+            ha1_lookup=ha1_lookup,
+        )
         tls = settings.sip_tls_cert is not None and settings.sip_tls_key is not None
         self.sip = SipStack(
             settings.sip_host,
@@ -60,12 +72,21 @@ class Telephony:
             tls_key=settings.sip_tls_key if tls else None,
             ws_port=settings.sip_ws_port,
             public_host=settings.public_address or None,
+            # Operators' SIP phones register with their login; only phones need a password, so
+            # callers from the network (trunks) are let in without a challenge.
+            registrar=self.registrar,
+            registrar_digest=self.digest,
         )
         self.gateway = SipGateway(
             self.sip, self.control, from_domain=settings.public_address or settings.sip_host
         )
-        self.control.subscribe(self._on_event)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.switch = ControlSwitch(self.control, registrar=self.registrar, trunks=settings.trunks)
+        # Browser legs are placed through call control like outbound legs; other targets go to SIP.
+        engine_host = "127.0.0.1" if settings.sip_host in ("", "0.0.0.0", "::") else settings.sip_host
+        self.operator_legs = OperatorLegs(
+            self.control, replace(settings.webrtc, engine_host=engine_host), gateway=self.gateway
+        )
+        self.switch.find_browser_legs_with(self.operator_legs.channel_for)
 
     async def start(self) -> None:
         await self.media.start()
@@ -73,11 +94,14 @@ class Telephony:
         _log.info("SIP listening on %s %s", self._settings.sip_host, self.sip.bound_ports)
 
     async def stop(self) -> None:
+        await self.operator_legs.close()
+        await self.switch.close()
         await self.gateway.close()
         await self.sip.stop()
         await self.media.stop()
-        for task in list(self._tasks):
-            task.cancel()
+
+    def registered(self, account: str) -> bool:
+        return bool(self.registrar.lookup(account))
 
     async def sip_health(self) -> ComponentHealth:
         health = self.sip.health()
@@ -88,31 +112,13 @@ class Telephony:
     async def media_health(self) -> ComponentHealth:
         health = self.media.health()
         status = {"ok": Status.OK, "degraded": Status.DEGRADED}.get(health.status, Status.DOWN)
-        return ComponentHealth(
-            status, health.detail or f"{health.endpoints} endpoint(s), {health.ports_free} free ports"
+        legs = self.operator_legs.states()
+        failed = legs[RtcLegState.FAILED]
+        if failed and status is Status.OK:
+            status = Status.DEGRADED  # an operator's browser lost its audio and has not come back yet
+        browser = (
+            f"browser legs: {legs[RtcLegState.CONNECTED]} connected, "
+            f"{legs[RtcLegState.CONNECTING]} connecting, {failed} failed"
         )
-
-    def _on_event(self, event: ControlEvent) -> None:
-        if isinstance(event, ChannelCreated) and event.direction == "inbound":
-            task = asyncio.create_task(self._route_inbound(event))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _route_inbound(self, event: ChannelCreated) -> None:
-        channel = self.control.channel(event.channel_id)
-        if channel is None:
-            return
-        line = await self._line_for(event.called)
-        if line is None:
-            _log.warning(
-                "inbound call from %s to %s: no such line, refused with 404", event.caller, event.called
-            )
-            await channel.reject(404)
-            return
-        _log.warning(
-            "inbound call from %s to line %s (%s): no call flow runs this line yet, refused with 480",
-            event.caller,
-            line.number,
-            line.name,
-        )
-        await channel.reject(480)
+        detail = health.detail or f"{health.endpoints} endpoint(s), {health.ports_free} free ports"
+        return ComponentHealth(status, f"{detail}; {browser}")

@@ -402,11 +402,13 @@ module_app account.so
 class Baresip:
     """A real phone: auto-answers, sends a sine (ausine), and records what it hears (sndfile)."""
 
-    def __init__(self, folder: Path, frequency: int) -> None:
+    def __init__(self, folder: Path, frequency: int, account: str | None = None) -> None:
         self.folder = folder
         self.frequency = frequency
         self.sip_port = free_udp_port()
         self.process: asyncio.subprocess.Process | None = None
+        # A baresip accounts line; the default is an unregistered phone that answers by itself.
+        self.account = account or "<sip:phone@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU"
 
     @property
     def uri(self) -> str:
@@ -417,9 +419,7 @@ class Baresip:
         (self.folder / "config").write_text(BARESIP_CONFIG.format(
             sip_port=self.sip_port, frequency=self.frequency, rtp_min=rtp_min, rtp_max=rtp_min + 19,
             folder=self.folder))  # fmt: skip
-        (self.folder / "accounts").write_text(
-            "<sip:phone@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU\n"
-        )
+        (self.folder / "accounts").write_text(self.account + "\n")
         self.process = await asyncio.create_subprocess_exec(
             require("baresip"),
             "-f",

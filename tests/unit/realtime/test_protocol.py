@@ -97,5 +97,7 @@ def test_the_schemas_name_every_message_kind_of_each_direction() -> None:
         "ReloadMessage",
         "ClosedMessage",
         "ErrorMessage",
+        "RtcOfferMessage",
+        "RtcStateMessage",
     }
-    assert client_kinds == {"ack", "pong"}
+    assert client_kinds == {"ack", "pong", "rtc.start", "rtc.answer", "rtc.restart", "rtc.dtmf", "rtc.stop"}

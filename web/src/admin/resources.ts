@@ -74,6 +74,7 @@ const QUEUE_SETTINGS: FieldDef[] = [
   { key: "ring_timeout_s", kind: "number", required: true, min: 3, max: 600, initial: 20 },
   { key: "wrap_up_s", kind: "number", required: true, min: 0, max: 3600, initial: 30 },
   { key: "manual_ready", kind: "switch", initial: false },
+  { key: "auto_answer", kind: "switch", initial: false },
   { key: "retry_s", kind: "number", required: true, min: 0, max: 600, initial: 5 },
   { key: "no_answer_limit", kind: "number", required: true, integer: true, min: 1, max: 100, initial: 3 },
   { key: "weight", kind: "number", required: true, integer: true, min: -1000, max: 1000, initial: 0 },

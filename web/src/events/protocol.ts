@@ -17,6 +17,27 @@ export type Offer = Schemas["OfferOut"];
 export type QueueLive = Schemas["QueueLiveOut"];
 export type WaitingCall = QueueLive["calls"][number];
 
+/**
+ * What the softphone shows about an offer besides the queue (TEL-19). Not in the generated schema
+ * yet; non-null with defaults so the parsed offer stays assignable whatever the regenerated
+ * OfferOut says about these fields.
+ */
+export interface OfferDetails {
+  service_number: string;
+  service_name: string;
+  group_name: string;
+  auto_answer: boolean;
+}
+export type SoftphoneOffer = Offer & OfferDetails;
+
+// Call events of the operator's conversation (docs/events/operator-state.md).
+export type CallConnectedData = Schemas["CallConnectedData"];
+export type CallEndedData = Schemas["CallEndedData"];
+export type CallHoldChangedData = Schemas["CallHoldChangedData"];
+export type CallConsultationChangedData = Schemas["CallConsultationChangedData"];
+type ConsultState = CallConsultationChangedData["state"];
+const CONSULT_STATES: readonly ConsultState[] = ["ringing", "talking", "failed", "conference", "transferred", "ended"];
+
 interface EventPayloads {
   "operator.presence_changed": Schemas["PresenceChangedData"];
   "health.changed": Schemas["HealthOut"];
@@ -29,8 +50,14 @@ interface EventPayloads {
   "operator.break_time_elapsed": Schemas["BreakTimeElapsedData"];
   "case.created": Schemas["CaseEventData"];
   "case.updated": Schemas["CaseEventData"];
+  "call.connected": CallConnectedData;
+  "call.ended": CallEndedData;
+  "call.hold_changed": CallHoldChangedData;
+  "call.consultation_changed": CallConsultationChangedData;
 }
 export type KnownEventType = keyof EventPayloads;
+/** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
+export const AGREED_EVENT_TYPES: readonly KnownEventType[] = [];
 export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "operator.presence_changed",
   "health.changed",
@@ -43,6 +70,10 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "operator.break_time_elapsed",
   "case.created",
   "case.updated",
+  "call.connected",
+  "call.ended",
+  "call.hold_changed",
+  "call.consultation_changed",
 ];
 
 export type StreamEvent = {
@@ -57,6 +88,28 @@ export interface UnknownEvent {
   unknown: true;
 }
 
+export const LEG_STATES = ["connecting", "connected", "failed", "closed"] as const;
+export type LegState = (typeof LEG_STATES)[number];
+
+/** A STUN or TURN server for the browser's RTCPeerConnection, as the server configures it. */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+/** Browser media signalling from the server: not events (no ids, never replayed). */
+export type RtcServerMessage =
+  | { kind: "rtc.offer"; leg: string; sdp: string; ice_servers: IceServer[] }
+  | { kind: "rtc.state"; leg: string; state: LegState };
+
+/** An `error` whose code starts with `rtc_`: a signalling problem of the media leg. */
+export interface RtcError {
+  kind: "error";
+  code: string;
+  message: string;
+}
+
 export type ServerMessage =
   // The server sends no snapshot when it resumes a stream: the client keeps its own state.
   | { kind: "ready"; stream: string; resumed: boolean; last_id: number; snapshot: Snapshot | null }
@@ -64,9 +117,25 @@ export type ServerMessage =
   | { kind: "ping"; last_id: number }
   | { kind: "reload"; reason: string }
   | { kind: "closed"; reason: string; message: string }
-  | { kind: "error"; code: string; message: string };
+  | { kind: "error"; code: string; message: string }
+  | RtcServerMessage;
 
-export type ClientMessage = { kind: "ack"; id: number } | { kind: "pong" };
+export const DTMF_DIGITS = "0123456789*#";
+export type Codec = "PCMU" | "PCMA";
+
+/** Browser media signalling to the server. */
+export type RtcClientMessage =
+  | { kind: "rtc.start"; codecs: Codec[] }
+  | { kind: "rtc.answer"; leg: string; sdp: string }
+  | { kind: "rtc.restart"; leg: string }
+  | { kind: "rtc.dtmf"; leg: string; digit: string }
+  | { kind: "rtc.stop"; leg: string };
+
+export type ClientMessage = { kind: "ack"; id: number } | { kind: "pong" } | RtcClientMessage;
+
+export function isRtcError(message: { kind: string; code?: string }): boolean {
+  return message.kind === "error" && typeof message.code === "string" && message.code.startsWith("rtc_");
+}
 
 type Rec = Record<string, unknown>;
 
@@ -139,7 +208,7 @@ export const OPERATOR_STATUSES: readonly OperatorStatus[] = [
   "blocked",
 ];
 
-export function parseOffer(value: unknown, where = "offer"): Offer {
+export function parseOffer(value: unknown, where = "offer"): SoftphoneOffer {
   const r = rec(value, where);
   return {
     call_id: str(r, "call_id", where),
@@ -148,6 +217,22 @@ export function parseOffer(value: unknown, where = "offer"): Offer {
     caller: str(r, "caller", where),
     expires_at: str(r, "expires_at", where),
     is_callback: bool(r, "is_callback", where),
+    service_number: optStr(r, "service_number", where) ?? "",
+    service_name: optStr(r, "service_name", where) ?? "",
+    group_name: optStr(r, "group_name", where) ?? "",
+    auto_answer: r.auto_answer === undefined || r.auto_answer === null ? false : bool(r, "auto_answer", where),
+  };
+}
+
+/** The softphone's view of any offer: the details a parsed offer carries, defaults otherwise. */
+export function offerDetails(offer: Offer): OfferDetails {
+  const r = offer as unknown as Rec;
+  const text = (key: string): string => (typeof r[key] === "string" ? (r[key] as string) : "");
+  return {
+    service_number: text("service_number"),
+    service_name: text("service_name"),
+    group_name: text("group_name"),
+    auto_answer: r.auto_answer === true,
   };
 }
 
@@ -250,6 +335,21 @@ export function parseHealth(value: unknown, where = "health"): Health {
   };
 }
 
+function parseIceServer(value: unknown, where: string): IceServer {
+  const r = rec(value, where);
+  const urls = list(r, "urls", where).map((url, i) => {
+    if (typeof url !== "string") throw new ProtocolError(`${where}.urls[${i}]: string expected`);
+    return url;
+  });
+  const username = optStr(r, "username", where);
+  const credential = optStr(r, "credential", where);
+  return {
+    urls,
+    ...(username === null ? {} : { username }),
+    ...(credential === null ? {} : { credential }),
+  };
+}
+
 function parseEvent(r: Rec): StreamEvent | UnknownEvent {
   const id = int(r, "id", "event");
   const at = str(r, "at", "event");
@@ -346,6 +446,64 @@ function parseEvent(r: Rec): StreamEvent | UnknownEvent {
       const data = { case: parseCaseSummary(d.case, "event.data.case") };
       return type === "case.created" ? { id, at, type, data } : { id, at, type, data };
     }
+    case "call.connected": {
+      const d = rec(r.data, "event.data");
+      const w = "event.data";
+      return {
+        id,
+        at,
+        type,
+        data: {
+          user_id: int(d, "user_id", w),
+          call_id: str(d, "call_id", w),
+          caller: str(d, "caller", w),
+          queue_id: optInt(d, "queue_id", w),
+          connected_at: str(d, "connected_at", w),
+        },
+      };
+    }
+    case "call.ended": {
+      const d = rec(r.data, "event.data");
+      const w = "event.data";
+      return {
+        id,
+        at,
+        type,
+        data: { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), cause: optStr(d, "cause", w) ?? "" },
+      };
+    }
+    case "call.hold_changed": {
+      const d = rec(r.data, "event.data");
+      const w = "event.data";
+      return {
+        id,
+        at,
+        type,
+        data: { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), held: bool(d, "held", w) },
+      };
+    }
+    case "call.consultation_changed": {
+      const d = rec(r.data, "event.data");
+      const w = "event.data";
+      const state = str(d, "state", w);
+      const talking = optStr(d, "talking_to", w);
+      if (!CONSULT_STATES.includes(state as ConsultState)) throw new ProtocolError(`${w}.state: unknown ${state}`);
+      if (talking !== undefined && talking !== null && talking !== "caller" && talking !== "consultant") {
+        throw new ProtocolError(`${w}.talking_to: unknown ${talking}`);
+      }
+      return {
+        id,
+        at,
+        type,
+        data: {
+          user_id: int(d, "user_id", w),
+          call_id: str(d, "call_id", w),
+          state: state as ConsultState,
+          consultant: str(d, "consultant", w),
+          talking_to: (talking ?? null) as CallConsultationChangedData["talking_to"],
+        },
+      };
+    }
     default:
       return { id, at, type, unknown: true };
   }
@@ -389,6 +547,17 @@ export function parseServerMessage(text: string): ServerMessage {
       return { kind, reason: str(r, "reason", "closed"), message: typeof r.message === "string" ? r.message : "" };
     case "error":
       return { kind, code: str(r, "code", "error"), message: typeof r.message === "string" ? r.message : "" };
+    case "rtc.offer": {
+      const servers = r.ice_servers === undefined || r.ice_servers === null ? [] : list(r, "ice_servers", kind);
+      return {
+        kind,
+        leg: str(r, "leg", kind),
+        sdp: str(r, "sdp", kind),
+        ice_servers: servers.map((value, i) => parseIceServer(value, `${kind}.ice_servers[${i}]`)),
+      };
+    }
+    case "rtc.state":
+      return { kind, leg: str(r, "leg", kind), state: oneOf(r, "state", LEG_STATES, kind) };
     default:
       throw new ProtocolError(`unknown kind ${kind}`);
   }

@@ -57,6 +57,10 @@ export function applyEvent(state: Snapshot, event: StreamEvent | UnknownEvent): 
     case "operator.break_time_elapsed":
     case "case.created": // the card list keeps its own state (stores/cases.ts)
     case "case.updated":
+    case "call.connected": // the softphone keeps the call itself (stores/softphone.ts)
+    case "call.consultation_changed":
+    case "call.ended":
+    case "call.hold_changed":
       return state;
   }
 }

@@ -1,9 +1,13 @@
 // The event-stream connection: snapshot, ordered events with acks, heartbeat answers, resume
 // after a dropped socket and a fresh snapshot when the server asks for a reload.
 import {
+  isRtcError,
   parseServerMessage,
   ProtocolError,
   type ClientMessage,
+  type RtcClientMessage,
+  type RtcError,
+  type RtcServerMessage,
   type Snapshot,
   type StreamEvent,
   type UnknownEvent,
@@ -36,6 +40,8 @@ export interface StreamHandlers {
   ended(reason: string, message: string): void;
   /** The socket dropped; called before each reconnect attempt is scheduled. */
   disconnected?(attempt: number): void;
+  /** Media signalling for the softphone: rtc.offer, rtc.state and errors with rtc_* codes. */
+  signal?(message: RtcServerMessage | RtcError): void;
 }
 
 export interface StreamOptions {
@@ -175,7 +181,12 @@ export class EventStream {
         return;
       case "error":
         if (FATAL_ERRORS.has(message.code)) this.end(message.code, message.message);
+        else if (isRtcError(message) && this.handlers.signal !== undefined) this.handlers.signal(message);
         else console.warn("event stream error", message.code, message.message);
+        return;
+      case "rtc.offer":
+      case "rtc.state":
+        this.handlers.signal?.(message);
         return;
     }
   }
@@ -219,6 +230,16 @@ export class EventStream {
     }
     this.socket = null;
     return socket;
+  }
+
+  /**
+   * Sends a media signalling message on the current socket. False when the stream is not open:
+   * nothing is queued, the softphone asks again after the next `ready`.
+   */
+  sendSignal(message: RtcClientMessage): boolean {
+    if (this.current !== "open" || this.socket === null) return false;
+    this.send(message);
+    return true;
   }
 
   private send(message: ClientMessage): void {

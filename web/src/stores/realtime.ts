@@ -4,7 +4,15 @@ import { api } from "@/api/client";
 import type { Health } from "@/api/types";
 import type { CaseSummary } from "@/cases/model";
 import { healthColour } from "@/events/health";
-import type { OperatorState, OrgEntity, Snapshot } from "@/events/protocol";
+import type {
+  OperatorState,
+  OrgEntity,
+  RtcClientMessage,
+  RtcError,
+  RtcServerMessage,
+  Snapshot,
+  StreamEvent,
+} from "@/events/protocol";
 import { applyEvent } from "@/events/state";
 import { EventStream, type SocketLike, type StreamStatus } from "@/events/stream";
 
@@ -27,6 +35,21 @@ export const useRealtimeStore = defineStore("realtime", () => {
   function onCase(listener: (card: CaseSummary) => void): () => void {
     caseListeners.add(listener);
     return () => caseListeners.delete(listener);
+  }
+  // The softphone (stores/softphone.ts) follows call events and the media signalling.
+  const eventListeners = new Set<(event: StreamEvent) => void>();
+  function onEvent(listener: (event: StreamEvent) => void): () => void {
+    eventListeners.add(listener);
+    return () => eventListeners.delete(listener);
+  }
+  const signalListeners = new Set<(message: RtcServerMessage | RtcError) => void>();
+  function onSignal(listener: (message: RtcServerMessage | RtcError) => void): () => void {
+    signalListeners.add(listener);
+    return () => signalListeners.delete(listener);
+  }
+  /** False when the stream is not open; the caller tries again once it is. */
+  function sendSignal(message: RtcClientMessage): boolean {
+    return stream?.sendSignal(message) ?? false;
   }
   let orgSeq = 0;
 
@@ -55,7 +78,9 @@ export const useRealtimeStore = defineStore("realtime", () => {
             orgSeq += 1;
             orgChange.value = { entity: event.data.entity, id: event.data.id, seq: orgSeq };
           }
+          if (!("unknown" in event)) eventListeners.forEach((listener) => listener(event));
         },
+        signal: (message) => signalListeners.forEach((listener) => listener(message)),
         status: (next) => {
           status.value = next;
         },
@@ -108,5 +133,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
     stop,
     setOperatorState,
     onCase,
+    onEvent,
+    onSignal,
+    sendSignal,
   };
 });

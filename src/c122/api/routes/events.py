@@ -47,6 +47,7 @@ async def events(websocket: WebSocket) -> None:
         snapshot,
         ResumeRequest.from_query(websocket.query_params),
         heartbeat_s=context.settings.event_heartbeat_seconds,
+        softphone=context.softphone,
     )
 
 

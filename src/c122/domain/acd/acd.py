@@ -249,6 +249,16 @@ class Acd:
             raise UnknownCall(f"call {call_id} is neither waiting nor connected")
         return self._settle(step)
 
+    def request_callback(self, call_id: CallId, now: float) -> Outcome:
+        """A waiting caller asked to be called back (the queue's exit key): they leave the line and
+        keep their place in the callback list, however short their wait."""
+        call = self.state.waiting.get(call_id)
+        if call is None or call.is_callback:
+            raise UnknownCall(f"call {call_id} is not waiting on the line")
+        step = _Step(now)
+        self._abandon(call, step, requested=True)
+        return self._settle(step)
+
     def transfer(self, call_id: CallId, to_queue_id: QueueId, now: float) -> Outcome:
         """The operator sends the caller to another queue; the caller joins it as a new arrival."""
         state = self.state
@@ -492,7 +502,7 @@ class Acd:
             self._withdraw_operator(operator_id, cause, step)
         return position
 
-    def _abandon(self, call: WaitingCall, step: _Step) -> None:
+    def _abandon(self, call: WaitingCall, step: _Step, *, requested: bool = False) -> None:
         if call.is_callback:
             raise UnknownCall(f"{call.call_id} is a callback, not a caller on the line")
         state, now = self.state, step.now
@@ -507,6 +517,7 @@ class Acd:
             enqueued_at=call.enqueued_at,
             waited_s=waited,
             at=now,
+            requested=requested,
         )
         step.events.append(
             CallAbandoned(

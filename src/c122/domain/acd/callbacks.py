@@ -40,9 +40,11 @@ def entry_for_abandon(
     enqueued_at: float,
     waited_s: float,
     at: float,
+    requested: bool = False,
 ) -> CallbackEntry | None:
-    """A list entry for a caller who hung up while waiting, or None for a short abandon."""
-    if is_short_abandon(queue, waited_s):
+    """A list entry for a caller who hung up while waiting, or None for a short abandon; a caller who
+    asked for the callback (`requested`) always gets one."""
+    if not requested and is_short_abandon(queue, waited_s):
         return None
     return CallbackEntry(
         entry_id=call_id,

@@ -33,14 +33,18 @@ from c122.domain.acd import (
     SeniorScope,
     UnknownOperator,
     compute_kpis,
+    estimate_wait,
     to_records,
 )
 from c122.domain.errors import DomainError, Forbidden, NotFound
+from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.contact_center import announcements
 from c122.services.contact_center.setup import CenterSetup, build_setup, fit_snapshot
 from c122.services.contact_center.views import (
     CALLS_SHOWN,
+    OfferContext,
+    OfferExtras,
     OperatorView,
     QueueView,
     operator_view,
@@ -90,6 +94,7 @@ class ContactCenter:
         self._pending: list[_Job] = []
         self._dirty_queues: set[int] = set()
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._contexts: dict[str, OfferContext] = {}
 
     # --- life cycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -123,7 +128,7 @@ class ContactCenter:
     # --- the operator -----------------------------------------------------------------------------
     async def my_state(self, actor: Actor) -> OperatorView:
         acd, setup = self._ready()
-        return operator_view(acd.state, setup.queues, self._operator(actor.user_id))
+        return operator_view(acd.state, setup.queues, self._operator(actor.user_id), self._extras())
 
     async def set_my_state(
         self, actor: Actor, desired: DesiredState, reason: str = "", note: str = ""
@@ -143,14 +148,22 @@ class ContactCenter:
         return await self.my_state(actor)
 
     async def accept(self, actor: Actor, call_id: str) -> OperatorView:
-        op = str(self._operator(actor.user_id))
-        await self._run(lambda acd, now: acd.accept(op, call_id, now))
+        await self.accept_for(actor.user_id, call_id)
         return await self.my_state(actor)
 
     async def reject(self, actor: Actor, call_id: str) -> OperatorView:
-        op = str(self._operator(actor.user_id))
-        await self._run(lambda acd, now: acd.reject(op, call_id, now))
+        await self.reject_for(actor.user_id, call_id)
         return await self.my_state(actor)
+
+    async def accept_for(self, user_id: int, call_id: str) -> None:
+        """The operator took the call: from the desktop, or their SIP phone answered."""
+        op = str(self._operator(user_id))
+        await self._run(lambda acd, now: acd.accept(op, call_id, now))
+
+    async def reject_for(self, user_id: int, call_id: str) -> None:
+        """The offer failed: declined, the phone refused it, or the operator cannot be reached."""
+        op = str(self._operator(user_id))
+        await self._run(lambda acd, now: acd.reject(op, call_id, now))
 
     async def touch(self, user_id: int) -> None:
         """Desktop activity: keeps the operator from being marked away (stored with the next change)."""
@@ -227,7 +240,10 @@ class ContactCenter:
         *,
         priority: int = 0,
         skills: frozenset[str] = frozenset(),
+        context: OfferContext | None = None,
     ) -> Outcome:
+        if context is not None:
+            self._contexts[call_id] = context
         return await self._run(
             lambda acd, now: acd.enqueue(
                 call_id, str(queue_id), caller, now, priority=priority, skills=skills
@@ -235,7 +251,35 @@ class ContactCenter:
         )
 
     async def hang_up(self, call_id: str, by: CompletedBy) -> Outcome:
-        return await self._run(lambda acd, now: acd.hang_up(call_id, by, now))
+        try:
+            return await self._run(lambda acd, now: acd.hang_up(call_id, by, now))
+        finally:
+            self._contexts.pop(call_id, None)
+
+    async def request_callback(self, call_id: str) -> Outcome:
+        try:
+            return await self._run(lambda acd, now: acd.request_callback(call_id, now))
+        finally:
+            self._contexts.pop(call_id, None)
+
+    def waiting_position(self, call_id: str) -> tuple[int, float | None] | None:
+        """A waiting caller's place (1-based) and estimated wait, for their announcements (TEL-09)."""
+        acd = self._acd
+        if acd is None or call_id not in acd.state.waiting:
+            return None
+        estimate = estimate_wait(acd.state, call_id, self._now())
+        return estimate.position, estimate.wait_s
+
+    def takes_calls(self, user_id: int) -> bool:
+        return self._acd is not None and str(user_id) in self._acd.state.operators
+
+    def waiting_caller(self, call_id: str) -> str | None:
+        """The number of a caller waiting (or of a callback entry), for dialling them back."""
+        call = self._acd.state.waiting.get(call_id) if self._acd is not None else None
+        return call.caller if call is not None else None
+
+    def queue_settings(self, queue_id: int) -> Queue | None:
+        return self._setup.queues.get(queue_id) if self._setup is not None else None
 
     async def transfer(self, call_id: str, to_queue_id: int) -> Outcome:
         return await self._run(lambda acd, now: acd.transfer(call_id, str(to_queue_id), now))
@@ -346,7 +390,7 @@ class ContactCenter:
                 touched.update(int(m.queue_id) for m in members)
             elif isinstance(event, CallOffered):
                 operator_id = int(event.offer.operator_id)
-                offer = operator_view(acd.state, setup.queues, operator_id).offer
+                offer = operator_view(acd.state, setup.queues, operator_id, self._extras()).offer
                 if offer is not None and offer.call_id == event.offer.call_id:
                     self._publisher.publish(announcements.call_offered(operator_id, offer, when))
             elif isinstance(event, BreakSuggested | BreakTimeElapsed):
@@ -385,6 +429,10 @@ class ContactCenter:
             per_group[queue.group_id] = per_group.get(queue.group_id, 0) + waiting
         for group_id, waiting in per_group.items():
             self._board.set_waiting(group_id, waiting)
+
+    def _extras(self) -> OfferExtras:
+        _acd, setup = self._ready()
+        return OfferExtras(self._contexts, setup.group_names)
 
     def _install(self, setup: CenterSetup, snapshot: AcdSnapshot | None) -> None:
         self._setup = setup

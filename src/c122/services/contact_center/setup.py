@@ -31,6 +31,7 @@ class CenterSetup:
     queues: dict[int, Queue]
     staff: dict[int, User]
     group_ids: frozenset[int]
+    group_names: dict[int, str]
 
 
 def queue_config(queue: Queue) -> QueueConfig:
@@ -98,7 +99,9 @@ def build_setup(setup: AcdSetup) -> CenterSetup:
         profiles=profiles,
         policies=tuple(group_policy(g) for g in setup.groups),
     )
-    return CenterSetup(config, queues, staff, frozenset(g.id for g in setup.groups))
+    return CenterSetup(
+        config, queues, staff, frozenset(g.id for g in setup.groups), {g.id: g.name for g in setup.groups}
+    )
 
 
 def fit_snapshot(snapshot: AcdSnapshot, config: AcdConfig) -> AcdSnapshot:

@@ -3,7 +3,8 @@ and callers; built from the ACD state, with the records' integer ids and real da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from c122.domain.acd import AcdState, OperatorStatus, estimate_wait, queue_figures
@@ -29,6 +30,26 @@ class OfferView:
     caller: str
     expires_at: datetime
     is_callback: bool
+    service_number: str | None = None  # the line the caller dialled (OPS-18)
+    service_name: str | None = None
+    group_name: str | None = None
+    auto_answer: bool = False
+
+
+@dataclass(frozen=True)
+class OfferContext:
+    """What the call brought that the ACD does not keep: the line dialled and its service."""
+
+    service_number: str | None
+    service_name: str | None
+
+
+@dataclass(frozen=True)
+class OfferExtras:
+    """Names an offer shows besides the ACD's own facts."""
+
+    contexts: Mapping[str, OfferContext] = field(default_factory=dict)
+    group_names: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,13 +94,16 @@ class QueueView:
     calls: list[WaitingCallView]
 
 
-def offer_view(state: AcdState, queues: dict[int, Queue], call_id: str) -> OfferView | None:
+def offer_view(
+    state: AcdState, queues: dict[int, Queue], call_id: str, extras: OfferExtras | None = None
+) -> OfferView | None:
     call = state.waiting.get(call_id)
     if call is None:
         return None
     operator = next((state.operators[o] for o in call.offered_to if o in state.operators), None)
     expires = operator.offer_expires_at if operator is not None else None
     queue = queues.get(int(call.queue_id))
+    context = extras.contexts.get(call_id) if extras is not None else None
     return OfferView(
         call_id=call_id,
         queue_id=int(call.queue_id),
@@ -87,14 +111,20 @@ def offer_view(state: AcdState, queues: dict[int, Queue], call_id: str) -> Offer
         caller=call.caller,
         expires_at=at(expires if expires is not None else call.joined_at),
         is_callback=call.is_callback,
+        service_number=context.service_number if context else None,
+        service_name=context.service_name if context else None,
+        group_name=extras.group_names.get(queue.group_id) if queue and extras else None,
+        auto_answer=queue.auto_answer if queue else False,
     )
 
 
-def operator_view(state: AcdState, queues: dict[int, Queue], user_id: int) -> OperatorView:
+def operator_view(
+    state: AcdState, queues: dict[int, Queue], user_id: int, extras: OfferExtras | None = None
+) -> OperatorView:
     op = state.operator(str(user_id))
     offer = None
     if op.status is OperatorStatus.OFFERED and op.call_id is not None:
-        offer = offer_view(state, queues, op.call_id)
+        offer = offer_view(state, queues, op.call_id, extras)
     return OperatorView(
         user_id=user_id,
         status=op.status.value,

@@ -132,6 +132,7 @@ class Channel:
         self._signalling: Signalling = _NoSignalling()
         self._endpoint: tuple[str, int] | None = None
         self._hold_playback: str | None = None
+        self._renegotiated_hold = False
         self._params: MediaParams | None = None
         self._closing_cause: str | None = None
 
@@ -183,14 +184,17 @@ class Channel:
         self._require(ChannelState.UP)
         await self._control._media.execute(media.SendDtmf(self.id, digits, duration_ms))
 
-    async def hold(self, music: str | None = None) -> None:
-        """Music to this channel (re-INVITE sendonly); the rest of its bridge stops hearing it."""
+    async def hold(self, music: str | None = None, *, renegotiate: bool = True) -> None:
+        """Music to this channel; the rest of its bridge stops hearing it. `renegotiate` also tells
+        the far end by re-INVITE (sendonly); a caller put on hold by the operator needs no re-INVITE."""
         self._require(ChannelState.UP)
         if self.held:
             return
         assert self._endpoint is not None
-        params = await self._signalling.renegotiate(*self._endpoint, Direction.SENDONLY)
-        await self._apply_params(params, direction=Direction.SENDONLY)
+        if renegotiate:
+            params = await self._signalling.renegotiate(*self._endpoint, Direction.SENDONLY)
+            await self._apply_params(params, direction=Direction.SENDONLY)
+        self._renegotiated_hold = renegotiate
         self.held = True
         self._hold_playback = _new_id("moh")
         spec = music or self._control.music_on_hold
@@ -206,8 +210,9 @@ class Channel:
         if self._hold_playback is not None:
             await self._control._media.execute(media.StopPlayback(self._hold_playback))
             self._hold_playback = None
-        params = await self._signalling.renegotiate(*self._endpoint, Direction.SENDRECV)
-        await self._apply_params(params, direction=Direction.SENDRECV)
+        if self._renegotiated_hold:
+            params = await self._signalling.renegotiate(*self._endpoint, Direction.SENDRECV)
+            await self._apply_params(params, direction=Direction.SENDRECV)
         self.held = False
         await self._control._bridge_changed(self.bridge)
         self._control._emit(ChannelUnheld(self.id))
@@ -228,7 +233,8 @@ class Channel:
             self._up()
 
     async def remote_changed(self, params: MediaParams) -> None:
-        await self._apply_params(params, direction=Direction.SENDONLY if self.held else None)
+        held_remotely = self.held and self._renegotiated_hold
+        await self._apply_params(params, direction=Direction.SENDONLY if held_remotely else None)
 
     def remote_dtmf(self, digit: str) -> None:
         self._control._emit(ChannelDtmf(self.id, digit, "sip-info"))
@@ -454,6 +460,10 @@ class CallControl:
     def channel(self, channel_id: str) -> Channel:
         return self._channels[channel_id]
 
+    def find(self, channel_id: str) -> Channel | None:
+        """The channel while it is up or ringing; None once it is gone."""
+        return self._channels.get(channel_id)
+
     @property
     def channels(self) -> list[Channel]:
         return list(self._channels.values())
@@ -467,7 +477,12 @@ class CallControl:
         return channel
 
     async def originate(
-        self, target: str, caller_id: str, *, headers: dict[str, str] | None = None
+        self,
+        target: str,
+        caller_id: str,
+        *,
+        headers: dict[str, str] | None = None,
+        destination: tuple[str, int] | None = None,
     ) -> Channel:
         """An outbound leg; it is RINGING until the far end answers (ChannelAnswered)."""
         if self._gateway is None:
@@ -476,7 +491,7 @@ class CallControl:
         self._channels[channel.id] = channel
         host, port = await channel._open_endpoint(MediaParams("PCMU", 101, None, Direction.SENDRECV))
         try:
-            channel._bind(await self._gateway.originate(target, caller_id, host, port, headers))
+            channel._bind(await self._gateway.originate(target, caller_id, host, port, headers, destination))
         except Exception:
             await channel._gone("rejected", None)
             raise

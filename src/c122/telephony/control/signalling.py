@@ -61,5 +61,13 @@ class Gateway(Protocol):
     """Places outbound legs (SIP now)."""
 
     async def originate(
-        self, target: str, caller_id: str, host: str, port: int, headers: dict[str, str] | None
-    ) -> Signalling: ...
+        self,
+        target: str,
+        caller_id: str,
+        host: str,
+        port: int,
+        headers: dict[str, str] | None,
+        destination: tuple[str, int] | None = None,
+    ) -> Signalling:
+        """`destination`: the next hop when it is not the target's host (a phone behind NAT)."""
+        ...

@@ -161,11 +161,21 @@ class SipGateway:
         self._control.incoming(signalling)
 
     async def originate(
-        self, target: str, caller_id: str, host: str, port: int, headers: dict[str, str] | None
+        self,
+        target: str,
+        caller_id: str,
+        host: str,
+        port: int,
+        headers: dict[str, str] | None,
+        destination: tuple[str, int] | None = None,
     ) -> SipSignalling:
         offer = sip_sdp.make_offer(host, port)
         call = await self._stack.invite(
-            target, from_uri=f"sip:{caller_id}@{self._from_domain}", sdp=offer, headers=headers
+            target,
+            from_uri=f"sip:{caller_id}@{self._from_domain}",
+            sdp=offer,
+            headers=headers,
+            destination=destination,
         )
         signalling = SipSignalling(call, caller_id, target)
         signalling._local = (host, port)

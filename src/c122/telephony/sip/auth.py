@@ -41,12 +41,18 @@ def _h(algorithm: str, text: str) -> str:
     return _HASHES[base](text.encode()).hexdigest()
 
 
+def stored_ha1(algorithm: str, username: str, realm: str, password: str) -> str:
+    """H(username:realm:password): what a registrar keeps instead of the SIP password."""
+    return _h(algorithm, f"{username}:{realm}:{password}")
+
+
 def digest_response(
     *,
     algorithm: str,
     username: str,
     realm: str,
-    password: str,
+    password: str | None = None,
+    ha1: str | None = None,
     method: str,
     uri: str,
     nonce: str,
@@ -54,7 +60,8 @@ def digest_response(
     nc: str,
     cnonce: str,
 ) -> str:
-    ha1 = _h(algorithm, f"{username}:{realm}:{password}")
+    if ha1 is None:
+        ha1 = _h(algorithm, f"{username}:{realm}:{password or ''}")
     if algorithm.upper().endswith("-SESS"):
         ha1 = _h(algorithm, f"{ha1}:{nonce}:{cnonce}")
     ha2 = _h(algorithm, f"{method}:{uri}")
@@ -147,7 +154,10 @@ class DigestServer:
         nonce_lifetime: float = 300.0,
         secret: bytes | None = None,
         now: Callable[[], float] = time.time,
+        ha1_lookup: Callable[[str, str], str | None] | None = None,
     ) -> None:
+        """`ha1_lookup(username, algorithm)`: stored H(A1) instead of plain passwords, when given."""
+        self.ha1_lookup = ha1_lookup
         for algorithm in algorithms:
             if algorithm.upper() not in _HASHES:
                 raise ValueError(f"unsupported digest algorithm {algorithm}")
@@ -198,9 +208,11 @@ class DigestServer:
         algorithm = params.get("algorithm", "MD5").upper()
         if not username or algorithm not in (a.upper() for a in self.algorithms):
             return AuthResult(AuthOutcome.FAILED, username)
-        password = self.passwords(username)
+        base = algorithm.removesuffix("-SESS")
+        ha1 = self.ha1_lookup(username, base) if self.ha1_lookup is not None else None
+        password = self.passwords(username) if ha1 is None else None
         nonce_state = self._nonce_state(params.get("nonce", ""))
-        if password is None or nonce_state == "bad":
+        if (password is None and ha1 is None) or nonce_state == "bad":
             return AuthResult(AuthOutcome.FAILED, username)
         qop = params.get("qop")
         if qop not in (None, "auth"):
@@ -210,6 +222,7 @@ class DigestServer:
             username=username,
             realm=self.realm,
             password=password,
+            ha1=ha1,
             method=method,
             uri=params.get("uri", ""),
             nonce=params.get("nonce", ""),

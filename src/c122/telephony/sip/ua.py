@@ -110,6 +110,7 @@ class SipStack:
         digest: DigestServer | None = None,
         trusted_hosts: frozenset[str] = frozenset(),
         registrar: Registrar | None = None,
+        registrar_digest: DigestServer | None = None,
         protection: ProtectionSettings | None = ProtectionSettings(),
         trunks: tuple[TrunkSettings, ...] = (),
         session_timers: SessionTimerSettings = SessionTimerSettings(),
@@ -123,6 +124,9 @@ class SipStack:
         self.digest = digest
         self.trusted_hosts = trusted_hosts
         self.registrar = registrar
+        # REGISTER is challenged with this one when given, other requests with `digest`: phones
+        # authenticate, while calls from the network need no account.
+        self.registrar_digest = registrar_digest
         if protection is not None and trusted_hosts:
             protection = replace(protection, exempt_hosts=protection.exempt_hosts | trusted_hosts)
         self.protection = Protection(protection) if protection is not None else None
@@ -331,9 +335,12 @@ class SipStack:
         elif invite_tx.last_response is None or invite_tx.last_response.status < 200:
             invite_tx.respond(make_response(invite_tx.request, 487))
 
-    def _authenticate(self, request: SipRequest, source: Source, stx: ServerTransaction) -> str | None:
+    def _authenticate(
+        self, request: SipRequest, source: Source, stx: ServerTransaction, digest: DigestServer | None = None
+    ) -> str | None:
         """Username when the request may proceed; otherwise the answer is already sent."""
-        if self.digest is None:
+        digest = digest or self.digest
+        if digest is None:
             return request.from_.uri.user or ""
         if source.host in self.trusted_hosts:
             return request.from_.uri.user or ""
@@ -344,7 +351,7 @@ class SipStack:
         if self.protection is not None and self.protection.auth_blocked(source, account):
             self._reject(request, stx, 403, "Too many failed authentications")
             return None
-        result = self.digest.verify(request.method, request.headers.get_all(header))
+        result = digest.verify(request.method, request.headers.get_all(header))
         if result.outcome is AuthOutcome.OK:
             if self.protection is not None:
                 self.protection.auth_succeeded(source, result.username)
@@ -356,7 +363,7 @@ class SipStack:
                 self.on_auth_failure(source, result.username)
         stale = result.outcome is AuthOutcome.STALE
         self._reject(
-            request, stx, status, None, Headers([(challenge, c) for c in self.digest.challenges(stale=stale)])
+            request, stx, status, None, Headers([(challenge, c) for c in digest.challenges(stale=stale)])
         )
         return None
 
@@ -364,7 +371,7 @@ class SipStack:
         if self.registrar is None:
             self._reject(request, stx, 405, headers=Headers([("Allow", self.allow_header)]))
             return
-        account = self._authenticate(request, source, stx)
+        account = self._authenticate(request, source, stx, self.registrar_digest)
         if account is None:
             return
         if account != (request.to.uri.user or ""):

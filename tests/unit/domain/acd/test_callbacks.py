@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from c122.domain.acd import (
     CallAbandoned,
     CallbackClosed,
@@ -9,6 +11,7 @@ from c122.domain.acd import (
     CallQueued,
     OperatorStatus,
     QueueConfig,
+    UnknownCall,
 )
 
 S = OperatorStatus
@@ -41,6 +44,26 @@ def test_a_short_abandon_makes_no_callback_entry(make_world) -> None:
     assert (abandoned.short, abandoned.position) == (True, 1)
     assert of_type(outcome, CallbackCreated) == []
     assert world.acd.state.callbacks == {}
+
+
+def test_a_caller_who_asks_for_a_callback_keeps_a_place_however_short_the_wait(make_world) -> None:
+    world = busy(make_world)
+    world.call("c1", caller="+79001112233")
+    world.clock.advance(1)
+    outcome = world.acd.request_callback("c1", world.now)
+    (abandoned,) = of_type(outcome, CallAbandoned)
+    (entry,) = of_type(outcome, CallbackCreated)
+    assert abandoned.short is False
+    assert (entry.caller, entry.waited_s) == ("+79001112233", 1.0)
+    assert set(world.acd.state.callbacks) == {"c1"}
+
+
+def test_only_a_caller_waiting_on_the_line_can_ask_for_a_callback(make_world) -> None:
+    world = busy(make_world)
+    with pytest.raises(UnknownCall):
+        world.acd.request_callback("nobody", world.now)
+    with pytest.raises(UnknownCall):
+        world.acd.request_callback("busy", world.now)  # already talking to an operator
 
 
 def test_an_abandon_enters_the_callback_list_with_wait_time_and_sla_flag(make_world) -> None:

@@ -1,0 +1,138 @@
+"""Response bodies of the call journal API. The recording's path on the server is never shown: a call
+says whether it has a recording and whether the viewer may hear it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from c122.domain.calls import JournalPage, JournalRow, may_hear_recording
+from c122.domain.users import Actor
+
+
+class CallLegOut(BaseModel):
+    leg_id: str
+    kind: Literal["sip", "webrtc"]
+    role: Literal["caller", "operator", "consultant", "supervisor"]
+    party: str
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    cause: str | None
+    jitter_ms: float | None
+    loss_percent: float | None
+
+
+class CallSummaryOut(BaseModel):
+    """One row of the call journal."""
+
+    id: str
+    direction: Literal["inbound", "outbound", "internal"]
+    status: Literal["answered", "missed", "failed", "active"]
+    line_number: str | None
+    line_name: str | None
+    caller: str
+    called: str
+    ivr_choice: str | None
+    case_type_id: int | None
+    case_type_name: str | None
+    queue_id: int | None
+    queue_name: str | None
+    group_id: int | None
+    group_name: str | None
+    operator_id: int | None
+    operator_name: str | None
+    started_at: datetime
+    queued_at: datetime | None
+    offered_at: datetime | None
+    connected_at: datetime | None
+    ended_at: datetime | None
+    wait_s: float
+    talk_s: float
+    hold_s: float
+    wrap_up_s: float
+    sla_breached: bool
+    end_cause: str | None
+    has_recording: bool
+    can_hear_recording: bool
+    """True: `GET /api/v1/calls/{id}/recording` serves this viewer the file (if it is still stored)."""
+
+
+class CallOut(CallSummaryOut):
+    """A call with its legs."""
+
+    legs: list[CallLegOut]
+
+
+class CallPageOut(BaseModel):
+    items: list[CallSummaryOut]
+    total: int
+    total_capped: bool = False
+    """True: more than `total` calls match (counting stops there)."""
+
+
+def _summary_values(row: JournalRow, actor: Actor) -> dict[str, object]:
+    record = row.record
+    has_recording = record.recording_path is not None
+    return {
+        "id": record.id,
+        "direction": record.direction,
+        "status": record.status,
+        "line_number": record.line_number,
+        "line_name": row.line_name,
+        "caller": record.caller,
+        "called": record.called,
+        "ivr_choice": record.ivr_choice,
+        "case_type_id": record.case_type_id,
+        "case_type_name": row.case_type_name,
+        "queue_id": record.queue_id,
+        "queue_name": row.queue_name,
+        "group_id": record.group_id,
+        "group_name": row.group_name,
+        "operator_id": record.operator_id,
+        "operator_name": row.operator_name,
+        "started_at": record.started_at,
+        "queued_at": record.queued_at,
+        "offered_at": record.offered_at,
+        "connected_at": record.connected_at,
+        "ended_at": record.ended_at,
+        "wait_s": record.wait_s,
+        "talk_s": record.talk_s,
+        "hold_s": record.hold_s,
+        "wrap_up_s": record.wrap_up_s,
+        "sla_breached": record.sla_breached,
+        "end_cause": record.end_cause,
+        "has_recording": has_recording,
+        "can_hear_recording": has_recording and may_hear_recording(actor, record),
+    }
+
+
+def summary_out(row: JournalRow, actor: Actor) -> CallSummaryOut:
+    return CallSummaryOut.model_validate(_summary_values(row, actor))
+
+
+def call_out(row: JournalRow, actor: Actor) -> CallOut:
+    legs = [
+        CallLegOut(
+            leg_id=leg.leg_id,
+            kind=leg.kind,
+            role=leg.role,
+            party=leg.party,
+            started_at=leg.started_at,
+            answered_at=leg.answered_at,
+            ended_at=leg.ended_at,
+            cause=leg.cause,
+            jitter_ms=leg.jitter_ms,
+            loss_percent=leg.loss_percent,
+        )
+        for leg in row.record.legs
+    ]
+    return CallOut.model_validate({**_summary_values(row, actor), "legs": legs})
+
+
+def page_out(page: JournalPage, actor: Actor) -> CallPageOut:
+    return CallPageOut(
+        items=[summary_out(row, actor) for row in page.items], total=page.total, total_capped=page.capped
+    )

@@ -1,0 +1,78 @@
+"""Request and response bodies of the IVR flow and prompt administration (docs/contact-center/ivr.md).
+
+A flow body is the domain's JSON form (flow_to_dict); its nodes are checked by the domain rules, which
+name the node of every problem, so here they are plain objects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class FlowIn(BaseModel):
+    """A flow as saved: `name` (required when creating; the path's on PUT), `entry`, `timezone`, `nodes`.
+    A `version` sent is ignored: the server numbers versions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    version: int | None = None
+    entry: Annotated[str, StringConstraints(max_length=64)] | None = None
+    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    nodes: dict[str, dict[str, Any]] | None = Field(default=None, max_length=500)
+
+
+class FlowVersionOut(BaseModel):
+    version: int
+    saved_at: datetime
+    saved_by: int | None
+
+
+class FlowOut(BaseModel):
+    name: str
+    version: int
+    latest_version: int
+    entry: str
+    timezone: str
+    nodes: dict[str, dict[str, Any]]
+    saved_at: datetime
+    saved_by: int | None
+    created_at: datetime
+    versions: list[FlowVersionOut]
+
+
+class FlowSummaryOut(BaseModel):
+    name: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class FlowList(BaseModel):
+    items: list[FlowSummaryOut]
+
+
+class SpeechPromptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(max_length=64)]
+    title: Annotated[str, StringConstraints(max_length=200)]
+    text: Annotated[str, StringConstraints(max_length=2000)]
+
+
+class PromptOut(BaseModel):
+    name: str
+    title: str
+    source: Literal["upload", "tts"]
+    text: str | None
+    duration_ms: int
+    has_audio: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PromptList(BaseModel):
+    items: list[PromptOut]

@@ -1,0 +1,70 @@
+"""Request and response bodies of the operator's call actions and phone settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+
+class PhoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["browser", "sip"]
+    sip_password: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+
+
+PhoneText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
+class TransferIn(BaseModel):
+    """Exactly one of: a queue of any group, or a public number (E.164 or 8…)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    queue_id: Annotated[int, Field(ge=1)] | None = None
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = (
+        None
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferIn:
+        if (self.queue_id is None) == (self.number is None):
+            raise ValueError("give either queue_id or number")
+        return self
+
+
+class ConsultIn(BaseModel):
+    """Exactly one of: a colleague's user id, or a public number (E.164 or 8…)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: Annotated[int, Field(ge=1)] | None = None
+    number: PhoneText | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ConsultIn:
+        if (self.user_id is None) == (self.number is None):
+            raise ValueError("give either user_id or number")
+        return self
+
+
+class ConsultCompleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["transfer", "conference"]
+
+
+class SipAccountOut(BaseModel):
+    auth_name: str
+    domain: str
+    proxy: str
+    port: int
+    transport: str
+    registered: bool
+    password_set: bool
+
+
+class PhoneOut(BaseModel):
+    mode: Literal["browser", "sip"]
+    sip: SipAccountOut

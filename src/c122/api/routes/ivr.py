@@ -1,0 +1,165 @@
+"""Administration of IVR flows and voice prompts (TEL-02, issue #8): administrators only."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+
+from c122.api import ivr_schemas as s
+from c122.api.errors import ERROR_RESPONSES, ErrorBody, error_response
+from c122.api.security import Context, CurrentActor
+from c122.domain.ivr import flow_to_dict
+from c122.services.ivr_flows import FlowView
+from c122.services.ivr_ports import Prompt, SpeechUnavailable
+from c122.services.prompts import PromptTooLarge
+
+PROMPT_UPLOAD_PATH = "/api/v1/admin/prompts"
+UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the form's text fields
+
+router = APIRouter(
+    prefix="/api/v1/admin",
+    tags=["ivr"],
+    responses={**ERROR_RESPONSES, 503: {"model": ErrorBody}},
+)
+
+FlowName = Annotated[str, Path(max_length=200, description="the flow's name, URL-encoded")]
+PromptName = Annotated[str, Path(max_length=64)]
+
+
+@router.get("/ivr-flows", response_model=s.FlowList, operation_id="admin_list_ivr_flows")
+async def list_flows(actor: CurrentActor, context: Context) -> Any:
+    """Every flow with its latest version."""
+    return {"items": await context.ivr_flows.list(actor)}
+
+
+@router.post("/ivr-flows", response_model=s.FlowOut, status_code=201, operation_id="admin_create_ivr_flow")
+async def create_flow(actor: CurrentActor, context: Context, body: s.FlowIn) -> Any:
+    """Stores version 1 of a new flow; 422 names every problem by node (`nodes.main_menu.prompt`)."""
+    return _flow_out(await context.ivr_flows.create(actor, body.model_dump(exclude_unset=True)))
+
+
+@router.get("/ivr-flows/{name}", response_model=s.FlowOut, operation_id="admin_get_ivr_flow")
+async def get_flow(
+    actor: CurrentActor,
+    context: Context,
+    name: FlowName,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Any:
+    """The latest version, or `?version=N`, with the list of all versions."""
+    return _flow_out(await context.ivr_flows.get(actor, name, version))
+
+
+@router.put("/ivr-flows/{name}", response_model=s.FlowOut, operation_id="admin_save_ivr_flow")
+async def save_flow(actor: CurrentActor, context: Context, name: FlowName, body: s.FlowIn) -> Any:
+    """Saves the next version; calls already in the flow finish on the version they entered."""
+    return _flow_out(await context.ivr_flows.save(actor, name, body.model_dump(exclude_unset=True)))
+
+
+@router.delete("/ivr-flows/{name}", status_code=204, operation_id="admin_delete_ivr_flow")
+async def delete_flow(actor: CurrentActor, context: Context, name: FlowName) -> Response:
+    """Deletes the flow with all its versions; 409 while a line enters it."""
+    await context.ivr_flows.delete(actor, name)
+    return Response(status_code=204)
+
+
+@router.get("/prompts", response_model=s.PromptList, operation_id="admin_list_prompts")
+async def list_prompts(actor: CurrentActor, context: Context) -> Any:
+    return {"items": [_prompt_out(p) for p in await context.prompts.list(actor)]}
+
+
+@router.post(
+    "/prompts",
+    response_model=s.PromptOut,
+    status_code=201,
+    operation_id="admin_upload_prompt",
+    responses={413: {"model": ErrorBody}},
+)
+async def upload_prompt(
+    actor: CurrentActor,
+    context: Context,
+    name: Annotated[str, Form(max_length=64)],
+    title: Annotated[str, Form(max_length=200)],
+    file: Annotated[UploadFile, File(description="WAV, MP3 or OGG")],
+) -> Any:
+    """A WAV, MP3 or OGG file becomes a prompt, converted to 8 kHz mono 16-bit WAV. Refused with the
+    reason: 413 over the size limit, 422 for a file that is not audio, truncated, empty or too long."""
+    limit = context.prompts.limits.max_bytes
+    data = await file.read(limit + 1)
+    try:
+        prompt = await context.prompts.upload(actor, name, title, data)
+    except PromptTooLarge as exc:
+        return error_response(413, ErrorBody(code=exc.code, message=exc.message))
+    return _prompt_out(prompt)
+
+
+@router.post(
+    "/prompts/tts",
+    response_model=s.PromptOut,
+    status_code=201,
+    operation_id="admin_synthesise_prompt",
+)
+async def synthesise_prompt(actor: CurrentActor, context: Context, body: s.SpeechPromptIn) -> Any:
+    """Russian speech from the text (espeak-ng); 503 `tts_unavailable` with the reason when the
+    synthesiser is not installed."""
+    try:
+        prompt = await context.prompts.synthesise(actor, body.name, body.title, body.text)
+    except SpeechUnavailable as exc:
+        return error_response(503, ErrorBody(code=exc.code, message=exc.message))
+    return _prompt_out(prompt)
+
+
+@router.get("/prompts/{name}", response_model=s.PromptOut, operation_id="admin_get_prompt")
+async def get_prompt(actor: CurrentActor, context: Context, name: PromptName) -> Any:
+    return _prompt_out(await context.prompts.get(actor, name))
+
+
+@router.get(
+    "/prompts/{name}/audio",
+    operation_id="admin_prompt_audio",
+    response_class=FileResponse,
+    responses={200: {"content": {"audio/wav": {}}}},
+)
+async def prompt_audio(actor: CurrentActor, context: Context, name: PromptName) -> FileResponse:
+    """The prompt as played to callers: 8 kHz mono 16-bit WAV."""
+    path = await context.prompts.audio_path(actor, name)
+    return FileResponse(path, media_type="audio/wav", filename=f"{name}.wav")
+
+
+@router.delete("/prompts/{name}", status_code=204, operation_id="admin_delete_prompt")
+async def delete_prompt(actor: CurrentActor, context: Context, name: PromptName) -> Response:
+    """409 while the latest version of a flow plays it."""
+    await context.prompts.delete(actor, name)
+    return Response(status_code=204)
+
+
+def _flow_out(view: FlowView) -> dict[str, Any]:
+    stored = view.stored
+    return {
+        **flow_to_dict(stored.flow),
+        "latest_version": stored.latest,
+        "saved_at": stored.saved_at,
+        "saved_by": stored.saved_by,
+        "created_at": stored.created_at,
+        "versions": [asdict(v) for v in view.versions],
+    }
+
+
+def _prompt_out(prompt: Prompt) -> dict[str, Any]:
+    return {
+        "name": prompt.name,
+        "title": prompt.title,
+        "source": prompt.source,
+        "text": prompt.text,
+        "duration_ms": prompt.duration_ms,
+        "has_audio": prompt.has_audio,
+        "created_at": prompt.created_at,
+        "updated_at": prompt.updated_at,
+    }
+
+
+def upload_limits(max_bytes: int) -> dict[str, int]:
+    """Body limits of this router's upload routes, for RouteBodyLimits."""
+    return {PROMPT_UPLOAD_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES}

@@ -1,0 +1,218 @@
+"""The call journal (OPS-29, SUP-08): its filters, who sees which calls, who may hear a recording.
+
+- administrators see every call; senior operators the calls of their groups; operators their own calls
+  (those they answered, or took part in as operator or consultant); seniors their own calls too;
+- a recording is heard by administrators and the seniors of the call's group, and every access is
+  written to the audit log by the service.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Final
+
+from c122.domain.calls.record import DIRECTIONS, STATUSES, CallRecord, CallStatus, Direction
+from c122.domain.errors import FieldProblem, Forbidden, InvalidFields
+from c122.domain.phones import InvalidPhone, normalize_phone
+from c122.domain.users import Actor, Role
+
+MAX_PAGE: Final = 200
+DEFAULT_PAGE: Final = 50
+OWN_LEG_ROLES: Final = frozenset({"operator", "consultant"})
+"""The legs that make a call an operator's own: those they talked on, not those they listened to."""
+
+# "2026-09-12T10:00:00 03:00": an unencoded "+" of the zone arrives as a space in a query string.
+_SPACED_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}T[\d:.]+) (\d{2}:?\d{2})$")
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    """One page of the journal: calls started in [since, until), narrowed by the given values."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    line_number: str | None = None
+    operator_id: int | None = None
+    group_id: int | None = None
+    direction: Direction | None = None
+    status: CallStatus | None = None
+    limit: int = DEFAULT_PAGE
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class JournalScope:
+    """What a viewer may list: calls of `group_ids` and the user's own calls; None fields mean all."""
+
+    group_ids: frozenset[int] | None = None
+    user_id: int | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.group_ids is None and self.user_id is None
+
+
+@dataclass(frozen=True)
+class CallQuery:
+    filter: CallFilter = field(default_factory=CallFilter)
+    scope: JournalScope = field(default_factory=JournalScope)
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    """A call with the names the journal shows beside its ids (None: no such reference, or deleted)."""
+
+    record: CallRecord
+    line_name: str | None = None
+    queue_name: str | None = None
+    group_name: str | None = None
+    operator_name: str | None = None
+    case_type_name: str | None = None
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    items: list[JournalRow]
+    total: int
+    capped: bool = False
+    """True: more calls match than were counted; `total` is the cap."""
+
+
+def read_call_filter(
+    zone: tzinfo,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    line: str | None = None,
+    operator_id: int | None = None,
+    group_id: int | None = None,
+    direction: str | None = None,
+    status: str | None = None,
+    limit: int = DEFAULT_PAGE,
+    offset: int = 0,
+) -> CallFilter:
+    """The journal filter from what a client sent, every bad value reported at once (paths are the
+    query parameter names). A date alone means the hotline day in `zone`: `from` its start, `to` its end."""
+    problems: list[FieldProblem] = []
+    since = _moment("from", date_from, zone, end_of_day=False, problems=problems)
+    until = _moment("to", date_to, zone, end_of_day=True, problems=problems)
+    if since is not None and until is not None and since >= until:
+        problems.append(FieldProblem("to", "range_order", "конец периода должен быть позже начала"))
+    line_number = None
+    if line is not None and line.strip():
+        try:
+            line_number = normalize_phone(line)
+        except InvalidPhone as error:
+            problems.append(FieldProblem("line", "invalid_phone", str(error)))
+    for name, value in (("operator", operator_id), ("group", group_id)):
+        if value is not None and value <= 0:
+            problems.append(FieldProblem(name, "invalid_id", "идентификатор — положительное число"))
+    chosen_direction = _choice("direction", direction, DIRECTIONS, problems)
+    chosen_status = _choice("status", status, STATUSES, problems)
+    if not 1 <= limit <= MAX_PAGE:
+        problems.append(FieldProblem("limit", "out_of_range", f"на странице от 1 до {MAX_PAGE} звонков"))
+    if offset < 0:
+        problems.append(FieldProblem("offset", "out_of_range", "смещение не может быть отрицательным"))
+    if problems:
+        raise InvalidFields(problems)
+    return CallFilter(
+        since=since,
+        until=until,
+        line_number=line_number,
+        operator_id=operator_id,
+        group_id=group_id,
+        direction=next((d for d in DIRECTIONS if d == chosen_direction), None),
+        status=next((s for s in STATUSES if s == chosen_status), None),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _choice(
+    name: str, value: str | None, allowed: tuple[str, ...], problems: list[FieldProblem]
+) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if value not in allowed:
+        problems.append(FieldProblem(name, "invalid_choice", "допустимо: " + ", ".join(allowed)))
+        return None
+    return value
+
+
+def _moment(
+    name: str, text: str | None, zone: tzinfo, *, end_of_day: bool, problems: list[FieldProblem]
+) -> datetime | None:
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    day = _day(text)
+    if day is not None:
+        if end_of_day:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(), tzinfo=zone)
+    text = _SPACED_OFFSET.sub(r"\1+\2", text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        problems.append(
+            FieldProblem(
+                name, "invalid_datetime", "дата 2026-09-12 или 12.09.2026, время 2026-09-12T10:00+03:00"
+            )
+        )
+        return None
+    if moment.tzinfo is None:
+        problems.append(FieldProblem(name, "zone_required", "укажите часовой пояс времени, например +03:00"))
+        return None
+    return moment
+
+
+def _day(text: str) -> date | None:
+    """A date alone: ISO `2026-09-12` or Russian `12.09.2026`."""
+    try:
+        if re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", text):
+            day, month, year = text.split(".")
+            return date(int(year), int(month), int(day))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        return None
+    return None
+
+
+def journal_scope(actor: Actor) -> JournalScope:
+    if actor.is_admin:
+        return JournalScope()
+    if actor.role is Role.SENIOR:
+        return JournalScope(group_ids=actor.group_ids, user_id=actor.user_id)
+    return JournalScope(group_ids=frozenset(), user_id=actor.user_id)
+
+
+def check_filter_scope(actor: Actor, wanted: CallFilter) -> None:
+    """Asking for calls outside one's scope is refused, not silently answered with nothing."""
+    if actor.is_admin:
+        return
+    if wanted.group_id is not None and wanted.group_id not in actor.group_ids:
+        raise Forbidden("this group is not one of yours")
+    if actor.role is not Role.SENIOR and wanted.operator_id not in (None, actor.user_id):
+        raise Forbidden("operators see only their own calls")
+
+
+def took_part(user_id: int, record: CallRecord) -> bool:
+    if record.operator_id == user_id:
+        return True
+    return any(leg.party == str(user_id) and leg.role in OWN_LEG_ROLES for leg in record.legs)
+
+
+def sees_call(actor: Actor, record: CallRecord) -> bool:
+    if actor.is_admin or took_part(actor.user_id, record):
+        return True
+    return actor.role is Role.SENIOR and record.group_id is not None and record.group_id in actor.group_ids
+
+
+def may_hear_recording(actor: Actor, record: CallRecord) -> bool:
+    """Recordings are heard by administrators and the seniors of the call's group (TEL-11, SUP-08)."""
+    if actor.is_admin:
+        return True
+    return actor.role is Role.SENIOR and record.group_id is not None and record.group_id in actor.group_ids

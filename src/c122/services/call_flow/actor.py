@@ -1,0 +1,337 @@
+"""What every call the call flow carries shares: its inbox, ringing the operator, the conversation,
+leaving through a trunk, and the record.
+
+A call is an actor: it reads `CallMessage`s from its own queue and acts on each in turn, so timers,
+keys, ACD decisions and desktop actions never interleave within a call. The ACD stays the judge of who
+takes the call; the actor carries out its decisions on the legs and keeps the call record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from c122.domain.acd import CompletedBy, UnknownCall
+from c122.domain.calls.record import LegKind
+from c122.domain.errors import DomainError
+from c122.services.call_flow import messages as m
+from c122.services.call_flow.consultation import ConsultEnd, Consulting
+from c122.services.call_flow.context import CallFlowContext
+from c122.services.call_flow.record import CallRecordDraft
+
+log = logging.getLogger(__name__)
+
+MISSING_PROMPT = "tone:600:400"  # a prompt whose audio is missing: a short tone keeps the timing
+TRANSFER_FAILED = "tone:busy:3000"
+CALLER_LEFT = frozenset({"remote-hangup", "cancelled"})  # leg causes that mean the caller hung up
+
+
+class CallEnded(Exception):
+    """The caller's leg is gone: stop whatever the call was doing."""
+
+
+class CallActor(Consulting):
+    """The caller's side is `leg` (empty until a call the hotline places is answered); the operator's
+    is `operator_leg` while they talk."""
+
+    def __init__(self, ctx: CallFlowContext, call_id: str, leg: str, record: CallRecordDraft) -> None:
+        self.id = call_id
+        self.leg = leg
+        self.record = record
+        self.queue_id: int | None = None
+        self.operator_id: int | None = None
+        self.operator_leg: str | None = None
+        self._ctx = ctx
+        self._inbox: asyncio.Queue[m.CallMessage] = asyncio.Queue()
+        self._playback: str | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._generation = 0
+        self._ringing_leg: str | None = None  # an operator's SIP phone ringing for this call
+        self._headset_tone: tuple[str, str] | None = None  # (leg, playback) tone to a browser operator
+        self._bridge: str | None = None
+        self._recording: str | None = None
+        self._held = False
+
+    # -- the outside posts, the actor reads ---------------------------------------------------------
+
+    def _claim(self, leg: str) -> None:
+        """A leg placed for this call (a phone, a consultant, a transfer target) reports to it."""
+        self._ctx.leg_owners[leg] = self
+
+    def post(self, message: m.CallMessage) -> None:
+        self._inbox.put_nowait(message)
+
+    async def _next(self) -> m.CallMessage:
+        message = await self._inbox.get()
+        if isinstance(message, m.LegGone) and message.leg == self.leg:
+            self._gone = True
+            cause = "caller_hang_up" if message.cause in CALLER_LEFT else message.cause
+            self.record.end_cause = self.record.end_cause or cause
+            raise CallEnded
+        return message
+
+    # -- the operator ------------------------------------------------------------------------------
+
+    async def _ring_operator(self, user_id: int) -> None:
+        self.operator_id = user_id
+        if self._ctx.phones.mode(user_id) == "sip":
+            account = self._ctx.phones.account(user_id)
+            leg = (
+                await self._ctx.switch.ring_phone(account, self.record.caller, self.record.called)
+                if account is not None
+                else None
+            )
+            if leg is None:
+                log.warning("call %s: operator %s has no registered phone", self.id, user_id)
+                with contextlib.suppress(DomainError):
+                    await self._ctx.center.reject_for(user_id, self.id)
+                return
+            self._ringing_leg = leg
+            self._claim(leg)
+            return
+        browser = self._ctx.switch.browser_leg(user_id)
+        if browser is None:
+            log.warning("call %s: operator %s has no audio connection", self.id, user_id)
+            with contextlib.suppress(DomainError):
+                await self._ctx.center.reject_for(user_id, self.id)
+            return
+        tone = await self._ctx.switch.play(browser, [self._ctx.settings.headset_tone], loop=True)
+        self._headset_tone = (browser, tone)
+        queue = self._ctx.center.queue_settings(self.queue_id) if self.queue_id is not None else None
+        if queue is not None and queue.auto_answer:
+            with contextlib.suppress(DomainError):
+                await self._ctx.center.accept_for(user_id, self.id)
+
+    async def _phone_answered(self, user_id: int) -> None:
+        try:
+            await self._ctx.center.accept_for(user_id, self.id)
+        except DomainError:
+            await self._stop_ringing()  # the offer ended meanwhile
+
+    async def _stop_ringing(self) -> None:
+        if self._headset_tone is not None:
+            _leg, tone = self._headset_tone
+            self._headset_tone = None
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.stop_playback(tone)
+        if self._ringing_leg is not None:
+            leg, self._ringing_leg = self._ringing_leg, None
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.hang_up(leg)
+
+    async def _talk(self, user_id: int, waited_s: float) -> bool:
+        """The conversation; True when the operator sent the caller to another queue."""
+        if await self._take_operator(user_id) is None:
+            await self._ctx.switch.hang_up(self.leg)
+            return False
+        return await self._connect(waited_s)
+
+    async def _take_operator(self, user_id: int) -> str | None:
+        """The operator accepted: their leg (the phone that answered, or the browser leg) for the call."""
+        operator_leg = self._ringing_leg or self._ctx.switch.browser_leg(user_id)
+        kind: LegKind = "sip" if self._ringing_leg is not None else "webrtc"
+        self._ringing_leg = None
+        await self._stop_ringing()
+        await self._stop_playback()
+        self._cancel_timer()
+        self.operator_id = user_id
+        if operator_leg is None:
+            log.warning("call %s: operator %s lost the audio connection before answering", self.id, user_id)
+            with contextlib.suppress(UnknownCall):
+                await self._ctx.center.hang_up(self.id, CompletedBy.OPERATOR)
+            self.record.end_cause = "operator_unreachable"
+            return None
+        self.operator_leg = operator_leg
+        self.record.operator_leg(operator_leg, kind, user_id, self._ctx.clock.now())
+        return operator_leg
+
+    async def _connect(self, waited_s: float) -> bool:
+        """Caller and operator hear each other, recorded; then the conversation."""
+        assert self.operator_leg is not None
+        assert self.operator_id is not None
+        now = self._ctx.clock.now()
+        self.record.connected(self.operator_id, waited_s, now)
+        self._bridge = await self._ctx.switch.connect(self.leg, self.operator_leg)
+        if self.record.recording_path is None:  # a transferred caller's later talks are not recorded yet
+            path = self._ctx.recording_path(self.id, now)
+            self._recording = await self._ctx.switch.start_recording(str(path), self.leg, self.operator_leg)
+            self.record.recording_path = str(path)
+        self._ctx.announce_connected(self, now)
+        await self._save()
+        return await self._converse()
+
+    async def _converse(self) -> bool:
+        while True:
+            try:
+                message = await self._next()
+            except CallEnded:
+                await self._close_conversation(CompletedBy.CALLER)
+                raise
+            match message:
+                case m.LegGone(leg=leg) if leg == self.operator_leg:
+                    await self._close_conversation(CompletedBy.OPERATOR)
+                    await self._ctx.switch.hang_up(self.leg)
+                    return False
+                case m.OperatorHangUp():
+                    await self._close_conversation(CompletedBy.OPERATOR)
+                    await self._ctx.switch.hang_up(self.leg)
+                    return False
+                case m.TransferRequested(queue_id=int(queue_id)):
+                    await self._close_conversation(None, cause="transferred")
+                    await self._ctx.center.transfer(self.id, queue_id)
+                    self._in_queue(queue_id)
+                    self.operator_id = None
+                    return True
+                case m.TransferRequested(number=str(number)):
+                    await self._close_conversation(CompletedBy.OPERATOR, cause="transferred")
+                    await self._transfer_out(number)
+                    return False
+                case m.OperatorHold(held=held) if held != self._held:
+                    await (self._ctx.switch.hold(self.leg) if held else self._ctx.switch.unhold(self.leg))
+                    self._held = held
+                    self.record.hold_changed(held, self._ctx.clock.now())
+                    self._ctx.announce_hold(self, held)
+                case m.Digit(digit=digit) if self.operator_leg is not None:
+                    await self._ctx.switch.send_dtmf(self.operator_leg, digit)
+                case m.ConsultRequested() as request if not self.consulting:
+                    if await self._consult(request) is ConsultEnd.TRANSFERRED:
+                        await self._close_conversation(
+                            CompletedBy.OPERATOR, cause="transferred", keep_bridge=True
+                        )
+                        self.record.end_cause = "transferred"
+                        await self._until_caller_or_consultant_leaves()
+                        return False
+                case _:
+                    pass
+
+    async def _until_caller_or_consultant_leaves(self) -> None:
+        """After a consultation completed as a transfer: the caller talks to the consultant."""
+        consultant = self._consultation.leg if self._consultation is not None else None
+        try:
+            if consultant is not None:
+                await self._until_gone(consultant)
+            await self._ctx.switch.hang_up(self.leg)
+        except CallEnded:
+            await self._drop_consultant()
+            raise
+        self._consultation = None
+
+    async def _close_conversation(
+        self, by: CompletedBy | None, *, cause: str | None = None, keep_bridge: bool = False
+    ) -> None:
+        """Ends the operator's part: recording, bridge, the ACD's call (unless a transfer ends it there),
+        a SIP phone's leg; the desktop hears `call.ended`."""
+        ended = cause or (f"{by.value}_hang_up" if by is not None else "transferred")
+        if cause is None:
+            self.record.end_cause = self.record.end_cause or ended
+        if self._held:
+            self.record.hold_changed(False, self._ctx.clock.now())
+            self._held = False
+            with contextlib.suppress(Exception):  # the caller may be gone already
+                await self._ctx.switch.unhold(self.leg)
+        if self._recording is not None:
+            recording, self._recording = self._recording, None
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.stop_recording(recording)
+        if self._bridge is not None and not keep_bridge:
+            bridge, self._bridge = self._bridge, None
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.disconnect(bridge)
+        if not keep_bridge:
+            await self._drop_consultant()  # a conference ends with the operator's part
+        if by is not None:
+            with contextlib.suppress(UnknownCall):
+                await self._ctx.center.hang_up(self.id, by)
+        operator_leg = self.operator_leg
+        if operator_leg is not None and operator_leg != self._ctx.switch.browser_leg(self.operator_id or 0):
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.hang_up(operator_leg)  # a SIP phone's call ends; a browser leg stays
+        if self.operator_id is not None:
+            self._ctx.announce_ended(self, ended)
+        self.operator_leg = None
+
+    # -- leaving through a trunk -------------------------------------------------------------------
+
+    async def _transfer_out(self, number: str) -> None:
+        """A blind transfer to an outside number: dial it through the trunks, then join the caller to it."""
+        await self._stop_playback()
+        self.record.transferred_to = number
+        try:
+            far = await self._ctx.switch.dial(number, self.record.called)
+        except Exception as exc:
+            log.warning("call %s: transfer to %s failed: %s", self.id, number, exc)
+            await self._busy_and_hang_up("transfer_failed")
+            return
+        self._claim(far)
+        try:
+            if not await self._until_answered(far):
+                await self._busy_and_hang_up("transfer_failed")
+                return
+            self._bridge = await self._ctx.switch.connect(self.leg, far)
+            self.record.end_cause = "transferred"
+            await self._until_gone(far)
+            await self._ctx.switch.hang_up(self.leg)
+        except CallEnded:
+            await self._ctx.switch.hang_up(far)
+            raise
+
+    async def _until_answered(self, leg: str) -> bool:
+        while True:
+            message = await self._next()
+            if isinstance(message, m.LegAnswered) and message.leg == leg:
+                return True
+            if isinstance(message, m.LegGone) and message.leg == leg:
+                return False
+
+    async def _until_gone(self, leg: str) -> None:
+        while True:
+            message = await self._next()
+            if isinstance(message, m.LegGone) and message.leg == leg:
+                return
+
+    async def _busy_and_hang_up(self, cause: str) -> None:
+        self.record.end_cause = cause
+        playback = await self._ctx.switch.play(self.leg, [TRANSFER_FAILED])
+        await self._until_played(playback)
+        await self._ctx.switch.hang_up(self.leg)
+
+    async def _finish_record(self) -> None:
+        self.record.ended(self._ctx.clock.now(), self._ctx.switch.quality(self.leg))
+        with contextlib.suppress(Exception):
+            await self._save()
+
+    def _in_queue(self, queue_id: int) -> None:
+        self.queue_id = queue_id
+        queue = self._ctx.center.queue_settings(queue_id)
+        group_id, sla = (queue.group_id, queue.sla_wait_s) if queue else (None, None)
+        self.record.queued(queue_id, group_id, self._ctx.clock.now(), sla)
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    async def _until_played(self, playback: str) -> None:
+        while True:
+            message = await self._next()
+            if isinstance(message, m.PlaybackDone) and message.playback == playback:
+                return
+
+    async def _stop_playback(self) -> None:
+        playback, self._playback = self._playback, None
+        if playback is not None:
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.stop_playback(playback)
+
+    def _arm(self, seconds: float, kind: type[m.InputTimeout] | type[m.AnnounceDue]) -> None:
+        self._cancel_timer()
+        self._generation += 1
+        message = kind(self._generation)
+        self._timer = asyncio.get_running_loop().call_later(seconds, self.post, message)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._generation += 1
+
+    async def _save(self) -> None:
+        await self._ctx.save_record(self.record)

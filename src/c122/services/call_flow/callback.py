@@ -1,0 +1,88 @@
+"""Calling an applicant back (TEL-07, TEL-18): the ACD offers a callback entry to an operator like a
+call; when the operator accepts, the hotline dials the applicant through the trunk of their number
+(presenting the region's caller ID) and connects them to the operator."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from c122.domain.acd import CompletedBy, UnknownCall
+from c122.domain.errors import DomainError
+from c122.services.call_flow import messages as m
+from c122.services.call_flow.actor import CallActor, CallEnded
+
+log = logging.getLogger(__name__)
+
+RINGBACK = "tone:ringback"  # what the operator hears while the applicant's phone rings
+
+
+class CallbackCall(CallActor):
+    """`leg` stays empty until the applicant answers."""
+
+    async def run(self) -> None:
+        try:
+            await self._wait_for_operator()
+        except CallEnded:
+            pass  # the applicant hung up; the conversation has closed itself
+        except Exception:
+            log.exception("callback %s failed", self.id)
+            self.record.end_cause = self.record.end_cause or "error"
+            await self._stop_ringing()
+        finally:
+            self._cancel_timer()
+            if self.record.connected_at is not None or self.record.end_cause is not None:
+                await self._finish_record()
+
+    async def _wait_for_operator(self) -> None:
+        while True:
+            match await self._next():
+                case m.Offered(user_id=user_id):
+                    await self._ring_operator(user_id)
+                case m.LegAnswered(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
+                    await self._phone_answered(self.operator_id)
+                case m.LegGone(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
+                    self._ringing_leg = None
+                    with contextlib.suppress(DomainError):
+                        await self._ctx.center.reject_for(self.operator_id, self.id)
+                case m.OfferEnded():
+                    await self._stop_ringing()
+                    self.operator_id = None
+                case m.Connected(user_id=user_id):
+                    await self._call_applicant(user_id)
+                    return
+                case m.Exited():
+                    return  # a senior took the entry off the list
+                case _:
+                    pass
+
+    async def _call_applicant(self, user_id: int) -> None:
+        if await self._take_operator(user_id) is None:
+            return
+        assert self.operator_leg is not None
+        self.record.started_at = self._ctx.clock.now()
+        await self._save()
+        tone = await self._ctx.switch.play(self.operator_leg, [RINGBACK], loop=True)
+        try:
+            far = await self._ctx.switch.dial(self.record.called, self.record.caller)
+        except Exception as exc:
+            log.warning("callback %s: dialling %s failed: %s", self.id, self.record.called, exc)
+            far = None
+        answered = False
+        if far is not None:
+            self._claim(far)
+            self.record.dialled_leg(far, self._ctx.clock.now())
+            answered = await self._until_answered(far)
+        with contextlib.suppress(Exception):
+            await self._ctx.switch.stop_playback(tone)
+        if not answered:
+            self.record.end_cause = "no_answer" if far is not None else "dial_failed"
+            with contextlib.suppress(UnknownCall):
+                await self._ctx.center.hang_up(self.id, CompletedBy.OPERATOR)
+            self._ctx.announce_ended(self, self.record.end_cause)
+            self.operator_leg = None
+            return
+        assert far is not None
+        self.leg = far
+        self.record.answered_leg(far, self._ctx.clock.now())
+        await self._connect(0.0)

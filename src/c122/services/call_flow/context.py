@@ -1,0 +1,93 @@
+"""What every call of the call flow shares: the ports it drives and the announcements it makes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Protocol
+
+from c122.domain.calls import CallRecord
+from c122.services.call_flow.ports import CallSwitch, OperatorPhones, Prompts
+from c122.services.call_flow.record import CallRecordDraft
+from c122.services.contact_center import ContactCenter
+from c122.services.events import Audience, EventPublisher, OutboundEvent
+from c122.services.ports import Clock
+
+if TYPE_CHECKING:
+    from c122.services.call_flow.actor import CallActor
+
+DEFAULT_MUSIC: Final = "tone:425+600:400"
+
+
+@dataclass(frozen=True)
+class CallFlowSettings:
+    recordings_dir: Path
+    music_on_hold: str = DEFAULT_MUSIC  # a media spec: "file:/path.wav" or a tone
+    announce_every_s: float = 45.0  # position and wait announcements while waiting (TEL-09)
+    callback_key: str = "*"
+    callback_hint: str = "чтобы вам перезвонили, нажмите звёздочку"
+    callback_confirmation: str = "ваш номер сохранён, оператор вам перезвонит"
+    headset_tone: str = "tone:425:200"  # what a browser operator hears in the headset while offered
+
+
+class RecordSink(Protocol):
+    """Stores call records (the call journal)."""
+
+    async def save(self, record: CallRecord) -> None: ...
+
+
+@dataclass
+class CallFlowContext:
+    switch: CallSwitch
+    center: ContactCenter
+    prompts: Prompts
+    phones: OperatorPhones
+    publisher: EventPublisher
+    clock: Clock
+    settings: CallFlowSettings
+    records: RecordSink
+    leg_owners: dict[str, CallActor] = field(default_factory=dict)  # which call each leg reports to
+
+    @property
+    def music(self) -> str:
+        return self.settings.music_on_hold
+
+    def recording_path(self, call_id: str, at: datetime) -> Path:
+        return self.settings.recordings_dir / at.strftime("%Y-%m-%d") / f"{call_id}.wav"
+
+    async def save_record(self, draft: CallRecordDraft) -> None:
+        await self.records.save(draft.to_record())
+
+    def announce_connected(self, call: CallActor, at: datetime) -> None:
+        if call.operator_id is None:
+            return
+        self.tell(
+            call.operator_id,
+            "call.connected",
+            {
+                "call_id": call.id,
+                "caller": call.record.caller,
+                "queue_id": call.queue_id,
+                "connected_at": at,
+            },
+            at,
+        )
+
+    def announce_hold(self, call: CallActor, held: bool) -> None:
+        if call.operator_id is not None:
+            self.tell(call.operator_id, "call.hold_changed", {"call_id": call.id, "held": held})
+
+    def announce_ended(self, call: CallActor, cause: str) -> None:
+        if call.operator_id is not None:
+            self.tell(call.operator_id, "call.ended", {"call_id": call.id, "cause": cause})
+
+    def tell(self, user_id: int, kind: str, data: dict[str, object], at: datetime | None = None) -> None:
+        self.publisher.publish(
+            OutboundEvent(
+                type=kind,
+                data={"user_id": user_id, **data},
+                audience=Audience(user_ids=frozenset({user_id})),
+                occurred_at=at or self.clock.now(),
+            )
+        )

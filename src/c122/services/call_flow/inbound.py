@@ -1,0 +1,241 @@
+"""One inbound call from answer to hang-up: IVR, queue (announcements, music, the callback key,
+overflow), then the operator (see `CallActor`)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from c122.domain.acd import CallExited, CompletedBy, UnknownCall
+from c122.domain.errors import DomainError
+from c122.domain.ivr import (
+    DigitsCollected,
+    Enqueue,
+    Executor,
+    HangUp,
+    MenuChosen,
+    Play,
+    SetCaseType,
+    Step,
+    StopPlayback,
+    Transfer,
+    WaitForDigits,
+    position_announcement,
+    wait_announcement,
+)
+from c122.domain.ivr.actions import Action
+from c122.services.call_flow import messages as m
+from c122.services.call_flow.actor import MISSING_PROMPT, CallActor, CallEnded
+from c122.services.call_flow.context import CallFlowContext
+from c122.services.call_flow.record import CallRecordDraft
+from c122.services.contact_center import OfferContext
+
+log = logging.getLogger(__name__)
+
+
+class InboundCall(CallActor):
+    def __init__(
+        self,
+        ctx: CallFlowContext,
+        call_id: str,
+        leg: str,
+        record: CallRecordDraft,
+        offer_context: OfferContext,
+    ) -> None:
+        super().__init__(ctx, call_id, leg, record)
+        self.caller_leg = leg
+        self.offer_context = offer_context
+
+    # -- the whole call ----------------------------------------------------------------------------
+
+    async def run(self, executor: Executor) -> None:
+        try:
+            await self._ctx.switch.answer(self.leg)
+            self.record.answered_leg(self.leg, self._ctx.clock.now())
+            await self._save()
+            await self._carry_out(await self._run_ivr(executor))
+        except CallEnded:
+            await self._caller_left()
+        except Exception:
+            log.exception("call %s failed", self.id)
+            self.record.end_cause = self.record.end_cause or "error"
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.hang_up(self.leg)
+            await self._caller_left()
+        finally:
+            self._cancel_timer()
+            await self._finish_record()
+
+    async def _carry_out(self, final: Enqueue | Transfer | HangUp) -> None:
+        match final:
+            case Enqueue(queue=queue, priority=priority):
+                await self._enqueue(int(queue), priority)
+            case Transfer(number=number):
+                await self._transfer_out(number)
+            case HangUp():
+                self.record.end_cause = "ivr_hang_up"
+                await self._ctx.switch.hang_up(self.leg)
+
+    # -- IVR ---------------------------------------------------------------------------------------
+
+    async def _run_ivr(self, executor: Executor) -> Enqueue | Transfer | HangUp:
+        now = self._ctx.clock.now
+        step = executor.start(now())
+        state = step.state
+        while True:
+            final = await self._act(step.actions)
+            if final is not None:
+                return final
+            state = step.state
+            message = await self._next()
+            match message:
+                case m.Digit(digit=digit):
+                    step = executor.on_digit(state, digit, now())
+                case m.PlaybackDone(playback=playback, stopped=False) if playback == self._playback:
+                    self._playback = None
+                    step = executor.on_playback_finished(state, now())
+                case m.InputTimeout(generation=generation) if generation == self._generation:
+                    step = executor.on_timeout(state, now())
+                case _:
+                    step = Step((), state)  # nothing the IVR reacts to
+
+    async def _act(self, actions: Sequence[Action]) -> Enqueue | Transfer | HangUp | None:
+        for action in actions:
+            match action:
+                case Play(prompts=prompts):
+                    self._cancel_timer()
+                    specs = [await self._prompt(name) for name in prompts]
+                    self._playback = await self._ctx.switch.play(self.leg, specs)
+                case StopPlayback():
+                    await self._stop_playback()
+                case WaitForDigits(timeout_s=timeout):
+                    self._arm(timeout, m.InputTimeout)
+                case MenuChosen(node=node, key=key):
+                    self.record.ivr_choice = f"{node}:{key}"
+                case DigitsCollected(variable=variable, digits=digits):
+                    self.record.collected[variable] = digits
+                case SetCaseType(case_type=case_type):
+                    self.record.case_type_id = case_type
+                case Enqueue() | Transfer() | HangUp():
+                    await self._stop_playback()
+                    self._cancel_timer()
+                    return action
+        return None
+
+    async def _prompt(self, name: str) -> str:
+        spec = await self._ctx.prompts.media_spec(name)
+        if spec is None:
+            log.warning("call %s: prompt %s has no audio; a tone stands in", self.id, name)
+            return MISSING_PROMPT
+        return spec
+
+    # -- waiting in the queue ----------------------------------------------------------------------
+
+    async def _enqueue(self, queue_id: int, priority: int) -> None:
+        self._in_queue(queue_id)
+        outcome = await self._ctx.center.enqueue(
+            self.id, queue_id, self.record.caller, priority=priority, context=self.offer_context
+        )
+        await self._save()
+        exited = next((e for e in outcome.events if isinstance(e, CallExited) and e.call_id == self.id), None)
+        if exited is not None:  # refused on entry: the queue is full or nobody serves it
+            await self._exit(exited.destination, exited.message)
+            return
+        await self._wait_in_queue()
+
+    async def _wait_in_queue(self) -> None:
+        """Position and wait announcements, music between them, the callback key, until an operator."""
+        await self._announce()
+        while True:
+            message = await self._next()
+            match message:
+                case m.PlaybackDone(playback=playback) if playback == self._playback:
+                    self._playback = await self._ctx.switch.play(self.leg, [self._ctx.music], loop=True)
+                case m.AnnounceDue(generation=generation) if generation == self._generation:
+                    await self._stop_playback()
+                    await self._announce()
+                case m.Digit(digit=digit) if digit == self._ctx.settings.callback_key and self._callbacks():
+                    await self._ask_for_callback()
+                    return
+                case m.Offered(user_id=user_id):
+                    await self._ring_operator(user_id)
+                case m.LegAnswered(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
+                    await self._phone_answered(self.operator_id)
+                case m.LegGone(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
+                    self._ringing_leg = None
+                    with contextlib.suppress(DomainError):
+                        await self._ctx.center.reject_for(self.operator_id, self.id)
+                case m.OfferEnded():
+                    await self._stop_ringing()
+                    self.operator_id = None
+                case m.Connected(user_id=user_id, waited_s=waited):
+                    if not await self._talk(user_id, waited):
+                        return
+                    await self._announce()  # sent to another queue: waiting again there
+                case m.Exited(destination=destination, message=text):
+                    await self._exit(destination, text)
+                    return
+                case _:
+                    pass
+
+    async def _announce(self) -> None:
+        position = self._ctx.center.waiting_position(self.id)
+        words: list[str] = []
+        if position is not None:
+            place, wait_s = position
+            words += position_announcement(place).words
+            if wait_s is not None:
+                words += wait_announcement(wait_s).words
+        if self._callbacks():
+            words.append(self._ctx.settings.callback_hint)
+        specs = await self._ctx.prompts.announcement_specs(words) if words else []
+        if specs:
+            self._playback = await self._ctx.switch.play(self.leg, specs)
+        else:
+            self._playback = await self._ctx.switch.play(self.leg, [self._ctx.music], loop=True)
+        self._arm(self._ctx.settings.announce_every_s, m.AnnounceDue)
+
+    def _callbacks(self) -> bool:
+        queue = self._ctx.center.queue_settings(self.queue_id) if self.queue_id is not None else None
+        return queue is not None and queue.callbacks_enabled
+
+    async def _ask_for_callback(self) -> None:
+        """The caller leaves the queue and keeps their place in the callback list (the ACD's abandon)."""
+        await self._stop_playback()
+        self._cancel_timer()
+        self.record.end_cause = "callback_requested"
+        with contextlib.suppress(UnknownCall):
+            await self._ctx.center.request_callback(self.id)
+        specs = await self._ctx.prompts.announcement_specs([self._ctx.settings.callback_confirmation])
+        playback = await self._ctx.switch.play(self.leg, specs or [MISSING_PROMPT])
+        await self._until_played(playback)
+        await self._ctx.switch.hang_up(self.leg)
+
+    async def _exit(self, destination: str | None, text: str | None) -> None:
+        """The ACD sent the caller away: to another queue, to a number, or a message and hang-up."""
+        await self._stop_playback()
+        self._cancel_timer()
+        if destination is not None and destination.removeprefix("queue:").isdigit():
+            await self._enqueue(int(destination.removeprefix("queue:")), 0)
+            return
+        if destination is not None:
+            await self._transfer_out(destination)
+            return
+        if text:
+            playback = await self._ctx.switch.play(
+                self.leg, await self._ctx.prompts.announcement_specs([text])
+            )
+            await self._until_played(playback)
+        self.record.end_cause = "queue_exit"
+        await self._ctx.switch.hang_up(self.leg)
+
+    async def _caller_left(self) -> None:
+        """The caller hung up (or the call failed): tell the ACD and tidy the operator's side."""
+        await self._stop_ringing()
+        if self.queue_id is not None and self.operator_leg is None:
+            await self._hang_up_caller_in_acd()
+
+    async def _hang_up_caller_in_acd(self) -> None:
+        with contextlib.suppress(UnknownCall):
+            await self._ctx.center.hang_up(self.id, CompletedBy.CALLER)

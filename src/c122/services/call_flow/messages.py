@@ -1,0 +1,143 @@
+"""What reaches a call on its way: from the wire, from the ACD, from the operator's desktop, from timers.
+
+Each inbound call is an actor reading these from its own queue, so one call's steps never interleave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from c122.domain.acd import CompletedBy
+
+
+@dataclass(frozen=True, slots=True)
+class Digit:
+    digit: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackDone:
+    playback: str
+    stopped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InputTimeout:
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnnounceDue:
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class LegAnswered:
+    leg: str
+
+
+@dataclass(frozen=True, slots=True)
+class LegGone:
+    leg: str
+    cause: str
+
+
+@dataclass(frozen=True, slots=True)
+class Offered:
+    user_id: int
+    ring_timeout_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class OfferEnded:
+    """The ACD took the offer back: rejected, ring timeout, answered elsewhere, withdrawn."""
+
+    user_id: int
+    cause: str
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    user_id: int
+    waited_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    by: CompletedBy
+
+
+@dataclass(frozen=True, slots=True)
+class Exited:
+    destination: str | None
+    message: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferredToQueue:
+    queue_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorHangUp:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorHold:
+    held: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequested:
+    """The operator sends the caller on: to a queue (the ACD's transfer) or to an outside number."""
+
+    queue_id: int | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultRequested:
+    """The operator asks a colleague (by user id) or an outside number while the caller waits."""
+
+    user_id: int | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultSwap:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultComplete:
+    conference: bool  # False: the caller goes to the consultant; True: all three talk
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultCancel:
+    pass
+
+
+CallMessage = (
+    Digit
+    | PlaybackDone
+    | InputTimeout
+    | AnnounceDue
+    | LegAnswered
+    | LegGone
+    | Offered
+    | OfferEnded
+    | Connected
+    | Completed
+    | Exited
+    | TransferredToQueue
+    | OperatorHangUp
+    | OperatorHold
+    | TransferRequested
+    | ConsultRequested
+    | ConsultSwap
+    | ConsultComplete
+    | ConsultCancel
+)

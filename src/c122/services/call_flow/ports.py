@@ -1,0 +1,94 @@
+"""What the call flow needs from telephony and from the rest of the system, as protocols.
+
+Telephony adapts its call-control model to `CallSwitch` (legs, bridges, playbacks and recordings by
+id, so the seam stays message-shaped) and reports what happens on the wire through `LegEvents`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+PhoneMode = Literal["browser", "sip"]
+
+
+@dataclass(frozen=True, slots=True)
+class LegQuality:
+    """Receive quality of a leg when it ended (RTCP/jitter figures of the media engine)."""
+
+    jitter_ms: float | None
+    loss_percent: float | None
+
+
+class CallSwitch(Protocol):
+    """Call legs as the call flow drives them; every id is the telephony's own."""
+
+    async def answer(self, leg: str) -> None: ...
+
+    async def reject(self, leg: str, status: int) -> None: ...
+
+    async def hang_up(self, leg: str) -> None: ...
+
+    async def play(self, leg: str, media: Sequence[str], *, loop: bool = False) -> str:
+        """Plays the media specs one after another (all of them again and again with `loop`);
+        returns a playback id reported to `LegEvents.playback_finished` once, at the end."""
+        ...
+
+    async def stop_playback(self, playback: str) -> None: ...
+
+    async def connect(self, first: str, second: str) -> str:
+        """Bridges two legs that hear each other; returns the bridge id."""
+        ...
+
+    async def disconnect(self, bridge: str) -> None: ...
+
+    async def conference(self, legs: Sequence[str]) -> str:
+        """A mixing bridge where every leg hears all the others; returns the bridge id."""
+        ...
+
+    async def hold(self, leg: str) -> None:
+        """Music on hold to the leg; the other side of its bridge stops hearing it."""
+        ...
+
+    async def unhold(self, leg: str) -> None: ...
+
+    async def start_recording(self, path: str, caller: str, operator: str) -> str: ...
+
+    async def stop_recording(self, recording: str) -> None: ...
+
+    async def send_dtmf(self, leg: str, digits: str) -> None: ...
+
+    def browser_leg(self, user_id: int) -> str | None:
+        """The operator's persistent browser leg when it is connected."""
+        ...
+
+    async def ring_phone(self, account: str, caller: str, called: str) -> str | None:
+        """Rings the SIP phone registered for `account`; None when no phone is registered there."""
+        ...
+
+    def can_dial(self, number: str) -> bool:
+        """A trunk serves this E.164 number."""
+        ...
+
+    async def dial(self, number: str, caller_id: str) -> str:
+        """An outbound leg to a public number through the trunks; answered or gone is reported."""
+        ...
+
+    def quality(self, leg: str) -> LegQuality | None: ...
+
+
+class OperatorPhones(Protocol):
+    """How each operator takes calls: in the browser or on a registered SIP phone."""
+
+    def mode(self, user_id: int) -> PhoneMode: ...
+
+    def account(self, user_id: int) -> str | None:
+        """The SIP account (the operator's login) a phone registers with."""
+        ...
+
+
+class Prompts(Protocol):
+    async def media_spec(self, name: str) -> str | None: ...
+
+    async def announcement_specs(self, words: Sequence[str]) -> list[str]: ...

@@ -1,0 +1,168 @@
+"""The call record as a call fills it in, phase by phase; stored whole after each phase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from c122.domain.calls import CallLegRecord, CallRecord
+from c122.domain.calls.record import CallStatus, Direction, LegKind, LegRole
+from c122.services.call_flow.ports import LegQuality
+
+
+@dataclass
+class _Leg:
+    leg_id: str
+    kind: LegKind
+    role: LegRole
+    party: str
+    started_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    cause: str | None = None
+    quality: LegQuality | None = None
+
+
+@dataclass
+class CallRecordDraft:
+    id: str
+    direction: Direction
+    line_number: str | None
+    caller: str
+    called: str
+    started_at: datetime
+    ivr_choice: str | None = None
+    case_type_id: int | None = None
+    queue_id: int | None = None
+    group_id: int | None = None
+    operator_id: int | None = None
+    queued_at: datetime | None = None
+    connected_at: datetime | None = None
+    ended_at: datetime | None = None
+    wait_s: float = 0.0
+    hold_s: float = 0.0
+    sla_wait_s: float | None = None
+    recording_path: str | None = None
+    end_cause: str | None = None
+    transferred_to: str | None = None
+    collected: dict[str, str] = field(default_factory=dict)
+    legs: list[_Leg] = field(default_factory=list)
+    _held_since: datetime | None = None
+
+    @classmethod
+    def inbound(
+        cls, call_id: str, leg: str, line_number: str | None, caller: str, called: str, at: datetime
+    ) -> CallRecordDraft:
+        draft = cls(call_id, "inbound", line_number, caller, called, at)
+        draft.legs.append(_Leg(leg, "sip", "caller", caller, at))
+        return draft
+
+    @classmethod
+    def callback(cls, call_id: str, presented: str, applicant: str, at: datetime) -> CallRecordDraft:
+        """A call the hotline places to an applicant; `presented` is the caller ID shown to them."""
+        return cls(call_id, "outbound", None, presented, applicant, at)
+
+    def dialled_leg(self, leg: str, at: datetime) -> None:
+        self.legs.append(_Leg(leg, "sip", "caller", self.called, at))
+
+    def answered_leg(self, leg: str, at: datetime) -> None:
+        for item in self.legs:
+            if item.leg_id == leg and item.answered_at is None:
+                item.answered_at = at
+
+    def queued(
+        self, queue_id: int, group_id: int | None, at: datetime, sla_wait_s: float | None = None
+    ) -> None:
+        self.queue_id, self.group_id = queue_id, group_id
+        self.sla_wait_s = sla_wait_s
+        if self.queued_at is None:
+            self.queued_at = at
+
+    def connected(self, operator_id: int, waited_s: float, at: datetime) -> None:
+        self.operator_id = operator_id
+        self.wait_s = waited_s
+        self.connected_at = at
+
+    def operator_leg(self, leg: str, kind: LegKind, operator_id: int, at: datetime) -> None:
+        self.legs.append(_Leg(leg, kind, "operator", str(operator_id), at, answered_at=at))
+
+    def consultant_leg(self, leg: str, kind: LegKind, party: str, at: datetime) -> None:
+        self.legs.append(_Leg(leg, kind, "consultant", party, at))
+
+    def hold_changed(self, held: bool, at: datetime) -> None:
+        if held and self._held_since is None:
+            self._held_since = at
+        elif not held and self._held_since is not None:
+            self.hold_s += (at - self._held_since).total_seconds()
+            self._held_since = None
+
+    def ended(self, at: datetime, caller_quality: LegQuality | None) -> None:
+        self.hold_changed(False, at)
+        self.ended_at = at
+        for item in self.legs:
+            if item.ended_at is None:
+                item.ended_at = at
+                item.cause = item.cause or self.end_cause
+        if self.legs:
+            self.legs[0].quality = caller_quality
+
+    @property
+    def status(self) -> CallStatus:
+        if self.ended_at is None:
+            return "active"
+        if self.connected_at is not None or self.end_cause == "transferred":
+            return "answered"
+        if self.end_cause in ("error", "transfer_failed", "operator_unreachable"):
+            return "failed"
+        return "missed"
+
+    def to_record(self) -> CallRecord:
+        talk_s = 0.0
+        if self.connected_at is not None and self.ended_at is not None:
+            talk_s = max(0.0, (self.ended_at - self.connected_at).total_seconds() - self.hold_s)
+        wait_s = self.wait_s
+        if self.connected_at is None and self.queued_at is not None and self.ended_at is not None:
+            wait_s = (self.ended_at - self.queued_at).total_seconds()
+        return CallRecord(
+            id=self.id,
+            direction=self.direction,
+            status=self.status,
+            line_number=self.line_number,
+            caller=self.caller,
+            called=self.called,
+            ivr_choice=self.ivr_choice,
+            case_type_id=self.case_type_id,
+            queue_id=self.queue_id,
+            group_id=self.group_id,
+            operator_id=self.operator_id,
+            started_at=self.started_at,
+            queued_at=self.queued_at,
+            offered_at=None,
+            connected_at=self.connected_at,
+            ended_at=self.ended_at,
+            wait_s=wait_s,
+            talk_s=talk_s,
+            hold_s=self.hold_s,
+            wrap_up_s=0.0,
+            sla_breached=self.sla_wait_s is not None
+            and self.queued_at is not None
+            and wait_s > self.sla_wait_s,
+            recording_path=self.recording_path,
+            end_cause=self.end_cause,
+            legs=tuple(_leg_record(item) for item in self.legs),
+        )
+
+
+def _leg_record(item: _Leg) -> CallLegRecord:
+    return CallLegRecord(
+        leg_id=item.leg_id,
+        kind=item.kind,
+        role=item.role,
+        party=item.party,
+        started_at=item.started_at,
+        answered_at=item.answered_at,
+        ended_at=item.ended_at,
+        cause=item.cause,
+        jitter_ms=item.quality.jitter_ms if item.quality is not None else None,
+        loss_percent=item.quality.loss_percent if item.quality is not None else None,
+    )

@@ -1,0 +1,271 @@
+"""The call flow: a call on a line runs the line's IVR flow, waits in a queue, and reaches an operator.
+
+Telephony tells this service about legs (`incoming`, `leg_answered`, `leg_dtmf`, `playback_finished`,
+`leg_gone`); the ACD tells it about its decisions (an outcome listener); the operator's desktop asks for
+hang-up and hold. Each is routed, as a message, to the call it concerns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from c122.domain.acd import (
+    CallCompleted,
+    CallConnected,
+    CallExited,
+    CallOffered,
+    CallTransferred,
+    OfferRejected,
+    OfferWithdrawn,
+    Outcome,
+)
+from c122.domain.errors import Conflict, FieldProblem, InvalidFields, NotFound
+from c122.domain.ivr import Executor, Flow
+from c122.domain.organisation import Line
+from c122.domain.phones import InvalidPhone, normalize_phone
+from c122.services.call_flow import messages as m
+from c122.services.call_flow.actor import CallActor
+from c122.services.call_flow.callback import CallbackCall
+from c122.services.call_flow.context import CallFlowContext
+from c122.services.call_flow.inbound import InboundCall
+from c122.services.call_flow.record import CallRecordDraft
+from c122.services.contact_center import OfferContext
+
+log = logging.getLogger(__name__)
+
+LineLookup = Callable[[str], Awaitable[Line | None]]
+FlowLookup = Callable[[str], Awaitable[Flow | None]]
+ServiceNames = Callable[[int], Awaitable[str | None]]
+
+
+class NoCall(Conflict):
+    code = "no_call"
+
+
+def caller_number(presented: str) -> str:
+    """The caller's number in E.164 (+7…) when it is a phone number; withheld or odd ids as they came."""
+    try:
+        return normalize_phone(presented)
+    except InvalidPhone:
+        return presented
+
+
+class CallFlowService:
+    def __init__(
+        self,
+        ctx: CallFlowContext,
+        *,
+        line_for: LineLookup,
+        flow_for: FlowLookup,
+        service_name: ServiceNames,
+        callback_caller_id: str = "",
+    ) -> None:
+        self._callback_caller_id = callback_caller_id  # presented when no trunk names its own
+        self._ctx = ctx
+        self._line_for = line_for
+        self._flow_for = flow_for
+        self._service_name = service_name
+        self._calls: dict[str, CallActor] = {}
+        self._executors: dict[tuple[str, int], Executor] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        ctx.center.add_listener(self._on_outcome)
+
+    # -- legs (telephony) ----------------------------------------------------------------------------
+
+    async def incoming(self, leg: str, caller: str, called: str) -> None:
+        """A new inbound leg: a line's call runs its flow; anything else is refused."""
+        line = await self._line_for(called)
+        if line is None:
+            log.warning("inbound call from %s to %s: no such line, refused with 404", caller, called)
+            await self._ctx.switch.reject(leg, 404)
+            return
+        flow = await self._flow_for(line.entry_flow) if line.entry_flow else None
+        if flow is None:
+            log.warning(
+                "inbound call from %s to line %s (%s): the line has no call flow, refused with 480",
+                caller,
+                line.number,
+                line.name,
+            )
+            await self._ctx.switch.reject(leg, 480)
+            return
+        caller = caller_number(caller)
+        call_id = f"call-{uuid.uuid4().hex[:16]}"
+        draft = CallRecordDraft.inbound(call_id, leg, line.number, caller, called, self._ctx.clock.now())
+        context = OfferContext(
+            service_number=line.number, service_name=await self._service_name(line.service_id)
+        )
+        call = InboundCall(self._ctx, call_id, leg, draft, context)
+        self._calls[call_id] = call
+        self._ctx.leg_owners[leg] = call
+        self._spawn(self._run(call, self._executor(flow)))
+
+    def leg_answered(self, leg: str) -> None:
+        self._post_leg(leg, m.LegAnswered(leg))
+
+    def leg_dtmf(self, leg: str, digit: str) -> None:
+        self._post_leg(leg, m.Digit(digit))
+
+    def playback_finished(self, leg: str, playback: str, stopped: bool) -> None:
+        self._post_leg(leg, m.PlaybackDone(playback, stopped))
+
+    def leg_gone(self, leg: str, cause: str) -> None:
+        self._post_leg(leg, m.LegGone(leg, cause))
+        self._ctx.leg_owners.pop(leg, None)
+
+    # -- the operator's desktop ------------------------------------------------------------------------
+
+    def hang_up(self, user_id: int) -> None:
+        self._operator_call(user_id).post(m.OperatorHangUp())
+
+    def hold(self, user_id: int, held: bool) -> None:
+        self._operator_call(user_id).post(m.OperatorHold(held))
+
+    def transfer(self, user_id: int, *, queue_id: int | None = None, number: str | None = None) -> None:
+        """Blind transfer of the operator's caller (TEL-12): to a queue, or out to a public number."""
+        call = self._operator_call(user_id)
+        if queue_id is not None:
+            if self._ctx.center.queue_settings(queue_id) is None:
+                raise NotFound(f"queue {queue_id} does not exist")
+            call.post(m.TransferRequested(queue_id=queue_id))
+            return
+        call.post(m.TransferRequested(number=self._dialable(number)))
+
+    def consult(self, user_id: int, *, colleague: int | None = None, number: str | None = None) -> None:
+        """Consultation (TEL-17): the caller waits with music while the operator calls a colleague or a
+        public number."""
+        call = self._operator_call(user_id)
+        if call.consulting:
+            raise Conflict("a consultation is already in progress", code="consulting")
+        if colleague is not None:
+            if colleague == user_id:
+                raise InvalidFields(problems=[FieldProblem("user_id", "self", "consult someone else")])
+            if not self._ctx.center.takes_calls(colleague):
+                raise NotFound(f"user {colleague} is not an operator")
+            call.post(m.ConsultRequested(user_id=colleague))
+            return
+        call.post(m.ConsultRequested(number=self._dialable(number)))
+
+    def consult_swap(self, user_id: int) -> None:
+        self._consulting_call(user_id).post(m.ConsultSwap())
+
+    def consult_complete(self, user_id: int, *, conference: bool) -> None:
+        self._consulting_call(user_id).post(m.ConsultComplete(conference))
+
+    def consult_cancel(self, user_id: int) -> None:
+        self._consulting_call(user_id).post(m.ConsultCancel())
+
+    def _consulting_call(self, user_id: int) -> CallActor:
+        call = self._operator_call(user_id)
+        if not call.consulting:
+            raise Conflict("there is no consultation in progress", code="not_consulting")
+        return call
+
+    def _dialable(self, number: str | None) -> str:
+        if number is None:
+            raise InvalidFields(problems=[FieldProblem("number", "required", "give a colleague or a number")])
+        try:
+            e164 = normalize_phone(number)
+        except InvalidPhone as exc:
+            raise InvalidFields(problems=[FieldProblem("number", "invalid_phone", str(exc))]) from None
+        if not self._ctx.switch.can_dial(e164):
+            raise InvalidFields(problems=[FieldProblem("number", "no_trunk", f"no trunk serves {e164}")])
+        return e164
+
+    def active_calls(self) -> int:
+        return len(self._calls)
+
+    # -- inside ----------------------------------------------------------------------------------------
+
+    def _operator_call(self, user_id: int) -> CallActor:
+        for call in self._calls.values():
+            if call.operator_id == user_id and call.operator_leg is not None:
+                return call
+        raise NoCall("there is no call in progress at this workstation")
+
+    def _executor(self, flow: Flow) -> Executor:
+        key = (flow.name, flow.version)
+        executor = self._executors.get(key)
+        if executor is None:
+            executor = self._executors[key] = Executor(flow)
+        return executor
+
+    async def _run(self, call: InboundCall, executor: Executor) -> None:
+        try:
+            await call.run(executor)
+        finally:
+            self._forget(call)
+
+    def _forget(self, call: CallActor) -> None:
+        if self._calls.get(call.id) is call:
+            del self._calls[call.id]
+        for leg, owner in list(self._ctx.leg_owners.items()):
+            if owner is call:
+                del self._ctx.leg_owners[leg]
+
+    def _post_leg(self, leg: str, message: m.CallMessage) -> None:
+        call = self._ctx.leg_owners.get(leg)
+        if call is not None:
+            call.post(message)
+
+    def _on_outcome(self, outcome: Outcome) -> None:
+        for event in outcome.events:
+            match event:
+                case CallOffered(offer=offer) if offer.call_id in self._calls:
+                    self._calls[offer.call_id].post(m.Offered(int(offer.operator_id), 0.0))
+                case CallOffered(offer=offer) if offer.is_callback:
+                    self._start_callback(offer.call_id).post(m.Offered(int(offer.operator_id), 0.0))
+                case OfferRejected(call_id=call_id, operator_id=operator_id, cause=cause) if (
+                    call_id in self._calls
+                ):
+                    self._calls[call_id].post(m.OfferEnded(int(operator_id), cause))
+                case OfferWithdrawn(call_id=call_id, operator_id=operator_id, cause=cause) if (
+                    call_id in self._calls
+                ):
+                    self._calls[call_id].post(m.OfferEnded(int(operator_id), cause))
+                case CallConnected(call_id=call_id, operator_id=operator_id, waited_s=waited) if (
+                    call_id in self._calls
+                ):
+                    self._calls[call_id].post(m.Connected(int(operator_id), waited))
+                case CallCompleted(call_id=call_id, by=by) if call_id in self._calls:
+                    self._calls[call_id].post(m.Completed(by))
+                case CallTransferred(call_id=call_id) if call_id in self._calls:
+                    pass  # the call asked for it and already carries on in `to_queue`
+                case CallExited(call_id=call_id, destination=destination, message=text, reason=reason) if (
+                    call_id in self._calls
+                ):
+                    self._calls[call_id].post(m.Exited(destination, text, reason.value))
+                case _:
+                    pass
+
+    def _start_callback(self, call_id: str) -> CallActor:
+        """The first offer of a callback entry starts its call (the entry may be offered again after
+        a restart, when no call exists for it yet)."""
+        applicant = self._ctx.center.waiting_caller(call_id) or ""
+        draft = CallRecordDraft.callback(call_id, self._callback_caller_id, applicant, self._ctx.clock.now())
+        call = CallbackCall(self._ctx, call_id, "", draft)
+        self._calls[call_id] = call
+        self._spawn(self._run_callback(call))
+        return call
+
+    async def _run_callback(self, call: CallbackCall) -> None:
+        try:
+            await call.run()
+        finally:
+            self._forget(call)
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        async def run() -> None:
+            await coroutine
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,282 @@
+"""The call flow's `CallSwitch` over the call-control model, and control events back to the call flow.
+
+Legs, bridges, playbacks and recordings are named by id at this seam; the objects stay here. Operators'
+SIP phones are found through the registrar; browser legs through the WebRTC side's lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from c122.domain.trunks import Trunk, route_for
+from c122.services.call_flow.ports import LegQuality
+from c122.telephony.control import CallControl
+from c122.telephony.control.events import (
+    ChannelAnswered,
+    ChannelCreated,
+    ChannelDtmf,
+    ChannelHungUp,
+    ControlEvent,
+)
+from c122.telephony.control.hearing import BridgeKind
+from c122.telephony.control.model import Bridge, Channel, ChannelState, ControlError, Playback, Recording
+from c122.telephony.sip.registrar import Registrar
+
+log = logging.getLogger(__name__)
+
+BrowserLookup = Callable[[int], Channel | None]
+MAX_REMEMBERED_STATS = 10_000
+
+
+class LegEvents(Protocol):
+    """What the call flow hears from the wire (the `CallFlowService` methods of the same names)."""
+
+    async def incoming(self, leg: str, caller: str, called: str) -> None: ...
+
+    def leg_answered(self, leg: str) -> None: ...
+
+    def leg_dtmf(self, leg: str, digit: str) -> None: ...
+
+    def playback_finished(self, leg: str, playback: str, stopped: bool) -> None: ...
+
+    def leg_gone(self, leg: str, cause: str) -> None: ...
+
+
+@dataclass
+class _Sequence:
+    """Several media played one after another as one playback."""
+
+    id: str
+    leg: str
+    current: Playback | None = None
+    stopped: bool = False
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class ControlSwitch:
+    def __init__(
+        self,
+        control: CallControl,
+        *,
+        registrar: Registrar | None = None,
+        trunks: Sequence[Trunk] = (),
+    ) -> None:
+        self._control = control
+        self._registrar = registrar
+        self._trunks = tuple(trunks)
+        self._events: LegEvents | None = None
+        self._browser: BrowserLookup = lambda _user_id: None
+        self._sequences: dict[str, _Sequence] = {}
+        self._bridges: dict[str, Bridge] = {}
+        self._recordings: dict[str, Recording] = {}
+        self._stats: dict[str, LegQuality] = {}
+        self._legs: dict[str, Channel] = {}  # legs of calls, kept to read their figures when they end
+        self._tasks: set[asyncio.Task[None]] = set()
+        control.subscribe(self._on_event)
+
+    def deliver_to(self, events: LegEvents) -> None:
+        self._events = events
+
+    def find_browser_legs_with(self, lookup: BrowserLookup) -> None:
+        self._browser = lookup
+
+    # -- CallSwitch --------------------------------------------------------------------------------------
+
+    async def answer(self, leg: str) -> None:
+        await self._channel(leg).answer()
+
+    async def reject(self, leg: str, status: int) -> None:
+        await self._channel(leg).reject(status)
+
+    async def hang_up(self, leg: str) -> None:
+        channel = self._control.find(leg)
+        if channel is not None:
+            await channel.hangup()
+
+    async def play(self, leg: str, media: Sequence[str], *, loop: bool = False) -> str:
+        channel = self._channel(leg)
+        sequence = _Sequence(f"pl-{uuid.uuid4().hex[:12]}", leg)
+        self._sequences[sequence.id] = sequence
+        if len(media) == 1:
+            # One medium (music on hold, a tone) loops in the media engine itself.
+            sequence.current = await channel.play(media[0], loop=loop)
+        sequence.task = asyncio.create_task(self._run_sequence(sequence, channel, list(media), loop))
+        return sequence.id
+
+    async def stop_playback(self, playback: str) -> None:
+        sequence = self._sequences.get(playback)
+        if sequence is None:
+            return
+        sequence.stopped = True
+        if sequence.current is not None:
+            with contextlib.suppress(ControlError, KeyError):
+                await sequence.current.stop()
+
+    async def connect(self, first: str, second: str) -> str:
+        bridge = await self._control.create_bridge(BridgeKind.DIRECT)
+        await bridge.add(self._channel(first))
+        await bridge.add(self._channel(second))
+        self._bridges[bridge.id] = bridge
+        return bridge.id
+
+    async def conference(self, legs: Sequence[str]) -> str:
+        bridge = await self._control.create_bridge(BridgeKind.MIXING)
+        for leg in legs:
+            await bridge.add(self._channel(leg))
+        self._bridges[bridge.id] = bridge
+        return bridge.id
+
+    async def disconnect(self, bridge: str) -> None:
+        found = self._bridges.pop(bridge, None)
+        if found is not None:
+            await found.destroy()
+
+    async def hold(self, leg: str) -> None:
+        # The caller keeps sending and receiving; they hear music instead of the operator.
+        await self._channel(leg).hold(renegotiate=False)
+
+    async def unhold(self, leg: str) -> None:
+        await self._channel(leg).unhold()
+
+    async def start_recording(self, path: str, caller: str, operator: str) -> str:
+        recording = await self._control.record(path, self._channel(caller), self._channel(operator))
+        self._recordings[recording.id] = recording
+        return recording.id
+
+    async def stop_recording(self, recording: str) -> None:
+        found = self._recordings.pop(recording, None)
+        if found is not None:
+            await found.stop()
+
+    async def send_dtmf(self, leg: str, digits: str) -> None:
+        await self._channel(leg).send_dtmf(digits)
+
+    def browser_leg(self, user_id: int) -> str | None:
+        channel = self._browser(user_id)
+        return channel.id if channel is not None and channel.state is ChannelState.UP else None
+
+    async def ring_phone(self, account: str, caller: str, called: str) -> str | None:
+        bindings = self._registrar.lookup(account) if self._registrar is not None else []
+        if not bindings:
+            return None
+        binding = bindings[0]
+        destination = (
+            (binding.source.host, binding.source.port) if binding.source.transport == "udp" else None
+        )
+        channel = await self._control.originate(
+            str(binding.contact), caller.lstrip("+") or "anonymous", destination=destination
+        )
+        self._legs[channel.id] = channel
+        return channel.id
+
+    def can_dial(self, number: str) -> bool:
+        return route_for(number, self._trunks) is not None
+
+    async def dial(self, number: str, caller_id: str) -> str:
+        """Through the trunk of the number's prefix, presenting the trunk's caller ID (the region's
+        number) or else `caller_id`, in From and P-Asserted-Identity."""
+        route = route_for(number, self._trunks)
+        if route is None:
+            raise ControlError(f"no trunk serves {number}")
+        trunk = route.trunk
+        presented = route.caller_id or caller_id
+        if not presented:
+            raise ControlError(f"trunk {trunk.name} has no caller ID to present for {number}")
+        channel = await self._control.originate(
+            f"sip:{number}@{trunk.host}:{trunk.port}",
+            presented,
+            headers={"P-Asserted-Identity": f"<sip:{presented}@{trunk.host}>"},
+        )
+        self._legs[channel.id] = channel
+        return channel.id
+
+    def quality(self, leg: str) -> LegQuality | None:
+        return self._stats.pop(leg, None)
+
+    # -- inside ------------------------------------------------------------------------------------------
+
+    def _channel(self, leg: str) -> Channel:
+        channel = self._control.find(leg)
+        if channel is None:
+            raise ControlError(f"leg {leg} is gone")
+        return channel
+
+    async def _run_sequence(
+        self, sequence: _Sequence, channel: Channel, media: list[str], loop: bool
+    ) -> None:
+        stopped = False
+        try:
+            if sequence.current is not None:  # a single medium already started
+                stopped = await sequence.current.finished
+            else:
+                while not sequence.stopped:
+                    for spec in media:
+                        if sequence.stopped or channel.state is not ChannelState.UP:
+                            break
+                        sequence.current = await channel.play(spec)
+                        if await sequence.current.finished:
+                            break
+                    if not loop:
+                        break
+            stopped = stopped or sequence.stopped
+        except ControlError:
+            stopped = True
+        finally:
+            self._sequences.pop(sequence.id, None)
+        if self._events is not None:
+            self._events.playback_finished(sequence.leg, sequence.id, stopped)
+
+    def _on_event(self, event: ControlEvent) -> None:
+        events = self._events
+        if events is None:
+            return
+        match event:
+            case ChannelCreated(channel_id=leg, direction="inbound", caller=caller, called=called):
+                channel = self._control.find(leg)
+                if channel is not None:
+                    self._legs[leg] = channel
+                self._spawn(events.incoming(leg, caller, called))
+            case ChannelAnswered(channel_id=leg):
+                events.leg_answered(leg)
+            case ChannelDtmf(channel_id=leg, digit=digit):
+                events.leg_dtmf(leg, digit)
+            case ChannelHungUp(channel_id=leg, cause=cause):
+                self._remember_stats(leg)
+                events.leg_gone(leg, cause)
+            case _:
+                pass
+
+    def _remember_stats(self, leg: str) -> None:
+        channel = self._legs.pop(leg, None)
+        stats = channel.stats if channel is not None else None
+        if stats is None:
+            return
+        total = stats.packets_received + stats.packets_lost
+        loss = 100.0 * stats.packets_lost / total if total else 0.0
+        if len(self._stats) >= MAX_REMEMBERED_STATS:
+            self._stats.pop(next(iter(self._stats)))
+        self._stats[leg] = LegQuality(jitter_ms=stats.jitter_ms, loss_percent=loss)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        async def run() -> None:
+            try:
+                await coroutine
+            except Exception:
+                log.exception("inbound call handling failed")
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for sequence in list(self._sequences.values()):
+            if sequence.task is not None:
+                sequence.task.cancel()

@@ -1,0 +1,92 @@
+"""A real call on a hotline line: SIPp dials the main line, keys 1 in the greeting menu, waits in the
+information queue, and operator1's SIP phone (baresip, registered with digest) rings and answers;
+both sides hear each other, the conversation is recorded and the call record is complete."""
+
+from __future__ import annotations
+
+import io
+import wave
+from typing import Any
+
+import numpy as np
+import pytest
+from tests.integration.call_flow.conftest import HotlineCaller, info_queue_id, put_menu_on_main_line
+from tests.support.polling import until
+from tests.support.server import RunningServer
+
+from c122.telephony.media.analysis import dominant_frequency, rms
+
+pytestmark = pytest.mark.peers
+
+
+def stereo(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    with wave.open(io.BytesIO(data), "rb") as reader:
+        assert reader.getnchannels() == 2
+        data = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2").reshape(-1, 2)
+    return data[:, 0], data[:, 1]
+
+
+async def wait_for_call(server: RunningServer, status: str, timeout: float = 20.0) -> dict[str, Any]:
+    admin = await server.signed_in("admin")
+
+    async def journal() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await admin.http.get("/api/v1/calls")).json()["items"]
+        return items
+
+    calls = await until(journal, lambda items: any(c["status"] == status for c in items), timeout)
+    done = next(c for c in calls if c["status"] == status)
+    detail: dict[str, Any] = (await admin.http.get(f"/api/v1/calls/{done['id']}")).json()
+    return detail
+
+
+async def test_a_caller_keys_through_the_menu_and_talks_to_the_operator_on_a_sip_phone(
+    hotline: RunningServer, caller: HotlineCaller, operator_phone: object
+) -> None:
+    queue_id = await info_queue_id(hotline)
+    await put_menu_on_main_line(hotline, queue_id)
+    desk = await hotline.signed_in("operator1")
+    phone = await operator_phone(hotline, desk)  # type: ignore[operator]
+    assert (
+        await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+    ).status_code == 200
+
+    async with desk.events() as events:
+        await caller.call(hotline, "hotline_caller.xml", digits="1", listen_ms=2500, wait_ms=6000)
+        offered = await events.next_event("call.offered", timeout=15)
+        assert offered["data"]["offer"]["caller"] == "+79161234567"
+        assert offered["data"]["offer"]["service_number"] == "+78001220122"
+        assert offered["data"]["offer"]["group_name"] == "Справочная группа"
+        connected = await events.next_event("call.connected", timeout=15)
+        assert connected["data"]["caller"] == "+79161234567"
+        ended = await events.next_event("call.ended", timeout=20)
+        assert ended["data"]["call_id"] == connected["data"]["call_id"]
+    code, output = await caller.finish()
+    assert code == 0, output[-3000:]
+
+    record = await wait_for_call(hotline, "answered")
+    assert record["direction"] == "inbound"
+    assert record["line_number"] == "+78001220122"
+    assert record["ivr_choice"] == "menu:1"
+    assert record["queue_id"] == queue_id
+    assert record["operator_id"] is not None
+    assert record["end_cause"] == "caller_hang_up"
+    roles = sorted(leg["role"] for leg in record["legs"])  # type: ignore[attr-defined]
+    assert roles == ["caller", "operator"]
+
+    state = (await desk.http.get("/api/v1/operators/me/state")).json()
+    assert state["status"] == "wrap_up"
+
+    # Both directions: the phone heard the caller's 440 Hz; the recording holds the caller on the left
+    # and the operator's 1 kHz on the right.
+    await phone.stop()
+    heard = phone.heard()
+    assert abs(dominant_frequency(heard[-8000 * 2 :]) - 440) < 15
+    assert record["has_recording"] is True
+    admin = await hotline.signed_in("admin")
+    audio = await admin.http.get(f"/api/v1/calls/{record['id']}/recording")
+    assert audio.status_code == 200, audio.text
+    left, right = stereo(audio.content)
+    assert len(left) > 8000 * 2
+    assert abs(dominant_frequency(left[8000:]) - 440) < 15
+    assert abs(dominant_frequency(right[8000:]) - 1000) < 15
+    assert rms(right[8000:]) > 300

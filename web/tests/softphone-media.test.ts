@@ -1,0 +1,292 @@
+// The media leg against stand-ins for RTCPeerConnection and getUserMedia (tests/softphoneFakes.ts):
+// Node has no WebRTC. The signalling sent and the browser calls made are what is checked.
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { IceServer, RtcClientMessage, RtcServerMessage } from "@/events/protocol";
+import { MediaSession, rankCodecs, type SessionView } from "@/softphone/mediaSession";
+import { defaultSettings, type DeviceSettings } from "@/softphone/settings";
+import { AUDIO_CODECS, FakePeer, FakeStream, ManualTimers } from "./softphoneFakes";
+
+let sent: RtcClientMessage[];
+let socketOpen: boolean;
+let timers: ManualTimers;
+let microphones: FakeStream[];
+let constraints: MediaStreamConstraints[];
+let played: unknown[];
+let views: SessionView[];
+let micRefused: boolean;
+let peerServers: IceServer[][];
+
+function session(settings: DeviceSettings = defaultSettings()): MediaSession {
+  return new MediaSession(
+    {
+      send: (message) => {
+        if (!socketOpen) return false;
+        sent.push(message);
+        return true;
+      },
+      createPeer: (servers) => {
+        peerServers.push(servers);
+        return new FakePeer() as unknown as RTCPeerConnection;
+      },
+      getUserMedia: async (c) => {
+        constraints.push(c);
+        if (micRefused) throw new DOMException("denied", "NotAllowedError");
+        const stream = new FakeStream();
+        microphones.push(stream);
+        return stream as unknown as MediaStream;
+      },
+      playRemote: (stream) => played.push(stream),
+      codecCapabilities: () => AUDIO_CODECS as RTCRtpCodec[],
+      timers,
+      gatherTimeoutMs: 2500,
+    },
+    settings,
+    (view) => views.push(view),
+  );
+}
+
+function offer(leg: string, sdp: string, ice_servers: IceServer[] = []): RtcServerMessage {
+  return { kind: "rtc.offer", leg, sdp, ice_servers };
+}
+
+const lastView = (): SessionView | undefined => views.at(-1);
+
+async function answered(count: number): Promise<void> {
+  await vi.waitFor(() => expect(sent.filter((m) => m.kind === "rtc.answer")).toHaveLength(count), { timeout: 1000 });
+}
+
+beforeEach(() => {
+  sent = [];
+  socketOpen = true;
+  timers = new ManualTimers();
+  microphones = [];
+  constraints = [];
+  played = [];
+  views = [];
+  micRefused = false;
+  peerServers = [];
+  FakePeer.created = [];
+  FakePeer.gathering = "complete";
+});
+
+describe("operator media leg", () => {
+  it("asks for the leg only once the socket is open, with the operator's codec order", () => {
+    socketOpen = false;
+    const media = session({ ...defaultSettings(), codecs: ["PCMA", "PCMU"] });
+    media.begin();
+    media.socketClosed();
+    expect(sent).toEqual([]);
+    expect(lastView()?.status).toBe("waiting");
+
+    socketOpen = true;
+    media.socketOpened();
+    expect(sent).toEqual([{ kind: "rtc.start", codecs: ["PCMA", "PCMU"] }]);
+    expect(lastView()?.status).toBe("requesting");
+  });
+
+  it("answers the server's offer with the chosen microphone and switches, codecs ranked, all candidates in", async () => {
+    const settings: DeviceSettings = {
+      ...defaultSettings(),
+      microphone: "mic-2",
+      noiseSuppression: false,
+      echoCancellation: true,
+      autoGainControl: false,
+      codecs: ["PCMA", "PCMU"],
+    };
+    const media = session(settings);
+    media.socketOpened();
+    media.begin();
+    const turn = { urls: ["turn:turn.example:3478?transport=udp"], username: "op", credential: "secret" };
+    media.handle(offer("leg-1", "offer-1", [turn]));
+    await answered(1);
+
+    expect(peerServers).toEqual([[turn]]);
+    expect(constraints).toEqual([
+      {
+        audio: { deviceId: { exact: "mic-2" }, noiseSuppression: false, echoCancellation: true, autoGainControl: false },
+        video: false,
+      },
+    ]);
+    const peer = FakePeer.latest();
+    expect(peer.remote).toEqual({ type: "offer", sdp: "offer-1" });
+    expect(peer.tracks).toEqual(microphones[0]?.tracks);
+    expect(peer.transceiver.preferences?.map((c) => c.mimeType)).toEqual(["audio/PCMA", "audio/PCMU", "audio/telephone-event"]);
+    expect(sent.at(-1)).toEqual({ kind: "rtc.answer", leg: "leg-1", sdp: "answer-to:offer-1" });
+    expect(lastView()).toMatchObject({ leg: "leg-1", status: "connecting" });
+
+    media.handle({ kind: "rtc.state", leg: "other-leg", state: "failed" });
+    expect(lastView()?.status).toBe("connecting");
+    media.handle({ kind: "rtc.state", leg: "leg-1", state: "connected" });
+    expect(lastView()).toMatchObject({ status: "connected", error: null });
+  });
+
+  it("waits for ICE gathering before answering, and answers with what it has at the time limit", async () => {
+    FakePeer.gathering = "manual";
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await vi.waitFor(() => expect(timers.pending).toHaveLength(1));
+    expect(sent.filter((m) => m.kind === "rtc.answer")).toEqual([]);
+    FakePeer.latest().finishGathering();
+    await answered(1);
+    expect(sent.at(-1)).toEqual({ kind: "rtc.answer", leg: "leg-1", sdp: "answer-to:offer-1+candidates" });
+    expect(timers.pending).toEqual([]);
+
+    media.handle(offer("leg-1", "offer-2"));
+    await vi.waitFor(() => expect(timers.pending).toHaveLength(1));
+    expect(timers.fireNext()).toBe(2500);
+    await answered(2);
+    expect(sent.at(-1)).toEqual({ kind: "rtc.answer", leg: "leg-1", sdp: "answer-to:offer-2" });
+  });
+
+  it("after a socket drop asks to restart the same leg, and takes the fresh offer on a new connection", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+    const first = FakePeer.latest();
+
+    socketOpen = false;
+    media.socketClosed();
+    expect(media.dtmf("1")).toBe(false);
+    socketOpen = true;
+    media.socketOpened();
+    expect(sent.at(-1)).toEqual({ kind: "rtc.restart", leg: "leg-1" });
+
+    media.handle(offer("leg-1", "offer-2"));
+    await answered(2);
+    expect(first.closed).toBe(true);
+    expect(FakePeer.created).toHaveLength(2);
+    // The microphone is kept across the restart.
+    expect(microphones).toHaveLength(1);
+    expect(FakePeer.latest().tracks).toEqual(microphones[0]?.tracks);
+  });
+
+  it("on ICE failure restarts the leg after a pause that grows while it keeps failing", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+
+    FakePeer.latest().fail();
+    expect(timers.fireNext()).toBe(1000);
+    expect(sent.at(-1)).toEqual({ kind: "rtc.restart", leg: "leg-1" });
+
+    media.handle({ kind: "rtc.state", leg: "leg-1", state: "failed" });
+    expect(timers.fireNext()).toBe(2000);
+    expect(sent.at(-1)).toEqual({ kind: "rtc.restart", leg: "leg-1" });
+  });
+
+  it("when the server no longer knows the leg, asks for a new one", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+
+    media.handle({ kind: "error", code: "rtc_unknown_leg", message: "unknown leg" });
+    expect(lastView()).toMatchObject({ leg: null, error: "rtc_unknown_leg" });
+    expect(FakePeer.latest().closed).toBe(true);
+    timers.fireNext();
+    expect(sent.at(-1)).toEqual({ kind: "rtc.start", codecs: ["PCMU", "PCMA"] });
+  });
+
+  it("a refused DTMF (no call in progress) leaves the leg alone", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+    media.handle({ kind: "rtc.state", leg: "leg-1", state: "connected" });
+    media.handle({ kind: "error", code: "rtc_no_call", message: "no call" });
+    expect(lastView()).toMatchObject({ leg: "leg-1", status: "connected", error: null });
+    expect(timers.pending).toEqual([]);
+  });
+
+  it("a malformed offer is reported and retried, not left half negotiated", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "broken"));
+    await vi.waitFor(() => expect(lastView()).toMatchObject({ status: "failed", error: "rtc_negotiation" }));
+    expect(sent.filter((m) => m.kind === "rtc.answer")).toEqual([]);
+    timers.fireNext();
+    expect(sent.at(-1)).toEqual({ kind: "rtc.restart", leg: "leg-1" });
+  });
+
+  it("mutes by disabling the microphone track and sends only real DTMF digits on the leg", async () => {
+    const media = session();
+    expect(media.dtmf("5")).toBe(false);
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+
+    media.setMuted(true);
+    expect(microphones[0]?.tracks.map((t) => t.enabled)).toEqual([false]);
+    expect(lastView()?.muted).toBe(true);
+    media.setMuted(false);
+    expect(microphones[0]?.tracks.map((t) => t.enabled)).toEqual([true]);
+
+    for (const digit of ["1", "*", "#", "0"]) expect(media.dtmf(digit)).toBe(true);
+    for (const bad of ["A", "12", "", " "]) expect(media.dtmf(bad)).toBe(false);
+    expect(sent.filter((m) => m.kind === "rtc.dtmf").map((m) => (m.kind === "rtc.dtmf" ? m.digit : ""))).toEqual(["1", "*", "#", "0"]);
+  });
+
+  it("without a microphone still answers, to hear the caller, and says why", async () => {
+    micRefused = true;
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+    expect(FakePeer.latest().tracks).toEqual([]);
+    expect(lastView()?.error).toBe("microphone");
+  });
+
+  it("ending the shift stops the leg, closes the connection and releases the microphone", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+
+    media.end();
+    expect(sent.at(-1)).toEqual({ kind: "rtc.stop", leg: "leg-1" });
+    expect(FakePeer.latest().closed).toBe(true);
+    expect(microphones[0]?.tracks.every((t) => t.stopped)).toBe(true);
+    expect(played.at(-1)).toBeNull();
+    expect(lastView()).toMatchObject({ leg: null, status: "idle" });
+
+    // An offer that crossed the end of the shift is declined, not answered.
+    media.handle(offer("leg-2", "late"));
+    expect(sent.at(-1)).toEqual({ kind: "rtc.stop", leg: "leg-2" });
+    expect(FakePeer.created).toHaveLength(1);
+  });
+
+  it("new microphone settings replace the live track", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+    await media.applySettings({ ...defaultSettings(), noiseSuppression: false });
+    expect(microphones).toHaveLength(2);
+    expect(microphones[0]?.tracks[0]?.stopped).toBe(true);
+    expect(FakePeer.latest().replaced).toEqual(microphones[1]?.tracks);
+  });
+});
+
+describe("codec ranking", () => {
+  it("puts the operator's order first, keeps DTMF events and drops the rest", () => {
+    expect(rankCodecs(AUDIO_CODECS as RTCRtpCodec[], ["PCMU", "PCMA"])?.map((c) => c.mimeType)).toEqual([
+      "audio/PCMU",
+      "audio/PCMA",
+      "audio/telephone-event",
+    ]);
+    expect(rankCodecs([{ mimeType: "audio/opus", clockRate: 48000 }] as RTCRtpCodec[], ["PCMU"])).toBeNull();
+  });
+});
