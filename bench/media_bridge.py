@@ -11,7 +11,10 @@ payload carries the leg number and the send time (CLOCK_MONOTONIC is shared by p
 the generator measures loss and latency per packet. A level passes when loss < 0.1 % and the
 p99 latency < 20 ms; the figure reported is the largest passing N. The engine's CPU use
 (utime + stime from /proc) over the measured window is recorded for each level, with the calls
-a whole core would carry at that cost per call (`calls_per_core_by_cpu`).
+a whole core would carry at that cost per call (`calls_per_core_by_cpu`), the share of packets
+the engine's relay forwarded in place, and the load average before the level (the machine may
+be shared). With `--bare` the same levels also run against a bare uvloop relay, and each level
+gets the engine's CPU cost relative to it (`cpu_relative_to_bare_relay`).
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ async def serve(calls: int, record: bool, port_min: int) -> None:
     print(json.dumps({"ports": ports}), flush=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.readline)  # until the generator is done
+    received = sum(endpoint.stats.received for endpoint in engine.endpoints())
+    relayed = engine.relay.relayed
+    print(json.dumps({"packets_relayed_in_place": relayed, "packets_received": received}), flush=True)
     await engine.stop()
     await loop.run_in_executor(None, shutil.rmtree, folder)
 
@@ -133,21 +139,29 @@ def run_level(calls: int, seconds: float, record: bool, bare: bool = False) -> d
     command = [sys.executable, __file__, "--serve", str(calls), "--port-min", str(port_min)]
     command += ["--record"] if record else []
     command += ["--bare"] if bare else []
+    load_before = [round(x, 2) for x in os.getloadavg()]
     server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         os.sched_setaffinity(server.pid, {0})
         assert server.stdout is not None
+        assert server.stdin is not None
         ports = json.loads(server.stdout.readline())["ports"]
         result = generate(server.pid, ports, seconds) | {"calls": calls}
         cpu = result["engine_cpu_fraction_of_one_core"]
         # What a whole core would carry at this cost per call; robust to other load on the
         # machine, which shows up as latency and loss at CPU fractions well below 1.
         result["calls_per_core_by_cpu"] = round(calls / cpu) if cpu > 0 else None
+        result["load_average_before"] = load_before  # the machine is shared: other work shows here
+        server.stdin.write("stop\n")
+        server.stdin.flush()
+        if not bare:
+            engine = json.loads(server.stdout.readline())
+            relayed, received = engine["packets_relayed_in_place"], engine["packets_received"]
+            result["relayed_in_place_fraction"] = round(relayed / received, 4) if received else None
         return result
     finally:
-        if server.stdin is not None:
-            server.stdin.write("stop\n")
-            server.stdin.flush()
+        if server.poll() is None and server.stdin is not None and not server.stdin.closed:
+            server.stdin.close()  # the engine stops at the end of its input
         server.wait(timeout=60)
 
 
@@ -204,6 +218,13 @@ def main() -> None:
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--note", default="", help="conditions worth keeping with the figures")
     parser.add_argument("--bare", action="store_true", help="also measure a bare uvloop relay as reference")
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="niceness of the generator and (inherited) the engine; negative puts them ahead of other "
+        "work on a shared machine (needs root); recorded with the figures",
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--port-min", type=int, default=20000, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -216,6 +237,8 @@ def main() -> None:
             uvloop.run(serve(args.serve, args.record, args.port_min))
         return
     os.sched_setaffinity(0, {1})
+    if args.nice:
+        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
     levels = []
     for calls in (int(value) for value in args.calls.split(",")):
         result = run_level(calls, args.seconds, args.record)
@@ -227,6 +250,11 @@ def main() -> None:
             result = run_level(calls, args.seconds, record=False, bare=True)
             print("bare relay", json.dumps(result), flush=True)
             reference.append(result)
+    for level, bare in zip(levels, reference, strict=False):
+        if bare["engine_cpu_fraction_of_one_core"]:
+            level["cpu_relative_to_bare_relay"] = round(
+                level["engine_cpu_fraction_of_one_core"] / bare["engine_cpu_fraction_of_one_core"], 3
+            )
     passing = [level["calls"] for level in levels if level["passed"]]
     name = "media_bridge_recording" if args.record else "media_bridge"
     path = write_result(name, {
@@ -237,6 +265,7 @@ def main() -> None:
         "max_calls_passing": max(passing, default=0),
         "measured_seconds_per_level": args.seconds,
         "note": args.note,
+        "niceness": args.nice,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],  # the machine may be shared
         "levels": levels,
         "bare_uvloop_relay_same_generator": reference,

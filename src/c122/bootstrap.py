@@ -128,6 +128,7 @@ def build_application(
     ivr_flows = IvrFlowService(uow_factory, clock)
     prompts = _prompt_service(settings, uow_factory, clock)
     call_records = CallRecordService(uow_factory, clock, recordings, ZoneInfo(HOTLINE_TIME_ZONE))
+    case_services = CaseServices.build(uow_factory, clock, bus, ZoneInfo(HOTLINE_TIME_ZONE))
     call_flow = (
         _call_flow(
             settings,
@@ -138,6 +139,7 @@ def build_application(
             bus,
             clock,
             call_records,
+            case_services,
             ivr_flows=ivr_flows,
             directory=directory,
         )
@@ -155,7 +157,7 @@ def build_application(
         hub=hub,
         contact_center=contact_center,
         membership=QueueMembership(uow_factory, clock, contact_center.reload),
-        cases=CaseServices.build(uow_factory, clock, bus, ZoneInfo(HOTLINE_TIME_ZONE)),
+        cases=case_services,
         ivr_flows=ivr_flows,
         prompts=prompts,
         phones=phones,
@@ -239,6 +241,7 @@ def _call_flow(
     bus: InProcessEventBus,
     clock: Clock,
     records: CallRecordService,
+    cases: CaseServices,
     *,
     ivr_flows: IvrFlowService,
     directory: Directory,
@@ -250,14 +253,25 @@ def _call_flow(
         announce_every_s=settings.queue_announce_seconds,
     )
     ctx = CallFlowContext(
-        telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, records
+        telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, records, cases.cards
     )
     call_flow = CallFlowService(
         ctx, line_for=directory.line_for, flow_for=ivr_flows.current, service_name=directory.service_name
     )
     telephony.switch.deliver_to(call_flow)
+    bus.subscribe(_forgetting_routes(call_flow))
     phones.registered = telephony.registered
     return call_flow
+
+
+def _forgetting_routes(call_flow: CallFlowService) -> Callable[[OutboundEvent], None]:
+    """A changed line or service reaches the call flow's routing at once."""
+
+    def handle(event: OutboundEvent) -> None:
+        if event.type == "org.changed" and event.data["entity"] in {"line", "service"}:
+            call_flow.forget_routes()
+
+    return handle
 
 
 def _sip_endpoint(settings: Settings) -> SipEndpoint:
@@ -279,9 +293,7 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         public_address=settings.public_address,
         sip_realm=settings.sip_realm,
         sip_digest_algorithms=split_list(settings.sip_digest_algorithms),
-        trunks=tuple(
-            Trunk(t.name, t.host, t.port, tuple(t.prefixes), t.caller_id) for t in settings.trunks
-        ),
+        trunks=tuple(Trunk(t.name, t.host, t.port, tuple(t.prefixes), t.caller_id) for t in settings.trunks),
         webrtc=WebRtcSettings(
             ice=IceSettings(
                 host_addresses=split_list(settings.webrtc_host_addresses),

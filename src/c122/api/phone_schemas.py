@@ -34,8 +34,8 @@ class TransferIn(BaseModel):
         return self
 
 
-class ConsultIn(BaseModel):
-    """Exactly one of: a colleague's user id, or a public number (E.164 or 8…)."""
+class CallTargetIn(BaseModel):
+    """Whom to call or consult: exactly one of a colleague's user id or a public number (E.164 or 8…)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -43,7 +43,7 @@ class ConsultIn(BaseModel):
     number: PhoneText | None = None
 
     @model_validator(mode="after")
-    def _one_target(self) -> ConsultIn:
+    def _one_target(self) -> CallTargetIn:
         if (self.user_id is None) == (self.number is None):
             raise ValueError("give either user_id or number")
         return self
@@ -53,6 +53,10 @@ class ConsultCompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: Literal["transfer", "conference"]
+
+
+class PlacedCallOut(BaseModel):
+    call_id: str
 
 
 class SipAccountOut(BaseModel):

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from c122.domain.trunks import Trunk, route_for
-from c122.services.call_flow.ports import LegQuality
+from c122.services.call_flow.ports import LegQuality, LegUnavailable
 from c122.telephony.control import CallControl
 from c122.telephony.control.events import (
     ChannelAnswered,
@@ -25,12 +26,22 @@ from c122.telephony.control.events import (
     ControlEvent,
 )
 from c122.telephony.control.hearing import BridgeKind
-from c122.telephony.control.model import Bridge, Channel, ChannelState, ControlError, Playback, Recording
+from c122.telephony.control.model import (
+    Bridge,
+    Channel,
+    ChannelGone,
+    ChannelState,
+    ControlError,
+    Playback,
+    Recording,
+)
 from c122.telephony.sip.registrar import Registrar
 
 log = logging.getLogger(__name__)
 
 BrowserLookup = Callable[[int], Channel | None]
+P = ParamSpec("P")
+R = TypeVar("R")
 MAX_REMEMBERED_STATS = 10_000
 
 
@@ -57,6 +68,21 @@ class _Sequence:
     current: Playback | None = None
     stopped: bool = False
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+def _legs_gone_as_unavailable(
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """A channel that hangs up while we act on it is the call flow's `LegUnavailable`, not an error."""
+
+    @functools.wraps(method)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except ChannelGone as exc:
+            raise LegUnavailable(exc.channel_id) from None
+
+    return wrapped
 
 
 class ControlSwitch:
@@ -88,9 +114,11 @@ class ControlSwitch:
 
     # -- CallSwitch --------------------------------------------------------------------------------------
 
+    @_legs_gone_as_unavailable
     async def answer(self, leg: str) -> None:
         await self._channel(leg).answer()
 
+    @_legs_gone_as_unavailable
     async def reject(self, leg: str, status: int) -> None:
         await self._channel(leg).reject(status)
 
@@ -99,6 +127,7 @@ class ControlSwitch:
         if channel is not None:
             await channel.hangup()
 
+    @_legs_gone_as_unavailable
     async def play(self, leg: str, media: Sequence[str], *, loop: bool = False) -> str:
         channel = self._channel(leg)
         sequence = _Sequence(f"pl-{uuid.uuid4().hex[:12]}", leg)
@@ -118,6 +147,7 @@ class ControlSwitch:
             with contextlib.suppress(ControlError, KeyError):
                 await sequence.current.stop()
 
+    @_legs_gone_as_unavailable
     async def connect(self, first: str, second: str) -> str:
         bridge = await self._control.create_bridge(BridgeKind.DIRECT)
         await bridge.add(self._channel(first))
@@ -125,6 +155,7 @@ class ControlSwitch:
         self._bridges[bridge.id] = bridge
         return bridge.id
 
+    @_legs_gone_as_unavailable
     async def conference(self, legs: Sequence[str]) -> str:
         bridge = await self._control.create_bridge(BridgeKind.MIXING)
         for leg in legs:
@@ -137,13 +168,16 @@ class ControlSwitch:
         if found is not None:
             await found.destroy()
 
+    @_legs_gone_as_unavailable
     async def hold(self, leg: str) -> None:
         # The caller keeps sending and receiving; they hear music instead of the operator.
         await self._channel(leg).hold(renegotiate=False)
 
+    @_legs_gone_as_unavailable
     async def unhold(self, leg: str) -> None:
         await self._channel(leg).unhold()
 
+    @_legs_gone_as_unavailable
     async def start_recording(self, path: str, caller: str, operator: str) -> str:
         recording = await self._control.record(path, self._channel(caller), self._channel(operator))
         self._recordings[recording.id] = recording
@@ -154,6 +188,7 @@ class ControlSwitch:
         if found is not None:
             await found.stop()
 
+    @_legs_gone_as_unavailable
     async def send_dtmf(self, leg: str, digits: str) -> None:
         await self._channel(leg).send_dtmf(digits)
 
@@ -204,7 +239,7 @@ class ControlSwitch:
     def _channel(self, leg: str) -> Channel:
         channel = self._control.find(leg)
         if channel is None:
-            raise ControlError(f"leg {leg} is gone")
+            raise LegUnavailable(leg)
         return channel
 
     async def _run_sequence(
@@ -225,7 +260,7 @@ class ControlSwitch:
                     if not loop:
                         break
             stopped = stopped or sequence.stopped
-        except ControlError:
+        except (ControlError, LegUnavailable):
             stopped = True
         finally:
             self._sequences.pop(sequence.id, None)

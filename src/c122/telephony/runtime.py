@@ -20,6 +20,7 @@ from c122.telephony.control.sip_gateway import SipGateway
 from c122.telephony.media.engine import MediaEngine
 from c122.telephony.sip import SipStack
 from c122.telephony.sip.auth import DigestServer
+from c122.telephony.sip.protection import ProtectionSettings
 from c122.telephony.sip.registrar import Registrar
 from c122.telephony.webrtc import OperatorLegs, WebRtcSettings
 
@@ -76,6 +77,8 @@ class Telephony:
             # callers from the network (trunks) are let in without a challenge.
             registrar=self.registrar,
             registrar_digest=self.digest,
+            # Carriers send every caller from one address: never rate-limit them as one source.
+            protection=ProtectionSettings(exempt_hosts=frozenset(trunk.host for trunk in settings.trunks)),
         )
         self.gateway = SipGateway(
             self.sip, self.control, from_domain=settings.public_address or settings.sip_host

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import uvloop
-from tests.integration.media.conftest import Baresip, free_udp_port, require
+from tests.support.peers import Baresip, free_udp_port, installed
 from tests.support.polling import until
 from tests.support.server import Desk, RunningServer, running_server
 
@@ -32,10 +33,9 @@ def pytest_asyncio_loop_factories(
     return {"uvloop": uvloop.new_event_loop}
 
 
-@pytest.fixture
-async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
+def hotline_overrides(tmp_path: Path) -> dict[str, Any]:
     rtp_min = random.randrange(30000, 39000, 100)
-    overrides = {
+    return {
         "sip_port": 0,
         "sip_ws_port": 0,
         "rtp_port_min": rtp_min,
@@ -43,7 +43,11 @@ async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[RunningSer
         "data_dir": tmp_path / "data",
         "queue_announce_seconds": 10.0,
     }
-    async with running_server(database_url, with_telephony=True, **overrides) as server:
+
+
+@pytest.fixture
+async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    async with running_server(database_url, with_telephony=True, **hotline_overrides(tmp_path)) as server:
         published: list[tuple[str, dict[str, Any]]] = []
         server.application.bus.subscribe(lambda event: published.append((event.type, dict(event.data))))
         yield server
@@ -64,7 +68,8 @@ async def info_queue_id(server: RunningServer) -> int:
 
 
 async def put_menu_on_main_line(server: RunningServer, queue_id: int) -> None:
-    """The main line plays a greeting menu: 1 reaches the information queue, silence too."""
+    """The main line plays a greeting menu: 1 sets the topic «Справочная информация» and reaches the
+    information queue; silence reaches the queue without a topic."""
     context = server.application.context
     await context.prompts.synthesise(CONSOLE, "test_greeting", "Приветствие", "Здравствуйте. Нажмите один.")
     flow = {
@@ -75,20 +80,30 @@ async def put_menu_on_main_line(server: RunningServer, queue_id: int) -> None:
             "menu": {
                 "type": "menu",
                 "prompt": "test_greeting",
-                "branches": {"1": "queue"},
+                "branches": {"1": "topic"},
                 "fallback": "queue",
                 "timeout_s": 8,
             },
+            "topic": {"type": "set_case_type", "case_type": await info_case_type(server), "next": "queue"},
             "queue": {"type": "enqueue", "queue": str(queue_id), "priority": 0},
         },
     }
     await context.ivr_flows.create(CONSOLE, flow)
+    await route_main_line(server, "test_menu")
+
+
+async def info_case_type(server: RunningServer) -> int:
+    admin = await server.signed_in("admin")
+    types = (await admin.http.get("/api/v1/admin/case-types")).json()["items"]
+    return int(next(t["id"] for t in types if t["code"] == "info"))
+
+
+async def route_main_line(server: RunningServer, flow: str) -> None:
+    """The demo's main line +78001220122 runs `flow`."""
     admin = await server.signed_in("admin")
     lines = (await admin.http.get("/api/v1/admin/lines")).json()["items"]
     main = next(line for line in lines if line["number"] == "+78001220122")
-    response = await admin.write(
-        "PATCH", f"/api/v1/admin/lines/{main['id']}", json={"entry_flow": "test_menu"}
-    )
+    response = await admin.write("PATCH", f"/api/v1/admin/lines/{main['id']}", json={"entry_flow": flow})
     assert response.status_code == 200, response.text
 
 
@@ -115,7 +130,7 @@ class HotlineCaller:
         (self.workdir / scenario).write_text(text)
         media_port = random.randrange(50000, 59000, 4)
         self.process = await asyncio.create_subprocess_exec(
-            require("sipp"), "-sf", str(self.workdir / scenario), f"127.0.0.1:{sip_port(server)}",
+            installed("sipp"), "-sf", str(self.workdir / scenario), f"127.0.0.1:{sip_port(server)}",
             "-s", "88001220122", "-m", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()),
             "-mp", str(media_port), "-nostdin", "-timeout", "60", "-timeout_error", "-trace_err",
             cwd=self.workdir, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -173,3 +188,68 @@ async def operator_phone(
     yield make
     for phone in phones:
         await phone.stop()
+
+
+@dataclass
+class Carrier:
+    """SIPp as the carrier behind a trunk: answers one INVITE for `dialled` whose From and
+    P-Asserted-Identity present `caller_id`, then waits for the hotline's BYE (carrier_uas.xml)."""
+
+    workdir: Path
+    caller_id: str
+    dialled: str
+    port: int = field(default_factory=free_udp_port)
+    process: asyncio.subprocess.Process | None = None
+
+    def trunk(self, *prefixes: str) -> dict[str, Any]:
+        return {"name": "carrier", "host": "127.0.0.1", "port": self.port, "prefixes": list(prefixes),
+                "caller_id": self.caller_id}  # fmt: skip
+
+    async def start(self) -> None:
+        scenario = (SCENARIOS / "carrier_uas.xml").read_text()
+        scenario = scenario.replace("CALLER_ID", re.escape(self.caller_id)).replace(
+            "DIALLED", re.escape(self.dialled)
+        )
+        (self.workdir / "carrier.xml").write_text(scenario)
+        self.process = await asyncio.create_subprocess_exec(
+            installed("sipp"), "-sf", str(self.workdir / "carrier.xml"), "-m", "1", "-i", "127.0.0.1",
+            "-p", str(self.port), "-mp", str(random.randrange(50000, 59000, 4)), "-nostdin",
+            "-timeout", "40", "-timeout_error", "-trace_err",
+            cwd=self.workdir, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+
+    async def finish(self) -> None:
+        """The call went as the scenario expects (headers checked, our BYE received)."""
+        assert self.process is not None
+        output, _ = await asyncio.wait_for(self.process.communicate(), 30)
+        assert self.process.returncode == 0, output.decode(errors="replace")[-3000:]
+
+
+@pytest.fixture
+async def carrier(tmp_path: Path) -> AsyncIterator[Callable[[str, str], Carrier]]:
+    made: list[Carrier] = []
+
+    def make(caller_id: str, dialled: str) -> Carrier:
+        folder = tmp_path / f"carrier{len(made)}"
+        folder.mkdir()
+        made.append(Carrier(folder, caller_id, dialled))
+        return made[-1]
+
+    yield make
+    for one in made:
+        if one.process is not None and one.process.returncode is None:
+            one.process.kill()
+            await one.process.wait()
+
+
+async def ended_calls(server: RunningServer, count: int = 1, **filters: str) -> list[dict[str, Any]]:
+    """The journal's ended calls (newest first, with their legs) once there are `count` of them."""
+    admin = await server.signed_in("admin")
+
+    async def read() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await admin.http.get("/api/v1/calls", params=filters)).json()["items"]
+        return [item for item in items if item["status"] != "active"]
+
+    ended = await until(read, lambda items: len(items) >= count)
+    return [(await admin.http.get(f"/api/v1/calls/{item['id']}")).json() for item in ended]

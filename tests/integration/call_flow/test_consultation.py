@@ -7,8 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.integration.call_flow.conftest import HotlineCaller, info_queue_id, put_menu_on_main_line
-from tests.integration.call_flow.test_queue_and_desktop import the_call
+from tests.integration.call_flow.conftest import (
+    HotlineCaller,
+    ended_calls,
+    info_queue_id,
+    put_menu_on_main_line,
+)
 from tests.support.server import RunningServer
 
 from c122.telephony.media.analysis import dominant_frequency
@@ -78,7 +82,7 @@ async def test_the_operator_consults_a_colleague_swaps_and_hands_the_caller_over
 
     code, output = await caller.finish()
     assert code == 0, output[-3000:]
-    record = await the_call(hotline)
+    (record,) = await ended_calls(hotline)
     assert (record["status"], record["end_cause"]) == ("answered", "transferred")
     assert [leg["role"] for leg in record["legs"]] == ["caller", "operator", "consultant"]
     await consultant_phone.stop()

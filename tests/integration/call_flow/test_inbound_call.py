@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import io
 import wave
-from typing import Any
 
 import numpy as np
 import pytest
-from tests.integration.call_flow.conftest import HotlineCaller, info_queue_id, put_menu_on_main_line
-from tests.support.polling import until
+from tests.integration.call_flow.conftest import (
+    HotlineCaller,
+    ended_calls,
+    info_queue_id,
+    put_menu_on_main_line,
+)
 from tests.support.server import RunningServer
 
 from c122.telephony.media.analysis import dominant_frequency, rms
@@ -24,19 +27,6 @@ def stereo(data: bytes) -> tuple[np.ndarray, np.ndarray]:
         assert reader.getnchannels() == 2
         data = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2").reshape(-1, 2)
     return data[:, 0], data[:, 1]
-
-
-async def wait_for_call(server: RunningServer, status: str, timeout: float = 20.0) -> dict[str, Any]:
-    admin = await server.signed_in("admin")
-
-    async def journal() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await admin.http.get("/api/v1/calls")).json()["items"]
-        return items
-
-    calls = await until(journal, lambda items: any(c["status"] == status for c in items), timeout)
-    done = next(c for c in calls if c["status"] == status)
-    detail: dict[str, Any] = (await admin.http.get(f"/api/v1/calls/{done['id']}")).json()
-    return detail
 
 
 async def test_a_caller_keys_through_the_menu_and_talks_to_the_operator_on_a_sip_phone(
@@ -63,7 +53,7 @@ async def test_a_caller_keys_through_the_menu_and_talks_to_the_operator_on_a_sip
     code, output = await caller.finish()
     assert code == 0, output[-3000:]
 
-    record = await wait_for_call(hotline, "answered")
+    (record,) = await ended_calls(hotline)
     assert record["direction"] == "inbound"
     assert record["line_number"] == "+78001220122"
     assert record["ivr_choice"] == "menu:1"
@@ -73,6 +63,12 @@ async def test_a_caller_keys_through_the_menu_and_talks_to_the_operator_on_a_sip
     roles = sorted(leg["role"] for leg in record["legs"])  # type: ignore[attr-defined]
     assert roles == ["caller", "operator"]
 
+    # The topic chosen in the menu opened the call's case card, with the caller as the applicant.
+    rows = (await desk.http.get("/api/v1/cases")).json()["items"]
+    cards = [(await desk.http.get(f"/api/v1/cases/{row['id']}")).json() for row in rows]
+    (card,) = [c for c in cards if record["id"] in c["call_ids"]]
+    assert card["case"]["name"].endswith("Справочная информация_001")
+    assert "+79161234567" in card["applicant"]["phones"]
     state = (await desk.http.get("/api/v1/operators/me/state")).json()
     assert state["status"] == "wrap_up"
 

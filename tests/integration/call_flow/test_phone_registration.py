@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from tests.integration.call_flow.conftest import OPERATOR_SIP_PASSWORD, sip_port
-from tests.integration.media.conftest import Baresip
+from tests.support.peers import Baresip
 from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.peers

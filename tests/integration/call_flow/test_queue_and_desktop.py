@@ -5,24 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.integration.call_flow.conftest import HotlineCaller, info_queue_id, put_menu_on_main_line
-from tests.support.polling import until
+from tests.integration.call_flow.conftest import (
+    HotlineCaller,
+    ended_calls,
+    info_queue_id,
+    put_menu_on_main_line,
+)
 from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.peers
-
-
-async def the_call(server: RunningServer, timeout: float = 20.0) -> dict[str, Any]:
-    """The only call's record once it has ended."""
-    admin = await server.signed_in("admin")
-
-    async def journal() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await admin.http.get("/api/v1/calls")).json()["items"]
-        return items
-
-    items = await until(journal, lambda items: bool(items) and items[0]["status"] != "active", timeout)
-    detail: dict[str, Any] = (await admin.http.get(f"/api/v1/calls/{items[0]['id']}")).json()
-    return detail
 
 
 async def callbacks_waiting(server: RunningServer, queue_id: int) -> int:
@@ -40,7 +31,7 @@ async def test_a_caller_who_keys_star_while_waiting_is_put_on_the_callback_list_
     await caller.call(hotline, "hotline_caller_hung_up.xml", digits="1*", listen_ms=2500, wait_ms=30000)
     code, output = await caller.finish()
     assert code == 0, output[-3000:]  # the hotline hung up after confirming the callback
-    record = await the_call(hotline)
+    (record,) = await ended_calls(hotline)
     assert record["status"] == "missed"
     assert record["end_cause"] == "callback_requested"
     assert await callbacks_waiting(hotline, queue_id) == 1
@@ -58,7 +49,7 @@ async def test_a_caller_who_hangs_up_after_waiting_is_on_the_callback_list(
         hotline.clock.advance(30)  # longer than the queue's short-abandon threshold
         code, output = await caller.finish()
     assert code == 0, output[-3000:]
-    record = await the_call(hotline)
+    (record,) = await ended_calls(hotline)
     assert (record["status"], record["end_cause"]) == ("missed", "caller_hang_up")
     assert await callbacks_waiting(hotline, queue_id) == 1
 
@@ -88,7 +79,7 @@ async def test_the_operator_holds_and_hangs_up_from_the_desktop(
         assert ended["data"]["cause"] == "operator_hang_up"
     code, output = await caller.finish()
     assert code == 0, output[-3000:]  # the caller got the hotline's BYE
-    record = await the_call(hotline)
+    (record,) = await ended_calls(hotline)
     assert (record["status"], record["end_cause"]) == ("answered", "operator_hang_up")
     assert record["hold_s"] == pytest.approx(4.0)
     assert (await desk.http.get("/api/v1/operators/me/state")).json()["status"] == "wrap_up"
@@ -131,7 +122,7 @@ async def test_the_operator_transfers_the_caller_to_another_groups_queue(
         await theirs.next_event("call.ended", timeout=20)
     code, output = await caller.finish()
     assert code == 0, output[-3000:]
-    record = await the_call(hotline)
+    (record,) = await ended_calls(hotline)
     operator3 = next(u["id"] for u in (await admin.http.get("/api/v1/admin/users")).json()["items"]
                      if u["login"] == "operator3")  # fmt: skip
     assert (record["status"], record["queue_id"], record["operator_id"]) == ("answered", medical, operator3)

@@ -3,11 +3,8 @@ says it is closed and hangs up; on the Monday morning the same call waits in the
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from tests.integration.call_flow.conftest import HotlineCaller, info_queue_id
-from tests.support.polling import until
+from tests.integration.call_flow.conftest import HotlineCaller, ended_calls, info_queue_id, route_main_line
 from tests.support.server import RunningServer
 
 from c122.domain.users import CONSOLE
@@ -34,29 +31,18 @@ async def test_the_schedule_branch_follows_the_hotlines_clock(
         },
     }
     await context.ivr_flows.create(CONSOLE, flow)
-    admin = await hotline.signed_in("admin")
-    lines = (await admin.http.get("/api/v1/admin/lines")).json()["items"]
-    main = next(line for line in lines if line["number"] == "+78001220122")
-    patched = await admin.write(
-        "PATCH", f"/api/v1/admin/lines/{main['id']}", json={"entry_flow": "test_hours"}
-    )
-    assert patched.status_code == 200
-
-    async def journal() -> list[dict[str, Any]]:
-        reader = await hotline.signed_in("admin")  # a fresh session: the clock jumps over days here
-        items: list[dict[str, Any]] = (await reader.http.get("/api/v1/calls")).json()["items"]
-        return [item for item in items if item["status"] != "active"]
+    await route_main_line(hotline, "test_hours")
 
     # A short listen: the closed notice is shorter than the greeting-length pause the other tests use.
     await caller.call(hotline, "hotline_caller_hung_up.xml", digits="1", listen_ms=200, wait_ms=20000)
     code, output = await caller.finish()
     assert code == 0, output[-3000:]  # the hotline hung up after the closed notice
-    (closed,) = await until(journal, lambda items: len(items) == 1)
+    (closed,) = await ended_calls(hotline)
     assert (closed["end_cause"], closed["queue_id"]) == ("ivr_hang_up", None)
 
     hotline.clock.advance(SATURDAY_NOON_MOSCOW_TO_MONDAY_NINE)
     await caller.call(hotline, "hotline_caller.xml", digits="1", listen_ms=2500, wait_ms=2000)
     code, output = await caller.finish()
     assert code == 0, output[-3000:]
-    opened = await until(journal, lambda items: len(items) == 2)
+    opened = await ended_calls(hotline, count=2)
     assert (opened[0]["end_cause"], opened[0]["queue_id"]) == ("caller_hang_up", queue_id)

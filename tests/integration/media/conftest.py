@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import shutil
-import socket
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import uvloop
+from tests.support.peers import Baresip, baresip_phones, free_udp_port, installed
 
 from c122.telephony.control import CallControl, Channel, ChannelAnswered, ChannelCreated, ControlEvent
 from c122.telephony.control.sip_gateway import SipGateway
@@ -226,19 +225,6 @@ async def peer() -> AsyncIterator[PeerFactory]:
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def require(binary: str) -> str:
-    path = shutil.which(binary)
-    if path is None:
-        pytest.skip(f"{binary} is not installed (run scripts/ensure-debian-packages.sh)")
-    return path
-
-
 @dataclass
 class Telephony:
     engine: MediaEngine
@@ -316,7 +302,7 @@ class SippCaller:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.binary = require("sipp")
+        self.binary = installed("sipp")
         self.process: asyncio.subprocess.Process | None = None
 
     def write_tone(self, frequency: float, seconds: float) -> None:
@@ -377,99 +363,7 @@ async def sipp(tmp_path: Path) -> AsyncIterator[Callable[[], SippCaller]]:
             await caller.process.wait()
 
 
-BARESIP_CONFIG = """\
-poll_method epoll
-sip_listen 127.0.0.1:{sip_port}
-sip_transports udp
-audio_player aubridge,x
-audio_alert aubridge,x
-audio_source ausine,{frequency}
-ausrc_srate 48000
-ausrc_channels 2
-auplay_srate 48000
-auplay_channels 2
-rtp_ports {rtp_min}-{rtp_max}
-snd_path {folder}
-module_path /usr/lib/baresip/modules
-module g711.so
-module ausine.so
-module aubridge.so
-module sndfile.so
-module_app account.so
-"""
-
-
-class Baresip:
-    """A real phone: auto-answers, sends a sine (ausine), and records what it hears (sndfile)."""
-
-    def __init__(self, folder: Path, frequency: int, account: str | None = None) -> None:
-        self.folder = folder
-        self.frequency = frequency
-        self.sip_port = free_udp_port()
-        self.process: asyncio.subprocess.Process | None = None
-        # A baresip accounts line; the default is an unregistered phone that answers by itself.
-        self.account = account or "<sip:phone@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU"
-
-    @property
-    def uri(self) -> str:
-        return f"sip:phone@127.0.0.1:{self.sip_port}"
-
-    async def start(self) -> None:
-        rtp_min = random.randrange(45000, 49900, 20)
-        (self.folder / "config").write_text(BARESIP_CONFIG.format(
-            sip_port=self.sip_port, frequency=self.frequency, rtp_min=rtp_min, rtp_max=rtp_min + 19,
-            folder=self.folder))  # fmt: skip
-        (self.folder / "accounts").write_text(self.account + "\n")
-        self.process = await asyncio.create_subprocess_exec(
-            require("baresip"),
-            "-f",
-            str(self.folder),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        assert self.process.stdout is not None
-        async with asyncio.timeout(10):
-            while b"baresip is ready" not in (line := await self.process.stdout.readline()):
-                if not line:
-                    raise RuntimeError("baresip exited during start-up")
-        self._drain = asyncio.create_task(self._discard_output())
-
-    async def _discard_output(self) -> None:
-        assert self.process is not None
-        assert self.process.stdout is not None
-        while await self.process.stdout.read(65536):
-            pass
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            await asyncio.wait_for(self.process.wait(), 10)
-
-    def heard(self) -> np.ndarray:
-        """What the phone decoded from us, as 8 kHz samples (sndfile's *-dec.wav)."""
-        files = sorted(self.folder.glob("dump-*-dec.wav"))
-        assert files, "baresip recorded nothing"
-        with wave.open(str(files[-1]), "rb") as reader:
-            data = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
-            channels, rate = reader.getnchannels(), reader.getframerate()
-        mono = data.reshape(-1, channels)[:, 0]
-        assert rate == 8000
-        return mono
-
-
 @pytest.fixture
 async def baresip(tmp_path: Path) -> AsyncIterator[Callable[[int], Awaitable[Baresip]]]:
-    phones: list[Baresip] = []
-
-    async def make(frequency: int) -> Baresip:
-        folder = tmp_path / f"baresip{len(phones)}"
-        folder.mkdir()
-        phone = Baresip(folder, frequency)
-        phones.append(phone)
-        await phone.start()
-        return phone
-
-    yield make
-    for phone in phones:
-        await phone.stop()
+    async for make in baresip_phones(tmp_path):
+        yield make

@@ -67,6 +67,7 @@ async def test_a_bridge_forwards_payloads_untouched_onto_the_receivers_own_strea
     assert [(p.timestamp - got[0].timestamp) & 0xFFFFFFFF for p in got] == [160 * i for i in range(20)]
     assert got[0].marker
     assert not any(p.marker for p in got[1:])
+    assert engine.relay.relayed == 19  # all but the first, which latched the caller's address
 
 
 async def test_a_bridge_between_ulaw_and_alaw_legs_transcodes(engine, peer):
@@ -152,6 +153,46 @@ async def test_a_recording_of_a_bridged_call_has_the_caller_left_and_the_operato
     # and each side heard the other
     assert abs(dominant_frequency(caller.audio()) - 1100.0) < 3.0
     assert abs(dominant_frequency(operator.audio()) - 500.0) < 3.0
+
+
+async def test_a_recorded_call_stays_on_the_relay_and_its_file_grows_while_the_call_lasts(
+    engine, peer, events, tmp_path
+):
+    caller, operator = await peer(), await peer()
+    await _leg(engine, caller, "caller")
+    await _leg(engine, operator, "operator")
+    await engine.execute(_pair("caller", "operator"))
+    path = tmp_path / "long.wav"
+    await engine.execute(StartRecording("rec", str(path), "caller", "operator"))
+    await asyncio.gather(
+        caller.stream_source(ToneSource(tone([450.0], 3000)), 125),
+        operator.stream_source(ToneSource(tone([950.0], 3000)), 125),
+    )
+    # 2.5 s in and still recording: whole seconds are already in the file, header and all.
+    with wave.open(str(path), "rb") as reader:
+        so_far = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert len(so_far) >= 8000
+    assert engine.relay.relayed >= 2 * 125 - 10  # recorded, yet forwarded in place
+    await engine.execute(StopRecording("rec"))
+    finished = next(e for e in events.events if isinstance(e, RecordingFinished))
+    assert 2.4 <= finished.duration_seconds <= 2.7
+    with wave.open(str(path), "rb") as reader:
+        stereo = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert np.array_equal(stereo[: len(so_far)], so_far)
+    assert abs(dominant_frequency(stereo[:, 0]) - 450.0) < 3.0
+    assert abs(dominant_frequency(stereo[:, 1]) - 950.0) < 3.0
+
+
+async def test_a_datagram_the_kernel_refuses_is_counted_and_the_leg_carries_on(engine, peer):
+    caller = await peer()
+    # Broadcast without SO_BROADCAST: the kernel refuses every send at once (EACCES).
+    await engine.execute(OpenEndpoint("lost", remote=("255.255.255.255", 40000)))
+    await _leg(engine, caller, "caller")
+    await engine.execute(StartPlayback("p1", "lost", "tone:425:2000"))
+    await engine.execute(StartPlayback("p2", "caller", "tone:425:2000"))
+    await caller.wait_packets(5)  # the clock keeps sending to the leg that works
+    assert engine.endpoint("lost").send_failures >= 4
+    assert engine.endpoint("caller").send_failures == 0
 
 
 FREQ = {"caller": 400.0, "operator": 700.0, "supervisor": 1000.0, "d": 1300.0, "e": 1600.0}
@@ -388,4 +429,5 @@ async def test_the_prometheus_collector_exports_the_open_legs_figures(engine, pe
     assert "c122_media_legs 2.0" in text
     assert "c122_media_rtp_packets_received 9.0" in text
     assert "c122_media_rtp_packets_lost 1.0" in text
+    assert "c122_media_rtp_send_failures 0.0" in text
     assert engine.health().as_dict()["endpoints"] == 2

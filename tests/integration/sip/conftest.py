@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from tests.support.peers import installed
 
 from c122.telephony.sip import CallEnded, IncomingCall, SipStack, TimerSettings
 from c122.telephony.sip.events import CallEvent
@@ -36,13 +36,6 @@ def free_port() -> int:
     raise RuntimeError("no free port")
 
 
-def require(binary: str) -> str:
-    path = shutil.which(binary)
-    if path is None:
-        pytest.skip(f"{binary} is not installed (run scripts/ensure-debian-packages.sh)")
-    return path
-
-
 @dataclass
 class SippResult:
     returncode: int
@@ -55,7 +48,7 @@ class Sipp:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.binary = require("sipp")
+        self.binary = installed("sipp")
         self._procs: list[asyncio.subprocess.Process] = []
 
     @staticmethod
@@ -226,7 +219,7 @@ class Kamailio:
         self._proc: asyncio.subprocess.Process | None = None
 
     async def start(self, target_port: int) -> int:
-        binary = require("kamailio")
+        binary = installed("kamailio")
         self.port = free_port()
         cfg = self.workdir / "kamailio.cfg"
         cfg.write_text(KAMAILIO_CFG.format(port=self.port, target=target_port))
@@ -286,7 +279,7 @@ class Baresip:
         self._token = 0
 
     async def start(self, account: str) -> None:
-        binary = require("baresip")
+        binary = installed("baresip")
         self.sip_port = free_port()
         ctrl_port = free_port()
         cfg = self.workdir / "baresip"

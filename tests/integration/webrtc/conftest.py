@@ -12,8 +12,6 @@ import fractions
 import json
 import random
 import shutil
-import socket
-import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import pytest
 import uvloop
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from av import AudioFrame
+from tests.support.peers import Baresip, baresip_phones, free_udp_port
 from tests.support.server import EventClient, RunningServer, running_server
 
 SAMPLE_RATE = 8000
@@ -175,122 +174,13 @@ async def browsers() -> AsyncIterator[Callable[[EventClient, float], Browser]]:
         await browser.close_peer()
 
 
-# --- baresip, the far party ----------------------------------------------------------------------
-
-BARESIP_CONFIG = """\
-poll_method epoll
-sip_listen 127.0.0.1:{sip_port}
-sip_transports udp
-audio_player aubridge,x
-audio_alert aubridge,x
-audio_source ausine,{frequency}
-ausrc_srate 48000
-ausrc_channels 2
-auplay_srate 48000
-auplay_channels 2
-rtp_ports {rtp_min}-{rtp_max}
-snd_path {folder}
-module_path /usr/lib/baresip/modules
-module g711.so
-module ausine.so
-module aubridge.so
-module sndfile.so
-module_app account.so
-"""
-
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Baresip:
-    """Auto-answers, sends a sine (ausine), records what it hears (sndfile), logs what it receives."""
-
-    def __init__(self, folder: Path, frequency: int) -> None:
-        self.folder = folder
-        self.frequency = frequency
-        self.sip_port = _free_udp_port()
-        self.process: asyncio.subprocess.Process | None = None
-        self.output: list[str] = []
-        self._line = asyncio.Event()
-        self._drain: asyncio.Task[None] | None = None
-
-    @property
-    def uri(self) -> str:
-        return f"sip:phone@127.0.0.1:{self.sip_port}"
-
-    async def start(self) -> None:
-        binary = shutil.which("baresip")
-        if binary is None:
-            pytest.fail("baresip is missing: make test installs it")
-        rtp_min = random.randrange(45000, 49900, 20)
-        (self.folder / "config").write_text(BARESIP_CONFIG.format(
-            sip_port=self.sip_port, frequency=self.frequency, rtp_min=rtp_min, rtp_max=rtp_min + 19,
-            folder=self.folder))  # fmt: skip
-        (self.folder / "accounts").write_text(
-            "<sip:phone@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU\n"
-        )
-        self.process = await asyncio.create_subprocess_exec(
-            binary, "-f", str(self.folder), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        self._drain = asyncio.create_task(self._read_output())
-        await self.wait_output(lambda line: "baresip is ready" in line, timeout=30)  # slow on a busy box
-
-    async def _read_output(self) -> None:
-        assert self.process is not None
-        assert self.process.stdout is not None
-        while line := await self.process.stdout.readline():
-            self.output.append(line.decode(errors="replace"))
-            self._line.set()
-
-    async def wait_output(self, predicate: Callable[[str], bool], timeout: float = 10.0) -> str:
-        async with asyncio.timeout(timeout):
-            seen = 0
-            while True:
-                for line in self.output[seen:]:
-                    if predicate(line):
-                        return line
-                seen = len(self.output)
-                if self._drain is not None and self._drain.done():
-                    raise RuntimeError("baresip exited:\n" + "".join(self.output[-30:]))
-                self._line.clear()
-                await self._line.wait()
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            await asyncio.wait_for(self.process.wait(), 10)
-        if self._drain is not None:
-            await self._drain
-
-    def heard(self) -> np.ndarray:
-        files = sorted(self.folder.glob("dump-*-dec.wav"))
-        assert files, "baresip recorded nothing"
-        with wave.open(str(files[-1]), "rb") as reader:
-            data = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
-            channels, rate = reader.getnchannels(), reader.getframerate()
-        assert rate == SAMPLE_RATE
-        return data.reshape(-1, channels)[:, 0]
+# --- baresip, the far party (tests/support/peers.py) ----------------------------------------------
 
 
 @pytest.fixture
 async def baresip(tmp_path: Path) -> AsyncIterator[Callable[[int], Awaitable[Baresip]]]:
-    phones: list[Baresip] = []
-
-    async def make(frequency: int) -> Baresip:
-        folder = tmp_path / f"baresip{len(phones)}"
-        folder.mkdir()
-        phone = Baresip(folder, frequency)
-        phones.append(phone)
-        await phone.start()
-        return phone
-
-    yield make
-    for phone in phones:
-        await phone.stop()
+    async for make in baresip_phones(tmp_path):
+        yield make
 
 
 # --- SIPp, an echoing far party -------------------------------------------------------------------
@@ -303,7 +193,7 @@ class SippEcho:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.port = _free_udp_port()
+        self.port = free_udp_port()
         self.process: asyncio.subprocess.Process | None = None
 
     @property

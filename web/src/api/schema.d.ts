@@ -931,6 +931,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/operators/me/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Place Call
+         * @description The operator calls a public number (over the trunk of its prefix, with the region's caller ID) or
+         *     a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
+         *     `illegal_transition` unless the operator is ready or in wrap-up; `call.connected` follows when the
+         *     far end answers, `call.ended` when it does not.
+         */
+        post: operations["place_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/operators/me/offers/{call_id}/accept": {
         parameters: {
             query?: never;
@@ -1564,6 +1587,16 @@ export interface components {
             /** Wrap Up S */
             wrap_up_s: number;
         };
+        /**
+         * CallTargetIn
+         * @description Whom to call or consult: exactly one of a colleague's user id or a public number (E.164 or 8…).
+         */
+        CallTargetIn: {
+            /** Number */
+            number?: string | null;
+            /** User Id */
+            user_id?: number | null;
+        };
         /** CaseCardOut */
         CaseCardOut: {
             /** Address */
@@ -1786,16 +1819,6 @@ export interface components {
              * @enum {string}
              */
             mode: "transfer" | "conference";
-        };
-        /**
-         * ConsultIn
-         * @description Exactly one of: a colleague's user id, or a public number (E.164 or 8…).
-         */
-        ConsultIn: {
-            /** Number */
-            number?: string | null;
-            /** User Id */
-            user_id?: number | null;
         };
         /**
          * EditIn
@@ -2363,6 +2386,11 @@ export interface components {
             kind: "ping";
             /** Last Id */
             last_id: number;
+        };
+        /** PlacedCallOut */
+        PlacedCallOut: {
+            /** Call Id */
+            call_id: string;
         };
         /** PongMessage */
         PongMessage: {
@@ -9760,7 +9788,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ConsultIn"];
+                "application/json": components["schemas"]["CallTargetIn"];
             };
         };
         responses: {
@@ -10408,6 +10436,102 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    place_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallTargetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacedCallOut"];
+                };
             };
             /** @description Bad Request */
             400: {

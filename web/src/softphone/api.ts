@@ -1,97 +1,64 @@
-// The operator's call controls and phone account (TEL-19, OPS-05). These endpoints are agreed
-// with the server but not in the generated OpenAPI document yet, so they are described here in
-// the generator's shape and called through the app's client (same CSRF and 401 handling). After
-// `make openapi-client` lists them, `api` from @/api/client serves the same calls.
-import { createApiClient, unwrap } from "@/api/client";
+// The operator's call controls and phone account (TEL-12, TEL-17, TEL-19, OPS-05, OPS-21), through
+// the app's generated client (CSRF echo, 401 watch).
+import { api, unwrap } from "@/api/client";
+import type { components } from "@/api/schema";
 
-export type PhoneMode = "browser" | "sip";
+type Schemas = components["schemas"];
 
-/** What a SIP phone needs to register for the operator. */
-export interface SipAccount {
-  auth_name: string;
-  domain: string;
-  proxy: string;
-  port: number;
-  /** "udp", "tcp", "tls" or "ws" as the server names it */
-  transport: string;
-  registered: boolean;
-  /** whether a SIP password has been set (the server keeps only its digest) */
-  password_set: boolean;
-}
+export type PhoneSettings = Schemas["PhoneOut"];
+export type PhoneMode = PhoneSettings["mode"];
+export type SipAccount = Schemas["SipAccountOut"];
+export type PhoneUpdate = Schemas["PhoneIn"];
+export type QueueChoice = Schemas["QueueLiveOut"];
 
-export interface PhoneSettings {
-  mode: PhoneMode;
-  sip: SipAccount;
-}
-
-export interface PhoneUpdate {
-  mode: PhoneMode;
-  sip_password?: string;
-}
-
-interface ErrorContent {
-  headers: Record<string, unknown>;
-  content: { "application/json": { code: string; message: string; fields?: { path: string; code: string; message: string }[] } };
-}
-interface NoContent {
-  headers: Record<string, unknown>;
-  content?: never;
-}
-interface NoParameters {
-  query?: never;
-  header?: never;
-  path?: never;
-  cookie?: never;
-}
-interface CallAction {
-  parameters: NoParameters;
-  requestBody?: never;
-  responses: { 204: NoContent; 409: ErrorContent };
-}
-interface PathItem {
-  parameters: NoParameters;
-  get?: never;
-  put?: never;
-  post?: never;
-  delete?: never;
-  options?: never;
-  head?: never;
-  patch?: never;
-  trace?: never;
-}
-interface PhoneContent {
-  headers: Record<string, unknown>;
-  content: { "application/json": PhoneSettings };
-}
-
-export interface SoftphonePaths {
-  "/api/v1/operators/me/call/hang-up": Omit<PathItem, "post"> & { post: CallAction };
-  "/api/v1/operators/me/call/hold": Omit<PathItem, "post"> & { post: CallAction };
-  "/api/v1/operators/me/call/unhold": Omit<PathItem, "post"> & { post: CallAction };
-  "/api/v1/operators/me/phone": Omit<PathItem, "get" | "put"> & {
-    get: { parameters: NoParameters; requestBody?: never; responses: { 200: PhoneContent } };
-    put: {
-      parameters: NoParameters;
-      requestBody: { content: { "application/json": PhoneUpdate } };
-      responses: { 200: PhoneContent; 422: ErrorContent };
-    };
-  };
-}
-
-const client = createApiClient<SoftphonePaths>();
+/** Where a blind transfer sends the caller: a queue of any group, or a public number. */
+export type TransferTarget = { queue_id: number } | { number: string };
+/** Whom the operator consults or calls: a colleague (user id), or a public number. */
+export type CallTarget = { user_id: number } | { number: string };
+export type CompleteMode = Schemas["ConsultCompleteIn"]["mode"];
 
 export async function hangUp(): Promise<void> {
-  await unwrap(client.POST("/api/v1/operators/me/call/hang-up"));
+  await unwrap(api.POST("/api/v1/operators/me/call/hang-up"));
 }
 
 export async function hold(held: boolean): Promise<void> {
-  await unwrap(client.POST(held ? "/api/v1/operators/me/call/hold" : "/api/v1/operators/me/call/unhold"));
+  await unwrap(api.POST(held ? "/api/v1/operators/me/call/hold" : "/api/v1/operators/me/call/unhold"));
 }
 
 export function loadPhone(): Promise<PhoneSettings> {
-  return unwrap(client.GET("/api/v1/operators/me/phone"));
+  return unwrap(api.GET("/api/v1/operators/me/phone"));
 }
 
 export function savePhone(update: PhoneUpdate): Promise<PhoneSettings> {
-  return unwrap(client.PUT("/api/v1/operators/me/phone", { body: update }));
+  return unwrap(api.PUT("/api/v1/operators/me/phone", { body: update }));
+}
+
+/** The queues the signed-in user sees (their groups' queues; all of them for an administrator). */
+export async function listQueues(): Promise<QueueChoice[]> {
+  return (await unwrap(api.GET("/api/v1/queues"))).items;
+}
+
+export async function transfer(target: TransferTarget): Promise<void> {
+  await unwrap(api.POST("/api/v1/operators/me/call/transfer", { body: target }));
+}
+
+export async function consult(target: CallTarget): Promise<void> {
+  await unwrap(api.POST("/api/v1/operators/me/call/consult", { body: target }));
+}
+
+export async function consultSwap(): Promise<void> {
+  await unwrap(api.POST("/api/v1/operators/me/call/consult/swap"));
+}
+
+export async function consultComplete(mode: CompleteMode): Promise<void> {
+  await unwrap(api.POST("/api/v1/operators/me/call/consult/complete", { body: { mode } }));
+}
+
+export async function consultCancel(): Promise<void> {
+  await unwrap(api.POST("/api/v1/operators/me/call/consult/cancel"));
+}
+
+/** Dials a number or a colleague; the answer is the new call's id (201). */
+export async function placeCall(target: CallTarget): Promise<string> {
+  return (await unwrap(api.POST("/api/v1/operators/me/calls", { body: target }))).call_id;
 }

@@ -1,9 +1,10 @@
 import { defineStore } from "pinia";
 import { computed, ref, watch, type WatchStopHandle } from "vue";
-import type { ApiError } from "@/api/errors";
+import { ApiError } from "@/api/errors";
 import { offerDetails, type OfferDetails, type StreamEvent } from "@/events/protocol";
 import * as phoneApi from "@/softphone/api";
-import type { PhoneMode } from "@/softphone/api";
+import type { CallTarget, CompleteMode, PhoneMode, TransferTarget } from "@/softphone/api";
+import { applyConsultation, type Consultation } from "@/softphone/consultation";
 import { MediaSession, type LegStatus, type MediaDeps } from "@/softphone/mediaSession";
 import { routeTo, Ringer } from "@/softphone/ringer";
 import { clearSettings, loadSettings, saveSettings, type DeviceSettings } from "@/softphone/settings";
@@ -20,6 +21,13 @@ export interface ActiveCall {
   /** the same moment by this browser's clock (Date.now() scale): the call timer counts from it */
   started_ms: number;
   held: boolean;
+}
+
+/** A call the operator placed, from the server's 201 until the far end answers or the call ends. */
+export interface OutgoingCall {
+  call_id: string;
+  /** what the operator dialled: the number, or the colleague's name */
+  target: string;
 }
 
 /** What the softphone needs from the browser; tests give stand-ins for what jsdom lacks. */
@@ -47,7 +55,8 @@ export function browserEnvironment(): SoftphoneEnvironment | null {
 
 /**
  * The operator's softphone (TEL-19, TEL-20): the media leg while on shift, the ring, the call in
- * progress (timer, mute, hold, hang-up, DTMF) and the device settings it uses.
+ * progress (timer, mute, hold, hang-up, DTMF, transfer, consultation), the calls the operator places
+ * (TEL-03) and the device settings it uses.
  */
 export const useSoftphoneStore = defineStore("softphone", () => {
   const realtime = useRealtimeStore();
@@ -66,6 +75,9 @@ export const useSoftphoneStore = defineStore("softphone", () => {
   const supported = ref(true);
   /** How the operator takes calls; null until the server has said. */
   const phoneMode = ref<PhoneMode | null>(null);
+  /** The consultation of the call in progress, from call.consultation_changed. */
+  const consultation = ref<Consultation | null>(null);
+  const outgoing = ref<OutgoingCall | null>(null);
 
   let env: SoftphoneEnvironment | null = null;
   let session: MediaSession | null = null;
@@ -73,6 +85,9 @@ export const useSoftphoneStore = defineStore("softphone", () => {
   // Who called, by call id: after answering, the offer is gone but the panel still names the caller.
   const callers = new Map<string, string>();
   let ringingFor: string | null = null;
+  // Calls this desktop placed, by id, with whom was dialled: for them call.connected's `caller` is the
+  // operator's own login, so the panel names the dialled party instead.
+  const dialled = new Map<string, string>();
   // How far this browser's clock is ahead of the server's, from the last call event's time stamp:
   // the talk time must not depend on the two clocks agreeing.
   let clockOffsetMs = 0;
@@ -90,6 +105,8 @@ export const useSoftphoneStore = defineStore("softphone", () => {
     if (connected.value !== null) return connected.value;
     const state = operator.state;
     if (state === null || state.status !== "on_call" || state.call_id === null || state.call_id === ended.value) return null;
+    // A call being dialled has no conversation (nor talk time) until the far end answers.
+    if (state.call_id === outgoing.value?.call_id) return null;
     return {
       call_id: state.call_id,
       caller: callers.get(state.call_id) ?? "",
@@ -147,10 +164,15 @@ export const useSoftphoneStore = defineStore("softphone", () => {
       ),
       watch(
         () => operator.state?.status ?? "offline",
-        (status) => {
+        (status, before) => {
           // A missed call.ended must not leave the panel up; the events may arrive in either order
           // around the change to on_call, so only a state after the call clears it.
-          if (status !== "on_call" && status !== "offered") connected.value = null;
+          if (status !== "on_call" && status !== "offered") {
+            connected.value = null;
+            consultation.value = null;
+          }
+          // The 201 of a dialled call may come before or after the change to on_call.
+          if (before === "on_call" && status !== "on_call") outgoing.value = null;
         },
         { immediate: true },
       ),
@@ -222,19 +244,26 @@ export const useSoftphoneStore = defineStore("softphone", () => {
     }
     if (event.type === "call.connected" && event.data.user_id === myId.value) {
       env?.ringer.stop();
-      callers.set(event.data.call_id, event.data.caller);
+      const caller = dialled.get(event.data.call_id) ?? event.data.caller;
+      callers.set(event.data.call_id, caller);
       connected.value = {
         call_id: event.data.call_id,
-        caller: event.data.caller,
+        caller,
         connected_at: event.data.connected_at,
         started_ms: local(event.data.connected_at),
         held: false,
       };
+      if (outgoing.value?.call_id === event.data.call_id) outgoing.value = null;
+      if (consultation.value?.call_id !== event.data.call_id) consultation.value = null;
       session?.setMuted(false);
     } else if (event.type === "call.ended" && event.data.user_id === myId.value) {
       ended.value = event.data.call_id;
       if (connected.value?.call_id === event.data.call_id) connected.value = null;
+      if (outgoing.value?.call_id === event.data.call_id) outgoing.value = null;
+      if (consultation.value?.call_id === event.data.call_id) consultation.value = null;
       session?.setMuted(false);
+    } else if (event.type === "call.consultation_changed" && event.data.user_id === myId.value) {
+      consultation.value = applyConsultation(consultation.value, call.value?.call_id ?? null, event.data);
     } else if (event.type === "call.hold_changed" && event.data.user_id === myId.value) {
       const current = call.value;
       if (current !== null && current.call_id === event.data.call_id) {
@@ -270,6 +299,45 @@ export const useSoftphoneStore = defineStore("softphone", () => {
   }
 
   const hangUp = (): Promise<void> => run(() => phoneApi.hangUp());
+
+  /** A dialog's request: its refusal goes back to the dialog (shown there), not to the panel. */
+  async function attempt(action: () => Promise<void>): Promise<ApiError | null> {
+    busy.value = true;
+    try {
+      await action();
+      return null;
+    } catch (e) {
+      if (e instanceof ApiError) return e;
+      throw e;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  /** «Перевести»: the caller goes to another queue or to a public number; wrap-up follows. */
+  const transfer = (target: TransferTarget): Promise<ApiError | null> => attempt(() => phoneApi.transfer(target));
+
+  /** «Консультация»: the caller waits with music while the operator calls a colleague or a number. */
+  const consult = (target: CallTarget): Promise<ApiError | null> =>
+    attempt(async () => {
+      await phoneApi.consult(target);
+      error.value = null;
+    });
+
+  const swapConsultation = (): Promise<void> => run(() => phoneApi.consultSwap());
+  const completeConsultation = (mode: CompleteMode): Promise<void> => run(() => phoneApi.consultComplete(mode));
+  const cancelConsultation = (): Promise<void> => run(() => phoneApi.consultCancel());
+
+  /** «Позвонить»: the operator dials a number or a colleague; the panel shows the call until it is answered. */
+  const placeCall = (target: CallTarget, label: string): Promise<ApiError | null> =>
+    attempt(async () => {
+      const callId = await phoneApi.placeCall(target);
+      dialled.set(callId, label);
+      callers.set(callId, label);
+      if (connected.value?.call_id === callId) connected.value = { ...connected.value, caller: label };
+      // call.connected or call.ended may already have come for it.
+      if (connected.value?.call_id !== callId && ended.value !== callId) outgoing.value = { call_id: callId, target: label };
+    });
 
   function toggleHold(): Promise<void> {
     const current = call.value;
@@ -325,12 +393,20 @@ export const useSoftphoneStore = defineStore("softphone", () => {
     error,
     supported,
     phoneMode,
+    consultation,
+    outgoing,
     setPhoneMode,
     start,
     stop,
     answer,
     reject,
     hangUp,
+    transfer,
+    consult,
+    swapConsultation,
+    completeConsultation,
+    cancelConsultation,
+    placeCall,
     toggleHold,
     toggleMute,
     dtmf,

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Response
 
 from c122.api.context import ApiContext
 from c122.api.errors import ERROR_RESPONSES
-from c122.api.phone_schemas import ConsultCompleteIn, ConsultIn, PhoneIn, PhoneOut, TransferIn
+from c122.api.phone_schemas import (
+    CallTargetIn,
+    ConsultCompleteIn,
+    PhoneIn,
+    PhoneOut,
+    PlacedCallOut,
+    TransferIn,
+)
 from c122.api.security import Context, CurrentActor
 from c122.services.call_flow import CallFlowService, NoCall
 
@@ -50,8 +57,18 @@ async def transfer_my_call(body: TransferIn, actor: CurrentActor, context: Conte
     return Response(status_code=204)
 
 
+@router.post("/calls", status_code=201, response_model=PlacedCallOut, operation_id="place_call")
+async def place_call(body: CallTargetIn, actor: CurrentActor, context: Context) -> PlacedCallOut:
+    """The operator calls a public number (over the trunk of its prefix, with the region's caller ID) or
+    a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
+    `illegal_transition` unless the operator is ready or in wrap-up; `call.connected` follows when the
+    far end answers, `call.ended` when it does not."""
+    call_id = await _calls(context).dial(actor.user_id, colleague=body.user_id, number=body.number)
+    return PlacedCallOut(call_id=call_id)
+
+
 @router.post("/call/consult", status_code=204, operation_id="consult")
-async def consult(body: ConsultIn, actor: CurrentActor, context: Context) -> Response:
+async def consult(body: CallTargetIn, actor: CurrentActor, context: Context) -> Response:
     """Consultation (TEL-17): the caller hears music while the operator calls a colleague or a number;
     `call.consultation_changed` follows (ringing, talking, failed, ended...)."""
     _calls(context).consult(actor.user_id, colleague=body.user_id, number=body.number)

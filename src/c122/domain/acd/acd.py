@@ -241,13 +241,35 @@ class Acd:
     def hang_up(self, call_id: CallId, by: CompletedBy, now: float) -> Outcome:
         """The caller or the operator hung up. A waiting caller hanging up is an abandon."""
         step = _Step(now)
+        direct = self._dialled_by(call_id)
         if call_id in self.state.connected:
             self._finish(call_id, by, step)
         elif by is CompletedBy.CALLER and call_id in self.state.waiting:
             self._abandon(self.state.waiting[call_id], step)
+        elif direct is not None:
+            # No queue's wrap-up applies to a call of the operator's own: ready again at once.
+            self._put(*machine.end_call(direct, now, wrap_up_until=now), step)
         else:
             raise UnknownCall(f"call {call_id} is neither waiting nor connected")
         return self._settle(step)
+
+    def dial(self, operator_id: OperatorId, call_id: CallId, now: float) -> Outcome:
+        """The operator places a call (outbound, or to a colleague): no offers reach them until it ends
+        with `hang_up`. Only a ready operator, or one in wrap-up, may dial."""
+        if call_id in self.state.waiting or call_id in self.state.connected or self._dialled_by(call_id):
+            raise Conflict(f"call {call_id} is already in the ACD")
+        step = _Step(now)
+        self._put(*machine.dial(self.state.operator(operator_id), now, call_id), step)
+        return self._settle(step)
+
+    def _dialled_by(self, call_id: CallId) -> OperatorState | None:
+        """The operator on a call they placed themselves (ON_CALL with no queue call behind it)."""
+        if call_id in self.state.connected:
+            return None
+        return next(
+            (op for op in self.state.operators.values() if op.status is S.ON_CALL and op.call_id == call_id),
+            None,
+        )
 
     def request_callback(self, call_id: CallId, now: float) -> Outcome:
         """A waiting caller asked to be called back (the queue's exit key): they leave the line and

@@ -29,6 +29,7 @@ class Trigger(StrEnum):
     LOGIN = "login"
     OFFER = "offer"
     ANSWER = "answer"
+    DIAL = "dial"  # the operator places a call of their own (outbound or to a colleague)
     OFFER_MISSED = "offer_missed"  # rejected or ring timeout
     NO_ANSWER_LIMIT = "no_answer_limit"  # the N-th missed offer in a row
     OFFER_WITHDRAWN = "offer_withdrawn"  # answered elsewhere, caller hung up, call removed
@@ -62,6 +63,8 @@ TRANSITIONS: dict[tuple[OperatorStatus, Trigger], OperatorStatus] = {
     (S.OFFLINE, T.LOGIN): S.READY,
     (S.READY, T.OFFER): S.OFFERED,
     (S.OFFERED, T.ANSWER): S.ON_CALL,
+    (S.READY, T.DIAL): S.ON_CALL,
+    (S.WRAP_UP, T.DIAL): S.ON_CALL,
     (S.OFFERED, T.OFFER_MISSED): S.READY,
     (S.OFFERED, T.NO_ANSWER_LIMIT): S.ON_BREAK,
     (S.OFFERED, T.OFFER_WITHDRAWN): S.READY,
@@ -204,6 +207,20 @@ def answer(state: OperatorState, at: float) -> Transitioned:
         no_answer_count=0,
         last_activity_at=at,
         call_id=state.call_id,
+    )
+    return new, (event,)
+
+
+def dial(state: OperatorState, at: float, call_id: str) -> Transitioned:
+    """A call the operator places: busy for offers until it ends (then wrap-up, see `end_call`)."""
+    new, event = _move(
+        state,
+        T.DIAL,
+        at,
+        wrap_up_until=None,
+        last_activity_at=at,
+        call_id=call_id,
+        queue_id=None,
     )
     return new, (event,)
 

@@ -52,6 +52,7 @@ class CallActor(Consulting):
         self._bridge: str | None = None
         self._recording: str | None = None
         self._held = False
+        self._case_opened = False
 
     # -- the outside posts, the actor reads ---------------------------------------------------------
 
@@ -102,6 +103,25 @@ class CallActor(Consulting):
         if queue is not None and queue.auto_answer:
             with contextlib.suppress(DomainError):
                 await self._ctx.center.accept_for(user_id, self.id)
+
+    async def _offer_progress(self, message: m.Offered | m.LegAnswered | m.LegGone | m.OfferEnded) -> None:
+        """While the ACD offers the call: ring the operator, turn their phone's answer or refusal
+        into accept or reject, and stop ringing when the offer ends."""
+        match message:
+            case m.Offered(user_id=user_id):
+                self.record.offered(self._ctx.clock.now())
+                await self._ring_operator(user_id)
+            case m.LegAnswered(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
+                await self._phone_answered(self.operator_id)
+            case m.LegGone(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
+                self._ringing_leg = None
+                with contextlib.suppress(DomainError):
+                    await self._ctx.center.reject_for(self.operator_id, self.id)
+            case m.OfferEnded():
+                await self._stop_ringing()
+                self.operator_id = None
+            case _:
+                pass
 
     async def _phone_answered(self, user_id: int) -> None:
         try:
@@ -159,7 +179,24 @@ class CallActor(Consulting):
             self.record.recording_path = str(path)
         self._ctx.announce_connected(self, now)
         await self._save()
+        await self._open_case()
         return await self._converse()
+
+    async def _open_case(self) -> None:
+        """A caller who chose a topic in the IVR gets its case card when first connected (TEL-14); a
+        transferred call keeps the card (it names the call), so the next operator finds it."""
+        if self._case_opened or self.record.case_type_id is None or self.record.direction != "inbound":
+            return
+        self._case_opened = True
+        try:
+            await self._ctx.cases.create_case_for_call(
+                caller=self.record.caller,
+                type_id=self.record.case_type_id,
+                call_id=self.id,
+                group_id=self.record.group_id,
+            )
+        except DomainError as exc:
+            log.warning("call %s: no case card: %s", self.id, exc.message)
 
     async def _converse(self) -> bool:
         while True:

@@ -8,9 +8,9 @@ import contextlib
 import logging
 
 from c122.domain.acd import CompletedBy, UnknownCall
-from c122.domain.errors import DomainError
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CallActor, CallEnded
+from c122.services.call_flow.ports import LegUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,10 @@ class CallbackCall(CallActor):
             await self._wait_for_operator()
         except CallEnded:
             pass  # the applicant hung up; the conversation has closed itself
+        except LegUnavailable as exc:
+            log.info("callback %s: leg %s hung up meanwhile", self.id, exc.leg)
+            self.record.end_cause = self.record.end_cause or "caller_hang_up"
+            await self._close_conversation(CompletedBy.OPERATOR)
         except Exception:
             log.exception("callback %s failed", self.id)
             self.record.end_cause = self.record.end_cause or "error"
@@ -36,18 +40,9 @@ class CallbackCall(CallActor):
 
     async def _wait_for_operator(self) -> None:
         while True:
-            match await self._next():
-                case m.Offered(user_id=user_id):
-                    await self._ring_operator(user_id)
-                case m.LegAnswered(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
-                    await self._phone_answered(self.operator_id)
-                case m.LegGone(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
-                    self._ringing_leg = None
-                    with contextlib.suppress(DomainError):
-                        await self._ctx.center.reject_for(self.operator_id, self.id)
-                case m.OfferEnded():
-                    await self._stop_ringing()
-                    self.operator_id = None
+            match message := await self._next():
+                case m.Offered() | m.LegAnswered() | m.LegGone() | m.OfferEnded():
+                    await self._offer_progress(message)
                 case m.Connected(user_id=user_id):
                     await self._call_applicant(user_id)
                     return
@@ -60,7 +55,6 @@ class CallbackCall(CallActor):
         if await self._take_operator(user_id) is None:
             return
         assert self.operator_leg is not None
-        self.record.started_at = self._ctx.clock.now()
         await self._save()
         tone = await self._ctx.switch.play(self.operator_leg, [RINGBACK], loop=True)
         try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
 from c122.domain.calls import CallRecord
-from c122.services.call_flow.ports import CallSwitch, OperatorPhones, Prompts
+from c122.services.call_flow.ports import CallCases, CallSwitch, OperatorPhones, Prompts
 from c122.services.call_flow.record import CallRecordDraft
 from c122.services.contact_center import ContactCenter
 from c122.services.events import Audience, EventPublisher, OutboundEvent
@@ -47,6 +47,7 @@ class CallFlowContext:
     clock: Clock
     settings: CallFlowSettings
     records: RecordSink
+    cases: CallCases
     leg_owners: dict[str, CallActor] = field(default_factory=dict)  # which call each leg reports to
 
     @property
@@ -67,7 +68,8 @@ class CallFlowContext:
             "call.connected",
             {
                 "call_id": call.id,
-                "caller": call.record.caller,
+                # the party on the line: the caller, or whom the operator called
+                "caller": call.record.caller if call.record.direction == "inbound" else call.record.called,
                 "queue_id": call.queue_id,
                 "connected_at": at,
             },

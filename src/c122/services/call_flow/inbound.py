@@ -8,7 +8,6 @@ import logging
 from collections.abc import Sequence
 
 from c122.domain.acd import CallExited, CompletedBy, UnknownCall
-from c122.domain.errors import DomainError
 from c122.domain.ivr import (
     DigitsCollected,
     Enqueue,
@@ -28,6 +27,7 @@ from c122.domain.ivr.actions import Action
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import MISSING_PROMPT, CallActor, CallEnded
 from c122.services.call_flow.context import CallFlowContext
+from c122.services.call_flow.ports import LegUnavailable
 from c122.services.call_flow.record import CallRecordDraft
 from c122.services.contact_center import OfferContext
 
@@ -56,6 +56,16 @@ class InboundCall(CallActor):
             await self._save()
             await self._carry_out(await self._run_ivr(executor))
         except CallEnded:
+            await self._caller_left()
+        except LegUnavailable as exc:
+            # A leg hung up while the call acted on it: the caller's is a hang-up like any other.
+            if exc.leg != self.leg:
+                log.warning("call %s: the operator's leg %s is gone", self.id, exc.leg)
+            self.record.end_cause = self.record.end_cause or (
+                "caller_hang_up" if exc.leg == self.leg else "operator_unreachable"
+            )
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.hang_up(self.leg)
             await self._caller_left()
         except Exception:
             log.exception("call %s failed", self.id)
@@ -158,17 +168,8 @@ class InboundCall(CallActor):
                 case m.Digit(digit=digit) if digit == self._ctx.settings.callback_key and self._callbacks():
                     await self._ask_for_callback()
                     return
-                case m.Offered(user_id=user_id):
-                    await self._ring_operator(user_id)
-                case m.LegAnswered(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
-                    await self._phone_answered(self.operator_id)
-                case m.LegGone(leg=leg) if leg == self._ringing_leg and self.operator_id is not None:
-                    self._ringing_leg = None
-                    with contextlib.suppress(DomainError):
-                        await self._ctx.center.reject_for(self.operator_id, self.id)
-                case m.OfferEnded():
-                    await self._stop_ringing()
-                    self.operator_id = None
+                case m.Offered() | m.LegAnswered() | m.LegGone() | m.OfferEnded():
+                    await self._offer_progress(message)
                 case m.Connected(user_id=user_id, waited_s=waited):
                     if not await self._talk(user_id, waited):
                         return
@@ -233,7 +234,9 @@ class InboundCall(CallActor):
     async def _caller_left(self) -> None:
         """The caller hung up (or the call failed): tell the ACD and tidy the operator's side."""
         await self._stop_ringing()
-        if self.queue_id is not None and self.operator_leg is None:
+        if self.operator_leg is not None:  # gone just as the operator was being connected
+            await self._close_conversation(CompletedBy.CALLER)
+        elif self.queue_id is not None:
             await self._hang_up_caller_in_acd()
 
     async def _hang_up_caller_in_acd(self) -> None:

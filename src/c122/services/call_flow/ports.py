@@ -13,6 +13,14 @@ from typing import Literal, Protocol
 PhoneMode = Literal["browser", "sip"]
 
 
+class LegUnavailable(Exception):
+    """The leg has hung up (or never existed): its call learns why from the leg's own end event."""
+
+    def __init__(self, leg: str) -> None:
+        super().__init__(f"leg {leg} is gone")
+        self.leg = leg
+
+
 @dataclass(frozen=True, slots=True)
 class LegQuality:
     """Receive quality of a leg when it ended (RTCP/jitter figures of the media engine)."""
@@ -86,6 +94,14 @@ class OperatorPhones(Protocol):
     def account(self, user_id: int) -> str | None:
         """The SIP account (the operator's login) a phone registers with."""
         ...
+
+
+class CallCases(Protocol):
+    """The case card of a call (TEL-14): created when the operator connects."""
+
+    async def create_case_for_call(
+        self, *, caller: str, type_id: int, call_id: str, group_id: int | None
+    ) -> object: ...
 
 
 class Prompts(Protocol):

@@ -37,6 +37,7 @@ class CallRecordDraft:
     group_id: int | None = None
     operator_id: int | None = None
     queued_at: datetime | None = None
+    offered_at: datetime | None = None  # the first time an operator was rung
     connected_at: datetime | None = None
     ended_at: datetime | None = None
     wait_s: float = 0.0
@@ -62,8 +63,16 @@ class CallRecordDraft:
         """A call the hotline places to an applicant; `presented` is the caller ID shown to them."""
         return cls(call_id, "outbound", None, presented, applicant, at)
 
-    def dialled_leg(self, leg: str, at: datetime) -> None:
-        self.legs.append(_Leg(leg, "sip", "caller", self.called, at))
+    @classmethod
+    def placed(
+        cls, call_id: str, direction: Direction, caller: str, called: str, at: datetime
+    ) -> CallRecordDraft:
+        """A call an operator places: `caller` is the operator's login, `called` the number or colleague."""
+        return cls(call_id, direction, None, caller, called, at)
+
+    def dialled_leg(self, leg: str, at: datetime, kind: LegKind = "sip", role: LegRole = "caller") -> None:
+        """The far party of a call the hotline placed (role `operator` for a colleague)."""
+        self.legs.append(_Leg(leg, kind, role, self.called, at))
 
     def answered_leg(self, leg: str, at: datetime) -> None:
         for item in self.legs:
@@ -77,6 +86,10 @@ class CallRecordDraft:
         self.sla_wait_s = sla_wait_s
         if self.queued_at is None:
             self.queued_at = at
+
+    def offered(self, at: datetime) -> None:
+        if self.offered_at is None:
+            self.offered_at = at
 
     def connected(self, operator_id: int, waited_s: float, at: datetime) -> None:
         self.operator_id = operator_id
@@ -137,7 +150,7 @@ class CallRecordDraft:
             operator_id=self.operator_id,
             started_at=self.started_at,
             queued_at=self.queued_at,
-            offered_at=None,
+            offered_at=self.offered_at,
             connected_at=self.connected_at,
             ended_at=self.ended_at,
             wait_s=wait_s,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 from c122.domain.acd import (
     CallCompleted,
@@ -22,23 +22,21 @@ from c122.domain.acd import (
     OfferWithdrawn,
     Outcome,
 )
+from c122.domain.calls.record import Direction
 from c122.domain.errors import Conflict, FieldProblem, InvalidFields, NotFound
 from c122.domain.ivr import Executor, Flow
-from c122.domain.organisation import Line
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CallActor
 from c122.services.call_flow.callback import CallbackCall
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.inbound import InboundCall
+from c122.services.call_flow.outbound import OutboundCall
 from c122.services.call_flow.record import CallRecordDraft
+from c122.services.call_flow.routes import FlowLookup, LineLookup, Routes, ServiceNames
 from c122.services.contact_center import OfferContext
 
 log = logging.getLogger(__name__)
-
-LineLookup = Callable[[str], Awaitable[Line | None]]
-FlowLookup = Callable[[str], Awaitable[Flow | None]]
-ServiceNames = Callable[[int], Awaitable[str | None]]
 
 
 class NoCall(Conflict):
@@ -65,9 +63,7 @@ class CallFlowService:
     ) -> None:
         self._callback_caller_id = callback_caller_id  # presented when no trunk names its own
         self._ctx = ctx
-        self._line_for = line_for
-        self._flow_for = flow_for
-        self._service_name = service_name
+        self._routes = Routes(line_for, flow_for, service_name)
         self._calls: dict[str, CallActor] = {}
         self._executors: dict[tuple[str, int], Executor] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -77,12 +73,12 @@ class CallFlowService:
 
     async def incoming(self, leg: str, caller: str, called: str) -> None:
         """A new inbound leg: a line's call runs its flow; anything else is refused."""
-        line = await self._line_for(called)
+        route = await self._routes.route(called)
+        line, flow = route.line, route.flow
         if line is None:
             log.warning("inbound call from %s to %s: no such line, refused with 404", caller, called)
             await self._ctx.switch.reject(leg, 404)
             return
-        flow = await self._flow_for(line.entry_flow) if line.entry_flow else None
         if flow is None:
             log.warning(
                 "inbound call from %s to line %s (%s): the line has no call flow, refused with 480",
@@ -95,13 +91,15 @@ class CallFlowService:
         caller = caller_number(caller)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
         draft = CallRecordDraft.inbound(call_id, leg, line.number, caller, called, self._ctx.clock.now())
-        context = OfferContext(
-            service_number=line.number, service_name=await self._service_name(line.service_id)
-        )
+        context = OfferContext(service_number=line.number, service_name=route.service_name)
         call = InboundCall(self._ctx, call_id, leg, draft, context)
         self._calls[call_id] = call
         self._ctx.leg_owners[leg] = call
         self._spawn(self._run(call, self._executor(flow)))
+
+    def forget_routes(self) -> None:
+        """Lines or services changed: the next call reads its routing afresh."""
+        self._routes.forget()
 
     def leg_answered(self, leg: str) -> None:
         self._post_leg(leg, m.LegAnswered(leg))
@@ -174,6 +172,34 @@ class CallFlowService:
         if not self._ctx.switch.can_dial(e164):
             raise InvalidFields(problems=[FieldProblem("number", "no_trunk", f"no trunk serves {e164}")])
         return e164
+
+    async def dial(self, user_id: int, *, colleague: int | None = None, number: str | None = None) -> str:
+        """The operator places a call (TEL-03, OPS-21): to a public number over its trunk, or to a
+        colleague; returns the call id. The operator must be ready or in wrap-up (409 otherwise)."""
+        login = self._ctx.phones.account(user_id) or str(user_id)
+        if colleague is not None:
+            if colleague == user_id:
+                raise InvalidFields(problems=[FieldProblem("user_id", "self", "call someone else")])
+            if not self._ctx.center.takes_calls(colleague):
+                raise NotFound(f"user {colleague} is not an operator")
+            direction: Direction = "internal"
+            called = self._ctx.phones.account(colleague) or str(colleague)
+        else:
+            direction, called = "outbound", self._dialable(number)
+        call_id = f"out-{uuid.uuid4().hex[:16]}"
+        await self._ctx.center.dial_for(user_id, call_id)
+        draft = CallRecordDraft.placed(call_id, direction, login, called, self._ctx.clock.now())
+        call = OutboundCall(self._ctx, call_id, "", draft)
+        call.colleague = colleague
+        self._calls[call_id] = call
+        self._spawn(self._run_outbound(call, user_id))
+        return call_id
+
+    async def _run_outbound(self, call: OutboundCall, user_id: int) -> None:
+        try:
+            await call.run(user_id)
+        finally:
+            self._forget(call)
 
     def active_calls(self) -> int:
         return len(self._calls)

@@ -160,6 +160,11 @@ class ContactCenter:
         op = str(self._operator(user_id))
         await self._run(lambda acd, now: acd.accept(op, call_id, now))
 
+    async def dial_for(self, user_id: int, call_id: str) -> None:
+        """The operator places a call: no offers reach them until `hang_up(call_id, ...)`."""
+        op = str(self._operator(user_id))
+        await self._run(lambda acd, now: acd.dial(op, call_id, now))
+
     async def reject_for(self, user_id: int, call_id: str) -> None:
         """The offer failed: declined, the phone refused it, or the operator cannot be reached."""
         op = str(self._operator(user_id))

@@ -43,6 +43,10 @@ class ControlError(Exception):
 class ChannelGone(ControlError):
     """The channel has hung up."""
 
+    def __init__(self, channel_id: str) -> None:
+        super().__init__(f"channel {channel_id} has hung up")
+        self.channel_id = channel_id
+
 
 class ChannelState(StrEnum):
     RINGING = "ringing"
@@ -246,7 +250,7 @@ class Channel:
 
     def _require(self, state: ChannelState) -> None:
         if self.state is ChannelState.DOWN:
-            raise ChannelGone(f"channel {self.id} has hung up")
+            raise ChannelGone(self.id)
         if self.state is not state:
             raise ControlError(f"channel {self.id} is {self.state}, needs {state}")
 

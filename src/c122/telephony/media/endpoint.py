@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
@@ -15,6 +16,7 @@ from c122.telephony.media.rtcp import ReceiveStats, ReportBlock, parse_compound
 from c122.telephony.media.rtp import HEADER, OutgoingStream
 
 if TYPE_CHECKING:
+    from c122.telephony.media.recording import PayloadTimeline
     from c122.telephony.media.sources import Source
 
 Address = tuple[str, int]
@@ -22,6 +24,7 @@ RELATCH_AFTER: Final = 0.5  # seconds of silence from the latched address before
 _UNPACK = HEADER.unpack_from
 
 PacketHandler = Callable[["Endpoint", int, int, int, int, bool, bytes, float], None]
+"""(endpoint, payload type, sequence, timestamp, SSRC, marker, payload, arrival time)"""
 
 
 class Endpoint:
@@ -49,14 +52,14 @@ class Endpoint:
         self.can_send = True  # the direction, unpacked for the per-packet path
         self.can_receive = True
         self.media_timeout = media_timeout
-        self.rtp: asyncio.DatagramTransport | None = None
+        self.rtp_socket: socket.socket | None = None  # read by the engine's RtpRelay, written here
         self.rtcp: asyncio.DatagramTransport | None = None
         self.stream = OutgoingStream()
         self.stats = ReceiveStats()
         self.dtmf_in = EventReceiver()
         self.inband = InbandDetector() if inband_dtmf else None
         self.jitter: JitterBuffer[Pcm] | None = None  # decoded, while the leg is mixed
-        self.payload_jitter: JitterBuffer[bytes] | None = None  # payloads, while only recorded
+        self.timelines: tuple[PayloadTimeline, ...] = ()  # the recordings of what this leg receives
         self.last_received = opened_at
         self.remote_block: ReportBlock | None = None
         self.timed_out = False
@@ -69,6 +72,7 @@ class Endpoint:
         self.dtmf_timestamp = 0
         self.rtcp_mux = False
         self.closed = False
+        self.send_failures = 0  # datagrams the kernel refused (full buffer, ICMP error): not retried
 
     @property
     def direction(self) -> Direction:
@@ -81,14 +85,24 @@ class Endpoint:
         self.can_receive = direction.receives
 
     def send_rtp(self, data: bytes) -> None:
-        if self.rtp is not None and self.target is not None and self.can_send:
-            self.rtp.sendto(data, self.target)
+        if self.target is not None and self.can_send:
+            self.send_datagram(data, self.target)
+
+    def send_datagram(self, data: bytes | memoryview, target: Address) -> None:
+        """Sends from the RTP port at once. A late RTP packet is worth nothing, so one the kernel
+        cannot take now (full buffer, an ICMP error from the far end) is counted and dropped."""
+        if self.rtp_socket is None:
+            return
+        try:
+            self.rtp_socket.sendto(data, target)
+        except OSError:
+            self.send_failures += 1
 
     def send_rtcp(self, data: bytes) -> None:
         if self.target is None:
             return
-        if self.rtcp_mux and self.rtp is not None:
-            self.rtp.sendto(data, self.target)
+        if self.rtcp_mux:
+            self.send_datagram(data, self.target)
         elif self.rtcp is not None:
             self.rtcp.sendto(data, (self.target[0], self.target[1] + 1))
 
@@ -111,41 +125,26 @@ def _payload_of(data: bytes, first: int) -> bytes:
     return data[offset:end]
 
 
-class RtpProtocol(asyncio.DatagramProtocol):
-    """Parses the fixed header and hands packets to the engine; everything else stays there."""
-
-    __slots__ = ("_clock", "_endpoint", "_handler")
-
-    def __init__(self, endpoint: Endpoint, handler: PacketHandler, clock: Callable[[], float]) -> None:
-        self._endpoint = endpoint
-        self._handler = handler
-        self._clock = clock
-
-    def datagram_received(self, data: bytes, addr: Address) -> None:
-        if len(data) < 12:
+def receive_rtp(endpoint: Endpoint, data: bytes, addr: Address, now: float, handler: PacketHandler) -> None:
+    """Parses the fixed header (and whatever follows it), latches, and hands the packet on."""
+    if len(data) < 12:
+        return
+    first, second, sequence, timestamp, ssrc = _UNPACK(data)
+    if first != 0x80:  # not a plain RTP v2 header: RTCP-mux, CSRCs, extension or padding
+        if first & 0xC0 != 0x80:
             return
-        first, second, sequence, timestamp, ssrc = _UNPACK(data)
-        endpoint = self._endpoint
-        now = self._clock()
-        if first != 0x80:  # not a plain RTP v2 header: RTCP-mux, CSRCs, extension or padding
-            if first & 0xC0 != 0x80:
-                return
-            if 192 <= second <= 223:  # RTCP multiplexed on the RTP port (RFC 5761)
-                receive_rtcp(endpoint, data, now)
-                return
-            payload = _payload_of(data, first)
-        else:
-            if 192 <= second <= 223:
-                receive_rtcp(endpoint, data, now)
-                return
-            payload = data[12:]
-        if (addr != endpoint.target or not endpoint.latched) and not endpoint.latch(addr, now):
+        if 192 <= second <= 223:  # RTCP multiplexed on the RTP port (RFC 5761)
+            receive_rtcp(endpoint, data, now)
             return
-        self._handler(endpoint, second & 0x7F, sequence, timestamp, ssrc, second > 127, payload, now)
-
-    def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable while the far end is not listening yet: keep the session.
-        pass
+        payload = _payload_of(data, first)
+    else:
+        if 192 <= second <= 223:
+            receive_rtcp(endpoint, data, now)
+            return
+        payload = data[12:]
+    if (addr != endpoint.target or not endpoint.latched) and not endpoint.latch(addr, now):
+        return
+    handler(endpoint, second & 0x7F, sequence, timestamp, ssrc, second > 127, payload, now)
 
 
 def receive_rtcp(endpoint: Endpoint, data: bytes, now: float) -> None:

@@ -1,8 +1,10 @@
 """The media engine: endpoints, pass-through and mixed bridges, playback, recording, DTMF.
 
 Packets of a 1:1 bridge are forwarded as they arrive, payload untouched (header rewritten onto
-the receiving leg's own SSRC/sequence/timestamp line). Everything that needs decoded audio -
-mixes, recordings, players, DTMF sending - runs on one 20 ms clock for all legs at once.
+the receiving leg's own SSRC/sequence/timestamp line), mostly by the `RtpRelay` without ever
+reaching this module. Recorded legs keep their payloads on a timeline that a writer thread turns
+into WAV once a second. Everything that needs decoded audio - mixes, players, DTMF sending -
+runs on one 20 ms clock for all legs at once.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import Final
 
 from c122.telephony.media.codecs import BY_PAYLOAD_TYPE, FRAME_SAMPLES, Codec, Pcm, codec_named, transcode
 from c122.telephony.media.dtmf import EventSender
-from c122.telephony.media.endpoint import Endpoint, RtcpProtocol, RtpProtocol
-from c122.telephony.media.jitter import payload_jitter_buffer, pcm_jitter_buffer
+from c122.telephony.media.endpoint import Endpoint, RtcpProtocol
+from c122.telephony.media.jitter import pcm_jitter_buffer
 from c122.telephony.media.messages import (
     CloseEndpoint,
     Command,
@@ -46,7 +48,9 @@ from c122.telephony.media.messages import (
 )
 from c122.telephony.media.mixer import Mixer
 from c122.telephony.media.ports import PortAllocator, PortRangeExhausted
-from c122.telephony.media.recorder import FLUSH_FRAMES, StereoWavRecorder
+from c122.telephony.media.recorder import StereoWavRecorder
+from c122.telephony.media.recording import REORDER_ALLOWANCE, PayloadTimeline, RecordingWriter
+from c122.telephony.media.relay import RtpRelay
 from c122.telephony.media.rtcp import build_report
 from c122.telephony.media.sources import Source
 from c122.telephony.media.spec import inband_dtmf_source, source_for
@@ -55,6 +59,8 @@ log = logging.getLogger(__name__)
 
 TICK: Final = FRAME_SAMPLES / 8000.0
 HOUSEKEEPING_TICKS: Final = 10  # media timeouts and RTCP are checked every 200 ms
+RECORDING_BLOCK: Final = 1.0  # seconds between a recording's hand-overs to the writer thread
+_HANDOVER_SPREAD: Final = 50  # recordings started together hand over in different ticks
 _MIXER_SOURCE: Final = object()  # identity of mixed audio on an outgoing stream
 _DTMF_GAP_TICKS: Final = 3
 
@@ -65,6 +71,16 @@ class _Recording:
     writer: StereoWavRecorder
     left: str
     right: str | None
+    left_line: PayloadTimeline
+    right_line: PayloadTimeline | None
+    next_handover: float
+
+    def cut(self, until: int, now: float) -> tuple[bytes, bytes | None]:
+        """Both sides up to the same recording sample, in whole frames."""
+        until -= until % FRAME_SAMPLES
+        left = self.left_line.take(until, now)
+        right = self.right_line.take(until, now) if self.right_line is not None else None
+        return left, right
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +126,8 @@ class MediaEngine:
         self._active_senders: set[Endpoint] = set()
         self._handlers: list[EventHandler] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._relay: RtpRelay | None = None
+        self._recording_writer: RecordingWriter | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._next_tick = 0.0
         self._ticks = 0
@@ -123,6 +141,8 @@ class MediaEngine:
             log.warning(
                 "media engine running on %s; uvloop is expected for media sockets", type(self._loop).__name__
             )
+        self._relay = RtpRelay(self._loop, self._on_packet, self._loop.time)
+        self._recording_writer = RecordingWriter()
         self._next_tick = self._loop.time() + TICK
         self._timer = self._loop.call_at(self._next_tick, self._tick)
 
@@ -130,10 +150,16 @@ class MediaEngine:
         for endpoint_id in list(self._endpoints):
             await self.execute(CloseEndpoint(endpoint_id))
         for recording_id in list(self._recordings):
-            self._finish_recording(recording_id)
+            await self._finish_recording(recording_id)
+        if self._recording_writer is not None:
+            self._recording_writer.stop()
+            self._recording_writer = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._relay is not None:
+            self._relay.close()
+            self._relay = None
 
     def subscribe(self, handler: EventHandler) -> None:
         self._handlers.append(handler)
@@ -151,6 +177,18 @@ class MediaEngine:
             raise MediaError("media engine is not started")
         return self._loop
 
+    @property
+    def recording_writer(self) -> RecordingWriter:
+        if self._recording_writer is None:
+            raise MediaError("media engine is not started")
+        return self._recording_writer
+
+    @property
+    def relay(self) -> RtpRelay:
+        if self._relay is None:
+            raise MediaError("media engine is not started")
+        return self._relay
+
     # --- commands ----------------------------------------------------------------------------
 
     async def execute(self, command: Command) -> Reply:
@@ -166,7 +204,7 @@ class MediaEngine:
             case UpdateEndpoint():
                 self._update(command)
             case CloseEndpoint():
-                return self._close(command.endpoint_id)
+                return await self._close(command.endpoint_id)
             case SetBridge():
                 self._set_bridge(command)
             case RemoveBridge():
@@ -178,7 +216,7 @@ class MediaEngine:
             case StartRecording():
                 self._start_recording(command)
             case StopRecording():
-                self._finish_recording(command.recording_id)
+                await self._finish_recording(command.recording_id)
             case SendDtmf():
                 self._send_dtmf(command)
         return Done()
@@ -200,9 +238,6 @@ class MediaEngine:
         )
         endpoint.next_rtcp = self.loop.time() + random.uniform(0.5, 1.5) * self._rtcp_interval
         try:
-            rtp, _ = await self.loop.create_datagram_endpoint(
-                lambda: RtpProtocol(endpoint, self._on_packet, self.loop.time), sock=rtp_sock
-            )
             rtcp, _ = await self.loop.create_datagram_endpoint(
                 lambda: RtcpProtocol(endpoint, self.loop.time), sock=rtcp_sock
             )
@@ -211,7 +246,8 @@ class MediaEngine:
             rtcp_sock.close()
             self._ports.release(port)
             raise
-        endpoint.rtp, endpoint.rtcp = rtp, rtcp
+        self.relay.add(endpoint, rtp_sock)
+        endpoint.rtcp = rtcp
         endpoint.rtcp_mux = command.rtcp_mux
         self._endpoints[command.endpoint_id] = endpoint
         return EndpointOpened(command.endpoint_id, self._advertised, port)
@@ -230,7 +266,7 @@ class MediaEngine:
             endpoint.direction = command.direction
             endpoint.last_received = self.loop.time()  # the timeout counts from the change
 
-    def _close(self, endpoint_id: str) -> EndpointClosed:
+    async def _close(self, endpoint_id: str) -> EndpointClosed:
         endpoint = self._endpoints.pop(endpoint_id)
         stats = self.leg_stats(endpoint)
         bridge_id = self._bridge_of.get(endpoint_id)
@@ -245,13 +281,13 @@ class MediaEngine:
             if endpoint_id in (recording.left, recording.right) and not self._recording_has_live_side(
                 recording, endpoint_id
             ):
-                self._finish_recording(recording.recording_id)
+                await self._finish_recording(recording.recording_id)
         endpoint.closed = True
         self._active_senders.discard(endpoint)
         self._decoding.pop(endpoint_id, None)
-        for transport in (endpoint.rtp, endpoint.rtcp):
-            if transport is not None:
-                transport.close()
+        self.relay.remove(endpoint)
+        if endpoint.rtcp is not None:
+            endpoint.rtcp.close()
         self._ports.release(endpoint.port)
         return EndpointClosed(stats)
 
@@ -324,28 +360,17 @@ class MediaEngine:
             self._set_bridge(SetBridge(bridge_id, (), ()))
 
     def _refresh_decoding(self) -> None:
-        """Buffer exactly the legs a mix (decoded) or only a recording (payloads) listens to."""
+        """Decode and buffer exactly the legs a mix listens to."""
         mixed = self._mixer.inputs()
-        recorded: set[str] = set()
-        for recording in self._recordings.values():
-            recorded.add(recording.left)
-            if recording.right is not None:
-                recorded.add(recording.right)
         self._decoding.clear()
         for endpoint in self._endpoints.values():
             endpoint_id = endpoint.endpoint_id
             if endpoint_id in mixed:
-                endpoint.payload_jitter = None
                 if endpoint.jitter is None:
                     endpoint.jitter = pcm_jitter_buffer()
-            elif endpoint_id in recorded:
-                endpoint.jitter = None
-                if endpoint.payload_jitter is None:
-                    endpoint.payload_jitter = payload_jitter_buffer(endpoint.codec)
+                self._decoding[endpoint_id] = endpoint
             else:
-                endpoint.jitter = endpoint.payload_jitter = None
-                continue
-            self._decoding[endpoint_id] = endpoint
+                endpoint.jitter = None
 
     # --- packets -----------------------------------------------------------------------------
 
@@ -375,17 +400,19 @@ class MediaEngine:
         peer = endpoint.forward_to
         if peer is not None and peer.source is None and not peer.dtmf_out:
             # The hot path of a 1:1 call: new header on the peer's stream, payload untouched.
-            transport, target = peer.rtp, peer.target
-            if transport is not None and target is not None and peer.can_send:
+            target = peer.target
+            if target is not None and peer.can_send:
                 data = payload if codec is peer.codec else transcode(payload, codec, peer.codec)
-                transport.sendto(
+                peer.send_datagram(
                     peer.stream.forward(endpoint, timestamp, peer.codec.payload_type, marker, data), target
                 )
-        if endpoint.payload_jitter is not None:
-            # Recorded only: keep the payload; the recorder decodes a second at a time.
-            kept_in = endpoint.payload_jitter.codec
-            kept = payload if codec is kept_in or kept_in is None else transcode(payload, codec, kept_in)
-            endpoint.payload_jitter.put(timestamp, kept, now)
+        for line in endpoint.timelines:  # recorded: kept as payloads, decoded by the writer thread
+            line.put(
+                ssrc,
+                timestamp,
+                payload if codec is line.codec else transcode(payload, codec, line.codec),
+                now,
+            )
         if endpoint.jitter is not None or endpoint.inband is not None:
             pcm = codec.decode(payload)
             if endpoint.jitter is not None:
@@ -442,21 +469,43 @@ class MediaEngine:
                 raise KeyError(f"unknown endpoint {side}")
         if command.recording_id in self._recordings:
             raise ValueError(f"recording {command.recording_id} already exists")
-        sides = (self._endpoints[command.left], self._endpoints.get(command.right or ""))
-        codecs = (sides[0].codec, sides[1].codec if sides[1] is not None else sides[0].codec)
-        spread = 1 + len(self._recordings) % FLUSH_FRAMES  # spread the once-a-second writes over ticks
-        writer = StereoWavRecorder(Path(command.path), codecs=codecs, first_flush_frames=spread)
+        now = self.loop.time()
+        left = self._endpoints[command.left]
+        right = self._endpoints.get(command.right or "")
+        left_line = PayloadTimeline(left.codec, now)
+        right_line = PayloadTimeline(right.codec, now) if right is not None else None
+        codecs = (left.codec, right.codec if right is not None else left.codec)
+        writer = StereoWavRecorder(Path(command.path), codecs=codecs)
         self._recordings[command.recording_id] = _Recording(
-            command.recording_id, writer, command.left, command.right
+            command.recording_id,
+            writer,
+            command.left,
+            command.right,
+            left_line,
+            right_line,
+            now
+            + RECORDING_BLOCK
+            + REORDER_ALLOWANCE / 8000
+            + TICK * (len(self._recordings) % _HANDOVER_SPREAD),
         )
-        self._refresh_decoding()
+        left.timelines += (left_line,)
+        if right is not None and right_line is not None:
+            right.timelines += (right_line,)
 
-    def _finish_recording(self, recording_id: str) -> None:
+    async def _finish_recording(self, recording_id: str) -> None:
         recording = self._recordings.pop(recording_id, None)
         if recording is None:
             return
-        recording.writer.close()
-        self._refresh_decoding()
+        for endpoint_id, line in (
+            (recording.left, recording.left_line),
+            (recording.right, recording.right_line),
+        ):
+            endpoint = self._endpoints.get(endpoint_id or "")
+            if endpoint is not None and line is not None:
+                endpoint.timelines = tuple(kept for kept in endpoint.timelines if kept is not line)
+        now = self.loop.time()
+        left, right = recording.cut(recording.left_line.position_now(now), now)
+        await self.recording_writer.finish(recording.writer, left, right)
         self._emit(
             RecordingFinished(recording_id, str(recording.writer.path), recording.writer.duration_seconds)
         )
@@ -493,21 +542,10 @@ class MediaEngine:
 
     def _run_tick(self, now: float) -> None:
         frames: dict[str, Pcm | None] = {}
-        payloads: dict[str, bytes | None] = {}
         for endpoint_id, endpoint in self._decoding.items():
             if endpoint.jitter is not None:
                 frames[endpoint_id] = endpoint.jitter.pull()
-            elif endpoint.payload_jitter is not None:
-                payloads[endpoint_id] = endpoint.payload_jitter.pull()
         mixed = self._mixer.tick(frames) if self._mixer.active else {}
-        for recording in self._recordings.values():
-            left = frames.get(recording.left) if recording.left in frames else payloads.get(recording.left)
-            right: Pcm | bytes | None = None
-            if recording.right is not None:
-                right = (
-                    frames[recording.right] if recording.right in frames else payloads.get(recording.right)
-                )
-            recording.writer.write(left, right)
         for endpoint_id, pcm in mixed.items():
             listener = self._endpoints.get(endpoint_id)
             if listener is None or listener.source is not None or listener.dtmf_out:
@@ -519,6 +557,8 @@ class MediaEngine:
             listener.send_rtp(listener.stream.pack(codec.payload_type, seq, ts, marker, codec.encode(pcm)))
         for endpoint in list(self._active_senders):
             self._send_generated(endpoint)
+        if self._recordings:
+            self._hand_over_recordings(now)
         if self._ticks % HOUSEKEEPING_TICKS == 0:
             self._housekeeping(now)
 
@@ -588,6 +628,18 @@ class MediaEngine:
                     )
                 )
 
+    def _hand_over_recordings(self, now: float) -> None:
+        """Each recording's last second goes to the writer thread, a little behind real time so
+        that late and reordered packets are in it."""
+        writer = self.recording_writer
+        for recording in self._recordings.values():
+            if now >= recording.next_handover:
+                recording.next_handover = now + RECORDING_BLOCK
+                until = recording.left_line.position_now(now) - REORDER_ALLOWANCE
+                left, right = recording.cut(until, now)
+                if left:
+                    writer.append(recording.writer, left, right)
+
     # --- observation -------------------------------------------------------------------------
 
     def endpoint(self, endpoint_id: str) -> Endpoint:
@@ -635,14 +687,6 @@ class MediaEngine:
             max_tick_lateness_ms=round(lateness_ms, 2),
             detail="; ".join(problems),
         )
-
-
-def _frame_of(
-    endpoint_id: str | None, frames: dict[str, Pcm | None], payloads: dict[str, bytes | None]
-) -> Pcm | bytes | None:
-    if endpoint_id is None:
-        return None
-    return frames[endpoint_id] if endpoint_id in frames else payloads.get(endpoint_id)
 
 
 def _is_uvloop(loop: asyncio.AbstractEventLoop) -> bool:

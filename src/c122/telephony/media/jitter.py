@@ -1,12 +1,13 @@
-"""Adaptive jitter buffer for legs that are mixed or recorded, with packet-loss concealment.
+"""Adaptive jitter buffer for legs that are mixed, with packet-loss concealment.
 
 Frames are keyed by RTP timestamp and played out one per 20 ms tick. The target depth follows
 the measured interarrival jitter (grow fast on late packets, shrink slowly by dropping a frame
 when the buffer runs deeper than needed). A missing frame is concealed by repeating the last
 good one, fading; after a few concealed frames the output goes silent.
 
-A mixed leg holds decoded frames (`pcm_jitter_buffer`); a leg that is only recorded holds its
-G.711 payloads (`payload_jitter_buffer`), which the recorder decodes a second at a time.
+A mixed leg holds decoded frames (`pcm_jitter_buffer`). `payload_jitter_buffer` plays out
+undecoded G.711 payloads the same way; recordings no longer use it (they place payloads by
+timestamp, see `recording`), it stays for a leg that must be paced without decoding.
 """
 
 from __future__ import annotations

@@ -33,6 +33,11 @@ class MediaCollector(Collector):
             "RTP packets lost on open legs",
             value=sum(leg.packets_lost for leg in legs),
         )
+        yield GaugeMetricFamily(
+            "c122_media_rtp_send_failures",
+            "RTP datagrams the kernel refused on open legs (dropped, not retried)",
+            value=sum(endpoint.send_failures for endpoint in self._engine.endpoints()),
+        )
         jitters = [leg.jitter_ms for leg in legs if leg.packets_received]
         yield GaugeMetricFamily(
             "c122_media_jitter_ms_max",

@@ -72,6 +72,18 @@ class StereoWavRecorder:
             self.flush()
             self._next_flush = self._flush_frames
 
+    def append_payloads(self, left: bytes, right: bytes | None) -> None:
+        """Appends a block of G.711 samples per side (the same length; `None`: silence) and
+        updates the header at once."""
+        self.flush()
+        if self._file is None or not left:
+            return
+        stereo = np.zeros(len(left) * _CHANNELS, dtype="<i2")
+        stereo[0::2] = self._codecs[0].decode(left)
+        if right is not None:
+            stereo[1::2] = self._codecs[1].decode(right)
+        self._append(stereo.tobytes())
+
     def flush(self) -> None:
         if self._file is None or not self._left:
             return
@@ -80,7 +92,11 @@ class StereoWavRecorder:
         stereo[1::2] = _decode(self._right, self._codecs[1])
         self._left.clear()
         self._right.clear()
-        block = stereo.tobytes()
+        self._append(stereo.tobytes())
+
+    def _append(self, block: bytes) -> None:
+        if self._file is None:
+            return
         self._file.seek(0, os.SEEK_END)
         self._file.write(block)
         self._data_bytes += len(block)

@@ -16,7 +16,7 @@ from typing import Final
 RTP_VERSION: Final = 2
 HEADER = struct.Struct("!BBHII")
 HEADER_SIZE: Final = HEADER.size
-_PACK = HEADER.pack
+_PACK_INTO = HEADER.pack_into
 
 
 class RtpParseError(ValueError):
@@ -125,7 +125,24 @@ class OutgoingStream:
     def forward(
         self, source: object, source_timestamp: int, payload_type: int, marker: bool, payload: bytes
     ) -> bytes:
-        """A forwarded packet re-stamped onto this stream (the per-packet path of a 1:1 bridge)."""
+        """A forwarded packet re-stamped onto this stream, as a new datagram (transcoded legs)."""
+        packet = bytearray(HEADER_SIZE + len(payload))
+        packet[HEADER_SIZE:] = payload
+        self.forward_into(packet, len(packet), source, source_timestamp, payload_type, marker)
+        return bytes(packet)
+
+    def forward_into(
+        self,
+        packet: bytearray,
+        length: int,
+        source: object,
+        source_timestamp: int,
+        payload_type: int,
+        marker: bool,
+    ) -> None:
+        """Re-stamps a received packet in place: `packet[:length]` is a plain 12-byte header and
+        the payload; the header is overwritten with ours, the payload is never copied. This is
+        the per-packet path of a pass-through bridge, hence one function with no calls in it."""
         if source is not self._source:
             self._source = source
             self._ts_offset = (self._wire_ts - source_timestamp) & 0xFFFFFFFF
@@ -133,10 +150,11 @@ class OutgoingStream:
         timestamp = (source_timestamp + self._ts_offset) & 0xFFFFFFFF
         sequence = self.sequence
         self.sequence = (sequence + 1) & 0xFFFF
-        self._wire_ts = (timestamp + len(payload)) & 0xFFFFFFFF  # G.711: one byte per sample
+        payload_length = length - HEADER_SIZE
+        self._wire_ts = (timestamp + payload_length) & 0xFFFFFFFF  # G.711: one byte per sample
         self.sent_packets += 1
-        self.sent_octets += len(payload)
-        return _PACK(0x80, (0x80 if marker else 0) | payload_type, sequence, timestamp, self.ssrc) + payload
+        self.sent_octets += payload_length
+        _PACK_INTO(packet, 0, 0x80, (0x80 if marker else 0) | payload_type, sequence, timestamp, self.ssrc)
 
     def event_header(self, source: object) -> tuple[int, bool]:
         """Sequence and marker for a packet that carries no new media time (RFC 4733 updates)."""

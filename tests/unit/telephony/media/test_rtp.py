@@ -59,3 +59,17 @@ def test_packing_counts_packets_and_octets_for_sender_reports():
     data = stream.pack(0, 1, 2, False, b"x" * 160)
     assert parse_rtp(data).ssrc == 1
     assert (stream.sent_packets, stream.sent_octets) == (1, 160)
+
+
+def test_a_packet_forwarded_in_place_gets_the_same_header_as_a_forwarded_copy():
+    source = object()
+    copied, in_place = OutgoingStream(ssrc=9), OutgoingStream(ssrc=9)
+    in_place.sequence = copied.sequence
+    in_place.advance((copied.timestamp - in_place.timestamp) & 0xFFFFFFFF)
+    for index, marker in enumerate((False, False, True)):
+        payload = bytes([index]) * 160
+        received = bytearray(RtpPacket(0, 100 + index, 8000 + 160 * index, 42, payload, marker).to_bytes())
+        received += b"trailing bytes of an earlier, longer datagram"
+        in_place.forward_into(received, 12 + 160, source, 8000 + 160 * index, 0, marker)
+        assert bytes(received[:172]) == copied.forward(source, 8000 + 160 * index, 0, marker, payload)
+    assert (in_place.sent_packets, in_place.sent_octets) == (3, 480)

@@ -1,0 +1,176 @@
+"""Recording off the per-packet path: payloads placed by RTP timestamp, written by a thread.
+
+A recorded leg keeps what it receives as G.711 bytes on the recording's own sample line
+(`PayloadTimeline`): a packet in order is appended (one bytearray extend), a late or reordered
+one is put where its timestamp says, a lost one leaves silence. Nothing is decoded or pulled per
+packet or per tick. Once a second the engine cuts both sides of a recording at the same point
+(a little behind real time, so reordered packets still land) and hands the two blocks to
+`RecordingWriter`, whose thread decodes them and appends them to the WAV file, header updated
+and flushed: killed at any moment, the file is readable up to the last second handed over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Final
+
+from c122.telephony.media.codecs import FRAME_SAMPLES, SAMPLE_RATE, Codec
+from c122.telephony.media.recorder import StereoWavRecorder
+
+log = logging.getLogger(__name__)
+
+_WRAP: Final = 1 << 32
+_HALF: Final = 1 << 31
+REORDER_ALLOWANCE: Final = FRAME_SAMPLES * 10  # 200 ms: how late a packet may be and still be recorded
+RESYNC_AFTER: Final = SAMPLE_RATE // 8  # a 125 ms disagreement between RTP time and our clock re-anchors
+
+
+class PayloadTimeline:
+    """What one leg sends us, as G.711 bytes at recording sample positions from `base` on."""
+
+    __slots__ = ("_data", "_end_timestamp", "_offset", "_silence", "_ssrc", "base", "codec", "started_at")
+
+    def __init__(self, codec: Codec, started_at: float) -> None:
+        self.codec = codec
+        self.started_at = started_at
+        self.base = 0  # recording sample index of _data[0]; everything before went to the file
+        self._data = bytearray()
+        self._silence = bytes([codec.silence]) * (SAMPLE_RATE // 2)
+        self._ssrc: int | None = None
+        self._offset = 0  # recording index = RTP timestamp + offset, while anchored
+        self._end_timestamp: int | None = None  # the RTP timestamp that an in-order packet carries next
+
+    def position_now(self, now: float) -> int:
+        """Where our clock says a packet arriving now belongs on the recording's sample line."""
+        return round((now - self.started_at) * SAMPLE_RATE)
+
+    def put(self, ssrc: int, timestamp: int, payload: bytes | memoryview, now: float) -> None:
+        if timestamp == self._end_timestamp and ssrc == self._ssrc:
+            self._data += payload  # the usual case: the next packet, in order
+            self._end_timestamp = (timestamp + len(payload)) % _WRAP
+            return
+        self._place(ssrc, timestamp, payload, now)
+
+    def _place(self, ssrc: int, timestamp: int, payload: bytes | memoryview, now: float) -> None:
+        expected = self.position_now(now) - len(payload)
+        if ssrc != self._ssrc:
+            self._anchor(ssrc, timestamp, expected)
+        index = self._index_of(timestamp, expected)
+        if abs(index - expected) > REORDER_ALLOWANCE + RESYNC_AFTER:
+            # A timestamp jump (new source behind the same SSRC, a re-INVITE): follow our clock.
+            self._anchor(ssrc, timestamp, expected)
+            index = expected
+        at = index - self.base
+        if at < 0:
+            if not self._is_newest(timestamp):
+                return  # a straggler behind packets already in: its place went to the file
+            # The stream as a whole now arrives later than its anchor says (the network delay
+            # grew, the far end's clock is slow): follow our clock rather than drop it all.
+            self._anchor(ssrc, timestamp, expected)
+            at = expected - self.base
+            if at < 0:
+                return
+        end = at + len(payload)
+        self._pad_to(end)
+        self._data[at:end] = payload
+        if end == len(self._data):
+            self._end_timestamp = (timestamp + len(payload)) % _WRAP
+
+    def _is_newest(self, timestamp: int) -> bool:
+        end = self._end_timestamp
+        return end is None or (timestamp - end) % _WRAP < _HALF
+
+    def _anchor(self, ssrc: int, timestamp: int, index: int) -> None:
+        self._ssrc = ssrc
+        self._offset = index - timestamp
+
+    def _index_of(self, timestamp: int, near: int) -> int:
+        """The recording index of `timestamp`, unwrapped to the 32-bit turn closest to `near`."""
+        raw = timestamp + self._offset
+        return near + ((raw - near + _HALF) % _WRAP - _HALF)
+
+    def _pad_to(self, length: int) -> None:
+        while len(self._data) < length:
+            self._data += self._silence[: length - len(self._data)]
+
+    def take(self, until: int, now: float) -> bytes:
+        """Samples base..until (silence where nothing arrived); they leave the timeline."""
+        count = until - self.base
+        if count <= 0:
+            return b""
+        if len(self._data) < count:
+            self._pad_to(count)
+            self._end_timestamp = None  # the end is now silence we added, not the last packet
+        block = bytes(self._data[:count])
+        del self._data[:count]
+        self.base = until
+        if abs(self.base + len(self._data) - self.position_now(now)) > REORDER_ALLOWANCE + RESYNC_AFTER:
+            self._end_timestamp = None  # drifted from our clock: the next packet re-checks its place
+        return block
+
+
+class _Job:
+    __slots__ = ("done", "left", "recorder", "right")
+
+    def __init__(
+        self,
+        recorder: StereoWavRecorder,
+        left: bytes,
+        right: bytes | None,
+        done: Callable[[], None] | None = None,
+    ) -> None:
+        self.recorder = recorder
+        self.left = left
+        self.right = right
+        self.done = done  # after the last block: close the file, then call this (from the thread)
+
+
+class RecordingWriter:
+    """One thread that decodes and writes the blocks of every recording of an engine.
+
+    File writes release the GIL, so the event loop keeps serving packets while a file is
+    written; the blocks of one recording are written in the order they were handed over."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="media-recording-writer", daemon=True)
+        self._thread.start()
+
+    def append(self, recorder: StereoWavRecorder, left: bytes, right: bytes | None) -> None:
+        self._jobs.put(_Job(recorder, left, right))
+
+    async def finish(self, recorder: StereoWavRecorder, left: bytes, right: bytes | None) -> None:
+        """Writes the last blocks and closes the file; returns when the file is complete."""
+        loop = asyncio.get_running_loop()
+        closed = loop.create_future()
+
+        def resolve() -> None:
+            if not closed.done():
+                closed.set_result(None)
+
+        def done() -> None:
+            loop.call_soon_threadsafe(resolve)
+
+        self._jobs.put(_Job(recorder, left, right, done))
+        await closed
+
+    def stop(self) -> None:
+        """Writes what was handed over, then ends the thread."""
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job.recorder.append_payloads(job.left, job.right)
+                if job.done is not None:
+                    job.recorder.close()
+            except Exception:  # a full disk must not end recording for every other call
+                log.exception("writing recording %s failed", job.recorder.path)
+            finally:
+                if job.done is not None:
+                    job.done()
