@@ -34,7 +34,7 @@ def pytest_asyncio_loop_factories(
 
 
 def hotline_overrides(tmp_path: Path) -> dict[str, Any]:
-    rtp_min = random.randrange(30000, 39000, 100)
+    rtp_min = random.randrange(20000, 32000, 100)  # below the ephemeral ports peers are given
     return {
         "sip_port": 0,
         "sip_ws_port": 0,

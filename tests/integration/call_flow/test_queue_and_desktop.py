@@ -128,3 +128,24 @@ async def test_the_operator_transfers_the_caller_to_another_groups_queue(
     assert (record["status"], record["queue_id"], record["operator_id"]) == ("answered", medical, operator3)
     assert [leg["role"] for leg in record["legs"]] == ["caller", "operator", "operator"]
     assert (await first.http.get("/api/v1/operators/me/state")).json()["status"] == "wrap_up"
+
+
+async def test_a_seniors_forced_logout_ends_the_operators_call(
+    hotline: RunningServer, caller: HotlineCaller, operator_phone: Any
+) -> None:
+    await put_menu_on_main_line(hotline, await info_queue_id(hotline))
+    desk = await hotline.signed_in("operator1")
+    await operator_phone(hotline, desk)
+    assert (
+        await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+    ).status_code == 200
+    operator1 = (await desk.http.get("/api/v1/operators/me/state")).json()["user_id"]
+    async with desk.events() as events:
+        await caller.call(hotline, "hotline_caller_hung_up.xml", digits="1", listen_ms=2500, wait_ms=30000)
+        await events.next_event("call.connected", timeout=20)
+    senior = await hotline.signed_in("senior1")
+    assert (await senior.write("POST", f"/api/v1/operators/{operator1}/force-logout")).status_code == 200
+    code, output = await caller.finish()
+    assert code == 0, output[-3000:]  # the caller got the hotline's BYE
+    (record,) = await ended_calls(hotline)
+    assert (record["status"], record["end_cause"]) == ("answered", "operator_logged_out")

@@ -431,3 +431,26 @@ async def test_the_prometheus_collector_exports_the_open_legs_figures(engine, pe
     assert "c122_media_rtp_packets_lost 1.0" in text
     assert "c122_media_rtp_send_failures 0.0" in text
     assert engine.health().as_dict()["endpoints"] == 2
+
+
+async def test_the_in_place_path_counts_gaps_and_sequence_wraps_and_leaves_duplicates_to_the_engine(
+    engine, peer
+):
+    caller, operator = await peer(), await peer()
+    await _leg(engine, caller, "caller")
+    await _leg(engine, operator, "operator")
+    await engine.execute(_pair("caller", "operator"))
+    relayed_before = engine.relay.relayed
+    # Across the 16-bit wrap, 1 and 2 lost, 3 arriving twice.
+    for sequence in (65533, 65534, 65535, 0, 3, 3, 4):
+        caller.send(0, b"\xff" * 160, sequence=sequence, timestamp=(sequence * 160) & 0xFFFFFFFF)
+    await operator.wait_packets(6)
+    # The first packet latches (full handler), the duplicate is dropped by ReceiveStats; the rest
+    # took the relay's in-place path.
+    assert engine.relay.relayed - relayed_before == 5
+    stats = engine.leg_stats("caller")
+    assert (stats.packets_received, stats.packets_lost) == (6, 2)
+    assert engine.endpoint("caller").stats.expected == 8  # the wrap is counted
+    sequences = [packet.sequence for packet in operator.received]
+    assert sequences == [(sequences[0] + step) & 0xFFFF for step in range(6)]  # one line, no holes
+    assert [packet.marker for packet in operator.received] == [True] + [False] * 5

@@ -214,6 +214,11 @@ class CallActor(Consulting):
                     await self._close_conversation(CompletedBy.OPERATOR)
                     await self._ctx.switch.hang_up(self.leg)
                     return False
+                case m.Completed():  # a senior logged the operator out: the call ends with the shift
+                    self.record.end_cause = "operator_logged_out"
+                    await self._close_conversation(None, cause="operator_logged_out")
+                    await self._ctx.switch.hang_up(self.leg)
+                    return False
                 case m.TransferRequested(queue_id=int(queue_id)):
                     await self._close_conversation(None, cause="transferred")
                     await self._ctx.center.transfer(self.id, queue_id)

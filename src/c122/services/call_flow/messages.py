@@ -45,7 +45,6 @@ class LegGone:
 @dataclass(frozen=True, slots=True)
 class Offered:
     user_id: int
-    ring_timeout_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +63,8 @@ class Connected:
 
 @dataclass(frozen=True, slots=True)
 class Completed:
+    """The ACD ended the operator's call by itself (a senior's forced logout)."""
+
     by: CompletedBy
 
 
@@ -72,11 +73,6 @@ class Exited:
     destination: str | None
     message: str | None
     reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class TransferredToQueue:
-    queue_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +128,6 @@ CallMessage = (
     | Connected
     | Completed
     | Exited
-    | TransferredToQueue
     | OperatorHangUp
     | OperatorHold
     | TransferRequested

@@ -241,9 +241,9 @@ class CallFlowService:
         for event in outcome.events:
             match event:
                 case CallOffered(offer=offer) if offer.call_id in self._calls:
-                    self._calls[offer.call_id].post(m.Offered(int(offer.operator_id), 0.0))
+                    self._calls[offer.call_id].post(m.Offered(int(offer.operator_id)))
                 case CallOffered(offer=offer) if offer.is_callback:
-                    self._start_callback(offer.call_id).post(m.Offered(int(offer.operator_id), 0.0))
+                    self._start_callback(offer.call_id).post(m.Offered(int(offer.operator_id)))
                 case OfferRejected(call_id=call_id, operator_id=operator_id, cause=cause) if (
                     call_id in self._calls
                 ):

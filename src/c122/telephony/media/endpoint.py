@@ -27,8 +27,111 @@ PacketHandler = Callable[["Endpoint", int, int, int, int, bool, bytes, float], N
 """(endpoint, payload type, sequence, timestamp, SSRC, marker, payload, arrival time)"""
 
 
+class RelayRecord:
+    """What the relay's in-place path needs of one leg, as plain slots and ints.
+
+    The relay counts in-order packets here instead of calling `ReceiveStats.update`; `fold`
+    moves the counts into the leg's `ReceiveStats` (read by RTCP, LegStats and /metrics) and
+    `reload` takes them back after the full handler changed the statistics. Only a packet that
+    moves the known stream forward (in order, or after a gap) is counted here: `ssrc` is -1
+    until the statistics have a stream with a transit time, so the first packet, duplicates,
+    late packets, big jumps and a new SSRC always take the full handler.
+    """
+
+    __slots__ = (
+        "endpoint",
+        "jitter",
+        "last_arrival",
+        "max_seq",
+        "receive",
+        "received",
+        "send",
+        "ssrc",
+        "transit",
+        "wraps",
+    )
+
+    def __init__(self, endpoint: Endpoint, sock: socket.socket) -> None:
+        self.endpoint = endpoint
+        self.receive = sock.recvfrom_into
+        self.send = sock.sendto
+        self.ssrc = -1
+        self.max_seq = 0
+        self.transit = 0  # arrival in RTP units - RTP timestamp, of the last packet
+        self.jitter = 0  # RFC 3550 A.8: interarrival jitter x 16, in RTP units
+        self.last_arrival = 0.0
+        self.received = 0  # since the last fold
+        self.wraps = 0  # sequence wrap-arounds since the last fold
+
+    def fold(self) -> None:
+        """Hands the counts since the last fold to the leg's statistics."""
+        if not self.received:
+            return
+        endpoint = self.endpoint
+        stats = endpoint.receive_stats
+        # ReceiveStats keeps these private; this record is their only other writer.
+        stats._max_seq = self.max_seq
+        stats._cycles += self.wraps << 16
+        stats.received += self.received
+        stats._transit = self.transit
+        stats._jitter = self.jitter / 16.0
+        if self.last_arrival > endpoint.last_received:
+            endpoint.last_received = self.last_arrival
+        endpoint.timed_out = False
+        self.received = self.wraps = 0
+
+    def reload(self) -> None:
+        """Takes the statistics' current stream state (after the full handler ran)."""
+        stats = self.endpoint.receive_stats
+        transit = stats._transit
+        if stats.ssrc is None or transit is None:
+            self.ssrc = -1
+            return
+        self.ssrc = stats.ssrc
+        self.max_seq = stats._max_seq
+        self.transit = int(transit)
+        self.jitter = round(stats._jitter * 16)
+
+
 class Endpoint:
     """State of one leg. The engine owns the decisions; this class keeps the facts."""
+
+    # Slots: the relay reads a dozen of these per packet, and a slot is a fixed offset.
+    __slots__ = (
+        "_direction",
+        "can_receive",
+        "can_send",
+        "closed",
+        "codec",
+        "declared_remote",
+        "dtmf_in",
+        "dtmf_out",
+        "dtmf_payload_type",
+        "dtmf_timestamp",
+        "endpoint_id",
+        "forward_to",
+        "forwarded_from",
+        "inband",
+        "jitter",
+        "last_received",
+        "latched",
+        "media_timeout",
+        "next_rtcp",
+        "playback_id",
+        "port",
+        "receive_stats",
+        "relay_record",
+        "remote_block",
+        "rtcp",
+        "rtcp_mux",
+        "rtp_socket",
+        "send_failures",
+        "source",
+        "stream",
+        "target",
+        "timed_out",
+        "timelines",
+    )
 
     def __init__(
         self,
@@ -55,7 +158,8 @@ class Endpoint:
         self.rtp_socket: socket.socket | None = None  # read by the engine's RtpRelay, written here
         self.rtcp: asyncio.DatagramTransport | None = None
         self.stream = OutgoingStream()
-        self.stats = ReceiveStats()
+        self.receive_stats = ReceiveStats()  # current as of the last fold: read `stats`
+        self.relay_record: RelayRecord | None = None  # while the relay serves the RTP socket
         self.dtmf_in = EventReceiver()
         self.inband = InbandDetector() if inband_dtmf else None
         self.jitter: JitterBuffer[Pcm] | None = None  # decoded, while the leg is mixed
@@ -73,6 +177,17 @@ class Endpoint:
         self.rtcp_mux = False
         self.closed = False
         self.send_failures = 0  # datagrams the kernel refused (full buffer, ICMP error): not retried
+
+    @property
+    def stats(self) -> ReceiveStats:
+        """The receive statistics, with the relay's counts folded in."""
+        if self.relay_record is not None:
+            self.relay_record.fold()
+        return self.receive_stats
+
+    def fold_relay_counts(self) -> None:
+        if self.relay_record is not None:
+            self.relay_record.fold()
 
     @property
     def direction(self) -> Direction:

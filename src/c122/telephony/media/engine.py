@@ -606,6 +606,7 @@ class MediaEngine:
 
     def _housekeeping(self, now: float) -> None:
         for endpoint in list(self._endpoints.values()):
+            endpoint.fold_relay_counts()  # the relay's in-place packets count for timeouts and RTCP
             if (
                 endpoint.media_timeout is not None
                 and endpoint.direction.receives

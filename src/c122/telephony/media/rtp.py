@@ -76,30 +76,31 @@ def is_rtcp(data: bytes) -> bool:
 class OutgoingStream:
     """Header state of what one leg sends: fixed SSRC, continuous sequence and timestamps."""
 
+    # Public slots: the relay's per-packet loop updates them inline (see `forward_into`).
     __slots__ = (
-        "_source",
-        "_ts_offset",
-        "_wire_ts",
         "last_sent_at",
         "sent_octets",
         "sent_packets",
         "sequence",
+        "source",
         "ssrc",
+        "ts_offset",
+        "wire_ts",
     )
 
     def __init__(self, ssrc: int | None = None) -> None:
         self.ssrc = secrets.randbits(32) if ssrc is None else ssrc
         self.sequence = secrets.randbits(16)
-        self._wire_ts = secrets.randbits(32)  # timestamp of the next frame on our line
-        self._source: object = None
-        self._ts_offset = 0
+        self.wire_ts = secrets.randbits(32)  # timestamp of the next frame on our line
+        self.source: object = None  # what produced the last packet sent
+        self.ts_offset = 0  # wire timestamp - source timestamp, for the current forwarded source
         self.sent_packets = 0
         self.sent_octets = 0
         self.last_sent_at = 0.0
 
     @property
     def timestamp(self) -> int:
-        return self._wire_ts
+        return self.wire_ts
 
     def next_header(
         self, source: object, samples: int, source_timestamp: int | None = None
@@ -109,17 +110,17 @@ class OutgoingStream:
         `source` identifies what produced the packet; `source_timestamp` is the forwarded
         packet's own timestamp (None for locally generated audio, which simply advances).
         """
-        marker = source is not self._source
+        marker = source is not self.source
         if source_timestamp is None:
-            timestamp = self._wire_ts
+            timestamp = self.wire_ts
         else:
             if marker:
-                self._ts_offset = (self._wire_ts - source_timestamp) & 0xFFFFFFFF
-            timestamp = (source_timestamp + self._ts_offset) & 0xFFFFFFFF
-        self._source = source
+                self.ts_offset = (self.wire_ts - source_timestamp) & 0xFFFFFFFF
+            timestamp = (source_timestamp + self.ts_offset) & 0xFFFFFFFF
+        self.source = source
         sequence = self.sequence
         self.sequence = (sequence + 1) & 0xFFFF
-        self._wire_ts = (timestamp + samples) & 0xFFFFFFFF
+        self.wire_ts = (timestamp + samples) & 0xFFFFFFFF
         return sequence, timestamp, marker
 
     def forward(
@@ -143,29 +144,29 @@ class OutgoingStream:
         """Re-stamps a received packet in place: `packet[:length]` is a plain 12-byte header and
         the payload; the header is overwritten with ours, the payload is never copied. This is
         the per-packet path of a pass-through bridge, hence one function with no calls in it."""
-        if source is not self._source:
-            self._source = source
-            self._ts_offset = (self._wire_ts - source_timestamp) & 0xFFFFFFFF
+        if source is not self.source:
+            self.source = source
+            self.ts_offset = (self.wire_ts - source_timestamp) & 0xFFFFFFFF
             marker = True
-        timestamp = (source_timestamp + self._ts_offset) & 0xFFFFFFFF
+        timestamp = (source_timestamp + self.ts_offset) & 0xFFFFFFFF
         sequence = self.sequence
         self.sequence = (sequence + 1) & 0xFFFF
         payload_length = length - HEADER_SIZE
-        self._wire_ts = (timestamp + payload_length) & 0xFFFFFFFF  # G.711: one byte per sample
+        self.wire_ts = (timestamp + payload_length) & 0xFFFFFFFF  # G.711: one byte per sample
         self.sent_packets += 1
         self.sent_octets += payload_length
         _PACK_INTO(packet, 0, 0x80, (0x80 if marker else 0) | payload_type, sequence, timestamp, self.ssrc)
 
     def event_header(self, source: object) -> tuple[int, bool]:
         """Sequence and marker for a packet that carries no new media time (RFC 4733 updates)."""
-        marker = source is not self._source
-        self._source = source
+        marker = source is not self.source
+        self.source = source
         sequence = self.sequence
         self.sequence = (sequence + 1) & 0xFFFF
         return sequence, marker
 
     def advance(self, samples: int) -> None:
-        self._wire_ts = (self._wire_ts + samples) & 0xFFFFFFFF
+        self.wire_ts = (self.wire_ts + samples) & 0xFFFFFFFF
 
     def pack(self, payload_type: int, sequence: int, timestamp: int, marker: bool, payload: bytes) -> bytes:
         self.sent_packets += 1
