@@ -12,6 +12,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from c122.domain.calls.record import LegKind
 from c122.services.call_flow import messages as m
@@ -48,11 +49,11 @@ class Consulting:
     _bridge: str | None
     _consultation: _Consult | None = None
 
-    async def _next(self) -> m.CallMessage:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by CallActor
 
-    def _claim(self, leg: str) -> None:
-        raise NotImplementedError
+        async def _next(self) -> m.CallMessage: ...
+
+        def _claim(self, leg: str) -> None: ...
 
     @property
     def consulting(self) -> bool:
