@@ -107,3 +107,45 @@ describe("cases store", () => {
     expect(asked.at(-1)?.get("q")).toBe("Орлова");
   });
 });
+
+describe("the open card", () => {
+  it("keeps a newer saved version when a reload for an older live event answers later", async () => {
+    const card = (version: number, description: string) => ({
+      case: summary(5, { version }),
+      description,
+      operator_comment: "",
+      address: "",
+      location_text: "",
+      latitude: null,
+      longitude: null,
+      call_ids: [],
+      message_ids: [],
+      status_history: [],
+      type_history: [],
+      applicant: null,
+      answers: [],
+    });
+    let releaseReload: () => void = () => {};
+    let gets = 0;
+    vi.stubGlobal("fetch", async (request: Request) => {
+      const url = new URL(request.url);
+      const json = (body: unknown) =>
+        new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
+      if (url.pathname.endsWith("/scripts")) return json([]);
+      if (request.method === "POST") return json(card(3, "Болит голова"));
+      gets += 1;
+      if (gets === 1) return json(card(1, ""));
+      await new Promise<void>((resolve) => (releaseReload = resolve)); // the slow reload of version 2
+      return json(card(2, ""));
+    });
+    const cases = useCasesStore();
+    await cases.open(5);
+    cases.applyLive(summary(5, { version: 2 })); // starts a reload that answers late
+    await vi.waitFor(() => expect(gets).toBe(2));
+    await cases.answer(1, 1, { what: "Болит голова" }); // the save answers first, with version 3
+    releaseReload();
+    await vi.waitFor(() => expect(cases.card?.case.version).toBe(3));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(cases.card?.description).toBe("Болит голова");
+  });
+});

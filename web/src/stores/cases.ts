@@ -84,6 +84,11 @@ export const useCasesStore = defineStore("cases", () => {
     await reload();
   }
 
+  /** Responses can cross: a reload started for an older live event must not undo a newer save. */
+  function isOlder(incoming: CaseCard, current: CaseCard | null): boolean {
+    return current !== null && current.case.id === incoming.case.id && incoming.case.version < current.case.version;
+  }
+
   /** A live `case.*` summary: the list follows it, and so does the open card's header. */
   function applyLive(summary: CaseSummary, now: number = Date.now()): void {
     if (filter.value.q.trim() === "") {
@@ -99,6 +104,7 @@ export const useCasesStore = defineStore("cases", () => {
 
   async function open_(caseId: number): Promise<void> {
     const loaded = await unwrap(api.GET("/api/v1/cases/{case_id}", { params: { path: { case_id: caseId } } }));
+    if (isOlder(loaded, card.value)) return; // a save answered meanwhile with a newer version
     card.value = loaded;
     conflict.value = null;
     list.value = applyCase(list.value, loaded.case, filter.value, Date.now());
@@ -126,6 +132,7 @@ export const useCasesStore = defineStore("cases", () => {
   }
 
   function adopt(updated: CaseCard): void {
+    if (isOlder(updated, card.value)) return;
     card.value = updated;
     list.value = applyCase(list.value, updated.case, filter.value, Date.now());
   }
