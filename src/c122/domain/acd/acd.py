@@ -241,12 +241,11 @@ class Acd:
     def hang_up(self, call_id: CallId, by: CompletedBy, now: float) -> Outcome:
         """The caller or the operator hung up. A waiting caller hanging up is an abandon."""
         step = _Step(now)
-        direct = self._dialled_by(call_id)
         if call_id in self.state.connected:
             self._finish(call_id, by, step)
         elif by is CompletedBy.CALLER and call_id in self.state.waiting:
             self._abandon(self.state.waiting[call_id], step)
-        elif direct is not None:
+        elif (direct := self._dialled_by(call_id)) is not None:
             # No queue's wrap-up applies to a call of the operator's own: ready again at once.
             self._put(*machine.end_call(direct, now, wrap_up_until=now), step)
         else:
