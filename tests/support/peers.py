@@ -45,6 +45,18 @@ def free_udp_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_sip_port() -> int:
+    """A port free for both UDP and TCP: baresip binds its SIP port on both, whatever its transports."""
+    while True:
+        port = free_udp_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            try:
+                tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
 def installed(binary: str) -> str:
     path = shutil.which(binary)
     if path is None:
@@ -61,7 +73,7 @@ class Baresip:
         self.folder = folder
         self.frequency = frequency
         self.account = account
-        self.sip_port = free_udp_port()
+        self.sip_port = free_sip_port()
         self.process: asyncio.subprocess.Process | None = None
         self.output: list[str] = []
         self._line = asyncio.Event()
