@@ -14,7 +14,10 @@ p99 latency < 20 ms; the figure reported is the largest passing N. The engine's 
 a whole core would carry at that cost per call (`calls_per_core_by_cpu`), the share of packets
 the engine's relay forwarded in place, and the load average before the level (the machine may
 be shared). With `--bare` the same levels also run against a bare uvloop relay, and each level
-gets the engine's CPU cost relative to it (`cpu_relative_to_bare_relay`).
+gets the engine's CPU cost relative to it (`cpu_relative_to_bare_relay`); each bare level runs
+right after the engine's, as the machine's speed drifts over minutes. A number of calls may be
+repeated (`--calls 1000,1000,1000`): `by_calls` gives the trials passed and the median CPU per
+number, and a number counts as passing only if every trial of it passed.
 """
 
 from __future__ import annotations
@@ -78,8 +81,13 @@ async def serve(calls: int, record: bool, port_min: int) -> None:
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.readline)  # until the generator is done
     received = sum(endpoint.stats.received for endpoint in engine.endpoints())
-    relayed = engine.relay.relayed
-    print(json.dumps({"packets_relayed_in_place": relayed, "packets_received": received}), flush=True)
+    report = {
+        "packets_relayed_in_place": engine.relay.relayed,
+        "packets_received": received,
+        "relay_passes": engine.relay.passes,
+        "max_tick_lateness_ms": engine.health().max_tick_lateness_ms,  # the loop's longest stall
+    }
+    print(json.dumps(report), flush=True)
     await engine.stop()
     await loop.run_in_executor(None, shutil.rmtree, folder)
 
@@ -158,6 +166,8 @@ def run_level(calls: int, seconds: float, record: bool, bare: bool = False) -> d
             engine = json.loads(server.stdout.readline())
             relayed, received = engine["packets_relayed_in_place"], engine["packets_received"]
             result["relayed_in_place_fraction"] = round(relayed / received, 4) if received else None
+            result["packets_per_relay_pass"] = round(received / engine["relay_passes"], 1)
+            result["engine_max_tick_lateness_ms"] = engine["max_tick_lateness_ms"]
         return result
     finally:
         if server.poll() is None and server.stdin is not None and not server.stdin.closed:
@@ -211,6 +221,32 @@ def generate(server_pid: int, ports: list[list[int]], seconds: float) -> dict[st
     }
 
 
+def median_cpu(levels: list[dict[str, Any]]) -> float:
+    return round(float(np.median([level["engine_cpu_fraction_of_one_core"] for level in levels])), 3)
+
+
+def summarise(levels: list[dict[str, Any]], reference: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per number of calls: trials passed and the median CPU, of the engine and of the bare relay."""
+    summaries = []
+    for calls in sorted({level["calls"] for level in levels}):
+        trials = [level for level in levels if level["calls"] == calls]
+        bare = [level for level in reference if level["calls"] == calls]
+        summary: dict[str, Any] = {
+            "calls": calls,
+            "trials": len(trials),
+            "engine_trials_passed": sum(level["passed"] for level in trials),
+            "engine_cpu_median": median_cpu(trials),
+        }
+        if bare:
+            summary["bare_trials_passed"] = sum(level["passed"] for level in bare)
+            summary["bare_cpu_median"] = median_cpu(bare)
+            ratios = [t["cpu_relative_to_bare_relay"] for t in trials if "cpu_relative_to_bare_relay" in t]
+            if ratios:
+                summary["cpu_relative_to_bare_relay_median"] = round(float(np.median(ratios)), 3)
+        summaries.append(summary)
+    return summaries
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", default="250,500,750,1000,1250")
@@ -239,23 +275,22 @@ def main() -> None:
     os.sched_setaffinity(0, {1})
     if args.nice:
         os.setpriority(os.PRIO_PROCESS, 0, args.nice)
-    levels = []
+    levels, reference = [], []
     for calls in (int(value) for value in args.calls.split(",")):
         result = run_level(calls, args.seconds, args.record)
         print(json.dumps(result), flush=True)
         levels.append(result)
-    reference = []
-    if args.bare:
-        for calls in (int(value) for value in args.calls.split(",")):
-            result = run_level(calls, args.seconds, record=False, bare=True)
-            print("bare relay", json.dumps(result), flush=True)
-            reference.append(result)
-    for level, bare in zip(levels, reference, strict=False):
-        if bare["engine_cpu_fraction_of_one_core"]:
-            level["cpu_relative_to_bare_relay"] = round(
-                level["engine_cpu_fraction_of_one_core"] / bare["engine_cpu_fraction_of_one_core"], 3
-            )
-    passing = [level["calls"] for level in levels if level["passed"]]
+        if args.bare:  # right after, so that both see the machine as it is at that moment
+            bare = run_level(calls, args.seconds, record=False, bare=True)
+            print("bare relay", json.dumps(bare), flush=True)
+            reference.append(bare)
+            if bare["engine_cpu_fraction_of_one_core"]:
+                result["cpu_relative_to_bare_relay"] = round(
+                    result["engine_cpu_fraction_of_one_core"] / bare["engine_cpu_fraction_of_one_core"], 3
+                )
+    by_calls = summarise(levels, reference)
+    # A level repeated in --calls passes only if every trial of it passed.
+    passing = [each["calls"] for each in by_calls if each["engine_trials_passed"] == each["trials"]]
     name = "media_bridge_recording" if args.record else "media_bridge"
     path = write_result(name, {
         "description": "pass-through bridged G.711 calls, engine on one core, generator on the other"
@@ -267,6 +302,7 @@ def main() -> None:
         "note": args.note,
         "niceness": args.nice,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],  # the machine may be shared
+        "by_calls": by_calls,
         "levels": levels,
         "bare_uvloop_relay_same_generator": reference,
     })  # fmt: skip

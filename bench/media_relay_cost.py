@@ -9,8 +9,9 @@ round, one datagram is queued on each leg's RTP socket from a local socket, then
 
 - `engine`: the event loop runs until the engine's relay has forwarded all of them (epoll
   wake-up, read, statistics, header rewrite, send: the real per-packet path);
-- `system_calls_only`: the same sockets served by a loop that only does `recvfrom_into` and
-  `sendto` (the floor for any Python relay that reads and sends each packet);
+- `system_calls_only`: the same sockets (those connected to the latched far end) served by a
+  loop that only does `recv_into` and `send` (the floor for any Python relay that reads and
+  sends each packet);
 - the pure-Python steps of the in-place path, timed alone with timeit.
 
 Rounds alternate between the two variants so that both see the same machine; the median per
@@ -83,16 +84,16 @@ async def measure(calls: int, rounds: int) -> dict[str, Any]:
     legs = list(engine.endpoints())
     buffer = bytearray(2048)
     view = memoryview(buffer)
-    target = far_end.getsockname()
 
     def system_calls_only() -> None:
-        for leg in legs:
+        for leg in legs:  # the sockets the relay reads and sends: connected to the latched far end
             peer = leg.forward_to
-            assert leg.rtp_socket is not None
             assert peer is not None
-            assert peer.rtp_socket is not None
-            length, _ = leg.rtp_socket.recvfrom_into(buffer)
-            peer.rtp_socket.sendto(view[:length], target)
+            record, peer_record = leg.relay_record, peer.relay_record
+            assert record is not None and record.receive_connected is not None
+            assert peer_record is not None and peer_record.send_connected is not None
+            length = record.receive_connected(buffer)
+            peer_record.send_connected(view[:length])
 
     # Latch every leg (the first packet of each takes the full handler), then measure.
     queue_one_per_leg()
@@ -164,7 +165,7 @@ def main() -> None:
     result = uvloop.run(measure(args.calls, args.rounds))
     print(result)
     path = write_result("media_relay_cost", {
-        "description": "CPU time per relayed packet: the engine's relay vs recvfrom_into + sendto alone",
+        "description": "CPU time per relayed packet: the engine's relay vs recv_into + send alone",
         "calls": args.calls,
         "rounds": args.rounds,
         "note": args.note,

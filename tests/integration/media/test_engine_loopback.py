@@ -57,7 +57,9 @@ async def test_a_bridge_forwards_payloads_untouched_onto_the_receivers_own_strea
     await _leg(engine, operator, "operator")
     await engine.execute(_pair("caller", "operator"))
     payloads = [bytes([i]) * 160 for i in range(20)]
-    for payload in payloads:
+    caller.send(0, payloads[0])
+    await operator.wait_packets(1)  # latched: the rest arrive on the socket connected to the caller
+    for payload in payloads[1:]:
         caller.send(0, payload)
     await operator.wait_packets(20)
     got = operator.received
@@ -89,6 +91,55 @@ async def test_replies_latch_to_where_packets_come_from_not_the_signalled_addres
     behind_nat.send(0, b"\xff" * 160)
     await behind_nat.wait_packets(5)
     assert engine.endpoint("caller").target == ("127.0.0.1", behind_nat.port)
+
+
+async def test_a_caller_whose_address_moves_is_followed_after_silence_and_strangers_are_dropped(engine, peer):
+    first_address, moved, operator = await peer(), await peer(), await peer()
+    await _leg(engine, first_address, "caller")
+    await _leg(engine, operator, "operator")
+    await engine.execute(_pair("caller", "operator"))
+    moved.target = first_address.target
+    for _ in range(4):
+        first_address.send(0, b"\x11" * 160)
+        await asyncio.sleep(0.02)
+    await operator.wait_packets(4)
+    assert engine.relay.relayed >= 3  # after the latch, on the socket connected to the caller
+    moved.send(0, b"\x22" * 160)  # a stranger while the caller talks: dropped, not followed
+    await asyncio.sleep(0.1)
+    assert len(operator.received) == 4
+    await asyncio.sleep(0.6)  # the caller's address has been silent: a NAT rebinding may take over
+    relayed_before = engine.relay.relayed
+    for _ in range(5):
+        moved.send(0, b"\x33" * 160)
+        await asyncio.sleep(0.02)
+    await operator.wait_packets(9)
+    assert engine.endpoint("caller").relay_record.connected_to == ("127.0.0.1", moved.port)
+    assert engine.relay.relayed > relayed_before  # the new address took the in-place path too
+    operator.send(0, b"\x44" * 160)
+    await moved.wait_packets(1)  # replies go to the new address...
+    first_address.send(0, b"\x55" * 160)
+    await asyncio.sleep(0.1)
+    assert not first_address.received  # ...never to the old one, whose packets are now strangers'
+    assert [p.payload[0] for p in operator.received] == [0x11] * 4 + [0x33] * 5
+
+
+async def test_a_new_address_in_the_far_ends_sdp_takes_over_at_once(engine, peer):
+    old, new, operator = await peer(), await peer(), await peer()
+    await _leg(engine, old, "caller")
+    await _leg(engine, operator, "operator")
+    await engine.execute(_pair("caller", "operator"))
+    new.target = old.target
+    old.send(0, b"\x11" * 160)
+    await operator.wait_packets(1)
+    assert engine.endpoint("caller").relay_record.connected_to == ("127.0.0.1", old.port)
+    await engine.execute(UpdateEndpoint("caller", remote=("127.0.0.1", new.port)))  # a re-INVITE
+    assert engine.endpoint("caller").relay_record.connected_to is None
+    operator.send(0, b"\x22" * 160)
+    await new.wait_packets(1)  # sent to the signalled address before it has sent anything
+    new.send(0, b"\x33" * 160)
+    await operator.wait_packets(2)
+    assert engine.endpoint("caller").relay_record.connected_to == ("127.0.0.1", new.port)
+    assert not old.received
 
 
 async def test_rfc4733_digits_on_payload_type_96_arrive_once_each_and_in_order(engine, peer, events):
@@ -444,6 +495,8 @@ async def test_the_in_place_path_counts_gaps_and_sequence_wraps_and_leaves_dupli
     # Across the 16-bit wrap, 1 and 2 lost, 3 arriving twice.
     for sequence in (65533, 65534, 65535, 0, 3, 3, 4):
         caller.send(0, b"\xff" * 160, sequence=sequence, timestamp=(sequence * 160) & 0xFFFFFFFF)
+        if sequence == 65533:
+            await operator.wait_packets(1)  # latched: the rest arrive on the connected socket
     await operator.wait_packets(6)
     # The first packet latches (full handler), the duplicate is dropped by ReceiveStats; the rest
     # took the relay's in-place path.

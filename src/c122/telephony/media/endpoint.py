@@ -36,16 +36,26 @@ class RelayRecord:
     moves the known stream forward (in order, or after a gap) is counted here: `ssrc` is -1
     until the statistics have a stream with a transit time, so the first packet, duplicates,
     late packets, big jumps and a new SSRC always take the full handler.
+
+    Once the leg has latched, a second socket on the same port is connected to the far end
+    (`SO_REUSEPORT`; the kernel gives a connected socket the datagrams of its peer and the
+    bound one everything else): reading it needs no source address and sending from it no
+    destination, which is most of the system calls' cost beyond the copy. Datagrams from
+    anyone else still arrive on the bound socket, so a new source can take over (re-latch).
     """
 
     __slots__ = (
+        "connected",
+        "connected_to",
         "endpoint",
         "jitter",
         "last_arrival",
         "max_seq",
         "receive",
+        "receive_connected",
         "received",
         "send",
+        "send_connected",
         "ssrc",
         "transit",
         "wraps",
@@ -53,8 +63,12 @@ class RelayRecord:
 
     def __init__(self, endpoint: Endpoint, sock: socket.socket) -> None:
         self.endpoint = endpoint
-        self.receive = sock.recvfrom_into
+        self.receive = sock.recvfrom_into  # the bound socket: first packets, strangers
         self.send = sock.sendto
+        self.connected: socket.socket | None = None  # to `connected_to`, the latched address
+        self.connected_to: Address | None = None
+        self.receive_connected: Callable[[bytearray], int] | None = None
+        self.send_connected: Callable[[memoryview], int] | None = None
         self.ssrc = -1
         self.max_seq = 0
         self.transit = 0  # arrival in RTP units - RTP timestamp, of the last packet

@@ -141,6 +141,7 @@ class MediaEngine:
             log.warning(
                 "media engine running on %s; uvloop is expected for media sockets", type(self._loop).__name__
             )
+        self._ports.ensure_descriptors()
         self._relay = RtpRelay(self._loop, self._on_packet, self._loop.time)
         self._recording_writer = RecordingWriter()
         self._next_tick = self._loop.time() + TICK
@@ -258,6 +259,7 @@ class MediaEngine:
             endpoint.declared_remote = command.remote
             endpoint.target = command.remote
             endpoint.latched = False
+            self.relay.follow_latch(endpoint)  # the old address's packets no longer take the fast path
         if command.codec is not None:
             endpoint.codec = codec_named(command.codec)
         if command.dtmf_payload_type is not None:

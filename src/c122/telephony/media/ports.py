@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import random
+import resource
 import socket
+
+log = logging.getLogger(__name__)
+SOCKETS_PER_PAIR = 3  # RTP bound, RTP connected to the latched address, RTCP
 
 
 class PortRangeExhausted(RuntimeError):
@@ -40,6 +45,18 @@ class PortAllocator:
                 self._in_use.add(port)
                 return pair
         raise PortRangeExhausted(f"no free RTP port pair in {self._pairs[0]}-{self._pairs[-1] + 1}")
+
+    def ensure_descriptors(self, spare: int = 256) -> None:
+        """Raises the soft limit of open files so that the whole range can be in use (the usual
+        default, 1,024, is about 300 legs), as far as the hard limit allows."""
+        needed = self.capacity * SOCKETS_PER_PAIR + spare
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < needed:
+            raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            if raised < needed:
+                legs = raised // SOCKETS_PER_PAIR
+                log.warning("open files limited to %d: about %d media legs fit", raised, legs)
 
     def release(self, port: int) -> None:
         self._in_use.discard(port)

@@ -1,4 +1,4 @@
-"""Reads every leg's RTP socket from one epoll, and relays 1:1 pass-through packets in place.
+"""Reads every leg's RTP sockets from one epoll, and relays 1:1 pass-through packets in place.
 
 A 1:1 bridge is most of the traffic and needs no decision per packet beyond "is this the plain
 case": so the relay reads each ready socket once into one preallocated buffer, rewrites the
@@ -7,22 +7,31 @@ peer's socket. No packet object, no payload copy, no method call but the two sys
 (statistics and the outgoing header are updated inline on each leg's `RelayRecord` and the
 peer's `OutgoingStream`), one clock read per batch, and no extra
 `recvfrom` per packet to find the socket empty (the epoll is level-triggered: a socket still
-holding data is simply reported again). Anything else - DTMF, RTCP-mux, a new source address,
-a leg that is mixed, transcoded, held or playing - goes to the engine's handler. A recorded
-leg stays on this path: its payload is appended to the recording's timeline.
+holding data is simply reported again).
+
+Each leg has its bound socket and, once latched, a socket connected to the latched address
+(see `RelayRecord`). Only packets read from the connected socket can take the in-place path:
+they come from the latched address by the kernel's word, and the peer's connected socket sends
+without naming a destination. Anything else - a packet on the bound socket (the first, a new
+source), DTMF, RTCP-mux, a leg that is mixed, transcoded, held or playing - goes to the
+engine's handler. A recorded leg stays on this path: its payload is appended to the recording's
+timeline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import select
 import socket
 from collections.abc import Callable
 from typing import Final
 
 from c122.telephony.media.codecs import transcode
-from c122.telephony.media.endpoint import Endpoint, PacketHandler, RelayRecord, receive_rtp
+from c122.telephony.media.endpoint import Address, Endpoint, PacketHandler, RelayRecord, receive_rtp
 from c122.telephony.media.rtp import HEADER
+
+log = logging.getLogger(__name__)
 
 _MAX_DATAGRAM: Final = 65535
 _BATCH: Final = 512  # sockets served per wake-up; the rest are reported again at once
@@ -43,32 +52,111 @@ class RtpRelay:
         self._handler = handler
         self._clock = clock
         self._epoll = select.epoll()
-        self._legs: dict[int, RelayRecord] = {}
+        self._legs: dict[int, RelayRecord] = {}  # by the bound socket's descriptor
+        self._connected: dict[int, RelayRecord] = {}  # by the connected socket's descriptor
+        self._connecting_failed = False
         self._buffer = bytearray(_MAX_DATAGRAM)
         self._view = memoryview(self._buffer)
         self.relayed = 0  # packets that took the in-place path
+        self.passes = 0  # wake-ups that read sockets: relayed / passes is the batch the loop gets
         loop.add_reader(self._epoll.fileno(), self._on_ready)
 
     def add(self, endpoint: Endpoint, sock: socket.socket) -> None:
+        # The port was bound exclusively; sharing it is allowed from now on, for the connected socket.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         endpoint.rtp_socket = sock
         record = RelayRecord(endpoint, sock)
         record.reload()
         endpoint.relay_record = record
         self._legs[sock.fileno()] = record
         self._epoll.register(sock.fileno(), select.EPOLLIN)
+        self.follow_latch(endpoint)
 
     def remove(self, endpoint: Endpoint) -> None:
         sock = endpoint.rtp_socket
         if sock is None:
             return
+        record = endpoint.relay_record
+        if record is not None:
+            self._disconnect(record)
+            record.fold()
+            endpoint.relay_record = None
         fd = sock.fileno()
         if self._legs.pop(fd, None) is not None:
             self._epoll.unregister(fd)
-        if endpoint.relay_record is not None:
-            endpoint.relay_record.fold()
-            endpoint.relay_record = None
         endpoint.rtp_socket = None
         sock.close()
+
+    def follow_latch(self, endpoint: Endpoint) -> None:
+        """Keeps the connected socket on the address the leg latched (none while unlatched).
+        Called after every packet the engine's handler saw and after the far end's SDP changed."""
+        record = endpoint.relay_record
+        if record is None or endpoint.rtp_socket is None:
+            return
+        wanted = endpoint.target if endpoint.latched else None
+        if wanted == record.connected_to:
+            return
+        if wanted is None:
+            self._disconnect(record)
+            return
+        try:
+            connected = record.connected
+            if connected is None:
+                connected = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                connected.setblocking(False)
+                connected.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                try:
+                    connected.bind(endpoint.rtp_socket.getsockname())
+                    connected.connect(wanted)
+                except OSError:
+                    connected.close()
+                    raise
+                record.connected = connected
+                record.receive_connected = connected.recv_into
+                record.send_connected = connected.send
+                self._connected[connected.fileno()] = record
+                self._epoll.register(connected.fileno(), select.EPOLLIN)
+            else:
+                connected.connect(wanted)
+        except OSError as error:
+            self._disconnect(record)
+            if not self._connecting_failed:  # correct without it, only slower: say it once
+                self._connecting_failed = True
+                log.warning("RTP: no connected socket for %s (%s); packets take the full path", wanted, error)
+            return
+        record.connected_to = wanted
+        self._drain_connected(record)
+
+    def _disconnect(self, record: RelayRecord) -> None:
+        connected = record.connected
+        if connected is None:
+            return
+        fd = connected.fileno()
+        if self._connected.pop(fd, None) is not None:
+            self._epoll.unregister(fd)
+        connected.close()
+        record.connected = record.connected_to = None
+        record.receive_connected = record.send_connected = None
+
+    def _drain_connected(self, record: RelayRecord) -> None:
+        """Datagrams that reached the connected socket before (re)connecting may come from anyone:
+        they are read with their source and handed to the engine like any packet of the bound socket."""
+        connected = record.connected
+        while connected is not None:
+            try:
+                length, addr = connected.recvfrom_into(self._buffer)
+            except OSError:  # empty (or an ICMP error, consumed by reading it)
+                return
+            self._handle(record, length, addr, self._clock())
+
+    def _handle(self, record: RelayRecord, length: int, addr: Address, now: float) -> None:
+        """The engine's full handler for one packet in the buffer, with the relay's counts around it."""
+        endpoint = record.endpoint
+        record.fold()
+        receive_rtp(endpoint, bytes(self._view[:length]), addr, now, self._handler)
+        if endpoint.relay_record is record:  # still open
+            record.reload()
+            self.follow_latch(endpoint)
 
     def close(self) -> None:
         for record in list(self._legs.values()):
@@ -79,16 +167,24 @@ class RtpRelay:
     def _on_ready(self) -> None:
         now = self._clock()
         arrival = int(now * _CLOCK_RATE)  # in RTP units, for the jitter of every packet of the batch
-        buffer, view, legs, unpack, pack_into = self._buffer, self._view, self._legs, _UNPACK, _PACK_INTO
+        buffer, view, unpack, pack_into = self._buffer, self._view, _UNPACK, _PACK_INTO
+        connected_legs, legs = self._connected, self._legs
         relayed = 0
         cut_length, cut = 0, view[:0]  # the last send slice: G.711 packets of a call share one length
         for fd, _ in self._epoll.poll(0, _BATCH):
-            record = legs.get(fd)
-            if record is None:
+            record = connected_legs.get(fd)
+            if record is None:  # the bound socket: not from the latched address
+                record = legs.get(fd)
+                if record is not None:
+                    try:
+                        length, addr = record.receive(buffer)
+                    except OSError:  # nothing there after all, or an ICMP error queued on the socket
+                        continue
+                    self._handle(record, length, addr, now)
                 continue
             try:
-                length, addr = record.receive(buffer)
-            except OSError:  # nothing there after all, or an ICMP error queued on the socket
+                length = record.receive_connected(buffer)  # type: ignore[misc]  # set while connected
+            except OSError:  # nothing there after all, or the far end's ICMP error
                 continue
             if length < 12:
                 continue
@@ -102,8 +198,6 @@ class RtpRelay:
                 and peer is not None
                 and second & 0x7F == (codec := endpoint.codec).payload_type  # not DTMF, CN, RTCP
                 and peer.codec is codec
-                and addr == endpoint.target
-                and endpoint.latched
                 and endpoint.can_receive
                 and endpoint.jitter is None  # not mixed
                 and endpoint.inband is None
@@ -147,15 +241,17 @@ class RtpRelay:
                 try:
                     if length != cut_length:
                         cut_length, cut = length, view[:length]
-                    peer_record.send(cut, target)
+                    if (send := peer_record.send_connected) is not None:
+                        send(cut)
+                    else:  # the peer has not sent yet: toward its SDP address
+                        peer_record.send(cut, target)
                 except OSError:  # a late RTP packet is worth nothing: counted, not retried
                     peer.send_failures += 1
                 relayed += 1
                 continue
-            record.fold()
-            receive_rtp(endpoint, bytes(view[:length]), addr, now, self._handler)
-            record.reload()
+            self._handle(record, length, record.connected_to, now)  # type: ignore[arg-type]  # connected
         self.relayed += relayed
+        self.passes += 1
 
 
 def _record(endpoint: Endpoint, ssrc: int, timestamp: int, payload: memoryview, now: float) -> None:
