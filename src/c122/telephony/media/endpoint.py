@@ -51,12 +51,16 @@ class RelayRecord:
         "jitter",
         "last_arrival",
         "max_seq",
+        "payload_type",
+        "ready",
         "receive",
         "receive_connected",
         "received",
         "send",
         "send_connected",
         "ssrc",
+        "stream",
+        "timelines",
         "transit",
         "wraps",
     )
@@ -76,6 +80,34 @@ class RelayRecord:
         self.last_arrival = 0.0
         self.received = 0  # since the last fold
         self.wraps = 0  # sequence wrap-arounds since the last fold
+        self.stream = endpoint.stream  # what this leg sends: the peer's relay rewrites onto it
+        # Decided by `decide` whenever a fact it rests on changes, not per packet:
+        self.ready: RelayRecord | None = None  # the peer's record while packets may go in place
+        self.payload_type = endpoint.codec.payload_type
+        self.timelines = endpoint.timelines
+
+    def decide(self) -> None:
+        """Whether this leg's media packets may be forwarded in place, and to whom: a 1:1 bridge
+        whose two legs share the codec, this leg receiving, not mixed and without an in-band
+        detector, the peer sending to a known address and playing nothing, no DTMF queued."""
+        endpoint = self.endpoint
+        peer = endpoint.forward_to
+        codec = endpoint.codec
+        self.payload_type = codec.payload_type
+        self.timelines = endpoint.timelines
+        self.ready = (
+            peer.relay_record
+            if peer is not None
+            and peer.codec is codec
+            and endpoint.can_receive
+            and endpoint.jitter is None
+            and endpoint.inband is None
+            and peer.source is None
+            and not peer.dtmf_out
+            and peer.can_send
+            and peer.target is not None
+            else None
+        )
 
     def fold(self) -> None:
         """Hands the counts since the last fold to the leg's statistics."""
@@ -105,6 +137,14 @@ class RelayRecord:
         self.max_seq = stats._max_seq
         self.transit = int(transit)
         self.jitter = round(stats._jitter * 16)
+
+
+# The facts `RelayRecord.decide` rests on: setting one re-decides this leg and the leg forwarding
+# to it, so the relay reads one decision per packet and no change can be missed.
+_FORWARDING_FACTS: Final = frozenset(
+    {"can_receive", "can_send", "codec", "forward_to", "inband", "jitter", "relay_record", "source", "target",
+     "timelines"}
+)  # fmt: skip
 
 
 class Endpoint:
@@ -158,6 +198,8 @@ class Endpoint:
         media_timeout: float | None,
         opened_at: float,
     ) -> None:
+        self.forwarded_from: Endpoint | None = None  # first: every fact set below reads these two
+        self.relay_record: RelayRecord | None = None  # while the relay serves the RTP socket
         self.endpoint_id = endpoint_id
         self.port = port
         self.codec = codec
@@ -173,7 +215,6 @@ class Endpoint:
         self.rtcp: asyncio.DatagramTransport | None = None
         self.stream = OutgoingStream()
         self.receive_stats = ReceiveStats()  # current as of the last fold: read `stats`
-        self.relay_record: RelayRecord | None = None  # while the relay serves the RTP socket
         self.dtmf_in = EventReceiver()
         self.inband = InbandDetector() if inband_dtmf else None
         self.jitter: JitterBuffer[Pcm] | None = None  # decoded, while the leg is mixed
@@ -183,7 +224,6 @@ class Endpoint:
         self.timed_out = False
         self.next_rtcp = opened_at + 5.0
         self.forward_to: Endpoint | None = None  # the other side of a pass-through bridge
-        self.forwarded_from: Endpoint | None = None
         self.source: Source | None = None  # a playback replacing what the bridge sends
         self.playback_id: str | None = None
         self.dtmf_out: list[tuple[bytes | None, bool]] = []  # (payload or a silent gap, first of event)
@@ -191,6 +231,29 @@ class Endpoint:
         self.rtcp_mux = False
         self.closed = False
         self.send_failures = 0  # datagrams the kernel refused (full buffer, ICMP error): not retried
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name in _FORWARDING_FACTS:
+            self.reconsider_forwarding()
+
+    def reconsider_forwarding(self) -> None:
+        if self.relay_record is not None:
+            self.relay_record.decide()
+        sender = self.forwarded_from
+        if sender is not None and sender.relay_record is not None:
+            sender.relay_record.decide()
+
+    def queue_dtmf(self, packets: list[tuple[bytes | None, bool]]) -> None:
+        """Telephone events to send, one a tick; what is forwarded to this leg waits meanwhile."""
+        self.dtmf_out.extend(packets)
+        self.reconsider_forwarding()
+
+    def next_dtmf(self) -> tuple[bytes | None, bool]:
+        packet = self.dtmf_out.pop(0)
+        if not self.dtmf_out:
+            self.reconsider_forwarding()
+        return packet
 
     @property
     def stats(self) -> ReceiveStats:

@@ -519,10 +519,11 @@ class MediaEngine:
             source = inband_dtmf_source(command.digits, command.duration_ms)
             self._play(f"dtmf:{command.endpoint_id}:{self._ticks}", endpoint, source)
             return
+        packets: list[tuple[bytes | None, bool]] = []
         for digit in command.digits:
-            for payload, first in EventSender(digit, command.duration_ms).packets():
-                endpoint.dtmf_out.append((payload, first))
-            endpoint.dtmf_out.extend([(None, False)] * _DTMF_GAP_TICKS)
+            packets.extend(EventSender(digit, command.duration_ms).packets())
+            packets.extend([(None, False)] * _DTMF_GAP_TICKS)
+        endpoint.queue_dtmf(packets)
         self._active_senders.add(endpoint)
 
     # --- the 20 ms clock ---------------------------------------------------------------------
@@ -579,7 +580,7 @@ class MediaEngine:
     def _send_generated(self, endpoint: Endpoint) -> None:
         stream = endpoint.stream
         if endpoint.dtmf_out:
-            payload, first = endpoint.dtmf_out.pop(0)
+            payload, first = endpoint.next_dtmf()
             if payload is not None and endpoint.dtmf_payload_type is not None:
                 if first:
                     endpoint.dtmf_timestamp = stream.timestamp

@@ -189,23 +189,12 @@ class RtpRelay:
             if length < 12:
                 continue
             first, second, sequence, timestamp, ssrc = unpack(buffer)
-            endpoint = record.endpoint
-            peer = endpoint.forward_to
             if (
-                first == 0x80  # plain header: no CSRC, extension or padding
+                (peer_record := record.ready) is not None  # a 1:1 bridge in the plain case (`decide`)
+                and first == 0x80  # plain header: no CSRC, extension or padding
                 and ssrc == record.ssrc  # the stream the statistics know, moving forward
                 and 0 < (sequence - (highest := record.max_seq)) & 0xFFFF < _MAX_DROPOUT
-                and peer is not None
-                and second & 0x7F == (codec := endpoint.codec).payload_type  # not DTMF, CN, RTCP
-                and peer.codec is codec
-                and endpoint.can_receive
-                and endpoint.jitter is None  # not mixed
-                and endpoint.inband is None
-                and peer.source is None
-                and not peer.dtmf_out
-                and peer.can_send
-                and (target := peer.target) is not None
-                and (peer_record := peer.relay_record) is not None
+                and second & 0x7F == record.payload_type  # not DTMF, CN, RTCP
             ):
                 # Receive statistics: ReceiveStats.update for a packet in order or after a gap
                 # (the gap is the loss: expected - received), with RFC 3550 A.8 integer jitter.
@@ -222,11 +211,11 @@ class RtpRelay:
                     record.jitter = jitter + change - ((jitter + 8) >> 4)
                 record.transit = transit
                 record.last_arrival = now
-                if endpoint.timelines:
-                    _record(endpoint, ssrc, timestamp, view[12:length], now)
+                if record.timelines:
+                    _record(record, ssrc, timestamp, view[12:length], now)
                 # The peer's outgoing header (OutgoingStream.forward_into, inlined).
-                stream = peer.stream
-                if stream.source is not endpoint:
+                stream = peer_record.stream
+                if stream.source is not (endpoint := record.endpoint):
                     stream.source = endpoint
                     stream.ts_offset = (stream.wire_ts - timestamp) & 0xFFFFFFFF
                     second |= 0x80  # a new source on the peer's line: a talkspurt boundary
@@ -243,10 +232,10 @@ class RtpRelay:
                         cut_length, cut = length, view[:length]
                     if (send := peer_record.send_connected) is not None:
                         send(cut)
-                    else:  # the peer has not sent yet: toward its SDP address
-                        peer_record.send(cut, target)
+                    else:  # the peer has not sent yet: toward its SDP address (`decide` saw one)
+                        peer_record.send(cut, peer_record.endpoint.target)  # type: ignore[arg-type]
                 except OSError:  # a late RTP packet is worth nothing: counted, not retried
-                    peer.send_failures += 1
+                    peer_record.endpoint.send_failures += 1
                 relayed += 1
                 continue
             self._handle(record, length, record.connected_to, now)  # type: ignore[arg-type]  # connected
@@ -254,9 +243,9 @@ class RtpRelay:
         self.passes += 1
 
 
-def _record(endpoint: Endpoint, ssrc: int, timestamp: int, payload: memoryview, now: float) -> None:
-    codec = endpoint.codec
-    for line in endpoint.timelines:
+def _record(record: RelayRecord, ssrc: int, timestamp: int, payload: memoryview, now: float) -> None:
+    codec = record.endpoint.codec
+    for line in record.timelines:
         line.put(
             ssrc,
             timestamp,
