@@ -115,12 +115,7 @@ class RelayRecord:
             return
         endpoint = self.endpoint
         stats = endpoint.receive_stats
-        # ReceiveStats keeps these private; this record is their only other writer.
-        stats._max_seq = self.max_seq
-        stats._cycles += self.wraps << 16
-        stats.received += self.received
-        stats._transit = self.transit
-        stats._jitter = self.jitter / 16.0
+        stats.absorb(self.max_seq, self.wraps, self.received, self.transit, self.jitter / 16.0)
         if self.last_arrival > endpoint.last_received:
             endpoint.last_received = self.last_arrival
         endpoint.timed_out = False
@@ -128,15 +123,13 @@ class RelayRecord:
 
     def reload(self) -> None:
         """Takes the statistics' current stream state (after the full handler ran)."""
-        stats = self.endpoint.receive_stats
-        transit = stats._transit
-        if stats.ssrc is None or transit is None:
+        position = self.endpoint.receive_stats.stream_position()
+        if position is None:
             self.ssrc = -1
             return
-        self.ssrc = stats.ssrc
-        self.max_seq = stats._max_seq
+        self.ssrc, self.max_seq, transit, jitter = position
         self.transit = int(transit)
-        self.jitter = round(stats._jitter * 16)
+        self.jitter = round(jitter * 16)
 
 
 # The facts `RelayRecord.decide` rests on: setting one re-decides this leg and the leg forwarding

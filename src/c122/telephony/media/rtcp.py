@@ -52,6 +52,22 @@ class ReceiveStats:
         self.last_sr_ntp_middle = 0
         self.last_sr_arrival = 0.0
 
+    def stream_position(self) -> tuple[int, int, float, float] | None:
+        """(SSRC, highest sequence, last transit, jitter) once a stream has a transit time: where
+        a counter outside this object (the relay's in-place path) can carry on from."""
+        if self.ssrc is None or self._transit is None:
+            return None
+        return self.ssrc, self._max_seq, self._transit, self._jitter
+
+    def absorb(self, max_seq: int, wraps: int, received: int, transit: float, jitter: float) -> None:
+        """Takes over what such a counter saw of the same stream, moving forward only: the new
+        highest sequence, its 16-bit wraps, the packets, and the last transit and jitter."""
+        self._max_seq = max_seq
+        self._cycles += wraps * _SEQ_MOD
+        self.received += received
+        self._transit = transit
+        self._jitter = jitter
+
     def update(self, ssrc: int, sequence: int, timestamp: int, arrival: float) -> bool:
         """Records one packet; returns False for a duplicate or a packet from a stale sequence."""
         if ssrc == self.ssrc and sequence == (self._max_seq + 1) & 0xFFFF:

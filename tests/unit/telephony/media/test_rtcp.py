@@ -48,3 +48,20 @@ def test_a_leg_that_has_not_sent_reports_with_a_receiver_report():
     data = build_report(9, sent_packets=0, sent_octets=0, rtp_timestamp=0, receive=ReceiveStats(), now=0.0)
     (report,) = parse_compound(data)
     assert (report.packet_type, report.ssrc, report.blocks) == (RR, 9, ())
+
+
+def test_a_counter_outside_carries_on_from_the_stream_position_and_hands_its_counts_back():
+    stats = ReceiveStats()
+    assert stats.stream_position() is None  # no stream yet: nothing to carry on from
+    stats.update(7, 65534, 0, 0.0)
+    stats.update(7, 65535, 160, 0.02)
+    position = stats.stream_position()
+    assert position is not None
+    ssrc, highest, transit, _ = position
+    assert (ssrc, highest) == (7, 65535)
+    # Outside: 1 and 3 arrived across the 16-bit wrap, 0 and 2 were lost.
+    stats.absorb(max_seq=3, wraps=1, received=2, transit=transit, jitter=2.5)
+    assert (stats.expected, stats.received, stats.lost) == (6, 4, 2)
+    assert stats.jitter_samples == 2.5
+    assert stats.update(7, 4, 4 * 160 + 320, 0.1)  # and it carries on in order from there
+    assert stats.expected == 7
