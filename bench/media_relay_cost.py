@@ -90,8 +90,10 @@ async def measure(calls: int, rounds: int) -> dict[str, Any]:
             peer = leg.forward_to
             assert peer is not None
             record, peer_record = leg.relay_record, peer.relay_record
-            assert record is not None and record.receive_connected is not None
-            assert peer_record is not None and peer_record.send_connected is not None
+            assert record is not None
+            assert record.receive_connected is not None
+            assert peer_record is not None
+            assert peer_record.send_connected is not None
             length = record.receive_connected(buffer)
             peer_record.send_connected(view[:length])
 

@@ -141,8 +141,7 @@ class RtpRelay:
     def _drain_connected(self, record: RelayRecord) -> None:
         """Datagrams that reached the connected socket before (re)connecting may come from anyone:
         they are read with their source and handed to the engine like any packet of the bound socket."""
-        connected = record.connected
-        while connected is not None:
+        while (connected := record.connected) is not None:  # handling one may re-latch or close
             try:
                 length, addr = connected.recvfrom_into(self._buffer)
             except OSError:  # empty (or an ICMP error, consumed by reading it)
