@@ -333,6 +333,12 @@ describe("«Позвонить»", () => {
     await click("call-target-submit");
     expect(byTestId("call-target-error").textContent).toContain("Звонить можно");
     expect(present("call-outgoing")).toBe(false);
+
+    // A colleague on a call: said in Russian under the choice, not the server's text.
+    routes["POST /api/v1/operators/me/calls"] = { status: 409, body: { code: "colleague_busy", message: "operator 15 is on a call" } };
+    await click("call-target-submit");
+    expect(byTestId("call-target-problem").textContent).toBe("Оператор сейчас разговаривает: выберите другого или позвоните позже");
+    expect(present("call-target-error")).toBe(false);
   });
 
   it("goes straight to the number when no colleague is online", async () => {

@@ -1,6 +1,7 @@
 """Consultation (TEL-17, OPS-20) between two operators' SIP phones (baresip) while a SIPp caller waits:
-refusals, swapping back and forth, then completing it as a transfer; the consultant ends up talking to
-the caller and the call record keeps all three legs."""
+refusals, a consultation cancelled, then one swapped back and forth and completed as a transfer; the
+consultant ends up talking to the caller and the call record keeps all three legs. The colleague takes
+no offers while a consultation holds them, and nobody else can reach them meanwhile."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.integration.call_flow.conftest import (
     info_queue_id,
     put_menu_on_main_line,
 )
+from tests.support.polling import until
 from tests.support.server import RunningServer
 
 from c122.telephony.media.analysis import dominant_frequency
@@ -35,9 +37,15 @@ async def test_the_operator_consults_a_colleague_swaps_and_hands_the_caller_over
     await operator_phone(hotline, first, "operator1", 1000)
     consultant_phone = await operator_phone(hotline, colleague, "operator3", 1500)
     operator3 = await user_id(hotline, "operator3")
-    assert (
-        await first.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
-    ).status_code == 200
+    for operator in (first, colleague):
+        assert (
+            await operator.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+        ).status_code == 200
+    other = await hotline.signed_in("operator2")
+
+    async def colleague_status() -> str:
+        status: str = (await colleague.http.get("/api/v1/operators/me/state")).json()["status"]
+        return status
 
     async def consult_state(events: Any) -> dict[str, Any]:
         data: dict[str, Any] = (await events.next_event("call.consultation_changed", timeout=15))["data"]
@@ -59,6 +67,17 @@ async def test_the_operator_consults_a_colleague_swaps_and_hands_the_caller_over
             response = await first.write("POST", f"/api/v1/operators/me{path}", json=body)
             assert (response.status_code, response.json()["code"]) == (status, code), path
 
+        # A consultation cancelled: the colleague is held while it lasts and free again after it.
+        assert (
+            await first.write("POST", "/api/v1/operators/me/call/consult", json={"user_id": operator3})
+        ).is_success
+        assert (await consult_state(events))["state"] == "ringing"
+        assert (await consult_state(events))["state"] == "talking"
+        assert await colleague_status() == "on_call"
+        assert (await first.write("POST", "/api/v1/operators/me/call/consult/cancel")).status_code == 204
+        assert (await consult_state(events))["state"] == "ended"
+        await until(colleague_status, lambda status: status == "ready")
+
         assert (
             await first.write("POST", "/api/v1/operators/me/call/consult", json={"user_id": operator3})
         ).is_success
@@ -69,6 +88,8 @@ async def test_the_operator_consults_a_colleague_swaps_and_hands_the_caller_over
             "consultant",
             str(operator3),
         )
+        busy = await other.write("POST", "/api/v1/operators/me/calls", json={"user_id": operator3})
+        assert (busy.status_code, busy.json()["code"]) == (409, "colleague_busy")
         for expected in ("caller", "consultant"):
             assert (await first.write("POST", "/api/v1/operators/me/call/consult/swap")).status_code == 204
             assert (await consult_state(events))["talking_to"] == expected
@@ -80,11 +101,15 @@ async def test_the_operator_consults_a_colleague_swaps_and_hands_the_caller_over
         assert (await events.next_event("call.ended"))["data"]["cause"] == "transferred"
     assert (await first.http.get("/api/v1/operators/me/state")).json()["status"] == "wrap_up"
 
+    assert await colleague_status() == "on_call"  # talking to the caller now
+
     code, output = await caller.finish()
     assert code == 0, output[-3000:]
+    await until(colleague_status, lambda status: status == "ready")  # the call let them go
     (record,) = await ended_calls(hotline)
     assert (record["status"], record["end_cause"]) == ("answered", "transferred")
-    assert [leg["role"] for leg in record["legs"]] == ["caller", "operator", "consultant"]
+    # The cancelled consultation and the completed one: each reached the colleague.
+    assert [leg["role"] for leg in record["legs"]] == ["caller", "operator", "consultant", "consultant"]
     await consultant_phone.stop()
     heard = consultant_phone.heard()
     assert abs(dominant_frequency(heard[-8000 * 2 :]) - 440) < 15  # the consultant hears the caller

@@ -49,6 +49,13 @@ async def test_the_operator_calls_out_through_the_regions_trunk_and_calls_a_coll
 
         server.clock.advance(1)
         operator3 = await user_id(server, "operator3")
+        ready = await colleague.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+        assert ready.is_success
+
+        async def colleague_status() -> str:
+            status: str = (await colleague.http.get("/api/v1/operators/me/state")).json()["status"]
+            return status
+
         async with me.events() as events:
             # Ready again at the next tick: no queue's wrap-up applies to a call of the operator's own.
             await until(
@@ -57,8 +64,10 @@ async def test_the_operator_calls_out_through_the_regions_trunk_and_calls_a_coll
             placed = await me.write("POST", "/api/v1/operators/me/calls", json={"user_id": operator3})
             assert placed.status_code == 201, placed.text
             await events.next_event("call.connected", timeout=20)
+            assert await colleague_status() == "on_call"  # no offers while a colleague talks to them
             assert (await me.write("POST", "/api/v1/operators/me/call/hang-up")).status_code == 204
             await events.next_event("call.ended", timeout=10)
+        await until(colleague_status, lambda status: status == "ready")
         (internal,) = await ended_calls(server, direction="internal")
         assert (internal["status"], internal["called"]) == ("answered", "operator3")
         assert [leg["role"] for leg in internal["legs"]] == ["operator", "operator"]

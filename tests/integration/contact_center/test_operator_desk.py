@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from c122.domain.acd import CompletedBy
+from c122.domain.errors import Conflict
 from c122.services.call_simulator import CallerBehaviour, SimulatedCallSource
+from tests.support.polling import until
 from tests.support.server import Desk, RunningServer
 
 REFERENCE_QUEUE = "Справочная информация"
@@ -250,3 +254,37 @@ async def test_the_retry_interval_is_a_queue_setting_the_administrator_changes(s
     server.clock.advance(1)
     await center.tick()
     assert (await state(operator))["offer"]["call_id"] == call_id
+
+
+async def test_a_colleague_reached_by_a_consultation_takes_no_offers_until_it_lets_them_go(
+    server: RunningServer,
+) -> None:
+    center = server.application.contact_center
+    colleague = await server.signed_in("operator1")
+    queues = await queue_ids(colleague)
+    await set_state(colleague, "ready")
+    await set_state(colleague, "on_break", reason="lunch")
+    user_id = (await state(colleague))["user_id"]
+    # On a break: reachable, and left as they are (no offers come anyway).
+    assert await center.engage_for(user_id, "first:consult") is False
+    assert (await state(colleague))["status"] == "on_break"
+
+    await set_state(colleague, "ready")
+    assert await center.engage_for(user_id, "second:consult") is True
+    assert ((await state(colleague))["status"], (await state(colleague))["call_id"]) == (
+        "on_call",
+        "second:consult",
+    )
+    call_id = await simulator(server).place_call(queues[REFERENCE_QUEUE], caller="+79001234567")
+    assert (await state(colleague))["status"] == "on_call"  # the caller waits: not offered to them
+    with pytest.raises(Conflict) as busy:
+        await center.engage_for(user_id, "third:consult")
+    assert busy.value.code == "colleague_busy"
+
+    await center.hang_up("second:consult", CompletedBy.OPERATOR)
+    server.clock.advance(1)  # free again at the next tick (no wrap-up), and the waiting caller is theirs
+    offered = await until(lambda: state(colleague), lambda view: view["status"] == "offered")
+    assert offered["call_id"] == call_id
+    with pytest.raises(Conflict) as ringing:
+        await center.engage_for(user_id, "fourth:consult")
+    assert ringing.value.code == "colleague_busy"

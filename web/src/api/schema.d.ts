@@ -787,7 +787,8 @@ export interface paths {
         /**
          * Consult
          * @description Consultation (TEL-17): the caller hears music while the operator calls a colleague or a number;
-         *     `call.consultation_changed` follows (ringing, talking, failed, ended...).
+         *     `call.consultation_changed` follows (ringing, talking, failed, ended...). 409 `colleague_busy` if
+         *     the colleague is on a call or being offered one; a ready colleague gets no offers meanwhile.
          */
         post: operations["consult"];
         delete?: never;
@@ -944,8 +945,9 @@ export interface paths {
          * Place Call
          * @description The operator calls a public number (over the trunk of its prefix, with the region's caller ID) or
          *     a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
-         *     `illegal_transition` unless the operator is ready or in wrap-up; `call.connected` follows when the
-         *     far end answers, `call.ended` when it does not.
+         *     `illegal_transition` unless the operator is ready or in wrap-up, `colleague_busy` if the colleague
+         *     is on a call or being offered one (a ready colleague gets no offers until the call ends);
+         *     `call.connected` follows when the far end answers, `call.ended` when it does not.
          */
         post: operations["place_call"];
         delete?: never;

@@ -185,6 +185,7 @@ export const en: Messages = {
     problem: {
       queueRequired: "Choose a queue",
       colleagueRequired: "Choose an operator",
+      colleagueBusy: "This colleague is on a call: choose another or try later",
       numberRequired: "Enter a phone number",
       numberShape: "Phone number: digits, spaces, brackets, dashes and a leading «+»",
     },

@@ -15,7 +15,7 @@ export interface TargetChoice {
 export const emptyChoice = (kind: TargetKind): TargetChoice => ({ kind, queueId: null, userId: null, number: "" });
 
 /** i18n keys under `calls.problem.*`, by field. */
-export type TargetProblem = "queueRequired" | "colleagueRequired" | "numberRequired" | "numberShape";
+export type TargetProblem = "queueRequired" | "colleagueRequired" | "colleagueBusy" | "numberRequired" | "numberShape";
 
 // What people type for a phone number: digits with spaces, dashes, brackets and a leading +. The
 // server normalises it to E.164 and says whether a trunk serves it.
@@ -66,4 +66,9 @@ export function refusal(error: ApiError): { field: string | null; message: strin
     if (f.path === "number" || f.path === "queue_id" || f.path === "user_id") return { field: f.path, message: text(f.message) };
   }
   return { field: null, message: text(error.message) };
+}
+
+/** A refusal that is about the chosen colleague and is said in the operator's language. */
+export function refusalProblem(error: ApiError): TargetProblem | null {
+  return error.code === "colleague_busy" ? "colleagueBusy" : null;
 }

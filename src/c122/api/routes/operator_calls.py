@@ -61,8 +61,9 @@ async def transfer_my_call(body: TransferIn, actor: CurrentActor, context: Conte
 async def place_call(body: CallTargetIn, actor: CurrentActor, context: Context) -> PlacedCallOut:
     """The operator calls a public number (over the trunk of its prefix, with the region's caller ID) or
     a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
-    `illegal_transition` unless the operator is ready or in wrap-up; `call.connected` follows when the
-    far end answers, `call.ended` when it does not."""
+    `illegal_transition` unless the operator is ready or in wrap-up, `colleague_busy` if the colleague
+    is on a call or being offered one (a ready colleague gets no offers until the call ends);
+    `call.connected` follows when the far end answers, `call.ended` when it does not."""
     call_id = await _calls(context).dial(actor.user_id, colleague=body.user_id, number=body.number)
     return PlacedCallOut(call_id=call_id)
 
@@ -70,8 +71,9 @@ async def place_call(body: CallTargetIn, actor: CurrentActor, context: Context) 
 @router.post("/call/consult", status_code=204, operation_id="consult")
 async def consult(body: CallTargetIn, actor: CurrentActor, context: Context) -> Response:
     """Consultation (TEL-17): the caller hears music while the operator calls a colleague or a number;
-    `call.consultation_changed` follows (ringing, talking, failed, ended...)."""
-    _calls(context).consult(actor.user_id, colleague=body.user_id, number=body.number)
+    `call.consultation_changed` follows (ringing, talking, failed, ended...). 409 `colleague_busy` if
+    the colleague is on a call or being offered one; a ready colleague gets no offers meanwhile."""
+    await _calls(context).consult(actor.user_id, colleague=body.user_id, number=body.number)
     return Response(status_code=204)
 
 

@@ -53,6 +53,18 @@ class CallActor(Consulting):
         self._recording: str | None = None
         self._held = False
         self._case_opened = False
+        self._engaged: list[str] = []  # the ACD's holds on colleagues this call reached
+
+    def hold_colleague(self, engaged: str) -> None:
+        """A colleague this call reaches is kept from offers until the call lets them go."""
+        self._engaged.append(engaged)
+
+    async def _let_colleague_go(self, engaged: str | None) -> None:
+        if engaged is None or engaged not in self._engaged:
+            return
+        self._engaged.remove(engaged)
+        with contextlib.suppress(DomainError):  # logged out meanwhile: nothing to let go
+            await self._ctx.center.hang_up(engaged, CompletedBy.OPERATOR)
 
     # -- the outside posts, the actor reads ---------------------------------------------------------
 
@@ -237,7 +249,10 @@ class CallActor(Consulting):
                 case m.Digit(digit=digit) if self.operator_leg is not None:
                     await self._ctx.switch.send_dtmf(self.operator_leg, digit)
                 case m.ConsultRequested() as request if not self.consulting:
-                    if await self._consult(request) is ConsultEnd.TRANSFERRED:
+                    ended = await self._consult(request)
+                    if ended is ConsultEnd.BACK:
+                        await self._let_colleague_go(request.engaged)
+                    if ended is ConsultEnd.TRANSFERRED:
                         await self._close_conversation(
                             CompletedBy.OPERATOR, cause="transferred", keep_bridge=True
                         )
@@ -338,7 +353,10 @@ class CallActor(Consulting):
         await self._until_played(playback)
         await self._ctx.switch.hang_up(self.leg)
 
-    async def _finish_record(self) -> None:
+    async def _finish(self) -> None:
+        """The call is over: colleagues it held take offers again, and its record is stored."""
+        for engaged in list(self._engaged):
+            await self._let_colleague_go(engaged)
         self.record.ended(self._ctx.clock.now(), self._ctx.switch.quality(self.leg))
         with contextlib.suppress(Exception):
             await self._save()

@@ -36,7 +36,7 @@ class CallbackCall(CallActor):
         finally:
             self._cancel_timer()
             if self.record.connected_at is not None or self.record.end_cause is not None:
-                await self._finish_record()
+                await self._finish()
 
     async def _wait_for_operator(self) -> None:
         while True:

@@ -75,7 +75,7 @@ class InboundCall(CallActor):
             await self._caller_left()
         finally:
             self._cancel_timer()
-            await self._finish_record()
+            await self._finish()
 
     async def _carry_out(self, final: Enqueue | Transfer | HangUp) -> None:
         match final:

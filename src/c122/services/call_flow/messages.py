@@ -99,6 +99,7 @@ class ConsultRequested:
 
     user_id: int | None = None
     number: str | None = None
+    engaged: str | None = None  # the ACD's hold on the colleague (`ContactCenter.engage_for`), if any
 
 
 @dataclass(frozen=True, slots=True)

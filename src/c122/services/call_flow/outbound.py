@@ -39,7 +39,7 @@ class OutboundCall(CallActor):
             with contextlib.suppress(UnknownCall):
                 await self._ctx.center.hang_up(self.id, CompletedBy.OPERATOR)
         finally:
-            await self._finish_record()
+            await self._finish()
 
     async def _operator_ready(self, user_id: int) -> bool:
         """The operator's own leg: their browser leg, or their SIP phone rung first (click-to-call)."""

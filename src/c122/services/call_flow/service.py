@@ -18,12 +18,13 @@ from c122.domain.acd import (
     CallExited,
     CallOffered,
     CallTransferred,
+    CompletedBy,
     OfferRejected,
     OfferWithdrawn,
     Outcome,
 )
 from c122.domain.calls.record import Direction
-from c122.domain.errors import Conflict, FieldProblem, InvalidFields, NotFound
+from c122.domain.errors import Conflict, DomainError, FieldProblem, InvalidFields, NotFound
 from c122.domain.ivr import Executor, Flow
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.call_flow import messages as m
@@ -132,20 +133,29 @@ class CallFlowService:
             return
         call.post(m.TransferRequested(number=self._dialable(number)))
 
-    def consult(self, user_id: int, *, colleague: int | None = None, number: str | None = None) -> None:
+    async def consult(self, user_id: int, *, colleague: int | None = None, number: str | None = None) -> None:
         """Consultation (TEL-17): the caller waits with music while the operator calls a colleague or a
-        public number."""
+        public number. A colleague on a call is refused (409 `colleague_busy`); one who takes calls
+        gets no offers until the consultation lets them go."""
         call = self._operator_call(user_id)
         if call.consulting:
             raise Conflict("a consultation is already in progress", code="consulting")
         if colleague is not None:
-            if colleague == user_id:
-                raise InvalidFields(problems=[FieldProblem("user_id", "self", "consult someone else")])
-            if not self._ctx.center.takes_calls(colleague):
-                raise NotFound(f"user {colleague} is not an operator")
-            call.post(m.ConsultRequested(user_id=colleague))
+            self._check_colleague(user_id, colleague)
+            engaged = f"{call.id}:consult:{uuid.uuid4().hex[:8]}"
+            if await self._ctx.center.engage_for(colleague, engaged):
+                call.hold_colleague(engaged)
+                call.post(m.ConsultRequested(user_id=colleague, engaged=engaged))
+            else:
+                call.post(m.ConsultRequested(user_id=colleague))
             return
         call.post(m.ConsultRequested(number=self._dialable(number)))
+
+    def _check_colleague(self, user_id: int, colleague: int) -> None:
+        if colleague == user_id:
+            raise InvalidFields(problems=[FieldProblem("user_id", "self", "call someone else")])
+        if not self._ctx.center.takes_calls(colleague):
+            raise NotFound(f"user {colleague} is not an operator")
 
     def consult_swap(self, user_id: int) -> None:
         self._consulting_call(user_id).post(m.ConsultSwap())
@@ -177,20 +187,28 @@ class CallFlowService:
         """The operator places a call (TEL-03, OPS-21): to a public number over its trunk, or to a
         colleague; returns the call id. The operator must be ready or in wrap-up (409 otherwise)."""
         login = self._ctx.phones.account(user_id) or str(user_id)
+        call_id = f"out-{uuid.uuid4().hex[:16]}"
+        engaged: str | None = None
         if colleague is not None:
-            if colleague == user_id:
-                raise InvalidFields(problems=[FieldProblem("user_id", "self", "call someone else")])
-            if not self._ctx.center.takes_calls(colleague):
-                raise NotFound(f"user {colleague} is not an operator")
+            self._check_colleague(user_id, colleague)
             direction: Direction = "internal"
             called = self._ctx.phones.account(colleague) or str(colleague)
+            engaged = f"{call_id}:colleague"
+            if not await self._ctx.center.engage_for(colleague, engaged):
+                engaged = None
         else:
             direction, called = "outbound", self._dialable(number)
-        call_id = f"out-{uuid.uuid4().hex[:16]}"
-        await self._ctx.center.dial_for(user_id, call_id)
+        try:
+            await self._ctx.center.dial_for(user_id, call_id)
+        except DomainError:
+            if engaged is not None:  # the operator may not dial now: the colleague is free again
+                await self._ctx.center.hang_up(engaged, CompletedBy.OPERATOR)
+            raise
         draft = CallRecordDraft.placed(call_id, direction, login, called, self._ctx.clock.now())
         call = OutboundCall(self._ctx, call_id, "", draft)
         call.colleague = colleague
+        if engaged is not None:
+            call.hold_colleague(engaged)
         self._calls[call_id] = call
         self._spawn(self._run_outbound(call, user_id))
         return call_id

@@ -36,7 +36,7 @@ from c122.domain.acd import (
     estimate_wait,
     to_records,
 )
-from c122.domain.errors import DomainError, Forbidden, NotFound
+from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.contact_center import announcements
@@ -164,6 +164,25 @@ class ContactCenter:
         """The operator places a call: no offers reach them until `hang_up(call_id, ...)`."""
         op = str(self._operator(user_id))
         await self._run(lambda acd, now: acd.dial(op, call_id, now))
+
+    async def engage_for(self, user_id: int, call_id: str) -> bool:
+        """A colleague reached by a consultation or an internal call (OPS-20, OPS-21). One who is ready
+        or in wrap-up gets no offers until `hang_up(call_id, ...)` (True); one on a break or away is
+        not offered calls anyway and keeps their state (False). One on a call or being offered one is
+        refused: their headset is in use (409 `colleague_busy`)."""
+        op = str(self._operator(user_id))
+        acd, _setup = self._ready()
+        status = acd.state.operator(op).status
+        if status in (OperatorStatus.READY, OperatorStatus.WRAP_UP):
+            try:
+                await self._run(lambda acd, now: acd.dial(op, call_id, now))
+            except IllegalTransition:
+                pass  # an offer reached them meanwhile
+            else:
+                return True
+        elif status not in (OperatorStatus.ON_CALL, OperatorStatus.OFFERED):
+            return False
+        raise Conflict(f"operator {user_id} is on a call", code="colleague_busy")
 
     async def reject_for(self, user_id: int, call_id: str) -> None:
         """The offer failed: declined, the phone refused it, or the operator cannot be reached."""
