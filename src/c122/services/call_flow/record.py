@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from c122.domain.calls import CallLegRecord, CallRecord
+from c122.domain.calls import CallLegRecord, CallRecord, HoldSpan, durations, final_status, sla_breached
 from c122.domain.calls.record import CallStatus, Direction, LegKind, LegRole
 from c122.services.call_flow.ports import LegQuality
 
@@ -40,15 +40,14 @@ class CallRecordDraft:
     offered_at: datetime | None = None  # the first time an operator was rung
     connected_at: datetime | None = None
     ended_at: datetime | None = None
-    wait_s: float = 0.0
-    hold_s: float = 0.0
+    wait_s: float = 0.0  # the ACD's, once connected: a transferred caller's wait is in the last queue
+    holds: list[HoldSpan] = field(default_factory=list)
     sla_wait_s: float | None = None
     recording_path: str | None = None
     end_cause: str | None = None
     transferred_to: str | None = None
     collected: dict[str, str] = field(default_factory=dict)
     legs: list[_Leg] = field(default_factory=list)
-    _held_since: datetime | None = None
 
     @classmethod
     def inbound(
@@ -103,11 +102,11 @@ class CallRecordDraft:
         self.legs.append(_Leg(leg, kind, "consultant", party, at))
 
     def hold_changed(self, held: bool, at: datetime) -> None:
-        if held and self._held_since is None:
-            self._held_since = at
-        elif not held and self._held_since is not None:
-            self.hold_s += (at - self._held_since).total_seconds()
-            self._held_since = None
+        on_hold = bool(self.holds) and self.holds[-1].end is None
+        if held and not on_hold:
+            self.holds.append(HoldSpan(at))
+        elif not held and on_hold:
+            self.holds[-1] = replace(self.holds[-1], end=at)
 
     def ended(self, at: datetime, caller_quality: LegQuality | None) -> None:
         self.hold_changed(False, at)
@@ -123,19 +122,25 @@ class CallRecordDraft:
     def status(self) -> CallStatus:
         if self.ended_at is None:
             return "active"
-        if self.connected_at is not None or self.end_cause == "transferred":
-            return "answered"
-        if self.end_cause in ("error", "transfer_failed", "operator_unreachable"):
-            return "failed"
-        return "missed"
+        return final_status(
+            connected=self.connected_at is not None or self.end_cause == "transferred",
+            failed=self.end_cause in ("error", "transfer_failed", "operator_unreachable"),
+        )
 
     def to_record(self) -> CallRecord:
-        talk_s = 0.0
-        if self.connected_at is not None and self.ended_at is not None:
-            talk_s = max(0.0, (self.ended_at - self.connected_at).total_seconds() - self.hold_s)
-        wait_s = self.wait_s
-        if self.connected_at is None and self.queued_at is not None and self.ended_at is not None:
-            wait_s = (self.ended_at - self.queued_at).total_seconds()
+        """The record with its durations and SLA flag derived from the phase times (`domain.calls`)."""
+        record = self._phases()
+        figures = durations(record, self.holds)
+        wait_s = self.wait_s if self.connected_at is not None else figures.wait_s
+        return replace(
+            record,
+            wait_s=wait_s,
+            talk_s=figures.talk_s,
+            hold_s=figures.hold_s,
+            sla_breached=self.queued_at is not None and sla_breached(wait_s, self.sla_wait_s),
+        )
+
+    def _phases(self) -> CallRecord:
         return CallRecord(
             id=self.id,
             direction=self.direction,
@@ -153,13 +158,11 @@ class CallRecordDraft:
             offered_at=self.offered_at,
             connected_at=self.connected_at,
             ended_at=self.ended_at,
-            wait_s=wait_s,
-            talk_s=talk_s,
-            hold_s=self.hold_s,
+            wait_s=0.0,
+            talk_s=0.0,
+            hold_s=0.0,
             wrap_up_s=0.0,
-            sla_breached=self.sla_wait_s is not None
-            and self.queued_at is not None
-            and wait_s > self.sla_wait_s,
+            sla_breached=False,
             recording_path=self.recording_path,
             end_cause=self.end_cause,
             legs=tuple(_leg_record(item) for item in self.legs),
