@@ -350,163 +350,103 @@ function parseIceServer(value: unknown, where: string): IceServer {
   };
 }
 
+/** The data of each known event type, parsed from the frame's `data` (`where` names it in errors). */
+const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) => EventPayloads[T] } = {
+  "operator.presence_changed": (value, w) => {
+    const d = rec(value, w);
+    return { operator: parsePresenceEntry(d.operator, `${w}.operator`), online: bool(d, "online", w) };
+  },
+  "health.changed": (value, w) => parseHealth(value, w),
+  "org.changed": (value, w) => {
+    const d = rec(value, w);
+    return { entity: oneOf(d, "entity", ENTITIES, w), id: int(d, "id", w), action: oneOf(d, "action", ACTIONS, w) };
+  },
+  "session.closed": (value, w) => {
+    const d = rec(value, w);
+    return {
+      user_id: int(d, "user_id", w),
+      reason: str(d, "reason", w),
+      message: typeof d.message === "string" ? d.message : "",
+    };
+  },
+  "operator.state_changed": (value, w) => {
+    const d = rec(value, w);
+    return {
+      user_id: int(d, "user_id", w),
+      old_status: oneOf(d, "old_status", OPERATOR_STATUSES, w),
+      status: oneOf(d, "status", OPERATOR_STATUSES, w),
+      trigger: str(d, "trigger", w),
+      reason: str(d, "reason", w),
+      note: str(d, "note", w),
+      since: str(d, "since", w),
+      duration_s: num(d, "duration_s", w),
+      call_id: optStr(d, "call_id", w),
+      queue_id: optInt(d, "queue_id", w),
+    };
+  },
+  "call.offered": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), offer: parseOffer(d.offer, `${w}.offer`) };
+  },
+  "queue.updated": (value, w) => ({ queue: parseQueue(rec(value, w).queue, `${w}.queue`) }),
+  "operator.break_suggested": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), worked_s: num(d, "worked_s", w) };
+  },
+  "operator.break_time_elapsed": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), reason: str(d, "reason", w), allowed_s: num(d, "allowed_s", w) };
+  },
+  "case.created": (value, w) => ({ case: parseCaseSummary(rec(value, w).case, `${w}.case`) }),
+  "case.updated": (value, w) => ({ case: parseCaseSummary(rec(value, w).case, `${w}.case`) }),
+  "call.connected": (value, w) => {
+    const d = rec(value, w);
+    return {
+      user_id: int(d, "user_id", w),
+      call_id: str(d, "call_id", w),
+      caller: str(d, "caller", w),
+      queue_id: optInt(d, "queue_id", w),
+      connected_at: str(d, "connected_at", w),
+    };
+  },
+  "call.ended": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), cause: optStr(d, "cause", w) ?? "" };
+  },
+  "call.hold_changed": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), held: bool(d, "held", w) };
+  },
+  "call.consultation_changed": (value, w) => {
+    const d = rec(value, w);
+    const state = str(d, "state", w);
+    const talking = optStr(d, "talking_to", w);
+    if (!CONSULT_STATES.includes(state as ConsultState)) throw new ProtocolError(`${w}.state: unknown ${state}`);
+    if (talking !== undefined && talking !== null && talking !== "caller" && talking !== "consultant") {
+      throw new ProtocolError(`${w}.talking_to: unknown ${talking}`);
+    }
+    return {
+      user_id: int(d, "user_id", w),
+      call_id: str(d, "call_id", w),
+      state: state as ConsultState,
+      consultant: str(d, "consultant", w),
+      talking_to: (talking ?? null) as CallConsultationChangedData["talking_to"],
+    };
+  },
+};
+
+function isKnownEventType(type: string): type is KnownEventType {
+  return Object.hasOwn(PAYLOAD_PARSERS, type);
+}
+
 function parseEvent(r: Rec): StreamEvent | UnknownEvent {
   const id = int(r, "id", "event");
   const at = str(r, "at", "event");
   const type = str(r, "type", "event");
-  switch (type) {
-    case "operator.presence_changed": {
-      const d = rec(r.data, "event.data");
-      return {
-        id,
-        at,
-        type,
-        data: { operator: parsePresenceEntry(d.operator, "event.data.operator"), online: bool(d, "online", "event.data") },
-      };
-    }
-    case "health.changed":
-      return { id, at, type, data: parseHealth(r.data, "event.data") };
-    case "org.changed": {
-      const d = rec(r.data, "event.data");
-      return {
-        id,
-        at,
-        type,
-        data: {
-          entity: oneOf(d, "entity", ENTITIES, "event.data"),
-          id: int(d, "id", "event.data"),
-          action: oneOf(d, "action", ACTIONS, "event.data"),
-        },
-      };
-    }
-    case "session.closed": {
-      const d = rec(r.data, "event.data");
-      return {
-        id,
-        at,
-        type,
-        data: {
-          user_id: int(d, "user_id", "event.data"),
-          reason: str(d, "reason", "event.data"),
-          message: typeof d.message === "string" ? d.message : "",
-        },
-      };
-    }
-    case "operator.state_changed": {
-      const d = rec(r.data, "event.data");
-      const w = "event.data";
-      return {
-        id,
-        at,
-        type,
-        data: {
-          user_id: int(d, "user_id", w),
-          old_status: oneOf(d, "old_status", OPERATOR_STATUSES, w),
-          status: oneOf(d, "status", OPERATOR_STATUSES, w),
-          trigger: str(d, "trigger", w),
-          reason: str(d, "reason", w),
-          note: str(d, "note", w),
-          since: str(d, "since", w),
-          duration_s: num(d, "duration_s", w),
-          call_id: optStr(d, "call_id", w),
-          queue_id: optInt(d, "queue_id", w),
-        },
-      };
-    }
-    case "call.offered": {
-      const d = rec(r.data, "event.data");
-      return {
-        id,
-        at,
-        type,
-        data: { user_id: int(d, "user_id", "event.data"), offer: parseOffer(d.offer, "event.data.offer") },
-      };
-    }
-    case "queue.updated": {
-      const d = rec(r.data, "event.data");
-      return { id, at, type, data: { queue: parseQueue(d.queue, "event.data.queue") } };
-    }
-    case "operator.break_suggested": {
-      const d = rec(r.data, "event.data");
-      return { id, at, type, data: { user_id: int(d, "user_id", "event.data"), worked_s: num(d, "worked_s", "event.data") } };
-    }
-    case "operator.break_time_elapsed": {
-      const d = rec(r.data, "event.data");
-      const w = "event.data";
-      return {
-        id,
-        at,
-        type,
-        data: { user_id: int(d, "user_id", w), reason: str(d, "reason", w), allowed_s: num(d, "allowed_s", w) },
-      };
-    }
-    case "case.created":
-    case "case.updated": {
-      const d = rec(r.data, "event.data");
-      const data = { case: parseCaseSummary(d.case, "event.data.case") };
-      return type === "case.created" ? { id, at, type, data } : { id, at, type, data };
-    }
-    case "call.connected": {
-      const d = rec(r.data, "event.data");
-      const w = "event.data";
-      return {
-        id,
-        at,
-        type,
-        data: {
-          user_id: int(d, "user_id", w),
-          call_id: str(d, "call_id", w),
-          caller: str(d, "caller", w),
-          queue_id: optInt(d, "queue_id", w),
-          connected_at: str(d, "connected_at", w),
-        },
-      };
-    }
-    case "call.ended": {
-      const d = rec(r.data, "event.data");
-      const w = "event.data";
-      return {
-        id,
-        at,
-        type,
-        data: { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), cause: optStr(d, "cause", w) ?? "" },
-      };
-    }
-    case "call.hold_changed": {
-      const d = rec(r.data, "event.data");
-      const w = "event.data";
-      return {
-        id,
-        at,
-        type,
-        data: { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), held: bool(d, "held", w) },
-      };
-    }
-    case "call.consultation_changed": {
-      const d = rec(r.data, "event.data");
-      const w = "event.data";
-      const state = str(d, "state", w);
-      const talking = optStr(d, "talking_to", w);
-      if (!CONSULT_STATES.includes(state as ConsultState)) throw new ProtocolError(`${w}.state: unknown ${state}`);
-      if (talking !== undefined && talking !== null && talking !== "caller" && talking !== "consultant") {
-        throw new ProtocolError(`${w}.talking_to: unknown ${talking}`);
-      }
-      return {
-        id,
-        at,
-        type,
-        data: {
-          user_id: int(d, "user_id", w),
-          call_id: str(d, "call_id", w),
-          state: state as ConsultState,
-          consultant: str(d, "consultant", w),
-          talking_to: (talking ?? null) as CallConsultationChangedData["talking_to"],
-        },
-      };
-    }
-    default:
-      return { id, at, type, unknown: true };
-  }
+  if (!isKnownEventType(type)) return { id, at, type, unknown: true };
+  const data = PAYLOAD_PARSERS[type](r.data, "event.data");
+  // The parser was picked by `type`, so `data` is that type's payload; TypeScript cannot pair the two.
+  return { id, at, type, data } as StreamEvent;
 }
 
 /** Parses one text frame; throws ProtocolError when it is not a message of this protocol. */
