@@ -215,7 +215,7 @@ class ContactCenter:
                     return acd.logout(op, now)  # during a call it is kept and applied after wrap-up
                 except IllegalTransition:
                     pass  # ringing: the offer must go to someone else
-            return acd.force_logout(system, op, note, now)
+            return acd.senior.force_logout(system, op, note, now)
 
         await self._run(command)
 
@@ -317,32 +317,32 @@ class ContactCenter:
     # --- the senior (SUP-01..04) ------------------------------------------------------------------
     async def block_operator(self, actor: Actor, user_id: int, note: str) -> None:
         scope = self._scope(actor)
-        await self._run(lambda acd, now: acd.block_operator(scope, str(user_id), note, now))
+        await self._run(lambda acd, now: acd.senior.block_operator(scope, str(user_id), note, now))
 
     async def unblock_operator(self, actor: Actor, user_id: int) -> None:
         scope = self._scope(actor)
-        await self._run(lambda acd, now: acd.unblock_operator(scope, str(user_id), now))
+        await self._run(lambda acd, now: acd.senior.unblock_operator(scope, str(user_id), now))
 
     async def block_group(self, actor: Actor, group_id: int, note: str) -> None:
         scope = self._scope(actor)
         self._require_group(group_id)
-        await self._run(lambda acd, now: acd.block_group(scope, str(group_id), note, now))
+        await self._run(lambda acd, now: acd.senior.block_group(scope, str(group_id), note, now))
 
     async def unblock_group(self, actor: Actor, group_id: int) -> None:
         scope = self._scope(actor)
         self._require_group(group_id)
-        await self._run(lambda acd, now: acd.unblock_group(scope, str(group_id), now))
+        await self._run(lambda acd, now: acd.senior.unblock_group(scope, str(group_id), now))
 
     async def move_call(self, actor: Actor, call_id: str, to: Literal["head", "tail"]) -> None:
         scope = self._scope(actor)
         if to == "head":
-            await self._run(lambda acd, now: acd.move_to_head(scope, call_id, now))
+            await self._run(lambda acd, now: acd.senior.move_to_head(scope, call_id, now))
         else:
-            await self._run(lambda acd, now: acd.move_to_tail(scope, call_id, now))
+            await self._run(lambda acd, now: acd.senior.move_to_tail(scope, call_id, now))
 
     async def remove_call(self, actor: Actor, call_id: str, destination: str | None) -> None:
         scope = self._scope(actor)
-        await self._run(lambda acd, now: acd.remove(scope, call_id, now, destination=destination))
+        await self._run(lambda acd, now: acd.senior.remove(scope, call_id, now, destination=destination))
 
     # --- inside -----------------------------------------------------------------------------------
     async def _run(self, command: Command, *, store_without_events: bool = True) -> Outcome:
