@@ -12,6 +12,7 @@ are in `moves.py`, the senior's actions in `senior.py` (`acd.senior`), abandons 
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from dataclasses import replace
 
 from c122.domain.acd import operator_state as machine
@@ -20,6 +21,7 @@ from c122.domain.acd.callbacks import resumes_place
 from c122.domain.acd.calls import ConnectedCall, WaitingCall
 from c122.domain.acd.errors import NoSuchOffer, UnknownCall
 from c122.domain.acd.events import CallConnected, CallQueued, CallTransferred, CompletedBy, ExitReason
+from c122.domain.acd.gone import calls_not_in, drop_gone
 from c122.domain.acd.ids import CallId, OperatorId, QueueId
 from c122.domain.acd.moves import Moves
 from c122.domain.acd.operator_state import OperatorState, OperatorStatus
@@ -248,6 +250,18 @@ class Acd:
         )
         outcome = self.moves.settle(step)
         return Outcome(outcome.events + self.enqueue(call_id, to_queue_id, connected.caller, now).events)
+
+    # --- calls that ended without the ACD being told (see gone.py) ------------------------------
+    def calls_not_in(self, live: Container[CallId], now: float, *, older_than_s: float = 0.0) -> list[CallId]:
+        """The calls held here (callers on the line, conversations, operators' own calls) that the call
+        source no longer carries, among those held for at least `older_than_s`."""
+        return calls_not_in(self.moves, live, now, older_than_s)
+
+    def drop_gone(self, call_ids: Iterable[CallId], now: float) -> Outcome:
+        """Forget calls that are gone without blaming the operators they were offered to."""
+        step = Step(now)
+        drop_gone(self.moves, call_ids, step)
+        return self.moves.settle(step)
 
     # --- timers ---------------------------------------------------------------------------------
     def tick(self, now: float) -> Outcome:

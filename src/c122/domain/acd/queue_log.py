@@ -44,6 +44,7 @@ class QueueLogKind(StrEnum):
     EXIT_EMPTY = "exit_empty"
     EXIT_FULL = "exit_full"
     EXIT_REMOVED = "exit_removed"
+    EXIT_GONE = "exit_gone"
     TRANSFER = "transfer"
     MOVE = "move"
     CALLBACK_CREATED = "callback_created"
@@ -74,6 +75,7 @@ _EXIT_KINDS = {
     "empty": QueueLogKind.EXIT_EMPTY,
     "full": QueueLogKind.EXIT_FULL,
     "removed": QueueLogKind.EXIT_REMOVED,
+    "gone": QueueLogKind.EXIT_GONE,
 }
 
 #: Record fields copied from an event attribute of the same name, when the event has one.
