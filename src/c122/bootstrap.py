@@ -53,6 +53,7 @@ _log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_SECONDS = 5.0
 ACD_TICK_SECONDS = 1.0
+RECONCILE_SECONDS = 10.0  # the ACD's calls against the call flow's (see CallFlowService.reconcile)
 SESSION_SWEEP_SECONDS = 60.0
 STREAM_EXPIRY_SECONDS = 30.0
 # The hotline's day decides case names and numbers (docs/contact-center/cases.md), never the server's zone.
@@ -183,6 +184,8 @@ def build_application(
         lambda: hub.run_expiry(STREAM_EXPIRY_SECONDS),
         _every(ACD_TICK_SECONDS, contact_center.tick),
     ]
+    if call_flow is not None:
+        application.background.append(_every(RECONCILE_SECONDS, call_flow.reconcile))
     return application
 
 

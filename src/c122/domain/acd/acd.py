@@ -257,6 +257,13 @@ class Acd:
         source no longer carries, among those held for at least `older_than_s`."""
         return calls_not_in(self.moves, live, now, older_than_s)
 
+    def holds(self, call_id: CallId) -> bool:
+        """Whether a live call is held here under this id (a callback entry is not a call)."""
+        waiting = self.state.waiting.get(call_id)
+        if waiting is not None:
+            return not waiting.is_callback
+        return call_id in self.state.connected or self.moves.dialled_by(call_id) is not None
+
     def drop_gone(self, call_ids: Iterable[CallId], now: float) -> Outcome:
         """Forget calls that are gone without blaming the operators they were offered to."""
         step = Step(now)

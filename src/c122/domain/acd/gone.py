@@ -39,8 +39,8 @@ def calls_not_in(moves: Moves, live: Container[CallId], now: float, older_than_s
 
 def drop_gone(moves: Moves, call_ids: Iterable[CallId], step: Step) -> None:
     """A waiting caller leaves with `CallExited(reason=gone)` (no callback entry: nobody is known to have
-    waited for one) and its offers are withdrawn; a conversation ends as the caller's hang-up; an
-    operator's own call ends and they are free at once."""
+    waited for one) and its offers are withdrawn; a conversation ends as the caller's hang-up and an
+    operator's own call ends — either way the operator is free at the next tick, with no wrap-up."""
     state = moves.state
     for call_id in call_ids:
         waiting = state.waiting.get(call_id)
@@ -58,6 +58,8 @@ def drop_gone(moves: Moves, call_ids: Iterable[CallId], step: Step) -> None:
                 )
             )
         elif call_id in state.connected:
-            moves.finish(call_id, CompletedBy.CALLER, step)
+            connected, _talk = moves.complete(call_id, CompletedBy.CALLER, step)
+            op = state.operators[connected.operator_id]
+            moves.put(*machine.end_call(op, step.now, wrap_up_until=step.now), step)
         elif (direct := moves.dialled_by(call_id)) is not None:
             moves.put(*machine.end_call(direct, step.now, wrap_up_until=step.now), step)

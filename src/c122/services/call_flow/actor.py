@@ -54,6 +54,11 @@ class CallActor(Consulting):
         self._held = False
         self._case_opened = False
         self._engaged: list[str] = []  # the ACD's holds on colleagues this call reached
+        self.leg_cause: str | None = None  # why the caller's leg ended, once it has
+
+    def acd_ids(self) -> tuple[str, ...]:
+        """The ids this call holds in the ACD: its own and the colleagues it keeps from offers."""
+        return (self.id, *self._engaged)
 
     def hold_colleague(self, engaged: str) -> None:
         """A colleague this call reaches is kept from offers until the call lets them go."""
@@ -78,7 +83,7 @@ class CallActor(Consulting):
     async def _next(self) -> m.CallMessage:
         message = await self._inbox.get()
         if isinstance(message, m.LegGone) and message.leg == self.leg:
-            self._gone = True
+            self.leg_cause = message.cause
             cause = "caller_hang_up" if message.cause in CALLER_LEFT else message.cause
             self.record.end_cause = self.record.end_cause or cause
             raise CallEnded

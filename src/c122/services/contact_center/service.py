@@ -9,8 +9,9 @@ nothing; a failed transaction puts the ACD back to what is stored.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -40,6 +41,7 @@ from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.contact_center import announcements
+from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.setup import CenterSetup, build_setup, fit_snapshot
 from c122.services.contact_center.views import (
     CALLS_SHOWN,
@@ -59,6 +61,8 @@ Listener = Callable[[Outcome], None]
 DesiredState = Literal["ready", "on_break", "offline"]
 # How often at most a queue's live snapshot is published (zone 4 and the senior's board).
 QUEUE_UPDATE_S = 0.2
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -307,6 +311,56 @@ class ContactCenter:
 
     async def transfer(self, call_id: str, to_queue_id: int) -> Outcome:
         return await self._run(lambda acd, now: acd.transfer(call_id, str(to_queue_id), now))
+
+    # --- calls that ended without the ACD being told (see docs/contact-center/call-flow.md) ------
+    def holds_call(self, call_id: str) -> bool:
+        """Whether the ACD still holds this call: a caller on the line, a conversation, an own call."""
+        return self._acd is not None and self._acd.holds(call_id)
+
+    async def drop_gone_calls(self, call_ids: Collection[str], *, reason: str) -> list[str]:
+        """These calls are gone: the ACD forgets them without blaming the operators they were offered
+        to (see `Acd.drop_gone`); returns those it still held."""
+        return await self._drop(lambda acd, now: [c for c in call_ids if acd.holds(c)], reason)
+
+    async def drop_calls_not_in(
+        self,
+        live: Callable[[], Collection[str]],
+        *,
+        reason: str,
+        owns: Callable[[str], bool] = lambda _call_id: True,
+        older_than_s: float = 0.0,
+    ) -> list[str]:
+        """Reconciliation with a call source: every call it `owns` that the ACD has held for at least
+        `older_than_s` and that is not among its `live` calls (read at the moment the command is decided)
+        is dropped. Start-up recovery passes nothing live: `forget_all_calls`."""
+
+        def orphans(acd: Acd, now: float) -> list[str]:
+            alive = live()
+            return [c for c in acd.calls_not_in(alive, now, older_than_s=older_than_s) if owns(c)]
+
+        return await self._drop(orphans, reason)
+
+    async def forget_all_calls(self, reason: str) -> list[str]:
+        """No call survived (a start after a crash): every caller on the line, conversation and own call
+        the stored state holds is dropped; callback entries stay."""
+        return await self.drop_calls_not_in(frozenset, reason=reason)
+
+    async def _drop(self, find: Callable[[Acd, float], list[str]], reason: str) -> list[str]:
+        if self._acd is None:
+            return []
+        dropped: list[str] = []
+
+        def command(acd: Acd, now: float) -> Outcome:
+            dropped[:] = find(acd, now)
+            return acd.drop_gone(dropped, now) if dropped else Outcome(events=())
+
+        await self._run(command, store_without_events=False)
+        for call_id in dropped:
+            self._contexts.pop(call_id, None)
+        if dropped:
+            GONE_CALLS.labels(reason).inc(len(dropped))
+            _log.warning("dropped %d call(s) the ACD held after they had ended (%s)", len(dropped), reason)
+        return dropped
 
     async def tick(self) -> Outcome:
         """Applies due timers (ring timeouts, wrap-up, max wait, idle, breaks); run about once a second."""

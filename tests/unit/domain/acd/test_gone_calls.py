@@ -66,7 +66,7 @@ def test_the_operator_freed_from_a_gone_call_is_offered_the_next_live_caller(mak
     assert world.offers(outcome) == [("live", "a")]
 
 
-def test_a_gone_conversation_ends_as_the_callers_hang_up(make_world) -> None:
+def test_a_gone_conversation_ends_as_the_callers_hang_up_without_a_wrap_up(make_world) -> None:
     world = make_world([q()], {"q1": ["a"]})
     world.login("a")
     world.call("c1")
@@ -77,7 +77,8 @@ def test_a_gone_conversation_ends_as_the_callers_hang_up(make_world) -> None:
     (completed,) = [e for e in outcome.events if isinstance(e, CallCompleted)]
     assert completed.by is CompletedBy.CALLER
     assert world.acd.state.connected == {}
-    assert world.status("a") is S.WRAP_UP  # they talked: the card is theirs to finish
+    world.tick(0)
+    assert world.status("a") is S.READY  # the queue's 30 s wrap-up does not apply
 
 
 def test_an_operators_own_call_that_is_gone_frees_them_at_once(make_world) -> None:
@@ -109,3 +110,18 @@ def test_dropped_calls_are_not_in_the_snapshot_a_restart_loads(make_world) -> No
     restarted = world.restarted()
     assert restarted.acd.state.waiting == {}
     assert restarted.status("a") is S.READY
+
+
+def test_holds_names_callers_conversations_and_own_calls_but_not_callback_entries(make_world) -> None:
+    world = make_world([q(callbacks_enabled=True)], {"q1": ["a", "b"]})
+    world.login("a", "b")
+    world.acd.dial("b", "out-1", world.now)
+    world.call("talking")
+    world.accept("a", "talking")
+    world.call("waiting")
+    world.clock.advance(10)
+    world.hang_up("waiting")  # now a callback entry waiting for a free operator
+    assert [c for c in ("waiting", "out-1", "talking", "nobody") if world.acd.holds(c)] == [
+        "out-1",
+        "talking",
+    ]
