@@ -234,13 +234,19 @@ class InboundCall(CallActor):
     async def _caller_left(self, *, hung_up: bool) -> None:
         """The caller hung up, or the call failed (no ACK, a timeout, media, an error): tell the ACD and
         tidy the operator's side. Only a caller who hung up while waiting abandoned the queue (and may be
-        called back); a failed call is gone, and nobody who was offered it pays for it."""
+        called back); a failed call, or one an operator took just as the caller left, is gone, and
+        nobody who was offered it pays for it (no missed offer, no wrap-up)."""
         await self._stop_ringing()
         if self.operator_leg is not None:  # gone just as the operator was being connected
             await self._close_conversation(CompletedBy.CALLER)
-        elif self.queue_id is not None and hung_up:
+        elif self.queue_id is None:
+            return
+        elif hung_up and self._ctx.center.waiting_position(self.id) is not None:
             with contextlib.suppress(UnknownCall):
                 await self._ctx.center.hang_up(self.id, CompletedBy.CALLER)
-        elif self.queue_id is not None:
-            log.info("call %s failed (%s) while queued: it leaves the queue", self.id, self.record.end_cause)
-            await self._ctx.center.drop_gone_calls([self.id], reason="call_failed")
+        else:
+            log.info(
+                "call %s ended (%s) before it was talked: it leaves the ACD", self.id, self.record.end_cause
+            )
+            reason = "hung_up_while_connecting" if hung_up else "call_failed"
+            await self._ctx.center.drop_gone_calls([self.id], reason=reason)
