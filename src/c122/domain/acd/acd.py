@@ -7,7 +7,7 @@ events; nothing here does I/O or reads a clock.
 
 `Acd` holds the operator's commands and a call's life through the queues; the moves they are made of
 are in `moves.py`, the senior's actions in `senior.py` (`acd.senior`), abandons and callbacks in
-`abandons.py`, the timers in `timers.py`.
+`abandons.py`, the timers in `timers.py`, calls that ended unheard in `gone.py`.
 """
 
 from __future__ import annotations
