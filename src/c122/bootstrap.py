@@ -18,32 +18,32 @@ from c122.api.context import ApiContext
 from c122.clock import SystemClock
 from c122.config import Settings, split_list
 from c122.domain.trunks import Trunk
-from c122.persistence.call_records import FileRecordings
+from c122.persistence.calls import FileRecordings
 from c122.persistence.database import create_engine
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime.bus import InProcessEventBus
 from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
 from c122.security.passwords import Argon2PasswordHasher
-from c122.services.auth import SESSION_REPLACED, AuthPolicy, AuthService
+from c122.services.accounts.presence import PresenceService
+from c122.services.accounts.service import SESSION_REPLACED, AuthPolicy, AuthService
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow.context import DEFAULT_MUSIC
-from c122.services.call_records import CallRecordService
-from c122.services.cases import CaseServices
+from c122.services.calls.service import CallRecordService
+from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
-from c122.services.directory import Directory
+from c122.services.contact_center.membership import QueueMembership
+from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.events import OutboundEvent
-from c122.services.health import ComponentHealth, HealthService, Probe, Status
-from c122.services.ivr_flows import IvrFlowService
-from c122.services.operator_phones import OperatorPhoneService, SipEndpoint
-from c122.services.organisation import OrganisationAdmin
+from c122.services.health.service import ComponentHealth, HealthService, Probe, Status
+from c122.services.ivr.prompts import PromptLimits, PromptService
+from c122.services.ivr.service import IvrFlowService
+from c122.services.organisation.directory import Directory
+from c122.services.organisation.service import OrganisationAdmin
+from c122.services.phones.service import OperatorPhoneService, SipEndpoint
+from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.ports import Clock
-from c122.services.presence import PresenceService
-from c122.services.prompts import PromptLimits, PromptService
-from c122.services.queue_figures import WaitingCallBoard
-from c122.services.queue_membership import QueueMembership
-from c122.services.softphone_ports import NoSoftphoneMedia
-from c122.services.supervision import Supervision
+from c122.services.supervision.service import Supervision
 from c122.telephony.prompt_audio import PromptAudioFiles
 from c122.telephony.runtime import Telephony, TelephonySettings
 from c122.telephony.sip.auth import stored_ha1

@@ -9,10 +9,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from c122.domain.cases import format_snils
-from c122.services.applicants import ApplicantView
-from c122.services.case_cards import CaseCard
-from c122.services.case_events import case_summary
-from c122.services.case_ports import CaseRow, StoredApplicant
+from c122.services.cases.applicants import ApplicantView
+from c122.services.cases.cards import CaseCard
+from c122.services.cases.events import case_summary
+from c122.services.cases.ports import CaseRow, StoredApplicant
 
 CaseStatusName = Literal["new", "in_work", "rejected", "completed", "closed_by_user", "registered"]
 CaseSourceName = Literal["mobile_app", "pstn", "web"]

@@ -173,7 +173,7 @@ async def test_every_published_event_matches_its_documented_schema(server: Runni
 async def _call_distribution_events(server: RunningServer) -> None:
     """A shift with a long call and a break: every event type of the call distribution once."""
     from c122.domain.acd import CompletedBy
-    from c122.services.call_simulator import SimulatedCallSource
+    from c122.services.contact_center.simulator import SimulatedCallSource
 
     queue_updated = asyncio.Event()  # queue snapshots are published a moment after the change
     server.application.bus.subscribe(

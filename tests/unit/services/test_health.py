@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from c122.services.health import ComponentHealth, Status, overall
+from c122.services.health.service import ComponentHealth, Status, overall
 
 OK = ComponentHealth(Status.OK, "")
 DOWN = ComponentHealth(Status.DOWN, "")

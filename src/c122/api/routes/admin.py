@@ -12,7 +12,7 @@ from c122.api import schemas as s
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.security import Context, CurrentActor
 from c122.domain.organisation import EntityKind
-from c122.services.organisation import public_view
+from c122.services.organisation.service import public_view
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 

@@ -13,8 +13,8 @@ from c122.api.security import (
     CurrentPrincipal,
     csrf_token_for,
 )
-from c122.services.auth import Principal
-from c122.services.directory import Directory
+from c122.services.accounts.service import Principal
+from c122.services.organisation.directory import Directory
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
 

@@ -18,9 +18,10 @@ from c122.domain.cases import (
 )
 from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.users import Actor
-from c122.services.case_access import PERSONAL_FIELDS, require_visible, require_worker, sees_personal_data
-from c122.services.case_cards import CaseCard, card_of
-from c122.services.case_events import CASE_UPDATED, case_event
+from c122.services.cases.access import PERSONAL_FIELDS, require_visible, require_worker, sees_personal_data
+from c122.services.cases.cards import CaseCard, card_of
+from c122.services.cases.events import CASE_UPDATED, case_event
+from c122.services.cases.ports import CasesUnitOfWork
 from c122.services.events import EventPublisher
 from c122.services.ports import Clock, UnitOfWorkFactory
 
@@ -29,7 +30,11 @@ PERSONAL_BINDINGS = frozenset(f"applicant.{field}" for field in PERSONAL_FIELDS)
 
 class Questionnaires:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, publisher: EventPublisher, zone: tzinfo
+        self,
+        uow_factory: UnitOfWorkFactory[CasesUnitOfWork],
+        clock: Clock,
+        publisher: EventPublisher,
+        zone: tzinfo,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from c122.domain.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyAttempts
 from c122.domain.throttle import FailureThrottle
 from c122.domain.users import Actor, Role, User
+from c122.services.accounts.ports import AccountsUnitOfWork, PasswordHasher, ShiftEnder, StoredApiToken
+from c122.services.accounts.presence import presence_changed
 from c122.services.events import Audience, EventPublisher, OutboundEvent
-from c122.services.ports import Clock, PasswordHasher, ShiftEnder, StoredApiToken, UnitOfWorkFactory
-from c122.services.presence import presence_changed
+from c122.services.ports import Clock, UnitOfWorkFactory
 
 # Seniors and operators work in one place at a time; administrators may keep several consoles open.
 SINGLE_SEAT_ROLES = frozenset({Role.OPERATOR, Role.SENIOR})
@@ -77,7 +78,7 @@ class LoginResult:
 class AuthService:
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[AccountsUnitOfWork],
         hasher: PasswordHasher,
         clock: Clock,
         publisher: EventPublisher,

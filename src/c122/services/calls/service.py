@@ -20,7 +20,8 @@ from c122.domain.calls import (
 )
 from c122.domain.errors import Forbidden, NotFound
 from c122.domain.users import Actor
-from c122.services.ports import Clock, RecordingFiles, UnitOfWork, UnitOfWorkFactory
+from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles
+from c122.services.ports import Clock, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,11 @@ class RecordingFile:
 
 class CallRecordService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, recordings: RecordingFiles, zone: tzinfo
+        self,
+        uow_factory: UnitOfWorkFactory[CallsUnitOfWork],
+        clock: Clock,
+        recordings: RecordingFiles,
+        zone: tzinfo,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -87,7 +92,7 @@ class CallRecordService:
         return RecordingFile(call_id, path, download)
 
 
-async def _visible(uow: UnitOfWork, actor: Actor, call_id: str) -> JournalRow:
+async def _visible(uow: CallsUnitOfWork, actor: Actor, call_id: str) -> JournalRow:
     """Unknown and invisible calls look the same: nobody learns which call ids exist."""
     row = await uow.calls.get(call_id)
     if row is None or not sees_call(actor, row.record):

@@ -13,7 +13,7 @@ from typing import Literal
 
 from c122.domain.errors import FieldProblem, InvalidFields, NotFound
 from c122.domain.users import Actor
-from c122.services.phone_ports import PhoneRecord
+from c122.services.phones.ports import PhoneRecord, PhonesUnitOfWork
 from c122.services.ports import Clock, UnitOfWorkFactory
 
 Mode = Literal["browser", "sip"]
@@ -52,7 +52,11 @@ class SipEndpoint:
 
 class OperatorPhoneService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, endpoint: SipEndpoint, hash_a1: HashA1
+        self,
+        uow_factory: UnitOfWorkFactory[PhonesUnitOfWork],
+        clock: Clock,
+        endpoint: SipEndpoint,
+        hash_a1: HashA1,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock

@@ -1,14 +1,7 @@
-"""Calls waiting per group, as zone 4 shows them. The call distribution keeps the board current."""
+"""Calls waiting per group, as zone 4 shows them. The call distribution keeps the board current
+(presence reads it through its `WaitingCalls` port)."""
 
 from __future__ import annotations
-
-from typing import Protocol
-
-
-class WaitingCalls(Protocol):
-    def count(self, group_ids: frozenset[int] | None) -> int:
-        """Calls waiting in the queues of these groups; None means every group."""
-        ...
 
 
 class WaitingCallBoard:

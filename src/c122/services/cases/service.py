@@ -33,14 +33,14 @@ from c122.domain.cases.reading import parse_date
 from c122.domain.errors import Conflict, FieldProblem, InvalidFields
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.users import Actor
-from c122.services.applicants import ApplicantDesk
-from c122.services.case_access import list_scope, require_visible, require_worker
-from c122.services.case_cards import CaseCard, card_of, load_card
-from c122.services.case_events import CASE_CREATED, CASE_UPDATED, case_event
-from c122.services.case_ports import CaseQuery, CaseRows, StoredApplicant
+from c122.services.cases.access import list_scope, require_visible, require_worker
+from c122.services.cases.applicants import ApplicantDesk
+from c122.services.cases.cards import CaseCard, card_of, load_card
+from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
+from c122.services.cases.ports import CaseQuery, CaseRows, CasesUnitOfWork, StoredApplicant
+from c122.services.cases.questionnaires import Questionnaires
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from c122.services.questionnaires import Questionnaires
+from c122.services.ports import Clock, UnitOfWorkFactory
 
 R = TypeVar("R")
 MAX_PAGE = 200
@@ -70,7 +70,11 @@ class ListRequest:
 
 class CaseDesk:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, publisher: EventPublisher, zone: tzinfo
+        self,
+        uow_factory: UnitOfWorkFactory[CasesUnitOfWork],
+        clock: Clock,
+        publisher: EventPublisher,
+        zone: tzinfo,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -178,7 +182,7 @@ class CaseDesk:
 
     async def _store_new(
         self,
-        uow: UnitOfWork,
+        uow: CasesUnitOfWork,
         *,
         type_id: int,
         type_name: str,
@@ -292,7 +296,7 @@ class CaseDesk:
             return await self._save(uow, actor, case, changed, now)
 
     async def _save(
-        self, uow: UnitOfWork, actor: Actor, before: Case, after: Case, now: datetime
+        self, uow: CasesUnitOfWork, actor: Actor, before: Case, after: Case, now: datetime
     ) -> CaseCard:
         if after is before:
             return await card_of(uow, actor, before, now)
@@ -339,7 +343,7 @@ def _create_refs(actor: Actor, values: Mapping[str, object]) -> tuple[int, int |
     )
 
 
-async def _type_name(uow: UnitOfWork, type_id: int, problems: list[FieldProblem]) -> str:
+async def _type_name(uow: CasesUnitOfWork, type_id: int, problems: list[FieldProblem]) -> str:
     case_type = await uow.case_types.get(type_id)
     if case_type is None:
         problems.append(FieldProblem("type_id", "not_found", "нет такого повода обращения"))
@@ -379,7 +383,11 @@ class CaseServices:
 
     @classmethod
     def build(
-        cls, uow_factory: UnitOfWorkFactory, clock: Clock, publisher: EventPublisher, zone: tzinfo
+        cls,
+        uow_factory: UnitOfWorkFactory[CasesUnitOfWork],
+        clock: Clock,
+        publisher: EventPublisher,
+        zone: tzinfo,
     ) -> CaseServices:
         return cls(
             CaseDesk(uow_factory, clock, publisher, zone),

@@ -10,9 +10,8 @@ from datetime import datetime
 from c122.domain.cases import AnswerSheet, ApplicantData, Case
 from c122.domain.errors import NotFound
 from c122.domain.users import Actor
-from c122.services.case_access import PERSONAL_FIELDS, require_visible, sees_personal_data
-from c122.services.case_ports import CaseRow, StoredApplicant
-from c122.services.ports import UnitOfWork
+from c122.services.cases.access import PERSONAL_FIELDS, require_visible, sees_personal_data
+from c122.services.cases.ports import CaseRow, CasesUnitOfWork, StoredApplicant
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,12 @@ def masked(data: ApplicantData) -> ApplicantData:
 
 
 async def audit_personal_view(
-    uow: UnitOfWork, actor: Actor, applicant: StoredApplicant, at: datetime, action: str, case_id: int | None
+    uow: CasesUnitOfWork,
+    actor: Actor,
+    applicant: StoredApplicant,
+    at: datetime,
+    action: str,
+    case_id: int | None,
 ) -> None:
     await uow.audit.record(
         at=at,
@@ -47,13 +51,13 @@ async def audit_personal_view(
     )
 
 
-async def load_card(uow: UnitOfWork, actor: Actor, case_id: int, at: datetime) -> CaseCard:
+async def load_card(uow: CasesUnitOfWork, actor: Actor, case_id: int, at: datetime) -> CaseCard:
     """The full case as `actor` may see it (NotFound if not at all); shown personal data is audited."""
     case = require_visible(actor, await uow.cases.get_case(case_id))
     return await card_of(uow, actor, case, at)
 
 
-async def card_of(uow: UnitOfWork, actor: Actor, case: Case, at: datetime) -> CaseCard:
+async def card_of(uow: CasesUnitOfWork, actor: Actor, case: Case, at: datetime) -> CaseCard:
     assert case.id is not None
     row = await uow.cases.row(case.id)
     if row is None:

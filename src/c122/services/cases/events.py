@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from c122.services.case_ports import CaseRow
+from c122.services.cases.ports import CaseRow
 from c122.services.events import Audience, OutboundEvent
 
 CASE_CREATED = "case.created"

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Protocol
 
 from c122.domain.cases import AnswerSheet, ApplicantData, Case, CaseStatus, Script, SequenceKey
+from c122.domain.organisation import CaseType
+from c122.services.ports import EntityRepository, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -120,3 +122,11 @@ class CaseRepository(Protocol):
     async def save_answers(
         self, case_id: int, sheet: AnswerSheet, raw: dict[str, object], by: int | None, at: datetime
     ) -> None: ...
+
+
+class CasesUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def cases(self) -> CaseRepository: ...
+
+    @property
+    def case_types(self) -> EntityRepository[CaseType]: ...

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from c122.services.accounts.ports import UserRepository
+from c122.services.ports import UnitOfWork
+
 
 @dataclass(frozen=True, slots=True)
 class PhoneRecord:
@@ -19,3 +22,11 @@ class OperatorPhoneRepository(Protocol):
     async def all(self) -> list[PhoneRecord]: ...
 
     async def put(self, record: PhoneRecord, at: datetime) -> None: ...
+
+
+class PhonesUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def phones(self) -> OperatorPhoneRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from c122.domain.organisation import CaseType, Group, Line
 from c122.domain.phones import InvalidPhone, normalize_phone
+from c122.services.organisation.ports import OrganisationUnitOfWork
 from c122.services.ports import UnitOfWorkFactory
 
 MAX_CASE_TYPES = 1000
 
 
 class Directory:
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory[OrganisationUnitOfWork]) -> None:
         self._uow = uow_factory
 
     async def groups_with_services(self, group_ids: frozenset[int]) -> list[tuple[Group, str]]:

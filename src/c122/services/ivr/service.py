@@ -10,12 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.ivr import Flow, check_flow, flow_from_dict
 from c122.domain.users import CONSOLE_USER_ID, Actor
-from c122.services.ivr_ports import FlowSummary, FlowVersionInfo, StoredFlow
-from c122.services.organisation import DuplicateField
-from c122.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from c122.services.ivr.ports import FlowSummary, FlowVersionInfo, IvrUnitOfWork, StoredFlow
+from c122.services.ports import Clock, UnitOfWorkFactory
 
 AUDIT_ENTITY = "ivr_flow"
 MAX_LISTED = 100_000  # every queue and case type, for validation
@@ -30,7 +29,7 @@ class FlowView:
 
 
 class IvrFlowService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory[IvrUnitOfWork], clock: Clock) -> None:
         self._uow = uow_factory
         self._clock = clock
         # Versions never change once saved, so a version read once is kept for every later call.
@@ -109,7 +108,7 @@ class IvrFlowService:
             await uow.commit()
         self._versions = {key: flow for key, flow in self._versions.items() if key[0] != name}
 
-    async def _store(self, uow: UnitOfWork, actor: Actor, flow: Flow, action: str) -> FlowView:
+    async def _store(self, uow: IvrUnitOfWork, actor: Actor, flow: Flow, action: str) -> FlowView:
         await _check_references(uow, flow)
         now = self._clock.now()
         await uow.ivr.add_flow_version(flow, now, _actor_id(actor))
@@ -129,7 +128,7 @@ def _parse(body: Mapping[str, Any]) -> Flow:
     return flow_from_dict(data)
 
 
-async def _check_references(uow: UnitOfWork, flow: Flow) -> None:
+async def _check_references(uow: IvrUnitOfWork, flow: Flow) -> None:
     """check_flow against what is stored: prompts by name, queues by id (as a string), case types."""
     prompts = {prompt.name for prompt in await uow.ivr.prompts()}
     queues = {str(queue.id) for queue in (await uow.queues.search("", MAX_LISTED, 0)).items}
@@ -155,7 +154,7 @@ def _actor_id(actor: Actor) -> int | None:
 
 
 async def _audit(
-    uow: UnitOfWork,
+    uow: IvrUnitOfWork,
     actor: Actor,
     action: str,
     name: str,

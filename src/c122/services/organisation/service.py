@@ -10,14 +10,16 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.organisation import EntityKind
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.users import CONSOLE_USER_ID, Actor, User, is_valid_login
-from c122.services.auth import ACCOUNT_CHANGED, session_closed
+from c122.services.accounts.ports import PasswordHasher
+from c122.services.accounts.presence import presence_changed
+from c122.services.accounts.service import ACCOUNT_CHANGED, session_closed
 from c122.services.events import ADMINS, EventPublisher, OutboundEvent
-from c122.services.ports import Clock, EntityRepository, Page, PasswordHasher, UnitOfWork, UnitOfWorkFactory
-from c122.services.presence import presence_changed
+from c122.services.organisation.ports import OrganisationUnitOfWork
+from c122.services.ports import Clock, EntityRepository, Page, UnitOfWorkFactory
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -74,7 +76,11 @@ def public_view(record: object) -> dict[str, Any]:
 
 class OrganisationAdmin:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, publisher: EventPublisher, hasher: PasswordHasher
+        self,
+        uow_factory: UnitOfWorkFactory[OrganisationUnitOfWork],
+        clock: Clock,
+        publisher: EventPublisher,
+        hasher: PasswordHasher,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -159,15 +165,15 @@ class OrganisationAdmin:
             raise Forbidden("only administrators manage the organisation")
 
     @staticmethod
-    def _repo(uow: UnitOfWork, kind: EntityKind) -> EntityRepository[Any]:
+    def _repo(uow: OrganisationUnitOfWork, kind: EntityKind) -> EntityRepository[Any]:
         return OrganisationAdmin._repo_named(uow, SPECS[kind].repository)
 
     @staticmethod
-    def _repo_named(uow: UnitOfWork, name: str) -> EntityRepository[Any]:
+    def _repo_named(uow: OrganisationUnitOfWork, name: str) -> EntityRepository[Any]:
         repository: EntityRepository[Any] = getattr(uow, name)
         return repository
 
-    async def _existing(self, uow: UnitOfWork, kind: EntityKind, entity_id: int) -> Any:
+    async def _existing(self, uow: OrganisationUnitOfWork, kind: EntityKind, entity_id: int) -> Any:
         record = await self._repo(uow, kind).get(entity_id)
         if record is None:
             raise NotFound(f"{kind.value} {entity_id} does not exist")
@@ -211,7 +217,7 @@ class OrganisationAdmin:
 
     async def _check(
         self,
-        uow: UnitOfWork,
+        uow: OrganisationUnitOfWork,
         kind: EntityKind,
         values: Mapping[str, Any],
         *,
@@ -255,7 +261,7 @@ class OrganisationAdmin:
             raise Conflict("you cannot disable your own account or change your own role", code="in_use")
 
     async def _close_sessions_if_locked_out(
-        self, uow: UnitOfWork, kind: EntityKind, before: Any, values: Mapping[str, Any]
+        self, uow: OrganisationUnitOfWork, kind: EntityKind, before: Any, values: Mapping[str, Any]
     ) -> bool:
         """A disabled account or a new password ends the account's open sessions."""
         if kind is not EntityKind.USER:
@@ -267,7 +273,7 @@ class OrganisationAdmin:
 
     async def _audit(
         self,
-        uow: UnitOfWork,
+        uow: OrganisationUnitOfWork,
         actor: Actor,
         action: str,
         kind: EntityKind,
@@ -323,11 +329,3 @@ def _required_settings(values: Mapping[str, Any], names: tuple[str, ...]) -> lis
         for name in names
         if name in values and values[name] is None
     ]
-
-
-class DuplicateField(Conflict):
-    """A uniqueness clash, reported with the field that clashes (409 with a field path)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(message, code="duplicate")
-        self.path = path

@@ -13,11 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from c122.domain.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.errors import (
+    Conflict,
+    DomainError,
+    DuplicateField,
+    FieldProblem,
+    Forbidden,
+    InvalidFields,
+    NotFound,
+)
 from c122.domain.ivr import Flow
 from c122.domain.ivr import prompts as node_prompts
 from c122.domain.users import CONSOLE, CONSOLE_USER_ID, Actor
-from c122.services.ivr_ports import (
+from c122.services.ivr.ports import (
+    IvrUnitOfWork,
     NewPrompt,
     Prompt,
     PromptAudio,
@@ -26,8 +35,7 @@ from c122.services.ivr_ports import (
     StoredAudio,
     UnusableAudio,
 )
-from c122.services.organisation import DuplicateField
-from c122.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from c122.services.ports import Clock, UnitOfWorkFactory
 
 _log = logging.getLogger(__name__)
 
@@ -52,7 +60,7 @@ class PromptTooLarge(DomainError):
 class PromptService:
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[IvrUnitOfWork],
         clock: Clock,
         prompts_dir: Path,
         audio: PromptAudio,
@@ -236,7 +244,7 @@ class PromptService:
         return stored
 
     async def _audit(
-        self, uow: UnitOfWork, actor: Actor, action: str, name: str, source: PromptSource | None = None
+        self, uow: IvrUnitOfWork, actor: Actor, action: str, name: str, source: PromptSource | None = None
     ) -> None:
         await uow.audit.record(
             at=self._clock.now(),
@@ -274,7 +282,7 @@ def _require_admin(actor: Actor) -> None:
         raise Forbidden("only administrators manage prompts")
 
 
-async def _existing(uow: UnitOfWork, name: str) -> Prompt:
+async def _existing(uow: IvrUnitOfWork, name: str) -> Prompt:
     prompt = await uow.ivr.prompt(name)
     if prompt is None:
         raise NotFound(f"no prompt «{name}»")

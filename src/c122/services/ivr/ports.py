@@ -8,6 +8,8 @@ from typing import Literal, Protocol
 
 from c122.domain.errors import DomainError
 from c122.domain.ivr import Flow
+from c122.domain.organisation import CaseType, Line, Queue
+from c122.services.ports import EntityRepository, UnitOfWork
 
 PromptSource = Literal["upload", "tts"]
 
@@ -153,3 +155,19 @@ class PromptAudio(Protocol):
     async def remove(self, file_path: str) -> None:
         """Deletes a prompt file; a file already gone is not an error."""
         ...
+
+
+class IvrUnitOfWork(UnitOfWork, Protocol):
+    """Flows and prompts, with the lines, queues and case types a flow refers to."""
+
+    @property
+    def ivr(self) -> IvrRepository: ...
+
+    @property
+    def lines(self) -> EntityRepository[Line]: ...
+
+    @property
+    def queues(self) -> EntityRepository[Queue]: ...
+
+    @property
+    def case_types(self) -> EntityRepository[CaseType]: ...

@@ -10,12 +10,12 @@ from datetime import datetime, tzinfo
 from c122.domain.cases import RECENT, FieldClash, StatusFilter, check_edit, contacts_within, read_applicant
 from c122.domain.errors import Conflict, Forbidden, NotFound
 from c122.domain.users import Actor
-from c122.services.case_access import PERSONAL_FIELDS, list_scope, require_worker, sees_personal_data
-from c122.services.case_cards import audit_personal_view, masked
-from c122.services.case_events import CASE_UPDATED, case_event
-from c122.services.case_ports import CaseQuery, CaseRow, StoredApplicant
+from c122.services.cases.access import PERSONAL_FIELDS, list_scope, require_worker, sees_personal_data
+from c122.services.cases.cards import audit_personal_view, masked
+from c122.services.cases.events import CASE_UPDATED, case_event
+from c122.services.cases.ports import CaseQuery, CaseRow, CasesUnitOfWork, StoredApplicant
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from c122.services.ports import Clock, UnitOfWorkFactory
 
 HISTORY_LIMIT = 50
 
@@ -40,7 +40,11 @@ class ApplicantConflict(Conflict):
 
 class ApplicantDesk:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, publisher: EventPublisher, zone: tzinfo
+        self,
+        uow_factory: UnitOfWorkFactory[CasesUnitOfWork],
+        clock: Clock,
+        publisher: EventPublisher,
+        zone: tzinfo,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -96,7 +100,7 @@ class ApplicantDesk:
         return result
 
     async def _view(
-        self, uow: UnitOfWork, actor: Actor, applicant_id: int, now: datetime, *, audit: bool = True
+        self, uow: CasesUnitOfWork, actor: Actor, applicant_id: int, now: datetime, *, audit: bool = True
     ) -> ApplicantView:
         """NotFound unless the actor sees at least one of the applicant's cases."""
         applicant = await uow.cases.get_applicant(applicant_id)

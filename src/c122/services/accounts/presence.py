@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from c122.domain.users import Actor, Role, User
+from c122.services.accounts.ports import AccountsUnitOfWork, WaitingCalls
 from c122.services.events import ADMINS, Audience, OutboundEvent
 from c122.services.ports import Clock, UnitOfWorkFactory
-from c122.services.queue_figures import WaitingCalls
 
 # Administrators configure the system; zone 4 counts the people who answer calls.
 WORKING_ROLES = frozenset({Role.OPERATOR, Role.SENIOR})
@@ -59,7 +59,11 @@ def presence_changed(user: User, *, online: bool, since: datetime) -> OutboundEv
 
 class PresenceService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, session_idle: timedelta, waiting: WaitingCalls
+        self,
+        uow_factory: UnitOfWorkFactory[AccountsUnitOfWork],
+        clock: Clock,
+        session_idle: timedelta,
+        waiting: WaitingCalls,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock

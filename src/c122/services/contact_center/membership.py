@@ -7,14 +7,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from c122.domain.errors import FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.organisation import QueueMember
 from c122.domain.users import Actor, Role
-from c122.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from c122.services.contact_center.ports import ContactCenterUnitOfWork
+from c122.services.ports import Clock, UnitOfWorkFactory
 
 STAFF_ROLES = frozenset({Role.OPERATOR, Role.SENIOR})
 
 
 class QueueMembership:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, on_change: Callable[[], Awaitable[None]]
+        self,
+        uow_factory: UnitOfWorkFactory[ContactCenterUnitOfWork],
+        clock: Clock,
+        on_change: Callable[[], Awaitable[None]],
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -73,7 +77,9 @@ class QueueMembership:
         await self._on_change()
         return skills
 
-    async def _audit(self, uow: UnitOfWork, actor: Actor, entity: str, entity_id: int, action: str) -> None:
+    async def _audit(
+        self, uow: ContactCenterUnitOfWork, actor: Actor, entity: str, entity_id: int, action: str
+    ) -> None:
         await uow.audit.record(
             at=self._clock.now(),
             actor_id=actor.user_id or None,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from c122.domain.errors import Forbidden, NotFound
 from c122.domain.users import Actor, Role, User
-from c122.services.auth import session_closed
+from c122.services.accounts.ports import ShiftEnder
+from c122.services.accounts.presence import presence_changed
+from c122.services.accounts.service import session_closed
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, ShiftEnder, UnitOfWorkFactory
-from c122.services.presence import presence_changed
+from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.supervision.ports import SupervisionUnitOfWork
 
 FORCED_LOGOUT = "forced_logout"
 
@@ -15,7 +17,7 @@ FORCED_LOGOUT = "forced_logout"
 class Supervision:
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[SupervisionUnitOfWork],
         clock: Clock,
         publisher: EventPublisher,
         shifts: ShiftEnder | None = None,
