@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from c122.persistence.phone_tables import operator_phones
-from c122.services.phone_ports import PhoneRecord
+from c122.persistence.tables.phones import operator_phones
+from c122.services.phones.ports import PhoneRecord
 
 
 class SqlOperatorPhoneRepository:

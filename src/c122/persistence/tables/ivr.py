@@ -1,4 +1,4 @@
-"""Tables of IVR flows and voice prompts (issue #8): part of the one `metadata` in tables.py.
+"""Tables of IVR flows and voice prompts (issue #8): part of the one `metadata` in tables/base.py.
 
 A flow keeps every saved version: a call that entered version N finishes on it, and an old version can
 be read back. A line refers to a flow by name (lines.entry_flow), so there is no foreign key to check
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
 
-from c122.persistence.tables import UtcDateTime, metadata
+from c122.persistence.tables.base import UtcDateTime, metadata
 
 ivr_flows = Table(
     "ivr_flows",

@@ -1,4 +1,4 @@
-"""Tables of case cards and applicants (OPS-09..OPS-17): part of the one `metadata` in tables.py.
+"""Tables of case cards and applicants (OPS-09..OPS-17): part of the one `metadata` in tables/base.py.
 
 History tables keep plain user ids without foreign keys: a card's history outlives a deleted account.
 """
@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from c122.persistence.tables import UtcDateTime, metadata
+from c122.persistence.tables.base import UtcDateTime, metadata
 
 
 def trigram_index(name: str, column: str = "search_text") -> Index:

@@ -1,4 +1,4 @@
-"""Tables of call records and their legs (issue 8, part 8): part of the one `metadata` in tables.py.
+"""Tables of call records and their legs (issue 8, part 8): part of the one `metadata` in tables/base.py.
 
 Records keep plain ids of lines' queues, groups, operators and case types without foreign keys: the
 journal outlives deleted queues and accounts, like the queue log.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
 
-from c122.persistence.tables import UtcDateTime, metadata
+from c122.persistence.tables.base import UtcDateTime, metadata
 
 call_records = Table(
     "call_records",

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from c122.domain.calls import CallLegRecord, CallQuery, CallRecord, JournalPage, JournalRow
 from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.persistence import tables as t
-from c122.persistence.call_tables import call_legs, call_records
+from c122.persistence.tables.calls import call_legs, call_records
 
 COUNT_CAP = 10_000
 """Counting stops here: an exact count of millions of calls would cost more than the page itself."""

@@ -20,8 +20,9 @@ from c122.domain.organisation import QueueMember
 from c122.domain.users import Role
 from c122.persistence import acd_codec as codec
 from c122.persistence import tables as t
-from c122.persistence.repositories import SqlUserRepository, group_from_row, queue_from_row
-from c122.services.ports import AcdSetup
+from c122.persistence.accounts import SqlUserRepository
+from c122.persistence.organisation import group_from_row, queue_from_row
+from c122.services.contact_center.ports import AcdSetup
 
 # Rows per statement: well under the bound-parameter limits of SQLite and PostgreSQL.
 CHUNK = 500

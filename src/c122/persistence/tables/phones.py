@@ -1,11 +1,11 @@
 """How each operator takes calls (browser or SIP phone) and the digest secrets of their SIP account:
-part of the one `metadata` in tables.py. Only H(A1) is kept, never the SIP password."""
+part of the one `metadata` in tables/base.py. Only H(A1) is kept, never the SIP password."""
 
 from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table
 
-from c122.persistence.tables import UtcDateTime, metadata
+from c122.persistence.tables.base import UtcDateTime, metadata
 
 operator_phones = Table(
     "operator_phones",

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.errors import Conflict, NotFound
 from c122.domain.ivr import Flow, flow_from_dict, flow_to_dict
-from c122.persistence.flow_tables import ivr_flow_versions, ivr_flows, ivr_prompts
-from c122.services.ivr_ports import FlowSummary, FlowVersionInfo, NewPrompt, Prompt, StoredFlow
+from c122.persistence.tables.ivr import ivr_flow_versions, ivr_flows, ivr_prompts
+from c122.services.ivr.ports import FlowSummary, FlowVersionInfo, NewPrompt, Prompt, StoredFlow
 
 
 class SqlIvrRepository:
