@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from c122.api import case_schemas as cs
 from c122.api.errors import ERROR_RESPONSES
+from c122.api.schemas import cases as cs
 from c122.api.security import Context, CurrentActor
 from c122.domain.cases import AnswerKind, Branch, CaseStatus, Question, Script, StatusFilter
 from c122.domain.cases.versions import FieldClash

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from c122.api import ivr_schemas as s
 from c122.api.errors import ERROR_RESPONSES, ErrorBody, error_response
+from c122.api.schemas import ivr as s
 from c122.api.security import Context, CurrentActor
 from c122.domain.ivr import flow_to_dict
 from c122.services.ivr.ports import Prompt, SpeechUnavailable

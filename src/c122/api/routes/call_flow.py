@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 
 from c122.api.context import ApiContext
 from c122.api.errors import ERROR_RESPONSES
-from c122.api.phone_schemas import (
+from c122.api.schemas.phones import (
     CallTargetIn,
     ConsultCompleteIn,
     PhoneIn,

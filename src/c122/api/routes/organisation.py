@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from c122.api import schemas as s
 from c122.api.errors import ERROR_RESPONSES
+from c122.api.schemas import organisation as s
 from c122.api.security import Context, CurrentActor
 from c122.domain.organisation import EntityKind
 from c122.services.organisation.service import public_view

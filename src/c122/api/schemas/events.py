@@ -12,16 +12,10 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from c122.api.case_schemas import CaseEventData
-from c122.api.schemas import (
-    HealthOut,
-    OfferOut,
-    OperatorStateOut,
-    OperatorStatusName,
-    PresenceEntryOut,
-    PresenceOut,
-    QueueLiveOut,
-)
+from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
+from c122.api.schemas.cases import CaseEventData
+from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
+from c122.api.schemas.health import HealthOut
 from c122.realtime import protocol
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from c122.api.errors import ERROR_RESPONSES
-from c122.api.schemas import ApiTokenRequest, ApiTokenResponse, GroupRef, LoginRequest, LoginResponse, Me
+from c122.api.schemas.accounts import (
+    ApiTokenRequest,
+    ApiTokenResponse,
+    GroupRef,
+    LoginRequest,
+    LoginResponse,
+    Me,
+)
 from c122.api.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
