@@ -17,6 +17,7 @@ from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.clock import SystemClock
 from c122.config import Settings, split_list
+from c122.domain.clock import Clock
 from c122.domain.trunks import Trunk
 from c122.persistence.calls import FileRecordings
 from c122.persistence.database import create_engine
@@ -42,7 +43,6 @@ from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
-from c122.services.ports import Clock
 from c122.services.supervision.service import Supervision
 from c122.telephony.prompt_audio import PromptAudioFiles
 from c122.telephony.runtime import Telephony, TelephonySettings

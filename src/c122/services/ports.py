@@ -1,5 +1,5 @@
-"""What every use case shares from the outside world, as Protocols: the base unit of work, the
-clock and the generic shape of a stored kind of record. Each feature declares its own repositories
+"""What every use case shares from the outside world, as Protocols: the base unit of work and the
+generic shape of a stored kind of record. Each feature declares its own repositories
 and the slice of the unit of work it needs in its `ports.py`; the persistence unit of work fulfils
 them all. This module imports no feature."""
 
@@ -11,14 +11,6 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 E = TypeVar("E")
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware (UTC)."""
-        ...
-
-    def monotonic(self) -> float: ...
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ CALL_FLOW_EVENTS = {"call.connected", "call.ended", "call.hold_changed", "call.c
 
 
 async def test_every_published_event_matches_its_documented_schema(server: RunningServer) -> None:
-    from c122.api.event_schemas import EVENT_PAYLOADS
+    from c122.api.schemas.events import EVENT_PAYLOADS
 
     seen: list[tuple[str, dict[str, Any]]] = []
     server.application.bus.subscribe(lambda event: seen.append((event.type, dict(event.data))))

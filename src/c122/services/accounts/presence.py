@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from c122.domain.clock import Clock
 from c122.domain.users import Actor, Role, User
 from c122.services.accounts.ports import AccountsUnitOfWork, WaitingCalls
 from c122.services.events import ADMINS, Audience, OutboundEvent
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 # Administrators configure the system; zone 4 counts the people who answer calls.
 WORKING_ROLES = frozenset({Role.OPERATOR, Role.SENIOR})

@@ -8,13 +8,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from c122.domain.clock import Clock
 from c122.domain.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyAttempts
 from c122.domain.throttle import FailureThrottle
 from c122.domain.users import Actor, Role, User
 from c122.services.accounts.ports import AccountsUnitOfWork, PasswordHasher, ShiftEnder, StoredApiToken
 from c122.services.accounts.presence import presence_changed
 from c122.services.events import Audience, EventPublisher, OutboundEvent
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 # Seniors and operators work in one place at a time; administrators may keep several consoles open.
 SINGLE_SEAT_ROLES = frozenset({Role.OPERATOR, Role.SENIOR})

@@ -18,10 +18,11 @@ from c122.domain.calls import (
     may_hear_recording,
     sees_call,
 )
+from c122.domain.clock import Clock
 from c122.domain.errors import Forbidden, NotFound
 from c122.domain.users import Actor
 from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
 from c122.domain.cases import RECENT, FieldClash, StatusFilter, check_edit, contacts_within, read_applicant
+from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, Forbidden, NotFound
 from c122.domain.users import Actor
 from c122.services.cases.access import PERSONAL_FIELDS, list_scope, require_worker, sees_personal_data
@@ -15,7 +16,7 @@ from c122.services.cases.cards import audit_personal_view, masked
 from c122.services.cases.events import CASE_UPDATED, case_event
 from c122.services.cases.ports import CaseQuery, CaseRow, CasesUnitOfWork, StoredApplicant
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 HISTORY_LIMIT = 50
 

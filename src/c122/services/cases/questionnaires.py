@@ -16,6 +16,7 @@ from c122.domain.cases import (
     update_details,
     validate_script,
 )
+from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.users import Actor
 from c122.services.cases.access import PERSONAL_FIELDS, require_visible, require_worker, sees_personal_data
@@ -23,7 +24,7 @@ from c122.services.cases.cards import CaseCard, card_of
 from c122.services.cases.events import CASE_UPDATED, case_event
 from c122.services.cases.ports import CasesUnitOfWork
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 PERSONAL_BINDINGS = frozenset(f"applicant.{field}" for field in PERSONAL_FIELDS)
 

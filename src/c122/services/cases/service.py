@@ -30,6 +30,7 @@ from c122.domain.cases import (
     update_details,
 )
 from c122.domain.cases.reading import parse_date
+from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, FieldProblem, InvalidFields
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.users import Actor
@@ -40,7 +41,7 @@ from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
 from c122.services.cases.ports import CaseQuery, CaseRows, CasesUnitOfWork, StoredApplicant
 from c122.services.cases.questionnaires import Questionnaires
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 R = TypeVar("R")
 MAX_PAGE = 200

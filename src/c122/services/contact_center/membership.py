@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
+from c122.domain.clock import Clock
 from c122.domain.errors import FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.organisation import QueueMember
 from c122.domain.users import Actor, Role
 from c122.services.contact_center.ports import ContactCenterUnitOfWork
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 STAFF_ROLES = frozenset({Role.OPERATOR, Role.SENIOR})
 

@@ -36,6 +36,7 @@ from c122.domain.acd import (
     estimate_wait,
     to_records,
 )
+from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
@@ -52,7 +53,7 @@ from c122.services.contact_center.views import (
     queue_view,
 )
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 Command = Callable[[Acd, float], Outcome]
 Listener = Callable[[Outcome], None]

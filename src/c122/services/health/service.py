@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from c122.domain.clock import Clock
 from c122.services.events import EVERYONE, EventPublisher, OutboundEvent
-from c122.services.ports import Clock
 
 COMPONENTS = ("db", "socket", "sip", "media")
 PROBE_TIMEOUT_SECONDS = 3.0

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from c122.domain.clock import Clock
 from c122.domain.errors import (
     Conflict,
     DomainError,
@@ -35,7 +36,7 @@ from c122.services.ivr.ports import (
     StoredAudio,
     UnusableAudio,
 )
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 _log = logging.getLogger(__name__)
 

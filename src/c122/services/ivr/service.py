@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.ivr import Flow, check_flow, flow_from_dict
 from c122.domain.users import CONSOLE_USER_ID, Actor
 from c122.services.ivr.ports import FlowSummary, FlowVersionInfo, IvrUnitOfWork, StoredFlow
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 AUDIT_ENTITY = "ivr_flow"
 MAX_LISTED = 100_000  # every queue and case type, for validation

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.organisation import EntityKind
 from c122.domain.phones import InvalidPhone, normalize_phone
@@ -19,7 +20,7 @@ from c122.services.accounts.presence import presence_changed
 from c122.services.accounts.service import ACCOUNT_CHANGED, session_closed
 from c122.services.events import ADMINS, EventPublisher, OutboundEvent
 from c122.services.organisation.ports import OrganisationUnitOfWork
-from c122.services.ports import Clock, EntityRepository, Page, UnitOfWorkFactory
+from c122.services.ports import EntityRepository, Page, UnitOfWorkFactory
 
 MIN_PASSWORD_LENGTH = 8
 

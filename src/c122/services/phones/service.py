@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from c122.domain.clock import Clock
 from c122.domain.errors import FieldProblem, InvalidFields, NotFound
 from c122.domain.users import Actor
 from c122.services.phones.ports import PhoneRecord, PhonesUnitOfWork
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 
 Mode = Literal["browser", "sip"]
 MIN_SIP_PASSWORD = 8

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from c122.domain.clock import Clock
 from c122.domain.errors import Forbidden, NotFound
 from c122.domain.users import Actor, Role, User
 from c122.services.accounts.ports import ShiftEnder
 from c122.services.accounts.presence import presence_changed
 from c122.services.accounts.service import session_closed
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWorkFactory
 from c122.services.supervision.ports import SupervisionUnitOfWork
 
 FORCED_LOGOUT = "forced_logout"

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from c122.domain.clock import TimerHandle
 from c122.telephony.sip.dialog import Dialog
 from c122.telephony.sip.dtmf_info import format_dtmf_relay, parse_dtmf_info
 from c122.telephony.sip.errors import CallFailed, CallGone, SipParseError
@@ -28,7 +29,6 @@ from c122.telephony.sip.prack import ReliableProvisionals, parse_rack, wants_100
 from c122.telephony.sip.refer import SIPFRAG, ReferTo, Replaces, parse_sipfrag, sipfrag
 from c122.telephony.sip.sdp import SdpError, SessionDescription, parse_sdp
 from c122.telephony.sip.session_timer import Negotiated, SessionTimer
-from c122.telephony.sip.timers import TimerHandle
 from c122.telephony.sip.transaction import Destination, ServerTransaction, new_tag
 from c122.telephony.sip.uri import SipUri
 

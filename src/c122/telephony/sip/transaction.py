@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from c122.domain.clock import TimerHandle
+from c122.domain.clock import Timers as Clock
 from c122.telephony.sip.flows import Source
 from c122.telephony.sip.message import Headers, SipMessage, SipRequest, SipResponse, make_response
-from c122.telephony.sip.timers import Clock, TimerHandle, TimerSettings
+from c122.telephony.sip.timers import TimerSettings
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from c122.domain.clock import Timers as Clock
 from c122.telephony.sip.auth import (
     AuthOutcome,
     DigestCredentials,
@@ -36,7 +37,7 @@ from c122.telephony.sip.refer import Replaces
 from c122.telephony.sip.registrar import Registrar
 from c122.telephony.sip.sdp import SessionDescription
 from c122.telephony.sip.session_timer import SessionTimerSettings, TooSmall, negotiate
-from c122.telephony.sip.timers import Clock, TimerSettings
+from c122.telephony.sip.timers import TimerSettings
 from c122.telephony.sip.transaction import (
     Destination,
     ServerTransaction,
