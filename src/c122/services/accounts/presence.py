@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from c122.domain.clock import Clock
 from c122.domain.users import Actor, Role, User
 from c122.services.accounts.ports import AccountsUnitOfWork, WaitingCalls
-from c122.services.events import ADMINS, Audience, OutboundEvent
+from c122.services.events import ADMINS, Audience
 from c122.services.ports import UnitOfWorkFactory
 
 # Administrators configure the system; zone 4 counts the people who answer calls.
@@ -45,17 +45,6 @@ def presence_entry(user: User, since: datetime) -> PresenceEntry:
 def presence_audience(user: User) -> Audience:
     """Colleagues in the user's groups, the user themself, and administrators."""
     return Audience(user_ids=frozenset({user.id}), group_ids=user.group_ids, roles=ADMINS.roles)
-
-
-def presence_changed(user: User, *, online: bool, since: datetime) -> OutboundEvent:
-    # Datetimes stay datetimes: the wire encoder writes them exactly as the REST snapshot does.
-    entry = asdict(presence_entry(user, since))
-    return OutboundEvent(
-        type="operator.presence_changed",
-        data={"operator": entry, "online": online},
-        audience=presence_audience(user),
-        occurred_at=since,
-    )
 
 
 class PresenceService:

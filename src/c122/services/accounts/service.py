@@ -6,35 +6,28 @@ import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from c122.domain.clock import Clock
 from c122.domain.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyAttempts
 from c122.domain.throttle import FailureThrottle
 from c122.domain.users import Actor, Role, User
+from c122.services.accounts.events import (
+    LOGGED_OUT,
+    SESSION_EXPIRED,
+    SESSION_REPLACED,
+    announce_session_closed,
+    presence_changed,
+)
 from c122.services.accounts.ports import AccountsUnitOfWork, PasswordHasher, ShiftEnder, StoredApiToken
-from c122.services.accounts.presence import presence_changed
-from c122.services.events import Audience, EventPublisher, OutboundEvent
+from c122.services.events import EventPublisher
+from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.ports import UnitOfWorkFactory
 
 # Seniors and operators work in one place at a time; administrators may keep several consoles open.
 SINGLE_SEAT_ROLES = frozenset({Role.OPERATOR, Role.SENIOR})
-SESSION_REPLACED = "session_replaced"
-SESSION_EXPIRED = "session_expired"
-LOGGED_OUT = "logged_out"
-ACCOUNT_CHANGED = "account_changed"
 # A session's last-seen time is written at most this often, not on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
-
-
-def session_closed(user_id: int, reason: str, message: str, at: datetime) -> OutboundEvent:
-    """Tells the live desktops of a user that their session has ended, and why."""
-    return OutboundEvent(
-        type="session.closed",
-        data={"user_id": user_id, "reason": reason, "message": message},
-        audience=Audience(user_ids=frozenset({user_id})),
-        occurred_at=at,
-    )
 
 
 def hash_token(token: str) -> str:
@@ -85,12 +78,15 @@ class AuthService:
         publisher: EventPublisher,
         policy: AuthPolicy,
         shifts: ShiftEnder | None = None,
+        internal: InternalPublisher | None = None,
     ) -> None:
         self._uow = uow_factory
         self._shifts = shifts
         self._hasher = hasher
         self._clock = clock
         self._publisher = publisher
+        # Nobody reacts unless bootstrap wires the process's bus.
+        self._internal = internal or InternalEventBus()
         self._policy = policy
         self._throttle = FailureThrottle(limit=policy.max_failures, window=policy.window_seconds)
         # Verified against when the login is unknown, so both cases cost the same time.
@@ -142,8 +138,13 @@ class AuthService:
             )
             await uow.commit()
         if replaced:
-            self._publisher.publish(
-                session_closed(user.id, SESSION_REPLACED, "the account signed in at another workplace", when)
+            announce_session_closed(
+                self._publisher,
+                self._internal,
+                user.id,
+                SESSION_REPLACED,
+                "the account signed in at another workplace",
+                when,
             )
         else:
             self._publisher.publish(presence_changed(user, online=True, since=when))
@@ -201,7 +202,9 @@ class AuthService:
             await uow.commit()
         if principal.user.role in SINGLE_SEAT_ROLES:
             # One seat, one session: its live streams end with it. Administrators' other consoles stay.
-            self._publisher.publish(session_closed(principal.user.id, LOGGED_OUT, "signed out", now))
+            announce_session_closed(
+                self._publisher, self._internal, principal.user.id, LOGGED_OUT, "signed out", now
+            )
         if not still_online:
             self._publisher.publish(presence_changed(principal.user, online=False, since=now))
             if self._shifts is not None:

@@ -15,10 +15,11 @@ from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden
 from c122.domain.organisation import EntityKind
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.users import CONSOLE_USER_ID, Actor, User, is_valid_login
+from c122.services.accounts.events import ACCOUNT_CHANGED, announce_session_closed, presence_changed
 from c122.services.accounts.ports import PasswordHasher
-from c122.services.accounts.presence import presence_changed
-from c122.services.accounts.service import ACCOUNT_CHANGED, session_closed
-from c122.services.events import ADMINS, EventPublisher, OutboundEvent
+from c122.services.events import EventPublisher
+from c122.services.internal_events import InternalEventBus, InternalPublisher
+from c122.services.organisation.events import OrganisationChanged, org_changed
 from c122.services.organisation.ports import OrganisationUnitOfWork
 from c122.services.ports import EntityRepository, Page, UnitOfWorkFactory
 
@@ -82,10 +83,14 @@ class OrganisationAdmin:
         clock: Clock,
         publisher: EventPublisher,
         hasher: PasswordHasher,
+        *,
+        internal: InternalPublisher | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._publisher = publisher
+        # Nobody reacts unless bootstrap wires the process's bus.
+        self._internal = internal or InternalEventBus()
         self._hasher = hasher
 
     async def search(self, actor: Actor, kind: EntityKind, query: str, limit: int, offset: int) -> Page[Any]:
@@ -291,18 +296,14 @@ class OrganisationAdmin:
         )
 
     def _announce(self, kind: EntityKind, entity_id: int, action: str) -> None:
-        self._publisher.publish(
-            OutboundEvent(
-                type="org.changed",
-                data={"entity": kind.value, "id": entity_id, "action": action},
-                audience=ADMINS,
-                occurred_at=self._clock.now(),
-            )
-        )
+        self._publisher.publish(org_changed(kind, entity_id, action, self._clock.now()))
+        self._internal.publish(OrganisationChanged(kind, entity_id, action))
 
     def _publish_sessions_closed(self, user: User) -> None:
         now = self._clock.now()
-        self._publisher.publish(session_closed(user.id, ACCOUNT_CHANGED, "the account was changed", now))
+        announce_session_closed(
+            self._publisher, self._internal, user.id, ACCOUNT_CHANGED, "the account was changed", now
+        )
         self._publisher.publish(presence_changed(user, online=False, since=now))
 
 

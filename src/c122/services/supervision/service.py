@@ -5,10 +5,10 @@ from __future__ import annotations
 from c122.domain.clock import Clock
 from c122.domain.errors import Forbidden, NotFound
 from c122.domain.users import Actor, Role, User
+from c122.services.accounts.events import announce_session_closed, presence_changed
 from c122.services.accounts.ports import ShiftEnder
-from c122.services.accounts.presence import presence_changed
-from c122.services.accounts.service import session_closed
 from c122.services.events import EventPublisher
+from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.supervision.ports import SupervisionUnitOfWork
 
@@ -22,10 +22,13 @@ class Supervision:
         clock: Clock,
         publisher: EventPublisher,
         shifts: ShiftEnder | None = None,
+        internal: InternalPublisher | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._publisher = publisher
+        # Nobody reacts unless bootstrap wires the process's bus.
+        self._internal = internal or InternalEventBus()
         self._shifts = shifts
 
     async def force_logout(self, actor: Actor, user_id: int) -> int:
@@ -42,8 +45,13 @@ class Supervision:
             )
             await uow.commit()
         if closed:
-            self._publisher.publish(
-                session_closed(user_id, FORCED_LOGOUT, "a senior operator ended your session", now)
+            announce_session_closed(
+                self._publisher,
+                self._internal,
+                user_id,
+                FORCED_LOGOUT,
+                "a senior operator ended your session",
+                now,
             )
             self._publisher.publish(presence_changed(target, online=False, since=now))
         if self._shifts is not None:
