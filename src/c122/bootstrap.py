@@ -38,7 +38,8 @@ from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
 from c122.services.contact_center.membership import QueueMembership
 from c122.services.contact_center.queue_figures import WaitingCallBoard
-from c122.services.health.service import ComponentHealth, HealthService, Probe, Status
+from c122.services.health.ports import ComponentHealth, Probe, Status
+from c122.services.health.service import HealthService
 from c122.services.internal_events import InternalEventBus
 from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from c122.domain.trunks import Trunk
-from c122.services.health.service import ComponentHealth, Status
+from c122.services.health.ports import ComponentHealth, Status
 from c122.services.phones.softphone import RtcLegState
 from c122.telephony.call_switch import ControlSwitch
 from c122.telephony.control import CallControl

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from c122.domain.calls import CallRecord
 from c122.domain.clock import Clock
-from c122.services.call_flow.ports import CallCases, CallSwitch, OperatorPhones, Prompts
+from c122.services.call_flow.ports import CallCases, CallDistribution, CallSwitch, OperatorPhones, Prompts
 from c122.services.call_flow.record import CallRecordDraft
-from c122.services.contact_center import ContactCenter
 from c122.services.events import Audience, EventPublisher, OutboundEvent
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ class RecordSink(Protocol):
 @dataclass
 class CallFlowContext:
     switch: CallSwitch
-    center: ContactCenter
+    center: CallDistribution
     prompts: Prompts
     phones: OperatorPhones
     publisher: EventPublisher

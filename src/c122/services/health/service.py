@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from c122.domain.clock import Clock
 from c122.services.events import EVERYONE, EventPublisher, OutboundEvent
+from c122.services.health.ports import ComponentHealth, Probe, Status
 
 COMPONENTS = ("db", "socket", "sip", "media")
 PROBE_TIMEOUT_SECONDS = 3.0
-
-
-class Status(StrEnum):
-    OK = "ok"
-    DEGRADED = "degraded"
-    DOWN = "down"
-
-
-@dataclass(frozen=True)
-class ComponentHealth:
-    status: Status
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -41,9 +29,6 @@ class Health:
             },
             "checked_at": self.checked_at,
         }
-
-
-Probe = Callable[[], Awaitable[ComponentHealth]]
 
 
 def overall(components: Mapping[str, ComponentHealth]) -> Status:
