@@ -13,7 +13,7 @@ import logging
 from dataclasses import replace
 from typing import Final
 
-from c122.telephony.control.model import CallControl
+from c122.telephony.control.call_control import CallControl
 from c122.telephony.control.signalling import MediaParams, SignallingSink
 from c122.telephony.media.messages import Direction
 from c122.telephony.sip import Answered, Call, CallEnded, Dtmf, IncomingCall, OutgoingCall, SipStack
