@@ -84,7 +84,6 @@ class CallActor:
     async def _next(self) -> m.CallMessage:
         message = await self._inbox.get()
         if isinstance(message, m.LegGone) and message.leg == self.leg:
-            self._gone = True
             cause = "caller_hang_up" if message.cause in CALLER_LEFT else message.cause
             self.record.end_cause = self.record.end_cause or cause
             raise CallEnded
