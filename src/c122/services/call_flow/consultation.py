@@ -84,19 +84,19 @@ class Consultation:
         self._ctx = ctx
         self._next = next_message
         self._claim = claim
-        self._consultation: _Consult | None = None
+        self._current: _Consult | None = None
 
     @property
     def active(self) -> bool:
-        return self._consultation is not None
+        return self._current is not None
 
     @property
     def consultant_leg(self) -> str | None:
-        return self._consultation.leg if self._consultation is not None else None
+        return self._current.leg if self._current is not None else None
 
     def forget(self) -> None:
         """The consultant's leg is no longer this call's concern (they left after a transfer)."""
-        self._consultation = None
+        self._current = None
 
     async def run(self, request: m.ConsultRequested) -> ConsultEnd:
         """From the request until the operator is back with the caller, gone, or in a conference."""
@@ -109,7 +109,7 @@ class Consultation:
             await self._back_to_caller(caller_music)
             return ConsultEnd.BACK
         self._claim(consult_leg)
-        state = self._consultation = _Consult(consult_leg, kind, party, waiting_music=caller_music)
+        state = self._current = _Consult(consult_leg, kind, party, waiting_music=caller_music)
         self._call.record.consultant_leg(consult_leg, kind, party, self._ctx.clock.now())
         self._tell("ringing", party)
         try:
@@ -148,7 +148,7 @@ class Consultation:
                 case m.LegAnswered(leg=leg) if leg == state.leg:
                     return True
                 case m.LegGone(leg=leg) if leg == state.leg:
-                    self._consultation = None
+                    self._current = None
                     return False
                 case m.ConsultCancel():
                     await self.drop_consultant(keep_caller_music=True)
@@ -181,7 +181,7 @@ class Consultation:
                     self._tell("ended", state.party)
                     return ConsultEnd.BACK
                 case m.LegGone(leg=leg) if leg == state.leg:
-                    self._consultation = None
+                    self._current = None
                     await self._back_to_caller(
                         state.waiting_music if state.talking_to == "consultant" else None
                     )
@@ -221,7 +221,7 @@ class Consultation:
 
     async def drop_consultant(self, *, keep_caller_music: bool = False) -> None:
         """A colleague's browser leg stays up for their own calls; a phone or an outside call is hung up."""
-        state, self._consultation = self._consultation, None
+        state, self._current = self._current, None
         if state is None:
             return
         await self._stop_music(state, keep_caller=keep_caller_music)
