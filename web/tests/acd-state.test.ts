@@ -7,7 +7,7 @@ import {
   type StreamEvent,
   type UnknownEvent,
 } from "@/shared/events/protocol";
-import { applyEvent } from "@/shared/realtime/snapshot";
+import { applyEvent } from "@/shared/realtime/dispatch";
 import { eventFrame, readyFrame, snapshot } from "./fixtures";
 
 function parseEvent(frame: string): StreamEvent | UnknownEvent {

@@ -142,15 +142,15 @@ export const useCasesStore = defineStore("cases", () => {
     const open = card.value;
     if (open === null) return false;
     const base: Record<string, unknown> = {};
-    const stored = open as unknown as Record<string, unknown>;
+    const stored: Record<string, unknown> = open;
     for (const key of Object.keys(changes)) base[key] = key === "type_id" ? open.case.type_id : stored[key];
     const { data, error, response } = await api.PATCH("/api/v1/cases/{case_id}", {
       params: { path: { case_id: open.case.id } },
       body: { version: open.case.version, changes, base },
     });
     if (response.status === 409) {
-      const body = error as unknown as EditConflictState;
-      conflict.value = { clashes: body.clashes ?? [], current: body.current ?? null };
+      const body = error !== undefined && "clashes" in error ? error : null;
+      conflict.value = { clashes: body?.clashes ?? [], current: body?.current ?? null };
       return false;
     }
     adopt(await unwrap(Promise.resolve({ data, error, response })));
@@ -171,7 +171,7 @@ export const useCasesStore = defineStore("cases", () => {
     const open = card.value;
     const applicant = open?.applicant;
     if (open === null || applicant === null || applicant === undefined) return false;
-    const stored = applicant as unknown as Record<string, unknown>;
+    const stored: Record<string, unknown> = applicant;
     const base = Object.fromEntries(Object.keys(changes).map((key) => [key, stored[key]]));
     try {
       await unwrap(

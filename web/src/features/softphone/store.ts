@@ -1,7 +1,7 @@
 import { defineStore } from "pinia";
 import { computed, ref, watch, type WatchStopHandle } from "vue";
 import { ApiError } from "@/shared/api/errors";
-import { offerDetails, type OfferDetails, type StreamEvent } from "@/shared/events/protocol";
+import { offerDetails, type OfferDetails } from "@/shared/events/protocol";
 import * as phoneApi from "@/features/softphone/api";
 import type { CallTarget, CompleteMode, PhoneMode, TransferTarget } from "@/features/softphone/api";
 import { applyConsultation, type Consultation } from "@/features/softphone/consultation";
@@ -9,6 +9,7 @@ import { MediaSession, type LegStatus, type MediaDeps } from "@/features/softpho
 import { routeTo, Ringer } from "@/features/softphone/ringer";
 import { clearSettings, loadSettings, saveSettings, type DeviceSettings } from "@/features/softphone/settings";
 import { useOperatorStore } from "@/features/operator/store";
+import type { CallEvent } from "@/shared/realtime/dispatch";
 import { useRealtimeStore } from "@/shared/realtime/store";
 
 const nullStorage: Pick<Storage, "getItem"> = { getItem: () => null };
@@ -144,7 +145,7 @@ export const useSoftphoneStore = defineStore("softphone", () => {
     const media = session;
     stops = [
       realtime.onSignal((message) => media.handle(message)),
-      realtime.onEvent(callEvent),
+      realtime.onCall(callEvent),
       watch(
         () => realtime.status,
         (status, before) => {
@@ -237,11 +238,9 @@ export const useSoftphoneStore = defineStore("softphone", () => {
     if (operator.error?.status === 409) operator.error = null;
   }
 
-  function callEvent(event: StreamEvent): void {
-    if (event.type.startsWith("call.")) {
-      const at = Date.parse(event.at);
-      if (!Number.isNaN(at)) clockOffsetMs = Date.now() - at;
-    }
+  function callEvent(event: CallEvent): void {
+    const at = Date.parse(event.at);
+    if (!Number.isNaN(at)) clockOffsetMs = Date.now() - at;
     if (event.type === "call.connected" && event.data.user_id === myId.value) {
       env?.ringer.stop();
       const caller = dialled.get(event.data.call_id) ?? event.data.caller;

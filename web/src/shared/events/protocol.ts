@@ -17,18 +17,8 @@ export type Offer = Schemas["OfferOut"];
 export type QueueLive = Schemas["QueueLiveOut"];
 export type WaitingCall = QueueLive["calls"][number];
 
-/**
- * What the softphone shows about an offer besides the queue (TEL-19). Not in the generated schema
- * yet; non-null with defaults so the parsed offer stays assignable whatever the regenerated
- * OfferOut says about these fields.
- */
-export interface OfferDetails {
-  service_number: string;
-  service_name: string;
-  group_name: string;
-  auto_answer: boolean;
-}
-export type SoftphoneOffer = Offer & OfferDetails;
+/** What the softphone shows about an offer besides the queue (TEL-19): absent texts read as empty. */
+export type OfferDetails = { [K in "service_number" | "service_name" | "group_name"]: string } & Pick<Offer, "auto_answer">;
 
 // Call events of the operator's conversation (docs/events/operator-state.md).
 export type CallConnectedData = Schemas["CallConnectedData"];
@@ -208,7 +198,7 @@ export const OPERATOR_STATUSES: readonly OperatorStatus[] = [
   "blocked",
 ];
 
-export function parseOffer(value: unknown, where = "offer"): SoftphoneOffer {
+export function parseOffer(value: unknown, where = "offer"): Offer {
   const r = rec(value, where);
   return {
     call_id: str(r, "call_id", where),
@@ -224,15 +214,13 @@ export function parseOffer(value: unknown, where = "offer"): SoftphoneOffer {
   };
 }
 
-/** The softphone's view of any offer: the details a parsed offer carries, defaults otherwise. */
+/** The softphone's view of any offer, parsed or from an API answer. */
 export function offerDetails(offer: Offer): OfferDetails {
-  const r = offer as unknown as Rec;
-  const text = (key: string): string => (typeof r[key] === "string" ? (r[key] as string) : "");
   return {
-    service_number: text("service_number"),
-    service_name: text("service_name"),
-    group_name: text("group_name"),
-    auto_answer: r.auto_answer === true,
+    service_number: offer.service_number ?? "",
+    service_name: offer.service_name ?? "",
+    group_name: offer.group_name ?? "",
+    auto_answer: offer.auto_answer === true,
   };
 }
 

@@ -11,10 +11,9 @@ import type {
   RtcError,
   RtcServerMessage,
   Snapshot,
-  StreamEvent,
 } from "@/shared/events/protocol";
-import { applyEvent } from "@/shared/realtime/snapshot";
 import { EventStream, type SocketLike, type StreamStatus } from "@/shared/events/stream";
+import { dispatch, type BreakNotice, type CallEvent, type EventTargets } from "./dispatch";
 
 export interface OrgChange {
   entity: OrgEntity;
@@ -27,31 +26,44 @@ export const useRealtimeStore = defineStore("realtime", () => {
   const snapshot = shallowRef<Snapshot | null>(null);
   const status = ref<StreamStatus>("idle");
   const orgChange = ref<OrgChange | null>(null);
-  // The break policy's notices to this operator (OPS-04); cleared when their state changes.
-  const breakNotice = ref<"suggested" | "elapsed" | null>(null);
+  const breakNotice = ref<BreakNotice>(null);
   let stream: EventStream | null = null;
-  // The card list (stores/cases.ts) keeps its own state from case.* events.
+  // The card list (features/cases) keeps its own state from case.* events.
   const caseListeners = new Set<(card: CaseSummary) => void>();
   function onCase(listener: (card: CaseSummary) => void): () => void {
     caseListeners.add(listener);
     return () => caseListeners.delete(listener);
   }
-  // The softphone (stores/softphone.ts) follows call events and the media signalling.
-  const eventListeners = new Set<(event: StreamEvent) => void>();
-  function onEvent(listener: (event: StreamEvent) => void): () => void {
-    eventListeners.add(listener);
-    return () => eventListeners.delete(listener);
+  // The softphone (features/softphone) follows call events and the media signalling.
+  const callListeners = new Set<(event: CallEvent) => void>();
+  function onCall(listener: (event: CallEvent) => void): () => void {
+    callListeners.add(listener);
+    return () => callListeners.delete(listener);
   }
   const signalListeners = new Set<(message: RtcServerMessage | RtcError) => void>();
   function onSignal(listener: (message: RtcServerMessage | RtcError) => void): () => void {
     signalListeners.add(listener);
     return () => signalListeners.delete(listener);
   }
+  let orgSeq = 0;
+  const targets: EventTargets = {
+    snapshot: (update) => {
+      if (snapshot.value !== null) snapshot.value = update(snapshot.value);
+    },
+    breakNotice: (notice) => {
+      breakNotice.value = notice;
+    },
+    orgChanged: ({ entity, id }) => {
+      orgSeq += 1;
+      orgChange.value = { entity, id, seq: orgSeq };
+    },
+    caseChanged: (card) => caseListeners.forEach((listener) => listener(card)),
+    call: (event) => callListeners.forEach((listener) => listener(event)),
+  };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
     return stream?.sendSignal(message) ?? false;
   }
-  let orgSeq = 0;
 
   const connected = computed(() => status.value === "open");
   const presence = computed(() => snapshot.value?.presence ?? null);
@@ -66,20 +78,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
         snapshot: (fresh) => {
           snapshot.value = fresh;
         },
-        event: (event) => {
-          if (snapshot.value !== null) snapshot.value = applyEvent(snapshot.value, event);
-          if (!("unknown" in event) && event.type === "operator.break_suggested") breakNotice.value = "suggested";
-          if (!("unknown" in event) && event.type === "operator.break_time_elapsed") breakNotice.value = "elapsed";
-          if (!("unknown" in event) && event.type === "operator.state_changed") breakNotice.value = null;
-          if (!("unknown" in event) && (event.type === "case.created" || event.type === "case.updated")) {
-            caseListeners.forEach((listener) => listener(event.data.case));
-          }
-          if (!("unknown" in event) && event.type === "org.changed") {
-            orgSeq += 1;
-            orgChange.value = { entity: event.data.entity, id: event.data.id, seq: orgSeq };
-          }
-          if (!("unknown" in event)) eventListeners.forEach((listener) => listener(event));
-        },
+        event: (event) => dispatch(event, targets),
         signal: (message) => signalListeners.forEach((listener) => listener(message)),
         status: (next) => {
           status.value = next;
@@ -133,7 +132,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     stop,
     setOperatorState,
     onCase,
-    onEvent,
+    onCall,
     onSignal,
     sendSignal,
   };
