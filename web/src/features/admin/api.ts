@@ -42,18 +42,15 @@ export function adminApi<K extends Collection>(collection: K): AdminApi<K> {
   const itemPath = `/api/v1/admin/${collection}/{record_id}` as ItemPath<Sample>;
   return {
     list: async (query) =>
-      (await unwrap(api.GET(listPath, { params: { query } }))) as unknown as Page<ItemOf<K>>,
-    create: async (body) =>
-      (await unwrap(
-        api.POST(listPath, { body: body as unknown as CreateOf<Sample> }),
-      )) as unknown as ItemOf<K>,
+      (await unwrap(api.GET(listPath, { params: { query } }))) as Page<ItemOf<K>>,
+    create: async (body) => (await unwrap(api.POST(listPath, { body: body as CreateOf<Sample> }))) as ItemOf<K>,
     update: async (id, body) =>
       (await unwrap(
         api.PATCH(itemPath, {
           params: { path: { record_id: id } },
-          body: body as unknown as UpdateOf<Sample>,
+          body: body as UpdateOf<Sample>,
         }),
-      )) as unknown as ItemOf<K>,
+      )) as ItemOf<K>,
     remove: async (id) => {
       await unwrap(api.DELETE(itemPath, { params: { path: { record_id: id } } }));
     },
