@@ -7,6 +7,7 @@ from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.ports import UnitOfWorkFactory
 
 MAX_CASE_TYPES = 1000
+MAX_LINES = 10_000
 
 
 class Directory:
@@ -36,6 +37,10 @@ class Directory:
         async with self._uow() as uow:
             line: Line | None = await uow.lines.find({"number": number})
             return line
+
+    async def lines(self) -> list[Line]:
+        async with self._uow() as uow:
+            return (await uow.lines.search("", MAX_LINES, 0)).items
 
     async def service_name(self, service_id: int) -> str | None:
         async with self._uow() as uow:
