@@ -82,10 +82,13 @@ class Application:
     contact_center: ContactCenter
     telephony: Telephony | None = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    writes: DeferredWrites | None = None
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Application]:
         """Runs the periodic jobs while the block runs; disposes of the database pool after."""
+        if self.writes is not None:  # what the last run left in the outbox lands before anything reads
+            await self.writes.drain()
         await self.contact_center.start()
         await self.context.phones.load()
         if self.telephony is not None:
@@ -190,6 +193,7 @@ def build_application(
         contact_center,
         telephony,
     )
+    application.writes = writes
     application.background += [
         _every(HEALTH_INTERVAL_SECONDS, health.check_and_announce),
         _every(SESSION_SWEEP_SECONDS, auth.expire_idle_sessions),

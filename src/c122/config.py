@@ -109,7 +109,9 @@ class Settings(BaseModel):
             raise ValueError("database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         _check_webrtc(self)
         fallback = self.outage_fallback_number
-        if fallback and not any(fallback.startswith(p) for trunk in self.trunks for p in trunk.prefixes):
+        if fallback and not any(  # a trunk without prefixes serves every number
+            not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
+        ):
             raise ValueError(f"outage_fallback_number: no trunk serves {fallback} (see trunks)")
         algorithms = split_list(self.sip_digest_algorithms)
         if not algorithms or any(a not in ("MD5", "SHA-256") for a in algorithms):

@@ -7,6 +7,8 @@ refusals of a database that answers (a constraint, a bad query).
 
 from __future__ import annotations
 
+import errno
+import socket
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +32,10 @@ class DatabaseTimeouts:
 
 
 # SQLSTATE classes and codes of a server that is unreachable, shutting down or too slow:
-# 08 connection exceptions, 57014 statement timeout, 57P01-57P03 shutdown / cannot connect now.
+# 08 connection exceptions, 57014 statement timeout, 57P01-57P03 shutdown / cannot connect now,
+# 53300 too many connections.
 _PG_UNREACHABLE = ("08", "57014", "57P01", "57P02", "57P03", "53300")
+_NETWORK_ERRNOS = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ENETDOWN, errno.ETIMEDOUT})
 _SQLITE_UNAVAILABLE = (
     "database is locked",
     "database table is locked",
@@ -96,7 +100,10 @@ def _unreachable_itself(error: BaseException) -> bool:
         return True
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
-    if isinstance(error, TimeoutError | OSError):  # refused, reset, unroutable, the driver's timeouts
+    # the driver's own timeouts; refused, reset; no such host
+    if isinstance(error, TimeoutError | ConnectionError | socket.gaierror):
+        return True
+    if isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS:
         return True
     if isinstance(error, sqlite3.OperationalError):
         message = str(error).lower()

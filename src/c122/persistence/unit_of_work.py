@@ -97,7 +97,7 @@ class SqlUnitOfWork:
             if connection.in_transaction():
                 await connection.rollback()
         except Exception as exc:
-            if error is None and unreachable(exc):
+            if unreachable(exc):
                 raise DatabaseUnavailable() from exc
             raise
         finally:

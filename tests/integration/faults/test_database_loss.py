@@ -21,7 +21,7 @@ from c122.persistence.outbox import WAITING_FILE
 from c122.services.call_flow.context import CallFlowSettings
 from c122.telephony.media.codecs import PCMU
 from c122.telephony.prompt_audio import PromptAudioFiles
-from tests.integration.call_flow.conftest import hotline_overrides, info_queue_id
+from tests.integration.call_flow.conftest import Carrier, HotlineCaller, hotline_overrides, info_queue_id
 from tests.integration.faults.conftest import (
     QUICK_TIMEOUTS,
     ListeningCaller,
@@ -38,6 +38,8 @@ ONLY_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 # Longer than any bound the server sets (pool + connect + statement, each 2 s here): a request that
 # hangs fails the test instead of passing late.
 CLIENT_TIMEOUT_S = 20.0
+REGION_CALLER_ID = "+74950001122"
+FALLBACK = "+74951112233"
 
 
 async def refused_while_down(admin: Desk) -> httpx.Response:
@@ -176,3 +178,41 @@ async def test_a_locked_sqlite_database_refuses_writes_with_503_and_keeps_call_r
         (record,) = await ended_in_journal(server)
         assert record["end_cause"] == "database_unavailable"
         await until(lambda: asyncio.sleep(0, outbox_lines(server)), lambda lines: not lines)
+
+
+@pytest.mark.peers
+@ONLY_POSTGRES
+async def test_with_a_fallback_number_the_caller_reaches_it_through_the_trunk_during_the_outage(
+    database_url: str, db_proxy: TcpProxy, tmp_path: Path
+) -> None:
+    (tmp_path / "carrier").mkdir()
+    (tmp_path / "caller").mkdir()
+    duty = Carrier(tmp_path / "carrier", REGION_CALLER_ID, FALLBACK)  # the duty desk behind the trunk
+    caller = HotlineCaller(tmp_path / "caller")
+    await duty.start()
+    overrides = {
+        **hotline_overrides(tmp_path),
+        **QUICK_TIMEOUTS,
+        "trunks": [duty.trunk("+7495")],
+        "outage_fallback_number": FALLBACK,
+    }
+    try:
+        async with running_server(
+            through(database_url, db_proxy), with_telephony=True, **overrides
+        ) as server:
+            await greeting_then_queue(server, await info_queue_id(server))
+            db_proxy.cut()
+            # The caller stays past the notice, talks to the duty desk, then hangs up.
+            await caller.call(server, "hotline_caller.xml", digits="5", listen_ms=2500, wait_ms=9000)
+            code, output = await caller.finish()
+            assert code == 0, output[-3000:]
+            await duty.finish()  # answered the fallback call, then got the hotline's BYE
+
+            db_proxy.restore()
+            (record,) = await ended_in_journal(server)
+            assert (record["status"], record["end_cause"]) == ("answered", "transferred")
+    finally:
+        for process in (duty.process, caller.process):
+            if process is not None and process.returncode is None:
+                process.kill()
+                await process.wait()
