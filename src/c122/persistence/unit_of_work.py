@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Self
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from c122.domain.errors import DatabaseUnavailable
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
-from c122.persistence.acd_store import SqlAcdRepository
-from c122.persistence.call_records import SqlCallRecordRepository
+from c122.persistence.accounts import SqlApiTokenRepository, SqlSessionRepository, SqlUserRepository
+from c122.persistence.audit import SqlAuditLog
+from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
-from c122.persistence.ivr_store import SqlIvrRepository
-from c122.persistence.operator_phones import SqlOperatorPhoneRepository
-from c122.persistence.repositories import (
-    SqlApiTokenRepository,
-    SqlAuditLog,
-    SqlSessionRepository,
-    SqlUserRepository,
-    organisation_repositories,
-)
-from c122.services.case_ports import CaseRepository
-from c122.services.ivr_ports import IvrRepository
-from c122.services.phone_ports import OperatorPhoneRepository
-from c122.services.ports import (
-    AcdRepository,
-    ApiTokenRepository,
-    AuditLog,
-    CallRecordRepository,
-    EntityRepository,
-    SessionRepository,
-    UserRepository,
-)
+from c122.persistence.contact_center import SqlAcdRepository
+from c122.persistence.database import unreachable
+from c122.persistence.ivr import SqlIvrRepository
+from c122.persistence.organisation import organisation_repositories
+from c122.persistence.phones import SqlOperatorPhoneRepository
+from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
+from c122.services.calls.ports import CallRecordRepository
+from c122.services.cases.ports import CaseRepository
+from c122.services.contact_center.ports import AcdRepository
+from c122.services.ivr.ports import IvrRepository
+from c122.services.phones.ports import OperatorPhoneRepository
+from c122.services.ports import AuditLog, EntityRepository
 
 
 class SqlUnitOfWork:
@@ -56,8 +50,13 @@ class SqlUnitOfWork:
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
-        connection = await self._engine.connect()
-        await connection.begin()
+        try:
+            connection = await self._engine.connect()
+            await connection.begin()
+        except Exception as exc:
+            if unreachable(exc):
+                raise DatabaseUnavailable() from exc
+            raise
         self._connection = connection
         for name, repository in organisation_repositories(connection).items():
             setattr(self, name, repository)
@@ -73,12 +72,25 @@ class SqlUnitOfWork:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        error = exc[1] if len(exc) > 1 and isinstance(exc[1], BaseException) else None
         connection, self._connection = self._connection, None
         if connection is None:
             return
+        if error is not None and not isinstance(error, DatabaseUnavailable) and unreachable(error):
+            # A connection that timed out or lost its server is dropped, never rolled back: the
+            # rollback would wait on the same dead socket.
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()
+            raise DatabaseUnavailable() from error
         try:
             if connection.in_transaction():
                 await connection.rollback()
+        except Exception as exc:
+            if unreachable(exc):
+                raise DatabaseUnavailable() from exc
+            raise
         finally:
             await connection.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ async def short_menu_then_queue(server: RunningServer, queue_id: int) -> None:
     }
     await context.ivr_flows.create(CONSOLE, flow)
     await route_main_line(server, "flood_menu")
+    assert context.call_flow is not None
+    await context.call_flow.warm()  # what a line change starts in the background, awaited here
 
 
 async def start(
@@ -100,6 +103,12 @@ async def queue(server: RunningServer, queue_id: int) -> dict[str, Any]:
     senior = await server.signed_in("senior1")
     result: dict[str, Any] = (await senior.http.get(f"/api/v1/queues/{queue_id}")).json()
     return result
+
+
+@pytest.fixture
+async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    async with running_server(database_url, with_telephony=True, **hotline_overrides(tmp_path)) as server:
+        yield server
 
 
 async def test_after_a_burst_of_callers_giving_up_no_queue_holds_a_caller_whose_call_is_gone(

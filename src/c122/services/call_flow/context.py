@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
 from c122.domain.calls import CallRecord
-from c122.services.call_flow.ports import CallCases, CallSwitch, OperatorPhones, Prompts
+from c122.domain.clock import Clock
+from c122.services.call_flow.ports import CallCases, CallDistribution, CallSwitch, OperatorPhones, Prompts
 from c122.services.call_flow.record import CallRecordDraft
-from c122.services.contact_center import ContactCenter
 from c122.services.events import Audience, EventPublisher, OutboundEvent
-from c122.services.ports import Clock
 
 if TYPE_CHECKING:
     from c122.services.call_flow.actor import CallActor
@@ -29,6 +28,19 @@ class CallFlowSettings:
     callback_hint: str = "чтобы вам перезвонили, нажмите звёздочку"
     callback_confirmation: str = "ваш номер сохранён, оператор вам перезвонит"
     headset_tone: str = "tone:425:200"  # what a browser operator hears in the headset while offered
+    # While the database is down (docs/operations.md, "Database outage"): the notice, then the fallback
+    # number through a trunk when one is set, else hang-up.
+    outage_fallback: str = ""
+    outage_notice: str = (
+        "Извините, у нас технические неполадки. Пожалуйста, перезвоните через несколько минут."
+    )
+    outage_notice_fallback: str = (
+        "Извините, у нас технические неполадки. Соединяем вас с дежурным оператором."
+    )
+
+    @property
+    def outage_text(self) -> str:
+        return self.outage_notice_fallback if self.outage_fallback else self.outage_notice
 
 
 class RecordSink(Protocol):
@@ -40,7 +52,7 @@ class RecordSink(Protocol):
 @dataclass
 class CallFlowContext:
     switch: CallSwitch
-    center: ContactCenter
+    center: CallDistribution
     prompts: Prompts
     phones: OperatorPhones
     publisher: EventPublisher
