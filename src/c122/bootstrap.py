@@ -51,6 +51,7 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
+from c122.services.statistics.service import ShiftClock
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
@@ -67,8 +68,6 @@ SESSION_SWEEP_SECONDS = 60.0
 STREAM_EXPIRY_SECONDS = 30.0
 OUTBOX_DRAIN_SECONDS = 2.0
 ROUTES_REFRESH_SECONDS = 60.0
-# The hotline's day decides case names and numbers (docs/contact-center/cases.md), never the server's zone.
-HOTLINE_TIME_ZONE = "Europe/Moscow"
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
 # Call-path writes waiting for the database, under the data directory (docs/operations.md).
@@ -149,10 +148,12 @@ def build_application(
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
     ivr_flows = IvrFlowService(uow_factory, clock)
     prompts = _prompt_service(settings, uow_factory, clock)
-    call_records = CallRecordService(uow_factory, clock, recordings, ZoneInfo(HOTLINE_TIME_ZONE))
+    # The hotline's day decides case names and numbers and its shifts, never the server's zone.
+    hotline_zone = ZoneInfo(settings.hotline_time_zone)
+    call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone)
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
     durable_records = OutboxedCallRecords(call_records.save, writes)
-    case_services = CaseServices.build(uow_factory, clock, bus, ZoneInfo(HOTLINE_TIME_ZONE))
+    case_services = CaseServices.build(uow_factory, clock, bus, hotline_zone)
     call_flow = (
         _call_flow(
             settings,
@@ -189,6 +190,7 @@ def build_application(
         call_flow=call_flow,
         calls=call_records,
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
+        shift_clock=ShiftClock(uow_factory, clock, hotline_zone),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
@@ -51,6 +52,8 @@ class Settings(BaseModel):
     database_statement_timeout_seconds: float = Field(5.0, gt=0, le=3600)
     # Where callers go while the database is down, after the notice; empty: the notice, then hang-up.
     outage_fallback_number: Annotated[str, StringConstraints(pattern=r"^(\+\d{2,15})?$")] = ""
+    # The hotline's time zone (IANA name): shifts and "per day" statistics are read in it.
+    hotline_time_zone: str = Field("Europe/Moscow", min_length=1, max_length=64)
     http_host: str = "127.0.0.1"
     http_port: int = Field(8122, ge=0, le=65535)  # 0: any free port (tests)
     sip_host: str = "127.0.0.1"
@@ -108,6 +111,7 @@ class Settings(BaseModel):
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         _check_webrtc(self)
+        _check_time_zone(self.hotline_time_zone)
         fallback = self.outage_fallback_number
         if fallback and not any(  # a trunk without prefixes serves every number
             not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
@@ -214,3 +218,10 @@ def _first_error(exc: ValidationError) -> str:
     value = error.get("input")
     shown = f" (got {value!r})" if isinstance(value, str | int | float) and location else ""
     return f"{location or 'settings'}: {message}{shown}"
+
+
+def _check_time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"hotline_time_zone: «{name}» is no IANA time zone (e.g. Europe/Moscow)") from exc

@@ -45,6 +45,9 @@ CASE_TYPES = [
     ("other", "Другое", "other"),
 ]
 # login, full name, role, groups
+# Two twelve-hour shifts, the night one over midnight (hotline time zone).
+SHIFTS = [("Дневная смена", "08:00", "20:00"), ("Ночная смена", "20:00", "08:00")]
+
 ACCOUNTS = [
     ("operator1", "Иванова Мария Сергеевна", Role.OPERATOR, ["Справочная группа"]),
     ("operator2", "Петров Алексей Николаевич", Role.OPERATOR, ["Справочная группа"]),
@@ -93,6 +96,14 @@ async def seed_demo(
         )
         for code, name, icon in CASE_TYPES
     }
+    for name, starts_at, ends_at in SHIFTS:
+        await _ensure(
+            organisation,
+            uow_factory,
+            EntityKind.SHIFT,
+            {"name": name},
+            {"starts_at": starts_at, "ends_at": ends_at},
+        )
     if ivr is not None:
         queues = DemoQueues(
             info=queue_ids["Справочная группа"],
@@ -171,6 +182,7 @@ async def _find(
         EntityKind.LINE: "lines",
         EntityKind.CASE_TYPE: "case_types",
         EntityKind.USER: "users",
+        EntityKind.SHIFT: "shifts",
     }[kind]
     async with uow_factory() as uow:
         record = await getattr(uow, repository).find(key)

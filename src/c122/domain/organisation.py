@@ -111,3 +111,4 @@ class EntityKind(StrEnum):
     LINE = "line"
     CASE_TYPE = "case_type"
     USER = "user"
+    SHIFT = "shift"

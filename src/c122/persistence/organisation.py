@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.errors import Conflict, NotFound
 from c122.domain.organisation import CaseType, CaseTypeIcon, Group, Line, Queue, Service
+from c122.domain.shifts import Shift
 from c122.persistence import tables as t
 from c122.services.ports import Page
 
@@ -148,6 +149,10 @@ def _case_type(row: Row[Any]) -> CaseType:
     return CaseType(id=row.id, code=row.code, name=row.name, icon=CaseTypeIcon(row.icon))
 
 
+def _shift(row: Row[Any]) -> Shift:
+    return Shift(id=row.id, name=row.name, starts_at=row.starts_at, ends_at=row.ends_at)
+
+
 def organisation_repositories(connection: AsyncConnection) -> dict[str, SqlEntityRepository[Any]]:
     return {
         "services": SqlEntityRepository(connection, t.services, _service, ["name", "description"], "service"),
@@ -157,4 +162,5 @@ def organisation_repositories(connection: AsyncConnection) -> dict[str, SqlEntit
         "case_types": SqlEntityRepository(
             connection, t.case_types, _case_type, ["code", "name"], "case type"
         ),
+        "shifts": SqlEntityRepository(connection, t.shifts, _shift, ["name"], "shift"),
     }

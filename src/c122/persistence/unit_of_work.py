@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from c122.domain.errors import DatabaseUnavailable
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
+from c122.domain.shifts import Shift
 from c122.persistence.accounts import SqlApiTokenRepository, SqlSessionRepository, SqlUserRepository
 from c122.persistence.audit import SqlAuditLog
 from c122.persistence.calls import SqlCallRecordRepository
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     queues: EntityRepository[Queue]
     lines: EntityRepository[Line]
     case_types: EntityRepository[CaseType]
+    shifts: EntityRepository[Shift]
     users: UserRepository
     sessions: SessionRepository
     api_tokens: ApiTokenRepository

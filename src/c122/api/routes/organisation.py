@@ -27,6 +27,7 @@ KINDS: list[tuple[str, EntityKind, type[BaseModel], type[BaseModel], type[BaseMo
     ("lines", EntityKind.LINE, s.LineIn, s.LinePatch, s.LineOut, s.LinePage),
     ("case-types", EntityKind.CASE_TYPE, s.CaseTypeIn, s.CaseTypePatch, s.CaseTypeOut, s.CaseTypePage),
     ("users", EntityKind.USER, s.UserIn, s.UserPatch, s.UserOut, s.UserPage),
+    ("shifts", EntityKind.SHIFT, s.ShiftIn, s.ShiftPatch, s.ShiftOut, s.ShiftPage),
 ]
 
 

@@ -25,7 +25,7 @@ class PresenceChangedData(BaseModel):
 
 
 class OrgChangedData(BaseModel):
-    entity: Literal["service", "group", "queue", "line", "case_type", "user"]
+    entity: Literal["service", "group", "queue", "line", "case_type", "user", "shift"]
     id: int
     action: Literal["created", "updated", "deleted"]
 

@@ -289,3 +289,36 @@ class CaseTypePage(BaseModel):
 class UserPage(BaseModel):
     items: list[UserOut]
     total: int
+
+
+TimeOfDay = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^([01]\d|2[0-3]):[0-5]\d$"),
+    Field(description="Local time in the hotline's time zone, HH:MM (24-hour clock).", examples=["08:00"]),
+]
+
+
+class ShiftIn(Strict):
+    """A shift; an end not after the start runs over midnight (20:00–08:00)."""
+
+    name: Name
+    starts_at: TimeOfDay
+    ends_at: TimeOfDay
+
+
+class ShiftPatch(Strict):
+    name: Name | None = None
+    starts_at: TimeOfDay | None = None
+    ends_at: TimeOfDay | None = None
+
+
+class ShiftOut(BaseModel):
+    id: int
+    name: str
+    starts_at: str
+    ends_at: str
+
+
+class ShiftPage(BaseModel):
+    items: list[ShiftOut]
+    total: int

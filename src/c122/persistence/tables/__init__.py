@@ -14,7 +14,7 @@ from c122.persistence.tables.contact_center import (
     queue_log,
     queue_members,
 )
-from c122.persistence.tables.organisation import case_types, groups, lines, queues, services
+from c122.persistence.tables.organisation import case_types, groups, lines, queues, services, shifts
 
 __all__ = [
     "UtcDateTime",
@@ -37,6 +37,7 @@ __all__ = [
     "queues",
     "services",
     "sessions",
+    "shifts",
     "user_groups",
     "users",
 ]

@@ -1,4 +1,4 @@
-"""The organisation's records: services, groups, queues, lines and case types."""
+"""The organisation's records: services, groups, queues, lines, case types and shifts."""
 
 from __future__ import annotations
 
@@ -92,5 +92,17 @@ case_types = Table(
     Column("code", String(64), nullable=False, unique=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("icon", String(32), nullable=False),
+    _search_text(),
+)
+
+# The hotline's shifts (docs/contact-center/statistics.md): local HH:MM in the hotline's time zone;
+# an end not after the start runs over midnight.
+shifts = Table(
+    "shifts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("starts_at", String(5), nullable=False),
+    Column("ends_at", String(5), nullable=False),
     _search_text(),
 )

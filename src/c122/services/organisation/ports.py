@@ -1,11 +1,12 @@
 """What the organisation's administration needs stored: services, groups, queues, lines, case
-types and accounts, with the sessions an account change ends and the IVR flows a line names."""
+types, shifts and accounts, with the sessions an account change ends and the IVR flows a line names."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
+from c122.domain.shifts import Shift
 from c122.services.accounts.ports import SessionRepository, UserRepository
 from c122.services.ports import EntityRepository, UnitOfWork
 
@@ -31,6 +32,9 @@ class OrganisationUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def case_types(self) -> EntityRepository[CaseType]: ...
+
+    @property
+    def shifts(self) -> EntityRepository[Shift]: ...
 
     @property
     def users(self) -> UserRepository: ...

@@ -14,6 +14,7 @@ from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.organisation import EntityKind
 from c122.domain.phones import InvalidPhone, normalize_phone
+from c122.domain.shifts import InvalidShiftTime, Shift, overlapping, parse_time_of_day
 from c122.domain.users import CONSOLE_USER_ID, Actor, User, is_valid_login
 from c122.services.accounts.events import ACCOUNT_CHANGED, announce_session_closed, presence_changed
 from c122.services.accounts.ports import PasswordHasher
@@ -66,6 +67,7 @@ SPECS: dict[EntityKind, KindSpec] = {
     ),
     EntityKind.CASE_TYPE: KindSpec(EntityKind.CASE_TYPE, "case_types", unique=(("code",), ("name",))),
     EntityKind.USER: KindSpec(EntityKind.USER, "users", unique=(("login",),)),
+    EntityKind.SHIFT: KindSpec(EntityKind.SHIFT, "shifts", unique=(("name",),)),
 }
 
 
@@ -217,6 +219,8 @@ class OrganisationAdmin:
                 values["required_skills"] = sorted(set(values["required_skills"]))
         if kind is EntityKind.CASE_TYPE and "icon" in values:
             values["icon"] = str(values["icon"])
+        if kind is EntityKind.SHIFT:
+            problems += _required_settings(values, ("name", "starts_at", "ends_at")) or _shift_times(values)
         if problems:
             raise InvalidFields(problems)
         return values
@@ -249,6 +253,8 @@ class OrganisationAdmin:
         if problems:
             raise InvalidFields(problems)
         current = await self._repo(uow, kind).get(entity_id) if entity_id is not None else None
+        if kind is EntityKind.SHIFT:
+            await _check_shift_overlap(uow, values, current)
         for fields in spec.unique:
             if not any(name in values for name in fields):
                 continue
@@ -331,3 +337,48 @@ def _required_settings(values: Mapping[str, Any], names: tuple[str, ...]) -> lis
         for name in names
         if name in values and values[name] is None
     ]
+
+
+def _shift_times(values: Mapping[str, Any]) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for name in ("starts_at", "ends_at"):
+        if name in values:
+            try:
+                parse_time_of_day(str(values[name]))
+            except InvalidShiftTime as exc:
+                problems.append(FieldProblem(name, "invalid_time", str(exc)))
+    if not problems and "starts_at" in values and values.get("starts_at") == values.get("ends_at"):
+        # Equal bounds would be a 24-hour shift; the two-shift day is the usual case, and a clash
+        # with every other shift would be the only outcome.
+        problems.append(
+            FieldProblem("ends_at", "empty_shift", "a shift must end at another time than it starts")
+        )
+    return problems
+
+
+async def _check_shift_overlap(
+    uow: OrganisationUnitOfWork, values: Mapping[str, Any], current: Shift | None
+) -> None:
+    """Shifts may not share a minute of the day: "the current shift" must name one shift."""
+    merged = Shift(
+        id=current.id if current else 0,
+        name=str(values.get("name", current.name if current else "")),
+        starts_at=str(values.get("starts_at", current.starts_at if current else "")),
+        ends_at=str(values.get("ends_at", current.ends_at if current else "")),
+    )
+    if merged.starts_at == merged.ends_at:
+        raise InvalidFields(
+            [FieldProblem("ends_at", "empty_shift", "a shift must end at another time than it starts")]
+        )
+    others = (await uow.shifts.search("", 1000, 0)).items
+    clash = overlapping(merged, others)
+    if clash is not None:
+        raise InvalidFields(
+            [
+                FieldProblem(
+                    "starts_at",
+                    "overlap",
+                    f"overlaps the shift «{clash.name}» ({clash.starts_at}–{clash.ends_at})",
+                )
+            ]
+        )
