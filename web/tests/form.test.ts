@@ -10,8 +10,19 @@ function fields(collection: string) {
 }
 
 describe("admin forms", () => {
-  it("covers the six organisation collections", () => {
-    expect(RESOURCES.map((r) => r.collection)).toEqual(["services", "groups", "queues", "lines", "case-types", "users"]);
+  it("covers the organisation collections and the shifts", () => {
+    expect(RESOURCES.map((r) => r.collection)).toEqual(["services", "groups", "queues", "lines", "case-types", "users", "shifts"]);
+  });
+
+  it("a shift starts 08:00–20:00 and takes HH:MM on a 24-hour clock, a night shift ending before it starts", () => {
+    const shifts = fields("shifts");
+    const model = { ...initialModel(shifts, null), name: "Ночная смена" };
+    expect(initialModel(shifts, null).starts_at).toBe("08:00");
+    expect(validate(shifts, { ...model, starts_at: "20:00", ends_at: "08:00" }, "create")).toEqual({});
+    expect(validate(shifts, { ...model, starts_at: "24:00", ends_at: "8:00" }, "create")).toEqual({
+      starts_at: { key: "admin.time" },
+      ends_at: { key: "admin.time" },
+    });
   });
 
   it("a new user needs login, full name and a password of at least 8 characters", () => {

@@ -45,7 +45,11 @@ def test_the_day_shift_in_moscow_is_05_to_17_utc() -> None:
     window = current_shift(SHIFTS, utc(2026, 9, 12, 9, 0), MOSCOW)  # 12:00 Moscow
     assert window is not None
     assert window.shift == DAY
-    assert (window.day, window.starts, window.ends) == (date(2026, 9, 12), utc(2026, 9, 12, 5), utc(2026, 9, 12, 17))
+    assert (window.day, window.starts, window.ends) == (
+        date(2026, 9, 12),
+        utc(2026, 9, 12, 5),
+        utc(2026, 9, 12, 17),
+    )
 
 
 def test_after_midnight_the_current_shift_is_the_night_shift_that_began_the_evening_before() -> None:
@@ -59,8 +63,10 @@ def test_after_midnight_the_current_shift_is_the_night_shift_that_began_the_even
 def test_the_bounds_belong_to_the_shift_that_starts_there() -> None:
     at_eight = current_shift(SHIFTS, utc(2026, 9, 13, 5, 0), MOSCOW)
     just_before = current_shift(SHIFTS, utc(2026, 9, 13, 4, 59, 59), MOSCOW)
-    assert at_eight is not None and at_eight.shift == DAY
-    assert just_before is not None and just_before.shift == NIGHT
+    assert at_eight is not None
+    assert at_eight.shift == DAY
+    assert just_before is not None
+    assert just_before.shift == NIGHT
 
 
 def test_between_shifts_there_is_no_current_shift() -> None:
@@ -74,7 +80,8 @@ def test_the_night_shift_into_summer_time_lasts_eleven_hours() -> None:
     assert (window.starts, window.ends) == (utc(2026, 3, 28, 19), utc(2026, 3, 29, 6))
     assert window.ends - window.starts == timedelta(hours=11)
     at_three_local = current_shift(SHIFTS, utc(2026, 3, 29, 1, 0), BERLIN)  # 03:00 CEST
-    assert at_three_local is not None and at_three_local.day == date(2026, 3, 28)
+    assert at_three_local is not None
+    assert at_three_local.day == date(2026, 3, 28)
 
 
 def test_the_night_shift_into_winter_time_lasts_thirteen_hours() -> None:
@@ -84,7 +91,9 @@ def test_the_night_shift_into_winter_time_lasts_thirteen_hours() -> None:
     assert window.ends - window.starts == timedelta(hours=13)
     for moment in (utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 30)):  # 02:30 local, twice
         found = current_shift(SHIFTS, moment, BERLIN)
-        assert found is not None and found.shift == NIGHT and found.day == date(2026, 10, 24)
+        assert found is not None
+        assert found.shift == NIGHT
+        assert found.day == date(2026, 10, 24)
 
 
 def test_a_shift_starting_in_the_skipped_hour_starts_as_if_the_clock_had_not_moved() -> None:

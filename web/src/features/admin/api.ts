@@ -5,7 +5,7 @@ import { api, unwrap } from "@/shared/api/client";
 import type { components, paths } from "@/shared/api/schema";
 import type { ScriptBody, ScriptOut } from "./scripts";
 
-export type Collection = "services" | "groups" | "queues" | "lines" | "case-types" | "users";
+export type Collection = "services" | "groups" | "queues" | "lines" | "case-types" | "users" | "shifts";
 
 type Json<T> = T extends { content: { "application/json": infer B } } ? B : never;
 type CollectionPath<K extends Collection> = `/api/v1/admin/${K}`;

@@ -14,6 +14,7 @@ const PHONE = /^(?:\+7|7|8)\d{10}$|^\+[1-9]\d{6,14}$/;
 // The same shapes the server accepts, checked here to answer before a round trip.
 const CODE = /^[a-z0-9_-]{1,64}$/;
 const LOGIN = /^[A-Za-z0-9._-]{2,64}$/;
+const TIME_OF_DAY = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
 
 export function emptyValue(field: FieldDef): FieldValue {
   if (field.initial !== undefined) return Array.isArray(field.initial) ? ([...field.initial] as FieldValue) : field.initial;
@@ -98,6 +99,7 @@ function textProblem(field: FieldDef, value: string): FieldProblem | null {
   if (field.pattern === "phone" && !PHONE.test(text.replace(/[\s()-]/g, ""))) return { key: "admin.phone" };
   if (field.pattern === "code" && !CODE.test(text)) return { key: "admin.code" };
   if (field.pattern === "login" && !LOGIN.test(text)) return { key: "admin.login" };
+  if (field.pattern === "time" && !TIME_OF_DAY.test(text)) return { key: "admin.time" };
   return null;
 }
 
@@ -117,6 +119,9 @@ export function toBody(fields: FieldDef[], model: FormModel, mode: Mode): Record
 }
 
 /** Server field errors keyed by the top-level body field they belong to. */
+// Refusals the screens word themselves (admin.serverCodes.<code>); other codes show the server's text.
+const WORDED_CODES = new Set(["overlap", "empty_shift"]);
+
 export function serverFieldProblems(error: ApiError, fields: FieldDef[]): Record<string, FieldProblem> {
   const known = new Set(fields.map((f) => f.key));
   const problems: Record<string, FieldProblem> = {};
@@ -124,7 +129,9 @@ export function serverFieldProblems(error: ApiError, fields: FieldDef[]): Record
     const segments = item.path.split(".");
     const key = segments[0] === "body" ? segments[1] : segments[0];
     if (key !== undefined && known.has(key) && problems[key] === undefined) {
-      problems[key] = { text: item.message || item.code };
+      problems[key] = WORDED_CODES.has(item.code)
+        ? { key: `admin.serverCodes.${item.code}` }
+        : { text: item.message || item.code };
     }
   }
   return problems;

@@ -36,7 +36,7 @@ export interface FieldDef {
   required?: boolean;
   minLength?: number;
   maxLength?: number;
-  pattern?: "phone" | "code" | "login";
+  pattern?: "phone" | "code" | "login" | "time";
   /** An empty text or number is sent as null rather than "" (null: no limit, timer off). */
   nullable?: boolean;
   /** What an empty nullable field means, shown as its placeholder (admin.empty.<nullMeans>). */
@@ -110,6 +110,8 @@ export interface ResourceDef {
   fields: FieldDef[];
   /** The field naming an item in confirmations. */
   labelKey: string;
+  /** An explanation shown above the table (admin.hints.<collection>). */
+  hint?: boolean;
 }
 
 export const RESOURCES: readonly ResourceDef[] = [
@@ -179,6 +181,18 @@ export const RESOURCES: readonly ResourceDef[] = [
       { key: "password", kind: "password", required: true, minLength: 8 },
     ],
     labelKey: "login",
+  },
+  {
+    // Local times in the hotline's time zone; an end not after the start runs over midnight.
+    collection: "shifts",
+    columns: ["name", "starts_at", "ends_at"],
+    hint: true,
+    fields: [
+      { key: "name", kind: "text", required: true, maxLength: 200 },
+      { key: "starts_at", kind: "text", required: true, pattern: "time", initial: "08:00" },
+      { key: "ends_at", kind: "text", required: true, pattern: "time", initial: "20:00" },
+    ],
+    labelKey: "name",
   },
 ];
 

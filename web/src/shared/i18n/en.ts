@@ -291,6 +291,7 @@ export const en: Messages = {
       lines: "Inbound lines",
       "case-types": "Case types",
       users: "Users",
+      shifts: "Shifts",
     },
     search: "Search",
     create: "Add",
@@ -311,6 +312,15 @@ export const en: Messages = {
     phone: "Number as +79161234567 or 89161234567",
     code: "Lower-case Latin letters, digits, “_” and “-”",
     login: "2 to 64 characters: Latin letters, digits, “.”, “_” and “-”",
+    time: "A time as HH:MM, e.g. 08:00",
+    hints: {
+      shifts:
+        "Times are in the hotline's time zone. A shift that ends before it starts (20:00–08:00) runs into the next day. Statistics “per shift” follow these shifts.",
+    },
+    serverCodes: {
+      overlap: "Overlaps another shift: shifts may not overlap",
+      empty_shift: "A shift must end at another time than it starts",
+    },
     maxLength: "At most {n} characters",
     integer: "A whole number",
     atLeast: "At least {n}",
@@ -453,6 +463,8 @@ export const en: Messages = {
       group_ids: "Groups",
       password: "Password",
       passwordKeep: "Password (leave empty to keep)",
+      starts_at: "Starts, HH:MM",
+      ends_at: "Ends, HH:MM",
     },
   },
   errors: {
