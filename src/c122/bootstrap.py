@@ -20,6 +20,7 @@ from c122.config import Settings, split_list
 from c122.domain.trunks import Trunk
 from c122.persistence.call_records import FileRecordings
 from c122.persistence.database import create_engine
+from c122.persistence.telephony_state import SqlTelephonyState
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime.bus import InProcessEventBus
 from c122.realtime.hub import EventHub
@@ -42,6 +43,7 @@ from c122.services.presence import PresenceService
 from c122.services.prompts import PromptLimits, PromptService
 from c122.services.queue_figures import WaitingCallBoard
 from c122.services.queue_membership import QueueMembership
+from c122.services.restart_recovery import RestartRecovery
 from c122.services.softphone_ports import NoSoftphoneMedia
 from c122.services.supervision import Supervision
 from c122.telephony.prompt_audio import PromptAudioFiles
@@ -73,6 +75,7 @@ class Application:
     waiting_calls: WaitingCallBoard
     contact_center: ContactCenter
     telephony: Telephony | None = None
+    recovery: RestartRecovery | None = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     @contextlib.asynccontextmanager
@@ -81,7 +84,7 @@ class Application:
         await self.contact_center.start()
         await self.context.phones.load()
         if self.telephony is not None:
-            await self.telephony.start()
+            await self._start_telephony(self.telephony)
         tasks = [asyncio.create_task(job(), name=job.__name__) for job in self.background]
         try:
             yield self
@@ -95,6 +98,21 @@ class Application:
                 await self.telephony.stop()
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
             await self.uow_factory.dispose()
+
+    async def _start_telephony(self, telephony: Telephony) -> None:
+        """Before new calls are taken, what a stopped process left is ended (services/restart_recovery);
+        then every SIP dialog it left gets a BYE."""
+        call_flow = self.context.call_flow
+        if call_flow is not None:
+            call_flow.hold_new_calls()
+        try:
+            await telephony.start()
+            if self.recovery is not None and call_flow is not None:
+                await self.recovery.run(call_flow.call_ids)
+        finally:
+            if call_flow is not None:
+                call_flow.take_new_calls()
+        telephony.end_previous_calls()
 
 
 def build_application(
@@ -122,7 +140,11 @@ def build_application(
     )
     directory = Directory(uow_factory)
     phones = OperatorPhoneService(uow_factory, clock, _sip_endpoint(settings), stored_ha1)
-    telephony = Telephony(telephony_settings(settings), phones.ha1) if with_telephony else None
+    telephony = (
+        Telephony(telephony_settings(settings), phones.ha1, SqlTelephonyState(uow_factory.engine))
+        if with_telephony
+        else None
+    )
     health = HealthService(_probes(uow_factory, hub, telephony), clock, bus)
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
     ivr_flows = IvrFlowService(uow_factory, clock)
@@ -176,6 +198,9 @@ def build_application(
         waiting_calls,
         contact_center,
         telephony,
+        RestartRecovery(uow_factory, clock, contact_center, call_records, session_idle)
+        if call_flow is not None
+        else None,
     )
     application.background += [
         _every(HEALTH_INTERVAL_SECONDS, health.check_and_announce),

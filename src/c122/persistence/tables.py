@@ -279,3 +279,6 @@ from c122.persistence import flow_tables as flow_tables  # noqa: E402
 
 # --- operators' phones (browser or SIP) and SIP digest secrets: phone_tables.py, same metadata -----
 from c122.persistence import phone_tables as phone_tables  # noqa: E402
+
+# --- SIP registrations and established dialogs (what survives a restart): telephony_tables.py ------
+from c122.persistence import telephony_tables as telephony_tables  # noqa: E402

@@ -3,6 +3,7 @@ shows them within the viewer's scope; recordings are served to those who may hea
 
 from __future__ import annotations
 
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -14,6 +15,7 @@ from c122.domain.calls import (
     JournalRow,
     check_filter_scope,
     check_record,
+    closed_by_restart,
     journal_scope,
     may_hear_recording,
     sees_call,
@@ -53,6 +55,19 @@ class CallRecordService:
         async with self._uow() as uow:
             await uow.calls.save(record)
             await uow.commit()
+
+    async def close_after_restart(self, running: Callable[[], Set[str]]) -> list[str]:
+        """Records a stopped process left `active` are closed with the end cause `system_restart`
+        (`domain.calls.restart`); calls of this process (`running()`) are left alone. Returns the ids."""
+        async with self._uow() as uow:
+            records = await uow.calls.active()
+            live = running()
+            closed = [closed_by_restart(r, self._clock.now()) for r in records if r.id not in live]
+            for record in closed:
+                check_record(record)
+                await uow.calls.save(record)
+            await uow.commit()
+        return [record.id for record in closed]
 
     async def list_calls(self, actor: Actor, filters: CallFilter) -> JournalPage:
         check_filter_scope(actor, filters)

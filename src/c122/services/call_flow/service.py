@@ -68,12 +68,15 @@ class CallFlowService:
         self._calls: dict[str, CallActor] = {}
         self._executors: dict[tuple[str, int], Executor] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._taking_calls = asyncio.Event()  # cleared while a restart ends what the last run left
+        self._taking_calls.set()
         ctx.center.add_listener(self._on_outcome)
 
     # -- legs (telephony) ----------------------------------------------------------------------------
 
     async def incoming(self, leg: str, caller: str, called: str) -> None:
         """A new inbound leg: a line's call runs its flow; anything else is refused."""
+        await self._taking_calls.wait()
         route = await self._routes.route(called)
         line, flow = route.line, route.flow
         if line is None:
@@ -221,6 +224,17 @@ class CallFlowService:
 
     def active_calls(self) -> int:
         return len(self._calls)
+
+    def call_ids(self) -> frozenset[str]:
+        """The calls this process carries."""
+        return frozenset(self._calls)
+
+    def hold_new_calls(self) -> None:
+        """New inbound calls wait (ringing) until `take_new_calls`: the restart's clean-up runs first."""
+        self._taking_calls.clear()
+
+    def take_new_calls(self) -> None:
+        self._taking_calls.set()
 
     # -- inside ----------------------------------------------------------------------------------------
 

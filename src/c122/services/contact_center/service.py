@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -297,6 +297,17 @@ class ContactCenter:
     def takes_calls(self, user_id: int) -> bool:
         return self._acd is not None and str(user_id) in self._acd.state.operators
 
+    def on_shift(self) -> list[int]:
+        """Operators signed in to the call distribution (in any state but offline)."""
+        acd = self._acd
+        if acd is None:
+            return []
+        return sorted(
+            int(op.operator_id)
+            for op in acd.state.operators.values()
+            if op.status is not OperatorStatus.OFFLINE
+        )
+
     def waiting_caller(self, call_id: str) -> str | None:
         """The number of a caller waiting (or of a callback entry), for dialling them back."""
         call = self._acd.state.waiting.get(call_id) if self._acd is not None else None
@@ -313,6 +324,33 @@ class ContactCenter:
         if self._acd is None:
             return Outcome(events=())
         return await self._run(lambda acd, now: acd.tick(now), store_without_events=False)
+
+    async def end_calls_gone(self, running: Callable[[], Set[str]]) -> Outcome:
+        """After a restart: calls the ACD holds that no longer run in this process (`running()`, read
+        under the writer's lock) end. A waiting caller leaves the queue (removed, without the queue's
+        message); a connected call ends as by the operator, who enters the queue's wrap-up; a call an
+        operator placed ends and they are ready again. Callback requests are kept: no call was up."""
+
+        def command(acd: Acd, now: float) -> Outcome:
+            live = running()
+            state = acd.state
+            system = SeniorScope("system", frozenset(state.queues[q].group_id for q in state.queues))
+            events: list[DomainEvent] = []
+            for call_id in [c for c, call in state.waiting.items() if not call.is_callback]:
+                if call_id not in live and call_id in state.waiting:
+                    events += acd.remove(system, call_id, now).events
+            for call_id in [c for c in state.connected if c not in live]:
+                events += acd.hang_up(call_id, CompletedBy.OPERATOR, now).events
+            placed = {
+                op.call_id
+                for op in state.operators.values()
+                if op.status is OperatorStatus.ON_CALL and op.call_id is not None
+            }
+            for call_id in sorted(placed - live - set(state.connected)):
+                events += acd.hang_up(call_id, CompletedBy.OPERATOR, now).events
+            return Outcome(events=tuple(events))
+
+        return await self._run(command)
 
     # --- the senior (SUP-01..04) ------------------------------------------------------------------
     async def block_operator(self, actor: Actor, user_id: int, note: str) -> None:

@@ -96,6 +96,8 @@ class Call:
         self._history.append(event)
         self._new_event.set()
         self._new_event = asyncio.Event()
+        if self.stack.on_dialog_event is not None:
+            self.stack.on_dialog_event(self, event)
 
     def _end(self, reason: str, status: int | None = None) -> None:
         if self.state == "ended":

@@ -21,6 +21,7 @@ from c122.telephony.sip.auth import (
 from c122.telephony.sip.call import SDP_TYPE, Call, IncomingCall, OutgoingCall
 from c122.telephony.sip.dialog import Dialog
 from c122.telephony.sip.errors import SipParseError
+from c122.telephony.sip.events import CallEvent
 from c122.telephony.sip.flows import Source
 from c122.telephony.sip.message import (
     DEFAULT_MAX_SIZE,
@@ -150,6 +151,10 @@ class SipStack:
         self.allow_header = ", ".join(ALLOWED_METHODS)
         # (source, account or None) for every failed digest check: audit and alerting hook
         self.on_auth_failure: Callable[[Source, str | None], None] | None = None
+        # Dialogs kept across restarts (kept_dialogs.py): every call's events, and in-dialog requests
+        # for a dialog this process does not hold (the hook answers them and returns True, or not).
+        self.on_dialog_event: Callable[[Call, CallEvent], None] | None = None
+        self.on_unknown_dialog: Callable[[SipRequest, ServerTransaction], bool] | None = None
         # (trunk name, "up" | "down") whenever a trunk's reachability changes
         self.on_trunk_state: Callable[[str, str], None] | None = None
         self.trunks = {
@@ -301,7 +306,8 @@ class SipStack:
         if request.to.tag is not None:
             call = self._calls.get(request.call_id)
             if call is None or call.dialog is None or call.dialog.local_tag != request.to.tag:
-                self._reject(request, stx, 481)
+                if self.on_unknown_dialog is None or not self.on_unknown_dialog(request, stx):
+                    self._reject(request, stx, 481)
                 return
             call._handle_in_dialog(request, stx, source)
             return

@@ -1,0 +1,66 @@
+"""What the telephony keeps in the database so that a restart of the process does not lose it: the SIP
+phones' registrations (a phone registers every few minutes and must be reachable in between) and the
+state of each established SIP dialog (enough to end it with an in-dialog BYE after a crash)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRegistration:
+    """One binding of an account to a contact (RFC 3261 §10.3), with where the phone really is."""
+
+    account: str
+    contact: str
+    expires_at: datetime
+    call_id: str
+    cseq: int
+    source_transport: str
+    source_host: str
+    source_port: int
+    q: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDialog:
+    """An established INVITE dialog (RFC 3261 §12): identifiers, CSeq, route set, remote target and the
+    transport and address requests within it go to."""
+
+    call_id: str
+    local_tag: str
+    remote_tag: str
+    local_uri: str
+    remote_uri: str
+    remote_target: str
+    route_set: tuple[str, ...]
+    local_cseq: int
+    remote_cseq: int | None
+    local_contact: str
+    transport: str
+    flow_transport: str | None
+    flow_host: str | None
+    flow_port: int | None
+    established_at: datetime
+
+
+DialogKey = tuple[str, str]  # (Call-ID, our tag)
+
+
+class TelephonyStateStore(Protocol):
+    async def save_registrations(self, by_account: Mapping[str, list[StoredRegistration]]) -> None:
+        """Each account's live bindings, replacing what was stored for it (none: it is unregistered)."""
+        ...
+
+    async def live_registrations(self, now: datetime) -> list[StoredRegistration]:
+        """Bindings not yet expired at `now`; expired ones are deleted."""
+        ...
+
+    async def save_dialogs(self, changes: Mapping[DialogKey, StoredDialog | None]) -> None:
+        """Stores or replaces each dialog given; None forgets the dialog of that key."""
+        ...
+
+    async def dialogs(self) -> list[StoredDialog]: ...
