@@ -27,14 +27,13 @@ from tests.integration.call_flow.conftest import (
     SCENARIOS,
     info_queue_id,
     route_main_line,
+    start_sipp_caller,
 )
-from tests.support.peers import Baresip, free_sip_port, free_udp_port, installed
+from tests.support.peers import Baresip, free_sip_port
 from tests.support.polling import until
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.peers
-
-TONE_SECONDS = 2
 
 
 @dataclass
@@ -175,19 +174,10 @@ class Caller:
 
     async def call(self, scenario: str, **replacements: str) -> None:
         self.workdir.mkdir(exist_ok=True)
-        _write_tone(self.workdir / "tone.wav")
         text = (SCENARIOS / scenario).read_text()
         for key, value in replacements.items():
             text = text.replace(key, value)
-        (self.workdir / scenario).write_text(text)
-        self.process = await asyncio.create_subprocess_exec(
-            installed("sipp"), "-sf", str(self.workdir / scenario), f"127.0.0.1:{self.server.sip_port}",
-            "-s", "88001220122", "-m", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()),
-            "-mp", str(random.randrange(50000, 59000, 4)), "-nostdin", "-timeout", "80",
-            "-timeout_error", "-trace_err",
-            cwd=self.workdir, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+        self.process = await start_sipp_caller(self.workdir, scenario, text, self.server.sip_port, 80)
 
     async def finish(self, timeout: float = 60.0) -> tuple[int, str]:
         assert self.process is not None
@@ -199,22 +189,6 @@ class Caller:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
-
-
-def _write_tone(path: Path) -> None:
-    import wave
-
-    import numpy as np
-
-    from c122.telephony.media.codecs import PCMU
-
-    n = np.arange(8000 * TONE_SECONDS)
-    pcm = (8000 * np.sin(2 * np.pi * 440 * n / 8000)).astype(np.int16)
-    with wave.open(str(path), "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(1)
-        writer.setframerate(8000)
-        writer.writeframes(PCMU.encode(pcm))
 
 
 @pytest.fixture
@@ -251,7 +225,8 @@ async def operator_phone(hotline: Hotline, desk: Desk, folder: Path) -> Baresip:
 
 
 def registrations(phone: Baresip) -> int:
-    return sum(1 for line in phone.output if "200 OK" in line and "regist" in line.lower())
+    """How many times baresip registered ("operator1@…: {0/UDP/v4} 200 OK (C122) [1 binding]")."""
+    return sum(1 for line in phone.output if "200 OK" in line and "binding" in line)
 
 
 async def journal(admin: Desk) -> list[dict[str, Any]]:
@@ -301,6 +276,7 @@ async def test_kill_mid_call_ends_the_call_releases_the_operator_and_closes_the_
         ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
         assert ready.status_code == 200, ready.text
     before = registrations(phone)
+    assert before == 1
     next_call = await dial(hotline.server, "hotline_caller.xml", DIGITS="1", LISTEN_MS="1000", WAIT_MS="2000")
     await until(desk.state, lambda status: status == "on_call", timeout=20)
     code, output = await next_call.finish()
@@ -319,6 +295,7 @@ async def test_kill_mid_queue_empties_the_queue_and_a_registered_phone_rings_aft
     waiting = await dial(hotline.server, "caller_late_bye.xml")
     await until(lambda: queue_calls(admin, hotline.queue_id), lambda view: view["waiting"] == 1)
     registered_before = registrations(phone)
+    assert registered_before == 1
 
     await hotline.server.kill()
     await hotline.server.start()
