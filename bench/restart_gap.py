@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -193,7 +194,20 @@ async def trial(stack: SipStack, server: Server, password: str) -> dict[str, flo
     }
 
 
+async def import_cost() -> dict[str, float]:
+    """Wall and CPU time of importing what `serve` imports in a fresh interpreter: a restart's floor."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(sys.executable, "-c", "import c122.bootstrap, c122.cli")
+    await process.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": round(time.monotonic() - started, 3), "cpu_s": round(cpu, 3)}
+
+
 async def main(arguments: argparse.Namespace) -> None:
+    load_before = os.getloadavg()[0]
+    imports = await import_cost()
     with tempfile.TemporaryDirectory(prefix="c122-restart-") as folder:
         data_dir = Path(folder)
         database_url = arguments.database_url or f"sqlite+aiosqlite:///{data_dir / 'c122.db'}"
@@ -218,6 +232,8 @@ async def main(arguments: argparse.Namespace) -> None:
             "trials": arguments.trials,
             "what": "from SIGKILL of `c122 serve` with one caller waiting in a queue: the restarted process "
             "answers SIP OPTIONS, the cut-off caller receives BYE, a new call is answered",
+            "load_average_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
+            "import_of_serve": imports,
             **{name: percentiles([r[name] for r in results]) for name in results[0]},
         },
     )
