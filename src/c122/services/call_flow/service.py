@@ -230,7 +230,7 @@ class CallFlowService:
         return frozenset(self._calls)
 
     def hold_new_calls(self) -> None:
-        """New inbound calls wait (ringing) until `take_new_calls`: the restart's clean-up runs first."""
+        """New inbound calls wait (after `100 Trying`) until `take_new_calls`: a restart's clean-up first."""
         self._taking_calls.clear()
 
     def take_new_calls(self) -> None:
