@@ -3,6 +3,7 @@ shows them within the viewer's scope; recordings are served to those who may hea
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -20,9 +21,11 @@ from c122.domain.calls import (
     may_hear_recording,
     sees_call,
 )
-from c122.domain.errors import Forbidden, NotFound
+from c122.domain.errors import Forbidden, InvalidFields, NotFound
 from c122.domain.users import Actor
 from c122.services.ports import Clock, RecordingFiles, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,17 @@ class CallRecordService:
         async with self._uow() as uow:
             records = await uow.calls.active()
             live = running()
-            closed = [closed_by_restart(r, self._clock.now()) for r in records if r.id not in live]
-            for record in closed:
-                check_record(record)
+            closed: list[str] = []
+            for record in (closed_by_restart(r, self._clock.now()) for r in records if r.id not in live):
+                try:
+                    check_record(record)
+                except InvalidFields as exc:  # one odd record must not keep the hotline from starting
+                    log.warning("call record %s left active: cannot close it: %s", record.id, exc)
+                    continue
                 await uow.calls.save(record)
+                closed.append(record.id)
             await uow.commit()
-        return [record.id for record in closed]
+        return closed
 
     async def list_calls(self, actor: Actor, filters: CallFilter) -> JournalPage:
         check_filter_scope(actor, filters)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from c122.domain.calls import SYSTEM_RESTART, CallLegRecord, CallRecord, check_record, closed_by_restart
@@ -46,8 +47,9 @@ def test_a_waiting_caller_is_failed_not_missed_and_ended_legs_keep_their_cause()
 def test_a_clock_behind_the_stored_times_never_ends_a_call_before_it_started() -> None:
     record = CallRecord(
         id="call-3", direction="outbound", status="active", caller="operator1", called="+74951234567",
-        started_at=T0, legs=(leg("a", "caller", T0),),
+        started_at=T0, legs=(replace(leg("a", "caller", T0), answered_at=T0 + timedelta(seconds=10)),),
     )  # fmt: skip
     closed = closed_by_restart(record, T0 - timedelta(minutes=5))
     check_record(closed)
     assert closed.ended_at == T0
+    assert closed.legs[0].ended_at == T0 + timedelta(seconds=10)  # never before the leg was answered

@@ -22,7 +22,7 @@ def closed_by_restart(record: CallRecord, at: datetime) -> CallRecord:
     legs = tuple(
         leg
         if leg.ended_at is not None
-        else replace(leg, ended_at=max(end, leg.started_at), cause=SYSTEM_RESTART)
+        else replace(leg, ended_at=max(end, leg.started_at, leg.answered_at or end), cause=SYSTEM_RESTART)
         for leg in record.legs
     )
     closed = replace(
