@@ -39,4 +39,8 @@ sip_dialogs = Table(
     Column("flow_host", String(255), nullable=True),
     Column("flow_port", Integer, nullable=True),
     Column("established_at", UtcDateTime, nullable=False),
+    Column("invite", Text, nullable=True),  # a call of ours still ringing: the INVITE, to CANCEL it
+    Column("invite_transport", String(8), nullable=True),
+    Column("invite_host", String(255), nullable=True),
+    Column("invite_port", Integer, nullable=True),
 )

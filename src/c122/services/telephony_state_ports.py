@@ -27,8 +27,8 @@ class StoredRegistration:
 
 @dataclass(frozen=True, slots=True)
 class StoredDialog:
-    """An established INVITE dialog (RFC 3261 §12): identifiers, CSeq, route set, remote target and the
-    transport and address requests within it go to."""
+    """An INVITE dialog (RFC 3261 §12): identifiers, CSeq, route set, remote target and the transport
+    and address requests within it go to; for a call of ours still ringing, the INVITE to cancel."""
 
     call_id: str
     local_tag: str
@@ -45,6 +45,12 @@ class StoredDialog:
     flow_host: str | None
     flow_port: int | None
     established_at: datetime
+    # A call we placed that is still ringing (early dialog): the INVITE as sent and its next hop, so
+    # that a restarted process can CANCEL it (RFC 3261 §9.1). None once the dialog is established.
+    invite: str | None = None
+    invite_transport: str | None = None
+    invite_host: str | None = None
+    invite_port: int | None = None
 
 
 DialogKey = tuple[str, str]  # (Call-ID, our tag)

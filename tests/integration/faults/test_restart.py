@@ -20,8 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from c122.domain.users import CONSOLE
+from c122.persistence.database import create_engine
+from c122.persistence.telephony_tables import sip_dialogs
 from tests.integration.call_flow.conftest import (
     OPERATOR_SIP_PASSWORD,
     SCENARIOS,
@@ -207,12 +210,12 @@ async def dial(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Caller]]
         await one.close()
 
 
-async def operator_phone(hotline: Hotline, desk: Desk, folder: Path) -> Baresip:
+async def operator_phone(hotline: Hotline, desk: Desk, folder: Path, answermode: str = "auto") -> Baresip:
     """baresip registers as operator1 for 10 minutes (it does not register again during the test)."""
     folder.mkdir()  # noqa: ASYNC240 - a test's own temporary folder
     account = (
         f"<sip:operator1@127.0.0.1:{hotline.server.sip_port}>;auth_pass={OPERATOR_SIP_PASSWORD};"
-        "regint=600;answermode=auto;audio_codecs=PCMU"
+        f"regint=600;answermode={answermode};audio_codecs=PCMU"
     )
     phone = Baresip(folder, 1000, account=account)
     await phone.start()
@@ -222,6 +225,19 @@ async def operator_phone(hotline: Hotline, desk: Desk, folder: Path) -> Baresip:
 
     await until(registered, bool, timeout=15)
     return phone
+
+
+async def stored_dialogs(hotline: Hotline) -> tuple[int, int]:
+    """(established, ringing) dialogs the server has stored so far: they are written in the background,
+    so a test kills the server only once what it needs is stored."""
+    engine = create_engine(hotline.server.database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(sip_dialogs.c.invite))).all()
+    finally:
+        await engine.dispose()
+    ringing = sum(1 for row in rows if row.invite is not None)
+    return len(rows) - ringing, ringing
 
 
 def registrations(phone: Baresip) -> int:
@@ -255,6 +271,7 @@ async def test_kill_mid_call_ends_the_call_releases_the_operator_and_closes_the_
     talking = await dial(hotline.server, "caller_until_bye.xml")
     await until(desk.state, lambda status: status == "on_call", timeout=20)
     await phone.wait_output(lambda line: "established" in line.lower(), timeout=10)
+    await until(lambda: stored_dialogs(hotline), lambda counts: counts == (2, 0))  # caller and phone
 
     await hotline.server.kill()
     await hotline.server.start()
@@ -316,3 +333,26 @@ async def test_kill_mid_queue_empties_the_queue_and_a_registered_phone_rings_aft
     code, output = await next_call.finish()
     assert code == 0, output[-3000:]
     assert registrations(phone) == registered_before
+
+
+async def test_kill_while_the_operators_phone_rings_cancels_the_ringing_and_frees_the_operator(
+    hotline: Hotline, dial: Callable[..., Awaitable[Caller]], tmp_path: Path
+) -> None:
+    desk = await hotline.desk("operator1")
+    phone = await operator_phone(hotline, desk, tmp_path / "phone", answermode="manual")
+    assert (
+        await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+    ).status_code == 200
+    waiting = await dial(hotline.server, "caller_until_bye.xml")
+    await until(desk.state, lambda status: status == "offered", timeout=20)
+    await phone.wait_output(lambda line: "from sdp offer" in line, timeout=10)  # our INVITE reached it
+    await until(lambda: stored_dialogs(hotline), lambda counts: counts == (1, 1))  # caller; ringing phone
+
+    await hotline.server.kill()
+    await hotline.server.start()
+
+    code, output = await waiting.finish(timeout=40)
+    assert code == 0, output[-3000:]
+    # The phone stops ringing: the INVITE the killed process sent is cancelled ("session closed").
+    await phone.wait_output(lambda line: "session closed" in line, timeout=20)
+    assert await until(desk.state, lambda status: status != "offered", timeout=20) == "ready"

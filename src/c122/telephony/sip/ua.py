@@ -155,6 +155,7 @@ class SipStack:
         # for a dialog this process does not hold (the hook answers them and returns True, or not).
         self.on_dialog_event: Callable[[Call, CallEvent], None] | None = None
         self.on_unknown_dialog: Callable[[SipRequest, ServerTransaction], bool] | None = None
+        self.on_invite_sent: Callable[[OutgoingCall], None] | None = None  # also each authorised retry
         # (trunk name, "up" | "down") whenever a trunk's reachability changes
         self.on_trunk_state: Callable[[str, str], None] | None = None
         self.trunks = {
@@ -679,3 +680,5 @@ class SipStack:
 
     def _start_invite(self, call: OutgoingCall, request: SipRequest) -> None:
         self.transactions.client(request, call.destination, call._on_response, call._on_timeout)
+        if self.on_invite_sent is not None:
+            self.on_invite_sent(call)

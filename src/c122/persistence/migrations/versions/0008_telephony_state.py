@@ -1,4 +1,4 @@
-"""SIP registrations and established SIP dialogs: what the telephony keeps across a restart
+"""SIP registrations and SIP dialogs: what the telephony keeps across a restart
 
 Revision ID: 0008
 Revises: 0007
@@ -48,6 +48,10 @@ def upgrade() -> None:
         sa.Column("flow_host", sa.String(length=255), nullable=True),
         sa.Column("flow_port", sa.Integer(), nullable=True),
         sa.Column("established_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("invite", sa.Text(), nullable=True),
+        sa.Column("invite_transport", sa.String(length=8), nullable=True),
+        sa.Column("invite_host", sa.String(length=255), nullable=True),
+        sa.Column("invite_port", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("call_id", "local_tag", name=op.f("pk_sip_dialogs")),
     )
 
