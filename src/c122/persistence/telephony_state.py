@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from c122.persistence.telephony_tables import sip_dialogs, sip_registrations
-from c122.services.telephony_state_ports import DialogKey, StoredDialog, StoredRegistration
+from c122.persistence.tables.telephony import sip_dialogs, sip_registrations
+from c122.services.restart.ports import DialogKey, StoredDialog, StoredRegistration
 
 _REGISTRATION_FIELDS = tuple(StoredRegistration.__dataclass_fields__)
 _DIALOG_FIELDS = tuple(name for name in StoredDialog.__dataclass_fields__ if name != "route_set")

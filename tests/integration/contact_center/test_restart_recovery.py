@@ -1,4 +1,4 @@
-"""What a restart ends before it takes new calls (services/restart_recovery.py), on the stored state a
+"""What a restart ends before it takes new calls (services/restart/service.py), on the stored state a
 stopped process left: the ACD's calls whose legs are gone, call records left active, shifts of operators
 whose session is gone. Calls of the new process are left alone.
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from c122.domain.calls import CallLegRecord, CallRecord
-from c122.services.restart_recovery import RestartRecovery
+from c122.services.restart import RestartRecovery
 from tests.integration.contact_center.test_operator_desk import (
     REFERENCE_QUEUE,
     queue_ids,

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from c122.domain.users import CONSOLE
 from c122.persistence.database import create_engine
-from c122.persistence.telephony_tables import sip_dialogs
+from c122.persistence.tables.telephony import sip_dialogs
 from tests.integration.call_flow.conftest import (
     OPERATOR_SIP_PASSWORD,
     SCENARIOS,

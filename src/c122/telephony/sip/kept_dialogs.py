@@ -16,12 +16,13 @@ from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from c122.services.telephony_state_ports import DialogKey, StoredDialog, TelephonyStateStore
-from c122.telephony.sip.call import Call, OutgoingCall
+from c122.services.restart.ports import DialogKey, StoredDialog, TelephonyStateStore
+from c122.telephony.sip.call import Call
 from c122.telephony.sip.coalescing_writer import CoalescingWriter
 from c122.telephony.sip.dialog import Dialog
 from c122.telephony.sip.events import Answered, CallEnded, CallEvent, ReInvited
 from c122.telephony.sip.message import Headers, SipRequest, make_response, parse_message
+from c122.telephony.sip.outgoing import OutgoingCall
 from c122.telephony.sip.transaction import Destination, ServerTransaction
 from c122.telephony.sip.ua import SipStack
 from c122.telephony.sip.uri import SipUri
@@ -95,12 +96,12 @@ class KeptDialogs:
         elif isinstance(event, CallEnded) and self._kept.pop(key, None) is not None:
             self._writer.put(key, None)
 
-    def _invite_sent(self, call: OutgoingCall) -> None:
+    def _invite_sent(self, call: OutgoingCall, request: SipRequest, hop: Destination) -> None:
         """A call we place is kept from its INVITE on, to be cancelled if the process dies while it rings."""
         key = _key(call)
         if key is not None and call.state == "early":
             since = self._kept.setdefault(key, datetime.now(UTC))
-            self._writer.put(key, _ringing(call, since))
+            self._writer.put(key, _ringing(request, hop, since))
 
     async def _write(self, batch: Mapping[DialogKey, StoredDialog | None]) -> None:
         await self._store.save_dialogs(batch)
@@ -111,7 +112,7 @@ class KeptDialogs:
         key = (dialog.call_id, dialog.local_tag)
         try:
             extra = Headers([("Reason", RESTART_REASON)])
-            request = self._stack._dialog_request(dialog, "BYE", extra=extra)
+            request = self._stack.messages.dialog_request(dialog, "BYE", extra=extra)
             response = await self._stack.send_request(request, dialog.destination())
             log.info("restart: BYE on %s answered %d", dialog.call_id, response.status)
         except Exception as exc:  # an unreachable peer must not stop the others
@@ -129,7 +130,7 @@ class KeptDialogs:
             hop = Destination(
                 stored.invite_transport or "udp", stored.invite_host or "", stored.invite_port or 0
             )
-            response = await self._stack.send_request(self._stack._cancel_for(invite), hop)
+            response = await self._stack.send_request(self._stack.messages.cancel_for(invite), hop)
             log.info("restart: CANCEL on %s answered %d", stored.call_id, response.status)
         except Exception as exc:  # an unreachable peer must not stop the others
             log.info("restart: CANCEL on %s failed: %r", stored.call_id, exc)
@@ -140,7 +141,7 @@ class KeptDialogs:
         if key not in self._previous:
             return False
         response = make_response(request, 200 if request.method == "BYE" else 481)
-        self._stack._add_server(response)
+        self._stack.messages.add_server(response)
         stx.respond(response)
         return True
 
@@ -153,11 +154,10 @@ def _key(call: Call) -> DialogKey | None:
     return None
 
 
-def _ringing(call: OutgoingCall, since: datetime) -> StoredDialog:
+def _ringing(request: SipRequest, hop: Destination, since: datetime) -> StoredDialog:
     """A call we place that is not answered yet: enough to CANCEL its INVITE (§9.1)."""
-    request, hop = call.request, call.destination
     return StoredDialog(
-        call_id=call.call_id,
+        call_id=request.call_id,
         local_tag=request.from_.tag or "",
         remote_tag="",
         local_uri=request.headers.get("From") or "",

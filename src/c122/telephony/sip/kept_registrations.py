@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from c122.services.telephony_state_ports import StoredRegistration, TelephonyStateStore
+from c122.services.restart.ports import StoredRegistration, TelephonyStateStore
 from c122.telephony.sip.coalescing_writer import CoalescingWriter
 from c122.telephony.sip.flows import Source
 from c122.telephony.sip.registrar import Binding, Registrar
