@@ -14,13 +14,13 @@ from prometheus_client import Counter
 
 from c122.telephony.sip.errors import SipParseError
 from c122.telephony.sip.flows import Connection, ConnKey, Source
+from c122.telephony.sip.framing import StreamFramer
 from c122.telephony.sip.message import (
     DEFAULT_MAX_SIZE,
     MessageParseError,
     SipMessage,
     SipRequest,
     SipResponse,
-    StreamFramer,
     make_response,
     parse_message,
 )
