@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 
+from c122.domain.throttle import FailureThrottle
 from c122.telephony.sip.flows import Source
 
 DROPPED = Counter("c122_sip_dropped_total", "SIP messages dropped by protection", ["reason"])
@@ -79,7 +80,8 @@ class ProtectionSettings:
     rate_window: float = 10.0
     block_seconds: float = 60.0
     scanner_user_agents: tuple[str, ...] = DEFAULT_SCANNERS
-    max_auth_failures: int = 10  # per source and per account within auth_window
+    # per source address within auth_window; never per account, or anyone could lock a phone out
+    max_auth_failures: int = 10
     auth_window: float = 300.0
     exempt_hosts: frozenset[str] = frozenset()  # trunks and proxies in front: never rate-limited
 
@@ -91,8 +93,8 @@ class Protection:
         self.settings = settings
         self.blocked = Blocklist(now)
         self._rate = SlidingCounter(settings.rate_window, now)
-        self._auth_fail = SlidingCounter(settings.auth_window, now)
-        self._auth_blocked = Blocklist(now)
+        self._now = now
+        self._auth_fail = FailureThrottle(settings.max_auth_failures, settings.auth_window)
         pattern = "|".join(re.escape(s) for s in settings.scanner_user_agents)
         self._scanner = re.compile(
             rb"(?im)^(?:user-agent)[ \t]*:[^\r\n]*(?:" + pattern.encode() + rb")" if pattern else rb"(?!x)x"
@@ -115,23 +117,19 @@ class Protection:
             return False
         return True
 
-    # failed digest authentication: counted per source address and per account name
+    # failed digest authentication: counted per source address only. Counting per account
+    # would let anyone who knows an extension keep its phone from registering.
 
-    def auth_blocked(self, source: Source, account: str | None) -> bool:
-        return self._auth_blocked.blocked("src:" + source.host) or (
-            account is not None and self._auth_blocked.blocked("acct:" + account)
-        )
+    def auth_retry_after(self, source: Source) -> int:
+        """Seconds this source must wait before its credentials are checked again; 0: go on."""
+        if not self.settings.max_auth_failures:
+            return 0
+        return self._auth_fail.retry_after(source.host, self._now())
 
     def auth_failed(self, source: Source, account: str | None) -> None:
         AUTH_FAILURES.inc()
-        s = self.settings
-        keys = ["src:" + source.host] + (["acct:" + account] if account else [])
-        for key in keys:
-            if self._auth_fail.add(key) >= s.max_auth_failures:
-                self._auth_blocked.block(key, s.block_seconds)
-                self._auth_fail.clear(key)
+        if self.settings.max_auth_failures:
+            self._auth_fail.record_failure(source.host, self._now())
 
     def auth_succeeded(self, source: Source, account: str | None) -> None:
-        self._auth_fail.clear("src:" + source.host)
-        if account:
-            self._auth_fail.clear("acct:" + account)
+        self._auth_fail.clear(source.host)

@@ -347,9 +347,10 @@ class SipStack:
         header = "Authorization" if request.method == "REGISTER" else "Proxy-Authorization"
         challenge = "WWW-Authenticate" if request.method == "REGISTER" else "Proxy-Authenticate"
         status = 401 if request.method == "REGISTER" else 407
-        account = request.from_.uri.user if request.method != "REGISTER" else request.to.uri.user
-        if self.protection is not None and self.protection.auth_blocked(source, account):
-            self._reject(request, stx, 403, "Too many failed authentications")
+        wait = self.protection.auth_retry_after(source) if self.protection is not None else 0
+        if wait:
+            retry = Headers([("Retry-After", str(wait))])
+            self._reject(request, stx, 403, "Too many failed authentications", retry)
             return None
         result = digest.verify(request.method, request.headers.get_all(header))
         if result.outcome is AuthOutcome.OK:
