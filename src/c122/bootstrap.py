@@ -42,10 +42,11 @@ from c122.services.presence import PresenceService
 from c122.services.prompts import PromptLimits, PromptService
 from c122.services.queue_figures import WaitingCallBoard
 from c122.services.queue_membership import QueueMembership
+from c122.services.record_writer import BatchingRecordWriter
 from c122.services.softphone_ports import NoSoftphoneMedia
 from c122.services.supervision import Supervision
 from c122.telephony.prompt_audio import PromptAudioFiles
-from c122.telephony.runtime import Telephony, TelephonySettings
+from c122.telephony.runtime import CallLimits, Telephony, TelephonySettings
 from c122.telephony.sip.auth import stored_ha1
 from c122.telephony.webrtc import IceSettings, WebRtcSettings
 
@@ -252,8 +253,10 @@ def _call_flow(
         music_on_hold=music,
         announce_every_s=settings.queue_announce_seconds,
     )
+    # one writer with batches: a burst of calls cannot take every connection of the pool
+    writer = BatchingRecordWriter(records.save_many)
     ctx = CallFlowContext(
-        telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, records, cases.cards
+        telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, writer, cases.cards
     )
     call_flow = CallFlowService(
         ctx, line_for=directory.line_for, flow_for=ivr_flows.current, service_name=directory.service_name
@@ -291,6 +294,13 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         rtp_port_min=settings.rtp_port_min,
         rtp_port_max=settings.rtp_port_max,
         public_address=settings.public_address,
+        limits=CallLimits(
+            max_calls=settings.sip_max_calls,
+            max_calls_per_line=settings.sip_max_calls_per_line,
+            trunk_reserve_percent=settings.sip_trunk_reserve_percent,
+            retry_after_seconds=settings.sip_retry_after_seconds,
+            overload_queue_kib=settings.sip_overload_queue_kib,
+        ),
         sip_realm=settings.sip_realm,
         sip_digest_algorithms=split_list(settings.sip_digest_algorithms),
         trunks=tuple(Trunk(t.name, t.host, t.port, tuple(t.prefixes), t.caller_id) for t in settings.trunks),

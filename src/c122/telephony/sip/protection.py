@@ -86,11 +86,32 @@ class ProtectionSettings:
     exempt_hosts: frozenset[str] = frozenset()  # trunks and proxies in front: never rate-limited
 
 
-class Protection:
-    """The transport gate: decides before parsing whether to look at a datagram at all."""
+_CALL_ID_RE = re.compile(rb"(?im)^(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$")
 
-    def __init__(self, settings: ProtectionSettings, now: Callable[[], float] = time.monotonic) -> None:
+
+def call_id_of(data: bytes) -> str | None:
+    """The Call-ID of a raw message, read without parsing the rest."""
+    end = data.find(b"\r\n\r\n")
+    m = _CALL_ID_RE.search(data, 0, end if end >= 0 else len(data))
+    return m.group(1).decode("utf-8", "replace") if m else None
+
+
+class Protection:
+    """The transport gate: decides before parsing whether to look at a datagram at all.
+
+    Requests and responses of a call in progress (its BYE, ACK, CANCEL, re-INVITE, INFO) are
+    never dropped, even from a blocked source: a caller must always be able to hang up, or the
+    call holds its ports and its queue place until a timer ends it. `known_call` says which
+    Call-IDs are in progress."""
+
+    def __init__(
+        self,
+        settings: ProtectionSettings,
+        now: Callable[[], float] = time.monotonic,
+        known_call: Callable[[str], bool] | None = None,
+    ) -> None:
         self.settings = settings
+        self.known_call = known_call
         self.blocked = Blocklist(now)
         self._rate = SlidingCounter(settings.rate_window, now)
         self._now = now
@@ -105,17 +126,27 @@ class Protection:
         if source.host in s.exempt_hosts:
             return True
         if self.blocked.blocked(source.host):
+            if self._of_known_call(data):
+                return True
             DROPPED.labels("blocked").inc()
             return False
         if s.max_requests_per_source and self._rate.add(source.host) > s.max_requests_per_source:
             self.blocked.block(source.host, s.block_seconds)
             self._rate.clear(source.host)
+            if self._of_known_call(data):
+                return True
             DROPPED.labels("rate").inc()
             return False
         if self._scanner.search(data[:4096]):
             DROPPED.labels("scanner").inc()
             return False
         return True
+
+    def _of_known_call(self, data: bytes) -> bool:
+        if self.known_call is None:
+            return False
+        call_id = call_id_of(data)
+        return call_id is not None and self.known_call(call_id)
 
     # failed digest authentication: counted per source address only. Counting per account
     # would let anyone who knows an extension keep its phone from registering.

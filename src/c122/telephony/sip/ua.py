@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from c122.telephony.sip.admission import Admission, AdmissionSettings
 from c122.telephony.sip.auth import (
     AuthOutcome,
     DigestCredentials,
@@ -114,7 +115,11 @@ class SipStack:
         protection: ProtectionSettings | None = ProtectionSettings(),
         trunks: tuple[TrunkSettings, ...] = (),
         session_timers: SessionTimerSettings = SessionTimerSettings(),
+        admission: AdmissionSettings | None = None,
+        overload_queue_bytes: int = 0,  # early 503 for new INVITEs past this UDP backlog; 0: off
     ) -> None:
+        self._calls: dict[str, Call] = {}
+        self._calls_in_progress = self._calls.keys()
         self.session_timers = session_timers
         self.host = host
         self.via_host = host_ref(public_host or host)
@@ -129,7 +134,13 @@ class SipStack:
         self.registrar_digest = registrar_digest
         if protection is not None and trusted_hosts:
             protection = replace(protection, exempt_hosts=protection.exempt_hosts | trusted_hosts)
-        self.protection = Protection(protection) if protection is not None else None
+        self.protection = (
+            Protection(protection, known_call=self._calls_in_progress.__contains__)
+            if protection is not None
+            else None
+        )
+        self.admission = Admission(admission) if admission is not None else None
+        self.retry_after = admission.retry_after if admission is not None else 5
         self.transport = TransportLayer(
             host,
             udp_port=udp_port,
@@ -141,10 +152,12 @@ class SipStack:
             max_size=max_message_size,
             on_message=self._on_message,
             gate=self.protection.allow if self.protection is not None else None,
+            overload_queue_bytes=overload_queue_bytes,
+            retry_after=self.retry_after,
+            server=user_agent,
         )
         self._transactions: TransactionLayer | None = None
         self._clock: Clock | None = None
-        self._calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running = False
         self.allow_header = ", ".join(ALLOWED_METHODS)
@@ -408,12 +421,25 @@ class SipStack:
         except TooSmall:
             self._reject(request, stx, 422, headers=Headers([("Min-SE", str(self.session_timers.min_se))]))
             return
+        if replaced is None and not self._admitted(request, stx, source):
+            return
         call = IncomingCall(self, request, stx, source)
         call.replaces = replaced
         if negotiated is not None:
             call._start_session_timer(negotiated)
         self._calls[call.call_id] = call
         self._spawn(self._deliver(call), "incoming call handler")
+
+    def _admitted(self, request: SipRequest, stx: ServerTransaction, source: Source) -> bool:
+        """A call taking over another (Replaces) adds none, so only new calls are counted."""
+        if self.admission is None:
+            return True
+        refused = self.admission.admit(request.call_id, request.request_uri.user or "", source.host)
+        if refused is None:
+            return True
+        log.info("call %s from %s refused: %s cap reached", request.call_id, source.host, refused)
+        self._reject(request, stx, 503, None, Headers([("Retry-After", str(self.retry_after))]))
+        return False
 
     async def _deliver(self, call: IncomingCall) -> None:
         assert self.on_incoming_call is not None
@@ -455,6 +481,8 @@ class SipStack:
     def _forget_call(self, call: Call) -> None:
         if self._calls.get(call.call_id) is call:
             del self._calls[call.call_id]
+        if self.admission is not None and isinstance(call, IncomingCall):
+            self.admission.release(call.call_id)
 
     # -- building messages -----------------------------------------------------------------
 
