@@ -21,6 +21,7 @@ from c122.telephony.media.engine import MediaEngine
 from c122.telephony.sip import SipStack
 from c122.telephony.sip.admission import AdmissionSettings
 from c122.telephony.sip.auth import DigestServer
+from c122.telephony.sip.overload import OverloadSettings
 from c122.telephony.sip.protection import ProtectionSettings
 from c122.telephony.sip.registrar import Registrar
 from c122.telephony.webrtc import OperatorLegs, WebRtcSettings
@@ -41,7 +42,13 @@ class CallLimits:
     max_calls_per_line: int = 0  # 0: only max_calls
     trunk_reserve_percent: int = 10
     retry_after_seconds: int = 10
-    overload_queue_kib: int = 256  # 0: no early 503
+    overload_queue_kib: int = 256  # 0: the receive queue is not looked at
+    overload_lag_ms: int = 100  # 0: the event loop's lateness is not looked at
+
+    def overload(self) -> OverloadSettings | None:
+        if not self.overload_queue_kib and not self.overload_lag_ms:
+            return None
+        return OverloadSettings(self.overload_queue_kib * 1024, self.overload_lag_ms / 1000)
 
     def admission(
         self, rtp_port_min: int, rtp_port_max: int, trunk_hosts: frozenset[str]
@@ -109,7 +116,7 @@ class Telephony:
             # Carriers send every caller from one address: never rate-limit them as one source.
             protection=ProtectionSettings(exempt_hosts=trunk_hosts),
             admission=settings.limits.admission(settings.rtp_port_min, settings.rtp_port_max, trunk_hosts),
-            overload_queue_bytes=settings.limits.overload_queue_kib * 1024,
+            overload=settings.limits.overload(),
         )
         self.gateway = SipGateway(
             self.sip, self.control, from_domain=settings.public_address or settings.sip_host

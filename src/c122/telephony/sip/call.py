@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from c122.telephony.sip.derived import authorized_retry, cancel_for
 from c122.telephony.sip.dialog import Dialog
 from c122.telephony.sip.dtmf_info import format_dtmf_relay, parse_dtmf_info
 from c122.telephony.sip.errors import CallFailed, CallGone, SipParseError
@@ -548,7 +549,7 @@ class OutgoingCall(Call):
             return
         if status in (401, 407) and self.credentials is not None and not self._auth_tried:
             self._auth_tried = True
-            retry = self.stack._authorized_retry(self.request, response, self.credentials)
+            retry = authorized_retry(self.request, response, self.credentials)
             if retry is not None:
                 self.request = retry
                 self.stack._start_invite(self, retry)
@@ -607,7 +608,7 @@ class OutgoingCall(Call):
     def _send_cancel(self) -> None:
         if self.state != "early":
             return
-        cancel = self.stack._cancel_for(self.request)
+        cancel = cancel_for(self.request, self.stack.user_agent)
         self.stack._spawn(self.stack.send_request(cancel, self.destination), "CANCEL")
 
     async def hangup(self) -> None:

@@ -58,3 +58,13 @@ def check_generic_params(params: list[str], where: str) -> None:
 def printable(text: str) -> str:
     """Control characters a quoted-pair let through, made harmless for logs, screens and records."""
     return _CTL_RE.sub("\ufffd", text.replace("\t", " "))
+
+
+_RAW_CALL_ID_RE = re.compile(rb"(?im)^(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$")
+
+
+def call_id_of(data: bytes) -> str | None:
+    """The Call-ID of a raw message, read without parsing the rest (gates before the parser)."""
+    end = data.find(b"\r\n\r\n")
+    m = _RAW_CALL_ID_RE.search(data, 0, end if end >= 0 else len(data))
+    return m.group(1).decode("utf-8", "replace") if m else None

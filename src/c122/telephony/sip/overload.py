@@ -1,20 +1,30 @@
-"""Early 503 at the transport while the UDP receive queue is deep.
+"""Early 503 at the transport while work is waiting too long.
 
 Past its capacity a SIP server that parses and answers everything answers late; callers resend
 after T1 (500 ms), the resends add load, and completed set-ups collapse. Kamailio and Asterisk
-refuse new work early instead. Here a new INVITE (no To tag) that arrives while the socket's
-receive queue holds more than `high_bytes` is answered 503 with Retry-After from the raw bytes,
-without parsing the whole message and without a transaction; requests of calls in progress are
-still served, so the calls already admitted complete. The ACK of such a 503 is dropped unparsed.
+refuse new work early instead. Here a new INVITE (no To tag, no call in progress under its
+Call-ID) is answered 503 with Retry-After from the raw bytes, without parsing the whole message
+and without a transaction, while either
+  - the event loop runs late: a 10 ms heartbeat is more than `max_lag` behind (work queued in
+    the process: set-ups, answers, timers), or
+  - the socket's receive queue holds more than `high_bytes` (datagrams not even read yet).
+Requests of calls in progress are still served, so the calls already admitted complete. The
+ACK of such a 503 is dropped unparsed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from prometheus_client import Counter
+
+from c122.telephony.sip.grammar import call_id_of
 
 SO_MEMINFO = 55  # Linux: SK_MEMINFO_RMEM_ALLOC first, the bytes queued for reading
 REFUSED = Counter("c122_sip_overload_refused_total", "New INVITEs refused early with 503 under overload")
@@ -35,34 +45,78 @@ def queued_bytes(sock: socket.socket) -> int | None:
         return None
 
 
+HEARTBEAT = 0.01  # seconds between two looks at the event loop's lateness
+
+
+@dataclass(frozen=True, slots=True)
+class OverloadSettings:
+    queue_bytes: int = 256 * 1024  # receive queue past which new INVITEs are refused; 0: not looked at
+    max_lag: float = 0.1  # seconds the event loop may run late; 0: not looked at
+    retry_after: int = 10
+    server: str = "C122"
+    known_call: Callable[[str], bool] | None = None  # Call-IDs of calls in progress
+
+
 class OverloadGuard:
-    """Decides per datagram, before parsing, whether a new INVITE is refused."""
+    """Decides per datagram, before parsing, whether a new INVITE is refused. Both halves of the
+    hysteresis are half the thresholds: refusing goes on until the backlog has really drained."""
 
-    def __init__(self, sock: socket.socket, high_bytes: int, retry_after: int, server: str) -> None:
+    def __init__(self, sock: socket.socket, settings: OverloadSettings) -> None:
         self._sock = sock
-        self.high = high_bytes
-        self.low = high_bytes // 2  # hysteresis: refuse until the queue is half drained
-        self.retry_after = retry_after
-        self.server = server
+        self.high = settings.queue_bytes
+        self.low = settings.queue_bytes // 2
+        self.max_lag = settings.max_lag
+        self.retry_after = settings.retry_after
+        self.server = settings.server
+        self.known_call = settings.known_call
         self.overloaded = False
-        self.enabled = high_bytes > 0 and queued_bytes(sock) is not None
+        self._queue_readable = self.high > 0 and queued_bytes(sock) is not None
+        self.enabled = self._queue_readable or self.max_lag > 0
+        self._lag = 0.0
+        self._due = 0.0
+        self._timer: asyncio.TimerHandle | None = None
 
-    def _check_queue(self) -> bool:
-        queued = queued_bytes(self._sock) or 0
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._due = time.monotonic() + HEARTBEAT
+        self._timer = loop.call_later(HEARTBEAT, self._beat, loop)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _beat(self, loop: asyncio.AbstractEventLoop) -> None:
+        now = time.monotonic()
+        self._lag = max(0.0, now - self._due)
+        self._due = now + HEARTBEAT
+        self._timer = loop.call_later(HEARTBEAT, self._beat, loop)
+
+    def lag(self) -> float:
+        """How late the loop runs: the last heartbeat's delay, or how overdue the next one is."""
+        return max(self._lag, time.monotonic() - self._due) if self._timer is not None else 0.0
+
+    def _check(self) -> bool:
+        queued = (queued_bytes(self._sock) or 0) if self._queue_readable else 0
+        lag = self.lag() if self.max_lag > 0 else 0.0
+        inf = float("inf")
+        high_lag = self.max_lag or inf
         if self.overloaded:
-            self.overloaded = queued > self.low
+            self.overloaded = (self._queue_readable and queued > self.low) or lag > high_lag / 2
         else:
-            self.overloaded = queued > self.high
+            self.overloaded = (self._queue_readable and queued > self.high) or lag > high_lag
         return self.overloaded
 
     def refusal(self, data: bytes) -> bytes | None:
         """The 503 to send instead of handling `data`, if it is a new INVITE met in overload."""
-        if not self.enabled or not data.startswith(b"INVITE ") or not self._check_queue():
+        if not self.enabled or not data.startswith(b"INVITE ") or not self._check():
             return None
         head = data.split(b"\r\n\r\n", 1)[0]
         to = _TO_RE.search(head)
         if to is None or _TO_TAG_RE.search(head):
             return None  # a re-INVITE belongs to a call in progress; a broken one to the parser
+        call_id = call_id_of(head)
+        if call_id is None or (self.known_call is not None and self.known_call(call_id)):
+            return None  # a resent INVITE of a call being set up: its transaction answers
         REFUSED.inc()
         lines = [b"SIP/2.0 503 Service Unavailable"]
         lines += [m.group(0) for m in _COPIED_RE.finditer(head)]

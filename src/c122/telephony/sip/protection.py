@@ -12,6 +12,7 @@ from prometheus_client import Counter
 
 from c122.domain.throttle import FailureThrottle
 from c122.telephony.sip.flows import Source
+from c122.telephony.sip.grammar import call_id_of
 
 DROPPED = Counter("c122_sip_dropped_total", "SIP messages dropped by protection", ["reason"])
 AUTH_FAILURES = Counter("c122_sip_auth_failures_total", "Failed SIP digest authentications")
@@ -84,16 +85,6 @@ class ProtectionSettings:
     max_auth_failures: int = 10
     auth_window: float = 300.0
     exempt_hosts: frozenset[str] = frozenset()  # trunks and proxies in front: never rate-limited
-
-
-_CALL_ID_RE = re.compile(rb"(?im)^(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$")
-
-
-def call_id_of(data: bytes) -> str | None:
-    """The Call-ID of a raw message, read without parsing the rest."""
-    end = data.find(b"\r\n\r\n")
-    m = _CALL_ID_RE.search(data, 0, end if end >= 0 else len(data))
-    return m.group(1).decode("utf-8", "replace") if m else None
 
 
 class Protection:

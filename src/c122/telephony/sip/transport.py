@@ -8,6 +8,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import cast
 
 from prometheus_client import Counter
@@ -24,7 +25,7 @@ from c122.telephony.sip.message import (
     make_response,
     parse_message,
 )
-from c122.telephony.sip.overload import OverloadGuard
+from c122.telephony.sip.overload import OverloadGuard, OverloadSettings
 from c122.telephony.sip.uri import Via, bare_host
 from c122.telephony.sip.websocket import WebSocketListener
 
@@ -105,6 +106,14 @@ class _Stream(asyncio.Protocol):
             self.transport.close()
 
 
+def server_tls_context(cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
+    if cert is None:
+        raise ValueError("tls_port needs tls_cert (and tls_key unless the key is in the cert file)")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key) if key is not None else None)
+    return context
+
+
 UDP_BUFFER_BYTES = 4 * 1024 * 1024
 
 
@@ -133,9 +142,7 @@ class TransportLayer:
         max_size: int = DEFAULT_MAX_SIZE,
         on_message: MessageHandler,
         gate: SourceGate | None = None,
-        overload_queue_bytes: int = 0,
-        retry_after: int = 5,
-        server: str = "C122",
+        overload: OverloadSettings | None = None,
     ) -> None:
         if tls_port is not None and tls_server is None:
             raise ValueError("tls_port needs a server certificate (tls_server context)")
@@ -160,7 +167,7 @@ class TransportLayer:
             "dropped": 0,
             "overload": 0,  # new INVITEs refused early with 503
         }
-        self._overload_args = (overload_queue_bytes, retry_after, server)
+        self._overload_settings = overload
         self.overload: OverloadGuard | None = None
         self._udp: _Udp | None = None
         self._tcp_server: asyncio.Server | None = None
@@ -176,8 +183,9 @@ class TransportLayer:
             self.bound["udp"] = int(transport.get_extra_info("sockname")[1])
             sock = transport.get_extra_info("socket")
             _enlarge_buffers(sock)
-            if sock is not None and self._overload_args[0] > 0:
-                self.overload = OverloadGuard(sock, *self._overload_args)
+            if sock is not None and self._overload_settings is not None:
+                self.overload = OverloadGuard(sock, self._overload_settings)
+                self.overload.start(loop)
         if self.tcp_port is not None:
             # same number as UDP when both are ephemeral keeps Via/Contact consistent
             port = self.tcp_port or self.bound.get("udp", 0)
@@ -213,6 +221,9 @@ class TransportLayer:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(server.wait_closed(), 2)
         self._tcp_server = self._tls_server = None
+        if self.overload is not None:
+            self.overload.stop()
+            self.overload = None
         if self._udp is not None and self._udp.transport is not None:
             self._udp.transport.close()
             self._udp = None

@@ -16,10 +16,9 @@ from c122.telephony.sip.auth import (
     AuthOutcome,
     DigestCredentials,
     DigestServer,
-    authorization_header,
-    pick_challenge,
 )
 from c122.telephony.sip.call import SDP_TYPE, Call, IncomingCall, OutgoingCall
+from c122.telephony.sip.derived import authorized_retry
 from c122.telephony.sip.dialog import Dialog
 from c122.telephony.sip.errors import SipParseError
 from c122.telephony.sip.flows import Source
@@ -32,6 +31,7 @@ from c122.telephony.sip.message import (
     SipResponse,
     make_response,
 )
+from c122.telephony.sip.overload import OverloadSettings
 from c122.telephony.sip.protection import Protection, ProtectionSettings
 from c122.telephony.sip.refer import Replaces
 from c122.telephony.sip.registrar import Registrar
@@ -45,30 +45,16 @@ from c122.telephony.sip.transaction import (
     new_branch,
     new_tag,
 )
-from c122.telephony.sip.transport import TransportLayer
+from c122.telephony.sip.transport import TransportLayer, server_tls_context
 from c122.telephony.sip.trunk import Trunk, TrunkSettings
 from c122.telephony.sip.uri import NameAddr, SipUri, Via, bare_host, host_ref
-from c122.telephony.sip.validation import check_request
+from c122.telephony.sip.validation import ALLOWED_METHODS, SUPPORTED_EXTENSIONS, check_request
 
 log = logging.getLogger(__name__)
 
 IncomingCallHandler = Callable[[IncomingCall], Awaitable[None]]
 
 UDP_MTU_LIMIT = 1300  # bytes; RFC 3261 §18.1.1 for paths whose MTU is unknown
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset({"100rel", "replaces", "timer"})
-ALLOWED_METHODS = (
-    "INVITE",
-    "ACK",
-    "BYE",
-    "CANCEL",
-    "OPTIONS",
-    "INFO",
-    "UPDATE",
-    "REGISTER",
-    "REFER",
-    "NOTIFY",
-    "PRACK",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +65,6 @@ class SipHealth:
 
     def as_dict(self) -> dict[str, object]:
         return {"status": self.status, "transports": dict(self.transports), "trunks": dict(self.trunks)}
-
-
-def _server_context(cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
-    if cert is None:
-        raise ValueError("tls_port needs tls_cert (and tls_key unless the key is in the cert file)")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(str(cert), str(key) if key is not None else None)
-    return context
 
 
 class SipStack:
@@ -116,7 +94,7 @@ class SipStack:
         trunks: tuple[TrunkSettings, ...] = (),
         session_timers: SessionTimerSettings = SessionTimerSettings(),
         admission: AdmissionSettings | None = None,
-        overload_queue_bytes: int = 0,  # early 503 for new INVITEs past this UDP backlog; 0: off
+        overload: OverloadSettings | None = None,  # early 503 for new INVITEs (overload.py)
     ) -> None:
         self._calls: dict[str, Call] = {}
         self._calls_in_progress = self._calls.keys()
@@ -146,15 +124,17 @@ class SipStack:
             udp_port=udp_port,
             tcp_port=tcp_port,
             tls_port=tls_port,
-            tls_server=_server_context(tls_cert, tls_key) if tls_port is not None else None,
+            tls_server=server_tls_context(tls_cert, tls_key) if tls_port is not None else None,
             tls_client=tls_client,
             ws_port=ws_port,
             max_size=max_message_size,
             on_message=self._on_message,
             gate=self.protection.allow if self.protection is not None else None,
-            overload_queue_bytes=overload_queue_bytes,
-            retry_after=self.retry_after,
-            server=user_agent,
+            overload=replace(
+                overload, retry_after=self.retry_after, server=user_agent, known_call=self._calls.__contains__
+            )
+            if overload is not None
+            else None,
         )
         self._transactions: TransactionLayer | None = None
         self._clock: Clock | None = None
@@ -547,47 +527,6 @@ class SipStack:
         except OSError as exc:
             log.info("cannot send ACK: %s", exc)
 
-    def _cancel_for(self, invite: SipRequest) -> SipRequest:
-        """§9.1: same Request-URI, Call-ID, From, To, Route and top Via as the INVITE."""
-        headers = Headers()
-        headers.add("Via", invite.headers.get_all("Via")[0])
-        for value in invite.headers.get_all("Route"):
-            headers.add("Route", value)
-        headers.add("Max-Forwards", "70")
-        headers.add("From", invite.headers.get("From") or "")
-        headers.add("To", invite.headers.get("To") or "")
-        headers.add("Call-ID", invite.call_id)
-        headers.add("CSeq", f"{invite.cseq[0]} CANCEL")
-        headers.add("User-Agent", self.user_agent)
-        return SipRequest("CANCEL", invite.uri, headers)
-
-    def _authorized_retry(
-        self, request: SipRequest, response: SipResponse, creds: DigestCredentials
-    ) -> SipRequest | None:
-        """§22.2: the same request with credentials, a new branch and CSeq + 1."""
-        proxy = response.status == 407
-        challenge = pick_challenge(
-            response.headers.get_all("Proxy-Authenticate" if proxy else "WWW-Authenticate")
-        )
-        if challenge is None:
-            return None
-        try:
-            value = authorization_header(challenge, creds, request.method, request.uri)
-        except ValueError:
-            return None
-        headers = request.headers.copy()
-        top = request.top_via.with_params(branch=new_branch())
-        vias = request.headers.get_all("Via")
-        headers.remove("Via")
-        headers.prepend("Via", str(top))
-        for extra in vias[1:]:
-            headers.add("Via", extra)
-        headers.set("CSeq", f"{request.cseq[0] + 1} {request.method}")
-        headers.remove("Authorization")
-        headers.remove("Proxy-Authorization")
-        headers.add("Proxy-Authorization" if proxy else "Authorization", value)
-        return SipRequest(request.method, request.uri, headers, request.body)
-
     # -- sending ---------------------------------------------------------------------------
 
     async def send_request(
@@ -617,7 +556,7 @@ class SipStack:
             response = await fut
             if response.status not in (401, 407) or credentials is None or attempt:
                 return response
-            retry = self._authorized_retry(request, response, credentials)
+            retry = authorized_retry(request, response, credentials)
             if retry is None:
                 return response
             request = retry

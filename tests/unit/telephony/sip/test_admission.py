@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 
@@ -11,7 +12,7 @@ from c122.telephony.runtime import CallLimits
 from c122.telephony.sip.admission import Admission, AdmissionSettings
 from c122.telephony.sip.flows import Source
 from c122.telephony.sip.message import SipResponse, parse_message
-from c122.telephony.sip.overload import OVERLOAD_TAG, OverloadGuard, queued_bytes
+from c122.telephony.sip.overload import OVERLOAD_TAG, OverloadGuard, OverloadSettings, queued_bytes
 from c122.telephony.sip.protection import Protection, ProtectionSettings, call_id_of
 
 TRUNK = "203.0.113.5"
@@ -91,7 +92,7 @@ def backlogged():
 
 
 def test_a_new_invite_met_with_a_deep_queue_gets_a_stateless_503(backlogged):
-    guard = OverloadGuard(backlogged, high_bytes=4096, retry_after=9, server="C122")
+    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, retry_after=9))
     assert guard.enabled
     raw = guard.refusal(INVITE)
     assert raw is not None
@@ -110,11 +111,11 @@ def test_a_new_invite_met_with_a_deep_queue_gets_a_stateless_503(backlogged):
 
 
 def test_requests_of_calls_in_progress_and_a_shallow_queue_are_never_refused(backlogged):
-    guard = OverloadGuard(backlogged, high_bytes=4096, retry_after=9, server="C122")
+    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, retry_after=9))
     reinvite = INVITE.replace(b"To: <sip:122@127.0.0.1>", b"To: <sip:122@127.0.0.1>;tag=x1")
     assert guard.refusal(reinvite) is None
     assert guard.refusal(INVITE.replace(b"INVITE sip", b"OPTIONS sip")) is None
-    relaxed = OverloadGuard(backlogged, high_bytes=10_000_000, retry_after=9, server="C122")
+    relaxed = OverloadGuard(backlogged, OverloadSettings(10_000_000, 0, retry_after=9))
     assert relaxed.refusal(INVITE) is None
 
 
@@ -133,3 +134,18 @@ def test_a_blocked_source_still_reaches_its_own_call_but_nothing_else():
     assert p.allow(source, bye)
     assert not p.allow(source, bye.replace(b"flood-1", b"someone-else"))
     assert call_id_of(b"BYE sip:x SIP/2.0\r\ni:  abc@host \r\n\r\nCall-ID: body") == "abc@host"
+
+
+async def test_a_late_event_loop_refuses_new_invites_but_not_a_call_being_set_up():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        settings = OverloadSettings(0, 0.05, known_call={"flood-1"}.__contains__)
+        guard = OverloadGuard(sock, settings)
+        guard.start(asyncio.get_running_loop())
+        try:
+            await asyncio.sleep(0.05)
+            assert guard.refusal(INVITE.replace(b"flood-1", b"flood-2")) is None  # on time
+            time.sleep(0.2)  # noqa: ASYNC251 - the loop blocked on purpose: work waits
+            assert guard.refusal(INVITE) is None  # its own call goes on
+            assert guard.refusal(INVITE.replace(b"flood-1", b"flood-2")) is not None
+        finally:
+            guard.stop()
