@@ -100,7 +100,8 @@ class Uas:
             if isinstance(event, CallEnded):
                 self.ended += 1
                 self.failed += event.reason != "remote-bye"
-                self.last = time.perf_counter()
+                if event.reason == "remote-bye":  # the span of completed calls only
+                    self.last = time.perf_counter()
 
 
 async def bench_stack(rates: list[int], seconds: float, workdir: Path) -> list[dict[str, Any]]:
@@ -169,9 +170,10 @@ async def goodput_step(
         "sipp_exit": code,
         "sipp_failed": int(stats.get("FailedCall(C)", "-1") or -1),
         "sipp_retransmissions": int(stats.get("Retransmissions(C)", "-1") or -1),
-        "completed_at_uas": uas.ended,
+        "completed_at_uas": uas.ended - uas.failed,
+        "ended_otherwise_at_uas": uas.failed,  # e.g. a 200 never ACKed: timed out after 32 s
         "refused_503": refused,  # retransmitted INVITEs refused again count again
-        "goodput_cps": round(uas.ended / elapsed, 1),
+        "goodput_cps": round((uas.ended - uas.failed) / elapsed, 1),
     }
     print("goodput", step, flush=True)
     return step

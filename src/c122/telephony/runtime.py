@@ -43,7 +43,7 @@ class CallLimits:
     trunk_reserve_percent: int = 10
     retry_after_seconds: int = 10
     overload_queue_kib: int = 256  # 0: the receive queue is not looked at
-    overload_lag_ms: int = 100  # 0: the event loop's lateness is not looked at
+    overload_lag_ms: int = 0  # 0: the event loop's lateness is not looked at
 
     def overload(self) -> OverloadSettings | None:
         if not self.overload_queue_kib and not self.overload_lag_ms:

@@ -46,12 +46,14 @@ def queued_bytes(sock: socket.socket) -> int | None:
 
 
 HEARTBEAT = 0.01  # seconds between two looks at the event loop's lateness
+REMEMBER_REFUSED = 32.0  # seconds (64·T1): a resent copy of a refused INVITE is refused again
+MAX_REMEMBERED = 100_000
 
 
 @dataclass(frozen=True, slots=True)
 class OverloadSettings:
     queue_bytes: int = 256 * 1024  # receive queue past which new INVITEs are refused; 0: not looked at
-    max_lag: float = 0.1  # seconds the event loop may run late; 0: not looked at
+    max_lag: float = 0.0  # seconds the event loop may run late; 0: not looked at
     retry_after: int = 10
     server: str = "C122"
     known_call: Callable[[str], bool] | None = None  # Call-IDs of calls in progress
@@ -75,6 +77,9 @@ class OverloadGuard:
         self._lag = 0.0
         self._due = 0.0
         self._timer: asyncio.TimerHandle | None = None
+        # Call-ID → when refused. Without it a resent copy arriving once the load has eased
+        # would be admitted and answered 200 after the caller took the 503 and left.
+        self._refused: dict[str, float] = {}
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._due = time.monotonic() + HEARTBEAT
@@ -107,16 +112,20 @@ class OverloadGuard:
         return self.overloaded
 
     def refusal(self, data: bytes) -> bytes | None:
-        """The 503 to send instead of handling `data`, if it is a new INVITE met in overload."""
-        if not self.enabled or not data.startswith(b"INVITE ") or not self._check():
+        """The 503 to send instead of handling `data`, if it is a new INVITE met in overload
+        or a resent copy of one refused before."""
+        if not self.enabled or not data.startswith(b"INVITE "):
             return None
         head = data.split(b"\r\n\r\n", 1)[0]
+        call_id = call_id_of(head)
+        if call_id is None or not (self._was_refused(call_id) or self._check()):
+            return None
         to = _TO_RE.search(head)
         if to is None or _TO_TAG_RE.search(head):
             return None  # a re-INVITE belongs to a call in progress; a broken one to the parser
-        call_id = call_id_of(head)
-        if call_id is None or (self.known_call is not None and self.known_call(call_id)):
+        if self.known_call is not None and self.known_call(call_id):
             return None  # a resent INVITE of a call being set up: its transaction answers
+        self._remember(call_id)
         REFUSED.inc()
         lines = [b"SIP/2.0 503 Service Unavailable"]
         lines += [m.group(0) for m in _COPIED_RE.finditer(head)]
@@ -125,6 +134,20 @@ class OverloadGuard:
         lines.append(b"Server: " + self.server.encode())
         lines.append(b"Content-Length: 0")
         return b"\r\n".join(lines) + b"\r\n\r\n"
+
+    def _was_refused(self, call_id: str) -> bool:
+        at = self._refused.get(call_id)
+        return at is not None and time.monotonic() - at < REMEMBER_REFUSED
+
+    def _remember(self, call_id: str) -> None:
+        now = time.monotonic()
+        self._refused.pop(call_id, None)
+        self._refused[call_id] = now
+        while self._refused:  # oldest first: drop what has expired, and past the bound
+            oldest, at = next(iter(self._refused.items()))
+            if now - at < REMEMBER_REFUSED and len(self._refused) <= MAX_REMEMBERED:
+                break
+            del self._refused[oldest]
 
     @staticmethod
     def is_ack_of_refusal(data: bytes) -> bool:
