@@ -149,3 +149,16 @@ async def test_a_late_event_loop_refuses_new_invites_but_not_a_call_being_set_up
             assert guard.refusal(INVITE.replace(b"flood-1", b"flood-2")) is not None
         finally:
             guard.stop()
+
+
+def test_a_resent_copy_of_a_refused_invite_is_refused_again_once_the_queue_has_drained(backlogged):
+    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, retry_after=9))
+    assert guard.refusal(INVITE) is not None
+    backlogged.setblocking(False)
+    while True:
+        try:
+            backlogged.recv(65536)
+        except BlockingIOError:
+            break
+    assert guard.refusal(INVITE.replace(b"flood-1", b"flood-2")) is None  # the load has eased
+    assert guard.refusal(INVITE) is not None  # but the caller took the 503 and left
