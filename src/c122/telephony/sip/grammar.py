@@ -11,8 +11,11 @@ TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
 TOKEN_RE = re.compile(rf"^{TOKEN}$")
 # scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*$")
-# gen-value = token / host / quoted-string
-_GEN_VALUE_RE = re.compile(rf'^(?:{TOKEN}|\[[0-9A-Fa-f:.]+\]|"(?:[^"\\]|\\.)*")$', re.S)
+# gen-value = token / host / quoted-string; via-received also takes a bare IPv6address
+_GEN_VALUE_RE = re.compile(rf'^(?:{TOKEN}|\[?[0-9A-Fa-f:.]+\]?|"(?:[^"\\]|\\.)*")$', re.S)
+# a word of an unquoted display name: a token, leniently also non-ASCII letters (phones that
+# forget to quote a Cyrillic name); ASCII separators such as "," still need quotes
+DISPLAY_WORD_RE = re.compile(r"^(?:[A-Za-z0-9\-.!%*_+`'~]|[^\x00-\x7f])+$")
 # CTL except HTAB, which LWS allows
 _CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _LWS_RE = re.compile(r"[ \t]+")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from c122.telephony.sip.errors import SipParseError
-from c122.telephony.sip.grammar import SCHEME_RE, TOKEN, TOKEN_RE, check_generic_params, printable
+from c122.telephony.sip.grammar import DISPLAY_WORD_RE, SCHEME_RE, TOKEN, check_generic_params, printable
 
 
 def split_params(text: str, *, strict: bool = False) -> dict[str, str | None]:
@@ -232,7 +232,7 @@ def _display_name(text: str) -> str | None:
         if len(text) < 2 or text[-1] != '"' or _find_unquoted(text[1:], '"') >= 0:
             raise SipParseError("bad quoted display name")
         return printable(unquote(text)) or None
-    if not all(TOKEN_RE.match(word) for word in text.split()):
+    if not all(DISPLAY_WORD_RE.match(word) for word in text.split()):
         raise SipParseError("display name needs quotes")
     return " ".join(text.split())
 

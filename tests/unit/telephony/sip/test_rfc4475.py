@@ -138,3 +138,11 @@ def test_registrar_refuses_a_contact_with_a_question_mark_outside_brackets_and_k
     assert registrar.handle(good, source, "user").status == 200
     (binding,) = registrar.lookup("user")
     assert binding.contact.headers == "Route=%3Csip:sip.example.com%3E"
+
+
+def test_a_bare_ipv6_received_and_an_unquoted_cyrillic_display_name_are_read():
+    from c122.telephony.sip.uri import NameAddr, Via
+
+    via = Via.parse("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKx;received=2001:db8::2;rport=5062")
+    assert via.params["received"] == "2001:db8::2"
+    assert NameAddr.parse("Иван Петров <sip:ivan@example.ru>;tag=1").display == "Иван Петров"
