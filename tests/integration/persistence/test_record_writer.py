@@ -12,7 +12,7 @@ from tests.support.server import running_server
 
 from c122.domain.calls import CallLegRecord, CallRecord
 from c122.domain.errors import InvalidFields
-from c122.services.record_writer import BatchingRecordWriter
+from c122.services.calls.writer import BatchingRecordWriter
 
 CALLS = 120
 

@@ -8,7 +8,6 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable
-from pathlib import Path
 from typing import cast
 
 from prometheus_client import Counter
@@ -81,7 +80,7 @@ class _Stream(asyncio.Protocol):
         try:
             messages = self.framer.feed(data)
         except SipParseError as exc:
-            self.layer._count("malformed")
+            self.layer.count("malformed")
             log.info("closing %s: %s", self.source, exc.reason)
             self.transport.close()
             return
@@ -104,14 +103,6 @@ class _Stream(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
-
-
-def server_tls_context(cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
-    if cert is None:
-        raise ValueError("tls_port needs tls_cert (and tls_key unless the key is in the cert file)")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(str(cert), str(key) if key is not None else None)
-    return context
 
 
 UDP_BUFFER_BYTES = 4 * 1024 * 1024
@@ -240,25 +231,25 @@ class TransportLayer:
             return self._ws is not None and self._ws.serving
         return False
 
-    def _count(self, event: str) -> None:
+    def count(self, event: str) -> None:
         self.counters[event] += 1
         MESSAGES.labels(event).inc()
 
     # -- receiving -------------------------------------------------------------------------
 
     def received(self, data: bytes, source: Source, *, stream: bool = False) -> None:
-        self._count("received")
+        self.count("received")
         if not data.strip(b"\r\n"):
             return  # keep-alive
         if self.gate is not None and not self.gate(source, data):
-            self._count("dropped")
+            self.count("dropped")
             return
         if not stream and self.overload is not None and self._refused_early(data, source):
             return
         try:
             msg = parse_message(data, max_size=self.max_size, stream=stream)
         except MessageParseError as exc:
-            self._count("malformed")
+            self.count("malformed")
             if exc.partial is not None and exc.partial.method != "ACK":
                 self._send_to_source(make_response(exc.partial, exc.status, exc.reason), source)
             return
@@ -277,7 +268,7 @@ class TransportLayer:
         refusal = self.overload.refusal(data)
         if refusal is None:
             return False
-        self._count("overload")
+        self.count("overload")
         self.send(refusal, source.transport, source.host, source.port)
         return True
 
@@ -299,7 +290,7 @@ class TransportLayer:
         msg.headers.add("Via", str(new_via))
         for value in values[1:]:
             msg.headers.add("Via", value)
-        msg._vias = None
+        msg.invalidate()
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -333,7 +324,7 @@ class TransportLayer:
         if transport == "udp":
             if self._udp is None or self._udp.transport is None:
                 raise OSError("UDP transport is not running")
-            self._count("sent")
+            self.count("sent")
             self._udp.transport.sendto(data, (host, port))
             return
         conn = self.connections.get((transport, host, port))
@@ -345,7 +336,7 @@ class TransportLayer:
         self._connect_and_send(data, transport, host, port)
 
     def _count_write(self, conn: Connection, data: bytes) -> None:
-        self._count("sent")
+        self.count("sent")
         conn.write(data)
 
     def _connect_and_send(self, data: bytes, transport: str, host: str, port: int) -> None:

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import ssl
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from c122.domain.clock import Timers as Clock
 from c122.telephony.sip.admission import Admission, AdmissionSettings
-from c122.telephony.sip.auth import (
-    AuthOutcome,
-    DigestCredentials,
-    DigestServer,
-)
-from c122.telephony.sip.call import SDP_TYPE, Call, IncomingCall, OutgoingCall
-from c122.telephony.sip.derived import authorized_retry
+from c122.telephony.sip.auth import AuthOutcome, DigestCredentials, DigestServer
+from c122.telephony.sip.builders import SUPPORTED_EXTENSIONS, MessageFactory, authorized_retry
+from c122.telephony.sip.call import Call
 from c122.telephony.sip.dialog import Dialog
 from c122.telephony.sip.errors import SipParseError
 from c122.telephony.sip.flows import Source
+from c122.telephony.sip.incoming import IncomingCall
 from c122.telephony.sip.message import (
     DEFAULT_MAX_SIZE,
     NO_RESPONSE,
@@ -31,24 +28,19 @@ from c122.telephony.sip.message import (
     SipResponse,
     make_response,
 )
+from c122.telephony.sip.outgoing import OutgoingCall
 from c122.telephony.sip.overload import OverloadSettings
 from c122.telephony.sip.protection import Protection, ProtectionSettings
 from c122.telephony.sip.refer import Replaces
 from c122.telephony.sip.registrar import Registrar
 from c122.telephony.sip.sdp import SessionDescription
 from c122.telephony.sip.session_timer import SessionTimerSettings, TooSmall, negotiate
-from c122.telephony.sip.timers import Clock, TimerSettings
-from c122.telephony.sip.transaction import (
-    Destination,
-    ServerTransaction,
-    TransactionLayer,
-    new_branch,
-    new_tag,
-)
-from c122.telephony.sip.transport import TransportLayer, server_tls_context
+from c122.telephony.sip.timers import TimerSettings
+from c122.telephony.sip.transaction import Destination, ServerTransaction, TransactionLayer, new_tag
+from c122.telephony.sip.transport import TransportLayer
 from c122.telephony.sip.trunk import Trunk, TrunkSettings
 from c122.telephony.sip.uri import NameAddr, SipUri, Via, bare_host, host_ref
-from c122.telephony.sip.validation import ALLOWED_METHODS, SUPPORTED_EXTENSIONS, check_request
+from c122.telephony.sip.validation import check_request
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +57,14 @@ class SipHealth:
 
     def as_dict(self) -> dict[str, object]:
         return {"status": self.status, "transports": dict(self.transports), "trunks": dict(self.trunks)}
+
+
+def _server_context(cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
+    if cert is None:
+        raise ValueError("tls_port needs tls_cert (and tls_key unless the key is in the cert file)")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key) if key is not None else None)
+    return context
 
 
 class SipStack:
@@ -97,7 +97,6 @@ class SipStack:
         overload: OverloadSettings | None = None,  # early 503 for new INVITEs (overload.py)
     ) -> None:
         self._calls: dict[str, Call] = {}
-        self._calls_in_progress = self._calls.keys()
         self.session_timers = session_timers
         self.host = host
         self.via_host = host_ref(public_host or host)
@@ -113,9 +112,7 @@ class SipStack:
         if protection is not None and trusted_hosts:
             protection = replace(protection, exempt_hosts=protection.exempt_hosts | trusted_hosts)
         self.protection = (
-            Protection(protection, known_call=self._calls_in_progress.__contains__)
-            if protection is not None
-            else None
+            Protection(protection, known_call=self._calls.__contains__) if protection is not None else None
         )
         self.admission = Admission(admission) if admission is not None else None
         self.retry_after = admission.retry_after if admission is not None else 5
@@ -124,7 +121,7 @@ class SipStack:
             udp_port=udp_port,
             tcp_port=tcp_port,
             tls_port=tls_port,
-            tls_server=server_tls_context(tls_cert, tls_key) if tls_port is not None else None,
+            tls_server=_server_context(tls_cert, tls_key) if tls_port is not None else None,
             tls_client=tls_client,
             ws_port=ws_port,
             max_size=max_message_size,
@@ -140,7 +137,8 @@ class SipStack:
         self._clock: Clock | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running = False
-        self.allow_header = ", ".join(ALLOWED_METHODS)
+        self.messages = MessageFactory(user_agent, self.via_host, self.port_for)
+        self.allow_header = self.messages.allow_header
         # (source, account or None) for every failed digest check: audit and alerting hook
         self.on_auth_failure: Callable[[Source, str | None], None] | None = None
         # (trunk name, "up" | "down") whenever a trunk's reachability changes
@@ -215,7 +213,7 @@ class SipStack:
             status = "degraded"
         return SipHealth(status, states, trunks)
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
 
@@ -232,8 +230,7 @@ class SipStack:
         return self.transport.local_port(transport)
 
     def contact_for(self, transport: str) -> str:
-        param = "" if transport == "udp" else f";transport={transport}"
-        return f"<sip:{self.via_host}:{self.port_for(transport)}{param}>"
+        return self.messages.contact_for(transport)
 
     @staticmethod
     def transport_of(request: SipRequest) -> str:
@@ -255,7 +252,7 @@ class SipStack:
         if 200 <= response.status < 300 and response.cseq[1] == "INVITE":
             call = self._calls.get(response.call_id)
             if isinstance(call, OutgoingCall):
-                call._on_2xx(response)
+                call.receive_2xx(response)
 
     def _reject(
         self,
@@ -270,7 +267,7 @@ class SipStack:
         resp = make_response(request, status, reason)
         for name, value in headers or ():
             resp.headers.add(name, value)
-        self._add_server(resp)
+        self.messages.add_server(resp)
         stx.respond(resp)
 
     def _on_request(self, request: SipRequest, source: Source, stx: ServerTransaction | None) -> None:
@@ -296,12 +293,12 @@ class SipStack:
             if call is None or call.dialog is None or call.dialog.local_tag != request.to.tag:
                 self._reject(request, stx, 481)
                 return
-            call._handle_in_dialog(request, stx, source)
+            call.receive_in_dialog(request, stx, source)
             return
         if request.method == "INVITE":
             self._on_invite(request, stx, source)
         elif request.method == "OPTIONS":
-            stx.respond(self._options_response(request))
+            stx.respond(self.messages.options_response(request))
         elif request.method == "REGISTER":
             self._on_register(request, stx, source)
         elif request.method in ("BYE", "INFO", "UPDATE", "PRACK", "NOTIFY"):
@@ -312,7 +309,7 @@ class SipStack:
     def _on_ack(self, request: SipRequest) -> None:
         call = self._calls.get(request.call_id)
         if call is not None and call.dialog is not None and call.dialog.local_tag == request.to.tag:
-            call._ack_received(request)
+            call.receive_ack(request)
 
     def _on_cancel(self, request: SipRequest, stx: ServerTransaction) -> None:
         invite_tx = self.transactions.invite_server_for_cancel(request)
@@ -320,11 +317,11 @@ class SipStack:
             self._reject(request, stx, 481)
             return
         resp = make_response(request, 200)
-        self._add_server(resp)
+        self.messages.add_server(resp)
         stx.respond(resp)
         call = self._calls.get(request.call_id)
         if isinstance(call, IncomingCall) and call.stx is invite_tx:
-            call._cancelled()
+            call.receive_cancel()
         elif invite_tx.last_response is None or invite_tx.last_response.status < 200:
             invite_tx.respond(make_response(invite_tx.request, 487))
 
@@ -372,12 +369,12 @@ class SipStack:
             self._reject(request, stx, 403, "Account does not match To")
             return
         resp = self.registrar.handle(request, source, account)
-        self._add_server(resp)
+        self.messages.add_server(resp)
         stx.respond(resp)
 
     def _on_invite(self, request: SipRequest, stx: ServerTransaction, source: Source) -> None:
         if self._is_late_retransmission(request):
-            stx._terminate()  # our 2xx is already being retransmitted by the call (§13.3.1.4)
+            stx.terminate()  # our 2xx is already being retransmitted by the call (§13.3.1.4)
             return
         trying = make_response(request, 100)
         stx.respond(trying)
@@ -406,9 +403,9 @@ class SipStack:
         call = IncomingCall(self, request, stx, source)
         call.replaces = replaced
         if negotiated is not None:
-            call._start_session_timer(negotiated)
+            call.start_session_timer(negotiated)
         self._calls[call.call_id] = call
-        self._spawn(self._deliver(call), "incoming call handler")
+        self.spawn(self._deliver(call), "incoming call handler")
 
     def _admitted(self, request: SipRequest, stx: ServerTransaction, source: Source) -> bool:
         """A call taking over another (Replaces) adds none, so only new calls are counted."""
@@ -458,76 +455,32 @@ class SipStack:
     def contact_uri(self) -> str:
         return f"sip:{self.via_host}:{self.port_for('udp')}"
 
-    def _forget_call(self, call: Call) -> None:
-        if self._calls.get(call.call_id) is call:
-            del self._calls[call.call_id]
+    def forget_call(self, call_id: str, call: object) -> None:
+        if self._calls.get(call_id) is call:
+            del self._calls[call_id]
         if self.admission is not None and isinstance(call, IncomingCall):
-            self.admission.release(call.call_id)
+            self.admission.release(call_id)
 
-    # -- building messages -----------------------------------------------------------------
+    # -- sending ---------------------------------------------------------------------------
 
-    def _add_server(self, resp: SipResponse) -> None:
-        resp.headers.add("Server", self.user_agent)
-
-    def _options_response(self, request: SipRequest) -> SipResponse:
-        resp = make_response(request, 200)
-        resp.headers.add("Allow", self.allow_header)
-        resp.headers.add("Accept", f"{SDP_TYPE}, application/dtmf-relay, application/dtmf")
-        if SUPPORTED_EXTENSIONS:
-            resp.headers.add("Supported", ", ".join(sorted(SUPPORTED_EXTENSIONS)))
-        self._add_server(resp)
-        return resp
-
-    def _dialog_response(
-        self, request: SipRequest, status: int, dialog: Dialog, sdp: SessionDescription | None
-    ) -> SipResponse:
-        resp = make_response(request, status, to_tag=dialog.local_tag)
-        resp.headers.add("Contact", dialog.local_contact)
-        resp.headers.add("Allow", self.allow_header)
-        self._add_server(resp)
-        if sdp is not None:
-            resp.headers.add("Content-Type", SDP_TYPE)
-            resp.body = sdp.encode()
-        return resp
-
-    def _dialog_request(
+    def send_invite(
         self,
-        dialog: Dialog,
-        method: str,
-        body: bytes = b"",
-        content_type: str | None = None,
-        extra: Headers | None = None,
-    ) -> SipRequest:
-        extra = extra.copy() if extra is not None else Headers()
-        extra.add("User-Agent", self.user_agent)
-        return dialog.create_request(
-            method,
-            self.via_host,
-            self.port_for(dialog.transport),
-            body=body,
-            content_type=content_type,
-            extra=extra,
-        )
+        request: SipRequest,
+        dest: Destination,
+        on_response: Callable[[SipResponse], None],
+        on_timeout: Callable[[], None],
+    ) -> None:
+        self.transactions.client(request, dest, on_response, on_timeout)
 
-    def _ack_2xx(self, dialog: Dialog, invite: SipRequest, response: SipResponse) -> SipRequest:
-        """§13.2.2.4: the ACK for a 2xx is a new transaction sent by the core."""
-        ack = dialog.create_request(
-            "ACK", self.via_host, self.port_for(dialog.transport), cseq=invite.cseq[0]
-        )
-        for name in ("Authorization", "Proxy-Authorization"):
-            for value in invite.headers.get_all(name):
-                ack.headers.add(name, value)
-        self._send_ack(dialog, ack)
-        return ack
+    def resend_response(self, response: SipResponse, source: Source) -> None:
+        self.transport.send_response(response, source)
 
-    def _send_ack(self, dialog: Dialog, ack: SipRequest) -> None:
+    def send_ack(self, dialog: Dialog, ack: SipRequest) -> None:
         dest = dialog.destination()
         try:
             self.transport.send(ack.serialize(), dest.transport, dest.host, dest.port)
         except OSError as exc:
             log.info("cannot send ACK: %s", exc)
-
-    # -- sending ---------------------------------------------------------------------------
 
     async def send_request(
         self,
@@ -580,30 +533,7 @@ class SipStack:
         """
         uri = SipUri.parse(target)
         from_addr = NameAddr(SipUri.parse(from_uri), from_display, {"tag": new_tag()})
-        h = Headers()
-        via = Via(
-            transport.upper(),
-            self.via_host,
-            self.port_for(transport),
-            {"branch": new_branch(), "rport": None},
-        )
-        h.add("Via", str(via))
-        h.add("Max-Forwards", "70")
-        h.add("From", str(from_addr))
-        h.add("To", f"<{uri}>")
-        h.add("Call-ID", f"{secrets.token_hex(12)}@{bare_host(self.via_host)}")
-        h.add("CSeq", "1 INVITE")
-        h.add("Contact", self.contact_for(transport))
-        h.add("Allow", self.allow_header)
-        h.add("Supported", "100rel, replaces")
-        h.add("User-Agent", self.user_agent)
-        for name, value in (headers or {}).items():
-            h.add(name, value)
-        body = b""
-        if sdp is not None:
-            h.add("Content-Type", SDP_TYPE)
-            body = sdp.encode()
-        request = SipRequest("INVITE", str(uri), h, body)
+        request = self.messages.invite(uri, from_addr, transport, headers, sdp)
         call = OutgoingCall(self, request, credentials)
         if destination is not None:
             call.destination = Destination(transport, bare_host(destination[0]), destination[1])
@@ -613,7 +543,7 @@ class SipStack:
             call.destination = Destination(transport, host, dest.port)
         call.request, call.destination = self._fit_transport(request, call.destination)
         self._calls[call.call_id] = call
-        self._start_invite(call, call.request)
+        call.start()
         return call
 
     def _fit_transport(self, request: SipRequest, dest: Destination) -> tuple[SipRequest, Destination]:
@@ -629,7 +559,7 @@ class SipStack:
         request.headers.add("Via", str(top))
         for value in vias[1:]:
             request.headers.add("Via", value)
-        request._invalidate()
+        request.invalidate()
         return request, Destination("tcp", dest.host, dest.port)
 
     @staticmethod
@@ -638,6 +568,3 @@ class SipStack:
             return host
         infos = await asyncio.get_running_loop().getaddrinfo(host, None)
         return str(infos[0][4][0])
-
-    def _start_invite(self, call: OutgoingCall, request: SipRequest) -> None:
-        self.transactions.client(request, call.destination, call._on_response, call._on_timeout)

@@ -8,22 +8,6 @@ from dataclasses import dataclass, field
 from c122.telephony.sip.message import METHODS, SipRequest
 from c122.telephony.sip.uri import host_ref
 
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset({"100rel", "replaces", "timer"})
-ALLOWED_METHODS = (
-    "INVITE",
-    "ACK",
-    "BYE",
-    "CANCEL",
-    "OPTIONS",
-    "INFO",
-    "UPDATE",
-    "REGISTER",
-    "REFER",
-    "NOTIFY",
-    "PRACK",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Rejection:
     status: int
