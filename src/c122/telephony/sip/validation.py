@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from c122.telephony.sip.message import METHODS, SipRequest
 from c122.telephony.sip.uri import host_ref
 
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     status: int
