@@ -45,6 +45,12 @@ class Settings(BaseModel):
     mode: Literal["development", "production"] = "development"
     data_dir: Path = Path("./var")
     database_url: str = ""
+    # Bounds on every wait for the database (docs/operations.md, "Database outage").
+    database_pool_timeout_seconds: float = Field(5.0, gt=0, le=300)
+    database_connect_timeout_seconds: float = Field(5.0, gt=0, le=300)
+    database_statement_timeout_seconds: float = Field(5.0, gt=0, le=3600)
+    # Where callers go while the database is down, after the notice; empty: the notice, then hang-up.
+    outage_fallback_number: Annotated[str, StringConstraints(pattern=r"^(\+\d{2,15})?$")] = ""
     http_host: str = "127.0.0.1"
     http_port: int = Field(8122, ge=0, le=65535)  # 0: any free port (tests)
     sip_host: str = "127.0.0.1"
@@ -113,6 +119,11 @@ class Settings(BaseModel):
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         _check_webrtc(self)
+        fallback = self.outage_fallback_number
+        if fallback and not any(  # a trunk without prefixes serves every number
+            not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
+        ):
+            raise ValueError(f"outage_fallback_number: no trunk serves {fallback} (see trunks)")
         algorithms = split_list(self.sip_digest_algorithms)
         if not algorithms or any(a not in ("MD5", "SHA-256") for a in algorithms):
             raise ValueError("sip_digest_algorithms: a comma-separated list of MD5 and SHA-256")

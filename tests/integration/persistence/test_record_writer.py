@@ -94,4 +94,5 @@ async def test_the_call_flow_stores_through_the_batching_writer(database_url):
     async with running_server(database_url, with_telephony=True) as server:
         call_flow = server.application.context.call_flow
         assert call_flow is not None
-        assert isinstance(call_flow._ctx.records, BatchingRecordWriter)
+        store = call_flow._ctx.records._store  # the outbox's direct write
+        assert isinstance(store.__self__, BatchingRecordWriter)

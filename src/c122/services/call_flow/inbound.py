@@ -8,6 +8,7 @@ import logging
 from collections.abc import Sequence
 
 from c122.domain.acd import CallExited, CompletedBy, UnknownCall
+from c122.domain.errors import DatabaseUnavailable
 from c122.domain.ivr import (
     DigitsCollected,
     Enqueue,
@@ -49,12 +50,16 @@ class InboundCall(CallActor):
 
     # -- the whole call ----------------------------------------------------------------------------
 
-    async def run(self, executor: Executor) -> None:
+    async def run(self, executor: Executor | None) -> None:
+        """`executor` is None when the line's route cannot be read (the database is down)."""
         try:
             await self._ctx.switch.answer(self.leg)
             self.record.answered_leg(self.leg, self._ctx.clock.now())
             await self._save()
-            await self._carry_out(await self._run_ivr(executor))
+            if executor is None:
+                await self._outage()
+            else:
+                await self._carry_out(await self._run_ivr(executor))
         except CallEnded:
             await self._caller_left()
         except LegUnavailable as exc:
@@ -134,7 +139,10 @@ class InboundCall(CallActor):
         return None
 
     async def _prompt(self, name: str) -> str:
-        spec = await self._ctx.prompts.media_spec(name)
+        try:
+            spec = await self._ctx.prompts.media_spec(name)
+        except DatabaseUnavailable:
+            spec = None
         if spec is None:
             log.warning("call %s: prompt %s has no audio; a tone stands in", self.id, name)
             return MISSING_PROMPT
@@ -144,9 +152,14 @@ class InboundCall(CallActor):
 
     async def _enqueue(self, queue_id: int, priority: int) -> None:
         self._in_queue(queue_id)
-        outcome = await self._ctx.center.enqueue(
-            self.id, queue_id, self.record.caller, priority=priority, context=self.offer_context
-        )
+        try:
+            outcome = await self._ctx.center.enqueue(
+                self.id, queue_id, self.record.caller, priority=priority, context=self.offer_context
+            )
+        except DatabaseUnavailable:
+            self.queue_id = None  # the ACD could not store the entry: the caller is in no queue
+            await self._outage()
+            return
         await self._save()
         exited = next((e for e in outcome.events if isinstance(e, CallExited) and e.call_id == self.id), None)
         if exited is not None:  # refused on entry: the queue is full or nobody serves it
@@ -229,6 +242,20 @@ class InboundCall(CallActor):
             )
             await self._until_played(playback)
         self.record.end_cause = "queue_exit"
+        await self._ctx.switch.hang_up(self.leg)
+
+    async def _outage(self) -> None:
+        """The database is down: the caller hears so, then reaches the fallback number or is let go."""
+        await self._stop_playback()
+        self._cancel_timer()
+        self.record.end_cause = "database_unavailable"
+        settings = self._ctx.settings
+        specs = await self._ctx.prompts.announcement_specs([settings.outage_text])
+        playback = await self._ctx.switch.play(self.leg, specs or [MISSING_PROMPT])
+        await self._until_played(playback)
+        if settings.outage_fallback:
+            await self._transfer_out(settings.outage_fallback)
+            return
         await self._ctx.switch.hang_up(self.leg)
 
     async def _caller_left(self) -> None:

@@ -24,7 +24,14 @@ from c122.domain.acd import (
     Outcome,
 )
 from c122.domain.calls.record import Direction
-from c122.domain.errors import Conflict, DomainError, FieldProblem, InvalidFields, NotFound
+from c122.domain.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    DomainError,
+    FieldProblem,
+    InvalidFields,
+    NotFound,
+)
 from c122.domain.ivr import Executor, Flow
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.call_flow import messages as m
@@ -34,7 +41,7 @@ from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.inbound import InboundCall
 from c122.services.call_flow.outbound import OutboundCall
 from c122.services.call_flow.record import CallRecordDraft
-from c122.services.call_flow.routes import FlowLookup, LineLookup, Routes, ServiceNames
+from c122.services.call_flow.routes import AllLines, FlowLookup, LineLookup, Routes, ServiceNames
 from c122.services.contact_center.ports import OfferContext
 
 log = logging.getLogger(__name__)
@@ -60,11 +67,13 @@ class CallFlowService:
         line_for: LineLookup,
         flow_for: FlowLookup,
         service_name: ServiceNames,
+        lines: AllLines | None = None,
         callback_caller_id: str = "",
     ) -> None:
         self._callback_caller_id = callback_caller_id  # presented when no trunk names its own
         self._ctx = ctx
         self._routes = Routes(line_for, flow_for, service_name)
+        self._lines = lines
         self._calls: dict[str, CallActor] = {}
         self._executors: dict[tuple[str, int], Executor] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -73,8 +82,14 @@ class CallFlowService:
     # -- legs (telephony) ----------------------------------------------------------------------------
 
     async def incoming(self, leg: str, caller: str, called: str) -> None:
-        """A new inbound leg: a line's call runs its flow; anything else is refused."""
-        route = await self._routes.route(called)
+        """A new inbound leg: a line's call runs its flow; anything else is refused. While the database
+        is down and the number's route was never read, the caller still gets the outage notice."""
+        try:
+            route = await self._routes.route(called)
+        except DatabaseUnavailable:
+            log.warning("inbound call from %s to %s: the database is down, no route known", caller, called)
+            self._start_inbound(leg, caller, called, None, OfferContext(called, None), None)
+            return
         line, flow = route.line, route.flow
         if line is None:
             log.warning("inbound call from %s to %s: no such line, refused with 404", caller, called)
@@ -89,18 +104,44 @@ class CallFlowService:
             )
             await self._ctx.switch.reject(leg, 480)
             return
+        context = OfferContext(service_number=line.number, service_name=route.service_name)
+        self._start_inbound(leg, caller, called, line.number, context, self._executor(flow))
+
+    def _start_inbound(
+        self,
+        leg: str,
+        caller: str,
+        called: str,
+        line_number: str | None,
+        context: OfferContext,
+        executor: Executor | None,
+    ) -> None:
         caller = caller_number(caller)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
-        draft = CallRecordDraft.inbound(call_id, leg, line.number, caller, called, self._ctx.clock.now())
-        context = OfferContext(service_number=line.number, service_name=route.service_name)
+        draft = CallRecordDraft.inbound(call_id, leg, line_number, caller, called, self._ctx.clock.now())
         call = InboundCall(self._ctx, call_id, leg, draft, context)
         self._calls[call_id] = call
         self._ctx.leg_owners[leg] = call
-        self._spawn(self._run(call, self._executor(flow)))
+        self._spawn(self._run(call, executor))
 
     def forget_routes(self) -> None:
-        """Lines or services changed: the next call reads its routing afresh."""
+        """Lines or services changed: the next call reads its routing afresh (and all are read again
+        now, to be at hand if the database goes down)."""
         self._routes.forget()
+        self._spawn(self.warm())
+
+    async def warm(self) -> None:
+        """Reads every line's route, the prompts its flow plays and the outage notice ahead, so calls
+        keep their IVR while the database is down (the process keeps what it read last)."""
+        try:
+            await self._ctx.prompts.announcement_specs([self._ctx.settings.outage_text])
+            if self._lines is None:
+                return
+            await self._routes.warm(self._lines)
+            for name in self._routes.prompts():
+                await self._ctx.prompts.media_spec(name)
+        except DatabaseUnavailable as exc:
+            log.warning("call routes not refreshed: %s", exc.message)
 
     def leg_answered(self, leg: str) -> None:
         self._post_leg(leg, m.LegAnswered(leg))
@@ -237,7 +278,7 @@ class CallFlowService:
             executor = self._executors[key] = Executor(flow)
         return executor
 
-    async def _run(self, call: InboundCall, executor: Executor) -> None:
+    async def _run(self, call: InboundCall, executor: Executor | None) -> None:
         try:
             await call.run(executor)
         finally:

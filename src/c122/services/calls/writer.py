@@ -5,7 +5,8 @@ the pool for as many connections as there are calls at that moment, and past the
 they wait (30 s, then fail). Here the saves queue up, the latest record of a call replaces an
 earlier one still waiting (records are stored whole), and one task writes them in batches, one
 transaction per batch: the call path never holds more than one connection, on SQLite as on
-PostgreSQL. A caller of `save` still waits until its record is committed, and hears of failure.
+PostgreSQL. A caller of `save` still waits until its record is committed, and hears of failure
+(`DatabaseUnavailable` sends it to the outbox, services/calls/outbox.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from c122.domain.calls import CallRecord, check_record
+from c122.domain.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,10 @@ class BatchingRecordWriter:
             batch = [self._pending.pop(call_id) for call_id in ids]
             try:
                 await self._save_batch([record for record, _ in batch])
+            except DatabaseUnavailable as exc:  # no use trying one by one: each goes to the outbox
+                for _, waiters in batch:
+                    _settle(waiters, exc)
+                continue
             except Exception:
                 log.exception("storing %d call records together failed; storing them one by one", len(batch))
                 await self._one_by_one(batch)
