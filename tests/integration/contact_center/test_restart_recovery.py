@@ -65,10 +65,9 @@ async def test_a_restart_ends_what_the_stopped_process_left_and_keeps_what_runs_
     recovered = await recovery.run(lambda: frozenset({running_now}))
 
     assert (recovered.records_closed, recovered.shifts_ended) == (2, 1)
-    assert (await state(operator1))["status"] == "wrap_up"  # after the queue's call: its wrap-up
-    await center.tick()
-    freed = await state(operator2)  # ready after a call of their own, and offered the live caller
-    assert (freed["status"], freed["offer"]["call_id"]) == ("offered", running_now)
+    await center.tick()  # freed without a wrap-up: nobody is blamed for a call the hotline lost
+    statuses = {(await state(operator1))["status"], (await state(operator2))["status"]}
+    assert statuses == {"ready", "offered"}  # one of them is offered the live caller
     queue = (await operator1.http.get(f"/api/v1/queues/{queue_id}")).json()
     assert [c["call_id"] for c in queue["calls"]] == [running_now]
     admin = await server.signed_in("admin")
@@ -80,4 +79,4 @@ async def test_a_restart_ends_what_the_stopped_process_left_and_keeps_what_runs_
     assert (await state(actor3))["status"] == "offline"
 
     again = await recovery.run(lambda: frozenset({running_now}))  # nothing left to end
-    assert (again.records_closed, again.acd_events, again.shifts_ended) == (0, 0, 0)
+    assert (again.records_closed, again.calls_dropped, again.shifts_ended) == (0, 0, 0)

@@ -5,12 +5,10 @@ each SIP dialog (enough to end it with an in-dialog BYE, or a CANCEL, after a cr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Collection, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-
-from c122.domain.acd import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +80,8 @@ class CallJournal(Protocol):
 
 
 class CallDistribution(Protocol):
-    async def end_calls_gone(self, running: Callable[[], Set[str]]) -> Outcome:
-        """Ends the calls the ACD holds that `running()` does not name."""
+    async def drop_calls_not_in(self, live: Callable[[], Collection[str]], *, reason: str) -> list[str]:
+        """Drops the calls the ACD holds that `live()` does not name, blaming nobody."""
         ...
 
     def on_shift(self) -> list[int]: ...
