@@ -23,6 +23,7 @@ from c122.domain.trunks import Trunk
 from c122.persistence.calls import FileRecordings
 from c122.persistence.database import DatabaseTimeouts, create_engine
 from c122.persistence.outbox import FileOutbox
+from c122.persistence.telephony_state import SqlTelephonyState
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime import reactions as realtime_reactions
 from c122.realtime.bus import InProcessEventBus
@@ -36,6 +37,7 @@ from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
 from c122.services.calls.outbox import OutboxedCallRecords
 from c122.services.calls.service import CallRecordService
+from c122.services.calls.writer import BatchingRecordWriter
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
@@ -51,11 +53,12 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
+from c122.services.restart import RestartRecovery
 from c122.services.statistics.service import ShiftClock
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
-from c122.telephony.runtime import Telephony, TelephonySettings
+from c122.telephony.runtime import CallLimits, Telephony, TelephonySettings
 from c122.telephony.sip.auth import stored_ha1
 from c122.telephony.webrtc import IceSettings, WebRtcSettings
 
@@ -86,6 +89,7 @@ class Application:
     waiting_calls: WaitingCallBoard
     contact_center: ContactCenter
     telephony: Telephony | None = None
+    recovery: RestartRecovery | None = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     writes: DeferredWrites | None = None
 
@@ -97,7 +101,7 @@ class Application:
         await self.contact_center.start()
         await self.context.phones.load()
         if self.telephony is not None:
-            await self.telephony.start()
+            await self._start_telephony(self.telephony)
         if self.context.call_flow is not None:
             await self.context.call_flow.warm()
         tasks = [asyncio.create_task(job(), name=job.__name__) for job in self.background]
@@ -113,6 +117,21 @@ class Application:
                 await self.telephony.stop()
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
             await self.uow_factory.dispose()
+
+    async def _start_telephony(self, telephony: Telephony) -> None:
+        """Before new calls are taken, what a stopped process left is ended (services/restart);
+        then every SIP dialog it left gets a BYE."""
+        call_flow = self.context.call_flow
+        if call_flow is not None:
+            call_flow.hold_new_calls()
+        try:
+            await telephony.start()
+            if self.recovery is not None and call_flow is not None:
+                await self.recovery.run(call_flow.live_call_ids)
+        finally:
+            if call_flow is not None:
+                call_flow.take_new_calls()
+        telephony.end_previous_calls()
 
 
 def build_application(
@@ -142,7 +161,11 @@ def build_application(
     )
     directory = Directory(uow_factory)
     phones = OperatorPhoneService(uow_factory, clock, _sip_endpoint(settings), stored_ha1)
-    telephony = Telephony(telephony_settings(settings), phones.ha1) if with_telephony else None
+    telephony = (
+        Telephony(telephony_settings(settings), phones.ha1, SqlTelephonyState(uow_factory.engine))
+        if with_telephony
+        else None
+    )
     writes = DeferredWrites(FileOutbox(settings.data_dir / OUTBOX_DIR))
     health = HealthService(_probes(uow_factory, hub, telephony, writes), clock, bus)
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
@@ -152,7 +175,8 @@ def build_application(
     hotline_zone = ZoneInfo(settings.hotline_time_zone)
     call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone)
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
-    durable_records = OutboxedCallRecords(call_records.save, writes)
+    # through one writer in batches: a burst of calls cannot take every connection of the pool
+    durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
     case_services = CaseServices.build(uow_factory, clock, bus, hotline_zone)
     call_flow = (
         _call_flow(
@@ -203,6 +227,9 @@ def build_application(
         waiting_calls,
         contact_center,
         telephony,
+        RestartRecovery(uow_factory, clock, contact_center, call_records, session_idle)
+        if call_flow is not None
+        else None,
     )
     application.writes = writes
     application.background += [
@@ -287,6 +314,14 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         rtp_port_min=settings.rtp_port_min,
         rtp_port_max=settings.rtp_port_max,
         public_address=settings.public_address,
+        limits=CallLimits(
+            max_calls=settings.sip_max_calls,
+            max_calls_per_line=settings.sip_max_calls_per_line,
+            trunk_reserve_percent=settings.sip_trunk_reserve_percent,
+            retry_after_seconds=settings.sip_retry_after_seconds,
+            overload_queue_kib=settings.sip_overload_queue_kib,
+            overload_lag_ms=settings.sip_overload_lag_ms,
+        ),
         sip_realm=settings.sip_realm,
         sip_digest_algorithms=split_list(settings.sip_digest_algorithms),
         trunks=tuple(Trunk(t.name, t.host, t.port, tuple(t.prefixes), t.caller_id) for t in settings.trunks),

@@ -1,7 +1,7 @@
 """the hotline's shifts (local HH:MM, over midnight when the end is not after the start)
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
