@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 import uvloop
 
+from c122.api.serving import server_config
 from c122.bootstrap import Application, build_application
 from c122.config import ConfigError, Settings, load_settings
 from c122.demo import seed_demo
@@ -115,18 +116,7 @@ async def _run_http(
     application: Application, alongside: Callable[[], Coroutine[Any, Any, None]] | None = None
 ) -> None:
     settings = application.settings
-    config = uvicorn.Config(
-        application.app,
-        host=settings.http_host,
-        port=settings.http_port,
-        loop="none",
-        lifespan="off",
-        log_config=None,
-        proxy_headers=False,
-        ws="websockets-sansio",
-        ws_max_size=64 * 1024,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(application.app, settings.http_host, settings.http_port))
     _tune_garbage_collector()
     async with application.running():
         print(f"С-122 serving on http://{settings.http_host}:{settings.http_port}/", flush=True)

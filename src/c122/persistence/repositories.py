@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.errors import Conflict, NotFound
 from c122.domain.organisation import CaseType, CaseTypeIcon, Group, Line, Queue, Service
-from c122.domain.users import Role, User
+from c122.domain.users import CONSOLE_USER_ID, Role, User
 from c122.persistence import tables as t
 from c122.services.ports import AuditEntry, Page, StoredApiToken, StoredSession
 
@@ -312,7 +312,8 @@ class SqlAuditLog:
     ) -> None:
         values = {
             "at": at,
-            "actor_id": actor_id,
+            # The command line has no account; its rows show no actor (the foreign key allows NULL).
+            "actor_id": None if actor_id == CONSOLE_USER_ID else actor_id,
             "action": action,
             "entity": entity,
             "entity_id": entity_id,
