@@ -31,5 +31,5 @@ def test_the_client_is_the_first_hop_from_the_right_that_is_not_a_trusted_proxy(
 
 def test_nobody_is_trusted_by_default_and_a_bad_entry_names_the_setting() -> None:
     assert load_settings(environ={}).trusted_proxies == ""
-    with pytest.raises(ConfigError, match="trusted_proxies: 'proxy.local' is not an IP address or CIDR"):
+    with pytest.raises(ConfigError, match=r"trusted_proxies: 'proxy\.local' is not an IP address or CIDR"):
         load_settings(environ={"C122_TRUSTED_PROXIES": "10.0.0.1, proxy.local"})
