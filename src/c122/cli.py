@@ -13,6 +13,7 @@ import uvicorn
 import uvloop
 
 from c122.api.serving import server_config
+from c122.bind_check import PortTaken, check_ports_free
 from c122.bootstrap import Application, build_application
 from c122.config import ConfigError, Settings, load_settings
 from c122.demo import seed_demo
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.handler(settings, args)
         return result
-    except CommandError as exc:
+    except (CommandError, PortTaken) as exc:
         print(f"c122: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except InvalidFields as exc:
@@ -107,6 +108,7 @@ async def _serve_async(settings: Settings) -> int:
         raise CommandError(
             f"the database schema is not current ({len(pending)} pending): run `c122 db upgrade`"
         )
+    check_ports_free(settings, telephony=True)
     application = build_application(settings, with_telephony=True)
     await _run_http(application)
     return 0
@@ -127,6 +129,10 @@ async def _run_http(
             if extra is not None:
                 extra.cancel()
                 await asyncio.gather(extra, return_exceptions=True)
+    if not server.started:  # taken between the check and the bind
+        raise CommandError(
+            f"the HTTP server could not listen on port {settings.http_port}: set C122_HTTP_PORT"
+        )
 
 
 def _tune_garbage_collector() -> None:
@@ -212,6 +218,8 @@ async def _demo_async(settings: Settings, args: argparse.Namespace) -> int:
     pending = await migrate.pending_revisions(settings.database_url)
     if pending:
         await migrate.upgrade_async(settings.database_url)
+    if not args.no_serve:
+        check_ports_free(settings, telephony=True)  # before the passwords, not a traceback after them
     application = build_application(settings, with_telephony=not args.no_serve)
     ivr = DemoIvr(application.context.ivr_flows, application.context.prompts)
     accounts = await seed_demo(application.context.organisation, application.uow_factory, ivr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -141,3 +142,26 @@ def test_production_mode_refuses_to_start_without_secure_cookies(tmp_path: Path)
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("c122: configuration: cookie_secure: must be true in production mode")
+
+
+@pytest.mark.parametrize(
+    ("setting", "kind", "protocol"),
+    [("C122_HTTP_PORT", socket.SOCK_STREAM, "TCP"), ("C122_SIP_PORT", socket.SOCK_DGRAM, "UDP")],
+)
+def test_a_port_already_taken_stops_the_demo_with_one_line_naming_the_setting(
+    tmp_path: Path, setting: str, kind: socket.SocketKind, protocol: str
+) -> None:
+    with socket.socket(socket.AF_INET, kind) as holder:
+        holder.bind(("127.0.0.1", 0))
+        if kind == socket.SOCK_STREAM:
+            holder.listen()
+        port = holder.getsockname()[1]
+        ports = {"C122_HTTP_PORT": "0", "C122_SIP_PORT": "0", "C122_SIP_WS_PORT": "0", setting: str(port)}
+        result = run(["demo"], tmp_path, C122_LOG_LEVEL="WARNING", **ports)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "operator1" not in result.stdout  # refused before any password is printed
+    assert result.stderr.strip().splitlines() == [
+        f"c122: {setting}: {protocol} port {port} on 127.0.0.1 is already in use — stop what holds it"
+        f" or set {setting} to a free port"
+    ]
