@@ -127,7 +127,10 @@ def schemathesis(
         str(report),
         *extra,
     ]
-    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=3600)
+    # Its cache of crashes goes beside the report, not into the working tree.
+    return subprocess.run(
+        command, capture_output=True, text=True, check=False, timeout=3600, cwd=report.parent
+    )
 
 
 def main() -> int:
