@@ -15,3 +15,6 @@ Id = Annotated[int, Interval(ge=1, le=MAX_INT)]
 """A record's id."""
 Count = Annotated[int, Interval(ge=0, le=MAX_INT)]
 """An offset, a version number, a count."""
+Integer = Annotated[int, Interval(ge=-MAX_INT - 1, le=MAX_INT)]
+"""Any integer a column holds, for values whose range the domain checks itself (with every other
+problem of the request at once, in its own words)."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 
 from c122.api import call_schemas as calls_out
-from c122.api.bounded import Count, Id
+from c122.api.bounded import Id, Integer
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.security import Context, CurrentActor
 from c122.domain.calls import DEFAULT_PAGE, read_call_filter
@@ -43,8 +43,8 @@ async def list_calls(
     status: Annotated[
         str | None, Query(max_length=16, description="answered, missed, failed, active")
     ] = None,
-    limit: Annotated[Count, Query(description="1 to 200")] = DEFAULT_PAGE,
-    offset: Annotated[Count, Query()] = 0,
+    limit: Annotated[Integer, Query(description="1 to 200")] = DEFAULT_PAGE,
+    offset: Annotated[Integer, Query()] = 0,
 ) -> Any:
     """Newest first. Administrators see every call, seniors the calls of their groups and their own,
     operators their own; a filter naming someone else's group (or, for an operator, another operator)
