@@ -43,9 +43,9 @@ from c122.persistence.database import create_engine
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.contact_center import ContactCenter
+from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.events import OutboundEvent
-from c122.services.organisation import OrganisationAdmin
-from c122.services.queue_figures import WaitingCallBoard
+from c122.services.organisation.service import OrganisationAdmin
 
 TARGET_ARRIVALS_PER_S = 200.0
 

@@ -38,12 +38,12 @@ from tests.support.clock import FakeClock
 from c122.domain.cases import MONTHS_RU, ApplicantData, CaseStatus, StatusFilter, case_day
 from c122.persistence import migrate
 from c122.persistence import tables as t
-from c122.persistence.case_tables import applicant_phones, applicants, case_counters, cases
 from c122.persistence.cases import applicant_search_text
 from c122.persistence.database import create_engine
+from c122.persistence.tables.cases import applicant_phones, applicants, case_counters, cases
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
-from c122.services.case_ports import CaseQuery
-from c122.services.cases import CaseDesk, ListRequest, with_search
+from c122.services.cases.ports import CaseQuery
+from c122.services.cases.service import CaseDesk, ListRequest, with_search
 from c122.services.events import OutboundEvent
 
 MOSCOW = ZoneInfo("Europe/Moscow")

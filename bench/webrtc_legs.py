@@ -216,7 +216,7 @@ class Child:
 
 
 async def level(legs: int, seconds: float, port_min: int) -> dict[str, Any]:
-    from c122.services.softphone_ports import RtcLegState, RtcNotice, RtcOffer, RtcStateChange
+    from c122.services.phones.softphone import RtcLegState, RtcNotice, RtcOffer, RtcStateChange
     from c122.telephony.control import BridgeKind, CallControl
     from c122.telephony.media.engine import MediaEngine
     from c122.telephony.webrtc import IceSettings, OperatorLegs, WebRtcSettings

@@ -17,33 +17,38 @@ from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.clock import SystemClock
 from c122.config import Settings, split_list
+from c122.domain.clock import Clock
 from c122.domain.trunks import Trunk
-from c122.persistence.call_records import FileRecordings
+from c122.persistence.calls import FileRecordings
 from c122.persistence.database import create_engine
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
+from c122.realtime import reactions as realtime_reactions
 from c122.realtime.bus import InProcessEventBus
 from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
 from c122.security.passwords import Argon2PasswordHasher
-from c122.services.auth import SESSION_REPLACED, AuthPolicy, AuthService
+from c122.services.accounts.presence import PresenceService
+from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
+from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC
-from c122.services.call_records import CallRecordService
-from c122.services.cases import CaseServices
+from c122.services.calls.service import CallRecordService
+from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
-from c122.services.directory import Directory
-from c122.services.events import OutboundEvent
-from c122.services.health import ComponentHealth, HealthService, Probe, Status
-from c122.services.ivr_flows import IvrFlowService
-from c122.services.operator_phones import OperatorPhoneService, SipEndpoint
-from c122.services.organisation import OrganisationAdmin
-from c122.services.ports import Clock
-from c122.services.presence import PresenceService
-from c122.services.prompts import PromptLimits, PromptService
-from c122.services.queue_figures import WaitingCallBoard
-from c122.services.queue_membership import QueueMembership
-from c122.services.softphone_ports import NoSoftphoneMedia
-from c122.services.supervision import Supervision
+from c122.services.contact_center import reactions as contact_center_reactions
+from c122.services.contact_center.membership import QueueMembership
+from c122.services.contact_center.queue_figures import WaitingCallBoard
+from c122.services.health.ports import ComponentHealth, Probe, Status
+from c122.services.health.service import HealthService
+from c122.services.internal_events import InternalEventBus
+from c122.services.ivr.prompts import PromptLimits, PromptService
+from c122.services.ivr.service import IvrFlowService
+from c122.services.organisation.directory import Directory
+from c122.services.organisation.service import OrganisationAdmin
+from c122.services.phones.service import OperatorPhoneService, SipEndpoint
+from c122.services.phones.softphone import NoSoftphoneMedia
+from c122.services.supervision.service import Supervision
+from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
 from c122.telephony.runtime import Telephony, TelephonySettings
 from c122.telephony.sip.auth import stored_ha1
@@ -107,11 +112,12 @@ def build_application(
     bus = InProcessEventBus()
     hub = EventHub(queue_limit=settings.event_queue_limit)
     bus.subscribe(hub.publish)
-    bus.subscribe(_closing_sessions(hub))
+    internal = InternalEventBus()
+    realtime_reactions.subscribe(internal, hub)
     session_idle = timedelta(minutes=settings.session_idle_minutes)
     waiting_calls = WaitingCallBoard()
     contact_center = ContactCenter(uow_factory, clock, bus, waiting_calls)
-    bus.subscribe(_reloading_setup(contact_center))
+    contact_center_reactions.subscribe(internal, contact_center)
     auth = AuthService(
         uow_factory,
         hasher,
@@ -126,6 +132,7 @@ def build_application(
             address_max_failures=settings.login_address_max_failures,
         ),
         shifts=contact_center,
+        internal=internal,
     )
     directory = Directory(uow_factory)
     phones = OperatorPhoneService(uow_factory, clock, _sip_endpoint(settings), stored_ha1)
@@ -149,6 +156,7 @@ def build_application(
             case_services,
             ivr_flows=ivr_flows,
             directory=directory,
+            internal=internal,
         )
         if telephony is not None
         else None
@@ -157,10 +165,10 @@ def build_application(
         settings=settings,
         auth=auth,
         presence=PresenceService(uow_factory, clock, session_idle, waiting_calls),
-        organisation=OrganisationAdmin(uow_factory, clock, bus, hasher),
+        organisation=OrganisationAdmin(uow_factory, clock, bus, hasher, internal=internal),
         directory=directory,
         health=health,
-        supervision=Supervision(uow_factory, clock, bus, shifts=contact_center),
+        supervision=Supervision(uow_factory, clock, bus, shifts=contact_center, internal=internal),
         hub=hub,
         contact_center=contact_center,
         membership=QueueMembership(uow_factory, clock, contact_center.reload),
@@ -173,7 +181,7 @@ def build_application(
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
     )
     if telephony is not None:
-        bus.subscribe(_closing_browser_legs(telephony))
+        telephony_reactions.subscribe(internal, telephony.operator_legs)
     application = Application(
         settings,
         context,
@@ -191,46 +199,6 @@ def build_application(
         _every(ACD_TICK_SECONDS, contact_center.tick),
     ]
     return application
-
-
-def _closing_sessions(hub: EventHub) -> Callable[[OutboundEvent], None]:
-    """A `session.closed` event ends that user's live streams, telling the desktop why."""
-
-    def handle(event: OutboundEvent) -> None:
-        if event.type != "session.closed":
-            return
-        reason = (
-            CloseReason.SESSION_REPLACED
-            if event.data["reason"] == SESSION_REPLACED
-            else CloseReason.SESSION_ENDED
-        )
-        hub.close_user(int(event.data["user_id"]), reason, str(event.data["message"]))
-
-    return handle
-
-
-def _closing_browser_legs(telephony: Telephony) -> Callable[[OutboundEvent], None]:
-    """Signed out, or signed in elsewhere: the user's browser audio leg goes with the session."""
-
-    def handle(event: OutboundEvent) -> None:
-        if event.type == "session.closed":
-            telephony.operator_legs.close_user(int(event.data["user_id"]))
-
-    return handle
-
-
-def _reloading_setup(contact_center: ContactCenter) -> Callable[[OutboundEvent], None]:
-    """A changed queue, group or account reaches the running ACD: it re-reads its setup."""
-    pending: set[asyncio.Task[None]] = set()
-
-    def handle(event: OutboundEvent) -> None:
-        if event.type != "org.changed" or event.data["entity"] not in {"queue", "group", "user"}:
-            return
-        task = asyncio.get_running_loop().create_task(contact_center.reload())
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-
-    return handle
 
 
 def _prompt_service(settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock) -> PromptService:
@@ -252,6 +220,7 @@ def _call_flow(
     *,
     ivr_flows: IvrFlowService,
     directory: Directory,
+    internal: InternalEventBus,
 ) -> CallFlowService:
     music = f"file:{settings.music_on_hold.resolve()}" if settings.music_on_hold else DEFAULT_MUSIC
     flow_settings = CallFlowSettings(
@@ -266,19 +235,9 @@ def _call_flow(
         ctx, line_for=directory.line_for, flow_for=ivr_flows.current, service_name=directory.service_name
     )
     telephony.switch.deliver_to(call_flow)
-    bus.subscribe(_forgetting_routes(call_flow))
+    call_flow_reactions.subscribe(internal, call_flow)
     phones.registered = telephony.registered
     return call_flow
-
-
-def _forgetting_routes(call_flow: CallFlowService) -> Callable[[OutboundEvent], None]:
-    """A changed line or service reaches the call flow's routing at once."""
-
-    def handle(event: OutboundEvent) -> None:
-        if event.type == "org.changed" and event.data["entity"] in {"line", "service"}:
-            call_flow.forget_routes()
-
-    return handle
 
 
 def _sip_endpoint(settings: Settings) -> SipEndpoint:

@@ -23,7 +23,7 @@ from c122.domain.organisation import EntityKind
 from c122.domain.users import CONSOLE, Role
 from c122.logs import configure_logging
 from c122.persistence import migrate
-from c122.services.call_simulator import SimulatedCallSource
+from c122.services.contact_center.simulator import SimulatedCallSource
 
 EXIT_USAGE = 2
 EXIT_REFUSED = 1

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from c122.demo_ivr import HOTLINE_FLOW, VACCINATION_FLOW, DemoIvr, DemoQueues, seed_demo_ivr
 from c122.domain.organisation import EntityKind, QueueMember
 from c122.domain.users import CONSOLE, Role
-from c122.services.organisation import OrganisationAdmin
+from c122.services.contact_center.ports import ContactCenterUnitOfWork
+from c122.services.organisation.ports import OrganisationUnitOfWork
+from c122.services.organisation.service import OrganisationAdmin
 from c122.services.ports import UnitOfWorkFactory
 
 HOTLINE = "Служба 122"
@@ -54,6 +56,10 @@ ACCOUNTS = [
 ]
 
 
+class DemoUnitOfWork(OrganisationUnitOfWork, ContactCenterUnitOfWork, Protocol):
+    """The demo seeds organisation records and queue memberships."""
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     login: str
@@ -62,7 +68,9 @@ class DemoAccount:
 
 
 async def seed_demo(
-    organisation: OrganisationAdmin, uow_factory: UnitOfWorkFactory, ivr: DemoIvr | None = None
+    organisation: OrganisationAdmin,
+    uow_factory: UnitOfWorkFactory[DemoUnitOfWork],
+    ivr: DemoIvr | None = None,
 ) -> list[DemoAccount]:
     """Without `ivr` the lines get no entry flow (and no prompts are synthesised)."""
     service_ids = {
@@ -120,7 +128,7 @@ async def seed_demo(
     return accounts
 
 
-async def _staff_queues(uow_factory: UnitOfWorkFactory) -> None:
+async def _staff_queues(uow_factory: UnitOfWorkFactory[DemoUnitOfWork]) -> None:
     """Every operator and senior serves the queues of their groups, on tier 1 in login order; a queue
     whose members were already set is left as it is."""
     async with uow_factory() as uow:
@@ -140,7 +148,7 @@ async def _staff_queues(uow_factory: UnitOfWorkFactory) -> None:
 
 async def _ensure(
     organisation: OrganisationAdmin,
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: UnitOfWorkFactory[DemoUnitOfWork],
     kind: EntityKind,
     key: dict[str, Any],
     extra: dict[str, Any],
@@ -153,7 +161,9 @@ async def _ensure(
     return identifier
 
 
-async def _find(uow_factory: UnitOfWorkFactory, kind: EntityKind, key: dict[str, Any]) -> int | None:
+async def _find(
+    uow_factory: UnitOfWorkFactory[DemoUnitOfWork], kind: EntityKind, key: dict[str, Any]
+) -> int | None:
     repository = {
         EntityKind.SERVICE: "services",
         EntityKind.GROUP: "groups",

@@ -14,8 +14,8 @@ from typing import Any
 
 from c122.domain.ivr import flow_from_dict
 from c122.domain.users import CONSOLE
-from c122.services.ivr_flows import IvrFlowService
-from c122.services.prompts import PromptService
+from c122.services.ivr.prompts import PromptService
+from c122.services.ivr.service import IvrFlowService
 
 HOTLINE_FLOW = "Линия 122"
 VACCINATION_FLOW = "Линия вакцинации"

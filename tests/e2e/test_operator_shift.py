@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.async_api import Browser, expect
 
 from c122.domain.users import CONSOLE
-from c122.services.call_simulator import CallerBehaviour, SimulatedCallSource
+from c122.services.contact_center.simulator import CallerBehaviour, SimulatedCallSource
 from tests.e2e.test_workstation import sign_in
 from tests.support.server import RunningServer
 

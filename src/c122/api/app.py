@@ -11,20 +11,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from c122.api.context import ApiContext
 from c122.api.errors import install_error_handlers
-from c122.api.event_schemas import add_event_schemas
 from c122.api.middleware import RequestContextMiddleware
 from c122.api.routes import (
-    admin,
-    auth,
+    accounts,
+    call_flow,
     calls,
     cases,
     contact_center,
     events,
     ivr,
-    operator_calls,
+    organisation,
     status,
     supervision,
 )
+from c122.api.schemas.events import add_event_schemas
 from c122.api.security_headers import SecurityHeaders
 from c122.api.upload_limit import RouteBodyLimits
 
@@ -53,7 +53,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
         )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeaders)
-    for module in (auth, status, supervision, admin, events):
+    for module in (accounts, status, supervision, organisation, events):
         app.include_router(module.router)
     for router in contact_center.routers:
         app.include_router(router)
@@ -61,7 +61,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
         app.include_router(router)
     app.include_router(calls.router)
     app.include_router(ivr.router)
-    app.include_router(operator_calls.router)
+    app.include_router(call_flow.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

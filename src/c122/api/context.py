@@ -8,21 +8,21 @@ from fastapi import Request
 
 from c122.config import Settings
 from c122.realtime.hub import EventHub
-from c122.services.auth import AuthService
+from c122.services.accounts.presence import PresenceService
+from c122.services.accounts.service import AuthService
 from c122.services.call_flow import CallFlowService
-from c122.services.call_records import CallRecordService
-from c122.services.cases import CaseServices
+from c122.services.calls.service import CallRecordService
+from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
-from c122.services.directory import Directory
-from c122.services.health import HealthService
-from c122.services.ivr_flows import IvrFlowService
-from c122.services.operator_phones import OperatorPhoneService
-from c122.services.organisation import OrganisationAdmin
-from c122.services.presence import PresenceService
-from c122.services.prompts import PromptService
-from c122.services.queue_membership import QueueMembership
-from c122.services.softphone_ports import NoSoftphoneMedia, SoftphoneMedia
-from c122.services.supervision import Supervision
+from c122.services.contact_center.membership import QueueMembership
+from c122.services.health.service import HealthService
+from c122.services.ivr.prompts import PromptService
+from c122.services.ivr.service import IvrFlowService
+from c122.services.organisation.directory import Directory
+from c122.services.organisation.service import OrganisationAdmin
+from c122.services.phones.service import OperatorPhoneService
+from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
+from c122.services.supervision.service import Supervision
 
 
 @dataclass(frozen=True)

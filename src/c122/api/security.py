@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from c122.api.context import ApiContext, context_of
 from c122.domain.errors import Forbidden, NotAuthenticated
 from c122.domain.users import Actor
-from c122.services.auth import Principal
+from c122.services.accounts.service import Principal
 
 SESSION_COOKIE = "c122_session"
 CSRF_COOKIE = "c122_csrf"

@@ -59,3 +59,11 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class DuplicateField(Conflict):
+    """A uniqueness clash, reported with the field that clashes (409 with a field path)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message, code="duplicate")
+        self.path = path

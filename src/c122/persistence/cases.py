@@ -33,7 +33,8 @@ from c122.domain.cases import (
     read_answer,
 )
 from c122.persistence import tables as t
-from c122.persistence.case_tables import (
+from c122.persistence.organisation import fold, like_pattern
+from c122.persistence.tables.cases import (
     applicant_phones,
     applicants,
     case_answers,
@@ -44,8 +45,7 @@ from c122.persistence.case_tables import (
     case_type_history,
     cases,
 )
-from c122.persistence.repositories import fold, like_pattern
-from c122.services.case_ports import CaseQuery, CaseRow, CaseRows, StoredApplicant
+from c122.services.cases.ports import CaseQuery, CaseRow, CaseRows, StoredApplicant
 
 
 def applicant_search_text(data: ApplicantData) -> str:

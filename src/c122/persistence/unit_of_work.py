@@ -8,30 +8,21 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
-from c122.persistence.acd_store import SqlAcdRepository
-from c122.persistence.call_records import SqlCallRecordRepository
+from c122.persistence.accounts import SqlApiTokenRepository, SqlSessionRepository, SqlUserRepository
+from c122.persistence.audit import SqlAuditLog
+from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
-from c122.persistence.ivr_store import SqlIvrRepository
-from c122.persistence.operator_phones import SqlOperatorPhoneRepository
-from c122.persistence.repositories import (
-    SqlApiTokenRepository,
-    SqlAuditLog,
-    SqlSessionRepository,
-    SqlUserRepository,
-    organisation_repositories,
-)
-from c122.services.case_ports import CaseRepository
-from c122.services.ivr_ports import IvrRepository
-from c122.services.phone_ports import OperatorPhoneRepository
-from c122.services.ports import (
-    AcdRepository,
-    ApiTokenRepository,
-    AuditLog,
-    CallRecordRepository,
-    EntityRepository,
-    SessionRepository,
-    UserRepository,
-)
+from c122.persistence.contact_center import SqlAcdRepository
+from c122.persistence.ivr import SqlIvrRepository
+from c122.persistence.organisation import organisation_repositories
+from c122.persistence.phones import SqlOperatorPhoneRepository
+from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
+from c122.services.calls.ports import CallRecordRepository
+from c122.services.cases.ports import CaseRepository
+from c122.services.contact_center.ports import AcdRepository
+from c122.services.ivr.ports import IvrRepository
+from c122.services.phones.ports import OperatorPhoneRepository
+from c122.services.ports import AuditLog, EntityRepository
 
 
 class SqlUnitOfWork:

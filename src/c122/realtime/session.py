@@ -45,7 +45,7 @@ from c122.realtime.protocol import (
     parse_client_message,
 )
 from c122.realtime.stream import Stream, StreamEnd, Viewer
-from c122.services.softphone_ports import (
+from c122.services.phones.softphone import (
     NoSoftphoneMedia,
     RtcFailure,
     RtcNotice,

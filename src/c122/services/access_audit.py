@@ -7,9 +7,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from c122.domain.clock import Clock
 from c122.domain.errors import Forbidden, NotFound
 from c122.domain.users import Actor
-from c122.services.ports import Clock, UnitOfWorkFactory
+from c122.services.ports import UnitOfWork, UnitOfWorkFactory
 
 ACCESS_REFUSED = "access_refused"
 # Other NotFound codes (a call without a recording, a file gone) are facts, not refusals.
@@ -18,7 +19,7 @@ REFUSAL_CODES = frozenset({NotFound.code, Forbidden.code})
 
 @contextlib.asynccontextmanager
 async def refusals_audited(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: UnitOfWorkFactory[UnitOfWork],
     clock: Clock,
     actor: Actor,
     *,
@@ -37,7 +38,7 @@ async def refusals_audited(
 
 
 async def record_refusal(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: UnitOfWorkFactory[UnitOfWork],
     clock: Clock,
     actor: Actor,
     wanted: str,

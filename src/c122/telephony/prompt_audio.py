@@ -21,7 +21,7 @@ from pathlib import Path
 import av
 import av.error
 
-from c122.services.ivr_ports import SpeechUnavailable, StoredAudio, UnusableAudio
+from c122.services.ivr.ports import SpeechUnavailable, StoredAudio, UnusableAudio
 
 SAMPLE_RATE = 8000
 SAMPLE_BYTES = 2
@@ -33,7 +33,7 @@ WORDS_DIR = "words"
 
 
 class PromptAudioFiles:
-    """The PromptAudio port (services/ivr_ports.py) over the local file system."""
+    """The PromptAudio port (services/ivr/ports.py) over the local file system."""
 
     def __init__(self, prompts_dir: Path, espeak: str = "espeak-ng") -> None:
         self._dir = prompts_dir

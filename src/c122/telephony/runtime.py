@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from c122.domain.trunks import Trunk
-from c122.services.health import ComponentHealth, Status
-from c122.services.softphone_ports import RtcLegState
+from c122.services.health.ports import ComponentHealth, Status
+from c122.services.phones.softphone import RtcLegState
 from c122.telephony.call_switch import ControlSwitch
 from c122.telephony.control import CallControl
 from c122.telephony.control.sip_gateway import SipGateway

@@ -152,7 +152,7 @@ CALL_FLOW_EVENTS = {"call.connected", "call.ended", "call.hold_changed", "call.c
 
 
 async def test_every_published_event_matches_its_documented_schema(server: RunningServer) -> None:
-    from c122.api.event_schemas import EVENT_PAYLOADS
+    from c122.api.schemas.events import EVENT_PAYLOADS
 
     seen: list[tuple[str, dict[str, Any]]] = []
     server.application.bus.subscribe(lambda event: seen.append((event.type, dict(event.data))))
@@ -173,7 +173,7 @@ async def test_every_published_event_matches_its_documented_schema(server: Runni
 async def _call_distribution_events(server: RunningServer) -> None:
     """A shift with a long call and a break: every event type of the call distribution once."""
     from c122.domain.acd import CompletedBy
-    from c122.services.call_simulator import SimulatedCallSource
+    from c122.services.contact_center.simulator import SimulatedCallSource
 
     queue_updated = asyncio.Event()  # queue snapshots are published a moment after the change
     server.application.bus.subscribe(

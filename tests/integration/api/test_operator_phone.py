@@ -6,7 +6,7 @@ import hashlib
 
 from tests.support.server import RunningServer
 
-from c122.persistence.phone_tables import operator_phones
+from c122.persistence.tables.phones import operator_phones
 
 
 async def test_an_operator_takes_calls_in_the_browser_until_they_choose_a_sip_phone(

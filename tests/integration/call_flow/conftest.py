@@ -18,7 +18,7 @@ from tests.support.peers import Baresip, free_udp_port, installed
 from tests.support.polling import until
 from tests.support.server import Desk, RunningServer, running_server
 
-from c122.api.event_schemas import EVENT_PAYLOADS
+from c122.api.schemas.events import EVENT_PAYLOADS
 from c122.domain.users import CONSOLE
 from c122.telephony.media.codecs import PCMU
 

@@ -13,7 +13,7 @@ import pytest
 
 from c122.domain.acd import CompletedBy
 from c122.domain.errors import Conflict
-from c122.services.call_simulator import CallerBehaviour, SimulatedCallSource
+from c122.services.contact_center.simulator import CallerBehaviour, SimulatedCallSource
 from tests.support.polling import until
 from tests.support.server import Desk, RunningServer
 

@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 from c122.domain.users import CONSOLE
 from c122.services.contact_center import ContactCenter
+from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.events import OutboundEvent
-from c122.services.queue_figures import WaitingCallBoard
 from tests.integration.contact_center.test_operator_desk import (
     REFERENCE_QUEUE,
     queue_ids,

@@ -12,7 +12,7 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from tests.integration.webrtc.conftest import ToneTrack
 
-from c122.services.softphone_ports import RtcLegState, RtcNotice, RtcOffer, RtcStateChange
+from c122.services.phones.softphone import RtcLegState, RtcNotice, RtcOffer, RtcStateChange
 from c122.telephony.control import CallControl, ChannelHungUp, ChannelState, ControlEvent
 from c122.telephony.media.engine import MediaEngine
 from c122.telephony.webrtc import IceSettings, LegStateChanged, OperatorLegs, WebRtcSettings

@@ -17,7 +17,7 @@ from c122.realtime.protocol import (
     RtcStopMessage,
     parse_client_message,
 )
-from c122.services.softphone_ports import RtcErrorCode
+from c122.services.phones.softphone import RtcErrorCode
 
 
 def test_rtc_requests_parse() -> None:

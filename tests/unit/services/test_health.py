@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from c122.services.health import ComponentHealth, Status, overall
+from c122.services.health.ports import ComponentHealth, Status
+from c122.services.health.service import overall
 
 OK = ComponentHealth(Status.OK, "")
 DOWN = ComponentHealth(Status.DOWN, "")

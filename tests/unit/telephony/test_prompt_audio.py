@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tests.support.ivr import encoded, tone_wav
 
-from c122.services.ivr_ports import UnusableAudio
+from c122.services.ivr.ports import UnusableAudio
 from c122.telephony.prompt_audio import PromptAudioFiles, decode_to_pcm, duration_ms
 
 

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 
-from c122.api import call_schemas as calls_out
 from c122.api.bounded import Id, Integer
 from c122.api.errors import ERROR_RESPONSES
+from c122.api.schemas import calls as calls_out
 from c122.api.security import Context, CurrentActor
 from c122.domain.calls import DEFAULT_PAGE, read_call_filter
 from c122.domain.calls.record import ID_MAX

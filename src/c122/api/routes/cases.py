@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from c122.api import case_schemas as cs
 from c122.api.bounded import Count, Id
 from c122.api.errors import ERROR_RESPONSES
+from c122.api.schemas import cases as cs
 from c122.api.security import Context, CurrentActor
 from c122.domain.cases import AnswerKind, Branch, CaseStatus, Question, Script, StatusFilter
 from c122.domain.cases.versions import FieldClash
-from c122.services.applicants import ApplicantConflict
-from c122.services.cases import EditConflict, ListRequest
+from c122.services.cases.applicants import ApplicantConflict
+from c122.services.cases.service import EditConflict, ListRequest
 
 cases = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=ERROR_RESPONSES)
 applicants = APIRouter(prefix="/api/v1/applicants", tags=["cases"], responses=ERROR_RESPONSES)

@@ -8,9 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from c122.api import schemas as s
 from c122.api.bounded import Id
 from c122.api.errors import ERROR_RESPONSES
+from c122.api.schemas import contact_center as s
+from c122.api.schemas import organisation as org
 from c122.api.security import Context, CurrentActor
 from c122.domain.acd import KpiDefinitions, ServiceLevelFormula
 from c122.domain.organisation import QueueMember
@@ -125,30 +126,30 @@ async def remove_call(
 
 
 @admin.get(
-    "/queues/{queue_id}/members", response_model=s.QueueMembersOut, operation_id="admin_get_queue_members"
+    "/queues/{queue_id}/members", response_model=org.QueueMembersOut, operation_id="admin_get_queue_members"
 )
-async def get_members(queue_id: Id, actor: CurrentActor, context: Context) -> s.QueueMembersOut:
+async def get_members(queue_id: Id, actor: CurrentActor, context: Context) -> org.QueueMembersOut:
     members = await context.membership.members(actor, queue_id)
-    return s.QueueMembersOut(queue_id=queue_id, members=[s.QueueMemberOut(**asdict(m)) for m in members])
+    return org.QueueMembersOut(queue_id=queue_id, members=[org.QueueMemberOut(**asdict(m)) for m in members])
 
 
 @admin.put(
-    "/queues/{queue_id}/members", response_model=s.QueueMembersOut, operation_id="admin_set_queue_members"
+    "/queues/{queue_id}/members", response_model=org.QueueMembersOut, operation_id="admin_set_queue_members"
 )
 async def set_members(
-    queue_id: Id, body: s.QueueMembersIn, actor: CurrentActor, context: Context
-) -> s.QueueMembersOut:
+    queue_id: Id, body: org.QueueMembersIn, actor: CurrentActor, context: Context
+) -> org.QueueMembersOut:
     wanted = [QueueMember(queue_id=queue_id, **m.model_dump()) for m in body.members]
     members = await context.membership.set_members(actor, queue_id, wanted)
-    return s.QueueMembersOut(queue_id=queue_id, members=[s.QueueMemberOut(**asdict(m)) for m in members])
+    return org.QueueMembersOut(queue_id=queue_id, members=[org.QueueMemberOut(**asdict(m)) for m in members])
 
 
-@admin.get("/users/{user_id}/skills", response_model=s.SkillsOut, operation_id="admin_get_skills")
-async def get_skills(user_id: Id, actor: CurrentActor, context: Context) -> s.SkillsOut:
-    return s.SkillsOut(user_id=user_id, skills=sorted(await context.membership.skills(actor, user_id)))
+@admin.get("/users/{user_id}/skills", response_model=org.SkillsOut, operation_id="admin_get_skills")
+async def get_skills(user_id: Id, actor: CurrentActor, context: Context) -> org.SkillsOut:
+    return org.SkillsOut(user_id=user_id, skills=sorted(await context.membership.skills(actor, user_id)))
 
 
-@admin.put("/users/{user_id}/skills", response_model=s.SkillsOut, operation_id="admin_set_skills")
-async def set_skills(user_id: Id, body: s.SkillsIn, actor: CurrentActor, context: Context) -> s.SkillsOut:
+@admin.put("/users/{user_id}/skills", response_model=org.SkillsOut, operation_id="admin_set_skills")
+async def set_skills(user_id: Id, body: org.SkillsIn, actor: CurrentActor, context: Context) -> org.SkillsOut:
     skills = await context.membership.set_skills(actor, user_id, frozenset(body.skills))
-    return s.SkillsOut(user_id=user_id, skills=sorted(skills))
+    return org.SkillsOut(user_id=user_id, skills=sorted(skills))

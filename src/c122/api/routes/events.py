@@ -9,7 +9,9 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from c122.api.context import context_of
-from c122.api.schemas import HealthOut, OperatorStateOut, PresenceOut, QueueLiveOut
+from c122.api.schemas.accounts import PresenceOut
+from c122.api.schemas.contact_center import OperatorStateOut, QueueLiveOut
+from c122.api.schemas.health import HealthOut
 from c122.api.security import SESSION_COOKIE
 from c122.domain.errors import DomainError, NotAuthenticated
 from c122.domain.users import Actor

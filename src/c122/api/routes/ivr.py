@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from c122.api import ivr_schemas as s
 from c122.api.errors import ERROR_RESPONSES, ErrorBody, error_response
+from c122.api.schemas import ivr as s
 from c122.api.security import Context, CurrentActor
 from c122.domain.ivr import flow_to_dict
-from c122.services.ivr_flows import FlowView
-from c122.services.ivr_ports import Prompt, SpeechUnavailable
-from c122.services.prompts import PromptTooLarge
+from c122.services.ivr.ports import Prompt, SpeechUnavailable
+from c122.services.ivr.prompts import PromptTooLarge
+from c122.services.ivr.service import FlowView
 
 PROMPT_UPLOAD_PATH = "/api/v1/admin/prompts"
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the form's text fields

@@ -7,7 +7,9 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from c122.api.errors import ERROR_RESPONSES
-from c122.api.schemas import CaseTypeOut, CaseTypePage, HealthOut, PresenceOut
+from c122.api.schemas.accounts import PresenceOut
+from c122.api.schemas.health import HealthOut
+from c122.api.schemas.organisation import CaseTypeOut, CaseTypePage
 from c122.api.security import Context, CurrentActor
 
 router = APIRouter(prefix="/api/v1", tags=["status"], responses=ERROR_RESPONSES)

@@ -4,7 +4,6 @@ and KPIs — pure rules, no I/O. See docs/contact-center/acd.md for the public A
 from c122.domain.acd.acd import Acd, Outcome
 from c122.domain.acd.callbacks import CallbackEntry, CallbackStatus
 from c122.domain.acd.calls import ConnectedCall, Placement, WaitingCall
-from c122.domain.acd.clock import Clock
 from c122.domain.acd.config import (
     BreakPolicy,
     EmptyRule,
@@ -82,7 +81,6 @@ __all__ = [
     "CallbackCreated",
     "CallbackEntry",
     "CallbackStatus",
-    "Clock",
     "CompletedBy",
     "ConnectedCall",
     "DomainEvent",

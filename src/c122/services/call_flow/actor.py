@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from c122.domain.acd import CompletedBy, UnknownCall
 from c122.domain.calls.record import LegKind
 from c122.domain.errors import DomainError
 from c122.services.call_flow import messages as m
-from c122.services.call_flow.consultation import ConsultEnd, Consulting
+from c122.services.call_flow.consultation import Consultation, ConsultEnd
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.record import CallRecordDraft
 
@@ -31,7 +32,7 @@ class CallEnded(Exception):
     """The caller's leg is gone: stop whatever the call was doing."""
 
 
-class CallActor(Consulting):
+class CallActor:
     """The caller's side is `leg` (empty until a call the hotline places is answered); the operator's
     is `operator_leg` while they talk."""
 
@@ -54,6 +55,11 @@ class CallActor(Consulting):
         self._held = False
         self._case_opened = False
         self._engaged: list[str] = []  # the ACD's holds on colleagues this call reached
+        self._consultation = Consultation(self, ctx, self._next, self._claim)
+
+    @property
+    def consulting(self) -> bool:
+        return self._consultation.active
 
     def hold_colleague(self, engaged: str) -> None:
         """A colleague this call reaches is kept from offers until the call lets them go."""
@@ -78,7 +84,6 @@ class CallActor(Consulting):
     async def _next(self) -> m.CallMessage:
         message = await self._inbox.get()
         if isinstance(message, m.LegGone) and message.leg == self.leg:
-            self._gone = True
             cause = "caller_hang_up" if message.cause in CALLER_LEFT else message.cause
             self.record.end_cause = self.record.end_cause or cause
             raise CallEnded
@@ -249,7 +254,7 @@ class CallActor(Consulting):
                 case m.Digit(digit=digit) if self.operator_leg is not None:
                     await self._ctx.switch.send_dtmf(self.operator_leg, digit)
                 case m.ConsultRequested() as request if not self.consulting:
-                    ended = await self._consult(request)
+                    ended = await self._consultation.run(request)
                     if ended is ConsultEnd.BACK:
                         await self._let_colleague_go(request.engaged)
                     if ended is ConsultEnd.TRANSFERRED:
@@ -264,15 +269,15 @@ class CallActor(Consulting):
 
     async def _until_caller_or_consultant_leaves(self) -> None:
         """After a consultation completed as a transfer: the caller talks to the consultant."""
-        consultant = self._consultation.leg if self._consultation is not None else None
+        consultant = self._consultation.consultant_leg
         try:
             if consultant is not None:
                 await self._until_gone(consultant)
             await self._ctx.switch.hang_up(self.leg)
         except CallEnded:
-            await self._drop_consultant()
+            await self._consultation.drop_consultant()
             raise
-        self._consultation = None
+        self._consultation.forget()
 
     async def _close_conversation(
         self, by: CompletedBy | None, *, cause: str | None = None, keep_bridge: bool = False
@@ -296,7 +301,7 @@ class CallActor(Consulting):
             with contextlib.suppress(Exception):
                 await self._ctx.switch.disconnect(bridge)
         if not keep_bridge:
-            await self._drop_consultant()  # a conference ends with the operator's part
+            await self._consultation.drop_consultant()  # a conference ends with the operator's part
         if by is not None:
             with contextlib.suppress(UnknownCall):
                 await self._ctx.center.hang_up(self.id, by)
@@ -307,6 +312,22 @@ class CallActor(Consulting):
         if self.operator_id is not None:
             self._ctx.announce_ended(self, ended)
         self.operator_leg = None
+
+    # -- the call's bridge ---------------------------------------------------------------------------
+
+    async def connect(self, a: str, b: str) -> None:
+        await self.disconnect()
+        self._bridge = await self._ctx.switch.connect(a, b)
+
+    async def conference(self, legs: Sequence[str]) -> None:
+        await self.disconnect()
+        self._bridge = await self._ctx.switch.conference(legs)
+
+    async def disconnect(self) -> None:
+        if self._bridge is not None:
+            bridge, self._bridge = self._bridge, None
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.disconnect(bridge)
 
     # -- leaving through a trunk -------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 or an outside number; the operator swaps between the two any number of times, then completes it as a
 transfer (the caller goes to the consultant) or as a three-way conference, or cancels it.
 
-A mixin of `CallActor`: it reads the call's own messages while the consultation lasts, so everything
+Owned by the `CallActor`, it reads the call's own messages while the consultation lasts, so everything
 else the call hears meanwhile (the caller hanging up, the consultant hanging up) is handled in order.
 """
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from c122.domain.calls.record import LegKind
 from c122.services.call_flow import messages as m
@@ -37,46 +38,85 @@ class _Consult:
     talking_to: str = "consultant"
 
 
-class Consulting:
-    """Needs the attributes and methods of `CallActor` (declared here for the type checker)."""
-
-    id: str
-    leg: str
-    operator_leg: str | None
-    operator_id: int | None
-    record: CallRecordDraft
-    _ctx: CallFlowContext
-    _bridge: str | None
-    _consultation: _Consult | None = None
-
-    if TYPE_CHECKING:  # provided by CallActor
-
-        async def _next(self) -> m.CallMessage: ...
-
-        def _claim(self, leg: str) -> None: ...
+class ConsultingCall(Protocol):
+    """What a consultation reads of its call and how it reconnects the call's legs."""
 
     @property
-    def consulting(self) -> bool:
-        return self._consultation is not None
+    def id(self) -> str: ...
 
-    async def _consult(self, request: m.ConsultRequested) -> ConsultEnd:
-        assert self.operator_leg is not None
-        await self._disconnect()
-        caller_music = await self._ctx.switch.play(self.leg, [self._ctx.music], loop=True)
+    @property
+    def leg(self) -> str: ...
+
+    @property
+    def operator_leg(self) -> str | None: ...
+
+    @property
+    def operator_id(self) -> int | None: ...
+
+    @property
+    def record(self) -> CallRecordDraft: ...
+
+    async def connect(self, a: str, b: str) -> None:
+        """Two legs hear each other, in place of whatever the call's bridge held."""
+
+    async def conference(self, legs: Sequence[str]) -> None:
+        """All `legs` hear each other, in place of whatever the call's bridge held."""
+
+    async def disconnect(self) -> None:
+        """The call's bridge is taken down; its legs stay up."""
+
+
+class Consultation:
+    """The operator's consultation on one call; at most one at a time.
+
+    `next_message` reads the call's inbox (raising when the caller leaves); `claim` makes a leg
+    placed for the consultant report to the call.
+    """
+
+    def __init__(
+        self,
+        call: ConsultingCall,
+        ctx: CallFlowContext,
+        next_message: Callable[[], Awaitable[m.CallMessage]],
+        claim: Callable[[str], None],
+    ) -> None:
+        self._call = call
+        self._ctx = ctx
+        self._next = next_message
+        self._claim = claim
+        self._current: _Consult | None = None
+
+    @property
+    def active(self) -> bool:
+        return self._current is not None
+
+    @property
+    def consultant_leg(self) -> str | None:
+        return self._current.leg if self._current is not None else None
+
+    def forget(self) -> None:
+        """The consultant's leg is no longer this call's concern (they left after a transfer)."""
+        self._current = None
+
+    async def run(self, request: m.ConsultRequested) -> ConsultEnd:
+        """From the request until the operator is back with the caller, gone, or in a conference."""
+        assert self._call.operator_leg is not None
+        await self._call.disconnect()
+        caller_music = await self._ctx.switch.play(self._call.leg, [self._ctx.music], loop=True)
         consult_leg, kind, party = await self._reach(request)
         if consult_leg is None:
             self._tell("failed", party)
             await self._back_to_caller(caller_music)
             return ConsultEnd.BACK
         self._claim(consult_leg)
-        state = self._consultation = _Consult(consult_leg, kind, party, waiting_music=caller_music)
-        self.record.consultant_leg(consult_leg, kind, party, self._ctx.clock.now())
+        state = self._current = _Consult(consult_leg, kind, party, waiting_music=caller_music)
+        self._call.record.consultant_leg(consult_leg, kind, party, self._ctx.clock.now())
         self._tell("ringing", party)
         try:
             if kind == "webrtc" or await self._answered(state):
                 return await self._talk_to_consultant(state)
         except BaseException:
-            await self._drop_consultant()
+            await self.drop_consultant()
             raise
         self._tell("failed", party)
         await self._back_to_caller(state.waiting_music)
@@ -90,15 +130,14 @@ class Consulting:
             if self._ctx.phones.mode(request.user_id) == "browser":
                 return switch.browser_leg(request.user_id), "webrtc", party
             account = self._ctx.phones.account(request.user_id)
-            leg = (
-                await switch.ring_phone(account, self.record.caller, self.record.called) if account else None
-            )
+            record = self._call.record
+            leg = await switch.ring_phone(account, record.caller, record.called) if account else None
             return leg, "sip", party
         assert request.number is not None
         try:
-            return await switch.dial(request.number, self.record.called), "sip", request.number
+            return await switch.dial(request.number, self._call.record.called), "sip", request.number
         except Exception as exc:
-            log.warning("call %s: consulting %s failed: %s", self.id, request.number, exc)
+            log.warning("call %s: consulting %s failed: %s", self._call.id, request.number, exc)
             return None, "sip", request.number
 
     async def _answered(self, state: _Consult) -> bool:
@@ -109,17 +148,18 @@ class Consulting:
                 case m.LegAnswered(leg=leg) if leg == state.leg:
                     return True
                 case m.LegGone(leg=leg) if leg == state.leg:
-                    self._consultation = None
+                    self._current = None
                     return False
                 case m.ConsultCancel():
-                    await self._drop_consultant(keep_caller_music=True)
+                    await self.drop_consultant(keep_caller_music=True)
                     return False
                 case _:
                     pass
 
     async def _talk_to_consultant(self, state: _Consult) -> ConsultEnd:
-        assert self.operator_leg is not None
-        self._bridge = await self._ctx.switch.connect(self.operator_leg, state.leg)
+        operator_leg = self._call.operator_leg
+        assert operator_leg is not None
+        await self._call.connect(operator_leg, state.leg)
         self._tell("talking", state.party, talking_to="consultant")
         while True:
             message = await self._next()
@@ -131,18 +171,17 @@ class Consulting:
                     return ConsultEnd.TRANSFERRED
                 case m.ConsultComplete(conference=True):
                     await self._stop_music(state)
-                    await self._disconnect()
-                    self._bridge = await self._ctx.switch.conference([self.leg, self.operator_leg, state.leg])
+                    await self._call.conference([self._call.leg, operator_leg, state.leg])
                     self._tell("conference", state.party)
                     return ConsultEnd.CONFERENCE
                 case m.ConsultCancel():
                     caller_music = state.waiting_music if state.talking_to == "consultant" else None
-                    await self._drop_consultant(keep_caller_music=True)
+                    await self.drop_consultant(keep_caller_music=True)
                     await self._back_to_caller(caller_music)
                     self._tell("ended", state.party)
                     return ConsultEnd.BACK
                 case m.LegGone(leg=leg) if leg == state.leg:
-                    self._consultation = None
+                    self._current = None
                     await self._back_to_caller(
                         state.waiting_music if state.talking_to == "consultant" else None
                     )
@@ -153,36 +192,36 @@ class Consulting:
 
     async def _swap(self, state: _Consult) -> None:
         """The operator talks to the other party; the one left waits with music."""
-        assert self.operator_leg is not None
-        await self._disconnect()
+        operator_leg = self._call.operator_leg
+        assert operator_leg is not None
+        await self._call.disconnect()
         await self._stop_music(state)
         if state.talking_to == "consultant":
             state.waiting_music = await self._ctx.switch.play(state.leg, [self._ctx.music], loop=True)
-            self._bridge = await self._ctx.switch.connect(self.leg, self.operator_leg)
+            await self._call.connect(self._call.leg, operator_leg)
             state.talking_to = "caller"
         else:
-            state.waiting_music = await self._ctx.switch.play(self.leg, [self._ctx.music], loop=True)
-            self._bridge = await self._ctx.switch.connect(self.operator_leg, state.leg)
+            state.waiting_music = await self._ctx.switch.play(self._call.leg, [self._ctx.music], loop=True)
+            await self._call.connect(operator_leg, state.leg)
             state.talking_to = "consultant"
         self._tell("talking", state.party, talking_to=state.talking_to)
 
     async def _join_caller_to_consultant(self, state: _Consult) -> None:
         await self._stop_music(state)
-        await self._disconnect()
-        self._bridge = await self._ctx.switch.connect(self.leg, state.leg)
+        await self._call.connect(self._call.leg, state.leg)
         self._tell("transferred", state.party)
 
     async def _back_to_caller(self, caller_music: str | None) -> None:
-        assert self.operator_leg is not None
+        operator_leg = self._call.operator_leg
+        assert operator_leg is not None
         if caller_music is not None:
             with contextlib.suppress(Exception):
                 await self._ctx.switch.stop_playback(caller_music)
-        await self._disconnect()
-        self._bridge = await self._ctx.switch.connect(self.leg, self.operator_leg)
+        await self._call.connect(self._call.leg, operator_leg)
 
-    async def _drop_consultant(self, *, keep_caller_music: bool = False) -> None:
+    async def drop_consultant(self, *, keep_caller_music: bool = False) -> None:
         """A colleague's browser leg stays up for their own calls; a phone or an outside call is hung up."""
-        state, self._consultation = self._consultation, None
+        state, self._current = self._current, None
         if state is None:
             return
         await self._stop_music(state, keep_caller=keep_caller_music)
@@ -196,16 +235,11 @@ class Consulting:
                 await self._ctx.switch.stop_playback(state.waiting_music)
             state.waiting_music = None
 
-    async def _disconnect(self) -> None:
-        if self._bridge is not None:
-            bridge, self._bridge = self._bridge, None
-            with contextlib.suppress(Exception):
-                await self._ctx.switch.disconnect(bridge)
-
     def _tell(self, state: str, party: str, *, talking_to: str | None = None) -> None:
-        if self.operator_id is not None:
+        operator_id = self._call.operator_id
+        if operator_id is not None:
             self._ctx.tell(
-                self.operator_id,
+                operator_id,
                 "call.consultation_changed",
-                {"call_id": self.id, "state": state, "consultant": party, "talking_to": talking_to},
+                {"call_id": self._call.id, "state": state, "consultant": party, "talking_to": talking_to},
             )

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
 from c122.domain.calls import CallRecord
-from c122.services.call_flow.ports import CallCases, CallSwitch, OperatorPhones, Prompts
+from c122.domain.clock import Clock
+from c122.services.call_flow.ports import CallCases, CallDistribution, CallSwitch, OperatorPhones, Prompts
 from c122.services.call_flow.record import CallRecordDraft
-from c122.services.contact_center import ContactCenter
 from c122.services.events import Audience, EventPublisher, OutboundEvent
-from c122.services.ports import Clock
 
 if TYPE_CHECKING:
     from c122.services.call_flow.actor import CallActor
@@ -40,7 +39,7 @@ class RecordSink(Protocol):
 @dataclass
 class CallFlowContext:
     switch: CallSwitch
-    center: ContactCenter
+    center: CallDistribution
     prompts: Prompts
     phones: OperatorPhones
     publisher: EventPublisher

@@ -29,7 +29,7 @@ from c122.services.call_flow.actor import MISSING_PROMPT, CallActor, CallEnded
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.ports import LegUnavailable
 from c122.services.call_flow.record import CallRecordDraft
-from c122.services.contact_center import OfferContext
+from c122.services.contact_center.ports import OfferContext
 
 log = logging.getLogger(__name__)
 

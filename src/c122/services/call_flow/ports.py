@@ -6,9 +6,13 @@ id, so the seam stays message-shaped) and reports what happens on the wire throu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
+
+from c122.domain.acd import CompletedBy, Outcome
+from c122.domain.organisation import Queue
+from c122.services.contact_center.ports import OfferContext
 
 PhoneMode = Literal["browser", "sip"]
 
@@ -108,3 +112,44 @@ class Prompts(Protocol):
     async def media_spec(self, name: str) -> str | None: ...
 
     async def announcement_specs(self, words: Sequence[str]) -> list[str]: ...
+
+
+class CallDistribution(Protocol):
+    """The call distribution (the ACD), as the calls drive it and learn its outcomes."""
+
+    def add_listener(self, listener: Callable[[Outcome], None]) -> None:
+        """Told of every committed outcome: the call flow rings operators and moves callers."""
+        ...
+
+    async def enqueue(
+        self,
+        call_id: str,
+        queue_id: int,
+        caller: str,
+        *,
+        priority: int = 0,
+        skills: frozenset[str] = frozenset(),
+        context: OfferContext | None = None,
+    ) -> Outcome: ...
+
+    async def accept_for(self, user_id: int, call_id: str) -> None: ...
+
+    async def reject_for(self, user_id: int, call_id: str) -> None: ...
+
+    async def dial_for(self, user_id: int, call_id: str) -> None: ...
+
+    async def engage_for(self, user_id: int, call_id: str) -> bool: ...
+
+    async def hang_up(self, call_id: str, by: CompletedBy) -> Outcome: ...
+
+    async def request_callback(self, call_id: str) -> Outcome: ...
+
+    async def transfer(self, call_id: str, to_queue_id: int) -> Outcome: ...
+
+    def queue_settings(self, queue_id: int) -> Queue | None: ...
+
+    def takes_calls(self, user_id: int) -> bool: ...
+
+    def waiting_caller(self, call_id: str) -> str | None: ...
+
+    def waiting_position(self, call_id: str) -> tuple[int, float | None] | None: ...

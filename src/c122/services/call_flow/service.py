@@ -35,7 +35,7 @@ from c122.services.call_flow.inbound import InboundCall
 from c122.services.call_flow.outbound import OutboundCall
 from c122.services.call_flow.record import CallRecordDraft
 from c122.services.call_flow.routes import FlowLookup, LineLookup, Routes, ServiceNames
-from c122.services.contact_center import OfferContext
+from c122.services.contact_center.ports import OfferContext
 
 log = logging.getLogger(__name__)
 

@@ -36,14 +36,16 @@ from c122.domain.acd import (
     estimate_wait,
     to_records,
 )
+from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
-from c122.services.contact_center import announcements
+from c122.services.contact_center import events as announcements
+from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
+from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.contact_center.setup import CenterSetup, build_setup, fit_snapshot
 from c122.services.contact_center.views import (
     CALLS_SHOWN,
-    OfferContext,
     OfferExtras,
     OperatorView,
     QueueView,
@@ -51,8 +53,7 @@ from c122.services.contact_center.views import (
     queue_view,
 )
 from c122.services.events import EventPublisher
-from c122.services.ports import Clock, UnitOfWorkFactory
-from c122.services.queue_figures import WaitingCallBoard
+from c122.services.ports import UnitOfWorkFactory
 
 Command = Callable[[Acd, float], Outcome]
 Listener = Callable[[Outcome], None]
@@ -75,7 +76,7 @@ class NotStarted(DomainError):
 class ContactCenter:
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[ContactCenterUnitOfWork],
         clock: Clock,
         publisher: EventPublisher,
         board: WaitingCallBoard,

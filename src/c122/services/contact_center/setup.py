@@ -20,7 +20,7 @@ from c122.domain.acd import (
 )
 from c122.domain.organisation import Group, Queue
 from c122.domain.users import User
-from c122.services.ports import AcdSetup
+from c122.services.contact_center.ports import AcdSetup
 
 NO_GROUP = "0"
 

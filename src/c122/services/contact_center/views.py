@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from c122.domain.acd import AcdState, OperatorStatus, estimate_wait, queue_figures
 from c122.domain.organisation import Queue
+from c122.services.contact_center.ports import OfferContext
 
 # queue.updated carries the first callers only; the full list is one GET away.
 CALLS_SHOWN = 50
@@ -34,14 +35,6 @@ class OfferView:
     service_name: str | None = None
     group_name: str | None = None
     auto_answer: bool = False
-
-
-@dataclass(frozen=True)
-class OfferContext:
-    """What the call brought that the ACD does not keep: the line dialled and its service."""
-
-    service_number: str | None
-    service_name: str | None
 
 
 @dataclass(frozen=True)

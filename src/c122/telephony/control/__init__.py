@@ -1,6 +1,7 @@
 """Call control: the nouns the contact-center core drives (Channel, Bridge, Playback,
 Recording, Snoop), with events, over SIP and RTP that it never sees."""
 
+from c122.telephony.control.call_control import CallControl
 from c122.telephony.control.events import (
     ChannelAnswered,
     ChannelCreated,
@@ -15,7 +16,6 @@ from c122.telephony.control.events import (
 from c122.telephony.control.hearing import BridgeKind, SnoopMode
 from c122.telephony.control.model import (
     Bridge,
-    CallControl,
     Channel,
     ChannelGone,
     ChannelState,

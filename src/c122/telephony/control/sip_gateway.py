@@ -13,7 +13,7 @@ import logging
 from dataclasses import replace
 from typing import Final
 
-from c122.telephony.control.model import CallControl
+from c122.telephony.control.call_control import CallControl
 from c122.telephony.control.signalling import MediaParams, SignallingSink
 from c122.telephony.media.messages import Direction
 from c122.telephony.sip import Answered, Call, CallEnded, Dtmf, IncomingCall, OutgoingCall, SipStack
@@ -51,12 +51,13 @@ def media_params(session: sip_sdp.SessionDescription | None, *, ours_from_theirs
 class SipSignalling:
     """One SIP dialog seen as a channel's signalling."""
 
-    def __init__(self, call: Call, caller: str, called: str) -> None:
+    def __init__(self, call: Call, caller: str, called: str, local: tuple[str, int] | None = None) -> None:
+        """`local`: our media address when we made the offer (an outbound call)."""
         self.call = call
         self.caller = caller
         self.called = called
         self._sink: SignallingSink | None = None
-        self._local: tuple[str, int] | None = None
+        self._local = local
         self._wanted = sip_sdp.Direction.SENDRECV
         self._watcher: asyncio.Task[None] | None = None
         call.on_reinvite = self._on_reinvite
@@ -177,9 +178,7 @@ class SipGateway:
             headers=headers,
             destination=destination,
         )
-        signalling = SipSignalling(call, caller_id, target)
-        signalling._local = (host, port)
-        return signalling
+        return SipSignalling(call, caller_id, target, local=(host, port))
 
     async def close(self) -> None:
         for channel in self._control.channels:

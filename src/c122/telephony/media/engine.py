@@ -4,7 +4,8 @@ Packets of a 1:1 bridge are forwarded as they arrive, payload untouched (header 
 the receiving leg's own SSRC/sequence/timestamp line), mostly by the `RtpRelay` without ever
 reaching this module. Recorded legs keep their payloads on a timeline that a writer thread turns
 into WAV once a second. Everything that needs decoded audio - mixes, players, DTMF sending -
-runs on one 20 ms clock for all legs at once.
+runs on one 20 ms clock for all legs at once. Which legs forward and which mix is `Bridges`'
+business; the recordings in progress are `Recordings`'.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ import logging
 import random
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Final
 
+from c122.telephony.media.bridges import Bridges
 from c122.telephony.media.codecs import BY_PAYLOAD_TYPE, FRAME_SAMPLES, Codec, Pcm, codec_named, transcode
 from c122.telephony.media.dtmf import EventSender
 from c122.telephony.media.endpoint import Endpoint, RtcpProtocol
-from c122.telephony.media.jitter import pcm_jitter_buffer
 from c122.telephony.media.messages import (
     CloseEndpoint,
     Command,
@@ -35,7 +35,6 @@ from c122.telephony.media.messages import (
     MediaTimeout,
     OpenEndpoint,
     PlaybackFinished,
-    RecordingFinished,
     RemoveBridge,
     Reply,
     SendDtmf,
@@ -46,10 +45,9 @@ from c122.telephony.media.messages import (
     StopRecording,
     UpdateEndpoint,
 )
-from c122.telephony.media.mixer import Mixer
 from c122.telephony.media.ports import PortAllocator, PortRangeExhausted
-from c122.telephony.media.recorder import StereoWavRecorder
-from c122.telephony.media.recording import REORDER_ALLOWANCE, PayloadTimeline, RecordingWriter
+from c122.telephony.media.recording import RecordingWriter
+from c122.telephony.media.recordings import Recordings
 from c122.telephony.media.relay import RtpRelay
 from c122.telephony.media.rtcp import build_report
 from c122.telephony.media.sources import Source
@@ -59,28 +57,8 @@ log = logging.getLogger(__name__)
 
 TICK: Final = FRAME_SAMPLES / 8000.0
 HOUSEKEEPING_TICKS: Final = 10  # media timeouts and RTCP are checked every 200 ms
-RECORDING_BLOCK: Final = 1.0  # seconds between a recording's hand-overs to the writer thread
-_HANDOVER_SPREAD: Final = 50  # recordings started together hand over in different ticks
 _MIXER_SOURCE: Final = object()  # identity of mixed audio on an outgoing stream
 _DTMF_GAP_TICKS: Final = 3
-
-
-@dataclass(slots=True)
-class _Recording:
-    recording_id: str
-    writer: StereoWavRecorder
-    left: str
-    right: str | None
-    left_line: PayloadTimeline
-    right_line: PayloadTimeline | None
-    next_handover: float
-
-    def cut(self, until: int, now: float) -> tuple[bytes, bytes | None]:
-        """Both sides up to the same recording sample, in whole frames."""
-        until -= until % FRAME_SAMPLES
-        left = self.left_line.take(until, now)
-        right = self.right_line.take(until, now) if self.right_line is not None else None
-        return left, right
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +102,9 @@ class MediaEngine:
         self._ports = PortAllocator(bind_host, port_min, port_max)
         self._advertised = public_address or bind_host
         self._endpoints: dict[str, Endpoint] = {}
-        self._bridges: dict[str, SetBridge] = {}
-        self._bridge_of: dict[str, str] = {}
-        self._mixer = Mixer()
-        self._decoding: dict[str, Endpoint] = {}
-        self._recordings: dict[str, _Recording] = {}
+        self._bridges = Bridges(self._endpoints)
+        self._mixer = self._bridges.mixer
+        self._recordings = Recordings(self._endpoints, TICK)
         self._playbacks: dict[str, Endpoint] = {}
         self._active_senders: set[Endpoint] = set()
         self._handlers: list[EventHandler] = []
@@ -157,7 +133,7 @@ class MediaEngine:
     async def stop(self) -> None:
         for endpoint_id in list(self._endpoints):
             await self.execute(CloseEndpoint(endpoint_id))
-        for recording_id in list(self._recordings):
+        for recording_id in self._recordings:
             await self._finish_recording(recording_id)
         if self._recording_writer is not None:
             self._recording_writer.stop()
@@ -214,15 +190,15 @@ class MediaEngine:
             case CloseEndpoint():
                 return await self._close(command.endpoint_id)
             case SetBridge():
-                self._set_bridge(command)
+                self._bridges.set(command)
             case RemoveBridge():
-                self._remove_bridge(command.bridge_id)
+                self._bridges.remove(command.bridge_id)
             case StartPlayback():
                 self._start_playback(command)
             case StopPlayback():
                 self._stop_playback(command.playback_id, stopped=True)
             case StartRecording():
-                self._start_recording(command)
+                self._recordings.start(command, self.loop.time())
             case StopRecording():
                 await self._finish_recording(command.recording_id)
             case SendDtmf():
@@ -278,108 +254,19 @@ class MediaEngine:
     async def _close(self, endpoint_id: str) -> EndpointClosed:
         endpoint = self._endpoints.pop(endpoint_id)
         stats = self.leg_stats(endpoint)
-        bridge_id = self._bridge_of.get(endpoint_id)
-        if bridge_id is not None:
-            bridge = self._bridges[bridge_id]
-            members = tuple(m for m in bridge.members if m != endpoint_id)
-            hears = tuple(pair for pair in bridge.hears if endpoint_id not in pair)
-            self._set_bridge(SetBridge(bridge_id, members, hears))
+        self._bridges.leave(endpoint_id)
         if endpoint.playback_id is not None:
             self._stop_playback(endpoint.playback_id, stopped=True)
-        for recording in list(self._recordings.values()):
-            if endpoint_id in (recording.left, recording.right) and not self._recording_has_live_side(
-                recording, endpoint_id
-            ):
-                await self._finish_recording(recording.recording_id)
+        for recording_id in self._recordings.orphaned_by(endpoint_id):
+            await self._finish_recording(recording_id)
         endpoint.closed = True
         self._active_senders.discard(endpoint)
-        self._decoding.pop(endpoint_id, None)
+        self._bridges.decoding.pop(endpoint_id, None)
         self.relay.remove(endpoint)
         if endpoint.rtcp is not None:
             endpoint.rtcp.close()
         self._ports.release(endpoint.port)
         return EndpointClosed(stats)
-
-    def _recording_has_live_side(self, recording: _Recording, closing: str) -> bool:
-        other = recording.right if recording.left == closing else recording.left
-        return other is not None and other in self._endpoints
-
-    # --- bridges -----------------------------------------------------------------------------
-
-    def _set_bridge(self, command: SetBridge) -> None:
-        for member in command.members:
-            if member not in self._endpoints:
-                raise KeyError(f"unknown endpoint {member}")
-            owner = self._bridge_of.get(member)
-            if owner is not None and owner != command.bridge_id:
-                raise ValueError(f"endpoint {member} is already in bridge {owner}")
-        previous = self._bridges.get(command.bridge_id)
-        if previous is not None:
-            for member in previous.members:
-                if member not in command.members:
-                    self._bridge_of.pop(member, None)
-                    self._unforward(self._endpoints.get(member))
-        if not command.members:
-            self._bridges.pop(command.bridge_id, None)
-            self._mixer.remove_mix(command.bridge_id)
-            self._refresh_decoding()
-            return
-        self._bridges[command.bridge_id] = command
-        for member in command.members:
-            self._bridge_of[member] = command.bridge_id
-        hears = set(command.hears)
-        if not hears:
-            # Nobody hears anybody (a lone leg, everyone held): nothing to forward or mix.
-            self._mixer.remove_mix(command.bridge_id)
-            for member in command.members:
-                self._unforward(self._endpoints[member])
-            self._refresh_decoding()
-            return
-        if len(command.members) == 2:
-            a, b = (self._endpoints[m] for m in command.members)
-            forward = {(a.endpoint_id, b.endpoint_id), (b.endpoint_id, a.endpoint_id)}
-            if hears <= forward:
-                # Two legs, one or both ways: forward payloads as they come, nothing decoded.
-                self._mixer.remove_mix(command.bridge_id)
-                self._unforward(a)
-                self._unforward(b)
-                if (b.endpoint_id, a.endpoint_id) in hears:
-                    a.forward_to, b.forwarded_from = b, a
-                if (a.endpoint_id, b.endpoint_id) in hears:
-                    b.forward_to, a.forwarded_from = a, b
-                self._refresh_decoding()
-                return
-        # Mixed. Forwarding carries on until each speaker's jitter buffer plays (no gap).
-        self._mixer.set_mix(command.bridge_id, command.members, hears)
-        self._refresh_decoding()
-
-    def _unforward(self, endpoint: Endpoint | None) -> None:
-        if endpoint is None:
-            return
-        for other in (endpoint.forward_to, endpoint.forwarded_from):
-            if other is not None:
-                if other.forward_to is endpoint:
-                    other.forward_to = None
-                if other.forwarded_from is endpoint:
-                    other.forwarded_from = None
-        endpoint.forward_to = endpoint.forwarded_from = None
-
-    def _remove_bridge(self, bridge_id: str) -> None:
-        if bridge_id in self._bridges:
-            self._set_bridge(SetBridge(bridge_id, (), ()))
-
-    def _refresh_decoding(self) -> None:
-        """Decode and buffer exactly the legs a mix listens to."""
-        mixed = self._mixer.inputs()
-        self._decoding.clear()
-        for endpoint in self._endpoints.values():
-            endpoint_id = endpoint.endpoint_id
-            if endpoint_id in mixed:
-                if endpoint.jitter is None:
-                    endpoint.jitter = pcm_jitter_buffer()
-                self._decoding[endpoint_id] = endpoint
-            else:
-                endpoint.jitter = None
 
     # --- packets -----------------------------------------------------------------------------
 
@@ -472,52 +359,10 @@ class MediaEngine:
             self._active_senders.discard(endpoint)
         self._emit(PlaybackFinished(playback_id, endpoint.endpoint_id, stopped))
 
-    def _start_recording(self, command: StartRecording) -> None:
-        for side in (command.left, command.right):
-            if side is not None and side not in self._endpoints:
-                raise KeyError(f"unknown endpoint {side}")
-        if command.recording_id in self._recordings:
-            raise ValueError(f"recording {command.recording_id} already exists")
-        now = self.loop.time()
-        left = self._endpoints[command.left]
-        right = self._endpoints.get(command.right or "")
-        left_line = PayloadTimeline(left.codec, now)
-        right_line = PayloadTimeline(right.codec, now) if right is not None else None
-        codecs = (left.codec, right.codec if right is not None else left.codec)
-        writer = StereoWavRecorder(Path(command.path), codecs=codecs)
-        self._recordings[command.recording_id] = _Recording(
-            command.recording_id,
-            writer,
-            command.left,
-            command.right,
-            left_line,
-            right_line,
-            now
-            + RECORDING_BLOCK
-            + REORDER_ALLOWANCE / 8000
-            + TICK * (len(self._recordings) % _HANDOVER_SPREAD),
-        )
-        left.timelines += (left_line,)
-        if right is not None and right_line is not None:
-            right.timelines += (right_line,)
-
     async def _finish_recording(self, recording_id: str) -> None:
-        recording = self._recordings.pop(recording_id, None)
-        if recording is None:
-            return
-        for endpoint_id, line in (
-            (recording.left, recording.left_line),
-            (recording.right, recording.right_line),
-        ):
-            endpoint = self._endpoints.get(endpoint_id or "")
-            if endpoint is not None and line is not None:
-                endpoint.timelines = tuple(kept for kept in endpoint.timelines if kept is not line)
-        now = self.loop.time()
-        left, right = recording.cut(recording.left_line.position_now(now), now)
-        await self.recording_writer.finish(recording.writer, left, right)
-        self._emit(
-            RecordingFinished(recording_id, str(recording.writer.path), recording.writer.duration_seconds)
-        )
+        finished = await self._recordings.finish(recording_id, self.loop.time(), self.recording_writer)
+        if finished is not None:
+            self._emit(finished)
 
     def _send_dtmf(self, command: SendDtmf) -> None:
         endpoint = self._endpoints[command.endpoint_id]
@@ -553,7 +398,7 @@ class MediaEngine:
 
     def _run_tick(self, now: float) -> None:
         frames: dict[str, Pcm | None] = {}
-        for endpoint_id, endpoint in self._decoding.items():
+        for endpoint_id, endpoint in self._bridges.decoding.items():
             if endpoint.jitter is not None:
                 frames[endpoint_id] = endpoint.jitter.pull()
         mixed = self._mixer.tick(frames) if self._mixer.active else {}
@@ -569,7 +414,7 @@ class MediaEngine:
         for endpoint in list(self._active_senders):
             self._send_generated(endpoint)
         if self._recordings:
-            self._hand_over_recordings(now)
+            self._recordings.hand_over(now, self.recording_writer)
         if self._ticks % HOUSEKEEPING_TICKS == 0:
             self._housekeeping(now)
 
@@ -640,18 +485,6 @@ class MediaEngine:
                     )
                 )
 
-    def _hand_over_recordings(self, now: float) -> None:
-        """Each recording's last second goes to the writer thread, a little behind real time so
-        that late and reordered packets are in it."""
-        writer = self.recording_writer
-        for recording in self._recordings.values():
-            if now >= recording.next_handover:
-                recording.next_handover = now + RECORDING_BLOCK
-                until = recording.left_line.position_now(now) - REORDER_ALLOWANCE
-                left, right = recording.cut(until, now)
-                if left:
-                    writer.append(recording.writer, left, right)
-
     # --- observation -------------------------------------------------------------------------
 
     def endpoint(self, endpoint_id: str) -> Endpoint:
@@ -691,9 +524,7 @@ class MediaEngine:
             event_loop=type(self._loop).__module__ if self._loop is not None else "none",
             endpoints=len(self._endpoints),
             bridges=len(self._bridges),
-            mixes=sum(
-                1 for b in self._bridges if self._mixer.mix_of(self._bridges[b].members[0]) is not None
-            ),
+            mixes=self._bridges.mixes(),
             recordings=len(self._recordings),
             ports_free=free,
             max_tick_lateness_ms=round(lateness_ms, 2),

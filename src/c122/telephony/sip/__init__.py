@@ -1,7 +1,7 @@
 """Embedded SIP stack (RFC 3261 and friends): what call control needs is importable from here."""
 
 from c122.telephony.sip.auth import DigestCredentials, DigestServer
-from c122.telephony.sip.call import Call, IncomingCall, OutgoingCall
+from c122.telephony.sip.call import Call
 from c122.telephony.sip.errors import CallFailed, CallGone, SipError, SipParseError
 from c122.telephony.sip.events import (
     Answered,
@@ -13,6 +13,8 @@ from c122.telephony.sip.events import (
     TransferProgress,
     TransferRequested,
 )
+from c122.telephony.sip.incoming import IncomingCall
+from c122.telephony.sip.outgoing import OutgoingCall
 from c122.telephony.sip.protection import ProtectionSettings
 from c122.telephony.sip.refer import Replaces
 from c122.telephony.sip.registrar import Binding, Registrar

@@ -1,4 +1,4 @@
-"""One INVITE dialog seen from call control: an incoming or an outgoing call leg."""
+"""One INVITE dialog seen from call control: what incoming and outgoing call legs share."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from c122.domain.clock import TimerHandle
+from c122.telephony.sip.builders import SDP_TYPE
+from c122.telephony.sip.call_host import CallHost
 from c122.telephony.sip.dialog import Dialog
 from c122.telephony.sip.dtmf_info import format_dtmf_relay, parse_dtmf_info
 from c122.telephony.sip.errors import CallFailed, CallGone, SipParseError
@@ -18,29 +20,20 @@ from c122.telephony.sip.events import (
     CallEvent,
     Dtmf,
     ReInvited,
-    Ringing,
     TransferProgress,
     TransferRequested,
 )
 from c122.telephony.sip.flows import Source
 from c122.telephony.sip.message import REASONS, Headers, SipRequest, SipResponse, make_response
-from c122.telephony.sip.prack import ReliableProvisionals, parse_rack, wants_100rel
 from c122.telephony.sip.refer import SIPFRAG, ReferTo, Replaces, parse_sipfrag, sipfrag
 from c122.telephony.sip.sdp import SdpError, SessionDescription, parse_sdp
 from c122.telephony.sip.session_timer import Negotiated, SessionTimer
-from c122.telephony.sip.timers import TimerHandle
-from c122.telephony.sip.transaction import Destination, ServerTransaction, new_tag
+from c122.telephony.sip.transaction import ServerTransaction
 from c122.telephony.sip.uri import SipUri
-
-if TYPE_CHECKING:
-    from c122.telephony.sip.auth import DigestCredentials
-    from c122.telephony.sip.ua import SipStack
 
 log = logging.getLogger(__name__)
 
 ReInviteHandler = Callable[[SessionDescription | None], Awaitable[SessionDescription]]
-
-SDP_TYPE = "application/sdp"
 
 
 def body_sdp(msg: SipRequest | SipResponse) -> SessionDescription | None:
@@ -49,7 +42,7 @@ def body_sdp(msg: SipRequest | SipResponse) -> SessionDescription | None:
     return parse_sdp(msg.body)
 
 
-def _add_session_expires(response: SipResponse, negotiated: Negotiated) -> None:
+def add_session_expires(response: SipResponse, negotiated: Negotiated) -> None:
     response.headers.add("Session-Expires", negotiated.header())
     if negotiated.refresher == "uac":
         response.headers.add("Require", "timer")
@@ -58,8 +51,8 @@ def _add_session_expires(response: SipResponse, negotiated: Negotiated) -> None:
 class Call:
     """State shared by both directions: dialog, SDP, events and in-dialog requests."""
 
-    def __init__(self, stack: SipStack, call_id: str) -> None:
-        self.stack = stack
+    def __init__(self, host: CallHost, call_id: str) -> None:
+        self.host = host
         self.call_id = call_id
         self.state = "early"
         self.dialog: Dialog | None = None
@@ -107,26 +100,26 @@ class Call:
             self.session_timer.cancel()
         self.end_event = CallEnded(reason, status)
         self._emit(self.end_event)
-        self.stack._forget_call(self)
+        self.host.forget_call(self.call_id, self)
 
     # -- reliable 2xx (§13.3.1.4): the UA core, not the transaction, resends it -------------
 
     def _send_ok_reliably(self, response: SipResponse, stx: ServerTransaction) -> None:
         stx.respond(response)
-        interval = None if stx.reliable else self.stack.timers.t1
-        clock = self.stack.clock
+        interval = None if stx.reliable else self.host.timers.t1
+        clock = self.host.clock
 
         def resend(delay: float) -> None:
             try:
-                self.stack.transport.send_response(response, stx.source)
+                self.host.resend_response(response, stx.source)
             except OSError as exc:
                 log.info("cannot resend 2xx: %s", exc)
-            nxt = min(delay * 2, self.stack.timers.t2)
+            nxt = min(delay * 2, self.host.timers.t2)
             self._ok_retransmit = clock.call_later(nxt, lambda: resend(nxt))
 
         if interval is not None:
             self._ok_retransmit = clock.call_later(interval, lambda: resend(interval))
-        self._ok_deadline = clock.call_later(self.stack.timers.b, self._no_ack)
+        self._ok_deadline = clock.call_later(self.host.timers.b, self._no_ack)
 
     def _stop_reliable(self) -> None:
         """Hook for the answering side's reliable provisionals."""
@@ -142,10 +135,11 @@ class Call:
         if self.state == "ended":
             return
         log.info("no ACK for 2xx on %s; sending BYE", self.call_id)
-        self.stack._spawn(self._bye(), "bye after missing ACK")
+        self.host.spawn(self._bye(), "bye after missing ACK")
         self._end("timeout", 408)
 
-    def _ack_received(self, request: SipRequest) -> None:
+    def receive_ack(self, request: SipRequest) -> None:
+        """The ACK for our 2xx: stop resending it; an answered call is now confirmed."""
         was_waiting = self._ok_deadline is not None
         self._stop_ok_retransmit()
         if not was_waiting:
@@ -159,7 +153,8 @@ class Call:
 
     # -- in-dialog requests from the peer --------------------------------------------------
 
-    def _handle_in_dialog(self, request: SipRequest, stx: ServerTransaction, source: Source) -> None:
+    def receive_in_dialog(self, request: SipRequest, stx: ServerTransaction, source: Source) -> None:
+        """A request the stack matched to this dialog by Call-ID and our tag."""
         dialog = self.dialog
         assert dialog is not None
         if not dialog.accept_remote_cseq(request.cseq[0]):
@@ -170,21 +165,28 @@ class Call:
             stx.respond(make_response(request, 200))
             self._end("remote-bye")
         elif method in ("INVITE", "UPDATE"):
-            self.stack._spawn(self._answer_refresh(request, stx), "session refresh")
+            self.host.spawn(self._answer_refresh(request, stx), "session refresh")
         elif method == "INFO":
             self._info(request, stx)
         elif method == "OPTIONS":
-            stx.respond(self.stack._options_response(request))
+            stx.respond(self.host.messages.options_response(request))
         elif method == "REFER":
             self._refer_received(request, stx)
         elif method == "NOTIFY":
             self._notify_received(request, stx)
-        elif method == "PRACK" and isinstance(self, IncomingCall):
+        elif method == "PRACK":
             self._prack(request, stx)
         else:
-            resp = make_response(request, 405)
-            resp.headers.add("Allow", self.stack.allow_header)
-            stx.respond(resp)
+            self._not_allowed(request, stx)
+
+    def _not_allowed(self, request: SipRequest, stx: ServerTransaction) -> None:
+        resp = make_response(request, 405)
+        resp.headers.add("Allow", self.host.messages.allow_header)
+        stx.respond(resp)
+
+    def _prack(self, request: SipRequest, stx: ServerTransaction) -> None:
+        """Only the answering side sends reliable provisionals (and so takes PRACK)."""
+        self._not_allowed(request, stx)
 
     # -- transfer (RFC 3515) ---------------------------------------------------------------
 
@@ -197,7 +199,7 @@ class Call:
             return
         stx.respond(make_response(request, 202))
         self._refer_pending = True
-        self.stack._spawn(self.notify_transfer(100, "Trying"), "NOTIFY 100")
+        self.host.spawn(self.notify_transfer(100, "Trying"), "NOTIFY 100")
         self._emit(
             TransferRequested(str(refer_to.target), refer_to.replaces, request.headers.get("Referred-By"))
         )
@@ -216,9 +218,9 @@ class Call:
             ]
         )
         body = sipfrag(status, reason or REASONS.get(status, ""))
-        request = self.stack._dialog_request(self.dialog, "NOTIFY", body, SIPFRAG, extra)
+        request = self.host.messages.dialog_request(self.dialog, "NOTIFY", body, SIPFRAG, extra)
         with contextlib.suppress(Exception):
-            await self.stack.send_request(request, self.dialog.destination())
+            await self.host.send_request(request, self.dialog.destination())
 
     def _notify_received(self, request: SipRequest, stx: ServerTransaction) -> None:
         if (request.headers.get("Event") or "").split(";")[0].strip().lower() != "refer":
@@ -234,9 +236,9 @@ class Call:
         if self.state != "confirmed" or self.dialog is None:
             raise CallGone("call is not established")
         refer_to = ReferTo(SipUri.parse(target), replaces)
-        extra = Headers([("Refer-To", str(refer_to)), ("Referred-By", f"<{self.stack.contact_uri}>")])
-        request = self.stack._dialog_request(self.dialog, "REFER", extra=extra)
-        response = await self.stack.send_request(request, self.dialog.destination())
+        extra = Headers([("Refer-To", str(refer_to)), ("Referred-By", f"<{self.host.contact_uri}>")])
+        request = self.host.messages.dialog_request(self.dialog, "REFER", extra=extra)
+        response = await self.host.send_request(request, self.dialog.destination())
         if response.status >= 300:
             raise CallFailed(response.status, response.reason)
         return response.status
@@ -278,10 +280,10 @@ class Call:
         if offer is not None:
             self.remote_sdp = offer
         self.local_sdp = answer
-        resp = self.stack._dialog_response(request, 200, self.dialog, answer)
+        resp = self.host.messages.dialog_response(request, 200, self.dialog, answer)
         if self.session_timer is not None:
             self.session_timer.refreshed()
-            _add_session_expires(resp, self.session_timer.negotiated)
+            add_session_expires(resp, self.session_timer.negotiated)
         if request.method == "INVITE":
             self._send_ok_reliably(resp, stx)
         else:
@@ -314,21 +316,21 @@ class Call:
 
     # -- requests we send ------------------------------------------------------------------
 
-    def _start_session_timer(self, negotiated: Negotiated) -> None:
+    def start_session_timer(self, negotiated: Negotiated) -> None:
         """Answering side of RFC 4028: we keep the timer; refreshing is a re-INVITE."""
 
         def refresh() -> None:
             if self.state == "confirmed" and self.local_sdp is not None:
-                self.stack._spawn(self._refresh_session(), "session refresh")
+                self.host.spawn(self._refresh_session(), "session refresh")
 
         def expire() -> None:
             if self.state != "ended":
                 log.info("session on %s expired without refresh", self.call_id)
-                self.stack._spawn(self._bye(), "BYE after session expiry")
+                self.host.spawn(self._bye(), "BYE after session expiry")
                 self._end("timeout", 408)
 
         self.session_timer = SessionTimer(
-            self.stack.clock,
+            self.host.clock,
             negotiated,
             we_refresh=negotiated.refresher == "uas",
             refresh=refresh,
@@ -347,9 +349,9 @@ class Call:
     async def _bye(self) -> None:
         if self.dialog is None:
             return
-        request = self.stack._dialog_request(self.dialog, "BYE")
+        request = self.host.messages.dialog_request(self.dialog, "BYE")
         with contextlib.suppress(Exception):
-            await self.stack.send_request(request, self.dialog.destination())
+            await self.host.send_request(request, self.dialog.destination())
 
     async def hangup(self) -> None:
         if self.state == "ended":
@@ -363,12 +365,12 @@ class Call:
             raise CallGone("call is not established")
         self._reinvite_pending = True
         try:
-            request = self.stack._dialog_request(self.dialog, "INVITE", sdp.encode(), SDP_TYPE)
-            response = await self.stack.send_request(request, self.dialog.destination())
+            request = self.host.messages.dialog_request(self.dialog, "INVITE", sdp.encode(), SDP_TYPE)
+            response = await self.host.send_request(request, self.dialog.destination())
         finally:
             self._reinvite_pending = False
         if 200 <= response.status < 300:
-            self.stack._ack_2xx(self.dialog, request, response)
+            self._ack_2xx(self.dialog, request)
             self.dialog.refresh_target(response)
             self.local_sdp = sdp
             answer = self._safe_sdp(response)
@@ -379,241 +381,16 @@ class Call:
             await self.hangup()  # §14.1: the dialog is gone
         raise CallFailed(response.status, response.reason)
 
+    def _ack_2xx(self, dialog: Dialog, invite: SipRequest) -> SipRequest:
+        ack = self.host.messages.ack_for_2xx(dialog, invite)
+        self.host.send_ack(dialog, ack)
+        return ack
+
     async def send_dtmf(self, digit: str, duration_ms: int = 160) -> None:
         if self.state != "confirmed" or self.dialog is None:
             raise CallGone("call is not established")
         body = format_dtmf_relay(digit, duration_ms)
-        request = self.stack._dialog_request(self.dialog, "INFO", body, "application/dtmf-relay")
-        response = await self.stack.send_request(request, self.dialog.destination())
+        request = self.host.messages.dialog_request(self.dialog, "INFO", body, "application/dtmf-relay")
+        response = await self.host.send_request(request, self.dialog.destination())
         if response.status >= 300:
             raise CallFailed(response.status, response.reason)
-
-
-class IncomingCall(Call):
-    """A call offered to us; answer, ring or reject it."""
-
-    def __init__(self, stack: SipStack, request: SipRequest, stx: ServerTransaction, source: Source) -> None:
-        super().__init__(stack, request.call_id)
-        self.request = request
-        self.stx = stx
-        self.remote = (source.host, source.port)
-        self.offer = self._safe_sdp(request)
-        self.replaces: Call | None = None  # the dialog an INVITE with Replaces takes over
-        self.remote_sdp = self.offer
-        self.local_tag = new_tag()
-        self.dialog = Dialog.as_uas(request, self.local_tag, stack.contact_for(source.transport), source)
-        stx.on_no_ack = lambda: self._end("timeout", 408)
-        self._reliable = (
-            ReliableProvisionals(stack.clock, stack.timers, stx.respond, self._no_prack)
-            if wants_100rel(request)
-            else None
-        )
-
-    @property
-    def caller(self) -> str:
-        return self.request.from_.uri.user or ""
-
-    @property
-    def caller_display(self) -> str | None:
-        return self.request.from_.display
-
-    @property
-    def called(self) -> str:
-        return self.request.request_uri.user or ""
-
-    @property
-    def from_uri(self) -> str:
-        return str(self.request.from_.uri)
-
-    @property
-    def to_uri(self) -> str:
-        return str(self.request.to.uri)
-
-    def header(self, name: str) -> str | None:
-        return self.request.headers.get(name)
-
-    def _check_open(self) -> None:
-        if self.state == "ended":
-            raise CallGone("the call has ended")
-        if self.state == "confirmed" or self._ok_deadline is not None:
-            raise CallGone("the call is already answered")
-
-    async def ringing(self, sdp: SessionDescription | None = None) -> None:
-        """180, or 183 with early media; sent reliably (returns once PRACKed) when the caller
-        supports 100rel."""
-        self._check_open()
-        assert self.dialog is not None
-        if sdp is not None:
-            self.local_sdp = sdp
-        status = 183 if sdp is not None else 180
-        response = self.stack._dialog_response(self.request, status, self.dialog, sdp)
-        if self._reliable is None:
-            self.stx.respond(response)
-            return
-        try:
-            await self._reliable.send(response, self.request.cseq[0])
-        except TimeoutError:
-            raise CallGone("no PRACK for the provisional response") from None
-
-    async def answer(self, sdp: SessionDescription | None) -> None:
-        self._check_open()
-        assert self.dialog is not None
-        self.local_sdp = sdp
-        response = self.stack._dialog_response(self.request, 200, self.dialog, sdp)
-        if self.session_timer is not None:
-            _add_session_expires(response, self.session_timer.negotiated)
-            self.session_timer.start()
-        self._send_ok_reliably(response, self.stx)
-
-    async def reject(self, status: int = 486, reason: str | None = None) -> None:
-        self._check_open()
-        if not 300 <= status < 700:
-            raise ValueError("reject needs a final non-2xx status")
-        self.stx.respond(make_response(self.request, status, reason, to_tag=self.local_tag))
-        self._end("rejected", status)
-
-    def _stop_reliable(self) -> None:
-        if self._reliable is not None:
-            self._reliable.stop()
-
-    def _no_prack(self) -> None:
-        if self.state == "early" and self._ok_deadline is None:
-            self.stx.respond(make_response(self.request, 500, "No PRACK", to_tag=self.local_tag))
-            self._end("timeout", 500)
-
-    def _prack(self, request: SipRequest, stx: ServerTransaction) -> None:
-        rack = parse_rack(request.headers.get("RAck") or "")
-        if self._reliable is None or rack is None or not self._reliable.prack(rack, self.request.cseq[0]):
-            stx.respond(make_response(request, 481, "No matching provisional"))
-            return
-        stx.respond(make_response(request, 200))
-
-    def _cancelled(self) -> None:
-        if self.state != "early" or self._ok_deadline is not None:
-            return
-        self.stx.respond(make_response(self.request, 487, to_tag=self.local_tag))
-        self._end("cancelled", 487)
-
-    async def hangup(self) -> None:
-        if self.state == "early" and self._ok_deadline is None:
-            await self.reject(480)
-            return
-        await super().hangup()
-
-
-class OutgoingCall(Call):
-    """A call we place; `answered()` waits for the outcome."""
-
-    def __init__(self, stack: SipStack, request: SipRequest, credentials: DigestCredentials | None) -> None:
-        super().__init__(stack, request.call_id)
-        self.request = request
-        self.credentials = credentials
-        self.local_sdp = body_sdp(request)
-        self._answered: asyncio.Future[SessionDescription | None] = asyncio.get_running_loop().create_future()
-        self._answered.add_done_callback(lambda f: f.exception() if not f.cancelled() else None)
-        self._ack: SipRequest | None = None
-        self._provisional = False
-        self._cancel_wanted = False
-        self._auth_tried = False
-        self._last_rseq: int | None = None
-        self.destination: Destination = stack.destination_of(request)
-
-    async def answered(self, timeout: float | None = None) -> SessionDescription | None:
-        """The answer SDP once the call is up; raises `CallFailed` when it ends first."""
-        return await asyncio.wait_for(asyncio.shield(self._answered), timeout)
-
-    def _fail(self, reason: str, status: int, text: str) -> None:
-        if not self._answered.done():
-            self._answered.set_exception(CallFailed(status, text))
-        self._end(reason, status)
-
-    def _on_response(self, response: SipResponse) -> None:
-        status = response.status
-        if status < 200:
-            self._provisional = True
-            if self._cancel_wanted:
-                self._send_cancel()
-            if status > 100 and response.to.tag:
-                if self.dialog is None:
-                    self.dialog = self._new_dialog(response)
-                if not self._acknowledge_reliable(response):
-                    return  # a retransmission of a provisional we already PRACKed
-                sdp = self._safe_sdp(response)
-                if sdp is not None:
-                    self.remote_sdp = sdp
-                self._emit(Ringing(status, sdp))
-            return
-        if status < 300:
-            self._on_2xx(response)
-            return
-        if status in (401, 407) and self.credentials is not None and not self._auth_tried:
-            self._auth_tried = True
-            retry = self.stack._authorized_retry(self.request, response, self.credentials)
-            if retry is not None:
-                self.request = retry
-                self.stack._start_invite(self, retry)
-                return
-        self._fail(
-            "cancelled" if status == 487 and self._cancel_wanted else "rejected", status, response.reason
-        )
-
-    def _new_dialog(self, response: SipResponse) -> Dialog:
-        dialog = Dialog.as_uac(self.request, response, self.stack.transport_of(self.request))
-        dest = self.destination
-        if dest.transport != "udp":
-            # keep using the connection the INVITE went on (WebSocket peers have no other)
-            dialog.flow = Source(dest.transport, dest.host, dest.port)
-        return dialog
-
-    def _acknowledge_reliable(self, response: SipResponse) -> bool:
-        """§4: PRACK a reliable provisional; False for a repeat of one already handled."""
-        rseq = response.headers.get("RSeq")
-        if "100rel" not in response.header_tokens("Require") or rseq is None or not rseq.strip().isdigit():
-            return True
-        if self._last_rseq is not None and int(rseq) <= self._last_rseq:
-            return False
-        self._last_rseq = int(rseq)
-        assert self.dialog is not None
-        extra = Headers([("RAck", f"{int(rseq)} {self.request.cseq[0]} INVITE")])
-        prack = self.stack._dialog_request(self.dialog, "PRACK", extra=extra)
-        self.stack._spawn(self.stack.send_request(prack, self.dialog.destination()), "PRACK")
-        return True
-
-    def _on_2xx(self, response: SipResponse) -> None:
-        if self._ack is not None:
-            # retransmitted 2xx: our ACK was lost (§13.2.2.4)
-            assert self.dialog is not None
-            self.stack._send_ack(self.dialog, self._ack)
-            return
-        if self.dialog is not None and self.dialog.remote_tag == response.to.tag:
-            # the early dialog becomes confirmed: keep its CSeq (PRACKs used numbers) and routes
-            self.dialog.refresh_target(response)
-        else:
-            self.dialog = self._new_dialog(response)
-        self._ack = self.stack._ack_2xx(self.dialog, self.request, response)
-        if self._cancel_wanted or self.state == "ended":
-            self.stack._spawn(self._bye(), "BYE after a cancelled call was answered")
-            self._end("local-bye")
-            return
-        self.remote_sdp = self._safe_sdp(response)
-        self.state = "confirmed"
-        if not self._answered.done():
-            self._answered.set_result(self.remote_sdp)
-        self._emit(Answered(self.remote_sdp))
-
-    def _on_timeout(self) -> None:
-        self._fail("timeout", 408, "Request Timeout")
-
-    def _send_cancel(self) -> None:
-        if self.state != "early":
-            return
-        cancel = self.stack._cancel_for(self.request)
-        self.stack._spawn(self.stack.send_request(cancel, self.destination), "CANCEL")
-
-    async def hangup(self) -> None:
-        if self.state == "early" and self._ack is None:
-            self._cancel_wanted = True
-            if self._provisional:
-                self._send_cancel()
-            return
-        await super().hangup()

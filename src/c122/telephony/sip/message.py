@@ -166,7 +166,7 @@ class Headers:
         name = canonical_name(name)
         self._items.append((name.lower(), name, value))
 
-    def _add_parsed(self, name: str, value: str) -> None:
+    def add_parsed(self, name: str, value: str) -> None:
         """For the parser, which has already refused control characters."""
         name = canonical_name(name)
         self._items.append((name.lower(), name, value))
@@ -207,6 +207,11 @@ class Headers:
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return ((name, value) for _, name, value in self._items)
 
+    def named(self, name: str) -> Iterator[tuple[str, str]]:
+        """(name as written, value) of every line of one header, in order, lists not split."""
+        key = canonical_name(name).lower()
+        return ((canon, value) for k, canon, value in self._items if k == key)
+
     def copy(self) -> Headers:
         h = Headers()
         h._items = list(self._items)
@@ -223,7 +228,8 @@ class SipMessage(ABC):
         self._from: NameAddr | None = None
         self._to: NameAddr | None = None
 
-    def _invalidate(self) -> None:
+    def invalidate(self) -> None:
+        """Forget the parsed Via, From and To after their header lines were rewritten."""
         self._vias = None
         self._from = None
         self._to = None
@@ -400,7 +406,7 @@ def _parse_header_lines(lines: list[str]) -> Headers:
         value = " ".join(p for p in parts if p)
         if "\r" in value or "\x00" in value:
             raise MessageParseError(f"control character in {name}", None)
-        headers._add_parsed(name, value)
+        headers.add_parsed(name, value)
     return headers
 
 
@@ -523,12 +529,11 @@ def make_response(
     """A response with the headers RFC 3261 §8.2.6.2 copies from the request."""
     headers = Headers()
     for name in ("Via", "From", "To", "Call-ID", "CSeq"):
-        for _, canon, value in request.headers._items:
-            if canon == name:
-                if name == "To" and status > 100 and ";tag=" not in value.lower():
-                    # §8.2.6.2: every response but 100 carries a To tag
-                    value = f"{value};tag={to_tag or secrets.token_hex(6)}"
-                headers.add(canon, value)
+        for canon, value in request.headers.named(name):
+            if name == "To" and status > 100 and ";tag=" not in value.lower():
+                # §8.2.6.2: every response but 100 carries a To tag
+                value = f"{value};tag={to_tag or secrets.token_hex(6)}"
+            headers.add(canon, value)
     if 100 < status < 300:
         for value in request.headers.get_all("Record-Route"):
             headers.add("Record-Route", value)

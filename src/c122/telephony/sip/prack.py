@@ -6,8 +6,10 @@ import asyncio
 import random
 from collections.abc import Callable
 
+from c122.domain.clock import TimerHandle
+from c122.domain.clock import Timers as Clock
 from c122.telephony.sip.message import SipRequest, SipResponse
-from c122.telephony.sip.timers import Clock, TimerHandle, TimerSettings
+from c122.telephony.sip.timers import TimerSettings
 
 
 def wants_100rel(request: SipRequest) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from c122.domain.clock import TimerHandle
+from c122.domain.clock import Timers as Clock
 from c122.telephony.sip.message import SipRequest
-from c122.telephony.sip.timers import Clock, TimerHandle
 from c122.telephony.sip.uri import split_params
 
 

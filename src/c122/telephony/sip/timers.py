@@ -1,22 +1,8 @@
-"""Timer values of RFC 3261 §17 / Table 4 and the clock transactions schedule them on."""
+"""Timer values of RFC 3261 §17 / Table 4. Transactions schedule them on `c122.domain.clock.Timers`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
-
-
-class TimerHandle(Protocol):
-    def cancel(self) -> None: ...
-
-
-class Clock(Protocol):
-    """`asyncio.AbstractEventLoop` satisfies this; unit tests pass a fake one."""
-
-    def call_later(self, delay: float, callback: Callable[[], object], /) -> TimerHandle: ...
-
-    def time(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)

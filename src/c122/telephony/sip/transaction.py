@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from c122.domain.clock import TimerHandle
+from c122.domain.clock import Timers as Clock
 from c122.telephony.sip.flows import Source
 from c122.telephony.sip.message import Headers, SipMessage, SipRequest, SipResponse, make_response
-from c122.telephony.sip.timers import Clock, TimerHandle, TimerSettings
+from c122.telephony.sip.timers import TimerSettings
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +74,12 @@ class _Transaction:
         if handle is not None:
             handle.cancel()
 
-    def _terminate(self) -> None:
+    def terminate(self) -> None:
         self.state = State.TERMINATED
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
-        self.layer._forget(self)
+        self.layer.forget(self)
 
 
 ResponseCallback = Callable[[SipResponse], None]
@@ -135,10 +137,10 @@ class ClientTransaction(_Transaction):
 
     def _timed_out(self) -> None:
         if self.state in (State.CALLING, State.TRYING, State.PROCEEDING):
-            self._terminate()
+            self.terminate()
             self.on_timeout()
         elif self.state != State.TERMINATED:
-            self._terminate()
+            self.terminate()
 
     def receive(self, response: SipResponse) -> None:
         status = response.status
@@ -154,14 +156,14 @@ class ClientTransaction(_Transaction):
             if self.is_invite and status < 300:
                 # RFC 6026: stay to pass 2xx retransmissions to the core, which ACKs them
                 self.state = State.ACCEPTED
-                self._start("timeout", self.layer.timers.b, self._terminate)
+                self._start("timeout", self.layer.timers.b, self.terminate)
             elif self.is_invite:
                 self.state = State.COMPLETED
                 self._send_ack(response)
-                self._start("timeout", self.layer.timers.d(self.dest.reliable), self._terminate)
+                self._start("timeout", self.layer.timers.d(self.dest.reliable), self.terminate)
             else:
                 self.state = State.COMPLETED
-                self._start("timeout", self.layer.timers.k(self.dest.reliable), self._terminate)
+                self._start("timeout", self.layer.timers.k(self.dest.reliable), self.terminate)
             self.on_response(response)
         elif self.state == State.ACCEPTED and 200 <= status < 300:
             self.on_response(response)
@@ -185,7 +187,7 @@ class ClientTransaction(_Transaction):
         self.layer.sender.send(self._ack, self.dest.transport, self.dest.host, self.dest.port)
 
     def cancel_timers(self) -> None:
-        self._terminate()
+        self.terminate()
 
 
 class ServerTransaction(_Transaction):
@@ -218,7 +220,7 @@ class ServerTransaction(_Transaction):
         if self.is_invite and status < 300:
             # RFC 6026 Accepted: absorb INVITE retransmissions; the UA core resends the 2xx
             self.state = State.ACCEPTED
-            self._start("timeout", t.b, self._terminate)
+            self._start("timeout", t.b, self.terminate)
         elif self.is_invite:
             self.state = State.COMPLETED
             if not self.reliable:
@@ -226,7 +228,7 @@ class ServerTransaction(_Transaction):
             self._start("timeout", t.b, self._no_ack)
         else:
             self.state = State.COMPLETED
-            self._start("timeout", 0.0 if self.reliable else t.b, self._terminate)
+            self._start("timeout", 0.0 if self.reliable else t.b, self.terminate)
 
     def _send(self, response: SipResponse) -> None:
         try:
@@ -242,7 +244,7 @@ class ServerTransaction(_Transaction):
         self._start("retransmit", self._interval, self._retransmit)
 
     def _no_ack(self) -> None:
-        self._terminate()
+        self.terminate()
         if self.on_no_ack is not None:
             self.on_no_ack()
 
@@ -255,7 +257,7 @@ class ServerTransaction(_Transaction):
         if self.state == State.COMPLETED:
             self.state = State.CONFIRMED
             self._stop("retransmit")
-            self._start("timeout", self.layer.timers.k(self.reliable), self._terminate)
+            self._start("timeout", self.layer.timers.k(self.reliable), self.terminate)
             if self.on_ack is not None:
                 self.on_ack(request)
 
@@ -350,7 +352,8 @@ class TransactionLayer:
         key = self._server_key(cancel)
         return self.servers.get((key[0], "INVITE"))
 
-    def _forget(self, tx: _Transaction) -> None:
+    def forget(self, tx: _Transaction) -> None:
+        """Drop a terminated transaction from the lookup tables."""
         if isinstance(tx, ClientTransaction):
             if self.clients.get(tx.key) is tx:
                 del self.clients[tx.key]

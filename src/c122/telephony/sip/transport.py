@@ -79,7 +79,7 @@ class _Stream(asyncio.Protocol):
         try:
             messages = self.framer.feed(data)
         except SipParseError as exc:
-            self.layer._count("malformed")
+            self.layer.count("malformed")
             log.info("closing %s: %s", self.source, exc.reason)
             self.transport.close()
             return
@@ -214,23 +214,23 @@ class TransportLayer:
             return self._ws is not None and self._ws.serving
         return False
 
-    def _count(self, event: str) -> None:
+    def count(self, event: str) -> None:
         self.counters[event] += 1
         MESSAGES.labels(event).inc()
 
     # -- receiving -------------------------------------------------------------------------
 
     def received(self, data: bytes, source: Source, *, stream: bool = False) -> None:
-        self._count("received")
+        self.count("received")
         if not data.strip(b"\r\n"):
             return  # keep-alive
         if self.gate is not None and not self.gate(source, data):
-            self._count("dropped")
+            self.count("dropped")
             return
         try:
             msg = parse_message(data, max_size=self.max_size, stream=stream)
         except MessageParseError as exc:
-            self._count("malformed")
+            self.count("malformed")
             if exc.partial is not None and exc.partial.method != "ACK":
                 self._send_to_source(make_response(exc.partial, exc.status, exc.reason), source)
             return
@@ -260,7 +260,7 @@ class TransportLayer:
         msg.headers.add("Via", str(new_via))
         for value in values[1:]:
             msg.headers.add("Via", value)
-        msg._vias = None
+        msg.invalidate()
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -294,7 +294,7 @@ class TransportLayer:
         if transport == "udp":
             if self._udp is None or self._udp.transport is None:
                 raise OSError("UDP transport is not running")
-            self._count("sent")
+            self.count("sent")
             self._udp.transport.sendto(data, (host, port))
             return
         conn = self.connections.get((transport, host, port))
@@ -306,7 +306,7 @@ class TransportLayer:
         self._connect_and_send(data, transport, host, port)
 
     def _count_write(self, conn: Connection, data: bytes) -> None:
-        self._count("sent")
+        self.count("sent")
         conn.write(data)
 
     def _connect_and_send(self, data: bytes, transport: str, host: str, port: int) -> None:

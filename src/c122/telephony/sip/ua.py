@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import ssl
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from c122.telephony.sip.auth import (
-    AuthOutcome,
-    DigestCredentials,
-    DigestServer,
-    authorization_header,
-    pick_challenge,
-)
-from c122.telephony.sip.call import SDP_TYPE, Call, IncomingCall, OutgoingCall
+from c122.domain.clock import Timers as Clock
+from c122.telephony.sip.auth import AuthOutcome, DigestCredentials, DigestServer
+from c122.telephony.sip.builders import SUPPORTED_EXTENSIONS, MessageFactory, authorized_retry
+from c122.telephony.sip.call import Call
 from c122.telephony.sip.dialog import Dialog
 from c122.telephony.sip.errors import SipParseError
 from c122.telephony.sip.flows import Source
+from c122.telephony.sip.incoming import IncomingCall
 from c122.telephony.sip.message import (
     DEFAULT_MAX_SIZE,
     NO_RESPONSE,
@@ -31,19 +27,14 @@ from c122.telephony.sip.message import (
     SipResponse,
     make_response,
 )
+from c122.telephony.sip.outgoing import OutgoingCall
 from c122.telephony.sip.protection import Protection, ProtectionSettings
 from c122.telephony.sip.refer import Replaces
 from c122.telephony.sip.registrar import Registrar
 from c122.telephony.sip.sdp import SessionDescription
 from c122.telephony.sip.session_timer import SessionTimerSettings, TooSmall, negotiate
-from c122.telephony.sip.timers import Clock, TimerSettings
-from c122.telephony.sip.transaction import (
-    Destination,
-    ServerTransaction,
-    TransactionLayer,
-    new_branch,
-    new_tag,
-)
+from c122.telephony.sip.timers import TimerSettings
+from c122.telephony.sip.transaction import Destination, ServerTransaction, TransactionLayer, new_tag
 from c122.telephony.sip.transport import TransportLayer
 from c122.telephony.sip.trunk import Trunk, TrunkSettings
 from c122.telephony.sip.uri import NameAddr, SipUri, Via, bare_host, host_ref
@@ -54,20 +45,6 @@ log = logging.getLogger(__name__)
 IncomingCallHandler = Callable[[IncomingCall], Awaitable[None]]
 
 UDP_MTU_LIMIT = 1300  # bytes; RFC 3261 §18.1.1 for paths whose MTU is unknown
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset({"100rel", "replaces", "timer"})
-ALLOWED_METHODS = (
-    "INVITE",
-    "ACK",
-    "BYE",
-    "CANCEL",
-    "OPTIONS",
-    "INFO",
-    "UPDATE",
-    "REGISTER",
-    "REFER",
-    "NOTIFY",
-    "PRACK",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +124,8 @@ class SipStack:
         self._calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running = False
-        self.allow_header = ", ".join(ALLOWED_METHODS)
+        self.messages = MessageFactory(user_agent, self.via_host, self.port_for)
+        self.allow_header = self.messages.allow_header
         # (source, account or None) for every failed digest check: audit and alerting hook
         self.on_auth_failure: Callable[[Source, str | None], None] | None = None
         # (trunk name, "up" | "down") whenever a trunk's reachability changes
@@ -222,7 +200,7 @@ class SipStack:
             status = "degraded"
         return SipHealth(status, states, trunks)
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
 
@@ -239,8 +217,7 @@ class SipStack:
         return self.transport.local_port(transport)
 
     def contact_for(self, transport: str) -> str:
-        param = "" if transport == "udp" else f";transport={transport}"
-        return f"<sip:{self.via_host}:{self.port_for(transport)}{param}>"
+        return self.messages.contact_for(transport)
 
     @staticmethod
     def transport_of(request: SipRequest) -> str:
@@ -262,7 +239,7 @@ class SipStack:
         if 200 <= response.status < 300 and response.cseq[1] == "INVITE":
             call = self._calls.get(response.call_id)
             if isinstance(call, OutgoingCall):
-                call._on_2xx(response)
+                call.receive_2xx(response)
 
     def _reject(
         self,
@@ -277,7 +254,7 @@ class SipStack:
         resp = make_response(request, status, reason)
         for name, value in headers or ():
             resp.headers.add(name, value)
-        self._add_server(resp)
+        self.messages.add_server(resp)
         stx.respond(resp)
 
     def _on_request(self, request: SipRequest, source: Source, stx: ServerTransaction | None) -> None:
@@ -303,12 +280,12 @@ class SipStack:
             if call is None or call.dialog is None or call.dialog.local_tag != request.to.tag:
                 self._reject(request, stx, 481)
                 return
-            call._handle_in_dialog(request, stx, source)
+            call.receive_in_dialog(request, stx, source)
             return
         if request.method == "INVITE":
             self._on_invite(request, stx, source)
         elif request.method == "OPTIONS":
-            stx.respond(self._options_response(request))
+            stx.respond(self.messages.options_response(request))
         elif request.method == "REGISTER":
             self._on_register(request, stx, source)
         elif request.method in ("BYE", "INFO", "UPDATE", "PRACK", "NOTIFY"):
@@ -319,7 +296,7 @@ class SipStack:
     def _on_ack(self, request: SipRequest) -> None:
         call = self._calls.get(request.call_id)
         if call is not None and call.dialog is not None and call.dialog.local_tag == request.to.tag:
-            call._ack_received(request)
+            call.receive_ack(request)
 
     def _on_cancel(self, request: SipRequest, stx: ServerTransaction) -> None:
         invite_tx = self.transactions.invite_server_for_cancel(request)
@@ -327,11 +304,11 @@ class SipStack:
             self._reject(request, stx, 481)
             return
         resp = make_response(request, 200)
-        self._add_server(resp)
+        self.messages.add_server(resp)
         stx.respond(resp)
         call = self._calls.get(request.call_id)
         if isinstance(call, IncomingCall) and call.stx is invite_tx:
-            call._cancelled()
+            call.receive_cancel()
         elif invite_tx.last_response is None or invite_tx.last_response.status < 200:
             invite_tx.respond(make_response(invite_tx.request, 487))
 
@@ -378,12 +355,12 @@ class SipStack:
             self._reject(request, stx, 403, "Account does not match To")
             return
         resp = self.registrar.handle(request, source, account)
-        self._add_server(resp)
+        self.messages.add_server(resp)
         stx.respond(resp)
 
     def _on_invite(self, request: SipRequest, stx: ServerTransaction, source: Source) -> None:
         if self._is_late_retransmission(request):
-            stx._terminate()  # our 2xx is already being retransmitted by the call (§13.3.1.4)
+            stx.terminate()  # our 2xx is already being retransmitted by the call (§13.3.1.4)
             return
         trying = make_response(request, 100)
         stx.respond(trying)
@@ -410,9 +387,9 @@ class SipStack:
         call = IncomingCall(self, request, stx, source)
         call.replaces = replaced
         if negotiated is not None:
-            call._start_session_timer(negotiated)
+            call.start_session_timer(negotiated)
         self._calls[call.call_id] = call
-        self._spawn(self._deliver(call), "incoming call handler")
+        self.spawn(self._deliver(call), "incoming call handler")
 
     async def _deliver(self, call: IncomingCall) -> None:
         assert self.on_incoming_call is not None
@@ -451,115 +428,30 @@ class SipStack:
     def contact_uri(self) -> str:
         return f"sip:{self.via_host}:{self.port_for('udp')}"
 
-    def _forget_call(self, call: Call) -> None:
-        if self._calls.get(call.call_id) is call:
-            del self._calls[call.call_id]
+    def forget_call(self, call_id: str, call: object) -> None:
+        if self._calls.get(call_id) is call:
+            del self._calls[call_id]
 
-    # -- building messages -----------------------------------------------------------------
+    # -- sending ---------------------------------------------------------------------------
 
-    def _add_server(self, resp: SipResponse) -> None:
-        resp.headers.add("Server", self.user_agent)
-
-    def _options_response(self, request: SipRequest) -> SipResponse:
-        resp = make_response(request, 200)
-        resp.headers.add("Allow", self.allow_header)
-        resp.headers.add("Accept", f"{SDP_TYPE}, application/dtmf-relay, application/dtmf")
-        if SUPPORTED_EXTENSIONS:
-            resp.headers.add("Supported", ", ".join(sorted(SUPPORTED_EXTENSIONS)))
-        self._add_server(resp)
-        return resp
-
-    def _dialog_response(
-        self, request: SipRequest, status: int, dialog: Dialog, sdp: SessionDescription | None
-    ) -> SipResponse:
-        resp = make_response(request, status, to_tag=dialog.local_tag)
-        resp.headers.add("Contact", dialog.local_contact)
-        resp.headers.add("Allow", self.allow_header)
-        self._add_server(resp)
-        if sdp is not None:
-            resp.headers.add("Content-Type", SDP_TYPE)
-            resp.body = sdp.encode()
-        return resp
-
-    def _dialog_request(
+    def send_invite(
         self,
-        dialog: Dialog,
-        method: str,
-        body: bytes = b"",
-        content_type: str | None = None,
-        extra: Headers | None = None,
-    ) -> SipRequest:
-        extra = extra.copy() if extra is not None else Headers()
-        extra.add("User-Agent", self.user_agent)
-        return dialog.create_request(
-            method,
-            self.via_host,
-            self.port_for(dialog.transport),
-            body=body,
-            content_type=content_type,
-            extra=extra,
-        )
+        request: SipRequest,
+        dest: Destination,
+        on_response: Callable[[SipResponse], None],
+        on_timeout: Callable[[], None],
+    ) -> None:
+        self.transactions.client(request, dest, on_response, on_timeout)
 
-    def _ack_2xx(self, dialog: Dialog, invite: SipRequest, response: SipResponse) -> SipRequest:
-        """§13.2.2.4: the ACK for a 2xx is a new transaction sent by the core."""
-        ack = dialog.create_request(
-            "ACK", self.via_host, self.port_for(dialog.transport), cseq=invite.cseq[0]
-        )
-        for name in ("Authorization", "Proxy-Authorization"):
-            for value in invite.headers.get_all(name):
-                ack.headers.add(name, value)
-        self._send_ack(dialog, ack)
-        return ack
+    def resend_response(self, response: SipResponse, source: Source) -> None:
+        self.transport.send_response(response, source)
 
-    def _send_ack(self, dialog: Dialog, ack: SipRequest) -> None:
+    def send_ack(self, dialog: Dialog, ack: SipRequest) -> None:
         dest = dialog.destination()
         try:
             self.transport.send(ack.serialize(), dest.transport, dest.host, dest.port)
         except OSError as exc:
             log.info("cannot send ACK: %s", exc)
-
-    def _cancel_for(self, invite: SipRequest) -> SipRequest:
-        """§9.1: same Request-URI, Call-ID, From, To, Route and top Via as the INVITE."""
-        headers = Headers()
-        headers.add("Via", invite.headers.get_all("Via")[0])
-        for value in invite.headers.get_all("Route"):
-            headers.add("Route", value)
-        headers.add("Max-Forwards", "70")
-        headers.add("From", invite.headers.get("From") or "")
-        headers.add("To", invite.headers.get("To") or "")
-        headers.add("Call-ID", invite.call_id)
-        headers.add("CSeq", f"{invite.cseq[0]} CANCEL")
-        headers.add("User-Agent", self.user_agent)
-        return SipRequest("CANCEL", invite.uri, headers)
-
-    def _authorized_retry(
-        self, request: SipRequest, response: SipResponse, creds: DigestCredentials
-    ) -> SipRequest | None:
-        """§22.2: the same request with credentials, a new branch and CSeq + 1."""
-        proxy = response.status == 407
-        challenge = pick_challenge(
-            response.headers.get_all("Proxy-Authenticate" if proxy else "WWW-Authenticate")
-        )
-        if challenge is None:
-            return None
-        try:
-            value = authorization_header(challenge, creds, request.method, request.uri)
-        except ValueError:
-            return None
-        headers = request.headers.copy()
-        top = request.top_via.with_params(branch=new_branch())
-        vias = request.headers.get_all("Via")
-        headers.remove("Via")
-        headers.prepend("Via", str(top))
-        for extra in vias[1:]:
-            headers.add("Via", extra)
-        headers.set("CSeq", f"{request.cseq[0] + 1} {request.method}")
-        headers.remove("Authorization")
-        headers.remove("Proxy-Authorization")
-        headers.add("Proxy-Authorization" if proxy else "Authorization", value)
-        return SipRequest(request.method, request.uri, headers, request.body)
-
-    # -- sending ---------------------------------------------------------------------------
 
     async def send_request(
         self,
@@ -588,7 +480,7 @@ class SipStack:
             response = await fut
             if response.status not in (401, 407) or credentials is None or attempt:
                 return response
-            retry = self._authorized_retry(request, response, credentials)
+            retry = authorized_retry(request, response, credentials)
             if retry is None:
                 return response
             request = retry
@@ -612,30 +504,7 @@ class SipStack:
         """
         uri = SipUri.parse(target)
         from_addr = NameAddr(SipUri.parse(from_uri), from_display, {"tag": new_tag()})
-        h = Headers()
-        via = Via(
-            transport.upper(),
-            self.via_host,
-            self.port_for(transport),
-            {"branch": new_branch(), "rport": None},
-        )
-        h.add("Via", str(via))
-        h.add("Max-Forwards", "70")
-        h.add("From", str(from_addr))
-        h.add("To", f"<{uri}>")
-        h.add("Call-ID", f"{secrets.token_hex(12)}@{bare_host(self.via_host)}")
-        h.add("CSeq", "1 INVITE")
-        h.add("Contact", self.contact_for(transport))
-        h.add("Allow", self.allow_header)
-        h.add("Supported", "100rel, replaces")
-        h.add("User-Agent", self.user_agent)
-        for name, value in (headers or {}).items():
-            h.add(name, value)
-        body = b""
-        if sdp is not None:
-            h.add("Content-Type", SDP_TYPE)
-            body = sdp.encode()
-        request = SipRequest("INVITE", str(uri), h, body)
+        request = self.messages.invite(uri, from_addr, transport, headers, sdp)
         call = OutgoingCall(self, request, credentials)
         if destination is not None:
             call.destination = Destination(transport, bare_host(destination[0]), destination[1])
@@ -645,7 +514,7 @@ class SipStack:
             call.destination = Destination(transport, host, dest.port)
         call.request, call.destination = self._fit_transport(request, call.destination)
         self._calls[call.call_id] = call
-        self._start_invite(call, call.request)
+        call.start()
         return call
 
     def _fit_transport(self, request: SipRequest, dest: Destination) -> tuple[SipRequest, Destination]:
@@ -661,7 +530,7 @@ class SipStack:
         request.headers.add("Via", str(top))
         for value in vias[1:]:
             request.headers.add("Via", value)
-        request._invalidate()
+        request.invalidate()
         return request, Destination("tcp", dest.host, dest.port)
 
     @staticmethod
@@ -670,6 +539,3 @@ class SipStack:
             return host
         infos = await asyncio.get_running_loop().getaddrinfo(host, None)
         return str(infos[0][4][0])
-
-    def _start_invite(self, call: OutgoingCall, request: SipRequest) -> None:
-        self.transactions.client(request, call.destination, call._on_response, call._on_timeout)

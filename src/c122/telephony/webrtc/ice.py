@@ -19,7 +19,7 @@ from typing import Final
 import aioice.ice
 from aiortc import RTCIceServer
 
-from c122.services.softphone_ports import IceServer
+from c122.services.phones.softphone import IceServer
 
 _AIOICE_HOST_ADDRESSES: Final = aioice.ice.get_host_addresses
 TURN_CREDENTIAL_SECONDS: Final = 24 * 3600

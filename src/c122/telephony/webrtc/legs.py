@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from c122.services.softphone_ports import (
+from c122.services.phones.softphone import (
     RtcErrorCode,
     RtcFailure,
     RtcLegState,

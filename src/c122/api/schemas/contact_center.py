@@ -1,0 +1,119 @@
+"""The call distribution: operators' states, offers, live queues and their figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from c122.api.schemas.common import Strict
+from c122.api.schemas.organisation import Destination, ReasonCode
+
+OperatorStatusName = Literal[
+    "offline", "ready", "offered", "on_call", "wrap_up", "on_break", "away", "blocked"
+]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+RequiredNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+CallIdPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@\-]{1,64}$")]
+
+
+class OfferOut(BaseModel):
+    call_id: str
+    queue_id: int
+    queue_name: str
+    caller: str
+    expires_at: datetime
+    is_callback: bool
+    service_number: str | None = Field(None, description="The line the caller dialled (OPS-18).")
+    service_name: str | None = None
+    group_name: str | None = None
+    auto_answer: bool = Field(False, description="The queue connects the operator without an answer click.")
+
+
+class OperatorStateOut(BaseModel):
+    user_id: int
+    status: OperatorStatusName
+    since: datetime
+    reason: str
+    note: str
+    call_id: str | None
+    queue_id: int | None
+    offer: OfferOut | None
+    pending: str | None = Field(description="A break, logout or block asked for during a call.")
+    wrap_up_until: datetime | None
+
+
+class OperatorStateIn(Strict):
+    """`ready` starts the shift (from offline) or returns to work; `offline` ends the shift."""
+
+    status: Literal["ready", "on_break", "offline"]
+    reason: ReasonCode | None = Field(
+        default=None, description="Break reason code: break, lunch, training, not_ready (needs a note)…"
+    )
+    note: Note = ""
+
+
+class WaitingCallOut(BaseModel):
+    call_id: str
+    caller: str
+    priority: int
+    position: int
+    waited_s: float
+    estimated_wait_s: float | None
+    is_callback: bool
+    ringing: bool
+
+
+class QueueLiveOut(BaseModel):
+    id: int
+    group_id: int
+    name: str
+    waiting: int
+    waiting_by_priority: dict[str, int]
+    callbacks_waiting: int
+    longest_wait_s: float
+    available_operators: int
+    eligible_operators: int
+    logged_in_operators: int
+    on_break_operators: int
+    calls: list[WaitingCallOut]
+
+
+class QueueLiveList(BaseModel):
+    items: list[QueueLiveOut]
+
+
+class BlockIn(Strict):
+    note: RequiredNote
+
+
+class MoveCallIn(Strict):
+    to: Literal["head", "tail"]
+
+
+class RemoveCallIn(Strict):
+    destination: Destination | None = Field(
+        default=None,
+        description="Where the caller goes; without it the queue's message plays and the call ends.",
+    )
+
+
+class QueueKpisOut(BaseModel):
+    """Counts and KPIs of a queue over a period; a ratio with a zero denominator is null."""
+
+    offered: int
+    answered: int
+    answered_within_t: int
+    abandoned: int
+    short_abandoned: int
+    abandoned_within_t: int
+    timed_out: int
+    refused_on_entry: int
+    completed: int
+    service_level: float | None
+    asa_s: float | None
+    aht_s: float | None
+    abandon_rate: float | None
+    occupancy: float | None
+    longest_wait_s: float

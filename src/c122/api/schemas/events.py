@@ -1,0 +1,171 @@
+"""The typed payload of each live event type, and the wire messages, published in the OpenAPI document.
+
+The web client's types are generated from these; tests check every published event against them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
+from c122.api.schemas.cases import CaseEventData
+from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
+from c122.api.schemas.health import HealthOut
+from c122.realtime import protocol
+
+
+class PresenceChangedData(BaseModel):
+    operator: PresenceEntryOut
+    online: bool
+
+
+class OrgChangedData(BaseModel):
+    entity: Literal["service", "group", "queue", "line", "case_type", "user"]
+    id: int
+    action: Literal["created", "updated", "deleted"]
+
+
+class SessionClosedData(BaseModel):
+    user_id: int
+    reason: str
+    message: str
+
+
+class OperatorStateChangedData(BaseModel):
+    """One row of the operator state log; `duration_s` is the time spent in `old_status`."""
+
+    user_id: int
+    old_status: OperatorStatusName
+    status: OperatorStatusName
+    trigger: str
+    reason: str
+    note: str
+    since: datetime
+    duration_s: float
+    call_id: str | None
+    queue_id: int | None
+
+
+class CallOfferedData(BaseModel):
+    user_id: int
+    offer: OfferOut
+
+
+class CallConnectedData(BaseModel):
+    """The operator's conversation began: the caller and the operator hear each other."""
+
+    user_id: int
+    call_id: str
+    caller: str
+    queue_id: int | None
+    connected_at: datetime
+
+
+class CallEndedData(BaseModel):
+    """The conversation ended; `cause` is caller_hang_up, operator_hang_up or a failure."""
+
+    user_id: int
+    call_id: str
+    cause: str
+
+
+class CallHoldChangedData(BaseModel):
+    user_id: int
+    call_id: str
+    held: bool
+
+
+class QueueUpdatedData(BaseModel):
+    """The whole live picture of one queue (the first 50 callers)."""
+
+    queue: QueueLiveOut
+
+
+class BreakSuggestedData(BaseModel):
+    user_id: int
+    worked_s: float
+
+
+class BreakTimeElapsedData(BaseModel):
+    user_id: int
+    reason: str
+    allowed_s: float
+
+
+class EventSnapshot(BaseModel):
+    """The `snapshot` of the `ready` message: what the desktop shows live, as of the stream's start."""
+
+    presence: PresenceOut
+    health: HealthOut
+    operator_state: OperatorStateOut | None = None  # None for accounts that take no calls
+    queues: list[QueueLiveOut] = []
+
+
+class CallConsultationChangedData(BaseModel):
+    """A consultation's progress: ringing, talking (to `talking_to`), failed, conference, transferred,
+    ended; `consultant` is the colleague's user id or the number dialled."""
+
+    user_id: int
+    call_id: str
+    state: Literal["ringing", "talking", "failed", "conference", "transferred", "ended"]
+    consultant: str
+    talking_to: Literal["caller", "consultant"] | None
+
+
+EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
+    "operator.presence_changed": PresenceChangedData,
+    "health.changed": HealthOut,
+    "org.changed": OrgChangedData,
+    "session.closed": SessionClosedData,
+    "operator.state_changed": OperatorStateChangedData,
+    "operator.break_suggested": BreakSuggestedData,
+    "operator.break_time_elapsed": BreakTimeElapsedData,
+    "call.offered": CallOfferedData,
+    "call.connected": CallConnectedData,
+    "call.ended": CallEndedData,
+    "call.hold_changed": CallHoldChangedData,
+    "call.consultation_changed": CallConsultationChangedData,
+    "queue.updated": QueueUpdatedData,
+    # case cards (docs/events/cases.md)
+    "case.created": CaseEventData,
+    "case.updated": CaseEventData,
+}
+
+WIRE_MESSAGES: list[type[BaseModel]] = [
+    protocol.ReadyMessage,
+    protocol.EventMessage,
+    protocol.PingMessage,
+    protocol.ReloadMessage,
+    protocol.ClosedMessage,
+    protocol.ErrorMessage,
+    protocol.AckMessage,
+    protocol.PongMessage,
+]
+
+
+def add_event_schemas(app: FastAPI) -> None:
+    """Extends the generated OpenAPI document with the event payloads and the wire messages."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = FastAPI.openapi(app)
+            models: list[type[BaseModel]] = [*EVENT_PAYLOADS.values(), EventSnapshot, *WIRE_MESSAGES]
+            _keys, extra = models_json_schema(
+                [(model, "serialization") for model in models], ref_template="#/components/schemas/{model}"
+            )
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, schema in extra.get("$defs", {}).items():
+                schemas.setdefault(name, schema)
+            document["x-event-types"] = {
+                event_type: f"#/components/schemas/{model.__name__}"
+                for event_type, model in EVENT_PAYLOADS.items()
+            }
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

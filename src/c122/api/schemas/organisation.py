@@ -1,0 +1,304 @@
+"""The organisation's records: services, groups, queues, lines, case types and accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from c122.api.bounded import Id
+from c122.api.schemas.common import Code, Description, Name, Patch, Strict
+from c122.domain.organisation import CaseTypeIcon
+from c122.domain.users import Role
+
+
+class ServiceIn(Strict):
+    name: Name
+    description: Description = ""
+
+
+class ServicePatch(Patch):
+    creates = ServiceIn
+
+    name: Name | None = None
+    description: Description | None = None
+
+
+class ServiceOut(BaseModel):
+    id: int
+    name: str
+    description: str
+
+
+Seconds = Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
+PositiveSeconds = Annotated[float, Field(gt=0, le=7 * 24 * 3600)]
+ReasonCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-]{1,64}$")]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-.]{1,64}$")]
+Destination = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+StrategyName = Literal[
+    "longest_idle", "round_robin", "fewest_calls", "least_talk_time", "random", "ring_all", "linear"
+]
+EmptyRuleName = Literal["never", "no_logged_in", "no_staffed"]
+
+
+class GroupPolicyFields(Strict):
+    """Operator policies of a group: idle to away, away to logout, break policy; null turns one off."""
+
+    idle_to_away_s: PositiveSeconds | None = 600.0
+    away_to_logout_s: PositiveSeconds | None = 1200.0
+    continuous_work_s: PositiveSeconds | None = 7200.0
+    break_allowance: dict[ReasonCode, PositiveSeconds] | None = Field(
+        default=None, description="Allowed length of a break per reason code; null: the defaults."
+    )
+
+
+class GroupIn(GroupPolicyFields):
+    service_id: Id
+    name: Name
+    description: Description = ""
+
+
+class GroupPatch(Patch):
+    creates = GroupIn
+
+    service_id: Id | None = None
+    name: Name | None = None
+    description: Description | None = None
+    idle_to_away_s: PositiveSeconds | None = None
+    away_to_logout_s: PositiveSeconds | None = None
+    continuous_work_s: PositiveSeconds | None = None
+    break_allowance: dict[ReasonCode, PositiveSeconds] | None = None
+
+
+class GroupOut(BaseModel):
+    id: int
+    service_id: int
+    name: str
+    description: str
+    idle_to_away_s: float | None
+    away_to_logout_s: float | None
+    continuous_work_s: float | None
+    break_allowance: dict[str, float] | None
+
+
+class QueueSettingsFields(Strict):
+    """How a queue distributes its calls; see docs/contact-center/acd.md for each setting."""
+
+    strategy: StrategyName = "longest_idle"
+    weight: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    ring_timeout_s: Annotated[float, Field(ge=3, le=600)] = 20.0
+    retry_s: Annotated[float, Field(ge=0, le=600)] = 5.0
+    no_answer_limit: Annotated[int, Field(ge=1, le=100)] = 3
+    wrap_up_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    manual_ready: bool = False
+    max_wait_s: PositiveSeconds | None = None
+    overflow_destination: Destination | None = None
+    max_length: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    join_when_empty: EmptyRuleName = "never"
+    leave_when_empty: EmptyRuleName = "never"
+    escalation_step_s: PositiveSeconds | None = None
+    required_skills: Annotated[list[Skill], Field(max_length=50)] = []
+    short_abandon_s: Annotated[float, Field(ge=0, le=600)] = 5.0
+    sla_wait_s: PositiveSeconds = 60.0
+    callbacks_enabled: bool = True
+    repeat_call_window_s: Seconds = 1800.0
+    removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    auto_answer: bool = False
+
+
+class QueueIn(QueueSettingsFields):
+    group_id: Id
+    name: Name
+
+
+class QueuePatch(Patch):
+    creates = QueueIn
+
+    group_id: Id | None = None
+    name: Name | None = None
+    strategy: StrategyName | None = None
+    weight: Annotated[int, Field(ge=-1000, le=1000)] | None = None
+    ring_timeout_s: Annotated[float, Field(ge=3, le=600)] | None = None
+    retry_s: Annotated[float, Field(ge=0, le=600)] | None = None
+    no_answer_limit: Annotated[int, Field(ge=1, le=100)] | None = None
+    wrap_up_s: Annotated[float, Field(ge=0, le=3600)] | None = None
+    manual_ready: bool | None = None
+    max_wait_s: PositiveSeconds | None = None
+    overflow_destination: Destination | None = None
+    max_length: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    join_when_empty: EmptyRuleName | None = None
+    leave_when_empty: EmptyRuleName | None = None
+    escalation_step_s: PositiveSeconds | None = None
+    required_skills: Annotated[list[Skill], Field(max_length=50)] | None = None
+    short_abandon_s: Annotated[float, Field(ge=0, le=600)] | None = None
+    sla_wait_s: PositiveSeconds | None = None
+    callbacks_enabled: bool | None = None
+    repeat_call_window_s: Seconds | None = None
+    removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    auto_answer: bool | None = None
+
+
+class QueueOut(BaseModel):
+    id: int
+    group_id: int
+    name: str
+    strategy: StrategyName
+    weight: int
+    ring_timeout_s: float
+    retry_s: float
+    no_answer_limit: int
+    wrap_up_s: float
+    manual_ready: bool
+    max_wait_s: float | None
+    overflow_destination: str | None
+    max_length: int | None
+    join_when_empty: EmptyRuleName
+    leave_when_empty: EmptyRuleName
+    escalation_step_s: float | None
+    required_skills: list[str]
+    short_abandon_s: float
+    sla_wait_s: float
+    callbacks_enabled: bool
+    repeat_call_window_s: float
+    removal_message: str | None
+    auto_answer: bool
+
+
+class QueueMemberIn(Strict):
+    user_id: Id
+    level: Annotated[int, Field(ge=1, le=9)] = 1
+    position: Annotated[int, Field(ge=0, le=10_000)] = 0
+
+
+class QueueMembersIn(Strict):
+    members: Annotated[list[QueueMemberIn], Field(max_length=5000)]
+
+
+class QueueMemberOut(BaseModel):
+    user_id: int
+    level: int
+    position: int
+
+
+class QueueMembersOut(BaseModel):
+    queue_id: int
+    members: list[QueueMemberOut]
+
+
+class SkillsIn(Strict):
+    skills: Annotated[list[Skill], Field(max_length=100)]
+
+
+class SkillsOut(BaseModel):
+    user_id: int
+    skills: list[str]
+
+
+class LineIn(Strict):
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    name: Name
+    service_id: Id
+    entry_flow: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class LinePatch(Patch):
+    creates = LineIn
+
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = (
+        None
+    )
+    name: Name | None = None
+    service_id: Id | None = None
+    entry_flow: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class LineOut(BaseModel):
+    id: int
+    number: str
+    name: str
+    service_id: int
+    entry_flow: str | None
+
+
+class CaseTypeIn(Strict):
+    code: Code
+    name: Name
+    icon: CaseTypeIcon = CaseTypeIcon.OTHER
+
+
+class CaseTypePatch(Patch):
+    creates = CaseTypeIn
+
+    code: Code | None = None
+    name: Name | None = None
+    icon: CaseTypeIcon | None = None
+
+
+class CaseTypeOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    icon: CaseTypeIcon
+
+
+Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+Login = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._\-]{2,64}$")]
+
+
+class UserIn(Strict):
+    login: Login
+    full_name: Name
+    role: Role
+    password: Password
+    enabled: bool = True
+    group_ids: list[Id] = []
+
+
+class UserPatch(Patch):
+    creates = UserIn
+
+    login: Login | None = None
+    full_name: Name | None = None
+    role: Role | None = None
+    password: Password | None = None
+    enabled: bool | None = None
+    group_ids: list[Id] | None = None
+
+
+class UserOut(BaseModel):
+    id: int
+    login: str
+    full_name: str
+    role: Role
+    enabled: bool
+    group_ids: list[int]
+
+
+class ServicePage(BaseModel):
+    items: list[ServiceOut]
+    total: int
+
+
+class GroupPage(BaseModel):
+    items: list[GroupOut]
+    total: int
+
+
+class QueuePage(BaseModel):
+    items: list[QueueOut]
+    total: int
+
+
+class LinePage(BaseModel):
+    items: list[LineOut]
+    total: int
+
+
+class CaseTypePage(BaseModel):
+    items: list[CaseTypeOut]
+    total: int
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    total: int

@@ -1,0 +1,65 @@
+"""Tables of call records and their legs (issue 8, part 8): part of the one `metadata` in tables/base.py.
+
+Records keep plain ids of lines' queues, groups, operators and case types without foreign keys: the
+journal outlives deleted queues and accounts, like the queue log.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+
+from c122.persistence.tables.base import UtcDateTime, metadata
+
+call_records = Table(
+    "call_records",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("direction", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("line_number", String(64), nullable=True),
+    Column("caller", String(64), nullable=False),
+    Column("called", String(64), nullable=False),
+    Column("ivr_choice", String(64), nullable=True),
+    Column("case_type_id", Integer, nullable=True),
+    Column("queue_id", Integer, nullable=True),
+    Column("group_id", Integer, nullable=True),
+    Column("operator_id", Integer, nullable=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("queued_at", UtcDateTime, nullable=True),
+    Column("offered_at", UtcDateTime, nullable=True),
+    Column("connected_at", UtcDateTime, nullable=True),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("wait_s", Float, nullable=False),
+    Column("talk_s", Float, nullable=False),
+    Column("hold_s", Float, nullable=False),
+    Column("wrap_up_s", Float, nullable=False),
+    Column("sla_breached", Boolean, nullable=False),
+    Column("recording_path", Text, nullable=True),
+    Column("end_cause", String(64), nullable=True),
+    # The journal pages newest first within a period, narrowed by one of these columns.
+    Index("ix_call_records_started_at", "started_at"),
+    Index("ix_call_records_operator_id_started_at", "operator_id", "started_at"),
+    Index("ix_call_records_group_id_started_at", "group_id", "started_at"),
+    Index("ix_call_records_line_number_started_at", "line_number", "started_at"),
+    Index("ix_call_records_direction_started_at", "direction", "started_at"),
+    Index("ix_call_records_status_started_at", "status", "started_at"),
+)
+
+call_legs = Table(
+    "call_legs",
+    metadata,
+    Column("call_id", String(64), ForeignKey("call_records.id", ondelete="CASCADE"), primary_key=True),
+    Column("leg_id", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),  # the order the legs joined the call
+    Column("kind", String(16), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("party", String(64), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("cause", String(64), nullable=True),
+    Column("jitter_ms", Float, nullable=True),
+    Column("loss_percent", Float, nullable=True),
+    # An operator's own calls include those they took part in as operator or consultant.
+    Index("ix_call_legs_party", "party"),
+)

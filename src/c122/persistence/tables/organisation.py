@@ -1,0 +1,96 @@
+"""The organisation's records: services, groups, queues, lines and case types."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from c122.persistence.tables.base import metadata
+from c122.persistence.tables.base import search_text_column as _search_text
+
+services = Table(
+    "services",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    _search_text(),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    _search_text(),
+    # Operator policies of the group (OPS-03, OPS-04); NULL turns the timer off.
+    Column("idle_to_away_s", Float, nullable=True, server_default="600"),
+    Column("away_to_logout_s", Float, nullable=True, server_default="1200"),
+    Column("continuous_work_s", Float, nullable=True, server_default="7200"),
+    Column("break_allowance", JSON, nullable=True),  # reason code -> allowed seconds; NULL: the defaults
+    UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
+)
+
+queues = Table(
+    "queues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_id", Integer, ForeignKey("groups.id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    _search_text(),
+    # Call distribution settings (TEL-04, TEL-05, TEL-10); see docs/contact-center/acd.md.
+    Column("strategy", String(32), nullable=False, server_default="longest_idle"),
+    Column("weight", Integer, nullable=False, server_default="0"),
+    Column("ring_timeout_s", Float, nullable=False, server_default="20"),
+    Column("retry_s", Float, nullable=False, server_default="5"),
+    Column("no_answer_limit", Integer, nullable=False, server_default="3"),
+    Column("wrap_up_s", Float, nullable=False, server_default="30"),
+    Column("manual_ready", Boolean, nullable=False, server_default="0"),
+    Column("max_wait_s", Float, nullable=True),
+    Column("overflow_destination", String(200), nullable=True),
+    Column("max_length", Integer, nullable=True),
+    Column("join_when_empty", String(16), nullable=False, server_default="never"),
+    Column("leave_when_empty", String(16), nullable=False, server_default="never"),
+    Column("escalation_step_s", Float, nullable=True),
+    Column("required_skills", JSON, nullable=True),
+    Column("short_abandon_s", Float, nullable=False, server_default="5"),
+    Column("sla_wait_s", Float, nullable=False, server_default="60"),
+    Column("callbacks_enabled", Boolean, nullable=False, server_default="1"),
+    Column("repeat_call_window_s", Float, nullable=False, server_default="1800"),
+    Column("removal_message", Text, nullable=True),
+    Column("auto_answer", Boolean, nullable=False, server_default="0"),
+    UniqueConstraint("group_id", "name", name="uq_queues_group_id_name"),
+)
+
+lines = Table(
+    "lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(16), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("entry_flow", String(200), nullable=True),
+    _search_text(),
+)
+
+case_types = Table(
+    "case_types",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("icon", String(32), nullable=False),
+    _search_text(),
+)

@@ -1,0 +1,260 @@
+"""Signing in and out, sessions and API tokens (OPS-01)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from c122.domain.clock import Clock
+from c122.domain.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyAttempts
+from c122.domain.throttle import EscalatingLock, FailureThrottle, KnownSources
+from c122.domain.users import Actor, Role, User
+from c122.services.accounts.events import (
+    LOGGED_OUT,
+    SESSION_EXPIRED,
+    SESSION_REPLACED,
+    announce_session_closed,
+    presence_changed,
+)
+from c122.services.accounts.ports import AccountsUnitOfWork, PasswordHasher, ShiftEnder, StoredApiToken
+from c122.services.events import EventPublisher
+from c122.services.internal_events import InternalEventBus, InternalPublisher
+from c122.services.ports import UnitOfWorkFactory
+
+# Seniors and operators work in one place at a time; administrators may keep several consoles open.
+SINGLE_SEAT_ROLES = frozenset({Role.OPERATOR, Role.SENIOR})
+# A session's last-seen time is written at most this often, not on every request.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def hash_token(token: str) -> str:
+    """Only hashes of session and API tokens are stored; a leaked table opens no session."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+
+
+class AccountDisabled(Forbidden):
+    code = "account_disabled"
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    max_failures: int
+    """Per account: this many failures within `window_seconds` lock it for `lock_seconds`, doubling."""
+    window_seconds: int
+    session_idle: timedelta
+    lock_seconds: int = 30
+    lock_max_seconds: int = 900
+    address_max_failures: int = 100
+    """Per source address within `window_seconds`: many people may share one (an office behind NAT)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: the user and, for browser sessions, the session's id."""
+
+    user: User
+    session_id: int | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.user.id, role=self.user.role, group_ids=self.user.group_ids)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    principal: Principal
+    token: str
+    replaced_session_ids: list[int]
+
+
+class AuthService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory[AccountsUnitOfWork],
+        hasher: PasswordHasher,
+        clock: Clock,
+        publisher: EventPublisher,
+        policy: AuthPolicy,
+        shifts: ShiftEnder | None = None,
+        internal: InternalPublisher | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._shifts = shifts
+        self._hasher = hasher
+        self._clock = clock
+        self._publisher = publisher
+        # Nobody reacts unless bootstrap wires the process's bus.
+        self._internal = internal or InternalEventBus()
+        self._policy = policy
+        self._accounts = EscalatingLock(
+            limit=policy.max_failures,
+            window=policy.window_seconds,
+            base=policy.lock_seconds,
+            ceiling=policy.lock_max_seconds,
+        )
+        self._addresses = FailureThrottle(limit=policy.address_max_failures, window=policy.window_seconds)
+        self._known = KnownSources()
+        # Verified against when the login is unknown, so both cases cost the same time.
+        self._decoy_hash = hasher.hash(secrets.token_hex(16))
+
+    async def login(self, login: str, password: str, source: str) -> LoginResult:
+        now = self._clock.monotonic()
+        account = f"login:{login.casefold()}"
+        # From an address the account signed in from before, the account's lock is that address's own:
+        # guesses from elsewhere cannot keep the user out at their usual workplace.
+        lock_key = f"{account}@{source}" if self._known.knows(account, source) else account
+        retry_after = max(self._accounts.retry_after(lock_key, now), self._addresses.retry_after(source, now))
+        if retry_after:
+            raise TooManyAttempts("too many failed sign-in attempts", retry_after=retry_after)
+        async with self._uow() as uow:
+            user = await uow.users.find({"login": login})
+            # argon2 is tens of milliseconds of CPU: off the event loop, which also carries media and events.
+            stored_hash = user.password_hash if user else self._decoy_hash
+            valid = await asyncio.to_thread(self._hasher.verify, stored_hash, password)
+            if user is None or not valid:
+                self._accounts.record_failure(lock_key, now)
+                self._addresses.record_failure(source, now)
+                await uow.audit.record(
+                    at=self._clock.now(),
+                    actor_id=user.id if user else None,
+                    action="login_failed",
+                    entity="user",
+                    entity_id=login[:64],
+                    detail={"source": source},
+                )
+                await uow.commit()
+                raise InvalidCredentials("wrong login or password")
+            if not user.enabled:
+                raise AccountDisabled("the account is disabled")
+            self._accounts.clear(lock_key)
+            self._known.remember(account, source)
+            if self._hasher.needs_rehash(user.password_hash):
+                new_hash = await asyncio.to_thread(self._hasher.hash, password)
+                user = await uow.users.update(user.id, {"password_hash": new_hash})
+            replaced: list[int] = []
+            when = self._clock.now()
+            if user.role in SINGLE_SEAT_ROLES:
+                replaced = await uow.sessions.revoke_all_for_user(user.id, when, SESSION_REPLACED)
+            token = secrets.token_urlsafe(32)
+            session = await uow.sessions.create(hash_token(token), user.id, when, source)
+            await uow.audit.record(
+                at=when,
+                actor_id=user.id,
+                action="login",
+                entity="session",
+                entity_id=str(session.id),
+                detail={"source": source, "replaced": replaced},
+            )
+            await uow.commit()
+        if replaced:
+            announce_session_closed(
+                self._publisher,
+                self._internal,
+                user.id,
+                SESSION_REPLACED,
+                "the account signed in at another workplace",
+                when,
+            )
+        else:
+            self._publisher.publish(presence_changed(user, online=True, since=when))
+        return LoginResult(Principal(user, session.id), token, replaced)
+
+    async def authenticate_session(self, token: str) -> Principal:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            session = await uow.sessions.get(hash_token(token))
+            if session is None:
+                raise NotAuthenticated("not signed in")
+            if session.revoked_at is not None:
+                reason = session.revoked_reason or LOGGED_OUT
+                message = {
+                    SESSION_REPLACED: "the account signed in at another workplace",
+                    SESSION_EXPIRED: "the session expired",
+                }.get(reason, "the session is closed")
+                raise NotAuthenticated(message, code=reason if reason != LOGGED_OUT else None)
+            if now - session.last_seen_at > self._policy.session_idle:
+                raise NotAuthenticated("the session expired", code=SESSION_EXPIRED)
+            user = await uow.users.get(session.user_id)
+            if user is None or not user.enabled:
+                raise NotAuthenticated("the account is no longer active")
+            if now - session.last_seen_at > TOUCH_INTERVAL:
+                await uow.sessions.touch(session.id, now)
+                await uow.commit()
+        return Principal(user, session.id)
+
+    async def authenticate_api_token(self, token: str) -> Principal:
+        async with self._uow() as uow:
+            stored = await uow.api_tokens.get_by_hash(hash_token(token))
+            if stored is None or stored.revoked_at is not None:
+                raise NotAuthenticated("unknown or revoked API token")
+            user = await uow.users.get(stored.user_id)
+        if user is None or not user.enabled:
+            raise NotAuthenticated("the token's account is no longer active")
+        return Principal(user, None)
+
+    async def logout(self, principal: Principal) -> None:
+        if principal.session_id is None:
+            raise DomainError("API tokens are not signed out; revoke the token instead", code="not_a_session")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await uow.sessions.revoke(principal.session_id, now, LOGGED_OUT)
+            still_online = principal.user.id in await uow.sessions.live_user_ids(
+                now - self._policy.session_idle
+            )
+            await uow.audit.record(
+                at=now,
+                actor_id=principal.user.id,
+                action="logout",
+                entity="session",
+                entity_id=str(principal.session_id),
+            )
+            await uow.commit()
+        if principal.user.role in SINGLE_SEAT_ROLES:
+            # One seat, one session: its live streams end with it. Administrators' other consoles stay.
+            announce_session_closed(
+                self._publisher, self._internal, principal.user.id, LOGGED_OUT, "signed out", now
+            )
+        if not still_online:
+            self._publisher.publish(presence_changed(principal.user, online=False, since=now))
+            if self._shifts is not None:
+                await self._shifts.end_shift(principal.user.id, forced=False, note="signed out")
+
+    async def expire_idle_sessions(self) -> int:
+        """Closes sessions idle past the policy; run periodically. Returns how many users went offline."""
+        now = self._clock.now()
+        cutoff = now - self._policy.session_idle
+        async with self._uow() as uow:
+            before = await uow.sessions.live_user_ids(cutoff - timedelta(days=3650))
+            live = await uow.sessions.live_user_ids(cutoff)
+            gone = frozenset(before) - frozenset(live)
+            for user_id in gone:
+                await uow.sessions.revoke_all_for_user(user_id, now, SESSION_EXPIRED)
+            users = await uow.users.list_by_ids(gone)
+            await uow.commit()
+        for user in users:
+            self._publisher.publish(presence_changed(user, online=False, since=now))
+            if self._shifts is not None:
+                await self._shifts.end_shift(user.id, forced=False, note="session expired")
+        return len(users)
+
+    async def create_api_token(self, actor: Actor, user_id: int, name: str) -> tuple[str, StoredApiToken]:
+        if not actor.is_admin and actor.user_id != user_id:
+            raise Forbidden("only administrators issue tokens for other accounts")
+        token = "c122_" + secrets.token_urlsafe(32)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            if await uow.users.get(user_id) is None:
+                raise NotFound(f"user {user_id} does not exist")
+            stored = await uow.api_tokens.create(name, user_id, hash_token(token), now)
+            await uow.audit.record(
+                at=now, actor_id=actor.user_id, action="create", entity="api_token", entity_id=str(stored.id)
+            )
+            await uow.commit()
+        return token, stored

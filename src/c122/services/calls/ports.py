@@ -1,0 +1,35 @@
+"""What the call journal needs: stored call records and the recording files."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from c122.domain.calls import CallQuery, CallRecord, JournalPage, JournalRow
+from c122.services.ports import UnitOfWork
+
+
+class CallRecordRepository(Protocol):
+    """Call records with their legs (docs/contact-center/calls.md)."""
+
+    async def save(self, record: CallRecord) -> None:
+        """Inserts the record or replaces the stored one, with all its legs."""
+        ...
+
+    async def get(self, call_id: str) -> JournalRow | None: ...
+
+    async def list_calls(self, query: CallQuery) -> JournalPage:
+        """One page, newest first, within the query's scope and filter."""
+        ...
+
+
+class RecordingFiles(Protocol):
+    """Where call recordings are kept."""
+
+    def locate(self, recording_path: str) -> str | None:
+        """The absolute path of the stored recording file, or None when there is no such file."""
+        ...
+
+
+class CallsUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def calls(self) -> CallRecordRepository: ...

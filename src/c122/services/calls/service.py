@@ -1,0 +1,110 @@
+"""Use cases of call records: the call flow stores a record at each phase; the call journal lists and
+shows them within the viewer's scope; recordings are served to those who may hear them, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from c122.domain.calls import (
+    CallFilter,
+    CallQuery,
+    CallRecord,
+    JournalPage,
+    JournalRow,
+    check_filter_scope,
+    check_record,
+    journal_scope,
+    may_hear_recording,
+    sees_call,
+)
+from c122.domain.clock import Clock
+from c122.domain.errors import Forbidden, NotFound
+from c122.domain.users import Actor
+from c122.services.access_audit import refusals_audited
+from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles
+from c122.services.ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class RecordingFile:
+    call_id: str
+    path: str
+    """The absolute path of the WAV file."""
+    download: bool
+    """True: served as an attachment to save; False: to play in the browser."""
+
+    @property
+    def filename(self) -> str:
+        return f"call-{self.call_id}.wav"
+
+
+class CallRecordService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory[CallsUnitOfWork],
+        clock: Clock,
+        recordings: RecordingFiles,
+        zone: tzinfo,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._recordings = recordings
+        self.zone = zone
+        """The hotline's zone: a date alone in a journal filter is that day there."""
+
+    async def save(self, record: CallRecord) -> None:
+        """Stores the record whole, replacing what was stored for that call: saving the same record
+        again changes nothing. A record that contradicts itself is refused (InvalidFields)."""
+        check_record(record)
+        async with self._uow() as uow:
+            await uow.calls.save(record)
+            await uow.commit()
+
+    async def list_calls(self, actor: Actor, filters: CallFilter) -> JournalPage:
+        check_filter_scope(actor, filters)
+        async with self._uow() as uow:
+            return await uow.calls.list_calls(CallQuery(filters, journal_scope(actor)))
+
+    async def get_call(self, actor: Actor, call_id: str) -> JournalRow:
+        async with self._uow() as uow:
+            return await _visible(uow, actor, call_id)
+
+    async def recording(self, actor: Actor, call_id: str, *, download: bool = False) -> RecordingFile:
+        """The recording of a call for an administrator or a senior of its group; each access is written
+        to the audit log (who, which call, listened or downloaded) before the file is handed out; so is
+        each refusal."""
+        wanted = "download_recording" if download else "listen_recording"
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted=wanted, entity="call", entity_id=call_id
+        ):
+            return await self._recording(actor, call_id, download)
+
+    async def _recording(self, actor: Actor, call_id: str, download: bool) -> RecordingFile:
+        async with self._uow() as uow:
+            record = (await _visible(uow, actor, call_id)).record
+            if not may_hear_recording(actor, record):
+                raise Forbidden("recordings are heard by administrators and seniors of the call's group")
+            if record.recording_path is None:
+                raise NotFound("this call has no recording", code="no_recording")
+            path = self._recordings.locate(record.recording_path)
+            if path is None:
+                raise NotFound("the recording file is no longer stored", code="recording_missing")
+            await uow.audit.record(
+                at=self._clock.now(),
+                actor_id=actor.user_id or None,
+                action="download_recording" if download else "listen_recording",
+                entity="call",
+                entity_id=call_id,
+                detail={"group_id": record.group_id, "operator_id": record.operator_id},
+            )
+            await uow.commit()
+        return RecordingFile(call_id, path, download)
+
+
+async def _visible(uow: CallsUnitOfWork, actor: Actor, call_id: str) -> JournalRow:
+    """Unknown and invisible calls look the same: nobody learns which call ids exist."""
+    row = await uow.calls.get(call_id)
+    if row is None or not sees_call(actor, row.record):
+        raise NotFound("no such call")
+    return row

@@ -1,0 +1,55 @@
+"""The card summary the list shows, and the `case.created` / `case.updated` events that carry it.
+
+An event carries the whole summary, so a desktop that applies it twice ends in the same state. The
+summary holds no health information, SNILS or OMS: it goes to every desktop of the case's group.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from c122.services.cases.ports import CaseRow
+from c122.services.events import Audience, OutboundEvent
+
+CASE_CREATED = "case.created"
+CASE_UPDATED = "case.updated"
+
+
+def case_summary(row: CaseRow) -> dict[str, Any]:
+    case = row.case
+    return {
+        "id": case.id,
+        "name": case.name,
+        "number": case.number,
+        "day": case.key.day.isoformat(),
+        "type_id": case.type_id,
+        "type_name": row.type_name,
+        "type_icon": row.type_icon,
+        "type_changed": row.type_changed,
+        "status": case.status.value,
+        "status_label": case.status.label,
+        "attention": case.attention,
+        "source": case.source.value,
+        "applicant_id": case.applicant_id,
+        "applicant_name": row.applicant_name,
+        "applicant_phone": row.applicant_phone,
+        "operator_id": case.operator_id,
+        "group_id": case.group_id,
+        "created_at": case.created_at.isoformat(),
+        "updated_at": case.updated_at.isoformat(),
+        "version": case.version,
+    }
+
+
+def case_audience(row: CaseRow) -> Audience:
+    """The case's group and its assigned operator (administrators see every event)."""
+    case = row.case
+    return Audience(
+        user_ids=frozenset({case.operator_id}) if case.operator_id is not None else frozenset(),
+        group_ids=frozenset({case.group_id}) if case.group_id is not None else frozenset(),
+    )
+
+
+def case_event(event_type: str, row: CaseRow, at: datetime) -> OutboundEvent:
+    return OutboundEvent(event_type, {"case": case_summary(row)}, case_audience(row), at)

@@ -1,0 +1,27 @@
+"""How the call distribution reacts to other features' internal events."""
+
+from __future__ import annotations
+
+import asyncio
+
+from c122.domain.organisation import EntityKind
+from c122.services.contact_center.service import ContactCenter
+from c122.services.internal_events import InternalEventBus
+from c122.services.organisation.events import OrganisationChanged
+
+# What the ACD's setup is built from (contact_center/setup.py).
+SETUP_KINDS = frozenset({EntityKind.QUEUE, EntityKind.GROUP, EntityKind.USER})
+
+
+def subscribe(bus: InternalEventBus, center: ContactCenter) -> None:
+    """A changed queue, group or account reaches the running ACD: it re-reads its setup."""
+    pending: set[asyncio.Task[None]] = set()
+
+    def reload_setup(event: OrganisationChanged) -> None:
+        if event.kind not in SETUP_KINDS:
+            return
+        task = asyncio.get_running_loop().create_task(center.reload())
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    bus.subscribe(OrganisationChanged, reload_setup)

@@ -1,0 +1,120 @@
+"""Recordings in progress: each one's payload timelines on the recorded legs, cut and handed to
+the writer thread once a second, finished when stopped or when both its legs are gone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from c122.telephony.media.codecs import FRAME_SAMPLES
+from c122.telephony.media.endpoint import Endpoint
+from c122.telephony.media.messages import RecordingFinished, StartRecording
+from c122.telephony.media.recorder import StereoWavRecorder
+from c122.telephony.media.recording import REORDER_ALLOWANCE, PayloadTimeline, RecordingWriter
+
+RECORDING_BLOCK: Final = 1.0  # seconds between a recording's hand-overs to the writer thread
+_HANDOVER_SPREAD: Final = 50  # recordings started together hand over in different ticks
+
+
+@dataclass(slots=True)
+class _Recording:
+    recording_id: str
+    writer: StereoWavRecorder
+    left: str
+    right: str | None
+    left_line: PayloadTimeline
+    right_line: PayloadTimeline | None
+    next_handover: float
+
+    def cut(self, until: int, now: float) -> tuple[bytes, bytes | None]:
+        """Both sides up to the same recording sample, in whole frames."""
+        until -= until % FRAME_SAMPLES
+        left = self.left_line.take(until, now)
+        right = self.right_line.take(until, now) if self.right_line is not None else None
+        return left, right
+
+
+class Recordings:
+    """The engine's recordings over its endpoints (the same mapping, kept by the engine)."""
+
+    def __init__(self, endpoints: Mapping[str, Endpoint], tick: float) -> None:
+        self._endpoints = endpoints
+        self._tick = tick
+        self._recordings: dict[str, _Recording] = {}
+
+    def __len__(self) -> int:
+        return len(self._recordings)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._recordings))
+
+    def start(self, command: StartRecording, now: float) -> None:
+        for side in (command.left, command.right):
+            if side is not None and side not in self._endpoints:
+                raise KeyError(f"unknown endpoint {side}")
+        if command.recording_id in self._recordings:
+            raise ValueError(f"recording {command.recording_id} already exists")
+        left = self._endpoints[command.left]
+        right = self._endpoints.get(command.right or "")
+        left_line = PayloadTimeline(left.codec, now)
+        right_line = PayloadTimeline(right.codec, now) if right is not None else None
+        codecs = (left.codec, right.codec if right is not None else left.codec)
+        writer = StereoWavRecorder(Path(command.path), codecs=codecs)
+        self._recordings[command.recording_id] = _Recording(
+            command.recording_id,
+            writer,
+            command.left,
+            command.right,
+            left_line,
+            right_line,
+            now
+            + RECORDING_BLOCK
+            + REORDER_ALLOWANCE / 8000
+            + self._tick * (len(self._recordings) % _HANDOVER_SPREAD),
+        )
+        left.timelines += (left_line,)
+        if right is not None and right_line is not None:
+            right.timelines += (right_line,)
+
+    def orphaned_by(self, closing: str) -> list[str]:
+        """Recordings of the closing leg whose other side is gone too (or never was)."""
+        return [
+            recording.recording_id
+            for recording in self._recordings.values()
+            if closing in (recording.left, recording.right) and not self._has_live_side(recording, closing)
+        ]
+
+    def _has_live_side(self, recording: _Recording, closing: str) -> bool:
+        other = recording.right if recording.left == closing else recording.left
+        return other is not None and other in self._endpoints
+
+    async def finish(
+        self, recording_id: str, now: float, writer: RecordingWriter
+    ) -> RecordingFinished | None:
+        """The rest of the recording written and the file closed; None when it was not recording."""
+        recording = self._recordings.pop(recording_id, None)
+        if recording is None:
+            return None
+        for endpoint_id, line in (
+            (recording.left, recording.left_line),
+            (recording.right, recording.right_line),
+        ):
+            endpoint = self._endpoints.get(endpoint_id or "")
+            if endpoint is not None and line is not None:
+                endpoint.timelines = tuple(kept for kept in endpoint.timelines if kept is not line)
+        left, right = recording.cut(recording.left_line.position_now(now), now)
+        await writer.finish(recording.writer, left, right)
+        return RecordingFinished(recording_id, str(recording.writer.path), recording.writer.duration_seconds)
+
+    def hand_over(self, now: float, writer: RecordingWriter) -> None:
+        """Each recording's last second goes to the writer thread, a little behind real time so
+        that late and reordered packets are in it."""
+        for recording in self._recordings.values():
+            if now >= recording.next_handover:
+                recording.next_handover = now + RECORDING_BLOCK
+                until = recording.left_line.position_now(now) - REORDER_ALLOWANCE
+                left, right = recording.cut(until, now)
+                if left:
+                    writer.append(recording.writer, left, right)
