@@ -132,6 +132,12 @@ export const en: Messages = {
       no_answer: "Break: calls not answered",
       other: "On break",
     },
+    idle: {
+      away: "No activity at the desk: in {n} s your status becomes “Away”",
+      logout: "Status “Away”: in {n} s the shift ends and you are signed out",
+      here: "I am here",
+      ready: "Back on duty",
+    },
     breakNotice: { suggested: "Time for a break", elapsed: "Your break time is over" },
     notePrompt: "State the reason",
     notePlaceholder: "Reason",
