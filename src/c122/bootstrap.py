@@ -36,6 +36,7 @@ from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
 from c122.services.calls.outbox import OutboxedCallRecords
 from c122.services.calls.service import CallRecordService
+from c122.services.calls.writer import BatchingRecordWriter
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
@@ -54,7 +55,7 @@ from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
-from c122.telephony.runtime import Telephony, TelephonySettings
+from c122.telephony.runtime import CallLimits, Telephony, TelephonySettings
 from c122.telephony.sip.auth import stored_ha1
 from c122.telephony.webrtc import IceSettings, WebRtcSettings
 
@@ -62,6 +63,7 @@ _log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_SECONDS = 5.0
 ACD_TICK_SECONDS = 1.0
+RECONCILE_SECONDS = 10.0  # the ACD's calls against the call flow's (see CallFlowService.reconcile)
 SESSION_SWEEP_SECONDS = 60.0
 STREAM_EXPIRY_SECONDS = 30.0
 OUTBOX_DRAIN_SECONDS = 2.0
@@ -150,7 +152,8 @@ def build_application(
     prompts = _prompt_service(settings, uow_factory, clock)
     call_records = CallRecordService(uow_factory, clock, recordings, ZoneInfo(HOTLINE_TIME_ZONE))
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
-    durable_records = OutboxedCallRecords(call_records.save, writes)
+    # through one writer in batches: a burst of calls cannot take every connection of the pool
+    durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
     case_services = CaseServices.build(uow_factory, clock, bus, ZoneInfo(HOTLINE_TIME_ZONE))
     call_flow = (
         _call_flow(
@@ -211,6 +214,7 @@ def build_application(
     ]
     if call_flow is not None:
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))
+        application.background.append(_every(RECONCILE_SECONDS, call_flow.reconcile))
     return application
 
 
@@ -283,6 +287,14 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         rtp_port_min=settings.rtp_port_min,
         rtp_port_max=settings.rtp_port_max,
         public_address=settings.public_address,
+        limits=CallLimits(
+            max_calls=settings.sip_max_calls,
+            max_calls_per_line=settings.sip_max_calls_per_line,
+            trunk_reserve_percent=settings.sip_trunk_reserve_percent,
+            retry_after_seconds=settings.sip_retry_after_seconds,
+            overload_queue_kib=settings.sip_overload_queue_kib,
+            overload_lag_ms=settings.sip_overload_lag_ms,
+        ),
         sip_realm=settings.sip_realm,
         sip_digest_algorithms=split_list(settings.sip_digest_algorithms),
         trunks=tuple(Trunk(t.name, t.host, t.port, tuple(t.prefixes), t.caller_id) for t in settings.trunks),

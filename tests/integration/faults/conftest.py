@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from c122.domain.users import CONSOLE
 from c122.telephony.media.codecs import PCMU
 from tests.integration.call_flow.conftest import SCENARIOS, sip_port
+from tests.integration.sip.conftest import make_stack, sipp  # noqa: F401 - fixtures of the SIP floods
 from tests.support.peers import free_udp_port, installed
 from tests.support.server import RunningServer
 from tests.support.tcp_proxy import TcpProxy

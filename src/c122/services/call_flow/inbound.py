@@ -26,7 +26,7 @@ from c122.domain.ivr import (
 )
 from c122.domain.ivr.actions import Action
 from c122.services.call_flow import messages as m
-from c122.services.call_flow.actor import MISSING_PROMPT, CallActor, CallEnded
+from c122.services.call_flow.actor import CALLER_LEFT, MISSING_PROMPT, CallActor, CallEnded
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.ports import LegUnavailable
 from c122.services.call_flow.record import CallRecordDraft
@@ -61,7 +61,7 @@ class InboundCall(CallActor):
             else:
                 await self._carry_out(await self._run_ivr(executor))
         except CallEnded:
-            await self._caller_left()
+            await self._caller_left(hung_up=self.leg_cause in CALLER_LEFT)
         except LegUnavailable as exc:
             # A leg hung up while the call acted on it: the caller's is a hang-up like any other.
             if exc.leg != self.leg:
@@ -71,13 +71,13 @@ class InboundCall(CallActor):
             )
             with contextlib.suppress(Exception):
                 await self._ctx.switch.hang_up(self.leg)
-            await self._caller_left()
+            await self._caller_left(hung_up=exc.leg == self.leg)
         except Exception:
             log.exception("call %s failed", self.id)
             self.record.end_cause = self.record.end_cause or "error"
             with contextlib.suppress(Exception):
                 await self._ctx.switch.hang_up(self.leg)
-            await self._caller_left()
+            await self._caller_left(hung_up=False)
         finally:
             self._cancel_timer()
             await self._finish()
@@ -258,14 +258,22 @@ class InboundCall(CallActor):
             return
         await self._ctx.switch.hang_up(self.leg)
 
-    async def _caller_left(self) -> None:
-        """The caller hung up (or the call failed): tell the ACD and tidy the operator's side."""
+    async def _caller_left(self, *, hung_up: bool) -> None:
+        """The caller hung up, or the call failed (no ACK, a timeout, media, an error): tell the ACD and
+        tidy the operator's side. Only a caller who hung up while waiting abandoned the queue (and may be
+        called back); a failed call, or one an operator took just as the caller left, is gone, and
+        nobody who was offered it pays for it (no missed offer, no wrap-up)."""
         await self._stop_ringing()
         if self.operator_leg is not None:  # gone just as the operator was being connected
             await self._close_conversation(CompletedBy.CALLER)
-        elif self.queue_id is not None:
-            await self._hang_up_caller_in_acd()
-
-    async def _hang_up_caller_in_acd(self) -> None:
-        with contextlib.suppress(UnknownCall):
-            await self._ctx.center.hang_up(self.id, CompletedBy.CALLER)
+        elif self.queue_id is None:
+            return
+        elif hung_up and self._ctx.center.waiting_position(self.id) is not None:
+            with contextlib.suppress(UnknownCall):
+                await self._ctx.center.hang_up(self.id, CompletedBy.CALLER)
+        else:
+            log.info(
+                "call %s ended (%s) before it was talked: it leaves the ACD", self.id, self.record.end_cause
+            )
+            reason = "hung_up_while_connecting" if hung_up else "call_failed"
+            await self._ctx.center.drop_gone_calls([self.id], reason=reason)

@@ -46,6 +46,17 @@ from c122.services.contact_center.ports import OfferContext
 
 log = logging.getLogger(__name__)
 
+#: Ids of the calls this service places in the ACD (inbound, placed by operators, callbacks of inbound
+#: calls, and the colleagues they hold: "<id>:..."); other call sources use other prefixes.
+CALL_ID_PREFIXES = ("call-", "out-")
+#: A call reaches the ACD a moment before this service may name it (an operator's own call is entered
+#: first): the reconciliation leaves calls younger than this alone.
+RECONCILE_GRACE_S = 30.0
+
+
+def owns_call(call_id: str) -> bool:
+    return call_id.startswith(CALL_ID_PREFIXES)
+
 
 class NoCall(Conflict):
     code = "no_call"
@@ -258,10 +269,23 @@ class CallFlowService:
         try:
             await call.run(user_id)
         finally:
-            self._forget(call)
+            await self._forget(call)
 
     def active_calls(self) -> int:
         return len(self._calls)
+
+    def live_call_ids(self) -> set[str]:
+        """The ACD ids of every call this service carries now (see `CallActor.acd_ids`)."""
+        return {acd_id for call in self._calls.values() for acd_id in call.acd_ids()}
+
+    async def reconcile(self) -> list[str]:
+        """The safety net, run every few seconds: calls the ACD holds for this service that it no longer
+        carries are dropped (counted in `c122_acd_gone_calls_total{reason="reconciled"}`)."""
+        if not self._ctx.center.started:
+            return []
+        return await self._ctx.center.drop_calls_not_in(
+            self.live_call_ids, owns=owns_call, older_than_s=RECONCILE_GRACE_S, reason="reconciled"
+        )
 
     # -- inside ----------------------------------------------------------------------------------------
 
@@ -282,14 +306,22 @@ class CallFlowService:
         try:
             await call.run(executor)
         finally:
-            self._forget(call)
+            await self._forget(call)
 
-    def _forget(self, call: CallActor) -> None:
+    async def _forget(self, call: CallActor) -> None:
+        """The call is over. Whatever it still holds in the ACD (its own clean-up could not say so: the
+        store failed, an error) goes now rather than at the next reconciliation."""
         if self._calls.get(call.id) is call:
             del self._calls[call.id]
         for leg, owner in list(self._ctx.leg_owners.items()):
             if owner is call:
                 del self._ctx.leg_owners[leg]
+        held = [acd_id for acd_id in call.acd_ids() if self._ctx.center.holds_call(acd_id)]
+        if held and call.id not in self._calls:
+            try:
+                await self._ctx.center.drop_gone_calls(held, reason="call_ended")
+            except Exception:
+                log.exception("call %s: the ACD could not be told it ended; the reconciliation will", call.id)
 
     def _post_leg(self, leg: str, message: m.CallMessage) -> None:
         call = self._ctx.leg_owners.get(leg)
@@ -303,6 +335,10 @@ class CallFlowService:
                     self._calls[offer.call_id].post(m.Offered(int(offer.operator_id)))
                 case CallOffered(offer=offer) if offer.is_callback:
                     self._start_callback(offer.call_id).post(m.Offered(int(offer.operator_id)))
+                case CallOffered(offer=offer) if owns_call(offer.call_id):
+                    # No call carries it (ended unheard, or before a restart): it goes, the operator
+                    # is not kept ringing for it.
+                    self._spawn(self._drop_gone(offer.call_id))
                 case OfferRejected(call_id=call_id, operator_id=operator_id, cause=cause) if (
                     call_id in self._calls
                 ):
@@ -326,6 +362,10 @@ class CallFlowService:
                 case _:
                     pass
 
+    async def _drop_gone(self, call_id: str) -> None:
+        if call_id not in self._calls:
+            await self._ctx.center.drop_gone_calls([call_id], reason="offer_to_gone_call")
+
     def _start_callback(self, call_id: str) -> CallActor:
         """The first offer of a callback entry starts its call (the entry may be offered again after
         a restart, when no call exists for it yet)."""
@@ -340,7 +380,7 @@ class CallFlowService:
         try:
             await call.run()
         finally:
-            self._forget(call)
+            await self._forget(call)
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         async def run() -> None:
