@@ -2324,7 +2324,7 @@ export interface components {
             call_id: string | null;
             /**
              * Idle To Away S
-             * @description The group's idle interval: no desk activity this long makes the operator away.
+             * @description The group's idle interval: no desk activity this long makes one away.
              */
             idle_to_away_s?: number | null;
             /** Note */
