@@ -39,6 +39,7 @@ export const en: Messages = {
     ok: "working",
     failing: "not working",
     green: "Both services work; the workstation is ready",
+    greenNoVoice: "Both services work, but this workstation's voice line is not connected: no calls can reach it",
     yellow: "One of the services is failing",
     red: "Neither service works; no calls or messages can reach this workstation",
     advice: "Contact the system administrator to find and fix the cause",
@@ -223,7 +224,6 @@ export const en: Messages = {
     failed: "failed, recovering…",
     closed: "closed",
     sipPhone: "calls are taken on the SIP phone",
-    server: "server: {detail}",
     errors: {
       microphone: "no access to the microphone",
       other: "signalling error: {code}",
