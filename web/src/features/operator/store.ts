@@ -55,12 +55,26 @@ export const useOperatorStore = defineStore("operator", () => {
   // Desk activity (OPS-02): when the server last heard the desk is in use. A change of state counts
   // as activity on the server too, so it restarts the count here as well.
   const activeAt = ref(Date.now());
+  // When this desk learnt of the current state: the wrap-up countdown runs from it.
+  const changedAt = ref(Date.now());
   watch(
     () => [state.value?.status, state.value?.since],
     () => {
       activeAt.value = Date.now();
+      changedAt.value = Date.now();
+      // The state event does not carry the wrap-up's end: the state itself does.
+      if (state.value?.status === "wrap_up" && state.value.wrap_up_until === null) void refresh();
     },
   );
+
+  async function refresh(): Promise<void> {
+    try {
+      const fresh = await unwrap(api.GET("/api/v1/operators/me/state"));
+      if (fresh.status === state.value?.status && fresh.since === state.value?.since) realtime.setOperatorState(fresh);
+    } catch {
+      // The countdown is left out; «Готов» still works.
+    }
+  }
   const throttle = new ActivityThrottle(() => void report());
 
   async function report(): Promise<void> {
@@ -91,6 +105,7 @@ export const useOperatorStore = defineStore("operator", () => {
     busy,
     error,
     activeAt,
+    changedAt,
     change,
     startShift,
     accept,

@@ -139,6 +139,11 @@ export const en: Messages = {
       here: "I am here",
       ready: "Back on duty",
     },
+    wrapUp: {
+      title: "Wrap-up time left",
+      ready: "Ready",
+      readyHint: "End the wrap-up and go back on duty",
+    },
     breakNotice: { suggested: "Time for a break", elapsed: "Your break time is over" },
     notePrompt: "State the reason",
     notePlaceholder: "Reason",
