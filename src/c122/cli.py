@@ -16,7 +16,8 @@ from c122.api.serving import server_config
 from c122.bind_check import PortTaken, check_ports_free
 from c122.bootstrap import Application, build_application
 from c122.config import ConfigError, Settings, load_settings
-from c122.demo import seed_demo
+from c122.demo import case_type_ids, seed_demo
+from c122.demo_cases import seed_demo_cards
 from c122.demo_ivr import DemoIvr
 from c122.domain.errors import DomainError, InvalidFields
 from c122.domain.organisation import EntityKind
@@ -223,6 +224,10 @@ async def _demo_async(settings: Settings, args: argparse.Namespace) -> int:
     application = build_application(settings, with_telephony=not args.no_serve)
     ivr = DemoIvr(application.context.ivr_flows, application.context.prompts)
     accounts = await seed_demo(application.context.organisation, application.uow_factory, ivr)
+    operators = {account.login: account.actor for account in accounts}
+    types = await case_type_ids(application.uow_factory)
+    if await seed_demo_cards(application.context.cases.cards, operators, types):
+        print("Demo case cards created for operator1, operator2 and operator5")
     print("Demo accounts (passwords are new on every run):")
     for account in accounts:
         print(f"  {account.login:<10} {account.role.value:<8} {account.password}")

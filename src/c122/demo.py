@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from c122.demo_ivr import HOTLINE_FLOW, VACCINATION_FLOW, DemoIvr, DemoQueues, seed_demo_ivr
 from c122.domain.organisation import EntityKind, QueueMember
-from c122.domain.users import CONSOLE, Role
+from c122.domain.users import CONSOLE, Actor, Role
 from c122.services.contact_center.ports import ContactCenterUnitOfWork
 from c122.services.organisation.ports import OrganisationUnitOfWork
 from c122.services.organisation.service import OrganisationAdmin
@@ -68,6 +68,12 @@ class DemoAccount:
     login: str
     role: Role
     password: str
+    user_id: int = 0
+    group_ids: frozenset[int] = frozenset()
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.user_id, role=self.role, group_ids=self.group_ids)
 
 
 async def seed_demo(
@@ -131,10 +137,11 @@ async def seed_demo(
         }
         user_id = await _find(uow_factory, EntityKind.USER, {"login": login})
         if user_id is None:
-            await organisation.create(CONSOLE, EntityKind.USER, {"login": login, **values})
+            user_id = (await organisation.create(CONSOLE, EntityKind.USER, {"login": login, **values})).id
         else:
             await organisation.update(CONSOLE, EntityKind.USER, user_id, values)
-        accounts.append(DemoAccount(login, role, password))
+        member_of = frozenset(group_ids[g] for g in groups)
+        accounts.append(DemoAccount(login, role, password, int(user_id), member_of))
     await _staff_queues(uow_factory)
     return accounts
 
@@ -155,6 +162,13 @@ async def _staff_queues(uow_factory: UnitOfWorkFactory[DemoUnitOfWork]) -> None:
             ]
             await uow.acd.set_members(queue.id, members)
         await uow.commit()
+
+
+async def case_type_ids(uow_factory: UnitOfWorkFactory[DemoUnitOfWork]) -> dict[str, int]:
+    """The demo's case types by code (those that exist)."""
+    kind = EntityKind.CASE_TYPE
+    found = {code: await _find(uow_factory, kind, {"code": code}) for code, _n, _i in CASE_TYPES}
+    return {code: id_ for code, id_ in found.items() if id_ is not None}
 
 
 async def _ensure(

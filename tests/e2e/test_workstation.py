@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Browser, Page, expect
 
 from tests.support.server import RunningServer
@@ -70,3 +72,7 @@ async def test_health_indicator_shows_the_services_on_hover(server: RunningServe
     await indicator.hover()
     await expect(page.get_by_test_id("health-details")).to_contain_text("Socket-сервер")
     await expect(page.get_by_test_id("health-details")).to_contain_text("SIP-сервер")
+    # The server's technical details (English, for the administrator) stay in the rows' tooltips.
+    await expect(page.get_by_test_id("health-socket")).not_to_contain_text("stream")
+    await expect(page.get_by_test_id("health-socket")).to_have_attribute("title", re.compile("stream"))
+    await page.screenshot(path="/tmp/ws/health-details.png")

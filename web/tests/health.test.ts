@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { healthColour } from "@/features/health/model";
+import { healthColour, healthSummary } from "@/features/health/model";
 import { health } from "./fixtures";
 
 describe("health indicator colour (seed §4.3.1.4)", () => {
@@ -17,5 +17,14 @@ describe("health indicator colour (seed §4.3.1.4)", () => {
 
   it("is red before any health is known and the socket is down", () => {
     expect(healthColour(null, false)).toEqual({ colour: "red", socketOk: false, sipOk: false });
+  });
+});
+
+describe("health summary", () => {
+  it("says the workstation is fully ready only when its voice line is up too", () => {
+    expect(healthSummary("green", true)).toBe("green");
+    expect(healthSummary("green", false)).toBe("greenNoVoice");
+    expect(healthSummary("yellow", false)).toBe("yellow");
+    expect(healthSummary("red", true)).toBe("red");
   });
 });

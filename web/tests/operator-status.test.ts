@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { OperatorState } from "@/shared/events/protocol";
-import { canStartShift, clock, secondsLeft, statusLabel, statusMenu } from "@/features/operator/model";
+import { canStartShift, clock, secondsLeft, statusLabel, statusMenu, wrapUpLeft } from "@/features/operator/model";
 
 function state(status: OperatorState["status"], reason = ""): OperatorState {
   return {
@@ -96,5 +96,26 @@ describe("timers shown to the operator", () => {
     expect(clock(0)).toBe("00:00");
     expect(clock(75.9)).toBe("01:15");
     expect(clock(3600)).toBe("60:00");
+  });
+});
+
+describe("the wrap-up countdown (OPS-19)", () => {
+  const wrapUp = (until: string | null): OperatorState => ({
+    ...state("wrap_up"),
+    since: "2026-11-25T08:00:00+00:00",
+    wrap_up_until: until,
+  });
+
+  it("counts the server's wrap-up length down on this desk's clock, whatever the server's clock says", () => {
+    const arrived = Date.parse("2030-01-01T00:00:00Z"); // the desk's clock is far from the server's
+    expect(wrapUpLeft(wrapUp("2026-11-25T08:00:30+00:00"), arrived, arrived)).toBe(30);
+    expect(wrapUpLeft(wrapUp("2026-11-25T08:00:30+00:00"), arrived, arrived + 12_500)).toBe(18);
+    expect(wrapUpLeft(wrapUp("2026-11-25T08:00:30+00:00"), arrived, arrived + 60_000)).toBe(0);
+  });
+
+  it("has no countdown where the queue wants «Готов» by hand, nor outside the wrap-up", () => {
+    expect(wrapUpLeft(wrapUp(null), 0, 0)).toBeNull();
+    expect(wrapUpLeft(state("ready"), 0, 0)).toBeNull();
+    expect(wrapUpLeft(null, 0, 0)).toBeNull();
   });
 });

@@ -238,6 +238,9 @@ describe("device settings", () => {
     expect(document.body.textContent).toContain("Настройки устройств");
     // jsdom, like some browsers, cannot choose an output device: the page says so.
     expect(byTestId("devices-no-output-choice").textContent).toContain("устройство по умолчанию");
+    // Two saves (this browser's sound, the server's phone settings) say which is which.
+    expect(byTestId("devices-save").textContent?.trim()).toBe("Сохранить настройки звука");
+    expect(byTestId("phone-save").textContent?.trim()).toBe("Сохранить настройки телефона");
 
     await click("devices-codec-down-0");
     expect([byTestId("devices-codec-0").dataset.codec, byTestId("devices-codec-1").dataset.codec]).toEqual(["PCMA", "PCMU"]);

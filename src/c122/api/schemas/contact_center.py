@@ -42,6 +42,12 @@ class OperatorStateOut(BaseModel):
     offer: OfferOut | None
     pending: str | None = Field(description="A break, logout or block asked for during a call.")
     wrap_up_until: datetime | None
+    idle_to_away_s: float | None = Field(
+        default=None, description="The group's idle interval: no desk activity this long makes one away."
+    )
+    away_to_logout_s: float | None = Field(
+        default=None, description="Away this long ends the shift; the desk warns a little before both."
+    )
 
 
 class OperatorStateIn(Strict):

@@ -57,6 +57,9 @@ class OperatorView:
     offer: OfferView | None
     pending: str | None  # a break, logout or block asked for during a call, applied after wrap-up
     wrap_up_until: datetime | None
+    # The group's idle policy, so the desk can warn before «Нет на месте» and the logout (OPS-02).
+    idle_to_away_s: float | None = None
+    away_to_logout_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ def operator_view(
     state: AcdState, queues: dict[int, Queue], user_id: int, extras: OfferExtras | None = None
 ) -> OperatorView:
     op = state.operator(str(user_id))
+    profile = state.profiles.get(op.operator_id)
+    policy = state.policy(profile.group_id) if profile is not None else None
     offer = None
     if op.status is OperatorStatus.OFFERED and op.call_id is not None:
         offer = offer_view(state, queues, op.call_id, extras)
@@ -131,6 +136,8 @@ def operator_view(
         wrap_up_until=at(op.wrap_up_until)
         if op.status is OperatorStatus.WRAP_UP and op.wrap_up_until is not None
         else None,
+        idle_to_away_s=policy.idle_to_away_s if policy is not None else None,
+        away_to_logout_s=policy.away_to_logout_s if policy is not None else None,
     )
 
 

@@ -16,3 +16,14 @@ export function healthColour(health: Health | null, socketConnected: boolean): I
   const colour: IndicatorColour = socketOk && sipOk ? "green" : socketOk || sipOk ? "yellow" : "red";
   return { colour, socketOk, sipOk };
 }
+
+export type HealthSummary = IndicatorColour | "greenNoVoice";
+
+/**
+ * The summary under the rows. Green says the workstation is fully ready only when this desk's voice
+ * line is up too (or calls go to a SIP phone): otherwise no call can reach the operator, whatever
+ * the two services say.
+ */
+export function healthSummary(colour: IndicatorColour, voiceOk: boolean): HealthSummary {
+  return colour === "green" && !voiceOk ? "greenNoVoice" : colour;
+}

@@ -92,3 +92,15 @@ export function clock(seconds: number): string {
   const s = whole % 60;
   return `${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
 }
+
+/**
+ * Seconds of wrap-up left (OPS-19), or null without a timer (the queue wants «Готов» by hand). The
+ * length comes from the server's own two times (start and end), the elapsed part from this desk's
+ * clock since the state arrived, so a clock difference between server and desk does not matter.
+ */
+export function wrapUpLeft(state: OperatorState | null, arrivedAtMs: number, nowMs: number): number | null {
+  if (state === null || state.status !== "wrap_up" || state.wrap_up_until === null) return null;
+  const total = (Date.parse(state.wrap_up_until) - Date.parse(state.since)) / 1000;
+  if (Number.isNaN(total)) return null;
+  return Math.max(0, Math.ceil(total - (nowMs - arrivedAtMs) / 1000));
+}

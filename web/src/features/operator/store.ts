@@ -1,9 +1,10 @@
 import { defineStore } from "pinia";
-import { computed, ref } from "vue";
+import { computed, ref, watch } from "vue";
 import { api, unwrap } from "@/shared/api/client";
 import type { ApiError } from "@/shared/api/errors";
 import type { OperatorState } from "@/shared/events/protocol";
 import type { StatusRequest } from "@/features/operator/model";
+import { ActivityThrottle, reportEveryMs, reportsActivity } from "@/features/operator/activity";
 import { useRealtimeStore } from "@/shared/realtime/store";
 
 /** The operator's shift and offers: state from the event stream, changes through the API. */
@@ -51,5 +52,65 @@ export const useOperatorStore = defineStore("operator", () => {
     );
   }
 
-  return { state, offer, queues, busy, error, change, startShift, accept, reject };
+  // Desk activity (OPS-02): when the server last heard the desk is in use. A change of state counts
+  // as activity on the server too, so it restarts the count here as well.
+  const activeAt = ref(Date.now());
+  // When this desk learnt of the current state: the wrap-up countdown runs from it.
+  const changedAt = ref(Date.now());
+  watch(
+    () => [state.value?.status, state.value?.since],
+    () => {
+      activeAt.value = Date.now();
+      changedAt.value = Date.now();
+      // The state event does not carry the wrap-up's end: the state itself does.
+      if (state.value?.status === "wrap_up" && state.value.wrap_up_until === null) void refresh();
+    },
+  );
+
+  async function refresh(): Promise<void> {
+    try {
+      const fresh = await unwrap(api.GET("/api/v1/operators/me/state"));
+      if (fresh.status === state.value?.status && fresh.since === state.value?.since) realtime.setOperatorState(fresh);
+    } catch {
+      // The countdown is left out; «Готов» still works.
+    }
+  }
+  const throttle = new ActivityThrottle(() => void report());
+
+  async function report(): Promise<void> {
+    if (!reportsActivity(state.value)) return;
+    const sentAt = Date.now();
+    try {
+      // A closed session answers 401: the app's 401 watch returns to the sign-in page.
+      const { response } = await api.POST("/api/v1/operators/me/activity");
+      if (response.ok) activeAt.value = sentAt;
+    } catch {
+      // Offline for a moment: the next activity tries again.
+    }
+  }
+
+  /** Someone works at the desk: tell the server, at most once per interval. */
+  function activity(): void {
+    if (reportsActivity(state.value)) throttle.activity(reportEveryMs(state.value?.idle_to_away_s ?? null));
+  }
+
+  function stopReporting(): void {
+    throttle.stop();
+  }
+
+  return {
+    state,
+    offer,
+    queues,
+    busy,
+    error,
+    activeAt,
+    changedAt,
+    change,
+    startShift,
+    accept,
+    reject,
+    activity,
+    stopReporting,
+  };
 });

@@ -2379,8 +2379,18 @@ export interface components {
         };
         /** OperatorStateOut */
         OperatorStateOut: {
+            /**
+             * Away To Logout S
+             * @description Away this long ends the shift; the desk warns a little before both.
+             */
+            away_to_logout_s?: number | null;
             /** Call Id */
             call_id: string | null;
+            /**
+             * Idle To Away S
+             * @description The group's idle interval: no desk activity this long makes one away.
+             */
+            idle_to_away_s?: number | null;
             /** Note */
             note: string;
             offer: components["schemas"]["OfferOut"] | null;

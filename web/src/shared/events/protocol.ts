@@ -237,6 +237,8 @@ export function parseOperatorState(value: unknown, where = "operator_state"): Op
     offer: r.offer === null || r.offer === undefined ? null : parseOffer(r.offer, `${where}.offer`),
     pending: optStr(r, "pending", where),
     wrap_up_until: optStr(r, "wrap_up_until", where),
+    idle_to_away_s: optNum(r, "idle_to_away_s", where),
+    away_to_logout_s: optNum(r, "away_to_logout_s", where),
   };
 }
 
