@@ -28,6 +28,10 @@ class SqlAuditLog:
         rows = (await self._db.execute(statement)).all()
         return [AuditEntry(**{k: v for k, v in row._mapping.items() if k != "id"}) for row in rows]
 
+    async def names_actor(self, user_id: int) -> bool:
+        statement = select(t.audit_log.c.id).where(t.audit_log.c.actor_id == user_id).limit(1)
+        return (await self._db.execute(statement)).first() is not None
+
     async def record(
         self,
         *,

@@ -182,10 +182,11 @@ async def test_bad_filters_are_refused_naming_the_parameter(server: RunningServe
 async def test_no_route_of_the_api_changes_or_removes_an_audit_entry(server: RunningServer) -> None:
     """Every PUT, PATCH and DELETE of the published OpenAPI document is called by an administrator with
     the ids of stored audit entries; every entry stored before is still there, unchanged."""
-    await _seed_trail(server)
+    seeded = await _seed_trail(server)
     admin = await server.signed_in("admin")
     before = await _stored(server)
-    ids = [str(min(before)), str(max(before)), "1"]
+    # Entry ids, and the id of a user the trail names as the actor (removing them would blank it).
+    ids = [str(min(before)), str(max(before)), "1", str(seeded["senior"])]
 
     document = (await admin.http.get("/api/v1/openapi.json")).json()
     called = 0
@@ -206,3 +207,16 @@ async def test_no_route_of_the_api_changes_or_removes_an_audit_entry(server: Run
 
     after = await _stored(server)
     assert {key: after.get(key) for key in before} == before
+
+
+async def test_an_account_the_trail_names_stays_and_may_be_disabled(server: RunningServer) -> None:
+    senior = await _user_id(server, "senior1")
+    await server.signed_in("senior1")  # the sign-in is written with senior1 as the actor
+    admin = await server.signed_in("admin")
+    refused = await admin.write("DELETE", f"/api/v1/admin/users/{senior}")
+    assert (refused.status_code, refused.json()["code"]) == (409, "in_use")
+    assert "audit trail" in refused.json()["message"]
+    disabled = await admin.write("PATCH", f"/api/v1/admin/users/{senior}", json={"enabled": False})
+    assert disabled.status_code == 200
+    named = (await admin.http.get("/api/v1/admin/audit", params={"actor_id": senior})).json()["items"]
+    assert {e["actor_login"] for e in named} == {"senior1"}
