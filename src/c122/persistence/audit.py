@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.audit import AuditFilter, AuditPage, AuditVocabulary, StoredAuditEntry
+from c122.domain.users import CONSOLE_USER_ID
 from c122.persistence import tables as t
 from c122.services.ports import AuditEntry
 
@@ -44,7 +45,8 @@ class SqlAuditLog:
     ) -> None:
         values = {
             "at": at,
-            "actor_id": actor_id,
+            # The command line has no account; its rows show no actor (the foreign key allows NULL).
+            "actor_id": None if actor_id == CONSOLE_USER_ID else actor_id,
             "action": action,
             "entity": entity,
             "entity_id": entity_id,

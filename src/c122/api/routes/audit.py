@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from c122.api.bounded import Id, Integer
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import audit as s
 from c122.api.security import Context, CurrentActor
@@ -22,7 +23,7 @@ MOMENT = "a time with its UTC offset, e.g. 2026-09-12T00:00:00+03:00"
 
 
 def audit_filter(
-    actor_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="who acted (user id)")] = None,
+    actor_id: Annotated[Id | None, Query(description="who acted (user id)")] = None,
     action: Annotated[str | None, Query(max_length=64, description="e.g. listen_recording")] = None,
     entity: Annotated[
         str | None, Query(max_length=64, description="the kind of subject, e.g. applicant")
@@ -31,10 +32,9 @@ def audit_filter(
     since: Annotated[datetime | None, Query(description=f"at or after: {MOMENT}")] = None,
     until: Annotated[datetime | None, Query(description=f"before: {MOMENT}")] = None,
     before_id: Annotated[
-        int | None,
-        Query(ge=1, le=2**31 - 1, description="the page cursor: next_before_id of the previous page"),
+        Id | None, Query(description="the page cursor: next_before_id of the previous page")
     ] = None,
-    limit: Annotated[int, Query(description="1 to 200")] = 50,
+    limit: Annotated[Integer, Query(description="1 to 200")] = 50,
 ) -> AuditFilter:
     return AuditFilter(
         actor_id=actor_id,
