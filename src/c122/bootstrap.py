@@ -32,6 +32,7 @@ from c122.realtime.protocol import CloseReason
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
+from c122.services.audit.service import AuditTrail
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
@@ -218,6 +219,7 @@ def build_application(
         ivr_flows=ivr_flows,
         prompts=prompts,
         phones=phones,
+        audit=AuditTrail(uow_factory, clock),
         call_flow=call_flow,
         calls=call_records,
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),

@@ -14,6 +14,7 @@ from c122.api.errors import install_error_handlers
 from c122.api.middleware import RequestContextMiddleware
 from c122.api.routes import (
     accounts,
+    audit,
     call_flow,
     calls,
     cases,
@@ -64,6 +65,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(ivr.router)
     app.include_router(call_flow.router)
     app.include_router(statistics.router)
+    app.include_router(audit.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -10,6 +10,7 @@ from c122.config import Settings
 from c122.realtime.hub import EventHub
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthService
+from c122.services.audit.service import AuditTrail
 from c122.services.call_flow import CallFlowService
 from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
@@ -44,6 +45,7 @@ class ApiContext:
     calls: CallRecordService  # call records: the call journal and recordings
     phones: OperatorPhoneService  # how each operator takes calls: browser or SIP phone
     shift_clock: ShiftClock  # the hotline's shifts as the statistics read them
+    audit: AuditTrail  # the audit trail viewer (administrators)
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
 

@@ -12,7 +12,7 @@ from c122.domain.errors import DatabaseUnavailable
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
 from c122.domain.shifts import Shift
 from c122.persistence.accounts import SqlApiTokenRepository, SqlSessionRepository, SqlUserRepository
-from c122.persistence.audit import SqlAuditLog
+from c122.persistence.audit import SqlAuditLog, SqlAuditTrail
 from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.contact_center import SqlAcdRepository
@@ -21,6 +21,7 @@ from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phones import SqlOperatorPhoneRepository
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
+from c122.services.audit.ports import AuditTrailReader
 from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
 from c122.services.contact_center.ports import AcdRepository
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     sessions: SessionRepository
     api_tokens: ApiTokenRepository
     audit: AuditLog
+    audit_trail: AuditTrailReader
     acd: AcdRepository
     cases: CaseRepository
     calls: CallRecordRepository
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.sessions = SqlSessionRepository(connection)
         self.api_tokens = SqlApiTokenRepository(connection)
         self.audit = SqlAuditLog(connection)
+        self.audit_trail = SqlAuditTrail(connection)
         self.acd = SqlAcdRepository(connection)
         self.cases = SqlCaseRepository(connection)
         self.calls = SqlCallRecordRepository(connection)

@@ -54,6 +54,10 @@ class AuditLog(Protocol):
         """The newest entries about one kind of record, newest first."""
         ...
 
+    async def names_actor(self, user_id: int) -> bool:
+        """Whether any entry was written by this user (their account must then stay)."""
+        ...
+
     async def record(
         self,
         *,

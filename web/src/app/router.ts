@@ -13,6 +13,11 @@ export const router = createRouter({
       children: [
         { path: "", redirect: { name: "admin-section", params: { collection: "services" } } },
         {
+          path: "audit",
+          name: "admin-audit",
+          component: () => import("@/features/admin/components/AuditPage.vue"),
+        },
+        {
           path: ":collection",
           name: "admin-section",
           component: () => import("@/features/admin/components/ResourcePage.vue"),

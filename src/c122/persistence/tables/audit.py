@@ -25,4 +25,8 @@ audit_log = Table(
     Column("entity_id", String(64), nullable=False),
     Column("detail", JSON, nullable=True),
     Index("ix_audit_log_entity", "entity", "entity_id"),
+    # The trail viewer filters by who or what and pages by id, newest first (docs/admin/audit.md).
+    Index("ix_audit_log_actor", "actor_id", "id"),
+    Index("ix_audit_log_action", "action", "id"),
+    Index("ix_audit_log_at", "at"),
 )

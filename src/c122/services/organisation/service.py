@@ -151,6 +151,11 @@ class OrganisationAdmin:
             record = await self._existing(uow, kind, entity_id)
             if kind is EntityKind.USER and entity_id == actor.user_id:
                 raise Conflict("you cannot delete your own account", code="in_use")
+            if kind is EntityKind.USER and await uow.audit.names_actor(entity_id):
+                # Removing the account would blank who acted in the audit trail (ADM-05).
+                raise Conflict(
+                    "the audit trail names this account as acting; disable it instead", code="in_use"
+                )
             if kind is EntityKind.GROUP:
                 members = await uow.users.count_in_group(entity_id)
                 if members:
