@@ -1151,6 +1151,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/supervision/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operators Board
+         * @description The operators of the groups the viewer supervises; `operator.state_changed` keeps it live.
+         */
+        get: operations["get_operators_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1291,10 +1311,69 @@ export interface components {
             /** History */
             history: components["schemas"]["CaseSummaryOut"][];
         };
+        /**
+         * AudioConnectionOut
+         * @description How the operator takes calls: a browser leg, or a SIP phone and whether it is registered now.
+         */
+        AudioConnectionOut: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "browser" | "sip";
+            /** Registered */
+            registered: boolean | null;
+        };
         /** BlockIn */
         BlockIn: {
             /** Note */
             note: string;
+        };
+        /** BoardGroupOut */
+        BoardGroupOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** BoardOperatorOut */
+        BoardOperatorOut: {
+            audio: components["schemas"]["AudioConnectionOut"];
+            /** Blocked */
+            blocked: boolean;
+            /** Break Limit S */
+            break_limit_s: number | null;
+            call: components["schemas"]["LiveCallOut"] | null;
+            /** Calls Answered */
+            calls_answered: number;
+            /** Calls Missed */
+            calls_missed: number;
+            /** Full Name */
+            full_name: string;
+            /** Group Ids */
+            group_ids: number[];
+            /** Login */
+            login: string;
+            /** Note */
+            note: string;
+            /** Pending */
+            pending: string | null;
+            /** Reason */
+            reason: string;
+            /** Role */
+            role: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "offline" | "ready" | "offered" | "on_call" | "wrap_up" | "on_break" | "away" | "blocked";
+            /** User Id */
+            user_id: number;
         };
         /** Body_admin_upload_prompt */
         Body_admin_upload_prompt: {
@@ -2027,8 +2106,19 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** ForcedLogout */
-        ForcedLogout: {
+        /**
+         * ForcedLogoutIn
+         * @description The reason is shown to the operator whose session ends.
+         */
+        ForcedLogoutIn: {
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
+        /** ForcedLogoutOut */
+        ForcedLogoutOut: {
             /** Sessions Closed */
             sessions_closed: number;
         };
@@ -2188,6 +2278,28 @@ export interface components {
             /** Service Id */
             service_id?: number | null;
         };
+        /**
+         * LiveCallOut
+         * @description The call an operator is on; `caller` is null on a call the operator placed.
+         */
+        LiveCallOut: {
+            /** Call Id */
+            call_id: string;
+            /** Caller */
+            caller: string | null;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "inbound" | "outbound";
+            /** Queue Id */
+            queue_id: number | null;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Login */
@@ -2259,8 +2371,20 @@ export interface components {
          * @description One row of the operator state log; `duration_s` is the time spent in `old_status`.
          */
         OperatorStateChangedData: {
+            /** @default null */
+            call: components["schemas"]["LiveCallOut"] | null;
             /** Call Id */
             call_id: string | null;
+            /**
+             * Calls Answered
+             * @default 0
+             */
+            calls_answered: number;
+            /**
+             * Calls Missed
+             * @default 0
+             */
+            calls_missed: number;
             /** Duration S */
             duration_s: number;
             /** Note */
@@ -2340,6 +2464,21 @@ export interface components {
             user_id: number;
             /** Wrap Up Until */
             wrap_up_until: string | null;
+        };
+        /**
+         * OperatorsBoardOut
+         * @description A snapshot: `operator.state_changed` events keep it live from `as_of` on.
+         */
+        OperatorsBoardOut: {
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /** Groups */
+            groups: components["schemas"]["BoardGroupOut"][];
+            /** Operators */
+            operators: components["schemas"]["BoardOperatorOut"][];
         };
         /** OrgChangedData */
         OrgChangedData: {
@@ -11278,7 +11417,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ForcedLogoutIn"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -11286,7 +11429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ForcedLogout"];
+                    "application/json": components["schemas"]["ForcedLogoutOut"];
                 };
             };
             /** @description Bad Request */
@@ -11758,6 +11901,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueueKpisOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_operators_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorsBoardOut"];
                 };
             };
             /** @description Bad Request */

@@ -1,0 +1,47 @@
+// The senior's operators board: a snapshot from the API, kept live by operator.state_changed (the
+// realtime store hands every change here). The rows live in one Map replaced on each change, so the
+// virtual list re-renders only what is on screen.
+import { defineStore } from "pinia";
+import { computed, shallowRef } from "vue";
+import { loadBoard } from "./api";
+import { applyChange, type BoardGroup, type BoardRow, type StateChange } from "./model";
+
+export const useSupervisionStore = defineStore("supervision", () => {
+  const rows = shallowRef<Map<number, BoardRow>>(new Map());
+  const groups = shallowRef<BoardGroup[]>([]);
+  const loaded = shallowRef(false);
+  // Changes that arrive while the snapshot is on its way are applied over it.
+  let early: StateChange[] = [];
+  let loading = false;
+
+  async function load(): Promise<void> {
+    loading = true;
+    early = [];
+    try {
+      const board = await loadBoard();
+      const next = new Map(board.operators.map((row) => [row.user_id, row]));
+      for (const change of early) {
+        const row = next.get(change.user_id);
+        if (row !== undefined) next.set(row.user_id, applyChange(row, change));
+      }
+      groups.value = board.groups;
+      rows.value = next;
+      loaded.value = true;
+    } finally {
+      loading = false;
+      early = [];
+    }
+  }
+
+  function stateChanged(change: StateChange): void {
+    if (loading) early.push(change);
+    const row = rows.value.get(change.user_id);
+    if (row === undefined) return; // not on this senior's board
+    const next = new Map(rows.value);
+    next.set(row.user_id, applyChange(row, change));
+    rows.value = next;
+  }
+
+  const all = computed(() => [...rows.value.values()]);
+  return { rows, all, groups, loaded, load, stateChanged };
+});
