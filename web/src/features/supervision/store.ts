@@ -10,6 +10,8 @@ export const useSupervisionStore = defineStore("supervision", () => {
   const rows = shallowRef<Map<number, BoardRow>>(new Map());
   const groups = shallowRef<BoardGroup[]>([]);
   const loaded = shallowRef(false);
+  // The server's clock minus this browser's (ms): times in state are counted on the server's clock.
+  const skew = shallowRef(0);
   // Changes that arrive while the snapshot is on its way are applied over it.
   let early: StateChange[] = [];
   let loading = false;
@@ -24,6 +26,7 @@ export const useSupervisionStore = defineStore("supervision", () => {
         const row = next.get(change.user_id);
         if (row !== undefined) next.set(row.user_id, applyChange(row, change));
       }
+      skew.value = Date.parse(board.as_of) - Date.now();
       groups.value = board.groups;
       rows.value = next;
       loaded.value = true;
@@ -43,5 +46,7 @@ export const useSupervisionStore = defineStore("supervision", () => {
   }
 
   const all = computed(() => [...rows.value.values()]);
-  return { rows, all, groups, loaded, load, stateChanged };
+    /** Now on the server's clock, in ms. */
+  const serverNow = (): number => Date.now() + skew.value;
+  return { rows, all, groups, loaded, load, stateChanged, serverNow };
 });
