@@ -115,3 +115,25 @@ async def test_the_forced_out_operator_is_told_the_reason(server: RunningServer)
         entries = await uow.audit.entries("user")
     logged = [e for e in entries if e.action == "force_logout" and e.entity_id == str(ids["operator1"])]
     assert [e.detail for e in logged] == [{"reason": "смена окончена"}]
+
+
+async def test_moving_an_answered_caller_is_a_conflict_and_removing_twice_finds_no_caller(
+    server: RunningServer,
+) -> None:
+    senior = await server.signed_in("senior1")
+    operator = await server.signed_in("operator1")
+    queue_id = (await queue_ids(senior))[REFERENCE_QUEUE]
+    source = simulator(server)
+    await set_state(operator, "ready")
+    answered = await source.place_call(queue_id)
+    await operator.write("POST", f"/api/v1/operators/me/offers/{answered}/accept")
+    for body, path in (({"to": "head"}, "move"), ({}, "remove")):
+        refused = await senior.write("POST", f"/api/v1/calls/{answered}/{path}", json=body)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "call_answered"
+    waiting = await source.place_call(queue_id)
+    first = await senior.write("POST", f"/api/v1/calls/{waiting}/remove", json={})
+    assert first.status_code == 204, first.text
+    again = await senior.write("POST", f"/api/v1/calls/{waiting}/remove", json={})
+    assert again.status_code == 404
+    assert again.json()["code"] == "unknown_call"

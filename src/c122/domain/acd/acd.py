@@ -329,7 +329,7 @@ class Acd:
         self, scope: SeniorScope, call_id: CallId, now: float, *, destination: str | None = None
     ) -> Outcome:
         """Take a call out of its queue: to `destination`, or hang up after the queue's message."""
-        call = self.state.call(call_id)
+        call = self.state.queued_call(call_id)
         queue = self.state.queues[call.queue_id]
         scope.require(queue.group_id, f"queue {queue.queue_id}")
         step = _Step(now)
@@ -698,7 +698,7 @@ class Acd:
         return len(self.state.orders[queue_id]) - callbacks
 
     def _move(self, scope: SeniorScope, call_id: CallId, placement: Placement, now: float) -> Outcome:
-        call = self.state.call(call_id)
+        call = self.state.queued_call(call_id)
         scope.require(self.state.queues[call.queue_id].group_id, f"queue {call.queue_id}")
         self.state.replace_waiting(replace(call, placement=placement, move_seq=self.state.next_move_seq()))
         to = "head" if placement is Placement.HEAD else "tail"
