@@ -6,6 +6,8 @@ import { computed, shallowRef } from "vue";
 import { loadBoard } from "./api";
 import { applyChange, type BoardGroup, type BoardRow, type StateChange } from "./model";
 
+const BATCH_MS = 100;
+
 export const useSupervisionStore = defineStore("supervision", () => {
   const rows = shallowRef<Map<number, BoardRow>>(new Map());
   const groups = shallowRef<BoardGroup[]>([]);
@@ -36,13 +38,28 @@ export const useSupervisionStore = defineStore("supervision", () => {
     }
   }
 
+  // Changes are applied in batches: with a thousand operators changing tens of times a second, one
+  // new Map and one re-sort per BATCH_MS instead of per change keeps the page smooth.
+  let queued: StateChange[] = [];
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
   function stateChanged(change: StateChange): void {
     if (loading) early.push(change);
-    const row = rows.value.get(change.user_id);
-    if (row === undefined) return; // not on this senior's board
-    const next = new Map(rows.value);
-    next.set(row.user_id, applyChange(row, change));
-    rows.value = next;
+    queued.push(change);
+    flushTimer ??= setTimeout(flush, BATCH_MS);
+  }
+
+  function flush(): void {
+    flushTimer = null;
+    const batch = queued;
+    queued = [];
+    let next: Map<number, BoardRow> | null = null;
+    for (const change of batch) {
+      const row = (next ?? rows.value).get(change.user_id);
+      if (row === undefined) continue; // not on this senior's board
+      next ??= new Map(rows.value);
+      next.set(row.user_id, applyChange(row, change));
+    }
+    if (next !== null) rows.value = next;
   }
 
   const all = computed(() => [...rows.value.values()]);
