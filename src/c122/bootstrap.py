@@ -156,7 +156,14 @@ def build_application(
         hasher,
         clock,
         bus,
-        AuthPolicy(settings.login_max_failures, settings.login_window_seconds, session_idle),
+        AuthPolicy(
+            settings.login_max_failures,
+            settings.login_window_seconds,
+            session_idle,
+            lock_seconds=settings.login_lock_seconds,
+            lock_max_seconds=settings.login_lock_max_seconds,
+            address_max_failures=settings.login_address_max_failures,
+        ),
         shifts=contact_center,
         internal=internal,
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
+from c122.api.bounded import Id
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import supervision as s
 from c122.api.security import Context, CurrentActor
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["supervision"], responses=ERROR_RESPO
     "/operators/{user_id}/force-logout", response_model=s.ForcedLogoutOut, operation_id="force_logout"
 )
 async def force_logout(
-    user_id: int, actor: CurrentActor, context: Context, body: s.ForcedLogoutIn | None = None
+    user_id: Id, actor: CurrentActor, context: Context, body: s.ForcedLogoutIn | None = None
 ) -> s.ForcedLogoutOut:
     reason = body.reason if body is not None else ""
     return s.ForcedLogoutOut(sessions_closed=await context.supervision.force_logout(actor, user_id, reason))

@@ -24,6 +24,7 @@ from c122.domain.calls import (
 from c122.domain.clock import Clock
 from c122.domain.errors import Forbidden, InvalidFields, NotFound
 from c122.domain.users import Actor
+from c122.services.access_audit import refusals_audited
 from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles
 from c122.services.ports import UnitOfWorkFactory
 
@@ -103,7 +104,15 @@ class CallRecordService:
 
     async def recording(self, actor: Actor, call_id: str, *, download: bool = False) -> RecordingFile:
         """The recording of a call for an administrator or a senior of its group; each access is written
-        to the audit log (who, which call, listened or downloaded) before the file is handed out."""
+        to the audit log (who, which call, listened or downloaded) before the file is handed out; so is
+        each refusal."""
+        wanted = "download_recording" if download else "listen_recording"
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted=wanted, entity="call", entity_id=call_id
+        ):
+            return await self._recording(actor, call_id, download)
+
+    async def _recording(self, actor: Actor, call_id: str, download: bool) -> RecordingFile:
         async with self._uow() as uow:
             record = (await _visible(uow, actor, call_id)).record
             if not may_hear_recording(actor, record):
