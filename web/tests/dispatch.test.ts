@@ -8,7 +8,7 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "operator.presence_changed": ["snapshot"],
   "health.changed": ["snapshot"],
   "queue.updated": ["snapshot"],
-  "operator.state_changed": ["snapshot", "breakNotice:null"],
+  "operator.state_changed": ["snapshot", "operatorChanged", "breakNotice:null"],
   "operator.break_suggested": ["breakNotice:suggested"],
   "operator.break_time_elapsed": ["breakNotice:elapsed"],
   "call.offered": ["snapshot", "call"],
@@ -32,6 +32,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       orgChanged: () => reached.push("orgChanged"),
       caseChanged: () => reached.push("caseChanged"),
       call: () => reached.push("call"),
+      operatorChanged: () => reached.push("operatorChanged"),
     },
   };
 }

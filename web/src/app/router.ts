@@ -7,6 +7,12 @@ export const router = createRouter({
     { path: "/auth", name: "auth", component: () => import("@/features/auth/components/AuthView.vue"), meta: { public: true } },
     { path: "/", name: "workstation", component: () => import("@/app/WorkstationView.vue") },
     {
+      path: "/supervision",
+      name: "supervision",
+      component: () => import("@/features/supervision/components/SupervisionView.vue"),
+      meta: { senior: true },
+    },
+    {
       path: "/admin",
       component: () => import("@/features/admin/components/AdminView.vue"),
       meta: { admin: true },
@@ -35,6 +41,9 @@ router.beforeEach(async (to): Promise<RouteLocationRaw | true> => {
   if (to.meta.public === true) return me !== null && to.name === "auth" ? { name: "workstation" } : true;
   if (me === null) {
     return { name: "auth", query: to.fullPath === "/" ? {} : { redirect: to.fullPath } };
+  }
+  if (to.matched.some((r) => r.meta.senior === true) && me.role === "operator") {
+    return { name: "workstation" };
   }
   if (to.matched.some((r) => r.meta.admin === true) && me.role !== "admin") {
     return { name: "workstation" };

@@ -16,6 +16,7 @@ from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
 from c122.api.schemas.cases import CaseEventData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
+from c122.api.schemas.supervision import LiveCallOut
 from c122.realtime import protocol
 
 
@@ -49,6 +50,9 @@ class OperatorStateChangedData(BaseModel):
     duration_s: float
     call_id: str | None
     queue_id: int | None
+    calls_answered: int = 0  # this shift, after the change (the senior's board)
+    calls_missed: int = 0
+    call: LiveCallOut | None = None  # the call the operator is on after the change
 
 
 class CallOfferedData(BaseModel):

@@ -19,6 +19,12 @@ class UnknownCall(NotFound):
     code = "unknown_call"
 
 
+class CallAnswered(Conflict):
+    """A senior's move or removal reached a caller an operator has just answered: nothing changes."""
+
+    code = "call_answered"
+
+
 class UnknownQueue(NotFound):
     code = "unknown_queue"
 
@@ -34,6 +40,7 @@ class NoSuchOffer(Conflict):
 
 
 __all__ = [
+    "CallAnswered",
     "DomainError",
     "IllegalTransition",
     "NoSuchOffer",

@@ -133,6 +133,7 @@ class OperatorState:
     break_suggested: bool = False
     break_overrun_noticed: bool = False
     calls_answered: int = 0
+    calls_missed: int = 0  # offers rejected or let ring out this shift (the senior's board)
     talk_seconds: float = 0.0
     pending: Pending | None = None
     block_note: str | None = None  # a senior's block survives logout and login
@@ -185,6 +186,7 @@ def login(state: OperatorState, at: float) -> Transitioned:
         break_overrun_noticed=False,
         no_answer_count=0,
         calls_answered=0,
+        calls_missed=0,
         talk_seconds=0.0,
         pending=None,
     )
@@ -239,6 +241,7 @@ def miss_offer(state: OperatorState, at: float, cause: str, no_answer_limit: int
             queue_id=None,
             offer_expires_at=None,
             no_answer_count=0,
+            calls_missed=state.calls_missed + 1,
         )
         return new, (event,)
     # A missed offer does not reset idle_since: the operator keeps their place in longest-idle order.
@@ -251,6 +254,7 @@ def miss_offer(state: OperatorState, at: float, cause: str, no_answer_limit: int
         queue_id=None,
         offer_expires_at=None,
         no_answer_count=count,
+        calls_missed=state.calls_missed + 1,
     )
     return new, (event,)
 

@@ -34,7 +34,7 @@ class SeniorActions:
         self, scope: SeniorScope, call_id: CallId, now: float, *, destination: str | None = None
     ) -> Outcome:
         """Take a call out of its queue: to `destination`, or hang up after the queue's message."""
-        call = self._state.call(call_id)
+        call = self._state.queued_call(call_id)
         queue = self._state.queues[call.queue_id]
         scope.require(queue.group_id, f"queue {queue.queue_id}")
         step = Step(now)
@@ -107,7 +107,7 @@ class SeniorActions:
         return self._moves.settle(step)
 
     def _move(self, scope: SeniorScope, call_id: CallId, placement: Placement, now: float) -> Outcome:
-        call = self._state.call(call_id)
+        call = self._state.queued_call(call_id)
         scope.require(self._state.queues[call.queue_id].group_id, f"queue {call.queue_id}")
         self._state.replace_waiting(replace(call, placement=placement, move_seq=self._state.next_move_seq()))
         to = "head" if placement is Placement.HEAD else "tail"

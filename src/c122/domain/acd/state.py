@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from c122.domain.acd.callbacks import CallbackEntry
 from c122.domain.acd.calls import ConnectedCall, QueueOrder, WaitingCall
 from c122.domain.acd.config import GroupPolicy, Membership, OperatorProfile, QueueConfig
-from c122.domain.acd.errors import UnknownCall, UnknownOperator, UnknownQueue
+from c122.domain.acd.errors import CallAnswered, UnknownCall, UnknownOperator, UnknownQueue
 from c122.domain.acd.history import HistorySnapshot, QueueHistory
 from c122.domain.acd.ids import CallId, GroupId, OperatorId, QueueId
 from c122.domain.acd.operator_state import OperatorState, OperatorStatus
@@ -92,6 +92,12 @@ class AcdState:
             return self.waiting[call_id]
         except KeyError:
             raise UnknownCall(f"call {call_id} is not waiting") from None
+
+    def queued_call(self, call_id: CallId) -> WaitingCall:
+        """The waiting call a senior acts on; one already answered is a conflict, not a missing call."""
+        if call_id in self.connected:
+            raise CallAnswered(f"call {call_id} was answered by an operator and is no longer in the queue")
+        return self.call(call_id)
 
     def policy(self, group_id: GroupId) -> GroupPolicy:
         policy = self.policies.get(group_id)

@@ -9,6 +9,7 @@ from c122.domain.acd import BreakSuggested, BreakTimeElapsed, OperatorStateChang
 from c122.domain.users import User
 from c122.services.contact_center.views import OfferView, QueueView, at, optional_int
 from c122.services.events import ADMINS, Audience, OutboundEvent
+from c122.services.supervision.ports import LiveCall
 
 
 def operator_audience(user_id: int, user: User | None) -> Audience:
@@ -17,7 +18,14 @@ def operator_audience(user_id: int, user: User | None) -> Audience:
     return Audience(user_ids=frozenset({user_id}), group_ids=groups, roles=ADMINS.roles)
 
 
-def state_changed(change: OperatorStateChanged, user: User | None) -> OutboundEvent:
+def state_changed(
+    change: OperatorStateChanged,
+    user: User | None,
+    *,
+    counts: tuple[int, int] = (0, 0),
+    call: LiveCall | None = None,
+) -> OutboundEvent:
+    """`counts` (answered, missed this shift) and `call` are the operator's now, for the senior's board."""
     user_id = int(change.operator_id)
     return OutboundEvent(
         type="operator.state_changed",
@@ -32,6 +40,9 @@ def state_changed(change: OperatorStateChanged, user: User | None) -> OutboundEv
             "duration_s": change.duration_s,
             "call_id": change.call_id,
             "queue_id": optional_int(change.queue_id),
+            "calls_answered": counts[0],
+            "calls_missed": counts[1],
+            "call": None if call is None else {**asdict(call), "since": at(call.since)},
         },
         audience=operator_audience(user_id, user),
         occurred_at=at(change.at),

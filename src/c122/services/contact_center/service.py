@@ -42,6 +42,7 @@ from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.contact_center import events as announcements
+from c122.services.contact_center.board import live_call, live_operator
 from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
 from c122.services.contact_center.queue_figures import WaitingCallBoard
@@ -56,6 +57,7 @@ from c122.services.contact_center.views import (
 )
 from c122.services.events import EventPublisher
 from c122.services.ports import UnitOfWorkFactory
+from c122.services.supervision.ports import LiveOperator
 
 Command = Callable[[Acd, float], Outcome]
 Listener = Callable[[Outcome], None]
@@ -223,6 +225,19 @@ class ContactCenter:
             return acd.senior.force_logout(system, op, note, now)
 
         await self._run(command)
+
+    def live_operators(self) -> list[LiveOperator]:
+        """Every account that takes calls, as the senior's board shows it (LiveDistribution)."""
+        acd, setup = self._ready()
+        return [
+            live_operator(acd.state, user)
+            for user in setup.staff.values()
+            if str(user.id) in acd.state.operators
+        ]
+
+    def group_names(self) -> dict[int, str]:
+        _acd, setup = self._ready()
+        return dict(setup.group_names)
 
     # --- queues -----------------------------------------------------------------------------------
     async def queues(self, actor: Actor) -> list[QueueView]:
@@ -475,7 +490,15 @@ class ContactCenter:
                 touched.add(int(queue_id))
             if isinstance(event, OperatorStateChanged):
                 user_id = int(event.operator_id)
-                self._publisher.publish(announcements.state_changed(event, setup.staff.get(user_id)))
+                op = acd.state.operator(event.operator_id)
+                self._publisher.publish(
+                    announcements.state_changed(
+                        event,
+                        setup.staff.get(user_id),
+                        counts=(op.calls_answered, op.calls_missed),
+                        call=live_call(acd.state, event.operator_id),
+                    )
+                )
                 members = acd.state.members_by_operator.get(event.operator_id, [])
                 touched.update(int(m.queue_id) for m in members)
             elif isinstance(event, CallOffered):

@@ -85,6 +85,14 @@ class OperatorPhoneService:
     def account(self, user_id: int) -> str | None:
         return self._logins.get(user_id)
 
+    def audio_connection(self, user_id: int) -> tuple[Mode, bool | None]:
+        """For the senior's board: the mode, and whether a SIP phone is registered (None: browser)."""
+        mode = self.mode(user_id)
+        if mode == "browser":
+            return mode, None
+        login = self._logins.get(user_id)
+        return mode, login is not None and self.registered(login)
+
     def ha1(self, account: str, algorithm: str) -> str | None:
         """Stored H(A1) of the account's SIP password, for the registrar's digest check."""
         user_id = self._by_login.get(account)

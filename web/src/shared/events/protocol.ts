@@ -340,6 +340,17 @@ function parseIceServer(value: unknown, where: string): IceServer {
   };
 }
 
+function parseLiveCall(value: unknown, w: string): EventPayloads["operator.state_changed"]["call"] {
+  const d = rec(value, w);
+  return {
+    call_id: str(d, "call_id", w),
+    caller: optStr(d, "caller", w),
+    queue_id: optInt(d, "queue_id", w),
+    direction: oneOf(d, "direction", ["inbound", "outbound"] as const, w),
+    since: str(d, "since", w),
+  };
+}
+
 /** The data of each known event type, parsed from the frame's `data` (`where` names it in errors). */
 const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) => EventPayloads[T] } = {
   "operator.presence_changed": (value, w) => {
@@ -372,6 +383,10 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       duration_s: num(d, "duration_s", w),
       call_id: optStr(d, "call_id", w),
       queue_id: optInt(d, "queue_id", w),
+      // The senior's board: the shift's counts and the call after the change (older servers omit them).
+      calls_answered: typeof d.calls_answered === "number" ? d.calls_answered : 0,
+      calls_missed: typeof d.calls_missed === "number" ? d.calls_missed : 0,
+      call: d.call === null || d.call === undefined ? null : parseLiveCall(d.call, `${w}.call`),
     };
   },
   "call.offered": (value, w) => {

@@ -8,6 +8,7 @@ import { withOffer, withOperatorState, withPresence, withQueue } from "./snapsho
 export type CallEvent = Extract<StreamEvent, { type: `call.${string}` }>;
 /** The break policy's notice to this operator (OPS-04); cleared when their state changes. */
 export type BreakNotice = "suggested" | "elapsed" | null;
+export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
 
 /** What the events reach: the live snapshot and each feature that keeps state of its own. */
 export interface EventTargets {
@@ -20,6 +21,8 @@ export interface EventTargets {
   caseChanged(card: CaseSummary): void;
   /** The softphone (features/softphone). */
   call(event: CallEvent): void;
+  /** The senior's operators board (features/supervision): any operator's change it may see. */
+  operatorChanged(change: OperatorChange): void;
 }
 
 export function assertNever(value: never): never {
@@ -38,6 +41,7 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.snapshot((state) => withQueue(state, event.data.queue));
     case "operator.state_changed":
       to.snapshot((state) => withOperatorState(state, event.data));
+      to.operatorChanged(event.data);
       return to.breakNotice(null);
     case "operator.break_suggested":
       return to.breakNotice("suggested");
@@ -71,6 +75,7 @@ const NOWHERE: EventTargets = {
   orgChanged: () => undefined,
   caseChanged: () => undefined,
   call: () => undefined,
+  operatorChanged: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

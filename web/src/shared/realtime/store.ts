@@ -13,7 +13,7 @@ import type {
   Snapshot,
 } from "@/shared/events/protocol";
 import { EventStream, type SocketLike, type StreamStatus } from "@/shared/events/stream";
-import { dispatch, type BreakNotice, type CallEvent, type EventTargets } from "./dispatch";
+import { dispatch, type BreakNotice, type CallEvent, type EventTargets, type OperatorChange } from "./dispatch";
 
 export interface OrgChange {
   entity: OrgEntity;
@@ -45,6 +45,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     signalListeners.add(listener);
     return () => signalListeners.delete(listener);
   }
+  // The senior's board (features/supervision) follows every operator's change it may see.
+  const operatorListeners = new Set<(change: OperatorChange) => void>();
+  function onOperatorChange(listener: (change: OperatorChange) => void): () => void {
+    operatorListeners.add(listener);
+    return () => operatorListeners.delete(listener);
+  }
   let orgSeq = 0;
   const targets: EventTargets = {
     snapshot: (update) => {
@@ -59,6 +65,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     },
     caseChanged: (card) => caseListeners.forEach((listener) => listener(card)),
     call: (event) => callListeners.forEach((listener) => listener(event)),
+    operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -136,6 +143,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     setOperatorState,
     onCase,
     onCall,
+    onOperatorChange,
     onSignal,
     sendSignal,
   };

@@ -1,0 +1,69 @@
+// The senior's operators board: a snapshot from the API, kept live by operator.state_changed (the
+// realtime store hands every change here). The rows live in one Map replaced on each change, so the
+// virtual list re-renders only what is on screen.
+import { defineStore } from "pinia";
+import { computed, shallowRef } from "vue";
+import { loadBoard } from "./api";
+import { applyChange, type BoardGroup, type BoardRow, type StateChange } from "./model";
+
+const BATCH_MS = 100;
+
+export const useSupervisionStore = defineStore("supervision", () => {
+  const rows = shallowRef<Map<number, BoardRow>>(new Map());
+  const groups = shallowRef<BoardGroup[]>([]);
+  const loaded = shallowRef(false);
+  // The server's clock minus this browser's (ms): times in state are counted on the server's clock.
+  const skew = shallowRef(0);
+  // Changes that arrive while the snapshot is on its way are applied over it.
+  let early: StateChange[] = [];
+  let loading = false;
+
+  async function load(): Promise<void> {
+    loading = true;
+    early = [];
+    try {
+      const board = await loadBoard();
+      const next = new Map(board.operators.map((row) => [row.user_id, row]));
+      for (const change of early) {
+        const row = next.get(change.user_id);
+        if (row !== undefined) next.set(row.user_id, applyChange(row, change));
+      }
+      skew.value = Date.parse(board.as_of) - Date.now();
+      groups.value = board.groups;
+      rows.value = next;
+      loaded.value = true;
+    } finally {
+      loading = false;
+      early = [];
+    }
+  }
+
+  // Changes are applied in batches: with a thousand operators changing tens of times a second, one
+  // new Map and one re-sort per BATCH_MS instead of per change keeps the page smooth.
+  let queued: StateChange[] = [];
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  function stateChanged(change: StateChange): void {
+    if (loading) early.push(change);
+    queued.push(change);
+    flushTimer ??= setTimeout(flush, BATCH_MS);
+  }
+
+  function flush(): void {
+    flushTimer = null;
+    const batch = queued;
+    queued = [];
+    let next: Map<number, BoardRow> | null = null;
+    for (const change of batch) {
+      const row = (next ?? rows.value).get(change.user_id);
+      if (row === undefined) continue; // not on this senior's board
+      next ??= new Map(rows.value);
+      next.set(row.user_id, applyChange(row, change));
+    }
+    if (next !== null) rows.value = next;
+  }
+
+  const all = computed(() => [...rows.value.values()]);
+    /** Now on the server's clock, in ms. */
+  const serverNow = (): number => Date.now() + skew.value;
+  return { rows, all, groups, loaded, load, stateChanged, serverNow };
+});

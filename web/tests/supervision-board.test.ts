@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { alertOf, applyChange, clock, visibleRows, type BoardRow, type StateChange } from "@/features/supervision/model";
+
+const T0 = Date.parse("2026-01-01T10:00:00Z");
+
+function row(over: Partial<BoardRow> = {}): BoardRow {
+  return {
+    user_id: 1,
+    login: "operator1",
+    full_name: "Иванова",
+    role: "operator",
+    group_ids: [1],
+    status: "ready",
+    since: "2026-01-01T10:00:00Z",
+    reason: "",
+    note: "",
+    pending: null,
+    blocked: false,
+    calls_answered: 0,
+    calls_missed: 0,
+    break_limit_s: null,
+    call: null,
+    audio: { mode: "browser", registered: null },
+    ...over,
+  };
+}
+
+function change(over: Partial<StateChange> = {}): StateChange {
+  return {
+    user_id: 1,
+    old_status: "ready",
+    status: "on_call",
+    trigger: "answer",
+    reason: "",
+    note: "",
+    since: "2026-01-01T10:01:00Z",
+    duration_s: 60,
+    call_id: "c1",
+    queue_id: 3,
+    calls_answered: 4,
+    calls_missed: 1,
+    call: { call_id: "c1", caller: "+79990001122", queue_id: 3, direction: "inbound", since: "2026-01-01T10:01:00Z" },
+    ...over,
+  };
+}
+
+describe("the operators board", () => {
+  it("follows a state change: state, time, counts and the call", () => {
+    const next = applyChange(row(), change());
+    expect(next.status).toBe("on_call");
+    expect([next.calls_answered, next.calls_missed]).toEqual([4, 1]);
+    expect(next.call?.caller).toBe("+79990001122");
+    expect(applyChange(next, change({ status: "wrap_up", call: null, call_id: null })).call).toBeNull();
+  });
+
+  it("colours a call or a break longer than its threshold", () => {
+    const onCall = applyChange(row(), change());
+    expect(alertOf(onCall, T0 + 60_000 + 5 * 60_000)).toBeNull();
+    expect(alertOf(onCall, T0 + 60_000 + 11 * 60_000)).toBe("long_call");
+    const onBreak = row({ status: "on_break", reason: "break", break_limit_s: 900 });
+    expect(alertOf(onBreak, T0 + 14 * 60_000)).toBeNull();
+    expect(alertOf(onBreak, T0 + 16 * 60_000)).toBe("long_break");
+  });
+
+  it("filters by group and state and sorts by any column", () => {
+    const rows = [
+      row({ user_id: 1, full_name: "Борисова", calls_answered: 5, group_ids: [1] }),
+      row({ user_id: 2, full_name: "Алексеев", calls_answered: 2, group_ids: [2], status: "on_break" }),
+      row({ user_id: 3, full_name: "Волков", calls_answered: 9, group_ids: [1, 2] }),
+    ];
+    const view = { group: null, status: null, sort: "name" as const, descending: false };
+    expect(visibleRows(rows, view, T0).map((r) => r.user_id)).toEqual([2, 1, 3]);
+    expect(visibleRows(rows, { ...view, sort: "answered", descending: true }, T0).map((r) => r.user_id)).toEqual([3, 1, 2]);
+    expect(visibleRows(rows, { ...view, group: 2 }, T0).map((r) => r.user_id)).toEqual([2, 3]);
+    expect(visibleRows(rows, { ...view, status: "on_break" }, T0).map((r) => r.user_id)).toEqual([2]);
+  });
+
+  it("shows time as mm:ss, and hours when there are any", () => {
+    expect(clock(65)).toBe("01:05");
+    expect(clock(3725)).toBe("1:02:05");
+  });
+});
