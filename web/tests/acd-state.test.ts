@@ -6,8 +6,8 @@ import {
   type Snapshot,
   type StreamEvent,
   type UnknownEvent,
-} from "@/events/protocol";
-import { applyEvent } from "@/events/state";
+} from "@/shared/events/protocol";
+import { applyEvent } from "@/shared/realtime/dispatch";
 import { eventFrame, readyFrame, snapshot } from "./fixtures";
 
 function parseEvent(frame: string): StreamEvent | UnknownEvent {

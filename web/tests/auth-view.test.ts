@@ -3,9 +3,9 @@ import { flushPromises, mount } from "@vue/test-utils";
 import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createMemoryHistory, createRouter } from "vue-router";
-import { i18n } from "@/i18n";
-import { useSessionStore } from "@/stores/session";
-import AuthView from "@/views/AuthView.vue";
+import { i18n } from "@/shared/i18n";
+import { useSessionStore } from "@/features/auth/store";
+import AuthView from "@/features/auth/components/AuthView.vue";
 
 // The Python server is not part of the web unit run (the e2e suite drives the real one), so
 // fetch answers here with the responses the API contract specifies for each case.

@@ -1,8 +1,8 @@
 import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CaseSummary } from "@/cases/model";
-import { useCasesStore } from "@/stores/cases";
-import { useRealtimeStore } from "@/stores/realtime";
+import type { CaseSummary } from "@/features/cases/model";
+import { useCasesStore } from "@/features/cases/store";
+import { useRealtimeStore } from "@/shared/realtime/store";
 import { eventFrame, health, readyFrame, snapshot } from "./fixtures";
 
 // A stand-in server for the list route: answers GET /api/v1/cases with what the test sets, and records

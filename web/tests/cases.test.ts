@@ -9,9 +9,9 @@ import {
   type CaseSummary,
   type ListFilter,
   type Script,
-} from "@/cases/model";
-import { parseCaseSummary } from "@/cases/parse";
-import { parseServerMessage } from "@/events/protocol";
+} from "@/features/cases/model";
+import { parseCaseSummary } from "@/features/cases/parse";
+import { parseServerMessage } from "@/shared/events/protocol";
 import { eventFrame } from "./fixtures";
 
 const NOW = Date.parse("2026-09-12T09:00:00Z");

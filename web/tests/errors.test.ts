@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { csrfMiddleware, readCookie } from "@/api/csrf";
-import { ApiError, parseRetryAfter, toApiError } from "@/api/errors";
-import { loginProblem } from "@/auth/loginError";
+import { csrfMiddleware, readCookie } from "@/shared/api/csrf";
+import { ApiError, parseRetryAfter, toApiError } from "@/shared/api/errors";
+import { loginProblem } from "@/features/auth/model";
 
 function response(status: number, headers: Record<string, string> = {}): Response {
   return new Response(null, { status, headers });

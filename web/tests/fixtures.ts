@@ -1,5 +1,5 @@
-import type { Health, PresenceEntry } from "@/api/types";
-import type { OperatorState, Snapshot } from "@/events/protocol";
+import type { Health, PresenceEntry } from "@/shared/api/types";
+import type { OperatorState, Snapshot } from "@/shared/events/protocol";
 
 export function operator(user_id: number, full_name: string, overrides: Partial<PresenceEntry> = {}): PresenceEntry {
   return {

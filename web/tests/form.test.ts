@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { initialModel, serverFieldProblems, toBody, validate, type FormModel } from "@/admin/form";
-import { resourceFor, RESOURCES } from "@/admin/resources";
-import { ApiError } from "@/api/errors";
+import { initialModel, serverFieldProblems, toBody, validate, type FormModel } from "@/features/admin/form";
+import { resourceFor, RESOURCES } from "@/features/admin/resources";
+import { ApiError } from "@/shared/api/errors";
 
 function fields(collection: string) {
   const def = resourceFor(collection);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { healthColour } from "@/events/health";
+import { healthColour } from "@/features/health/model";
 import { health } from "./fixtures";
 
 describe("health indicator colour (seed §4.3.1.4)", () => {

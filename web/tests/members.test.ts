@@ -4,10 +4,10 @@ import {
   rowsFromMembers,
   serverMemberProblems,
   validateMembers,
-} from "@/admin/members";
-import { moveRow } from "@/admin/order";
-import { serverSkillsProblem, skillsProblem } from "@/admin/skills";
-import { ApiError } from "@/api/errors";
+} from "@/features/admin/members";
+import { moveRow } from "@/features/admin/order";
+import { serverSkillsProblem, skillsProblem } from "@/features/admin/skills";
+import { ApiError } from "@/shared/api/errors";
 
 describe("queue members model", () => {
   it("rows follow the ACD order: tier level, then position", () => {

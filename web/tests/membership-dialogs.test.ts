@@ -5,9 +5,9 @@ import { NMessageProvider } from "naive-ui";
 import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defineComponent, h, type Component } from "vue";
-import { i18n } from "@/i18n";
-import QueueMembersDialog from "@/views/admin/QueueMembersDialog.vue";
-import UserSkillsDialog from "@/views/admin/UserSkillsDialog.vue";
+import { i18n } from "@/shared/i18n";
+import QueueMembersDialog from "@/features/admin/components/QueueMembersDialog.vue";
+import UserSkillsDialog from "@/features/admin/components/UserSkillsDialog.vue";
 import { standInFetch } from "./standInFetch";
 
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { OperatorState } from "@/events/protocol";
-import { canStartShift, clock, secondsLeft, statusLabel, statusMenu } from "@/operator/status";
+import type { OperatorState } from "@/shared/events/protocol";
+import { canStartShift, clock, secondsLeft, statusLabel, statusMenu } from "@/features/operator/model";
 
 function state(status: OperatorState["status"], reason = ""): OperatorState {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseServerMessage, ProtocolError } from "@/events/protocol";
+import { parseServerMessage, ProtocolError } from "@/shared/events/protocol";
 import { eventFrame, health, operator, readyFrame, snapshot } from "./fixtures";
 
 describe("server message validation", () => {
@@ -125,7 +125,7 @@ describe("event types against the server's OpenAPI document", () => {
     const document = JSON.parse(await readFile(new URL("../openapi.json", import.meta.url), "utf8")) as {
       "x-event-types"?: Record<string, string>;
     };
-    const { AGREED_EVENT_TYPES, KNOWN_EVENT_TYPES } = await import("@/events/protocol");
+    const { AGREED_EVENT_TYPES, KNOWN_EVENT_TYPES } = await import("@/shared/events/protocol");
     const published = Object.keys(document["x-event-types"] ?? {});
     expect([...KNOWN_EVENT_TYPES].sort()).toEqual([...new Set([...published, ...AGREED_EVENT_TYPES])].sort());
   });

@@ -1,7 +1,7 @@
 import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { noticeFor } from "@/stores/session";
-import { useRealtimeStore } from "@/stores/realtime";
+import { noticeFor } from "@/features/auth/store";
+import { useRealtimeStore } from "@/shared/realtime/store";
 import { eventFrame, health, operator, readyFrame, snapshot } from "./fixtures";
 
 // Node has no browser WebSocket; this stand-in lets the test play the server's frames.

@@ -4,8 +4,8 @@ import { NDialogProvider, NMessageProvider } from "naive-ui";
 import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defineComponent, h } from "vue";
-import { i18n } from "@/i18n";
-import ResourcePage from "@/views/admin/ResourcePage.vue";
+import { i18n } from "@/shared/i18n";
+import ResourcePage from "@/features/admin/components/ResourcePage.vue";
 
 // The Python server is not part of the web unit run (the e2e suite drives the real one), so
 // fetch answers with the responses the API contract specifies, keyed by method and path.

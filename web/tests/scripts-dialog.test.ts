@@ -5,8 +5,8 @@ import { NMessageProvider } from "naive-ui";
 import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defineComponent, h } from "vue";
-import { i18n } from "@/i18n";
-import CaseScriptsDialog from "@/views/admin/CaseScriptsDialog.vue";
+import { i18n } from "@/shared/i18n";
+import CaseScriptsDialog from "@/features/admin/components/CaseScriptsDialog.vue";
 import { standInFetch } from "./standInFetch";
 
 beforeEach(() => {

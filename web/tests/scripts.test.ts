@@ -9,8 +9,8 @@ import {
   serverScriptProblems,
   validateScript,
   type ScriptOut,
-} from "@/admin/scripts";
-import { ApiError } from "@/api/errors";
+} from "@/features/admin/scripts";
+import { ApiError } from "@/shared/api/errors";
 
 const stored: ScriptOut = {
   id: 5,

@@ -5,11 +5,11 @@
 import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { nextTick } from "vue";
-import { ApiError } from "@/api/errors";
-import { applyConsultation, canJoin, consulting, inConference, type Consultation } from "@/softphone/consultation";
-import { callBody, choiceProblem, emptyChoice, numberProblem, refusal, transferBody } from "@/softphone/targets";
-import { useRealtimeStore } from "@/stores/realtime";
-import { useSoftphoneStore } from "@/stores/softphone";
+import { ApiError } from "@/shared/api/errors";
+import { applyConsultation, canJoin, consulting, inConference, type Consultation } from "@/features/softphone/consultation";
+import { callBody, choiceProblem, emptyChoice, numberProblem, refusal, transferBody } from "@/features/softphone/targets";
+import { useRealtimeStore } from "@/shared/realtime/store";
+import { useSoftphoneStore } from "@/features/softphone/store";
 import { eventFrame, ME, readyFrame, snapshot, state, stateChanged } from "./fixtures";
 import { AUDIO_CODECS, FakePeer, FakeRinger, FakeStream, FakeWebSocket, socket } from "./softphoneFakes";
 import { posts, standInFetch } from "./standInFetch";

@@ -1,8 +1,8 @@
 // Device settings storage, the ring's cadence and routing, and the level meter's arithmetic.
 // WebAudio does not exist in Node: the ring is checked against a recording stand-in context.
 import { describe, expect, it } from "vitest";
-import { groupDevices, level, listDevices } from "@/softphone/devices";
-import { RING_HZ, Ringer, ringCadence, routeTo, type AudioSink } from "@/softphone/ringer";
+import { groupDevices, level, listDevices } from "@/features/softphone/devices";
+import { RING_HZ, Ringer, ringCadence, routeTo, type AudioSink } from "@/features/softphone/ringer";
 import {
   clearSettings,
   defaultSettings,
@@ -13,7 +13,7 @@ import {
   parseSettings,
   saveSettings,
   STORAGE_KEY,
-} from "@/softphone/settings";
+} from "@/features/softphone/settings";
 
 class MemoryStorage {
   items = new Map<string, string>();

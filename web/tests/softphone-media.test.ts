@@ -1,9 +1,9 @@
 // The media leg against stand-ins for RTCPeerConnection and getUserMedia (tests/softphoneFakes.ts):
 // Node has no WebRTC. The signalling sent and the browser calls made are what is checked.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { IceServer, RtcClientMessage, RtcServerMessage } from "@/events/protocol";
-import { MediaSession, rankCodecs, type SessionView } from "@/softphone/mediaSession";
-import { defaultSettings, type DeviceSettings } from "@/softphone/settings";
+import type { IceServer, RtcClientMessage, RtcServerMessage } from "@/shared/events/protocol";
+import { MediaSession, rankCodecs, type SessionView } from "@/features/softphone/mediaSession";
+import { defaultSettings, type DeviceSettings } from "@/features/softphone/settings";
 import { AUDIO_CODECS, FakePeer, FakeStream, ManualTimers } from "./softphoneFakes";
 
 let sent: RtcClientMessage[];

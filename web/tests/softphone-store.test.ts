@@ -5,10 +5,10 @@
 import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { nextTick, watch } from "vue";
-import { defaultSettings, saveSettings } from "@/softphone/settings";
-import { useOperatorStore } from "@/stores/operator";
-import { useRealtimeStore } from "@/stores/realtime";
-import { useSoftphoneStore, type SoftphoneEnvironment } from "@/stores/softphone";
+import { defaultSettings, saveSettings } from "@/features/softphone/settings";
+import { useOperatorStore } from "@/features/operator/store";
+import { useRealtimeStore } from "@/shared/realtime/store";
+import { useSoftphoneStore, type SoftphoneEnvironment } from "@/features/softphone/store";
 import { eventFrame, ME, offer, readyFrame, snapshot, state, stateChanged } from "./fixtures";
 import { AUDIO_CODECS, FakePeer, FakeRinger, FakeStream, FakeWebSocket, socket } from "./softphoneFakes";
 import { posts, standInFetch } from "./standInFetch";

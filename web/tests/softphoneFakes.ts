@@ -1,7 +1,7 @@
 // Stand-ins for the browser media objects jsdom and Node do not have (RTCPeerConnection,
 // getUserMedia, WebAudio). Real Chromium drives the real ones in the end-to-end suite; these
 // record what the softphone asks of them and let a test play the browser's side.
-import type { Timers } from "@/events/stream";
+import type { Timers } from "@/shared/events/stream";
 
 export class FakeTrack {
   enabled = true;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseServerMessage, type Snapshot, type StreamEvent, type UnknownEvent } from "@/events/protocol";
-import { applyEvent, byName } from "@/events/state";
+import { parseServerMessage, type Snapshot, type StreamEvent, type UnknownEvent } from "@/shared/events/protocol";
+import { applyEvent } from "@/shared/realtime/dispatch";
+import { byName } from "@/shared/realtime/snapshot";
 import { eventFrame, health, operator, snapshot } from "./fixtures";
 
 // Both sides listed in the UI's order, so equal sets of operators compare equal.

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Snapshot, StreamEvent, UnknownEvent } from "@/events/protocol";
-import { EventStream, eventsUrl, type SocketLike, type StreamStatus, type Timers } from "@/events/stream";
+import type { Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
+import { EventStream, eventsUrl, type SocketLike, type StreamStatus, type Timers } from "@/shared/events/stream";
 import { eventFrame, health, operator, readyFrame, snapshot } from "./fixtures";
 
 // The browser WebSocket does not exist in Node: this stand-in records what the client sends

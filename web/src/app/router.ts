@@ -1,0 +1,38 @@
+import { createRouter, createWebHistory, type RouteLocationRaw } from "vue-router";
+import { useSessionStore } from "@/features/auth/store";
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: "/auth", name: "auth", component: () => import("@/features/auth/components/AuthView.vue"), meta: { public: true } },
+    { path: "/", name: "workstation", component: () => import("@/app/WorkstationView.vue") },
+    {
+      path: "/admin",
+      component: () => import("@/features/admin/components/AdminView.vue"),
+      meta: { admin: true },
+      children: [
+        { path: "", redirect: { name: "admin-section", params: { collection: "services" } } },
+        {
+          path: ":collection",
+          name: "admin-section",
+          component: () => import("@/features/admin/components/ResourcePage.vue"),
+          props: true,
+        },
+      ],
+    },
+    { path: "/:rest(.*)*", name: "not-found", component: () => import("@/app/NotFoundView.vue") },
+  ],
+});
+
+router.beforeEach(async (to): Promise<RouteLocationRaw | true> => {
+  const session = useSessionStore();
+  const me = await session.load();
+  if (to.meta.public === true) return me !== null && to.name === "auth" ? { name: "workstation" } : true;
+  if (me === null) {
+    return { name: "auth", query: to.fullPath === "/" ? {} : { redirect: to.fullPath } };
+  }
+  if (to.matched.some((r) => r.meta.admin === true) && me.role !== "admin") {
+    return { name: "workstation" };
+  }
+  return true;
+});

@@ -1,0 +1,131 @@
+// Form model <-> request body, client-side checks and the server's per-field errors.
+import type { ApiError } from "@/shared/api/errors";
+import type { FieldDef, FieldValue } from "./resources";
+import { MAX_QUEUE_SKILLS, skillsProblem } from "./skills";
+
+export type { FieldValue };
+export type FormModel = Record<string, FieldValue>;
+export type Mode = "create" | "edit";
+
+/** An i18n key with its parameters, or a message the server already worded. */
+export type FieldProblem = { key: string; params?: Record<string, number> } | { text: string };
+
+const PHONE = /^(?:\+7|7|8)\d{10}$|^\+[1-9]\d{6,14}$/;
+// The same shapes the server accepts, checked here to answer before a round trip.
+const CODE = /^[a-z0-9_-]{1,64}$/;
+const LOGIN = /^[A-Za-z0-9._-]{2,64}$/;
+
+export function emptyValue(field: FieldDef): FieldValue {
+  if (field.initial !== undefined) return Array.isArray(field.initial) ? ([...field.initial] as FieldValue) : field.initial;
+  switch (field.kind) {
+    case "service":
+    case "group":
+    case "number":
+      return null;
+    case "groups":
+    case "skills":
+      return [];
+    case "role":
+      return "operator";
+    case "icon":
+      return "other";
+    case "switch":
+      return true;
+    default:
+      return "";
+  }
+}
+
+export function initialModel(fields: FieldDef[], item: Record<string, unknown> | null): FormModel {
+  const model: FormModel = {};
+  for (const field of fields) {
+    const value = item?.[field.key];
+    if (field.kind === "password" || value === undefined) model[field.key] = emptyValue(field);
+    // Text inputs hold "" for null; number inputs hold null itself.
+    else if (value === null) model[field.key] = field.nullable === true && field.kind !== "number" ? "" : null;
+    // Arrays are copied so editing the form never changes the table row.
+    else model[field.key] = Array.isArray(value) ? ([...value] as FieldValue) : (value as FieldValue);
+  }
+  return model;
+}
+
+function isBlank(value: FieldValue): boolean {
+  return value === null || (typeof value === "string" && value.trim() === "");
+}
+
+/** Leaving the password empty while editing keeps the current one. */
+function skipped(field: FieldDef, model: FormModel, mode: Mode): boolean {
+  return field.kind === "password" && mode === "edit" && isBlank(model[field.key] ?? null);
+}
+
+export function validate(fields: FieldDef[], model: FormModel, mode: Mode): Record<string, FieldProblem> {
+  const problems: Record<string, FieldProblem> = {};
+  for (const field of fields) {
+    if (skipped(field, model, mode)) continue;
+    const value = model[field.key] ?? null;
+    if (isBlank(value)) {
+      if (field.required === true) problems[field.key] = { key: "admin.required" };
+      continue;
+    }
+    const problem = typeof value === "string" ? textProblem(field, value) : valueProblem(field, value);
+    if (problem !== null) problems[field.key] = problem;
+  }
+  return problems;
+}
+
+function numberProblem(field: FieldDef, value: number): FieldProblem | null {
+  if (field.integer === true && !Number.isInteger(value)) return { key: "admin.integer" };
+  if (field.min !== undefined && value < field.min) return { key: "admin.atLeast", params: { n: field.min } };
+  if (field.above !== undefined && value <= field.above) return { key: "admin.above", params: { n: field.above } };
+  if (field.max !== undefined && value > field.max) return { key: "admin.atMost", params: { n: field.max } };
+  return null;
+}
+
+function valueProblem(field: FieldDef, value: FieldValue): FieldProblem | null {
+  if (typeof value === "number") return numberProblem(field, value);
+  if (field.kind === "skills" && Array.isArray(value)) return skillsProblem(value, MAX_QUEUE_SKILLS);
+  return null;
+}
+
+function textProblem(field: FieldDef, value: string): FieldProblem | null {
+  const text = field.kind === "password" ? value : value.trim();
+  if (field.minLength !== undefined && text.length < field.minLength) {
+    return { key: "admin.minLength", params: { n: field.minLength } };
+  }
+  if (field.maxLength !== undefined && text.length > field.maxLength) {
+    return { key: "admin.maxLength", params: { n: field.maxLength } };
+  }
+  if (field.pattern === "phone" && !PHONE.test(text.replace(/[\s()-]/g, ""))) return { key: "admin.phone" };
+  if (field.pattern === "code" && !CODE.test(text)) return { key: "admin.code" };
+  if (field.pattern === "login" && !LOGIN.test(text)) return { key: "admin.login" };
+  return null;
+}
+
+export function toBody(fields: FieldDef[], model: FormModel, mode: Mode): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const field of fields) {
+    if (skipped(field, model, mode)) continue;
+    const value = model[field.key] ?? null;
+    if (typeof value === "string") {
+      const text = field.kind === "password" ? value : value.trim();
+      body[field.key] = text === "" && field.nullable === true ? null : text;
+    } else {
+      body[field.key] = value;
+    }
+  }
+  return body;
+}
+
+/** Server field errors keyed by the top-level body field they belong to. */
+export function serverFieldProblems(error: ApiError, fields: FieldDef[]): Record<string, FieldProblem> {
+  const known = new Set(fields.map((f) => f.key));
+  const problems: Record<string, FieldProblem> = {};
+  for (const item of error.fields) {
+    const segments = item.path.split(".");
+    const key = segments[0] === "body" ? segments[1] : segments[0];
+    if (key !== undefined && known.has(key) && problems[key] === undefined) {
+      problems[key] = { text: item.message || item.code };
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,94 @@
+// The operator's status menu in zone 1 (OPS-02, OPS-03): what each entry does and whether it can
+// be chosen now. Pure, so the rules are tested without a browser.
+import type { OperatorState, OperatorStatus } from "@/shared/events/protocol";
+
+/** Break reason codes offered in the menu; `not_ready` (блокировка с указанием причины) needs a note. */
+export const BREAK_REASONS = ["break", "lunch", "training", "not_ready"] as const;
+export type BreakReason = (typeof BREAK_REASONS)[number];
+
+export type StatusRequest =
+  | { status: "ready" }
+  | { status: "on_break"; reason: string; needsNote: boolean }
+  | { status: "offline" };
+
+export interface MenuEntry {
+  key: string;
+  /** i18n key of the label */
+  label: string;
+  /** null: shown for information, never chosen by hand (wrap-up, away) */
+  request: StatusRequest | null;
+  disabled: boolean;
+  current: boolean;
+}
+
+// Where a change by hand is not possible: the caller is ringing, or a senior holds the operator.
+const LOCKED: readonly OperatorStatus[] = ["offline", "offered", "blocked"];
+
+export function canStartShift(state: OperatorState | null): boolean {
+  return state !== null && state.status === "offline";
+}
+
+export function statusLabel(state: OperatorState): string {
+  return state.status === "on_break" ? `operator.reason.${reasonKey(state.reason)}` : `operator.status.${state.status}`;
+}
+
+function reasonKey(reason: string): string {
+  return (BREAK_REASONS as readonly string[]).includes(reason) || reason === "no_answer" ? reason : "other";
+}
+
+export function statusMenu(state: OperatorState): MenuEntry[] {
+  const locked = LOCKED.includes(state.status);
+  const entries: MenuEntry[] = [
+    {
+      key: "ready",
+      label: "operator.status.ready",
+      request: { status: "ready" },
+      disabled: locked || state.status === "ready" || state.status === "on_call",
+      current: state.status === "ready",
+    },
+  ];
+  for (const reason of BREAK_REASONS) {
+    const current = state.status === "on_break" && state.reason === reason;
+    entries.push({
+      key: `break:${reason}`,
+      label: `operator.reason.${reason}`,
+      request: { status: "on_break", reason, needsNote: reason === "not_ready" },
+      // During a call the break is kept and starts after the wrap-up.
+      disabled: locked || (current && reason !== "not_ready"),
+      current,
+    });
+  }
+  entries.push(
+    {
+      key: "wrap_up",
+      label: "operator.status.wrap_up",
+      request: null,
+      disabled: true,
+      current: state.status === "wrap_up",
+    },
+    { key: "away", label: "operator.status.away", request: null, disabled: true, current: state.status === "away" },
+    {
+      key: "end_shift",
+      label: "operator.endShift",
+      request: { status: "offline" },
+      disabled: state.status === "offline" || state.status === "offered",
+      current: false,
+    },
+  );
+  return entries;
+}
+
+/** Seconds left until a time, never below zero (the ring countdown, the wrap-up timer). */
+export function secondsLeft(until: string | null, now: number): number | null {
+  if (until === null) return null;
+  const end = Date.parse(until);
+  return Number.isNaN(end) ? null : Math.max(0, Math.round((end - now) / 1000));
+}
+
+/** mm:ss for waits shown in zone 4. */
+export function clock(seconds: number): string {
+  const whole = Math.max(0, Math.floor(seconds));
+  const m = Math.floor(whole / 60);
+  const s = whole % 60;
+  return `${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+}

@@ -1,0 +1,492 @@
+// Wire messages of /api/v1/events, validated before use: the socket is an outside input.
+// The payload types come from the server's OpenAPI document (its x-event-types), so a change
+// on the server fails the type check here.
+import type { components } from "@/shared/api/schema";
+import type { Health, Presence, PresenceEntry } from "@/shared/api/types";
+import { parseCaseSummary } from "@/features/cases/parse";
+
+type Schemas = components["schemas"];
+
+export type Snapshot = Schemas["EventSnapshot"];
+export type OrgChanged = Schemas["OrgChangedData"];
+export type OrgEntity = OrgChanged["entity"];
+export type OrgAction = OrgChanged["action"];
+export type OperatorState = Schemas["OperatorStateOut"];
+export type OperatorStatus = OperatorState["status"];
+export type Offer = Schemas["OfferOut"];
+export type QueueLive = Schemas["QueueLiveOut"];
+export type WaitingCall = QueueLive["calls"][number];
+
+/** What the softphone shows about an offer besides the queue (TEL-19): absent texts read as empty. */
+export type OfferDetails = { [K in "service_number" | "service_name" | "group_name"]: string } & Pick<Offer, "auto_answer">;
+
+// Call events of the operator's conversation (docs/events/operator-state.md).
+export type CallConnectedData = Schemas["CallConnectedData"];
+export type CallEndedData = Schemas["CallEndedData"];
+export type CallHoldChangedData = Schemas["CallHoldChangedData"];
+export type CallConsultationChangedData = Schemas["CallConsultationChangedData"];
+type ConsultState = CallConsultationChangedData["state"];
+const CONSULT_STATES: readonly ConsultState[] = ["ringing", "talking", "failed", "conference", "transferred", "ended"];
+
+interface EventPayloads {
+  "operator.presence_changed": Schemas["PresenceChangedData"];
+  "health.changed": Schemas["HealthOut"];
+  "org.changed": OrgChanged;
+  "session.closed": Schemas["SessionClosedData"];
+  "operator.state_changed": Schemas["OperatorStateChangedData"];
+  "call.offered": Schemas["CallOfferedData"];
+  "queue.updated": Schemas["QueueUpdatedData"];
+  "operator.break_suggested": Schemas["BreakSuggestedData"];
+  "operator.break_time_elapsed": Schemas["BreakTimeElapsedData"];
+  "case.created": Schemas["CaseEventData"];
+  "case.updated": Schemas["CaseEventData"];
+  "call.connected": CallConnectedData;
+  "call.ended": CallEndedData;
+  "call.hold_changed": CallHoldChangedData;
+  "call.consultation_changed": CallConsultationChangedData;
+}
+export type KnownEventType = keyof EventPayloads;
+/** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
+export const AGREED_EVENT_TYPES: readonly KnownEventType[] = [];
+export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
+  "operator.presence_changed",
+  "health.changed",
+  "org.changed",
+  "session.closed",
+  "operator.state_changed",
+  "call.offered",
+  "queue.updated",
+  "operator.break_suggested",
+  "operator.break_time_elapsed",
+  "case.created",
+  "case.updated",
+  "call.connected",
+  "call.ended",
+  "call.hold_changed",
+  "call.consultation_changed",
+];
+
+export type StreamEvent = {
+  [T in KnownEventType]: { id: number; at: string; type: T; data: EventPayloads[T] };
+}[KnownEventType];
+
+/** An event whose type this client does not know yet: acknowledged, never applied. */
+export interface UnknownEvent {
+  id: number;
+  at: string;
+  type: string;
+  unknown: true;
+}
+
+export const LEG_STATES = ["connecting", "connected", "failed", "closed"] as const;
+export type LegState = (typeof LEG_STATES)[number];
+
+/** A STUN or TURN server for the browser's RTCPeerConnection, as the server configures it. */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+/** Browser media signalling from the server: not events (no ids, never replayed). */
+export type RtcServerMessage =
+  | { kind: "rtc.offer"; leg: string; sdp: string; ice_servers: IceServer[] }
+  | { kind: "rtc.state"; leg: string; state: LegState };
+
+/** An `error` whose code starts with `rtc_`: a signalling problem of the media leg. */
+export interface RtcError {
+  kind: "error";
+  code: string;
+  message: string;
+}
+
+export type ServerMessage =
+  // The server sends no snapshot when it resumes a stream: the client keeps its own state.
+  | { kind: "ready"; stream: string; resumed: boolean; last_id: number; snapshot: Snapshot | null }
+  | { kind: "event"; event: StreamEvent | UnknownEvent }
+  | { kind: "ping"; last_id: number }
+  | { kind: "reload"; reason: string }
+  | { kind: "closed"; reason: string; message: string }
+  | { kind: "error"; code: string; message: string }
+  | RtcServerMessage;
+
+export const DTMF_DIGITS = "0123456789*#";
+export type Codec = "PCMU" | "PCMA";
+
+/** Browser media signalling to the server. */
+export type RtcClientMessage =
+  | { kind: "rtc.start"; codecs: Codec[] }
+  | { kind: "rtc.answer"; leg: string; sdp: string }
+  | { kind: "rtc.restart"; leg: string }
+  | { kind: "rtc.dtmf"; leg: string; digit: string }
+  | { kind: "rtc.stop"; leg: string };
+
+export type ClientMessage = { kind: "ack"; id: number } | { kind: "pong" } | RtcClientMessage;
+
+export function isRtcError(message: { kind: string; code?: string }): boolean {
+  return message.kind === "error" && typeof message.code === "string" && message.code.startsWith("rtc_");
+}
+
+type Rec = Record<string, unknown>;
+
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+}
+
+function rec(value: unknown, where: string): Rec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ProtocolError(`${where}: object expected`);
+  }
+  return value as Rec;
+}
+function str(r: Rec, key: string, where: string): string {
+  const v = r[key];
+  if (typeof v !== "string") throw new ProtocolError(`${where}.${key}: string expected`);
+  return v;
+}
+function int(r: Rec, key: string, where: string): number {
+  const v = r[key];
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new ProtocolError(`${where}.${key}: integer expected`);
+  }
+  return v;
+}
+function bool(r: Rec, key: string, where: string): boolean {
+  const v = r[key];
+  if (typeof v !== "boolean") throw new ProtocolError(`${where}.${key}: boolean expected`);
+  return v;
+}
+function oneOf<T extends string>(r: Rec, key: string, allowed: readonly T[], where: string): T {
+  const v = str(r, key, where);
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new ProtocolError(`${where}.${key}: one of ${allowed.join(", ")} expected`);
+  }
+  return v as T;
+}
+function num(r: Rec, key: string, where: string): number {
+  const v = r[key];
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new ProtocolError(`${where}.${key}: number expected`);
+  return v;
+}
+function optStr(r: Rec, key: string, where: string): string | null {
+  return r[key] === null || r[key] === undefined ? null : str(r, key, where);
+}
+function optInt(r: Rec, key: string, where: string): number | null {
+  return r[key] === null || r[key] === undefined ? null : int(r, key, where);
+}
+function optNum(r: Rec, key: string, where: string): number | null {
+  return r[key] === null || r[key] === undefined ? null : num(r, key, where);
+}
+function list(r: Rec, key: string, where: string): unknown[] {
+  const v = r[key];
+  if (!Array.isArray(v)) throw new ProtocolError(`${where}.${key}: array expected`);
+  return v;
+}
+
+const ROLES = ["operator", "senior", "admin"] as const;
+const STATUSES = ["ok", "degraded", "down"] as const;
+const ENTITIES: readonly OrgEntity[] = ["service", "group", "queue", "line", "case_type", "user"];
+const ACTIONS: readonly OrgAction[] = ["created", "updated", "deleted"];
+export const OPERATOR_STATUSES: readonly OperatorStatus[] = [
+  "offline",
+  "ready",
+  "offered",
+  "on_call",
+  "wrap_up",
+  "on_break",
+  "away",
+  "blocked",
+];
+
+export function parseOffer(value: unknown, where = "offer"): Offer {
+  const r = rec(value, where);
+  return {
+    call_id: str(r, "call_id", where),
+    queue_id: int(r, "queue_id", where),
+    queue_name: str(r, "queue_name", where),
+    caller: str(r, "caller", where),
+    expires_at: str(r, "expires_at", where),
+    is_callback: bool(r, "is_callback", where),
+    service_number: optStr(r, "service_number", where) ?? "",
+    service_name: optStr(r, "service_name", where) ?? "",
+    group_name: optStr(r, "group_name", where) ?? "",
+    auto_answer: r.auto_answer === undefined || r.auto_answer === null ? false : bool(r, "auto_answer", where),
+  };
+}
+
+/** The softphone's view of any offer, parsed or from an API answer. */
+export function offerDetails(offer: Offer): OfferDetails {
+  return {
+    service_number: offer.service_number ?? "",
+    service_name: offer.service_name ?? "",
+    group_name: offer.group_name ?? "",
+    auto_answer: offer.auto_answer === true,
+  };
+}
+
+export function parseOperatorState(value: unknown, where = "operator_state"): OperatorState {
+  const r = rec(value, where);
+  return {
+    user_id: int(r, "user_id", where),
+    status: oneOf(r, "status", OPERATOR_STATUSES, where),
+    since: str(r, "since", where),
+    reason: str(r, "reason", where),
+    note: str(r, "note", where),
+    call_id: optStr(r, "call_id", where),
+    queue_id: optInt(r, "queue_id", where),
+    offer: r.offer === null || r.offer === undefined ? null : parseOffer(r.offer, `${where}.offer`),
+    pending: optStr(r, "pending", where),
+    wrap_up_until: optStr(r, "wrap_up_until", where),
+  };
+}
+
+function parseWaitingCall(value: unknown, where: string): WaitingCall {
+  const r = rec(value, where);
+  return {
+    call_id: str(r, "call_id", where),
+    caller: str(r, "caller", where),
+    priority: int(r, "priority", where),
+    position: int(r, "position", where),
+    waited_s: num(r, "waited_s", where),
+    estimated_wait_s: optNum(r, "estimated_wait_s", where),
+    is_callback: bool(r, "is_callback", where),
+    ringing: bool(r, "ringing", where),
+  };
+}
+
+export function parseQueue(value: unknown, where = "queue"): QueueLive {
+  const r = rec(value, where);
+  const byPriority = rec(r.waiting_by_priority, `${where}.waiting_by_priority`);
+  const waiting_by_priority: Record<string, number> = {};
+  for (const key of Object.keys(byPriority)) waiting_by_priority[key] = int(byPriority, key, `${where}.waiting_by_priority`);
+  return {
+    id: int(r, "id", where),
+    group_id: int(r, "group_id", where),
+    name: str(r, "name", where),
+    waiting: int(r, "waiting", where),
+    waiting_by_priority,
+    callbacks_waiting: int(r, "callbacks_waiting", where),
+    longest_wait_s: num(r, "longest_wait_s", where),
+    available_operators: int(r, "available_operators", where),
+    eligible_operators: int(r, "eligible_operators", where),
+    logged_in_operators: int(r, "logged_in_operators", where),
+    on_break_operators: int(r, "on_break_operators", where),
+    calls: list(r, "calls", where).map((c, i) => parseWaitingCall(c, `${where}.calls[${i}]`)),
+  };
+}
+
+export function parsePresenceEntry(value: unknown, where = "operator"): PresenceEntry {
+  const r = rec(value, where);
+  return {
+    user_id: int(r, "user_id", where),
+    login: str(r, "login", where),
+    full_name: str(r, "full_name", where),
+    role: oneOf(r, "role", ROLES, where),
+    group_ids: list(r, "group_ids", where).map((g, i) => {
+      if (typeof g !== "number" || !Number.isInteger(g)) {
+        throw new ProtocolError(`${where}.group_ids[${i}]: integer expected`);
+      }
+      return g;
+    }),
+    since: str(r, "since", where),
+  };
+}
+
+export function parsePresence(value: unknown, where = "presence"): Presence {
+  const r = rec(value, where);
+  return {
+    operators_online: list(r, "operators_online", where).map((o, i) =>
+      parsePresenceEntry(o, `${where}.operators_online[${i}]`),
+    ),
+    calls_waiting: int(r, "calls_waiting", where),
+  };
+}
+
+function parseComponent(value: unknown, where: string): Health["components"]["db"] {
+  const r = rec(value, where);
+  return { status: oneOf(r, "status", STATUSES, where), detail: str(r, "detail", where) };
+}
+
+export function parseHealth(value: unknown, where = "health"): Health {
+  const r = rec(value, where);
+  const c = rec(r.components, `${where}.components`);
+  const cw = `${where}.components`;
+  return {
+    status: oneOf(r, "status", STATUSES, where),
+    components: {
+      db: parseComponent(c.db, `${cw}.db`),
+      socket: parseComponent(c.socket, `${cw}.socket`),
+      sip: parseComponent(c.sip, `${cw}.sip`),
+      media: parseComponent(c.media, `${cw}.media`),
+    },
+    checked_at: str(r, "checked_at", where),
+  };
+}
+
+function parseIceServer(value: unknown, where: string): IceServer {
+  const r = rec(value, where);
+  const urls = list(r, "urls", where).map((url, i) => {
+    if (typeof url !== "string") throw new ProtocolError(`${where}.urls[${i}]: string expected`);
+    return url;
+  });
+  const username = optStr(r, "username", where);
+  const credential = optStr(r, "credential", where);
+  return {
+    urls,
+    ...(username === null ? {} : { username }),
+    ...(credential === null ? {} : { credential }),
+  };
+}
+
+/** The data of each known event type, parsed from the frame's `data` (`where` names it in errors). */
+const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) => EventPayloads[T] } = {
+  "operator.presence_changed": (value, w) => {
+    const d = rec(value, w);
+    return { operator: parsePresenceEntry(d.operator, `${w}.operator`), online: bool(d, "online", w) };
+  },
+  "health.changed": (value, w) => parseHealth(value, w),
+  "org.changed": (value, w) => {
+    const d = rec(value, w);
+    return { entity: oneOf(d, "entity", ENTITIES, w), id: int(d, "id", w), action: oneOf(d, "action", ACTIONS, w) };
+  },
+  "session.closed": (value, w) => {
+    const d = rec(value, w);
+    return {
+      user_id: int(d, "user_id", w),
+      reason: str(d, "reason", w),
+      message: typeof d.message === "string" ? d.message : "",
+    };
+  },
+  "operator.state_changed": (value, w) => {
+    const d = rec(value, w);
+    return {
+      user_id: int(d, "user_id", w),
+      old_status: oneOf(d, "old_status", OPERATOR_STATUSES, w),
+      status: oneOf(d, "status", OPERATOR_STATUSES, w),
+      trigger: str(d, "trigger", w),
+      reason: str(d, "reason", w),
+      note: str(d, "note", w),
+      since: str(d, "since", w),
+      duration_s: num(d, "duration_s", w),
+      call_id: optStr(d, "call_id", w),
+      queue_id: optInt(d, "queue_id", w),
+    };
+  },
+  "call.offered": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), offer: parseOffer(d.offer, `${w}.offer`) };
+  },
+  "queue.updated": (value, w) => ({ queue: parseQueue(rec(value, w).queue, `${w}.queue`) }),
+  "operator.break_suggested": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), worked_s: num(d, "worked_s", w) };
+  },
+  "operator.break_time_elapsed": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), reason: str(d, "reason", w), allowed_s: num(d, "allowed_s", w) };
+  },
+  "case.created": (value, w) => ({ case: parseCaseSummary(rec(value, w).case, `${w}.case`) }),
+  "case.updated": (value, w) => ({ case: parseCaseSummary(rec(value, w).case, `${w}.case`) }),
+  "call.connected": (value, w) => {
+    const d = rec(value, w);
+    return {
+      user_id: int(d, "user_id", w),
+      call_id: str(d, "call_id", w),
+      caller: str(d, "caller", w),
+      queue_id: optInt(d, "queue_id", w),
+      connected_at: str(d, "connected_at", w),
+    };
+  },
+  "call.ended": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), cause: optStr(d, "cause", w) ?? "" };
+  },
+  "call.hold_changed": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), held: bool(d, "held", w) };
+  },
+  "call.consultation_changed": (value, w) => {
+    const d = rec(value, w);
+    const state = str(d, "state", w);
+    const talking = optStr(d, "talking_to", w);
+    if (!CONSULT_STATES.includes(state as ConsultState)) throw new ProtocolError(`${w}.state: unknown ${state}`);
+    if (talking !== undefined && talking !== null && talking !== "caller" && talking !== "consultant") {
+      throw new ProtocolError(`${w}.talking_to: unknown ${talking}`);
+    }
+    return {
+      user_id: int(d, "user_id", w),
+      call_id: str(d, "call_id", w),
+      state: state as ConsultState,
+      consultant: str(d, "consultant", w),
+      talking_to: (talking ?? null) as CallConsultationChangedData["talking_to"],
+    };
+  },
+};
+
+function isKnownEventType(type: string): type is KnownEventType {
+  return Object.hasOwn(PAYLOAD_PARSERS, type);
+}
+
+function parseEvent(r: Rec): StreamEvent | UnknownEvent {
+  const id = int(r, "id", "event");
+  const at = str(r, "at", "event");
+  const type = str(r, "type", "event");
+  if (!isKnownEventType(type)) return { id, at, type, unknown: true };
+  const data = PAYLOAD_PARSERS[type](r.data, "event.data");
+  // The parser was picked by `type`, so `data` is that type's payload; TypeScript cannot pair the two.
+  return { id, at, type, data } as StreamEvent;
+}
+
+/** Parses one text frame; throws ProtocolError when it is not a message of this protocol. */
+export function parseServerMessage(text: string): ServerMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ProtocolError("not JSON");
+  }
+  const r = rec(raw, "message");
+  const kind = str(r, "kind", "message");
+  switch (kind) {
+    case "ready": {
+      const resumed = bool(r, "resumed", "ready");
+      let snapshot: Snapshot | null = null;
+      if (!resumed || (r.snapshot !== null && r.snapshot !== undefined)) {
+        const s = rec(r.snapshot, "snapshot");
+        snapshot = {
+          presence: parsePresence(s.presence, "snapshot.presence"),
+          health: parseHealth(s.health, "snapshot.health"),
+          operator_state:
+            s.operator_state === null || s.operator_state === undefined
+              ? null
+              : parseOperatorState(s.operator_state, "snapshot.operator_state"),
+          queues: (Array.isArray(s.queues) ? s.queues : []).map((q, i) => parseQueue(q, `snapshot.queues[${i}]`)),
+        };
+      }
+      return { kind, stream: str(r, "stream", "ready"), resumed, last_id: int(r, "last_id", "ready"), snapshot };
+    }
+    case "event":
+      return { kind, event: parseEvent(r) };
+    case "ping":
+      return { kind, last_id: int(r, "last_id", "ping") };
+    case "reload":
+      return { kind, reason: str(r, "reason", "reload") };
+    case "closed":
+      return { kind, reason: str(r, "reason", "closed"), message: typeof r.message === "string" ? r.message : "" };
+    case "error":
+      return { kind, code: str(r, "code", "error"), message: typeof r.message === "string" ? r.message : "" };
+    case "rtc.offer": {
+      const servers = r.ice_servers === undefined || r.ice_servers === null ? [] : list(r, "ice_servers", kind);
+      return {
+        kind,
+        leg: str(r, "leg", kind),
+        sdp: str(r, "sdp", kind),
+        ice_servers: servers.map((value, i) => parseIceServer(value, `${kind}.ice_servers[${i}]`)),
+      };
+    }
+    case "rtc.state":
+      return { kind, leg: str(r, "leg", kind), state: oneOf(r, "state", LEG_STATES, kind) };
+    default:
+      throw new ProtocolError(`unknown kind ${kind}`);
+  }
+}

@@ -1,0 +1,86 @@
+// The one place that names every event type of /api/v1/events and says who takes it. The switch
+// is exhaustive: an event type added to the protocol and not handled here fails the type check.
+import type { CaseSummary } from "@/features/cases/model";
+import type { OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
+import { withOffer, withOperatorState, withPresence, withQueue } from "./snapshot";
+
+/** The events of the operator's calls; the softphone follows them. */
+export type CallEvent = Extract<StreamEvent, { type: `call.${string}` }>;
+/** The break policy's notice to this operator (OPS-04); cleared when their state changes. */
+export type BreakNotice = "suggested" | "elapsed" | null;
+
+/** What the events reach: the live snapshot and each feature that keeps state of its own. */
+export interface EventTargets {
+  /** Presence, health, the operator's state and the queues (zone 1 and zone 4). */
+  snapshot(update: (state: Snapshot) => Snapshot): void;
+  breakNotice(notice: BreakNotice): void;
+  /** Admin tables reload on another admin's change. */
+  orgChanged(change: OrgChanged): void;
+  /** The card list (features/cases). */
+  caseChanged(card: CaseSummary): void;
+  /** The softphone (features/softphone). */
+  call(event: CallEvent): void;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled event: ${JSON.stringify(value)}`);
+}
+
+export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): void {
+  // A type this client does not know yet: the stream acknowledges it, nothing applies it.
+  if ("unknown" in event) return;
+  switch (event.type) {
+    case "operator.presence_changed":
+      return to.snapshot((state) => withPresence(state, event.data));
+    case "health.changed":
+      return to.snapshot((state) => ({ ...state, health: event.data }));
+    case "queue.updated":
+      return to.snapshot((state) => withQueue(state, event.data.queue));
+    case "operator.state_changed":
+      to.snapshot((state) => withOperatorState(state, event.data));
+      return to.breakNotice(null);
+    case "operator.break_suggested":
+      return to.breakNotice("suggested");
+    case "operator.break_time_elapsed":
+      return to.breakNotice("elapsed");
+    case "call.offered":
+      to.snapshot((state) => withOffer(state, event.data));
+      // The softphone also reads the server's clock from every call event.
+      return to.call(event);
+    case "call.connected":
+    case "call.ended":
+    case "call.hold_changed":
+    case "call.consultation_changed":
+      return to.call(event);
+    case "case.created":
+    case "case.updated":
+      return to.caseChanged(event.data.case);
+    case "org.changed":
+      return to.orgChanged(event.data);
+    case "session.closed":
+      // Ignored here: the stream itself ends the session (shared/events/stream.ts).
+      return;
+    default:
+      return assertNever(event);
+  }
+}
+
+const NOWHERE: EventTargets = {
+  snapshot: () => undefined,
+  breakNotice: () => undefined,
+  orgChanged: () => undefined,
+  caseChanged: () => undefined,
+  call: () => undefined,
+};
+
+/** The snapshot's part of an event alone, as a pure function of the state before it. */
+export function applyEvent(state: Snapshot, event: StreamEvent | UnknownEvent): Snapshot {
+  let next = state;
+  dispatch(event, {
+    ...NOWHERE,
+    snapshot: (update) => {
+      next = update(next);
+    },
+  });
+  return next;
+}

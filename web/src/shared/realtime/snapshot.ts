@@ -1,0 +1,56 @@
+// Pure updates of the live snapshot, one per event that changes it (the dispatcher picks them):
+// the same functions serve live updates and replay after a resume, so applying an event twice
+// must leave the same state.
+import type { PresenceEntry } from "@/shared/api/types";
+import type { QueueLive, Snapshot, StreamEvent } from "@/shared/events/protocol";
+
+type DataOf<T extends StreamEvent["type"]> = Extract<StreamEvent, { type: T }>["data"];
+
+/** The order the UI lists operators in, so equal sets compare equal. */
+export function byName(a: PresenceEntry, b: PresenceEntry): number {
+  return a.full_name.localeCompare(b.full_name, "ru") || a.user_id - b.user_id;
+}
+
+/** The order zone 4 lists queues in: by group, then name. */
+export function byQueueOrder(a: QueueLive, b: QueueLive): number {
+  return a.group_id - b.group_id || a.name.localeCompare(b.name, "ru") || a.id - b.id;
+}
+
+export function withPresence(state: Snapshot, data: DataOf<"operator.presence_changed">): Snapshot {
+  const { operator, online } = data;
+  const others = state.presence.operators_online.filter((o) => o.user_id !== operator.user_id);
+  const operators_online = online ? [...others, operator].sort(byName) : others;
+  return { ...state, presence: { ...state.presence, operators_online } };
+}
+
+export function withOperatorState(state: Snapshot, d: DataOf<"operator.state_changed">): Snapshot {
+  const mine = state.operator_state ?? null;
+  if (mine === null || mine.user_id !== d.user_id) return state;
+  // An offer lives only while ringing; call.offered brings its details.
+  const offer = d.status === "offered" && mine.offer?.call_id === d.call_id ? mine.offer : null;
+  const operator_state = {
+    ...mine,
+    status: d.status,
+    since: d.since,
+    reason: d.reason,
+    note: d.note,
+    call_id: d.status === "offered" ? (offer?.call_id ?? mine.call_id) : d.call_id,
+    queue_id: d.queue_id,
+    offer: d.status === "offered" ? (offer ?? mine.offer) : null,
+    wrap_up_until: d.status === "wrap_up" ? mine.wrap_up_until : null,
+  };
+  return { ...state, operator_state };
+}
+
+export function withOffer(state: Snapshot, data: DataOf<"call.offered">): Snapshot {
+  const mine = state.operator_state ?? null;
+  if (mine === null || mine.user_id !== data.user_id) return state;
+  const offer = data.offer;
+  return { ...state, operator_state: { ...mine, status: "offered", call_id: offer.call_id, queue_id: offer.queue_id, offer } };
+}
+
+export function withQueue(state: Snapshot, queue: QueueLive): Snapshot {
+  const queues = [...(state.queues ?? []).filter((q) => q.id !== queue.id), queue].sort(byQueueOrder);
+  const calls_waiting = queues.reduce((sum, q) => sum + q.waiting, 0);
+  return { ...state, queues, presence: { ...state.presence, calls_waiting } };
+}

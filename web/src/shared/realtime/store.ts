@@ -1,0 +1,139 @@
+import { defineStore } from "pinia";
+import { computed, ref, shallowRef } from "vue";
+import { api } from "@/shared/api/client";
+import type { Health } from "@/shared/api/types";
+import type { CaseSummary } from "@/features/cases/model";
+import { healthColour } from "@/features/health/model";
+import type {
+  OperatorState,
+  OrgEntity,
+  RtcClientMessage,
+  RtcError,
+  RtcServerMessage,
+  Snapshot,
+} from "@/shared/events/protocol";
+import { EventStream, type SocketLike, type StreamStatus } from "@/shared/events/stream";
+import { dispatch, type BreakNotice, type CallEvent, type EventTargets } from "./dispatch";
+
+export interface OrgChange {
+  entity: OrgEntity;
+  id: number;
+  seq: number;
+}
+
+/** Live presence and health from /api/v1/events, plus organisation-change notices. */
+export const useRealtimeStore = defineStore("realtime", () => {
+  const snapshot = shallowRef<Snapshot | null>(null);
+  const status = ref<StreamStatus>("idle");
+  const orgChange = ref<OrgChange | null>(null);
+  const breakNotice = ref<BreakNotice>(null);
+  let stream: EventStream | null = null;
+  // The card list (features/cases) keeps its own state from case.* events.
+  const caseListeners = new Set<(card: CaseSummary) => void>();
+  function onCase(listener: (card: CaseSummary) => void): () => void {
+    caseListeners.add(listener);
+    return () => caseListeners.delete(listener);
+  }
+  // The softphone (features/softphone) follows call events and the media signalling.
+  const callListeners = new Set<(event: CallEvent) => void>();
+  function onCall(listener: (event: CallEvent) => void): () => void {
+    callListeners.add(listener);
+    return () => callListeners.delete(listener);
+  }
+  const signalListeners = new Set<(message: RtcServerMessage | RtcError) => void>();
+  function onSignal(listener: (message: RtcServerMessage | RtcError) => void): () => void {
+    signalListeners.add(listener);
+    return () => signalListeners.delete(listener);
+  }
+  let orgSeq = 0;
+  const targets: EventTargets = {
+    snapshot: (update) => {
+      if (snapshot.value !== null) snapshot.value = update(snapshot.value);
+    },
+    breakNotice: (notice) => {
+      breakNotice.value = notice;
+    },
+    orgChanged: ({ entity, id }) => {
+      orgSeq += 1;
+      orgChange.value = { entity, id, seq: orgSeq };
+    },
+    caseChanged: (card) => caseListeners.forEach((listener) => listener(card)),
+    call: (event) => callListeners.forEach((listener) => listener(event)),
+  };
+  /** False when the stream is not open; the caller tries again once it is. */
+  function sendSignal(message: RtcClientMessage): boolean {
+    return stream?.sendSignal(message) ?? false;
+  }
+
+  const connected = computed(() => status.value === "open");
+  const presence = computed(() => snapshot.value?.presence ?? null);
+  const health = computed<Health | null>(() => snapshot.value?.health ?? null);
+  const indicator = computed(() => healthColour(health.value, connected.value));
+
+  function start(onEnded: (reason: string) => void): void {
+    if (stream !== null) return;
+    stream = new EventStream(
+      window.location.origin,
+      {
+        snapshot: (fresh) => {
+          snapshot.value = fresh;
+        },
+        event: (event) => dispatch(event, targets),
+        signal: (message) => signalListeners.forEach((listener) => listener(message)),
+        status: (next) => {
+          status.value = next;
+        },
+        ended: (reason) => {
+          stream = null;
+          onEnded(reason);
+        },
+        disconnected: () => void recheck(),
+      },
+      { socket: (url) => new WebSocket(url) as unknown as SocketLike },
+    );
+    stream.start();
+  }
+
+  /**
+   * While the socket is down: a signed-out session shows up as a 401 here (and the app returns
+   * to /auth), and the indicator keeps showing the SIP side from a fresh health check.
+   */
+  async function recheck(): Promise<void> {
+    const [, health] = await Promise.all([
+      api.GET("/api/v1/me").catch(() => null),
+      api.GET("/api/v1/health").catch(() => null),
+    ]);
+    if (health?.data !== undefined && snapshot.value !== null) {
+      snapshot.value = { ...snapshot.value, health: health.data };
+    }
+  }
+
+  /** The operator's state as an API call returned it (the events that follow agree). */
+  function setOperatorState(state: OperatorState): void {
+    if (snapshot.value !== null) snapshot.value = { ...snapshot.value, operator_state: state };
+  }
+
+  function stop(): void {
+    stream?.stop();
+    stream = null;
+    snapshot.value = null;
+  }
+
+  return {
+    snapshot,
+    status,
+    connected,
+    presence,
+    health,
+    indicator,
+    orgChange,
+    breakNotice,
+    start,
+    stop,
+    setOperatorState,
+    onCase,
+    onCall,
+    onSignal,
+    sendSignal,
+  };
+});
