@@ -43,6 +43,7 @@ from c122.services.health.service import HealthService
 from c122.services.internal_events import InternalEventBus
 from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
+from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
@@ -169,6 +170,7 @@ def build_application(
         ivr_flows=ivr_flows,
         prompts=prompts,
         phones=phones,
+        messages=Messages(uow_factory, clock, bus),
         call_flow=call_flow,
         calls=call_records,
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),

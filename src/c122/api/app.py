@@ -20,6 +20,7 @@ from c122.api.routes import (
     contact_center,
     events,
     ivr,
+    messages,
     organisation,
     status,
     supervision,
@@ -60,6 +61,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(calls.router)
     app.include_router(ivr.router)
     app.include_router(call_flow.router)
+    app.include_router(messages.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -18,6 +18,7 @@ from c122.services.contact_center.membership import QueueMembership
 from c122.services.health.service import HealthService
 from c122.services.ivr.prompts import PromptService
 from c122.services.ivr.service import IvrFlowService
+from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phones.service import OperatorPhoneService
@@ -42,6 +43,7 @@ class ApiContext:
     prompts: PromptService  # voice prompts and announcement words
     calls: CallRecordService  # call records: the call journal and recordings
     phones: OperatorPhoneService  # how each operator takes calls: browser or SIP phone
+    messages: Messages  # messages, broadcasts and notification settings
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
 
