@@ -31,7 +31,9 @@ def _message(message: DirectMessage) -> MessageOut:
 def _conversation(item: Conversation) -> ConversationOut:
     who = item.counterpart
     return ConversationOut(
-        counterpart=CounterpartOut(user_id=who.user_id, full_name=who.full_name, role=who.role.value),
+        counterpart=CounterpartOut(
+            user_id=who.user_id, full_name=who.full_name, role=who.role.value, group_ids=sorted(who.group_ids)
+        ),
         unread=item.unread,
         last=_message(item.last) if item.last else None,
     )

@@ -32,6 +32,7 @@ class CounterpartOut(BaseModel):
     user_id: int
     full_name: str
     role: Literal["operator", "senior", "admin"]
+    group_ids: list[int]
 
 
 class ConversationOut(BaseModel):

@@ -2042,6 +2042,8 @@ export interface components {
         CounterpartOut: {
             /** Full Name */
             full_name: string;
+            /** Group Ids */
+            group_ids: number[];
             /**
              * Role
              * @enum {string}
