@@ -110,6 +110,11 @@ class SqlCallRecordRepository:
             capped=counted > COUNT_CAP,
         )
 
+    async def active(self) -> list[CallRecord]:
+        rows = (await self._db.execute(_journal().where(call_records.c.status == "active"))).all()
+        legs = await self._legs([row.id for row in rows])
+        return [_journal_row(row, legs.get(row.id, ())).record for row in rows]
+
     async def _legs(self, call_ids: Sequence[str]) -> dict[str, tuple[CallLegRecord, ...]]:
         if not call_ids:
             return {}

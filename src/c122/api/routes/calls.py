@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 
+from c122.api.bounded import Id, Integer
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import calls as calls_out
 from c122.api.security import Context, CurrentActor
@@ -36,14 +37,14 @@ async def list_calls(
         Query(alias="to", max_length=40, description=f"started before (a date: up to its end): {MOMENT}"),
     ] = None,
     line: Annotated[str | None, Query(max_length=32, description="the line's number")] = None,
-    operator: Annotated[int | None, Query(description="the answering operator's user id")] = None,
-    group: Annotated[int | None, Query(description="group id")] = None,
+    operator: Annotated[Id | None, Query(description="the answering operator's user id")] = None,
+    group: Annotated[Id | None, Query(description="group id")] = None,
     direction: Annotated[str | None, Query(max_length=16, description="inbound, outbound, internal")] = None,
     status: Annotated[
         str | None, Query(max_length=16, description="answered, missed, failed, active")
     ] = None,
-    limit: Annotated[int, Query(description="1 to 200")] = DEFAULT_PAGE,
-    offset: Annotated[int, Query()] = 0,
+    limit: Annotated[Integer, Query(description="1 to 200")] = DEFAULT_PAGE,
+    offset: Annotated[Integer, Query()] = 0,
 ) -> Any:
     """Newest first. Administrators see every call, seniors the calls of their groups and their own,
     operators their own; a filter naming someone else's group (or, for an operator, another operator)

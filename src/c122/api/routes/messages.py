@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
+from c122.api.bounded import Id
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas.messages import (
     BroadcastIn,
@@ -68,19 +69,19 @@ async def list_conversations(actor: CurrentActor, context: Context) -> list[Conv
 
 
 @router.get("/conversations/{user_id}", response_model=list[MessageOut], operation_id="conversation_history")
-async def conversation_history(user_id: int, actor: CurrentActor, context: Context) -> list[MessageOut]:
+async def conversation_history(user_id: Id, actor: CurrentActor, context: Context) -> list[MessageOut]:
     return [_message(m) for m in await context.messages.history(actor, user_id)]
 
 
 @router.post(
     "/conversations/{user_id}", response_model=MessageOut, status_code=201, operation_id="send_message"
 )
-async def send_message(user_id: int, body: MessageIn, actor: CurrentActor, context: Context) -> MessageOut:
+async def send_message(user_id: Id, body: MessageIn, actor: CurrentActor, context: Context) -> MessageOut:
     return _message(await context.messages.send(actor, user_id, body.text))
 
 
 @router.post("/messages/{message_id}/read", response_model=MessageOut, operation_id="mark_message_read")
-async def mark_message_read(message_id: int, actor: CurrentActor, context: Context) -> MessageOut:
+async def mark_message_read(message_id: Id, actor: CurrentActor, context: Context) -> MessageOut:
     return _message(await context.messages.mark_read(actor, message_id))
 
 
@@ -105,7 +106,7 @@ async def list_received_broadcasts(actor: CurrentActor, context: Context) -> lis
 
 
 @router.post("/broadcasts/{broadcast_id}/read", status_code=204, operation_id="mark_broadcast_read")
-async def mark_broadcast_read(broadcast_id: int, actor: CurrentActor, context: Context) -> None:
+async def mark_broadcast_read(broadcast_id: Id, actor: CurrentActor, context: Context) -> None:
     await context.messages.mark_broadcast_read(actor, broadcast_id)
 
 

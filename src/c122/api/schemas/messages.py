@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
-from c122.api.schemas.common import Id, Strict
+from c122.api.bounded import Id
+from c122.api.schemas.common import Strict
 from c122.services.messages.service import MAX_TEXT
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]

@@ -30,6 +30,7 @@ from c122.domain.calls.record import (
     check_record,
     status_problems,
 )
+from c122.domain.calls.restart import SYSTEM_RESTART, closed_by_restart
 from c122.domain.calls.timing import (
     Durations,
     HoldSpan,
@@ -47,6 +48,7 @@ __all__ = [
     "LEG_ROLES",
     "MAX_PAGE",
     "STATUSES",
+    "SYSTEM_RESTART",
     "CallFilter",
     "CallLegRecord",
     "CallQuery",
@@ -62,6 +64,7 @@ __all__ = [
     "LegRole",
     "check_filter_scope",
     "check_record",
+    "closed_by_restart",
     "durations",
     "final_status",
     "held_seconds",

@@ -21,6 +21,10 @@ class CallRecordRepository(Protocol):
         """One page, newest first, within the query's scope and filter."""
         ...
 
+    async def active(self) -> list[CallRecord]:
+        """Every record still `active`, with its legs (after a restart: the calls it cut off)."""
+        ...
+
 
 class RecordingFiles(Protocol):
     """Where call recordings are kept."""

@@ -3,6 +3,8 @@ shows them within the viewer's scope; recordings are served to those who may hea
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -14,15 +16,19 @@ from c122.domain.calls import (
     JournalRow,
     check_filter_scope,
     check_record,
+    closed_by_restart,
     journal_scope,
     may_hear_recording,
     sees_call,
 )
 from c122.domain.clock import Clock
-from c122.domain.errors import Forbidden, NotFound
+from c122.domain.errors import Forbidden, InvalidFields, NotFound
 from c122.domain.users import Actor
+from c122.services.access_audit import refusals_audited
 from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles
 from c122.services.ports import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,33 @@ class CallRecordService:
             await uow.calls.save(record)
             await uow.commit()
 
+    async def close_after_restart(self, running: Callable[[], Set[str]]) -> list[str]:
+        """Records a stopped process left `active` are closed with the end cause `system_restart`
+        (`domain.calls.restart`); calls of this process (`running()`) are left alone. Returns the ids."""
+        async with self._uow() as uow:
+            records = await uow.calls.active()
+            live = running()
+            closed: list[str] = []
+            for record in (closed_by_restart(r, self._clock.now()) for r in records if r.id not in live):
+                try:
+                    check_record(record)
+                except InvalidFields as exc:  # one odd record must not keep the hotline from starting
+                    log.warning("call record %s left active: cannot close it: %s", record.id, exc)
+                    continue
+                await uow.calls.save(record)
+                closed.append(record.id)
+            await uow.commit()
+        return closed
+
+    async def save_many(self, records: list[CallRecord]) -> None:
+        """Stores several records in one transaction (the call path's batching writer)."""
+        for record in records:
+            check_record(record)
+        async with self._uow() as uow:
+            for record in records:
+                await uow.calls.save(record)
+            await uow.commit()
+
     async def list_calls(self, actor: Actor, filters: CallFilter) -> JournalPage:
         check_filter_scope(actor, filters)
         async with self._uow() as uow:
@@ -71,7 +104,15 @@ class CallRecordService:
 
     async def recording(self, actor: Actor, call_id: str, *, download: bool = False) -> RecordingFile:
         """The recording of a call for an administrator or a senior of its group; each access is written
-        to the audit log (who, which call, listened or downloaded) before the file is handed out."""
+        to the audit log (who, which call, listened or downloaded) before the file is handed out; so is
+        each refusal."""
+        wanted = "download_recording" if download else "listen_recording"
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted=wanted, entity="call", entity_id=call_id
+        ):
+            return await self._recording(actor, call_id, download)
+
+    async def _recording(self, actor: Actor, call_id: str, download: bool) -> RecordingFile:
         async with self._uow() as uow:
             record = (await _visible(uow, actor, call_id)).record
             if not may_hear_recording(actor, record):
