@@ -82,7 +82,9 @@ async def open_stream(ws_url: str, client: httpx.AsyncClient) -> Any:
     from websockets.asyncio.client import connect
 
     cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-    socket = await connect(ws_url, additional_headers={"Cookie": cookie}, open_timeout=120, compression=None)
+    socket = await connect(
+        ws_url, additional_headers={"Cookie": cookie}, open_timeout=120, compression=None, ping_interval=None
+    )
     ready = json.loads(await socket.recv())
     assert ready["kind"] == "ready", ready
     return socket
