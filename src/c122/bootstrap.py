@@ -49,6 +49,7 @@ from c122.services.health.service import HealthService
 from c122.services.internal_events import InternalEventBus
 from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
+from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
@@ -228,6 +229,7 @@ def build_application(
         prompts=prompts,
         phones=phones,
         audit=AuditTrail(uow_factory, clock),
+        messages=Messages(uow_factory, clock, bus),
         call_flow=call_flow,
         calls=call_records,
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),

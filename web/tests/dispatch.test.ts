@@ -16,10 +16,14 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "call.ended": ["call"],
   "call.hold_changed": ["call"],
   "call.consultation_changed": ["call"],
-  "case.created": ["caseChanged"],
+  "case.created": ["caseChanged", "caseCreated"],
   "case.updated": ["caseChanged"],
   "org.changed": ["orgChanged"],
   "session.closed": [],
+  "message.sent": ["message"],
+  "message.read": ["message"],
+  "broadcast.sent": ["message"],
+  "broadcast.read": ["message"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -31,6 +35,8 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       breakNotice: (notice) => reached.push(`breakNotice:${notice}`),
       orgChanged: () => reached.push("orgChanged"),
       caseChanged: () => reached.push("caseChanged"),
+      caseCreated: () => reached.push("caseCreated"),
+      message: () => reached.push("message"),
       call: () => reached.push("call"),
       operatorChanged: () => reached.push("operatorChanged"),
     },

@@ -19,6 +19,7 @@ from c122.services.contact_center.membership import QueueMembership
 from c122.services.health.service import HealthService
 from c122.services.ivr.prompts import PromptService
 from c122.services.ivr.service import IvrFlowService
+from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phones.service import OperatorPhoneService
@@ -46,6 +47,7 @@ class ApiContext:
     phones: OperatorPhoneService  # how each operator takes calls: browser or SIP phone
     shift_clock: ShiftClock  # the hotline's shifts as the statistics read them
     audit: AuditTrail  # the audit trail viewer (administrators)
+    messages: Messages  # messages, broadcasts and notification settings
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
 

@@ -18,6 +18,7 @@ from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.contact_center import SqlAcdRepository
 from c122.persistence.database import unreachable
 from c122.persistence.ivr import SqlIvrRepository
+from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phones import SqlOperatorPhoneRepository
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
@@ -26,6 +27,7 @@ from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
 from c122.services.contact_center.ports import AcdRepository
 from c122.services.ivr.ports import IvrRepository
+from c122.services.messages.ports import MessageRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
 
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
     calls: CallRecordRepository
     ivr: IvrRepository
     phones: OperatorPhoneRepository
+    messages: MessageRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -74,6 +77,7 @@ class SqlUnitOfWork:
         self.calls = SqlCallRecordRepository(connection)
         self.ivr = SqlIvrRepository(connection)
         self.phones = SqlOperatorPhoneRepository(connection)
+        self.messages = SqlMessageRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

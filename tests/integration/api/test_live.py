@@ -164,6 +164,7 @@ async def test_every_published_event_matches_its_documented_schema(server: Runni
     seen.append(("health.changed", (await server.application.context.health.check()).as_data()))
     await _call_distribution_events(server)
     await _case_events(server)
+    await _message_events(server)
     # The conversation's events need real calls: tests/integration/call_flow checks each one it sees.
     assert {event_type for event_type, _ in seen} == set(EVENT_PAYLOADS) - CALL_FLOW_EVENTS
     for event_type, data in seen:
@@ -196,6 +197,18 @@ async def _call_distribution_events(server: RunningServer) -> None:
     server.clock.advance(450)  # the 15-minute break has run out
     await center.tick()
     await asyncio.wait_for(queue_updated.wait(), 5)
+
+
+async def _message_events(server: RunningServer) -> None:
+    """A message and a broadcast, each marked read: `message.*` and `broadcast.*`."""
+    operator = await server.signed_in("operator4")
+    senior = await server.signed_in("senior1")
+    senior_id = (await senior.http.get("/api/v1/me")).json()["id"]
+    sent = await operator.write("POST", f"/api/v1/conversations/{senior_id}", json={"text": "Вопрос"})
+    assert (await senior.write("POST", f"/api/v1/messages/{sent.json()['id']}/read")).status_code == 200
+    broadcast = await senior.write("POST", "/api/v1/broadcasts", json={"text": "Всем", "everyone": True})
+    read = await operator.write("POST", f"/api/v1/broadcasts/{broadcast.json()['id']}/read")
+    assert read.status_code == 204, read.text
 
 
 async def _case_events(server: RunningServer) -> None:

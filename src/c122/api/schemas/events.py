@@ -17,6 +17,7 @@ from c122.api.schemas.cases import CaseEventData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
 from c122.api.schemas.supervision import LiveCallOut
+from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
 from c122.realtime import protocol
 
 
@@ -138,6 +139,11 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     # case cards (docs/events/cases.md)
     "case.created": CaseEventData,
     "case.updated": CaseEventData,
+    # messages and broadcasts (docs/events/messages.md)
+    "message.sent": MessageSentData,
+    "message.read": MessageReadData,
+    "broadcast.sent": BroadcastSentData,
+    "broadcast.read": BroadcastReadData,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

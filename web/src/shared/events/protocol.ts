@@ -4,6 +4,12 @@
 import type { components } from "@/shared/api/schema";
 import type { Health, Presence, PresenceEntry } from "@/shared/api/types";
 import { parseCaseSummary } from "@/features/cases/parse";
+import {
+  parseBroadcastRead,
+  parseBroadcastSent,
+  parseMessageRead,
+  parseMessageSent,
+} from "@/features/messages/parse";
 
 type Schemas = components["schemas"];
 
@@ -44,6 +50,10 @@ interface EventPayloads {
   "call.ended": CallEndedData;
   "call.hold_changed": CallHoldChangedData;
   "call.consultation_changed": CallConsultationChangedData;
+  "message.sent": Schemas["MessageSentData"];
+  "message.read": Schemas["MessageReadData"];
+  "broadcast.sent": Schemas["BroadcastSentData"];
+  "broadcast.read": Schemas["BroadcastReadData"];
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -64,6 +74,10 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "call.ended",
   "call.hold_changed",
   "call.consultation_changed",
+  "message.sent",
+  "message.read",
+  "broadcast.sent",
+  "broadcast.read",
 ];
 
 export type StreamEvent = {
@@ -438,6 +452,10 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       talking_to: (talking ?? null) as CallConsultationChangedData["talking_to"],
     };
   },
+  "message.sent": parseMessageSent,
+  "message.read": parseMessageRead,
+  "broadcast.sent": parseBroadcastSent,
+  "broadcast.read": parseBroadcastRead,
 };
 
 function isKnownEventType(type: string): type is KnownEventType {

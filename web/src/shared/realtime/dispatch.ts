@@ -6,6 +6,8 @@ import { withOffer, withOperatorState, withPresence, withQueue } from "./snapsho
 
 /** The events of the operator's calls; the softphone follows them. */
 export type CallEvent = Extract<StreamEvent, { type: `call.${string}` }>;
+/** Messages and broadcasts; features/messages follows them. */
+export type MessageEvent = Extract<StreamEvent, { type: `message.${string}` | `broadcast.${string}` }>;
 /** The break policy's notice to this operator (OPS-04); cleared when their state changes. */
 export type BreakNotice = "suggested" | "elapsed" | null;
 export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
@@ -19,6 +21,10 @@ export interface EventTargets {
   orgChanged(change: OrgChanged): void;
   /** The card list (features/cases). */
   caseChanged(card: CaseSummary): void;
+  /** A new card: the «new case» notice when a colleague made it by hand (features/messages). */
+  caseCreated(card: CaseSummary): void;
+  /** Messages and broadcasts (features/messages). */
+  message(event: MessageEvent): void;
   /** The softphone (features/softphone). */
   call(event: CallEvent): void;
   /** The senior's operators board (features/supervision): any operator's change it may see. */
@@ -57,8 +63,15 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
     case "call.consultation_changed":
       return to.call(event);
     case "case.created":
+      to.caseChanged(event.data.case);
+      return to.caseCreated(event.data.case);
     case "case.updated":
       return to.caseChanged(event.data.case);
+    case "message.sent":
+    case "message.read":
+    case "broadcast.sent":
+    case "broadcast.read":
+      return to.message(event);
     case "org.changed":
       return to.orgChanged(event.data);
     case "session.closed":
@@ -74,6 +87,8 @@ const NOWHERE: EventTargets = {
   breakNotice: () => undefined,
   orgChanged: () => undefined,
   caseChanged: () => undefined,
+  caseCreated: () => undefined,
+  message: () => undefined,
   call: () => undefined,
   operatorChanged: () => undefined,
 };

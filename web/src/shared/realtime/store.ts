@@ -13,7 +13,14 @@ import type {
   Snapshot,
 } from "@/shared/events/protocol";
 import { EventStream, type SocketLike, type StreamStatus } from "@/shared/events/stream";
-import { dispatch, type BreakNotice, type CallEvent, type EventTargets, type OperatorChange } from "./dispatch";
+import {
+  dispatch,
+  type BreakNotice,
+  type CallEvent,
+  type EventTargets,
+  type MessageEvent,
+  type OperatorChange,
+} from "./dispatch";
 
 export interface OrgChange {
   entity: OrgEntity;
@@ -33,6 +40,23 @@ export const useRealtimeStore = defineStore("realtime", () => {
   function onCase(listener: (card: CaseSummary) => void): () => void {
     caseListeners.add(listener);
     return () => caseListeners.delete(listener);
+  }
+  const createdListeners = new Set<(card: CaseSummary) => void>();
+  function onCaseCreated(listener: (card: CaseSummary) => void): () => void {
+    createdListeners.add(listener);
+    return () => createdListeners.delete(listener);
+  }
+  // Messages (features/messages) follow their events and reload on every fresh snapshot: what
+  // arrived while the desktop was away is stored, not replayed.
+  const messageListeners = new Set<(event: MessageEvent) => void>();
+  function onMessage(listener: (event: MessageEvent) => void): () => void {
+    messageListeners.add(listener);
+    return () => messageListeners.delete(listener);
+  }
+  const freshListeners = new Set<() => void>();
+  function onFreshSnapshot(listener: () => void): () => void {
+    freshListeners.add(listener);
+    return () => freshListeners.delete(listener);
   }
   // The softphone (features/softphone) follows call events and the media signalling.
   const callListeners = new Set<(event: CallEvent) => void>();
@@ -64,6 +88,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
       orgChange.value = { entity, id, seq: orgSeq };
     },
     caseChanged: (card) => caseListeners.forEach((listener) => listener(card)),
+    caseCreated: (card) => createdListeners.forEach((listener) => listener(card)),
+    message: (event) => messageListeners.forEach((listener) => listener(event)),
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
   };
@@ -84,6 +110,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
       {
         snapshot: (fresh) => {
           snapshot.value = fresh;
+          freshListeners.forEach((listener) => listener());
         },
         event: (event) => dispatch(event, targets),
         signal: (message) => signalListeners.forEach((listener) => listener(message)),
@@ -142,6 +169,9 @@ export const useRealtimeStore = defineStore("realtime", () => {
     stop,
     setOperatorState,
     onCase,
+    onCaseCreated,
+    onMessage,
+    onFreshSnapshot,
     onCall,
     onOperatorChange,
     onSignal,
