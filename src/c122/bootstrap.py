@@ -26,6 +26,7 @@ from c122.realtime import reactions as realtime_reactions
 from c122.realtime.bus import InProcessEventBus
 from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
+from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
@@ -38,6 +39,7 @@ from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
 from c122.services.contact_center.membership import QueueMembership
 from c122.services.contact_center.queue_figures import WaitingCallBoard
+from c122.services.exports.service import ExportJobs
 from c122.services.health.ports import ComponentHealth, Probe, Status
 from c122.services.health.service import HealthService
 from c122.services.internal_events import InternalEventBus
@@ -64,6 +66,7 @@ STREAM_EXPIRY_SECONDS = 30.0
 HOTLINE_TIME_ZONE = "Europe/Moscow"
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
+EXPORTS_DIR = "exports"
 
 
 @dataclass
@@ -134,7 +137,8 @@ def build_application(
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
     ivr_flows = IvrFlowService(uow_factory, clock)
     prompts = _prompt_service(settings, uow_factory, clock)
-    call_records = CallRecordService(uow_factory, clock, recordings, ZoneInfo(HOTLINE_TIME_ZONE))
+    exports = ExportJobs(FileTableWriters(), settings.data_dir / EXPORTS_DIR, bus, clock)
+    call_records = CallRecordService(uow_factory, clock, recordings, ZoneInfo(HOTLINE_TIME_ZONE), exports)
     case_services = CaseServices.build(uow_factory, clock, bus, ZoneInfo(HOTLINE_TIME_ZONE))
     call_flow = (
         _call_flow(
@@ -171,6 +175,7 @@ def build_application(
         phones=phones,
         call_flow=call_flow,
         calls=call_records,
+        exports=exports,
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
     )
     if telephony is not None:

@@ -15,6 +15,7 @@ from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center.membership import QueueMembership
+from c122.services.exports.service import ExportJobs
 from c122.services.health.service import HealthService
 from c122.services.ivr.prompts import PromptService
 from c122.services.ivr.service import IvrFlowService
@@ -42,6 +43,7 @@ class ApiContext:
     prompts: PromptService  # voice prompts and announcement words
     calls: CallRecordService  # call records: the call journal and recordings
     phones: OperatorPhoneService  # how each operator takes calls: browser or SIP phone
+    exports: ExportJobs  # exported files and background export jobs
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
 

@@ -464,12 +464,25 @@ async def test_recordings_are_served_to_admins_and_seniors_of_the_group_and_ever
 
     async with journal.application.uow_factory() as uow:
         entries = await uow.audit.entries("call")
-    assert [(e.actor_id, e.action, e.entity_id) for e in reversed(entries)] == [
-        (ids["admin"], "listen_recording", "info-answered"),
-        (ids["senior1"], "download_recording", "info-answered"),
+    # Refused attempts on calls one may not hear are written down too, with the reason.
+    assert [(e.actor_id, e.action, e.entity_id, e.detail) for e in reversed(entries)] == [
+        (
+            ids["admin"],
+            "listen_recording",
+            "info-answered",
+            {"group_id": ids["info"], "operator_id": ids["operator1"]},
+        ),
+        (
+            ids["senior1"],
+            "download_recording",
+            "info-answered",
+            {"group_id": ids["info"], "operator_id": ids["operator1"]},
+        ),
+        (ids["operator1"], "listen_recording_refused", "info-answered", {"reason": "forbidden"}),
+        (ids["operator2"], "listen_recording_refused", "info-answered", {"reason": "not_found"}),
+        (ids["senior1"], "listen_recording_refused", "vaccination-answered", {"reason": "not_found"}),
     ]
     assert entries[0].at == journal.clock.now()
-    assert entries[0].detail == {"group_id": ids["info"], "operator_id": ids["operator1"]}
 
 
 async def test_a_relative_recording_path_cannot_climb_out_of_the_recordings_folder(

@@ -25,6 +25,17 @@ class CallLegOut(BaseModel):
     loss_percent: float | None
 
 
+class CaseRefOut(BaseModel):
+    """A case the call belongs to."""
+
+    id: int
+    name: str
+    type_name: str
+    status: str
+    source: str
+    applicant: str
+
+
 class CallSummaryOut(BaseModel):
     """One row of the call journal."""
 
@@ -58,6 +69,9 @@ class CallSummaryOut(BaseModel):
     has_recording: bool
     can_hear_recording: bool
     """True: `GET /api/v1/calls/{id}/recording` serves this viewer the file (if it is still stored)."""
+    cases: list[CaseRefOut]
+    participants: list[str]
+    """The operators and consultants who talked on the call, by name, in the order they joined."""
 
 
 class CallOut(CallSummaryOut):
@@ -71,6 +85,8 @@ class CallPageOut(BaseModel):
     total: int
     total_capped: bool = False
     """True: more than `total` calls match (counting stops there)."""
+    next: str | None = None
+    """The cursor of the next page (pass it as `after`); None on the last page."""
 
 
 def _summary_values(row: JournalRow, actor: Actor) -> dict[str, object]:
@@ -106,6 +122,18 @@ def _summary_values(row: JournalRow, actor: Actor) -> dict[str, object]:
         "end_cause": record.end_cause,
         "has_recording": has_recording,
         "can_hear_recording": has_recording and may_hear_recording(actor, record),
+        "cases": [
+            CaseRefOut(
+                id=c.id,
+                name=c.name,
+                type_name=c.type_name,
+                status=c.status,
+                source=c.source,
+                applicant=c.applicant,
+            )
+            for c in row.cases
+        ],
+        "participants": list(row.participants),
     }
 
 
@@ -134,5 +162,8 @@ def call_out(row: JournalRow, actor: Actor) -> CallOut:
 
 def page_out(page: JournalPage, actor: Actor) -> CallPageOut:
     return CallPageOut(
-        items=[summary_out(row, actor) for row in page.items], total=page.total, total_capped=page.capped
+        items=[summary_out(row, actor) for row in page.items],
+        total=page.total,
+        total_capped=page.capped,
+        next=page.next_cursor.encode() if page.next_cursor is not None else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from c122.domain.calls import CallQuery, CallRecord, JournalPage, JournalRow
@@ -19,6 +20,12 @@ class CallRecordRepository(Protocol):
 
     async def list_calls(self, query: CallQuery) -> JournalPage:
         """One page, newest first, within the query's scope and filter."""
+        ...
+
+    async def names(
+        self, *, user_ids: Iterable[int] = (), group_id: int | None = None, case_type_id: int | None = None
+    ) -> dict[str, str]:
+        """Readable names for an export's header: `user:<id>`, `group`, `case_type` (missing: unknown)."""
         ...
 
 
