@@ -23,7 +23,7 @@ from c122.services.exports.ports import Cell, ExportSpec, Row, TableWriter
 
 FONT_DIR: Final = Path("/usr/share/fonts/truetype/dejavu")
 """Debian's fonts-dejavu-core: a free font with Cyrillic."""
-_FONT, _BOLD = "DejaVuSans", "DejaVuSans-Bold"
+_FONT, _BOLD = "DejaVuSansCondensed", "DejaVuSansCondensed-Bold"
 
 
 def _text(value: Cell) -> str:
@@ -122,6 +122,8 @@ class PdfTable:
                     ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 2),
                 ]
             )
         )

@@ -20,18 +20,18 @@ SOURCE_LABELS: Final = {"pstn": "ТфОП-звонок", "mobile_app": "Моби
 
 COLUMNS: Final = (
     ExportColumn("Начало", 19),
-    ExportColumn("Направление", 11),
-    ExportColumn("Статус", 13),
-    ExportColumn("Заявитель", 16),
-    ExportColumn("Имя заявителя", 24),
-    ExportColumn("Линия", 20),
-    ExportColumn("Тип вызова", 20),
-    ExportColumn("Группа", 20),
-    ExportColumn("Оператор(ы)", 24),
-    ExportColumn("Ожидание, с", 10),
-    ExportColumn("Разговор, с", 10),
+    ExportColumn("Направление", 12),
+    ExportColumn("Статус", 15),
+    ExportColumn("Заявитель", 15),
+    ExportColumn("Имя заявителя", 22),
+    ExportColumn("Линия", 18),
+    ExportColumn("Тип вызова", 18),
+    ExportColumn("Группа", 18),
+    ExportColumn("Оператор(ы)", 22),
+    ExportColumn("Ожидание, с", 9),
+    ExportColumn("Разговор, с", 9),
     ExportColumn("Обращение", 28),
-    ExportColumn("Источник", 16),
+    ExportColumn("Источник", 15),
 )
 
 
