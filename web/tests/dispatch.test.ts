@@ -20,6 +20,7 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "case.updated": ["caseChanged"],
   "org.changed": ["orgChanged"],
   "session.closed": [],
+  "export.progress": ["exportProgress"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -32,6 +33,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       orgChanged: () => reached.push("orgChanged"),
       caseChanged: () => reached.push("caseChanged"),
       call: () => reached.push("call"),
+      exportProgress: () => reached.push("exportProgress"),
     },
   };
 }

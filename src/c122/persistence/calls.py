@@ -20,9 +20,11 @@ from c122.domain.calls import (
     CallQuery,
     CallRecord,
     CaseRef,
+    FilterOptions,
     JournalCursor,
     JournalPage,
     JournalRow,
+    JournalScope,
 )
 from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.persistence import tables as t
@@ -134,6 +136,24 @@ class SqlCallRecordRepository:
             capped=counted > COUNT_CAP,
             next_cursor=JournalCursor(last.started_at, last.id) if last is not None else None,
         )
+
+    async def filter_options(self, scope: JournalScope) -> FilterOptions:
+        groups = select(t.groups.c.id, t.groups.c.name).order_by(t.groups.c.name)
+        people = (
+            select(t.users.c.id, t.users.c.full_name)
+            .where(t.users.c.role.in_(("operator", "senior")))
+            .order_by(t.users.c.full_name)
+        )
+        if not scope.everything:
+            groups = groups.where(t.groups.c.id.in_(sorted(scope.group_ids or ())))
+            members = select(t.user_groups.c.user_id).where(
+                t.user_groups.c.group_id.in_(sorted(scope.group_ids or ()))
+            )
+            people = people.where(or_(t.users.c.id.in_(members), t.users.c.id == scope.user_id))
+        lines = select(t.lines.c.number, t.lines.c.name).order_by(t.lines.c.number)
+        types = select(t.case_types.c.id, t.case_types.c.name).order_by(t.case_types.c.name)
+        found = [[tuple(row) for row in await self._db.execute(q)] for q in (groups, people, lines, types)]
+        return FilterOptions(*found)
 
     async def names(
         self, *, user_ids: Iterable[int] = (), group_id: int | None = None, case_type_id: int | None = None

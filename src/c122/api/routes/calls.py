@@ -90,6 +90,12 @@ async def list_calls(actor: CurrentActor, context: Context, filters: JournalFilt
     return calls_out.page_out(await context.calls.list_calls(actor, filters), actor)
 
 
+@router.get("/filters", response_model=calls_out.JournalFiltersOut, operation_id="journal_filters")
+async def journal_filters(actor: CurrentActor, context: Context) -> Any:
+    """What the journal's filters offer this viewer: their groups and operators, every line and type."""
+    return calls_out.filters_out(await context.calls.filter_options(actor))
+
+
 @router.get(
     "/export",
     response_model=exports_out.ExportJobOut,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from c122.domain.calls import JournalPage, JournalRow, may_hear_recording
+from c122.domain.calls import FilterOptions, JournalPage, JournalRow, may_hear_recording
 from c122.domain.users import Actor
 
 
@@ -166,4 +166,32 @@ def page_out(page: JournalPage, actor: Actor) -> CallPageOut:
         total=page.total,
         total_capped=page.capped,
         next=page.next_cursor.encode() if page.next_cursor is not None else None,
+    )
+
+
+class Option(BaseModel):
+    id: int
+    name: str
+
+
+class LineOption(BaseModel):
+    number: str
+    name: str
+
+
+class JournalFiltersOut(BaseModel):
+    """The choices of the journal's filters within the viewer's scope."""
+
+    groups: list[Option]
+    operators: list[Option]
+    lines: list[LineOption]
+    case_types: list[Option]
+
+
+def filters_out(options: FilterOptions) -> JournalFiltersOut:
+    return JournalFiltersOut(
+        groups=[Option(id=i, name=n) for i, n in options.groups],
+        operators=[Option(id=i, name=n) for i, n in options.operators],
+        lines=[LineOption(number=i, name=n) for i, n in options.lines],
+        case_types=[Option(id=i, name=n) for i, n in options.case_types],
     )

@@ -117,6 +117,17 @@ class CallConsultationChangedData(BaseModel):
     talking_to: Literal["caller", "consultant"] | None
 
 
+class ExportProgressData(BaseModel):
+    """A background export's progress, to its owner only (docs/events/exports.md)."""
+
+    job_id: str
+    status: Literal["in_progress", "finished", "failed"]
+    format: Literal["csv", "xlsx", "pdf"]
+    rows: int
+    expected_rows: int
+    download_url: str | None
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "operator.presence_changed": PresenceChangedData,
     "health.changed": HealthOut,
@@ -134,6 +145,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     # case cards (docs/events/cases.md)
     "case.created": CaseEventData,
     "case.updated": CaseEventData,
+    # exports (docs/events/exports.md)
+    "export.progress": ExportProgressData,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

@@ -127,6 +127,16 @@ class JournalRow:
 
 
 @dataclass(frozen=True)
+class FilterOptions:
+    """What the journal's filters offer a viewer: (id or number, name) pairs within their scope."""
+
+    groups: list[tuple[int, str]]
+    operators: list[tuple[int, str]]
+    lines: list[tuple[str, str]]
+    case_types: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
 class JournalPage:
     items: list[JournalRow]
     total: int

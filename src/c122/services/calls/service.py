@@ -11,6 +11,7 @@ from c122.domain.calls import (
     CallFilter,
     CallQuery,
     CallRecord,
+    FilterOptions,
     JournalPage,
     JournalRow,
     check_filter_scope,
@@ -133,6 +134,10 @@ class CallRecordService:
             if page.next_cursor is None:
                 return
             wanted = replace(wanted, after=page.next_cursor)
+
+    async def filter_options(self, actor: Actor) -> FilterOptions:
+        async with self._uow() as uow:
+            return await uow.calls.filter_options(journal_scope(actor))
 
     async def get_call(self, actor: Actor, call_id: str) -> JournalRow:
         async with self._uow() as uow:

@@ -462,11 +462,55 @@ export interface paths {
         };
         /**
          * List Calls
-         * @description Newest first. Administrators see every call, seniors the calls of their groups and their own,
-         *     operators their own; a filter naming someone else's group (or, for an operator, another operator)
-         *     is refused with 403; bad filter values with 422 naming each parameter.
+         * @description Newest first; `next` is the cursor of the following page (keyset paging: pass it as `after`).
+         *     Administrators see every call, seniors the calls of their groups and their own, operators their
+         *     own; a filter naming someone else's group (or, for an operator, another operator) is refused with
+         *     403; bad filter values with 422 naming each parameter.
          */
         get: operations["list_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Calls
+         * @description Exactly the calls the same filters list, as a file: answered at once (200) when small, otherwise
+         *     a background job (202) whose progress goes to the event stream (`export.progress`) and whose file
+         *     is fetched from `/api/v1/exports/{id}/file` when finished. A PDF of more than 5000 calls is refused
+         *     (422, suggesting xlsx). Every export is audited.
+         */
+        get: operations["export_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/filters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Journal Filters
+         * @description What the journal's filters offer this viewer: their groups and operators, every line and type.
+         */
+        get: operations["journal_filters"];
         put?: never;
         post?: never;
         delete?: never;
@@ -663,6 +707,47 @@ export interface paths {
          * @description A status change and/or the «Внимание!» flag.
          */
         put: operations["set_case_status"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Export
+         * @description The job's state: `in_progress`, `finished` (with its download link) or `failed`; 404 for
+         *     someone else's job.
+         */
+        get: operations["get_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{job_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Export File
+         * @description The finished file; 409 while the job still runs or when it failed.
+         */
+        get: operations["get_export_file"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1444,6 +1529,8 @@ export interface components {
             case_type_id: number | null;
             /** Case Type Name */
             case_type_name: string | null;
+            /** Cases */
+            cases: components["schemas"]["CaseRefOut"][];
             /** Connected At */
             connected_at: string | null;
             /**
@@ -1479,6 +1566,8 @@ export interface components {
             operator_id: number | null;
             /** Operator Name */
             operator_name: string | null;
+            /** Participants */
+            participants: string[];
             /** Queue Id */
             queue_id: number | null;
             /** Queue Name */
@@ -1508,6 +1597,8 @@ export interface components {
         CallPageOut: {
             /** Items */
             items: components["schemas"]["CallSummaryOut"][];
+            /** Next */
+            next?: string | null;
             /** Total */
             total: number;
             /**
@@ -1531,6 +1622,8 @@ export interface components {
             case_type_id: number | null;
             /** Case Type Name */
             case_type_name: string | null;
+            /** Cases */
+            cases: components["schemas"]["CaseRefOut"][];
             /** Connected At */
             connected_at: string | null;
             /**
@@ -1564,6 +1657,8 @@ export interface components {
             operator_id: number | null;
             /** Operator Name */
             operator_name: string | null;
+            /** Participants */
+            participants: string[];
             /** Queue Id */
             queue_id: number | null;
             /** Queue Name */
@@ -1679,6 +1774,24 @@ export interface components {
              * @default false
              */
             total_capped: boolean;
+        };
+        /**
+         * CaseRefOut
+         * @description A case the call belongs to.
+         */
+        CaseRefOut: {
+            /** Applicant */
+            applicant: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Source */
+            source: string;
+            /** Status */
+            status: string;
+            /** Type Name */
+            type_name: string;
         };
         /** CaseStatusIn */
         CaseStatusIn: {
@@ -1919,6 +2032,58 @@ export interface components {
              */
             queues: components["schemas"]["QueueLiveOut"][];
         };
+        /** ExportJobOut */
+        ExportJobOut: {
+            /** Download Url */
+            download_url: string | null;
+            /** Error */
+            error: string | null;
+            /** Expected Rows */
+            expected_rows: number;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx" | "pdf";
+            /** Id */
+            id: string;
+            /** Rows */
+            rows: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "in_progress" | "finished" | "failed";
+        };
+        /**
+         * ExportProgressData
+         * @description A background export's progress, to its owner only (docs/events/exports.md).
+         */
+        ExportProgressData: {
+            /** Download Url */
+            download_url: string | null;
+            /** Expected Rows */
+            expected_rows: number;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx" | "pdf";
+            /** Job Id */
+            job_id: string;
+            /** Rows */
+            rows: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "in_progress" | "finished" | "failed";
+        };
         /** FieldClashOut */
         FieldClashOut: {
             /** Base */
@@ -2145,6 +2310,20 @@ export interface components {
              */
             status: "ok" | "degraded" | "down";
         };
+        /**
+         * JournalFiltersOut
+         * @description The choices of the journal's filters within the viewer's scope.
+         */
+        JournalFiltersOut: {
+            /** Case Types */
+            case_types: components["schemas"]["Option"][];
+            /** Groups */
+            groups: components["schemas"]["Option"][];
+            /** Lines */
+            lines: components["schemas"]["LineOption"][];
+            /** Operators */
+            operators: components["schemas"]["Option"][];
+        };
         JsonValue: unknown;
         /** LineIn */
         LineIn: {
@@ -2156,6 +2335,13 @@ export interface components {
             number: string;
             /** Service Id */
             service_id: number;
+        };
+        /** LineOption */
+        LineOption: {
+            /** Name */
+            name: string;
+            /** Number */
+            number: string;
         };
         /** LineOut */
         LineOut: {
@@ -2340,6 +2526,13 @@ export interface components {
             user_id: number;
             /** Wrap Up Until */
             wrap_up_until: string | null;
+        };
+        /** Option */
+        Option: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
         };
         /** OrgChangedData */
         OrgChangedData: {
@@ -7876,9 +8069,18 @@ export interface operations {
                 direction?: string | null;
                 /** @description answered, missed, failed, active */
                 status?: string | null;
+                /** @description the call type: the case type (IVR topic) id */
+                case_type?: number | null;
+                /** @description the case's source: pstn, mobile_app, web */
+                source?: string | null;
+                /** @description the applicant's number, or part of their name */
+                applicant?: string | null;
                 /** @description 1 to 200 */
                 limit?: number;
+                /** @description ignored when `after` is given */
                 offset?: number;
+                /** @description the `next` cursor of the previous page */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -7893,6 +8095,230 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CallPageOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_calls: {
+        parameters: {
+            query?: {
+                /** @description csv, xlsx or pdf */
+                format?: string;
+                /** @description started at or after: a date (2026-09-12 or 12.09.2026: that hotline day) or a time with its zone (2026-09-12T10:00+03:00) */
+                from?: string | null;
+                /** @description started before (a date: up to its end): a date (2026-09-12 or 12.09.2026: that hotline day) or a time with its zone (2026-09-12T10:00+03:00) */
+                to?: string | null;
+                /** @description the line's number */
+                line?: string | null;
+                /** @description the answering operator's user id */
+                operator?: number | null;
+                /** @description group id */
+                group?: number | null;
+                /** @description inbound, outbound, internal */
+                direction?: string | null;
+                /** @description answered, missed, failed, active */
+                status?: string | null;
+                /** @description the call type: the case type (IVR topic) id */
+                case_type?: number | null;
+                /** @description the case's source: pstn, mobile_app, web */
+                source?: string | null;
+                /** @description the applicant's number, or part of their name */
+                applicant?: string | null;
+                /** @description 1 to 200 */
+                limit?: number;
+                /** @description ignored when `after` is given */
+                offset?: number;
+                /** @description the `next` cursor of the previous page */
+                after?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file, when the export was small enough to be written at once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv; charset=utf-8": unknown;
+                };
+            };
+            /** @description a background job: follow `export.progress` events or poll its state */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    journal_filters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalFiltersOut"];
                 };
             };
             /** @description Bad Request */
@@ -9148,6 +9574,192 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CaseCardOut"];
                 };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_export_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the exported file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {

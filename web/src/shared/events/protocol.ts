@@ -26,6 +26,10 @@ export type CallEndedData = Schemas["CallEndedData"];
 export type CallHoldChangedData = Schemas["CallHoldChangedData"];
 export type CallConsultationChangedData = Schemas["CallConsultationChangedData"];
 type ConsultState = CallConsultationChangedData["state"];
+/** A background export's progress (features/journal). */
+export type ExportProgress = Schemas["ExportProgressData"];
+const EXPORT_STATUSES: readonly ExportProgress["status"][] = ["in_progress", "finished", "failed"];
+const EXPORT_FORMATS: readonly ExportProgress["format"][] = ["csv", "xlsx", "pdf"];
 const CONSULT_STATES: readonly ConsultState[] = ["ringing", "talking", "failed", "conference", "transferred", "ended"];
 
 interface EventPayloads {
@@ -44,6 +48,7 @@ interface EventPayloads {
   "call.ended": CallEndedData;
   "call.hold_changed": CallHoldChangedData;
   "call.consultation_changed": CallConsultationChangedData;
+  "export.progress": ExportProgress;
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -64,6 +69,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "call.ended",
   "call.hold_changed",
   "call.consultation_changed",
+  "export.progress",
 ];
 
 export type StreamEvent = {
@@ -419,6 +425,17 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       state: state as ConsultState,
       consultant: str(d, "consultant", w),
       talking_to: (talking ?? null) as CallConsultationChangedData["talking_to"],
+    };
+  },
+  "export.progress": (value, w) => {
+    const d = rec(value, w);
+    return {
+      job_id: str(d, "job_id", w),
+      status: oneOf(d, "status", EXPORT_STATUSES, w),
+      format: oneOf(d, "format", EXPORT_FORMATS, w),
+      rows: int(d, "rows", w),
+      expected_rows: int(d, "expected_rows", w),
+      download_url: optStr(d, "download_url", w),
     };
   },
 };

@@ -1,7 +1,7 @@
 // The one place that names every event type of /api/v1/events and says who takes it. The switch
 // is exhaustive: an event type added to the protocol and not handled here fails the type check.
 import type { CaseSummary } from "@/features/cases/model";
-import type { OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
+import type { ExportProgress, OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
 import { withOffer, withOperatorState, withPresence, withQueue } from "./snapshot";
 
 /** The events of the operator's calls; the softphone follows them. */
@@ -20,6 +20,8 @@ export interface EventTargets {
   caseChanged(card: CaseSummary): void;
   /** The softphone (features/softphone). */
   call(event: CallEvent): void;
+  /** Background exports of the call journal (features/journal). */
+  exportProgress(progress: ExportProgress): void;
 }
 
 export function assertNever(value: never): never {
@@ -57,6 +59,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.caseChanged(event.data.case);
     case "org.changed":
       return to.orgChanged(event.data);
+    case "export.progress":
+      return to.exportProgress(event.data);
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -71,6 +75,7 @@ const NOWHERE: EventTargets = {
   orgChanged: () => undefined,
   caseChanged: () => undefined,
   call: () => undefined,
+  exportProgress: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

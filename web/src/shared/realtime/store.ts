@@ -5,6 +5,7 @@ import type { Health } from "@/shared/api/types";
 import type { CaseSummary } from "@/features/cases/model";
 import { healthColour } from "@/features/health/model";
 import type {
+  ExportProgress,
   OperatorState,
   OrgEntity,
   RtcClientMessage,
@@ -45,6 +46,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     signalListeners.add(listener);
     return () => signalListeners.delete(listener);
   }
+  // The journal (features/journal) follows its background exports.
+  const exportListeners = new Set<(progress: ExportProgress) => void>();
+  function onExport(listener: (progress: ExportProgress) => void): () => void {
+    exportListeners.add(listener);
+    return () => exportListeners.delete(listener);
+  }
   let orgSeq = 0;
   const targets: EventTargets = {
     snapshot: (update) => {
@@ -59,6 +66,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     },
     caseChanged: (card) => caseListeners.forEach((listener) => listener(card)),
     call: (event) => callListeners.forEach((listener) => listener(event)),
+    exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -133,6 +141,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     setOperatorState,
     onCase,
     onCall,
+    onExport,
     onSignal,
     sendSignal,
   };
