@@ -252,3 +252,18 @@ async def test_a_pdf_of_too_many_calls_is_refused_suggesting_xlsx(journal: Runni
     problem = response.json()["fields"][0]
     assert problem["code"] == "too_many_rows_for_pdf"
     assert ".xlsx" in problem["message"]
+
+
+async def test_the_filters_offer_only_what_the_viewer_may_see(journal: RunningServer) -> None:
+    ids = await _ids(journal)
+    admin = (await (await journal.signed_in("admin")).http.get("/api/v1/calls/filters")).json()
+    senior = (await (await journal.signed_in("senior1")).http.get("/api/v1/calls/filters")).json()
+    operator = (await (await journal.signed_in("operator1")).http.get("/api/v1/calls/filters")).json()
+    assert {g["id"] for g in senior["groups"]} == {ids["info"], ids["medical"]}
+    assert ids["vaccination"] in {g["id"] for g in admin["groups"]}
+    assert operator["groups"] == []
+    assert [o["id"] for o in operator["operators"]] == [ids["operator1"]]
+    assert ids["operator5"] not in {o["id"] for o in senior["operators"]}  # the vaccination group's
+    assert ids["operator5"] in {o["id"] for o in admin["operators"]}
+    assert MAIN_LINE in {line["number"] for line in operator["lines"]}
+    assert operator["case_types"] == admin["case_types"] != []
