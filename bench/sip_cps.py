@@ -1,8 +1,15 @@
 """Call set-ups per second (INVITE→200→ACK→BYE, no media) from SIPp against the embedded UAS,
-beside Kamailio (stateful proxy, record-routing, in front of a SIPp UAS) measured in the same run.
+beside Kamailio (stateful proxy, record-routing, in front of a SIPp UAS) measured in the same run,
+then goodput under overload: the same UAS offered its capacity (1x) and twice it (2x), side by
+side, at 2x once without and once with the early 503 (overload.py). The capacity is the highest
+clean rate of the ladder, or --capacity.
 
-    .venv/bin/python bench/sip_cps.py [--rates 200,400,500,600,800] [--seconds 5]
+    .venv/bin/python bench/sip_cps.py [--rates 200,400,500,600,800] [--seconds 5] [--capacity N]
         → bench/results/sip_cps.json
+
+The goodput steps use bench/scenarios/uac_or_503.xml, where a 503 with Retry-After ends a call
+as refused (not failed); goodput is the calls completed at the UAS over the time from its first
+to its last completion. Target (issue): at 2x, >= 90 % of the capacity completed, the rest 503.
 
 The UAS runs in this process on uvloop (one core); SIPp runs as its own process. For each
 offered rate SIPp places rate × seconds calls; a step passes when SIPp reports zero failed
@@ -31,9 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import write_result
 
 from c122.telephony.sip import CallEnded, IncomingCall, SipStack
+from c122.telephony.sip.overload import OverloadSettings
 from c122.telephony.sip.sdp import answer_offer
 
 TARGET_CPS = 500
+GOODPUT_TARGET = 0.9  # of the capacity, still completed when twice the capacity is offered
+EARLY_503 = OverloadSettings()  # the defaults of sip_overload_queue_kib and sip_overload_lag_ms
+UAC_OR_503 = Path(__file__).resolve().parent / "scenarios" / "uac_or_503.xml"
 
 
 def free_port() -> int:
@@ -89,7 +100,8 @@ class Uas:
             if isinstance(event, CallEnded):
                 self.ended += 1
                 self.failed += event.reason != "remote-bye"
-                self.last = time.perf_counter()
+                if event.reason == "remote-bye":  # the span of completed calls only
+                    self.last = time.perf_counter()
 
 
 async def bench_stack(rates: list[int], seconds: float, workdir: Path) -> list[dict[str, Any]]:
@@ -122,6 +134,70 @@ async def bench_stack(rates: list[int], seconds: float, workdir: Path) -> list[d
         )
         print(steps[-1], flush=True)
     return steps
+
+
+async def goodput_step(
+    label: str, rate: int, seconds: float, workdir: Path, *, early_503: bool
+) -> dict[str, Any]:
+    uas = Uas()
+    port = free_port()
+    stack = SipStack(
+        "127.0.0.1",
+        udp_port=port,
+        tcp_port=None,
+        on_incoming_call=uas.handle,
+        protection=None,
+        overload=EARLY_503 if early_503 else None,
+    )
+    await stack.start()
+    scenario = workdir / "uac_or_503.xml"
+    scenario.write_text(UAC_OR_503.read_text().replace("PAUSE_MS", "0"))
+    calls = int(rate * seconds)
+    code, stats = await run_sipp(
+        ["-sf", str(scenario), "-s", "122", "-r", str(rate), "-m", str(calls), "-l", str(rate * 4),
+         f"127.0.0.1:{port}"],
+        workdir,
+        timeout=seconds * 6 + 20,
+    )  # fmt: skip
+    refused = stack.transport.counters["overload"]
+    await stack.stop()
+    elapsed = (uas.last - uas.first) or 1.0
+    step = {
+        "step": label,
+        "offered_cps": rate,
+        "early_503": early_503,
+        "calls": calls,
+        "sipp_exit": code,
+        "sipp_failed": int(stats.get("FailedCall(C)", "-1") or -1),
+        "sipp_retransmissions": int(stats.get("Retransmissions(C)", "-1") or -1),
+        "completed_at_uas": uas.ended - uas.failed,
+        "ended_otherwise_at_uas": uas.failed,  # e.g. a 200 never ACKed: timed out after 32 s
+        "refused_503": refused,  # retransmitted INVITEs refused again count again
+        "goodput_cps": round((uas.ended - uas.failed) / elapsed, 1),
+    }
+    print("goodput", step, flush=True)
+    return step
+
+
+async def bench_goodput(capacity: int, seconds: float, workdir: Path) -> dict[str, Any]:
+    steps = [
+        await goodput_step("1x", capacity, seconds, workdir, early_503=True),
+        await goodput_step("2x without early 503", capacity * 2, seconds, workdir, early_503=False),
+        await goodput_step("2x", capacity * 2, seconds, workdir, early_503=True),
+    ]
+    base = steps[0]["goodput_cps"] or 1.0
+    at_2x = steps[2]
+    return {
+        "capacity_cps": capacity,
+        "steps": steps,
+        "goodput_2x_over_1x": round(at_2x["goodput_cps"] / base, 3),
+        "goodput_2x_over_capacity": round(at_2x["goodput_cps"] / capacity, 3),
+        "goodput_2x_without_early_503_over_capacity": round(steps[1]["goodput_cps"] / capacity, 3),
+        # SIPp fails a call that got neither its 200 nor a 503 with Retry-After in time
+        "2x_all_answered": at_2x["sipp_failed"] == 0,
+        "target_fraction": GOODPUT_TARGET,
+        "meets_target": at_2x["goodput_cps"] >= GOODPUT_TARGET * capacity and at_2x["sipp_failed"] == 0,
+    }
 
 
 KAMAILIO_CFG = """#!KAMAILIO
@@ -211,14 +287,17 @@ async def main() -> None:
     parser.add_argument("--rates", default="200,400,500,600,800")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--no-kamailio", action="store_true")
+    parser.add_argument("--capacity", type=int, default=0, help="set-ups/s; 0: the ladder's best clean rate")
     args = parser.parse_args()
-    rates = [int(r) for r in args.rates.split(",")]
+    rates = [int(r) for r in args.rates.split(",") if r]
     load_before = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="sip_cps_"))
     (workdir / "uas").mkdir()
     try:
         ours = await bench_stack(rates, args.seconds, workdir)
         kamailio = [] if args.no_kamailio else await bench_kamailio(rates, args.seconds, workdir)
+        capacity = args.capacity or int(best(ours, clean=True))
+        goodput = await bench_goodput(capacity, args.seconds, workdir) if capacity else {}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     figures = {
@@ -232,7 +311,10 @@ async def main() -> None:
             "steps": kamailio,
             "max_cps_without_failures": best(kamailio),
         },
-        "command": f"bench/sip_cps.py --rates {args.rates} --seconds {args.seconds:g}",
+        "goodput_under_overload": goodput,
+        "command": f"bench/sip_cps.py --rates {args.rates} --seconds {args.seconds:g}"
+        + (f" --capacity {args.capacity}" if args.capacity else "")
+        + (" --no-kamailio" if args.no_kamailio else ""),
         "note": "SIPp, the UAS and Kamailio share the same 2-core machine; the UAS is one asyncio process",
         # other work on the machine skews the figures; the 1-minute load average says how much
         "load_average_1m": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},

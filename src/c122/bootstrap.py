@@ -18,9 +18,11 @@ from c122.api.context import ApiContext
 from c122.clock import SystemClock
 from c122.config import Settings, split_list
 from c122.domain.clock import Clock
+from c122.domain.errors import DatabaseUnavailable
 from c122.domain.trunks import Trunk
 from c122.persistence.calls import FileRecordings
-from c122.persistence.database import create_engine
+from c122.persistence.database import DatabaseTimeouts, create_engine
+from c122.persistence.outbox import FileOutbox
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime import reactions as realtime_reactions
 from c122.realtime.bus import InProcessEventBus
@@ -32,8 +34,10 @@ from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow import reactions as call_flow_reactions
-from c122.services.call_flow.context import DEFAULT_MUSIC
+from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
+from c122.services.calls.outbox import OutboxedCallRecords
 from c122.services.calls.service import CallRecordService
+from c122.services.calls.writer import BatchingRecordWriter
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
@@ -47,12 +51,13 @@ from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
+from c122.services.outbox import DeferredWrites
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
-from c122.telephony.runtime import Telephony, TelephonySettings
+from c122.telephony.runtime import CallLimits, Telephony, TelephonySettings
 from c122.telephony.sip.auth import stored_ha1
 from c122.telephony.webrtc import IceSettings, WebRtcSettings
 
@@ -60,13 +65,18 @@ _log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_SECONDS = 5.0
 ACD_TICK_SECONDS = 1.0
+RECONCILE_SECONDS = 10.0  # the ACD's calls against the call flow's (see CallFlowService.reconcile)
 SESSION_SWEEP_SECONDS = 60.0
 STREAM_EXPIRY_SECONDS = 30.0
+OUTBOX_DRAIN_SECONDS = 2.0
+ROUTES_REFRESH_SECONDS = 60.0
 # The hotline's day decides case names and numbers (docs/contact-center/cases.md), never the server's zone.
 HOTLINE_TIME_ZONE = "Europe/Moscow"
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
 EXPORTS_DIR = "exports"
+# Call-path writes waiting for the database, under the data directory (docs/operations.md).
+OUTBOX_DIR = "outbox"
 
 
 @dataclass
@@ -82,14 +92,19 @@ class Application:
     contact_center: ContactCenter
     telephony: Telephony | None = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    writes: DeferredWrites | None = None
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Application]:
         """Runs the periodic jobs while the block runs; disposes of the database pool after."""
+        if self.writes is not None:  # what the last run left in the outbox lands before anything reads
+            await self.writes.drain()
         await self.contact_center.start()
         await self.context.phones.load()
         if self.telephony is not None:
             await self.telephony.start()
+        if self.context.call_flow is not None:
+            await self.context.call_flow.warm()
         tasks = [asyncio.create_task(job(), name=job.__name__) for job in self.background]
         try:
             yield self
@@ -110,7 +125,7 @@ def build_application(
 ) -> Application:
     """`with_telephony` binds the SIP and RTP ports (`c122 serve`); tests of the rest leave them free."""
     clock = clock or SystemClock()
-    uow_factory = SqlUnitOfWorkFactory(create_engine(settings.database_url))
+    uow_factory = SqlUnitOfWorkFactory(create_engine(settings.database_url, database_timeouts(settings)))
     hasher = Argon2PasswordHasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
     bus = InProcessEventBus()
     hub = EventHub(queue_limit=settings.event_queue_limit)
@@ -133,12 +148,16 @@ def build_application(
     directory = Directory(uow_factory)
     phones = OperatorPhoneService(uow_factory, clock, _sip_endpoint(settings), stored_ha1)
     telephony = Telephony(telephony_settings(settings), phones.ha1) if with_telephony else None
-    health = HealthService(_probes(uow_factory, hub, telephony), clock, bus)
+    writes = DeferredWrites(FileOutbox(settings.data_dir / OUTBOX_DIR))
+    health = HealthService(_probes(uow_factory, hub, telephony, writes), clock, bus)
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
     ivr_flows = IvrFlowService(uow_factory, clock)
     prompts = _prompt_service(settings, uow_factory, clock)
     exports = ExportJobs(FileTableWriters(), settings.data_dir / EXPORTS_DIR, bus, clock)
     call_records = CallRecordService(uow_factory, clock, recordings, ZoneInfo(HOTLINE_TIME_ZONE), exports)
+    # Registered whether or not telephony runs here: what the outbox holds is written either way.
+    # through one writer in batches: a burst of calls cannot take every connection of the pool
+    durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
     case_services = CaseServices.build(uow_factory, clock, bus, ZoneInfo(HOTLINE_TIME_ZONE))
     call_flow = (
         _call_flow(
@@ -149,7 +168,7 @@ def build_application(
             phones,
             bus,
             clock,
-            call_records,
+            durable_records,
             case_services,
             ivr_flows=ivr_flows,
             directory=directory,
@@ -190,13 +209,26 @@ def build_application(
         contact_center,
         telephony,
     )
+    application.writes = writes
     application.background += [
         _every(HEALTH_INTERVAL_SECONDS, health.check_and_announce),
         _every(SESSION_SWEEP_SECONDS, auth.expire_idle_sessions),
         lambda: hub.run_expiry(STREAM_EXPIRY_SECONDS),
         _every(ACD_TICK_SECONDS, contact_center.tick),
+        _every(OUTBOX_DRAIN_SECONDS, writes.drain),
     ]
+    if call_flow is not None:
+        application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))
+        application.background.append(_every(RECONCILE_SECONDS, call_flow.reconcile))
     return application
+
+
+def database_timeouts(settings: Settings) -> DatabaseTimeouts:
+    return DatabaseTimeouts(
+        pool_s=settings.database_pool_timeout_seconds,
+        connect_s=settings.database_connect_timeout_seconds,
+        statement_s=settings.database_statement_timeout_seconds,
+    )
 
 
 def _prompt_service(settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock) -> PromptService:
@@ -213,7 +245,7 @@ def _call_flow(
     phones: OperatorPhoneService,
     bus: InProcessEventBus,
     clock: Clock,
-    records: CallRecordService,
+    records: RecordSink,
     cases: CaseServices,
     *,
     ivr_flows: IvrFlowService,
@@ -225,12 +257,17 @@ def _call_flow(
         recordings_dir=(settings.data_dir / RECORDINGS_DIR).resolve(),
         music_on_hold=music,
         announce_every_s=settings.queue_announce_seconds,
+        outage_fallback=settings.outage_fallback_number,
     )
     ctx = CallFlowContext(
         telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, records, cases.cards
     )
     call_flow = CallFlowService(
-        ctx, line_for=directory.line_for, flow_for=ivr_flows.current, service_name=directory.service_name
+        ctx,
+        line_for=directory.line_for,
+        flow_for=ivr_flows.current,
+        service_name=directory.service_name,
+        lines=directory.lines,
     )
     telephony.switch.deliver_to(call_flow)
     call_flow_reactions.subscribe(internal, call_flow)
@@ -255,6 +292,14 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         rtp_port_min=settings.rtp_port_min,
         rtp_port_max=settings.rtp_port_max,
         public_address=settings.public_address,
+        limits=CallLimits(
+            max_calls=settings.sip_max_calls,
+            max_calls_per_line=settings.sip_max_calls_per_line,
+            trunk_reserve_percent=settings.sip_trunk_reserve_percent,
+            retry_after_seconds=settings.sip_retry_after_seconds,
+            overload_queue_kib=settings.sip_overload_queue_kib,
+            overload_lag_ms=settings.sip_overload_lag_ms,
+        ),
         sip_realm=settings.sip_realm,
         sip_digest_algorithms=split_list(settings.sip_digest_algorithms),
         trunks=tuple(Trunk(t.name, t.host, t.port, tuple(t.prefixes), t.caller_id) for t in settings.trunks),
@@ -274,12 +319,18 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
 
 
 def _probes(
-    uow_factory: SqlUnitOfWorkFactory, hub: EventHub, telephony: Telephony | None
+    uow_factory: SqlUnitOfWorkFactory, hub: EventHub, telephony: Telephony | None, writes: DeferredWrites
 ) -> dict[str, Probe]:
     async def database() -> ComponentHealth:
-        async with uow_factory() as uow:
-            await uow.ping()
-        return ComponentHealth(Status.OK, f"{uow_factory.engine.dialect.name} answers")
+        waiting = f"; {writes.waiting} call-path write(s) wait in the outbox" if writes.waiting else ""
+        try:
+            async with uow_factory() as uow:
+                await uow.ping()
+        except DatabaseUnavailable as exc:
+            cause = exc.__cause__
+            reason = f"{type(cause).__name__}: {cause}" if cause is not None else exc.message
+            return ComponentHealth(Status.DOWN, f"unreachable ({reason}){waiting}"[:300])
+        return ComponentHealth(Status.OK, f"{uow_factory.engine.dialect.name} answers{waiting}")
 
     async def socket() -> ComponentHealth:
         return ComponentHealth(Status.OK, f"event stream serving {len(hub)} stream(s)")
@@ -297,11 +348,17 @@ def _probes(
     return {"db": database, "socket": socket, "sip": telephony.sip_health, "media": telephony.media_health}
 
 
-def _every(seconds: float, job: Callable[[], Awaitable[object]]) -> Callable[[], Coroutine[Any, Any, None]]:
+def _every(
+    seconds: float, job: Callable[[], Awaitable[object]], *, first_after: bool = False
+) -> Callable[[], Coroutine[Any, Any, None]]:
     async def periodically() -> None:
+        if first_after:
+            await asyncio.sleep(seconds)
         while True:
             try:
                 await job()
+            except DatabaseUnavailable as exc:  # the health check reports it; no trace every second
+                _log.warning("periodic job %s: %s", getattr(job, "__name__", job), exc.message)
             except Exception:
                 _log.exception("periodic job %s failed", getattr(job, "__name__", job))
             await asyncio.sleep(seconds)

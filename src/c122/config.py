@@ -45,6 +45,12 @@ class Settings(BaseModel):
     mode: Literal["development", "production"] = "development"
     data_dir: Path = Path("./var")
     database_url: str = ""
+    # Bounds on every wait for the database (docs/operations.md, "Database outage").
+    database_pool_timeout_seconds: float = Field(5.0, gt=0, le=300)
+    database_connect_timeout_seconds: float = Field(5.0, gt=0, le=300)
+    database_statement_timeout_seconds: float = Field(5.0, gt=0, le=3600)
+    # Where callers go while the database is down, after the notice; empty: the notice, then hang-up.
+    outage_fallback_number: Annotated[str, StringConstraints(pattern=r"^(\+\d{2,15})?$")] = ""
     http_host: str = "127.0.0.1"
     http_port: int = Field(8122, ge=0, le=65535)  # 0: any free port (tests)
     sip_host: str = "127.0.0.1"
@@ -59,6 +65,17 @@ class Settings(BaseModel):
     sip_realm: str = Field("c122", min_length=1, max_length=100)  # digest realm of operators' phones
     # Challenges offered to phones; many phones (baresip 1.0 among them) give up on a SHA-256 one.
     sip_digest_algorithms: str = "MD5"  # comma-separated: MD5, SHA-256
+    # Admission control (docs/operations.md, "Overload and admission control"): concurrent inbound
+    # calls; 0 derives the cap from the RTP range (three port pairs a call: caller, operator and a
+    # consultation), so that calls are refused with 503 before the media ports run out.
+    sip_max_calls: int = Field(0, ge=0)
+    sip_max_calls_per_line: int = Field(0, ge=0)  # per called line; 0: only sip_max_calls applies
+    sip_trunk_reserve_percent: int = Field(10, ge=0, le=90)  # of the cap, kept for calls from trunks
+    sip_retry_after_seconds: int = Field(10, ge=1, le=3600)  # told with every 503
+    # New INVITEs are refused early with 503 while this much waits in the UDP receive queue, or
+    # while the event loop runs this late; 0 leaves that signal out, both 0 turn early refusal off.
+    sip_overload_queue_kib: int = Field(256, ge=0, le=65536)
+    sip_overload_lag_ms: int = Field(0, ge=0, le=10_000)
     trunks: list[TrunkConfig] = []  # carriers for calls to public numbers ([[trunks]] in the TOML file)
     music_on_hold: Path | None = None  # a WAV file; empty: a gentle two-tone melody
     queue_announce_seconds: float = Field(45.0, ge=10, le=600)  # position/wait announcements (TEL-09)
@@ -102,6 +119,11 @@ class Settings(BaseModel):
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         _check_webrtc(self)
+        fallback = self.outage_fallback_number
+        if fallback and not any(  # a trunk without prefixes serves every number
+            not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
+        ):
+            raise ValueError(f"outage_fallback_number: no trunk serves {fallback} (see trunks)")
         algorithms = split_list(self.sip_digest_algorithms)
         if not algorithms or any(a not in ("MD5", "SHA-256") for a in algorithms):
             raise ValueError("sip_digest_algorithms: a comma-separated list of MD5 and SHA-256")

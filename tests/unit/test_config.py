@@ -38,6 +38,8 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
         ({"C122_MODE": "production"}, "secret_key: the default secret is refused in production mode"),
         ({"C122_MODE": "production", "C122_SECRET_KEY": "short"}, "secret_key: must be at least 32"),
         ({"C122_CONFIG": "/nonexistent.toml"}, "C122_CONFIG: file /nonexistent.toml does not exist"),
+        ({"C122_OUTAGE_FALLBACK_NUMBER": "+74951112233"}, "outage_fallback_number: no trunk serves"),
+        ({"C122_DATABASE_STATEMENT_TIMEOUT_SECONDS": "0"}, "database_statement_timeout_seconds: Input"),
     ],
 )
 def test_invalid_settings_name_the_setting_and_the_problem(environ: dict[str, str], message: str) -> None:

@@ -19,6 +19,7 @@ from c122.domain.errors import (
     NotAuthenticated,
     NotFound,
     TooManyAttempts,
+    Unavailable,
 )
 
 
@@ -42,10 +43,11 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (NotAuthenticated, 401),
     (InvalidFields, 422),
     (TooManyAttempts, 429),
+    (Unavailable, 503),
 ]
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422, 429)
+    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
 }
 
 
@@ -63,10 +65,15 @@ def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     path = getattr(exc, "path", None)
     if isinstance(path, str):
         body.fields = [FieldError(path=path, code=exc.code, message=exc.message)]
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | Unavailable):
         body.retry_after = exc.retry_after
         headers = {"Retry-After": str(exc.retry_after)}
     return error_response(status, body, headers)
+
+
+def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A fault of ours still answers in the one JSON shape (the server logs the trace after it)."""
+    return error_response(500, ErrorBody(code="internal_error", message="the server failed; it is logged"))
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -105,3 +112,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

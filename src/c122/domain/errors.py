@@ -67,3 +67,24 @@ class DuplicateField(Conflict):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(message, code="duplicate")
         self.path = path
+
+
+class Unavailable(DomainError):
+    """Something the request needs does not answer now; the same request may succeed later (HTTP 503
+    with Retry-After, SIP 503)."""
+
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database cannot be reached, or did not answer within the configured timeouts."""
+
+    code = "database_unavailable"
+    RETRY_AFTER_S = 5
+
+    def __init__(self, message: str = "the database does not answer; try again shortly") -> None:
+        super().__init__(message, retry_after=self.RETRY_AFTER_S)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Self
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from c122.domain.errors import DatabaseUnavailable
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
 from c122.persistence.accounts import SqlApiTokenRepository, SqlSessionRepository, SqlUserRepository
 from c122.persistence.audit import SqlAuditLog
 from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.contact_center import SqlAcdRepository
+from c122.persistence.database import unreachable
 from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phones import SqlOperatorPhoneRepository
@@ -47,8 +50,13 @@ class SqlUnitOfWork:
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
-        connection = await self._engine.connect()
-        await connection.begin()
+        try:
+            connection = await self._engine.connect()
+            await connection.begin()
+        except Exception as exc:
+            if unreachable(exc):
+                raise DatabaseUnavailable() from exc
+            raise
         self._connection = connection
         for name, repository in organisation_repositories(connection).items():
             setattr(self, name, repository)
@@ -64,12 +72,25 @@ class SqlUnitOfWork:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        error = exc[1] if len(exc) > 1 and isinstance(exc[1], BaseException) else None
         connection, self._connection = self._connection, None
         if connection is None:
             return
+        if error is not None and not isinstance(error, DatabaseUnavailable) and unreachable(error):
+            # A connection that timed out or lost its server is dropped, never rolled back: the
+            # rollback would wait on the same dead socket.
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()
+            raise DatabaseUnavailable() from error
         try:
             if connection.in_transaction():
                 await connection.rollback()
+        except Exception as exc:
+            if unreachable(exc):
+                raise DatabaseUnavailable() from exc
+            raise
         finally:
             await connection.close()
 

@@ -19,7 +19,9 @@ from c122.telephony.control import CallControl
 from c122.telephony.control.sip_gateway import SipGateway
 from c122.telephony.media.engine import MediaEngine
 from c122.telephony.sip import SipStack
+from c122.telephony.sip.admission import AdmissionSettings
 from c122.telephony.sip.auth import DigestServer
+from c122.telephony.sip.overload import OverloadSettings
 from c122.telephony.sip.protection import ProtectionSettings
 from c122.telephony.sip.registrar import Registrar
 from c122.telephony.webrtc import OperatorLegs, WebRtcSettings
@@ -27,6 +29,38 @@ from c122.telephony.webrtc import OperatorLegs, WebRtcSettings
 _log = logging.getLogger(__name__)
 
 Ha1Lookup = Callable[[str, str], str | None]  # (account, algorithm) -> stored H(A1)
+
+
+PAIRS_PER_CALL = 3  # RTP port pairs a call may hold at once: caller, operator, consultation
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    """Admission control and early refusal; see docs/operations.md for sizing them."""
+
+    max_calls: int = 0  # 0: derived from the RTP range
+    max_calls_per_line: int = 0  # 0: only max_calls
+    trunk_reserve_percent: int = 10
+    retry_after_seconds: int = 10
+    overload_queue_kib: int = 256  # 0: the receive queue is not looked at
+    overload_lag_ms: int = 0  # 0: the event loop's lateness is not looked at
+
+    def overload(self) -> OverloadSettings | None:
+        if not self.overload_queue_kib and not self.overload_lag_ms:
+            return None
+        return OverloadSettings(self.overload_queue_kib * 1024, self.overload_lag_ms / 1000)
+
+    def admission(
+        self, rtp_port_min: int, rtp_port_max: int, trunk_hosts: frozenset[str]
+    ) -> AdmissionSettings:
+        cap = self.max_calls or max(1, (rtp_port_max - rtp_port_min + 1) // 2 // PAIRS_PER_CALL)
+        return AdmissionSettings(
+            max_calls=cap,
+            max_calls_per_line=self.max_calls_per_line,
+            trunk_reserve=cap * self.trunk_reserve_percent // 100,
+            trunk_hosts=trunk_hosts,
+            retry_after=self.retry_after_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -40,6 +74,7 @@ class TelephonySettings:
     rtp_port_min: int
     rtp_port_max: int
     public_address: str  # empty: announce sip_host
+    limits: CallLimits = field(default_factory=CallLimits)
     sip_realm: str = "c122"
     sip_digest_algorithms: tuple[str, ...] = ("MD5",)
     trunks: tuple[Trunk, ...] = ()  # carriers for calls to public numbers
@@ -64,6 +99,7 @@ class Telephony:
             ha1_lookup=ha1_lookup,
         )
         tls = settings.sip_tls_cert is not None and settings.sip_tls_key is not None
+        trunk_hosts = frozenset(trunk.host for trunk in settings.trunks)
         self.sip = SipStack(
             settings.sip_host,
             udp_port=settings.sip_port,
@@ -78,7 +114,9 @@ class Telephony:
             registrar=self.registrar,
             registrar_digest=self.digest,
             # Carriers send every caller from one address: never rate-limit them as one source.
-            protection=ProtectionSettings(exempt_hosts=frozenset(trunk.host for trunk in settings.trunks)),
+            protection=ProtectionSettings(exempt_hosts=trunk_hosts),
+            admission=settings.limits.admission(settings.rtp_port_min, settings.rtp_port_max, trunk_hosts),
+            overload=settings.limits.overload(),
         )
         self.gateway = SipGateway(
             self.sip, self.control, from_domain=settings.public_address or settings.sip_host

@@ -235,3 +235,31 @@ async def test_crlf_keepalive_ping_on_tcp_gets_a_pong_and_the_connection_stays(t
     await writer.drain()
     assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 3)).startswith(b"SIP/2.0 200")
     writer.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "status", "header"),
+    [
+        # LWS around the slashes of the Via protocol is grammatical (RFC 3261 §25.1 SLASH)
+        (lambda p: sip(port=p).replace(b"Via: SIP/2.0/UDP", b"Via: SIP / 2.0 / UDP"), 200, None),
+        # a quoted-pair may escape a control character in a display name
+        (lambda p: sip(port=p).replace(b"From: <sip:tester", b'From: "BEL:\\\x07 NUL:\\\x00" <sip:tester'),
+         200, None),
+        (lambda p: sip(port=p, uri="nobodyKnowsThisScheme:totallyopaquecontent"), 416, None),
+        (lambda p: sip("INVITE", "Content-Type: application/unknownformat", port=p, body=b"<audio/>"),
+         415, ("Accept", "application/sdp")),
+        (lambda p: sip("OPTIONS", "Content-Length: 13", "Content-Type: text/plain", port=p,
+                       body=b"abcdefghijklmnopqrstuvwxyz", length=5), 400, None),
+        # a broken request line is answered, not dropped
+        (lambda p: sip(port=p).replace(b"OPTIONS sip:", b"OPTIONS  sip:"), 400, None),
+    ],
+    ids=["via-lws", "escaped-controls-in-display", "unknown-scheme", "unknown-content-type",
+         "two-content-lengths", "double-space-request-line"],
+)  # fmt: skip
+async def test_grammar_edge_gets_the_rfc_answer_over_the_wire(target, peer_factory, make, status, header):
+    peer = await peer_factory()
+    port = target.bound_ports["udp"]
+    response = await exchange(peer, port, make(peer.port))
+    assert response.status == status
+    if header is not None:
+        assert response.header(header[0]) == header[1]

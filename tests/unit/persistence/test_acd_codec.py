@@ -49,12 +49,12 @@ def _busy_centre() -> Acd:
     acd.take_break("5", "training", t + 8)  # during the call: kept as pending
     acd.enqueue("c", "2", "+79000000003", t + 9, priority=2, skills=frozenset({"en"}))
     acd.enqueue("d", "2", "+79000000004", t + 10)
-    acd.move_to_head(scope, "d", t + 11)
+    acd.senior.move_to_head(scope, "d", t + 11)
     acd.enqueue("e", "2", "+79000000005", t + 12)
     acd.hang_up("e", CompletedBy.CALLER, t + 80)  # abandoned after 68 s: a callback entry
     acd.hang_up("a", CompletedBy.CALLER, t + 90)  # history of queue 1
-    acd.block_group(scope, "20", "учения", t + 91)
-    acd.block_operator(scope, "7", "разбор", t + 92)
+    acd.senior.block_group(scope, "20", "учения", t + 91)
+    acd.senior.block_operator(scope, "7", "разбор", t + 92)
     return acd
 
 

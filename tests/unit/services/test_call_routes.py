@@ -3,6 +3,9 @@ and afresh after an administrator's change."""
 
 from __future__ import annotations
 
+import pytest
+
+from c122.domain.errors import DatabaseUnavailable
 from c122.domain.ivr import Flow
 from c122.domain.organisation import Line
 from c122.services.call_flow.routes import Routes
@@ -47,3 +50,34 @@ async def test_an_administrators_change_is_seen_by_the_next_call() -> None:
     routes.forget()
     assert (await routes.route("88001220122")).line is None
     assert (await routes.route("79990001122")).line is None  # no such line at all
+
+
+class DownReads(Reads):
+    """The database stops answering after the first reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    async def line_for(self, dialled: str) -> Line | None:
+        if self.down:
+            raise DatabaseUnavailable()
+        return await super().line_for(dialled)
+
+    async def lines(self) -> list[Line]:
+        if self.down:
+            raise DatabaseUnavailable()
+        return [LINE]
+
+
+async def test_while_the_database_is_down_the_last_route_read_stands_in() -> None:
+    reads, clock = DownReads(), [0.0]
+    routes = Routes(reads.line_for, reads.flow_for, reads.service_name, now=lambda: clock[0])
+    await routes.warm(reads.lines)  # read ahead, under the line's own number
+    reads.down = True
+    clock[0] += 60
+    routes.forget()
+    route = await routes.route("88001220122")  # dialled in another form of the same number
+    assert (route.line, route.service_name) == (LINE, "Служба 122")
+    with pytest.raises(DatabaseUnavailable):
+        await routes.route("+78001229999")  # never read: nothing to stand in

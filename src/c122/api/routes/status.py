@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas.accounts import PresenceOut
@@ -15,9 +15,17 @@ from c122.api.security import Context, CurrentActor
 router = APIRouter(prefix="/api/v1", tags=["status"], responses=ERROR_RESPONSES)
 
 
-@router.get("/health", response_model=HealthOut, operation_id="get_health")
-async def health(context: Context) -> HealthOut:
-    return HealthOut.model_validate((await context.health.check()).as_data())
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    operation_id="get_health",
+    responses={503: {"model": HealthOut, "description": "down: the database (or everything) fails"}},
+)
+async def health(context: Context, response: Response) -> HealthOut:
+    """200 while the service is ok or degraded, 503 when it is down (docs/events/health.md)."""
+    checked = await context.health.check()
+    response.status_code = checked.http_status
+    return HealthOut.model_validate(checked.as_data())
 
 
 @router.get("/presence", response_model=PresenceOut, operation_id="get_presence")

@@ -17,6 +17,7 @@ class ExitReason(StrEnum):
     EMPTY = "empty"  # no operator to serve the queue under its join/leave rule
     FULL = "full"  # max length reached on entry
     REMOVED = "removed"  # a senior took the call out of the queue
+    GONE = "gone"  # the call ended without the ACD being told (lost hang-up, failed set-up, a crash)
 
 
 class CompletedBy(StrEnum):

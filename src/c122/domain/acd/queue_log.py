@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from c122.domain.acd.events import (
     CallAbandoned,
@@ -43,6 +44,7 @@ class QueueLogKind(StrEnum):
     EXIT_EMPTY = "exit_empty"
     EXIT_FULL = "exit_full"
     EXIT_REMOVED = "exit_removed"
+    EXIT_GONE = "exit_gone"
     TRANSFER = "transfer"
     MOVE = "move"
     CALLBACK_CREATED = "callback_created"
@@ -73,7 +75,29 @@ _EXIT_KINDS = {
     "empty": QueueLogKind.EXIT_EMPTY,
     "full": QueueLogKind.EXIT_FULL,
     "removed": QueueLogKind.EXIT_REMOVED,
+    "gone": QueueLogKind.EXIT_GONE,
 }
+
+#: Record fields copied from an event attribute of the same name, when the event has one.
+_SAME_NAMED = (
+    "queue_id",
+    "call_id",
+    "operator_id",
+    "waited_s",
+    "talk_s",
+    "duration_s",
+    "position",
+    "old_status",
+    "new_status",
+    "is_callback",
+    "sla_breached",
+)
+
+
+def _record(event: object, at: float, kind: QueueLogKind, detail: str = "", **fields: Any) -> QueueLogRecord:
+    """The one constructor: the fields the event names like the record, plus the ones that differ."""
+    same = {name: getattr(event, name) for name in _SAME_NAMED if hasattr(event, name)}
+    return QueueLogRecord(at=at, kind=kind, detail=detail, **(same | fields))
 
 
 def to_record(event: DomainEvent) -> QueueLogRecord | None:
@@ -81,129 +105,33 @@ def to_record(event: DomainEvent) -> QueueLogRecord | None:
     K = QueueLogKind
     match event:
         case CallQueued():
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.ENTER,
-                queue_id=event.queue_id,
-                call_id=event.call_id,
-                position=event.position,
-                detail="resumed" if event.resumed else "",
-            )
+            return _record(event, event.at, K.ENTER, "resumed" if event.resumed else "")
         case CallOffered(offer=offer):
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.OFFER,
-                queue_id=offer.queue_id,
-                call_id=offer.call_id,
-                operator_id=offer.operator_id,
-                is_callback=offer.is_callback,
-            )
+            return _record(offer, event.at, K.OFFER)
         case OfferRejected():
             kind = K.RING_NO_ANSWER if event.cause == "ring_timeout" else K.REJECT
-            return QueueLogRecord(
-                at=event.at,
-                kind=kind,
-                queue_id=event.queue_id,
-                call_id=event.call_id,
-                operator_id=event.operator_id,
-                duration_s=event.ring_s,
-            )
+            return _record(event, event.at, kind, duration_s=event.ring_s)
         case OfferWithdrawn():
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.OFFER_WITHDRAWN,
-                queue_id=event.queue_id,
-                call_id=event.call_id,
-                operator_id=event.operator_id,
-                detail=event.cause,
-            )
+            return _record(event, event.at, K.OFFER_WITHDRAWN, event.cause)
         case CallConnected():
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.CONNECT,
-                queue_id=event.queue_id,
-                call_id=event.call_id,
-                operator_id=event.operator_id,
-                waited_s=event.waited_s,
-                is_callback=event.is_callback,
-            )
+            return _record(event, event.at, K.CONNECT)
         case CallCompleted():
             kind = K.COMPLETE_CALLER if event.by is CompletedBy.CALLER else K.COMPLETE_OPERATOR
-            return QueueLogRecord(
-                at=event.at,
-                kind=kind,
-                queue_id=event.queue_id,
-                call_id=event.call_id,
-                operator_id=event.operator_id,
-                waited_s=event.waited_s,
-                talk_s=event.talk_s,
-            )
+            return _record(event, event.at, kind)
         case CallAbandoned():
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.ABANDON,
-                queue_id=event.queue_id,
-                call_id=event.call_id,
-                waited_s=event.waited_s,
-                position=event.position,
-                detail="short" if event.short else "",
-            )
+            return _record(event, event.at, K.ABANDON, "short" if event.short else "")
         case CallExited():
-            return QueueLogRecord(
-                at=event.at,
-                kind=_EXIT_KINDS[event.reason.value],
-                queue_id=event.queue_id,
-                call_id=event.call_id,
-                waited_s=event.waited_s,
-                detail=event.destination or "",
-            )
+            return _record(event, event.at, _EXIT_KINDS[event.reason.value], event.destination or "")
         case CallTransferred():
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.TRANSFER,
-                queue_id=event.from_queue_id,
-                call_id=event.call_id,
-                operator_id=event.operator_id,
-                talk_s=event.talk_s,
-                detail=event.to_queue_id,
-            )
+            return _record(event, event.at, K.TRANSFER, event.to_queue_id, queue_id=event.from_queue_id)
         case CallMoved():
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.MOVE,
-                queue_id=event.queue_id,
-                call_id=event.call_id,
-                detail=f"{event.to} by {event.senior_id}",
-            )
+            return _record(event, event.at, K.MOVE, f"{event.to} by {event.senior_id}")
         case CallbackCreated():
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.CALLBACK_CREATED,
-                queue_id=event.queue_id,
-                call_id=event.entry_id,
-                waited_s=event.waited_s,
-                sla_breached=event.sla_breached,
-            )
+            return _record(event, event.at, K.CALLBACK_CREATED, call_id=event.entry_id)
         case CallbackClosed():
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.CALLBACK_CLOSED,
-                queue_id=event.queue_id,
-                call_id=event.entry_id,
-                detail=event.reason,
-            )
+            return _record(event, event.at, K.CALLBACK_CLOSED, event.reason, call_id=event.entry_id)
         case OperatorStateChanged():
-            return QueueLogRecord(
-                at=event.at,
-                kind=K.STATE_CHANGE,
-                queue_id=event.queue_id,
-                call_id=event.call_id,
-                operator_id=event.operator_id,
-                duration_s=event.duration_s,
-                old_status=event.old_status,
-                new_status=event.new_status,
-                detail=event.reason,
-            )
+            return _record(event, event.at, K.STATE_CHANGE, event.reason)
         case _:
             return None
 

@@ -55,11 +55,16 @@ class CallActor:
         self._held = False
         self._case_opened = False
         self._engaged: list[str] = []  # the ACD's holds on colleagues this call reached
+        self.leg_cause: str | None = None  # why the caller's leg ended, once it has
         self._consultation = Consultation(self, ctx, self._next, self._claim)
 
     @property
     def consulting(self) -> bool:
         return self._consultation.active
+
+    def acd_ids(self) -> tuple[str, ...]:
+        """The ids this call holds in the ACD: its own and the colleagues it keeps from offers."""
+        return (self.id, *self._engaged)
 
     def hold_colleague(self, engaged: str) -> None:
         """A colleague this call reaches is kept from offers until the call lets them go."""
@@ -84,6 +89,7 @@ class CallActor:
     async def _next(self) -> m.CallMessage:
         message = await self._inbox.get()
         if isinstance(message, m.LegGone) and message.leg == self.leg:
+            self.leg_cause = message.cause
             cause = "caller_hang_up" if message.cause in CALLER_LEFT else message.cause
             self.record.end_cause = self.record.end_cause or cause
             raise CallEnded

@@ -71,6 +71,8 @@ class CallbackCall(CallActor):
             await self._ctx.switch.stop_playback(tone)
         if not answered:
             self.record.end_cause = "no_answer" if far is not None else "dial_failed"
+            if far is None:  # never placed: the operator is free again at once, no wrap-up
+                await self._ctx.center.drop_gone_calls([self.id], reason="callback_not_placed")
             with contextlib.suppress(UnknownCall):
                 await self._ctx.center.hang_up(self.id, CompletedBy.OPERATOR)
             self._ctx.announce_ended(self, self.record.end_cause)

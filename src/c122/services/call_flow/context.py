@@ -28,6 +28,19 @@ class CallFlowSettings:
     callback_hint: str = "чтобы вам перезвонили, нажмите звёздочку"
     callback_confirmation: str = "ваш номер сохранён, оператор вам перезвонит"
     headset_tone: str = "tone:425:200"  # what a browser operator hears in the headset while offered
+    # While the database is down (docs/operations.md, "Database outage"): the notice, then the fallback
+    # number through a trunk when one is set, else hang-up.
+    outage_fallback: str = ""
+    outage_notice: str = (
+        "Извините, у нас технические неполадки. Пожалуйста, перезвоните через несколько минут."
+    )
+    outage_notice_fallback: str = (
+        "Извините, у нас технические неполадки. Соединяем вас с дежурным оператором."
+    )
+
+    @property
+    def outage_text(self) -> str:
+        return self.outage_notice_fallback if self.outage_fallback else self.outage_notice
 
 
 class RecordSink(Protocol):

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Sequence
 
 from c122.domain.acd import CallExited, CompletedBy, UnknownCall
+from c122.domain.errors import DatabaseUnavailable
 from c122.domain.ivr import (
     DigitsCollected,
     Enqueue,
@@ -25,7 +26,7 @@ from c122.domain.ivr import (
 )
 from c122.domain.ivr.actions import Action
 from c122.services.call_flow import messages as m
-from c122.services.call_flow.actor import MISSING_PROMPT, CallActor, CallEnded
+from c122.services.call_flow.actor import CALLER_LEFT, MISSING_PROMPT, CallActor, CallEnded
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.ports import LegUnavailable
 from c122.services.call_flow.record import CallRecordDraft
@@ -49,14 +50,18 @@ class InboundCall(CallActor):
 
     # -- the whole call ----------------------------------------------------------------------------
 
-    async def run(self, executor: Executor) -> None:
+    async def run(self, executor: Executor | None) -> None:
+        """`executor` is None when the line's route cannot be read (the database is down)."""
         try:
             await self._ctx.switch.answer(self.leg)
             self.record.answered_leg(self.leg, self._ctx.clock.now())
             await self._save()
-            await self._carry_out(await self._run_ivr(executor))
+            if executor is None:
+                await self._outage()
+            else:
+                await self._carry_out(await self._run_ivr(executor))
         except CallEnded:
-            await self._caller_left()
+            await self._caller_left(hung_up=self.leg_cause in CALLER_LEFT)
         except LegUnavailable as exc:
             # A leg hung up while the call acted on it: the caller's is a hang-up like any other.
             if exc.leg != self.leg:
@@ -66,13 +71,13 @@ class InboundCall(CallActor):
             )
             with contextlib.suppress(Exception):
                 await self._ctx.switch.hang_up(self.leg)
-            await self._caller_left()
+            await self._caller_left(hung_up=exc.leg == self.leg)
         except Exception:
             log.exception("call %s failed", self.id)
             self.record.end_cause = self.record.end_cause or "error"
             with contextlib.suppress(Exception):
                 await self._ctx.switch.hang_up(self.leg)
-            await self._caller_left()
+            await self._caller_left(hung_up=False)
         finally:
             self._cancel_timer()
             await self._finish()
@@ -134,7 +139,10 @@ class InboundCall(CallActor):
         return None
 
     async def _prompt(self, name: str) -> str:
-        spec = await self._ctx.prompts.media_spec(name)
+        try:
+            spec = await self._ctx.prompts.media_spec(name)
+        except DatabaseUnavailable:
+            spec = None
         if spec is None:
             log.warning("call %s: prompt %s has no audio; a tone stands in", self.id, name)
             return MISSING_PROMPT
@@ -144,9 +152,14 @@ class InboundCall(CallActor):
 
     async def _enqueue(self, queue_id: int, priority: int) -> None:
         self._in_queue(queue_id)
-        outcome = await self._ctx.center.enqueue(
-            self.id, queue_id, self.record.caller, priority=priority, context=self.offer_context
-        )
+        try:
+            outcome = await self._ctx.center.enqueue(
+                self.id, queue_id, self.record.caller, priority=priority, context=self.offer_context
+            )
+        except DatabaseUnavailable:
+            self.queue_id = None  # the ACD could not store the entry: the caller is in no queue
+            await self._outage()
+            return
         await self._save()
         exited = next((e for e in outcome.events if isinstance(e, CallExited) and e.call_id == self.id), None)
         if exited is not None:  # refused on entry: the queue is full or nobody serves it
@@ -231,14 +244,36 @@ class InboundCall(CallActor):
         self.record.end_cause = "queue_exit"
         await self._ctx.switch.hang_up(self.leg)
 
-    async def _caller_left(self) -> None:
-        """The caller hung up (or the call failed): tell the ACD and tidy the operator's side."""
+    async def _outage(self) -> None:
+        """The database is down: the caller hears so, then reaches the fallback number or is let go."""
+        await self._stop_playback()
+        self._cancel_timer()
+        self.record.end_cause = "database_unavailable"
+        settings = self._ctx.settings
+        specs = await self._ctx.prompts.announcement_specs([settings.outage_text])
+        playback = await self._ctx.switch.play(self.leg, specs or [MISSING_PROMPT])
+        await self._until_played(playback)
+        if settings.outage_fallback:
+            await self._transfer_out(settings.outage_fallback)
+            return
+        await self._ctx.switch.hang_up(self.leg)
+
+    async def _caller_left(self, *, hung_up: bool) -> None:
+        """The caller hung up, or the call failed (no ACK, a timeout, media, an error): tell the ACD and
+        tidy the operator's side. Only a caller who hung up while waiting abandoned the queue (and may be
+        called back); a failed call, or one an operator took just as the caller left, is gone, and
+        nobody who was offered it pays for it (no missed offer, no wrap-up)."""
         await self._stop_ringing()
         if self.operator_leg is not None:  # gone just as the operator was being connected
             await self._close_conversation(CompletedBy.CALLER)
-        elif self.queue_id is not None:
-            await self._hang_up_caller_in_acd()
-
-    async def _hang_up_caller_in_acd(self) -> None:
-        with contextlib.suppress(UnknownCall):
-            await self._ctx.center.hang_up(self.id, CompletedBy.CALLER)
+        elif self.queue_id is None:
+            return
+        elif hung_up and self._ctx.center.waiting_position(self.id) is not None:
+            with contextlib.suppress(UnknownCall):
+                await self._ctx.center.hang_up(self.id, CompletedBy.CALLER)
+        else:
+            log.info(
+                "call %s ended (%s) before it was talked: it leaves the ACD", self.id, self.record.end_cause
+            )
+            reason = "hung_up_while_connecting" if hung_up else "call_failed"
+            await self._ctx.center.drop_gone_calls([self.id], reason=reason)

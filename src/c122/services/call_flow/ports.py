@@ -6,7 +6,7 @@ id, so the seam stays message-shaped) and reports what happens on the wire throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -153,3 +153,20 @@ class CallDistribution(Protocol):
     def waiting_caller(self, call_id: str) -> str | None: ...
 
     def waiting_position(self, call_id: str) -> tuple[int, float | None] | None: ...
+
+    # Calls that ended without the ACD being told (docs/contact-center/call-flow.md, "Where a call ends").
+    @property
+    def started(self) -> bool: ...
+
+    def holds_call(self, call_id: str) -> bool: ...
+
+    async def drop_gone_calls(self, call_ids: Collection[str], *, reason: str) -> list[str]: ...
+
+    async def drop_calls_not_in(
+        self,
+        live: Callable[[], Collection[str]],
+        *,
+        reason: str,
+        owns: Callable[[str], bool] = ...,
+        older_than_s: float = 0.0,
+    ) -> list[str]: ...

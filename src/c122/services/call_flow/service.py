@@ -24,7 +24,14 @@ from c122.domain.acd import (
     Outcome,
 )
 from c122.domain.calls.record import Direction
-from c122.domain.errors import Conflict, DomainError, FieldProblem, InvalidFields, NotFound
+from c122.domain.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    DomainError,
+    FieldProblem,
+    InvalidFields,
+    NotFound,
+)
 from c122.domain.ivr import Executor, Flow
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.call_flow import messages as m
@@ -34,10 +41,21 @@ from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.inbound import InboundCall
 from c122.services.call_flow.outbound import OutboundCall
 from c122.services.call_flow.record import CallRecordDraft
-from c122.services.call_flow.routes import FlowLookup, LineLookup, Routes, ServiceNames
+from c122.services.call_flow.routes import AllLines, FlowLookup, LineLookup, Routes, ServiceNames
 from c122.services.contact_center.ports import OfferContext
 
 log = logging.getLogger(__name__)
+
+#: Ids of the calls this service places in the ACD (inbound, placed by operators, callbacks of inbound
+#: calls, and the colleagues they hold: "<id>:..."); other call sources use other prefixes.
+CALL_ID_PREFIXES = ("call-", "out-")
+#: A call reaches the ACD a moment before this service may name it (an operator's own call is entered
+#: first): the reconciliation leaves calls younger than this alone.
+RECONCILE_GRACE_S = 30.0
+
+
+def owns_call(call_id: str) -> bool:
+    return call_id.startswith(CALL_ID_PREFIXES)
 
 
 class NoCall(Conflict):
@@ -60,11 +78,13 @@ class CallFlowService:
         line_for: LineLookup,
         flow_for: FlowLookup,
         service_name: ServiceNames,
+        lines: AllLines | None = None,
         callback_caller_id: str = "",
     ) -> None:
         self._callback_caller_id = callback_caller_id  # presented when no trunk names its own
         self._ctx = ctx
         self._routes = Routes(line_for, flow_for, service_name)
+        self._lines = lines
         self._calls: dict[str, CallActor] = {}
         self._executors: dict[tuple[str, int], Executor] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -73,8 +93,14 @@ class CallFlowService:
     # -- legs (telephony) ----------------------------------------------------------------------------
 
     async def incoming(self, leg: str, caller: str, called: str) -> None:
-        """A new inbound leg: a line's call runs its flow; anything else is refused."""
-        route = await self._routes.route(called)
+        """A new inbound leg: a line's call runs its flow; anything else is refused. While the database
+        is down and the number's route was never read, the caller still gets the outage notice."""
+        try:
+            route = await self._routes.route(called)
+        except DatabaseUnavailable:
+            log.warning("inbound call from %s to %s: the database is down, no route known", caller, called)
+            self._start_inbound(leg, caller, called, None, OfferContext(called, None), None)
+            return
         line, flow = route.line, route.flow
         if line is None:
             log.warning("inbound call from %s to %s: no such line, refused with 404", caller, called)
@@ -89,18 +115,44 @@ class CallFlowService:
             )
             await self._ctx.switch.reject(leg, 480)
             return
+        context = OfferContext(service_number=line.number, service_name=route.service_name)
+        self._start_inbound(leg, caller, called, line.number, context, self._executor(flow))
+
+    def _start_inbound(
+        self,
+        leg: str,
+        caller: str,
+        called: str,
+        line_number: str | None,
+        context: OfferContext,
+        executor: Executor | None,
+    ) -> None:
         caller = caller_number(caller)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
-        draft = CallRecordDraft.inbound(call_id, leg, line.number, caller, called, self._ctx.clock.now())
-        context = OfferContext(service_number=line.number, service_name=route.service_name)
+        draft = CallRecordDraft.inbound(call_id, leg, line_number, caller, called, self._ctx.clock.now())
         call = InboundCall(self._ctx, call_id, leg, draft, context)
         self._calls[call_id] = call
         self._ctx.leg_owners[leg] = call
-        self._spawn(self._run(call, self._executor(flow)))
+        self._spawn(self._run(call, executor))
 
     def forget_routes(self) -> None:
-        """Lines or services changed: the next call reads its routing afresh."""
+        """Lines or services changed: the next call reads its routing afresh (and all are read again
+        now, to be at hand if the database goes down)."""
         self._routes.forget()
+        self._spawn(self.warm())
+
+    async def warm(self) -> None:
+        """Reads every line's route, the prompts its flow plays and the outage notice ahead, so calls
+        keep their IVR while the database is down (the process keeps what it read last)."""
+        try:
+            await self._ctx.prompts.announcement_specs([self._ctx.settings.outage_text])
+            if self._lines is None:
+                return
+            await self._routes.warm(self._lines)
+            for name in self._routes.prompts():
+                await self._ctx.prompts.media_spec(name)
+        except DatabaseUnavailable as exc:
+            log.warning("call routes not refreshed: %s", exc.message)
 
     def leg_answered(self, leg: str) -> None:
         self._post_leg(leg, m.LegAnswered(leg))
@@ -217,10 +269,23 @@ class CallFlowService:
         try:
             await call.run(user_id)
         finally:
-            self._forget(call)
+            await self._forget(call)
 
     def active_calls(self) -> int:
         return len(self._calls)
+
+    def live_call_ids(self) -> set[str]:
+        """The ACD ids of every call this service carries now (see `CallActor.acd_ids`)."""
+        return {acd_id for call in self._calls.values() for acd_id in call.acd_ids()}
+
+    async def reconcile(self) -> list[str]:
+        """The safety net, run every few seconds: calls the ACD holds for this service that it no longer
+        carries are dropped (counted in `c122_acd_gone_calls_total{reason="reconciled"}`)."""
+        if not self._ctx.center.started:
+            return []
+        return await self._ctx.center.drop_calls_not_in(
+            self.live_call_ids, owns=owns_call, older_than_s=RECONCILE_GRACE_S, reason="reconciled"
+        )
 
     # -- inside ----------------------------------------------------------------------------------------
 
@@ -237,18 +302,26 @@ class CallFlowService:
             executor = self._executors[key] = Executor(flow)
         return executor
 
-    async def _run(self, call: InboundCall, executor: Executor) -> None:
+    async def _run(self, call: InboundCall, executor: Executor | None) -> None:
         try:
             await call.run(executor)
         finally:
-            self._forget(call)
+            await self._forget(call)
 
-    def _forget(self, call: CallActor) -> None:
+    async def _forget(self, call: CallActor) -> None:
+        """The call is over. Whatever it still holds in the ACD (its own clean-up could not say so: the
+        store failed, an error) goes now rather than at the next reconciliation."""
         if self._calls.get(call.id) is call:
             del self._calls[call.id]
         for leg, owner in list(self._ctx.leg_owners.items()):
             if owner is call:
                 del self._ctx.leg_owners[leg]
+        held = [acd_id for acd_id in call.acd_ids() if self._ctx.center.holds_call(acd_id)]
+        if held and call.id not in self._calls:
+            try:
+                await self._ctx.center.drop_gone_calls(held, reason="call_ended")
+            except Exception:
+                log.exception("call %s: the ACD could not be told it ended; the reconciliation will", call.id)
 
     def _post_leg(self, leg: str, message: m.CallMessage) -> None:
         call = self._ctx.leg_owners.get(leg)
@@ -262,6 +335,10 @@ class CallFlowService:
                     self._calls[offer.call_id].post(m.Offered(int(offer.operator_id)))
                 case CallOffered(offer=offer) if offer.is_callback:
                     self._start_callback(offer.call_id).post(m.Offered(int(offer.operator_id)))
+                case CallOffered(offer=offer) if owns_call(offer.call_id):
+                    # No call carries it (ended unheard, or before a restart): it goes, the operator
+                    # is not kept ringing for it.
+                    self._spawn(self._drop_gone(offer.call_id))
                 case OfferRejected(call_id=call_id, operator_id=operator_id, cause=cause) if (
                     call_id in self._calls
                 ):
@@ -285,6 +362,10 @@ class CallFlowService:
                 case _:
                     pass
 
+    async def _drop_gone(self, call_id: str) -> None:
+        if call_id not in self._calls:
+            await self._ctx.center.drop_gone_calls([call_id], reason="offer_to_gone_call")
+
     def _start_callback(self, call_id: str) -> CallActor:
         """The first offer of a callback entry starts its call (the entry may be offered again after
         a restart, when no call exists for it yet)."""
@@ -299,7 +380,7 @@ class CallFlowService:
         try:
             await call.run()
         finally:
-            self._forget(call)
+            await self._forget(call)
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         async def run() -> None:

@@ -69,6 +69,15 @@ class CallRecordService:
             await uow.calls.save(record)
             await uow.commit()
 
+    async def save_many(self, records: list[CallRecord]) -> None:
+        """Stores several records in one transaction (the call path's batching writer)."""
+        for record in records:
+            check_record(record)
+        async with self._uow() as uow:
+            for record in records:
+                await uow.calls.save(record)
+            await uow.commit()
+
     async def list_calls(self, actor: Actor, filters: CallFilter) -> JournalPage:
         check_filter_scope(actor, filters)
         async with self._uow() as uow:

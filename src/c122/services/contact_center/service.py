@@ -9,8 +9,9 @@ nothing; a failed transaction puts the ACD back to what is stored.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -41,6 +42,7 @@ from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.contact_center import events as announcements
+from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
 from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.contact_center.setup import CenterSetup, build_setup, fit_snapshot
@@ -60,6 +62,8 @@ Listener = Callable[[Outcome], None]
 DesiredState = Literal["ready", "on_break", "offline"]
 # How often at most a queue's live snapshot is published (zone 4 and the senior's board).
 QUEUE_UPDATE_S = 0.2
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -216,7 +220,7 @@ class ContactCenter:
                     return acd.logout(op, now)  # during a call it is kept and applied after wrap-up
                 except IllegalTransition:
                     pass  # ringing: the offer must go to someone else
-            return acd.force_logout(system, op, note, now)
+            return acd.senior.force_logout(system, op, note, now)
 
         await self._run(command)
 
@@ -309,6 +313,56 @@ class ContactCenter:
     async def transfer(self, call_id: str, to_queue_id: int) -> Outcome:
         return await self._run(lambda acd, now: acd.transfer(call_id, str(to_queue_id), now))
 
+    # --- calls that ended without the ACD being told (see docs/contact-center/call-flow.md) ------
+    def holds_call(self, call_id: str) -> bool:
+        """Whether the ACD still holds this call: a caller on the line, a conversation, an own call."""
+        return self._acd is not None and self._acd.holds(call_id)
+
+    async def drop_gone_calls(self, call_ids: Collection[str], *, reason: str) -> list[str]:
+        """These calls are gone: the ACD forgets them without blaming the operators they were offered
+        to (see `Acd.drop_gone`); returns those it still held."""
+        return await self._drop(lambda acd, now: [c for c in call_ids if acd.holds(c)], reason)
+
+    async def drop_calls_not_in(
+        self,
+        live: Callable[[], Collection[str]],
+        *,
+        reason: str,
+        owns: Callable[[str], bool] = lambda _call_id: True,
+        older_than_s: float = 0.0,
+    ) -> list[str]:
+        """Reconciliation with a call source: every call it `owns` that the ACD has held for at least
+        `older_than_s` and that is not among its `live` calls (read at the moment the command is decided)
+        is dropped. Start-up recovery passes nothing live: `forget_all_calls`."""
+
+        def orphans(acd: Acd, now: float) -> list[str]:
+            alive = live()
+            return [c for c in acd.calls_not_in(alive, now, older_than_s=older_than_s) if owns(c)]
+
+        return await self._drop(orphans, reason)
+
+    async def forget_all_calls(self, reason: str) -> list[str]:
+        """No call survived (a start after a crash): every caller on the line, conversation and own call
+        the stored state holds is dropped; callback entries stay."""
+        return await self.drop_calls_not_in(frozenset, reason=reason)
+
+    async def _drop(self, find: Callable[[Acd, float], list[str]], reason: str) -> list[str]:
+        if self._acd is None:
+            return []
+        dropped: list[str] = []
+
+        def command(acd: Acd, now: float) -> Outcome:
+            dropped[:] = find(acd, now)
+            return acd.drop_gone(dropped, now) if dropped else Outcome(events=())
+
+        await self._run(command, store_without_events=False)
+        for call_id in dropped:
+            self._contexts.pop(call_id, None)
+        if dropped:
+            GONE_CALLS.labels(reason).inc(len(dropped))
+            _log.warning("dropped %d call(s) the ACD held after they had ended (%s)", len(dropped), reason)
+        return dropped
+
     async def tick(self) -> Outcome:
         """Applies due timers (ring timeouts, wrap-up, max wait, idle, breaks); run about once a second."""
         if self._acd is None:
@@ -318,32 +372,32 @@ class ContactCenter:
     # --- the senior (SUP-01..04) ------------------------------------------------------------------
     async def block_operator(self, actor: Actor, user_id: int, note: str) -> None:
         scope = self._scope(actor)
-        await self._run(lambda acd, now: acd.block_operator(scope, str(user_id), note, now))
+        await self._run(lambda acd, now: acd.senior.block_operator(scope, str(user_id), note, now))
 
     async def unblock_operator(self, actor: Actor, user_id: int) -> None:
         scope = self._scope(actor)
-        await self._run(lambda acd, now: acd.unblock_operator(scope, str(user_id), now))
+        await self._run(lambda acd, now: acd.senior.unblock_operator(scope, str(user_id), now))
 
     async def block_group(self, actor: Actor, group_id: int, note: str) -> None:
         scope = self._scope(actor)
         self._require_group(group_id)
-        await self._run(lambda acd, now: acd.block_group(scope, str(group_id), note, now))
+        await self._run(lambda acd, now: acd.senior.block_group(scope, str(group_id), note, now))
 
     async def unblock_group(self, actor: Actor, group_id: int) -> None:
         scope = self._scope(actor)
         self._require_group(group_id)
-        await self._run(lambda acd, now: acd.unblock_group(scope, str(group_id), now))
+        await self._run(lambda acd, now: acd.senior.unblock_group(scope, str(group_id), now))
 
     async def move_call(self, actor: Actor, call_id: str, to: Literal["head", "tail"]) -> None:
         scope = self._scope(actor)
         if to == "head":
-            await self._run(lambda acd, now: acd.move_to_head(scope, call_id, now))
+            await self._run(lambda acd, now: acd.senior.move_to_head(scope, call_id, now))
         else:
-            await self._run(lambda acd, now: acd.move_to_tail(scope, call_id, now))
+            await self._run(lambda acd, now: acd.senior.move_to_tail(scope, call_id, now))
 
     async def remove_call(self, actor: Actor, call_id: str, destination: str | None) -> None:
         scope = self._scope(actor)
-        await self._run(lambda acd, now: acd.remove(scope, call_id, now, destination=destination))
+        await self._run(lambda acd, now: acd.senior.remove(scope, call_id, now, destination=destination))
 
     # --- inside -----------------------------------------------------------------------------------
     async def _run(self, command: Command, *, store_without_events: bool = True) -> Outcome:

@@ -21,6 +21,11 @@ class Health:
     components: Mapping[str, ComponentHealth]
     checked_at: datetime
 
+    @property
+    def http_status(self) -> int:
+        """What monitoring and load balancers act on: 503 only when down (the database, or all)."""
+        return 503 if self.status is Status.DOWN else 200
+
     def as_data(self) -> dict[str, object]:
         return {
             "status": self.status.value,

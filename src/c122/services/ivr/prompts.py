@@ -16,6 +16,7 @@ from pathlib import Path
 from c122.domain.clock import Clock
 from c122.domain.errors import (
     Conflict,
+    DatabaseUnavailable,
     DomainError,
     DuplicateField,
     FieldProblem,
@@ -73,16 +74,24 @@ class PromptService:
         self._audio = audio
         self.limits = limits or PromptLimits()
         self._warned_no_speech = False
+        # The last spec read for each prompt: a call still hears it while the database is down.
+        self._known_specs: dict[str, str | None] = {}
 
     # --- for the call flow ------------------------------------------------------------------------
 
     async def media_spec(self, name: str) -> str | None:
-        """`file:/abs/path.wav` of the prompt, or None when it is unknown or has no audio."""
-        async with self._uow() as uow:
-            prompt = await uow.ivr.prompt(name)
-        if prompt is None or not prompt.has_audio:
-            return None
-        return self._spec(prompt.file_path)
+        """`file:/abs/path.wav` of the prompt, or None when it is unknown or has no audio; while the
+        database is down, the spec last read (DatabaseUnavailable for a prompt never read)."""
+        try:
+            async with self._uow() as uow:
+                prompt = await uow.ivr.prompt(name)
+        except DatabaseUnavailable:
+            if name not in self._known_specs:
+                raise
+            return self._known_specs[name]
+        spec = self._spec(prompt.file_path) if prompt is not None and prompt.has_audio else None
+        self._known_specs[name] = spec
+        return spec
 
     async def announcement_specs(self, words: Sequence[str]) -> list[str]:
         """One spec per word or phrase of an announcement, each synthesised once and kept on disk.

@@ -8,6 +8,7 @@ from c122.services.organisation.ports import OrganisationUnitOfWork
 from c122.services.ports import UnitOfWorkFactory
 
 MAX_CASE_TYPES = 1000
+MAX_LINES = 10_000
 
 
 class Directory:
@@ -37,6 +38,10 @@ class Directory:
         async with self._uow() as uow:
             line: Line | None = await uow.lines.find({"number": number})
             return line
+
+    async def lines(self) -> list[Line]:
+        async with self._uow() as uow:
+            return (await uow.lines.search("", MAX_LINES, 0)).items
 
     async def service_name(self, service_id: int) -> str | None:
         async with self._uow() as uow:

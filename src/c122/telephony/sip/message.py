@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from c122.telephony.sip.errors import SipParseError
+from c122.telephony.sip.grammar import TOKEN, TOKEN_RE, stray_control
 from c122.telephony.sip.uri import NameAddr, SipUri, Via, split_quoted
 
 DEFAULT_MAX_SIZE = 64 * 1024
@@ -137,8 +138,7 @@ METHODS = frozenset(
     ]
 )
 
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9\-.!%*_+`'~]+$")
-_STATUS_LINE_RE = re.compile(r"^SIP/2\.0 ([1-6]\d\d) ?(.*)$")
+_STATUS_LINE_RE = re.compile(r"^SIP/2\.0 ([1-6]\d\d)(?: (.*))?$")
 _FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
 
 
@@ -243,10 +243,10 @@ class SipMessage(ABC):
         value = self.headers.get("CSeq")
         if value is None:
             raise SipParseError("missing CSeq")
-        num, _, method = value.strip().partition(" ")
-        if not num.isdigit() or not method.strip() or len(num) > 10:
+        m = _CSEQ_RE.match(value.strip())
+        if m is None or int(m.group(1)) > MAX_CSEQ:
             raise SipParseError("bad CSeq")
-        return int(num), method.strip().upper()
+        return int(m.group(1)), m.group(2).upper()
 
     @property
     def vias(self) -> list[Via]:
@@ -343,8 +343,21 @@ class MessageParseError(SipParseError):
         self.partial = partial
 
 
+# Headers that may appear once only: a second one, even with the same value, is a 400
+# (RFC 3261 §7.3.1; RFC 4475 §3.3.8, §3.3.9).
+_SINGLE_VALUED = ("Call-ID", "From", "To", "CSeq", "Max-Forwards", "Content-Length", "Content-Type")
+_VERSION_RE = re.compile(r"^SIP/\d+\.\d+$", re.I)
+_CSEQ_RE = re.compile(r"^(\d{1,10})[ \t]+(" + TOKEN + r")$")
+MAX_CSEQ = 2**31 - 1  # §8.1.1.5
+MAX_FORWARDS = 255  # §20.22
+
+
 def parse_message(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE, stream: bool = False) -> SipMessage:
-    """Parse one SIP message. On a stream transport Content-Length is mandatory."""
+    """Parse one SIP message. On a stream transport Content-Length is mandatory.
+
+    A request that breaks the grammar raises with a `partial` request whenever its headers
+    allow an answer (a Via, a CSeq that is not ACK), so the sender gets a 400 and not silence.
+    """
     too_large = len(data) > max_size
     if too_large:
         data = data[:max_size]  # parse the headers only, to be able to answer 513
@@ -359,22 +372,20 @@ def parse_message(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE, stream: bool
         raise MessageParseError("invalid UTF-8 in headers", None) from None
     lines = text.lstrip("\r\n").split("\n")
     start = lines[0].rstrip("\r")
-    headers = _parse_header_lines(lines[1:])
+    headers, problem = _parse_header_lines(lines[1:])
     msg: SipMessage
+    partial: SipRequest | None = None
     if start.startswith("SIP/"):
         m = _STATUS_LINE_RE.match(start)
-        if m is None:
-            raise MessageParseError("bad status line", None)
-        msg = SipResponse(int(m.group(1)), m.group(2), headers)
-        partial = None
+        if m is None or problem is not None:
+            raise MessageParseError(problem[0] if problem else "bad status line", None)
+        msg = SipResponse(int(m.group(1)), m.group(2) or "", headers)
     else:
-        parts = start.split(" ")
-        if len(parts) != 3 or parts[2] != "SIP/2.0":
-            raise MessageParseError("bad request line", None)
-        if not _TOKEN_RE.match(parts[0]):
-            raise MessageParseError("bad method", None)
-        msg = SipRequest(parts[0], parts[1], headers)
-        partial = msg
+        msg, start_problem = _request(start, headers)
+        partial = _answerable(msg)
+        problem = problem or start_problem
+    if problem is not None:
+        raise MessageParseError(problem[0], partial, problem[1])
     if too_large:
         _check_mandatory(msg, partial)
         raise MessageParseError(f"message larger than {max_size} bytes", partial, 513)
@@ -383,8 +394,47 @@ def parse_message(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE, stream: bool
     return msg
 
 
-def _parse_header_lines(lines: list[str]) -> Headers:
+Problem = tuple[str, int]  # reason, status
+
+
+def _request(start: str, headers: Headers) -> tuple[SipRequest, Problem | None]:
+    """Request-Line = Method SP Request-URI SP SIP-Version, single spaces, no trailing ones."""
+    parts = start.split(" ")
+    if len(parts) != 3 or not all(parts):
+        return _unreadable(parts[0], headers), ("bad request line", 400)
+    method, uri, version = parts
+    if not TOKEN_RE.match(method):
+        return _unreadable(method, headers), ("bad method", 400)
+    request = SipRequest(method, uri, headers)
+    if version.upper() != "SIP/2.0":
+        if _VERSION_RE.match(version):
+            return request, ("Version Not Supported", 505)
+        return request, ("bad SIP version", 400)
+    return request, None
+
+
+def _unreadable(first: str, headers: Headers) -> SipRequest:
+    """A request whose start line is broken, named by its CSeq method so it can be answered."""
+    cseq = _CSEQ_RE.match(headers.get("CSeq") or "")
+    method = cseq.group(2) if cseq else first
+    return SipRequest(method if TOKEN_RE.match(method) else "UNKNOWN", "sip:invalid", headers)
+
+
+def _answerable(request: SipRequest) -> SipRequest | None:
+    """ACKs are never answered; without a Via there is nowhere a response could say it went."""
+    if request.method == "ACK" or request.headers.get("Via") is None:
+        return None
+    cseq = _CSEQ_RE.match(request.headers.get("CSeq") or "")
+    return None if cseq is not None and cseq.group(2) == "ACK" else request
+
+
+def _parse_header_lines(lines: list[str]) -> tuple[Headers, Problem | None]:
+    """message-header = field-name HCOLON field-value CRLF, folded lines joined by one space.
+
+    Every line is read even after a bad one, so the answer can still copy Via, From, To,
+    Call-ID and CSeq."""
     headers = Headers()
+    problem: Problem | None = None
     current: list[str] | None = None
     pending: list[tuple[str, list[str]]] = []
     for raw in lines:
@@ -393,30 +443,36 @@ def _parse_header_lines(lines: list[str]) -> Headers:
             continue
         if line[0] in " \t":
             if current is None:
-                raise MessageParseError("continuation line without header", None)
-            current.append(line.strip())
+                problem = problem or ("continuation line without header", 400)
+                continue
+            current.append(line.strip(" \t"))
             continue
         name, sep, value = line.partition(":")
-        name = name.strip()
-        if not sep or not name or not _TOKEN_RE.match(name):
-            raise MessageParseError(f"malformed header line: {line[:40]!r}", None)
-        current = [value.strip()]
+        name = name.rstrip(" \t")
+        if not sep or not TOKEN_RE.match(name):
+            problem = problem or (f"malformed header line: {line[:40]!r}", 400)
+            current = None
+            continue
+        current = [value.strip(" \t")]
         pending.append((name, current))
     for name, parts in pending:
         value = " ".join(p for p in parts if p)
-        if "\r" in value or "\x00" in value:
-            raise MessageParseError(f"control character in {name}", None)
+        if stray_control(value):
+            problem = problem or (f"control character in {name}", 400)
+            continue
         headers.add_parsed(name, value)
-    return headers
+    return headers, problem
 
 
 def _frame_body(headers: Headers, body: bytes, stream: bool, partial: SipRequest | None) -> bytes:
-    cl = headers.get("Content-Length")
-    if cl is None:
+    lengths = {v.strip() for v in headers.get_all("Content-Length")}
+    if not lengths:
         if stream:
             raise MessageParseError("missing Content-Length on a stream transport", partial)
         return body
-    cl = cl.strip()
+    if len(lengths) > 1:
+        raise MessageParseError("conflicting Content-Length values", partial)
+    (cl,) = lengths
     if not cl.isdigit() or len(cl) > 9:
         raise MessageParseError("bad Content-Length", partial)
     length = int(cl)
@@ -429,60 +485,33 @@ def _check_mandatory(msg: SipMessage, partial: SipRequest | None) -> None:
     for name in ("Via", "From", "To", "Call-ID", "CSeq"):
         if msg.headers.get(name) is None:
             raise MessageParseError(f"missing {name}", partial if name != "Via" else None)
+    for name in _SINGLE_VALUED:
+        if len(msg.headers.get_all(name)) > 1:
+            raise MessageParseError(f"more than one {name}", partial)
     try:
         msg.top_via  # noqa: B018 - parses the Via so routing cannot fail later
-    except SipParseError as exc:
-        raise MessageParseError(exc.reason, None) from None
-    try:
         _, method = msg.cseq
-        msg.from_  # noqa: B018
-        msg.to  # noqa: B018
+        try:
+            msg.from_  # noqa: B018
+            msg.to  # noqa: B018
+        except SipParseError as exc:  # only the Request-URI's scheme earns a 416
+            raise SipParseError(f"From/To: {exc.reason}") from None
         if isinstance(msg, SipRequest):
-            if method != msg.method.upper():
-                raise SipParseError("CSeq method does not match the request")
-            msg.request_uri  # noqa: B018
-            mf = msg.headers.get("Max-Forwards")
-            if mf is not None and (not mf.strip().isdigit() or len(mf.strip()) > 3):
-                raise SipParseError("bad Max-Forwards")
+            _check_request_line(msg, method)
+        if msg.body and msg.headers.get("Content-Type") is None:
+            raise SipParseError("body without Content-Type")  # §7.4.1
     except SipParseError as exc:
         raise MessageParseError(exc.reason, partial, exc.status) from None
 
 
-class StreamFramer:
-    """Cuts a TCP/TLS byte stream into messages using Content-Length (RFC 3261 §18.3)."""
-
-    def __init__(self, max_size: int = DEFAULT_MAX_SIZE) -> None:
-        self._buf = bytearray()
-        self._max = max_size
-        self.pings = 0
-
-    def feed(self, data: bytes) -> list[bytes]:
-        """Complete messages so far; keep-alive CRLFs are skipped. Raises on unframeable input."""
-        self._buf += data
-        out: list[bytes] = []
-        while True:
-            while self._buf[:2] == b"\r\n":
-                if self._buf[:4] == b"\r\n\r\n":
-                    self.pings += 1  # RFC 5626 §4.4.1 keep-alive ping, answered with one CRLF
-                    del self._buf[:4]
-                    continue
-                del self._buf[:2]
-            end = self._buf.find(b"\r\n\r\n")
-            if end < 0:
-                if len(self._buf) > self._max:
-                    raise SipParseError("header section too large", 513)
-                return out
-            head = bytes(self._buf[:end])
-            m = re.search(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*(\d{1,9})[ \t]*$", head)
-            if m is None:
-                raise SipParseError("missing Content-Length on a stream transport")
-            total = end + 4 + int(m.group(1))
-            if total > self._max:
-                raise SipParseError(f"message larger than {self._max} bytes", 513)
-            if len(self._buf) < total:
-                return out
-            out.append(bytes(self._buf[:total]))
-            del self._buf[:total]
+def _check_request_line(msg: SipRequest, cseq_method: str) -> None:
+    if cseq_method != msg.method.upper():
+        raise SipParseError("CSeq method does not match the request")
+    if msg.request_uri.headers:
+        raise SipParseError("headers in the Request-URI")  # §19.1.1
+    mf = (msg.headers.get("Max-Forwards") or "0").strip()
+    if not mf.isdigit() or len(mf) > 5 or int(mf) > MAX_FORWARDS:
+        raise SipParseError("bad Max-Forwards")
 
 
 # reason phrase of the 408 a client transaction makes up when nothing answered (§8.1.3.1)
@@ -501,8 +530,11 @@ REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    406: "Not Acceptable",
     407: "Proxy Authentication Required",
     408: "Request Timeout",
+    415: "Unsupported Media Type",
+    416: "Unsupported URI Scheme",
     420: "Bad Extension",
     422: "Session Interval Too Small",
     423: "Interval Too Brief",
@@ -518,6 +550,7 @@ REASONS = {
     500: "Server Internal Error",
     501: "Not Implemented",
     503: "Service Unavailable",
+    505: "Version Not Supported",
     513: "Message Too Large",
     603: "Decline",
 }
@@ -533,7 +566,7 @@ def make_response(
             if name == "To" and status > 100 and ";tag=" not in value.lower():
                 # §8.2.6.2: every response but 100 carries a To tag
                 value = f"{value};tag={to_tag or secrets.token_hex(6)}"
-            headers.add(canon, value)
+            headers.add_parsed(canon, value)  # already checked when parsed or built
     if 100 < status < 300:
         for value in request.headers.get_all("Record-Route"):
             headers.add("Record-Route", value)

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 
+from c122.domain.throttle import FailureThrottle
 from c122.telephony.sip.flows import Source
+from c122.telephony.sip.grammar import call_id_of
 
 DROPPED = Counter("c122_sip_dropped_total", "SIP messages dropped by protection", ["reason"])
 AUTH_FAILURES = Counter("c122_sip_auth_failures_total", "Failed SIP digest authentications")
@@ -79,20 +81,32 @@ class ProtectionSettings:
     rate_window: float = 10.0
     block_seconds: float = 60.0
     scanner_user_agents: tuple[str, ...] = DEFAULT_SCANNERS
-    max_auth_failures: int = 10  # per source and per account within auth_window
+    # per source address within auth_window; never per account, or anyone could lock a phone out
+    max_auth_failures: int = 10
     auth_window: float = 300.0
     exempt_hosts: frozenset[str] = frozenset()  # trunks and proxies in front: never rate-limited
 
 
 class Protection:
-    """The transport gate: decides before parsing whether to look at a datagram at all."""
+    """The transport gate: decides before parsing whether to look at a datagram at all.
 
-    def __init__(self, settings: ProtectionSettings, now: Callable[[], float] = time.monotonic) -> None:
+    Requests and responses of a call in progress (its BYE, ACK, CANCEL, re-INVITE, INFO) are
+    never dropped, even from a blocked source: a caller must always be able to hang up, or the
+    call holds its ports and its queue place until a timer ends it. `known_call` says which
+    Call-IDs are in progress."""
+
+    def __init__(
+        self,
+        settings: ProtectionSettings,
+        now: Callable[[], float] = time.monotonic,
+        known_call: Callable[[str], bool] | None = None,
+    ) -> None:
         self.settings = settings
+        self.known_call = known_call
         self.blocked = Blocklist(now)
         self._rate = SlidingCounter(settings.rate_window, now)
-        self._auth_fail = SlidingCounter(settings.auth_window, now)
-        self._auth_blocked = Blocklist(now)
+        self._now = now
+        self._auth_fail = FailureThrottle(settings.max_auth_failures, settings.auth_window)
         pattern = "|".join(re.escape(s) for s in settings.scanner_user_agents)
         self._scanner = re.compile(
             rb"(?im)^(?:user-agent)[ \t]*:[^\r\n]*(?:" + pattern.encode() + rb")" if pattern else rb"(?!x)x"
@@ -103,11 +117,15 @@ class Protection:
         if source.host in s.exempt_hosts:
             return True
         if self.blocked.blocked(source.host):
+            if self._of_known_call(data):
+                return True
             DROPPED.labels("blocked").inc()
             return False
         if s.max_requests_per_source and self._rate.add(source.host) > s.max_requests_per_source:
             self.blocked.block(source.host, s.block_seconds)
             self._rate.clear(source.host)
+            if self._of_known_call(data):
+                return True
             DROPPED.labels("rate").inc()
             return False
         if self._scanner.search(data[:4096]):
@@ -115,23 +133,25 @@ class Protection:
             return False
         return True
 
-    # failed digest authentication: counted per source address and per account name
+    def _of_known_call(self, data: bytes) -> bool:
+        if self.known_call is None:
+            return False
+        call_id = call_id_of(data)
+        return call_id is not None and self.known_call(call_id)
 
-    def auth_blocked(self, source: Source, account: str | None) -> bool:
-        return self._auth_blocked.blocked("src:" + source.host) or (
-            account is not None and self._auth_blocked.blocked("acct:" + account)
-        )
+    # failed digest authentication: counted per source address only. Counting per account
+    # would let anyone who knows an extension keep its phone from registering.
+
+    def auth_retry_after(self, source: Source) -> int:
+        """Seconds this source must wait before its credentials are checked again; 0: go on."""
+        if not self.settings.max_auth_failures:
+            return 0
+        return self._auth_fail.retry_after(source.host, self._now())
 
     def auth_failed(self, source: Source, account: str | None) -> None:
         AUTH_FAILURES.inc()
-        s = self.settings
-        keys = ["src:" + source.host] + (["acct:" + account] if account else [])
-        for key in keys:
-            if self._auth_fail.add(key) >= s.max_auth_failures:
-                self._auth_blocked.block(key, s.block_seconds)
-                self._auth_fail.clear(key)
+        if self.settings.max_auth_failures:
+            self._auth_fail.record_failure(source.host, self._now())
 
     def auth_succeeded(self, source: Source, account: str | None) -> None:
-        self._auth_fail.clear("src:" + source.host)
-        if account:
-            self._auth_fail.clear("acct:" + account)
+        self._auth_fail.clear(source.host)

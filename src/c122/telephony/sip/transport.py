@@ -14,16 +14,17 @@ from prometheus_client import Counter
 
 from c122.telephony.sip.errors import SipParseError
 from c122.telephony.sip.flows import Connection, ConnKey, Source
+from c122.telephony.sip.framing import StreamFramer
 from c122.telephony.sip.message import (
     DEFAULT_MAX_SIZE,
     MessageParseError,
     SipMessage,
     SipRequest,
     SipResponse,
-    StreamFramer,
     make_response,
     parse_message,
 )
+from c122.telephony.sip.overload import OverloadGuard, OverloadSettings
 from c122.telephony.sip.uri import Via, bare_host
 from c122.telephony.sip.websocket import WebSocketListener
 
@@ -132,6 +133,7 @@ class TransportLayer:
         max_size: int = DEFAULT_MAX_SIZE,
         on_message: MessageHandler,
         gate: SourceGate | None = None,
+        overload: OverloadSettings | None = None,
     ) -> None:
         if tls_port is not None and tls_server is None:
             raise ValueError("tls_port needs a server certificate (tls_server context)")
@@ -149,7 +151,15 @@ class TransportLayer:
         self.gate = gate
         self.connections: dict[ConnKey, Connection] = {}
         self.bound: dict[str, int] = {}
-        self.counters: dict[str, int] = {"received": 0, "sent": 0, "malformed": 0, "dropped": 0}
+        self.counters: dict[str, int] = {
+            "received": 0,
+            "sent": 0,
+            "malformed": 0,
+            "dropped": 0,
+            "overload": 0,  # new INVITEs refused early with 503
+        }
+        self._overload_settings = overload
+        self.overload: OverloadGuard | None = None
         self._udp: _Udp | None = None
         self._tcp_server: asyncio.Server | None = None
         self._pending: dict[ConnKey, asyncio.Task[None]] = {}
@@ -162,7 +172,11 @@ class TransportLayer:
             )
             self._udp = proto
             self.bound["udp"] = int(transport.get_extra_info("sockname")[1])
-            _enlarge_buffers(transport.get_extra_info("socket"))
+            sock = transport.get_extra_info("socket")
+            _enlarge_buffers(sock)
+            if sock is not None and self._overload_settings is not None:
+                self.overload = OverloadGuard(sock, self._overload_settings)
+                self.overload.start(loop)
         if self.tcp_port is not None:
             # same number as UDP when both are ephemeral keeps Via/Contact consistent
             port = self.tcp_port or self.bound.get("udp", 0)
@@ -198,6 +212,9 @@ class TransportLayer:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(server.wait_closed(), 2)
         self._tcp_server = self._tls_server = None
+        if self.overload is not None:
+            self.overload.stop()
+            self.overload = None
         if self._udp is not None and self._udp.transport is not None:
             self._udp.transport.close()
             self._udp = None
@@ -227,6 +244,8 @@ class TransportLayer:
         if self.gate is not None and not self.gate(source, data):
             self.count("dropped")
             return
+        if not stream and self.overload is not None and self._refused_early(data, source):
+            return
         try:
             msg = parse_message(data, max_size=self.max_size, stream=stream)
         except MessageParseError as exc:
@@ -241,6 +260,17 @@ class TransportLayer:
         except Exception:
             # one bad message must never take the listener down
             log.exception("error handling %r from %s", msg, source)
+
+    def _refused_early(self, data: bytes, source: Source) -> bool:
+        assert self.overload is not None
+        if self.overload.is_ack_of_refusal(data):
+            return True
+        refusal = self.overload.refusal(data)
+        if refusal is None:
+            return False
+        self.count("overload")
+        self.send(refusal, source.transport, source.host, source.port)
+        return True
 
     @staticmethod
     def _stamp_via(msg: SipRequest, source: Source) -> None:

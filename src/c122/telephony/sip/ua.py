@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from c122.domain.clock import Timers as Clock
+from c122.telephony.sip.admission import Admission, AdmissionSettings
 from c122.telephony.sip.auth import AuthOutcome, DigestCredentials, DigestServer
 from c122.telephony.sip.builders import SUPPORTED_EXTENSIONS, MessageFactory, authorized_retry
 from c122.telephony.sip.call import Call
@@ -28,6 +29,7 @@ from c122.telephony.sip.message import (
     make_response,
 )
 from c122.telephony.sip.outgoing import OutgoingCall
+from c122.telephony.sip.overload import OverloadSettings
 from c122.telephony.sip.protection import Protection, ProtectionSettings
 from c122.telephony.sip.refer import Replaces
 from c122.telephony.sip.registrar import Registrar
@@ -91,7 +93,10 @@ class SipStack:
         protection: ProtectionSettings | None = ProtectionSettings(),
         trunks: tuple[TrunkSettings, ...] = (),
         session_timers: SessionTimerSettings = SessionTimerSettings(),
+        admission: AdmissionSettings | None = None,
+        overload: OverloadSettings | None = None,  # early 503 for new INVITEs (overload.py)
     ) -> None:
+        self._calls: dict[str, Call] = {}
         self.session_timers = session_timers
         self.host = host
         self.via_host = host_ref(public_host or host)
@@ -106,7 +111,11 @@ class SipStack:
         self.registrar_digest = registrar_digest
         if protection is not None and trusted_hosts:
             protection = replace(protection, exempt_hosts=protection.exempt_hosts | trusted_hosts)
-        self.protection = Protection(protection) if protection is not None else None
+        self.protection = (
+            Protection(protection, known_call=self._calls.__contains__) if protection is not None else None
+        )
+        self.admission = Admission(admission) if admission is not None else None
+        self.retry_after = admission.retry_after if admission is not None else 5
         self.transport = TransportLayer(
             host,
             udp_port=udp_port,
@@ -118,10 +127,14 @@ class SipStack:
             max_size=max_message_size,
             on_message=self._on_message,
             gate=self.protection.allow if self.protection is not None else None,
+            overload=replace(
+                overload, retry_after=self.retry_after, server=user_agent, known_call=self._calls.__contains__
+            )
+            if overload is not None
+            else None,
         )
         self._transactions: TransactionLayer | None = None
         self._clock: Clock | None = None
-        self._calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running = False
         self.messages = MessageFactory(user_agent, self.via_host, self.port_for)
@@ -324,9 +337,10 @@ class SipStack:
         header = "Authorization" if request.method == "REGISTER" else "Proxy-Authorization"
         challenge = "WWW-Authenticate" if request.method == "REGISTER" else "Proxy-Authenticate"
         status = 401 if request.method == "REGISTER" else 407
-        account = request.from_.uri.user if request.method != "REGISTER" else request.to.uri.user
-        if self.protection is not None and self.protection.auth_blocked(source, account):
-            self._reject(request, stx, 403, "Too many failed authentications")
+        wait = self.protection.auth_retry_after(source) if self.protection is not None else 0
+        if wait:
+            retry = Headers([("Retry-After", str(wait))])
+            self._reject(request, stx, 403, "Too many failed authentications", retry)
             return None
         result = digest.verify(request.method, request.headers.get_all(header))
         if result.outcome is AuthOutcome.OK:
@@ -384,12 +398,25 @@ class SipStack:
         except TooSmall:
             self._reject(request, stx, 422, headers=Headers([("Min-SE", str(self.session_timers.min_se))]))
             return
+        if replaced is None and not self._admitted(request, stx, source):
+            return
         call = IncomingCall(self, request, stx, source)
         call.replaces = replaced
         if negotiated is not None:
             call.start_session_timer(negotiated)
         self._calls[call.call_id] = call
         self.spawn(self._deliver(call), "incoming call handler")
+
+    def _admitted(self, request: SipRequest, stx: ServerTransaction, source: Source) -> bool:
+        """A call taking over another (Replaces) adds none, so only new calls are counted."""
+        if self.admission is None:
+            return True
+        refused = self.admission.admit(request.call_id, request.request_uri.user or "", source.host)
+        if refused is None:
+            return True
+        log.info("call %s from %s refused: %s cap reached", request.call_id, source.host, refused)
+        self._reject(request, stx, 503, None, Headers([("Retry-After", str(self.retry_after))]))
+        return False
 
     async def _deliver(self, call: IncomingCall) -> None:
         assert self.on_incoming_call is not None
@@ -431,6 +458,8 @@ class SipStack:
     def forget_call(self, call_id: str, call: object) -> None:
         if self._calls.get(call_id) is call:
             del self._calls[call_id]
+        if self.admission is not None and isinstance(call, IncomingCall):
+            self.admission.release(call_id)
 
     # -- sending ---------------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from c122.telephony.sip.errors import SipParseError
 from c122.telephony.sip.message import METHODS, SipRequest
 from c122.telephony.sip.uri import host_ref
 
@@ -36,10 +35,36 @@ def check_request(
         unsupported = request.header_tokens("Require") - set(supported)
         if unsupported:
             return Rejection(420, None, [("Unsupported", ", ".join(sorted(unsupported)))])
-    try:
-        request.request_uri  # noqa: B018 - parsed lazily; an odd scheme surfaces here
-    except SipParseError as exc:
-        return Rejection(416, exc.reason)
+    return check_body(request)
+
+
+SDP = "application/sdp"
+# Bodies understood per method; a method not listed has its body ignored (BYE, REGISTER...).
+ACCEPTED_BODIES: dict[str, tuple[str, ...]] = {
+    "INVITE": (SDP,),
+    "UPDATE": (SDP,),
+    "PRACK": (SDP,),
+    "INFO": ("application/dtmf-relay", "application/dtmf"),
+}
+_ANSWERED_WITH_SDP = frozenset({"INVITE", "UPDATE"})
+
+
+def check_body(request: SipRequest) -> Rejection | None:
+    """§8.2.3: a body we cannot read gets 415 naming what we read; §21.4.7: an Accept that
+    leaves out the SDP our answer would carry gets 406."""
+    accepted = ACCEPTED_BODIES.get(request.method)
+    if accepted is None:
+        return None
+    if request.body:
+        encodings = request.header_tokens("Content-Encoding") - {"identity"}
+        if encodings:
+            return Rejection(415, "Unsupported Content-Encoding", [("Accept-Encoding", "identity")])
+        if request.content_type not in accepted:
+            return Rejection(415, None, [("Accept", ", ".join(accepted))])
+    if request.method in _ANSWERED_WITH_SDP and "Accept" in request.headers:
+        wanted = {v.split(";")[0].strip().lower() for v in request.headers.get_all("Accept")}
+        if not wanted & {SDP, "application/*", "*/*"}:
+            return Rejection(406, None, [("Accept", SDP)])
     return None
 
 

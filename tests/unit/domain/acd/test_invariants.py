@@ -105,7 +105,7 @@ class AcdMachine(RuleBasedStateMachine):
 
     def _watch_offers(self) -> None:
         """Check queue order at the moment each offer is decided."""
-        original = self.acd._offer
+        original = self.acd.moves.offer
 
         def checked(call: WaitingCall, operator_id: str, step: Any) -> None:
             state = self.acd.state
@@ -117,7 +117,7 @@ class AcdMachine(RuleBasedStateMachine):
                     self.offer_violations.append(f"{call.call_id} offered before waiting {earlier.call_id}")
             original(call, operator_id, step)  # type: ignore[arg-type]
 
-        self.acd._offer = checked  # type: ignore[method-assign]
+        self.acd.moves.offer = checked  # type: ignore[method-assign]
 
     def status(self, op: str) -> OperatorStatus:
         return self.acd.state.operators[op].status
@@ -199,15 +199,15 @@ class AcdMachine(RuleBasedStateMachine):
     @rule(data=st.data(), to_head=st.booleans())
     def senior_moves_a_call(self, data: st.DataObject, to_head: bool) -> None:
         call_id = data.draw(st.sampled_from(sorted(self.acd.state.waiting)))
-        move = self.acd.move_to_head if to_head else self.acd.move_to_tail
+        move = self.acd.senior.move_to_head if to_head else self.acd.senior.move_to_tail
         self.apply(move, SENIOR, call_id, self.now)
 
     @rule(op=st.sampled_from(OPERATORS))
     def senior_blocks_or_unblocks(self, op: str) -> None:
         if self.status(op) is S.BLOCKED:
-            self.apply(self.acd.unblock_operator, SENIOR, op, self.now)
+            self.apply(self.acd.senior.unblock_operator, SENIOR, op, self.now)
         else:
-            self.apply(self.acd.block_operator, SENIOR, op, "проверка", self.now)
+            self.apply(self.acd.senior.block_operator, SENIOR, op, "проверка", self.now)
 
     # --- invariants -----------------------------------------------------------------------------
     @invariant()

@@ -25,12 +25,12 @@ def mid_shift(make_world):
     world.clock.advance(50)
     world.hang_up("x2", CompletedBy.OPERATOR)  # b in wrap-up until now + 30
     world.acd.take_break("c", "lunch", world.now)
-    world.acd.block_operator(SENIOR, "d", "проверка", world.now)
+    world.acd.senior.block_operator(SENIOR, "d", "проверка", world.now)
     world.call("w1", "q1")  # rings e
     world.call("w2", "q1")
     world.call("w3", "q1", priority=3)
     world.call("w4", "q2")
-    world.acd.move_to_head(SENIOR, "w2", world.now)
+    world.acd.senior.move_to_head(SENIOR, "w2", world.now)
     world.clock.advance(3)
     world.call("gone", "q1", caller="+79005550000")
     world.clock.advance(20)
@@ -65,7 +65,7 @@ def test_after_a_restart_the_shift_continues_exactly_as_it_would_have(make_world
         lambda w: w.tick(40),
         lambda w: w.acd.ready("c", w.now),
         lambda w: w.call("late", "q2"),
-        lambda w: w.acd.unblock_operator(SENIOR, "d", w.now),
+        lambda w: w.acd.senior.unblock_operator(SENIOR, "d", w.now),
         lambda w: w.tick(60),
     ]
     for step in script:

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from c122.telephony.sip.errors import SipParseError
-from c122.telephony.sip.message import SipMessage, StreamFramer, parse_message
+from c122.telephony.sip.framing import StreamFramer
+from c122.telephony.sip.message import SipMessage, parse_message
 from c122.telephony.sip.sdp import SdpError, answer_offer, parse_sdp
 from c122.telephony.sip.uri import NameAddr, SipUri, Via
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from c122.telephony.sip.errors import SipParseError
+from c122.telephony.sip.framing import StreamFramer
 from c122.telephony.sip.message import (
     Headers,
     MessageParseError,
     SipRequest,
     SipResponse,
-    StreamFramer,
     make_response,
     parse_message,
 )

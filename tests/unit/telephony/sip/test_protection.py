@@ -40,17 +40,18 @@ def test_scanner_user_agents_are_dropped_case_insensitively():
     assert p.allow(A, OPTIONS)
 
 
-def test_repeated_auth_failures_block_the_source_and_the_account():
+def test_repeated_auth_failures_hold_back_the_source_but_never_the_account():
     now = [0.0]
-    p = Protection(ProtectionSettings(max_auth_failures=3, block_seconds=60), lambda: now[0])
+    p = Protection(ProtectionSettings(max_auth_failures=3, auth_window=60), lambda: now[0])
     for _ in range(3):
-        assert not p.auth_blocked(A, "101")
+        assert p.auth_retry_after(A) == 0
         p.auth_failed(A, "101")
-    assert p.auth_blocked(A, None)
-    assert p.auth_blocked(B, "101")
-    assert not p.auth_blocked(B, "102")
+    assert p.auth_retry_after(A) == 60
+    assert p.auth_retry_after(B) == 0  # the phone of account 101 elsewhere still gets its challenge
+    now[0] = 45
+    assert p.auth_retry_after(A) == 15
     now[0] = 61
-    assert not p.auth_blocked(A, "101")
+    assert p.auth_retry_after(A) == 0
 
 
 def test_success_resets_the_failure_count():
@@ -59,7 +60,7 @@ def test_success_resets_the_failure_count():
     p.auth_failed(A, "101")
     p.auth_succeeded(A, "101")
     p.auth_failed(A, "101")
-    assert not p.auth_blocked(A, "101")
+    assert p.auth_retry_after(A) == 0
 
 
 def test_dtmf_relay_and_dtmf_bodies_are_read():

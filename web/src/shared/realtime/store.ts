@@ -111,8 +111,11 @@ export const useRealtimeStore = defineStore("realtime", () => {
       api.GET("/api/v1/me").catch(() => null),
       api.GET("/api/v1/health").catch(() => null),
     ]);
-    if (health?.data !== undefined && snapshot.value !== null) {
-      snapshot.value = { ...snapshot.value, health: health.data };
+    // A service that is down answers 503 with the same document.
+    const failed = health?.error;
+    const fresh = health?.data ?? (failed !== undefined && "components" in failed ? failed : undefined);
+    if (fresh !== undefined && snapshot.value !== null) {
+      snapshot.value = { ...snapshot.value, health: fresh };
     }
   }
 

@@ -1,0 +1,97 @@
+"""A waiting caller leaves the line: the abandon, the callback entry it may leave, and closing an entry
+(the caller called again, was called back, or a senior removed it)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from c122.domain.acd.callbacks import CallbackEntry, entry_for_abandon
+from c122.domain.acd.calls import WaitingCall
+from c122.domain.acd.errors import UnknownCall
+from c122.domain.acd.events import CallAbandoned, CallbackClosed, CallbackCreated
+from c122.domain.acd.ids import CallId
+from c122.domain.acd.moves import Moves
+from c122.domain.acd.step import Step
+
+
+def abandon(moves: Moves, call: WaitingCall, step: Step, *, requested: bool = False) -> None:
+    """The caller hung up (or, `requested`, asked to be called back): they leave the queue and, unless
+    it was a short abandon, the callback list keeps their place."""
+    if call.is_callback:
+        raise UnknownCall(f"{call.call_id} is a callback, not a caller on the line")
+    state, now = moves.state, step.now
+    queue = state.queues[call.queue_id]
+    position = moves.drop_waiting(call, "caller_hung_up", step)
+    waited = now - call.joined_at
+    entry = entry_for_abandon(
+        queue,
+        call_id=call.call_id,
+        caller=call.caller,
+        priority=call.priority,
+        enqueued_at=call.enqueued_at,
+        waited_s=waited,
+        at=now,
+        requested=requested,
+    )
+    step.events.append(
+        CallAbandoned(
+            call_id=call.call_id,
+            queue_id=queue.queue_id,
+            position=position,
+            waited_s=waited,
+            short=entry is None,
+            at=now,
+        )
+    )
+    if entry is None:
+        return
+    state.history[queue.queue_id].record_outcome(False)
+    state.put_callback(entry)
+    step.events.append(
+        CallbackCreated(
+            entry_id=entry.entry_id,
+            queue_id=queue.queue_id,
+            caller=entry.caller,
+            enqueued_at=entry.enqueued_at,
+            waited_s=waited,
+            sla_breached=entry.sla_breached,
+            at=now,
+        )
+    )
+    if queue.callbacks_enabled:
+        # The callback keeps the caller's place: original enqueue time and arrival counter.
+        state.add_waiting(
+            replace(
+                call,
+                joined_at=now,
+                is_callback=True,
+                offered_to=frozenset(),
+                declined_by=frozenset(),
+                excluded=(),
+            )
+        )
+        step.calls.append(call.call_id)
+
+
+def close_callback(
+    moves: Moves,
+    entry: CallbackEntry,
+    reason: str,
+    step: Step,
+    *,
+    resumed_by: CallId | None = None,
+    in_queue: bool = True,
+) -> None:
+    state = moves.state
+    if in_queue and entry.entry_id in state.waiting:
+        moves.drop_waiting(state.waiting[entry.entry_id], "callback_closed", step)
+    state.drop_callback(entry.entry_id)
+    step.events.append(
+        CallbackClosed(
+            entry_id=entry.entry_id,
+            queue_id=entry.queue_id,
+            reason=reason,
+            at=step.now,
+            resumed_by=resumed_by,
+        )
+    )
