@@ -6,7 +6,7 @@ UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test setup setup-dev web web-deps openapi-client db-upgrade demo \
-        lint typecheck contracts web-typecheck web-test unit integration e2e checks clean lock
+        lint typecheck contracts web-typecheck web-test unit integration e2e checks clean lock fuzz
 
 run: setup web
 	./scripts/ensure-runtime-packages.sh
@@ -40,12 +40,31 @@ lock: $(UV)
 	$(UV) pip compile -q --no-header --python-version 3.11 pyproject.toml -o requirements.lock
 	$(UV) pip compile -q --no-header --python-version 3.11 --extra dev pyproject.toml -o requirements-dev.lock
 
-web-deps:
+# The web app is rebuilt only when its sources change, its packages only when the lock file does:
+# a second `make run` or `make test` skips both.
+NPM_STAMP   := web/node_modules/.installed
+WEB_BUILT   := src/c122/web_dist/index.html
+WEB_SOURCES := $(shell find web/src -type f) web/index.html web/vite.config.ts web/tsconfig.json \
+               web/package.json
+
+web-deps: $(NPM_STAMP)
+
+$(NPM_STAMP): web/package-lock.json
 	./scripts/ensure-node.sh
 	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-web: web-deps
+web: $(WEB_BUILT)
+
+$(WEB_BUILT): $(NPM_STAMP) $(WEB_SOURCES)
 	cd web && npm run build
+	touch $@
+
+# The API probe (docs/security.md): schemathesis against a demo server, as an operator and an
+# administrator, failing on any 5xx. `make test` runs it with a small budget.
+FUZZ_EXAMPLES ?= 100
+fuzz: setup-dev
+	$(BIN)/python -m tests.support.fuzz --max-examples $(FUZZ_EXAMPLES)
 
 # The TypeScript client is generated from the server's OpenAPI document.
 openapi-client: setup
@@ -62,10 +81,10 @@ typecheck:
 contracts:
 	$(BIN)/lint-imports
 
-web-typecheck:
+web-typecheck: web-deps
 	cd web && npm run typecheck
 
-web-test:
+web-test: web-deps
 	cd web && npm test
 
 unit:

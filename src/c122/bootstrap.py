@@ -23,6 +23,7 @@ from c122.domain.trunks import Trunk
 from c122.persistence.calls import FileRecordings
 from c122.persistence.database import DatabaseTimeouts, create_engine
 from c122.persistence.outbox import FileOutbox
+from c122.persistence.telephony_state import SqlTelephonyState
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime import reactions as realtime_reactions
 from c122.realtime.bus import InProcessEventBus
@@ -54,6 +55,7 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
+from c122.services.restart import RestartRecovery
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
@@ -91,6 +93,7 @@ class Application:
     waiting_calls: WaitingCallBoard
     contact_center: ContactCenter
     telephony: Telephony | None = None
+    recovery: RestartRecovery | None = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     writes: DeferredWrites | None = None
 
@@ -102,7 +105,7 @@ class Application:
         await self.contact_center.start()
         await self.context.phones.load()
         if self.telephony is not None:
-            await self.telephony.start()
+            await self._start_telephony(self.telephony)
         if self.context.call_flow is not None:
             await self.context.call_flow.warm()
         tasks = [asyncio.create_task(job(), name=job.__name__) for job in self.background]
@@ -118,6 +121,21 @@ class Application:
                 await self.telephony.stop()
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
             await self.uow_factory.dispose()
+
+    async def _start_telephony(self, telephony: Telephony) -> None:
+        """Before new calls are taken, what a stopped process left is ended (services/restart);
+        then every SIP dialog it left gets a BYE."""
+        call_flow = self.context.call_flow
+        if call_flow is not None:
+            call_flow.hold_new_calls()
+        try:
+            await telephony.start()
+            if self.recovery is not None and call_flow is not None:
+                await self.recovery.run(call_flow.live_call_ids)
+        finally:
+            if call_flow is not None:
+                call_flow.take_new_calls()
+        telephony.end_previous_calls()
 
 
 def build_application(
@@ -141,13 +159,24 @@ def build_application(
         hasher,
         clock,
         bus,
-        AuthPolicy(settings.login_max_failures, settings.login_window_seconds, session_idle),
+        AuthPolicy(
+            settings.login_max_failures,
+            settings.login_window_seconds,
+            session_idle,
+            lock_seconds=settings.login_lock_seconds,
+            lock_max_seconds=settings.login_lock_max_seconds,
+            address_max_failures=settings.login_address_max_failures,
+        ),
         shifts=contact_center,
         internal=internal,
     )
     directory = Directory(uow_factory)
     phones = OperatorPhoneService(uow_factory, clock, _sip_endpoint(settings), stored_ha1)
-    telephony = Telephony(telephony_settings(settings), phones.ha1) if with_telephony else None
+    telephony = (
+        Telephony(telephony_settings(settings), phones.ha1, SqlTelephonyState(uow_factory.engine))
+        if with_telephony
+        else None
+    )
     writes = DeferredWrites(FileOutbox(settings.data_dir / OUTBOX_DIR))
     health = HealthService(_probes(uow_factory, hub, telephony, writes), clock, bus)
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
@@ -208,6 +237,9 @@ def build_application(
         waiting_calls,
         contact_center,
         telephony,
+        RestartRecovery(uow_factory, clock, contact_center, call_records, session_idle)
+        if call_flow is not None
+        else None,
     )
     application.writes = writes
     application.background += [

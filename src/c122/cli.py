@@ -12,6 +12,8 @@ from typing import Any
 import uvicorn
 import uvloop
 
+from c122.api.serving import server_config
+from c122.bind_check import PortTaken, check_ports_free
 from c122.bootstrap import Application, build_application
 from c122.config import ConfigError, Settings, load_settings
 from c122.demo import seed_demo
@@ -43,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.handler(settings, args)
         return result
-    except CommandError as exc:
+    except (CommandError, PortTaken) as exc:
         print(f"c122: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except InvalidFields as exc:
@@ -106,6 +108,7 @@ async def _serve_async(settings: Settings) -> int:
         raise CommandError(
             f"the database schema is not current ({len(pending)} pending): run `c122 db upgrade`"
         )
+    check_ports_free(settings, telephony=True)
     application = build_application(settings, with_telephony=True)
     await _run_http(application)
     return 0
@@ -115,18 +118,7 @@ async def _run_http(
     application: Application, alongside: Callable[[], Coroutine[Any, Any, None]] | None = None
 ) -> None:
     settings = application.settings
-    config = uvicorn.Config(
-        application.app,
-        host=settings.http_host,
-        port=settings.http_port,
-        loop="none",
-        lifespan="off",
-        log_config=None,
-        proxy_headers=False,
-        ws="websockets-sansio",
-        ws_max_size=64 * 1024,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(application.app, settings.http_host, settings.http_port))
     _tune_garbage_collector()
     async with application.running():
         print(f"С-122 serving on http://{settings.http_host}:{settings.http_port}/", flush=True)
@@ -137,6 +129,10 @@ async def _run_http(
             if extra is not None:
                 extra.cancel()
                 await asyncio.gather(extra, return_exceptions=True)
+    if not server.started:  # taken between the check and the bind
+        raise CommandError(
+            f"the HTTP server could not listen on port {settings.http_port}: set C122_HTTP_PORT"
+        )
 
 
 def _tune_garbage_collector() -> None:
@@ -222,6 +218,8 @@ async def _demo_async(settings: Settings, args: argparse.Namespace) -> int:
     pending = await migrate.pending_revisions(settings.database_url)
     if pending:
         await migrate.upgrade_async(settings.database_url)
+    if not args.no_serve:
+        check_ports_free(settings, telephony=True)  # before the passwords, not a traceback after them
     application = build_application(settings, with_telephony=not args.no_serve)
     ivr = DemoIvr(application.context.ivr_flows, application.context.prompts)
     accounts = await seed_demo(application.context.organisation, application.uow_factory, ivr)

@@ -94,8 +94,15 @@ class Settings(BaseModel):
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # Sign-in throttling (docs/security.md): a short, doubling lock per account; a far higher limit per
+    # address, which a whole office behind NAT or a reverse proxy may share.
     login_max_failures: int = Field(5, ge=1)
     login_window_seconds: int = Field(300, ge=1)
+    login_lock_seconds: int = Field(30, ge=1)
+    login_lock_max_seconds: int = Field(900, ge=1)
+    login_address_max_failures: int = Field(100, ge=1)
+    # Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: nobody's.
+    trusted_proxies: str = ""
     argon2_time_cost: int = Field(2, ge=1)
     argon2_memory_kib: int = Field(19_456, ge=8)
     event_queue_limit: int = Field(1000, ge=10)
@@ -114,6 +121,14 @@ class Settings(BaseModel):
                 raise ValueError("secret_key: the default secret is refused in production mode")
             if len(self.secret_key) < 32:
                 raise ValueError("secret_key: must be at least 32 characters in production mode")
+            if not self.cookie_secure:
+                raise ValueError(
+                    "cookie_secure: must be true in production mode (serve over HTTPS; the session "
+                    "cookie must never travel in clear)"
+                )
+        if self.login_lock_max_seconds < self.login_lock_seconds:
+            raise ValueError("login_lock_max_seconds: must not be below login_lock_seconds")
+        proxy_networks(self.trusted_proxies)
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'c122.db'}")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
@@ -143,6 +158,17 @@ _STUN_URL = re.compile(r"stuns?:[A-Za-z0-9.\-]+(:\d{1,5})?")
 _TURN_URL = re.compile(
     r"(turn:[A-Za-z0-9.\-]+(:\d{1,5})?(\?transport=(udp|tcp))?|turns:[A-Za-z0-9.\-]+(:\d{1,5})?)"
 )
+
+
+def proxy_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The `trusted_proxies` setting as networks (a bare address is a network of one)."""
+    networks = []
+    for item in split_list(value):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"trusted_proxies: {item!r} is not an IP address or CIDR") from None
+    return tuple(networks)
 
 
 def split_list(value: str) -> tuple[str, ...]:

@@ -44,6 +44,10 @@ CHROMIUM_ARGS = [
 # Keeps hold of the page's sockets and counts its peer connections, so the test can drop the event
 # socket as a network failure would and see the leg renegotiated.
 WATCH_PAGE = """
+window.__violations = [];  // what the Content-Security-Policy blocked: nothing, or the app is broken
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push(`${event.effectiveDirective} ${event.blockedURI}`);
+});
 const NativeSocket = window.WebSocket;
 window.__sockets = [];
 window.WebSocket = class extends NativeSocket {
@@ -147,9 +151,10 @@ async def test_starting_the_shift_brings_the_media_leg_up_and_it_recovers_after_
 
     # The event socket drops: the desktop reconnects, asks to restart the leg, answers the fresh offer.
     await page.evaluate("window.__sockets.at(-1).close()")
-    await page.wait_for_function("window.__peers === 2", timeout=20_000)
+    await page.wait_for_function("() => window.__peers === 2", timeout=20_000)
     await expect(indicator).to_have_attribute("data-media", "connected", timeout=20_000)
     assert await page.evaluate("window.__sockets.length") == 2
+    assert await page.evaluate("window.__violations") == []
 
 
 async def test_device_settings_keep_the_codec_order_in_this_browser(
@@ -206,7 +211,8 @@ async def test_a_caller_is_answered_held_and_hung_up_from_the_call_panel(
         await expect(page.get_by_test_id("call-timer")).to_have_text("00:02", timeout=5_000)
         # The caller's 440 Hz reaches the operator's headset through the server and the WebRTC leg.
         await page.wait_for_function(
-            "window.__heard !== null && Math.abs(window.__heard.hz - 440) < 15 && window.__heard.db > -70",
+            "() => window.__heard !== null"
+            " && Math.abs(window.__heard.hz - 440) < 15 && window.__heard.db > -70",
             timeout=10_000,
         )
 
@@ -221,6 +227,7 @@ async def test_a_caller_is_answered_held_and_hung_up_from_the_call_panel(
         await expect(page.get_by_test_id("operator-status")).to_have_attribute("data-status", "wrap_up")
         code, output = await caller.finish()
         assert code == 0, output[-3000:]  # the caller got the hotline's BYE
+        assert await page.evaluate("window.__violations") == []
     finally:
         if caller.process is not None and caller.process.returncode is None:
             caller.process.kill()

@@ -153,7 +153,7 @@ async def test_chromium_with_a_1khz_microphone_and_a_440hz_caller_hear_each_othe
             await bridge.add(operator)
             recording = await telephony.control.record(str(tmp_path / "call.wav"), caller, operator)
             # 20 analyser readings of 440 Hz: two seconds of the call heard in the page.
-            await page.wait_for_function("window.rtc.heard440 >= 20", timeout=15000)
+            await page.wait_for_function("() => window.rtc.heard440 >= 20", timeout=15000)
             finished = await recording.stop()
             errors = await page.evaluate("window.rtc.errors")
             await caller.hangup()

@@ -13,6 +13,7 @@ import httpx
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
+from c122.api.serving import server_config
 from c122.bootstrap import Application, build_application
 from c122.config import Settings, load_settings
 from c122.demo import seed_demo
@@ -95,16 +96,7 @@ async def running_server(
     settings = settings_for(database_url, http_port=0, **overrides)
     application = build_application(settings, clock=clock, with_telephony=with_telephony)
     accounts = await seed_demo(application.context.organisation, application.uow_factory)
-    config = uvicorn.Config(
-        application.app,
-        host="127.0.0.1",
-        port=0,
-        loop="none",
-        lifespan="off",
-        log_config=None,
-        ws="websockets-sansio",
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(application.app, "127.0.0.1", 0))
     async with application.running():
         task = asyncio.create_task(server.serve())
         while not server.started:

@@ -37,6 +37,14 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
         ({"C122_DATABASE_URL": "mysql://x"}, "database_url: must start with"),
         ({"C122_MODE": "production"}, "secret_key: the default secret is refused in production mode"),
         ({"C122_MODE": "production", "C122_SECRET_KEY": "short"}, "secret_key: must be at least 32"),
+        (
+            {"C122_MODE": "production", "C122_SECRET_KEY": "s" * 40},
+            "cookie_secure: must be true in production mode",
+        ),
+        (
+            {"C122_LOGIN_LOCK_SECONDS": "60", "C122_LOGIN_LOCK_MAX_SECONDS": "30"},
+            "login_lock_max_seconds: must not be below login_lock_seconds",
+        ),
         ({"C122_CONFIG": "/nonexistent.toml"}, "C122_CONFIG: file /nonexistent.toml does not exist"),
         ({"C122_OUTAGE_FALLBACK_NUMBER": "+74951112233"}, "outage_fallback_number: no trunk serves"),
         ({"C122_DATABASE_STATEMENT_TIMEOUT_SECONDS": "0"}, "database_statement_timeout_seconds: Input"),
@@ -60,8 +68,9 @@ def test_unknown_or_broken_toml_is_refused(tmp_path: Path) -> None:
         load_settings(environ={"C122_CONFIG": str(broken)})
 
 
-def test_production_accepts_a_real_secret() -> None:
-    settings = load_settings(environ={"C122_MODE": "production", "C122_SECRET_KEY": "s" * 40})
+def test_production_accepts_a_real_secret_with_secure_cookies() -> None:
+    environ = {"C122_MODE": "production", "C122_SECRET_KEY": "s" * 40, "C122_COOKIE_SECURE": "true"}
+    settings = load_settings(environ=environ)
     assert settings.secret_key != DEFAULT_SECRET
     assert settings.json_logs
 

@@ -26,6 +26,7 @@ from c122.api.routes import (
     supervision,
 )
 from c122.api.schemas.events import add_event_schemas
+from c122.api.security_headers import SecurityHeaders
 from c122.api.upload_limit import RouteBodyLimits
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
@@ -52,6 +53,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
             uploads=ivr.upload_limits(context.settings.prompt_max_bytes),
         )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeaders)
     for module in (accounts, status, supervision, organisation, events):
         app.include_router(module.router)
     for router in contact_center.routers:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from c122.domain.users import CONSOLE_USER_ID
 from c122.persistence import tables as t
 from c122.services.ports import AuditEntry
 
@@ -39,7 +40,8 @@ class SqlAuditLog:
     ) -> None:
         values = {
             "at": at,
-            "actor_id": actor_id,
+            # The command line has no account; its rows show no actor (the foreign key allows NULL).
+            "actor_id": None if actor_id == CONSOLE_USER_ID else actor_id,
             "action": action,
             "entity": entity,
             "entity_id": entity_id,

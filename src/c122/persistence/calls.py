@@ -209,6 +209,11 @@ class SqlCallRecordRepository:
         rows = await self._db.execute(select(t.users.c.id, t.users.c.full_name).where(t.users.c.id.in_(ids)))
         return {str(row.id): row.full_name for row in rows}
 
+    async def active(self) -> list[CallRecord]:
+        rows = (await self._db.execute(_journal().where(call_records.c.status == "active"))).all()
+        legs = await self._legs([row.id for row in rows])
+        return [_journal_row(row, legs.get(row.id, ()), (), {}).record for row in rows]
+
     async def _legs(self, call_ids: Sequence[str]) -> dict[str, tuple[CallLegRecord, ...]]:
         if not call_ids:
             return {}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from c122.domain.trunks import Trunk
 from c122.services.health.ports import ComponentHealth, Status
 from c122.services.phones.softphone import RtcLegState
+from c122.services.restart.ports import TelephonyStateStore
 from c122.telephony.call_switch import ControlSwitch
 from c122.telephony.control import CallControl
 from c122.telephony.control.sip_gateway import SipGateway
@@ -21,6 +22,8 @@ from c122.telephony.media.engine import MediaEngine
 from c122.telephony.sip import SipStack
 from c122.telephony.sip.admission import AdmissionSettings
 from c122.telephony.sip.auth import DigestServer
+from c122.telephony.sip.kept_dialogs import KeptDialogs
+from c122.telephony.sip.kept_registrations import KeptRegistrations
 from c122.telephony.sip.overload import OverloadSettings
 from c122.telephony.sip.protection import ProtectionSettings
 from c122.telephony.sip.registrar import Registrar
@@ -82,7 +85,9 @@ class TelephonySettings:
 
 
 class Telephony:
-    def __init__(self, settings: TelephonySettings, ha1_lookup: Ha1Lookup) -> None:
+    def __init__(
+        self, settings: TelephonySettings, ha1_lookup: Ha1Lookup, kept: TelephonyStateStore | None = None
+    ) -> None:
         self._settings = settings
         self.media = MediaEngine(
             bind_host=settings.sip_host,
@@ -128,17 +133,35 @@ class Telephony:
             self.control, replace(settings.webrtc, engine_host=engine_host), gateway=self.gateway
         )
         self.switch.find_browser_legs_with(self.operator_legs.channel_for)
+        # What survives a restart of the process (docs/operations.md): registrations and dialogs.
+        self.registrations = KeptRegistrations(self.registrar, kept) if kept is not None else None
+        self.dialogs = KeptDialogs(self.sip, kept) if kept is not None else None
 
     async def start(self) -> None:
+        """Binds the ports, with the registrations of the previous run back in the registrar and the
+        dialogs it left read (`end_previous_calls` ends them)."""
         await self.media.start()
+        if self.registrations is not None:
+            restored = await self.registrations.load()
+            _log.info("SIP registrations kept from the previous run: %d", restored)
+        if self.dialogs is not None:
+            await self.dialogs.load()
         await self.sip.start()
         _log.info("SIP listening on %s %s", self._settings.sip_host, self.sip.bound_ports)
+
+    def end_previous_calls(self) -> int:
+        """A BYE in every SIP dialog a stopped process left (callers and operators' phones)."""
+        return self.dialogs.end_previous() if self.dialogs is not None else 0
 
     async def stop(self) -> None:
         await self.operator_legs.close()
         await self.switch.close()
         await self.gateway.close()
         await self.sip.stop()
+        if self.dialogs is not None:
+            await self.dialogs.close()
+        if self.registrations is not None:
+            await self.registrations.close()
         await self.media.stop()
 
     def registered(self, account: str) -> bool:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, running_server
 
 
 async def test_operator_signs_in_and_sees_own_account_and_groups(server: RunningServer) -> None:
@@ -72,14 +73,91 @@ async def test_repeated_failures_are_throttled_per_account_with_retry_after(serv
     assert allowed.status_code == 200
 
 
-async def test_failures_from_one_address_across_accounts_are_throttled(server: RunningServer) -> None:
+async def _login(
+    client: httpx.AsyncClient, login: str, password: str, via: str | None = None
+) -> httpx.Response:
+    headers = {"X-Forwarded-For": via} if via else {}
+    return await client.post(
+        "/api/v1/auth/login", json={"login": login, "password": password}, headers=headers
+    )
+
+
+async def test_an_office_behind_one_address_is_not_locked_out_by_a_few_bad_passwords(
+    server: RunningServer,
+) -> None:
     async with server.client() as client:
         for n in range(5):
-            await client.post("/api/v1/auth/login", json={"login": f"guess{n}", "password": "12345678"})
-        blocked = await client.post(
-            "/api/v1/auth/login", json={"login": "operator4", "password": server.passwords["operator4"]}
-        )
+            assert (await _login(client, f"guess{n}", "12345678")).status_code == 401
+        for _ in range(5):
+            assert (await _login(client, "operator2", "nope-nope")).status_code == 401
+        # Colleagues behind the same address still sign in; only operator2's account is locked.
+        assert (await _login(client, "operator4", server.passwords["operator4"])).status_code == 200
+        assert (await _login(client, "operator2", server.passwords["operator2"])).status_code == 429
+
+
+async def test_the_per_address_limit_stops_one_address_guessing_across_accounts(database_url: str) -> None:
+    async with (
+        running_server(database_url, login_address_max_failures=12) as server,
+        server.client() as client,
+    ):
+        for n in range(12):
+            assert (await _login(client, f"guess{n}", "12345678")).status_code == 401
+        blocked = await _login(client, "operator4", server.passwords["operator4"])
     assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+
+
+async def test_the_account_lock_is_short_and_doubles_while_guessing_goes_on(server: RunningServer) -> None:
+    waits = []
+    async with server.client() as client:
+        for _ in range(3):
+            for _ in range(5):
+                assert (await _login(client, "operator2", "nope-nope")).status_code == 401
+            blocked = await _login(client, "operator2", "nope-nope")
+            assert blocked.status_code == 429
+            waits.append(int(blocked.headers["retry-after"]))
+            server.clock.advance(waits[-1])
+        assert waits == [30, 60, 120]
+        assert (await _login(client, "operator2", server.passwords["operator2"])).status_code == 200
+
+
+async def test_guesses_from_elsewhere_do_not_lock_the_user_out_at_their_usual_address(
+    database_url: str,
+) -> None:
+    office, attacker = "198.51.100.7", "203.0.113.9"
+    async with (
+        running_server(database_url, trusted_proxies="127.0.0.0/8") as server,
+        server.client() as client,
+    ):
+        password = server.passwords["operator1"]
+        assert (await _login(client, "operator1", password, office)).status_code == 200
+        for _ in range(5):
+            assert (await _login(client, "operator1", "nope-nope", attacker)).status_code == 401
+        assert (await _login(client, "operator1", "nope-nope", attacker)).status_code == 429
+        # From an address never used before the account is locked; from the office it is not.
+        assert (await _login(client, "operator1", password, "192.0.2.1")).status_code == 429
+        assert (await _login(client, "operator1", password, office)).status_code == 200
+
+
+async def test_x_forwarded_for_counts_only_from_a_trusted_proxy(database_url: str) -> None:
+    spoofed = "203.0.113.9, 192.0.2.44"
+    async with running_server(database_url) as untrusting:
+        async with untrusting.client() as client:
+            await _login(client, "operator1", "nope-nope", spoofed)
+        async with untrusting.application.uow_factory() as uow:
+            (entry,) = [e for e in await uow.audit.entries("user") if e.action == "login_failed"]
+        assert entry.detail == {"source": "127.0.0.1"}
+    async with running_server(database_url, trusted_proxies="127.0.0.1, 10.0.0.0/8") as trusting:
+        async with trusting.client() as client:
+            await _login(client, "operator1", "nope-nope", spoofed)
+            await _login(client, "operator1", "nope-nope", "203.0.113.9, 10.1.2.3")
+        async with trusting.application.uow_factory() as uow:
+            entries = [e for e in await uow.audit.entries("user") if e.action == "login_failed"]
+        # The right-most address that is not a trusted proxy; what a client wrote left of it is ignored.
+        assert [e.detail for e in reversed(entries[:2])] == [
+            {"source": "192.0.2.44"},
+            {"source": "203.0.113.9"},
+        ]
 
 
 @pytest.mark.parametrize("cookie", ["forged-token", "", "x" * 300], ids=["forged", "empty", "oversize"])

@@ -54,3 +54,24 @@ async def test_unknown_api_routes_answer_json_404_and_other_paths_the_web_app(se
     assert (api.status_code, api.json()["code"]) == (404, "not_found")
     assert page.headers["content-type"].startswith("text/html")
     assert "С-122" in page.text or '<div id="app">' in page.text
+
+
+async def test_every_answer_carries_the_security_headers_and_names_no_server(server: RunningServer) -> None:
+    async with server.client() as client:
+        page = await client.get("/")
+        api = await client.get("/api/v1/health")
+        docs = await client.get("/api/docs")
+    port = server.base_url.rsplit(":", 1)[1]
+    for response in (page, api, docs):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "server" not in response.headers
+    directives = [d.partition(" ") for d in page.headers["content-security-policy"].split("; ")]
+    policy = {name: value for name, _, value in directives}
+    assert policy["script-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["connect-src"] == f"'self' ws://127.0.0.1:{port} wss://127.0.0.1:{port}"
+    assert policy["media-src"] == "'self' blob:"
+    assert api.headers["content-security-policy"] == page.headers["content-security-policy"]
+    assert "content-security-policy" not in docs.headers  # Swagger UI comes from its CDN

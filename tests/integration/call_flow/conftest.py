@@ -117,30 +117,43 @@ class HotlineCaller:
     async def call(
         self, server: RunningServer, scenario: str, *, digits: str, listen_ms: int, wait_ms: int
     ) -> None:
-        n = np.arange(8000 * 2)
-        pcm = (8000 * np.sin(2 * np.pi * 440 * n / 8000)).astype(np.int16)
-        with wave.open(str(self.workdir / "tone.wav"), "wb") as writer:
-            writer.setnchannels(1)
-            writer.setsampwidth(1)
-            writer.setframerate(8000)
-            writer.writeframes(PCMU.encode(pcm))
         text = (SCENARIOS / scenario).read_text()
         text = text.replace("LISTEN_MS", str(listen_ms)).replace("WAIT_MS", str(wait_ms))
         text = text.replace("DIGITS", digits)
-        (self.workdir / scenario).write_text(text)
-        media_port = random.randrange(50000, 59000, 4)
-        self.process = await asyncio.create_subprocess_exec(
-            installed("sipp"), "-sf", str(self.workdir / scenario), f"127.0.0.1:{sip_port(server)}",
-            "-s", "88001220122", "-m", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()),
-            "-mp", str(media_port), "-nostdin", "-timeout", "60", "-timeout_error", "-trace_err",
-            cwd=self.workdir, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+        self.process = await start_sipp_caller(self.workdir, scenario, text, sip_port(server))
 
     async def finish(self, timeout: float = 60.0) -> tuple[int, str]:
         assert self.process is not None
         output, _ = await asyncio.wait_for(self.process.communicate(), timeout)
         return int(self.process.returncode or 0), output.decode(errors="replace")
+
+
+def write_tone(path: Path, seconds: int = 2) -> None:
+    """A 440 Hz tone, G.711 µ-law, as SIPp's rtp_stream plays it."""
+    n = np.arange(8000 * seconds)
+    pcm = (8000 * np.sin(2 * np.pi * 440 * n / 8000)).astype(np.int16)
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(1)
+        writer.setframerate(8000)
+        writer.writeframes(PCMU.encode(pcm))
+
+
+async def start_sipp_caller(
+    workdir: Path, scenario: str, text: str, port: int, timeout_s: int = 60
+) -> asyncio.subprocess.Process:
+    """SIPp running the scenario `text` (saved as `scenario` in `workdir`, with tone.wav) once against
+    the hotline's main line on 127.0.0.1:`port`."""
+    write_tone(workdir / "tone.wav")
+    (workdir / scenario).write_text(text)
+    media_port = random.randrange(50000, 59000, 4)
+    return await asyncio.create_subprocess_exec(
+        installed("sipp"), "-sf", str(workdir / scenario), f"127.0.0.1:{port}",
+        "-s", "88001220122", "-m", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()),
+        "-mp", str(media_port), "-nostdin", "-timeout", str(timeout_s), "-timeout_error", "-trace_err",
+        cwd=workdir, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +120,48 @@ def test_demo_can_run_again_and_gives_new_passwords(tmp_path: Path) -> None:
     assert first.returncode == second.returncode == 0
     assert first.stdout != second.stdout
     assert second.stdout.count("operator") >= 5
+
+
+def test_an_administrator_issues_an_api_token_from_the_command_line(tmp_path: Path) -> None:
+    assert run(["demo", "--no-serve"], tmp_path).returncode == 0
+    issued = run(["tokens", "create", "operator1", "--name", "crm"], tmp_path)
+    assert issued.returncode == 0, issued.stderr
+    (token,) = issued.stdout.split()
+    assert token.startswith("c122_")
+    with sqlite3.connect(tmp_path / "c122.db") as db:
+        stored = db.execute("SELECT name FROM api_tokens").fetchall()
+        audited = db.execute("SELECT actor_id FROM audit_log WHERE entity = 'api_token'").fetchall()
+    assert stored == [("crm",)]
+    assert audited == [(None,)]  # the command line has no account
+    unknown = run(["tokens", "create", "nobody", "--name", "crm"], tmp_path)
+    assert (unknown.returncode, unknown.stderr.strip()) == (1, "c122: no account 'nobody'")
+
+
+def test_production_mode_refuses_to_start_without_secure_cookies(tmp_path: Path) -> None:
+    result = run(["serve"], tmp_path, C122_MODE="production", C122_SECRET_KEY="s" * 40)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("c122: configuration: cookie_secure: must be true in production mode")
+
+
+@pytest.mark.parametrize(
+    ("setting", "kind", "protocol"),
+    [("C122_HTTP_PORT", socket.SOCK_STREAM, "TCP"), ("C122_SIP_PORT", socket.SOCK_DGRAM, "UDP")],
+)
+def test_a_port_already_taken_stops_the_demo_with_one_line_naming_the_setting(
+    tmp_path: Path, setting: str, kind: socket.SocketKind, protocol: str
+) -> None:
+    with socket.socket(socket.AF_INET, kind) as holder:
+        holder.bind(("127.0.0.1", 0))
+        if kind == socket.SOCK_STREAM:
+            holder.listen()
+        port = holder.getsockname()[1]
+        ports = {"C122_HTTP_PORT": "0", "C122_SIP_PORT": "0", "C122_SIP_WS_PORT": "0", setting: str(port)}
+        result = run(["demo"], tmp_path, C122_LOG_LEVEL="WARNING", **ports)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "operator1" not in result.stdout  # refused before any password is printed
+    assert result.stderr.strip().splitlines() == [
+        f"c122: {setting}: {protocol} port {port} on 127.0.0.1 is already in use — stop what holds it"
+        f" or set {setting} to a free port"
+    ]

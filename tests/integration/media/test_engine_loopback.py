@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
+import time
 import wave
 
 import numpy as np
@@ -12,6 +14,7 @@ import pytest
 from c122.telephony.media.analysis import dominant_frequency, tone_levels
 from c122.telephony.media.codecs import PCMA, PCMU
 from c122.telephony.media.dtmf import EventSender, parse_event
+from c122.telephony.media.engine import TICK, MediaEngine
 from c122.telephony.media.messages import (
     CloseEndpoint,
     Direction,
@@ -507,3 +510,27 @@ async def test_the_in_place_path_counts_gaps_and_sequence_wraps_and_leaves_dupli
     sequences = [packet.sequence for packet in operator.received]
     assert sequences == [(sequences[0] + step) & 0xFFFF for step in range(6)]  # one line, no holes
     assert [packet.marker for packet in operator.received] == [True] + [False] * 5
+
+
+def _hold_the_loop(seconds: float) -> None:
+    """Blocks the event loop as a slow start-up step would."""
+    time.sleep(seconds)
+
+
+async def test_a_late_tick_while_starting_up_is_not_reported_but_one_afterwards_is() -> None:
+    base = random.randrange(30000, 44000, 2)
+    media = MediaEngine(bind_host="127.0.0.1", port_min=base, port_max=base + 10, warm_up=0.5)
+    await media.start()
+    try:
+        await asyncio.sleep(TICK)
+        _hold_the_loop(0.25)  # busy starting the rest of the service: the clock runs late
+        await asyncio.sleep(TICK)
+        assert (media.health().status, media.health().detail) == ("ok", "")
+        await asyncio.sleep(0.5)  # warmed up
+        _hold_the_loop(0.25)
+        await asyncio.sleep(TICK)
+        health = media.health()
+        assert health.status == "degraded"
+        assert "media clock ran" in health.detail
+    finally:
+        await media.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from c122.api.client_address import request_source
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas.accounts import (
     ApiTokenRequest,
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
 
 @router.post("/auth/login", response_model=LoginResponse, operation_id="login")
 async def login(body: LoginRequest, request: Request, response: Response, context: Context) -> LoginResponse:
-    source = request.client.host if request.client else "unknown"
+    source = request_source(request, context.settings.trusted_proxies)
     result = await context.auth.login(body.login, body.password, source)
     csrf = csrf_token_for(context.settings.secret_key, result.token)
     secure = context.settings.cookie_secure

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import FileResponse, JSONResponse
 
+from c122.api.bounded import Id, Integer
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import calls as calls_out
 from c122.api.schemas import exports as exports_out
@@ -36,21 +37,23 @@ def journal_filter(
         Query(alias="to", max_length=40, description=f"started before (a date: up to its end): {MOMENT}"),
     ] = None,
     line: Annotated[str | None, Query(max_length=32, description="the line's number")] = None,
-    operator: Annotated[int | None, Query(description="the answering operator's user id")] = None,
-    group: Annotated[int | None, Query(description="group id")] = None,
+    operator: Annotated[Id | None, Query(description="the answering operator's user id")] = None,
+    group: Annotated[Id | None, Query(description="group id")] = None,
     direction: Annotated[str | None, Query(max_length=16, description="inbound, outbound, internal")] = None,
     status: Annotated[
         str | None, Query(max_length=16, description="answered, missed, failed, active")
     ] = None,
-    case_type: Annotated[int | None, Query(description="the call type: the case type (IVR topic) id")] = None,
+    case_type: Annotated[
+        Integer | None, Query(description="the call type: the case type (IVR topic) id")
+    ] = None,
     source: Annotated[
         str | None, Query(max_length=16, description="the case's source: pstn, mobile_app, web")
     ] = None,
     applicant: Annotated[
         str | None, Query(max_length=100, description="the applicant's number, or part of their name")
     ] = None,
-    limit: Annotated[int, Query(description="1 to 200")] = DEFAULT_PAGE,
-    offset: Annotated[int, Query(description="ignored when `after` is given")] = 0,
+    limit: Annotated[Integer, Query(description="1 to 200")] = DEFAULT_PAGE,
+    offset: Annotated[Integer, Query(description="ignored when `after` is given")] = 0,
     after: Annotated[
         str | None, Query(max_length=120, description="the `next` cursor of the previous page")
     ] = None,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from c122.api.bounded import Count, Id
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import cases as cs
 from c122.api.security import Context, CurrentActor
@@ -41,9 +42,9 @@ async def list_cases(
     status: Annotated[Literal["any", "active", "inactive"], Query()] = "any",
     period: Annotated[Literal["all", "last_24h"], Query()] = "all",
     since: Annotated[datetime | None, Query(description="created at or after (with a zone)")] = None,
-    type: Annotated[int | None, Query(description="case type id")] = None,
+    type: Annotated[Id | None, Query(description="case type id")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
 ) -> Any:
     request = ListRequest(
         q=q,
@@ -63,12 +64,12 @@ async def list_cases(
 
 
 @cases.get("/{case_id}", response_model=cs.CaseCardOut, operation_id="get_case")
-async def get_case(case_id: int, actor: CurrentActor, context: Context) -> Any:
+async def get_case(case_id: Id, actor: CurrentActor, context: Context) -> Any:
     return cs.card_out(await context.cases.cards.get(actor, case_id))
 
 
 @cases.patch("/{case_id}", response_model=cs.CaseCardOut, responses=CASE_CONFLICT, operation_id="update_case")
-async def update_case(case_id: int, body: cs.EditIn, actor: CurrentActor, context: Context) -> Any:
+async def update_case(case_id: Id, body: cs.EditIn, actor: CurrentActor, context: Context) -> Any:
     """Edits case information and the type; 409 lists the clashing fields and the current card."""
     try:
         card = await context.cases.cards.update(
@@ -81,7 +82,7 @@ async def update_case(case_id: int, body: cs.EditIn, actor: CurrentActor, contex
 
 
 @cases.put("/{case_id}/status", response_model=cs.CaseCardOut, operation_id="set_case_status")
-async def set_case_status(case_id: int, body: cs.CaseStatusIn, actor: CurrentActor, context: Context) -> Any:
+async def set_case_status(case_id: Id, body: cs.CaseStatusIn, actor: CurrentActor, context: Context) -> Any:
     """A status change and/or the «Внимание!» flag."""
     status = CaseStatus(body.status) if body.status else None
     card = await context.cases.cards.set_status(actor, case_id, status=status, attention=body.attention)
@@ -89,7 +90,7 @@ async def set_case_status(case_id: int, body: cs.CaseStatusIn, actor: CurrentAct
 
 
 @cases.post("/{case_id}/answers", response_model=cs.CaseCardOut, operation_id="answer_case_script")
-async def answer_case_script(case_id: int, body: cs.AnswersIn, actor: CurrentActor, context: Context) -> Any:
+async def answer_case_script(case_id: Id, body: cs.AnswersIn, actor: CurrentActor, context: Context) -> Any:
     """Answers to a questionnaire script; bound answers fill the card, all or nothing."""
     card = await context.cases.questionnaires.answer(
         actor, case_id, body.script_id, body.answers, script_version=body.script_version
@@ -98,7 +99,7 @@ async def answer_case_script(case_id: int, body: cs.AnswersIn, actor: CurrentAct
 
 
 @applicants.get("/{applicant_id}", response_model=cs.ApplicantViewOut, operation_id="get_applicant")
-async def get_applicant(applicant_id: int, actor: CurrentActor, context: Context) -> Any:
+async def get_applicant(applicant_id: Id, actor: CurrentActor, context: Context) -> Any:
     """The applicant with their case history and contacts in the last 24 hours."""
     return cs.applicant_view_out(await context.cases.applicants.get(actor, applicant_id))
 
@@ -109,7 +110,7 @@ async def get_applicant(applicant_id: int, actor: CurrentActor, context: Context
     responses=APPLICANT_CONFLICT,
     operation_id="update_applicant",
 )
-async def update_applicant(applicant_id: int, body: cs.EditIn, actor: CurrentActor, context: Context) -> Any:
+async def update_applicant(applicant_id: Id, body: cs.EditIn, actor: CurrentActor, context: Context) -> Any:
     try:
         view = await context.cases.applicants.update(
             actor, applicant_id, version=body.version, changes=body.changes, base=body.base
@@ -120,14 +121,12 @@ async def update_applicant(applicant_id: int, body: cs.EditIn, actor: CurrentAct
 
 
 @scripts.get("/{case_type_id}/scripts", response_model=list[cs.ScriptOut], operation_id="list_case_scripts")
-async def list_case_scripts(case_type_id: int, actor: CurrentActor, context: Context) -> Any:
+async def list_case_scripts(case_type_id: Id, actor: CurrentActor, context: Context) -> Any:
     return [_script_out(script) for script in await context.cases.questionnaires.scripts(case_type_id)]
 
 
 @scripts.put("/{case_type_id}/scripts", response_model=cs.ScriptOut, operation_id="save_case_script")
-async def save_case_script(
-    case_type_id: int, body: cs.ScriptIn, actor: CurrentActor, context: Context
-) -> Any:
+async def save_case_script(case_type_id: Id, body: cs.ScriptIn, actor: CurrentActor, context: Context) -> Any:
     """Administrators: a new script (no `script_id`) or the next version of one."""
     questions = [
         Question(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from c122.api.bounded import Id
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import contact_center as s
 from c122.api.schemas import organisation as org
@@ -53,13 +54,13 @@ async def reject_offer(call_id: CallId, actor: CurrentActor, context: Context) -
 
 
 @operators.post("/{user_id}/block", status_code=204, operation_id="block_operator")
-async def block_operator(user_id: int, body: s.BlockIn, actor: CurrentActor, context: Context) -> Response:
+async def block_operator(user_id: Id, body: s.BlockIn, actor: CurrentActor, context: Context) -> Response:
     await context.contact_center.block_operator(actor, user_id, body.note)
     return Response(status_code=204)
 
 
 @operators.post("/{user_id}/unblock", status_code=204, operation_id="unblock_operator")
-async def unblock_operator(user_id: int, actor: CurrentActor, context: Context) -> Response:
+async def unblock_operator(user_id: Id, actor: CurrentActor, context: Context) -> Response:
     await context.contact_center.unblock_operator(actor, user_id)
     return Response(status_code=204)
 
@@ -71,13 +72,13 @@ async def list_queues(actor: CurrentActor, context: Context) -> s.QueueLiveList:
 
 
 @queues.get("/{queue_id}", response_model=s.QueueLiveOut, operation_id="get_queue")
-async def get_queue(queue_id: int, actor: CurrentActor, context: Context) -> s.QueueLiveOut:
+async def get_queue(queue_id: Id, actor: CurrentActor, context: Context) -> s.QueueLiveOut:
     return s.QueueLiveOut.model_validate(asdict(await context.contact_center.queue(actor, queue_id)))
 
 
 @queues.get("/{queue_id}/kpis", response_model=s.QueueKpisOut, operation_id="get_queue_kpis")
 async def get_queue_kpis(
-    queue_id: int,
+    queue_id: Id,
     actor: CurrentActor,
     context: Context,
     start: datetime | None = None,
@@ -99,13 +100,13 @@ async def get_queue_kpis(
 
 
 @supervision.post("/groups/{group_id}/block", status_code=204, operation_id="block_group")
-async def block_group(group_id: int, body: s.BlockIn, actor: CurrentActor, context: Context) -> Response:
+async def block_group(group_id: Id, body: s.BlockIn, actor: CurrentActor, context: Context) -> Response:
     await context.contact_center.block_group(actor, group_id, body.note)
     return Response(status_code=204)
 
 
 @supervision.post("/groups/{group_id}/unblock", status_code=204, operation_id="unblock_group")
-async def unblock_group(group_id: int, actor: CurrentActor, context: Context) -> Response:
+async def unblock_group(group_id: Id, actor: CurrentActor, context: Context) -> Response:
     await context.contact_center.unblock_group(actor, group_id)
     return Response(status_code=204)
 
@@ -127,7 +128,7 @@ async def remove_call(
 @admin.get(
     "/queues/{queue_id}/members", response_model=org.QueueMembersOut, operation_id="admin_get_queue_members"
 )
-async def get_members(queue_id: int, actor: CurrentActor, context: Context) -> org.QueueMembersOut:
+async def get_members(queue_id: Id, actor: CurrentActor, context: Context) -> org.QueueMembersOut:
     members = await context.membership.members(actor, queue_id)
     return org.QueueMembersOut(queue_id=queue_id, members=[org.QueueMemberOut(**asdict(m)) for m in members])
 
@@ -136,7 +137,7 @@ async def get_members(queue_id: int, actor: CurrentActor, context: Context) -> o
     "/queues/{queue_id}/members", response_model=org.QueueMembersOut, operation_id="admin_set_queue_members"
 )
 async def set_members(
-    queue_id: int, body: org.QueueMembersIn, actor: CurrentActor, context: Context
+    queue_id: Id, body: org.QueueMembersIn, actor: CurrentActor, context: Context
 ) -> org.QueueMembersOut:
     wanted = [QueueMember(queue_id=queue_id, **m.model_dump()) for m in body.members]
     members = await context.membership.set_members(actor, queue_id, wanted)
@@ -144,13 +145,11 @@ async def set_members(
 
 
 @admin.get("/users/{user_id}/skills", response_model=org.SkillsOut, operation_id="admin_get_skills")
-async def get_skills(user_id: int, actor: CurrentActor, context: Context) -> org.SkillsOut:
+async def get_skills(user_id: Id, actor: CurrentActor, context: Context) -> org.SkillsOut:
     return org.SkillsOut(user_id=user_id, skills=sorted(await context.membership.skills(actor, user_id)))
 
 
 @admin.put("/users/{user_id}/skills", response_model=org.SkillsOut, operation_id="admin_set_skills")
-async def set_skills(
-    user_id: int, body: org.SkillsIn, actor: CurrentActor, context: Context
-) -> org.SkillsOut:
+async def set_skills(user_id: Id, body: org.SkillsIn, actor: CurrentActor, context: Context) -> org.SkillsOut:
     skills = await context.membership.set_skills(actor, user_id, frozenset(body.skills))
     return org.SkillsOut(user_id=user_id, skills=sorted(skills))

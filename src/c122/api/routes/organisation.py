@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
+from c122.api.bounded import Count, Id
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import organisation as s
 from c122.api.security import Context, CurrentActor
@@ -17,7 +18,7 @@ from c122.services.organisation.service import public_view
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[Count, Query()]
 Search = Annotated[str, Query(max_length=200)]
 
 KINDS: list[tuple[str, EntityKind, type[BaseModel], type[BaseModel], type[BaseModel], type[BaseModel]]] = [
@@ -50,14 +51,14 @@ def _register(
         record = await context.organisation.create(actor, kind, body.model_dump())  # type: ignore[attr-defined]
         return public_view(record)
 
-    async def read_record(actor: CurrentActor, context: Context, record_id: int) -> Any:
+    async def read_record(actor: CurrentActor, context: Context, record_id: Id) -> Any:
         return public_view(await context.organisation.get(actor, kind, record_id))
 
-    async def update_record(actor: CurrentActor, context: Context, record_id: int, body: patch_model) -> Any:  # type: ignore[valid-type]
+    async def update_record(actor: CurrentActor, context: Context, record_id: Id, body: patch_model) -> Any:  # type: ignore[valid-type]
         values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         return public_view(await context.organisation.update(actor, kind, record_id, values))
 
-    async def delete_record(actor: CurrentActor, context: Context, record_id: int) -> Response:
+    async def delete_record(actor: CurrentActor, context: Context, record_id: Id) -> Response:
         await context.organisation.delete(actor, kind, record_id)
         return Response(status_code=204)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from c122.api.bounded import Id
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.security import Context, CurrentActor
 
@@ -16,5 +17,5 @@ class ForcedLogout(BaseModel):
 
 
 @router.post("/{user_id}/force-logout", response_model=ForcedLogout, operation_id="force_logout")
-async def force_logout(user_id: int, actor: CurrentActor, context: Context) -> ForcedLogout:
+async def force_logout(user_id: Id, actor: CurrentActor, context: Context) -> ForcedLogout:
     return ForcedLogout(sessions_closed=await context.supervision.force_logout(actor, user_id))

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from c122.api.bounded import Count, Id
 from c122.domain.cases import format_snils
 from c122.services.cases.applicants import ApplicantView
 from c122.services.cases.cards import CaseCard
@@ -74,9 +75,9 @@ class ApplicantIn(Strict):
 
 
 class CaseCreateIn(Strict):
-    type_id: int
-    group_id: int | None = None
-    applicant_id: int | None = None
+    type_id: Id
+    group_id: Id | None = None
+    applicant_id: Id | None = None
     applicant: ApplicantIn | None = None
     description: str | None = None
     operator_comment: str | None = None
@@ -90,7 +91,7 @@ class EditIn(Strict):
     """An edit of the fields in `changes`, made on the loaded `version`; `base` holds the values the
     client saw for those fields, so an edit of a newer version can be merged when nothing clashes."""
 
-    version: int
+    version: Count
     changes: dict[str, Any]
     base: dict[str, Any] = {}
 
@@ -198,8 +199,8 @@ class QuestionIO(Strict):
 
 
 class ScriptIn(Strict):
-    script_id: int | None = Field(None, description="None: a new script; else the script to revise")
-    version: int | None = Field(None, description="The version the editor loaded (required to revise)")
+    script_id: Id | None = Field(None, description="None: a new script; else the script to revise")
+    version: Count | None = Field(None, description="The version the editor loaded (required to revise)")
     title: str
     questions: list[QuestionIO]
 
@@ -213,8 +214,8 @@ class ScriptOut(BaseModel):
 
 
 class AnswersIn(Strict):
-    script_id: int
-    script_version: int | None = Field(None, description="The version answered; None: the current one")
+    script_id: Id
+    script_version: Count | None = Field(None, description="The version answered; None: the current one")
     answers: dict[str, Any]
 
 

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from c122.api.bounded import Count
+
 
 class FlowIn(BaseModel):
     """A flow as saved: `name` (required when creating; the path's on PUT), `entry`, `timezone`, `nodes`.
@@ -19,7 +21,7 @@ class FlowIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
-    version: int | None = None
+    version: Count | None = None
     entry: Annotated[str, StringConstraints(max_length=64)] | None = None
     timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
     nodes: dict[str, dict[str, Any]] | None = Field(default=None, max_length=500)

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from c122.api.schemas.common import Code, Description, Id, Name, Strict
+from c122.api.bounded import Id
+from c122.api.schemas.common import Code, Description, Name, Patch, Strict
 from c122.domain.organisation import CaseTypeIcon
 from c122.domain.users import Role
 
@@ -16,7 +17,9 @@ class ServiceIn(Strict):
     description: Description = ""
 
 
-class ServicePatch(Strict):
+class ServicePatch(Patch):
+    creates = ServiceIn
+
     name: Name | None = None
     description: Description | None = None
 
@@ -55,7 +58,9 @@ class GroupIn(GroupPolicyFields):
     description: Description = ""
 
 
-class GroupPatch(Strict):
+class GroupPatch(Patch):
+    creates = GroupIn
+
     service_id: Id | None = None
     name: Name | None = None
     description: Description | None = None
@@ -106,7 +111,9 @@ class QueueIn(QueueSettingsFields):
     name: Name
 
 
-class QueuePatch(Strict):
+class QueuePatch(Patch):
+    creates = QueueIn
+
     group_id: Id | None = None
     name: Name | None = None
     strategy: StrategyName | None = None
@@ -194,7 +201,9 @@ class LineIn(Strict):
     entry_flow: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
-class LinePatch(Strict):
+class LinePatch(Patch):
+    creates = LineIn
+
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = (
         None
     )
@@ -217,7 +226,9 @@ class CaseTypeIn(Strict):
     icon: CaseTypeIcon = CaseTypeIcon.OTHER
 
 
-class CaseTypePatch(Strict):
+class CaseTypePatch(Patch):
+    creates = CaseTypeIn
+
     code: Code | None = None
     name: Name | None = None
     icon: CaseTypeIcon | None = None
@@ -243,7 +254,9 @@ class UserIn(Strict):
     group_ids: list[Id] = []
 
 
-class UserPatch(Strict):
+class UserPatch(Patch):
+    creates = UserIn
+
     login: Login | None = None
     full_name: Name | None = None
     role: Role | None = None

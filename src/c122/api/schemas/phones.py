@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+
+from c122.api.bounded import Id
 
 
 class PhoneIn(BaseModel):
@@ -22,7 +24,7 @@ class TransferIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    queue_id: Annotated[int, Field(ge=1)] | None = None
+    queue_id: Id | None = None
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = (
         None
     )
@@ -39,7 +41,7 @@ class CallTargetIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    user_id: Annotated[int, Field(ge=1)] | None = None
+    user_id: Id | None = None
     number: PhoneText | None = None
 
     @model_validator(mode="after")

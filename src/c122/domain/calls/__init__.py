@@ -35,6 +35,7 @@ from c122.domain.calls.record import (
     check_record,
     status_problems,
 )
+from c122.domain.calls.restart import SYSTEM_RESTART, closed_by_restart
 from c122.domain.calls.timing import (
     Durations,
     HoldSpan,
@@ -54,6 +55,7 @@ __all__ = [
     "MAX_SPAN",
     "SOURCES",
     "STATUSES",
+    "SYSTEM_RESTART",
     "CallFilter",
     "CallLegRecord",
     "CallQuery",
@@ -72,6 +74,7 @@ __all__ = [
     "LegRole",
     "check_filter_scope",
     "check_record",
+    "closed_by_restart",
     "durations",
     "final_status",
     "held_seconds",

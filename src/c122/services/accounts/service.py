@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from c122.domain.clock import Clock
 from c122.domain.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyAttempts
-from c122.domain.throttle import FailureThrottle
+from c122.domain.throttle import EscalatingLock, FailureThrottle, KnownSources
 from c122.domain.users import Actor, Role, User
 from c122.services.accounts.events import (
     LOGGED_OUT,
@@ -46,8 +46,13 @@ class AccountDisabled(Forbidden):
 @dataclass(frozen=True)
 class AuthPolicy:
     max_failures: int
+    """Per account: this many failures within `window_seconds` lock it for `lock_seconds`, doubling."""
     window_seconds: int
     session_idle: timedelta
+    lock_seconds: int = 30
+    lock_max_seconds: int = 900
+    address_max_failures: int = 100
+    """Per source address within `window_seconds`: many people may share one (an office behind NAT)."""
 
 
 @dataclass(frozen=True)
@@ -88,14 +93,24 @@ class AuthService:
         # Nobody reacts unless bootstrap wires the process's bus.
         self._internal = internal or InternalEventBus()
         self._policy = policy
-        self._throttle = FailureThrottle(limit=policy.max_failures, window=policy.window_seconds)
+        self._accounts = EscalatingLock(
+            limit=policy.max_failures,
+            window=policy.window_seconds,
+            base=policy.lock_seconds,
+            ceiling=policy.lock_max_seconds,
+        )
+        self._addresses = FailureThrottle(limit=policy.address_max_failures, window=policy.window_seconds)
+        self._known = KnownSources()
         # Verified against when the login is unknown, so both cases cost the same time.
         self._decoy_hash = hasher.hash(secrets.token_hex(16))
 
     async def login(self, login: str, password: str, source: str) -> LoginResult:
         now = self._clock.monotonic()
-        keys = (f"login:{login.casefold()}", f"addr:{source}")
-        retry_after = max(self._throttle.retry_after(key, now) for key in keys)
+        account = f"login:{login.casefold()}"
+        # From an address the account signed in from before, the account's lock is that address's own:
+        # guesses from elsewhere cannot keep the user out at their usual workplace.
+        lock_key = f"{account}@{source}" if self._known.knows(account, source) else account
+        retry_after = max(self._accounts.retry_after(lock_key, now), self._addresses.retry_after(source, now))
         if retry_after:
             raise TooManyAttempts("too many failed sign-in attempts", retry_after=retry_after)
         async with self._uow() as uow:
@@ -104,8 +119,8 @@ class AuthService:
             stored_hash = user.password_hash if user else self._decoy_hash
             valid = await asyncio.to_thread(self._hasher.verify, stored_hash, password)
             if user is None or not valid:
-                for key in keys:
-                    self._throttle.record_failure(key, now)
+                self._accounts.record_failure(lock_key, now)
+                self._addresses.record_failure(source, now)
                 await uow.audit.record(
                     at=self._clock.now(),
                     actor_id=user.id if user else None,
@@ -118,7 +133,8 @@ class AuthService:
                 raise InvalidCredentials("wrong login or password")
             if not user.enabled:
                 raise AccountDisabled("the account is disabled")
-            self._throttle.clear(keys[0])
+            self._accounts.clear(lock_key)
+            self._known.remember(account, source)
             if self._hasher.needs_rehash(user.password_hash):
                 new_hash = await asyncio.to_thread(self._hasher.hash, password)
                 user = await uow.users.update(user.id, {"password_hash": new_hash})

@@ -88,6 +88,8 @@ class CallFlowService:
         self._calls: dict[str, CallActor] = {}
         self._executors: dict[tuple[str, int], Executor] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._taking_calls = asyncio.Event()  # cleared while a restart ends what the last run left
+        self._taking_calls.set()
         ctx.center.add_listener(self._on_outcome)
 
     # -- legs (telephony) ----------------------------------------------------------------------------
@@ -95,6 +97,7 @@ class CallFlowService:
     async def incoming(self, leg: str, caller: str, called: str) -> None:
         """A new inbound leg: a line's call runs its flow; anything else is refused. While the database
         is down and the number's route was never read, the caller still gets the outage notice."""
+        await self._taking_calls.wait()
         try:
             route = await self._routes.route(called)
         except DatabaseUnavailable:
@@ -273,6 +276,13 @@ class CallFlowService:
 
     def active_calls(self) -> int:
         return len(self._calls)
+
+    def hold_new_calls(self) -> None:
+        """New inbound calls wait (after `100 Trying`) until `take_new_calls`: a restart's clean-up first."""
+        self._taking_calls.clear()
+
+    def take_new_calls(self) -> None:
+        self._taking_calls.set()
 
     def live_call_ids(self) -> set[str]:
         """The ACD ids of every call this service carries now (see `CallActor.acd_ids`)."""

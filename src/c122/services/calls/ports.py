@@ -32,6 +32,10 @@ class CallRecordRepository(Protocol):
         """Readable names for an export's header: `user:<id>`, `group`, `case_type` (missing: unknown)."""
         ...
 
+    async def active(self) -> list[CallRecord]:
+        """Every record still `active`, with its legs (after a restart: the calls it cut off)."""
+        ...
+
 
 class RecordingFiles(Protocol):
     """Where call recordings are kept."""

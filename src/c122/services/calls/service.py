@@ -3,6 +3,8 @@ shows them within the viewer's scope; recordings are served to those who may hea
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Set
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Final
@@ -16,18 +18,21 @@ from c122.domain.calls import (
     JournalRow,
     check_filter_scope,
     check_record,
+    closed_by_restart,
     journal_scope,
     may_hear_recording,
     sees_call,
 )
 from c122.domain.clock import Clock
-from c122.domain.errors import DomainError, FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.errors import FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.users import Actor
+from c122.services.access_audit import refusals_audited
 from c122.services.calls.export import COLUMNS, journal_header, journal_row
 from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles
 from c122.services.exports.ports import PDF_MAX_ROWS, ExportFormat, ExportJob, Exports, ExportSpec, RowBatches
 from c122.services.ports import UnitOfWorkFactory
 
+log = logging.getLogger(__name__)
 EXPORT_BATCH: Final = 1_000
 """Calls read per transaction while exporting."""
 
@@ -68,6 +73,24 @@ class CallRecordService:
         async with self._uow() as uow:
             await uow.calls.save(record)
             await uow.commit()
+
+    async def close_after_restart(self, running: Callable[[], Set[str]]) -> list[str]:
+        """Records a stopped process left `active` are closed with the end cause `system_restart`
+        (`domain.calls.restart`); calls of this process (`running()`) are left alone. Returns the ids."""
+        async with self._uow() as uow:
+            records = await uow.calls.active()
+            live = running()
+            closed: list[str] = []
+            for record in (closed_by_restart(r, self._clock.now()) for r in records if r.id not in live):
+                try:
+                    check_record(record)
+                except InvalidFields as exc:  # one odd record must not keep the hotline from starting
+                    log.warning("call record %s left active: cannot close it: %s", record.id, exc)
+                    continue
+                await uow.calls.save(record)
+                closed.append(record.id)
+            await uow.commit()
+        return closed
 
     async def save_many(self, records: list[CallRecord]) -> None:
         """Stores several records in one transaction (the call path's batching writer)."""
@@ -154,28 +177,19 @@ class CallRecordService:
 
     async def recording(self, actor: Actor, call_id: str, *, download: bool = False) -> RecordingFile:
         """The recording of a call for an administrator or a senior of its group; each access is written
-        to the audit log (who, which call, listened or downloaded) before the file is handed out."""
-        action = "download_recording" if download else "listen_recording"
+        to the audit log (who, which call, listened or downloaded) before the file is handed out; so is
+        each refusal."""
+        wanted = "download_recording" if download else "listen_recording"
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted=wanted, entity="call", entity_id=call_id
+        ):
+            return await self._recording(actor, call_id, download)
+
+    async def _recording(self, actor: Actor, call_id: str, download: bool) -> RecordingFile:
         async with self._uow() as uow:
-            row = await uow.calls.get(call_id)
-            refusal: DomainError | None = None
-            if row is None or not sees_call(actor, row.record):
-                refusal = NotFound("no such call")
-            elif not may_hear_recording(actor, row.record):
-                refusal = Forbidden("recordings are heard by administrators and seniors of the call's group")
-            if refusal is not None or row is None:
-                # A refused listen is written down too: who tried which call.
-                await uow.audit.record(
-                    at=self._clock.now(),
-                    actor_id=actor.user_id or None,
-                    action=f"{action}_refused",
-                    entity="call",
-                    entity_id=call_id,
-                    detail={"reason": refusal.code if refusal is not None else "not_found"},
-                )
-                await uow.commit()
-                raise refusal or NotFound("no such call")
-            record = row.record
+            record = (await _visible(uow, actor, call_id)).record
+            if not may_hear_recording(actor, record):
+                raise Forbidden("recordings are heard by administrators and seniors of the call's group")
             if record.recording_path is None:
                 raise NotFound("this call has no recording", code="no_recording")
             path = self._recordings.locate(record.recording_path)
@@ -184,7 +198,7 @@ class CallRecordService:
             await uow.audit.record(
                 at=self._clock.now(),
                 actor_id=actor.user_id or None,
-                action=action,
+                action="download_recording" if download else "listen_recording",
                 entity="call",
                 entity_id=call_id,
                 detail={"group_id": record.group_id, "operator_id": record.operator_id},

@@ -4,6 +4,7 @@ number of contacts in the last 24 hours, and edits with optimistic versions."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
@@ -11,6 +12,7 @@ from c122.domain.cases import RECENT, FieldClash, StatusFilter, check_edit, cont
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, Forbidden, NotFound
 from c122.domain.users import Actor
+from c122.services.access_audit import refusals_audited
 from c122.services.cases.access import PERSONAL_FIELDS, list_scope, require_worker, sees_personal_data
 from c122.services.cases.cards import audit_personal_view, masked
 from c122.services.cases.events import CASE_UPDATED, case_event
@@ -53,6 +55,10 @@ class ApplicantDesk:
         self._zone = zone
 
     async def get(self, actor: Actor, applicant_id: int) -> ApplicantView:
+        async with self._refusals(actor, "view_applicant", applicant_id):
+            return await self._get(actor, applicant_id)
+
+    async def _get(self, actor: Actor, applicant_id: int) -> ApplicantView:
         now = self._clock.now()
         async with self._uow() as uow:
             view = await self._view(uow, actor, applicant_id, now)
@@ -60,6 +66,23 @@ class ApplicantDesk:
         return view
 
     async def update(
+        self,
+        actor: Actor,
+        applicant_id: int,
+        *,
+        version: int,
+        changes: Mapping[str, object],
+        base: Mapping[str, object],
+    ) -> ApplicantView:
+        async with self._refusals(actor, "edit_applicant", applicant_id):
+            return await self._update(actor, applicant_id, version=version, changes=changes, base=base)
+
+    def _refusals(self, actor: Actor, wanted: str, applicant_id: int) -> AbstractAsyncContextManager[None]:
+        return refusals_audited(
+            self._uow, self._clock, actor, wanted=wanted, entity="applicant", entity_id=applicant_id
+        )
+
+    async def _update(
         self,
         actor: Actor,
         applicant_id: int,
@@ -105,15 +128,7 @@ class ApplicantDesk:
     ) -> ApplicantView:
         """NotFound unless the actor sees at least one of the applicant's cases."""
         applicant = await uow.cases.get_applicant(applicant_id)
-        groups, user_id = list_scope(actor)
-        query = CaseQuery(
-            statuses=StatusFilter.ANY.statuses,
-            applicant_id=applicant_id,
-            group_ids=groups,
-            user_id=user_id,
-            limit=HISTORY_LIMIT,
-        )
-        history = (await uow.cases.list_cases(query)).items
+        history = await visible_cases(uow, actor, applicant_id)
         if applicant is None or not history:
             raise NotFound("no such applicant")
         personal = any(sees_personal_data(actor, row.case) for row in history)
@@ -123,3 +138,26 @@ class ApplicantDesk:
             applicant = replace(applicant, data=masked(applicant.data))
         times = await uow.cases.contact_times(applicant_id, now - RECENT)
         return ApplicantView(applicant, personal, history, contacts_within(times, now))
+
+
+async def visible_cases(uow: CasesUnitOfWork, actor: Actor, applicant_id: int) -> list[CaseRow]:
+    """The applicant's cases the actor sees (the case access rule), newest first: an applicant is
+    visible exactly when this is not empty."""
+    groups, user_id = list_scope(actor)
+    query = CaseQuery(
+        statuses=StatusFilter.ANY.statuses,
+        applicant_id=applicant_id,
+        group_ids=groups,
+        user_id=user_id,
+        limit=HISTORY_LIMIT,
+    )
+    return (await uow.cases.list_cases(query)).items
+
+
+async def may_attach_applicant(uow: CasesUnitOfWork, actor: Actor, applicant_id: int) -> bool:
+    """A new card is unassigned in the actor's group, so it would show the applicant's health
+    information, SNILS and OMS to the actor and the group: only one who already sees them through one
+    of the applicant's cases may attach the applicant to a new case."""
+    if await uow.cases.get_applicant(applicant_id) is None:
+        return False
+    return any(sees_personal_data(actor, row.case) for row in await visible_cases(uow, actor, applicant_id))

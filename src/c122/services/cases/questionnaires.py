@@ -19,6 +19,7 @@ from c122.domain.cases import (
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.users import Actor
+from c122.services.access_audit import refusals_audited
 from c122.services.cases.access import PERSONAL_FIELDS, require_visible, require_worker, sees_personal_data
 from c122.services.cases.cards import CaseCard, card_of
 from c122.services.cases.events import CASE_UPDATED, case_event
@@ -110,6 +111,21 @@ class Questionnaires:
     ) -> CaseCard:
         """Stores answers given on a card (merged with earlier answers to the same script version) and
         fills the bound fields. Any bad answer: every problem at `answers.<question>`, nothing stored."""
+        refusals = refusals_audited(
+            self._uow, self._clock, actor, wanted="edit_card", entity="case", entity_id=case_id
+        )
+        async with refusals:
+            return await self._answer(actor, case_id, script_id, raw, script_version=script_version)
+
+    async def _answer(
+        self,
+        actor: Actor,
+        case_id: int,
+        script_id: int,
+        raw: Mapping[str, object],
+        *,
+        script_version: int | None,
+    ) -> CaseCard:
         require_worker(actor)
         now = self._clock.now()
         async with self._uow() as uow:

@@ -34,8 +34,9 @@ from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, FieldProblem, InvalidFields
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.users import Actor
+from c122.services.access_audit import record_refusal, refusals_audited
 from c122.services.cases.access import list_scope, require_visible, require_worker
-from c122.services.cases.applicants import ApplicantDesk
+from c122.services.cases.applicants import ApplicantDesk, may_attach_applicant
 from c122.services.cases.cards import CaseCard, card_of, load_card
 from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
 from c122.services.cases.ports import CaseQuery, CaseRows, CasesUnitOfWork, StoredApplicant
@@ -86,7 +87,18 @@ class CaseDesk:
 
     async def create(self, actor: Actor, values: Mapping[str, object]) -> CaseCard:
         """A case by hand (OPS-09, source web): details at the top level, a new applicant under
-        `applicant` or an existing one by `applicant_id`. Every bad field is reported at once."""
+        `applicant` or an existing one by `applicant_id`. Every bad field is reported at once.
+        An applicant the actor may not attach is refused like an unknown one, and audited."""
+        try:
+            return await self._create(actor, values)
+        except InvalidFields as error:
+            if any(p.path == "applicant_id" and p.code == "not_found" for p in error.problems):
+                await record_refusal(
+                    self._uow, self._clock, actor, "attach_applicant", "applicant", values.get("applicant_id")
+                )
+            raise
+
+    async def _create(self, actor: Actor, values: Mapping[str, object]) -> CaseCard:
         require_worker(actor)
         now = self._clock.now()
         type_id, group_id, applicant_id = _create_refs(actor, values)
@@ -108,7 +120,7 @@ class CaseDesk:
                 )
         async with self._uow() as uow:
             type_name = await _type_name(uow, type_id, problems)
-            if applicant_id is not None and await uow.cases.get_applicant(applicant_id) is None:
+            if applicant_id is not None and not await may_attach_applicant(uow, actor, applicant_id):
                 problems.append(FieldProblem("applicant_id", "not_found", "заявитель не найден"))
             if problems:
                 raise InvalidFields(problems)
@@ -235,6 +247,12 @@ class CaseDesk:
             return await uow.cases.list_cases(query)
 
     async def get(self, actor: Actor, case_id: int) -> CaseCard:
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted="view_card", entity="case", entity_id=case_id
+        ):
+            return await self._get(actor, case_id)
+
+    async def _get(self, actor: Actor, case_id: int) -> CaseCard:
         now = self._clock.now()
         async with self._uow() as uow:
             card = await load_card(uow, actor, case_id, now)
@@ -254,6 +272,20 @@ class CaseDesk:
     ) -> CaseCard:
         """Edits case information (and the type) against the version the client loaded; a clash with a
         newer stored value raises EditConflict with the clashing fields and the current card."""
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted="edit_card", entity="case", entity_id=case_id
+        ):
+            return await self._update(actor, case_id, version=version, changes=changes, base=base)
+
+    async def _update(
+        self,
+        actor: Actor,
+        case_id: int,
+        *,
+        version: int,
+        changes: Mapping[str, object],
+        base: Mapping[str, object],
+    ) -> CaseCard:
         require_worker(actor)
         now = self._clock.now()
         async with self._uow() as uow:
@@ -285,6 +317,14 @@ class CaseDesk:
         self, actor: Actor, case_id: int, *, status: CaseStatus | None, attention: bool | None
     ) -> CaseCard:
         """A status change and/or the «Внимание!» flag; each is a history row (who, when)."""
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted="edit_card", entity="case", entity_id=case_id
+        ):
+            return await self._set_status(actor, case_id, status=status, attention=attention)
+
+    async def _set_status(
+        self, actor: Actor, case_id: int, *, status: CaseStatus | None, attention: bool | None
+    ) -> CaseCard:
         require_worker(actor)
         now = self._clock.now()
         async with self._uow() as uow:

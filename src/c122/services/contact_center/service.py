@@ -302,6 +302,17 @@ class ContactCenter:
     def takes_calls(self, user_id: int) -> bool:
         return self._acd is not None and str(user_id) in self._acd.state.operators
 
+    def on_shift(self) -> list[int]:
+        """Operators signed in to the call distribution (in any state but offline)."""
+        acd = self._acd
+        if acd is None:
+            return []
+        return sorted(
+            int(op.operator_id)
+            for op in acd.state.operators.values()
+            if op.status is not OperatorStatus.OFFLINE
+        )
+
     def waiting_caller(self, call_id: str) -> str | None:
         """The number of a caller waiting (or of a callback entry), for dialling them back."""
         call = self._acd.state.waiting.get(call_id) if self._acd is not None else None

@@ -79,6 +79,11 @@ class MediaHealth:
         return asdict(self)
 
 
+WARM_UP = 3.0
+"""Seconds after start whose late ticks are not reported: the rest of the service is still starting on
+the same loop (migrations, the web server, the collector's freeze), which no call can have noticed."""
+
+
 class MediaEngine:
     """In-process implementation of `MediaControl`. Config arrives as constructor arguments."""
 
@@ -90,8 +95,10 @@ class MediaEngine:
         port_min: int = 20000,
         port_max: int = 29999,
         rtcp_interval: float = 5.0,
+        warm_up: float = WARM_UP,
     ) -> None:
         self._rtcp_interval = rtcp_interval
+        self._warm_up_ticks = round(warm_up / TICK)
         self._ports = PortAllocator(bind_host, port_min, port_max)
         self._advertised = public_address or bind_host
         self._endpoints: dict[str, Endpoint] = {}
@@ -377,7 +384,8 @@ class MediaEngine:
         loop = self.loop
         now = loop.time()
         lateness = now - self._next_tick
-        self._max_lateness = max(self._max_lateness, lateness)
+        if self._ticks >= self._warm_up_ticks:
+            self._max_lateness = max(self._max_lateness, lateness)
         self._next_tick += TICK
         if now - self._next_tick > 5 * TICK:
             self._next_tick = now + TICK  # we fell far behind (suspended?): resync, don't burst

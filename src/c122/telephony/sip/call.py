@@ -89,6 +89,7 @@ class Call:
         self._history.append(event)
         self._new_event.set()
         self._new_event = asyncio.Event()
+        self.host.call_event(self, event)
 
     def _end(self, reason: str, status: int | None = None) -> None:
         if self.state == "ended":

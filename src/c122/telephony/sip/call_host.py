@@ -42,6 +42,9 @@ class CallHost(Protocol):
     def forget_call(self, call_id: str, call: object) -> None:
         """The call has ended: stop routing requests with its Call-ID to it."""
 
+    def call_event(self, call: object, event: object) -> None:
+        """Every event of every call, for what watches all calls (dialogs kept across a restart)."""
+
     async def send_request(
         self,
         request: SipRequest,

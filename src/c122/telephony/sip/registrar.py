@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from c122.telephony.sip.errors import SipParseError
 from c122.telephony.sip.flows import Source
@@ -54,6 +54,15 @@ class Registrar:
 
     def accounts(self) -> list[str]:
         return [a for a in list(self._bindings) if self.lookup(a)]
+
+    def expires_in(self, binding: Binding) -> float:
+        """Seconds the binding has left."""
+        return binding.expires_at - self._now()
+
+    def restore(self, binding: Binding, expires_in: float) -> None:
+        """A binding kept across a restart of the process, with the time it had left."""
+        others = [b for b in self._bindings.get(binding.account, []) if b.contact != binding.contact]
+        self._bindings[binding.account] = [*others, replace(binding, expires_at=self._now() + expires_in)]
 
     def handle(self, request: SipRequest, source: Source, account: str) -> SipResponse:
         """Apply a REGISTER already authenticated for `account`; returns the response to send."""

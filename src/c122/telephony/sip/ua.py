@@ -17,6 +17,7 @@ from c122.telephony.sip.builders import SUPPORTED_EXTENSIONS, MessageFactory, au
 from c122.telephony.sip.call import Call
 from c122.telephony.sip.dialog import Dialog
 from c122.telephony.sip.errors import SipParseError
+from c122.telephony.sip.events import CallEvent
 from c122.telephony.sip.flows import Source
 from c122.telephony.sip.incoming import IncomingCall
 from c122.telephony.sip.message import (
@@ -141,6 +142,12 @@ class SipStack:
         self.allow_header = self.messages.allow_header
         # (source, account or None) for every failed digest check: audit and alerting hook
         self.on_auth_failure: Callable[[Source, str | None], None] | None = None
+        # Dialogs kept across restarts (kept_dialogs.py): every call's events, and in-dialog requests
+        # for a dialog this process does not hold (the hook answers them and returns True, or not).
+        self.on_dialog_event: Callable[[Call, CallEvent], None] | None = None
+        self.on_unknown_dialog: Callable[[SipRequest, ServerTransaction], bool] | None = None
+        # each INVITE of a call we place (again on an authorised retry), with its next hop
+        self.on_invite_sent: Callable[[OutgoingCall, SipRequest, Destination], None] | None = None
         # (trunk name, "up" | "down") whenever a trunk's reachability changes
         self.on_trunk_state: Callable[[str, str], None] | None = None
         self.trunks = {
@@ -291,7 +298,8 @@ class SipStack:
         if request.to.tag is not None:
             call = self._calls.get(request.call_id)
             if call is None or call.dialog is None or call.dialog.local_tag != request.to.tag:
-                self._reject(request, stx, 481)
+                if self.on_unknown_dialog is None or not self.on_unknown_dialog(request, stx):
+                    self._reject(request, stx, 481)
                 return
             call.receive_in_dialog(request, stx, source)
             return
@@ -471,6 +479,13 @@ class SipStack:
         on_timeout: Callable[[], None],
     ) -> None:
         self.transactions.client(request, dest, on_response, on_timeout)
+        call = self._calls.get(request.call_id)
+        if self.on_invite_sent is not None and isinstance(call, OutgoingCall):
+            self.on_invite_sent(call, request, dest)
+
+    def call_event(self, call: object, event: object) -> None:
+        if self.on_dialog_event is not None and isinstance(call, Call) and isinstance(event, CallEvent):
+            self.on_dialog_event(call, event)
 
     def resend_response(self, response: SipResponse, source: Source) -> None:
         self.transport.send_response(response, source)

@@ -93,3 +93,22 @@ def test_query_without_contact_lists_current_bindings():
 def test_bad_contact_is_a_400():
     reg, _ = make([0.0])
     assert reg.handle(register("<mailto:x@y>"), SRC, "101").status == 400
+
+
+def test_a_binding_kept_across_a_restart_has_the_time_it_had_left():
+    now = [0.0]
+    before, _ = make(now)
+    before.handle(register("<sip:101@192.168.1.5:5060>", expires=120), SRC, "101")
+    now[0] = 20.0
+    [binding] = before.lookup("101")
+    left = before.expires_in(binding)
+    assert left == 100
+
+    later = [5000.0]  # another process: its own clock
+    after, changes = make(later)
+    after.restore(binding, left)
+    [restored] = after.lookup("101")
+    assert (restored.contact, restored.source, restored.call_id) == (binding.contact, SRC, binding.call_id)
+    assert changes == []  # restoring is not a change to store again
+    later[0] = 5100.0
+    assert after.lookup("101") == []

@@ -1898,10 +1898,10 @@ export interface components {
         /** CaseTypePatch */
         CaseTypePatch: {
             /** Code */
-            code?: string | null;
-            icon?: components["schemas"]["CaseTypeIcon"] | null;
+            code?: string;
+            icon?: components["schemas"]["CaseTypeIcon"];
             /** Name */
-            name?: string | null;
+            name?: string;
         };
         /**
          * CloseReason
@@ -2273,13 +2273,13 @@ export interface components {
             /** Continuous Work S */
             continuous_work_s?: number | null;
             /** Description */
-            description?: string | null;
+            description?: string;
             /** Idle To Away S */
             idle_to_away_s?: number | null;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Service Id */
-            service_id?: number | null;
+            service_id?: number;
         };
         /** GroupRef */
         GroupRef: {
@@ -2371,11 +2371,11 @@ export interface components {
             /** Entry Flow */
             entry_flow?: string | null;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Number */
-            number?: string | null;
+            number?: string;
             /** Service Id */
-            service_id?: number | null;
+            service_id?: number;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -2955,49 +2955,58 @@ export interface components {
         /** QueuePatch */
         QueuePatch: {
             /** Auto Answer */
-            auto_answer?: boolean | null;
+            auto_answer?: boolean;
             /** Callbacks Enabled */
-            callbacks_enabled?: boolean | null;
+            callbacks_enabled?: boolean;
             /** Escalation Step S */
             escalation_step_s?: number | null;
             /** Group Id */
-            group_id?: number | null;
-            /** Join When Empty */
-            join_when_empty?: ("never" | "no_logged_in" | "no_staffed") | null;
-            /** Leave When Empty */
-            leave_when_empty?: ("never" | "no_logged_in" | "no_staffed") | null;
+            group_id?: number;
+            /**
+             * Join When Empty
+             * @enum {string}
+             */
+            join_when_empty?: "never" | "no_logged_in" | "no_staffed";
+            /**
+             * Leave When Empty
+             * @enum {string}
+             */
+            leave_when_empty?: "never" | "no_logged_in" | "no_staffed";
             /** Manual Ready */
-            manual_ready?: boolean | null;
+            manual_ready?: boolean;
             /** Max Length */
             max_length?: number | null;
             /** Max Wait S */
             max_wait_s?: number | null;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** No Answer Limit */
-            no_answer_limit?: number | null;
+            no_answer_limit?: number;
             /** Overflow Destination */
             overflow_destination?: string | null;
             /** Removal Message */
             removal_message?: string | null;
             /** Repeat Call Window S */
-            repeat_call_window_s?: number | null;
+            repeat_call_window_s?: number;
             /** Required Skills */
-            required_skills?: string[] | null;
+            required_skills?: string[];
             /** Retry S */
-            retry_s?: number | null;
+            retry_s?: number;
             /** Ring Timeout S */
-            ring_timeout_s?: number | null;
+            ring_timeout_s?: number;
             /** Short Abandon S */
-            short_abandon_s?: number | null;
+            short_abandon_s?: number;
             /** Sla Wait S */
-            sla_wait_s?: number | null;
-            /** Strategy */
-            strategy?: ("longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear") | null;
+            sla_wait_s?: number;
+            /**
+             * Strategy
+             * @enum {string}
+             */
+            strategy?: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
             /** Weight */
-            weight?: number | null;
+            weight?: number;
             /** Wrap Up S */
-            wrap_up_s?: number | null;
+            wrap_up_s?: number;
         };
         /**
          * QueueUpdatedData
@@ -3120,9 +3129,9 @@ export interface components {
         /** ServicePatch */
         ServicePatch: {
             /** Description */
-            description?: string | null;
+            description?: string;
             /** Name */
-            name?: string | null;
+            name?: string;
         };
         /** SessionClosedData */
         SessionClosedData: {
@@ -3258,16 +3267,16 @@ export interface components {
         /** UserPatch */
         UserPatch: {
             /** Enabled */
-            enabled?: boolean | null;
+            enabled?: boolean;
             /** Full Name */
-            full_name?: string | null;
+            full_name?: string;
             /** Group Ids */
-            group_ids?: number[] | null;
+            group_ids?: number[];
             /** Login */
-            login?: string | null;
+            login?: string;
             /** Password */
-            password?: string | null;
-            role?: components["schemas"]["Role"] | null;
+            password?: string;
+            role?: components["schemas"]["Role"];
         };
         /** WaitingCallOut */
         WaitingCallOut: {

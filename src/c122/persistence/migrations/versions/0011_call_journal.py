@@ -1,7 +1,7 @@
 """the call journal's links from calls to their cases and the indexes of its filters
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
