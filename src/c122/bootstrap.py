@@ -29,6 +29,7 @@ from c122.realtime import reactions as realtime_reactions
 from c122.realtime.bus import InProcessEventBus
 from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
+from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
@@ -44,6 +45,7 @@ from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
 from c122.services.contact_center.membership import QueueMembership
 from c122.services.contact_center.queue_figures import WaitingCallBoard
+from c122.services.exports.service import ExportJobs
 from c122.services.health.ports import ComponentHealth, Probe, Status
 from c122.services.health.service import HealthService
 from c122.services.internal_events import InternalEventBus
@@ -75,6 +77,7 @@ OUTBOX_DRAIN_SECONDS = 2.0
 ROUTES_REFRESH_SECONDS = 60.0
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
+EXPORTS_DIR = "exports"
 # Call-path writes waiting for the database, under the data directory (docs/operations.md).
 OUTBOX_DIR = "outbox"
 
@@ -182,7 +185,8 @@ def build_application(
     prompts = _prompt_service(settings, uow_factory, clock)
     # The hotline's day decides case names and numbers and its shifts, never the server's zone.
     hotline_zone = ZoneInfo(settings.hotline_time_zone)
-    call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone)
+    exports = ExportJobs(FileTableWriters(), settings.data_dir / EXPORTS_DIR, bus, clock)
+    call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone, exports)
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
     # through one writer in batches: a burst of calls cannot take every connection of the pool
     durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
@@ -232,6 +236,7 @@ def build_application(
         messages=Messages(uow_factory, clock, bus),
         call_flow=call_flow,
         calls=call_records,
+        exports=exports,
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
         shift_clock=ShiftClock(uow_factory, clock, hotline_zone),
     )

@@ -24,6 +24,7 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "message.read": ["message"],
   "broadcast.sent": ["message"],
   "broadcast.read": ["message"],
+  "export.progress": ["exportProgress"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -39,6 +40,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       message: () => reached.push("message"),
       call: () => reached.push("call"),
       operatorChanged: () => reached.push("operatorChanged"),
+      exportProgress: () => reached.push("exportProgress"),
     },
   };
 }

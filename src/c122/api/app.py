@@ -20,6 +20,7 @@ from c122.api.routes import (
     cases,
     contact_center,
     events,
+    exports,
     ivr,
     messages,
     organisation,
@@ -63,6 +64,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     for router in cases.routers:
         app.include_router(router)
     app.include_router(calls.router)
+    app.include_router(exports.router)
     app.include_router(ivr.router)
     app.include_router(call_flow.router)
     app.include_router(statistics.router)

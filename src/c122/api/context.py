@@ -16,6 +16,7 @@ from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center.membership import QueueMembership
+from c122.services.exports.service import ExportJobs
 from c122.services.health.service import HealthService
 from c122.services.ivr.prompts import PromptService
 from c122.services.ivr.service import IvrFlowService
@@ -48,6 +49,7 @@ class ApiContext:
     shift_clock: ShiftClock  # the hotline's shifts as the statistics read them
     audit: AuditTrail  # the audit trail viewer (administrators)
     messages: Messages  # messages, broadcasts and notification settings
+    exports: ExportJobs  # exported files and background export jobs
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
 

@@ -7,18 +7,30 @@ the record stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, exists, false, func, insert, or_, select
+from sqlalchemy import Row, Select, delete, exists, false, func, insert, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from c122.domain.calls import CallLegRecord, CallQuery, CallRecord, JournalPage, JournalRow
+from c122.domain.calls import (
+    CallLegRecord,
+    CallQuery,
+    CallRecord,
+    CaseRef,
+    FilterOptions,
+    JournalCursor,
+    JournalPage,
+    JournalRow,
+    JournalScope,
+)
 from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.persistence import tables as t
-from c122.persistence.tables.calls import call_legs, call_records
+from c122.persistence.organisation import like_pattern
+from c122.persistence.tables.calls import call_cases, call_legs, call_records
+from c122.persistence.tables.cases import applicants, cases
 
 COUNT_CAP = 10_000
 """Counting stops here: an exact count of millions of calls would cost more than the page itself."""
@@ -89,31 +101,118 @@ class SqlCallRecordRepository:
         if row is None:
             return None
         legs = await self._legs([call_id])
-        return _journal_row(row, legs.get(call_id, ()))
+        names = await self._user_names({leg.party for leg in legs.get(call_id, ())})
+        return _journal_row(
+            row, legs.get(call_id, ()), (await self._cases([call_id])).get(call_id, ()), names
+        )
 
     async def list_calls(self, query: CallQuery) -> JournalPage:
+        wanted = query.filter
         conditions = _conditions(query)
-        matching = select(call_records.c.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
-        counted = int((await self._db.execute(select(func.count()).select_from(matching))).scalar_one())
-        page = (
-            _journal()
-            .where(*conditions)
-            .order_by(call_records.c.started_at.desc(), call_records.c.id.desc())
-            .limit(query.filter.limit)
-            .offset(query.filter.offset)
-        )
-        rows = (await self._db.execute(page)).all()
-        legs = await self._legs([row.id for row in rows])
+        counted = 0
+        if query.counted:
+            matching = select(call_records.c.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+            counted = int((await self._db.execute(select(func.count()).select_from(matching))).scalar_one())
+        c = call_records.c
+        page = _journal().where(*conditions).order_by(c.started_at.desc(), c.id.desc())
+        if wanted.after is not None:
+            page = page.where(
+                tuple_(c.started_at, c.id) < tuple_(wanted.after.started_at, wanted.after.call_id)
+            )
+        else:
+            page = page.offset(wanted.offset)
+        # One row more than the page tells whether another page follows.
+        rows = (await self._db.execute(page.limit(wanted.limit + 1))).all()
+        more = len(rows) > wanted.limit
+        rows = rows[: wanted.limit]
+        call_ids = [row.id for row in rows]
+        legs = await self._legs(call_ids)
+        cases = await self._cases(call_ids)
+        names = await self._user_names({leg.party for found in legs.values() for leg in found})
+        last = rows[-1] if rows and more else None
         return JournalPage(
-            items=[_journal_row(row, legs.get(row.id, ())) for row in rows],
+            items=[_journal_row(row, legs.get(row.id, ()), cases.get(row.id, ()), names) for row in rows],
             total=min(counted, COUNT_CAP),
             capped=counted > COUNT_CAP,
+            next_cursor=JournalCursor(last.started_at, last.id) if last is not None else None,
         )
+
+    async def filter_options(self, scope: JournalScope) -> FilterOptions:
+        groups = select(t.groups.c.id, t.groups.c.name).order_by(t.groups.c.name)
+        people = (
+            select(t.users.c.id, t.users.c.full_name)
+            .where(t.users.c.role.in_(("operator", "senior")))
+            .order_by(t.users.c.full_name)
+        )
+        if not scope.everything:
+            groups = groups.where(t.groups.c.id.in_(sorted(scope.group_ids or ())))
+            members = select(t.user_groups.c.user_id).where(
+                t.user_groups.c.group_id.in_(sorted(scope.group_ids or ()))
+            )
+            people = people.where(or_(t.users.c.id.in_(members), t.users.c.id == scope.user_id))
+        lines = select(t.lines.c.number, t.lines.c.name).order_by(t.lines.c.number)
+        types = select(t.case_types.c.id, t.case_types.c.name).order_by(t.case_types.c.name)
+        found = [[tuple(row) for row in await self._db.execute(q)] for q in (groups, people, lines, types)]
+        return FilterOptions(*found)
+
+    async def names(
+        self, *, user_ids: Iterable[int] = (), group_id: int | None = None, case_type_id: int | None = None
+    ) -> dict[str, str]:
+        found: dict[str, str] = {}
+        wanted = sorted(set(user_ids))
+        if wanted:
+            rows = await self._db.execute(
+                select(t.users.c.id, t.users.c.full_name).where(t.users.c.id.in_(wanted))
+            )
+            found.update({f"user:{row.id}": row.full_name for row in rows})
+        for key, table, value in (("group", t.groups, group_id), ("case_type", t.case_types, case_type_id)):
+            if value is not None:
+                name = (await self._db.execute(select(table.c.name).where(table.c.id == value))).scalar()
+                if name is not None:
+                    found[key] = str(name)
+        return found
+
+    async def _cases(self, call_ids: Sequence[str]) -> dict[str, tuple[CaseRef, ...]]:
+        if not call_ids:
+            return {}
+        k = cases.c
+        statement = (
+            select(
+                call_cases.c.call_id,
+                k.id,
+                k.name,
+                k.status,
+                k.source,
+                t.case_types.c.name.label("type_name"),
+                applicants.c.last_name,
+                applicants.c.first_name,
+                applicants.c.patronymic,
+            )
+            .join(cases, cases.c.id == call_cases.c.case_id)
+            .outerjoin(t.case_types, t.case_types.c.id == k.type_id)
+            .outerjoin(applicants, applicants.c.id == k.applicant_id)
+            .where(call_cases.c.call_id.in_(call_ids))
+            .order_by(call_cases.c.call_id, k.id)
+        )
+        found: dict[str, list[CaseRef]] = {}
+        for row in (await self._db.execute(statement)).all():
+            applicant = " ".join(p for p in (row.last_name, row.first_name, row.patronymic) if p)
+            found.setdefault(row.call_id, []).append(
+                CaseRef(row.id, row.name, row.type_name or "", row.status, row.source, applicant)
+            )
+        return {call_id: tuple(refs) for call_id, refs in found.items()}
+
+    async def _user_names(self, parties: set[str]) -> dict[str, str]:
+        ids = sorted(int(p) for p in parties if p.isdigit() and len(p) < 10)
+        if not ids:
+            return {}
+        rows = await self._db.execute(select(t.users.c.id, t.users.c.full_name).where(t.users.c.id.in_(ids)))
+        return {str(row.id): row.full_name for row in rows}
 
     async def active(self) -> list[CallRecord]:
         rows = (await self._db.execute(_journal().where(call_records.c.status == "active"))).all()
         legs = await self._legs([row.id for row in rows])
-        return [_journal_row(row, legs.get(row.id, ())).record for row in rows]
+        return [_journal_row(row, legs.get(row.id, ()), (), {}).record for row in rows]
 
     async def _legs(self, call_ids: Sequence[str]) -> dict[str, tuple[CallLegRecord, ...]]:
         if not call_ids:
@@ -154,9 +253,17 @@ def _journal() -> Select[Any]:
     )
 
 
-def _journal_row(row: Row[Any], legs: tuple[CallLegRecord, ...]) -> JournalRow:
+def _journal_row(
+    row: Row[Any], legs: tuple[CallLegRecord, ...], cases: tuple[CaseRef, ...], names: dict[str, str]
+) -> JournalRow:
     record = CallRecord(id=row.id, legs=legs, **{name: getattr(row, name) for name in _RECORD_FIELDS})
+    talked = [leg.party for leg in legs if leg.role in OWN_LEG_ROLES]
+    if record.operator_id is not None:
+        talked.insert(0, str(record.operator_id))
+    participants = tuple(names[p] for p in dict.fromkeys(talked) if p in names)
     return JournalRow(
+        cases=cases,
+        participants=participants,
         record=record,
         line_name=row.line_name,
         queue_name=row.queue_name,
@@ -195,9 +302,24 @@ def _conditions(query: CallQuery) -> list[Any]:
         (c.group_id, wanted.group_id),
         (c.direction, wanted.direction),
         (c.status, wanted.status),
+        (c.case_type_id, wanted.case_type_id),
     ):
         if value is not None:
             conditions.append(column == value)
+    if wanted.applicant_phone is not None:
+        conditions.append(or_(c.caller == wanted.applicant_phone, c.called == wanted.applicant_phone))
+    case_conditions: list[Any] = []
+    if wanted.source is not None:
+        case_conditions.append(cases.c.source == wanted.source)
+    if wanted.applicant_name is not None:
+        case_conditions.append(cases.c.applicant_text.like(like_pattern(wanted.applicant_name), escape="\\"))
+    if case_conditions:
+        linked = (
+            select(call_cases.c.call_id)
+            .join(cases, cases.c.id == call_cases.c.case_id)
+            .where(call_cases.c.call_id == c.id, *case_conditions)
+        )
+        conditions.append(linked.exists())
     return conditions
 
 

@@ -34,6 +34,7 @@ from c122.domain.cases import (
 )
 from c122.persistence import tables as t
 from c122.persistence.organisation import fold, like_pattern
+from c122.persistence.tables.calls import call_cases
 from c122.persistence.tables.cases import (
     applicant_phones,
     applicants,
@@ -98,6 +99,7 @@ class SqlCaseRepository:
         )
         stored = _with_id(case, case_id)
         await self._append_history(stored, 0, 0)
+        await self._link_calls(case_id, case.call_ids)
         return stored
 
     async def get_case(self, case_id: int) -> Case | None:
@@ -141,7 +143,15 @@ class SqlCaseRepository:
         if result.rowcount != 1:
             return False
         await self._append_history(after, len(before.status_history), len(before.type_history))
+        await self._link_calls(before.id, [c for c in after.call_ids if c not in before.call_ids])
         return True
+
+    async def _link_calls(self, case_id: int, call_ids: Sequence[str]) -> None:
+        """The call journal finds a call's cases through these links (tables/calls.py)."""
+        if call_ids:
+            await self._db.execute(
+                insert(call_cases), [{"call_id": c, "case_id": case_id} for c in dict.fromkeys(call_ids)]
+            )
 
     async def _append_history(self, case: Case, statuses_stored: int, types_stored: int) -> None:
         new_statuses = case.status_history[statuses_stored:]

@@ -6,6 +6,7 @@ export const router = createRouter({
   routes: [
     { path: "/auth", name: "auth", component: () => import("@/features/auth/components/AuthView.vue"), meta: { public: true } },
     { path: "/", name: "workstation", component: () => import("@/app/WorkstationView.vue") },
+    { path: "/journal", name: "journal", component: () => import("@/features/journal/components/JournalView.vue") },
     {
       path: "/supervision",
       name: "supervision",

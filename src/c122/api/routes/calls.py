@@ -6,16 +6,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import FileResponse, JSONResponse
 
 from c122.api.bounded import Id, Integer
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import calls as calls_out
+from c122.api.schemas import exports as exports_out
 from c122.api.security import Context, CurrentActor
-from c122.domain.calls import DEFAULT_PAGE, read_call_filter
+from c122.domain.calls import DEFAULT_PAGE, CallFilter, read_call_filter
 from c122.domain.calls.record import ID_MAX
-from c122.domain.errors import InvalidFields
+from c122.domain.errors import FieldProblem, InvalidFields
+from c122.services.exports.ports import EXPORT_FORMATS, MEDIA_TYPES
 
 router = APIRouter(prefix="/api/v1/calls", tags=["calls"], responses=ERROR_RESPONSES)
 
@@ -25,9 +27,7 @@ MOMENT = (
 )
 
 
-@router.get("", response_model=calls_out.CallPageOut, operation_id="list_calls")
-async def list_calls(
-    actor: CurrentActor,
+def journal_filter(
     context: Context,
     date_from: Annotated[
         str | None, Query(alias="from", max_length=40, description=f"started at or after: {MOMENT}")
@@ -43,14 +43,25 @@ async def list_calls(
     status: Annotated[
         str | None, Query(max_length=16, description="answered, missed, failed, active")
     ] = None,
+    case_type: Annotated[
+        Integer | None, Query(description="the call type: the case type (IVR topic) id")
+    ] = None,
+    source: Annotated[
+        str | None, Query(max_length=16, description="the case's source: pstn, mobile_app, web")
+    ] = None,
+    applicant: Annotated[
+        str | None, Query(max_length=100, description="the applicant's number, or part of their name")
+    ] = None,
     limit: Annotated[Integer, Query(description="1 to 200")] = DEFAULT_PAGE,
-    offset: Annotated[Integer, Query()] = 0,
-) -> Any:
-    """Newest first. Administrators see every call, seniors the calls of their groups and their own,
-    operators their own; a filter naming someone else's group (or, for an operator, another operator)
-    is refused with 403; bad filter values with 422 naming each parameter."""
+    offset: Annotated[Integer, Query(description="ignored when `after` is given")] = 0,
+    after: Annotated[
+        str | None, Query(max_length=120, description="the `next` cursor of the previous page")
+    ] = None,
+) -> CallFilter:
+    """The journal's filters, shared by the list and its exports; bad values are refused with 422
+    naming each parameter (`query.<name>`, as the framework names one it cannot parse)."""
     try:
-        filters = read_call_filter(
+        return read_call_filter(
             context.calls.zone,
             date_from=date_from,
             date_to=date_to,
@@ -59,13 +70,67 @@ async def list_calls(
             group_id=group,
             direction=direction,
             status=status,
+            case_type_id=case_type,
+            source=source,
+            applicant=applicant,
             limit=limit,
             offset=offset,
+            after=after,
         )
     except InvalidFields as refused:
-        # Named like the framework names a query parameter it cannot parse: `query.<name>`.
         raise InvalidFields([replace(p, path=f"query.{p.path}") for p in refused.problems]) from None
+
+
+JournalFilter = Annotated[CallFilter, Depends(journal_filter)]
+
+
+@router.get("", response_model=calls_out.CallPageOut, operation_id="list_calls")
+async def list_calls(actor: CurrentActor, context: Context, filters: JournalFilter) -> Any:
+    """Newest first; `next` is the cursor of the following page (keyset paging: pass it as `after`).
+    Administrators see every call, seniors the calls of their groups and their own, operators their
+    own; a filter naming someone else's group (or, for an operator, another operator) is refused with
+    403; bad filter values with 422 naming each parameter."""
     return calls_out.page_out(await context.calls.list_calls(actor, filters), actor)
+
+
+@router.get("/filters", response_model=calls_out.JournalFiltersOut, operation_id="journal_filters")
+async def journal_filters(actor: CurrentActor, context: Context) -> Any:
+    """What the journal's filters offer this viewer: their groups and operators, every line and type."""
+    return calls_out.filters_out(await context.calls.filter_options(actor))
+
+
+@router.get(
+    "/export",
+    response_model=exports_out.ExportJobOut,
+    status_code=202,
+    responses={
+        200: {
+            "content": {media: {} for media in MEDIA_TYPES.values()},
+            "description": "the file, when the export was small enough to be written at once",
+        },
+        202: {"description": "a background job: follow `export.progress` events or poll its state"},
+    },
+    operation_id="export_calls",
+)
+async def export_calls(
+    actor: CurrentActor,
+    context: Context,
+    filters: JournalFilter,
+    format: Annotated[str, Query(max_length=8, description="csv, xlsx or pdf")] = "xlsx",
+) -> Any:
+    """Exactly the calls the same filters list, as a file: answered at once (200) when small, otherwise
+    a background job (202) whose progress goes to the event stream (`export.progress`) and whose file
+    is fetched from `/api/v1/exports/{id}/file` when finished. A PDF of more than 5000 calls is refused
+    (422, suggesting xlsx). Every export is audited."""
+    chosen = next((f for f in EXPORT_FORMATS if f == format), None)
+    if chosen is None:
+        raise InvalidFields(
+            [FieldProblem("query.format", "invalid_choice", "допустимо: " + ", ".join(EXPORT_FORMATS))]
+        )
+    job = await context.calls.export_calls(actor, filters, chosen)
+    if job.status == "in_progress":
+        return JSONResponse(exports_out.job_out(job).model_dump(mode="json"), status_code=202)
+    return exports_out.file_response(job)
 
 
 @router.get("/{call_id}", response_model=calls_out.CallOut, operation_id="get_call")

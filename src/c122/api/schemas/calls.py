@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from c122.domain.calls import JournalPage, JournalRow, may_hear_recording
+from c122.domain.calls import FilterOptions, JournalPage, JournalRow, may_hear_recording
 from c122.domain.users import Actor
 
 
@@ -23,6 +23,17 @@ class CallLegOut(BaseModel):
     cause: str | None
     jitter_ms: float | None
     loss_percent: float | None
+
+
+class CaseRefOut(BaseModel):
+    """A case the call belongs to."""
+
+    id: int
+    name: str
+    type_name: str
+    status: str
+    source: str
+    applicant: str
 
 
 class CallSummaryOut(BaseModel):
@@ -58,6 +69,9 @@ class CallSummaryOut(BaseModel):
     has_recording: bool
     can_hear_recording: bool
     """True: `GET /api/v1/calls/{id}/recording` serves this viewer the file (if it is still stored)."""
+    cases: list[CaseRefOut]
+    participants: list[str]
+    """The operators and consultants who talked on the call, by name, in the order they joined."""
 
 
 class CallOut(CallSummaryOut):
@@ -71,6 +85,8 @@ class CallPageOut(BaseModel):
     total: int
     total_capped: bool = False
     """True: more than `total` calls match (counting stops there)."""
+    next: str | None = None
+    """The cursor of the next page (pass it as `after`); None on the last page."""
 
 
 def _summary_values(row: JournalRow, actor: Actor) -> dict[str, object]:
@@ -106,6 +122,18 @@ def _summary_values(row: JournalRow, actor: Actor) -> dict[str, object]:
         "end_cause": record.end_cause,
         "has_recording": has_recording,
         "can_hear_recording": has_recording and may_hear_recording(actor, record),
+        "cases": [
+            CaseRefOut(
+                id=c.id,
+                name=c.name,
+                type_name=c.type_name,
+                status=c.status,
+                source=c.source,
+                applicant=c.applicant,
+            )
+            for c in row.cases
+        ],
+        "participants": list(row.participants),
     }
 
 
@@ -134,5 +162,36 @@ def call_out(row: JournalRow, actor: Actor) -> CallOut:
 
 def page_out(page: JournalPage, actor: Actor) -> CallPageOut:
     return CallPageOut(
-        items=[summary_out(row, actor) for row in page.items], total=page.total, total_capped=page.capped
+        items=[summary_out(row, actor) for row in page.items],
+        total=page.total,
+        total_capped=page.capped,
+        next=page.next_cursor.encode() if page.next_cursor is not None else None,
+    )
+
+
+class Option(BaseModel):
+    id: int
+    name: str
+
+
+class LineOption(BaseModel):
+    number: str
+    name: str
+
+
+class JournalFiltersOut(BaseModel):
+    """The choices of the journal's filters within the viewer's scope."""
+
+    groups: list[Option]
+    operators: list[Option]
+    lines: list[LineOption]
+    case_types: list[Option]
+
+
+def filters_out(options: FilterOptions) -> JournalFiltersOut:
+    return JournalFiltersOut(
+        groups=[Option(id=i, name=n) for i, n in options.groups],
+        operators=[Option(id=i, name=n) for i, n in options.operators],
+        lines=[LineOption(number=i, name=n) for i, n in options.lines],
+        case_types=[Option(id=i, name=n) for i, n in options.case_types],
     )

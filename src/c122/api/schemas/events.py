@@ -16,8 +16,8 @@ from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
 from c122.api.schemas.cases import CaseEventData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
-from c122.api.schemas.supervision import LiveCallOut
 from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
+from c122.api.schemas.supervision import LiveCallOut
 from c122.realtime import protocol
 
 
@@ -122,6 +122,17 @@ class CallConsultationChangedData(BaseModel):
     talking_to: Literal["caller", "consultant"] | None
 
 
+class ExportProgressData(BaseModel):
+    """A background export's progress, to its owner only (docs/events/exports.md)."""
+
+    job_id: str
+    status: Literal["in_progress", "finished", "failed"]
+    format: Literal["csv", "xlsx", "pdf"]
+    rows: int
+    expected_rows: int
+    download_url: str | None
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "operator.presence_changed": PresenceChangedData,
     "health.changed": HealthOut,
@@ -144,6 +155,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "message.read": MessageReadData,
     "broadcast.sent": BroadcastSentData,
     "broadcast.read": BroadcastReadData,
+    # exports (docs/events/exports.md)
+    "export.progress": ExportProgressData,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

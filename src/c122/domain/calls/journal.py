@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Final
 
 from c122.domain.calls.record import DIRECTIONS, STATUSES, CallRecord, CallStatus, Direction
@@ -20,6 +20,10 @@ from c122.domain.users import Actor, Role
 
 MAX_PAGE: Final = 200
 DEFAULT_PAGE: Final = 50
+MAX_SPAN: Final = timedelta(days=366)
+"""The longest period one journal query or export covers."""
+SOURCES: Final = ("pstn", "mobile_app", "web")
+"""Where the call's case came from (the seed's «источник обращения»)."""
 OWN_LEG_ROLES: Final = frozenset({"operator", "consultant"})
 """The legs that make a call an operator's own: those they talked on, not those they listened to."""
 
@@ -38,8 +42,40 @@ class CallFilter:
     group_id: int | None = None
     direction: Direction | None = None
     status: CallStatus | None = None
+    case_type_id: int | None = None
+    source: str | None = None
+    applicant_phone: str | None = None
+    """The applicant's number: the caller of an inbound call, the called party of an outbound one."""
+    applicant_name: str | None = None
+    """Part of the name (or SNILS, birth date…) of the applicant of the call's case."""
     limit: int = DEFAULT_PAGE
     offset: int = 0
+    after: JournalCursor | None = None
+    """Keyset paging: the page starts after this call (newest first); `offset` is then ignored."""
+
+
+@dataclass(frozen=True)
+class JournalCursor:
+    """The last call of the previous page: the next page starts strictly after it, newest first."""
+
+    started_at: datetime
+    call_id: str
+
+    def encode(self) -> str:
+        return f"{self.started_at.astimezone(UTC).isoformat()}|{self.call_id}"
+
+    @staticmethod
+    def decode(text: str) -> JournalCursor | None:
+        moment, bar, call_id = text.partition("|")
+        if not bar or not call_id or len(call_id) > 64:
+            return None
+        try:
+            started_at = datetime.fromisoformat(moment)
+        except ValueError:
+            return None
+        if started_at.tzinfo is None:
+            return None
+        return JournalCursor(started_at, call_id)
 
 
 @dataclass(frozen=True)
@@ -58,6 +94,21 @@ class JournalScope:
 class CallQuery:
     filter: CallFilter = field(default_factory=CallFilter)
     scope: JournalScope = field(default_factory=JournalScope)
+    counted: bool = True
+    """False: the page alone, without counting what matches (an export reads page after page)."""
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """A case the call is linked to, as the journal shows it."""
+
+    id: int
+    name: str
+    type_name: str
+    status: str
+    source: str
+    applicant: str
+    """The applicant's name as stored on the case (empty: anonymous)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +121,19 @@ class JournalRow:
     group_name: str | None = None
     operator_name: str | None = None
     case_type_name: str | None = None
+    cases: tuple[CaseRef, ...] = ()
+    participants: tuple[str, ...] = ()
+    """The names of the operators and consultants who talked on the call, in the order they joined."""
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the journal's filters offer a viewer: (id or number, name) pairs within their scope."""
+
+    groups: list[tuple[int, str]]
+    operators: list[tuple[int, str]]
+    lines: list[tuple[str, str]]
+    case_types: list[tuple[int, str]]
 
 
 @dataclass(frozen=True)
@@ -78,6 +142,8 @@ class JournalPage:
     total: int
     capped: bool = False
     """True: more calls match than were counted; `total` is the cap."""
+    next_cursor: JournalCursor | None = None
+    """Where the next page starts; None on the last page."""
 
 
 def read_call_filter(
@@ -90,8 +156,12 @@ def read_call_filter(
     group_id: int | None = None,
     direction: str | None = None,
     status: str | None = None,
+    case_type_id: int | None = None,
+    source: str | None = None,
+    applicant: str | None = None,
     limit: int = DEFAULT_PAGE,
     offset: int = 0,
+    after: str | None = None,
 ) -> CallFilter:
     """The journal filter from what a client sent, every bad value reported at once (paths are the
     query parameter names). A date alone means the hotline day in `zone`: `from` its start, `to` its end."""
@@ -100,17 +170,26 @@ def read_call_filter(
     until = _moment("to", date_to, zone, end_of_day=True, problems=problems)
     if since is not None and until is not None and since >= until:
         problems.append(FieldProblem("to", "range_order", "конец периода должен быть позже начала"))
+    elif since is not None and until is not None and until - since > MAX_SPAN:
+        problems.append(FieldProblem("to", "range_too_long", f"период не длиннее {MAX_SPAN.days} дней"))
     line_number = None
     if line is not None and line.strip():
         try:
             line_number = normalize_phone(line)
         except InvalidPhone as error:
             problems.append(FieldProblem("line", "invalid_phone", str(error)))
-    for name, value in (("operator", operator_id), ("group", group_id)):
+    for name, value in (("operator", operator_id), ("group", group_id), ("case_type", case_type_id)):
         if value is not None and value <= 0:
             problems.append(FieldProblem(name, "invalid_id", "идентификатор — положительное число"))
     chosen_direction = _choice("direction", direction, DIRECTIONS, problems)
     chosen_status = _choice("status", status, STATUSES, problems)
+    chosen_source = _choice("source", source, SOURCES, problems)
+    applicant_phone, applicant_name = _applicant(applicant, problems)
+    cursor = None
+    if after is not None and after.strip():
+        cursor = JournalCursor.decode(after.strip())
+        if cursor is None:
+            problems.append(FieldProblem("after", "invalid_cursor", "курсор страницы повреждён"))
     if not 1 <= limit <= MAX_PAGE:
         problems.append(FieldProblem("limit", "out_of_range", f"на странице от 1 до {MAX_PAGE} звонков"))
     if offset < 0:
@@ -125,9 +204,31 @@ def read_call_filter(
         group_id=group_id,
         direction=next((d for d in DIRECTIONS if d == chosen_direction), None),
         status=next((s for s in STATUSES if s == chosen_status), None),
+        case_type_id=case_type_id,
+        source=chosen_source,
+        applicant_phone=applicant_phone,
+        applicant_name=applicant_name,
         limit=limit,
         offset=offset,
+        after=cursor,
     )
+
+
+def _applicant(text: str | None, problems: list[FieldProblem]) -> tuple[str | None, str | None]:
+    """A number (digits, maybe with +, spaces, brackets, dashes) or else a part of a name."""
+    if text is None or not text.strip():
+        return None, None
+    text = text.strip()
+    if re.fullmatch(r"[\d\s()+\-]+", text):
+        try:
+            return normalize_phone(text), None
+        except InvalidPhone as error:
+            problems.append(FieldProblem("applicant", "invalid_phone", str(error)))
+            return None, None
+    if len(text) < 2:
+        problems.append(FieldProblem("applicant", "too_short", "не менее двух символов имени"))
+        return None, None
+    return None, text
 
 
 def _choice(

@@ -43,6 +43,10 @@ call_records = Table(
     Index("ix_call_records_line_number_started_at", "line_number", "started_at"),
     Index("ix_call_records_direction_started_at", "direction", "started_at"),
     Index("ix_call_records_status_started_at", "status", "started_at"),
+    Index("ix_call_records_case_type_id_started_at", "case_type_id", "started_at"),
+    # The applicant's number: the caller of inbound calls, the called party of outbound ones.
+    Index("ix_call_records_caller_started_at", "caller", "started_at"),
+    Index("ix_call_records_called_started_at", "called", "started_at"),
 )
 
 call_legs = Table(
@@ -62,4 +66,14 @@ call_legs = Table(
     Column("loss_percent", Float, nullable=True),
     # An operator's own calls include those they took part in as operator or consultant.
     Index("ix_call_legs_party", "party"),
+)
+
+# Which case each call belongs to (a case lists its calls; the journal shows each call's cases). The
+# cases' repository writes a row whenever a call joins a case; deleting a case deletes its links.
+call_cases = Table(
+    "call_cases",
+    metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_call_cases_case_id", "case_id"),
 )

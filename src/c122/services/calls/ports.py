@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
-from c122.domain.calls import CallQuery, CallRecord, JournalPage, JournalRow
+from c122.domain.calls import CallQuery, CallRecord, FilterOptions, JournalPage, JournalRow, JournalScope
 from c122.services.ports import UnitOfWork
 
 
@@ -19,6 +20,16 @@ class CallRecordRepository(Protocol):
 
     async def list_calls(self, query: CallQuery) -> JournalPage:
         """One page, newest first, within the query's scope and filter."""
+        ...
+
+    async def filter_options(self, scope: JournalScope) -> FilterOptions:
+        """Groups and operators within the scope (an operator: themselves), every line and case type."""
+        ...
+
+    async def names(
+        self, *, user_ids: Iterable[int] = (), group_id: int | None = None, case_type_id: int | None = None
+    ) -> dict[str, str]:
+        """Readable names for an export's header: `user:<id>`, `group`, `case_type` (missing: unknown)."""
         ...
 
     async def active(self) -> list[CallRecord]:

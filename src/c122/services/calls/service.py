@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Set
-from dataclasses import dataclass
-from datetime import tzinfo
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, tzinfo
+from typing import Final
 
 from c122.domain.calls import (
     CallFilter,
     CallQuery,
     CallRecord,
+    FilterOptions,
     JournalPage,
     JournalRow,
     check_filter_scope,
@@ -22,13 +24,17 @@ from c122.domain.calls import (
     sees_call,
 )
 from c122.domain.clock import Clock
-from c122.domain.errors import Forbidden, InvalidFields, NotFound
+from c122.domain.errors import FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.users import Actor
 from c122.services.access_audit import refusals_audited
+from c122.services.calls.export import COLUMNS, journal_header, journal_row
 from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles
+from c122.services.exports.ports import PDF_MAX_ROWS, ExportFormat, ExportJob, Exports, ExportSpec, RowBatches
 from c122.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+EXPORT_BATCH: Final = 1_000
+"""Calls read per transaction while exporting."""
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,12 @@ class CallRecordService:
         clock: Clock,
         recordings: RecordingFiles,
         zone: tzinfo,
+        exports: Exports,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._recordings = recordings
+        self._exports = exports
         self.zone = zone
         """The hotline's zone: a date alone in a journal filter is that day there."""
 
@@ -98,6 +106,71 @@ class CallRecordService:
         async with self._uow() as uow:
             return await uow.calls.list_calls(CallQuery(filters, journal_scope(actor)))
 
+    async def export_calls(self, actor: Actor, filters: CallFilter, format: ExportFormat) -> ExportJob:
+        """Exactly what the journal shows for these filters, as a file (or a background job when large).
+        A PDF over PDF_MAX_ROWS is refused with a suggestion of xlsx; every export is audited."""
+        check_filter_scope(actor, filters)
+        scope = journal_scope(actor)
+        at = self._clock.now()
+        async with self._uow() as uow:
+            counted = await uow.calls.list_calls(CallQuery(replace(filters, limit=1, after=None), scope))
+            expected = counted.total
+            if format == "pdf" and (counted.capped or expected > PDF_MAX_ROWS):
+                raise InvalidFields(
+                    [
+                        FieldProblem(
+                            "format",
+                            "too_many_rows_for_pdf",
+                            f"в PDF не более {PDF_MAX_ROWS} строк, а звонков больше: выберите .xlsx "
+                            "или сузьте фильтры",
+                        )
+                    ]
+                )
+            ids = [actor.user_id] + ([filters.operator_id] if filters.operator_id is not None else [])
+            names = await uow.calls.names(
+                user_ids=ids, group_id=filters.group_id, case_type_id=filters.case_type_id
+            )
+            await uow.audit.record(
+                at=at,
+                actor_id=actor.user_id or None,
+                action="export_calls",
+                entity="call_journal",
+                entity_id=format,
+                detail={"format": format, "rows": expected, "filters": _filter_detail(filters)},
+            )
+            await uow.commit()
+        header_names = {
+            "group": names.get("group", ""),
+            "case_type": names.get("case_type", ""),
+            "operator": names.get(f"user:{filters.operator_id}", ""),
+        }
+        spec = ExportSpec(
+            format=format,
+            filename=f"calls-{at.astimezone(self.zone):%Y-%m-%d-%H%M}",
+            header=journal_header(
+                filters, header_names, names.get(f"user:{actor.user_id}", "—"), at, self.zone
+            ),
+            columns=COLUMNS,
+            expected_rows=expected,
+        )
+        return await self._exports.export(actor, spec, self._rows(CallQuery(filters, scope, counted=False)))
+
+    async def _rows(self, query: CallQuery) -> RowBatches:
+        """Page after page by keyset, each read in its own short transaction."""
+        wanted = replace(query.filter, limit=EXPORT_BATCH, offset=0, after=None)
+        while True:
+            async with self._uow() as uow:
+                page = await uow.calls.list_calls(replace(query, filter=wanted))
+            if page.items:
+                yield [journal_row(row, self.zone) for row in page.items]
+            if page.next_cursor is None:
+                return
+            wanted = replace(wanted, after=page.next_cursor)
+
+    async def filter_options(self, actor: Actor) -> FilterOptions:
+        async with self._uow() as uow:
+            return await uow.calls.filter_options(journal_scope(actor))
+
     async def get_call(self, actor: Actor, call_id: str) -> JournalRow:
         async with self._uow() as uow:
             return await _visible(uow, actor, call_id)
@@ -132,6 +205,17 @@ class CallRecordService:
             )
             await uow.commit()
         return RecordingFile(call_id, path, download)
+
+
+def _filter_detail(filters: CallFilter) -> dict[str, object]:
+    values = asdict(replace(filters, after=None))
+    for key in ("limit", "offset", "after"):
+        values.pop(key, None)
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in values.items()
+        if value is not None
+    }
 
 
 async def _visible(uow: CallsUnitOfWork, actor: Actor, call_id: str) -> JournalRow:

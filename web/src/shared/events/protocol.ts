@@ -32,6 +32,10 @@ export type CallEndedData = Schemas["CallEndedData"];
 export type CallHoldChangedData = Schemas["CallHoldChangedData"];
 export type CallConsultationChangedData = Schemas["CallConsultationChangedData"];
 type ConsultState = CallConsultationChangedData["state"];
+/** A background export's progress (features/journal). */
+export type ExportProgress = Schemas["ExportProgressData"];
+const EXPORT_STATUSES: readonly ExportProgress["status"][] = ["in_progress", "finished", "failed"];
+const EXPORT_FORMATS: readonly ExportProgress["format"][] = ["csv", "xlsx", "pdf"];
 const CONSULT_STATES: readonly ConsultState[] = ["ringing", "talking", "failed", "conference", "transferred", "ended"];
 
 interface EventPayloads {
@@ -54,6 +58,7 @@ interface EventPayloads {
   "message.read": Schemas["MessageReadData"];
   "broadcast.sent": Schemas["BroadcastSentData"];
   "broadcast.read": Schemas["BroadcastReadData"];
+  "export.progress": ExportProgress;
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -78,6 +83,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "message.read",
   "broadcast.sent",
   "broadcast.read",
+  "export.progress",
 ];
 
 export type StreamEvent = {
@@ -456,6 +462,17 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
   "message.read": parseMessageRead,
   "broadcast.sent": parseBroadcastSent,
   "broadcast.read": parseBroadcastRead,
+  "export.progress": (value, w) => {
+    const d = rec(value, w);
+    return {
+      job_id: str(d, "job_id", w),
+      status: oneOf(d, "status", EXPORT_STATUSES, w),
+      format: oneOf(d, "format", EXPORT_FORMATS, w),
+      rows: int(d, "rows", w),
+      expected_rows: int(d, "expected_rows", w),
+      download_url: optStr(d, "download_url", w),
+    };
+  },
 };
 
 function isKnownEventType(type: string): type is KnownEventType {

@@ -1,7 +1,7 @@
 // The one place that names every event type of /api/v1/events and says who takes it. The switch
 // is exhaustive: an event type added to the protocol and not handled here fails the type check.
 import type { CaseSummary } from "@/features/cases/model";
-import type { OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
+import type { ExportProgress, OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
 import { withOffer, withOperatorState, withPresence, withQueue } from "./snapshot";
 
 /** The events of the operator's calls; the softphone follows them. */
@@ -29,6 +29,8 @@ export interface EventTargets {
   call(event: CallEvent): void;
   /** The senior's operators board (features/supervision): any operator's change it may see. */
   operatorChanged(change: OperatorChange): void;
+  /** Background exports of the call journal (features/journal). */
+  exportProgress(progress: ExportProgress): void;
 }
 
 export function assertNever(value: never): never {
@@ -74,6 +76,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.message(event);
     case "org.changed":
       return to.orgChanged(event.data);
+    case "export.progress":
+      return to.exportProgress(event.data);
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -91,6 +95,7 @@ const NOWHERE: EventTargets = {
   message: () => undefined,
   call: () => undefined,
   operatorChanged: () => undefined,
+  exportProgress: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

@@ -5,6 +5,7 @@ import type { Health } from "@/shared/api/types";
 import type { CaseSummary } from "@/features/cases/model";
 import { healthColour } from "@/features/health/model";
 import type {
+  ExportProgress,
   OperatorState,
   OrgEntity,
   RtcClientMessage,
@@ -75,6 +76,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     operatorListeners.add(listener);
     return () => operatorListeners.delete(listener);
   }
+  // The journal (features/journal) follows its background exports.
+  const exportListeners = new Set<(progress: ExportProgress) => void>();
+  function onExport(listener: (progress: ExportProgress) => void): () => void {
+    exportListeners.add(listener);
+    return () => exportListeners.delete(listener);
+  }
   let orgSeq = 0;
   const targets: EventTargets = {
     snapshot: (update) => {
@@ -92,6 +99,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     message: (event) => messageListeners.forEach((listener) => listener(event)),
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
+    exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -174,6 +182,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onFreshSnapshot,
     onCall,
     onOperatorChange,
+    onExport,
     onSignal,
     sendSignal,
   };

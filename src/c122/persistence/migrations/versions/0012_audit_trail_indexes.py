@@ -1,15 +1,15 @@
 """Indexes for reading the audit trail: by who acted, by action, by time (newest first by id)
 
-Revision ID: 0014
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0014"
-down_revision = "0008"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,128 @@
+"""Exports as files: small ones written while the client waits, large ones as background jobs whose
+progress and result reach the owner's event stream (`export.progress`). Files are written batch by batch
+in a worker thread, so memory stays flat whatever the row count and the event loop keeps serving."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import replace
+from pathlib import Path
+from typing import Final
+
+from c122.domain.clock import Clock
+from c122.domain.errors import NotFound
+from c122.domain.users import Actor
+from c122.services.events import Audience, EventPublisher, OutboundEvent
+from c122.services.exports.ports import ExportJob, ExportSpec, RowBatches, TableWriters
+
+log = logging.getLogger(__name__)
+
+SYNC_LIMIT: Final = 5_000
+"""Up to this many rows the export is answered at once; more run as a background job."""
+KEPT_PER_OWNER: Final = 5
+"""Finished files kept per user; older ones are deleted when a new export starts."""
+
+
+class ExportJobs:
+    def __init__(
+        self,
+        writers: TableWriters,
+        directory: Path,
+        publisher: EventPublisher,
+        clock: Clock,
+        sync_limit: int = SYNC_LIMIT,
+    ) -> None:
+        self._writers = writers
+        self._directory = directory
+        self._publisher = publisher
+        self._clock = clock
+        self._sync_limit = sync_limit
+        self._jobs: dict[str, ExportJob] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def export(self, owner: Actor, spec: ExportSpec, batches: RowBatches) -> ExportJob:
+        self._forget_old(owner.user_id)
+        self._directory.mkdir(parents=True, exist_ok=True)
+        job = ExportJob(
+            id=secrets.token_hex(8),
+            owner_id=owner.user_id,
+            format=spec.format,
+            filename=spec.filename,
+            status="in_progress",
+            rows=0,
+            expected_rows=spec.expected_rows,
+            started_at=self._clock.now(),
+        )
+        self._jobs[job.id] = job
+        if spec.expected_rows <= self._sync_limit:
+            await self._run(job, spec, batches, announce=False)
+            return self._jobs[job.id]
+        self._announce(job)
+        task = asyncio.create_task(self._run(job, spec, batches, announce=True))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return job
+
+    def job(self, owner: Actor, job_id: str) -> ExportJob:
+        """Only its owner sees a job; others get the same answer as for an unknown one."""
+        job = self._jobs.get(job_id)
+        if job is None or job.owner_id != owner.user_id:
+            raise NotFound("no such export", code="export_not_found")
+        return job
+
+    async def _run(self, job: ExportJob, spec: ExportSpec, batches: RowBatches, *, announce: bool) -> None:
+        path = self._directory / f"{job.id}.{spec.format}"
+        rows = 0
+        try:
+            writer = await asyncio.to_thread(self._writers.open, spec, path)
+            try:
+                async for batch in batches:
+                    await asyncio.to_thread(writer.write_rows, batch)
+                    rows += len(batch)
+                    job = self._update(job, rows=rows)
+                    if announce:
+                        self._announce(job)
+            finally:
+                await asyncio.to_thread(writer.close)
+        except Exception as error:  # a failed export is reported to its owner, never lost silently
+            log.exception("export %s failed", job.id)
+            path.unlink(missing_ok=True)
+            job = self._update(job, status="failed", error=type(error).__name__)
+        else:
+            job = self._update(job, status="finished", path=path)
+        if announce:
+            self._announce(job)
+
+    def _update(self, job: ExportJob, **changes: object) -> ExportJob:
+        job = replace(job, **changes)  # type: ignore[arg-type]
+        self._jobs[job.id] = job
+        return job
+
+    def _announce(self, job: ExportJob) -> None:
+        self._publisher.publish(
+            OutboundEvent(
+                type="export.progress",
+                data={
+                    "job_id": job.id,
+                    "status": job.status,
+                    "format": job.format,
+                    "rows": job.rows,
+                    "expected_rows": job.expected_rows,
+                    "download_url": f"/api/v1/exports/{job.id}/file" if job.status == "finished" else None,
+                },
+                audience=Audience(user_ids=frozenset({job.owner_id})),
+                occurred_at=self._clock.now(),
+            )
+        )
+
+    def _forget_old(self, owner_id: int) -> None:
+        mine = sorted(
+            (j for j in self._jobs.values() if j.owner_id == owner_id and j.status != "in_progress"),
+            key=lambda j: j.started_at,
+        )
+        for old in mine[: max(0, len(mine) - KEPT_PER_OWNER + 1)]:
+            if old.path is not None:
+                old.path.unlink(missing_ok=True)
+            del self._jobs[old.id]

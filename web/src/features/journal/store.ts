@@ -1,0 +1,114 @@
+// The journal screen's state: the filters applied, the calls loaded page after page (keyset: each page
+// starts after the last call shown), the filters' choices, and the background exports in progress.
+import { defineStore } from "pinia";
+import { ref, shallowRef } from "vue";
+import type { ExportProgress } from "@/shared/events/protocol";
+import { useRealtimeStore } from "@/shared/realtime/store";
+import { exportCalls, filterChoices, listCalls, type ExportJob } from "./api";
+import { emptyFilters, toQuery, type CallRow, type ExportFormat, type FilterChoices, type JournalFilters } from "./model";
+
+export interface ExportEntry {
+  id: string;
+  format: ExportFormat;
+  status: ExportProgress["status"];
+  rows: number;
+  expected: number;
+  url: string | null;
+}
+
+export const useJournalStore = defineStore("journal", () => {
+  const filters = ref<JournalFilters>(emptyFilters());
+  const rows = shallowRef<CallRow[]>([]);
+  const total = ref(0);
+  const capped = ref(false);
+  const next = ref<string | null>(null);
+  const loading = ref(false);
+  const error = ref<unknown>(null);
+  const choices = shallowRef<FilterChoices | null>(null);
+  const exports = ref<ExportEntry[]>([]);
+  let applied = toQuery(filters.value);
+  let unsubscribe: (() => void) | null = null;
+
+  async function open(): Promise<void> {
+    if (unsubscribe === null) unsubscribe = useRealtimeStore().onExport(progressed);
+    if (choices.value === null) choices.value = await filterChoices().catch(() => null);
+    await search();
+  }
+
+  function close(): void {
+    unsubscribe?.();
+    unsubscribe = null;
+  }
+
+  async function search(): Promise<void> {
+    applied = toQuery(filters.value);
+    await load(null);
+  }
+
+  async function reset(): Promise<void> {
+    filters.value = emptyFilters();
+    await search();
+  }
+
+  async function more(): Promise<void> {
+    if (next.value !== null) await load(next.value);
+  }
+
+  async function load(after: string | null): Promise<void> {
+    loading.value = true;
+    error.value = null;
+    try {
+      const page = await listCalls(applied, after);
+      rows.value = after === null ? page.items : [...rows.value, ...page.items];
+      if (after === null) {
+        total.value = page.total;
+        capped.value = page.capped;
+      }
+      next.value = page.next;
+    } catch (failure) {
+      error.value = failure;
+      if (after === null) rows.value = [];
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  /** Exactly what the list shows (the filters last applied). Null: the file was saved at once. */
+  async function exportAs(format: ExportFormat): Promise<ExportJob | null> {
+    const job = await exportCalls(applied, format);
+    if (job !== null) {
+      exports.value = [
+        { id: job.id, format, status: job.status, rows: job.rows, expected: job.expected_rows, url: null },
+        ...exports.value,
+      ];
+    }
+    return job;
+  }
+
+  function progressed(progress: ExportProgress): void {
+    exports.value = exports.value.map((entry) =>
+      entry.id === progress.job_id
+        ? { ...entry, status: progress.status, rows: progress.rows, url: progress.download_url ?? null }
+        : entry,
+    );
+  }
+
+  return {
+    filters,
+    rows,
+    total,
+    capped,
+    next,
+    loading,
+    error,
+    choices,
+    exports,
+    open,
+    close,
+    search,
+    reset,
+    more,
+    exportAs,
+    progressed,
+  };
+});
