@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=4000)]
@@ -34,7 +35,8 @@ class Patch(Strict):
     @classmethod
     def _null_only_where_clearable(cls, value: object, info: ValidationInfo) -> object:
         if value is None and info.field_name not in cls.clearable():
-            raise ValueError("must not be null: leave the field out to keep its value")
+            # the same code and words as the services' own check, so a client sees one refusal for it
+            raise PydanticCustomError("null_not_allowed", "this setting needs a value")
         return value
 
 
