@@ -22,7 +22,7 @@ from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
-from c122.services.statistics.service import ShiftClock
+from c122.services.statistics.service import ShiftClock, ShiftStatistics
 from c122.services.supervision.service import Supervision
 
 
@@ -44,6 +44,7 @@ class ApiContext:
     calls: CallRecordService  # call records: the call journal and recordings
     phones: OperatorPhoneService  # how each operator takes calls: browser or SIP phone
     shift_clock: ShiftClock  # the hotline's shifts as the statistics read them
+    shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
 
