@@ -7,6 +7,11 @@ export const router = createRouter({
     { path: "/auth", name: "auth", component: () => import("@/features/auth/components/AuthView.vue"), meta: { public: true } },
     { path: "/", name: "workstation", component: () => import("@/app/WorkstationView.vue") },
     {
+      path: "/statistics",
+      name: "statistics",
+      component: () => import("@/features/statistics/components/StatisticsView.vue"),
+    },
+    {
       path: "/admin",
       component: () => import("@/features/admin/components/AdminView.vue"),
       meta: { admin: true },
