@@ -58,7 +58,7 @@ from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
 from c122.services.statistics.ports import LiveQueue
-from c122.services.statistics.service import ShiftClock, ShiftStatistics
+from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
@@ -232,6 +232,7 @@ def build_application(
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
         shift_clock=shift_clock,
         shift_statistics=shift_statistics,
+        staffing=StaffingPlanner(uow_factory, _CenterQueues(contact_center), hotline_zone),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)

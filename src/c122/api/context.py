@@ -22,7 +22,7 @@ from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
-from c122.services.statistics.service import ShiftClock, ShiftStatistics
+from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
 from c122.services.supervision.service import Supervision
 
 
@@ -45,6 +45,7 @@ class ApiContext:
     phones: OperatorPhoneService  # how each operator takes calls: browser or SIP phone
     shift_clock: ShiftClock  # the hotline's shifts as the statistics read them
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
+    staffing: StaffingPlanner  # operators needed per interval, by Erlang C
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
 

@@ -8,7 +8,11 @@ is Erlang C, and the share answered within T is `1 − C·e^(−(N−A)·T/AHT)`
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from c122.domain.acd.queue_log import QueueLogKind as K
+from c122.domain.acd.queue_log import QueueLogRecord
 
 MAX_OPERATORS = 10_000  # far above any hotline; stops the search on absurd input
 
@@ -68,3 +72,60 @@ def operators_needed(
             return staffing
         operators += 1
     raise ValueError(f"more than {MAX_OPERATORS} operators would be needed")
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalForecast:
+    starts: float  # the interval's start, epoch seconds
+    calls: float  # offered calls expected: the mean of the same interval on the history days
+    staffing: Staffing
+
+
+def forecast_day(
+    records: Iterable[QueueLogRecord],
+    queue_id: str,
+    day_start: float,
+    history_starts: Sequence[float],
+    *,
+    target: float,
+    threshold_s: float,
+    default_handle_s: float,
+    interval_s: float = 1800,
+    intervals: int = 48,
+) -> tuple[float, list[IntervalForecast]]:
+    """The operators needed per interval of the day starting at `day_start`, from the queue's
+    received calls in the same intervals of the history days (e.g. the same weekday in the weeks
+    before) and its handle time over them (`default_handle_s` when none was completed)."""
+    counts = [0] * intervals
+    talk = 0.0
+    completed = 0
+    for r in records:
+        slot = _slot(r.at, history_starts, interval_s, intervals)
+        if r.queue_id != queue_id or slot is None:
+            continue
+        if r.kind is K.STATE_CHANGE:
+            if r.old_status == "wrap_up":
+                talk += r.duration_s or 0.0
+        elif (r.kind is K.CONNECT and not r.is_callback) or r.kind in (K.ABANDON, K.EXIT_TIMEOUT):
+            counts[slot] += 1
+        elif r.kind in (K.COMPLETE_CALLER, K.COMPLETE_OPERATOR, K.TRANSFER):
+            completed += 1
+            talk += r.talk_s or 0.0
+    handle_s = talk / completed if completed else default_handle_s
+    days = max(1, len(history_starts))
+    return handle_s, [
+        IntervalForecast(
+            starts=day_start + i * interval_s,
+            calls=counts[i] / days,
+            staffing=operators_needed(counts[i] / days, interval_s, handle_s, target, threshold_s),
+        )
+        for i in range(intervals)
+    ]
+
+
+def _slot(at: float, starts: Sequence[float], interval_s: float, intervals: int) -> int | None:
+    for start in starts:
+        offset = at - start
+        if 0 <= offset < interval_s * intervals:
+            return int(offset // interval_s)
+    return None

@@ -88,3 +88,62 @@ async def test_shift_statistics_need_a_session(server: RunningServer) -> None:
     async with server.client() as anonymous:
         for path in ("/api/v1/statistics/shift/operator", "/api/v1/statistics/shift/center"):
             assert (await anonymous.get(path)).status_code == 401
+
+
+async def test_staffing_forecast_from_the_same_weekday_of_four_weeks(server: RunningServer) -> None:
+    """Saturday 12 September 2026, 10:00–10:30 in Moscow: 2, 4, 2 and 4 calls on the four Saturdays
+    before, 3 on average, each completed after 150 s of talk and 30 s of wrap-up: 180 s handled.
+    Load 3 × 180 / 1800 = 0.3 Erlang. One operator: C = 0.3, SL = 1 − 0.3·e^(−0.7·20/180) = 0.72 < 0.8;
+    two: B = 0.0335, C = 0.0391, SL = 1 − 0.0391·e^(−1.7·20/180) = 0.968: two are needed."""
+    operator = await server.signed_in("operator1")
+    queue_id = (await operator.http.get("/api/v1/queues")).json()["items"][0]["id"]
+    q = str(queue_id)
+    records: list[R] = []
+    for week, calls in zip(range(1, 5), (2, 4, 2, 4), strict=True):
+        slot = datetime(2026, 9, 12, 7, 0, tzinfo=UTC).timestamp() - week * 7 * 86400  # 10:00 Moscow
+        for n in range(calls):
+            at = slot + 60 + n * 300
+            call = f"w{week}c{n}"
+            records += [
+                R(at=at, kind=K.CONNECT, queue_id=q, call_id=call, operator_id="1", waited_s=5),
+                R(at=at + 150, kind=K.COMPLETE_CALLER, queue_id=q, call_id=call, operator_id="1", talk_s=150),
+                R(
+                    at=at + 180,
+                    kind=K.STATE_CHANGE,
+                    queue_id=q,
+                    operator_id="1",
+                    old_status="wrap_up",
+                    new_status="ready",
+                    duration_s=30,
+                ),
+            ]
+    await _store(server, records)
+    plan = await operator.http.get(
+        "/api/v1/statistics/staffing", params={"queue_id": queue_id, "day": "2026-09-12"}
+    )
+    assert plan.status_code == 200
+    body = plan.json()
+    assert body["handle_s"] == pytest.approx(180)
+    assert len(body["intervals"]) == 48
+    ten = body["intervals"][20]  # 10:00 local
+    assert ten["starts"] == "2026-09-12T07:00:00Z"
+    assert ten["calls"] == pytest.approx(3)
+    assert ten["load_erlangs"] == pytest.approx(0.3)
+    assert ten["operators"] == 2
+    assert ten["service_level"] == pytest.approx(0.968, abs=1e-3)
+    assert body["intervals"][21]["operators"] == 0
+
+    refused = await operator.http.get(
+        "/api/v1/statistics/staffing", params={"queue_id": queue_id, "day": "x"}
+    )
+    assert refused.status_code == 422
+    bad_target = await operator.http.get(
+        "/api/v1/statistics/staffing", params={"queue_id": queue_id, "day": "2026-09-12", "target": 1.5}
+    )
+    assert bad_target.status_code == 422
+    admin_queues = (await (await server.signed_in("admin")).http.get("/api/v1/queues")).json()["items"]
+    other = next(x["id"] for x in admin_queues if x["id"] != queue_id)
+    hidden = await operator.http.get(
+        "/api/v1/statistics/staffing", params={"queue_id": other, "day": "2026-09-12"}
+    )
+    assert hidden.status_code == 404

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas.statistics import (
@@ -12,11 +15,13 @@ from c122.api.schemas.statistics import (
     OperatorShiftOut,
     QueueShiftOut,
     ShiftWindowOut,
+    StaffingIntervalOut,
+    StaffingOut,
 )
 from c122.api.security import Context, CurrentActor
 from c122.domain.acd.kpi import ServiceLevelFormula
 from c122.domain.shifts import ShiftWindow
-from c122.services.statistics.service import QueueShiftFigures
+from c122.services.statistics.service import HISTORY_WEEKS, QueueShiftFigures
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"], responses=ERROR_RESPONSES)
 
@@ -111,4 +116,37 @@ async def center_shift(actor: CurrentActor, context: Context) -> CenterShiftOut:
         service_level_formula=formula.value,
         total=total,
         queues=rows,
+    )
+
+
+@router.get("/staffing", response_model=StaffingOut, operation_id="staffing_forecast")
+async def staffing(
+    actor: CurrentActor,
+    context: Context,
+    queue_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
+    day: date,
+    target: Annotated[float, Query(gt=0, lt=1, description="Target service level, 0..1.")] = 0.8,
+    threshold_s: Annotated[float, Query(ge=0, le=3600, description="Answer threshold T, s.")] = 20,
+) -> StaffingOut:
+    """Operators needed per 30-minute interval of `day` in a queue the reader sees (issue #19 item 6)."""
+    plan = await context.staffing.plan(actor, queue_id, day, target, threshold_s)
+    return StaffingOut(
+        queue_id=plan.queue_id,
+        day=plan.day,
+        target=target,
+        threshold_s=threshold_s,
+        handle_s=plan.handle_s,
+        history_weeks=HISTORY_WEEKS,
+        intervals=[
+            StaffingIntervalOut(
+                starts=datetime.fromtimestamp(i.starts, UTC),
+                calls=i.calls,
+                load_erlangs=i.staffing.load_erlangs,
+                operators=i.staffing.operators,
+                service_level=i.staffing.service_level,
+                average_wait_s=i.staffing.average_wait_s,
+                occupancy=i.staffing.occupancy,
+            )
+            for i in plan.intervals
+        ],
     )

@@ -74,3 +74,23 @@ class CenterShiftOut(BaseModel):
     service_level_formula: str
     total: QueueShiftOut
     queues: list[QueueShiftOut]
+
+
+class StaffingIntervalOut(BaseModel):
+    starts: datetime = Field(description="The 30-minute interval's start (UTC).")
+    calls: float = Field(description="Calls expected: the mean of the same interval on the history days.")
+    load_erlangs: float
+    operators: int = Field(description="Operators needed for the target, by Erlang C.")
+    service_level: float = Field(description="The share answered within the threshold with that many, 0..1.")
+    average_wait_s: float
+    occupancy: float
+
+
+class StaffingOut(BaseModel):
+    queue_id: int
+    day: date
+    target: float
+    threshold_s: float
+    handle_s: float = Field(description="Average handle time over the history days (180 s with none).")
+    history_weeks: int
+    intervals: list[StaffingIntervalOut]

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from c122.domain.acd import QueueLogRecord
 from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.clock import Clock
+from c122.domain.errors import NotFound
 from c122.domain.shift_tally import OperatorTally, QueueTally, ShiftTally
 from c122.domain.shifts import Shift, ShiftWindow, current_shift
+from c122.domain.staffing import IntervalForecast, forecast_day
 from c122.domain.users import Actor
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.statistics.ports import LiveQueue, LiveQueues, StatisticsUnitOfWork
@@ -149,3 +152,50 @@ class ShiftStatistics:
         ]
         total = tally.total([str(q.queue_id) for q in live]) if tally is not None else QueueTally()
         return CenterShiftFigures(window, self._definitions, QueueShiftFigures(None, total), rows)
+
+
+HISTORY_WEEKS = 4
+DEFAULT_HANDLE_S = 180.0  # until the queue has completed calls of its own
+
+
+@dataclass(frozen=True)
+class StaffingPlan:
+    queue_id: int
+    day: date
+    handle_s: float
+    intervals: list[IntervalForecast]
+
+
+class StaffingPlanner:
+    """Operators needed per 30-minute interval of a day, by Erlang C, from the same weekday of the
+    weeks before (the mean of HISTORY_WEEKS of them; no trend yet)."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory[StatisticsUnitOfWork], live: LiveQueues, zone: ZoneInfo
+    ) -> None:
+        self._uow = uow_factory
+        self._live = live
+        self._zone = zone
+
+    async def plan(
+        self, actor: Actor, queue_id: int, day: date, target: float, threshold_s: float
+    ) -> StaffingPlan:
+        if queue_id not in {q.queue_id for q in await self._live.live_queues(actor)}:
+            raise NotFound(f"queue {queue_id} does not exist or belongs to another group")
+        midnight = datetime.combine(day, time(), self._zone).timestamp()
+        history = [
+            datetime.combine(day - timedelta(weeks=w), time(), self._zone).timestamp()
+            for w in range(1, HISTORY_WEEKS + 1)
+        ]
+        async with self._uow() as uow:
+            records = await uow.acd.queue_log(min(history), max(history) + 86400)
+        handle_s, intervals = forecast_day(
+            records,
+            str(queue_id),
+            midnight,
+            history,
+            target=target,
+            threshold_s=threshold_s,
+            default_handle_s=DEFAULT_HANDLE_S,
+        )
+        return StaffingPlan(queue_id, day, handle_s, intervals)

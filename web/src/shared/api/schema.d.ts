@@ -1248,6 +1248,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/statistics/staffing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Staffing
+         * @description Operators needed per 30-minute interval of `day` in a queue the reader sees (issue #19 item 6).
+         */
+        get: operations["staffing_forecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3293,6 +3313,59 @@ export interface components {
             text: string;
             /** Title */
             title: string;
+        };
+        /** StaffingIntervalOut */
+        StaffingIntervalOut: {
+            /** Average Wait S */
+            average_wait_s: number;
+            /**
+             * Calls
+             * @description Calls expected: the mean of the same interval on the history days.
+             */
+            calls: number;
+            /** Load Erlangs */
+            load_erlangs: number;
+            /** Occupancy */
+            occupancy: number;
+            /**
+             * Operators
+             * @description Operators needed for the target, by Erlang C.
+             */
+            operators: number;
+            /**
+             * Service Level
+             * @description The share answered within the threshold with that many, 0..1.
+             */
+            service_level: number;
+            /**
+             * Starts
+             * Format: date-time
+             * @description The 30-minute interval's start (UTC).
+             */
+            starts: string;
+        };
+        /** StaffingOut */
+        StaffingOut: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Handle S
+             * @description Average handle time over the history days (180 s with none).
+             */
+            handle_s: number;
+            /** History Weeks */
+            history_weeks: number;
+            /** Intervals */
+            intervals: components["schemas"]["StaffingIntervalOut"][];
+            /** Queue Id */
+            queue_id: number;
+            /** Target */
+            target: number;
+            /** Threshold S */
+            threshold_s: number;
         };
         /** StatusChangeOut */
         StatusChangeOut: {
@@ -13612,6 +13685,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OperatorShiftOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staffing_forecast: {
+        parameters: {
+            query: {
+                queue_id: number;
+                day: string;
+                /** @description Target service level, 0..1. */
+                target?: number;
+                /** @description Answer threshold T, s. */
+                threshold_s?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffingOut"];
                 };
             };
             /** @description Bad Request */
