@@ -132,6 +132,7 @@ async def staffing(
     plan = await context.staffing.plan(actor, queue_id, day, target, threshold_s)
     return StaffingOut(
         queue_id=plan.queue_id,
+        time_zone=plan.time_zone,
         day=plan.day,
         target=target,
         threshold_s=threshold_s,

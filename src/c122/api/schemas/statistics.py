@@ -88,6 +88,7 @@ class StaffingIntervalOut(BaseModel):
 
 class StaffingOut(BaseModel):
     queue_id: int
+    time_zone: str = Field(description="The hotline's time zone: the day and its intervals are read in it.")
     day: date
     target: float
     threshold_s: float

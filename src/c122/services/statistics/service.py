@@ -161,6 +161,7 @@ DEFAULT_HANDLE_S = 180.0  # until the queue has completed calls of its own
 @dataclass(frozen=True)
 class StaffingPlan:
     queue_id: int
+    time_zone: str
     day: date
     handle_s: float
     intervals: list[IntervalForecast]
@@ -198,4 +199,4 @@ class StaffingPlanner:
             threshold_s=threshold_s,
             default_handle_s=DEFAULT_HANDLE_S,
         )
-        return StaffingPlan(queue_id, day, handle_s, intervals)
+        return StaffingPlan(queue_id, self._zone.key, day, handle_s, intervals)

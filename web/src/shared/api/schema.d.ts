@@ -3366,6 +3366,11 @@ export interface components {
             target: number;
             /** Threshold S */
             threshold_s: number;
+            /**
+             * Time Zone
+             * @description The hotline's time zone: the day and its intervals are read in it.
+             */
+            time_zone: string;
         };
         /** StatusChangeOut */
         StatusChangeOut: {

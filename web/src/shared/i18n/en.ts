@@ -57,6 +57,18 @@ export const en: Messages = {
       answeredWithinT: "Answered within {s} s",
       offersTaken: "Share of offers taken",
     },
+    staffing: {
+      title: "Staffing forecast",
+      queue: "Queue",
+      calculate: "Calculate",
+      note: "From the same weekday of {weeks} weeks; average handle time {handle}; target {target} of calls within {s} s (Erlang C)",
+      interval: "Interval",
+      calls: "Calls",
+      load: "Load, Erl",
+      operators: "Operators needed",
+      serviceLevel: "Service level",
+      none: "No calls in the history on this weekday",
+    },
     center: {
       title: "Contact-center statistics for the current shift",
       total: "In total",
