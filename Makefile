@@ -67,7 +67,7 @@ fuzz: setup-dev
 	$(BIN)/python -m tests.support.fuzz --max-examples $(FUZZ_EXAMPLES)
 
 # The TypeScript client is generated from the server's OpenAPI document.
-openapi-client: setup
+openapi-client: setup-dev
 	$(BIN)/python -m c122.api.openapi_dump > web/openapi.json
 	cd web && npm run gen:api
 

@@ -17,9 +17,12 @@ from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.clock import SystemClock
 from c122.config import Settings, split_list
+from c122.domain.acd import to_records
+from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable
 from c122.domain.trunks import Trunk
+from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
 from c122.persistence.database import DatabaseTimeouts, create_engine
 from c122.persistence.outbox import FileOutbox
@@ -58,7 +61,8 @@ from c122.services.outbox import DeferredWrites
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
-from c122.services.statistics.service import ShiftClock
+from c122.services.statistics.ports import LiveQueue
+from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
@@ -185,6 +189,11 @@ def build_application(
     prompts = _prompt_service(settings, uow_factory, clock)
     # The hotline's day decides case names and numbers and its shifts, never the server's zone.
     hotline_zone = ZoneInfo(settings.hotline_time_zone)
+    shift_clock = ShiftClock(uow_factory, clock, hotline_zone)
+    shift_statistics = ShiftStatistics(
+        uow_factory, clock, shift_clock, _CenterQueues(contact_center), KpiDefinitions()
+    )
+    contact_center.add_listener(lambda outcome: shift_statistics.take(to_records(outcome.events)))
     exports = ExportJobs(FileTableWriters(), settings.data_dir / EXPORTS_DIR, bus, clock)
     call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone, exports)
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
@@ -238,7 +247,9 @@ def build_application(
         calls=call_records,
         exports=exports,
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
-        shift_clock=ShiftClock(uow_factory, clock, hotline_zone),
+        shift_clock=shift_clock,
+        shift_statistics=shift_statistics,
+        staffing=StaffingPlanner(uow_factory, _CenterQueues(contact_center), hotline_zone),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)
@@ -267,6 +278,30 @@ def build_application(
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))
         application.background.append(_every(RECONCILE_SECONDS, call_flow.reconcile))
     return application
+
+
+class _CenterQueues:
+    """The ACD's live queue figures as the shift statistics read them."""
+
+    def __init__(self, contact_center: ContactCenter) -> None:
+        self._center = contact_center
+
+    async def live_queues(self, actor: Actor) -> list[LiveQueue]:
+        if not self._center.started:
+            return []
+        return [
+            LiveQueue(
+                queue_id=q.id,
+                group_id=q.group_id,
+                name=q.name,
+                waiting=q.waiting,
+                longest_wait_s=q.longest_wait_s,
+                on_duty=q.logged_in_operators,
+                busy=q.eligible_operators - q.available_operators,
+                on_break=q.on_break_operators,
+            )
+            for q in await self._center.queues(actor)
+        ]
 
 
 def database_timeouts(settings: Settings) -> DatabaseTimeouts:

@@ -25,7 +25,7 @@ from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
-from c122.services.statistics.service import ShiftClock
+from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
 from c122.services.supervision.service import Supervision
 
 
@@ -50,6 +50,8 @@ class ApiContext:
     audit: AuditTrail  # the audit trail viewer (administrators)
     messages: Messages  # messages, broadcasts and notification settings
     exports: ExportJobs  # exported files and background export jobs
+    shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
+    staffing: StaffingPlanner  # operators needed per interval, by Erlang C
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
 

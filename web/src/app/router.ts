@@ -14,6 +14,11 @@ export const router = createRouter({
       meta: { senior: true },
     },
     {
+      path: "/statistics",
+      name: "statistics",
+      component: () => import("@/features/statistics/components/StatisticsView.vue"),
+    },
+    {
       path: "/admin",
       component: () => import("@/features/admin/components/AdminView.vue"),
       meta: { admin: true },

@@ -1,31 +1,153 @@
-"""The shift statistics: which shift is running now, in the hotline's time zone."""
+"""The shift statistics: which shift is running now, and its figures for the operator and the centre."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from c122.api.errors import ERROR_RESPONSES
-from c122.api.schemas.statistics import CurrentShiftOut, ShiftWindowOut
+from c122.api.schemas.statistics import (
+    BreakOut,
+    CenterShiftOut,
+    CurrentShiftOut,
+    OperatorShiftOut,
+    QueueShiftOut,
+    ShiftWindowOut,
+    StaffingIntervalOut,
+    StaffingOut,
+)
 from c122.api.security import Context, CurrentActor
+from c122.domain.acd.kpi import ServiceLevelFormula
+from c122.domain.shifts import ShiftWindow
+from c122.services.statistics.service import HISTORY_WEEKS, QueueShiftFigures
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"], responses=ERROR_RESPONSES)
+
+
+def _window(window: ShiftWindow | None) -> ShiftWindowOut | None:
+    if window is None:
+        return None
+    return ShiftWindowOut(
+        shift_id=window.shift.id,
+        name=window.shift.name,
+        starts_at=window.shift.starts_at,
+        ends_at=window.shift.ends_at,
+        day=window.day,
+        starts=window.starts,
+        ends=window.ends,
+    )
 
 
 @router.get("/shift", response_model=CurrentShiftOut, operation_id="current_shift")
 async def current_shift(actor: CurrentActor, context: Context) -> CurrentShiftOut:
     now = await context.shift_clock.now(actor)
-    window = now.window
-    shift = (
-        None
-        if window is None
-        else ShiftWindowOut(
-            shift_id=window.shift.id,
-            name=window.shift.name,
-            starts_at=window.shift.starts_at,
-            ends_at=window.shift.ends_at,
-            day=window.day,
-            starts=window.starts,
-            ends=window.ends,
-        )
+    return CurrentShiftOut(time_zone=now.time_zone, shift=_window(now.window))
+
+
+@router.get("/shift/operator", response_model=OperatorShiftOut, operation_id="operator_shift_statistics")
+async def operator_shift(actor: CurrentActor, context: Context) -> OperatorShiftOut:
+    """The signed-in user's own figures for the current shift (OPS-27)."""
+    figures = await context.shift_statistics.operator(actor)
+    tally = figures.tally
+    breaks = [BreakOut(reason=r, count=b.count, seconds=b.seconds) for r, b in sorted(tally.breaks.items())]
+    return OperatorShiftOut(
+        shift=_window(figures.window),
+        offers=tally.offers,
+        answered=tally.answered,
+        missed=tally.missed,
+        placed=tally.placed,
+        completed=tally.completed,
+        average_talk_s=tally.average_talk_s,
+        average_hold_s=None,
+        average_wrap_up_s=tally.average_wrap_s,
+        breaks=breaks,
+        break_count=sum(b.count for b in breaks),
+        break_seconds=sum(b.seconds for b in breaks),
+        states_s=figures.states_s,
+        service_level_s=figures.service_level_s,
+        answered_within_t=tally.answered_within_t,
+        offers_taken=tally.offers_taken,
     )
-    return CurrentShiftOut(time_zone=now.time_zone, shift=shift)
+
+
+def _queue(row: QueueShiftFigures, formula: ServiceLevelFormula, total_name: str = "") -> QueueShiftOut:
+    live, tally = row.live, row.tally
+    return QueueShiftOut(
+        queue_id=live.queue_id if live else None,
+        name=live.name if live else total_name,
+        received=tally.received,
+        answered=tally.answered,
+        abandoned=tally.abandoned,
+        short_abandoned=tally.short_abandoned,
+        timed_out=tally.timed_out,
+        waiting=live.waiting if live else 0,
+        longest_wait_s=live.longest_wait_s if live else 0.0,
+        average_wait_s=tally.average_wait_s,
+        average_handle_s=tally.average_handle_s,
+        service_level=tally.service_level(formula),
+        on_duty=live.on_duty if live else 0,
+        busy=live.busy if live else 0,
+        on_break=live.on_break if live else 0,
+    )
+
+
+@router.get("/shift/center", response_model=CenterShiftOut, operation_id="center_shift_statistics")
+async def center_shift(actor: CurrentActor, context: Context) -> CenterShiftOut:
+    """The current shift per queue the reader sees and in total (OPS-28)."""
+    figures = await context.shift_statistics.center(actor)
+    formula = figures.definitions.formula
+    rows = [_queue(row, formula) for row in figures.queues]
+    total = _queue(figures.total, formula, "total")
+    total = total.model_copy(
+        update={
+            "waiting": sum(r.waiting for r in rows),
+            "longest_wait_s": max((r.longest_wait_s for r in rows), default=0.0),
+            "on_duty": sum(r.on_duty for r in rows),
+            "busy": sum(r.busy for r in rows),
+            "on_break": sum(r.on_break for r in rows),
+        }
+    )
+    return CenterShiftOut(
+        shift=_window(figures.window),
+        service_level_s=figures.definitions.service_level_s,
+        short_abandon_s=figures.definitions.short_abandon_s,
+        service_level_formula=formula.value,
+        total=total,
+        queues=rows,
+    )
+
+
+@router.get("/staffing", response_model=StaffingOut, operation_id="staffing_forecast")
+async def staffing(
+    actor: CurrentActor,
+    context: Context,
+    queue_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
+    day: date,
+    target: Annotated[float, Query(gt=0, lt=1, description="Target service level, 0..1.")] = 0.8,
+    threshold_s: Annotated[float, Query(ge=0, le=3600, description="Answer threshold T, s.")] = 20,
+) -> StaffingOut:
+    """Operators needed per 30-minute interval of `day` in a queue the reader sees (issue #19 item 6)."""
+    plan = await context.staffing.plan(actor, queue_id, day, target, threshold_s)
+    return StaffingOut(
+        queue_id=plan.queue_id,
+        time_zone=plan.time_zone,
+        day=plan.day,
+        target=target,
+        threshold_s=threshold_s,
+        handle_s=plan.handle_s,
+        history_weeks=HISTORY_WEEKS,
+        intervals=[
+            StaffingIntervalOut(
+                starts=datetime.fromtimestamp(i.starts, UTC),
+                calls=i.calls,
+                load_erlangs=i.staffing.load_erlangs,
+                operators=i.staffing.operators,
+                service_level=i.staffing.service_level,
+                average_wait_s=i.staffing.average_wait_s,
+                occupancy=i.staffing.occupancy,
+            )
+            for i in plan.intervals
+        ],
+    )

@@ -20,3 +20,78 @@ class ShiftWindowOut(BaseModel):
 class CurrentShiftOut(BaseModel):
     time_zone: str = Field(description="The hotline's time zone (setting hotline_time_zone).")
     shift: ShiftWindowOut | None = Field(description="The shift running now; null between shifts.")
+
+
+class BreakOut(BaseModel):
+    reason: str = Field(description="The break's stated reason; empty when it began before the shift.")
+    count: int
+    seconds: float
+
+
+class OperatorShiftOut(BaseModel):
+    shift: ShiftWindowOut | None
+    offers: int = Field(description="Calls offered to the operator.")
+    answered: int
+    missed: int = Field(description="Offers rung out or rejected.")
+    placed: int = Field(description="Calls the operator placed.")
+    completed: int
+    average_talk_s: float | None
+    average_hold_s: float | None = Field(description="Not recorded yet: always null.")
+    average_wrap_up_s: float | None
+    breaks: list[BreakOut]
+    break_count: int
+    break_seconds: float
+    states_s: dict[str, float] = Field(
+        description="Seconds in each state this shift, the current one so far."
+    )
+    service_level_s: float = Field(description="The answer threshold T.")
+    answered_within_t: int
+    offers_taken: float | None = Field(description="Answered of offered, 0..1.")
+
+
+class QueueShiftOut(BaseModel):
+    queue_id: int | None = Field(description="null for the total.")
+    name: str
+    received: int
+    answered: int
+    abandoned: int
+    short_abandoned: int = Field(description="Abandons within the short-abandon time, counted apart.")
+    timed_out: int
+    waiting: int
+    longest_wait_s: float
+    average_wait_s: float | None
+    average_handle_s: float | None
+    service_level: float | None
+    on_duty: int
+    busy: int
+    on_break: int
+
+
+class CenterShiftOut(BaseModel):
+    shift: ShiftWindowOut | None
+    service_level_s: float
+    short_abandon_s: float
+    service_level_formula: str
+    total: QueueShiftOut
+    queues: list[QueueShiftOut]
+
+
+class StaffingIntervalOut(BaseModel):
+    starts: datetime = Field(description="The 30-minute interval's start (UTC).")
+    calls: float = Field(description="Calls expected: the mean of the same interval on the history days.")
+    load_erlangs: float
+    operators: int = Field(description="Operators needed for the target, by Erlang C.")
+    service_level: float = Field(description="The share answered within the threshold with that many, 0..1.")
+    average_wait_s: float
+    occupancy: float
+
+
+class StaffingOut(BaseModel):
+    queue_id: int
+    time_zone: str = Field(description="The hotline's time zone: the day and its intervals are read in it.")
+    day: date
+    target: float
+    threshold_s: float
+    handle_s: float = Field(description="Average handle time over the history days (180 s with none).")
+    history_weeks: int
+    intervals: list[StaffingIntervalOut]

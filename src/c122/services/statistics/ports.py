@@ -1,13 +1,43 @@
-"""What the shift statistics need stored: the organisation's shifts."""
+"""What the shift statistics need: the organisation's shifts, the stored queue log, the live queues."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
+from c122.domain.acd import QueueLogRecord
 from c122.domain.shifts import Shift
+from c122.domain.users import Actor
 from c122.services.ports import EntityRepository, UnitOfWork
+
+
+class QueueLogReader(Protocol):
+    async def queue_log(
+        self, start: float | None = None, end: float | None = None
+    ) -> list[QueueLogRecord]: ...
 
 
 class StatisticsUnitOfWork(UnitOfWork, Protocol):
     @property
     def shifts(self) -> EntityRepository[Shift]: ...
+
+    @property
+    def acd(self) -> QueueLogReader: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveQueue:
+    """A queue the reader may see, with what is true of it right now."""
+
+    queue_id: int
+    group_id: int
+    name: str
+    waiting: int
+    longest_wait_s: float
+    on_duty: int  # operators logged in to the queue
+    busy: int  # ringing, talking or in wrap-up
+    on_break: int
+
+
+class LiveQueues(Protocol):
+    async def live_queues(self, actor: Actor) -> list[LiveQueue]: ...

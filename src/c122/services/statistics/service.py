@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from c122.domain.acd import QueueLogRecord
+from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.clock import Clock
+from c122.domain.errors import NotFound
+from c122.domain.shift_tally import OperatorTally, QueueTally, ShiftTally
 from c122.domain.shifts import Shift, ShiftWindow, current_shift
+from c122.domain.staffing import IntervalForecast, forecast_day
 from c122.domain.users import Actor
 from c122.services.ports import UnitOfWorkFactory
-from c122.services.statistics.ports import StatisticsUnitOfWork
+from c122.services.statistics.ports import LiveQueue, LiveQueues, StatisticsUnitOfWork
 
 MAX_SHIFTS = 1000  # far above any real timetable; the admin screen pages at 500
 
@@ -37,5 +45,158 @@ class ShiftClock:
     async def now(self, actor: Actor) -> ShiftNow:
         """Every signed-in user may read the timetable: it holds nobody's personal data."""
         del actor
-        window = current_shift(await self.shifts(), self._clock.now(), self._zone)
-        return ShiftNow(time_zone=self._zone.key, window=window)
+        return ShiftNow(time_zone=self._zone.key, window=await self.window())
+
+    async def window(self) -> ShiftWindow | None:
+        return current_shift(await self.shifts(), self._clock.now(), self._zone)
+
+
+@dataclass(frozen=True)
+class OperatorShiftFigures:
+    window: ShiftWindow | None
+    at: float
+    tally: OperatorTally
+    states_s: dict[str, float]
+    service_level_s: float
+
+
+@dataclass(frozen=True)
+class QueueShiftFigures:
+    live: LiveQueue | None  # None for the total row
+    tally: QueueTally
+
+
+@dataclass(frozen=True)
+class CenterShiftFigures:
+    window: ShiftWindow | None
+    definitions: KpiDefinitions
+    total: QueueShiftFigures
+    queues: list[QueueShiftFigures]
+
+
+def _key(record: QueueLogRecord) -> tuple[object, ...]:
+    return (record.kind, record.call_id, record.operator_id, round(record.at, 3))
+
+
+class ShiftStatistics:
+    """The current shift's figures from a running tally (`domain/shift_tally.py`).
+
+    The tally is built from the stored queue log the first time the shift is read, then the ACD hands
+    each batch of records it stores to `take` (wired in bootstrap), so a read costs what the visible
+    queues cost, never a re-scan of the shift. Records stored while the log is being read are held
+    back and added after it, less the ones the read already returned. A new shift starts a new tally.
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory[StatisticsUnitOfWork],
+        clock: Clock,
+        shift_clock: ShiftClock,
+        live: LiveQueues,
+        definitions: KpiDefinitions,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._shifts = shift_clock
+        self._live = live
+        self._definitions = definitions
+        self._window: ShiftWindow | None = None
+        self._tally: ShiftTally | None = None
+        self._held: list[QueueLogRecord] | None = None  # while the stored log is being read
+        self._lock = asyncio.Lock()
+
+    def take(self, records: Iterable[QueueLogRecord]) -> None:
+        if self._held is not None:
+            self._held.extend(records)
+        elif self._tally is not None:
+            self._tally.add_all(records)
+
+    async def _current(self) -> tuple[ShiftWindow | None, ShiftTally | None]:
+        async with self._lock:
+            window = await self._shifts.window()
+            if window != self._window:
+                self._window, self._tally = window, None
+                if window is not None:
+                    self._tally = await self._load(window)
+            return self._window, self._tally
+
+    async def _load(self, window: ShiftWindow) -> ShiftTally:
+        start, end = window.starts.timestamp(), window.ends.timestamp()
+        tally = ShiftTally(start, end, self._definitions)
+        self._held = []
+        try:
+            async with self._uow() as uow:
+                stored = await uow.acd.queue_log(start, end)
+            tally.add_all(stored)
+            seen = {_key(r) for r in stored}
+            tally.add_all(r for r in self._held if _key(r) not in seen)
+        finally:
+            self._held = None
+        return tally
+
+    async def operator(self, actor: Actor) -> OperatorShiftFigures:
+        """The reader's own figures: an operator's statistics are theirs (OPS-27)."""
+        window, tally = await self._current()
+        now = self._clock.now().timestamp()
+        own = tally.operator(str(actor.user_id)) if tally is not None else OperatorTally()
+        states = own.states_at(now, tally.end) if tally is not None else {}
+        return OperatorShiftFigures(window, now, own, states, self._definitions.service_level_s)
+
+    async def center(self, actor: Actor) -> CenterShiftFigures:
+        """The queues the reader sees (their groups'; an administrator's all), each and in total."""
+        window, tally = await self._current()
+        live = await self._live.live_queues(actor)
+        rows = [
+            QueueShiftFigures(q, tally.queues.get(str(q.queue_id), QueueTally()) if tally else QueueTally())
+            for q in live
+        ]
+        total = tally.total([str(q.queue_id) for q in live]) if tally is not None else QueueTally()
+        return CenterShiftFigures(window, self._definitions, QueueShiftFigures(None, total), rows)
+
+
+HISTORY_WEEKS = 4
+DEFAULT_HANDLE_S = 180.0  # until the queue has completed calls of its own
+
+
+@dataclass(frozen=True)
+class StaffingPlan:
+    queue_id: int
+    time_zone: str
+    day: date
+    handle_s: float
+    intervals: list[IntervalForecast]
+
+
+class StaffingPlanner:
+    """Operators needed per 30-minute interval of a day, by Erlang C, from the same weekday of the
+    weeks before (the mean of HISTORY_WEEKS of them; no trend yet)."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory[StatisticsUnitOfWork], live: LiveQueues, zone: ZoneInfo
+    ) -> None:
+        self._uow = uow_factory
+        self._live = live
+        self._zone = zone
+
+    async def plan(
+        self, actor: Actor, queue_id: int, day: date, target: float, threshold_s: float
+    ) -> StaffingPlan:
+        if queue_id not in {q.queue_id for q in await self._live.live_queues(actor)}:
+            raise NotFound(f"queue {queue_id} does not exist or belongs to another group")
+        midnight = datetime.combine(day, time(), self._zone).timestamp()
+        history = [
+            datetime.combine(day - timedelta(weeks=w), time(), self._zone).timestamp()
+            for w in range(1, HISTORY_WEEKS + 1)
+        ]
+        async with self._uow() as uow:
+            records = await uow.acd.queue_log(min(history), max(history) + 86400)
+        handle_s, intervals = forecast_day(
+            records,
+            str(queue_id),
+            midnight,
+            history,
+            target=target,
+            threshold_s=threshold_s,
+            default_handle_s=DEFAULT_HANDLE_S,
+        )
+        return StaffingPlan(queue_id, self._zone.key, day, handle_s, intervals)

@@ -1492,6 +1492,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/statistics/shift/center": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Center Shift
+         * @description The current shift per queue the reader sees and in total (OPS-28).
+         */
+        get: operations["center_shift_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/statistics/shift/operator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operator Shift
+         * @description The signed-in user's own figures for the current shift (OPS-27).
+         */
+        get: operations["operator_shift_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/statistics/staffing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Staffing
+         * @description Operators needed per 30-minute interval of `day` in a queue the reader sees (issue #19 item 6).
+         */
+        get: operations["staffing_forecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/supervision/operators": {
         parameters: {
             query?: never;
@@ -1772,6 +1832,18 @@ export interface components {
             goto: string;
             /** When */
             when: string;
+        };
+        /** BreakOut */
+        BreakOut: {
+            /** Count */
+            count: number;
+            /**
+             * Reason
+             * @description The break's stated reason; empty when it began before the shift.
+             */
+            reason: string;
+            /** Seconds */
+            seconds: number;
         };
         /** BreakSuggestedData */
         BreakSuggestedData: {
@@ -2343,6 +2415,19 @@ export interface components {
             icon?: components["schemas"]["CaseTypeIcon"];
             /** Name */
             name?: string;
+        };
+        /** CenterShiftOut */
+        CenterShiftOut: {
+            /** Queues */
+            queues: components["schemas"]["QueueShiftOut"][];
+            /** Service Level Formula */
+            service_level_formula: string;
+            /** Service Level S */
+            service_level_s: number;
+            shift: components["schemas"]["ShiftWindowOut"] | null;
+            /** Short Abandon S */
+            short_abandon_s: number;
+            total: components["schemas"]["QueueShiftOut"];
         };
         /**
          * CloseReason
@@ -3002,6 +3087,63 @@ export interface components {
              */
             service_number?: string | null;
         };
+        /** OperatorShiftOut */
+        OperatorShiftOut: {
+            /** Answered */
+            answered: number;
+            /** Answered Within T */
+            answered_within_t: number;
+            /**
+             * Average Hold S
+             * @description Not recorded yet: always null.
+             */
+            average_hold_s: number | null;
+            /** Average Talk S */
+            average_talk_s: number | null;
+            /** Average Wrap Up S */
+            average_wrap_up_s: number | null;
+            /** Break Count */
+            break_count: number;
+            /** Break Seconds */
+            break_seconds: number;
+            /** Breaks */
+            breaks: components["schemas"]["BreakOut"][];
+            /** Completed */
+            completed: number;
+            /**
+             * Missed
+             * @description Offers rung out or rejected.
+             */
+            missed: number;
+            /**
+             * Offers
+             * @description Calls offered to the operator.
+             */
+            offers: number;
+            /**
+             * Offers Taken
+             * @description Answered of offered, 0..1.
+             */
+            offers_taken: number | null;
+            /**
+             * Placed
+             * @description Calls the operator placed.
+             */
+            placed: number;
+            /**
+             * Service Level S
+             * @description The answer threshold T.
+             */
+            service_level_s: number;
+            shift: components["schemas"]["ShiftWindowOut"] | null;
+            /**
+             * States S
+             * @description Seconds in each state this shift, the current one so far.
+             */
+            states_s: {
+                [key: string]: number;
+            };
+        };
         /**
          * OperatorStateChangedData
          * @description One row of the operator state log; `duration_s` is the time spent in `old_status`.
@@ -3604,6 +3746,45 @@ export interface components {
             /** Wrap Up S */
             wrap_up_s?: number;
         };
+        /** QueueShiftOut */
+        QueueShiftOut: {
+            /** Abandoned */
+            abandoned: number;
+            /** Answered */
+            answered: number;
+            /** Average Handle S */
+            average_handle_s: number | null;
+            /** Average Wait S */
+            average_wait_s: number | null;
+            /** Busy */
+            busy: number;
+            /** Longest Wait S */
+            longest_wait_s: number;
+            /** Name */
+            name: string;
+            /** On Break */
+            on_break: number;
+            /** On Duty */
+            on_duty: number;
+            /**
+             * Queue Id
+             * @description null for the total.
+             */
+            queue_id: number | null;
+            /** Received */
+            received: number;
+            /** Service Level */
+            service_level: number | null;
+            /**
+             * Short Abandoned
+             * @description Abandons within the short-abandon time, counted apart.
+             */
+            short_abandoned: number;
+            /** Timed Out */
+            timed_out: number;
+            /** Waiting */
+            waiting: number;
+        };
         /**
          * QueueUpdatedData
          * @description The whole live picture of one queue (the first 50 callers).
@@ -3886,6 +4067,64 @@ export interface components {
             text: string;
             /** Title */
             title: string;
+        };
+        /** StaffingIntervalOut */
+        StaffingIntervalOut: {
+            /** Average Wait S */
+            average_wait_s: number;
+            /**
+             * Calls
+             * @description Calls expected: the mean of the same interval on the history days.
+             */
+            calls: number;
+            /** Load Erlangs */
+            load_erlangs: number;
+            /** Occupancy */
+            occupancy: number;
+            /**
+             * Operators
+             * @description Operators needed for the target, by Erlang C.
+             */
+            operators: number;
+            /**
+             * Service Level
+             * @description The share answered within the threshold with that many, 0..1.
+             */
+            service_level: number;
+            /**
+             * Starts
+             * Format: date-time
+             * @description The 30-minute interval's start (UTC).
+             */
+            starts: string;
+        };
+        /** StaffingOut */
+        StaffingOut: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Handle S
+             * @description Average handle time over the history days (180 s with none).
+             */
+            handle_s: number;
+            /** History Weeks */
+            history_weeks: number;
+            /** Intervals */
+            intervals: components["schemas"]["StaffingIntervalOut"][];
+            /** Queue Id */
+            queue_id: number;
+            /** Target */
+            target: number;
+            /** Threshold S */
+            threshold_s: number;
+            /**
+             * Time Zone
+             * @description The hotline's time zone: the day and its intervals are read in it.
+             */
+            time_zone: string;
         };
         /** StatusChangeOut */
         StatusChangeOut: {
@@ -15827,6 +16066,316 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CurrentShiftOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    center_shift_statistics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CenterShiftOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    operator_shift_statistics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorShiftOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staffing_forecast: {
+        parameters: {
+            query: {
+                queue_id: number;
+                day: string;
+                /** @description Target service level, 0..1. */
+                target?: number;
+                /** @description Answer threshold T, s. */
+                threshold_s?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffingOut"];
                 };
             };
             /** @description Bad Request */
