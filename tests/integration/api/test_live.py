@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from tests.support.server import RunningServer
+
+from c122.domain.users import Actor, Role
+from c122.reports.tables import FileTableWriters
+from c122.services.exports.ports import ExportColumn, ExportHeader, ExportSpec
+from c122.services.exports.service import ExportJobs
 
 
 def _online(presence: dict[str, Any]) -> list[str]:
@@ -151,7 +158,9 @@ async def test_event_stream_from_another_site_is_refused(server: RunningServer) 
 CALL_FLOW_EVENTS = {"call.connected", "call.ended", "call.hold_changed", "call.consultation_changed"}
 
 
-async def test_every_published_event_matches_its_documented_schema(server: RunningServer) -> None:
+async def test_every_published_event_matches_its_documented_schema(
+    server: RunningServer, tmp_path: Path
+) -> None:
     from c122.api.schemas.events import EVENT_PAYLOADS
 
     seen: list[tuple[str, dict[str, Any]]] = []
@@ -165,6 +174,7 @@ async def test_every_published_event_matches_its_documented_schema(server: Runni
     await _call_distribution_events(server)
     await _case_events(server)
     await _message_events(server)
+    await _export_events(server, tmp_path)
     # The conversation's events need real calls: tests/integration/call_flow checks each one it sees.
     assert {event_type for event_type, _ in seen} == set(EVENT_PAYLOADS) - CALL_FLOW_EVENTS
     for event_type, data in seen:
@@ -209,6 +219,33 @@ async def _message_events(server: RunningServer) -> None:
     broadcast = await senior.write("POST", "/api/v1/broadcasts", json={"text": "Всем", "everyone": True})
     read = await operator.write("POST", f"/api/v1/broadcasts/{broadcast.json()['id']}/read")
     assert read.status_code == 204, read.text
+
+
+async def _export_events(server: RunningServer, folder: Path) -> None:
+    """A background export (`export.progress`): the journal's own run as a job only past 5,000 rows, so
+    the same export service runs here with no rows answered at once, publishing on the server's bus."""
+    jobs = ExportJobs(FileTableWriters(), folder, server.application.bus, server.clock, sync_limit=0)
+    spec = ExportSpec(
+        format="csv",
+        filename="calls",
+        header=ExportHeader(title="Журнал звонков", lines=()),
+        columns=(ExportColumn("Номер"),),
+        expected_rows=1,
+    )
+    finished = asyncio.Event()
+    server.application.bus.subscribe(
+        lambda event: (
+            finished.set()
+            if event.type == "export.progress" and event.data["status"] != "in_progress"
+            else None
+        )
+    )
+
+    async def rows() -> AsyncIterator[list[list[str]]]:
+        yield [["+79990001122"]]
+
+    await jobs.export(Actor(user_id=1, role=Role.ADMIN, group_ids=frozenset()), spec, rows())
+    await asyncio.wait_for(finished.wait(), 10)
 
 
 async def _case_events(server: RunningServer) -> None:

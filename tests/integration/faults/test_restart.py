@@ -210,6 +210,21 @@ async def dial(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Caller]]
         await one.close()
 
 
+@pytest.fixture
+async def phones(hotline: Hotline, tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Baresip]]]:
+    """Operator phones for one test, stopped when it ends (a killed server does not end them)."""
+    started: list[Baresip] = []
+
+    async def make(desk: Desk, answermode: str = "auto") -> Baresip:
+        phone = await operator_phone(hotline, desk, tmp_path / f"phone{len(started)}", answermode)
+        started.append(phone)
+        return phone
+
+    yield make
+    for phone in started:
+        await phone.stop()
+
+
 async def operator_phone(hotline: Hotline, desk: Desk, folder: Path, answermode: str = "auto") -> Baresip:
     """baresip registers as operator1 for 10 minutes (it does not register again during the test)."""
     folder.mkdir()  # noqa: ASYNC240 - a test's own temporary folder
@@ -261,10 +276,10 @@ async def released(desk: Desk) -> str:
 
 
 async def test_kill_mid_call_ends_the_call_releases_the_operator_and_closes_the_record(
-    hotline: Hotline, dial: Callable[..., Awaitable[Caller]], tmp_path: Path
+    hotline: Hotline, dial: Callable[..., Awaitable[Caller]], phones: Callable[..., Awaitable[Baresip]]
 ) -> None:
     desk = await hotline.desk("operator1")
-    phone = await operator_phone(hotline, desk, tmp_path / "phone")
+    phone = await phones(desk)
     assert (
         await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
     ).status_code == 200
@@ -302,10 +317,10 @@ async def test_kill_mid_call_ends_the_call_releases_the_operator_and_closes_the_
 
 
 async def test_kill_mid_queue_empties_the_queue_and_a_registered_phone_rings_after_the_restart(
-    hotline: Hotline, dial: Callable[..., Awaitable[Caller]], tmp_path: Path
+    hotline: Hotline, dial: Callable[..., Awaitable[Caller]], phones: Callable[..., Awaitable[Baresip]]
 ) -> None:
     desk = await hotline.desk("operator1")
-    phone = await operator_phone(hotline, desk, tmp_path / "phone")
+    phone = await phones(desk)
     admin = await hotline.desk("admin")
     # After the BYE it sends one of its own, as if crossing ours: 200, since the dialog is known; a BYE
     # in a dialog nobody knows still gets 481 (caller_late_bye.xml).
@@ -336,10 +351,10 @@ async def test_kill_mid_queue_empties_the_queue_and_a_registered_phone_rings_aft
 
 
 async def test_kill_while_the_operators_phone_rings_cancels_the_ringing_and_frees_the_operator(
-    hotline: Hotline, dial: Callable[..., Awaitable[Caller]], tmp_path: Path
+    hotline: Hotline, dial: Callable[..., Awaitable[Caller]], phones: Callable[..., Awaitable[Baresip]]
 ) -> None:
     desk = await hotline.desk("operator1")
-    phone = await operator_phone(hotline, desk, tmp_path / "phone", answermode="manual")
+    phone = await phones(desk, answermode="manual")
     assert (
         await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
     ).status_code == 200
