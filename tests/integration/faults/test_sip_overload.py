@@ -165,7 +165,8 @@ async def test_calls_past_the_rtp_range_get_503_with_retry_after_counted_as_refu
     assert result.returncode == 0, result.output + result.errors
     assert REFUSED.labels("media")._value.get() - refused_before == 5
     telephony = hotline.application.telephony
-    assert telephony is not None and telephony.sip.admission is not None
+    assert telephony is not None
+    assert telephony.sip.admission is not None
     admission = telephony.sip.admission
     await until(reading(lambda: admission.active), lambda n: n == 0, timeout=10)
     admin = await hotline.signed_in("admin")
