@@ -21,6 +21,7 @@ from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phones import SqlOperatorPhoneRepository
+from c122.persistence.write_gate import connect
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
 from c122.services.audit.ports import AuditTrailReader
 from c122.services.calls.ports import CallRecordRepository
@@ -58,7 +59,7 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         try:
-            connection = await self._engine.connect()
+            connection = await connect(self._engine)
             await connection.begin()
         except Exception as exc:
             if unreachable(exc):
