@@ -48,7 +48,7 @@ from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
 from c122.services.contact_center.membership import QueueMembership
 from c122.services.contact_center.queue_figures import WaitingCallBoard
-from c122.services.exports.service import ExportJobs
+from c122.services.exports.service import ExportAccess, ExportJobs
 from c122.services.health.ports import ComponentHealth, Probe, Status
 from c122.services.health.service import HealthService
 from c122.services.internal_events import InternalEventBus
@@ -247,6 +247,7 @@ def build_application(
         call_flow=call_flow,
         calls=call_records,
         exports=exports,
+        export_access=ExportAccess(exports, uow_factory, clock),
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
         shift_clock=shift_clock,
         shift_statistics=shift_statistics,

@@ -7,6 +7,7 @@ after a restart of the process."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import wave
 from pathlib import Path
@@ -17,11 +18,20 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from c122.bootstrap import OUTBOX_DIR
+from c122.domain.errors import DatabaseUnavailable
+from c122.domain.users import CONSOLE
 from c122.persistence.outbox import WAITING_FILE
 from c122.services.call_flow.context import CallFlowSettings
 from c122.telephony.media.codecs import PCMU
 from c122.telephony.prompt_audio import PromptAudioFiles
 from tests.integration.call_flow.conftest import Carrier, HotlineCaller, hotline_overrides, info_queue_id
+from tests.integration.contact_center.test_operator_desk import (
+    REFERENCE_QUEUE,
+    queue_ids,
+    set_state,
+    simulator,
+    state,
+)
 from tests.integration.faults.conftest import (
     QUICK_TIMEOUTS,
     ListeningCaller,
@@ -255,3 +265,28 @@ async def test_health_is_down_while_another_writer_holds_the_sqlite_lock_though_
                 locker.execute("ROLLBACK")
                 locker.close()
             assert (await health_of(monitor)).status_code == 200
+
+
+@ONLY_POSTGRES
+async def test_a_caller_waiting_when_postgres_is_cut_off_keeps_their_place_and_is_offered_once_it_is_back(
+    database_url: str, db_proxy: TcpProxy, tmp_path: Path
+) -> None:
+    """What docs/operations.md promises (and why offers wait): the ACD acts only on what it stored."""
+    url = through(database_url, db_proxy)
+    async with running_server(url, data_dir=tmp_path / "data", **QUICK_TIMEOUTS) as server:
+        operator = await server.signed_in("operator1")
+        queue_id = (await queue_ids(operator))[REFERENCE_QUEUE]
+        call_id = await simulator(server).place_call(queue_id)
+        center = server.application.contact_center
+        db_proxy.cut()
+        ready = await set_state(operator, "ready")
+        assert (ready.status_code, ready.json()["code"]) == (503, "database_unavailable")
+        server.clock.advance(5)
+        with contextlib.suppress(DatabaseUnavailable):
+            await center.tick()
+        assert center.holds_call(call_id)
+        assert [c.call_id for c in (await center.queue(CONSOLE, queue_id)).calls] == [call_id]
+
+        db_proxy.restore()
+        await until(lambda: set_state(operator, "ready"), lambda r: r.status_code == 200, timeout=30)
+        assert (await state(operator))["offer"]["call_id"] == call_id
