@@ -1,6 +1,7 @@
 """Listen, whisper, barge from the senior's board in Chromium: a real call (a baresip caller on the main
 line, the operator's baresip SIP phone), the senior's browser leg as their audio; the senior starts
-listening from the operator's row, switches to whisper from the monitoring bar, and stops."""
+listening from the operator's row, switches to whisper from the monitoring bar, and stops; the
+operator's desk (their group shows monitoring) says so meanwhile."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.support.server import RunningServer, running_server
 pytestmark = [pytest.mark.e2e, pytest.mark.peers]
 
 SCREENSHOT = "/tmp/c122-monitoring.png"
+DESK_SCREENSHOT = "/tmp/c122-monitored-desk.png"
 SET_STATES = """
 async (states) => {
   const cookie = document.cookie.split('; ').find((c) => c.startsWith('c122_csrf='));
@@ -83,6 +85,15 @@ async def test_the_senior_listens_switches_to_whisper_and_stops_from_the_board(
             await operator.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
         ).is_success
 
+        # The group shows monitoring to its operators: operator1's desk is open to see it.
+        admin = await hotline.signed_in("admin")
+        groups = (await admin.http.get("/api/v1/admin/groups", params={"q": "Справочная группа"})).json()
+        (group,) = [g for g in groups["items"] if g["name"] == "Справочная группа"]
+        shown = await admin.write(
+            "PATCH", f"/api/v1/admin/groups/{group['id']}", json={"monitoring_shown": True}
+        )
+        assert shown.status_code == 200, shown.text
+        desk = await sign_in(browser, hotline, "operator1")
         page = await sign_in(browser, hotline, "senior1")
         await page.get_by_test_id("panel-menu").click()
         await page.get_by_text("Пульт старшего оператора").click()
@@ -105,17 +116,22 @@ async def test_the_senior_listens_switches_to_whisper_and_stops_from_the_board(
         await expect(page.get_by_test_id("monitoring-mode")).to_have_text("прослушивание")
         await expect(bar).to_contain_text("Иванова Мария Сергеевна")
         await expect(listen).to_have_class("row-menu active")
+        notice = desk.get_by_test_id("monitored-notice")
+        await expect(notice).to_contain_text("Старший оператор подключён к разговору: прослушивание")
 
         await page.get_by_test_id("monitoring-bar-whisper").click()
         await expect(page.get_by_test_id("monitoring-mode")).to_have_text("суфлирование")
         await expect(page.get_by_test_id("monitor-whisper-operator1")).to_have_class("row-menu active")
         await expect(page.get_by_test_id("monitoring-duration")).not_to_have_text("")
         await page.screenshot(path=SCREENSHOT)
+        await expect(notice).to_contain_text("суфлирование")
+        await desk.screenshot(path=DESK_SCREENSHOT)
         sessions = (await page.evaluate(GET_JSON, "/api/v1/supervision/monitoring"))["items"]
         assert [(s["mode"], s["audio"]) for s in sessions] == [("whisper", "browser")]
 
         await page.get_by_test_id("monitor-stop-operator1").click()
         await expect(bar).to_have_count(0)
+        await expect(notice).to_have_count(0)
         assert (await page.evaluate(GET_JSON, "/api/v1/supervision/monitoring"))["items"] == []
     finally:
         for phone in phones:

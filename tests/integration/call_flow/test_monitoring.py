@@ -123,13 +123,23 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         assert (stopped.json()["end_reason"], stopped.status_code) == ("stopped", 200)
         assert (await console.next_event("monitoring.ended"))["data"]["reason"] == "stopped"
 
-        # Again, and the caller hangs up: the session ends by itself and the senior is told.
+        # Again, now that the group shows monitoring to its operators (the first session reached only
+        # the senior); the caller hangs up: the session ends by itself and both are told.
+        groups = (await admin.http.get("/api/v1/admin/groups", params={"q": "Справочная группа"})).json()
+        (group,) = [g for g in groups["items"] if g["name"] == "Справочная группа"]
+        shown = await admin.write(
+            "PATCH", f"/api/v1/admin/groups/{group['id']}", json={"monitoring_shown": True}
+        )
+        assert shown.status_code == 200, shown.text
         again = await senior.write("POST", MONITORING, json={"operator_id": session["operator_id"]})
-        assert again.status_code == 201, again.text
+        assert (again.status_code, again.json()["operator_notified"]) == (201, True), again.text
         await console.next_event("monitoring.started")
+        told = await desk.next_event("monitoring.started")
+        assert (told["data"]["session_id"], told["data"]["mode"]) == (again.json()["id"], "listen")
         await phones["caller"].stop()
         ended = await console.next_event("monitoring.ended", timeout=15)
         assert (ended["data"]["session_id"], ended["data"]["reason"]) == (again.json()["id"], "call_ended")
+        assert (await desk.next_event("monitoring.ended"))["data"]["reason"] == "call_ended"
         assert (await senior.http.get(MONITORING)).json() == {"items": []}
 
     for phone in phones.values():
