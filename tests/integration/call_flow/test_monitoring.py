@@ -27,7 +27,7 @@ from c122.telephony.media.analysis import tone_levels
 
 pytestmark = pytest.mark.peers
 
-TONES = {"caller": 440, "operator": 1000, "senior": 1700, "consultant": 2300}
+TONES = {"caller": 440, "operator": 1000, "senior": 1700, "consultant": 2300, "admin": 2900}
 PHASE_S = 2.0
 MARGIN = 2400  # samples left out at each end of a phase: the switch and the packets in flight
 MONITORING = "/api/v1/supervision/monitoring"
@@ -104,6 +104,13 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         back = await senior.write("POST", f"{MONITORING}/{session['id']}/mode", json={"mode": "listen"})
         assert back.json()["mode"] == "listen"
         await phase("listen_again")
+        # A second supervisor on the same call (with the phone they lacked), in listen mode too; then
+        # they leave.
+        phones["admin"] = await operator_phone(hotline, admin, "admin", TONES["admin"])
+        second = await admin.write("POST", MONITORING, json={"call_id": call_id, "mode": "listen"})
+        assert second.status_code == 201, second.text
+        await phase("two_supervisors")
+        assert (await admin.write("DELETE", f"{MONITORING}/{second.json()['id']}")).status_code == 200
         # A consultation: the senior follows the operator to the colleague, then back to the caller.
         consult = await operator.write(
             "POST", "/api/v1/operators/me/call/consult", json={"user_id": operator3}
@@ -161,6 +168,12 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         # The held caller hears music and nobody hears them; operator and senior still talk.
         "barge_on_hold": {"operator": {"senior"}, "senior": {"operator"}},
         "listen_again": {"caller": {"operator"}, "operator": {"caller"}, "senior": {"caller", "operator"}},
+        "two_supervisors": {
+            "caller": {"operator"},
+            "operator": {"caller"},
+            "senior": {"caller", "operator"},
+            "admin": {"caller", "operator"},
+        },
         # The caller waits with music; the senior hears the operator and the colleague.
         "consulting": {
             "operator": {"consultant"},
@@ -186,10 +199,11 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         return response.json() if response.status_code == 200 else {}
 
     stored = await until(record, lambda r: r.get("status") not in (None, "active"))
-    first, second = stored["monitoring"]
+    first, by_admin, last = stored["monitoring"]
     assert [m["mode"] for m in first["modes"]] == ["listen", "whisper", "barge", "listen"]
-    assert (first["end_reason"], second["end_reason"]) == ("stopped", "call_ended")
+    assert by_admin["supervisor_name"] == "Администратор системы"
+    assert [s["end_reason"] for s in (first, by_admin, last)] == ["stopped", "stopped", "call_ended"]
     async with hotline.application.uow_factory() as uow:
         actions = [e.action for e in reversed(await uow.audit.entries("call")) if e.entity_id == call_id]
     assert actions.count("monitoring_mode_changed") == 3
-    assert (actions.count("monitoring_started"), actions.count("monitoring_ended")) == (2, 2)
+    assert (actions.count("monitoring_started"), actions.count("monitoring_ended")) == (3, 3)
