@@ -62,6 +62,18 @@ describe("the operators board", () => {
     expect(alertOf(onBreak, T0 + 16 * 60_000)).toBe("long_break");
   });
 
+  it("highlights a break begun while the board was open, from the allowance the event carries", () => {
+    const ready = row({ status: "ready", reason: "", break_limit_s: null });
+    const onBreak = applyChange(
+      ready,
+      change({ status: "on_break", reason: "lunch", call: null, call_id: null, since: "2026-01-01T10:00:00Z", break_limit_s: 1800 }),
+    );
+    expect(onBreak.break_limit_s).toBe(1800);
+    expect(alertOf(onBreak, T0 + 29 * 60_000)).toBeNull();
+    expect(alertOf(onBreak, T0 + 31 * 60_000)).toBe("long_break");
+    expect(applyChange(onBreak, change({ status: "ready", call: null, call_id: null })).break_limit_s).toBeNull();
+  });
+
   it("filters by group and state and sorts by any column", () => {
     const rows = [
       row({ user_id: 1, full_name: "Борисова", calls_answered: 5, group_ids: [1] }),

@@ -87,8 +87,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
     snapshot: (update) => {
       if (snapshot.value !== null) snapshot.value = update(snapshot.value);
     },
-    breakNotice: (notice) => {
-      breakNotice.value = notice;
+    breakNotice: (notice, userId) => {
+      if (userId === snapshot.value?.operator_state?.user_id) breakNotice.value = notice;
     },
     orgChanged: ({ entity, id }) => {
       orgSeq += 1;
