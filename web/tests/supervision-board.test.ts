@@ -40,6 +40,7 @@ function change(over: Partial<StateChange> = {}): StateChange {
     calls_answered: 4,
     calls_missed: 1,
     call: { call_id: "c1", caller: "+79990001122", queue_id: 3, direction: "inbound", since: "2026-01-01T10:01:00Z" },
+    break_limit_s: null,
     ...over,
   };
 }

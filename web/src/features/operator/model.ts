@@ -99,8 +99,32 @@ export function clock(seconds: number): string {
  * clock since the state arrived, so a clock difference between server and desk does not matter.
  */
 export function wrapUpLeft(state: OperatorState | null, arrivedAtMs: number, nowMs: number): number | null {
+  const total = wrapUpLength(state);
+  if (total === null) return null;
+  return Math.max(0, Math.ceil(total - (nowMs - arrivedAtMs) / 1000));
+}
+
+/** The wrap-up's whole length in seconds by the server's two times, or null without a timer. */
+export function wrapUpLength(state: OperatorState | null): number | null {
   if (state === null || state.status !== "wrap_up" || state.wrap_up_until === null) return null;
   const total = (Date.parse(state.wrap_up_until) - Date.parse(state.since)) / 1000;
-  if (Number.isNaN(total)) return null;
-  return Math.max(0, Math.ceil(total - (nowMs - arrivedAtMs) / 1000));
+  return Number.isNaN(total) ? null : total;
+}
+
+/**
+ * The break timer (OPS-04): seconds on the break since the server's `since` (so a reload mid-break
+ * keeps counting), the reason's allowance, and the overrun. Minutes matter here, not a clock skew.
+ */
+export interface BreakTime {
+  spent: number;
+  allowed: number | null;
+  over: number;
+}
+
+export function breakTime(state: OperatorState | null, nowMs: number): BreakTime | null {
+  if (state === null || state.status !== "on_break") return null;
+  const since = Date.parse(state.since);
+  const spent = Number.isNaN(since) ? 0 : Math.max(0, Math.floor((nowMs - since) / 1000));
+  const allowed = state.break_limit_s ?? null;
+  return { spent, allowed, over: allowed === null ? 0 : Math.max(0, spent - allowed) };
 }

@@ -153,6 +153,11 @@ export const useRealtimeStore = defineStore("realtime", () => {
     }
   }
 
+  /** «Позже» on the break suggestion; the server suggests again after the next streak of work. */
+  function dismissBreakNotice(): void {
+    breakNotice.value = null;
+  }
+
   /** The operator's state as an API call returned it (the events that follow agree). */
   function setOperatorState(state: OperatorState): void {
     if (snapshot.value !== null) snapshot.value = { ...snapshot.value, operator_state: state };
@@ -176,6 +181,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     start,
     stop,
     setOperatorState,
+    dismissBreakNotice,
     onCase,
     onCaseCreated,
     onMessage,
