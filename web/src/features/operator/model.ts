@@ -112,8 +112,10 @@ export function wrapUpLength(state: OperatorState | null): number | null {
 }
 
 /**
- * The break timer (OPS-04): seconds on the break since the server's `since` (so a reload mid-break
- * keeps counting), the reason's allowance, and the overrun. Minutes matter here, not a clock skew.
+ * The break timer (OPS-04): seconds on the break by this desk's clock since the state arrived (as the
+ * wrap-up countdown, so a clock difference between server and desk does not matter; after a reload it
+ * counts from the reload, the senior's board keeps the server's count), the reason's allowance, and
+ * the overrun.
  */
 export interface BreakTime {
   spent: number;
@@ -121,10 +123,16 @@ export interface BreakTime {
   over: number;
 }
 
-export function breakTime(state: OperatorState | null, nowMs: number): BreakTime | null {
+export function breakTime(
+  state: OperatorState | null,
+  arrivedAtMs: number,
+  nowMs: number,
+  elapsedNotice = false,
+): BreakTime | null {
   if (state === null || state.status !== "on_break") return null;
-  const since = Date.parse(state.since);
-  const spent = Number.isNaN(since) ? 0 : Math.max(0, Math.floor((nowMs - since) / 1000));
   const allowed = state.break_limit_s ?? null;
+  const counted = Math.max(0, Math.floor((nowMs - arrivedAtMs) / 1000));
+  // The server's end-of-break notice is the truth: the timer is at least the allowance then.
+  const spent = elapsedNotice && allowed !== null ? Math.max(counted, allowed) : counted;
   return { spent, allowed, over: allowed === null ? 0 : Math.max(0, spent - allowed) };
 }
