@@ -241,6 +241,12 @@ describe("device settings", () => {
     // Two saves (this browser's sound, the server's phone settings) say which is which.
     expect(byTestId("devices-save").textContent?.trim()).toBe("Сохранить настройки звука");
     expect(byTestId("phone-save").textContent?.trim()).toBe("Сохранить настройки телефона");
+    // The other parameters of the manual: jsdom has no File System Access API, so the dialog says
+    // recordings go to the browser's download folder; the idle interval is the group's.
+    expect(byTestId("devices-folder-mode").dataset.mode).toBe("downloads");
+    expect(byTestId("devices-folder-mode").textContent).toContain("папку загрузок браузера");
+    expect(document.querySelector('[data-testid="devices-folder-choose"]')).toBeNull();
+    expect(byTestId("devices-input-volume").textContent).toContain("Громкость микрофона");
 
     await click("devices-codec-down-0");
     expect([byTestId("devices-codec-0").dataset.codec, byTestId("devices-codec-1").dataset.codec]).toEqual(["PCMA", "PCMU"]);
