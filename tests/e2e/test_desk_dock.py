@@ -108,7 +108,8 @@ async def test_the_dock_takes_calls_on_any_screen_counts_wrap_up_and_breaks(
     await expect(panel).to_be_visible()
     panel_box = await panel.bounding_box()
     list_box = await page.get_by_test_id("zone-2").bounding_box()
-    assert panel_box is not None and list_box is not None
+    assert panel_box is not None
+    assert list_box is not None
     assert panel_box["y"] + panel_box["height"] <= list_box["y"] + 1  # docked, not over the list
     await _shot(page, "talking")
     await page.get_by_test_id("call-full-screen").click()
