@@ -261,6 +261,7 @@ export const en: Messages = {
     dialling: "Calling…",
     consultant: "Consultant: {name}",
     phase: {
+      ringing: "calling the consultant…",
       talkingConsultant: "talking to the consultant, the caller is on hold",
       talkingCaller: "talking to the caller, the consultant is on hold",
       failed: "the consultant did not answer",
@@ -766,7 +767,6 @@ export const en: Messages = {
     shortcuts: {
       title: "Keyboard shortcuts",
       hint: "The keys work on any screen of the app; «?» opens this sheet",
-      open: "Keyboard shortcuts (?)",
       group: { call: "Call", status: "Status", desk: "Desk" },
       action: {
         answer: "Answer the call",
@@ -789,7 +789,6 @@ export const en: Messages = {
       collapse: "Collapse the panel",
       wrapUp: "After-call work",
       wrapUpManual: "Finish the work and press «Ready»",
-      ringing: "Incoming call",
     },
     breaks: {
       suggestTitle: "Time for a break",
