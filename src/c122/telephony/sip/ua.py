@@ -463,6 +463,12 @@ class SipStack:
     def contact_uri(self) -> str:
         return f"sip:{self.via_host}:{self.port_for('udp')}"
 
+    def adopt(self, call: Call) -> None:
+        """A call taken over from a stopped process (`ResumedCall`): its requests reach it from now on."""
+        if call.call_id in self._calls:
+            raise ValueError(f"a call with Call-ID {call.call_id} is already known")
+        self._calls[call.call_id] = call
+
     def forget_call(self, call_id: str, call: object) -> None:
         if self._calls.get(call_id) is call:
             del self._calls[call_id]
