@@ -64,7 +64,9 @@ class RtpPeer(asyncio.DatagramProtocol):
             if self._remote is not None and self._transport is not None:
                 n = phase + self.sent * FRAME
                 pcm = (8000 * np.sin(2 * np.pi * self.frequency * n / 8000)).astype(np.int16)
-                header = struct.pack("!BBHII", 0x80, 0, (sequence + self.sent) & 0xFFFF, self.sent * FRAME, ssrc)
+                header = struct.pack(
+                    "!BBHII", 0x80, 0, (sequence + self.sent) & 0xFFFF, self.sent * FRAME, ssrc
+                )
                 self._transport.sendto(header + PCMU.encode(pcm), self._remote)
             await asyncio.sleep(max(0.0, started + self.sent * TICK - time.monotonic()))
 

@@ -327,7 +327,8 @@ async def test_kill_mid_conversation_takes_it_over_and_it_then_ends_normally(
         assert back is not None
         await asyncio.sleep(2.5)
         assert abs(dominant_frequency(voice.heard(since=back + 0.5)) - 1000) < 15
-        assert talking.process is not None and talking.process.returncode is None
+        assert talking.process is not None
+        assert talking.process.returncode is None
         assert not any("terminated" in line.lower() or "closed" in line.lower() for line in phone.output)
         assert await desk.state() == "on_call"
         talked_before = killed - connected

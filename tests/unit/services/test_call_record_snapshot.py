@@ -37,5 +37,5 @@ def test_what_is_not_a_snapshot_is_refused() -> None:
         CallRecordDraft.from_snapshot({"id": "call-1"})
     snapshot = CallRecordDraft.inbound("c", "l", None, "1", "2", AT).snapshot()
     snapshot["started_at"] = "yesterday"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="yesterday"):
         CallRecordDraft.from_snapshot(snapshot)
