@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from websockets.asyncio.client import connect
 
 from c122.domain.users import CONSOLE
 from c122.persistence.database import create_engine
@@ -38,10 +39,11 @@ from tests.integration.call_flow.conftest import (
     start_sipp_caller,
 )
 from tests.integration.call_flow.test_inbound_call import stereo
+from tests.integration.webrtc.conftest import Browser
 from tests.support.peers import Baresip, free_sip_port
 from tests.support.polling import until
 from tests.support.rtp_peer import RtpPeer
-from tests.support.server import running_server
+from tests.support.server import EventClient, running_server
 
 pytestmark = pytest.mark.peers
 
@@ -74,6 +76,7 @@ class ServerProcess:
             "C122_RTP_PORT_MIN": str(rtp_min),
             "C122_RTP_PORT_MAX": str(rtp_min + 99),
             "C122_QUEUE_ANNOUNCE_SECONDS": "600",
+            "C122_WEBRTC_HOST_ADDRESSES": "127.0.0.1",  # browser legs on loopback, which ICE skips by default
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log = self.data_dir / f"serve-{os.urandom(3).hex()}.log"
@@ -123,7 +126,11 @@ class Desk:
         return await self.http.request(method, path, headers={"X-CSRF-Token": self.csrf}, **kwargs)
 
     async def state(self) -> str:
-        return str((await self.http.get("/api/v1/operators/me/state")).json()["status"])
+        return str((await self.view())["status"])
+
+    async def view(self) -> dict[str, Any]:
+        view: dict[str, Any] = (await self.http.get("/api/v1/operators/me/state")).json()
+        return view
 
 
 @dataclass
@@ -360,6 +367,43 @@ async def test_kill_mid_conversation_takes_it_over_and_it_then_ends_normally(
     heard = phone.heard()
     assert len(heard) > (talked_before + talked_after / 2) * 8000
     assert abs(dominant_frequency(heard[-8000:]) - 440) < 15
+
+
+async def test_kill_mid_conversation_on_a_browser_leg_ends_it_honestly(
+    hotline: Hotline, dial: Callable[..., Awaitable[Caller]]
+) -> None:
+    """An operator talking in the browser (WebRTC, aiortc here): the leg's DTLS-SRTP keys die with the
+    process, so the conversation is never kept, and a restart ends it with a BYE to the caller."""
+    desk = await hotline.desk("operator2")
+    cookie = "; ".join(f"{name}={value}" for name, value in desk.http.cookies.items())
+    events_url = hotline.server.base_url.replace("http://", "ws://") + "/api/v1/events"
+    async with connect(events_url, additional_headers={"Cookie": cookie}) as socket:
+        browser = Browser(EventClient(socket), 1000.0)
+        try:
+            await browser.connect()
+            ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+            assert ready.status_code == 200, ready.text
+            talking = await dial(hotline.server, "caller_until_bye.xml")
+            state = await until(desk.view, lambda s: s["status"] in ("offered", "on_call"), timeout=20)
+            if state["status"] == "offered":
+                path = f"/api/v1/operators/me/offers/{state['call_id']}/accept"
+                assert (await desk.write("POST", path)).status_code == 200
+            await until(desk.state, lambda status: status == "on_call", timeout=20)
+            await browser.wait_heard(1.0)  # the caller's audio reaches the browser
+            await until(lambda: stored_dialogs(hotline), lambda counts: counts == (1, 0))  # the caller's
+            await asyncio.sleep(1)
+            assert await kept_calls(hotline) == 0
+        finally:
+            await browser.close_peer()
+
+    await hotline.server.kill()
+    await hotline.server.start()
+
+    code, output = await talking.finish(timeout=40)
+    assert code == 0, output[-3000:]  # the caller got a BYE and answered it
+    admin = await hotline.desk("admin")
+    calls = await until(lambda: journal(admin), lambda items: bool(items) and items[0]["status"] != "active")
+    assert [(c["status"], c["end_cause"]) for c in calls] == [("answered", "system_restart")]
 
 
 async def test_kill_while_the_caller_is_on_hold_ends_the_call_releases_the_operator_and_closes_the_record(
