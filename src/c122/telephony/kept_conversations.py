@@ -121,6 +121,9 @@ class KeptConversations:
         return leg, described.latched
 
     async def close(self) -> None:
+        """A clean stop hangs every call up (`SipGateway.close`): nothing is left to take over."""
+        for call_id in list(self._kept):
+            self.forget(call_id)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
