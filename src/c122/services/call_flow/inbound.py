@@ -98,6 +98,7 @@ class InboundCall(CallActor):
     async def _talk_again(self) -> None:
         assert self.operator_leg is not None
         self._bridge = await self._ctx.switch.connect(self.leg, self.operator_leg)
+        await self.monitors.follow(self._bridge, self.operator_leg)  # a senior may listen in again
         if self.record.recording_path is not None:
             self._recording = await self._ctx.switch.start_recording(
                 self.record.recording_path, self.leg, self.operator_leg, append=True

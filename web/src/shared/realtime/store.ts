@@ -20,6 +20,7 @@ import {
   type CallEvent,
   type EventTargets,
   type MessageEvent,
+  type MonitoringEvent,
   type OperatorChange,
 } from "./dispatch";
 
@@ -76,6 +77,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     operatorListeners.add(listener);
     return () => operatorListeners.delete(listener);
   }
+  // Listen / whisper / barge: the senior's console and the monitored operator's desk.
+  const monitoringListeners = new Set<(event: MonitoringEvent) => void>();
+  function onMonitoring(listener: (event: MonitoringEvent) => void): () => void {
+    monitoringListeners.add(listener);
+    return () => monitoringListeners.delete(listener);
+  }
   // The journal (features/journal) follows its background exports.
   const exportListeners = new Set<(progress: ExportProgress) => void>();
   function onExport(listener: (progress: ExportProgress) => void): () => void {
@@ -100,6 +107,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
+    monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -183,6 +191,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onCall,
     onOperatorChange,
     onExport,
+    onMonitoring,
     onSignal,
     sendSignal,
   };
