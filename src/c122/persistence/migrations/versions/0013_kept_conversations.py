@@ -1,7 +1,7 @@
 """Conversations a restarted process takes over: both SIP/RTP legs' media and the call flow's state
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
