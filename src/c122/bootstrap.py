@@ -58,6 +58,7 @@ from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
+from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
@@ -243,6 +244,7 @@ def build_application(
         phones=phones,
         audit=AuditTrail(uow_factory, clock),
         messages=Messages(uow_factory, clock, bus),
+        phone_book=PhoneBook(uow_factory, clock, live=contact_center, audio=phones),
         call_flow=call_flow,
         calls=call_records,
         exports=exports,

@@ -24,6 +24,7 @@ from c122.api.routes import (
     ivr,
     messages,
     organisation,
+    phone_book,
     statistics,
     status,
     supervision,
@@ -70,6 +71,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(statistics.router)
     app.include_router(audit.router)
     app.include_router(messages.router)
+    app.include_router(phone_book.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -23,6 +23,7 @@ from c122.services.ivr.service import IvrFlowService
 from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
+from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
 from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
@@ -49,6 +50,7 @@ class ApiContext:
     shift_clock: ShiftClock  # the hotline's shifts as the statistics read them
     audit: AuditTrail  # the audit trail viewer (administrators)
     messages: Messages  # messages, broadcasts and notification settings
+    phone_book: PhoneBook  # speed-dial numbers, favourites, colleagues
     exports: ExportJobs  # exported files and background export jobs
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C
