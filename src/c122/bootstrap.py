@@ -34,6 +34,7 @@ from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
 from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
+from c122.services.abandoned.service import AbandonedCalls
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.audit.service import AuditTrail
@@ -245,6 +246,7 @@ def build_application(
         audit=AuditTrail(uow_factory, clock),
         messages=Messages(uow_factory, clock, bus),
         phone_book=PhoneBook(uow_factory, clock, live=contact_center, audio=phones),
+        abandoned=AbandonedCalls(uow_factory, clock, contact_center, phones),
         call_flow=call_flow,
         calls=call_records,
         exports=exports,

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from c122.config import Settings
 from c122.realtime.hub import EventHub
+from c122.services.abandoned.service import AbandonedCalls
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthService
 from c122.services.audit.service import AuditTrail
@@ -51,6 +52,7 @@ class ApiContext:
     audit: AuditTrail  # the audit trail viewer (administrators)
     messages: Messages  # messages, broadcasts and notification settings
     phone_book: PhoneBook  # speed-dial numbers, favourites, colleagues
+    abandoned: AbandonedCalls  # callers who hung up while waiting, and calling them back
     exports: ExportJobs  # exported files and background export jobs
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C

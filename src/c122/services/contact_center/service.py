@@ -41,8 +41,10 @@ from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
+from c122.services.abandoned.ports import CallbackListEntry
 from c122.services.contact_center import events as announcements
 from c122.services.contact_center.board import live_call, live_operator
+from c122.services.contact_center.callback_list import callback_entries
 from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
 from c122.services.contact_center.queue_figures import WaitingCallBoard
@@ -305,6 +307,15 @@ class ContactCenter:
             return await self._run(lambda acd, now: acd.request_callback(call_id, now))
         finally:
             self._contexts.pop(call_id, None)
+
+    def callback_entries(self) -> list[CallbackListEntry]:
+        """The abandoned-calls list of every queue (CallbackList); the reader's scope is applied there."""
+        acd, setup = self._ready()
+        return callback_entries(acd.state, setup)
+
+    async def take_callback(self, user_id: int, entry_id: str) -> None:
+        op = str(self._operator(user_id))
+        await self._run(lambda acd, now: acd.take_callback(op, entry_id, now))
 
     def waiting_position(self, call_id: str) -> tuple[int, float | None] | None:
         """A waiting caller's place (1-based) and estimated wait, for their announcements (TEL-09)."""
