@@ -163,7 +163,7 @@ async def test_a_caller_who_hangs_up_in_the_queue_is_called_back_from_the_abando
     folder.mkdir()
     caller = HotlineCaller(folder)
     # Nobody is on shift: the caller keys 1 (the information queue), waits 8 s there and hangs up.
-    await caller.call(server, "hotline_caller_abandons.xml", digits="1", listen_ms=2500, wait_ms=8000)
+    await caller.call(server, "hotline_caller.xml", digits="1", listen_ms=2500, wait_ms=8000)
     code, output = await caller.finish()
     assert code == 0, output[-3000:]
 

@@ -51,9 +51,18 @@ async def unhold_my_call(actor: CurrentActor, context: Context) -> Response:
 
 @router.post("/call/transfer", status_code=204, operation_id="transfer_my_call")
 async def transfer_my_call(body: TransferIn, actor: CurrentActor, context: Context) -> Response:
-    """Blind transfer (TEL-12): the caller joins another queue, or is put through to a public number
-    over the trunk of its prefix; the operator goes to wrap-up."""
-    _calls(context).transfer(actor.user_id, queue_id=body.queue_id, number=body.number)
+    """Blind transfer (TEL-12, TEL-18): the caller joins another queue or a group's queue, hears a
+    service's entry menu again, or is put through to a public number over the trunk of its prefix; the
+    operator goes to wrap-up. 404 `unknown_group`/`unknown_service`; 422 `no_queue` (a group without a
+    queue), `no_entry` (a service without a line with a menu); 409 `not_a_line_call` for a service
+    target on a call that did not come in on a line."""
+    await _calls(context).transfer(
+        actor.user_id,
+        queue_id=body.queue_id,
+        number=body.number,
+        group_id=body.group_id,
+        service_id=body.service_id,
+    )
     return Response(status_code=204)
 
 
@@ -62,9 +71,16 @@ async def place_call(body: CallTargetIn, actor: CurrentActor, context: Context) 
     """The operator calls a public number (over the trunk of its prefix, with the region's caller ID) or
     a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
     `illegal_transition` unless the operator is ready or in wrap-up, `colleague_busy` if the colleague
-    is on a call or being offered one (a ready colleague gets no offers until the call ends);
+    is on a call or being offered one (a ready colleague gets no offers until the call ends); a group or
+    a service reaches its longest-idle free operator (409 `no_free_operator` when nobody is free);
     `call.connected` follows when the far end answers, `call.ended` when it does not."""
-    call_id = await _calls(context).dial(actor.user_id, colleague=body.user_id, number=body.number)
+    call_id = await _calls(context).dial(
+        actor.user_id,
+        colleague=body.user_id,
+        number=body.number,
+        group_id=body.group_id,
+        service_id=body.service_id,
+    )
     return PlacedCallOut(call_id=call_id)
 
 
@@ -73,7 +89,13 @@ async def consult(body: CallTargetIn, actor: CurrentActor, context: Context) -> 
     """Consultation (TEL-17): the caller hears music while the operator calls a colleague or a number;
     `call.consultation_changed` follows (ringing, talking, failed, ended...). 409 `colleague_busy` if
     the colleague is on a call or being offered one; a ready colleague gets no offers meanwhile."""
-    await _calls(context).consult(actor.user_id, colleague=body.user_id, number=body.number)
+    await _calls(context).consult(
+        actor.user_id,
+        colleague=body.user_id,
+        number=body.number,
+        group_id=body.group_id,
+        service_id=body.service_id,
+    )
     return Response(status_code=204)
 
 

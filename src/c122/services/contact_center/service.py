@@ -49,6 +49,7 @@ from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
 from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.contact_center.setup import CenterSetup, build_setup, fit_snapshot
+from c122.services.contact_center.targets import free_operator, group_queue, service_groups
 from c122.services.contact_center.views import (
     CALLS_SHOWN,
     OfferExtras,
@@ -307,6 +308,23 @@ class ContactCenter:
             return await self._run(lambda acd, now: acd.request_callback(call_id, now))
         finally:
             self._contexts.pop(call_id, None)
+
+    # --- groups and services as call targets (TEL-17, TEL-18) ----------------------------------------
+    def group_queue(self, group_id: int) -> int | None:
+        """The queue a call sent to the group joins; NotFound for a group that does not exist."""
+        _acd, setup = self._ready()
+        if group_id not in setup.group_ids:
+            raise NotFound(f"group {group_id} does not exist", code="unknown_group")
+        return group_queue(setup, group_id)
+
+    def service_groups(self, service_id: int) -> list[int]:
+        _acd, setup = self._ready()
+        return service_groups(setup, service_id)
+
+    def free_operator(self, group_ids: Collection[int], excluding: int) -> int | None:
+        """Whom a call to these groups reaches now: their longest-idle free operator, or None."""
+        acd, setup = self._ready()
+        return free_operator(acd.state, setup, group_ids, excluding)
 
     def callback_entries(self) -> list[CallbackListEntry]:
         """The abandoned-calls list of every queue (CallbackList); the reader's scope is applied there."""
