@@ -62,3 +62,16 @@ describe("the abandoned-calls list", () => {
     expect(waited(5.4)).toBe("0:05");
   });
 });
+
+describe("a group or a service as a call target", () => {
+  it("is sent as group_id or service_id, and must be chosen first", async () => {
+    const { callBody, choiceProblem, emptyChoice, refusalProblem, transferBody } = await import("@/features/softphone/targets");
+    const group = { ...emptyChoice("group"), groupId: 3 };
+    const service = { ...emptyChoice("service"), serviceId: 2 };
+    expect(callBody(group)).toEqual({ group_id: 3 });
+    expect(transferBody(service)).toEqual({ service_id: 2 });
+    expect(choiceProblem(emptyChoice("group"))).toBe("groupRequired");
+    expect(choiceProblem(emptyChoice("service"))).toBe("serviceRequired");
+    expect(refusalProblem({ code: "no_free_operator" } as never)).toBe("noFreeOperator");
+  });
+});

@@ -126,3 +126,15 @@ async def test_a_call_to_a_group_reaches_its_free_operator(
         await events.next_event("call.ended", timeout=10)
     (internal,) = await ended_calls(hotline, direction="internal")
     assert (internal["status"], internal["called"]) == ("answered", "operator3")
+
+
+async def test_every_group_and_service_is_offered_as_a_target(server: RunningServer) -> None:
+    operator = await server.signed_in("operator5")  # the vaccination group only: still sees them all
+    targets = (await operator.http.get("/api/v1/operators/me/call-targets")).json()
+    assert [s["name"] for s in targets["services"]] == ["Контакт-центр вакцинации", "Служба 122"]
+    assert {g["name"] for g in targets["groups"]} == {
+        "Справочная группа",
+        "Медицинская группа",
+        "Группа вакцинации",
+    }
+    assert (await server.client().get("/api/v1/operators/me/call-targets")).status_code == 401

@@ -11,10 +11,13 @@ from c122.api.context import ApiContext
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas.phones import (
     CallTargetIn,
+    CallTargetsOut,
     ConsultCompleteIn,
     PhoneIn,
     PhoneOut,
     PlacedCallOut,
+    TargetGroupOut,
+    TargetServiceOut,
     TransferIn,
 )
 from c122.api.security import Context, CurrentActor
@@ -82,6 +85,16 @@ async def place_call(body: CallTargetIn, actor: CurrentActor, context: Context) 
         service_id=body.service_id,
     )
     return PlacedCallOut(call_id=call_id)
+
+
+@router.get("/call-targets", response_model=CallTargetsOut, operation_id="list_call_targets")
+async def list_call_targets(actor: CurrentActor, context: Context) -> CallTargetsOut:
+    """Every service and group, for the call, consultation and transfer dialogs (TEL-17, TEL-18)."""
+    services, groups = await context.directory.call_targets()
+    return CallTargetsOut(
+        services=[TargetServiceOut(id=s.id, name=s.name) for s in services],
+        groups=[TargetGroupOut(id=g.id, name=g.name, service_id=g.service_id) for g in groups],
+    )
 
 
 @router.post("/call/consult", status_code=204, operation_id="consult")

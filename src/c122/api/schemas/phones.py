@@ -82,3 +82,21 @@ class SipAccountOut(BaseModel):
 class PhoneOut(BaseModel):
     mode: Literal["browser", "sip"]
     sip: SipAccountOut
+
+
+class TargetServiceOut(BaseModel):
+    id: int
+    name: str
+
+
+class TargetGroupOut(BaseModel):
+    id: int
+    name: str
+    service_id: int
+
+
+class CallTargetsOut(BaseModel):
+    """The services and groups a call, a consultation or a transfer may be sent to."""
+
+    services: list[TargetServiceOut]
+    groups: list[TargetGroupOut]

@@ -1141,6 +1141,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/operators/me/call-targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Call Targets
+         * @description Every service and group, for the call, consultation and transfer dialogs (TEL-17, TEL-18).
+         */
+        get: operations["list_call_targets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/operators/me/call/consult": {
         parameters: {
             query?: never;
@@ -1271,8 +1291,11 @@ export interface paths {
         put?: never;
         /**
          * Transfer My Call
-         * @description Blind transfer (TEL-12): the caller joins another queue, or is put through to a public number
-         *     over the trunk of its prefix; the operator goes to wrap-up.
+         * @description Blind transfer (TEL-12, TEL-18): the caller joins another queue or a group's queue, hears a
+         *     service's entry menu again, or is put through to a public number over the trunk of its prefix; the
+         *     operator goes to wrap-up. 404 `unknown_group`/`unknown_service`; 422 `no_queue` (a group without a
+         *     queue), `no_entry` (a service without a line with a menu); 409 `not_a_line_call` for a service
+         *     target on a call that did not come in on a line.
          */
         post: operations["transfer_my_call"];
         delete?: never;
@@ -1312,7 +1335,8 @@ export interface paths {
          * @description The operator calls a public number (over the trunk of its prefix, with the region's caller ID) or
          *     a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
          *     `illegal_transition` unless the operator is ready or in wrap-up, `colleague_busy` if the colleague
-         *     is on a call or being offered one (a ready colleague gets no offers until the call ends);
+         *     is on a call or being offered one (a ready colleague gets no offers until the call ends); a group or
+         *     a service reaches its longest-idle free operator (409 `no_free_operator` when nobody is free);
          *     `call.connected` follows when the far end answers, `call.ended` when it does not.
          */
         post: operations["place_call"];
@@ -2405,13 +2429,28 @@ export interface components {
         };
         /**
          * CallTargetIn
-         * @description Whom to call or consult: exactly one of a colleague's user id or a public number (E.164 or 8…).
+         * @description Whom to call or consult: exactly one of a colleague's user id, a group or a service (whose
+         *     longest-idle free operator the call reaches), or a public number (E.164 or 8…).
          */
         CallTargetIn: {
+            /** Group Id */
+            group_id?: number | null;
             /** Number */
             number?: string | null;
+            /** Service Id */
+            service_id?: number | null;
             /** User Id */
             user_id?: number | null;
+        };
+        /**
+         * CallTargetsOut
+         * @description The services and groups a call, a consultation or a transfer may be sent to.
+         */
+        CallTargetsOut: {
+            /** Groups */
+            groups: components["schemas"]["TargetGroupOut"][];
+            /** Services */
+            services: components["schemas"]["TargetServiceOut"][];
         };
         /** CaseCardOut */
         CaseCardOut: {
@@ -4460,15 +4499,36 @@ export interface components {
              */
             state: "calling" | "ringing" | "claimed";
         };
+        /** TargetGroupOut */
+        TargetGroupOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Service Id */
+            service_id: number;
+        };
+        /** TargetServiceOut */
+        TargetServiceOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
         /**
          * TransferIn
-         * @description Exactly one of: a queue of any group, or a public number (E.164 or 8…).
+         * @description Exactly one of: a queue of any group, a group (its queue), a service (its line's entry flow), or
+         *     a public number (E.164 or 8…).
          */
         TransferIn: {
+            /** Group Id */
+            group_id?: number | null;
             /** Number */
             number?: string | null;
             /** Queue Id */
             queue_id?: number | null;
+            /** Service Id */
+            service_id?: number | null;
         };
         /** TypeChangeOut */
         TypeChangeOut: {
@@ -14230,6 +14290,107 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_call_targets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallTargetsOut"];
+                };
             };
             /** @description Bad Request */
             400: {
