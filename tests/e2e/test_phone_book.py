@@ -37,6 +37,7 @@ TAKEN_BY_ME = "Перезванивает Иванова Мария Сергее
 
 async def shot(page: Page, name: str) -> None:
     if SHOTS:
+        await page.wait_for_timeout(400)  # the drawer's and the tables' transitions settle
         await page.screenshot(path=f"{SHOTS}/{name}.png")
 
 
@@ -112,13 +113,13 @@ async def test_the_phone_book_and_a_call_back_from_the_history(
     await expect(contacts.get_by_test_id("contact-name-cell")).to_have_text(["Поликлиника №3"])
     await expect(contacts).to_contain_text("+74951234567")
 
-    await page.get_by_role("tab", name="Операторы").click()
+    await page.get_by_test_id("phone-book").get_by_text("Операторы", exact=True).click()
     colleagues = page.get_by_test_id("phone-book-colleagues")
     await expect(colleagues).to_contain_text("Петров Алексей Николаевич")
     await expect(colleagues).not_to_contain_text("Смирнова Ольга Павловна")  # another group
     await shot(page, "phone-book-colleagues")
 
-    await page.get_by_role("tab", name="История звонков").click()
+    await page.get_by_test_id("phone-book").get_by_text("История звонков", exact=True).click()
     history = page.get_by_test_id("phone-book-history")
     await expect(history.get_by_test_id("history-number")).to_have_text([APPLICANT])
     await expect(history.get_by_test_id("history-kind")).to_have_attribute("data-kind", "missed")
@@ -141,7 +142,6 @@ async def test_the_phone_book_and_a_call_back_from_the_history(
     await mobile.finish()  # the carrier saw the region's caller ID and the hotline's BYE
 
     # The dial dialog offers the number for redial, and adding a number to the phone book.
-    await page.keyboard.press("Escape")
     await page.get_by_test_id("operator-status").click()
     await page.get_by_text("Вернуться на дежурство").or_(page.get_by_text("Готов")).first.click()
     await page.get_by_test_id("call-dial").click()
@@ -196,7 +196,6 @@ async def test_a_caller_who_hangs_up_in_the_queue_is_called_back_from_the_abando
         "Перезванивает Иванова Мария Сергеевна"
     )
     await table.get_by_test_id("abandoned-take").click()  # one click: the applicant is dialled
-    await page.keyboard.press("Escape")
     panel = page.get_by_test_id("call-panel")
     await expect(panel).to_be_visible(timeout=15_000)
     await expect(page.get_by_test_id("call-timer")).to_be_visible(timeout=15_000)

@@ -12,6 +12,8 @@ export const usePhoneBookStore = defineStore("phone-book", () => {
   const panelOpen = ref(false);
   const query = ref("");
   const contacts = shallowRef<Contact[]>([]);
+  /** Every contact, whatever the search: what names the numbers of the history. */
+  const known = shallowRef<Contact[]>([]);
   const colleagues = ref<Colleague[]>([]);
   const groups = shallowRef<ColleagueGroup[]>([]);
   const history = shallowRef<CallRow[]>([]);
@@ -45,7 +47,7 @@ export const usePhoneBookStore = defineStore("phone-book", () => {
 
   const loadHistory = () =>
     guarded(async () => {
-      history.value = await book.myCalls();
+      [history.value, known.value] = await Promise.all([book.myCalls(), book.listContacts()]);
     });
 
   function follow(): void {
@@ -74,6 +76,7 @@ export const usePhoneBookStore = defineStore("phone-book", () => {
       return e as ApiError;
     }
     await loadContacts();
+    known.value = await book.listContacts().catch(() => known.value);
     return null;
   }
 
@@ -103,6 +106,7 @@ export const usePhoneBookStore = defineStore("phone-book", () => {
     panelOpen,
     query,
     contacts,
+    known,
     colleagues,
     groups,
     history,
