@@ -20,6 +20,7 @@ import {
   type CallEvent,
   type EventTargets,
   type MessageEvent,
+  type MonitoringEvent,
   type OperatorChange,
 } from "./dispatch";
 
@@ -76,6 +77,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     operatorListeners.add(listener);
     return () => operatorListeners.delete(listener);
   }
+  // Listen / whisper / barge: the senior's console and the monitored operator's desk.
+  const monitoringListeners = new Set<(event: MonitoringEvent) => void>();
+  function onMonitoring(listener: (event: MonitoringEvent) => void): () => void {
+    monitoringListeners.add(listener);
+    return () => monitoringListeners.delete(listener);
+  }
   // The journal (features/journal) follows its background exports.
   const exportListeners = new Set<(progress: ExportProgress) => void>();
   function onExport(listener: (progress: ExportProgress) => void): () => void {
@@ -87,8 +94,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
     snapshot: (update) => {
       if (snapshot.value !== null) snapshot.value = update(snapshot.value);
     },
-    breakNotice: (notice) => {
-      breakNotice.value = notice;
+    breakNotice: (notice, userId) => {
+      if (userId === snapshot.value?.operator_state?.user_id) breakNotice.value = notice;
     },
     orgChanged: ({ entity, id }) => {
       orgSeq += 1;
@@ -100,6 +107,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
+    monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -153,6 +161,11 @@ export const useRealtimeStore = defineStore("realtime", () => {
     }
   }
 
+  /** «Позже» on the break suggestion; the server suggests again after the next streak of work. */
+  function dismissBreakNotice(): void {
+    breakNotice.value = null;
+  }
+
   /** The operator's state as an API call returned it (the events that follow agree). */
   function setOperatorState(state: OperatorState): void {
     if (snapshot.value !== null) snapshot.value = { ...snapshot.value, operator_state: state };
@@ -176,6 +189,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     start,
     stop,
     setOperatorState,
+    dismissBreakNotice,
     onCase,
     onCaseCreated,
     onMessage,
@@ -183,6 +197,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onCall,
     onOperatorChange,
     onExport,
+    onMonitoring,
     onSignal,
     sendSignal,
   };

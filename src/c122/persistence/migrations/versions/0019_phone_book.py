@@ -1,7 +1,7 @@
 """the phone book: speed-dial contacts of the organisation and of each user, and favourites
 
 Revision ID: 0019
-Revises: 0012
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
