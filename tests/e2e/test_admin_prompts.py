@@ -15,6 +15,12 @@ from tests.support.server import RunningServer
 
 SHOTS = os.environ.get("C122_SCREENSHOTS")  # a folder to keep screenshots of the screen in, if set
 
+GREETING = "Здравствуйте! Вы позвонили на линию 122."
+PLAYBACK_STARTED = """() => {
+  const audio = document.querySelector("[data-testid=prompt-audio]");
+  return audio !== null && audio.currentTime > 0;
+}"""
+
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
 
@@ -47,7 +53,7 @@ async def test_administrator_generates_plays_records_and_cannot_delete_a_used_pr
 
     await page.get_by_test_id("prompt-name").locator("input").fill("greeting")
     await page.get_by_test_id("prompt-title").locator("input").fill("Приветствие")
-    await page.get_by_test_id("prompt-text").locator("textarea").fill("Здравствуйте! Вы позвонили на линию 122.")
+    await page.get_by_test_id("prompt-text").locator("textarea").fill(GREETING)
     await page.get_by_test_id("prompt-speak").click()
     row = table.locator("tbody tr", has_text="Приветствие")
     await expect(row).to_contain_text("синтез речи")
@@ -56,9 +62,7 @@ async def test_administrator_generates_plays_records_and_cannot_delete_a_used_pr
 
     await page.get_by_test_id("prompt-play-greeting").click()
     await expect(page.get_by_test_id("prompt-player")).to_contain_text("Приветствие")
-    await page.wait_for_function(
-        "() => { const a = document.querySelector('[data-testid=prompt-audio]'); return a && a.currentTime > 0 }"
-    )
+    await page.wait_for_function(PLAYBACK_STARTED)
 
     # A text file is not audio: 415, and the form says why.
     await page.get_by_role("tab", name="Загрузить файл").click()

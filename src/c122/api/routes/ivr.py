@@ -142,7 +142,11 @@ async def delete_prompt(actor: CurrentActor, context: Context, name: PromptName)
         await context.prompts.delete(actor, name)
     except PromptInUse as exc:
         places = [
-            FieldError(path=f"{use.flow}/{use.node}/{use.field}", code="in_use", message=f"«{use.flow}», узел {use.node}")
+            FieldError(
+                path=f"{use.flow}/{use.node}/{use.field}",
+                code="in_use",
+                message=f"«{use.flow}», узел {use.node}",
+            )
             for use in exc.uses
         ]
         return error_response(409, ErrorBody(code=exc.code, message=exc.message, fields=places))
