@@ -65,7 +65,7 @@ async def test_administrator_generates_plays_records_and_cannot_delete_a_used_pr
     await page.wait_for_function(PLAYBACK_STARTED)
 
     # A text file is not audio: 415, and the form says why.
-    await page.get_by_role("tab", name="Загрузить файл").click()
+    await page.locator(".n-tabs-tab", has_text="Загрузить файл").click()
     await page.get_by_test_id("prompt-name").locator("input").fill("notes")
     await page.get_by_test_id("prompt-title").locator("input").fill("Заметки")
     await page.get_by_test_id("prompt-file").set_input_files(
@@ -76,7 +76,7 @@ async def test_administrator_generates_plays_records_and_cannot_delete_a_used_pr
     await expect(table).not_to_contain_text("Заметки")
 
     # Chromium's fake microphone plays a beep; the recording is uploaded as a WAV.
-    await page.get_by_role("tab", name="Записать с микрофона").click()
+    await page.locator(".n-tabs-tab", has_text="Записать с микрофона").click()
     await page.get_by_test_id("prompt-name").locator("input").fill("beep")
     await page.get_by_test_id("prompt-title").locator("input").fill("Запись с микрофона")
     await page.get_by_test_id("prompt-record").click()
