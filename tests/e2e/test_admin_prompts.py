@@ -97,7 +97,7 @@ async def test_administrator_generates_plays_records_and_cannot_delete_a_used_pr
     await page.locator(".n-dialog").get_by_role("button", name="Удалить").click()
     refusal = page.get_by_test_id("prompt-delete-refused")
     await expect(refusal).to_contain_text("звучит в голосовом меню")
-    await expect(refusal).to_contain_text("«Линия 122», узел menu")
+    await expect(refusal).to_contain_text("«Линия 122»: bye, menu")
     await expect(table).to_contain_text("Приветствие")
     if SHOTS:
         await page.screenshot(path=f"{SHOTS}/prompts-refused.png", full_page=True)

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { durationText, placeText, sizeText } from "@/features/admin/prompts";
+import { durationText, placeText, placesByFlow, sizeText } from "@/features/admin/prompts";
 import { MicrophoneError, startRecording, wavBlob } from "@/features/admin/recorder";
 
 describe("prompt wording", () => {
@@ -42,5 +42,14 @@ describe("microphone recordings", () => {
   it("say so when the browser cannot record at all", async () => {
     vi.stubGlobal("MediaRecorder", undefined);
     await expect(startRecording()).rejects.toMatchObject({ problem: "unsupported" });
+  });
+});
+
+describe("a refused delete", () => {
+  it("names the nodes flow by flow", () => {
+    expect(placesByFlow(["Линия 122/bye/prompt", "Линия 122/menu/prompt", "Ночь/menu/timeout_prompt"])).toEqual([
+      "«Линия 122»: bye, menu",
+      "«Ночь»: menu",
+    ]);
   });
 });

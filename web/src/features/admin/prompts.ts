@@ -60,3 +60,14 @@ export function sizeText(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} КБ`;
   return `${(bytes / 1024 / 1024).toFixed(1)} МБ`;
 }
+
+/** The places of a refused delete (`flow/node/field`, flow names hold no "/") by flow:
+ *  «Линия 122»: bye, menu. */
+export function placesByFlow(paths: string[]): string[] {
+  const nodes = new Map<string, Set<string>>();
+  for (const path of paths) {
+    const [flow = path, node = ""] = path.split("/");
+    nodes.set(flow, (nodes.get(flow) ?? new Set()).add(node));
+  }
+  return [...nodes].map(([flow, names]) => `«${flow}»: ${[...names].join(", ")}`);
+}

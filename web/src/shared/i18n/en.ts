@@ -640,6 +640,8 @@ export const en: Messages = {
     delete: "Delete",
     confirmDelete: "Delete the prompt «{title}»? Its file will be removed.",
     deleteRefused: "The prompt cannot be deleted: the voice menu plays it",
+    refusedPrompt: "«{title}» is played by these flows and nodes:",
+    closePlayer: "Close the player",
     empty: "No prompts yet",
     add: {
       title: "New prompt",

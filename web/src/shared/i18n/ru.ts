@@ -639,6 +639,8 @@ export const ru = {
     delete: "Удалить",
     confirmDelete: "Удалить фразу «{title}»? Файл будет удалён.",
     deleteRefused: "Фразу нельзя удалить: она звучит в голосовом меню",
+    refusedPrompt: "«{title}» звучит в сценариях и узлах:",
+    closePlayer: "Закрыть проигрыватель",
     empty: "Фраз пока нет",
     add: {
       title: "Новая фраза",
