@@ -951,7 +951,8 @@ export interface paths {
         };
         /**
          * Get Export File
-         * @description The finished file; 409 while the job still runs or when it failed.
+         * @description The finished file; 409 while the job still runs or when it failed. Every download is audited,
+         *     and so is a refused one (someone else's job answers 404 like an unknown one).
          */
         get: operations["get_export_file"];
         put?: never;
@@ -2556,7 +2557,7 @@ export interface components {
          * CloseReason
          * @enum {string}
          */
-        CloseReason: "session_replaced" | "session_ended" | "server_shutdown" | "superseded" | "heartbeat_timeout" | "protocol_errors";
+        CloseReason: "session_replaced" | "session_ended" | "server_shutdown" | "superseded" | "heartbeat_timeout" | "protocol_errors" | "database_unavailable";
         /** ClosedMessage */
         ClosedMessage: {
             /**
@@ -3407,6 +3408,11 @@ export interface components {
          * @description One row of the operator state log; `duration_s` is the time spent in `old_status`.
          */
         OperatorStateChangedData: {
+            /**
+             * Break Limit S
+             * @default null
+             */
+            break_limit_s: number | null;
             /** @default null */
             call: components["schemas"]["LiveCallOut"] | null;
             /** Call Id */
@@ -3477,6 +3483,11 @@ export interface components {
              * @description Away this long ends the shift; the desk warns a little before both.
              */
             away_to_logout_s?: number | null;
+            /**
+             * Break Limit S
+             * @description On a break: the group's allowance for its reason (the desk's break timer).
+             */
+            break_limit_s?: number | null;
             /** Call Id */
             call_id: string | null;
             /**

@@ -34,6 +34,8 @@ export interface OrgChange {
 export const useRealtimeStore = defineStore("realtime", () => {
   const snapshot = shallowRef<Snapshot | null>(null);
   const status = ref<StreamStatus>("idle");
+  /** The server said its database does not answer: nothing can be read or saved until it does. */
+  const databaseDown = ref(false);
   const orgChange = ref<OrgChange | null>(null);
   const breakNotice = ref<BreakNotice>(null);
   let stream: EventStream | null = null;
@@ -94,8 +96,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
     snapshot: (update) => {
       if (snapshot.value !== null) snapshot.value = update(snapshot.value);
     },
-    breakNotice: (notice) => {
-      breakNotice.value = notice;
+    breakNotice: (notice, userId) => {
+      if (userId === snapshot.value?.operator_state?.user_id) breakNotice.value = notice;
     },
     orgChanged: ({ entity, id }) => {
       orgSeq += 1;
@@ -132,6 +134,10 @@ export const useRealtimeStore = defineStore("realtime", () => {
         signal: (message) => signalListeners.forEach((listener) => listener(message)),
         status: (next) => {
           status.value = next;
+          if (next === "open") databaseDown.value = false;
+        },
+        interrupted: (reason) => {
+          if (reason === "database_unavailable") databaseDown.value = true;
         },
         ended: (reason) => {
           stream = null;
@@ -156,9 +162,15 @@ export const useRealtimeStore = defineStore("realtime", () => {
     // A service that is down answers 503 with the same document.
     const failed = health?.error;
     const fresh = health?.data ?? (failed !== undefined && "components" in failed ? failed : undefined);
+    if (fresh !== undefined) databaseDown.value = fresh.components.db.status === "down";
     if (fresh !== undefined && snapshot.value !== null) {
       snapshot.value = { ...snapshot.value, health: fresh };
     }
+  }
+
+  /** «Позже» on the break suggestion; the server suggests again after the next streak of work. */
+  function dismissBreakNotice(): void {
+    breakNotice.value = null;
   }
 
   /** The operator's state as an API call returned it (the events that follow agree). */
@@ -175,6 +187,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
   return {
     snapshot,
     status,
+    databaseDown,
     connected,
     presence,
     health,
@@ -184,6 +197,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     start,
     stop,
     setOperatorState,
+    dismissBreakNotice,
     onCase,
     onCaseCreated,
     onMessage,
