@@ -68,6 +68,10 @@ class PromptAudioFiles:
         path = self._inside(file_path)
         return path is not None and path.is_file()
 
+    def size(self, file_path: str) -> int:
+        path = self._inside(file_path)
+        return path.stat().st_size if path is not None and path.is_file() else 0
+
     async def remove(self, file_path: str) -> None:
         path = self._inside(file_path)
         if path is not None:

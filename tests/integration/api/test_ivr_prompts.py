@@ -17,6 +17,8 @@ from tests.support.server import RunningServer, running_server
 from c122.domain.ivr import position_announcement
 
 PROMPTS = "/api/v1/admin/prompts"
+# The places of the test flow that play "hello": the menu's prompt and the goodbye before hanging up.
+PLAYS_HELLO = ["М/bye/prompt", "М/menu/prompt"]
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
 
@@ -74,7 +76,7 @@ async def test_bad_uploads_are_refused_with_a_reason_and_leave_nothing_behind(
     cases = [
         ("truncated WAV", "cut", good[: len(good) // 2], "a.wav", 422, "truncated"),
         ("WAV header only", "header", good[:30], "a.wav", 422, "truncated"),
-        ("text named .mp3", "text", "это не звук\n".encode() * 50, "song.mp3", 422, "not_audio"),
+        ("text named .mp3", "text", "это не звук\n".encode() * 50, "song.mp3", 415, "not_audio"),
         ("empty", "empty", b"", "a.wav", 422, "empty"),
         ("too long", "long", tone_wav(3.0, rate=8000, channels=1), "a.wav", 422, "too_long"),
         ("duplicate name", "kept", good, "a.wav", 409, "duplicate"),
@@ -97,7 +99,7 @@ async def test_bad_uploads_are_refused_with_a_reason_and_leave_nothing_behind(
         assert reason["message"], what
     flac = encoded(good, "flac", "flac")
     unsupported = await upload(admin, "flac", flac, "tone.flac")
-    assert unsupported.status_code == 422
+    assert unsupported.status_code == 415
     assert unsupported.json()["fields"][0] == {
         "path": "file",
         "code": "unsupported_format",
@@ -119,6 +121,13 @@ async def test_speech_prompts_are_synthesised_in_russian(ivr_server: RunningServ
     assert _telephone_format(audio.content)[:3] == (8000, 1, 2)
     blank = await admin.write("POST", f"{PROMPTS}/tts", json={**body, "name": "blank", "text": "  "})
     assert (blank.status_code, blank.json()["fields"][0]["path"]) == (422, "text")
+    too_long = await admin.write("POST", f"{PROMPTS}/tts", json={**body, "name": "long", "text": "а" * 2001})
+    assert (too_long.status_code, too_long.json()["fields"][0]["path"]) == (422, "text")
+    listed = (await admin.http.get(PROMPTS)).json()["items"]
+    assert [p["name"] for p in listed] == ["greeting"]
+    assert listed[0]["size_bytes"] == len(audio.content)
+    me = (await admin.http.get("/api/v1/me")).json()
+    assert (listed[0]["created_by"], listed[0]["used_by"]) == (me["id"], [])
 
 
 async def test_without_espeak_speech_is_503_with_the_reason(
@@ -154,6 +163,11 @@ async def test_a_prompt_a_flow_plays_is_kept_and_an_unused_one_goes_with_its_fil
     used = await admin.write("DELETE", f"{PROMPTS}/hello")
     assert (used.status_code, used.json()["code"]) == (409, "in_use")
     assert "«М»" in used.json()["message"]
+    places = [field["path"] for field in used.json()["fields"]]
+    assert places == PLAYS_HELLO
+    listed = {p["name"]: p for p in (await admin.http.get(PROMPTS)).json()["items"]}
+    assert [f"{u['flow']}/{u['node']}/{u['field']}" for u in listed["hello"]["used_by"]] == PLAYS_HELLO
+    assert listed["spare"]["used_by"] == []
     spec = await ivr_server.application.context.prompts.media_spec("spare")
     assert spec is not None
     assert spec.startswith("file:/")

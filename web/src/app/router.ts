@@ -31,6 +31,11 @@ export const router = createRouter({
           component: () => import("@/features/admin/components/AuditPage.vue"),
         },
         {
+          path: "prompts",
+          name: "admin-prompts",
+          component: () => import("@/features/admin/components/PromptsPage.vue"),
+        },
+        {
           path: ":collection",
           name: "admin-section",
           component: () => import("@/features/admin/components/ResourcePage.vue"),

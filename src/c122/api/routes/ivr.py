@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from c122.api.errors import ERROR_RESPONSES, ErrorBody, error_response
+from c122.api.errors import ERROR_RESPONSES, ErrorBody, FieldError, error_response
 from c122.api.schemas import ivr as s
 from c122.api.security import Context, CurrentActor
 from c122.domain.ivr import flow_to_dict
 from c122.services.ivr.ports import Prompt, SpeechUnavailable
-from c122.services.ivr.prompts import PromptTooLarge
+from c122.services.ivr.prompts import NotAudio, PromptInUse, PromptListing, PromptTooLarge
 from c122.services.ivr.service import FlowView
 
 PROMPT_UPLOAD_PATH = "/api/v1/admin/prompts"
@@ -67,7 +67,9 @@ async def delete_flow(actor: CurrentActor, context: Context, name: FlowName) -> 
 
 @router.get("/prompts", response_model=s.PromptList, operation_id="admin_list_prompts")
 async def list_prompts(actor: CurrentActor, context: Context) -> Any:
-    return {"items": [_prompt_out(p) for p in await context.prompts.list(actor)]}
+    """Every prompt with its file's size, who added it (user id, null for the system) and the flow
+    nodes that play it."""
+    return {"items": [_listed_out(p) for p in await context.prompts.list(actor)]}
 
 
 @router.post(
@@ -75,7 +77,7 @@ async def list_prompts(actor: CurrentActor, context: Context) -> Any:
     response_model=s.PromptOut,
     status_code=201,
     operation_id="admin_upload_prompt",
-    responses={413: {"model": ErrorBody}},
+    responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody}},
 )
 async def upload_prompt(
     actor: CurrentActor,
@@ -85,13 +87,17 @@ async def upload_prompt(
     file: Annotated[UploadFile, File(description="WAV, MP3 or OGG")],
 ) -> Any:
     """A WAV, MP3 or OGG file becomes a prompt, converted to 8 kHz mono 16-bit WAV. Refused with the
-    reason: 413 over the size limit, 422 for a file that is not audio, truncated, empty or too long."""
+    reason: 413 over the size limit, 415 for a file that is not audio or not one of these formats,
+    422 for one that is truncated, empty or too long."""
     limit = context.prompts.limits.max_bytes
     data = await file.read(limit + 1)
     try:
         prompt = await context.prompts.upload(actor, name, title, data)
     except PromptTooLarge as exc:
         return error_response(413, ErrorBody(code=exc.code, message=exc.message))
+    except NotAudio as exc:
+        reason = FieldError(path="file", code=exc.code, message=exc.message)
+        return error_response(415, ErrorBody(code=exc.code, message=exc.message, fields=[reason]))
     return _prompt_out(prompt)
 
 
@@ -130,8 +136,20 @@ async def prompt_audio(actor: CurrentActor, context: Context, name: PromptName) 
 
 @router.delete("/prompts/{name}", status_code=204, operation_id="admin_delete_prompt")
 async def delete_prompt(actor: CurrentActor, context: Context, name: PromptName) -> Response:
-    """409 while the latest version of a flow plays it."""
-    await context.prompts.delete(actor, name)
+    """409 `in_use` while the latest version of a flow plays it; `fields` names every place as
+    `flow/node/field`."""
+    try:
+        await context.prompts.delete(actor, name)
+    except PromptInUse as exc:
+        places = [
+            FieldError(
+                path=f"{use.flow}/{use.node}/{use.field}",
+                code="in_use",
+                message=f"«{use.flow}», узел {use.node}",
+            )
+            for use in exc.uses
+        ]
+        return error_response(409, ErrorBody(code=exc.code, message=exc.message, fields=places))
     return Response(status_code=204)
 
 
@@ -157,6 +175,15 @@ def _prompt_out(prompt: Prompt) -> dict[str, Any]:
         "has_audio": prompt.has_audio,
         "created_at": prompt.created_at,
         "updated_at": prompt.updated_at,
+    }
+
+
+def _listed_out(listing: PromptListing) -> dict[str, Any]:
+    return {
+        **_prompt_out(listing.prompt),
+        "size_bytes": listing.size_bytes,
+        "created_by": listing.created_by,
+        "used_by": [asdict(use) for use in listing.used_by],
     }
 
 

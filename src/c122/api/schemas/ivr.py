@@ -76,5 +76,17 @@ class PromptOut(BaseModel):
     updated_at: datetime
 
 
+class PromptUseOut(BaseModel):
+    flow: str
+    node: str
+    field: str
+
+
+class PromptListed(PromptOut):
+    size_bytes: int
+    created_by: int | None
+    used_by: list[PromptUseOut]
+
+
 class PromptList(BaseModel):
-    items: list[PromptOut]
+    items: list[PromptListed]

@@ -152,6 +152,10 @@ class PromptAudio(Protocol):
 
     def exists(self, file_path: str) -> bool: ...
 
+    def size(self, file_path: str) -> int:
+        """The file's size in bytes; 0 when it is missing."""
+        ...
+
     async def remove(self, file_path: str) -> None:
         """Deletes a prompt file; a file already gone is not an error."""
         ...

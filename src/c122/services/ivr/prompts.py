@@ -59,6 +59,44 @@ class PromptTooLarge(DomainError):
     code = "prompt_too_large"
 
 
+# Upload refusals that mean "this is not audio we take" (HTTP 415) rather than a damaged file (422).
+NOT_AUDIO_CODES = frozenset({"not_audio", "unsupported_format"})
+
+
+class NotAudio(DomainError):
+    """The upload is not audio, or audio in a format not taken (HTTP 415); the message is the reason."""
+
+    code = "not_audio"
+
+
+@dataclass(frozen=True)
+class PromptUse:
+    """A place that plays a prompt: a node of the latest version of a flow, and the node's field."""
+
+    flow: str
+    node: str
+    field: str
+
+
+class PromptInUse(Conflict):
+    """Deleting a prompt that flows still play (HTTP 409); `uses` names every place."""
+
+    def __init__(self, name: str, uses: Sequence[PromptUse]) -> None:
+        flows = ", ".join(f"«{flow}»" for flow in sorted({use.flow for use in uses}))
+        super().__init__(f"фраза «{name}» звучит в сценариях {flows}", code="in_use")
+        self.uses = tuple(uses)
+
+
+@dataclass(frozen=True)
+class PromptListing:
+    """A prompt as the console lists it: the file's size, who added it and where it is played."""
+
+    prompt: Prompt
+    size_bytes: int
+    created_by: int | None
+    used_by: tuple[PromptUse, ...]
+
+
 class PromptService:
     def __init__(
         self,
@@ -112,10 +150,21 @@ class PromptService:
 
     # --- administration ---------------------------------------------------------------------------
 
-    async def list(self, actor: Actor) -> list[Prompt]:
+    async def list(self, actor: Actor) -> list[PromptListing]:
         _require_admin(actor)
         async with self._uow() as uow:
-            return await uow.ivr.prompts()
+            prompts = await uow.ivr.prompts()
+            uses = _uses_by_prompt(await uow.ivr.current_flows())
+            creators = await _creators(uow)
+        return [
+            PromptListing(
+                prompt=prompt,
+                size_bytes=self._audio.size(prompt.file_path) if prompt.has_audio else 0,
+                created_by=creators.get(prompt.name),
+                used_by=tuple(uses.get(prompt.name, ())),
+            )
+            for prompt in prompts
+        ]
 
     async def get(self, actor: Actor, name: str) -> Prompt:
         _require_admin(actor)
@@ -141,6 +190,8 @@ class PromptService:
         try:
             stored = await self._audio.convert(data, self.limits.max_seconds)
         except UnusableAudio as exc:
+            if exc.code in NOT_AUDIO_CODES:
+                raise NotAudio(exc.message, code=exc.code) from None
             raise InvalidFields([FieldProblem("file", exc.code, exc.message)]) from None
         return await self._add(
             actor, NewPrompt(name, title, "upload", None, stored.duration_ms, stored.file_path)
@@ -161,10 +212,9 @@ class PromptService:
         _require_admin(actor)
         async with self._uow() as uow:
             prompt = await _existing(uow, name)
-            users = sorted({flow.name for flow in await uow.ivr.current_flows() if _plays(flow, name)})
-            if users:
-                names = ", ".join(f"«{flow}»" for flow in users)
-                raise Conflict(f"prompt «{name}» is played by flow(s) {names}", code="in_use")
+            uses = _uses_by_prompt(await uow.ivr.current_flows()).get(name)
+            if uses:
+                raise PromptInUse(name, uses)
             await uow.ivr.delete_prompt(name)
             await self._audit(uow, actor, "delete", name)
             await uow.commit()
@@ -283,8 +333,27 @@ def _checked_fields(name: str, title: str) -> str:
     return title
 
 
-def _plays(flow: Flow, name: str) -> bool:
-    return any(prompt == name for node in flow.nodes.values() for _field, prompt in node_prompts(node))
+def _uses_by_prompt(flows: Sequence[Flow]) -> dict[str, list[PromptUse]]:
+    """Every place each prompt is played, from the latest version of every flow, in a stable order."""
+    uses: dict[str, list[PromptUse]] = {}
+    for flow in sorted(flows, key=lambda f: f.name):
+        for node_id, node in sorted(flow.nodes.items()):
+            for field, prompt in node_prompts(node):
+                uses.setdefault(prompt, []).append(PromptUse(flow.name, node_id, field))
+    return uses
+
+
+# How far back the audit log is read for who added each prompt: far more creations than any line has.
+CREATORS_LOOKBACK = 10_000
+
+
+async def _creators(uow: IvrUnitOfWork) -> dict[str, int | None]:
+    """Who added each prompt, from its newest `create` entry in the audit log (None: the system)."""
+    creators: dict[str, int | None] = {}
+    for entry in await uow.audit.entries(AUDIT_ENTITY, limit=CREATORS_LOOKBACK):
+        if entry.action == "create":
+            creators.setdefault(entry.entity_id, entry.actor_id)
+    return creators
 
 
 def _require_admin(actor: Actor) -> None:

@@ -277,13 +277,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Prompts */
+        /**
+         * List Prompts
+         * @description Every prompt with its file's size, who added it (user id, null for the system) and the flow
+         *     nodes that play it.
+         */
         get: operations["admin_list_prompts"];
         put?: never;
         /**
          * Upload Prompt
          * @description A WAV, MP3 or OGG file becomes a prompt, converted to 8 kHz mono 16-bit WAV. Refused with the
-         *     reason: 413 over the size limit, 422 for a file that is not audio, truncated, empty or too long.
+         *     reason: 413 over the size limit, 415 for a file that is not audio or not one of these formats,
+         *     422 for one that is truncated, empty or too long.
          */
         post: operations["admin_upload_prompt"];
         delete?: never;
@@ -326,7 +331,8 @@ export interface paths {
         post?: never;
         /**
          * Delete Prompt
-         * @description 409 while the latest version of a flow plays it.
+         * @description 409 `in_use` while the latest version of a flow plays it; `fields` names every place as
+         *     `flow/node/field`.
          */
         delete: operations["admin_delete_prompt"];
         options?: never;
@@ -3975,7 +3981,41 @@ export interface components {
         /** PromptList */
         PromptList: {
             /** Items */
-            items: components["schemas"]["PromptOut"][];
+            items: components["schemas"]["PromptListed"][];
+        };
+        /** PromptListed */
+        PromptListed: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Has Audio */
+            has_audio: boolean;
+            /** Name */
+            name: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "upload" | "tts";
+            /** Text */
+            text: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Used By */
+            used_by: components["schemas"]["PromptUseOut"][];
         };
         /** PromptOut */
         PromptOut: {
@@ -4004,6 +4044,15 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** PromptUseOut */
+        PromptUseOut: {
+            /** Field */
+            field: string;
+            /** Flow */
+            flow: string;
+            /** Node */
+            node: string;
         };
         /** QuestionIO */
         QuestionIO: {
@@ -7686,6 +7735,15 @@ export interface operations {
             };
             /** @description Request Entity Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
