@@ -833,6 +833,7 @@ export const en: Messages = {
       login: "Operator login",
       idle: "Interval before «Away»",
       idleGroup: "{min} min (set by the group)",
+      idleGroupSeconds: "{s} s (set by the group)",
       idleOff: "not set by the group",
       idleOwn: "my own",
       idleBounds: "min (from {min} to {max})",

@@ -832,6 +832,7 @@ export const ru = {
       login: "Авторизационное имя оператора",
       idle: "Промежуток установки статуса «Нет на месте»",
       idleGroup: "{min} мин (задан группой)",
+      idleGroupSeconds: "{s} с (задан группой)",
       idleOff: "не задан группой",
       idleOwn: "свой",
       idleBounds: "мин (от {min} до {max})",
