@@ -11,12 +11,12 @@ import contextlib
 import functools
 import logging
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from c122.domain.trunks import Trunk, route_for
-from c122.services.call_flow.ports import LegQuality, LegUnavailable
+from c122.services.call_flow.ports import LegQuality, LegUnavailable, NoCapacity
 from c122.telephony.control import CallControl
 from c122.telephony.control.events import (
     ChannelAnswered,
@@ -36,6 +36,7 @@ from c122.telephony.control.model import (
     Recording,
     Snoop,
 )
+from c122.telephony.media.messages import NoMediaPorts
 from c122.telephony.sip.registrar import Registrar
 
 log = logging.getLogger(__name__)
@@ -114,11 +115,21 @@ class ControlSwitch:
     def find_browser_legs_with(self, lookup: BrowserLookup) -> None:
         self._browser = lookup
 
+    def track(self, legs: Iterable[str]) -> None:
+        """Legs taken over after a restart: their figures are read when they end, as for the others."""
+        for leg in legs:
+            channel = self._control.find(leg)
+            if channel is not None:
+                self._legs[leg] = channel
+
     # -- CallSwitch --------------------------------------------------------------------------------------
 
     @_legs_gone_as_unavailable
     async def answer(self, leg: str) -> None:
-        await self._channel(leg).answer()
+        try:
+            await self._channel(leg).answer()
+        except NoMediaPorts:
+            raise NoCapacity(leg) from None
 
     @_legs_gone_as_unavailable
     async def reject(self, leg: str, status: int) -> None:
@@ -204,8 +215,10 @@ class ControlSwitch:
         await self._channel(leg).unhold()
 
     @_legs_gone_as_unavailable
-    async def start_recording(self, path: str, caller: str, operator: str) -> str:
-        recording = await self._control.record(path, self._channel(caller), self._channel(operator))
+    async def start_recording(self, path: str, caller: str, operator: str, *, append: bool = False) -> str:
+        recording = await self._control.record(
+            path, self._channel(caller), self._channel(operator), append=append
+        )
         self._recordings[recording.id] = recording
         return recording.id
 

@@ -26,7 +26,7 @@ from c122.telephony.control.events import (
 from c122.telephony.control.hearing import BridgeKind, SnoopMode, SnoopRule, hearing
 from c122.telephony.control.signalling import MediaParams, Signalling, SignallingSink
 from c122.telephony.media import messages as media
-from c122.telephony.media.messages import Direction, LegStats, MediaControl, MediaError
+from c122.telephony.media.messages import Direction, LegStats, MediaControl, MediaError, NoMediaPorts
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,9 @@ class _NoSignalling:
     async def reject(self, status: int) -> None:
         pass
 
+    async def refuse_for_capacity(self, resource: str) -> None:
+        pass
+
     async def hangup(self) -> None:
         pass
 
@@ -157,6 +160,10 @@ class Channel:
         self._params: MediaParams | None = None
         self._closing_cause: str | None = None
 
+    @property
+    def signalling(self) -> Signalling:
+        return self._signalling
+
     def bind(self, signalling: Signalling) -> None:
         """The leg's SIP (or other) dialog, once it exists; the channel hears it from then on."""
         self._signalling = signalling
@@ -173,7 +180,12 @@ class Channel:
         if self.direction != "inbound":
             raise ControlError("only inbound channels are answered")
         params = self._signalling.offered()
-        host, port = await self.open_endpoint(params)
+        try:
+            host, port = await self.open_endpoint(params)
+        except NoMediaPorts:
+            await self._signalling.refuse_for_capacity("media")
+            await self.close("rejected", 503)
+            raise
         params = await self._signalling.answer(host, port)
         await self._apply_params(params)
         self._up()
@@ -269,12 +281,17 @@ class Channel:
         if self.state is not state:
             raise ControlError(f"channel {self.id} is {self.state}, needs {state}")
 
+    def resumed(self) -> None:
+        """A leg taken over from a stopped process is up without being answered again (no event)."""
+        self.state = ChannelState.UP
+
     def _up(self) -> None:
         self.state = ChannelState.UP
         self._control.emit(ChannelAnswered(self.id))
 
-    async def open_endpoint(self, params: MediaParams) -> tuple[str, int]:
-        """The leg's RTP endpoint in the media engine; our address for the SDP."""
+    async def open_endpoint(self, params: MediaParams, port: int | None = None) -> tuple[str, int]:
+        """The leg's RTP endpoint in the media engine; our address for the SDP. `port`: exactly that
+        one (a leg taken over after a restart), else the next free pair."""
         opened = await self._control.media.execute(
             media.OpenEndpoint(
                 self.id,
@@ -283,6 +300,7 @@ class Channel:
                 remote=params.remote,
                 inband_dtmf=params.dtmf_payload_type is None,
                 media_timeout=self._control.media_timeout,
+                port=port,
             )
         )
         assert isinstance(opened, media.EndpointOpened)
