@@ -2,7 +2,7 @@
 operator's own idle interval
 
 Revision ID: 0022
-Revises: 0013
+Revises: 0019
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0013"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
