@@ -75,6 +75,13 @@ describe("the break timer's arithmetic", () => {
     expect(breakTime(state("ready"), 1_000, 91_000)).toBeNull();
   });
 
+  it("after a reload counts on from the break's start by the server's times, whatever the desk's clock says", () => {
+    const arrived = Date.parse("2030-01-01T00:00:00Z");
+    const reloaded = { ...onBreak(1800), since: "2026-11-25T09:00:00+00:00", server_time: "2026-11-25T09:05:00+00:00" };
+    expect(breakTime(reloaded, arrived, arrived)).toEqual({ spent: 300, allowed: 1800, over: 0 });
+    expect(breakTime(reloaded, arrived, arrived + 10_000)).toEqual({ spent: 310, allowed: 1800, over: 0 });
+  });
+
   it("is at least the allowance once the server says it has run out", () => {
     expect(breakTime(onBreak(60), 1_000, 11_000, true)).toEqual({ spent: 60, allowed: 60, over: 0 });
   });

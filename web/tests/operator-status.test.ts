@@ -113,6 +113,13 @@ describe("the wrap-up countdown (OPS-19)", () => {
     expect(wrapUpLeft(wrapUp("2026-11-25T08:00:30+00:00"), arrived, arrived + 60_000)).toBe(0);
   });
 
+  it("after a reload counts on from what the server says is left", () => {
+    const arrived = Date.parse("2030-01-01T00:00:00Z");
+    const reloaded = { ...wrapUp("2026-11-25T08:00:30+00:00"), server_time: "2026-11-25T08:00:10+00:00" };
+    expect(wrapUpLeft(reloaded, arrived, arrived)).toBe(20);
+    expect(wrapUpLeft(reloaded, arrived, arrived + 5_000)).toBe(15);
+  });
+
   it("has no countdown where the queue wants «Готов» by hand, nor outside the wrap-up", () => {
     expect(wrapUpLeft(wrapUp(null), 0, 0)).toBeNull();
     expect(wrapUpLeft(state("ready"), 0, 0)).toBeNull();

@@ -30,6 +30,17 @@ class Group:
     continuous_work_s: float | None = 7200.0
     break_allowance: Mapping[str, float] | None = None  # reason code -> allowed seconds; None: defaults
     monitoring_shown: bool = False  # operators are shown when a senior listens to their call
+    idle_choice_allowed: bool = False  # operators may choose their own idle interval (OPS-05) ...
+    idle_choice_min_s: float = 60.0  # ... within these bounds
+    idle_choice_max_s: float = 3600.0
+
+
+def own_idle_interval(group: Group | None, chosen: float | None) -> float | None:
+    """The operator's own idle interval where their group lets operators choose, kept inside the
+    group's bounds (the bounds may have narrowed since it was chosen); None: the group's interval."""
+    if group is None or chosen is None or not group.idle_choice_allowed:
+        return None
+    return min(max(chosen, group.idle_choice_min_s), group.idle_choice_max_s)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class User:
     enabled: bool
     group_ids: frozenset[int]
     password_hash: str
+    idle_to_away_s: float | None = None  # the operator's own idle interval, where the group allows it
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class SqlUserRepository(SqlEntityRepository[User]):
             enabled=bool(row.enabled),
             group_ids=frozenset(),
             password_hash=row.password_hash,
+            idle_to_away_s=row.idle_to_away_s,
         )
 
     async def _rows_to_entities(self, rows: Sequence[Row[Any]]) -> list[User]:

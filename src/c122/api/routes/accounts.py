@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Request, Response
 
 from c122.api.client_address import request_source
@@ -13,6 +15,8 @@ from c122.api.schemas.accounts import (
     LoginRequest,
     LoginResponse,
     Me,
+    OwnSettingsIn,
+    OwnSettingsOut,
 )
 from c122.api.security import (
     CSRF_COOKIE,
@@ -73,3 +77,18 @@ async def _me(directory: Directory, principal: Principal) -> Me:
         role=user.role,
         groups=[GroupRef(id=g.id, name=g.name, service_id=g.service_id, service_name=n) for g, n in groups],
     )
+
+
+@router.get("/me/settings", response_model=OwnSettingsOut, operation_id="get_my_settings")
+async def get_my_settings(principal: CurrentPrincipal, context: Context) -> OwnSettingsOut:
+    return OwnSettingsOut.model_validate(asdict(await context.organisation.own_settings(principal.actor)))
+
+
+@router.put("/me/settings", response_model=OwnSettingsOut, operation_id="put_my_settings")
+async def put_my_settings(
+    body: OwnSettingsIn, principal: CurrentPrincipal, context: Context
+) -> OwnSettingsOut:
+    settings = await context.organisation.update_own_settings(
+        principal.actor, body.display_name, body.idle_to_away_s
+    )
+    return OwnSettingsOut.model_validate(asdict(settings))

@@ -58,3 +58,30 @@ class PresenceEntryOut(BaseModel):
 class PresenceOut(BaseModel):
     operators_online: list[PresenceEntryOut]
     calls_waiting: int
+
+
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class OwnSettingsIn(Strict):
+    """The user's own settings (OPS-05); a null idle interval returns to the group's."""
+
+    display_name: DisplayName = Field(description="The name colleagues and seniors see.")
+    idle_to_away_s: Annotated[float, Field(gt=0, le=7 * 24 * 3600)] | None = Field(
+        default=None,
+        description="The own idle interval; only where the group lets operators choose, within its bounds.",
+    )
+
+
+class IdleChoiceOut(BaseModel):
+    min_s: float
+    max_s: float
+
+
+class OwnSettingsOut(BaseModel):
+    display_name: str
+    idle_to_away_s: float | None = Field(description="The own interval; null: the group's applies.")
+    group_idle_to_away_s: float | None = Field(description="The group's interval; null: never marked away.")
+    idle_choice: IdleChoiceOut | None = Field(
+        description="The bounds where the group lets operators choose; null: it does not."
+    )

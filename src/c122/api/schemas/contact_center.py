@@ -51,6 +51,10 @@ class OperatorStateOut(BaseModel):
     break_limit_s: float | None = Field(
         default=None, description="On a break: the group's allowance for its reason (the desk's break timer)."
     )
+    server_time: datetime | None = Field(
+        default=None,
+        description="The server's time of this answer: with `since`, how long the state has lasted already.",
+    )
 
 
 class OperatorStateIn(Strict):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from c122.api.bounded import Id
 from c122.api.schemas.common import Code, Description, Name, Patch, Strict
@@ -41,6 +41,11 @@ StrategyName = Literal[
 EmptyRuleName = Literal["never", "no_logged_in", "no_staffed"]
 
 
+def check_idle_bounds(low: float, high: float) -> None:
+    if low > high:
+        raise ValueError("idle_choice_min_s must not exceed idle_choice_max_s")
+
+
 class GroupPolicyFields(Strict):
     """Operator policies of a group: idle to away, away to logout, break policy; null turns one off."""
 
@@ -54,6 +59,16 @@ class GroupPolicyFields(Strict):
         default=False,
         description="Operators see when a senior listens to, whispers to or barges into their call.",
     )
+    idle_choice_allowed: bool = Field(
+        default=False, description="Operators may choose their own idle interval within the bounds below."
+    )
+    idle_choice_min_s: PositiveSeconds = 60.0
+    idle_choice_max_s: PositiveSeconds = 3600.0
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> Self:
+        check_idle_bounds(self.idle_choice_min_s, self.idle_choice_max_s)
+        return self
 
 
 class GroupIn(GroupPolicyFields):
@@ -73,6 +88,15 @@ class GroupPatch(Patch):
     continuous_work_s: PositiveSeconds | None = None
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = None
     monitoring_shown: bool | None = None
+    idle_choice_allowed: bool | None = None
+    idle_choice_min_s: PositiveSeconds | None = None
+    idle_choice_max_s: PositiveSeconds | None = None
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> Self:
+        if self.idle_choice_min_s is not None and self.idle_choice_max_s is not None:
+            check_idle_bounds(self.idle_choice_min_s, self.idle_choice_max_s)
+        return self
 
 
 class GroupOut(BaseModel):
@@ -85,6 +109,9 @@ class GroupOut(BaseModel):
     continuous_work_s: float | None
     break_allowance: dict[str, float] | None
     monitoring_shown: bool
+    idle_choice_allowed: bool
+    idle_choice_min_s: float
+    idle_choice_max_s: float
 
 
 class QueueSettingsFields(Strict):

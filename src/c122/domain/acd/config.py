@@ -67,6 +67,7 @@ class OperatorProfile:
     operator_id: OperatorId
     group_id: GroupId
     skills: frozenset[str] = frozenset()
+    idle_to_away_s: float | None = None  # the operator's own idle interval; None: the group's
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

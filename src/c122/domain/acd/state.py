@@ -105,6 +105,14 @@ class AcdState:
             policy = self.policies[group_id] = GroupPolicy(group_id=group_id)
         return policy
 
+    def operator_policy(self, operator_id: OperatorId) -> GroupPolicy:
+        """The operator's group policy with their own idle interval where they chose one."""
+        profile = self.profiles[operator_id]
+        policy = self.policy(profile.group_id)
+        if profile.idle_to_away_s is None:
+            return policy
+        return replace(policy, idle_to_away_s=profile.idle_to_away_s)
+
     # --- changes that keep the indexes right ----------------------------------------------------
     def put_operator(self, state: OperatorState) -> None:
         old = self.operators.get(state.operator_id)

@@ -36,7 +36,7 @@ def apply_due_timers(moves: Moves, step: Step) -> None:
 def _operator_timers(moves: Moves, operator_id: OperatorId, step: Step) -> None:
     state, now = moves.state, step.now
     op = state.operators[operator_id]
-    policy = state.policy(state.profiles[operator_id].group_id)
+    policy = state.operator_policy(operator_id)
     due = due_timer(op, policy, now)
     if due is DueTimer.RING_TIMEOUT:
         moves.miss(op, "ring_timeout", step)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -23,6 +24,7 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("enabled", Boolean, nullable=False, server_default="1"),
     Column("password_hash", String(255), nullable=False),
+    Column("idle_to_away_s", Float, nullable=True),  # own idle interval, where the group allows it
     _search_text(),
 )
 

@@ -41,6 +41,10 @@ groups = Table(
     Column("continuous_work_s", Float, nullable=True, server_default="7200"),
     Column("break_allowance", JSON, nullable=True),  # reason code -> allowed seconds; NULL: the defaults
     Column("monitoring_shown", Boolean, nullable=False, server_default="0"),
+    # Operators may choose their own idle interval within these bounds (OPS-05).
+    Column("idle_choice_allowed", Boolean, nullable=False, server_default="0"),
+    Column("idle_choice_min_s", Float, nullable=False, server_default="60"),
+    Column("idle_choice_max_s", Float, nullable=False, server_default="3600"),
     UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
 )
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -139,7 +139,8 @@ class ContactCenter:
     # --- the operator -----------------------------------------------------------------------------
     async def my_state(self, actor: Actor) -> OperatorView:
         acd, setup = self._ready()
-        return operator_view(acd.state, setup.queues, self._operator(actor.user_id), self._extras())
+        view = operator_view(acd.state, setup.queues, self._operator(actor.user_id), self._extras())
+        return replace(view, server_time=self._clock.now())
 
     async def set_my_state(
         self, actor: Actor, desired: DesiredState, reason: str = "", note: str = ""

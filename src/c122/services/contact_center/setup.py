@@ -18,7 +18,7 @@ from c122.domain.acd import (
     QueueConfig,
     Strategy,
 )
-from c122.domain.organisation import Group, Queue
+from c122.domain.organisation import Group, Queue, own_idle_interval
 from c122.domain.users import User
 from c122.services.contact_center.ports import AcdSetup
 
@@ -86,11 +86,13 @@ def build_setup(setup: AcdSetup) -> CenterSetup:
         for m in setup.members
         if m.user_id in staff and m.queue_id in queues
     )
+    groups = {str(g.id): g for g in setup.groups}
     profiles = tuple(
         OperatorProfile(
             operator_id=str(user.id),
             group_id=home_group(user),
             skills=setup.skills.get(user.id, frozenset()),
+            idle_to_away_s=own_idle_interval(groups.get(home_group(user)), user.idle_to_away_s),
         )
         for user in setup.staff
     )

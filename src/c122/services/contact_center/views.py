@@ -62,6 +62,9 @@ class OperatorView:
     away_to_logout_s: float | None = None
     # The allowance of the current break's reason, so the desk shows the break timer against it (OPS-04).
     break_limit_s: float | None = None
+    # The server's time when the state was read: with `since`, the time already spent in the state, so
+    # a desk reloaded mid-break counts on from there (OPS-04).
+    server_time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def operator_view(
 ) -> OperatorView:
     op = state.operator(str(user_id))
     profile = state.profiles.get(op.operator_id)
-    policy = state.policy(profile.group_id) if profile is not None else None
+    policy = state.operator_policy(op.operator_id) if profile is not None else None
     offer = None
     if op.status is OperatorStatus.OFFERED and op.call_id is not None:
         offer = offer_view(state, queues, op.call_id, extras)

@@ -12,7 +12,7 @@ from typing import Any
 
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
-from c122.domain.organisation import EntityKind
+from c122.domain.organisation import EntityKind, Group
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.shifts import InvalidShiftTime, Shift, overlapping, parse_time_of_day
 from c122.domain.users import Actor, User, is_valid_login
@@ -21,6 +21,7 @@ from c122.services.accounts.ports import PasswordHasher
 from c122.services.events import EventPublisher
 from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.organisation.events import OrganisationChanged, org_changed
+from c122.services.organisation.own_settings import OwnSettings, check_idle_choice, own_settings
 from c122.services.organisation.ports import OrganisationUnitOfWork
 from c122.services.ports import EntityRepository, Page, UnitOfWorkFactory
 
@@ -94,6 +95,33 @@ class OrganisationAdmin:
         # Nobody reacts unless bootstrap wires the process's bus.
         self._internal = internal or InternalEventBus()
         self._hasher = hasher
+
+    # --- the signed-in user's own settings (OPS-05) ------------------------------------------------
+    async def own_settings(self, actor: Actor) -> OwnSettings:
+        async with self._uow() as uow:
+            user = await self._existing(uow, EntityKind.USER, actor.user_id)
+            return own_settings(user, await _home_group(uow, user))
+
+    async def update_own_settings(
+        self, actor: Actor, display_name: str, idle_to_away_s: float | None
+    ) -> OwnSettings:
+        """The user's display name and, where their group lets operators choose, their idle interval
+        (None: the group's). Refused: choosing where the group does not allow it (409), outside its
+        bounds (422)."""
+        async with self._uow() as uow:
+            user = await self._existing(uow, EntityKind.USER, actor.user_id)
+            group = await _home_group(uow, user)
+            if idle_to_away_s is not None:
+                check_idle_choice(group, idle_to_away_s)
+            values = {"full_name": display_name, "idle_to_away_s": idle_to_away_s}
+            changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
+            if not changed:
+                return own_settings(user, group)
+            user = await uow.users.update(user.id, values)
+            await self._audit(uow, actor, "update", EntityKind.USER, user.id, changed)
+            await uow.commit()
+        self._announce(EntityKind.USER, user.id, "updated")
+        return own_settings(user, group)
 
     async def search(self, actor: Actor, kind: EntityKind, query: str, limit: int, offset: int) -> Page[Any]:
         self._require_admin(actor)
@@ -334,6 +362,11 @@ QUEUE_REQUIRED_SETTINGS = (
     "callbacks_enabled",
     "repeat_call_window_s",
 )
+
+
+async def _home_group(uow: OrganisationUnitOfWork, user: User) -> Group | None:
+    """The group whose policies apply to the operator (the ACD's home group: the first one)."""
+    return await uow.groups.get(min(user.group_ids)) if user.group_ids else None
 
 
 def _required_settings(values: Mapping[str, Any], names: tuple[str, ...]) -> list[FieldProblem]:

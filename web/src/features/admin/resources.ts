@@ -98,6 +98,9 @@ const GROUP_POLICIES: FieldDef[] = [
   { key: "away_to_logout_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 1200 },
   { key: "continuous_work_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 7200 },
   { key: "monitoring_shown", kind: "switch", initial: false },
+  { key: "idle_choice_allowed", kind: "switch", initial: false },
+  { key: "idle_choice_min_s", kind: "number", required: true, above: 0, max: WEEK, initial: 60 },
+  { key: "idle_choice_max_s", kind: "number", required: true, above: 0, max: WEEK, initial: 3600 },
 ];
 
 /** Editors opened from a table row besides the record's own form. */

@@ -95,13 +95,14 @@ export function clock(seconds: number): string {
 
 /**
  * Seconds of wrap-up left (OPS-19), or null without a timer (the queue wants «Готов» by hand). The
- * length comes from the server's own two times (start and end), the elapsed part from this desk's
- * clock since the state arrived, so a clock difference between server and desk does not matter.
+ * length comes from the server's own two times (start and end), the elapsed part from the server's
+ * times until the state arrived (after a reload) and this desk's clock since, so a clock difference
+ * between server and desk does not matter.
  */
 export function wrapUpLeft(state: OperatorState | null, arrivedAtMs: number, nowMs: number): number | null {
   const total = wrapUpLength(state);
   if (total === null) return null;
-  return Math.max(0, Math.ceil(total - (nowMs - arrivedAtMs) / 1000));
+  return Math.max(0, Math.ceil(total - spentOnArrival(state!) - (nowMs - arrivedAtMs) / 1000));
 }
 
 /** The wrap-up's whole length in seconds by the server's two times, or null without a timer. */
@@ -112,10 +113,10 @@ export function wrapUpLength(state: OperatorState | null): number | null {
 }
 
 /**
- * The break timer (OPS-04): seconds on the break by this desk's clock since the state arrived (as the
- * wrap-up countdown, so a clock difference between server and desk does not matter; after a reload it
- * counts from the reload, the senior's board keeps the server's count), the reason's allowance, and
- * the overrun.
+ * The break timer (OPS-04): seconds on the break, the reason's allowance, and the overrun. The time
+ * already spent when the state arrived comes from the server's two times (`since` and the answer's
+ * `server_time`), so a desk reloaded mid-break counts on from the break's start; the rest by this
+ * desk's clock since the state arrived, so a clock difference between server and desk does not matter.
  */
 export interface BreakTime {
   spent: number;
@@ -131,8 +132,21 @@ export function breakTime(
 ): BreakTime | null {
   if (state === null || state.status !== "on_break") return null;
   const allowed = state.break_limit_s ?? null;
-  const counted = Math.max(0, Math.floor((nowMs - arrivedAtMs) / 1000));
+  const counted = Math.max(0, Math.floor(spentOnArrival(state) + (nowMs - arrivedAtMs) / 1000));
   // The server's end-of-break notice is the truth: the timer is at least the allowance then.
   const spent = elapsedNotice && allowed !== null ? Math.max(counted, allowed) : counted;
   return { spent, allowed, over: allowed === null ? 0 : Math.max(0, spent - allowed) };
+}
+
+/** Seconds the state had lasted when the desk received it, by the server's own clock (0 if unknown). */
+export function spentOnArrival(state: OperatorState): number {
+  if (!state.server_time) return 0;
+  const spent = (Date.parse(state.server_time) - Date.parse(state.since)) / 1000;
+  return Number.isNaN(spent) ? 0 : Math.max(0, spent);
+}
+
+/** The own idle interval's bounds in whole minutes for the minutes input (OPS-05). */
+export function idleChoiceMinutes(choice: { min_s: number; max_s: number }): { min: number; max: number } {
+  const min = Math.ceil(choice.min_s / 60);
+  return { min, max: Math.max(min, Math.floor(choice.max_s / 60)) };
 }

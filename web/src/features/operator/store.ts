@@ -4,7 +4,7 @@ import { api, unwrap } from "@/shared/api/client";
 import type { ApiError } from "@/shared/api/errors";
 import type { OperatorState } from "@/shared/events/protocol";
 import type { StatusRequest } from "@/features/operator/model";
-import { ActivityThrottle, reportEveryMs, reportsActivity } from "@/features/operator/activity";
+import { ACTIVITY_EVENTS, ActivityThrottle, reportEveryMs, reportsActivity } from "@/features/operator/activity";
 import { useRealtimeStore } from "@/shared/realtime/store";
 
 /** The operator's shift and offers: state from the event stream, changes through the API. */
@@ -94,7 +94,16 @@ export const useOperatorStore = defineStore("operator", () => {
     if (reportsActivity(state.value)) throttle.activity(reportEveryMs(state.value?.idle_to_away_s ?? null));
   }
 
+  // Keyboard, mouse and focus anywhere in the signed-in app count, whatever screen is open: an
+  // operator working on the journal or the statistics is at the desk too.
+  const onActivity = (): void => activity();
+
+  function startReporting(): void {
+    for (const name of ACTIVITY_EVENTS) window.addEventListener(name, onActivity, { passive: true, capture: true });
+  }
+
   function stopReporting(): void {
+    for (const name of ACTIVITY_EVENTS) window.removeEventListener(name, onActivity, { capture: true });
     throttle.stop();
   }
 
@@ -111,6 +120,8 @@ export const useOperatorStore = defineStore("operator", () => {
     accept,
     reject,
     activity,
+    refresh,
+    startReporting,
     stopReporting,
   };
 });

@@ -1094,6 +1094,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get My Settings */
+        get: operations["get_my_settings"];
+        /** Put My Settings */
+        put: operations["put_my_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/tokens": {
         parameters: {
             query?: never;
@@ -3235,6 +3253,22 @@ export interface components {
              */
             description: string;
             /**
+             * Idle Choice Allowed
+             * @description Operators may choose their own idle interval within the bounds below.
+             * @default false
+             */
+            idle_choice_allowed: boolean;
+            /**
+             * Idle Choice Max S
+             * @default 3600
+             */
+            idle_choice_max_s: number;
+            /**
+             * Idle Choice Min S
+             * @default 60
+             */
+            idle_choice_min_s: number;
+            /**
              * Idle To Away S
              * @default 600
              */
@@ -3264,6 +3298,12 @@ export interface components {
             description: string;
             /** Id */
             id: number;
+            /** Idle Choice Allowed */
+            idle_choice_allowed: boolean;
+            /** Idle Choice Max S */
+            idle_choice_max_s: number;
+            /** Idle Choice Min S */
+            idle_choice_min_s: number;
             /** Idle To Away S */
             idle_to_away_s: number | null;
             /** Monitoring Shown */
@@ -3292,6 +3332,12 @@ export interface components {
             continuous_work_s?: number | null;
             /** Description */
             description?: string;
+            /** Idle Choice Allowed */
+            idle_choice_allowed?: boolean;
+            /** Idle Choice Max S */
+            idle_choice_max_s?: number;
+            /** Idle Choice Min S */
+            idle_choice_min_s?: number;
             /** Idle To Away S */
             idle_to_away_s?: number | null;
             /** Monitoring Shown */
@@ -3332,6 +3378,13 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "degraded" | "down";
+        };
+        /** IdleChoiceOut */
+        IdleChoiceOut: {
+            /** Max S */
+            max_s: number;
+            /** Min S */
+            min_s: number;
         };
         /**
          * ImportIn
@@ -3850,6 +3903,11 @@ export interface components {
             /** Reason */
             reason: string;
             /**
+             * Server Time
+             * @description The server's time of this answer: with `since`, how long the state has lasted already.
+             */
+            server_time?: string | null;
+            /**
              * Since
              * Format: date-time
              */
@@ -3900,6 +3958,39 @@ export interface components {
             entity: "service" | "group" | "queue" | "line" | "case_type" | "user" | "shift";
             /** Id */
             id: number;
+        };
+        /**
+         * OwnSettingsIn
+         * @description The user's own settings (OPS-05); a null idle interval returns to the group's.
+         */
+        OwnSettingsIn: {
+            /**
+             * Display Name
+             * @description The name colleagues and seniors see.
+             */
+            display_name: string;
+            /**
+             * Idle To Away S
+             * @description The own idle interval; only where the group lets operators choose, within its bounds.
+             */
+            idle_to_away_s?: number | null;
+        };
+        /** OwnSettingsOut */
+        OwnSettingsOut: {
+            /** Display Name */
+            display_name: string;
+            /**
+             * Group Idle To Away S
+             * @description The group's interval; null: never marked away.
+             */
+            group_idle_to_away_s: number | null;
+            /** @description The bounds where the group lets operators choose; null: it does not. */
+            idle_choice: components["schemas"]["IdleChoiceOut"] | null;
+            /**
+             * Idle To Away S
+             * @description The own interval; null: the group's applies.
+             */
+            idle_to_away_s: number | null;
         };
         /** PhoneIn */
         PhoneIn: {
@@ -14303,6 +14394,212 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationSettingsIo"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_my_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_my_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OwnSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnSettingsOut"];
                 };
             };
             /** @description Bad Request */

@@ -270,6 +270,7 @@ export function parseOperatorState(value: unknown, where = "operator_state"): Op
     idle_to_away_s: optNum(r, "idle_to_away_s", where),
     away_to_logout_s: optNum(r, "away_to_logout_s", where),
     break_limit_s: optNum(r, "break_limit_s", where),
+    server_time: optStr(r, "server_time", where),
   };
 }
 

@@ -39,6 +39,8 @@ export function withOperatorState(state: Snapshot, d: DataOf<"operator.state_cha
     offer: d.status === "offered" ? (offer ?? mine.offer) : null,
     wrap_up_until: d.status === "wrap_up" ? mine.wrap_up_until : null,
     break_limit_s: d.status === "on_break" ? (d.break_limit_s ?? null) : null,
+    // The change is news: the state has lasted no time yet when it arrives.
+    server_time: d.since,
   };
   return { ...state, operator_state };
 }
