@@ -341,7 +341,7 @@ def _call_flow(
         outage_fallback=settings.outage_fallback_number,
     )
     ctx = CallFlowContext(
-        telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, records, cases.cards
+        telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, records, cases.calls
     )
     call_flow = CallFlowService(
         ctx,

@@ -79,6 +79,7 @@ class Line:
     name: str
     service_id: int
     entry_flow: str | None
+    default_case_type_id: int | None = None  # the card type of a call without an IVR choice (TEL-14)
 
 
 class CaseTypeIcon(StrEnum):

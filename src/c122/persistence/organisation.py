@@ -141,7 +141,12 @@ _QUEUE_FIELDS = [f.name for f in fields(Queue)]
 
 def _line(row: Row[Any]) -> Line:
     return Line(
-        id=row.id, number=row.number, name=row.name, service_id=row.service_id, entry_flow=row.entry_flow
+        id=row.id,
+        number=row.number,
+        name=row.name,
+        service_id=row.service_id,
+        entry_flow=row.entry_flow,
+        default_case_type_id=row.default_case_type_id,
     )
 
 

@@ -14,6 +14,7 @@ from c122.api.schemas.phones import (
     ConsultCompleteIn,
     PhoneIn,
     PhoneOut,
+    PlaceCallIn,
     PlacedCallOut,
     TransferIn,
 )
@@ -51,20 +52,30 @@ async def unhold_my_call(actor: CurrentActor, context: Context) -> Response:
 
 @router.post("/call/transfer", status_code=204, operation_id="transfer_my_call")
 async def transfer_my_call(body: TransferIn, actor: CurrentActor, context: Context) -> Response:
-    """Blind transfer (TEL-12): the caller joins another queue, or is put through to a public number
-    over the trunk of its prefix; the operator goes to wrap-up."""
-    _calls(context).transfer(actor.user_id, queue_id=body.queue_id, number=body.number)
+    """Blind transfer (TEL-12, OPS-20): the caller joins another queue, is put straight through to a
+    colleague (who gets the call's case card, `case.handed_over`), or to a public number over the trunk
+    of its prefix; the operator goes to wrap-up. 409 `colleague_unavailable` (with the reason) for a
+    colleague on a break, away or off shift, `colleague_busy` for one on a call: the call stays."""
+    await _calls(context).transfer(
+        actor.user_id, queue_id=body.queue_id, number=body.number, colleague=body.user_id
+    )
     return Response(status_code=204)
 
 
 @router.post("/calls", status_code=201, response_model=PlacedCallOut, operation_id="place_call")
-async def place_call(body: CallTargetIn, actor: CurrentActor, context: Context) -> PlacedCallOut:
+async def place_call(body: PlaceCallIn, actor: CurrentActor, context: Context) -> PlacedCallOut:
     """The operator calls a public number (over the trunk of its prefix, with the region's caller ID) or
     a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
     `illegal_transition` unless the operator is ready or in wrap-up, `colleague_busy` if the colleague
     is on a call or being offered one (a ready colleague gets no offers until the call ends);
-    `call.connected` follows when the far end answers, `call.ended` when it does not."""
+    `call.connected` follows when the far end answers, `call.ended` when it does not. With `case_id`
+    (placed from a card) the call joins that card; 404 for a card the operator does not see."""
+    cards = context.cases.calls
+    if body.case_id is not None:
+        await cards.check_linkable(actor, body.case_id)
     call_id = await _calls(context).dial(actor.user_id, colleague=body.user_id, number=body.number)
+    if body.case_id is not None:
+        await cards.link_placed_call(actor, body.case_id, call_id)
     return PlacedCallOut(call_id=call_id)
 
 

@@ -199,6 +199,8 @@ class LineIn(Strict):
     name: Name
     service_id: Id
     entry_flow: Annotated[str, StringConstraints(max_length=200)] | None = None
+    default_case_type_id: Id | None = None
+    """The card type of a call without an IVR choice; without one such a call gets no card."""
 
 
 class LinePatch(Patch):
@@ -210,6 +212,7 @@ class LinePatch(Patch):
     name: Name | None = None
     service_id: Id | None = None
     entry_flow: Annotated[str, StringConstraints(max_length=200)] | None = None
+    default_case_type_id: Id | None = None
 
 
 class LineOut(BaseModel):
@@ -218,6 +221,7 @@ class LineOut(BaseModel):
     name: str
     service_id: int
     entry_flow: str | None
+    default_case_type_id: int | None
 
 
 class CaseTypeIn(Strict):

@@ -20,19 +20,21 @@ PhoneText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 
 class TransferIn(BaseModel):
-    """Exactly one of: a queue of any group, or a public number (E.164 or 8…)."""
+    """Exactly one of: a queue of any group, a colleague (the card goes with the call), or a public
+    number (E.164 or 8…)."""
 
     model_config = ConfigDict(extra="forbid")
 
     queue_id: Id | None = None
+    user_id: Id | None = None
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = (
         None
     )
 
     @model_validator(mode="after")
     def _one_target(self) -> TransferIn:
-        if (self.queue_id is None) == (self.number is None):
-            raise ValueError("give either queue_id or number")
+        if [self.queue_id, self.user_id, self.number].count(None) != 2:
+            raise ValueError("give exactly one of queue_id, user_id or number")
         return self
 
 
@@ -49,6 +51,12 @@ class CallTargetIn(BaseModel):
         if (self.user_id is None) == (self.number is None):
             raise ValueError("give either user_id or number")
         return self
+
+
+class PlaceCallIn(CallTargetIn):
+    """A call to place; with `case_id` it is placed from that card and joins it (not a new card)."""
+
+    case_id: Id | None = None
 
 
 class ConsultCompleteIn(BaseModel):

@@ -82,6 +82,8 @@ lines = Table(
     Column("name", String(200), nullable=False),
     Column("service_id", Integer, ForeignKey("services.id", ondelete="RESTRICT"), nullable=False, index=True),
     Column("entry_flow", String(200), nullable=True),
+    # The card type of a call without an IVR choice (TEL-14).
+    Column("default_case_type_id", Integer, ForeignKey("case_types.id", ondelete="SET NULL"), nullable=True),
     _search_text(),
 )
 

@@ -43,10 +43,12 @@ class InboundCall(CallActor):
         leg: str,
         record: CallRecordDraft,
         offer_context: OfferContext,
+        default_case_type_id: int | None = None,
     ) -> None:
         super().__init__(ctx, call_id, leg, record)
         self.caller_leg = leg
         self.offer_context = offer_context
+        self.default_case_type_id = default_case_type_id  # the line's card type without an IVR choice
 
     # -- the whole call ----------------------------------------------------------------------------
 
@@ -152,6 +154,7 @@ class InboundCall(CallActor):
 
     async def _enqueue(self, queue_id: int, priority: int) -> None:
         self._in_queue(queue_id)
+        await self._open_case(self.default_case_type_id)  # before the offer: the desk shows it ringing
         try:
             outcome = await self._ctx.center.enqueue(
                 self.id, queue_id, self.record.caller, priority=priority, context=self.offer_context

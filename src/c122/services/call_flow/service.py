@@ -119,7 +119,9 @@ class CallFlowService:
             await self._ctx.switch.reject(leg, 480)
             return
         context = OfferContext(service_number=line.number, service_name=route.service_name)
-        self._start_inbound(leg, caller, called, line.number, context, self._executor(flow))
+        self._start_inbound(
+            leg, caller, called, line.number, context, self._executor(flow), line.default_case_type_id
+        )
 
     def _start_inbound(
         self,
@@ -129,11 +131,12 @@ class CallFlowService:
         line_number: str | None,
         context: OfferContext,
         executor: Executor | None,
+        default_case_type_id: int | None = None,
     ) -> None:
         caller = caller_number(caller)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
         draft = CallRecordDraft.inbound(call_id, leg, line_number, caller, called, self._ctx.clock.now())
-        call = InboundCall(self._ctx, call_id, leg, draft, context)
+        call = InboundCall(self._ctx, call_id, leg, draft, context, default_case_type_id)
         self._calls[call_id] = call
         self._ctx.leg_owners[leg] = call
         self._spawn(self._run(call, executor))
@@ -178,9 +181,27 @@ class CallFlowService:
     def hold(self, user_id: int, held: bool) -> None:
         self._operator_call(user_id).post(m.OperatorHold(held))
 
-    def transfer(self, user_id: int, *, queue_id: int | None = None, number: str | None = None) -> None:
-        """Blind transfer of the operator's caller (TEL-12): to a queue, or out to a public number."""
+    async def transfer(
+        self,
+        user_id: int,
+        *,
+        queue_id: int | None = None,
+        number: str | None = None,
+        colleague: int | None = None,
+    ) -> None:
+        """Blind transfer of the operator's caller (TEL-12): to a queue, to a colleague (with the card;
+        one on a break, away or not on shift is refused with 409 `colleague_unavailable` and the reason,
+        and the call stays), or out to a public number."""
         call = self._operator_call(user_id)
+        if colleague is not None:
+            if call.consulting:
+                raise Conflict("a consultation is in progress", code="consulting")
+            self._check_colleague(user_id, colleague)
+            engaged = f"{call.id}:transfer:{uuid.uuid4().hex[:8]}"
+            await self._ctx.center.engage_for(colleague, engaged, must_be_available=True)
+            call.hold_colleague(engaged)
+            call.post(m.ConsultRequested(user_id=colleague, engaged=engaged, blind=True))
+            return
         if queue_id is not None:
             if self._ctx.center.queue_settings(queue_id) is None:
                 raise NotFound(f"queue {queue_id} does not exist")

@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from c122.domain.cases import Case
 from c122.services.cases.ports import CaseRow
 from c122.services.events import Audience, OutboundEvent
 
 CASE_CREATED = "case.created"
 CASE_UPDATED = "case.updated"
+CASE_HANDED_OVER = "case.handed_over"
 
 
 def case_summary(row: CaseRow) -> dict[str, Any]:
@@ -30,6 +32,7 @@ def case_summary(row: CaseRow) -> dict[str, Any]:
         "status": case.status.value,
         "status_label": case.status.label,
         "attention": case.attention,
+        "missed": case.missed,
         "source": case.source.value,
         "applicant_id": case.applicant_id,
         "applicant_name": row.applicant_name,
@@ -53,3 +56,20 @@ def case_audience(row: CaseRow) -> Audience:
 
 def case_event(event_type: str, row: CaseRow, at: datetime) -> OutboundEvent:
     return OutboundEvent(event_type, {"case": case_summary(row)}, case_audience(row), at)
+
+
+def handed_over_event(
+    case: Case, to_user_id: int, from_user_id: int | None, call_id: str, at: datetime
+) -> OutboundEvent:
+    """`case.handed_over`, to the colleague a call was transferred to: their desk opens the card."""
+    return OutboundEvent(
+        CASE_HANDED_OVER,
+        {
+            "user_id": to_user_id,
+            "case_id": case.id,
+            "call_id": call_id,
+            "from_user_id": from_user_id,
+        },
+        Audience(user_ids=frozenset({to_user_id})),
+        at,
+    )
