@@ -35,6 +35,7 @@ function summary(id: number, extra: Partial<CaseSummary> = {}): CaseSummary {
     status: "new",
     status_label: "Новое обращение",
     attention: false,
+    missed: false,
     source: "web",
     applicant_id: null,
     applicant_name: "",

@@ -30,6 +30,7 @@ function card(id: number, extra: Partial<CaseSummary> = {}): CaseSummary {
     status: "new",
     status_label: "Новое обращение",
     attention: false,
+    missed: false,
     source: "web",
     applicant_id: null,
     applicant_name: "",

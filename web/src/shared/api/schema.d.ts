@@ -819,6 +819,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/by-call/{call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Case Of Call
+         * @description The card a call belongs to (TEL-14, OPS-18): the desk opens it while the call rings, and
+         *     after a transfer. 404 for a call without a card or a card the user does not see (audited).
+         */
+        get: operations["get_case_of_call"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{case_id}": {
         parameters: {
             query?: never;
@@ -1229,8 +1250,10 @@ export interface paths {
         put?: never;
         /**
          * Transfer My Call
-         * @description Blind transfer (TEL-12): the caller joins another queue, or is put through to a public number
-         *     over the trunk of its prefix; the operator goes to wrap-up.
+         * @description Blind transfer (TEL-12, OPS-20): the caller joins another queue, is put straight through to a
+         *     colleague (who gets the call's case card, `case.handed_over`), or to a public number over the trunk
+         *     of its prefix; the operator goes to wrap-up. 409 `colleague_unavailable` (with the reason) for a
+         *     colleague on a break, away or off shift, `colleague_busy` for one on a call: the call stays.
          */
         post: operations["transfer_my_call"];
         delete?: never;
@@ -1271,7 +1294,8 @@ export interface paths {
          *     a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
          *     `illegal_transition` unless the operator is ready or in wrap-up, `colleague_busy` if the colleague
          *     is on a call or being offered one (a ready colleague gets no offers until the call ends);
-         *     `call.connected` follows when the far end answers, `call.ended` when it does not.
+         *     `call.connected` follows when the far end answers, `call.ended` when it does not. With `case_id`
+         *     (placed from a card) the call joins that card; 404 for a card the operator does not see.
          */
         post: operations["place_call"];
         delete?: never;
@@ -2222,6 +2246,8 @@ export interface components {
             case: components["schemas"]["CaseSummaryOut"];
             /** Description */
             description: string;
+            /** Handovers */
+            handovers: components["schemas"]["HandoverOut"][];
             /** Latitude */
             latitude: number | null;
             /** Location Text */
@@ -2278,6 +2304,20 @@ export interface components {
          */
         CaseEventData: {
             case: components["schemas"]["CaseSummaryOut"];
+        };
+        /**
+         * CaseHandedOverData
+         * @description `case.handed_over`, to the operator a call was transferred to: the desk opens this card.
+         */
+        CaseHandedOverData: {
+            /** Call Id */
+            call_id: string;
+            /** Case Id */
+            case_id: number;
+            /** From User Id */
+            from_user_id: number | null;
+            /** User Id */
+            user_id: number;
         };
         /** CasePageOut */
         CasePageOut: {
@@ -2343,6 +2383,8 @@ export interface components {
             group_id: number | null;
             /** Id */
             id: number;
+            /** Missed */
+            missed: boolean;
             /** Name */
             name: string;
             /** Number */
@@ -2860,6 +2902,32 @@ export interface components {
             /** Service Name */
             service_name: string;
         };
+        /**
+         * HandoverOut
+         * @description One row of who had the card as it followed its call (OPS-20).
+         */
+        HandoverOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Call Id */
+            call_id: string | null;
+            /** From Name */
+            from_name: string;
+            /** From User Id */
+            from_user_id: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "answered" | "queue" | "blind" | "consulted";
+            /** To Name */
+            to_name: string;
+            /** To User Id */
+            to_user_id: number;
+        };
         /** HealthComponents */
         HealthComponents: {
             db: components["schemas"]["ComponentHealthOut"];
@@ -2898,6 +2966,8 @@ export interface components {
         JsonValue: unknown;
         /** LineIn */
         LineIn: {
+            /** Default Case Type Id */
+            default_case_type_id?: number | null;
             /** Entry Flow */
             entry_flow?: string | null;
             /** Name */
@@ -2916,6 +2986,8 @@ export interface components {
         };
         /** LineOut */
         LineOut: {
+            /** Default Case Type Id */
+            default_case_type_id: number | null;
             /** Entry Flow */
             entry_flow: string | null;
             /** Id */
@@ -2936,6 +3008,8 @@ export interface components {
         };
         /** LinePatch */
         LinePatch: {
+            /** Default Case Type Id */
+            default_case_type_id?: number | null;
             /** Entry Flow */
             entry_flow?: string | null;
             /** Name */
@@ -3322,6 +3396,18 @@ export interface components {
             kind: "ping";
             /** Last Id */
             last_id: number;
+        };
+        /**
+         * PlaceCallIn
+         * @description A call to place; with `case_id` it is placed from that card and joins it (not a new card).
+         */
+        PlaceCallIn: {
+            /** Case Id */
+            case_id?: number | null;
+            /** Number */
+            number?: string | null;
+            /** User Id */
+            user_id?: number | null;
         };
         /** PlacedCallOut */
         PlacedCallOut: {
@@ -4147,13 +4233,16 @@ export interface components {
         };
         /**
          * TransferIn
-         * @description Exactly one of: a queue of any group, or a public number (E.164 or 8…).
+         * @description Exactly one of: a queue of any group, a colleague (the card goes with the call), or a public
+         *     number (E.164 or 8…).
          */
         TransferIn: {
             /** Number */
             number?: string | null;
             /** Queue Id */
             queue_id?: number | null;
+            /** User Id */
+            user_id?: number | null;
         };
         /** TypeChangeOut */
         TypeChangeOut: {
@@ -11935,6 +12024,109 @@ export interface operations {
             };
         };
     };
+    get_case_of_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseCardOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_case: {
         parameters: {
             query?: never;
@@ -14608,7 +14800,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CallTargetIn"];
+                "application/json": components["schemas"]["PlaceCallIn"];
             };
         };
         responses: {

@@ -50,6 +50,7 @@ interface EventPayloads {
   "operator.break_time_elapsed": Schemas["BreakTimeElapsedData"];
   "case.created": Schemas["CaseEventData"];
   "case.updated": Schemas["CaseEventData"];
+  "case.handed_over": Schemas["CaseHandedOverData"];
   "call.connected": CallConnectedData;
   "call.ended": CallEndedData;
   "call.hold_changed": CallHoldChangedData;
@@ -75,6 +76,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "operator.break_time_elapsed",
   "case.created",
   "case.updated",
+  "case.handed_over",
   "call.connected",
   "call.ended",
   "call.hold_changed",
@@ -424,6 +426,15 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
   },
   "case.created": (value, w) => ({ case: parseCaseSummary(rec(value, w).case, `${w}.case`) }),
   "case.updated": (value, w) => ({ case: parseCaseSummary(rec(value, w).case, `${w}.case`) }),
+  "case.handed_over": (value, w) => {
+    const d = rec(value, w);
+    return {
+      user_id: int(d, "user_id", w),
+      case_id: int(d, "case_id", w),
+      call_id: str(d, "call_id", w),
+      from_user_id: optInt(d, "from_user_id", w),
+    };
+  },
   "call.connected": (value, w) => {
     const d = rec(value, w);
     return {

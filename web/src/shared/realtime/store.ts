@@ -20,6 +20,7 @@ import {
   type CallEvent,
   type EventTargets,
   type MessageEvent,
+  type CaseHandover,
   type OperatorChange,
 } from "./dispatch";
 
@@ -76,6 +77,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     operatorListeners.add(listener);
     return () => operatorListeners.delete(listener);
   }
+  // The card area (features/cases) opens a card a colleague transferred with its call.
+  const handoverListeners = new Set<(handover: CaseHandover) => void>();
+  function onCaseHandedOver(listener: (handover: CaseHandover) => void): () => void {
+    handoverListeners.add(listener);
+    return () => handoverListeners.delete(listener);
+  }
   // The journal (features/journal) follows its background exports.
   const exportListeners = new Set<(progress: ExportProgress) => void>();
   function onExport(listener: (progress: ExportProgress) => void): () => void {
@@ -96,6 +103,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     },
     caseChanged: (card) => caseListeners.forEach((listener) => listener(card)),
     caseCreated: (card) => createdListeners.forEach((listener) => listener(card)),
+    caseHandedOver: (handover) => handoverListeners.forEach((listener) => listener(handover)),
     message: (event) => messageListeners.forEach((listener) => listener(event)),
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
@@ -182,6 +190,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onFreshSnapshot,
     onCall,
     onOperatorChange,
+    onCaseHandedOver,
     onExport,
     onSignal,
     sendSignal,
