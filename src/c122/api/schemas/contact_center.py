@@ -90,6 +90,22 @@ class QueueLiveList(BaseModel):
     items: list[QueueLiveOut]
 
 
+class ColleagueOut(BaseModel):
+    """An operator of one's groups on shift, with the live state (whether a call can go to them now)."""
+
+    user_id: int
+    login: str
+    full_name: str
+    status: str
+    reason: str
+    since: datetime
+    group_names: list[str]
+
+
+class ColleagueList(BaseModel):
+    items: list[ColleagueOut]
+
+
 class BlockIn(Strict):
     note: RequiredNote
 

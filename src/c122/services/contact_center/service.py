@@ -42,7 +42,7 @@ from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.contact_center import events as announcements
-from c122.services.contact_center.board import live_call, live_operator
+from c122.services.contact_center.board import Colleague, colleagues_of, live_call, live_operator
 from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
 from c122.services.contact_center.queue_figures import WaitingCallBoard
@@ -239,6 +239,11 @@ class ContactCenter:
             for user in setup.staff.values()
             if str(user.id) in acd.state.operators
         ]
+
+    def colleagues(self, actor: Actor) -> list[Colleague]:
+        """The operators of the actor's groups on shift, with their live states (the transfer list)."""
+        acd, setup = self._ready()
+        return colleagues_of(acd.state, setup.staff.values(), actor, setup.group_names)
 
     def group_names(self) -> dict[int, str]:
         _acd, setup = self._ready()

@@ -11,8 +11,10 @@ export type SipAccount = Schemas["SipAccountOut"];
 export type PhoneUpdate = Schemas["PhoneIn"];
 export type QueueChoice = Schemas["QueueLiveOut"];
 
-/** Where a blind transfer sends the caller: a queue of any group, or a public number. */
-export type TransferTarget = { queue_id: number } | { number: string };
+/** Where a blind transfer sends the caller: a queue of any group, a colleague (with the card), or a public number. */
+export type TransferTarget = { queue_id: number } | { user_id: number } | { number: string };
+/** An operator of my groups on shift, with the live state (OPS-20). */
+export type Colleague = Schemas["ColleagueOut"];
 /** Whom the operator consults or calls: a colleague (user id), or a public number. */
 export type CallTarget = { user_id: number } | { number: string };
 export type CompleteMode = Schemas["ConsultCompleteIn"]["mode"];
@@ -58,7 +60,13 @@ export async function consultCancel(): Promise<void> {
   await unwrap(api.POST("/api/v1/operators/me/call/consult/cancel"));
 }
 
-/** Dials a number or a colleague; the answer is the new call's id (201). */
-export async function placeCall(target: CallTarget): Promise<string> {
-  return (await unwrap(api.POST("/api/v1/operators/me/calls", { body: target }))).call_id;
+/** Dials a number or a colleague, from a card when `caseId` is given; the answer is the new call's id (201). */
+export async function placeCall(target: CallTarget, caseId: number | null = null): Promise<string> {
+  const body = caseId === null ? target : { ...target, case_id: caseId };
+  return (await unwrap(api.POST("/api/v1/operators/me/calls", { body }))).call_id;
+}
+
+/** The operators of my groups on shift with their states: whom a call can be transferred to. */
+export async function listColleagues(): Promise<Colleague[]> {
+  return (await unwrap(api.GET("/api/v1/operators/me/colleagues"))).items;
 }

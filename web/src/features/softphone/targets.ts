@@ -45,6 +45,7 @@ export function choiceProblem(choice: TargetChoice): TargetProblem | null {
 
 export function transferBody(choice: TargetChoice): TransferTarget {
   if (choice.kind === "queue" && choice.queueId !== null) return { queue_id: choice.queueId };
+  if (choice.kind === "colleague" && choice.userId !== null) return { user_id: choice.userId };
   if (choice.kind === "number") return { number: choice.number.trim() };
   throw new Error(`no transfer to a ${choice.kind}`);
 }

@@ -283,7 +283,7 @@ export const en: Messages = {
     queueWaiting: "waiting: {n}",
     noColleagues: "No operators online",
     myGroups: "Operators of my groups",
-    notTakingCalls: "not taking calls",
+    fromCard: "A call of the case {name}",
     problem: {
       queueRequired: "Choose a queue",
       colleagueRequired: "Choose an operator",

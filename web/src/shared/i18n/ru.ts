@@ -282,7 +282,7 @@ export const ru = {
     queueWaiting: "ожидают: {n}",
     noColleagues: "Нет операторов в сети",
     myGroups: "Операторы моих групп",
-    notTakingCalls: "не принимает звонки",
+    fromCard: "Звонок по обращению {name}",
     problem: {
       queueRequired: "Выберите очередь",
       colleagueRequired: "Выберите оператора",
