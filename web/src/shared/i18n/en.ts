@@ -189,6 +189,7 @@ export const en: Messages = {
     addContact: "Add a contact",
     removeContact: "Remove the contact",
     preview: "Preview the case",
+    openCase: "Open the case",
     previewContacts: "Cases of the applicant in 24 hours: {n}",
     noDescription: "No description",
     status: {

@@ -188,6 +188,7 @@ export const ru = {
     addContact: "Добавить контакт",
     removeContact: "Удалить контакт",
     preview: "Просмотреть обращение",
+    openCase: "Открыть обращение",
     previewContacts: "Обращений заявителя за 24 часа: {n}",
     noDescription: "Описания нет",
     status: {
