@@ -124,7 +124,9 @@ def _service(row: Row[Any]) -> Service:
 
 
 def group_from_row(row: Row[Any]) -> Group:
-    return Group(**{name: row._mapping[name] for name in _GROUP_FIELDS})
+    values = {name: row._mapping[name] for name in _GROUP_FIELDS}
+    values["early_ready"] = bool(values["early_ready"])
+    return Group(**values)
 
 
 def queue_from_row(row: Row[Any]) -> Queue:

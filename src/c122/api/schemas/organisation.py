@@ -50,6 +50,7 @@ class GroupPolicyFields(Strict):
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = Field(
         default=None, description="Allowed length of a break per reason code; null: the defaults."
     )
+    early_ready: bool = Field(default=True, description="«Готов» may end a timed wrap-up early.")
 
 
 class GroupIn(GroupPolicyFields):
@@ -68,6 +69,7 @@ class GroupPatch(Patch):
     away_to_logout_s: PositiveSeconds | None = None
     continuous_work_s: PositiveSeconds | None = None
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = None
+    early_ready: bool | None = None
 
 
 class GroupOut(BaseModel):
@@ -79,6 +81,7 @@ class GroupOut(BaseModel):
     away_to_logout_s: float | None
     continuous_work_s: float | None
     break_allowance: dict[str, float] | None
+    early_ready: bool
 
 
 class QueueSettingsFields(Strict):

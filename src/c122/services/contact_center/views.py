@@ -60,6 +60,7 @@ class OperatorView:
     # The group's idle policy, so the desk can warn before «Нет на месте» and the logout (OPS-02).
     idle_to_away_s: float | None = None
     away_to_logout_s: float | None = None
+    early_ready: bool = True  # the group lets «Готов» end a timed wrap-up early (OPS-19)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def operator_view(
         else None,
         idle_to_away_s=policy.idle_to_away_s if policy is not None else None,
         away_to_logout_s=policy.away_to_logout_s if policy is not None else None,
+        early_ready=policy.early_ready if policy is not None else True,
     )
 
 

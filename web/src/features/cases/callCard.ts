@@ -24,13 +24,21 @@ export function useCallCards(): void {
         serviceName: details.service_name,
         groupName: details.group_name || offer.queue_name,
         since: Date.now(),
+        handedOver: false,
       });
     },
     { immediate: true },
   );
 
   const stop = realtime.onCaseHandedOver((handover) => {
-    void cases.openByCall(handover.call_id, { caller: "", serviceNumber: "", serviceName: "", groupName: "", since: Date.now() });
+    void cases.openByCall(handover.call_id, {
+      caller: "",
+      serviceNumber: "",
+      serviceName: "",
+      groupName: "",
+      since: Date.now(),
+      handedOver: true,
+    });
   });
   onBeforeUnmount(stop);
 }

@@ -25,6 +25,8 @@ export interface CallInfo {
   groupName: string;
   /** when this desk began to ring or received the call (Date.now() scale) */
   since: number;
+  /** put through to this operator by a colleague: the desk holds it while on a call */
+  handedOver: boolean;
 }
 
 export interface CallCard extends CallInfo {

@@ -2883,6 +2883,12 @@ export interface components {
              */
             description: string;
             /**
+             * Early Ready
+             * @description «Готов» may end a timed wrap-up early.
+             * @default true
+             */
+            early_ready: boolean;
+            /**
              * Idle To Away S
              * @default 600
              */
@@ -2904,6 +2910,8 @@ export interface components {
             continuous_work_s: number | null;
             /** Description */
             description: string;
+            /** Early Ready */
+            early_ready: boolean;
             /** Id */
             id: number;
             /** Idle To Away S */
@@ -2932,6 +2940,8 @@ export interface components {
             continuous_work_s?: number | null;
             /** Description */
             description?: string;
+            /** Early Ready */
+            early_ready?: boolean;
             /** Idle To Away S */
             idle_to_away_s?: number | null;
             /** Name */
@@ -3343,6 +3353,12 @@ export interface components {
             away_to_logout_s?: number | null;
             /** Call Id */
             call_id: string | null;
+            /**
+             * Early Ready
+             * @description «Готов» may end a timed wrap-up early; otherwise 409 until it ends.
+             * @default true
+             */
+            early_ready: boolean;
             /**
              * Idle To Away S
              * @description The group's idle interval: no desk activity this long makes one away.

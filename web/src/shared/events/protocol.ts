@@ -261,6 +261,8 @@ export function parseOperatorState(value: unknown, where = "operator_state"): Op
     wrap_up_until: optStr(r, "wrap_up_until", where),
     idle_to_away_s: optNum(r, "idle_to_away_s", where),
     away_to_logout_s: optNum(r, "away_to_logout_s", where),
+    // Older servers do not say: «Готов» was always allowed there.
+    early_ready: r.early_ready === false ? false : true,
   };
 }
 

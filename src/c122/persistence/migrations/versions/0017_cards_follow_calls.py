@@ -1,4 +1,5 @@
-"""cards follow their calls: a line's default card type, missed cards, who had a card
+"""cards follow their calls: a line's default card type, missed cards, who had a card; whether a
+group lets «Готов» end a wrap-up early
 
 Revision ID: 0017
 Revises: 0012
@@ -27,6 +28,8 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("missed", sa.Boolean(), server_default="0", nullable=False))
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("early_ready", sa.Boolean(), server_default="1", nullable=False))
     op.create_table(
         "case_handovers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -49,6 +52,8 @@ def downgrade() -> None:
     with op.batch_alter_table("case_handovers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_handovers_case_id"))
     op.drop_table("case_handovers")
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.drop_column("early_ready")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_column("missed")
     with op.batch_alter_table("lines", schema=None) as batch_op:
