@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tests.support.server import RunningServer
 
-from c122.domain.cases import HandoverKind
+from c122.domain.cases import CallFacts, HandoverKind
 from c122.domain.users import Actor, Role
 
 
@@ -66,13 +66,19 @@ async def test_a_call_card_is_found_by_the_call_follows_its_operators_and_a_miss
     async with operator2.events() as stream:
         await stream.receive()
         assert await calls.call_taken("call-a", first, kind=HandoverKind.ANSWERED) == case.id
-        await calls.call_taken("call-a", second, kind=HandoverKind.BLIND, from_user_id=first)
+        facts = CallFacts("+79161234567", "+78001220122", "Служба 122")
+        await calls.call_taken("call-a", second, kind=HandoverKind.BLIND, from_user_id=first, call=facts)
         handed = await stream.next_event("case.handed_over")
     assert handed["data"] == {
         "user_id": second,
         "case_id": case.id,
         "call_id": "call-a",
         "from_user_id": first,
+        "from_name": "Иванова Мария Сергеевна",
+        "caller": "+79161234567",
+        "service_number": "+78001220122",
+        "service_name": "Служба 122",
+        "group_name": "Справочная группа",
     }
     card = (await operator2.http.get(f"/api/v1/cases/{case.id}")).json()
     assert card["case"]["operator_id"] == second

@@ -316,3 +316,8 @@ class CaseHandedOverData(BaseModel):
     case_id: int
     call_id: str
     from_user_id: int | None
+    from_name: str
+    caller: str
+    service_number: str
+    service_name: str
+    group_name: str

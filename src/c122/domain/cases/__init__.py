@@ -23,6 +23,7 @@ from c122.domain.cases.applicant import (
 from c122.domain.cases.bindings import BINDABLE_FIELDS
 from c122.domain.cases.case import (
     SOURCE_LABELS,
+    CallFacts,
     Case,
     CaseSource,
     Handover,
@@ -93,6 +94,7 @@ __all__ = [
     "ApplicantData",
     "BoundResult",
     "Branch",
+    "CallFacts",
     "Case",
     "CaseDetails",
     "CaseFilter",

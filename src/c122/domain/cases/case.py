@@ -70,6 +70,15 @@ class Handover:
 
 
 @dataclass(frozen=True)
+class CallFacts:
+    """What a desk shows of the call a card was handed over with (fig. 39)."""
+
+    caller: str
+    service_number: str
+    service_name: str = ""
+
+
+@dataclass(frozen=True)
 class Case:
     id: int | None
     """None until stored."""

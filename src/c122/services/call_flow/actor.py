@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from c122.domain.acd import CompletedBy, UnknownCall
 from c122.domain.calls.record import LegKind
-from c122.domain.cases import HandoverKind
+from c122.domain.cases import CallFacts, HandoverKind
 from c122.domain.errors import DomainError
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.consultation import Consultation, ConsultEnd
@@ -230,10 +230,17 @@ class CallActor:
         holder, self._card_holder = self._card_holder, user_id
         if kind is HandoverKind.ANSWERED and holder is not None:
             kind = HandoverKind.QUEUE  # answered again after the operator sent it to a queue
+        facts = CallFacts(
+            self.record.caller, self.record.line_number or self.record.called, self._service_name()
+        )
         try:
-            await self._ctx.cases.call_taken(self.id, user_id, kind=kind, from_user_id=holder)
+            await self._ctx.cases.call_taken(self.id, user_id, kind=kind, from_user_id=holder, call=facts)
         except Exception as exc:
             log.warning("call %s: the card did not follow to %s: %s", self.id, user_id, exc)
+
+    def _service_name(self) -> str:
+        """The name of the service the caller dialled (an inbound call knows it)."""
+        return ""
 
     async def _card_missed(self) -> None:
         if not self._case_opened or self._card_holder is not None:

@@ -50,6 +50,9 @@ class InboundCall(CallActor):
         self.offer_context = offer_context
         self.default_case_type_id = default_case_type_id  # the line's card type without an IVR choice
 
+    def _service_name(self) -> str:
+        return self.offer_context.service_name or ""
+
     # -- the whole call ----------------------------------------------------------------------------
 
     async def run(self, executor: Executor | None) -> None:

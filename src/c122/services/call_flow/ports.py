@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from c122.domain.acd import CompletedBy, Outcome
-from c122.domain.cases import HandoverKind
+from c122.domain.cases import CallFacts, HandoverKind
 from c122.domain.organisation import Queue
 from c122.services.contact_center.ports import OfferContext
 
@@ -110,9 +110,16 @@ class CallCases(Protocol):
     ) -> object: ...
 
     async def call_taken(
-        self, call_id: str, user_id: int, *, kind: HandoverKind, from_user_id: int | None = None
+        self,
+        call_id: str,
+        user_id: int,
+        *,
+        kind: HandoverKind,
+        from_user_id: int | None = None,
+        call: CallFacts | None = None,
     ) -> int | None:
-        """The card (its id; None without one) is now `user_id`'s, with a history row."""
+        """The card (its id; None without one) is now `user_id`'s, with a history row; `call` is what a
+        colleague's desk shows of a call transferred to them."""
         ...
 
     async def call_missed(self, call_id: str) -> None: ...

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from c122.domain.cases import Case, HandoverKind, hand_over, link_call, mark_missed
+from c122.domain.cases import CallFacts, Case, HandoverKind, hand_over, link_call, mark_missed
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, NotFound
 from c122.domain.users import Actor
@@ -52,7 +52,13 @@ class CallCards:
         )
 
     async def call_taken(
-        self, call_id: str, user_id: int, *, kind: HandoverKind, from_user_id: int | None = None
+        self,
+        call_id: str,
+        user_id: int,
+        *,
+        kind: HandoverKind,
+        from_user_id: int | None = None,
+        call: CallFacts | None = None,
     ) -> int | None:
         """`user_id` now has the call: the card is theirs, with a history row. A transfer straight to a
         colleague also tells the colleague's desk to open it (`case.handed_over`). The card's id, or
@@ -66,8 +72,19 @@ class CallCards:
         if row is not None:
             self._publisher.publish(case_event(CASE_UPDATED, row, now))
         if kind in (HandoverKind.BLIND, HandoverKind.CONSULTED):
-            self._publisher.publish(handed_over_event(case, user_id, from_user_id, call_id, now))
+            names = await self._names(case, from_user_id)
+            facts = call or CallFacts("", "")
+            self._publisher.publish(
+                handed_over_event(case, user_id, from_user_id, call_id, facts, names, now)
+            )
         return case.id
+
+    async def _names(self, case: Case, from_user_id: int | None) -> tuple[str, str]:
+        """The transferring operator's name and the card's group name, for the receiving desk."""
+        async with self._uow() as uow:
+            user = await uow.users.get(from_user_id) if from_user_id is not None else None
+            group = await uow.groups.get(case.group_id) if case.group_id is not None else None
+        return (user.full_name if user else "", group.name if group else "")
 
     async def call_missed(self, call_id: str) -> None:
         """The call ended before any operator answered: its card stays, marked missed."""

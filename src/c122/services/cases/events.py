@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from c122.domain.cases import Case
+from c122.domain.cases import CallFacts, Case
 from c122.services.cases.ports import CaseRow
 from c122.services.events import Audience, OutboundEvent
 
@@ -59,9 +59,17 @@ def case_event(event_type: str, row: CaseRow, at: datetime) -> OutboundEvent:
 
 
 def handed_over_event(
-    case: Case, to_user_id: int, from_user_id: int | None, call_id: str, at: datetime
+    case: Case,
+    to_user_id: int,
+    from_user_id: int | None,
+    call_id: str,
+    call: CallFacts,
+    names: tuple[str, str],
+    at: datetime,
 ) -> OutboundEvent:
-    """`case.handed_over`, to the colleague a call was transferred to: their desk opens the card."""
+    """`case.handed_over`, to the colleague a call was transferred to: their desk opens the card and
+    shows the call as the first desk saw it (names: the transferring operator's and the group's)."""
+    from_name, group_name = names
     return OutboundEvent(
         CASE_HANDED_OVER,
         {
@@ -69,6 +77,11 @@ def handed_over_event(
             "case_id": case.id,
             "call_id": call_id,
             "from_user_id": from_user_id,
+            "from_name": from_name,
+            "caller": call.caller,
+            "service_number": call.service_number,
+            "service_name": call.service_name,
+            "group_name": group_name,
         },
         Audience(user_ids=frozenset({to_user_id})),
         at,

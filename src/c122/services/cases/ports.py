@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from c122.domain.cases import AnswerSheet, ApplicantData, Case, CaseStatus, Script, SequenceKey
-from c122.domain.organisation import CaseType
+from c122.domain.organisation import CaseType, Group
 from c122.services.accounts.ports import UserRepository
 from c122.services.ports import EntityRepository, UnitOfWork
 
@@ -135,6 +135,11 @@ class CasesUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def case_types(self) -> EntityRepository[CaseType]: ...
+
+    @property
+    def groups(self) -> EntityRepository[Group]:
+        """The name of a card's group, for a desk a call is transferred to."""
+        ...
 
     @property
     def users(self) -> UserRepository:

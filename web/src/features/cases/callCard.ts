@@ -24,7 +24,7 @@ export function useCallCards(): void {
         serviceName: details.service_name,
         groupName: details.group_name || offer.queue_name,
         since: Date.now(),
-        handedOver: false,
+        from: null,
       });
     },
     { immediate: true },
@@ -32,12 +32,12 @@ export function useCallCards(): void {
 
   const stop = realtime.onCaseHandedOver((handover) => {
     void cases.openByCall(handover.call_id, {
-      caller: "",
-      serviceNumber: "",
-      serviceName: "",
-      groupName: "",
+      caller: handover.caller,
+      serviceNumber: handover.service_number,
+      serviceName: handover.service_name,
+      groupName: handover.group_name,
       since: Date.now(),
-      handedOver: true,
+      from: handover.from_name,
     });
   });
   onBeforeUnmount(stop);

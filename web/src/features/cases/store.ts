@@ -25,8 +25,8 @@ export interface CallInfo {
   groupName: string;
   /** when this desk began to ring or received the call (Date.now() scale) */
   since: number;
-  /** put through to this operator by a colleague: the desk holds it while on a call */
-  handedOver: boolean;
+  /** who put the call through to this operator (null: it rang here): the desk holds it while on a call */
+  from: string | null;
 }
 
 export interface CallCard extends CallInfo {

@@ -2332,10 +2332,20 @@ export interface components {
         CaseHandedOverData: {
             /** Call Id */
             call_id: string;
+            /** Caller */
+            caller: string;
             /** Case Id */
             case_id: number;
+            /** From Name */
+            from_name: string;
             /** From User Id */
             from_user_id: number | null;
+            /** Group Name */
+            group_name: string;
+            /** Service Name */
+            service_name: string;
+            /** Service Number */
+            service_number: string;
             /** User Id */
             user_id: number;
         };

@@ -435,6 +435,11 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       case_id: int(d, "case_id", w),
       call_id: str(d, "call_id", w),
       from_user_id: optInt(d, "from_user_id", w),
+      from_name: str(d, "from_name", w),
+      caller: str(d, "caller", w),
+      service_number: str(d, "service_number", w),
+      service_name: str(d, "service_name", w),
+      group_name: str(d, "group_name", w),
     };
   },
   "call.connected": (value, w) => {

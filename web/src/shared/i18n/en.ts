@@ -172,6 +172,7 @@ export const en: Messages = {
       service: "Service number",
       group: "Group",
       duration: "Duration",
+      handedBy: "Transferred by",
     },
     handovers: "Who handled the case",
     handoverKind: {

@@ -171,6 +171,7 @@ export const ru = {
       service: "Номер службы",
       group: "Группа",
       duration: "Длительность",
+      handedBy: "Передал",
     },
     handovers: "Кто вёл обращение",
     handoverKind: {
