@@ -26,6 +26,9 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "broadcast.sent": ["message"],
   "broadcast.read": ["message"],
   "export.progress": ["exportProgress"],
+  "monitoring.started": ["monitoring"],
+  "monitoring.mode_changed": ["monitoring"],
+  "monitoring.ended": ["monitoring"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -43,6 +46,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       call: () => reached.push("call"),
       operatorChanged: () => reached.push("operatorChanged"),
       exportProgress: () => reached.push("exportProgress"),
+      monitoring: () => reached.push("monitoring"),
     },
   };
 }

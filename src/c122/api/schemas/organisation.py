@@ -50,6 +50,10 @@ class GroupPolicyFields(Strict):
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = Field(
         default=None, description="Allowed length of a break per reason code; null: the defaults."
     )
+    monitoring_shown: bool = Field(
+        default=False,
+        description="Operators see when a senior listens to, whispers to or barges into their call.",
+    )
     early_ready: bool = Field(default=True, description="«Готов» may end a timed wrap-up early.")
 
 
@@ -69,6 +73,7 @@ class GroupPatch(Patch):
     away_to_logout_s: PositiveSeconds | None = None
     continuous_work_s: PositiveSeconds | None = None
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = None
+    monitoring_shown: bool | None = None
     early_ready: bool | None = None
 
 
@@ -81,6 +86,7 @@ class GroupOut(BaseModel):
     away_to_logout_s: float | None
     continuous_work_s: float | None
     break_allowance: dict[str, float] | None
+    monitoring_shown: bool
     early_ready: bool
 
 

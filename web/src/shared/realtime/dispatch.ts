@@ -1,7 +1,14 @@
 // The one place that names every event type of /api/v1/events and says who takes it. The switch
 // is exhaustive: an event type added to the protocol and not handled here fails the type check.
 import type { CaseSummary } from "@/features/cases/model";
-import type { ExportProgress, OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
+import type {
+  ExportProgress,
+  MonitoringEventData,
+  OrgChanged,
+  Snapshot,
+  StreamEvent,
+  UnknownEvent,
+} from "@/shared/events/protocol";
 import { withOffer, withOperatorState, withPresence, withQueue } from "./snapshot";
 
 /** The events of the operator's calls; the softphone follows them. */
@@ -11,6 +18,8 @@ export type MessageEvent = Extract<StreamEvent, { type: `message.${string}` | `b
 /** The break policy's notice to this operator (OPS-04); cleared when their state changes. */
 export type BreakNotice = "suggested" | "elapsed" | null;
 export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
+/** A senior on a call: the senior's console, and the operator's desk when their group shows it. */
+export type MonitoringEvent = { type: Extract<StreamEvent["type"], `monitoring.${string}`>; data: MonitoringEventData };
 export type CaseHandover = Extract<StreamEvent, { type: "case.handed_over" }>["data"];
 
 /** What the events reach: the live snapshot and each feature that keeps state of its own. */
@@ -34,6 +43,8 @@ export interface EventTargets {
   operatorChanged(change: OperatorChange): void;
   /** Background exports of the call journal (features/journal). */
   exportProgress(progress: ExportProgress): void;
+  /** Listen / whisper / barge sessions (features/supervision and the operator's desk). */
+  monitoring(event: MonitoringEvent): void;
 }
 
 export function assertNever(value: never): never {
@@ -83,6 +94,10 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.orgChanged(event.data);
     case "export.progress":
       return to.exportProgress(event.data);
+    case "monitoring.started":
+    case "monitoring.mode_changed":
+    case "monitoring.ended":
+      return to.monitoring({ type: event.type, data: event.data });
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -102,6 +117,7 @@ const NOWHERE: EventTargets = {
   call: () => undefined,
   operatorChanged: () => undefined,
   exportProgress: () => undefined,
+  monitoring: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

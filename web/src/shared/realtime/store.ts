@@ -20,6 +20,7 @@ import {
   type CallEvent,
   type EventTargets,
   type MessageEvent,
+  type MonitoringEvent,
   type CaseHandover,
   type OperatorChange,
 } from "./dispatch";
@@ -77,6 +78,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     operatorListeners.add(listener);
     return () => operatorListeners.delete(listener);
   }
+  // Listen / whisper / barge: the senior's console and the monitored operator's desk.
+  const monitoringListeners = new Set<(event: MonitoringEvent) => void>();
+  function onMonitoring(listener: (event: MonitoringEvent) => void): () => void {
+    monitoringListeners.add(listener);
+    return () => monitoringListeners.delete(listener);
+  }
   // The card area (features/cases) opens a card a colleague transferred with its call.
   const handoverListeners = new Set<(handover: CaseHandover) => void>();
   function onCaseHandedOver(listener: (handover: CaseHandover) => void): () => void {
@@ -108,6 +115,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
+    monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -192,6 +200,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onOperatorChange,
     onCaseHandedOver,
     onExport,
+    onMonitoring,
     onSignal,
     sendSignal,
   };
