@@ -359,7 +359,7 @@ def _call_flow(
         clock,
         flow_settings,
         records,
-        cases.cards,
+        cases.calls,
         conversations=telephony.conversations,
     )
     call_flow = CallFlowService(

@@ -34,9 +34,10 @@ GROUPS = [
     ("Медицинская группа", HOTLINE, "Вызов врача и запись к врачу"),
     ("Группа вакцинации", VACCINATION, "Запись на вакцинацию"),
 ]
+# number, name, service, IVR flow, the card type of a call without an IVR choice
 LINES = [
-    ("+78001220122", "122 — основной номер", HOTLINE, HOTLINE_FLOW),
-    ("+78001220123", "Линия вакцинации", VACCINATION, VACCINATION_FLOW),
+    ("+78001220122", "122 — основной номер", HOTLINE, HOTLINE_FLOW, "info"),
+    ("+78001220123", "Линия вакцинации", VACCINATION, VACCINATION_FLOW, "vaccination"),
 ]
 # The case types seen in the seed manual's screens.
 CASE_TYPES = [
@@ -133,9 +134,14 @@ async def seed_demo(
             vaccination=queue_ids["Группа вакцинации"],
         )
         await seed_demo_ivr(ivr, queues, case_type_ids)
-    for number, name, service, flow in LINES:
+    for number, name, service, flow, default_type in LINES:
         entry_flow = flow if ivr is not None else None
-        extra = {"name": name, "service_id": service_ids[service], "entry_flow": entry_flow}
+        extra = {
+            "name": name,
+            "service_id": service_ids[service],
+            "entry_flow": entry_flow,
+            "default_case_type_id": case_type_ids[default_type],
+        }
         line_id = await _ensure(organisation, uow_factory, EntityKind.LINE, {"number": number}, extra)
         if ivr is not None:
             line = await organisation.get(CONSOLE, EntityKind.LINE, line_id)

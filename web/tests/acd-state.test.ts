@@ -22,6 +22,7 @@ const me: OperatorState = {
   since: "2026-11-25T09:00:00+00:00",
   reason: "",
   note: "",
+  early_ready: true,
   call_id: null,
   queue_id: null,
   offer: null,

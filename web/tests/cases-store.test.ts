@@ -35,6 +35,7 @@ function summary(id: number, extra: Partial<CaseSummary> = {}): CaseSummary {
     status: "new",
     status_label: "Новое обращение",
     attention: false,
+    missed: false,
     source: "web",
     applicant_id: null,
     applicant_name: "",
@@ -147,5 +148,60 @@ describe("the open card", () => {
     await vi.waitFor(() => expect(cases.card?.case.version).toBe(3));
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(cases.card?.description).toBe("Болит голова");
+  });
+});
+
+describe("the card of a call", () => {
+  const cardOf = (extra: Partial<CaseSummary> = {}) => ({
+    case: summary(9, extra),
+    description: "",
+    operator_comment: "",
+    address: "",
+    location_text: "",
+    latitude: null,
+    longitude: null,
+    call_ids: ["call-1"],
+    message_ids: [],
+    status_history: [],
+    type_history: [],
+    handovers: [],
+    applicant: null,
+    answers: [],
+  });
+  const info = { caller: "+79161234567", serviceNumber: "+78001220122", serviceName: "", groupName: "Справочная группа", since: 0, from: null };
+
+  it("opens by the call's id, leaves a call without a card alone, and stars a new type until it is saved", async () => {
+    const sent: unknown[] = [];
+    vi.stubGlobal("fetch", async (request: Request) => {
+      const url = new URL(request.url);
+      const json = (body: unknown, status = 200) =>
+        new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+      if (url.pathname.endsWith("/by-call/call-none")) return json({ code: "not_found", message: "нет карточки" }, 404);
+      if (url.pathname.endsWith("/by-call/call-1")) return json(cardOf());
+      if (url.pathname.endsWith("/scripts")) return json([]);
+      if (request.method === "PATCH") {
+        sent.push(await request.json());
+        return json(cardOf({ type_id: 3, type_changed: true, version: 2 }));
+      }
+      return json(cardOf());
+    });
+    const cases = useCasesStore();
+    expect(await cases.openByCall("call-none", info)).toBe(false);
+    expect(cases.card).toBeNull();
+    expect(await cases.openByCall("call-1", info)).toBe(true);
+    expect(cases.callCard).toMatchObject({ callId: "call-1", caseId: 9, caller: "+79161234567" });
+    const open = cases.card;
+    if (open === null) throw new Error("no card");
+    expect(cases.titleOf(open.case)).toBe("Сен12_Справочная информация_009");
+
+    cases.pickType(3);
+    expect(cases.titleOf(open.case)).toBe("Сен12_Справочная информация_009 *");
+    cases.pickType(open.case.type_id); // back to the stored type before saving: no mark
+    expect(cases.titleOf(open.case)).toBe("Сен12_Справочная информация_009");
+    cases.pickType(3);
+    expect(await cases.saveDetails({ type_id: 3 })).toBe(true);
+    expect(sent).toEqual([{ version: 1, changes: { type_id: 3 }, base: { type_id: 1 } }]);
+    expect(cases.pendingType).toBeNull();
+    expect(cases.titleOf(cases.card?.case ?? open.case)).toBe("Сен12_Справочная информация_009 *"); // now the server's
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   applyCase,
+  clockText,
   displayName,
+  inWorkEntries,
   matches,
   myCardsInWork,
   nextQuestion,
@@ -30,6 +32,7 @@ function card(id: number, extra: Partial<CaseSummary> = {}): CaseSummary {
     status: "new",
     status_label: "Новое обращение",
     attention: false,
+    missed: false,
     source: "web",
     applicant_id: null,
     applicant_name: "",
@@ -83,9 +86,25 @@ describe("the card list under live events", () => {
     expect(myCardsInWork(items, 7).map((c) => c.id)).toEqual([1]);
   });
 
-  it("marks a card whose type was changed with a star", () => {
+  it("marks a card whose type was changed, or is being changed, with a star", () => {
     expect(displayName(card(1, { type_changed: true }))).toBe("Сен12_Справочная информация_001 *");
     expect(displayName(card(1))).toBe("Сен12_Справочная информация_001");
+    expect(displayName(card(1), true)).toBe("Сен12_Справочная информация_001 *");
+  });
+
+  it("gives the cards-in-work switcher this operator's cards with the open one marked", () => {
+    const items = [card(1, { status: "in_work", operator_id: 7 }), card(2, { status: "in_work", operator_id: 7 }), card(3)];
+    expect(inWorkEntries(items, 7, 2)).toEqual([
+      { id: 1, name: "Сен12_Справочная информация_001", open: false },
+      { id: 2, name: "Сен12_Справочная информация_002", open: true },
+    ]);
+  });
+
+  it("shows a call's live duration as mm:ss, with hours past an hour", () => {
+    expect(clockText(0)).toBe("00:00");
+    expect(clockText(65.9)).toBe("01:05");
+    expect(clockText(3725)).toBe("1:02:05");
+    expect(clockText(-3)).toBe("00:00");
   });
 
   it("offers only the allowed status changes: never back to new, a finished case only reopens", () => {

@@ -46,6 +46,7 @@ export function state(status: OperatorState["status"], extra: Partial<OperatorSt
     since: "2026-11-25T09:00:00+00:00",
     reason: "",
     note: "",
+    early_ready: true,
     call_id: null,
     queue_id: null,
     offer: null,

@@ -9,6 +9,7 @@ function state(status: OperatorState["status"], reason = ""): OperatorState {
     since: "2026-11-25T08:00:00+00:00",
     reason,
     note: "",
+    early_ready: true,
     call_id: null,
     queue_id: null,
     offer: null,

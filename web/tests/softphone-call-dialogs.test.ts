@@ -126,6 +126,7 @@ describe("«Перевести»", () => {
     const routes: Record<string, Reply> = {
       ...PHONE,
       "GET /api/v1/queues": { status: 200, body: { items: [queue(2, "Справочная информация", 1), queue(3, "Запись на вакцинацию", 4)] } },
+      "GET /api/v1/operators/me/colleagues": { status: 200, body: { items: [] } },
     };
     const requests = standInFetch(routes);
     await inCall();
@@ -133,9 +134,9 @@ describe("«Перевести»", () => {
     await click("call-transfer");
     expect(byTestId("call-target-dialog").dataset.purpose).toBe("transfer");
     expect(byTestId("call-target-dialog").textContent).toContain("Перевод вызова");
+    await pick("call-target-kind-queue");
     expect(byTestId("call-target-queue-3").textContent).toContain("Запись на вакцинацию");
     expect(byTestId("call-target-queue-3").textContent).toContain("ожидают: 4");
-    expect(present("call-target-kind-colleague")).toBe(false);
 
     // Nothing chosen: the page says so and sends nothing.
     await click("call-target-submit");
@@ -182,12 +183,62 @@ describe("«Перевести»", () => {
   });
 
   it("says when the queues cannot be listed and still allows a number", async () => {
-    standInFetch({ ...PHONE, "GET /api/v1/queues": { status: 503, body: { code: "unavailable", message: "ACD не запущен" } } });
+    standInFetch({
+      ...PHONE,
+      "GET /api/v1/queues": { status: 503, body: { code: "unavailable", message: "ACD не запущен" } },
+      "GET /api/v1/operators/me/colleagues": { status: 200, body: { items: [] } },
+    });
     await inCall();
     await click("call-transfer");
+    await pick("call-target-kind-queue");
     expect(byTestId("call-target-queues-error").textContent).toContain("Не удалось получить список очередей");
     await pick("call-target-kind-number");
     expect(present("call-target-number")).toBe(true);
+  });
+});
+
+describe("«Передать» an operator of my groups (OPS-20)", () => {
+  const colleague = (user_id: number, login: string, full_name: string, status: string, reason = "") => ({
+    user_id,
+    login,
+    full_name,
+    status,
+    reason,
+    since: "2026-11-25T08:00:00+00:00",
+    group_names: ["Справочная"],
+  });
+
+  it("lists them with their states, offers only those taking calls and shows the server's refusal", async () => {
+    const routes: Record<string, Reply> = {
+      ...PHONE,
+      "GET /api/v1/queues": { status: 200, body: { items: [] } },
+      "GET /api/v1/operators/me/colleagues": {
+        status: 200,
+        body: { items: [colleague(12, "petrova", "Петрова Анна", "ready"), colleague(15, "sidorov", "Сидоров Пётр", "on_break", "lunch")] },
+      },
+      "POST /api/v1/operators/me/call/transfer": {
+        status: 409,
+        body: { code: "colleague_unavailable", message: "оператор на перерыве: lunch" },
+      },
+    };
+    const requests = standInFetch(routes);
+    await inCall();
+    await click("call-transfer");
+    await flushPromises();
+    expect(byTestId("call-target-dialog").textContent).toContain("Операторы моих групп");
+    expect(byTestId("call-target-colleague-petrova").textContent).toContain("Справочная");
+    expect(byTestId("call-target-colleague-sidorov").textContent).toContain("На перерыве");
+    expect(byTestId("call-target-colleague-sidorov").querySelector("input")?.disabled).toBe(true);
+
+    await pick("call-target-colleague-petrova");
+    await click("call-target-submit");
+    expect(posts(requests).map((r) => r.body)).toEqual([{ user_id: 12 }]);
+    expect(byTestId("call-target-error").textContent).toContain("оператор на перерыве");
+    expect(present("call-target-dialog")).toBe(true);
+
+    routes["POST /api/v1/operators/me/call/transfer"] = { status: 204 };
+    await click("call-target-submit");
+    expect(present("call-target-dialog")).toBe(false);
   });
 });
 

@@ -61,6 +61,7 @@ describe("call target checks", () => {
     expect(transferBody({ ...emptyChoice("queue"), queueId: 3 })).toEqual({ queue_id: 3 });
     expect(transferBody({ ...emptyChoice("number"), number: " 8 495 111-22-33 " })).toEqual({ number: "8 495 111-22-33" });
     expect(callBody({ ...emptyChoice("colleague"), userId: 12 })).toEqual({ user_id: 12 });
+    expect(transferBody({ ...emptyChoice("colleague"), userId: 7 })).toEqual({ user_id: 7 });
     expect(() => transferBody(emptyChoice("colleague"))).toThrow();
     expect(() => callBody(emptyChoice("queue"))).toThrow();
   });

@@ -33,6 +33,7 @@ class Group:
     idle_choice_allowed: bool = False  # operators may choose their own idle interval (OPS-05) ...
     idle_choice_min_s: float = 60.0  # ... within these bounds
     idle_choice_max_s: float = 3600.0
+    early_ready: bool = True  # «Готов» may end a timed wrap-up before its time (OPS-19)
 
 
 def own_idle_interval(group: Group | None, chosen: float | None) -> float | None:
@@ -91,6 +92,7 @@ class Line:
     name: str
     service_id: int
     entry_flow: str | None
+    default_case_type_id: int | None = None  # the card type of a call without an IVR choice (TEL-14)
 
 
 class CaseTypeIcon(StrEnum):

@@ -25,6 +25,8 @@ from c122.domain.cases import (
     CaseSource,
     CaseStatus,
     EmergencyContact,
+    Handover,
+    HandoverKind,
     Question,
     Script,
     SequenceKey,
@@ -40,6 +42,7 @@ from c122.persistence.tables.cases import (
     applicants,
     case_answers,
     case_counters,
+    case_handovers,
     case_script_versions,
     case_scripts,
     case_status_history,
@@ -98,7 +101,7 @@ class SqlCaseRepository:
             (await self._db.execute(insert(cases).values(values).returning(cases.c.id))).scalar_one()
         )
         stored = _with_id(case, case_id)
-        await self._append_history(stored, 0, 0)
+        await self._append_history(stored, None)
         await self._link_calls(case_id, case.call_ids)
         return stored
 
@@ -120,11 +123,36 @@ class SqlCaseRepository:
                 .order_by(case_type_history.c.id)
             )
         ).all()
-        return _case_from_row(
+        handovers = (
+            await self._db.execute(
+                select(case_handovers)
+                .where(case_handovers.c.case_id == case_id)
+                .order_by(case_handovers.c.id)
+            )
+        ).all()
+        case = _case_from_row(
             row,
             tuple(StatusChange(CaseStatus(r.status), r.attention, r.by_user_id, r.at) for r in statuses),
             tuple(TypeChange(r.from_type_id, r.to_type_id, r.by_user_id, r.at) for r in types),
         )
+        return replace(
+            case,
+            handovers=tuple(
+                Handover(r.from_user_id, r.to_user_id, HandoverKind(r.kind), r.call_id, r.at)
+                for r in handovers
+            ),
+        )
+
+    async def case_of_call(self, call_id: str) -> int | None:
+        """The newest case linked to the call (a call opens one card; a card may hold several calls)."""
+        found = await self._db.execute(
+            select(call_cases.c.case_id)
+            .where(call_cases.c.call_id == call_id)
+            .order_by(call_cases.c.case_id.desc())
+            .limit(1)
+        )
+        value = found.scalar_one_or_none()
+        return int(value) if value is not None else None
 
     async def save_case(self, before: Case, after: Case) -> bool:
         assert before.id is not None
@@ -142,7 +170,7 @@ class SqlCaseRepository:
         )
         if result.rowcount != 1:
             return False
-        await self._append_history(after, len(before.status_history), len(before.type_history))
+        await self._append_history(after, before)
         await self._link_calls(before.id, [c for c in after.call_ids if c not in before.call_ids])
         return True
 
@@ -153,7 +181,11 @@ class SqlCaseRepository:
                 insert(call_cases), [{"call_id": c, "case_id": case_id} for c in dict.fromkeys(call_ids)]
             )
 
-    async def _append_history(self, case: Case, statuses_stored: int, types_stored: int) -> None:
+    async def _append_history(self, case: Case, before: Case | None) -> None:
+        """The history rows `case` has beyond those stored with `before`."""
+        statuses_stored = len(before.status_history) if before else 0
+        types_stored = len(before.type_history) if before else 0
+        handovers_stored = len(before.handovers) if before else 0
         new_statuses = case.status_history[statuses_stored:]
         if new_statuses:
             await self._db.execute(
@@ -182,6 +214,22 @@ class SqlCaseRepository:
                         "at": change.at,
                     }
                     for change in new_types
+                ],
+            )
+        new_handovers = case.handovers[handovers_stored:]
+        if new_handovers:
+            await self._db.execute(
+                insert(case_handovers),
+                [
+                    {
+                        "case_id": case.id,
+                        "from_user_id": row.from_user_id,
+                        "to_user_id": row.to_user_id,
+                        "kind": row.kind.value,
+                        "call_id": row.call_id,
+                        "at": row.at,
+                    }
+                    for row in new_handovers
                 ],
             )
 
@@ -456,6 +504,7 @@ def _case_values(case: Case, type_name: str) -> dict[str, Any]:
         "type_id": case.type_id,
         "status": case.status.value,
         "attention": case.attention,
+        "missed": case.missed,
         "applicant_id": case.applicant_id,
         "operator_id": case.operator_id,
         "group_id": case.group_id,
@@ -480,6 +529,7 @@ def _case_from_row(row: Row[Any], statuses: tuple[StatusChange, ...], types: tup
         source=CaseSource(row.source),
         status=CaseStatus(row.status),
         attention=bool(row.attention),
+        missed=bool(row.missed),
         details=CaseDetails(
             description=row.description,
             operator_comment=row.operator_comment,

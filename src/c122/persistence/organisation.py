@@ -124,7 +124,9 @@ def _service(row: Row[Any]) -> Service:
 
 
 def group_from_row(row: Row[Any]) -> Group:
-    return Group(**{name: row._mapping[name] for name in _GROUP_FIELDS})
+    values = {name: row._mapping[name] for name in _GROUP_FIELDS}
+    values["early_ready"] = bool(values["early_ready"])
+    return Group(**values)
 
 
 def queue_from_row(row: Row[Any]) -> Queue:
@@ -141,7 +143,12 @@ _QUEUE_FIELDS = [f.name for f in fields(Queue)]
 
 def _line(row: Row[Any]) -> Line:
     return Line(
-        id=row.id, number=row.number, name=row.name, service_id=row.service_id, entry_flow=row.entry_flow
+        id=row.id,
+        number=row.number,
+        name=row.name,
+        service_id=row.service_id,
+        entry_flow=row.entry_flow,
+        default_case_type_id=row.default_case_type_id,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.support.server import RunningServer
 
+from c122.domain.cases import CallFacts, HandoverKind
 from c122.domain.users import Actor, Role
 from c122.reports.tables import FileTableWriters
 from c122.services.exports.ports import ExportColumn, ExportHeader, ExportSpec
@@ -253,7 +254,8 @@ async def _export_events(server: RunningServer, folder: Path) -> None:
 
 
 async def _case_events(server: RunningServer) -> None:
-    """A card created by hand and taken into work: `case.created` and `case.updated`."""
+    """A card created by hand and taken into work: `case.created` and `case.updated`; a call's card put
+    through to a colleague: `case.handed_over`."""
     operator = await server.signed_in("operator1")
     types = (await (await server.signed_in("admin")).http.get("/api/v1/admin/case-types")).json()["items"]
     created = await operator.write("POST", "/api/v1/cases", json={"type_id": types[0]["id"]})
@@ -261,3 +263,10 @@ async def _case_events(server: RunningServer) -> None:
     case_id = created.json()["case"]["id"]
     taken = await operator.write("PUT", f"/api/v1/cases/{case_id}/status", json={"status": "in_work"})
     assert taken.status_code == 200, taken.text
+    calls = server.application.context.cases.calls
+    await calls.create_case_for_call(
+        caller="+79161234567", type_id=types[0]["id"], call_id="c-live", group_id=None
+    )
+    facts = CallFacts("+79161234567", "+78001220122", "Служба 122")
+    await calls.call_taken("c-live", 1, kind=HandoverKind.ANSWERED)
+    await calls.call_taken("c-live", 2, kind=HandoverKind.BLIND, from_user_id=1, call=facts)

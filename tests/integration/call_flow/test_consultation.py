@@ -1,7 +1,8 @@
 """Consultation (TEL-17, OPS-20) between two operators' SIP phones (baresip) while a SIPp caller waits:
 refusals, a consultation cancelled, then one swapped back and forth and completed as a transfer; the
-consultant ends up talking to the caller and the call record keeps all three legs. The colleague takes
-no offers while a consultation holds them, and nobody else can reach them meanwhile."""
+consultant ends up talking to the caller with the call's card, and the call record keeps all three
+legs. The colleague takes no offers while a consultation holds them, and nobody else can reach them
+meanwhile."""
 
 from __future__ import annotations
 
@@ -110,6 +111,13 @@ async def test_the_operator_consults_a_colleague_swaps_and_hands_the_caller_over
     assert (record["status"], record["end_cause"]) == ("answered", "transferred")
     # The cancelled consultation and the completed one: each reached the colleague.
     assert [leg["role"] for leg in record["legs"]] == ["caller", "operator", "consultant", "consultant"]
+    # The call's card went with it to the colleague (of another group), who now has it (OPS-20).
+    card = (await colleague.http.get(f"/api/v1/cases/by-call/{record['id']}")).json()
+    assert card["case"]["operator_id"] == operator3
+    assert [(h["kind"], h["to_user_id"]) for h in card["handovers"]] == [
+        ("answered", await user_id(hotline, "operator1")),
+        ("consulted", operator3),
+    ]
     await consultant_phone.stop()
     heard = consultant_phone.heard()
     assert abs(dominant_frequency(heard[-8000 * 2 :]) - 440) < 15  # the consultant hears the caller

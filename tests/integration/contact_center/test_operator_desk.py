@@ -292,3 +292,34 @@ async def test_a_colleague_reached_by_a_consultation_takes_no_offers_until_it_le
     with pytest.raises(Conflict) as ringing:
         await center.engage_for(user_id, "fourth:consult")
     assert ringing.value.code == "colleague_busy"
+
+
+async def test_a_group_that_forbids_an_early_ready_keeps_the_wrap_up_to_its_end(
+    server: RunningServer,
+) -> None:
+    admin = await server.signed_in("admin")
+    groups = (await admin.http.get("/api/v1/admin/groups")).json()["items"]
+    reference = next(g for g in groups if g["name"] == "Справочная группа")
+    assert reference["early_ready"] is True  # the default
+    forbid = await admin.write(
+        "PATCH", f"/api/v1/admin/groups/{reference['id']}", json={"early_ready": False}
+    )
+    assert (forbid.status_code, forbid.json()["early_ready"]) == (200, False)
+    operator = await server.signed_in("operator1")
+    queues = await queue_ids(operator)
+    await set_state(operator, "ready")
+    source = simulator(server)
+    call_id = await source.place_call(queues[REFERENCE_QUEUE])
+    await operator.write("POST", f"/api/v1/operators/me/offers/{call_id}/accept")
+    await source.caller_hangs_up(call_id)
+    wrap = await state(operator)
+    assert (wrap["status"], wrap["early_ready"]) == ("wrap_up", False)
+
+    refused = await set_state(operator, "ready")
+    assert (refused.status_code, refused.json()["code"]) == (409, "early_ready_forbidden")
+    assert "досрочно" in refused.json()["message"]
+    assert (await state(operator))["status"] == "wrap_up"
+    center = server.application.contact_center
+    server.clock.advance(31)
+    await center.tick()
+    assert (await state(operator))["status"] == "ready"

@@ -15,6 +15,7 @@ from c122.api.schemas.phones import (
     ConsultCompleteIn,
     PhoneIn,
     PhoneOut,
+    PlaceCallIn,
     PlacedCallOut,
     TargetGroupOut,
     TargetServiceOut,
@@ -54,29 +55,36 @@ async def unhold_my_call(actor: CurrentActor, context: Context) -> Response:
 
 @router.post("/call/transfer", status_code=204, operation_id="transfer_my_call")
 async def transfer_my_call(body: TransferIn, actor: CurrentActor, context: Context) -> Response:
-    """Blind transfer (TEL-12, TEL-18): the caller joins another queue or a group's queue, hears a
-    service's entry menu again, or is put through to a public number over the trunk of its prefix; the
-    operator goes to wrap-up. 404 `unknown_group`/`unknown_service`; 422 `no_queue` (a group without a
-    queue), `no_entry` (a service without a line with a menu); 409 `not_a_line_call` for a service
-    target on a call that did not come in on a line."""
+    """Blind transfer (TEL-12, TEL-18, OPS-20): the caller joins another queue or a group's queue, hears
+    a service's entry menu again, is put straight through to a colleague (who gets the call's case card,
+    `case.handed_over`), or to a public number over the trunk of its prefix; the operator goes to
+    wrap-up. 404 `unknown_group`/`unknown_service`; 422 `no_queue` (a group without a queue), `no_entry`
+    (a service without a line with a menu); 409 `not_a_line_call` for a service target on a call that
+    did not come in on a line, `colleague_unavailable` (with the reason) for a colleague on a break, away
+    or off shift, `colleague_busy` for one on a call: the call stays."""
     await _calls(context).transfer(
         actor.user_id,
         queue_id=body.queue_id,
         number=body.number,
         group_id=body.group_id,
         service_id=body.service_id,
+        colleague=body.user_id,
     )
     return Response(status_code=204)
 
 
 @router.post("/calls", status_code=201, response_model=PlacedCallOut, operation_id="place_call")
-async def place_call(body: CallTargetIn, actor: CurrentActor, context: Context) -> PlacedCallOut:
+async def place_call(body: PlaceCallIn, actor: CurrentActor, context: Context) -> PlacedCallOut:
     """The operator calls a public number (over the trunk of its prefix, with the region's caller ID) or
     a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
     `illegal_transition` unless the operator is ready or in wrap-up, `colleague_busy` if the colleague
     is on a call or being offered one (a ready colleague gets no offers until the call ends); a group or
     a service reaches its longest-idle free operator (409 `no_free_operator` when nobody is free);
-    `call.connected` follows when the far end answers, `call.ended` when it does not."""
+    `call.connected` follows when the far end answers, `call.ended` when it does not. With `case_id`
+    (placed from a card) the call joins that card; 404 for a card the operator does not see."""
+    cards = context.cases.calls
+    if body.case_id is not None:
+        await cards.check_linkable(actor, body.case_id)
     call_id = await _calls(context).dial(
         actor.user_id,
         colleague=body.user_id,
@@ -84,6 +92,8 @@ async def place_call(body: CallTargetIn, actor: CurrentActor, context: Context) 
         group_id=body.group_id,
         service_id=body.service_id,
     )
+    if body.case_id is not None:
+        await cards.link_placed_call(actor, body.case_id, call_id)
     return PlacedCallOut(call_id=call_id)
 
 

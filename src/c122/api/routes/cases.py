@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -13,6 +13,7 @@ from c122.api.bounded import Count, Id
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import cases as cs
 from c122.api.security import Context, CurrentActor
+from c122.domain.calls.record import ID_MAX
 from c122.domain.cases import AnswerKind, Branch, CaseStatus, Question, Script, StatusFilter
 from c122.domain.cases.versions import FieldClash
 from c122.services.cases.applicants import ApplicantConflict
@@ -61,6 +62,16 @@ async def list_cases(
         "total": page.total,
         "total_capped": page.capped,
     }
+
+
+CallId = Annotated[str, Path(max_length=ID_MAX)]
+
+
+@cases.get("/by-call/{call_id}", response_model=cs.CaseCardOut, operation_id="get_case_of_call")
+async def get_case_of_call(call_id: CallId, actor: CurrentActor, context: Context) -> Any:
+    """The card a call belongs to (TEL-14, OPS-18): the desk opens it while the call rings, and
+    after a transfer. 404 for a call without a card or a card the user does not see (audited)."""
+    return cs.card_out(await context.cases.calls.card_of_call(actor, call_id))
 
 
 @cases.get("/{case_id}", response_model=cs.CaseCardOut, operation_id="get_case")

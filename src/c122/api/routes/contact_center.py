@@ -36,6 +36,14 @@ async def set_my_state(actor: CurrentActor, context: Context, body: s.OperatorSt
     return s.OperatorStateOut.model_validate(asdict(view))
 
 
+@operators.get("/me/colleagues", response_model=s.ShiftColleagueList, operation_id="list_my_colleagues")
+async def list_my_colleagues(actor: CurrentActor, context: Context) -> s.ShiftColleagueList:
+    """The operators of my groups on shift with their live states: whom «Передать» can reach (OPS-20)."""
+    return s.ShiftColleagueList(
+        items=[s.ShiftColleagueOut.model_validate(asdict(c)) for c in context.contact_center.colleagues(actor)]
+    )
+
+
 @operators.post("/me/activity", status_code=204, operation_id="report_activity")
 async def report_activity(actor: CurrentActor, context: Context) -> Response:
     """The desktop is in use: keeps the operator from being marked away."""

@@ -37,6 +37,8 @@ class CaseSummaryOut(BaseModel):
     status: CaseStatusName
     status_label: str
     attention: bool
+    missed: bool
+    """Its call ended before any operator answered (TEL-14)."""
     source: CaseSourceName
     applicant_id: int | None
     applicant_name: str
@@ -116,6 +118,18 @@ class TypeChangeOut(BaseModel):
     at: datetime
 
 
+class HandoverOut(BaseModel):
+    """One row of who had the card as it followed its call (OPS-20)."""
+
+    from_user_id: int | None
+    from_name: str
+    to_user_id: int
+    to_name: str
+    kind: Literal["answered", "queue", "blind", "consulted"]
+    call_id: str | None
+    at: datetime
+
+
 class ApplicantOut(BaseModel):
     id: int
     version: int
@@ -153,6 +167,7 @@ class CaseCardOut(BaseModel):
     message_ids: list[str]
     status_history: list[StatusChangeOut]
     type_history: list[TypeChangeOut]
+    handovers: list[HandoverOut]
     applicant: ApplicantOut | None
     answers: list[AnswerSheetOut]
 
@@ -260,6 +275,18 @@ def card_out(card: CaseCard) -> dict[str, Any]:
             {"from_type_id": h.from_type_id, "to_type_id": h.to_type_id, "by": h.by, "at": h.at}
             for h in case.type_history
         ],
+        "handovers": [
+            {
+                "from_user_id": h.from_user_id,
+                "from_name": card.people.get(h.from_user_id, "") if h.from_user_id else "",
+                "to_user_id": h.to_user_id,
+                "to_name": card.people.get(h.to_user_id, ""),
+                "kind": h.kind.value,
+                "call_id": h.call_id,
+                "at": h.at,
+            }
+            for h in case.handovers
+        ],
         "applicant": applicant_out(card.applicant, card.personal) if card.applicant else None,
         "answers": [
             {"script_id": sheet.script_id, "script_version": sheet.script_version, "answers": raw}
@@ -280,3 +307,17 @@ class CaseEventData(BaseModel):
     """`case.created` and `case.updated`: the whole card summary, so applying one twice is harmless."""
 
     case: CaseSummaryOut
+
+
+class CaseHandedOverData(BaseModel):
+    """`case.handed_over`, to the operator a call was transferred to: the desk opens this card."""
+
+    user_id: int
+    case_id: int
+    call_id: str
+    from_user_id: int | None
+    from_name: str
+    caller: str
+    service_number: str
+    service_name: str
+    group_name: str

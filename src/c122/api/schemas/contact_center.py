@@ -55,6 +55,9 @@ class OperatorStateOut(BaseModel):
         default=None,
         description="The server's time of this answer: with `since`, how long the state has lasted already.",
     )
+    early_ready: bool = Field(
+        default=True, description="«Готов» may end a timed wrap-up early; otherwise 409 until it ends."
+    )
 
 
 class OperatorStateIn(Strict):
@@ -95,6 +98,22 @@ class QueueLiveOut(BaseModel):
 
 class QueueLiveList(BaseModel):
     items: list[QueueLiveOut]
+
+
+class ShiftColleagueOut(BaseModel):
+    """An operator of one's groups on shift, with the live state (whether a call can go to them now)."""
+
+    user_id: int
+    login: str
+    full_name: str
+    status: str
+    reason: str
+    since: datetime
+    group_names: list[str]
+
+
+class ShiftColleagueList(BaseModel):
+    items: list[ShiftColleagueOut]
 
 
 class BlockIn(Strict):

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
-from c122.api.schemas.cases import CaseEventData
+from c122.api.schemas.cases import CaseEventData, CaseHandedOverData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
 from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
@@ -171,6 +171,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     # case cards (docs/events/cases.md)
     "case.created": CaseEventData,
     "case.updated": CaseEventData,
+    "case.handed_over": CaseHandedOverData,
     # messages and broadcasts (docs/events/messages.md)
     "message.sent": MessageSentData,
     "message.read": MessageReadData,

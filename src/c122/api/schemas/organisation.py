@@ -64,6 +64,7 @@ class GroupPolicyFields(Strict):
     )
     idle_choice_min_s: PositiveSeconds = 60.0
     idle_choice_max_s: PositiveSeconds = 3600.0
+    early_ready: bool = Field(default=True, description="«Готов» may end a timed wrap-up early.")
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
@@ -92,6 +93,8 @@ class GroupPatch(Patch):
     idle_choice_min_s: PositiveSeconds | None = None
     idle_choice_max_s: PositiveSeconds | None = None
 
+    early_ready: bool | None = None
+
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
         if self.idle_choice_min_s is not None and self.idle_choice_max_s is not None:
@@ -112,6 +115,7 @@ class GroupOut(BaseModel):
     idle_choice_allowed: bool
     idle_choice_min_s: float
     idle_choice_max_s: float
+    early_ready: bool
 
 
 class QueueSettingsFields(Strict):
@@ -232,6 +236,8 @@ class LineIn(Strict):
     name: Name
     service_id: Id
     entry_flow: Annotated[str, StringConstraints(max_length=200)] | None = None
+    default_case_type_id: Id | None = None
+    """The card type of a call without an IVR choice; without one such a call gets no card."""
 
 
 class LinePatch(Patch):
@@ -243,6 +249,7 @@ class LinePatch(Patch):
     name: Name | None = None
     service_id: Id | None = None
     entry_flow: Annotated[str, StringConstraints(max_length=200)] | None = None
+    default_case_type_id: Id | None = None
 
 
 class LineOut(BaseModel):
@@ -251,6 +258,7 @@ class LineOut(BaseModel):
     name: str
     service_id: int
     entry_flow: str | None
+    default_case_type_id: int | None
 
 
 class CaseTypeIn(Strict):

@@ -20,23 +20,24 @@ PhoneText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 
 class TransferIn(BaseModel):
-    """Exactly one of: a queue of any group, a group (its queue), a service (its line's entry flow), or
-    a public number (E.164 or 8…)."""
+    """Exactly one of: a queue of any group, a group (its queue), a service (its line's entry flow), a
+    colleague (the card goes with the call), or a public number (E.164 or 8…)."""
 
     model_config = ConfigDict(extra="forbid")
 
     queue_id: Id | None = None
     group_id: Id | None = None
     service_id: Id | None = None
+    user_id: Id | None = None
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = (
         None
     )
 
     @model_validator(mode="after")
     def _one_target(self) -> TransferIn:
-        given = [self.queue_id, self.group_id, self.service_id, self.number]
+        given = [self.queue_id, self.group_id, self.service_id, self.user_id, self.number]
         if sum(value is not None for value in given) != 1:
-            raise ValueError("give exactly one of queue_id, group_id, service_id or number")
+            raise ValueError("give exactly one of queue_id, group_id, service_id, user_id or number")
         return self
 
 
@@ -57,6 +58,12 @@ class CallTargetIn(BaseModel):
         if sum(value is not None for value in given) != 1:
             raise ValueError("give exactly one of user_id, group_id, service_id or number")
         return self
+
+
+class PlaceCallIn(CallTargetIn):
+    """A call to place; with `case_id` it is placed from that card and joins it (not a new card)."""
+
+    case_id: Id | None = None
 
 
 class ConsultCompleteIn(BaseModel):

@@ -93,10 +93,27 @@ class Acd:
         step = Step(now)
         op = self.state.operator(operator_id)
         if op.status is S.WRAP_UP:
+            self._check_early_ready(operator_id, op.wrap_up_until, now)
             self.moves.record_wrap_up(op, now)
         self.moves.put(*machine.ready(op, now), step)
         step.freed.append(operator_id)
         return self.moves.settle(step)
+
+    def _check_early_ready(self, operator_id: OperatorId, until: float | None, now: float) -> None:
+        """A group may keep its operators in a timed wrap-up to its end; a manual one (no end) is left
+        only by «Готов»."""
+        profile = self.state.profiles.get(operator_id)
+        if (
+            until is None
+            or until <= now
+            or profile is None
+            or self.state.policy(profile.group_id).early_ready
+        ):
+            return
+        raise Conflict(
+            "группа не разрешает завершать поствызывную обработку досрочно: дождитесь её окончания",
+            code="early_ready_forbidden",
+        )
 
     def touch(self, operator_id: OperatorId, now: float) -> None:
         """Activity from the operator's desktop: keeps them from being marked away."""

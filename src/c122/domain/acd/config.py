@@ -89,3 +89,4 @@ class GroupPolicy:
     idle_to_away_s: float | None = 10 * 60.0  # no activity while ready or on break
     away_to_logout_s: float | None = 20 * 60.0
     breaks: BreakPolicy = field(default_factory=BreakPolicy)
+    early_ready: bool = True  # «Готов» may end a timed wrap-up before its time

@@ -49,6 +49,35 @@ class TypeChange:
     at: datetime
 
 
+class HandoverKind(StrEnum):
+    """How a card reached its operator with its call (OPS-20, TEL-12)."""
+
+    ANSWERED = "answered"  # the operator answered the call the card was opened for
+    QUEUE = "queue"  # the call was sent to a queue and answered there
+    BLIND = "blind"  # put straight through to a colleague
+    CONSULTED = "consulted"  # handed to the colleague after talking to them
+
+
+@dataclass(frozen=True)
+class Handover:
+    """One row of who had the card: from whom (None: nobody yet) to whom, with which call, how, when."""
+
+    from_user_id: int | None
+    to_user_id: int
+    kind: HandoverKind
+    call_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What a desk shows of the call a card was handed over with (fig. 39)."""
+
+    caller: str
+    service_number: str
+    service_name: str = ""
+
+
 @dataclass(frozen=True)
 class Case:
     id: int | None
@@ -74,6 +103,9 @@ class Case:
     type_history: tuple[TypeChange, ...] = ()
     call_ids: tuple[str, ...] = ()
     message_ids: tuple[str, ...] = ()
+    missed: bool = False
+    """Its call ended before any operator answered it (TEL-14): the card stays, marked missed."""
+    handovers: tuple[Handover, ...] = ()
 
     @property
     def type_changed(self) -> bool:
@@ -156,6 +188,22 @@ def change_type(case: Case, type_id: int, *, by: int | None, at: datetime) -> Ca
         type_id=type_id,
         type_history=(*case.type_history, TypeChange(case.type_id, type_id, by, at)),
     )
+
+
+def hand_over(case: Case, to_user_id: int, *, kind: HandoverKind, call_id: str | None, at: datetime) -> Case:
+    """The card follows its call to `to_user_id` (assigned to them, a history row); the same holder:
+    unchanged. A card handed over is no longer missed: someone has it."""
+    if case.operator_id == to_user_id and case.handovers:
+        return case
+    row = Handover(case.operator_id, to_user_id, kind, call_id, at)
+    return _touched(case, at, operator_id=to_user_id, missed=False, handovers=(*case.handovers, row))
+
+
+def mark_missed(case: Case, *, at: datetime) -> Case:
+    """Nobody answered the card's call; a card someone already has is not missed."""
+    if case.missed or case.handovers:
+        return case
+    return _touched(case, at, missed=True)
 
 
 def update_details(case: Case, details: CaseDetails, *, at: datetime) -> Case:

@@ -81,6 +81,7 @@ cases = Table(
     Column("source", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("attention", Boolean, nullable=False, server_default="0"),
+    Column("missed", Boolean, nullable=False, server_default="0"),
     Column("description", Text, nullable=False, server_default=""),
     Column("operator_comment", Text, nullable=False, server_default=""),
     Column("address", Text, nullable=False, server_default=""),
@@ -127,6 +128,19 @@ case_type_history = Table(
     Column("from_type_id", Integer, nullable=False),
     Column("to_type_id", Integer, nullable=False),
     Column("by_user_id", Integer, nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Who had the card, as it followed its call from operator to operator (OPS-20).
+case_handovers = Table(
+    "case_handovers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("from_user_id", Integer, nullable=True),
+    Column("to_user_id", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("call_id", String(64), nullable=True),
     Column("at", UtcDateTime, nullable=False),
 )
 

@@ -45,6 +45,7 @@ groups = Table(
     Column("idle_choice_allowed", Boolean, nullable=False, server_default="0"),
     Column("idle_choice_min_s", Float, nullable=False, server_default="60"),
     Column("idle_choice_max_s", Float, nullable=False, server_default="3600"),
+    Column("early_ready", Boolean, nullable=False, server_default="1"),  # «Готов» before wrap-up ends
     UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
 )
 
@@ -87,6 +88,8 @@ lines = Table(
     Column("name", String(200), nullable=False),
     Column("service_id", Integer, ForeignKey("services.id", ondelete="RESTRICT"), nullable=False, index=True),
     Column("entry_flow", String(200), nullable=True),
+    # The card type of a call without an IVR choice (TEL-14).
+    Column("default_case_type_id", Integer, ForeignKey("case_types.id", ondelete="SET NULL"), nullable=True),
     _search_text(),
 )
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from c122.domain.acd import CompletedBy, UnknownCall
 from c122.domain.calls.record import LegKind
+from c122.domain.cases import CallFacts, HandoverKind
 from c122.domain.errors import DomainError
 from c122.domain.ivr import Executor
 from c122.domain.monitoring import MonitoringEnd
@@ -58,6 +59,7 @@ class CallActor:
         self._recording: str | None = None
         self._held = False
         self._case_opened = False
+        self._card_holder: int | None = None  # the last operator who had the call (and its card)
         self._engaged: list[str] = []  # the ACD's holds on colleagues this call reached
         self.leg_cause: str | None = None  # why the caller's leg ended, once it has
         self._consultation = Consultation(self, ctx, self._next, self._claim)
@@ -208,7 +210,7 @@ class CallActor:
             self.record.recording_path = str(path)
         self._ctx.announce_connected(self, now)
         await self._save()
-        await self._open_case()
+        await self._card_to(self.operator_id, HandoverKind.ANSWERED)
         await self._keep()
         return await self._converse()
 
@@ -233,21 +235,48 @@ class CallActor:
         if self._ctx.conversations is not None:
             self._ctx.conversations.forget(self.id)
 
-    async def _open_case(self) -> None:
-        """A caller who chose a topic in the IVR gets its case card when first connected (TEL-14); a
-        transferred call keeps the card (it names the call), so the next operator finds it."""
-        if self._case_opened or self.record.case_type_id is None or self.record.direction != "inbound":
+    async def _open_case(self, default_type_id: int | None = None) -> None:
+        """An inbound call gets its case card when it reaches its queue, before any operator rings, so
+        the desk shows it with the offer (TEL-14, OPS-18): the IVR's type, else the line's default. A
+        transferred call keeps the card (it names the call), so the next operator finds it. A failing
+        card never fails the call."""
+        type_id = self.record.case_type_id or default_type_id
+        if self._case_opened or type_id is None or self.record.direction != "inbound":
             return
         self._case_opened = True
         try:
             await self._ctx.cases.create_case_for_call(
-                caller=self.record.caller,
-                type_id=self.record.case_type_id,
-                call_id=self.id,
-                group_id=self.record.group_id,
+                caller=self.record.caller, type_id=type_id, call_id=self.id, group_id=self.record.group_id
             )
-        except DomainError as exc:
-            log.warning("call %s: no case card: %s", self.id, exc.message)
+        except Exception as exc:
+            log.warning("call %s: no case card: %s", self.id, getattr(exc, "message", exc))
+
+    async def _card_to(self, user_id: int, kind: HandoverKind) -> None:
+        """The card follows the call to `user_id` (a history row of who had it)."""
+        if not self._case_opened:
+            return
+        holder, self._card_holder = self._card_holder, user_id
+        if kind is HandoverKind.ANSWERED and holder is not None:
+            kind = HandoverKind.QUEUE  # answered again after the operator sent it to a queue
+        facts = CallFacts(
+            self.record.caller, self.record.line_number or self.record.called, self._service_name()
+        )
+        try:
+            await self._ctx.cases.call_taken(self.id, user_id, kind=kind, from_user_id=holder, call=facts)
+        except Exception as exc:
+            log.warning("call %s: the card did not follow to %s: %s", self.id, user_id, exc)
+
+    def _service_name(self) -> str:
+        """The name of the service the caller dialled (an inbound call knows it)."""
+        return ""
+
+    async def _card_missed(self) -> None:
+        if not self._case_opened or self._card_holder is not None:
+            return
+        try:
+            await self._ctx.cases.call_missed(self.id)
+        except Exception as exc:
+            log.warning("call %s: the card is not marked missed: %s", self.id, exc)
 
     async def _converse(self) -> bool:
         while True:
@@ -302,6 +331,9 @@ class CallActor:
                     if ended is ConsultEnd.BACK:
                         await self._let_colleague_go(request.engaged)
                         await self._keep()
+                    if ended is ConsultEnd.TRANSFERRED and request.user_id is not None:
+                        kind = HandoverKind.BLIND if request.blind else HandoverKind.CONSULTED
+                        await self._card_to(request.user_id, kind)
                     if ended is ConsultEnd.TRANSFERRED:
                         await self._close_conversation(
                             CompletedBy.OPERATOR, cause="transferred", keep_bridge=True
@@ -442,6 +474,7 @@ class CallActor:
         await self.monitors.end_all(MonitoringEnd.CALL_ENDED)
         for engaged in list(self._engaged):
             await self._let_colleague_go(engaged)
+        await self._card_missed()
         self.record.ended(self._ctx.clock.now(), self._ctx.switch.quality(self.leg))
         with contextlib.suppress(Exception):
             await self._save()

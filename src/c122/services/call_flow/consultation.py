@@ -114,6 +114,9 @@ class Consultation:
         self._tell("ringing", party)
         try:
             if kind == "webrtc" or await self._answered(state):
+                if request.blind:
+                    await self._join_caller_to_consultant(state)
+                    return ConsultEnd.TRANSFERRED
                 return await self._talk_to_consultant(state)
         except BaseException:
             await self.drop_consultant()

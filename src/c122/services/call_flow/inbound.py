@@ -44,10 +44,15 @@ class InboundCall(CallActor):
         leg: str,
         record: CallRecordDraft,
         offer_context: OfferContext,
+        default_case_type_id: int | None = None,
     ) -> None:
         super().__init__(ctx, call_id, leg, record)
         self.caller_leg = leg
         self.offer_context = offer_context
+        self.default_case_type_id = default_case_type_id  # the line's card type without an IVR choice
+
+    def _service_name(self) -> str:
+        return self.offer_context.service_name or ""
 
     # -- the whole call ----------------------------------------------------------------------------
 
@@ -215,6 +220,7 @@ class InboundCall(CallActor):
 
     async def _enqueue(self, queue_id: int, priority: int) -> None:
         self._in_queue(queue_id)
+        await self._open_case(self.default_case_type_id)  # before the offer: the desk shows it ringing
         try:
             outcome = await self._ctx.center.enqueue(
                 self.id, queue_id, self.record.caller, priority=priority, context=self.offer_context

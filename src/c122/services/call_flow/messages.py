@@ -103,6 +103,7 @@ class ConsultRequested:
     user_id: int | None = None
     number: str | None = None
     engaged: str | None = None  # the ACD's hold on the colleague (`ContactCenter.engage_for`), if any
+    blind: bool = False  # a transfer straight to the colleague: joined to the caller once reached
 
 
 @dataclass(frozen=True, slots=True)

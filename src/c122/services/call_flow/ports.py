@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from c122.domain.acd import CompletedBy, Outcome
+from c122.domain.cases import CallFacts, HandoverKind
 from c122.domain.organisation import Queue
 from c122.services.contact_center.ports import OfferContext
 
@@ -152,11 +153,27 @@ class OperatorPhones(Protocol):
 
 
 class CallCases(Protocol):
-    """The case card of a call (TEL-14): created when the operator connects."""
+    """The case card of a call (TEL-14, OPS-20): created when the call reaches its queue (so the desk
+    shows it while the phone rings), handed to whoever takes the call, marked missed if nobody did."""
 
     async def create_case_for_call(
         self, *, caller: str, type_id: int, call_id: str, group_id: int | None
     ) -> object: ...
+
+    async def call_taken(
+        self,
+        call_id: str,
+        user_id: int,
+        *,
+        kind: HandoverKind,
+        from_user_id: int | None = None,
+        call: CallFacts | None = None,
+    ) -> int | None:
+        """The card (its id; None without one) is now `user_id`'s, with a history row; `call` is what a
+        colleague's desk shows of a call transferred to them."""
+        ...
+
+    async def call_missed(self, call_id: str) -> None: ...
 
 
 class Prompts(Protocol):
@@ -189,7 +206,7 @@ class CallDistribution(Protocol):
 
     async def dial_for(self, user_id: int, call_id: str) -> None: ...
 
-    async def engage_for(self, user_id: int, call_id: str) -> bool: ...
+    async def engage_for(self, user_id: int, call_id: str, *, must_be_available: bool = False) -> bool: ...
 
     async def hang_up(self, call_id: str, by: CompletedBy) -> Outcome: ...
 

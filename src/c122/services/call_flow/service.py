@@ -135,7 +135,9 @@ class CallFlowService:
             await self._ctx.switch.reject(leg, 480)
             return
         context = OfferContext(service_number=line.number, service_name=route.service_name)
-        self._start_inbound(leg, caller, called, line.number, context, self._executor(flow))
+        self._start_inbound(
+            leg, caller, called, line.number, context, self._executor(flow), line.default_case_type_id
+        )
 
     def _start_inbound(
         self,
@@ -145,11 +147,12 @@ class CallFlowService:
         line_number: str | None,
         context: OfferContext,
         executor: Executor | None,
+        default_case_type_id: int | None = None,
     ) -> None:
         caller = caller_number(caller)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
         draft = CallRecordDraft.inbound(call_id, leg, line_number, caller, called, self._ctx.clock.now())
-        call = InboundCall(self._ctx, call_id, leg, draft, context)
+        call = InboundCall(self._ctx, call_id, leg, draft, context, default_case_type_id)
         self._calls[call_id] = call
         self._ctx.leg_owners[leg] = call
         self._spawn(self._run(call, executor))
@@ -311,10 +314,22 @@ class CallFlowService:
         number: str | None = None,
         group_id: int | None = None,
         service_id: int | None = None,
+        colleague: int | None = None,
     ) -> None:
         """Blind transfer of the operator's caller (TEL-12, TEL-18): to a queue, to a group (its queue),
-        to a service (its line's entry flow: the caller hears the service's menu), or out to a number."""
+        to a service (its line's entry flow: the caller hears the service's menu), to a colleague (with
+        the card; one on a break, away or not on shift is refused with 409 `colleague_unavailable` and
+        the reason, and the call stays), or out to a number."""
         call = self._operator_call(user_id)
+        if colleague is not None:
+            if call.consulting:
+                raise Conflict("a consultation is in progress", code="consulting")
+            self._check_colleague(user_id, colleague)
+            engaged = f"{call.id}:transfer:{uuid.uuid4().hex[:8]}"
+            await self._ctx.center.engage_for(colleague, engaged, must_be_available=True)
+            call.hold_colleague(engaged)
+            call.post(m.ConsultRequested(user_id=colleague, engaged=engaged, blind=True))
+            return
         if group_id is not None:
             queue_id = self._ctx.center.group_queue(group_id)
             if queue_id is None:

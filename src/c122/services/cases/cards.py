@@ -3,8 +3,8 @@ rules applied (and the audit entry when personal data is shown), and the applica
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from c122.domain.cases import AnswerSheet, ApplicantData, Case
@@ -23,6 +23,8 @@ class CaseCard:
     applicant: StoredApplicant | None
     personal: bool
     answers: Sequence[tuple[AnswerSheet, dict[str, object]]]
+    people: Mapping[int, str] = field(default_factory=dict)
+    """The names of the operators in the card's handover history, by user id."""
 
     @property
     def case(self) -> Case:
@@ -71,4 +73,11 @@ async def card_of(uow: CasesUnitOfWork, actor: Actor, case: Case, at: datetime) 
             await audit_personal_view(uow, actor, applicant, at, "view_personal_data", case.id)
         else:
             applicant = replace(applicant, data=masked(applicant.data))
-    return CaseCard(row, applicant, personal, await uow.cases.answers(case.id))
+    return CaseCard(row, applicant, personal, await uow.cases.answers(case.id), await _people(uow, case))
+
+
+async def _people(uow: CasesUnitOfWork, case: Case) -> dict[int, str]:
+    ids = {h.to_user_id for h in case.handovers} | {h.from_user_id for h in case.handovers if h.from_user_id}
+    if not ids:
+        return {}
+    return {user.id: user.full_name for user in await uow.users.list_by_ids(frozenset(ids))}

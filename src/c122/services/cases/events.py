@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from c122.domain.cases import CallFacts, Case
 from c122.services.cases.ports import CaseRow
 from c122.services.events import Audience, OutboundEvent
 
 CASE_CREATED = "case.created"
 CASE_UPDATED = "case.updated"
+CASE_HANDED_OVER = "case.handed_over"
 
 
 def case_summary(row: CaseRow) -> dict[str, Any]:
@@ -30,6 +32,7 @@ def case_summary(row: CaseRow) -> dict[str, Any]:
         "status": case.status.value,
         "status_label": case.status.label,
         "attention": case.attention,
+        "missed": case.missed,
         "source": case.source.value,
         "applicant_id": case.applicant_id,
         "applicant_name": row.applicant_name,
@@ -53,3 +56,33 @@ def case_audience(row: CaseRow) -> Audience:
 
 def case_event(event_type: str, row: CaseRow, at: datetime) -> OutboundEvent:
     return OutboundEvent(event_type, {"case": case_summary(row)}, case_audience(row), at)
+
+
+def handed_over_event(
+    case: Case,
+    to_user_id: int,
+    from_user_id: int | None,
+    call_id: str,
+    call: CallFacts,
+    names: tuple[str, str],
+    at: datetime,
+) -> OutboundEvent:
+    """`case.handed_over`, to the colleague a call was transferred to: their desk opens the card and
+    shows the call as the first desk saw it (names: the transferring operator's and the group's)."""
+    from_name, group_name = names
+    return OutboundEvent(
+        CASE_HANDED_OVER,
+        {
+            "user_id": to_user_id,
+            "case_id": case.id,
+            "call_id": call_id,
+            "from_user_id": from_user_id,
+            "from_name": from_name,
+            "caller": call.caller,
+            "service_number": call.service_number,
+            "service_name": call.service_name,
+            "group_name": group_name,
+        },
+        Audience(user_ids=frozenset({to_user_id})),
+        at,
+    )

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Protocol
 
 from c122.domain.cases import AnswerSheet, ApplicantData, Case, CaseStatus, Script, SequenceKey
-from c122.domain.organisation import CaseType
+from c122.domain.organisation import CaseType, Group
+from c122.services.accounts.ports import UserRepository
 from c122.services.ports import EntityRepository, UnitOfWork
 
 
@@ -75,6 +76,10 @@ class CaseRepository(Protocol):
 
     async def get_case(self, case_id: int) -> Case | None: ...
 
+    async def case_of_call(self, call_id: str) -> int | None:
+        """The id of the card the call belongs to (the newest, should there be several)."""
+        ...
+
     async def save_case(self, before: Case, after: Case) -> bool:
         """Stores `after` only if the stored version is still `before.version`; False when it moved."""
         ...
@@ -130,3 +135,13 @@ class CasesUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def case_types(self) -> EntityRepository[CaseType]: ...
+
+    @property
+    def groups(self) -> EntityRepository[Group]:
+        """The name of a card's group, for a desk a call is transferred to."""
+        ...
+
+    @property
+    def users(self) -> UserRepository:
+        """Names of the operators who had a card (its handover history)."""
+        ...

@@ -37,6 +37,7 @@ from c122.domain.users import Actor
 from c122.services.access_audit import record_refusal, refusals_audited
 from c122.services.cases.access import list_scope, require_visible, require_worker
 from c122.services.cases.applicants import ApplicantDesk, may_attach_applicant
+from c122.services.cases.call_cards import CallCards
 from c122.services.cases.cards import CaseCard, card_of, load_card
 from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
 from c122.services.cases.ports import CaseQuery, CaseRows, CasesUnitOfWork, StoredApplicant
@@ -421,6 +422,7 @@ class CaseServices:
     cards: CaseDesk
     applicants: ApplicantDesk
     questionnaires: Questionnaires
+    calls: CallCards
 
     @classmethod
     def build(
@@ -430,8 +432,10 @@ class CaseServices:
         publisher: EventPublisher,
         zone: tzinfo,
     ) -> CaseServices:
+        desk = CaseDesk(uow_factory, clock, publisher, zone)
         return cls(
-            CaseDesk(uow_factory, clock, publisher, zone),
+            desk,
             ApplicantDesk(uow_factory, clock, publisher, zone),
             Questionnaires(uow_factory, clock, publisher, zone),
+            CallCards(uow_factory, clock, publisher, desk),
         )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
 from c122.domain.acd import AcdState, OperatorStatus
-from c122.domain.users import User
-from c122.services.contact_center.views import break_limit, optional_int
+from c122.domain.users import Actor, User
+from c122.services.contact_center.views import at, break_limit, optional_int
 from c122.services.supervision.ports import LiveCall, LiveOperator
 
 _ON_A_CALL = (OperatorStatus.OFFERED, OperatorStatus.ON_CALL)
@@ -23,6 +27,38 @@ def live_call(state: AcdState, operator_id: str) -> LiveCall | None:
     if waiting is not None:  # ringing on the desktop
         return LiveCall(op.call_id, waiting.caller, int(waiting.queue_id), "inbound", op.since)
     return LiveCall(op.call_id, None, optional_int(op.queue_id), "outbound", op.since)
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """An operator of one's groups as the «Передать» list shows them: whom a call can go to now."""
+
+    user_id: int
+    login: str
+    full_name: str
+    status: str
+    reason: str
+    since: datetime
+    group_names: tuple[str, ...]
+
+
+def colleagues_of(
+    state: AcdState, staff: Iterable[User], actor: Actor, group_names: Mapping[int, str]
+) -> list[Colleague]:
+    """Operators on shift sharing a group with `actor` (not `actor`), by name, with their live state."""
+    found = []
+    for user in staff:
+        shared = user.group_ids & actor.group_ids
+        if user.id == actor.user_id or not shared or str(user.id) not in state.operators:
+            continue
+        op = state.operator(str(user.id))
+        if op.status is OperatorStatus.OFFLINE:
+            continue
+        names = tuple(sorted(group_names.get(g, str(g)) for g in shared))
+        found.append(
+            Colleague(user.id, user.login, user.full_name, op.status.value, op.reason, at(op.since), names)
+        )
+    return sorted(found, key=lambda c: (c.full_name, c.user_id))
 
 
 def live_operator(state: AcdState, user: User) -> LiveOperator:

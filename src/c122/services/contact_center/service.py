@@ -43,7 +43,7 @@ from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.abandoned.ports import CallbackListEntry
 from c122.services.contact_center import events as announcements
-from c122.services.contact_center.board import live_call, live_operator
+from c122.services.contact_center.board import Colleague, colleagues_of, live_call, live_operator
 from c122.services.contact_center.callback_list import callback_entries
 from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
@@ -177,14 +177,19 @@ class ContactCenter:
         op = str(self._operator(user_id))
         await self._run(lambda acd, now: acd.dial(op, call_id, now))
 
-    async def engage_for(self, user_id: int, call_id: str) -> bool:
+    async def engage_for(self, user_id: int, call_id: str, *, must_be_available: bool = False) -> bool:
         """A colleague reached by a consultation or an internal call (OPS-20, OPS-21). One who is ready
         or in wrap-up gets no offers until `hang_up(call_id, ...)` (True); one on a break or away is
-        not offered calls anyway and keeps their state (False). One on a call or being offered one is
-        refused: their headset is in use (409 `colleague_busy`)."""
+        not offered calls anyway and keeps their state (False) — or, when a call is to be put through
+        to them (`must_be_available`), is refused with the state and its reason (409
+        `colleague_unavailable`). One on a call or being offered one is refused: their headset is in
+        use (409 `colleague_busy`)."""
         op = str(self._operator(user_id))
         acd, _setup = self._ready()
-        status = acd.state.operator(op).status
+        operator = acd.state.operator(op)
+        status = operator.status
+        if must_be_available and status not in _TAKING_CALLS:
+            raise Conflict(unavailable_reason(status, operator.reason), code="colleague_unavailable")
         if status in (OperatorStatus.READY, OperatorStatus.WRAP_UP):
             try:
                 await self._run(lambda acd, now: acd.dial(op, call_id, now))
@@ -239,6 +244,11 @@ class ContactCenter:
             for user in setup.staff.values()
             if str(user.id) in acd.state.operators
         ]
+
+    def colleagues(self, actor: Actor) -> list[Colleague]:
+        """The operators of the actor's groups on shift, with their live states (the transfer list)."""
+        acd, setup = self._ready()
+        return colleagues_of(acd.state, setup.staff.values(), actor, setup.group_names)
 
     def group_names(self) -> dict[int, str]:
         _acd, setup = self._ready()
@@ -610,3 +620,20 @@ class ContactCenter:
 
     def _now(self) -> float:
         return self._clock.now().timestamp()
+
+
+_TAKING_CALLS = frozenset(
+    {OperatorStatus.READY, OperatorStatus.WRAP_UP, OperatorStatus.ON_CALL, OperatorStatus.OFFERED}
+)
+_UNAVAILABLE = {
+    OperatorStatus.ON_BREAK: "оператор на перерыве",
+    OperatorStatus.AWAY: "оператора нет на месте",
+    OperatorStatus.BLOCKED: "оператор заблокирован",
+    OperatorStatus.OFFLINE: "оператор не на смене",
+}
+
+
+def unavailable_reason(status: OperatorStatus, reason: str) -> str:
+    """Why a call cannot be put through to an operator, in the desk's words (with the break's reason)."""
+    text = _UNAVAILABLE.get(status, "оператор не принимает звонки")
+    return f"{text}: {reason}" if reason else text

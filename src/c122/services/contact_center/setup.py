@@ -70,6 +70,7 @@ def group_policy(group: Group) -> GroupPolicy:
         idle_to_away_s=group.idle_to_away_s,
         away_to_logout_s=group.away_to_logout_s,
         breaks=breaks,
+        early_ready=group.early_ready,
     )
 
 

@@ -65,6 +65,7 @@ class OperatorView:
     # The server's time when the state was read: with `since`, the time already spent in the state, so
     # a desk reloaded mid-break counts on from there (OPS-04).
     server_time: datetime | None = None
+    early_ready: bool = True  # the group lets «Готов» end a timed wrap-up early (OPS-19)
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ def operator_view(
         idle_to_away_s=policy.idle_to_away_s if policy is not None else None,
         away_to_logout_s=policy.away_to_logout_s if policy is not None else None,
         break_limit_s=break_limit(state, op.operator_id),
+        early_ready=policy.early_ready if policy is not None else True,
     )
 
 

@@ -64,7 +64,10 @@ SPECS: dict[EntityKind, KindSpec] = {
         EntityKind.QUEUE, "queues", unique=(("group_id", "name"),), references={"group_id": "groups"}
     ),
     EntityKind.LINE: KindSpec(
-        EntityKind.LINE, "lines", unique=(("number",),), references={"service_id": "services"}
+        EntityKind.LINE,
+        "lines",
+        unique=(("number",),),
+        references={"service_id": "services", "default_case_type_id": "case_types"},
     ),
     EntityKind.CASE_TYPE: KindSpec(EntityKind.CASE_TYPE, "case_types", unique=(("code",), ("name",))),
     EntityKind.USER: KindSpec(EntityKind.USER, "users", unique=(("login",),)),
@@ -271,7 +274,7 @@ class OrganisationAdmin:
         problems: list[FieldProblem] = []
         for field_name, repository in spec.references.items():
             if (
-                field_name in values
+                values.get(field_name) is not None
                 and await self._repo_named(uow, repository).get(values[field_name]) is None
             ):
                 problems.append(

@@ -82,9 +82,23 @@ export function myCardsInWork(items: readonly CaseSummary[], userId: number): Ca
   return items.filter((item) => item.status === "in_work" && item.operator_id === userId);
 }
 
-/** The list row's title: the `*` mark follows a name whose type was changed. */
-export function displayName(card: CaseSummary): string {
-  return card.type_changed ? `${card.name} *` : card.name;
+/** The list row's title: the `*` mark follows a name whose type was changed (or is being changed). */
+export function displayName(card: CaseSummary, typePending = false): string {
+  return card.type_changed || typePending ? `${card.name} *` : card.name;
+}
+
+/** The cards-in-work switcher's entries (fig. 20–21): the open card among them is marked. */
+export function inWorkEntries(items: readonly CaseSummary[], userId: number, openId: number | null) {
+  return myCardsInWork(items, userId).map((item) => ({ id: item.id, name: item.name, open: item.id === openId }));
+}
+
+/** A live duration as the call panel shows it: mm:ss, or h:mm:ss past an hour. */
+export function clockText(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const two = (n: number) => String(n).padStart(2, "0");
+  const hours = Math.floor(s / 3600);
+  const rest = `${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
+  return hours > 0 ? `${hours}:${rest}` : rest;
 }
 
 /** Where "next" leads in a questionnaire: the branch for the answer, else the following question. */

@@ -35,6 +35,8 @@ export function parseCaseSummary(value: unknown, where = "case"): CaseSummary {
     status: need<CaseStatus>((CASE_STATUSES as readonly string[]).includes(status), status, `${where}.status`),
     status_label: str("status_label"),
     attention: bool("attention"),
+    // Older servers do not send it: their cards are never missed.
+    missed: r.missed === undefined ? false : bool("missed"),
     source: need<CaseSummary["source"]>((SOURCES as readonly string[]).includes(source), source, `${where}.source`),
     applicant_id: optInt("applicant_id"),
     applicant_name: str("applicant_name"),

@@ -5,6 +5,7 @@ import { ApiError } from "@/shared/api/errors";
 import type { CaseType } from "@/shared/api/types";
 import {
   applyCase,
+  displayName,
   type CaseCard,
   type CaseStatus,
   type CaseSummary,
@@ -15,6 +16,23 @@ import {
 } from "@/features/cases/model";
 
 const PAGE = 50;
+
+/** What the card area shows of the call a card was opened for (fig. 39). */
+export interface CallInfo {
+  caller: string;
+  serviceNumber: string;
+  serviceName: string;
+  groupName: string;
+  /** when this desk began to ring or received the call (Date.now() scale) */
+  since: number;
+  /** who put the call through to this operator (null: it rang here): the desk holds it while on a call */
+  from: string | null;
+}
+
+export interface CallCard extends CallInfo {
+  callId: string;
+  caseId: number;
+}
 
 /** The other operator's newer card after a 409, with what clashed: the card area offers reload. */
 export interface EditConflictState {
@@ -37,6 +55,10 @@ export const useCasesStore = defineStore("cases", () => {
   const card = shallowRef<CaseCard | null>(null);
   const scripts = shallowRef<Script[]>([]);
   const conflict = shallowRef<EditConflictState | null>(null);
+  /** The card of the call ringing or talked on this desk (TEL-14): the card area shows the call on it. */
+  const callCard = shallowRef<CallCard | null>(null);
+  /** A type picked in the open card and not saved yet: the list marks the card `*` meanwhile. */
+  const pendingType = shallowRef<{ caseId: number; typeId: number } | null>(null);
   let listRequest = 0;
 
   const hasMore = computed(() => list.value.items.length < list.value.total);
@@ -103,6 +125,7 @@ export const useCasesStore = defineStore("cases", () => {
   }
 
   async function open_(caseId: number): Promise<void> {
+    if (pendingType.value !== null && pendingType.value.caseId !== caseId) pendingType.value = null;
     const loaded = await unwrap(api.GET("/api/v1/cases/{case_id}", { params: { path: { case_id: caseId } } }));
     if (isOlder(loaded, card.value)) return; // a save answered meanwhile with a newer version
     card.value = loaded;
@@ -120,6 +143,29 @@ export const useCasesStore = defineStore("cases", () => {
   function close(): void {
     card.value = null;
     conflict.value = null;
+  }
+
+  /**
+   * Opens the card of a call (ringing, or transferred to this operator). A call without a card (an
+   * internal call, a line without a default type) leaves the open card as it is.
+   */
+  async function openByCall(callId: string, info: CallInfo): Promise<boolean> {
+    const { data, response } = await api.GET("/api/v1/cases/by-call/{call_id}", { params: { path: { call_id: callId } } });
+    if (response.status === 404 || data === undefined) return false;
+    callCard.value = { ...info, callId, caseId: data.case.id, caller: info.caller || data.case.applicant_phone };
+    await open_(data.case.id);
+    return true;
+  }
+
+  /** The type picked in the open card (null: back to the stored one). */
+  function pickType(typeId: number | null): void {
+    const open = card.value;
+    pendingType.value = open === null || typeId === null || typeId === open.case.type_id ? null : { caseId: open.case.id, typeId };
+  }
+
+  /** The list's title of a card: `*` once its type was changed, or while a new type waits to be saved. */
+  function titleOf(summary: CaseSummary): string {
+    return displayName(summary, pendingType.value?.caseId === summary.id);
   }
 
   async function create(body: Record<string, unknown>): Promise<CaseCard> {
@@ -154,6 +200,7 @@ export const useCasesStore = defineStore("cases", () => {
       return false;
     }
     adopt(await unwrap(Promise.resolve({ data, error, response })));
+    if (pendingType.value?.caseId === open.case.id) pendingType.value = null;
     return true;
   }
 
@@ -212,6 +259,8 @@ export const useCasesStore = defineStore("cases", () => {
     card,
     scripts,
     conflict,
+    callCard,
+    pendingType,
     hasMore,
     loadTypes,
     reload,
@@ -219,6 +268,9 @@ export const useCasesStore = defineStore("cases", () => {
     setFilter,
     applyLive,
     open: open_,
+    openByCall,
+    pickType,
+    titleOf,
     close,
     create,
     saveDetails,

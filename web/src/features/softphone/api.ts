@@ -13,8 +13,10 @@ export type QueueChoice = Schemas["QueueLiveOut"];
 
 export type CallTargets = Schemas["CallTargetsOut"];
 type Unit = { group_id: number } | { service_id: number };
-/** Where a blind transfer sends the caller: a queue, a group (its queue), a service (its entry), a number. */
-export type TransferTarget = { queue_id: number } | Unit | { number: string };
+/** Where a blind transfer sends the caller: a queue, a group (its queue), a service (its entry), a colleague (with the card), a number. */
+export type TransferTarget = { queue_id: number } | Unit | { user_id: number } | { number: string };
+/** An operator of my groups on shift, with the live state (OPS-20). */
+export type Colleague = Schemas["ShiftColleagueOut"];
 /** Whom the operator consults or calls: a colleague, a group or a service (a free operator there), a number. */
 export type CallTarget = { user_id: number } | Unit | { number: string };
 export type CompleteMode = Schemas["ConsultCompleteIn"]["mode"];
@@ -65,7 +67,13 @@ export async function consultCancel(): Promise<void> {
   await unwrap(api.POST("/api/v1/operators/me/call/consult/cancel"));
 }
 
-/** Dials a number or a colleague; the answer is the new call's id (201). */
-export async function placeCall(target: CallTarget): Promise<string> {
-  return (await unwrap(api.POST("/api/v1/operators/me/calls", { body: target }))).call_id;
+/** Dials a number or a colleague, from a card when `caseId` is given; the answer is the new call's id (201). */
+export async function placeCall(target: CallTarget, caseId: number | null = null): Promise<string> {
+  const body = caseId === null ? target : { ...target, case_id: caseId };
+  return (await unwrap(api.POST("/api/v1/operators/me/calls", { body }))).call_id;
+}
+
+/** The operators of my groups on shift with their states: whom a call can be transferred to. */
+export async function listColleagues(): Promise<Colleague[]> {
+  return (await unwrap(api.GET("/api/v1/operators/me/colleagues"))).items;
 }

@@ -330,9 +330,10 @@ export const useSoftphoneStore = defineStore("softphone", () => {
   const cancelConsultation = (): Promise<void> => run(() => phoneApi.consultCancel());
 
   /** «Позвонить»: the operator dials a number or a colleague; the panel shows the call until it is answered. */
-  const placeCall = (target: CallTarget, label: string): Promise<ApiError | null> =>
+  /** `caseId`: placed from that card, which the call joins. */
+  const placeCall = (target: CallTarget, label: string, caseId: number | null = null): Promise<ApiError | null> =>
     attempt(async () => {
-      const callId = await phoneApi.placeCall(target);
+      const callId = await phoneApi.placeCall(target, caseId);
       dialled.set(callId, label);
       callers.set(callId, label);
       if (connected.value?.call_id === callId) connected.value = { ...connected.value, caller: label };

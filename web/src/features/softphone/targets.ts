@@ -74,6 +74,7 @@ function groupOrService(choice: TargetChoice): { group_id: number } | { service_
 
 export function transferBody(choice: TargetChoice): TransferTarget {
   if (choice.kind === "queue" && choice.queueId !== null) return { queue_id: choice.queueId };
+  if (choice.kind === "colleague" && choice.userId !== null) return { user_id: choice.userId };
   const unit = groupOrService(choice);
   if (unit !== null) return unit;
   if (choice.kind === "number") return { number: choice.number.trim() };

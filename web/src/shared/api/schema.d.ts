@@ -867,6 +867,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/by-call/{call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Case Of Call
+         * @description The card a call belongs to (TEL-14, OPS-18): the desk opens it while the call rings, and
+         *     after a transfer. 404 for a call without a card or a card the user does not see (audited).
+         */
+        get: operations["get_case_of_call"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{case_id}": {
         parameters: {
             query?: never;
@@ -1316,11 +1337,13 @@ export interface paths {
         put?: never;
         /**
          * Transfer My Call
-         * @description Blind transfer (TEL-12, TEL-18): the caller joins another queue or a group's queue, hears a
-         *     service's entry menu again, or is put through to a public number over the trunk of its prefix; the
-         *     operator goes to wrap-up. 404 `unknown_group`/`unknown_service`; 422 `no_queue` (a group without a
-         *     queue), `no_entry` (a service without a line with a menu); 409 `not_a_line_call` for a service
-         *     target on a call that did not come in on a line.
+         * @description Blind transfer (TEL-12, TEL-18, OPS-20): the caller joins another queue or a group's queue, hears
+         *     a service's entry menu again, is put straight through to a colleague (who gets the call's case card,
+         *     `case.handed_over`), or to a public number over the trunk of its prefix; the operator goes to
+         *     wrap-up. 404 `unknown_group`/`unknown_service`; 422 `no_queue` (a group without a queue), `no_entry`
+         *     (a service without a line with a menu); 409 `not_a_line_call` for a service target on a call that
+         *     did not come in on a line, `colleague_unavailable` (with the reason) for a colleague on a break, away
+         *     or off shift, `colleague_busy` for one on a call: the call stays.
          */
         post: operations["transfer_my_call"];
         delete?: never;
@@ -1362,9 +1385,30 @@ export interface paths {
          *     `illegal_transition` unless the operator is ready or in wrap-up, `colleague_busy` if the colleague
          *     is on a call or being offered one (a ready colleague gets no offers until the call ends); a group or
          *     a service reaches its longest-idle free operator (409 `no_free_operator` when nobody is free);
-         *     `call.connected` follows when the far end answers, `call.ended` when it does not.
+         *     `call.connected` follows when the far end answers, `call.ended` when it does not. With `case_id`
+         *     (placed from a card) the call joins that card; 404 for a card the operator does not see.
          */
         post: operations["place_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operators/me/colleagues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Colleagues
+         * @description The operators of my groups on shift with their live states: whom «Передать» can reach (OPS-20).
+         */
+        get: operations["list_my_colleagues"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2606,6 +2650,8 @@ export interface components {
             case: components["schemas"]["CaseSummaryOut"];
             /** Description */
             description: string;
+            /** Handovers */
+            handovers: components["schemas"]["HandoverOut"][];
             /** Latitude */
             latitude: number | null;
             /** Location Text */
@@ -2662,6 +2708,30 @@ export interface components {
          */
         CaseEventData: {
             case: components["schemas"]["CaseSummaryOut"];
+        };
+        /**
+         * CaseHandedOverData
+         * @description `case.handed_over`, to the operator a call was transferred to: the desk opens this card.
+         */
+        CaseHandedOverData: {
+            /** Call Id */
+            call_id: string;
+            /** Caller */
+            caller: string;
+            /** Case Id */
+            case_id: number;
+            /** From Name */
+            from_name: string;
+            /** From User Id */
+            from_user_id: number | null;
+            /** Group Name */
+            group_name: string;
+            /** Service Name */
+            service_name: string;
+            /** Service Number */
+            service_number: string;
+            /** User Id */
+            user_id: number;
         };
         /** CasePageOut */
         CasePageOut: {
@@ -2727,6 +2797,8 @@ export interface components {
             group_id: number | null;
             /** Id */
             id: number;
+            /** Missed */
+            missed: boolean;
             /** Name */
             name: string;
             /** Number */
@@ -3253,6 +3325,12 @@ export interface components {
              */
             description: string;
             /**
+             * Early Ready
+             * @description «Готов» may end a timed wrap-up early.
+             * @default true
+             */
+            early_ready: boolean;
+            /**
              * Idle Choice Allowed
              * @description Operators may choose their own idle interval within the bounds below.
              * @default false
@@ -3296,6 +3374,8 @@ export interface components {
             continuous_work_s: number | null;
             /** Description */
             description: string;
+            /** Early Ready */
+            early_ready: boolean;
             /** Id */
             id: number;
             /** Idle Choice Allowed */
@@ -3332,6 +3412,8 @@ export interface components {
             continuous_work_s?: number | null;
             /** Description */
             description?: string;
+            /** Early Ready */
+            early_ready?: boolean;
             /** Idle Choice Allowed */
             idle_choice_allowed?: boolean;
             /** Idle Choice Max S */
@@ -3357,6 +3439,32 @@ export interface components {
             service_id: number;
             /** Service Name */
             service_name: string;
+        };
+        /**
+         * HandoverOut
+         * @description One row of who had the card as it followed its call (OPS-20).
+         */
+        HandoverOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Call Id */
+            call_id: string | null;
+            /** From Name */
+            from_name: string;
+            /** From User Id */
+            from_user_id: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "answered" | "queue" | "blind" | "consulted";
+            /** To Name */
+            to_name: string;
+            /** To User Id */
+            to_user_id: number;
         };
         /** HealthComponents */
         HealthComponents: {
@@ -3427,6 +3535,8 @@ export interface components {
         JsonValue: unknown;
         /** LineIn */
         LineIn: {
+            /** Default Case Type Id */
+            default_case_type_id?: number | null;
             /** Entry Flow */
             entry_flow?: string | null;
             /** Name */
@@ -3445,6 +3555,8 @@ export interface components {
         };
         /** LineOut */
         LineOut: {
+            /** Default Case Type Id */
+            default_case_type_id: number | null;
             /** Entry Flow */
             entry_flow: string | null;
             /** Id */
@@ -3465,6 +3577,8 @@ export interface components {
         };
         /** LinePatch */
         LinePatch: {
+            /** Default Case Type Id */
+            default_case_type_id?: number | null;
             /** Entry Flow */
             entry_flow?: string | null;
             /** Name */
@@ -3886,6 +4000,12 @@ export interface components {
             /** Call Id */
             call_id: string | null;
             /**
+             * Early Ready
+             * @description «Готов» may end a timed wrap-up early; otherwise 409 until it ends.
+             * @default true
+             */
+            early_ready: boolean;
+            /**
              * Idle To Away S
              * @description The group's idle interval: no desk activity this long makes one away.
              */
@@ -4024,6 +4144,22 @@ export interface components {
             kind: "ping";
             /** Last Id */
             last_id: number;
+        };
+        /**
+         * PlaceCallIn
+         * @description A call to place; with `case_id` it is placed from that card and joins it (not a new card).
+         */
+        PlaceCallIn: {
+            /** Case Id */
+            case_id?: number | null;
+            /** Group Id */
+            group_id?: number | null;
+            /** Number */
+            number?: string | null;
+            /** Service Id */
+            service_id?: number | null;
+            /** User Id */
+            user_id?: number | null;
         };
         /** PlacedCallOut */
         PlacedCallOut: {
@@ -4693,6 +4829,34 @@ export interface components {
             /** User Id */
             user_id: number;
         };
+        /** ShiftColleagueList */
+        ShiftColleagueList: {
+            /** Items */
+            items: components["schemas"]["ShiftColleagueOut"][];
+        };
+        /**
+         * ShiftColleagueOut
+         * @description An operator of one's groups on shift, with the live state (whether a call can go to them now).
+         */
+        ShiftColleagueOut: {
+            /** Full Name */
+            full_name: string;
+            /** Group Names */
+            group_names: string[];
+            /** Login */
+            login: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Status */
+            status: string;
+            /** User Id */
+            user_id: number;
+        };
         /**
          * ShiftIn
          * @description A shift; an end not after the start runs over midnight (20:00–08:00).
@@ -4920,8 +5084,8 @@ export interface components {
         };
         /**
          * TransferIn
-         * @description Exactly one of: a queue of any group, a group (its queue), a service (its line's entry flow), or
-         *     a public number (E.164 or 8…).
+         * @description Exactly one of: a queue of any group, a group (its queue), a service (its line's entry flow), a
+         *     colleague (the card goes with the call), or a public number (E.164 or 8…).
          */
         TransferIn: {
             /** Group Id */
@@ -4932,6 +5096,8 @@ export interface components {
             queue_id?: number | null;
             /** Service Id */
             service_id?: number | null;
+            /** User Id */
+            user_id?: number | null;
         };
         /** TypeChangeOut */
         TypeChangeOut: {
@@ -12926,6 +13092,109 @@ export interface operations {
             };
         };
     };
+    get_case_of_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseCardOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_case: {
         parameters: {
             query?: never;
@@ -15906,7 +16175,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CallTargetIn"];
+                "application/json": components["schemas"]["PlaceCallIn"];
             };
         };
         responses: {
@@ -15917,6 +16186,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlacedCallOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_colleagues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShiftColleagueList"];
                 };
             };
             /** @description Bad Request */

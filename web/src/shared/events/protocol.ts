@@ -54,6 +54,7 @@ interface EventPayloads {
   "operator.break_time_elapsed": Schemas["BreakTimeElapsedData"];
   "case.created": Schemas["CaseEventData"];
   "case.updated": Schemas["CaseEventData"];
+  "case.handed_over": Schemas["CaseHandedOverData"];
   "call.connected": CallConnectedData;
   "call.ended": CallEndedData;
   "call.hold_changed": CallHoldChangedData;
@@ -82,6 +83,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "operator.break_time_elapsed",
   "case.created",
   "case.updated",
+  "case.handed_over",
   "call.connected",
   "call.ended",
   "call.hold_changed",
@@ -271,6 +273,8 @@ export function parseOperatorState(value: unknown, where = "operator_state"): Op
     away_to_logout_s: optNum(r, "away_to_logout_s", where),
     break_limit_s: optNum(r, "break_limit_s", where),
     server_time: optStr(r, "server_time", where),
+    // Older servers do not say: «Готов» was always allowed there.
+    early_ready: r.early_ready === false ? false : true,
   };
 }
 
@@ -438,6 +442,20 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
   },
   "case.created": (value, w) => ({ case: parseCaseSummary(rec(value, w).case, `${w}.case`) }),
   "case.updated": (value, w) => ({ case: parseCaseSummary(rec(value, w).case, `${w}.case`) }),
+  "case.handed_over": (value, w) => {
+    const d = rec(value, w);
+    return {
+      user_id: int(d, "user_id", w),
+      case_id: int(d, "case_id", w),
+      call_id: str(d, "call_id", w),
+      from_user_id: optInt(d, "from_user_id", w),
+      from_name: str(d, "from_name", w),
+      caller: str(d, "caller", w),
+      service_number: str(d, "service_number", w),
+      service_name: str(d, "service_name", w),
+      group_name: str(d, "group_name", w),
+    };
+  },
   "call.connected": (value, w) => {
     const d = rec(value, w);
     return {

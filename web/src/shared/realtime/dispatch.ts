@@ -20,6 +20,7 @@ export type BreakNotice = "suggested" | "elapsed" | null;
 export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
 /** A senior on a call: the senior's console, and the operator's desk when their group shows it. */
 export type MonitoringEvent = { type: Extract<StreamEvent["type"], `monitoring.${string}`>; data: MonitoringEventData };
+export type CaseHandover = Extract<StreamEvent, { type: "case.handed_over" }>["data"];
 
 /** What the events reach: the live snapshot and each feature that keeps state of its own. */
 export interface EventTargets {
@@ -33,6 +34,8 @@ export interface EventTargets {
   caseChanged(card: CaseSummary): void;
   /** A new card: the «new case» notice when a colleague made it by hand (features/messages). */
   caseCreated(card: CaseSummary): void;
+  /** A call was transferred to this operator with its card: the desk opens it (features/cases). */
+  caseHandedOver(handover: CaseHandover): void;
   /** Messages and broadcasts (features/messages). */
   message(event: MessageEvent): void;
   /** The softphone (features/softphone). */
@@ -82,6 +85,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.caseCreated(event.data.case);
     case "case.updated":
       return to.caseChanged(event.data.case);
+    case "case.handed_over":
+      return to.caseHandedOver(event.data);
     case "message.sent":
     case "message.read":
     case "broadcast.sent":
@@ -109,6 +114,7 @@ const NOWHERE: EventTargets = {
   orgChanged: () => undefined,
   caseChanged: () => undefined,
   caseCreated: () => undefined,
+  caseHandedOver: () => undefined,
   message: () => undefined,
   call: () => undefined,
   operatorChanged: () => undefined,

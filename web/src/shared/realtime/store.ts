@@ -21,6 +21,7 @@ import {
   type EventTargets,
   type MessageEvent,
   type MonitoringEvent,
+  type CaseHandover,
   type OperatorChange,
 } from "./dispatch";
 
@@ -85,6 +86,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     monitoringListeners.add(listener);
     return () => monitoringListeners.delete(listener);
   }
+  // The card area (features/cases) opens a card a colleague transferred with its call.
+  const handoverListeners = new Set<(handover: CaseHandover) => void>();
+  function onCaseHandedOver(listener: (handover: CaseHandover) => void): () => void {
+    handoverListeners.add(listener);
+    return () => handoverListeners.delete(listener);
+  }
   // The journal (features/journal) follows its background exports.
   const exportListeners = new Set<(progress: ExportProgress) => void>();
   function onExport(listener: (progress: ExportProgress) => void): () => void {
@@ -105,6 +112,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     },
     caseChanged: (card) => caseListeners.forEach((listener) => listener(card)),
     caseCreated: (card) => createdListeners.forEach((listener) => listener(card)),
+    caseHandedOver: (handover) => handoverListeners.forEach((listener) => listener(handover)),
     message: (event) => messageListeners.forEach((listener) => listener(event)),
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
@@ -204,6 +212,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onFreshSnapshot,
     onCall,
     onOperatorChange,
+    onCaseHandedOver,
     onExport,
     onMonitoring,
     onSignal,
