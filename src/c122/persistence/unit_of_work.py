@@ -17,6 +17,7 @@ from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.contact_center import SqlAcdRepository
 from c122.persistence.database import unreachable
+from c122.persistence.help_requests import SqlHelpRequestRepository
 from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
@@ -26,6 +27,7 @@ from c122.services.audit.ports import AuditTrailReader
 from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
 from c122.services.contact_center.ports import AcdRepository
+from c122.services.help_requests.ports import HelpRequestRepository
 from c122.services.ivr.ports import IvrRepository
 from c122.services.messages.ports import MessageRepository
 from c122.services.phones.ports import OperatorPhoneRepository
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
     ivr: IvrRepository
     phones: OperatorPhoneRepository
     messages: MessageRepository
+    help_requests: HelpRequestRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -78,6 +81,7 @@ class SqlUnitOfWork:
         self.ivr = SqlIvrRepository(connection)
         self.phones = SqlOperatorPhoneRepository(connection)
         self.messages = SqlMessageRepository(connection)
+        self.help_requests = SqlHelpRequestRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
