@@ -25,6 +25,7 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "broadcast.sent": ["message"],
   "broadcast.read": ["message"],
   "export.progress": ["exportProgress"],
+  "help_request.changed": ["helpRequest"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -41,6 +42,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       call: () => reached.push("call"),
       operatorChanged: () => reached.push("operatorChanged"),
       exportProgress: () => reached.push("exportProgress"),
+      helpRequest: () => reached.push("helpRequest"),
     },
   };
 }

@@ -197,6 +197,8 @@ async def _call_distribution_events(server: RunningServer) -> None:
     source.act_for_callers = False
     call_id = await source.place_call(queue_id)
     await operator.write("POST", f"/api/v1/operators/me/offers/{call_id}/accept")
+    raised = await operator.write("POST", "/api/v1/help-requests")  # help_request.changed
+    assert raised.status_code == 201, raised.text
     center = server.application.contact_center
     server.clock.advance(7300)  # past two hours of continuous work: a break is suggested
     await center.tick()

@@ -16,6 +16,7 @@ from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
 from c122.api.schemas.cases import CaseEventData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
+from c122.api.schemas.help_requests import HelpRequestOut
 from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
 from c122.api.schemas.supervision import LiveCallOut
 from c122.realtime import protocol
@@ -157,6 +158,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "broadcast.read": BroadcastReadData,
     # exports (docs/events/exports.md)
     "export.progress": ExportProgressData,
+    # «Помощь старшего» (docs/events/help-requests.md)
+    "help_request.changed": HelpRequestOut,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

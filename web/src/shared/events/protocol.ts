@@ -36,6 +36,10 @@ type ConsultState = CallConsultationChangedData["state"];
 export type ExportProgress = Schemas["ExportProgressData"];
 const EXPORT_STATUSES: readonly ExportProgress["status"][] = ["in_progress", "finished", "failed"];
 const EXPORT_FORMATS: readonly ExportProgress["format"][] = ["csv", "xlsx", "pdf"];
+/** A request for a senior's help on a call, «Помощь старшего» (features/help_requests). */
+export type HelpRequest = Schemas["HelpRequestOut"];
+const HELP_STATUSES: readonly HelpRequest["status"][] = ["open", "taken", "cancelled", "ended"];
+const HELP_MODES: readonly NonNullable<HelpRequest["mode"]>[] = ["listen", "whisper"];
 const CONSULT_STATES: readonly ConsultState[] = ["ringing", "talking", "failed", "conference", "transferred", "ended"];
 
 interface EventPayloads {
@@ -59,6 +63,7 @@ interface EventPayloads {
   "broadcast.sent": Schemas["BroadcastSentData"];
   "broadcast.read": Schemas["BroadcastReadData"];
   "export.progress": ExportProgress;
+  "help_request.changed": HelpRequest;
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -84,6 +89,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "broadcast.sent",
   "broadcast.read",
   "export.progress",
+  "help_request.changed",
 ];
 
 export type StreamEvent = {
@@ -473,7 +479,33 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       download_url: optStr(d, "download_url", w),
     };
   },
+  "help_request.changed": (value, w) => parseHelpRequest(value, w),
 };
+
+export function parseHelpRequest(value: unknown, w: string): HelpRequest {
+  const d = rec(value, w);
+  const groups = Array.isArray(d.group_ids) ? d.group_ids : [];
+  const mode = optStr(d, "mode", w);
+  if (mode !== null && !HELP_MODES.includes(mode as NonNullable<HelpRequest["mode"]>)) {
+    throw new ProtocolError(`${w}.mode: unknown ${mode}`);
+  }
+  return {
+    id: int(d, "id", w),
+    call_id: str(d, "call_id", w),
+    operator_id: int(d, "operator_id", w),
+    operator_name: str(d, "operator_name", w),
+    caller: optStr(d, "caller", w),
+    queue_id: optInt(d, "queue_id", w),
+    group_ids: groups.filter((g): g is number => typeof g === "number"),
+    raised_at: str(d, "raised_at", w),
+    status: oneOf(d, "status", HELP_STATUSES, w),
+    taken_by: optInt(d, "taken_by", w),
+    taken_by_name: optStr(d, "taken_by_name", w),
+    taken_at: optStr(d, "taken_at", w),
+    mode: mode as HelpRequest["mode"],
+    closed_at: optStr(d, "closed_at", w),
+  };
+}
 
 function isKnownEventType(type: string): type is KnownEventType {
   return Object.hasOwn(PAYLOAD_PARSERS, type);

@@ -1,7 +1,7 @@
 // The one place that names every event type of /api/v1/events and says who takes it. The switch
 // is exhaustive: an event type added to the protocol and not handled here fails the type check.
 import type { CaseSummary } from "@/features/cases/model";
-import type { ExportProgress, OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
+import type { ExportProgress, HelpRequest, OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
 import { withOffer, withOperatorState, withPresence, withQueue } from "./snapshot";
 
 /** The events of the operator's calls; the softphone follows them. */
@@ -31,6 +31,8 @@ export interface EventTargets {
   operatorChanged(change: OperatorChange): void;
   /** Background exports of the call journal (features/journal). */
   exportProgress(progress: ExportProgress): void;
+  /** «Помощь старшего»: the operator's request and the seniors' alerts (features/help_requests). */
+  helpRequest(request: HelpRequest): void;
 }
 
 export function assertNever(value: never): never {
@@ -78,6 +80,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.orgChanged(event.data);
     case "export.progress":
       return to.exportProgress(event.data);
+    case "help_request.changed":
+      return to.helpRequest(event.data);
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -96,6 +100,7 @@ const NOWHERE: EventTargets = {
   call: () => undefined,
   operatorChanged: () => undefined,
   exportProgress: () => undefined,
+  helpRequest: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

@@ -6,6 +6,7 @@ import type { CaseSummary } from "@/features/cases/model";
 import { healthColour } from "@/features/health/model";
 import type {
   ExportProgress,
+  HelpRequest,
   OperatorState,
   OrgEntity,
   RtcClientMessage,
@@ -82,6 +83,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     exportListeners.add(listener);
     return () => exportListeners.delete(listener);
   }
+  // «Помощь старшего» (features/help_requests) follows its requests.
+  const helpListeners = new Set<(request: HelpRequest) => void>();
+  function onHelpRequest(listener: (request: HelpRequest) => void): () => void {
+    helpListeners.add(listener);
+    return () => helpListeners.delete(listener);
+  }
   let orgSeq = 0;
   const targets: EventTargets = {
     snapshot: (update) => {
@@ -100,6 +107,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
+    helpRequest: (request) => helpListeners.forEach((listener) => listener(request)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -183,6 +191,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onCall,
     onOperatorChange,
     onExport,
+    onHelpRequest,
     onSignal,
     sendSignal,
   };

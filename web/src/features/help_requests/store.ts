@@ -1,0 +1,88 @@
+// «Помощь старшего» on this desktop: the requests it may see (a snapshot from the API on every fresh
+// event stream, then help_request.changed), the operator's own request, the senior's alerts.
+import { defineStore } from "pinia";
+import { computed, shallowRef } from "vue";
+import { chime } from "@/features/messages/notify";
+import { ApiError } from "@/shared/api/errors";
+import { useSessionStore } from "@/features/auth/store";
+import { activeRequests, cancelRequest, raiseHand, takeRequest } from "./api";
+import { alertsFor, TAKEN_NOTICE_MS, withRequest, type HelpMode, type HelpRequest } from "./model";
+
+/** How the senior joins the call once they took the request (the monitoring feature plugs in here). */
+export type JoinCall = (callId: string, mode: HelpMode) => Promise<void>;
+
+export const useHelpRequestsStore = defineStore("helpRequests", () => {
+  const session = useSessionStore();
+  const requests = shallowRef<HelpRequest[]>([]);
+  // Taken alerts the senior has seen long enough (TAKEN_NOTICE_MS after another senior took them).
+  const hidden = shallowRef<Set<number>>(new Set());
+  const busy = shallowRef(false);
+  const error = shallowRef<ApiError | null>(null);
+  /** The last `seniors_notified` the server answered a raise with (0: nobody on shift to ask). */
+  const notified = shallowRef<number | null>(null);
+  let joinCall: JoinCall | null = null;
+
+  const me = computed(() => session.me?.id ?? 0);
+  const alerts = computed(() => alertsFor(requests.value, me.value, hidden.value));
+
+  async function load(): Promise<void> {
+    requests.value = await activeRequests();
+  }
+
+  function changed(request: HelpRequest): void {
+    const known = requests.value.some((r) => r.id === request.id);
+    requests.value = withRequest(requests.value, request);
+    // A colleague's new request: the senior hears it even with the console in another tab.
+    if (request.operator_id !== me.value && request.status === "open" && !known) chime();
+    if (request.status === "taken" && request.taken_by !== me.value) {
+      setTimeout(() => {
+        hidden.value = new Set([...hidden.value, request.id]);
+      }, TAKEN_NOTICE_MS);
+    }
+  }
+
+  async function act<T>(call: () => Promise<T>): Promise<T | null> {
+    busy.value = true;
+    error.value = null;
+    try {
+      return await call();
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      error.value = caught;
+      return null;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  async function raise(): Promise<void> {
+    const raised = await act(raiseHand);
+    if (raised !== null) {
+      notified.value = raised.seniors_notified;
+      requests.value = withRequest(requests.value, raised.request);
+    } else if (error.value?.code === "already_raised") {
+      error.value = null; // a second press: the request is already there
+      await load();
+    }
+  }
+
+  async function cancel(id: number): Promise<void> {
+    const done = await act(() => cancelRequest(id));
+    if (done !== null) requests.value = withRequest(requests.value, done);
+  }
+
+  /** One click on the alert: take the request, then join the call listening or whispering. */
+  async function take(id: number, mode: HelpMode): Promise<void> {
+    const taken = await act(() => takeRequest(id, mode));
+    if (taken === null) return;
+    requests.value = withRequest(requests.value, taken);
+    const join = joinCall;
+    if (join !== null) await act(() => join(taken.call_id, mode));
+  }
+
+  function joinWith(join: JoinCall): void {
+    joinCall = join;
+  }
+
+  return { requests, alerts, busy, error, notified, load, changed, raise, cancel, take, joinWith };
+});
