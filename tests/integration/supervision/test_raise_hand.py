@@ -109,7 +109,8 @@ async def test_raise_hand_reaches_the_seniors_and_the_first_to_take_it_answers_i
     assert [(r.status.value, r.taken_by_name, r.mode) for r in stored] == [
         ("ended", "Старший senior7", "whisper")
     ]
-    assert stored[0].taken_at is not None and stored[0].closed_at is not None
+    assert stored[0].taken_at is not None
+    assert stored[0].closed_at is not None
     assert [(e.action, e.entity_id) for e in audit if e.action == "help_request_taken"] == [
         ("help_request_taken", call_id)
     ]
