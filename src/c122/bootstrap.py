@@ -65,6 +65,7 @@ from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
 from c122.services.statistics.ports import LiveQueue
 from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
+from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
@@ -251,6 +252,7 @@ def build_application(
         calls=call_records,
         exports=exports,
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
+        monitoring=Monitoring(uow_factory, clock, bus, call_flow),
         shift_clock=shift_clock,
         shift_statistics=shift_statistics,
         staffing=StaffingPlanner(uow_factory, _CenterQueues(contact_center), hotline_zone),

@@ -27,6 +27,7 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
 from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
+from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
 
 
@@ -56,6 +57,7 @@ class ApiContext:
     help_requests: HelpRequests  # «Помощь старшего»: operators ask the seniors on shift for help
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
+    monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls
 
 
 def context_of(request: Request) -> ApiContext:

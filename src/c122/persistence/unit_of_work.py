@@ -22,6 +22,7 @@ from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phones import SqlOperatorPhoneRepository
+from c122.persistence.supervision import SqlMonitoringRepository
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
 from c122.services.audit.ports import AuditTrailReader
 from c122.services.calls.ports import CallRecordRepository
@@ -32,6 +33,7 @@ from c122.services.ivr.ports import IvrRepository
 from c122.services.messages.ports import MessageRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
+from c122.services.supervision.ports import MonitoringRepository
 
 
 class SqlUnitOfWork:
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
     phones: OperatorPhoneRepository
     messages: MessageRepository
     help_requests: HelpRequestRepository
+    monitoring: MonitoringRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -82,6 +85,7 @@ class SqlUnitOfWork:
         self.phones = SqlOperatorPhoneRepository(connection)
         self.messages = SqlMessageRepository(connection)
         self.help_requests = SqlHelpRequestRepository(connection)
+        self.monitoring = SqlMonitoringRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

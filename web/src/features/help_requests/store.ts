@@ -5,11 +5,9 @@ import { computed, shallowRef } from "vue";
 import { chime } from "@/features/messages/notify";
 import { ApiError } from "@/shared/api/errors";
 import { useSessionStore } from "@/features/auth/store";
+import { startMonitoring } from "@/features/supervision/monitoring";
 import { activeRequests, cancelRequest, raiseHand, takeRequest } from "./api";
 import { alertsFor, TAKEN_NOTICE_MS, withRequest, type HelpMode, type HelpRequest } from "./model";
-
-/** How the senior joins the call once they took the request (the monitoring feature plugs in here). */
-export type JoinCall = (callId: string, mode: HelpMode) => Promise<void>;
 
 export const useHelpRequestsStore = defineStore("helpRequests", () => {
   const session = useSessionStore();
@@ -17,10 +15,10 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
   // Taken alerts the senior has seen long enough (TAKEN_NOTICE_MS after another senior took them).
   const hidden = shallowRef<Set<number>>(new Set());
   const busy = shallowRef(false);
-  const error = shallowRef<ApiError | null>(null);
+  const error = shallowRef<ApiError | null>(null); // the operator's raise or cancel
+  const alertError = shallowRef<ApiError | null>(null); // the senior's take or joining the call
   /** The last `seniors_notified` the server answered a raise with (0: nobody on shift to ask). */
   const notified = shallowRef<number | null>(null);
-  let joinCall: JoinCall | null = null;
 
   const me = computed(() => session.me?.id ?? 0);
   const alerts = computed(() => alertsFor(requests.value, me.value, hidden.value));
@@ -41,14 +39,14 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
     }
   }
 
-  async function act<T>(call: () => Promise<T>): Promise<T | null> {
+  async function act<T>(call: () => Promise<T>, failed = error): Promise<T | null> {
     busy.value = true;
-    error.value = null;
+    failed.value = null;
     try {
       return await call();
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
-      error.value = caught;
+      failed.value = caught;
       return null;
     } finally {
       busy.value = false;
@@ -71,18 +69,16 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
     if (done !== null) requests.value = withRequest(requests.value, done);
   }
 
-  /** One click on the alert: take the request, then join the call listening or whispering. */
+  /**
+   * One click on the alert: take the request (the first senior wins), then join the call with the
+   * senior's own audio, listening or whispering (features/supervision/monitoring.ts).
+   */
   async function take(id: number, mode: HelpMode): Promise<void> {
-    const taken = await act(() => takeRequest(id, mode));
+    const taken = await act(() => takeRequest(id, mode), alertError);
     if (taken === null) return;
     requests.value = withRequest(requests.value, taken);
-    const join = joinCall;
-    if (join !== null) await act(() => join(taken.call_id, mode));
+    await act(() => startMonitoring(taken.call_id, mode), alertError);
   }
 
-  function joinWith(join: JoinCall): void {
-    joinCall = join;
-  }
-
-  return { requests, alerts, busy, error, notified, load, changed, raise, cancel, take, joinWith };
+  return { requests, alerts, busy, error, alertError, notified, load, changed, raise, cancel, take };
 });

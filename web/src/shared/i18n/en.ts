@@ -590,6 +590,7 @@ export const en: Messages = {
       idle_to_away_s: "Idle until away, s",
       away_to_logout_s: "Away until logout, s",
       continuous_work_s: "Continuous work before a break is suggested, s",
+      monitoring_shown: "Show operators when a senior listens to their call",
       name: "Name",
       description: "Description",
       service_id: "Service",
