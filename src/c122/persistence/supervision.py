@@ -65,22 +65,23 @@ class SqlMonitoringRepository:
     async def for_call(self, call_id: str) -> list[MonitoringSession]:
         rows = (
             await self._db.execute(
-                select(monitoring_sessions)
-                .where(monitoring_sessions.c.call_id == call_id)
-                .order_by(monitoring_sessions.c.started_at, monitoring_sessions.c.id)
+                select(monitoring_sessions).where(monitoring_sessions.c.call_id == call_id)
             )
         ).all()
         if not rows:
             return []
         spans: dict[str, list[ModeSpan]] = defaultdict(list)
+        first_mode: dict[str, int] = {}
         for mode in (
             await self._db.execute(
                 select(monitoring_modes)
                 .where(monitoring_modes.c.session_id.in_([row.id for row in rows]))
-                .order_by(monitoring_modes.c.started_at, monitoring_modes.c.id)
+                .order_by(monitoring_modes.c.id)  # written in the order they happened
             )
         ).all():
+            first_mode.setdefault(mode.session_id, mode.id)
             spans[mode.session_id].append(ModeSpan(MonitorMode(mode.mode), mode.started_at, mode.ended_at))
+        rows = sorted(rows, key=lambda row: (row.started_at, first_mode.get(row.id, 0)))
         return [
             MonitoringSession(
                 id=row.id,
