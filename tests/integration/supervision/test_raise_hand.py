@@ -96,13 +96,15 @@ async def test_raise_hand_reaches_the_seniors_and_the_first_to_take_it_answers_i
         assert "Старший senior7" in late["message"]
         cancel = f"/api/v1/help-requests/{request['id']}/cancel"
         refused(await operator.write("POST", cancel), 409, "already_taken")
-        assert [r["id"] for r in (await senior.http.get("/api/v1/help-requests")).json()] == [request["id"]]
-        assert (await outsider.http.get("/api/v1/help-requests")).json() == []
+        assert [r["id"] for r in (await senior.http.get("/api/v1/help-requests")).json()["items"]] == [
+            request["id"]
+        ]
+        assert (await outsider.http.get("/api/v1/help-requests")).json()["items"] == []
 
         await source.caller_hangs_up(call_id)
         ended = await second.next_event("help_request.changed")
         assert (ended["data"]["status"], ended["data"]["taken_by_name"]) == ("ended", "Старший senior7")
-    assert (await operator.http.get("/api/v1/help-requests")).json() == []
+    assert (await operator.http.get("/api/v1/help-requests")).json()["items"] == []
     async with server.application.uow_factory() as uow:
         stored = await uow.help_requests.on_call(call_id)
         audit = await uow.audit.entries("call")

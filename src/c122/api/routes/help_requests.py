@@ -24,11 +24,14 @@ async def raise_hand(actor: CurrentActor, context: Context) -> h.RaisedHelpOut:
     )
 
 
-@router.get("", response_model=list[h.HelpRequestOut], operation_id="list_help_requests")
-async def active_help_requests(actor: CurrentActor, context: Context) -> list[h.HelpRequestOut]:
+@router.get("", response_model=h.HelpRequestsOut, operation_id="list_help_requests")
+async def active_help_requests(actor: CurrentActor, context: Context) -> h.HelpRequestsOut:
     """Open and taken requests: an operator's own, a senior's groups', every one for an administrator
     (what a desktop shows after connecting; `help_request.changed` keeps it live)."""
-    return [h.help_request_out(r) for r in await context.help_requests.active(actor)]
+    requests = await context.help_requests.active(actor)
+    return h.HelpRequestsOut(
+        items=[h.help_request_out(r) for r in requests], as_of=context.help_requests.now()
+    )
 
 
 @router.post("/{request_id}/take", response_model=h.HelpRequestOut, operation_id="take_help_request")

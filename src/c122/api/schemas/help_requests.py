@@ -40,6 +40,13 @@ class RaisedHelpOut(BaseModel):
     """How many seniors of the operator's groups are on shift and were alerted (0: nobody yet)."""
 
 
+class HelpRequestsOut(BaseModel):
+    """The open and taken requests, and the server's time (the desktop counts the wait on it)."""
+
+    items: list[HelpRequestOut]
+    as_of: datetime
+
+
 class TakeHelpIn(Strict):
     """How the senior joins the call: listening, or whispering to the operator."""
 

@@ -136,6 +136,9 @@ class HelpRequests:
             requests = await uow.help_requests.active()
         return [r for r in requests if self._concerns(actor, r)]
 
+    def now(self) -> datetime:
+        return self._clock.now()
+
     async def on_call(self, call_id: str) -> list[HelpRequest]:
         """The call record's history of requests (the caller of this checked the right to the call)."""
         async with self._uow() as uow:

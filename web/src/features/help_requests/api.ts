@@ -6,7 +6,7 @@ export function raiseHand(): Promise<{ request: HelpRequest; seniors_notified: n
   return unwrap(api.POST("/api/v1/help-requests"));
 }
 
-export function activeRequests(): Promise<HelpRequest[]> {
+export function activeRequests(): Promise<{ items: HelpRequest[]; as_of: string }> {
   return unwrap(api.GET("/api/v1/help-requests"));
 }
 

@@ -20,14 +20,25 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
   /** The last `seniors_notified` the server answered a raise with (0: nobody on shift to ask). */
   const notified = shallowRef<number | null>(null);
 
+  // How far this browser's clock is ahead of the server's (ms): the wait is counted on the server's.
+  const clockOffsetMs = shallowRef(0);
+  const serverNow = (): number => Date.now() - clockOffsetMs.value;
+  function seen(serverTime: string): void {
+    const at = Date.parse(serverTime);
+    if (!Number.isNaN(at)) clockOffsetMs.value = Date.now() - at;
+  }
+
   const me = computed(() => session.me?.id ?? 0);
   const alerts = computed(() => alertsFor(requests.value, me.value, hidden.value));
 
   async function load(): Promise<void> {
-    requests.value = await activeRequests();
+    const active = await activeRequests();
+    seen(active.as_of);
+    requests.value = active.items;
   }
 
-  function changed(request: HelpRequest): void {
+  function changed(request: HelpRequest, at: string): void {
+    seen(at);
     const known = requests.value.some((r) => r.id === request.id);
     requests.value = withRequest(requests.value, request);
     // A colleague's new request: the senior hears it even with the console in another tab.
@@ -80,5 +91,5 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
     await act(() => startMonitoring(taken.call_id, mode), alertError);
   }
 
-  return { requests, alerts, busy, error, alertError, notified, load, changed, raise, cancel, take };
+  return { requests, alerts, busy, error, alertError, notified, serverNow, load, changed, raise, cancel, take };
 });

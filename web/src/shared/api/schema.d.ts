@@ -3124,6 +3124,19 @@ export interface components {
             taken_by_name: string | null;
         };
         /**
+         * HelpRequestsOut
+         * @description The open and taken requests, and the server's time (the desktop counts the wait on it).
+         */
+        HelpRequestsOut: {
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /** Items */
+            items: components["schemas"]["HelpRequestOut"][];
+        };
+        /**
          * JournalFiltersOut
          * @description The choices of the journal's filters within the viewer's scope.
          */
@@ -13581,7 +13594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HelpRequestOut"][];
+                    "application/json": components["schemas"]["HelpRequestsOut"];
                 };
             };
             /** @description Bad Request */

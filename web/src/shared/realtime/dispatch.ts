@@ -31,8 +31,9 @@ export interface EventTargets {
   operatorChanged(change: OperatorChange): void;
   /** Background exports of the call journal (features/journal). */
   exportProgress(progress: ExportProgress): void;
-  /** «Помощь старшего»: the operator's request and the seniors' alerts (features/help_requests). */
-  helpRequest(request: HelpRequest): void;
+  /** «Помощь старшего»: the operator's request and the seniors' alerts (features/help_requests); `at`
+   * is the server's time of the change (the wait is counted on the server's clock). */
+  helpRequest(request: HelpRequest, at: string): void;
 }
 
 export function assertNever(value: never): never {
@@ -81,7 +82,7 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
     case "export.progress":
       return to.exportProgress(event.data);
     case "help_request.changed":
-      return to.helpRequest(event.data);
+      return to.helpRequest(event.data, event.at);
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;

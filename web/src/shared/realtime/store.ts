@@ -84,8 +84,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
     return () => exportListeners.delete(listener);
   }
   // «Помощь старшего» (features/help_requests) follows its requests.
-  const helpListeners = new Set<(request: HelpRequest) => void>();
-  function onHelpRequest(listener: (request: HelpRequest) => void): () => void {
+  const helpListeners = new Set<(request: HelpRequest, at: string) => void>();
+  function onHelpRequest(listener: (request: HelpRequest, at: string) => void): () => void {
     helpListeners.add(listener);
     return () => helpListeners.delete(listener);
   }
@@ -107,7 +107,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
-    helpRequest: (request) => helpListeners.forEach((listener) => listener(request)),
+    helpRequest: (request, at) => helpListeners.forEach((listener) => listener(request, at)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
