@@ -19,6 +19,7 @@ function row(over: Partial<BoardRow> = {}): BoardRow {
     calls_answered: 0,
     calls_missed: 0,
     break_limit_s: null,
+    long_call_s: 600,
     call: null,
     audio: { mode: "browser", registered: null },
     ...over,
@@ -57,6 +58,9 @@ describe("the operators board", () => {
     const onCall = applyChange(row(), change());
     expect(alertOf(onCall, T0 + 60_000 + 5 * 60_000)).toBeNull();
     expect(alertOf(onCall, T0 + 60_000 + 11 * 60_000)).toBe("long_call");
+    // the group's own threshold, set by the administrator; none: never marked
+    expect(alertOf({ ...onCall, long_call_s: 240 }, T0 + 60_000 + 5 * 60_000)).toBe("long_call");
+    expect(alertOf({ ...onCall, long_call_s: null }, T0 + 60_000 + 60 * 60_000)).toBeNull();
     const onBreak = row({ status: "on_break", reason: "break", break_limit_s: 900 });
     expect(alertOf(onBreak, T0 + 14 * 60_000)).toBeNull();
     expect(alertOf(onBreak, T0 + 16 * 60_000)).toBe("long_break");

@@ -30,6 +30,7 @@ class Group:
     continuous_work_s: float | None = 7200.0
     break_allowance: Mapping[str, float] | None = None  # reason code -> allowed seconds; None: defaults
     monitoring_shown: bool = False  # operators are shown when a senior listens to their call
+    long_call_s: float | None = 600.0  # the senior's board marks a longer call; None: never
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,10 @@ class GroupPolicyFields(Strict):
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = Field(
         default=None, description="Allowed length of a break per reason code; null: the defaults."
     )
+    long_call_s: PositiveSeconds | None = Field(
+        default=600.0,
+        description="The senior's board marks a call longer than this (seconds); null: never.",
+    )
     monitoring_shown: bool = Field(
         default=False,
         description="Operators see when a senior listens to, whispers to or barges into their call.",
@@ -73,6 +77,7 @@ class GroupPatch(Patch):
     continuous_work_s: PositiveSeconds | None = None
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = None
     monitoring_shown: bool | None = None
+    long_call_s: PositiveSeconds | None = None
 
 
 class GroupOut(BaseModel):
@@ -85,6 +90,7 @@ class GroupOut(BaseModel):
     continuous_work_s: float | None
     break_allowance: dict[str, float] | None
     monitoring_shown: bool
+    long_call_s: float | None
 
 
 class QueueSettingsFields(Strict):

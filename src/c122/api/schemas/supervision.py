@@ -53,6 +53,8 @@ class BoardOperatorOut(BaseModel):
     calls_answered: int
     calls_missed: int
     break_limit_s: float | None
+    long_call_s: float | None
+    """The operator's group's long-call threshold: the board marks a longer call (null: never)."""
     call: LiveCallOut | None
     audio: AudioConnectionOut
 

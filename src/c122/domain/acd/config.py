@@ -88,3 +88,4 @@ class GroupPolicy:
     idle_to_away_s: float | None = 10 * 60.0  # no activity while ready or on break
     away_to_logout_s: float | None = 20 * 60.0
     breaks: BreakPolicy = field(default_factory=BreakPolicy)
+    long_call_s: float | None = 10 * 60.0  # the senior's board marks a longer call; None: never

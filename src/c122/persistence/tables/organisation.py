@@ -41,6 +41,7 @@ groups = Table(
     Column("continuous_work_s", Float, nullable=True, server_default="7200"),
     Column("break_allowance", JSON, nullable=True),  # reason code -> allowed seconds; NULL: the defaults
     Column("monitoring_shown", Boolean, nullable=False, server_default="0"),
+    Column("long_call_s", Float, nullable=True, server_default="600"),  # the board's long-call mark
     UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
 )
 

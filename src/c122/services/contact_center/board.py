@@ -30,8 +30,12 @@ def live_operator(state: AcdState, user: User) -> LiveOperator:
     op = state.operator(operator_id)
     profile = state.profiles.get(operator_id)
     limit = None
-    if op.status is OperatorStatus.ON_BREAK and profile is not None:
-        limit = state.policy(profile.group_id).breaks.allowed_for(op.reason)
+    long_call_s = None
+    if profile is not None:
+        policy = state.policy(profile.group_id)
+        long_call_s = policy.long_call_s
+        if op.status is OperatorStatus.ON_BREAK:
+            limit = policy.breaks.allowed_for(op.reason)
     return LiveOperator(
         user_id=user.id,
         login=user.login,
@@ -47,5 +51,6 @@ def live_operator(state: AcdState, user: User) -> LiveOperator:
         calls_answered=op.calls_answered,
         calls_missed=op.calls_missed,
         break_limit_s=limit,
+        long_call_s=long_call_s,
         call=live_call(state, operator_id),
     )

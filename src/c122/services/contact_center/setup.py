@@ -69,6 +69,7 @@ def group_policy(group: Group) -> GroupPolicy:
         idle_to_away_s=group.idle_to_away_s,
         away_to_logout_s=group.away_to_logout_s,
         breaks=breaks,
+        long_call_s=group.long_call_s,
     )
 
 

@@ -75,6 +75,7 @@ class LiveOperator:
     calls_answered: int
     calls_missed: int
     break_limit_s: float | None  # the group's allowance for the current break reason
+    long_call_s: float | None  # the group's long-call threshold (None: none)
     call: LiveCall | None
 
 

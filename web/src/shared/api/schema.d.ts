@@ -1929,6 +1929,8 @@ export interface components {
             group_ids: number[];
             /** Login */
             login: string;
+            /** Long Call S */
+            long_call_s: number | null;
             /** Note */
             note: string;
             /** Pending */
@@ -2990,6 +2992,12 @@ export interface components {
              */
             idle_to_away_s: number | null;
             /**
+             * Long Call S
+             * @description The senior's board marks a call longer than this (seconds); null: never.
+             * @default 600
+             */
+            long_call_s: number | null;
+            /**
              * Monitoring Shown
              * @description Operators see when a senior listens to, whispers to or barges into their call.
              * @default false
@@ -3016,6 +3024,8 @@ export interface components {
             id: number;
             /** Idle To Away S */
             idle_to_away_s: number | null;
+            /** Long Call S */
+            long_call_s: number | null;
             /** Monitoring Shown */
             monitoring_shown: boolean;
             /** Name */
@@ -3044,6 +3054,8 @@ export interface components {
             description?: string;
             /** Idle To Away S */
             idle_to_away_s?: number | null;
+            /** Long Call S */
+            long_call_s?: number | null;
             /** Monitoring Shown */
             monitoring_shown?: boolean;
             /** Name */

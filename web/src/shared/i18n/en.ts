@@ -590,6 +590,7 @@ export const en: Messages = {
       idle_to_away_s: "Idle until away, s",
       away_to_logout_s: "Away until logout, s",
       continuous_work_s: "Continuous work before a break is suggested, s",
+      long_call_s: "Long call on the senior's board: longer than, s",
       monitoring_shown: "Show operators when a senior listens to their call",
       name: "Name",
       description: "Description",

@@ -1,4 +1,4 @@
-"""requests for a senior's help («Помощь старшего») raised on calls
+"""requests for a senior's help («Помощь старшего») raised on calls; a group's long-call threshold
 
 Revision ID: 0016
 Revises: 0015
@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("long_call_s", sa.Float(), server_default="600", nullable=True))
     op.create_table(
         "help_requests",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -51,3 +53,5 @@ def downgrade() -> None:
     op.drop_index("ix_help_requests_status", table_name="help_requests")
     op.drop_index(op.f("ix_help_requests_call_id"), table_name="help_requests")
     op.drop_table("help_requests")
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.drop_column("long_call_s")
