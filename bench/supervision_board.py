@@ -185,20 +185,55 @@ async def serve(args: argparse.Namespace) -> None:
             if task.done():
                 task.result()
             await asyncio.sleep(0.05)
+        profile = start_profile(args, server)
         print(json.dumps({"ready": True}), flush=True)
         await task
         for probe in probes:
             probe.cancel()
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(args.profile)
+
+
+def start_profile(args: argparse.Namespace, server: Any) -> Any:
+    """With `--profile PATH`: the server's event loop thread under cProfile from the measuring window's
+    start (SIGUSR1 from the driver) until the driver stops it (SIGTERM ends the server cleanly so the
+    profile is written)."""
+    if not args.profile:
+        return None
+    import cProfile
+    import signal
+
+    profile = cProfile.Profile()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, profile.enable)
+    loop.add_signal_handler(signal.SIGTERM, lambda: setattr(server, "should_exit", True))
+    return profile
 
 
 async def write_stages(
     args: argparse.Namespace, published: list[tuple[float, float]], lag: list[tuple[float, float]]
 ) -> None:
-    """Every second, what the server measured so far, for the driver to read after the run."""
+    """Every second, the samples taken since the last write, appended as JSON lines for the driver to
+    read after the run (rewriting all of them each second cost the server's loop more and more)."""
     path = Path(args.data_dir) / STAGES_FILE
+    written = {"published": 0, "loop_lag": 0}
     while True:
         await asyncio.sleep(1.0)
-        path.write_text(json.dumps({"published": published, "loop_lag": lag}))
+        with path.open("a") as out:
+            for kind, samples in (("published", published), ("loop_lag", lag)):
+                fresh = samples[written[kind] :]
+                written[kind] += len(fresh)
+                if fresh:
+                    out.write(json.dumps({kind: fresh}) + "\n")
+
+
+def read_stages(path: Path) -> dict[str, list[tuple[float, float]]]:
+    stages: dict[str, list[tuple[float, float]]] = {"published": [], "loop_lag": []}
+    for line in path.read_text().splitlines():
+        for kind, samples in json.loads(line).items():
+            stages[kind].extend((at, value) for at, value in samples)
+    return stages
 
 
 # --- client side ------------------------------------------------------------------------------
@@ -337,6 +372,22 @@ async def open_board(base: str, login: str) -> BoardPage:
     return BoardPage(playwright, browser, page)
 
 
+async def open_streams(seniors: list[Senior], base: str) -> list[asyncio.Task[None]]:
+    """One desktop after another, as seniors come to work: twenty snapshots built at the same instant
+    can wait longer for a database connection than the pool allows on a loaded machine (setup, not
+    what is measured)."""
+    ws_url = base.replace("http://", "ws://") + "/api/v1/events"
+    tasks = []
+    for senior in seniors:
+        opened = asyncio.Event()
+        task = asyncio.create_task(senior.listen(ws_url, opened))
+        await asyncio.wait([task, asyncio.create_task(opened.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # it failed before opening: say why
+        tasks.append(task)
+    return tasks
+
+
 async def listen_only(args: argparse.Namespace) -> None:
     """The seniors' desktops in a process of their own: sign in, open the streams, say ready; then the
     window's start on stdin, and on the next line the latencies and this process's loop lag on stdout."""
@@ -344,10 +395,7 @@ async def listen_only(args: argparse.Namespace) -> None:
     seniors = [Senior(base, f"sr{n:04d}") for n in range(args.seniors)]
     for senior in seniors:
         await sign_in(senior.client, senior.login)
-    opened = [asyncio.Event() for _ in seniors]
-    ws_url = base.replace("http://", "ws://") + "/api/v1/events"
-    listeners = [asyncio.create_task(s.listen(ws_url, e)) for s, e in zip(seniors, opened, strict=True)]
-    await asyncio.gather(*(e.wait() for e in opened))
+    listeners = await open_streams(seniors, base)
     lag: list[tuple[float, float]] = []
     probe = asyncio.create_task(probe_loop_lag(lag))
     print(json.dumps({"ready": True}), flush=True)
@@ -377,6 +425,7 @@ class Listeners:
                 sys.executable, __file__, "--listen", "--http-port", str(self._args.http_port),
                 "--seniors", str(self._args.seniors),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                limit=2**26,  # the results come as one line of JSON
             )  # fmt: skip
             assert self._process.stdout is not None
             line = await asyncio.wait_for(self._process.stdout.readline(), 120)
@@ -385,12 +434,7 @@ class Listeners:
         self._seniors = [Senior(self._base, f"sr{n:04d}") for n in range(self._args.seniors)]
         for senior in self._seniors:
             await sign_in(senior.client, senior.login)
-        ws_url = self._base.replace("http://", "ws://") + "/api/v1/events"
-        opened = [asyncio.Event() for _ in self._seniors]
-        self._tasks = [
-            asyncio.create_task(s.listen(ws_url, e)) for s, e in zip(self._seniors, opened, strict=True)
-        ]
-        await asyncio.gather(*(e.wait() for e in opened))
+        self._tasks = await open_streams(self._seniors, self._base)
 
     async def start(self, measuring_from: float) -> None:
         if self._process is not None:
@@ -443,6 +487,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             str(args.operators),
             "--seniors",
             str(args.seniors + 1),  # one more for the browser
+            *(["--profile", args.profile] if args.profile else []),
             stdout=asyncio.subprocess.PIPE,
         )
         try:
@@ -451,14 +496,16 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             line = await asyncio.wait_for(server.stdout.readline(), 600)
             assert json.loads(line)["ready"], line
             setup_s = time.monotonic() - started
-            return await measure(args, f"http://127.0.0.1:{port}", setup_s, Path(data_dir))
+            return await measure(args, f"http://127.0.0.1:{port}", setup_s, Path(data_dir), server)
         finally:
             server.terminate()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(server.wait(), 30)
 
 
-async def measure(args: argparse.Namespace, base: str, setup_s: float, data_dir: Path) -> dict[str, Any]:
+async def measure(
+    args: argparse.Namespace, base: str, setup_s: float, data_dir: Path, server: asyncio.subprocess.Process
+) -> dict[str, Any]:
     operators = [Operator(base, f"op{n:04d}") for n in range(args.operators)]
     seniors = [Senior(base, f"sr{n:04d}") for n in range(args.seniors)]  # the board snapshot's readers
     started = time.monotonic()
@@ -483,6 +530,10 @@ async def measure(args: argparse.Namespace, base: str, setup_s: float, data_dir:
     rng = random.Random(16)
     measuring_from = time.time()
     await listeners.start(measuring_from)
+    if args.profile:
+        import signal
+
+        server.send_signal(signal.SIGUSR1)
     scrolling = asyncio.create_task(browser.scroll(args.seconds)) if browser is not None else None
     interval = 1.0 / args.rate
     changes = int(args.rate * args.seconds)
@@ -516,7 +567,7 @@ async def measure(args: argparse.Namespace, base: str, setup_s: float, data_dir:
     for client in [o.client for o in operators] + [s.client for s in seniors]:
         await client.aclose()
     delivered = percentiles(latencies)
-    stages = json.loads((data_dir / STAGES_FILE).read_text())
+    stages = read_stages(data_dir / STAGES_FILE)
     to_bus = [ms for since, ms in stages["published"] if since >= measuring_from]
     baseline = {
         "server_loop_lag_ms": percentiles(in_window(stages["loop_lag"], measuring_from, measuring_to)),
@@ -562,6 +613,7 @@ def main() -> None:
         default=True,
         help="read the seniors' streams in a process of their own (default) or in the driver's",
     )
+    parser.add_argument("--profile", help="write the server's cProfile statistics to this file")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--listen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
@@ -573,7 +625,7 @@ def main() -> None:
         uvloop.run(listen_only(args))
         return
     figures = uvloop.run(drive(args))
-    names = ("operators", "seniors", "rate", "seconds", "browser", "listeners_process")
+    names = ("operators", "seniors", "rate", "seconds", "browser", "listeners_process", "profile")
     parameters = {k: getattr(args, k) for k in names}
     result = {"parameters": parameters, "target": {"p99_ms": TARGET_P99_MS}, "results": figures}
     path = write_result("supervision_board", result)

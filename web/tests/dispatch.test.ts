@@ -26,6 +26,7 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "broadcast.read": ["message"],
   "export.progress": ["exportProgress"],
   "help_request.changed": ["helpRequest"],
+  "operator.call_held": ["callHeld"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -41,6 +42,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       message: () => reached.push("message"),
       call: () => reached.push("call"),
       operatorChanged: () => reached.push("operatorChanged"),
+      callHeld: () => reached.push("callHeld"),
       exportProgress: () => reached.push("exportProgress"),
       helpRequest: () => reached.push("helpRequest"),
     },

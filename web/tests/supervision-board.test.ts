@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { alertOf, applyChange, clock, visibleRows, type BoardRow, type StateChange } from "@/features/supervision/model";
+import {
+  alertOf,
+  applyChange,
+  clock,
+  visibleRows,
+  withHeld,
+  type BoardRow,
+  type StateChange,
+} from "@/features/supervision/model";
 
 const T0 = Date.parse("2026-01-01T10:00:00Z");
 
@@ -40,7 +48,14 @@ function change(over: Partial<StateChange> = {}): StateChange {
     queue_id: 3,
     calls_answered: 4,
     calls_missed: 1,
-    call: { call_id: "c1", caller: "+79990001122", queue_id: 3, direction: "inbound", since: "2026-01-01T10:01:00Z" },
+    call: {
+      call_id: "c1",
+      caller: "+79990001122",
+      queue_id: 3,
+      direction: "inbound",
+      since: "2026-01-01T10:01:00Z",
+      held: false,
+    },
     ...over,
   };
 }
@@ -52,6 +67,13 @@ describe("the operators board", () => {
     expect([next.calls_answered, next.calls_missed]).toEqual([4, 1]);
     expect(next.call?.caller).toBe("+79990001122");
     expect(applyChange(next, change({ status: "wrap_up", call: null, call_id: null })).call).toBeNull();
+  });
+
+  it("marks a held call, and ignores hold news of a call that is over", () => {
+    const onCall = applyChange(row(), change());
+    expect(withHeld(onCall, { call_id: "c1", held: true }).call?.held).toBe(true);
+    expect(withHeld(onCall, { call_id: "c0", held: true })).toBe(onCall);
+    expect(withHeld(row(), { call_id: "c1", held: true }).call).toBeNull();
   });
 
   it("colours a call or a break longer than its threshold", () => {

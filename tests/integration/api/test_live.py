@@ -155,7 +155,13 @@ async def test_event_stream_from_another_site_is_refused(server: RunningServer) 
     assert "forbidden_origin" in message["message"]
 
 
-CALL_FLOW_EVENTS = {"call.connected", "call.ended", "call.hold_changed", "call.consultation_changed"}
+CALL_FLOW_EVENTS = {
+    "call.connected",
+    "call.ended",
+    "call.hold_changed",
+    "call.consultation_changed",
+    "operator.call_held",
+}
 
 
 async def test_every_published_event_matches_its_documented_schema(

@@ -71,6 +71,7 @@ def _row(row: BoardOperator) -> s.BoardOperatorOut:
             queue_id=call.queue_id,
             direction=call.direction,
             since=at(call.since),
+            held=call.held,
         ),
         audio=s.AudioConnectionOut(mode=row.audio_mode, registered=row.audio_registered),
     )

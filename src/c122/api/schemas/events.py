@@ -150,12 +150,21 @@ class ExportProgressData(BaseModel):
     download_url: str | None
 
 
+class OperatorCallHeldData(BaseModel):
+    """An operator's call put on hold (`held` true) or taken off it, for the senior's board."""
+
+    user_id: int
+    call_id: str
+    held: bool
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "operator.presence_changed": PresenceChangedData,
     "health.changed": HealthOut,
     "org.changed": OrgChangedData,
     "session.closed": SessionClosedData,
     "operator.state_changed": OperatorStateChangedData,
+    "operator.call_held": OperatorCallHeldData,
     "operator.break_suggested": BreakSuggestedData,
     "operator.break_time_elapsed": BreakTimeElapsedData,
     "call.offered": CallOfferedData,

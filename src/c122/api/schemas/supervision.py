@@ -29,6 +29,8 @@ class LiveCallOut(BaseModel):
     queue_id: int | None
     direction: Literal["inbound", "outbound"]
     since: datetime
+    held: bool = False
+    """The caller is on hold (`operator.call_held` keeps it live)."""
 
 
 class AudioConnectionOut(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 from c122.domain.acd import AcdState, OperatorStatus
 from c122.domain.users import User
 from c122.services.contact_center.views import optional_int
@@ -10,22 +12,30 @@ from c122.services.supervision.ports import LiveCall, LiveOperator
 _ON_A_CALL = (OperatorStatus.OFFERED, OperatorStatus.ON_CALL)
 
 
-def live_call(state: AcdState, operator_id: str) -> LiveCall | None:
+def live_call(state: AcdState, operator_id: str, held: Set[str] = frozenset()) -> LiveCall | None:
+    """`held`: the calls on hold now (the call flow tells the distribution, which keeps no state of it)."""
     op = state.operator(operator_id)
     if op.status not in _ON_A_CALL or op.call_id is None:
         return None
     connected = state.connected.get(op.call_id)
     if connected is not None:
         return LiveCall(
-            op.call_id, connected.caller, int(connected.queue_id), "inbound", connected.connected_at
+            op.call_id,
+            connected.caller,
+            int(connected.queue_id),
+            "inbound",
+            connected.connected_at,
+            held=op.call_id in held,
         )
     waiting = state.waiting.get(op.call_id)
     if waiting is not None:  # ringing on the desktop
         return LiveCall(op.call_id, waiting.caller, int(waiting.queue_id), "inbound", op.since)
-    return LiveCall(op.call_id, None, optional_int(op.queue_id), "outbound", op.since)
+    return LiveCall(
+        op.call_id, None, optional_int(op.queue_id), "outbound", op.since, held=op.call_id in held
+    )
 
 
-def live_operator(state: AcdState, user: User) -> LiveOperator:
+def live_operator(state: AcdState, user: User, held: Set[str] = frozenset()) -> LiveOperator:
     operator_id = str(user.id)
     op = state.operator(operator_id)
     profile = state.profiles.get(operator_id)
@@ -52,5 +62,5 @@ def live_operator(state: AcdState, user: User) -> LiveOperator:
         calls_missed=op.calls_missed,
         break_limit_s=limit,
         long_call_s=long_call_s,
-        call=live_call(state, operator_id),
+        call=live_call(state, operator_id, held),
     )

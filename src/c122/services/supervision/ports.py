@@ -55,6 +55,7 @@ class LiveCall:
     queue_id: int | None
     direction: Literal["inbound", "outbound"]
     since: float  # connected (or dialled) at, epoch seconds
+    held: bool = False  # the operator put the caller on hold
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
     const active = await activeRequests();
     seen(active.as_of);
     requests.value = active.items;
+    // Taken while this desktop was away: nothing to announce any more.
+    const taken = active.items.filter((r) => r.status === "taken").map((r) => r.id);
+    hidden.value = new Set([...hidden.value, ...taken]);
   }
 
   function changed(request: HelpRequest, at: string): void {

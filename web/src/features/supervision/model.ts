@@ -33,6 +33,12 @@ export function applyChange(row: BoardRow, d: StateChange): BoardRow {
   };
 }
 
+/** The row with its call held or not; a change about another call (one already over) is ignored. */
+export function withHeld(row: BoardRow, change: { call_id: string; held: boolean }): BoardRow {
+  if (row.call === null || row.call.call_id !== change.call_id) return row;
+  return { ...row, call: { ...row.call, held: change.held } };
+}
+
 /** Seconds in the current state (or on the current call) at `now` (ms since the epoch). */
 export function secondsIn(row: BoardRow, now: number): number {
   const from = Date.parse(row.call?.since ?? row.since);

@@ -3226,6 +3226,11 @@ export interface components {
              * @enum {string}
              */
             direction: "inbound" | "outbound";
+            /**
+             * Held
+             * @default false
+             */
+            held: boolean;
             /** Queue Id */
             queue_id: number | null;
             /**
@@ -3478,6 +3483,18 @@ export interface components {
              * @description The line the caller dialled (OPS-18).
              */
             service_number?: string | null;
+        };
+        /**
+         * OperatorCallHeldData
+         * @description An operator's call put on hold (`held` true) or taken off it, for the senior's board.
+         */
+        OperatorCallHeldData: {
+            /** Call Id */
+            call_id: string;
+            /** Held */
+            held: boolean;
+            /** User Id */
+            user_id: number;
         };
         /** OperatorShiftOut */
         OperatorShiftOut: {

@@ -64,6 +64,7 @@ interface EventPayloads {
   "broadcast.read": Schemas["BroadcastReadData"];
   "export.progress": ExportProgress;
   "help_request.changed": HelpRequest;
+  "operator.call_held": Schemas["OperatorCallHeldData"];
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -90,6 +91,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "broadcast.read",
   "export.progress",
   "help_request.changed",
+  "operator.call_held",
 ];
 
 export type StreamEvent = {
@@ -374,6 +376,7 @@ function parseLiveCall(value: unknown, w: string): EventPayloads["operator.state
     queue_id: optInt(d, "queue_id", w),
     direction: oneOf(d, "direction", ["inbound", "outbound"] as const, w),
     since: str(d, "since", w),
+    held: typeof d.held === "boolean" ? d.held : false, // older servers omit it
   };
 }
 
@@ -480,6 +483,10 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
     };
   },
   "help_request.changed": (value, w) => parseHelpRequest(value, w),
+  "operator.call_held": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), held: bool(d, "held", w) };
+  },
 };
 
 export function parseHelpRequest(value: unknown, w: string): HelpRequest {

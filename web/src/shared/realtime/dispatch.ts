@@ -11,6 +11,7 @@ export type MessageEvent = Extract<StreamEvent, { type: `message.${string}` | `b
 /** The break policy's notice to this operator (OPS-04); cleared when their state changes. */
 export type BreakNotice = "suggested" | "elapsed" | null;
 export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
+export type CallHeld = Extract<StreamEvent, { type: "operator.call_held" }>["data"];
 
 /** What the events reach: the live snapshot and each feature that keeps state of its own. */
 export interface EventTargets {
@@ -29,6 +30,8 @@ export interface EventTargets {
   call(event: CallEvent): void;
   /** The senior's operators board (features/supervision): any operator's change it may see. */
   operatorChanged(change: OperatorChange): void;
+  /** The senior's operators board: an operator's call put on hold or taken off it. */
+  callHeld(change: CallHeld): void;
   /** Background exports of the call journal (features/journal). */
   exportProgress(progress: ExportProgress): void;
   /** «Помощь старшего»: the operator's request and the seniors' alerts (features/help_requests); `at`
@@ -81,6 +84,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.orgChanged(event.data);
     case "export.progress":
       return to.exportProgress(event.data);
+    case "operator.call_held":
+      return to.callHeld(event.data);
     case "help_request.changed":
       return to.helpRequest(event.data, event.at);
     case "session.closed":
@@ -100,6 +105,7 @@ const NOWHERE: EventTargets = {
   message: () => undefined,
   call: () => undefined,
   operatorChanged: () => undefined,
+  callHeld: () => undefined,
   exportProgress: () => undefined,
   helpRequest: () => undefined,
 };

@@ -21,6 +21,7 @@ import {
   type CallEvent,
   type EventTargets,
   type MessageEvent,
+  type CallHeld,
   type OperatorChange,
 } from "./dispatch";
 
@@ -77,6 +78,11 @@ export const useRealtimeStore = defineStore("realtime", () => {
     operatorListeners.add(listener);
     return () => operatorListeners.delete(listener);
   }
+  const heldListeners = new Set<(change: CallHeld) => void>();
+  function onCallHeld(listener: (change: CallHeld) => void): () => void {
+    heldListeners.add(listener);
+    return () => heldListeners.delete(listener);
+  }
   // The journal (features/journal) follows its background exports.
   const exportListeners = new Set<(progress: ExportProgress) => void>();
   function onExport(listener: (progress: ExportProgress) => void): () => void {
@@ -106,6 +112,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     message: (event) => messageListeners.forEach((listener) => listener(event)),
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
+    callHeld: (change) => heldListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
     helpRequest: (request, at) => helpListeners.forEach((listener) => listener(request, at)),
   };
@@ -190,6 +197,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onFreshSnapshot,
     onCall,
     onOperatorChange,
+    onCallHeld,
     onExport,
     onHelpRequest,
     onSignal,
