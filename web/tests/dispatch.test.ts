@@ -27,6 +27,9 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "export.progress": ["exportProgress"],
   "help_request.changed": ["helpRequest"],
   "operator.call_held": ["callHeld"],
+  "monitoring.started": ["monitoring"],
+  "monitoring.mode_changed": ["monitoring"],
+  "monitoring.ended": ["monitoring"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -45,6 +48,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       callHeld: () => reached.push("callHeld"),
       exportProgress: () => reached.push("exportProgress"),
       helpRequest: () => reached.push("helpRequest"),
+      monitoring: () => reached.push("monitoring"),
     },
   };
 }

@@ -1,8 +1,9 @@
 """Listen, whisper, barge (TEL-22, TEL-23) with real phones: a caller (baresip dialling the main line,
-440 Hz), the operator's SIP phone (1000 Hz) and the senior's SIP phone (1700 Hz, rung and answering by
-itself). Who hears whom is read from each phone's own recording, by frequency, in every mode, after
-each switch and through hold; the session is on the call's record, in the audit log and in the
-senior's events, and ends by itself when the call ends."""
+440 Hz), the operator's SIP phone (1000 Hz), the senior's SIP phone (1700 Hz, rung and answering by
+itself) and a colleague's phone for a consultation (2300 Hz). Who hears whom is read from each phone's
+own recording, by frequency, in every mode, after each switch, through hold and through a
+consultation; the session is on the call's record, in the audit log and in the senior's events, and
+ends by itself when the call ends."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from c122.telephony.media.analysis import tone_levels
 
 pytestmark = pytest.mark.peers
 
-TONES = {"caller": 440, "operator": 1000, "senior": 1700}
+TONES = {"caller": 440, "operator": 1000, "senior": 1700, "consultant": 2300, "admin": 2900}
 PHASE_S = 2.0
 MARGIN = 2400  # samples left out at each end of a phase: the switch and the packets in flight
 MONITORING = "/api/v1/supervision/monitoring"
@@ -57,11 +58,15 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
     operator = await hotline.signed_in("operator1")
     senior = await hotline.signed_in("senior1")
     admin = await hotline.signed_in("admin")
+    colleague = await hotline.signed_in("operator3")  # another group: never offered this call
     phones = {
         "operator": await operator_phone(hotline, operator, "operator1", TONES["operator"]),
         "senior": await operator_phone(hotline, senior, "senior1", TONES["senior"]),
+        "consultant": await operator_phone(hotline, colleague, "operator3", TONES["consultant"]),
     }
-    assert (await operator.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})).is_success
+    for desk_of in (operator, colleague):
+        assert (await desk_of.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})).is_success
+    operator3 = (await colleague.http.get("/api/v1/me")).json()["id"]
     folder = tmp_path / "caller"
     folder.mkdir()
     phones["caller"] = Baresip(folder, TONES["caller"], dial=f"sip:88001220122@127.0.0.1:{sip_port(hotline)}")
@@ -99,6 +104,24 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         back = await senior.write("POST", f"{MONITORING}/{session['id']}/mode", json={"mode": "listen"})
         assert back.json()["mode"] == "listen"
         await phase("listen_again")
+        # A second supervisor on the same call (with the phone they lacked), in listen mode too; then
+        # they leave.
+        phones["admin"] = await operator_phone(hotline, admin, "admin", TONES["admin"])
+        second = await admin.write("POST", MONITORING, json={"call_id": call_id, "mode": "listen"})
+        assert second.status_code == 201, second.text
+        await phase("two_supervisors")
+        assert (await admin.write("DELETE", f"{MONITORING}/{second.json()['id']}")).status_code == 200
+        # A consultation: the senior follows the operator to the colleague, then back to the caller.
+        consult = await operator.write(
+            "POST", "/api/v1/operators/me/call/consult", json={"user_id": operator3}
+        )
+        assert consult.is_success, consult.text
+        while (await desk.next_event("call.consultation_changed", timeout=15))["data"]["state"] != "talking":
+            pass
+        await phase("consulting")
+        assert (await operator.write("POST", "/api/v1/operators/me/call/consult/cancel")).status_code == 204
+        assert (await desk.next_event("call.consultation_changed", timeout=15))["data"]["state"] == "ended"
+        await phase("back_to_the_caller")
         marks.append(("end", {who: phone.heard_so_far() for who, phone in phones.items()}))
 
         others = await admin.write("POST", f"{MONITORING}/{session['id']}/mode", json={"mode": "barge"})
@@ -107,19 +130,29 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         assert (stopped.json()["end_reason"], stopped.status_code) == ("stopped", 200)
         assert (await console.next_event("monitoring.ended"))["data"]["reason"] == "stopped"
 
-        # Again, and the caller hangs up: the session ends by itself and the senior is told.
+        # Again, now that the group shows monitoring to its operators (the first session reached only
+        # the senior); the caller hangs up: the session ends by itself and both are told.
+        groups = (await admin.http.get("/api/v1/admin/groups", params={"q": "Справочная группа"})).json()
+        (group,) = [g for g in groups["items"] if g["name"] == "Справочная группа"]
+        shown = await admin.write(
+            "PATCH", f"/api/v1/admin/groups/{group['id']}", json={"monitoring_shown": True}
+        )
+        assert shown.status_code == 200, shown.text
         again = await senior.write("POST", MONITORING, json={"operator_id": session["operator_id"]})
-        assert again.status_code == 201, again.text
+        assert (again.status_code, again.json()["operator_notified"]) == (201, True), again.text
         await console.next_event("monitoring.started")
+        told = await desk.next_event("monitoring.started")
+        assert (told["data"]["session_id"], told["data"]["mode"]) == (again.json()["id"], "listen")
         await phones["caller"].stop()
         ended = await console.next_event("monitoring.ended", timeout=15)
         assert (ended["data"]["session_id"], ended["data"]["reason"]) == (again.json()["id"], "call_ended")
+        assert (await desk.next_event("monitoring.ended"))["data"]["reason"] == "call_ended"
         assert (await senior.http.get(MONITORING)).json() == {"items": []}
 
     for phone in phones.values():
         await phone.stop()
-    recordings = {"caller": phones["caller"].heard(), "operator": phones["operator"].heard(),
-                  "senior": phones["senior"].heard(0)}  # fmt: skip
+    recordings = {who: phone.heard() for who, phone in phones.items()}
+    recordings["senior"] = phones["senior"].heard(0)  # the first session's call (the second rang again)
     expected = {
         "listen": {"caller": {"operator"}, "operator": {"caller"}, "senior": {"caller", "operator"}},
         "whisper": {
@@ -135,6 +168,23 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         # The held caller hears music and nobody hears them; operator and senior still talk.
         "barge_on_hold": {"operator": {"senior"}, "senior": {"operator"}},
         "listen_again": {"caller": {"operator"}, "operator": {"caller"}, "senior": {"caller", "operator"}},
+        "two_supervisors": {
+            "caller": {"operator"},
+            "operator": {"caller"},
+            "senior": {"caller", "operator"},
+            "admin": {"caller", "operator"},
+        },
+        # The caller waits with music; the senior hears the operator and the colleague.
+        "consulting": {
+            "operator": {"consultant"},
+            "consultant": {"operator"},
+            "senior": {"operator", "consultant"},
+        },
+        "back_to_the_caller": {
+            "caller": {"operator"},
+            "operator": {"caller"},
+            "senior": {"caller", "operator"},
+        },
     }
     found: dict[str, dict[str, set[str]]] = {}
     for (name, start), (_next, end) in itertools.pairwise(marks):
@@ -149,10 +199,11 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         return response.json() if response.status_code == 200 else {}
 
     stored = await until(record, lambda r: r.get("status") not in (None, "active"))
-    first, second = stored["monitoring"]
+    first, by_admin, last = stored["monitoring"]
     assert [m["mode"] for m in first["modes"]] == ["listen", "whisper", "barge", "listen"]
-    assert (first["end_reason"], second["end_reason"]) == ("stopped", "call_ended")
+    assert by_admin["supervisor_name"] == "Администратор системы"
+    assert [s["end_reason"] for s in (first, by_admin, last)] == ["stopped", "stopped", "call_ended"]
     async with hotline.application.uow_factory() as uow:
         actions = [e.action for e in reversed(await uow.audit.entries("call")) if e.entity_id == call_id]
     assert actions.count("monitoring_mode_changed") == 3
-    assert (actions.count("monitoring_started"), actions.count("monitoring_ended")) == (2, 2)
+    assert (actions.count("monitoring_started"), actions.count("monitoring_ended")) == (3, 3)

@@ -251,7 +251,8 @@ class CallFlowService:
             leg = switch.browser_leg(supervisor_id)
             if leg is None:
                 raise NoAudioConnection(
-                    "connect the browser audio first: open the desktop and allow the microphone (softphone)"
+                    "connect the browser audio first: start your shift so the softphone connects "
+                    "(allow the microphone), or switch to a registered SIP phone"
                 )
             return leg, "browser", False
         account = self._ctx.phones.account(supervisor_id)

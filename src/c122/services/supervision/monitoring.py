@@ -41,6 +41,7 @@ class Monitoring:
         self._publisher = publisher
         self._calls = calls
         self._live: dict[str, MonitoringSession] = {}  # by session id (= the call flow's monitor id)
+        self._gone_while_joining: dict[str, MonitoringEnd] = {}  # ended before `start` stored them
         self._tasks: set[asyncio.Task[None]] = set()
 
     def active(self, actor: Actor) -> list[MonitoringSession]:
@@ -89,6 +90,9 @@ class Monitoring:
             await self._calls.leave(session.id)
             raise
         self._publisher.publish(monitoring_event(MONITORING_STARTED, session, now))
+        gone = self._gone_while_joining.pop(session.id, None)
+        if gone is not None:  # the call ended while the senior's audio was joining it
+            return await self._end(session.id, gone, None) or session
         return session
 
     async def switch(self, actor: Actor, session_id: str, mode: MonitorMode) -> MonitoringSession:
@@ -163,6 +167,9 @@ class Monitoring:
 
     def _left_by_itself(self, session_id: str, reason: MonitoringEnd) -> None:
         """The call ended, or the senior's audio went away: the session ends and the senior hears so."""
+        if session_id not in self._live:
+            self._gone_while_joining[session_id] = reason
+            return
         self._spawn(self._end(session_id, reason, None))
 
     async def _end(

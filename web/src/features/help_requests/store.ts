@@ -5,12 +5,13 @@ import { computed, shallowRef } from "vue";
 import { chime } from "@/features/messages/notify";
 import { ApiError } from "@/shared/api/errors";
 import { useSessionStore } from "@/features/auth/store";
-import { startMonitoring } from "@/features/supervision/monitoring";
+import { useMonitoringStore } from "@/features/supervision/store";
 import { activeRequests, cancelRequest, raiseHand, takeRequest } from "./api";
 import { alertsFor, TAKEN_NOTICE_MS, withRequest, type HelpMode, type HelpRequest } from "./model";
 
 export const useHelpRequestsStore = defineStore("helpRequests", () => {
   const session = useSessionStore();
+  const monitoring = useMonitoringStore();
   const requests = shallowRef<HelpRequest[]>([]);
   // Taken alerts the senior has seen long enough (TAKEN_NOTICE_MS after another senior took them).
   const hidden = shallowRef<Set<number>>(new Set());
@@ -85,13 +86,14 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
 
   /**
    * One click on the alert: take the request (the first senior wins), then join the call with the
-   * senior's own audio, listening or whispering (features/supervision/monitoring.ts).
+   * senior's own audio, listening or whispering (the console's monitoring session: its bar switches
+   * mode and leaves).
    */
   async function take(id: number, mode: HelpMode): Promise<void> {
     const taken = await act(() => takeRequest(id, mode), alertError);
     if (taken === null) return;
     requests.value = withRequest(requests.value, taken);
-    await act(() => startMonitoring(taken.call_id, mode), alertError);
+    await act(() => monitoring.start(taken.call_id, mode), alertError);
   }
 
   return { requests, alerts, busy, error, alertError, notified, serverNow, load, changed, raise, cancel, take };

@@ -32,6 +32,10 @@ export type CallEndedData = Schemas["CallEndedData"];
 export type CallHoldChangedData = Schemas["CallHoldChangedData"];
 export type CallConsultationChangedData = Schemas["CallConsultationChangedData"];
 type ConsultState = CallConsultationChangedData["state"];
+/** A senior on an operator's call (listen / whisper / barge), to the senior and, when shown, the operator. */
+export type MonitoringEventData = Schemas["MonitoringEventData"];
+const MONITOR_MODES: readonly MonitoringEventData["mode"][] = ["listen", "whisper", "barge"];
+const MONITOR_ENDS: readonly NonNullable<MonitoringEventData["reason"]>[] = ["stopped", "call_ended", "audio_lost"];
 /** A background export's progress (features/journal). */
 export type ExportProgress = Schemas["ExportProgressData"];
 const EXPORT_STATUSES: readonly ExportProgress["status"][] = ["in_progress", "finished", "failed"];
@@ -65,6 +69,9 @@ interface EventPayloads {
   "export.progress": ExportProgress;
   "help_request.changed": HelpRequest;
   "operator.call_held": Schemas["OperatorCallHeldData"];
+  "monitoring.started": MonitoringEventData;
+  "monitoring.mode_changed": MonitoringEventData;
+  "monitoring.ended": MonitoringEventData;
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -92,6 +99,9 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "export.progress",
   "help_request.changed",
   "operator.call_held",
+  "monitoring.started",
+  "monitoring.mode_changed",
+  "monitoring.ended",
 ];
 
 export type StreamEvent = {
@@ -487,6 +497,9 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
     const d = rec(value, w);
     return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), held: bool(d, "held", w) };
   },
+  "monitoring.started": parseMonitoring,
+  "monitoring.mode_changed": parseMonitoring,
+  "monitoring.ended": parseMonitoring,
 };
 
 export function parseHelpRequest(value: unknown, w: string): HelpRequest {
@@ -511,6 +524,27 @@ export function parseHelpRequest(value: unknown, w: string): HelpRequest {
     taken_at: optStr(d, "taken_at", w),
     mode: mode as HelpRequest["mode"],
     closed_at: optStr(d, "closed_at", w),
+  };
+}
+
+function parseMonitoring(value: unknown, w: string): MonitoringEventData {
+  const d = rec(value, w);
+  const reason = optStr(d, "reason", w) ?? null;
+  if (reason !== null && !MONITOR_ENDS.includes(reason as NonNullable<MonitoringEventData["reason"]>)) {
+    throw new ProtocolError(`${w}.reason: unknown ${reason}`);
+  }
+  const audio = str(d, "audio", w);
+  return {
+    session_id: str(d, "session_id", w),
+    call_id: str(d, "call_id", w),
+    supervisor_id: int(d, "supervisor_id", w),
+    operator_id: int(d, "operator_id", w),
+    mode: oneOf(d, "mode", MONITOR_MODES, w),
+    audio: audio === "sip" ? "sip" : "browser",
+    started_at: str(d, "started_at", w),
+    mode_since: str(d, "mode_since", w),
+    ended_at: optStr(d, "ended_at", w) ?? null,
+    reason: reason as MonitoringEventData["reason"],
   };
 }
 

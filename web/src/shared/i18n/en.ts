@@ -386,6 +386,27 @@ export const en: Messages = {
     forceLogout: "Force out of the system",
     forceLogoutText: "{name}'s session ends and so does the shift. The operator sees the reason.",
     callOperator: "Internal call to the operator",
+    monitor: {
+      listen: "Listen",
+      whisper: "Whisper",
+      barge: "Barge in",
+      stop: "Stop",
+      hint: {
+        listen: "Listen: you hear the caller and the operator, nobody hears you",
+        whisper: "Whisper: only the operator hears you",
+        barge: "Barge in: the caller and the operator hear you",
+        stop: "Stop listening",
+      },
+      bar: "Monitoring",
+      mode: { listen: "listening", whisper: "whispering", barge: "barged in" },
+      audio: { browser: "in the browser", sip: "on the SIP phone" },
+      ended: {
+        stopped: "Monitoring stopped",
+        call_ended: "Monitoring stopped: the call ended",
+        audio_lost: "Monitoring stopped: your headset disconnected",
+      },
+      operatorNotice: "A senior operator is on your call: {mode}",
+    },
     noQueues: "No queues",
     done: {
       blocked: "Operator blocked",

@@ -1,7 +1,15 @@
 // The one place that names every event type of /api/v1/events and says who takes it. The switch
 // is exhaustive: an event type added to the protocol and not handled here fails the type check.
 import type { CaseSummary } from "@/features/cases/model";
-import type { ExportProgress, HelpRequest, OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
+import type {
+  ExportProgress,
+  HelpRequest,
+  MonitoringEventData,
+  OrgChanged,
+  Snapshot,
+  StreamEvent,
+  UnknownEvent,
+} from "@/shared/events/protocol";
 import { withOffer, withOperatorState, withPresence, withQueue } from "./snapshot";
 
 /** The events of the operator's calls; the softphone follows them. */
@@ -12,6 +20,8 @@ export type MessageEvent = Extract<StreamEvent, { type: `message.${string}` | `b
 export type BreakNotice = "suggested" | "elapsed" | null;
 export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
 export type CallHeld = Extract<StreamEvent, { type: "operator.call_held" }>["data"];
+/** A senior on a call: the senior's console, and the operator's desk when their group shows it. */
+export type MonitoringEvent = { type: Extract<StreamEvent["type"], `monitoring.${string}`>; data: MonitoringEventData };
 
 /** What the events reach: the live snapshot and each feature that keeps state of its own. */
 export interface EventTargets {
@@ -37,6 +47,8 @@ export interface EventTargets {
   /** «Помощь старшего»: the operator's request and the seniors' alerts (features/help_requests); `at`
    * is the server's time of the change (the wait is counted on the server's clock). */
   helpRequest(request: HelpRequest, at: string): void;
+  /** Listen / whisper / barge sessions (features/supervision and the operator's desk). */
+  monitoring(event: MonitoringEvent): void;
 }
 
 export function assertNever(value: never): never {
@@ -88,6 +100,10 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.callHeld(event.data);
     case "help_request.changed":
       return to.helpRequest(event.data, event.at);
+    case "monitoring.started":
+    case "monitoring.mode_changed":
+    case "monitoring.ended":
+      return to.monitoring({ type: event.type, data: event.data });
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -108,6 +124,7 @@ const NOWHERE: EventTargets = {
   callHeld: () => undefined,
   exportProgress: () => undefined,
   helpRequest: () => undefined,
+  monitoring: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

@@ -22,6 +22,7 @@ import {
   type EventTargets,
   type MessageEvent,
   type CallHeld,
+  type MonitoringEvent,
   type OperatorChange,
 } from "./dispatch";
 
@@ -83,6 +84,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     heldListeners.add(listener);
     return () => heldListeners.delete(listener);
   }
+  // Listen / whisper / barge: the senior's console and the monitored operator's desk.
+  const monitoringListeners = new Set<(event: MonitoringEvent) => void>();
+  function onMonitoring(listener: (event: MonitoringEvent) => void): () => void {
+    monitoringListeners.add(listener);
+    return () => monitoringListeners.delete(listener);
+  }
   // The journal (features/journal) follows its background exports.
   const exportListeners = new Set<(progress: ExportProgress) => void>();
   function onExport(listener: (progress: ExportProgress) => void): () => void {
@@ -115,6 +122,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     callHeld: (change) => heldListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
     helpRequest: (request, at) => helpListeners.forEach((listener) => listener(request, at)),
+    monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -200,6 +208,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onCallHeld,
     onExport,
     onHelpRequest,
+    onMonitoring,
     onSignal,
     sendSignal,
   };
