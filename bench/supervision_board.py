@@ -95,6 +95,7 @@ def in_window(samples: list[tuple[float, float]], start: float, end: float) -> l
 async def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from c122.api.serving import server_config
     from c122.bootstrap import build_application
     from c122.config import load_settings
     from c122.demo import HOTLINE, seed_demo
@@ -170,16 +171,8 @@ async def serve(args: argparse.Namespace) -> None:
             asyncio.create_task(probe_loop_lag(lag)),
             asyncio.create_task(write_stages(args, published, lag)),
         ]
-        config = uvicorn.Config(
-            application.app,
-            host="127.0.0.1",
-            port=args.http_port,
-            loop="none",
-            lifespan="off",
-            log_config=None,
-            ws="websockets-sansio",
-        )
-        server = uvicorn.Server(config)
+        # The server as `c122 serve` configures it (WebSocket options included).
+        server = uvicorn.Server(server_config(application.app, "127.0.0.1", args.http_port))
         task = asyncio.create_task(server.serve())
         while not server.started:
             if task.done():
