@@ -1,9 +1,10 @@
 """Listen, whisper, barge (TEL-22, TEL-23) with real phones: a caller (baresip dialling the main line,
 440 Hz), the operator's SIP phone (1000 Hz), the senior's SIP phone (1700 Hz, rung and answering by
 itself) and a colleague's phone for a consultation (2300 Hz). Who hears whom is read from each phone's
-own recording, by frequency, in every mode, after each switch, through hold and through a
-consultation; the session is on the call's record, in the audit log and in the senior's events, and
-ends by itself when the call ends."""
+own recording, by frequency, in every mode, after each switch, through hold, a consultation and a
+transfer, and with a second supervisor on the call; the sessions are on the call's record, in the
+audit log and in the senior's events (the operator's too once their group shows it), and end by
+themselves when the call ends."""
 
 from __future__ import annotations
 
@@ -143,6 +144,31 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         await console.next_event("monitoring.started")
         told = await desk.next_event("monitoring.started")
         assert (told["data"]["session_id"], told["data"]["mode"]) == (again.json()["id"], "listen")
+
+        # The operator hands the caller over to the colleague (a consultation completed as a
+        # transfer): the senior's session follows the call to the colleague.
+        await until(
+            lambda: colleague.http.get("/api/v1/operators/me/state"), lambda r: r.json()["status"] == "ready"
+        )
+        consult = await operator.write(
+            "POST", "/api/v1/operators/me/call/consult", json={"user_id": operator3}
+        )
+        assert consult.is_success, consult.text
+        while (await desk.next_event("call.consultation_changed", timeout=15))["data"]["state"] != "talking":
+            pass
+        handed = await operator.write(
+            "POST", "/api/v1/operators/me/call/consult/complete", json={"mode": "transfer"}
+        )
+        assert handed.status_code == 204, handed.text
+        while (await desk.next_event("call.consultation_changed", timeout=15))["data"][
+            "state"
+        ] != "transferred":
+            pass
+        transferred = {who: phone.heard_so_far() for who, phone in phones.items()}
+        await asyncio.sleep(PHASE_S)
+        after_transfer = {who: phone.heard_so_far() for who, phone in phones.items()}
+        gone = await senior.write("POST", MONITORING, json={"operator_id": session["operator_id"]})
+        assert (gone.status_code, gone.json()["code"]) == (409, "operator_not_on_call")
         await phones["caller"].stop()
         ended = await console.next_event("monitoring.ended", timeout=15)
         assert (ended["data"]["session_id"], ended["data"]["reason"]) == (again.json()["id"], "call_ended")
@@ -152,7 +178,9 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
     for phone in phones.values():
         await phone.stop()
     recordings = {who: phone.heard() for who, phone in phones.items()}
-    recordings["senior"] = phones["senior"].heard(0)  # the first session's call (the second rang again)
+    # The first session's call, the first consultation: the second session and the transfer rang again.
+    recordings["senior"] = phones["senior"].heard(0)
+    recordings["consultant"] = phones["consultant"].heard(0)
     expected = {
         "listen": {"caller": {"operator"}, "operator": {"caller"}, "senior": {"caller", "operator"}},
         "whisper": {
@@ -193,6 +221,11 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
             for who in expected[name]
         }
     assert found == expected
+    # After the transfer (the senior's second session, the colleague's second call).
+    assert {
+        who: heard(phones[who].heard()[transferred[who] + MARGIN : after_transfer[who] - MARGIN]) - {who}
+        for who in ("caller", "consultant", "senior")
+    } == {"caller": {"consultant"}, "consultant": {"caller"}, "senior": {"caller", "consultant"}}
 
     async def record() -> dict[str, Any]:
         response = await admin.http.get(f"/api/v1/calls/{call_id}")

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from c122.api.bounded import Id
 from c122.api.schemas.common import Strict
 from c122.api.schemas.contact_center import OperatorStatusName
 
@@ -81,7 +82,7 @@ class MonitoringStartIn(Strict):
     """The call to monitor, or the operator whose current call it is (one of the two), and the mode."""
 
     call_id: str | None = Field(default=None, max_length=64)
-    operator_id: int | None = Field(default=None, ge=1)
+    operator_id: Id | None = None
     mode: MonitorModeName = "listen"
 
 
