@@ -55,6 +55,7 @@ class OperatorStateChangedData(BaseModel):
     calls_answered: int = 0  # this shift, after the change (the senior's board)
     calls_missed: int = 0
     call: LiveCallOut | None = None  # the call the operator is on after the change
+    break_limit_s: float | None = None  # on a break: the group's allowance for its reason
 
 
 class CallOfferedData(BaseModel):

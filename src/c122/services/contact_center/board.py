@@ -6,7 +6,7 @@ from collections.abc import Set
 
 from c122.domain.acd import AcdState, OperatorStatus
 from c122.domain.users import User
-from c122.services.contact_center.views import optional_int
+from c122.services.contact_center.views import break_limit, optional_int
 from c122.services.supervision.ports import LiveCall, LiveOperator
 
 _ON_A_CALL = (OperatorStatus.OFFERED, OperatorStatus.ON_CALL)
@@ -35,17 +35,15 @@ def live_call(state: AcdState, operator_id: str, held: Set[str] = frozenset()) -
     )
 
 
+def long_call_threshold(state: AcdState, operator_id: str) -> float | None:
+    """The operator's group's long-call threshold for the board (None: never marked)."""
+    profile = state.profiles.get(operator_id)
+    return state.policy(profile.group_id).long_call_s if profile is not None else None
+
+
 def live_operator(state: AcdState, user: User, held: Set[str] = frozenset()) -> LiveOperator:
     operator_id = str(user.id)
     op = state.operator(operator_id)
-    profile = state.profiles.get(operator_id)
-    limit = None
-    long_call_s = None
-    if profile is not None:
-        policy = state.policy(profile.group_id)
-        long_call_s = policy.long_call_s
-        if op.status is OperatorStatus.ON_BREAK:
-            limit = policy.breaks.allowed_for(op.reason)
     return LiveOperator(
         user_id=user.id,
         login=user.login,
@@ -60,7 +58,7 @@ def live_operator(state: AcdState, user: User, held: Set[str] = frozenset()) -> 
         blocked=op.status is OperatorStatus.BLOCKED or op.block_note is not None,
         calls_answered=op.calls_answered,
         calls_missed=op.calls_missed,
-        break_limit_s=limit,
-        long_call_s=long_call_s,
+        break_limit_s=break_limit(state, operator_id),
+        long_call_s=long_call_threshold(state, operator_id),
         call=live_call(state, operator_id, held),
     )

@@ -7,7 +7,7 @@ import { ApiError } from "@/shared/api/errors";
 import { useSessionStore } from "@/features/auth/store";
 import { useMonitoringStore } from "@/features/supervision/store";
 import { activeRequests, cancelRequest, raiseHand, takeRequest } from "./api";
-import { alertsFor, TAKEN_NOTICE_MS, withRequest, type HelpMode, type HelpRequest } from "./model";
+import { alertsFor, ownRequest, TAKEN_NOTICE_MS, withRequest, type HelpMode, type HelpRequest } from "./model";
 
 export const useHelpRequestsStore = defineStore("helpRequests", () => {
   const session = useSessionStore();
@@ -68,6 +68,11 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
     }
   }
 
+  /** The operator has an open or taken request on this call already. */
+  function asked(callId: string): boolean {
+    return ownRequest(requests.value, me.value, callId) !== null;
+  }
+
   async function raise(): Promise<void> {
     const raised = await act(raiseHand);
     if (raised !== null) {
@@ -96,5 +101,5 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
     await act(() => monitoring.start(taken.call_id, mode), alertError);
   }
 
-  return { requests, alerts, busy, error, alertError, notified, serverNow, load, changed, raise, cancel, take };
+  return { requests, alerts, busy, error, alertError, notified, serverNow, load, changed, asked, raise, cancel, take };
 });

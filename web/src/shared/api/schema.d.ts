@@ -3558,6 +3558,11 @@ export interface components {
          * @description One row of the operator state log; `duration_s` is the time spent in `old_status`.
          */
         OperatorStateChangedData: {
+            /**
+             * Break Limit S
+             * @default null
+             */
+            break_limit_s: number | null;
             /** @default null */
             call: components["schemas"]["LiveCallOut"] | null;
             /** Call Id */
@@ -3628,6 +3633,11 @@ export interface components {
              * @description Away this long ends the shift; the desk warns a little before both.
              */
             away_to_logout_s?: number | null;
+            /**
+             * Break Limit S
+             * @description On a break: the group's allowance for its reason (the desk's break timer).
+             */
+            break_limit_s?: number | null;
             /** Call Id */
             call_id: string | null;
             /**

@@ -277,6 +277,7 @@ export function parseOperatorState(value: unknown, where = "operator_state"): Op
     wrap_up_until: optStr(r, "wrap_up_until", where),
     idle_to_away_s: optNum(r, "idle_to_away_s", where),
     away_to_logout_s: optNum(r, "away_to_logout_s", where),
+    break_limit_s: optNum(r, "break_limit_s", where),
   };
 }
 
@@ -426,6 +427,8 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       calls_answered: typeof d.calls_answered === "number" ? d.calls_answered : 0,
       calls_missed: typeof d.calls_missed === "number" ? d.calls_missed : 0,
       call: d.call === null || d.call === undefined ? null : parseLiveCall(d.call, `${w}.call`),
+      // On a break: the allowance of its reason (the break timer, the board's highlight).
+      break_limit_s: optNum(d, "break_limit_s", w),
     };
   },
   "call.offered": (value, w) => {

@@ -16,7 +16,7 @@ import { withOffer, withOperatorState, withPresence, withQueue } from "./snapsho
 export type CallEvent = Extract<StreamEvent, { type: `call.${string}` }>;
 /** Messages and broadcasts; features/messages follows them. */
 export type MessageEvent = Extract<StreamEvent, { type: `message.${string}` | `broadcast.${string}` }>;
-/** The break policy's notice to this operator (OPS-04); cleared when their state changes. */
+/** The break policy's notice to this operator (OPS-04); cleared when their own state changes. */
 export type BreakNotice = "suggested" | "elapsed" | null;
 export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
 export type CallHeld = Extract<StreamEvent, { type: "operator.call_held" }>["data"];
@@ -27,7 +27,8 @@ export type MonitoringEvent = { type: Extract<StreamEvent["type"], `monitoring.$
 export interface EventTargets {
   /** Presence, health, the operator's state and the queues (zone 1 and zone 4). */
   snapshot(update: (state: Snapshot) => Snapshot): void;
-  breakNotice(notice: BreakNotice): void;
+  /** The notice about `userId`'s breaks: only the signed-in operator's own reach their desk's notice. */
+  breakNotice(notice: BreakNotice, userId: number): void;
   /** Admin tables reload on another admin's change. */
   orgChanged(change: OrgChanged): void;
   /** The card list (features/cases). */
@@ -68,11 +69,12 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
     case "operator.state_changed":
       to.snapshot((state) => withOperatorState(state, event.data));
       to.operatorChanged(event.data);
-      return to.breakNotice(null);
+      // A colleague's change (the desk hears its groups' changes) leaves this operator's notice alone.
+      return to.breakNotice(null, event.data.user_id);
     case "operator.break_suggested":
-      return to.breakNotice("suggested");
+      return to.breakNotice("suggested", event.data.user_id);
     case "operator.break_time_elapsed":
-      return to.breakNotice("elapsed");
+      return to.breakNotice("elapsed", event.data.user_id);
     case "call.offered":
       to.snapshot((state) => withOffer(state, event.data));
       // The softphone also reads the server's clock from every call event.

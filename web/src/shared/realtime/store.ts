@@ -107,8 +107,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
     snapshot: (update) => {
       if (snapshot.value !== null) snapshot.value = update(snapshot.value);
     },
-    breakNotice: (notice) => {
-      breakNotice.value = notice;
+    breakNotice: (notice, userId) => {
+      if (userId === snapshot.value?.operator_state?.user_id) breakNotice.value = notice;
     },
     orgChanged: ({ entity, id }) => {
       orgSeq += 1;
@@ -176,6 +176,11 @@ export const useRealtimeStore = defineStore("realtime", () => {
     }
   }
 
+  /** «Позже» on the break suggestion; the server suggests again after the next streak of work. */
+  function dismissBreakNotice(): void {
+    breakNotice.value = null;
+  }
+
   /** The operator's state as an API call returned it (the events that follow agree). */
   function setOperatorState(state: OperatorState): void {
     if (snapshot.value !== null) snapshot.value = { ...snapshot.value, operator_state: state };
@@ -199,6 +204,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     start,
     stop,
     setOperatorState,
+    dismissBreakNotice,
     onCase,
     onCaseCreated,
     onMessage,
