@@ -74,7 +74,7 @@ async def test_the_operator_raises_a_hand_and_one_click_of_a_senior_starts_liste
 
         await operator.get_by_test_id("raise-hand-button").hover()
         await expect(
-            operator.get_by_text("Позвать старшего оператора на этот разговор (Alt+H)")
+            operator.get_by_text("Позвать старшего оператора на этот разговор (Alt+P)")
         ).to_be_visible()
         await operator.get_by_test_id("raise-hand-button").click()
         await expect(operator.get_by_test_id("raise-hand-waiting")).to_contain_text("Ждём старшего")
