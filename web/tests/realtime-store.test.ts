@@ -42,6 +42,16 @@ afterEach(() => {
 });
 
 describe("realtime store", () => {
+  it("says the database is down when the stream is closed for it, until a stream opens again", () => {
+    const store = useRealtimeStore();
+    store.start(() => undefined);
+    expect(store.databaseDown).toBe(false);
+    socket().deliver('{"kind":"closed","reason":"database_unavailable","message":"The database does not answer."}');
+    expect(store.databaseDown).toBe(true);
+    socket().deliver(readyFrame("s1", 0, snapshot([], health("ok", "ok"), 0)));
+    expect(store.databaseDown).toBe(false);
+  });
+
   it("shows the snapshot, then live presence and health, and the indicator follows", () => {
     const store = useRealtimeStore();
     store.start(() => undefined);

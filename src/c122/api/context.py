@@ -16,7 +16,7 @@ from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center.membership import QueueMembership
-from c122.services.exports.service import ExportJobs
+from c122.services.exports.service import ExportAccess, ExportJobs
 from c122.services.health.service import HealthService
 from c122.services.help_requests.service import HelpRequests
 from c122.services.ivr.prompts import PromptService
@@ -52,6 +52,7 @@ class ApiContext:
     audit: AuditTrail  # the audit trail viewer (administrators)
     messages: Messages  # messages, broadcasts and notification settings
     exports: ExportJobs  # exported files and background export jobs
+    export_access: ExportAccess  # their state and files as the API serves them, audited
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C
     help_requests: HelpRequests  # «Помощь старшего»: operators ask the seniors on shift for help

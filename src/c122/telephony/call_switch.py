@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from c122.domain.trunks import Trunk, route_for
-from c122.services.call_flow.ports import LegQuality, LegUnavailable
+from c122.services.call_flow.ports import LegQuality, LegUnavailable, NoCapacity
 from c122.telephony.control import CallControl
 from c122.telephony.control.events import (
     ChannelAnswered,
@@ -36,6 +36,7 @@ from c122.telephony.control.model import (
     Recording,
     Snoop,
 )
+from c122.telephony.media.messages import NoMediaPorts
 from c122.telephony.sip.registrar import Registrar
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,10 @@ class ControlSwitch:
 
     @_legs_gone_as_unavailable
     async def answer(self, leg: str) -> None:
-        await self._channel(leg).answer()
+        try:
+            await self._channel(leg).answer()
+        except NoMediaPorts:
+            raise NoCapacity(leg) from None
 
     @_legs_gone_as_unavailable
     async def reject(self, leg: str, status: int) -> None:

@@ -25,6 +25,14 @@ class LegUnavailable(Exception):
         self.leg = leg
 
 
+class NoCapacity(Exception):
+    """A leg could not be answered for want of media: the caller was told to try again later."""
+
+    def __init__(self, leg: str) -> None:
+        super().__init__(f"no media for leg {leg}")
+        self.leg = leg
+
+
 @dataclass(frozen=True, slots=True)
 class LegQuality:
     """Receive quality of a leg when it ended (RTCP/jitter figures of the media engine)."""

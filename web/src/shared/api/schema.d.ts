@@ -946,7 +946,8 @@ export interface paths {
         };
         /**
          * Get Export File
-         * @description The finished file; 409 while the job still runs or when it failed.
+         * @description The finished file; 409 while the job still runs or when it failed. Every download is audited,
+         *     and so is a refused one (someone else's job answers 404 like an unknown one).
          */
         get: operations["get_export_file"];
         put?: never;
@@ -2627,7 +2628,7 @@ export interface components {
          * CloseReason
          * @enum {string}
          */
-        CloseReason: "session_replaced" | "session_ended" | "server_shutdown" | "superseded" | "heartbeat_timeout" | "protocol_errors";
+        CloseReason: "session_replaced" | "session_ended" | "server_shutdown" | "superseded" | "heartbeat_timeout" | "protocol_errors" | "database_unavailable";
         /** ClosedMessage */
         ClosedMessage: {
             /**

@@ -18,11 +18,18 @@ export const en: Messages = {
       too_many_attempts_plain: "Too many sign-in attempts. Try again later",
       generic: "Could not sign in: {message}",
       network: "The server is unreachable. Check the network connection",
+      database_unavailable: "The database does not answer. Try again in a few seconds",
     },
     notices: {
       session_replaced: "You signed in from another workstation. This session has ended",
       session_expired: "The session has ended. Please sign in again",
+      database_unavailable: "The database does not answer: signing in and work are unavailable for now. Reload the page in a few seconds",
     },
+  },
+  outage: {
+    database:
+      "The database does not answer: cards and the journal cannot be opened or saved right now. " +
+      "Calls are still answered. The connection comes back by itself",
   },
   panel: {
     menu: "Menu",

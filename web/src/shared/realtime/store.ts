@@ -36,6 +36,8 @@ export interface OrgChange {
 export const useRealtimeStore = defineStore("realtime", () => {
   const snapshot = shallowRef<Snapshot | null>(null);
   const status = ref<StreamStatus>("idle");
+  /** The server said its database does not answer: nothing can be read or saved until it does. */
+  const databaseDown = ref(false);
   const orgChange = ref<OrgChange | null>(null);
   const breakNotice = ref<BreakNotice>(null);
   let stream: EventStream | null = null;
@@ -147,6 +149,10 @@ export const useRealtimeStore = defineStore("realtime", () => {
         signal: (message) => signalListeners.forEach((listener) => listener(message)),
         status: (next) => {
           status.value = next;
+          if (next === "open") databaseDown.value = false;
+        },
+        interrupted: (reason) => {
+          if (reason === "database_unavailable") databaseDown.value = true;
         },
         ended: (reason) => {
           stream = null;
@@ -171,6 +177,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     // A service that is down answers 503 with the same document.
     const failed = health?.error;
     const fresh = health?.data ?? (failed !== undefined && "components" in failed ? failed : undefined);
+    if (fresh !== undefined) databaseDown.value = fresh.components.db.status === "down";
     if (fresh !== undefined && snapshot.value !== null) {
       snapshot.value = { ...snapshot.value, health: fresh };
     }
@@ -195,6 +202,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
   return {
     snapshot,
     status,
+    databaseDown,
     connected,
     presence,
     health,
