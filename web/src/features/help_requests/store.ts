@@ -32,8 +32,15 @@ export const useHelpRequestsStore = defineStore("helpRequests", () => {
   const me = computed(() => session.me?.id ?? 0);
   const alerts = computed(() => alertsFor(requests.value, me.value, hidden.value));
 
+  /** Re-reads the open requests; a refusal keeps what is shown (the next fresh stream reads again). */
   async function load(): Promise<void> {
-    const active = await activeRequests();
+    let active: Awaited<ReturnType<typeof activeRequests>>;
+    try {
+      active = await activeRequests();
+    } catch (caught) {
+      if (caught instanceof ApiError) return;
+      throw caught;
+    }
     seen(active.as_of);
     requests.value = active.items;
     // Taken while this desktop was away: nothing to announce any more.
