@@ -34,6 +34,7 @@ from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
 from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
+from c122.services.abandoned.service import AbandonedCalls
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.audit.service import AuditTrail
@@ -60,6 +61,7 @@ from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
+from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
@@ -132,13 +134,15 @@ class Application:
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:
-        """Before new calls are taken, what a stopped process left is ended (services/restart);
-        then every SIP dialog it left gets a BYE."""
+        """Before new calls are taken, the conversations a stopped process left are taken over and
+        what cannot be is ended (services/restart); then every SIP dialog not taken over gets a BYE."""
         call_flow = self.context.call_flow
         if call_flow is not None:
             call_flow.hold_new_calls()
         try:
             await telephony.start()
+            if call_flow is not None:
+                await call_flow.resume(telephony.taken_over())
             if self.recovery is not None and call_flow is not None:
                 await self.recovery.run(call_flow.live_call_ids)
         finally:
@@ -249,6 +253,8 @@ def build_application(
         phones=phones,
         audit=AuditTrail(uow_factory, clock),
         messages=Messages(uow_factory, clock, bus),
+        phone_book=PhoneBook(uow_factory, clock, live=contact_center, audio=phones),
+        abandoned=AbandonedCalls(uow_factory, clock, contact_center, phones),
         call_flow=call_flow,
         calls=call_records,
         exports=exports,
@@ -350,7 +356,16 @@ def _call_flow(
         outage_fallback=settings.outage_fallback_number,
     )
     ctx = CallFlowContext(
-        telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, records, cases.cards
+        telephony.switch,
+        contact_center,
+        prompts,
+        phones,
+        bus,
+        clock,
+        flow_settings,
+        records,
+        cases.cards,
+        conversations=telephony.conversations,
     )
     call_flow = CallFlowService(
         ctx,

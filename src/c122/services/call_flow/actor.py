@@ -12,10 +12,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from c122.domain.acd import CompletedBy, UnknownCall
 from c122.domain.calls.record import LegKind
 from c122.domain.errors import DomainError
+from c122.domain.ivr import Executor
 from c122.domain.monitoring import MonitoringEnd
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.consultation import Consultation, ConsultEnd
@@ -207,7 +209,29 @@ class CallActor:
         self._ctx.announce_connected(self, now)
         await self._save()
         await self._open_case()
+        await self._keep()
         return await self._converse()
+
+    # -- kept for a restart (docs/operations.md, "What survives a restart") ---------------------------
+
+    def _flow_state(self) -> dict[str, Any] | None:
+        """What a restarted process needs to carry this conversation on; None: a restart ends it."""
+        return None
+
+    async def _keep(self) -> None:
+        """A plain conversation (caller and operator, no hold, no consultation) is kept for a restart."""
+        keeper = self._ctx.conversations
+        state = self._flow_state()
+        if keeper is None or state is None or self.operator_leg is None or self._held or self.consulting:
+            return
+        try:
+            await keeper.keep(self.id, self.leg, self.operator_leg, state)
+        except Exception:  # the conversation goes on; only a restart would end it
+            log.exception("call %s: cannot keep the conversation for a restart", self.id)
+
+    def _unkeep(self) -> None:
+        if self._ctx.conversations is not None:
+            self._ctx.conversations.forget(self.id)
 
     async def _open_case(self) -> None:
         """A caller who chose a topic in the IVR gets its case card when first connected (TEL-14); a
@@ -256,17 +280,28 @@ class CallActor:
                     await self._close_conversation(CompletedBy.OPERATOR, cause="transferred")
                     await self._transfer_out(number)
                     return False
+                case m.TransferRequested(entry=Executor() as entry):
+                    await self._close_conversation(CompletedBy.OPERATOR, cause="transferred")
+                    self.operator_id = None
+                    await self._enter_flow(entry)
+                    return False
                 case m.OperatorHold(held=held) if held != self._held:
                     await (self._ctx.switch.hold(self.leg) if held else self._ctx.switch.unhold(self.leg))
                     self._held = held
                     self.record.hold_changed(held, self._ctx.clock.now())
                     self._ctx.announce_hold(self, held)
+                    if held:
+                        self._unkeep()  # music on hold is not taken over: kept again once back
+                    else:
+                        await self._keep()
                 case m.Digit(digit=digit) if self.operator_leg is not None:
                     await self._ctx.switch.send_dtmf(self.operator_leg, digit)
                 case m.ConsultRequested() as request if not self.consulting:
+                    self._unkeep()  # a consultation, a conference, are not taken over
                     ended = await self._consultation.run(request)
                     if ended is ConsultEnd.BACK:
                         await self._let_colleague_go(request.engaged)
+                        await self._keep()
                     if ended is ConsultEnd.TRANSFERRED:
                         await self._close_conversation(
                             CompletedBy.OPERATOR, cause="transferred", keep_bridge=True
@@ -294,6 +329,7 @@ class CallActor:
     ) -> None:
         """Ends the operator's part: recording, bridge, the ACD's call (unless a transfer ends it there),
         a SIP phone's leg; the desktop hears `call.ended`."""
+        self._unkeep()
         ended = cause or (f"{by.value}_hang_up" if by is not None else "transferred")
         if cause is None:
             self.record.end_cause = self.record.end_cause or ended
@@ -351,6 +387,11 @@ class CallActor:
 
     # -- leaving through a trunk -------------------------------------------------------------------
 
+    async def _enter_flow(self, executor: Executor) -> None:
+        """Sent to a service's entry: the call runs that flow from its start. Only a caller on a line
+        has one to run (`InboundCall`); the call flow refuses the others before asking."""
+        raise NotImplementedError(f"{type(self).__name__} cannot enter a flow")
+
     async def _transfer_out(self, number: str) -> None:
         """A blind transfer to an outside number: dial it through the trunks, then join the caller to it."""
         await self._stop_playback()
@@ -397,6 +438,7 @@ class CallActor:
 
     async def _finish(self) -> None:
         """The call is over: colleagues it held take offers again, and its record is stored."""
+        self._unkeep()
         await self.monitors.end_all(MonitoringEnd.CALL_ENDED)
         for engaged in list(self._engaged):
             await self._let_colleague_go(engaged)

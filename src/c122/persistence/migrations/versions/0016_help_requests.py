@@ -1,7 +1,7 @@
 """requests for a senior's help («Помощь старшего») raised on calls; a group's long-call threshold
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0019
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0015"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
