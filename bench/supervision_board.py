@@ -13,6 +13,13 @@ event hub. Delivery latency: the time a senior's desktop received the `operator.
 frame minus the `since` the server stamped on the change (one wall clock on this host), so it
 includes the command's commit. Target (issue 16): p99 < 100 ms.
 
+Where the time goes, in the same run: the server stamps when each change reached its event bus
+(`since` → published: the call distribution's decision, its transaction and commit), and a bare
+baseline runs beside the load: a 10 ms timer in the server's event loop and one in this driver's,
+whose overshoot is what the machine's scheduling alone adds (nothing of the product in it). The
+seniors' streams are read in a process of their own (`--listeners-process`, the default), so the
+driver's thousand HTTP clients do not delay the receiving side.
+
 With `--browser`, one more senior opens the board in Debian's Chromium (headless, Playwright) and
 scrolls it up and down on every animation frame while the changes run; the frame intervals
 (requestAnimationFrame) are the smoothness figure: 60 fps is 16.7 ms a frame.
@@ -66,6 +73,20 @@ SCROLL_SCRIPT = """async (seconds) => {
   });
 }"""
 ACK_EVERY = 50
+PROBE_S = 0.010  # the bare baseline's timer
+STAGES_FILE = "stages.json"
+
+
+async def probe_loop_lag(samples: list[tuple[float, float]]) -> None:
+    """The bare baseline: how late a 10 ms timer fires in this event loop (wall time, lag in ms)."""
+    while True:
+        started = time.perf_counter()
+        await asyncio.sleep(PROBE_S)
+        samples.append((time.time(), (time.perf_counter() - started - PROBE_S) * 1000))
+
+
+def in_window(samples: list[tuple[float, float]], start: float, end: float) -> list[float]:
+    return [value for at, value in samples if start <= at <= end]
 
 
 # --- server side (subprocess) -------------------------------------------------------------------
@@ -74,6 +95,7 @@ ACK_EVERY = 50
 async def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from c122.api.serving import server_config
     from c122.bootstrap import build_application
     from c122.config import load_settings
     from c122.demo import HOTLINE, seed_demo
@@ -131,23 +153,80 @@ async def serve(args: argparse.Namespace) -> None:
                         members.append(QueueMember(queue_id=queue.id, user_id=user.id, position=n))
             await uow.commit()
         await application.context.membership.set_members(CONSOLE, queue.id, members)
-        config = uvicorn.Config(
-            application.app,
-            host="127.0.0.1",
-            port=args.http_port,
-            loop="none",
-            lifespan="off",
-            log_config=None,
-            ws="websockets-sansio",
-        )
-        server = uvicorn.Server(config)
+        published: list[tuple[float, float]] = []  # (since, ms from since to the event bus)
+
+        def stamp(event: Any) -> None:
+            if event.type == "operator.state_changed":
+                since = event.data["since"]
+                since_s = (
+                    since.timestamp()
+                    if isinstance(since, datetime)
+                    else datetime.fromisoformat(since).timestamp()
+                )
+                published.append((since_s, (time.time() - since_s) * 1000))
+
+        application.bus.subscribe(stamp)
+        lag: list[tuple[float, float]] = []
+        probes = [
+            asyncio.create_task(probe_loop_lag(lag)),
+            asyncio.create_task(write_stages(args, published, lag)),
+        ]
+        # The server as `c122 serve` configures it (WebSocket options included).
+        server = uvicorn.Server(server_config(application.app, "127.0.0.1", args.http_port))
         task = asyncio.create_task(server.serve())
         while not server.started:
             if task.done():
                 task.result()
             await asyncio.sleep(0.05)
+        profile = start_profile(args, server)
         print(json.dumps({"ready": True}), flush=True)
         await task
+        for probe in probes:
+            probe.cancel()
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(args.profile)
+
+
+def start_profile(args: argparse.Namespace, server: Any) -> Any:
+    """With `--profile PATH`: the server's event loop thread under cProfile from the measuring window's
+    start (SIGUSR1 from the driver) until the driver stops it (SIGTERM ends the server cleanly so the
+    profile is written)."""
+    if not args.profile:
+        return None
+    import cProfile
+    import signal
+
+    profile = cProfile.Profile()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, profile.enable)
+    loop.add_signal_handler(signal.SIGTERM, lambda: setattr(server, "should_exit", True))
+    return profile
+
+
+async def write_stages(
+    args: argparse.Namespace, published: list[tuple[float, float]], lag: list[tuple[float, float]]
+) -> None:
+    """Every second, the samples taken since the last write, appended as JSON lines for the driver to
+    read after the run (rewriting all of them each second cost the server's loop more and more)."""
+    path = Path(args.data_dir) / STAGES_FILE
+    written = {"published": 0, "loop_lag": 0}
+    while True:
+        await asyncio.sleep(1.0)
+        with path.open("a") as out:
+            for kind, samples in (("published", published), ("loop_lag", lag)):
+                fresh = samples[written[kind] :]
+                written[kind] += len(fresh)
+                if fresh:
+                    out.write(json.dumps({kind: fresh}) + "\n")
+
+
+def read_stages(path: Path) -> dict[str, list[tuple[float, float]]]:
+    stages: dict[str, list[tuple[float, float]]] = {"published": [], "loop_lag": []}
+    for line in path.read_text().splitlines():
+        for kind, samples in json.loads(line).items():
+            stages[kind].extend((at, value) for at, value in samples)
+    return stages
 
 
 # --- client side ------------------------------------------------------------------------------
@@ -286,6 +365,96 @@ async def open_board(base: str, login: str) -> BoardPage:
     return BoardPage(playwright, browser, page)
 
 
+async def open_streams(seniors: list[Senior], base: str) -> list[asyncio.Task[None]]:
+    """One desktop after another, as seniors come to work: twenty snapshots built at the same instant
+    can wait longer for a database connection than the pool allows on a loaded machine (setup, not
+    what is measured)."""
+    ws_url = base.replace("http://", "ws://") + "/api/v1/events"
+    tasks = []
+    for senior in seniors:
+        opened = asyncio.Event()
+        task = asyncio.create_task(senior.listen(ws_url, opened))
+        await asyncio.wait([task, asyncio.create_task(opened.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # it failed before opening: say why
+        tasks.append(task)
+    return tasks
+
+
+async def listen_only(args: argparse.Namespace) -> None:
+    """The seniors' desktops in a process of their own: sign in, open the streams, say ready; then the
+    window's start on stdin, and on the next line the latencies and this process's loop lag on stdout."""
+    base = f"http://127.0.0.1:{args.http_port}"
+    seniors = [Senior(base, f"sr{n:04d}") for n in range(args.seniors)]
+    for senior in seniors:
+        await sign_in(senior.client, senior.login)
+    listeners = await open_streams(seniors, base)
+    lag: list[tuple[float, float]] = []
+    probe = asyncio.create_task(probe_loop_lag(lag))
+    print(json.dumps({"ready": True}), flush=True)
+    measuring_from = float(await asyncio.to_thread(sys.stdin.readline))
+    for senior in seniors:
+        senior.measuring_from = measuring_from
+    await asyncio.to_thread(sys.stdin.readline)
+    for task in [*listeners, probe]:
+        task.cancel()
+    latencies = [ms for s in seniors for ms in s.latencies_ms]
+    print(json.dumps({"latencies": latencies, "loop_lag": lag}), flush=True)
+
+
+class Listeners:
+    """The seniors' streams, read in this process or in a process of their own."""
+
+    def __init__(self, args: argparse.Namespace, base: str) -> None:
+        self._args = args
+        self._base = base
+        self._process: asyncio.subprocess.Process | None = None
+        self._seniors: list[Senior] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def open(self) -> None:
+        if self._args.listeners_process:
+            self._process = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--listen", "--http-port", str(self._args.http_port),
+                "--seniors", str(self._args.seniors),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                limit=2**26,  # the results come as one line of JSON
+            )  # fmt: skip
+            assert self._process.stdout is not None
+            line = await asyncio.wait_for(self._process.stdout.readline(), 120)
+            assert json.loads(line)["ready"], line
+            return
+        self._seniors = [Senior(self._base, f"sr{n:04d}") for n in range(self._args.seniors)]
+        for senior in self._seniors:
+            await sign_in(senior.client, senior.login)
+        self._tasks = await open_streams(self._seniors, self._base)
+
+    async def start(self, measuring_from: float) -> None:
+        if self._process is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.write(f"{measuring_from}\n".encode())
+            await self._process.stdin.drain()
+        for senior in self._seniors:
+            senior.measuring_from = measuring_from
+
+    async def stop(self) -> tuple[list[float], list[tuple[float, float]] | None]:
+        """The latencies, and the listening process's loop lag (None: it is the driver's)."""
+        if self._process is not None:
+            assert self._process.stdin is not None
+            assert self._process.stdout is not None
+            self._process.stdin.write(b"stop\n")
+            await self._process.stdin.drain()
+            result = json.loads(await asyncio.wait_for(self._process.stdout.readline(), 60))
+            await self._process.wait()
+            return result["latencies"], [tuple(x) for x in result["loop_lag"]]
+        for task in self._tasks:
+            task.cancel()
+        latencies = [ms for s in self._seniors for ms in s.latencies_ms]
+        for senior in self._seniors:
+            await senior.client.aclose()
+        return latencies, None
+
+
 async def gather_limited(coroutines: list[Any], limit: int) -> None:
     gate = asyncio.Semaphore(limit)
 
@@ -311,6 +480,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             str(args.operators),
             "--seniors",
             str(args.seniors + 1),  # one more for the browser
+            *(["--profile", args.profile] if args.profile else []),
             stdout=asyncio.subprocess.PIPE,
         )
         try:
@@ -319,16 +489,18 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             line = await asyncio.wait_for(server.stdout.readline(), 600)
             assert json.loads(line)["ready"], line
             setup_s = time.monotonic() - started
-            return await measure(args, f"http://127.0.0.1:{port}", setup_s)
+            return await measure(args, f"http://127.0.0.1:{port}", setup_s, Path(data_dir), server)
         finally:
             server.terminate()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(server.wait(), 30)
 
 
-async def measure(args: argparse.Namespace, base: str, setup_s: float) -> dict[str, Any]:
+async def measure(
+    args: argparse.Namespace, base: str, setup_s: float, data_dir: Path, server: asyncio.subprocess.Process
+) -> dict[str, Any]:
     operators = [Operator(base, f"op{n:04d}") for n in range(args.operators)]
-    seniors = [Senior(base, f"sr{n:04d}") for n in range(args.seniors)]
+    seniors = [Senior(base, f"sr{n:04d}") for n in range(args.seniors)]  # the board snapshot's readers
     started = time.monotonic()
     await gather_limited([o.start() for o in operators], LOGIN_CONCURRENCY)
     shift_s = time.monotonic() - started
@@ -341,17 +513,20 @@ async def measure(args: argparse.Namespace, base: str, setup_s: float) -> dict[s
         snapshot_ms.append((time.monotonic() - t0) * 1000)
         rows = [o for o in response.json()["operators"] if o["role"] == "operator"]
         assert len(rows) == args.operators, response.text[:200]
-    ws_url = base.replace("http://", "ws://") + "/api/v1/events"
-    opened = [asyncio.Event() for _ in seniors]
-    listeners = [asyncio.create_task(s.listen(ws_url, e)) for s, e in zip(seniors, opened, strict=True)]
-    await asyncio.gather(*(e.wait() for e in opened))
+    listeners = Listeners(args, base)
+    await listeners.open()
+    driver_lag: list[tuple[float, float]] = []
+    probe = asyncio.create_task(probe_loop_lag(driver_lag))
     await asyncio.sleep(1.0)
     browser = await open_board(base, f"sr{args.seniors:04d}") if args.browser else None
-    baseline = await browser.baseline(3.0) if browser is not None else None
+    blank_frames = await browser.baseline(3.0) if browser is not None else None
     rng = random.Random(16)
     measuring_from = time.time()
-    for senior in seniors:
-        senior.measuring_from = measuring_from
+    await listeners.start(measuring_from)
+    if args.profile:
+        import signal
+
+        server.send_signal(signal.SIGUSR1)
     scrolling = asyncio.create_task(browser.scroll(args.seconds)) if browser is not None else None
     interval = 1.0 / args.rate
     changes = int(args.rate * args.seconds)
@@ -378,13 +553,21 @@ async def measure(args: argparse.Namespace, base: str, setup_s: float) -> dict[s
     frames = await scrolling if scrolling is not None else None
     if browser is not None:
         await browser.close()
-    await asyncio.sleep(2.0)  # the last events on their way
-    for task in listeners:
-        task.cancel()
-    latencies = [ms for s in seniors for ms in s.latencies_ms]
+    measuring_to = time.time()
+    await asyncio.sleep(2.0)  # the last events on their way, and the server's stages file written
+    probe.cancel()
+    latencies, listener_lag = await listeners.stop()
     for client in [o.client for o in operators] + [s.client for s in seniors]:
         await client.aclose()
     delivered = percentiles(latencies)
+    stages = read_stages(data_dir / STAGES_FILE)
+    to_bus = [ms for since, ms in stages["published"] if since >= measuring_from]
+    baseline = {
+        "server_loop_lag_ms": percentiles(in_window(stages["loop_lag"], measuring_from, measuring_to)),
+        "driver_loop_lag_ms": percentiles(in_window(driver_lag, measuring_from, measuring_to)),
+    }
+    if listener_lag is not None:
+        baseline["listeners_loop_lag_ms"] = percentiles(in_window(listener_lag, measuring_from, measuring_to))
     return {
         "setup": {"server_ready_s": round(setup_s, 1), "operators_signed_in_and_ready_s": round(shift_s, 1)},
         "snapshot_get_ms": percentiles(snapshot_ms),
@@ -400,7 +583,12 @@ async def measure(args: argparse.Namespace, base: str, setup_s: float) -> dict[s
         },
         "delivery_ms": delivered,
         "meets_target": delivered["p99_ms"] < TARGET_P99_MS,
-        **({} if frames is None else {"browser_scrolling": frames, "browser_blank_page": baseline}),
+        # where it goes: change decided -> on the event bus (decision, transaction, commit)
+        "stages": {"since_to_event_bus_ms": percentiles(to_bus)},
+        # the same run's bare baseline: a 10 ms timer's overshoot in each process (scheduling alone)
+        "bare_baseline": baseline,
+        "listeners_process": args.listeners_process,
+        **({} if frames is None else {"browser_scrolling": frames, "browser_blank_page": blank_frames}),
     }
 
 
@@ -412,14 +600,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--http-port", type=int, default=18716)
     parser.add_argument("--browser", action="store_true", help="also scroll the board in Chromium")
+    parser.add_argument(
+        "--listeners-process",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="read the seniors' streams in a process of their own (default) or in the driver's",
+    )
+    parser.add_argument("--profile", help="write the server's cProfile statistics to this file")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--listen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         uvloop.run(serve(args))
         return
+    if args.listen:
+        uvloop.run(listen_only(args))
+        return
     figures = uvloop.run(drive(args))
-    parameters = {k: getattr(args, k) for k in ("operators", "seniors", "rate", "seconds", "browser")}
+    names = ("operators", "seniors", "rate", "seconds", "browser", "listeners_process", "profile")
+    parameters = {k: getattr(args, k) for k in names}
     result = {"parameters": parameters, "target": {"p99_ms": TARGET_P99_MS}, "results": figures}
     path = write_result("supervision_board", result)
     print(json.dumps(figures, indent=2))

@@ -52,6 +52,8 @@ from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.exports.service import ExportAccess, ExportJobs
 from c122.services.health.ports import ComponentHealth, Probe, Status
 from c122.services.health.service import HealthService
+from c122.services.help_requests import reactions as help_requests_reactions
+from c122.services.help_requests.service import HelpRequests
 from c122.services.internal_events import InternalEventBus
 from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
@@ -224,6 +226,8 @@ def build_application(
         if telephony is not None
         else None
     )
+    help_requests = HelpRequests(uow_factory, clock, bus, contact_center)
+    help_requests_reactions.subscribe(contact_center.add_listener, help_requests)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -260,6 +264,7 @@ def build_application(
         shift_clock=shift_clock,
         shift_statistics=shift_statistics,
         staffing=StaffingPlanner(uow_factory, _CenterQueues(contact_center), hotline_zone),
+        help_requests=help_requests,
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)

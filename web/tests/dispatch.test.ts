@@ -26,6 +26,8 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "broadcast.sent": ["message"],
   "broadcast.read": ["message"],
   "export.progress": ["exportProgress"],
+  "help_request.changed": ["helpRequest"],
+  "operator.call_held": ["callHeld"],
   "monitoring.started": ["monitoring"],
   "monitoring.mode_changed": ["monitoring"],
   "monitoring.ended": ["monitoring"],
@@ -45,7 +47,9 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       message: () => reached.push("message"),
       call: () => reached.push("call"),
       operatorChanged: () => reached.push("operatorChanged"),
+      callHeld: () => reached.push("callHeld"),
       exportProgress: () => reached.push("exportProgress"),
+      helpRequest: () => reached.push("helpRequest"),
       monitoring: () => reached.push("monitoring"),
     },
   };

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { alertOf, applyChange, clock, visibleRows, type BoardRow, type StateChange } from "@/features/supervision/model";
+import {
+  alertOf,
+  applyChange,
+  clock,
+  visibleRows,
+  withHeld,
+  type BoardRow,
+  type StateChange,
+} from "@/features/supervision/model";
 
 const T0 = Date.parse("2026-01-01T10:00:00Z");
 
@@ -19,6 +27,7 @@ function row(over: Partial<BoardRow> = {}): BoardRow {
     calls_answered: 0,
     calls_missed: 0,
     break_limit_s: null,
+    long_call_s: 600,
     call: null,
     audio: { mode: "browser", registered: null },
     ...over,
@@ -39,7 +48,14 @@ function change(over: Partial<StateChange> = {}): StateChange {
     queue_id: 3,
     calls_answered: 4,
     calls_missed: 1,
-    call: { call_id: "c1", caller: "+79990001122", queue_id: 3, direction: "inbound", since: "2026-01-01T10:01:00Z" },
+    call: {
+      call_id: "c1",
+      caller: "+79990001122",
+      queue_id: 3,
+      direction: "inbound",
+      since: "2026-01-01T10:01:00Z",
+      held: false,
+    },
     break_limit_s: null,
     ...over,
   };
@@ -54,10 +70,20 @@ describe("the operators board", () => {
     expect(applyChange(next, change({ status: "wrap_up", call: null, call_id: null })).call).toBeNull();
   });
 
+  it("marks a held call, and ignores hold news of a call that is over", () => {
+    const onCall = applyChange(row(), change());
+    expect(withHeld(onCall, { call_id: "c1", held: true }).call?.held).toBe(true);
+    expect(withHeld(onCall, { call_id: "c0", held: true })).toBe(onCall);
+    expect(withHeld(row(), { call_id: "c1", held: true }).call).toBeNull();
+  });
+
   it("colours a call or a break longer than its threshold", () => {
     const onCall = applyChange(row(), change());
     expect(alertOf(onCall, T0 + 60_000 + 5 * 60_000)).toBeNull();
     expect(alertOf(onCall, T0 + 60_000 + 11 * 60_000)).toBe("long_call");
+    // the group's own threshold, set by the administrator; none: never marked
+    expect(alertOf({ ...onCall, long_call_s: 240 }, T0 + 60_000 + 5 * 60_000)).toBe("long_call");
+    expect(alertOf({ ...onCall, long_call_s: null }, T0 + 60_000 + 60 * 60_000)).toBeNull();
     const onBreak = row({ status: "on_break", reason: "break", break_limit_s: 900 });
     expect(alertOf(onBreak, T0 + 14 * 60_000)).toBeNull();
     expect(alertOf(onBreak, T0 + 16 * 60_000)).toBe("long_break");

@@ -22,6 +22,7 @@ from c122.api.routes import (
     contact_center,
     events,
     exports,
+    help_requests,
     ivr,
     messages,
     organisation,
@@ -72,6 +73,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(statistics.router)
     app.include_router(audit.router)
     app.include_router(messages.router)
+    app.include_router(help_requests.router)
     app.include_router(phone_book.router)
     app.include_router(abandoned.router)
 

@@ -19,6 +19,7 @@ from c122.services.contact_center import ContactCenter
 from c122.services.contact_center.membership import QueueMembership
 from c122.services.exports.service import ExportAccess, ExportJobs
 from c122.services.health.service import HealthService
+from c122.services.help_requests.service import HelpRequests
 from c122.services.ivr.prompts import PromptService
 from c122.services.ivr.service import IvrFlowService
 from c122.services.messages.service import Messages
@@ -58,6 +59,7 @@ class ApiContext:
     export_access: ExportAccess  # their state and files as the API serves them, audited
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C
+    help_requests: HelpRequests  # «Помощь старшего»: operators ask the seniors on shift for help
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
     monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls

@@ -34,6 +34,7 @@ class Group:
     idle_choice_min_s: float = 60.0  # ... within these bounds
     idle_choice_max_s: float = 3600.0
     early_ready: bool = True  # «Готов» may end a timed wrap-up before its time (OPS-19)
+    long_call_s: float | None = 600.0  # the senior's board marks a longer call; None: never
 
 
 def own_idle_interval(group: Group | None, chosen: float | None) -> float | None:

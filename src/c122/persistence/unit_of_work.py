@@ -18,6 +18,7 @@ from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.contact_center import SqlAcdRepository
 from c122.persistence.database import unreachable
+from c122.persistence.help_requests import SqlHelpRequestRepository
 from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
@@ -30,6 +31,7 @@ from c122.services.audit.ports import AuditTrailReader
 from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
 from c122.services.contact_center.ports import AcdRepository
+from c122.services.help_requests.ports import HelpRequestRepository
 from c122.services.ivr.ports import IvrRepository
 from c122.services.messages.ports import MessageRepository
 from c122.services.phone_book.ports import PhoneBookRepository
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
     ivr: IvrRepository
     phones: OperatorPhoneRepository
     messages: MessageRepository
+    help_requests: HelpRequestRepository
     phone_book: PhoneBookRepository
     monitoring: MonitoringRepository
 
@@ -86,6 +89,7 @@ class SqlUnitOfWork:
         self.ivr = SqlIvrRepository(connection)
         self.phones = SqlOperatorPhoneRepository(connection)
         self.messages = SqlMessageRepository(connection)
+        self.help_requests = SqlHelpRequestRepository(connection)
         self.phone_book = SqlPhoneBookRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         return self

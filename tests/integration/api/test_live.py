@@ -156,7 +156,13 @@ async def test_event_stream_from_another_site_is_refused(server: RunningServer) 
     assert "forbidden_origin" in message["message"]
 
 
-CALL_FLOW_EVENTS = {"call.connected", "call.ended", "call.hold_changed", "call.consultation_changed"}
+CALL_FLOW_EVENTS = {
+    "call.connected",
+    "call.ended",
+    "call.hold_changed",
+    "call.consultation_changed",
+    "operator.call_held",
+}
 # A senior on a call needs real calls too (tests/integration/call_flow/test_monitoring.py).
 MONITORING_EVENTS = {"monitoring.started", "monitoring.mode_changed", "monitoring.ended"}
 
@@ -202,6 +208,8 @@ async def _call_distribution_events(server: RunningServer) -> None:
     source.act_for_callers = False
     call_id = await source.place_call(queue_id)
     await operator.write("POST", f"/api/v1/operators/me/offers/{call_id}/accept")
+    raised = await operator.write("POST", "/api/v1/help-requests")  # help_request.changed
+    assert raised.status_code == 201, raised.text
     center = server.application.contact_center
     server.clock.advance(7300)  # past two hours of continuous work: a break is suggested
     await center.tick()

@@ -10,6 +10,7 @@ from tests.integration.contact_center.test_operator_desk import (
     simulator,
 )
 from tests.integration.contact_center.test_queues_and_seniors import user_ids
+from tests.support.polling import until
 from tests.support.server import RunningServer
 
 
@@ -152,3 +153,50 @@ async def test_moving_an_answered_caller_is_a_conflict_and_removing_twice_finds_
     again = await senior.write("POST", f"/api/v1/calls/{waiting}/remove", json={})
     assert again.status_code == 404
     assert again.json()["code"] == "unknown_call"
+
+
+async def threshold(senior: object) -> object:
+    return row(await board(senior), "operator1")["long_call_s"]
+
+
+async def test_the_board_marks_long_calls_by_the_groups_own_threshold(server: RunningServer) -> None:
+    admin = await server.signed_in("admin")
+    groups = (await admin.http.get("/api/v1/admin/groups")).json()["items"]
+    reference = next(g for g in groups if g["name"] == "Справочная группа")
+    assert reference["long_call_s"] == 600  # the default: ten minutes
+    senior = await server.signed_in("senior1")
+    assert row(await board(senior), "operator1")["long_call_s"] == 600
+    changed = await admin.write("PATCH", f"/api/v1/admin/groups/{reference['id']}", json={"long_call_s": 240})
+    assert changed.status_code == 200, changed.text
+    # the running call distribution re-reads its setup on the change, a moment later
+    await until(lambda: threshold(senior), lambda seconds: seconds == 240)
+    off = await admin.write("PATCH", f"/api/v1/admin/groups/{reference['id']}", json={"long_call_s": None})
+    assert off.status_code == 200, off.text
+    await until(lambda: threshold(senior), lambda seconds: seconds is None)
+    refused = await admin.write("PATCH", f"/api/v1/admin/groups/{reference['id']}", json={"long_call_s": -5})
+    assert refused.status_code == 422, refused.text
+
+
+async def test_a_held_call_is_marked_on_the_board(server: RunningServer) -> None:
+    senior = await server.signed_in("senior1")
+    operator = await server.signed_in("operator1")
+    operator_id = (await operator.http.get("/api/v1/me")).json()["id"]
+    queue_id = (await queue_ids(senior))[REFERENCE_QUEUE]
+    source = simulator(server)
+    await set_state(operator, "ready")
+    call_id = await source.place_call(queue_id, caller="+79990005566")
+    await operator.write("POST", f"/api/v1/operators/me/offers/{call_id}/accept")
+    center = server.application.contact_center
+    async with senior.events() as stream:
+        await stream.receive()
+        # What the call flow does when the operator holds (these tests run no telephony).
+        center.call_held(call_id, True)
+        held = await stream.next_event("operator.call_held")
+        assert held["data"] == {"user_id": operator_id, "call_id": call_id, "held": True}
+    call = row(await board(senior), "operator1")["call"]
+    assert isinstance(call, dict)
+    assert call["held"] is True
+    center.call_held(call_id, False)
+    call = row(await board(senior), "operator1")["call"]
+    assert isinstance(call, dict)
+    assert call["held"] is False

@@ -135,8 +135,10 @@ async def export_calls(
 
 @router.get("/{call_id}", response_model=calls_out.CallOut, operation_id="get_call")
 async def get_call(call_id: CallId, actor: CurrentActor, context: Context) -> Any:
-    """One call with its legs; 404 when it does not exist or is outside the viewer's scope."""
-    return calls_out.call_out(await context.calls.get_call(actor, call_id), actor)
+    """One call with its legs and requests for help; 404 when it does not exist or is outside the
+    viewer's scope."""
+    row = await context.calls.get_call(actor, call_id)  # checks the viewer's right to the call first
+    return calls_out.call_out(row, actor, await context.help_requests.on_call(call_id))
 
 
 @router.get(

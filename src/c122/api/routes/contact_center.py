@@ -40,7 +40,9 @@ async def set_my_state(actor: CurrentActor, context: Context, body: s.OperatorSt
 async def list_my_colleagues(actor: CurrentActor, context: Context) -> s.ShiftColleagueList:
     """The operators of my groups on shift with their live states: whom «Передать» can reach (OPS-20)."""
     return s.ShiftColleagueList(
-        items=[s.ShiftColleagueOut.model_validate(asdict(c)) for c in context.contact_center.colleagues(actor)]
+        items=[
+            s.ShiftColleagueOut.model_validate(asdict(c)) for c in context.contact_center.colleagues(actor)
+        ]
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -59,7 +58,9 @@ async def events(websocket: WebSocket) -> None:
 async def event_snapshot(websocket: WebSocket, actor: Actor) -> dict[str, Any]:
     """Everything a desktop shows live, as of now; events after it carry changes."""
     context = context_of(websocket)  # type: ignore[arg-type]
-    presence = PresenceOut.model_validate(asdict(await context.presence.snapshot(actor)))
+    # Read from the dataclasses' attributes: `asdict` deep-copies every entry first, which with a
+    # thousand operators online made each stream's opening (and reconnect) stall the event loop.
+    presence = PresenceOut.model_validate(await context.presence.snapshot(actor), from_attributes=True)
     health = HealthOut.model_validate((await context.health.check()).as_data())
     snapshot: dict[str, Any] = {
         "presence": presence.model_dump(mode="json"),
@@ -70,12 +71,12 @@ async def event_snapshot(websocket: WebSocket, actor: Actor) -> dict[str, Any]:
     center = context.contact_center
     if center.started:
         try:
-            state = OperatorStateOut.model_validate(asdict(await center.my_state(actor)))
+            state = OperatorStateOut.model_validate(await center.my_state(actor), from_attributes=True)
             snapshot["operator_state"] = state.model_dump(mode="json")
         except DomainError:
             pass  # an account that takes no calls
         snapshot["queues"] = [
-            QueueLiveOut.model_validate(asdict(view)).model_dump(mode="json")
+            QueueLiveOut.model_validate(view, from_attributes=True).model_dump(mode="json")
             for view in await center.queues(actor)
         ]
     return snapshot

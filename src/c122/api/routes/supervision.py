@@ -62,6 +62,7 @@ def _row(row: BoardOperator) -> s.BoardOperatorOut:
         calls_answered=live.calls_answered,
         calls_missed=live.calls_missed,
         break_limit_s=live.break_limit_s,
+        long_call_s=live.long_call_s,
         call=None
         if call is None
         else s.LiveCallOut(
@@ -70,6 +71,7 @@ def _row(row: BoardOperator) -> s.BoardOperatorOut:
             queue_id=call.queue_id,
             direction=call.direction,
             since=at(call.since),
+            held=call.held,
         ),
         audio=s.AudioConnectionOut(mode=row.audio_mode, registered=row.audio_registered),
     )

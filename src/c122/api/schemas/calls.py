@@ -3,12 +3,15 @@ says whether it has a recording and whether the viewer may hear it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
 
+from c122.api.schemas.help_requests import HelpRequestOut, help_request_out
 from c122.domain.calls import FilterOptions, JournalPage, JournalRow, may_hear_recording
+from c122.domain.help_requests import HelpRequest
 from c122.domain.users import Actor
 
 
@@ -95,10 +98,11 @@ class CallMonitoringOut(BaseModel):
 
 
 class CallOut(CallSummaryOut):
-    """A call with its legs, and the seniors who listened in (shown to an operator only when their
-    group shows monitoring)."""
+    """A call with its legs, the operator's requests for a senior's help on it, and the seniors who
+    listened in (shown to an operator only when their group shows monitoring)."""
 
     legs: list[CallLegOut]
+    help_requests: list[HelpRequestOut] = []
     monitoring: list[CallMonitoringOut] = []
 
 
@@ -163,7 +167,7 @@ def summary_out(row: JournalRow, actor: Actor) -> CallSummaryOut:
     return CallSummaryOut.model_validate(_summary_values(row, actor))
 
 
-def call_out(row: JournalRow, actor: Actor) -> CallOut:
+def call_out(row: JournalRow, actor: Actor, help_requests: Sequence[HelpRequest] = ()) -> CallOut:
     legs = [
         CallLegOut(
             leg_id=leg.leg_id,
@@ -198,7 +202,14 @@ def call_out(row: JournalRow, actor: Actor) -> CallOut:
         )
         for session in row.monitoring_seen_by(actor)
     ]
-    return CallOut.model_validate({**_summary_values(row, actor), "legs": legs, "monitoring": monitoring})
+    return CallOut.model_validate(
+        {
+            **_summary_values(row, actor),
+            "legs": legs,
+            "help_requests": [help_request_out(r) for r in help_requests],
+            "monitoring": monitoring,
+        }
+    )
 
 
 def page_out(page: JournalPage, actor: Actor) -> CallPageOut:

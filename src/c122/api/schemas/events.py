@@ -16,6 +16,7 @@ from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
 from c122.api.schemas.cases import CaseEventData, CaseHandedOverData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
+from c122.api.schemas.help_requests import HelpRequestOut
 from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
 from c122.api.schemas.supervision import LiveCallOut
 from c122.realtime import protocol
@@ -150,12 +151,21 @@ class ExportProgressData(BaseModel):
     download_url: str | None
 
 
+class OperatorCallHeldData(BaseModel):
+    """An operator's call put on hold (`held` true) or taken off it, for the senior's board."""
+
+    user_id: int
+    call_id: str
+    held: bool
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "operator.presence_changed": PresenceChangedData,
     "health.changed": HealthOut,
     "org.changed": OrgChangedData,
     "session.closed": SessionClosedData,
     "operator.state_changed": OperatorStateChangedData,
+    "operator.call_held": OperatorCallHeldData,
     "operator.break_suggested": BreakSuggestedData,
     "operator.break_time_elapsed": BreakTimeElapsedData,
     "call.offered": CallOfferedData,
@@ -179,6 +189,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "broadcast.read": BroadcastReadData,
     # exports (docs/events/exports.md)
     "export.progress": ExportProgressData,
+    # «Помощь старшего» (docs/events/help-requests.md)
+    "help_request.changed": HelpRequestOut,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

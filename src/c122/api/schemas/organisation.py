@@ -55,6 +55,10 @@ class GroupPolicyFields(Strict):
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = Field(
         default=None, description="Allowed length of a break per reason code; null: the defaults."
     )
+    long_call_s: PositiveSeconds | None = Field(
+        default=600.0,
+        description="The senior's board marks a call longer than this (seconds); null: never.",
+    )
     monitoring_shown: bool = Field(
         default=False,
         description="Operators see when a senior listens to, whispers to or barges into their call.",
@@ -92,8 +96,8 @@ class GroupPatch(Patch):
     idle_choice_allowed: bool | None = None
     idle_choice_min_s: PositiveSeconds | None = None
     idle_choice_max_s: PositiveSeconds | None = None
-
     early_ready: bool | None = None
+    long_call_s: PositiveSeconds | None = None
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
@@ -116,6 +120,7 @@ class GroupOut(BaseModel):
     idle_choice_min_s: float
     idle_choice_max_s: float
     early_ready: bool
+    long_call_s: float | None
 
 
 class QueueSettingsFields(Strict):

@@ -30,6 +30,8 @@ class LiveCallOut(BaseModel):
     queue_id: int | None
     direction: Literal["inbound", "outbound"]
     since: datetime
+    held: bool = False
+    """The caller is on hold (`operator.call_held` keeps it live)."""
 
 
 class AudioConnectionOut(BaseModel):
@@ -54,6 +56,8 @@ class BoardOperatorOut(BaseModel):
     calls_answered: int
     calls_missed: int
     break_limit_s: float | None
+    long_call_s: float | None
+    """The operator's group's long-call threshold: the board marks a longer call (null: never)."""
     call: LiveCallOut | None
     audio: AudioConnectionOut
 

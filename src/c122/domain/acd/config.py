@@ -90,3 +90,4 @@ class GroupPolicy:
     away_to_logout_s: float | None = 20 * 60.0
     breaks: BreakPolicy = field(default_factory=BreakPolicy)
     early_ready: bool = True  # «Готов» may end a timed wrap-up before its time
+    long_call_s: float | None = 10 * 60.0  # the senior's board marks a longer call; None: never

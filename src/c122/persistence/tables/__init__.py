@@ -2,7 +2,17 @@
 `base.py`. Importing the package registers every table (the feature modules are imported here, so
 `metadata` is complete); Alembic migrations create exactly this."""
 
-from c122.persistence.tables import calls, cases, ivr, messages, phone_book, phones, supervision, telephony
+from c122.persistence.tables import (
+    calls,
+    cases,
+    help_requests,
+    ivr,
+    messages,
+    phone_book,
+    phones,
+    supervision,
+    telephony,
+)
 from c122.persistence.tables.accounts import api_tokens, sessions, user_groups, users
 from c122.persistence.tables.audit import audit_log
 from c122.persistence.tables.base import UtcDateTime, metadata
@@ -26,6 +36,7 @@ __all__ = [
     "case_types",
     "cases",
     "groups",
+    "help_requests",
     "ivr",
     "lines",
     "messages",

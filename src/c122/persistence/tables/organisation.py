@@ -46,6 +46,7 @@ groups = Table(
     Column("idle_choice_min_s", Float, nullable=False, server_default="60"),
     Column("idle_choice_max_s", Float, nullable=False, server_default="3600"),
     Column("early_ready", Boolean, nullable=False, server_default="1"),  # «Готов» before wrap-up ends
+    Column("long_call_s", Float, nullable=True, server_default="600"),  # the board's long-call mark
     UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
 )
 

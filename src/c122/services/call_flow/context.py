@@ -98,6 +98,7 @@ class CallFlowContext:
         )
 
     def announce_hold(self, call: CallActor, held: bool) -> None:
+        self.center.call_held(call.id, held)
         if call.operator_id is not None:
             self.tell(call.operator_id, "call.hold_changed", {"call_id": call.id, "held": held})
 

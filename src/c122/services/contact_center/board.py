@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,19 +14,27 @@ from c122.services.supervision.ports import LiveCall, LiveOperator
 _ON_A_CALL = (OperatorStatus.OFFERED, OperatorStatus.ON_CALL)
 
 
-def live_call(state: AcdState, operator_id: str) -> LiveCall | None:
+def live_call(state: AcdState, operator_id: str, held: Set[str] = frozenset()) -> LiveCall | None:
+    """`held`: the calls on hold now (the call flow tells the distribution, which keeps no state of it)."""
     op = state.operator(operator_id)
     if op.status not in _ON_A_CALL or op.call_id is None:
         return None
     connected = state.connected.get(op.call_id)
     if connected is not None:
         return LiveCall(
-            op.call_id, connected.caller, int(connected.queue_id), "inbound", connected.connected_at
+            op.call_id,
+            connected.caller,
+            int(connected.queue_id),
+            "inbound",
+            connected.connected_at,
+            held=op.call_id in held,
         )
     waiting = state.waiting.get(op.call_id)
     if waiting is not None:  # ringing on the desktop
         return LiveCall(op.call_id, waiting.caller, int(waiting.queue_id), "inbound", op.since)
-    return LiveCall(op.call_id, None, optional_int(op.queue_id), "outbound", op.since)
+    return LiveCall(
+        op.call_id, None, optional_int(op.queue_id), "outbound", op.since, held=op.call_id in held
+    )
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,13 @@ def colleagues_of(
     return sorted(found, key=lambda c: (c.full_name, c.user_id))
 
 
-def live_operator(state: AcdState, user: User) -> LiveOperator:
+def long_call_threshold(state: AcdState, operator_id: str) -> float | None:
+    """The operator's group's long-call threshold for the board (None: never marked)."""
+    profile = state.profiles.get(operator_id)
+    return state.policy(profile.group_id).long_call_s if profile is not None else None
+
+
+def live_operator(state: AcdState, user: User, held: Set[str] = frozenset()) -> LiveOperator:
     operator_id = str(user.id)
     op = state.operator(operator_id)
     return LiveOperator(
@@ -79,5 +93,6 @@ def live_operator(state: AcdState, user: User) -> LiveOperator:
         calls_answered=op.calls_answered,
         calls_missed=op.calls_missed,
         break_limit_s=break_limit(state, operator_id),
-        call=live_call(state, operator_id),
+        long_call_s=long_call_threshold(state, operator_id),
+        call=live_call(state, operator_id, held),
     )

@@ -18,6 +18,16 @@ def operator_audience(user_id: int, user: User | None) -> Audience:
     return Audience(user_ids=frozenset({user_id}), group_ids=groups, roles=ADMINS.roles)
 
 
+def call_held(user_id: int, user: User | None, call_id: str, held: bool, when: datetime) -> OutboundEvent:
+    """An operator's call put on hold or taken off it, for the senior's board (and the operator)."""
+    return OutboundEvent(
+        type="operator.call_held",
+        data={"user_id": user_id, "call_id": call_id, "held": held},
+        audience=operator_audience(user_id, user),
+        occurred_at=when,
+    )
+
+
 def state_changed(
     change: OperatorStateChanged,
     user: User | None,

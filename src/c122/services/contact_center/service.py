@@ -106,6 +106,7 @@ class ContactCenter:
         self._dirty_queues: set[int] = set()
         self._flush_handle: asyncio.TimerHandle | None = None
         self._contexts: dict[str, OfferContext] = {}
+        self._held: set[str] = set()  # calls on hold now: the board shows it, the ACD's rules ignore it
 
     # --- life cycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -240,7 +241,7 @@ class ContactCenter:
         """Every account that takes calls, as the senior's board shows it (LiveDistribution)."""
         acd, setup = self._ready()
         return [
-            live_operator(acd.state, user)
+            live_operator(acd.state, user, self._held)
             for user in setup.staff.values()
             if str(user.id) in acd.state.operators
         ]
@@ -249,6 +250,23 @@ class ContactCenter:
         """The operators of the actor's groups on shift, with their live states (the transfer list)."""
         acd, setup = self._ready()
         return colleagues_of(acd.state, setup.staff.values(), actor, setup.group_names)
+
+    def call_held(self, call_id: str, held: bool) -> None:
+        """The call flow put a call on hold or took it off: the senior's board shows it
+        (`operator.call_held`). Hold changes nothing the distribution decides."""
+        acd, setup = self._ready()
+        operator_id = next(
+            (o.operator_id for o in acd.state.operators.values() if o.call_id == call_id), None
+        )
+        if held and operator_id is not None:
+            self._held.add(call_id)
+        else:
+            self._held.discard(call_id)
+        if operator_id is not None:
+            user_id = int(operator_id)
+            self._publisher.publish(
+                announcements.call_held(user_id, setup.staff.get(user_id), call_id, held, self._clock.now())
+            )
 
     def group_names(self) -> dict[int, str]:
         _acd, setup = self._ready()
@@ -530,6 +548,8 @@ class ContactCenter:
             if queue_id is not None:
                 touched.add(int(queue_id))
             if isinstance(event, OperatorStateChanged):
+                if event.call_id is not None and event.new_status != OperatorStatus.ON_CALL.value:
+                    self._held.discard(event.call_id)  # off the call: no hold to show any more
                 user_id = int(event.operator_id)
                 op = acd.state.operator(event.operator_id)
                 self._publisher.publish(
@@ -537,7 +557,7 @@ class ContactCenter:
                         event,
                         setup.staff.get(user_id),
                         counts=(op.calls_answered, op.calls_missed),
-                        call=live_call(acd.state, event.operator_id),
+                        call=live_call(acd.state, event.operator_id, self._held),
                         break_limit_s=break_limit(acd.state, event.operator_id),
                     )
                 )

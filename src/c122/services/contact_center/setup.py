@@ -71,6 +71,7 @@ def group_policy(group: Group) -> GroupPolicy:
         away_to_logout_s=group.away_to_logout_s,
         breaks=breaks,
         early_ready=group.early_ready,
+        long_call_s=group.long_call_s,
     )
 
 

@@ -55,6 +55,7 @@ class LiveCall:
     queue_id: int | None
     direction: Literal["inbound", "outbound"]
     since: float  # connected (or dialled) at, epoch seconds
+    held: bool = False  # the operator put the caller on hold
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class LiveOperator:
     calls_answered: int
     calls_missed: int
     break_limit_s: float | None  # the group's allowance for the current break reason
+    long_call_s: float | None  # the group's long-call threshold (None: none)
     call: LiveCall | None
 
 

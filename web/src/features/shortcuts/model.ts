@@ -11,6 +11,7 @@ export type ShortcutAction =
   | "transfer"
   | "keypad"
   | "fullScreen"
+  | "raiseHand"
   | "ready"
   | "break"
   | "statusMenu"
@@ -38,6 +39,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { action: "transfer", group: "call", code: "KeyT", keys: "Alt+T" },
   { action: "keypad", group: "call", code: "KeyK", keys: "Alt+K" },
   { action: "fullScreen", group: "call", code: "KeyU", keys: "Alt+U" },
+  { action: "raiseHand", group: "call", code: "KeyP", keys: "Alt+P" }, // «Помощь старшего»
   { action: "ready", group: "status", code: "KeyG", keys: "Alt+G" },
   { action: "break", group: "status", code: "KeyB", keys: "Alt+B" },
   { action: "statusMenu", group: "status", code: "KeyS", keys: "Alt+S" },

@@ -17,9 +17,6 @@ export interface BoardView {
   descending: boolean;
 }
 
-/** A call longer than this is shown amber (no group sets its own yet). */
-export const LONG_CALL_S = 10 * 60;
-
 /** The row after one of its operator's state changes; rows of other operators are not touched. */
 export function applyChange(row: BoardRow, d: StateChange): BoardRow {
   return {
@@ -38,6 +35,12 @@ export function applyChange(row: BoardRow, d: StateChange): BoardRow {
   };
 }
 
+/** The row with its call held or not; a change about another call (one already over) is ignored. */
+export function withHeld(row: BoardRow, change: { call_id: string; held: boolean }): BoardRow {
+  if (row.call === null || row.call.call_id !== change.call_id) return row;
+  return { ...row, call: { ...row.call, held: change.held } };
+}
+
 /** Seconds in the current state (or on the current call) at `now` (ms since the epoch). */
 export function secondsIn(row: BoardRow, now: number): number {
   const from = Date.parse(row.call?.since ?? row.since);
@@ -46,8 +49,12 @@ export function secondsIn(row: BoardRow, now: number): number {
 
 export type Alert = "long_call" | "long_break" | null;
 
-export function alertOf(row: BoardRow, now: number, longCallS = LONG_CALL_S): Alert {
-  if (row.call !== null && row.status === "on_call" && secondsIn(row, now) > longCallS) return "long_call";
+/** A call longer than the group's `long_call_s` is amber; a break longer than its allowance red. */
+export function alertOf(row: BoardRow, now: number): Alert {
+  const longCallS = row.long_call_s;
+  if (row.call !== null && row.status === "on_call" && longCallS !== null && secondsIn(row, now) > longCallS) {
+    return "long_call";
+  }
   if (row.status === "on_break" && row.break_limit_s !== null && secondsIn(row, now) > row.break_limit_s) {
     return "long_break";
   }

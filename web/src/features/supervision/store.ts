@@ -5,7 +5,7 @@ import { defineStore } from "pinia";
 import { computed, shallowRef } from "vue";
 import type { MonitoringEvent } from "@/shared/realtime/dispatch";
 import { loadBoard } from "./api";
-import { applyChange, type BoardGroup, type BoardRow, type StateChange } from "./model";
+import { applyChange, withHeld, type BoardGroup, type BoardRow, type StateChange } from "./model";
 import {
   myMonitoring,
   startMonitoring,
@@ -71,10 +71,18 @@ export const useSupervisionStore = defineStore("supervision", () => {
     if (next !== null) rows.value = next;
   }
 
+  // Hold is rare next to state changes: applied at once.
+  function callHeld(change: { user_id: number; call_id: string; held: boolean }): void {
+    const row = rows.value.get(change.user_id);
+    if (row === undefined) return;
+    const next = withHeld(row, change);
+    if (next !== row) rows.value = new Map(rows.value).set(row.user_id, next);
+  }
+
   const all = computed(() => [...rows.value.values()]);
     /** Now on the server's clock, in ms. */
   const serverNow = (): number => Date.now() + skew.value;
-  return { rows, all, groups, loaded, load, stateChanged, serverNow };
+  return { rows, all, groups, loaded, load, stateChanged, callHeld, serverNow };
 });
 
 /**

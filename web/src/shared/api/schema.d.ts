@@ -742,7 +742,8 @@ export interface paths {
         };
         /**
          * Get Call
-         * @description One call with its legs; 404 when it does not exist or is outside the viewer's scope.
+         * @description One call with its legs and requests for help; 404 when it does not exist or is outside the
+         *     viewer's scope.
          */
         get: operations["get_call"];
         put?: never;
@@ -1074,6 +1075,75 @@ export interface paths {
         get: operations["get_health"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/help-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active Help Requests
+         * @description Open and taken requests: an operator's own, a senior's groups', every one for an administrator
+         *     (what a desktop shows after connecting; `help_request.changed` keeps it live).
+         */
+        get: operations["list_help_requests"];
+        put?: never;
+        /**
+         * Raise Hand
+         * @description The signed-in operator asks the seniors on shift of their groups for help on the call they are
+         *     talking on. 409 `not_on_call` without a call; 409 `already_raised` when a request of theirs on this
+         *     call is still open or taken.
+         */
+        post: operations["raise_hand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/help-requests/{request_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Help Request
+         * @description The operator withdraws their own request while nobody has taken it. 403 `not_yours` for anyone
+         *     else's; 409 `already_taken` once a senior has it.
+         */
+        post: operations["cancel_help_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/help-requests/{request_id}/take": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take Help Request
+         * @description The first senior to take it answers it for everyone. 409 `already_taken` names who took it; 409
+         *     `help_closed` when cancelled or the call ended; 403 `out_of_scope` for a senior of another group.
+         */
+        post: operations["take_help_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2155,6 +2225,8 @@ export interface components {
             group_ids: number[];
             /** Login */
             login: string;
+            /** Long Call S */
+            long_call_s: number | null;
             /** Note */
             note: string;
             /** Pending */
@@ -2439,8 +2511,8 @@ export interface components {
         };
         /**
          * CallOut
-         * @description A call with its legs, and the seniors who listened in (shown to an operator only when their
-         *     group shows monitoring).
+         * @description A call with its legs, the operator's requests for a senior's help on it, and the seniors who
+         *     listened in (shown to an operator only when their group shows monitoring).
          */
         CallOut: {
             /** Called */
@@ -2472,6 +2544,11 @@ export interface components {
             group_name: string | null;
             /** Has Recording */
             has_recording: boolean;
+            /**
+             * Help Requests
+             * @default []
+             */
+            help_requests: components["schemas"]["HelpRequestOut"][];
             /** Hold S */
             hold_s: number;
             /** Id */
@@ -3352,6 +3429,12 @@ export interface components {
              */
             idle_to_away_s: number | null;
             /**
+             * Long Call S
+             * @description The senior's board marks a call longer than this (seconds); null: never.
+             * @default 600
+             */
+            long_call_s: number | null;
+            /**
              * Monitoring Shown
              * @description Operators see when a senior listens to, whispers to or barges into their call.
              * @default false
@@ -3386,6 +3469,8 @@ export interface components {
             idle_choice_min_s: number;
             /** Idle To Away S */
             idle_to_away_s: number | null;
+            /** Long Call S */
+            long_call_s: number | null;
             /** Monitoring Shown */
             monitoring_shown: boolean;
             /** Name */
@@ -3422,6 +3507,8 @@ export interface components {
             idle_choice_min_s?: number;
             /** Idle To Away S */
             idle_to_away_s?: number | null;
+            /** Long Call S */
+            long_call_s?: number | null;
             /** Monitoring Shown */
             monitoring_shown?: boolean;
             /** Name */
@@ -3486,6 +3573,59 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "degraded" | "down";
+        };
+        /**
+         * HelpRequestOut
+         * @description One request. `help_request.changed` carries the same fields.
+         */
+        HelpRequestOut: {
+            /** Call Id */
+            call_id: string;
+            /** Caller */
+            caller: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Group Ids */
+            group_ids: number[];
+            /** Id */
+            id: number;
+            /** Mode */
+            mode: ("listen" | "whisper") | null;
+            /** Operator Id */
+            operator_id: number;
+            /** Operator Name */
+            operator_name: string;
+            /** Queue Id */
+            queue_id: number | null;
+            /**
+             * Raised At
+             * Format: date-time
+             */
+            raised_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "taken" | "cancelled" | "ended";
+            /** Taken At */
+            taken_at: string | null;
+            /** Taken By */
+            taken_by: number | null;
+            /** Taken By Name */
+            taken_by_name: string | null;
+        };
+        /**
+         * HelpRequestsOut
+         * @description The open and taken requests, and the server's time (the desktop counts the wait on it).
+         */
+        HelpRequestsOut: {
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /** Items */
+            items: components["schemas"]["HelpRequestOut"][];
         };
         /** IdleChoiceOut */
         IdleChoiceOut: {
@@ -3602,6 +3742,11 @@ export interface components {
              * @enum {string}
              */
             direction: "inbound" | "outbound";
+            /**
+             * Held
+             * @default false
+             */
+            held: boolean;
             /** Queue Id */
             queue_id: number | null;
             /**
@@ -3854,6 +3999,18 @@ export interface components {
              * @description The line the caller dialled (OPS-18).
              */
             service_number?: string | null;
+        };
+        /**
+         * OperatorCallHeldData
+         * @description An operator's call put on hold (`held` true) or taken off it, for the senior's board.
+         */
+        OperatorCallHeldData: {
+            /** Call Id */
+            call_id: string;
+            /** Held */
+            held: boolean;
+            /** User Id */
+            user_id: number;
         };
         /** OperatorShiftOut */
         OperatorShiftOut: {
@@ -4673,6 +4830,12 @@ export interface components {
         QueueUpdatedData: {
             queue: components["schemas"]["QueueLiveOut"];
         };
+        /** RaisedHelpOut */
+        RaisedHelpOut: {
+            request: components["schemas"]["HelpRequestOut"];
+            /** Seniors Notified */
+            seniors_notified: number;
+        };
         /**
          * ReadyMessage
          * @description First message. `last_id`: the next event carries a higher id. `snapshot` is null when resumed.
@@ -5053,6 +5216,18 @@ export interface components {
             status: "new" | "in_work" | "rejected" | "completed" | "closed_by_user" | "registered";
             /** Status Label */
             status_label: string;
+        };
+        /**
+         * TakeHelpIn
+         * @description How the senior joins the call: listening, or whispering to the operator.
+         */
+        TakeHelpIn: {
+            /**
+             * Mode
+             * @default listen
+             * @enum {string}
+             */
+            mode: "listen" | "whisper";
         };
         /**
          * TakenOut
@@ -14437,6 +14612,418 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+        };
+    };
+    list_help_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpRequestsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    raise_hand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RaisedHelpOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_help_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpRequestOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    take_help_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TakeHelpIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpRequestOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -40,6 +40,10 @@ const MONITOR_ENDS: readonly NonNullable<MonitoringEventData["reason"]>[] = ["st
 export type ExportProgress = Schemas["ExportProgressData"];
 const EXPORT_STATUSES: readonly ExportProgress["status"][] = ["in_progress", "finished", "failed"];
 const EXPORT_FORMATS: readonly ExportProgress["format"][] = ["csv", "xlsx", "pdf"];
+/** A request for a senior's help on a call, «Помощь старшего» (features/help_requests). */
+export type HelpRequest = Schemas["HelpRequestOut"];
+const HELP_STATUSES: readonly HelpRequest["status"][] = ["open", "taken", "cancelled", "ended"];
+const HELP_MODES: readonly NonNullable<HelpRequest["mode"]>[] = ["listen", "whisper"];
 const CONSULT_STATES: readonly ConsultState[] = ["ringing", "talking", "failed", "conference", "transferred", "ended"];
 
 interface EventPayloads {
@@ -64,6 +68,8 @@ interface EventPayloads {
   "broadcast.sent": Schemas["BroadcastSentData"];
   "broadcast.read": Schemas["BroadcastReadData"];
   "export.progress": ExportProgress;
+  "help_request.changed": HelpRequest;
+  "operator.call_held": Schemas["OperatorCallHeldData"];
   "monitoring.started": MonitoringEventData;
   "monitoring.mode_changed": MonitoringEventData;
   "monitoring.ended": MonitoringEventData;
@@ -93,6 +99,8 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "broadcast.sent",
   "broadcast.read",
   "export.progress",
+  "help_request.changed",
+  "operator.call_held",
   "monitoring.started",
   "monitoring.mode_changed",
   "monitoring.ended",
@@ -384,6 +392,7 @@ function parseLiveCall(value: unknown, w: string): EventPayloads["operator.state
     queue_id: optInt(d, "queue_id", w),
     direction: oneOf(d, "direction", ["inbound", "outbound"] as const, w),
     since: str(d, "since", w),
+    held: typeof d.held === "boolean" ? d.held : false, // older servers omit it
   };
 }
 
@@ -505,10 +514,40 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       download_url: optStr(d, "download_url", w),
     };
   },
+  "help_request.changed": (value, w) => parseHelpRequest(value, w),
+  "operator.call_held": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), held: bool(d, "held", w) };
+  },
   "monitoring.started": parseMonitoring,
   "monitoring.mode_changed": parseMonitoring,
   "monitoring.ended": parseMonitoring,
 };
+
+export function parseHelpRequest(value: unknown, w: string): HelpRequest {
+  const d = rec(value, w);
+  const groups = Array.isArray(d.group_ids) ? d.group_ids : [];
+  const mode = optStr(d, "mode", w);
+  if (mode !== null && !HELP_MODES.includes(mode as NonNullable<HelpRequest["mode"]>)) {
+    throw new ProtocolError(`${w}.mode: unknown ${mode}`);
+  }
+  return {
+    id: int(d, "id", w),
+    call_id: str(d, "call_id", w),
+    operator_id: int(d, "operator_id", w),
+    operator_name: str(d, "operator_name", w),
+    caller: optStr(d, "caller", w),
+    queue_id: optInt(d, "queue_id", w),
+    group_ids: groups.filter((g): g is number => typeof g === "number"),
+    raised_at: str(d, "raised_at", w),
+    status: oneOf(d, "status", HELP_STATUSES, w),
+    taken_by: optInt(d, "taken_by", w),
+    taken_by_name: optStr(d, "taken_by_name", w),
+    taken_at: optStr(d, "taken_at", w),
+    mode: mode as HelpRequest["mode"],
+    closed_at: optStr(d, "closed_at", w),
+  };
+}
 
 function parseMonitoring(value: unknown, w: string): MonitoringEventData {
   const d = rec(value, w);

@@ -3,6 +3,7 @@
 import type { CaseSummary } from "@/features/cases/model";
 import type {
   ExportProgress,
+  HelpRequest,
   MonitoringEventData,
   OrgChanged,
   Snapshot,
@@ -18,6 +19,7 @@ export type MessageEvent = Extract<StreamEvent, { type: `message.${string}` | `b
 /** The break policy's notice to this operator (OPS-04); cleared when their own state changes. */
 export type BreakNotice = "suggested" | "elapsed" | null;
 export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
+export type CallHeld = Extract<StreamEvent, { type: "operator.call_held" }>["data"];
 /** A senior on a call: the senior's console, and the operator's desk when their group shows it. */
 export type MonitoringEvent = { type: Extract<StreamEvent["type"], `monitoring.${string}`>; data: MonitoringEventData };
 export type CaseHandover = Extract<StreamEvent, { type: "case.handed_over" }>["data"];
@@ -42,8 +44,13 @@ export interface EventTargets {
   call(event: CallEvent): void;
   /** The senior's operators board (features/supervision): any operator's change it may see. */
   operatorChanged(change: OperatorChange): void;
+  /** The senior's operators board: an operator's call put on hold or taken off it. */
+  callHeld(change: CallHeld): void;
   /** Background exports of the call journal (features/journal). */
   exportProgress(progress: ExportProgress): void;
+  /** «Помощь старшего»: the operator's request and the seniors' alerts (features/help_requests); `at`
+   * is the server's time of the change (the wait is counted on the server's clock). */
+  helpRequest(request: HelpRequest, at: string): void;
   /** Listen / whisper / barge sessions (features/supervision and the operator's desk). */
   monitoring(event: MonitoringEvent): void;
 }
@@ -96,6 +103,10 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.orgChanged(event.data);
     case "export.progress":
       return to.exportProgress(event.data);
+    case "operator.call_held":
+      return to.callHeld(event.data);
+    case "help_request.changed":
+      return to.helpRequest(event.data, event.at);
     case "monitoring.started":
     case "monitoring.mode_changed":
     case "monitoring.ended":
@@ -118,7 +129,9 @@ const NOWHERE: EventTargets = {
   message: () => undefined,
   call: () => undefined,
   operatorChanged: () => undefined,
+  callHeld: () => undefined,
   exportProgress: () => undefined,
+  helpRequest: () => undefined,
   monitoring: () => undefined,
 };
 

@@ -6,6 +6,7 @@ import type { CaseSummary } from "@/features/cases/model";
 import { healthColour } from "@/features/health/model";
 import type {
   ExportProgress,
+  HelpRequest,
   OperatorState,
   OrgEntity,
   RtcClientMessage,
@@ -20,6 +21,7 @@ import {
   type CallEvent,
   type EventTargets,
   type MessageEvent,
+  type CallHeld,
   type MonitoringEvent,
   type CaseHandover,
   type OperatorChange,
@@ -80,6 +82,11 @@ export const useRealtimeStore = defineStore("realtime", () => {
     operatorListeners.add(listener);
     return () => operatorListeners.delete(listener);
   }
+  const heldListeners = new Set<(change: CallHeld) => void>();
+  function onCallHeld(listener: (change: CallHeld) => void): () => void {
+    heldListeners.add(listener);
+    return () => heldListeners.delete(listener);
+  }
   // Listen / whisper / barge: the senior's console and the monitored operator's desk.
   const monitoringListeners = new Set<(event: MonitoringEvent) => void>();
   function onMonitoring(listener: (event: MonitoringEvent) => void): () => void {
@@ -97,6 +104,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
   function onExport(listener: (progress: ExportProgress) => void): () => void {
     exportListeners.add(listener);
     return () => exportListeners.delete(listener);
+  }
+  // «Помощь старшего» (features/help_requests) follows its requests.
+  const helpListeners = new Set<(request: HelpRequest, at: string) => void>();
+  function onHelpRequest(listener: (request: HelpRequest, at: string) => void): () => void {
+    helpListeners.add(listener);
+    return () => helpListeners.delete(listener);
   }
   let orgSeq = 0;
   const targets: EventTargets = {
@@ -116,7 +129,9 @@ export const useRealtimeStore = defineStore("realtime", () => {
     message: (event) => messageListeners.forEach((listener) => listener(event)),
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
+    callHeld: (change) => heldListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
+    helpRequest: (request, at) => helpListeners.forEach((listener) => listener(request, at)),
     monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
@@ -213,7 +228,9 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onCall,
     onOperatorChange,
     onCaseHandedOver,
+    onCallHeld,
     onExport,
+    onHelpRequest,
     onMonitoring,
     onSignal,
     sendSignal,
