@@ -37,6 +37,7 @@ from c122.security.passwords import Argon2PasswordHasher
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.audit.service import AuditTrail
+from c122.services.board.service import Board
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
@@ -78,6 +79,7 @@ RECONCILE_SECONDS = 10.0  # the ACD's calls against the call flow's (see CallFlo
 SESSION_SWEEP_SECONDS = 60.0
 STREAM_EXPIRY_SECONDS = 30.0
 OUTBOX_DRAIN_SECONDS = 2.0
+BOARD_EXPIRY_SECONDS = 5.0  # an expired notice leaves the board within this
 ROUTES_REFRESH_SECONDS = 60.0
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
@@ -218,6 +220,7 @@ def build_application(
         if telephony is not None
         else None
     )
+    board = Board(uow_factory, clock, bus)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -243,6 +246,7 @@ def build_application(
         phones=phones,
         audit=AuditTrail(uow_factory, clock),
         messages=Messages(uow_factory, clock, bus),
+        board=board,
         call_flow=call_flow,
         calls=call_records,
         exports=exports,
@@ -273,6 +277,7 @@ def build_application(
         lambda: hub.run_expiry(STREAM_EXPIRY_SECONDS),
         _every(ACD_TICK_SECONDS, contact_center.tick),
         _every(OUTBOX_DRAIN_SECONDS, writes.drain),
+        _every(BOARD_EXPIRY_SECONDS, board.expire_due),
     ]
     if call_flow is not None:
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))

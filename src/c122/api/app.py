@@ -15,6 +15,7 @@ from c122.api.middleware import RequestContextMiddleware
 from c122.api.routes import (
     accounts,
     audit,
+    board,
     call_flow,
     calls,
     cases,
@@ -70,6 +71,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(statistics.router)
     app.include_router(audit.router)
     app.include_router(messages.router)
+    app.include_router(board.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

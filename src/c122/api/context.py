@@ -11,6 +11,7 @@ from c122.realtime.hub import EventHub
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthService
 from c122.services.audit.service import AuditTrail
+from c122.services.board.service import Board
 from c122.services.call_flow import CallFlowService
 from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
@@ -49,6 +50,7 @@ class ApiContext:
     shift_clock: ShiftClock  # the hotline's shifts as the statistics read them
     audit: AuditTrail  # the audit trail viewer (administrators)
     messages: Messages  # messages, broadcasts and notification settings
+    board: Board  # the message board: notices seniors pin for their groups
     exports: ExportJobs  # exported files and background export jobs
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C

@@ -13,6 +13,7 @@ from c122.domain.organisation import CaseType, Group, Line, Queue, Service
 from c122.domain.shifts import Shift
 from c122.persistence.accounts import SqlApiTokenRepository, SqlSessionRepository, SqlUserRepository
 from c122.persistence.audit import SqlAuditLog, SqlAuditTrail
+from c122.persistence.board import SqlBoardRepository
 from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.contact_center import SqlAcdRepository
@@ -23,6 +24,7 @@ from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phones import SqlOperatorPhoneRepository
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
 from c122.services.audit.ports import AuditTrailReader
+from c122.services.board.ports import BoardRepository
 from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
 from c122.services.contact_center.ports import AcdRepository
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
     ivr: IvrRepository
     phones: OperatorPhoneRepository
     messages: MessageRepository
+    board: BoardRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -78,6 +81,7 @@ class SqlUnitOfWork:
         self.ivr = SqlIvrRepository(connection)
         self.phones = SqlOperatorPhoneRepository(connection)
         self.messages = SqlMessageRepository(connection)
+        self.board = SqlBoardRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
