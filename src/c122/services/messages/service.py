@@ -188,10 +188,10 @@ class Messages:
     async def mark_broadcast_read(self, actor: Actor, broadcast_id: int) -> Broadcast:
         now = self._clock.now()
         async with self._uow() as uow:
-            found = await uow.messages.broadcast(broadcast_id)
+            found = await uow.messages.broadcast_as_seen_by(broadcast_id, actor.user_id)
             if found is None:
                 raise NotFound(f"broadcast {broadcast_id} does not exist")
-            if all(r.user_id != actor.user_id for r in found.recipients):
+            if not found.recipients:
                 raise Forbidden("this broadcast was not sent to you")
             changed = await uow.messages.mark_broadcast_read(broadcast_id, actor.user_id, now)
             await uow.commit()
