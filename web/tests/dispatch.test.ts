@@ -25,6 +25,8 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "broadcast.sent": ["message"],
   "broadcast.read": ["message"],
   "export.progress": ["exportProgress"],
+  "board.notice_pinned": ["snapshot"],
+  "board.notice_removed": ["snapshot"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {

@@ -132,7 +132,8 @@ async def test_bad_notices_are_refused_with_the_limit(server: RunningServer) -> 
     assert (await pin(senior, "Без групп", [])).status_code == 422
     past = (server.clock.now() - timedelta(minutes=1)).isoformat()
     late = await pin(senior, "Просрочено", [reference], expires_at=past)
-    assert late.status_code == 422 and late.json()["fields"][0]["path"] == "expires_at"
+    assert late.status_code == 422
+    assert late.json()["fields"][0]["path"] == "expires_at"
     far = (server.clock.now() + timedelta(days=91)).isoformat()
     assert (await pin(senior, "Надолго", [reference], expires_at=far)).json()["fields"][0][
         "code"
@@ -142,7 +143,8 @@ async def test_bad_notices_are_refused_with_the_limit(server: RunningServer) -> 
     for n in range(20):
         assert (await pin(senior, f"Объявление {n}", [reference])).status_code == 201
     full = await pin(senior, "Двадцать первое", [reference])
-    assert full.status_code == 422 and full.json()["fields"][0]["code"] == "board_full"
+    assert full.status_code == 422
+    assert full.json()["fields"][0]["code"] == "board_full"
     assert (
         await senior.write("PUT", "/api/v1/board/999999", json={"text": "x", "group_ids": [reference]})
     ).status_code == 404

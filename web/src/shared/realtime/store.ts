@@ -6,6 +6,7 @@ import type { CaseSummary } from "@/features/cases/model";
 import { healthColour } from "@/features/health/model";
 import type {
   ExportProgress,
+  Notice,
   OperatorState,
   OrgEntity,
   RtcClientMessage,
@@ -22,6 +23,7 @@ import {
   type MessageEvent,
   type OperatorChange,
 } from "./dispatch";
+import { withNotice, withoutNotice } from "./snapshot";
 
 export interface OrgChange {
   entity: OrgEntity;
@@ -158,6 +160,15 @@ export const useRealtimeStore = defineStore("realtime", () => {
     if (snapshot.value !== null) snapshot.value = { ...snapshot.value, operator_state: state };
   }
 
+  /** A notice as an API call returned it (the board event that follows agrees). */
+  function noticeChanged(notice: Notice): void {
+    if (snapshot.value !== null) snapshot.value = withNotice(snapshot.value, notice);
+  }
+
+  function noticeRemoved(id: number): void {
+    if (snapshot.value !== null) snapshot.value = withoutNotice(snapshot.value, id);
+  }
+
   function stop(): void {
     stream?.stop();
     stream = null;
@@ -176,6 +187,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
     start,
     stop,
     setOperatorState,
+    noticeChanged,
+    noticeRemoved,
     onCase,
     onCaseCreated,
     onMessage,
