@@ -23,9 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +48,10 @@ TARGET_P99_MS = 200.0
 PASSWORD = "bench-password-1"
 GROUP = "Справочная группа"
 CONCURRENT_LOGINS = 8
-STEP_TIMEOUT_S = 600.0
+CONCURRENT_STREAMS = 16
+STEP_TIMEOUT_S = 1800.0
 SIGN_IN_ATTEMPTS = 10
+CONNECT_ATTEMPTS = 5
 
 
 # --- both sides -----------------------------------------------------------------------------------
@@ -113,15 +117,36 @@ async def desks_process(base_url: str, ws_url: str, logins: list[str]) -> None:
     lines = asyncio.StreamReader()
     loop = asyncio.get_running_loop()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(lines), sys.stdin)
+    # Every sign-in tells the signed-in colleagues' streams (presence), so all sign in first and
+    # then connect: otherwise each of the 1,000 sign-ins would be read by every stream already open.
     gate = asyncio.Semaphore(CONCURRENT_LOGINS)
 
-    async def desk(login: str) -> Desk:
+    async def signed_in(login: str) -> httpx.AsyncClient:
         async with gate:
-            client = await sign_in(base_url, login, PASSWORD)
-            return Desk(client, await open_stream(ws_url, client))
+            return await sign_in(base_url, login, PASSWORD)
+
+    opened: list[Desk] = []
+    streams_gate = asyncio.Semaphore(CONCURRENT_STREAMS)
+
+    async def desk(client: httpx.AsyncClient) -> Desk:
+        async with streams_gate:
+            for attempt in range(CONNECT_ATTEMPTS):
+                try:
+                    socket = await open_stream(ws_url, client)
+                    break
+                except OSError:  # a loaded host refuses a connection now and then: once more
+                    if attempt == CONNECT_ATTEMPTS - 1:
+                        raise
+                    await asyncio.sleep(1)
+            opened.append(Desk(client, socket))
+            if len(opened) % 100 == 0:
+                print(f"{len(opened)} desks connected", file=sys.stderr, flush=True)
+            return opened[-1]
 
     started = time.monotonic()
-    desks = await asyncio.gather(*(desk(login) for login in logins))
+    clients = await asyncio.gather(*(signed_in(login) for login in logins))
+    print(f"{len(clients)} desks signed in", file=sys.stderr, flush=True)
+    desks = await asyncio.gather(*(desk(client) for client in clients))
     tell({"step": "connected", "desks": len(desks), "connect_s": round(time.monotonic() - started, 2)})
 
     await asyncio.wait_for(asyncio.gather(*(d.arrived.wait() for d in desks)), STEP_TIMEOUT_S)
@@ -305,7 +330,11 @@ def main() -> None:
     parser.add_argument("logins", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.desks_for is not None:
-        uvloop.run(desks_process(*args.desks_for, args.logins))
+        try:
+            uvloop.run(desks_process(*args.desks_for, args.logins))
+        except Exception:
+            traceback.print_exc()
+            os._exit(1)  # the open sockets' tasks must not keep a failed run waiting
         return
     figures = uvloop.run(run(args.operators))
     path = write_result("broadcast_delivery", {"command": " ".join(sys.argv), **figures})
