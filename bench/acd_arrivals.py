@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import percentiles, write_result
+from bench.databases import on_both_databases
 from sqlalchemy import func, select
 from tests.support import databases
 
@@ -189,24 +190,12 @@ async def main() -> None:
     parser.add_argument("--hold", type=float, default=1.0)
     parser.add_argument("--postgres", default=databases.DEFAULT_POSTGRES_URL)
     args = parser.parse_args()
-    figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        url = databases.sqlite_url(Path(folder) / "bench.db")
-        figures["sqlite"] = await run_load(url, args.rate, args.seconds, args.operators, args.hold)
-        print("sqlite", figures["sqlite"], flush=True)
-    import os
-
     os.environ.setdefault("C122_TEST_POSTGRES_URL", args.postgres)
-    problem = await databases.postgres_available()
-    if problem:
-        figures["postgres"] = {"skipped": problem}
-    else:
-        name, url = await databases.create_postgres_database(template=None)
-        try:
-            figures["postgres"] = await run_load(url, args.rate, args.seconds, args.operators, args.hold)
-        finally:
-            await databases.drop_postgres_database(name)
-        print("postgres", figures["postgres"], flush=True)
+
+    async def load(url: str) -> dict[str, Any]:
+        return await run_load(url, args.rate, args.seconds, args.operators, args.hold)
+
+    figures = await on_both_databases(load, load)
     parameters = {k: getattr(args, k) for k in ("rate", "seconds", "operators", "hold")}
     path = write_result("acd_arrivals", {"parameters": parameters, "figures": figures})
     print(f"written {path}")

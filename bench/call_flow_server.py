@@ -19,20 +19,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
-import signal
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 import uvloop
 from sqlalchemy.pool import Pool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.server import serve_until_stopped
 
 from c122.bootstrap import Application, build_application
 from c122.config import load_settings
@@ -146,35 +144,14 @@ async def serve(args: argparse.Namespace) -> None:
     if not args.sip_rate_limit and telephony.sip.protection is not None:
         protection = telephony.sip.protection
         protection.settings = replace(protection.settings, exempt_hosts=frozenset({"127.0.0.1"}))
-    config = uvicorn.Config(
-        application.app,
-        host="127.0.0.1",
-        port=args.http_port,
-        loop="none",
-        lifespan="off",
-        log_config=None,
-        ws="websockets-sansio",
-    )
-    server = uvicorn.Server(config)
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
-    loop = asyncio.get_running_loop()
-    for stop in (signal.SIGINT, signal.SIGTERM):
-        # a stop signal ends the HTTP server; the telephony and the database close after it
-        loop.add_signal_handler(stop, lambda: setattr(server, "should_exit", True))
     async with application.running():
         accounts = await seed_demo(application.context.organisation, application.uow_factory)
         bench = await _bench_organisation(application, args.operators)
         pool = application.uow_factory.engine.pool
         lag = asyncio.create_task(watch_loop(settings.data_dir / "loop_lag.txt", pool))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
         admin = next(a for a in accounts if a.login == "admin")
         ready = {"admin_password": admin.password, "sip_ports": telephony.sip.bound_ports, **bench}
-        print(json.dumps(ready), flush=True)
-        await task
+        await serve_until_stopped(application.app, args.http_port, lambda: ready)
         lag.cancel()
 
 

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -32,7 +31,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import percentiles, write_result
-from tests.support import databases
+from bench.databases import on_both_databases
 from tests.support.clock import FakeClock
 
 from c122.domain.cases import MONTHS_RU, ApplicantData, CaseStatus, StatusFilter, case_day
@@ -282,19 +281,10 @@ async def main() -> None:
     parser.add_argument("--sqlite-rows", type=int, default=1_000_000)
     parser.add_argument("--postgres-rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        results["sqlite"] = await measure(databases.sqlite_url(Path(folder) / "bench.db"), args.sqlite_rows)
-        print("sqlite", results["sqlite"]["worst_p95_ms"], flush=True)
-    problem = await databases.postgres_available()
-    if problem is None and args.postgres_rows > 0:
-        name, url = await databases.create_postgres_database(template=None)
-        try:
-            results["postgres"] = await measure(url, args.postgres_rows)
-        finally:
-            await databases.drop_postgres_database(name)
-    else:
-        results["postgres"] = {"skipped": problem or "--postgres-rows 0"}
+    results = await on_both_databases(
+        lambda url: measure(url, args.sqlite_rows),
+        (lambda url: measure(url, args.postgres_rows)) if args.postgres_rows > 0 else None,
+    )
     path = write_result(
         "cases_search",
         {

@@ -7,8 +7,10 @@ after a restart of the process."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import wave
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -118,18 +120,25 @@ async def call_during_outage(server: RunningServer, caller: ListeningCaller) -> 
     assert outbox_lines(server), "the call record should wait in the outbox"
 
 
+@contextlib.asynccontextmanager
+async def a_call_during_outage(
+    database_url: str, db_proxy: TcpProxy, overrides: dict[str, Any], caller: ListeningCaller
+) -> AsyncIterator[RunningServer]:
+    """A hotline reaching PostgreSQL through the proxy takes one call while the database is cut off."""
+    async with running_server(through(database_url, db_proxy), with_telephony=True, **overrides) as server:
+        await greeting_then_queue(server, await info_queue_id(server))
+        db_proxy.cut()
+        await call_during_outage(server, caller)
+        yield server
+
+
 @pytest.mark.peers
 @ONLY_POSTGRES
 async def test_a_call_while_postgres_is_cut_off_is_answered_and_journaled_once_it_is_back(
     database_url: str, db_proxy: TcpProxy, tmp_path: Path, listening_caller: ListeningCaller
 ) -> None:
-    url = through(database_url, db_proxy)
     overrides = {**hotline_overrides(tmp_path), **QUICK_TIMEOUTS}
-    async with running_server(url, with_telephony=True, **overrides) as server:
-        await greeting_then_queue(server, await info_queue_id(server))
-        db_proxy.cut()
-        await call_during_outage(server, listening_caller)
-
+    async with a_call_during_outage(database_url, db_proxy, overrides, listening_caller) as server:
         db_proxy.restore()
         (record,) = await ended_in_journal(server)
         assert record["end_cause"] == "database_unavailable"
@@ -143,15 +152,12 @@ async def test_a_call_while_postgres_is_cut_off_is_answered_and_journaled_once_i
 async def test_writes_left_in_the_outbox_at_a_restart_reach_the_database_after_it(
     database_url: str, db_proxy: TcpProxy, tmp_path: Path, listening_caller: ListeningCaller
 ) -> None:
-    url = through(database_url, db_proxy)
     overrides = {**hotline_overrides(tmp_path), **QUICK_TIMEOUTS}
-    async with running_server(url, with_telephony=True, **overrides) as server:
-        await greeting_then_queue(server, await info_queue_id(server))
-        db_proxy.cut()
-        await call_during_outage(server, listening_caller)
+    async with a_call_during_outage(database_url, db_proxy, overrides, listening_caller):
+        pass
     # The process stopped with the record only in the outbox; the database is back for the next one.
     db_proxy.restore()
-    async with running_server(url, **overrides) as restarted:
+    async with running_server(through(database_url, db_proxy), **overrides) as restarted:
         (record,) = await ended_in_journal(restarted)
         assert record["end_cause"] == "database_unavailable"
         await until(lambda: asyncio.sleep(0, outbox_lines(restarted)), lambda lines: not lines)
