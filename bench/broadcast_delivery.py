@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/broadcast_delivery.py [--operators 1000]  → bench/results/broadcast_delivery.json
 
-A real server (the whole application on uvicorn, SQLite in a temporary folder, loopback only) with
-`--operators` extra operator accounts in one group. The operators' desks run in a process of their
+A real server (the whole application on uvicorn, SQLite in a temporary folder, loopback only, its
+garbage collector tuned as `c122 serve` tunes it) with `--operators` extra operator accounts in one
+group. The operators' desks run in a process of their
 own (as in bench/event_fanout.py), so reading 1,000 sockets does not compete with the server's event
 loop: each desk signs in, holds its event stream (WebSocket) and answers the server's pings from
 the moment it connects. A senior of the group sends one broadcast to the group through the API; each
@@ -41,6 +42,7 @@ from sqlalchemy import func, insert, select
 from tests.support import databases
 from tests.support.server import running_server
 
+from c122.cli import tune_garbage_collector
 from c122.persistence import tables as t
 from c122.security.passwords import Argon2PasswordHasher
 
@@ -48,7 +50,7 @@ TARGET_P99_MS = 200.0
 PASSWORD = "bench-password-1"
 GROUP = "Справочная группа"
 CONCURRENT_LOGINS = 8
-CONCURRENT_STREAMS = 16
+CONCURRENT_STREAMS = 8
 STEP_TIMEOUT_S = 1800.0
 SIGN_IN_ATTEMPTS = 10
 CONNECT_ATTEMPTS = 5
@@ -79,8 +81,15 @@ async def open_stream(ws_url: str, client: httpx.AsyncClient) -> Any:
         ws_url, additional_headers={"Cookie": cookie}, open_timeout=120, compression=None, ping_interval=None
     )
     ready = json.loads(await socket.recv())
+    if ready["kind"] == "error" and ready["code"] == "snapshot_failed":
+        await socket.close()
+        raise SnapshotFailed(ready["message"])  # the protocol says: retry later
     assert ready["kind"] == "ready", ready
     return socket
+
+
+class SnapshotFailed(Exception):
+    """The server could not build the stream's snapshot (a busy database); a desk connects again."""
 
 
 # --- the operators' desks (their own process) -----------------------------------------------------
@@ -134,7 +143,8 @@ async def desks_process(base_url: str, ws_url: str, logins: list[str]) -> None:
                 try:
                     socket = await open_stream(ws_url, client)
                     break
-                except OSError:  # a loaded host refuses a connection now and then: once more
+                # A loaded host refuses a connection or fails a snapshot now and then: once more.
+                except (OSError, SnapshotFailed):
                     if attempt == CONNECT_ATTEMPTS - 1:
                         raise
                     await asyncio.sleep(1)
@@ -245,6 +255,7 @@ async def run(operators: int) -> dict[str, Any]:
         template = await databases.create_sqlite_template(Path(folder))
         url = databases.copy_sqlite(template, Path(folder))
         async with running_server(url, event_queue_limit=10_000) as server:
+            tune_garbage_collector()  # as `c122 serve` does before the desks connect
             admin = await sign_in(server.base_url, "admin", server.passwords["admin"])
             groups = (await admin.get("/api/v1/admin/groups", params={"limit": 100})).json()["items"]
             group_id = next(g["id"] for g in groups if g["name"] == GROUP)
@@ -306,6 +317,7 @@ async def run(operators: int) -> dict[str, Any]:
     return {
         "database": "sqlite",
         "desks": "own process",
+        "server_gc": "tuned as c122 serve (gc.freeze, threshold 50,000)",
         "operators_connected": connected["desks"],
         "connect_all_s": connected["connect_s"],
         "recipients": recipients,
