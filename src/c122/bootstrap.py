@@ -20,7 +20,7 @@ from c122.config import Settings, split_list
 from c122.domain.acd import to_records
 from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.clock import Clock
-from c122.domain.errors import DatabaseUnavailable
+from c122.domain.errors import DatabaseUnavailable, WritesBlocked
 from c122.domain.trunks import Trunk
 from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
@@ -49,7 +49,7 @@ from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
 from c122.services.contact_center.membership import QueueMembership
 from c122.services.contact_center.queue_figures import WaitingCallBoard
-from c122.services.exports.service import ExportJobs
+from c122.services.exports.service import ExportAccess, ExportJobs
 from c122.services.health.ports import ComponentHealth, Probe, Status
 from c122.services.health.service import HealthService
 from c122.services.internal_events import InternalEventBus
@@ -64,6 +64,7 @@ from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
 from c122.services.statistics.ports import LiveQueue
 from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
+from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
@@ -74,6 +75,7 @@ from c122.telephony.webrtc import IceSettings, WebRtcSettings
 _log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_SECONDS = 5.0
+HEALTH_WRITE_PROBE_SECONDS = 2.0  # inside the health probe's 3 s
 ACD_TICK_SECONDS = 1.0
 RECONCILE_SECONDS = 10.0  # the ACD's calls against the call flow's (see CallFlowService.reconcile)
 SESSION_SWEEP_SECONDS = 60.0
@@ -250,7 +252,9 @@ def build_application(
         call_flow=call_flow,
         calls=call_records,
         exports=exports,
+        export_access=ExportAccess(exports, uow_factory, clock),
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
+        monitoring=Monitoring(uow_factory, clock, bus, call_flow),
         shift_clock=shift_clock,
         shift_statistics=shift_statistics,
         staffing=StaffingPlanner(uow_factory, _CenterQueues(contact_center), hotline_zone),
@@ -412,6 +416,9 @@ def _probes(
         try:
             async with uow_factory() as uow:
                 await uow.ping()
+                await uow.ping_write(HEALTH_WRITE_PROBE_SECONDS)
+        except WritesBlocked as exc:  # the API refuses writes with 503 meanwhile: down, not degraded
+            return ComponentHealth(Status.DOWN, f"{exc.message}{waiting}"[:300])
         except DatabaseUnavailable as exc:
             cause = exc.__cause__
             reason = f"{type(cause).__name__}: {cause}" if cause is not None else exc.message

@@ -1,7 +1,8 @@
 """The softphone in real Chromium against the real server with telephony: starting the shift brings
 the operator's WebRTC leg up (rtc.start → offer → answer → connected), the leg comes back after the
 event socket drops, a SIPp caller is offered and answered (the operator hears its 440 Hz), held and
-hung up from the call panel, and the device settings keep the operator's choices in this browser.
+hung up from the call panel and with the desk's keys, and the device settings keep the operator's
+choices in this browser.
 
 Chromium's fake capture device, playing a 1 kHz WAV, stands in for a headset microphone (there is no
 sound card here)."""
@@ -203,7 +204,7 @@ async def test_a_caller_is_answered_held_and_hung_up_from_the_call_panel(
         offer = page.get_by_test_id("offer-notice")
         await expect(offer).to_be_visible(timeout=20_000)
         await expect(page.get_by_test_id("offer-group")).to_be_visible()
-        await page.get_by_test_id("offer-accept").click()
+        await page.keyboard.press("Alt+KeyA")  # the desk's key for «Принять»
 
         panel = page.get_by_test_id("call-panel")
         await expect(panel).to_be_visible(timeout=10_000)
@@ -216,13 +217,16 @@ async def test_a_caller_is_answered_held_and_hung_up_from_the_call_panel(
             timeout=10_000,
         )
 
+        # The panel's buttons and the desk's keys (docs/web.md, "Keyboard") do the same.
         await page.get_by_test_id("call-mute").click()
         await expect(panel).to_have_attribute("data-muted", "true")
-        await page.get_by_test_id("call-hold").click()
+        await page.keyboard.press("Alt+KeyM")
+        await expect(panel).to_have_attribute("data-muted", "false")
+        await page.keyboard.press("Alt+KeyH")
         await expect(panel).to_have_attribute("data-held", "true")
         await page.get_by_test_id("call-hold").click()
         await expect(panel).to_have_attribute("data-held", "false")
-        await page.get_by_test_id("call-hang-up").click()
+        await page.keyboard.press("Alt+KeyX")
         await expect(panel).to_have_count(0, timeout=10_000)
         await expect(page.get_by_test_id("operator-status")).to_have_attribute("data-status", "wrap_up")
         code, output = await caller.finish()

@@ -69,10 +69,13 @@ class Baresip:
 
     `account` is a baresip accounts line; the default is an unregistered phone."""
 
-    def __init__(self, folder: Path, frequency: int, account: str = UNREGISTERED_PHONE) -> None:
+    def __init__(
+        self, folder: Path, frequency: int, account: str = UNREGISTERED_PHONE, dial: str | None = None
+    ) -> None:
         self.folder = folder
         self.frequency = frequency
         self.account = account
+        self.dial = dial  # a SIP URI the phone calls as soon as it is up (a caller that hears)
         self.sip_port = free_sip_port()
         self.process: asyncio.subprocess.Process | None = None
         self.output: list[str] = []
@@ -88,9 +91,14 @@ class Baresip:
         (self.folder / "config").write_text(BARESIP_CONFIG.format(
             sip_port=self.sip_port, frequency=self.frequency, rtp_min=rtp_min, rtp_max=rtp_min + 19,
             folder=self.folder))  # fmt: skip
+        dialling: list[str] = []
+        if self.dial is not None:
+            with (self.folder / "config").open("a") as config:
+                config.write("module_app menu.so\n")  # runs the -e command
+            dialling = ["-e", f"/dial {self.dial}"]
         (self.folder / "accounts").write_text(self.account + "\n")
         self.process = await asyncio.create_subprocess_exec(
-            installed("baresip"), "-f", str(self.folder), stdin=asyncio.subprocess.DEVNULL,
+            installed("baresip"), "-f", str(self.folder), *dialling, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
         self._drain = asyncio.create_task(self._read_output())
@@ -129,11 +137,21 @@ class Baresip:
         if self._drain is not None:
             await self._drain
 
-    def heard(self) -> np.ndarray:
-        """What the phone decoded from us, as 8 kHz samples (sndfile's *-dec.wav)."""
+    def heard_so_far(self) -> int:
+        """How many samples the current call's recording holds now (read while it grows)."""
+        files = sorted(self.folder.glob("dump-*-dec.wav"))
+        if not files:
+            return 0
+        data = files[-1].read_bytes()
+        channels = int.from_bytes(data[22:24], "little") or 1
+        return max(0, (len(data) - 44) // (2 * channels))
+
+    def heard(self, call: int = -1) -> np.ndarray:
+        """What the phone decoded from us, as 8 kHz samples (sndfile's *-dec.wav; the last call's, or
+        the `call`-th)."""
         files = sorted(self.folder.glob("dump-*-dec.wav"))
         assert files, "baresip recorded nothing"
-        with wave.open(str(files[-1]), "rb") as reader:
+        with wave.open(str(files[call]), "rb") as reader:
             data = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
             channels, rate = reader.getnchannels(), reader.getframerate()
         assert rate == SAMPLE_RATE

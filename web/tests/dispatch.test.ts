@@ -27,6 +27,9 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "export.progress": ["exportProgress"],
   "board.notice_pinned": ["snapshot"],
   "board.notice_removed": ["snapshot"],
+  "monitoring.started": ["monitoring"],
+  "monitoring.mode_changed": ["monitoring"],
+  "monitoring.ended": ["monitoring"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -43,6 +46,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       call: () => reached.push("call"),
       operatorChanged: () => reached.push("operatorChanged"),
       exportProgress: () => reached.push("exportProgress"),
+      monitoring: () => reached.push("monitoring"),
     },
   };
 }

@@ -58,6 +58,11 @@ describe("login error messages", () => {
     expect(problem.params.time).toBe(new Date(now + 90_000).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" }));
   });
 
+  it("a database that does not answer is named, not shown as a raw message", () => {
+    const problem = loginProblem(new ApiError(503, "database_unavailable", "the database does not answer", [], 5), "ru", now);
+    expect(problem.key).toBe("auth.errors.database_unavailable");
+  });
+
   it("a failed fetch is a network problem", () => {
     expect(loginProblem(new TypeError("Failed to fetch"), "ru", now).key).toBe("auth.errors.network");
   });

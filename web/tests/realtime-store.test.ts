@@ -2,7 +2,7 @@ import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { noticeFor } from "@/features/auth/store";
 import { useRealtimeStore } from "@/shared/realtime/store";
-import { eventFrame, health, operator, readyFrame, snapshot } from "./fixtures";
+import { ME, eventFrame, health, operator, readyFrame, snapshot, state } from "./fixtures";
 
 // Node has no browser WebSocket; this stand-in lets the test play the server's frames.
 class FakeWebSocket {
@@ -42,6 +42,16 @@ afterEach(() => {
 });
 
 describe("realtime store", () => {
+  it("says the database is down when the stream is closed for it, until a stream opens again", () => {
+    const store = useRealtimeStore();
+    store.start(() => undefined);
+    expect(store.databaseDown).toBe(false);
+    socket().deliver('{"kind":"closed","reason":"database_unavailable","message":"The database does not answer."}');
+    expect(store.databaseDown).toBe(true);
+    socket().deliver(readyFrame("s1", 0, snapshot([], health("ok", "ok"), 0)));
+    expect(store.databaseDown).toBe(false);
+  });
+
   it("shows the snapshot, then live presence and health, and the indicator follows", () => {
     const store = useRealtimeStore();
     store.start(() => undefined);
@@ -79,5 +89,35 @@ describe("realtime store", () => {
     expect(noticeFor(ended[0] ?? "")).toBe("session_replaced");
     expect(noticeFor("session_ended")).toBe("session_expired");
     expect(store.status).toBe("stopped");
+  });
+});
+
+describe("the break notice", () => {
+  const changed = (id: number, userId: number) =>
+    eventFrame(id, "operator.state_changed", {
+      user_id: userId,
+      old_status: "ready",
+      status: "on_call",
+      trigger: "test",
+      reason: "",
+      note: "",
+      since: "2026-11-25T09:00:00+00:00",
+      duration_s: 0,
+      call_id: null,
+      queue_id: null,
+    });
+
+  it("stays when a colleague's state changes and goes when the operator's own does", () => {
+    const store = useRealtimeStore();
+    store.start(() => undefined);
+    socket().deliver(readyFrame("s1", 0, { ...snapshot([]), operator_state: state("ready") }));
+    socket().deliver(eventFrame(1, "operator.break_suggested", { user_id: ME, worked_s: 7200 }));
+    expect(store.breakNotice).toBe("suggested");
+
+    socket().deliver(changed(2, ME + 1));
+    expect(store.breakNotice).toBe("suggested");
+
+    socket().deliver(changed(3, ME));
+    expect(store.breakNotice).toBeNull();
   });
 });

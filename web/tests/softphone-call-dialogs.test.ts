@@ -276,8 +276,8 @@ describe("«Консультация»", () => {
     await inCall();
     i18n.global.locale.value = "en";
     await flushPromises();
-    expect(byTestId("call-transfer").textContent).toContain("Transfer");
-    expect(byTestId("call-consult").textContent).toContain("Consult");
+    expect(byTestId("call-transfer").getAttribute("aria-label")).toContain("Transfer");
+    expect(byTestId("call-consult").getAttribute("aria-label")).toContain("Consult");
   });
 });
 

@@ -40,6 +40,7 @@ describe("device settings storage", () => {
       noiseSuppression: false,
       outputVolume: 35,
       ringVolume: 100,
+      inputVolume: 70,
       codecs: ["PCMA" as const, "PCMU" as const],
     };
     saveSettings(storage, chosen);
@@ -52,7 +53,7 @@ describe("device settings storage", () => {
     expect(parseSettings("{not json")).toEqual(defaultSettings());
     expect(parseSettings("[1,2]")).toMatchObject({ codecs: ["PCMU", "PCMA"] });
     const parsed = parseSettings(
-      JSON.stringify({ microphone: 5, speaker: "hs", echoCancellation: "yes", outputVolume: 250, ringVolume: -3, codecs: ["G729", "PCMA", "PCMA"] }),
+      JSON.stringify({ microphone: 5, speaker: "hs", echoCancellation: "yes", outputVolume: 250, ringVolume: -3, inputVolume: "loud", codecs: ["G729", "PCMA", "PCMA"] }),
     );
     expect(parsed).toMatchObject({
       microphone: "",
@@ -60,6 +61,7 @@ describe("device settings storage", () => {
       echoCancellation: true,
       outputVolume: 100,
       ringVolume: 0,
+      inputVolume: 100,
       codecs: ["PCMA", "PCMU"],
     });
   });

@@ -15,6 +15,8 @@ let played: unknown[];
 let views: SessionView[];
 let micRefused: boolean;
 let peerServers: IceServer[][];
+// The microphone volume's gain stages the session built: the volume each was set to over time.
+let stages: { volumes: number[]; closed: boolean; stream: FakeStream }[];
 
 function session(settings: DeviceSettings = defaultSettings()): MediaSession {
   return new MediaSession(
@@ -39,6 +41,18 @@ function session(settings: DeviceSettings = defaultSettings()): MediaSession {
       codecCapabilities: () => AUDIO_CODECS as RTCRtpCodec[],
       timers,
       gatherTimeoutMs: 2500,
+      gain: (captured, volume) => {
+        const stage = { volumes: [volume], closed: false, stream: new FakeStream() };
+        stages.push(stage);
+        return {
+          stream: stage.stream as unknown as MediaStream,
+          setVolume: (next) => stage.volumes.push(next),
+          close: () => {
+            stage.closed = true;
+            captured.getTracks().forEach((track) => track.stop());
+          },
+        };
+      },
     },
     settings,
     (view) => views.push(view),
@@ -56,6 +70,7 @@ async function answered(count: number): Promise<void> {
 }
 
 beforeEach(() => {
+  stages = [];
   sent = [];
   socketOpen = true;
   timers = new ManualTimers();
@@ -277,6 +292,29 @@ describe("operator media leg", () => {
     expect(microphones).toHaveLength(2);
     expect(microphones[0]?.tracks[0]?.stopped).toBe(true);
     expect(FakePeer.latest().replaced).toEqual(microphones[1]?.tracks);
+  });
+});
+
+describe("the microphone volume", () => {
+  it("at 100 sends the microphone as captured; below it through a gain stage, changed live", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+    expect(stages).toEqual([]);
+
+    await media.applySettings({ ...defaultSettings(), inputVolume: 60 });
+    expect(stages.map((s) => s.volumes)).toEqual([[60]]);
+    expect(FakePeer.latest().replaced.at(-1)).toBe(stages[0]?.stream.tracks[0]);
+
+    await media.applySettings({ ...defaultSettings(), inputVolume: 40 });
+    expect(stages.map((s) => s.volumes)).toEqual([[60, 40]]); // the same stage, no new microphone
+    expect(microphones).toHaveLength(2);
+
+    await media.applySettings(defaultSettings());
+    expect(stages[0]?.closed).toBe(true);
+    expect(FakePeer.latest().replaced.at(-1)).toBe(microphones[2]?.tracks[0]);
   });
 });
 

@@ -111,12 +111,12 @@ describe("incoming call and call control panel", () => {
 
     await click("call-mute");
     expect(byTestId("call-panel").dataset.muted).toBe("true");
-    expect(byTestId("call-mute").textContent).toContain("Включить микрофон");
+    expect(byTestId("call-mute").getAttribute("aria-label")).toContain("Включить микрофон");
 
     await click("call-hold");
     expect(byTestId("call-panel").dataset.held).toBe("true");
     expect(byTestId("call-held").textContent).toContain("На удержании");
-    expect(byTestId("call-hold").textContent).toContain("Снять с удержания");
+    expect(byTestId("call-hold").getAttribute("aria-label")).toContain("Снять с удержания");
 
     await click("call-keypad-toggle");
     await click("dtmf-5");
@@ -146,8 +146,8 @@ describe("incoming call and call control panel", () => {
     socket().deliver(eventFrame(1, "call.offered", { user_id: ME, offer: offer("c9", true) }));
     socket().deliver(eventFrame(2, "call.connected", { user_id: ME, call_id: "c9", caller: "+79001112233", queue_id: 2, connected_at: new Date().toISOString() }));
     await flushPromises();
-    expect(byTestId("call-mute").textContent).toContain("Mute microphone");
-    expect(byTestId("call-hang-up").textContent).toContain("End the call");
+    expect(byTestId("call-mute").getAttribute("aria-label")).toContain("Mute microphone");
+    expect(byTestId("call-hang-up").getAttribute("aria-label")).toContain("End the call");
   });
 
   it("on a SIP phone leaves the microphone and keypad to the phone", async () => {
@@ -157,8 +157,8 @@ describe("incoming call and call control panel", () => {
     mountInPage(CallPanel);
     socket().deliver(eventFrame(1, "call.connected", { user_id: ME, call_id: "c7", caller: "+79001112233", queue_id: 2, connected_at: "2026-11-25T09:00:00+00:00" }));
     await flushPromises();
-    expect(byTestId("call-hang-up").textContent).toContain("Завершить разговор");
-    expect(byTestId("call-hold").textContent).toContain("Поставить разговор на удержание");
+    expect(byTestId("call-hang-up").getAttribute("aria-label")).toContain("Завершить разговор");
+    expect(byTestId("call-hold").getAttribute("aria-label")).toContain("Поставить разговор на удержание");
     expect(document.querySelector('[data-testid="call-mute"]')).toBeNull();
     expect(document.querySelector('[data-testid="call-keypad-toggle"]')).toBeNull();
   });
@@ -241,6 +241,12 @@ describe("device settings", () => {
     // Two saves (this browser's sound, the server's phone settings) say which is which.
     expect(byTestId("devices-save").textContent?.trim()).toBe("Сохранить настройки звука");
     expect(byTestId("phone-save").textContent?.trim()).toBe("Сохранить настройки телефона");
+    // The other parameters of the manual: jsdom has no File System Access API, so the dialog says
+    // recordings go to the browser's download folder; the idle interval is the group's.
+    expect(byTestId("devices-folder-mode").dataset.mode).toBe("downloads");
+    expect(byTestId("devices-folder-mode").textContent).toContain("папку загрузок браузера");
+    expect(document.querySelector('[data-testid="devices-folder-choose"]')).toBeNull();
+    expect(byTestId("devices-input-volume").textContent).toContain("Громкость микрофона");
 
     await click("devices-codec-down-0");
     expect([byTestId("devices-codec-0").dataset.codec, byTestId("devices-codec-1").dataset.codec]).toEqual(["PCMA", "PCMU"]);

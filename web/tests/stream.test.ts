@@ -54,6 +54,7 @@ interface Recorder {
   statuses: StreamStatus[];
   ended: [string, string][];
   disconnects: number[];
+  interruptions: string[];
 }
 
 let sockets: FakeSocket[];
@@ -73,7 +74,7 @@ const petrov = operator(2, "Петров Олег");
 beforeEach(() => {
   sockets = [];
   timers = new ManualTimers();
-  seen = { signals: [], snapshots: [], events: [], statuses: [], ended: [], disconnects: [] };
+  seen = { signals: [], snapshots: [], events: [], statuses: [], ended: [], disconnects: [], interruptions: [] };
   stream = new EventStream(
     "https://hotline.example",
     {
@@ -82,6 +83,7 @@ beforeEach(() => {
       status: (s) => seen.statuses.push(s),
       ended: (reason, message) => seen.ended.push([reason, message]),
       disconnected: (attempt) => seen.disconnects.push(attempt),
+      interrupted: (reason) => seen.interruptions.push(reason),
       signal: (message) => seen.signals.push(message),
     },
     {
@@ -244,6 +246,18 @@ describe("event stream connection", () => {
 
     expect(seen.ended).toEqual([]);
     expect(latest().url).toBe("wss://hotline.example/api/v1/events?stream=s1&after=4");
+  });
+
+  it("on closed because the database does not answer, says so and tries again by itself", () => {
+    stream.start();
+    latest().deliver('{"kind":"closed","reason":"database_unavailable","message":"The database does not answer."}');
+    latest().drop(4001);
+    timers.fireNext();
+
+    expect(seen.interruptions).toEqual(["database_unavailable"]);
+    expect(seen.ended).toEqual([]);
+    expect(sockets).toHaveLength(2);
+    expect(stream.status).toBe("reconnecting");
   });
 
   it("a session.closed event for this user ends the session", () => {

@@ -40,6 +40,7 @@ function change(over: Partial<StateChange> = {}): StateChange {
     calls_answered: 4,
     calls_missed: 1,
     call: { call_id: "c1", caller: "+79990001122", queue_id: 3, direction: "inbound", since: "2026-01-01T10:01:00Z" },
+    break_limit_s: null,
     ...over,
   };
 }
@@ -60,6 +61,18 @@ describe("the operators board", () => {
     const onBreak = row({ status: "on_break", reason: "break", break_limit_s: 900 });
     expect(alertOf(onBreak, T0 + 14 * 60_000)).toBeNull();
     expect(alertOf(onBreak, T0 + 16 * 60_000)).toBe("long_break");
+  });
+
+  it("highlights a break begun while the board was open, from the allowance the event carries", () => {
+    const ready = row({ status: "ready", reason: "", break_limit_s: null });
+    const onBreak = applyChange(
+      ready,
+      change({ status: "on_break", reason: "lunch", call: null, call_id: null, since: "2026-01-01T10:00:00Z", break_limit_s: 1800 }),
+    );
+    expect(onBreak.break_limit_s).toBe(1800);
+    expect(alertOf(onBreak, T0 + 29 * 60_000)).toBeNull();
+    expect(alertOf(onBreak, T0 + 31 * 60_000)).toBe("long_break");
+    expect(applyChange(onBreak, change({ status: "ready", call: null, call_id: null })).break_limit_s).toBeNull();
   });
 
   it("filters by group and state and sorts by any column", () => {

@@ -17,7 +17,7 @@ from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center.membership import QueueMembership
-from c122.services.exports.service import ExportJobs
+from c122.services.exports.service import ExportAccess, ExportJobs
 from c122.services.health.service import HealthService
 from c122.services.ivr.prompts import PromptService
 from c122.services.ivr.service import IvrFlowService
@@ -27,6 +27,7 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
 from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
+from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
 
 
@@ -52,10 +53,12 @@ class ApiContext:
     messages: Messages  # messages, broadcasts and notification settings
     board: Board  # the message board: notices seniors pin for their groups
     exports: ExportJobs  # exported files and background export jobs
+    export_access: ExportAccess  # their state and files as the API serves them, audited
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
+    monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls
 
 
 def context_of(request: Request) -> ApiContext:

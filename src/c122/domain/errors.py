@@ -88,3 +88,10 @@ class DatabaseUnavailable(Unavailable):
 
     def __init__(self, message: str = "the database does not answer; try again shortly") -> None:
         super().__init__(message, retry_after=self.RETRY_AFTER_S)
+
+
+class WritesBlocked(DatabaseUnavailable):
+    """The database answers reads, but a write could not take the lock in time."""
+
+    def __init__(self, within_s: float) -> None:
+        super().__init__(f"reads answer, but a write did not get the lock within {within_s:g} s")

@@ -29,6 +29,7 @@ class Group:
     away_to_logout_s: float | None = 1200.0
     continuous_work_s: float | None = 7200.0
     break_allowance: Mapping[str, float] | None = None  # reason code -> allowed seconds; None: defaults
+    monitoring_shown: bool = False  # operators are shown when a senior listens to their call
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ the record stored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from c122.domain.calls import (
 from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.persistence import tables as t
 from c122.persistence.organisation import like_pattern
+from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import call_cases, call_legs, call_records
 from c122.persistence.tables.cases import applicants, cases
 
@@ -102,8 +104,17 @@ class SqlCallRecordRepository:
             return None
         legs = await self._legs([call_id])
         names = await self._user_names({leg.party for leg in legs.get(call_id, ())})
-        return _journal_row(
+        journal_row = _journal_row(
             row, legs.get(call_id, ()), (await self._cases([call_id])).get(call_id, ()), names
+        )
+        monitoring = tuple(await SqlMonitoringRepository(self._db).for_call(call_id))
+        if not monitoring:
+            return journal_row
+        seniors = await self._user_names({str(session.supervisor_id) for session in monitoring})
+        return replace(
+            journal_row,
+            monitoring=monitoring,
+            supervisor_names={int(user_id): name for user_id, name in seniors.items()},
         )
 
     async def list_calls(self, query: CallQuery) -> JournalPage:

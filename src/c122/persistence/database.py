@@ -19,6 +19,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from c122.persistence.write_gate import install_write_gate
+
 
 @dataclass(frozen=True)
 class DatabaseTimeouts:
@@ -64,6 +66,7 @@ def create_engine(url: str, timeouts: DatabaseTimeouts = TOOL_TIMEOUTS) -> Async
             url, connect_args={"timeout": timeouts.statement_s}, pool_timeout=timeouts.pool_s
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(timeouts.statement_s))
+        install_write_gate(engine, timeouts.statement_s)
         return engine
     return create_async_engine(
         url,

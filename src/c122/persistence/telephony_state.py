@@ -14,6 +14,7 @@ from sqlalchemy import Row, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from c122.persistence.tables.telephony import sip_dialogs, sip_registrations
+from c122.persistence.write_gate import transaction
 from c122.services.restart.ports import DialogKey, StoredDialog, StoredRegistration
 
 _REGISTRATION_FIELDS = tuple(StoredRegistration.__dataclass_fields__)
@@ -30,7 +31,7 @@ class SqlTelephonyState:
             for bindings in by_account.values()
             for b in bindings
         ]
-        async with self._engine.begin() as connection:
+        async with transaction(self._engine) as connection:
             await connection.execute(
                 delete(sip_registrations).where(sip_registrations.c.account.in_(sorted(by_account)))
             )
@@ -38,14 +39,14 @@ class SqlTelephonyState:
                 await connection.execute(insert(sip_registrations), rows)
 
     async def live_registrations(self, now: datetime) -> list[StoredRegistration]:
-        async with self._engine.begin() as connection:
+        async with transaction(self._engine) as connection:
             await connection.execute(delete(sip_registrations).where(sip_registrations.c.expires_at <= now))
             rows = (await connection.execute(select(sip_registrations))).all()
         return [StoredRegistration(**{n: getattr(row, n) for n in _REGISTRATION_FIELDS}) for row in rows]
 
     async def save_dialogs(self, changes: Mapping[DialogKey, StoredDialog | None]) -> None:
         kept = [_dialog_values(d) for d in changes.values() if d is not None]
-        async with self._engine.begin() as connection:
+        async with transaction(self._engine) as connection:
             await connection.execute(
                 delete(sip_dialogs).where(
                     tuple_(sip_dialogs.c.call_id, sip_dialogs.c.local_tag).in_(sorted(changes))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Self
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from c122.domain.errors import DatabaseUnavailable
+from c122.domain.errors import DatabaseUnavailable, WritesBlocked
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
 from c122.domain.shifts import Shift
 from c122.persistence.accounts import SqlApiTokenRepository, SqlSessionRepository, SqlUserRepository
@@ -22,6 +23,8 @@ from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phones import SqlOperatorPhoneRepository
+from c122.persistence.supervision import SqlMonitoringRepository
+from c122.persistence.write_gate import WriteGate, connect, write_gate
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
 from c122.services.audit.ports import AuditTrailReader
 from c122.services.board.ports import BoardRepository
@@ -32,6 +35,7 @@ from c122.services.ivr.ports import IvrRepository
 from c122.services.messages.ports import MessageRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
+from c122.services.supervision.ports import MonitoringRepository
 
 
 class SqlUnitOfWork:
@@ -54,6 +58,7 @@ class SqlUnitOfWork:
     phones: OperatorPhoneRepository
     messages: MessageRepository
     board: BoardRepository
+    monitoring: MonitoringRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -61,7 +66,7 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         try:
-            connection = await self._engine.connect()
+            connection = await connect(self._engine)
             await connection.begin()
         except Exception as exc:
             if unreachable(exc):
@@ -82,6 +87,7 @@ class SqlUnitOfWork:
         self.phones = SqlOperatorPhoneRepository(connection)
         self.messages = SqlMessageRepository(connection)
         self.board = SqlBoardRepository(connection)
+        self.monitoring = SqlMonitoringRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -115,6 +121,48 @@ class SqlUnitOfWork:
     async def ping(self) -> None:
         assert self._connection is not None
         await self._connection.execute(text("SELECT 1"))
+
+    async def ping_write(self, within_s: float) -> None:
+        """A write that changes nothing, rolled back: `WritesBlocked` when it cannot take the write lock
+        within `within_s` — on SQLite the process's writers ahead at the gate, then the file's lock held
+        by another connection; on PostgreSQL a table lock. Reads may still answer meanwhile."""
+        connection = self._connection
+        assert connection is not None
+        if connection.dialect.name == "sqlite":
+            await _ping_sqlite_write(connection, write_gate(self._engine), within_s)
+            return
+        try:
+            await connection.execute(text(f"SET LOCAL lock_timeout = {int(within_s * 1000)}"))
+            await connection.execute(text("UPDATE sessions SET last_seen_at = last_seen_at WHERE false"))
+        except Exception as exc:
+            if unreachable(exc) or "lock timeout" in str(exc):
+                raise WritesBlocked(within_s) from exc
+            raise
+        finally:
+            await connection.rollback()
+
+
+async def _ping_sqlite_write(connection: AsyncConnection, gate: WriteGate | None, within_s: float) -> None:
+    try:
+        if gate is not None:
+            async with asyncio.timeout(within_s):
+                await gate.enter()
+    except TimeoutError:
+        raise WritesBlocked(within_s) from None
+    busy_timeout_ms = await connection.scalar(text("PRAGMA busy_timeout"))
+    try:
+        await connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(within_s * 1000)}")
+        # Not through `execute`: this connection already holds the gate for it.
+        await connection.exec_driver_sql("UPDATE sessions SET last_seen_at = last_seen_at WHERE 0")
+    except Exception as exc:
+        if unreachable(exc):
+            raise WritesBlocked(within_s) from exc
+        raise
+    finally:
+        await connection.rollback()
+        await connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        if gate is not None:
+            gate.leave()
 
 
 class SqlUnitOfWorkFactory:

@@ -42,10 +42,16 @@ class CloseReason(StrEnum):
     SUPERSEDED = "superseded"
     HEARTBEAT_TIMEOUT = "heartbeat_timeout"
     PROTOCOL_ERRORS = "protocol_errors"
+    DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 RECONNECT_CLOSE_REASONS = frozenset(
-    {CloseReason.SERVER_SHUTDOWN, CloseReason.HEARTBEAT_TIMEOUT, CloseReason.PROTOCOL_ERRORS}
+    {
+        CloseReason.SERVER_SHUTDOWN,
+        CloseReason.HEARTBEAT_TIMEOUT,
+        CloseReason.PROTOCOL_ERRORS,
+        CloseReason.DATABASE_UNAVAILABLE,
+    }
 )
 """After these the client reconnects by itself (asking to resume); after the others it must not."""
 
@@ -56,6 +62,7 @@ CLOSE_MESSAGES: dict[CloseReason, str] = {
     CloseReason.SUPERSEDED: "The stream was resumed by another connection.",
     CloseReason.HEARTBEAT_TIMEOUT: "No answer to heartbeats.",
     CloseReason.PROTOCOL_ERRORS: "Too many malformed messages.",
+    CloseReason.DATABASE_UNAVAILABLE: "The database does not answer; the stream is tried again shortly.",
 }
 
 

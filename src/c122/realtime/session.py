@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from c122.domain.errors import DatabaseUnavailable
 from c122.realtime.hub import EventHub
 from c122.realtime.protocol import (
     CLOSE_CODE_CLOSED,
@@ -115,6 +116,10 @@ async def run_event_session(
         if not resumed:
             try:
                 snapshot = await snapshot_provider()
+            except DatabaseUnavailable:
+                stream.close(ClosedMessage.of(CloseReason.DATABASE_UNAVAILABLE))
+                await close_for_database(socket, heartbeat_s)
+                return
             except Exception:
                 _log.exception("event snapshot for user %s failed", viewer.user_id)
                 stream.close(ClosedMessage.of(CloseReason.SESSION_ENDED))
@@ -267,6 +272,13 @@ class _Connection:
                 return ending
             if self._loop.time() - self._last_heard > self._heartbeat * MISSED_HEARTBEATS:
                 return StreamEnd(ClosedMessage.of(CloseReason.HEARTBEAT_TIMEOUT))
+
+
+async def close_for_database(socket: EventSocket, limit_s: float) -> None:
+    """The database does not answer: `closed {database_unavailable}` and code 4001; the client
+    reconnects after a back-off and the server decides then."""
+    message = ClosedMessage.of(CloseReason.DATABASE_UNAVAILABLE)
+    await _say_goodbye(socket, message, CLOSE_CODE_CLOSED, limit_s)
 
 
 async def _say_goodbye(

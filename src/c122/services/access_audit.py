@@ -13,8 +13,9 @@ from c122.domain.users import Actor
 from c122.services.ports import UnitOfWork, UnitOfWorkFactory
 
 ACCESS_REFUSED = "access_refused"
+EXPORT_NOT_FOUND = "export_not_found"  # someone else's export job, or none: answered alike
 # Other NotFound codes (a call without a recording, a file gone) are facts, not refusals.
-REFUSAL_CODES = frozenset({NotFound.code, Forbidden.code})
+REFUSAL_CODES = frozenset({NotFound.code, Forbidden.code, EXPORT_NOT_FOUND})
 
 
 @contextlib.asynccontextmanager

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from c122.domain.trunks import Trunk, route_for
-from c122.services.call_flow.ports import LegQuality, LegUnavailable
+from c122.services.call_flow.ports import LegQuality, LegUnavailable, NoCapacity
 from c122.telephony.control import CallControl
 from c122.telephony.control.events import (
     ChannelAnswered,
@@ -25,7 +25,7 @@ from c122.telephony.control.events import (
     ChannelHungUp,
     ControlEvent,
 )
-from c122.telephony.control.hearing import BridgeKind
+from c122.telephony.control.hearing import BridgeKind, SnoopMode
 from c122.telephony.control.model import (
     Bridge,
     Channel,
@@ -34,7 +34,9 @@ from c122.telephony.control.model import (
     ControlError,
     Playback,
     Recording,
+    Snoop,
 )
+from c122.telephony.media.messages import NoMediaPorts
 from c122.telephony.sip.registrar import Registrar
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,7 @@ class ControlSwitch:
         self._sequences: dict[str, _Sequence] = {}
         self._bridges: dict[str, Bridge] = {}
         self._recordings: dict[str, Recording] = {}
+        self._snoops: dict[str, Snoop] = {}
         self._stats: dict[str, LegQuality] = {}
         self._legs: dict[str, Channel] = {}  # legs of calls, kept to read their figures when they end
         self._tasks: set[asyncio.Task[None]] = set()
@@ -116,7 +119,10 @@ class ControlSwitch:
 
     @_legs_gone_as_unavailable
     async def answer(self, leg: str) -> None:
-        await self._channel(leg).answer()
+        try:
+            await self._channel(leg).answer()
+        except NoMediaPorts:
+            raise NoCapacity(leg) from None
 
     @_legs_gone_as_unavailable
     async def reject(self, leg: str, status: int) -> None:
@@ -166,7 +172,31 @@ class ControlSwitch:
     async def disconnect(self, bridge: str) -> None:
         found = self._bridges.pop(bridge, None)
         if found is not None:
+            for snoop_id in [i for i, s in self._snoops.items() if s.bridge is found]:
+                del self._snoops[snoop_id]
             await found.destroy()
+
+    @_legs_gone_as_unavailable
+    async def snoop(self, bridge: str, supervisor: str, target: str, mode: str) -> str:
+        found = self._bridges.get(bridge)
+        if found is None:
+            raise ControlError(f"bridge {bridge} is gone")
+        for snoop_id in [i for i, s in self._snoops.items() if s.supervisor.id == supervisor]:
+            del self._snoops[snoop_id]  # the leg leaves whatever it listened to before
+        snoop = await found.snoop(self._channel(supervisor), self._channel(target), SnoopMode(mode))
+        self._snoops[snoop.id] = snoop
+        return snoop.id
+
+    async def snoop_mode(self, snoop: str, mode: str) -> None:
+        found = self._snoops.get(snoop)
+        if found is None:
+            raise ControlError(f"snoop {snoop} is gone")
+        await found.set_mode(SnoopMode(mode))
+
+    async def unsnoop(self, snoop: str) -> None:
+        found = self._snoops.pop(snoop, None)
+        if found is not None:
+            await found.stop()
 
     @_legs_gone_as_unavailable
     async def hold(self, leg: str) -> None:
@@ -196,7 +226,9 @@ class ControlSwitch:
         channel = self._browser(user_id)
         return channel.id if channel is not None and channel.state is ChannelState.UP else None
 
-    async def ring_phone(self, account: str, caller: str, called: str) -> str | None:
+    async def ring_phone(
+        self, account: str, caller: str, called: str, *, auto_answer: bool = False
+    ) -> str | None:
         bindings = self._registrar.lookup(account) if self._registrar is not None else []
         if not bindings:
             return None
@@ -205,10 +237,16 @@ class ControlSwitch:
             (binding.source.host, binding.source.port) if binding.source.transport == "udp" else None
         )
         channel = await self._control.originate(
-            str(binding.contact), caller.lstrip("+") or "anonymous", destination=destination
+            str(binding.contact),
+            caller.lstrip("+") or "anonymous",
+            destination=destination,
+            headers={"Call-Info": f"<{binding.contact}>;answer-after=0"} if auto_answer else None,
         )
         self._legs[channel.id] = channel
         return channel.id
+
+    def phone_registered(self, account: str) -> bool:
+        return bool(self._registrar.lookup(account)) if self._registrar is not None else False
 
     def can_dial(self, number: str) -> bool:
         return route_for(number, self._trunks) is not None

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
+from sqlalchemy import text
 from tests.support.server import RunningServer, running_server
+
+from c122.persistence.database import is_sqlite
 
 
 async def test_operator_signs_in_and_sees_own_account_and_groups(server: RunningServer) -> None:
@@ -247,3 +252,31 @@ async def test_malformed_unknown_and_oversize_bodies_get_clear_errors(server: Ru
     }
     assert missing.json()["fields"][0]["path"] == "password"
     assert (oversize.status_code, oversize.json()["code"]) == (413, "body_too_large")
+
+
+async def test_fifty_sign_ins_at_once_all_succeed_and_each_is_stored(database_url: str) -> None:
+    """A shift starting: every desk signs in within the same moment, with the production password
+    hashing cost (and, on SQLite, a one-second busy timeout). Each sign-in is a write (the session
+    and its audit row); none may fail waiting for the pool or for SQLite's write lock, none may be
+    lost."""
+    # SQLite's busy timeout down to one second: a writer starved of the lock fails quickly. (On
+    # PostgreSQL the same setting bounds every statement, row-lock waits included: left as it is.)
+    bounds = {"database_statement_timeout_seconds": 1} if is_sqlite(database_url) else {}
+    async with running_server(database_url, argon2_time_cost=2, argon2_memory_kib=19456, **bounds) as server:
+        logins = sorted(server.passwords)
+        attempts = [logins[n % len(logins)] for n in range(50)]
+
+        async def sign_in(login: str) -> httpx.Response:
+            async with server.client() as client:
+                return await client.post(
+                    "/api/v1/auth/login", json={"login": login, "password": server.passwords[login]}
+                )
+
+        answers = await asyncio.gather(*(sign_in(login) for login in attempts))
+        refused = [a.text for a in answers if a.status_code != 200]
+        assert refused == []
+        async with server.application.uow_factory.engine.connect() as connection:
+            audited = await connection.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'login'"))
+            sessions = await connection.scalar(text("SELECT count(*) FROM sessions"))
+    assert audited == len(attempts)
+    assert sessions == len(attempts)

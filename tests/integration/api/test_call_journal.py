@@ -223,6 +223,7 @@ async def test_exports_hold_exactly_the_filtered_calls_and_are_audited(
         ("export_calls", "pdf"),
         ("export_calls", "xlsx"),
         ("export_calls", "csv"),
+        ("access_refused", f"group:{ids['medical']},operator:None"),  # the refused export
     ]
     assert entries[-1].detail == {"format": "csv", "rows": 3, "filters": {"group_id": ids["info"]}}
 

@@ -142,15 +142,19 @@ async def test_break_needs_a_reason_and_not_ready_needs_a_stated_note(server: Ru
     await set_state(operator, "ready")
     lunch = await set_state(operator, "on_break", reason="lunch")
     assert (lunch.json()["status"], lunch.json()["reason"]) == ("on_break", "lunch")
+    # The desk's break timer runs against the group's allowance for the reason (defaults: lunch 30 min).
+    assert lunch.json()["break_limit_s"] == 30 * 60
     no_note = await set_state(operator, "on_break", reason="not_ready")
     assert no_note.status_code == 409
     with_note = await set_state(operator, "on_break", reason="not_ready", note="проверка гарнитуры")
     assert (with_note.json()["reason"], with_note.json()["note"]) == ("not_ready", "проверка гарнитуры")
+    assert with_note.json()["break_limit_s"] is None  # no allowance for «не готов»
     bad_code = await set_state(operator, "on_break", reason="Обед!")
     assert bad_code.status_code == 422
     assert bad_code.json()["fields"][0]["path"] == "reason"
     back = await set_state(operator, "ready")
     assert back.json()["status"] == "ready"
+    assert back.json()["break_limit_s"] is None
 
 
 async def test_a_ringing_operator_who_does_not_answer_in_time_loses_the_offer(server: RunningServer) -> None:

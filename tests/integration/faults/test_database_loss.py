@@ -19,11 +19,20 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from c122.bootstrap import OUTBOX_DIR
+from c122.domain.errors import DatabaseUnavailable
+from c122.domain.users import CONSOLE
 from c122.persistence.outbox import WAITING_FILE
 from c122.services.call_flow.context import CallFlowSettings
 from c122.telephony.media.codecs import PCMU
 from c122.telephony.prompt_audio import PromptAudioFiles
 from tests.integration.call_flow.conftest import Carrier, HotlineCaller, hotline_overrides, info_queue_id
+from tests.integration.contact_center.test_operator_desk import (
+    REFERENCE_QUEUE,
+    queue_ids,
+    set_state,
+    simulator,
+    state,
+)
 from tests.integration.faults.conftest import (
     QUICK_TIMEOUTS,
     ListeningCaller,
@@ -75,6 +84,7 @@ async def test_the_api_refuses_with_503_while_postgres_is_cut_off_or_partitioned
                 assert down.status_code == 503, name
                 assert down.json()["status"] == "down"
                 assert down.json()["components"]["db"]["status"] == "down"
+                await event_stream_closed_for_the_database(admin)
 
                 db_proxy.restore()  # the pool reconnects by itself: no restart
                 await until(lambda: health_of(monitor), lambda r: r.status_code == 200, timeout=30)
@@ -82,6 +92,19 @@ async def test_the_api_refuses_with_503_while_postgres_is_cut_off_or_partitioned
                     "POST", "/api/v1/admin/services", json={"name": f"После сбоя ({name})"}
                 )
                 assert created.status_code == 201, created.text
+                async with admin.events() as stream:
+                    assert (await stream.receive(timeout=CLIENT_TIMEOUT_S))["kind"] == "ready"
+
+
+async def event_stream_closed_for_the_database(desk: Desk) -> None:
+    """The desktop opening its event stream is told why it cannot have one, in bounded time: a
+    `closed` message and close code 4001 with the reason, after which it tries again by itself."""
+    async with desk.events() as stream:
+        closed = await stream.receive(timeout=CLIENT_TIMEOUT_S)
+        assert (closed["kind"], closed["reason"]) == ("closed", "database_unavailable")
+        await asyncio.wait_for(stream.socket.wait_closed(), CLIENT_TIMEOUT_S)
+        assert stream.socket.close_code == 4001
+        assert stream.socket.close_reason == "database_unavailable"
 
 
 async def outage_notice_pcmu(server: RunningServer) -> bytes:
@@ -222,3 +245,53 @@ async def test_with_a_fallback_number_the_caller_reaches_it_through_the_trunk_du
             if process is not None and process.returncode is None:
                 process.kill()
                 await process.wait()
+
+
+@ONLY_SQLITE
+async def test_health_is_down_while_another_writer_holds_the_sqlite_lock_though_reads_answer(
+    database_url: str,
+) -> None:
+    """WAL lets reads through while another process (a backup, a stuck script) holds the write lock,
+    so `SELECT 1` alone would call the database healthy while every write is refused."""
+    async with running_server(database_url, **QUICK_TIMEOUTS) as server:
+        operator = await server.signed_in("operator1")
+        async with server.client() as monitor:
+            assert (await health_of(monitor)).status_code == 200
+            locker = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+            locker.execute("BEGIN IMMEDIATE")
+            try:
+                down = await health_of(monitor)
+                assert down.status_code == 503, down.text
+                db = down.json()["components"]["db"]
+                assert db["status"] == "down"
+                assert "write" in db["detail"]
+                assert (await operator.http.get("/api/v1/me")).status_code == 200  # reads answer
+            finally:
+                locker.execute("ROLLBACK")
+                locker.close()
+            assert (await health_of(monitor)).status_code == 200
+
+
+@ONLY_POSTGRES
+async def test_a_caller_waiting_when_postgres_is_cut_off_keeps_their_place_and_is_offered_once_it_is_back(
+    database_url: str, db_proxy: TcpProxy, tmp_path: Path
+) -> None:
+    """What docs/operations.md promises (and why offers wait): the ACD acts only on what it stored."""
+    url = through(database_url, db_proxy)
+    async with running_server(url, data_dir=tmp_path / "data", **QUICK_TIMEOUTS) as server:
+        operator = await server.signed_in("operator1")
+        queue_id = (await queue_ids(operator))[REFERENCE_QUEUE]
+        call_id = await simulator(server).place_call(queue_id)
+        center = server.application.contact_center
+        db_proxy.cut()
+        ready = await set_state(operator, "ready")
+        assert (ready.status_code, ready.json()["code"]) == (503, "database_unavailable")
+        server.clock.advance(5)
+        with contextlib.suppress(DatabaseUnavailable):
+            await center.tick()
+        assert center.holds_call(call_id)
+        assert [c.call_id for c in (await center.queue(CONSOLE, queue_id)).calls] == [call_id]
+
+        db_proxy.restore()
+        await until(lambda: set_state(operator, "ready"), lambda r: r.status_code == 200, timeout=30)
+        assert (await state(operator))["offer"]["call_id"] == call_id

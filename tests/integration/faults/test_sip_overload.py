@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import pytest
 
 from c122.telephony.sip import ProtectionSettings
-from c122.telephony.sip.admission import AdmissionSettings
+from c122.telephony.sip.admission import REFUSED, AdmissionSettings
 from tests.integration.call_flow.conftest import (
     hotline_overrides,
     info_queue_id,
@@ -136,4 +136,40 @@ async def test_a_flood_on_the_hotline_is_refused_at_the_cap_and_leaves_no_phanto
     assert live["calls"] == []
     calls = (await admin.http.get("/api/v1/calls")).json()["items"]
     assert len(calls) == 3  # only the admitted calls have a record
+    assert all(call["status"] != "active" for call in calls)
+
+
+@pytest.fixture
+async def hotline_short_of_ports(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    """`sip_max_calls` above what the RTP range holds: three port pairs, eight calls allowed."""
+    overrides = hotline_overrides(tmp_path)
+    overrides.update(rtp_port_max=overrides["rtp_port_min"] + 5, sip_max_calls=8, sip_trunk_reserve_percent=0)
+    async with running_server(database_url, with_telephony=True, **overrides) as server:
+        yield server
+
+
+async def test_calls_past_the_rtp_range_get_503_with_retry_after_counted_as_refusals(
+    hotline_short_of_ports: RunningServer, sipp
+):
+    hotline = hotline_short_of_ports
+    queue_id = await info_queue_id(hotline)
+    await put_menu_on_main_line(hotline, queue_id)
+    refused_before = REFUSED.labels("media")._value.get()
+    # 8 calls within 0.2 s, each held 3 s: the first three take the range's three pairs, the other
+    # five are admitted but find no media; a 480 (or a 503 without Retry-After) fails SIPp's call
+    result = await sipp.run(
+        ["-sf", scenario(sipp.workdir, 3000), "-s", "88001220122", "-m", "8", "-r", "40", "-l", "8",
+         f"127.0.0.1:{sip_port(hotline)}"],
+        timeout=40,
+    )  # fmt: skip
+    assert result.returncode == 0, result.output + result.errors
+    assert REFUSED.labels("media")._value.get() - refused_before == 5
+    telephony = hotline.application.telephony
+    assert telephony is not None
+    assert telephony.sip.admission is not None
+    admission = telephony.sip.admission
+    await until(reading(lambda: admission.active), lambda n: n == 0, timeout=10)
+    admin = await hotline.signed_in("admin")
+    calls = (await admin.http.get("/api/v1/calls")).json()["items"]
+    assert len(calls) == 3  # refused calls leave no record, like those over the caps
     assert all(call["status"] != "active" for call in calls)

@@ -82,6 +82,21 @@ async def test_the_board_shows_the_call_and_the_shift_counts_and_events_keep_it_
     assert (after["status"], after["calls_answered"], after["call"]) == ("wrap_up", 1, None)
 
 
+async def test_a_break_begun_after_the_board_loaded_carries_its_allowance(server: RunningServer) -> None:
+    senior = await server.signed_in("senior1")
+    operator = await server.signed_in("operator1")
+    await set_state(operator, "ready")
+    async with senior.events() as stream:
+        await stream.receive()
+        await set_state(operator, "on_break", reason="break")
+        on_break = await stream.next_event("operator.state_changed")
+        # The board highlights a break longer than allowed without reloading (defaults: break 15 min).
+        assert (on_break["data"]["status"], on_break["data"]["break_limit_s"]) == ("on_break", 15 * 60)
+        await set_state(operator, "ready")
+        back = await stream.next_event("operator.state_changed")
+        assert back["data"]["break_limit_s"] is None
+
+
 async def test_forced_logout_refuses_oneself_an_admin_and_another_group(server: RunningServer) -> None:
     senior = await server.signed_in("senior1")
     ids = await user_ids(server)

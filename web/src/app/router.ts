@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteLocationRaw } from "vue-router";
 import { useSessionStore } from "@/features/auth/store";
+import { ApiError } from "@/shared/api/errors";
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -43,7 +44,15 @@ export const router = createRouter({
 
 router.beforeEach(async (to): Promise<RouteLocationRaw | true> => {
   const session = useSessionStore();
-  const me = await session.load();
+  let me;
+  try {
+    me = await session.load();
+  } catch (error) {
+    // The server cannot tell who is signed in (its database does not answer): the sign-in page says so
+    // instead of a blank screen; the next navigation asks again.
+    if (!(error instanceof ApiError && error.code === "database_unavailable")) throw error;
+    return to.name === "auth" ? true : { name: "auth", query: { notice: "database_unavailable" } };
+  }
   if (to.meta.public === true) return me !== null && to.name === "auth" ? { name: "workstation" } : true;
   if (me === null) {
     return { name: "auth", query: to.fullPath === "/" ? {} : { redirect: to.fullPath } };

@@ -14,10 +14,10 @@ from c122.api.schemas.board import NoticeOut
 from c122.api.schemas.contact_center import OperatorStateOut, QueueLiveOut
 from c122.api.schemas.health import HealthOut
 from c122.api.security import SESSION_COOKIE
-from c122.domain.errors import DomainError, NotAuthenticated
+from c122.domain.errors import DatabaseUnavailable, DomainError, NotAuthenticated
 from c122.domain.users import Actor
 from c122.realtime.protocol import CLOSE_CODE_CLOSED, ClosedMessage, CloseReason, encode
-from c122.realtime.session import ResumeRequest, run_event_session
+from c122.realtime.session import ResumeRequest, close_for_database, run_event_session
 
 router = APIRouter()
 
@@ -37,6 +37,9 @@ async def events(websocket: WebSocket) -> None:
             await websocket.close(CLOSE_CODE_CLOSED, exc.code)
         except (WebSocketDisconnect, RuntimeError):
             pass
+        return
+    except DatabaseUnavailable:  # the session cannot be checked: say so, the client tries again
+        await close_for_database(websocket, context.settings.event_heartbeat_seconds)
         return
     actor = principal.actor
 

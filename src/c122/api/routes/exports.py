@@ -10,7 +10,6 @@ from fastapi.responses import FileResponse
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import exports as exports_out
 from c122.api.security import Context, CurrentActor
-from c122.domain.errors import Conflict
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=ERROR_RESPONSES)
 
@@ -21,7 +20,7 @@ JobId = Annotated[str, Path(max_length=32)]
 async def get_export(job_id: JobId, actor: CurrentActor, context: Context) -> Any:
     """The job's state: `in_progress`, `finished` (with its download link) or `failed`; 404 for
     someone else's job."""
-    return exports_out.job_out(context.exports.job(actor, job_id))
+    return exports_out.job_out(await context.export_access.job(actor, job_id))
 
 
 @router.get(
@@ -31,8 +30,6 @@ async def get_export(job_id: JobId, actor: CurrentActor, context: Context) -> An
     operation_id="get_export_file",
 )
 async def get_export_file(job_id: JobId, actor: CurrentActor, context: Context) -> FileResponse:
-    """The finished file; 409 while the job still runs or when it failed."""
-    job = context.exports.job(actor, job_id)
-    if job.status != "finished":
-        raise Conflict(f"the export is {job.status.replace('_', ' ')}", code=f"export_{job.status}")
-    return exports_out.file_response(job)
+    """The finished file; 409 while the job still runs or when it failed. Every download is audited,
+    and so is a refused one (someone else's job answers 404 like an unknown one)."""
+    return exports_out.file_response(await context.export_access.file(actor, job_id))

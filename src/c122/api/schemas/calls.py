@@ -74,10 +74,32 @@ class CallSummaryOut(BaseModel):
     """The operators and consultants who talked on the call, by name, in the order they joined."""
 
 
+class CallMonitoringModeOut(BaseModel):
+    mode: Literal["listen", "whisper", "barge"]
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class CallMonitoringOut(BaseModel):
+    """A senior who listened in on the call (TEL-22/23): each mode with its start and end."""
+
+    session_id: str
+    supervisor_id: int
+    supervisor_name: str | None
+    operator_id: int
+    audio: Literal["browser", "sip"]
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: Literal["stopped", "call_ended", "audio_lost"] | None
+    modes: list[CallMonitoringModeOut]
+
+
 class CallOut(CallSummaryOut):
-    """A call with its legs."""
+    """A call with its legs, and the seniors who listened in (shown to an operator only when their
+    group shows monitoring)."""
 
     legs: list[CallLegOut]
+    monitoring: list[CallMonitoringOut] = []
 
 
 class CallPageOut(BaseModel):
@@ -157,7 +179,26 @@ def call_out(row: JournalRow, actor: Actor) -> CallOut:
         )
         for leg in row.record.legs
     ]
-    return CallOut.model_validate({**_summary_values(row, actor), "legs": legs})
+    monitoring = [
+        CallMonitoringOut(
+            session_id=session.id,
+            supervisor_id=session.supervisor_id,
+            supervisor_name=row.supervisor_names.get(session.supervisor_id),
+            operator_id=session.operator_id,
+            audio=session.audio,
+            started_at=session.started_at,
+            ended_at=session.ended_at,
+            end_reason=session.end_reason.value if session.end_reason else None,
+            modes=[
+                CallMonitoringModeOut(
+                    mode=span.mode.value, started_at=span.started_at, ended_at=span.ended_at
+                )
+                for span in session.modes
+            ],
+        )
+        for session in row.monitoring_seen_by(actor)
+    ]
+    return CallOut.model_validate({**_summary_values(row, actor), "legs": legs, "monitoring": monitoring})
 
 
 def page_out(page: JournalPage, actor: Actor) -> CallPageOut:

@@ -48,6 +48,9 @@ class OperatorStateOut(BaseModel):
     away_to_logout_s: float | None = Field(
         default=None, description="Away this long ends the shift; the desk warns a little before both."
     )
+    break_limit_s: float | None = Field(
+        default=None, description="On a break: the group's allowance for its reason (the desk's break timer)."
+    )
 
 
 class OperatorStateIn(Strict):

@@ -55,6 +55,7 @@ class OperatorStateChangedData(BaseModel):
     calls_answered: int = 0  # this shift, after the change (the senior's board)
     calls_missed: int = 0
     call: LiveCallOut | None = None  # the call the operator is on after the change
+    break_limit_s: float | None = None  # on a break: the group's allowance for its reason
 
 
 class CallOfferedData(BaseModel):
@@ -124,6 +125,22 @@ class CallConsultationChangedData(BaseModel):
     talking_to: Literal["caller", "consultant"] | None
 
 
+class MonitoringEventData(BaseModel):
+    """A senior on an operator's call (docs/events/monitoring.md): sent to the senior, and to the
+    operator when their group shows monitoring. `reason` is set on `monitoring.ended` only."""
+
+    session_id: str
+    call_id: str
+    supervisor_id: int
+    operator_id: int
+    mode: Literal["listen", "whisper", "barge"]
+    audio: Literal["browser", "sip"]
+    started_at: datetime
+    mode_since: datetime
+    ended_at: datetime | None
+    reason: Literal["stopped", "call_ended", "audio_lost"] | None
+
+
 class ExportProgressData(BaseModel):
     """A background export's progress, to its owner only (docs/events/exports.md)."""
 
@@ -148,6 +165,10 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "call.ended": CallEndedData,
     "call.hold_changed": CallHoldChangedData,
     "call.consultation_changed": CallConsultationChangedData,
+    # listen / whisper / barge (docs/events/monitoring.md)
+    "monitoring.started": MonitoringEventData,
+    "monitoring.mode_changed": MonitoringEventData,
+    "monitoring.ended": MonitoringEventData,
     "queue.updated": QueueUpdatedData,
     # case cards (docs/events/cases.md)
     "case.created": CaseEventData,

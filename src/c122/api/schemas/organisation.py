@@ -50,6 +50,10 @@ class GroupPolicyFields(Strict):
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = Field(
         default=None, description="Allowed length of a break per reason code; null: the defaults."
     )
+    monitoring_shown: bool = Field(
+        default=False,
+        description="Operators see when a senior listens to, whispers to or barges into their call.",
+    )
 
 
 class GroupIn(GroupPolicyFields):
@@ -68,6 +72,7 @@ class GroupPatch(Patch):
     away_to_logout_s: PositiveSeconds | None = None
     continuous_work_s: PositiveSeconds | None = None
     break_allowance: dict[ReasonCode, PositiveSeconds] | None = None
+    monitoring_shown: bool | None = None
 
 
 class GroupOut(BaseModel):
@@ -79,6 +84,7 @@ class GroupOut(BaseModel):
     away_to_logout_s: float | None
     continuous_work_s: float | None
     break_allowance: dict[str, float] | None
+    monitoring_shown: bool
 
 
 class QueueSettingsFields(Strict):

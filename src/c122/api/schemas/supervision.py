@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from c122.api.bounded import Id
 from c122.api.schemas.common import Strict
 from c122.api.schemas.contact_center import OperatorStatusName
 
@@ -68,3 +69,45 @@ class OperatorsBoardOut(BaseModel):
     as_of: datetime
     groups: list[BoardGroupOut]
     operators: list[BoardOperatorOut]
+
+
+MonitorModeName = Literal["listen", "whisper", "barge"]
+
+
+class MonitoringStartIn(Strict):
+    """The call to monitor, or the operator whose current call it is (one of the two), and the mode."""
+
+    call_id: str | None = Field(default=None, max_length=64)
+    operator_id: Id | None = None
+    mode: MonitorModeName = "listen"
+
+
+class MonitoringModeIn(Strict):
+    mode: MonitorModeName
+
+
+class MonitoringModeOut(BaseModel):
+    mode: MonitorModeName
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class MonitoringSessionOut(BaseModel):
+    """A senior on an operator's call: `audio` is the senior's own connection that joined it."""
+
+    id: str
+    call_id: str
+    supervisor_id: int
+    operator_id: int
+    group_id: int | None
+    audio: Literal["browser", "sip"]
+    mode: MonitorModeName
+    operator_notified: bool = Field(description="The operator's group shows them that they are monitored.")
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: Literal["stopped", "call_ended", "audio_lost"] | None
+    modes: list[MonitoringModeOut]
+
+
+class MonitoringSessionsOut(BaseModel):
+    items: list[MonitoringSessionOut]

@@ -15,6 +15,7 @@ from typing import Final
 
 from c122.domain.calls.record import DIRECTIONS, STATUSES, CallRecord, CallStatus, Direction
 from c122.domain.errors import FieldProblem, Forbidden, InvalidFields
+from c122.domain.monitoring import MonitoringSession
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.users import Actor, Role
 
@@ -124,6 +125,15 @@ class JournalRow:
     cases: tuple[CaseRef, ...] = ()
     participants: tuple[str, ...] = ()
     """The names of the operators and consultants who talked on the call, in the order they joined."""
+    monitoring: tuple[MonitoringSession, ...] = ()
+    """Seniors who listened in (read for one call, not for the journal's pages)."""
+    supervisor_names: dict[int, str] = field(default_factory=dict)
+
+    def monitoring_seen_by(self, actor: Actor) -> tuple[MonitoringSession, ...]:
+        """Seniors and administrators see every session; an operator only those their group showed them."""
+        if actor.is_admin or actor.role is Role.SENIOR:
+            return self.monitoring
+        return tuple(session for session in self.monitoring if session.operator_notified)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ groups = Table(
     Column("away_to_logout_s", Float, nullable=True, server_default="1200"),
     Column("continuous_work_s", Float, nullable=True, server_default="7200"),
     Column("break_allowance", JSON, nullable=True),  # reason code -> allowed seconds; NULL: the defaults
+    Column("monitoring_shown", Boolean, nullable=False, server_default="0"),
     UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
 )
 

@@ -115,9 +115,16 @@ class AuthService:
             raise TooManyAttempts("too many failed sign-in attempts", retry_after=retry_after)
         async with self._uow() as uow:
             user = await uow.users.find({"login": login})
-            # argon2 is tens of milliseconds of CPU: off the event loop, which also carries media and events.
-            stored_hash = user.password_hash if user else self._decoy_hash
-            valid = await asyncio.to_thread(self._hasher.verify, stored_hash, password)
+        # argon2 is tens of milliseconds of CPU: off the event loop, which also carries media and events,
+        # and with no pooled connection held, so a shift signing in at once does not drain the pool.
+        stored_hash = user.password_hash if user else self._decoy_hash
+        valid = await asyncio.to_thread(self._hasher.verify, stored_hash, password)
+        new_hash = (
+            await asyncio.to_thread(self._hasher.hash, password)
+            if user is not None and valid and user.enabled and self._hasher.needs_rehash(user.password_hash)
+            else None
+        )
+        async with self._uow() as uow:
             if user is None or not valid:
                 self._accounts.record_failure(lock_key, now)
                 self._addresses.record_failure(source, now)
@@ -135,8 +142,7 @@ class AuthService:
                 raise AccountDisabled("the account is disabled")
             self._accounts.clear(lock_key)
             self._known.remember(account, source)
-            if self._hasher.needs_rehash(user.password_hash):
-                new_hash = await asyncio.to_thread(self._hasher.hash, password)
+            if new_hash is not None:
                 user = await uow.users.update(user.id, {"password_hash": new_hash})
             replaced: list[int] = []
             when = self._clock.now()

@@ -69,7 +69,7 @@ class AuditTrail:
         async with self._uow() as uow:
             await uow.audit.record(
                 at=self._clock.now(),
-                actor_id=actor.user_id or None,
+                actor_id=actor.user_id,
                 action=f"{action}_refused",
                 entity=AUDIT_ENTITY,
                 entity_id="",
@@ -83,7 +83,7 @@ class AuditTrail:
         detail = {"filter": query.described()} | ({"rows": rows} if rows is not None else {})
         await uow.audit.record(
             at=self._clock.now(),
-            actor_id=actor.user_id or None,
+            actor_id=actor.user_id,
             action=action,
             entity=AUDIT_ENTITY,
             entity_id="",

@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from c122.domain.acd import CompletedBy, UnknownCall
 from c122.domain.calls.record import LegKind
 from c122.domain.errors import DomainError
+from c122.domain.monitoring import MonitoringEnd
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.consultation import Consultation, ConsultEnd
 from c122.services.call_flow.context import CallFlowContext
+from c122.services.call_flow.monitoring import CallMonitors
 from c122.services.call_flow.record import CallRecordDraft
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class CallActor:
         self._engaged: list[str] = []  # the ACD's holds on colleagues this call reached
         self.leg_cause: str | None = None  # why the caller's leg ended, once it has
         self._consultation = Consultation(self, ctx, self._next, self._claim)
+        self.monitors = CallMonitors(ctx.switch)  # seniors listening in follow the call's bridge
 
     @property
     def consulting(self) -> bool:
@@ -196,6 +199,7 @@ class CallActor:
         now = self._ctx.clock.now()
         self.record.connected(self.operator_id, waited_s, now)
         self._bridge = await self._ctx.switch.connect(self.leg, self.operator_leg)
+        await self.monitors.follow(self._bridge, self.operator_leg)
         if self.record.recording_path is None:  # a transferred caller's later talks are not recorded yet
             path = self._ctx.recording_path(self.id, now)
             self._recording = await self._ctx.switch.start_recording(str(path), self.leg, self.operator_leg)
@@ -306,6 +310,7 @@ class CallActor:
             bridge, self._bridge = self._bridge, None
             with contextlib.suppress(Exception):
                 await self._ctx.switch.disconnect(bridge)
+            await self.monitors.follow(None, None)
         if not keep_bridge:
             await self._consultation.drop_consultant()  # a conference ends with the operator's part
         if by is not None:
@@ -324,16 +329,25 @@ class CallActor:
     async def connect(self, a: str, b: str) -> None:
         await self.disconnect()
         self._bridge = await self._ctx.switch.connect(a, b)
+        await self.monitors.follow(self._bridge, self._serving([a, b]))
 
     async def conference(self, legs: Sequence[str]) -> None:
         await self.disconnect()
         self._bridge = await self._ctx.switch.conference(legs)
+        await self.monitors.follow(self._bridge, self._serving(legs))
 
     async def disconnect(self) -> None:
         if self._bridge is not None:
             bridge, self._bridge = self._bridge, None
             with contextlib.suppress(Exception):
                 await self._ctx.switch.disconnect(bridge)
+            await self.monitors.follow(None, None)
+
+    def _serving(self, legs: Sequence[str]) -> str:
+        """Who a whispering senior speaks to on a bridge: the operator, or whoever took the caller over."""
+        if self.operator_leg is not None and self.operator_leg in legs:
+            return self.operator_leg
+        return next((leg for leg in legs if leg != self.leg), legs[-1])
 
     # -- leaving through a trunk -------------------------------------------------------------------
 
@@ -353,6 +367,7 @@ class CallActor:
                 await self._busy_and_hang_up("transfer_failed")
                 return
             self._bridge = await self._ctx.switch.connect(self.leg, far)
+            await self.monitors.follow(self._bridge, far)
             self.record.end_cause = "transferred"
             await self._until_gone(far)
             await self._ctx.switch.hang_up(self.leg)
@@ -382,6 +397,7 @@ class CallActor:
 
     async def _finish(self) -> None:
         """The call is over: colleagues it held take offers again, and its record is stored."""
+        await self.monitors.end_all(MonitoringEnd.CALL_ENDED)
         for engaged in list(self._engaged):
             await self._let_colleague_go(engaged)
         self.record.ended(self._ctx.clock.now(), self._ctx.switch.quality(self.leg))

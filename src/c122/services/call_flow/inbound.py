@@ -28,7 +28,7 @@ from c122.domain.ivr.actions import Action
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CALLER_LEFT, MISSING_PROMPT, CallActor, CallEnded
 from c122.services.call_flow.context import CallFlowContext
-from c122.services.call_flow.ports import LegUnavailable
+from c122.services.call_flow.ports import LegUnavailable, NoCapacity
 from c122.services.call_flow.record import CallRecordDraft
 from c122.services.contact_center.ports import OfferContext
 
@@ -52,6 +52,7 @@ class InboundCall(CallActor):
 
     async def run(self, executor: Executor | None) -> None:
         """`executor` is None when the line's route cannot be read (the database is down)."""
+        refused = False
         try:
             await self._ctx.switch.answer(self.leg)
             self.record.answered_leg(self.leg, self._ctx.clock.now())
@@ -60,6 +61,10 @@ class InboundCall(CallActor):
                 await self._outage()
             else:
                 await self._carry_out(await self._run_ivr(executor))
+        except NoCapacity:
+            # Refused with 503 like a call over the admission caps: counted there, no record.
+            log.warning("call %s refused: no media ports left", self.id)
+            refused = True
         except CallEnded:
             await self._caller_left(hung_up=self.leg_cause in CALLER_LEFT)
         except LegUnavailable as exc:
@@ -80,7 +85,8 @@ class InboundCall(CallActor):
             await self._caller_left(hung_up=False)
         finally:
             self._cancel_timer()
-            await self._finish()
+            if not refused:
+                await self._finish()
 
     async def _carry_out(self, final: Enqueue | Transfer | HangUp) -> None:
         match final:

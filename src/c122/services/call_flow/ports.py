@@ -25,6 +25,14 @@ class LegUnavailable(Exception):
         self.leg = leg
 
 
+class NoCapacity(Exception):
+    """A leg could not be answered for want of media: the caller was told to try again later."""
+
+    def __init__(self, leg: str) -> None:
+        super().__init__(f"no media for leg {leg}")
+        self.leg = leg
+
+
 @dataclass(frozen=True, slots=True)
 class LegQuality:
     """Receive quality of a leg when it ended (RTCP/jitter figures of the media engine)."""
@@ -75,8 +83,24 @@ class CallSwitch(Protocol):
         """The operator's persistent browser leg when it is connected."""
         ...
 
-    async def ring_phone(self, account: str, caller: str, called: str) -> str | None:
-        """Rings the SIP phone registered for `account`; None when no phone is registered there."""
+    async def ring_phone(
+        self, account: str, caller: str, called: str, *, auto_answer: bool = False
+    ) -> str | None:
+        """Rings the SIP phone registered for `account`; None when no phone is registered there.
+        `auto_answer` asks the phone to answer by itself (Call-Info answer-after=0)."""
+        ...
+
+    def phone_registered(self, account: str) -> bool: ...
+
+    async def snoop(self, bridge: str, supervisor: str, target: str, mode: str) -> str:
+        """Puts the supervisor's leg on the bridge to listen to, whisper to (`target` hears them) or
+        barge into its call; returns the snoop id."""
+        ...
+
+    async def snoop_mode(self, snoop: str, mode: str) -> None: ...
+
+    async def unsnoop(self, snoop: str) -> None:
+        """The supervisor's leg leaves the bridge (it stays up)."""
         ...
 
     def can_dial(self, number: str) -> bool:

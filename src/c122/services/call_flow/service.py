@@ -33,16 +33,19 @@ from c122.domain.errors import (
     NotFound,
 )
 from c122.domain.ivr import Executor, Flow
+from c122.domain.monitoring import MonitorAudio, MonitoringEnd, MonitorMode
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CallActor
 from c122.services.call_flow.callback import CallbackCall
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.inbound import InboundCall
+from c122.services.call_flow.monitoring import Monitor
 from c122.services.call_flow.outbound import OutboundCall
 from c122.services.call_flow.record import CallRecordDraft
 from c122.services.call_flow.routes import AllLines, FlowLookup, LineLookup, Routes, ServiceNames
 from c122.services.contact_center.ports import OfferContext
+from c122.services.supervision.ports import MonitoredCall, MonitorEnded, MonitorJoined
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +61,18 @@ def owns_call(call_id: str) -> bool:
     return call_id.startswith(CALL_ID_PREFIXES)
 
 
+#: How long a senior's SIP phone may ring before monitoring gives up on it.
+SUPERVISOR_PHONE_ANSWER_S = 20.0
+
+
 class NoCall(Conflict):
     code = "no_call"
+
+
+class NoAudioConnection(Conflict):
+    """A senior who would listen in has no browser leg and no registered phone; says which to connect."""
+
+    code = "no_audio_connection"
 
 
 def caller_number(presented: str) -> str:
@@ -90,6 +103,8 @@ class CallFlowService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._taking_calls = asyncio.Event()  # cleared while a restart ends what the last run left
         self._taking_calls.set()
+        self._monitor_legs: dict[str, str] = {}  # a supervisor's leg -> the call it listens to
+        self._answering: dict[str, asyncio.Future[bool]] = {}  # supervisors' phones ringing
         ctx.center.add_listener(self._on_outcome)
 
     # -- legs (telephony) ----------------------------------------------------------------------------
@@ -158,6 +173,9 @@ class CallFlowService:
             log.warning("call routes not refreshed: %s", exc.message)
 
     def leg_answered(self, leg: str) -> None:
+        answering = self._answering.get(leg)
+        if answering is not None and not answering.done():
+            answering.set_result(True)
         self._post_leg(leg, m.LegAnswered(leg))
 
     def leg_dtmf(self, leg: str, digit: str) -> None:
@@ -167,8 +185,114 @@ class CallFlowService:
         self._post_leg(leg, m.PlaybackDone(playback, stopped))
 
     def leg_gone(self, leg: str, cause: str) -> None:
+        answering = self._answering.get(leg)
+        if answering is not None and not answering.done():
+            answering.set_result(False)
+        call_id = self._monitor_legs.get(leg)
+        call = self._calls.get(call_id) if call_id is not None else None
+        if call is not None:
+            monitor_id = call.monitors.monitor_of_leg(leg)
+            if monitor_id is not None:
+                self._spawn(call.monitors.remove(monitor_id, MonitoringEnd.AUDIO_LOST))
         self._post_leg(leg, m.LegGone(leg, cause))
         self._ctx.leg_owners.pop(leg, None)
+
+    # -- seniors listening in (supervision's CallMonitoring) -------------------------------------------
+
+    def live_call(self, call_id: str) -> MonitoredCall | None:
+        call = self._calls.get(call_id)
+        return self._monitored(call) if call is not None else None
+
+    def call_of_operator(self, user_id: int) -> MonitoredCall | None:
+        call = self._talking(user_id)
+        return self._monitored(call) if call is not None else None
+
+    @staticmethod
+    def _monitored(call: CallActor) -> MonitoredCall:
+        talking = call.operator_id if call.operator_leg is not None else None
+        return MonitoredCall(call.id, talking, call.record.group_id)
+
+    def _talking(self, user_id: int) -> CallActor | None:
+        return next(
+            (c for c in self._calls.values() if c.operator_id == user_id and c.operator_leg is not None), None
+        )
+
+    async def join(
+        self, call_id: str, supervisor_id: int, mode: MonitorMode, on_end: MonitorEnded
+    ) -> MonitorJoined:
+        call = self._calls.get(call_id)
+        if call is None or call.operator_leg is None:
+            raise NoCall("nobody talks on this call now", code="call_not_connected")
+        if self._talking(supervisor_id) is not None:
+            raise Conflict("you are on a call yourself; finish it first", code="supervisor_on_call")
+        if call.operator_id == supervisor_id:
+            raise Conflict("this is your own call", code="own_call")
+        leg, audio, owns_leg = await self._supervisor_leg(supervisor_id, call)
+        if leg in self._monitor_legs:
+            raise Conflict("you already listen to a call; leave it first", code="already_monitoring")
+
+        def ended(monitor_id: str, reason: MonitoringEnd) -> None:
+            self._monitor_legs.pop(leg, None)
+            on_end(monitor_id, reason)
+
+        if call_id not in self._calls:  # the call ended while the phone rang
+            if owns_leg:
+                await self._ctx.switch.hang_up(leg)
+            raise Conflict("the call has ended", code="call_ended")
+        monitor = Monitor(f"mon-{uuid.uuid4().hex[:16]}", supervisor_id, leg, mode, ended, owns_leg)
+        self._monitor_legs[leg] = call_id
+        await call.monitors.add(monitor)
+        return MonitorJoined(monitor.id, audio)
+
+    async def _supervisor_leg(self, supervisor_id: int, call: CallActor) -> tuple[str, MonitorAudio, bool]:
+        """The senior's own audio: their browser leg, or their SIP phone rung (answering by itself)."""
+        switch = self._ctx.switch
+        if self._ctx.phones.mode(supervisor_id) == "browser":
+            leg = switch.browser_leg(supervisor_id)
+            if leg is None:
+                raise NoAudioConnection(
+                    "connect the browser audio first: start your shift so the softphone connects "
+                    "(allow the microphone), or switch to a registered SIP phone"
+                )
+            return leg, "browser", False
+        account = self._ctx.phones.account(supervisor_id)
+        if account is None or not switch.phone_registered(account):
+            raise NoAudioConnection(
+                f"register your SIP phone (account {account or 'not set'}) or switch to browser audio"
+            )
+        ringing = await switch.ring_phone(account, call.record.caller, call.record.called, auto_answer=True)
+        if ringing is None:
+            raise NoAudioConnection(f"register your SIP phone (account {account}) or switch to browser audio")
+        answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._answering[ringing] = answered
+        try:
+            ok = await asyncio.wait_for(answered, SUPERVISOR_PHONE_ANSWER_S)
+        except TimeoutError:
+            ok = False
+        finally:
+            self._answering.pop(ringing, None)
+        if not ok:
+            await switch.hang_up(ringing)
+            raise Conflict(f"your SIP phone ({account}) did not answer", code="phone_not_answered")
+        return ringing, "sip", True
+
+    def _monitoring_call(self, monitor_id: str) -> CallActor | None:
+        return next((c for c in self._calls.values() if monitor_id in c.monitors), None)
+
+    async def switch(self, monitor_id: str, mode: MonitorMode) -> None:
+        call = self._monitoring_call(monitor_id)
+        if call is None:
+            raise Conflict("this monitoring has ended", code="monitoring_ended")
+        await call.monitors.switch(monitor_id, mode)
+
+    async def leave(self, monitor_id: str) -> None:
+        call = self._monitoring_call(monitor_id)
+        if call is None:
+            return
+        for leg in call.monitors.legs():
+            if call.monitors.monitor_of_leg(leg) == monitor_id:
+                self._monitor_legs.pop(leg, None)
+        await call.monitors.remove(monitor_id, MonitoringEnd.STOPPED)
 
     # -- the operator's desktop ------------------------------------------------------------------------
 

@@ -102,14 +102,15 @@ class CallRecordService:
             await uow.commit()
 
     async def list_calls(self, actor: Actor, filters: CallFilter) -> JournalPage:
-        check_filter_scope(actor, filters)
+        await self._check_scope(actor, filters, wanted="view_journal")
         async with self._uow() as uow:
             return await uow.calls.list_calls(CallQuery(filters, journal_scope(actor)))
 
     async def export_calls(self, actor: Actor, filters: CallFilter, format: ExportFormat) -> ExportJob:
         """Exactly what the journal shows for these filters, as a file (or a background job when large).
-        A PDF over PDF_MAX_ROWS is refused with a suggestion of xlsx; every export is audited."""
-        check_filter_scope(actor, filters)
+        A PDF over PDF_MAX_ROWS is refused with a suggestion of xlsx; every export is audited, and so is
+        a refusal of its filters."""
+        await self._check_scope(actor, filters, wanted="export_calls")
         scope = journal_scope(actor)
         at = self._clock.now()
         async with self._uow() as uow:
@@ -132,7 +133,7 @@ class CallRecordService:
             )
             await uow.audit.record(
                 at=at,
-                actor_id=actor.user_id or None,
+                actor_id=actor.user_id,
                 action="export_calls",
                 entity="call_journal",
                 entity_id=format,
@@ -172,8 +173,23 @@ class CallRecordService:
             return await uow.calls.filter_options(journal_scope(actor))
 
     async def get_call(self, actor: Actor, call_id: str) -> JournalRow:
-        async with self._uow() as uow:
+        """A call outside the viewer's scope is refused like an unknown one, and the refusal audited."""
+        async with (
+            refusals_audited(
+                self._uow, self._clock, actor, wanted="view_call", entity="call", entity_id=call_id
+            ),
+            self._uow() as uow,
+        ):
             return await _visible(uow, actor, call_id)
+
+    async def _check_scope(self, actor: Actor, filters: CallFilter, *, wanted: str) -> None:
+        """A filter naming a group or an operator outside the viewer's scope is refused (403), and the
+        refusal audited with what was asked for."""
+        asked = f"group:{filters.group_id},operator:{filters.operator_id}"
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted=wanted, entity="call_journal", entity_id=asked
+        ):
+            check_filter_scope(actor, filters)
 
     async def recording(self, actor: Actor, call_id: str, *, download: bool = False) -> RecordingFile:
         """The recording of a call for an administrator or a senior of its group; each access is written
@@ -197,7 +213,7 @@ class CallRecordService:
                 raise NotFound("the recording file is no longer stored", code="recording_missing")
             await uow.audit.record(
                 at=self._clock.now(),
-                actor_id=actor.user_id or None,
+                actor_id=actor.user_id,
                 action="download_recording" if download else "listen_recording",
                 entity="call",
                 entity_id=call_id,

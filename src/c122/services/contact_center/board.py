@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from c122.domain.acd import AcdState, OperatorStatus
 from c122.domain.users import User
-from c122.services.contact_center.views import optional_int
+from c122.services.contact_center.views import break_limit, optional_int
 from c122.services.supervision.ports import LiveCall, LiveOperator
 
 _ON_A_CALL = (OperatorStatus.OFFERED, OperatorStatus.ON_CALL)
@@ -28,10 +28,6 @@ def live_call(state: AcdState, operator_id: str) -> LiveCall | None:
 def live_operator(state: AcdState, user: User) -> LiveOperator:
     operator_id = str(user.id)
     op = state.operator(operator_id)
-    profile = state.profiles.get(operator_id)
-    limit = None
-    if op.status is OperatorStatus.ON_BREAK and profile is not None:
-        limit = state.policy(profile.group_id).breaks.allowed_for(op.reason)
     return LiveOperator(
         user_id=user.id,
         login=user.login,
@@ -46,6 +42,6 @@ def live_operator(state: AcdState, user: User) -> LiveOperator:
         blocked=op.status is OperatorStatus.BLOCKED or op.block_note is not None,
         calls_answered=op.calls_answered,
         calls_missed=op.calls_missed,
-        break_limit_s=limit,
+        break_limit_s=break_limit(state, operator_id),
         call=live_call(state, operator_id),
     )

@@ -24,8 +24,10 @@ def state_changed(
     *,
     counts: tuple[int, int] = (0, 0),
     call: LiveCall | None = None,
+    break_limit_s: float | None = None,
 ) -> OutboundEvent:
-    """`counts` (answered, missed this shift) and `call` are the operator's now, for the senior's board."""
+    """`counts` (answered, missed this shift), `call` and the break's allowance are the operator's now,
+    for the senior's board and the operator's break timer."""
     user_id = int(change.operator_id)
     return OutboundEvent(
         type="operator.state_changed",
@@ -43,6 +45,7 @@ def state_changed(
             "calls_answered": counts[0],
             "calls_missed": counts[1],
             "call": None if call is None else {**asdict(call), "since": at(call.since)},
+            "break_limit_s": break_limit_s,
         },
         audience=operator_audience(user_id, user),
         occurred_at=at(change.at),

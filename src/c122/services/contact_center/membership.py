@@ -83,7 +83,7 @@ class QueueMembership:
     ) -> None:
         await uow.audit.record(
             at=self._clock.now(),
-            actor_id=actor.user_id or None,
+            actor_id=actor.user_id,
             action=action,
             entity=entity,
             entity_id=str(entity_id),

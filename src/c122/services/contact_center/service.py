@@ -52,6 +52,7 @@ from c122.services.contact_center.views import (
     OfferExtras,
     OperatorView,
     QueueView,
+    break_limit,
     operator_view,
     queue_view,
 )
@@ -497,6 +498,7 @@ class ContactCenter:
                         setup.staff.get(user_id),
                         counts=(op.calls_answered, op.calls_missed),
                         call=live_call(acd.state, event.operator_id),
+                        break_limit_s=break_limit(acd.state, event.operator_id),
                     )
                 )
                 members = acd.state.members_by_operator.get(event.operator_id, [])

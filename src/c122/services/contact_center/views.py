@@ -60,6 +60,8 @@ class OperatorView:
     # The group's idle policy, so the desk can warn before «Нет на месте» and the logout (OPS-02).
     idle_to_away_s: float | None = None
     away_to_logout_s: float | None = None
+    # The allowance of the current break's reason, so the desk shows the break timer against it (OPS-04).
+    break_limit_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,15 @@ def offer_view(
     )
 
 
+def break_limit(state: AcdState, operator_id: str) -> float | None:
+    """The group's allowance for the operator's current break reason; None when not on a break."""
+    op = state.operator(operator_id)
+    profile = state.profiles.get(operator_id)
+    if op.status is not OperatorStatus.ON_BREAK or profile is None:
+        return None
+    return state.policy(profile.group_id).breaks.allowed_for(op.reason)
+
+
 def operator_view(
     state: AcdState, queues: dict[int, Queue], user_id: int, extras: OfferExtras | None = None
 ) -> OperatorView:
@@ -138,6 +149,7 @@ def operator_view(
         else None,
         idle_to_away_s=policy.idle_to_away_s if policy is not None else None,
         away_to_logout_s=policy.away_to_logout_s if policy is not None else None,
+        break_limit_s=break_limit(state, op.operator_id),
     )
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Final
 
 from c122.domain.clock import Clock
-from c122.domain.errors import NotFound
+from c122.domain.errors import Conflict, NotFound
 from c122.domain.users import Actor
+from c122.services.access_audit import EXPORT_NOT_FOUND, refusals_audited
 from c122.services.events import Audience, EventPublisher, OutboundEvent
 from c122.services.exports.ports import ExportJob, ExportSpec, RowBatches, TableWriters
+from c122.services.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ class ExportJobs:
         """Only its owner sees a job; others get the same answer as for an unknown one."""
         job = self._jobs.get(job_id)
         if job is None or job.owner_id != owner.user_id:
-            raise NotFound("no such export", code="export_not_found")
+            raise NotFound("no such export", code=EXPORT_NOT_FOUND)
         return job
 
     async def _run(self, job: ExportJob, spec: ExportSpec, batches: RowBatches, *, announce: bool) -> None:
@@ -126,3 +128,40 @@ class ExportJobs:
             if old.path is not None:
                 old.path.unlink(missing_ok=True)
             del self._jobs[old.id]
+
+
+class ExportAccess:
+    """A job's state and file as the API serves them: to its owner only. Another user's job (or an
+    unknown id) is refused alike and the refusal audited; each download of the file is audited, since
+    it carries the personal data the export was made of."""
+
+    def __init__(self, jobs: ExportJobs, uow_factory: UnitOfWorkFactory[UnitOfWork], clock: Clock) -> None:
+        self._jobs = jobs
+        self._uow = uow_factory
+        self._clock = clock
+
+    async def job(self, actor: Actor, job_id: str) -> ExportJob:
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted="view_export", entity="export", entity_id=job_id
+        ):
+            return self._jobs.job(actor, job_id)
+
+    async def file(self, actor: Actor, job_id: str) -> ExportJob:
+        """409 while the job still runs or when it failed."""
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted="download_export", entity="export", entity_id=job_id
+        ):
+            job = self._jobs.job(actor, job_id)
+        if job.status != "finished":
+            raise Conflict(f"the export is {job.status.replace('_', ' ')}", code=f"export_{job.status}")
+        async with self._uow() as uow:
+            await uow.audit.record(
+                at=self._clock.now(),
+                actor_id=actor.user_id,
+                action="download_export",
+                entity="export",
+                entity_id=job_id,
+                detail={"format": job.format, "rows": job.rows},
+            )
+            await uow.commit()
+        return job

@@ -26,7 +26,7 @@ from c122.domain.errors import (
 )
 from c122.domain.ivr import Flow
 from c122.domain.ivr import prompts as node_prompts
-from c122.domain.users import CONSOLE, CONSOLE_USER_ID, Actor
+from c122.domain.users import CONSOLE, Actor
 from c122.services.ivr.ports import (
     IvrUnitOfWork,
     NewPrompt,
@@ -258,7 +258,7 @@ class PromptService:
     ) -> None:
         await uow.audit.record(
             at=self._clock.now(),
-            actor_id=actor.user_id if actor.user_id != CONSOLE_USER_ID else None,
+            actor_id=actor.user_id,
             action=action,
             entity=AUDIT_ENTITY,
             entity_id=name,

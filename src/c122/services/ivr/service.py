@@ -112,7 +112,7 @@ class IvrFlowService:
     async def _store(self, uow: IvrUnitOfWork, actor: Actor, flow: Flow, action: str) -> FlowView:
         await _check_references(uow, flow)
         now = self._clock.now()
-        await uow.ivr.add_flow_version(flow, now, _actor_id(actor))
+        await uow.ivr.add_flow_version(flow, now, _author_id(actor))
         await _audit(uow, actor, action, flow.name, self._clock, {"version": flow.version})
         stored = await uow.ivr.flow(flow.name)
         assert stored is not None
@@ -150,7 +150,8 @@ def _require_admin(actor: Actor) -> None:
         raise Forbidden("only administrators manage IVR flows")
 
 
-def _actor_id(actor: Actor) -> int | None:
+def _author_id(actor: Actor) -> int | None:
+    """A flow version's author: an account, or none for the command line."""
     return actor.user_id if actor.user_id != CONSOLE_USER_ID else None
 
 
@@ -165,7 +166,7 @@ async def _audit(
     # The audit key holds 64 characters; the full name is in the detail.
     await uow.audit.record(
         at=clock.now(),
-        actor_id=_actor_id(actor),
+        actor_id=actor.user_id,
         action=action,
         entity=AUDIT_ENTITY,
         entity_id=name[:64],

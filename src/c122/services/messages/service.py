@@ -11,6 +11,7 @@ from __future__ import annotations
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.users import Actor, Role
+from c122.services.access_audit import refusals_audited
 from c122.services.events import EventPublisher
 from c122.services.messages.events import broadcast_sent, message_read, message_sent
 from c122.services.messages.ports import (
@@ -66,6 +67,18 @@ class Messages:
         return [Conversation(m, unread.get(m.user_id, 0), last.get(m.user_id)) for m in others]
 
     async def history(self, actor: Actor, other_id: int) -> list[DirectMessage]:
+        """Only with someone the reader may write to; a refusal is audited like the read."""
+        async with refusals_audited(
+            self._uow,
+            self._clock,
+            actor,
+            wanted="read_conversation",
+            entity="conversation",
+            entity_id=other_id,
+        ):
+            return await self._history(actor, other_id)
+
+    async def _history(self, actor: Actor, other_id: int) -> list[DirectMessage]:
         async with self._uow() as uow:
             me = await self._me(uow, actor)
             await self._counterpart(uow, me, other_id)
@@ -97,7 +110,14 @@ class Messages:
         return message
 
     async def mark_read(self, actor: Actor, message_id: int) -> DirectMessage:
-        """Marks one message and every earlier unread one from the same sender as read."""
+        """Marks one message and every earlier unread one from the same sender as read. The answer
+        carries the message's text: a refusal is audited."""
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted="read_message", entity="message", entity_id=message_id
+        ):
+            return await self._mark_read(actor, message_id)
+
+    async def _mark_read(self, actor: Actor, message_id: int) -> DirectMessage:
         now = self._clock.now()
         async with self._uow() as uow:
             message = await uow.messages.message(message_id)

@@ -15,7 +15,7 @@ from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden
 from c122.domain.organisation import EntityKind
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.shifts import InvalidShiftTime, Shift, overlapping, parse_time_of_day
-from c122.domain.users import CONSOLE_USER_ID, Actor, User, is_valid_login
+from c122.domain.users import Actor, User, is_valid_login
 from c122.services.accounts.events import ACCOUNT_CHANGED, announce_session_closed, presence_changed
 from c122.services.accounts.ports import PasswordHasher
 from c122.services.events import EventPublisher
@@ -299,7 +299,7 @@ class OrganisationAdmin:
     ) -> None:
         await uow.audit.record(
             at=self._clock.now(),
-            actor_id=actor.user_id if actor.user_id != CONSOLE_USER_ID else None,
+            actor_id=actor.user_id,
             action=action,
             entity=kind.value,
             entity_id=str(entity_id),

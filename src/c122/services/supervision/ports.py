@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol
 
+from c122.domain.monitoring import MonitorAudio, MonitoringEnd, MonitoringSession, MonitorMode
+from c122.domain.organisation import Group
 from c122.services.accounts.ports import SessionRepository, UserRepository
-from c122.services.ports import UnitOfWork
+from c122.services.calls.ports import CallRecordRepository
+from c122.services.ports import EntityRepository, UnitOfWork
 
 
 class SupervisionUnitOfWork(UnitOfWork, Protocol):
@@ -17,6 +21,29 @@ class SupervisionUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def sessions(self) -> SessionRepository: ...
+
+    @property
+    def groups(self) -> EntityRepository[Group]: ...
+
+    @property
+    def calls(self) -> CallRecordRepository: ...
+
+    @property
+    def monitoring(self) -> MonitoringRepository: ...
+
+
+class MonitoringRepository(Protocol):
+    """Monitoring sessions and their modes (the call's record shows them)."""
+
+    async def add(self, session: MonitoringSession) -> None: ...
+
+    async def switched(self, session_id: str, mode: MonitorMode, at: datetime) -> None:
+        """Closes the running mode and opens `mode` at `at`."""
+        ...
+
+    async def ended(self, session_id: str, at: datetime, reason: MonitoringEnd) -> None: ...
+
+    async def for_call(self, call_id: str) -> list[MonitoringSession]: ...
 
 
 @dataclass(frozen=True)
@@ -68,3 +95,41 @@ class AudioConnections(Protocol):
     def audio_connection(self, user_id: int) -> tuple[AudioMode, bool | None]:
         """The mode, and for a SIP phone whether it is registered now (None: a browser leg)."""
         ...
+
+
+@dataclass(frozen=True)
+class MonitoredCall:
+    """A call in progress as monitoring sees it: who talks on it and for which group."""
+
+    call_id: str
+    operator_id: int | None  # None: nobody talks on it yet (IVR, queue)
+    group_id: int | None  # the queue's group; None for a call an operator placed
+
+
+@dataclass(frozen=True)
+class MonitorJoined:
+    monitor_id: str
+    audio: MonitorAudio
+
+
+MonitorEnded = Callable[[str, MonitoringEnd], None]
+"""Told once when a monitor leaves its call by itself: (monitor id, why)."""
+
+
+class CallMonitoring(Protocol):
+    """The calls in progress, and a supervisor's audio on them (the call flow implements it)."""
+
+    def live_call(self, call_id: str) -> MonitoredCall | None: ...
+
+    def call_of_operator(self, user_id: int) -> MonitoredCall | None: ...
+
+    async def join(
+        self, call_id: str, supervisor_id: int, mode: MonitorMode, on_end: MonitorEnded
+    ) -> MonitorJoined:
+        """The supervisor's own audio (their browser leg, or their SIP phone rung and answered)
+        joins the call in `mode`. Conflict `no_audio_connection` names what to connect."""
+        ...
+
+    async def switch(self, monitor_id: str, mode: MonitorMode) -> None: ...
+
+    async def leave(self, monitor_id: str) -> None: ...

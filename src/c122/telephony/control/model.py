@@ -26,7 +26,7 @@ from c122.telephony.control.events import (
 from c122.telephony.control.hearing import BridgeKind, SnoopMode, SnoopRule, hearing
 from c122.telephony.control.signalling import MediaParams, Signalling, SignallingSink
 from c122.telephony.media import messages as media
-from c122.telephony.media.messages import Direction, LegStats, MediaControl, MediaError
+from c122.telephony.media.messages import Direction, LegStats, MediaControl, MediaError, NoMediaPorts
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,9 @@ class _NoSignalling:
         raise ControlError("no call on this channel yet")
 
     async def reject(self, status: int) -> None:
+        pass
+
+    async def refuse_for_capacity(self, resource: str) -> None:
         pass
 
     async def hangup(self) -> None:
@@ -173,7 +176,12 @@ class Channel:
         if self.direction != "inbound":
             raise ControlError("only inbound channels are answered")
         params = self._signalling.offered()
-        host, port = await self.open_endpoint(params)
+        try:
+            host, port = await self.open_endpoint(params)
+        except NoMediaPorts:
+            await self._signalling.refuse_for_capacity("media")
+            await self.close("rejected", 503)
+            raise
         params = await self._signalling.answer(host, port)
         await self._apply_params(params)
         self._up()

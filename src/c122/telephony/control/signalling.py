@@ -50,6 +50,11 @@ class Signalling(Protocol):
 
     async def reject(self, status: int) -> None: ...
 
+    async def refuse_for_capacity(self, resource: str) -> None:
+        """Inbound: `resource` ran out after the call was admitted; the caller is told to try again
+        later (SIP 503 with Retry-After), counted with the admission refusals."""
+        ...
+
     async def hangup(self) -> None: ...
 
     async def renegotiate(self, host: str, port: int, direction: Direction) -> MediaParams | None:

@@ -95,6 +95,10 @@ class SipSignalling:
         assert isinstance(self.call, IncomingCall)
         await self.call.reject(status)
 
+    async def refuse_for_capacity(self, resource: str) -> None:
+        assert isinstance(self.call, IncomingCall)
+        await self.call.refuse_for_capacity(resource)
+
     async def hangup(self) -> None:
         await self.call.hangup()
 

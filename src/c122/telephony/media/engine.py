@@ -33,6 +33,7 @@ from c122.telephony.media.messages import (
     MediaError,
     MediaEvent,
     MediaTimeout,
+    NoMediaPorts,
     OpenEndpoint,
     PlaybackFinished,
     RemoveBridge,
@@ -178,7 +179,9 @@ class MediaEngine:
     async def execute(self, command: Command) -> Reply:
         try:
             return await self._execute(command)
-        except (KeyError, ValueError, PortRangeExhausted) as exc:
+        except PortRangeExhausted as exc:
+            raise NoMediaPorts(str(exc)) from exc
+        except (KeyError, ValueError) as exc:
             raise MediaError(str(exc)) from exc
 
     async def _execute(self, command: Command) -> Reply:

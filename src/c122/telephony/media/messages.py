@@ -202,6 +202,10 @@ class MediaError(Exception):
     """A command could not be carried out (unknown id, no free port, bad media spec)."""
 
 
+class NoMediaPorts(MediaError):
+    """Every RTP port pair of the range is in use: a new leg cannot be given media now."""
+
+
 class MediaControl(Protocol):
     """What the call-control layer needs from a media engine, in process or in a worker."""
 

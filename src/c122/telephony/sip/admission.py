@@ -13,6 +13,11 @@ REFUSED = Counter("c122_sip_admission_refused_total", "Inbound calls refused wit
 ACTIVE = Gauge("c122_sip_admitted_calls", "Inbound calls admitted and not yet ended")
 
 
+def count_refusal(cap: str) -> None:
+    """`cap`: `global`, `trunk_reserve`, `line`, or what ran out after admission (`media`)."""
+    REFUSED.labels(cap).inc()
+
+
 @dataclass(frozen=True, slots=True)
 class AdmissionSettings:
     max_calls: int = 0  # concurrent inbound calls; 0: no cap
@@ -43,10 +48,10 @@ class Admission:
             limit = s.max_calls if source_host in s.trunk_hosts else s.max_calls - s.trunk_reserve
             if self.active >= limit:
                 cap = "global" if self.active >= s.max_calls else "trunk_reserve"
-                REFUSED.labels(cap).inc()
+                count_refusal(cap)
                 return cap
         if s.max_calls_per_line and self._per_line[line] >= s.max_calls_per_line:
-            REFUSED.labels("line").inc()
+            count_refusal("line")
             return "line"
         self._lines[call_id] = line
         self._per_line[line] += 1

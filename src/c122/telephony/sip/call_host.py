@@ -39,6 +39,11 @@ class CallHost(Protocol):
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
         """Run `coro` in the background for as long as the stack runs; log it if it fails."""
 
+    def capacity_refused(self, resource: str) -> int:
+        """An admitted call refused because `resource` ran out: counted with the admission refusals;
+        the Retry-After to tell the caller."""
+        ...
+
     def forget_call(self, call_id: str, call: object) -> None:
         """The call has ended: stop routing requests with its Call-ID to it."""
 

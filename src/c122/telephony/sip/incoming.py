@@ -97,6 +97,14 @@ class IncomingCall(Call):
         self.stx.respond(make_response(self.request, status, reason, to_tag=self.local_tag))
         self._end("rejected", status)
 
+    async def refuse_for_capacity(self, resource: str) -> None:
+        """503 with the stack's Retry-After: `resource` ran out after the call was admitted."""
+        self._check_open()
+        response = make_response(self.request, 503, None, to_tag=self.local_tag)
+        response.headers.add("Retry-After", str(self.host.capacity_refused(resource)))
+        self.stx.respond(response)
+        self._end("rejected", 503)
+
     def _stop_reliable(self) -> None:
         if self._reliable is not None:
             self._reliable.stop()

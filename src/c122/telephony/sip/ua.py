@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from c122.domain.clock import Timers as Clock
-from c122.telephony.sip.admission import Admission, AdmissionSettings
+from c122.telephony.sip.admission import Admission, AdmissionSettings, count_refusal
 from c122.telephony.sip.auth import AuthOutcome, DigestCredentials, DigestServer
 from c122.telephony.sip.builders import SUPPORTED_EXTENSIONS, MessageFactory, authorized_retry
 from c122.telephony.sip.call import Call
@@ -462,6 +462,11 @@ class SipStack:
     @property
     def contact_uri(self) -> str:
         return f"sip:{self.via_host}:{self.port_for('udp')}"
+
+    def capacity_refused(self, resource: str) -> int:
+        log.info("an admitted call refused with 503: no %s left", resource)
+        count_refusal(resource)
+        return self.retry_after
 
     def forget_call(self, call_id: str, call: object) -> None:
         if self._calls.get(call_id) is call:

@@ -55,6 +55,9 @@ class BrowserSignalling:
     async def reject(self, status: int) -> None:
         await self._ended()
 
+    async def refuse_for_capacity(self, resource: str) -> None:
+        await self._ended()
+
     async def hangup(self) -> None:
         await self._ended()
 

@@ -97,6 +97,7 @@ const GROUP_POLICIES: FieldDef[] = [
   { key: "idle_to_away_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 600, section: "policies" },
   { key: "away_to_logout_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 1200 },
   { key: "continuous_work_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 7200 },
+  { key: "monitoring_shown", kind: "switch", initial: false },
 ];
 
 /** Editors opened from a table row besides the record's own form. */

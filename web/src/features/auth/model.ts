@@ -21,6 +21,8 @@ export function loginProblem(error: unknown, locale: string, now: number = Date.
       return { key: "auth.errors.invalid_credentials", params: {}, retryAt: null };
     case "account_disabled":
       return { key: "auth.errors.account_disabled", params: {}, retryAt: null };
+    case "database_unavailable":
+      return { key: "auth.errors.database_unavailable", params: {}, retryAt: null };
     case "too_many_attempts": {
       if (error.retryAfter === null) {
         return { key: "auth.errors.too_many_attempts_plain", params: {}, retryAt: null };

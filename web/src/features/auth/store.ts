@@ -5,7 +5,13 @@ import { ApiError } from "@/shared/api/errors";
 import type { Me } from "@/shared/api/types";
 
 /** Why the user was sent back to the login page, shown there as a notice. */
-export type SessionNotice = "session_replaced" | "session_expired" | null;
+export type SessionNotice = "session_replaced" | "session_expired" | "database_unavailable" | null;
+const NOTICES: ReadonlySet<string> = new Set(["session_replaced", "session_expired", "database_unavailable"]);
+
+/** A notice named in the page's address (`?notice=`, after a reload), if it is one we know. */
+export function noticeNamed(value: unknown): SessionNotice {
+  return typeof value === "string" && NOTICES.has(value) ? (value as SessionNotice) : null;
+}
 
 // The server names a takeover by another workplace both ways (HTTP code and stream close reason).
 const REPLACED = new Set(["session_replaced"]);

@@ -99,8 +99,40 @@ export function clock(seconds: number): string {
  * clock since the state arrived, so a clock difference between server and desk does not matter.
  */
 export function wrapUpLeft(state: OperatorState | null, arrivedAtMs: number, nowMs: number): number | null {
+  const total = wrapUpLength(state);
+  if (total === null) return null;
+  return Math.max(0, Math.ceil(total - (nowMs - arrivedAtMs) / 1000));
+}
+
+/** The wrap-up's whole length in seconds by the server's two times, or null without a timer. */
+export function wrapUpLength(state: OperatorState | null): number | null {
   if (state === null || state.status !== "wrap_up" || state.wrap_up_until === null) return null;
   const total = (Date.parse(state.wrap_up_until) - Date.parse(state.since)) / 1000;
-  if (Number.isNaN(total)) return null;
-  return Math.max(0, Math.ceil(total - (nowMs - arrivedAtMs) / 1000));
+  return Number.isNaN(total) ? null : total;
+}
+
+/**
+ * The break timer (OPS-04): seconds on the break by this desk's clock since the state arrived (as the
+ * wrap-up countdown, so a clock difference between server and desk does not matter; after a reload it
+ * counts from the reload, the senior's board keeps the server's count), the reason's allowance, and
+ * the overrun.
+ */
+export interface BreakTime {
+  spent: number;
+  allowed: number | null;
+  over: number;
+}
+
+export function breakTime(
+  state: OperatorState | null,
+  arrivedAtMs: number,
+  nowMs: number,
+  elapsedNotice = false,
+): BreakTime | null {
+  if (state === null || state.status !== "on_break") return null;
+  const allowed = state.break_limit_s ?? null;
+  const counted = Math.max(0, Math.floor((nowMs - arrivedAtMs) / 1000));
+  // The server's end-of-break notice is the truth: the timer is at least the allowance then.
+  const spent = elapsedNotice && allowed !== null ? Math.max(counted, allowed) : counted;
+  return { spent, allowed, over: allowed === null ? 0 : Math.max(0, spent - allowed) };
 }

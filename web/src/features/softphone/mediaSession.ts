@@ -10,6 +10,7 @@ import {
   type RtcServerMessage,
 } from "@/shared/events/protocol";
 import { microphoneConstraints, type DeviceSettings } from "./settings";
+import { needsGain, type MicrophoneGain } from "@/features/softphone/microphoneGain";
 
 /** idle: off shift; waiting: wanted but the socket is down; requesting: rtc.start sent. */
 export type LegStatus = "idle" | "waiting" | "requesting" | "negotiating" | LegState;
@@ -30,6 +31,8 @@ export interface MediaDeps {
   /** The browser's audio codecs (RTCRtpReceiver.getCapabilities), null when unknown. */
   codecCapabilities(): RTCRtpCodec[] | null;
   timers?: SessionTimers;
+  /** The microphone volume's gain stage (microphoneGain.ts); without it the volume is not applied. */
+  gain?(captured: MediaStream, volume: number): MicrophoneGain;
   /** How long to wait for ICE candidates before answering with what is gathered. */
   gatherTimeoutMs?: number;
 }
@@ -67,6 +70,8 @@ export class MediaSession {
   private socketOpen = false;
   private peer: RTCPeerConnection | null = null;
   private microphone: MediaStream | null = null;
+  // The gain stage the microphone goes through when its volume is below 100.
+  private gainStage: MicrophoneGain | null = null;
   private settings: DeviceSettings;
   private retryTimer: unknown = null;
   private retries = 0;
@@ -122,8 +127,11 @@ export class MediaSession {
   /** New device settings: the next negotiation uses them; a live microphone is replaced now. */
   async applySettings(settings: DeviceSettings): Promise<void> {
     const before = JSON.stringify(microphoneConstraints(this.settings));
+    const staged = needsGain(this.settings.inputVolume);
     this.settings = settings;
-    if (this.microphone === null || JSON.stringify(microphoneConstraints(settings)) === before) return;
+    const sameStage = staged === needsGain(settings.inputVolume);
+    if (this.gainStage !== null && sameStage) this.gainStage.setVolume(settings.inputVolume);
+    if (this.microphone === null || (JSON.stringify(microphoneConstraints(settings)) === before && sameStage)) return;
     const fresh = await this.openMicrophone();
     const track = fresh?.getAudioTracks()[0] ?? null;
     if (track === null || this.peer === null) return;
@@ -296,8 +304,11 @@ export class MediaSession {
 
   private async openMicrophone(): Promise<MediaStream | null> {
     try {
-      const stream = await this.deps.getUserMedia(microphoneConstraints(this.settings));
+      const captured = await this.deps.getUserMedia(microphoneConstraints(this.settings));
       this.releaseMicrophone();
+      const volume = this.settings.inputVolume;
+      this.gainStage = this.deps.gain !== undefined && needsGain(volume) ? this.deps.gain(captured, volume) : null;
+      const stream = this.gainStage?.stream ?? captured;
       this.microphone = stream;
       stream.getAudioTracks().forEach((track) => {
         track.enabled = !this.view.muted;
@@ -315,6 +326,8 @@ export class MediaSession {
   private releaseMicrophone(): void {
     this.microphone?.getTracks().forEach((track) => track.stop());
     this.microphone = null;
+    this.gainStage?.close();
+    this.gainStage = null;
   }
 
   private closePeer(): void {

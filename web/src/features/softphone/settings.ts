@@ -18,6 +18,8 @@ export interface DeviceSettings {
   outputVolume: number;
   /** 0–100, the ring's loudness */
   ringVolume: number;
+  /** 0–100, the microphone's loudness as the caller hears it; 100 sends it as captured */
+  inputVolume: number;
   /** codec priority, first preferred */
   codecs: Codec[];
 }
@@ -34,6 +36,7 @@ export function defaultSettings(): DeviceSettings {
     autoGainControl: true,
     outputVolume: 80,
     ringVolume: 80,
+    inputVolume: 100,
     codecs: [...CODECS],
   };
 }
@@ -73,6 +76,7 @@ export function parseSettings(text: string | null): DeviceSettings {
     autoGainControl: flag("autoGainControl"),
     outputVolume: volume(r.outputVolume, defaults.outputVolume),
     ringVolume: volume(r.ringVolume, defaults.ringVolume),
+    inputVolume: volume(r.inputVolume, defaults.inputVolume),
     codecs: normaliseCodecs(r.codecs),
   };
 }

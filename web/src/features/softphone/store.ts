@@ -6,6 +6,7 @@ import * as phoneApi from "@/features/softphone/api";
 import type { CallTarget, CompleteMode, PhoneMode, TransferTarget } from "@/features/softphone/api";
 import { applyConsultation, type Consultation } from "@/features/softphone/consultation";
 import { MediaSession, type LegStatus, type MediaDeps } from "@/features/softphone/mediaSession";
+import { microphoneGain } from "@/features/softphone/microphoneGain";
 import { routeTo, Ringer } from "@/features/softphone/ringer";
 import { clearSettings, loadSettings, saveSettings, type DeviceSettings } from "@/features/softphone/settings";
 import { useOperatorStore } from "@/features/operator/store";
@@ -48,6 +49,7 @@ export function browserEnvironment(): SoftphoneEnvironment | null {
       createPeer: (iceServers) => new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle" }),
       getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
       codecCapabilities: () => RTCRtpReceiver.getCapabilities?.("audio")?.codecs ?? null,
+      gain: typeof AudioContext === "undefined" ? undefined : microphoneGain,
     },
     ringer: new Ringer(),
     remoteAudio: new Audio(),

@@ -32,7 +32,9 @@ export function applyChange(row: BoardRow, d: StateChange): BoardRow {
     calls_answered: d.calls_answered ?? row.calls_answered,
     calls_missed: d.calls_missed ?? row.calls_missed,
     call: d.call ?? null,
-    break_limit_s: d.status === "on_break" && d.reason === row.reason ? row.break_limit_s : null,
+    // The event names the allowance; an older server's event leaves the row's own for the same break.
+    break_limit_s:
+      d.status !== "on_break" ? null : (d.break_limit_s ?? (d.reason === row.reason ? row.break_limit_s : null)),
   };
 }
 

@@ -3,8 +3,17 @@
 // virtual list re-renders only what is on screen.
 import { defineStore } from "pinia";
 import { computed, shallowRef } from "vue";
+import type { MonitoringEvent } from "@/shared/realtime/dispatch";
 import { loadBoard } from "./api";
 import { applyChange, type BoardGroup, type BoardRow, type StateChange } from "./model";
+import {
+  myMonitoring,
+  startMonitoring,
+  stopMonitoring,
+  switchMonitoring,
+  type MonitoringSession,
+  type MonitorMode,
+} from "./monitoring";
 
 const BATCH_MS = 100;
 
@@ -66,4 +75,52 @@ export const useSupervisionStore = defineStore("supervision", () => {
     /** Now on the server's clock, in ms. */
   const serverNow = (): number => Date.now() + skew.value;
   return { rows, all, groups, loaded, load, stateChanged, serverNow };
+});
+
+/**
+ * The senior's monitoring session (listen / whisper / barge), at most one at a time: started from a
+ * board row, switched and stopped from the row or the monitoring bar, restored after a reload, and
+ * cleared when the server says it ended (the call ended, the senior's audio went away).
+ */
+export const useMonitoringStore = defineStore("monitoring", () => {
+  const session = shallowRef<MonitoringSession | null>(null);
+  const busy = shallowRef(false);
+  /** Why the last session ended by itself (shown once), e.g. "call_ended". */
+  const endedBy = shallowRef<string | null>(null);
+
+  async function run(action: () => Promise<MonitoringSession | null>): Promise<void> {
+    busy.value = true;
+    try {
+      session.value = await action();
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  const start = (callId: string, mode: MonitorMode): Promise<void> => run(() => startMonitoring(callId, mode));
+  async function switchTo(mode: MonitorMode): Promise<void> {
+    const current = session.value;
+    if (current !== null) await run(() => switchMonitoring(current.id, mode));
+  }
+  async function stop(): Promise<void> {
+    const current = session.value;
+    if (current !== null) await run(async () => (await stopMonitoring(current.id), null));
+  }
+  async function restore(): Promise<void> {
+    session.value = (await myMonitoring())[0] ?? null;
+  }
+
+  /** The realtime store hands every monitoring event here; only the senior's own session changes. */
+  function apply(event: MonitoringEvent): void {
+    const current = session.value;
+    if (current === null || event.data.session_id !== current.id) return;
+    if (event.type === "monitoring.ended") {
+      session.value = null;
+      endedBy.value = event.data.reason;
+      return;
+    }
+    session.value = { ...current, mode: event.data.mode };
+  }
+
+  return { session, busy, endedBy, start, switchTo, stop, restore, apply };
 });

@@ -981,7 +981,8 @@ export interface paths {
         };
         /**
          * Get Export File
-         * @description The finished file; 409 while the job still runs or when it failed.
+         * @description The finished file; 409 while the job still runs or when it failed. Every download is audited,
+         *     and so is a refused one (someone else's job answers 404 like an unknown one).
          */
         get: operations["get_export_file"];
         put?: never;
@@ -1588,6 +1589,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/supervision/monitoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Monitoring
+         * @description The viewer's own monitoring sessions in progress (the bar on the board after a reload).
+         */
+        get: operations["list_my_monitoring"];
+        put?: never;
+        /**
+         * Start Monitoring
+         * @description Listen to (whisper to, barge into) a call of the senior's groups with their own audio: 403
+         *     `out_of_scope` another group's call, 409 `call_ended`, `operator_not_on_call`,
+         *     `call_not_connected`, `no_audio_connection` (the reason names what to connect).
+         */
+        post: operations["start_monitoring"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/monitoring/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop Monitoring
+         * @description The senior leaves the call: 403 `not_your_session`, 409 `monitoring_ended`.
+         */
+        delete: operations["stop_monitoring"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/monitoring/{session_id}/mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switch Monitoring
+         * @description Another mode without re-dialling: 403 `not_your_session`, 409 `monitoring_ended`.
+         */
+        post: operations["switch_monitoring"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/supervision/operators": {
         parameters: {
             query?: never;
@@ -2060,6 +2127,51 @@ export interface components {
              */
             started_at: string;
         };
+        /** CallMonitoringModeOut */
+        CallMonitoringModeOut: {
+            /** Ended At */
+            ended_at: string | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "listen" | "whisper" | "barge";
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+        };
+        /**
+         * CallMonitoringOut
+         * @description A senior who listened in on the call (TEL-22/23): each mode with its start and end.
+         */
+        CallMonitoringOut: {
+            /**
+             * Audio
+             * @enum {string}
+             */
+            audio: "browser" | "sip";
+            /** End Reason */
+            end_reason: ("stopped" | "call_ended" | "audio_lost") | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Modes */
+            modes: components["schemas"]["CallMonitoringModeOut"][];
+            /** Operator Id */
+            operator_id: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Supervisor Id */
+            supervisor_id: number;
+            /** Supervisor Name */
+            supervisor_name: string | null;
+        };
         /** CallOfferedData */
         CallOfferedData: {
             offer: components["schemas"]["OfferOut"];
@@ -2068,7 +2180,8 @@ export interface components {
         };
         /**
          * CallOut
-         * @description A call with its legs.
+         * @description A call with its legs, and the seniors who listened in (shown to an operator only when their
+         *     group shows monitoring).
          */
         CallOut: {
             /** Called */
@@ -2112,6 +2225,11 @@ export interface components {
             line_name: string | null;
             /** Line Number */
             line_number: string | null;
+            /**
+             * Monitoring
+             * @default []
+             */
+            monitoring: components["schemas"]["CallMonitoringOut"][];
             /** Offered At */
             offered_at: string | null;
             /** Operator Id */
@@ -2469,7 +2587,7 @@ export interface components {
          * CloseReason
          * @enum {string}
          */
-        CloseReason: "session_replaced" | "session_ended" | "server_shutdown" | "superseded" | "heartbeat_timeout" | "protocol_errors";
+        CloseReason: "session_replaced" | "session_ended" | "server_shutdown" | "superseded" | "heartbeat_timeout" | "protocol_errors" | "database_unavailable";
         /** ClosedMessage */
         ClosedMessage: {
             /**
@@ -2838,6 +2956,12 @@ export interface components {
              * @default 600
              */
             idle_to_away_s: number | null;
+            /**
+             * Monitoring Shown
+             * @description Operators see when a senior listens to, whispers to or barges into their call.
+             * @default false
+             */
+            monitoring_shown: boolean;
             /** Name */
             name: string;
             /** Service Id */
@@ -2859,6 +2983,8 @@ export interface components {
             id: number;
             /** Idle To Away S */
             idle_to_away_s: number | null;
+            /** Monitoring Shown */
+            monitoring_shown: boolean;
             /** Name */
             name: string;
             /** Service Id */
@@ -2885,6 +3011,8 @@ export interface components {
             description?: string;
             /** Idle To Away S */
             idle_to_away_s?: number | null;
+            /** Monitoring Shown */
+            monitoring_shown?: boolean;
             /** Name */
             name?: string;
             /** Service Id */
@@ -3078,6 +3206,131 @@ export interface components {
         MessageSentData: {
             message: components["schemas"]["MessageOut"];
         };
+        /**
+         * MonitoringEventData
+         * @description A senior on an operator's call (docs/events/monitoring.md): sent to the senior, and to the
+         *     operator when their group shows monitoring. `reason` is set on `monitoring.ended` only.
+         */
+        MonitoringEventData: {
+            /**
+             * Audio
+             * @enum {string}
+             */
+            audio: "browser" | "sip";
+            /** Call Id */
+            call_id: string;
+            /** Ended At */
+            ended_at: string | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "listen" | "whisper" | "barge";
+            /**
+             * Mode Since
+             * Format: date-time
+             */
+            mode_since: string;
+            /** Operator Id */
+            operator_id: number;
+            /** Reason */
+            reason: ("stopped" | "call_ended" | "audio_lost") | null;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Supervisor Id */
+            supervisor_id: number;
+        };
+        /** MonitoringModeIn */
+        MonitoringModeIn: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "listen" | "whisper" | "barge";
+        };
+        /** MonitoringModeOut */
+        MonitoringModeOut: {
+            /** Ended At */
+            ended_at: string | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "listen" | "whisper" | "barge";
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+        };
+        /**
+         * MonitoringSessionOut
+         * @description A senior on an operator's call: `audio` is the senior's own connection that joined it.
+         */
+        MonitoringSessionOut: {
+            /**
+             * Audio
+             * @enum {string}
+             */
+            audio: "browser" | "sip";
+            /** Call Id */
+            call_id: string;
+            /** End Reason */
+            end_reason: ("stopped" | "call_ended" | "audio_lost") | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Group Id */
+            group_id: number | null;
+            /** Id */
+            id: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "listen" | "whisper" | "barge";
+            /** Modes */
+            modes: components["schemas"]["MonitoringModeOut"][];
+            /** Operator Id */
+            operator_id: number;
+            /**
+             * Operator Notified
+             * @description The operator's group shows them that they are monitored.
+             */
+            operator_notified: boolean;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Supervisor Id */
+            supervisor_id: number;
+        };
+        /** MonitoringSessionsOut */
+        MonitoringSessionsOut: {
+            /** Items */
+            items: components["schemas"]["MonitoringSessionOut"][];
+        };
+        /**
+         * MonitoringStartIn
+         * @description The call to monitor, or the operator whose current call it is (one of the two), and the mode.
+         */
+        MonitoringStartIn: {
+            /** Call Id */
+            call_id?: string | null;
+            /**
+             * Mode
+             * @default listen
+             * @enum {string}
+             */
+            mode: "listen" | "whisper" | "barge";
+            /** Operator Id */
+            operator_id?: number | null;
+        };
         /** MoveCallIn */
         MoveCallIn: {
             /**
@@ -3244,6 +3497,11 @@ export interface components {
          * @description One row of the operator state log; `duration_s` is the time spent in `old_status`.
          */
         OperatorStateChangedData: {
+            /**
+             * Break Limit S
+             * @default null
+             */
+            break_limit_s: number | null;
             /** @default null */
             call: components["schemas"]["LiveCallOut"] | null;
             /** Call Id */
@@ -3314,6 +3572,11 @@ export interface components {
              * @description Away this long ends the shift; the desk warns a little before both.
              */
             away_to_logout_s?: number | null;
+            /**
+             * Break Limit S
+             * @description On a break: the group's allowance for its reason (the desk's break timer).
+             */
+            break_limit_s?: number | null;
             /** Call Id */
             call_id: string | null;
             /**
@@ -16885,6 +17148,422 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaffingOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_monitoring: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringSessionsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_monitoring: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitoringStartIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringSessionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop_monitoring: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringSessionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    switch_monitoring: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitoringModeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringSessionOut"];
                 };
             };
             /** @description Bad Request */

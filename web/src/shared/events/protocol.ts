@@ -36,6 +36,10 @@ export type CallEndedData = Schemas["CallEndedData"];
 export type CallHoldChangedData = Schemas["CallHoldChangedData"];
 export type CallConsultationChangedData = Schemas["CallConsultationChangedData"];
 type ConsultState = CallConsultationChangedData["state"];
+/** A senior on an operator's call (listen / whisper / barge), to the senior and, when shown, the operator. */
+export type MonitoringEventData = Schemas["MonitoringEventData"];
+const MONITOR_MODES: readonly MonitoringEventData["mode"][] = ["listen", "whisper", "barge"];
+const MONITOR_ENDS: readonly NonNullable<MonitoringEventData["reason"]>[] = ["stopped", "call_ended", "audio_lost"];
 /** A background export's progress (features/journal). */
 export type ExportProgress = Schemas["ExportProgressData"];
 const EXPORT_STATUSES: readonly ExportProgress["status"][] = ["in_progress", "finished", "failed"];
@@ -65,6 +69,9 @@ interface EventPayloads {
   "export.progress": ExportProgress;
   "board.notice_pinned": Schemas["NoticePinnedData"];
   "board.notice_removed": NoticeRemoved;
+  "monitoring.started": MonitoringEventData;
+  "monitoring.mode_changed": MonitoringEventData;
+  "monitoring.ended": MonitoringEventData;
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -92,6 +99,9 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "export.progress",
   "board.notice_pinned",
   "board.notice_removed",
+  "monitoring.started",
+  "monitoring.mode_changed",
+  "monitoring.ended",
 ];
 
 export type StreamEvent = {
@@ -267,6 +277,7 @@ export function parseOperatorState(value: unknown, where = "operator_state"): Op
     wrap_up_until: optStr(r, "wrap_up_until", where),
     idle_to_away_s: optNum(r, "idle_to_away_s", where),
     away_to_logout_s: optNum(r, "away_to_logout_s", where),
+    break_limit_s: optNum(r, "break_limit_s", where),
   };
 }
 
@@ -432,6 +443,8 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       calls_answered: typeof d.calls_answered === "number" ? d.calls_answered : 0,
       calls_missed: typeof d.calls_missed === "number" ? d.calls_missed : 0,
       call: d.call === null || d.call === undefined ? null : parseLiveCall(d.call, `${w}.call`),
+      // On a break: the allowance of its reason (the break timer, the board's highlight).
+      break_limit_s: optNum(d, "break_limit_s", w),
     };
   },
   "call.offered": (value, w) => {
@@ -503,7 +516,31 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       download_url: optStr(d, "download_url", w),
     };
   },
+  "monitoring.started": parseMonitoring,
+  "monitoring.mode_changed": parseMonitoring,
+  "monitoring.ended": parseMonitoring,
 };
+
+function parseMonitoring(value: unknown, w: string): MonitoringEventData {
+  const d = rec(value, w);
+  const reason = optStr(d, "reason", w) ?? null;
+  if (reason !== null && !MONITOR_ENDS.includes(reason as NonNullable<MonitoringEventData["reason"]>)) {
+    throw new ProtocolError(`${w}.reason: unknown ${reason}`);
+  }
+  const audio = str(d, "audio", w);
+  return {
+    session_id: str(d, "session_id", w),
+    call_id: str(d, "call_id", w),
+    supervisor_id: int(d, "supervisor_id", w),
+    operator_id: int(d, "operator_id", w),
+    mode: oneOf(d, "mode", MONITOR_MODES, w),
+    audio: audio === "sip" ? "sip" : "browser",
+    started_at: str(d, "started_at", w),
+    mode_since: str(d, "mode_since", w),
+    ended_at: optStr(d, "ended_at", w) ?? null,
+    reason: reason as MonitoringEventData["reason"],
+  };
+}
 
 function isKnownEventType(type: string): type is KnownEventType {
   return Object.hasOwn(PAYLOAD_PARSERS, type);

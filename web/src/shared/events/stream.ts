@@ -38,6 +38,8 @@ export interface StreamHandlers {
   status(status: StreamStatus): void;
   /** The server ended this session (e.g. "session_replaced"); the stream will not reconnect. */
   ended(reason: string, message: string): void;
+  /** The server closed the stream for a passing reason (e.g. "database_unavailable"); it reconnects. */
+  interrupted?(reason: string): void;
   /** The socket dropped; called before each reconnect attempt is scheduled. */
   disconnected?(attempt: number): void;
   /** Media signalling for the softphone: rtc.offer, rtc.state and errors with rtc_* codes. */
@@ -53,7 +55,7 @@ export interface StreamOptions {
 }
 
 // `closed` reasons after which the same stream can be resumed; after any other the session is over.
-const RESUMABLE_CLOSE = new Set(["server_shutdown", "heartbeat_timeout", "protocol_errors"]);
+const RESUMABLE_CLOSE = new Set(["server_shutdown", "heartbeat_timeout", "protocol_errors", "database_unavailable"]);
 // Errors after which reconnecting cannot help: the user has to sign in again.
 const FATAL_ERRORS = new Set(["not_authenticated", "session_replaced", "forbidden"]);
 
@@ -177,7 +179,8 @@ export class EventStream {
         return;
       case "closed":
         // The server closes the socket next; a resumable reason reconnects through onclose.
-        if (!RESUMABLE_CLOSE.has(message.reason)) this.end(message.reason, message.message);
+        if (RESUMABLE_CLOSE.has(message.reason)) this.handlers.interrupted?.(message.reason);
+        else this.end(message.reason, message.message);
         return;
       case "error":
         if (FATAL_ERRORS.has(message.code)) this.end(message.code, message.message);

@@ -1,22 +1,32 @@
 // The one place that names every event type of /api/v1/events and says who takes it. The switch
 // is exhaustive: an event type added to the protocol and not handled here fails the type check.
 import type { CaseSummary } from "@/features/cases/model";
-import type { ExportProgress, OrgChanged, Snapshot, StreamEvent, UnknownEvent } from "@/shared/events/protocol";
+import type {
+  ExportProgress,
+  MonitoringEventData,
+  OrgChanged,
+  Snapshot,
+  StreamEvent,
+  UnknownEvent,
+} from "@/shared/events/protocol";
 import { withNotice, withOffer, withOperatorState, withoutNotice, withPresence, withQueue } from "./snapshot";
 
 /** The events of the operator's calls; the softphone follows them. */
 export type CallEvent = Extract<StreamEvent, { type: `call.${string}` }>;
 /** Messages and broadcasts; features/messages follows them. */
 export type MessageEvent = Extract<StreamEvent, { type: `message.${string}` | `broadcast.${string}` }>;
-/** The break policy's notice to this operator (OPS-04); cleared when their state changes. */
+/** The break policy's notice to this operator (OPS-04); cleared when their own state changes. */
 export type BreakNotice = "suggested" | "elapsed" | null;
 export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
+/** A senior on a call: the senior's console, and the operator's desk when their group shows it. */
+export type MonitoringEvent = { type: Extract<StreamEvent["type"], `monitoring.${string}`>; data: MonitoringEventData };
 
 /** What the events reach: the live snapshot and each feature that keeps state of its own. */
 export interface EventTargets {
   /** Presence, health, the operator's state, the queues (zone 1 and zone 4) and the message board. */
   snapshot(update: (state: Snapshot) => Snapshot): void;
-  breakNotice(notice: BreakNotice): void;
+  /** The notice about `userId`'s breaks: only the signed-in operator's own reach their desk's notice. */
+  breakNotice(notice: BreakNotice, userId: number): void;
   /** Admin tables reload on another admin's change. */
   orgChanged(change: OrgChanged): void;
   /** The card list (features/cases). */
@@ -31,6 +41,8 @@ export interface EventTargets {
   operatorChanged(change: OperatorChange): void;
   /** Background exports of the call journal (features/journal). */
   exportProgress(progress: ExportProgress): void;
+  /** Listen / whisper / barge sessions (features/supervision and the operator's desk). */
+  monitoring(event: MonitoringEvent): void;
 }
 
 export function assertNever(value: never): never {
@@ -50,11 +62,12 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
     case "operator.state_changed":
       to.snapshot((state) => withOperatorState(state, event.data));
       to.operatorChanged(event.data);
-      return to.breakNotice(null);
+      // A colleague's change (the desk hears its groups' changes) leaves this operator's notice alone.
+      return to.breakNotice(null, event.data.user_id);
     case "operator.break_suggested":
-      return to.breakNotice("suggested");
+      return to.breakNotice("suggested", event.data.user_id);
     case "operator.break_time_elapsed":
-      return to.breakNotice("elapsed");
+      return to.breakNotice("elapsed", event.data.user_id);
     case "call.offered":
       to.snapshot((state) => withOffer(state, event.data));
       // The softphone also reads the server's clock from every call event.
@@ -82,6 +95,10 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.orgChanged(event.data);
     case "export.progress":
       return to.exportProgress(event.data);
+    case "monitoring.started":
+    case "monitoring.mode_changed":
+    case "monitoring.ended":
+      return to.monitoring({ type: event.type, data: event.data });
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -100,6 +117,7 @@ const NOWHERE: EventTargets = {
   call: () => undefined,
   operatorChanged: () => undefined,
   exportProgress: () => undefined,
+  monitoring: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

@@ -53,6 +53,7 @@ export function withOperatorState(state: Snapshot, d: DataOf<"operator.state_cha
     queue_id: d.queue_id,
     offer: d.status === "offered" ? (offer ?? mine.offer) : null,
     wrap_up_until: d.status === "wrap_up" ? mine.wrap_up_until : null,
+    break_limit_s: d.status === "on_break" ? (d.break_limit_s ?? null) : null,
   };
   return { ...state, operator_state };
 }

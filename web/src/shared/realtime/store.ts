@@ -21,6 +21,7 @@ import {
   type CallEvent,
   type EventTargets,
   type MessageEvent,
+  type MonitoringEvent,
   type OperatorChange,
 } from "./dispatch";
 import { withNotice, withoutNotice } from "./snapshot";
@@ -35,6 +36,8 @@ export interface OrgChange {
 export const useRealtimeStore = defineStore("realtime", () => {
   const snapshot = shallowRef<Snapshot | null>(null);
   const status = ref<StreamStatus>("idle");
+  /** The server said its database does not answer: nothing can be read or saved until it does. */
+  const databaseDown = ref(false);
   const orgChange = ref<OrgChange | null>(null);
   const breakNotice = ref<BreakNotice>(null);
   let stream: EventStream | null = null;
@@ -78,6 +81,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     operatorListeners.add(listener);
     return () => operatorListeners.delete(listener);
   }
+  // Listen / whisper / barge: the senior's console and the monitored operator's desk.
+  const monitoringListeners = new Set<(event: MonitoringEvent) => void>();
+  function onMonitoring(listener: (event: MonitoringEvent) => void): () => void {
+    monitoringListeners.add(listener);
+    return () => monitoringListeners.delete(listener);
+  }
   // The journal (features/journal) follows its background exports.
   const exportListeners = new Set<(progress: ExportProgress) => void>();
   function onExport(listener: (progress: ExportProgress) => void): () => void {
@@ -89,8 +98,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
     snapshot: (update) => {
       if (snapshot.value !== null) snapshot.value = update(snapshot.value);
     },
-    breakNotice: (notice) => {
-      breakNotice.value = notice;
+    breakNotice: (notice, userId) => {
+      if (userId === snapshot.value?.operator_state?.user_id) breakNotice.value = notice;
     },
     orgChanged: ({ entity, id }) => {
       orgSeq += 1;
@@ -102,6 +111,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
+    monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -126,6 +136,10 @@ export const useRealtimeStore = defineStore("realtime", () => {
         signal: (message) => signalListeners.forEach((listener) => listener(message)),
         status: (next) => {
           status.value = next;
+          if (next === "open") databaseDown.value = false;
+        },
+        interrupted: (reason) => {
+          if (reason === "database_unavailable") databaseDown.value = true;
         },
         ended: (reason) => {
           stream = null;
@@ -150,9 +164,15 @@ export const useRealtimeStore = defineStore("realtime", () => {
     // A service that is down answers 503 with the same document.
     const failed = health?.error;
     const fresh = health?.data ?? (failed !== undefined && "components" in failed ? failed : undefined);
+    if (fresh !== undefined) databaseDown.value = fresh.components.db.status === "down";
     if (fresh !== undefined && snapshot.value !== null) {
       snapshot.value = { ...snapshot.value, health: fresh };
     }
+  }
+
+  /** «Позже» on the break suggestion; the server suggests again after the next streak of work. */
+  function dismissBreakNotice(): void {
+    breakNotice.value = null;
   }
 
   /** The operator's state as an API call returned it (the events that follow agree). */
@@ -178,6 +198,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
   return {
     snapshot,
     status,
+    databaseDown,
     connected,
     presence,
     health,
@@ -189,6 +210,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     setOperatorState,
     noticeChanged,
     noticeRemoved,
+    dismissBreakNotice,
     onCase,
     onCaseCreated,
     onMessage,
@@ -196,6 +218,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onCall,
     onOperatorChange,
     onExport,
+    onMonitoring,
     onSignal,
     sendSignal,
   };

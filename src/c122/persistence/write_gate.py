@@ -1,0 +1,161 @@
+"""One writer at a time for SQLite, queued in this process in the order writers arrive.
+
+SQLite lets one connection write at a time. Without a queue, every waiting writer polls the file lock
+(SQLite's busy handler sleeps and retries) and the lock goes to whoever polls at the right moment: in
+a burst — a shift signing in at once — some writers wait past the busy timeout while later ones get
+through, and their requests fail. Here a connection enters the gate before its first write and leaves
+it when its transaction ends, so the process's writers take turns in order and each meets the file
+lock free. Writers of other processes (a backup, `c122` commands) are still met by the busy timeout.
+PostgreSQL has row locks and needs no gate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine.interfaces import CoreExecuteOptionsParameter
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import Executable
+
+from c122.domain.errors import DatabaseUnavailable
+
+_GATES: WeakKeyDictionary[Engine, WriteGate] = WeakKeyDictionary()
+
+
+class WriteGate:
+    """A first-come, first-served turn to write. A waiter gives up (503) only when the gate has not
+    changed hands for the busy timeout — one writer holding it that long, as SQLite's own busy timeout
+    would see — not merely because many writers are ahead of it and the queue is moving."""
+
+    def __init__(self, wait_s: float) -> None:
+        self._wait_s = wait_s
+        self._held = False
+        self._queue: deque[asyncio.Future[None]] = deque()
+        self._turns = 0  # how often the gate changed hands: the queue's progress
+
+    @property
+    def busy(self) -> bool:
+        return self._held
+
+    @property
+    def waiting(self) -> int:
+        return len(self._queue)
+
+    async def enter(self) -> None:
+        if not self._held and not self._queue:
+            self._hand_over()
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self._queue.append(turn)
+        seen = self._turns
+        while True:
+            try:
+                await asyncio.wait_for(asyncio.shield(turn), self._wait_s)
+                return
+            except TimeoutError:
+                if turn.done():
+                    return  # handed over just as the wait ran out
+                if self._turns == seen:
+                    self._queue.remove(turn)
+                    turn.cancel()
+                    raise DatabaseUnavailable() from None
+                seen = self._turns
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self.leave()  # handed over to a request that is gone: pass it on
+                else:
+                    self._queue.remove(turn)
+                    turn.cancel()
+                raise
+
+    def leave(self) -> None:
+        self._held = False
+        while self._queue:
+            turn = self._queue.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                self._hand_over()
+                return
+
+    def _hand_over(self) -> None:
+        self._held = True
+        self._turns += 1
+
+
+def install_write_gate(engine: AsyncEngine, wait_s: float) -> None:
+    _GATES[engine.sync_engine] = WriteGate(wait_s)
+
+
+def write_gate(engine: AsyncEngine) -> WriteGate | None:
+    """The engine's gate (SQLite), or None when the database orders writers itself."""
+    return _GATES.get(engine.sync_engine)
+
+
+async def connect(engine: AsyncEngine) -> AsyncConnection:
+    """A connection whose writes pass the engine's gate, if it has one."""
+    gate = write_gate(engine)
+    if gate is None:
+        return await engine.connect()
+    return await GatedConnection(engine, gate)
+
+
+@asynccontextmanager
+async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """`engine.begin()` through the gate: committed at the end, rolled back on an error."""
+    connection = await connect(engine)
+    try:
+        async with connection.begin():
+            yield connection
+    finally:
+        await connection.close()  # leaves the gate
+
+
+class GatedConnection(AsyncConnection):
+    """Enters the gate before the first INSERT, UPDATE or DELETE of a transaction and leaves it when
+    the transaction ends; reads never wait for it."""
+
+    def __init__(self, engine: AsyncEngine, gate: WriteGate) -> None:
+        super().__init__(engine)
+        self._gate = gate
+        self._writing = False
+
+    async def execute(
+        self,
+        statement: Executable,
+        parameters: Any = None,
+        *,
+        execution_options: CoreExecuteOptionsParameter | None = None,
+    ) -> CursorResult[Any]:
+        if not self._writing and getattr(statement, "is_dml", False):
+            await self._gate.enter()
+            self._writing = True
+        return await super().execute(statement, parameters, execution_options=execution_options)
+
+    async def commit(self) -> None:
+        try:
+            await super().commit()
+        finally:
+            self._leave()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self._leave()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        if self._writing:
+            self._writing = False
+            self._gate.leave()
