@@ -132,13 +132,15 @@ class Application:
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:
-        """Before new calls are taken, what a stopped process left is ended (services/restart);
-        then every SIP dialog it left gets a BYE."""
+        """Before new calls are taken, the conversations a stopped process left are taken over and
+        what cannot be is ended (services/restart); then every SIP dialog not taken over gets a BYE."""
         call_flow = self.context.call_flow
         if call_flow is not None:
             call_flow.hold_new_calls()
         try:
             await telephony.start()
+            if call_flow is not None:
+                await call_flow.resume(telephony.taken_over())
             if self.recovery is not None and call_flow is not None:
                 await self.recovery.run(call_flow.live_call_ids)
         finally:
@@ -350,7 +352,16 @@ def _call_flow(
         outage_fallback=settings.outage_fallback_number,
     )
     ctx = CallFlowContext(
-        telephony.switch, contact_center, prompts, phones, bus, clock, flow_settings, records, cases.cards
+        telephony.switch,
+        contact_center,
+        prompts,
+        phones,
+        bus,
+        clock,
+        flow_settings,
+        records,
+        cases.cards,
+        conversations=telephony.conversations,
     )
     call_flow = CallFlowService(
         ctx,

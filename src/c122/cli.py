@@ -16,9 +16,6 @@ from c122.api.serving import server_config
 from c122.bind_check import PortTaken, check_ports_free
 from c122.bootstrap import Application, build_application
 from c122.config import ConfigError, Settings, load_settings
-from c122.demo import case_type_ids, seed_demo
-from c122.demo_cases import seed_demo_cards
-from c122.demo_ivr import DemoIvr
 from c122.domain.errors import DomainError, InvalidFields
 from c122.domain.organisation import EntityKind
 from c122.domain.users import CONSOLE, Role
@@ -216,6 +213,11 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _demo_async(settings: Settings, args: argparse.Namespace) -> int:
+    # The demo's data is imported here: `serve` does not pay for it when it starts (or restarts).
+    from c122.demo import case_type_ids, seed_demo
+    from c122.demo_cases import seed_demo_cards
+    from c122.demo_ivr import DemoIvr
+
     pending = await migrate.pending_revisions(settings.database_url)
     if pending:
         await migrate.upgrade_async(settings.database_url)

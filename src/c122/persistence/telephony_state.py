@@ -7,15 +7,22 @@ each batch is one short transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from c122.persistence.tables.telephony import sip_dialogs, sip_registrations
+from c122.persistence.tables.telephony import kept_conversations, sip_dialogs, sip_registrations
 from c122.persistence.write_gate import transaction
-from c122.services.restart.ports import DialogKey, StoredDialog, StoredRegistration
+from c122.services.restart.ports import (
+    DialogKey,
+    StoredConversation,
+    StoredDialog,
+    StoredLeg,
+    StoredRegistration,
+)
 
 _REGISTRATION_FIELDS = tuple(StoredRegistration.__dataclass_fields__)
 _DIALOG_FIELDS = tuple(name for name in StoredDialog.__dataclass_fields__ if name != "route_set")
@@ -60,6 +67,38 @@ class SqlTelephonyState:
             statement = select(sip_dialogs).order_by(sip_dialogs.c.established_at)
             rows = (await connection.execute(statement)).all()
         return [_dialog(row) for row in rows]
+
+    async def save_conversations(self, changes: Mapping[str, StoredConversation | None]) -> None:
+        kept = [
+            {
+                "call_id": c.call_id,
+                "legs": [asdict(leg) for leg in c.legs],
+                "flow": c.flow,
+                "kept_at": c.kept_at,
+            }
+            for c in changes.values()
+            if c is not None
+        ]
+        async with transaction(self._engine) as connection:
+            await connection.execute(
+                delete(kept_conversations).where(kept_conversations.c.call_id.in_(sorted(changes)))
+            )
+            if kept:
+                await connection.execute(insert(kept_conversations), kept)
+
+    async def conversations(self) -> list[StoredConversation]:
+        async with self._engine.connect() as connection:
+            statement = select(kept_conversations).order_by(kept_conversations.c.kept_at)
+            rows = (await connection.execute(statement)).all()
+        return [
+            StoredConversation(
+                call_id=row.call_id,
+                legs=tuple(StoredLeg(**leg) for leg in row.legs),
+                flow=dict(row.flow),
+                kept_at=row.kept_at,
+            )
+            for row in rows
+        ]
 
 
 def _dialog_values(dialog: StoredDialog) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import contextlib
 import functools
 import logging
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, TypeVar
 
@@ -115,6 +115,13 @@ class ControlSwitch:
     def find_browser_legs_with(self, lookup: BrowserLookup) -> None:
         self._browser = lookup
 
+    def track(self, legs: Iterable[str]) -> None:
+        """Legs taken over after a restart: their figures are read when they end, as for the others."""
+        for leg in legs:
+            channel = self._control.find(leg)
+            if channel is not None:
+                self._legs[leg] = channel
+
     # -- CallSwitch --------------------------------------------------------------------------------------
 
     @_legs_gone_as_unavailable
@@ -208,8 +215,10 @@ class ControlSwitch:
         await self._channel(leg).unhold()
 
     @_legs_gone_as_unavailable
-    async def start_recording(self, path: str, caller: str, operator: str) -> str:
-        recording = await self._control.record(path, self._channel(caller), self._channel(operator))
+    async def start_recording(self, path: str, caller: str, operator: str, *, append: bool = False) -> str:
+        recording = await self._control.record(
+            path, self._channel(caller), self._channel(operator), append=append
+        )
         self._recordings[recording.id] = recording
         return recording.id
 

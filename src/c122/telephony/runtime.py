@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from c122.domain.trunks import Trunk
+from c122.services.call_flow.ports import KeptCall
 from c122.services.health.ports import ComponentHealth, Status
 from c122.services.phones.softphone import RtcLegState
 from c122.services.restart.ports import TelephonyStateStore
 from c122.telephony.call_switch import ControlSwitch
 from c122.telephony.control import CallControl
 from c122.telephony.control.sip_gateway import SipGateway
+from c122.telephony.kept_conversations import KeptConversations
 from c122.telephony.media.engine import MediaEngine
 from c122.telephony.sip import SipStack
 from c122.telephony.sip.admission import AdmissionSettings
@@ -136,18 +138,34 @@ class Telephony:
         # What survives a restart of the process (docs/operations.md): registrations and dialogs.
         self.registrations = KeptRegistrations(self.registrar, kept) if kept is not None else None
         self.dialogs = KeptDialogs(self.sip, kept) if kept is not None else None
+        self.conversations = (
+            KeptConversations(self.control, self.sip, self.dialogs, kept)
+            if kept is not None and self.dialogs is not None
+            else None
+        )
+        self._taken_over: list[KeptCall] = []
 
     async def start(self) -> None:
-        """Binds the ports, with the registrations of the previous run back in the registrar and the
-        dialogs it left read (`end_previous_calls` ends them)."""
+        """Binds the ports, with the registrations of the previous run back in the registrar, its
+        conversations taken over (their RTP ports bound before any other is handed out; `taken_over`)
+        and the other dialogs it left read (`end_previous_calls` ends them)."""
         await self.media.start()
         if self.registrations is not None:
             restored = await self.registrations.load()
             _log.info("SIP registrations kept from the previous run: %d", restored)
         if self.dialogs is not None:
             await self.dialogs.load()
+        if self.conversations is not None:
+            self._taken_over = await self.conversations.take_over()
+            self.switch.track(call.caller_leg for call in self._taken_over)
+            self.switch.track(call.operator_leg for call in self._taken_over)
         await self.sip.start()
         _log.info("SIP listening on %s %s", self._settings.sip_host, self.sip.bound_ports)
+
+    def taken_over(self) -> list[KeptCall]:
+        """The conversations taken over on start, once (the call flow resumes them)."""
+        taken, self._taken_over = self._taken_over, []
+        return taken
 
     def end_previous_calls(self) -> int:
         """A BYE in every SIP dialog a stopped process left (callers and operators' phones)."""
@@ -158,6 +176,8 @@ class Telephony:
         await self.switch.close()
         await self.gateway.close()
         await self.sip.stop()
+        if self.conversations is not None:
+            await self.conversations.close()
         if self.dialogs is not None:
             await self.dialogs.close()
         if self.registrations is not None:

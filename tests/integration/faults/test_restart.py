@@ -1,7 +1,10 @@
-"""kill -9 in the middle of a call and of a wait in the queue, then `c122 serve` again on the same data:
-what could not be resumed is ended honestly. The caller and the operator's phone get a BYE, the operator
-is released and takes the next call, the call record is closed as `system_restart`, the queue is empty,
-and the operator's phone, registered before the crash, is rung after it without registering again.
+"""kill -9 in the middle of a call and of a wait in the queue, then `c122 serve` again on the same data.
+
+A caller talking to an operator's SIP phone is taken over: both hear each other again, nobody got a BYE,
+and the call then ends as any other. What could not be resumed is ended honestly: the caller and the
+operator's phone get a BYE, the operator is released and takes the next call, the call record is closed
+as `system_restart`, the queue is empty, and the operator's phone, registered before the crash, is rung
+after it without registering again.
 
 The server is a real `c122 serve` process (SIGKILL leaves it no chance to tidy up); the caller is SIPp,
 the operator's phone baresip, all on loopback."""
@@ -13,6 +16,7 @@ import os
 import random
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +25,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from websockets.asyncio.client import connect
 
 from c122.domain.users import CONSOLE
 from c122.persistence.database import create_engine
-from c122.persistence.tables.telephony import sip_dialogs
+from c122.persistence.tables.telephony import kept_conversations, sip_dialogs
+from c122.telephony.media.analysis import dominant_frequency
 from tests.integration.call_flow.conftest import (
     OPERATOR_SIP_PASSWORD,
     SCENARIOS,
@@ -32,9 +38,12 @@ from tests.integration.call_flow.conftest import (
     route_main_line,
     start_sipp_caller,
 )
+from tests.integration.call_flow.test_inbound_call import stereo
+from tests.integration.webrtc.conftest import Browser
 from tests.support.peers import Baresip, free_sip_port
 from tests.support.polling import until
-from tests.support.server import running_server
+from tests.support.rtp_peer import RtpPeer
+from tests.support.server import EventClient, running_server
 
 pytestmark = pytest.mark.peers
 
@@ -47,6 +56,7 @@ class ServerProcess:
     data_dir: Path
     http_port: int = field(default_factory=free_sip_port)
     sip_port: int = field(default_factory=free_sip_port)
+    rtp_min: int = field(default_factory=lambda: random.randrange(20000, 32000, 100))
     process: asyncio.subprocess.Process | None = None
     log: Path | None = None
 
@@ -55,7 +65,7 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.http_port}"
 
     async def start(self) -> None:
-        rtp_min = random.randrange(20000, 32000, 100)
+        rtp_min = self.rtp_min
         environment = {
             **{k: v for k, v in os.environ.items() if not k.startswith("C122_")},
             "C122_DATABASE_URL": self.database_url,
@@ -66,6 +76,7 @@ class ServerProcess:
             "C122_RTP_PORT_MIN": str(rtp_min),
             "C122_RTP_PORT_MAX": str(rtp_min + 99),
             "C122_QUEUE_ANNOUNCE_SECONDS": "600",
+            "C122_WEBRTC_HOST_ADDRESSES": "127.0.0.1",  # browser legs on loopback, which ICE skips by default
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log = self.data_dir / f"serve-{os.urandom(3).hex()}.log"
@@ -115,7 +126,11 @@ class Desk:
         return await self.http.request(method, path, headers={"X-CSRF-Token": self.csrf}, **kwargs)
 
     async def state(self) -> str:
-        return str((await self.http.get("/api/v1/operators/me/state")).json()["status"])
+        return str((await self.view())["status"])
+
+    async def view(self) -> dict[str, Any]:
+        view: dict[str, Any] = (await self.http.get("/api/v1/operators/me/state")).json()
+        return view
 
 
 @dataclass
@@ -255,6 +270,16 @@ async def stored_dialogs(hotline: Hotline) -> tuple[int, int]:
     return len(rows) - ringing, ringing
 
 
+async def kept_calls(hotline: Hotline) -> int:
+    """Conversations stored for a restart to take over (written in the background, like dialogs)."""
+    engine = create_engine(hotline.server.database_url)
+    try:
+        async with engine.connect() as connection:
+            return len((await connection.execute(select(kept_conversations.c.call_id))).all())
+    finally:
+        await engine.dispose()
+
+
 def registrations(phone: Baresip) -> int:
     """How many times baresip registered ("operator1@…: {0/UDP/v4} 200 OK (C122) [1 binding]")."""
     return sum(1 for line in phone.output if "200 OK" in line and "binding" in line)
@@ -270,14 +295,128 @@ async def queue_calls(admin: Desk, queue_id: int) -> dict[str, Any]:
     return view
 
 
+def audio_bytes(folder: Path, pattern: str) -> int:
+    """Bytes of the one WAV file matching `pattern` under `folder`, as written so far."""
+    (path,) = folder.glob(pattern)
+    return path.stat().st_size
+
+
+async def heard_after(voice: RtpPeer, moment: float) -> float | None:
+    """When the first packet after `moment` reached the caller."""
+    return voice.first_after(moment)
+
+
 async def released(desk: Desk) -> str:
     """The operator's state once the restart let go of the call they were on."""
     return await until(desk.state, lambda status: status != "on_call", timeout=20)
 
 
-async def test_kill_mid_call_ends_the_call_releases_the_operator_and_closes_the_record(
+async def test_kill_mid_conversation_takes_it_over_and_it_then_ends_normally(
     hotline: Hotline, dial: Callable[..., Awaitable[Caller]], phones: Callable[..., Awaitable[Baresip]]
 ) -> None:
+    desk = await hotline.desk("operator1")
+    phone = await phones(desk)  # sends 1 kHz, records what it hears
+    assert (
+        await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+    ).status_code == 200
+    voice = RtpPeer(440)  # the caller's audio: sent and heard by the test itself
+    await voice.open()
+    try:
+        talking = await dial(hotline.server, "caller_media_elsewhere.xml", MEDIA_PORT=str(voice.port))
+        await until(desk.state, lambda status: status == "on_call", timeout=20)
+        await phone.wait_output(lambda line: "established" in line.lower(), timeout=10)
+        await until(lambda: stored_dialogs(hotline), lambda counts: counts == (2, 0))
+        await until(lambda: kept_calls(hotline), lambda count: count == 1)
+        await asyncio.sleep(1)
+        assert abs(dominant_frequency(voice.heard(since=time.monotonic() - 1)) - 1000) < 15
+
+        # What the phone and the recording hold so far (both files grow as audio comes, flushed often).
+        phone_before = audio_bytes(phone.folder, "dump-*-dec.wav")
+        recorded_before = audio_bytes(hotline.server.data_dir / "recordings", "**/*.wav")
+        killed = time.monotonic()
+        await hotline.server.kill()
+        await hotline.server.start()
+
+        # Audio flows again both ways, and nobody was sent a BYE.
+        back = await until(lambda: heard_after(voice, killed), lambda at: at is not None, timeout=40)
+        assert back is not None
+        await asyncio.sleep(2.5)
+        assert abs(dominant_frequency(voice.heard(since=back + 0.5)) - 1000) < 15
+        assert talking.process is not None
+        assert talking.process.returncode is None
+        assert not any("terminated" in line.lower() or "closed" in line.lower() for line in phone.output)
+        assert await desk.state() == "on_call"
+
+        # The operator hangs up on the desk: the call ends as any other.
+        assert (await desk.write("POST", "/api/v1/operators/me/call/hang-up")).status_code == 204
+        code, output = await talking.finish(timeout=20)
+        assert code == 0, output[-3000:]  # the caller got the BYE of the hang-up
+    finally:
+        await voice.close()
+    await phone.wait_output(lambda line: "terminated" in line.lower() or "closed" in line.lower(), timeout=20)
+    assert await desk.state() == "wrap_up"
+    admin = await hotline.desk("admin")
+    calls = await until(lambda: journal(admin), lambda items: bool(items) and items[0]["status"] != "active")
+    (record,) = calls
+    assert (record["status"], record["end_cause"]) == ("answered", "operator_hang_up")
+    assert await kept_calls(hotline) == 0
+    # The recording carried on in its file: the caller left, the operator right, after the restart too.
+    audio = await admin.http.get(f"/api/v1/calls/{record['id']}/recording")
+    assert audio.status_code == 200, audio.text
+    left, right = stereo(audio.content)
+    assert len(left) * 4 > recorded_before + 1.5 * 8000 * 4  # 16-bit stereo: more than 1.5 s after
+    assert abs(dominant_frequency(left[-8000:]) - 440) < 15
+    assert abs(dominant_frequency(right[-8000:]) - 1000) < 15
+
+    # The phone heard the caller's 440 Hz after the restart too: it decoded more than before the kill
+    # (nothing reaches it while the server is down; its file lags by less than a second of buffering).
+    await phone.stop()
+    heard = phone.heard()
+    assert len(heard) * 2 > phone_before + 1.5 * 8000 * 2
+    assert abs(dominant_frequency(heard[-8000:]) - 440) < 15
+
+
+async def test_kill_mid_conversation_on_a_browser_leg_ends_it_honestly(
+    hotline: Hotline, dial: Callable[..., Awaitable[Caller]]
+) -> None:
+    """An operator talking in the browser (WebRTC, aiortc here): the leg's DTLS-SRTP keys die with the
+    process, so the conversation is never kept, and a restart ends it with a BYE to the caller."""
+    desk = await hotline.desk("operator2")
+    cookie = "; ".join(f"{name}={value}" for name, value in desk.http.cookies.items())
+    events_url = hotline.server.base_url.replace("http://", "ws://") + "/api/v1/events"
+    async with connect(events_url, additional_headers={"Cookie": cookie}) as socket:
+        browser = Browser(EventClient(socket), 1000.0)
+        try:
+            await browser.connect()
+            ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+            assert ready.status_code == 200, ready.text
+            talking = await dial(hotline.server, "caller_until_bye.xml")
+            state = await until(desk.view, lambda s: s["status"] in ("offered", "on_call"), timeout=20)
+            if state["status"] == "offered":
+                path = f"/api/v1/operators/me/offers/{state['call_id']}/accept"
+                assert (await desk.write("POST", path)).status_code == 200
+            await until(desk.state, lambda status: status == "on_call", timeout=20)
+            await browser.wait_heard(1.0)  # the caller's audio reaches the browser
+            await until(lambda: stored_dialogs(hotline), lambda counts: counts == (1, 0))  # the caller's
+            await asyncio.sleep(1)
+            assert await kept_calls(hotline) == 0
+        finally:
+            await browser.close_peer()
+
+    await hotline.server.kill()
+    await hotline.server.start()
+
+    code, output = await talking.finish(timeout=40)
+    assert code == 0, output[-3000:]  # the caller got a BYE and answered it
+    admin = await hotline.desk("admin")
+    calls = await until(lambda: journal(admin), lambda items: bool(items) and items[0]["status"] != "active")
+    assert [(c["status"], c["end_cause"]) for c in calls] == [("answered", "system_restart")]
+
+
+async def test_kill_while_the_caller_is_on_hold_ends_the_call_releases_the_operator_and_closes_the_record(
+    hotline: Hotline, dial: Callable[..., Awaitable[Caller]], phones: Callable[..., Awaitable[Baresip]]
+) -> None:
+    """Music on hold is not taken over: the conversation is ended honestly."""
     desk = await hotline.desk("operator1")
     phone = await phones(desk)
     assert (
@@ -287,6 +426,9 @@ async def test_kill_mid_call_ends_the_call_releases_the_operator_and_closes_the_
     await until(desk.state, lambda status: status == "on_call", timeout=20)
     await phone.wait_output(lambda line: "established" in line.lower(), timeout=10)
     await until(lambda: stored_dialogs(hotline), lambda counts: counts == (2, 0))  # caller and phone
+    await until(lambda: kept_calls(hotline), lambda count: count == 1)
+    assert (await desk.write("POST", "/api/v1/operators/me/call/hold")).status_code == 204
+    await until(lambda: kept_calls(hotline), lambda count: count == 0)
 
     await hotline.server.kill()
     await hotline.server.start()

@@ -44,3 +44,14 @@ sip_dialogs = Table(
     Column("invite_host", String(255), nullable=True),
     Column("invite_port", Integer, nullable=True),
 )
+
+# A conversation between two SIP/RTP legs (a caller and an operator's SIP phone), kept while it lasts so
+# that a restarted process can take it over: the legs' media and dialog keys, and the call flow's state.
+kept_conversations = Table(
+    "kept_conversations",
+    metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("legs", JSON, nullable=False),
+    Column("flow", JSON, nullable=False),
+    Column("kept_at", UtcDateTime, nullable=False),
+)

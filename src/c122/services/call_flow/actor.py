@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from c122.domain.acd import CompletedBy, UnknownCall
 from c122.domain.calls.record import LegKind
@@ -207,7 +208,29 @@ class CallActor:
         self._ctx.announce_connected(self, now)
         await self._save()
         await self._open_case()
+        await self._keep()
         return await self._converse()
+
+    # -- kept for a restart (docs/operations.md, "What survives a restart") ---------------------------
+
+    def _flow_state(self) -> dict[str, Any] | None:
+        """What a restarted process needs to carry this conversation on; None: a restart ends it."""
+        return None
+
+    async def _keep(self) -> None:
+        """A plain conversation (caller and operator, no hold, no consultation) is kept for a restart."""
+        keeper = self._ctx.conversations
+        state = self._flow_state()
+        if keeper is None or state is None or self.operator_leg is None or self._held or self.consulting:
+            return
+        try:
+            await keeper.keep(self.id, self.leg, self.operator_leg, state)
+        except Exception:  # the conversation goes on; only a restart would end it
+            log.exception("call %s: cannot keep the conversation for a restart", self.id)
+
+    def _unkeep(self) -> None:
+        if self._ctx.conversations is not None:
+            self._ctx.conversations.forget(self.id)
 
     async def _open_case(self) -> None:
         """A caller who chose a topic in the IVR gets its case card when first connected (TEL-14); a
@@ -261,12 +284,18 @@ class CallActor:
                     self._held = held
                     self.record.hold_changed(held, self._ctx.clock.now())
                     self._ctx.announce_hold(self, held)
+                    if held:
+                        self._unkeep()  # music on hold is not taken over: kept again once back
+                    else:
+                        await self._keep()
                 case m.Digit(digit=digit) if self.operator_leg is not None:
                     await self._ctx.switch.send_dtmf(self.operator_leg, digit)
                 case m.ConsultRequested() as request if not self.consulting:
+                    self._unkeep()  # a consultation, a conference, are not taken over
                     ended = await self._consultation.run(request)
                     if ended is ConsultEnd.BACK:
                         await self._let_colleague_go(request.engaged)
+                        await self._keep()
                     if ended is ConsultEnd.TRANSFERRED:
                         await self._close_conversation(
                             CompletedBy.OPERATOR, cause="transferred", keep_bridge=True
@@ -294,6 +323,7 @@ class CallActor:
     ) -> None:
         """Ends the operator's part: recording, bridge, the ACD's call (unless a transfer ends it there),
         a SIP phone's leg; the desktop hears `call.ended`."""
+        self._unkeep()
         ended = cause or (f"{by.value}_hang_up" if by is not None else "transferred")
         if cause is None:
             self.record.end_cause = self.record.end_cause or ended
@@ -397,6 +427,7 @@ class CallActor:
 
     async def _finish(self) -> None:
         """The call is over: colleagues it held take offers again, and its record is stored."""
+        self._unkeep()
         await self.monitors.end_all(MonitoringEnd.CALL_ENDED)
         for engaged in list(self._engaged):
             await self._let_colleague_go(engaged)

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from c122.domain.calls import CallRecord
 from c122.domain.clock import Clock
-from c122.services.call_flow.ports import CallCases, CallDistribution, CallSwitch, OperatorPhones, Prompts
+from c122.services.call_flow.ports import (
+    CallCases,
+    CallDistribution,
+    CallSwitch,
+    ConversationKeeper,
+    OperatorPhones,
+    Prompts,
+)
 from c122.services.call_flow.record import CallRecordDraft
 from c122.services.events import Audience, EventPublisher, OutboundEvent
 
@@ -61,6 +68,8 @@ class CallFlowContext:
     records: RecordSink
     cases: CallCases
     leg_owners: dict[str, CallActor] = field(default_factory=dict)  # which call each leg reports to
+    # Keeps conversations for a restart to take over (None: a restart ends them all).
+    conversations: ConversationKeeper | None = None
 
     @property
     def music(self) -> str:

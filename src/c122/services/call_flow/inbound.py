@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from c122.domain.acd import CallExited, CompletedBy, UnknownCall
 from c122.domain.errors import DatabaseUnavailable
@@ -28,7 +29,7 @@ from c122.domain.ivr.actions import Action
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CALLER_LEFT, MISSING_PROMPT, CallActor, CallEnded
 from c122.services.call_flow.context import CallFlowContext
-from c122.services.call_flow.ports import LegUnavailable, NoCapacity
+from c122.services.call_flow.ports import KeptCall, LegUnavailable, NoCapacity
 from c122.services.call_flow.record import CallRecordDraft
 from c122.services.contact_center.ports import OfferContext
 
@@ -50,17 +51,68 @@ class InboundCall(CallActor):
 
     # -- the whole call ----------------------------------------------------------------------------
 
+    @classmethod
+    def resumed(cls, ctx: CallFlowContext, kept: KeptCall) -> InboundCall:
+        """A conversation taken over after a restart, from what `_flow_state` kept (KeyError, TypeError
+        or ValueError when the data is not that)."""
+        flow = kept.flow
+        record = CallRecordDraft.from_snapshot(dict(flow["record"]))
+        context = OfferContext(flow["service_number"], flow["service_name"])
+        call = cls(ctx, kept.call_id, kept.caller_leg, record, context)
+        call.queue_id = None if flow["queue_id"] is None else int(flow["queue_id"])
+        call.operator_id = int(flow["operator_id"])
+        call.operator_leg = kept.operator_leg
+        call._case_opened = bool(flow["case_opened"])
+        return call
+
+    def _flow_state(self) -> dict[str, Any] | None:
+        return {
+            "record": self.record.snapshot(),
+            "queue_id": self.queue_id,
+            "operator_id": self.operator_id,
+            "service_number": self.offer_context.service_number,
+            "service_name": self.offer_context.service_name,
+            "case_opened": self._case_opened,
+        }
+
+    # -- the whole call ----------------------------------------------------------------------------
+
     async def run(self, executor: Executor | None) -> None:
         """`executor` is None when the line's route cannot be read (the database is down)."""
+        await self._guarded(self._from_answer(executor))
+
+    async def resume(self) -> None:
+        """A conversation taken over after a restart: caller and operator hear each other again, the
+        recording carries on in its file, and the call goes on as if nothing had happened."""
+        await self._guarded(self._talk_again())
+
+    async def _from_answer(self, executor: Executor | None) -> None:
+        await self._ctx.switch.answer(self.leg)
+        self.record.answered_leg(self.leg, self._ctx.clock.now())
+        await self._save()
+        if executor is None:
+            await self._outage()
+        else:
+            await self._carry_out(await self._run_ivr(executor))
+
+    async def _talk_again(self) -> None:
+        assert self.operator_leg is not None
+        self._bridge = await self._ctx.switch.connect(self.leg, self.operator_leg)
+        await self.monitors.follow(self._bridge, self.operator_leg)  # a senior may listen in again
+        if self.record.recording_path is not None:
+            self._recording = await self._ctx.switch.start_recording(
+                self.record.recording_path, self.leg, self.operator_leg, append=True
+            )
+        self._ctx.announce_connected(self, self.record.connected_at or self._ctx.clock.now())
+        await self._keep()
+        if await self._converse():
+            await self._wait_in_queue()
+
+    async def _guarded(self, body: Coroutine[Any, Any, None]) -> None:
+        """Runs the call's `body`; however it ends, the ACD and the record are told."""
         refused = False
         try:
-            await self._ctx.switch.answer(self.leg)
-            self.record.answered_leg(self.leg, self._ctx.clock.now())
-            await self._save()
-            if executor is None:
-                await self._outage()
-            else:
-                await self._carry_out(await self._run_ivr(executor))
+            await body
         except NoCapacity:
             # Refused with 503 like a call over the admission caps: counted there, no record.
             log.warning("call %s refused: no media ports left", self.id)

@@ -6,9 +6,9 @@ id, so the seam stays message-shaped) and reports what happens on the wire throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from c122.domain.acd import CompletedBy, Outcome
 from c122.domain.organisation import Queue
@@ -73,7 +73,9 @@ class CallSwitch(Protocol):
 
     async def unhold(self, leg: str) -> None: ...
 
-    async def start_recording(self, path: str, caller: str, operator: str) -> str: ...
+    async def start_recording(self, path: str, caller: str, operator: str, *, append: bool = False) -> str:
+        """`append`: carry on at the end of the file (a conversation taken over after a restart)."""
+        ...
 
     async def stop_recording(self, recording: str) -> None: ...
 
@@ -112,6 +114,31 @@ class CallSwitch(Protocol):
         ...
 
     def quality(self, leg: str) -> LegQuality | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KeptCall:
+    """A conversation the telephony took over from a stopped process: both legs are up again, under
+    their old ids; `flow` is what the call flow gave `ConversationKeeper.keep` for it."""
+
+    call_id: str
+    caller_leg: str
+    operator_leg: str
+    flow: Mapping[str, Any]
+
+
+class ConversationKeeper(Protocol):
+    """Keeps a caller's conversation with an operator so that a restart of the process can take it
+    over (docs/operations.md, "What survives a restart")."""
+
+    async def keep(self, call_id: str, caller_leg: str, operator_leg: str, flow: Mapping[str, Any]) -> bool:
+        """Stores the legs' media and dialogs with `flow` (JSON values); False, and nothing kept, when a
+        leg cannot be taken over (a browser leg, a connection-bound transport)."""
+        ...
+
+    def forget(self, call_id: str) -> None:
+        """The conversation ended or changed shape (hold, consultation): a restart ends it."""
+        ...
 
 
 class OperatorPhones(Protocol):

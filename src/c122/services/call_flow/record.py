@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from c122.domain.calls import CallLegRecord, CallRecord, HoldSpan, durations, final_status, sla_breached
 from c122.domain.calls.record import CallStatus, Direction, LegKind, LegRole
@@ -118,6 +119,21 @@ class CallRecordDraft:
         if self.legs:
             self.legs[0].quality = caller_quality
 
+    def snapshot(self) -> dict[str, Any]:
+        """The draft as JSON values, for a restart to carry the call on (`from_snapshot`)."""
+        return {name: _jsonable(value) for name, value in asdict(self).items()}
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> CallRecordDraft:
+        """The draft `snapshot` gave; KeyError, TypeError or ValueError when the data is not one."""
+        values = dict(data)
+        for name in _TIMES:
+            values[name] = _time(values[name])
+        values["holds"] = [HoldSpan(_when(h["start"]), _time(h["end"])) for h in values["holds"]]
+        values["legs"] = [_leg_from(leg) for leg in values["legs"]]
+        values["collected"] = {str(k): str(v) for k, v in values["collected"].items()}
+        return cls(**values)
+
     @property
     def status(self) -> CallStatus:
         if self.ended_at is None:
@@ -182,3 +198,34 @@ def _leg_record(item: _Leg) -> CallLegRecord:
         jitter_ms=item.quality.jitter_ms if item.quality is not None else None,
         loss_percent=item.quality.loss_percent if item.quality is not None else None,
     )
+
+
+_TIMES = ("started_at", "queued_at", "offered_at", "connected_at", "ended_at")
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _leg_from(data: dict[str, Any]) -> _Leg:
+    values = dict(data)
+    values["started_at"] = _when(values["started_at"])
+    for name in ("answered_at", "ended_at"):
+        values[name] = _time(values[name])
+    quality = values["quality"]
+    values["quality"] = None if quality is None else LegQuality(**quality)
+    return _Leg(**values)

@@ -42,6 +42,7 @@ from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.inbound import InboundCall
 from c122.services.call_flow.monitoring import Monitor
 from c122.services.call_flow.outbound import OutboundCall
+from c122.services.call_flow.ports import KeptCall
 from c122.services.call_flow.record import CallRecordDraft
 from c122.services.call_flow.routes import AllLines, FlowLookup, LineLookup, Routes, ServiceNames
 from c122.services.contact_center.ports import OfferContext
@@ -407,6 +408,33 @@ class CallFlowService:
 
     def take_new_calls(self) -> None:
         self._taking_calls.set()
+
+    async def resume(self, kept: list[KeptCall]) -> list[str]:
+        """Carries on the conversations the telephony took over after a restart (before new calls are
+        taken); returns their ids. One whose stored state is unusable is ended: both legs hang up."""
+        resumed: list[str] = []
+        for one in kept:
+            try:
+                call = InboundCall.resumed(self._ctx, one)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("restart: call %s cannot be carried on, it is ended: %r", one.call_id, exc)
+                for leg in (one.caller_leg, one.operator_leg):
+                    await self._ctx.switch.hang_up(leg)
+                continue
+            self._calls[call.id] = call
+            self._ctx.leg_owners[one.caller_leg] = call
+            self._ctx.leg_owners[one.operator_leg] = call
+            self._spawn(self._resume(call))
+            resumed.append(call.id)
+        if resumed:
+            log.warning("restart: %d conversation(s) carried on", len(resumed))
+        return resumed
+
+    async def _resume(self, call: InboundCall) -> None:
+        try:
+            await call.resume()
+        finally:
+            await self._forget(call)
 
     def live_call_ids(self) -> set[str]:
         """The ACD ids of every call this service carries now (see `CallActor.acd_ids`)."""

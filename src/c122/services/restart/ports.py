@@ -1,14 +1,15 @@
 """What a restart needs of the other features (the call journal, the call distribution), and what the
 telephony keeps in the database so that a restart of the process does not lose it: the SIP phones'
-registrations (a phone registers every few minutes and must be reachable in between) and the state of
-each SIP dialog (enough to end it with an in-dialog BYE, or a CANCEL, after a crash)."""
+registrations (a phone registers every few minutes and must be reachable in between), the state of
+each SIP dialog (enough to end it with an in-dialog BYE, or a CANCEL, after a crash) and, for a caller
+talking to an operator's SIP phone, both legs' media (enough to take the conversation over)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,42 @@ class StoredDialog:
 DialogKey = tuple[str, str]  # (Call-ID, our tag)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredLeg:
+    """One SIP/RTP leg of a conversation, as a restarted process needs it to take the leg over: its
+    channel, its dialog (a row of `sip_dialogs`), the RTP port we bound, where its media goes and in
+    which codec, and both SDPs (for answering a later re-INVITE)."""
+
+    channel_id: str
+    direction: str  # "inbound" (it called us) or "outbound" (we called it)
+    caller: str
+    called: str
+    sip_call_id: str
+    local_tag: str
+    rtp_port: int
+    remote_host: str
+    remote_port: int
+    codec: str
+    dtmf_payload_type: int | None
+    local_sdp: str
+    remote_sdp: str
+
+    @property
+    def dialog(self) -> DialogKey:
+        return (self.sip_call_id, self.local_tag)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredConversation:
+    """A caller and an operator's SIP phone talking through a bridge: both legs, and what the call flow
+    needs to carry the call on (`flow`, plain JSON values of its own)."""
+
+    call_id: str
+    legs: tuple[StoredLeg, ...]
+    flow: dict[str, Any]
+    kept_at: datetime
+
+
 class TelephonyStateStore(Protocol):
     async def save_registrations(self, by_account: Mapping[str, list[StoredRegistration]]) -> None:
         """Each account's live bindings, replacing what was stored for it (none: it is unregistered)."""
@@ -71,6 +108,12 @@ class TelephonyStateStore(Protocol):
         ...
 
     async def dialogs(self) -> list[StoredDialog]: ...
+
+    async def save_conversations(self, changes: Mapping[str, StoredConversation | None]) -> None:
+        """Stores or replaces each conversation given (by call id); None forgets it."""
+        ...
+
+    async def conversations(self) -> list[StoredConversation]: ...
 
 
 class CallJournal(Protocol):

@@ -138,18 +138,47 @@ class CallControl:
         self.emit(ChannelCreated(channel.id, "outbound", channel.caller, channel.called))
         return channel
 
+    async def resume(
+        self,
+        channel_id: str,
+        direction: str,
+        signalling: Signalling,
+        params: MediaParams,
+        port: int,
+    ) -> Channel:
+        """A leg a stopped process had up, taken over under its own id: its endpoint on exactly `port`,
+        UP at once. No `ChannelCreated`: the call flow resumes the call it belongs to itself."""
+        if channel_id in self._channels:
+            raise ControlError(f"channel {channel_id} already exists")
+        channel = Channel(self, direction, signalling.caller, signalling.called)
+        channel.id = channel_id
+        self._channels[channel_id] = channel
+        try:
+            await channel.open_endpoint(params, port)
+        except Exception:
+            self._channels.pop(channel_id, None)
+            raise
+        channel.bind(signalling)
+        channel.resumed()
+        return channel
+
     async def create_bridge(self, kind: BridgeKind = BridgeKind.DIRECT) -> Bridge:
         bridge = Bridge(self, kind)
         self._bridges[bridge.id] = bridge
         return bridge
 
-    async def record(self, path: str, caller: Channel, operator: Channel | None = None) -> Recording:
-        """Records `caller` on the left channel and `operator` on the right (TEL-11)."""
+    async def record(
+        self, path: str, caller: Channel, operator: Channel | None = None, *, append: bool = False
+    ) -> Recording:
+        """Records `caller` on the left channel and `operator` on the right (TEL-11); `append`: at the
+        end of the file already there."""
         caller.require(ChannelState.UP)
         recording = Recording(self.media, new_id("rec"), path)
         self._recordings[recording.id] = recording
         await self.media.execute(
-            media.StartRecording(recording.id, path, caller.id, operator.id if operator is not None else None)
+            media.StartRecording(
+                recording.id, path, caller.id, operator.id if operator is not None else None, append
+            )
         )
         return recording
 

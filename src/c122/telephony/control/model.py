@@ -160,6 +160,10 @@ class Channel:
         self._params: MediaParams | None = None
         self._closing_cause: str | None = None
 
+    @property
+    def signalling(self) -> Signalling:
+        return self._signalling
+
     def bind(self, signalling: Signalling) -> None:
         """The leg's SIP (or other) dialog, once it exists; the channel hears it from then on."""
         self._signalling = signalling
@@ -277,12 +281,17 @@ class Channel:
         if self.state is not state:
             raise ControlError(f"channel {self.id} is {self.state}, needs {state}")
 
+    def resumed(self) -> None:
+        """A leg taken over from a stopped process is up without being answered again (no event)."""
+        self.state = ChannelState.UP
+
     def _up(self) -> None:
         self.state = ChannelState.UP
         self._control.emit(ChannelAnswered(self.id))
 
-    async def open_endpoint(self, params: MediaParams) -> tuple[str, int]:
-        """The leg's RTP endpoint in the media engine; our address for the SDP."""
+    async def open_endpoint(self, params: MediaParams, port: int | None = None) -> tuple[str, int]:
+        """The leg's RTP endpoint in the media engine; our address for the SDP. `port`: exactly that
+        one (a leg taken over after a restart), else the next free pair."""
         opened = await self._control.media.execute(
             media.OpenEndpoint(
                 self.id,
@@ -291,6 +300,7 @@ class Channel:
                 remote=params.remote,
                 inband_dtmf=params.dtmf_payload_type is None,
                 media_timeout=self._control.media_timeout,
+                port=port,
             )
         )
         assert isinstance(opened, media.EndpointOpened)

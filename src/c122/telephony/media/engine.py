@@ -24,9 +24,11 @@ from c122.telephony.media.endpoint import Endpoint, RtcpProtocol
 from c122.telephony.media.messages import (
     CloseEndpoint,
     Command,
+    DescribeEndpoint,
     Done,
     DtmfReceived,
     EndpointClosed,
+    EndpointDescribed,
     EndpointOpened,
     EventHandler,
     LegStats,
@@ -206,12 +208,17 @@ class MediaEngine:
                 await self._finish_recording(command.recording_id)
             case SendDtmf():
                 self._send_dtmf(command)
+            case DescribeEndpoint():
+                return self._describe(command.endpoint_id)
         return Done()
 
     async def _open(self, command: OpenEndpoint) -> EndpointOpened:
         if command.endpoint_id in self._endpoints:
             raise ValueError(f"endpoint {command.endpoint_id} already exists")
-        rtp_sock, rtcp_sock = self._ports.allocate()
+        if command.port is None:
+            rtp_sock, rtcp_sock = self._ports.allocate()
+        else:
+            rtp_sock, rtcp_sock = self._ports.take(command.port)
         port = rtp_sock.getsockname()[1]
         endpoint = Endpoint(
             command.endpoint_id,
@@ -238,6 +245,17 @@ class MediaEngine:
         endpoint.rtcp_mux = command.rtcp_mux
         self._endpoints[command.endpoint_id] = endpoint
         return EndpointOpened(command.endpoint_id, self._advertised, port)
+
+    def _describe(self, endpoint_id: str) -> EndpointDescribed:
+        endpoint = self._endpoints[endpoint_id]
+        return EndpointDescribed(
+            endpoint_id,
+            endpoint.port,
+            endpoint.target,
+            endpoint.latched,
+            endpoint.codec.name,
+            endpoint.dtmf_payload_type,
+        )
 
     def _update(self, command: UpdateEndpoint) -> None:
         endpoint = self._endpoints[command.endpoint_id]

@@ -43,6 +43,10 @@ class OpenEndpoint:
     inband_dtmf: bool = False
     media_timeout: float | None = 30.0
     rtcp_mux: bool = False  # RFC 5761: RTCP on the RTP port (WebRTC, a=rtcp-mux)
+    # The RTP port to bind (its RTCP on the next one) instead of the next free pair: a leg a restarted
+    # process takes over keeps the address its peer sends to (docs/operations.md, "What survives a
+    # restart"). A port that cannot be bound is a `MediaError`.
+    port: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +106,19 @@ class StartRecording:
     path: str
     left: str
     right: str | None = None
+    append: bool = False  # carry on at the end of the file (a conversation taken over after a restart)
 
 
 @dataclass(frozen=True, slots=True)
 class StopRecording:
     recording_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DescribeEndpoint:
+    """Where a leg's media goes now, to be kept for a restart."""
+
+    endpoint_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +139,7 @@ Command = (
     | StartRecording
     | StopRecording
     | SendDtmf
+    | DescribeEndpoint
 )
 
 # --- replies ----------------------------------------------------------------------------------
@@ -162,7 +175,19 @@ class Done:
     pass
 
 
-Reply = EndpointOpened | EndpointClosed | Done
+@dataclass(frozen=True, slots=True)
+class EndpointDescribed:
+    """Our RTP port, the peer's address (latched from its packets, else the SDP's), codec and DTMF type."""
+
+    endpoint_id: str
+    port: int
+    remote: tuple[str, int] | None
+    latched: bool
+    codec: str
+    dtmf_payload_type: int | None
+
+
+Reply = EndpointOpened | EndpointClosed | EndpointDescribed | Done
 
 # --- events -----------------------------------------------------------------------------------
 

@@ -46,6 +46,18 @@ class PortAllocator:
                 return pair
         raise PortRangeExhausted(f"no free RTP port pair in {self._pairs[0]}-{self._pairs[-1] + 1}")
 
+    def take(self, port: int) -> tuple[socket.socket, socket.socket]:
+        """Binds exactly the pair of `port` (a leg kept across a restart keeps its address)."""
+        if port not in self._pairs:
+            raise ValueError(f"RTP port {port} is not an even port of the range")
+        if port in self._in_use:
+            raise ValueError(f"RTP port {port} is already in use")
+        pair = self._bind_pair(port)
+        if pair is None:
+            raise ValueError(f"RTP port {port} or {port + 1} is taken by another program")
+        self._in_use.add(port)
+        return pair
+
     def ensure_descriptors(self, spare: int = 256) -> None:
         """Raises the soft limit of open files so that the whole range can be in use (the usual
         default, 1,024, is about 300 legs), as far as the hard limit allows."""

@@ -42,19 +42,29 @@ class StereoWavRecorder:
         flush_frames: int = FLUSH_FRAMES,
         codecs: tuple[Codec, Codec] = (PCMU, PCMU),
         first_flush_frames: int | None = None,
+        *,
+        append: bool = False,
     ) -> None:
         """`first_flush_frames` (at most `flush_frames`) staggers the flushes of many recordings
-        started together, so they do not all write in the same 20 ms tick."""
+        started together, so they do not all write in the same 20 ms tick. `append`: carry on at the
+        end of the file this recorder wrote before (a conversation taken over after a restart)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._file: BinaryIO | None = path.open("wb")
-        self._file.write(_header(0))
+        self._data_bytes = 0
+        if append and path.is_file() and path.stat().st_size >= _HEADER_SIZE:
+            self._file: BinaryIO | None = path.open("r+b")
+            # Whole stereo samples only: a block cut by the kill is dropped.
+            self._data_bytes = (path.stat().st_size - _HEADER_SIZE) // _BLOCK_ALIGN * _BLOCK_ALIGN
+            self._file.truncate(_HEADER_SIZE + self._data_bytes)
+            self._file.write(_header(self._data_bytes))
+        else:
+            self._file = path.open("wb")
+            self._file.write(_header(0))
         self._codecs = codecs  # the G.711 law of payload frames, left and right
         self._left: list[Frame | None] = []
         self._right: list[Frame | None] = []
         self._flush_frames = flush_frames
         self._next_flush = min(first_flush_frames or flush_frames, flush_frames)
-        self._data_bytes = 0
 
     @property
     def frames_written(self) -> int:

@@ -61,7 +61,7 @@ class Recordings:
         left_line = PayloadTimeline(left.codec, now)
         right_line = PayloadTimeline(right.codec, now) if right is not None else None
         codecs = (left.codec, right.codec if right is not None else left.codec)
-        writer = StereoWavRecorder(Path(command.path), codecs=codecs)
+        writer = StereoWavRecorder(Path(command.path), codecs=codecs, append=command.append)
         self._recordings[command.recording_id] = _Recording(
             command.recording_id,
             writer,

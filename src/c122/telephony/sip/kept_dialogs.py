@@ -57,6 +57,24 @@ class KeptDialogs:
         self._left = await self._store.dialogs()
         return len(self._left)
 
+    def left(self, key: DialogKey) -> StoredDialog | None:
+        """An established dialog the previous process left, if it is still to be ended."""
+        return next((d for d in self._left if (d.call_id, d.local_tag) == key and d.invite is None), None)
+
+    @staticmethod
+    def dialog_of(stored: StoredDialog) -> Dialog:
+        """The stored dialog to continue; our next CSeq jumps ahead as for the BYE (`CSEQ_STEP`)."""
+        dialog = _dialog(stored)
+        dialog.local_cseq += CSEQ_STEP
+        return dialog
+
+    def take_over(self, stored: StoredDialog) -> None:
+        """The dialog continues in this run (its call is re-attached): no BYE; kept as this run's own, so
+        that its end forgets it."""
+        key = (stored.call_id, stored.local_tag)
+        self._left = [d for d in self._left if (d.call_id, d.local_tag) != key]
+        self._kept[key] = stored.established_at
+
     def end_previous(self) -> int:
         """Sends a BYE in each dialog the previous process left (a CANCEL for a call of ours that was
         still ringing); returns how many."""

@@ -468,6 +468,12 @@ class SipStack:
         count_refusal(resource)
         return self.retry_after
 
+    def adopt(self, call: Call) -> None:
+        """A call taken over from a stopped process (`ResumedCall`): its requests reach it from now on."""
+        if call.call_id in self._calls:
+            raise ValueError(f"a call with Call-ID {call.call_id} is already known")
+        self._calls[call.call_id] = call
+
     def forget_call(self, call_id: str, call: object) -> None:
         if self._calls.get(call_id) is call:
             del self._calls[call_id]

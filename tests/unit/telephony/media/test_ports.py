@@ -49,3 +49,29 @@ def test_a_port_taken_by_another_program_is_skipped_and_an_exhausted_range_says_
         rtcp.close()
     finally:
         blocker.close()
+
+
+def test_a_kept_port_is_bound_exactly_and_refused_when_it_cannot_be() -> None:
+    """A leg taken over after a restart keeps its port; a port it cannot have is a clear refusal."""
+    allocator = PortAllocator("127.0.0.1", 43000, 43099)
+    rtp, rtcp = allocator.take(43010)
+    try:
+        assert (rtp.getsockname()[1], rtcp.getsockname()[1]) == (43010, 43011)
+        assert allocator.in_use == 1
+        with pytest.raises(ValueError, match="already in use"):
+            allocator.take(43010)
+        with pytest.raises(ValueError, match="not an even port of the range"):
+            allocator.take(43011)
+        with pytest.raises(ValueError, match="not an even port of the range"):
+            allocator.take(44000)
+        blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        blocker.bind(("127.0.0.1", 43021))  # another program holds the RTCP port of the pair
+        try:
+            with pytest.raises(ValueError, match="taken by another program"):
+                allocator.take(43020)
+        finally:
+            blocker.close()
+        assert allocator.in_use == 1
+    finally:
+        rtp.close()
+        rtcp.close()

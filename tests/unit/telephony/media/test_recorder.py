@@ -84,3 +84,25 @@ def test_payload_frames_are_decoded_with_each_sides_codec(tmp_path):
     assert len(left) == 75 * 160
     assert abs(dominant_frequency(left) - 600.0) < 2.0
     assert np.max(np.abs(left.astype(np.int32) - right.astype(np.int32))) < 1200  # same tone, both laws
+
+
+def test_a_recording_taken_over_after_a_restart_carries_on_at_the_end_of_its_file(tmp_path):
+    def second_of(hz: float) -> bytes:
+        source = ToneSource(tone([hz], 1000))
+        return b"".join(PCMU.encode(source.next_frame()) for _ in range(50))
+
+    path = tmp_path / "call.wav"
+    first = StereoWavRecorder(path)
+    first.append_payloads(second_of(400.0), second_of(1000.0))
+    # killed: the file is left as it was last flushed, with half a stereo sample at its end
+    with path.open("ab") as torn:
+        torn.write(b"\x01\x02")
+    again = StereoWavRecorder(path, append=True)
+    again.append_payloads(second_of(600.0), None)
+    again.close()
+    left, right = _read(path)
+    assert len(left) == 16000
+    assert abs(dominant_frequency(left[:8000]) - 400.0) < 2.0
+    assert abs(dominant_frequency(right[:8000]) - 1000.0) < 2.0
+    assert abs(dominant_frequency(left[8000:]) - 600.0) < 2.0
+    assert not right[8000:].any()
