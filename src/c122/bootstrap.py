@@ -34,6 +34,7 @@ from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
 from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
+from c122.services.abandoned.service import AbandonedCalls
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.audit.service import AuditTrail
@@ -59,6 +60,7 @@ from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
+from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
@@ -251,6 +253,8 @@ def build_application(
         audit=AuditTrail(uow_factory, clock),
         messages=Messages(uow_factory, clock, bus),
         board=board,
+        phone_book=PhoneBook(uow_factory, clock, live=contact_center, audio=phones),
+        abandoned=AbandonedCalls(uow_factory, clock, contact_center, phones),
         call_flow=call_flow,
         calls=call_records,
         exports=exports,

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from c122.demo_ivr import HOTLINE_FLOW, VACCINATION_FLOW, DemoIvr, DemoQueues, seed_demo_ivr
 from c122.domain.organisation import EntityKind, QueueMember
+from c122.domain.phone_book import checked_contact
 from c122.domain.users import CONSOLE, Actor, Role
 from c122.services.contact_center.ports import ContactCenterUnitOfWork
 from c122.services.organisation.ports import OrganisationUnitOfWork
 from c122.services.organisation.service import OrganisationAdmin
+from c122.services.phone_book.ports import PhoneBookUnitOfWork
 from c122.services.ports import UnitOfWorkFactory
 
 HOTLINE = "Служба 122"
@@ -59,8 +62,21 @@ ACCOUNTS = [
 ]
 
 
-class DemoUnitOfWork(OrganisationUnitOfWork, ContactCenterUnitOfWork, Protocol):
-    """The demo seeds organisation records and queue memberships."""
+# The organisation's speed-dial numbers (seed 4.3.6): emergency services and regional services.
+PHONE_BOOK = [
+    ("Единая служба спасения", "112", "экстренные вызовы с любого телефона"),
+    ("Пожарная охрана", "101", ""),
+    ("Полиция", "102", ""),
+    ("Скорая медицинская помощь", "103", ""),
+    ("Аварийная газовая служба", "104", ""),
+    ("Министерство здравоохранения области", "+74952000122", "дежурный, круглосуточно"),
+    ("Территориальный фонд ОМС", "+78003330122", "вопросы полисов ОМС"),
+    ("Горячая линия Росздравнадзора", "+78005509903", "качество медицинской помощи"),
+]
+
+
+class DemoUnitOfWork(OrganisationUnitOfWork, ContactCenterUnitOfWork, PhoneBookUnitOfWork, Protocol):
+    """The demo seeds organisation records, queue memberships and the organisation's phone book."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +159,18 @@ async def seed_demo(
         member_of = frozenset(group_ids[g] for g in groups)
         accounts.append(DemoAccount(login, role, password, int(user_id), member_of))
     await _staff_queues(uow_factory)
+    await _fill_phone_book(uow_factory)
     return accounts
+
+
+async def _fill_phone_book(uow_factory: UnitOfWorkFactory[DemoUnitOfWork]) -> None:
+    """The organisation's numbers that are not in its list yet."""
+    async with uow_factory() as uow:
+        known = await uow.phone_book.numbers_of(None)
+        for name, number, note in PHONE_BOOK:
+            if number not in known:
+                await uow.phone_book.add(None, checked_contact(name, number, note), datetime.now(UTC))
+        await uow.commit()
 
 
 async def _staff_queues(uow_factory: UnitOfWorkFactory[DemoUnitOfWork]) -> None:

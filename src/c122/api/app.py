@@ -13,6 +13,7 @@ from c122.api.context import ApiContext
 from c122.api.errors import install_error_handlers
 from c122.api.middleware import RequestContextMiddleware
 from c122.api.routes import (
+    abandoned,
     accounts,
     audit,
     board,
@@ -25,6 +26,7 @@ from c122.api.routes import (
     ivr,
     messages,
     organisation,
+    phone_book,
     statistics,
     status,
     supervision,
@@ -72,6 +74,8 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(audit.router)
     app.include_router(messages.router)
     app.include_router(board.router)
+    app.include_router(phone_book.router)
+    app.include_router(abandoned.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

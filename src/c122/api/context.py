@@ -8,6 +8,7 @@ from fastapi import Request
 
 from c122.config import Settings
 from c122.realtime.hub import EventHub
+from c122.services.abandoned.service import AbandonedCalls
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthService
 from c122.services.audit.service import AuditTrail
@@ -24,6 +25,7 @@ from c122.services.ivr.service import IvrFlowService
 from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
+from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
 from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
@@ -52,6 +54,8 @@ class ApiContext:
     audit: AuditTrail  # the audit trail viewer (administrators)
     messages: Messages  # messages, broadcasts and notification settings
     board: Board  # the message board: notices seniors pin for their groups
+    phone_book: PhoneBook  # speed-dial numbers, favourites, colleagues
+    abandoned: AbandonedCalls  # callers who hung up while waiting, and calling them back
     exports: ExportJobs  # exported files and background export jobs
     export_access: ExportAccess  # their state and files as the API serves them, audited
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally

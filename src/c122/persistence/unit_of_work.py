@@ -22,6 +22,7 @@ from c122.persistence.database import unreachable
 from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
+from c122.persistence.phone_book import SqlPhoneBookRepository
 from c122.persistence.phones import SqlOperatorPhoneRepository
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.write_gate import WriteGate, connect, write_gate
@@ -33,6 +34,7 @@ from c122.services.cases.ports import CaseRepository
 from c122.services.contact_center.ports import AcdRepository
 from c122.services.ivr.ports import IvrRepository
 from c122.services.messages.ports import MessageRepository
+from c122.services.phone_book.ports import PhoneBookRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
 from c122.services.supervision.ports import MonitoringRepository
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
     phones: OperatorPhoneRepository
     messages: MessageRepository
     board: BoardRepository
+    phone_book: PhoneBookRepository
     monitoring: MonitoringRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -87,6 +90,7 @@ class SqlUnitOfWork:
         self.phones = SqlOperatorPhoneRepository(connection)
         self.messages = SqlMessageRepository(connection)
         self.board = SqlBoardRepository(connection)
+        self.phone_book = SqlPhoneBookRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         return self
 

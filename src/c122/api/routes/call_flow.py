@@ -11,10 +11,13 @@ from c122.api.context import ApiContext
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas.phones import (
     CallTargetIn,
+    CallTargetsOut,
     ConsultCompleteIn,
     PhoneIn,
     PhoneOut,
     PlacedCallOut,
+    TargetGroupOut,
+    TargetServiceOut,
     TransferIn,
 )
 from c122.api.security import Context, CurrentActor
@@ -51,9 +54,18 @@ async def unhold_my_call(actor: CurrentActor, context: Context) -> Response:
 
 @router.post("/call/transfer", status_code=204, operation_id="transfer_my_call")
 async def transfer_my_call(body: TransferIn, actor: CurrentActor, context: Context) -> Response:
-    """Blind transfer (TEL-12): the caller joins another queue, or is put through to a public number
-    over the trunk of its prefix; the operator goes to wrap-up."""
-    _calls(context).transfer(actor.user_id, queue_id=body.queue_id, number=body.number)
+    """Blind transfer (TEL-12, TEL-18): the caller joins another queue or a group's queue, hears a
+    service's entry menu again, or is put through to a public number over the trunk of its prefix; the
+    operator goes to wrap-up. 404 `unknown_group`/`unknown_service`; 422 `no_queue` (a group without a
+    queue), `no_entry` (a service without a line with a menu); 409 `not_a_line_call` for a service
+    target on a call that did not come in on a line."""
+    await _calls(context).transfer(
+        actor.user_id,
+        queue_id=body.queue_id,
+        number=body.number,
+        group_id=body.group_id,
+        service_id=body.service_id,
+    )
     return Response(status_code=204)
 
 
@@ -62,10 +74,27 @@ async def place_call(body: CallTargetIn, actor: CurrentActor, context: Context) 
     """The operator calls a public number (over the trunk of its prefix, with the region's caller ID) or
     a colleague (TEL-03, OPS-21). A SIP-phone operator's own phone rings first. 409
     `illegal_transition` unless the operator is ready or in wrap-up, `colleague_busy` if the colleague
-    is on a call or being offered one (a ready colleague gets no offers until the call ends);
+    is on a call or being offered one (a ready colleague gets no offers until the call ends); a group or
+    a service reaches its longest-idle free operator (409 `no_free_operator` when nobody is free);
     `call.connected` follows when the far end answers, `call.ended` when it does not."""
-    call_id = await _calls(context).dial(actor.user_id, colleague=body.user_id, number=body.number)
+    call_id = await _calls(context).dial(
+        actor.user_id,
+        colleague=body.user_id,
+        number=body.number,
+        group_id=body.group_id,
+        service_id=body.service_id,
+    )
     return PlacedCallOut(call_id=call_id)
+
+
+@router.get("/call-targets", response_model=CallTargetsOut, operation_id="list_call_targets")
+async def list_call_targets(actor: CurrentActor, context: Context) -> CallTargetsOut:
+    """Every service and group, for the call, consultation and transfer dialogs (TEL-17, TEL-18)."""
+    services, groups = await context.directory.call_targets()
+    return CallTargetsOut(
+        services=[TargetServiceOut(id=s.id, name=s.name) for s in services],
+        groups=[TargetGroupOut(id=g.id, name=g.name, service_id=g.service_id) for g in groups],
+    )
 
 
 @router.post("/call/consult", status_code=204, operation_id="consult")
@@ -73,7 +102,13 @@ async def consult(body: CallTargetIn, actor: CurrentActor, context: Context) -> 
     """Consultation (TEL-17): the caller hears music while the operator calls a colleague or a number;
     `call.consultation_changed` follows (ringing, talking, failed, ended...). 409 `colleague_busy` if
     the colleague is on a call or being offered one; a ready colleague gets no offers meanwhile."""
-    await _calls(context).consult(actor.user_id, colleague=body.user_id, number=body.number)
+    await _calls(context).consult(
+        actor.user_id,
+        colleague=body.user_id,
+        number=body.number,
+        group_id=body.group_id,
+        service_id=body.service_id,
+    )
     return Response(status_code=204)
 
 

@@ -20,34 +20,42 @@ PhoneText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 
 class TransferIn(BaseModel):
-    """Exactly one of: a queue of any group, or a public number (E.164 or 8…)."""
+    """Exactly one of: a queue of any group, a group (its queue), a service (its line's entry flow), or
+    a public number (E.164 or 8…)."""
 
     model_config = ConfigDict(extra="forbid")
 
     queue_id: Id | None = None
+    group_id: Id | None = None
+    service_id: Id | None = None
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = (
         None
     )
 
     @model_validator(mode="after")
     def _one_target(self) -> TransferIn:
-        if (self.queue_id is None) == (self.number is None):
-            raise ValueError("give either queue_id or number")
+        given = [self.queue_id, self.group_id, self.service_id, self.number]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError("give exactly one of queue_id, group_id, service_id or number")
         return self
 
 
 class CallTargetIn(BaseModel):
-    """Whom to call or consult: exactly one of a colleague's user id or a public number (E.164 or 8…)."""
+    """Whom to call or consult: exactly one of a colleague's user id, a group or a service (whose
+    longest-idle free operator the call reaches), or a public number (E.164 or 8…)."""
 
     model_config = ConfigDict(extra="forbid")
 
     user_id: Id | None = None
+    group_id: Id | None = None
+    service_id: Id | None = None
     number: PhoneText | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> CallTargetIn:
-        if (self.user_id is None) == (self.number is None):
-            raise ValueError("give either user_id or number")
+        given = [self.user_id, self.group_id, self.service_id, self.number]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError("give exactly one of user_id, group_id, service_id or number")
         return self
 
 
@@ -74,3 +82,21 @@ class SipAccountOut(BaseModel):
 class PhoneOut(BaseModel):
     mode: Literal["browser", "sip"]
     sip: SipAccountOut
+
+
+class TargetServiceOut(BaseModel):
+    id: int
+    name: str
+
+
+class TargetGroupOut(BaseModel):
+    id: int
+    name: str
+    service_id: int
+
+
+class CallTargetsOut(BaseModel):
+    """The services and groups a call, a consultation or a transfer may be sent to."""
+
+    services: list[TargetServiceOut]
+    groups: list[TargetGroupOut]

@@ -14,6 +14,7 @@ from c122.domain.acd.config import (
     Strategy,
 )
 from c122.domain.acd.errors import (
+    CallbackTaken,
     IllegalTransition,
     NoSuchOffer,
     OutOfScope,
@@ -81,6 +82,7 @@ __all__ = [
     "CallbackCreated",
     "CallbackEntry",
     "CallbackStatus",
+    "CallbackTaken",
     "CompletedBy",
     "ConnectedCall",
     "DomainEvent",

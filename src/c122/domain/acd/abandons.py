@@ -73,6 +73,36 @@ def abandon(moves: Moves, call: WaitingCall, step: Step, *, requested: bool = Fa
         step.calls.append(call.call_id)
 
 
+def callback_call(entry: CallbackEntry, *, joined_at: float, seq: int) -> WaitingCall:
+    """The entry as a call waiting in its queue, in the caller's original place."""
+    return WaitingCall(
+        call_id=entry.entry_id,
+        queue_id=entry.queue_id,
+        caller=entry.caller,
+        priority=entry.priority,
+        enqueued_at=entry.enqueued_at,
+        joined_at=joined_at,
+        seq=seq,
+        is_callback=True,
+    )
+
+
+def close_answered_callers(moves: Moves, call: WaitingCall, step: Step) -> None:
+    """The caller called again and an operator answered: their open entries of the same group's queues
+    close (`answered_again`), unless an operator is calling them back right now."""
+    state = moves.state
+    if not call.caller:
+        return
+    group = state.queues[call.queue_id].group_id
+    for entry in list(state.callbacks.values()):
+        if entry.caller != call.caller or state.queues[entry.queue_id].group_id != group:
+            continue
+        waiting = state.waiting.get(entry.entry_id)
+        if waiting is not None and waiting.offered_to:
+            continue  # being offered: the operator's callback goes ahead
+        close_callback(moves, entry, "answered_again", step, resumed_by=call.call_id)
+
+
 def close_callback(
     moves: Moves,
     entry: CallbackEntry,

@@ -16,10 +16,10 @@ from collections.abc import Container, Iterable
 from dataclasses import replace
 
 from c122.domain.acd import operator_state as machine
-from c122.domain.acd.abandons import abandon, close_callback
+from c122.domain.acd.abandons import abandon, callback_call, close_answered_callers, close_callback
 from c122.domain.acd.callbacks import resumes_place
 from c122.domain.acd.calls import ConnectedCall, WaitingCall
-from c122.domain.acd.errors import NoSuchOffer, UnknownCall
+from c122.domain.acd.errors import CallbackTaken, NoSuchOffer, UnknownCall
 from c122.domain.acd.events import CallConnected, CallQueued, CallTransferred, CompletedBy, ExitReason
 from c122.domain.acd.gone import calls_not_in, drop_gone
 from c122.domain.acd.ids import CallId, OperatorId, QueueId
@@ -189,6 +189,7 @@ class Acd:
             close_callback(self.moves, self.state.callbacks[call_id], "called_back", step, in_queue=False)
         else:
             self.state.history[call.queue_id].record_outcome(True)
+            close_answered_callers(self.moves, call, step)
         return self.moves.settle(step)
 
     def reject(self, operator_id: OperatorId, call_id: CallId, now: float) -> Outcome:
@@ -227,6 +228,30 @@ class Acd:
             raise UnknownCall(f"call {call_id} is not waiting on the line")
         step = Step(now)
         abandon(self.moves, call, step, requested=True)
+        return self.moves.settle(step)
+
+    def take_callback(self, operator_id: OperatorId, entry_id: CallId, now: float) -> Outcome:
+        """An operator takes an abandoned caller to call back (TEL-06): the entry becomes theirs alone
+        (offers of it to others are withdrawn) and is offered to them now if they are free, otherwise
+        as soon as they are. Taking one's own entry again changes nothing."""
+        state = self.state
+        entry = state.callbacks.get(entry_id)
+        if entry is None:
+            raise UnknownCall(f"{entry_id} is not on the abandoned-calls list")
+        if entry.claimed_by is not None and entry.claimed_by != operator_id:
+            raise CallbackTaken(entry_id, entry.claimed_by)
+        state.operator(operator_id)
+        step = Step(now)
+        state.callbacks[entry_id] = replace(entry, claimed_by=operator_id)
+        call = state.waiting.get(entry_id)
+        if call is None:  # a queue without automatic callbacks: the entry waits now, for this operator
+            call = callback_call(entry, joined_at=now, seq=state.next_seq())
+            state.add_waiting(call)
+        else:
+            for other in sorted(call.offered_to - {operator_id}):
+                self.moves.withdraw_operator(other, "callback_taken", step)
+            state.waiting[entry_id] = replace(call, offered_to=call.offered_to & {operator_id})
+        step.calls.append(entry_id)
         return self.moves.settle(step)
 
     def transfer(self, call_id: CallId, to_queue_id: QueueId, now: float) -> Outcome:

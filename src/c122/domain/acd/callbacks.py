@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from c122.domain.acd.config import QueueConfig
-from c122.domain.acd.ids import CallId, QueueId
+from c122.domain.acd.ids import CallId, OperatorId, QueueId
 
 
 class CallbackStatus(StrEnum):
@@ -25,6 +25,7 @@ class CallbackEntry:
     waited_s: float
     sla_breached: bool
     status: CallbackStatus = CallbackStatus.OPEN
+    claimed_by: OperatorId | None = None  # the operator who took it: nobody else is offered it
 
 
 def is_short_abandon(queue: QueueConfig, waited_s: float) -> bool:

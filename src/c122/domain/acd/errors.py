@@ -39,8 +39,19 @@ class NoSuchOffer(Conflict):
     code = "no_such_offer"
 
 
+class CallbackTaken(Conflict):
+    """Another operator has already taken this abandoned caller to call back."""
+
+    code = "callback_taken"
+
+    def __init__(self, entry_id: str, operator_id: str) -> None:
+        super().__init__(f"callback {entry_id} is taken by operator {operator_id}")
+        self.operator_id = operator_id
+
+
 __all__ = [
     "CallAnswered",
+    "CallbackTaken",
     "DomainError",
     "IllegalTransition",
     "NoSuchOffer",

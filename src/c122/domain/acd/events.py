@@ -163,7 +163,7 @@ class CallbackCreated:
 class CallbackClosed:
     entry_id: CallId
     queue_id: QueueId
-    reason: str  # "called_again", "called_back", "expired"
+    reason: str  # "called_again", "answered_again", "called_back", "removed", "expired"
     at: float
     resumed_by: CallId | None = None
 

@@ -27,6 +27,15 @@ class Router:
 
     def can_serve(self, operator_id: OperatorId, member: Membership, call: WaitingCall, now: float) -> bool:
         state = self._state
+        entry = state.callbacks.get(call.call_id) if call.is_callback else None
+        if entry is not None and entry.claimed_by is not None:
+            # A taken callback goes to the operator who took it, whatever the tiers say; one they just
+            # missed waits the queue's retry interval like any call.
+            return (
+                entry.claimed_by == operator_id
+                and operator_id not in call.offered_to
+                and not call.excludes(operator_id, now)
+            )
         queue = state.queues[call.queue_id]
         skills = state.profiles[operator_id].skills
         if not queue.required_skills <= skills or not call.required_skills <= skills:

@@ -2,7 +2,17 @@
 `base.py`. Importing the package registers every table (the feature modules are imported here, so
 `metadata` is complete); Alembic migrations create exactly this."""
 
-from c122.persistence.tables import board, calls, cases, ivr, messages, phones, supervision, telephony
+from c122.persistence.tables import (
+    board,
+    calls,
+    cases,
+    ivr,
+    messages,
+    phone_book,
+    phones,
+    supervision,
+    telephony,
+)
 from c122.persistence.tables.accounts import api_tokens, sessions, user_groups, users
 from c122.persistence.tables.audit import audit_log
 from c122.persistence.tables.base import UtcDateTime, metadata
@@ -33,6 +43,7 @@ __all__ = [
     "metadata",
     "operator_skills",
     "operator_state_log",
+    "phone_book",
     "phones",
     "queue_log",
     "queue_members",

@@ -17,6 +17,7 @@ from typing import Any
 from c122.domain.acd import CompletedBy, UnknownCall
 from c122.domain.calls.record import LegKind
 from c122.domain.errors import DomainError
+from c122.domain.ivr import Executor
 from c122.domain.monitoring import MonitoringEnd
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.consultation import Consultation, ConsultEnd
@@ -279,6 +280,11 @@ class CallActor:
                     await self._close_conversation(CompletedBy.OPERATOR, cause="transferred")
                     await self._transfer_out(number)
                     return False
+                case m.TransferRequested(entry=Executor() as entry):
+                    await self._close_conversation(CompletedBy.OPERATOR, cause="transferred")
+                    self.operator_id = None
+                    await self._enter_flow(entry)
+                    return False
                 case m.OperatorHold(held=held) if held != self._held:
                     await (self._ctx.switch.hold(self.leg) if held else self._ctx.switch.unhold(self.leg))
                     self._held = held
@@ -380,6 +386,11 @@ class CallActor:
         return next((leg for leg in legs if leg != self.leg), legs[-1])
 
     # -- leaving through a trunk -------------------------------------------------------------------
+
+    async def _enter_flow(self, executor: Executor) -> None:
+        """Sent to a service's entry: the call runs that flow from its start. Only a caller on a line
+        has one to run (`InboundCall`); the call flow refuses the others before asking."""
+        raise NotImplementedError(f"{type(self).__name__} cannot enter a flow")
 
     async def _transfer_out(self, number: str) -> None:
         """A blind transfer to an outside number: dial it through the trunks, then join the caller to it."""

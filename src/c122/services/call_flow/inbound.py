@@ -152,6 +152,11 @@ class InboundCall(CallActor):
 
     # -- IVR ---------------------------------------------------------------------------------------
 
+    async def _enter_flow(self, executor: Executor) -> None:
+        """Transferred to a service's entry: the caller hears its menu and goes where it leads."""
+        self.queue_id = None
+        await self._carry_out(await self._run_ivr(executor))
+
     async def _run_ivr(self, executor: Executor) -> Enqueue | Transfer | HangUp:
         now = self._ctx.clock.now
         step = executor.start(now())

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from c122.domain.acd import CompletedBy
+from c122.domain.ivr import Executor
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +88,12 @@ class OperatorHold:
 
 @dataclass(frozen=True, slots=True)
 class TransferRequested:
-    """The operator sends the caller on: to a queue (the ACD's transfer) or to an outside number."""
+    """The operator sends the caller on: to a queue (the ACD's transfer), into a service's entry flow
+    (`entry`, callers on a line only) or to an outside number."""
 
     queue_id: int | None = None
     number: str | None = None
+    entry: Executor | None = None
 
 
 @dataclass(frozen=True, slots=True)

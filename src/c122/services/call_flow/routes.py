@@ -77,6 +77,10 @@ class Routes:
         self._known[key] = (self._now(), route)
         return route
 
+    async def service_name(self, service_id: int) -> str | None:
+        """The service's name; None when there is no such service."""
+        return await self._service_name(service_id)
+
     def prompts(self) -> set[str]:
         """The prompts the known routes' flows play."""
         return {

@@ -303,23 +303,87 @@ class CallFlowService:
     def hold(self, user_id: int, held: bool) -> None:
         self._operator_call(user_id).post(m.OperatorHold(held))
 
-    def transfer(self, user_id: int, *, queue_id: int | None = None, number: str | None = None) -> None:
-        """Blind transfer of the operator's caller (TEL-12): to a queue, or out to a public number."""
+    async def transfer(
+        self,
+        user_id: int,
+        *,
+        queue_id: int | None = None,
+        number: str | None = None,
+        group_id: int | None = None,
+        service_id: int | None = None,
+    ) -> None:
+        """Blind transfer of the operator's caller (TEL-12, TEL-18): to a queue, to a group (its queue),
+        to a service (its line's entry flow: the caller hears the service's menu), or out to a number."""
         call = self._operator_call(user_id)
+        if group_id is not None:
+            queue_id = self._ctx.center.group_queue(group_id)
+            if queue_id is None:
+                raise InvalidFields([FieldProblem("group_id", "no_queue", "у этой группы нет очереди")])
         if queue_id is not None:
             if self._ctx.center.queue_settings(queue_id) is None:
                 raise NotFound(f"queue {queue_id} does not exist")
             call.post(m.TransferRequested(queue_id=queue_id))
             return
+        if service_id is not None:
+            if not isinstance(call, InboundCall):
+                raise Conflict(
+                    "only a caller who came in on a line can be sent to a service's entry",
+                    code="not_a_line_call",
+                )
+            call.post(m.TransferRequested(entry=await self._service_entry(service_id)))
+            return
         call.post(m.TransferRequested(number=self._dialable(number)))
 
-    async def consult(self, user_id: int, *, colleague: int | None = None, number: str | None = None) -> None:
-        """Consultation (TEL-17): the caller waits with music while the operator calls a colleague or a
-        public number. A colleague on a call is refused (409 `colleague_busy`); one who takes calls
-        gets no offers until the consultation lets them go."""
+    async def _service_entry(self, service_id: int) -> Executor:
+        """The entry flow of the service's first line that has one."""
+        if await self._routes.service_name(service_id) is None:
+            raise NotFound(f"service {service_id} does not exist", code="unknown_service")
+        lines = await self._lines() if self._lines is not None else []
+        for line in sorted(lines, key=lambda line: line.id):
+            if line.service_id == service_id and line.entry_flow:
+                route = await self._routes.route(line.number)
+                if route.flow is not None:
+                    return self._executor(route.flow)
+        raise InvalidFields(
+            [FieldProblem("service_id", "no_entry", "у этой службы нет линии с голосовым меню")]
+        )
+
+    async def _colleague_in(self, user_id: int, group_id: int | None, service_id: int | None) -> int | None:
+        """A call or consultation to a group or a service reaches its longest-idle free operator
+        (TEL-17); None when neither is given. 409 `no_free_operator` when nobody is free there."""
+        if group_id is None and service_id is None:
+            return None
+        if group_id is not None:
+            self._ctx.center.group_queue(group_id)  # NotFound for no such group
+            groups = [group_id]
+        else:
+            assert service_id is not None
+            if await self._routes.service_name(service_id) is None:
+                raise NotFound(f"service {service_id} does not exist", code="unknown_service")
+            groups = self._ctx.center.service_groups(service_id)
+        colleague = self._ctx.center.free_operator(groups, excluding=user_id)
+        if colleague is None:
+            where = "в группе" if group_id is not None else "в службе"
+            raise Conflict(f"{where} сейчас нет свободных операторов", code="no_free_operator")
+        return colleague
+
+    async def consult(
+        self,
+        user_id: int,
+        *,
+        colleague: int | None = None,
+        number: str | None = None,
+        group_id: int | None = None,
+        service_id: int | None = None,
+    ) -> None:
+        """Consultation (TEL-17): the caller waits with music while the operator calls a colleague, a
+        group or a service (their longest-idle free operator) or a public number. A colleague on a call
+        is refused (409 `colleague_busy`); one who takes calls gets no offers until the consultation
+        lets them go."""
         call = self._operator_call(user_id)
         if call.consulting:
             raise Conflict("a consultation is already in progress", code="consulting")
+        colleague = await self._colleague_in(user_id, group_id, service_id) or colleague
         if colleague is not None:
             self._check_colleague(user_id, colleague)
             engaged = f"{call.id}:consult:{uuid.uuid4().hex[:8]}"
@@ -363,9 +427,19 @@ class CallFlowService:
             raise InvalidFields(problems=[FieldProblem("number", "no_trunk", f"no trunk serves {e164}")])
         return e164
 
-    async def dial(self, user_id: int, *, colleague: int | None = None, number: str | None = None) -> str:
-        """The operator places a call (TEL-03, OPS-21): to a public number over its trunk, or to a
-        colleague; returns the call id. The operator must be ready or in wrap-up (409 otherwise)."""
+    async def dial(
+        self,
+        user_id: int,
+        *,
+        colleague: int | None = None,
+        number: str | None = None,
+        group_id: int | None = None,
+        service_id: int | None = None,
+    ) -> str:
+        """The operator places a call (TEL-03, OPS-21, TEL-18): to a public number over its trunk, to a
+        colleague, or to a group or a service (their longest-idle free operator); returns the call id.
+        The operator must be ready or in wrap-up (409 otherwise)."""
+        colleague = await self._colleague_in(user_id, group_id, service_id) or colleague
         login = self._ctx.phones.account(user_id) or str(user_id)
         call_id = f"out-{uuid.uuid4().hex[:16]}"
         engaged: str | None = None

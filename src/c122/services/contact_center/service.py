@@ -41,12 +41,15 @@ from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
+from c122.services.abandoned.ports import CallbackListEntry
 from c122.services.contact_center import events as announcements
 from c122.services.contact_center.board import live_call, live_operator
+from c122.services.contact_center.callback_list import callback_entries
 from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
 from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.contact_center.setup import CenterSetup, build_setup, fit_snapshot
+from c122.services.contact_center.targets import free_operator, group_queue, service_groups
 from c122.services.contact_center.views import (
     CALLS_SHOWN,
     OfferExtras,
@@ -306,6 +309,32 @@ class ContactCenter:
             return await self._run(lambda acd, now: acd.request_callback(call_id, now))
         finally:
             self._contexts.pop(call_id, None)
+
+    # --- groups and services as call targets (TEL-17, TEL-18) ----------------------------------------
+    def group_queue(self, group_id: int) -> int | None:
+        """The queue a call sent to the group joins; NotFound for a group that does not exist."""
+        _acd, setup = self._ready()
+        if group_id not in setup.group_ids:
+            raise NotFound(f"group {group_id} does not exist", code="unknown_group")
+        return group_queue(setup, group_id)
+
+    def service_groups(self, service_id: int) -> list[int]:
+        _acd, setup = self._ready()
+        return service_groups(setup, service_id)
+
+    def free_operator(self, group_ids: Collection[int], excluding: int) -> int | None:
+        """Whom a call to these groups reaches now: their longest-idle free operator, or None."""
+        acd, setup = self._ready()
+        return free_operator(acd.state, setup, group_ids, excluding)
+
+    def callback_entries(self) -> list[CallbackListEntry]:
+        """The abandoned-calls list of every queue (CallbackList); the reader's scope is applied there."""
+        acd, setup = self._ready()
+        return callback_entries(acd.state, setup)
+
+    async def take_callback(self, user_id: int, entry_id: str) -> None:
+        op = str(self._operator(user_id))
+        await self._run(lambda acd, now: acd.take_callback(op, entry_id, now))
 
     def waiting_position(self, call_id: str) -> tuple[int, float | None] | None:
         """A waiting caller's place (1-based) and estimated wait, for their announcements (TEL-09)."""

@@ -32,6 +32,7 @@ class CenterSetup:
     staff: dict[int, User]
     group_ids: frozenset[int]
     group_names: dict[int, str]
+    group_services: dict[int, int]  # group id -> its service's id
 
 
 def queue_config(queue: Queue) -> QueueConfig:
@@ -100,7 +101,12 @@ def build_setup(setup: AcdSetup) -> CenterSetup:
         policies=tuple(group_policy(g) for g in setup.groups),
     )
     return CenterSetup(
-        config, queues, staff, frozenset(g.id for g in setup.groups), {g.id: g.name for g in setup.groups}
+        config,
+        queues,
+        staff,
+        frozenset(g.id for g in setup.groups),
+        {g.id: g.name for g in setup.groups},
+        {g.id: g.service_id for g in setup.groups},
     )
 
 

@@ -1,14 +1,16 @@
-"""Read-only look-ups any signed-in user needs: their groups with service names, the case types."""
+"""Read-only look-ups any signed-in user needs: their groups with service names, the case types, the
+services and groups a call may be sent to."""
 
 from __future__ import annotations
 
-from c122.domain.organisation import CaseType, Group, Line
+from c122.domain.organisation import CaseType, Group, Line, Service
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.organisation.ports import OrganisationUnitOfWork
 from c122.services.ports import UnitOfWorkFactory
 
 MAX_CASE_TYPES = 1000
 MAX_LINES = 10_000
+MAX_TARGETS = 1000
 
 
 class Directory:
@@ -24,6 +26,13 @@ class Directory:
                 if group and service:
                     result.append((group, service.name))
         return result
+
+    async def call_targets(self) -> tuple[list[Service], list[Group]]:
+        """Every service and group, by name: what a call, a consultation or a transfer may reach."""
+        async with self._uow() as uow:
+            services = (await uow.services.search("", MAX_TARGETS, 0)).items
+            groups = (await uow.groups.search("", MAX_TARGETS, 0)).items
+        return sorted(services, key=lambda s: s.name), sorted(groups, key=lambda g: g.name)
 
     async def case_types(self) -> list[CaseType]:
         async with self._uow() as uow:

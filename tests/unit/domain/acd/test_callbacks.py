@@ -8,7 +8,9 @@ from c122.domain.acd import (
     CallAbandoned,
     CallbackClosed,
     CallbackCreated,
+    CallbackTaken,
     CallQueued,
+    OfferWithdrawn,
     OperatorStatus,
     QueueConfig,
     UnknownCall,
@@ -168,4 +170,61 @@ def test_a_repeat_caller_while_their_callback_rings_takes_the_operator_instead(m
     assert world.offered_call("a") == "c1"
     world.call("again", caller="+79001112233")
     assert world.offered_call("a") == "again"
+    assert world.acd.state.callbacks == {}
+
+
+def test_an_operator_takes_an_abandoned_caller_and_nobody_else_is_offered_it(make_world) -> None:
+    world = make_world([q()], {"q1": ["a", "b"]})
+    world.login("a", "b")
+    for op in ("a", "b"):
+        world.acd.take_break(op, "break", world.now)
+    world.call("c1", caller="+79001112233")
+    world.clock.advance(30)
+    world.hang_up("c1")
+    world.acd.ready("a", world.now)
+    assert world.offered_call("a") == "c1"  # the queue offers callbacks by itself...
+    outcome = world.acd.take_callback("b", "c1", world.now)  # ...but b takes it while on a break
+    assert world.offered_call("a") is None
+    assert [w.call_id for w in outcome.events if isinstance(w, OfferWithdrawn)] == ["c1"]
+    assert world.acd.state.callbacks["c1"].claimed_by == "b"
+    with pytest.raises(CallbackTaken) as taken:
+        world.acd.take_callback("a", "c1", world.now)
+    assert taken.value.operator_id == "b"
+    world.tick(10)
+    assert world.offered_call("a") is None  # still b's
+    world.acd.ready("b", world.now)
+    assert world.offered_call("b") == "c1"
+    (closed,) = of_type(world.accept("b", "c1"), CallbackClosed)
+    assert closed.reason == "called_back"
+
+
+def test_with_callbacks_off_a_taken_entry_is_offered_to_the_operator_who_took_it(make_world) -> None:
+    world = make_world([q(callbacks_enabled=False)], {"q1": ["a", "b"]})
+    world.login("a", "b")
+    world.acd.take_break("a", "break", world.now)
+    world.call("busy")
+    world.accept("b", "busy")
+    world.call("c1", caller="+79001112233")
+    world.clock.advance(30)
+    world.hang_up("c1")
+    world.hang_up("busy")
+    assert world.offered_call("b") is None  # not offered by itself
+    world.acd.ready("a", world.now)
+    outcome = world.acd.take_callback("a", "c1", world.now)
+    assert [o.operator_id for o in outcome.offers] == ["a"]
+    with pytest.raises(UnknownCall):
+        world.acd.take_callback("a", "nobody", world.now)
+
+
+def test_an_entry_closes_when_the_applicant_calls_again_and_is_answered(make_world) -> None:
+    world = busy(make_world, repeat_call_window_s=60, callbacks_enabled=False)
+    world.call("c1", caller="+79001112233")
+    world.clock.advance(30)
+    world.hang_up("c1")
+    world.clock.advance(61)  # after the window: a new call, the entry stays while it waits
+    world.call("again", caller="+79001112233")
+    assert "c1" in world.acd.state.callbacks
+    world.hang_up("busy")
+    (closed,) = of_type(world.accept("a", "again"), CallbackClosed)
+    assert (closed.entry_id, closed.reason, closed.resumed_by) == ("c1", "answered_again", "again")
     assert world.acd.state.callbacks == {}

@@ -11,10 +11,12 @@ export type SipAccount = Schemas["SipAccountOut"];
 export type PhoneUpdate = Schemas["PhoneIn"];
 export type QueueChoice = Schemas["QueueLiveOut"];
 
-/** Where a blind transfer sends the caller: a queue of any group, or a public number. */
-export type TransferTarget = { queue_id: number } | { number: string };
-/** Whom the operator consults or calls: a colleague (user id), or a public number. */
-export type CallTarget = { user_id: number } | { number: string };
+export type CallTargets = Schemas["CallTargetsOut"];
+type Unit = { group_id: number } | { service_id: number };
+/** Where a blind transfer sends the caller: a queue, a group (its queue), a service (its entry), a number. */
+export type TransferTarget = { queue_id: number } | Unit | { number: string };
+/** Whom the operator consults or calls: a colleague, a group or a service (a free operator there), a number. */
+export type CallTarget = { user_id: number } | Unit | { number: string };
 export type CompleteMode = Schemas["ConsultCompleteIn"]["mode"];
 
 export async function hangUp(): Promise<void> {
@@ -36,6 +38,11 @@ export function savePhone(update: PhoneUpdate): Promise<PhoneSettings> {
 /** The queues the signed-in user sees (their groups' queues; all of them for an administrator). */
 export async function listQueues(): Promise<QueueChoice[]> {
   return (await unwrap(api.GET("/api/v1/queues"))).items;
+}
+
+/** Every service and group a call may be sent to. */
+export function listCallTargets(): Promise<CallTargets> {
+  return unwrap(api.GET("/api/v1/operators/me/call-targets"));
 }
 
 export async function transfer(target: TransferTarget): Promise<void> {

@@ -1,7 +1,7 @@
 """the message board: notices a senior pins for their groups, with an optional expiry
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0019
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0013"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
