@@ -38,6 +38,7 @@ from c122.services.abandoned.service import AbandonedCalls
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.audit.service import AuditTrail
+from c122.services.board.service import Board
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
@@ -84,6 +85,7 @@ RECONCILE_SECONDS = 10.0  # the ACD's calls against the call flow's (see CallFlo
 SESSION_SWEEP_SECONDS = 60.0
 STREAM_EXPIRY_SECONDS = 30.0
 OUTBOX_DRAIN_SECONDS = 2.0
+BOARD_EXPIRY_SECONDS = 5.0  # an expired notice leaves the board within this
 ROUTES_REFRESH_SECONDS = 60.0
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
@@ -228,6 +230,7 @@ def build_application(
     )
     help_requests = HelpRequests(uow_factory, clock, bus, contact_center)
     help_requests_reactions.subscribe(contact_center.add_listener, help_requests)
+    board = Board(uow_factory, clock, bus)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -253,6 +256,7 @@ def build_application(
         phones=phones,
         audit=AuditTrail(uow_factory, clock),
         messages=Messages(uow_factory, clock, bus),
+        board=board,
         phone_book=PhoneBook(uow_factory, clock, live=contact_center, audio=phones),
         abandoned=AbandonedCalls(uow_factory, clock, contact_center, phones),
         call_flow=call_flow,
@@ -288,6 +292,7 @@ def build_application(
         lambda: hub.run_expiry(STREAM_EXPIRY_SECONDS),
         _every(ACD_TICK_SECONDS, contact_center.tick),
         _every(OUTBOX_DRAIN_SECONDS, writes.drain),
+        _every(BOARD_EXPIRY_SECONDS, board.expire_due),
     ]
     if call_flow is not None:
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))

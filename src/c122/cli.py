@@ -117,7 +117,7 @@ async def _run_http(
 ) -> None:
     settings = application.settings
     server = uvicorn.Server(server_config(application.app, settings.http_host, settings.http_port))
-    _tune_garbage_collector()
+    tune_garbage_collector()
     async with application.running():
         print(f"С-122 serving on http://{settings.http_host}:{settings.http_port}/", flush=True)
         extra = asyncio.create_task(alongside()) if alongside is not None else None
@@ -133,7 +133,7 @@ async def _run_http(
         )
 
 
-def _tune_garbage_collector() -> None:
+def tune_garbage_collector() -> None:
     """Long-lived start-up objects leave the collector's view, and full passes become rarer.
 
     With ~200 tracked objects per open event stream, a full pass over 1,000 desktops stalls every

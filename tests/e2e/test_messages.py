@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.test_workstation import sign_in
@@ -20,10 +19,6 @@ async def shot(page: Page, name: str) -> None:
         await page.screenshot(path=f"{SHOTS}/{name}.png")
 
 
-@pytest.mark.skip(
-    reason="known defect: on the integrated desk the operator's «Отправить» stays loading after the "
-    "message is stored (201), so the exchange cannot go on; to mend before this test returns."
-)
 async def test_a_broadcast_is_read_and_turns_green_and_a_message_goes_both_ways(
     server: RunningServer, browser: Browser
 ) -> None:

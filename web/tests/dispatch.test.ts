@@ -28,6 +28,8 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "export.progress": ["exportProgress"],
   "help_request.changed": ["helpRequest"],
   "operator.call_held": ["callHeld"],
+  "board.notice_pinned": ["snapshot"],
+  "board.notice_removed": ["snapshot"],
   "monitoring.started": ["monitoring"],
   "monitoring.mode_changed": ["monitoring"],
   "monitoring.ended": ["monitoring"],

@@ -26,7 +26,7 @@ export function health(socket: Status, sip: Status, checked_at = "2026-11-25T08:
 }
 
 export function snapshot(operators: PresenceEntry[], h: Health = health("ok", "ok"), calls_waiting = 0): Snapshot {
-  return { presence: { operators_online: operators, calls_waiting }, health: h, operator_state: null, queues: [] };
+  return { presence: { operators_online: operators, calls_waiting }, health: h, operator_state: null, queues: [], board: [] };
 }
 
 export function readyFrame(stream: string, last_id: number, snap: Snapshot | null, resumed = false): string {

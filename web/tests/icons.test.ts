@@ -43,6 +43,24 @@ describe("icons", () => {
     expect(found).toEqual([]);
   });
 
+  it("no component's template tag names one of its own functions (it would be called on every render)", async () => {
+    // <send /> resolves to a setup binding `send` before an imported `Send` icon: Vue then renders
+    // the function as a component, so each re-render runs it (a message was sent on typing).
+    const found: string[] = [];
+    for (const name of (await sourceFiles()).filter((file) => file.endsWith(".vue"))) {
+      const source = await readFile(join(SOURCES, name), "utf8");
+      const script = source.split("<template>")[0] ?? "";
+      const template = source.slice(script.length);
+      for (const [, fn] of script.matchAll(/(?:function|const|let)\s+([a-z][A-Za-z0-9]*)\b/g)) {
+        const tag = fn!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+        // Native elements (<p>, <audio>) are never resolved to components.
+        const native = !tag.includes("-") && !(document.createElement(tag) instanceof HTMLUnknownElement);
+        if (!native && new RegExp(`<${tag}[\\s/>]`).test(template)) found.push(`src/${name}: <${tag}> is the function ${fn}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it("every case type icon is an SVG component, and an unknown code falls back to «other»", () => {
     const codes: components["schemas"]["CaseTypeIcon"][] = [
       "info",

@@ -16,6 +16,7 @@ from c122.api.routes import (
     abandoned,
     accounts,
     audit,
+    board,
     call_flow,
     calls,
     cases,
@@ -74,6 +75,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(audit.router)
     app.include_router(messages.router)
     app.include_router(help_requests.router)
+    app.include_router(board.router)
     app.include_router(phone_book.router)
     app.include_router(abandoned.router)
 

@@ -12,6 +12,7 @@ from c122.services.abandoned.service import AbandonedCalls
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthService
 from c122.services.audit.service import AuditTrail
+from c122.services.board.service import Board
 from c122.services.call_flow import CallFlowService
 from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
@@ -53,6 +54,7 @@ class ApiContext:
     shift_clock: ShiftClock  # the hotline's shifts as the statistics read them
     audit: AuditTrail  # the audit trail viewer (administrators)
     messages: Messages  # messages, broadcasts and notification settings
+    board: Board  # the message board: notices seniors pin for their groups
     phone_book: PhoneBook  # speed-dial numbers, favourites, colleagues
     abandoned: AbandonedCalls  # callers who hung up while waiting, and calling them back
     exports: ExportJobs  # exported files and background export jobs

@@ -204,9 +204,9 @@ class SqlMessageRepository:
             for row in rows
         ]
 
-    async def broadcast(self, broadcast_id: int) -> Broadcast | None:
+    async def broadcast_as_seen_by(self, broadcast_id: int, user_id: int) -> Broadcast | None:
         rows = (await self._db.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id))).all()
-        found = await self._with_recipients(list(rows))
+        found = await self._with_recipients(list(rows), only_user=user_id)
         return found[0] if found else None
 
     async def broadcasts_of_groups(

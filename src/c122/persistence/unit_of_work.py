@@ -14,6 +14,7 @@ from c122.domain.organisation import CaseType, Group, Line, Queue, Service
 from c122.domain.shifts import Shift
 from c122.persistence.accounts import SqlApiTokenRepository, SqlSessionRepository, SqlUserRepository
 from c122.persistence.audit import SqlAuditLog, SqlAuditTrail
+from c122.persistence.board import SqlBoardRepository
 from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.contact_center import SqlAcdRepository
@@ -28,6 +29,7 @@ from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.write_gate import WriteGate, connect, write_gate
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
 from c122.services.audit.ports import AuditTrailReader
+from c122.services.board.ports import BoardRepository
 from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
 from c122.services.contact_center.ports import AcdRepository
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
     phones: OperatorPhoneRepository
     messages: MessageRepository
     help_requests: HelpRequestRepository
+    board: BoardRepository
     phone_book: PhoneBookRepository
     monitoring: MonitoringRepository
 
@@ -90,6 +93,7 @@ class SqlUnitOfWork:
         self.phones = SqlOperatorPhoneRepository(connection)
         self.messages = SqlMessageRepository(connection)
         self.help_requests = SqlHelpRequestRepository(connection)
+        self.board = SqlBoardRepository(connection)
         self.phone_book = SqlPhoneBookRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         return self

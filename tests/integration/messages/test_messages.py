@@ -3,6 +3,7 @@ of every read by group, live delivery, read marks and the refusals of bad input.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.support.server import Desk, RunningServer
@@ -128,6 +129,34 @@ async def test_a_broadcast_reaches_the_chosen_group_and_its_reads_turn_up_for_th
     assert reads[ids["operator2"]] is None
     received = (await operator.http.get("/api/v1/broadcasts/received")).json()
     assert [(b["text"], b["read_at"] is not None) for b in received] == [("Собрание в 15:00", True)]
+
+
+async def test_read_marks_arriving_together_are_all_stored_and_each_refusal_is_its_own(
+    server: RunningServer,
+) -> None:
+    """Marks that arrive together are written in one batch: each caller still gets its own answer."""
+    ids = await user_ids(server)
+    groups = await group_ids(server)
+    senior = await server.signed_in("senior1")
+    sent = await senior.write(
+        "POST", "/api/v1/broadcasts", json={"text": "Всем", "group_id": groups["Справочная группа"]}
+    )
+    broadcast_id = sent.json()["id"]
+    readers = [await server.signed_in(login) for login in ("operator1", "operator2", "operator4")]
+    outsider = await server.signed_in("operator5")
+    async with senior.events() as stream:
+        await stream.receive()
+        mark = f"/api/v1/broadcasts/{broadcast_id}/read"
+        answers = await asyncio.gather(
+            *(desk.write("POST", mark) for desk in [*readers, readers[0]]),
+            outsider.write("POST", mark),
+            readers[1].write("POST", "/api/v1/broadcasts/999999/read"),
+        )
+        assert [a.status_code for a in answers] == [204, 204, 204, 204, 403, 404]
+        marked = {(await stream.next_event("broadcast.read"))["data"]["user_id"] for _ in readers}
+    assert marked == {ids["operator1"], ids["operator2"], ids["operator4"]}
+    listed = (await senior.http.get("/api/v1/broadcasts/sent")).json()
+    assert all(r["read_at"] is not None for r in listed[0]["recipients"])
 
 
 async def test_broadcasts_stay_within_the_seniors_groups(server: RunningServer) -> None:

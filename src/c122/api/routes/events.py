@@ -9,6 +9,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from c122.api.context import context_of
 from c122.api.schemas.accounts import PresenceOut
+from c122.api.schemas.board import NoticeOut
 from c122.api.schemas.contact_center import OperatorStateOut, QueueLiveOut
 from c122.api.schemas.health import HealthOut
 from c122.api.security import SESSION_COOKIE
@@ -67,6 +68,8 @@ async def event_snapshot(websocket: WebSocket, actor: Actor) -> dict[str, Any]:
         "health": health.model_dump(mode="json"),
         "operator_state": None,
         "queues": [],
+        # A reconnect past the resume window loses no notice: the board comes whole with the snapshot.
+        "board": [NoticeOut.of(n).model_dump(mode="json") for n in await context.board.notices(actor)],
     }
     center = context.contact_center
     if center.started:

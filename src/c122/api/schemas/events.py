@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
+from c122.api.schemas.board import NoticeOut, NoticePinnedData, NoticeRemovedData
 from c122.api.schemas.cases import CaseEventData, CaseHandedOverData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
@@ -111,6 +112,7 @@ class EventSnapshot(BaseModel):
     health: HealthOut
     operator_state: OperatorStateOut | None = None  # None for accounts that take no calls
     queues: list[QueueLiveOut] = []
+    board: list[NoticeOut] = []  # the notices of the viewer's groups (docs/events/messages.md)
 
 
 class CallConsultationChangedData(BaseModel):
@@ -187,6 +189,9 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "message.read": MessageReadData,
     "broadcast.sent": BroadcastSentData,
     "broadcast.read": BroadcastReadData,
+    # the message board (docs/events/messages.md)
+    "board.notice_pinned": NoticePinnedData,
+    "board.notice_removed": NoticeRemovedData,
     # exports (docs/events/exports.md)
     "export.progress": ExportProgressData,
     # «Помощь старшего» (docs/events/help-requests.md)

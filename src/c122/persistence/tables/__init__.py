@@ -3,6 +3,7 @@
 `metadata` is complete); Alembic migrations create exactly this."""
 
 from c122.persistence.tables import (
+    board,
     calls,
     cases,
     help_requests,
@@ -32,6 +33,7 @@ __all__ = [
     "acd_records",
     "api_tokens",
     "audit_log",
+    "board",
     "calls",
     "case_types",
     "cases",

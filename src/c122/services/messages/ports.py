@@ -106,7 +106,10 @@ class MessageRepository(Protocol):
         """Stores a broadcast and its recipients, each with the group it reached them through."""
         ...
 
-    async def broadcast(self, broadcast_id: int) -> Broadcast | None: ...
+    async def broadcast_as_seen_by(self, broadcast_id: int, user_id: int) -> Broadcast | None:
+        """The broadcast with the user's own recipient row only (none when it was not sent to them):
+        a read mark looks at one row, not at every recipient's."""
+        ...
 
     async def broadcasts_of_groups(
         self, group_ids: frozenset[int] | None, sender_id: int, limit: int

@@ -13,7 +13,7 @@ from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields,
 from c122.domain.users import Actor, Role
 from c122.services.access_audit import refusals_audited
 from c122.services.events import EventPublisher
-from c122.services.messages.events import broadcast_read, broadcast_sent, message_read, message_sent
+from c122.services.messages.events import broadcast_sent, message_read, message_sent
 from c122.services.messages.ports import (
     Broadcast,
     Conversation,
@@ -22,6 +22,7 @@ from c122.services.messages.ports import (
     MessagesUnitOfWork,
     NotificationSettings,
 )
+from c122.services.messages.read_marks import BroadcastReadMarks
 from c122.services.ports import UnitOfWorkFactory
 
 MAX_TEXT = 4000  # characters of one message or broadcast
@@ -52,6 +53,7 @@ class Messages:
         self._uow = uow_factory
         self._clock = clock
         self._publisher = publisher
+        self._read_marks = BroadcastReadMarks(uow_factory, clock, publisher)
 
     # --- conversations -------------------------------------------------------------------------
 
@@ -205,19 +207,9 @@ class Messages:
         async with self._uow() as uow:
             return await uow.messages.broadcasts_to(actor.user_id, HISTORY_LIMIT)
 
-    async def mark_broadcast_read(self, actor: Actor, broadcast_id: int) -> Broadcast:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            found = await uow.messages.broadcast(broadcast_id)
-            if found is None:
-                raise NotFound(f"broadcast {broadcast_id} does not exist")
-            if all(r.user_id != actor.user_id for r in found.recipients):
-                raise Forbidden("this broadcast was not sent to you")
-            changed = await uow.messages.mark_broadcast_read(broadcast_id, actor.user_id, now)
-            await uow.commit()
-        if changed:
-            self._publisher.publish(broadcast_read(found, actor.user_id, now))
-        return found
+    async def mark_broadcast_read(self, actor: Actor, broadcast_id: int) -> None:
+        """The reader's copy is marked read (in a batch with the marks arriving with it)."""
+        await self._read_marks.mark(actor.user_id, broadcast_id)
 
     # --- notification settings -----------------------------------------------------------------
 

@@ -22,6 +22,10 @@ export type OperatorStatus = OperatorState["status"];
 export type Offer = Schemas["OfferOut"];
 export type QueueLive = Schemas["QueueLiveOut"];
 export type WaitingCall = QueueLive["calls"][number];
+/** A notice of the message board (SUP-05), kept on the snapshot: a fresh stream brings it whole. */
+export type Notice = Schemas["NoticeOut"];
+export type NoticeRemoved = Schemas["NoticeRemovedData"];
+const REMOVED_BECAUSE: readonly NoticeRemoved["reason"][] = ["unpinned", "expired", "withdrawn"];
 
 /** What the softphone shows about an offer besides the queue (TEL-19): absent texts read as empty. */
 export type OfferDetails = { [K in "service_number" | "service_name" | "group_name"]: string } & Pick<Offer, "auto_answer">;
@@ -70,6 +74,8 @@ interface EventPayloads {
   "export.progress": ExportProgress;
   "help_request.changed": HelpRequest;
   "operator.call_held": Schemas["OperatorCallHeldData"];
+  "board.notice_pinned": Schemas["NoticePinnedData"];
+  "board.notice_removed": NoticeRemoved;
   "monitoring.started": MonitoringEventData;
   "monitoring.mode_changed": MonitoringEventData;
   "monitoring.ended": MonitoringEventData;
@@ -101,6 +107,8 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "export.progress",
   "help_request.changed",
   "operator.call_held",
+  "board.notice_pinned",
+  "board.notice_removed",
   "monitoring.started",
   "monitoring.mode_changed",
   "monitoring.ended",
@@ -297,6 +305,23 @@ function parseWaitingCall(value: unknown, where: string): WaitingCall {
     estimated_wait_s: optNum(r, "estimated_wait_s", where),
     is_callback: bool(r, "is_callback", where),
     ringing: bool(r, "ringing", where),
+  };
+}
+
+export function parseNotice(value: unknown, where = "notice"): Notice {
+  const d = rec(value, where);
+  return {
+    id: int(d, "id", where),
+    author_id: optInt(d, "author_id", where),
+    author_name: str(d, "author_name", where),
+    text: str(d, "text", where),
+    group_ids: list(d, "group_ids", where).map((g, i) => {
+      if (!Number.isInteger(g)) throw new ProtocolError(`${where}.group_ids[${i}]: integer expected`);
+      return g as number;
+    }),
+    expires_at: optStr(d, "expires_at", where),
+    pinned_at: str(d, "pinned_at", where),
+    changed_at: str(d, "changed_at", where),
   };
 }
 
@@ -503,6 +528,11 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
   "message.read": parseMessageRead,
   "broadcast.sent": parseBroadcastSent,
   "broadcast.read": parseBroadcastRead,
+  "board.notice_pinned": (value, w) => ({ notice: parseNotice(rec(value, w).notice, `${w}.notice`) }),
+  "board.notice_removed": (value, w) => {
+    const d = rec(value, w);
+    return { id: int(d, "id", w), reason: oneOf(d, "reason", REMOVED_BECAUSE, w) };
+  },
   "export.progress": (value, w) => {
     const d = rec(value, w);
     return {
@@ -608,6 +638,7 @@ export function parseServerMessage(text: string): ServerMessage {
               ? null
               : parseOperatorState(s.operator_state, "snapshot.operator_state"),
           queues: (Array.isArray(s.queues) ? s.queues : []).map((q, i) => parseQueue(q, `snapshot.queues[${i}]`)),
+          board: (Array.isArray(s.board) ? s.board : []).map((n, i) => parseNotice(n, `snapshot.board[${i}]`)),
         };
       }
       return { kind, stream: str(r, "stream", "ready"), resumed, last_id: int(r, "last_id", "ready"), snapshot };

@@ -10,7 +10,7 @@ import type {
   StreamEvent,
   UnknownEvent,
 } from "@/shared/events/protocol";
-import { withOffer, withOperatorState, withPresence, withQueue } from "./snapshot";
+import { withNotice, withOffer, withOperatorState, withoutNotice, withPresence, withQueue } from "./snapshot";
 
 /** The events of the operator's calls; the softphone follows them. */
 export type CallEvent = Extract<StreamEvent, { type: `call.${string}` }>;
@@ -26,7 +26,7 @@ export type CaseHandover = Extract<StreamEvent, { type: "case.handed_over" }>["d
 
 /** What the events reach: the live snapshot and each feature that keeps state of its own. */
 export interface EventTargets {
-  /** Presence, health, the operator's state and the queues (zone 1 and zone 4). */
+  /** Presence, health, the operator's state, the queues (zone 1 and zone 4) and the message board. */
   snapshot(update: (state: Snapshot) => Snapshot): void;
   /** The notice about `userId`'s breaks: only the signed-in operator's own reach their desk's notice. */
   breakNotice(notice: BreakNotice, userId: number): void;
@@ -99,6 +99,10 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
     case "broadcast.sent":
     case "broadcast.read":
       return to.message(event);
+    case "board.notice_pinned":
+      return to.snapshot((state) => withNotice(state, event.data.notice));
+    case "board.notice_removed":
+      return to.snapshot((state) => withoutNotice(state, event.data.id));
     case "org.changed":
       return to.orgChanged(event.data);
     case "export.progress":

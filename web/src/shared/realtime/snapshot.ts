@@ -2,7 +2,7 @@
 // the same functions serve live updates and replay after a resume, so applying an event twice
 // must leave the same state.
 import type { PresenceEntry } from "@/shared/api/types";
-import type { QueueLive, Snapshot, StreamEvent } from "@/shared/events/protocol";
+import type { Notice, QueueLive, Snapshot, StreamEvent } from "@/shared/events/protocol";
 
 type DataOf<T extends StreamEvent["type"]> = Extract<StreamEvent, { type: T }>["data"];
 
@@ -14,6 +14,21 @@ export function byName(a: PresenceEntry, b: PresenceEntry): number {
 /** The order zone 4 lists queues in: by group, then name. */
 export function byQueueOrder(a: QueueLive, b: QueueLive): number {
   return a.group_id - b.group_id || a.name.localeCompare(b.name, "ru") || a.id - b.id;
+}
+
+/** The board newest first, as the server lists it. */
+function byPinning(a: Notice, b: Notice): number {
+  return b.pinned_at.localeCompare(a.pinned_at) || b.id - a.id;
+}
+
+/** A notice pinned or changed: it replaces the one of its id. */
+export function withNotice(state: Snapshot, notice: Notice): Snapshot {
+  const board = [...state.board.filter((n) => n.id !== notice.id), notice].sort(byPinning);
+  return { ...state, board };
+}
+
+export function withoutNotice(state: Snapshot, id: number): Snapshot {
+  return { ...state, board: state.board.filter((n) => n.id !== id) };
 }
 
 export function withPresence(state: Snapshot, data: DataOf<"operator.presence_changed">): Snapshot {

@@ -7,6 +7,7 @@ import { healthColour } from "@/features/health/model";
 import type {
   ExportProgress,
   HelpRequest,
+  Notice,
   OperatorState,
   OrgEntity,
   RtcClientMessage,
@@ -26,6 +27,7 @@ import {
   type CaseHandover,
   type OperatorChange,
 } from "./dispatch";
+import { withNotice, withoutNotice } from "./snapshot";
 
 export interface OrgChange {
   entity: OrgEntity;
@@ -201,6 +203,15 @@ export const useRealtimeStore = defineStore("realtime", () => {
     if (snapshot.value !== null) snapshot.value = { ...snapshot.value, operator_state: state };
   }
 
+  /** A notice as an API call returned it (the board event that follows agrees). */
+  function noticeChanged(notice: Notice): void {
+    if (snapshot.value !== null) snapshot.value = withNotice(snapshot.value, notice);
+  }
+
+  function noticeRemoved(id: number): void {
+    if (snapshot.value !== null) snapshot.value = withoutNotice(snapshot.value, id);
+  }
+
   function stop(): void {
     stream?.stop();
     stream = null;
@@ -220,6 +231,8 @@ export const useRealtimeStore = defineStore("realtime", () => {
     start,
     stop,
     setOperatorState,
+    noticeChanged,
+    noticeRemoved,
     dismissBreakNotice,
     onCase,
     onCaseCreated,

@@ -2,7 +2,7 @@
 group lets «Готов» end a wrap-up early
 
 Revision ID: 0017
-Revises: 0022
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0022"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Conversations a restarted process takes over: both SIP/RTP legs' media and the call flow's state
 
-Revision ID: 0013
-Revises: 0015
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0015"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """monitoring sessions (listen, whisper, barge) with their modes; a group's monitoring_shown setting
 
-Revision ID: 0015
+Revision ID: 0013
 Revises: 0012
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None

@@ -1,6 +1,6 @@
 """requests for a senior's help («Помощь старшего») raised on calls; a group's long-call threshold
 
-Revision ID: 0016
+Revision ID: 0018
 Revises: 0017
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None

@@ -1,8 +1,8 @@
 """a group's idle interval choice (whether operators may choose, within which bounds) and the
 operator's own idle interval
 
-Revision ID: 0022
-Revises: 0019
+Revision ID: 0016
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0019"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
