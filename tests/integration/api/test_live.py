@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from tests.integration.messages.test_messages import group_ids
 from tests.support.server import RunningServer
 
 from c122.domain.cases import CallFacts, HandoverKind
@@ -223,7 +224,8 @@ async def _call_distribution_events(server: RunningServer) -> None:
 
 
 async def _message_events(server: RunningServer) -> None:
-    """A message and a broadcast, each marked read: `message.*` and `broadcast.*`."""
+    """A message and a broadcast, each marked read, and a notice pinned and taken down: `message.*`,
+    `broadcast.*` and `board.*`."""
     operator = await server.signed_in("operator4")
     senior = await server.signed_in("senior1")
     senior_id = (await senior.http.get("/api/v1/me")).json()["id"]
@@ -232,6 +234,11 @@ async def _message_events(server: RunningServer) -> None:
     broadcast = await senior.write("POST", "/api/v1/broadcasts", json={"text": "Всем", "everyone": True})
     read = await operator.write("POST", f"/api/v1/broadcasts/{broadcast.json()['id']}/read")
     assert read.status_code == 204, read.text
+    group = (await group_ids(server))["Справочная группа"]
+    pinned = await senior.write("POST", "/api/v1/board", json={"text": "Доска", "group_ids": [group]})
+    assert pinned.status_code == 201, pinned.text  # board.notice_pinned
+    unpinned = await senior.write("DELETE", f"/api/v1/board/{pinned.json()['id']}")
+    assert unpinned.status_code == 204, unpinned.text  # board.notice_removed
 
 
 async def _export_events(server: RunningServer, folder: Path) -> None:
