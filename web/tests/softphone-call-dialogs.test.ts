@@ -55,7 +55,11 @@ beforeEach(() => {
   setActivePinia(createPinia());
 });
 
+// Each test's page is unmounted after it: a page left mounted keeps reacting to the next test's stores.
+const mounted: { unmount: () => void }[] = [];
+
 afterEach(() => {
+  mounted.splice(0).forEach((page) => page.unmount());
   vi.unstubAllGlobals();
   document.body.innerHTML = "";
 });
@@ -109,7 +113,9 @@ async function onShift(status: OperatorStatus, callId: string | null = null): Pr
 
 function mountInPage(...components: ReturnType<typeof defineComponent>[]) {
   const Host = defineComponent(() => () => h(NMessageProvider, null, () => components.map((c) => h(c))));
-  return mount(Host, { global: { plugins: [i18n] }, attachTo: document.body });
+  const page = mount(Host, { global: { plugins: [i18n] }, attachTo: document.body });
+  mounted.push(page);
+  return page;
 }
 
 async function inCall(): Promise<void> {
