@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, expect
 
 from c122.api.app import WEB_DIST
 from c122.domain.calls import CallRecord
-from tests.e2e.test_softphone import chromium, watched_sign_in  # noqa: F401  (the fixture)
+from tests.e2e.test_softphone import watched_sign_in
 from tests.integration.call_flow.conftest import (
     HotlineCaller,
     carrier,  # noqa: F401  (the fixture)
@@ -70,7 +70,7 @@ async def on_shift(page: Page) -> None:
 
 async def test_the_phone_book_and_a_call_back_from_the_history(
     hotline: tuple[RunningServer, Any],
-    chromium: Browser,  # noqa: F811
+    chromium: Browser,
 ) -> None:
     server, mobile = hotline
     operator_id = await user_id(server, "operator1")
@@ -155,7 +155,7 @@ async def test_the_phone_book_and_a_call_back_from_the_history(
 
 async def test_a_caller_who_hangs_up_in_the_queue_is_called_back_from_the_abandoned_list(
     hotline: tuple[RunningServer, Any],
-    chromium: Browser,  # noqa: F811
+    chromium: Browser,
     tmp_path: Path,
 ) -> None:
     server, mobile = hotline
