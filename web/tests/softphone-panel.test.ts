@@ -31,7 +31,11 @@ beforeEach(() => {
   setActivePinia(createPinia());
 });
 
+// Each test's page is unmounted after it: a page left mounted keeps reacting to the next test's stores.
+const mounted: { unmount: () => void }[] = [];
+
 afterEach(() => {
+  mounted.splice(0).forEach((page) => page.unmount());
   vi.unstubAllGlobals();
   document.body.innerHTML = "";
 });
@@ -70,7 +74,9 @@ async function onShift(): Promise<void> {
 
 function mountInPage(...components: ReturnType<typeof defineComponent>[]) {
   const Host = defineComponent(() => () => h(NMessageProvider, null, () => components.map((c) => h(c))));
-  return mount(Host, { global: { plugins: [i18n] }, attachTo: document.body });
+  const page = mount(Host, { global: { plugins: [i18n] }, attachTo: document.body });
+  mounted.push(page);
+  return page;
 }
 
 describe("incoming call and call control panel", () => {
@@ -228,6 +234,7 @@ describe("device settings", () => {
   async function openDialog() {
     const Host = defineComponent(() => () => h(NMessageProvider, null, () => h(DeviceSettingsDialog, { show: true })));
     const wrapper = mount(Host, { global: { plugins: [i18n] }, attachTo: document.body });
+    mounted.push(wrapper);
     await flushPromises();
     return wrapper;
   }

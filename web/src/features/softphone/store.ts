@@ -184,18 +184,25 @@ export const useSoftphoneStore = defineStore("softphone", () => {
     void loadPhoneMode();
   }
 
+  // Bumped by every explicit choice: a start-up read answered after the operator chose must not undo it.
+  let phoneModeChoices = 0;
+
   async function loadPhoneMode(): Promise<void> {
+    const choicesBefore = phoneModeChoices;
+    let mode: PhoneMode;
     try {
-      phoneMode.value = (await phoneApi.loadPhone()).mode;
+      mode = (await phoneApi.loadPhone()).mode;
     } catch (e) {
       // Without the answer the desktop assumes the browser, the usual way to take calls.
       console.warn("phone settings not available", e);
-      phoneMode.value = "browser";
+      mode = "browser";
     }
+    if (phoneModeChoices === choicesBefore) phoneMode.value = mode;
   }
 
   /** The operator switched between the browser and a SIP phone (device settings). */
   function setPhoneMode(mode: PhoneMode): void {
+    phoneModeChoices += 1;
     phoneMode.value = mode;
   }
 
