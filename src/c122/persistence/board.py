@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.persistence.tables.accounts import users
 from c122.persistence.tables.board import board_notice_groups, board_notices
+from c122.persistence.tables.organisation import groups
 from c122.services.board.ports import Notice, NoticeDraft
 
 
@@ -65,6 +66,10 @@ class SqlBoardRepository:
             )
         ).all()
         return {row[0]: row[1] for row in rows}
+
+    async def unknown_groups(self, group_ids: frozenset[int]) -> frozenset[int]:
+        found = await self._db.execute(select(groups.c.id).where(groups.c.id.in_(sorted(group_ids))))
+        return group_ids - frozenset(found.scalars())
 
     async def add(self, author_id: int, draft: NoticeDraft, at: datetime) -> Notice:
         name = select(users.c.full_name).where(users.c.id == author_id).scalar_subquery()

@@ -148,3 +148,22 @@ async def test_bad_notices_are_refused_with_the_limit(server: RunningServer) -> 
     assert (
         await senior.write("PUT", "/api/v1/board/999999", json={"text": "x", "group_ids": [reference]})
     ).status_code == 404
+
+
+async def test_a_group_that_does_not_exist_is_refused_not_stored(server: RunningServer) -> None:
+    """An administrator may pin for any group, so an id may name none: 422, never a server error."""
+    admin = await server.signed_in("admin")
+    reference = (await group_ids(server))["Справочная группа"]
+    refused = await pin(admin, "Никому", [reference, 999_999])
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["fields"][0]["path"], refused.json()["fields"][0]["code"]) == (
+        "group_ids",
+        "unknown_group",
+    )
+    pinned = await pin(admin, "Справочной", [reference])
+    assert pinned.status_code == 201, pinned.text
+    moved = await admin.write(
+        "PUT", f"/api/v1/board/{pinned.json()['id']}", json={"text": "x", "group_ids": [999_999]}
+    )
+    assert moved.status_code == 422, moved.text
+    assert [n["text"] for n in await board_of(admin)] == ["Справочной"]

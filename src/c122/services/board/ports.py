@@ -39,6 +39,10 @@ class BoardRepository(Protocol):
 
     async def notice(self, notice_id: int) -> Notice | None: ...
 
+    async def unknown_groups(self, group_ids: frozenset[int]) -> frozenset[int]:
+        """Those of the ids that name no group."""
+        ...
+
     async def count_pinned(self, group_ids: frozenset[int], now: datetime) -> dict[int, int]:
         """How many unexpired notices each of the groups has."""
         ...

@@ -113,6 +113,10 @@ class Board:
     async def _room_for(uow: BoardUnitOfWork, group_ids: frozenset[int], now: datetime) -> None:
         if not group_ids:
             return
+        unknown = await uow.board.unknown_groups(group_ids)
+        if unknown:  # an administrator may name any group, so an id may name none
+            message = f"groups {sorted(unknown)} do not exist"
+            raise InvalidFields([FieldProblem("group_ids", "unknown_group", message)])
         counts = await uow.board.count_pinned(group_ids, now)
         full = sorted(g for g in group_ids if counts.get(g, 0) >= MAX_PINNED_PER_GROUP)
         if full:
