@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from c122.domain.acd import CompletedBy, UnknownCall
@@ -64,6 +64,14 @@ class CallActor:
         self.leg_cause: str | None = None  # why the caller's leg ended, once it has
         self._consultation = Consultation(self, ctx, self._next, self._claim)
         self.monitors = CallMonitors(ctx.switch)  # seniors listening in follow the call's bridge
+        # How the call runs a service's entry flow when transferred to it; only a caller who came in
+        # on a line has one (`InboundCall` sets it), and the call flow refuses the others first.
+        self._flow_entry: Callable[[Executor], Awaitable[None]] | None = None
+
+    @property
+    def enters_flows(self) -> bool:
+        """Whether a transfer to a service's entry can run its flow for this call."""
+        return self._flow_entry is not None
 
     @property
     def consulting(self) -> bool:
@@ -309,10 +317,10 @@ class CallActor:
                     await self._close_conversation(CompletedBy.OPERATOR, cause="transferred")
                     await self._transfer_out(number)
                     return False
-                case m.TransferRequested(entry=Executor() as entry):
+                case m.TransferRequested(entry=Executor() as entry) if self._flow_entry is not None:
                     await self._close_conversation(CompletedBy.OPERATOR, cause="transferred")
                     self.operator_id = None
-                    await self._enter_flow(entry)
+                    await self._flow_entry(entry)
                     return False
                 case m.OperatorHold(held=held) if held != self._held:
                     await (self._ctx.switch.hold(self.leg) if held else self._ctx.switch.unhold(self.leg))
@@ -418,11 +426,6 @@ class CallActor:
         return next((leg for leg in legs if leg != self.leg), legs[-1])
 
     # -- leaving through a trunk -------------------------------------------------------------------
-
-    async def _enter_flow(self, executor: Executor) -> None:
-        """Sent to a service's entry: the call runs that flow from its start. Only a caller on a line
-        has one to run (`InboundCall`); the call flow refuses the others before asking."""
-        raise NotImplementedError(f"{type(self).__name__} cannot enter a flow")
 
     async def _transfer_out(self, number: str) -> None:
         """A blind transfer to an outside number: dial it through the trunks, then join the caller to it."""

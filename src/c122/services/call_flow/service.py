@@ -340,7 +340,7 @@ class CallFlowService:
             call.post(m.TransferRequested(queue_id=queue_id))
             return
         if service_id is not None:
-            if not isinstance(call, InboundCall):
+            if not call.enters_flows:
                 raise Conflict(
                     "only a caller who came in on a line can be sent to a service's entry",
                     code="not_a_line_call",
