@@ -12,7 +12,7 @@ from typing import Any
 import uvicorn
 import uvloop
 
-from c122.api.serving import server_config
+from c122.api.serving import listening_socket, server_config
 from c122.bind_check import PortTaken, check_ports_free
 from c122.bootstrap import Application, build_application
 from c122.config import ConfigError, Settings, load_settings
@@ -119,18 +119,22 @@ async def _run_http(
     server = uvicorn.Server(server_config(application.app, settings.http_host, settings.http_port))
     tune_garbage_collector()
     async with application.running():
+        try:
+            listener = listening_socket(settings.http_host, settings.http_port)
+        except OSError as error:  # taken between the check and the bind
+            raise CommandError(
+                f"the HTTP server could not listen on port {settings.http_port} ({error.strerror or error}):"
+                " set C122_HTTP_PORT"
+            ) from error
         print(f"С-122 serving on http://{settings.http_host}:{settings.http_port}/", flush=True)
         extra = asyncio.create_task(alongside()) if alongside is not None else None
         try:
-            await server.serve()
+            await server.serve(sockets=[listener])
         finally:
+            listener.close()
             if extra is not None:
                 extra.cancel()
                 await asyncio.gather(extra, return_exceptions=True)
-    if not server.started:  # taken between the check and the bind
-        raise CommandError(
-            f"the HTTP server could not listen on port {settings.http_port}: set C122_HTTP_PORT"
-        )
 
 
 def tune_garbage_collector() -> None:

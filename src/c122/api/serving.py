@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -20,3 +22,19 @@ def server_config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
         ws="websockets-sansio",
         ws_max_size=64 * 1024,
     )
+
+
+def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """The HTTP socket bound and listening before anything announces the address, so a client that
+    connects as soon as it reads "serving on" waits in the backlog instead of being refused."""
+    family, kind, _proto, _name, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0]
+    listener = socket.socket(family, kind)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(backlog)
+    except OSError:
+        listener.close()
+        raise
+    listener.setblocking(False)
+    return listener
