@@ -45,7 +45,7 @@ async def test_an_operator_and_the_senior_of_their_group_exchange_messages(serve
     assert ids["operator5"] not in listed  # not in any of the senior's groups
     message_id = sent.json()["id"]
     refused = await operator.write("POST", f"/api/v1/messages/{message_id}/read")
-    assert refused.status_code == 403  # the sender cannot mark the recipient's copy
+    assert refused.status_code == 404  # the sender cannot mark the recipient's copy, nor tell it exists
     async with operator.events() as stream:
         await stream.receive()
         read = await senior.write("POST", f"/api/v1/messages/{message_id}/read")
@@ -152,7 +152,7 @@ async def test_read_marks_arriving_together_are_all_stored_and_each_refusal_is_i
             outsider.write("POST", mark),
             readers[1].write("POST", "/api/v1/broadcasts/999999/read"),
         )
-        assert [a.status_code for a in answers] == [204, 204, 204, 204, 403, 404]
+        assert [a.status_code for a in answers] == [204, 204, 204, 204, 404, 404]
         marked = {(await stream.next_event("broadcast.read"))["data"]["user_id"] for _ in readers}
     assert marked == {ids["operator1"], ids["operator2"], ids["operator4"]}
     listed = (await senior.http.get("/api/v1/broadcasts/sent")).json()
@@ -179,7 +179,7 @@ async def test_broadcasts_stay_within_the_seniors_groups(server: RunningServer) 
     }
     broadcast_id = everyone.json()["id"]
     outsider = await server.signed_in("operator5")
-    assert (await outsider.write("POST", f"/api/v1/broadcasts/{broadcast_id}/read")).status_code == 403
+    assert (await outsider.write("POST", f"/api/v1/broadcasts/{broadcast_id}/read")).status_code == 404
     assert (await outsider.http.get("/api/v1/broadcasts/received")).json() == []
     assert (await outsider.http.get("/api/v1/broadcasts/sent")).status_code == 403
     operator = await server.signed_in("operator1")

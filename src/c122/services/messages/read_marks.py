@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from c122.domain.clock import Clock
-from c122.domain.errors import Forbidden, NotFound
+from c122.domain.errors import NotFound
 from c122.services.events import EventPublisher
 from c122.services.messages.events import broadcast_read
 from c122.services.messages.ports import MessagesUnitOfWork
@@ -39,7 +39,7 @@ class BroadcastReadMarks:
         self._writer: asyncio.Task[None] | None = None
 
     async def mark(self, user_id: int, broadcast_id: int) -> None:
-        """Marks the user's copy read; NotFound or Forbidden when there is no copy of theirs."""
+        """Marks the user's copy read; NotFound when there is no copy of theirs."""
         mark = _Mark(broadcast_id, user_id)
         self._pending.append(mark)
         if self._writer is None or self._writer.done():
@@ -62,10 +62,10 @@ class BroadcastReadMarks:
         async with self._uow() as uow:
             for mark in batch:
                 found = await uow.messages.broadcast_as_seen_by(mark.broadcast_id, mark.user_id)
-                if found is None:
+                if (
+                    found is None or not found.recipients
+                ):  # another's broadcast looks absent: ids are not probed
                     mark.answer.set_exception(NotFound(f"broadcast {mark.broadcast_id} does not exist"))
-                elif not found.recipients:
-                    mark.answer.set_exception(Forbidden("this broadcast was not sent to you"))
                 elif await uow.messages.mark_broadcast_read(mark.broadcast_id, mark.user_id, now):
                     changed.append((found, mark))
             await uow.commit()

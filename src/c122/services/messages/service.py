@@ -121,10 +121,8 @@ class Messages:
         now = self._clock.now()
         async with self._uow() as uow:
             message = await uow.messages.message(message_id)
-            if message is None:
+            if message is None or message.recipient_id != actor.user_id:  # ids are not probed
                 raise NotFound(f"message {message_id} does not exist")
-            if message.recipient_id != actor.user_id:
-                raise Forbidden("only the recipient marks a message as read")
             if message.read_at is not None:
                 return message
             if message.sender_id is None:  # the sender's account is gone: nobody to tell
