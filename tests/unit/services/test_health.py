@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from tests.support.clock import FakeClock
+
+from c122.services.events import OutboundEvent
 from c122.services.health.ports import ComponentHealth, Status
-from c122.services.health.service import overall
+from c122.services.health.service import LATEST_MAX_AGE_SECONDS, HealthService, overall
 
 OK = ComponentHealth(Status.OK, "")
 DOWN = ComponentHealth(Status.DOWN, "")
@@ -28,3 +33,36 @@ def test_only_down_answers_503() -> None:
     assert Health(Status.DOWN, {"db": DOWN}, at).http_status == 503
     assert Health(Status.DEGRADED, {"db": OK, "sip": DOWN}, at).http_status == 200
     assert Health(Status.OK, {"db": OK}, at).http_status == 200
+
+
+class _Announcements:
+    def __init__(self) -> None:
+        self.events: list[OutboundEvent] = []
+
+    def publish(self, event: OutboundEvent) -> None:
+        self.events.append(event)
+
+
+async def test_streams_opening_at_once_share_one_check_and_reuse_it_while_fresh() -> None:
+    probed: list[str] = []
+
+    async def database() -> ComponentHealth:
+        probed.append("db")
+        await asyncio.sleep(0.01)
+        return OK
+
+    async def up() -> ComponentHealth:
+        return OK
+
+    clock, announced = FakeClock(), _Announcements()
+    health = HealthService({"db": database, "socket": up, "sip": up, "media": up}, clock, announced)
+    first = await asyncio.gather(*(health.latest() for _ in range(20)))
+    assert probed == ["db"]  # one probe for twenty streams
+    assert len(announced.events) == 1
+    assert all(h is first[0] for h in first)
+    clock.advance(LATEST_MAX_AGE_SECONDS - 1)
+    assert await health.latest() is first[0]
+    clock.advance(2)
+    assert (await health.latest()).checked_at == clock.now()
+    assert probed == ["db", "db"]
+    assert len(announced.events) == 1  # nothing changed: nothing announced again

@@ -62,7 +62,7 @@ async def event_snapshot(websocket: WebSocket, actor: Actor) -> dict[str, Any]:
     # Read from the dataclasses' attributes: `asdict` deep-copies every entry first, which with a
     # thousand operators online made each stream's opening (and reconnect) stall the event loop.
     presence = PresenceOut.model_validate(await context.presence.snapshot(actor), from_attributes=True)
-    health = HealthOut.model_validate((await context.health.check()).as_data())
+    health = HealthOut.model_validate((await context.health.latest()).as_data())
     snapshot: dict[str, Any] = {
         "presence": presence.model_dump(mode="json"),
         "health": health.model_dump(mode="json"),

@@ -13,6 +13,9 @@ from c122.services.health.ports import ComponentHealth, Probe, Status
 
 COMPONENTS = ("db", "socket", "sip", "media")
 PROBE_TIMEOUT_SECONDS = 3.0
+# An event stream's snapshot takes the last announced health while it is this fresh: the periodic check
+# announces every change, and twenty desktops opening at once no longer run twenty database probes.
+LATEST_MAX_AGE_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,23 @@ class HealthService:
         self._clock = clock
         self._publisher = publisher
         self._last: Health | None = None
+        self._checking: asyncio.Task[Health] | None = None
 
     async def check(self) -> Health:
         results = await asyncio.gather(*(self._run(probe) for probe in self._probes.values()))
         components = dict(zip(self._probes, results, strict=True))
         return Health(overall(components), components, self._clock.now())
+
+    async def latest(self) -> Health:
+        """The last announced health, or a new check (announced, and shared by every caller waiting
+        meanwhile) when there is none or it is older than LATEST_MAX_AGE_SECONDS."""
+        last = self._last
+        age = None if last is None else (self._clock.now() - last.checked_at).total_seconds()
+        if last is not None and age is not None and age < LATEST_MAX_AGE_SECONDS:
+            return last
+        if self._checking is None or self._checking.done():
+            self._checking = asyncio.create_task(self.check_and_announce())
+        return await asyncio.shield(self._checking)
 
     async def check_and_announce(self) -> Health:
         """Checks and, when anything changed since the last check, publishes `health.changed`."""
