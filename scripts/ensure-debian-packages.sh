@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real peers the test suite talks to, when they are missing:
 # SIPp, baresip and Kamailio as SIP peers, Chromium for the browser tests,
-# espeak-ng and sox for audio, tshark for captures.
+# espeak-ng and sox for audio, tshark for captures, Kannel for SMS.
 set -euo pipefail
 declare -A need=(
   [sipp]=sip-tester [baresip]=baresip-core [kamailio]=kamailio [chromium]=chromium
@@ -12,6 +12,9 @@ for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${n
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
 # pdftotext reads exported PDF journals back in the tests.
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+# Kannel (bearerbox, smsbox) is the SMS gateway of the SMS tests; fakesmsc, its test SMSC, is in extras.
+[ -x /usr/sbin/bearerbox ] || missing+=(kannel)
+[ -x /usr/lib/kannel/test/fakesmsc ] || missing+=(kannel-extras)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   "$(dirname "$0")/apt-install.sh" "${missing[@]}"

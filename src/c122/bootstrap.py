@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
 from c122.api.app import create_app
 from c122.api.context import ApiContext
+from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
 from c122.config import Settings, split_list
 from c122.domain.acd import to_records
@@ -66,6 +68,7 @@ from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
+from c122.services.sms.service import SmsChannel
 from c122.services.statistics.ports import LiveQueue
 from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
 from c122.services.supervision.monitoring import Monitoring
@@ -87,6 +90,7 @@ STREAM_EXPIRY_SECONDS = 30.0
 OUTBOX_DRAIN_SECONDS = 2.0
 BOARD_EXPIRY_SECONDS = 5.0  # an expired notice leaves the board within this
 ROUTES_REFRESH_SECONDS = 60.0
+SMS_DISPATCH_SECONDS = 1.0  # a queued SMS whose retry is due goes within this
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
 EXPORTS_DIR = "exports"
@@ -133,6 +137,7 @@ class Application:
             if self.telephony is not None:
                 await self.telephony.stop()
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
+            await self.context.sms.close()
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:
@@ -231,6 +236,7 @@ def build_application(
     help_requests = HelpRequests(uow_factory, clock, bus, contact_center)
     help_requests_reactions.subscribe(contact_center.add_listener, help_requests)
     board = Board(uow_factory, clock, bus)
+    sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -269,6 +275,7 @@ def build_application(
         shift_statistics=shift_statistics,
         staffing=StaffingPlanner(uow_factory, _CenterQueues(contact_center), hotline_zone),
         help_requests=help_requests,
+        sms=sms,
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)
@@ -293,6 +300,7 @@ def build_application(
         _every(ACD_TICK_SECONDS, contact_center.tick),
         _every(OUTBOX_DRAIN_SECONDS, writes.drain),
         _every(BOARD_EXPIRY_SECONDS, board.expire_due),
+        _every(SMS_DISPATCH_SECONDS, sms.dispatch_due),
     ]
     if call_flow is not None:
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))
@@ -459,6 +467,21 @@ def _probes(
             "media": telephony_not_running,
         }
     return {"db": database, "socket": socket, "sip": telephony.sip_health, "media": telephony.media_health}
+
+
+def _sms_gateway(settings: Settings) -> KannelGateway | None:
+    if not settings.sms_gateway_url:
+        return None
+    report_url = f"{settings.sms_callback_url.rstrip('/')}/api/v1/sms/gateway/report?" + urlencode(
+        {"secret": settings.sms_callback_secret}
+    )
+    return KannelGateway(
+        settings.sms_gateway_url,
+        settings.sms_gateway_username,
+        settings.sms_gateway_password,
+        settings.sms_sender,
+        report_url,
+    )
 
 
 def _every(

@@ -114,6 +114,15 @@ class Settings(BaseModel):
     prompts_dir: Path | None = None  # voice prompts; default: <data_dir>/prompts
     prompt_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     prompt_max_seconds: float = Field(300.0, gt=0, le=3600)
+    # SMS through Kannel (docs/channels/sms.md): smsbox's sendsms URL; empty turns SMS off.
+    sms_gateway_url: str = ""
+    sms_gateway_username: str = ""
+    sms_gateway_password: str = ""
+    sms_sender: str = Field("122", max_length=16)  # the `from` the phone shows
+    # How the gateway reaches this server for delivery reports and incoming SMS, and the secret it
+    # puts in those requests (the same in kannel.conf's get-url).
+    sms_callback_url: str = ""
+    sms_callback_secret: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -138,6 +147,7 @@ class Settings(BaseModel):
             raise ValueError("database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         _check_webrtc(self)
         _check_time_zone(self.hotline_time_zone)
+        _check_sms(self)
         fallback = self.outage_fallback_number
         if fallback and not any(  # a trunk without prefixes serves every number
             not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
@@ -262,3 +272,17 @@ def _check_time_zone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"hotline_time_zone: «{name}» is no IANA time zone (e.g. Europe/Moscow)") from exc
+
+
+def _check_sms(settings: Settings) -> None:
+    if not settings.sms_gateway_url:
+        return
+    if not settings.sms_gateway_url.startswith(("http://", "https://")):
+        raise ValueError("sms_gateway_url: must be smsbox's sendsms URL, http://host:port/cgi-bin/sendsms")
+    if not settings.sms_callback_url.startswith(("http://", "https://")):
+        raise ValueError(
+            "sms_callback_url: required with sms_gateway_url — the http(s) address the gateway reaches"
+            " this server at, for delivery reports and incoming SMS"
+        )
+    if len(settings.sms_callback_secret) < 16:
+        raise ValueError("sms_callback_secret: at least 16 characters, required with sms_gateway_url")

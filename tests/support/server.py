@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ import httpx
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
-from c122.api.serving import server_config
+from c122.api.serving import listening_socket, server_config
 from c122.bootstrap import Application, build_application
 from c122.config import Settings, load_settings
 from c122.demo import seed_demo
@@ -90,24 +90,31 @@ class EventClient:
 
 @contextlib.asynccontextmanager
 async def running_server(
-    database_url: str, *, with_telephony: bool = False, **overrides: object
+    database_url: str,
+    *,
+    with_telephony: bool = False,
+    addressed: Callable[[str], dict[str, object]] | None = None,
+    **overrides: object,
 ) -> AsyncIterator[RunningServer]:
+    """`addressed` gives settings that name the server's own address (a gateway's callback URL): the
+    port is bound before the application is built."""
+    listener = listening_socket("127.0.0.1", 0)
+    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     clock = FakeClock()
-    settings = settings_for(database_url, http_port=0, **overrides)
+    own = addressed(base_url) if addressed is not None else {}
+    settings = settings_for(database_url, http_port=0, **own, **overrides)
     application = build_application(settings, clock=clock, with_telephony=with_telephony)
     accounts = await seed_demo(application.context.organisation, application.uow_factory)
     server = uvicorn.Server(server_config(application.app, "127.0.0.1", 0))
     async with application.running():
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(server.serve(sockets=[listener]))
         while not server.started:
             if task.done():
                 task.result()
             await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
         try:
-            yield RunningServer(
-                application, f"http://127.0.0.1:{port}", clock, {a.login: a.password for a in accounts}
-            )
+            yield RunningServer(application, base_url, clock, {a.login: a.password for a in accounts})
         finally:
             server.should_exit = True
             await task
+            listener.close()

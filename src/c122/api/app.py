@@ -28,6 +28,7 @@ from c122.api.routes import (
     messages,
     organisation,
     phone_book,
+    sms,
     statistics,
     status,
     supervision,
@@ -75,6 +76,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(audit.router)
     app.include_router(messages.router)
     app.include_router(help_requests.router)
+    app.include_router(sms.router)
     app.include_router(board.router)
     app.include_router(phone_book.router)
     app.include_router(abandoned.router)

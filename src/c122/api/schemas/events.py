@@ -19,6 +19,7 @@ from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, Operator
 from c122.api.schemas.health import HealthOut
 from c122.api.schemas.help_requests import HelpRequestOut
 from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
+from c122.api.schemas.sms import SmsChangedData
 from c122.api.schemas.supervision import LiveCallOut
 from c122.realtime import protocol
 
@@ -196,6 +197,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "export.progress": ExportProgressData,
     # «Помощь старшего» (docs/events/help-requests.md)
     "help_request.changed": HelpRequestOut,
+    # SMS to and from applicants (docs/channels/sms.md)
+    "sms.changed": SmsChangedData,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

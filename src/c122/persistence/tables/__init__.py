@@ -11,6 +11,7 @@ from c122.persistence.tables import (
     messages,
     phone_book,
     phones,
+    sms,
     supervision,
     telephony,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "services",
     "sessions",
     "shifts",
+    "sms",
     "supervision",
     "telephony",
     "user_groups",

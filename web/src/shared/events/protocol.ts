@@ -48,6 +48,10 @@ const EXPORT_FORMATS: readonly ExportProgress["format"][] = ["csv", "xlsx", "pdf
 export type HelpRequest = Schemas["HelpRequestOut"];
 const HELP_STATUSES: readonly HelpRequest["status"][] = ["open", "taken", "cancelled", "ended"];
 const HELP_MODES: readonly NonNullable<HelpRequest["mode"]>[] = ["listen", "whisper"];
+/** A card's SMS queued, moved on or received (features/sms): the card reads its list again. */
+export type SmsChanged = Schemas["SmsChangedData"];
+const SMS_STATES: readonly SmsChanged["state"][] = ["queued", "sent", "delivered", "failed", "received"];
+const SMS_DIRECTIONS: readonly SmsChanged["direction"][] = ["outbound", "inbound"];
 const CONSULT_STATES: readonly ConsultState[] = ["ringing", "talking", "failed", "conference", "transferred", "ended"];
 
 interface EventPayloads {
@@ -79,6 +83,7 @@ interface EventPayloads {
   "monitoring.started": MonitoringEventData;
   "monitoring.mode_changed": MonitoringEventData;
   "monitoring.ended": MonitoringEventData;
+  "sms.changed": SmsChanged;
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -112,6 +117,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "monitoring.started",
   "monitoring.mode_changed",
   "monitoring.ended",
+  "sms.changed",
 ];
 
 export type StreamEvent = {
@@ -552,6 +558,17 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
   "monitoring.started": parseMonitoring,
   "monitoring.mode_changed": parseMonitoring,
   "monitoring.ended": parseMonitoring,
+  "sms.changed": (value, w) => {
+    const d = rec(value, w);
+    return {
+      id: int(d, "id", w),
+      case_id: optInt(d, "case_id", w),
+      direction: oneOf(d, "direction", SMS_DIRECTIONS, w),
+      state: oneOf(d, "state", SMS_STATES, w),
+      problem: str(d, "problem", w),
+      updated_at: str(d, "updated_at", w),
+    };
+  },
 };
 
 export function parseHelpRequest(value: unknown, w: string): HelpRequest {

@@ -1071,5 +1071,20 @@ export const en: Messages = {
       folderDownloads: "This browser cannot choose a folder: recordings go to the browser's download folder (set in the browser's settings)",
     },
   },
+  sms: {
+    title: "SMS to the applicant",
+    none: "No SMS on this case",
+    placeholder: "SMS text",
+    parts: "{n} SMS of {max} allowed",
+    send: "Send SMS",
+    noPhone: "The applicant has no phone number",
+    state: {
+      queued: "Not sent yet",
+      sent: "Sent",
+      delivered: "Delivered",
+      failed: "Not delivered",
+      received: "Received",
+    },
+  },
   notFound: "Page not found",
 };

@@ -6,6 +6,7 @@ import type {
   HelpRequest,
   MonitoringEventData,
   OrgChanged,
+  SmsChanged,
   Snapshot,
   StreamEvent,
   UnknownEvent,
@@ -53,6 +54,8 @@ export interface EventTargets {
   helpRequest(request: HelpRequest, at: string): void;
   /** Listen / whisper / barge sessions (features/supervision and the operator's desk). */
   monitoring(event: MonitoringEvent): void;
+  /** A card's SMS (features/sms). */
+  sms(change: SmsChanged): void;
 }
 
 export function assertNever(value: never): never {
@@ -115,6 +118,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
     case "monitoring.mode_changed":
     case "monitoring.ended":
       return to.monitoring({ type: event.type, data: event.data });
+    case "sms.changed":
+      return to.sms(event.data);
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -137,6 +142,7 @@ const NOWHERE: EventTargets = {
   exportProgress: () => undefined,
   helpRequest: () => undefined,
   monitoring: () => undefined,
+  sms: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

@@ -13,6 +13,7 @@ import type {
   RtcClientMessage,
   RtcError,
   RtcServerMessage,
+  SmsChanged,
   Snapshot,
 } from "@/shared/events/protocol";
 import { EventStream, type SocketLike, type StreamStatus } from "@/shared/events/stream";
@@ -113,6 +114,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     helpListeners.add(listener);
     return () => helpListeners.delete(listener);
   }
+  // A card's SMS (features/sms) follows its messages.
+  const smsListeners = new Set<(change: SmsChanged) => void>();
+  function onSms(listener: (change: SmsChanged) => void): () => void {
+    smsListeners.add(listener);
+    return () => smsListeners.delete(listener);
+  }
   let orgSeq = 0;
   const targets: EventTargets = {
     snapshot: (update) => {
@@ -135,6 +142,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
     helpRequest: (request, at) => helpListeners.forEach((listener) => listener(request, at)),
     monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
+    sms: (change) => smsListeners.forEach((listener) => listener(change)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -244,6 +252,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onCallHeld,
     onExport,
     onHelpRequest,
+    onSms,
     onMonitoring,
     onSignal,
     sendSignal,

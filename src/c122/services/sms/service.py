@@ -1,0 +1,264 @@
+"""SMS to and from applicants (MM-02, OPS-16): an operator's text goes into the outbox and is handed
+to the gateway by the dispatcher, again and again with back-off while the gateway is away, so nothing
+queued is lost across a restart of either side; the gateway's delivery reports move it on; an
+incoming SMS joins the sender's open case."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+from c122.domain.clock import Clock
+from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.phones import InvalidPhone, normalize_phone
+from c122.domain.sms import (
+    Sms,
+    SmsDirection,
+    SmsState,
+    decode_incoming,
+    retry_delay_s,
+    state_after,
+    text_problem,
+)
+from c122.domain.users import Actor
+from c122.services.events import ADMINS, Audience, EventPublisher
+from c122.services.ports import UnitOfWorkFactory
+from c122.services.sms.events import sms_changed
+from c122.services.sms.ports import (
+    CasePeople,
+    GatewayRefused,
+    GatewayUnavailable,
+    OutgoingSms,
+    SmsGateway,
+    SmsUnitOfWork,
+)
+
+_log = logging.getLogger(__name__)
+DISPATCH_BATCH = 50
+
+
+class SmsChannel:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory[SmsUnitOfWork],
+        clock: Clock,
+        publisher: EventPublisher,
+        gateway: SmsGateway | None,
+        callback_secret: str = "",
+    ) -> None:
+        self._uow = uow_factory
+        self._secret = callback_secret
+        self._clock = clock
+        self._publisher = publisher
+        self._gateway = gateway
+        self._dispatching = asyncio.Lock()  # one dispatcher: a wake-up and the timer never send twice
+        self._wake: asyncio.Task[int] | None = None
+
+    @property
+    def configured(self) -> bool:
+        return self._gateway is not None
+
+    def require_admin(self, actor: Actor) -> None:
+        if not actor.is_admin:
+            raise Forbidden("the SMS gateway's state is for administrators")
+
+    def check_secret(self, given: str, client: object) -> None:
+        """The gateway's calls carry the configured secret; any other caller is refused and logged."""
+        self._require_gateway()
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            _log.warning("SMS gateway callback with a wrong secret from %s", client)
+            raise Forbidden("wrong gateway secret", code="bad_secret")
+
+    def _require_gateway(self) -> SmsGateway:
+        if self._gateway is None:
+            raise Conflict(
+                "SMS are not configured: set sms_gateway_url (C122_SMS_GATEWAY_URL)",
+                code="sms_not_configured",
+            )
+        return self._gateway
+
+    async def close(self) -> None:
+        if self._wake is not None:
+            self._wake.cancel()
+        if self._gateway is not None:
+            await self._gateway.close()
+
+    async def send(self, actor: Actor, phone: str, text: str, case_id: int | None = None) -> Sms:
+        """Queues the text for the number (the case's applicant, usually) and wakes the dispatcher.
+        The caller has checked the actor's right to the case."""
+        if self._gateway is None:
+            raise Conflict(
+                "SMS are not configured: set sms_gateway_url (C122_SMS_GATEWAY_URL)",
+                code="sms_not_configured",
+            )
+        problems = []
+        try:
+            number = normalize_phone(phone)
+        except InvalidPhone as exc:
+            problems.append(FieldProblem("phone", "invalid_phone", str(exc)))
+        wrong_text = text_problem(text)
+        if wrong_text is not None:
+            problems.append(FieldProblem("text", "invalid_text", wrong_text))
+        if problems:
+            raise InvalidFields(problems)
+        now = self._clock.now()
+        queued = Sms(
+            id=0,
+            direction=SmsDirection.OUTBOUND,
+            phone=number,
+            text=text.strip(),
+            state=SmsState.QUEUED,
+            created_at=now,
+            updated_at=now,
+            case_id=case_id,
+            author_id=actor.user_id,
+            next_attempt_at=now,
+        )
+        async with self._uow() as uow:
+            stored = await uow.sms.add(queued)
+            people = await self._people(uow, stored)
+            await uow.commit()
+        self._publisher.publish(sms_changed(stored, _audience(stored, people), now))
+        self._wake_dispatcher()
+        return stored
+
+    async def of_case(self, case_id: int) -> list[Sms]:
+        """The case's messages; the caller has checked (and audited) the reader's right to the case."""
+        async with self._uow() as uow:
+            return await uow.sms.of_case(case_id)
+
+    async def counts(self) -> dict[str, int]:
+        async with self._uow() as uow:
+            return await uow.sms.counts()
+
+    async def dispatch_due(self) -> int:
+        """Hands every due queued message to the gateway; returns how many it took."""
+        if self._gateway is None:
+            return 0
+        taken = 0
+        async with self._dispatching:
+            while True:
+                async with self._uow() as uow:
+                    due = await uow.sms.due(self._clock.now(), DISPATCH_BATCH)
+                if not due:
+                    return taken
+                for sms in due:
+                    taken += await self._hand_over(self._gateway, sms)
+                if len(due) < DISPATCH_BATCH:
+                    return taken
+
+    async def _hand_over(self, gateway: SmsGateway, sms: Sms) -> int:
+        attempts = sms.attempts + 1
+        try:
+            await gateway.send(OutgoingSms(sms.id, sms.phone, sms.text))
+        except GatewayUnavailable as exc:
+            now = self._clock.now()
+            delay = retry_delay_s(attempts)
+            problem = f"шлюз SMS недоступен ({exc}); повтор через {delay:.0f} с"
+            changed = replace(
+                sms, attempts=attempts, next_attempt_at=now + timedelta(seconds=delay), problem=problem[:500]
+            )
+            took = 0
+        except GatewayRefused as exc:
+            now = self._clock.now()
+            changed = replace(
+                sms,
+                state=SmsState.FAILED,
+                attempts=attempts,
+                next_attempt_at=None,
+                problem=f"шлюз отказал: {exc}"[:500],
+            )
+            took = 0
+        else:
+            now = self._clock.now()
+            changed = replace(sms, state=SmsState.SENT, attempts=attempts, next_attempt_at=None, problem="")
+            took = 1
+        changed = replace(changed, updated_at=now)
+        async with self._uow() as uow:
+            if not await uow.sms.save(changed, expected=SmsState.QUEUED):
+                return took  # the gateway's report came before its answer: the report's state stands
+            people = await self._people(uow, changed)
+            await uow.commit()
+        if changed.state is not sms.state or changed.problem != sms.problem:
+            self._publisher.publish(sms_changed(changed, _audience(changed, people), now))
+        return took
+
+    async def report(self, sms_id: int, report: int) -> Sms:
+        """The gateway's delivery report for one of our messages (404 for an id it never had from us)."""
+        while True:
+            async with self._uow() as uow:
+                sms = await uow.sms.get(sms_id)
+                if sms is None or sms.direction is not SmsDirection.OUTBOUND:
+                    raise NotFound(f"SMS {sms_id} does not exist")
+                new = state_after(sms.state, report)
+                if new is None:
+                    return sms
+                now = self._clock.now()
+                problem = "оператор связи сообщил: не доставлено" if new is SmsState.FAILED else ""
+                changed = replace(sms, state=new, updated_at=now, problem=problem)
+                if not await uow.sms.save(changed, expected=sms.state):
+                    continue  # the dispatcher moved it on meanwhile: judge the report against that
+                people = await self._people(uow, changed)
+                await uow.commit()
+            self._publisher.publish(sms_changed(changed, _audience(changed, people), now))
+            return changed
+
+    async def receive(self, phone: str, data: bytes, coding: int, charset: str = "") -> Sms:
+        """An SMS from an applicant: stored, and joined to their newest case in work when there is one."""
+        problems = []
+        try:
+            number = normalize_phone(phone if phone.startswith(("+", "8")) else f"+{phone}")
+        except InvalidPhone as exc:
+            problems.append(FieldProblem("from", "invalid_phone", str(exc)))
+        try:
+            text = decode_incoming(data, coding, charset)
+        except ValueError as exc:
+            problems.append(FieldProblem("text", "invalid_text", str(exc)))
+        if problems:
+            raise InvalidFields(problems)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            case_id = await uow.sms.open_case_of(number)
+            stored = await uow.sms.add(
+                Sms(
+                    id=0,
+                    direction=SmsDirection.INBOUND,
+                    phone=number,
+                    text=text,
+                    state=SmsState.RECEIVED,
+                    created_at=now,
+                    updated_at=now,
+                    case_id=case_id,
+                )
+            )
+            people = await self._people(uow, stored)
+            await uow.commit()
+        self._publisher.publish(sms_changed(stored, _audience(stored, people), now))
+        return stored
+
+    @staticmethod
+    async def _people(uow: SmsUnitOfWork, sms: Sms) -> CasePeople | None:
+        return await uow.sms.case_people(sms.case_id) if sms.case_id is not None else None
+
+    def _wake_dispatcher(self) -> None:
+        if self._wake is None or self._wake.done():
+            self._wake = asyncio.create_task(self._dispatch_logged())
+
+    async def _dispatch_logged(self) -> int:
+        try:
+            return await self.dispatch_due()
+        except Exception:  # the timer tries again; the message stays queued
+            _log.exception("SMS dispatch failed")
+            return 0
+
+
+def _audience(sms: Sms, people: CasePeople | None) -> Audience:
+    """The author, and the case's operator and group (administrators see every event)."""
+    users = {u for u in (sms.author_id, people.operator_id if people else None) if u is not None}
+    groups = {people.group_id} if people is not None and people.group_id is not None else set()
+    if not users and not groups:
+        return ADMINS
+    return Audience(user_ids=frozenset(users), group_ids=frozenset(groups))

@@ -1,0 +1,81 @@
+"""SMS in the card through real Kannel and its test SMSC: the operator writes to the applicant from the
+card, sees it go «Отправлено» → «Доставлено», and the applicant's answer appears in the same card."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from c122.api.app import WEB_DIST
+from tests.e2e.test_workstation import sign_in
+from tests.support import databases
+from tests.support.kannel import PASSWORD, USERNAME, Kannel
+from tests.support.server import RunningServer, running_server
+
+SECRET = "sms-callback-secret-of-the-e2e"
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+async def hotline(tmp_path: Path) -> AsyncIterator[tuple[RunningServer, Kannel]]:
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail("the web app is not built: run `make web` (make test does it first)")
+    template = await databases.create_sqlite_template(tmp_path)
+    gateway = Kannel(tmp_path)
+
+    def addressed(base_url: str) -> dict[str, object]:
+        return {
+            "sms_gateway_url": gateway.sendsms_url,
+            "sms_gateway_username": USERNAME,
+            "sms_gateway_password": PASSWORD,
+            "sms_callback_url": base_url,
+            "sms_callback_secret": SECRET,
+        }
+
+    async with running_server(databases.copy_sqlite(template, tmp_path), addressed=addressed) as server:
+        gateway.start(f"{server.base_url}/api/v1/sms/gateway/incoming?{urlencode({'secret': SECRET})}")
+        try:
+            yield server, gateway
+        finally:
+            gateway.stop()
+
+
+async def test_the_operator_texts_the_applicant_from_the_card_and_reads_the_answer(
+    hotline: tuple[RunningServer, Kannel], browser: Browser
+) -> None:
+    server, gateway = hotline
+    page = await sign_in(browser, server, "operator1")
+    await page.get_by_test_id("case-create").click()
+    await page.get_by_test_id("case-create-type").click()
+    await page.locator(".n-base-select-option", has_text="Справочная информация").first.click()
+    await page.get_by_test_id("case-create-phone").locator("input").fill("8 916 123-45-67")
+    await page.get_by_test_id("case-create-submit").click()
+    await expect(page.get_by_test_id("case-name")).to_contain_text("Справочная информация")
+
+    await page.get_by_text("SMS заявителю").click()
+    sms = page.get_by_test_id("case-sms")
+    await expect(sms).to_contain_text("SMS по обращению не было")
+    await (
+        sms.get_by_test_id("case-sms-text")
+        .locator("textarea")
+        .fill("Ваше обращение принято, ожидайте звонка")
+    )
+    await expect(sms.get_by_test_id("case-sms-parts")).to_have_text("1 SMS из 10 возможных")
+    await sms.get_by_test_id("case-sms-send").click()
+    sent = sms.get_by_test_id("case-sms-item")
+    await expect(sent).to_have_count(1)
+    await expect(sent).to_have_attribute("data-state", "delivered", timeout=20_000)
+    await expect(sent).to_contain_text("Доставлено")
+    assert (await gateway.wait_sent(1))[0].text == "Ваше обращение принято, ожидайте звонка"
+
+    gateway.phone_sends("79161234567", "Спасибо, жду звонка")
+    await expect(sms.get_by_test_id("case-sms-item")).to_have_count(2, timeout=20_000)
+    answer = sms.get_by_test_id("case-sms-item").nth(1)
+    await expect(answer).to_contain_text("Спасибо, жду звонка")
+    await expect(answer).to_contain_text("Получено")
+    await page.screenshot(path="/tmp/ws/case-sms.png", full_page=True)

@@ -1,0 +1,166 @@
+"""SMS through real Kannel (bearerbox + smsbox) to Kannel's test SMSC (fakesmsc), on SQLite and
+PostgreSQL: an operator's Cyrillic text reaches the SMSC in UCS-2, joined from parts; the delivery
+report comes back to the card; an SMS from the applicant joins their open case; with Kannel stopped
+the message waits in the outbox and goes once Kannel is back; the gateway's calls need the secret."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.support.kannel import PASSWORD, USERNAME, Kannel
+from tests.support.polling import until
+from tests.support.server import Desk, RunningServer, running_server
+
+SECRET = "sms-callback-secret-of-the-tests"
+APPLICANT = "+79161234567"
+LONG_TEXT = "Ваше обращение принято. " + "Ожидайте звонка специалиста. " * 3  # 110 characters: 2 SMS
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[RunningServer, Kannel]]:
+    gateway = Kannel(tmp_path)
+
+    def addressed(base_url: str) -> dict[str, object]:
+        return {
+            "sms_gateway_url": gateway.sendsms_url,
+            "sms_gateway_username": USERNAME,
+            "sms_gateway_password": PASSWORD,
+            "sms_callback_url": base_url,
+            "sms_callback_secret": SECRET,
+        }
+
+    async with running_server(database_url, addressed=addressed) as server:
+        gateway.start(f"{server.base_url}/api/v1/sms/gateway/incoming?{urlencode({'secret': SECRET})}")
+        try:
+            yield server, gateway
+        finally:
+            gateway.stop()
+
+
+async def _case_of(desk: Desk, server: RunningServer) -> dict[str, Any]:
+    async with server.application.uow_factory() as uow:
+        info = await uow.case_types.find({"code": "info"})
+    assert info is not None
+    created = await desk.write(
+        "POST",
+        "/api/v1/cases",
+        json={"type_id": info.id, "applicant": {"last_name": "Белова", "phones": [APPLICANT]}},
+    )
+    assert created.status_code == 201, created.text
+    card: dict[str, Any] = created.json()["case"]
+    return card
+
+
+async def test_a_text_reaches_the_smsc_in_ucs2_its_report_and_the_answer_come_back_to_the_card(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    server, gateway = hotline
+    operator = await server.signed_in("operator1")
+    card = await _case_of(operator, server)
+    case_id = card["id"]
+    sent = await operator.write(
+        "POST", "/api/v1/sms", json={"phone": "8 916 123-45-67", "text": LONG_TEXT, "case_id": case_id}
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["state"] == "queued"
+    assert sent.json()["phone"] == APPLICANT
+
+    parts = await gateway.wait_sent(2)
+    assert [p.receiver for p in parts] == [APPLICANT, APPLICANT]
+    assert [p.udh[-2:] for p in parts] == [b"\x02\x01", b"\x02\x02"]  # one message in two parts
+    assert "".join(p.text for p in parts) == LONG_TEXT.strip()  # UTF-16BE on the air
+
+    def listed() -> Awaitable[Any]:
+        return operator.http.get(f"/api/v1/cases/{case_id}/sms")
+
+    delivered = await until(listed, lambda r: r.json()[0]["state"] == "delivered")
+    assert delivered.json()[0]["problem"] == ""
+
+    gateway.phone_sends("79161234567", "Спасибо, жду")
+    answered = await until(listed, lambda r: len(r.json()) == 2)
+    reply = answered.json()[1]
+    assert (reply["direction"], reply["state"], reply["text"], reply["phone"]) == (
+        "inbound",
+        "received",
+        "Спасибо, жду",
+        APPLICANT,
+    )
+
+
+async def test_with_kannel_stopped_the_text_waits_and_goes_when_it_is_back(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    server, gateway = hotline
+    operator = await server.signed_in("operator1")
+    case_id = (await _case_of(operator, server))["id"]
+    gateway.stop()
+    sent = await operator.write(
+        "POST", "/api/v1/sms", json={"phone": APPLICANT, "text": "Перезвоним", "case_id": case_id}
+    )
+    assert sent.status_code == 201
+
+    def listed() -> Awaitable[Any]:
+        return operator.http.get(f"/api/v1/cases/{case_id}/sms")
+
+    waiting = (await until(listed, lambda r: r.json()[0]["attempts"] >= 1)).json()[0]
+    assert waiting["state"] == "queued"
+    assert "недоступен" in waiting["problem"]  # the card says why it is not sent yet
+
+    gateway.start(f"{server.base_url}/api/v1/sms/gateway/incoming?{urlencode({'secret': SECRET})}")
+    server.clock.advance(60)  # past the back-off
+    await until(listed, lambda r: r.json()[0]["state"] in {"sent", "delivered"})
+    parts = await gateway.wait_sent(1)
+    assert parts[-1].text == "Перезвоним"
+
+
+async def test_the_gateways_calls_need_the_secret_and_bad_input_is_refused_with_reasons(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    server, _gateway = hotline
+    async with server.client() as client:
+        wrong = await client.get("/api/v1/sms/gateway/report", params={"secret": "guess", "id": 1, "type": 1})
+        assert wrong.status_code == 403
+        unknown = await client.get(
+            "/api/v1/sms/gateway/report", params={"secret": SECRET, "id": 999, "type": 1}
+        )
+        assert unknown.status_code == 404
+        odd = await client.get(
+            "/api/v1/sms/gateway/incoming?"
+            + urlencode({"secret": SECRET, "from": "79161234567", "coding": 2})
+            + "&text=%04%1F%04"
+        )
+        assert odd.status_code == 422
+        assert "odd number" in odd.text
+    operator = await server.signed_in("operator1")
+    for body, field in (
+        ({"phone": "12", "text": "Привет"}, "phone"),
+        ({"phone": APPLICANT, "text": "я" * 700}, "text"),
+    ):
+        refused = await operator.write("POST", "/api/v1/sms", json=body)
+        assert refused.status_code == 422
+        assert refused.json()["fields"][0]["path"] == field
+    stranger = await server.signed_in("operator5")  # another group: the card is not theirs
+    card = await _case_of(operator, server)
+    hidden = await stranger.write(
+        "POST", "/api/v1/sms", json={"phone": APPLICANT, "text": "x", "case_id": card["id"]}
+    )
+    assert hidden.status_code == 404
+    assert (await stranger.http.get(f"/api/v1/cases/{card['id']}/sms")).status_code == 404
+    assert (await operator.http.get("/api/v1/sms/gateway")).status_code == 403
+    admin = await server.signed_in("admin")
+    state = (await admin.http.get("/api/v1/sms/gateway")).json()
+    assert state["configured"] is True
+
+
+async def test_without_a_gateway_sms_are_refused_naming_the_setting(server: RunningServer) -> None:
+    operator = await server.signed_in("operator1")
+    refused = await operator.write("POST", "/api/v1/sms", json={"phone": APPLICANT, "text": "Привет"})
+    assert refused.status_code == 409
+    assert "sms_gateway_url" in refused.json()["message"]
