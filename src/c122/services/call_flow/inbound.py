@@ -52,7 +52,7 @@ class InboundCall(CallActor):
         self.default_case_type_id = default_case_type_id  # the line's card type without an IVR choice
         self._flow_entry = self._enter_flow
 
-    def _service_name(self) -> str:
+    def service_name(self) -> str:
         return self.offer_context.service_name or ""
 
     # -- the whole call ----------------------------------------------------------------------------

@@ -301,7 +301,22 @@ class CallFlowService:
     # -- the operator's desktop ------------------------------------------------------------------------
 
     def hang_up(self, user_id: int) -> None:
+        """The operator's conversation ends; a colleague taking part in someone's consultation or
+        conference leaves it (the others go on)."""
+        joined = next((c for c in self._calls.values() if c.consultation.talking_colleague == user_id), None)
+        if joined is not None and self._talking(user_id) is None:
+            joined.post(m.ColleagueHangUp(user_id))
+            return
         self._operator_call(user_id).post(m.OperatorHangUp())
+
+    def answer_put_through(self, user_id: int, call_id: str, *, answered: bool) -> None:
+        """The colleague a call is put through to (a transfer or a consultation) answers it at their
+        desk, or declines it (the caller goes back to the operator who tried). 409 `no_call` when their
+        desk does not ring with that call (any more)."""
+        call = self._calls.get(call_id)
+        if call is None or call.consultation.ringing_colleague != user_id:
+            raise NoCall(f"call {call_id} is not put through to you")
+        call.post(m.ColleagueAnswer(user_id, answered))
 
     def hold(self, user_id: int, held: bool) -> None:
         self._operator_call(user_id).post(m.OperatorHold(held))
