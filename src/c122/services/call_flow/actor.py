@@ -381,6 +381,7 @@ class CallActor:
         self._consultation.forget()
         self._taken_over_at_desk = True
         self.operator_id = user_id
+        self.record.operator_id = user_id  # the journal names who had the caller last
         self.operator_leg = leg
         if engaged is not None and engaged in self._engaged:
             self._engaged.remove(engaged)
