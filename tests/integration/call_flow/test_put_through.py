@@ -4,7 +4,8 @@ decline gives the caller back to the operator who tried, an answer makes the cal
 gets `call.connected` and holds and hangs up the call; the operator who transferred goes to wrap-up.
 
 Operator 1 takes calls on a SIP phone (baresip); operator 2 in the "browser": an aiortc peer on the
-real event socket (tests/integration/webrtc), as Chromium is the e2e suite's (tests/e2e/test_call_cards.py)."""
+real event socket (tests/integration/webrtc), as Chromium is the e2e suite's
+(tests/e2e/test_call_cards.py)."""
 
 from __future__ import annotations
 

@@ -254,7 +254,9 @@ class CallActor:
         if self._ctx.conversations is not None:
             self._ctx.conversations.forget(self.id)
 
-    async def _open_case(self, default_type_id: int | None = None) -> None:
+    async def _open_case(
+        self, default_type_id: int | None = None, *, group_id: int | None = None, note: str = ""
+    ) -> None:
         """An inbound call gets its case card when it reaches its queue, before any operator rings, so
         the desk shows it with the offer (TEL-14, OPS-18): the IVR's type, else the line's default. A
         transferred call keeps the card (it names the call), so the next operator finds it. A failing
@@ -265,7 +267,11 @@ class CallActor:
         self._case_opened = True
         try:
             await self._ctx.cases.create_case_for_call(
-                caller=self.record.caller, type_id=type_id, call_id=self.id, group_id=self.record.group_id
+                caller=self.record.caller,
+                type_id=type_id,
+                call_id=self.id,
+                group_id=self.record.group_id or group_id,
+                description=note,
             )
         except Exception as exc:
             log.warning("call %s: no case card: %s", self.id, getattr(exc, "message", exc))

@@ -135,8 +135,16 @@ class CallFlowService:
             await self._ctx.switch.reject(leg, 480)
             return
         context = OfferContext(service_number=line.number, service_name=route.service_name)
+        groups = self._ctx.center.service_groups(line.service_id) if line.service_id is not None else []
         self._start_inbound(
-            leg, caller, called, line.number, context, self._executor(flow), line.default_case_type_id
+            leg,
+            caller,
+            called,
+            line.number,
+            context,
+            self._executor(flow),
+            line.default_case_type_id,
+            ivr_group_id=min(groups) if groups else None,
         )
 
     def _start_inbound(
@@ -148,11 +156,13 @@ class CallFlowService:
         context: OfferContext,
         executor: Executor | None,
         default_case_type_id: int | None = None,
+        *,
+        ivr_group_id: int | None = None,
     ) -> None:
         caller = caller_number(caller)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
         draft = CallRecordDraft.inbound(call_id, leg, line_number, caller, called, self._ctx.clock.now())
-        call = InboundCall(self._ctx, call_id, leg, draft, context, default_case_type_id)
+        call = InboundCall(self._ctx, call_id, leg, draft, context, default_case_type_id, ivr_group_id)
         self._calls[call_id] = call
         self._ctx.leg_owners[leg] = call
         self._spawn(self._run(call, executor))
