@@ -36,13 +36,15 @@ async def test_a_transfer_rings_the_colleagues_desk_a_decline_gives_it_back_an_a
         browser = Browser(theirs, 1500.0)
         try:
             await browser.connect()  # operator 2's browser leg, as the desk brings it up on shift
-            for desk in (first, second):
-                ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
-                assert ready.status_code == 200
+            ready = await first.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+            assert ready.status_code == 200
             await caller.call(
                 hotline, "hotline_caller_hung_up.xml", digits="1", listen_ms=2500, wait_ms=40000
             )
             call_id = (await mine.next_event("call.connected", timeout=20))["data"]["call_id"]
+            # Operator 2 goes on duty only now, so the queue offers the caller to operator 1 alone.
+            ready = await second.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+            assert ready.status_code == 200
 
             async def transfer() -> dict[str, Any]:
                 sent = await first.write(
