@@ -4,12 +4,14 @@ against the real server with telephony, SIPp callers and two browser operators:
 1. a caller who chose a topic rings operator 1: the card is on the desk while it rings, with the
    caller's number, the service number, the group and a running duration;
 2. operator 1 answers and transfers to operator 2 — who has just gone on break: 409 with the reason,
-   the call stays; back on duty, the transfer goes through and operator 2's desk opens the card
-   with the history of who had it;
+   the call stays; back on duty, the transfer rings operator 2's desk like an offered call (the
+   alert names operator 1), operator 2 answers: the docked call panel is theirs (hold, hang-up) and
+   the card opens with the history of who had it; operator 2 holds, then hangs up;
 3. a caller without an IVR choice (the line's default type) hangs up while it rings: the card stays,
    marked missed.
 
-Screenshots: /tmp/ws/card-ringing.png, /tmp/ws/card-after-transfer.png, /tmp/ws/card-missed.png."""
+Screenshots: /tmp/ws/card-ringing.png, /tmp/ws/transfer-ringing.png, /tmp/ws/card-after-transfer.png,
+/tmp/ws/card-missed.png."""
 
 from __future__ import annotations
 
@@ -77,7 +79,7 @@ async def test_the_card_opens_on_ringing_goes_with_a_transfer_and_stays_for_a_mi
         callers.append(HotlineCaller(folder))
     try:
         # 1. Ringing: the card is there before the answer, with the call's facts (fig. 39).
-        await callers[0].call(server, "hotline_caller.xml", digits="1", listen_ms=2500, wait_ms=40000)
+        await callers[0].call(server, "hotline_caller_hung_up.xml", digits="1", listen_ms=2500, wait_ms=40000)
         call = first.get_by_test_id("case-call")
         await expect(call).to_have_attribute("data-phase", "ringing", timeout=25_000)
         await expect(first.get_by_test_id("offer-notice")).to_be_visible()
@@ -112,7 +114,24 @@ async def test_the_card_opens_on_ringing_goes_with_a_transfer_and_stays_for_a_mi
         )
         await first.get_by_test_id("call-target-submit").click()
         await expect(first.get_by_test_id("call-target-dialog")).to_have_count(0)
+
+        # Operator 2's desk rings with the call, as with one offered from a queue; operator 1 waits.
+        alert = second.get_by_test_id("offer-notice")
+        await expect(alert).to_have_attribute("data-call-id", call_id or "", timeout=10_000)
+        await expect(alert).to_have_attribute("data-put-through", "true")
+        await expect(second.get_by_test_id("offer-transferred-by")).to_contain_text("Иванова Мария Сергеевна")
+        await expect(second.get_by_test_id("offer-caller")).to_contain_text("+79161234567")
+        await expect(second.get_by_test_id("call-panel")).to_have_count(0)
+        await expect(first.get_by_test_id("operator-status")).to_have_attribute("data-status", "on_call")
+        await second.screenshot(path=str(SHOTS / "transfer-ringing.png"))
+        await second.get_by_test_id("offer-accept").click()
+
+        panel = second.get_by_test_id("call-panel")
+        await expect(panel).to_have_attribute("data-call-id", call_id or "", timeout=10_000)
+        await expect(second.get_by_test_id("call-caller")).to_have_text("+79161234567")
+        await expect(second.get_by_test_id("offer-notice")).to_have_count(0)
         await expect(first.get_by_test_id("operator-status")).to_have_attribute("data-status", "wrap_up")
+        await expect(first.get_by_test_id("call-panel")).to_have_count(0)
 
         moved = second.get_by_test_id("case-call")
         await expect(moved).to_have_attribute("data-call-id", call_id or "", timeout=10_000)
@@ -128,6 +147,14 @@ async def test_the_card_opens_on_ringing_goes_with_a_transfer_and_stays_for_a_mi
         await expect(handovers.nth(1)).to_contain_text("Иванова Мария Сергеевна")
         await expect(handovers.nth(1)).to_contain_text("Петров Алексей Николаевич")
         await second.screenshot(path=str(SHOTS / "card-after-transfer.png"))
+
+        # The call is operator 2's now: hold and back, then hang up (the caller hears BYE).
+        await second.get_by_test_id("call-hold").click()
+        await expect(panel).to_have_attribute("data-held", "true", timeout=10_000)
+        await second.get_by_test_id("call-hold").click()
+        await expect(panel).to_have_attribute("data-held", "false", timeout=10_000)
+        await second.get_by_test_id("call-hang-up").click()
+        await expect(panel).to_have_count(0, timeout=10_000)
         code, output = await callers[0].finish()
         assert code == 0, output[-3000:]
         await expect(second.get_by_test_id("operator-status")).to_have_attribute(

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseServerMessage, type Snapshot, type StreamEvent, type UnknownEvent } from "@/shared/events/protocol";
 import { applyEvent } from "@/shared/realtime/dispatch";
 import { byName } from "@/shared/realtime/snapshot";
-import { eventFrame, health, operator, snapshot } from "./fixtures";
+import { eventFrame, health, ME, operator, snapshot, state } from "./fixtures";
 
 // Both sides listed in the UI's order, so equal sets of operators compare equal.
 function normaliseSnapshot(state: Snapshot): Snapshot {
@@ -65,5 +65,42 @@ describe("applying events to a snapshot", () => {
   it("events of an unknown type leave the snapshot untouched", () => {
     const before = snapshot([petrov]);
     expect(applyEvent(before, parseEvent(eventFrame(21, "case.something_new", { case: 1 })))).toBe(before);
+  });
+});
+
+describe("a call a colleague puts through", () => {
+  const offer = {
+    call_id: "call-1",
+    queue_id: null,
+    queue_name: "",
+    caller: "+79161234567",
+    expires_at: "2026-11-25T09:00:30+00:00",
+    is_callback: false,
+    service_number: "+78001220122",
+    service_name: "Служба 122",
+    group_name: null,
+    auto_answer: false,
+    from_user_id: 1,
+  };
+  const held = { ...snapshot([]), operator_state: state("on_call", { call_id: "call-1:transfer:ab12" }) };
+  const ringing = applyEvent(held, parseEvent(eventFrame(1, "call.offered", { user_id: ME, offer })));
+
+  it("rings with who puts it through, and stops ringing when answered or when the ring ends", () => {
+    expect(ringing.operator_state?.status).toBe("offered");
+    expect(ringing.operator_state?.offer?.from_user_id).toBe(1);
+    const connected = { user_id: ME, call_id: "call-1", caller: "+79161234567", queue_id: null, connected_at: "2026-11-25T09:00:05+00:00" };
+    const answered = applyEvent(ringing, parseEvent(eventFrame(2, "call.connected", connected)));
+    expect(answered.operator_state?.offer).toBeNull();
+    expect(answered.operator_state?.status).toBe("on_call");
+    const declined = applyEvent(ringing, parseEvent(eventFrame(2, "call.ended", { user_id: ME, call_id: "call-1", cause: "declined" })));
+    expect(declined.operator_state?.offer).toBeNull();
+    // Applying it twice changes nothing more.
+    expect(applyEvent(declined, parseEvent(eventFrame(2, "call.ended", { user_id: ME, call_id: "call-1", cause: "declined" })))).toEqual(declined);
+  });
+
+  it("leaves a queue's offer to the queue's state changes", () => {
+    const fromQueue = applyEvent(held, parseEvent(eventFrame(1, "call.offered", { user_id: ME, offer: { ...offer, queue_id: 1, from_user_id: null } })));
+    const other = applyEvent(fromQueue, parseEvent(eventFrame(2, "call.ended", { user_id: ME, call_id: "call-1", cause: "caller_hang_up" })));
+    expect(other.operator_state?.offer?.call_id).toBe("call-1");
   });
 });

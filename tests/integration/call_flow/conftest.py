@@ -42,6 +42,7 @@ def hotline_overrides(tmp_path: Path) -> dict[str, Any]:
         "rtp_port_max": rtp_min + 99,
         "data_dir": tmp_path / "data",
         "queue_announce_seconds": 10.0,
+        "webrtc_host_addresses": "127.0.0.1",  # a browser leg (aiortc) on loopback, which aioice skips
     }
 
 

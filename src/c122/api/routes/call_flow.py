@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from c122.api.context import ApiContext
 from c122.api.errors import ERROR_RESPONSES
@@ -70,6 +70,27 @@ async def transfer_my_call(body: TransferIn, actor: CurrentActor, context: Conte
         service_id=body.service_id,
         colleague=body.user_id,
     )
+    return Response(status_code=204)
+
+
+@router.post("/transfers/{call_id}/answer", status_code=204, operation_id="answer_put_through_call")
+async def answer_put_through_call(
+    actor: CurrentActor, context: Context, call_id: str = Path(max_length=128)
+) -> Response:
+    """The colleague whose desk rings with a call put through to them (a transfer or a consultation,
+    `call.offered` with `from_user_id`) answers it: `call.connected` follows, and after a transfer the
+    call is theirs (hold, hang-up, transfer). 409 `no_call` when the desk does not ring with that call."""
+    _calls(context).answer_put_through(actor.user_id, call_id, answered=True)
+    return Response(status_code=204)
+
+
+@router.post("/transfers/{call_id}/decline", status_code=204, operation_id="decline_put_through_call")
+async def decline_put_through_call(
+    actor: CurrentActor, context: Context, call_id: str = Path(max_length=128)
+) -> Response:
+    """The colleague declines a call put through to them: the caller goes back to the operator who
+    tried (`call.consultation_changed` «failed» on their desk). 409 `no_call` as for answering."""
+    _calls(context).answer_put_through(actor.user_id, call_id, answered=False)
     return Response(status_code=204)
 
 

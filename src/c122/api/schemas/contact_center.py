@@ -20,7 +20,7 @@ CallIdPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@\-]{1,64}
 
 class OfferOut(BaseModel):
     call_id: str
-    queue_id: int
+    queue_id: int | None = Field(description="None for a call put through by a colleague that never queued.")
     queue_name: str
     caller: str
     expires_at: datetime
@@ -29,6 +29,11 @@ class OfferOut(BaseModel):
     service_name: str | None = None
     group_name: str | None = None
     auto_answer: bool = Field(False, description="The queue connects the operator without an answer click.")
+    from_user_id: int | None = Field(
+        None,
+        description="A colleague puts this call through (a transfer or a consultation): answered or declined "
+        "through /operators/me/transfers/{call_id}/answer|decline, not the queue's offer routes.",
+    )
 
 
 class OperatorStateOut(BaseModel):

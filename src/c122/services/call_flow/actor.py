@@ -61,6 +61,10 @@ class CallActor:
         self._case_opened = False
         self._card_holder: int | None = None  # the last operator who had the call (and its card)
         self._engaged: list[str] = []  # the ACD's holds on colleagues this call reached
+        # The ACD's hold on the operator who took the call over from a colleague (a transfer to their
+        # desk): let go when their part ends, as the ACD's own call was finished by the transfer.
+        self._operator_engaged: str | None = None
+        self._taken_over_at_desk = False  # the operator took it over from a colleague (not the ACD's)
         self.leg_cause: str | None = None  # why the caller's leg ended, once it has
         self._consultation = Consultation(self, ctx, self._next, self._claim)
         self.monitors = CallMonitors(ctx.switch)  # seniors listening in follow the call's bridge
@@ -77,9 +81,14 @@ class CallActor:
     def consulting(self) -> bool:
         return self._consultation.active
 
+    @property
+    def consultation(self) -> Consultation:
+        return self._consultation
+
     def acd_ids(self) -> tuple[str, ...]:
         """The ids this call holds in the ACD: its own and the colleagues it keeps from offers."""
-        return (self.id, *self._engaged)
+        taken_over = (self._operator_engaged,) if self._operator_engaged is not None else ()
+        return (self.id, *self._engaged, *taken_over)
 
     def hold_colleague(self, engaged: str) -> None:
         """A colleague this call reaches is kept from offers until the call lets them go."""
@@ -234,6 +243,8 @@ class CallActor:
         state = self._flow_state()
         if keeper is None or state is None or self.operator_leg is None or self._held or self.consulting:
             return
+        if self._taken_over_at_desk:  # taken over from a colleague: a restart ends it
+            return
         try:
             await keeper.keep(self.id, self.leg, self.operator_leg, state)
         except Exception:  # the conversation goes on; only a restart would end it
@@ -243,7 +254,9 @@ class CallActor:
         if self._ctx.conversations is not None:
             self._ctx.conversations.forget(self.id)
 
-    async def _open_case(self, default_type_id: int | None = None) -> None:
+    async def _open_case(
+        self, default_type_id: int | None = None, *, group_id: int | None = None, note: str = ""
+    ) -> None:
         """An inbound call gets its case card when it reaches its queue, before any operator rings, so
         the desk shows it with the offer (TEL-14, OPS-18): the IVR's type, else the line's default. A
         transferred call keeps the card (it names the call), so the next operator finds it. A failing
@@ -254,7 +267,11 @@ class CallActor:
         self._case_opened = True
         try:
             await self._ctx.cases.create_case_for_call(
-                caller=self.record.caller, type_id=type_id, call_id=self.id, group_id=self.record.group_id
+                caller=self.record.caller,
+                type_id=type_id,
+                call_id=self.id,
+                group_id=self.record.group_id or group_id,
+                description=note,
             )
         except Exception as exc:
             log.warning("call %s: no case card: %s", self.id, getattr(exc, "message", exc))
@@ -267,14 +284,14 @@ class CallActor:
         if kind is HandoverKind.ANSWERED and holder is not None:
             kind = HandoverKind.QUEUE  # answered again after the operator sent it to a queue
         facts = CallFacts(
-            self.record.caller, self.record.line_number or self.record.called, self._service_name()
+            self.record.caller, self.record.line_number or self.record.called, self.service_name()
         )
         try:
             await self._ctx.cases.call_taken(self.id, user_id, kind=kind, from_user_id=holder, call=facts)
         except Exception as exc:
             log.warning("call %s: the card did not follow to %s: %s", self.id, user_id, exc)
 
-    def _service_name(self) -> str:
+    def service_name(self) -> str:
         """The name of the service the caller dialled (an inbound call knows it)."""
         return ""
 
@@ -302,14 +319,20 @@ class CallActor:
                     await self._close_conversation(CompletedBy.OPERATOR)
                     await self._ctx.switch.hang_up(self.leg)
                     return False
-                case m.Completed():  # a senior logged the operator out: the call ends with the shift
+                case m.Completed() if not self._taken_over_at_desk:
+                    # A senior logged the operator out: the call ends with the shift. (One taken over
+                    # from a colleague is no longer the ACD's call: its completion is the transfer's.)
                     self.record.end_cause = "operator_logged_out"
                     await self._close_conversation(None, cause="operator_logged_out")
                     await self._ctx.switch.hang_up(self.leg)
                     return False
                 case m.TransferRequested(queue_id=int(queue_id)):
+                    in_acd = self._ctx.center.holds_call(self.id)
                     await self._close_conversation(None, cause="transferred")
-                    await self._ctx.center.transfer(self.id, queue_id)
+                    if in_acd:
+                        await self._ctx.center.transfer(self.id, queue_id)
+                    else:  # taken over from a colleague: the ACD finished its call with that transfer
+                        await self._ctx.center.enqueue(self.id, queue_id, self.record.caller)
                     self._in_queue(queue_id)
                     self.operator_id = None
                     return True
@@ -343,14 +366,32 @@ class CallActor:
                         kind = HandoverKind.BLIND if request.blind else HandoverKind.CONSULTED
                         await self._card_to(request.user_id, kind)
                     if ended is ConsultEnd.TRANSFERRED:
+                        successor = self._consultation.desk_colleague()
                         await self._close_conversation(
                             CompletedBy.OPERATOR, cause="transferred", keep_bridge=True
                         )
                         self.record.end_cause = "transferred"
+                        if successor is not None:
+                            self._taken_over(*successor, engaged=request.engaged)
+                            continue
                         await self._until_caller_or_consultant_leaves()
                         return False
+                case m.ColleagueHangUp(user_id=user_id) if user_id == self._consultation.talking_colleague:
+                    await self._consultation.colleague_left()  # from a three-way conference
                 case _:
                     pass
+
+    def _taken_over(self, user_id: int, leg: str, *, engaged: str | None) -> None:
+        """A colleague answered at their desk a call put through to them: they are its operator now
+        (hold, hang-up, transfer from their desk); the caller already hears them."""
+        self._consultation.forget()
+        self._taken_over_at_desk = True
+        self.operator_id = user_id
+        self.record.operator_id = user_id  # the journal names who had the caller last
+        self.operator_leg = leg
+        if engaged is not None and engaged in self._engaged:
+            self._engaged.remove(engaged)
+            self._operator_engaged = engaged
 
     async def _until_caller_or_consultant_leaves(self) -> None:
         """After a consultation completed as a transfer: the caller talks to the consultant."""
@@ -399,6 +440,10 @@ class CallActor:
         if self.operator_id is not None:
             self._ctx.announce_ended(self, ended)
         self.operator_leg = None
+        if self._operator_engaged is not None:  # the colleague who took the call over is free again
+            engaged, self._operator_engaged = self._operator_engaged, None
+            self._engaged.append(engaged)
+            await self._let_colleague_go(engaged)
 
     # -- the call's bridge ---------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ else the call hears meanwhile (the caller hanging up, the consultant hanging up)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,6 +37,9 @@ class _Consult:
     party: str
     waiting_music: str | None = None  # music to whoever waits: the caller, or the consultant
     talking_to: str = "consultant"
+    colleague: int | None = None  # a colleague at their browser desk: their desk follows the call
+    desk_told: bool = False  # their desk was offered the call (and must hear when it ends)
+    answered: bool = False  # they answered at their desk
 
 
 class ConsultingCall(Protocol):
@@ -54,6 +58,9 @@ class ConsultingCall(Protocol):
     def operator_id(self) -> int | None: ...
 
     @property
+    def queue_id(self) -> int | None: ...
+
+    @property
     def record(self) -> CallRecordDraft: ...
 
     async def connect(self, a: str, b: str) -> None:
@@ -64,6 +71,11 @@ class ConsultingCall(Protocol):
 
     async def disconnect(self) -> None:
         """The call's bridge is taken down; its legs stay up."""
+
+    def post(self, message: m.CallMessage) -> None:
+        """A message to the call's own inbox (a timer's)."""
+
+    def service_name(self) -> str: ...
 
 
 class Consultation:
@@ -94,8 +106,34 @@ class Consultation:
     def consultant_leg(self) -> str | None:
         return self._current.leg if self._current is not None else None
 
+    @property
+    def colleague(self) -> int | None:
+        """The colleague at their browser desk this consultation reached, if that is who it reached."""
+        return self._current.colleague if self._current is not None else None
+
+    @property
+    def ringing_colleague(self) -> int | None:
+        """The colleague whose desk rings with this call now."""
+        state = self._current
+        return state.colleague if state is not None and state.desk_told and not state.answered else None
+
+    @property
+    def talking_colleague(self) -> int | None:
+        """The colleague at their desk who answered and talks in the consultation or conference."""
+        state = self._current
+        return state.colleague if state is not None and state.answered else None
+
+    def desk_colleague(self) -> tuple[int, str] | None:
+        """(user id, browser leg) when the consultant is a colleague at their desk: after a transfer
+        they take the call over as its operator."""
+        state = self._current
+        if state is None or state.colleague is None or state.kind != "webrtc":
+            return None
+        return state.colleague, state.leg
+
     def forget(self) -> None:
-        """The consultant's leg is no longer this call's concern (they left after a transfer)."""
+        """The consultant's leg is no longer this call's concern (they left after a transfer, or took
+        the call over)."""
         self._current = None
 
     async def run(self, request: m.ConsultRequested) -> ConsultEnd:
@@ -109,11 +147,14 @@ class Consultation:
             await self._back_to_caller(caller_music)
             return ConsultEnd.BACK
         self._claim(consult_leg)
-        state = self._current = _Consult(consult_leg, kind, party, waiting_music=caller_music)
+        state = self._current = _Consult(
+            consult_leg, kind, party, waiting_music=caller_music, colleague=request.user_id
+        )
         self._call.record.consultant_leg(consult_leg, kind, party, self._ctx.clock.now())
         self._tell("ringing", party)
         try:
-            if kind == "webrtc" or await self._answered(state):
+            answered = await (self._desk_answered(state) if kind == "webrtc" else self._answered(state))
+            if answered:
                 if request.blind:
                     await self._join_caller_to_consultant(state)
                     return ConsultEnd.TRANSFERRED
@@ -159,6 +200,46 @@ class Consultation:
                 case _:
                     pass
 
+    async def _desk_answered(self, state: _Consult) -> bool:
+        """A colleague at their browser desk: the desk rings (`call.offered`, a tone in the headset)
+        until they answer or decline there, the ring time passes, or the operator cancels."""
+        assert state.colleague is not None
+        tone: str | None = None
+        with contextlib.suppress(Exception):  # no tone is no reason not to ring the desk
+            tone = await self._ctx.switch.play(state.leg, [self._ctx.settings.headset_tone], loop=True)
+        state.desk_told = True
+        self._ctx.offer_to_colleague(self._call, state.colleague, self._call.operator_id)
+        timer = asyncio.get_running_loop().call_later(
+            self._ctx.settings.colleague_ring_s, self._call.post, m.ColleagueRingTimeout(state.leg)
+        )
+        try:
+            while True:
+                message = await self._next()
+                match message:
+                    case m.ColleagueAnswer(user_id=user_id, answered=True) if user_id == state.colleague:
+                        state.answered = True
+                        self._ctx.announce_colleague_connected(self._call, user_id)
+                        return True
+                    case m.ColleagueAnswer(user_id=user_id, answered=False) if user_id == state.colleague:
+                        await self.drop_consultant(keep_caller_music=True, cause="declined")
+                        return False
+                    case m.ColleagueRingTimeout(leg=leg) if leg == state.leg:
+                        await self.drop_consultant(keep_caller_music=True, cause="no_answer")
+                        return False
+                    case m.LegGone(leg=leg) if leg == state.leg:
+                        await self.drop_consultant(keep_caller_music=True, cause="colleague_unreachable")
+                        return False
+                    case m.ConsultCancel():
+                        await self.drop_consultant(keep_caller_music=True)
+                        return False
+                    case _:
+                        pass
+        finally:
+            timer.cancel()
+            if tone is not None:
+                with contextlib.suppress(Exception):
+                    await self._ctx.switch.stop_playback(tone)
+
     async def _talk_to_consultant(self, state: _Consult) -> ConsultEnd:
         operator_leg = self._call.operator_leg
         assert operator_leg is not None
@@ -188,6 +269,12 @@ class Consultation:
                     await self._back_to_caller(
                         state.waiting_music if state.talking_to == "consultant" else None
                     )
+                    self._tell("ended", state.party)
+                    return ConsultEnd.BACK
+                case m.ColleagueHangUp(user_id=user_id) if user_id == state.colleague:
+                    caller_music = state.waiting_music if state.talking_to == "consultant" else None
+                    await self.drop_consultant(keep_caller_music=True)
+                    await self._back_to_caller(caller_music)
                     self._tell("ended", state.party)
                     return ConsultEnd.BACK
                 case _:
@@ -222,8 +309,11 @@ class Consultation:
                 await self._ctx.switch.stop_playback(caller_music)
         await self._call.connect(self._call.leg, operator_leg)
 
-    async def drop_consultant(self, *, keep_caller_music: bool = False) -> None:
-        """A colleague's browser leg stays up for their own calls; a phone or an outside call is hung up."""
+    async def drop_consultant(
+        self, *, keep_caller_music: bool = False, cause: str = "consultation_ended"
+    ) -> None:
+        """A colleague's browser leg stays up for their own calls (their desk hears `call.ended`); a
+        phone or an outside call is hung up."""
         state, self._current = self._current, None
         if state is None:
             return
@@ -231,6 +321,20 @@ class Consultation:
         if state.kind == "sip":
             with contextlib.suppress(Exception):
                 await self._ctx.switch.hang_up(state.leg)
+        elif state.colleague is not None and state.desk_told:
+            self._ctx.tell(state.colleague, "call.ended", {"call_id": self._call.id, "cause": cause})
+
+    async def colleague_left(self) -> None:
+        """The colleague in a three-way conference hung up at their desk: the operator and the caller
+        go on talking."""
+        state = self._current
+        if state is None:
+            return
+        await self.drop_consultant()
+        operator_leg = self._call.operator_leg
+        if operator_leg is not None:
+            await self._call.connect(self._call.leg, operator_leg)
+        self._tell("ended", state.party)
 
     async def _stop_music(self, state: _Consult, *, keep_caller: bool = False) -> None:
         if state.waiting_music is not None and not (keep_caller and state.talking_to == "consultant"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -35,6 +35,7 @@ class CallFlowSettings:
     callback_hint: str = "чтобы вам перезвонили, нажмите звёздочку"
     callback_confirmation: str = "ваш номер сохранён, оператор вам перезвонит"
     headset_tone: str = "tone:425:200"  # what a browser operator hears in the headset while offered
+    colleague_ring_s: float = 30.0  # how long a colleague's desk rings with a call put through to them
     # While the database is down (docs/operations.md, "Database outage"): the notice, then the fallback
     # number through a trunk when one is set, else hang-up.
     outage_fallback: str = ""
@@ -48,6 +49,21 @@ class CallFlowSettings:
     @property
     def outage_text(self) -> str:
         return self.outage_notice_fallback if self.outage_fallback else self.outage_notice
+
+
+class PutThroughCall(Protocol):
+    """What a colleague's desk is told of a call put through to it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def queue_id(self) -> int | None: ...
+
+    @property
+    def record(self) -> CallRecordDraft: ...
+
+    def service_name(self) -> str: ...
 
 
 class RecordSink(Protocol):
@@ -95,6 +111,41 @@ class CallFlowContext:
                 "connected_at": at,
             },
             at,
+        )
+
+    def offer_to_colleague(self, call: PutThroughCall, user_id: int, from_user_id: int | None) -> None:
+        """A colleague's desk rings with a call put through to it (a transfer or a consultation), like
+        an offer from a queue: `call.offered` with who puts it through; answered or declined through
+        `/operators/me/transfers/{call_id}/...`."""
+        now = self.clock.now()
+        queue = self.center.queue_settings(call.queue_id) if call.queue_id is not None else None
+        record = call.record
+        inbound = record.direction == "inbound"
+        offer: dict[str, object] = {
+            "call_id": call.id,
+            "queue_id": call.queue_id,
+            "queue_name": queue.name if queue is not None else "",
+            "caller": record.caller if inbound else record.called,
+            "expires_at": now + timedelta(seconds=self.settings.colleague_ring_s),
+            "is_callback": False,
+            "service_number": (record.line_number or record.called) if inbound else None,
+            "service_name": call.service_name() or None,
+            "group_name": None,
+            "auto_answer": False,
+            "from_user_id": from_user_id,
+        }
+        self.tell(user_id, "call.offered", {"offer": offer}, now)
+
+    def announce_colleague_connected(self, call: PutThroughCall, user_id: int) -> None:
+        """The colleague answered at their desk: their call panel opens (`call.connected`)."""
+        record = call.record
+        now = self.clock.now()
+        caller = record.caller if record.direction == "inbound" else record.called
+        self.tell(
+            user_id,
+            "call.connected",
+            {"call_id": call.id, "caller": caller, "queue_id": call.queue_id, "connected_at": now},
+            now,
         )
 
     def announce_hold(self, call: CallActor, held: bool) -> None:

@@ -45,14 +45,19 @@ class InboundCall(CallActor):
         record: CallRecordDraft,
         offer_context: OfferContext,
         default_case_type_id: int | None = None,
+        ivr_group_id: int | None = None,
     ) -> None:
         super().__init__(ctx, call_id, leg, record)
         self.caller_leg = leg
         self.offer_context = offer_context
         self.default_case_type_id = default_case_type_id  # the line's card type without an IVR choice
+        # The group whose desks see the card of a call that ends in the menu (the line's service's
+        # first group): such a call never reaches a queue that would name one.
+        self.ivr_group_id = ivr_group_id
+        self._ivr_path: list[str] = []  # the menu choices, in order ("node:key")
         self._flow_entry = self._enter_flow
 
-    def _service_name(self) -> str:
+    def service_name(self) -> str:
         return self.offer_context.service_name or ""
 
     # -- the whole call ----------------------------------------------------------------------------
@@ -146,6 +151,27 @@ class InboundCall(CallActor):
             if not refused:
                 await self._finish()
 
+    async def _finish(self) -> None:
+        await self._card_of_menu_end()
+        await super()._finish()
+
+    async def _card_of_menu_end(self) -> None:
+        """Every contact is a card (TEL-14): a call that ends in the menu — the caller hangs up there,
+        or the flow's hang-up node ends it — before any queue gets one too, with the menu path in its
+        description; it is marked missed like a call nobody answered (`_finish`)."""
+        if self._case_opened or self.queue_id is not None or self.record.connected_at is not None:
+            return
+        if self.record.end_cause not in ("caller_hang_up", "ivr_hang_up"):
+            return
+        path = " → ".join(self._ivr_path) if self._ivr_path else "без выбора"
+        hung_up = self.record.end_cause == "caller_hang_up"
+        how = "звонящий положил трубку" if hung_up else "меню завершило звонок"
+        await self._open_case(
+            self.default_case_type_id,
+            group_id=self.ivr_group_id,
+            note=f"Звонок завершён в голосовом меню ({how}). Выбор в меню: {path}.",
+        )
+
     async def _carry_out(self, final: Enqueue | Transfer | HangUp) -> None:
         match final:
             case Enqueue(queue=queue, priority=priority):
@@ -197,6 +223,7 @@ class InboundCall(CallActor):
                     self._arm(timeout, m.InputTimeout)
                 case MenuChosen(node=node, key=key):
                     self.record.ivr_choice = f"{node}:{key}"
+                    self._ivr_path.append(self.record.ivr_choice)
                 case DigitsCollected(variable=variable, digits=digits):
                     self.record.collected[variable] = digits
                 case SetCaseType(case_type=case_type):

@@ -107,6 +107,28 @@ class ConsultRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class ColleagueAnswer:
+    """The colleague a call is put through to (at their browser desk) answered it, or declined it."""
+
+    user_id: int
+    answered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ColleagueRingTimeout:
+    """Nobody answered at the colleague's desk in time."""
+
+    leg: str
+
+
+@dataclass(frozen=True, slots=True)
+class ColleagueHangUp:
+    """The colleague who took part in the call hung up at their desk (a consultation, a conference)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ConsultSwap:
     pass
 
@@ -137,6 +159,9 @@ CallMessage = (
     | OperatorHold
     | TransferRequested
     | ConsultRequested
+    | ColleagueAnswer
+    | ColleagueRingTimeout
+    | ColleagueHangUp
     | ConsultSwap
     | ConsultComplete
     | ConsultCancel

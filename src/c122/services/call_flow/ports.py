@@ -157,8 +157,10 @@ class CallCases(Protocol):
     shows it while the phone rings), handed to whoever takes the call, marked missed if nobody did."""
 
     async def create_case_for_call(
-        self, *, caller: str, type_id: int, call_id: str, group_id: int | None
-    ) -> object: ...
+        self, *, caller: str, type_id: int, call_id: str, group_id: int | None, description: str = ""
+    ) -> object:
+        """`description`: what the card says of the call (a call that ended in the menu: its path)."""
+        ...
 
     async def call_taken(
         self,

@@ -100,6 +100,10 @@ class CallRecordDraft:
         self.legs.append(_Leg(leg, kind, "operator", str(operator_id), at, answered_at=at))
 
     def consultant_leg(self, leg: str, kind: LegKind, party: str, at: datetime) -> None:
+        """A colleague's browser leg reached twice in one call (a declined transfer, then another) is
+        one leg of the record: the journal stores each leg once."""
+        if any(known.leg_id == leg for known in self.legs):
+            return
         self.legs.append(_Leg(leg, kind, "consultant", party, at))
 
     def hold_changed(self, held: bool, at: datetime) -> None:

@@ -135,8 +135,16 @@ class CallFlowService:
             await self._ctx.switch.reject(leg, 480)
             return
         context = OfferContext(service_number=line.number, service_name=route.service_name)
+        groups = self._ctx.center.service_groups(line.service_id) if line.service_id is not None else []
         self._start_inbound(
-            leg, caller, called, line.number, context, self._executor(flow), line.default_case_type_id
+            leg,
+            caller,
+            called,
+            line.number,
+            context,
+            self._executor(flow),
+            line.default_case_type_id,
+            ivr_group_id=min(groups) if groups else None,
         )
 
     def _start_inbound(
@@ -148,11 +156,13 @@ class CallFlowService:
         context: OfferContext,
         executor: Executor | None,
         default_case_type_id: int | None = None,
+        *,
+        ivr_group_id: int | None = None,
     ) -> None:
         caller = caller_number(caller)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
         draft = CallRecordDraft.inbound(call_id, leg, line_number, caller, called, self._ctx.clock.now())
-        call = InboundCall(self._ctx, call_id, leg, draft, context, default_case_type_id)
+        call = InboundCall(self._ctx, call_id, leg, draft, context, default_case_type_id, ivr_group_id)
         self._calls[call_id] = call
         self._ctx.leg_owners[leg] = call
         self._spawn(self._run(call, executor))
@@ -301,7 +311,22 @@ class CallFlowService:
     # -- the operator's desktop ------------------------------------------------------------------------
 
     def hang_up(self, user_id: int) -> None:
+        """The operator's conversation ends; a colleague taking part in someone's consultation or
+        conference leaves it (the others go on)."""
+        joined = next((c for c in self._calls.values() if c.consultation.talking_colleague == user_id), None)
+        if joined is not None and self._talking(user_id) is None:
+            joined.post(m.ColleagueHangUp(user_id))
+            return
         self._operator_call(user_id).post(m.OperatorHangUp())
+
+    def answer_put_through(self, user_id: int, call_id: str, *, answered: bool) -> None:
+        """The colleague a call is put through to (a transfer or a consultation) answers it at their
+        desk, or declines it (the caller goes back to the operator who tried). 409 `no_call` when their
+        desk does not ring with that call (any more)."""
+        call = self._calls.get(call_id)
+        if call is None or call.consultation.ringing_colleague != user_id:
+            raise NoCall(f"call {call_id} is not put through to you")
+        call.post(m.ColleagueAnswer(user_id, answered))
 
     def hold(self, user_id: int, held: bool) -> None:
         self._operator_call(user_id).post(m.OperatorHold(held))

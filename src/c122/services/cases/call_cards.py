@@ -45,10 +45,10 @@ class CallCards:
     # --- the call flow's side ------------------------------------------------------------------
 
     async def create_case_for_call(
-        self, *, caller: str, type_id: int, call_id: str, group_id: int | None
+        self, *, caller: str, type_id: int, call_id: str, group_id: int | None, description: str = ""
     ) -> Case:
         return await self._desk.create_case_for_call(
-            caller=caller, type_id=type_id, call_id=call_id, group_id=group_id
+            caller=caller, type_id=type_id, call_id=call_id, group_id=group_id, description=description
         )
 
     async def call_taken(

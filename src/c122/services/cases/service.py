@@ -156,6 +156,7 @@ class CaseDesk:
         call_id: str,
         group_id: int | None,
         source: CaseSource = CaseSource.PSTN,
+        description: str = "",
     ) -> Case:
         """The card of a call (TEL-14): the type from the IVR choice, the applicant found by the caller's
         number (with what is known from earlier contacts, OPS-14) or created with just that number.
@@ -182,7 +183,7 @@ class CaseDesk:
                 source=source,
                 now=now,
                 by=None,
-                details=None,
+                details=CaseDetails(description=description) if description else None,
                 applicant_id=applicant.id if applicant else None,
                 group_id=group_id,
                 call_id=call_id,

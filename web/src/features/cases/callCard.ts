@@ -10,6 +10,8 @@ export function useCallCards(): void {
   const cases = useCasesStore();
   const operator = useOperatorStore();
   const realtime = useRealtimeStore();
+  const colleagueName = (userId: number): string =>
+    (realtime.presence?.operators_online ?? []).find((p) => p.user_id === userId)?.full_name ?? "";
 
   watch(
     () => operator.offer?.call_id ?? null,
@@ -24,7 +26,8 @@ export function useCallCards(): void {
         serviceName: details.service_name,
         groupName: details.group_name || offer.queue_name,
         since: Date.now(),
-        from: null,
+        // A call a colleague puts through rings with the card they had.
+        from: offer.from_user_id == null ? null : colleagueName(offer.from_user_id),
       });
     },
     { immediate: true },

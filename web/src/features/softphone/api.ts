@@ -29,6 +29,12 @@ export async function hold(held: boolean): Promise<void> {
   await unwrap(api.POST(held ? "/api/v1/operators/me/call/hold" : "/api/v1/operators/me/call/unhold"));
 }
 
+/** A call a colleague put through to this desk (an offer with `from_user_id`): answered or declined here. */
+export async function answerPutThrough(callId: string, answered: boolean): Promise<void> {
+  const path = answered ? "/api/v1/operators/me/transfers/{call_id}/answer" : "/api/v1/operators/me/transfers/{call_id}/decline";
+  await unwrap(api.POST(path, { params: { path: { call_id: callId } } }));
+}
+
 export function loadPhone(): Promise<PhoneSettings> {
   return unwrap(api.GET("/api/v1/operators/me/phone"));
 }

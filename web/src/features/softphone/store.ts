@@ -108,6 +108,9 @@ export const useSoftphoneStore = defineStore("softphone", () => {
     if (connected.value !== null) return connected.value;
     const state = operator.state;
     if (state === null || state.status !== "on_call" || state.call_id === null || state.call_id === ended.value) return null;
+    // A colleague's call holding this operator ("<call>:transfer:…", "<call>:consult:…") is no
+    // conversation of this desk until its call.connected says so.
+    if (state.call_id.includes(":")) return null;
     // A call being dialled has no conversation (nor talk time) until the far end answers.
     if (state.call_id === outgoing.value?.call_id) return null;
     return {
@@ -292,18 +295,25 @@ export const useSoftphoneStore = defineStore("softphone", () => {
     }
   }
 
+  /** A call a colleague put through (transfer or consultation) is answered through the call, not the queue. */
+  async function putThrough(callId: string, answered: boolean): Promise<void> {
+    await run(() => phoneApi.answerPutThrough(callId, answered));
+  }
+
   async function answer(): Promise<void> {
     const current = offer.value;
     if (current === null) return;
     env?.ringer.stop();
-    await operator.accept(current.call_id);
+    if (current.from_user_id != null) await putThrough(current.call_id, true);
+    else await operator.accept(current.call_id);
   }
 
   async function reject(): Promise<void> {
     const current = offer.value;
     if (current === null) return;
     env?.ringer.stop();
-    await operator.reject(current.call_id);
+    if (current.from_user_id != null) await putThrough(current.call_id, false);
+    else await operator.reject(current.call_id);
   }
 
   const hangUp = (): Promise<void> => run(() => phoneApi.hangUp());

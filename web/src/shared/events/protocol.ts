@@ -256,7 +256,7 @@ export function parseOffer(value: unknown, where = "offer"): Offer {
   const r = rec(value, where);
   return {
     call_id: str(r, "call_id", where),
-    queue_id: int(r, "queue_id", where),
+    queue_id: optInt(r, "queue_id", where),
     queue_name: str(r, "queue_name", where),
     caller: str(r, "caller", where),
     expires_at: str(r, "expires_at", where),
@@ -265,6 +265,7 @@ export function parseOffer(value: unknown, where = "offer"): Offer {
     service_name: optStr(r, "service_name", where) ?? "",
     group_name: optStr(r, "group_name", where) ?? "",
     auto_answer: r.auto_answer === undefined || r.auto_answer === null ? false : bool(r, "auto_answer", where),
+    from_user_id: optInt(r, "from_user_id", where),
   };
 }
 

@@ -253,6 +253,8 @@ export const en: Messages = {
       callback: "Callback",
       from: "Number: {caller}",
       queue: "Queue: {queue}",
+      transfer: "Transferred call",
+      transferredBy: "Transferred by {name}",
       accept: "Accept",
       reject: "Reject",
       left: "{n} s left",

@@ -252,6 +252,8 @@ export const ru = {
       callback: "Обратный звонок",
       from: "Номер: {caller}",
       queue: "Очередь: {queue}",
+      transfer: "Переводимый вызов",
+      transferredBy: "Переводит: {name}",
       accept: "Принять",
       reject: "Отклонить",
       left: "Осталось {n} с",

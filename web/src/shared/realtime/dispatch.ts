@@ -11,7 +11,15 @@ import type {
   StreamEvent,
   UnknownEvent,
 } from "@/shared/events/protocol";
-import { withNotice, withOffer, withOperatorState, withoutNotice, withPresence, withQueue } from "./snapshot";
+import {
+  withNotice,
+  withOffer,
+  withOperatorState,
+  withoutNotice,
+  withoutPutThroughOffer,
+  withPresence,
+  withQueue,
+} from "./snapshot";
 
 /** The events of the operator's calls; the softphone follows them. */
 export type CallEvent = Extract<StreamEvent, { type: `call.${string}` }>;
@@ -87,6 +95,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.call(event);
     case "call.connected":
     case "call.ended":
+      to.snapshot((state) => withoutPutThroughOffer(state, event.data));
+      return to.call(event);
     case "call.hold_changed":
     case "call.consultation_changed":
       return to.call(event);

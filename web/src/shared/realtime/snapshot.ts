@@ -67,6 +67,16 @@ export function withOffer(state: Snapshot, data: DataOf<"call.offered">): Snapsh
   return { ...state, operator_state: { ...mine, status: "offered", call_id: offer.call_id, queue_id: offer.queue_id, offer } };
 }
 
+/** A call a colleague put through (an offer not from a queue: the queue's state never said «offered»)
+ * is answered or its ringing ends: the desk stops showing the offer. */
+export function withoutPutThroughOffer(state: Snapshot, data: { user_id: number; call_id: string }): Snapshot {
+  const mine = state.operator_state ?? null;
+  if (mine === null || mine.user_id !== data.user_id) return state;
+  const offer = mine.offer ?? null;
+  if (offer === null || offer.call_id !== data.call_id || offer.from_user_id == null) return state;
+  return { ...state, operator_state: { ...mine, status: "on_call", offer: null } };
+}
+
 export function withQueue(state: Snapshot, queue: QueueLive): Snapshot {
   const queues = [...(state.queues ?? []).filter((q) => q.id !== queue.id), queue].sort(byQueueOrder);
   const calls_waiting = queues.reduce((sum, q) => sum + q.waiting, 0);
