@@ -417,6 +417,7 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
             retry_after_seconds=settings.sip_retry_after_seconds,
             overload_queue_kib=settings.sip_overload_queue_kib,
             overload_lag_ms=settings.sip_overload_lag_ms,
+            overload_standing_ms=settings.sip_overload_standing_ms,
         ),
         sip_realm=settings.sip_realm,
         sip_digest_algorithms=split_list(settings.sip_digest_algorithms),

@@ -76,9 +76,11 @@ class Settings(BaseModel):
     sip_trunk_reserve_percent: int = Field(10, ge=0, le=90)  # of the cap, kept for calls from trunks
     sip_retry_after_seconds: int = Field(10, ge=1, le=3600)  # told with every 503
     # New INVITEs are refused early with 503 while this much waits in the UDP receive queue, or
-    # while the event loop runs this late; 0 leaves that signal out, both 0 turn early refusal off.
+    # while the event loop runs this late, once that has lasted sip_overload_standing_ms (a burst
+    # the stack catches up on refuses nobody); 0 leaves a signal out, both 0 turn early refusal off.
     sip_overload_queue_kib: int = Field(256, ge=0, le=65536)
     sip_overload_lag_ms: int = Field(0, ge=0, le=10_000)
+    sip_overload_standing_ms: int = Field(100, ge=0, le=10_000)
     trunks: list[TrunkConfig] = []  # carriers for calls to public numbers ([[trunks]] in the TOML file)
     music_on_hold: Path | None = None  # a WAV file; empty: a gentle two-tone melody
     queue_announce_seconds: float = Field(45.0, ge=10, le=600)  # position/wait announcements (TEL-09)

@@ -42,7 +42,9 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            # An event stream's frames go out untouched: wrapping `send` would add a call to every
+            # frame of every stream, and a WebSocket has no response headers to add the id to.
+            await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
             request_id.reset(token)
             if scope["type"] == "http":

@@ -25,6 +25,14 @@ def _message(row: Row[Any]) -> DirectMessage:
     return DirectMessage(**row._mapping)
 
 
+def _by_broadcast(marks: frozenset[tuple[int, int]]) -> dict[int, list[int]]:
+    """(broadcast id, user id) pairs as the users of each broadcast, so one statement serves many."""
+    users_of: dict[int, list[int]] = defaultdict(list)
+    for broadcast_id, user_id in sorted(marks):
+        users_of[broadcast_id].append(user_id)
+    return users_of
+
+
 class SqlMessageRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -204,10 +212,18 @@ class SqlMessageRepository:
             for row in rows
         ]
 
-    async def broadcast_as_seen_by(self, broadcast_id: int, user_id: int) -> Broadcast | None:
-        rows = (await self._db.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id))).all()
-        found = await self._with_recipients(list(rows), only_user=user_id)
-        return found[0] if found else None
+    async def broadcast_senders(self, broadcast_ids: frozenset[int]) -> dict[int, int | None]:
+        b = broadcasts.c
+        query = select(b.id, b.sender_id).where(b.id.in_(sorted(broadcast_ids)))
+        return {row.id: row.sender_id for row in (await self._db.execute(query)).all()}
+
+    async def recipient_copies(self, marks: frozenset[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+        r = broadcast_recipients.c
+        found: set[tuple[int, int]] = set()
+        for broadcast_id, user_ids in _by_broadcast(marks).items():
+            query = select(r.user_id).where(r.broadcast_id == broadcast_id, r.user_id.in_(user_ids))
+            found.update((broadcast_id, uid) for uid in (await self._db.execute(query)).scalars())
+        return frozenset(found)
 
     async def broadcasts_of_groups(
         self, group_ids: frozenset[int] | None, sender_id: int, limit: int
@@ -225,14 +241,20 @@ class SqlMessageRepository:
         query = select(broadcasts).where(b.id.in_(mine)).order_by(b.sent_at.desc(), b.id.desc()).limit(limit)
         return await self._with_recipients(list((await self._db.execute(query)).all()), only_user=user_id)
 
-    async def mark_broadcast_read(self, broadcast_id: int, user_id: int, at: datetime) -> bool:
+    async def mark_copies_read(
+        self, marks: frozenset[tuple[int, int]], at: datetime
+    ) -> frozenset[tuple[int, int]]:
         r = broadcast_recipients.c
-        result = await self._db.execute(
-            update(broadcast_recipients)
-            .where(r.broadcast_id == broadcast_id, r.user_id == user_id, r.read_at.is_(None))
-            .values(read_at=at)
-        )
-        return bool(result.rowcount)
+        changed: set[tuple[int, int]] = set()
+        for broadcast_id, user_ids in _by_broadcast(marks).items():
+            result = await self._db.execute(
+                update(broadcast_recipients)
+                .where(r.broadcast_id == broadcast_id, r.user_id.in_(user_ids), r.read_at.is_(None))
+                .values(read_at=at)
+                .returning(r.user_id)
+            )
+            changed.update((broadcast_id, uid) for uid in result.scalars())
+        return frozenset(changed)
 
     # --- notification settings -----------------------------------------------------------------
 

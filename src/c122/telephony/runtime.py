@@ -49,11 +49,16 @@ class CallLimits:
     retry_after_seconds: int = 10
     overload_queue_kib: int = 256  # 0: the receive queue is not looked at
     overload_lag_ms: int = 0  # 0: the event loop's lateness is not looked at
+    overload_standing_ms: int = 100  # how long a signal stays above its threshold to mean overload
 
     def overload(self) -> OverloadSettings | None:
         if not self.overload_queue_kib and not self.overload_lag_ms:
             return None
-        return OverloadSettings(self.overload_queue_kib * 1024, self.overload_lag_ms / 1000)
+        return OverloadSettings(
+            self.overload_queue_kib * 1024,
+            self.overload_lag_ms / 1000,
+            standing=self.overload_standing_ms / 1000,
+        )
 
     def admission(
         self, rtp_port_min: int, rtp_port_max: int, trunk_hosts: frozenset[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 
 from fastapi import APIRouter
@@ -47,7 +48,8 @@ def _broadcast(item: Broadcast) -> BroadcastOut:
         sender_name=item.sender_name,
         text=item.text,
         sent_at=item.sent_at,
-        recipients=[RecipientOut(**asdict(r)) for r in item.recipients],
+        # read from the attributes: `asdict` deep-copies each of a thousand recipients first
+        recipients=[RecipientOut.model_validate(r, from_attributes=True) for r in item.recipients],
     )
 
 
@@ -90,6 +92,9 @@ async def send_broadcast(body: BroadcastIn, actor: CurrentActor, context: Contex
     sent = await context.messages.broadcast(
         actor, body.text, group_id=body.group_id, user_ids=frozenset(body.user_ids), everyone=body.everyone
     )
+    # The publish woke every recipient's stream: let them write the notice before this answer (a
+    # row per recipient) is built and serialised, or a thousand operators wait for the sender's list.
+    await asyncio.sleep(0)
     return _broadcast(sent)
 
 

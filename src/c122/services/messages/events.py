@@ -69,6 +69,6 @@ def broadcast_sent(broadcast: Broadcast) -> OutboundEvent:
     )
 
 
-def broadcast_read(broadcast: Broadcast, user_id: int, at: datetime) -> OutboundEvent:
-    data = {"broadcast_id": broadcast.id, "user_id": user_id, "read_at": at.isoformat()}
-    return OutboundEvent(BROADCAST_READ, data, _pair(broadcast.sender_id, user_id), at)
+def broadcast_read(broadcast_id: int, sender_id: int | None, user_id: int, at: datetime) -> OutboundEvent:
+    data = {"broadcast_id": broadcast_id, "user_id": user_id, "read_at": at.isoformat()}
+    return OutboundEvent(BROADCAST_READ, data, _pair(sender_id, user_id), at)

@@ -106,9 +106,12 @@ class MessageRepository(Protocol):
         """Stores a broadcast and its recipients, each with the group it reached them through."""
         ...
 
-    async def broadcast_as_seen_by(self, broadcast_id: int, user_id: int) -> Broadcast | None:
-        """The broadcast with the user's own recipient row only (none when it was not sent to them):
-        a read mark looks at one row, not at every recipient's."""
+    async def broadcast_senders(self, broadcast_ids: frozenset[int]) -> dict[int, int | None]:
+        """Of these broadcasts, those that exist, each with its sender (None: the account is gone)."""
+        ...
+
+    async def recipient_copies(self, marks: frozenset[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+        """Of these (broadcast id, user id) pairs, those that are copies: sent to that user."""
         ...
 
     async def broadcasts_of_groups(
@@ -121,8 +124,10 @@ class MessageRepository(Protocol):
         """Broadcasts the user received, newest first (each with the user's row only)."""
         ...
 
-    async def mark_broadcast_read(self, broadcast_id: int, user_id: int, at: datetime) -> bool:
-        """True when the row was unread and is now read."""
+    async def mark_copies_read(
+        self, marks: frozenset[tuple[int, int]], at: datetime
+    ) -> frozenset[tuple[int, int]]:
+        """Marks these (broadcast id, user id) copies read; returns those that were unread until now."""
         ...
 
     async def settings(self, user_id: int) -> NotificationSettings | None: ...

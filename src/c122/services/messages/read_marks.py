@@ -57,20 +57,22 @@ class BroadcastReadMarks:
                         mark.answer.set_exception(exc)
 
     async def _write(self, batch: list[_Mark]) -> None:
+        """One transaction and a few statements for the whole batch, not a read and a write per mark."""
         now = self._clock.now()
-        changed = []
+        wanted = frozenset((mark.broadcast_id, mark.user_id) for mark in batch)
         async with self._uow() as uow:
-            for mark in batch:
-                found = await uow.messages.broadcast_as_seen_by(mark.broadcast_id, mark.user_id)
-                if (
-                    found is None or not found.recipients
-                ):  # another's broadcast looks absent: ids are not probed
-                    mark.answer.set_exception(NotFound(f"broadcast {mark.broadcast_id} does not exist"))
-                elif await uow.messages.mark_broadcast_read(mark.broadcast_id, mark.user_id, now):
-                    changed.append((found, mark))
+            senders = await uow.messages.broadcast_senders(frozenset(m.broadcast_id for m in batch))
+            copies = await uow.messages.recipient_copies(wanted)
+            changed = await uow.messages.mark_copies_read(copies, now) if copies else frozenset()
             await uow.commit()
-        for found, mark in changed:
-            self._publisher.publish(broadcast_read(found, mark.user_id, now))
+        told: set[tuple[int, int]] = set()
+        for mark in batch:
+            key = (mark.broadcast_id, mark.user_id)
+            if mark.broadcast_id not in senders or key not in copies:  # another's looks absent: not probed
+                mark.answer.set_exception(NotFound(f"broadcast {mark.broadcast_id} does not exist"))
+            elif key in changed and key not in told:  # the same mark twice in a batch: one event
+                told.add(key)
+                self._publisher.publish(broadcast_read(mark.broadcast_id, senders[key[0]], mark.user_id, now))
         for mark in batch:
             if not mark.answer.done():
                 mark.answer.set_result(None)

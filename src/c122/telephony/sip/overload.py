@@ -4,10 +4,18 @@ Past its capacity a SIP server that parses and answers everything answers late; 
 after T1 (500 ms), the resends add load, and completed set-ups collapse. Kamailio and Asterisk
 refuse new work early instead. Here a new INVITE (no To tag, no call in progress under its
 Call-ID) is answered 503 with Retry-After from the raw bytes, without parsing the whole message
-and without a transaction, while either
-  - the event loop runs late: a 10 ms heartbeat is more than `max_lag` behind (work queued in
-    the process: set-ups, answers, timers), or
-  - the socket's receive queue holds more than `high_bytes` (datagrams not even read yet).
+and without a transaction, while the stack is overloaded.
+
+Overloaded means a queue that stands, not a burst. A burst of set-ups, a pause for garbage
+collection or a moment without the CPU on a shared machine fills the socket's receive queue for a
+while, and the stack then catches up: every call can still be served. Work arriving faster than
+the stack can do it keeps the queue full. So, as CoDel judges a router's queue, a signal means
+overload only once it has stayed above its threshold for `standing` seconds (one look at or below
+the threshold starts the count again), and overload ends at the first look below half the
+threshold (hysteresis: refusing goes on until the backlog has really drained). The signals:
+  - the socket's receive queue holds more than `queue_bytes` (datagrams not even read yet),
+    looked at for every datagram read and every 10 ms;
+  - optionally, the event loop runs more than `max_lag` late (a 10 ms heartbeat).
 Requests of calls in progress are still served, so the calls already admitted complete. The
 ACK of such a 503 is dropped unparsed.
 """
@@ -50,6 +58,34 @@ REMEMBER_REFUSED = 32.0  # seconds (64·T1): a resent copy of a refused INVITE i
 MAX_REMEMBERED = 100_000
 
 
+class Standing:
+    """One overload signal, judged by how long it stays high rather than by one look at it.
+
+    It turns on once every look for `interval` seconds was above `threshold` (a look at or below
+    it starts the count again) and off at the first look below half the threshold. With
+    `interval` 0 the first look above the threshold turns it on."""
+
+    def __init__(self, threshold: float, interval: float) -> None:
+        self.threshold = threshold
+        self.interval = interval
+        self.on = False
+        self._above_since: float | None = None
+
+    def look(self, now: float, value: float) -> bool:
+        if self.on:
+            if value < self.threshold / 2:
+                self.on = False
+                self._above_since = None
+            return self.on
+        if value <= self.threshold:
+            self._above_since = None
+            return False
+        if self._above_since is None:
+            self._above_since = now
+        self.on = now - self._above_since >= self.interval
+        return self.on
+
+
 @dataclass(frozen=True, slots=True)
 class OverloadSettings:
     queue_bytes: int = 256 * 1024  # receive queue past which new INVITEs are refused; 0: not looked at
@@ -57,23 +93,25 @@ class OverloadSettings:
     retry_after: int = 10
     server: str = "C122"
     known_call: Callable[[str], bool] | None = None  # Call-IDs of calls in progress
+    standing: float = 0.1  # seconds a signal must stay above its threshold to mean overload
 
 
 class OverloadGuard:
-    """Decides per datagram, before parsing, whether a new INVITE is refused. Both halves of the
-    hysteresis are half the thresholds: refusing goes on until the backlog has really drained."""
+    """Decides per datagram, before parsing, whether a new INVITE is refused (see the module)."""
 
-    def __init__(self, sock: socket.socket, settings: OverloadSettings) -> None:
+    def __init__(
+        self, sock: socket.socket, settings: OverloadSettings, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._sock = sock
-        self.high = settings.queue_bytes
-        self.low = settings.queue_bytes // 2
-        self.max_lag = settings.max_lag
+        self._clock = clock
         self.retry_after = settings.retry_after
         self.server = settings.server
         self.known_call = settings.known_call
         self.overloaded = False
-        self._queue_readable = self.high > 0 and queued_bytes(sock) is not None
-        self.enabled = self._queue_readable or self.max_lag > 0
+        readable = settings.queue_bytes > 0 and queued_bytes(sock) is not None
+        self._queue = Standing(settings.queue_bytes, settings.standing) if readable else None
+        self._late = Standing(settings.max_lag, settings.standing) if settings.max_lag > 0 else None
+        self.enabled = self._queue is not None or self._late is not None
         self._lag = 0.0
         self._due = 0.0
         self._timer: asyncio.TimerHandle | None = None
@@ -95,30 +133,35 @@ class OverloadGuard:
         self._lag = max(0.0, now - self._due)
         self._due = now + HEARTBEAT
         self._timer = loop.call_later(HEARTBEAT, self._beat, loop)
+        self._check()
 
     def lag(self) -> float:
         """How late the loop runs: the last heartbeat's delay, or how overdue the next one is."""
         return max(self._lag, time.monotonic() - self._due) if self._timer is not None else 0.0
 
     def _check(self) -> bool:
-        queued = (queued_bytes(self._sock) or 0) if self._queue_readable else 0
-        lag = self.lag() if self.max_lag > 0 else 0.0
-        inf = float("inf")
-        high_lag = self.max_lag or inf
-        if self.overloaded:
-            self.overloaded = (self._queue_readable and queued > self.low) or lag > high_lag / 2
-        else:
-            self.overloaded = (self._queue_readable and queued > self.high) or lag > high_lag
-        return self.overloaded
+        """Looks at every signal once; overloaded while any of them is on."""
+        now = self._clock()
+        on = False
+        if self._queue is not None:
+            on = self._queue.look(now, queued_bytes(self._sock) or 0)
+        if self._late is not None:
+            on = self._late.look(now, self.lag()) or on
+        self.overloaded = on
+        return on
 
     def refusal(self, data: bytes) -> bytes | None:
         """The 503 to send instead of handling `data`, if it is a new INVITE met in overload
-        or a resent copy of one refused before."""
-        if not self.enabled or not data.startswith(b"INVITE "):
+        or a resent copy of one refused before. Called for every datagram read: each is a look
+        at the signals."""
+        if not self.enabled:
+            return None
+        overloaded = self._check()
+        if not data.startswith(b"INVITE "):
             return None
         head = data.split(b"\r\n\r\n", 1)[0]
         call_id = call_id_of(head)
-        if call_id is None or not (self._was_refused(call_id) or self._check()):
+        if call_id is None or not (overloaded or self._was_refused(call_id)):
             return None
         to = _TO_RE.search(head)
         if to is None or _TO_TAG_RE.search(head):

@@ -12,7 +12,7 @@ from c122.telephony.runtime import CallLimits
 from c122.telephony.sip.admission import Admission, AdmissionSettings
 from c122.telephony.sip.flows import Source
 from c122.telephony.sip.message import SipResponse, parse_message
-from c122.telephony.sip.overload import OVERLOAD_TAG, OverloadGuard, OverloadSettings, queued_bytes
+from c122.telephony.sip.overload import OVERLOAD_TAG, OverloadGuard, OverloadSettings, Standing, queued_bytes
 from c122.telephony.sip.protection import Protection, ProtectionSettings, call_id_of
 
 TRUNK = "203.0.113.5"
@@ -91,9 +91,21 @@ def backlogged():
     receiver.close()
 
 
-def test_a_new_invite_met_with_a_deep_queue_gets_a_stateless_503(backlogged):
-    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, retry_after=9))
+def drain(sock: socket.socket) -> None:
+    sock.setblocking(False)
+    while True:
+        try:
+            sock.recv(65536)
+        except BlockingIOError:
+            return
+
+
+def test_a_new_invite_met_with_a_queue_that_stands_gets_a_stateless_503(backlogged):
+    now = [0.0]
+    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, retry_after=9), clock=lambda: now[0])
     assert guard.enabled
+    assert guard.refusal(INVITE) is None  # deep, but for no time yet: a burst the stack may catch up on
+    now[0] = 0.1  # deep for the whole interval: the queue stands
     raw = guard.refusal(INVITE)
     assert raw is not None
     response = parse_message(raw)
@@ -111,7 +123,7 @@ def test_a_new_invite_met_with_a_deep_queue_gets_a_stateless_503(backlogged):
 
 
 def test_requests_of_calls_in_progress_and_a_shallow_queue_are_never_refused(backlogged):
-    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, retry_after=9))
+    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, retry_after=9, standing=0))
     reinvite = INVITE.replace(b"To: <sip:122@127.0.0.1>", b"To: <sip:122@127.0.0.1>;tag=x1")
     assert guard.refusal(reinvite) is None
     assert guard.refusal(INVITE.replace(b"INVITE sip", b"OPTIONS sip")) is None
@@ -138,7 +150,7 @@ def test_a_blocked_source_still_reaches_its_own_call_but_nothing_else():
 
 async def test_a_late_event_loop_refuses_new_invites_but_not_a_call_being_set_up():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        settings = OverloadSettings(0, 0.05, known_call={"flood-1"}.__contains__)
+        settings = OverloadSettings(0, 0.05, known_call={"flood-1"}.__contains__, standing=0)
         guard = OverloadGuard(sock, settings)
         guard.start(asyncio.get_running_loop())
         try:
@@ -152,13 +164,53 @@ async def test_a_late_event_loop_refuses_new_invites_but_not_a_call_being_set_up
 
 
 def test_a_resent_copy_of_a_refused_invite_is_refused_again_once_the_queue_has_drained(backlogged):
-    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, retry_after=9))
+    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, retry_after=9, standing=0))
     assert guard.refusal(INVITE) is not None
-    backlogged.setblocking(False)
-    while True:
-        try:
-            backlogged.recv(65536)
-        except BlockingIOError:
-            break
+    drain(backlogged)
     assert guard.refusal(INVITE.replace(b"flood-1", b"flood-2")) is None  # the load has eased
     assert guard.refusal(INVITE) is not None  # but the caller took the 503 and left
+
+
+# --- what decides overload: a queue that stands, not a burst -------------------------------------------
+
+
+def test_a_burst_that_drains_within_the_interval_refuses_nobody(backlogged):
+    """At the capacity, a pause (garbage collection, another process on the CPU) fills the queue
+    for a moment and the stack catches up: every call is served. Before, one deep look refused."""
+    now = [0.0]
+    guard = OverloadGuard(backlogged, OverloadSettings(4096, 0, standing=0.1), clock=lambda: now[0])
+    assert guard.refusal(INVITE) is None
+    now[0] = 0.06
+    drain(backlogged)  # caught up
+    assert guard.refusal(INVITE) is None
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:  # the next burst
+        for _ in range(20):
+            sender.sendto(INVITE, backlogged.getsockname())
+    deadline = time.monotonic() + 2
+    while (queued_bytes(backlogged) or 0) < 10_000 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    now[0] = 0.12  # deep again, 0.12 s after the first burst began, but only just now
+    assert guard.refusal(INVITE) is None
+    assert not guard.overloaded
+    now[0] = 0.22  # and now it has stood for the interval
+    assert guard.refusal(INVITE) is not None
+
+
+def test_a_standing_signal_turns_on_after_the_interval_and_off_below_half():
+    signal = Standing(100, 0.1)
+    assert not signal.look(0.0, 150)
+    assert not signal.look(0.05, 500)
+    assert signal.look(0.1, 101)  # above for the whole interval
+    assert signal.look(0.2, 99)  # under the threshold, not yet under half: the backlog still drains
+    assert signal.look(0.3, 50)
+    assert not signal.look(0.4, 49)
+    assert not signal.look(0.45, 150)  # a new count begins
+    assert not signal.look(0.5, 100)  # at the threshold is not above it: the count starts again
+    assert not signal.look(0.58, 150)
+    assert signal.look(0.68, 150)
+
+
+def test_with_no_interval_one_look_above_the_threshold_decides():
+    signal = Standing(100, 0)
+    assert not signal.look(0.0, 100)
+    assert signal.look(0.0, 101)
