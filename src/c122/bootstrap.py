@@ -67,7 +67,7 @@ from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
 from c122.services.statistics.ports import LiveQueue
-from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
+from c122.services.statistics.service import CallStatistics, ShiftClock, ShiftStatistics, StaffingPlanner
 from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
@@ -268,6 +268,7 @@ def build_application(
         shift_clock=shift_clock,
         shift_statistics=shift_statistics,
         staffing=StaffingPlanner(uow_factory, _CenterQueues(contact_center), hotline_zone),
+        call_statistics=CallStatistics(uow_factory, clock, hotline_zone),
         help_requests=help_requests,
     )
     if telephony is not None:

@@ -10,6 +10,9 @@ from fastapi import APIRouter, Query
 from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas.statistics import (
     BreakOut,
+    CallFiguresOut,
+    CallStatisticsOut,
+    CallStatisticsRowOut,
     CenterShiftOut,
     CurrentShiftOut,
     OperatorShiftOut,
@@ -20,6 +23,7 @@ from c122.api.schemas.statistics import (
 )
 from c122.api.security import Context, CurrentActor
 from c122.domain.acd.kpi import ServiceLevelFormula
+from c122.domain.call_statistics import Breakdown, CallFigures
 from c122.domain.shifts import ShiftWindow
 from c122.services.statistics.service import HISTORY_WEEKS, QueueShiftFigures
 
@@ -150,4 +154,54 @@ async def staffing(
             )
             for i in plan.intervals
         ],
+    )
+
+
+def _figures(f: CallFigures) -> dict[str, object]:
+    return {
+        "received": f.received,
+        "answered": f.answered,
+        "answered_within_t": f.answered_within_t,
+        "abandoned": f.abandoned,
+        "short_abandoned": f.short_abandoned,
+        "failed": f.failed,
+        "unanswered": f.unanswered,
+        "over_norm": f.over_norm,
+        "service_level": f.service_level,
+        "average_wait_s": f.average_wait_s,
+        "average_talk_s": f.average_talk_s,
+        "average_handle_s": f.average_handle_s,
+        "outbound_placed": f.outbound_placed,
+        "outbound_answered": f.outbound_answered,
+        "outbound_failed": f.outbound_failed,
+        "average_outbound_talk_s": f.average_outbound_talk_s,
+    }
+
+
+@router.get("/calls", response_model=CallStatisticsOut, operation_id="call_statistics")
+async def call_statistics(
+    actor: CurrentActor,
+    context: Context,
+    since: date,
+    until: date,
+    by: Breakdown = Breakdown.QUEUE,
+    shift_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    group_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> CallStatisticsOut:
+    """Inbound and outbound statistics (TEL-08) over the local days since..until, optionally only the
+    occurrences of one shift, per queue, group, service or operator. Administrators: every group;
+    seniors: their groups (SUP-10); others 403."""
+    report = await context.call_statistics.report(
+        actor, since=since, until=until, by=by, shift_id=shift_id, group_id=group_id
+    )
+    return CallStatisticsOut(
+        time_zone=report.time_zone,
+        since=report.since,
+        until=report.until,
+        by=report.by.value,
+        shift_id=report.shift.id if report.shift else None,
+        shift_name=report.shift.name if report.shift else None,
+        spans=len(report.spans),
+        rows=[CallStatisticsRowOut(id=r.key, name=r.name, **_figures(r.figures)) for r in report.rows],
+        total=CallFiguresOut(**_figures(report.total)),
     )
