@@ -21,6 +21,7 @@ from c122.api.schemas.statistics import (
     StaffingIntervalOut,
     StaffingOut,
 )
+from c122.api.schemas.organisation import ShiftOut
 from c122.api.security import Context, CurrentActor
 from c122.domain.acd.kpi import ServiceLevelFormula
 from c122.domain.call_statistics import Breakdown, CallFigures
@@ -48,6 +49,16 @@ def _window(window: ShiftWindow | None) -> ShiftWindowOut | None:
 async def current_shift(actor: CurrentActor, context: Context) -> CurrentShiftOut:
     now = await context.shift_clock.now(actor)
     return CurrentShiftOut(time_zone=now.time_zone, shift=_window(now.window))
+
+
+@router.get("/shifts", response_model=list[ShiftOut], operation_id="statistics_shifts")
+async def shifts(actor: CurrentActor, context: Context) -> list[ShiftOut]:
+    """The timetable, for the statistics' shift picker: every signed-in user (it names nobody)."""
+    del actor
+    return [
+        ShiftOut(id=s.id, name=s.name, starts_at=s.starts_at, ends_at=s.ends_at)
+        for s in await context.shift_clock.shifts()
+    ]
 
 
 @router.get("/shift/operator", response_model=OperatorShiftOut, operation_id="operator_shift_statistics")
