@@ -25,6 +25,12 @@ async def test_a_senior_reads_the_call_statistics_of_their_groups(
 ) -> None:
     admin = await server.signed_in("admin")
     seeded = await seed_call_day(server, admin)
+    async with server.application.uow_factory() as uow:
+        info_type = await uow.case_types.find({"code": "info"})
+    assert info_type is not None
+    operator = await server.signed_in("operator1")
+    created = await operator.write("POST", "/api/v1/cases", json={"type_id": info_type.id})
+    assert created.status_code == 201, created.text
     context = await browser.new_context(
         locale="ru-RU", base_url=server.base_url, viewport={"width": 1600, "height": 1000}
     )
@@ -35,6 +41,14 @@ async def test_a_senior_reads_the_call_statistics_of_their_groups(
     await page.get_by_test_id("login-submit").click()
     await page.get_by_test_id("panel-menu").click()
     await page.get_by_text("Статистика за смену").click()
+    # fig. 62: cases by type for the last 24 hours, beside the centre's shift figures
+    await expect(page.get_by_test_id(f"cc-case-type-{info_type.id}")).to_contain_text(
+        "Справочная информация1"
+    )
+    center = page.get_by_test_id("center-shift")
+    folder = os.environ.get("C122_SCREENSHOTS")
+    if folder:
+        await center.screenshot(path=str(Path(folder) / "center-case-types.png"))
     card = page.get_by_test_id("call-statistics")
     await expect(card).to_contain_text("Статистика по совершённым вызовам (входящим/исходящим)")
 

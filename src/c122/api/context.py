@@ -29,7 +29,13 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
-from c122.services.statistics.service import CallStatistics, ShiftClock, ShiftStatistics, StaffingPlanner
+from c122.services.statistics.service import (
+    CallStatistics,
+    RecentCaseTypes,
+    ShiftClock,
+    ShiftStatistics,
+    StaffingPlanner,
+)
 from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
 
@@ -62,6 +68,7 @@ class ApiContext:
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C
     call_statistics: CallStatistics  # inbound and outbound figures over a period (TEL-08, SUP-10)
+    recent_cases: RecentCaseTypes  # cases by type for the last 24 hours (OPS-28, fig. 62)
     help_requests: HelpRequests  # «Помощь старшего»: operators ask the seniors on shift for help
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.call_statistics import Breakdown, CallFigures, Span, StatisticsRow
+from c122.domain.case_tally import CaseArrival
 from c122.domain.organisation import Queue
 from c122.persistence import tables as t
 from c122.persistence.tables.calls import call_records
+from c122.persistence.tables.cases import cases as case_table
 
 c = call_records.c
 q = t.queues.c
@@ -193,6 +196,19 @@ class SqlCallStatistics:
                 first = first.where(mine.c.group_id.in_(sorted(group_ids)))
             joined = joined.where(ug.group_id == first.scalar_subquery())
         return joined.add_columns(key.label("key"), *_outbound_measures()).group_by(key)
+
+    async def cases_since(self, since: datetime) -> list[CaseArrival]:
+        cases = case_table.c
+        found = await self._connection.execute(
+            select(cases.id, cases.created_at, cases.group_id, cases.type_id)
+            .where(cases.created_at >= since)
+            .order_by(cases.created_at, cases.id)
+        )
+        return [CaseArrival(r.id, r.created_at.timestamp(), r.group_id, r.type_id) for r in found.all()]
+
+    async def case_type_names(self) -> dict[int, str]:
+        found = await self._connection.execute(select(t.case_types.c.id, t.case_types.c.name))
+        return {row[0]: row[1] for row in found.all()}
 
     async def _names(self, by: Breakdown, keys: list[int]) -> dict[int, str]:
         if not keys:

@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from c122.api.errors import ERROR_RESPONSES
+from c122.api.schemas.organisation import ShiftOut
 from c122.api.schemas.statistics import (
     BreakOut,
     CallFiguresOut,
     CallStatisticsOut,
     CallStatisticsRowOut,
+    CaseTypeCountOut,
     CenterShiftOut,
     CurrentShiftOut,
     OperatorShiftOut,
@@ -21,7 +23,6 @@ from c122.api.schemas.statistics import (
     StaffingIntervalOut,
     StaffingOut,
 )
-from c122.api.schemas.organisation import ShiftOut
 from c122.api.security import Context, CurrentActor
 from c122.domain.acd.kpi import ServiceLevelFormula
 from c122.domain.call_statistics import Breakdown, CallFigures
@@ -131,6 +132,10 @@ async def center_shift(actor: CurrentActor, context: Context) -> CenterShiftOut:
         service_level_formula=formula.value,
         total=total,
         queues=rows,
+        case_types=[
+            CaseTypeCountOut(type_id=c.type_id, name=c.name, count=c.count)
+            for c in await context.recent_cases.counts(actor)
+        ],
     )
 
 

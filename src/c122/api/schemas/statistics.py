@@ -67,6 +67,12 @@ class QueueShiftOut(BaseModel):
     on_break: int
 
 
+class CaseTypeCountOut(BaseModel):
+    type_id: int
+    name: str
+    count: int = Field(description="Cases of this type created in the last 24 hours, of the reader's groups.")
+
+
 class CenterShiftOut(BaseModel):
     shift: ShiftWindowOut | None
     service_level_s: float
@@ -74,6 +80,9 @@ class CenterShiftOut(BaseModel):
     service_level_formula: str
     total: QueueShiftOut
     queues: list[QueueShiftOut]
+    case_types: list[CaseTypeCountOut] = Field(
+        description="Cases by type for the last 24 hours (fig. 62), most first; an administrator's of all."
+    )
 
 
 class StaffingIntervalOut(BaseModel):

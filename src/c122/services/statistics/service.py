@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from c122.domain.acd import QueueLogRecord
 from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.call_statistics import Breakdown, CallFigures, Span, StatisticsRow, period_span
+from c122.domain.case_tally import CaseArrival, RecentCases
 from c122.domain.clock import Clock
 from c122.domain.errors import Forbidden, NotFound
 from c122.domain.shift_tally import OperatorTally, QueueTally, ShiftTally
@@ -18,6 +19,8 @@ from c122.domain.shifts import Shift, ShiftWindow, current_shift, windows_betwee
 from c122.domain.staffing import IntervalForecast, forecast_day
 from c122.domain.users import Actor, Role
 from c122.services.access_audit import refusals_audited
+from c122.services.cases.events import CASE_CREATED
+from c122.services.events import OutboundEvent
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.statistics.ports import LiveQueue, LiveQueues, StatisticsUnitOfWork
 
@@ -237,6 +240,74 @@ class CallStatistics:
         if not actor.supervises_group(group_id):
             raise Forbidden(f"group {group_id} is not one of yours")
         return frozenset({group_id})
+
+
+@dataclass(frozen=True)
+class CaseTypeCount:
+    type_id: int
+    name: str
+    count: int
+
+
+class RecentCaseTypes:
+    """Cases by type created in the last 24 hours, of the reader's groups (OPS-28, fig. 62).
+
+    The first read loads the last day's cases once; from then on each `case.created` event adds its
+    case (`take`, wired to the event bus in bootstrap) and a read slides the window (`RecentCases`).
+    Events arriving while the day is being loaded are held and added after it, each case once."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory[StatisticsUnitOfWork], clock: Clock) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._recent: RecentCases | None = None
+        self._held: list[CaseArrival] | None = None
+        self._names: dict[int, str] = {}
+        self._lock = asyncio.Lock()
+
+    def on_event(self, event: OutboundEvent) -> None:
+        """The event bus's `case.created`: the card summary names its id, time, group and type."""
+        if event.type != CASE_CREATED:
+            return
+        case = event.data["case"]
+        arrival = CaseArrival(
+            int(case["id"]),
+            datetime.fromisoformat(case["created_at"]).timestamp(),
+            case["group_id"],
+            int(case["type_id"]),
+        )
+        self.take(arrival, str(case.get("type_name") or ""))
+
+    def take(self, arrival: CaseArrival, type_name: str) -> None:
+        self._names[arrival.type_id] = type_name
+        if self._held is not None:
+            self._held.append(arrival)
+        elif self._recent is not None:
+            self._recent.add(arrival)
+
+    async def counts(self, actor: Actor) -> list[CaseTypeCount]:
+        now = self._clock.now()
+        async with self._lock:
+            if self._recent is None:
+                self._held = []
+                try:
+                    recent = RecentCases()
+                    async with self._uow() as uow:
+                        for arrival in await uow.call_statistics.cases_since(
+                            now - timedelta(seconds=recent.window_s)
+                        ):
+                            recent.add(arrival)
+                        self._names.update(await uow.call_statistics.case_type_names())
+                    for arrival in self._held:
+                        recent.add(arrival)
+                    self._recent = recent
+                finally:
+                    self._held = None
+            self._recent.slide(now.timestamp())
+            totals = self._recent.by_type(None if actor.is_admin else actor.group_ids)
+        return sorted(
+            (CaseTypeCount(type_id, self._names.get(type_id, ""), n) for type_id, n in totals.items()),
+            key=lambda c: (-c.count, c.name),
+        )
 
 
 HISTORY_WEEKS = 4

@@ -3169,6 +3169,18 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** CaseTypeCountOut */
+        CaseTypeCountOut: {
+            /**
+             * Count
+             * @description Cases of this type created in the last 24 hours, of the reader's groups.
+             */
+            count: number;
+            /** Name */
+            name: string;
+            /** Type Id */
+            type_id: number;
+        };
         /**
          * CaseTypeIcon
          * @enum {string}
@@ -3210,6 +3222,11 @@ export interface components {
         };
         /** CenterShiftOut */
         CenterShiftOut: {
+            /**
+             * Case Types
+             * @description Cases by type for the last 24 hours (fig. 62), most first; an administrator's of all.
+             */
+            case_types: components["schemas"]["CaseTypeCountOut"][];
             /** Queues */
             queues: components["schemas"]["QueueShiftOut"][];
             /** Service Level Formula */

@@ -130,6 +130,8 @@ export const en: Messages = {
       onDuty: "Operators on duty",
       busy: "Operators busy",
       onBreak: "Operators on break",
+      caseTypes: "Cases by type, last 24 hours",
+      noCases: "No cases in the last 24 hours",
     },
   },
   health: {
