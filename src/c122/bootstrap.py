@@ -70,7 +70,13 @@ from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.restart import RestartRecovery
 from c122.services.sms.service import SmsChannel
 from c122.services.statistics.ports import LiveQueue
-from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
+from c122.services.statistics.service import (
+    CallStatistics,
+    RecentCaseTypes,
+    ShiftClock,
+    ShiftStatistics,
+    StaffingPlanner,
+)
 from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
 from c122.telephony import reactions as telephony_reactions
@@ -209,6 +215,8 @@ def build_application(
         uow_factory, clock, shift_clock, _CenterQueues(contact_center), KpiDefinitions()
     )
     contact_center.add_listener(lambda outcome: shift_statistics.take(to_records(outcome.events)))
+    recent_cases = RecentCaseTypes(uow_factory, clock)
+    bus.subscribe(recent_cases.on_event)  # cases by type for the last 24 hours, kept as they come
     exports = ExportJobs(FileTableWriters(), settings.data_dir / EXPORTS_DIR, bus, clock)
     call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone, exports)
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
@@ -274,6 +282,8 @@ def build_application(
         shift_clock=shift_clock,
         shift_statistics=shift_statistics,
         staffing=StaffingPlanner(uow_factory, _CenterQueues(contact_center), hotline_zone),
+        call_statistics=CallStatistics(uow_factory, clock, hotline_zone),
+        recent_cases=recent_cases,
         help_requests=help_requests,
         sms=sms,
     )

@@ -30,7 +30,13 @@ from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
 from c122.services.sms.service import SmsChannel
-from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
+from c122.services.statistics.service import (
+    CallStatistics,
+    RecentCaseTypes,
+    ShiftClock,
+    ShiftStatistics,
+    StaffingPlanner,
+)
 from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
 
@@ -62,6 +68,8 @@ class ApiContext:
     export_access: ExportAccess  # their state and files as the API serves them, audited
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C
+    call_statistics: CallStatistics  # inbound and outbound figures over a period (TEL-08, SUP-10)
+    recent_cases: RecentCaseTypes  # cases by type for the last 24 hours (OPS-28, fig. 62)
     help_requests: HelpRequests  # «Помощь старшего»: operators ask the seniors on shift for help
     sms: SmsChannel  # SMS to and from applicants through the gateway
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony

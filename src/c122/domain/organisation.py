@@ -67,7 +67,9 @@ class Queue:
     escalation_step_s: float | None = None
     required_skills: frozenset[str] = field(default_factory=frozenset)
     short_abandon_s: float = 5.0
-    sla_wait_s: float = 60.0
+    sla_wait_s: float = 60.0  # the normative maximum wait (TEL-08): a longer wait breaches it
+    service_level_s: float = 20.0  # T: a call answered within it counts towards the service level
+    service_level_formula: str = "short_abandons_ignored"  # a ServiceLevelFormula value
     callbacks_enabled: bool = True
     repeat_call_window_s: float = 1800.0
     removal_message: str | None = None

@@ -26,6 +26,7 @@ from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phone_book import SqlPhoneBookRepository
 from c122.persistence.phones import SqlOperatorPhoneRepository
 from c122.persistence.sms import SqlSmsRepository
+from c122.persistence.statistics import SqlCallStatistics
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.write_gate import WriteGate, connect, write_gate
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
@@ -41,6 +42,7 @@ from c122.services.phone_book.ports import PhoneBookRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
 from c122.services.sms.ports import SmsRepository
+from c122.services.statistics.ports import CallStatisticsReader
 from c122.services.supervision.ports import MonitoringRepository
 
 
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
     phone_book: PhoneBookRepository
     monitoring: MonitoringRepository
     sms: SmsRepository
+    call_statistics: CallStatisticsReader
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -100,6 +103,7 @@ class SqlUnitOfWork:
         self.phone_book = SqlPhoneBookRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         self.sms = SqlSmsRepository(connection)
+        self.call_statistics = SqlCallStatistics(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from tests.support.server import RunningServer
+from tests.support.server import Desk, RunningServer
 
 from c122.domain.acd import CompletedBy
 from c122.domain.acd.queue_log import QueueLogKind as K
@@ -147,3 +147,35 @@ async def test_staffing_forecast_from_the_same_weekday_of_four_weeks(server: Run
         "/api/v1/statistics/staffing", params={"queue_id": other, "day": "2026-09-12"}
     )
     assert hidden.status_code == 404
+
+
+async def test_cases_by_type_for_the_last_24_hours_loaded_once_then_live(server: RunningServer) -> None:
+    """Fig. 62: the first read counts the stored cases of the day; later cases come from their
+    `case.created` event; a case leaves the count 24 hours after it was created; scoped by group."""
+    async with server.application.uow_factory() as uow:
+        types = {code: (await uow.case_types.find({"code": code})) for code in ("info", "vaccination")}
+    info, vaccination = (types[c].id for c in ("info", "vaccination"))  # type: ignore[union-attr]
+    operator = await server.signed_in("operator1")  # Справочная группа
+    other = await server.signed_in("operator5")  # Группа вакцинации
+    admin = await server.signed_in("admin")
+    for desk, type_id in ((operator, info), (operator, info), (other, vaccination)):
+        created = await desk.write("POST", "/api/v1/cases", json={"type_id": type_id})
+        assert created.status_code == 201, created.text
+
+    async def counts(desk: Desk) -> dict[str, int]:
+        response = await desk.http.get("/api/v1/statistics/shift/center")
+        assert response.status_code == 200, response.text
+        center = response.json()
+        return {row["name"]: row["count"] for row in center["case_types"]}
+
+    assert await counts(operator) == {"Справочная информация": 2}
+    assert await counts(admin) == {"Справочная информация": 2, "Запись на вакцинацию": 1}
+    server.clock.advance(3600)
+    await operator.write("POST", "/api/v1/cases", json={"type_id": info})  # live, by its event
+    assert await counts(operator) == {"Справочная информация": 3}
+    server.clock.advance(23 * 3600)  # the first three are 24 hours old now
+    admin = await server.signed_in("admin")  # the earlier session has expired by now
+    assert await counts(admin) == {"Справочная информация": 1}
+    server.clock.advance(3600)
+    admin = await server.signed_in("admin")
+    assert await counts(admin) == {}

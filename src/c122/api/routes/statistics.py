@@ -8,8 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from c122.api.errors import ERROR_RESPONSES
+from c122.api.schemas.organisation import ShiftOut
 from c122.api.schemas.statistics import (
     BreakOut,
+    CallFiguresOut,
+    CallStatisticsOut,
+    CallStatisticsRowOut,
+    CaseTypeCountOut,
     CenterShiftOut,
     CurrentShiftOut,
     OperatorShiftOut,
@@ -20,6 +25,7 @@ from c122.api.schemas.statistics import (
 )
 from c122.api.security import Context, CurrentActor
 from c122.domain.acd.kpi import ServiceLevelFormula
+from c122.domain.call_statistics import Breakdown, CallFigures
 from c122.domain.shifts import ShiftWindow
 from c122.services.statistics.service import HISTORY_WEEKS, QueueShiftFigures
 
@@ -44,6 +50,16 @@ def _window(window: ShiftWindow | None) -> ShiftWindowOut | None:
 async def current_shift(actor: CurrentActor, context: Context) -> CurrentShiftOut:
     now = await context.shift_clock.now(actor)
     return CurrentShiftOut(time_zone=now.time_zone, shift=_window(now.window))
+
+
+@router.get("/shifts", response_model=list[ShiftOut], operation_id="statistics_shifts")
+async def shifts(actor: CurrentActor, context: Context) -> list[ShiftOut]:
+    """The timetable, for the statistics' shift picker: every signed-in user (it names nobody)."""
+    del actor
+    return [
+        ShiftOut(id=s.id, name=s.name, starts_at=s.starts_at, ends_at=s.ends_at)
+        for s in await context.shift_clock.shifts()
+    ]
 
 
 @router.get("/shift/operator", response_model=OperatorShiftOut, operation_id="operator_shift_statistics")
@@ -116,6 +132,10 @@ async def center_shift(actor: CurrentActor, context: Context) -> CenterShiftOut:
         service_level_formula=formula.value,
         total=total,
         queues=rows,
+        case_types=[
+            CaseTypeCountOut(type_id=c.type_id, name=c.name, count=c.count)
+            for c in await context.recent_cases.counts(actor)
+        ],
     )
 
 
@@ -150,4 +170,54 @@ async def staffing(
             )
             for i in plan.intervals
         ],
+    )
+
+
+def _figures(f: CallFigures) -> dict[str, object]:
+    return {
+        "received": f.received,
+        "answered": f.answered,
+        "answered_within_t": f.answered_within_t,
+        "abandoned": f.abandoned,
+        "short_abandoned": f.short_abandoned,
+        "failed": f.failed,
+        "unanswered": f.unanswered,
+        "over_norm": f.over_norm,
+        "service_level": f.service_level,
+        "average_wait_s": f.average_wait_s,
+        "average_talk_s": f.average_talk_s,
+        "average_handle_s": f.average_handle_s,
+        "outbound_placed": f.outbound_placed,
+        "outbound_answered": f.outbound_answered,
+        "outbound_failed": f.outbound_failed,
+        "average_outbound_talk_s": f.average_outbound_talk_s,
+    }
+
+
+@router.get("/calls", response_model=CallStatisticsOut, operation_id="call_statistics")
+async def call_statistics(
+    actor: CurrentActor,
+    context: Context,
+    since: date,
+    until: date,
+    by: Breakdown = Breakdown.QUEUE,
+    shift_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    group_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> CallStatisticsOut:
+    """Inbound and outbound statistics (TEL-08) over the local days since..until, optionally only the
+    occurrences of one shift, per queue, group, service or operator. Administrators: every group;
+    seniors: their groups (SUP-10); others 403."""
+    report = await context.call_statistics.report(
+        actor, since=since, until=until, by=by, shift_id=shift_id, group_id=group_id
+    )
+    return CallStatisticsOut(
+        time_zone=report.time_zone,
+        since=report.since,
+        until=report.until,
+        by=report.by.value,
+        shift_id=report.shift.id if report.shift else None,
+        shift_name=report.shift.name if report.shift else None,
+        spans=len(report.spans),
+        rows=[CallStatisticsRowOut(id=r.key, name=r.name, **_figures(r.figures)) for r in report.rows],
+        total=CallFiguresOut(**_figures(report.total)),
     )

@@ -39,6 +39,10 @@ StrategyName = Literal[
     "longest_idle", "round_robin", "fewest_calls", "least_talk_time", "random", "ring_all", "linear"
 ]
 EmptyRuleName = Literal["never", "no_logged_in", "no_staffed"]
+# The service-level formulas of `domain/acd/kpi.py` (ServiceLevelFormula), a queue's admin setting.
+ServiceLevelFormulaName = Literal[
+    "answered_of_offered", "short_abandons_ignored", "abandons_within_t_met", "answered_only"
+]
 
 
 def check_idle_bounds(low: float, high: float) -> None:
@@ -142,6 +146,8 @@ class QueueSettingsFields(Strict):
     required_skills: Annotated[list[Skill], Field(max_length=50)] = []
     short_abandon_s: Annotated[float, Field(ge=0, le=600)] = 5.0
     sla_wait_s: PositiveSeconds = 60.0
+    service_level_s: Annotated[float, Field(ge=1, le=3600)] = 20.0
+    service_level_formula: ServiceLevelFormulaName = "short_abandons_ignored"
     callbacks_enabled: bool = True
     repeat_call_window_s: Seconds = 1800.0
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
@@ -174,6 +180,8 @@ class QueuePatch(Patch):
     required_skills: Annotated[list[Skill], Field(max_length=50)] | None = None
     short_abandon_s: Annotated[float, Field(ge=0, le=600)] | None = None
     sla_wait_s: PositiveSeconds | None = None
+    service_level_s: Annotated[float, Field(ge=1, le=3600)] | None = None
+    service_level_formula: ServiceLevelFormulaName | None = None
     callbacks_enabled: bool | None = None
     repeat_call_window_s: Seconds | None = None
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
@@ -200,6 +208,8 @@ class QueueOut(BaseModel):
     required_skills: list[str]
     short_abandon_s: float
     sla_wait_s: float
+    service_level_s: float
+    service_level_formula: ServiceLevelFormulaName
     callbacks_enabled: bool
     repeat_call_window_s: float
     removal_message: str | None

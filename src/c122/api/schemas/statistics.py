@@ -67,6 +67,12 @@ class QueueShiftOut(BaseModel):
     on_break: int
 
 
+class CaseTypeCountOut(BaseModel):
+    type_id: int
+    name: str
+    count: int = Field(description="Cases of this type created in the last 24 hours, of the reader's groups.")
+
+
 class CenterShiftOut(BaseModel):
     shift: ShiftWindowOut | None
     service_level_s: float
@@ -74,6 +80,9 @@ class CenterShiftOut(BaseModel):
     service_level_formula: str
     total: QueueShiftOut
     queues: list[QueueShiftOut]
+    case_types: list[CaseTypeCountOut] = Field(
+        description="Cases by type for the last 24 hours (fig. 62), most first; an administrator's of all."
+    )
 
 
 class StaffingIntervalOut(BaseModel):
@@ -95,3 +104,41 @@ class StaffingOut(BaseModel):
     handle_s: float = Field(description="Average handle time over the history days (180 s with none).")
     history_weeks: int
     intervals: list[StaffingIntervalOut]
+
+
+class CallFiguresOut(BaseModel):
+    """TEL-08 measures of one row; see docs/contact-center/statistics.md for each definition."""
+
+    received: int = Field(description="Inbound calls that entered a queue and ended.")
+    answered: int
+    answered_within_t: int = Field(description="Answered with wait <= the queue's service_level_s.")
+    abandoned: int = Field(description="The caller hung up or left after the maximum wait (missed).")
+    short_abandoned: int = Field(description="Abandoned with wait < the queue's short_abandon_s.")
+    failed: int = Field(description="Ended by an error before an operator answered.")
+    unanswered: int = Field(description="received - answered.")
+    over_norm: int = Field(description="Unanswered with wait > the queue's normative maximum sla_wait_s.")
+    service_level: float | None = Field(description="0..1 by each call's queue formula; null: no calls.")
+    average_wait_s: float | None = Field(description="The answered calls' wait, averaged.")
+    average_talk_s: float | None
+    average_handle_s: float | None = Field(description="(talk + hold + wrap-up) per answered call.")
+    outbound_placed: int
+    outbound_answered: int
+    outbound_failed: int = Field(description="Placed and not answered (no answer, busy, error).")
+    average_outbound_talk_s: float | None
+
+
+class CallStatisticsRowOut(CallFiguresOut):
+    id: int | None = Field(description="The queue, group, service or operator; null: calls naming none.")
+    name: str
+
+
+class CallStatisticsOut(BaseModel):
+    time_zone: str
+    since: date
+    until: date
+    by: str
+    shift_id: int | None
+    shift_name: str | None
+    spans: int = Field(description="How many spans of time were counted (shift occurrences, or 1).")
+    rows: list[CallStatisticsRowOut]
+    total: CallFiguresOut

@@ -74,6 +74,8 @@ queues = Table(
     Column("required_skills", JSON, nullable=True),
     Column("short_abandon_s", Float, nullable=False, server_default="5"),
     Column("sla_wait_s", Float, nullable=False, server_default="60"),
+    Column("service_level_s", Float, nullable=False, server_default="20"),
+    Column("service_level_formula", String(32), nullable=False, server_default="short_abandons_ignored"),
     Column("callbacks_enabled", Boolean, nullable=False, server_default="1"),
     Column("repeat_call_window_s", Float, nullable=False, server_default="1800"),
     Column("removal_message", Text, nullable=True),

@@ -12,7 +12,7 @@ from typing import Any
 
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
-from c122.domain.organisation import EntityKind, Group
+from c122.domain.organisation import EntityKind, Group, Queue
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.shifts import InvalidShiftTime, Shift, overlapping, parse_time_of_day
 from c122.domain.users import Actor, User, is_valid_login
@@ -291,6 +291,8 @@ class OrganisationAdmin:
         current = await self._repo(uow, kind).get(entity_id) if entity_id is not None else None
         if kind is EntityKind.SHIFT:
             await _check_shift_overlap(uow, values, current)
+        if kind is EntityKind.QUEUE:
+            _check_queue_figures(values, current)
         for fields in spec.unique:
             if not any(name in values for name in fields):
                 continue
@@ -362,9 +364,45 @@ QUEUE_REQUIRED_SETTINGS = (
     "leave_when_empty",
     "short_abandon_s",
     "sla_wait_s",
+    "service_level_s",
+    "service_level_formula",
     "callbacks_enabled",
     "repeat_call_window_s",
 )
+
+
+_QUEUE_FIGURES = ("short_abandon_s", "service_level_s", "sla_wait_s")
+
+
+def _check_queue_figures(values: Mapping[str, Any], current: Queue | None) -> None:
+    """The statistics' thresholds of a queue, on the merged record, when a change touches them:
+    short abandon time S <= answer threshold T <= normative maximum wait (TEL-08)."""
+    if not any(name in values for name in _QUEUE_FIGURES):
+        return
+    default = Queue(id=0, group_id=0, name="")
+    short, threshold, norm = (
+        float(values.get(name, getattr(current or default, name))) for name in _QUEUE_FIGURES
+    )
+    problems: list[FieldProblem] = []
+    if threshold > norm:
+        problems.append(
+            FieldProblem(
+                "service_level_s",
+                "above_normative_wait",
+                f"the answer threshold ({threshold:g} s) may not exceed the normative maximum wait "
+                f"({norm:g} s)",
+            )
+        )
+    if short > threshold:
+        problems.append(
+            FieldProblem(
+                "short_abandon_s",
+                "above_service_level",
+                f"the short-abandon time ({short:g} s) may not exceed the answer threshold ({threshold:g} s)",
+            )
+        )
+    if problems:
+        raise InvalidFields(problems)
 
 
 async def _home_group(uow: OrganisationUnitOfWork, user: User) -> Group | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from c122.domain.acd import QueueLogRecord
+from c122.domain.call_statistics import Breakdown, CallFigures, Span, StatisticsRow
+from c122.domain.case_tally import CaseArrival
 from c122.domain.shifts import Shift
 from c122.domain.users import Actor
 from c122.services.ports import EntityRepository, UnitOfWork
@@ -17,12 +21,27 @@ class QueueLogReader(Protocol):
     ) -> list[QueueLogRecord]: ...
 
 
+class CallStatisticsReader(Protocol):
+    async def call_figures(
+        self, spans: Sequence[Span], by: Breakdown, group_ids: frozenset[int] | None
+    ) -> tuple[list[StatisticsRow], CallFigures]: ...
+
+    async def cases_since(self, since: datetime) -> list[CaseArrival]:
+        """The cases created at or after `since`, oldest first."""
+        ...
+
+    async def case_type_names(self) -> dict[int, str]: ...
+
+
 class StatisticsUnitOfWork(UnitOfWork, Protocol):
     @property
     def shifts(self) -> EntityRepository[Shift]: ...
 
     @property
     def acd(self) -> QueueLogReader: ...
+
+    @property
+    def call_statistics(self) -> CallStatisticsReader: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

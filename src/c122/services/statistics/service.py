@@ -10,12 +10,17 @@ from zoneinfo import ZoneInfo
 
 from c122.domain.acd import QueueLogRecord
 from c122.domain.acd.kpi import KpiDefinitions
+from c122.domain.call_statistics import Breakdown, CallFigures, Span, StatisticsRow, period_span
+from c122.domain.case_tally import CaseArrival, RecentCases
 from c122.domain.clock import Clock
-from c122.domain.errors import NotFound
+from c122.domain.errors import Forbidden, NotFound
 from c122.domain.shift_tally import OperatorTally, QueueTally, ShiftTally
-from c122.domain.shifts import Shift, ShiftWindow, current_shift
+from c122.domain.shifts import Shift, ShiftWindow, current_shift, windows_between
 from c122.domain.staffing import IntervalForecast, forecast_day
-from c122.domain.users import Actor
+from c122.domain.users import Actor, Role
+from c122.services.access_audit import refusals_audited
+from c122.services.cases.events import CASE_CREATED
+from c122.services.events import OutboundEvent
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.statistics.ports import LiveQueue, LiveQueues, StatisticsUnitOfWork
 
@@ -152,6 +157,157 @@ class ShiftStatistics:
         ]
         total = tally.total([str(q.queue_id) for q in live]) if tally is not None else QueueTally()
         return CenterShiftFigures(window, self._definitions, QueueShiftFigures(None, total), rows)
+
+
+@dataclass(frozen=True)
+class CallStatisticsReport:
+    """TEL-08 figures over a period, optionally one shift's occurrences only, by queue, group,
+    service or operator, with the total of the calls the reader may see."""
+
+    time_zone: str
+    since: date
+    until: date
+    shift: Shift | None
+    spans: list[Span]
+    by: Breakdown
+    rows: list[StatisticsRow]
+    total: CallFigures
+
+
+STATISTICS_ENTITY = "call_statistics"
+
+
+class CallStatistics:
+    """Inbound and outbound statistics (TEL-08): an administrator's of every group, a senior's of
+    their own groups (SUP-10). An operator, or a senior asking for another group, is refused (403),
+    and the refusal is audited; every read is audited too, as it names operators' figures."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory[StatisticsUnitOfWork], clock: Clock, zone: ZoneInfo
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._zone = zone
+
+    async def report(
+        self,
+        actor: Actor,
+        *,
+        since: date,
+        until: date,
+        by: Breakdown,
+        shift_id: int | None = None,
+        group_id: int | None = None,
+    ) -> CallStatisticsReport:
+        period = period_span(since, until, self._zone)
+        wanted = f"{since}..{until} by {by.value}" + (f" group {group_id}" if group_id else "")
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted=wanted, entity=STATISTICS_ENTITY, entity_id=group_id or ""
+        ):
+            group_ids = self._scope(actor, group_id)
+            async with self._uow() as uow:
+                shift = None
+                spans = [period]
+                if shift_id is not None:
+                    shift = await uow.shifts.get(shift_id)
+                    if shift is None:
+                        raise NotFound(f"shift {shift_id} does not exist")
+                    spans = [
+                        Span(w.starts, w.ends)
+                        for w in windows_between([shift], period.starts, period.ends, self._zone)
+                        if w.day >= since and w.day <= until
+                    ]
+                rows, total = await uow.call_statistics.call_figures(spans, by, group_ids)
+                await uow.audit.record(
+                    at=self._clock.now(),
+                    actor_id=actor.user_id,
+                    action="read",
+                    entity=STATISTICS_ENTITY,
+                    entity_id=str(group_id or ""),
+                    detail={"wanted": wanted, "shift_id": shift_id},
+                )
+                await uow.commit()
+        return CallStatisticsReport(self._zone.key, since, until, shift, spans, by, rows, total)
+
+    @staticmethod
+    def _scope(actor: Actor, group_id: int | None) -> frozenset[int] | None:
+        if actor.is_admin:
+            return None if group_id is None else frozenset({group_id})
+        if actor.role is not Role.SENIOR:
+            raise Forbidden("the call statistics are for seniors and administrators")
+        if group_id is None:
+            return actor.group_ids
+        if not actor.supervises_group(group_id):
+            raise Forbidden(f"group {group_id} is not one of yours")
+        return frozenset({group_id})
+
+
+@dataclass(frozen=True)
+class CaseTypeCount:
+    type_id: int
+    name: str
+    count: int
+
+
+class RecentCaseTypes:
+    """Cases by type created in the last 24 hours, of the reader's groups (OPS-28, fig. 62).
+
+    The first read loads the last day's cases once; from then on each `case.created` event adds its
+    case (`take`, wired to the event bus in bootstrap) and a read slides the window (`RecentCases`).
+    Events arriving while the day is being loaded are held and added after it, each case once."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory[StatisticsUnitOfWork], clock: Clock) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._recent: RecentCases | None = None
+        self._held: list[CaseArrival] | None = None
+        self._names: dict[int, str] = {}
+        self._lock = asyncio.Lock()
+
+    def on_event(self, event: OutboundEvent) -> None:
+        """The event bus's `case.created`: the card summary names its id, time, group and type."""
+        if event.type != CASE_CREATED:
+            return
+        case = event.data["case"]
+        arrival = CaseArrival(
+            int(case["id"]),
+            datetime.fromisoformat(case["created_at"]).timestamp(),
+            case["group_id"],
+            int(case["type_id"]),
+        )
+        self.take(arrival, str(case.get("type_name") or ""))
+
+    def take(self, arrival: CaseArrival, type_name: str) -> None:
+        self._names[arrival.type_id] = type_name
+        if self._held is not None:
+            self._held.append(arrival)
+        elif self._recent is not None:
+            self._recent.add(arrival)
+
+    async def counts(self, actor: Actor) -> list[CaseTypeCount]:
+        now = self._clock.now()
+        async with self._lock:
+            if self._recent is None:
+                self._held = []
+                try:
+                    recent = RecentCases()
+                    async with self._uow() as uow:
+                        for arrival in await uow.call_statistics.cases_since(
+                            now - timedelta(seconds=recent.window_s)
+                        ):
+                            recent.add(arrival)
+                        self._names.update(await uow.call_statistics.case_type_names())
+                    for arrival in self._held:
+                        recent.add(arrival)
+                    self._recent = recent
+                finally:
+                    self._held = None
+            self._recent.slide(now.timestamp())
+            totals = self._recent.by_type(None if actor.is_admin else actor.group_ids)
+        return sorted(
+            (CaseTypeCount(type_id, self._names.get(type_id, ""), n) for type_id, n in totals.items()),
+            key=lambda c: (-c.count, c.name),
+        )
 
 
 HISTORY_WEEKS = 4

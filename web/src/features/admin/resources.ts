@@ -48,7 +48,7 @@ export interface FieldDef {
   integer?: boolean;
   /** The values of a choice, labelled by admin.options.<optionSet>.<value>. */
   options?: readonly string[];
-  optionSet?: "strategy" | "empty";
+  optionSet?: "strategy" | "empty" | "slFormula";
   /** The value a new record starts with, the server's default. */
   initial?: FieldValue;
   /** A heading (admin.formSections.<section>) shown above this field. */
@@ -65,6 +65,8 @@ export const STRATEGIES = [
   "linear",
 ] as const;
 export const EMPTY_RULES = ["never", "no_logged_in", "no_staffed"] as const;
+// The service-level formulas a queue may use (domain/acd/kpi.py ServiceLevelFormula).
+export const SL_FORMULAS = ["answered_of_offered", "short_abandons_ignored", "abandons_within_t_met", "answered_only"] as const;
 
 // Seconds the server accepts for a wait or a timer: up to a week.
 const WEEK = 604800;
@@ -88,6 +90,8 @@ const QUEUE_SETTINGS: FieldDef[] = [
   { key: "removal_message", kind: "textarea", nullable: true, nullMeans: "none", maxLength: 1000 },
   { key: "callbacks_enabled", kind: "switch", initial: true },
   { key: "sla_wait_s", kind: "number", required: true, above: 0, max: WEEK, initial: 60, section: "figures" },
+  { key: "service_level_s", kind: "number", required: true, min: 1, max: 3600, initial: 20 },
+  { key: "service_level_formula", kind: "choice", options: SL_FORMULAS, optionSet: "slFormula", initial: "short_abandons_ignored", required: true },
   { key: "short_abandon_s", kind: "number", required: true, min: 0, max: 600, initial: 5 },
   { key: "repeat_call_window_s", kind: "number", required: true, min: 0, max: WEEK, initial: 1800 },
 ];

@@ -1987,6 +1987,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/statistics/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Call Statistics
+         * @description Inbound and outbound statistics (TEL-08) over the local days since..until, optionally only the
+         *     occurrences of one shift, per queue, group, service or operator. Administrators: every group;
+         *     seniors: their groups (SUP-10); others 403.
+         */
+        get: operations["call_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/statistics/shift": {
         parameters: {
             query?: never;
@@ -2036,6 +2058,26 @@ export interface paths {
          * @description The signed-in user's own figures for the current shift (OPS-27).
          */
         get: operations["operator_shift_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/statistics/shifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shifts
+         * @description The timetable, for the statistics' shift picker: every signed-in user (it names nobody).
+         */
+        get: operations["statistics_shifts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2479,6 +2521,12 @@ export interface components {
             user_id: number;
         };
         /**
+         * Breakdown
+         * @description The rows of the table: one per queue, group, service or operator.
+         * @enum {string}
+         */
+        Breakdown: "queue" | "group" | "service" | "operator";
+        /**
          * BroadcastIn
          * @description To the chosen operators, or every operator of `group_id` (no `user_ids`), or `everyone` of the
          *     senior's groups.
@@ -2599,6 +2647,77 @@ export interface components {
             cause: string;
             /** User Id */
             user_id: number;
+        };
+        /**
+         * CallFiguresOut
+         * @description TEL-08 measures of one row; see docs/contact-center/statistics.md for each definition.
+         */
+        CallFiguresOut: {
+            /**
+             * Abandoned
+             * @description The caller hung up or left after the maximum wait (missed).
+             */
+            abandoned: number;
+            /** Answered */
+            answered: number;
+            /**
+             * Answered Within T
+             * @description Answered with wait <= the queue's service_level_s.
+             */
+            answered_within_t: number;
+            /**
+             * Average Handle S
+             * @description (talk + hold + wrap-up) per answered call.
+             */
+            average_handle_s: number | null;
+            /** Average Outbound Talk S */
+            average_outbound_talk_s: number | null;
+            /** Average Talk S */
+            average_talk_s: number | null;
+            /**
+             * Average Wait S
+             * @description The answered calls' wait, averaged.
+             */
+            average_wait_s: number | null;
+            /**
+             * Failed
+             * @description Ended by an error before an operator answered.
+             */
+            failed: number;
+            /** Outbound Answered */
+            outbound_answered: number;
+            /**
+             * Outbound Failed
+             * @description Placed and not answered (no answer, busy, error).
+             */
+            outbound_failed: number;
+            /** Outbound Placed */
+            outbound_placed: number;
+            /**
+             * Over Norm
+             * @description Unanswered with wait > the queue's normative maximum sla_wait_s.
+             */
+            over_norm: number;
+            /**
+             * Received
+             * @description Inbound calls that entered a queue and ended.
+             */
+            received: number;
+            /**
+             * Service Level
+             * @description 0..1 by each call's queue formula; null: no calls.
+             */
+            service_level: number | null;
+            /**
+             * Short Abandoned
+             * @description Abandoned with wait < the queue's short_abandon_s.
+             */
+            short_abandoned: number;
+            /**
+             * Unanswered
+             * @description received - answered.
+             */
+            unanswered: number;
         };
         /** CallHoldChangedData */
         CallHoldChangedData: {
@@ -2795,6 +2914,110 @@ export interface components {
              * @default false
              */
             total_capped: boolean;
+        };
+        /** CallStatisticsOut */
+        CallStatisticsOut: {
+            /** By */
+            by: string;
+            /** Rows */
+            rows: components["schemas"]["CallStatisticsRowOut"][];
+            /** Shift Id */
+            shift_id: number | null;
+            /** Shift Name */
+            shift_name: string | null;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Spans
+             * @description How many spans of time were counted (shift occurrences, or 1).
+             */
+            spans: number;
+            /** Time Zone */
+            time_zone: string;
+            total: components["schemas"]["CallFiguresOut"];
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+        };
+        /** CallStatisticsRowOut */
+        CallStatisticsRowOut: {
+            /**
+             * Abandoned
+             * @description The caller hung up or left after the maximum wait (missed).
+             */
+            abandoned: number;
+            /** Answered */
+            answered: number;
+            /**
+             * Answered Within T
+             * @description Answered with wait <= the queue's service_level_s.
+             */
+            answered_within_t: number;
+            /**
+             * Average Handle S
+             * @description (talk + hold + wrap-up) per answered call.
+             */
+            average_handle_s: number | null;
+            /** Average Outbound Talk S */
+            average_outbound_talk_s: number | null;
+            /** Average Talk S */
+            average_talk_s: number | null;
+            /**
+             * Average Wait S
+             * @description The answered calls' wait, averaged.
+             */
+            average_wait_s: number | null;
+            /**
+             * Failed
+             * @description Ended by an error before an operator answered.
+             */
+            failed: number;
+            /**
+             * Id
+             * @description The queue, group, service or operator; null: calls naming none.
+             */
+            id: number | null;
+            /** Name */
+            name: string;
+            /** Outbound Answered */
+            outbound_answered: number;
+            /**
+             * Outbound Failed
+             * @description Placed and not answered (no answer, busy, error).
+             */
+            outbound_failed: number;
+            /** Outbound Placed */
+            outbound_placed: number;
+            /**
+             * Over Norm
+             * @description Unanswered with wait > the queue's normative maximum sla_wait_s.
+             */
+            over_norm: number;
+            /**
+             * Received
+             * @description Inbound calls that entered a queue and ended.
+             */
+            received: number;
+            /**
+             * Service Level
+             * @description 0..1 by each call's queue formula; null: no calls.
+             */
+            service_level: number | null;
+            /**
+             * Short Abandoned
+             * @description Abandoned with wait < the queue's short_abandon_s.
+             */
+            short_abandoned: number;
+            /**
+             * Unanswered
+             * @description received - answered.
+             */
+            unanswered: number;
         };
         /**
          * CallSummaryOut
@@ -3093,6 +3316,18 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** CaseTypeCountOut */
+        CaseTypeCountOut: {
+            /**
+             * Count
+             * @description Cases of this type created in the last 24 hours, of the reader's groups.
+             */
+            count: number;
+            /** Name */
+            name: string;
+            /** Type Id */
+            type_id: number;
+        };
         /**
          * CaseTypeIcon
          * @enum {string}
@@ -3134,6 +3369,11 @@ export interface components {
         };
         /** CenterShiftOut */
         CenterShiftOut: {
+            /**
+             * Case Types
+             * @description Cases by type for the last 24 hours (fig. 62), most first; an administrator's of all.
+             */
+            case_types: components["schemas"]["CaseTypeCountOut"][];
             /** Queues */
             queues: components["schemas"]["QueueShiftOut"][];
             /** Service Level Formula */
@@ -4781,6 +5021,17 @@ export interface components {
              */
             ring_timeout_s: number;
             /**
+             * Service Level Formula
+             * @default short_abandons_ignored
+             * @enum {string}
+             */
+            service_level_formula: "answered_of_offered" | "short_abandons_ignored" | "abandons_within_t_met" | "answered_only";
+            /**
+             * Service Level S
+             * @default 20
+             */
+            service_level_s: number;
+            /**
              * Short Abandon S
              * @default 5
              */
@@ -4957,6 +5208,13 @@ export interface components {
             retry_s: number;
             /** Ring Timeout S */
             ring_timeout_s: number;
+            /**
+             * Service Level Formula
+             * @enum {string}
+             */
+            service_level_formula: "answered_of_offered" | "short_abandons_ignored" | "abandons_within_t_met" | "answered_only";
+            /** Service Level S */
+            service_level_s: number;
             /** Short Abandon S */
             short_abandon_s: number;
             /** Sla Wait S */
@@ -5020,6 +5278,13 @@ export interface components {
             retry_s?: number;
             /** Ring Timeout S */
             ring_timeout_s?: number;
+            /**
+             * Service Level Formula
+             * @enum {string}
+             */
+            service_level_formula?: "answered_of_offered" | "short_abandons_ignored" | "abandons_within_t_met" | "answered_only";
+            /** Service Level S */
+            service_level_s?: number;
             /** Short Abandon S */
             short_abandon_s?: number;
             /** Sla Wait S */
@@ -20598,6 +20863,113 @@ export interface operations {
             };
         };
     };
+    call_statistics: {
+        parameters: {
+            query: {
+                since: string;
+                until: string;
+                by?: components["schemas"]["Breakdown"];
+                shift_id?: number | null;
+                group_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallStatisticsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     current_shift: {
         parameters: {
             query?: never;
@@ -20816,6 +21188,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OperatorShiftOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    statistics_shifts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShiftOut"][];
                 };
             };
             /** @description Bad Request */

@@ -1,7 +1,7 @@
 """SMS to and from applicants: the outbox and the delivery state
 
 Revision ID: 0027
-Revises: 0019
+Revises: 0024
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027"
-down_revision = "0019"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
