@@ -32,6 +32,7 @@ from c122.realtime import reactions as realtime_reactions
 from c122.realtime.bus import InProcessEventBus
 from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
+from c122.reports.job_store import FileExportJobStore
 from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.abandoned.service import AbandonedCalls
@@ -43,7 +44,7 @@ from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSe
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
 from c122.services.calls.outbox import OutboxedCallRecords
-from c122.services.calls.service import CallRecordService
+from c122.services.calls.service import EXPORT_SOURCE, CallRecordService
 from c122.services.calls.writer import BatchingRecordWriter
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
@@ -122,9 +123,11 @@ class Application:
         if self.context.call_flow is not None:
             await self.context.call_flow.warm()
         tasks = [asyncio.create_task(job(), name=job.__name__) for job in self.background]
+        await self.context.exports.resume()  # what the last run left half-written is written again
         try:
             yield self
         finally:
+            await self.context.exports.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -204,8 +207,17 @@ def build_application(
         uow_factory, clock, shift_clock, _CenterQueues(contact_center), KpiDefinitions()
     )
     contact_center.add_listener(lambda outcome: shift_statistics.take(to_records(outcome.events)))
-    exports = ExportJobs(FileTableWriters(), settings.data_dir / EXPORTS_DIR, bus, clock)
+    exports_dir = settings.data_dir / EXPORTS_DIR
+    exports = ExportJobs(
+        FileTableWriters(),
+        exports_dir,
+        bus,
+        clock,
+        sync_limit=settings.export_sync_rows,
+        store=FileExportJobStore(exports_dir),
+    )
     call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone, exports)
+    exports.register_source(EXPORT_SOURCE, call_records.export_rows)
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
     # through one writer in batches: a burst of calls cannot take every connection of the pool
     durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)

@@ -109,6 +109,7 @@ class Settings(BaseModel):
     argon2_time_cost: int = Field(2, ge=1)
     argon2_memory_kib: int = Field(19_456, ge=8)
     event_queue_limit: int = Field(1000, ge=10)
+    export_sync_rows: int = Field(5000, ge=0)  # a larger export runs as a background job
     event_heartbeat_seconds: float = Field(15.0, gt=0)
     web_dist: Path | None = None
     prompts_dir: Path | None = None  # voice prompts; default: <data_dir>/prompts

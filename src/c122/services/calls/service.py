@@ -4,8 +4,8 @@ shows them within the viewer's scope; recordings are served to those who may hea
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Set
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Mapping, Set
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, tzinfo
 from typing import Final
 
@@ -16,6 +16,7 @@ from c122.domain.calls import (
     FilterOptions,
     JournalPage,
     JournalRow,
+    JournalScope,
     check_filter_scope,
     check_record,
     closed_by_restart,
@@ -29,12 +30,22 @@ from c122.domain.users import Actor
 from c122.services.access_audit import refusals_audited
 from c122.services.calls.export import COLUMNS, journal_header, journal_row
 from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles
-from c122.services.exports.ports import PDF_MAX_ROWS, ExportFormat, ExportJob, Exports, ExportSpec, RowBatches
+from c122.services.exports.ports import (
+    PDF_MAX_ROWS,
+    ExportFormat,
+    ExportJob,
+    Exports,
+    ExportSource,
+    ExportSpec,
+    RowBatches,
+)
 from c122.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 EXPORT_BATCH: Final = 1_000
 """Calls read per transaction while exporting."""
+EXPORT_SOURCE: Final = "calls"
+"""The kind of the journal's export source (`export_rows` reads it again after a restart)."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +165,14 @@ class CallRecordService:
             columns=COLUMNS,
             expected_rows=expected,
         )
-        return await self._exports.export(actor, spec, self._rows(CallQuery(filters, scope, counted=False)))
+        query = CallQuery(filters, scope, counted=False)
+        source = ExportSource(EXPORT_SOURCE, _query_params(query))
+        return await self._exports.export(actor, spec, self._rows(query), source)
+
+    def export_rows(self, params: Mapping[str, object]) -> RowBatches:
+        """The rows of an export again, from the source it was kept with (an export a restart
+        interrupted); the scope is the one checked when it was asked for. ValueError: not such params."""
+        return self._rows(_query_from(params))
 
     async def _rows(self, query: CallQuery) -> RowBatches:
         """Page after page by keyset, each read in its own short transaction."""
@@ -232,6 +250,47 @@ def _filter_detail(filters: CallFilter) -> dict[str, object]:
         for key, value in values.items()
         if value is not None
     }
+
+
+_FILTER_FIELDS: Final = tuple(
+    f.name for f in fields(CallFilter) if f.name not in ("limit", "offset", "after")
+)
+_FILTER_TIMES: Final = ("since", "until")
+
+
+def _query_params(query: CallQuery) -> dict[str, object]:
+    """An export's query as JSON values (`_query_from` reads them back)."""
+    scope = query.scope
+    return {
+        "filter": _filter_detail(query.filter),
+        "scope": {
+            "group_ids": None if scope.group_ids is None else sorted(scope.group_ids),
+            "user_id": scope.user_id,
+        },
+    }
+
+
+def _query_from(params: Mapping[str, object]) -> CallQuery:
+    wanted = params.get("filter")
+    scope = params.get("scope")
+    if not isinstance(wanted, dict) or not isinstance(scope, dict):
+        raise ValueError("an export source of calls has a filter and a scope")
+    values: dict[str, object] = {}
+    for name, value in wanted.items():
+        if name not in _FILTER_FIELDS:
+            raise ValueError(f"unknown filter {name!r}")
+        values[name] = datetime.fromisoformat(value) if name in _FILTER_TIMES else value
+    group_ids = scope.get("group_ids")
+    user_id = scope.get("user_id")
+    if not (group_ids is None or isinstance(group_ids, list)) or not (
+        user_id is None or isinstance(user_id, int)
+    ):
+        raise ValueError("a scope is group ids and a user id")
+    return CallQuery(
+        CallFilter(**values),  # type: ignore[arg-type]
+        JournalScope(None if group_ids is None else frozenset(int(g) for g in group_ids), user_id),
+        counted=False,
+    )
 
 
 async def _visible(uow: CallsUnitOfWork, actor: Actor, call_id: str) -> JournalRow:

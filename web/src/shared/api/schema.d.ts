@@ -3252,6 +3252,11 @@ export interface components {
             format: "csv" | "xlsx" | "pdf";
             /** Id */
             id: string;
+            /**
+             * Resumed
+             * @default 0
+             */
+            resumed: number;
             /** Rows */
             rows: number;
             /**
@@ -3272,6 +3277,11 @@ export interface components {
         ExportProgressData: {
             /** Download Url */
             download_url: string | null;
+            /**
+             * Error
+             * @default null
+             */
+            error: string | null;
             /** Expected Rows */
             expected_rows: number;
             /**
@@ -3281,6 +3291,11 @@ export interface components {
             format: "csv" | "xlsx" | "pdf";
             /** Job Id */
             job_id: string;
+            /**
+             * Resumed
+             * @default 0
+             */
+            resumed: number;
             /** Rows */
             rows: number;
             /**

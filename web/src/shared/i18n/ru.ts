@@ -895,6 +895,8 @@ export const ru = {
     exportFailed: "Не удалось сохранить отчёт",
     exportJob: "Отчёт .{format}: {rows} из {expected} строк",
     exportStatus: { in_progress: "формируется", finished: "готов", failed: "ошибка" },
+    exportInterrupted: "прерван перезапуском сервера — сформируйте отчёт заново",
+    exportResumed: "сервер перезапускался — отчёт формируется заново",
     columns: {
       started: "Начало",
       direction: "Тип",
