@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.clock import SystemClock
-from c122.config import Settings, split_list
+from c122.config import Settings, retention_by_group, split_list
 from c122.domain.acd import to_records
 from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.clock import Clock
@@ -44,6 +44,7 @@ from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSe
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
 from c122.services.calls.outbox import OutboxedCallRecords
+from c122.services.calls.recordings import RecordingRetention, RecordingUpkeep
 from c122.services.calls.service import EXPORT_SOURCE, CallRecordService
 from c122.services.calls.writer import BatchingRecordWriter
 from c122.services.cases.service import CaseServices
@@ -88,6 +89,7 @@ STREAM_EXPIRY_SECONDS = 30.0
 OUTBOX_DRAIN_SECONDS = 2.0
 BOARD_EXPIRY_SECONDS = 5.0  # an expired notice leaves the board within this
 ROUTES_REFRESH_SECONDS = 60.0
+RECORDING_UPKEEP_SECONDS = 60.0  # recordings compressed after the call, deleted after their retention
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
 EXPORTS_DIR = "exports"
@@ -218,6 +220,14 @@ def build_application(
     )
     call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone, exports)
     exports.register_source(EXPORT_SOURCE, call_records.export_rows)
+    recording_upkeep = RecordingUpkeep(
+        uow_factory,
+        clock,
+        recordings,
+        RecordingRetention(
+            settings.recording_retention_days, retention_by_group(settings.recording_retention_by_group)
+        ),
+    )
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
     # through one writer in batches: a burst of calls cannot take every connection of the pool
     durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
@@ -274,6 +284,7 @@ def build_application(
         call_flow=call_flow,
         calls=call_records,
         exports=exports,
+        recording_upkeep=recording_upkeep,
         export_access=ExportAccess(exports, uow_factory, clock),
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
         monitoring=Monitoring(uow_factory, clock, bus, call_flow),
@@ -305,6 +316,7 @@ def build_application(
         _every(ACD_TICK_SECONDS, contact_center.tick),
         _every(OUTBOX_DRAIN_SECONDS, writes.drain),
         _every(BOARD_EXPIRY_SECONDS, board.expire_due),
+        _every(RECORDING_UPKEEP_SECONDS, recording_upkeep.run, first_after=True),
     ]
     if call_flow is not None:
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))
