@@ -147,6 +147,7 @@ export const en: Messages = {
     homeAddress: "Home address",
     hidden: "hidden",
     copy: "Copy",
+    callApplicant: "Call the applicant back",
     save: "Save",
     cancel: "Cancel",
     createTitle: "New case",

@@ -146,6 +146,7 @@ export const ru = {
     homeAddress: "Домашний адрес",
     hidden: "скрыто",
     copy: "Копировать",
+    callApplicant: "Перезвонить заявителю",
     save: "Сохранить",
     cancel: "Отмена",
     createTitle: "Новое обращение",
