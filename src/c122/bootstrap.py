@@ -18,7 +18,7 @@ from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
-from c122.config import Settings, split_list
+from c122.config import Settings, retention_by_group, split_list
 from c122.domain.acd import to_records
 from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.clock import Clock
@@ -34,6 +34,7 @@ from c122.realtime import reactions as realtime_reactions
 from c122.realtime.bus import InProcessEventBus
 from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
+from c122.reports.job_store import FileExportJobStore
 from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.abandoned.service import AbandonedCalls
@@ -45,7 +46,8 @@ from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSe
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
 from c122.services.calls.outbox import OutboxedCallRecords
-from c122.services.calls.service import CallRecordService
+from c122.services.calls.recordings import RecordingRetention, RecordingUpkeep
+from c122.services.calls.service import EXPORT_SOURCE, CallRecordService
 from c122.services.calls.writer import BatchingRecordWriter
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
@@ -97,6 +99,7 @@ OUTBOX_DRAIN_SECONDS = 2.0
 BOARD_EXPIRY_SECONDS = 5.0  # an expired notice leaves the board within this
 ROUTES_REFRESH_SECONDS = 60.0
 SMS_DISPATCH_SECONDS = 1.0  # a queued SMS whose retry is due goes within this
+RECORDING_UPKEEP_SECONDS = 60.0  # recordings compressed after the call, deleted after their retention
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
 EXPORTS_DIR = "exports"
@@ -132,9 +135,11 @@ class Application:
         if self.context.call_flow is not None:
             await self.context.call_flow.warm()
         tasks = [asyncio.create_task(job(), name=job.__name__) for job in self.background]
+        await self.context.exports.resume()  # what the last run left half-written is written again
         try:
             yield self
         finally:
+            await self.context.exports.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -217,8 +222,25 @@ def build_application(
     contact_center.add_listener(lambda outcome: shift_statistics.take(to_records(outcome.events)))
     recent_cases = RecentCaseTypes(uow_factory, clock)
     bus.subscribe(recent_cases.on_event)  # cases by type for the last 24 hours, kept as they come
-    exports = ExportJobs(FileTableWriters(), settings.data_dir / EXPORTS_DIR, bus, clock)
+    exports_dir = settings.data_dir / EXPORTS_DIR
+    exports = ExportJobs(
+        FileTableWriters(),
+        exports_dir,
+        bus,
+        clock,
+        sync_limit=settings.export_sync_rows,
+        store=FileExportJobStore(exports_dir),
+    )
     call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone, exports)
+    exports.register_source(EXPORT_SOURCE, call_records.export_rows)
+    recording_upkeep = RecordingUpkeep(
+        uow_factory,
+        clock,
+        recordings,
+        RecordingRetention(
+            settings.recording_retention_days, retention_by_group(settings.recording_retention_by_group)
+        ),
+    )
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
     # through one writer in batches: a burst of calls cannot take every connection of the pool
     durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
@@ -276,6 +298,7 @@ def build_application(
         call_flow=call_flow,
         calls=call_records,
         exports=exports,
+        recording_upkeep=recording_upkeep,
         export_access=ExportAccess(exports, uow_factory, clock),
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
         monitoring=Monitoring(uow_factory, clock, bus, call_flow),
@@ -311,6 +334,7 @@ def build_application(
         _every(OUTBOX_DRAIN_SECONDS, writes.drain),
         _every(BOARD_EXPIRY_SECONDS, board.expire_due),
         _every(SMS_DISPATCH_SECONDS, sms.dispatch_due),
+        _every(RECORDING_UPKEEP_SECONDS, recording_upkeep.run, first_after=True),
     ]
     if call_flow is not None:
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))

@@ -111,6 +111,10 @@ class Settings(BaseModel):
     argon2_time_cost: int = Field(2, ge=1)
     argon2_memory_kib: int = Field(19_456, ge=8)
     event_queue_limit: int = Field(1000, ge=10)
+    export_sync_rows: int = Field(5000, ge=0)  # a larger export runs as a background job
+    # Recordings are deleted this many days after they were stored; per group: "<group id>=<days>, ...".
+    recording_retention_days: int = Field(1825, ge=1)
+    recording_retention_by_group: str = ""
     event_heartbeat_seconds: float = Field(15.0, gt=0)
     web_dist: Path | None = None
     prompts_dir: Path | None = None  # voice prompts; default: <data_dir>/prompts
@@ -128,6 +132,7 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
+        retention_by_group(self.recording_retention_by_group)
         if self.rtp_port_min >= self.rtp_port_max:
             raise ValueError("rtp_port_min: must be below rtp_port_max")
         if self.mode == "production":
@@ -185,6 +190,21 @@ def proxy_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Ne
         except ValueError:
             raise ValueError(f"trusted_proxies: {item!r} is not an IP address or CIDR") from None
     return tuple(networks)
+
+
+def retention_by_group(value: str) -> dict[int, int]:
+    """`recording_retention_by_group` as {group id: days}; ValueError naming a bad item."""
+    found: dict[int, int] = {}
+    for item in split_list(value):
+        group, equals, days = item.partition("=")
+        try:
+            group_id, kept_days = int(group), int(days)
+        except ValueError:
+            raise ValueError(f"recording_retention_by_group: {item!r} is not <group id>=<days>") from None
+        if not equals or group_id < 1 or kept_days < 1:
+            raise ValueError(f"recording_retention_by_group: {item!r} is not <group id>=<days>")
+        found[group_id] = kept_days
+    return found
 
 
 def split_list(value: str) -> tuple[str, ...]:

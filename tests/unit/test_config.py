@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from c122.config import DEFAULT_SECRET, ConfigError, load_settings
+from c122.config import DEFAULT_SECRET, ConfigError, load_settings, retention_by_group
 
 
 def test_defaults_give_a_sqlite_database_under_the_data_folder() -> None:
@@ -104,3 +104,12 @@ def test_a_bad_trunk_is_refused_naming_the_field(tmp_path: Path, trunk: str, whe
     config.write_text(f"[[trunks]]\n{trunk}\n")
     with pytest.raises(ConfigError, match=f"^{where.replace('.', '[.]')}"):
         load_settings(environ={"C122_CONFIG": str(config)})
+
+
+def test_recording_retention_per_group_is_read_and_a_bad_item_refused() -> None:
+    settings = load_settings(environ={"C122_RECORDING_RETENTION_BY_GROUP": " 3=90, 5=365 "})
+    assert retention_by_group(settings.recording_retention_by_group) == {3: 90, 5: 365}
+    assert load_settings(environ={}).recording_retention_days == 1825
+    for bad in ("3", "x=5", "3=0", "0=30"):
+        with pytest.raises(ConfigError, match="recording_retention_by_group"):
+            load_settings(environ={"C122_RECORDING_RETENTION_BY_GROUP": bad})

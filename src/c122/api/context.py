@@ -14,6 +14,7 @@ from c122.services.accounts.service import AuthService
 from c122.services.audit.service import AuditTrail
 from c122.services.board.service import Board
 from c122.services.call_flow import CallFlowService
+from c122.services.calls.recordings import RecordingUpkeep
 from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
 from c122.services.contact_center import ContactCenter
@@ -65,6 +66,7 @@ class ApiContext:
     phone_book: PhoneBook  # speed-dial numbers, favourites, colleagues
     abandoned: AbandonedCalls  # callers who hung up while waiting, and calling them back
     exports: ExportJobs  # exported files and background export jobs
+    recording_upkeep: RecordingUpkeep  # recordings compressed after the call, deleted after retention
     export_access: ExportAccess  # their state and files as the API serves them, audited
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C

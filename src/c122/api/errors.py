@@ -15,6 +15,7 @@ from c122.domain.errors import (
     DomainError,
     FieldProblem,
     Forbidden,
+    Gone,
     InvalidFields,
     NotAuthenticated,
     NotFound,
@@ -39,6 +40,7 @@ class ErrorBody(BaseModel):
 STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
+    (Gone, 410),
     (Forbidden, 403),
     (NotAuthenticated, 401),
     (InvalidFields, 422),

@@ -36,6 +36,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """What was asked for existed and was deleted on purpose (a recording past its retention period)."""
+
+    code = "gone"
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 

@@ -7,12 +7,13 @@ the record stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, exists, false, func, insert, or_, select, tuple_
+from sqlalchemy import Row, Select, and_, delete, exists, false, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,9 +31,11 @@ from c122.domain.calls import (
 from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.persistence import tables as t
 from c122.persistence.organisation import like_pattern
+from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of
 from c122.persistence.supervision import SqlMonitoringRepository
-from c122.persistence.tables.calls import call_cases, call_legs, call_records
+from c122.persistence.tables.calls import call_cases, call_legs, call_records, recording_files
 from c122.persistence.tables.cases import applicants, cases
+from c122.services.calls.ports import CompressedRecording, RecordingToCompress, StoredRecording
 
 COUNT_CAP = 10_000
 """Counting stops here: an exact count of millions of calls would cost more than the page itself."""
@@ -225,6 +228,57 @@ class SqlCallRecordRepository:
         legs = await self._legs([row.id for row in rows])
         return [_journal_row(row, legs.get(row.id, ()), (), {}).record for row in rows]
 
+    async def uncompressed_recordings(self, ended_before: datetime, limit: int) -> list[RecordingToCompress]:
+        statement = (
+            select(call_records.c.id, call_records.c.recording_path, call_records.c.group_id)
+            .where(
+                call_records.c.recording_path.is_not(None),
+                call_records.c.status != "active",
+                call_records.c.ended_at < ended_before,
+                ~exists().where(recording_files.c.call_id == call_records.c.id),
+            )
+            .order_by(call_records.c.ended_at)
+            .limit(limit)
+        )
+        return [
+            RecordingToCompress(row.id, row.recording_path, row.group_id)
+            for row in await self._db.execute(statement)
+        ]
+
+    async def stored_recording(self, call_id: str) -> StoredRecording | None:
+        row = (
+            await self._db.execute(select(recording_files).where(recording_files.c.call_id == call_id))
+        ).first()
+        return None if row is None else _stored_recording(row)
+
+    async def store_recording(self, stored: StoredRecording) -> None:
+        await self._db.execute(delete(recording_files).where(recording_files.c.call_id == stored.call_id))
+        await self._db.execute(insert(recording_files).values(**asdict(stored)))
+
+    async def expired_recordings(
+        self, group_cutoffs: Mapping[int, datetime], default_cutoff: datetime, limit: int
+    ) -> list[StoredRecording]:
+        files = recording_files.c
+        others = or_(files.group_id.is_(None), files.group_id.not_in(list(group_cutoffs)))
+        due = or_(
+            *(and_(files.group_id == group, files.stored_at < cut) for group, cut in group_cutoffs.items()),
+            and_(others, files.stored_at < default_cutoff),
+        )
+        statement = (
+            select(recording_files)
+            .where(files.deleted_at.is_(None), due)
+            .order_by(files.stored_at)
+            .limit(limit)
+        )
+        return [_stored_recording(row) for row in await self._db.execute(statement)]
+
+    async def recording_deleted(self, call_id: str, at: datetime, reason: str) -> None:
+        await self._db.execute(
+            update(recording_files)
+            .where(recording_files.c.call_id == call_id)
+            .values(deleted_at=at, deleted_reason=reason)
+        )
+
     async def _legs(self, call_ids: Sequence[str]) -> dict[str, tuple[CallLegRecord, ...]]:
         if not call_ids:
             return {}
@@ -334,6 +388,21 @@ def _conditions(query: CallQuery) -> list[Any]:
     return conditions
 
 
+def _stored_recording(row: Row[Any]) -> StoredRecording:
+    return StoredRecording(
+        call_id=row.call_id,
+        path=row.path,
+        codec=row.codec,
+        bytes=row.bytes,
+        wav_bytes=row.wav_bytes,
+        sha256=row.sha256,
+        group_id=row.group_id,
+        stored_at=row.stored_at,
+        deleted_at=row.deleted_at,
+        deleted_reason=row.deleted_reason,
+    )
+
+
 class FileRecordings:
     """Recordings on this machine's disk. A relative path is taken under `root` (and may not climb out
     of it); an absolute one, as the media engine wrote it."""
@@ -347,3 +416,24 @@ class FileRecordings:
         if not given.is_absolute() and not path.is_relative_to(self._root):
             return None
         return str(path) if path.is_file() else None
+
+    def compress(self, wav_path: str) -> CompressedRecording:
+        wav = Path(wav_path)
+        wav_bytes = wav.stat().st_size
+        compressed = compress_wav(wav)
+        return CompressedRecording(
+            path=str(compressed),
+            codec=CODEC,
+            bytes=compressed.stat().st_size,
+            wav_bytes=wav_bytes,
+            sha256=sha256_of(compressed),
+        )
+
+    def digest(self, path: str) -> str | None:
+        try:
+            return sha256_of(Path(path))
+        except FileNotFoundError:
+            return None
+
+    def remove(self, path: str) -> None:
+        Path(path).unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import FileResponse, JSONResponse
 
 from c122.api.bounded import Id, Integer
-from c122.api.errors import ERROR_RESPONSES
+from c122.api.errors import ERROR_RESPONSES, ErrorBody
 from c122.api.schemas import calls as calls_out
 from c122.api.schemas import exports as exports_out
 from c122.api.security import Context, CurrentActor
@@ -144,7 +144,13 @@ async def get_call(call_id: CallId, actor: CurrentActor, context: Context) -> An
 @router.get(
     "/{call_id}/recording",
     response_class=FileResponse,
-    responses={200: {"content": {"audio/wav": {}}, "description": "the recording (WAV)"}},
+    responses={
+        200: {
+            "content": {"audio/ogg": {}, "audio/wav": {}},
+            "description": "the recording: Opus in Ogg once compressed after the call, WAV until then",
+        },
+        410: {"model": ErrorBody, "description": "`recording_expired`: deleted at the end of its retention"},
+    },
     operation_id="get_call_recording",
 )
 async def get_call_recording(
@@ -154,11 +160,13 @@ async def get_call_recording(
     download: Annotated[bool, Query(description="true: as an attachment to save")] = False,
 ) -> FileResponse:
     """For administrators and seniors of the call's group (403 for others who see the call); 404 when
-    the call has no recording or its file is gone. Every access is written to the audit log."""
+    the call has no recording or its file is gone; 410 `recording_expired` when it was deleted at the
+    end of its group's retention period; 409 `recording_damaged` when the file no longer matches the
+    checksum taken when it was written. Every access is written to the audit log, and so are these."""
     found = await context.calls.recording(actor, call_id, download=download)
     return FileResponse(
         found.path,
-        media_type="audio/wav",
+        media_type=found.media_type,
         filename=found.filename,
         content_disposition_type="attachment" if download else "inline",
         headers={"Cache-Control": "no-store"},

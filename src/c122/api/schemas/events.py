@@ -152,6 +152,11 @@ class ExportProgressData(BaseModel):
     rows: int
     expected_rows: int
     download_url: str | None
+    error: str | None = None
+    """Why it failed: the error's name, or `interrupted_by_restart` (a restart stopped it and its rows
+    could not be read again)."""
+    resumed: int = 0
+    """How many restarts started it again from its first row."""
 
 
 class OperatorCallHeldData(BaseModel):

@@ -22,6 +22,9 @@ class ExportJobOut(BaseModel):
     download_url: str | None
     """Set once finished."""
     error: str | None
+    """Why it failed: the error's name, or `interrupted_by_restart`."""
+    resumed: int = 0
+    """How many restarts started it again from its first row."""
 
 
 def job_out(job: ExportJob) -> ExportJobOut:
@@ -34,6 +37,7 @@ def job_out(job: ExportJob) -> ExportJobOut:
         started_at=job.started_at,
         download_url=f"/api/v1/exports/{job.id}/file" if job.status == "finished" else None,
         error=job.error,
+        resumed=job.resumed,
     )
 
 

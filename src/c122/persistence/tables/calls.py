@@ -77,3 +77,22 @@ call_cases = Table(
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_call_cases_case_id", "case_id"),
 )
+
+# A call's recording once compressed (TEL-11): where the Opus file is, its checksum taken when it was
+# written (checked at each read), and, once the group's retention period is over, when and why it was
+# deleted (the row stays: a read then answers 410 with the reason). No foreign key, like the records.
+recording_files = Table(
+    "recording_files",
+    metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("codec", String(16), nullable=False),
+    Column("bytes", Integer, nullable=False),
+    Column("wav_bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("group_id", Integer, nullable=True),
+    Column("stored_at", UtcDateTime, nullable=False),
+    Column("deleted_at", UtcDateTime, nullable=True),
+    Column("deleted_reason", String(64), nullable=True),
+    Index("ix_recording_files_stored_at", "stored_at"),
+)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from c122.domain.calls import CallQuery, CallRecord, FilterOptions, JournalPage, JournalRow, JournalScope
@@ -36,12 +38,74 @@ class CallRecordRepository(Protocol):
         """Every record still `active`, with its legs (after a restart: the calls it cut off)."""
         ...
 
+    async def uncompressed_recordings(self, ended_before: datetime, limit: int) -> list[RecordingToCompress]:
+        """Calls ended before then whose recording has no stored (compressed) file yet, oldest first."""
+        ...
+
+    async def stored_recording(self, call_id: str) -> StoredRecording | None: ...
+
+    async def store_recording(self, stored: StoredRecording) -> None: ...
+
+    async def expired_recordings(
+        self, group_cutoffs: Mapping[int, datetime], default_cutoff: datetime, limit: int
+    ) -> list[StoredRecording]:
+        """Recordings not deleted yet and stored before their group's cutoff (a group not among
+        `group_cutoffs`, or none: `default_cutoff`), oldest first."""
+        ...
+
+    async def recording_deleted(self, call_id: str, at: datetime, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RecordingToCompress:
+    call_id: str
+    recording_path: str
+    group_id: int | None
+
+
+@dataclass(frozen=True)
+class CompressedRecording:
+    path: str
+    """The compressed file, beside the WAV it was made from."""
+    codec: str
+    bytes: int
+    wav_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StoredRecording:
+    call_id: str
+    path: str
+    codec: str
+    bytes: int
+    wav_bytes: int
+    sha256: str
+    """Of the file as written; each read checks it."""
+    group_id: int | None
+    stored_at: datetime
+    deleted_at: datetime | None = None
+    deleted_reason: str | None = None
+
 
 class RecordingFiles(Protocol):
     """Where call recordings are kept."""
 
     def locate(self, recording_path: str) -> str | None:
         """The absolute path of the stored recording file, or None when there is no such file."""
+        ...
+
+    def compress(self, wav_path: str) -> CompressedRecording:
+        """The WAV as a compressed file beside it (the WAV is left); OSError or ValueError when it cannot
+        be read or written. Blocking: called in a worker thread."""
+        ...
+
+    def digest(self, path: str) -> str | None:
+        """The SHA-256 of the file as it is now; None when it is gone. Blocking."""
+        ...
+
+    def remove(self, path: str) -> None:
+        """Deletes the file (nothing when it is gone already). Blocking."""
         ...
 
 

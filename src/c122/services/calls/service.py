@@ -3,9 +3,10 @@ shows them within the viewer's scope; recordings are served to those who may hea
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Set
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Mapping, Set
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, tzinfo
 from typing import Final
 
@@ -16,6 +17,7 @@ from c122.domain.calls import (
     FilterOptions,
     JournalPage,
     JournalRow,
+    JournalScope,
     check_filter_scope,
     check_record,
     closed_by_restart,
@@ -24,30 +26,49 @@ from c122.domain.calls import (
     sees_call,
 )
 from c122.domain.clock import Clock
-from c122.domain.errors import FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.errors import Conflict, DomainError, FieldProblem, Forbidden, Gone, InvalidFields, NotFound
 from c122.domain.users import Actor
 from c122.services.access_audit import refusals_audited
 from c122.services.calls.export import COLUMNS, journal_header, journal_row
-from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles
-from c122.services.exports.ports import PDF_MAX_ROWS, ExportFormat, ExportJob, Exports, ExportSpec, RowBatches
+from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles, StoredRecording
+from c122.services.calls.recordings import RETENTION
+from c122.services.exports.ports import (
+    PDF_MAX_ROWS,
+    ExportFormat,
+    ExportJob,
+    Exports,
+    ExportSource,
+    ExportSpec,
+    RowBatches,
+)
 from c122.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 EXPORT_BATCH: Final = 1_000
 """Calls read per transaction while exporting."""
+EXPORT_SOURCE: Final = "calls"
+"""The kind of the journal's export source (`export_rows` reads it again after a restart)."""
 
 
 @dataclass(frozen=True)
 class RecordingFile:
     call_id: str
     path: str
-    """The absolute path of the WAV file."""
+    """The absolute path of the file: the compressed recording, or the WAV until it is compressed."""
     download: bool
     """True: served as an attachment to save; False: to play in the browser."""
 
     @property
+    def extension(self) -> str:
+        return "ogg" if self.path.endswith(".ogg") else "wav"
+
+    @property
     def filename(self) -> str:
-        return f"call-{self.call_id}.wav"
+        return f"call-{self.call_id}.{self.extension}"
+
+    @property
+    def media_type(self) -> str:
+        return "audio/ogg" if self.extension == "ogg" else "audio/wav"
 
 
 class CallRecordService:
@@ -154,7 +175,14 @@ class CallRecordService:
             columns=COLUMNS,
             expected_rows=expected,
         )
-        return await self._exports.export(actor, spec, self._rows(CallQuery(filters, scope, counted=False)))
+        query = CallQuery(filters, scope, counted=False)
+        source = ExportSource(EXPORT_SOURCE, _query_params(query))
+        return await self._exports.export(actor, spec, self._rows(query), source)
+
+    def export_rows(self, params: Mapping[str, object]) -> RowBatches:
+        """The rows of an export again, from the source it was kept with (an export a restart
+        interrupted); the scope is the one checked when it was asked for. ValueError: not such params."""
+        return self._rows(_query_from(params))
 
     async def _rows(self, query: CallQuery) -> RowBatches:
         """Page after page by keyset, each read in its own short transaction."""
@@ -202,25 +230,81 @@ class CallRecordService:
             return await self._recording(actor, call_id, download)
 
     async def _recording(self, actor: Actor, call_id: str, download: bool) -> RecordingFile:
+        """Refused (and the refusal audited by the caller): 404 for a call the actor may not see, 403
+        for one they may not hear. Audited here: 410 for a recording deleted at the end of its
+        retention period, 409 for a damaged one (its checksum no longer matches)."""
         async with self._uow() as uow:
             record = (await _visible(uow, actor, call_id)).record
             if not may_hear_recording(actor, record):
                 raise Forbidden("recordings are heard by administrators and seniors of the call's group")
             if record.recording_path is None:
                 raise NotFound("this call has no recording", code="no_recording")
-            path = self._recordings.locate(record.recording_path)
-            if path is None:
-                raise NotFound("the recording file is no longer stored", code="recording_missing")
+            stored = await uow.calls.stored_recording(call_id)
+            detail: dict[str, object] = {"group_id": record.group_id, "operator_id": record.operator_id}
+            if stored is None:  # not compressed yet: the media engine's WAV
+                path = self._recordings.locate(record.recording_path)
+                if path is None:
+                    raise NotFound("the recording file is no longer stored", code="recording_missing")
+            else:
+                path = await self._checked(uow, actor, stored, detail)
             await uow.audit.record(
                 at=self._clock.now(),
                 actor_id=actor.user_id,
                 action="download_recording" if download else "listen_recording",
                 entity="call",
                 entity_id=call_id,
-                detail={"group_id": record.group_id, "operator_id": record.operator_id},
+                detail=detail,
             )
             await uow.commit()
         return RecordingFile(call_id, path, download)
+
+    async def _checked(
+        self, uow: CallsUnitOfWork, actor: Actor, stored: StoredRecording, detail: dict[str, object]
+    ) -> str:
+        """The stored file's path once its checksum matches; Gone or Conflict (audited) otherwise."""
+        if stored.deleted_at is not None and stored.deleted_reason != RETENTION:
+            raise NotFound("the recording file is no longer stored", code="recording_missing")
+        refused: DomainError | None = None
+        if stored.deleted_at is not None:
+            day = stored.deleted_at.astimezone(self.zone)
+            refused = Gone(
+                f"запись удалена {day:%d.%m.%Y} по истечении срока хранения записей группы",
+                code="recording_expired",
+            )
+            action = "recording_expired"
+        else:
+            digest = await asyncio.to_thread(self._recordings.digest, stored.path)
+            if digest is None:
+                raise NotFound("the recording file is no longer stored", code="recording_missing")
+            if digest != stored.sha256:
+                log.error(
+                    "recording of call %s is damaged: %s has SHA-256 %s, %s was stored",
+                    stored.call_id,
+                    stored.path,
+                    digest,
+                    stored.sha256,
+                )
+                refused = Conflict(
+                    "запись повреждена: файл не совпадает с контрольной суммой, записанной при сохранении",
+                    code="recording_damaged",
+                )
+                action = "recording_damaged"
+        if refused is None:
+            return stored.path
+        await uow.audit.record(
+            at=self._clock.now(),
+            actor_id=actor.user_id,
+            action=action,
+            entity="call",
+            entity_id=stored.call_id,
+            detail={**detail, "deleted_at": _iso(stored.deleted_at), "sha256": stored.sha256},
+        )
+        await uow.commit()
+        raise refused
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def _filter_detail(filters: CallFilter) -> dict[str, object]:
@@ -232,6 +316,47 @@ def _filter_detail(filters: CallFilter) -> dict[str, object]:
         for key, value in values.items()
         if value is not None
     }
+
+
+_FILTER_FIELDS: Final = tuple(
+    f.name for f in fields(CallFilter) if f.name not in ("limit", "offset", "after")
+)
+_FILTER_TIMES: Final = ("since", "until")
+
+
+def _query_params(query: CallQuery) -> dict[str, object]:
+    """An export's query as JSON values (`_query_from` reads them back)."""
+    scope = query.scope
+    return {
+        "filter": _filter_detail(query.filter),
+        "scope": {
+            "group_ids": None if scope.group_ids is None else sorted(scope.group_ids),
+            "user_id": scope.user_id,
+        },
+    }
+
+
+def _query_from(params: Mapping[str, object]) -> CallQuery:
+    wanted = params.get("filter")
+    scope = params.get("scope")
+    if not isinstance(wanted, dict) or not isinstance(scope, dict):
+        raise ValueError("an export source of calls has a filter and a scope")
+    values: dict[str, object] = {}
+    for name, value in wanted.items():
+        if name not in _FILTER_FIELDS:
+            raise ValueError(f"unknown filter {name!r}")
+        values[name] = datetime.fromisoformat(value) if name in _FILTER_TIMES else value
+    group_ids = scope.get("group_ids")
+    user_id = scope.get("user_id")
+    if not (group_ids is None or isinstance(group_ids, list)) or not (
+        user_id is None or isinstance(user_id, int)
+    ):
+        raise ValueError("a scope is group ids and a user id")
+    return CallQuery(
+        CallFilter(**values),  # type: ignore[arg-type]
+        JournalScope(None if group_ids is None else frozenset(int(g) for g in group_ids), user_id),
+        counted=False,
+    )
 
 
 async def _visible(uow: CallsUnitOfWork, actor: Actor, call_id: str) -> JournalRow:

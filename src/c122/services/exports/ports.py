@@ -3,7 +3,7 @@ The call journal exports through it now; the statistics' reports reuse the same 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -68,11 +68,49 @@ class TableWriters(Protocol):
 RowBatches = AsyncIterator[Sequence[Row]]
 
 
+@dataclass(frozen=True)
+class ExportSource:
+    """Where a job's rows come from, as JSON values: enough to read them again after a restart.
+    `kind` names the reader registered with the jobs (`calls`: the call journal), `params` its query."""
+
+    kind: str
+    params: Mapping[str, object]
+
+
+SourceReader = Callable[[Mapping[str, object]], RowBatches]
+"""Reads a source's rows again from its `params` (ValueError when they are not its own)."""
+
+
+@dataclass(frozen=True)
+class StoredExport:
+    job: ExportJob
+    spec: ExportSpec
+    source: ExportSource | None
+
+
+class ExportJobStore(Protocol):
+    """Where export jobs are kept across restarts: each job's state, the spec of its file and its
+    source. Written when a job starts, at each batch and when it ends."""
+
+    def save(self, stored: StoredExport) -> None: ...
+
+    def load(self) -> list[StoredExport]:
+        """Every stored job; one that cannot be read back is left out (and logged)."""
+        ...
+
+    def forget(self, job_id: str) -> None: ...
+
+
 class Exports(Protocol):
     """Runs an export: at once when it is small, otherwise as a background job (`in_progress`, then
     `finished` with a download link or `failed`) whose progress goes to its owner's event stream."""
 
-    async def export(self, owner: Actor, spec: ExportSpec, batches: RowBatches) -> ExportJob: ...
+    async def export(
+        self, owner: Actor, spec: ExportSpec, batches: RowBatches, source: ExportSource | None = None
+    ) -> ExportJob:
+        """With a `source` whose kind has a reader, a background job interrupted by a restart is
+        started again from its first row when the server is back; without one it is marked failed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -88,6 +126,9 @@ class ExportJob:
     path: Path | None = None
     """The finished file (None until finished)."""
     error: str | None = None
+    """Why it failed: the error's name, or `interrupted_by_restart`."""
+    resumed: int = 0
+    """How many times a restart started it again."""
 
     @property
     def download_name(self) -> str:

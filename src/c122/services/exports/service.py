@@ -1,6 +1,10 @@
 """Exports as files: small ones written while the client waits, large ones as background jobs whose
 progress and result reach the owner's event stream (`export.progress`). Files are written batch by batch
-in a worker thread, so memory stays flat whatever the row count and the event loop keeps serving."""
+in a worker thread, so memory stays flat whatever the row count and the event loop keeps serving.
+
+Jobs are kept in an `ExportJobStore` as they start and end, so a restart loses none: at start-up
+(`resume`) a job the last run left `in_progress` is written again from its first row when its source
+can be read again, or marked `failed` with `interrupted_by_restart`; finished files stay downloadable."""
 
 from __future__ import annotations
 
@@ -16,7 +20,16 @@ from c122.domain.errors import Conflict, NotFound
 from c122.domain.users import Actor
 from c122.services.access_audit import EXPORT_NOT_FOUND, refusals_audited
 from c122.services.events import Audience, EventPublisher, OutboundEvent
-from c122.services.exports.ports import ExportJob, ExportSpec, RowBatches, TableWriters
+from c122.services.exports.ports import (
+    ExportJob,
+    ExportJobStore,
+    ExportSource,
+    ExportSpec,
+    RowBatches,
+    SourceReader,
+    StoredExport,
+    TableWriters,
+)
 from c122.services.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -25,6 +38,8 @@ SYNC_LIMIT: Final = 5_000
 """Up to this many rows the export is answered at once; more run as a background job."""
 KEPT_PER_OWNER: Final = 5
 """Finished files kept per user; older ones are deleted when a new export starts."""
+INTERRUPTED: Final = "interrupted_by_restart"
+"""A failed job's reason when a restart stopped it and its rows cannot be read again."""
 
 
 class ExportJobs:
@@ -35,16 +50,26 @@ class ExportJobs:
         publisher: EventPublisher,
         clock: Clock,
         sync_limit: int = SYNC_LIMIT,
+        store: ExportJobStore | None = None,
     ) -> None:
         self._writers = writers
         self._directory = directory
         self._publisher = publisher
         self._clock = clock
         self._sync_limit = sync_limit
+        self._store = store
         self._jobs: dict[str, ExportJob] = {}
+        self._kept: dict[str, tuple[ExportSpec, ExportSource | None]] = {}
+        self._readers: dict[str, SourceReader] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def export(self, owner: Actor, spec: ExportSpec, batches: RowBatches) -> ExportJob:
+    def register_source(self, kind: str, reader: SourceReader) -> None:
+        """How rows of a source of this kind are read again when a restart interrupted its job."""
+        self._readers[kind] = reader
+
+    async def export(
+        self, owner: Actor, spec: ExportSpec, batches: RowBatches, source: ExportSource | None = None
+    ) -> ExportJob:
         self._forget_old(owner.user_id)
         self._directory.mkdir(parents=True, exist_ok=True)
         job = ExportJob(
@@ -58,14 +83,71 @@ class ExportJobs:
             started_at=self._clock.now(),
         )
         self._jobs[job.id] = job
+        self._kept[job.id] = (spec, source)
         if spec.expected_rows <= self._sync_limit:
             await self._run(job, spec, batches, announce=False)
             return self._jobs[job.id]
+        await self._keep(job)
         self._announce(job)
-        task = asyncio.create_task(self._run(job, spec, batches, announce=True))
+        self._start(job, spec, batches)
+        return job
+
+    def _start(self, job: ExportJob, spec: ExportSpec, batches: RowBatches) -> None:
+        task = asyncio.create_task(self._run(job, spec, batches, announce=True), name=f"export-{job.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return job
+
+    async def resume(self) -> list[ExportJob]:
+        """At start-up: the jobs the last run kept. A finished one stays downloadable (while its file
+        is there); one left `in_progress` starts again from its first row, or, when its source cannot be
+        read again, is marked `failed` (`interrupted_by_restart`) for its owner to see. Returns those
+        started again or failed."""
+        if self._store is None:
+            return []
+        touched: list[ExportJob] = []
+        for stored in await asyncio.to_thread(self._store.load):
+            job = stored.job
+            if job.status == "finished" and (job.path is None or not job.path.exists()):
+                await asyncio.to_thread(self._store.forget, job.id)
+                continue
+            self._jobs[job.id] = job
+            self._kept[job.id] = (stored.spec, stored.source)
+            if job.status != "in_progress":
+                continue
+            batches = self._reread(stored)
+            if batches is None:
+                job = self._update(job, status="failed", error=INTERRUPTED)
+                log.warning("export %s was interrupted by a restart and cannot be read again", job.id)
+                await self._keep(job)
+                self._announce(job)
+            else:
+                job = self._update(job, rows=0, resumed=job.resumed + 1)
+                log.info("export %s interrupted by a restart: written again", job.id)
+                await self._keep(job)
+                self._announce(job)
+                self._start(job, stored.spec, batches)
+            touched.append(job)
+        return touched
+
+    def _reread(self, stored: StoredExport) -> RowBatches | None:
+        if stored.source is None:
+            return None
+        reader = self._readers.get(stored.source.kind)
+        if reader is None:
+            return None
+        try:
+            return reader(stored.source.params)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("export %s: its source cannot be read again: %s", stored.job.id, exc)
+            return None
+
+    async def stop(self) -> None:
+        """Shutting down: running jobs stop where they are and stay `in_progress` in the store, as after
+        a crash; the next start writes them again."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def job(self, owner: Actor, job_id: str) -> ExportJob:
         """Only its owner sees a job; others get the same answer as for an unknown one."""
@@ -94,8 +176,18 @@ class ExportJobs:
             job = self._update(job, status="failed", error=type(error).__name__)
         else:
             job = self._update(job, status="finished", path=path)
+        await self._keep(job)
         if announce:
             self._announce(job)
+
+    async def _keep(self, job: ExportJob) -> None:
+        if self._store is None:
+            return
+        spec, source = self._kept[job.id]
+        try:
+            await asyncio.to_thread(self._store.save, StoredExport(job, spec, source))
+        except OSError:  # the job goes on; only a restart would lose it
+            log.exception("export %s: its state could not be kept", job.id)
 
     def _update(self, job: ExportJob, **changes: object) -> ExportJob:
         job = replace(job, **changes)  # type: ignore[arg-type]
@@ -113,6 +205,8 @@ class ExportJobs:
                     "rows": job.rows,
                     "expected_rows": job.expected_rows,
                     "download_url": f"/api/v1/exports/{job.id}/file" if job.status == "finished" else None,
+                    "error": job.error,
+                    "resumed": job.resumed,
                 },
                 audience=Audience(user_ids=frozenset({job.owner_id})),
                 occurred_at=self._clock.now(),
@@ -128,6 +222,9 @@ class ExportJobs:
             if old.path is not None:
                 old.path.unlink(missing_ok=True)
             del self._jobs[old.id]
+            self._kept.pop(old.id, None)
+            if self._store is not None:
+                self._store.forget(old.id)
 
 
 class ExportAccess:
@@ -152,6 +249,11 @@ class ExportAccess:
             self._uow, self._clock, actor, wanted="download_export", entity="export", entity_id=job_id
         ):
             job = self._jobs.job(actor, job_id)
+        if job.status == "failed" and job.error == INTERRUPTED:
+            raise Conflict(
+                "выгрузку прервал перезапуск сервера, а прочитать её строки заново нельзя: выгрузите снова",
+                code="export_interrupted",
+            )
         if job.status != "finished":
             raise Conflict(f"the export is {job.status.replace('_', ' ')}", code=f"export_{job.status}")
         async with self._uow() as uow:

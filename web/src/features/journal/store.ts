@@ -14,6 +14,10 @@ export interface ExportEntry {
   rows: number;
   expected: number;
   url: string | null;
+  /** Why it failed (`interrupted_by_restart`: a restart stopped it and it cannot be written again). */
+  error: string | null;
+  /** Written again from the start after a restart of the server. */
+  resumed: boolean;
 }
 
 export const useJournalStore = defineStore("journal", () => {
@@ -78,7 +82,16 @@ export const useJournalStore = defineStore("journal", () => {
     const job = await exportCalls(applied, format);
     if (job !== null) {
       exports.value = [
-        { id: job.id, format, status: job.status, rows: job.rows, expected: job.expected_rows, url: null },
+        {
+          id: job.id,
+          format,
+          status: job.status,
+          rows: job.rows,
+          expected: job.expected_rows,
+          url: null,
+          error: null,
+          resumed: false,
+        },
         ...exports.value,
       ];
     }
@@ -88,7 +101,14 @@ export const useJournalStore = defineStore("journal", () => {
   function progressed(progress: ExportProgress): void {
     exports.value = exports.value.map((entry) =>
       entry.id === progress.job_id
-        ? { ...entry, status: progress.status, rows: progress.rows, url: progress.download_url ?? null }
+        ? {
+            ...entry,
+            status: progress.status,
+            rows: progress.rows,
+            url: progress.download_url ?? null,
+            error: progress.error ?? null,
+            resumed: (progress.resumed ?? 0) > 0,
+          }
         : entry,
     );
   }

@@ -817,7 +817,9 @@ export interface paths {
         /**
          * Get Call Recording
          * @description For administrators and seniors of the call's group (403 for others who see the call); 404 when
-         *     the call has no recording or its file is gone. Every access is written to the audit log.
+         *     the call has no recording or its file is gone; 410 `recording_expired` when it was deleted at the
+         *     end of its group's retention period; 409 `recording_damaged` when the file no longer matches the
+         *     checksum taken when it was written. Every access is written to the audit log, and so are these.
          */
         get: operations["get_call_recording"];
         put?: never;
@@ -3639,6 +3641,11 @@ export interface components {
             format: "csv" | "xlsx" | "pdf";
             /** Id */
             id: string;
+            /**
+             * Resumed
+             * @default 0
+             */
+            resumed: number;
             /** Rows */
             rows: number;
             /**
@@ -3659,6 +3666,11 @@ export interface components {
         ExportProgressData: {
             /** Download Url */
             download_url: string | null;
+            /**
+             * Error
+             * @default null
+             */
+            error: string | null;
             /** Expected Rows */
             expected_rows: number;
             /**
@@ -3668,6 +3680,11 @@ export interface components {
             format: "csv" | "xlsx" | "pdf";
             /** Job Id */
             job_id: string;
+            /**
+             * Resumed
+             * @default 0
+             */
+            resumed: number;
             /** Rows */
             rows: number;
             /**
@@ -13557,12 +13574,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the recording (WAV) */
+            /** @description the recording: Opus in Ogg once compressed after the call, WAV until then */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "audio/ogg": unknown;
                     "audio/wav": unknown;
                 };
             };
@@ -13604,6 +13622,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `recording_expired`: deleted at the end of its retention */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -549,6 +549,8 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       rows: int(d, "rows", w),
       expected_rows: int(d, "expected_rows", w),
       download_url: optStr(d, "download_url", w),
+      error: optStr(d, "error", w),
+      resumed: optInt(d, "resumed", w) ?? 0,
     };
   },
   "help_request.changed": (value, w) => parseHelpRequest(value, w),

@@ -183,6 +183,7 @@ export const en: Messages = {
     homeAddress: "Home address",
     hidden: "hidden",
     copy: "Copy",
+    callApplicant: "Call the applicant back",
     save: "Save",
     cancel: "Cancel",
     createTitle: "New case",
@@ -942,6 +943,8 @@ export const en: Messages = {
     exportFailed: "Could not save the report",
     exportJob: "Report .{format}: {rows} of {expected} rows",
     exportStatus: { in_progress: "in progress", finished: "ready", failed: "failed" },
+    exportInterrupted: "stopped by a server restart — export again",
+    exportResumed: "the server restarted — the report is being written again",
     columns: {
       started: "Started",
       direction: "Type",

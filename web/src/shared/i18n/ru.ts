@@ -182,6 +182,7 @@ export const ru = {
     homeAddress: "Домашний адрес",
     hidden: "скрыто",
     copy: "Копировать",
+    callApplicant: "Перезвонить заявителю",
     save: "Сохранить",
     cancel: "Отмена",
     createTitle: "Новое обращение",
@@ -941,6 +942,8 @@ export const ru = {
     exportFailed: "Не удалось сохранить отчёт",
     exportJob: "Отчёт .{format}: {rows} из {expected} строк",
     exportStatus: { in_progress: "формируется", finished: "готов", failed: "ошибка" },
+    exportInterrupted: "прерван перезапуском сервера — сформируйте отчёт заново",
+    exportResumed: "сервер перезапускался — отчёт формируется заново",
     columns: {
       started: "Начало",
       direction: "Тип",
