@@ -65,6 +65,7 @@ from c122.services.outbox import DeferredWrites
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
+from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
 from c122.services.statistics.ports import LiveQueue
 from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
@@ -263,6 +264,7 @@ def build_application(
         calls=call_records,
         exports=exports,
         export_access=ExportAccess(exports, uow_factory, clock),
+        reports=Reports(uow_factory, clock, hotline_zone, exports),
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
         monitoring=Monitoring(uow_factory, clock, bus, call_flow),
         shift_clock=shift_clock,

@@ -29,6 +29,7 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
+from c122.services.reports.service import Reports
 from c122.services.statistics.service import ShiftClock, ShiftStatistics, StaffingPlanner
 from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
@@ -61,6 +62,7 @@ class ApiContext:
     export_access: ExportAccess  # their state and files as the API serves them, audited
     shift_statistics: ShiftStatistics  # the current shift's figures, kept by a running tally
     staffing: StaffingPlanner  # operators needed per interval, by Erlang C
+    reports: Reports  # user-defined reports, their runs, exports and saved reports
     help_requests: HelpRequests  # «Помощь старшего»: operators ask the seniors on shift for help
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)

@@ -25,6 +25,7 @@ from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phone_book import SqlPhoneBookRepository
 from c122.persistence.phones import SqlOperatorPhoneRepository
+from c122.persistence.reports import SqlReportRepository
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.write_gate import WriteGate, connect, write_gate
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
@@ -39,6 +40,7 @@ from c122.services.messages.ports import MessageRepository
 from c122.services.phone_book.ports import PhoneBookRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
+from c122.services.reports.ports import ReportRepository
 from c122.services.supervision.ports import MonitoringRepository
 
 
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
     board: BoardRepository
     phone_book: PhoneBookRepository
     monitoring: MonitoringRepository
+    reports: ReportRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -95,6 +98,7 @@ class SqlUnitOfWork:
         self.help_requests = SqlHelpRequestRepository(connection)
         self.board = SqlBoardRepository(connection)
         self.phone_book = SqlPhoneBookRepository(connection)
+        self.reports = SqlReportRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         return self
 

@@ -11,6 +11,7 @@ from c122.persistence.tables import (
     messages,
     phone_book,
     phones,
+    reports,
     supervision,
     telephony,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "queue_log",
     "queue_members",
     "queues",
+    "reports",
     "services",
     "sessions",
     "shifts",
