@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -484,3 +484,43 @@ def definition_from_json(data: Mapping[str, object]) -> ReportDefinition:
     except (KeyError, TypeError, ValueError) as error:
         raise InvalidFields([FieldProblem("definition", "invalid_definition", str(error))]) from None
     return validate(definition)
+
+
+_JOURNAL_FILTERS: Final = {
+    "group": "group",
+    "operator": "operator",
+    "case_type": "case_type",
+    "line": "line",
+    "direction": "direction",
+    "call_status": "status",
+}
+
+
+def journal_query(definition: ReportDefinition, keys: Sequence[Key], zone: ZoneInfo) -> dict[str, str] | None:
+    """The call journal's filters nearest to a cell of a calls report: the cell's day, week or month
+    (else the report's period) and its group, operator, type, line, direction and status. The journal
+    has no filter for the hour, weekday, shift or queue: the cell's own calls are the drill-down's list.
+    None for cases reports."""
+    if definition.dataset != "calls":
+        return None
+    first, last = definition.date_from, definition.date_to
+    query: dict[str, str] = {}
+    for dimension, key in zip(definition.dimensions, keys, strict=False):
+        if key is None:
+            continue
+        if dimension in ("day", "week"):
+            first = date.fromisoformat(str(key))
+            last = first + timedelta(days=0 if dimension == "day" else 6)
+        elif dimension == "month":
+            year, month = (int(part) for part in str(key).split("-"))
+            first = date(year, month, 1)
+            last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        elif dimension in _JOURNAL_FILTERS:
+            query[_JOURNAL_FILTERS[dimension]] = str(key)
+    for dimension, values in definition.selections.items():
+        if dimension in _JOURNAL_FILTERS and len(values) == 1 and _JOURNAL_FILTERS[dimension] not in query:
+            query[_JOURNAL_FILTERS[dimension]] = str(values[0])
+    first, last = max(first, definition.date_from), min(last, definition.date_to)
+    query["from"] = local_midnight(first, zone).isoformat()
+    query["to"] = local_midnight(last + timedelta(days=1), zone).isoformat()
+    return query

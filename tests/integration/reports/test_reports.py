@@ -12,11 +12,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from tests.integration.api.test_calls import _ids
-from tests.support.server import Desk, RunningServer
 
 from c122.domain.audit import AuditFilter
 from c122.domain.calls import CallRecord
+from tests.integration.api.test_calls import _ids
+from tests.support.server import Desk, RunningServer
 
 MSK = timedelta(hours=3)
 
@@ -298,6 +298,12 @@ async def test_drill_down_and_exports(server: RunningServer) -> None:
     assert drilled.status_code == 200, drilled.text
     assert drilled.json()["total"] == 2
     assert [r["id"] for r in drilled.json()["rows"]] == ["c4", "c3"]  # newest first
+    # The journal's filters nearest to the cell: its Moscow day as UTC instants, and its status.
+    assert drilled.json()["journal"] == {
+        "status": "missed",
+        "from": "2026-09-09T21:00:00+00:00",
+        "to": "2026-09-10T21:00:00+00:00",
+    }
     wrong = await admin.write(
         "POST", "/api/v1/reports/drill", json={"definition": body, "keys": ["2026-09-10"]}
     )

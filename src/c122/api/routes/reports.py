@@ -101,6 +101,7 @@ async def drill_report(body: s.DrillIn, actor: CurrentActor, context: Context) -
     drill = await context.reports.drill(actor, body.definition.domain(), tuple(body.keys))
     return s.DrillOut(
         total=drill.total,
+        journal=drill.journal,
         rows=[
             s.DrillRowOut(
                 id=r.id,

@@ -132,6 +132,9 @@ class DrillRowOut(BaseModel):
 class DrillOut(BaseModel):
     total: int
     rows: list[DrillRowOut]
+    journal: dict[str, str] | None = Field(
+        description="the call journal's query nearest to the cell (calls reports): its period and filters"
+    )
 
 
 ViewKind = Literal["table", "pivot", "bar", "line", "pie", "heatmap"]

@@ -30,6 +30,7 @@ from c122.domain.reports import (
     ReportResult,
     definition_from_json,
     definition_to_json,
+    journal_query,
     validate,
 )
 from c122.domain.shifts import Shift
@@ -64,6 +65,8 @@ MAX_SHIFTS = 1000
 class Drill:
     rows: list[DrillRow]
     total: int
+    journal: dict[str, str] | None
+    """The call journal's filters nearest to the cell (calls reports)."""
 
 
 def scope_of(actor: Actor) -> ReportScope:
@@ -124,7 +127,7 @@ class Reports:
             )
             await self._audit(uow, actor, "drill_report", definition, rows=total, keys=list(keys))
             await uow.commit()
-        return Drill(rows, total)
+        return Drill(rows, total, journal_query(definition, keys, self.zone))
 
     async def export(
         self, actor: Actor, definition: ReportDefinition, format: ExportFormat, title: str = ""
