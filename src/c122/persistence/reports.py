@@ -70,8 +70,13 @@ DAY = 86_400
 EPOCH = date(1970, 1, 1)
 
 DIRECTION_NAMES = {"inbound": "входящий", "outbound": "исходящий", "internal": "внутренний"}
-CALL_STATUS_NAMES = {"answered": "отвечен", "missed": "пропущен", "failed": "не состоялся", "active": "идёт"}
-CHANNEL_NAMES = {"pstn": "телефон", "mobile_app": "мобильное приложение", "web": "сайт"}
+CALL_STATUS_NAMES = {
+    "answered": "принятый",
+    "missed": "пропущенный",
+    "failed": "несостоявшийся",
+    "active": "идёт",
+}
+CHANNEL_NAMES = {"pstn": "ТфОП-звонок", "mobile_app": "мобильное приложение", "web": "веб-интерфейс"}
 
 
 def _months(first: date, last: date) -> list[date]:

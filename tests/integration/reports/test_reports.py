@@ -247,7 +247,7 @@ async def test_time_dimensions_read_the_hotline_zone_and_its_shifts(server: Runn
     )
     assert set(by_label(busy)) == {"Справочная группа", "Медицинская группа"}
     operators = by_label(await run(admin, dimensions=["operator", "call_status"], measures=["calls"]))
-    assert operators["— / пропущен"] == [2]
+    assert operators["— / пропущенный"] == [2]
 
 
 async def test_a_senior_sees_their_groups_only_and_refusals_are_audited(server: RunningServer) -> None:
@@ -319,14 +319,14 @@ async def test_drill_down_and_exports(server: RunningServer) -> None:
     assert values[0][0] == "По дням"
     header = next(i for i, r in enumerate(values) if r[:3] == ["День", "Статус звонка", "Звонков всего"])
     assert values[header + 1 :] == [
-        ["10.09.2026", "отвечен", 5],
-        ["10.09.2026", "пропущен", 2],
-        ["11.09.2026", "отвечен", 1],
+        ["10.09.2026", "принятый", 5],
+        ["10.09.2026", "пропущенный", 2],
+        ["11.09.2026", "принятый", 1],
     ]
     text = await admin.write("POST", "/api/v1/reports/export", json={"definition": body, "format": "csv"})
     assert text.status_code == 200
     lines = list(csv.reader(io.StringIO(text.content.decode("utf-8-sig")), delimiter=";"))
-    assert lines[-1] == ["11.09.2026", "отвечен", "1"]
+    assert lines[-1] == ["11.09.2026", "принятый", "1"]
     pdf = await admin.write("POST", "/api/v1/reports/export", json={"definition": body, "format": "pdf"})
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
@@ -352,7 +352,7 @@ async def test_cases_dataset(server: RunningServer) -> None:
         date_from=today,
         date_to=today,
     )
-    assert [(r["labels"][1], r["figures"]) for r in result["rows"]] == [("телефон", [3, 2, 0])]
+    assert [(r["labels"][1], r["figures"]) for r in result["rows"]] == [("ТфОП-звонок", [3, 2, 0])]
     drilled = await admin.write(
         "POST",
         "/api/v1/reports/drill",
