@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import percentiles, write_result
 from bench.databases import on_both_databases
 from bench.journal import NOW, seed
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
-from c122.domain.reports import ReportDefinition
+from c122.domain.reports import ReportDefinition, local_midnight
 from c122.persistence import migrate
 from c122.persistence.database import create_engine
 from c122.persistence.reports import SqlReportRepository
@@ -69,6 +69,23 @@ def measure(rows: int) -> Any:
                 .values(queued_at=call_records.c.started_at, queue_id=call_records.c.group_id)
             )
         figures: dict[str, Any] = {"rows": rows, "seed_s": round(seed_s, 1), "reports": {}}
+        # The baseline, side by side: one scan of the same period, counting calls per group, nothing more.
+        start, end = (
+            local_midnight(YEAR.date_from, MOSCOW),
+            local_midnight(YEAR.date_to + timedelta(days=1), MOSCOW),
+        )
+        plain = (
+            select(call_records.c.group_id, func.count())
+            .where(call_records.c.started_at >= start, call_records.c.started_at < end)
+            .group_by(call_records.c.group_id)
+        )
+        baseline: list[float] = []
+        for _ in range(SAMPLES):
+            async with engine.connect() as db:
+                began = time.perf_counter()
+                (await db.execute(plain)).all()
+                baseline.append((time.perf_counter() - began) * 1000)
+        figures["baseline_count_per_group"] = percentiles(baseline)
         worst = 0.0
         for name, definition in REPORTS.items():
             scope = ReportScope(group_ids=frozenset({2}) if name.startswith("senior") else None)

@@ -81,6 +81,7 @@ export const en: Messages = {
     total: "Total",
     drillTitle: "Behind the cell «{cell}»",
     drillTotal: "Showing {shown} of {total}",
+    drillColumns: { at: "Time", applicant: "Applicant", case: "Case", status: "Status", operator: "Operator", waitTalk: "Wait / talk, s" },
     toJournal: "Open in the call journal",
     views: { table: "Table", pivot: "Pivot", bar: "Bars", line: "Lines", pie: "Pie", heatmap: "Heat map" },
     comparisons: { gt: ">", ge: "≥", lt: "<", le: "≤", eq: "=", ne: "≠" },

@@ -80,6 +80,7 @@ export const ru = {
     total: "Итого",
     drillTitle: "Что за ячейкой «{cell}»",
     drillTotal: "Показано {shown} из {total}",
+    drillColumns: { at: "Время", applicant: "Заявитель", case: "Карточка", status: "Статус", operator: "Оператор", waitTalk: "Ожидание / разговор, с" },
     toJournal: "Открыть в журнале звонков",
     views: { table: "Таблица", pivot: "Сводная", bar: "Столбцы", line: "Линии", pie: "Круговая", heatmap: "Тепловая карта" },
     comparisons: { gt: ">", ge: "≥", lt: "<", le: "≤", eq: "=", ne: "≠" },
