@@ -69,6 +69,7 @@ from c122.services.outbox import DeferredWrites
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
+from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
 from c122.services.sms.service import SmsChannel
 from c122.services.statistics.ports import LiveQueue
@@ -300,6 +301,7 @@ def build_application(
         exports=exports,
         recording_upkeep=recording_upkeep,
         export_access=ExportAccess(exports, uow_factory, clock),
+        reports=Reports(uow_factory, clock, hotline_zone, exports),
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
         monitoring=Monitoring(uow_factory, clock, bus, call_flow),
         shift_clock=shift_clock,

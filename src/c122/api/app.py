@@ -28,6 +28,7 @@ from c122.api.routes import (
     messages,
     organisation,
     phone_book,
+    reports,
     sms,
     statistics,
     status,
@@ -79,6 +80,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(sms.router)
     app.include_router(board.router)
     app.include_router(phone_book.router)
+    app.include_router(reports.router)
     app.include_router(abandoned.router)
 
     @app.get("/metrics", include_in_schema=False)

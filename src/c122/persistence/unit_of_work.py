@@ -25,6 +25,7 @@ from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phone_book import SqlPhoneBookRepository
 from c122.persistence.phones import SqlOperatorPhoneRepository
+from c122.persistence.reports import SqlReportRepository
 from c122.persistence.sms import SqlSmsRepository
 from c122.persistence.statistics import SqlCallStatistics
 from c122.persistence.supervision import SqlMonitoringRepository
@@ -41,6 +42,7 @@ from c122.services.messages.ports import MessageRepository
 from c122.services.phone_book.ports import PhoneBookRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
+from c122.services.reports.ports import ReportRepository
 from c122.services.sms.ports import SmsRepository
 from c122.services.statistics.ports import CallStatisticsReader
 from c122.services.supervision.ports import MonitoringRepository
@@ -71,6 +73,7 @@ class SqlUnitOfWork:
     monitoring: MonitoringRepository
     sms: SmsRepository
     call_statistics: CallStatisticsReader
+    reports: ReportRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -101,6 +104,7 @@ class SqlUnitOfWork:
         self.help_requests = SqlHelpRequestRepository(connection)
         self.board = SqlBoardRepository(connection)
         self.phone_book = SqlPhoneBookRepository(connection)
+        self.reports = SqlReportRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         self.sms = SqlSmsRepository(connection)
         self.call_statistics = SqlCallStatistics(connection)

@@ -20,6 +20,12 @@ export const router = createRouter({
       component: () => import("@/features/statistics/components/StatisticsView.vue"),
     },
     {
+      path: "/reports",
+      name: "reports",
+      component: () => import("@/features/reports/components/ReportsView.vue"),
+      meta: { senior: true },
+    },
+    {
       path: "/admin",
       component: () => import("@/features/admin/components/AdminView.vue"),
       meta: { admin: true },

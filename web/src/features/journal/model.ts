@@ -58,6 +58,32 @@ export function toQuery(filters: JournalFilters): JournalQuery {
   return query;
 }
 
+/** The filters a link carries in its query (the reports' drill-down, with the same names as the API's):
+ * null when the link has none, so the journal keeps the filters it had. */
+export function fromQuery(query: Record<string, unknown>): JournalFilters | null {
+  const text = (key: string): string | null => (typeof query[key] === "string" && query[key] !== "" ? (query[key] as string) : null);
+  const id = (key: string): number | null => {
+    const value = Number(text(key));
+    return Number.isInteger(value) && value > 0 ? value : null;
+  };
+  const one = <T extends string>(key: string, allowed: readonly T[]): T | null =>
+    allowed.find((value) => value === text(key)) ?? null;
+  const from = Date.parse(text("from") ?? "");
+  const to = Date.parse(text("to") ?? "");
+  const filters: JournalFilters = {
+    range: Number.isNaN(from) || Number.isNaN(to) ? null : [from, to],
+    group: id("group"),
+    operator: id("operator"),
+    applicant: text("applicant") ?? "",
+    line: text("line"),
+    caseType: id("case_type"),
+    source: one("source", SOURCES),
+    direction: one("direction", DIRECTIONS),
+    status: one("status", STATUSES),
+  };
+  return JSON.stringify(filters) === JSON.stringify(emptyFilters()) ? null : filters;
+}
+
 export function searchParams(query: JournalQuery): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
