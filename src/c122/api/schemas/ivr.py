@@ -72,8 +72,8 @@ class EdgeOut(BaseModel):
 class FlowDiffOut(BaseModel):
     before: int
     after: int
-    entry: tuple[str, str] | None
-    timezone: tuple[str, str] | None
+    entry: list[str] | None = Field(description="[before, after] when the first node changed")
+    timezone: list[str] | None = Field(description="[before, after] when the time zone changed")
     added: list[str]
     removed: list[str]
     changed: list[NodeChangeOut]
