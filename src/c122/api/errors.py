@@ -28,6 +28,8 @@ class FieldError(BaseModel):
     path: str
     code: str
     message: str
+    node: str | None = None
+    """The graph node the problem is in, where the body is a graph (an IVR flow's `nodes`)."""
 
 
 class ErrorBody(BaseModel):

@@ -37,6 +37,11 @@ export const router = createRouter({
           component: () => import("@/features/admin/components/AuditPage.vue"),
         },
         {
+          path: "ivr/:name?",
+          name: "admin-ivr-flow",
+          component: () => import("@/features/ivr/components/IvrEditorPage.vue"),
+        },
+        {
           path: "prompts",
           name: "admin-prompts",
           component: () => import("@/features/admin/components/PromptsPage.vue"),

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from c122.api.errors import ERROR_RESPONSES, ErrorBody, FieldError, error_response
 from c122.api.schemas import ivr as s
 from c122.api.security import Context, CurrentActor
-from c122.domain.ivr import flow_to_dict
+from c122.domain.errors import InvalidFields
+from c122.domain.ivr import FlowDiff, Simulation, flow_to_dict
 from c122.services.ivr.ports import Prompt, SpeechUnavailable
 from c122.services.ivr.prompts import NotAudio, PromptInUse, PromptListing, PromptTooLarge
 from c122.services.ivr.service import FlowView
+
+T = TypeVar("T")
 
 PROMPT_UPLOAD_PATH = "/api/v1/admin/prompts"
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the form's text fields
@@ -37,8 +41,10 @@ async def list_flows(actor: CurrentActor, context: Context) -> Any:
 
 @router.post("/ivr-flows", response_model=s.FlowOut, status_code=201, operation_id="admin_create_ivr_flow")
 async def create_flow(actor: CurrentActor, context: Context, body: s.FlowIn) -> Any:
-    """Stores version 1 of a new flow; 422 names every problem by node (`nodes.main_menu.prompt`)."""
-    return _flow_out(await context.ivr_flows.create(actor, body.model_dump(exclude_unset=True)))
+    """Stores version 1 of a new flow; 422 names every problem by its path (`nodes.main_menu.prompt`)
+    and, for a problem inside a node, the node's id in `node`."""
+    data = body.model_dump(exclude_unset=True)
+    return await _checked(context.ivr_flows.create(actor, data), data.get("nodes"), _flow_out)
 
 
 @router.get("/ivr-flows/{name}", response_model=s.FlowOut, operation_id="admin_get_ivr_flow")
@@ -54,8 +60,42 @@ async def get_flow(
 
 @router.put("/ivr-flows/{name}", response_model=s.FlowOut, operation_id="admin_save_ivr_flow")
 async def save_flow(actor: CurrentActor, context: Context, name: FlowName, body: s.FlowIn) -> Any:
-    """Saves the next version; calls already in the flow finish on the version they entered."""
-    return _flow_out(await context.ivr_flows.save(actor, name, body.model_dump(exclude_unset=True)))
+    """Saves the next version; calls already in the flow finish on the version they entered. 422 as on
+    create, each problem with its node."""
+    data = body.model_dump(exclude_unset=True)
+    return await _checked(context.ivr_flows.save(actor, name, data), data.get("nodes"), _flow_out)
+
+
+@router.post("/ivr-flows/{name}/rollback", response_model=s.FlowOut, operation_id="admin_rollback_ivr_flow")
+async def rollback_flow(actor: CurrentActor, context: Context, name: FlowName, body: s.RollbackIn) -> Any:
+    """Saves the given old version again as the next version (the history keeps every version). 422 with
+    the nodes named when the old version no longer passes the checks (a prompt or queue since removed)."""
+    return await _checked(context.ivr_flows.rollback(actor, name, body.version), None, _flow_out)
+
+
+@router.get("/ivr-flows/{name}/diff", response_model=s.FlowDiffOut, operation_id="admin_diff_ivr_flow")
+async def diff_flow(
+    actor: CurrentActor,
+    context: Context,
+    name: FlowName,
+    before: Annotated[int, Query(ge=1, le=2**31 - 1)],
+    after: Annotated[int, Query(ge=1, le=2**31 - 1)],
+) -> Any:
+    """Nodes added, removed and changed (field by field) and edges added and removed from version
+    `before` to version `after`."""
+    return _diff_out(before, after, await context.ivr_flows.diff(actor, name, before, after))
+
+
+@router.post(
+    "/ivr-flows/{name}/simulate", response_model=s.SimulationOut, operation_id="admin_simulate_ivr_flow"
+)
+async def simulate_flow(actor: CurrentActor, context: Context, name: FlowName, body: s.SimulateIn) -> Any:
+    """«Try it»: walks the flow with the same interpreter calls use, pressing `keys` whenever the flow
+    listens, at the moment `at`; the path, each step and where the caller ends up. Nothing is stored.
+    With `flow` an unsaved draft is walked after the save-time checks (422 with nodes as on save)."""
+    draft = body.flow.model_dump(exclude_unset=True) if body.flow is not None else None
+    run = context.ivr_flows.simulate(actor, name, body.keys, body.at, version=body.version, draft=draft)
+    return await _checked(run, (draft or {}).get("nodes"), _simulation_out)
 
 
 @router.delete("/ivr-flows/{name}", status_code=204, operation_id="admin_delete_ivr_flow")
@@ -151,6 +191,38 @@ async def delete_prompt(actor: CurrentActor, context: Context, name: PromptName)
         ]
         return error_response(409, ErrorBody(code=exc.code, message=exc.message, fields=places))
     return Response(status_code=204)
+
+
+async def _checked(
+    run: Awaitable[T], nodes: Collection[str] | None, out: Callable[[T], dict[str, Any]]
+) -> dict[str, Any] | JSONResponse:
+    """The answer, or the 422 of the save-time checks with each problem's node."""
+    try:
+        return out(await run)
+    except InvalidFields as exc:
+        fields = [
+            FieldError(path=p.path, code=p.code, message=p.message, node=_node_of(p.path, nodes))
+            for p in exc.problems
+        ]
+        return error_response(422, ErrorBody(code=exc.code, message=exc.message, fields=fields))
+
+
+def _node_of(path: str, nodes: Collection[str] | None) -> str | None:
+    """The node a problem path `nodes.<id>[.field…]` is in. Node ids are matched against the body's, so an
+    id holding a dot (refused, but named) is still found; without the body, the id ends at the dot."""
+    if not path.startswith("nodes."):
+        return None
+    rest = path.removeprefix("nodes.")
+    matches = [n for n in (nodes or ()) if rest == n or rest.startswith(f"{n}.")]
+    return max(matches, key=len) if matches else rest.split(".", 1)[0]
+
+
+def _diff_out(before: int, after: int, diff: FlowDiff) -> dict[str, Any]:
+    return {"before": before, "after": after, **asdict(diff)}
+
+
+def _simulation_out(run: Simulation) -> dict[str, Any]:
+    return {**asdict(run), "path": list(run.path)}
 
 
 def _flow_out(view: FlowView) -> dict[str, Any]:

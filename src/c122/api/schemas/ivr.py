@@ -46,6 +46,76 @@ class FlowOut(BaseModel):
     versions: list[FlowVersionOut]
 
 
+class RollbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class FieldChangeOut(BaseModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class NodeChangeOut(BaseModel):
+    node: str
+    changes: list[FieldChangeOut]
+
+
+class EdgeOut(BaseModel):
+    source: str
+    field: str
+    target: str
+
+
+class FlowDiffOut(BaseModel):
+    before: int
+    after: int
+    entry: list[str] | None = Field(description="[before, after] when the first node changed")
+    timezone: list[str] | None = Field(description="[before, after] when the time zone changed")
+    added: list[str]
+    removed: list[str]
+    changed: list[NodeChangeOut]
+    edges_added: list[EdgeOut]
+    edges_removed: list[EdgeOut]
+
+
+class SimulateIn(BaseModel):
+    """`keys` the caller presses, in order, whenever the flow listens; `at` the moment of the call: with
+    an offset, or without one as the wall-clock time in the flow's time zone. The latest version is
+    walked, or `version`, or the unsaved `flow` (checked as on save)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    keys: Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9*#]*$")] = ""
+    at: datetime
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    flow: FlowIn | None = None
+
+
+class SimStepOut(BaseModel):
+    event: Literal["start", "key", "timeout", "played"]
+    key: str | None
+    passed: list[str]
+    node: str
+    played: list[str]
+    notes: list[str]
+
+
+class SimulationOut(BaseModel):
+    outcome: Literal["enqueue", "transfer", "hang_up", "limit"]
+    end_node: str
+    path: list[str]
+    steps: list[SimStepOut]
+    queue: str | None
+    priority: int | None
+    number: str | None
+    case_type: int | None
+    variables: dict[str, str]
+    keys_left: str
+
+
 class FlowSummaryOut(BaseModel):
     name: str
     version: int

@@ -22,6 +22,7 @@ from c122.domain.ivr.announcements import (
     wait_minutes,
 )
 from c122.domain.ivr.codec import flow_from_dict, flow_to_dict, node_to_dict
+from c122.domain.ivr.diff import Edge, FieldChange, FlowDiff, NodeChange, diff_flows
 from c122.domain.ivr.executor import Executor, FlowMismatch, SilentLoop
 from c122.domain.ivr.nodes import (
     CollectNode,
@@ -39,6 +40,7 @@ from c122.domain.ivr.nodes import (
     prompts,
 )
 from c122.domain.ivr.schedule import Holiday, Interval, Schedule, ScheduleVerdict, evaluate, parse_clock
+from c122.domain.ivr.simulate import SimStep, Simulation, simulate
 from c122.domain.ivr.state import IvrState, Phase, Step
 from c122.domain.ivr.validation import check_flow, validate_flow
 
@@ -48,10 +50,13 @@ __all__ = [
     "Announcement",
     "CollectNode",
     "DigitsCollected",
+    "Edge",
     "Enqueue",
     "EnqueueNode",
     "Executor",
+    "FieldChange",
     "Flow",
+    "FlowDiff",
     "FlowMismatch",
     "HangUp",
     "HangUpNode",
@@ -61,6 +66,7 @@ __all__ = [
     "MenuChosen",
     "MenuNode",
     "Node",
+    "NodeChange",
     "NodeType",
     "Phase",
     "Play",
@@ -71,12 +77,15 @@ __all__ = [
     "SetCaseType",
     "SetCaseTypeNode",
     "SilentLoop",
+    "SimStep",
+    "Simulation",
     "Step",
     "StopPlayback",
     "Transfer",
     "TransferNode",
     "WaitForDigits",
     "check_flow",
+    "diff_flows",
     "edges",
     "evaluate",
     "flow_from_dict",
@@ -85,6 +94,7 @@ __all__ = [
     "parse_clock",
     "position_announcement",
     "prompts",
+    "simulate",
     "validate_flow",
     "vocabulary",
     "wait_announcement",

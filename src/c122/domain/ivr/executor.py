@@ -156,30 +156,35 @@ class Executor:
 
     def _enter(self, node_id: str, state: IvrState, now: datetime, actions: list[Action]) -> Step:
         """Moves through nodes that need no input until one plays, waits, or ends the flow."""
+        passed: list[str] = []
         for _ in range(len(self.flow.nodes) + 1):
             node = self.flow.nodes[node_id]
             at = replace(state, node=node_id, retries=0, digits="", phase=Phase.PLAYING)
             match node:
                 case ScheduleNode():
+                    passed.append(node_id)
                     node_id = self._schedule_branch(node, now)
                     continue
                 case SetCaseTypeNode():
+                    passed.append(node_id)
                     actions.append(SetCaseType(node.case_type))
                     state = replace(state, case_type=node.case_type)
                     node_id = node.next
                     continue
                 case PlayNode():
-                    return Step((*actions, Play((node.prompt,), barge_in=False)), at)
+                    return Step((*actions, Play((node.prompt,), barge_in=False)), at, tuple(passed))
                 case MenuNode() | CollectNode():
-                    return Step((*actions, Play((node.prompt,), barge_in=True)), at)
+                    return Step((*actions, Play((node.prompt,), barge_in=True)), at, tuple(passed))
                 case HangUpNode(prompt=None):
-                    return Step((*actions, HangUp()), replace(at, phase=Phase.DONE))
+                    return Step((*actions, HangUp()), replace(at, phase=Phase.DONE), tuple(passed))
                 case HangUpNode(prompt=str(prompt)):
-                    return Step((*actions, Play((prompt,), barge_in=False)), at)
+                    return Step((*actions, Play((prompt,), barge_in=False)), at, tuple(passed))
                 case EnqueueNode():
-                    return Step((*actions, Enqueue(node.queue, node.priority)), replace(at, phase=Phase.DONE))
+                    done = replace(at, phase=Phase.DONE)
+                    return Step((*actions, Enqueue(node.queue, node.priority)), done, tuple(passed))
                 case TransferNode():
-                    return Step((*actions, Transfer(node.number)), replace(at, phase=Phase.DONE))
+                    done = replace(at, phase=Phase.DONE)
+                    return Step((*actions, Transfer(node.number)), done, tuple(passed))
         raise SilentLoop(f"no input on the way from «{state.node}»")
 
     def _schedule_branch(self, node: ScheduleNode, now: datetime) -> str:

@@ -68,6 +68,8 @@ class Step:
 
     actions: tuple[Action, ...]
     state: IvrState
+    passed: tuple[str, ...] = ()
+    """Nodes the step went through without stopping (schedule branches, case types), in order."""
 
     @property
     def final(self) -> Action | None:

@@ -7,12 +7,14 @@ against the stored prompts, queues (by id, as a string) and case types, so a pro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
-from c122.domain.ivr import Flow, check_flow, flow_from_dict
+from c122.domain.ivr import Flow, FlowDiff, Simulation, check_flow, diff_flows, flow_from_dict, simulate
 from c122.domain.users import CONSOLE_USER_ID, Actor
 from c122.services.ivr.ports import FlowSummary, FlowVersionInfo, IvrUnitOfWork, StoredFlow
 from c122.services.ports import UnitOfWorkFactory
@@ -95,6 +97,54 @@ class IvrFlowService:
             flow = _parse({**body, "name": name, "version": before.latest + 1})
             return await self._store(uow, actor, flow, "update")
 
+    async def rollback(self, actor: Actor, name: str, version: int) -> FlowView:
+        """Stores the given old version again as the next version; later versions stay in the history."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            old = await uow.ivr.flow(name, version)
+            if old is None:
+                raise NotFound(f"no flow «{name}» version {version}")
+            flow = replace(old.flow, version=old.latest + 1)
+            return await self._store(uow, actor, flow, "rollback", {"from_version": version})
+
+    async def diff(self, actor: Actor, name: str, before: int, after: int) -> FlowDiff:
+        """What changed from version `before` to version `after` (either may be the older)."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            old = await uow.ivr.flow(name, before)
+            new = await uow.ivr.flow(name, after)
+        if old is None or new is None:
+            missing = before if old is None else after
+            raise NotFound(f"no flow «{name}» version {missing}")
+        return diff_flows(old.flow, new.flow)
+
+    async def simulate(
+        self,
+        actor: Actor,
+        name: str,
+        keys: str,
+        at: datetime,
+        *,
+        version: int | None = None,
+        draft: Mapping[str, Any] | None = None,
+    ) -> Simulation:
+        """Walks a stored version (the latest by default) or an unsaved draft, which must pass the
+        save-time checks, with the typed keys at the moment `at` (without a zone: the wall-clock time in
+        the flow's time zone). Nothing is stored."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            if draft is not None:
+                flow = _parse({**draft, "name": name, "version": 1})
+                await _check_references(uow, flow)
+            else:
+                stored = await uow.ivr.flow(name, version)
+                if stored is None:
+                    raise NotFound(f"no flow «{name}»" + (f" version {version}" if version else ""))
+                flow = stored.flow
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo(flow.timezone))
+        return simulate(flow, keys, at)
+
     async def delete(self, actor: Actor, name: str) -> None:
         _require_admin(actor)
         async with self._uow() as uow:
@@ -109,11 +159,18 @@ class IvrFlowService:
             await uow.commit()
         self._versions = {key: flow for key, flow in self._versions.items() if key[0] != name}
 
-    async def _store(self, uow: IvrUnitOfWork, actor: Actor, flow: Flow, action: str) -> FlowView:
+    async def _store(
+        self,
+        uow: IvrUnitOfWork,
+        actor: Actor,
+        flow: Flow,
+        action: str,
+        detail: Mapping[str, Any] | None = None,
+    ) -> FlowView:
         await _check_references(uow, flow)
         now = self._clock.now()
         await uow.ivr.add_flow_version(flow, now, _author_id(actor))
-        await _audit(uow, actor, action, flow.name, self._clock, {"version": flow.version})
+        await _audit(uow, actor, action, flow.name, self._clock, {"version": flow.version, **(detail or {})})
         stored = await uow.ivr.flow(flow.name)
         assert stored is not None
         view = FlowView(stored, await uow.ivr.flow_versions(flow.name))

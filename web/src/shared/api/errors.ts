@@ -5,6 +5,8 @@ export interface FieldError {
   path: string;
   code: string;
   message: string;
+  /** The graph node the problem is in (an IVR flow's node id), when the server names one. */
+  node?: string;
 }
 
 export class ApiError extends Error {
@@ -34,6 +36,7 @@ function parseFields(value: unknown): FieldError[] {
             path: item.path,
             code: typeof item.code === "string" ? item.code : "invalid",
             message: typeof item.message === "string" ? item.message : "",
+            ...(typeof item.node === "string" ? { node: item.node } : {}),
           },
         ]
       : [],

@@ -196,7 +196,8 @@ export interface paths {
         put?: never;
         /**
          * Create Flow
-         * @description Stores version 1 of a new flow; 422 names every problem by node (`nodes.main_menu.prompt`).
+         * @description Stores version 1 of a new flow; 422 names every problem by its path (`nodes.main_menu.prompt`)
+         *     and, for a problem inside a node, the node's id in `node`.
          */
         post: operations["admin_create_ivr_flow"];
         delete?: never;
@@ -219,7 +220,8 @@ export interface paths {
         get: operations["admin_get_ivr_flow"];
         /**
          * Save Flow
-         * @description Saves the next version; calls already in the flow finish on the version they entered.
+         * @description Saves the next version; calls already in the flow finish on the version they entered. 422 as on
+         *     create, each problem with its node.
          */
         put: operations["admin_save_ivr_flow"];
         post?: never;
@@ -228,6 +230,70 @@ export interface paths {
          * @description Deletes the flow with all its versions; 409 while a line enters it.
          */
         delete: operations["admin_delete_ivr_flow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/ivr-flows/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Diff Flow
+         * @description Nodes added, removed and changed (field by field) and edges added and removed from version
+         *     `before` to version `after`.
+         */
+        get: operations["admin_diff_ivr_flow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/ivr-flows/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rollback Flow
+         * @description Saves the given old version again as the next version (the history keeps every version). 422 with
+         *     the nodes named when the old version no longer passes the checks (a prompt or queue since removed).
+         */
+        post: operations["admin_rollback_ivr_flow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/ivr-flows/{name}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate Flow
+         * @description «Try it»: walks the flow with the same interpreter calls use, pressing `keys` whenever the flow
+         *     listens, at the moment `at`; the path, each step and where the caller ends up. Nothing is stored.
+         *     With `flow` an unsaved draft is walked after the save-time checks (422 with nodes as on save).
+         */
+        post: operations["admin_simulate_ivr_flow"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3794,6 +3860,15 @@ export interface components {
             /** Wait S */
             wait_s?: number | null;
         };
+        /** EdgeOut */
+        EdgeOut: {
+            /** Field */
+            field: string;
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+        };
         /**
          * EditIn
          * @description An edit of the fields in `changes`, made on the loaded `version`; `base` holds the values the
@@ -3983,6 +4058,15 @@ export interface components {
             /** Favourite */
             favourite: boolean;
         };
+        /** FieldChangeOut */
+        FieldChangeOut: {
+            /** After */
+            after: unknown;
+            /** Before */
+            before: unknown;
+            /** Field */
+            field: string;
+        };
         /** FieldClashOut */
         FieldClashOut: {
             /** Base */
@@ -4000,6 +4084,8 @@ export interface components {
             code: string;
             /** Message */
             message: string;
+            /** Node */
+            node?: string | null;
             /** Path */
             path: string;
         };
@@ -4014,6 +4100,33 @@ export interface components {
             op: "gt" | "ge" | "lt" | "le" | "eq" | "ne";
             /** Value */
             value: number;
+        };
+        /** FlowDiffOut */
+        FlowDiffOut: {
+            /** Added */
+            added: string[];
+            /** After */
+            after: number;
+            /** Before */
+            before: number;
+            /** Changed */
+            changed: components["schemas"]["NodeChangeOut"][];
+            /** Edges Added */
+            edges_added: components["schemas"]["EdgeOut"][];
+            /** Edges Removed */
+            edges_removed: components["schemas"]["EdgeOut"][];
+            /**
+             * Entry
+             * @description [before, after] when the first node changed
+             */
+            entry: string[] | null;
+            /** Removed */
+            removed: string[];
+            /**
+             * Timezone
+             * @description [before, after] when the time zone changed
+             */
+            timezone: string[] | null;
         };
         /**
          * FlowIn
@@ -4728,6 +4841,13 @@ export interface components {
              * @enum {string}
              */
             to: "head" | "tail";
+        };
+        /** NodeChangeOut */
+        NodeChangeOut: {
+            /** Changes */
+            changes: components["schemas"]["FieldChangeOut"][];
+            /** Node */
+            node: string;
         };
         /**
          * NoticeIn
@@ -5798,6 +5918,11 @@ export interface components {
          * @enum {string}
          */
         Role: "operator" | "senior" | "admin";
+        /** RollbackIn */
+        RollbackIn: {
+            /** Version */
+            version: number;
+        };
         /** SavedReportIn */
         SavedReportIn: {
             definition: components["schemas"]["DefinitionIn"];
@@ -6043,6 +6168,73 @@ export interface components {
              * @description Local HH:MM the shift starts at, as defined.
              */
             starts_at: string;
+        };
+        /** SimStepOut */
+        SimStepOut: {
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "start" | "key" | "timeout" | "played";
+            /** Key */
+            key: string | null;
+            /** Node */
+            node: string;
+            /** Notes */
+            notes: string[];
+            /** Passed */
+            passed: string[];
+            /** Played */
+            played: string[];
+        };
+        /**
+         * SimulateIn
+         * @description `keys` the caller presses, in order, whenever the flow listens; `at` the moment of the call: with
+         *     an offset, or without one as the wall-clock time in the flow's time zone. The latest version is
+         *     walked, or `version`, or the unsaved `flow` (checked as on save).
+         */
+        SimulateIn: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            flow?: components["schemas"]["FlowIn"] | null;
+            /**
+             * Keys
+             * @default
+             */
+            keys: string;
+            /** Version */
+            version?: number | null;
+        };
+        /** SimulationOut */
+        SimulationOut: {
+            /** Case Type */
+            case_type: number | null;
+            /** End Node */
+            end_node: string;
+            /** Keys Left */
+            keys_left: string;
+            /** Number */
+            number: string | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "enqueue" | "transfer" | "hang_up" | "limit";
+            /** Path */
+            path: string[];
+            /** Priority */
+            priority: number | null;
+            /** Queue */
+            queue: string | null;
+            /** Steps */
+            steps: components["schemas"]["SimStepOut"][];
+            /** Variables */
+            variables: {
+                [key: string]: string;
+            };
         };
         /** SipAccountOut */
         SipAccountOut: {
@@ -8429,6 +8621,329 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_diff_ivr_flow: {
+        parameters: {
+            query: {
+                before: number;
+                after: number;
+            };
+            header?: never;
+            path: {
+                /** @description the flow's name, URL-encoded */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowDiffOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_rollback_ivr_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the flow's name, URL-encoded */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_simulate_ivr_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the flow's name, URL-encoded */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulationOut"];
+                };
             };
             /** @description Bad Request */
             400: {
