@@ -17,6 +17,7 @@ from c122.persistence.audit import SqlAuditLog, SqlAuditTrail
 from c122.persistence.board import SqlBoardRepository
 from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
+from c122.persistence.citizen import SqlCitizenRepository
 from c122.persistence.contact_center import SqlAcdRepository
 from c122.persistence.database import unreachable
 from c122.persistence.help_requests import SqlHelpRequestRepository
@@ -32,6 +33,7 @@ from c122.services.audit.ports import AuditTrailReader
 from c122.services.board.ports import BoardRepository
 from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
+from c122.services.citizen.ports import CitizenRepository
 from c122.services.contact_center.ports import AcdRepository
 from c122.services.help_requests.ports import HelpRequestRepository
 from c122.services.ivr.ports import IvrRepository
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
     board: BoardRepository
     phone_book: PhoneBookRepository
     monitoring: MonitoringRepository
+    citizen: CitizenRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -96,6 +99,7 @@ class SqlUnitOfWork:
         self.board = SqlBoardRepository(connection)
         self.phone_book = SqlPhoneBookRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
+        self.citizen = SqlCitizenRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
