@@ -15,7 +15,8 @@ async def test_a_device_registers_with_a_code_and_the_wrong_or_expired_code_is_r
 ) -> None:
     http = server.client()
     bad = await http.post(f"{API}/devices", json={"phone": "позвоните мне"})
-    assert bad.status_code == 422 and bad.json()["fields"][0]["path"] == "phone"
+    assert bad.status_code == 422
+    assert bad.json()["fields"][0]["path"] == "phone"
     answer = await http.post(f"{API}/devices", json={"phone": "8 (916) 000-11-22", "platform": "ios"})
     assert answer.status_code == 201, answer.text
     registration = answer.json()
@@ -29,11 +30,13 @@ async def test_a_device_registers_with_a_code_and_the_wrong_or_expired_code_is_r
     assert "осталось попыток 4" in refused.json()["message"]
     # A new code at once: too soon.
     soon = await http.post(f"{API}/devices/{device_id}/code")
-    assert soon.status_code == 429 and int(soon.headers["Retry-After"]) > 0
+    assert soon.status_code == 429
+    assert int(soon.headers["Retry-After"]) > 0
     # The code expires after five minutes.
     server.clock.advance(301)
     expired = await http.post(f"{API}/devices/{device_id}/confirm", json={"code": code})
-    assert expired.status_code == 422 and expired.json()["fields"][0]["code"] == "code_expired"
+    assert expired.status_code == 422
+    assert expired.json()["fields"][0]["code"] == "code_expired"
     again = await http.post(f"{API}/devices/{device_id}/code")
     assert again.status_code == 202, again.text
     fresh = last_code(server, "+79160001122")
@@ -79,14 +82,17 @@ async def test_a_request_with_a_location_and_its_status_history_seen_by_its_devi
     app = await registered(server, "+79161112233")
     other = await registered(server, "+79164445566")
     out_of_range = await app.create_case(description="x", location={"latitude": 91, "longitude": 37.6})
-    assert out_of_range.status_code == 422 and out_of_range.json()["fields"][0]["path"] == "location.latitude"
+    assert out_of_range.status_code == 422
+    assert out_of_range.json()["fields"][0]["path"] == "location.latitude"
     west = await app.create_case(description="x", location={"latitude": 55, "longitude": -180.5})
-    assert west.status_code == 422 and west.json()["fields"][0]["path"] == "location.longitude"
+    assert west.status_code == 422
+    assert west.json()["fields"][0]["path"] == "location.longitude"
     future = (server.clock.now().replace(year=2030)).isoformat()
     late = await app.create_case(
         description="x", location={"latitude": 55, "longitude": 37, "measured_at": future}
     )
-    assert late.status_code == 422 and late.json()["fields"][0]["code"] == "in_future"
+    assert late.status_code == 422
+    assert late.json()["fields"][0]["code"] == "in_future"
     assert (await app.create_case(type_id=999999, description="x")).status_code == 422
     created = await app.create_case(
         description="Не работает лифт в поликлинике",
@@ -99,14 +105,16 @@ async def test_a_request_with_a_location_and_its_status_history_seen_by_its_devi
     )
     assert created.status_code == 201, created.text
     case = created.json()
-    assert case["status"] == "new" and case["status_label"] == "Новое обращение"
+    assert case["status"] == "new"
+    assert case["status_label"] == "Новое обращение"
     assert case["location"]["accuracy_m"] == 12.5
     assert [row["status"] for row in case["status_history"]] == ["new"]
     # The operator sees the card with source "mobile app", the applicant found by the device's number.
     operator = await server.signed_in("operator1")
     card = (await operator.http.get(f"/api/v1/cases/{case['id']}")).json()
     assert card["case"]["source"] == "mobile_app"
-    assert card["latitude"] == 55.7558 and card["description"] == "Не работает лифт в поликлинике"
+    assert card["latitude"] == 55.7558
+    assert card["description"] == "Не работает лифт в поликлинике"
     assert "+79161112233" in card["applicant"]["phones"]
     # The operator takes it into work: the app's status history shows it.
     taken = await operator.write("PUT", f"/api/v1/cases/{case['id']}/status", json={"status": "in_work"})
@@ -151,7 +159,8 @@ async def test_floods_from_one_device_and_one_address_are_refused(database_url: 
         statuses = [(await app.create_case(description=f"№{n}")).status_code for n in range(4)]
         assert statuses == [201, 201, 201, 429]
         flood = await app.create_case(description="ещё")
-        assert flood.json()["code"] == "too_many_attempts" and int(flood.headers["Retry-After"]) > 0
+        assert flood.json()["code"] == "too_many_attempts"
+        assert int(flood.headers["Retry-After"]) > 0
         server.clock.advance(61)
         assert (await app.create_case(description="через минуту")).status_code == 201
         # Registrations on one number are limited too.
