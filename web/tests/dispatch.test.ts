@@ -33,6 +33,7 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "monitoring.started": ["monitoring"],
   "monitoring.mode_changed": ["monitoring"],
   "monitoring.ended": ["monitoring"],
+  "chat.message": ["chatMessage"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -53,6 +54,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       exportProgress: () => reached.push("exportProgress"),
       helpRequest: () => reached.push("helpRequest"),
       monitoring: () => reached.push("monitoring"),
+      chatMessage: () => reached.push("chatMessage"),
     },
   };
 }

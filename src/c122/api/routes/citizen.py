@@ -52,8 +52,10 @@ router = APIRouter(
 )
 
 
-@router.post("/devices", response_model=c.RegisteredOut, status_code=201, operation_id="citizen_register")
-async def register(body: c.RegisterIn, request: Request, context: Context) -> c.RegisteredOut:
+@router.post(
+    "/devices", response_model=c.DeviceRegisteredOut, status_code=201, operation_id="citizen_register"
+)
+async def register(body: c.DeviceRegisterIn, request: Request, context: Context) -> c.DeviceRegisteredOut:
     """A new device for a phone number; a one-time code is sent to it. 422 `invalid_phone`; 429 when
     this address or this number registered too often."""
     address = request_source(request, context.settings.trusted_proxies)
@@ -61,9 +63,9 @@ async def register(body: c.RegisterIn, request: Request, context: Context) -> c.
     return _registered(registered.device, registered.resend_after_s)
 
 
-def _registered(device: Device, resend_after_s: int) -> c.RegisteredOut:
+def _registered(device: Device, resend_after_s: int) -> c.DeviceRegisteredOut:
     assert device.code_expires_at is not None
-    return c.RegisteredOut(
+    return c.DeviceRegisteredOut(
         device_id=device.id,
         phone=device.phone,
         code_expires_at=device.code_expires_at,
@@ -73,35 +75,38 @@ def _registered(device: Device, resend_after_s: int) -> c.RegisteredOut:
 
 @router.post(
     "/devices/{device_id}/code",
-    response_model=c.RegisteredOut,
+    response_model=c.DeviceRegisteredOut,
     status_code=202,
     operation_id="citizen_resend_code",
 )
-async def resend_code(device_id: Id, context: Context) -> c.RegisteredOut:
+async def resend_code(device_id: Id, context: Context) -> c.DeviceRegisteredOut:
     """A new code (the old one stops working). 429 sooner than `resend_after_s` or while locked; 409
     `already_confirmed`."""
     registered = await context.citizen.resend(device_id)
     return _registered(registered.device, registered.resend_after_s)
 
 
-@router.post("/devices/{device_id}/confirm", response_model=c.ConfirmedOut, operation_id="citizen_confirm")
-async def confirm(device_id: Id, body: c.ConfirmIn, context: Context) -> c.ConfirmedOut:
+@router.post(
+    "/devices/{device_id}/confirm", response_model=c.DeviceConfirmedOut, operation_id="citizen_confirm"
+)
+async def confirm(device_id: Id, body: c.DeviceConfirmIn, context: Context) -> c.DeviceConfirmedOut:
     """The code answered: the device token. A wrong code: 422 `wrong_code` naming the attempts left; the
     last one locks the device (429 with Retry-After); an expired code: 422 `code_expired`."""
     device, token = await context.citizen.confirm(device_id, body.code)
-    return c.ConfirmedOut(device_id=device.id, token=token)
+    return c.DeviceConfirmedOut(device_id=device.id, token=token)
 
 
-@router.get("/case-types", response_model=list[c.CaseTypeOut], operation_id="citizen_case_types")
-async def case_types(_device: CurrentDevice, context: Context) -> list[c.CaseTypeOut]:
+@router.get("/case-types", response_model=list[c.CitizenCaseTypeOut], operation_id="citizen_case_types")
+async def case_types(_device: CurrentDevice, context: Context) -> list[c.CitizenCaseTypeOut]:
     """The topics a request may have (its `type_id`)."""
     return [
-        c.CaseTypeOut(id=t.id, name=t.name, icon=t.icon.value) for t in await context.citizen.case_types()
+        c.CitizenCaseTypeOut(id=t.id, name=t.name, icon=t.icon.value)
+        for t in await context.citizen.case_types()
     ]
 
 
 @router.post("/cases", response_model=c.CitizenCaseOut, status_code=201, operation_id="citizen_create_case")
-async def create_case(body: c.CreateCaseIn, device: CurrentDevice, context: Context) -> c.CitizenCaseOut:
+async def create_case(body: c.CitizenCaseIn, device: CurrentDevice, context: Context) -> c.CitizenCaseOut:
     """A request: a case card of source "mobile app" for the device's phone number. Coordinates out of
     range: 422; 429 when the device writes too often."""
     location = None
@@ -132,7 +137,7 @@ async def get_case(case_id: Id, device: CurrentDevice, context: Context) -> c.Ci
 
 @router.post(
     "/cases/{case_id}/media",
-    response_model=c.MediaOut,
+    response_model=c.CitizenMediaOut,
     status_code=201,
     operation_id="citizen_add_media",
     openapi_extra={
@@ -142,7 +147,9 @@ async def get_case(case_id: Id, device: CurrentDevice, context: Context) -> c.Ci
         }
     },
 )
-async def add_media(case_id: Id, request: Request, device: CurrentDevice, context: Context) -> c.MediaOut:
+async def add_media(
+    case_id: Id, request: Request, device: CurrentDevice, context: Context
+) -> c.CitizenMediaOut:
     """A photo (JPEG, PNG, WebP) or voice note (Ogg, WebM, M4A) as the raw body. The type is read from the
     bytes, whatever `Content-Type` claims: anything else is 415 with the reason; over the size limit 413.
     A photo is kept without its EXIF; where it was taken is returned as data."""
@@ -167,14 +174,16 @@ async def get_media(case_id: Id, media_id: Id, device: CurrentDevice, context: C
     return _file(media, path)
 
 
-@router.get("/cases/{case_id}/messages", response_model=list[c.MessageOut], operation_id="citizen_messages")
+@router.get(
+    "/cases/{case_id}/messages", response_model=list[c.ChatMessageOut], operation_id="citizen_messages"
+)
 async def messages(
     case_id: Id,
     device: CurrentDevice,
     context: Context,
     after: Annotated[Count, Query(description="Only messages with a larger id.")] = 0,
     wait: Annotated[float, Query(ge=0, le=30, description="Seconds to wait for one (long poll).")] = 0,
-) -> list[c.MessageOut]:
+) -> list[c.ChatMessageOut]:
     """The conversation of the request, oldest first. With `wait`, answers as soon as a message after
     `after` exists, or with an empty list when the wait is over."""
     return [c.message_out(m) for m in await context.citizen.messages(device, case_id, after, wait)]
@@ -182,13 +191,13 @@ async def messages(
 
 @router.post(
     "/cases/{case_id}/messages",
-    response_model=c.MessageOut,
+    response_model=c.ChatMessageOut,
     status_code=201,
     operation_id="citizen_send_message",
 )
 async def send_message(
-    case_id: Id, body: c.MessageIn, device: CurrentDevice, context: Context
-) -> c.MessageOut:
+    case_id: Id, body: c.ChatMessageIn, device: CurrentDevice, context: Context
+) -> c.ChatMessageOut:
     """A message to the operator. 409 `case_closed` when the request is completed, rejected or closed:
     the app offers a new request instead."""
     return c.message_out(await context.citizen.send_message(device, case_id, body.text))
@@ -197,17 +206,19 @@ async def send_message(
 operator_router = APIRouter(prefix="/api/v1/cases/{case_id}", tags=["cases"], responses=ERROR_RESPONSES)
 
 
-@operator_router.get("/chat", response_model=c.ConversationOut, operation_id="get_case_chat")
-async def case_chat(case_id: Id, actor: CurrentActor, context: Context) -> c.ConversationOut:
+@operator_router.get("/chat", response_model=c.CaseChatOut, operation_id="get_case_chat")
+async def case_chat(case_id: Id, actor: CurrentActor, context: Context) -> c.CaseChatOut:
     """The conversation with the applicant (the app), with the media they sent. 404 for a card the
     reader does not see (audited)."""
     return c.conversation_out(await context.case_chat.conversation(actor, case_id))
 
 
-@operator_router.post("/chat", response_model=c.MessageOut, status_code=201, operation_id="send_case_chat")
+@operator_router.post(
+    "/chat", response_model=c.ChatMessageOut, status_code=201, operation_id="send_case_chat"
+)
 async def send_case_chat(
-    case_id: Id, body: c.MessageIn, actor: CurrentActor, context: Context
-) -> c.MessageOut:
+    case_id: Id, body: c.ChatMessageIn, actor: CurrentActor, context: Context
+) -> c.ChatMessageOut:
     """The operator's answer by the app. 409 `not_from_app` for a card that did not come from the app."""
     return c.message_out(await context.case_chat.send(actor, case_id, body.text))
 

@@ -21,7 +21,7 @@ MediaKindName = Literal["photo", "voice"]
 StatusName = Literal["new", "in_work", "rejected", "completed", "closed_by_user", "registered"]
 
 
-class RegisterIn(Strict):
+class DeviceRegisterIn(Strict):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] = Field(
         description="The citizen's phone number; the one-time code is sent to it."
     )
@@ -30,55 +30,55 @@ class RegisterIn(Strict):
     )
 
 
-class RegisteredOut(BaseModel):
+class DeviceRegisteredOut(BaseModel):
     device_id: int
     phone: str = Field(description="The number as understood (E.164).")
     code_expires_at: datetime
     resend_after_s: int = Field(description="A new code may be asked for after this many seconds.")
 
 
-class ConfirmIn(Strict):
+class DeviceConfirmIn(Strict):
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4,8}$")]
 
 
-class ConfirmedOut(BaseModel):
+class DeviceConfirmedOut(BaseModel):
     device_id: int
     token: str = Field(description="The device token: `Authorization: Bearer <token>`. Shown once.")
 
 
-class CaseTypeOut(BaseModel):
+class CitizenCaseTypeOut(BaseModel):
     id: int
     name: str
     icon: str
 
 
-class LocationIn(Strict):
+class CitizenLocationIn(Strict):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     accuracy_m: float | None = Field(None, ge=0, le=100_000, description="Radius of the 68% circle, metres.")
     measured_at: datetime | None = Field(None, description="When the device measured it (not in the future).")
 
 
-class CreateCaseIn(Strict):
+class CitizenCaseIn(Strict):
     type_id: Id
     description: Annotated[str, StringConstraints(max_length=4000)] = ""
-    location: LocationIn | None = None
+    location: CitizenLocationIn | None = None
 
 
-class LocationOut(BaseModel):
+class CitizenLocationOut(BaseModel):
     latitude: float
     longitude: float
     accuracy_m: float | None
     measured_at: datetime | None
 
 
-class StatusChangeOut(BaseModel):
+class CitizenStatusOut(BaseModel):
     status: StatusName
     status_label: str = Field(description="The status as the hotline names it (Russian).")
     at: datetime
 
 
-class MediaOut(BaseModel):
+class CitizenMediaOut(BaseModel):
     id: int
     kind: MediaKindName
     content_type: str
@@ -98,18 +98,18 @@ class CitizenCaseOut(BaseModel):
     status: StatusName
     status_label: str
     description: str
-    location: LocationOut | None
+    location: CitizenLocationOut | None
     created_at: datetime
     updated_at: datetime
-    status_history: list[StatusChangeOut] = Field(description="Oldest first.")
-    media: list[MediaOut] = Field(description="Listed only when one case is read.")
+    status_history: list[CitizenStatusOut] = Field(description="Oldest first.")
+    media: list[CitizenMediaOut] = Field(description="Listed only when one case is read.")
 
 
-class MessageIn(Strict):
+class ChatMessageIn(Strict):
     text: Annotated[str, StringConstraints(max_length=4000)]
 
 
-class MessageOut(BaseModel):
+class ChatMessageOut(BaseModel):
     id: int
     case_id: int
     channel: ChannelName
@@ -120,16 +120,22 @@ class MessageOut(BaseModel):
     created_at: datetime
 
 
-class ConversationOut(BaseModel):
+class ChatMessageData(BaseModel):
+    """`chat.message`: a message of a case's conversation, to the case's group and its operator."""
+
+    message: ChatMessageOut
+
+
+class CaseChatOut(BaseModel):
     from_app: bool = Field(description="The case came from the app: the operator can write to the citizen.")
     accuracy_m: float | None
     located_at: datetime | None
-    messages: list[MessageOut]
-    media: list[MediaOut]
+    messages: list[ChatMessageOut]
+    media: list[CitizenMediaOut]
 
 
-def media_out(media: Media) -> MediaOut:
-    return MediaOut(
+def media_out(media: Media) -> CitizenMediaOut:
+    return CitizenMediaOut(
         id=media.id,
         kind=media.kind.value,
         content_type=media.content_type,
@@ -140,8 +146,8 @@ def media_out(media: Media) -> MediaOut:
     )
 
 
-def message_out(message: Message) -> MessageOut:
-    return MessageOut(
+def message_out(message: Message) -> ChatMessageOut:
+    return ChatMessageOut(
         id=message.id,
         case_id=message.case_id,
         channel=message.channel.value,
@@ -158,7 +164,7 @@ def citizen_case_out(view: CitizenCase) -> CitizenCaseOut:
     details = case.details
     location = None
     if details.latitude is not None and details.longitude is not None:
-        location = LocationOut(
+        location = CitizenLocationOut(
             latitude=details.latitude,
             longitude=details.longitude,
             accuracy_m=view.request.accuracy_m,
@@ -181,22 +187,22 @@ def citizen_case_out(view: CitizenCase) -> CitizenCaseOut:
     )
 
 
-def _statuses(history: tuple[StatusChange, ...]) -> list[StatusChangeOut]:
+def _statuses(history: tuple[StatusChange, ...]) -> list[CitizenStatusOut]:
     """Status changes only: a row that only set or cleared «Внимание!» is the hotline's business."""
-    rows: list[StatusChangeOut] = []
+    rows: list[CitizenStatusOut] = []
     last: CaseStatus | None = None
     for change in history:
         if change.status is not last:
             rows.append(
-                StatusChangeOut(status=change.status.value, status_label=change.status.label, at=change.at)
+                CitizenStatusOut(status=change.status.value, status_label=change.status.label, at=change.at)
             )
             last = change.status
     return rows
 
 
-def conversation_out(conversation: CaseConversation) -> ConversationOut:
+def conversation_out(conversation: CaseConversation) -> CaseChatOut:
     request = conversation.request
-    return ConversationOut(
+    return CaseChatOut(
         from_app=request is not None,
         accuracy_m=request.accuracy_m if request else None,
         located_at=request.located_at if request else None,

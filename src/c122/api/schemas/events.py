@@ -17,6 +17,7 @@ from c122.api.schemas.board import NoticeOut, NoticePinnedData, NoticeRemovedDat
 from c122.api.schemas.cases import CaseEventData, CaseHandedOverData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
+from c122.api.schemas.citizen import ChatMessageData
 from c122.api.schemas.help_requests import HelpRequestOut
 from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
 from c122.api.schemas.supervision import LiveCallOut
@@ -196,6 +197,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "export.progress": ExportProgressData,
     # «Помощь старшего» (docs/events/help-requests.md)
     "help_request.changed": HelpRequestOut,
+    # the conversation of a case with the applicant (docs/events/cases.md)
+    "chat.message": ChatMessageData,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

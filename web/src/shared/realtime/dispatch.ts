@@ -2,6 +2,7 @@
 // is exhaustive: an event type added to the protocol and not handled here fails the type check.
 import type { CaseSummary } from "@/features/cases/model";
 import type {
+  ChatMessage,
   ExportProgress,
   HelpRequest,
   MonitoringEventData,
@@ -51,6 +52,8 @@ export interface EventTargets {
   /** «Помощь старшего»: the operator's request and the seniors' alerts (features/help_requests); `at`
    * is the server's time of the change (the wait is counted on the server's clock). */
   helpRequest(request: HelpRequest, at: string): void;
+  /** A message of a case's conversation with the applicant (features/chat). */
+  chatMessage(message: ChatMessage): void;
   /** Listen / whisper / barge sessions (features/supervision and the operator's desk). */
   monitoring(event: MonitoringEvent): void;
 }
@@ -115,6 +118,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
     case "monitoring.mode_changed":
     case "monitoring.ended":
       return to.monitoring({ type: event.type, data: event.data });
+    case "chat.message":
+      return to.chatMessage(event.data.message);
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -137,6 +142,7 @@ const NOWHERE: EventTargets = {
   exportProgress: () => undefined,
   helpRequest: () => undefined,
   monitoring: () => undefined,
+  chatMessage: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

@@ -6,6 +6,7 @@ import type { CaseSummary } from "@/features/cases/model";
 import { healthColour } from "@/features/health/model";
 import type {
   ExportProgress,
+  ChatMessage,
   HelpRequest,
   Notice,
   OperatorState,
@@ -113,6 +114,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     helpListeners.add(listener);
     return () => helpListeners.delete(listener);
   }
+  // The chat panel of an open card (features/chat) follows its case's messages.
+  const chatListeners = new Set<(message: ChatMessage) => void>();
+  function onChatMessage(listener: (message: ChatMessage) => void): () => void {
+    chatListeners.add(listener);
+    return () => chatListeners.delete(listener);
+  }
   let orgSeq = 0;
   const targets: EventTargets = {
     snapshot: (update) => {
@@ -135,6 +142,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
     helpRequest: (request, at) => helpListeners.forEach((listener) => listener(request, at)),
     monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
+    chatMessage: (message) => chatListeners.forEach((listener) => listener(message)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -244,6 +252,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onCallHeld,
     onExport,
     onHelpRequest,
+    onChatMessage,
     onMonitoring,
     onSignal,
     sendSignal,
