@@ -15,9 +15,9 @@ from pydantic.json_schema import models_json_schema
 from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
 from c122.api.schemas.board import NoticeOut, NoticePinnedData, NoticeRemovedData
 from c122.api.schemas.cases import CaseEventData, CaseHandedOverData
+from c122.api.schemas.citizen import ChatMessageData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
-from c122.api.schemas.citizen import ChatMessageData
 from c122.api.schemas.help_requests import HelpRequestOut
 from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
 from c122.api.schemas.supervision import LiveCallOut
