@@ -93,6 +93,10 @@ async def test_a_request_with_a_location_and_its_status_history_seen_by_its_devi
     )
     assert late.status_code == 422
     assert late.json()["fields"][0]["code"] == "in_future"
+    naive = await app.create_case(
+        description="x", location={"latitude": 55, "longitude": 37, "measured_at": "2026-09-12T09:00:00"}
+    )
+    assert naive.status_code == 422  # a time without its offset means nothing
     assert (await app.create_case(type_id=999999, description="x")).status_code == 422
     created = await app.create_case(
         description="Не работает лифт в поликлинике",

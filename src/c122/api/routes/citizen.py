@@ -42,7 +42,8 @@ async def device_of(request: Request) -> Device:
     return await context_of(request).citizen.authenticate(token)
 
 
-CurrentDevice = Annotated[Device, Depends(device_of)]
+# The device is authenticated inside each handler, after the request's own fields are validated: a
+# malformed request is 422 whoever sends it (tests/integration/api/test_request_bounds.py).
 
 router = APIRouter(
     prefix=PREFIX,
@@ -97,8 +98,9 @@ async def confirm(device_id: Id, body: c.DeviceConfirmIn, context: Context) -> c
 
 
 @router.get("/case-types", response_model=list[c.CitizenCaseTypeOut], operation_id="citizen_case_types")
-async def case_types(_device: CurrentDevice, context: Context) -> list[c.CitizenCaseTypeOut]:
+async def case_types(request: Request, context: Context) -> list[c.CitizenCaseTypeOut]:
     """The topics a request may have (its `type_id`)."""
+    await device_of(request)
     return [
         c.CitizenCaseTypeOut(id=t.id, name=t.name, icon=t.icon.value)
         for t in await context.citizen.case_types()
@@ -106,9 +108,10 @@ async def case_types(_device: CurrentDevice, context: Context) -> list[c.Citizen
 
 
 @router.post("/cases", response_model=c.CitizenCaseOut, status_code=201, operation_id="citizen_create_case")
-async def create_case(body: c.CitizenCaseIn, device: CurrentDevice, context: Context) -> c.CitizenCaseOut:
+async def create_case(body: c.CitizenCaseIn, request: Request, context: Context) -> c.CitizenCaseOut:
     """A request: a case card of source "mobile app" for the device's phone number. Coordinates out of
     range: 422; 429 when the device writes too often."""
+    device = await device_of(request)
     location = None
     if body.location is not None:
         location = Location(
@@ -124,14 +127,16 @@ async def create_case(body: c.CitizenCaseIn, device: CurrentDevice, context: Con
 
 
 @router.get("/cases", response_model=list[c.CitizenCaseOut], operation_id="citizen_list_cases")
-async def list_cases(device: CurrentDevice, context: Context) -> list[c.CitizenCaseOut]:
+async def list_cases(request: Request, context: Context) -> list[c.CitizenCaseOut]:
     """The device's own requests, newest first (the last 100)."""
+    device = await device_of(request)
     return [c.citizen_case_out(view) for view in await context.citizen.cases(device)]
 
 
 @router.get("/cases/{case_id}", response_model=c.CitizenCaseOut, operation_id="citizen_get_case")
-async def get_case(case_id: Id, device: CurrentDevice, context: Context) -> c.CitizenCaseOut:
+async def get_case(case_id: Id, request: Request, context: Context) -> c.CitizenCaseOut:
     """One request with its status history and media. Another device's request: 404, like none."""
+    device = await device_of(request)
     return c.citizen_case_out(await context.citizen.case(device, case_id))
 
 
@@ -147,12 +152,11 @@ async def get_case(case_id: Id, device: CurrentDevice, context: Context) -> c.Ci
         }
     },
 )
-async def add_media(
-    case_id: Id, request: Request, device: CurrentDevice, context: Context
-) -> c.CitizenMediaOut:
+async def add_media(case_id: Id, request: Request, context: Context) -> c.CitizenMediaOut:
     """A photo (JPEG, PNG, WebP) or voice note (Ogg, WebM, M4A) as the raw body. The type is read from the
     bytes, whatever `Content-Type` claims: anything else is 415 with the reason; over the size limit 413.
     A photo is kept without its EXIF; where it was taken is returned as data."""
+    device = await device_of(request)
     content = await request.body()
     return c.media_out(await context.citizen.add_media(device, case_id, content))
 
@@ -169,7 +173,9 @@ def _file(media: Media, path: object) -> FileResponse:
     responses={200: {"content": {"image/jpeg": {}, "audio/ogg": {}}, "description": "the file as kept"}},
     operation_id="citizen_get_media",
 )
-async def get_media(case_id: Id, media_id: Id, device: CurrentDevice, context: Context) -> FileResponse:
+async def get_media(case_id: Id, media_id: Id, request: Request, context: Context) -> FileResponse:
+    """The file as kept (a photo without its EXIF)."""
+    device = await device_of(request)
     media, path = await context.citizen.media_file(device, case_id, media_id)
     return _file(media, path)
 
@@ -179,13 +185,14 @@ async def get_media(case_id: Id, media_id: Id, device: CurrentDevice, context: C
 )
 async def messages(
     case_id: Id,
-    device: CurrentDevice,
+    request: Request,
     context: Context,
     after: Annotated[Count, Query(description="Only messages with a larger id.")] = 0,
     wait: Annotated[float, Query(ge=0, le=30, description="Seconds to wait for one (long poll).")] = 0,
 ) -> list[c.ChatMessageOut]:
     """The conversation of the request, oldest first. With `wait`, answers as soon as a message after
     `after` exists, or with an empty list when the wait is over."""
+    device = await device_of(request)
     return [c.message_out(m) for m in await context.citizen.messages(device, case_id, after, wait)]
 
 
@@ -196,10 +203,11 @@ async def messages(
     operation_id="citizen_send_message",
 )
 async def send_message(
-    case_id: Id, body: c.ChatMessageIn, device: CurrentDevice, context: Context
+    case_id: Id, body: c.ChatMessageIn, request: Request, context: Context
 ) -> c.ChatMessageOut:
     """A message to the operator. 409 `case_closed` when the request is completed, rejected or closed:
     the app offers a new request instead."""
+    device = await device_of(request)
     return c.message_out(await context.citizen.send_message(device, case_id, body.text))
 
 

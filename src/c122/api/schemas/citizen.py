@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from c122.api.bounded import Id
 from c122.api.schemas.common import Strict
@@ -56,7 +56,9 @@ class CitizenLocationIn(Strict):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     accuracy_m: float | None = Field(None, ge=0, le=100_000, description="Radius of the 68% circle, metres.")
-    measured_at: datetime | None = Field(None, description="When the device measured it (not in the future).")
+    measured_at: AwareDatetime | None = Field(
+        None, description="When the device measured it, with its offset (not in the future)."
+    )
 
 
 class CitizenCaseIn(Strict):

@@ -98,7 +98,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Media */
+        /**
+         * Get Media
+         * @description The file as kept (a photo without its EXIF).
+         */
         get: operations["citizen_get_media"];
         put?: never;
         post?: never;
@@ -3369,7 +3372,7 @@ export interface components {
             longitude: number;
             /**
              * Measured At
-             * @description When the device measured it (not in the future).
+             * @description When the device measured it, with its offset (not in the future).
              */
             measured_at?: string | null;
         };
