@@ -16,16 +16,19 @@ from fastapi import FastAPI
 
 from c122.api.app import create_app
 from c122.api.context import ApiContext
+from c122.channels.citizen import LoggedCodeSender, PillowMediaCleaner
 from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
 from c122.config import Settings, retention_by_group, split_list
 from c122.domain.acd import to_records
 from c122.domain.acd.kpi import KpiDefinitions
+from c122.domain.citizen import CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
 from c122.domain.trunks import Trunk
 from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
+from c122.persistence.citizen import FileMediaStore
 from c122.persistence.database import DatabaseTimeouts, create_engine
 from c122.persistence.outbox import FileOutbox
 from c122.persistence.telephony_state import SqlTelephonyState
@@ -49,7 +52,10 @@ from c122.services.calls.outbox import OutboxedCallRecords
 from c122.services.calls.recordings import RecordingRetention, RecordingUpkeep
 from c122.services.calls.service import EXPORT_SOURCE, CallRecordService
 from c122.services.calls.writer import BatchingRecordWriter
+from c122.services.cases.chat_access import CardAccess
 from c122.services.cases.service import CaseServices
+from c122.services.citizen.chat import CaseChat
+from c122.services.citizen.service import CitizenApp, CitizenLimits
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
 from c122.services.contact_center.membership import QueueMembership
@@ -104,6 +110,7 @@ RECORDING_UPKEEP_SECONDS = 60.0  # recordings compressed after the call, deleted
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
 EXPORTS_DIR = "exports"
+CITIZEN_MEDIA_DIR = "citizen-media"
 # Call-path writes waiting for the database, under the data directory (docs/operations.md).
 OUTBOX_DIR = "outbox"
 
@@ -168,6 +175,43 @@ class Application:
             if call_flow is not None:
                 call_flow.take_new_calls()
         telephony.end_previous_calls()
+
+
+def _citizen_app(
+    settings: Settings,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: Clock,
+    bus: InProcessEventBus,
+    zone: ZoneInfo,
+) -> CitizenApp:
+    """The citizen API. Codes go to the log until the SMS channel exists: not for production."""
+    if settings.mode == "production":
+        _log.warning("citizen API: one-time codes are only logged (no SMS adapter yet)")
+    limits = CitizenLimits(
+        requests_per_address_minute=settings.citizen_requests_per_address_minute,
+        writes_per_device_minute=settings.citizen_writes_per_device_minute,
+        registrations_per_address_hour=settings.citizen_registrations_per_address_hour,
+        registrations_per_phone_hour=settings.citizen_registrations_per_phone_hour,
+        photo_max_bytes=settings.citizen_photo_max_bytes,
+        voice_max_bytes=settings.citizen_voice_max_bytes,
+        code=CodePolicy(
+            ttl=timedelta(seconds=settings.citizen_code_ttl_seconds),
+            max_attempts=settings.citizen_code_attempts,
+            cooldown=timedelta(seconds=settings.citizen_code_cooldown_seconds),
+        ),
+    )
+    return CitizenApp(
+        uow_factory,
+        clock,
+        bus,
+        sender=LoggedCodeSender(),
+        store=FileMediaStore(settings.data_dir / CITIZEN_MEDIA_DIR),
+        cleaner=PillowMediaCleaner(),
+        secret=settings.secret_key,
+        zone=zone,
+        group_id=settings.citizen_group_id or None,
+        limits=limits,
+    )
 
 
 def build_application(
@@ -268,6 +312,7 @@ def build_application(
     help_requests_reactions.subscribe(contact_center.add_listener, help_requests)
     board = Board(uow_factory, clock, bus)
     sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
+    citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -311,6 +356,8 @@ def build_application(
         recent_cases=recent_cases,
         help_requests=help_requests,
         sms=sms,
+        citizen=citizen,
+        case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)

@@ -129,6 +129,18 @@ class Settings(BaseModel):
     # puts in those requests (the same in kannel.conf's get-url).
     sms_callback_url: str = ""
     sms_callback_secret: str = ""
+    # The citizen API (docs/channels/citizen-api.md): the group app requests go to (0: the first group),
+    # its rate limits, the one-time code and the media limits.
+    citizen_group_id: int = Field(0, ge=0)
+    citizen_requests_per_address_minute: int = Field(120, ge=1)
+    citizen_writes_per_device_minute: int = Field(20, ge=1)
+    citizen_registrations_per_address_hour: int = Field(10, ge=1)
+    citizen_registrations_per_phone_hour: int = Field(5, ge=1)
+    citizen_code_attempts: int = Field(5, ge=1, le=20)
+    citizen_code_ttl_seconds: int = Field(300, ge=30, le=3600)
+    citizen_code_cooldown_seconds: int = Field(900, ge=1)
+    citizen_photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    citizen_voice_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

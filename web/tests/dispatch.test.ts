@@ -34,6 +34,7 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "monitoring.mode_changed": ["monitoring"],
   "monitoring.ended": ["monitoring"],
   "sms.changed": ["sms"],
+  "chat.message": ["chatMessage"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -55,6 +56,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       helpRequest: () => reached.push("helpRequest"),
       monitoring: () => reached.push("monitoring"),
       sms: () => reached.push("sms"),
+      chatMessage: () => reached.push("chatMessage"),
     },
   };
 }

@@ -20,6 +20,7 @@ from c122.api.routes import (
     call_flow,
     calls,
     cases,
+    citizen,
     contact_center,
     events,
     exports,
@@ -52,6 +53,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
         docs_url="/api/docs",
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
+        openapi_tags=[citizen.TAG_DOC],
     )
     app.state.context = context
     install_error_handlers(app)
@@ -59,7 +61,10 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
         app.add_middleware(
             RouteBodyLimits,
             max_bytes=context.settings.max_body_bytes,
-            uploads=ivr.upload_limits(context.settings.prompt_max_bytes),
+            uploads={
+                **ivr.upload_limits(context.settings.prompt_max_bytes),
+                **citizen.upload_limits(context.citizen.limits.upload_max_bytes),
+            },
         )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeaders)
@@ -82,6 +87,8 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(phone_book.router)
     app.include_router(reports.router)
     app.include_router(abandoned.router)
+    app.include_router(citizen.router)
+    app.include_router(citizen.operator_router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

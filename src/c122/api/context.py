@@ -17,6 +17,8 @@ from c122.services.call_flow import CallFlowService
 from c122.services.calls.recordings import RecordingUpkeep
 from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
+from c122.services.citizen.chat import CaseChat
+from c122.services.citizen.service import CitizenApp
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center.membership import QueueMembership
 from c122.services.exports.service import ExportAccess, ExportJobs
@@ -76,6 +78,8 @@ class ApiContext:
     reports: Reports  # user-defined reports, their runs, exports and saved reports
     help_requests: HelpRequests  # «Помощь старшего»: operators ask the seniors on shift for help
     sms: SmsChannel  # SMS to and from applicants through the gateway
+    citizen: CitizenApp  # the citizen API: devices, their requests, media and chat
+    case_chat: CaseChat  # the conversation of a case as the operator's card shows it
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
     monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls

@@ -19,8 +19,10 @@ from c122.domain.errors import (
     InvalidFields,
     NotAuthenticated,
     NotFound,
+    TooLarge,
     TooManyAttempts,
     Unavailable,
+    UnsupportedMedia,
 )
 
 
@@ -47,6 +49,8 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (NotAuthenticated, 401),
     (InvalidFields, 422),
     (TooManyAttempts, 429),
+    (TooLarge, 413),
+    (UnsupportedMedia, 415),
     (Unavailable, 503),
 ]
 

@@ -101,3 +101,15 @@ class WritesBlocked(DatabaseUnavailable):
 
     def __init__(self, within_s: float) -> None:
         super().__init__(f"reads answer, but a write did not get the lock within {within_s:g} s")
+
+
+class TooLarge(DomainError):
+    """The sent body or file is over its limit (HTTP 413)."""
+
+    code = "too_large"
+
+
+class UnsupportedMedia(DomainError):
+    """The sent file is not of an accepted type, judged by its bytes (HTTP 415)."""
+
+    code = "unsupported_media"

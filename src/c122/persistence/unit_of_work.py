@@ -17,6 +17,7 @@ from c122.persistence.audit import SqlAuditLog, SqlAuditTrail
 from c122.persistence.board import SqlBoardRepository
 from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
+from c122.persistence.citizen import SqlCitizenRepository
 from c122.persistence.contact_center import SqlAcdRepository
 from c122.persistence.database import unreachable
 from c122.persistence.help_requests import SqlHelpRequestRepository
@@ -35,6 +36,7 @@ from c122.services.audit.ports import AuditTrailReader
 from c122.services.board.ports import BoardRepository
 from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
+from c122.services.citizen.ports import CitizenRepository
 from c122.services.contact_center.ports import AcdRepository
 from c122.services.help_requests.ports import HelpRequestRepository
 from c122.services.ivr.ports import IvrRepository
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
     sms: SmsRepository
     call_statistics: CallStatisticsReader
     reports: ReportRepository
+    citizen: CitizenRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -108,6 +111,7 @@ class SqlUnitOfWork:
         self.monitoring = SqlMonitoringRepository(connection)
         self.sms = SqlSmsRepository(connection)
         self.call_statistics = SqlCallStatistics(connection)
+        self.citizen = SqlCitizenRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

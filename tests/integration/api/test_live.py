@@ -185,12 +185,22 @@ async def test_every_published_event_matches_its_documented_schema(
     await _case_events(server)
     await _message_events(server)
     await _export_events(server, tmp_path)
+    await _chat_events(server)
     # The conversation's events need real calls: tests/integration/call_flow checks each one it sees.
     assert {event_type for event_type, _ in seen} == set(
         EVENT_PAYLOADS
     ) - CALL_FLOW_EVENTS - MONITORING_EVENTS
     for event_type, data in seen:
         EVENT_PAYLOADS[event_type].model_validate(data)
+
+
+async def _chat_events(server: RunningServer) -> None:
+    """A citizen's message on their app request."""
+    from tests.integration.citizen.support import registered
+
+    app = await registered(server)
+    case_id = (await app.create_case(description="схема")).json()["id"]
+    assert (await app.post(f"/cases/{case_id}/messages", json={"text": "Здравствуйте"})).status_code == 201
 
 
 async def _call_distribution_events(server: RunningServer) -> None:

@@ -15,6 +15,7 @@ from pydantic.json_schema import models_json_schema
 from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
 from c122.api.schemas.board import NoticeOut, NoticePinnedData, NoticeRemovedData
 from c122.api.schemas.cases import CaseEventData, CaseHandedOverData
+from c122.api.schemas.citizen import ChatMessageData
 from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
 from c122.api.schemas.health import HealthOut
 from c122.api.schemas.help_requests import HelpRequestOut
@@ -204,6 +205,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "help_request.changed": HelpRequestOut,
     # SMS to and from applicants (docs/channels/sms.md)
     "sms.changed": SmsChangedData,
+    # the conversation of a case with the applicant (docs/events/cases.md)
+    "chat.message": ChatMessageData,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

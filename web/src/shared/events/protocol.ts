@@ -52,6 +52,11 @@ const HELP_MODES: readonly NonNullable<HelpRequest["mode"]>[] = ["listen", "whis
 export type SmsChanged = Schemas["SmsChangedData"];
 const SMS_STATES: readonly SmsChanged["state"][] = ["queued", "sent", "delivered", "failed", "received"];
 const SMS_DIRECTIONS: readonly SmsChanged["direction"][] = ["outbound", "inbound"];
+/** A message of a case's conversation with the applicant (features/chat). */
+export type ChatMessageData = Schemas["ChatMessageData"];
+export type ChatMessage = ChatMessageData["message"];
+const CHAT_CHANNELS: readonly ChatMessage["channel"][] = ["app", "sms", "messenger"];
+const CHAT_AUTHORS: readonly ChatMessage["author"][] = ["citizen", "operator"];
 const CONSULT_STATES: readonly ConsultState[] = ["ringing", "talking", "failed", "conference", "transferred", "ended"];
 
 interface EventPayloads {
@@ -84,6 +89,7 @@ interface EventPayloads {
   "monitoring.mode_changed": MonitoringEventData;
   "monitoring.ended": MonitoringEventData;
   "sms.changed": SmsChanged;
+  "chat.message": ChatMessageData;
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -118,6 +124,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "monitoring.mode_changed",
   "monitoring.ended",
   "sms.changed",
+  "chat.message",
 ];
 
 export type StreamEvent = {
@@ -572,7 +579,22 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       updated_at: str(d, "updated_at", w),
     };
   },
+  "chat.message": (value, w) => ({ message: parseChatMessage(rec(value, w).message, `${w}.message`) }),
 };
+
+export function parseChatMessage(value: unknown, w: string): ChatMessage {
+  const d = rec(value, w);
+  return {
+    id: int(d, "id", w),
+    case_id: int(d, "case_id", w),
+    channel: oneOf(d, "channel", CHAT_CHANNELS, w),
+    author: oneOf(d, "author", CHAT_AUTHORS, w),
+    author_name: optStr(d, "author_name", w) ?? "",
+    text: optStr(d, "text", w) ?? "",
+    media_id: optInt(d, "media_id", w),
+    created_at: str(d, "created_at", w),
+  };
+}
 
 export function parseHelpRequest(value: unknown, w: string): HelpRequest {
   const d = rec(value, w);

@@ -2,6 +2,7 @@
 // is exhaustive: an event type added to the protocol and not handled here fails the type check.
 import type { CaseSummary } from "@/features/cases/model";
 import type {
+  ChatMessage,
   ExportProgress,
   HelpRequest,
   MonitoringEventData,
@@ -60,6 +61,8 @@ export interface EventTargets {
   /** «Помощь старшего»: the operator's request and the seniors' alerts (features/help_requests); `at`
    * is the server's time of the change (the wait is counted on the server's clock). */
   helpRequest(request: HelpRequest, at: string): void;
+  /** A message of a case's conversation with the applicant (features/chat). */
+  chatMessage(message: ChatMessage): void;
   /** Listen / whisper / barge sessions (features/supervision and the operator's desk). */
   monitoring(event: MonitoringEvent): void;
   /** A card's SMS (features/sms). */
@@ -130,6 +133,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.monitoring({ type: event.type, data: event.data });
     case "sms.changed":
       return to.sms(event.data);
+    case "chat.message":
+      return to.chatMessage(event.data.message);
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -153,6 +158,7 @@ const NOWHERE: EventTargets = {
   helpRequest: () => undefined,
   monitoring: () => undefined,
   sms: () => undefined,
+  chatMessage: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

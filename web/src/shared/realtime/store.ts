@@ -6,6 +6,7 @@ import type { CaseSummary } from "@/features/cases/model";
 import { healthColour } from "@/features/health/model";
 import type {
   ExportProgress,
+  ChatMessage,
   HelpRequest,
   Notice,
   OperatorState,
@@ -120,6 +121,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     smsListeners.add(listener);
     return () => smsListeners.delete(listener);
   }
+  // The chat panel of an open card (features/chat) follows its case's messages.
+  const chatListeners = new Set<(message: ChatMessage) => void>();
+  function onChatMessage(listener: (message: ChatMessage) => void): () => void {
+    chatListeners.add(listener);
+    return () => chatListeners.delete(listener);
+  }
   let orgSeq = 0;
   const targets: EventTargets = {
     snapshot: (update) => {
@@ -143,6 +150,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     helpRequest: (request, at) => helpListeners.forEach((listener) => listener(request, at)),
     monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
     sms: (change) => smsListeners.forEach((listener) => listener(change)),
+    chatMessage: (message) => chatListeners.forEach((listener) => listener(message)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -253,6 +261,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onExport,
     onHelpRequest,
     onSms,
+    onChatMessage,
     onMonitoring,
     onSignal,
     sendSignal,

@@ -1,0 +1,247 @@
+"""The citizen API (`/api/citizen/v1`, its own section of the OpenAPI document): what a region's app
+calls — register a device with a one-time code, create requests with location and media, read their
+status history, chat with the operator (docs/channels/citizen-api.md). And the conversation of a case
+as the operator's card shows it (`/api/v1/cases/{id}/chat`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
+
+from c122.api.bounded import Count, Id
+from c122.api.client_address import request_source
+from c122.api.context import context_of
+from c122.api.errors import ERROR_RESPONSES, ErrorBody
+from c122.api.schemas import citizen as c
+from c122.api.security import Context, CurrentActor
+from c122.domain.citizen import Device, Location, Media
+
+PREFIX = "/api/citizen/v1"
+MEDIA_UPLOAD_PATH = PREFIX + "/cases/{case_id}/media"
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
+TAG = "citizen"
+TAG_DOC = {
+    "name": TAG,
+    "description": "The citizen API, version 1: for a region's mobile app. A device authenticates with "
+    "`Authorization: Bearer <device token>`, obtained by confirming a phone number with a one-time code. "
+    "See docs/channels/citizen-api.md.",
+}
+
+
+async def count_address(request: Request) -> None:
+    """Every citizen request counts against its address's limit (429 with Retry-After)."""
+    context = context_of(request)
+    context.citizen.count_request(request_source(request, context.settings.trusted_proxies))
+
+
+async def device_of(request: Request) -> Device:
+    authorization = request.headers.get("authorization", "")
+    token = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
+    return await context_of(request).citizen.authenticate(token)
+
+
+# The device is authenticated inside each handler, after the request's own fields are validated: a
+# malformed request is 422 whoever sends it (tests/integration/api/test_request_bounds.py).
+
+router = APIRouter(
+    prefix=PREFIX,
+    tags=[TAG],
+    responses={**ERROR_RESPONSES, 415: {"model": ErrorBody}},
+    dependencies=[Depends(count_address)],
+)
+
+
+@router.post(
+    "/devices", response_model=c.DeviceRegisteredOut, status_code=201, operation_id="citizen_register"
+)
+async def register(body: c.DeviceRegisterIn, request: Request, context: Context) -> c.DeviceRegisteredOut:
+    """A new device for a phone number; a one-time code is sent to it. 422 `invalid_phone`; 429 when
+    this address or this number registered too often."""
+    address = request_source(request, context.settings.trusted_proxies)
+    registered = await context.citizen.register(address, body.phone, body.platform)
+    return _registered(registered.device, registered.resend_after_s)
+
+
+def _registered(device: Device, resend_after_s: int) -> c.DeviceRegisteredOut:
+    assert device.code_expires_at is not None
+    return c.DeviceRegisteredOut(
+        device_id=device.id,
+        phone=device.phone,
+        code_expires_at=device.code_expires_at,
+        resend_after_s=resend_after_s,
+    )
+
+
+@router.post(
+    "/devices/{device_id}/code",
+    response_model=c.DeviceRegisteredOut,
+    status_code=202,
+    operation_id="citizen_resend_code",
+)
+async def resend_code(device_id: Id, context: Context) -> c.DeviceRegisteredOut:
+    """A new code (the old one stops working). 429 sooner than `resend_after_s` or while locked; 409
+    `already_confirmed`."""
+    registered = await context.citizen.resend(device_id)
+    return _registered(registered.device, registered.resend_after_s)
+
+
+@router.post(
+    "/devices/{device_id}/confirm", response_model=c.DeviceConfirmedOut, operation_id="citizen_confirm"
+)
+async def confirm(device_id: Id, body: c.DeviceConfirmIn, context: Context) -> c.DeviceConfirmedOut:
+    """The code answered: the device token. A wrong code: 422 `wrong_code` naming the attempts left; the
+    last one locks the device (429 with Retry-After); an expired code: 422 `code_expired`."""
+    device, token = await context.citizen.confirm(device_id, body.code)
+    return c.DeviceConfirmedOut(device_id=device.id, token=token)
+
+
+@router.get("/case-types", response_model=list[c.CitizenCaseTypeOut], operation_id="citizen_case_types")
+async def case_types(request: Request, context: Context) -> list[c.CitizenCaseTypeOut]:
+    """The topics a request may have (its `type_id`)."""
+    await device_of(request)
+    return [
+        c.CitizenCaseTypeOut(id=t.id, name=t.name, icon=t.icon.value)
+        for t in await context.citizen.case_types()
+    ]
+
+
+@router.post("/cases", response_model=c.CitizenCaseOut, status_code=201, operation_id="citizen_create_case")
+async def create_case(body: c.CitizenCaseIn, request: Request, context: Context) -> c.CitizenCaseOut:
+    """A request: a case card of source "mobile app" for the device's phone number. Coordinates out of
+    range: 422; 429 when the device writes too often."""
+    device = await device_of(request)
+    location = None
+    if body.location is not None:
+        location = Location(
+            body.location.latitude,
+            body.location.longitude,
+            body.location.accuracy_m,
+            body.location.measured_at,
+        )
+    view = await context.citizen.create_case(
+        device, type_id=body.type_id, description=body.description, location=location
+    )
+    return c.citizen_case_out(view)
+
+
+@router.get("/cases", response_model=list[c.CitizenCaseOut], operation_id="citizen_list_cases")
+async def list_cases(request: Request, context: Context) -> list[c.CitizenCaseOut]:
+    """The device's own requests, newest first (the last 100)."""
+    device = await device_of(request)
+    return [c.citizen_case_out(view) for view in await context.citizen.cases(device)]
+
+
+@router.get("/cases/{case_id}", response_model=c.CitizenCaseOut, operation_id="citizen_get_case")
+async def get_case(case_id: Id, request: Request, context: Context) -> c.CitizenCaseOut:
+    """One request with its status history and media. Another device's request: 404, like none."""
+    device = await device_of(request)
+    return c.citizen_case_out(await context.citizen.case(device, case_id))
+
+
+@router.post(
+    "/cases/{case_id}/media",
+    response_model=c.CitizenMediaOut,
+    status_code=201,
+    operation_id="citizen_add_media",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def add_media(case_id: Id, request: Request, context: Context) -> c.CitizenMediaOut:
+    """A photo (JPEG, PNG, WebP) or voice note (Ogg, WebM, M4A) as the raw body. The type is read from the
+    bytes, whatever `Content-Type` claims: anything else is 415 with the reason; over the size limit 413.
+    A photo is kept without its EXIF; where it was taken is returned as data."""
+    device = await device_of(request)
+    content = await request.body()
+    return c.media_out(await context.citizen.add_media(device, case_id, content))
+
+
+def _file(media: Media, path: object) -> FileResponse:
+    return FileResponse(
+        str(path), media_type=media.content_type, headers={"Cache-Control": "private, no-store"}
+    )
+
+
+@router.get(
+    "/cases/{case_id}/media/{media_id}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}, "audio/ogg": {}}, "description": "the file as kept"}},
+    operation_id="citizen_get_media",
+)
+async def get_media(case_id: Id, media_id: Id, request: Request, context: Context) -> FileResponse:
+    """The file as kept (a photo without its EXIF)."""
+    device = await device_of(request)
+    media, path = await context.citizen.media_file(device, case_id, media_id)
+    return _file(media, path)
+
+
+@router.get(
+    "/cases/{case_id}/messages", response_model=list[c.ChatMessageOut], operation_id="citizen_messages"
+)
+async def messages(
+    case_id: Id,
+    request: Request,
+    context: Context,
+    after: Annotated[Count, Query(description="Only messages with a larger id.")] = 0,
+    wait: Annotated[float, Query(ge=0, le=30, description="Seconds to wait for one (long poll).")] = 0,
+) -> list[c.ChatMessageOut]:
+    """The conversation of the request, oldest first. With `wait`, answers as soon as a message after
+    `after` exists, or with an empty list when the wait is over."""
+    device = await device_of(request)
+    return [c.message_out(m) for m in await context.citizen.messages(device, case_id, after, wait)]
+
+
+@router.post(
+    "/cases/{case_id}/messages",
+    response_model=c.ChatMessageOut,
+    status_code=201,
+    operation_id="citizen_send_message",
+)
+async def send_message(
+    case_id: Id, body: c.ChatMessageIn, request: Request, context: Context
+) -> c.ChatMessageOut:
+    """A message to the operator. 409 `case_closed` when the request is completed, rejected or closed:
+    the app offers a new request instead."""
+    device = await device_of(request)
+    return c.message_out(await context.citizen.send_message(device, case_id, body.text))
+
+
+operator_router = APIRouter(prefix="/api/v1/cases/{case_id}", tags=["cases"], responses=ERROR_RESPONSES)
+
+
+@operator_router.get("/chat", response_model=c.CaseChatOut, operation_id="get_case_chat")
+async def case_chat(case_id: Id, actor: CurrentActor, context: Context) -> c.CaseChatOut:
+    """The conversation with the applicant (the app), with the media they sent. 404 for a card the
+    reader does not see (audited)."""
+    return c.conversation_out(await context.case_chat.conversation(actor, case_id))
+
+
+@operator_router.post(
+    "/chat", response_model=c.ChatMessageOut, status_code=201, operation_id="send_case_chat"
+)
+async def send_case_chat(
+    case_id: Id, body: c.ChatMessageIn, actor: CurrentActor, context: Context
+) -> c.ChatMessageOut:
+    """The operator's answer by the app. 409 `not_from_app` for a card that did not come from the app."""
+    return c.message_out(await context.case_chat.send(actor, case_id, body.text))
+
+
+@operator_router.get(
+    "/media/{media_id}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}, "audio/ogg": {}}, "description": "the file as kept"}},
+    operation_id="get_case_media",
+)
+async def case_media(case_id: Id, media_id: Id, actor: CurrentActor, context: Context) -> FileResponse:
+    """A photo or voice note of the case; every view is audited."""
+    media, path = await context.case_chat.media_file(actor, case_id, media_id)
+    return _file(media, path)
+
+
+def upload_limits(max_bytes: int) -> dict[str, int]:
+    return {MEDIA_UPLOAD_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES}

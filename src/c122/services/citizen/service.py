@@ -1,0 +1,446 @@
+"""The citizen API's use cases (MM-01): a device registers with a phone number and confirms it with a
+one-time code; with its token it creates requests (case cards of source "mobile app"), adds photos and
+voice notes to them, reads their status history and chats with the operator. A device sees only its
+own requests: another device's case is answered like none at all (404), and the probe is audited.
+
+Limits (429 with Retry-After): requests per address, writes per device, registrations per address and
+per phone number, wrong codes per device (then a cool-down)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+
+from c122.domain.cases import ApplicantData, Case, CaseDetails, CaseSource, new_case, sequence_key
+from c122.domain.cases.status import INACTIVE_STATUSES
+from c122.domain.citizen import (
+    Author,
+    Channel,
+    CitizenRequest,
+    CodePolicy,
+    Device,
+    Location,
+    Media,
+    MediaKind,
+    Message,
+    answer_code,
+    attempts_left,
+    check_can_send,
+    check_location_time,
+    code_sent,
+    describe,
+    digest,
+    message_text,
+    sniff,
+)
+from c122.domain.clock import Clock
+from c122.domain.errors import (
+    Conflict,
+    FieldProblem,
+    InvalidFields,
+    NotAuthenticated,
+    NotFound,
+    TooLarge,
+    TooManyAttempts,
+    UnsupportedMedia,
+)
+from c122.domain.organisation import CaseType
+from c122.domain.phones import InvalidPhone, normalize_phone
+from c122.domain.throttle import FailureThrottle
+from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
+from c122.services.citizen.events import chat_message_event
+from c122.services.citizen.ports import (
+    CitizenUnitOfWork,
+    MediaCleaner,
+    MediaStore,
+    OneTimeCodeSender,
+)
+from c122.services.events import EventPublisher
+from c122.services.ports import UnitOfWorkFactory
+
+MAX_LISTED = 100
+MAX_MESSAGES = 200
+MAX_WAIT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class CitizenLimits:
+    """The citizen API's limits; every one is a setting (docs/channels/citizen-api.md)."""
+
+    requests_per_address_minute: int = 120
+    writes_per_device_minute: int = 20
+    registrations_per_address_hour: int = 10
+    registrations_per_phone_hour: int = 5
+    photo_max_bytes: int = 10 * 1024 * 1024
+    voice_max_bytes: int = 5 * 1024 * 1024
+    media_per_case: int = 10
+    code: CodePolicy = field(default_factory=CodePolicy)
+
+    @property
+    def upload_max_bytes(self) -> int:
+        return max(self.photo_max_bytes, self.voice_max_bytes)
+
+
+@dataclass(frozen=True)
+class Registration:
+    device: Device
+    resend_after_s: int
+
+
+@dataclass(frozen=True)
+class CitizenCase:
+    """A request as its device sees it: the case's public face, its status history and media."""
+
+    case: Case
+    type_name: str
+    request: CitizenRequest
+    media: list[Media]
+
+
+def _new_code(length: int) -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(length))
+
+
+class CitizenApp:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory[CitizenUnitOfWork],
+        clock: Clock,
+        publisher: EventPublisher,
+        *,
+        sender: OneTimeCodeSender,
+        store: MediaStore,
+        cleaner: MediaCleaner,
+        secret: str,
+        zone: tzinfo,
+        group_id: int | None = None,
+        limits: CitizenLimits | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._publisher = publisher
+        self.sender = sender
+        self._store = store
+        self._cleaner = cleaner
+        self._secret = secret
+        self._zone = zone
+        self._group_id = group_id
+        self.limits = limits or CitizenLimits()
+        self._addresses = FailureThrottle(limit=self.limits.requests_per_address_minute, window=60)
+        self._devices = FailureThrottle(limit=self.limits.writes_per_device_minute, window=60)
+        self._registrations = FailureThrottle(limit=self.limits.registrations_per_address_hour, window=3600)
+        self._phones = FailureThrottle(limit=self.limits.registrations_per_phone_hour, window=3600)
+        self._waiters: dict[int, asyncio.Event] = {}
+
+    # --- rate limits -----------------------------------------------------------------------------
+
+    def count_request(self, address: str) -> None:
+        """Every citizen API request from `address`; 429 over the limit."""
+        self._count(self._addresses, f"a:{address}", "слишком много запросов с этого адреса")
+
+    def _count_write(self, device: Device) -> None:
+        self._count(self._devices, f"d:{device.id}", "слишком много запросов с этого устройства")
+
+    def _count(self, throttle: FailureThrottle, key: str, words: str) -> None:
+        now = self._clock.monotonic()
+        retry_after = throttle.retry_after(key, now)
+        if retry_after:
+            raise TooManyAttempts(words, retry_after=retry_after)
+        throttle.record_failure(key, now)
+
+    # --- registration ----------------------------------------------------------------------------
+
+    async def register(self, address: str, phone: str, platform: str) -> Registration:
+        """A new device for `phone`; the code goes out through the sender."""
+        try:
+            number = normalize_phone(phone)
+        except InvalidPhone as error:
+            raise InvalidFields([FieldProblem("phone", "invalid_phone", str(error))]) from error
+        self._count(self._registrations, f"r:{address}", "слишком много регистраций с этого адреса")
+        self._count(self._phones, f"p:{number}", "слишком много регистраций на этот номер")
+        now = self._clock.now()
+        code = _new_code(self.limits.code.length)
+        async with self._uow() as uow:
+            device = Device(id=0, phone=number, platform=platform, created_at=now)
+            device = await uow.citizen.add_device(code_sent(device, self._hash(code), now, self.limits.code))
+            await uow.commit()
+        await self.sender.send(number, code)
+        return Registration(device, int(self.limits.code.resend_after.total_seconds()))
+
+    async def resend(self, device_id: int) -> Registration:
+        now = self._clock.now()
+        code = _new_code(self.limits.code.length)
+        async with self._uow() as uow:
+            device = await self._pending(uow, device_id)
+            check_can_send(device, now, self.limits.code)
+            device = code_sent(device, self._hash(code), now, self.limits.code)
+            await uow.citizen.save_device(device)
+            await uow.commit()
+        await self.sender.send(device.phone, code)
+        return Registration(device, int(self.limits.code.resend_after.total_seconds()))
+
+    async def confirm(self, device_id: int, code: str) -> tuple[Device, str]:
+        """The device and its token (shown once; only its hash is kept). A wrong code: 422 with the
+        attempts left; the last allowed wrong one locks the device (429 with Retry-After)."""
+        now = self._clock.now()
+        token = secrets.token_urlsafe(32)
+        async with self._uow() as uow:
+            device = await self._pending(uow, device_id)
+            after, right = answer_code(
+                device, self._hash(code.strip()), self._hash(token), now, self.limits.code
+            )
+            await uow.citizen.save_device(after)
+            await uow.commit()
+        if right:
+            return after, token
+        if after.locked_until is not None:
+            retry = int((after.locked_until - now).total_seconds())
+            raise TooManyAttempts(
+                "слишком много неверных кодов: подождите и запросите новый", retry_after=retry
+            )
+        left = attempts_left(after, self.limits.code)
+        raise InvalidFields([FieldProblem("code", "wrong_code", f"неверный код: осталось попыток {left}")])
+
+    async def _pending(self, uow: CitizenUnitOfWork, device_id: int) -> Device:
+        device = await uow.citizen.get_device(device_id)
+        if device is None:
+            raise NotFound("нет такого устройства", code="unknown_device")
+        if device.confirmed:
+            raise Conflict("устройство уже подтверждено", code="already_confirmed")
+        return device
+
+    async def authenticate(self, token: str) -> Device:
+        if not token:
+            raise NotAuthenticated("нужен токен устройства")
+        async with self._uow() as uow:
+            device = await uow.citizen.device_by_token(self._hash(token))
+        if device is None or not device.confirmed:
+            raise NotAuthenticated("токен устройства не действителен")
+        return device
+
+    def _hash(self, value: str) -> str:
+        return digest(self._secret, value)
+
+    # --- requests --------------------------------------------------------------------------------
+
+    async def case_types(self) -> list[CaseType]:
+        async with self._uow() as uow:
+            page = await uow.case_types.search("", MAX_LISTED, 0)
+        return sorted(page.items, key=lambda t: t.name)
+
+    async def create_case(
+        self, device: Device, *, type_id: int, description: str, location: Location | None
+    ) -> CitizenCase:
+        """A case card of source "mobile app" for the device's phone (the applicant found by that
+        number or created with it), in the group that takes app requests."""
+        self._count_write(device)
+        now = self._clock.now()
+        if location is not None:
+            check_location_time(location, now)
+        async with self._uow() as uow:
+            case_type = await uow.case_types.get(type_id)
+            if case_type is None:
+                raise InvalidFields([FieldProblem("type_id", "not_found", "нет такого повода обращения")])
+            applicant = await uow.cases.find_applicant_by_phone(device.phone)
+            if applicant is None:
+                applicant = await uow.cases.add_applicant(ApplicantData(phones=(device.phone,)), now)
+            key = sequence_key(now, self._zone, type_id)
+            number = await uow.cases.next_number(key)
+            details = CaseDetails(
+                description=description.strip(),
+                latitude=location.latitude if location else None,
+                longitude=location.longitude if location else None,
+            )
+            case = await uow.cases.add_case(
+                new_case(
+                    key=key,
+                    number=number,
+                    type_name=case_type.name,
+                    source=CaseSource.MOBILE_APP,
+                    created_at=now,
+                    by=None,
+                    details=details,
+                    applicant_id=applicant.id,
+                    group_id=await self._group(uow),
+                )
+            )
+            assert case.id is not None
+            request = CitizenRequest(
+                case_id=case.id,
+                device_id=device.id,
+                created_at=now,
+                accuracy_m=location.accuracy_m if location else None,
+                located_at=location.measured_at if location else None,
+            )
+            await uow.citizen.add_request(request)
+            row = await uow.cases.row(case.id)
+            assert row is not None
+            await uow.commit()
+        self._publisher.publish(case_event(CASE_CREATED, row, now))
+        return CitizenCase(case, case_type.name, request, [])
+
+    async def _group(self, uow: CitizenUnitOfWork) -> int | None:
+        if self._group_id is not None:
+            return self._group_id
+        groups = await uow.groups.search("", 1, 0)  # ordered by id: the first group
+        return groups.items[0].id if groups.items else None
+
+    async def cases(self, device: Device) -> list[CitizenCase]:
+        async with self._uow() as uow:
+            found = []
+            for request in await uow.citizen.requests_of(device.id, MAX_LISTED):
+                case = await uow.cases.get_case(request.case_id)
+                if case is not None:
+                    found.append(await self._view(uow, case, request, with_media=False))
+            return found
+
+    async def case(self, device: Device, case_id: int) -> CitizenCase:
+        async with self._own(device, case_id, "view_case") as (uow, case, request):
+            return await self._view(uow, case, request, with_media=True)
+
+    @contextlib.asynccontextmanager
+    async def _own(
+        self, device: Device, case_id: int, wanted: str
+    ) -> AsyncIterator[tuple[CitizenUnitOfWork, Case, CitizenRequest]]:
+        """The device's own case; another device's case and an unknown id look the same (404), and the
+        probe is audited."""
+        async with self._uow() as uow:
+            request = await uow.citizen.request_of(device.id, case_id)
+            case = await uow.cases.get_case(case_id) if request is not None else None
+            if request is None or case is None:
+                await uow.audit.record(
+                    at=self._clock.now(),
+                    actor_id=None,
+                    action="access_refused",
+                    entity="case",
+                    entity_id=str(case_id),
+                    detail={"wanted": wanted, "code": "not_found", "device_id": device.id},
+                )
+                await uow.commit()
+                raise NotFound("нет такого обращения")
+            yield uow, case, request
+
+    async def _view(
+        self, uow: CitizenUnitOfWork, case: Case, request: CitizenRequest, *, with_media: bool
+    ) -> CitizenCase:
+        case_type = await uow.case_types.get(case.type_id)
+        media = await uow.citizen.media_of_case(request.case_id) if with_media else []
+        return CitizenCase(case, case_type.name if case_type else "", request, media)
+
+    # --- media -----------------------------------------------------------------------------------
+
+    async def add_media(self, device: Device, case_id: int, content: bytes) -> Media:
+        """A photo or voice note on the device's own request. Its type is read from the bytes (415 with
+        the reason otherwise); over the kind's size: 413. A photo is stored re-encoded without its
+        metadata; where it said it was taken is kept as data."""
+        self._count_write(device)
+        async with self._own(device, case_id, "add_media") as (uow, _case, _request):
+            pass  # a stranger's case is refused before its bytes are looked at
+        media_type = sniff(content[:32])
+        if media_type is None:
+            raise UnsupportedMedia(describe(content[:32]))
+        limit = (
+            self.limits.photo_max_bytes if media_type.kind is MediaKind.PHOTO else self.limits.voice_max_bytes
+        )
+        if len(content) > limit:
+            raise TooLarge(f"файл больше {limit // 1024} КБ", code="file_too_large")
+        cleaned = self._cleaner.clean(content, media_type)
+        now = self._clock.now()
+        async with self._own(device, case_id, "add_media") as (uow, case, _request):
+            if len(await uow.citizen.media_of_case(case_id)) >= self.limits.media_per_case:
+                raise Conflict(
+                    f"к обращению можно приложить не больше {self.limits.media_per_case} файлов",
+                    code="too_many_media",
+                )
+            sha = hashlib.sha256(cleaned.content).hexdigest()
+            name = f"{case_id}/{secrets.token_hex(8)}.{media_type.extension}"
+            self._store.put(name, cleaned.content)
+            media = await uow.citizen.add_media(
+                Media(
+                    id=0,
+                    case_id=case_id,
+                    device_id=device.id,
+                    kind=media_type.kind,
+                    content_type=media_type.content_type,
+                    size=len(cleaned.content),
+                    sha256=sha,
+                    stored_name=name,
+                    created_at=now,
+                    exif_latitude=cleaned.latitude,
+                    exif_longitude=cleaned.longitude,
+                )
+            )
+            message = await uow.citizen.add_message(
+                Message(0, case_id, Channel.APP, Author.CITIZEN, "", now, media_id=media.id)
+            )
+            row = await uow.cases.row(case_id)
+            await uow.commit()
+        self.tell(case, message)
+        if row is not None:
+            self._publisher.publish(case_event(CASE_UPDATED, row, now))
+        return media
+
+    async def media_file(self, device: Device, case_id: int, media_id: int) -> tuple[Media, Path]:
+        async with self._own(device, case_id, "view_media") as (uow, _case, _request):
+            media = await uow.citizen.get_media(media_id)
+        return self.file_of(media, case_id)
+
+    def file_of(self, media: Media | None, case_id: int) -> tuple[Media, Path]:
+        if media is None or media.case_id != case_id:
+            raise NotFound("нет такого файла")
+        path = self._store.path(media.stored_name)
+        if path is None:
+            raise NotFound("файл не найден в хранилище", code="file_gone")
+        return media, path
+
+    # --- the conversation ------------------------------------------------------------------------
+
+    async def send_message(self, device: Device, case_id: int, text: str) -> Message:
+        """A message from the citizen. A closed case (completed, rejected, closed) takes none: 409
+        `case_closed` — the app offers a new request instead (docs/channels/citizen-api.md)."""
+        self._count_write(device)
+        cleaned = message_text(text)
+        now = self._clock.now()
+        async with self._own(device, case_id, "send_message") as (uow, case, _request):
+            if case.status in INACTIVE_STATUSES:
+                raise Conflict(
+                    f"обращение закрыто («{case.status.label}»): создайте новое обращение",
+                    code="case_closed",
+                )
+            message = await uow.citizen.add_message(
+                Message(0, case_id, Channel.APP, Author.CITIZEN, cleaned, now)
+            )
+            await uow.commit()
+        self.tell(case, message)
+        return message
+
+    async def messages(self, device: Device, case_id: int, after_id: int, wait_s: float) -> list[Message]:
+        """The case's messages after `after_id`; with `wait_s`, waits up to that long for one (long poll)."""
+        async with self._own(device, case_id, "view_messages") as (uow, _case, _request):
+            found = await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
+        if found or wait_s <= 0:
+            return found
+        await self.wait_for_message(case_id, min(wait_s, MAX_WAIT_SECONDS))
+        async with self._uow() as uow:
+            return await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
+
+    async def wait_for_message(self, case_id: int, timeout: float) -> None:
+        event = self._waiters.setdefault(case_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+
+    def tell(self, case: Case, message: Message) -> None:
+        """The operators of the case see it live; a device waiting on the case wakes."""
+        self._publisher.publish(chat_message_event(case, message))
+        self.wake(message.case_id)
+
+    def wake(self, case_id: int) -> None:
+        event = self._waiters.pop(case_id, None)
+        if event is not None:
+            event.set()

@@ -1,0 +1,67 @@
+// The chat of the open card: loaded when a card opens and on every fresh event stream, kept live by
+// chat.message; the operator's answers go by the app.
+import { defineStore } from "pinia";
+import { shallowRef } from "vue";
+import { ApiError } from "@/shared/api/errors";
+import { useRealtimeStore } from "@/shared/realtime/store";
+import { loadChat, sendChat } from "./api";
+import { withMessage, type CaseChat, type ChatMessage } from "./model";
+
+export const useChatStore = defineStore("chat", () => {
+  const realtime = useRealtimeStore();
+  const caseId = shallowRef<number | null>(null);
+  const chat = shallowRef<CaseChat | null>(null);
+  const messages = shallowRef<ChatMessage[]>([]);
+  const error = shallowRef<ApiError | null>(null);
+  const sending = shallowRef(false);
+
+  async function open(id: number | null): Promise<void> {
+    caseId.value = id;
+    chat.value = null;
+    messages.value = [];
+    error.value = null;
+    if (id !== null) await reload();
+  }
+
+  async function reload(): Promise<void> {
+    const id = caseId.value;
+    if (id === null) return;
+    try {
+      const loaded = await loadChat(id);
+      if (caseId.value !== id) return;
+      chat.value = loaded;
+      messages.value = loaded.messages;
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      error.value = caught;
+    }
+  }
+
+  async function send(text: string): Promise<boolean> {
+    const id = caseId.value;
+    if (id === null || sending.value) return false;
+    sending.value = true;
+    error.value = null;
+    try {
+      const sent = await sendChat(id, text);
+      if (caseId.value === id) messages.value = withMessage(messages.value, sent);
+      return true;
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      error.value = caught;
+      return false;
+    } finally {
+      sending.value = false;
+    }
+  }
+
+  realtime.onChatMessage((message) => {
+    if (message.case_id !== caseId.value) return;
+    messages.value = withMessage(messages.value, message);
+    // A photo or voice note arrived: its details come with the conversation.
+    if (message.media_id !== null && !(chat.value?.media ?? []).some((m) => m.id === message.media_id)) void reload();
+  });
+  realtime.onFreshSnapshot(() => void reload());
+
+  return { caseId, chat, messages, error, sending, open, reload, send };
+});
