@@ -45,6 +45,7 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import percentiles, write_result
+from bench.server import serve_until_stopped
 
 TARGET_P99_MS = 100.0
 PASSWORD = "bench-board-password"
@@ -93,9 +94,6 @@ def in_window(samples: list[tuple[float, float]], start: float, end: float) -> l
 
 
 async def serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from c122.api.serving import server_config
     from c122.bootstrap import build_application
     from c122.config import load_settings
     from c122.demo import HOTLINE, seed_demo
@@ -171,36 +169,28 @@ async def serve(args: argparse.Namespace) -> None:
             asyncio.create_task(probe_loop_lag(lag)),
             asyncio.create_task(write_stages(args, published, lag)),
         ]
-        # The server as `c122 serve` configures it (WebSocket options included).
-        server = uvicorn.Server(server_config(application.app, "127.0.0.1", args.http_port))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
-        profile = start_profile(args, server)
-        print(json.dumps({"ready": True}), flush=True)
-        await task
-        for probe in probes:
-            probe.cancel()
-        if profile is not None:
-            profile.disable()
-            profile.dump_stats(args.profile)
+        profile = start_profile(args)
+        try:
+            await serve_until_stopped(application.app, args.http_port, lambda: {"ready": True})
+        finally:
+            for probe in probes:
+                probe.cancel()
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(args.profile)
 
 
-def start_profile(args: argparse.Namespace, server: Any) -> Any:
+def start_profile(args: argparse.Namespace) -> Any:
     """With `--profile PATH`: the server's event loop thread under cProfile from the measuring window's
-    start (SIGUSR1 from the driver) until the driver stops it (SIGTERM ends the server cleanly so the
-    profile is written)."""
+    start (SIGUSR1 from the driver) until the driver stops it (SIGTERM ends the server cleanly, through
+    bench/server.py, so the profile is written)."""
     if not args.profile:
         return None
     import cProfile
     import signal
 
     profile = cProfile.Profile()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGUSR1, profile.enable)
-    loop.add_signal_handler(signal.SIGTERM, lambda: setattr(server, "should_exit", True))
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, profile.enable)
     return profile
 
 

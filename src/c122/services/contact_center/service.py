@@ -43,7 +43,13 @@ from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.abandoned.ports import CallbackListEntry
 from c122.services.contact_center import events as announcements
-from c122.services.contact_center.board import Colleague, colleagues_of, live_call, live_operator
+from c122.services.contact_center.board import (
+    Colleague,
+    case_in_work,
+    colleagues_of,
+    live_call,
+    live_operator,
+)
 from c122.services.contact_center.callback_list import callback_entries
 from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
@@ -61,7 +67,7 @@ from c122.services.contact_center.views import (
 )
 from c122.services.events import EventPublisher
 from c122.services.ports import UnitOfWorkFactory
-from c122.services.supervision.ports import LiveOperator
+from c122.services.supervision.ports import CaseInWork, LiveOperator
 
 Command = Callable[[Acd, float], Outcome]
 Listener = Callable[[Outcome], None]
@@ -107,6 +113,8 @@ class ContactCenter:
         self._flush_handle: asyncio.TimerHandle | None = None
         self._contexts: dict[str, OfferContext] = {}
         self._held: set[str] = set()  # calls on hold now: the board shows it, the ACD's rules ignore it
+        # the card of each call an operator is on or wrapping up (by call id): the board's case in work
+        self._cases: dict[str, CaseInWork] = {}
 
     # --- life cycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -241,7 +249,7 @@ class ContactCenter:
         """Every account that takes calls, as the senior's board shows it (LiveDistribution)."""
         acd, setup = self._ready()
         return [
-            live_operator(acd.state, user, self._held)
+            live_operator(acd.state, user, self._held, self._cases)
             for user in setup.staff.values()
             if str(user.id) in acd.state.operators
         ]
@@ -266,6 +274,23 @@ class ContactCenter:
             user_id = int(operator_id)
             self._publisher.publish(
                 announcements.call_held(user_id, setup.staff.get(user_id), call_id, held, self._clock.now())
+            )
+
+    def call_case(self, call_id: str, case: CaseInWork) -> None:
+        """The card of a call is now `case` (handed to the operator who took the call, linked to a
+        call they placed, or its type changed): the senior's board shows it while the operator is on
+        the call or wrapping it up (`operator.case_changed`). A call no operator has is not kept."""
+        acd, setup = self._ready()
+        operator = next((o for o in acd.state.operators.values() if o.call_id == call_id), None)
+        if operator is None:
+            return
+        self._cases[call_id] = case
+        if operator.status in (OperatorStatus.ON_CALL, OperatorStatus.WRAP_UP):
+            user_id = int(operator.operator_id)
+            self._publisher.publish(
+                announcements.case_changed(
+                    user_id, setup.staff.get(user_id), call_id, case, self._clock.now()
+                )
             )
 
     def group_names(self) -> dict[int, str]:
@@ -550,6 +575,7 @@ class ContactCenter:
             if isinstance(event, OperatorStateChanged):
                 if event.call_id is not None and event.new_status != OperatorStatus.ON_CALL.value:
                     self._held.discard(event.call_id)  # off the call: no hold to show any more
+                    self._forget_case(acd, event.call_id)
                 user_id = int(event.operator_id)
                 op = acd.state.operator(event.operator_id)
                 self._publisher.publish(
@@ -559,6 +585,7 @@ class ContactCenter:
                         counts=(op.calls_answered, op.calls_missed),
                         call=live_call(acd.state, event.operator_id, self._held),
                         break_limit_s=break_limit(acd.state, event.operator_id),
+                        case=case_in_work(acd.state, event.operator_id, self._cases),
                     )
                 )
                 members = acd.state.members_by_operator.get(event.operator_id, [])
@@ -572,6 +599,15 @@ class ContactCenter:
                 self._publisher.publish(announcements.break_notice(event))
         if touched:
             self._queue_changed(touched)
+
+    def _forget_case(self, acd: Acd, call_id: str) -> None:
+        """The card of a call nobody is on or wrapping up any more leaves the board's memory."""
+        if call_id in self._cases and not any(
+            o.call_id == call_id
+            for o in acd.state.operators.values()
+            if o.status is not OperatorStatus.OFFLINE
+        ):
+            del self._cases[call_id]
 
     def _queue_changed(self, queue_ids: set[int]) -> None:
         """Queue snapshots are coalesced: under load one `queue.updated` per queue every
