@@ -68,7 +68,7 @@ class BoardOperatorOut(BaseModel):
     long_call_s: float | None
     """The operator's group's long-call threshold: the board marks a longer call (null: never)."""
     call: LiveCallOut | None
-    case: CaseInWorkOut | None = None
+    case: CaseInWorkOut | None
     """On a call or in wrap-up: the call's card (`operator.case_changed` keeps it live)."""
     audio: AudioConnectionOut
 

@@ -2255,6 +2255,7 @@ export interface components {
             calls_answered: number;
             /** Calls Missed */
             calls_missed: number;
+            case: components["schemas"]["CaseInWorkOut"] | null;
             /** Full Name */
             full_name: string;
             /** Group Ids */
@@ -2845,6 +2846,20 @@ export interface components {
             service_number: string;
             /** User Id */
             user_id: number;
+        };
+        /**
+         * CaseInWorkOut
+         * @description The card of the call an operator is on or wrapping up: its name (with the number) and type.
+         */
+        CaseInWorkOut: {
+            /** Case Id */
+            case_id: number;
+            /** Name */
+            name: string;
+            /** Number */
+            number: number;
+            /** Type Name */
+            type_name: string;
         };
         /** CasePageOut */
         CasePageOut: {
@@ -4107,6 +4122,17 @@ export interface components {
             /** User Id */
             user_id: number;
         };
+        /**
+         * OperatorCaseChangedData
+         * @description The card of an operator's call (on it or in wrap-up) changed hands or type: the senior's board.
+         */
+        OperatorCaseChangedData: {
+            /** Call Id */
+            call_id: string;
+            case: components["schemas"]["CaseInWorkOut"];
+            /** User Id */
+            user_id: number;
+        };
         /** OperatorShiftOut */
         OperatorShiftOut: {
             /** Answered */
@@ -4188,6 +4214,8 @@ export interface components {
              * @default 0
              */
             calls_missed: number;
+            /** @default null */
+            case: components["schemas"]["CaseInWorkOut"] | null;
             /** Duration S */
             duration_s: number;
             /** Note */

@@ -74,6 +74,7 @@ interface EventPayloads {
   "export.progress": ExportProgress;
   "help_request.changed": HelpRequest;
   "operator.call_held": Schemas["OperatorCallHeldData"];
+  "operator.case_changed": Schemas["OperatorCaseChangedData"];
   "board.notice_pinned": Schemas["NoticePinnedData"];
   "board.notice_removed": NoticeRemoved;
   "monitoring.started": MonitoringEventData;
@@ -107,6 +108,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "export.progress",
   "help_request.changed",
   "operator.call_held",
+  "operator.case_changed",
   "board.notice_pinned",
   "board.notice_removed",
   "monitoring.started",
@@ -409,6 +411,16 @@ function parseIceServer(value: unknown, where: string): IceServer {
   };
 }
 
+function parseCaseInWork(value: unknown, w: string): Schemas["CaseInWorkOut"] {
+  const d = rec(value, w);
+  return {
+    case_id: int(d, "case_id", w),
+    name: str(d, "name", w),
+    number: int(d, "number", w),
+    type_name: str(d, "type_name", w),
+  };
+}
+
 function parseLiveCall(value: unknown, w: string): EventPayloads["operator.state_changed"]["call"] {
   const d = rec(value, w);
   return {
@@ -459,6 +471,8 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       call: d.call === null || d.call === undefined ? null : parseLiveCall(d.call, `${w}.call`),
       // On a break: the allowance of its reason (the break timer, the board's highlight).
       break_limit_s: optNum(d, "break_limit_s", w),
+      // On a call or in wrap-up: the call's card (older servers omit it).
+      case: d.case === null || d.case === undefined ? null : parseCaseInWork(d.case, `${w}.case`),
     };
   },
   "call.offered": (value, w) => {
@@ -548,6 +562,10 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
   "operator.call_held": (value, w) => {
     const d = rec(value, w);
     return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), held: bool(d, "held", w) };
+  },
+  "operator.case_changed": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), case: parseCaseInWork(d.case, `${w}.case`) };
   },
   "monitoring.started": parseMonitoring,
   "monitoring.mode_changed": parseMonitoring,

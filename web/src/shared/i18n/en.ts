@@ -426,6 +426,7 @@ export const en: Messages = {
       status: "State",
       time: "Time",
       call: "Call",
+      case: "Case in work",
       answered: "Answered",
       missed: "Missed",
       audio: "Audio",

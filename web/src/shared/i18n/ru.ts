@@ -425,6 +425,7 @@ export const ru = {
       status: "Состояние",
       time: "Время",
       call: "Вызов",
+      case: "Обращение в работе",
       answered: "Принято",
       missed: "Пропущено",
       audio: "Гарнитура",
