@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from c122.domain.cases import HandoverKind
+from c122.services.contact_center.ports import OfferContext
 from tests.integration.contact_center.test_operator_desk import (
     REFERENCE_QUEUE,
     queue_ids,
@@ -272,3 +273,60 @@ async def test_the_case_in_work_shows_on_the_board_through_the_call_and_its_wrap
             await elsewhere.next_event("operator.case_changed", timeout=0.5)
     assert row(await board(senior), "operator1")["case"] is None
     assert call_id not in server.application.contact_center._cases  # nothing kept for a finished call
+
+
+async def test_the_queues_board_shows_the_ivr_choice_and_why_each_caller_left(server: RunningServer) -> None:
+    senior = await server.signed_in("senior1")
+    operator = await server.signed_in("operator1")
+    senior_id = (await senior.http.get("/api/v1/me")).json()["id"]
+    queue_id = (await queue_ids(senior))[REFERENCE_QUEUE]
+    center = server.application.contact_center
+    source = simulator(server)
+    # Callers as the call flow queues them after the menu (these tests run no telephony).
+    for n, choice in ((1, "main_menu:1"), (2, None), (3, "main_menu:1"), (4, "main_menu:0")):
+        context = OfferContext("+78001220122", "Служба 122", ivr_choice=choice)
+        await center.enqueue(f"ivr-{n}", queue_id, f"+7999000000{n}", context=context)
+    live = (await senior.http.get(f"/api/v1/queues/{queue_id}")).json()
+    assert [(c["call_id"], c["ivr_choice"]) for c in live["calls"]] == [
+        ("ivr-1", "main_menu:1"),
+        ("ivr-2", None),
+        ("ivr-3", "main_menu:1"),
+        ("ivr-4", "main_menu:0"),
+    ]
+    too_long = await senior.write("POST", "/api/v1/calls/ivr-1/remove", json={"reason": "x" * 501})
+    assert too_long.status_code == 422, too_long.text
+    removed = await senior.write("POST", "/api/v1/calls/ivr-1/remove", json={"reason": "Хулиганский звонок"})
+    assert removed.status_code == 204, removed.text
+    sent = await senior.write("POST", "/api/v1/calls/ivr-2/remove", json={"destination": "+74951234567"})
+    assert sent.status_code == 204, sent.text
+    await source.caller_hangs_up("ivr-3")  # gave up waiting
+    await set_state(operator, "ready")
+    await until(
+        lambda: operator.http.get("/api/v1/operators/me/state"), lambda r: r.json()["offer"] is not None
+    )
+    answered = await operator.write("POST", "/api/v1/operators/me/offers/ivr-4/accept")
+    assert answered.status_code == 200, answered.text
+
+    live = (await senior.http.get(f"/api/v1/queues/{queue_id}")).json()
+    assert live["calls"] == []
+    left = {c["call_id"]: c for c in live["left"]}
+    assert [c["call_id"] for c in live["left"]] == ["ivr-4", "ivr-3", "ivr-2", "ivr-1"]  # the latest first
+    assert {k: left["ivr-1"][k] for k in ("caller", "reason", "removed_by", "note", "ivr_choice")} == {
+        "caller": "+79990000001",
+        "reason": "removed",
+        "removed_by": senior_id,
+        "note": "Хулиганский звонок",
+        "ivr_choice": "main_menu:1",
+    }
+    assert (left["ivr-2"]["reason"], left["ivr-2"]["destination"]) == ("transferred", "+74951234567")
+    assert (left["ivr-3"]["reason"], left["ivr-4"]["reason"]) == ("abandoned", "answered")
+    # Stored: the exit's record in the queue log keeps the senior and their reason.
+    async with server.application.uow_factory() as uow:
+        log = await uow.acd.queue_log()
+    exits = {r.call_id: r for r in log if r.kind.value.startswith("exit_")}
+    assert (exits["ivr-1"].kind.value, exits["ivr-1"].operator_id, exits["ivr-1"].note) == (
+        "exit_removed",
+        str(senior_id),
+        "Хулиганский звонок",
+    )
+    assert (exits["ivr-2"].detail, exits["ivr-2"].note) == ("+74951234567", "")

@@ -3729,6 +3729,40 @@ export interface components {
             operators: components["schemas"]["Option"][];
         };
         JsonValue: unknown;
+        /**
+         * LeftCallOut
+         * @description A caller who left the queue lately, and why; a senior's removal names the senior and their
+         *     reason (`note`), and a removal to a number (`transferred`) the number.
+         */
+        LeftCallOut: {
+            /** Call Id */
+            call_id: string;
+            /** Caller */
+            caller: string;
+            /** Destination */
+            destination?: string | null;
+            /** Ivr Choice */
+            ivr_choice?: string | null;
+            /**
+             * Left At
+             * Format: date-time
+             */
+            left_at: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "answered" | "abandoned" | "timeout" | "no_operators" | "queue_full" | "removed" | "transferred" | "gone";
+            /** Removed By */
+            removed_by?: number | null;
+            /** Waited S */
+            waited_s: number;
+        };
         /** LineIn */
         LineIn: {
             /** Default Case Type Id */
@@ -4735,6 +4769,11 @@ export interface components {
             group_id: number;
             /** Id */
             id: number;
+            /**
+             * Left
+             * @default []
+             */
+            left: components["schemas"]["LeftCallOut"][];
             /** Logged In Operators */
             logged_in_operators: number;
             /** Longest Wait S */
@@ -5032,6 +5071,12 @@ export interface components {
              * @description Where the caller goes; without it the queue's message plays and the call ends.
              */
             destination?: string | null;
+            /**
+             * Reason
+             * @description Why: stored with the exit in the queue log, shown on the board.
+             * @default
+             */
+            reason: string;
         };
         /**
          * Role
@@ -5476,6 +5521,8 @@ export interface components {
             estimated_wait_s: number | null;
             /** Is Callback */
             is_callback: boolean;
+            /** Ivr Choice */
+            ivr_choice?: string | null;
             /** Position */
             position: number;
             /** Priority */
