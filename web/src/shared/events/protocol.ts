@@ -307,6 +307,33 @@ function parseWaitingCall(value: unknown, where: string): WaitingCall {
     estimated_wait_s: optNum(r, "estimated_wait_s", where),
     is_callback: bool(r, "is_callback", where),
     ringing: bool(r, "ringing", where),
+    ivr_choice: optStr(r, "ivr_choice", where),
+  };
+}
+
+const LEAVE_REASONS = [
+  "answered",
+  "abandoned",
+  "timeout",
+  "no_operators",
+  "queue_full",
+  "removed",
+  "transferred",
+  "gone",
+] as const;
+
+function parseLeftCall(value: unknown, where: string): QueueLive["left"][number] {
+  const r = rec(value, where);
+  return {
+    call_id: str(r, "call_id", where),
+    caller: str(r, "caller", where),
+    reason: oneOf(r, "reason", LEAVE_REASONS, where),
+    left_at: str(r, "left_at", where),
+    waited_s: num(r, "waited_s", where),
+    destination: optStr(r, "destination", where),
+    removed_by: optInt(r, "removed_by", where),
+    note: typeof r.note === "string" ? r.note : "",
+    ivr_choice: optStr(r, "ivr_choice", where),
   };
 }
 
@@ -345,6 +372,8 @@ export function parseQueue(value: unknown, where = "queue"): QueueLive {
     logged_in_operators: int(r, "logged_in_operators", where),
     on_break_operators: int(r, "on_break_operators", where),
     calls: list(r, "calls", where).map((c, i) => parseWaitingCall(c, `${where}.calls[${i}]`)),
+    // The latest callers who left, and why (older servers omit them).
+    left: r.left === undefined ? [] : list(r, "left", where).map((c, i) => parseLeftCall(c, `${where}.left[${i}]`)),
   };
 }
 
