@@ -58,13 +58,15 @@ async def test_the_board_shows_the_case_in_work_through_the_call_and_its_wrap_up
     call_id, case = await _call_with_a_card(server, operator, "operator1", "+79005556677")
     await expect(row).to_have_attribute("data-status", "on_call")
     cell = row.get_by_test_id("board-case")
-    await expect(cell).to_contain_text(case.name)  # type: ignore[attr-defined]
+    number = f"№{case.number:03d}"  # type: ignore[attr-defined]
+    await expect(cell.get_by_test_id("board-case-number")).to_have_text(number)
     await expect(cell.get_by_test_id("board-case-type")).to_have_text("Справочная информация")
+    await expect(cell).to_have_attribute("title", f"{case.name} · Справочная информация")  # type: ignore[attr-defined]
     await page.screenshot(path=f"{SCREENSHOTS}-case-in-work.png")
 
     await server.application.contact_center.hang_up(call_id, CompletedBy.CALLER)
     await expect(row).to_have_attribute("data-status", "wrap_up")
-    await expect(cell).to_contain_text(case.name)  # type: ignore[attr-defined]
+    await expect(cell.get_by_test_id("board-case-number")).to_have_text(number)
     back = await operator.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
     assert back.status_code == 200, back.text
     await expect(row).to_have_attribute("data-status", "ready")
