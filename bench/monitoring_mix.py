@@ -136,6 +136,8 @@ class StreamCounter(Receiver):
             due = (stream[first, 1] - stamps.min()) // 160 * FRAME_NS
             offset = stream[first, 2] - due
             lateness.append(offset - offset.min())
+        if not lateness:  # nothing came back inside the window (an engine starved by the machine)
+            return {"frames_expected": 0, "frames_received": 0, "loss_fraction": 1.0}
         late_ms = np.concatenate(lateness) / 1e6
         return {
             "frames_expected": expected,
@@ -239,12 +241,36 @@ def per_core(levels: list[dict[str, Any]]) -> dict[str, Any]:
         basis = max(whole, key=lambda lv: lv["calls"])
         how = "the largest level that delivered every frame (its lateness missed the target: shared machine)"
     else:
-        return {"monitored_calls_per_core": None, "how": "no level delivered every frame: not established"}
+        return {
+            "monitored_calls_per_core": None,
+            "how": "no level delivered every frame: not established end to end",
+            **mixing_path_estimate(),
+        }
     return {
         "monitored_calls_per_core": basis["calls_per_core_by_cpu"],
         "cpu_us_per_monitored_call_per_tick": basis["cpu_us_per_call_per_tick"],
         "at_calls": basis["calls"],
         "how": how,
+    }
+
+
+def mixing_path_estimate() -> dict[str, Any]:
+    """The mixing path alone (bench/media_mixing.py, its last run): a whisper mix of three, CPU per
+    participant per tick at its largest level, as monitored calls per core (no sockets in it)."""
+    path = Path(__file__).resolve().parent / "results" / "media_mixing.json"
+    if not path.is_file():
+        return {}
+    mixing = json.loads(path.read_text())
+    whisper = max(
+        (r for r in mixing["results"] if r["mode"] == "whisper_3"), key=lambda r: r["mixes"], default=None
+    )
+    if whisper is None:
+        return {}
+    per_call_us = 3 * whisper["us_per_participant_per_tick"]
+    return {
+        "mixing_path_monitored_calls_per_core": round(FRAME_NS / 1000 / per_call_us),
+        "mixing_path_us_per_monitored_call_per_tick": round(per_call_us, 1),
+        "mixing_path_measured": mixing["date"],
     }
 
 
