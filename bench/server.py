@@ -1,5 +1,6 @@
 """Shared by the benchmarks that run the product's HTTP server in a child process: serve the app on a
-loopback port and print one JSON line (the parent's signal that it may start) once it listens."""
+loopback port, configured as `c122 serve` configures it (WebSocket options included), and print one
+JSON line (the parent's signal that it may start) once it listens."""
 
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ from typing import Any
 
 import uvicorn
 
+from c122.api.serving import server_config
+
 
 async def serve_until_stopped(app: Any, port: int, ready: Callable[[], dict[str, Any]]) -> None:
     """Serves `app` on 127.0.0.1:`port` until SIGINT/SIGTERM; prints `ready()` as JSON once started."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, loop="none", lifespan="off", log_config=None, ws="websockets-sansio"
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port))
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
     loop = asyncio.get_running_loop()
     for stop in (signal.SIGINT, signal.SIGTERM):

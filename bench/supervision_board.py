@@ -45,6 +45,7 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import percentiles, write_result
+from bench.server import serve_until_stopped
 
 TARGET_P99_MS = 100.0
 PASSWORD = "bench-board-password"
@@ -93,9 +94,6 @@ def in_window(samples: list[tuple[float, float]], start: float, end: float) -> l
 
 
 async def serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from c122.api.serving import server_config
     from c122.bootstrap import build_application
     from c122.config import load_settings
     from c122.demo import HOTLINE, seed_demo
@@ -167,54 +165,67 @@ async def serve(args: argparse.Namespace) -> None:
 
         application.bus.subscribe(stamp)
         lag: list[tuple[float, float]] = []
+        variants: list[
+            tuple[float, float]
+        ] = []  # (from, 1.0: the tick skips operators not due; 0.0: scans all)
         probes = [
             asyncio.create_task(probe_loop_lag(lag)),
-            asyncio.create_task(write_stages(args, published, lag)),
+            asyncio.create_task(write_stages(args, published, lag, variants)),
         ]
-        # The server as `c122 serve` configures it (WebSocket options included).
-        server = uvicorn.Server(server_config(application.app, "127.0.0.1", args.http_port))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
-        profile = start_profile(args, server)
-        print(json.dumps({"ready": True}), flush=True)
-        await task
-        for probe in probes:
-            probe.cancel()
-        if profile is not None:
-            profile.disable()
-            profile.dump_stats(args.profile)
+        if args.alternate_s > 0:
+            probes.append(asyncio.create_task(alternate_timers(args.alternate_s, variants)))
+        profile = start_profile(args)
+        try:
+            await serve_until_stopped(application.app, args.http_port, lambda: {"ready": True})
+        finally:
+            for probe in probes:
+                probe.cancel()
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(args.profile)
 
 
-def start_profile(args: argparse.Namespace, server: Any) -> Any:
+def start_profile(args: argparse.Namespace) -> Any:
     """With `--profile PATH`: the server's event loop thread under cProfile from the measuring window's
-    start (SIGUSR1 from the driver) until the driver stops it (SIGTERM ends the server cleanly so the
-    profile is written)."""
+    start (SIGUSR1 from the driver) until the driver stops it (SIGTERM ends the server cleanly, through
+    bench/server.py, so the profile is written)."""
     if not args.profile:
         return None
     import cProfile
     import signal
 
     profile = cProfile.Profile()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGUSR1, profile.enable)
-    loop.add_signal_handler(signal.SIGTERM, lambda: setattr(server, "should_exit", True))
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, profile.enable)
     return profile
 
 
+async def alternate_timers(every_s: float, variants: list[tuple[float, float]]) -> None:
+    """Side by side in one run: the call distribution's tick alternates, every `every_s`, between
+    skipping the operators none of whose timers is due (the product) and checking all of them (the
+    baseline: what it did before)."""
+    from c122.domain.acd import timers
+
+    while True:
+        for skip in (True, False):
+            timers.SKIP_NOT_DUE = skip
+            variants.append((time.time(), 1.0 if skip else 0.0))
+            await asyncio.sleep(every_s)
+
+
 async def write_stages(
-    args: argparse.Namespace, published: list[tuple[float, float]], lag: list[tuple[float, float]]
+    args: argparse.Namespace,
+    published: list[tuple[float, float]],
+    lag: list[tuple[float, float]],
+    variants: list[tuple[float, float]],
 ) -> None:
     """Every second, the samples taken since the last write, appended as JSON lines for the driver to
     read after the run (rewriting all of them each second cost the server's loop more and more)."""
     path = Path(args.data_dir) / STAGES_FILE
-    written = {"published": 0, "loop_lag": 0}
+    written = {"published": 0, "loop_lag": 0, "variants": 0}
     while True:
         await asyncio.sleep(1.0)
         with path.open("a") as out:
-            for kind, samples in (("published", published), ("loop_lag", lag)):
+            for kind, samples in (("published", published), ("loop_lag", lag), ("variants", variants)):
                 fresh = samples[written[kind] :]
                 written[kind] += len(fresh)
                 if fresh:
@@ -222,7 +233,7 @@ async def write_stages(
 
 
 def read_stages(path: Path) -> dict[str, list[tuple[float, float]]]:
-    stages: dict[str, list[tuple[float, float]]] = {"published": [], "loop_lag": []}
+    stages: dict[str, list[tuple[float, float]]] = {"published": [], "loop_lag": [], "variants": []}
     for line in path.read_text().splitlines():
         for kind, samples in json.loads(line).items():
             stages[kind].extend((at, value) for at, value in samples)
@@ -274,7 +285,7 @@ class Senior:
     def __init__(self, base: str, login: str) -> None:
         self.client = httpx.AsyncClient(base_url=base, timeout=60)
         self.login = login
-        self.latencies_ms: list[float] = []
+        self.latencies_ms: list[tuple[float, float]] = []  # (since, ms)
         self.measuring_from = float("inf")
 
     async def listen(self, ws_url: str, opened: asyncio.Event) -> None:
@@ -298,7 +309,7 @@ class Senior:
                 if message["type"] == "operator.state_changed":
                     since = datetime.fromisoformat(message["data"]["since"]).timestamp()
                     if since >= self.measuring_from:
-                        self.latencies_ms.append((received - since) * 1000)
+                        self.latencies_ms.append((since, (received - since) * 1000))
 
 
 class BoardPage:
@@ -437,7 +448,7 @@ class Listeners:
         for senior in self._seniors:
             senior.measuring_from = measuring_from
 
-    async def stop(self) -> tuple[list[float], list[tuple[float, float]] | None]:
+    async def stop(self) -> tuple[list[tuple[float, float]], list[tuple[float, float]] | None]:
         """The latencies, and the listening process's loop lag (None: it is the driver's)."""
         if self._process is not None:
             assert self._process.stdin is not None
@@ -446,7 +457,7 @@ class Listeners:
             await self._process.stdin.drain()
             result = json.loads(await asyncio.wait_for(self._process.stdout.readline(), 60))
             await self._process.wait()
-            return result["latencies"], [tuple(x) for x in result["loop_lag"]]
+            return [tuple(x) for x in result["latencies"]], [tuple(x) for x in result["loop_lag"]]
         for task in self._tasks:
             task.cancel()
         latencies = [ms for s in self._seniors for ms in s.latencies_ms]
@@ -481,6 +492,8 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             "--seniors",
             str(args.seniors + 1),  # one more for the browser
             *(["--profile", args.profile] if args.profile else []),
+            "--alternate-s",
+            str(args.alternate_s),
             stdout=asyncio.subprocess.PIPE,
         )
         try:
@@ -559,7 +572,7 @@ async def measure(
     latencies, listener_lag = await listeners.stop()
     for client in [o.client for o in operators] + [s.client for s in seniors]:
         await client.aclose()
-    delivered = percentiles(latencies)
+    delivered = percentiles([ms for _since, ms in latencies])
     stages = read_stages(data_dir / STAGES_FILE)
     to_bus = [ms for since, ms in stages["published"] if since >= measuring_from]
     baseline = {
@@ -589,7 +602,40 @@ async def measure(
         "bare_baseline": baseline,
         "listeners_process": args.listeners_process,
         **({} if frames is None else {"browser_scrolling": frames, "browser_blank_page": blank_frames}),
+        **(
+            {}
+            if not stages["variants"]
+            else {"side_by_side": side_by_side(stages, latencies, measuring_from)}
+        ),
     }
+
+
+def side_by_side(
+    stages: dict[str, list[tuple[float, float]]], latencies: list[tuple[float, float]], start: float
+) -> dict[str, Any]:
+    """Each change counted under the tick variant in force at its `since` (the windows alternate)."""
+    switches = sorted(stages["variants"])
+
+    def variant(at: float) -> str:
+        current = 1.0
+        for since, skip in switches:
+            if since > at:
+                break
+            current = skip
+        return "tick_skips_operators_not_due" if current else "baseline_tick_checks_all"
+
+    result: dict[str, Any] = {}
+    for name in ("tick_skips_operators_not_due", "baseline_tick_checks_all"):
+        result[name] = {
+            "delivery_ms": percentiles([ms for since, ms in latencies if variant(since) == name]),
+            "since_to_event_bus_ms": percentiles(
+                [ms for since, ms in stages["published"] if since >= start and variant(since) == name]
+            ),
+            "server_loop_lag_ms": percentiles(
+                [ms for at, ms in stages["loop_lag"] if at >= start and variant(at) == name]
+            ),
+        }
+    return result
 
 
 def main() -> None:
@@ -607,6 +653,12 @@ def main() -> None:
         help="read the seniors' streams in a process of their own (default) or in the driver's",
     )
     parser.add_argument("--profile", help="write the server's cProfile statistics to this file")
+    parser.add_argument(
+        "--alternate-s",
+        type=float,
+        default=0.0,
+        help="side by side: alternate the ACD tick's variant (skip operators not due / check all) this often",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--listen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)

@@ -289,7 +289,7 @@ def build_application(
     # Registered whether or not telephony runs here: what the outbox holds is written either way.
     # through one writer in batches: a burst of calls cannot take every connection of the pool
     durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
-    case_services = CaseServices.build(uow_factory, clock, bus, hotline_zone)
+    case_services = CaseServices.build(uow_factory, clock, bus, hotline_zone, internal)
     call_flow = (
         _call_flow(
             settings,

@@ -32,6 +32,7 @@ const me: OperatorState = {
 
 function queue(id: number, name: string, waiting: number, group_id = 1): QueueLive {
   return {
+    left: [],
     id,
     group_id,
     name,

@@ -31,6 +31,7 @@ const PHONE = {
 
 function queue(id: number, name: string, waiting = 0): components["schemas"]["QueueLiveOut"] {
   return {
+    left: [],
     id,
     name,
     group_id: 1,

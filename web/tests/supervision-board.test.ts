@@ -4,6 +4,7 @@ import {
   applyChange,
   clock,
   visibleRows,
+  withCase,
   withHeld,
   type BoardRow,
   type StateChange,
@@ -29,6 +30,7 @@ function row(over: Partial<BoardRow> = {}): BoardRow {
     break_limit_s: null,
     long_call_s: 600,
     call: null,
+    case: null,
     audio: { mode: "browser", registered: null },
     ...over,
   };
@@ -57,6 +59,7 @@ function change(over: Partial<StateChange> = {}): StateChange {
       held: false,
     },
     break_limit_s: null,
+    case: null,
     ...over,
   };
 }
@@ -75,6 +78,19 @@ describe("the operators board", () => {
     expect(withHeld(onCall, { call_id: "c1", held: true }).call?.held).toBe(true);
     expect(withHeld(onCall, { call_id: "c0", held: true })).toBe(onCall);
     expect(withHeld(row(), { call_id: "c1", held: true }).call).toBeNull();
+  });
+
+  it("shows the case in work on the call and in wrap-up, and drops it after", () => {
+    const card = { case_id: 7, name: "Янв01_Справочная информация_007", number: 7, type_name: "Справочная информация" };
+    const onCall = applyChange(row(), change());
+    expect(onCall.case).toBeNull(); // the card reaches the board just after the answer
+    const withCard = withCase(onCall, { call_id: "c1", case: card });
+    expect(withCard.case).toEqual(card);
+    expect(withCase(onCall, { call_id: "c0", case: card })).toBe(onCall); // a call the operator left
+    expect(withCase(row(), { call_id: "c1", case: card })).toEqual(row()); // ready: no case in work
+    const wrapUp = applyChange(withCard, change({ status: "wrap_up", call: null, case: card }));
+    expect(wrapUp.case).toEqual(card);
+    expect(applyChange(wrapUp, change({ status: "ready", call: null, call_id: "c1", case: null })).case).toBeNull();
   });
 
   it("colours a call or a break longer than its threshold", () => {

@@ -200,6 +200,7 @@ class SqlAcdRepository:
                 "detail": r.detail,
                 "is_callback": r.is_callback,
                 "sla_breached": r.sla_breached,
+                "note": r.note,
             }
             for r in records
         ]
@@ -228,6 +229,7 @@ class SqlAcdRepository:
                 detail=r.detail,
                 is_callback=bool(r.is_callback),
                 sla_breached=bool(r.sla_breached),
+                note=r.note,
             )
             for r in (await self._db.execute(statement)).all()
         ]

@@ -207,6 +207,7 @@ async def _call_distribution_events(server: RunningServer) -> None:
     """A shift with a long call and a break: every event type of the call distribution once."""
     from c122.domain.acd import CompletedBy
     from c122.services.contact_center.simulator import SimulatedCallSource
+    from c122.services.supervision.ports import CaseInWork
 
     queue_updated = asyncio.Event()  # queue snapshots are published a moment after the change
     server.application.bus.subscribe(
@@ -222,6 +223,8 @@ async def _call_distribution_events(server: RunningServer) -> None:
     raised = await operator.write("POST", "/api/v1/help-requests")  # help_request.changed
     assert raised.status_code == 201, raised.text
     center = server.application.contact_center
+    # the card in work (operator.case_changed), as the cases feature announces it to the distribution
+    center.call_case(call_id, CaseInWork(1, "Дек06_Справочная информация_001", 1, "Справочная информация"))
     server.clock.advance(7300)  # past two hours of continuous work: a break is suggested
     await center.tick()
     await center.hang_up(call_id, CompletedBy.OPERATOR)

@@ -2,9 +2,9 @@
 440 Hz), the operator's SIP phone (1000 Hz), the senior's SIP phone (1700 Hz, rung and answering by
 itself) and a colleague's phone for a consultation (2300 Hz). Who hears whom is read from each phone's
 own recording, by frequency, in every mode, after each switch, through hold, a consultation and a
-transfer, and with a second supervisor on the call; the sessions are on the call's record, in the
-audit log and in the senior's events (the operator's too once their group shows it), and end by
-themselves when the call ends."""
+transfer, and with a second supervisor on the call (both barging hear each other); the sessions are on
+the call's record, in the audit log and in the senior's events (the operator's too once their group
+shows it), and end by themselves when the call ends."""
 
 from __future__ import annotations
 
@@ -111,6 +111,19 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
         second = await admin.write("POST", MONITORING, json={"call_id": call_id, "mode": "listen"})
         assert second.status_code == 201, second.text
         await phase("two_supervisors")
+
+        async def switch(who: Any, session_id: str, mode: str) -> None:
+            switched = await who.write("POST", f"{MONITORING}/{session_id}/mode", json={"mode": mode})
+            assert switched.json()["mode"] == mode, switched.text
+
+        # Both barge: the two supervisors hear each other and the call hears both; then the second
+        # goes back to listening and hears the first, who no longer hears them.
+        await switch(senior, session["id"], "barge")
+        await switch(admin, second.json()["id"], "barge")
+        await phase("two_barging")
+        await switch(admin, second.json()["id"], "listen")
+        await phase("barge_and_listen")
+        await switch(senior, session["id"], "listen")
         assert (await admin.write("DELETE", f"{MONITORING}/{second.json()['id']}")).status_code == 200
         # A consultation: the senior follows the operator to the colleague, then back to the caller.
         consult = await operator.write(
@@ -202,6 +215,18 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
             "senior": {"caller", "operator"},
             "admin": {"caller", "operator"},
         },
+        "two_barging": {
+            "caller": {"operator", "senior", "admin"},
+            "operator": {"caller", "senior", "admin"},
+            "senior": {"caller", "operator", "admin"},
+            "admin": {"caller", "operator", "senior"},
+        },
+        "barge_and_listen": {
+            "caller": {"operator", "senior"},
+            "operator": {"caller", "senior"},
+            "senior": {"caller", "operator"},
+            "admin": {"caller", "operator", "senior"},
+        },
         # The caller waits with music; the senior hears the operator and the colleague.
         "consulting": {
             "operator": {"consultant"},
@@ -233,10 +258,11 @@ async def test_a_senior_listens_whispers_and_barges_with_their_own_phone_and_the
 
     stored = await until(record, lambda r: r.get("status") not in (None, "active"))
     first, by_admin, last = stored["monitoring"]
-    assert [m["mode"] for m in first["modes"]] == ["listen", "whisper", "barge", "listen"]
+    assert [m["mode"] for m in first["modes"]] == ["listen", "whisper", "barge", "listen", "barge", "listen"]
+    assert [m["mode"] for m in by_admin["modes"]] == ["listen", "barge", "listen"]
     assert by_admin["supervisor_name"] == "Администратор системы"
     assert [s["end_reason"] for s in (first, by_admin, last)] == ["stopped", "stopped", "call_ended"]
     async with hotline.application.uow_factory() as uow:
         actions = [e.action for e in reversed(await uow.audit.entries("call")) if e.entity_id == call_id]
-    assert actions.count("monitoring_mode_changed") == 3
+    assert actions.count("monitoring_mode_changed") == 7
     assert (actions.count("monitoring_started"), actions.count("monitoring_ended")) == (3, 3)

@@ -1,8 +1,13 @@
 """The senior's operators board over a real server: a snapshot of their own groups' operators, kept
-live by `operator.state_changed` (state, counts, the call they are on); forced logout's refusals."""
+live by `operator.state_changed` (state, counts, the call they are on, the case in work) and
+`operator.case_changed`; forced logout's refusals."""
 
 from __future__ import annotations
 
+import pytest
+
+from c122.domain.cases import HandoverKind
+from c122.services.contact_center.ports import OfferContext
 from tests.integration.contact_center.test_operator_desk import (
     REFERENCE_QUEUE,
     queue_ids,
@@ -200,3 +205,128 @@ async def test_a_held_call_is_marked_on_the_board(server: RunningServer) -> None
     call = row(await board(senior), "operator1")["call"]
     assert isinstance(call, dict)
     assert call["held"] is False
+
+
+async def test_the_case_in_work_shows_on_the_board_through_the_call_and_its_wrap_up(
+    server: RunningServer,
+) -> None:
+    senior = await server.signed_in("senior1")  # reference and medical groups
+    outsider = await server.signed_in("operator5")  # another group: told nothing
+    operator = await server.signed_in("operator1")
+    queue_id = (await queue_ids(senior))[REFERENCE_QUEUE]
+    source = simulator(server)
+    async with server.application.uow_factory() as uow:
+        info = await uow.case_types.find({"code": "info"})
+        other = await uow.case_types.find({"code": "other"})
+        reference = await uow.groups.find({"name": "Справочная группа"})
+        me = await uow.users.find({"login": "operator1"})
+    assert info is not None
+    assert other is not None
+    assert reference is not None
+    assert me is not None
+    await set_state(operator, "ready")
+    call_id = await source.place_call(queue_id, caller="+79990007788")
+    # What the call flow does (these tests run no telephony): the card opened when the call queued,
+    # handed to the operator who answers.
+    cards = server.application.context.cases.calls
+    case = await cards.create_case_for_call(
+        caller="+79990007788", type_id=info.id, call_id=call_id, group_id=reference.id
+    )
+    assert row(await board(senior), "operator1")["case"] is None  # ringing: no case in work yet
+    await operator.write("POST", f"/api/v1/operators/me/offers/{call_id}/accept")
+    async with senior.events() as stream, outsider.events() as elsewhere:
+        await stream.receive()
+        await elsewhere.receive()
+        await cards.call_taken(call_id, me.id, kind=HandoverKind.ANSWERED)
+        changed = await stream.next_event("operator.case_changed")
+        expected = {"case_id": case.id, "name": case.name, "number": case.number, "type_name": info.name}
+        assert changed["data"] == {"user_id": me.id, "call_id": call_id, "case": expected}
+        assert row(await board(senior), "operator1")["case"] == expected
+
+        # The operator changes the card's type during the call: the board follows.
+        card = (await operator.http.get(f"/api/v1/cases/{case.id}")).json()
+        patched = await operator.write(
+            "PATCH",
+            f"/api/v1/cases/{case.id}",
+            json={
+                "version": card["case"]["version"],
+                "changes": {"type_id": other.id},
+                "base": {"type_id": info.id},
+            },
+        )
+        assert patched.status_code == 200, patched.text
+        retyped = await stream.next_event("operator.case_changed")
+        assert retyped["data"]["case"] == {**expected, "type_name": other.name}
+
+        # Wrap-up keeps it; the operator's next state does not.
+        await source.caller_hangs_up(call_id)
+        wrap_up = await stream.next_event("operator.state_changed")
+        assert (wrap_up["data"]["status"], wrap_up["data"]["case"]) == (
+            "wrap_up",
+            {**expected, "type_name": other.name},
+        )
+        assert row(await board(senior), "operator1")["case"] == {**expected, "type_name": other.name}
+        await set_state(operator, "ready")
+        ready = await stream.next_event("operator.state_changed")
+        assert (ready["data"]["status"], ready["data"]["case"]) == ("ready", None)
+        with pytest.raises(TimeoutError):
+            await elsewhere.next_event("operator.case_changed", timeout=0.5)
+    assert row(await board(senior), "operator1")["case"] is None
+    assert call_id not in server.application.contact_center._cases  # nothing kept for a finished call
+
+
+async def test_the_queues_board_shows_the_ivr_choice_and_why_each_caller_left(server: RunningServer) -> None:
+    senior = await server.signed_in("senior1")
+    operator = await server.signed_in("operator1")
+    senior_id = (await senior.http.get("/api/v1/me")).json()["id"]
+    queue_id = (await queue_ids(senior))[REFERENCE_QUEUE]
+    center = server.application.contact_center
+    source = simulator(server)
+    # Callers as the call flow queues them after the menu (these tests run no telephony).
+    for n, choice in ((1, "main_menu:1"), (2, None), (3, "main_menu:1"), (4, "main_menu:0")):
+        context = OfferContext("+78001220122", "Служба 122", ivr_choice=choice)
+        await center.enqueue(f"ivr-{n}", queue_id, f"+7999000000{n}", context=context)
+    live = (await senior.http.get(f"/api/v1/queues/{queue_id}")).json()
+    assert [(c["call_id"], c["ivr_choice"]) for c in live["calls"]] == [
+        ("ivr-1", "main_menu:1"),
+        ("ivr-2", None),
+        ("ivr-3", "main_menu:1"),
+        ("ivr-4", "main_menu:0"),
+    ]
+    too_long = await senior.write("POST", "/api/v1/calls/ivr-1/remove", json={"reason": "x" * 501})
+    assert too_long.status_code == 422, too_long.text
+    removed = await senior.write("POST", "/api/v1/calls/ivr-1/remove", json={"reason": "Хулиганский звонок"})
+    assert removed.status_code == 204, removed.text
+    sent = await senior.write("POST", "/api/v1/calls/ivr-2/remove", json={"destination": "+74951234567"})
+    assert sent.status_code == 204, sent.text
+    await source.caller_hangs_up("ivr-3")  # gave up waiting
+    await set_state(operator, "ready")
+    await until(
+        lambda: operator.http.get("/api/v1/operators/me/state"), lambda r: r.json()["offer"] is not None
+    )
+    answered = await operator.write("POST", "/api/v1/operators/me/offers/ivr-4/accept")
+    assert answered.status_code == 200, answered.text
+
+    live = (await senior.http.get(f"/api/v1/queues/{queue_id}")).json()
+    assert live["calls"] == []
+    left = {c["call_id"]: c for c in live["left"]}
+    assert [c["call_id"] for c in live["left"]] == ["ivr-4", "ivr-3", "ivr-2", "ivr-1"]  # the latest first
+    assert {k: left["ivr-1"][k] for k in ("caller", "reason", "removed_by", "note", "ivr_choice")} == {
+        "caller": "+79990000001",
+        "reason": "removed",
+        "removed_by": senior_id,
+        "note": "Хулиганский звонок",
+        "ivr_choice": "main_menu:1",
+    }
+    assert (left["ivr-2"]["reason"], left["ivr-2"]["destination"]) == ("transferred", "+74951234567")
+    assert (left["ivr-3"]["reason"], left["ivr-4"]["reason"]) == ("abandoned", "answered")
+    # Stored: the exit's record in the queue log keeps the senior and their reason.
+    async with server.application.uow_factory() as uow:
+        log = await uow.acd.queue_log()
+    exits = {r.call_id: r for r in log if r.kind.value.startswith("exit_")}
+    assert (exits["ivr-1"].kind.value, exits["ivr-1"].operator_id, exits["ivr-1"].note) == (
+        "exit_removed",
+        str(senior_id),
+        "Хулиганский звонок",
+    )
+    assert (exits["ivr-2"].detail, exits["ivr-2"].note) == ("+74951234567", "")

@@ -131,7 +131,7 @@ async def move_call(call_id: CallId, body: s.MoveCallIn, actor: CurrentActor, co
 async def remove_call(
     call_id: CallId, body: s.RemoveCallIn, actor: CurrentActor, context: Context
 ) -> Response:
-    await context.contact_center.remove_call(actor, call_id, body.destination)
+    await context.contact_center.remove_call(actor, call_id, body.destination, body.reason)
     return Response(status_code=204)
 
 

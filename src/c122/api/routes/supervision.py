@@ -73,6 +73,14 @@ def _row(row: BoardOperator) -> s.BoardOperatorOut:
             since=at(call.since),
             held=call.held,
         ),
+        case=None
+        if live.case is None
+        else s.CaseInWorkOut(
+            case_id=live.case.case_id,
+            name=live.case.name,
+            number=live.case.number,
+            type_name=live.case.type_name,
+        ),
         audio=s.AudioConnectionOut(mode=row.audio_mode, registered=row.audio_registered),
     )
 

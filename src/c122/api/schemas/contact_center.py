@@ -84,6 +84,29 @@ class WaitingCallOut(BaseModel):
     estimated_wait_s: float | None
     is_callback: bool
     ringing: bool
+    ivr_choice: str | None = None
+    """The caller's last menu choice before queueing, `menu:key` (null: none, e.g. a line straight to
+    the queue)."""
+
+
+LeaveReason = Literal[
+    "answered", "abandoned", "timeout", "no_operators", "queue_full", "removed", "transferred", "gone"
+]
+
+
+class LeftCallOut(BaseModel):
+    """A caller who left the queue lately, and why; a senior's removal names the senior and their
+    reason (`note`), and a removal to a number (`transferred`) the number."""
+
+    call_id: str
+    caller: str
+    reason: LeaveReason
+    left_at: datetime
+    waited_s: float
+    destination: str | None = None
+    removed_by: int | None = None
+    note: str = ""
+    ivr_choice: str | None = None
 
 
 class QueueLiveOut(BaseModel):
@@ -99,6 +122,8 @@ class QueueLiveOut(BaseModel):
     logged_in_operators: int
     on_break_operators: int
     calls: list[WaitingCallOut]
+    left: list[LeftCallOut] = []
+    """The latest callers who left the queue (at most 10, the latest first)."""
 
 
 class QueueLiveList(BaseModel):
@@ -133,6 +158,11 @@ class RemoveCallIn(Strict):
     destination: Destination | None = Field(
         default=None,
         description="Where the caller goes; without it the queue's message plays and the call ends.",
+    )
+    reason: str = Field(
+        default="",
+        max_length=500,
+        description="Why: stored with the exit in the queue log, shown on the board.",
     )
 
 

@@ -21,7 +21,7 @@ from c122.api.schemas.health import HealthOut
 from c122.api.schemas.help_requests import HelpRequestOut
 from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
 from c122.api.schemas.sms import SmsChangedData
-from c122.api.schemas.supervision import LiveCallOut
+from c122.api.schemas.supervision import CaseInWorkOut, LiveCallOut
 from c122.realtime import protocol
 
 
@@ -59,6 +59,7 @@ class OperatorStateChangedData(BaseModel):
     calls_missed: int = 0
     call: LiveCallOut | None = None  # the call the operator is on after the change
     break_limit_s: float | None = None  # on a break: the group's allowance for its reason
+    case: CaseInWorkOut | None = None  # on a call or in wrap-up: the call's card
 
 
 class CallOfferedData(BaseModel):
@@ -168,6 +169,14 @@ class OperatorCallHeldData(BaseModel):
     held: bool
 
 
+class OperatorCaseChangedData(BaseModel):
+    """The card of an operator's call (on it or in wrap-up) changed hands or type: the senior's board."""
+
+    user_id: int
+    call_id: str
+    case: CaseInWorkOut
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "operator.presence_changed": PresenceChangedData,
     "health.changed": HealthOut,
@@ -175,6 +184,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "session.closed": SessionClosedData,
     "operator.state_changed": OperatorStateChangedData,
     "operator.call_held": OperatorCallHeldData,
+    "operator.case_changed": OperatorCaseChangedData,
     "operator.break_suggested": BreakSuggestedData,
     "operator.break_time_elapsed": BreakTimeElapsedData,
     "call.offered": CallOfferedData,

@@ -34,6 +34,15 @@ class LiveCallOut(BaseModel):
     """The caller is on hold (`operator.call_held` keeps it live)."""
 
 
+class CaseInWorkOut(BaseModel):
+    """The card of the call an operator is on or wrapping up: its name (with the number) and type."""
+
+    case_id: int
+    name: str
+    number: int
+    type_name: str
+
+
 class AudioConnectionOut(BaseModel):
     """How the operator takes calls: a browser leg, or a SIP phone and whether it is registered now."""
 
@@ -59,6 +68,8 @@ class BoardOperatorOut(BaseModel):
     long_call_s: float | None
     """The operator's group's long-call threshold: the board marks a longer call (null: never)."""
     call: LiveCallOut | None
+    case: CaseInWorkOut | None
+    """On a call or in wrap-up: the call's card (`operator.case_changed` keeps it live)."""
     audio: AudioConnectionOut
 
 

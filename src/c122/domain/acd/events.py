@@ -127,6 +127,8 @@ class CallExited:
     message: str | None  # the announcement to play before hanging up, if any
     waited_s: float
     at: float
+    removed_by: OperatorId | None = None  # a senior's removal (SUP-02): who, and why
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -55,3 +55,27 @@ def break_allowance_used_up(op: OperatorState, policy: GroupPolicy, now: float) 
         return None
     allowed = policy.breaks.allowed_for(op.reason)
     return allowed if _elapsed(op.since, allowed, now) else None
+
+
+def next_due(op: OperatorState, policy: GroupPolicy) -> float | None:
+    """The earliest moment any check above can come true for this very state (None: none can):
+    the tick need not look at the operator again before it while the state is unchanged."""
+    moments: list[float] = []
+
+    def after(since: float | None, interval: float | None) -> None:
+        if since is not None and interval is not None:
+            moments.append(since + interval)
+
+    if op.status is S.OFFERED:
+        after(op.offer_expires_at, 0.0)
+    elif op.status is S.WRAP_UP:
+        after(op.wrap_up_until, 0.0)
+    elif op.status in (S.READY, S.ON_BREAK):
+        after(op.last_activity_at, policy.idle_to_away_s)
+    elif op.status is S.AWAY:
+        after(op.since, policy.away_to_logout_s)
+    if op.status in STAFFED and not op.break_suggested:
+        after(op.work_since, policy.breaks.continuous_work_s)
+    if op.status is S.ON_BREAK and not op.break_overrun_noticed:
+        after(op.since, policy.breaks.allowed_for(op.reason))
+    return min(moments, default=None)

@@ -66,6 +66,7 @@ class QueueLogRecord:
     old_status: str | None = None
     new_status: str | None = None
     detail: str = ""  # reason, cause, destination, target queue
+    note: str = ""  # a senior's removal: the reason they gave (operator_id: the senior)
     is_callback: bool = False
     sla_breached: bool = False
 
@@ -121,7 +122,10 @@ def to_record(event: DomainEvent) -> QueueLogRecord | None:
         case CallAbandoned():
             return _record(event, event.at, K.ABANDON, "short" if event.short else "")
         case CallExited():
-            return _record(event, event.at, _EXIT_KINDS[event.reason.value], event.destination or "")
+            kind = _EXIT_KINDS[event.reason.value]
+            return _record(
+                event, event.at, kind, event.destination or "", operator_id=event.removed_by, note=event.note
+            )
         case CallTransferred():
             return _record(event, event.at, K.TRANSFER, event.to_queue_id, queue_id=event.from_queue_id)
         case CallMoved():

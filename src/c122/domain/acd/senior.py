@@ -31,9 +31,16 @@ class SeniorActions:
         return self._move(scope, call_id, Placement.TAIL, now)
 
     def remove(
-        self, scope: SeniorScope, call_id: CallId, now: float, *, destination: str | None = None
+        self,
+        scope: SeniorScope,
+        call_id: CallId,
+        now: float,
+        *,
+        destination: str | None = None,
+        note: str = "",
     ) -> Outcome:
-        """Take a call out of its queue: to `destination`, or hang up after the queue's message."""
+        """Take a call out of its queue: to `destination`, or hang up after the queue's message; the
+        senior and their reason (`note`) are kept with the exit."""
         call = self._state.queued_call(call_id)
         queue = self._state.queues[call.queue_id]
         scope.require(queue.group_id, f"queue {queue.queue_id}")
@@ -51,6 +58,8 @@ class SeniorActions:
                     message=None if destination is not None else queue.removal_message,
                     waited_s=now - call.joined_at,
                     at=now,
+                    removed_by=scope.senior_id,
+                    note=note.strip(),
                 )
             )
         return self._moves.settle(step)

@@ -73,6 +73,9 @@ class AcdState:
         self.blocked_groups: dict[GroupId, str] = {}
         self.seq = 0
         self.move_seq = 0
+        # The tick's memo, never stored: per operator, the state object it last checked and the earliest
+        # moment one of its timers can be due (operator_timers.next_due).
+        self.timer_wake: dict[OperatorId, tuple[OperatorState, float]] = {}
 
     # --- look-ups -------------------------------------------------------------------------------
     def queue(self, queue_id: QueueId) -> QueueConfig:

@@ -3,6 +3,7 @@ leave-when-empty rule, the end of missed-offer exclusions, and tier escalation."
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from c122.domain.acd import operator_state as machine
@@ -15,15 +16,27 @@ from c122.domain.acd.operator_timers import (
     break_allowance_used_up,
     break_suggestion_due,
     due_timer,
+    next_due,
 )
 from c122.domain.acd.queue_rules import exit_event, exit_reason
 from c122.domain.acd.step import Step
 
+#: Skip an operator whose state has not changed since the tick that found their next timer still
+#: ahead (bench/supervision_board.py turns it off for its side-by-side baseline).
+SKIP_NOT_DUE = True
+
 
 def apply_due_timers(moves: Moves, step: Step) -> None:
     state = moves.state
-    for operator_id in list(state.operators):
+    wake = state.timer_wake
+    for operator_id, op in list(state.operators.items()):
+        known = wake.get(operator_id)
+        if SKIP_NOT_DUE and known is not None and known[0] is op and known[1] > step.now:
+            continue  # the very same (immutable) state: nothing of it is due before known[1]
         _operator_timers(moves, operator_id, step)
+        op = state.operators[operator_id]
+        due = next_due(op, state.operator_policy(operator_id))
+        wake[operator_id] = (op, math.inf if due is None else due)
     for queue in state.queues.values():
         _queue_timers(moves, queue, step)
     # Calls whose missed-offer exclusions ended look for an operator again.

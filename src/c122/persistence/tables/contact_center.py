@@ -71,6 +71,7 @@ queue_log = Table(
     Column("detail", Text, nullable=False, server_default=""),
     Column("is_callback", Boolean, nullable=False, server_default="0"),
     Column("sla_breached", Boolean, nullable=False, server_default="0"),
+    Column("note", Text, nullable=False, server_default=""),  # a senior's reason for a removal
     Index("ix_queue_log_queue_at", "queue_id", "at"),
 )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 
 from c122.domain.acd import CallExited, CompletedBy, UnknownCall
@@ -250,8 +251,9 @@ class InboundCall(CallActor):
         self._in_queue(queue_id)
         await self._open_case(self.default_case_type_id)  # before the offer: the desk shows it ringing
         try:
+            context = replace(self.offer_context, ivr_choice=self.record.ivr_choice)  # the queues board
             outcome = await self._ctx.center.enqueue(
-                self.id, queue_id, self.record.caller, priority=priority, context=self.offer_context
+                self.id, queue_id, self.record.caller, priority=priority, context=context
             )
         except DatabaseUnavailable:
             self.queue_id = None  # the ACD could not store the entry: the caller is in no queue

@@ -15,9 +15,10 @@ from c122.domain.users import Actor
 from c122.services.access_audit import refusals_audited
 from c122.services.cases.access import require_visible, require_worker
 from c122.services.cases.cards import CaseCard, load_card
-from c122.services.cases.events import CASE_UPDATED, case_event, handed_over_event
+from c122.services.cases.events import CASE_UPDATED, call_case_changed, case_event, handed_over_event
 from c122.services.cases.ports import CaseRow, CasesUnitOfWork
 from c122.services.events import EventPublisher
+from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.ports import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -36,11 +37,13 @@ class CallCards:
         clock: Clock,
         publisher: EventPublisher,
         desk: CaseDesk,
+        internal: InternalPublisher | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._publisher = publisher
         self._desk = desk
+        self._internal = internal or InternalEventBus()
 
     # --- the call flow's side ------------------------------------------------------------------
 
@@ -71,6 +74,7 @@ class CallCards:
             return None
         if row is not None:
             self._publisher.publish(case_event(CASE_UPDATED, row, now))
+            self._internal.publish(call_case_changed(row, (call_id,)))
         if kind in (HandoverKind.BLIND, HandoverKind.CONSULTED):
             names = await self._names(case, from_user_id)
             facts = call or CallFacts("", "")
@@ -121,6 +125,7 @@ class CallCards:
                 row = await self._store(uow, case, link_call(case, call_id, at=now))
             if row is not None:
                 self._publisher.publish(case_event(CASE_UPDATED, row, now))
+                self._internal.publish(call_case_changed(row, (call_id,)))
 
     async def check_linkable(self, actor: Actor, case_id: int) -> None:
         """Before a call is placed from a card: the card exists for `actor` and they work on cards."""

@@ -6,6 +6,7 @@ summary holds no health information, SNILS or OMS: it goes to every desktop of t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,31 @@ from c122.services.events import Audience, OutboundEvent
 CASE_CREATED = "case.created"
 CASE_UPDATED = "case.updated"
 CASE_HANDED_OVER = "case.handed_over"
+
+
+@dataclass(frozen=True, slots=True)
+class CallCaseChanged:
+    """A call's card was handed to the operator taking it, linked to a call they placed, or changed
+    (its type): the call distribution shows it on the senior's board as the operator's case in work
+    (contact_center/reactions.py). Internal: no personal data leaves with it."""
+
+    call_ids: tuple[str, ...]
+    case_id: int
+    name: str
+    number: int
+    type_name: str
+
+
+def call_case_changed(row: CaseRow, call_ids: tuple[str, ...] | None = None) -> CallCaseChanged:
+    case = row.case
+    assert case.id is not None
+    return CallCaseChanged(
+        call_ids if call_ids is not None else tuple(case.call_ids),
+        case.id,
+        case.name,
+        case.number,
+        row.type_name,
+    )
 
 
 def case_summary(row: CaseRow) -> dict[str, Any]:

@@ -39,10 +39,11 @@ from c122.services.cases.access import list_scope, require_visible, require_work
 from c122.services.cases.applicants import ApplicantDesk, may_attach_applicant
 from c122.services.cases.call_cards import CallCards
 from c122.services.cases.cards import CaseCard, card_of, load_card
-from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
+from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, call_case_changed, case_event
 from c122.services.cases.ports import CaseQuery, CaseRows, CasesUnitOfWork, StoredApplicant
 from c122.services.cases.questionnaires import Questionnaires
 from c122.services.events import EventPublisher
+from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.ports import UnitOfWorkFactory
 
 R = TypeVar("R")
@@ -78,11 +79,13 @@ class CaseDesk:
         clock: Clock,
         publisher: EventPublisher,
         zone: tzinfo,
+        internal: InternalPublisher | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._publisher = publisher
         self.zone = zone
+        self._internal = internal or InternalEventBus()
 
     # --- creation ------------------------------------------------------------------------------
 
@@ -349,6 +352,8 @@ class CaseDesk:
         card = await card_of(uow, actor, after, now)
         await uow.commit()
         self._publisher.publish(case_event(CASE_UPDATED, card.row, now))
+        if after.call_ids and after.type_id != before.type_id:  # the board shows the card's type
+            self._internal.publish(call_case_changed(card.row))
         return card
 
     def _today(self, now: datetime) -> date:
@@ -432,11 +437,13 @@ class CaseServices:
         clock: Clock,
         publisher: EventPublisher,
         zone: tzinfo,
+        internal: InternalPublisher | None = None,
     ) -> CaseServices:
-        desk = CaseDesk(uow_factory, clock, publisher, zone)
+        """`internal`: where a call's card in work is announced (the senior's board shows it)."""
+        desk = CaseDesk(uow_factory, clock, publisher, zone, internal)
         return cls(
             desk,
             ApplicantDesk(uow_factory, clock, publisher, zone),
             Questionnaires(uow_factory, clock, publisher, zone),
-            CallCards(uow_factory, clock, publisher, desk),
+            CallCards(uow_factory, clock, publisher, desk, internal),
         )

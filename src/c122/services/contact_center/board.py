@@ -9,9 +9,18 @@ from datetime import datetime
 from c122.domain.acd import AcdState, OperatorStatus
 from c122.domain.users import Actor, User
 from c122.services.contact_center.views import at, break_limit, optional_int
-from c122.services.supervision.ports import LiveCall, LiveOperator
+from c122.services.supervision.ports import CaseInWork, LiveCall, LiveOperator
 
 _ON_A_CALL = (OperatorStatus.OFFERED, OperatorStatus.ON_CALL)
+_WORKING_ON_A_CASE = (OperatorStatus.ON_CALL, OperatorStatus.WRAP_UP)
+
+
+def case_in_work(state: AcdState, operator_id: str, cases: Mapping[str, CaseInWork]) -> CaseInWork | None:
+    """The card of the call the operator is on or wrapping up (`cases`: by call id)."""
+    op = state.operator(operator_id)
+    if op.status not in _WORKING_ON_A_CASE or op.call_id is None:
+        return None
+    return cases.get(op.call_id)
 
 
 def live_call(state: AcdState, operator_id: str, held: Set[str] = frozenset()) -> LiveCall | None:
@@ -75,7 +84,12 @@ def long_call_threshold(state: AcdState, operator_id: str) -> float | None:
     return state.policy(profile.group_id).long_call_s if profile is not None else None
 
 
-def live_operator(state: AcdState, user: User, held: Set[str] = frozenset()) -> LiveOperator:
+def live_operator(
+    state: AcdState,
+    user: User,
+    held: Set[str] = frozenset(),
+    cases: Mapping[str, CaseInWork] | None = None,
+) -> LiveOperator:
     operator_id = str(user.id)
     op = state.operator(operator_id)
     return LiveOperator(
@@ -95,4 +109,5 @@ def live_operator(state: AcdState, user: User, held: Set[str] = frozenset()) -> 
         break_limit_s=break_limit(state, operator_id),
         long_call_s=long_call_threshold(state, operator_id),
         call=live_call(state, operator_id, held),
+        case=case_in_work(state, operator_id, cases) if cases else None,
     )

@@ -9,7 +9,7 @@ from c122.domain.acd import BreakSuggested, BreakTimeElapsed, OperatorStateChang
 from c122.domain.users import User
 from c122.services.contact_center.views import OfferView, QueueView, at, optional_int
 from c122.services.events import ADMINS, Audience, OutboundEvent
-from c122.services.supervision.ports import LiveCall
+from c122.services.supervision.ports import CaseInWork, LiveCall
 
 
 def operator_audience(user_id: int, user: User | None) -> Audience:
@@ -28,6 +28,18 @@ def call_held(user_id: int, user: User | None, call_id: str, held: bool, when: d
     )
 
 
+def case_changed(
+    user_id: int, user: User | None, call_id: str, case: CaseInWork, when: datetime
+) -> OutboundEvent:
+    """The card of an operator's call (on it or in wrap-up) is now `case`, for the senior's board."""
+    return OutboundEvent(
+        type="operator.case_changed",
+        data={"user_id": user_id, "call_id": call_id, "case": asdict(case)},
+        audience=operator_audience(user_id, user),
+        occurred_at=when,
+    )
+
+
 def state_changed(
     change: OperatorStateChanged,
     user: User | None,
@@ -35,9 +47,10 @@ def state_changed(
     counts: tuple[int, int] = (0, 0),
     call: LiveCall | None = None,
     break_limit_s: float | None = None,
+    case: CaseInWork | None = None,
 ) -> OutboundEvent:
-    """`counts` (answered, missed this shift), `call` and the break's allowance are the operator's now,
-    for the senior's board and the operator's break timer."""
+    """`counts` (answered, missed this shift), `call`, the card in work and the break's allowance are
+    the operator's now, for the senior's board and the operator's break timer."""
     user_id = int(change.operator_id)
     return OutboundEvent(
         type="operator.state_changed",
@@ -56,6 +69,7 @@ def state_changed(
             "calls_missed": counts[1],
             "call": None if call is None else {**asdict(call), "since": at(call.since)},
             "break_limit_s": break_limit_s,
+            "case": None if case is None else asdict(case),
         },
         audience=operator_audience(user_id, user),
         occurred_at=at(change.at),

@@ -20,6 +20,7 @@ class OfferContext:
 
     service_number: str | None
     service_name: str | None
+    ivr_choice: str | None = None  # the caller's last menu choice, "menu:key" (the queues board)
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 
 from c122.domain.organisation import EntityKind
+from c122.services.cases.events import CallCaseChanged
 from c122.services.contact_center.service import ContactCenter
 from c122.services.internal_events import InternalEventBus
 from c122.services.organisation.events import OrganisationChanged
+from c122.services.supervision.ports import CaseInWork
 
 # What the ACD's setup is built from (contact_center/setup.py).
 SETUP_KINDS = frozenset({EntityKind.QUEUE, EntityKind.GROUP, EntityKind.USER})
 
 
 def subscribe(bus: InternalEventBus, center: ContactCenter) -> None:
-    """A changed queue, group or account reaches the running ACD: it re-reads its setup."""
+    """A changed queue, group or account reaches the running ACD: it re-reads its setup; a call's card
+    in work reaches the senior's board."""
     pending: set[asyncio.Task[None]] = set()
 
     def reload_setup(event: OrganisationChanged) -> None:
@@ -25,3 +28,12 @@ def subscribe(bus: InternalEventBus, center: ContactCenter) -> None:
         task.add_done_callback(pending.discard)
 
     bus.subscribe(OrganisationChanged, reload_setup)
+
+    def case_in_work(event: CallCaseChanged) -> None:
+        if not center.started:
+            return
+        case = CaseInWork(event.case_id, event.name, event.number, event.type_name)
+        for call_id in event.call_ids:
+            center.call_case(call_id, case)
+
+    bus.subscribe(CallCaseChanged, case_in_work)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,6 +22,9 @@ from c122.domain.acd import (
     AcdSnapshot,
     BreakSuggested,
     BreakTimeElapsed,
+    CallAbandoned,
+    CallConnected,
+    CallExited,
     CallOffered,
     CompletedBy,
     DomainEvent,
@@ -43,7 +47,13 @@ from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.abandoned.ports import CallbackListEntry
 from c122.services.contact_center import events as announcements
-from c122.services.contact_center.board import Colleague, colleagues_of, live_call, live_operator
+from c122.services.contact_center.board import (
+    Colleague,
+    case_in_work,
+    colleagues_of,
+    live_call,
+    live_operator,
+)
 from c122.services.contact_center.callback_list import callback_entries
 from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
@@ -52,24 +62,30 @@ from c122.services.contact_center.setup import CenterSetup, build_setup, fit_sna
 from c122.services.contact_center.targets import free_operator, group_queue, service_groups
 from c122.services.contact_center.views import (
     CALLS_SHOWN,
+    LeftCallView,
     OfferExtras,
     OperatorView,
     QueueView,
+    at,
     break_limit,
     operator_view,
     queue_view,
 )
 from c122.services.events import EventPublisher
 from c122.services.ports import UnitOfWorkFactory
-from c122.services.supervision.ports import LiveOperator
+from c122.services.supervision.ports import CaseInWork, LiveOperator
 
 Command = Callable[[Acd, float], Outcome]
 Listener = Callable[[Outcome], None]
 DesiredState = Literal["ready", "on_break", "offline"]
 # How often at most a queue's live snapshot is published (zone 4 and the senior's board).
 QUEUE_UPDATE_S = 0.2
+# How many of the callers who left a queue lately the queues board shows, with why they left.
+LEFT_SHOWN = 10
 
 _log = logging.getLogger(__name__)
+# Why a caller left a queue, as the queues board names it (ExitReason values otherwise kept).
+_EXIT_REASONS = {"empty": "no_operators", "full": "queue_full"}
 
 
 @dataclass
@@ -107,6 +123,10 @@ class ContactCenter:
         self._flush_handle: asyncio.TimerHandle | None = None
         self._contexts: dict[str, OfferContext] = {}
         self._held: set[str] = set()  # calls on hold now: the board shows it, the ACD's rules ignore it
+        # the card of each call an operator is on or wrapping up (by call id): the board's case in work
+        self._cases: dict[str, CaseInWork] = {}
+        self._callers: dict[str, str] = {}  # the number of each caller in a queue, for `_left`
+        self._left: dict[int, deque[LeftCallView]] = {}  # per queue, the latest first
 
     # --- life cycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -241,7 +261,7 @@ class ContactCenter:
         """Every account that takes calls, as the senior's board shows it (LiveDistribution)."""
         acd, setup = self._ready()
         return [
-            live_operator(acd.state, user, self._held)
+            live_operator(acd.state, user, self._held, self._cases)
             for user in setup.staff.values()
             if str(user.id) in acd.state.operators
         ]
@@ -268,28 +288,45 @@ class ContactCenter:
                 announcements.call_held(user_id, setup.staff.get(user_id), call_id, held, self._clock.now())
             )
 
+    def call_case(self, call_id: str, case: CaseInWork) -> None:
+        """The card of a call is now `case` (handed to the operator who took the call, linked to a
+        call they placed, or its type changed): the senior's board shows it while the operator is on
+        the call or wrapping it up (`operator.case_changed`). A call no operator has is not kept."""
+        acd, setup = self._ready()
+        operator = next((o for o in acd.state.operators.values() if o.call_id == call_id), None)
+        if operator is None:
+            return
+        self._cases[call_id] = case
+        if operator.status in (OperatorStatus.ON_CALL, OperatorStatus.WRAP_UP):
+            user_id = int(operator.operator_id)
+            self._publisher.publish(
+                announcements.case_changed(
+                    user_id, setup.staff.get(user_id), call_id, case, self._clock.now()
+                )
+            )
+
     def group_names(self) -> dict[int, str]:
         _acd, setup = self._ready()
         return dict(setup.group_names)
 
     # --- queues -----------------------------------------------------------------------------------
     async def queues(self, actor: Actor) -> list[QueueView]:
-        acd, setup = self._ready()
+        _acd, setup = self._ready()
         now = self._now()
         return [
-            queue_view(acd.state, queue, now)
+            self._queue_view(queue, now)
             for queue in sorted(setup.queues.values(), key=lambda q: (q.group_id, q.name, q.id))
             if actor.sees_group(queue.group_id)
         ]
 
     async def queue(self, actor: Actor, queue_id: int) -> QueueView:
-        acd, setup = self._ready()
+        _acd, setup = self._ready()
         queue = setup.queues.get(queue_id)
         if queue is None:
             raise NotFound(f"queue {queue_id} does not exist")
         if not actor.sees_group(queue.group_id):
             raise Forbidden("this queue belongs to another group")
-        return queue_view(acd.state, queue, self._now())
+        return self._queue_view(queue, self._now())
 
     async def kpis(
         self,
@@ -321,6 +358,7 @@ class ContactCenter:
     ) -> Outcome:
         if context is not None:
             self._contexts[call_id] = context
+        self._callers[call_id] = caller
         return await self._run(
             lambda acd, now: acd.enqueue(
                 call_id, str(queue_id), caller, now, priority=priority, skills=skills
@@ -332,12 +370,14 @@ class ContactCenter:
             return await self._run(lambda acd, now: acd.hang_up(call_id, by, now))
         finally:
             self._contexts.pop(call_id, None)
+            self._callers.pop(call_id, None)
 
     async def request_callback(self, call_id: str) -> Outcome:
         try:
             return await self._run(lambda acd, now: acd.request_callback(call_id, now))
         finally:
             self._contexts.pop(call_id, None)
+            self._callers.pop(call_id, None)
 
     # --- groups and services as call targets (TEL-17, TEL-18) ----------------------------------------
     def group_queue(self, group_id: int) -> int | None:
@@ -443,6 +483,7 @@ class ContactCenter:
         await self._run(command, store_without_events=False)
         for call_id in dropped:
             self._contexts.pop(call_id, None)
+            self._callers.pop(call_id, None)
         if dropped:
             GONE_CALLS.labels(reason).inc(len(dropped))
             _log.warning("dropped %d call(s) the ACD held after they had ended (%s)", len(dropped), reason)
@@ -480,9 +521,13 @@ class ContactCenter:
         else:
             await self._run(lambda acd, now: acd.senior.move_to_tail(scope, call_id, now))
 
-    async def remove_call(self, actor: Actor, call_id: str, destination: str | None) -> None:
+    async def remove_call(self, actor: Actor, call_id: str, destination: str | None, note: str = "") -> None:
+        """SUP-02: the caller leaves the queue; the senior and their reason are stored with the exit in
+        the queue log and shown among the queue's callers who left."""
         scope = self._scope(actor)
-        await self._run(lambda acd, now: acd.senior.remove(scope, call_id, now, destination=destination))
+        await self._run(
+            lambda acd, now: acd.senior.remove(scope, call_id, now, destination=destination, note=note)
+        )
 
     # --- inside -----------------------------------------------------------------------------------
     async def _run(self, command: Command, *, store_without_events: bool = True) -> Outcome:
@@ -550,6 +595,7 @@ class ContactCenter:
             if isinstance(event, OperatorStateChanged):
                 if event.call_id is not None and event.new_status != OperatorStatus.ON_CALL.value:
                     self._held.discard(event.call_id)  # off the call: no hold to show any more
+                    self._forget_case(acd, event.call_id)
                 user_id = int(event.operator_id)
                 op = acd.state.operator(event.operator_id)
                 self._publisher.publish(
@@ -559,6 +605,7 @@ class ContactCenter:
                         counts=(op.calls_answered, op.calls_missed),
                         call=live_call(acd.state, event.operator_id, self._held),
                         break_limit_s=break_limit(acd.state, event.operator_id),
+                        case=case_in_work(acd.state, event.operator_id, self._cases),
                     )
                 )
                 members = acd.state.members_by_operator.get(event.operator_id, [])
@@ -570,8 +617,61 @@ class ContactCenter:
                     self._publisher.publish(announcements.call_offered(operator_id, offer, when))
             elif isinstance(event, BreakSuggested | BreakTimeElapsed):
                 self._publisher.publish(announcements.break_notice(event))
+            if isinstance(event, CallConnected | CallAbandoned | CallExited):
+                self._caller_left(event)
         if touched:
             self._queue_changed(touched)
+
+    def _caller_left(self, event: CallConnected | CallAbandoned | CallExited) -> None:
+        """A caller left the waiting list: kept (with why) among the queue's latest leavers."""
+        destination, removed_by, note = None, None, ""
+        if isinstance(event, CallConnected):
+            reason = "answered"
+        elif isinstance(event, CallAbandoned):
+            reason = "abandoned"
+        else:
+            reason = _EXIT_REASONS.get(event.reason.value, event.reason.value)
+            destination, note = event.destination, event.note
+            removed_by = int(event.removed_by) if event.removed_by is not None else None
+            if reason == "removed" and destination is not None:
+                reason = "transferred"
+        context = self._contexts.get(event.call_id)
+        queue_id = int(event.queue_id)
+        left = self._left.setdefault(queue_id, deque(maxlen=LEFT_SHOWN))
+        left.appendleft(
+            LeftCallView(
+                call_id=event.call_id,
+                caller=self._callers.pop(event.call_id, ""),
+                reason=reason,
+                left_at=at(event.at),
+                waited_s=event.waited_s,
+                destination=destination,
+                removed_by=removed_by,
+                note=note,
+                ivr_choice=context.ivr_choice if context is not None else None,
+            )
+        )
+
+    def _queue_view(self, queue: Queue, now: float, calls_limit: int | None = None) -> QueueView:
+        acd, _setup = self._ready()
+        choices = {call_id: context.ivr_choice for call_id, context in self._contexts.items()}
+        return queue_view(
+            acd.state,
+            queue,
+            now,
+            calls_limit=calls_limit,
+            choices=choices,
+            left=self._left.get(queue.id, ()),
+        )
+
+    def _forget_case(self, acd: Acd, call_id: str) -> None:
+        """The card of a call nobody is on or wrapping up any more leaves the board's memory."""
+        if call_id in self._cases and not any(
+            o.call_id == call_id
+            for o in acd.state.operators.values()
+            if o.status is not OperatorStatus.OFFLINE
+        ):
+            del self._cases[call_id]
 
     def _queue_changed(self, queue_ids: set[int]) -> None:
         """Queue snapshots are coalesced: under load one `queue.updated` per queue every
@@ -584,13 +684,13 @@ class ContactCenter:
     def _publish_queues(self) -> None:
         self._flush_handle = None
         dirty, self._dirty_queues = self._dirty_queues, set()
-        acd, setup = self._ready()
+        _acd, setup = self._ready()
         when = self._clock.now()
         now = when.timestamp()
         for queue_id in sorted(dirty):
             queue = setup.queues.get(queue_id)
             if queue is not None:
-                view = queue_view(acd.state, queue, now, calls_limit=CALLS_SHOWN)
+                view = self._queue_view(queue, now, calls_limit=CALLS_SHOWN)
                 self._publisher.publish(announcements.queue_updated(view, when))
         self._refresh_board()
 

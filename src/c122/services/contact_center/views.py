@@ -3,7 +3,7 @@ and callers; built from the ACD state, with the records' integer ids and real da
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -78,6 +78,23 @@ class WaitingCallView:
     estimated_wait_s: float | None
     is_callback: bool
     ringing: bool
+    ivr_choice: str | None = None  # "menu:key": what the caller chose in the IVR before queueing
+
+
+@dataclass(frozen=True)
+class LeftCallView:
+    """A caller who left the queue, and why: answered, abandoned, timeout, no_operators, queue_full,
+    removed (by a senior, with their reason), transferred (removed to a number) or gone."""
+
+    call_id: str
+    caller: str
+    reason: str
+    left_at: datetime
+    waited_s: float
+    destination: str | None = None
+    removed_by: int | None = None
+    note: str = ""
+    ivr_choice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,7 @@ class QueueView:
     logged_in_operators: int
     on_break_operators: int
     calls: list[WaitingCallView]
+    left: list[LeftCallView] = field(default_factory=list)  # the latest first
 
 
 def offer_view(
@@ -158,7 +176,16 @@ def operator_view(
     )
 
 
-def queue_view(state: AcdState, queue: Queue, now: float, *, calls_limit: int | None = None) -> QueueView:
+def queue_view(
+    state: AcdState,
+    queue: Queue,
+    now: float,
+    *,
+    calls_limit: int | None = None,
+    choices: Mapping[str, str | None] | None = None,
+    left: Sequence[LeftCallView] = (),
+) -> QueueView:
+    """`choices`: each waiting call's IVR choice; `left`: the callers who left the queue lately."""
     queue_id = str(queue.id)
     figures = queue_figures(state, queue_id, now)
     calls: list[WaitingCallView] = []
@@ -176,6 +203,7 @@ def queue_view(state: AcdState, queue: Queue, now: float, *, calls_limit: int | 
                 estimated_wait_s=estimate_wait(state, call.call_id, now).wait_s,
                 is_callback=call.is_callback,
                 ringing=bool(call.offered_to),
+                ivr_choice=choices.get(call.call_id) if choices else None,
             )
         )
     return QueueView(
@@ -191,4 +219,5 @@ def queue_view(state: AcdState, queue: Queue, now: float, *, calls_limit: int | 
         logged_in_operators=figures.logged_in_operators,
         on_break_operators=figures.on_break_operators,
         calls=calls,
+        left=list(left),
     )

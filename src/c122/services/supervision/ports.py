@@ -59,6 +59,16 @@ class LiveCall:
 
 
 @dataclass(frozen=True)
+class CaseInWork:
+    """The card of the call an operator is on or wrapping up (its name carries the number)."""
+
+    case_id: int
+    name: str
+    number: int
+    type_name: str
+
+
+@dataclass(frozen=True)
 class LiveOperator:
     """One row of the senior's operators board, from the call distribution's state."""
 
@@ -78,6 +88,7 @@ class LiveOperator:
     break_limit_s: float | None  # the group's allowance for the current break reason
     long_call_s: float | None  # the group's long-call threshold (None: none)
     call: LiveCall | None
+    case: CaseInWork | None = None  # on a call or in wrap-up: the call's card
 
 
 class LiveDistribution(Protocol):

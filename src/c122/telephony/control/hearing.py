@@ -37,16 +37,16 @@ def hearing(
 ) -> set[Pair]:
     """The (listener, speaker) pairs of a bridge.
 
+    The conversation's voices are its parties and every barging supervisor: everyone in the bridge
+    hears them, other supervisors included (two seniors barging into one call hear each other, and a
+    listening one hears both). A whisper reaches its target only; nobody hears a listener.
     `silenced` legs are heard by nobody (held or muted); `deaf` legs hear nobody (held: they get
     music instead).
     """
     supervisors = {rule.supervisor for rule in snoops}
-    talkers = [p for p in parties if p not in supervisors]
-    pairs = {(a, b) for a in talkers for b in talkers if a != b}
-    for rule in snoops:
-        pairs.update((rule.supervisor, party) for party in talkers)
-        if rule.mode is SnoopMode.WHISPER:
-            pairs.add((rule.target, rule.supervisor))
-        elif rule.mode is SnoopMode.BARGE:
-            pairs.update((party, rule.supervisor) for party in talkers)
+    voices = [p for p in parties if p not in supervisors]
+    voices += [rule.supervisor for rule in snoops if rule.mode is SnoopMode.BARGE]
+    everyone = [*parties, *(s for s in supervisors if s not in parties)]
+    pairs = {(a, b) for a in everyone for b in voices if a != b}
+    pairs.update((r.target, r.supervisor) for r in snoops if r.mode is SnoopMode.WHISPER)
     return {(a, b) for a, b in pairs if b not in silenced and a not in deaf}

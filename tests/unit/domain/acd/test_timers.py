@@ -155,3 +155,49 @@ def test_a_long_call_counts_as_activity_so_the_operator_is_not_away_after_it(mak
     assert world.status("a") is S.READY
     world.tick(1)
     assert world.status("a") is S.AWAY
+
+
+def _shift_with_every_timer(make_world, monkeypatch, skip: bool) -> list[object]:  # type: ignore[no-untyped-def]
+    """Ring timeouts, wrap-ups, idle -> away -> logout, a break suggestion and a break overrun, ticking
+    every second; every event the ticks produce, in order."""
+    from c122.domain.acd import timers
+
+    monkeypatch.setattr(timers, "SKIP_NOT_DUE", skip)
+    policy = GroupPolicy(
+        group_id="g1",
+        idle_to_away_s=40,
+        away_to_logout_s=30,
+        breaks=BreakPolicy(continuous_work_s=50, allowed_s={"break": 25}),
+    )
+    world = make_world([q(wrap_up_s=7, ring_timeout_s=5)], {"q1": ["a", "b", "c", "d"]}, policies=[policy])
+    world.login("a", "b", "c", "d")
+    seen: list[object] = []
+    for second in range(240):
+        if second == 3:
+            world.call("c1")
+        if second == 12:
+            holder = next(op for op in "abcd" if world.offered_call(op) == "c1")
+            world.accept(holder, "c1")
+        if second == 20:
+            world.call("c2")
+        if second == 30:
+            world.acd.take_break("d", "break", world.now)
+        if second == 45 and world.acd.state.connected:
+            world.hang_up(next(iter(world.acd.state.connected)))
+        if second % 17 == 0:
+            world.acd.touch("c", world.now)
+        seen.extend(world.tick(1.0).events)
+    return seen
+
+
+def test_the_tick_that_skips_operators_not_due_fires_every_timer_as_checking_all_does(
+    make_world, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    checking_all = _shift_with_every_timer(make_world, monkeypatch, skip=False)
+    skipping = _shift_with_every_timer(make_world, monkeypatch, skip=True)
+    kinds = {type(e).__name__ for e in checking_all}
+    # the scenario reaches every kind of operator timer, so the comparison means something
+    assert {"BreakSuggested", "BreakTimeElapsed", "OperatorStateChanged", "OfferRejected"} <= kinds
+    triggers = {getattr(e, "trigger", None) for e in checking_all}
+    assert {"idle", "idle_logout", "wrap_up_elapsed"} <= triggers
+    assert skipping == checking_all

@@ -41,9 +41,41 @@ def test_a_held_party_is_neither_heard_nor_hears_and_a_muted_one_still_hears():
     assert pairs == {("third", "op")}
 
 
-def test_two_supervisors_on_one_call_do_not_hear_each_other():
+def test_a_listening_and_a_whispering_supervisor_do_not_hear_each_other():
     rules = [SnoopRule("s1", "op", SnoopMode.LISTEN), SnoopRule("s2", "op", SnoopMode.WHISPER)]
     heard = _who_hears(hearing(["caller", "op", "s1", "s2"], rules))
     assert heard["s1"] == {"caller", "op"}
+    assert heard["s2"] == {"caller", "op"}
     assert heard["op"] == {"caller", "s2"}
     assert heard["caller"] == {"op"}
+
+
+def test_two_barging_supervisors_hear_each_other_and_are_both_heard_by_the_call():
+    rules = [SnoopRule("s1", "op", SnoopMode.BARGE), SnoopRule("s2", "op", SnoopMode.BARGE)]
+    assert _who_hears(hearing(["caller", "op", "s1", "s2"], rules)) == {
+        "caller": {"op", "s1", "s2"},
+        "op": {"caller", "s1", "s2"},
+        "s1": {"caller", "op", "s2"},
+        "s2": {"caller", "op", "s1"},
+    }
+
+
+def test_a_barging_supervisor_is_heard_by_a_listening_and_a_whispering_one_who_stay_unheard():
+    rules = [
+        SnoopRule("s1", "op", SnoopMode.BARGE),
+        SnoopRule("s2", "op", SnoopMode.LISTEN),
+        SnoopRule("s3", "op", SnoopMode.WHISPER),
+    ]
+    assert _who_hears(hearing(["caller", "op", "s1", "s2", "s3"], rules)) == {
+        "caller": {"op", "s1"},
+        "op": {"caller", "s1", "s3"},
+        "s1": {"caller", "op"},
+        "s2": {"caller", "op", "s1"},
+        "s3": {"caller", "op", "s1"},
+    }
+
+
+def test_on_hold_the_barging_supervisors_still_hear_each_other_and_the_operator():
+    rules = [SnoopRule("s1", "op", SnoopMode.BARGE), SnoopRule("s2", "op", SnoopMode.BARGE)]
+    heard = _who_hears(hearing(["caller", "op", "s1", "s2"], rules, silenced={"caller"}, deaf={"caller"}))
+    assert heard == {"op": {"s1", "s2"}, "s1": {"op", "s2"}, "s2": {"op", "s1"}}

@@ -32,8 +32,8 @@ export async function moveCall(callId: string, to: "head" | "tail"): Promise<voi
   await unwrap(api.POST("/api/v1/calls/{call_id}/move", { params: { path: { call_id: callId } }, body: { to } }));
 }
 
-export async function removeCall(callId: string, destination: string | null): Promise<void> {
+export async function removeCall(callId: string, destination: string | null, reason = ""): Promise<void> {
   await unwrap(
-    api.POST("/api/v1/calls/{call_id}/remove", { params: { path: { call_id: callId } }, body: { destination } }),
+    api.POST("/api/v1/calls/{call_id}/remove", { params: { path: { call_id: callId } }, body: { destination, reason } }),
   );
 }

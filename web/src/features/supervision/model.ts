@@ -9,7 +9,7 @@ export type BoardGroup = Schemas["BoardGroupOut"];
 export type OperatorsBoard = Schemas["OperatorsBoardOut"];
 export type StateChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
 
-export type SortKey = "name" | "status" | "time" | "call" | "answered" | "missed" | "audio";
+export type SortKey = "name" | "status" | "time" | "call" | "case" | "answered" | "missed" | "audio";
 export interface BoardView {
   group: number | null;
   status: string | null;
@@ -29,10 +29,22 @@ export function applyChange(row: BoardRow, d: StateChange): BoardRow {
     calls_answered: d.calls_answered ?? row.calls_answered,
     calls_missed: d.calls_missed ?? row.calls_missed,
     call: d.call ?? null,
+    // The card of the call, on it and through wrap-up (null otherwise).
+    case: d.case ?? null,
     // The event names the allowance; an older server's event leaves the row's own for the same break.
     break_limit_s:
       d.status !== "on_break" ? null : (d.break_limit_s ?? (d.reason === row.reason ? row.break_limit_s : null)),
   };
+}
+
+const WORKING = ["on_call", "wrap_up"];
+
+/** The row with the card of the operator's call (on it or in wrap-up); a card of a call the operator
+ * is no longer on is ignored. */
+export function withCase(row: BoardRow, change: { call_id: string; case: NonNullable<BoardRow["case"]> }): BoardRow {
+  if (!WORKING.includes(row.status)) return row;
+  if (row.call !== null && row.call.call_id !== change.call_id) return row;
+  return { ...row, case: change.case };
 }
 
 /** The row with its call held or not; a change about another call (one already over) is ignored. */
@@ -73,6 +85,8 @@ function sortValue(row: BoardRow, key: SortKey, now: number): string | number {
       return secondsIn(row, now);
     case "call":
       return row.call?.caller ?? "";
+    case "case":
+      return row.case?.name ?? "";
     case "answered":
       return row.calls_answered;
     case "missed":

@@ -5,7 +5,7 @@ import { defineStore } from "pinia";
 import { computed, shallowRef } from "vue";
 import type { MonitoringEvent } from "@/shared/realtime/dispatch";
 import { loadBoard } from "./api";
-import { applyChange, withHeld, type BoardGroup, type BoardRow, type StateChange } from "./model";
+import { applyChange, withCase, withHeld, type BoardGroup, type BoardRow, type StateChange } from "./model";
 import {
   myMonitoring,
   startMonitoring,
@@ -79,10 +79,20 @@ export const useSupervisionStore = defineStore("supervision", () => {
     if (next !== row) rows.value = new Map(rows.value).set(row.user_id, next);
   }
 
+  // The card in work changes once per call or type change: applied at once, after any queued state
+  // change of the same operator (the change that put them on the call comes first).
+  function caseInWork(change: { user_id: number; call_id: string; case: NonNullable<BoardRow["case"]> }): void {
+    if (queued.length > 0) flush();
+    const row = rows.value.get(change.user_id);
+    if (row === undefined) return;
+    const next = withCase(row, change);
+    if (next !== row) rows.value = new Map(rows.value).set(row.user_id, next);
+  }
+
   const all = computed(() => [...rows.value.values()]);
     /** Now on the server's clock, in ms. */
   const serverNow = (): number => Date.now() + skew.value;
-  return { rows, all, groups, loaded, load, stateChanged, callHeld, serverNow };
+  return { rows, all, groups, loaded, load, stateChanged, callHeld, caseInWork, serverNow };
 });
 
 /**

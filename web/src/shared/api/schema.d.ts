@@ -2885,6 +2885,7 @@ export interface components {
             calls_answered: number;
             /** Calls Missed */
             calls_missed: number;
+            case: components["schemas"]["CaseInWorkOut"] | null;
             /** Full Name */
             full_name: string;
             /** Group Ids */
@@ -3672,6 +3673,20 @@ export interface components {
             service_number: string;
             /** User Id */
             user_id: number;
+        };
+        /**
+         * CaseInWorkOut
+         * @description The card of the call an operator is on or wrapping up: its name (with the number) and type.
+         */
+        CaseInWorkOut: {
+            /** Case Id */
+            case_id: number;
+            /** Name */
+            name: string;
+            /** Number */
+            number: number;
+            /** Type Name */
+            type_name: string;
         };
         /** CasePageOut */
         CasePageOut: {
@@ -5010,6 +5025,40 @@ export interface components {
             operators: components["schemas"]["Option"][];
         };
         JsonValue: unknown;
+        /**
+         * LeftCallOut
+         * @description A caller who left the queue lately, and why; a senior's removal names the senior and their
+         *     reason (`note`), and a removal to a number (`transferred`) the number.
+         */
+        LeftCallOut: {
+            /** Call Id */
+            call_id: string;
+            /** Caller */
+            caller: string;
+            /** Destination */
+            destination?: string | null;
+            /** Ivr Choice */
+            ivr_choice?: string | null;
+            /**
+             * Left At
+             * Format: date-time
+             */
+            left_at: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "answered" | "abandoned" | "timeout" | "no_operators" | "queue_full" | "removed" | "transferred" | "gone";
+            /** Removed By */
+            removed_by?: number | null;
+            /** Waited S */
+            waited_s: number;
+        };
         /** LineIn */
         LineIn: {
             /** Default Case Type Id */
@@ -5447,6 +5496,17 @@ export interface components {
             /** User Id */
             user_id: number;
         };
+        /**
+         * OperatorCaseChangedData
+         * @description The card of an operator's call (on it or in wrap-up) changed hands or type: the senior's board.
+         */
+        OperatorCaseChangedData: {
+            /** Call Id */
+            call_id: string;
+            case: components["schemas"]["CaseInWorkOut"];
+            /** User Id */
+            user_id: number;
+        };
         /** OperatorShiftOut */
         OperatorShiftOut: {
             /** Answered */
@@ -5528,6 +5588,8 @@ export interface components {
              * @default 0
              */
             calls_missed: number;
+            /** @default null */
+            case: components["schemas"]["CaseInWorkOut"] | null;
             /** Duration S */
             duration_s: number;
             /** Note */
@@ -6058,6 +6120,11 @@ export interface components {
             group_id: number;
             /** Id */
             id: number;
+            /**
+             * Left
+             * @default []
+             */
+            left: components["schemas"]["LeftCallOut"][];
             /** Logged In Operators */
             logged_in_operators: number;
             /** Longest Wait S */
@@ -6369,6 +6436,12 @@ export interface components {
              * @description Where the caller goes; without it the queue's message plays and the call ends.
              */
             destination?: string | null;
+            /**
+             * Reason
+             * @description Why: stored with the exit in the queue log, shown on the board.
+             * @default
+             */
+            reason: string;
         };
         /** ReportResultOut */
         ReportResultOut: {
@@ -7064,6 +7137,8 @@ export interface components {
             estimated_wait_s: number | null;
             /** Is Callback */
             is_callback: boolean;
+            /** Ivr Choice */
+            ivr_choice?: string | null;
             /** Position */
             position: number;
             /** Priority */

@@ -83,6 +83,7 @@ interface EventPayloads {
   "export.progress": ExportProgress;
   "help_request.changed": HelpRequest;
   "operator.call_held": Schemas["OperatorCallHeldData"];
+  "operator.case_changed": Schemas["OperatorCaseChangedData"];
   "board.notice_pinned": Schemas["NoticePinnedData"];
   "board.notice_removed": NoticeRemoved;
   "monitoring.started": MonitoringEventData;
@@ -118,6 +119,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "export.progress",
   "help_request.changed",
   "operator.call_held",
+  "operator.case_changed",
   "board.notice_pinned",
   "board.notice_removed",
   "monitoring.started",
@@ -319,6 +321,33 @@ function parseWaitingCall(value: unknown, where: string): WaitingCall {
     estimated_wait_s: optNum(r, "estimated_wait_s", where),
     is_callback: bool(r, "is_callback", where),
     ringing: bool(r, "ringing", where),
+    ivr_choice: optStr(r, "ivr_choice", where),
+  };
+}
+
+const LEAVE_REASONS = [
+  "answered",
+  "abandoned",
+  "timeout",
+  "no_operators",
+  "queue_full",
+  "removed",
+  "transferred",
+  "gone",
+] as const;
+
+function parseLeftCall(value: unknown, where: string): QueueLive["left"][number] {
+  const r = rec(value, where);
+  return {
+    call_id: str(r, "call_id", where),
+    caller: str(r, "caller", where),
+    reason: oneOf(r, "reason", LEAVE_REASONS, where),
+    left_at: str(r, "left_at", where),
+    waited_s: num(r, "waited_s", where),
+    destination: optStr(r, "destination", where),
+    removed_by: optInt(r, "removed_by", where),
+    note: typeof r.note === "string" ? r.note : "",
+    ivr_choice: optStr(r, "ivr_choice", where),
   };
 }
 
@@ -357,6 +386,8 @@ export function parseQueue(value: unknown, where = "queue"): QueueLive {
     logged_in_operators: int(r, "logged_in_operators", where),
     on_break_operators: int(r, "on_break_operators", where),
     calls: list(r, "calls", where).map((c, i) => parseWaitingCall(c, `${where}.calls[${i}]`)),
+    // The latest callers who left, and why (older servers omit them).
+    left: r.left === undefined ? [] : list(r, "left", where).map((c, i) => parseLeftCall(c, `${where}.left[${i}]`)),
   };
 }
 
@@ -423,6 +454,16 @@ function parseIceServer(value: unknown, where: string): IceServer {
   };
 }
 
+function parseCaseInWork(value: unknown, w: string): Schemas["CaseInWorkOut"] {
+  const d = rec(value, w);
+  return {
+    case_id: int(d, "case_id", w),
+    name: str(d, "name", w),
+    number: int(d, "number", w),
+    type_name: str(d, "type_name", w),
+  };
+}
+
 function parseLiveCall(value: unknown, w: string): EventPayloads["operator.state_changed"]["call"] {
   const d = rec(value, w);
   return {
@@ -473,6 +514,8 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       call: d.call === null || d.call === undefined ? null : parseLiveCall(d.call, `${w}.call`),
       // On a break: the allowance of its reason (the break timer, the board's highlight).
       break_limit_s: optNum(d, "break_limit_s", w),
+      // On a call or in wrap-up: the call's card (older servers omit it).
+      case: d.case === null || d.case === undefined ? null : parseCaseInWork(d.case, `${w}.case`),
     };
   },
   "call.offered": (value, w) => {
@@ -564,6 +607,10 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
   "operator.call_held": (value, w) => {
     const d = rec(value, w);
     return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), held: bool(d, "held", w) };
+  },
+  "operator.case_changed": (value, w) => {
+    const d = rec(value, w);
+    return { user_id: int(d, "user_id", w), call_id: str(d, "call_id", w), case: parseCaseInWork(d.case, `${w}.case`) };
   },
   "monitoring.started": parseMonitoring,
   "monitoring.mode_changed": parseMonitoring,

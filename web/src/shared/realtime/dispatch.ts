@@ -30,6 +30,7 @@ export type MessageEvent = Extract<StreamEvent, { type: `message.${string}` | `b
 export type BreakNotice = "suggested" | "elapsed" | null;
 export type OperatorChange = Extract<StreamEvent, { type: "operator.state_changed" }>["data"];
 export type CallHeld = Extract<StreamEvent, { type: "operator.call_held" }>["data"];
+export type CaseInWorkChange = Extract<StreamEvent, { type: "operator.case_changed" }>["data"];
 /** A senior on a call: the senior's console, and the operator's desk when their group shows it. */
 export type MonitoringEvent = { type: Extract<StreamEvent["type"], `monitoring.${string}`>; data: MonitoringEventData };
 export type CaseHandover = Extract<StreamEvent, { type: "case.handed_over" }>["data"];
@@ -56,6 +57,8 @@ export interface EventTargets {
   operatorChanged(change: OperatorChange): void;
   /** The senior's operators board: an operator's call put on hold or taken off it. */
   callHeld(change: CallHeld): void;
+  /** The senior's operators board: the card of an operator's call changed hands or type. */
+  caseInWork(change: CaseInWorkChange): void;
   /** Background exports of the call journal (features/journal). */
   exportProgress(progress: ExportProgress): void;
   /** «Помощь старшего»: the operator's request and the seniors' alerts (features/help_requests); `at`
@@ -125,6 +128,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.exportProgress(event.data);
     case "operator.call_held":
       return to.callHeld(event.data);
+    case "operator.case_changed":
+      return to.caseInWork(event.data);
     case "help_request.changed":
       return to.helpRequest(event.data, event.at);
     case "monitoring.started":
@@ -154,6 +159,7 @@ const NOWHERE: EventTargets = {
   call: () => undefined,
   operatorChanged: () => undefined,
   callHeld: () => undefined,
+  caseInWork: () => undefined,
   exportProgress: () => undefined,
   helpRequest: () => undefined,
   monitoring: () => undefined,

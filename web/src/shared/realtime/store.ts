@@ -25,6 +25,7 @@ import {
   type EventTargets,
   type MessageEvent,
   type CallHeld,
+  type CaseInWorkChange,
   type MonitoringEvent,
   type CaseHandover,
   type OperatorChange,
@@ -91,6 +92,11 @@ export const useRealtimeStore = defineStore("realtime", () => {
     heldListeners.add(listener);
     return () => heldListeners.delete(listener);
   }
+  const caseInWorkListeners = new Set<(change: CaseInWorkChange) => void>();
+  function onCaseInWork(listener: (change: CaseInWorkChange) => void): () => void {
+    caseInWorkListeners.add(listener);
+    return () => caseInWorkListeners.delete(listener);
+  }
   // Listen / whisper / barge: the senior's console and the monitored operator's desk.
   const monitoringListeners = new Set<(event: MonitoringEvent) => void>();
   function onMonitoring(listener: (event: MonitoringEvent) => void): () => void {
@@ -146,6 +152,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     call: (event) => callListeners.forEach((listener) => listener(event)),
     operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
     callHeld: (change) => heldListeners.forEach((listener) => listener(change)),
+    caseInWork: (change) => caseInWorkListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
     helpRequest: (request, at) => helpListeners.forEach((listener) => listener(request, at)),
     monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
@@ -258,6 +265,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onOperatorChange,
     onCaseHandedOver,
     onCallHeld,
+    onCaseInWork,
     onExport,
     onHelpRequest,
     onSms,
