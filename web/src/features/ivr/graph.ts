@@ -232,7 +232,7 @@ export function problemsByNode(fields: FieldError[]): { nodes: Record<string, Fi
   return { nodes, flow };
 }
 
-/** The field a problem is about inside its node: `nodes.menu.branches.1` → `branches.1`. */
+/** The field a problem is about inside its node: `nodes.menu.branches.1` gives `branches.1`. */
 export function fieldOfProblem(field: FieldError): string {
   if (!field.node) return field.path;
   return field.path.slice(`nodes.${field.node}`.length).replace(/^\./, "");

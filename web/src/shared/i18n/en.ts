@@ -906,10 +906,10 @@ export const en: Messages = {
       viewing: "Version {version} is open — saving makes it the new version",
     },
     diff: {
-      title: "Changes: version {before} → version {after}",
+      title: "Changes: version {before} — version {after}",
       none: "The versions are the same",
-      entry: "Start: {before} → {after}",
-      timezone: "Time zone: {before} → {after}",
+      entry: "Start: {before} — {after}",
+      timezone: "Time zone: {before} — {after}",
       added: "Nodes added",
       removed: "Nodes removed",
       changed: "Nodes changed",

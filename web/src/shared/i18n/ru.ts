@@ -905,10 +905,10 @@ export const ru = {
       viewing: "Открыта версия {version} — сохранение сделает её новой версией",
     },
     diff: {
-      title: "Изменения: версия {before} → версия {after}",
+      title: "Изменения: версия {before} — версия {after}",
       none: "Версии совпадают",
-      entry: "Начало схемы: {before} → {after}",
-      timezone: "Часовой пояс: {before} → {after}",
+      entry: "Начало схемы: {before} — {after}",
+      timezone: "Часовой пояс: {before} — {after}",
       added: "Добавлены узлы",
       removed: "Удалены узлы",
       changed: "Изменены узлы",
