@@ -110,6 +110,8 @@ describe("admin forms", () => {
       sla_wait_s: 60,
       short_abandon_s: 5,
       repeat_call_window_s: 1800,
+      service_level_s: 20,
+      service_level_formula: "short_abandons_ignored",
     });
   });
 
@@ -153,6 +155,7 @@ describe("admin forms", () => {
       max_length: 20, overflow_destination: "+78001234567", join_when_empty: "no_staffed",
       leave_when_empty: "no_logged_in", removal_message: "Перезвоните позже", callbacks_enabled: false,
       sla_wait_s: 20, short_abandon_s: 3, repeat_call_window_s: 600,
+      service_level_s: 15, service_level_formula: "answered_of_offered",
     };
     expect(initialModel(queues, { ...row, max_wait_s: null, removal_message: null })).toMatchObject({
       max_wait_s: null,
