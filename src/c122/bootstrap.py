@@ -55,6 +55,7 @@ from c122.services.calls.writer import BatchingRecordWriter
 from c122.services.cases.chat_access import CardAccess
 from c122.services.cases.service import CaseServices
 from c122.services.citizen.chat import CaseChat
+from c122.services.citizen.ports import OneTimeCodeSender
 from c122.services.citizen.service import CitizenApp, CitizenLimits
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
@@ -77,6 +78,7 @@ from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
+from c122.services.sms.code_sender import SmsCodeSender
 from c122.services.sms.service import SmsChannel
 from c122.services.statistics.ports import LiveQueue
 from c122.services.statistics.service import (
@@ -183,10 +185,13 @@ def _citizen_app(
     clock: Clock,
     bus: InProcessEventBus,
     zone: ZoneInfo,
+    sms: SmsChannel,
 ) -> CitizenApp:
-    """The citizen API. Codes go to the log until the SMS channel exists: not for production."""
-    if settings.mode == "production":
-        _log.warning("citizen API: one-time codes are only logged (no SMS adapter yet)")
+    """The citizen API. One-time codes go by SMS when the gateway is configured, else to the log:
+    that is for development only."""
+    sender: OneTimeCodeSender = SmsCodeSender(sms) if sms.configured else LoggedCodeSender()
+    if not sms.configured and settings.mode == "production":
+        _log.warning("citizen API: one-time codes are only logged: set sms_gateway_url to send them")
     limits = CitizenLimits(
         requests_per_address_minute=settings.citizen_requests_per_address_minute,
         writes_per_device_minute=settings.citizen_writes_per_device_minute,
@@ -204,7 +209,7 @@ def _citizen_app(
         uow_factory,
         clock,
         bus,
-        sender=LoggedCodeSender(),
+        sender=sender,
         store=FileMediaStore(settings.data_dir / CITIZEN_MEDIA_DIR),
         cleaner=PillowMediaCleaner(),
         secret=settings.secret_key,
@@ -312,7 +317,7 @@ def build_application(
     help_requests_reactions.subscribe(contact_center.add_listener, help_requests)
     board = Board(uow_factory, clock, bus)
     sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
-    citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone)
+    citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone, sms)
     context = ApiContext(
         settings=settings,
         auth=auth,

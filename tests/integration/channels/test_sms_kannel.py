@@ -164,3 +164,23 @@ async def test_without_a_gateway_sms_are_refused_naming_the_setting(server: Runn
     refused = await operator.write("POST", "/api/v1/sms", json={"phone": APPLICANT, "text": "Привет"})
     assert refused.status_code == 409
     assert "sms_gateway_url" in refused.json()["message"]
+
+
+async def test_the_citizen_apps_one_time_code_goes_by_sms_and_confirms_the_device(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    server, gateway = hotline
+    async with server.client() as app:
+        asked = await app.post(
+            "/api/citizen/v1/devices", json={"phone": "+79161230000", "platform": "android"}
+        )
+        assert asked.status_code == 201, asked.text
+        parts = await gateway.wait_sent(1)
+        assert parts[-1].receiver == "+79161230000"
+        code = parts[-1].text.split(": ", 1)[1][:6]
+        assert code.isdigit()
+        confirmed = await app.post(
+            f"/api/citizen/v1/devices/{asked.json()['device_id']}/confirm", json={"code": code}
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        assert confirmed.json()["token"]

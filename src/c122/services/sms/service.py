@@ -89,11 +89,14 @@ class SmsChannel:
     async def send(self, actor: Actor, phone: str, text: str, case_id: int | None = None) -> Sms:
         """Queues the text for the number (the case's applicant, usually) and wakes the dispatcher.
         The caller has checked the actor's right to the case."""
-        if self._gateway is None:
-            raise Conflict(
-                "SMS are not configured: set sms_gateway_url (C122_SMS_GATEWAY_URL)",
-                code="sms_not_configured",
-            )
+        return await self._queue(phone, text, case_id, actor.user_id)
+
+    async def send_notice(self, phone: str, text: str) -> Sms:
+        """A message of the hotline's own, on no card and by no operator (a one-time code)."""
+        return await self._queue(phone, text, None, None)
+
+    async def _queue(self, phone: str, text: str, case_id: int | None, author_id: int | None) -> Sms:
+        self._require_gateway()
         problems = []
         try:
             number = normalize_phone(phone)
@@ -114,7 +117,7 @@ class SmsChannel:
             created_at=now,
             updated_at=now,
             case_id=case_id,
-            author_id=actor.user_id,
+            author_id=author_id,
             next_attempt_at=now,
         )
         async with self._uow() as uow:
