@@ -166,6 +166,8 @@ CALL_FLOW_EVENTS = {
 }
 # A senior on a call needs real calls too (tests/integration/call_flow/test_monitoring.py).
 MONITORING_EVENTS = {"monitoring.started", "monitoring.mode_changed", "monitoring.ended"}
+# An SMS needs a gateway: tests/integration/channels/test_sms_kannel.py checks each one it sees.
+SMS_EVENTS = {"sms.changed"}
 
 
 async def test_every_published_event_matches_its_documented_schema(
@@ -189,7 +191,7 @@ async def test_every_published_event_matches_its_documented_schema(
     # The conversation's events need real calls: tests/integration/call_flow checks each one it sees.
     assert {event_type for event_type, _ in seen} == set(
         EVENT_PAYLOADS
-    ) - CALL_FLOW_EVENTS - MONITORING_EVENTS
+    ) - CALL_FLOW_EVENTS - MONITORING_EVENTS - SMS_EVENTS
     for event_type, data in seen:
         EVENT_PAYLOADS[event_type].model_validate(data)
 

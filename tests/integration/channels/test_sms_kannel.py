@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from c122.api.schemas.events import EVENT_PAYLOADS
 from tests.support.kannel import PASSWORD, USERNAME, Kannel
 from tests.support.polling import until
 from tests.support.server import Desk, RunningServer, running_server
@@ -62,6 +63,10 @@ async def test_a_text_reaches_the_smsc_in_ucs2_its_report_and_the_answer_come_ba
     hotline: tuple[RunningServer, Kannel],
 ) -> None:
     server, gateway = hotline
+    announced: list[dict[str, Any]] = []
+    server.application.bus.subscribe(
+        lambda event: announced.append(dict(event.data)) if event.type == "sms.changed" else None
+    )
     operator = await server.signed_in("operator1")
     card = await _case_of(operator, server)
     case_id = card["id"]
@@ -86,6 +91,12 @@ async def test_a_text_reaches_the_smsc_in_ucs2_its_report_and_the_answer_come_ba
     gateway.phone_sends("79161234567", "Спасибо, жду")
     answered = await until(listed, lambda r: len(r.json()) == 2)
     reply = answered.json()[1]
+    states = [(data["direction"], data["state"]) for data in announced]
+    assert states[0] == ("outbound", "queued")
+    assert ("outbound", "delivered") in states
+    assert states[-1] == ("inbound", "received")
+    for data in announced:  # each as the event schema documents it
+        EVENT_PAYLOADS["sms.changed"].model_validate(data)
     assert (reply["direction"], reply["state"], reply["text"], reply["phone"]) == (
         "inbound",
         "received",
