@@ -108,7 +108,8 @@ async def test_a_transfer_rings_the_colleagues_desk_a_decline_gives_it_back_an_a
         "transferred",
     )
     # Let go at the call's end with a wrap-up that is already over: ready at the ACD's next tick.
-    assert (await until(lambda: second.http.get("/api/v1/operators/me/state"), is_ready, 10)).status_code == 200
+    state = await until(lambda: second.http.get("/api/v1/operators/me/state"), is_ready, 10)
+    assert state.json()["status"] == "ready"
     assert (await first.http.get("/api/v1/operators/me/state")).json()["status"] == "wrap_up"
 
 
