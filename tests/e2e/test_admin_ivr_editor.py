@@ -99,7 +99,7 @@ async def test_administrator_edits_a_flow_on_the_graph_and_rolls_it_back(
     await page.get_by_test_id("ivr-sim-keys").locator("input").fill("2")
     await page.get_by_test_id("ivr-sim-run").click()
     await expect(page.get_by_test_id("ivr-sim-outcome")).to_have_text("Перевод на номер +74951234567")
-    await expect(page.get_by_test_id("ivr-sim-path")).to_contain_text("menu → transfer_1")
+    await expect(page.get_by_test_id("ivr-sim-path")).to_contain_text("menu — transfer_1")
     await expect(page.locator(".ivr-node.tried")).to_have_count(2)
     await _shot(page, "ivr-editor-try.png")
 
@@ -109,7 +109,7 @@ async def test_administrator_edits_a_flow_on_the_graph_and_rolls_it_back(
     await page.get_by_test_id("ivr-compare-2").click()
     diff = page.get_by_test_id("ivr-diff")
     await expect(diff).to_contain_text("+ transfer_1")
-    await expect(diff).to_contain_text("menu —клавиша 2→ transfer_1")
+    await expect(diff).to_contain_text("menu — клавиша 2 — transfer_1")
     await _shot(page, "ivr-editor-versions.png")
     await page.get_by_test_id("ivr-rollback-1").click()
     await page.locator(".n-dialog__action button", has_text="Вернуть").click()
