@@ -14,18 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
+from tests.support.fuzz import free_port
 from tests.support.polling import until
 
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")
 USERNAME, PASSWORD = "c122", "kannel-test-password"
 _GOT = re.compile(r"Got message \d+: <(?P<line>.*)>$")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
