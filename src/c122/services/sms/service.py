@@ -154,32 +154,27 @@ class SmsChannel:
                     return taken
 
     async def _hand_over(self, gateway: SmsGateway, sms: Sms) -> int:
+        """One attempt: 1 when the gateway took the message."""
         attempts = sms.attempts + 1
+        state, next_attempt_at, problem = SmsState.SENT, None, ""
         try:
             await gateway.send(OutgoingSms(sms.id, sms.phone, sms.text))
         except GatewayUnavailable as exc:
-            now = self._clock.now()
             delay = retry_delay_s(attempts)
-            problem = f"шлюз SMS недоступен ({exc}); повтор через {delay:.0f} с"
-            changed = replace(
-                sms, attempts=attempts, next_attempt_at=now + timedelta(seconds=delay), problem=problem[:500]
-            )
-            took = 0
+            state, problem = SmsState.QUEUED, f"шлюз SMS недоступен ({exc}); повтор через {delay:.0f} с"
+            next_attempt_at = self._clock.now() + timedelta(seconds=delay)
         except GatewayRefused as exc:
-            now = self._clock.now()
-            changed = replace(
-                sms,
-                state=SmsState.FAILED,
-                attempts=attempts,
-                next_attempt_at=None,
-                problem=f"шлюз отказал: {exc}"[:500],
-            )
-            took = 0
-        else:
-            now = self._clock.now()
-            changed = replace(sms, state=SmsState.SENT, attempts=attempts, next_attempt_at=None, problem="")
-            took = 1
-        changed = replace(changed, updated_at=now)
+            state, problem = SmsState.FAILED, f"шлюз отказал: {exc}"
+        now = self._clock.now()
+        changed = replace(
+            sms,
+            state=state,
+            attempts=attempts,
+            next_attempt_at=next_attempt_at,
+            problem=problem[:500],
+            updated_at=now,
+        )
+        took = int(state is SmsState.SENT)
         async with self._uow() as uow:
             if not await uow.sms.save(changed, expected=SmsState.QUEUED):
                 return took  # the gateway's report came before its answer: the report's state stands
