@@ -18,7 +18,7 @@ test: setup-dev web
 	$(MAKE) checks
 
 checks: lint typecheck contracts web-typecheck web-test
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
+	./scripts/run-tests.sh tests/unit tests/integration tests/e2e
 
 $(VENV)/bin/python:
 	./scripts/ensure-python.sh $(PYTHON)

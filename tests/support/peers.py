@@ -45,16 +45,22 @@ def free_udp_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _tcp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+        try:
+            tcp.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_sip_port() -> int:
-    """A port free for both UDP and TCP: baresip binds its SIP port on both, whatever its transports."""
+    """A port free for UDP and TCP, with the next one free for TCP: baresip binds its SIP port on UDP
+    and TCP and its TLS transport on the port after it, whatever its configured transports."""
     while True:
         port = free_udp_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            try:
-                tcp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
+        if port < 65535 and _tcp_free(port) and _tcp_free(port + 1):
+            return port
 
 
 def installed(binary: str) -> str:

@@ -44,6 +44,8 @@ from tests.support.polling import until
 from tests.support.server import Desk, RunningServer, running_server
 from tests.support.tcp_proxy import TcpProxy
 
+pytestmark = pytest.mark.serial  # kills the database mid-call: timing-sensitive
+
 ONLY_POSTGRES = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 ONLY_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 # Longer than any bound the server sets (pool + connect + statement, each 2 s here): a request that

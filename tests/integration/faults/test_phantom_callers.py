@@ -29,7 +29,7 @@ from tests.support.peers import free_udp_port, installed
 from tests.support.polling import until
 from tests.support.server import RunningServer, running_server
 
-pytestmark = pytest.mark.peers
+pytestmark = [pytest.mark.peers, pytest.mark.serial]
 
 #: (scenario, callers), started together: 200 callers in about 2 s against an RTP range of 100 ports.
 SILENT = (("flood_silent.xml", 30),)

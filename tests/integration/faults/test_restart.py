@@ -45,7 +45,7 @@ from tests.support.polling import until
 from tests.support.rtp_peer import RtpPeer
 from tests.support.server import EventClient, running_server
 
-pytestmark = pytest.mark.peers
+pytestmark = [pytest.mark.peers, pytest.mark.serial]
 
 
 @dataclass

@@ -28,7 +28,7 @@ from tests.integration.call_flow.conftest import (
 from tests.support.polling import until
 from tests.support.server import RunningServer, running_server
 
-pytestmark = pytest.mark.peers
+pytestmark = [pytest.mark.peers, pytest.mark.serial]
 
 SCENARIO = Path(__file__).resolve().parents[3] / "bench" / "scenarios" / "uac_or_503.xml"
 
