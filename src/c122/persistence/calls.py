@@ -388,9 +388,7 @@ def case_match(case_conditions: Sequence[Any]) -> Any:
     index on their source, the trigram one on the applicant's text on PostgreSQL) and their calls
     taken by id: a correlated test per scanned call walked the whole period for a rare source."""
     linked = (
-        select(call_cases.c.call_id)
-        .join(cases, cases.c.id == call_cases.c.case_id)
-        .where(*case_conditions)
+        select(call_cases.c.call_id).join(cases, cases.c.id == call_cases.c.case_id).where(*case_conditions)
     )
     return call_records.c.id.in_(linked)
 
