@@ -13,13 +13,16 @@ from tests.support import databases
 Measure = Callable[[str], Awaitable[dict[str, Any]]]
 
 
-async def on_both_databases(sqlite: Measure, postgres: Measure | None) -> dict[str, Any]:
+async def on_both_databases(sqlite: Measure | None, postgres: Measure | None) -> dict[str, Any]:
     """Runs `sqlite(url)` on a temporary SQLite file and `postgres(url)` on a temporary PostgreSQL
     database (None, or a server that does not answer, records why it was skipped)."""
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        results["sqlite"] = await sqlite(databases.sqlite_url(Path(folder) / "bench.db"))
-    print("sqlite", _headline(results["sqlite"]), flush=True)
+    if sqlite is None:
+        results["sqlite"] = {"skipped": "not asked for"}
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            results["sqlite"] = await sqlite(databases.sqlite_url(Path(folder) / "bench.db"))
+        print("sqlite", _headline(results["sqlite"]), flush=True)
     problem = "not asked for" if postgres is None else await databases.postgres_available()
     if postgres is None or problem is not None:
         results["postgres"] = {"skipped": problem}

@@ -15,6 +15,7 @@ from tests.integration.call_flow.conftest import (
     info_queue_id,
     put_menu_on_main_line,
 )
+from tests.integration.call_flow.test_inbound_call import stereo
 from tests.support.polling import until
 from tests.support.server import RunningServer
 
@@ -121,3 +122,13 @@ async def test_the_operator_consults_a_colleague_swaps_and_hands_the_caller_over
     await consultant_phone.stop()
     heard = consultant_phone.heard()
     assert abs(dominant_frequency(heard[-8000 * 2 :]) - 440) < 15  # the consultant hears the caller
+    # The recording holds the caller's talk with operator1 (1 kHz on the right), then, appended as its
+    # next segment, the caller's talk with the consultant they were handed to (1.5 kHz): the record's
+    # operator leg, then its last consultant leg.
+    admin = await hotline.signed_in("admin")
+    audio = await admin.http.get(f"/api/v1/calls/{record['id']}/recording")
+    assert audio.status_code == 200, audio.text
+    left, right = stereo(audio.content)
+    assert abs(dominant_frequency(right[2000:8000]) - 1000) < 15
+    assert abs(dominant_frequency(right[-8000:-2000]) - 1500) < 15
+    assert abs(dominant_frequency(left[-8000:-2000]) - 440) < 15

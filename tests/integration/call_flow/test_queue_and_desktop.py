@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -11,7 +12,10 @@ from tests.integration.call_flow.conftest import (
     info_queue_id,
     put_menu_on_main_line,
 )
+from tests.integration.call_flow.test_inbound_call import stereo
 from tests.support.server import RunningServer
+
+from c122.telephony.media.analysis import dominant_frequency
 
 pytestmark = pytest.mark.peers
 
@@ -101,8 +105,9 @@ async def test_the_operator_transfers_the_caller_to_another_groups_queue(
             await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
         ).status_code == 200
     async with first.events() as mine, second.events() as theirs:
-        await caller.call(hotline, "hotline_caller.xml", digits="1", listen_ms=2500, wait_ms=9000)
+        await caller.call(hotline, "hotline_caller.xml", digits="1", listen_ms=2500, wait_ms=14000)
         await mine.next_event("call.connected", timeout=20)
+        await asyncio.sleep(1.0)  # the first conversation: long enough to tell its tone in the recording
         refused = await first.write("POST", "/api/v1/operators/me/call/transfer", json={"queue_id": 999})
         assert refused.status_code == 404
         both = await first.write(
@@ -119,7 +124,7 @@ async def test_the_operator_transfers_the_caller_to_another_groups_queue(
         offer = await theirs.next_event("call.offered", timeout=15)
         assert offer["data"]["offer"]["queue_id"] == medical
         await theirs.next_event("call.connected", timeout=15)
-        await theirs.next_event("call.ended", timeout=20)
+        await theirs.next_event("call.ended", timeout=30)
     code, output = await caller.finish()
     assert code == 0, output[-3000:]
     (record,) = await ended_calls(hotline)
@@ -128,6 +133,21 @@ async def test_the_operator_transfers_the_caller_to_another_groups_queue(
     assert (record["status"], record["queue_id"], record["operator_id"]) == ("answered", medical, operator3)
     assert [leg["role"] for leg in record["legs"]] == ["caller", "operator", "operator"]
     assert (await first.http.get("/api/v1/operators/me/state")).json()["status"] == "wrap_up"
+    # Both conversations are in the call's recording, in the order of the record's operator legs: the
+    # caller's 440 Hz on the left throughout, operator1's 1 kHz then operator3's 1.5 kHz on the right.
+    operator1 = next(u["id"] for u in (await admin.http.get("/api/v1/admin/users")).json()["items"]
+                     if u["login"] == "operator1")  # fmt: skip
+    assert [leg["party"] for leg in record["legs"] if leg["role"] == "operator"] == [
+        str(operator1),
+        str(operator3),
+    ]
+    audio = await admin.http.get(f"/api/v1/calls/{record['id']}/recording")
+    assert audio.status_code == 200, audio.text
+    left, right = stereo(audio.content)
+    assert len(right) > 8000 * 3
+    assert abs(dominant_frequency(left[4000:-4000]) - 440) < 15
+    assert abs(dominant_frequency(right[2000:8000]) - 1000) < 15
+    assert abs(dominant_frequency(right[-8000:-2000]) - 1500) < 15
 
 
 async def test_a_seniors_forced_logout_ends_the_operators_call(

@@ -105,6 +105,8 @@ cases = Table(
     Index("ix_cases_applicant_id", "applicant_id"),
     Index("ix_cases_group_id_created_at", "group_id", "created_at"),
     Index("ix_cases_operator_id", "operator_id"),
+    # The journal's source filter starts from the matching cases (persistence/calls.py, case_match).
+    Index("ix_cases_source", "source"),
     trigram_index("ix_cases_search_text"),
     trigram_index("ix_cases_applicant_text", "applicant_text"),
 )

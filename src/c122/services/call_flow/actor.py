@@ -221,15 +221,32 @@ class CallActor:
         self.record.connected(self.operator_id, waited_s, now)
         self._bridge = await self._ctx.switch.connect(self.leg, self.operator_leg)
         await self.monitors.follow(self._bridge, self.operator_leg)
-        if self.record.recording_path is None:  # a transferred caller's later talks are not recorded yet
+        if self.record.recording_path is None:
             path = self._ctx.recording_path(self.id, now)
             self._recording = await self._ctx.switch.start_recording(str(path), self.leg, self.operator_leg)
             self.record.recording_path = str(path)
+        else:
+            await self._record_next_segment(self.operator_leg)
         self._ctx.announce_connected(self, now)
         await self._save()
         await self._card_to(self.operator_id, HandoverKind.ANSWERED)
         await self._keep()
         return await self._converse()
+
+    async def _record_next_segment(self, other_leg: str) -> None:
+        """The caller's next conversation after a transfer, with `other_leg` (an operator's or the
+        consultant's it was handed to): appended to the call's one recording as its next segment, so
+        its compression, checksum and retention hold for all (docs/contact-center/journal.md)."""
+        if self.record.recording_path is not None:
+            self._recording = await self._ctx.switch.start_recording(
+                self.record.recording_path, self.leg, other_leg, append=True
+            )
+
+    async def _stop_recording(self) -> None:
+        if self._recording is not None:
+            recording, self._recording = self._recording, None
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.stop_recording(recording)
 
     # -- kept for a restart (docs/operations.md, "What survives a restart") ---------------------------
 
@@ -373,6 +390,7 @@ class CallActor:
                         self.record.end_cause = "transferred"
                         if successor is not None:
                             self._taken_over(*successor, engaged=request.engaged)
+                            await self._record_next_segment(successor[1])
                             continue
                         await self._until_caller_or_consultant_leaves()
                         return False
@@ -398,11 +416,14 @@ class CallActor:
         consultant = self._consultation.consultant_leg
         try:
             if consultant is not None:
+                await self._record_next_segment(consultant)
                 await self._until_gone(consultant)
             await self._ctx.switch.hang_up(self.leg)
         except CallEnded:
             await self._consultation.drop_consultant()
             raise
+        finally:
+            await self._stop_recording()
         self._consultation.forget()
 
     async def _close_conversation(
@@ -419,10 +440,7 @@ class CallActor:
             self._held = False
             with contextlib.suppress(Exception):  # the caller may be gone already
                 await self._ctx.switch.unhold(self.leg)
-        if self._recording is not None:
-            recording, self._recording = self._recording, None
-            with contextlib.suppress(Exception):
-                await self._ctx.switch.stop_recording(recording)
+        await self._stop_recording()
         if self._bridge is not None and not keep_bridge:
             bridge, self._bridge = self._bridge, None
             with contextlib.suppress(Exception):

@@ -1,0 +1,68 @@
+"""The journal's case filters (source, applicant's name) give the same calls, in the same order and
+with the same totals, whether found from the matching cases by index (persistence/calls.py,
+case_match) or by the correlated EXISTS per call they were first written as
+(tests/support/journal_reference.py), on SQLite and PostgreSQL, for every combination and scope the
+benchmark measures (bench/journal.py seeds the same data, 3,000 calls)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from bench import journal
+from tests.support.journal_reference import correlated_case_match
+
+from c122.domain.calls import CallFilter, CallQuery, JournalScope
+from c122.persistence import calls as call_persistence
+from c122.persistence.database import create_engine
+from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
+
+SCOPES = {
+    "admin": JournalScope(),
+    "senior_of_group_2": JournalScope(group_ids=frozenset({2}), user_id=31),
+    "operator_12": JournalScope(group_ids=frozenset(), user_id=12),
+}
+
+
+async def _every_page(factory: SqlUnitOfWorkFactory, query: CallQuery) -> tuple[list[str], int]:
+    ids: list[str] = []
+    wanted, total = replace(query.filter, limit=200), -1
+    while True:
+        async with factory() as uow:
+            page = await uow.calls.list_calls(replace(query, filter=wanted))
+        total = page.total if total < 0 else total
+        ids += [item.record.id for item in page.items]
+        if page.next_cursor is None:
+            return ids, total
+        wanted = replace(wanted, after=page.next_cursor)
+
+
+async def test_case_filters_find_the_same_calls_as_the_correlated_form(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await journal.seed(database_url, 3000)
+    factory = SqlUnitOfWorkFactory(create_engine(database_url))
+    by_case = {
+        name: wanted
+        for name, wanted in journal.combinations().items()
+        if wanted.source is not None or wanted.applicant_name is not None
+    }
+    by_case["no_such_name"] = CallFilter(applicant_name="нетакого")
+    by_case["name_with_wildcards"] = CallFilter(applicant_name="%_")
+    try:
+        found: dict[str, tuple[list[str], int]] = {}
+        for scope_name, scope in SCOPES.items():
+            for name, wanted in by_case.items():
+                found[f"{scope_name}/{name}"] = await _every_page(factory, CallQuery(wanted, scope))
+        monkeypatch.setattr(call_persistence, "case_match", correlated_case_match)
+        for scope_name, scope in SCOPES.items():
+            for name, wanted in by_case.items():
+                reference = await _every_page(factory, CallQuery(wanted, scope))
+                assert found[f"{scope_name}/{name}"] == reference, f"{scope_name}/{name}"
+    finally:
+        await factory.dispose()
+    # The comparison means something: the filters matched calls, and narrowed them.
+    assert found["admin/source"][1] > 50
+    assert 0 < found["admin/group+source"][1] < found["admin/source"][1]
+    assert 0 < found["admin/applicant_name"][1] < 3000
+    assert found["admin/no_such_name"] == ([], 0)
