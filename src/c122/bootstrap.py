@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.channels.citizen import LoggedCodeSender, PillowMediaCleaner
+from c122.channels.lookups.sources import LookupSources
 from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
 from c122.config import Settings, retention_by_group, split_list
@@ -69,6 +70,7 @@ from c122.services.help_requests.service import HelpRequests
 from c122.services.internal_events import InternalEventBus
 from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
+from c122.services.lookups.service import Lookups
 from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
@@ -159,6 +161,7 @@ class Application:
                 await self.telephony.stop()
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
             await self.context.sms.close()
+            await self.context.lookups.close()
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:
@@ -363,6 +366,7 @@ def build_application(
         sms=sms,
         citizen=citizen,
         case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen),
+        lookups=Lookups(uow_factory, clock, LookupSources()),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)

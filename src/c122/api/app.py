@@ -26,6 +26,7 @@ from c122.api.routes import (
     exports,
     help_requests,
     ivr,
+    lookups,
     messages,
     organisation,
     phone_book,
@@ -85,6 +86,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(sms.router)
     app.include_router(board.router)
     app.include_router(phone_book.router)
+    app.include_router(lookups.router)
     app.include_router(reports.router)
     app.include_router(abandoned.router)
     app.include_router(citizen.router)

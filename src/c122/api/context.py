@@ -26,6 +26,7 @@ from c122.services.health.service import HealthService
 from c122.services.help_requests.service import HelpRequests
 from c122.services.ivr.prompts import PromptService
 from c122.services.ivr.service import IvrFlowService
+from c122.services.lookups.service import Lookups
 from c122.services.messages.service import Messages
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
@@ -80,6 +81,7 @@ class ApiContext:
     sms: SmsChannel  # SMS to and from applicants through the gateway
     citizen: CitizenApp  # the citizen API: devices, their requests, media and chat
     case_chat: CaseChat  # the conversation of a case as the operator's card shows it
+    lookups: Lookups  # outside registries queried from the card (lookup plug-ins)
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
     monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls

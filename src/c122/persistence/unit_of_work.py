@@ -22,6 +22,7 @@ from c122.persistence.contact_center import SqlAcdRepository
 from c122.persistence.database import unreachable
 from c122.persistence.help_requests import SqlHelpRequestRepository
 from c122.persistence.ivr import SqlIvrRepository
+from c122.persistence.lookups import SqlLookupRepository
 from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phone_book import SqlPhoneBookRepository
@@ -40,6 +41,7 @@ from c122.services.citizen.ports import CitizenRepository
 from c122.services.contact_center.ports import AcdRepository
 from c122.services.help_requests.ports import HelpRequestRepository
 from c122.services.ivr.ports import IvrRepository
+from c122.services.lookups.ports import LookupRepository
 from c122.services.messages.ports import MessageRepository
 from c122.services.phone_book.ports import PhoneBookRepository
 from c122.services.phones.ports import OperatorPhoneRepository
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
     help_requests: HelpRequestRepository
     board: BoardRepository
     phone_book: PhoneBookRepository
+    lookups: LookupRepository
     monitoring: MonitoringRepository
     sms: SmsRepository
     call_statistics: CallStatisticsReader
@@ -107,6 +110,7 @@ class SqlUnitOfWork:
         self.help_requests = SqlHelpRequestRepository(connection)
         self.board = SqlBoardRepository(connection)
         self.phone_book = SqlPhoneBookRepository(connection)
+        self.lookups = SqlLookupRepository(connection)
         self.reports = SqlReportRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         self.sms = SqlSmsRepository(connection)

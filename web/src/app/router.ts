@@ -42,6 +42,11 @@ export const router = createRouter({
           component: () => import("@/features/ivr/components/IvrEditorPage.vue"),
         },
         {
+          path: "lookups",
+          name: "admin-lookups",
+          component: () => import("@/features/lookups/components/LookupsPage.vue"),
+        },
+        {
           path: "prompts",
           name: "admin-prompts",
           component: () => import("@/features/admin/components/PromptsPage.vue"),
