@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Subquery
 
+from c122.domain.report_schedules import ScheduleStatus, status_from_json, status_to_json
 from c122.domain.reports import (
     DIMENSIONS,
     MAX_GROUPS,
@@ -59,7 +60,8 @@ from c122.domain.reports import (
     ratio,
 )
 from c122.domain.shifts import Shift
-from c122.persistence.tables.accounts import users
+from c122.domain.users import Actor, Role
+from c122.persistence.tables.accounts import user_groups, users
 from c122.persistence.tables.calls import call_records as calls
 from c122.persistence.tables.cases import cases
 from c122.persistence.tables.organisation import case_types, groups, queues
@@ -461,18 +463,45 @@ class SqlReportRepository:
         )
         return _saved(row) if row is not None else None
 
-    async def add_saved(self, owner_id: int, draft: SavedReportDraft, at: datetime) -> int:
+    async def add_saved(
+        self, owner_id: int, draft: SavedReportDraft, at: datetime, status: ScheduleStatus | None
+    ) -> int:
         result = await self._db.execute(
             insert(saved_reports)
-            .values(owner_id=owner_id, created_at=at, **_values(draft, at))
+            .values(owner_id=owner_id, created_at=at, **_values(draft, at, status))
             .returning(saved_reports.c.id)
         )
         return int(result.scalar_one())
 
-    async def update_saved(self, report_id: int, draft: SavedReportDraft, at: datetime) -> None:
+    async def update_saved(
+        self, report_id: int, draft: SavedReportDraft, at: datetime, status: ScheduleStatus | None
+    ) -> None:
         await self._db.execute(
-            update(saved_reports).where(saved_reports.c.id == report_id).values(**_values(draft, at))
+            update(saved_reports).where(saved_reports.c.id == report_id).values(**_values(draft, at, status))
         )
+
+    async def due_schedules(self, at: datetime) -> list[SavedReport]:
+        next_at = saved_reports.c.schedule_next_at
+        query = self._saved_query().where(next_at.is_not(None), next_at <= at).order_by(next_at)
+        return [_saved(row) for row in (await self._db.execute(query)).mappings()]
+
+    async def set_schedule_status(self, report_id: int, status: ScheduleStatus) -> None:
+        await self._db.execute(
+            update(saved_reports)
+            .where(saved_reports.c.id == report_id, saved_reports.c.schedule.is_not(None))
+            .values(schedule_next_at=status.next_at, schedule_status=status_to_json(status))
+        )
+
+    async def owner(self, user_id: int) -> Actor | None:
+        row = (
+            await self._db.execute(select(users.c.role, users.c.enabled).where(users.c.id == user_id))
+        ).first()
+        if row is None or not row.enabled:
+            return None
+        member = await self._db.execute(
+            select(user_groups.c.group_id).where(user_groups.c.user_id == user_id)
+        )
+        return Actor(user_id=user_id, role=Role(row.role), group_ids=frozenset(int(g) for (g,) in member))
 
     async def delete_saved(self, report_id: int) -> None:
         await self._db.execute(delete(saved_reports).where(saved_reports.c.id == report_id))
@@ -484,8 +513,12 @@ class SqlReportRepository:
         return {int(row[0]) for row in rows}
 
 
-def _values(draft: SavedReportDraft, at: datetime) -> dict[str, Any]:
+def _values(draft: SavedReportDraft, at: datetime, status: ScheduleStatus | None) -> dict[str, Any]:
+    scheduled = draft.schedule is not None and status is not None
     return {
+        "schedule": dict(draft.schedule) if scheduled and draft.schedule is not None else None,
+        "schedule_next_at": status.next_at if scheduled and status is not None else None,
+        "schedule_status": status_to_json(status) if scheduled and status is not None else None,
         "name": draft.name,
         "definition": dict(draft.definition),
         "view": dict(draft.view),
@@ -507,6 +540,10 @@ def _saved(row: Mapping[str, Any]) -> SavedReport:
         shared_group_ids=tuple(int(g) for g in row["shared_group_ids"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        schedule=row["schedule"],
+        schedule_status=None
+        if row["schedule"] is None
+        else status_from_json(row["schedule_status"], row["schedule_next_at"]),
     )
 
 
