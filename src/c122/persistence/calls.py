@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from c122.domain.calls import (
     JournalScope,
 )
 from c122.domain.calls.journal import OWN_LEG_ROLES
+from c122.domain.reports import local_day_minute
 from c122.persistence import tables as t
 from c122.persistence.organisation import like_pattern
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of
@@ -82,8 +83,9 @@ class SqlCallRecordRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
 
-    async def save(self, record: CallRecord) -> None:
+    async def save(self, record: CallRecord, zone: tzinfo) -> None:
         values = {name: getattr(record, name) for name in _RECORD_FIELDS}
+        values["local_day"], values["local_minute"] = local_day_minute(record.started_at, zone)
         insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
         upsert = (
             insert_(call_records)

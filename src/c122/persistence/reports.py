@@ -2,12 +2,14 @@
 that run alike on SQLite and PostgreSQL, and the saved reports.
 
 How a definition becomes SQL:
-- an inner query reads the dataset's rows of the period (UTC bounds of the local days), within the
-  reader's groups, each row with its dimension values and the inputs of the measures, narrowed by the
-  time-of-day window, weekdays and the multi-selects;
-- local time is the row's UTC epoch second plus the zone's offset at that moment (a CASE over the offset
-  changes of the period, `offset_spans`), so day, hour, weekday, week, month and shift are integer
-  arithmetic that both databases do the same way;
+- an inner query reads the dataset's rows of the period, within the reader's groups, each row with its
+  dimension values and the inputs of the measures, narrowed by the time-of-day window, weekdays and the
+  multi-selects;
+- a call record carries its hotline day and minute of the day (`local_day`, `local_minute`, written with
+  the record in the hotline's zone): the period is a range of `local_day` (indexed with the group), and
+  day, hour, weekday, week, month and shift are integer arithmetic on those two columns;
+- a case's local time is its UTC epoch second plus the zone's offset at that moment (a CASE over the
+  offset changes of the period, `offset_spans`), then the same arithmetic; both databases do it alike;
 - the outer query groups the inner one by its dimension columns and aggregates; each percentile
   (median, 90th) is one more query over the same inner rows, ranking values per cell with window
   functions (nearest rank: the value at rank ⌈p·n/100⌉), merged with the rest by the cell's keys.
@@ -120,23 +122,24 @@ class ReportCompiler:
         whens = [(epoch < spans[i + 1][0], spans[i][1]) for i in range(len(spans) - 1)]
         return epoch + case(*whens, else_=spans[-1][1])
 
-    def _time_dimension(self, key: str, local: ColumnElement[int], months: list[date]) -> ColumnElement[Any]:
-        day = local // DAY
+    def _time_dimension(
+        self, key: str, day: ColumnElement[int], minute: ColumnElement[int], months: list[date]
+    ) -> ColumnElement[Any]:
+        """`day`: hotline days since 1970-01-01; `minute`: the minute of that day."""
         if key == "day":
             return day
         if key == "week":  # weeks since the Monday 1970-01-05, counted from 1970-01-01 as -3 days
             return (day + 3) // 7
         if key == "hour":
-            return (local % DAY) // 3600
+            return minute // 60
         if key == "weekday":  # 1970-01-01 was a Thursday: 0 is Monday
             return (day + 3) % 7
         if key == "month":
-            bounds = [(m - EPOCH).days * DAY for m in months]
+            bounds = [(m - EPOCH).days for m in months]
             if len(bounds) == 1:
                 return literal(0, Integer)
-            return case(*[(local < bounds[i + 1], i) for i in range(len(bounds) - 1)], else_=len(bounds) - 1)
+            return case(*[(day < bounds[i + 1], i) for i in range(len(bounds) - 1)], else_=len(bounds) - 1)
         assert key == "shift"
-        minute = (local % DAY) // 60
         whens = []
         for shift in self._shifts.values():
             start, end = shift.start.hour * 60 + shift.start.minute, shift.end.hour * 60 + shift.end.minute
@@ -189,15 +192,23 @@ class ReportCompiler:
                 case((cases.c.missed.is_(True), 1), else_=0).label("is_missed"),
                 cases.c.id.label("row_id"),
             ]
-        local = self._local(self._epoch(moment), start, end)
+        where: list[ColumnElement[bool]]
+        day: ColumnElement[int]
+        minute: ColumnElement[int]
+        if definition.dataset == "calls":  # stored with each record, in the hotline's zone
+            day, minute = calls.c.local_day, calls.c.local_minute
+            first, last = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
+            where = [day >= first, day <= last]
+        else:
+            local = self._local(self._epoch(moment), start, end)
+            day, minute = local // DAY, (local % DAY) // 60
+            where = [moment >= start, moment < end]
         for key in ("day", "week", "month", "hour", "weekday", "shift"):
-            columns[key] = self._time_dimension(key, local, months)
-        where: list[ColumnElement[bool]] = [moment >= start, moment < end]
+            columns[key] = self._time_dimension(key, day, minute, months)
         if scope.group_ids is not None:
             where.append(table.c.group_id.in_(sorted(scope.group_ids)) if scope.group_ids else false())
         window = definition.window_minutes
         if window is not None:
-            minute = (local % DAY) // 60
             low, high = window
             where.append(
                 or_(minute >= low, minute < high) if high < low else and_(minute >= low, minute < high)

@@ -92,7 +92,7 @@ class CallRecordService:
         again changes nothing. A record that contradicts itself is refused (InvalidFields)."""
         check_record(record)
         async with self._uow() as uow:
-            await uow.calls.save(record)
+            await uow.calls.save(record, self.zone)
             await uow.commit()
 
     async def close_after_restart(self, running: Callable[[], Set[str]]) -> list[str]:
@@ -108,7 +108,7 @@ class CallRecordService:
                 except InvalidFields as exc:  # one odd record must not keep the hotline from starting
                     log.warning("call record %s left active: cannot close it: %s", record.id, exc)
                     continue
-                await uow.calls.save(record)
+                await uow.calls.save(record, self.zone)
                 closed.append(record.id)
             await uow.commit()
         return closed
@@ -119,7 +119,7 @@ class CallRecordService:
             check_record(record)
         async with self._uow() as uow:
             for record in records:
-                await uow.calls.save(record)
+                await uow.calls.save(record, self.zone)
             await uow.commit()
 
     async def list_calls(self, actor: Actor, filters: CallFilter) -> JournalPage:
