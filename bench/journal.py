@@ -38,6 +38,7 @@ from bench.databases import on_both_databases
 from tests.support.clock import FakeClock
 
 from c122.domain.calls import CallFilter, CallQuery, JournalScope
+from c122.domain.reports import local_day_minute
 from c122.domain.users import Actor, Role
 from c122.persistence import migrate
 from c122.persistence import tables as t
@@ -146,6 +147,8 @@ async def seed(url: str, rows: int) -> float:
                     "hold_s": 0.0,
                     "wrap_up_s": 0.0,
                     "sla_breached": False,
+                    # as the call path writes them: the reports group by these
+                    **dict(zip(("local_day", "local_minute"), local_day_minute(begun, MOSCOW), strict=True)),
                 }
             )
             if index % 10 == 0:

@@ -49,6 +49,7 @@ from c122.services.board.service import Board
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
+from c122.services.calls import reactions as call_records_reactions
 from c122.services.calls.outbox import OutboxedCallRecords
 from c122.services.calls.recordings import RecordingRetention, RecordingUpkeep
 from c122.services.calls.service import EXPORT_SOURCE, CallRecordService
@@ -289,6 +290,7 @@ def build_application(
     report_schedules = ReportSchedules(uow_factory, clock, hotline_zone, reports, FileTableWriters(), mailer)
     call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone, exports)
     exports.register_source(EXPORT_SOURCE, call_records.export_rows)
+    call_records_reactions.subscribe(contact_center.add_listener, call_records)  # wrap-up lands on the call
     recording_upkeep = RecordingUpkeep(
         uow_factory,
         clock,

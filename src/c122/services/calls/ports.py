@@ -16,7 +16,12 @@ class CallRecordRepository(Protocol):
 
     async def save(self, record: CallRecord, zone: tzinfo) -> None:
         """Inserts the record or replaces the stored one, with all its legs, and the hotline day and
-        minute of its start in `zone` (what reports group by)."""
+        minute of its start in `zone` (what reports group by). A wrap-up already stored is kept when
+        the record brings none (the call flow writes 0: the operator's wrap-up ends after the call)."""
+        ...
+
+    async def set_wrap_up(self, call_id: str, seconds: float) -> None:
+        """The operator's wrap-up after the call; nothing when there is no such record."""
         ...
 
     async def get(self, call_id: str) -> JournalRow | None: ...

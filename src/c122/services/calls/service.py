@@ -95,6 +95,14 @@ class CallRecordService:
             await uow.calls.save(record, self.zone)
             await uow.commit()
 
+    async def record_wrap_ups(self, ended: list[tuple[str, float]]) -> None:
+        """The operators' wrap-up after these calls (call id, seconds), as it ended; a later write of
+        the record by the call flow keeps it (see the repository's `save`)."""
+        async with self._uow() as uow:
+            for call_id, seconds in ended:
+                await uow.calls.set_wrap_up(call_id, max(0.0, seconds))
+            await uow.commit()
+
     async def close_after_restart(self, running: Callable[[], Set[str]]) -> list[str]:
         """Records a stopped process left `active` are closed with the end cause `system_restart`
         (`domain.calls.restart`); calls of this process (`running()`) are left alone. Returns the ids."""
