@@ -39,6 +39,7 @@ from c122.realtime.bus import InProcessEventBus
 from c122.realtime.hub import EventHub
 from c122.realtime.protocol import CloseReason
 from c122.reports.job_store import FileExportJobStore
+from c122.reports.mail import SmtpMailer
 from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.abandoned.service import AbandonedCalls
@@ -49,6 +50,7 @@ from c122.services.board.service import Board
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
+from c122.services.calls import reactions as call_records_reactions
 from c122.services.calls.outbox import OutboxedCallRecords
 from c122.services.calls.recordings import RecordingRetention, RecordingUpkeep
 from c122.services.calls.service import EXPORT_SOURCE, CallRecordService
@@ -78,6 +80,7 @@ from c122.services.outbox import DeferredWrites
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
+from c122.services.reports.schedules import ReportSchedules
 from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
 from c122.services.sms.code_sender import SmsCodeSender
@@ -110,6 +113,7 @@ OUTBOX_DRAIN_SECONDS = 2.0
 BOARD_EXPIRY_SECONDS = 5.0  # an expired notice leaves the board within this
 ROUTES_REFRESH_SECONDS = 60.0
 SMS_DISPATCH_SECONDS = 1.0  # a queued SMS whose retry is due goes within this
+REPORT_SCHEDULE_SECONDS = 30.0  # a scheduled report goes within this of its time (or its retry's)
 RECORDING_UPKEEP_SECONDS = 60.0  # recordings compressed after the call, deleted after their retention
 # Call recordings given by a relative path live here, under the data directory.
 RECORDINGS_DIR = "recordings"
@@ -284,8 +288,12 @@ def build_application(
         sync_limit=settings.export_sync_rows,
         store=FileExportJobStore(exports_dir),
     )
+    mailer = SmtpMailer(settings)
+    reports = Reports(uow_factory, clock, hotline_zone, exports, mailer)
+    report_schedules = ReportSchedules(uow_factory, clock, hotline_zone, reports, FileTableWriters(), mailer)
     call_records = CallRecordService(uow_factory, clock, recordings, hotline_zone, exports)
     exports.register_source(EXPORT_SOURCE, call_records.export_rows)
+    call_records_reactions.subscribe(contact_center.add_listener, call_records)  # wrap-up lands on the call
     recording_upkeep = RecordingUpkeep(
         uow_factory,
         clock,
@@ -354,7 +362,8 @@ def build_application(
         exports=exports,
         recording_upkeep=recording_upkeep,
         export_access=ExportAccess(exports, uow_factory, clock),
-        reports=Reports(uow_factory, clock, hotline_zone, exports),
+        reports=reports,
+        report_schedules=report_schedules,
         softphone=telephony.operator_legs if telephony is not None else NoSoftphoneMedia(),
         monitoring=Monitoring(uow_factory, clock, bus, call_flow),
         shift_clock=shift_clock,
@@ -393,6 +402,7 @@ def build_application(
         _every(BOARD_EXPIRY_SECONDS, board.expire_due),
         _every(SMS_DISPATCH_SECONDS, sms.dispatch_due),
         _every(RECORDING_UPKEEP_SECONDS, recording_upkeep.run, first_after=True),
+        _every(REPORT_SCHEDULE_SECONDS, report_schedules.run_due),
     ]
     if call_flow is not None:
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))

@@ -129,6 +129,15 @@ class Settings(BaseModel):
     # puts in those requests (the same in kannel.conf's get-url).
     sms_callback_url: str = ""
     sms_callback_secret: str = ""
+    # Scheduled reports by e-mail (docs/contact-center/reports.md): the SMTP server; empty host: none
+    # is sent (a schedule saves and says why). smtp_starttls upgrades the connection before the login.
+    smtp_host: str = Field("", max_length=255)
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = Field("", max_length=255)
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
     # The citizen API (docs/channels/citizen-api.md): the group app requests go to (0: the first group),
     # its rate limits, the one-time code and the media limits.
     citizen_group_id: int = Field(0, ge=0)
@@ -167,6 +176,7 @@ class Settings(BaseModel):
         _check_webrtc(self)
         _check_time_zone(self.hotline_time_zone)
         _check_sms(self)
+        _check_smtp(self)
         fallback = self.outage_fallback_number
         if fallback and not any(  # a trunk without prefixes serves every number
             not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
@@ -320,3 +330,20 @@ def _check_sms(settings: Settings) -> None:
         )
     if len(settings.sms_callback_secret) < 16:
         raise ValueError("sms_callback_secret: at least 16 characters, required with sms_gateway_url")
+
+
+_MAIL_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_HOST = re.compile(r"^[A-Za-z0-9.\-:\[\]]+$")
+
+
+def _check_smtp(settings: Settings) -> None:
+    if not settings.smtp_host:
+        return
+    if not _HOST.match(settings.smtp_host):
+        raise ValueError(f"smtp_host: {settings.smtp_host!r} is not a host name or address")
+    if not _MAIL_ADDRESS.match(settings.smtp_from):
+        raise ValueError(
+            "smtp_from: required with smtp_host — the sender's address, e.g. reports@122.example.ru"
+        )
+    if settings.smtp_username and not settings.smtp_password:
+        raise ValueError("smtp_password: required with smtp_username")

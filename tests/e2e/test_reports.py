@@ -13,14 +13,17 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.async_api import Browser, Page, expect
 
 from c122.api.app import WEB_DIST
 from tests.e2e.test_cases import _choose
 from tests.e2e.test_workstation import sign_in
 from tests.integration.api.test_calls import _ids
+from tests.integration.reports.test_report_schedules import Mailbox
 from tests.integration.reports.test_reports import _call
 from tests.support import databases
+from tests.support.fuzz import free_port
 from tests.support.server import RunningServer, running_server
 
 
@@ -141,3 +144,53 @@ async def test_a_senior_builds_saves_charts_drills_and_exports_a_report(
     # A pie needs one dimension: the screen says so instead of drawing nonsense.
     await page.get_by_test_id("report-view").get_by_text("Круговая", exact=True).click()
     await expect(page.get_by_test_id("reports")).to_contain_text("Круговой диаграмме нужно одно измерение")
+
+
+async def test_a_schedule_is_set_in_the_builder_and_its_refused_send_shows(
+    tmp_path: Path, browser: Browser
+) -> None:
+    """The mail server is a real aiosmtpd on loopback that refuses every message."""
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail("the web app is not built: run `make web` (make test does it first)")
+    box, port = Mailbox(), free_port()
+    box.refusing = True
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    template = await databases.create_sqlite_template(tmp_path)
+    smtp = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_from": "c122@122.example.ru"}
+    try:
+        async with running_server(
+            databases.copy_sqlite(template, tmp_path), data_dir=tmp_path, smtp_starttls=False, **smtp
+        ) as server:
+            page = await sign_in(browser, server, "senior1")
+            await page.set_viewport_size({"width": 1600, "height": 1200})
+            await page.goto(f"{server.base_url}/reports")
+            await expect(page.get_by_test_id("report-measures")).to_contain_text("Поступило")
+            await page.get_by_test_id("report-name").locator("input").fill("Неделя по дням")
+            schedule = page.get_by_test_id("report-schedule")
+            await schedule.get_by_test_id("schedule-enabled").click()
+            await schedule.get_by_text("Еженедельно", exact=True).click()
+            await _choose(page, "schedule-weekday", "сб")
+            await schedule.get_by_test_id("schedule-time").locator("input").fill("12:30")
+            await schedule.get_by_test_id("schedule-recipients").locator("button").click()
+            await schedule.get_by_test_id("schedule-recipients").locator("input").fill("head@122.example.ru")
+            await page.keyboard.press("Enter")
+            await schedule.get_by_text(".pdf", exact=True).click()
+            await page.get_by_test_id("report-save").click()
+            status = page.get_by_test_id("schedule-status")
+            await expect(status).to_contain_text("Ждёт отправки")
+            await expect(status).to_contain_text("12.09.2026, 12:30:00")
+
+            server.clock.advance(31 * 60)
+            await server.application.context.report_schedules.run_due()
+            await page.reload()
+            await page.get_by_test_id("saved-reports").get_by_text("Неделя по дням").click()
+            await expect(status).to_contain_text("Не отправлен, повтор")
+            await expect(status).to_contain_text("554 5.7.1 Relay denied")
+            await expect(status).to_contain_text("Неудачных попыток: 1")
+            folder = os.environ.get("C122_SCREENSHOTS")
+            if folder:  # the section sits below the builder's fold: its own picture
+                await schedule.screenshot(path=str(Path(folder) / "reports-schedule-refused.png"))
+    finally:
+        controller.stop()
+    assert box.refused == 1

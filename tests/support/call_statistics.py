@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from c122.domain.calls.record import CallRecord, CallStatus, Direction
 from tests.support.server import Desk, RunningServer
@@ -128,7 +129,7 @@ async def seed_call_day(server: RunningServer, admin: Desk) -> dict[str, Any]:
     ]
     async with server.application.uow_factory() as uow:
         for record in records:
-            await uow.calls.save(record)
+            await uow.calls.save(record, ZoneInfo("Europe/Moscow"))
         await uow.commit()
     shifts = {s["name"]: s["id"] for s in (await admin.http.get("/api/v1/admin/shifts")).json()["items"]}
     groups = {g["name"]: g["id"] for g in (await admin.http.get("/api/v1/admin/groups")).json()["items"]}

@@ -48,6 +48,22 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
         ({"C122_CONFIG": "/nonexistent.toml"}, "C122_CONFIG: file /nonexistent.toml does not exist"),
         ({"C122_OUTAGE_FALLBACK_NUMBER": "+74951112233"}, "outage_fallback_number: no trunk serves"),
         ({"C122_DATABASE_STATEMENT_TIMEOUT_SECONDS": "0"}, "database_statement_timeout_seconds: Input"),
+        ({"C122_SMTP_HOST": "mail.example.ru"}, "smtp_from: required with smtp_host"),
+        (
+            {"C122_SMTP_HOST": "mail.example.ru", "C122_SMTP_FROM": "reports"},
+            "smtp_from: required with smtp_host",
+        ),
+        ({"C122_SMTP_HOST": "mail server", "C122_SMTP_FROM": "r@example.ru"}, "smtp_host: 'mail server'"),
+        ({"C122_SMTP_PORT": "0"}, "smtp_port: Input should be greater than or equal to 1"),
+        ({"C122_SMTP_STARTTLS": "perhaps"}, "smtp_starttls: Input should be a valid boolean"),
+        (
+            {
+                "C122_SMTP_HOST": "mail.example.ru",
+                "C122_SMTP_FROM": "r@example.ru",
+                "C122_SMTP_USERNAME": "r",
+            },
+            "smtp_password: required with smtp_username",
+        ),
     ],
 )
 def test_invalid_settings_name_the_setting_and_the_problem(environ: dict[str, str], message: str) -> None:

@@ -33,6 +33,7 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
+from c122.services.reports.schedules import ReportSchedules
 from c122.services.reports.service import Reports
 from c122.services.sms.service import SmsChannel
 from c122.services.statistics.service import (
@@ -77,6 +78,7 @@ class ApiContext:
     call_statistics: CallStatistics  # inbound and outbound figures over a period (TEL-08, SUP-10)
     recent_cases: RecentCaseTypes  # cases by type for the last 24 hours (OPS-28, fig. 62)
     reports: Reports  # user-defined reports, their runs, exports and saved reports
+    report_schedules: ReportSchedules  # saved reports e-mailed daily, weekly or monthly
     help_requests: HelpRequests  # «Помощь старшего»: operators ask the seniors on shift for help
     sms: SmsChannel  # SMS to and from applicants through the gateway
     citizen: CitizenApp  # the citizen API: devices, their requests, media and chat

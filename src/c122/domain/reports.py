@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Final, Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -432,6 +432,13 @@ def offset_spans(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[i
             spans.append((high, offset(high)))
         moment = following
     return spans
+
+
+def local_day_minute(at: datetime, zone: tzinfo) -> tuple[int, int]:
+    """The hotline day (days since 1970-01-01) and minute of that day of a moment: stored with each call
+    record, so that reports group by them without converting every row's time."""
+    local = at.astimezone(zone)
+    return (local.date() - date(1970, 1, 1)).days, local.hour * 60 + local.minute
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:

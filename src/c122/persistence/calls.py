@@ -9,11 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, delete, exists, false, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,6 +43,7 @@ from c122.domain.calls import (
     JournalScope,
 )
 from c122.domain.calls.journal import OWN_LEG_ROLES
+from c122.domain.reports import local_day_minute
 from c122.persistence import tables as t
 from c122.persistence.organisation import like_pattern
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of
@@ -82,14 +97,20 @@ class SqlCallRecordRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
 
-    async def save(self, record: CallRecord) -> None:
+    async def save(self, record: CallRecord, zone: tzinfo) -> None:
         values = {name: getattr(record, name) for name in _RECORD_FIELDS}
+        values["local_day"], values["local_minute"] = local_day_minute(record.started_at, zone)
         insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
-        upsert = (
-            insert_(call_records)
-            .values(id=record.id, **values)
-            .on_conflict_do_update(index_elements=[call_records.c.id], set_=values)
-        )
+        statement = insert_(call_records).values(id=record.id, **values)
+        # A wrap-up stored when the operator's ended stays when the call flow writes the record again.
+        kept = {
+            **values,
+            "wrap_up_s": case(
+                (statement.excluded.wrap_up_s > 0, statement.excluded.wrap_up_s),
+                else_=call_records.c.wrap_up_s,
+            ),
+        }
+        upsert = statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
         await self._db.execute(upsert)
         await self._db.execute(delete(call_legs).where(call_legs.c.call_id == record.id))
         if record.legs:
@@ -100,6 +121,11 @@ class SqlCallRecordRepository:
                     for position, leg in enumerate(record.legs)
                 ],
             )
+
+    async def set_wrap_up(self, call_id: str, seconds: float) -> None:
+        await self._db.execute(
+            update(call_records).where(call_records.c.id == call_id).values(wrap_up_s=seconds)
+        )
 
     async def get(self, call_id: str) -> JournalRow | None:
         row = (await self._db.execute(_journal().where(call_records.c.id == call_id))).first()

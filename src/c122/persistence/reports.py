@@ -2,12 +2,14 @@
 that run alike on SQLite and PostgreSQL, and the saved reports.
 
 How a definition becomes SQL:
-- an inner query reads the dataset's rows of the period (UTC bounds of the local days), within the
-  reader's groups, each row with its dimension values and the inputs of the measures, narrowed by the
-  time-of-day window, weekdays and the multi-selects;
-- local time is the row's UTC epoch second plus the zone's offset at that moment (a CASE over the offset
-  changes of the period, `offset_spans`), so day, hour, weekday, week, month and shift are integer
-  arithmetic that both databases do the same way;
+- an inner query reads the dataset's rows of the period, within the reader's groups, each row with its
+  dimension values and the inputs of the measures, narrowed by the time-of-day window, weekdays and the
+  multi-selects;
+- a call record carries its hotline day and minute of the day (`local_day`, `local_minute`, written with
+  the record in the hotline's zone): the period is a range of `local_day` (indexed with the group), and
+  day, hour, weekday, week, month and shift are integer arithmetic on those two columns;
+- a case's local time is its UTC epoch second plus the zone's offset at that moment (a CASE over the
+  offset changes of the period, `offset_spans`), then the same arithmetic; both databases do it alike;
 - the outer query groups the inner one by its dimension columns and aggregates; each percentile
   (median, 90th) is one more query over the same inner rows, ranking values per cell with window
   functions (nearest rank: the value at rank ⌈p·n/100⌉), merged with the rest by the cell's keys.
@@ -44,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Subquery
 
+from c122.domain.report_schedules import ScheduleStatus, status_from_json, status_to_json
 from c122.domain.reports import (
     DIMENSIONS,
     MAX_GROUPS,
@@ -59,7 +62,8 @@ from c122.domain.reports import (
     ratio,
 )
 from c122.domain.shifts import Shift
-from c122.persistence.tables.accounts import users
+from c122.domain.users import Actor, Role
+from c122.persistence.tables.accounts import user_groups, users
 from c122.persistence.tables.calls import call_records as calls
 from c122.persistence.tables.cases import cases
 from c122.persistence.tables.organisation import case_types, groups, queues
@@ -118,23 +122,24 @@ class ReportCompiler:
         whens = [(epoch < spans[i + 1][0], spans[i][1]) for i in range(len(spans) - 1)]
         return epoch + case(*whens, else_=spans[-1][1])
 
-    def _time_dimension(self, key: str, local: ColumnElement[int], months: list[date]) -> ColumnElement[Any]:
-        day = local // DAY
+    def _time_dimension(
+        self, key: str, day: ColumnElement[int], minute: ColumnElement[int], months: list[date]
+    ) -> ColumnElement[Any]:
+        """`day`: hotline days since 1970-01-01; `minute`: the minute of that day."""
         if key == "day":
             return day
         if key == "week":  # weeks since the Monday 1970-01-05, counted from 1970-01-01 as -3 days
             return (day + 3) // 7
         if key == "hour":
-            return (local % DAY) // 3600
+            return minute // 60
         if key == "weekday":  # 1970-01-01 was a Thursday: 0 is Monday
             return (day + 3) % 7
         if key == "month":
-            bounds = [(m - EPOCH).days * DAY for m in months]
+            bounds = [(m - EPOCH).days for m in months]
             if len(bounds) == 1:
                 return literal(0, Integer)
-            return case(*[(local < bounds[i + 1], i) for i in range(len(bounds) - 1)], else_=len(bounds) - 1)
+            return case(*[(day < bounds[i + 1], i) for i in range(len(bounds) - 1)], else_=len(bounds) - 1)
         assert key == "shift"
-        minute = (local % DAY) // 60
         whens = []
         for shift in self._shifts.values():
             start, end = shift.start.hour * 60 + shift.start.minute, shift.end.hour * 60 + shift.end.minute
@@ -187,15 +192,23 @@ class ReportCompiler:
                 case((cases.c.missed.is_(True), 1), else_=0).label("is_missed"),
                 cases.c.id.label("row_id"),
             ]
-        local = self._local(self._epoch(moment), start, end)
+        where: list[ColumnElement[bool]]
+        day: ColumnElement[int]
+        minute: ColumnElement[int]
+        if definition.dataset == "calls":  # stored with each record, in the hotline's zone
+            day, minute = calls.c.local_day, calls.c.local_minute
+            first, last = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
+            where = [day >= first, day <= last]
+        else:
+            local = self._local(self._epoch(moment), start, end)
+            day, minute = local // DAY, (local % DAY) // 60
+            where = [moment >= start, moment < end]
         for key in ("day", "week", "month", "hour", "weekday", "shift"):
-            columns[key] = self._time_dimension(key, local, months)
-        where: list[ColumnElement[bool]] = [moment >= start, moment < end]
+            columns[key] = self._time_dimension(key, day, minute, months)
         if scope.group_ids is not None:
             where.append(table.c.group_id.in_(sorted(scope.group_ids)) if scope.group_ids else false())
         window = definition.window_minutes
         if window is not None:
-            minute = (local % DAY) // 60
             low, high = window
             where.append(
                 or_(minute >= low, minute < high) if high < low else and_(minute >= low, minute < high)
@@ -461,18 +474,45 @@ class SqlReportRepository:
         )
         return _saved(row) if row is not None else None
 
-    async def add_saved(self, owner_id: int, draft: SavedReportDraft, at: datetime) -> int:
+    async def add_saved(
+        self, owner_id: int, draft: SavedReportDraft, at: datetime, status: ScheduleStatus | None
+    ) -> int:
         result = await self._db.execute(
             insert(saved_reports)
-            .values(owner_id=owner_id, created_at=at, **_values(draft, at))
+            .values(owner_id=owner_id, created_at=at, **_values(draft, at, status))
             .returning(saved_reports.c.id)
         )
         return int(result.scalar_one())
 
-    async def update_saved(self, report_id: int, draft: SavedReportDraft, at: datetime) -> None:
+    async def update_saved(
+        self, report_id: int, draft: SavedReportDraft, at: datetime, status: ScheduleStatus | None
+    ) -> None:
         await self._db.execute(
-            update(saved_reports).where(saved_reports.c.id == report_id).values(**_values(draft, at))
+            update(saved_reports).where(saved_reports.c.id == report_id).values(**_values(draft, at, status))
         )
+
+    async def due_schedules(self, at: datetime) -> list[SavedReport]:
+        next_at = saved_reports.c.schedule_next_at
+        query = self._saved_query().where(next_at.is_not(None), next_at <= at).order_by(next_at)
+        return [_saved(row) for row in (await self._db.execute(query)).mappings()]
+
+    async def set_schedule_status(self, report_id: int, status: ScheduleStatus) -> None:
+        await self._db.execute(
+            update(saved_reports)
+            .where(saved_reports.c.id == report_id, saved_reports.c.schedule.is_not(None))
+            .values(schedule_next_at=status.next_at, schedule_status=status_to_json(status))
+        )
+
+    async def owner(self, user_id: int) -> Actor | None:
+        row = (
+            await self._db.execute(select(users.c.role, users.c.enabled).where(users.c.id == user_id))
+        ).first()
+        if row is None or not row.enabled:
+            return None
+        member = await self._db.execute(
+            select(user_groups.c.group_id).where(user_groups.c.user_id == user_id)
+        )
+        return Actor(user_id=user_id, role=Role(row.role), group_ids=frozenset(int(g) for (g,) in member))
 
     async def delete_saved(self, report_id: int) -> None:
         await self._db.execute(delete(saved_reports).where(saved_reports.c.id == report_id))
@@ -484,8 +524,12 @@ class SqlReportRepository:
         return {int(row[0]) for row in rows}
 
 
-def _values(draft: SavedReportDraft, at: datetime) -> dict[str, Any]:
+def _values(draft: SavedReportDraft, at: datetime, status: ScheduleStatus | None) -> dict[str, Any]:
+    scheduled = draft.schedule is not None and status is not None
     return {
+        "schedule": dict(draft.schedule) if scheduled and draft.schedule is not None else None,
+        "schedule_next_at": status.next_at if scheduled and status is not None else None,
+        "schedule_status": status_to_json(status) if scheduled and status is not None else None,
         "name": draft.name,
         "definition": dict(draft.definition),
         "view": dict(draft.view),
@@ -507,6 +551,10 @@ def _saved(row: Mapping[str, Any]) -> SavedReport:
         shared_group_ids=tuple(int(g) for g in row["shared_group_ids"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        schedule=row["schedule"],
+        schedule_status=None
+        if row["schedule"] is None
+        else status_from_json(row["schedule_status"], row["schedule_next_at"]),
     )
 
 

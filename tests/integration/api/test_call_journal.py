@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -245,7 +246,7 @@ async def test_a_pdf_of_too_many_calls_is_refused_suggesting_xlsx(journal: Runni
     )
     async with journal.application.uow_factory() as uow:
         for n in range(5_001):
-            await uow.calls.save(replace(base, id=f"m{n}", legs=()))
+            await uow.calls.save(replace(base, id=f"m{n}", legs=()), ZoneInfo("Europe/Moscow"))
         await uow.commit()
     admin = await journal.signed_in("admin")
     response = await admin.http.get("/api/v1/calls/export", params={"format": "pdf"})

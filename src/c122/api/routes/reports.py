@@ -51,6 +51,17 @@ def _saved(report: SavedReport, actor: Actor) -> s.SavedReportOut:
         editable=actor.is_admin or report.owner_id == actor.user_id,
         created_at=report.created_at,
         updated_at=report.updated_at,
+        schedule=None if report.schedule is None else dict(report.schedule),
+        schedule_status=None
+        if report.schedule_status is None
+        else s.ScheduleStatusOut(
+            state=report.schedule_status.state,
+            next_at=report.schedule_status.next_at,
+            last_attempt_at=report.schedule_status.last_attempt_at,
+            last_sent_at=report.schedule_status.last_sent_at,
+            attempts=report.schedule_status.attempts,
+            error=report.schedule_status.error,
+        ),
     )
 
 
@@ -61,6 +72,7 @@ def _draft(body: s.SavedReportIn) -> SavedReportDraft:
         view=body.view.model_dump(),
         shared_roles=tuple(body.shared_roles),
         shared_group_ids=tuple(body.shared_group_ids),
+        schedule=None if body.schedule is None else body.schedule.model_dump(),
     )
 
 

@@ -144,6 +144,26 @@ class ViewIn(Strict):
     kind: ViewKind = "table"
 
 
+class ScheduleIn(Strict):
+    """Checked by the domain (domain/report_schedules.py), which names each bad field."""
+
+    frequency: Short = Field(description="daily, weekly or monthly")
+    time: Short = Field(description="HH:MM in the hotline's time zone")
+    weekday: Integer = Field(0, description="weekly: 0 Monday … 6 Sunday")
+    day_of_month: Integer = Field(1, description="monthly: 1 … 28")
+    recipients: Annotated[list[Annotated[str, StringConstraints(max_length=254)]], Len(max_length=100)]
+    formats: Annotated[list[Short], Len(max_length=3)] = Field(description="csv, xlsx, pdf")
+
+
+class ScheduleStatusOut(BaseModel):
+    state: Literal["pending", "sent", "retrying", "failed", "not_configured"]
+    next_at: datetime | None = Field(description="the next send (a retry's while retrying)")
+    last_attempt_at: datetime | None
+    last_sent_at: datetime | None
+    attempts: int = Field(description="refused sends of the current run")
+    error: str | None = Field(description="why the last send failed, or why none can be sent")
+
+
 class SavedReportIn(Strict):
     name: Annotated[str, StringConstraints(max_length=1000)]
     definition: DefinitionIn
@@ -154,6 +174,7 @@ class SavedReportIn(Strict):
     shared_group_ids: Annotated[list[Id], Len(max_length=200)] = Field(
         [], description="members of these groups see it"
     )
+    schedule: ScheduleIn | None = Field(None, description="e-mailed daily, weekly or monthly; null: not sent")
 
 
 class SavedReportOut(BaseModel):
@@ -168,6 +189,8 @@ class SavedReportOut(BaseModel):
     editable: bool
     created_at: datetime
     updated_at: datetime
+    schedule: dict[str, Any] | None
+    schedule_status: ScheduleStatusOut | None
 
 
 def definition_json(body: DefinitionIn) -> dict[str, Any]:

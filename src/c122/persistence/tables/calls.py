@@ -6,7 +6,7 @@ journal outlives deleted queues and accounts, like the queue log.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, SmallInteger, String, Table, Text
 
 from c122.persistence.tables.base import UtcDateTime, metadata
 
@@ -36,6 +36,10 @@ call_records = Table(
     Column("sla_breached", Boolean, nullable=False),
     Column("recording_path", Text, nullable=True),
     Column("end_cause", String(64), nullable=True),
+    # The hotline day (days since 1970-01-01) and minute of the day of started_at, in the hotline's zone
+    # when the record was written: reports group and filter by them (persistence/reports.py).
+    Column("local_day", Integer, nullable=True),
+    Column("local_minute", SmallInteger, nullable=True),
     # The journal pages newest first within a period, narrowed by one of these columns.
     Index("ix_call_records_started_at", "started_at"),
     Index("ix_call_records_operator_id_started_at", "operator_id", "started_at"),
@@ -47,6 +51,7 @@ call_records = Table(
     # The applicant's number: the caller of inbound calls, the called party of outbound ones.
     Index("ix_call_records_caller_started_at", "caller", "started_at"),
     Index("ix_call_records_called_started_at", "called", "started_at"),
+    Index("ix_call_records_local_day_group_id", "local_day", "group_id"),
 )
 
 call_legs = Table(

@@ -19,5 +19,11 @@ saved_reports = Table(
     Column("shared_group_ids", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The e-mail schedule (domain/report_schedules.py), when it is sent next (a retry's time while one
+    # is pending) and what the last send did; all empty for a report that is not sent.
+    Column("schedule", JSON, nullable=True),
+    Column("schedule_next_at", UtcDateTime, nullable=True),
+    Column("schedule_status", JSON, nullable=True),
     Index("ix_saved_reports_owner_id", "owner_id"),
+    Index("ix_saved_reports_schedule_next_at", "schedule_next_at"),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Protocol
 
 from c122.domain.calls import CallQuery, CallRecord, FilterOptions, JournalPage, JournalRow, JournalScope
@@ -14,8 +14,14 @@ from c122.services.ports import UnitOfWork
 class CallRecordRepository(Protocol):
     """Call records with their legs (docs/contact-center/calls.md)."""
 
-    async def save(self, record: CallRecord) -> None:
-        """Inserts the record or replaces the stored one, with all its legs."""
+    async def save(self, record: CallRecord, zone: tzinfo) -> None:
+        """Inserts the record or replaces the stored one, with all its legs, and the hotline day and
+        minute of its start in `zone` (what reports group by). A wrap-up already stored is kept when
+        the record brings none (the call flow writes 0: the operator's wrap-up ends after the call)."""
+        ...
+
+    async def set_wrap_up(self, call_id: str, seconds: float) -> None:
+        """The operator's wrap-up after the call; nothing when there is no such record."""
         ...
 
     async def get(self, call_id: str) -> JournalRow | None: ...

@@ -92,7 +92,15 @@ class CallRecordService:
         again changes nothing. A record that contradicts itself is refused (InvalidFields)."""
         check_record(record)
         async with self._uow() as uow:
-            await uow.calls.save(record)
+            await uow.calls.save(record, self.zone)
+            await uow.commit()
+
+    async def record_wrap_ups(self, ended: list[tuple[str, float]]) -> None:
+        """The operators' wrap-up after these calls (call id, seconds), as it ended; a later write of
+        the record by the call flow keeps it (see the repository's `save`)."""
+        async with self._uow() as uow:
+            for call_id, seconds in ended:
+                await uow.calls.set_wrap_up(call_id, max(0.0, seconds))
             await uow.commit()
 
     async def close_after_restart(self, running: Callable[[], Set[str]]) -> list[str]:
@@ -108,7 +116,7 @@ class CallRecordService:
                 except InvalidFields as exc:  # one odd record must not keep the hotline from starting
                     log.warning("call record %s left active: cannot close it: %s", record.id, exc)
                     continue
-                await uow.calls.save(record)
+                await uow.calls.save(record, self.zone)
                 closed.append(record.id)
             await uow.commit()
         return closed
@@ -119,7 +127,7 @@ class CallRecordService:
             check_record(record)
         async with self._uow() as uow:
             for record in records:
-                await uow.calls.save(record)
+                await uow.calls.save(record, self.zone)
             await uow.commit()
 
     async def list_calls(self, actor: Actor, filters: CallFilter) -> JournalPage:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from c122.domain.clock import Clock
 from c122.domain.errors import FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.report_schedules import ScheduleStatus, next_run, schedule_from_json, schedule_to_json
 from c122.domain.reports import (
     DATASET_TITLES,
     DIMENSIONS,
@@ -49,6 +51,7 @@ from c122.services.exports.ports import (
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.reports.ports import (
     DrillRow,
+    ReportMailer,
     ReportScope,
     ReportsUnitOfWork,
     SavedReport,
@@ -89,11 +92,13 @@ class Reports:
         clock: Clock,
         zone: ZoneInfo,
         exports: Exports,
+        mailer: ReportMailer,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self.zone = zone
         self._exports = exports
+        self._mailer = mailer
 
     # --- running -----------------------------------------------------------------------------------
 
@@ -144,25 +149,8 @@ class Reports:
                     )
                 ]
             )
-        at = self._clock.now()
-        name = title.strip() or f"Отчёт: {DATASET_TITLES[definition.dataset].lower()}"
-        period = f"{definition.date_from:%d.%m.%Y} – {definition.date_to:%d.%m.%Y} ({self.zone.key})"
-        lines = [f"Период: {period}", f"Сформирован: {at.astimezone(self.zone):%d.%m.%Y %H:%M}"]
-        if definition.window_minutes is not None:
-            lines.append(f"Время суток: {definition.time_from}–{definition.time_to}")
-        if result.truncated:
-            lines.append("Показаны не все строки: сузьте период или фильтры")
-        spec = ExportSpec(
-            format=format,
-            filename=f"report-{at.astimezone(self.zone):%Y-%m-%d-%H%M}",
-            header=ExportHeader(name, tuple(lines)),
-            columns=tuple(
-                [ExportColumn(DIMENSIONS[d].title, 22) for d in definition.dimensions]
-                + [ExportColumn(MEASURES[m].title, 14) for m in definition.measures]
-            ),
-            expected_rows=len(result.rows),
-        )
-        return await self._exports.export(actor, spec, _batches(result))
+        spec = report_spec(definition, result, format, title, self._clock.now(), self.zone)
+        return await self._exports.export(actor, spec, report_batches(result))
 
     async def _check(self, actor: Actor, definition: ReportDefinition, *, wanted: str) -> None:
         async with refusals_audited(
@@ -197,7 +185,7 @@ class Reports:
     async def saved(self, actor: Actor) -> list[SavedReport]:
         _may_report(actor)
         async with self._uow() as uow:
-            return [r for r in await uow.reports.saved() if sees_report(actor, r)]
+            return [self._shown(r) for r in await uow.reports.saved() if sees_report(actor, r)]
 
     async def get(self, actor: Actor, report_id: int) -> SavedReport:
         async with refusals_audited(
@@ -205,7 +193,7 @@ class Reports:
         ):
             _may_report(actor)
             async with self._uow() as uow:
-                return await _visible(uow, actor, report_id)
+                return self._shown(await _visible(uow, actor, report_id))
 
     async def create(self, actor: Actor, draft: SavedReportDraft) -> SavedReport:
         async with refusals_audited(
@@ -214,12 +202,14 @@ class Reports:
             _may_report(actor)
         async with self._uow() as uow:
             checked = await _checked(uow, draft)
-            report_id = await uow.reports.add_saved(actor.user_id, checked, self._clock.now())
+            now = self._clock.now()
+            status = first_status(checked.schedule, None, now, self.zone)
+            report_id = await uow.reports.add_saved(actor.user_id, checked, now, status)
             await self._audit_saved(uow, actor, "create", report_id, checked)
             await uow.commit()
             stored = await uow.reports.get_saved(report_id)
         assert stored is not None
-        return stored
+        return self._shown(stored)
 
     async def update(self, actor: Actor, report_id: int, draft: SavedReportDraft) -> SavedReport:
         async with refusals_audited(
@@ -227,16 +217,28 @@ class Reports:
         ):
             _may_report(actor)
             async with self._uow() as uow:
-                _editable(actor, await _visible(uow, actor, report_id))
+                before = await _visible(uow, actor, report_id)
+                _editable(actor, before)
         async with self._uow() as uow:
             checked = await _checked(uow, draft)
-            await uow.reports.update_saved(report_id, checked, self._clock.now())
+            now = self._clock.now()
+            status = first_status(checked.schedule, before, now, self.zone)
+            await uow.reports.update_saved(report_id, checked, now, status)
             await self._audit_saved(uow, actor, "update", report_id, checked)
             await uow.commit()
             stored = await uow.reports.get_saved(report_id)
         if stored is None:
             raise NotFound("no such report")
-        return stored
+        return self._shown(stored)
+
+    def _shown(self, report: SavedReport) -> SavedReport:
+        """A schedule that cannot send says why: the reason is read now, so that a mail server
+        configured later starts the sends without editing the report."""
+        reason = self._mailer.unavailable
+        if report.schedule_status is None or reason is None:
+            return report
+        status = replace(report.schedule_status, state="not_configured", next_at=None, error=reason)
+        return replace(report, schedule_status=status)
 
     async def delete(self, actor: Actor, report_id: int) -> None:
         async with refusals_audited(
@@ -270,6 +272,7 @@ class Reports:
                 "name": draft.name,
                 "shared_roles": list(draft.shared_roles),
                 "shared_group_ids": list(draft.shared_group_ids),
+                "schedule": None if draft.schedule is None else dict(draft.schedule),
             },
         )
 
@@ -314,6 +317,12 @@ async def _checked(uow: ReportsUnitOfWork, draft: SavedReportDraft) -> SavedRepo
                     f"shared_roles[{index}]", "unknown_role", f"роль «{role}»: можно senior или admin"
                 )
             )
+    schedule = None
+    if draft.schedule is not None:
+        try:
+            schedule = schedule_to_json(schedule_from_json(draft.schedule))
+        except InvalidFields as refused:
+            problems += refused.problems
     groups = tuple(sorted(set(draft.shared_group_ids)))
     missing = sorted(set(groups) - await uow.reports.existing_groups(groups))
     if missing:
@@ -327,6 +336,47 @@ async def _checked(uow: ReportsUnitOfWork, draft: SavedReportDraft) -> SavedRepo
         view=_view(draft.view),
         shared_roles=tuple(sorted(set(draft.shared_roles))),
         shared_group_ids=groups,
+        schedule=schedule,
+    )
+
+
+def first_status(
+    schedule: Mapping[str, Any] | None, before: SavedReport | None, at: datetime, zone: ZoneInfo
+) -> ScheduleStatus | None:
+    """A saved schedule's state: kept while the schedule is unchanged (an edit of the definition does
+    not reset a pending retry), otherwise waiting for its next send from now."""
+    if schedule is None:
+        return None
+    if before is not None and before.schedule_status is not None and before.schedule == schedule:
+        return before.schedule_status
+    return ScheduleStatus(state="pending", next_at=next_run(schedule_from_json(schedule), at, zone))
+
+
+def report_spec(
+    definition: ReportDefinition,
+    result: ReportResult,
+    format: ExportFormat,
+    title: str,
+    at: datetime,
+    zone: ZoneInfo,
+) -> ExportSpec:
+    """The file of a report's table: its title, the period and when it was made, and its columns."""
+    name = title.strip() or f"Отчёт: {DATASET_TITLES[definition.dataset].lower()}"
+    period = f"{definition.date_from:%d.%m.%Y} – {definition.date_to:%d.%m.%Y} ({zone.key})"
+    lines = [f"Период: {period}", f"Сформирован: {at.astimezone(zone):%d.%m.%Y %H:%M}"]
+    if definition.window_minutes is not None:
+        lines.append(f"Время суток: {definition.time_from}–{definition.time_to}")
+    if result.truncated:
+        lines.append("Показаны не все строки: сузьте период или фильтры")
+    return ExportSpec(
+        format=format,
+        filename=f"report-{at.astimezone(zone):%Y-%m-%d-%H%M}",
+        header=ExportHeader(name, tuple(lines)),
+        columns=tuple(
+            [ExportColumn(DIMENSIONS[d].title, 22) for d in definition.dimensions]
+            + [ExportColumn(MEASURES[m].title, 14) for m in definition.measures]
+        ),
+        expected_rows=len(result.rows),
     )
 
 
@@ -340,7 +390,7 @@ def _view(view: Mapping[str, Any]) -> dict[str, Any]:
     return {"kind": kind}
 
 
-async def _batches(result: ReportResult) -> RowBatches:
+async def report_batches(result: ReportResult) -> RowBatches:
     rows = [[*row.labels, *row.figures] for row in result.rows]
     for start in range(0, len(rows), 1000):
         yield rows[start : start + 1000]

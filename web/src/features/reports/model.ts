@@ -9,6 +9,21 @@ export type ReportRow = components["schemas"]["ReportRowOut"];
 export type Drill = components["schemas"]["DrillOut"];
 export type SavedReport = components["schemas"]["SavedReportOut"];
 export type SavedReportInput = components["schemas"]["SavedReportIn"];
+export type Schedule = components["schemas"]["ScheduleIn"];
+export type ScheduleStatus = components["schemas"]["ScheduleStatusOut"];
+export type Frequency = "daily" | "weekly" | "monthly";
+export const FREQUENCIES: readonly Frequency[] = ["daily", "weekly", "monthly"];
+
+/** A new schedule: every Monday at 08:00, the past week as .xlsx. */
+export function defaultSchedule(): Schedule {
+  return { frequency: "weekly", time: "08:00", weekday: 0, day_of_month: 1, recipients: [], formats: ["xlsx"] };
+}
+
+/** The stored schedule as the form edits it (the server's JSON has every field). */
+export function scheduleOf(stored: Record<string, unknown> | null | undefined): Schedule | null {
+  if (stored === null || stored === undefined) return null;
+  return { ...defaultSchedule(), ...(stored as Partial<Schedule>) };
+}
 export type ViewKind = "table" | "pivot" | "bar" | "line" | "pie" | "heatmap";
 export const VIEW_KINDS: readonly ViewKind[] = ["table", "pivot", "bar", "line", "pie", "heatmap"];
 export type ExportFormat = "xlsx" | "csv" | "pdf";

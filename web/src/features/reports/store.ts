@@ -14,7 +14,9 @@ import {
   type ReportModel,
   type ReportResult,
   type SavedReport,
+  type Schedule,
   type ViewKind,
+  scheduleOf,
 } from "./model";
 
 export const useReportsStore = defineStore("reports", () => {
@@ -32,6 +34,8 @@ export const useReportsStore = defineStore("reports", () => {
   const name = ref("");
   const sharedRoles = ref<string[]>([]);
   const sharedGroups = ref<number[]>([]);
+  /** The e-mail schedule being edited; null: the report is not sent. */
+  const schedule = ref<Schedule | null>(null);
   const drill = shallowRef<Drill | null>(null);
   const drillLabel = ref("");
 
@@ -76,6 +80,7 @@ export const useReportsStore = defineStore("reports", () => {
       view: { kind: view.value },
       shared_roles: sharedRoles.value,
       shared_group_ids: sharedGroups.value,
+      schedule: schedule.value === null ? null : { ...schedule.value },
     };
     const stored = current.value?.editable ? await updateSaved(current.value.id, body) : await createSaved(body);
     current.value = stored;
@@ -90,6 +95,7 @@ export const useReportsStore = defineStore("reports", () => {
     view.value = ((report.view as { kind?: ViewKind }).kind ?? "table") as ViewKind;
     sharedRoles.value = [...report.shared_roles];
     sharedGroups.value = [...report.shared_group_ids];
+    schedule.value = scheduleOf(report.schedule);
     await run();
   }
 
@@ -104,6 +110,7 @@ export const useReportsStore = defineStore("reports", () => {
     name.value = "";
     sharedRoles.value = [];
     sharedGroups.value = [];
+    schedule.value = null;
     definition.value = defaultDefinition();
     result.value = null;
     built = null;
@@ -111,6 +118,7 @@ export const useReportsStore = defineStore("reports", () => {
 
   return {
     model, choices, definition, view, result, running, error, saved, current, name, sharedRoles, sharedGroups,
+    schedule,
     drill, drillLabel, open, run, drillInto, exportAs, save, load, remove, startNew,
   };
 });

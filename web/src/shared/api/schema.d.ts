@@ -6780,6 +6780,8 @@ export interface components {
             definition: components["schemas"]["DefinitionIn"];
             /** Name */
             name: string;
+            /** @description e-mailed daily, weekly or monthly; null: not sent */
+            schedule?: components["schemas"]["ScheduleIn"] | null;
             /**
              * Shared Group Ids
              * @description members of these groups see it
@@ -6820,6 +6822,11 @@ export interface components {
             owner_id: number;
             /** Owner Name */
             owner_name: string;
+            /** Schedule */
+            schedule: {
+                [key: string]: unknown;
+            } | null;
+            schedule_status: components["schemas"]["ScheduleStatusOut"] | null;
             /** Shared Group Ids */
             shared_group_ids: number[];
             /** Shared Roles */
@@ -6833,6 +6840,68 @@ export interface components {
             view: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * ScheduleIn
+         * @description Checked by the domain (domain/report_schedules.py), which names each bad field.
+         */
+        ScheduleIn: {
+            /**
+             * Day Of Month
+             * @description monthly: 1 … 28
+             * @default 1
+             */
+            day_of_month: number;
+            /**
+             * Formats
+             * @description csv, xlsx, pdf
+             */
+            formats: string[];
+            /**
+             * Frequency
+             * @description daily, weekly or monthly
+             */
+            frequency: string;
+            /** Recipients */
+            recipients: string[];
+            /**
+             * Time
+             * @description HH:MM in the hotline's time zone
+             */
+            time: string;
+            /**
+             * Weekday
+             * @description weekly: 0 Monday … 6 Sunday
+             * @default 0
+             */
+            weekday: number;
+        };
+        /** ScheduleStatusOut */
+        ScheduleStatusOut: {
+            /**
+             * Attempts
+             * @description refused sends of the current run
+             */
+            attempts: number;
+            /**
+             * Error
+             * @description why the last send failed, or why none can be sent
+             */
+            error: string | null;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Last Sent At */
+            last_sent_at: string | null;
+            /**
+             * Next At
+             * @description the next send (a retry's while retrying)
+             */
+            next_at: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "sent" | "retrying" | "failed" | "not_configured";
         };
         /** ScriptIn */
         ScriptIn: {
