@@ -60,6 +60,8 @@ from c122.services.cases.service import CaseServices
 from c122.services.citizen.chat import CaseChat
 from c122.services.citizen.ports import OneTimeCodeSender
 from c122.services.citizen.service import CitizenApp, CitizenLimits
+from c122.services.citizen_call.ports import NoAppCallMedia
+from c122.services.citizen_call.service import CitizenCalls
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
 from c122.services.contact_center.membership import QueueMembership
@@ -376,6 +378,9 @@ def build_application(
         citizen=citizen,
         case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen),
         lookups=Lookups(uow_factory, clock, LookupSources()),
+        citizen_calls=CitizenCalls(
+            uow_factory, clock, telephony.app_calls if telephony is not None else NoAppCallMedia()
+        ),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)
@@ -536,6 +541,7 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
             ),
             restart_grace_s=settings.webrtc_restart_grace_seconds,
         ),
+        app_call_line=settings.citizen_call_line,
     )
 
 

@@ -150,6 +150,8 @@ class Settings(BaseModel):
     citizen_code_cooldown_seconds: int = Field(900, ge=1)
     citizen_photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     citizen_voice_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    # The line a voice call from the app reaches (its number, e.g. +78001220122); empty: no app calls.
+    citizen_call_line: str = Field("", max_length=32)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -21,6 +21,7 @@ from c122.api.routes import (
     calls,
     cases,
     citizen,
+    citizen_call,
     contact_center,
     events,
     exports,
@@ -90,6 +91,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(reports.router)
     app.include_router(abandoned.router)
     app.include_router(citizen.router)
+    app.include_router(citizen_call.router)
     app.include_router(citizen.operator_router)
 
     @app.get("/metrics", include_in_schema=False)

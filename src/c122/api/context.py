@@ -19,6 +19,7 @@ from c122.services.calls.service import CallRecordService
 from c122.services.cases.service import CaseServices
 from c122.services.citizen.chat import CaseChat
 from c122.services.citizen.service import CitizenApp
+from c122.services.citizen_call.service import CitizenCalls
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center.membership import QueueMembership
 from c122.services.exports.service import ExportAccess, ExportJobs
@@ -84,6 +85,7 @@ class ApiContext:
     citizen: CitizenApp  # the citizen API: devices, their requests, media and chat
     case_chat: CaseChat  # the conversation of a case as the operator's card shows it
     lookups: Lookups  # outside registries queried from the card (lookup plug-ins)
+    citizen_calls: CitizenCalls  # voice calls from the citizen app to the hotline
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
     monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, TypeVar
 
+from c122.domain.calls.origin import CallOrigin
 from c122.domain.trunks import Trunk, route_for
 from c122.services.call_flow.ports import LegQuality, LegUnavailable, NoCapacity
 from c122.telephony.control import CallControl
@@ -42,6 +43,7 @@ from c122.telephony.sip.registrar import Registrar
 log = logging.getLogger(__name__)
 
 BrowserLookup = Callable[[int], Channel | None]
+OriginLookup = Callable[[Channel], CallOrigin | None]
 P = ParamSpec("P")
 R = TypeVar("R")
 MAX_REMEMBERED_STATS = 10_000
@@ -50,7 +52,9 @@ MAX_REMEMBERED_STATS = 10_000
 class LegEvents(Protocol):
     """What the call flow hears from the wire (the `CallFlowService` methods of the same names)."""
 
-    async def incoming(self, leg: str, caller: str, called: str) -> None: ...
+    async def incoming(
+        self, leg: str, caller: str, called: str, origin: CallOrigin | None = None
+    ) -> None: ...
 
     def leg_answered(self, leg: str) -> None: ...
 
@@ -100,6 +104,7 @@ class ControlSwitch:
         self._trunks = tuple(trunks)
         self._events: LegEvents | None = None
         self._browser: BrowserLookup = lambda _user_id: None
+        self._origin: OriginLookup = lambda _channel: None
         self._sequences: dict[str, _Sequence] = {}
         self._bridges: dict[str, Bridge] = {}
         self._recordings: dict[str, Recording] = {}
@@ -114,6 +119,10 @@ class ControlSwitch:
 
     def find_browser_legs_with(self, lookup: BrowserLookup) -> None:
         self._browser = lookup
+
+    def find_origins_with(self, lookup: OriginLookup) -> None:
+        """How an inbound leg that is not a SIP call says where it came from (the citizen app)."""
+        self._origin = lookup
 
     def track(self, legs: Iterable[str]) -> None:
         """Legs taken over after a restart: their figures are read when they end, as for the others."""
@@ -321,9 +330,11 @@ class ControlSwitch:
         match event:
             case ChannelCreated(channel_id=leg, direction="inbound", caller=caller, called=called):
                 channel = self._control.find(leg)
+                origin = None
                 if channel is not None:
                     self._legs[leg] = channel
-                self._spawn(events.incoming(leg, caller, called))
+                    origin = self._origin(channel)
+                self._spawn(events.incoming(leg, caller, called, origin))
             case ChannelAnswered(channel_id=leg):
                 events.leg_answered(leg)
             case ChannelDtmf(channel_id=leg, digit=digit):

@@ -30,6 +30,7 @@ from c122.telephony.sip.overload import OverloadSettings
 from c122.telephony.sip.protection import ProtectionSettings
 from c122.telephony.sip.registrar import Registrar
 from c122.telephony.webrtc import OperatorLegs, WebRtcSettings
+from c122.telephony.webrtc.app_calls import AppCallLegs
 
 _log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class TelephonySettings:
     sip_digest_algorithms: tuple[str, ...] = ("MD5",)
     trunks: tuple[Trunk, ...] = ()  # carriers for calls to public numbers
     webrtc: WebRtcSettings = field(default_factory=WebRtcSettings)  # operators' browser legs
+    app_call_line: str = ""  # the line calls from the citizen app reach (empty: they are refused)
 
 
 class Telephony:
@@ -140,6 +142,11 @@ class Telephony:
             self.control, replace(settings.webrtc, engine_host=engine_host), gateway=self.gateway
         )
         self.switch.find_browser_legs_with(self.operator_legs.channel_for)
+        # Calls from the citizen app: browser legs too, entering the line's flow as inbound callers.
+        self.app_calls = AppCallLegs(
+            self.control, replace(settings.webrtc, engine_host=engine_host), settings.app_call_line
+        )
+        self.switch.find_origins_with(AppCallLegs.origin_of)
         # What survives a restart of the process (docs/operations.md): registrations and dialogs.
         self.registrations = KeptRegistrations(self.registrar, kept) if kept is not None else None
         self.dialogs = KeptDialogs(self.sip, kept) if kept is not None else None
@@ -177,6 +184,7 @@ class Telephony:
         return self.dialogs.end_previous() if self.dialogs is not None else 0
 
     async def stop(self) -> None:
+        await self.app_calls.close()
         await self.operator_legs.close()
         await self.switch.close()
         await self.gateway.close()

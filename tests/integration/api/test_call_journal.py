@@ -20,6 +20,7 @@ from tests.integration.api.test_calls import MAIN_LINE, _answered, _ids, _leg, _
 from tests.support.server import Desk, RunningServer, running_server
 
 from c122.domain.calls import CallRecord
+from c122.domain.calls.origin import CallOrigin
 from c122.domain.cases import CaseSource
 
 
@@ -57,7 +58,7 @@ async def _with_cases(server: RunningServer, tmp_path: Path) -> dict[str, int]:
         type_id=info_type,
         call_id="medical-answered",
         group_id=ids["medical"],
-        source=CaseSource.MOBILE_APP,
+        origin=CallOrigin(CaseSource.MOBILE_APP),
     )
     ids["info_type"] = info_type
     return ids

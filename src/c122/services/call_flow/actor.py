@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from c122.domain.acd import CompletedBy, UnknownCall
+from c122.domain.calls.origin import CallOrigin
 from c122.domain.calls.record import LegKind
 from c122.domain.cases import CallFacts, HandoverKind
 from c122.domain.errors import DomainError
@@ -71,6 +72,7 @@ class CallActor:
         # How the call runs a service's entry flow when transferred to it; only a caller who came in
         # on a line has one (`InboundCall` sets it), and the call flow refuses the others first.
         self._flow_entry: Callable[[Executor], Awaitable[None]] | None = None
+        self.origin: CallOrigin | None = None  # a call from the citizen app: its source and location
 
     @property
     def enters_flows(self) -> bool:
@@ -289,6 +291,7 @@ class CallActor:
                 call_id=self.id,
                 group_id=self.record.group_id or group_id,
                 description=note,
+                origin=self.origin,
             )
         except Exception as exc:
             log.warning("call %s: no case card: %s", self.id, getattr(exc, "message", exc))

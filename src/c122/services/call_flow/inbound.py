@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from c122.domain.acd import CallExited, CompletedBy, UnknownCall
+from c122.domain.calls.origin import CallOrigin
 from c122.domain.errors import DatabaseUnavailable
 from c122.domain.ivr import (
     DigitsCollected,
@@ -47,8 +48,10 @@ class InboundCall(CallActor):
         offer_context: OfferContext,
         default_case_type_id: int | None = None,
         ivr_group_id: int | None = None,
+        origin: CallOrigin | None = None,
     ) -> None:
         super().__init__(ctx, call_id, leg, record)
+        self.origin = origin
         self.caller_leg = leg
         self.offer_context = offer_context
         self.default_case_type_id = default_case_type_id  # the line's card type without an IVR choice

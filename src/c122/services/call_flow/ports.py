@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from c122.domain.acd import CompletedBy, Outcome
+from c122.domain.calls.origin import CallOrigin
 from c122.domain.cases import CallFacts, HandoverKind
 from c122.domain.organisation import Queue
 from c122.services.contact_center.ports import OfferContext
@@ -157,9 +158,17 @@ class CallCases(Protocol):
     shows it while the phone rings), handed to whoever takes the call, marked missed if nobody did."""
 
     async def create_case_for_call(
-        self, *, caller: str, type_id: int, call_id: str, group_id: int | None, description: str = ""
+        self,
+        *,
+        caller: str,
+        type_id: int,
+        call_id: str,
+        group_id: int | None,
+        description: str = "",
+        origin: CallOrigin | None = None,
     ) -> object:
-        """`description`: what the card says of the call (a call that ended in the menu: its path)."""
+        """`description`: what the card says of the call (a call that ended in the menu: its path);
+        `origin`: a call from the app (its source and the device's location)."""
         ...
 
     async def call_taken(

@@ -23,6 +23,7 @@ from c122.domain.acd import (
     OfferWithdrawn,
     Outcome,
 )
+from c122.domain.calls.origin import CallOrigin
 from c122.domain.calls.record import Direction
 from c122.domain.errors import (
     Conflict,
@@ -110,15 +111,16 @@ class CallFlowService:
 
     # -- legs (telephony) ----------------------------------------------------------------------------
 
-    async def incoming(self, leg: str, caller: str, called: str) -> None:
+    async def incoming(self, leg: str, caller: str, called: str, origin: CallOrigin | None = None) -> None:
         """A new inbound leg: a line's call runs its flow; anything else is refused. While the database
-        is down and the number's route was never read, the caller still gets the outage notice."""
+        is down and the number's route was never read, the caller still gets the outage notice. `origin`:
+        a call from the citizen app, whose card names that source and the device's location."""
         await self._taking_calls.wait()
         try:
             route = await self._routes.route(called)
         except DatabaseUnavailable:
             log.warning("inbound call from %s to %s: the database is down, no route known", caller, called)
-            self._start_inbound(leg, caller, called, None, OfferContext(called, None), None)
+            self._start_inbound(leg, caller, called, None, OfferContext(called, None), None, origin=origin)
             return
         line, flow = route.line, route.flow
         if line is None:
@@ -145,6 +147,7 @@ class CallFlowService:
             self._executor(flow),
             line.default_case_type_id,
             ivr_group_id=min(groups) if groups else None,
+            origin=origin,
         )
 
     def _start_inbound(
@@ -158,11 +161,14 @@ class CallFlowService:
         default_case_type_id: int | None = None,
         *,
         ivr_group_id: int | None = None,
+        origin: CallOrigin | None = None,
     ) -> None:
         caller = caller_number(caller)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
         draft = CallRecordDraft.inbound(call_id, leg, line_number, caller, called, self._ctx.clock.now())
-        call = InboundCall(self._ctx, call_id, leg, draft, context, default_case_type_id, ivr_group_id)
+        call = InboundCall(
+            self._ctx, call_id, leg, draft, context, default_case_type_id, ivr_group_id, origin
+        )
         self._calls[call_id] = call
         self._ctx.leg_owners[leg] = call
         self._spawn(self._run(call, executor))

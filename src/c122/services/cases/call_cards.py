@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from c122.domain.calls.origin import CallOrigin
 from c122.domain.cases import CallFacts, Case, HandoverKind, hand_over, link_call, mark_missed
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, NotFound
@@ -48,10 +49,22 @@ class CallCards:
     # --- the call flow's side ------------------------------------------------------------------
 
     async def create_case_for_call(
-        self, *, caller: str, type_id: int, call_id: str, group_id: int | None, description: str = ""
+        self,
+        *,
+        caller: str,
+        type_id: int,
+        call_id: str,
+        group_id: int | None,
+        description: str = "",
+        origin: CallOrigin | None = None,
     ) -> Case:
         return await self._desk.create_case_for_call(
-            caller=caller, type_id=type_id, call_id=call_id, group_id=group_id, description=description
+            caller=caller,
+            type_id=type_id,
+            call_id=call_id,
+            group_id=group_id,
+            description=description,
+            origin=origin,
         )
 
     async def call_taken(

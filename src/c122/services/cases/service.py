@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TypeVar
 
+from c122.domain.calls.origin import CallOrigin
 from c122.domain.cases import (
     CASE_FIELDS,
     RECENT,
@@ -158,12 +159,13 @@ class CaseDesk:
         type_id: int,
         call_id: str,
         group_id: int | None,
-        source: CaseSource = CaseSource.PSTN,
         description: str = "",
+        origin: CallOrigin | None = None,
     ) -> Case:
         """The card of a call (TEL-14): the type from the IVR choice, the applicant found by the caller's
         number (with what is known from earlier contacts, OPS-14) or created with just that number.
-        An unusable caller number (anonymous, garbage) leaves the case without an applicant."""
+        An unusable caller number (anonymous, garbage) leaves the case without an applicant. A call from
+        the app (`origin`) has that source and the device's location on the card."""
         now = self._clock.now()
         try:
             phone: str | None = normalize_phone(caller)
@@ -183,10 +185,10 @@ class CaseDesk:
                 uow,
                 type_id=type_id,
                 type_name=type_name,
-                source=source,
+                source=origin.source if origin is not None else CaseSource.PSTN,
                 now=now,
                 by=None,
-                details=CaseDetails(description=description) if description else None,
+                details=_call_details(description, origin),
                 applicant_id=applicant.id if applicant else None,
                 group_id=group_id,
                 call_id=call_id,
@@ -447,3 +449,14 @@ class CaseServices:
             Questionnaires(uow_factory, clock, publisher, zone),
             CallCards(uow_factory, clock, publisher, desk, internal),
         )
+
+
+def _call_details(description: str, origin: CallOrigin | None) -> CaseDetails | None:
+    if origin is None:
+        return CaseDetails(description=description) if description else None
+    return CaseDetails(
+        description=description,
+        location_text=origin.location_text(),
+        latitude=origin.latitude,
+        longitude=origin.longitude,
+    )

@@ -1,0 +1,83 @@
+"""What a call from the citizen app needs from telephony: a WebRTC leg that enters a line's flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from c122.domain.calls.origin import CallOrigin
+from c122.domain.errors import DomainError, Unavailable
+from c122.services.phones.softphone import IceServer
+
+UNAVAILABLE_RETRY_S = 60
+
+
+class AppCallState(StrEnum):
+    CONNECTING = "connecting"  # the server's offer is out; the app's answer, ICE and DTLS are under way
+    CONNECTED = "connected"  # audio flows; the call is in the line's flow (menu, queue, operator)
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class AppCallOffer:
+    call_id: str
+    sdp: str
+    ice_servers: tuple[IceServer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AppCallStatus:
+    call_id: str
+    state: AppCallState
+    cause: str | None = None  # why it ended: hung_up, operator_ended, failed, timeout, refused
+
+
+class BadAnswer(DomainError):
+    """The app's SDP answer cannot be used (HTTP 400 with the reason)."""
+
+    code = "bad_sdp"
+
+
+class AppCallMedia(Protocol):
+    async def open(self, caller: str, origin: CallOrigin, ice_user: str) -> AppCallOffer:
+        """A new leg with the server's offer; it enters the line's flow once the app has connected."""
+        ...
+
+    async def accept(self, call_id: str, sdp: str) -> None:
+        """The app's answer (with all its candidates); `BadAnswer` when it cannot be used."""
+        ...
+
+    def status(self, call_id: str) -> AppCallStatus | None: ...
+
+    async def hang_up(self, call_id: str) -> None: ...
+
+    def dtmf(self, call_id: str, digits: str) -> None:
+        """Keys pressed in the app (a menu's choice), as if the caller keyed them on a phone."""
+        ...
+
+
+class NoAppCallMedia:
+    """Where this process runs no telephony: every call is refused, clearly (503)."""
+
+    def _refuse(self) -> Unavailable:
+        return Unavailable(
+            "звонки из приложения на этом сервере не принимаются",
+            retry_after=UNAVAILABLE_RETRY_S,
+            code="calls_unavailable",
+        )
+
+    async def open(self, caller: str, origin: CallOrigin, ice_user: str) -> AppCallOffer:
+        raise self._refuse()
+
+    async def accept(self, call_id: str, sdp: str) -> None:
+        raise self._refuse()
+
+    def status(self, call_id: str) -> AppCallStatus | None:
+        return None
+
+    async def hang_up(self, call_id: str) -> None:
+        return None
+
+    def dtmf(self, call_id: str, digits: str) -> None:
+        return None

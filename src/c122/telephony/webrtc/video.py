@@ -1,0 +1,136 @@
+"""Video forwarded between two browser legs without decoding (VP8): issue 23's first step.
+
+The sending leg's receiver is tapped like the audio one (`BrowserPeer`): each RTP packet is read before
+aiortc's decoder, its VP8 payload descriptor stripped, and aiortc's own `JitterBuffer` puts the
+packets of one picture back together. Whole encoded pictures go to a `ForwardedVideo` track, which the
+receiving leg's sender packs again into RTP (aiortc's `Vp8Encoder.pack`: no encoder runs). Loss is
+answered where it happens: NACKs toward the sender for missing packets, a PLI when a picture cannot be
+completed; a PLI or FIR from the receiving browser, and a leg joining, ask the sending browser for a
+key frame (aiortc's own keyframe request only reaches an encoder, which a forwarded stream has none of).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any, Final
+
+import av
+from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
+from aiortc.codecs.vpx import vp8_depayload
+from aiortc.jitterbuffer import JitterBuffer
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcrtpreceiver import NackGenerator
+from aiortc.rtp import RtpPacket
+
+VIDEO_CLOCK: Final = fractions.Fraction(1, 90000)
+JITTER_CAPACITY: Final = 128  # packets: a 720p key frame is ~100
+MAX_QUEUED_PICTURES: Final = 30  # about a second; older pictures are dropped, then a key frame asked for
+
+
+class ForwardedVideo(MediaStreamTrack):
+    """A video track of already-encoded VP8 pictures (aiortc's sender packs them as they are)."""
+
+    kind = "video"
+
+    def __init__(self, ask_key_frame: Callable[[], None]) -> None:
+        super().__init__()
+        self._pictures: deque[av.Packet[Any]] = deque()
+        self._ready = asyncio.Event()
+        self._first: int | None = None
+        self.ask_key_frame = ask_key_frame
+        self.forwarded = 0
+        self.dropped = 0
+
+    def push(self, picture: bytes, timestamp: int) -> None:
+        if self._first is None:
+            self._first = timestamp
+        packet = av.Packet(picture)
+        packet.pts = (timestamp - self._first) & 0xFFFFFFFF
+        packet.time_base = VIDEO_CLOCK
+        if len(self._pictures) >= MAX_QUEUED_PICTURES:
+            self._pictures.clear()
+            self.dropped += MAX_QUEUED_PICTURES
+            self.ask_key_frame()  # what follows the gap cannot be decoded without one
+        self._pictures.append(packet)
+        self._ready.set()
+
+    async def recv(self) -> Any:
+        while not self._pictures:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._ready.clear()
+            await self._ready.wait()
+        self.forwarded += 1
+        return self._pictures.popleft()
+
+    def stop(self) -> None:
+        super().stop()
+        self._ready.set()
+
+
+class VideoTap:
+    """Taps a leg's video receiver: its pictures go to `ForwardedVideo` tracks toward other legs."""
+
+    def __init__(self, receiver: RTCRtpReceiver, payload_type: Callable[[], int | None]) -> None:
+        if not hasattr(receiver, "_handle_rtp_packet") or not hasattr(receiver, "_send_rtcp_pli"):
+            raise RuntimeError("this aiortc has no RTP tap point (RTCRtpReceiver._handle_rtp_packet)")
+        self._receiver = receiver
+        self._payload_type = payload_type
+        self._jitter = JitterBuffer(capacity=JITTER_CAPACITY, is_video=True)
+        self._nack = NackGenerator()
+        self._ssrc: int | None = None
+        self._decoder_stopped = False
+        self._tracks: list[ForwardedVideo] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.pictures = 0
+        setattr(receiver, "_handle_rtp_packet", self._tapped)  # noqa: B010
+
+    def track(self) -> ForwardedVideo:
+        """A new receiving leg: its track, and a key frame asked for so its picture starts at once."""
+        track = ForwardedVideo(self.ask_key_frame)
+        self._tracks.append(track)
+        self.ask_key_frame()
+        return track
+
+    def relay_key_frame_requests(self, sender: RTCRtpSender) -> None:
+        """A PLI or FIR from the receiving browser reaches the sending one."""
+        setattr(sender, "_send_keyframe", self.ask_key_frame)  # noqa: B010
+
+    def ask_key_frame(self) -> None:
+        if self._ssrc is not None:
+            self._spawn(self._receiver._send_rtcp_pli(self._ssrc))
+
+    async def _tapped(self, packet: RtpPacket, arrival_time_ms: int) -> None:
+        if not self._decoder_stopped:
+            self._decoder_stopped = True  # nothing is decoded here: end aiortc's decoder thread
+            stop: Callable[[], None] | None = getattr(self._receiver, "_RTCRtpReceiver__stop_decoder", None)
+            if stop is not None:
+                stop()
+        if packet.payload_type != self._payload_type():
+            return  # RTX or another codec: not forwarded (RTX is not negotiated)
+        if self._ssrc is None:
+            self._ssrc = packet.ssrc
+            if self._tracks:
+                self.ask_key_frame()
+        if self._nack.add(packet):
+            await self._receiver._send_rtcp_nack(packet.ssrc, sorted(self._nack.missing))
+        try:
+            packet._data = vp8_depayload(packet.payload) if packet.payload else b""  # type: ignore[attr-defined]
+        except ValueError:
+            return
+        lost, picture = self._jitter.add(packet)
+        if lost:
+            await self._receiver._send_rtcp_pli(packet.ssrc)
+        if picture is not None:
+            self.pictures += 1
+            self._tracks = [t for t in self._tracks if t.readyState == "live"]
+            for track in self._tracks:
+                track.push(picture.data, picture.timestamp)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
