@@ -6777,7 +6777,7 @@ export interface components {
              * Outcome
              * @enum {string}
              */
-            outcome: "enqueue" | "transfer" | "hang_up" | "limit";
+            outcome: "enqueue" | "transfer" | "hang_up" | "callback" | "limit";
             /** Path */
             path: string[];
             /** Priority */
