@@ -25,7 +25,7 @@ from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.citizen import CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
-from c122.domain.trunks import Trunk
+from c122.domain.trunks import Trunk, TrunkDraft
 from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
 from c122.persistence.citizen import FileMediaStore
@@ -90,6 +90,7 @@ from c122.services.statistics.service import (
 )
 from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
+from c122.services.trunks.service import TrunkAdmin
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
 from c122.telephony.runtime import CallLimits, Telephony, TelephonySettings
@@ -141,6 +142,7 @@ class Application:
         await self.contact_center.start()
         await self.context.phones.load()
         if self.telephony is not None:
+            await self.context.trunks.start()  # the stored trunks replace the file's before calls come
             await self._start_telephony(self.telephony)
         if self.context.call_flow is not None:
             await self.context.call_flow.warm()
@@ -345,6 +347,7 @@ def build_application(
         messages=Messages(uow_factory, clock, bus),
         board=board,
         phone_book=PhoneBook(uow_factory, clock, live=contact_center, audio=phones),
+        trunks=TrunkAdmin(uow_factory, clock, telephony, seed=configured_trunks(settings)),
         abandoned=AbandonedCalls(uow_factory, clock, contact_center, phones),
         call_flow=call_flow,
         calls=call_records,
@@ -479,6 +482,14 @@ def _call_flow(
     call_flow_reactions.subscribe(internal, call_flow)
     phones.registered = telephony.registered
     return call_flow
+
+
+def configured_trunks(settings: Settings) -> list[TrunkDraft]:
+    """The configuration file's trunks: imported into the database on the first start (services/trunks)."""
+    return [
+        TrunkDraft(name=t.name, host=t.host, port=t.port, prefixes=tuple(t.prefixes), caller_id=t.caller_id)
+        for t in settings.trunks
+    ]
 
 
 def _sip_endpoint(settings: Settings) -> SipEndpoint:

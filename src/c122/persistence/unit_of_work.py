@@ -30,6 +30,7 @@ from c122.persistence.reports import SqlReportRepository
 from c122.persistence.sms import SqlSmsRepository
 from c122.persistence.statistics import SqlCallStatistics
 from c122.persistence.supervision import SqlMonitoringRepository
+from c122.persistence.trunks import SqlTrunkRepository
 from c122.persistence.write_gate import WriteGate, connect, write_gate
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
 from c122.services.audit.ports import AuditTrailReader
@@ -48,6 +49,7 @@ from c122.services.reports.ports import ReportRepository
 from c122.services.sms.ports import SmsRepository
 from c122.services.statistics.ports import CallStatisticsReader
 from c122.services.supervision.ports import MonitoringRepository
+from c122.services.trunks.ports import TrunkRepository
 
 
 class SqlUnitOfWork:
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
     help_requests: HelpRequestRepository
     board: BoardRepository
     phone_book: PhoneBookRepository
+    trunks: TrunkRepository
     monitoring: MonitoringRepository
     sms: SmsRepository
     call_statistics: CallStatisticsReader
@@ -107,6 +110,7 @@ class SqlUnitOfWork:
         self.help_requests = SqlHelpRequestRepository(connection)
         self.board = SqlBoardRepository(connection)
         self.phone_book = SqlPhoneBookRepository(connection)
+        self.trunks = SqlTrunkRepository(connection)
         self.reports = SqlReportRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         self.sms = SqlSmsRepository(connection)

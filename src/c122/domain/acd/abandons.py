@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from c122.domain.acd.callbacks import CallbackEntry, entry_for_abandon
-from c122.domain.acd.config import QueueConfig
 from c122.domain.acd.calls import WaitingCall
+from c122.domain.acd.config import QueueConfig
 from c122.domain.acd.errors import UnknownCall
 from c122.domain.acd.events import CallAbandoned, CallbackClosed, CallbackCreated
 from c122.domain.acd.ids import CallId

@@ -139,9 +139,7 @@ Node = (
     | CallbackOfferNode
 )
 
-TERMINAL_TYPES = frozenset(
-    {NodeType.ENQUEUE, NodeType.TRANSFER, NodeType.HANG_UP, NodeType.CALLBACK_OFFER}
-)
+TERMINAL_TYPES = frozenset({NodeType.ENQUEUE, NodeType.TRANSFER, NodeType.HANG_UP, NodeType.CALLBACK_OFFER})
 """Nodes that may end the flow (a callback offer ends it when accepted)."""
 INPUT_TYPES = frozenset({NodeType.MENU, NodeType.COLLECT, NodeType.CALLBACK_OFFER})
 """Nodes that wait for the caller's keys or for a timeout; any other node moves on by itself."""

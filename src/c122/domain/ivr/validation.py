@@ -132,9 +132,7 @@ def _node_fields(
     return []
 
 
-def _queue_fields(
-    queue: str, priority: int, path: str, queues: Collection[str] | None
-) -> list[FieldProblem]:
+def _queue_fields(queue: str, priority: int, path: str, queues: Collection[str] | None) -> list[FieldProblem]:
     found: list[FieldProblem] = []
     if queues is not None and queue not in queues:
         found.append(FieldProblem(f"{path}.queue", "unknown_queue", f"нет очереди «{queue}»"))

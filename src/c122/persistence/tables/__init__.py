@@ -16,6 +16,7 @@ from c122.persistence.tables import (
     sms,
     supervision,
     telephony,
+    trunks,
 )
 from c122.persistence.tables.accounts import api_tokens, sessions, user_groups, users
 from c122.persistence.tables.audit import audit_log
@@ -61,6 +62,7 @@ __all__ = [
     "sms",
     "supervision",
     "telephony",
+    "trunks",
     "user_groups",
     "users",
 ]

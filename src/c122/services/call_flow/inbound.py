@@ -221,9 +221,7 @@ class InboundCall(CallActor):
                 case _:
                     step = Step((), state)  # nothing the IVR reacts to
 
-    async def _act(
-        self, actions: Sequence[Action]
-    ) -> Enqueue | Transfer | HangUp | RequestCallback | None:
+    async def _act(self, actions: Sequence[Action]) -> Enqueue | Transfer | HangUp | RequestCallback | None:
         for action in actions:
             match action:
                 case Play(prompts=prompts):
