@@ -265,6 +265,9 @@ class ControlSwitch:
         """Calls placed from now on are routed over these trunks; calls up keep theirs."""
         self._trunks = tuple(trunks)
 
+    def has_trunk(self, name: str) -> bool:
+        return any(trunk.name == name for trunk in self._trunks)
+
     def calls_up(self, trunk: str) -> int:
         """Outbound legs up or ringing through the trunk now."""
         return sum(1 for name in self._trunk_legs.values() if name == trunk)

@@ -208,10 +208,13 @@ class Telephony:
         self.sip.set_trunks(tuple(s for s in (_sip_trunk(t) for t in trunks) if s is not None))
 
     def trunk_live(self, name: str) -> TrunkLive | None:
-        trunk = self.sip.trunks.get(name)
-        if trunk is None:
+        if not self.switch.has_trunk(name):
             return None
-        return TrunkLive(trunk.state, trunk.registered, trunk.latency_ms, self.switch.calls_up(name))
+        calls = self.switch.calls_up(name)
+        trunk = self.sip.trunks.get(name)
+        if trunk is None:  # neither probed nor registered
+            return TrunkLive("unknown", False, None, calls)
+        return TrunkLive(trunk.state, trunk.registered, trunk.latency_ms, calls)
 
     def registered(self, account: str) -> bool:
         return bool(self.registrar.lookup(account))

@@ -77,11 +77,13 @@ async def test_a_trunk_added_over_the_api_carries_a_call_at_once_and_its_state_i
             await server.application.context.ivr_flows.create(CONSOLE, flow)
             await route_main_line(server, "to_moscow")
             await caller.call(server, "hotline_caller.xml", digits="5", listen_ms=2500, wait_ms=3000)
+            await until(lambda: trunk_named(admin, "carrier"), lambda t: t["live"]["calls_up"] == 1)
             code, output = await caller.finish()
             assert code == 0, output[-3000:]
             await moscow.finish()  # From and P-Asserted-Identity carried the region's caller ID
             (record,) = await ended_calls(server)
             assert (record["status"], record["end_cause"]) == ("answered", "transferred")
+            await until(lambda: trunk_named(admin, "carrier"), lambda t: t["live"]["calls_up"] == 0)
 
             # A trunk that registers: the password goes in and is never read back.
             registering = {
