@@ -102,7 +102,8 @@ async def test_a_trunk_added_over_the_api_carries_a_call_at_once_and_its_state_i
                 lambda: trunk_named(admin, "registering"),
                 lambda t: t["live"]["registered"] and t["live"]["state"] == "up",
             )
-            assert up["live"]["latency_ms"] is not None and up["live"]["latency_ms"] >= 0
+            assert up["live"]["latency_ms"] is not None
+            assert up["live"]["latency_ms"] >= 0
             assert registrar.lookup("c122trunk")
             edited = await admin.write(
                 "PUT",
@@ -146,7 +147,7 @@ async def test_bad_trunks_are_refused_with_the_field_named_and_only_administrato
                 "codecs": ["G729"],
                 "prefixes": ["7495"],
                 "registration": True,
-            },  # fmt: skip
+            },
         )
         assert bad.status_code == 422
         fields = {f["path"] for f in bad.json()["fields"]}
