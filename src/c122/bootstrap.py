@@ -108,6 +108,7 @@ STREAM_EXPIRY_SECONDS = 30.0
 OUTBOX_DRAIN_SECONDS = 2.0
 BOARD_EXPIRY_SECONDS = 5.0  # an expired notice leaves the board within this
 ROUTES_REFRESH_SECONDS = 60.0
+TRUNKS_REFRESH_SECONDS = 60.0  # stored trunks replace the file's within this once the database is back
 SMS_DISPATCH_SECONDS = 1.0  # a queued SMS whose retry is due goes within this
 RECORDING_UPKEEP_SECONDS = 60.0  # recordings compressed after the call, deleted after their retention
 # Call recordings given by a relative path live here, under the data directory.
@@ -141,8 +142,8 @@ class Application:
             await self.writes.drain()
         await self.contact_center.start()
         await self.context.phones.load()
+        await self.context.trunks.start()  # the file's trunks imported once; the stored ones applied
         if self.telephony is not None:
-            await self.context.trunks.start()  # the stored trunks replace the file's before calls come
             await self._start_telephony(self.telephony)
         if self.context.call_flow is not None:
             await self.context.call_flow.warm()
@@ -396,6 +397,10 @@ def build_application(
     if call_flow is not None:
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))
         application.background.append(_every(RECONCILE_SECONDS, call_flow.reconcile))
+    if telephony is not None:
+        application.background.append(
+            _every(TRUNKS_REFRESH_SECONDS, context.trunks.refresh, first_after=True)
+        )
     return application
 
 

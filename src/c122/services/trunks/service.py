@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from c122.domain.clock import Clock
-from c122.domain.errors import Conflict, DatabaseUnavailable, Forbidden, NotFound
+from c122.domain.errors import Conflict, DatabaseUnavailable, Forbidden, NotFound, WritesBlocked
 from c122.domain.trunks import TrunkDraft, checked_trunk
 from c122.domain.users import Actor
 from c122.services.ports import UnitOfWorkFactory
@@ -52,19 +52,27 @@ class TrunkAdmin:
 
     async def start(self) -> None:
         """Imports the configuration file's trunks once, then applies the stored ones. A trunk whose host
-        is unreachable is applied like any other (it shows down); a database that cannot be read leaves
-        the file's trunks in place and never stops the start."""
+        is unreachable is applied like any other (it shows down); a database that cannot be read or
+        written leaves the file's trunks in place and never stops the start (`refresh` retries)."""
         try:
-            async with self._uow() as uow:
-                if not await uow.trunks.imported():
-                    await self._import(uow)
-                    await uow.commit()
-                stored = await uow.trunks.all()
-        except DatabaseUnavailable:
+            stored = await self._stored_after_import()
+        except (DatabaseUnavailable, WritesBlocked):
             log.warning("trunks: the database cannot be read; the configuration file's trunks are used")
             self._apply([*self._seed])
             return
-        self._apply([t.draft for t in stored])
+        self._apply(stored)
+
+    async def refresh(self) -> None:
+        """Applies the stored trunks again (periodically): after a start the database could not serve,
+        the stored trunks replace the file's once it can. Unchanged trunks keep their state."""
+        self._apply(await self._stored_after_import())
+
+    async def _stored_after_import(self) -> list[TrunkDraft]:
+        async with self._uow() as uow:
+            if not await uow.trunks.imported():
+                await self._import(uow)
+                await uow.commit()
+            return [t.draft for t in await uow.trunks.all()]
 
     async def _import(self, uow: TrunksUnitOfWork) -> None:
         now = self._clock.now()
