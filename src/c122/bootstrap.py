@@ -26,7 +26,7 @@ from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.citizen import CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
-from c122.domain.trunks import Trunk
+from c122.domain.trunks import Trunk, TrunkDraft
 from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
 from c122.persistence.citizen import FileMediaStore
@@ -97,6 +97,7 @@ from c122.services.statistics.service import (
 )
 from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
+from c122.services.trunks.service import TrunkAdmin
 from c122.telephony import reactions as telephony_reactions
 from c122.telephony.prompt_audio import PromptAudioFiles
 from c122.telephony.runtime import CallLimits, Telephony, TelephonySettings
@@ -114,6 +115,7 @@ STREAM_EXPIRY_SECONDS = 30.0
 OUTBOX_DRAIN_SECONDS = 2.0
 BOARD_EXPIRY_SECONDS = 5.0  # an expired notice leaves the board within this
 ROUTES_REFRESH_SECONDS = 60.0
+TRUNKS_REFRESH_SECONDS = 60.0  # stored trunks replace the file's within this once the database is back
 SMS_DISPATCH_SECONDS = 1.0  # a queued SMS whose retry is due goes within this
 REPORT_SCHEDULE_SECONDS = 30.0  # a scheduled report goes within this of its time (or its retry's)
 RECORDING_UPKEEP_SECONDS = 60.0  # recordings compressed after the call, deleted after their retention
@@ -148,6 +150,7 @@ class Application:
             await self.writes.drain()
         await self.contact_center.start()
         await self.context.phones.load()
+        await self.context.trunks.start()  # the file's trunks imported once; the stored ones applied
         if self.telephony is not None:
             await self._start_telephony(self.telephony)
         if self.context.call_flow is not None:
@@ -358,6 +361,7 @@ def build_application(
         messages=Messages(uow_factory, clock, bus),
         board=board,
         phone_book=PhoneBook(uow_factory, clock, live=contact_center, audio=phones),
+        trunks=TrunkAdmin(uow_factory, clock, telephony, seed=configured_trunks(settings)),
         abandoned=AbandonedCalls(uow_factory, clock, contact_center, phones),
         call_flow=call_flow,
         calls=call_records,
@@ -412,6 +416,10 @@ def build_application(
     if call_flow is not None:
         application.background.append(_every(ROUTES_REFRESH_SECONDS, call_flow.warm, first_after=True))
         application.background.append(_every(RECONCILE_SECONDS, call_flow.reconcile))
+    if telephony is not None:
+        application.background.append(
+            _every(TRUNKS_REFRESH_SECONDS, context.trunks.refresh, first_after=True)
+        )
     return application
 
 
@@ -498,6 +506,14 @@ def _call_flow(
     call_flow_reactions.subscribe(internal, call_flow)
     phones.registered = telephony.registered
     return call_flow
+
+
+def configured_trunks(settings: Settings) -> list[TrunkDraft]:
+    """The configuration file's trunks: imported into the database on the first start (services/trunks)."""
+    return [
+        TrunkDraft(name=t.name, host=t.host, port=t.port, prefixes=tuple(t.prefixes), caller_id=t.caller_id)
+        for t in settings.trunks
+    ]
 
 
 def _sip_endpoint(settings: Settings) -> SipEndpoint:

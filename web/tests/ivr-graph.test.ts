@@ -94,3 +94,14 @@ describe("the flow document as a graph", () => {
     ]);
   });
 });
+
+describe("the callback-offer node", () => {
+  it("comes with the server's defaults and one way out, declined", () => {
+    const doc = menuFlow();
+    const id = addNode(doc, "callback_offer");
+    expect(doc.nodes[id]).toEqual({ type: "callback_offer", prompt: "", accept_key: "1", priority: 0, timeout_s: 5 });
+    connect(doc, id, "declined", "queue");
+    expect(edgesOf(doc).filter((edge) => edge.source === id)).toEqual([{ source: id, field: "declined", target: "queue" }]);
+    expect(parseFlowJson(JSON.stringify(doc)).nodes[id]?.type).toBe("callback_offer");
+  });
+});

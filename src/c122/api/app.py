@@ -36,6 +36,7 @@ from c122.api.routes import (
     statistics,
     status,
     supervision,
+    trunks,
 )
 from c122.api.schemas.events import add_event_schemas
 from c122.api.security_headers import SecurityHeaders
@@ -88,6 +89,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(board.router)
     app.include_router(phone_book.router)
     app.include_router(lookups.router)
+    app.include_router(trunks.router)
     app.include_router(reports.router)
     app.include_router(abandoned.router)
     app.include_router(citizen.router)

@@ -46,6 +46,7 @@ from c122.services.statistics.service import (
 )
 from c122.services.supervision.monitoring import Monitoring
 from c122.services.supervision.service import Supervision
+from c122.services.trunks.service import TrunkAdmin
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class ApiContext:
     messages: Messages  # messages, broadcasts and notification settings
     board: Board  # the message board: notices seniors pin for their groups
     phone_book: PhoneBook  # speed-dial numbers, favourites, colleagues
+    trunks: TrunkAdmin  # carrier trunks, applied to the running telephony
     abandoned: AbandonedCalls  # callers who hung up while waiting, and calling them back
     exports: ExportJobs  # exported files and background export jobs
     recording_upkeep: RecordingUpkeep  # recordings compressed after the call, deleted after retention

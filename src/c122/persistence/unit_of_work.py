@@ -31,6 +31,7 @@ from c122.persistence.reports import SqlReportRepository
 from c122.persistence.sms import SqlSmsRepository
 from c122.persistence.statistics import SqlCallStatistics
 from c122.persistence.supervision import SqlMonitoringRepository
+from c122.persistence.trunks import SqlTrunkRepository
 from c122.persistence.write_gate import WriteGate, connect, write_gate
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
 from c122.services.audit.ports import AuditTrailReader
@@ -50,6 +51,7 @@ from c122.services.reports.ports import ReportRepository
 from c122.services.sms.ports import SmsRepository
 from c122.services.statistics.ports import CallStatisticsReader
 from c122.services.supervision.ports import MonitoringRepository
+from c122.services.trunks.ports import TrunkRepository
 
 
 class SqlUnitOfWork:
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
     board: BoardRepository
     phone_book: PhoneBookRepository
     lookups: LookupRepository
+    trunks: TrunkRepository
     monitoring: MonitoringRepository
     sms: SmsRepository
     call_statistics: CallStatisticsReader
@@ -111,6 +114,7 @@ class SqlUnitOfWork:
         self.board = SqlBoardRepository(connection)
         self.phone_book = SqlPhoneBookRepository(connection)
         self.lookups = SqlLookupRepository(connection)
+        self.trunks = SqlTrunkRepository(connection)
         self.reports = SqlReportRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         self.sms = SqlSmsRepository(connection)

@@ -102,6 +102,7 @@ class ControlSwitch:
         self._control = control
         self._registrar = registrar
         self._trunks = tuple(trunks)
+        self._trunk_legs: dict[str, str] = {}  # outbound leg → the trunk it went out through
         self._events: LegEvents | None = None
         self._browser: BrowserLookup = lambda _user_id: None
         self._origin: OriginLookup = lambda _channel: None
@@ -269,6 +270,17 @@ class ControlSwitch:
     def can_dial(self, number: str) -> bool:
         return route_for(number, self._trunks) is not None
 
+    def set_trunks(self, trunks: Sequence[Trunk]) -> None:
+        """Calls placed from now on are routed over these trunks; calls up keep theirs."""
+        self._trunks = tuple(trunks)
+
+    def has_trunk(self, name: str) -> bool:
+        return any(trunk.name == name for trunk in self._trunks)
+
+    def calls_up(self, trunk: str) -> int:
+        """Outbound legs up or ringing through the trunk now."""
+        return sum(1 for name in self._trunk_legs.values() if name == trunk)
+
     async def dial(self, number: str, caller_id: str) -> str:
         """Through the trunk of the number's prefix, presenting the trunk's caller ID (the region's
         number) or else `caller_id`, in From and P-Asserted-Identity."""
@@ -279,12 +291,17 @@ class ControlSwitch:
         presented = route.caller_id or caller_id
         if not presented:
             raise ControlError(f"trunk {trunk.name} has no caller ID to present for {number}")
+        if trunk.max_calls is not None and self.calls_up(trunk.name) >= trunk.max_calls:
+            raise ControlError(f"trunk {trunk.name} carries its limit of {trunk.max_calls} calls")
+        param = "" if trunk.transport == "udp" else f";transport={trunk.transport}"
         channel = await self._control.originate(
-            f"sip:{number}@{trunk.host}:{trunk.port}",
+            f"sip:{number}@{trunk.host}:{trunk.port}{param}",
             presented,
             headers={"P-Asserted-Identity": f"<sip:{presented}@{trunk.host}>"},
+            codecs=trunk.codecs,
         )
         self._legs[channel.id] = channel
+        self._trunk_legs[channel.id] = trunk.name
         return channel.id
 
     def quality(self, leg: str) -> LegQuality | None:
@@ -324,6 +341,8 @@ class ControlSwitch:
             self._events.playback_finished(sequence.leg, sequence.id, stopped)
 
     def _on_event(self, event: ControlEvent) -> None:
+        if isinstance(event, ChannelHungUp):
+            self._trunk_legs.pop(event.channel_id, None)  # counted off its trunk whoever listens
         events = self._events
         if events is None:
             return

@@ -8,14 +8,15 @@ gets 404, a line without a flow 480, a line with a flow its IVR and queue.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from c122.domain.trunks import Trunk
+from c122.domain.trunks import Trunk, TrunkDraft
 from c122.services.call_flow.ports import KeptCall
 from c122.services.health.ports import ComponentHealth, Status
 from c122.services.phones.softphone import RtcLegState
 from c122.services.restart.ports import TelephonyStateStore
+from c122.services.trunks.ports import TrunkLive
 from c122.telephony.call_switch import ControlSwitch
 from c122.telephony.control import CallControl
 from c122.telephony.control.sip_gateway import SipGateway
@@ -29,6 +30,7 @@ from c122.telephony.sip.kept_registrations import KeptRegistrations
 from c122.telephony.sip.overload import OverloadSettings
 from c122.telephony.sip.protection import ProtectionSettings
 from c122.telephony.sip.registrar import Registrar
+from c122.telephony.sip.trunk import TrunkSettings
 from c122.telephony.webrtc import OperatorLegs, WebRtcSettings
 from c122.telephony.webrtc.app_calls import AppCallLegs
 
@@ -132,6 +134,9 @@ class Telephony:
             admission=settings.limits.admission(settings.rtp_port_min, settings.rtp_port_max, trunk_hosts),
             overload=settings.limits.overload(),
         )
+        self._base_exempt = (
+            self.sip.protection.settings.exempt_hosts - trunk_hosts if self.sip.protection else frozenset()
+        )
         self.gateway = SipGateway(
             self.sip, self.control, from_domain=settings.public_address or settings.sip_host
         )
@@ -197,6 +202,28 @@ class Telephony:
             await self.registrations.close()
         await self.media.stop()
 
+    def apply_trunks(self, trunks: Sequence[TrunkDraft]) -> None:
+        """The trunks from now on (the trunks screen, without a restart): routes for new calls, the
+        carriers' addresses let in without rate limits or the reserve cut, and OPTIONS probes and
+        registrations. Calls up keep their trunk."""
+        self.switch.set_trunks([t.routing for t in trunks])
+        hosts = frozenset(t.host for t in trunks)
+        if self.sip.protection is not None:
+            base = self._base_exempt
+            self.sip.protection.settings = replace(self.sip.protection.settings, exempt_hosts=base | hosts)
+        if self.sip.admission is not None:
+            self.sip.admission.settings = replace(self.sip.admission.settings, trunk_hosts=hosts)
+        self.sip.set_trunks(tuple(s for s in (_sip_trunk(t) for t in trunks) if s is not None))
+
+    def trunk_live(self, name: str) -> TrunkLive | None:
+        if not self.switch.has_trunk(name):
+            return None
+        calls = self.switch.calls_up(name)
+        trunk = self.sip.trunks.get(name)
+        if trunk is None:  # neither probed nor registered
+            return TrunkLive("unknown", False, None, calls)
+        return TrunkLive(trunk.state, trunk.registered, trunk.latency_ms, calls)
+
     def registered(self, account: str) -> bool:
         return bool(self.registrar.lookup(account))
 
@@ -204,7 +231,11 @@ class Telephony:
         health = self.sip.health()
         status = {"up": Status.OK, "degraded": Status.DEGRADED}.get(health.status, Status.DOWN)
         listening = ", ".join(f"{name} {port}" for name, port in sorted(self.sip.bound_ports.items()))
-        return ComponentHealth(status, f"{health.status}: {listening}" if listening else health.status)
+        detail = f"{health.status}: {listening}" if listening else health.status
+        down = sorted(name for name, state in health.trunks.items() if state == "down")
+        if down:
+            detail += "; trunks down: " + ", ".join(down)
+        return ComponentHealth(status, detail[:300])
 
     async def media_health(self) -> ComponentHealth:
         health = self.media.health()
@@ -219,3 +250,21 @@ class Telephony:
         )
         detail = health.detail or f"{health.endpoints} endpoint(s), {health.ports_free} free ports"
         return ComponentHealth(status, f"{detail}; {browser}")
+
+
+def _sip_trunk(trunk: TrunkDraft) -> TrunkSettings | None:
+    """What the SIP stack probes and registers for a trunk (it registers only when asked to); None for a
+    trunk neither probed nor registered (its state stays unknown)."""
+    registers = trunk.register and trunk.username is not None and trunk.password is not None
+    if not registers and not trunk.keepalive_s:
+        return None
+    return TrunkSettings(
+        trunk.name,
+        trunk.host,
+        trunk.port,
+        trunk.transport,
+        username=trunk.username if registers else None,
+        password=trunk.password if registers else None,
+        keepalive_interval=float(trunk.keepalive_s or 30),
+        options=bool(trunk.keepalive_s),
+    )

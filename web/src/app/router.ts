@@ -47,6 +47,11 @@ export const router = createRouter({
           component: () => import("@/features/lookups/components/LookupsPage.vue"),
         },
         {
+          path: "trunks",
+          name: "admin-trunks",
+          component: () => import("@/features/trunks/components/TrunksPage.vue"),
+        },
+        {
           path: "prompts",
           name: "admin-prompts",
           component: () => import("@/features/admin/components/PromptsPage.vue"),

@@ -104,7 +104,7 @@ class SimStepOut(BaseModel):
 
 
 class SimulationOut(BaseModel):
-    outcome: Literal["enqueue", "transfer", "hang_up", "limit"]
+    outcome: Literal["enqueue", "transfer", "hang_up", "callback", "limit"]
     end_node: str
     path: list[str]
     steps: list[SimStepOut]

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from c122.domain.acd.callbacks import CallbackEntry, entry_for_abandon
 from c122.domain.acd.calls import WaitingCall
+from c122.domain.acd.config import QueueConfig
 from c122.domain.acd.errors import UnknownCall
 from c122.domain.acd.events import CallAbandoned, CallbackClosed, CallbackCreated
 from c122.domain.acd.ids import CallId
@@ -46,6 +47,43 @@ def abandon(moves: Moves, call: WaitingCall, step: Step, *, requested: bool = Fa
     if entry is None:
         return
     state.history[queue.queue_id].record_outcome(False)
+    _file(moves, entry, call, step)
+
+
+def request_from_menu(
+    moves: Moves, queue: QueueConfig, *, call_id: CallId, caller: str, priority: int, step: Step
+) -> CallbackEntry:
+    """The caller accepted the IVR's callback offer before joining any queue: an entry in `queue`'s
+    list as if they had asked from the line, with no wait behind it."""
+    now = step.now
+    entry = entry_for_abandon(
+        queue,
+        call_id=call_id,
+        caller=caller,
+        priority=priority,
+        enqueued_at=now,
+        waited_s=0.0,
+        at=now,
+        requested=True,
+    )
+    assert entry is not None  # a requested entry is never a short abandon
+    call = WaitingCall(
+        call_id=call_id,
+        queue_id=queue.queue_id,
+        caller=caller,
+        priority=priority,
+        enqueued_at=now,
+        joined_at=now,
+        seq=moves.state.next_seq(),
+    )
+    _file(moves, entry, call, step)
+    return entry
+
+
+def _file(moves: Moves, entry: CallbackEntry, call: WaitingCall, step: Step) -> None:
+    """The entry goes on the list and, where the queue calls back, waits in it in the caller's place."""
+    state, now = moves.state, step.now
+    queue = state.queues[entry.queue_id]
     state.put_callback(entry)
     step.events.append(
         CallbackCreated(
@@ -53,7 +91,7 @@ def abandon(moves: Moves, call: WaitingCall, step: Step, *, requested: bool = Fa
             queue_id=queue.queue_id,
             caller=entry.caller,
             enqueued_at=entry.enqueued_at,
-            waited_s=waited,
+            waited_s=entry.waited_s,
             sla_breached=entry.sla_breached,
             at=now,
         )

@@ -16,7 +16,13 @@ from collections.abc import Container, Iterable
 from dataclasses import replace
 
 from c122.domain.acd import operator_state as machine
-from c122.domain.acd.abandons import abandon, callback_call, close_answered_callers, close_callback
+from c122.domain.acd.abandons import (
+    abandon,
+    callback_call,
+    close_answered_callers,
+    close_callback,
+    request_from_menu,
+)
 from c122.domain.acd.callbacks import resumes_place
 from c122.domain.acd.calls import ConnectedCall, WaitingCall
 from c122.domain.acd.errors import CallbackTaken, NoSuchOffer, UnknownCall
@@ -245,6 +251,21 @@ class Acd:
             raise UnknownCall(f"call {call_id} is not waiting on the line")
         step = Step(now)
         abandon(self.moves, call, step, requested=True)
+        return self.moves.settle(step)
+
+    def request_callback_from_menu(
+        self, call_id: CallId, queue_id: QueueId, caller: str, now: float, *, priority: int = 0
+    ) -> Outcome:
+        """A caller accepted the IVR's callback offer: an entry in the queue's callback list, in no
+        queue before. A caller already listed in that queue keeps their one entry."""
+        state = self.state
+        queue = state.queue(queue_id)
+        if call_id in state.waiting or call_id in state.connected or call_id in state.callbacks:
+            raise Conflict(f"call {call_id} is already in the ACD")
+        step = Step(now)
+        if caller and (queue_id, caller) in state.callback_by_caller:
+            return step.outcome()
+        request_from_menu(self.moves, queue, call_id=call_id, caller=caller, priority=priority, step=step)
         return self.moves.settle(step)
 
     def take_callback(self, operator_id: OperatorId, entry_id: CallId, now: float) -> Outcome:

@@ -9,6 +9,7 @@ from c122.domain.ivr.actions import (
     HangUp,
     MenuChosen,
     Play,
+    RequestCallback,
     SetCaseType,
     StopPlayback,
     Transfer,
@@ -25,6 +26,7 @@ from c122.domain.ivr.codec import flow_from_dict, flow_to_dict, node_to_dict
 from c122.domain.ivr.diff import Edge, FieldChange, FlowDiff, NodeChange, diff_flows
 from c122.domain.ivr.executor import Executor, FlowMismatch, SilentLoop
 from c122.domain.ivr.nodes import (
+    CallbackOfferNode,
     CollectNode,
     EnqueueNode,
     Flow,
@@ -48,6 +50,7 @@ __all__ = [
     "FINAL_ACTIONS",
     "Action",
     "Announcement",
+    "CallbackOfferNode",
     "CollectNode",
     "DigitsCollected",
     "Edge",
@@ -71,6 +74,7 @@ __all__ = [
     "Phase",
     "Play",
     "PlayNode",
+    "RequestCallback",
     "Schedule",
     "ScheduleNode",
     "ScheduleVerdict",

@@ -64,6 +64,16 @@ class Transfer:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestCallback:
+    """Final: the caller accepted a callback; file the request in `queue`'s abandoned-calls list with
+    `priority`, play `confirm_prompt` (when given) to the end, then hang up."""
+
+    queue: str
+    priority: int
+    confirm_prompt: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class HangUp:
     """Final: hang up the caller."""
 
@@ -78,5 +88,6 @@ Action = (
     | Enqueue
     | Transfer
     | HangUp
+    | RequestCallback
 )
-FINAL_ACTIONS = (Enqueue, Transfer, HangUp)
+FINAL_ACTIONS = (Enqueue, Transfer, HangUp, RequestCallback)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from c122.domain.errors import FieldProblem, InvalidFields
 from c122.domain.ivr.nodes import (
+    CallbackOfferNode,
     CollectNode,
     EnqueueNode,
     Flow,
@@ -253,6 +254,19 @@ def _hang_up(reader: _Reader, data: Mapping[str, Any], path: str) -> Node:
     return HangUpNode(prompt=_f(reader, data, path)("prompt", _text, "код фразы", None))
 
 
+def _callback_offer(reader: _Reader, data: Mapping[str, Any], path: str) -> Node:
+    f = _f(reader, data, path)
+    return CallbackOfferNode(
+        prompt=f("prompt", _text, "код фразы"),
+        queue=f("queue", _text, "код очереди"),
+        declined=f("declined", _text, "код узла"),
+        accept_key=f("accept_key", _text, "клавиша", "1"),
+        priority=f("priority", _integer, "целое число", 0),
+        timeout_s=f("timeout_s", _number, "число секунд", 5.0),
+        confirm_prompt=f("confirm_prompt", _text, "код фразы", None),
+    )
+
+
 _READERS: dict[NodeType, Callable[[_Reader, Mapping[str, Any], str], Node]] = {
     NodeType.PLAY: _play,
     NodeType.MENU: _menu,
@@ -262,6 +276,7 @@ _READERS: dict[NodeType, Callable[[_Reader, Mapping[str, Any], str], Node]] = {
     NodeType.ENQUEUE: _enqueue,
     NodeType.TRANSFER: _transfer,
     NodeType.HANG_UP: _hang_up,
+    NodeType.CALLBACK_OFFER: _callback_offer,
 }
 
 

@@ -18,12 +18,14 @@ from c122.domain.ivr.actions import (
     HangUp,
     MenuChosen,
     Play,
+    RequestCallback,
     SetCaseType,
     StopPlayback,
     Transfer,
     WaitForDigits,
 )
 from c122.domain.ivr.nodes import (
+    CallbackOfferNode,
     CollectNode,
     EnqueueNode,
     Flow,
@@ -69,7 +71,7 @@ class Executor:
                 return self._enter(node.next, state, now, [])
             case HangUpNode():
                 return Step((HangUp(),), replace(state, phase=Phase.DONE))
-            case MenuNode() | CollectNode():
+            case MenuNode() | CollectNode() | CallbackOfferNode():
                 return Step((WaitForDigits(node.timeout_s),), replace(state, phase=Phase.WAITING))
         return Step((), state)
 
@@ -88,6 +90,11 @@ class Executor:
                 return self._enter(target, chosen, now, [*before, MenuChosen(state.node, digit)])
             case CollectNode():
                 return self._collect_key(node, state, digit, now, before)
+            case CallbackOfferNode():
+                if digit != node.accept_key:
+                    return self._enter(node.declined, state, now, before)
+                accepted = RequestCallback(node.queue, node.priority, node.confirm_prompt)
+                return Step((*before, accepted), replace(state, phase=Phase.DONE))
         return Step((), state)
 
     def on_timeout(self, state: IvrState, now: datetime) -> Step:
@@ -102,6 +109,8 @@ class Executor:
                     return self._finish_collect(node, state, now, [])
                 notice = node.invalid_prompt if state.digits else None
                 return self._retry(node, state, now, [], notice)
+            case CallbackOfferNode():
+                return self._enter(node.declined, state, now, [])  # silence declines the offer
         return Step((), state)
 
     def _node(self, state: IvrState) -> Node:
@@ -173,7 +182,7 @@ class Executor:
                     continue
                 case PlayNode():
                     return Step((*actions, Play((node.prompt,), barge_in=False)), at, tuple(passed))
-                case MenuNode() | CollectNode():
+                case MenuNode() | CollectNode() | CallbackOfferNode():
                     return Step((*actions, Play((node.prompt,), barge_in=True)), at, tuple(passed))
                 case HangUpNode(prompt=None):
                     return Step((*actions, HangUp()), replace(at, phase=Phase.DONE), tuple(passed))

@@ -18,6 +18,7 @@ class NodeType(StrEnum):
     ENQUEUE = "enqueue"
     TRANSFER = "transfer"
     HANG_UP = "hang_up"
+    CALLBACK_OFFER = "callback_offer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,22 @@ class HangUpNode:
     type: NodeType = NodeType.HANG_UP
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackOfferNode:
+    """Offers a callback: the prompt plays (a key interrupts it) and `accept_key` within `timeout_s`
+    files a callback request in `queue`'s abandoned-calls list with `priority`, plays `confirm_prompt`
+    when given and ends the call. Any other key, or silence, goes to `declined`."""
+
+    prompt: str
+    queue: str
+    declined: str
+    accept_key: str = "1"
+    priority: int = 0
+    timeout_s: float = 5.0
+    confirm_prompt: str | None = None
+    type: NodeType = NodeType.CALLBACK_OFFER
+
+
 Node = (
     PlayNode
     | MenuNode
@@ -119,10 +136,12 @@ Node = (
     | EnqueueNode
     | TransferNode
     | HangUpNode
+    | CallbackOfferNode
 )
 
-TERMINAL_TYPES = frozenset({NodeType.ENQUEUE, NodeType.TRANSFER, NodeType.HANG_UP})
-INPUT_TYPES = frozenset({NodeType.MENU, NodeType.COLLECT})
+TERMINAL_TYPES = frozenset({NodeType.ENQUEUE, NodeType.TRANSFER, NodeType.HANG_UP, NodeType.CALLBACK_OFFER})
+"""Nodes that may end the flow (a callback offer ends it when accepted)."""
+INPUT_TYPES = frozenset({NodeType.MENU, NodeType.COLLECT, NodeType.CALLBACK_OFFER})
 """Nodes that wait for the caller's keys or for a timeout; any other node moves on by itself."""
 
 
@@ -136,6 +155,8 @@ def edges(node: Node) -> tuple[tuple[str, str], ...]:
             return (*branches, ("fallback", node.fallback))
         case CollectNode():
             return (("next", node.next), ("fallback", node.fallback))
+        case CallbackOfferNode():
+            return (("declined", node.declined),)
         case ScheduleNode():
             holiday = (("holiday", node.holiday),) if node.holiday is not None else ()
             return (("open", node.open), ("closed", node.closed), *holiday)
@@ -145,7 +166,7 @@ def edges(node: Node) -> tuple[tuple[str, str], ...]:
 
 def prompts(node: Node) -> tuple[tuple[str, str], ...]:
     """(field path inside the node, prompt id) for every prompt the node plays."""
-    fields = ("prompt", "invalid_prompt", "timeout_prompt")
+    fields = ("prompt", "invalid_prompt", "timeout_prompt", "confirm_prompt")
     found = ((name, getattr(node, name, None)) for name in fields)
     return tuple((name, prompt) for name, prompt in found if isinstance(prompt, str))
 

@@ -18,6 +18,7 @@ from c122.domain.ivr.actions import (
     Enqueue,
     MenuChosen,
     Play,
+    RequestCallback,
     SetCaseType,
     Transfer,
     WaitForDigits,
@@ -31,7 +32,7 @@ MAX_EVENTS = 200
 """A flow with input can loop for ever (a fallback back to its menu); the run stops after this many."""
 
 Event = Literal["start", "key", "timeout", "played"]
-Outcome = Literal["enqueue", "transfer", "hang_up", "limit"]
+Outcome = Literal["enqueue", "transfer", "hang_up", "callback", "limit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,9 @@ def _record(step: Step, event: Event, key: str | None, before: str | None = None
                 notes.append(f"case type {case_type}")
             case WaitForDigits():
                 notes.append("waiting")
+            case RequestCallback(queue=queue, confirm_prompt=confirm):
+                notes.append(f"callback requested in queue {queue}")
+                played.extend([confirm] if confirm is not None else [])
     if event == "key" and not step.actions:
         notes.append("key ignored")
     node = step.state.node if step.actions or before is None else before
@@ -135,6 +139,8 @@ def _finish(step: Step, steps: list[SimStep], left: str) -> Simulation:
         outcome, queue, priority = "enqueue", final.queue, final.priority
     elif isinstance(final, Transfer):
         outcome, number = "transfer", final.number
+    elif isinstance(final, RequestCallback):
+        outcome, queue, priority = "callback", final.queue, final.priority
     return Simulation(
         steps=tuple(steps),
         outcome=outcome,

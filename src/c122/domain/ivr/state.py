@@ -15,7 +15,7 @@ MAX_CHOICES = 32
 class Phase(StrEnum):
     PLAYING = "playing"  # waiting for the playback to finish (or a key, where it may interrupt)
     WAITING = "waiting"  # waiting for a key or the input timeout
-    DONE = "done"  # the flow ended with enqueue, transfer or hang-up
+    DONE = "done"  # the flow ended with enqueue, transfer, hang-up or a callback request
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,6 @@ class Step:
 
     @property
     def final(self) -> Action | None:
-        """The enqueue, transfer or hang-up that ended the flow, if this step ended it."""
+        """The enqueue, transfer, hang-up or callback request that ended the flow, if this step ended it."""
         last = self.actions[-1] if self.actions else None
         return last if isinstance(last, FINAL_ACTIONS) else None

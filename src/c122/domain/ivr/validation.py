@@ -12,6 +12,7 @@ from c122.domain.errors import FieldProblem, InvalidFields
 from c122.domain.ivr.nodes import (
     INPUT_TYPES,
     TERMINAL_TYPES,
+    CallbackOfferNode,
     CollectNode,
     EnqueueNode,
     Flow,
@@ -123,15 +124,33 @@ def _node_fields(
                     FieldProblem(f"{path}.case_type", "unknown_case_type", f"нет типа обращения {case_type}")
                 ]
         case EnqueueNode(queue=queue, priority=priority):
-            found: list[FieldProblem] = []
-            if queues is not None and queue not in queues:
-                found.append(FieldProblem(f"{path}.queue", "unknown_queue", f"нет очереди «{queue}»"))
-            if not PRIORITY_RANGE[0] <= priority <= PRIORITY_RANGE[1]:
-                found.append(FieldProblem(f"{path}.priority", "out_of_range", "приоритет от 0 до 100"))
-            return found
+            return _queue_fields(queue, priority, path, queues)
+        case CallbackOfferNode():
+            return _callback_offer_fields(node, path, queues)
         case TransferNode(number=number):
             return _number_fields(number, path)
     return []
+
+
+def _queue_fields(queue: str, priority: int, path: str, queues: Collection[str] | None) -> list[FieldProblem]:
+    found: list[FieldProblem] = []
+    if queues is not None and queue not in queues:
+        found.append(FieldProblem(f"{path}.queue", "unknown_queue", f"нет очереди «{queue}»"))
+    if not PRIORITY_RANGE[0] <= priority <= PRIORITY_RANGE[1]:
+        found.append(FieldProblem(f"{path}.priority", "out_of_range", "приоритет от 0 до 100"))
+    return found
+
+
+def _callback_offer_fields(
+    node: CallbackOfferNode, path: str, queues: Collection[str] | None
+) -> list[FieldProblem]:
+    found = _queue_fields(node.queue, node.priority, path, queues)
+    found.extend(p for p in _retry_fields(node.timeout_s, 0, path) if not p.path.endswith("max_retries"))
+    if node.accept_key not in DTMF_KEYS:
+        found.append(
+            FieldProblem(f"{path}.accept_key", "bad_digit", "клавиша согласия: одна из 0–9, * или #")
+        )
+    return found
 
 
 def _number_fields(number: str, path: str) -> list[FieldProblem]:

@@ -17,6 +17,7 @@ from c122.persistence.tables import (
     sms,
     supervision,
     telephony,
+    trunks,
 )
 from c122.persistence.tables.accounts import api_tokens, sessions, user_groups, users
 from c122.persistence.tables.audit import audit_log
@@ -63,6 +64,7 @@ __all__ = [
     "sms",
     "supervision",
     "telephony",
+    "trunks",
     "user_groups",
     "users",
 ]

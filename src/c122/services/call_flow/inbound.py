@@ -19,6 +19,7 @@ from c122.domain.ivr import (
     HangUp,
     MenuChosen,
     Play,
+    RequestCallback,
     SetCaseType,
     Step,
     StopPlayback,
@@ -36,6 +37,14 @@ from c122.services.call_flow.record import CallRecordDraft
 from c122.services.contact_center.ports import OfferContext
 
 log = logging.getLogger(__name__)
+
+
+_MENU_ENDS = {
+    "caller_hang_up": "звонящий положил трубку",
+    "ivr_hang_up": "меню завершило звонок",
+    "callback_requested": "звонящий заказал обратный звонок",
+}
+"""How a call that ended in the menu ended, for its card's description."""
 
 
 class InboundCall(CallActor):
@@ -165,18 +174,17 @@ class InboundCall(CallActor):
         description; it is marked missed like a call nobody answered (`_finish`)."""
         if self._case_opened or self.queue_id is not None or self.record.connected_at is not None:
             return
-        if self.record.end_cause not in ("caller_hang_up", "ivr_hang_up"):
+        how = _MENU_ENDS.get(self.record.end_cause or "")
+        if how is None:
             return
         path = " → ".join(self._ivr_path) if self._ivr_path else "без выбора"
-        hung_up = self.record.end_cause == "caller_hang_up"
-        how = "звонящий положил трубку" if hung_up else "меню завершило звонок"
         await self._open_case(
             self.default_case_type_id,
             group_id=self.ivr_group_id,
             note=f"Звонок завершён в голосовом меню ({how}). Выбор в меню: {path}.",
         )
 
-    async def _carry_out(self, final: Enqueue | Transfer | HangUp) -> None:
+    async def _carry_out(self, final: Enqueue | Transfer | HangUp | RequestCallback) -> None:
         match final:
             case Enqueue(queue=queue, priority=priority):
                 await self._enqueue(int(queue), priority)
@@ -185,6 +193,8 @@ class InboundCall(CallActor):
             case HangUp():
                 self.record.end_cause = "ivr_hang_up"
                 await self._ctx.switch.hang_up(self.leg)
+            case RequestCallback():
+                await self._callback_from_menu(final)
 
     # -- IVR ---------------------------------------------------------------------------------------
 
@@ -193,7 +203,7 @@ class InboundCall(CallActor):
         self.queue_id = None
         await self._carry_out(await self._run_ivr(executor))
 
-    async def _run_ivr(self, executor: Executor) -> Enqueue | Transfer | HangUp:
+    async def _run_ivr(self, executor: Executor) -> Enqueue | Transfer | HangUp | RequestCallback:
         now = self._ctx.clock.now
         step = executor.start(now())
         state = step.state
@@ -214,7 +224,7 @@ class InboundCall(CallActor):
                 case _:
                     step = Step((), state)  # nothing the IVR reacts to
 
-    async def _act(self, actions: Sequence[Action]) -> Enqueue | Transfer | HangUp | None:
+    async def _act(self, actions: Sequence[Action]) -> Enqueue | Transfer | HangUp | RequestCallback | None:
         for action in actions:
             match action:
                 case Play(prompts=prompts):
@@ -232,7 +242,7 @@ class InboundCall(CallActor):
                     self.record.collected[variable] = digits
                 case SetCaseType(case_type=case_type):
                     self.record.case_type_id = case_type
-                case Enqueue() | Transfer() | HangUp():
+                case Enqueue() | Transfer() | HangUp() | RequestCallback():
                     await self._stop_playback()
                     self._cancel_timer()
                     return action
@@ -325,6 +335,26 @@ class InboundCall(CallActor):
             await self._ctx.center.request_callback(self.id)
         specs = await self._ctx.prompts.announcement_specs([self._ctx.settings.callback_confirmation])
         playback = await self._ctx.switch.play(self.leg, specs or [MISSING_PROMPT])
+        await self._until_played(playback)
+        await self._ctx.switch.hang_up(self.leg)
+
+    async def _callback_from_menu(self, request: RequestCallback) -> None:
+        """The caller accepted the menu's callback offer: the request joins the queue's callback list
+        (the card shows the call like one that ended in the menu), the confirmation plays, the call ends."""
+        try:
+            await self._ctx.center.request_callback_from_menu(
+                self.id, int(request.queue), self.record.caller, request.priority
+            )
+        except DatabaseUnavailable:
+            await self._outage()  # the request could not be kept: the outage notice says so
+            return
+        self.record.end_cause = "callback_requested"
+        if request.confirm_prompt is not None:
+            specs = [await self._prompt(request.confirm_prompt)]
+        else:
+            words = [self._ctx.settings.callback_confirmation]
+            specs = await self._ctx.prompts.announcement_specs(words) or [MISSING_PROMPT]
+        playback = await self._ctx.switch.play(self.leg, specs)
         await self._until_played(playback)
         await self._ctx.switch.hang_up(self.leg)
 

@@ -379,6 +379,16 @@ class ContactCenter:
             self._contexts.pop(call_id, None)
             self._callers.pop(call_id, None)
 
+    async def request_callback_from_menu(
+        self, call_id: str, queue_id: int, caller: str, priority: int
+    ) -> Outcome:
+        """The caller accepted the IVR's callback offer: an entry in the queue's callback list."""
+        return await self._run(
+            lambda acd, now: acd.request_callback_from_menu(
+                call_id, str(queue_id), caller, now, priority=priority
+            )
+        )
+
     # --- groups and services as call targets (TEL-17, TEL-18) ----------------------------------------
     def group_queue(self, group_id: int) -> int | None:
         """The queue a call sent to the group joins; NotFound for a group that does not exist."""

@@ -123,15 +123,20 @@ class CallControl:
         *,
         headers: dict[str, str] | None = None,
         destination: tuple[str, int] | None = None,
+        codecs: tuple[str, ...] = (),
     ) -> Channel:
-        """An outbound leg; it is RINGING until the far end answers (ChannelAnswered)."""
+        """An outbound leg; it is RINGING until the far end answers (ChannelAnswered). `codecs`: those
+        the offer names, in order (a trunk's); empty: the default ones."""
         if self._gateway is None:
             raise ControlError("no gateway for outbound calls")
         channel = Channel(self, "outbound", caller_id, target)
         self._channels[channel.id] = channel
-        host, port = await channel.open_endpoint(MediaParams("PCMU", 101, None, Direction.SENDRECV))
+        first = codecs[0] if codecs else "PCMU"
+        host, port = await channel.open_endpoint(MediaParams(first, 101, None, Direction.SENDRECV))
         try:
-            channel.bind(await self._gateway.originate(target, caller_id, host, port, headers, destination))
+            channel.bind(
+                await self._gateway.originate(target, caller_id, host, port, headers, destination, codecs)
+            )
         except Exception:
             await channel.close("rejected", None)
             raise

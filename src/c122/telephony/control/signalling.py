@@ -73,6 +73,8 @@ class Gateway(Protocol):
         port: int,
         headers: dict[str, str] | None,
         destination: tuple[str, int] | None = None,
+        codecs: tuple[str, ...] = (),
     ) -> Signalling:
-        """`destination`: the next hop when it is not the target's host (a phone behind NAT)."""
+        """`destination`: the next hop when it is not the target's host (a phone behind NAT); `codecs`:
+        the offer's audio codecs in order (empty: the default ones)."""
         ...

@@ -19,6 +19,9 @@ from c122.telephony.media.messages import Direction
 from c122.telephony.sip import Answered, Call, CallEnded, Dtmf, IncomingCall, OutgoingCall, SipStack
 from c122.telephony.sip import sdp as sip_sdp
 
+_OFFERABLE: Final = {"PCMU": sip_sdp.PCMU, "PCMA": sip_sdp.PCMA}
+"""The codecs an outbound offer may name (those the media engine speaks)."""
+
 log = logging.getLogger(__name__)
 
 _CAUSES: Final = {"remote-bye": "remote-hangup", "local-bye": "local-hangup"}
@@ -173,8 +176,10 @@ class SipGateway:
         port: int,
         headers: dict[str, str] | None,
         destination: tuple[str, int] | None = None,
+        codecs: tuple[str, ...] = (),
     ) -> SipSignalling:
-        offer = sip_sdp.make_offer(host, port)
+        offered = tuple(_OFFERABLE[name] for name in codecs if name in _OFFERABLE)
+        offer = sip_sdp.make_offer(host, port, codecs=offered) if offered else sip_sdp.make_offer(host, port)
         call = await self._stack.invite(
             target,
             from_uri=f"sip:{caller_id}@{self._from_domain}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,8 @@ class TrunkSettings:
     domain: str | None = None  # registrar domain, default host
     register_expires: int = 300
     keepalive_interval: float = 30.0  # seconds between OPTIONS probes
+    options: bool = True  # OPTIONS probes between registrations (some carriers refuse them)
+    resolve_timeout: float = 5.0  # seconds a DNS name may take to resolve before the trunk is down
 
     @property
     def registers(self) -> bool:
@@ -54,6 +57,7 @@ class Trunk:
         self.on_state = on_state
         self.state = "unknown"
         self.registered = False
+        self.latency_ms: float | None = None  # of the last request the carrier answered
         self._call_id = f"{secrets.token_hex(10)}@c122"
         self._tag = new_tag()
         self._cseq = 0
@@ -81,13 +85,39 @@ class Trunk:
         next_register = 0.0
         loop = asyncio.get_running_loop()
         while True:
-            if self.settings.registers and loop.time() >= next_register:
-                granted = await self.register(self.settings.register_expires)
-                # refresh well before expiry; retry soon after a failure
-                next_register = loop.time() + (granted * 0.8 if granted else 30.0)
-            else:
-                await self.probe()
+            try:
+                if self.settings.registers and loop.time() >= next_register:
+                    granted = await self.register(self.settings.register_expires)
+                    # refresh well before expiry; retry soon after a failure
+                    next_register = loop.time() + (granted * 0.8 if granted else 30.0)
+                elif self.settings.options:
+                    await self.probe()
+            except Exception as exc:  # a name that does not resolve, a refused connection: down, not dead
+                log.warning("trunk %s cannot be reached: %s", self.settings.name, exc)
+                self.registered = False
+                self.latency_ms = None
+                self._set_state("down")
             await asyncio.sleep(self.settings.keepalive_interval)
+
+    async def _destination(self) -> Destination:
+        """The carrier's address, its name resolved here (bounded) so a dead DNS never stalls the stack."""
+        s = self.settings
+        try:
+            ipaddress.ip_address(s.host)
+            return self.destination
+        except ValueError:
+            pass
+        loop = asyncio.get_running_loop()
+        infos = await asyncio.wait_for(loop.getaddrinfo(s.host, s.port), s.resolve_timeout)
+        return Destination(s.transport, str(infos[0][4][0]), s.port)
+
+    async def _timed(self, request: SipRequest, credentials: DigestCredentials | None) -> SipResponse:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        response = await self._send(request, await self._destination(), credentials)
+        answered = response.reason != NO_RESPONSE
+        self.latency_ms = round((loop.time() - started) * 1000, 1) if answered else None
+        return response
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
@@ -121,7 +151,7 @@ class Trunk:
         """OPTIONS: any answer means the carrier is reachable; a timeout (408) means it is not."""
         s = self.settings
         request = self._request("OPTIONS", f"sip:{host_ref(s.host)}:{s.port}", f"<sip:{host_ref(s.host)}>")
-        response = await self._send(request, self.destination, None)
+        response = await self._timed(request, None)
         up = response.reason != NO_RESPONSE
         self._set_state("up" if up else "down")
         return up
@@ -134,7 +164,7 @@ class Trunk:
         request = self._request("REGISTER", f"sip:{host_ref(domain)}", aor)
         request.headers.add("Expires", str(expires))
         creds = DigestCredentials(s.username or "", s.password or "")
-        response = await self._send(request, self.destination, creds)
+        response = await self._timed(request, creds)
         self._cseq += 1  # an authenticated retry used the next number
         if response.reason == NO_RESPONSE:
             self._set_state("down")

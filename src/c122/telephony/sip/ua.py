@@ -174,6 +174,24 @@ class SipStack:
         for trunk in self.trunks.values():
             trunk.start()
 
+    def set_trunks(self, trunks: tuple[TrunkSettings, ...]) -> None:
+        """Trunks are probed and registered from now on as listed: a changed or removed trunk stops
+        (unregistering), a new or changed one starts; an unchanged one keeps its state."""
+        wanted = {t.name: t for t in trunks}
+        for name, trunk in list(self.trunks.items()):
+            if wanted.get(name) != trunk.settings:
+                del self.trunks[name]
+                self.spawn(trunk.stop(), f"trunk {name} stop")
+        for name, settings in wanted.items():
+            if name in self.trunks:
+                continue
+            trunk = Trunk(
+                settings, self.send_request, lambda tr: (self.via_host, self.port_for(tr)), self._trunk_state
+            )
+            self.trunks[name] = trunk
+            if self._running:
+                trunk.start()
+
     def _trunk_state(self, name: str, state: str) -> None:
         if self.on_trunk_state is not None:
             self.on_trunk_state(name, state)

@@ -228,3 +228,25 @@ def test_an_entry_closes_when_the_applicant_calls_again_and_is_answered(make_wor
     (closed,) = of_type(world.accept("a", "again"), CallbackClosed)
     assert (closed.entry_id, closed.reason, closed.resumed_by) == ("c1", "answered_again", "again")
     assert world.acd.state.callbacks == {}
+
+
+def test_a_caller_who_accepts_the_menus_offer_gets_an_entry_without_having_waited(make_world) -> None:
+    world = busy(make_world)
+    outcome = world.acd.request_callback_from_menu("m1", "q1", "+79001112233", world.now, priority=3)
+    (entry,) = of_type(outcome, CallbackCreated)
+    assert (entry.entry_id, entry.caller, entry.waited_s, entry.sla_breached) == (
+        "m1",
+        "+79001112233",
+        0.0,
+        False,
+    )
+    assert world.acd.state.callbacks["m1"].priority == 3
+    assert world.acd.state.waiting["m1"].is_callback  # the queue calls back: it waits for an operator
+
+
+def test_a_caller_already_on_the_queues_list_keeps_one_entry(make_world) -> None:
+    world = busy(make_world)
+    world.acd.request_callback_from_menu("m1", "q1", "+79001112233", world.now)
+    again = world.acd.request_callback_from_menu("m2", "q1", "+79001112233", world.now)
+    assert of_type(again, CallbackCreated) == []
+    assert set(world.acd.state.callbacks) == {"m1"}

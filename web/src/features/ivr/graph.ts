@@ -1,6 +1,6 @@
 // The IVR flow document as the editor edits it: the server's JSON form (flow_to_dict) kept as is, with
 // the graph's edges read from and written into the nodes' own fields (next, fallback, branches.<key>,
-// open/closed/holiday). Nothing here talks to the server; the canvas and the panels call these.
+// open/closed/holiday, declined). Nothing here talks to the server; the canvas and the panels call these.
 import type { FieldError } from "@/shared/api/errors";
 
 export const NODE_KINDS = [
@@ -12,6 +12,7 @@ export const NODE_KINDS = [
   "enqueue",
   "transfer",
   "hang_up",
+  "callback_offer",
 ] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
@@ -69,6 +70,8 @@ export function newNode(kind: NodeKind): NodeDoc {
       return { type: kind, prompt: "" };
     case "enqueue":
       return { type: kind, priority: 0 };
+    case "callback_offer":
+      return { type: kind, prompt: "", accept_key: "1", priority: 0, timeout_s: 5 };
     default:
       return { type: kind };
   }
@@ -88,6 +91,8 @@ export function outputs(node: NodeDoc): string[] {
       return ["next"];
     case "collect":
       return ["next", "fallback"];
+    case "callback_offer":
+      return ["declined"];
     case "schedule":
       return ["open", "closed", "holiday"];
     case "menu":

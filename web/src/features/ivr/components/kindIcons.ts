@@ -1,5 +1,15 @@
 // The icon of each node kind, shared by the palette and the canvas.
-import { Clock, Hash, ListOrdered, PhoneForwarded, PhoneOff, Tag, Users, Volume2 } from "lucide-vue-next";
+import {
+  Clock,
+  Hash,
+  ListOrdered,
+  PhoneIncoming,
+  PhoneForwarded,
+  PhoneOff,
+  Tag,
+  Users,
+  Volume2,
+} from "lucide-vue-next";
 import type { Component } from "vue";
 import type { NodeKind } from "@/features/ivr/graph";
 
@@ -12,4 +22,5 @@ export const KIND_ICONS: Record<NodeKind, Component> = {
   enqueue: Users,
   transfer: PhoneForwarded,
   hang_up: PhoneOff,
+  callback_offer: PhoneIncoming,
 };
