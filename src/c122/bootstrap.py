@@ -66,6 +66,7 @@ from c122.services.health.ports import ComponentHealth, Probe, Status
 from c122.services.health.service import HealthService
 from c122.services.help_requests import reactions as help_requests_reactions
 from c122.services.help_requests.service import HelpRequests
+from c122.services.intake.service import Intake
 from c122.services.internal_events import InternalEventBus
 from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
@@ -318,6 +319,15 @@ def build_application(
     board = Board(uow_factory, clock, bus)
     sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
     citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone, sms)
+    intake = Intake(
+        uow_factory,
+        clock,
+        bus,
+        citizen,
+        zone=hotline_zone,
+        case_type_id=settings.text_case_type_id or None,
+        group_id=settings.citizen_group_id or None,
+    )
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -362,6 +372,7 @@ def build_application(
         help_requests=help_requests,
         sms=sms,
         citizen=citizen,
+        intake=intake,
         case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen),
     )
     if telephony is not None:

@@ -28,6 +28,7 @@ from c122.domain.citizen import (
     Location,
     Media,
     MediaKind,
+    MediaType,
     Message,
     answer_code,
     attempts_left,
@@ -57,6 +58,7 @@ from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
 from c122.services.citizen.events import chat_message_event
 from c122.services.citizen.ports import (
     CitizenUnitOfWork,
+    CleanMedia,
     MediaCleaner,
     MediaStore,
     OneTimeCodeSender,
@@ -85,6 +87,14 @@ class CitizenLimits:
     @property
     def upload_max_bytes(self) -> int:
         return max(self.photo_max_bytes, self.voice_max_bytes)
+
+
+@dataclass(frozen=True)
+class CheckedMedia:
+    """An uploaded file whose type and size passed, cleaned for serving, not stored yet."""
+
+    media_type: MediaType
+    cleaned: CleanMedia
 
 
 @dataclass(frozen=True)
@@ -342,6 +352,19 @@ class CitizenApp:
         self._count_write(device)
         async with self._own(device, case_id, "add_media") as (uow, _case, _request):
             pass  # a stranger's case is refused before its bytes are looked at
+        checked = self.check_media(content)
+        async with self._own(device, case_id, "add_media") as (uow, case, _request):
+            media, message = await self.keep_media(uow, case_id, checked, Channel.APP, device.id)
+            row = await uow.cases.row(case_id)
+            await uow.commit()
+        self.tell(case, message)
+        if row is not None:
+            self._publisher.publish(case_event(CASE_UPDATED, row, self._clock.now()))
+        return media
+
+    def check_media(self, content: bytes) -> CheckedMedia:
+        """The file's type from its bytes (415 with the reason otherwise), its kind's size limit (413),
+        and the file as it will be served."""
         media_type = sniff(content[:32])
         if media_type is None:
             raise UnsupportedMedia(describe(content[:32]))
@@ -350,41 +373,46 @@ class CitizenApp:
         )
         if len(content) > limit:
             raise TooLarge(f"файл больше {limit // 1024} КБ", code="file_too_large")
-        cleaned = self._cleaner.clean(content, media_type)
+        return CheckedMedia(media_type, self._cleaner.clean(content, media_type))
+
+    async def keep_media(
+        self,
+        uow: CitizenUnitOfWork,
+        case_id: int,
+        checked: CheckedMedia,
+        channel: Channel,
+        device_id: int | None,
+    ) -> tuple[Media, Message]:
+        """Stores a checked file on the case and the citizen's message that carries it (409 over the
+        case's media limit); the caller commits."""
+        if len(await uow.citizen.media_of_case(case_id)) >= self.limits.media_per_case:
+            raise Conflict(
+                f"к обращению можно приложить не больше {self.limits.media_per_case} файлов",
+                code="too_many_media",
+            )
         now = self._clock.now()
-        async with self._own(device, case_id, "add_media") as (uow, case, _request):
-            if len(await uow.citizen.media_of_case(case_id)) >= self.limits.media_per_case:
-                raise Conflict(
-                    f"к обращению можно приложить не больше {self.limits.media_per_case} файлов",
-                    code="too_many_media",
-                )
-            sha = hashlib.sha256(cleaned.content).hexdigest()
-            name = f"{case_id}/{secrets.token_hex(8)}.{media_type.extension}"
-            self._store.put(name, cleaned.content)
-            media = await uow.citizen.add_media(
-                Media(
-                    id=0,
-                    case_id=case_id,
-                    device_id=device.id,
-                    kind=media_type.kind,
-                    content_type=media_type.content_type,
-                    size=len(cleaned.content),
-                    sha256=sha,
-                    stored_name=name,
-                    created_at=now,
-                    exif_latitude=cleaned.latitude,
-                    exif_longitude=cleaned.longitude,
-                )
+        content = checked.cleaned.content
+        name = f"{case_id}/{secrets.token_hex(8)}.{checked.media_type.extension}"
+        self._store.put(name, content)
+        media = await uow.citizen.add_media(
+            Media(
+                id=0,
+                case_id=case_id,
+                device_id=device_id,
+                kind=checked.media_type.kind,
+                content_type=checked.media_type.content_type,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                stored_name=name,
+                created_at=now,
+                exif_latitude=checked.cleaned.latitude,
+                exif_longitude=checked.cleaned.longitude,
             )
-            message = await uow.citizen.add_message(
-                Message(0, case_id, Channel.APP, Author.CITIZEN, "", now, media_id=media.id)
-            )
-            row = await uow.cases.row(case_id)
-            await uow.commit()
-        self.tell(case, message)
-        if row is not None:
-            self._publisher.publish(case_event(CASE_UPDATED, row, now))
-        return media
+        )
+        message = await uow.citizen.add_message(
+            Message(0, case_id, channel, Author.CITIZEN, "", now, media_id=media.id)
+        )
+        return media, message
 
     async def media_file(self, device: Device, case_id: int, media_id: int) -> tuple[Media, Path]:
         async with self._own(device, case_id, "view_media") as (uow, _case, _request):

@@ -267,7 +267,7 @@ export const ru = {
     missed: "Пропущенный звонок",
     received: "Поступило",
     source: "Источник",
-    sources: { mobile_app: "Мобильное приложение (SIP-звонок)", pstn: "ТфОП-звонок", web: "Веб-интерфейс" },
+    sources: { mobile_app: "Мобильное приложение (SIP-звонок)", pstn: "ТфОП-звонок", web: "Веб-интерфейс", sms: "SMS", messenger: "Мессенджер" },
     call: {
       ringing: "Входящий звонок",
       talking: "Разговор",
@@ -1160,7 +1160,7 @@ export const ru = {
     },
     directions: { inbound: "Входящий", outbound: "Исходящий", internal: "Внутренний" },
     statuses: { answered: "Принятый", missed: "Пропущенный", failed: "Несостоявшийся", active: "Идёт" },
-    sources: { pstn: "ТфОП-звонок", mobile_app: "Мобильное приложение", web: "Веб-интерфейс" },
+    sources: { pstn: "ТфОП-звонок", mobile_app: "Мобильное приложение", web: "Веб-интерфейс", sms: "SMS", messenger: "Мессенджер" },
   },
   errors: {
     forbidden: "Недостаточно прав",
