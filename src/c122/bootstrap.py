@@ -328,6 +328,8 @@ def build_application(
         case_type_id=settings.text_case_type_id or None,
         group_id=settings.citizen_group_id or None,
     )
+    intake.use_distribution(contact_center)
+    citizen.use_distribution(contact_center)
     context = ApiContext(
         settings=settings,
         auth=auth,

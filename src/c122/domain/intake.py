@@ -83,3 +83,16 @@ def check_transcript(lines: tuple[TranscriptLine, ...]) -> tuple[TranscriptLine,
                 [FieldProblem(f"transcript[{index}].text", "too_long", f"не длиннее {MESSAGE_MAX} символов")]
             )
     return tuple(line for line in lines if line.text.strip())
+
+
+@dataclass(frozen=True)
+class TextWork:
+    """A case whose conversation waits for an operator: the distribution's text work item."""
+
+    case_id: int
+    channel: Channel
+    queue_id: int | None = None
+    """None: the channel's text queue."""
+    priority: int = 0
+    caller: str = ""
+    """The applicant's address, as a waiting call's caller number (the queue log keeps it)."""

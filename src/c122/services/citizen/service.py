@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from c122.domain.errors import (
     TooManyAttempts,
     UnsupportedMedia,
 )
+from c122.domain.intake import TextWork
 from c122.domain.organisation import CaseType
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.throttle import FailureThrottle
@@ -64,8 +66,10 @@ from c122.services.citizen.ports import (
     OneTimeCodeSender,
 )
 from c122.services.events import EventPublisher
+from c122.services.intake.ports import TextDistribution
 from c122.services.ports import UnitOfWorkFactory
 
+_log = logging.getLogger(__name__)
 MAX_LISTED = 100
 MAX_MESSAGES = 200
 MAX_WAIT_SECONDS = 30.0
@@ -147,6 +151,19 @@ class CitizenApp:
         self._registrations = FailureThrottle(limit=self.limits.registrations_per_address_hour, window=3600)
         self._phones = FailureThrottle(limit=self.limits.registrations_per_phone_hour, window=3600)
         self._waiters: dict[int, asyncio.Event] = {}
+        self._distribution: TextDistribution | None = None
+
+    def use_distribution(self, distribution: TextDistribution) -> None:
+        """The contact centre: a new request and a message on it are offered to an operator (OPS-25)."""
+        self._distribution = distribution
+
+    async def _route(self, case_id: int, device: Device) -> None:
+        if self._distribution is None:
+            return
+        try:
+            await self._distribution.route_text(TextWork(case_id, Channel.APP, caller=device.phone))
+        except Exception:  # stored all the same: the request waits on the card list
+            _log.exception("app request %s could not be queued", case_id)
 
     # --- rate limits -----------------------------------------------------------------------------
 
@@ -293,6 +310,7 @@ class CitizenApp:
             assert row is not None
             await uow.commit()
         self._publisher.publish(case_event(CASE_CREATED, row, now))
+        await self._route(case.id, device)
         return CitizenCase(case, case_type.name, request, [])
 
     async def _group(self, uow: CitizenUnitOfWork) -> int | None:
@@ -446,6 +464,7 @@ class CitizenApp:
             )
             await uow.commit()
         self.tell(case, message)
+        await self._route(case_id, device)
         return message
 
     async def messages(self, device: Device, case_id: int, after_id: int, wait_s: float) -> list[Message]:

@@ -4,11 +4,11 @@ an operator."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from c122.domain.citizen import Channel
+from c122.domain.intake import TextWork
 from c122.services.citizen.ports import CitizenUnitOfWork
 
 
@@ -30,19 +30,6 @@ class ContactRepository(Protocol):
 class IntakeUnitOfWork(CitizenUnitOfWork, Protocol):
     @property
     def contacts(self) -> ContactRepository: ...
-
-
-@dataclass(frozen=True)
-class TextWork:
-    """A case whose conversation waits for an operator: the distribution's text work item."""
-
-    case_id: int
-    channel: Channel
-    queue_id: int | None = None
-    """None: the channel's text queue."""
-    priority: int = 0
-    caller: str = ""
-    """The applicant's address, as a waiting call's caller number (the queue log keeps it)."""
 
 
 class TextDistribution(Protocol):

@@ -16,13 +16,13 @@ from c122.domain.cases import ApplicantData, Case, CaseDetails, CaseSource, new_
 from c122.domain.citizen import Author, Channel, Message, message_text
 from c122.domain.clock import Clock
 from c122.domain.errors import FieldProblem, InvalidFields
-from c122.domain.intake import Handover, IncomingText, Speaker, check_address, check_transcript
+from c122.domain.intake import Handover, IncomingText, Speaker, TextWork, check_address, check_transcript
 from c122.domain.organisation import CaseType
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
 from c122.services.citizen.service import CheckedMedia, CitizenApp
 from c122.services.events import EventPublisher
-from c122.services.intake.ports import IntakeUnitOfWork, ReplySender, TextDistribution, TextWork
+from c122.services.intake.ports import IntakeUnitOfWork, ReplySender, TextDistribution
 from c122.services.ports import UnitOfWorkFactory
 
 _log = logging.getLogger(__name__)
