@@ -329,6 +329,7 @@ def build_application(
         group_id=settings.citizen_group_id or None,
     )
     intake.use_distribution(contact_center)
+    sms.use_intake(intake)
     citizen.use_distribution(contact_center)
     context = ApiContext(
         settings=settings,

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from c122.domain.cases import ApplicantData
-from c122.domain.citizen import MESSAGE_MAX, Channel
+from c122.domain.citizen import MESSAGE_MAX, Channel, Message
 from c122.domain.errors import FieldProblem, InvalidFields
 
 ADDRESS_MAX = 64
@@ -96,3 +96,12 @@ class TextWork:
     priority: int = 0
     caller: str = ""
     """The applicant's address, as a waiting call's caller number (the queue log keeps it)."""
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """Where a text or a hand-over went: the case, its messages stored now, and whether the case is new."""
+
+    case_id: int
+    messages: tuple[Message, ...]
+    new_case: bool

@@ -13,6 +13,9 @@ from urllib.parse import urlencode
 import pytest
 
 from c122.api.schemas.events import EVENT_PAYLOADS
+from c122.domain.citizen import Channel
+from tests.integration.contact_center.test_operator_desk import set_state
+from tests.integration.intake.test_text_routing import text_queue
 from tests.support.kannel import PASSWORD, USERNAME, Kannel
 from tests.support.polling import until
 from tests.support.server import Desk, RunningServer, running_server
@@ -147,8 +150,19 @@ async def test_the_gateways_calls_need_the_secret_and_bad_input_is_refused_with_
             + urlencode({"secret": SECRET, "from": "79161234567", "coding": 2})
             + "&text=%04%1F%04"
         )
-        assert odd.status_code == 422
+        assert odd.status_code == 400
+        assert odd.json()["code"] == "invalid_text"
         assert "odd number" in odd.text
+        lone = await client.get(  # a lone high surrogate: not UTF-16 at all
+            "/api/v1/sms/gateway/incoming?"
+            + urlencode({"secret": SECRET, "from": "79160000001", "coding": 2})
+            + "&text=%D8%3D%00A"
+        )
+        assert lone.status_code == 400
+        assert "UTF-16" in lone.json()["message"]
+    async with server.application.uow_factory() as uow:  # neither refused SMS left anything
+        assert await uow.contacts.open_case_of(Channel.SMS, "+79160000001") is None
+        assert await uow.sms.counts() == {}
     operator = await server.signed_in("operator1")
     for body, field in (
         ({"phone": "12", "text": "Привет"}, "phone"),
@@ -168,6 +182,36 @@ async def test_the_gateways_calls_need_the_secret_and_bad_input_is_refused_with_
     admin = await server.signed_in("admin")
     state = (await admin.http.get("/api/v1/sms/gateway")).json()
     assert state["configured"] is True
+
+
+async def test_an_sms_from_an_unknown_number_opens_a_request_offered_from_the_sms_queue(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    server, gateway = hotline
+    await text_queue(server)
+    operator = await server.signed_in("operator1")
+    await set_state(operator, "ready")
+    gateway.phone_sends("79035550101", "Во дворе прорвало трубу")
+
+    async def offer() -> Any:
+        return (await operator.http.get("/api/v1/operators/me/chats")).json()["offer"]
+
+    offered = await until(offer, lambda o: o is not None)
+    assert (offered["channel"], offered["caller"]) == ("sms", "+79035550101")
+    card = (await operator.http.get(f"/api/v1/cases/{offered['case_id']}")).json()
+    assert card["case"]["source"] == "sms"
+    accepted = await operator.write("POST", f"/api/v1/operators/me/chats/{offered['call_id']}/accept")
+    assert accepted.status_code == 200
+    gateway.phone_sends("79035550101", "Вода заливает подвал")
+
+    async def chat() -> Any:
+        return (await operator.http.get(f"/api/v1/cases/{offered['case_id']}/chat")).json()["messages"]
+
+    messages = await until(chat, lambda m: len(m) == 2)
+    assert [(m["channel"], m["author"], m["text"]) for m in messages] == [
+        ("sms", "citizen", "Во дворе прорвало трубу"),
+        ("sms", "citizen", "Вода заливает подвал"),
+    ]
 
 
 async def test_without_a_gateway_sms_are_refused_naming_the_setting(server: RunningServer) -> None:

@@ -9,14 +9,21 @@ Channels register how an operator's answer leaves by them (`register_sender`).""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import tzinfo
 
 from c122.domain.cases import ApplicantData, Case, CaseDetails, CaseSource, new_case, sequence_key
 from c122.domain.citizen import Author, Channel, Message, message_text
 from c122.domain.clock import Clock
 from c122.domain.errors import FieldProblem, InvalidFields
-from c122.domain.intake import Handover, IncomingText, Speaker, TextWork, check_address, check_transcript
+from c122.domain.intake import (
+    Delivered,
+    Handover,
+    IncomingText,
+    Speaker,
+    TextWork,
+    check_address,
+    check_transcript,
+)
 from c122.domain.organisation import CaseType
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
@@ -32,15 +39,6 @@ SOURCES = {
     Channel.SMS: CaseSource.SMS,
     Channel.MESSENGER: CaseSource.MESSENGER,
 }
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """Where a text or a hand-over went: the case, its messages stored now, and whether the case is new."""
-
-    case_id: int
-    messages: tuple[Message, ...]
-    new_case: bool
 
 
 class Intake:
