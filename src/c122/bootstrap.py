@@ -376,7 +376,9 @@ def build_application(
         sms=sms,
         citizen=citizen,
         intake=intake,
-        case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen),
+        case_chat=CaseChat(
+            uow_factory, clock, CardAccess(uow_factory, clock), citizen, sms=sms, senders=intake
+        ),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)

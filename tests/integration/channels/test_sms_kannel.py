@@ -239,3 +239,40 @@ async def test_the_citizen_apps_one_time_code_goes_by_sms_and_confirms_the_devic
         )
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["token"]
+
+
+async def test_the_operator_answers_by_sms_from_the_one_chat_and_sees_its_delivery(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    """Fig. 30: one conversation per case; the operator chooses the channel, the SMS answer shows its
+    delivery state in the chat."""
+    server, gateway = hotline
+    gateway.phone_sends("79035550202", "Когда дадут свет?")
+    operator = await server.signed_in("operator1")
+
+    async def opened() -> Any:
+        async with server.application.uow_factory() as uow:
+            return await uow.contacts.open_case_of(Channel.SMS, "+79035550202")
+
+    case_id = await until(opened, lambda c: c is not None)
+    chat = (await operator.http.get(f"/api/v1/cases/{case_id}/chat")).json()
+    assert chat["reply_channels"] == ["sms"]
+    by_app = await operator.write(
+        "POST", f"/api/v1/cases/{case_id}/chat", json={"text": "x", "channel": "app"}
+    )
+    assert by_app.status_code == 409
+    assert by_app.json()["code"] == "not_reachable"
+    answer = await operator.write("POST", f"/api/v1/cases/{case_id}/chat", json={"text": "Сегодня к 18:00"})
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["channel"], answer.json()["delivery"]) == ("sms", "queued")
+    parts = await gateway.wait_sent(1)
+    assert (parts[-1].receiver, parts[-1].text) == ("+79035550202", "Сегодня к 18:00")
+
+    async def messages() -> Any:
+        return (await operator.http.get(f"/api/v1/cases/{case_id}/chat")).json()["messages"]
+
+    thread = await until(messages, lambda m: m[-1]["delivery"] == "delivered")
+    assert [(m["author"], m["channel"], m["delivery"]) for m in thread] == [
+        ("citizen", "sms", None),
+        ("operator", "sms", "delivered"),
+    ]
