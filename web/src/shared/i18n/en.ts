@@ -190,6 +190,14 @@ export const en: Messages = {
     offline: "no connection to the server",
     checking: "checking…",
   },
+  chatDesk: {
+    offer: "New text request",
+    channel: { app: "Mobile app", sms: "SMS", messenger: "Messenger" },
+    left: "{s} s",
+    accept: "Accept",
+    decline: "Decline",
+    held: "Chats in work: {n} of {limit}",
+  },
   chat: {
     title: "Chat with the applicant",
     empty: "No messages yet",
@@ -205,6 +213,11 @@ export const en: Messages = {
     viaApp: "Sent through the mobile app",
     closedHint: "The case is closed: the applicant will read the answer but cannot write in this case",
     notFromApp: "The case did not come from the mobile app: no chat",
+    bot: "Chat bot",
+    via: "Send via:",
+    unreachable: "The applicant cannot be written to: no app, no phone number for SMS and no messenger chat",
+    replyBy: { app: "App", sms: "SMS", messenger: "Messenger" },
+    delivery: { queued: "Not sent yet", sent: "Sent", delivered: "Delivered", failed: "Not delivered" },
     channels: { app: "app", sms: "SMS", messenger: "messenger" },
   },
   cases: {
