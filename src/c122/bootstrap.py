@@ -71,6 +71,7 @@ from c122.services.health.ports import ComponentHealth, Probe, Status
 from c122.services.health.service import HealthService
 from c122.services.help_requests import reactions as help_requests_reactions
 from c122.services.help_requests.service import HelpRequests
+from c122.services.intake.service import Intake
 from c122.services.internal_events import InternalEventBus
 from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
@@ -334,6 +335,18 @@ def build_application(
     board = Board(uow_factory, clock, bus)
     sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
     citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone, sms)
+    intake = Intake(
+        uow_factory,
+        clock,
+        bus,
+        citizen,
+        zone=hotline_zone,
+        case_type_id=settings.text_case_type_id or None,
+        group_id=settings.citizen_group_id or None,
+    )
+    intake.use_distribution(contact_center)
+    sms.use_intake(intake)
+    citizen.use_distribution(contact_center)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -380,7 +393,10 @@ def build_application(
         help_requests=help_requests,
         sms=sms,
         citizen=citizen,
-        case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen),
+        intake=intake,
+        case_chat=CaseChat(
+            uow_factory, clock, CardAccess(uow_factory, clock), citizen, sms=sms, senders=intake
+        ),
         lookups=Lookups(uow_factory, clock, LookupSources()),
         citizen_calls=CitizenCalls(
             uow_factory, clock, telephony.app_calls if telephony is not None else NoAppCallMedia()

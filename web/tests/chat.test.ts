@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { timeline, withMessage, type ChatMedia, type ChatMessage } from "@/features/chat/model";
 
 function message(id: number, at: string, extra: Partial<ChatMessage> = {}): ChatMessage {
-  return { id, case_id: 7, channel: "app", author: "citizen", author_name: "", text: `m${id}`, media_id: null, created_at: at, ...extra };
+  return { id, case_id: 7, channel: "app", author: "citizen", author_name: "", text: `m${id}`, media_id: null, created_at: at, delivery: null, problem: "", ...extra };
 }
 
 const photo: ChatMedia = {

@@ -36,6 +36,7 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "monitoring.ended": ["monitoring"],
   "sms.changed": ["sms"],
   "chat.message": ["chatMessage"],
+  "chat.desk": ["chatDesk"],
 };
 
 function recorder(): { reached: string[]; targets: EventTargets } {
@@ -59,6 +60,7 @@ function recorder(): { reached: string[]; targets: EventTargets } {
       monitoring: () => reached.push("monitoring"),
       sms: () => reached.push("sms"),
       chatMessage: () => reached.push("chatMessage"),
+      chatDesk: () => reached.push("chatDesk"),
     },
   };
 }

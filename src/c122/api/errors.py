@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from c122.domain.errors import (
+    BadRequest,
     Conflict,
     DomainError,
     FieldProblem,
@@ -52,6 +53,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (TooLarge, 413),
     (UnsupportedMedia, 415),
     (Unavailable, 503),
+    (BadRequest, 400),
 ]
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

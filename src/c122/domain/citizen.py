@@ -27,6 +27,7 @@ class Channel(StrEnum):
 class Author(StrEnum):
     CITIZEN = "citizen"
     OPERATOR = "operator"
+    BOT = "bot"  # a chat bot's line in a handed-over transcript
 
 
 # --- devices and the one-time code ------------------------------------------------------------------
@@ -243,6 +244,12 @@ class Message:
     author_user_id: int | None = None
     author_name: str = ""
     media_id: int | None = None
+    sms_id: int | None = None
+    """An answer sent by SMS: its outbox row."""
+    delivery: str | None = None
+    """That SMS's state (queued, sent, delivered, failed); None for any other message."""
+    problem: str = ""
+    """Why that SMS is not sent yet or failed, as the operator reads it."""
 
 
 def message_text(text: str, *, media_id: int | None = None) -> str:

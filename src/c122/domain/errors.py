@@ -26,6 +26,12 @@ class DomainError(Exception):
             self.code = code
 
 
+class BadRequest(DomainError):
+    """The request cannot be read at all (bytes that are not text in their declared encoding): 400."""
+
+    code = "bad_request"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

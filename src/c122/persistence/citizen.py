@@ -19,6 +19,7 @@ from c122.persistence.tables.citizen import (
     conversation_messages,
     conversations,
 )
+from c122.persistence.tables.sms import sms_messages
 
 
 def _device(row: Row[Any]) -> Device:
@@ -44,11 +45,15 @@ _MESSAGE_COLUMNS = (
     conversation_messages.c.author_user_id,
     conversation_messages.c.author_name,
     conversation_messages.c.media_id,
+    conversation_messages.c.sms_id,
+    sms_messages.c.state.label("delivery"),
+    sms_messages.c.problem.label("problem"),
 )
 
 
-def _message(row: Row[Any, Any, Any, Any, Any, Any, Any, Any, Any]) -> Message:
+def _message(row: Row[*tuple[Any, ...]]) -> Message:
     values = dict(row._mapping)
+    values["problem"] = values["problem"] or ""
     return Message(**{**values, "channel": Channel(values["channel"]), "author": Author(values["author"])})
 
 
@@ -140,6 +145,7 @@ class SqlCitizenRepository:
                 author_name=message.author_name,
                 text=message.text,
                 media_id=message.media_id,
+                sms_id=message.sms_id,
                 created_at=message.created_at,
             )
         )
@@ -148,6 +154,7 @@ class SqlCitizenRepository:
             await self._db.execute(
                 select(*_MESSAGE_COLUMNS)
                 .join(conversations, conversations.c.id == conversation_messages.c.conversation_id)
+                .outerjoin(sms_messages, sms_messages.c.id == conversation_messages.c.sms_id)
                 .where(conversation_messages.c.id == int(result.inserted_primary_key[0]))
             )
         ).one()
@@ -171,6 +178,7 @@ class SqlCitizenRepository:
         rows = await self._db.execute(
             select(*_MESSAGE_COLUMNS)
             .join(conversations, conversations.c.id == conversation_messages.c.conversation_id)
+            .outerjoin(sms_messages, sms_messages.c.id == conversation_messages.c.sms_id)
             .where(conversations.c.case_id == case_id, conversation_messages.c.id > after_id)
             .order_by(conversation_messages.c.id)
             .limit(limit)

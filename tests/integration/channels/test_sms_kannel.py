@@ -13,6 +13,9 @@ from urllib.parse import urlencode
 import pytest
 
 from c122.api.schemas.events import EVENT_PAYLOADS
+from c122.domain.citizen import Channel
+from tests.integration.contact_center.test_operator_desk import set_state
+from tests.integration.intake.test_text_routing import text_queue
 from tests.support.kannel import PASSWORD, USERNAME, Kannel
 from tests.support.polling import until
 from tests.support.server import Desk, RunningServer, running_server
@@ -147,8 +150,19 @@ async def test_the_gateways_calls_need_the_secret_and_bad_input_is_refused_with_
             + urlencode({"secret": SECRET, "from": "79161234567", "coding": 2})
             + "&text=%04%1F%04"
         )
-        assert odd.status_code == 422
+        assert odd.status_code == 400
+        assert odd.json()["code"] == "invalid_text"
         assert "odd number" in odd.text
+        lone = await client.get(  # a lone high surrogate: not UTF-16 at all
+            "/api/v1/sms/gateway/incoming?"
+            + urlencode({"secret": SECRET, "from": "79160000001", "coding": 2})
+            + "&text=%D8%3D%00A"
+        )
+        assert lone.status_code == 400
+        assert "UTF-16" in lone.json()["message"]
+    async with server.application.uow_factory() as uow:  # neither refused SMS left anything
+        assert await uow.contacts.open_case_of(Channel.SMS, "+79160000001") is None
+        assert await uow.sms.counts() == {}
     operator = await server.signed_in("operator1")
     for body, field in (
         ({"phone": "12", "text": "Привет"}, "phone"),
@@ -168,6 +182,36 @@ async def test_the_gateways_calls_need_the_secret_and_bad_input_is_refused_with_
     admin = await server.signed_in("admin")
     state = (await admin.http.get("/api/v1/sms/gateway")).json()
     assert state["configured"] is True
+
+
+async def test_an_sms_from_an_unknown_number_opens_a_request_offered_from_the_sms_queue(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    server, gateway = hotline
+    await text_queue(server)
+    operator = await server.signed_in("operator1")
+    await set_state(operator, "ready")
+    gateway.phone_sends("79035550101", "Во дворе прорвало трубу")
+
+    async def offer() -> Any:
+        return (await operator.http.get("/api/v1/operators/me/chats")).json()["offer"]
+
+    offered = await until(offer, lambda o: o is not None)
+    assert (offered["channel"], offered["caller"]) == ("sms", "+79035550101")
+    card = (await operator.http.get(f"/api/v1/cases/{offered['case_id']}")).json()
+    assert card["case"]["source"] == "sms"
+    accepted = await operator.write("POST", f"/api/v1/operators/me/chats/{offered['call_id']}/accept")
+    assert accepted.status_code == 200
+    gateway.phone_sends("79035550101", "Вода заливает подвал")
+
+    async def chat() -> Any:
+        return (await operator.http.get(f"/api/v1/cases/{offered['case_id']}/chat")).json()["messages"]
+
+    messages = await until(chat, lambda m: len(m) == 2)
+    assert [(m["channel"], m["author"], m["text"]) for m in messages] == [
+        ("sms", "citizen", "Во дворе прорвало трубу"),
+        ("sms", "citizen", "Вода заливает подвал"),
+    ]
 
 
 async def test_without_a_gateway_sms_are_refused_naming_the_setting(server: RunningServer) -> None:
@@ -195,3 +239,40 @@ async def test_the_citizen_apps_one_time_code_goes_by_sms_and_confirms_the_devic
         )
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["token"]
+
+
+async def test_the_operator_answers_by_sms_from_the_one_chat_and_sees_its_delivery(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    """Fig. 30: one conversation per case; the operator chooses the channel, the SMS answer shows its
+    delivery state in the chat."""
+    server, gateway = hotline
+    gateway.phone_sends("79035550202", "Когда дадут свет?")
+    operator = await server.signed_in("operator1")
+
+    async def opened() -> Any:
+        async with server.application.uow_factory() as uow:
+            return await uow.contacts.open_case_of(Channel.SMS, "+79035550202")
+
+    case_id = await until(opened, lambda c: c is not None)
+    chat = (await operator.http.get(f"/api/v1/cases/{case_id}/chat")).json()
+    assert chat["reply_channels"] == ["sms"]
+    by_app = await operator.write(
+        "POST", f"/api/v1/cases/{case_id}/chat", json={"text": "x", "channel": "app"}
+    )
+    assert by_app.status_code == 409
+    assert by_app.json()["code"] == "not_reachable"
+    answer = await operator.write("POST", f"/api/v1/cases/{case_id}/chat", json={"text": "Сегодня к 18:00"})
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["channel"], answer.json()["delivery"]) == ("sms", "queued")
+    parts = await gateway.wait_sent(1)
+    assert (parts[-1].receiver, parts[-1].text) == ("+79035550202", "Сегодня к 18:00")
+
+    async def messages() -> Any:
+        return (await operator.http.get(f"/api/v1/cases/{case_id}/chat")).json()["messages"]
+
+    thread = await until(messages, lambda m: m[-1]["delivery"] == "delivered")
+    assert [(m["author"], m["channel"], m["delivery"]) for m in thread] == [
+        ("citizen", "sms", None),
+        ("operator", "sms", "delivered"),
+    ]

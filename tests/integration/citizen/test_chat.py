@@ -97,5 +97,7 @@ async def test_a_closed_request_takes_no_message_and_a_phone_case_has_nobody_to_
     web_case = by_hand.json()["case"]["id"]
     refused = await operator.write("POST", f"/api/v1/cases/{web_case}/chat", json={"text": "Алло"})
     assert refused.status_code == 409
-    assert refused.json()["code"] == "not_from_app"
-    assert (await operator.http.get(f"/api/v1/cases/{web_case}/chat")).json()["from_app"] is False
+    assert refused.json()["code"] == "not_reachable"
+    assert "доступно: нет" in refused.json()["message"]
+    unreached = (await operator.http.get(f"/api/v1/cases/{web_case}/chat")).json()
+    assert (unreached["from_app"], unreached["reply_channels"]) == (False, [])

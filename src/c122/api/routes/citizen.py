@@ -16,7 +16,7 @@ from c122.api.context import context_of
 from c122.api.errors import ERROR_RESPONSES, ErrorBody
 from c122.api.schemas import citizen as c
 from c122.api.security import Context, CurrentActor
-from c122.domain.citizen import Device, Location, Media
+from c122.domain.citizen import Channel, Device, Location, Media
 
 PREFIX = "/api/citizen/v1"
 MEDIA_UPLOAD_PATH = PREFIX + "/cases/{case_id}/media"
@@ -225,10 +225,12 @@ async def case_chat(case_id: Id, actor: CurrentActor, context: Context) -> c.Cas
     "/chat", response_model=c.ChatMessageOut, status_code=201, operation_id="send_case_chat"
 )
 async def send_case_chat(
-    case_id: Id, body: c.ChatMessageIn, actor: CurrentActor, context: Context
+    case_id: Id, body: c.OperatorChatIn, actor: CurrentActor, context: Context
 ) -> c.ChatMessageOut:
-    """The operator's answer by the app. 409 `not_from_app` for a card that did not come from the app."""
-    return c.message_out(await context.case_chat.send(actor, case_id, body.text))
+    """The operator's answer by the app, SMS or a messenger (`channel`; null: the first of the
+    conversation's `reply_channels`). 409 `not_reachable` when the applicant cannot be reached by it."""
+    channel = Channel(body.channel) if body.channel is not None else None
+    return c.message_out(await context.case_chat.send(actor, case_id, body.text, channel))
 
 
 @operator_router.get(

@@ -67,7 +67,9 @@ async def delivery_report(request: Request, context: Context) -> Response:
 @router.get("/sms/gateway/incoming", status_code=204, operation_id="sms_incoming")
 async def incoming(request: Request, context: Context) -> Response:
     """An SMS from an applicant (Kannel's `get-url`): `secret`, `from` (%p), `coding` (%c), `charset`
-    (%C) and `text` (%b, the message's bytes). 422 for text that is not valid in its coding."""
+    (%C) and `text` (%b, the message's bytes). It continues the conversation of the sender's open case
+    or opens a new request in the SMS queue. 400 with the reason for text that is not valid in its
+    coding, 422 for a sender that is not a phone number; nothing is stored then."""
     query = _raw_query(request)
     context.sms.check_secret(query.get("secret", b"").decode("latin-1"), request.client)
     coding = _number(query, "coding") if query.get("coding") else 0

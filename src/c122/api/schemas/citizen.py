@@ -4,7 +4,7 @@ reads it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
@@ -16,7 +16,8 @@ from c122.services.citizen.chat import CaseConversation
 from c122.services.citizen.service import CitizenCase
 
 ChannelName = Literal["app", "sms", "messenger"]
-AuthorName = Literal["citizen", "operator"]
+AuthorName = Literal["citizen", "operator", "bot"]
+DeliveryName = Literal["queued", "sent", "delivered", "failed"]
 MediaKindName = Literal["photo", "voice"]
 StatusName = Literal["new", "in_work", "rejected", "completed", "closed_by_user", "registered"]
 
@@ -111,6 +112,13 @@ class ChatMessageIn(Strict):
     text: Annotated[str, StringConstraints(max_length=4000)]
 
 
+class OperatorChatIn(Strict):
+    text: Annotated[str, StringConstraints(max_length=4000)]
+    channel: ChannelName | None = Field(
+        default=None, description="How the answer goes (fig. 30); null: the case's first reply channel."
+    )
+
+
 class ChatMessageOut(BaseModel):
     id: int
     case_id: int
@@ -120,6 +128,10 @@ class ChatMessageOut(BaseModel):
     text: str
     media_id: int | None
     created_at: datetime
+    delivery: DeliveryName | None = Field(
+        default=None, description="An answer sent by SMS: where it is (queued = not sent yet)."
+    )
+    problem: str = Field(default="", description="Why an SMS answer is not sent yet or failed.")
 
 
 class ChatMessageData(BaseModel):
@@ -134,6 +146,9 @@ class CaseChatOut(BaseModel):
     located_at: datetime | None
     messages: list[ChatMessageOut]
     media: list[CitizenMediaOut]
+    reply_channels: list[ChannelName] = Field(
+        description="The channels an answer can take now, the default first (empty: none)."
+    )
 
 
 def media_out(media: Media) -> CitizenMediaOut:
@@ -158,6 +173,8 @@ def message_out(message: Message) -> ChatMessageOut:
         text=message.text,
         media_id=message.media_id,
         created_at=message.created_at,
+        delivery=cast(DeliveryName | None, message.delivery),
+        problem=message.problem,
     )
 
 
@@ -210,4 +227,5 @@ def conversation_out(conversation: CaseConversation) -> CaseChatOut:
         located_at=request.located_at if request else None,
         messages=[message_out(m) for m in conversation.messages],
         media=[media_out(m) for m in conversation.media],
+        reply_channels=[c.value for c in conversation.reply_channels],
     )

@@ -1,42 +1,69 @@
-"""The conversation of a case as the operator's card shows it (OPS-16, seed 4.3.3.7): the messages and
-media of an app request, and the operator's answers. Only those who may see the card read it (refusals
-audited); only those who work on cards write; the citizen's device learns of an answer by its long poll."""
+"""The conversation of a case as the operator's card shows it (OPS-16, seed 4.3.3.7, fig. 30): one
+thread whatever the channel — the app's messages and media, SMS both ways (with each answer's delivery
+state), a messenger's — and the operator's answers by the channel they choose among those the applicant
+is reached by. Only those who may see the card read it (refusals audited); only those who work on cards
+write; the citizen's device learns of an answer by its long poll."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from c122.domain.citizen import Author, Channel, CitizenRequest, Media, Message, message_text
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, NotFound
+from c122.domain.sms import Sms
 from c122.domain.users import Actor
-from c122.services.citizen.ports import CaseAccess, CitizenUnitOfWork
+from c122.services.citizen.ports import CaseAccess
 from c122.services.citizen.service import MAX_MESSAGES, CitizenApp
+from c122.services.intake.ports import IntakeUnitOfWork, ReplySender
 from c122.services.ports import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
 class CaseConversation:
-    """`request` None: the case did not come from the app (nobody to write to there)."""
+    """`request` None: the case did not come from the app. `reply_channels`: the channels an answer can
+    take, the first being the default (the app, else SMS, else a messenger)."""
 
     request: CitizenRequest | None
     messages: list[Message]
     media: list[Media]
+    reply_channels: list[Channel]
+
+
+class SmsReplies(Protocol):
+    """The SMS channel (services/sms): queues an operator's text to a number on the case."""
+
+    @property
+    def configured(self) -> bool: ...
+
+    async def send(self, actor: Actor, phone: str, text: str, case_id: int | None = None) -> Sms: ...
+
+
+class ChannelSenders(Protocol):
+    """The intake's registry of how answers leave by a channel (a messenger's bot API)."""
+
+    def sender(self, channel: Channel) -> ReplySender | None: ...
 
 
 class CaseChat:
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory[CitizenUnitOfWork],
+        uow_factory: UnitOfWorkFactory[IntakeUnitOfWork],
         clock: Clock,
         access: CaseAccess,
         app: CitizenApp,
+        *,
+        sms: SmsReplies | None = None,
+        senders: ChannelSenders | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._access = access
         self._app = app
+        self._sms = sms
+        self._senders = senders
 
     async def conversation(self, actor: Actor, case_id: int) -> CaseConversation:
         await self._access.check(actor, case_id, write=False)
@@ -44,33 +71,68 @@ class CaseChat:
             request = await uow.citizen.request_for_case(case_id)
             messages = await uow.citizen.messages(case_id, 0, MAX_MESSAGES)
             media = await uow.citizen.media_of_case(case_id)
-        return CaseConversation(request, messages, media)
+            reach = await self._reach(uow, case_id)
+        return CaseConversation(request, messages, media, list(reach))
 
-    async def send(self, actor: Actor, case_id: int, text: str) -> Message:
-        """The operator's answer, by the app. 409 `not_from_app` for a case without an app request."""
+    async def _reach(self, uow: IntakeUnitOfWork, case_id: int) -> dict[Channel, str]:
+        """Each channel an answer can take now, with the applicant's address on it."""
+        reach: dict[Channel, str] = {}
+        if await uow.citizen.request_for_case(case_id) is not None:
+            reach[Channel.APP] = ""
+        if self._sms is not None and self._sms.configured:
+            phone = await uow.contacts.contact_of(case_id, Channel.SMS)
+            case = await uow.cases.get_case(case_id) if phone is None else None
+            if case is not None and case.applicant_id is not None:
+                applicant = await uow.cases.get_applicant(case.applicant_id)
+                phone = applicant.data.phones[0] if applicant is not None and applicant.data.phones else None
+            if phone:
+                reach[Channel.SMS] = phone
+        address = await uow.contacts.contact_of(case_id, Channel.MESSENGER)
+        if address and self._senders is not None and self._senders.sender(Channel.MESSENGER) is not None:
+            reach[Channel.MESSENGER] = address
+        return reach
+
+    async def send(self, actor: Actor, case_id: int, text: str, channel: Channel | None = None) -> Message:
+        """The operator's answer by `channel` (None: the default one). 409 `not_reachable` when the
+        applicant cannot be reached by it (no app request, no phone number or no SMS gateway, no
+        messenger chat), naming the channels that can be used."""
         await self._access.check(actor, case_id, write=True)
         cleaned = message_text(text)
-        now = self._clock.now()
         async with self._uow() as uow:
             case = await uow.cases.get_case(case_id)
             if case is None:
                 raise NotFound("no such case")
-            if await uow.citizen.request_for_case(case_id) is None:
-                raise Conflict("обращение поступило не из приложения: писать некуда", code="not_from_app")
+            reach = await self._reach(uow, case_id)
             user = await uow.users.get(actor.user_id)
+        chosen = channel or next(iter(reach), Channel.APP)
+        if chosen not in reach:
+            usable = ", ".join(c.value for c in reach) or "нет"
+            raise Conflict(
+                f"заявителю нельзя написать через «{chosen.value}»; доступно: {usable}", code="not_reachable"
+            )
+        sms_id = None
+        if chosen is Channel.SMS:
+            assert self._sms is not None
+            sms_id = (await self._sms.send(actor, reach[Channel.SMS], cleaned, case_id)).id
+        async with self._uow() as uow:
             message = await uow.citizen.add_message(
                 Message(
                     0,
                     case_id,
-                    Channel.APP,
+                    chosen,
                     Author.OPERATOR,
                     cleaned,
-                    now,
+                    self._clock.now(),
                     author_user_id=actor.user_id,
                     author_name=user.full_name if user else "",
+                    sms_id=sms_id,
                 )
             )
             await uow.commit()
+        if chosen is Channel.MESSENGER and self._senders is not None:
+            sender = self._senders.sender(Channel.MESSENGER)
+            assert sender is not None
+            await sender.send_reply(reach[Channel.MESSENGER], cleaned, case_id, message.id)
         self._app.tell(case, message)
         return message
 

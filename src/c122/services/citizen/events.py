@@ -23,6 +23,8 @@ def message_data(message: Message) -> dict[str, Any]:
         "text": message.text,
         "media_id": message.media_id,
         "created_at": message.created_at,
+        "delivery": message.delivery,
+        "problem": message.problem,
     }
 
 

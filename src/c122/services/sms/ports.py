@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from c122.domain.intake import Delivered, IncomingText
 from c122.domain.sms import Sms, SmsState
 from c122.services.ports import UnitOfWork
 
@@ -48,6 +49,13 @@ class SmsRepository(Protocol):
     async def counts(self) -> dict[str, int]:
         """Outbound messages per state (what the gateway screen shows)."""
         ...
+
+
+class TextIntake(Protocol):
+    """The intake of text channels (services/intake): an SMS continues its sender's open case's
+    conversation or opens a new request, routed to the SMS queue."""
+
+    async def deliver(self, incoming: IncomingText) -> Delivered: ...
 
 
 class SmsUnitOfWork(UnitOfWork, Protocol):

@@ -11,8 +11,10 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 
+from c122.domain.citizen import Channel
 from c122.domain.clock import Clock
-from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.errors import BadRequest, Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.intake import IncomingText
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.sms import (
     Sms,
@@ -34,6 +36,7 @@ from c122.services.sms.ports import (
     OutgoingSms,
     SmsGateway,
     SmsUnitOfWork,
+    TextIntake,
 )
 
 _log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class SmsChannel:
         self._gateway = gateway
         self._dispatching = asyncio.Lock()  # one dispatcher: a wake-up and the timer never send twice
         self._wake: asyncio.Task[int] | None = None
+        self._intake: TextIntake | None = None
 
     @property
     def configured(self) -> bool:
@@ -204,22 +208,31 @@ class SmsChannel:
             self._publisher.publish(sms_changed(changed, _audience(changed, people), now))
             return changed
 
+    def use_intake(self, intake: TextIntake) -> None:
+        """Where incoming SMS go: the conversation of the sender's case, or a new request."""
+        self._intake = intake
+
     async def receive(self, phone: str, data: bytes, coding: int, charset: str = "") -> Sms:
-        """An SMS from an applicant: stored, and joined to their newest case in work when there is one."""
-        problems = []
+        """An SMS from an applicant: through the intake it continues the conversation of their open case
+        or opens a new request (source SMS) in the SMS queue; kept here too, on that case. A number that
+        is not one is refused (422); text that is not valid in its coding (400): nothing is stored."""
         try:
             number = normalize_phone(phone if phone.startswith(("+", "8")) else f"+{phone}")
         except InvalidPhone as exc:
-            problems.append(FieldProblem("from", "invalid_phone", str(exc)))
+            raise InvalidFields([FieldProblem("from", "invalid_phone", str(exc))]) from exc
         try:
             text = decode_incoming(data, coding, charset)
         except ValueError as exc:
-            problems.append(FieldProblem("text", "invalid_text", str(exc)))
-        if problems:
-            raise InvalidFields(problems)
+            raise BadRequest(f"текст SMS не читается: {exc}", code="invalid_text") from exc
+        if self._intake is not None:
+            case_id: int | None = (
+                await self._intake.deliver(IncomingText(Channel.SMS, number, text))
+            ).case_id
+        else:
+            async with self._uow() as uow:
+                case_id = await uow.sms.open_case_of(number)
         now = self._clock.now()
         async with self._uow() as uow:
-            case_id = await uow.sms.open_case_of(number)
             stored = await uow.sms.add(
                 Sms(
                     id=0,

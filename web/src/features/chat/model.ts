@@ -8,6 +8,8 @@ type Schemas = components["schemas"];
 export type CaseChat = Schemas["CaseChatOut"];
 export type ChatMedia = Schemas["CitizenMediaOut"];
 export type { ChatMessage };
+/** A channel an operator's answer can take (fig. 30). */
+export type ReplyChannel = CaseChat["reply_channels"][number];
 
 export interface StatusRow {
   status: string;

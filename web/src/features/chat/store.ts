@@ -1,11 +1,11 @@
 // The chat of the open card: loaded when a card opens and on every fresh event stream, kept live by
-// chat.message; the operator's answers go by the app.
+// chat.message and, for answers sent by SMS, sms.changed; the operator's answers go by the channel chosen.
 import { defineStore } from "pinia";
 import { shallowRef } from "vue";
 import { ApiError } from "@/shared/api/errors";
 import { useRealtimeStore } from "@/shared/realtime/store";
 import { loadChat, sendChat } from "./api";
-import { withMessage, type CaseChat, type ChatMessage } from "./model";
+import { withMessage, type CaseChat, type ChatMessage, type ReplyChannel } from "./model";
 
 export const useChatStore = defineStore("chat", () => {
   const realtime = useRealtimeStore();
@@ -37,13 +37,13 @@ export const useChatStore = defineStore("chat", () => {
     }
   }
 
-  async function send(text: string): Promise<boolean> {
+  async function send(text: string, channel: ReplyChannel | null = null): Promise<boolean> {
     const id = caseId.value;
     if (id === null || sending.value) return false;
     sending.value = true;
     error.value = null;
     try {
-      const sent = await sendChat(id, text);
+      const sent = await sendChat(id, text, channel);
       if (caseId.value === id) messages.value = withMessage(messages.value, sent);
       return true;
     } catch (caught) {
@@ -60,6 +60,10 @@ export const useChatStore = defineStore("chat", () => {
     messages.value = withMessage(messages.value, message);
     // A photo or voice note arrived: its details come with the conversation.
     if (message.media_id !== null && !(chat.value?.media ?? []).some((m) => m.id === message.media_id)) void reload();
+  });
+  // An SMS answer moved on (sent, delivered, failed): its state is read with the conversation.
+  realtime.onSms((change) => {
+    if (change.case_id !== null && change.case_id === caseId.value) void reload();
   });
   realtime.onFreshSnapshot(() => void reload());
 

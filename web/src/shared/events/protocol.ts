@@ -54,9 +54,13 @@ const SMS_STATES: readonly SmsChanged["state"][] = ["queued", "sent", "delivered
 const SMS_DIRECTIONS: readonly SmsChanged["direction"][] = ["outbound", "inbound"];
 /** A message of a case's conversation with the applicant (features/chat). */
 export type ChatMessageData = Schemas["ChatMessageData"];
+export type ChatDeskData = Schemas["ChatDeskData"];
+export type ChatDesk = ChatDeskData["desk"];
+export type ChatWork = ChatDesk["held"][number];
 export type ChatMessage = ChatMessageData["message"];
 const CHAT_CHANNELS: readonly ChatMessage["channel"][] = ["app", "sms", "messenger"];
-const CHAT_AUTHORS: readonly ChatMessage["author"][] = ["citizen", "operator"];
+const CHAT_AUTHORS: readonly ChatMessage["author"][] = ["citizen", "operator", "bot"];
+const CHAT_DELIVERY: readonly NonNullable<ChatMessage["delivery"]>[] = ["queued", "sent", "delivered", "failed"];
 const CONSULT_STATES: readonly ConsultState[] = ["ringing", "talking", "failed", "conference", "transferred", "ended"];
 
 interface EventPayloads {
@@ -91,6 +95,7 @@ interface EventPayloads {
   "monitoring.ended": MonitoringEventData;
   "sms.changed": SmsChanged;
   "chat.message": ChatMessageData;
+  "chat.desk": ChatDeskData;
 }
 export type KnownEventType = keyof EventPayloads;
 /** Agreed with the server but not listed in its document's x-event-types yet (none at present). */
@@ -127,6 +132,7 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "monitoring.ended",
   "sms.changed",
   "chat.message",
+  "chat.desk",
 ];
 
 export type StreamEvent = {
@@ -627,7 +633,35 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
     };
   },
   "chat.message": (value, w) => ({ message: parseChatMessage(rec(value, w).message, `${w}.message`) }),
+  "chat.desk": (value, w) => ({ desk: parseChatDesk(rec(value, w).desk, `${w}.desk`) }),
 };
+
+function parseChatWork(value: unknown, w: string): ChatWork {
+  const d = rec(value, w);
+  return {
+    call_id: str(d, "call_id", w),
+    case_id: int(d, "case_id", w),
+    channel: oneOf(d, "channel", CHAT_CHANNELS, w),
+    queue_id: int(d, "queue_id", w),
+    queue_name: optStr(d, "queue_name", w) ?? "",
+    caller: optStr(d, "caller", w) ?? "",
+    waiting_since: str(d, "waiting_since", w),
+    expires_at: optStr(d, "expires_at", w),
+    accepted_at: optStr(d, "accepted_at", w),
+  };
+}
+
+/** `chat.desk`: the chat offered to the operator and the chats they hold (OPS-25). */
+export function parseChatDesk(value: unknown, w: string): ChatDesk {
+  const d = rec(value, w);
+  const held = Array.isArray(d.held) ? d.held : [];
+  return {
+    user_id: int(d, "user_id", w),
+    chat_limit: int(d, "chat_limit", w),
+    offer: d.offer === null || d.offer === undefined ? null : parseChatWork(d.offer, `${w}.offer`),
+    held: held.map((item, i) => parseChatWork(item, `${w}.held[${i}]`)),
+  };
+}
 
 export function parseChatMessage(value: unknown, w: string): ChatMessage {
   const d = rec(value, w);
@@ -640,6 +674,8 @@ export function parseChatMessage(value: unknown, w: string): ChatMessage {
     text: optStr(d, "text", w) ?? "",
     media_id: optInt(d, "media_id", w),
     created_at: str(d, "created_at", w),
+    delivery: d.delivery === null || d.delivery === undefined ? null : oneOf(d, "delivery", CHAT_DELIVERY, w),
+    problem: optStr(d, "problem", w) ?? "",
   };
 }
 

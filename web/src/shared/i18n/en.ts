@@ -211,6 +211,14 @@ export const en: Messages = {
     offline: "no connection to the server",
     checking: "checking…",
   },
+  chatDesk: {
+    offer: "New text request",
+    channel: { app: "Mobile app", sms: "SMS", messenger: "Messenger" },
+    left: "{s} s",
+    accept: "Accept",
+    decline: "Decline",
+    held: "Chats in work: {n} of {limit}",
+  },
   chat: {
     title: "Chat with the applicant",
     empty: "No messages yet",
@@ -226,6 +234,11 @@ export const en: Messages = {
     viaApp: "Sent through the mobile app",
     closedHint: "The case is closed: the applicant will read the answer but cannot write in this case",
     notFromApp: "The case did not come from the mobile app: no chat",
+    bot: "Chat bot",
+    via: "Send via:",
+    unreachable: "The applicant cannot be written to: no app, no phone number for SMS and no messenger chat",
+    replyBy: { app: "App", sms: "SMS", messenger: "Messenger" },
+    delivery: { queued: "Not sent yet", sent: "Sent", delivered: "Delivered", failed: "Not delivered" },
     channels: { app: "app", sms: "SMS", messenger: "messenger" },
   },
   cases: {
@@ -289,7 +302,7 @@ export const en: Messages = {
     missed: "Missed call",
     received: "Received",
     source: "Source",
-    sources: { mobile_app: "Mobile app (SIP call)", pstn: "Phone network call", web: "Web interface" },
+    sources: { mobile_app: "Mobile app (SIP call)", pstn: "Phone network call", web: "Web interface", sms: "SMS", messenger: "Messenger" },
     call: {
       ringing: "Incoming call",
       talking: "Talking",
@@ -1192,7 +1205,7 @@ export const en: Messages = {
     },
     directions: { inbound: "Inbound", outbound: "Outbound", internal: "Internal" },
     statuses: { answered: "Answered", missed: "Missed", failed: "Failed", active: "In progress" },
-    sources: { pstn: "PSTN call", mobile_app: "Mobile app", web: "Web" },
+    sources: { pstn: "PSTN call", mobile_app: "Mobile app", web: "Web", sms: "SMS", messenger: "Messenger" },
   },
   errors: {
     forbidden: "Not allowed",

@@ -210,6 +210,14 @@ export const ru = {
     offline: "нет соединения с сервером",
     checking: "проверка…",
   },
+  chatDesk: {
+    offer: "Новое текстовое обращение",
+    channel: { app: "Мобильное приложение", sms: "SMS", messenger: "Мессенджер" },
+    left: "{s} с",
+    accept: "Принять",
+    decline: "Отклонить",
+    held: "Чатов в работе: {n} из {limit}",
+  },
   chat: {
     title: "Чат с Заявителем",
     empty: "Сообщений пока нет",
@@ -225,6 +233,11 @@ export const ru = {
     viaApp: "Отправка через мобильное приложение",
     closedHint: "Обращение закрыто: заявитель прочитает ответ, но написать в это обращение не сможет",
     notFromApp: "Обращение поступило не через мобильное приложение: чат недоступен",
+    bot: "Чат-бот",
+    via: "Отправить через:",
+    unreachable: "Заявителю нельзя написать: нет ни приложения, ни номера телефона для SMS, ни чата в мессенджере",
+    replyBy: { app: "Приложение", sms: "SMS", messenger: "Мессенджер" },
+    delivery: { queued: "Не отправлено", sent: "Отправлено", delivered: "Доставлено", failed: "Не доставлено" },
     channels: { app: "приложение", sms: "SMS", messenger: "мессенджер" },
   },
   cases: {
@@ -288,7 +301,7 @@ export const ru = {
     missed: "Пропущенный звонок",
     received: "Поступило",
     source: "Источник",
-    sources: { mobile_app: "Мобильное приложение (SIP-звонок)", pstn: "ТфОП-звонок", web: "Веб-интерфейс" },
+    sources: { mobile_app: "Мобильное приложение (SIP-звонок)", pstn: "ТфОП-звонок", web: "Веб-интерфейс", sms: "SMS", messenger: "Мессенджер" },
     call: {
       ringing: "Входящий звонок",
       talking: "Разговор",
@@ -1191,7 +1204,7 @@ export const ru = {
     },
     directions: { inbound: "Входящий", outbound: "Исходящий", internal: "Внутренний" },
     statuses: { answered: "Принятый", missed: "Пропущенный", failed: "Несостоявшийся", active: "Идёт" },
-    sources: { pstn: "ТфОП-звонок", mobile_app: "Мобильное приложение", web: "Веб-интерфейс" },
+    sources: { pstn: "ТфОП-звонок", mobile_app: "Мобильное приложение", web: "Веб-интерфейс", sms: "SMS", messenger: "Мессенджер" },
   },
   errors: {
     forbidden: "Недостаточно прав",

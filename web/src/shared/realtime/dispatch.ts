@@ -2,6 +2,7 @@
 // is exhaustive: an event type added to the protocol and not handled here fails the type check.
 import type { CaseSummary } from "@/features/cases/model";
 import type {
+  ChatDesk,
   ChatMessage,
   ExportProgress,
   HelpRequest,
@@ -66,6 +67,8 @@ export interface EventTargets {
   helpRequest(request: HelpRequest, at: string): void;
   /** A message of a case's conversation with the applicant (features/chat). */
   chatMessage(message: ChatMessage): void;
+  /** The operator's chat offer and held chats (features/chat). */
+  chatDesk(desk: ChatDesk): void;
   /** Listen / whisper / barge sessions (features/supervision and the operator's desk). */
   monitoring(event: MonitoringEvent): void;
   /** A card's SMS (features/sms). */
@@ -140,6 +143,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.sms(event.data);
     case "chat.message":
       return to.chatMessage(event.data.message);
+    case "chat.desk":
+      return to.chatDesk(event.data.desk);
     case "session.closed":
       // Ignored here: the stream itself ends the session (shared/events/stream.ts).
       return;
@@ -165,6 +170,7 @@ const NOWHERE: EventTargets = {
   monitoring: () => undefined,
   sms: () => undefined,
   chatMessage: () => undefined,
+  chatDesk: () => undefined,
 };
 
 /** The snapshot's part of an event alone, as a pure function of the state before it. */

@@ -6,6 +6,7 @@ import type { CaseSummary } from "@/features/cases/model";
 import { healthColour } from "@/features/health/model";
 import type {
   ExportProgress,
+  ChatDesk,
   ChatMessage,
   HelpRequest,
   Notice,
@@ -128,6 +129,12 @@ export const useRealtimeStore = defineStore("realtime", () => {
     return () => smsListeners.delete(listener);
   }
   // The chat panel of an open card (features/chat) follows its case's messages.
+  // The desk's chat offer (features/chat) follows the operator's text work items.
+  const deskListeners = new Set<(desk: ChatDesk) => void>();
+  function onChatDesk(listener: (desk: ChatDesk) => void): () => void {
+    deskListeners.add(listener);
+    return () => deskListeners.delete(listener);
+  }
   const chatListeners = new Set<(message: ChatMessage) => void>();
   function onChatMessage(listener: (message: ChatMessage) => void): () => void {
     chatListeners.add(listener);
@@ -158,6 +165,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     monitoring: (event) => monitoringListeners.forEach((listener) => listener(event)),
     sms: (change) => smsListeners.forEach((listener) => listener(change)),
     chatMessage: (message) => chatListeners.forEach((listener) => listener(message)),
+    chatDesk: (desk) => deskListeners.forEach((listener) => listener(desk)),
   };
   /** False when the stream is not open; the caller tries again once it is. */
   function sendSignal(message: RtcClientMessage): boolean {
@@ -270,6 +278,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     onHelpRequest,
     onSms,
     onChatMessage,
+    onChatDesk,
     onMonitoring,
     onSignal,
     sendSignal,
