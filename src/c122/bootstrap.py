@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.channels.citizen import LoggedCodeSender, PillowMediaCleaner
+from c122.channels.messenger.telegram import TelegramBot
 from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
 from c122.config import Settings, retention_by_group, split_list
@@ -45,6 +46,9 @@ from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.audit.service import AuditTrail
 from c122.services.board.service import Board
+from c122.services.bot.intake import CaseIntake
+from c122.services.bot.service import ChatBot
+from c122.services.bot.sms import SmsConversations
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
@@ -70,6 +74,7 @@ from c122.services.internal_events import InternalEventBus
 from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
 from c122.services.messages.service import Messages
+from c122.services.messenger.service import MessengerChannel, MessengerLimits
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
@@ -159,6 +164,7 @@ class Application:
                 await self.telephony.stop()
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
             await self.context.sms.close()
+            await self.context.messenger.close()
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:
@@ -318,6 +324,20 @@ def build_application(
     board = Board(uow_factory, clock, bus)
     sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
     citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone, sms)
+    bot = ChatBot(uow_factory, clock, CaseIntake(uow_factory, clock, bus, hotline_zone))
+    messenger = MessengerChannel(
+        uow_factory,
+        clock,
+        bus,
+        bot,
+        TelegramBot(settings.telegram_bot_token, settings.telegram_api_base)
+        if settings.telegram_bot_token
+        else None,
+        webhook_secret=settings.telegram_webhook_secret,
+        store=FileMediaStore(settings.data_dir / CITIZEN_MEDIA_DIR),
+        cleaner=PillowMediaCleaner(),
+        limits=MessengerLimits(settings.citizen_photo_max_bytes, settings.citizen_voice_max_bytes),
+    )
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -362,7 +382,10 @@ def build_application(
         help_requests=help_requests,
         sms=sms,
         citizen=citizen,
-        case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen),
+        case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen, messenger),
+        bot=bot,
+        messenger=messenger,
+        sms_conversations=SmsConversations(sms, bot),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)

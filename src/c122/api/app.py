@@ -17,9 +17,11 @@ from c122.api.routes import (
     accounts,
     audit,
     board,
+    bot,
     call_flow,
     calls,
     cases,
+    channels,
     citizen,
     contact_center,
     events,
@@ -27,6 +29,7 @@ from c122.api.routes import (
     help_requests,
     ivr,
     messages,
+    messenger,
     organisation,
     phone_book,
     reports,
@@ -83,6 +86,9 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(messages.router)
     app.include_router(help_requests.router)
     app.include_router(sms.router)
+    app.include_router(channels.router)
+    app.include_router(messenger.router)
+    app.include_router(bot.router)
     app.include_router(board.router)
     app.include_router(phone_book.router)
     app.include_router(reports.router)

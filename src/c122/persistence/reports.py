@@ -76,7 +76,13 @@ CALL_STATUS_NAMES = {
     "failed": "несостоявшийся",
     "active": "идёт",
 }
-CHANNEL_NAMES = {"pstn": "ТфОП-звонок", "mobile_app": "мобильное приложение", "web": "веб-интерфейс"}
+CHANNEL_NAMES = {
+    "pstn": "ТфОП-звонок",
+    "mobile_app": "мобильное приложение",
+    "web": "веб-интерфейс",
+    "messenger": "мессенджер",
+    "sms": "SMS",
+}
 
 
 def _months(first: date, last: date) -> list[date]:

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 from c122.api.bounded import Id
 from c122.api.schemas.common import Strict
 from c122.domain.cases import CaseStatus, StatusChange
-from c122.domain.citizen import Media, Message
+from c122.domain.citizen import Channel, Media, Message
 from c122.services.citizen.chat import CaseConversation
 from c122.services.citizen.service import CitizenCase
 
@@ -130,6 +130,9 @@ class ChatMessageData(BaseModel):
 
 class CaseChatOut(BaseModel):
     from_app: bool = Field(description="The case came from the app: the operator can write to the citizen.")
+    reply_channel: Literal["app", "messenger"] | None = Field(
+        None, description="Where the operator's answer goes (the app, a messenger chat); null: nowhere."
+    )
     accuracy_m: float | None
     located_at: datetime | None
     messages: list[ChatMessageOut]
@@ -206,6 +209,9 @@ def conversation_out(conversation: CaseConversation) -> CaseChatOut:
     request = conversation.request
     return CaseChatOut(
         from_app=request is not None,
+        reply_channel="messenger"
+        if conversation.reply_channel is Channel.MESSENGER
+        else ("app" if request else None),
         accuracy_m=request.accuracy_m if request else None,
         located_at=request.located_at if request else None,
         messages=[message_out(m) for m in conversation.messages],

@@ -16,7 +16,13 @@ STATUS_LABELS: Final = {
     "failed": "несостоявшийся",
     "active": "идёт",
 }
-SOURCE_LABELS: Final = {"pstn": "ТфОП-звонок", "mobile_app": "Мобильное приложение", "web": "Веб-интерфейс"}
+SOURCE_LABELS: Final = {
+    "pstn": "ТфОП-звонок",
+    "mobile_app": "Мобильное приложение",
+    "web": "Веб-интерфейс",
+    "messenger": "Мессенджер",
+    "sms": "SMS",
+}
 
 COLUMNS: Final = (
     ExportColumn("Начало", 19),

@@ -11,7 +11,7 @@ from c122.domain.citizen import Author, Channel, CitizenRequest, Media, Message,
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, NotFound
 from c122.domain.users import Actor
-from c122.services.citizen.ports import CaseAccess, CitizenUnitOfWork
+from c122.services.citizen.ports import CaseAccess, CitizenUnitOfWork, OtherChannels
 from c122.services.citizen.service import MAX_MESSAGES, CitizenApp
 from c122.services.ports import UnitOfWorkFactory
 
@@ -23,6 +23,8 @@ class CaseConversation:
     request: CitizenRequest | None
     messages: list[Message]
     media: list[Media]
+    reply_channel: Channel | None = None
+    """Where the operator's answer goes: the app, a messenger chat; None: nowhere to write to."""
 
 
 class CaseChat:
@@ -32,11 +34,13 @@ class CaseChat:
         clock: Clock,
         access: CaseAccess,
         app: CitizenApp,
+        others: OtherChannels | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._access = access
         self._app = app
+        self._others = others
 
     async def conversation(self, actor: Actor, case_id: int) -> CaseConversation:
         await self._access.check(actor, case_id, write=False)
@@ -44,25 +48,34 @@ class CaseChat:
             request = await uow.citizen.request_for_case(case_id)
             messages = await uow.citizen.messages(case_id, 0, MAX_MESSAGES)
             media = await uow.citizen.media_of_case(case_id)
-        return CaseConversation(request, messages, media)
+        channel: Channel | None = Channel.APP if request is not None else None
+        if channel is None and self._others is not None:
+            channel = await self._others.channel_of(case_id)
+        return CaseConversation(request, messages, media, channel)
 
     async def send(self, actor: Actor, case_id: int, text: str) -> Message:
-        """The operator's answer, by the app. 409 `not_from_app` for a case without an app request."""
+        """The operator's answer, by the app or by the messenger chat the case talks to. 409
+        `not_from_app` for a case with neither; a channel that does not take it: 409, nothing stored."""
         await self._access.check(actor, case_id, write=True)
         cleaned = message_text(text)
-        now = self._clock.now()
         async with self._uow() as uow:
             case = await uow.cases.get_case(case_id)
             if case is None:
                 raise NotFound("no such case")
-            if await uow.citizen.request_for_case(case_id) is None:
-                raise Conflict("обращение поступило не из приложения: писать некуда", code="not_from_app")
+            from_app = await uow.citizen.request_for_case(case_id) is not None
+        channel: Channel | None = Channel.APP if from_app else None
+        if channel is None and self._others is not None:
+            channel = await self._others.reply(case_id, cleaned)
+        if channel is None:
+            raise Conflict("обращение поступило не из приложения: писать некуда", code="not_from_app")
+        now = self._clock.now()
+        async with self._uow() as uow:
             user = await uow.users.get(actor.user_id)
             message = await uow.citizen.add_message(
                 Message(
                     0,
                     case_id,
-                    Channel.APP,
+                    channel,
                     Author.OPERATOR,
                     cleaned,
                     now,

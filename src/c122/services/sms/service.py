@@ -137,6 +137,10 @@ class SmsChannel:
         async with self._uow() as uow:
             return await uow.sms.counts()
 
+    async def health(self) -> str | None:
+        """None when the gateway answers (or SMS are off), else what is wrong with it."""
+        return await self._gateway.probe() if self._gateway is not None else None
+
     async def dispatch_due(self) -> int:
         """Hands every due queued message to the gateway; returns how many it took."""
         if self._gateway is None:

@@ -203,6 +203,7 @@ export const en: Messages = {
     placeholder: "Message to the applicant",
     send: "Send",
     viaApp: "Sent through the mobile app",
+    viaMessenger: "Sent to the citizen's messenger chat",
     closedHint: "The case is closed: the applicant will read the answer but cannot write in this case",
     notFromApp: "The case did not come from the mobile app: no chat",
     channels: { app: "app", sms: "SMS", messenger: "messenger" },
@@ -268,7 +269,7 @@ export const en: Messages = {
     missed: "Missed call",
     received: "Received",
     source: "Source",
-    sources: { mobile_app: "Mobile app (SIP call)", pstn: "Phone network call", web: "Web interface" },
+    sources: { mobile_app: "Mobile app (SIP call)", pstn: "Phone network call", web: "Web interface", messenger: "Messenger", sms: "SMS" },
     call: {
       ringing: "Incoming call",
       talking: "Talking",
@@ -1161,7 +1162,7 @@ export const en: Messages = {
     },
     directions: { inbound: "Inbound", outbound: "Outbound", internal: "Internal" },
     statuses: { answered: "Answered", missed: "Missed", failed: "Failed", active: "In progress" },
-    sources: { pstn: "PSTN call", mobile_app: "Mobile app", web: "Web" },
+    sources: { pstn: "PSTN call", mobile_app: "Mobile app", web: "Web", messenger: "Messenger", sms: "SMS" },
   },
   errors: {
     forbidden: "Not allowed",

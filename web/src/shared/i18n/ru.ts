@@ -202,6 +202,7 @@ export const ru = {
     placeholder: "Сообщение заявителю",
     send: "Отправить",
     viaApp: "Отправка через мобильное приложение",
+    viaMessenger: "Отправка в чат мессенджера",
     closedHint: "Обращение закрыто: заявитель прочитает ответ, но написать в это обращение не сможет",
     notFromApp: "Обращение поступило не через мобильное приложение: чат недоступен",
     channels: { app: "приложение", sms: "SMS", messenger: "мессенджер" },
@@ -267,7 +268,7 @@ export const ru = {
     missed: "Пропущенный звонок",
     received: "Поступило",
     source: "Источник",
-    sources: { mobile_app: "Мобильное приложение (SIP-звонок)", pstn: "ТфОП-звонок", web: "Веб-интерфейс" },
+    sources: { mobile_app: "Мобильное приложение (SIP-звонок)", pstn: "ТфОП-звонок", web: "Веб-интерфейс", messenger: "Мессенджер", sms: "SMS" },
     call: {
       ringing: "Входящий звонок",
       talking: "Разговор",
@@ -1160,7 +1161,7 @@ export const ru = {
     },
     directions: { inbound: "Входящий", outbound: "Исходящий", internal: "Внутренний" },
     statuses: { answered: "Принятый", missed: "Пропущенный", failed: "Несостоявшийся", active: "Идёт" },
-    sources: { pstn: "ТфОП-звонок", mobile_app: "Мобильное приложение", web: "Веб-интерфейс" },
+    sources: { pstn: "ТфОП-звонок", mobile_app: "Мобильное приложение", web: "Веб-интерфейс", messenger: "Мессенджер", sms: "SMS" },
   },
   errors: {
     forbidden: "Недостаточно прав",
