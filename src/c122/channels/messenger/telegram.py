@@ -81,7 +81,12 @@ class TelegramBot:
         )
 
     async def download(self, file: IncomingFile, max_bytes: int) -> bytes:
-        described = await self._call("getFile", json={"file_id": file.file_id})
+        try:
+            described = await self._call("getFile", json={"file_id": file.file_id})
+        except MessengerUnavailable as exc:
+            if "too big" in str(exc):  # the Bot API's answer for files over its 20 MB
+                raise FileTooLarge(str(exc)) from exc
+            raise
         size = described.get("file_size")
         if isinstance(size, int) and size > max_bytes:
             raise FileTooLarge(f"{size} bytes")
