@@ -62,7 +62,8 @@ async def _set_up_bot(server: RunningServer, admin: Desk) -> tuple[int, int]:
         assert medical is not None
         queues = [q for q in (await uow.queues.search("", 50, 0)).items if q.group_id == medical.id]
         await uow.commit()
-    assert doctor is not None and queues
+    assert doctor is not None
+    assert queues
     queue = queues[0]
     flow = {
         "name": FLOW,
@@ -115,7 +116,8 @@ async def test_a_messenger_user_talks_to_the_bot_is_handed_over_and_answered_fro
     assert "передано оператору" in handed
     async with server.application.uow_factory() as uow:
         chat = await uow.messenger.chat("telegram", str(CHAT))
-        assert chat is not None and chat.case_id is not None
+        assert chat is not None
+        assert chat.case_id is not None
         case = await uow.cases.get_case(chat.case_id)
     assert case is not None
     assert (case.source.value, case.type_id, case.group_id) == ("messenger", doctor_type, group_id)
@@ -230,9 +232,11 @@ async def test_an_outside_bot_hands_a_conversation_over_with_its_key(
         case = await uow.cases.get_case(case_id)
         messages = await uow.citizen.messages(case_id, 0, 10)
         applicant = await uow.cases.get_applicant(case.applicant_id) if case and case.applicant_id else None
-    assert case is not None and case.details.description == "Запись на прививку"
+    assert case is not None
+    assert case.details.description == "Запись на прививку"
     assert [(m.author.value, m.text) for m in messages] == [
         ("operator", "Чем помочь?"),
         ("citizen", "Хочу записаться на прививку"),
     ]
-    assert applicant is not None and applicant.data.phones == ("+79161112233",)
+    assert applicant is not None
+    assert applicant.data.phones == ("+79161112233",)
