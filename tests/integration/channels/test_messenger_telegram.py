@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from c122.domain.errors import InvalidFields
+from c122.domain.ivr import flow_to_dict
 from c122.domain.users import CONSOLE
 from c122.services.ivr.ports import NewPrompt
 from tests.support.server import Desk, RunningServer, running_server
@@ -197,6 +199,12 @@ async def test_a_menu_without_text_is_refused_for_the_channel_naming_its_node(
     assert refused.status_code == 422
     problems = refused.json()["fields"]
     assert [(p["path"], p["code"]) for p in problems] == [("nodes.menu.prompt", "menu_without_text")]
+    running = await server.application.context.ivr_flows.get(CONSOLE, FLOW)
+    edited = flow_to_dict(running.stored.flow)
+    edited["nodes"]["menu"]["prompt"] = "chat_bye"  # the messenger's flow loses its menu text
+    with pytest.raises(InvalidFields) as saving:
+        await server.application.context.ivr_flows.save(CONSOLE, FLOW, edited)
+    assert [(p.path, p.code) for p in saving.value.problems] == [("nodes.menu.prompt", "menu_without_text")]
     operator = await server.signed_in("operator1")
     assert (await operator.write("PUT", "/api/v1/channels/sms", json={"flow_name": FLOW})).status_code == 403
     assert (await operator.http.get("/api/v1/channels")).status_code == 403
