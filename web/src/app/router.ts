@@ -42,6 +42,11 @@ export const router = createRouter({
           component: () => import("@/features/ivr/components/IvrEditorPage.vue"),
         },
         {
+          path: "channels",
+          name: "admin-channels",
+          component: () => import("@/features/channels/components/ChannelsPage.vue"),
+        },
+        {
           path: "prompts",
           name: "admin-prompts",
           component: () => import("@/features/admin/components/PromptsPage.vue"),

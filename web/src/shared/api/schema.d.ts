@@ -897,6 +897,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bot/handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand Over
+         * @description A case card in the queue (the given one, else the channel's) with the transcript as its
+         *     conversation. 403 without the right key (logged); 422 for an unknown topic or queue.
+         */
+        post: operations["bot_handover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/broadcasts": {
         parameters: {
             query?: never;
@@ -1315,6 +1336,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Channels
+         * @description For administrators: the SMS gateway's settings (from the configuration file) and health, the
+         *     Telegram bot's, and every text channel's flow and queue.
+         */
+        get: operations["get_channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/messenger/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Messenger
+         * @description «Отправить тест»: a message to the chat id through the bot; 409 with the platform's answer.
+         */
+        post: operations["test_messenger_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/sms/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Sms
+         * @description «Отправить тест»: an SMS to the number, queued like any other (its state on the gateway screen).
+         */
+        post: operations["test_sms_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save Setting
+         * @description The channel's bot flow and queue. 422 names a flow that cannot run as text — a menu whose prompt
+         *     has no text form is named on its node — or a flow or queue that does not exist.
+         */
+        put: operations["save_channel_setting"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations": {
         parameters: {
             query?: never;
@@ -1596,6 +1699,27 @@ export interface paths {
         put?: never;
         /** Mark Message Read */
         post: operations["mark_message_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messenger/telegram/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Telegram Webhook
+         * @description One Telegram update. 403 without the right `X-Telegram-Bot-Api-Secret-Token`; a replayed
+         *     `update_id` is answered 204 and ignored; 422 for a body that is not an update.
+         */
+        post: operations["telegram_webhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2396,7 +2520,8 @@ export interface paths {
         /**
          * Incoming
          * @description An SMS from an applicant (Kannel's `get-url`): `secret`, `from` (%p), `coding` (%c), `charset`
-         *     (%C) and `text` (%b, the message's bytes). 422 for text that is not valid in its coding.
+         *     (%C) and `text` (%b, the message's bytes). 422 for text that is not valid in its coding. A number
+         *     with no case in work is answered by the SMS channel's bot when one is set up (docs/channels/bot.md).
          */
         get: operations["sms_incoming"];
         put?: never;
@@ -3607,6 +3732,11 @@ export interface components {
             media: components["schemas"]["CitizenMediaOut"][];
             /** Messages */
             messages: components["schemas"]["ChatMessageOut"][];
+            /**
+             * Reply Channel
+             * @description Where the operator's answer goes (the app, a messenger chat); null: nowhere.
+             */
+            reply_channel?: ("app" | "messenger") | null;
         };
         /** CaseConflictOut */
         CaseConflictOut: {
@@ -3764,7 +3894,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "mobile_app" | "pstn" | "web";
+            source: "mobile_app" | "pstn" | "web" | "messenger" | "sms";
             /**
              * Status
              * @enum {string}
@@ -3856,6 +3986,50 @@ export interface components {
             /** Short Abandon S */
             short_abandon_s: number;
             total: components["schemas"]["QueueShiftOut"];
+        };
+        /** ChannelSettingIn */
+        ChannelSettingIn: {
+            /**
+             * Flow Name
+             * @description null: no bot, straight to the queue
+             */
+            flow_name?: string | null;
+            /** Queue Id */
+            queue_id?: number | null;
+        };
+        /** ChannelSettingOut */
+        ChannelSettingOut: {
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "app" | "sms" | "messenger";
+            /** Flow Name */
+            flow_name: string | null;
+            /** Queue Id */
+            queue_id: number | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /** ChannelTestIn */
+        ChannelTestIn: {
+            /**
+             * Text
+             * @default Проверка канала С-122
+             */
+            text: string;
+            /**
+             * To
+             * @description A phone number for SMS, a chat id for the messenger
+             */
+            to: string;
+        };
+        /** ChannelsOut */
+        ChannelsOut: {
+            messenger: components["schemas"]["MessengerStateOut"];
+            /** Settings */
+            settings: components["schemas"]["ChannelSettingOut"][];
+            sms: components["schemas"]["SmsGatewayStateOut"];
         };
         /**
          * ChatMessageData
@@ -4880,6 +5054,54 @@ export interface components {
             service_name: string;
         };
         /**
+         * HandOverIn
+         * @description A conversation an outside bot hands to operators.
+         */
+        HandOverIn: {
+            /**
+             * Address
+             * @description The citizen's phone number or chat id
+             */
+            address: string;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "app" | "sms" | "messenger";
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /**
+             * Phone
+             * @default
+             */
+            phone: string;
+            /** Queue Id */
+            queue_id?: number | null;
+            /**
+             * Topic
+             * @description What the conversation is about, for the card
+             * @default
+             */
+            topic: string;
+            /**
+             * Topic Id
+             * @description The case type, if the bot knows it
+             */
+            topic_id?: number | null;
+            /** Transcript */
+            transcript?: components["schemas"]["TranscriptLineIn"][];
+        };
+        /** HandedOverOut */
+        HandedOverOut: {
+            /** Case Id */
+            case_id: number;
+            /** Case Number */
+            case_number: string;
+        };
+        /**
          * HandoverOut
          * @description One row of who had the card as it followed its call (OPS-20).
          */
@@ -5226,6 +5448,26 @@ export interface components {
         /** MessageSentData */
         MessageSentData: {
             message: components["schemas"]["MessageOut"];
+        };
+        /** MessengerStateOut */
+        MessengerStateOut: {
+            /** Api Base */
+            api_base: string;
+            /** Bot Name */
+            bot_name: string;
+            /** Configured */
+            configured: boolean;
+            /** Healthy */
+            healthy: boolean;
+            /** Platform */
+            platform: string;
+            /** Problem */
+            problem: string;
+            /**
+             * Webhook Path
+             * @description Where the platform sends updates (set as the webhook URL)
+             */
+            webhook_path: string;
         };
         /** ModelOut */
         ModelOut: {
@@ -6857,6 +7099,33 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** SmsGatewayStateOut */
+        SmsGatewayStateOut: {
+            /** Callback Url */
+            callback_url: string;
+            /** Configured */
+            configured: boolean;
+            /** Healthy */
+            healthy: boolean;
+            /** Outbound */
+            outbound: {
+                [key: string]: number;
+            };
+            /**
+             * Problem
+             * @description What is wrong with the gateway; empty when it answers
+             */
+            problem: string;
+            /** Sender */
+            sender: string;
+            /**
+             * Url
+             * @description smsbox's sendsms address (credentials are not shown)
+             */
+            url: string;
+            /** Username */
+            username: string;
+        };
         /** SmsIn */
         SmsIn: {
             /** Case Id */
@@ -7031,6 +7300,21 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+        };
+        /** TranscriptLineIn */
+        TranscriptLineIn: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Speaker
+             * @enum {string}
+             */
+            speaker: "bot" | "citizen";
+            /** Text */
+            text: string;
         };
         /**
          * TransferIn
@@ -15316,6 +15600,113 @@ export interface operations {
             };
         };
     };
+    bot_handover: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Api-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandOverIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandedOverOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     send_broadcast: {
         parameters: {
             query?: never;
@@ -15743,7 +16134,7 @@ export interface operations {
                 status?: string | null;
                 /** @description the call type: the case type (IVR topic) id */
                 case_type?: number | null;
-                /** @description the case's source: pstn, mobile_app, web */
+                /** @description the case's source: pstn, mobile_app, web, messenger, sms */
                 source?: string | null;
                 /** @description the applicant's number, or part of their name */
                 applicant?: string | null;
@@ -15873,7 +16264,7 @@ export interface operations {
                 status?: string | null;
                 /** @description the call type: the case type (IVR topic) id */
                 case_type?: number | null;
-                /** @description the case's source: pstn, mobile_app, web */
+                /** @description the case's source: pstn, mobile_app, web, messenger, sms */
                 source?: string | null;
                 /** @description the applicant's number, or part of their name */
                 applicant?: string | null;
@@ -17996,6 +18387,424 @@ export interface operations {
             };
         };
     };
+    get_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_messenger_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelTestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_sms_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelTestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: number;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_channel_setting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "app" | "sms" | "messenger";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelSettingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelSettingOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_conversations: {
         parameters: {
             query?: never;
@@ -19867,6 +20676,107 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MessageOut"];
                 };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    telegram_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Telegram-Bot-Api-Secret-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
