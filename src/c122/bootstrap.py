@@ -23,7 +23,7 @@ from c122.clock import SystemClock
 from c122.config import Settings, retention_by_group, split_list
 from c122.domain.acd import to_records
 from c122.domain.acd.kpi import KpiDefinitions
-from c122.domain.citizen import CodePolicy
+from c122.domain.citizen import Channel, CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
 from c122.domain.trunks import Trunk
@@ -46,7 +46,7 @@ from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.audit.service import AuditTrail
 from c122.services.board.service import Board
-from c122.services.bot.intake import CaseIntake
+from c122.services.bot.intake import IntakeHandOver
 from c122.services.bot.service import ChatBot
 from c122.services.bot.sms import SmsConversations
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
@@ -70,6 +70,7 @@ from c122.services.health.ports import ComponentHealth, Probe, Status
 from c122.services.health.service import HealthService
 from c122.services.help_requests import reactions as help_requests_reactions
 from c122.services.help_requests.service import HelpRequests
+from c122.services.intake.service import Intake
 from c122.services.internal_events import InternalEventBus
 from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
@@ -324,7 +325,18 @@ def build_application(
     board = Board(uow_factory, clock, bus)
     sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
     citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone, sms)
-    bot = ChatBot(uow_factory, clock, CaseIntake(uow_factory, clock, bus, hotline_zone))
+    intake = Intake(
+        uow_factory,
+        clock,
+        bus,
+        citizen,
+        zone=hotline_zone,
+        case_type_id=settings.text_case_type_id or None,
+        group_id=settings.citizen_group_id or None,
+    )
+    intake.use_distribution(contact_center)
+    citizen.use_distribution(contact_center)
+    bot = ChatBot(uow_factory, clock, IntakeHandOver(intake, uow_factory))
     messenger = MessengerChannel(
         uow_factory,
         clock,
@@ -334,10 +346,11 @@ def build_application(
         if settings.telegram_bot_token
         else None,
         webhook_secret=settings.telegram_webhook_secret,
-        store=FileMediaStore(settings.data_dir / CITIZEN_MEDIA_DIR),
-        cleaner=PillowMediaCleaner(),
+        intake=intake,
         limits=MessengerLimits(settings.citizen_photo_max_bytes, settings.citizen_voice_max_bytes),
     )
+    if messenger.configured:
+        intake.register_sender(Channel.MESSENGER, messenger)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -382,6 +395,7 @@ def build_application(
         help_requests=help_requests,
         sms=sms,
         citizen=citizen,
+        intake=intake,
         case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen, messenger),
         bot=bot,
         messenger=messenger,

@@ -139,6 +139,8 @@ class Settings(BaseModel):
     # The citizen API (docs/channels/citizen-api.md): the group app requests go to (0: the first group),
     # its rate limits, the one-time code and the media limits.
     citizen_group_id: int = Field(0, ge=0)
+    # The case type of a text request opened by SMS or a messenger without a bot's choice (0: the first).
+    text_case_type_id: int = Field(0, ge=0)
     citizen_requests_per_address_minute: int = Field(120, ge=1)
     citizen_writes_per_device_minute: int = Field(20, ge=1)
     citizen_registrations_per_address_hour: int = Field(10, ge=1)

@@ -26,6 +26,7 @@ from c122.services.contact_center.membership import QueueMembership
 from c122.services.exports.service import ExportAccess, ExportJobs
 from c122.services.health.service import HealthService
 from c122.services.help_requests.service import HelpRequests
+from c122.services.intake.service import Intake
 from c122.services.ivr.prompts import PromptService
 from c122.services.ivr.service import IvrFlowService
 from c122.services.messages.service import Messages
@@ -82,6 +83,7 @@ class ApiContext:
     help_requests: HelpRequests  # «Помощь старшего»: operators ask the seniors on shift for help
     sms: SmsChannel  # SMS to and from applicants through the gateway
     citizen: CitizenApp  # the citizen API: devices, their requests, media and chat
+    intake: Intake  # every text channel's way in: incoming texts and bots' hand-overs (OPS-25)
     case_chat: CaseChat  # the conversation of a case as the operator's card shows it
     bot: ChatBot  # the chat bot on text channels, their settings, outside bots' hand-over
     messenger: MessengerChannel  # the Telegram bot's chats

@@ -27,6 +27,7 @@ class Channel(StrEnum):
 class Author(StrEnum):
     CITIZEN = "citizen"
     OPERATOR = "operator"
+    BOT = "bot"  # a chat bot's line in a handed-over transcript
 
 
 # --- devices and the one-time code ------------------------------------------------------------------

@@ -35,6 +35,7 @@ class Group:
     idle_choice_max_s: float = 3600.0
     early_ready: bool = True  # «Готов» may end a timed wrap-up before its time (OPS-19)
     long_call_s: float | None = 600.0  # the senior's board marks a longer call; None: never
+    chat_limit: int = 3  # chats an operator holds at once, besides one call (OPS-25)
 
 
 def own_idle_interval(group: Group | None, chosen: float | None) -> float | None:
@@ -74,6 +75,7 @@ class Queue:
     repeat_call_window_s: float = 1800.0
     removal_message: str | None = None
     auto_answer: bool = False  # the operator's leg is connected without an answer click
+    text_channels: frozenset[str] = field(default_factory=frozenset)  # a text queue's channels (OPS-25)
 
 
 @dataclass(frozen=True)

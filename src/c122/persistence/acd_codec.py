@@ -11,6 +11,7 @@ from c122.domain.acd import (
     AcdSnapshot,
     CallbackEntry,
     CallbackStatus,
+    ChatItem,
     ConnectedCall,
     HistorySnapshot,
     OperatorState,
@@ -77,6 +78,10 @@ def decode_callback(data: Mapping[str, Any]) -> CallbackEntry:
     return _build(CallbackEntry, data, {"status": CallbackStatus})
 
 
+def decode_chat(data: Mapping[str, Any]) -> ChatItem:
+    return _build(ChatItem, data, {"required_skills": frozenset, "excluded": _exclusions})
+
+
 def encode_meta(snapshot: AcdSnapshot) -> dict[str, Any]:
     """What is not a per-record row: round-robin cursors, queue history, group blocks, counters."""
     return {
@@ -105,6 +110,7 @@ def decode_snapshot(records: Mapping[str, list[Mapping[str, Any]]], meta: Mappin
         waiting=tuple(decode_waiting(d) for d in records.get(WAITING, [])),
         connected=tuple(decode_connected(d) for d in records.get(CONNECTED, [])),
         callbacks=tuple(decode_callback(d) for d in records.get(CALLBACK, [])),
+        chats=tuple(decode_chat(d) for d in records.get(CHAT, [])),
         round_robin_cursors={
             q: (int(c[0]), str(c[1])) for q, c in meta.get("round_robin_cursors", {}).items()
         },
@@ -122,6 +128,7 @@ OPERATOR = "operator"
 WAITING = "waiting"
 CONNECTED = "connected"
 CALLBACK = "callback"
+CHAT = "chat"
 
 
 def records_by_kind(snapshot: AcdSnapshot) -> dict[str, dict[str, object]]:
@@ -131,4 +138,5 @@ def records_by_kind(snapshot: AcdSnapshot) -> dict[str, dict[str, object]]:
         WAITING: {r.call_id: r for r in snapshot.waiting},
         CONNECTED: {r.call_id: r for r in snapshot.connected},
         CALLBACK: {r.entry_id: r for r in snapshot.callbacks},
+        CHAT: {r.call_id: r for r in snapshot.chats},
     }

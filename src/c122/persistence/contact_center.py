@@ -199,6 +199,7 @@ class SqlAcdRepository:
                 "new_status": r.new_status,
                 "detail": r.detail,
                 "is_callback": r.is_callback,
+                "media": r.media,
                 "sla_breached": r.sla_breached,
                 "note": r.note,
             }
@@ -228,6 +229,7 @@ class SqlAcdRepository:
                 new_status=r.new_status,
                 detail=r.detail,
                 is_callback=bool(r.is_callback),
+                media=r.media,
                 sla_breached=bool(r.sla_breached),
                 note=r.note,
             )

@@ -80,8 +80,8 @@ CHANNEL_NAMES = {
     "pstn": "ТфОП-звонок",
     "mobile_app": "мобильное приложение",
     "web": "веб-интерфейс",
-    "messenger": "мессенджер",
     "sms": "SMS",
+    "messenger": "мессенджер",
 }
 
 

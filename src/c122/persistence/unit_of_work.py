@@ -22,6 +22,7 @@ from c122.persistence.citizen import SqlCitizenRepository
 from c122.persistence.contact_center import SqlAcdRepository
 from c122.persistence.database import unreachable
 from c122.persistence.help_requests import SqlHelpRequestRepository
+from c122.persistence.intake import SqlContactRepository
 from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.messenger import SqlMessengerRepository
@@ -42,6 +43,7 @@ from c122.services.cases.ports import CaseRepository
 from c122.services.citizen.ports import CitizenRepository
 from c122.services.contact_center.ports import AcdRepository
 from c122.services.help_requests.ports import HelpRequestRepository
+from c122.services.intake.ports import ContactRepository
 from c122.services.ivr.ports import IvrRepository
 from c122.services.messages.ports import MessageRepository
 from c122.services.messenger.ports import MessengerRepository
@@ -83,6 +85,7 @@ class SqlUnitOfWork:
     citizen: CitizenRepository
     bot: BotRepository
     messenger: MessengerRepository
+    contacts: ContactRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -120,6 +123,7 @@ class SqlUnitOfWork:
         self.citizen = SqlCitizenRepository(connection)
         self.bot = SqlBotRepository(connection)
         self.messenger = SqlMessengerRepository(connection)
+        self.contacts = SqlContactRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -168,6 +168,8 @@ CALL_FLOW_EVENTS = {
 MONITORING_EVENTS = {"monitoring.started", "monitoring.mode_changed", "monitoring.ended"}
 # An SMS needs a gateway: tests/integration/channels/test_sms_kannel.py checks each one it sees.
 SMS_EVENTS = {"sms.changed"}
+# Chats need a text queue: tests/integration/intake/test_text_routing.py checks each one it sees.
+TEXT_ROUTING_EVENTS = {"chat.desk"}
 
 
 async def test_every_published_event_matches_its_documented_schema(
@@ -191,7 +193,7 @@ async def test_every_published_event_matches_its_documented_schema(
     # The conversation's events need real calls: tests/integration/call_flow checks each one it sees.
     assert {event_type for event_type, _ in seen} == set(
         EVENT_PAYLOADS
-    ) - CALL_FLOW_EVENTS - MONITORING_EVENTS - SMS_EVENTS
+    ) - CALL_FLOW_EVENTS - MONITORING_EVENTS - SMS_EVENTS - TEXT_ROUTING_EVENTS
     for event_type, data in seen:
         EVENT_PAYLOADS[event_type].model_validate(data)
 

@@ -63,6 +63,31 @@ async def reject_offer(call_id: CallId, actor: CurrentActor, context: Context) -
     return s.OperatorStateOut.model_validate(asdict(await context.contact_center.reject(actor, call_id)))
 
 
+@operators.get("/me/chats", response_model=s.ChatDeskOut, operation_id="get_my_chats")
+async def get_my_chats(actor: CurrentActor, context: Context) -> s.ChatDeskOut:
+    """The chat offered to me (if any) and the chats I hold, with my group's chat limit (OPS-25)."""
+    return s.ChatDeskOut.model_validate(asdict(context.contact_center.chat_desk(actor)))
+
+
+@operators.post("/me/chats/{call_id}/accept", response_model=s.ChatDeskOut, operation_id="accept_chat")
+async def accept_chat(call_id: CallId, actor: CurrentActor, context: Context) -> s.ChatDeskOut:
+    """Takes the chat offered to me; 409 `no_such_offer` when the offer has moved on."""
+    return s.ChatDeskOut.model_validate(asdict(await context.contact_center.accept_chat(actor, call_id)))
+
+
+@operators.post("/me/chats/{call_id}/decline", response_model=s.ChatDeskOut, operation_id="decline_chat")
+async def decline_chat(call_id: CallId, actor: CurrentActor, context: Context) -> s.ChatDeskOut:
+    """Declines the chat offered to me: it is offered to the next operator."""
+    return s.ChatDeskOut.model_validate(asdict(await context.contact_center.decline_chat(actor, call_id)))
+
+
+@operators.post("/me/chats/{call_id}/end", response_model=s.ChatDeskOut, operation_id="end_chat")
+async def end_chat(call_id: CallId, actor: CurrentActor, context: Context) -> s.ChatDeskOut:
+    """Closes a chat I hold (its place counts towards the limit no more); a later message from the
+    applicant is routed again."""
+    return s.ChatDeskOut.model_validate(asdict(await context.contact_center.end_chat(actor, call_id)))
+
+
 @operators.post("/{user_id}/block", status_code=204, operation_id="block_operator")
 async def block_operator(user_id: Id, body: s.BlockIn, actor: CurrentActor, context: Context) -> Response:
     await context.contact_center.block_operator(actor, user_id, body.note)

@@ -16,7 +16,7 @@ from c122.services.cases.events import case_summary
 from c122.services.cases.ports import CaseRow, StoredApplicant
 
 CaseStatusName = Literal["new", "in_work", "rejected", "completed", "closed_by_user", "registered"]
-CaseSourceName = Literal["mobile_app", "pstn", "web", "messenger", "sms"]
+CaseSourceName = Literal["mobile_app", "pstn", "web", "sms", "messenger"]
 
 
 class Strict(BaseModel):

@@ -18,6 +18,33 @@ RequiredNote = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 CallIdPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@\-]{1,64}$")]
 
 
+class ChatOut(BaseModel):
+    """A text work item: a case's conversation offered to me or held by me."""
+
+    call_id: str
+    case_id: int
+    channel: Literal["app", "sms", "messenger"]
+    queue_id: int
+    queue_name: str
+    caller: str = Field(description="The applicant's address on the channel (phone number, chat id).")
+    waiting_since: datetime
+    expires_at: datetime | None = Field(description="An offer's end; None for a held chat.")
+    accepted_at: datetime | None
+
+
+class ChatDeskOut(BaseModel):
+    user_id: int
+    chat_limit: int
+    offer: ChatOut | None
+    held: list[ChatOut]
+
+
+class ChatDeskData(BaseModel):
+    """`chat.desk`: my chat offer or held chats changed."""
+
+    desk: ChatDeskOut
+
+
 class OfferOut(BaseModel):
     call_id: str
     queue_id: int | None = Field(description="None for a call put through by a colleague that never queued.")

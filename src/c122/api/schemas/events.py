@@ -16,7 +16,13 @@ from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
 from c122.api.schemas.board import NoticeOut, NoticePinnedData, NoticeRemovedData
 from c122.api.schemas.cases import CaseEventData, CaseHandedOverData
 from c122.api.schemas.citizen import ChatMessageData
-from c122.api.schemas.contact_center import OfferOut, OperatorStateOut, OperatorStatusName, QueueLiveOut
+from c122.api.schemas.contact_center import (
+    ChatDeskData,
+    OfferOut,
+    OperatorStateOut,
+    OperatorStatusName,
+    QueueLiveOut,
+)
 from c122.api.schemas.health import HealthOut
 from c122.api.schemas.help_requests import HelpRequestOut
 from c122.api.schemas.messages import BroadcastReadData, BroadcastSentData, MessageReadData, MessageSentData
@@ -217,6 +223,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "sms.changed": SmsChangedData,
     # the conversation of a case with the applicant (docs/events/cases.md)
     "chat.message": ChatMessageData,
+    # text work items offered and held (docs/contact-center/acd.md#text-work-items)
+    "chat.desk": ChatDeskData,
 }
 
 WIRE_MESSAGES: list[type[BaseModel]] = [

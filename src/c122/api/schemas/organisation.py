@@ -31,6 +31,8 @@ class ServiceOut(BaseModel):
 
 
 Seconds = Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
+ChatLimit = Annotated[int, Field(ge=1, le=20)]
+TextChannelName = Literal["app", "sms", "messenger"]
 PositiveSeconds = Annotated[float, Field(gt=0, le=7 * 24 * 3600)]
 ReasonCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-]{1,64}$")]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-.]{1,64}$")]
@@ -62,6 +64,9 @@ class GroupPolicyFields(Strict):
     long_call_s: PositiveSeconds | None = Field(
         default=600.0,
         description="The senior's board marks a call longer than this (seconds); null: never.",
+    )
+    chat_limit: ChatLimit = Field(
+        default=3, description="Chats an operator of the group holds at once, besides one call (OPS-25)."
     )
     monitoring_shown: bool = Field(
         default=False,
@@ -102,6 +107,7 @@ class GroupPatch(Patch):
     idle_choice_max_s: PositiveSeconds | None = None
     early_ready: bool | None = None
     long_call_s: PositiveSeconds | None = None
+    chat_limit: ChatLimit | None = None
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
@@ -125,6 +131,7 @@ class GroupOut(BaseModel):
     idle_choice_max_s: float
     early_ready: bool
     long_call_s: float | None
+    chat_limit: int
 
 
 class QueueSettingsFields(Strict):
@@ -152,6 +159,10 @@ class QueueSettingsFields(Strict):
     repeat_call_window_s: Seconds = 1800.0
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
     auto_answer: bool = False
+    text_channels: Annotated[list[TextChannelName], Field(max_length=3)] = Field(
+        default=[],
+        description="A text queue (OPS-25): the channels whose requests it takes; empty: a call queue.",
+    )
 
 
 class QueueIn(QueueSettingsFields):
@@ -186,6 +197,7 @@ class QueuePatch(Patch):
     repeat_call_window_s: Seconds | None = None
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
     auto_answer: bool | None = None
+    text_channels: Annotated[list[TextChannelName], Field(max_length=3)] | None = None
 
 
 class QueueOut(BaseModel):
@@ -214,6 +226,7 @@ class QueueOut(BaseModel):
     repeat_call_window_s: float
     removal_message: str | None
     auto_answer: bool
+    text_channels: list[TextChannelName]
 
 
 class QueueMemberIn(Strict):

@@ -4,6 +4,7 @@ and KPIs — pure rules, no I/O. See docs/contact-center/acd.md for the public A
 from c122.domain.acd.acd import Acd, Outcome
 from c122.domain.acd.callbacks import CallbackEntry, CallbackStatus
 from c122.domain.acd.calls import ConnectedCall, Placement, WaitingCall
+from c122.domain.acd.chat_item import ChatItem
 from c122.domain.acd.config import (
     BreakPolicy,
     EmptyRule,
@@ -35,6 +36,11 @@ from c122.domain.acd.events import (
     CallOffered,
     CallQueued,
     CallTransferred,
+    ChatAccepted,
+    ChatEnded,
+    ChatOffered,
+    ChatOfferMissed,
+    ChatQueued,
     CompletedBy,
     DomainEvent,
     ExitReason,
@@ -83,6 +89,12 @@ __all__ = [
     "CallbackEntry",
     "CallbackStatus",
     "CallbackTaken",
+    "ChatAccepted",
+    "ChatEnded",
+    "ChatItem",
+    "ChatOfferMissed",
+    "ChatOffered",
+    "ChatQueued",
     "CompletedBy",
     "ConnectedCall",
     "DomainEvent",

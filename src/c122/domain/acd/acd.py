@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable
 from dataclasses import replace
 
+from c122.domain.acd import chats
 from c122.domain.acd import operator_state as machine
 from c122.domain.acd.abandons import abandon, callback_call, close_answered_callers, close_callback
 from c122.domain.acd.callbacks import resumes_place
@@ -293,6 +294,38 @@ class Acd:
         outcome = self.moves.settle(step)
         return Outcome(outcome.events + self.enqueue(call_id, to_queue_id, connected.caller, now).events)
 
+    # --- text work items (chats.py) ---------------------------------------------------------------
+    def enqueue_chat(
+        self,
+        call_id: CallId,
+        queue_id: QueueId,
+        caller: str,
+        channel: str,
+        now: float,
+        *,
+        priority: int = 0,
+        skills: frozenset[str] = frozenset(),
+    ) -> Outcome:
+        """A case's conversation waits for an operator; one already waiting or held is left as it is."""
+        step = Step(now)
+        chats.enqueue(self.state, call_id, queue_id, caller, channel, step, priority=priority, skills=skills)
+        return self.moves.settle(step)
+
+    def accept_chat(self, operator_id: OperatorId, call_id: CallId, now: float) -> Outcome:
+        step = Step(now)
+        chats.accept(self.state, operator_id, call_id, step)
+        return self.moves.settle(step)
+
+    def decline_chat(self, operator_id: OperatorId, call_id: CallId, now: float) -> Outcome:
+        step = Step(now)
+        chats.decline(self.state, operator_id, call_id, step)
+        return self.moves.settle(step)
+
+    def end_chat(self, call_id: CallId, now: float) -> Outcome:
+        step = Step(now)
+        chats.end(self.state, call_id, step)
+        return self.moves.settle(step)
+
     # --- calls that ended without the ACD being told (see gone.py) ------------------------------
     def calls_not_in(self, live: Container[CallId], now: float, *, older_than_s: float = 0.0) -> list[CallId]:
         """The calls held here (callers on the line, conversations, operators' own calls) that the call
@@ -319,6 +352,7 @@ class Acd:
         it about once a second."""
         step = Step(now)
         apply_due_timers(self.moves, step)
+        chats.expire(self.state, step)
         return self.moves.settle(step)
 
     def _offered(self, operator_id: OperatorId, call_id: CallId) -> OperatorState:

@@ -91,3 +91,4 @@ class GroupPolicy:
     breaks: BreakPolicy = field(default_factory=BreakPolicy)
     early_ready: bool = True  # «Готов» may end a timed wrap-up before its time
     long_call_s: float | None = 10 * 60.0  # the senior's board marks a longer call; None: never
+    chat_limit: int = 3  # chats an operator of the group holds at once (besides one call)

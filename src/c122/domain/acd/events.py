@@ -187,6 +187,58 @@ class BreakTimeElapsed:
     at: float
 
 
+# --- text work items (chats): see chats.py -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatQueued:
+    call_id: CallId
+    queue_id: QueueId
+    caller: str
+    channel: str
+    priority: int
+    position: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatOffered:
+    offer: Offer
+    channel: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatOfferMissed:
+    call_id: CallId
+    operator_id: OperatorId
+    queue_id: QueueId
+    cause: str  # "rejected", "offer_timeout" or "unavailable" (the operator left the desk)
+    ring_s: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatAccepted:
+    call_id: CallId
+    operator_id: OperatorId
+    queue_id: QueueId
+    waited_s: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatEnded:
+    """A held chat closed (talk_s: since accepted), or a waiting one taken out (operator_id None)."""
+
+    call_id: CallId
+    operator_id: OperatorId | None
+    queue_id: QueueId
+    waited_s: float
+    talk_s: float
+    at: float
+
+
 DomainEvent = (
     OperatorStateChanged
     | CallQueued
@@ -203,4 +255,9 @@ DomainEvent = (
     | CallbackClosed
     | BreakSuggested
     | BreakTimeElapsed
+    | ChatQueued
+    | ChatOffered
+    | ChatOfferMissed
+    | ChatAccepted
+    | ChatEnded
 )

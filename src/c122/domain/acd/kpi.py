@@ -79,8 +79,10 @@ def compute_kpis(
     queue_ids: Collection[str] | None = None,
     start: float | None = None,
     end: float | None = None,
+    media: str = "voice",
 ) -> QueueKpis:
-    """KPIs for the queues given (all when None) over the window [start, end)."""
+    """KPIs for the queues given (all when None) over the window [start, end), of calls (`voice`) or of
+    chats (`text`): the two are separate channels, so a chat never counts as an answered call."""
     t, s = definitions.service_level_s, definitions.short_abandon_s
     answered = answered_t = abandoned = short = abandoned_t = timed_out = refused = completed = 0
     waits_answered = talk = wrap = handling = available = longest = 0.0
@@ -95,6 +97,8 @@ def compute_kpis(
             in_window = (start is None or r.at >= start) and (end is None or r.at < end)
             if r.old_status == "wrap_up" and in_window and (queue_ids is None or r.queue_id in queue_ids):
                 wrap += r.duration_s or 0.0
+            continue
+        if r.media != media:
             continue
         if (start is not None and r.at < start) or (end is not None and r.at >= end):
             continue

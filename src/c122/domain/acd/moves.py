@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from c122.domain.acd import chats
 from c122.domain.acd import operator_state as machine
 from c122.domain.acd.callbacks import CallbackStatus
 from c122.domain.acd.calls import ConnectedCall, WaitingCall, cross_queue_key
@@ -66,6 +67,7 @@ class Moves:
             for call_id in calls:
                 for operator_id in self.router.operators_for(state.waiting[call_id], step.now):
                     self.offer(state.waiting[call_id], operator_id, step)
+        chats.dispatch(state, step)  # after the calls: an operator's state is settled for this step
         return step.outcome()
 
     def _service_key(self, call_id: CallId) -> tuple[int, float, float, int, int, str]:

@@ -22,6 +22,11 @@ from c122.domain.acd.events import (
     CallOffered,
     CallQueued,
     CallTransferred,
+    ChatAccepted,
+    ChatEnded,
+    ChatOffered,
+    ChatOfferMissed,
+    ChatQueued,
     CompletedBy,
     DomainEvent,
     OfferRejected,
@@ -68,6 +73,7 @@ class QueueLogRecord:
     detail: str = ""  # reason, cause, destination, target queue
     note: str = ""  # a senior's removal: the reason they gave (operator_id: the senior)
     is_callback: bool = False
+    media: str = "voice"  # voice (a call) or text (a chat): statistics count them as separate channels
     sla_breached: bool = False
 
 
@@ -78,6 +84,8 @@ _EXIT_KINDS = {
     "removed": QueueLogKind.EXIT_REMOVED,
     "gone": QueueLogKind.EXIT_GONE,
 }
+
+TEXT = "text"
 
 #: Record fields copied from an event attribute of the same name, when the event has one.
 _SAME_NAMED = (
@@ -134,6 +142,19 @@ def to_record(event: DomainEvent) -> QueueLogRecord | None:
             return _record(event, event.at, K.CALLBACK_CREATED, call_id=event.entry_id)
         case CallbackClosed():
             return _record(event, event.at, K.CALLBACK_CLOSED, event.reason, call_id=event.entry_id)
+        case ChatQueued():
+            return _record(event, event.at, K.ENTER, event.channel, media=TEXT)
+        case ChatOffered(offer=offer):
+            return _record(offer, event.at, K.OFFER, event.channel, media=TEXT)
+        case ChatOfferMissed():
+            kind = K.REJECT if event.cause == "rejected" else K.RING_NO_ANSWER
+            return _record(event, event.at, kind, event.cause, duration_s=event.ring_s, media=TEXT)
+        case ChatAccepted():
+            return _record(event, event.at, K.CONNECT, media=TEXT)
+        case ChatEnded() if event.operator_id is None:
+            return _record(event, event.at, K.EXIT_REMOVED, "case_closed", media=TEXT)
+        case ChatEnded():
+            return _record(event, event.at, K.COMPLETE_OPERATOR, media=TEXT)
         case OperatorStateChanged():
             return _record(event, event.at, K.STATE_CHANGE, event.reason)
         case _:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from c122.domain.acd.callbacks import CallbackEntry
 from c122.domain.acd.calls import ConnectedCall, QueueOrder, WaitingCall
+from c122.domain.acd.chat_item import ChatItem
 from c122.domain.acd.config import GroupPolicy, Membership, OperatorProfile, QueueConfig
 from c122.domain.acd.errors import CallAnswered, UnknownCall, UnknownOperator, UnknownQueue
 from c122.domain.acd.history import HistorySnapshot, QueueHistory
@@ -40,6 +41,7 @@ class AcdSnapshot:
     blocked_groups: Mapping[GroupId, str] = field(default_factory=dict)
     seq: int = 0
     move_seq: int = 0
+    chats: tuple[ChatItem, ...] = ()
 
 
 class AcdState:
@@ -71,6 +73,7 @@ class AcdState:
         self.history_size = history_size
         self.history: dict[QueueId, QueueHistory] = {q: QueueHistory(history_size) for q in self.queues}
         self.blocked_groups: dict[GroupId, str] = {}
+        self.chats: dict[CallId, ChatItem] = {}  # text work items, waiting and held (chats.py)
         self.seq = 0
         self.move_seq = 0
         # The tick's memo, never stored: per operator, the state object it last checked and the earliest
@@ -194,6 +197,7 @@ class AcdState:
             blocked_groups=dict(self.blocked_groups),
             seq=self.seq,
             move_seq=self.move_seq,
+            chats=tuple(self.chats.values()),
         )
 
     @classmethod
@@ -214,6 +218,7 @@ class AcdState:
             if queue_id in state.queues:
                 state.history[queue_id] = QueueHistory.restore(hist, history_size)
         state.blocked_groups = dict(snapshot.blocked_groups)
+        state.chats = {c.call_id: c for c in snapshot.chats if c.queue_id in state.queues}
         state.seq = snapshot.seq
         state.move_seq = snapshot.move_seq
         return state

@@ -23,7 +23,7 @@ MAX_PAGE: Final = 200
 DEFAULT_PAGE: Final = 50
 MAX_SPAN: Final = timedelta(days=366)
 """The longest period one journal query or export covers."""
-SOURCES: Final = ("pstn", "mobile_app", "web", "messenger", "sms")
+SOURCES: Final = ("pstn", "mobile_app", "web", "sms", "messenger")
 """Where the call's case came from (the seed's «источник обращения»)."""
 OWN_LEG_ROLES: Final = frozenset({"operator", "consultant"})
 """The legs that make a call an operator's own: those they talked on, not those they listened to."""

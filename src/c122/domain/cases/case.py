@@ -16,8 +16,8 @@ class CaseSource(StrEnum):
     MOBILE_APP = "mobile_app"
     PSTN = "pstn"
     WEB = "web"
-    MESSENGER = "messenger"
     SMS = "sms"
+    MESSENGER = "messenger"
 
     @property
     def label(self) -> str:
@@ -28,8 +28,8 @@ SOURCE_LABELS: dict[CaseSource, str] = {
     CaseSource.MOBILE_APP: "Мобильное приложение (SIP-звонок)",
     CaseSource.PSTN: "ТфОП-звонок",
     CaseSource.WEB: "Веб-интерфейс",
-    CaseSource.MESSENGER: "Мессенджер",
     CaseSource.SMS: "SMS",
+    CaseSource.MESSENGER: "Мессенджер",
 }
 
 

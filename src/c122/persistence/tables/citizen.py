@@ -3,7 +3,7 @@ media on them, and each case's conversation — messages that say by which chann
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from c122.persistence.tables.base import UtcDateTime, metadata
 
@@ -72,6 +72,22 @@ conversation_messages = Table(
     Column("author_name", String(200), nullable=False, server_default=""),
     Column("text", Text, nullable=False),
     Column("media_id", Integer, ForeignKey("citizen_media.id", ondelete="SET NULL"), nullable=True),
+    # An answer sent by SMS: its outbox row, whose state (queued, sent, delivered, failed) the chat shows.
+    Column("sms_id", Integer, ForeignKey("sms_messages.id", ondelete="SET NULL"), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_conversation_messages_conversation_id", "conversation_id", "id"),
+)
+
+# Where a case's conversation is reached on a channel: the SMS number, the messenger's chat id. An
+# incoming text from the address continues the newest open case reached there.
+conversation_contacts = Table(
+    "conversation_contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("case_id", "channel", "address", name="uq_conversation_contacts_case_id"),
+    Index("ix_conversation_contacts_channel_address", "channel", "address"),
 )

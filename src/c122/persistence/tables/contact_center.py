@@ -72,6 +72,7 @@ queue_log = Table(
     Column("is_callback", Boolean, nullable=False, server_default="0"),
     Column("sla_breached", Boolean, nullable=False, server_default="0"),
     Column("note", Text, nullable=False, server_default=""),  # a senior's reason for a removal
+    Column("media", String(8), nullable=False, server_default="voice"),  # voice (a call) or text (a chat)
     Index("ix_queue_log_queue_at", "queue_id", "at"),
 )
 

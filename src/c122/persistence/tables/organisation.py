@@ -47,6 +47,7 @@ groups = Table(
     Column("idle_choice_max_s", Float, nullable=False, server_default="3600"),
     Column("early_ready", Boolean, nullable=False, server_default="1"),  # «Готов» before wrap-up ends
     Column("long_call_s", Float, nullable=True, server_default="600"),  # the board's long-call mark
+    Column("chat_limit", Integer, nullable=False, server_default="3"),  # chats an operator holds at once
     UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
 )
 
@@ -80,6 +81,8 @@ queues = Table(
     Column("repeat_call_window_s", Float, nullable=False, server_default="1800"),
     Column("removal_message", Text, nullable=True),
     Column("auto_answer", Boolean, nullable=False, server_default="0"),
+    # A text queue (OPS-25): the channels whose requests it takes (app, sms, messenger); NULL: calls.
+    Column("text_channels", JSON, nullable=True),
     UniqueConstraint("group_id", "name", name="uq_queues_group_id_name"),
 )
 

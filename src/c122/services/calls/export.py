@@ -20,8 +20,8 @@ SOURCE_LABELS: Final = {
     "pstn": "ТфОП-звонок",
     "mobile_app": "Мобильное приложение",
     "web": "Веб-интерфейс",
-    "messenger": "Мессенджер",
     "sms": "SMS",
+    "messenger": "Мессенджер",
 }
 
 COLUMNS: Final = (

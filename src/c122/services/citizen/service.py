@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from c122.domain.citizen import (
     Location,
     Media,
     MediaKind,
+    MediaType,
     Message,
     answer_code,
     attempts_left,
@@ -50,6 +52,7 @@ from c122.domain.errors import (
     TooManyAttempts,
     UnsupportedMedia,
 )
+from c122.domain.intake import TextWork
 from c122.domain.organisation import CaseType
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.throttle import FailureThrottle
@@ -57,13 +60,16 @@ from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
 from c122.services.citizen.events import chat_message_event
 from c122.services.citizen.ports import (
     CitizenUnitOfWork,
+    CleanMedia,
     MediaCleaner,
     MediaStore,
     OneTimeCodeSender,
 )
 from c122.services.events import EventPublisher
+from c122.services.intake.ports import TextDistribution
 from c122.services.ports import UnitOfWorkFactory
 
+_log = logging.getLogger(__name__)
 MAX_LISTED = 100
 MAX_MESSAGES = 200
 MAX_WAIT_SECONDS = 30.0
@@ -85,6 +91,14 @@ class CitizenLimits:
     @property
     def upload_max_bytes(self) -> int:
         return max(self.photo_max_bytes, self.voice_max_bytes)
+
+
+@dataclass(frozen=True)
+class CheckedMedia:
+    """An uploaded file whose type and size passed, cleaned for serving, not stored yet."""
+
+    media_type: MediaType
+    cleaned: CleanMedia
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,19 @@ class CitizenApp:
         self._registrations = FailureThrottle(limit=self.limits.registrations_per_address_hour, window=3600)
         self._phones = FailureThrottle(limit=self.limits.registrations_per_phone_hour, window=3600)
         self._waiters: dict[int, asyncio.Event] = {}
+        self._distribution: TextDistribution | None = None
+
+    def use_distribution(self, distribution: TextDistribution) -> None:
+        """The contact centre: a new request and a message on it are offered to an operator (OPS-25)."""
+        self._distribution = distribution
+
+    async def _route(self, case_id: int, device: Device) -> None:
+        if self._distribution is None:
+            return
+        try:
+            await self._distribution.route_text(TextWork(case_id, Channel.APP, caller=device.phone))
+        except Exception:  # stored all the same: the request waits on the card list
+            _log.exception("app request %s could not be queued", case_id)
 
     # --- rate limits -----------------------------------------------------------------------------
 
@@ -283,6 +310,7 @@ class CitizenApp:
             assert row is not None
             await uow.commit()
         self._publisher.publish(case_event(CASE_CREATED, row, now))
+        await self._route(case.id, device)
         return CitizenCase(case, case_type.name, request, [])
 
     async def _group(self, uow: CitizenUnitOfWork) -> int | None:
@@ -342,6 +370,19 @@ class CitizenApp:
         self._count_write(device)
         async with self._own(device, case_id, "add_media") as (uow, _case, _request):
             pass  # a stranger's case is refused before its bytes are looked at
+        checked = self.check_media(content)
+        async with self._own(device, case_id, "add_media") as (uow, case, _request):
+            media, message = await self.keep_media(uow, case_id, checked, Channel.APP, device.id)
+            row = await uow.cases.row(case_id)
+            await uow.commit()
+        self.tell(case, message)
+        if row is not None:
+            self._publisher.publish(case_event(CASE_UPDATED, row, self._clock.now()))
+        return media
+
+    def check_media(self, content: bytes) -> CheckedMedia:
+        """The file's type from its bytes (415 with the reason otherwise), its kind's size limit (413),
+        and the file as it will be served."""
         media_type = sniff(content[:32])
         if media_type is None:
             raise UnsupportedMedia(describe(content[:32]))
@@ -350,41 +391,46 @@ class CitizenApp:
         )
         if len(content) > limit:
             raise TooLarge(f"файл больше {limit // 1024} КБ", code="file_too_large")
-        cleaned = self._cleaner.clean(content, media_type)
+        return CheckedMedia(media_type, self._cleaner.clean(content, media_type))
+
+    async def keep_media(
+        self,
+        uow: CitizenUnitOfWork,
+        case_id: int,
+        checked: CheckedMedia,
+        channel: Channel,
+        device_id: int | None,
+    ) -> tuple[Media, Message]:
+        """Stores a checked file on the case and the citizen's message that carries it (409 over the
+        case's media limit); the caller commits."""
+        if len(await uow.citizen.media_of_case(case_id)) >= self.limits.media_per_case:
+            raise Conflict(
+                f"к обращению можно приложить не больше {self.limits.media_per_case} файлов",
+                code="too_many_media",
+            )
         now = self._clock.now()
-        async with self._own(device, case_id, "add_media") as (uow, case, _request):
-            if len(await uow.citizen.media_of_case(case_id)) >= self.limits.media_per_case:
-                raise Conflict(
-                    f"к обращению можно приложить не больше {self.limits.media_per_case} файлов",
-                    code="too_many_media",
-                )
-            sha = hashlib.sha256(cleaned.content).hexdigest()
-            name = f"{case_id}/{secrets.token_hex(8)}.{media_type.extension}"
-            self._store.put(name, cleaned.content)
-            media = await uow.citizen.add_media(
-                Media(
-                    id=0,
-                    case_id=case_id,
-                    device_id=device.id,
-                    kind=media_type.kind,
-                    content_type=media_type.content_type,
-                    size=len(cleaned.content),
-                    sha256=sha,
-                    stored_name=name,
-                    created_at=now,
-                    exif_latitude=cleaned.latitude,
-                    exif_longitude=cleaned.longitude,
-                )
+        content = checked.cleaned.content
+        name = f"{case_id}/{secrets.token_hex(8)}.{checked.media_type.extension}"
+        self._store.put(name, content)
+        media = await uow.citizen.add_media(
+            Media(
+                id=0,
+                case_id=case_id,
+                device_id=device_id,
+                kind=checked.media_type.kind,
+                content_type=checked.media_type.content_type,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                stored_name=name,
+                created_at=now,
+                exif_latitude=checked.cleaned.latitude,
+                exif_longitude=checked.cleaned.longitude,
             )
-            message = await uow.citizen.add_message(
-                Message(0, case_id, Channel.APP, Author.CITIZEN, "", now, media_id=media.id)
-            )
-            row = await uow.cases.row(case_id)
-            await uow.commit()
-        self.tell(case, message)
-        if row is not None:
-            self._publisher.publish(case_event(CASE_UPDATED, row, now))
-        return media
+        )
+        message = await uow.citizen.add_message(
+            Message(0, case_id, channel, Author.CITIZEN, "", now, media_id=media.id)
+        )
+        return media, message
 
     async def media_file(self, device: Device, case_id: int, media_id: int) -> tuple[Media, Path]:
         async with self._own(device, case_id, "view_media") as (uow, _case, _request):
@@ -418,6 +464,7 @@ class CitizenApp:
             )
             await uow.commit()
         self.tell(case, message)
+        await self._route(case_id, device)
         return message
 
     async def messages(self, device: Device, case_id: int, after_id: int, wait_s: float) -> list[Message]:

@@ -26,10 +26,15 @@ from c122.domain.acd import (
     CallConnected,
     CallExited,
     CallOffered,
+    ChatAccepted,
+    ChatEnded,
+    ChatOffered,
+    ChatOfferMissed,
     CompletedBy,
     DomainEvent,
     IllegalTransition,
     KpiDefinitions,
+    NoSuchOffer,
     OperatorStateChanged,
     OperatorStatus,
     Outcome,
@@ -43,6 +48,7 @@ from c122.domain.acd import (
 )
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from c122.domain.intake import TextWork
 from c122.domain.organisation import Queue
 from c122.domain.users import Actor, Role
 from c122.services.abandoned.ports import CallbackListEntry
@@ -55,6 +61,7 @@ from c122.services.contact_center.board import (
     live_operator,
 )
 from c122.services.contact_center.callback_list import callback_entries
+from c122.services.contact_center.chat_desk import ChatDeskView, chat_call_id, chat_desk, desk_changed
 from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
 from c122.services.contact_center.queue_figures import WaitingCallBoard
@@ -192,6 +199,54 @@ class ContactCenter:
         """The operator took the call: from the desktop, or their SIP phone answered."""
         op = str(self._operator(user_id))
         await self._run(lambda acd, now: acd.accept(op, call_id, now))
+
+    # --- text work items (chats, OPS-25) -------------------------------------------------------------
+    async def route_text(self, work: TextWork) -> None:
+        """Queues a case's conversation in its queue, or the first text queue taking its channel; a case
+        already waiting or held is left as it is; without a text queue the request waits on the card list."""
+        _acd, setup = self._ready()
+        queue_id = work.queue_id if work.queue_id in setup.queues else self.text_queue(work.channel.value)
+        if queue_id is None:
+            _log.warning(
+                "no text queue takes %s requests: case %s is not offered", work.channel, work.case_id
+            )
+            return
+        call_id = chat_call_id(work.case_id)
+        await self._run(
+            lambda acd, now: acd.enqueue_chat(
+                call_id, str(queue_id), work.caller, work.channel.value, now, priority=work.priority
+            )
+        )
+
+    def text_queue(self, channel: str) -> int | None:
+        _acd, setup = self._ready()
+        return next(
+            (q.id for q in sorted(setup.queues.values(), key=lambda q: q.id) if channel in q.text_channels),
+            None,
+        )
+
+    def chat_desk(self, actor: Actor) -> ChatDeskView:
+        acd, setup = self._ready()
+        return chat_desk(acd.state, setup.queues, self._operator(actor.user_id))
+
+    async def accept_chat(self, actor: Actor, call_id: str) -> ChatDeskView:
+        op = str(self._operator(actor.user_id))
+        await self._run(lambda acd, now: acd.accept_chat(op, call_id, now))
+        return self.chat_desk(actor)
+
+    async def decline_chat(self, actor: Actor, call_id: str) -> ChatDeskView:
+        op = str(self._operator(actor.user_id))
+        await self._run(lambda acd, now: acd.decline_chat(op, call_id, now))
+        return self.chat_desk(actor)
+
+    async def end_chat(self, actor: Actor, call_id: str) -> ChatDeskView:
+        """The operator closes a chat they hold; a later message from the applicant is routed again."""
+        acd, _setup = self._ready()
+        item = acd.state.chats.get(call_id)
+        if item is None or item.operator_id != str(self._operator(actor.user_id)):
+            raise NoSuchOffer(f"no chat {call_id} is held by this operator")
+        await self._run(lambda acd, now: acd.end_chat(call_id, now))
+        return self.chat_desk(actor)
 
     async def dial_for(self, user_id: int, call_id: str) -> None:
         """The operator places a call: no offers reach them until `hang_up(call_id, ...)`."""
@@ -615,6 +670,13 @@ class ContactCenter:
                 offer = operator_view(acd.state, setup.queues, operator_id, self._extras()).offer
                 if offer is not None and offer.call_id == event.offer.call_id:
                     self._publisher.publish(announcements.call_offered(operator_id, offer, when))
+            elif isinstance(event, ChatOffered | ChatOfferMissed | ChatAccepted | ChatEnded):
+                chat_operator = (
+                    event.offer.operator_id if isinstance(event, ChatOffered) else event.operator_id
+                )
+                if chat_operator is not None and chat_operator in acd.state.operators:
+                    desk = chat_desk(acd.state, setup.queues, int(chat_operator))
+                    self._publisher.publish(desk_changed(desk, when))
             elif isinstance(event, BreakSuggested | BreakTimeElapsed):
                 self._publisher.publish(announcements.break_notice(event))
             if isinstance(event, CallConnected | CallAbandoned | CallExited):

@@ -72,6 +72,7 @@ def group_policy(group: Group) -> GroupPolicy:
         breaks=breaks,
         early_ready=group.early_ready,
         long_call_s=group.long_call_s,
+        chat_limit=group.chat_limit,
     )
 
 
@@ -128,4 +129,5 @@ def fit_snapshot(snapshot: AcdSnapshot, config: AcdConfig) -> AcdSnapshot:
         blocked_groups=snapshot.blocked_groups,
         seq=snapshot.seq,
         move_seq=snapshot.move_seq,
+        chats=tuple(c for c in snapshot.chats if c.queue_id in queue_ids),
     )

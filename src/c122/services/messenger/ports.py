@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from c122.domain.citizen import MediaKind
+from c122.domain.intake import IncomingText
 from c122.domain.organisation import Queue
 from c122.services.citizen.ports import CitizenUnitOfWork
 from c122.services.ports import EntityRepository
@@ -87,6 +88,13 @@ class MessengerRepository(Protocol):
     async def chat_of_case(self, case_id: int) -> MessengerChat | None: ...
 
     async def save_chat(self, chat: MessengerChat) -> None: ...
+
+
+class TextIntake(Protocol):
+    """The hotline's intake of texts (services/intake): a message of a chat with an open case joins
+    its conversation; raises TooLarge, UnsupportedMedia or InvalidFields, storing nothing."""
+
+    async def deliver(self, incoming: IncomingText) -> object: ...
 
 
 class MessengerUnitOfWork(CitizenUnitOfWork, Protocol):

@@ -7,24 +7,20 @@ seen before is ignored, so the platform's retries never double a message."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from c122.domain.cases import Case
 from c122.domain.cases.status import INACTIVE_STATUSES
-from c122.domain.citizen import Author, Channel, Media, MediaKind, Message, describe, message_text, sniff
+from c122.domain.citizen import MESSAGE_MAX, Channel, MediaKind, message_text
 from c122.domain.clock import Clock
-from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, UnsupportedMedia
+from c122.domain.errors import Conflict, FieldProblem, Forbidden, InvalidFields, TooLarge, UnsupportedMedia
+from c122.domain.intake import IncomingMedia, IncomingText
 from c122.domain.users import Actor
 from c122.services.bot.ports import Applicant
 from c122.services.bot.service import ChatBot
-from c122.services.citizen.events import chat_message_event
-from c122.services.citizen.ports import MediaCleaner, MediaStore
 from c122.services.events import EventPublisher
 from c122.services.messenger.ports import (
     FileTooLarge,
@@ -33,6 +29,7 @@ from c122.services.messenger.ports import (
     MessengerChat,
     MessengerUnavailable,
     MessengerUnitOfWork,
+    TextIntake,
 )
 from c122.services.ports import UnitOfWorkFactory
 
@@ -70,8 +67,7 @@ class MessengerChannel:
         messenger: MessengerBot | None,
         *,
         webhook_secret: str,
-        store: MediaStore,
-        cleaner: MediaCleaner,
+        intake: TextIntake,
         limits: MessengerLimits | None = None,
     ) -> None:
         self._uow = uow_factory
@@ -80,8 +76,7 @@ class MessengerChannel:
         self._bot = bot
         self._messenger = messenger
         self._secret = webhook_secret
-        self._store = store
-        self._cleaner = cleaner
+        self._intake = intake
         self.limits = limits or MessengerLimits()
 
     @property
@@ -133,7 +128,7 @@ class MessengerChannel:
             await uow.commit()
         try:
             if case is not None and case.status not in INACTIVE_STATUSES:
-                await self._into_case(messenger, incoming, case)
+                await self._into_case(messenger, incoming)
             else:
                 await self._to_bot(messenger, incoming)
         except MessengerUnavailable as exc:
@@ -167,75 +162,41 @@ class MessengerChannel:
             last = index == len(reply.texts) - 1
             await messenger.send_text(incoming.chat_id, text, reply.choices if last else ())
 
-    async def _into_case(self, messenger: MessengerBot, incoming: Incoming, case: Case) -> None:
-        assert case.id is not None
-        media: Media | None = None
+    async def _into_case(self, messenger: MessengerBot, incoming: Incoming) -> None:
+        """A message of a chat whose case is open: into its conversation through the text intake. A
+        file over the limit or of a type not taken is refused with a message to the citizen."""
+        media: tuple[IncomingMedia, ...] = ()
         if incoming.file is not None:
-            media = await self._media(messenger, incoming, case.id)
-            if media is None:
+            content = await self._download(messenger, incoming)
+            if content is None:
                 return
-        if media is None and not incoming.text.strip():
-            return
-        now = self._clock.now()
-        async with self._uow() as uow:
-            message = await uow.citizen.add_message(
-                Message(
-                    0,
-                    case.id,
+            media = (IncomingMedia(content),)
+        try:
+            await self._intake.deliver(
+                IncomingText(
                     Channel.MESSENGER,
-                    Author.CITIZEN,
-                    incoming.text.strip()[:4000],
-                    now,
-                    author_name=incoming.name[:200],
-                    media_id=media.id if media else None,
+                    self.address(messenger, incoming.chat_id),
+                    incoming.text.strip()[:MESSAGE_MAX],
+                    media,
+                    incoming.name,
                 )
             )
-            await uow.commit()
-        self._publisher.publish(chat_message_event(case, message))
+        except (TooLarge, UnsupportedMedia, InvalidFields, Conflict) as exc:
+            _log.info("messenger message of chat %s refused: %s", incoming.chat_id, exc)
+            await messenger.send_text(incoming.chat_id, f"Сообщение не принято: {exc}")
 
-    async def _media(self, messenger: MessengerBot, incoming: Incoming, case_id: int) -> Media | None:
-        """Downloads and stores the photo or voice message; a file over the limit or of a type not
-        taken is refused with a message to the citizen, and nothing is stored."""
+    async def _download(self, messenger: MessengerBot, incoming: Incoming) -> bytes | None:
         file = incoming.file
         assert file is not None
         limit = self.limits.photo_max_bytes if file.kind is MediaKind.PHOTO else self.limits.voice_max_bytes
         try:
             if file.size is not None and file.size > limit:
-                raise FileTooLarge(f"{file.size} bytes")
-            content = await messenger.download(file, limit)
+                raise FileTooLarge(f"{file.size} bytes")  # never fetched: the announced size says no
+            return await messenger.download(file, limit)
         except FileTooLarge:
             _log.info("messenger file of chat %s refused: over %d bytes", incoming.chat_id, limit)
             await messenger.send_text(incoming.chat_id, too_large_text(file.kind, limit))
             return None
-        media_type = sniff(content[:32])
-        if media_type is None:
-            await messenger.send_text(incoming.chat_id, f"Файл не принят: {describe(content[:32])}.")
-            return None
-        try:
-            cleaned = self._cleaner.clean(content, media_type)
-        except UnsupportedMedia as exc:
-            await messenger.send_text(incoming.chat_id, f"Файл не принят: {exc}.")
-            return None
-        name = f"{case_id}/{secrets.token_hex(8)}.{media_type.extension}"
-        self._store.put(name, cleaned.content)
-        async with self._uow() as uow:
-            media = await uow.citizen.add_media(
-                Media(
-                    id=0,
-                    case_id=case_id,
-                    device_id=None,
-                    kind=media_type.kind,
-                    content_type=media_type.content_type,
-                    size=len(cleaned.content),
-                    sha256=hashlib.sha256(cleaned.content).hexdigest(),
-                    stored_name=name,
-                    created_at=self._clock.now(),
-                    exif_latitude=cleaned.latitude,
-                    exif_longitude=cleaned.longitude,
-                )
-            )
-            await uow.commit()
-        return media
 
     # --- the operator's side -------------------------------------------------------------------------
 
@@ -259,6 +220,19 @@ class MessengerChannel:
         except MessengerUnavailable as exc:
             raise Conflict(f"мессенджер не принял сообщение: {exc}", code="messenger_unavailable") from exc
         return Channel.MESSENGER
+
+    async def send_reply(self, address: str, text: str, case_id: int, message_id: int) -> None:
+        """The intake's reply sender for the messenger: an operator's answer to `platform:chat`."""
+        messenger = self._require()
+        platform, _, chat_id = address.partition(":")
+        if platform != messenger.platform or not chat_id:
+            raise Conflict(
+                f"адрес «{address}» не относится к {messenger.platform}", code="messenger_unavailable"
+            )
+        try:
+            await messenger.send_text(chat_id, text)
+        except MessengerUnavailable as exc:
+            raise Conflict(f"мессенджер не принял сообщение: {exc}", code="messenger_unavailable") from exc
 
     # --- administration ------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 // Checks a case summary from the event stream before the list uses it: the socket is an outside input.
 import { CASE_STATUSES, type CaseStatus, type CaseSummary } from "./model";
 
-const SOURCES = ["mobile_app", "pstn", "web", "messenger", "sms"] as const;
+const SOURCES = ["mobile_app", "pstn", "web", "sms", "messenger"] as const;
 
 export class CaseParseError extends Error {
   override name = "CaseParseError";

@@ -8,7 +8,7 @@ export type ExportFormat = "xlsx" | "csv" | "pdf";
 export const EXPORT_FORMATS: readonly ExportFormat[] = ["xlsx", "csv", "pdf"];
 export const DIRECTIONS = ["inbound", "outbound", "internal"] as const;
 export const STATUSES = ["answered", "missed", "failed"] as const;
-export const SOURCES = ["pstn", "mobile_app", "web", "messenger", "sms"] as const;
+export const SOURCES = ["pstn", "mobile_app", "web", "sms", "messenger"] as const;
 export const SPEEDS = [0.75, 1, 1.25, 1.5, 2] as const;
 
 export interface JournalFilters {

@@ -307,7 +307,7 @@ export const en: Messages = {
     missed: "Missed call",
     received: "Received",
     source: "Source",
-    sources: { mobile_app: "Mobile app (SIP call)", pstn: "Phone network call", web: "Web interface", messenger: "Messenger", sms: "SMS" },
+    sources: { mobile_app: "Mobile app (SIP call)", pstn: "Phone network call", web: "Web interface", sms: "SMS", messenger: "Messenger" },
     call: {
       ringing: "Incoming call",
       talking: "Talking",
@@ -1201,7 +1201,7 @@ export const en: Messages = {
     },
     directions: { inbound: "Inbound", outbound: "Outbound", internal: "Internal" },
     statuses: { answered: "Answered", missed: "Missed", failed: "Failed", active: "In progress" },
-    sources: { pstn: "PSTN call", mobile_app: "Mobile app", web: "Web", messenger: "Messenger", sms: "SMS" },
+    sources: { pstn: "PSTN call", mobile_app: "Mobile app", web: "Web", sms: "SMS", messenger: "Messenger" },
   },
   errors: {
     forbidden: "Not allowed",

@@ -306,7 +306,7 @@ export const ru = {
     missed: "Пропущенный звонок",
     received: "Поступило",
     source: "Источник",
-    sources: { mobile_app: "Мобильное приложение (SIP-звонок)", pstn: "ТфОП-звонок", web: "Веб-интерфейс", messenger: "Мессенджер", sms: "SMS" },
+    sources: { mobile_app: "Мобильное приложение (SIP-звонок)", pstn: "ТфОП-звонок", web: "Веб-интерфейс", sms: "SMS", messenger: "Мессенджер" },
     call: {
       ringing: "Входящий звонок",
       talking: "Разговор",
@@ -1200,7 +1200,7 @@ export const ru = {
     },
     directions: { inbound: "Входящий", outbound: "Исходящий", internal: "Внутренний" },
     statuses: { answered: "Принятый", missed: "Пропущенный", failed: "Несостоявшийся", active: "Идёт" },
-    sources: { pstn: "ТфОП-звонок", mobile_app: "Мобильное приложение", web: "Веб-интерфейс", messenger: "Мессенджер", sms: "SMS" },
+    sources: { pstn: "ТфОП-звонок", mobile_app: "Мобильное приложение", web: "Веб-интерфейс", sms: "SMS", messenger: "Мессенджер" },
   },
   errors: {
     forbidden: "Недостаточно прав",

@@ -1,7 +1,7 @@
 """Text channels: bot sessions, each channel's flow and queue, messenger chats and the updates taken
 
 Revision ID: 0036
-Revises: 0021
+Revises: 0034
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0036"
-down_revision = "0021"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 
