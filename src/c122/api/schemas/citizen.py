@@ -16,7 +16,7 @@ from c122.services.citizen.chat import CaseConversation
 from c122.services.citizen.service import CitizenCase
 
 ChannelName = Literal["app", "sms", "messenger"]
-AuthorName = Literal["citizen", "operator"]
+AuthorName = Literal["citizen", "operator", "bot"]
 MediaKindName = Literal["photo", "voice"]
 StatusName = Literal["new", "in_work", "rejected", "completed", "closed_by_user", "registered"]
 

@@ -1954,6 +1954,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/operators/me/chats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get My Chats
+         * @description The chat offered to me (if any) and the chats I hold, with my group's chat limit (OPS-25).
+         */
+        get: operations["get_my_chats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operators/me/chats/{call_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Chat
+         * @description Takes the chat offered to me; 409 `no_such_offer` when the offer has moved on.
+         */
+        post: operations["accept_chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operators/me/chats/{call_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline Chat
+         * @description Declines the chat offered to me: it is offered to the next operator.
+         */
+        post: operations["decline_chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operators/me/chats/{call_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End Chat
+         * @description Closes a chat I hold (its place counts towards the limit no more); a later message from the
+         *     applicant is routed again.
+         */
+        post: operations["end_chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/operators/me/colleagues": {
         parameters: {
             query?: never;
@@ -3894,7 +3975,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "mobile_app" | "pstn" | "web" | "messenger" | "sms";
+            source: "mobile_app" | "pstn" | "web" | "sms" | "messenger";
             /**
              * Status
              * @enum {string}
@@ -4032,6 +4113,23 @@ export interface components {
             sms: components["schemas"]["SmsGatewayStateOut"];
         };
         /**
+         * ChatDeskData
+         * @description `chat.desk`: my chat offer or held chats changed.
+         */
+        ChatDeskData: {
+            desk: components["schemas"]["ChatDeskOut"];
+        };
+        /** ChatDeskOut */
+        ChatDeskOut: {
+            /** Chat Limit */
+            chat_limit: number;
+            /** Held */
+            held: components["schemas"]["ChatOut"][];
+            offer: components["schemas"]["ChatOut"] | null;
+            /** User Id */
+            user_id: number;
+        };
+        /**
          * ChatMessageData
          * @description `chat.message`: a message of a case's conversation, to the case's group and its operator.
          */
@@ -4049,7 +4147,7 @@ export interface components {
              * Author
              * @enum {string}
              */
-            author: "citizen" | "operator";
+            author: "citizen" | "operator" | "bot";
             /**
              * Author Name
              * @description The operator's name on their messages; empty on the citizen's.
@@ -4073,6 +4171,42 @@ export interface components {
             media_id: number | null;
             /** Text */
             text: string;
+        };
+        /**
+         * ChatOut
+         * @description A text work item: a case's conversation offered to me or held by me.
+         */
+        ChatOut: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Call Id */
+            call_id: string;
+            /**
+             * Caller
+             * @description The applicant's address on the channel (phone number, chat id).
+             */
+            caller: string;
+            /** Case Id */
+            case_id: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "app" | "sms" | "messenger";
+            /**
+             * Expires At
+             * @description An offer's end; None for a held chat.
+             */
+            expires_at: string | null;
+            /** Queue Id */
+            queue_id: number;
+            /** Queue Name */
+            queue_name: string;
+            /**
+             * Waiting Since
+             * Format: date-time
+             */
+            waiting_since: string;
         };
         /** CitizenCaseIn */
         CitizenCaseIn: {
@@ -4918,6 +5052,12 @@ export interface components {
                 [key: string]: number;
             } | null;
             /**
+             * Chat Limit
+             * @description Chats an operator of the group holds at once, besides one call (OPS-25).
+             * @default 3
+             */
+            chat_limit: number;
+            /**
              * Continuous Work S
              * @default 7200
              */
@@ -4979,6 +5119,8 @@ export interface components {
             break_allowance: {
                 [key: string]: number;
             } | null;
+            /** Chat Limit */
+            chat_limit: number;
             /** Continuous Work S */
             continuous_work_s: number | null;
             /** Description */
@@ -5019,6 +5161,8 @@ export interface components {
             break_allowance?: {
                 [key: string]: number;
             } | null;
+            /** Chat Limit */
+            chat_limit?: number;
             /** Continuous Work S */
             continuous_work_s?: number | null;
             /** Description */
@@ -6297,6 +6441,12 @@ export interface components {
              */
             strategy: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
             /**
+             * Text Channels
+             * @description A text queue (OPS-25): the channels whose requests it takes; empty: a call queue.
+             * @default []
+             */
+            text_channels: ("app" | "sms" | "messenger")[];
+            /**
              * Weight
              * @default 0
              */
@@ -6478,6 +6628,8 @@ export interface components {
              * @enum {string}
              */
             strategy: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
+            /** Text Channels */
+            text_channels: ("app" | "sms" | "messenger")[];
             /** Weight */
             weight: number;
             /** Wrap Up S */
@@ -6548,6 +6700,8 @@ export interface components {
              * @enum {string}
              */
             strategy?: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
+            /** Text Channels */
+            text_channels?: ("app" | "sms" | "messenger")[];
             /** Weight */
             weight?: number;
             /** Wrap Up S */
@@ -21885,6 +22039,416 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlacedCallOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_my_chats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatDeskOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    accept_chat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatDeskOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decline_chat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatDeskOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_chat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatDeskOut"];
                 };
             };
             /** @description Bad Request */

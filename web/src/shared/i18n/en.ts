@@ -203,6 +203,7 @@ export const en: Messages = {
     placeholder: "Message to the applicant",
     send: "Send",
     viaApp: "Sent through the mobile app",
+    bot: "Chat bot",
     viaMessenger: "Sent to the citizen's messenger chat",
     closedHint: "The case is closed: the applicant will read the answer but cannot write in this case",
     notFromApp: "The case did not come from the mobile app: no chat",
