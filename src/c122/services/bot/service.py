@@ -57,6 +57,8 @@ class ChatBot:
         self._uow = uow_factory
         self._clock = clock
         self.intake = intake
+        # Versions never change once saved: a version read once serves every later step of it.
+        self._versions: dict[tuple[str, int], Flow] = {}
 
     async def on_text(self, channel: Channel, address: str, text: str, applicant: Applicant) -> BotReply:
         """A citizen's text with no case to join yet: starts or continues the bot's session."""
@@ -216,8 +218,14 @@ class ChatBot:
     # --- helpers -------------------------------------------------------------------------------------
 
     async def _flow(self, uow: BotUnitOfWork, name: str, version: int | None = None) -> Flow | None:
+        cached = self._versions.get((name, version)) if version is not None else None
+        if cached is not None:
+            return cached
         stored = await uow.ivr.flow(name, version)
-        return stored.flow if stored is not None else None
+        if stored is None:
+            return None
+        self._versions[(name, stored.flow.version)] = stored.flow
+        return stored.flow
 
     @staticmethod
     async def _prompt_texts(uow: BotUnitOfWork) -> dict[str, str]:
