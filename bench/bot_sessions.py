@@ -25,6 +25,8 @@ from typing import Any
 
 from bench.common import percentiles, write_result
 from bench.databases import on_both_databases
+from tests.support.clock import FakeClock
+
 from c122.domain.bot import Outcome, TextBot
 from c122.domain.citizen import Channel
 from c122.domain.ivr import flow_from_dict
@@ -35,7 +37,6 @@ from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.services.bot.ports import Applicant, ChannelSetting, HandedOver, HandOver
 from c122.services.bot.service import ChatBot
 from c122.services.ivr.ports import NewPrompt
-from tests.support.clock import FakeClock
 
 OPEN_MOMENT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday noon in Moscow
 TEXTS = {
@@ -51,7 +52,9 @@ FLOW: dict[str, Any] = {
     "nodes": {
         "hours": {
             "type": "schedule",
-            "schedule": {"weekly": {day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}},
+            "schedule": {
+                "weekly": {day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+            },
             "open": "welcome",
             "closed": "closed",
         },
@@ -138,7 +141,9 @@ async def stored_sessions(url: str, sessions: int, concurrency: int) -> dict[str
                 async with gate:
                     began = time.perf_counter()
                     try:
-                        await bot.on_text(Channel.MESSENGER, f"bench:{n}", answer, Applicant(name=f"Гражданин {n}"))
+                        await bot.on_text(
+                            Channel.MESSENGER, f"bench:{n}", answer, Applicant(name=f"Гражданин {n}")
+                        )
                     except Exception as exc:
                         failures.append(f"{type(exc).__name__}: {exc}"[:200])
                         return
@@ -170,9 +175,13 @@ async def stored_sessions(url: str, sessions: int, concurrency: int) -> dict[str
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sessions", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=1000, help="steps in flight at once")
+    # 1,000 sessions are open at once and interleave; the steps in flight at one moment are bounded
+    # like a server's requests are, by the connection pool (10 + 20 overflow): more only time out.
+    parser.add_argument("--concurrency", type=int, default=25, help="steps in flight at once")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
 

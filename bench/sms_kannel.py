@@ -26,13 +26,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-
 from bench.common import write_result
-from c122.domain.sms import SmsState
-from c122.persistence import migrate
 from tests.support import databases
 from tests.support.kannel import PASSWORD, USERNAME, Kannel
 from tests.support.server import running_server
+
+from c122.domain.sms import SmsState
+from c122.persistence import migrate
 
 SECRET = "sms-callback-secret-of-the-bench"
 TEXT = "Ваше обращение № {n} принято, ожидайте звонка специалиста."  # one UCS-2 part
@@ -166,7 +166,9 @@ async def run(messages: int, postgres: bool) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
