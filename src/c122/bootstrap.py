@@ -18,12 +18,13 @@ from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.channels.citizen import LoggedCodeSender, PillowMediaCleaner
 from c122.channels.lookups.sources import LookupSources
+from c122.channels.messenger.telegram import TelegramBot
 from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
 from c122.config import Settings, retention_by_group, split_list
 from c122.domain.acd import to_records
 from c122.domain.acd.kpi import KpiDefinitions
-from c122.domain.citizen import CodePolicy
+from c122.domain.citizen import Channel, CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
 from c122.domain.trunks import Trunk, TrunkDraft
@@ -47,6 +48,9 @@ from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.audit.service import AuditTrail
 from c122.services.board.service import Board
+from c122.services.bot.intake import IntakeHandOver
+from c122.services.bot.service import ChatBot
+from c122.services.bot.sms import SmsConversations
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
@@ -77,6 +81,7 @@ from c122.services.ivr.prompts import PromptLimits, PromptService
 from c122.services.ivr.service import IvrFlowService
 from c122.services.lookups.service import Lookups
 from c122.services.messages.service import Messages
+from c122.services.messenger.service import MessengerChannel, MessengerLimits
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
@@ -172,6 +177,7 @@ class Application:
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
             await self.context.sms.close()
             await self.context.lookups.close()
+            await self.context.messenger.close()
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:
@@ -347,6 +353,21 @@ def build_application(
     intake.use_distribution(contact_center)
     sms.use_intake(intake)
     citizen.use_distribution(contact_center)
+    bot = ChatBot(uow_factory, clock, IntakeHandOver(intake, uow_factory))
+    messenger = MessengerChannel(
+        uow_factory,
+        clock,
+        bus,
+        bot,
+        TelegramBot(settings.telegram_bot_token, settings.telegram_api_base)
+        if settings.telegram_bot_token
+        else None,
+        webhook_secret=settings.telegram_webhook_secret,
+        intake=intake,
+        limits=MessengerLimits(settings.citizen_photo_max_bytes, settings.citizen_voice_max_bytes),
+    )
+    if messenger.configured:
+        intake.register_sender(Channel.MESSENGER, messenger)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -401,6 +422,9 @@ def build_application(
         citizen_calls=CitizenCalls(
             uow_factory, clock, telephony.app_calls if telephony is not None else NoAppCallMedia()
         ),
+        bot=bot,
+        messenger=messenger,
+        sms_conversations=SmsConversations(sms, bot),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)

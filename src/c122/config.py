@@ -138,6 +138,13 @@ class Settings(BaseModel):
     smtp_from: str = Field("", max_length=255)
     smtp_starttls: bool = True
     smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    # The Telegram bot (docs/channels/messengers.md): the token from @BotFather (empty turns it off), the
+    # Bot API's address, and the secret the webhook is set with (sent back in a header on every update).
+    telegram_bot_token: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_secret: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,256}$")
+    # An outside chat bot hands conversations over with this key (X-Api-Key; empty: refused).
+    bot_handover_api_key: str = ""
     # The citizen API (docs/channels/citizen-api.md): the group app requests go to (0: the first group),
     # its rate limits, the one-time code and the media limits.
     citizen_group_id: int = Field(0, ge=0)
@@ -181,6 +188,7 @@ class Settings(BaseModel):
         _check_time_zone(self.hotline_time_zone)
         _check_sms(self)
         _check_smtp(self)
+        _check_messenger(self)
         fallback = self.outage_fallback_number
         if fallback and not any(  # a trunk without prefixes serves every number
             not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
@@ -320,6 +328,15 @@ def _check_time_zone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"hotline_time_zone: «{name}» is no IANA time zone (e.g. Europe/Moscow)") from exc
+
+
+def _check_messenger(settings: Settings) -> None:
+    if settings.telegram_bot_token and len(settings.telegram_webhook_secret) < 16:
+        raise ValueError("telegram_webhook_secret: at least 16 characters, required with telegram_bot_token")
+    if not settings.telegram_api_base.startswith(("http://", "https://")):
+        raise ValueError("telegram_api_base: an http(s) address, https://api.telegram.org by default")
+    if settings.bot_handover_api_key and len(settings.bot_handover_api_key) < 24:
+        raise ValueError("bot_handover_api_key: at least 24 characters")
 
 
 def _check_sms(settings: Settings) -> None:

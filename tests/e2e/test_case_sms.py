@@ -1,5 +1,6 @@
-"""SMS in the card through real Kannel and its test SMSC: the operator writes to the applicant from the
-card, sees it go «Отправлено» → «Доставлено», and the applicant's answer appears in the same card."""
+"""SMS in the card's one conversation through real Kannel and its test SMSC: the operator answers by SMS
+from «Чат с Заявителем», sees the message reach «Доставлено», and the applicant's SMS answer appears in
+the same conversation."""
 
 from __future__ import annotations
 
@@ -57,25 +58,22 @@ async def test_the_operator_texts_the_applicant_from_the_card_and_reads_the_answ
     await page.get_by_test_id("case-create-submit").click()
     await expect(page.get_by_test_id("case-name")).to_contain_text("Справочная информация")
 
-    await page.get_by_text("SMS заявителю").click()
-    sms = page.get_by_test_id("case-sms")
-    await expect(sms).to_contain_text("SMS по обращению не было")
-    await (
-        sms.get_by_test_id("case-sms-text")
-        .locator("textarea")
-        .fill("Ваше обращение принято, ожидайте звонка")
-    )
-    await expect(sms.get_by_test_id("case-sms-parts")).to_have_text("1 SMS из 10 возможных")
-    await sms.get_by_test_id("case-sms-send").click()
-    sent = sms.get_by_test_id("case-sms-item")
+    chat = page.get_by_test_id("case-chat")
+    await expect(chat).to_contain_text("Сообщений пока нет")
+    await expect(chat.get_by_test_id("chat-channel-sms")).to_be_visible()  # no app: SMS is the way
+    await chat.get_by_test_id("chat-channel-sms").click()
+    await chat.get_by_test_id("chat-input").locator("textarea").fill("Ваше обращение принято, ожидайте звонка")
+    await chat.get_by_test_id("chat-send").click()
+    sent = chat.get_by_test_id("chat-message")
     await expect(sent).to_have_count(1)
-    await expect(sent).to_have_attribute("data-state", "delivered", timeout=20_000)
+    await expect(sent.get_by_test_id("chat-delivery")).to_have_attribute("data-state", "delivered", timeout=20_000)
     await expect(sent).to_contain_text("Доставлено")
     assert (await gateway.wait_sent(1))[0].text == "Ваше обращение принято, ожидайте звонка"
 
     gateway.phone_sends("79161234567", "Спасибо, жду звонка")
-    await expect(sms.get_by_test_id("case-sms-item")).to_have_count(2, timeout=20_000)
-    answer = sms.get_by_test_id("case-sms-item").nth(1)
+    await expect(chat.get_by_test_id("chat-message")).to_have_count(2, timeout=20_000)
+    answer = chat.get_by_test_id("chat-message").nth(1)
     await expect(answer).to_contain_text("Спасибо, жду звонка")
-    await expect(answer).to_contain_text("Получено")
+    await expect(answer).to_contain_text("Заявитель")
+    await expect(answer).to_contain_text("SMS")
     await page.screenshot(path="/tmp/ws/case-sms.png", full_page=True)

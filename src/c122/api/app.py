@@ -17,9 +17,11 @@ from c122.api.routes import (
     accounts,
     audit,
     board,
+    bot,
     call_flow,
     calls,
     cases,
+    channels,
     citizen,
     citizen_call,
     contact_center,
@@ -29,6 +31,7 @@ from c122.api.routes import (
     ivr,
     lookups,
     messages,
+    messenger,
     organisation,
     phone_book,
     reports,
@@ -86,6 +89,9 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(messages.router)
     app.include_router(help_requests.router)
     app.include_router(sms.router)
+    app.include_router(channels.router)
+    app.include_router(messenger.router)
+    app.include_router(bot.router)
     app.include_router(board.router)
     app.include_router(phone_book.router)
     app.include_router(lookups.router)

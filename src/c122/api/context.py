@@ -13,6 +13,8 @@ from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthService
 from c122.services.audit.service import AuditTrail
 from c122.services.board.service import Board
+from c122.services.bot.service import ChatBot
+from c122.services.bot.sms import SmsConversations
 from c122.services.call_flow import CallFlowService
 from c122.services.calls.recordings import RecordingUpkeep
 from c122.services.calls.service import CallRecordService
@@ -30,6 +32,7 @@ from c122.services.ivr.prompts import PromptService
 from c122.services.ivr.service import IvrFlowService
 from c122.services.lookups.service import Lookups
 from c122.services.messages.service import Messages
+from c122.services.messenger.service import MessengerChannel
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phone_book.service import PhoneBook
@@ -90,6 +93,9 @@ class ApiContext:
     case_chat: CaseChat  # the conversation of a case as the operator's card shows it
     lookups: Lookups  # outside registries queried from the card (lookup plug-ins)
     citizen_calls: CitizenCalls  # voice calls from the citizen app to the hotline
+    bot: ChatBot  # the chat bot on text channels, their settings, outside bots' hand-over
+    messenger: MessengerChannel  # the Telegram bot's chats
+    sms_conversations: SmsConversations  # incoming SMS, answered by the bot when SMS has one
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
     monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.errors import Conflict, NotFound
 from c122.domain.ivr import Flow, flow_from_dict, flow_to_dict
+from c122.persistence.tables.bot import channel_settings
 from c122.persistence.tables.ivr import ivr_flow_versions, ivr_flows, ivr_prompts
 from c122.services.ivr.ports import FlowSummary, FlowVersionInfo, NewPrompt, Prompt, StoredFlow
 
@@ -96,6 +97,14 @@ class SqlIvrRepository:
         await self._db.execute(delete(ivr_flows).where(ivr_flows.c.id == head.id))
 
     # --- prompts --------------------------------------------------------------------------------
+
+    async def text_channels_of(self, name: str) -> list[str]:
+        rows = await self._db.execute(
+            select(channel_settings.c.channel)
+            .where(channel_settings.c.flow_name == name)
+            .order_by(channel_settings.c.channel)
+        )
+        return [str(row.channel) for row in rows]
 
     async def prompts(self) -> list[Prompt]:
         rows = (await self._db.execute(select(ivr_prompts).order_by(ivr_prompts.c.name))).all()

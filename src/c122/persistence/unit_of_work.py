@@ -15,6 +15,7 @@ from c122.domain.shifts import Shift
 from c122.persistence.accounts import SqlApiTokenRepository, SqlSessionRepository, SqlUserRepository
 from c122.persistence.audit import SqlAuditLog, SqlAuditTrail
 from c122.persistence.board import SqlBoardRepository
+from c122.persistence.bot import SqlBotRepository
 from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.citizen import SqlCitizenRepository
@@ -25,6 +26,7 @@ from c122.persistence.intake import SqlContactRepository
 from c122.persistence.ivr import SqlIvrRepository
 from c122.persistence.lookups import SqlLookupRepository
 from c122.persistence.messages import SqlMessageRepository
+from c122.persistence.messenger import SqlMessengerRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phone_book import SqlPhoneBookRepository
 from c122.persistence.phones import SqlOperatorPhoneRepository
@@ -37,6 +39,7 @@ from c122.persistence.write_gate import WriteGate, connect, write_gate
 from c122.services.accounts.ports import ApiTokenRepository, SessionRepository, UserRepository
 from c122.services.audit.ports import AuditTrailReader
 from c122.services.board.ports import BoardRepository
+from c122.services.bot.ports import BotRepository
 from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
 from c122.services.citizen.ports import CitizenRepository
@@ -46,6 +49,7 @@ from c122.services.intake.ports import ContactRepository
 from c122.services.ivr.ports import IvrRepository
 from c122.services.lookups.ports import LookupRepository
 from c122.services.messages.ports import MessageRepository
+from c122.services.messenger.ports import MessengerRepository
 from c122.services.phone_book.ports import PhoneBookRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
@@ -85,6 +89,8 @@ class SqlUnitOfWork:
     call_statistics: CallStatisticsReader
     reports: ReportRepository
     citizen: CitizenRepository
+    bot: BotRepository
+    messenger: MessengerRepository
     contacts: ContactRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -123,6 +129,8 @@ class SqlUnitOfWork:
         self.sms = SqlSmsRepository(connection)
         self.call_statistics = SqlCallStatistics(connection)
         self.citizen = SqlCitizenRepository(connection)
+        self.bot = SqlBotRepository(connection)
+        self.messenger = SqlMessengerRepository(connection)
         self.contacts = SqlContactRepository(connection)
         return self
 

@@ -52,6 +52,11 @@ export const router = createRouter({
           component: () => import("@/features/trunks/components/TrunksPage.vue"),
         },
         {
+          path: "channels",
+          name: "admin-channels",
+          component: () => import("@/features/channels/components/ChannelsPage.vue"),
+        },
+        {
           path: "prompts",
           name: "admin-prompts",
           component: () => import("@/features/admin/components/PromptsPage.vue"),

@@ -47,7 +47,8 @@ def journal_filter(
         Integer | None, Query(description="the call type: the case type (IVR topic) id")
     ] = None,
     source: Annotated[
-        str | None, Query(max_length=16, description="the case's source: pstn, mobile_app, web")
+        str | None,
+        Query(max_length=16, description="the case's source: pstn, mobile_app, web, messenger, sms"),
     ] = None,
     applicant: Annotated[
         str | None, Query(max_length=100, description="the applicant's number, or part of their name")

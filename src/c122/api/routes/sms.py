@@ -69,11 +69,12 @@ async def incoming(request: Request, context: Context) -> Response:
     """An SMS from an applicant (Kannel's `get-url`): `secret`, `from` (%p), `coding` (%c), `charset`
     (%C) and `text` (%b, the message's bytes). It continues the conversation of the sender's open case
     or opens a new request in the SMS queue. 400 with the reason for text that is not valid in its
-    coding, 422 for a sender that is not a phone number; nothing is stored then."""
+    coding, 422 for a sender that is not a phone number; nothing is stored then. A number with no case in
+    work is answered by the SMS channel's bot when one is set up (docs/channels/bot.md)."""
     query = _raw_query(request)
     context.sms.check_secret(query.get("secret", b"").decode("latin-1"), request.client)
     coding = _number(query, "coding") if query.get("coding") else 0
-    await context.sms.receive(
+    await context.sms_conversations.receive(
         query.get("from", b"").decode("latin-1"),
         query.get("text", b""),
         coding,

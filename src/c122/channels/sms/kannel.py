@@ -59,5 +59,19 @@ class KannelGateway:
             raise GatewayUnavailable(said)
         raise GatewayRefused(said)
 
+    async def probe(self) -> str | None:
+        # A sendsms call without a receiver sends nothing: Kannel answers it only after checking the
+        # credentials, so "missing receiver" means up and accepting us.
+        try:
+            answer = await self._client.get(self._url, params=self._credentials)
+        except httpx.HTTPError as exc:
+            return f"шлюз недоступен: {type(exc).__name__}"
+        said = answer.text.strip()[:200]
+        if "authorization failed" in said.lower() or answer.status_code in (401, 403):
+            return f"шлюз не принял имя и пароль: HTTP {answer.status_code} {said}"
+        if answer.status_code >= 500:
+            return f"шлюз отвечает ошибкой: HTTP {answer.status_code} {said}"
+        return None
+
     async def close(self) -> None:
         await self._client.aclose()

@@ -4,6 +4,7 @@
 
 from c122.persistence.tables import (
     board,
+    bot,
     calls,
     cases,
     citizen,
@@ -11,6 +12,7 @@ from c122.persistence.tables import (
     ivr,
     lookups,
     messages,
+    messenger,
     phone_book,
     phones,
     reports,
@@ -39,6 +41,7 @@ __all__ = [
     "api_tokens",
     "audit_log",
     "board",
+    "bot",
     "calls",
     "case_types",
     "cases",
@@ -49,6 +52,7 @@ __all__ = [
     "lines",
     "lookups",
     "messages",
+    "messenger",
     "metadata",
     "operator_skills",
     "operator_state_log",

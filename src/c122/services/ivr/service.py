@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from c122.domain.bot import text_problems
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
 from c122.domain.ivr import Flow, FlowDiff, Simulation, check_flow, diff_flows, flow_from_dict, simulate
+from c122.domain.ivr import prompts as node_prompts
 from c122.domain.users import CONSOLE_USER_ID, Actor
 from c122.services.ivr.ports import FlowSummary, FlowVersionInfo, IvrUnitOfWork, StoredFlow
 from c122.services.ports import UnitOfWorkFactory
@@ -188,7 +190,8 @@ def _parse(body: Mapping[str, Any]) -> Flow:
 
 async def _check_references(uow: IvrUnitOfWork, flow: Flow) -> None:
     """check_flow against what is stored: prompts by name, queues by id (as a string), case types."""
-    prompts = {prompt.name for prompt in await uow.ivr.prompts()}
+    stored_prompts = await uow.ivr.prompts()
+    prompts = {prompt.name for prompt in stored_prompts}
     queues = {str(queue.id) for queue in (await uow.queues.search("", MAX_LISTED, 0)).items}
     case_types = {case_type.id for case_type in (await uow.case_types.search("", MAX_LISTED, 0)).items}
     problems = []
@@ -198,6 +201,10 @@ async def _check_references(uow: IvrUnitOfWork, flow: Flow) -> None:
         check_flow(flow, known_prompts=prompts, known_queues=queues, known_case_types=case_types)
     except InvalidFields as exc:
         problems.extend(exc.problems)
+    if await uow.ivr.text_channels_of(flow.name):  # a chat bot runs it: every prompt needs its text
+        texted = {prompt.name for prompt in stored_prompts if prompt.text and prompt.text.strip()}
+        unknown = {name for node in flow.nodes.values() for _f, name in node_prompts(node)} - prompts
+        problems.extend(text_problems(flow, texted | unknown))  # an unknown prompt is reported above
     if problems:
         raise InvalidFields(problems)
 

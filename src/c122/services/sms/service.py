@@ -141,6 +141,10 @@ class SmsChannel:
         async with self._uow() as uow:
             return await uow.sms.counts()
 
+    async def health(self) -> str | None:
+        """None when the gateway answers (or SMS are off), else what is wrong with it."""
+        return await self._gateway.probe() if self._gateway is not None else None
+
     async def dispatch_due(self) -> int:
         """Hands every due queued message to the gateway; returns how many it took."""
         if self._gateway is None:
@@ -212,25 +216,36 @@ class SmsChannel:
         """Where incoming SMS go: the conversation of the sender's case, or a new request."""
         self._intake = intake
 
-    async def receive(self, phone: str, data: bytes, coding: int, charset: str = "") -> Sms:
-        """An SMS from an applicant: through the intake it continues the conversation of their open case
-        or opens a new request (source SMS) in the SMS queue; kept here too, on that case. A number that
-        is not one is refused (422); text that is not valid in its coding (400): nothing is stored."""
+    @staticmethod
+    def sender_number(phone: str) -> str:
+        """The sender of an incoming SMS as E.164 (Kannel gives it without the plus); 422 if not a number."""
         try:
-            number = normalize_phone(phone if phone.startswith(("+", "8")) else f"+{phone}")
+            return normalize_phone(phone if phone.startswith(("+", "8")) else f"+{phone}")
         except InvalidPhone as exc:
             raise InvalidFields([FieldProblem("from", "invalid_phone", str(exc))]) from exc
+
+    async def case_in_work(self, number: str) -> int | None:
+        """The newest open case of the applicant with this number, if any."""
+        async with self._uow() as uow:
+            return await uow.sms.open_case_of(number)
+
+    async def receive(
+        self, phone: str, data: bytes, coding: int, charset: str = "", *, to_conversation: bool = True
+    ) -> Sms:
+        """An SMS from an applicant: through the intake it continues the conversation of their open case
+        or opens a new request (source SMS) in the SMS queue; kept here too, on that case. Without
+        `to_conversation` (a chat bot answers it) it is only kept. A number that is not one is refused
+        (422); text that is not valid in its coding (400): nothing is stored."""
+        number = self.sender_number(phone)
         try:
             text = decode_incoming(data, coding, charset)
         except ValueError as exc:
             raise BadRequest(f"текст SMS не читается: {exc}", code="invalid_text") from exc
-        if self._intake is not None:
-            case_id: int | None = (
-                await self._intake.deliver(IncomingText(Channel.SMS, number, text))
-            ).case_id
-        else:
-            async with self._uow() as uow:
-                case_id = await uow.sms.open_case_of(number)
+        case_id: int | None = None
+        if to_conversation and self._intake is not None:
+            case_id = (await self._intake.deliver(IncomingText(Channel.SMS, number, text))).case_id
+        elif to_conversation:
+            case_id = await self.case_in_work(number)
         now = self._clock.now()
         async with self._uow() as uow:
             stored = await uow.sms.add(
