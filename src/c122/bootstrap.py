@@ -17,6 +17,9 @@ from fastapi import FastAPI
 from c122.api.app import create_app
 from c122.api.context import ApiContext
 from c122.channels.citizen import LoggedCodeSender, PillowMediaCleaner
+from c122.channels.push import vapid
+from c122.channels.push.native import NativePushSender
+from c122.channels.push.webpush import WebPushSender
 from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
 from c122.config import Settings, retention_by_group, split_list
@@ -25,6 +28,7 @@ from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.citizen import CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
+from c122.domain.push import SubscriptionKind
 from c122.domain.trunks import Trunk
 from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
@@ -76,6 +80,9 @@ from c122.services.outbox import DeferredWrites
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
+from c122.services.push import reactions as push_reactions
+from c122.services.push.ports import PushSender
+from c122.services.push.service import AppPush
 from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
 from c122.services.sms.code_sender import SmsCodeSender
@@ -159,6 +166,7 @@ class Application:
                 await self.telephony.stop()
             self.context.hub.close_all(CloseReason.SERVER_SHUTDOWN)
             await self.context.sms.close()
+            await self.context.push.close()
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:
@@ -216,6 +224,26 @@ def _citizen_app(
         zone=zone,
         group_id=settings.citizen_group_id or None,
         limits=limits,
+    )
+
+
+def _app_push(settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock) -> AppPush:
+    """Web Push with the server's VAPID key (made on first start); a native push service when its URL
+    is set."""
+    key = vapid.load_or_create(settings.push_vapid_key_file or settings.data_dir / vapid.KEY_FILE)
+    senders: dict[SubscriptionKind, PushSender] = {
+        SubscriptionKind.WEB: WebPushSender(key, settings.push_contact, connections=settings.push_concurrency)
+    }
+    if settings.push_native_url:
+        senders[SubscriptionKind.NATIVE] = NativePushSender(
+            settings.push_native_url, settings.push_native_credentials
+        )
+    return AppPush(
+        uow_factory,
+        clock,
+        senders,
+        public_key=vapid.application_server_key(key),
+        concurrency=settings.push_concurrency,
     )
 
 
@@ -318,6 +346,7 @@ def build_application(
     board = Board(uow_factory, clock, bus)
     sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
     citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone, sms)
+    push = _app_push(settings, uow_factory, clock)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -362,8 +391,10 @@ def build_application(
         help_requests=help_requests,
         sms=sms,
         citizen=citizen,
-        case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen),
+        case_chat=CaseChat(uow_factory, clock, CardAccess(uow_factory, clock), citizen, internal),
+        push=push,
     )
+    push_reactions.subscribe(internal, push)
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)
     application = Application(

@@ -141,6 +141,14 @@ class Settings(BaseModel):
     citizen_code_cooldown_seconds: int = Field(900, ge=1)
     citizen_photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     citizen_voice_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    # Push to the citizen app (docs/channels/push.md): the VAPID key (a PEM file; default: made on first
+    # start as <data_dir>/vapid_private.pem), the contact push services see, how many pushes are in
+    # flight at once; a native push service (FCM HTTP v1, RuStore): its send URL and bearer credentials.
+    push_vapid_key_file: Path | None = None
+    push_contact: str = "mailto:admin@localhost"
+    push_concurrency: int = Field(200, ge=1, le=5000)
+    push_native_url: str = ""
+    push_native_credentials: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -167,6 +175,7 @@ class Settings(BaseModel):
         _check_webrtc(self)
         _check_time_zone(self.hotline_time_zone)
         _check_sms(self)
+        _check_push(self)
         fallback = self.outage_fallback_number
         if fallback and not any(  # a trunk without prefixes serves every number
             not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
@@ -306,6 +315,13 @@ def _check_time_zone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"hotline_time_zone: «{name}» is no IANA time zone (e.g. Europe/Moscow)") from exc
+
+
+def _check_push(settings: Settings) -> None:
+    if not settings.push_contact.startswith(("mailto:", "https://")):
+        raise ValueError("push_contact: a mailto: or https: address push services can reach you by")
+    if settings.push_native_url and not settings.push_native_url.startswith(("http://", "https://")):
+        raise ValueError("push_native_url: the native push service's send URL, https://...")
 
 
 def _check_sms(settings: Settings) -> None:

@@ -29,6 +29,7 @@ from c122.api.routes import (
     messages,
     organisation,
     phone_book,
+    push,
     reports,
     sms,
     statistics,
@@ -89,6 +90,8 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(abandoned.router)
     app.include_router(citizen.router)
     app.include_router(citizen.operator_router)
+    app.include_router(push.router)
+    app.include_router(push.staff_router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

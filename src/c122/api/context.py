@@ -32,6 +32,7 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
+from c122.services.push.service import AppPush
 from c122.services.reports.service import Reports
 from c122.services.sms.service import SmsChannel
 from c122.services.statistics.service import (
@@ -80,6 +81,7 @@ class ApiContext:
     sms: SmsChannel  # SMS to and from applicants through the gateway
     citizen: CitizenApp  # the citizen API: devices, their requests, media and chat
     case_chat: CaseChat  # the conversation of a case as the operator's card shows it
+    push: AppPush  # push to the citizen app and broadcasts to its users
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
     monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls

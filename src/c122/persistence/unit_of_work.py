@@ -26,6 +26,7 @@ from c122.persistence.messages import SqlMessageRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phone_book import SqlPhoneBookRepository
 from c122.persistence.phones import SqlOperatorPhoneRepository
+from c122.persistence.push import SqlPushRepository
 from c122.persistence.reports import SqlReportRepository
 from c122.persistence.sms import SqlSmsRepository
 from c122.persistence.statistics import SqlCallStatistics
@@ -44,6 +45,7 @@ from c122.services.messages.ports import MessageRepository
 from c122.services.phone_book.ports import PhoneBookRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
+from c122.services.push.ports import PushRepository
 from c122.services.reports.ports import ReportRepository
 from c122.services.sms.ports import SmsRepository
 from c122.services.statistics.ports import CallStatisticsReader
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
     call_statistics: CallStatisticsReader
     reports: ReportRepository
     citizen: CitizenRepository
+    push: PushRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -112,6 +115,7 @@ class SqlUnitOfWork:
         self.sms = SqlSmsRepository(connection)
         self.call_statistics = SqlCallStatistics(connection)
         self.citizen = SqlCitizenRepository(connection)
+        self.push = SqlPushRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -11,8 +11,10 @@ from c122.domain.citizen import Author, Channel, CitizenRequest, Media, Message,
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, NotFound
 from c122.domain.users import Actor
+from c122.services.citizen.events import OperatorAnswered
 from c122.services.citizen.ports import CaseAccess, CitizenUnitOfWork
 from c122.services.citizen.service import MAX_MESSAGES, CitizenApp
+from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.ports import UnitOfWorkFactory
 
 
@@ -32,11 +34,13 @@ class CaseChat:
         clock: Clock,
         access: CaseAccess,
         app: CitizenApp,
+        internal: InternalPublisher | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._access = access
         self._app = app
+        self._internal = internal or InternalEventBus()
 
     async def conversation(self, actor: Actor, case_id: int) -> CaseConversation:
         await self._access.check(actor, case_id, write=False)
@@ -72,6 +76,7 @@ class CaseChat:
             )
             await uow.commit()
         self._app.tell(case, message)
+        self._internal.publish(OperatorAnswered(case_id, case.name, message.text))
         return message
 
     async def media_file(self, actor: Actor, case_id: int, media_id: int) -> tuple[Media, Path]:
