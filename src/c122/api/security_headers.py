@@ -31,7 +31,7 @@ def content_security_policy(host: bytes | None) -> bytes:
         sockets = f" ws://{name} wss://{name}"
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; font-src 'self' data:; media-src 'self' blob:; "
+        "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; "
         f"connect-src 'self'{sockets}; worker-src 'self' blob:; object-src 'none'; "
         "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ).encode("ascii")
