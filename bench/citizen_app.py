@@ -43,10 +43,11 @@ API = "/api/citizen/v1"
 
 async def serve(devices: int) -> None:
     """The child: the application with `devices` confirmed devices and a request each."""
-    from c122.channels.citizen import LoggedCodeSender
-    from c122.domain.citizen import Device
     from tests.support import databases
     from tests.support.server import running_server
+
+    from c122.channels.citizen import LoggedCodeSender
+    from c122.domain.citizen import Device
 
     folder = Path(tempfile.mkdtemp(prefix="c122-citizen-bench-"))
     template = await databases.create_sqlite_template(folder)

@@ -46,7 +46,8 @@ async def test_a_citizen_sends_a_request_with_a_photo_chats_and_sees_the_status(
     await app.goto("/app/")
     await expect(app).to_have_url(re.compile(r"/app/register$"))
     manifest = await app.evaluate("fetch('/app/manifest.webmanifest').then(r => r.json())")
-    assert manifest["start_url"] == "/app/" and manifest["display"] == "standalone"
+    assert manifest["start_url"] == "/app/"
+    assert manifest["display"] == "standalone"
     await app.wait_for_function("navigator.serviceWorker.getRegistration('/app/').then(r => !!r)")
     await shot(app, "citizen-1-register")
 
@@ -121,12 +122,15 @@ async def test_a_citizen_sends_a_request_with_a_photo_chats_and_sees_the_status(
     await app.get_by_test_id("back").click()
     await expect(app.get_by_test_id("my-case").get_by_test_id("case-status")).to_have_text("В работе")
 
-    # A broadcast to app users shows in the app's news; the senior's list counts it opened.
-    senior = await server.signed_in("senior1")
-    sent = await senior.write(
-        "POST", "/api/v1/app-broadcasts", json={"title": "Отключение воды", "text": "Завтра с 10 до 14 часов"}
-    )
-    assert sent.status_code == 201, sent.text
+    # A senior broadcasts to app users from the desk (seed 4.3.7.2): the app shows it in its news.
+    senior = await sign_in(browser, server, "senior1")
+    await senior.get_by_test_id("messages-button").click()
+    await senior.get_by_test_id("tab-app-broadcasts").click()
+    await senior.get_by_test_id("app-broadcast-title").locator("input").fill("Отключение воды")
+    await senior.get_by_test_id("app-broadcast-text").locator("textarea").fill("Завтра с 10 до 14 часов")
+    await senior.get_by_test_id("app-broadcast-send").click()
+    sent_row = senior.get_by_test_id("app-broadcast")
+    await expect(sent_row).to_contain_text("Отключение воды")
     await app.get_by_test_id("tab-news").click()
     news = app.get_by_test_id("news-item")
     await expect(news).to_contain_text("Отключение воды")
@@ -140,5 +144,6 @@ async def test_a_citizen_sends_a_request_with_a_photo_chats_and_sees_the_status(
     await app.get_by_test_id("tab-cases").click()
     await app.get_by_test_id("call-line").click()
     await expect(app.get_by_test_id("call-note")).to_have_text("Звонок из приложения пока недоступен")
-    listed = (await senior.http.get("/api/v1/app-broadcasts")).json()
-    assert listed[0]["opened"] == 1
+    # The senior's list counts it opened (it refreshes every 5 s).
+    await expect(sent_row.get_by_test_id("app-broadcast-opened")).to_have_text("1", timeout=10_000)
+    await shot(senior, "citizen-10-desk-app-broadcasts")

@@ -44,7 +44,7 @@ def push_endpoint(*, quiet: bool = True) -> Iterator[PushEndpoint]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             with lock:
@@ -56,7 +56,7 @@ def push_endpoint(*, quiet: bool = True) -> Iterator[PushEndpoint]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             if not quiet:
                 super().log_message(format, *args)
 

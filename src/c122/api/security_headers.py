@@ -1,6 +1,6 @@
 """Security headers on every answer: the web app's Content-Security-Policy (its own scripts only, its
-own event socket and media, never framed), no MIME sniffing, no referrer leaving the site; the browser's location and camera only for the citizen
-app (/app).
+own event socket and media, never framed), no MIME sniffing, no referrer leaving the site; the
+browser's location and camera only for the citizen app (/app).
 
 Styles allow 'unsafe-inline': the component library writes its styles into <style> elements at run
 time. The interactive API page (/api/docs) loads Swagger UI from its CDN and so gets no CSP.

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from c122.api.bounded import Id
 from c122.api.schemas.common import Strict
 from c122.domain.push import MAX_REGION, MAX_TEXT, MAX_TITLE, MAX_TOPICS, Broadcast, PushSubscription
 from c122.services.push.ports import Delivery
@@ -33,7 +34,7 @@ class PushSubscriptionIn(Strict):
     region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_REGION)] = Field(
         "", description="The region the citizen wants broadcasts of (empty: none chosen)."
     )
-    topics: list[int] = Field(
+    topics: list[Id] = Field(
         default_factory=list, max_length=MAX_TOPICS, description="Case type ids; empty: every topic."
     )
 
@@ -88,7 +89,7 @@ class AppBroadcastIn(Strict):
     region: Annotated[str, StringConstraints(max_length=MAX_REGION * 2)] = Field(
         "", description="Only devices that chose this region (empty: every device)."
     )
-    topic_id: int | None = Field(None, ge=1, description="Only devices that chose this case type.")
+    topic_id: Id | None = Field(None, description="Only devices that chose this case type.")
 
 
 class NewsOut(BaseModel):
