@@ -44,7 +44,8 @@ lock: $(UV)
 # a second `make run` or `make test` skips both.
 NPM_STAMP   := web/node_modules/.installed
 WEB_BUILT   := src/c122/web_dist/index.html
-WEB_SOURCES := $(shell find web/src -type f) web/index.html web/vite.config.ts web/tsconfig.json \
+WEB_SOURCES := $(shell find web/src web/public -type f) web/index.html web/app.html web/vite.config.ts \
+               web/tsconfig.json \
                web/package.json
 
 web-deps: $(NPM_STAMP)

@@ -13,6 +13,13 @@ export default defineConfig({
     outDir: "../src/c122/web_dist",
     emptyOutDir: true,
     chunkSizeWarningLimit: 1500,
+    // Two pages: the desk (index.html) and the citizen app served at /app (app.html, docs/channels/citizen-api.md).
+    rollupOptions: {
+      input: {
+        desk: fileURLToPath(new URL("./index.html", import.meta.url)),
+        app: fileURLToPath(new URL("./app.html", import.meta.url)),
+      },
+    },
   },
   server: {
     proxy: { "/api": { target: backend, ws: true, changeOrigin: false } },

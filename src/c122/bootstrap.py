@@ -19,6 +19,9 @@ from c122.api.context import ApiContext
 from c122.channels.citizen import LoggedCodeSender, PillowMediaCleaner
 from c122.channels.lookups.sources import LookupSources
 from c122.channels.messenger.telegram import TelegramBot
+from c122.channels.push import vapid
+from c122.channels.push.native import NativePushSender
+from c122.channels.push.webpush import WebPushSender
 from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
 from c122.config import Settings, retention_by_group, split_list
@@ -28,6 +31,8 @@ from c122.domain.citizen import Channel, CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
 from c122.domain.trunks import Trunk, TrunkDraft
+from c122.domain.push import SubscriptionKind
+from c122.domain.trunks import Trunk
 from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
 from c122.persistence.citizen import FileMediaStore
@@ -89,6 +94,9 @@ from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.reports.schedules import ReportSchedules
+from c122.services.push import reactions as push_reactions
+from c122.services.push.ports import PushSender
+from c122.services.push.service import AppPush
 from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
 from c122.services.sms.code_sender import SmsCodeSender
@@ -178,6 +186,7 @@ class Application:
             await self.context.sms.close()
             await self.context.lookups.close()
             await self.context.messenger.close()
+            await self.context.push.close()
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:
@@ -235,6 +244,26 @@ def _citizen_app(
         zone=zone,
         group_id=settings.citizen_group_id or None,
         limits=limits,
+    )
+
+
+def _app_push(settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock) -> AppPush:
+    """Web Push with the server's VAPID key (made on first start); a native push service when its URL
+    is set."""
+    key = vapid.load_or_create(settings.push_vapid_key_file or settings.data_dir / vapid.KEY_FILE)
+    senders: dict[SubscriptionKind, PushSender] = {
+        SubscriptionKind.WEB: WebPushSender(key, settings.push_contact, connections=settings.push_concurrency)
+    }
+    if settings.push_native_url:
+        senders[SubscriptionKind.NATIVE] = NativePushSender(
+            settings.push_native_url, settings.push_native_credentials
+        )
+    return AppPush(
+        uow_factory,
+        clock,
+        senders,
+        public_key=vapid.application_server_key(key),
+        concurrency=settings.push_concurrency,
     )
 
 
@@ -368,6 +397,7 @@ def build_application(
     )
     if messenger.configured:
         intake.register_sender(Channel.MESSENGER, messenger)
+    push = _app_push(settings, uow_factory, clock)
     context = ApiContext(
         settings=settings,
         auth=auth,
@@ -416,7 +446,7 @@ def build_application(
         citizen=citizen,
         intake=intake,
         case_chat=CaseChat(
-            uow_factory, clock, CardAccess(uow_factory, clock), citizen, sms=sms, senders=intake
+            uow_factory, clock, CardAccess(uow_factory, clock), citizen, sms=sms, senders=intake, internal=internal
         ),
         lookups=Lookups(uow_factory, clock, LookupSources()),
         citizen_calls=CitizenCalls(
@@ -425,7 +455,9 @@ def build_application(
         bot=bot,
         messenger=messenger,
         sms_conversations=SmsConversations(sms, bot),
+        push=push,
     )
+    push_reactions.subscribe(internal, push)
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)
     application = Application(

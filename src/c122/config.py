@@ -161,6 +161,14 @@ class Settings(BaseModel):
     citizen_voice_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
     # The line a voice call from the app reaches (its number, e.g. +78001220122); empty: no app calls.
     citizen_call_line: str = Field("", max_length=32)
+    # Push to the citizen app (docs/channels/push.md): the VAPID key (a PEM file; default: made on first
+    # start as <data_dir>/vapid_private.pem), the contact push services see, how many pushes are in
+    # flight at once; a native push service (FCM HTTP v1, RuStore): its send URL and bearer credentials.
+    push_vapid_key_file: Path | None = None
+    push_contact: str = "mailto:admin@localhost"
+    push_concurrency: int = Field(200, ge=1, le=5000)
+    push_native_url: str = ""
+    push_native_credentials: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -189,6 +197,7 @@ class Settings(BaseModel):
         _check_sms(self)
         _check_smtp(self)
         _check_messenger(self)
+        _check_push(self)
         fallback = self.outage_fallback_number
         if fallback and not any(  # a trunk without prefixes serves every number
             not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
@@ -337,6 +346,11 @@ def _check_messenger(settings: Settings) -> None:
         raise ValueError("telegram_api_base: an http(s) address, https://api.telegram.org by default")
     if settings.bot_handover_api_key and len(settings.bot_handover_api_key) < 24:
         raise ValueError("bot_handover_api_key: at least 24 characters")
+def _check_push(settings: Settings) -> None:
+    if not settings.push_contact.startswith(("mailto:", "https://")):
+        raise ValueError("push_contact: a mailto: or https: address push services can reach you by")
+    if settings.push_native_url and not settings.push_native_url.startswith(("http://", "https://")):
+        raise ValueError("push_native_url: the native push service's send URL, https://...")
 
 
 def _check_sms(settings: Settings) -> None:

@@ -34,6 +34,7 @@ from c122.api.routes import (
     messenger,
     organisation,
     phone_book,
+    push,
     reports,
     sms,
     statistics,
@@ -101,6 +102,8 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(citizen.router)
     app.include_router(citizen_call.router)
     app.include_router(citizen.operator_router)
+    app.include_router(push.router)
+    app.include_router(push.staff_router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
@@ -111,6 +114,27 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     return app
 
 
+def _serve_citizen_app(app: FastAPI, dist: Path) -> None:
+    """The reference citizen app (a PWA) at /app: its manifest, service worker and icons from `app/` of
+    the bundle; every other path under /app gets app.html (the app's own screens). The service worker
+    is never cached, so a new version reaches the phones on their next visit."""
+    page = dist / "app.html"
+    files = {p.name: p for p in (dist / "app").iterdir() if p.is_file()} if (dist / "app").is_dir() else {}
+
+    @app.get("/app", include_in_schema=False)
+    @app.get("/app/{path:path}", include_in_schema=False)
+    async def citizen_app(path: str = "") -> Response:
+        if path in files:
+            headers = {"Cache-Control": "no-cache"}
+            if path == "sw.js":
+                headers["Service-Worker-Allowed"] = "/app/"
+            media = "application/manifest+json" if path.endswith(".webmanifest") else None
+            return FileResponse(files[path], headers=headers, media_type=media)
+        if page.is_file():
+            return FileResponse(page, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(NOT_BUILT, status_code=503)
+
+
 def _serve_web_app(app: FastAPI, dist: Path) -> None:
     """Serves the built single-page app; every non-API path gets index.html (client-side routes)."""
     index = dist / "index.html"
@@ -119,6 +143,8 @@ def _serve_web_app(app: FastAPI, dist: Path) -> None:
     # The bundle does not change while serving: list its top-level files once (favicon and such).
     files = {p.name: p for p in dist.iterdir() if p.is_file()} if dist.is_dir() else {}
     has_index = index.is_file()
+
+    _serve_citizen_app(app, dist)
 
     @app.get("/{path:path}", include_in_schema=False)
     async def web_app(path: str) -> Response:

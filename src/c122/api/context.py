@@ -39,6 +39,7 @@ from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
 from c122.services.reports.schedules import ReportSchedules
+from c122.services.push.service import AppPush
 from c122.services.reports.service import Reports
 from c122.services.sms.service import SmsChannel
 from c122.services.statistics.service import (
@@ -96,6 +97,7 @@ class ApiContext:
     bot: ChatBot  # the chat bot on text channels, their settings, outside bots' hand-over
     messenger: MessengerChannel  # the Telegram bot's chats
     sms_conversations: SmsConversations  # incoming SMS, answered by the bot when SMS has one
+    push: AppPush  # push to the citizen app and broadcasts to its users
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
     monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls

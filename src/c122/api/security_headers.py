@@ -1,5 +1,6 @@
 """Security headers on every answer: the web app's Content-Security-Policy (its own scripts only, its
-own event socket and media, never framed), no MIME sniffing, no referrer leaving the site.
+own event socket and media, never framed), no MIME sniffing, no referrer leaving the site; the
+browser's location and camera only for the citizen app (/app).
 
 Styles allow 'unsafe-inline': the component library writes its styles into <style> elements at run
 time. The interactive API page (/api/docs) loads Swagger UI from its CDN and so gets no CSP.
@@ -16,8 +17,11 @@ FIXED_HEADERS: list[tuple[bytes, bytes]] = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), geolocation=(), payment=(), microphone=(self)"),
 ]
+DESK_PERMISSIONS = b"camera=(), geolocation=(), payment=(), microphone=(self)"
+# The citizen app (/app) reads where the phone is for a request and takes a photo with its camera.
+CITIZEN_APP_PATH = "/app"
+CITIZEN_APP_PERMISSIONS = b"camera=(self), geolocation=(self), payment=(), microphone=(self)"
 UNCONFINED_PATHS = ("/api/docs",)
 _HOST = re.compile(rb"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
@@ -31,7 +35,7 @@ def content_security_policy(host: bytes | None) -> bytes:
         sockets = f" ws://{name} wss://{name}"
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; font-src 'self' data:; media-src 'self' blob:; "
+        "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; "
         f"connect-src 'self'{sockets}; worker-src 'self' blob:; object-src 'none'; "
         "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ).encode("ascii")
@@ -46,7 +50,10 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         extra = list(FIXED_HEADERS)
-        if not str(scope.get("path", "")).startswith(UNCONFINED_PATHS):
+        path = str(scope.get("path", ""))
+        citizen_app = path == CITIZEN_APP_PATH or path.startswith(CITIZEN_APP_PATH + "/")
+        extra.append((b"permissions-policy", CITIZEN_APP_PERMISSIONS if citizen_app else DESK_PERMISSIONS))
+        if not path.startswith(UNCONFINED_PATHS):
             host = dict(scope.get("headers") or []).get(b"host")
             extra.append((b"content-security-policy", content_security_policy(host)))
 

@@ -30,6 +30,7 @@ from c122.persistence.messenger import SqlMessengerRepository
 from c122.persistence.organisation import organisation_repositories
 from c122.persistence.phone_book import SqlPhoneBookRepository
 from c122.persistence.phones import SqlOperatorPhoneRepository
+from c122.persistence.push import SqlPushRepository
 from c122.persistence.reports import SqlReportRepository
 from c122.persistence.sms import SqlSmsRepository
 from c122.persistence.statistics import SqlCallStatistics
@@ -53,6 +54,7 @@ from c122.services.messenger.ports import MessengerRepository
 from c122.services.phone_book.ports import PhoneBookRepository
 from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
+from c122.services.push.ports import PushRepository
 from c122.services.reports.ports import ReportRepository
 from c122.services.sms.ports import SmsRepository
 from c122.services.statistics.ports import CallStatisticsReader
@@ -92,6 +94,7 @@ class SqlUnitOfWork:
     bot: BotRepository
     messenger: MessengerRepository
     contacts: ContactRepository
+    push: PushRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -132,6 +135,7 @@ class SqlUnitOfWork:
         self.bot = SqlBotRepository(connection)
         self.messenger = SqlMessengerRepository(connection)
         self.contacts = SqlContactRepository(connection)
+        self.push = SqlPushRepository(connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

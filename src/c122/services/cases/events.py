@@ -32,6 +32,15 @@ class CallCaseChanged:
     type_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class CaseStatusChanged:
+    """A card's status changed (after commit): the applicant's app learns of it (push/reactions.py)."""
+
+    case_id: int
+    name: str
+    status_label: str
+
+
 def call_case_changed(row: CaseRow, call_ids: tuple[str, ...] | None = None) -> CallCaseChanged:
     case = row.case
     assert case.id is not None

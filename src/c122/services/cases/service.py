@@ -40,7 +40,13 @@ from c122.services.cases.access import list_scope, require_visible, require_work
 from c122.services.cases.applicants import ApplicantDesk, may_attach_applicant
 from c122.services.cases.call_cards import CallCards
 from c122.services.cases.cards import CaseCard, card_of, load_card
-from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, call_case_changed, case_event
+from c122.services.cases.events import (
+    CASE_CREATED,
+    CASE_UPDATED,
+    CaseStatusChanged,
+    call_case_changed,
+    case_event,
+)
 from c122.services.cases.ports import CaseQuery, CaseRows, CasesUnitOfWork, StoredApplicant
 from c122.services.cases.questionnaires import Questionnaires
 from c122.services.events import EventPublisher
@@ -354,6 +360,9 @@ class CaseDesk:
         card = await card_of(uow, actor, after, now)
         await uow.commit()
         self._publisher.publish(case_event(CASE_UPDATED, card.row, now))
+        if after.status is not before.status:
+            assert after.id is not None
+            self._internal.publish(CaseStatusChanged(after.id, after.name, after.status.label))
         if after.call_ids and after.type_id != before.type_id:  # the board shows the card's type
             self._internal.publish(call_case_changed(card.row))
         return card

@@ -15,9 +15,11 @@ from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, NotFound
 from c122.domain.sms import Sms
 from c122.domain.users import Actor
+from c122.services.citizen.events import OperatorAnswered
 from c122.services.citizen.ports import CaseAccess
 from c122.services.citizen.service import MAX_MESSAGES, CitizenApp
 from c122.services.intake.ports import IntakeUnitOfWork, ReplySender
+from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.ports import UnitOfWorkFactory
 
 
@@ -57,6 +59,7 @@ class CaseChat:
         *,
         sms: SmsReplies | None = None,
         senders: ChannelSenders | None = None,
+        internal: InternalPublisher | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -64,6 +67,7 @@ class CaseChat:
         self._app = app
         self._sms = sms
         self._senders = senders
+        self._internal = internal or InternalEventBus()
 
     async def conversation(self, actor: Actor, case_id: int) -> CaseConversation:
         await self._access.check(actor, case_id, write=False)
@@ -134,6 +138,7 @@ class CaseChat:
             assert sender is not None
             await sender.send_reply(reach[Channel.MESSENGER], cleaned, case_id, message.id)
         self._app.tell(case, message)
+        self._internal.publish(OperatorAnswered(case_id, case.name, message.text))
         return message
 
     async def media_file(self, actor: Actor, case_id: int, media_id: int) -> tuple[Media, Path]:

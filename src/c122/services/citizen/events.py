@@ -3,6 +3,7 @@ the case's group and its operator (administrators see every event)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from c122.domain.cases import Case
@@ -10,6 +11,15 @@ from c122.domain.citizen import Message
 from c122.services.events import Audience, OutboundEvent
 
 CHAT_MESSAGE = "chat.message"
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorAnswered:
+    """An operator wrote to the applicant in the card (after commit): their app is pushed."""
+
+    case_id: int
+    case_name: str
+    text: str
 
 
 def message_data(message: Message) -> dict[str, Any]:

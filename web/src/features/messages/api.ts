@@ -58,3 +58,14 @@ export async function loadSettings(): Promise<NotificationSettings> {
 export async function saveSettings(settings: NotificationSettings): Promise<NotificationSettings> {
   return unwrap(api.PUT("/api/v1/me/notifications", { body: settings }));
 }
+
+export type AppBroadcast = import("@/shared/api/schema").components["schemas"]["AppBroadcastOut"];
+
+/** Broadcasts to the citizen app's users (OPS-30): sent by push, counted as delivered and opened. */
+export async function listAppBroadcasts(): Promise<AppBroadcast[]> {
+  return unwrap(api.GET("/api/v1/app-broadcasts"));
+}
+
+export async function sendAppBroadcast(title: string, text: string, region: string): Promise<AppBroadcast> {
+  return unwrap(api.POST("/api/v1/app-broadcasts", { body: { title, text, region, topic_id: null } }));
+}

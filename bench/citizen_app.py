@@ -1,0 +1,256 @@
+"""The citizen app's connections on one node: many devices long-polling their chats while operators
+answer, and photo uploads.
+
+    .venv/bin/python bench/citizen_app.py [--devices 2000] [--messages 400] [--rate 40]
+                                          [--uploads 200] [--upload-concurrency 16]
+
+The server runs in a child process (the real application on a SQLite file, its citizen rate limits
+raised for one loopback address carrying every device); it registers `--devices` devices and a request
+each through the citizen service, then listens. This process opens one long poll per device (a chat
+screen open on every phone), and an operator answers random requests at `--rate` per second through
+the desk's API. A message's end-to-end time is from the operator's POST leaving here to the device's
+long poll returning it here. Then `--uploads` photos (a 640x480 JPEG of ~60 KB, sent as the app sends
+it) go up with `--upload-concurrency` in flight: uploads per second and MB per second.
+
+Target (issue 21): message p99 < 100 ms with 2,000 connections. The machine is shared: the load
+average is recorded with the figures. Results: bench/results/citizen_app.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+from bench.common import percentiles, write_result
+from PIL import Image
+
+TARGET_P99_MS = 100.0
+API = "/api/citizen/v1"
+
+
+async def serve(devices: int) -> None:
+    """The child: the application with `devices` confirmed devices and a request each."""
+    from tests.support import databases
+    from tests.support.server import running_server
+
+    from c122.channels.citizen import LoggedCodeSender
+    from c122.domain.citizen import Device
+
+    folder = Path(tempfile.mkdtemp(prefix="c122-citizen-bench-"))
+    template = await databases.create_sqlite_template(folder)
+    limits = {
+        "citizen_requests_per_address_minute": 10_000_000,
+        "citizen_writes_per_device_minute": 10_000,
+        "citizen_registrations_per_address_hour": 10_000_000,
+        "data_dir": str(folder / "data"),
+    }
+    async with running_server(databases.copy_sqlite(template, folder), **limits) as server:
+        citizen = server.application.context.citizen
+        sender = citizen.sender
+        assert isinstance(sender, LoggedCodeSender)
+        type_id = (await citizen.case_types())[0].id
+        tokens, cases = [], []
+        for i in range(devices):
+            phone = f"+7903{i:07d}"
+            registered = await citizen.register("127.0.0.1", phone, "web")
+            device, token = await citizen.confirm(registered.device.id, sender.sent[-1][1])
+            assert isinstance(device, Device)
+            view = await citizen.create_case(
+                device, type_id=type_id, description=f"обращение {i}", location=None
+            )
+            tokens.append(token)
+            cases.append(view.case.id)
+        ready = {
+            "base_url": server.base_url,
+            "operator": ["operator1", server.passwords["operator1"]],
+            "tokens": tokens,
+            "cases": cases,
+        }
+        print(json.dumps(ready), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes
+
+
+def photo() -> bytes:
+    image = Image.effect_noise((640, 480), 40).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    base = ready["base_url"]
+    tokens: list[str] = ready["tokens"]
+    cases: list[int] = ready["cases"]
+    limits = httpx.Limits(max_connections=len(tokens) + 50, max_keepalive_connections=len(tokens) + 50)
+    polls = httpx.AsyncClient(base_url=base, timeout=60, limits=limits)
+    desk = httpx.AsyncClient(base_url=base, timeout=30)
+    login = await desk.post(
+        "/api/v1/auth/login", json={"login": ready["operator"][0], "password": ready["operator"][1]}
+    )
+    login.raise_for_status()
+    csrf = login.json()["csrf_token"]
+    sent_at: dict[str, float] = {}  # message text -> when its POST left
+    latencies: list[float] = []
+    failures = {"poll": 0, "send": 0}
+    stop = asyncio.Event()
+    connected = 0
+
+    async def poller(token: str, case_id: int) -> None:
+        nonlocal connected
+        after = 0
+        headers = {"Authorization": f"Bearer {token}"}
+        connected += 1
+        while not stop.is_set():
+            try:
+                answer = await polls.get(
+                    f"{API}/cases/{case_id}/messages", params={"after": after, "wait": 25}, headers=headers
+                )
+            except httpx.HTTPError:
+                failures["poll"] += 1
+                await asyncio.sleep(0.5)
+                continue
+            now = time.perf_counter()
+            if answer.status_code != 200:
+                failures["poll"] += 1
+                await asyncio.sleep(0.5)
+                continue
+            for message in answer.json():
+                after = max(after, message["id"])
+                started = sent_at.pop(message["text"], None)
+                if started is not None:
+                    latencies.append((now - started) * 1000)
+
+    tasks = [asyncio.create_task(poller(t, c)) for t, c in zip(tokens, cases, strict=True)]
+    await asyncio.sleep(5 + len(tokens) / 400)  # every poll connected and waiting
+    started = time.perf_counter()
+    for n in range(args.messages):
+        case_id = random.choice(cases)
+        text = f"ответ {n} {random.random()}"
+        sent_at[text] = time.perf_counter()
+        try:
+            answer = await desk.post(
+                f"/api/v1/cases/{case_id}/chat", json={"text": text}, headers={"X-CSRF-Token": csrf}
+            )
+            if answer.status_code != 201:
+                failures["send"] += 1
+        except httpx.HTTPError:
+            failures["send"] += 1
+        await asyncio.sleep(max(0.0, started + (n + 1) / args.rate - time.perf_counter()))
+    await asyncio.sleep(3)
+    chat_seconds = time.perf_counter() - started
+    load_during_chat = os.getloadavg()
+
+    # Photo uploads while the polls stay connected.
+    jpeg = photo()
+    slots = asyncio.Semaphore(args.upload_concurrency)
+    upload_ms: list[float] = []
+    refused = 0
+
+    async def upload(i: int) -> None:
+        nonlocal refused
+        index = i % len(tokens)
+        async with slots:
+            t0 = time.perf_counter()
+            answer = await desk.post(
+                f"{API}/cases/{cases[index]}/media",
+                content=jpeg,
+                headers={
+                    "Authorization": f"Bearer {tokens[index]}",
+                    "Content-Type": "application/octet-stream",
+                },
+            )
+            upload_ms.append((time.perf_counter() - t0) * 1000)
+            if answer.status_code != 201:
+                refused += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(upload(i) for i in range(args.uploads)))
+    upload_seconds = time.perf_counter() - t0
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await polls.aclose()
+    await desk.aclose()
+    figures = percentiles(latencies) if latencies else {"count": 0}
+    return {
+        "connections": connected,
+        "messages_sent": args.messages,
+        "messages_received": len(latencies),
+        "messages_lost": len(sent_at),
+        "rate_per_s": args.rate,
+        "chat_seconds": round(chat_seconds, 1),
+        "message_end_to_end": figures,
+        "target_p99_ms": TARGET_P99_MS,
+        "target_met": bool(latencies) and figures["p99_ms"] < TARGET_P99_MS,
+        "failures": failures,
+        "load_average_during_chat": [round(x, 2) for x in load_during_chat],
+        "uploads": {
+            "count": args.uploads,
+            "refused": refused,
+            "photo_bytes": len(jpeg),
+            "concurrency": args.upload_concurrency,
+            "seconds": round(upload_seconds, 2),
+            "per_second": round(args.uploads / upload_seconds, 1),
+            "mb_per_second": round(args.uploads * len(jpeg) / upload_seconds / 1e6, 2),
+            "latency": percentiles(upload_ms),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--devices", type=int, default=2000)
+    parser.add_argument("--messages", type=int, default=400)
+    parser.add_argument("--rate", type=float, default=40)
+    parser.add_argument("--uploads", type=int, default=200)
+    parser.add_argument("--upload-concurrency", type=int, default=16)
+    parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve(args.serve))
+        return
+    load_before = os.getloadavg()
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(args.devices)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        t0 = time.perf_counter()
+        ready = json.loads(child.stdout.readline())
+        setup_seconds = time.perf_counter() - t0
+        figures = asyncio.run(drive(ready, args))
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=30)
+    figures = {
+        "devices": args.devices,
+        "setup_seconds": round(setup_seconds, 1),
+        "load_average_before": [round(x, 2) for x in load_before],
+        **figures,
+    }
+    path = write_result("citizen_app", figures)
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+import createClient, { type Middleware } from "openapi-fetch";
+import type { components, paths } from "@/shared/api/schema";
+import { loadSession } from "./session";
+
+export type CitizenCase = components["schemas"]["CitizenCaseOut"];
+export type CaseType = components["schemas"]["CitizenCaseTypeOut"];
+export type ChatMessage = components["schemas"]["ChatMessageOut"];
+export type News = components["schemas"]["NewsOut"];
+export type PushSubscriptionOut = components["schemas"]["PushSubscriptionOut"];
+
+/** The device token on every request of the citizen API. */
+const bearer: Middleware = {
+  onRequest({ request }) {
+    const session = loadSession();
+    if (session) request.headers.set("Authorization", `Bearer ${session.token}`);
+    return request;
+  },
+};
+
+export const api = createClient<paths>({
+  baseUrl: window.location.origin,
+  fetch: (request: Request) => globalThis.fetch(request),
+});
+api.use(bearer);
+
+/** The server's reason for a refusal, as a sentence for the citizen. */
+export function reason(error: unknown, fallback: string): string {
+  if (error && typeof error === "object") {
+    const body = error as { message?: string; fields?: { message?: string }[] | null };
+    const detail = body.fields?.map((p) => p.message).filter(Boolean).join("; ");
+    if (detail) return detail;
+    if (body.message) return body.message;
+  }
+  return fallback;
+}
+
+/** A photo of a request, fetched with the token (an <img src> cannot send it) as an object URL. */
+export async function mediaUrl(caseId: number, mediaId: number): Promise<string> {
+  const session = loadSession();
+  const response = await fetch(`/api/citizen/v1/cases/${caseId}/media/${mediaId}`, {
+    headers: session ? { Authorization: `Bearer ${session.token}` } : {},
+  });
+  if (!response.ok) throw new Error(String(response.status));
+  return URL.createObjectURL(await response.blob());
+}
