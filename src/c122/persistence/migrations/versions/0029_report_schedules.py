@@ -1,7 +1,7 @@
 """a saved report's e-mail schedule, when it is sent next and what its last send did (ADM-03)
 
 Revision ID: 0029
-Revises: 0021
+Revises: 0028
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0021"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """carrier trunks kept by administrators, and the one-time import of the configuration file's trunks
 
 Revision ID: 0030
-Revises: 0021
+Revises: 0039
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030"
-down_revision = "0021"
+down_revision = "0039"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Lookup plug-ins: outside registries queried from the case card
 
 Revision ID: 0031
-Revises: 0021
+Revises: 0030
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0031"
-down_revision = "0021"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 messages of the conversation, text queues and the per-group chat limit, and the queue log's media
 
 Revision ID: 0034
-Revises: 0021
+Revises: 0031
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0034"
-down_revision = "0021"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 who opened them
 
 Revision ID: 0035
-Revises: 0021
+Revises: 0036
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0035"
-down_revision = "0021"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
