@@ -30,9 +30,8 @@ from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.citizen import Channel, CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
-from c122.domain.trunks import Trunk, TrunkDraft
 from c122.domain.push import SubscriptionKind
-from c122.domain.trunks import Trunk
+from c122.domain.trunks import Trunk, TrunkDraft
 from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
 from c122.persistence.citizen import FileMediaStore
@@ -93,10 +92,10 @@ from c122.services.outbox import DeferredWrites
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
 from c122.services.phones.softphone import NoSoftphoneMedia
-from c122.services.reports.schedules import ReportSchedules
 from c122.services.push import reactions as push_reactions
 from c122.services.push.ports import PushSender
 from c122.services.push.service import AppPush
+from c122.services.reports.schedules import ReportSchedules
 from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
 from c122.services.sms.code_sender import SmsCodeSender
@@ -446,7 +445,13 @@ def build_application(
         citizen=citizen,
         intake=intake,
         case_chat=CaseChat(
-            uow_factory, clock, CardAccess(uow_factory, clock), citizen, sms=sms, senders=intake, internal=internal
+            uow_factory,
+            clock,
+            CardAccess(uow_factory, clock),
+            citizen,
+            sms=sms,
+            senders=intake,
+            internal=internal,
         ),
         lookups=Lookups(uow_factory, clock, LookupSources()),
         citizen_calls=CitizenCalls(

@@ -346,6 +346,8 @@ def _check_messenger(settings: Settings) -> None:
         raise ValueError("telegram_api_base: an http(s) address, https://api.telegram.org by default")
     if settings.bot_handover_api_key and len(settings.bot_handover_api_key) < 24:
         raise ValueError("bot_handover_api_key: at least 24 characters")
+
+
 def _check_push(settings: Settings) -> None:
     if not settings.push_contact.startswith(("mailto:", "https://")):
         raise ValueError("push_contact: a mailto: or https: address push services can reach you by")

@@ -62,11 +62,15 @@ async def test_the_operator_texts_the_applicant_from_the_card_and_reads_the_answ
     await expect(chat).to_contain_text("Сообщений пока нет")
     await expect(chat.get_by_test_id("chat-channel-sms")).to_be_visible()  # no app: SMS is the way
     await chat.get_by_test_id("chat-channel-sms").click()
-    await chat.get_by_test_id("chat-input").locator("textarea").fill("Ваше обращение принято, ожидайте звонка")
+    await (
+        chat.get_by_test_id("chat-input").locator("textarea").fill("Ваше обращение принято, ожидайте звонка")
+    )
     await chat.get_by_test_id("chat-send").click()
     sent = chat.get_by_test_id("chat-message")
     await expect(sent).to_have_count(1)
-    await expect(sent.get_by_test_id("chat-delivery")).to_have_attribute("data-state", "delivered", timeout=20_000)
+    await expect(sent.get_by_test_id("chat-delivery")).to_have_attribute(
+        "data-state", "delivered", timeout=20_000
+    )
     await expect(sent).to_contain_text("Доставлено")
     assert (await gateway.wait_sent(1))[0].text == "Ваше обращение принято, ожидайте звонка"
 

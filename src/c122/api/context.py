@@ -38,8 +38,8 @@ from c122.services.organisation.service import OrganisationAdmin
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService
 from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
-from c122.services.reports.schedules import ReportSchedules
 from c122.services.push.service import AppPush
+from c122.services.reports.schedules import ReportSchedules
 from c122.services.reports.service import Reports
 from c122.services.sms.service import SmsChannel
 from c122.services.statistics.service import (

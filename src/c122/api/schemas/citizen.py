@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 from c122.api.bounded import Id
 from c122.api.schemas.common import Strict
 from c122.domain.cases import CaseStatus, StatusChange
-from c122.domain.citizen import Channel, Media, Message
+from c122.domain.citizen import Media, Message
 from c122.services.citizen.chat import CaseConversation
 from c122.services.citizen.service import CitizenCase
 
