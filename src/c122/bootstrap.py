@@ -588,7 +588,14 @@ def _call_flow(
 def configured_trunks(settings: Settings) -> list[TrunkDraft]:
     """The configuration file's trunks: imported into the database on the first start (services/trunks)."""
     return [
-        TrunkDraft(name=t.name, host=t.host, port=t.port, prefixes=tuple(t.prefixes), caller_id=t.caller_id)
+        TrunkDraft(
+            name=t.name,
+            host=t.host,
+            port=t.port,
+            prefixes=tuple(t.prefixes),
+            caller_id=t.caller_id,
+            keepalive_s=t.keepalive_s,
+        )
         for t in settings.trunks
     ]
 

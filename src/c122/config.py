@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_SECRET = "c122-development-secret-change-me"
 ENV_PREFIX = "C122_"
@@ -38,6 +46,14 @@ class TrunkConfig(BaseModel):
     port: int = Field(5060, ge=1, le=65535)
     prefixes: list[Annotated[str, StringConstraints(pattern=E164_PREFIX)]] = []
     caller_id: Annotated[str, StringConstraints(pattern=E164_PREFIX)] | None = None
+    keepalive_s: int = Field(30, ge=0, le=3600)  # seconds between OPTIONS probes; 0: none
+
+    @field_validator("keepalive_s")
+    @classmethod
+    def _probe_interval(cls, value: int) -> int:
+        if 0 < value < 5:
+            raise ValueError("0 (no OPTIONS probes) or 5 to 3600 seconds")
+        return value
 
 
 class Settings(BaseModel):

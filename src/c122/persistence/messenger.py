@@ -43,17 +43,6 @@ class SqlMessengerRepository:
         ).first()
         return _chat(row) if row is not None else None
 
-    async def chat_of_case(self, case_id: int) -> MessengerChat | None:
-        row = (
-            await self._db.execute(
-                select(messenger_chats)
-                .where(messenger_chats.c.case_id == case_id)
-                .order_by(messenger_chats.c.updated_at.desc())
-                .limit(1)
-            )
-        ).first()
-        return _chat(row) if row is not None else None
-
     async def save_chat(self, chat: MessengerChat) -> None:
         values = {"name": chat.name, "case_id": chat.case_id, "updated_at": chat.updated_at}
         result = await self._db.execute(

@@ -53,8 +53,8 @@ async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Runn
         telegram.stop()
 
 
-async def _set_up_bot(server: RunningServer, admin: Desk) -> tuple[int, int]:
-    """A text flow: a menu whose 1 is a home visit in the medical queue; the messenger runs it."""
+async def set_up_text_bot(server: RunningServer, admin: Desk, channel: str = "messenger") -> tuple[int, int]:
+    """A text flow: a menu whose 1 is a home visit in the medical queue; `channel`'s bot runs it."""
     now = datetime.now(UTC)
     async with server.application.uow_factory() as uow:
         await uow.ivr.add_prompt(NewPrompt("chat_menu", "Меню чата", "tts", MENU_TEXT, 0, ""), now)
@@ -79,7 +79,7 @@ async def _set_up_bot(server: RunningServer, admin: Desk) -> tuple[int, int]:
         },
     }
     await server.application.context.ivr_flows.create(CONSOLE, flow)
-    saved = await admin.write("PUT", "/api/v1/channels/messenger", json={"flow_name": FLOW})
+    saved = await admin.write("PUT", f"/api/v1/channels/{channel}", json={"flow_name": FLOW})
     assert saved.status_code == 200, saved.text
     return doctor.id, queue.group_id
 
@@ -102,7 +102,7 @@ async def test_a_messenger_user_talks_to_the_bot_is_handed_over_and_answered_fro
 ) -> None:
     server, telegram = hotline
     admin = await server.signed_in("admin")
-    doctor_type, _group_id = await _set_up_bot(server, admin)
+    doctor_type, _group_id = await set_up_text_bot(server, admin)
 
     assert await _post(server, fixture("update_start")) == 204
     greeting = telegram.sent()[-1]
@@ -137,7 +137,7 @@ async def test_a_messenger_user_talks_to_the_bot_is_handed_over_and_answered_fro
     read = await senior.http.get(f"/api/v1/cases/{case.id}/chat")
     assert read.status_code == 200, read.text
     conversation = read.json()
-    assert conversation["reply_channel"] == "messenger"
+    assert conversation["reply_channels"] == ["messenger"]
     lines = [(m["author"], m["text"], m["media_id"] is not None) for m in conversation["messages"]]
     assert lines == [
         ("citizen", "/start", False),
@@ -185,7 +185,7 @@ async def test_a_menu_without_text_is_refused_for_the_channel_naming_its_node(
 ) -> None:
     server, _telegram = hotline
     admin = await server.signed_in("admin")
-    await _set_up_bot(server, admin)
+    await set_up_text_bot(server, admin)
     flow = {
         "name": "Голосовое меню",
         "entry": "menu",

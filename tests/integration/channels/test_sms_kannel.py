@@ -14,6 +14,7 @@ import pytest
 
 from c122.api.schemas.events import EVENT_PAYLOADS
 from c122.domain.citizen import Channel
+from tests.integration.channels.test_messenger_telegram import MENU_TEXT, set_up_text_bot
 from tests.integration.contact_center.test_operator_desk import set_state
 from tests.integration.intake.test_text_routing import text_queue
 from tests.support.kannel import PASSWORD, USERNAME, Kannel
@@ -212,6 +213,48 @@ async def test_an_sms_from_an_unknown_number_opens_a_request_offered_from_the_sm
         ("sms", "citizen", "Во дворе прорвало трубу"),
         ("sms", "citizen", "Вода заливает подвал"),
     ]
+
+
+async def test_an_unknown_number_talks_to_the_sms_bot_and_its_choice_opens_the_case(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    """With a bot on SMS, a number with no case in work gets the menu by SMS; its digit hands the
+    conversation over (case type and queue from the flow, the transcript on the card); what it sends
+    afterwards joins that case's conversation instead of restarting the bot."""
+    server, gateway = hotline
+    admin = await server.signed_in("admin")
+    doctor_type, _group = await set_up_text_bot(server, admin, channel="sms")
+    gateway.phone_sends("79035550102", "Здравствуйте")
+    menu = (await gateway.wait_sent(1))[0]
+    assert (menu.receiver, MENU_TEXT in menu.text, "Ответьте цифрой: 1" in menu.text) == (
+        "+79035550102",
+        True,
+        True,
+    )
+    async with server.application.uow_factory() as uow:
+        assert await uow.sms.open_case_of("+79035550102") is None  # the bot asks before a case opens
+
+    gateway.phone_sends("79035550102", "1")
+
+    async def opened() -> int | None:
+        async with server.application.uow_factory() as uow:
+            return await uow.sms.open_case_of("+79035550102")
+
+    case_id = await until(opened, lambda found: found is not None)
+    assert case_id is not None
+    card = (await admin.http.get(f"/api/v1/cases/{case_id}")).json()["case"]
+    assert (card["source"], card["type_id"]) == ("sms", doctor_type)
+    gateway.phone_sends("79035550102", "У мамы температура 39")
+
+    async def chat() -> Any:
+        return (await admin.http.get(f"/api/v1/cases/{case_id}/chat")).json()["messages"]
+
+    messages = await until(chat, lambda m: any(x["text"] == "У мамы температура 39" for x in m))
+    authors = [(m["author"], m["text"]) for m in messages]
+    assert ("citizen", "Здравствуйте") in authors
+    assert ("bot", MENU_TEXT) in authors
+    assert authors[-1] == ("citizen", "У мамы температура 39")
+    assert len(await gateway.wait_sent(1)) == 1  # nothing more went out: the bot is done with it
 
 
 async def test_without_a_gateway_sms_are_refused_naming_the_setting(server: RunningServer) -> None:

@@ -114,6 +114,10 @@ class CaseChat:
             raise Conflict(
                 f"заявителю нельзя написать через «{chosen.value}»; доступно: {usable}", code="not_reachable"
             )
+        if chosen is Channel.MESSENGER:  # sent before it is stored: a refused answer is not kept
+            sender = self._senders.sender(Channel.MESSENGER) if self._senders is not None else None
+            assert sender is not None  # `_reach` offers the messenger only with its sender
+            await sender.send_reply(reach[Channel.MESSENGER], cleaned, case_id)
         sms_id = None
         if chosen is Channel.SMS:
             assert self._sms is not None
@@ -133,10 +137,6 @@ class CaseChat:
                 )
             )
             await uow.commit()
-        if chosen is Channel.MESSENGER and self._senders is not None:
-            sender = self._senders.sender(Channel.MESSENGER)
-            assert sender is not None
-            await sender.send_reply(reach[Channel.MESSENGER], cleaned, case_id, message.id)
         self._app.tell(case, message)
         self._internal.publish(OperatorAnswered(case_id, case.name, message.text))
         return message

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from c122.domain.citizen import Channel, CitizenRequest, Device, Media, MediaType, Message
+from c122.domain.citizen import CitizenRequest, Device, Media, MediaType, Message
 from c122.domain.organisation import CaseType, Group
 from c122.domain.users import Actor
 from c122.services.accounts.ports import UserRepository
@@ -106,16 +106,3 @@ class CaseAccess(Protocol):
     Forbidden unless they work on cards when `write`."""
 
     async def check(self, actor: Actor, case_id: int, *, write: bool) -> None: ...
-
-
-class OtherChannels(Protocol):
-    """The channels other than the app a case's conversation may run on (a messenger chat)."""
-
-    async def channel_of(self, case_id: int) -> Channel | None:
-        """The channel of these the case's citizen writes from, if any."""
-        ...
-
-    async def reply(self, case_id: int, text: str) -> Channel | None:
-        """Sends the operator's text where the case's citizen writes from; None when no channel of
-        these talks to the case."""
-        ...

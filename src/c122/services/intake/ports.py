@@ -41,6 +41,7 @@ class TextDistribution(Protocol):
 
 class ReplySender(Protocol):
     """A channel's way out: sends an operator's answer to the address (a messenger's chat). Raises
-    `c122.domain.errors.Conflict` when the channel cannot take it now (the operator is told)."""
+    `c122.domain.errors.Conflict` when the channel cannot take it now (the operator is told, and the
+    answer is not stored)."""
 
-    async def send_reply(self, address: str, text: str, case_id: int, message_id: int) -> None: ...
+    async def send_reply(self, address: str, text: str, case_id: int) -> None: ...

@@ -200,28 +200,7 @@ class MessengerChannel:
 
     # --- the operator's side -------------------------------------------------------------------------
 
-    async def channel_of(self, case_id: int) -> Channel | None:
-        if self._messenger is None:
-            return None
-        async with self._uow() as uow:
-            chat = await uow.messenger.chat_of_case(case_id)
-        return Channel.MESSENGER if chat is not None and chat.platform == self._messenger.platform else None
-
-    async def reply(self, case_id: int, text: str) -> Channel | None:
-        """The operator's answer to a case a messenger chat talks to; None when no chat does."""
-        if self._messenger is None:
-            return None
-        async with self._uow() as uow:
-            chat = await uow.messenger.chat_of_case(case_id)
-        if chat is None or chat.platform != self._messenger.platform:
-            return None
-        try:
-            await self._messenger.send_text(chat.chat_id, text)
-        except MessengerUnavailable as exc:
-            raise Conflict(f"мессенджер не принял сообщение: {exc}", code="messenger_unavailable") from exc
-        return Channel.MESSENGER
-
-    async def send_reply(self, address: str, text: str, case_id: int, message_id: int) -> None:
+    async def send_reply(self, address: str, text: str, case_id: int) -> None:
         """The intake's reply sender for the messenger: an operator's answer to `platform:chat`."""
         messenger = self._require()
         platform, _, chat_id = address.partition(":")
