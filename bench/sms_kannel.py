@@ -23,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 from bench.common import write_result
@@ -57,16 +56,10 @@ async def through_the_product(database_url: str, messages: int, folder: Path) ->
     gateway = Kannel(folder)
 
     def addressed(base_url: str) -> dict[str, object]:
-        return {
-            "sms_gateway_url": gateway.sendsms_url,
-            "sms_gateway_username": USERNAME,
-            "sms_gateway_password": PASSWORD,
-            "sms_callback_url": base_url,
-            "sms_callback_secret": SECRET,
-        }
+        return gateway.product_settings(base_url, SECRET)
 
     async with running_server(database_url, addressed=addressed, data_dir=folder / "data") as server:
-        gateway.start(f"{server.base_url}/api/v1/sms/gateway/incoming?{urlencode({'secret': SECRET})}")
+        gateway.start_for(server.base_url, SECRET)
         try:
             sms = server.application.context.sms
             load_before = load()

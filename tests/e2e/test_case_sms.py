@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from playwright.async_api import Browser, expect
@@ -14,7 +13,7 @@ from playwright.async_api import Browser, expect
 from c122.api.app import WEB_DIST
 from tests.e2e.test_workstation import sign_in
 from tests.support import databases
-from tests.support.kannel import PASSWORD, USERNAME, Kannel
+from tests.support.kannel import Kannel
 from tests.support.server import RunningServer, running_server
 
 SECRET = "sms-callback-secret-of-the-e2e"
@@ -30,16 +29,10 @@ async def hotline(tmp_path: Path) -> AsyncIterator[tuple[RunningServer, Kannel]]
     gateway = Kannel(tmp_path)
 
     def addressed(base_url: str) -> dict[str, object]:
-        return {
-            "sms_gateway_url": gateway.sendsms_url,
-            "sms_gateway_username": USERNAME,
-            "sms_gateway_password": PASSWORD,
-            "sms_callback_url": base_url,
-            "sms_callback_secret": SECRET,
-        }
+        return gateway.product_settings(base_url, SECRET)
 
     async with running_server(databases.copy_sqlite(template, tmp_path), addressed=addressed) as server:
-        gateway.start(f"{server.base_url}/api/v1/sms/gateway/incoming?{urlencode({'secret': SECRET})}")
+        gateway.start_for(server.base_url, SECRET)
         try:
             yield server, gateway
         finally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from playwright.async_api import Browser, expect
@@ -19,7 +18,7 @@ from c122.domain.users import CONSOLE
 from c122.services.ivr.ports import NewPrompt
 from tests.e2e.test_workstation import sign_in
 from tests.support import databases
-from tests.support.kannel import PASSWORD, USERNAME, Kannel
+from tests.support.kannel import Kannel
 from tests.support.server import RunningServer, running_server
 from tests.support.telegram import TelegramStandIn
 
@@ -41,11 +40,7 @@ async def hotline(tmp_path: Path) -> AsyncIterator[tuple[RunningServer, Kannel, 
 
     def addressed(base_url: str) -> dict[str, object]:
         return {
-            "sms_gateway_url": gateway.sendsms_url,
-            "sms_gateway_username": USERNAME,
-            "sms_gateway_password": PASSWORD,
-            "sms_callback_url": base_url,
-            "sms_callback_secret": SECRET,
+            **gateway.product_settings(base_url, SECRET),
             "telegram_bot_token": TOKEN,
             "telegram_api_base": telegram.base_url,
             "telegram_webhook_secret": "telegram-webhook-secret-e2e",
@@ -53,7 +48,7 @@ async def hotline(tmp_path: Path) -> AsyncIterator[tuple[RunningServer, Kannel, 
 
     try:
         async with running_server(databases.copy_sqlite(template, tmp_path), addressed=addressed) as server:
-            gateway.start(f"{server.base_url}/api/v1/sms/gateway/incoming?{urlencode({'secret': SECRET})}")
+            gateway.start_for(server.base_url, SECRET)
             try:
                 yield server, gateway, telegram
             finally:

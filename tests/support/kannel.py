@@ -12,7 +12,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlencode
 
 from tests.support.fuzz import free_port
 from tests.support.polling import until
@@ -99,6 +99,20 @@ catch-all = true
 max-messages = 0
 get-url = "{incoming_url}&from=%p&to=%P&coding=%c&charset=%C&text=%b"
 """
+
+    def product_settings(self, base_url: str, secret: str) -> dict[str, object]:
+        """The product's settings that send through this gateway and take its calls back at `base_url`."""
+        return {
+            "sms_gateway_url": self.sendsms_url,
+            "sms_gateway_username": USERNAME,
+            "sms_gateway_password": PASSWORD,
+            "sms_callback_url": base_url,
+            "sms_callback_secret": secret,
+        }
+
+    def start_for(self, base_url: str, secret: str) -> None:
+        """Starts the gateway delivering incoming SMS to the product at `base_url`."""
+        self.start(f"{base_url}/api/v1/sms/gateway/incoming?{urlencode({'secret': secret})}")
 
     def start(self, incoming_url: str) -> None:
         """bearerbox, then smsbox, then the SMSC; returns once smsbox's sendsms port listens.

@@ -18,7 +18,7 @@ from c122.domain.citizen import Channel
 from tests.integration.channels.test_messenger_telegram import MENU_TEXT, set_up_text_bot
 from tests.integration.contact_center.test_operator_desk import set_state
 from tests.integration.intake.test_text_routing import text_queue
-from tests.support.kannel import PASSWORD, USERNAME, Kannel
+from tests.support.kannel import Kannel
 from tests.support.polling import until
 from tests.support.server import Desk, RunningServer, running_server
 
@@ -34,16 +34,10 @@ async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Runn
     gateway = Kannel(tmp_path)
 
     def addressed(base_url: str) -> dict[str, object]:
-        return {
-            "sms_gateway_url": gateway.sendsms_url,
-            "sms_gateway_username": USERNAME,
-            "sms_gateway_password": PASSWORD,
-            "sms_callback_url": base_url,
-            "sms_callback_secret": SECRET,
-        }
+        return gateway.product_settings(base_url, SECRET)
 
     async with running_server(database_url, addressed=addressed) as server:
-        gateway.start(f"{server.base_url}/api/v1/sms/gateway/incoming?{urlencode({'secret': SECRET})}")
+        gateway.start_for(server.base_url, SECRET)
         try:
             yield server, gateway
         finally:
@@ -129,7 +123,7 @@ async def test_with_kannel_stopped_the_text_waits_and_goes_when_it_is_back(
     assert waiting["state"] == "queued"
     assert "недоступен" in waiting["problem"]  # the card says why it is not sent yet
 
-    gateway.start(f"{server.base_url}/api/v1/sms/gateway/incoming?{urlencode({'secret': SECRET})}")
+    gateway.start_for(server.base_url, SECRET)
     server.clock.advance(60)  # past the back-off
     await until(listed, lambda r: r.json()[0]["state"] in {"sent", "delivered"})
     parts = await gateway.wait_sent(1)
