@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import async_playwright, expect
 
 from c122.telephony.media.analysis import dominant_frequency
 from tests.e2e.conftest import CHROMIUM, MEDIA_CHROMIUM_ARGS
@@ -167,3 +167,58 @@ async def test_a_call_from_the_app_reaches_an_operator_and_its_card_has_the_app_
     assert card["longitude"] == pytest.approx(37.6173)
     assert card["location_text"] == "55.755800, 37.617300 (точность 25 м)"
     assert "+79161112233" in card["applicant"]["phones"]
+
+
+async def test_the_apps_call_button_answers_the_menu_on_its_keypad_and_hangs_up(
+    hotline: RunningServer,
+    operator_phone: object,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The reference app as served at /app, at a phone's size: «Позвонить на линию» places the call
+    with the phone's location, the keypad answers the menu, an operator takes it, «Завершить звонок»
+    ends it for both."""
+    await put_menu_on_main_line(hotline, await info_queue_id(hotline))
+    desk = await hotline.signed_in("operator1")
+    await operator_phone(hotline, desk)  # type: ignore[operator]
+    ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+    assert ready.status_code == 200
+    device = await registered(hotline, "+79161112244")
+    microphone = _tone_wav(tmp_path / "mic-440.wav", 440.0)
+    args = [*MEDIA_CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={microphone}"]
+    async with async_playwright() as playwright, desk.events() as events:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            context = await browser.new_context(
+                viewport={"width": 390, "height": 844},
+                geolocation={"latitude": 55.7558, "longitude": 37.6173, "accuracy": 25},
+                permissions=["geolocation", "microphone"],
+            )
+            page = await context.new_page()
+            await page.goto(hotline.base_url + "/app/")
+            await page.evaluate(
+                "(s) => localStorage.setItem('c122.citizen.device', JSON.stringify(s))",
+                {"deviceId": device.device_id, "token": device.token, "phone": "+79161112244"},
+            )
+            await page.reload()
+            await page.get_by_test_id("call-line").click()
+            state = page.get_by_test_id("call-state")
+            await expect(state).to_have_attribute("data-state", "connected", timeout=25_000)
+            await expect(state).to_have_text("Идёт звонок")
+            await page.get_by_test_id("call-key-1").click()
+            offered = await events.next_event("call.offered", timeout=25)
+            assert offered["data"]["offer"]["caller"] == "+79161112244"
+            await events.next_event("call.connected", timeout=15)
+            await page.screenshot(path=str(tmp_path / "app-call.png"))
+            await page.get_by_test_id("call-hang-up").click()
+            await events.next_event("call.ended", timeout=15)
+            await expect(page.get_by_test_id("call-note")).to_have_text("Звонок завершён")
+            await expect(page.get_by_test_id("call-line")).to_be_visible()
+        finally:
+            await browser.close()
+    (record,) = await ended_calls(hotline)
+    assert (record["end_cause"], record["ivr_choice"]) == ("caller_hang_up", "menu:1")
+    rows = (await desk.http.get("/api/v1/cases")).json()["items"]
+    cards = [(await desk.http.get(f"/api/v1/cases/{row['id']}")).json() for row in rows]
+    (card,) = [c for c in cards if record["id"] in c["call_ids"]]
+    assert card["case"]["source"] == "mobile_app"
+    assert card["latitude"] == pytest.approx(55.7558)  # the phone's Geolocation reading came along

@@ -55,7 +55,14 @@ const ru = {
     phone: "Телефон",
     logout: "Выйти",
   },
-  call: { line: "Позвонить на линию", unavailable: "Звонок из приложения пока недоступен" },
+  call: {
+    line: "Позвонить на линию",
+    states: { starting: "Соединение…", connecting: "Соединение…", connected: "Идёт звонок", ended: "Звонок завершён" },
+    menuHint: "Выберите пункт голосового меню на клавиатуре",
+    hangUp: "Завершить звонок",
+    ended: "Звонок завершён",
+    failed: "Звонок не состоялся",
+  },
   error: "Не удалось: {reason}",
 };
 
@@ -107,7 +114,14 @@ const en: typeof ru = {
     phone: "Phone",
     logout: "Sign out",
   },
-  call: { line: "Call the line", unavailable: "Calling from the app is not available yet" },
+  call: {
+    line: "Call the line",
+    states: { starting: "Connecting…", connecting: "Connecting…", connected: "In a call", ended: "Call ended" },
+    menuHint: "Choose the voice menu's item on the keypad",
+    hangUp: "End the call",
+    ended: "Call ended",
+    failed: "The call did not go through",
+  },
   error: "Failed: {reason}",
 };
 
