@@ -28,11 +28,10 @@ async def test_administrator_keeps_the_shift_timetable(server: RunningServer, br
         locale="ru-RU", base_url=server.base_url, viewport={"width": 1280, "height": 720}
     )
     page = await context.new_page()
-    await page.goto("/auth")
+    await page.goto("/auth?redirect=/admin/shifts")  # no navigation race with the sign-in
     await page.get_by_test_id("login-username").fill("admin")
     await page.get_by_test_id("login-password").fill(server.passwords["admin"])
     await page.get_by_test_id("login-submit").click()
-    await page.goto("/admin/shifts")
     table = page.get_by_test_id("admin-table-shifts")
     await expect(table).to_contain_text("Дневная смена")
     await expect(table).to_contain_text("20:00")
