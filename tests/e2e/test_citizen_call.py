@@ -189,6 +189,7 @@ async def test_the_apps_call_button_answers_the_menu_on_its_keypad_and_hangs_up(
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         try:
             context = await browser.new_context(
+                locale="ru-RU",
                 viewport={"width": 390, "height": 844},
                 geolocation={"latitude": 55.7558, "longitude": 37.6173, "accuracy": 25},
                 permissions=["geolocation", "microphone"],
