@@ -48,7 +48,7 @@ const EXPORT_FORMATS: readonly ExportProgress["format"][] = ["csv", "xlsx", "pdf
 export type HelpRequest = Schemas["HelpRequestOut"];
 const HELP_STATUSES: readonly HelpRequest["status"][] = ["open", "taken", "cancelled", "ended"];
 const HELP_MODES: readonly NonNullable<HelpRequest["mode"]>[] = ["listen", "whisper"];
-/** A card's SMS queued, moved on or received (features/sms): the card reads its list again. */
+/** A card's SMS queued, moved on or received (features/chat): the card reads its list again. */
 export type SmsChanged = Schemas["SmsChangedData"];
 const SMS_STATES: readonly SmsChanged["state"][] = ["queued", "sent", "delivered", "failed", "received"];
 const SMS_DIRECTIONS: readonly SmsChanged["direction"][] = ["outbound", "inbound"];

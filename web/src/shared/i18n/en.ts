@@ -1454,21 +1454,6 @@ export const en: Messages = {
       circuit_open: "The registry is cut off after failures; try again later",
     },
   },
-  sms: {
-    title: "SMS to the applicant",
-    none: "No SMS on this case",
-    placeholder: "SMS text",
-    parts: "{n} SMS of {max} allowed",
-    send: "Send SMS",
-    noPhone: "The applicant has no phone number",
-    state: {
-      queued: "Not sent yet",
-      sent: "Sent",
-      delivered: "Delivered",
-      failed: "Not delivered",
-      received: "Received",
-    },
-  },
   notFound: "Page not found",
   trunks: {
     title: "Carrier trunks",

@@ -71,7 +71,7 @@ export interface EventTargets {
   chatDesk(desk: ChatDesk): void;
   /** Listen / whisper / barge sessions (features/supervision and the operator's desk). */
   monitoring(event: MonitoringEvent): void;
-  /** A card's SMS (features/sms). */
+  /** A card's SMS (features/chat: their delivery state). */
   sms(change: SmsChanged): void;
 }
 

@@ -122,7 +122,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     helpListeners.add(listener);
     return () => helpListeners.delete(listener);
   }
-  // A card's SMS (features/sms) follows its messages.
+  // A card's SMS follows its messages (the chat panel shows their delivery state).
   const smsListeners = new Set<(change: SmsChanged) => void>();
   function onSms(listener: (change: SmsChanged) => void): () => void {
     smsListeners.add(listener);
