@@ -34,7 +34,10 @@ beforeEach(() => {
   setActivePinia(createPinia());
 });
 
+// The desk's connections close with each test (tests/setup.ts unmounts its components).
 afterEach(() => {
+  useSoftphoneStore().stop();
+  useRealtimeStore().stop();
   vi.unstubAllGlobals();
   document.body.innerHTML = "";
 });
