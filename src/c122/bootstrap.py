@@ -31,7 +31,7 @@ from c122.domain.citizen import Channel, CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
 from c122.domain.push import SubscriptionKind
-from c122.domain.trunks import Trunk, TrunkDraft
+from c122.domain.trunks import TrunkDraft
 from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
 from c122.persistence.citizen import FileMediaStore
@@ -424,7 +424,13 @@ def build_application(
         messages=Messages(uow_factory, clock, bus),
         board=board,
         phone_book=PhoneBook(uow_factory, clock, live=contact_center, audio=phones),
-        trunks=TrunkAdmin(uow_factory, clock, telephony, seed=configured_trunks(settings)),
+        trunks=TrunkAdmin(
+            uow_factory,
+            clock,
+            telephony,
+            seed=configured_trunks(settings),
+            outage_fallback=settings.outage_fallback_number,
+        ),
         abandoned=AbandonedCalls(uow_factory, clock, contact_center, phones),
         call_flow=call_flow,
         calls=call_records,
@@ -628,7 +634,7 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         ),
         sip_realm=settings.sip_realm,
         sip_digest_algorithms=split_list(settings.sip_digest_algorithms),
-        trunks=tuple(Trunk(t.name, t.host, t.port, tuple(t.prefixes), t.caller_id) for t in settings.trunks),
+        trunks=tuple(t.routing() for t in settings.trunks),
         webrtc=WebRtcSettings(
             ice=IceSettings(
                 host_addresses=split_list(settings.webrtc_host_addresses),

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from c122.domain.trunks import Trunk, route_for
+
 DEFAULT_SECRET = "c122-development-secret-change-me"
 ENV_PREFIX = "C122_"
 
@@ -54,6 +56,9 @@ class TrunkConfig(BaseModel):
         if 0 < value < 5:
             raise ValueError("0 (no OPTIONS probes) or 5 to 3600 seconds")
         return value
+
+    def routing(self) -> Trunk:
+        return Trunk(self.name, self.host, self.port, tuple(self.prefixes), self.caller_id)
 
 
 class Settings(BaseModel):
@@ -215,9 +220,8 @@ class Settings(BaseModel):
         _check_messenger(self)
         _check_push(self)
         fallback = self.outage_fallback_number
-        if fallback and not any(  # a trunk without prefixes serves every number
-            not trunk.prefixes or any(fallback.startswith(p) for p in trunk.prefixes) for trunk in self.trunks
-        ):
+        # Only the file's own trunks can be checked here; trunks kept on the screen are checked there.
+        if fallback and self.trunks and route_for(fallback, [t.routing() for t in self.trunks]) is None:
             raise ValueError(f"outage_fallback_number: no trunk serves {fallback} (see trunks)")
         algorithms = split_list(self.sip_digest_algorithms)
         if not algorithms or any(a not in ("MD5", "SHA-256") for a in algorithms):

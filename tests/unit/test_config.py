@@ -46,7 +46,6 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
             "login_lock_max_seconds: must not be below login_lock_seconds",
         ),
         ({"C122_CONFIG": "/nonexistent.toml"}, "C122_CONFIG: file /nonexistent.toml does not exist"),
-        ({"C122_OUTAGE_FALLBACK_NUMBER": "+74951112233"}, "outage_fallback_number: no trunk serves"),
         ({"C122_DATABASE_STATEMENT_TIMEOUT_SECONDS": "0"}, "database_statement_timeout_seconds: Input"),
         ({"C122_SMTP_HOST": "mail.example.ru"}, "smtp_from: required with smtp_host"),
         (
@@ -103,6 +102,21 @@ def test_trunks_come_from_the_toml_file_with_their_prefixes_and_caller_id(tmp_pa
         ["+7495"],
         "+74951220122",
     )
+
+
+def test_an_outage_fallback_no_file_trunk_serves_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "c122.toml"
+    config.write_text('[[trunks]]\nname = "spb"\nhost = "10.20.0.6"\nprefixes = ["+7812"]\n')
+    environ = {"C122_CONFIG": str(config), "C122_OUTAGE_FALLBACK_NUMBER": "+74951112233"}
+    with pytest.raises(ConfigError, match=r"^outage_fallback_number: no trunk serves \+74951112233"):
+        load_settings(environ=environ)
+    assert load_settings(environ=environ | {"C122_OUTAGE_FALLBACK_NUMBER": "+78121112233"}).trunks
+
+
+def test_an_outage_fallback_without_file_trunks_is_left_to_the_trunks_screen() -> None:
+    # Trunks kept in the database are checked when they change (TrunkAdmin), not at start.
+    settings = load_settings(environ={"C122_OUTAGE_FALLBACK_NUMBER": "+74951112233"})
+    assert settings.outage_fallback_number == "+74951112233"
 
 
 @pytest.mark.parametrize(

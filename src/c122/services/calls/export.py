@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 from typing import Final
 
 from c122.domain.calls import CallFilter, JournalRow
+from c122.domain.cases import SOURCE_LABELS as CASE_SOURCE_LABELS
 from c122.services.exports.ports import ExportColumn, ExportHeader, Row
 
 DIRECTION_LABELS: Final = {"inbound": "входящий", "outbound": "исходящий", "internal": "внутренний"}
@@ -16,13 +17,8 @@ STATUS_LABELS: Final = {
     "failed": "несостоявшийся",
     "active": "идёт",
 }
-SOURCE_LABELS: Final = {
-    "pstn": "ТфОП-звонок",
-    "mobile_app": "Мобильное приложение",
-    "web": "Веб-интерфейс",
-    "sms": "SMS",
-    "messenger": "Мессенджер",
-}
+# The card's own wording (seed 4.3.3.4), so an export names a source as the card does.
+SOURCE_LABELS: Final = {source.value: label for source, label in CASE_SOURCE_LABELS.items()}
 
 COLUMNS: Final = (
     ExportColumn("Начало", 19),

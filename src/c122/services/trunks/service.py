@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DatabaseUnavailable, Forbidden, NotFound, WritesBlocked
-from c122.domain.trunks import TrunkDraft, checked_trunk
+from c122.domain.trunks import TrunkDraft, checked_trunk, route_for
 from c122.domain.users import Actor
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.trunks.ports import StoredTrunk, TrunkLive, TrunkRuntime, TrunksUnitOfWork
@@ -28,6 +28,13 @@ NOT_RUNNING = TrunkLive(state="unknown", registered=False, latency_ms=None, call
 
 class DuplicateTrunk(Conflict):
     code = "duplicate_trunk"
+
+
+class FallbackUnserved(Conflict):
+    """The change would leave the outage fallback number (outage_fallback_number) with no trunk: callers
+    who cannot be served during an outage would have nowhere to go."""
+
+    code = "outage_fallback_unserved"
 
 
 @dataclass(frozen=True)
@@ -44,11 +51,13 @@ class TrunkAdmin:
         clock: Clock,
         runtime: TrunkRuntime | None,
         seed: Sequence[TrunkDraft] = (),
+        outage_fallback: str = "",
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._runtime = runtime
         self._seed = tuple(seed)
+        self._outage_fallback = outage_fallback
 
     async def start(self) -> None:
         """Imports the configuration file's trunks once, then applies the stored ones. A trunk whose host
@@ -123,6 +132,9 @@ class TrunkAdmin:
             other = await uow.trunks.named(trunk.name)
             if other is not None and other.id != trunk_id:
                 raise DuplicateTrunk(f"a trunk named {trunk.name} exists")
+            stored = await uow.trunks.all()
+            others = [t.draft for t in stored if t.id != trunk_id]
+            self._keeps_fallback_served([t.draft for t in stored], [*others, trunk])
             await uow.trunks.update(trunk_id, trunk, self._clock.now())
             await self._audit(uow, actor, "update", trunk_id, trunk, password_set=draft.password is not None)
             await uow.commit()
@@ -132,6 +144,8 @@ class TrunkAdmin:
         _admin(actor)
         async with self._uow() as uow:
             current = await _found(uow, trunk_id)
+            stored = [t.draft for t in await uow.trunks.all()]
+            self._keeps_fallback_served(stored, [t for t in stored if t.name != current.draft.name])
             await uow.trunks.delete(trunk_id)
             await self._audit(uow, actor, "delete", trunk_id, current.draft, password_set=False)
             await uow.commit()
@@ -144,6 +158,17 @@ class TrunkAdmin:
         self._apply([t.draft for t in stored])
         view = next(self._view(t) for t in stored if t.id == trunk_id)
         return view
+
+    def _keeps_fallback_served(self, before: list[TrunkDraft], after: list[TrunkDraft]) -> None:
+        """Refuses a change that takes the last trunk away from the outage fallback number. A fallback no
+        trunk served before the change is not this change's doing and does not block it."""
+        number = self._outage_fallback
+        if not number or not _serves(before, number) or _serves(after, number):
+            return
+        raise FallbackUnserved(
+            f"no trunk would serve {number}, the outage fallback (outage_fallback_number): "
+            "add a trunk for it first or change the setting"
+        )
 
     def _apply(self, drafts: list[TrunkDraft]) -> None:
         if self._runtime is not None:
@@ -192,6 +217,10 @@ async def _found(uow: TrunksUnitOfWork, trunk_id: int) -> StoredTrunk:
     if stored is None:
         raise NotFound(f"trunk {trunk_id} does not exist", code="unknown_trunk")
     return stored
+
+
+def _serves(trunks: list[TrunkDraft], number: str) -> bool:
+    return route_for(number, [t.routing for t in trunks]) is not None
 
 
 def _without_orphan_password(draft: TrunkDraft) -> TrunkDraft:
