@@ -149,7 +149,10 @@ class Telephony:
         self.switch.find_browser_legs_with(self.operator_legs.channel_for)
         # Calls from the citizen app: browser legs too, entering the line's flow as inbound callers.
         self.app_calls = AppCallLegs(
-            self.control, replace(settings.webrtc, engine_host=engine_host), settings.app_call_line
+            self.control,
+            replace(settings.webrtc, engine_host=engine_host),
+            settings.app_call_line,
+            self.sip.admission,
         )
         self.switch.find_origins_with(AppCallLegs.origin_of)
         # What survives a restart of the process (docs/operations.md): registrations and dialogs.

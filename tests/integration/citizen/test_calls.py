@@ -1,6 +1,7 @@
 """The citizen app's voice call over a real server with telephony, on both databases: the refusals
 (no token 401, a bad location 422, a second call while one is under way 429, another device's call
-404 and audited, a garbage SDP answer 400, keys before the call is connected 409), hanging up, and a
+404 and audited, a garbage SDP answer 400, keys before the call is connected 409, a call over the
+hotline's call cap 503), hanging up, and a
 call to a number that is no line, connected from aiortc and refused by the call flow. Where this
 server runs no telephony the call is 503."""
 
@@ -26,10 +27,9 @@ pytestmark = pytest.mark.peers
 NO_SUCH_LINE = "+70000000001"
 
 
-@pytest.fixture
-async def calls_server(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
+def calls_overrides(tmp_path: Path) -> dict[str, object]:
     rtp_min = random.randrange(20000, 32000, 100)
-    overrides = {
+    return {
         "sip_port": 0,
         "sip_ws_port": 0,
         "rtp_port_min": rtp_min,
@@ -41,7 +41,11 @@ async def calls_server(database_url: str, tmp_path: Path) -> AsyncIterator[Runni
         # for seconds on a loaded machine: the first registration waits for it rather than failing.
         "database_statement_timeout_seconds": 15.0,
     }
-    async with running_server(database_url, with_telephony=True, **overrides) as server:
+
+
+@pytest.fixture
+async def calls_server(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    async with running_server(database_url, with_telephony=True, **calls_overrides(tmp_path)) as server:
         yield server
 
 
@@ -148,6 +152,22 @@ async def test_a_connected_call_to_a_number_that_is_no_line_is_refused(calls_ser
     finally:
         await peer.close()
     await asyncio.sleep(0)
+
+
+async def test_app_calls_count_against_the_hotlines_call_cap(database_url: str, tmp_path: Path) -> None:
+    overrides = calls_overrides(tmp_path) | {"sip_max_calls": 1}
+    async with running_server(database_url, with_telephony=True, **overrides) as server:
+        first = await registered(server, "+79161110005")
+        second = await registered(server, "+79161110006")
+        placed = await first.post("/calls", json={})
+        assert placed.status_code == 201, placed.text
+        refused = await second.post("/calls", json={})
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["code"] == "line_busy"
+        assert int(refused.headers["Retry-After"]) > 0
+        # The first call's end gives its place back, whatever ended it.
+        await _hang_up(first, placed.json()["call_id"])
+        assert (await second.post("/calls", json={})).status_code == 201
 
 
 async def test_a_server_without_telephony_takes_no_calls(server: RunningServer) -> None:

@@ -25,6 +25,7 @@ from c122.services.citizen_call.ports import AppCallOffer, AppCallState, AppCall
 from c122.telephony.control import CallControl, Channel, ChannelState
 from c122.telephony.control.signalling import MediaParams, SignallingSink
 from c122.telephony.media.messages import Direction
+from c122.telephony.sip.admission import Admission
 from c122.telephony.webrtc.ice import IceServers, announce_public_address
 from c122.telephony.webrtc.legs import DEFAULT_CODECS, WebRtcSettings
 from c122.telephony.webrtc.peer import AnswerRefused, BrowserPeer
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 REMEMBERED_ENDED: Final = 10_000  # ended calls whose status the app may still read
 DTMF_DIGITS: Final = frozenset("0123456789*#")
+APP_SOURCE: Final = "citizen-app"  # the "source host" app calls are admitted as: never a trunk
 
 
 class AppCallSignalling:
@@ -104,10 +106,15 @@ class _AppCall:
 
 
 class AppCallLegs:
-    """Implements `AppCallMedia`: the app's calls of this process, placed to the line `line`."""
+    """Implements `AppCallMedia`: the app's calls of this process, placed to the line `line`. They count
+    against the same admission caps as SIP callers (`sip_max_calls`, per line), from the share that is
+    not reserved for trunks."""
 
-    def __init__(self, control: CallControl, settings: WebRtcSettings, line: str) -> None:
+    def __init__(
+        self, control: CallControl, settings: WebRtcSettings, line: str, admission: Admission | None = None
+    ) -> None:
         self._control = control
+        self._admission = admission
         self._settings = settings
         self._ice = IceServers(settings.ice)
         self._line = line
@@ -124,8 +131,13 @@ class AppCallLegs:
                 retry_after=60,
                 code="calls_unavailable",
             )
-        relay = await EngineRelay.open(self._settings.engine_host)
         call_id = f"app-{uuid.uuid4().hex[:16]}"
+        self._admit(call_id)
+        try:
+            relay = await EngineRelay.open(self._settings.engine_host)
+        except BaseException:
+            self._release(call_id)
+            raise
         calls = self._calls
 
         def changed(peer: BrowserPeer, state: str) -> None:
@@ -143,6 +155,7 @@ class AppCallLegs:
         except Exception as exc:
             await peer.close()
             relay.close()
+            self._release(call_id)
             log.exception("no offer for an app call from %s", caller)
             raise Unavailable("звонок не удалось начать", retry_after=10, code="call_failed") from exc
         call = _AppCall(call_id, caller, origin, relay, peer)
@@ -199,6 +212,20 @@ class AppCallLegs:
 
     # -- internals ----------------------------------------------------------------------------------
 
+    def _admit(self, call_id: str) -> None:
+        refused = self._admission.admit(call_id, self._line, APP_SOURCE) if self._admission else None
+        if refused is not None:
+            assert self._admission is not None
+            raise Unavailable(
+                "линия перегружена, позвоните чуть позже",
+                retry_after=self._admission.settings.retry_after,
+                code="line_busy",
+            )
+
+    def _release(self, call_id: str) -> None:
+        if self._admission is not None:
+            self._admission.release(call_id)
+
     def _live(self, call_id: str) -> _AppCall:
         call = self._calls.get(call_id)
         if call is None:
@@ -233,6 +260,7 @@ class AppCallLegs:
         if self._calls.get(call.id) is not call:
             return
         del self._calls[call.id]
+        self._release(call.id)
         call.state, call.cause = AppCallState.ENDED, cause
         self._ended[call.id] = call.status()
         while len(self._ended) > REMEMBERED_ENDED:
