@@ -37,6 +37,7 @@ from c122.persistence.calls import FileRecordings
 from c122.persistence.citizen import FileMediaStore
 from c122.persistence.database import DatabaseTimeouts, create_engine
 from c122.persistence.outbox import FileOutbox
+from c122.persistence.sealing import Sealer
 from c122.persistence.telephony_state import SqlTelephonyState
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime import reactions as realtime_reactions
@@ -271,7 +272,9 @@ def build_application(
 ) -> Application:
     """`with_telephony` binds the SIP and RTP ports (`c122 serve`); tests of the rest leave them free."""
     clock = clock or SystemClock()
-    uow_factory = SqlUnitOfWorkFactory(create_engine(settings.database_url, database_timeouts(settings)))
+    uow_factory = SqlUnitOfWorkFactory(
+        create_engine(settings.database_url, database_timeouts(settings)), Sealer(settings.secret_key)
+    )
     hasher = Argon2PasswordHasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
     bus = InProcessEventBus()
     hub = EventHub(queue_limit=settings.event_queue_limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +12,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.lookups import KeyKind, Lookup, LookupDraft, LookupKind, LookupSecret
 from c122.domain.users import Role
+from c122.persistence.sealing import PREFIX, Sealer
 from c122.persistence.tables.lookups import lookups
 
 
-def _lookup(row: Row[Any]) -> Lookup:
+def _opened(stored: dict[str, Any], sealer: Sealer, name: str) -> dict[str, Any]:
+    """The secret's fields: sealed as one JSON text, or (stored before sealing) as they are."""
+    if "sealed" not in stored:
+        return stored
+    opened = sealer.open(stored["sealed"], f"lookup {name}")
+    fields: dict[str, Any] = json.loads(opened) if opened is not None else {}
+    return fields
+
+
+def _sealed(secret: LookupSecret, sealer: Sealer) -> dict[str, Any]:
+    fields = {"url": secret.url, "headers": secret.headers}
+    sealed = sealer.seal(json.dumps(fields, ensure_ascii=False))
+    return {"sealed": sealed} if sealed.startswith(PREFIX) else fields
+
+
+def _lookup(row: Row[Any], sealer: Sealer) -> Lookup:
     settings: dict[str, Any] = row.settings
-    secret: dict[str, Any] = row.secret
+    secret = _opened(row.secret, sealer, row.name)
     return Lookup(
         id=row.id,
         version=row.version,
@@ -39,7 +56,7 @@ def _lookup(row: Row[Any]) -> Lookup:
     )
 
 
-def _values(draft: LookupDraft, at: datetime) -> dict[str, Any]:
+def _values(draft: LookupDraft, at: datetime, sealer: Sealer) -> dict[str, Any]:
     secret = draft.secret or LookupSecret()
     return {
         "name": draft.name,
@@ -57,36 +74,39 @@ def _values(draft: LookupDraft, at: datetime) -> dict[str, Any]:
             "mapping": draft.mapping,
             "rows_path": draft.rows_path,
         },
-        "secret": {"url": secret.url, "headers": secret.headers},
+        "secret": _sealed(secret, sealer),
         "updated_at": at,
     }
 
 
 class SqlLookupRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, sealer: Sealer) -> None:
         self._db = connection
+        self._sealer = sealer
 
     async def all(self) -> list[Lookup]:
         rows = (await self._db.execute(select(lookups).order_by(lookups.c.name, lookups.c.id))).all()
-        return [_lookup(row) for row in rows]
+        return [_lookup(row, self._sealer) for row in rows]
 
     async def get(self, lookup_id: int) -> Lookup | None:
         row = (await self._db.execute(select(lookups).where(lookups.c.id == lookup_id))).first()
-        return _lookup(row) if row is not None else None
+        return _lookup(row, self._sealer) if row is not None else None
 
     async def named(self, name: str) -> Lookup | None:
         row = (await self._db.execute(select(lookups).where(lookups.c.name == name))).first()
-        return _lookup(row) if row is not None else None
+        return _lookup(row, self._sealer) if row is not None else None
 
     async def add(self, lookup: LookupDraft, at: datetime) -> int:
-        result = await self._db.execute(insert(lookups).values(**_values(lookup, at)).returning(lookups.c.id))
+        result = await self._db.execute(
+            insert(lookups).values(**_values(lookup, at, self._sealer)).returning(lookups.c.id)
+        )
         return int(result.scalar_one())
 
     async def update(self, lookup_id: int, lookup: LookupDraft, at: datetime) -> None:
         await self._db.execute(
             update(lookups)
             .where(lookups.c.id == lookup_id)
-            .values(**_values(lookup, at), version=lookups.c.version + 1)
+            .values(**_values(lookup, at, self._sealer), version=lookups.c.version + 1)
         )
 
     async def delete(self, lookup_id: int) -> None:

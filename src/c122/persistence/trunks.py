@@ -10,18 +10,20 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.trunks import TrunkDraft
+from c122.persistence.sealing import Sealer
 from c122.persistence.tables.trunks import trunk_imports, trunks
 from c122.services.trunks.ports import StoredTrunk
 
 
-def _stored(row: Row[Any]) -> StoredTrunk:
+def _stored(row: Row[Any], sealer: Sealer) -> StoredTrunk:
+    password = sealer.open(row.password, f"trunk {row.name}") if row.password is not None else None
     draft = TrunkDraft(
         name=row.name,
         host=row.host,
         port=row.port,
         transport=row.transport,
         username=row.username,
-        password=row.password,
+        password=password,
         register=bool(row.register),
         prefixes=tuple(row.prefixes),
         caller_id=row.caller_id,
@@ -32,14 +34,14 @@ def _stored(row: Row[Any]) -> StoredTrunk:
     return StoredTrunk(id=row.id, draft=draft, updated_at=row.updated_at)
 
 
-def _values(trunk: TrunkDraft, at: datetime) -> dict[str, Any]:
+def _values(trunk: TrunkDraft, at: datetime, sealer: Sealer) -> dict[str, Any]:
     return {
         "name": trunk.name,
         "host": trunk.host,
         "port": trunk.port,
         "transport": trunk.transport,
         "username": trunk.username,
-        "password": trunk.password,
+        "password": sealer.seal(trunk.password) if trunk.password is not None else None,
         "register": trunk.register,
         "prefixes": list(trunk.prefixes),
         "caller_id": trunk.caller_id,
@@ -51,27 +53,32 @@ def _values(trunk: TrunkDraft, at: datetime) -> dict[str, Any]:
 
 
 class SqlTrunkRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, sealer: Sealer) -> None:
         self._db = connection
+        self._sealer = sealer
 
     async def all(self) -> list[StoredTrunk]:
         rows = (await self._db.execute(select(trunks).order_by(trunks.c.name))).all()
-        return [_stored(row) for row in rows]
+        return [_stored(row, self._sealer) for row in rows]
 
     async def get(self, trunk_id: int) -> StoredTrunk | None:
         row = (await self._db.execute(select(trunks).where(trunks.c.id == trunk_id))).first()
-        return _stored(row) if row is not None else None
+        return _stored(row, self._sealer) if row is not None else None
 
     async def named(self, name: str) -> StoredTrunk | None:
         row = (await self._db.execute(select(trunks).where(trunks.c.name == name))).first()
-        return _stored(row) if row is not None else None
+        return _stored(row, self._sealer) if row is not None else None
 
     async def add(self, trunk: TrunkDraft, at: datetime) -> int:
-        result = await self._db.execute(insert(trunks).values(**_values(trunk, at)).returning(trunks.c.id))
+        result = await self._db.execute(
+            insert(trunks).values(**_values(trunk, at, self._sealer)).returning(trunks.c.id)
+        )
         return int(result.scalar_one())
 
     async def update(self, trunk_id: int, trunk: TrunkDraft, at: datetime) -> None:
-        await self._db.execute(update(trunks).where(trunks.c.id == trunk_id).values(**_values(trunk, at)))
+        await self._db.execute(
+            update(trunks).where(trunks.c.id == trunk_id).values(**_values(trunk, at, self._sealer))
+        )
 
     async def delete(self, trunk_id: int) -> None:
         await self._db.execute(delete(trunks).where(trunks.c.id == trunk_id))

@@ -32,6 +32,7 @@ from c122.persistence.phone_book import SqlPhoneBookRepository
 from c122.persistence.phones import SqlOperatorPhoneRepository
 from c122.persistence.push import SqlPushRepository
 from c122.persistence.reports import SqlReportRepository
+from c122.persistence.sealing import PLAIN, Sealer
 from c122.persistence.sms import SqlSmsRepository
 from c122.persistence.statistics import SqlCallStatistics
 from c122.persistence.supervision import SqlMonitoringRepository
@@ -96,8 +97,9 @@ class SqlUnitOfWork:
     contacts: ContactRepository
     push: PushRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, sealer: Sealer = PLAIN) -> None:
         self._engine = engine
+        self._sealer = sealer
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -125,8 +127,8 @@ class SqlUnitOfWork:
         self.help_requests = SqlHelpRequestRepository(connection)
         self.board = SqlBoardRepository(connection)
         self.phone_book = SqlPhoneBookRepository(connection)
-        self.lookups = SqlLookupRepository(connection)
-        self.trunks = SqlTrunkRepository(connection)
+        self.lookups = SqlLookupRepository(connection, self._sealer)
+        self.trunks = SqlTrunkRepository(connection, self._sealer)
         self.reports = SqlReportRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         self.sms = SqlSmsRepository(connection)
@@ -214,11 +216,15 @@ async def _ping_sqlite_write(connection: AsyncConnection, gate: WriteGate | None
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """`sealer` seals stored credentials (persistence/sealing.py); the application passes one made from
+    `secret_key`."""
+
+    def __init__(self, engine: AsyncEngine, sealer: Sealer = PLAIN) -> None:
         self.engine = engine
+        self.sealer = sealer
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.sealer)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

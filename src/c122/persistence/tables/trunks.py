@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text
 
 from c122.persistence.tables.base import UtcDateTime, metadata
 
@@ -15,7 +15,7 @@ trunks = Table(
     Column("port", Integer, nullable=False),
     Column("transport", String(8), nullable=False),
     Column("username", String(64), nullable=True),
-    Column("password", String(128), nullable=True),  # never read back by the API
+    Column("password", Text, nullable=True),  # sealed (persistence/sealing.py); never read back by the API
     Column("register", Boolean, nullable=False),
     Column("prefixes", JSON, nullable=False),
     Column("caller_id", String(16), nullable=True),
