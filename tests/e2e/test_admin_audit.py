@@ -3,15 +3,13 @@ user and action, more pages on request, the CSV export; a senior is kept out of 
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from playwright.async_api import Browser, Page, expect
 
 from c122.domain.audit import MAX_PAGE, AuditFilter
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
-
-SHOTS = os.environ.get("C122_SCREENSHOTS")  # a folder to keep screenshots of the screen in, if set
 
 
 async def _admin_page(browser: Browser, server: RunningServer) -> Page:
@@ -57,8 +55,7 @@ async def test_administrator_filters_pages_and_exports_the_audit_trail(
     await expect(table).to_contain_text("Прослушивание записи разговора")
     await expect(table).to_contain_text("Вызов № c-59")
     await expect(table.locator("tbody tr")).to_have_count(50)
-    if SHOTS:
-        await page.screenshot(path=f"{SHOTS}/audit-first-page.png")
+    await keep_screenshot(page, "audit-first-page")
     await page.get_by_test_id("audit-more").click()
     # Everything stored but the look itself, which is written after its page was read.
     await expect(table.locator("tbody tr")).to_have_count(await _stored_count(server) - 1)
@@ -72,8 +69,7 @@ async def test_administrator_filters_pages_and_exports_the_audit_trail(
     await expect(table.locator("tbody tr")).to_have_count(30)
     await expect(table).not_to_contain_text("Просмотр персональных данных")
     await page.get_by_test_id("audit-search").scroll_into_view_if_needed()
-    if SHOTS:
-        await page.screenshot(path=f"{SHOTS}/audit-filtered.png")
+    await keep_screenshot(page, "audit-filtered")
 
     async with page.expect_download() as waiting:
         await page.get_by_test_id("audit-export").click()

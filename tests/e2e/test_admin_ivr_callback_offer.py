@@ -4,15 +4,14 @@ the accept key with a callback request."""
 
 from __future__ import annotations
 
-import os
 from urllib.parse import quote
 
 from playwright.async_api import Browser, expect
 
 from tests.support.ivr import menu_flow, tone_wav, upload
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
 
-SHOTS = os.environ.get("C122_SCREENSHOTS")  # a folder to keep screenshots of the screen in, if set
 FLOW = "Обратный звонок"
 
 
@@ -48,8 +47,7 @@ async def test_the_callback_offer_node_is_edited_and_tried_in_the_editor(
     await expect(page.get_by_test_id("ivr-accept-key")).to_contain_text("1")
     await expect(page.get_by_test_id("ivr-properties")).to_contain_text("Фраза подтверждения")
     await expect(page.get_by_test_id("ivr-target-declined")).to_contain_text("queue")
-    if SHOTS:
-        await page.screenshot(path=os.path.join(SHOTS, "ivr-callback-offer.png"), full_page=True)
+    await keep_screenshot(page, "ivr-callback-offer")
 
     await page.locator(".n-tabs-tab", has_text="Проверить звонок").click()
     await page.get_by_test_id("ivr-sim-keys").locator("input").fill("21")

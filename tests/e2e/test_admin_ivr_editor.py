@@ -4,21 +4,15 @@ new version, tries a call through it, and rolls back to the first version."""
 
 from __future__ import annotations
 
-import os
 from urllib.parse import quote
 
 from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.support.ivr import menu_flow, tone_wav, upload
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
 
-SHOTS = os.environ.get("C122_SCREENSHOTS")  # a folder to keep screenshots of the screen in, if set
 FLOW = "Линия 122"
-
-
-async def _shot(page: Page, name: str) -> None:
-    if SHOTS:  # the folder is made by whoever sets the variable
-        await page.screenshot(path=os.path.join(SHOTS, name), full_page=True)
 
 
 async def _drag(page: Page, source: Locator, target: Locator) -> None:
@@ -73,7 +67,7 @@ async def test_administrator_edits_a_flow_on_the_graph_and_rolls_it_back(
     problems = page.get_by_test_id("ivr-node-problems-transfer_1")
     await expect(problems).to_contain_text("в узел нельзя попасть из начала схемы")
     await expect(page.get_by_test_id("ivr-node-problems-menu")).to_have_count(0)
-    await _shot(page, "ivr-editor-problems.png")
+    await keep_screenshot(page, "ivr-editor-problems.png")
     assert len(saves) == 1
 
     # Key 2 of the menu, dragged onto the new node.
@@ -101,7 +95,7 @@ async def test_administrator_edits_a_flow_on_the_graph_and_rolls_it_back(
     await expect(page.get_by_test_id("ivr-sim-outcome")).to_have_text("Перевод на номер +74951234567")
     await expect(page.get_by_test_id("ivr-sim-path")).to_contain_text("menu — transfer_1")
     await expect(page.locator(".ivr-node.tried")).to_have_count(2)
-    await _shot(page, "ivr-editor-try.png")
+    await keep_screenshot(page, "ivr-editor-try.png")
 
     # Versions: the diff names the new node and edge; version 1 comes back as version 3.
     await page.locator(".n-tabs-tab", has_text="Версии").click()
@@ -110,7 +104,7 @@ async def test_administrator_edits_a_flow_on_the_graph_and_rolls_it_back(
     diff = page.get_by_test_id("ivr-diff")
     await expect(diff).to_contain_text("+ transfer_1")
     await expect(diff).to_contain_text("menu — клавиша 2 — transfer_1")
-    await _shot(page, "ivr-editor-versions.png")
+    await keep_screenshot(page, "ivr-editor-versions.png")
     await page.get_by_test_id("ivr-rollback-1").click()
     await page.locator(".n-dialog__action button", has_text="Вернуть").click()
     await expect(page.get_by_test_id("ivr-version-3")).to_be_visible()

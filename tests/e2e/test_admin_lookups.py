@@ -4,16 +4,12 @@ and sees the applicant's record, and a slow registry's lookup says so in the car
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.test_workstation import sign_in
 from tests.support.lookup_registry import TOKEN, http_registry
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
-
-SHOTS = os.environ.get("C122_SCREENSHOTS")  # a folder to keep screenshots of the screens in, if set
 
 
 async def _admin_page(browser: Browser, server: RunningServer) -> Page:
@@ -25,11 +21,6 @@ async def _admin_page(browser: Browser, server: RunningServer) -> Page:
     await page.get_by_test_id("login-submit").click()
     await expect(page.get_by_test_id("lookups-page")).to_be_visible()
     return page
-
-
-async def _shot(page: Page, name: str) -> None:
-    if SHOTS:
-        await page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
 
 
 async def test_administrator_adds_and_tries_a_lookup_and_the_operator_queries_it_from_the_card(
@@ -51,7 +42,7 @@ async def test_administrator_adds_and_tries_a_lookup_and_the_operator_queries_it
         )
         await dialog.get_by_test_id("lookup-save").click()
         await expect(dialog).to_contain_text("адрес должен содержать {value}")
-        await _shot(page, "admin-lookup-invalid.png")
+        await keep_screenshot(page, "admin-lookup-invalid.png")
 
         await (
             dialog.get_by_test_id("lookup-url-template")
@@ -65,12 +56,12 @@ async def test_administrator_adds_and_tries_a_lookup_and_the_operator_queries_it
         await dialog.get_by_test_id("lookup-trial-value").locator("input").fill("+7 900 123-45-67")
         await dialog.get_by_test_id("lookup-trial-run").click()
         await expect(dialog.get_by_test_id("lookup-result")).to_contain_text("Иванов Иван Иванович")
-        await _shot(page, "admin-lookup-trial.png")
+        await keep_screenshot(page, "admin-lookup-trial.png")
         await page.keyboard.press("Escape")
         table = page.get_by_test_id("lookups-table")
         await expect(table).to_contain_text("Реестр застрахованных")
         await expect(table.get_by_test_id("lookup-state")).to_have_text("Доступен")
-        await _shot(page, "admin-lookups.png")
+        await keep_screenshot(page, "admin-lookups.png")
 
         desk = await sign_in(browser, server, "operator1")
         await desk.get_by_test_id("case-create").click()
@@ -86,7 +77,7 @@ async def test_administrator_adds_and_tries_a_lookup_and_the_operator_queries_it
         result = panel.get_by_test_id("lookup-result")
         await expect(result).to_have_attribute("data-outcome", "found")
         await expect(result).to_contain_text("7700000000000001")
-        await _shot(desk, "case-lookup.png")
+        await keep_screenshot(desk, "case-lookup.png")
 
         # The registry turns slow: the card says so instead of waiting.
         admin = await server.signed_in("admin")
@@ -104,4 +95,4 @@ async def test_administrator_adds_and_tries_a_lookup_and_the_operator_queries_it
         await panel.get_by_test_id("case-lookup-run").click()
         await expect(result).to_have_attribute("data-outcome", "timeout")
         await expect(result).to_contain_text("Справочник не ответил вовремя")
-        await _shot(desk, "case-lookup-timeout.png")
+        await keep_screenshot(desk, "case-lookup-timeout.png")

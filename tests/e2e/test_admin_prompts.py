@@ -4,16 +4,14 @@ refused with the reason, and a prompt a flow plays cannot be deleted — the ref
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.support.ivr import menu_flow
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
-
-SHOTS = os.environ.get("C122_SCREENSHOTS")  # a folder to keep screenshots of the screen in, if set
 
 GREETING = "Здравствуйте! Вы позвонили на линию 122."
 PLAYBACK_STARTED = """() => {
@@ -90,8 +88,7 @@ async def test_administrator_generates_plays_records_and_cannot_delete_a_used_pr
     await page.get_by_role("button", name="Обновить").click()
     await expect(page.get_by_test_id("prompt-used-greeting")).to_contain_text("«Линия 122», узел bye")
     await expect(page.get_by_test_id("prompt-used-greeting")).to_contain_text("«Линия 122», узел menu")
-    if SHOTS:
-        await page.screenshot(path=f"{SHOTS}/prompts.png", full_page=True)
+    await keep_screenshot(page, "prompts")
 
     await page.get_by_test_id("prompt-delete-greeting").click()
     await page.locator(".n-dialog").get_by_role("button", name="Удалить").click()
@@ -99,8 +96,7 @@ async def test_administrator_generates_plays_records_and_cannot_delete_a_used_pr
     await expect(refusal).to_contain_text("звучит в голосовом меню")
     await expect(refusal).to_contain_text("«Линия 122»: bye, menu")
     await expect(table).to_contain_text("Приветствие")
-    if SHOTS:
-        await page.screenshot(path=f"{SHOTS}/prompts-refused.png", full_page=True)
+    await keep_screenshot(page, "prompts-refused")
 
     # An unused one goes.
     await page.get_by_test_id("prompt-delete-beep").click()

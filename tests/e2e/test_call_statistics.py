@@ -5,19 +5,11 @@ Screenshots go to $C122_SCREENSHOTS when set (for a look by eye)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from tests.support.call_statistics import seed_call_day
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
-
-
-async def _shot(page: Page, name: str) -> None:
-    folder = os.environ.get("C122_SCREENSHOTS")
-    if folder:
-        await page.get_by_test_id("call-statistics").screenshot(path=str(Path(folder) / f"{name}.png"))
 
 
 async def test_a_senior_reads_the_call_statistics_of_their_groups(
@@ -46,9 +38,7 @@ async def test_a_senior_reads_the_call_statistics_of_their_groups(
         "Справочная информация1"
     )
     center = page.get_by_test_id("center-shift")
-    folder = os.environ.get("C122_SCREENSHOTS")
-    if folder:
-        await center.screenshot(path=str(Path(folder) / "center-case-types.png"))
+    await keep_screenshot(center, "center-case-types")
     card = page.get_by_test_id("call-statistics")
     await expect(card).to_contain_text("Статистика по совершённым вызовам (входящим/исходящим)")
 
@@ -72,7 +62,7 @@ async def test_a_senior_reads_the_call_statistics_of_their_groups(
     await expect(page.get_by_test_id(f"call-statistics-row-{vaccination}")).to_have_count(0)
     total = page.get_by_test_id("call-statistics-total").locator("td")
     await expect(total.nth(1)).to_have_text("7")  # the senior's two groups
-    await _shot(page, "call-statistics-queues")
+    await keep_screenshot(page.get_by_test_id("call-statistics"), "call-statistics-queues")
 
     await page.get_by_test_id("call-statistics-shift").click()
     await page.get_by_text("Ночная смена (20:00–08:00)").click()
@@ -82,5 +72,5 @@ async def test_a_senior_reads_the_call_statistics_of_their_groups(
     reference = page.get_by_test_id(f"call-statistics-row-{seeded['groups']['Справочная группа']}")
     await expect(reference.locator("td").nth(1)).to_have_text("3")  # A3, A4, A5
     await expect(reference.locator("td").nth(11)).to_have_text("0")  # no outbound call at night
-    await _shot(page, "call-statistics-night-by-group")
+    await keep_screenshot(page.get_by_test_id("call-statistics"), "call-statistics-night-by-group")
     await context.close()

@@ -19,12 +19,12 @@ from c122.services.ivr.ports import NewPrompt
 from tests.e2e.test_workstation import sign_in
 from tests.support import databases
 from tests.support.kannel import Kannel
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer, running_server
 from tests.support.telegram import TelegramStandIn
 
 SECRET = "sms-callback-secret-of-the-e2e"
 TOKEN = "7712345678:AAH-e2e-token"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "admin-channels.png"
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -122,4 +122,4 @@ async def test_the_administrator_checks_both_gateways_and_sets_a_channels_flow(
         setting = await uow.bot.setting(Channel.MESSENGER)
     assert setting is not None
     assert setting.flow_name == "Чат 122"
-    await page.screenshot(path=str(SCREENSHOT), full_page=True)
+    await keep_screenshot(page, "admin-channels")

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from c122.api.app import WEB_DIST
 from tests.e2e.test_cases import _choose
 from tests.e2e.test_workstation import sign_in
 from tests.integration.api.test_call_journal import _with_cases
 from tests.support import databases
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer, running_server
 
 
@@ -29,12 +29,6 @@ async def journal_server(tmp_path: Path) -> AsyncIterator[RunningServer]:
     template = await databases.create_sqlite_template(tmp_path)
     async with running_server(databases.copy_sqlite(template, tmp_path), data_dir=tmp_path) as running:
         yield running
-
-
-async def _shot(page: Page, name: str) -> None:
-    folder = os.environ.get("C122_SCREENSHOTS")
-    if folder:
-        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 async def test_a_senior_filters_the_journal_plays_a_recording_and_saves_the_list(
@@ -50,7 +44,7 @@ async def test_a_senior_filters_the_journal_plays_a_recording_and_saves_the_list
     await expect(table.locator("tbody tr")).to_have_count(4)
     await expect(page.get_by_test_id("journal-count")).to_have_text("Найдено звонков: 4")
     await expect(table).to_contain_text("Лебедев")
-    await _shot(page, "journal")
+    await keep_screenshot(page, "journal")
 
     await _choose(page, "journal-group", "Справочная группа")
     await _choose(page, "journal-status", "Принятый")
@@ -65,7 +59,7 @@ async def test_a_senior_filters_the_journal_plays_a_recording_and_saves_the_list
     await page.wait_for_function("document.querySelector('[data-testid=journal-audio]').readyState >= 1")
     assert await audio.evaluate("(a) => a.playbackRate") == 1.5
     assert await audio.evaluate("(a) => a.duration") > 0  # the file itself reached the player
-    await _shot(page, "journal-player")
+    await keep_screenshot(page, "journal-player")
     async with journal_server.application.uow_factory() as uow:
         entries = await uow.audit.entries("call")
     assert [e.action for e in entries if e.entity_id == "info-answered"][:1] == ["listen_recording"]

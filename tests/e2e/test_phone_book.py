@@ -27,19 +27,19 @@ from tests.integration.call_flow.conftest import (
 )
 from tests.support import databases
 from tests.support.polling import until
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer, running_server
 
 pytestmark = pytest.mark.peers
-SHOTS = os.environ.get("C122_SCREENSHOTS")  # a folder to keep screenshots of the screens in, if set
 APPLICANT = "+79161234567"  # the number SIPp's caller presents, and the carrier answers
 REGION_CALLER_ID = "+74950001122"
 TAKEN_BY_ME = "Перезванивает Иванова Мария Сергеевна"
 
 
 async def shot(page: Page, name: str) -> None:
-    if SHOTS:
+    if os.environ.get("C122_SCREENSHOTS"):
         await page.wait_for_timeout(400)  # the drawer's and the tables' transitions settle
-        await page.screenshot(path=f"{SHOTS}/{name}.png")
+        await keep_screenshot(page, name)
 
 
 @pytest.fixture

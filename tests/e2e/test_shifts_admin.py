@@ -4,18 +4,10 @@ room for an early one. Screenshots go to $C122_SCREENSHOTS when set (for a look 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from playwright.async_api import Browser, Page, expect
 
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
-
-
-async def _shot(page: Page, name: str) -> None:
-    folder = os.environ.get("C122_SCREENSHOTS")
-    if folder:
-        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 async def _fill(page: Page, key: str, value: str) -> None:
@@ -36,7 +28,7 @@ async def test_administrator_keeps_the_shift_timetable(server: RunningServer, br
     await expect(table).to_contain_text("Дневная смена")
     await expect(table).to_contain_text("20:00")
     await expect(page.get_by_test_id("admin-menu")).to_contain_text("Смены")
-    await _shot(page, "shifts-list")
+    await keep_screenshot(page, "shifts-list")
 
     await page.get_by_test_id("admin-create").click()
     await _fill(page, "name", "Вечерняя")
@@ -47,7 +39,7 @@ async def test_administrator_keeps_the_shift_timetable(server: RunningServer, br
     await _fill(page, "ends_at", "22:00")
     await page.get_by_test_id("admin-save").click()
     await expect(page.get_by_test_id("admin-field-starts_at")).to_contain_text("Пересекается с другой сменой")
-    await _shot(page, "shifts-overlap")
+    await keep_screenshot(page, "shifts-overlap")
     await page.get_by_test_id("admin-cancel").click()
 
     night = (
@@ -65,4 +57,4 @@ async def test_administrator_keeps_the_shift_timetable(server: RunningServer, br
     await expect(table).to_contain_text("Ранняя")
     await expect(page.get_by_test_id("admin-total")).to_contain_text("3")
     await expect(page.get_by_test_id("admin-form-shifts")).to_have_count(0)
-    await _shot(page, "shifts-three")
+    await keep_screenshot(page, "shifts-three")
