@@ -1,0 +1,54 @@
+"""the call journal's indexes hold its whole sort key (started_at, id) and then the direction and status:
+a page, newest first, is read in order from the index and stops after its last row, and those two
+filters are tested in the index
+
+Revision ID: 0042
+Revises: 0035
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0042"
+down_revision = "0035"
+branch_labels = None
+depends_on = None
+
+# The column each journal index leads with (None: the period alone).
+LEADING = (
+    None,
+    "operator_id",
+    "group_id",
+    "line_number",
+    "direction",
+    "status",
+    "case_type_id",
+    "caller",
+    "called",
+)
+TESTED = ("direction", "status")
+
+
+def _old(lead: str | None) -> tuple[str, list[str]]:
+    key = [lead, "started_at"] if lead else ["started_at"]
+    return "ix_call_records_" + "_".join(key), key
+
+
+def _new(lead: str | None) -> tuple[str, list[str]]:
+    key = [*_old(lead)[1], "id"]
+    return "ix_call_records_" + "_".join(key), [*key, *(c for c in TESTED if c != lead)]
+
+
+def upgrade() -> None:
+    for lead in LEADING:
+        name, columns = _new(lead)
+        op.create_index(name, "call_records", columns)
+        op.drop_index(_old(lead)[0], table_name="call_records")
+
+
+def downgrade() -> None:
+    for lead in LEADING:
+        name, columns = _old(lead)
+        op.create_index(name, "call_records", columns)
+        op.drop_index(_new(lead)[0], table_name="call_records")
