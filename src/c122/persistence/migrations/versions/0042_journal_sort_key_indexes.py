@@ -51,8 +51,8 @@ def upgrade() -> None:
         op.create_index(name, "call_records", columns)
         op.drop_index(_old(lead)[0], table_name="call_records")
     if op.get_bind().dialect.name == "postgresql":
-        columns = "direction, status, line_number, group_id"
-        op.execute(f"CREATE STATISTICS {STATISTICS} (mcv) ON {columns} FROM call_records")
+        together = "direction, status, line_number, group_id"
+        op.execute(f"CREATE STATISTICS {STATISTICS} (mcv) ON {together} FROM call_records")
 
 
 def downgrade() -> None:
