@@ -12,7 +12,7 @@ from c122.persistence.tables.calls import call_cases, call_records
 from c122.persistence.tables.cases import cases
 
 
-def correlated_case_match(case_conditions: Sequence[Any]) -> Any:
+def correlated_case_match(case_conditions: Sequence[Any], *, walk_in_order: bool = False) -> Any:
     linked = (
         select(call_cases.c.call_id)
         .join(cases, cases.c.id == call_cases.c.case_id)

@@ -7,6 +7,7 @@ the record stored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, tzinfo
@@ -14,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    ClauseElement,
+    Executable,
+    FromClause,
     Row,
     Select,
     and_,
@@ -29,7 +33,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from c122.domain.calls import (
     CallLegRecord,
@@ -37,6 +44,7 @@ from c122.domain.calls import (
     CallRecord,
     CaseRef,
     FilterOptions,
+    JournalCount,
     JournalCursor,
     JournalPage,
     JournalRow,
@@ -54,6 +62,9 @@ from c122.services.calls.ports import CompressedRecording, RecordingToCompress, 
 
 COUNT_CAP = 10_000
 """Counting stops here: an exact count of millions of calls would cost more than the page itself."""
+COUNT_BUDGET_MS = 500
+"""On PostgreSQL a capped count taking longer is cancelled and the planner's estimate answers."""
+QUERY_CANCELED = "57014"
 
 _RECORD_FIELDS = (
     "direction",
@@ -148,21 +159,27 @@ class SqlCallRecordRepository:
 
     async def list_calls(self, query: CallQuery) -> JournalPage:
         wanted = query.filter
-        conditions = _conditions(query)
-        counted = 0
-        if query.counted:
-            matching = select(call_records.c.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
-            counted = int((await self._db.execute(select(func.count()).select_from(matching))).scalar_one())
         c = call_records.c
-        page = _journal().where(*conditions).order_by(c.started_at.desc(), c.id.desc())
+        # The page's sort keys alone first, read in index order (PostgreSQL from the index alone when
+        # it holds every filtered column) and stopped after one more than the page (that one tells
+        # whether another page follows); then those rows, with the names they refer to.
+        in_order = self._db.dialect.name == "sqlite"
+        keys = (
+            select(c.id, c.started_at)
+            .where(*_conditions(query, walk_in_order=in_order))
+            .order_by(c.started_at.desc(), c.id.desc())
+        )
         if wanted.after is not None:
-            page = page.where(
+            keys = keys.where(
                 tuple_(c.started_at, c.id) < tuple_(wanted.after.started_at, wanted.after.call_id)
             )
         else:
-            page = page.offset(wanted.offset)
-        # One row more than the page tells whether another page follows.
-        rows = (await self._db.execute(page.limit(wanted.limit + 1))).all()
+            keys = keys.offset(wanted.offset)
+        found = keys.limit(wanted.limit + 1).subquery()
+        page = (
+            _journal().join(found, found.c.id == c.id).order_by(found.c.started_at.desc(), found.c.id.desc())
+        )
+        rows = (await self._db.execute(page)).all()
         more = len(rows) > wanted.limit
         rows = rows[: wanted.limit]
         call_ids = [row.id for row in rows]
@@ -172,10 +189,32 @@ class SqlCallRecordRepository:
         last = rows[-1] if rows and more else None
         return JournalPage(
             items=[_journal_row(row, legs.get(row.id, ()), cases.get(row.id, ()), names) for row in rows],
-            total=min(counted, COUNT_CAP),
-            capped=counted > COUNT_CAP,
             next_cursor=JournalCursor(last.started_at, last.id) if last is not None else None,
         )
+
+    async def count_calls(self, query: CallQuery) -> JournalCount:
+        matching = select(call_records.c.id).where(*_conditions(query))
+        if self._db.dialect.name != "postgresql":
+            return await self._capped_count(matching)
+        # A capped count is quick where matches are dense; where they are sparse among millions it walks
+        # a long range, so it gets a time budget and the planner's estimate answers past it.
+        try:
+            async with self._db.begin_nested():
+                await self._db.exec_driver_sql(f"SET LOCAL statement_timeout = {COUNT_BUDGET_MS}")
+                counted = await self._capped_count(matching)
+                await self._db.exec_driver_sql("SET LOCAL statement_timeout TO DEFAULT")
+                return counted
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) != QUERY_CANCELED:
+                raise
+        plan = (await self._db.execute(Explain(matching))).scalar_one()
+        estimate = int((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+        return JournalCount(total=estimate, capped=False, estimated=True)
+
+    async def _capped_count(self, matching: Select[Any]) -> JournalCount:
+        capped = matching.limit(COUNT_CAP + 1).subquery()
+        counted = int((await self._db.execute(select(func.count()).select_from(capped))).scalar_one())
+        return JournalCount(total=min(counted, COUNT_CAP), capped=counted > COUNT_CAP)
 
     async def filter_options(self, scope: JournalScope) -> FilterOptions:
         groups = select(t.groups.c.id, t.groups.c.name).order_by(t.groups.c.name)
@@ -325,8 +364,10 @@ def _leg_values(leg: CallLegRecord) -> dict[str, Any]:
     return {name: getattr(leg, name) for name in _LEG_FIELDS}
 
 
-def _journal() -> Select[Any]:
-    """Records with the names of what they refer to; a deleted line, queue or account leaves None."""
+def _journal(records: FromClause = call_records) -> Select[Any]:
+    """Records (from `records`: the table, or some rows of it joined to it) with the names of what they
+    refer to; a deleted line, queue or account leaves None."""
+    c = call_records.c
     return (
         select(
             call_records,
@@ -336,12 +377,27 @@ def _journal() -> Select[Any]:
             t.users.c.full_name.label("operator_name"),
             t.case_types.c.name.label("case_type_name"),
         )
-        .outerjoin(t.lines, t.lines.c.number == call_records.c.line_number)
-        .outerjoin(t.queues, t.queues.c.id == call_records.c.queue_id)
-        .outerjoin(t.groups, t.groups.c.id == call_records.c.group_id)
-        .outerjoin(t.users, t.users.c.id == call_records.c.operator_id)
-        .outerjoin(t.case_types, t.case_types.c.id == call_records.c.case_type_id)
+        .select_from(records)
+        .outerjoin(t.lines, t.lines.c.number == c.line_number)
+        .outerjoin(t.queues, t.queues.c.id == c.queue_id)
+        .outerjoin(t.groups, t.groups.c.id == c.group_id)
+        .outerjoin(t.users, t.users.c.id == c.operator_id)
+        .outerjoin(t.case_types, t.case_types.c.id == c.case_type_id)
     )
+
+
+class Explain(Executable, ClauseElement):
+    """`EXPLAIN (FORMAT JSON)` of a query on PostgreSQL: its plan with the planner's row estimates."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+
+
+@compiles(Explain, "postgresql")
+def _explain(element: Explain, compiler: SQLCompiler, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
 def _journal_row(
@@ -364,7 +420,8 @@ def _journal_row(
     )
 
 
-def _conditions(query: CallQuery) -> list[Any]:
+def _conditions(query: CallQuery, *, walk_in_order: bool = False) -> list[Any]:
+    """The query's scope and filters as conditions on call_records. `walk_in_order`: see `case_match`."""
     wanted, scope = query.filter, query.scope
     c = call_records.c
     conditions: list[Any] = []
@@ -405,18 +462,23 @@ def _conditions(query: CallQuery) -> list[Any]:
     if wanted.applicant_name is not None:
         case_conditions.append(cases.c.applicant_text.like(like_pattern(wanted.applicant_name), escape="\\"))
     if case_conditions:
-        conditions.append(case_match(case_conditions))
+        conditions.append(case_match(case_conditions, walk_in_order=walk_in_order))
     return conditions
 
 
-def case_match(case_conditions: Sequence[Any]) -> Any:
+def case_match(case_conditions: Sequence[Any], *, walk_in_order: bool = False) -> Any:
     """Calls linked to a case meeting `case_conditions`. The matching cases are found first (by the
     index on their source, the trigram one on the applicant's text on PostgreSQL) and their calls
-    taken by id: a correlated test per scanned call walked the whole period for a rare source."""
+    taken by id: a correlated test per scanned call walked the whole period for a rare source.
+
+    `walk_in_order` (a page on SQLite): the call's id is tested against that list rather than looked up
+    from it (`id || ''` keeps SQLite off the primary key), so the page is read from the sort key's
+    index and stops after its last row, instead of fetching every listed call and sorting them all."""
     linked = (
         select(call_cases.c.call_id).join(cases, cases.c.id == call_cases.c.case_id).where(*case_conditions)
     )
-    return call_records.c.id.in_(linked)
+    tested = call_records.c.id.concat("") if walk_in_order else call_records.c.id
+    return tested.in_(linked)
 
 
 def _stored_recording(row: Row[Any]) -> StoredRecording:

@@ -255,7 +255,7 @@ async def test_the_record_saved_at_each_phase_is_replaced_whole_and_saving_again
 
     admin = await journal.signed_in("admin")
     page = (await admin.http.get("/api/v1/calls")).json()
-    assert page["total"] == 1
+    assert [item["id"] for item in page["items"]] == ["c1"]
     body = (await admin.http.get("/api/v1/calls/c1")).json()
     assert body["status"] == "answered"
     assert (body["wait_s"], body["talk_s"], body["hold_s"]) == (28.0, 110.0, 10.0)
@@ -294,7 +294,7 @@ async def test_concurrent_saves_of_one_call_leave_one_record_with_the_legs_of_th
     calls = journal.application.context.calls
     await asyncio.gather(*(calls.save(phases[i % 3]) for i in range(12)))
     admin = await journal.signed_in("admin")
-    assert (await admin.http.get("/api/v1/calls")).json()["total"] == 1
+    assert (await admin.http.get("/api/v1/calls/count")).json()["total"] == 1
     stored = (await admin.http.get("/api/v1/calls/busy")).json()
     expected_legs = 1 if stored["connected_at"] is None else 2
     assert len(stored["legs"]) == expected_legs
@@ -358,25 +358,47 @@ async def test_the_journal_filters_by_period_line_operator_group_direction_and_s
     assert await _listed(senior, operator=ids["operator1"]) == ["info-answered"]
 
 
-async def test_pages_cover_the_journal_once_newest_first_with_the_total(
+async def test_pages_cover_the_journal_once_newest_first_and_the_count_is_asked_apart(
     journal: RunningServer, tmp_path: Path
 ) -> None:
-    await _seed(journal, tmp_path / "recordings")
+    ids = await _seed(journal, tmp_path / "recordings")
     admin = await journal.signed_in("admin")
     seen: list[str] = []
     for offset in (0, 4):
         response = await admin.http.get("/api/v1/calls", params={"limit": 4, "offset": offset})
         page = response.json()
-        assert (page["total"], page["total_capped"]) == (6, False)
+        assert "total" not in page
         seen += [item["id"] for item in page["items"]]
     assert len(seen) == len(set(seen)) == 6
+    by_keyset: list[str] = []
+    after: str | None = None
+    while True:
+        params: dict[str, str | int] = {"limit": 4} | ({"after": after} if after else {})
+        page = (await admin.http.get("/api/v1/calls", params=params)).json()
+        by_keyset += [item["id"] for item in page["items"]]
+        if page["next"] is None:
+            break
+        after = page["next"]
+    assert by_keyset == seen
     started = [
         item["started_at"]
         for item in (await admin.http.get("/api/v1/calls", params={"limit": 200})).json()["items"]
     ]
     assert started == sorted(started, reverse=True)
     beyond = (await admin.http.get("/api/v1/calls", params={"offset": 50})).json()
-    assert (beyond["items"], beyond["total"]) == ([], 6)
+    assert (beyond["items"], beyond["next"]) == ([], None)
+    # The count: the same filters and scope as the list, paging ignored.
+    counted = await admin.http.get("/api/v1/calls/count", params={"limit": 1, "offset": 4})
+    assert counted.json() == {"total": 6, "capped": False, "estimated": False}
+    group = (await admin.http.get("/api/v1/calls/count", params={"group": ids["info"]})).json()
+    listed = await _listed(admin, group=ids["info"])
+    assert group["total"] == len(listed) > 0
+    senior = await journal.signed_in("senior1")
+    assert (await senior.http.get("/api/v1/calls/count")).json()["total"] == len(await _listed(senior))
+    refused = await senior.http.get("/api/v1/calls/count", params={"group": ids["vaccination"]})
+    assert refused.status_code == 403
+    bad = await admin.http.get("/api/v1/calls/count", params={"status": "lost"})
+    assert (bad.status_code, _fields(bad)) == (422, {"query.status": "invalid_choice"})
 
 
 async def test_bad_filters_get_422_naming_each_and_filters_outside_ones_scope_get_403(
@@ -414,6 +436,14 @@ async def test_bad_filters_get_422_naming_each_and_filters_outside_ones_scope_ge
     not_a_number = await admin.http.get("/api/v1/calls", params={"operator": "Иванова"})
     assert not_a_number.status_code == 422
     assert _fields(not_a_number) == {"query.operator": "int_parsing"}
+    # A misspelt filter would list (and export) more than asked for: refused, not ignored.
+    for path in ("/api/v1/calls", "/api/v1/calls/count", "/api/v1/calls/export"):
+        misspelt = await admin.http.get(path, params={"grop": 1, "staus": "missed", "format": "csv"})
+        assert misspelt.status_code == 422, path
+        assert _fields(misspelt) == {"query.grop": "unknown_parameter", "query.staus": "unknown_parameter"}
+    for garbage in ("nonsense", "2026-09-12T10:00:00|", "2026-09-12T10:00:00|c1", "yesterday|c1", "|"):
+        cursor = await admin.http.get("/api/v1/calls", params={"after": garbage})
+        assert (cursor.status_code, _fields(cursor)) == (422, {"query.after": "invalid_cursor"}), garbage
 
     senior = await journal.signed_in("senior1")
     foreign_group = await senior.http.get("/api/v1/calls", params={"group": ids["vaccination"]})

@@ -1,15 +1,15 @@
 """The journal's case filters (source, applicant's name) give the same calls, in the same order and
-with the same totals, whether found from the matching cases by index (persistence/calls.py,
+with the same counts, whether found from the matching cases by index (persistence/calls.py,
 case_match) or by the correlated EXISTS per call they were first written as
 (tests/support/journal_reference.py), on SQLite and PostgreSQL, for every combination and scope the
-benchmark measures (bench/journal.py seeds the same data, 3,000 calls)."""
+benchmark (bench/journal.py) measures, over the same generated data (tests/support/journal_seed.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pytest
-from bench import journal
+from tests.support import journal_seed
 from tests.support.journal_reference import correlated_case_match
 
 from c122.domain.calls import CallFilter, CallQuery, JournalScope
@@ -25,26 +25,28 @@ SCOPES = {
 
 
 async def _every_page(factory: SqlUnitOfWorkFactory, query: CallQuery) -> tuple[list[str], int]:
+    """Every call the query lists, page after page by keyset, and the count of them."""
     ids: list[str] = []
-    wanted, total = replace(query.filter, limit=200), -1
+    wanted = replace(query.filter, limit=200)
+    async with factory() as uow:
+        counted = await uow.calls.count_calls(query)
     while True:
         async with factory() as uow:
             page = await uow.calls.list_calls(replace(query, filter=wanted))
-        total = page.total if total < 0 else total
         ids += [item.record.id for item in page.items]
         if page.next_cursor is None:
-            return ids, total
+            return ids, counted.total
         wanted = replace(wanted, after=page.next_cursor)
 
 
 async def test_case_filters_find_the_same_calls_as_the_correlated_form(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await journal.seed(database_url, 3000)
+    await journal_seed.seed(database_url, 3000)
     factory = SqlUnitOfWorkFactory(create_engine(database_url))
     by_case = {
         name: wanted
-        for name, wanted in journal.combinations().items()
+        for name, wanted in journal_seed.combinations().items()
         if wanted.source is not None or wanted.applicant_name is not None
     }
     by_case["no_such_name"] = CallFilter(applicant_name="нетакого")
@@ -53,7 +55,10 @@ async def test_case_filters_find_the_same_calls_as_the_correlated_form(
         found: dict[str, tuple[list[str], int]] = {}
         for scope_name, scope in SCOPES.items():
             for name, wanted in by_case.items():
-                found[f"{scope_name}/{name}"] = await _every_page(factory, CallQuery(wanted, scope))
+                found[f"{scope_name}/{name}"] = ids, total = await _every_page(
+                    factory, CallQuery(wanted, scope)
+                )
+                assert len(ids) == total, f"{scope_name}/{name}: the count is that of the calls listed"
         monkeypatch.setattr(call_persistence, "case_match", correlated_case_match)
         for scope_name, scope in SCOPES.items():
             for name, wanted in by_case.items():

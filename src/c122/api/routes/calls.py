@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from c122.api.bounded import Id, Integer
@@ -27,7 +27,16 @@ MOMENT = (
 )
 
 
+JOURNAL_PARAMETERS = frozenset(
+    {"from", "to", "line", "operator", "group", "direction", "status", "case_type", "source", "applicant"}
+    | {"limit", "offset", "after", "format"}
+)
+"""What the list, its count and its exports accept (`format`: the export's); any other is refused,
+since a misspelt filter silently ignored would list, count or export more than asked for."""
+
+
 def journal_filter(
+    request: Request,
     context: Context,
     date_from: Annotated[
         str | None, Query(alias="from", max_length=40, description=f"started at or after: {MOMENT}")
@@ -59,8 +68,14 @@ def journal_filter(
         str | None, Query(max_length=120, description="the `next` cursor of the previous page")
     ] = None,
 ) -> CallFilter:
-    """The journal's filters, shared by the list and its exports; bad values are refused with 422
-    naming each parameter (`query.<name>`, as the framework names one it cannot parse)."""
+    """The journal's filters, shared by the list, its count and its exports; bad values and unknown
+    parameters are refused with 422 naming each (`query.<name>`, as the framework names one it cannot
+    parse)."""
+    unknown = sorted(set(request.query_params) - JOURNAL_PARAMETERS)
+    if unknown:
+        raise InvalidFields(
+            [FieldProblem(f"query.{name}", "unknown_parameter", "нет такого фильтра") for name in unknown]
+        )
     try:
         return read_call_filter(
             context.calls.zone,
@@ -88,10 +103,19 @@ JournalFilter = Annotated[CallFilter, Depends(journal_filter)]
 @router.get("", response_model=calls_out.CallPageOut, operation_id="list_calls")
 async def list_calls(actor: CurrentActor, context: Context, filters: JournalFilter) -> Any:
     """Newest first; `next` is the cursor of the following page (keyset paging: pass it as `after`).
-    Administrators see every call, seniors the calls of their groups and their own, operators their
-    own; a filter naming someone else's group (or, for an operator, another operator) is refused with
-    403; bad filter values with 422 naming each parameter."""
+    Nothing is counted here: `/api/v1/calls/count` answers how many match, asked after the page is
+    shown. Administrators see every call, seniors the calls of their groups and their own, operators
+    their own; a filter naming someone else's group (or, for an operator, another operator) is refused
+    with 403; bad filter values with 422 naming each parameter."""
     return calls_out.page_out(await context.calls.list_calls(actor, filters), actor)
+
+
+@router.get("/count", response_model=calls_out.CallCountOut, operation_id="count_calls")
+async def count_calls(actor: CurrentActor, context: Context, filters: JournalFilter) -> Any:
+    """How many calls the same filters match for this viewer: exact up to 10,000 (`capped` past it);
+    on PostgreSQL a count that would take longer than half a second answers with the planner's
+    estimate (`estimated`). Paging parameters are ignored; refusals as for the list."""
+    return calls_out.count_out(await context.calls.count_calls(actor, filters))
 
 
 @router.get("/filters", response_model=calls_out.JournalFiltersOut, operation_id="journal_filters")

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from c122.api.schemas.help_requests import HelpRequestOut, help_request_out
-from c122.domain.calls import FilterOptions, JournalPage, JournalRow, may_hear_recording
+from c122.domain.calls import FilterOptions, JournalCount, JournalPage, JournalRow, may_hear_recording
 from c122.domain.help_requests import HelpRequest
 from c122.domain.users import Actor
 
@@ -108,9 +108,6 @@ class CallOut(CallSummaryOut):
 
 class CallPageOut(BaseModel):
     items: list[CallSummaryOut]
-    total: int
-    total_capped: bool = False
-    """True: more than `total` calls match (counting stops there)."""
     next: str | None = None
     """The cursor of the next page (pass it as `after`); None on the last page."""
 
@@ -215,10 +212,20 @@ def call_out(row: JournalRow, actor: Actor, help_requests: Sequence[HelpRequest]
 def page_out(page: JournalPage, actor: Actor) -> CallPageOut:
     return CallPageOut(
         items=[summary_out(row, actor) for row in page.items],
-        total=page.total,
-        total_capped=page.capped,
         next=page.next_cursor.encode() if page.next_cursor is not None else None,
     )
+
+
+class CallCountOut(BaseModel):
+    total: int
+    capped: bool = Field(description="true: more than `total` calls match (counting stops at 10,000)")
+    estimated: bool = Field(
+        description="true: `total` is the database's estimate (a broad filter over millions of calls)"
+    )
+
+
+def count_out(counted: JournalCount) -> CallCountOut:
+    return CallCountOut(total=counted.total, capped=counted.capped, estimated=counted.estimated)
 
 
 class Option(BaseModel):

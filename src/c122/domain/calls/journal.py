@@ -95,8 +95,6 @@ class JournalScope:
 class CallQuery:
     filter: CallFilter = field(default_factory=CallFilter)
     scope: JournalScope = field(default_factory=JournalScope)
-    counted: bool = True
-    """False: the page alone, without counting what matches (an export reads page after page)."""
 
 
 @dataclass(frozen=True)
@@ -148,12 +146,23 @@ class FilterOptions:
 
 @dataclass(frozen=True)
 class JournalPage:
+    """A page alone: counting what matches is a separate, later question (`JournalCount`), so the page
+    is read in index order and stops after its last row."""
+
     items: list[JournalRow]
-    total: int
-    capped: bool = False
-    """True: more calls match than were counted; `total` is the cap."""
     next_cursor: JournalCursor | None = None
     """Where the next page starts; None on the last page."""
+
+
+@dataclass(frozen=True)
+class JournalCount:
+    """How many calls match a journal filter, as far as it is worth knowing."""
+
+    total: int
+    capped: bool = False
+    """True: more calls match than `total` (counting stopped at the cap)."""
+    estimated: bool = False
+    """True: `total` is the database's estimate, not a count (a broad filter over millions of calls)."""
 
 
 def read_call_filter(

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Protocol
 
-from c122.domain.calls import CallQuery, CallRecord, FilterOptions, JournalPage, JournalRow, JournalScope
+from c122.domain.calls import (
+    CallQuery,
+    CallRecord,
+    FilterOptions,
+    JournalCount,
+    JournalPage,
+    JournalRow,
+    JournalScope,
+)
 from c122.services.ports import UnitOfWork
 
 
@@ -27,7 +35,12 @@ class CallRecordRepository(Protocol):
     async def get(self, call_id: str) -> JournalRow | None: ...
 
     async def list_calls(self, query: CallQuery) -> JournalPage:
-        """One page, newest first, within the query's scope and filter."""
+        """One page, newest first, within the query's scope and filter; nothing is counted."""
+        ...
+
+    async def count_calls(self, query: CallQuery) -> JournalCount:
+        """How many calls the query's filter and scope match: exact up to a cap, or the database's
+        estimate for a broad filter it can estimate well (the page and offset are ignored)."""
         ...
 
     async def filter_options(self, scope: JournalScope) -> FilterOptions:

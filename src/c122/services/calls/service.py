@@ -15,6 +15,7 @@ from c122.domain.calls import (
     CallQuery,
     CallRecord,
     FilterOptions,
+    JournalCount,
     JournalPage,
     JournalRow,
     JournalScope,
@@ -44,7 +45,7 @@ from c122.services.exports.ports import (
 from c122.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-EXPORT_BATCH: Final = 1_000
+EXPORT_BATCH: Final = 2_000
 """Calls read per transaction while exporting."""
 EXPORT_SOURCE: Final = "calls"
 """The kind of the journal's export source (`export_rows` reads it again after a restart)."""
@@ -135,6 +136,13 @@ class CallRecordService:
         async with self._uow() as uow:
             return await uow.calls.list_calls(CallQuery(filters, journal_scope(actor)))
 
+    async def count_calls(self, actor: Actor, filters: CallFilter) -> JournalCount:
+        """How many calls the journal's filters match for this viewer (asked apart from the page: the
+        screen shows the page first)."""
+        await self._check_scope(actor, filters, wanted="view_journal")
+        async with self._uow() as uow:
+            return await uow.calls.count_calls(CallQuery(filters, journal_scope(actor)))
+
     async def export_calls(self, actor: Actor, filters: CallFilter, format: ExportFormat) -> ExportJob:
         """Exactly what the journal shows for these filters, as a file (or a background job when large).
         A PDF over PDF_MAX_ROWS is refused with a suggestion of xlsx; every export is audited, and so is
@@ -143,7 +151,7 @@ class CallRecordService:
         scope = journal_scope(actor)
         at = self._clock.now()
         async with self._uow() as uow:
-            counted = await uow.calls.list_calls(CallQuery(replace(filters, limit=1, after=None), scope))
+            counted = await uow.calls.count_calls(CallQuery(filters, scope))
             expected = counted.total
             if format == "pdf" and (counted.capped or expected > PDF_MAX_ROWS):
                 raise InvalidFields(
@@ -183,7 +191,7 @@ class CallRecordService:
             columns=COLUMNS,
             expected_rows=expected,
         )
-        query = CallQuery(filters, scope, counted=False)
+        query = CallQuery(filters, scope)
         source = ExportSource(EXPORT_SOURCE, _query_params(query))
         return await self._exports.export(actor, spec, self._rows(query), source)
 
@@ -363,7 +371,6 @@ def _query_from(params: Mapping[str, object]) -> CallQuery:
     return CallQuery(
         CallFilter(**values),  # type: ignore[arg-type]
         JournalScope(None if group_ids is None else frozenset(int(g) for g in group_ids), user_id),
-        counted=False,
     )
 
 

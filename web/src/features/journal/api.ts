@@ -8,10 +8,10 @@ export type ExportJob = components["schemas"]["ExportJobOut"];
 
 export interface CallPage {
   items: CallRow[];
-  total: number;
-  capped: boolean;
   next: string | null;
 }
+
+export type CallCount = components["schemas"]["CallCountOut"];
 
 export async function listCalls(query: JournalQuery, after: string | null, limit = 50): Promise<CallPage> {
   const page = await unwrap(
@@ -19,7 +19,12 @@ export async function listCalls(query: JournalQuery, after: string | null, limit
       params: { query: { ...query, limit, ...(after === null ? {} : { after }) } as never },
     }),
   );
-  return { items: page.items, total: page.total, capped: page.total_capped ?? false, next: page.next ?? null };
+  return { items: page.items, next: page.next ?? null };
+}
+
+/** How many calls the filters match: asked after the page is shown (counting may take longer). */
+export async function countCalls(query: JournalQuery): Promise<CallCount> {
+  return unwrap(api.GET("/api/v1/calls/count", { params: { query: query as never } }));
 }
 
 export async function filterChoices(): Promise<FilterChoices> {

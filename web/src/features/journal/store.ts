@@ -4,7 +4,7 @@ import { defineStore } from "pinia";
 import { ref, shallowRef } from "vue";
 import type { ExportProgress } from "@/shared/events/protocol";
 import { useRealtimeStore } from "@/shared/realtime/store";
-import { exportCalls, filterChoices, listCalls, type ExportJob } from "./api";
+import { countCalls, exportCalls, filterChoices, listCalls, type CallCount, type ExportJob } from "./api";
 import { emptyFilters, toQuery, type CallRow, type ExportFormat, type FilterChoices, type JournalFilters } from "./model";
 
 export interface ExportEntry {
@@ -23,8 +23,8 @@ export interface ExportEntry {
 export const useJournalStore = defineStore("journal", () => {
   const filters = ref<JournalFilters>(emptyFilters());
   const rows = shallowRef<CallRow[]>([]);
-  const total = ref(0);
-  const capped = ref(false);
+  /** How many calls match the filters applied; null while it is being counted. */
+  const count = shallowRef<CallCount | null>(null);
   const next = ref<string | null>(null);
   const loading = ref(false);
   const error = ref<unknown>(null);
@@ -64,17 +64,25 @@ export const useJournalStore = defineStore("journal", () => {
     try {
       const page = await listCalls(applied, after);
       rows.value = after === null ? page.items : [...rows.value, ...page.items];
-      if (after === null) {
-        total.value = page.total;
-        capped.value = page.capped;
-      }
       next.value = page.next;
+      if (after === null) void recount(applied, page.items.length, page.next === null);
     } catch (failure) {
       error.value = failure;
       if (after === null) rows.value = [];
     } finally {
       loading.value = false;
     }
+  }
+
+  /** The count follows the page: a single page is its own count, otherwise the server counts. */
+  async function recount(query: typeof applied, shown: number, complete: boolean): Promise<void> {
+    if (complete) {
+      count.value = { total: shown, capped: false, estimated: false };
+      return;
+    }
+    count.value = null;
+    const counted = await countCalls(query).catch(() => null);
+    if (query === applied) count.value = counted;
   }
 
   /** Exactly what the list shows (the filters last applied). Null: the file was saved at once. */
@@ -116,8 +124,7 @@ export const useJournalStore = defineStore("journal", () => {
   return {
     filters,
     rows,
-    total,
-    capped,
+    count,
     next,
     loading,
     error,

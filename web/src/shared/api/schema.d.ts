@@ -1282,11 +1282,34 @@ export interface paths {
         /**
          * List Calls
          * @description Newest first; `next` is the cursor of the following page (keyset paging: pass it as `after`).
-         *     Administrators see every call, seniors the calls of their groups and their own, operators their
-         *     own; a filter naming someone else's group (or, for an operator, another operator) is refused with
-         *     403; bad filter values with 422 naming each parameter.
+         *     Nothing is counted here: `/api/v1/calls/count` answers how many match, asked after the page is
+         *     shown. Administrators see every call, seniors the calls of their groups and their own, operators
+         *     their own; a filter naming someone else's group (or, for an operator, another operator) is refused
+         *     with 403; bad filter values with 422 naming each parameter.
          */
         get: operations["list_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Calls
+         * @description How many calls the same filters match for this viewer: exact up to 10,000 (`capped` past it);
+         *     on PostgreSQL a count that would take longer than half a second answers with the planner's
+         *     estimate (`estimated`). Paging parameters are ignored; refusals as for the list.
+         */
+        get: operations["count_calls"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3818,6 +3841,21 @@ export interface components {
             /** User Id */
             user_id: number;
         };
+        /** CallCountOut */
+        CallCountOut: {
+            /**
+             * Capped
+             * @description true: more than `total` calls match (counting stops at 10,000)
+             */
+            capped: boolean;
+            /**
+             * Estimated
+             * @description true: `total` is the database's estimate (a broad filter over millions of calls)
+             */
+            estimated: boolean;
+            /** Total */
+            total: number;
+        };
         /**
          * CallEndedData
          * @description The conversation ended; `cause` is caller_hang_up, operator_hang_up or a failure.
@@ -4089,13 +4127,6 @@ export interface components {
             items: components["schemas"]["CallSummaryOut"][];
             /** Next */
             next?: string | null;
-            /** Total */
-            total: number;
-            /**
-             * Total Capped
-             * @default false
-             */
-            total_capped: boolean;
         };
         /** CallStatisticsOut */
         CallStatisticsOut: {
@@ -19266,6 +19297,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CallPageOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    count_calls: {
+        parameters: {
+            query?: {
+                /** @description started at or after: a date (2026-09-12 or 12.09.2026: that hotline day) or a time with its zone (2026-09-12T10:00+03:00) */
+                from?: string | null;
+                /** @description started before (a date: up to its end): a date (2026-09-12 or 12.09.2026: that hotline day) or a time with its zone (2026-09-12T10:00+03:00) */
+                to?: string | null;
+                /** @description the line's number */
+                line?: string | null;
+                /** @description the answering operator's user id */
+                operator?: number | null;
+                /** @description group id */
+                group?: number | null;
+                /** @description inbound, outbound, internal */
+                direction?: string | null;
+                /** @description answered, missed, failed, active */
+                status?: string | null;
+                /** @description the call type: the case type (IVR topic) id */
+                case_type?: number | null;
+                /** @description the case's source: pstn, mobile_app, web, messenger, sms */
+                source?: string | null;
+                /** @description the applicant's number, or part of their name */
+                applicant?: string | null;
+                /** @description 1 to 200 */
+                limit?: number;
+                /** @description ignored when `after` is given */
+                offset?: number;
+                /** @description the `next` cursor of the previous page */
+                after?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallCountOut"];
                 };
             };
             /** @description Bad Request */

@@ -1214,6 +1214,7 @@ export const en: Messages = {
     more: "Show more",
     count: "Calls found: {count}",
     countCapped: "Calls found: over {count}",
+    countEstimated: "Calls found: about {count}",
     loadFailed: "Could not load the journal",
     listen: "Listen to the recording",
     download: "Download",

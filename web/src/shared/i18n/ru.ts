@@ -1213,6 +1213,7 @@ export const ru = {
     more: "Показать ещё",
     count: "Найдено звонков: {count}",
     countCapped: "Найдено звонков: более {count}",
+    countEstimated: "Найдено звонков: около {count}",
     loadFailed: "Не удалось загрузить журнал",
     listen: "Прослушать запись",
     download: "Скачать",

@@ -1,0 +1,221 @@
+"""Calls in bulk for the journal's tests and benchmark (bench/journal.py): generated inside the database
+(INSERT … SELECT over generated row numbers: a recursive CTE on SQLite, generate_series on PostgreSQL),
+the columns hashes of the row number, so both databases get the same data. Calls spread over a year
+across 3 groups, 30 operators, 3 lines, 6 call types, every direction and status, applicants' numbers
+drawn from 200,000; one call in ten has a case (with its source and applicant). Also the filter
+combinations the benchmark times and the tests compare."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Index
+
+from c122.domain.calls import CallFilter
+from c122.persistence import tables as t
+from c122.persistence.database import create_engine
+from c122.persistence.tables.calls import call_cases, call_records
+from c122.persistence.tables.cases import cases
+
+NOW = datetime(2026, 9, 12, 9, tzinfo=UTC)
+CHUNK = 500_000
+LINES = ("+78001220122", "+78001220123", "+78001220124")
+SOURCES = ("pstn", "mobile_app", "web")
+LAST_NAMES = ("Иванов", "Петрова", "Сидоров", "Лебедев", "Морозова", "Кузнецов", "Волкова", "Соколов")
+FOLDED_NAMES = tuple(name.casefold() for name in LAST_NAMES)
+
+
+def phone(index: int) -> str:
+    return f"+7916{index:07d}"
+
+
+# Pseudo-random but reproducible columns, the same on both databases: a hash of the row number per
+# column (multiplier and offset distinct per column, modulo a prime so columns do not move together).
+PRIME = 2_147_483_647
+YEAR_S = 365 * 86400
+
+
+def hashed(salt: int, modulo: int, row: str = "i") -> str:
+    # A multiplier near the prime makes every step wrap around it, so even the first rows spread.
+    multiplier = 179_424_673 * (2 * salt + 1) % PRIME
+    return f"((({row} * {multiplier} + {salt * 31_337}) % {PRIME}) % {modulo})"
+
+
+def pick(expression: str, values: tuple[str, ...]) -> str:
+    arms = " ".join(f"WHEN {n} THEN '{v}'" for n, v in enumerate(values))
+    return f"(CASE {expression} {arms} END)"
+
+
+def at(dialect: str, seconds_ago: str) -> str:
+    """A UTC moment `seconds_ago` before NOW, as the column stores it on this database."""
+    if dialect == "postgresql":
+        return f"(TIMESTAMPTZ '{NOW.isoformat()}' - ({seconds_ago}) * INTERVAL '1 second')"
+    return (
+        f"(strftime('%Y-%m-%d %H:%M:%S', {int(NOW.timestamp())} - ({seconds_ago}), 'unixepoch') || '.000000')"
+    )
+
+
+def numbers(dialect: str, low: int, high: int, step: int = 1) -> str:
+    """Row numbers low, low+step, … below high, as a table `n(i)`."""
+    if dialect == "postgresql":
+        return f"(SELECT generate_series(CAST({low} AS BIGINT), {high - 1}, {step}) AS i) AS n"
+    return (
+        f"(WITH RECURSIVE s(i) AS (SELECT {low} UNION ALL SELECT i + {step} FROM s WHERE i + {step} < {high})"
+        " SELECT i FROM s) AS n"
+    )
+
+
+def call_rows(dialect: str, low: int, high: int) -> str:
+    way, outcome = hashed(1, 100), hashed(2, 100)
+    direction = f"(CASE WHEN {way} < 80 THEN 'inbound' WHEN {way} < 95 THEN 'outbound' ELSE 'internal' END)"
+    status = f"(CASE WHEN {outcome} < 75 THEN 'answered' WHEN {outcome} < 95 THEN 'missed' ELSE 'failed' END)"
+    operator = f"({hashed(3, 30)} + 1)"
+    pad = "lpad(CAST({} AS TEXT), {}, '0')" if dialect == "postgresql" else "printf('%0{1}d', {0})"
+    applicant = f"('+7916' || {pad.format(hashed(4, 200_000), 7)})"
+    began = hashed(5, YEAR_S)
+    return f"""
+        INSERT INTO call_records (id, direction, status, line_number, caller, called, case_type_id,
+            group_id, operator_id, started_at, connected_at, ended_at, wait_s, talk_s, hold_s, wrap_up_s,
+            sla_breached)
+        SELECT 'c' || {pad.format("i", 8)}, {direction}, {status},
+            CASE WHEN {direction} = 'inbound' THEN {pick(hashed(6, 3), LINES)} END,
+            CASE WHEN {direction} <> 'outbound' THEN {applicant} ELSE '{LINES[0]}' END,
+            CASE WHEN {direction} = 'outbound' THEN {applicant} ELSE '{LINES[0]}' END,
+            {hashed(7, 6)} + 1, ({operator} - 1) / 10 + 1,
+            CASE WHEN {status} = 'answered' OR {direction} <> 'inbound' THEN {operator} END,
+            {at(dialect, began)},
+            CASE WHEN {status} = 'answered' THEN {at(dialect, f"{began} - 20")} END,
+            {at(dialect, f"{began} - 200")},
+            20.0, CASE WHEN {status} = 'answered' THEN 180.0 ELSE 0.0 END, 0.0, 0.0, false
+        FROM {numbers(dialect, low, high)}
+    """
+
+
+def case_rows(dialect: str, low: int, high: int, people: int) -> tuple[str, str]:
+    """One call in ten has a case: its id is the call's number / 10 + 1."""
+    pad = "lpad(CAST({} AS TEXT), {}, '0')" if dialect == "postgresql" else "printf('%0{1}d', {0})"
+    began = hashed(5, YEAR_S)
+    moscow_day = (
+        f"CAST(({at(dialect, began)} AT TIME ZONE 'Europe/Moscow') AS DATE)"
+        if dialect == "postgresql"
+        else f"date({int(NOW.timestamp())} - ({began}) + 3 * 3600, 'unixepoch')"
+    )
+    call_id = f"'c' || {pad.format('i', 8)}"
+    json_ids = f"'[\"' || {call_id} || '\"]'"
+    if dialect == "postgresql":
+        json_ids = f"CAST({json_ids} AS JSON)"
+    first = low + (-low) % 10
+    insert_cases = f"""
+        INSERT INTO cases (id, version, name, day, key_type_id, number, type_id, source, status,
+            applicant_id, group_id, call_ids, message_ids, applicant_text, created_at, updated_at)
+        SELECT i / 10 + 1, 1, 'Случай ' || CAST(i / 10 + 1 AS TEXT), {moscow_day}, 1, i / 10 + 1, 1,
+            {pick(hashed(8, 3), SOURCES)}, 'new', {hashed(9, people)} + 1, ({hashed(3, 30)}) / 10 + 1,
+            {json_ids}, '[]', {pick(hashed(10, len(LAST_NAMES)), FOLDED_NAMES)},
+            {at(dialect, began)}, {at(dialect, began)}
+        FROM {numbers(dialect, first, high, 10)}
+    """
+    link = f"""
+        INSERT INTO call_cases (call_id, case_id)
+        SELECT {call_id}, i / 10 + 1 FROM {numbers(dialect, first, high, 10)}
+    """
+    return insert_cases, link
+
+
+def applicant_rows(dialect: str, people: int) -> str:
+    empty = "CAST('[]' AS JSON)" if dialect == "postgresql" else "'[]'"
+    return f"""
+        INSERT INTO applicants (id, version, last_name, emergency_contacts, search_text, created_at,
+            updated_at)
+        SELECT i + 1, 1, {pick(hashed(11, len(LAST_NAMES)), LAST_NAMES)}, {empty},
+            '', {at(dialect, "0")}, {at(dialect, "0")}
+        FROM {numbers(dialect, 0, people)}
+    """
+
+
+def bulk_indexes() -> list[Index]:
+    """The indexes a bulk load drops and builds again after (one build is much faster than a million
+    inserts into each)."""
+    return [*call_records.indexes, *cases.indexes, *call_cases.indexes]
+
+
+async def seed(url: str, rows: int, *, progress: bool = False) -> float:
+    """The organisation in rows, then calls, cases and their links generated by the database itself
+    (INSERT … SELECT over generated row numbers), in chunks so progress shows."""
+    started = time.perf_counter()
+    engine = create_engine(url)
+    dialect = engine.dialect.name
+    people = max(1, rows // 20)
+    async with engine.begin() as db:
+        await db.execute(t.services.insert().values(id=1, name="Служба 122"))
+        await db.execute(
+            t.groups.insert(), [{"id": g, "service_id": 1, "name": f"Группа {g}"} for g in (1, 2, 3)]
+        )
+        await db.execute(
+            t.case_types.insert(),
+            [{"id": i, "code": f"t{i}", "name": f"Тип {i}", "icon": "info"} for i in range(1, 7)],
+        )
+        await db.execute(
+            t.users.insert(),
+            [
+                {
+                    "id": u,
+                    "login": f"op{u}",
+                    "full_name": f"Оператор {u}",
+                    "role": "operator",
+                    "password_hash": "x",
+                }
+                for u in range(1, 31)
+            ],
+        )
+        await db.execute(
+            t.user_groups.insert(), [{"user_id": u, "group_id": (u - 1) // 10 + 1} for u in range(1, 31)]
+        )
+        await db.exec_driver_sql(applicant_rows(dialect, people))
+        for index in bulk_indexes():
+            await db.run_sync(lambda sync, index=index: index.drop(sync))
+    for low in range(0, rows, CHUNK):
+        high = min(rows, low + CHUNK)
+        insert_cases, link = case_rows(dialect, low, high, people)
+        async with engine.begin() as db:
+            for statement in (call_rows(dialect, low, high), insert_cases, link):
+                await db.exec_driver_sql(statement)
+        if progress:
+            print(f"  {high} calls in {time.perf_counter() - started:.0f} s", flush=True)
+    async with engine.begin() as db:
+        for index in bulk_indexes():
+            await db.run_sync(lambda sync, index=index: index.create(sync))
+    async with engine.connect() as db:
+        # VACUUM on PostgreSQL also marks the pages all-visible: counts read the indexes alone.
+        await db.execution_options(isolation_level="AUTOCOMMIT")
+        await db.exec_driver_sql("VACUUM ANALYZE" if dialect == "postgresql" else "ANALYZE")
+    await engine.dispose()
+    return time.perf_counter() - started
+
+
+def combinations() -> dict[str, CallFilter]:
+    month = NOW - timedelta(days=30)
+    single: dict[str, dict[str, Any]] = {
+        "none": {},
+        "period_month": {"since": month, "until": NOW},
+        "group": {"group_id": 2},
+        "operator": {"operator_id": 12},
+        "applicant_phone": {"applicant_phone": phone(4242)},
+        "applicant_name": {"applicant_name": "лебед"},
+        "line": {"line_number": LINES[1]},
+        "case_type": {"case_type_id": 3},
+        "source": {"source": "web"},
+        "direction": {"direction": "outbound"},
+        "status": {"status": "missed"},
+    }
+    found = {name: CallFilter(**values) for name, values in single.items()}
+    names = [n for n in single if n != "none"]
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            found[f"{first}+{second}"] = CallFilter(**single[first], **single[second])
+    everything: dict[str, Any] = {}
+    for name in ("period_month", "group", "line", "case_type", "direction", "status"):
+        everything.update(single[name])
+    found["period+group+line+type+direction+status"] = CallFilter(**{**everything, "direction": "inbound"})
+    return found
