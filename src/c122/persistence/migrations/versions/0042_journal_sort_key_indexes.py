@@ -5,7 +5,7 @@ planner knows which filters go together (a line's calls are all inbound) and pic
 both
 
 Revision ID: 0042
-Revises: 0035
+Revises: 0048
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0042"
-down_revision = "0035"
+down_revision = "0048"
 branch_labels = None
 depends_on = None
 
