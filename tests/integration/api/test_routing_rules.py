@@ -173,7 +173,15 @@ async def test_bad_rules_are_refused_with_the_reason_and_nothing_is_stored(serve
     )
     assert partly.status_code == 201, partly.text
 
+    # Widening the first rule to every call would hide the later one: refused, the rule stays as it was.
+    widened = await admin.write(
+        "PUT", f"{RULES}/{first.json()['id']}", json=rule(line_id, "Спам", {"kind": "refuse"})
+    )
+    assert widened.status_code == 409, widened.text
+    assert "«Спам днём»" in widened.json()["message"]
+
     listed = (await admin.http.get(RULES, params={"line_id": line_id})).json()
+    assert listed[0]["conditions"]["patterns"] == ["+7900*"]
     assert [r["name"] for r in listed] == ["Спам", "Спам днём"]
 
     bad_number = await admin.write(

@@ -111,7 +111,9 @@ class RoutingRules:
                 raise BadRequest("a rule stays on its line; create it on the other line instead")
             await _check_references(uow, draft)
             rule = Rule(rule_id, current.position, draft)
-            _refuse_shadowed(rule, [r for r in await uow.routing.rules(draft.line_id) if r.id != rule_id])
+            updated = [rule if r.id == rule_id else r for r in await uow.routing.rules(draft.line_id)]
+            for each in updated:  # the rule itself, and the later rules it might now hide
+                _refuse_shadowed(each, updated)
             await uow.routing.update_rule(rule_id, draft, self._clock.now())
             await self._audit(uow, actor, "update", rule_id, draft)
             await uow.commit()
