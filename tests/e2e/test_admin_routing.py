@@ -48,7 +48,7 @@ async def test_administrator_creates_a_rule_and_the_tester_shows_it(
     await page.get_by_test_id("rule-patterns").locator("input").fill("+7916[0-9]")
     await _choose(page, "rule-queue", target)
     await page.get_by_test_id("rule-save").click()
-    await expect(form).to_contain_text("only digits, a leading +")  # the pattern's problem, on its field
+    await expect(form).to_contain_text("только цифры, + в начале")  # the pattern's problem, on its field
     await _shot(page, "routing-rule-problem.png")
     await page.get_by_test_id("rule-patterns").locator("input").fill("8916*")
     await page.get_by_test_id("rule-save").click()
@@ -69,7 +69,7 @@ async def test_administrator_creates_a_rule_and_the_tester_shows_it(
     await expect(page.get_by_test_id("tester-winner")).to_have_text("ни одно")
     await expect(page.get_by_test_id("tester-destination")).to_contain_text("по голосовому меню линии")
 
-    await page.get_by_role("tab", name="Производственный календарь").click()
+    await page.locator(".n-tabs-tab", has_text="Производственный календарь").click()
     panel = page.get_by_test_id("calendar-panel")
     await panel.locator("input").first.fill("2026")
     await panel.locator("input").first.press("Enter")

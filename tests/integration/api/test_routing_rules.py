@@ -197,6 +197,17 @@ async def test_bad_rules_are_refused_with_the_reason_and_nothing_is_stored(serve
     assert bad_test.status_code == 422
     assert bad_test.json()["fields"][0]["path"] == "caller"
 
+    far = await admin.write(
+        "POST", TEST, json={"line_id": line_id, "caller": "+79161234567", "at": "0001-01-01T00:00"}
+    )
+    assert far.status_code == 422
+    assert far.json()["fields"][0]["path"] == "at"
+    long_name = await admin.write(
+        "POST", RULES, json=rule(line_id, "Я" * 101, {"kind": "refuse"}, patterns=["+7901*"])
+    )
+    assert long_name.status_code == 422
+    assert long_name.json()["fields"][0]["code"] == "too_long"
+
     operator = await server.signed_in("operator1")
     assert (await operator.http.get(RULES)).status_code == 403
 

@@ -23,6 +23,7 @@ from c122.domain.routing.calendar import DayKind
 
 _PATTERN = re.compile(r"^\+?[0-9X?*]+$")
 MAX_PATTERNS = 50
+MAX_NAME = 100
 MAX_REPEAT_HOURS = 24 * 30
 
 
@@ -145,16 +146,16 @@ def check_pattern(raw: str) -> str:
     """The pattern in its stored form (`8…`/`7…` read as `+7…`), or InvalidPattern with the reason."""
     pattern = re.sub(r"[\s()\-]", "", raw).upper()
     if not pattern:
-        raise InvalidPattern("the pattern is empty")
+        raise InvalidPattern("шаблон пуст")
     if not _PATTERN.match(pattern):
-        raise InvalidPattern(f"«{raw}»: only digits, a leading +, X or ? (one digit) and * (any digits)")
+        raise InvalidPattern(f"«{raw}»: только цифры, + в начале, X или ? (одна цифра) и * (любые цифры)")
     if not pattern.startswith("+"):
         if pattern[0] in "78":
             pattern = "+7" + pattern[1:]
         elif pattern[0] != "*":
-            raise InvalidPattern(f"«{raw}»: start with +, 8 or 7 (as +7…), or *")
+            raise InvalidPattern(f"«{raw}»: начните с +, 8 или 7 (читается как +7…) либо с *")
     if not any(ch.isdigit() for ch in pattern) and pattern.strip("+*") == "":
-        raise InvalidPattern(f"«{raw}» matches every number; leave the patterns empty instead")
+        raise InvalidPattern(f"«{raw}» подходит к любому номеру; оставьте шаблоны пустыми")
     return pattern
 
 
@@ -168,10 +169,12 @@ def checked_rule(draft: RuleDraft) -> RuleDraft:
     problems: list[FieldProblem] = []
     c, a = draft.conditions, draft.action
     if not draft.name.strip():
-        problems.append(FieldProblem("name", "required", "the rule needs a name"))
+        problems.append(FieldProblem("name", "required", "укажите название правила"))
+    elif len(draft.name.strip()) > MAX_NAME:
+        problems.append(FieldProblem("name", "too_long", f"название правила не длиннее {MAX_NAME} символов"))
     patterns: list[str] = []
     if len(c.patterns) > MAX_PATTERNS:
-        problems.append(FieldProblem("conditions.patterns", "too_many", f"at most {MAX_PATTERNS} patterns"))
+        problems.append(FieldProblem("conditions.patterns", "too_many", f"не больше {MAX_PATTERNS} шаблонов"))
     for index, raw in enumerate(c.patterns):
         try:
             patterns.append(check_pattern(raw))
@@ -180,17 +183,19 @@ def checked_rule(draft: RuleDraft) -> RuleDraft:
     if c.repeat is not None and not (
         2 <= c.repeat.count <= 100 and 1 <= c.repeat.within_hours <= MAX_REPEAT_HOURS
     ):
-        message = f"a repeat caller is the 2nd–100th call within 1–{MAX_REPEAT_HOURS} hours"
+        message = f"повторный звонок: со 2-го по 100-й за 1–{MAX_REPEAT_HOURS} ч"
         problems.append(FieldProblem("conditions.repeat", "out_of_range", message))
     if any(not 1 <= day <= 7 for day in c.weekdays):
-        problems.append(
-            FieldProblem("conditions.weekdays", "out_of_range", "days are 1 (Monday) … 7 (Sunday)")
-        )
+        problems.append(FieldProblem("conditions.weekdays", "out_of_range", "дни недели: 1 (пн) … 7 (вс)"))
     if c.hours is not None and c.hours.start == c.hours.end:
-        problems.append(FieldProblem("conditions.hours", "empty", "the time window starts where it ends"))
+        problems.append(FieldProblem("conditions.hours", "empty", "начало и конец интервала совпадают"))
     if c.ivr_choice is not None and not re.fullmatch(r"[\w-]{1,64}:[0-9*#]", c.ivr_choice):
         problems.append(
-            FieldProblem("conditions.ivr_choice", "invalid", "the menu choice is «node:key», e.g. menu:1")
+            FieldProblem(
+                "conditions.ivr_choice",
+                "invalid",
+                "выбор в меню записывается как «узел:клавиша», например menu:1",
+            )
         )
     problems += _action_problems(a)
     if problems:
@@ -209,16 +214,20 @@ def checked_rule(draft: RuleDraft) -> RuleDraft:
 
 def _action_problems(a: RuleAction) -> list[FieldProblem]:
     needs = {
-        ActionKind.QUEUE: ("queue_id", a.queue_id, "the target queue"),
-        ActionKind.PRIORITY: ("priority", a.priority, "the priority"),
-        ActionKind.FLOW: ("flow", a.flow, "the flow"),
+        ActionKind.QUEUE: ("queue_id", a.queue_id, "очередь"),
+        ActionKind.PRIORITY: ("priority", a.priority, "приоритет"),
+        ActionKind.FLOW: ("flow", a.flow, "голосовое меню"),
     }
     if a.kind in needs:
         name, value, what = needs[a.kind]
         if value is None or value == "":
-            return [FieldProblem(f"action.{name}", "required", f"name {what}")]
+            return [FieldProblem(f"action.{name}", "required", f"укажите {what}")]
     if a.priority is not None and not 0 <= a.priority <= 100:
-        return [FieldProblem("action.priority", "out_of_range", "priority is 0–100 (higher is served first)")]
+        return [
+            FieldProblem(
+                "action.priority", "out_of_range", "приоритет от 0 до 100 (больший обслуживается раньше)"
+            )
+        ]
     return []
 
 

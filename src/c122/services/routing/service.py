@@ -49,6 +49,7 @@ from c122.services.routing.ports import NumberList, NumberListDraft, RoutingUnit
 log = logging.getLogger(__name__)
 MAX_CALENDAR_BYTES = 512 * 1024
 MAX_LIST_NUMBERS = 10_000
+MAX_LIST_NAME = 100
 
 
 class RuleShadowed(Conflict):
@@ -288,6 +289,8 @@ class RoutingRules:
             number = normalize_phone(caller)
         except InvalidPhone as exc:
             raise InvalidFields([FieldProblem("caller", "invalid_phone", str(exc))]) from None
+        if not 1990 <= at.year <= 2100:
+            raise InvalidFields([FieldProblem("at", "out_of_range", "test a moment between 1990 and 2100")])
         when = at.replace(tzinfo=self._zone) if at.tzinfo is None else at
         async with self._uow() as uow:
             if await uow.lines.get(line_id) is None:
@@ -392,23 +395,23 @@ async def _check_references(uow: RoutingUnitOfWork, draft: RuleDraft) -> None:
     problems: list[FieldProblem] = []
     a = draft.action
     if await uow.lines.get(draft.line_id) is None:
-        problems.append(FieldProblem("line_id", "unknown_line", f"line {draft.line_id} does not exist"))
+        problems.append(FieldProblem("line_id", "unknown_line", f"линии {draft.line_id} нет"))
     if a.queue_id is not None and await uow.queues.get(a.queue_id) is None:
         problems.append(
-            FieldProblem("action.queue_id", "unknown_queue", f"queue {a.queue_id} does not exist")
+            FieldProblem("action.queue_id", "unknown_queue", f"очереди {a.queue_id} нет (удалена?)")
         )
     if a.kind is ActionKind.FLOW and a.flow and await uow.ivr.flow(a.flow) is None:
-        problems.append(FieldProblem("action.flow", "unknown_flow", f"flow «{a.flow}» does not exist"))
+        problems.append(FieldProblem("action.flow", "unknown_flow", f"голосового меню «{a.flow}» нет"))
     if a.kind is ActionKind.FLOW and draft.conditions.ivr_choice is not None:
-        message = "a rule on the menu's choice cannot start another flow: the menu has already run"
+        message = "правило на выбор в меню не может запустить другое меню: меню уже прозвучало"
         problems.append(FieldProblem("action.kind", "flow_after_menu", message))
     if a.prompt and await uow.ivr.prompt(a.prompt) is None:
         problems.append(
-            FieldProblem("action.prompt", "unknown_prompt", f"prompt «{a.prompt}» does not exist")
+            FieldProblem("action.prompt", "unknown_prompt", f"голосового сообщения «{a.prompt}» нет")
         )
     for index, list_id in enumerate(draft.conditions.lists):
         if await uow.routing.number_list(list_id) is None:
-            message = f"number list {list_id} does not exist"
+            message = f"списка номеров {list_id} нет"
             problems.append(FieldProblem(f"conditions.lists.{index}", "unknown_list", message))
     if problems:
         raise InvalidFields(problems)
@@ -427,9 +430,13 @@ def _refuse_shadowed(rule: Rule, others: Sequence[Rule]) -> None:
 def _checked_list(draft: NumberListDraft) -> NumberListDraft:
     problems: list[FieldProblem] = []
     if not draft.name.strip():
-        problems.append(FieldProblem("name", "required", "the list needs a name"))
+        problems.append(FieldProblem("name", "required", "укажите название списка"))
+    elif len(draft.name.strip()) > MAX_LIST_NAME:
+        problems.append(
+            FieldProblem("name", "too_long", f"название списка не длиннее {MAX_LIST_NAME} символов")
+        )
     if len(draft.numbers) > MAX_LIST_NUMBERS:
-        problems.append(FieldProblem("numbers", "too_many", f"at most {MAX_LIST_NUMBERS} numbers a list"))
+        problems.append(FieldProblem("numbers", "too_many", f"не больше {MAX_LIST_NUMBERS} номеров в списке"))
     numbers: list[str] = []
     for index, raw in enumerate(draft.numbers):
         try:
