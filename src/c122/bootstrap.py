@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -99,6 +100,7 @@ from c122.services.push.service import AppPush
 from c122.services.reports.schedules import ReportSchedules
 from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
+from c122.services.routing.service import RoutingRules
 from c122.services.sms.code_sender import SmsCodeSender
 from c122.services.sms.service import SmsChannel
 from c122.services.statistics.ports import LiveQueue
@@ -165,6 +167,7 @@ class Application:
         await self.contact_center.start()
         await self.context.phones.load()
         await self.context.trunks.start()  # the file's trunks imported once; the stored ones applied
+        await self.context.routing.start()  # the shipped production calendars, for years not yet stored
         if self.telephony is not None:
             await self._start_telephony(self.telephony)
         if self.context.call_flow is not None:
@@ -316,6 +319,7 @@ def build_application(
     # The hotline's day decides case names and numbers and its shifts, never the server's zone.
     hotline_zone = ZoneInfo(settings.hotline_time_zone)
     shift_clock = ShiftClock(uow_factory, clock, hotline_zone)
+    routing = RoutingRules(uow_factory, clock, hotline_zone, shipped_calendars())
     shift_statistics = ShiftStatistics(
         uow_factory, clock, shift_clock, _CenterQueues(contact_center), KpiDefinitions()
     )
@@ -363,6 +367,7 @@ def build_application(
             ivr_flows=ivr_flows,
             directory=directory,
             internal=internal,
+            routing=routing,
         )
         if telephony is not None
         else None
@@ -434,6 +439,7 @@ def build_application(
             seed=configured_trunks(settings),
             outage_fallback=settings.outage_fallback_number,
         ),
+        routing=routing,
         abandoned=AbandonedCalls(uow_factory, clock, contact_center, phones),
         call_flow=call_flow,
         calls=call_records,
@@ -561,6 +567,7 @@ def _call_flow(
     ivr_flows: IvrFlowService,
     directory: Directory,
     internal: InternalEventBus,
+    routing: RoutingRules,
 ) -> CallFlowService:
     music = f"file:{settings.music_on_hold.resolve()}" if settings.music_on_hold else DEFAULT_MUSIC
     flow_settings = CallFlowSettings(
@@ -580,6 +587,7 @@ def _call_flow(
         records,
         cases.calls,
         conversations=telephony.conversations,
+        routing=routing,
     )
     call_flow = CallFlowService(
         ctx,
@@ -592,6 +600,16 @@ def _call_flow(
     call_flow_reactions.subscribe(internal, call_flow)
     phones.registered = telephony.registered
     return call_flow
+
+
+def shipped_calendars() -> list[bytes]:
+    """The production calendars shipped with the package (this year and the next; docs/admin/routing.md)."""
+    folder = resources.files("c122.services.routing") / "calendars"
+    return [
+        entry.read_bytes()
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".xml")
+    ]
 
 
 def configured_trunks(settings: Settings) -> list[TrunkDraft]:

@@ -36,6 +36,7 @@ from c122.api.routes import (
     phone_book,
     push,
     reports,
+    routing,
     sms,
     statistics,
     status,
@@ -97,6 +98,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(phone_book.router)
     app.include_router(lookups.router)
     app.include_router(trunks.router)
+    app.include_router(routing.router)
     app.include_router(reports.router)
     app.include_router(abandoned.router)
     app.include_router(citizen.router)

@@ -41,6 +41,7 @@ from c122.services.phones.softphone import NoSoftphoneMedia, SoftphoneMedia
 from c122.services.push.service import AppPush
 from c122.services.reports.schedules import ReportSchedules
 from c122.services.reports.service import Reports
+from c122.services.routing.service import RoutingRules
 from c122.services.sms.service import SmsChannel
 from c122.services.statistics.service import (
     CallStatistics,
@@ -77,6 +78,7 @@ class ApiContext:
     board: Board  # the message board: notices seniors pin for their groups
     phone_book: PhoneBook  # speed-dial numbers, favourites, colleagues
     trunks: TrunkAdmin  # carrier trunks, applied to the running telephony
+    routing: RoutingRules  # routing rules per line, number lists, the production calendar (TEL-04)
     abandoned: AbandonedCalls  # callers who hung up while waiting, and calling them back
     exports: ExportJobs  # exported files and background export jobs
     recording_upkeep: RecordingUpkeep  # recordings compressed after the call, deleted after retention

@@ -32,6 +32,7 @@ from c122.persistence.phone_book import SqlPhoneBookRepository
 from c122.persistence.phones import SqlOperatorPhoneRepository
 from c122.persistence.push import SqlPushRepository
 from c122.persistence.reports import SqlReportRepository
+from c122.persistence.routing import SqlRoutingRepository
 from c122.persistence.sealing import PLAIN, Sealer
 from c122.persistence.sms import SqlSmsRepository
 from c122.persistence.statistics import SqlCallStatistics
@@ -57,6 +58,7 @@ from c122.services.phones.ports import OperatorPhoneRepository
 from c122.services.ports import AuditLog, EntityRepository
 from c122.services.push.ports import PushRepository
 from c122.services.reports.ports import ReportRepository
+from c122.services.routing.ports import RoutingRepository
 from c122.services.sms.ports import SmsRepository
 from c122.services.statistics.ports import CallStatisticsReader
 from c122.services.supervision.ports import MonitoringRepository
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
     phone_book: PhoneBookRepository
     lookups: LookupRepository
     trunks: TrunkRepository
+    routing: RoutingRepository
     monitoring: MonitoringRepository
     sms: SmsRepository
     call_statistics: CallStatisticsReader
@@ -129,6 +132,7 @@ class SqlUnitOfWork:
         self.phone_book = SqlPhoneBookRepository(connection)
         self.lookups = SqlLookupRepository(connection, self._sealer)
         self.trunks = SqlTrunkRepository(connection, self._sealer)
+        self.routing = SqlRoutingRepository(connection)
         self.reports = SqlReportRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         self.sms = SqlSmsRepository(connection)

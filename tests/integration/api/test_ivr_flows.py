@@ -131,6 +131,17 @@ async def test_lines_enter_known_flows_only_and_a_used_flow_is_not_deleted(ivr_s
     assert (in_use.status_code, in_use.json()["code"]) == (409, "in_use")
     cleared = await admin.write("PATCH", f"/api/v1/admin/lines/{line_id}", json={"entry_flow": ""})
     assert (cleared.status_code, cleared.json()["entry_flow"]) == (200, None)
+    # A routing rule that starts the flow keeps it too, and the refusal names the rule.
+    rule = {"line_id": line_id, "name": "Ночное меню", "conditions": {"patterns": ["+7495*"]},
+            "action": {"kind": "flow", "flow": "Меню"}}  # fmt: skip
+    made = await admin.write("POST", "/api/v1/admin/routing/rules", json=rule)
+    assert made.status_code == 201, made.text
+    by_rule = await admin.write("DELETE", f"{FLOWS}/{quote('Меню')}")
+    assert (by_rule.status_code, by_rule.json()["code"]) == (409, "in_use")
+    assert "«Ночное меню»" in by_rule.json()["message"]
+    assert (
+        await admin.write("DELETE", f"/api/v1/admin/routing/rules/{made.json()['id']}")
+    ).status_code == 204
     assert (await admin.write("DELETE", f"{FLOWS}/{quote('Меню')}")).status_code == 204
     assert (await admin.http.get(f"{FLOWS}/{quote('Меню')}")).status_code == 404
     assert await ivr_server.application.context.ivr_flows.current("Меню") is None

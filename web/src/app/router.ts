@@ -52,6 +52,11 @@ export const router = createRouter({
           component: () => import("@/features/trunks/components/TrunksPage.vue"),
         },
         {
+          path: "routing",
+          name: "admin-routing",
+          component: () => import("@/features/routing/components/RoutingPage.vue"),
+        },
+        {
           path: "channels",
           name: "admin-channels",
           component: () => import("@/features/channels/components/ChannelsPage.vue"),

@@ -12,6 +12,7 @@ from c122.domain.clock import Clock
 from c122.services.call_flow.ports import (
     CallCases,
     CallDistribution,
+    CallRouting,
     CallSwitch,
     ConversationKeeper,
     OperatorPhones,
@@ -42,6 +43,7 @@ class CallFlowSettings:
     outage_notice: str = (
         "Извините, у нас технические неполадки. Пожалуйста, перезвоните через несколько минут."
     )
+    routing_refusal: str = "Извините, ваш звонок не может быть принят. До свидания."
     outage_notice_fallback: str = (
         "Извините, у нас технические неполадки. Соединяем вас с дежурным оператором."
     )
@@ -86,6 +88,8 @@ class CallFlowContext:
     leg_owners: dict[str, CallActor] = field(default_factory=dict)  # which call each leg reports to
     # Keeps conversations for a restart to take over (None: a restart ends them all).
     conversations: ConversationKeeper | None = None
+    # The lines' routing rules (TEL-04); None: every call follows its line's flow.
+    routing: CallRouting | None = None
 
     @property
     def music(self) -> str:

@@ -29,6 +29,7 @@ from c122.domain.ivr import (
     wait_announcement,
 )
 from c122.domain.ivr.actions import Action
+from c122.domain.routing import ActionKind, Rule, Stage
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CALLER_LEFT, MISSING_PROMPT, CallActor, CallEnded
 from c122.services.call_flow.context import CallFlowContext
@@ -69,6 +70,13 @@ class InboundCall(CallActor):
         self.ivr_group_id = ivr_group_id
         self._ivr_path: list[str] = []  # the menu choices, in order ("node:key")
         self._flow_entry = self._enter_flow
+        self._line_id: int | None = None
+        self._rule: Rule | None = None  # the routing rule that decided the call (TEL-04)
+
+    def routed(self, line_id: int | None, arrival_rule: Rule | None) -> None:
+        """The call came in on `line_id`; `arrival_rule` decided it before the menu (or None)."""
+        self._line_id = line_id
+        self._rule = arrival_rule
 
     def service_name(self) -> str:
         return self.offer_context.service_name or ""
@@ -114,7 +122,12 @@ class InboundCall(CallActor):
         await self._ctx.switch.answer(self.leg)
         self.record.answered_leg(self.leg, self._ctx.clock.now())
         await self._save()
-        if executor is None:
+        action = self._rule.draft.action if self._rule is not None else None
+        if action is not None and action.kind is ActionKind.QUEUE and action.queue_id is not None:
+            await self._enqueue(action.queue_id, action.priority or 0)
+        elif action is not None and action.kind is ActionKind.REFUSE:
+            await self._refuse(action.prompt)
+        elif executor is None:
             await self._outage()
         else:
             await self._carry_out(await self._run_ivr(executor))
@@ -187,7 +200,7 @@ class InboundCall(CallActor):
     async def _carry_out(self, final: Enqueue | Transfer | HangUp | RequestCallback) -> None:
         match final:
             case Enqueue(queue=queue, priority=priority):
-                await self._enqueue(int(queue), priority)
+                await self._enqueue_as_ruled(int(queue), priority)
             case Transfer(number=number):
                 await self._transfer_out(number)
             case HangUp():
@@ -195,6 +208,35 @@ class InboundCall(CallActor):
                 await self._ctx.switch.hang_up(self.leg)
             case RequestCallback():
                 await self._callback_from_menu(final)
+
+    async def _enqueue_as_ruled(self, queue_id: int, priority: int) -> None:
+        """The menu's queue, unless a routing rule says otherwise: the arrival's rule may have set the
+        priority; without one, a rule on the menu's choice may send the call elsewhere."""
+        rule = self._rule
+        if rule is None and self._ctx.routing is not None and self._line_id is not None:
+            rule = self._rule = await self._ctx.routing.rule_for_call(
+                self._line_id, self.record.caller, Stage.MENU, self.record.started_at, self.record.ivr_choice
+            )
+        action = rule.draft.action if rule is not None else None
+        if action is None or action.kind is ActionKind.FLOW:
+            await self._enqueue(queue_id, priority)
+        elif action.kind is ActionKind.REFUSE:
+            await self._refuse(action.prompt)
+        else:
+            priority = action.priority if action.priority is not None else priority
+            await self._enqueue(action.queue_id or queue_id, priority)
+
+    async def _refuse(self, prompt: str | None) -> None:
+        """A routing rule turns the caller away (a blocked number): a polite prompt, then hang-up."""
+        if prompt is not None:
+            specs = [await self._prompt(prompt)]
+        else:
+            words = [self._ctx.settings.routing_refusal]
+            specs = await self._ctx.prompts.announcement_specs(words) or [MISSING_PROMPT]
+        playback = await self._ctx.switch.play(self.leg, specs)
+        await self._until_played(playback)
+        self.record.end_cause = "routing_refused"
+        await self._ctx.switch.hang_up(self.leg)
 
     # -- IVR ---------------------------------------------------------------------------------------
 

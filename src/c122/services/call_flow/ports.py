@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from c122.domain.acd import CompletedBy, Outcome
 from c122.domain.calls.origin import CallOrigin
 from c122.domain.cases import CallFacts, HandoverKind
 from c122.domain.organisation import Queue
+from c122.domain.routing import Rule, Stage
 from c122.services.contact_center.ports import OfferContext
 
 PhoneMode = Literal["browser", "sip"]
+
+
+class CallRouting(Protocol):
+    """The line's routing rules (services/routing): the one deciding a call at a stage, or None."""
+
+    async def rule_for_call(
+        self, line_id: int, caller: str, stage: Stage, started_at: datetime, ivr_choice: str | None = None
+    ) -> Rule | None: ...
 
 
 class LegUnavailable(Exception):

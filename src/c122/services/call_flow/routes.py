@@ -77,6 +77,10 @@ class Routes:
         self._known[key] = (self._now(), route)
         return route
 
+    async def flow(self, name: str) -> Flow | None:
+        """A flow by name (a routing rule's), read afresh."""
+        return await self._flow_for(name)
+
     async def service_name(self, service_id: int) -> str | None:
         """The service's name; None when there is no such service."""
         return await self._service_name(service_id)

@@ -36,6 +36,7 @@ from c122.domain.errors import (
 from c122.domain.ivr import Executor, Flow
 from c122.domain.monitoring import MonitorAudio, MonitoringEnd, MonitorMode
 from c122.domain.phones import InvalidPhone, normalize_phone
+from c122.domain.routing import ActionKind, Rule, Stage
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CallActor
 from c122.services.call_flow.callback import CallbackCall
@@ -57,6 +58,7 @@ CALL_ID_PREFIXES = ("call-", "out-")
 #: A call reaches the ACD a moment before this service may name it (an operator's own call is entered
 #: first): the reconciliation leaves calls younger than this alone.
 RECONCILE_GRACE_S = 30.0
+_PAST_THE_MENU = (ActionKind.QUEUE, ActionKind.REFUSE)  # rules whose call never hears the line's menu
 
 
 def owns_call(call_id: str) -> bool:
@@ -127,7 +129,10 @@ class CallFlowService:
             log.warning("inbound call from %s to %s: no such line, refused with 404", caller, called)
             await self._ctx.switch.reject(leg, 404)
             return
-        if flow is None:
+        rule = await self._arrival_rule(line.id, caller)
+        if rule is not None and rule.draft.action.kind is ActionKind.FLOW:
+            flow = await self._rule_flow(rule) or flow
+        if flow is None and (rule is None or rule.draft.action.kind not in _PAST_THE_MENU):
             log.warning(
                 "inbound call from %s to line %s (%s): the line has no call flow, refused with 480",
                 caller,
@@ -144,11 +149,34 @@ class CallFlowService:
             called,
             line.number,
             context,
-            self._executor(flow),
+            self._executor(flow) if flow is not None else None,
             line.default_case_type_id,
             ivr_group_id=min(groups) if groups else None,
             origin=origin,
+            line_id=line.id,
+            arrival_rule=rule,
         )
+
+    async def _arrival_rule(self, line_id: int, caller: str) -> Rule | None:
+        """The line's routing rule deciding the call before its menu (TEL-04), if any."""
+        if self._ctx.routing is None:
+            return None
+        return await self._ctx.routing.rule_for_call(
+            line_id, caller_number(caller), Stage.ARRIVAL, self._ctx.clock.now()
+        )
+
+    async def _rule_flow(self, rule: Rule) -> Flow | None:
+        """The flow a rule names; None (the line's flow plays) when it cannot be read."""
+        name = rule.draft.action.flow or ""
+        try:
+            flow = await self._routes.flow(name)
+        except DatabaseUnavailable:
+            flow = None
+        if flow is None:
+            log.warning(
+                "routing rule «%s»: flow «%s» cannot be read; the line's flow plays", rule.draft.name, name
+            )
+        return flow
 
     def _start_inbound(
         self,
@@ -162,6 +190,8 @@ class CallFlowService:
         *,
         ivr_group_id: int | None = None,
         origin: CallOrigin | None = None,
+        line_id: int | None = None,
+        arrival_rule: Rule | None = None,
     ) -> None:
         caller = caller_number(caller)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
@@ -169,6 +199,7 @@ class CallFlowService:
         call = InboundCall(
             self._ctx, call_id, leg, draft, context, default_case_type_id, ivr_group_id, origin
         )
+        call.routed(line_id, arrival_rule)
         self._calls[call_id] = call
         self._ctx.leg_owners[leg] = call
         self._spawn(self._run(call, executor))

@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 from c122.domain.errors import DomainError
 from c122.domain.ivr import Flow
 from c122.domain.organisation import CaseType, Line, Queue
+from c122.domain.routing import RuleReference
 from c122.services.ports import EntityRepository, UnitOfWork
 
 PromptSource = Literal["upload", "tts"]
@@ -165,11 +166,22 @@ class PromptAudio(Protocol):
         ...
 
 
+class RoutingReferences(Protocol):
+    """The routing rules that send calls to a queue or a flow about to be deleted."""
+
+    async def rules_sending_to_queue(self, queue_id: int) -> list[RuleReference]: ...
+
+    async def rules_starting_flow(self, flow: str) -> list[RuleReference]: ...
+
+
 class IvrUnitOfWork(UnitOfWork, Protocol):
     """Flows and prompts, with the lines, queues and case types a flow refers to."""
 
     @property
     def ivr(self) -> IvrRepository: ...
+
+    @property
+    def routing(self) -> RoutingReferences: ...
 
     @property
     def lines(self) -> EntityRepository[Line]: ...

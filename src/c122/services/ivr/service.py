@@ -156,6 +156,12 @@ class IvrFlowService:
             if lines:
                 message = f"flow «{name}» is the entry flow of {lines} line(s); change them first"
                 raise Conflict(message, code="in_use")
+            rules = await uow.routing.rules_starting_flow(name)
+            if rules:
+                names = ", ".join(map(str, rules))
+                raise Conflict(
+                    f"routing rule(s) {names} start flow «{name}»; change them first", code="in_use"
+                )
             await uow.ivr.delete_flow(name)
             await _audit(uow, actor, "delete", name, self._clock)
             await uow.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from c122.domain.organisation import CaseType, Group, Line, Queue, Service
+from c122.domain.routing import RuleReference
 from c122.domain.shifts import Shift
 from c122.services.accounts.ports import SessionRepository, UserRepository
 from c122.services.ports import EntityRepository, UnitOfWork
@@ -17,7 +18,18 @@ class FlowLookup(Protocol):
     async def flow(self, name: str, version: int | None = None) -> object | None: ...
 
 
+class RoutingReferences(Protocol):
+    """The routing rules that send calls to a queue or a flow about to be deleted."""
+
+    async def rules_sending_to_queue(self, queue_id: int) -> list[RuleReference]: ...
+
+    async def rules_starting_flow(self, flow: str) -> list[RuleReference]: ...
+
+
 class OrganisationUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def routing(self) -> RoutingReferences: ...
+
     @property
     def services(self) -> EntityRepository[Service]: ...
 

@@ -191,6 +191,13 @@ class OrganisationAdmin:
                 members = await uow.users.count_in_group(entity_id)
                 if members:
                     raise Conflict(f"the group still has {members} member(s); move them first", code="in_use")
+            if kind is EntityKind.QUEUE:
+                rules = await uow.routing.rules_sending_to_queue(entity_id)
+                if rules:
+                    names = ", ".join(map(str, rules))
+                    raise Conflict(
+                        f"routing rule(s) {names} send calls to this queue; change them first", code="in_use"
+                    )
             for dependent in spec.dependents:
                 count = await self._repo_named(uow, dependent.repository).count({dependent.field: entity_id})
                 if count:

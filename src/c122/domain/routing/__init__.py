@@ -1,0 +1,56 @@
+"""Routing rules (TEL-04): ordered rules per line that send a call by its caller, the time and the
+production calendar, and the menu choice, to a queue, a priority, another flow, or a polite refusal."""
+
+from c122.domain.routing.calendar import (
+    CalendarFileInvalid,
+    DayKind,
+    DayMark,
+    day_kinds,
+    parse_calendar,
+)
+from c122.domain.routing.rules import (
+    ActionKind,
+    CallFacts,
+    Conditions,
+    InvalidPattern,
+    RepeatCalls,
+    Rule,
+    RuleAction,
+    RuleDraft,
+    RuleReference,
+    Stage,
+    TimeWindow,
+    Verdict,
+    check_pattern,
+    checked_rule,
+    decide,
+    pattern_matches,
+    shadowing_rule,
+    try_call,
+)
+
+__all__ = [
+    "ActionKind",
+    "CalendarFileInvalid",
+    "CallFacts",
+    "Conditions",
+    "DayKind",
+    "DayMark",
+    "InvalidPattern",
+    "RepeatCalls",
+    "Rule",
+    "RuleAction",
+    "RuleDraft",
+    "RuleReference",
+    "Stage",
+    "TimeWindow",
+    "Verdict",
+    "check_pattern",
+    "checked_rule",
+    "day_kinds",
+    "decide",
+    "parse_calendar",
+    "pattern_matches",
+    "shadowing_rule",
+    "try_call",
+]
