@@ -255,7 +255,7 @@ def _app_push(settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Cloc
     }
     if settings.push_native_url:
         senders[SubscriptionKind.NATIVE] = NativePushSender(
-            settings.push_native_url, settings.push_native_credentials
+            settings.push_native_url, settings.push_native_credentials, connections=settings.push_concurrency
         )
     return AppPush(
         uow_factory,
