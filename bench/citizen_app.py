@@ -24,6 +24,7 @@ import io
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -33,12 +34,24 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import aiohttp
 import httpx
 from bench.common import percentiles, write_result
 from PIL import Image
 
 TARGET_P99_MS = 100.0
 API = "/api/citizen/v1"
+SETUP_CONCURRENCY = 4  # below the database pool (5 + 10 overflow) with room for the server
+
+
+def raise_open_files(wanted: int) -> dict[str, int]:
+    """Every connection is a file descriptor on both ends: the soft limit is raised towards the hard
+    one when it is below what the run needs."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return {"soft": resource.getrlimit(resource.RLIMIT_NOFILE)[0], "hard": hard, "wanted": wanted}
 
 
 async def serve(devices: int) -> None:
@@ -62,17 +75,24 @@ async def serve(devices: int) -> None:
         sender = citizen.sender
         assert isinstance(sender, LoggedCodeSender)
         type_id = (await citizen.case_types())[0].id
-        tokens, cases = [], []
-        for i in range(devices):
+        codes = {}  # phone -> the last code the development sender logged for it
+        slots = asyncio.Semaphore(SETUP_CONCURRENCY)
+
+        async def device_with_request(i: int) -> tuple[str, int]:
             phone = f"+7903{i:07d}"
-            registered = await citizen.register("127.0.0.1", phone, "web")
-            device, token = await citizen.confirm(registered.device.id, sender.sent[-1][1])
-            assert isinstance(device, Device)
-            view = await citizen.create_case(
-                device, type_id=type_id, description=f"обращение {i}", location=None
-            )
-            tokens.append(token)
-            cases.append(view.case.id)
+            async with slots:
+                registered = await citizen.register("127.0.0.1", phone, "web")
+                codes.update(sender.sent)
+                device, token = await citizen.confirm(registered.device.id, codes[registered.device.phone])
+                assert isinstance(device, Device)
+                view = await citizen.create_case(
+                    device, type_id=type_id, description=f"обращение {i}", location=None
+                )
+            return token, view.case.id
+
+        made = await asyncio.gather(*(device_with_request(i) for i in range(devices)))
+        tokens = [token for token, _ in made]
+        cases = [case for _, case in made]
         ready = {
             "base_url": server.base_url,
             "operator": ["operator1", server.passwords["operator1"]],
@@ -94,8 +114,13 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
     base = ready["base_url"]
     tokens: list[str] = ready["tokens"]
     cases: list[int] = ready["cases"]
-    limits = httpx.Limits(max_connections=len(tokens) + 50, max_keepalive_connections=len(tokens) + 50)
-    polls = httpx.AsyncClient(base_url=base, timeout=60, limits=limits)
+    # aiohttp for the many polls: httpx's pool slows down with its number of connections (measured for
+    # push, docs/channels/push.md) and would put its own delay into the figures.
+    polls = aiohttp.ClientSession(
+        base_url=base,
+        timeout=aiohttp.ClientTimeout(total=60),
+        connector=aiohttp.TCPConnector(limit=len(tokens) + 50),
+    )
     desk = httpx.AsyncClient(base_url=base, timeout=30)
     login = await desk.post(
         "/api/v1/auth/login", json={"login": ready["operator"][0], "password": ready["operator"][1]}
@@ -105,6 +130,7 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
     sent_at: dict[str, float] = {}  # message text -> when its POST left
     latencies: list[float] = []
     failures = {"poll": 0, "send": 0}
+    failures_by_status: dict[int, int] = {}
     stop = asyncio.Event()
     connected = 0
 
@@ -115,19 +141,22 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
         connected += 1
         while not stop.is_set():
             try:
-                answer = await polls.get(
+                async with polls.get(
                     f"{API}/cases/{case_id}/messages", params={"after": after, "wait": 25}, headers=headers
-                )
-            except httpx.HTTPError:
+                ) as answer:
+                    now = time.perf_counter()
+                    status = answer.status
+                    found = await answer.json() if status == 200 else []
+            except (aiohttp.ClientError, TimeoutError):
                 failures["poll"] += 1
                 await asyncio.sleep(0.5)
                 continue
-            now = time.perf_counter()
-            if answer.status_code != 200:
+            if status != 200:
                 failures["poll"] += 1
+                failures_by_status[status] = failures_by_status.get(status, 0) + 1
                 await asyncio.sleep(0.5)
                 continue
-            for message in answer.json():
+            for message in found:
                 after = max(after, message["id"])
                 started = sent_at.pop(message["text"], None)
                 if started is not None:
@@ -183,7 +212,7 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    await polls.aclose()
+    await polls.close()
     await desk.aclose()
     figures = percentiles(latencies) if latencies else {"count": 0}
     return {
@@ -197,6 +226,7 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
         "target_p99_ms": TARGET_P99_MS,
         "target_met": bool(latencies) and figures["p99_ms"] < TARGET_P99_MS,
         "failures": failures,
+        "poll_failures_by_status": failures_by_status,
         "load_average_during_chat": [round(x, 2) for x in load_during_chat],
         "uploads": {
             "count": args.uploads,
@@ -224,6 +254,7 @@ def main() -> None:
     if args.serve:
         asyncio.run(serve(args.serve))
         return
+    open_files = raise_open_files(2 * args.devices + 200)  # the child inherits the raised limit
     load_before = os.getloadavg()
     child = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(args.devices)],
@@ -244,6 +275,7 @@ def main() -> None:
     figures = {
         "devices": args.devices,
         "setup_seconds": round(setup_seconds, 1),
+        "open_files_limit": open_files,
         "load_average_before": [round(x, 2) for x in load_before],
         **figures,
     }

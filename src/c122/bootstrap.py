@@ -367,7 +367,14 @@ def build_application(
     help_requests = HelpRequests(uow_factory, clock, bus, contact_center)
     help_requests_reactions.subscribe(contact_center.add_listener, help_requests)
     board = Board(uow_factory, clock, bus)
-    sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
+    sms = SmsChannel(
+        uow_factory,
+        clock,
+        bus,
+        _sms_gateway(settings),
+        settings.sms_callback_secret,
+        concurrency=settings.sms_concurrency,
+    )
     citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone, sms)
     intake = Intake(
         uow_factory,

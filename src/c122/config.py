@@ -145,6 +145,8 @@ class Settings(BaseModel):
     # puts in those requests (the same in kannel.conf's get-url).
     sms_callback_url: str = ""
     sms_callback_secret: str = ""
+    # Requests to smsbox in flight at once while the outbox is emptied (Kannel queues them itself).
+    sms_concurrency: int = Field(8, ge=1, le=100)
     # Scheduled reports by e-mail (docs/contact-center/reports.md): the SMTP server; empty host: none
     # is sent (a schedule saves and says why). smtp_starttls upgrades the connection before the login.
     smtp_host: str = Field("", max_length=255)
