@@ -60,6 +60,7 @@ async def serve(devices: int) -> None:
     from tests.support.server import running_server
 
     from c122.channels.citizen import LoggedCodeSender
+    from c122.cli import tune_garbage_collector
     from c122.domain.citizen import Device
 
     folder = Path(tempfile.mkdtemp(prefix="c122-citizen-bench-"))
@@ -99,6 +100,7 @@ async def serve(devices: int) -> None:
             "tokens": tokens,
             "cases": cases,
         }
+        tune_garbage_collector()  # as `c122 serve` does
         print(json.dumps(ready), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes
 
@@ -163,21 +165,30 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
                     latencies.append((now - started) * 1000)
 
     tasks = [asyncio.create_task(poller(t, c)) for t, c in zip(tokens, cases, strict=True)]
-    await asyncio.sleep(5 + len(tokens) / 400)  # every poll connected and waiting
-    started = time.perf_counter()
-    for n in range(args.messages):
-        case_id = random.choice(cases)
-        text = f"ответ {n} {random.random()}"
+    await asyncio.sleep(5 + len(tokens) / 100)  # every poll connected and waiting
+    print(f"{len(tokens)} polls open; failures so far {failures}", file=sys.stderr, flush=True)
+
+    async def answer(case_id: int, text: str) -> None:
         sent_at[text] = time.perf_counter()
         try:
-            answer = await desk.post(
+            answered = await desk.post(
                 f"/api/v1/cases/{case_id}/chat", json={"text": text}, headers={"X-CSRF-Token": csrf}
             )
-            if answer.status_code != 201:
+            if answered.status_code != 201:
                 failures["send"] += 1
         except httpx.HTTPError:
             failures["send"] += 1
+
+    # The operator's answers go at the rate whatever each takes, until the budget is spent.
+    started = time.perf_counter()
+    sends = []
+    for n in range(args.messages):
+        if time.perf_counter() - started > args.budget:
+            break
+        text = f"ответ {n} {random.random()}"
+        sends.append(asyncio.create_task(answer(random.choice(cases), text)))
         await asyncio.sleep(max(0.0, started + (n + 1) / args.rate - time.perf_counter()))
+    await asyncio.wait(sends, timeout=30)
     await asyncio.sleep(3)
     chat_seconds = time.perf_counter() - started
     load_during_chat = os.getloadavg()
@@ -205,6 +216,7 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
             if answer.status_code != 201:
                 refused += 1
 
+    print(f"chat done: {len(latencies)} received; uploading", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     await asyncio.gather(*(upload(i) for i in range(args.uploads)))
     upload_seconds = time.perf_counter() - t0
@@ -217,7 +229,7 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
     figures = percentiles(latencies) if latencies else {"count": 0}
     return {
         "connections": connected,
-        "messages_sent": args.messages,
+        "messages_sent": len(sends),
         "messages_received": len(latencies),
         "messages_lost": len(sent_at),
         "rate_per_s": args.rate,
@@ -249,6 +261,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=40)
     parser.add_argument("--uploads", type=int, default=200)
     parser.add_argument("--upload-concurrency", type=int, default=16)
+    parser.add_argument("--budget", type=float, default=60, help="seconds for sending the answers")
     parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:

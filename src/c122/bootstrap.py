@@ -226,6 +226,7 @@ def _citizen_app(
         registrations_per_phone_hour=settings.citizen_registrations_per_phone_hour,
         photo_max_bytes=settings.citizen_photo_max_bytes,
         voice_max_bytes=settings.citizen_voice_max_bytes,
+        reads_at_once=settings.citizen_reads_at_once,
         code=CodePolicy(
             ttl=timedelta(seconds=settings.citizen_code_ttl_seconds),
             max_attempts=settings.citizen_code_attempts,

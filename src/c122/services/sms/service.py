@@ -178,10 +178,12 @@ class SmsChannel:
         now = self._clock.now()
         stored: list[tuple[Sms, Sms, CasePeople | None]] = []
         async with self._uow() as uow:
-            for sms, changed in zip(due, attempted, strict=True):
+            # Read first: the writes that follow hold the database's write turn only for themselves.
+            people = [await self._people(uow, changed) for changed in attempted]
+            for sms, changed, whose in zip(due, attempted, people, strict=True):
                 # False: the gateway's report came before its answer; the report's state stands.
                 if await uow.sms.save(changed, expected=SmsState.QUEUED):
-                    stored.append((sms, changed, await self._people(uow, changed)))
+                    stored.append((sms, changed, whose))
             await uow.commit()
         for sms, changed, people in stored:
             if changed.state is not sms.state or changed.problem != sms.problem:
@@ -192,14 +194,20 @@ class SmsChannel:
         """The message as it stands after one hand-over to the gateway."""
         attempts = sms.attempts + 1
         state, next_attempt_at, problem = SmsState.SENT, None, ""
+        unavailable = ""
         try:
             await gateway.send(OutgoingSms(sms.id, sms.phone, sms.text))
         except GatewayUnavailable as exc:
-            delay = retry_delay_s(attempts)
-            state, problem = SmsState.QUEUED, f"шлюз SMS недоступен ({exc}); повтор через {delay:.0f} с"
-            next_attempt_at = self._clock.now() + timedelta(seconds=delay)
+            unavailable = f"шлюз SMS недоступен ({exc})"
         except GatewayRefused as exc:
             state, problem = SmsState.FAILED, f"шлюз отказал: {exc}"
+        except Exception as exc:  # a fault of ours must not lose the batch's other outcomes
+            _log.exception("SMS %s: hand-over failed", sms.id)
+            unavailable = f"ошибка отправки ({type(exc).__name__})"
+        if unavailable:
+            delay = retry_delay_s(attempts)
+            state, problem = SmsState.QUEUED, f"{unavailable}; повтор через {delay:.0f} с"
+            next_attempt_at = self._clock.now() + timedelta(seconds=delay)
         return replace(
             sms,
             state=state,
