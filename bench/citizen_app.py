@@ -204,14 +204,18 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
         index = i % len(tokens)
         async with slots:
             t0 = time.perf_counter()
-            answer = await desk.post(
-                f"{API}/cases/{cases[index]}/media",
-                content=jpeg,
-                headers={
-                    "Authorization": f"Bearer {tokens[index]}",
-                    "Content-Type": "application/octet-stream",
-                },
-            )
+            try:
+                answer = await desk.post(
+                    f"{API}/cases/{cases[index]}/media",
+                    content=jpeg,
+                    headers={
+                        "Authorization": f"Bearer {tokens[index]}",
+                        "Content-Type": "application/octet-stream",
+                    },
+                )
+            except httpx.HTTPError:
+                refused += 1
+                return
             upload_ms.append((time.perf_counter() - t0) * 1000)
             if answer.status_code != 201:
                 refused += 1
@@ -248,7 +252,7 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
             "seconds": round(upload_seconds, 2),
             "per_second": round(args.uploads / upload_seconds, 1),
             "mb_per_second": round(args.uploads * len(jpeg) / upload_seconds / 1e6, 2),
-            "latency": percentiles(upload_ms),
+            "latency": percentiles(upload_ms) if upload_ms else {"count": 0},
             "load_average": [round(x, 2) for x in os.getloadavg()],
         },
     }

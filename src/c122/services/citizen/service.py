@@ -474,17 +474,21 @@ class CitizenApp:
     async def messages(self, device: Device, case_id: int, after_id: int, wait_s: float) -> list[Message]:
         """The case's messages after `after_id`; with `wait_s`, waits up to that long for one (long poll)."""
         async with self._reads, self._own(device, case_id, "view_messages") as (uow, _case, _request):
+            # Listening before the read: a message stored after it wakes this poll.
+            woken = self._waiters.setdefault(case_id, asyncio.Event()) if wait_s > 0 else None
             found = await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
-        if found or wait_s <= 0:
+        if found or woken is None:
             return found
-        await self.wait_for_message(case_id, min(wait_s, MAX_WAIT_SECONDS))
+        if not await self._woken(woken, min(wait_s, MAX_WAIT_SECONDS)):
+            return []  # nothing came: no second read (thousands of idle polls end every few seconds)
         async with self._reads, self._uow() as uow:
             return await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
 
-    async def wait_for_message(self, case_id: int, timeout: float) -> None:
-        event = self._waiters.setdefault(case_id, asyncio.Event())
+    @staticmethod
+    async def _woken(event: asyncio.Event, timeout: float) -> bool:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
+        return event.is_set()
 
     def tell(self, case: Case, message: Message) -> None:
         """The operators of the case see it live; a device waiting on the case wakes."""

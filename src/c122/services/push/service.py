@@ -10,6 +10,7 @@ delivered, failed and opened are kept with it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
 
@@ -30,6 +31,7 @@ from c122.domain.users import Actor, Role
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.push.ports import Delivery, Outcome, PushSender, PushUnitOfWork
 
+_log = logging.getLogger(__name__)
 PAGE = 1000
 PAGES_IN_FLIGHT = 2  # the next page's sends start while the last page's slowest ones finish
 MAX_LISTED = 100
@@ -110,7 +112,11 @@ class AppPush:
         """Runs `work` in the background (a reaction must not hold up the use case that announced)."""
 
         async def run() -> object:
-            return await work
+            try:
+                return await work
+            except Exception:  # the use case is done; what it announced is not pushed
+                _log.exception("a push in the background failed")
+                return None
 
         task: asyncio.Task[object] = asyncio.get_running_loop().create_task(run())
         self._running.add(task)

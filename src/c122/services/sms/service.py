@@ -179,8 +179,8 @@ class SmsChannel:
         stored: list[tuple[Sms, Sms, CasePeople | None]] = []
         async with self._uow() as uow:
             # Read first: the writes that follow hold the database's write turn only for themselves.
-            people = [await self._people(uow, changed) for changed in attempted]
-            for sms, changed, whose in zip(due, attempted, people, strict=True):
+            case_people = [await self._people(uow, changed) for changed in attempted]
+            for sms, changed, whose in zip(due, attempted, case_people, strict=True):
                 # False: the gateway's report came before its answer; the report's state stands.
                 if await uow.sms.save(changed, expected=SmsState.QUEUED):
                     stored.append((sms, changed, whose))
