@@ -13,7 +13,15 @@ from datetime import timedelta
 
 from c122.domain.citizen import Channel
 from c122.domain.clock import Clock
-from c122.domain.errors import BadRequest, Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.errors import (
+    BadRequest,
+    Conflict,
+    DatabaseUnavailable,
+    FieldProblem,
+    Forbidden,
+    InvalidFields,
+    NotFound,
+)
 from c122.domain.intake import IncomingText
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.sms import (
@@ -41,6 +49,7 @@ from c122.services.sms.ports import (
 
 _log = logging.getLogger(__name__)
 DISPATCH_BATCH = 50
+STORE_ATTEMPTS = 3
 
 
 class SmsChannel:
@@ -176,6 +185,25 @@ class SmsChannel:
 
         attempted = await asyncio.gather(*(attempt(sms) for sms in due))
         now = self._clock.now()
+        # The gateway has them: a write lost to a busy database would send the batch again, so it is
+        # tried a few times before the messages are left queued.
+        for retry in range(STORE_ATTEMPTS):
+            try:
+                stored = await self._store_outcomes(due, attempted)
+                break
+            except DatabaseUnavailable:
+                if retry == STORE_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(1.0)
+        for sms, changed, people in stored:
+            if changed.state is not sms.state or changed.problem != sms.problem:
+                self._publisher.publish(sms_changed(changed, _audience(changed, people), now))
+        return sum(changed.state is SmsState.SENT for changed in attempted)
+
+    async def _store_outcomes(
+        self, due: list[Sms], attempted: list[Sms]
+    ) -> list[tuple[Sms, Sms, CasePeople | None]]:
+        """The batch's outcomes in one transaction: those stored, with whose desks hear of them."""
         stored: list[tuple[Sms, Sms, CasePeople | None]] = []
         async with self._uow() as uow:
             # Read first: the writes that follow hold the database's write turn only for themselves.
@@ -185,10 +213,7 @@ class SmsChannel:
                 if await uow.sms.save(changed, expected=SmsState.QUEUED):
                     stored.append((sms, changed, whose))
             await uow.commit()
-        for sms, changed, people in stored:
-            if changed.state is not sms.state or changed.problem != sms.problem:
-                self._publisher.publish(sms_changed(changed, _audience(changed, people), now))
-        return sum(changed.state is SmsState.SENT for changed in attempted)
+        return stored
 
     async def _attempt(self, gateway: SmsGateway, sms: Sms) -> Sms:
         """The message as it stands after one hand-over to the gateway."""
