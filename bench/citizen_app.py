@@ -2,7 +2,7 @@
 answer, and photo uploads.
 
     .venv/bin/python bench/citizen_app.py [--devices 2000] [--messages 400] [--rate 40]
-                                          [--uploads 200] [--upload-concurrency 16]
+                                          [--uploads 200] [--upload-concurrency 16] [--budget 60]
 
 The server runs in a child process (the real application on a SQLite file, its citizen rate limits
 raised for one loopback address carrying every device); it registers `--devices` devices and a request
@@ -11,6 +11,9 @@ screen open on every phone), and an operator answers random requests at `--rate`
 the desk's API. A message's end-to-end time is from the operator's POST leaving here to the device's
 long poll returning it here. Then `--uploads` photos (a 640x480 JPEG of ~60 KB, sent as the app sends
 it) go up with `--upload-concurrency` in flight: uploads per second and MB per second.
+
+Bounded in time: answers are sent for at most `--budget` seconds, uploads wait at most twice that.
+The open files limit is raised inside the run when the soft one is below what 2 x devices need.
 
 Target (issue 21): message p99 < 100 ms with 2,000 connections. The machine is shared: the load
 average is recorded with the figures. Results: bench/results/citizen_app.json.
@@ -24,6 +27,7 @@ import io
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -33,12 +37,24 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import aiohttp
 import httpx
 from bench.common import percentiles, write_result
 from PIL import Image
 
 TARGET_P99_MS = 100.0
 API = "/api/citizen/v1"
+SETUP_CONCURRENCY = 4  # below the database pool (5 + 10 overflow) with room for the server
+
+
+def raise_open_files(wanted: int) -> dict[str, int]:
+    """Every connection is a file descriptor on both ends: the soft limit is raised towards the hard
+    one when it is below what the run needs."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return {"soft": resource.getrlimit(resource.RLIMIT_NOFILE)[0], "hard": hard, "wanted": wanted}
 
 
 async def serve(devices: int) -> None:
@@ -47,6 +63,7 @@ async def serve(devices: int) -> None:
     from tests.support.server import running_server
 
     from c122.channels.citizen import LoggedCodeSender
+    from c122.cli import tune_garbage_collector
     from c122.domain.citizen import Device
 
     folder = Path(tempfile.mkdtemp(prefix="c122-citizen-bench-"))
@@ -62,23 +79,31 @@ async def serve(devices: int) -> None:
         sender = citizen.sender
         assert isinstance(sender, LoggedCodeSender)
         type_id = (await citizen.case_types())[0].id
-        tokens, cases = [], []
-        for i in range(devices):
+        codes = {}  # phone -> the last code the development sender logged for it
+        slots = asyncio.Semaphore(SETUP_CONCURRENCY)
+
+        async def device_with_request(i: int) -> tuple[str, int]:
             phone = f"+7903{i:07d}"
-            registered = await citizen.register("127.0.0.1", phone, "web")
-            device, token = await citizen.confirm(registered.device.id, sender.sent[-1][1])
-            assert isinstance(device, Device)
-            view = await citizen.create_case(
-                device, type_id=type_id, description=f"обращение {i}", location=None
-            )
-            tokens.append(token)
-            cases.append(view.case.id)
+            async with slots:
+                registered = await citizen.register("127.0.0.1", phone, "web")
+                codes.update(sender.sent)
+                device, token = await citizen.confirm(registered.device.id, codes[registered.device.phone])
+                assert isinstance(device, Device)
+                view = await citizen.create_case(
+                    device, type_id=type_id, description=f"обращение {i}", location=None
+                )
+            return token, view.case.id
+
+        made = await asyncio.gather(*(device_with_request(i) for i in range(devices)))
+        tokens = [token for token, _ in made]
+        cases = [case for _, case in made]
         ready = {
             "base_url": server.base_url,
             "operator": ["operator1", server.passwords["operator1"]],
             "tokens": tokens,
             "cases": cases,
         }
+        tune_garbage_collector()  # as `c122 serve` does
         print(json.dumps(ready), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes
 
@@ -94,8 +119,13 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
     base = ready["base_url"]
     tokens: list[str] = ready["tokens"]
     cases: list[int] = ready["cases"]
-    limits = httpx.Limits(max_connections=len(tokens) + 50, max_keepalive_connections=len(tokens) + 50)
-    polls = httpx.AsyncClient(base_url=base, timeout=60, limits=limits)
+    # aiohttp for the many polls: httpx's pool slows down with its number of connections (measured for
+    # push, docs/channels/push.md) and would put its own delay into the figures.
+    polls = aiohttp.ClientSession(
+        base_url=base,
+        timeout=aiohttp.ClientTimeout(total=60),
+        connector=aiohttp.TCPConnector(limit=len(tokens) + 50),
+    )
     desk = httpx.AsyncClient(base_url=base, timeout=30)
     login = await desk.post(
         "/api/v1/auth/login", json={"login": ready["operator"][0], "password": ready["operator"][1]}
@@ -105,6 +135,7 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
     sent_at: dict[str, float] = {}  # message text -> when its POST left
     latencies: list[float] = []
     failures = {"poll": 0, "send": 0}
+    failures_by_status: dict[int, int] = {}
     stop = asyncio.Event()
     connected = 0
 
@@ -115,40 +146,52 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
         connected += 1
         while not stop.is_set():
             try:
-                answer = await polls.get(
+                async with polls.get(
                     f"{API}/cases/{case_id}/messages", params={"after": after, "wait": 25}, headers=headers
-                )
-            except httpx.HTTPError:
+                ) as answer:
+                    now = time.perf_counter()
+                    status = answer.status
+                    found = await answer.json() if status == 200 else []
+            except (aiohttp.ClientError, TimeoutError):
                 failures["poll"] += 1
                 await asyncio.sleep(0.5)
                 continue
-            now = time.perf_counter()
-            if answer.status_code != 200:
+            if status != 200:
                 failures["poll"] += 1
+                failures_by_status[status] = failures_by_status.get(status, 0) + 1
                 await asyncio.sleep(0.5)
                 continue
-            for message in answer.json():
+            for message in found:
                 after = max(after, message["id"])
                 started = sent_at.pop(message["text"], None)
                 if started is not None:
                     latencies.append((now - started) * 1000)
 
     tasks = [asyncio.create_task(poller(t, c)) for t, c in zip(tokens, cases, strict=True)]
-    await asyncio.sleep(5 + len(tokens) / 400)  # every poll connected and waiting
-    started = time.perf_counter()
-    for n in range(args.messages):
-        case_id = random.choice(cases)
-        text = f"ответ {n} {random.random()}"
+    await asyncio.sleep(5 + len(tokens) / 100)  # every poll connected and waiting
+    print(f"{len(tokens)} polls open; failures so far {failures}", file=sys.stderr, flush=True)
+
+    async def answer(case_id: int, text: str) -> None:
         sent_at[text] = time.perf_counter()
         try:
-            answer = await desk.post(
+            answered = await desk.post(
                 f"/api/v1/cases/{case_id}/chat", json={"text": text}, headers={"X-CSRF-Token": csrf}
             )
-            if answer.status_code != 201:
+            if answered.status_code != 201:
                 failures["send"] += 1
         except httpx.HTTPError:
             failures["send"] += 1
+
+    # The operator's answers go at the rate whatever each takes, until the budget is spent.
+    started = time.perf_counter()
+    sends = []
+    for n in range(args.messages):
+        if time.perf_counter() - started > args.budget:
+            break
+        text = f"ответ {n} {random.random()}"
+        sends.append(asyncio.create_task(answer(random.choice(cases), text)))
         await asyncio.sleep(max(0.0, started + (n + 1) / args.rate - time.perf_counter()))
+    await asyncio.wait(sends, timeout=30)
     await asyncio.sleep(3)
     chat_seconds = time.perf_counter() - started
     load_during_chat = os.getloadavg()
@@ -164,31 +207,39 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
         index = i % len(tokens)
         async with slots:
             t0 = time.perf_counter()
-            answer = await desk.post(
-                f"{API}/cases/{cases[index]}/media",
-                content=jpeg,
-                headers={
-                    "Authorization": f"Bearer {tokens[index]}",
-                    "Content-Type": "application/octet-stream",
-                },
-            )
+            try:
+                answer = await desk.post(
+                    f"{API}/cases/{cases[index]}/media",
+                    content=jpeg,
+                    headers={
+                        "Authorization": f"Bearer {tokens[index]}",
+                        "Content-Type": "application/octet-stream",
+                    },
+                )
+            except httpx.HTTPError:
+                refused += 1
+                return
             upload_ms.append((time.perf_counter() - t0) * 1000)
             if answer.status_code != 201:
                 refused += 1
 
+    print(f"chat done: {len(latencies)} received; uploading", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    await asyncio.gather(*(upload(i) for i in range(args.uploads)))
+    uploading = [asyncio.create_task(upload(i)) for i in range(args.uploads)]
+    _done, unfinished = await asyncio.wait(uploading, timeout=args.budget * 2)
+    for task in unfinished:
+        task.cancel()
     upload_seconds = time.perf_counter() - t0
     stop.set()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    await polls.aclose()
+    await polls.close()
     await desk.aclose()
     figures = percentiles(latencies) if latencies else {"count": 0}
     return {
         "connections": connected,
-        "messages_sent": args.messages,
+        "messages_sent": len(sends),
         "messages_received": len(latencies),
         "messages_lost": len(sent_at),
         "rate_per_s": args.rate,
@@ -197,16 +248,18 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
         "target_p99_ms": TARGET_P99_MS,
         "target_met": bool(latencies) and figures["p99_ms"] < TARGET_P99_MS,
         "failures": failures,
+        "poll_failures_by_status": failures_by_status,
         "load_average_during_chat": [round(x, 2) for x in load_during_chat],
         "uploads": {
             "count": args.uploads,
             "refused": refused,
+            "unfinished": len(unfinished),
             "photo_bytes": len(jpeg),
             "concurrency": args.upload_concurrency,
             "seconds": round(upload_seconds, 2),
-            "per_second": round(args.uploads / upload_seconds, 1),
-            "mb_per_second": round(args.uploads * len(jpeg) / upload_seconds / 1e6, 2),
-            "latency": percentiles(upload_ms),
+            "per_second": round(len(upload_ms) / upload_seconds, 1),
+            "mb_per_second": round(len(upload_ms) * len(jpeg) / upload_seconds / 1e6, 2),
+            "latency": percentiles(upload_ms) if upload_ms else {"count": 0},
             "load_average": [round(x, 2) for x in os.getloadavg()],
         },
     }
@@ -219,11 +272,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=40)
     parser.add_argument("--uploads", type=int, default=200)
     parser.add_argument("--upload-concurrency", type=int, default=16)
+    parser.add_argument("--budget", type=float, default=60, help="seconds for sending the answers")
     parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.serve))
         return
+    open_files = raise_open_files(2 * args.devices + 200)  # the child inherits the raised limit
     load_before = os.getloadavg()
     child = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(args.devices)],
@@ -244,6 +299,7 @@ def main() -> None:
     figures = {
         "devices": args.devices,
         "setup_seconds": round(setup_seconds, 1),
+        "open_files_limit": open_files,
         "load_average_before": [round(x, 2) for x in load_before],
         **figures,
     }

@@ -230,6 +230,7 @@ def _citizen_app(
         registrations_per_phone_hour=settings.citizen_registrations_per_phone_hour,
         photo_max_bytes=settings.citizen_photo_max_bytes,
         voice_max_bytes=settings.citizen_voice_max_bytes,
+        reads_at_once=settings.citizen_reads_at_once,
         code=CodePolicy(
             ttl=timedelta(seconds=settings.citizen_code_ttl_seconds),
             max_attempts=settings.citizen_code_attempts,
@@ -259,7 +260,7 @@ def _app_push(settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Cloc
     }
     if settings.push_native_url:
         senders[SubscriptionKind.NATIVE] = NativePushSender(
-            settings.push_native_url, settings.push_native_credentials
+            settings.push_native_url, settings.push_native_credentials, connections=settings.push_concurrency
         )
     return AppPush(
         uow_factory,
@@ -375,7 +376,14 @@ def build_application(
     help_requests = HelpRequests(uow_factory, clock, bus, contact_center)
     help_requests_reactions.subscribe(contact_center.add_listener, help_requests)
     board = Board(uow_factory, clock, bus)
-    sms = SmsChannel(uow_factory, clock, bus, _sms_gateway(settings), settings.sms_callback_secret)
+    sms = SmsChannel(
+        uow_factory,
+        clock,
+        bus,
+        _sms_gateway(settings),
+        settings.sms_callback_secret,
+        concurrency=settings.sms_concurrency,
+    )
     citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone, sms)
     intake = Intake(
         uow_factory,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
+import resource
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -23,7 +25,9 @@ from c122.logs import configure_logging
 from c122.persistence import migrate
 from c122.services.contact_center.simulator import SimulatedCallSource
 
+log = logging.getLogger(__name__)
 EXIT_USAGE = 2
+MIN_OPEN_FILES = 4096  # about 2,000 app connections and 1,000 desktops with room for the rest
 EXIT_REFUSED = 1
 
 
@@ -118,6 +122,7 @@ async def _run_http(
     settings = application.settings
     server = uvicorn.Server(server_config(application.app, settings.http_host, settings.http_port))
     tune_garbage_collector()
+    raise_open_files_limit()
     async with application.running():
         try:
             listener = listening_socket(settings.http_host, settings.http_port)
@@ -146,6 +151,22 @@ def tune_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 10, 10)
+
+
+def raise_open_files_limit() -> int:
+    """Every open connection (a desktop's event stream, a citizen app's long poll) is a file
+    descriptor: the soft limit, often 1,024, is raised to the hard one the administrator allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    if soft < MIN_OPEN_FILES:
+        log.warning(
+            "open files limited to %d (ulimit -n): raise the hard limit for more than about %d connections",
+            soft,
+            soft - 200,
+        )
+    return soft
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

@@ -150,6 +150,8 @@ class Settings(BaseModel):
     # puts in those requests (the same in kannel.conf's get-url).
     sms_callback_url: str = ""
     sms_callback_secret: str = ""
+    # Requests to smsbox in flight at once while the outbox is emptied (Kannel queues them itself).
+    sms_concurrency: int = Field(8, ge=1, le=100)
     # Scheduled reports by e-mail (docs/contact-center/reports.md): the SMTP server; empty host: none
     # is sent (a schedule saves and says why). smtp_starttls upgrades the connection before the login.
     smtp_host: str = Field("", max_length=255)
@@ -180,6 +182,9 @@ class Settings(BaseModel):
     citizen_code_cooldown_seconds: int = Field(900, ge=1)
     citizen_photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     citizen_voice_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    # The app's token checks and chat polls using the database at once; the rest wait their turn in
+    # memory, so thousands of app connections leave the pool's connections to the desks.
+    citizen_reads_at_once: int = Field(8, ge=1, le=200)
     # The line a voice call from the app reaches (its number, e.g. +78001220122); empty: no app calls.
     citizen_call_line: str = Field("", max_length=32)
     # Push to the citizen app (docs/channels/push.md): the VAPID key (a PEM file; default: made on first

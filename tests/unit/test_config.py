@@ -63,6 +63,9 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
             },
             "smtp_password: required with smtp_username",
         ),
+        ({"C122_CITIZEN_READS_AT_ONCE": "0"}, "citizen_reads_at_once: Input should be greater than or equal"),
+        ({"C122_SMS_CONCURRENCY": "0"}, "sms_concurrency: Input should be greater than or equal to 1"),
+        ({"C122_PUSH_CONCURRENCY": "9000"}, "push_concurrency: Input should be less than or equal to 5000"),
     ],
 )
 def test_invalid_settings_name_the_setting_and_the_problem(environ: dict[str, str], message: str) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -166,13 +168,17 @@ class SqlCitizenRepository:
         ).scalar()
         if found is not None:
             return int(found)
-        result = await self._db.execute(
-            insert(conversations).values(
-                case_id=case_id, channel=channel.value, created_at=message.created_at
-            )
+        # Two first messages on a case at once (an operator's answer and the app's): one conversation.
+        dialect_insert = postgresql_insert if self._db.dialect.name == "postgresql" else sqlite_insert
+        await self._db.execute(
+            dialect_insert(conversations)
+            .values(case_id=case_id, channel=channel.value, created_at=message.created_at)
+            .on_conflict_do_nothing(index_elements=["case_id"])
         )
-        assert result.inserted_primary_key is not None
-        return int(result.inserted_primary_key[0])
+        made = (
+            await self._db.execute(select(conversations.c.id).where(conversations.c.case_id == case_id))
+        ).scalar_one()
+        return int(made)
 
     async def messages(self, case_id: int, after_id: int, limit: int) -> list[Message]:
         rows = await self._db.execute(

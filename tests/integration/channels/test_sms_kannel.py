@@ -317,3 +317,26 @@ async def test_the_operator_answers_by_sms_from_the_one_chat_and_sees_its_delive
         ("citizen", "sms", None),
         ("operator", "sms", "delivered"),
     ]
+
+
+async def test_a_burst_goes_in_batches_with_several_in_flight_and_every_message_is_reported(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    """More messages than one batch takes, queued at once: each reaches the SMSC, each is stored as
+    sent and then delivered by its report (a report that overtakes the batch's write stands). The
+    hand-over is at least once: a database that stops answering right after Kannel took a batch may
+    have it sent again, so the numbers are compared as a set."""
+    server, gateway = hotline
+    sms = server.application.context.sms
+    count = 60
+    phones = [f"+7916{n:07d}" for n in range(count)]
+    for n, phone in enumerate(phones):
+        await sms.send_notice(phone, f"Обращение № {n} принято")
+    on_air = await gateway.wait_sent(count, timeout=90)
+    assert {p.receiver for p in on_air} == set(phones)  # none missing
+
+    async def counted() -> dict[str, int]:
+        return await sms.counts()
+
+    settled = await until(counted, lambda c: c.get("delivered", 0) == count, timeout=90)
+    assert settled == {"delivered": count}

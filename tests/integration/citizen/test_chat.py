@@ -101,3 +101,32 @@ async def test_a_closed_request_takes_no_message_and_a_phone_case_has_nobody_to_
     assert "доступно: нет" in refused.json()["message"]
     unreached = (await operator.http.get(f"/api/v1/cases/{web_case}/chat")).json()
     assert (unreached["from_app"], unreached["reply_channels"]) == (False, [])
+
+
+async def test_first_messages_sent_at_once_share_one_conversation(server: RunningServer) -> None:
+    """The app's and the operator's first messages on a request, together: both kept, one
+    conversation (two first writers once raced to create it and one got a 500)."""
+    app = await registered(server)
+    case_id = (await app.create_case(description="Одновременно")).json()["id"]
+    operator = await server.signed_in("operator1")
+    sent = await asyncio.gather(
+        *(app.post(f"/cases/{case_id}/messages", json={"text": f"Вопрос {n}"}) for n in range(3)),
+        *(
+            operator.write("POST", f"/api/v1/cases/{case_id}/chat", json={"text": f"Ответ {n}"})
+            for n in range(3)
+        ),
+    )
+    assert [answer.status_code for answer in sent] == [201] * 6, [a.text for a in sent]
+    texts = [m["text"] for m in (await app.get(f"/cases/{case_id}/messages")).json()]
+    assert sorted(texts) == sorted([*(f"Вопрос {n}" for n in range(3)), *(f"Ответ {n}" for n in range(3))])
+
+
+async def test_many_polls_at_once_take_turns_and_are_all_answered(server: RunningServer) -> None:
+    """More polls than the database reads allowed at once (citizen_reads_at_once): they wait their
+    turn in memory and every one is answered."""
+    app = await registered(server)
+    case_id = (await app.create_case(description="Много опросов")).json()["id"]
+    polls = await asyncio.gather(
+        *(app.get(f"/cases/{case_id}/messages", params={"after": 0, "wait": 0}) for _ in range(40))
+    )
+    assert {poll.status_code for poll in polls} == {200}

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import json
 
-import httpx
-
-from c122.channels.push.webpush import outcome_of
-from c122.domain.push import DeliveryState, PushSubscription
+from c122.channels.push.http import PushHttp
+from c122.domain.push import PushSubscription
 from c122.services.push.ports import Outcome
 
 
 class NativePushSender:
-    def __init__(self, url: str, credentials: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, credentials: str, *, timeout_s: float = 10.0, connections: int = 200
+    ) -> None:
         self._url = url
-        self._headers = {"Authorization": f"Bearer {credentials}"} if credentials else {}
-        self._client = httpx.AsyncClient(timeout=timeout_s)
+        self._headers = {"Content-Type": "application/json"}
+        if credentials:
+            self._headers["Authorization"] = f"Bearer {credentials}"
+        self._http = PushHttp(timeout_s=timeout_s, connections=connections)
 
     async def send(self, subscription: PushSubscription, payload: bytes, ttl_s: int) -> Outcome:
         data = json.loads(payload)
@@ -31,11 +33,7 @@ class NativePushSender:
                 "android": {"ttl": f"{ttl_s}s"},
             }
         }
-        try:
-            response = await self._client.post(self._url, json=message, headers=self._headers)
-        except httpx.HTTPError as error:
-            return Outcome(DeliveryState.FAILED, None, f"нет ответа службы push: {type(error).__name__}")
-        return outcome_of(response)
+        return await self._http.post(self._url, json.dumps(message).encode(), self._headers)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._http.close()

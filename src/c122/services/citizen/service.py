@@ -86,6 +86,7 @@ class CitizenLimits:
     photo_max_bytes: int = 10 * 1024 * 1024
     voice_max_bytes: int = 5 * 1024 * 1024
     media_per_case: int = 10
+    reads_at_once: int = 8
     code: CodePolicy = field(default_factory=CodePolicy)
 
     @property
@@ -151,6 +152,9 @@ class CitizenApp:
         self._registrations = FailureThrottle(limit=self.limits.registrations_per_address_hour, window=3600)
         self._phones = FailureThrottle(limit=self.limits.registrations_per_phone_hour, window=3600)
         self._waiters: dict[int, asyncio.Event] = {}
+        # Thousands of app connections polling at once queue here, in memory, rather than for the
+        # database pool's connections, which the desks and the periodic jobs need too.
+        self._reads = asyncio.Semaphore(self.limits.reads_at_once)
         self._distribution: TextDistribution | None = None
 
     def use_distribution(self, distribution: TextDistribution) -> None:
@@ -245,7 +249,7 @@ class CitizenApp:
     async def authenticate(self, token: str) -> Device:
         if not token:
             raise NotAuthenticated("нужен токен устройства")
-        async with self._uow() as uow:
+        async with self._reads, self._uow() as uow:
             device = await uow.citizen.device_by_token(self._hash(token))
         if device is None or not device.confirmed:
             raise NotAuthenticated("токен устройства не действителен")
@@ -469,18 +473,22 @@ class CitizenApp:
 
     async def messages(self, device: Device, case_id: int, after_id: int, wait_s: float) -> list[Message]:
         """The case's messages after `after_id`; with `wait_s`, waits up to that long for one (long poll)."""
-        async with self._own(device, case_id, "view_messages") as (uow, _case, _request):
+        async with self._reads, self._own(device, case_id, "view_messages") as (uow, _case, _request):
+            # Listening before the read: a message stored after it wakes this poll.
+            woken = self._waiters.setdefault(case_id, asyncio.Event()) if wait_s > 0 else None
             found = await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
-        if found or wait_s <= 0:
+        if found or woken is None:
             return found
-        await self.wait_for_message(case_id, min(wait_s, MAX_WAIT_SECONDS))
-        async with self._uow() as uow:
+        if not await self._woken(woken, min(wait_s, MAX_WAIT_SECONDS)):
+            return []  # nothing came: no second read (thousands of idle polls end every few seconds)
+        async with self._reads, self._uow() as uow:
             return await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
 
-    async def wait_for_message(self, case_id: int, timeout: float) -> None:
-        event = self._waiters.setdefault(case_id, asyncio.Event())
+    @staticmethod
+    async def _woken(event: asyncio.Event, timeout: float) -> bool:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
+        return event.is_set()
 
     def tell(self, case: Case, message: Message) -> None:
         """The operators of the case see it live; a device waiting on the case wakes."""

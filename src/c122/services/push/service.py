@@ -10,6 +10,7 @@ delivered, failed and opened are kept with it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
 
@@ -30,7 +31,9 @@ from c122.domain.users import Actor, Role
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.push.ports import Delivery, Outcome, PushSender, PushUnitOfWork
 
+_log = logging.getLogger(__name__)
 PAGE = 1000
+PAGES_IN_FLIGHT = 2  # the next page's sends start while the last page's slowest ones finish
 MAX_LISTED = 100
 CASE_TTL_S = 24 * 3600
 BROADCAST_TTL_S = 3 * 24 * 3600
@@ -109,7 +112,11 @@ class AppPush:
         """Runs `work` in the background (a reaction must not hold up the use case that announced)."""
 
         async def run() -> object:
-            return await work
+            try:
+                return await work
+            except Exception:  # the use case is done; what it announced is not pushed
+                _log.exception("a push in the background failed")
+                return None
 
         task: asyncio.Task[object] = asyncio.get_running_loop().create_task(run())
         self._running.add(task)
@@ -200,22 +207,44 @@ class AppPush:
         return sent
 
     async def fan_out(self, broadcast: Broadcast) -> Broadcast:
-        """Sends the broadcast to every subscription its audience takes, a page at a time."""
+        """Sends the broadcast to every subscription its audience takes, a page at a time; the next
+        page starts while the slowest sends of the last one finish (each page's deliveries are stored
+        in one transaction)."""
         message = broadcast_push(broadcast)
         recipients = delivered = failed = 0
         after = 0
-        while True:
-            async with self._uow() as uow:
-                page = await uow.push.subscriptions_page(after, PAGE)
-            if not page:
-                break
-            after = page[-1].id
-            chosen = [sub for sub in page if broadcast.audience.takes(sub)]
-            if chosen:
-                done = await self._deliver(chosen, message, BROADCAST_TTL_S, broadcast_id=broadcast.id)
-                recipients += len(done)
-                delivered += sum(d.state is DeliveryState.DELIVERED for d in done)
-                failed += sum(d.state is not DeliveryState.DELIVERED for d in done)
+        pages: set[asyncio.Task[list[Delivery]]] = set()
+
+        def count(done: set[asyncio.Task[list[Delivery]]]) -> None:
+            nonlocal recipients, delivered, failed
+            for task in done:
+                deliveries = task.result()
+                recipients += len(deliveries)
+                delivered += sum(d.state is DeliveryState.DELIVERED for d in deliveries)
+                failed += sum(d.state is not DeliveryState.DELIVERED for d in deliveries)
+
+        try:
+            while True:
+                async with self._uow() as uow:
+                    page = await uow.push.subscriptions_page(after, PAGE)
+                if not page:
+                    break
+                after = page[-1].id
+                chosen = [sub for sub in page if broadcast.audience.takes(sub)]
+                if chosen:
+                    pages.add(
+                        asyncio.create_task(
+                            self._deliver(chosen, message, BROADCAST_TTL_S, broadcast_id=broadcast.id)
+                        )
+                    )
+                if len(pages) >= PAGES_IN_FLIGHT:
+                    done, pages = await asyncio.wait(pages, return_when=asyncio.FIRST_COMPLETED)
+                    count(done)
+            if pages:
+                count((await asyncio.wait(pages))[0])
+        finally:
+            for task in pages:
+                task.cancel()
         now = self._clock.now()
         async with self._uow() as uow:
             await uow.push.finish_broadcast(broadcast.id, recipients, delivered, failed, now)

@@ -13,7 +13,15 @@ from datetime import timedelta
 
 from c122.domain.citizen import Channel
 from c122.domain.clock import Clock
-from c122.domain.errors import BadRequest, Conflict, FieldProblem, Forbidden, InvalidFields, NotFound
+from c122.domain.errors import (
+    BadRequest,
+    Conflict,
+    DatabaseUnavailable,
+    FieldProblem,
+    Forbidden,
+    InvalidFields,
+    NotFound,
+)
 from c122.domain.intake import IncomingText
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.sms import (
@@ -41,6 +49,7 @@ from c122.services.sms.ports import (
 
 _log = logging.getLogger(__name__)
 DISPATCH_BATCH = 50
+STORE_ATTEMPTS = 3
 
 
 class SmsChannel:
@@ -51,6 +60,8 @@ class SmsChannel:
         publisher: EventPublisher,
         gateway: SmsGateway | None,
         callback_secret: str = "",
+        *,
+        concurrency: int = 8,
     ) -> None:
         self._uow = uow_factory
         self._secret = callback_secret
@@ -58,7 +69,9 @@ class SmsChannel:
         self._publisher = publisher
         self._gateway = gateway
         self._dispatching = asyncio.Lock()  # one dispatcher: a wake-up and the timer never send twice
+        self._concurrency = concurrency  # requests to the gateway in flight at once
         self._wake: asyncio.Task[int] | None = None
+        self._woken = False  # a message was queued while the dispatcher ran: it looks again
         self._intake: TextIntake | None = None
 
     @property
@@ -146,51 +159,88 @@ class SmsChannel:
         return await self._gateway.probe() if self._gateway is not None else None
 
     async def dispatch_due(self) -> int:
-        """Hands every due queued message to the gateway; returns how many it took."""
+        """Hands every due queued message to the gateway; returns how many it took. A batch goes with
+        up to `concurrency` requests in flight and its outcomes are stored in one transaction; a
+        message is marked sent only after the gateway took it (a crash in between sends it again)."""
         if self._gateway is None:
             return 0
         taken = 0
         async with self._dispatching:
             while True:
+                self._woken = False
                 async with self._uow() as uow:
                     due = await uow.sms.due(self._clock.now(), DISPATCH_BATCH)
-                if not due:
-                    return taken
-                for sms in due:
-                    taken += await self._hand_over(self._gateway, sms)
-                if len(due) < DISPATCH_BATCH:
+                if due:
+                    taken += await self._hand_over(self._gateway, due)
+                if len(due) < DISPATCH_BATCH and not self._woken:
                     return taken
 
-    async def _hand_over(self, gateway: SmsGateway, sms: Sms) -> int:
-        """One attempt: 1 when the gateway took the message."""
+    async def _hand_over(self, gateway: SmsGateway, due: list[Sms]) -> int:
+        """One attempt for each message of the batch; returns how many the gateway took."""
+        slots = asyncio.Semaphore(self._concurrency)
+
+        async def attempt(sms: Sms) -> Sms:
+            async with slots:
+                return await self._attempt(gateway, sms)
+
+        attempted = await asyncio.gather(*(attempt(sms) for sms in due))
+        now = self._clock.now()
+        # The gateway has them: a write lost to a busy database would send the batch again, so it is
+        # tried a few times before the messages are left queued.
+        for retry in range(STORE_ATTEMPTS):
+            try:
+                stored = await self._store_outcomes(due, attempted)
+                break
+            except DatabaseUnavailable:
+                if retry == STORE_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(1.0)
+        for sms, changed, people in stored:
+            if changed.state is not sms.state or changed.problem != sms.problem:
+                self._publisher.publish(sms_changed(changed, _audience(changed, people), now))
+        return sum(changed.state is SmsState.SENT for changed in attempted)
+
+    async def _store_outcomes(
+        self, due: list[Sms], attempted: list[Sms]
+    ) -> list[tuple[Sms, Sms, CasePeople | None]]:
+        """The batch's outcomes in one transaction: those stored, with whose desks hear of them."""
+        stored: list[tuple[Sms, Sms, CasePeople | None]] = []
+        async with self._uow() as uow:
+            # Read first: the writes that follow hold the database's write turn only for themselves.
+            case_people = [await self._people(uow, changed) for changed in attempted]
+            for sms, changed, whose in zip(due, attempted, case_people, strict=True):
+                # False: the gateway's report came before its answer; the report's state stands.
+                if await uow.sms.save(changed, expected=SmsState.QUEUED):
+                    stored.append((sms, changed, whose))
+            await uow.commit()
+        return stored
+
+    async def _attempt(self, gateway: SmsGateway, sms: Sms) -> Sms:
+        """The message as it stands after one hand-over to the gateway."""
         attempts = sms.attempts + 1
         state, next_attempt_at, problem = SmsState.SENT, None, ""
+        unavailable = ""
         try:
             await gateway.send(OutgoingSms(sms.id, sms.phone, sms.text))
         except GatewayUnavailable as exc:
-            delay = retry_delay_s(attempts)
-            state, problem = SmsState.QUEUED, f"шлюз SMS недоступен ({exc}); повтор через {delay:.0f} с"
-            next_attempt_at = self._clock.now() + timedelta(seconds=delay)
+            unavailable = f"шлюз SMS недоступен ({exc})"
         except GatewayRefused as exc:
             state, problem = SmsState.FAILED, f"шлюз отказал: {exc}"
-        now = self._clock.now()
-        changed = replace(
+        except Exception as exc:  # a fault of ours must not lose the batch's other outcomes
+            _log.exception("SMS %s: hand-over failed", sms.id)
+            unavailable = f"ошибка отправки ({type(exc).__name__})"
+        if unavailable:
+            delay = retry_delay_s(attempts)
+            state, problem = SmsState.QUEUED, f"{unavailable}; повтор через {delay:.0f} с"
+            next_attempt_at = self._clock.now() + timedelta(seconds=delay)
+        return replace(
             sms,
             state=state,
             attempts=attempts,
             next_attempt_at=next_attempt_at,
             problem=problem[:500],
-            updated_at=now,
+            updated_at=self._clock.now(),
         )
-        took = int(state is SmsState.SENT)
-        async with self._uow() as uow:
-            if not await uow.sms.save(changed, expected=SmsState.QUEUED):
-                return took  # the gateway's report came before its answer: the report's state stands
-            people = await self._people(uow, changed)
-            await uow.commit()
-        if changed.state is not sms.state or changed.problem != sms.problem:
-            self._publisher.publish(sms_changed(changed, _audience(changed, people), now))
-        return took
 
     async def report(self, sms_id: int, report: int) -> Sms:
         """The gateway's delivery report for one of our messages (404 for an id it never had from us)."""
@@ -270,6 +320,7 @@ class SmsChannel:
         return await uow.sms.case_people(sms.case_id) if sms.case_id is not None else None
 
     def _wake_dispatcher(self) -> None:
+        self._woken = True
         if self._wake is None or self._wake.done():
             self._wake = asyncio.create_task(self._dispatch_logged())
 
