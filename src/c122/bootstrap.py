@@ -346,6 +346,7 @@ def build_application(
     # through one writer in batches: a burst of calls cannot take every connection of the pool
     durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
     case_services = CaseServices.build(uow_factory, clock, bus, hotline_zone, internal)
+    contact_center.use_chat_cases(case_services.chats)
     call_flow = (
         _call_flow(
             settings,
