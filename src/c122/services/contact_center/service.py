@@ -215,11 +215,15 @@ class ContactCenter:
 
     # --- text work items (chats, OPS-25) -------------------------------------------------------------
     async def route_text(self, work: TextWork) -> None:
-        """Queues a case's conversation in its queue, or the first text queue taking its channel; a case
-        already waiting or held is left as it is; without a text queue the request waits on the card list."""
+        """Queues a case's conversation in its queue (a bot's choice), else its channel's queue (the
+        «Каналы и чат-бот» setting); a case already waiting or held is left as it is; without a queue the
+        request waits on the card list."""
         _acd, setup = self._ready()
-        queue_id = work.queue_id if work.queue_id in setup.queues else self.text_queue(work.channel.value)
+        queue_id = work.queue_id
         if queue_id is None:
+            async with self._uow() as uow:
+                queue_id = await uow.acd.channel_queue(work.channel.value)
+        if queue_id not in setup.queues:
             _log.warning(
                 "no text queue takes %s requests: case %s is not offered", work.channel, work.case_id
             )
@@ -229,13 +233,6 @@ class ContactCenter:
             lambda acd, now: acd.enqueue_chat(
                 call_id, str(queue_id), work.caller, work.channel.value, now, priority=work.priority
             )
-        )
-
-    def text_queue(self, channel: str) -> int | None:
-        _acd, setup = self._ready()
-        return next(
-            (q.id for q in sorted(setup.queues.values(), key=lambda q: q.id) if channel in q.text_channels),
-            None,
         )
 
     def chat_desk(self, actor: Actor) -> ChatDeskView:

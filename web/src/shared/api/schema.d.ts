@@ -7268,12 +7268,6 @@ export interface components {
              */
             strategy: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
             /**
-             * Text Channels
-             * @description A text queue (OPS-25): the channels whose requests it takes; empty: a call queue.
-             * @default []
-             */
-            text_channels: ("app" | "sms" | "messenger")[];
-            /**
              * Weight
              * @default 0
              */
@@ -7455,8 +7449,6 @@ export interface components {
              * @enum {string}
              */
             strategy: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
-            /** Text Channels */
-            text_channels: ("app" | "sms" | "messenger")[];
             /** Weight */
             weight: number;
             /** Wrap Up S */
@@ -7527,8 +7519,6 @@ export interface components {
              * @enum {string}
              */
             strategy?: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
-            /** Text Channels */
-            text_channels?: ("app" | "sms" | "messenger")[];
             /** Weight */
             weight?: number;
             /** Wrap Up S */
