@@ -95,6 +95,7 @@ from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.push import reactions as push_reactions
 from c122.services.push.ports import PushSender
 from c122.services.push.service import AppPush
+from c122.services.push.status_notice import StatusNotices
 from c122.services.reports.schedules import ReportSchedules
 from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
@@ -463,7 +464,11 @@ def build_application(
         sms_conversations=SmsConversations(sms, bot),
         push=push,
     )
-    push_reactions.subscribe(internal, push)
+    push_reactions.subscribe(
+        internal,
+        push,
+        StatusNotices(uow_factory, clock, push, sms, sms_fallback=settings.status_sms_fallback),
+    )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)
     application = Application(
