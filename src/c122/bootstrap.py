@@ -467,7 +467,9 @@ def build_application(
     push_reactions.subscribe(
         internal,
         push,
-        StatusNotices(uow_factory, clock, push, sms, sms_fallback=settings.status_sms_fallback),
+        StatusNotices(
+            uow_factory, clock, push, sms, senders=intake, sms_fallback=settings.status_sms_fallback
+        ),
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from c122.domain.citizen import Channel
 from tests.integration.citizen.support import API, App
 from tests.integration.push.test_app_push import settle, subscribe
 from tests.support.kannel import Kannel
@@ -141,3 +142,34 @@ async def test_the_setting_turns_the_status_sms_off(no_sms_fallback: tuple[Runni
     await settle(server)
     assert len(gateway.sent()) == before
     assert [m for m in await thread(operator, case["id"]) if m["channel"] == "sms"] == []
+
+
+async def test_a_request_by_sms_is_told_by_sms_when_it_is_finished(
+    hotline: tuple[RunningServer, Kannel],
+) -> None:
+    server, gateway = hotline
+    gateway.phone_sends("79035550303", "Не вывезли мусор")
+
+    async def opened() -> Any:
+        async with server.application.uow_factory() as uow:
+            return await uow.contacts.open_case_of(Channel.SMS, "+79035550303")
+
+    case_id = await until(opened, lambda c: c is not None)
+    operator = await server.signed_in("operator1")
+    name = (await operator.http.get(f"/api/v1/cases/{case_id}")).json()["case"]["name"]
+    before = len(gateway.sent())
+    await change_status(operator, case_id, "in_work")  # still open: nothing is sent
+    await settle(server)
+    assert [m for m in await thread(operator, case_id) if m["author"] == "operator"] == []
+    await change_status(operator, case_id, "completed")
+    await settle(server)
+    parts = (await gateway.wait_sent(before + 2))[before:]  # Cyrillic: UCS-2 in two joined parts
+    assert {p.receiver for p in parts} == {"+79035550303"}
+    text = "".join(p.text for p in parts)
+    assert text == f"Завершено: обращение {name}. Напишите сюда снова, если нужно: откроется новое обращение."
+    messages = await until(
+        lambda: thread(operator, case_id),
+        lambda m: m[-1]["author"] == "operator" and m[-1]["delivery"] == "delivered",
+    )
+    assert (messages[-1]["channel"], messages[-1]["author_name"]) == ("sms", "Уведомление о статусе")
+    assert len(gateway.sent()) == before + 2

@@ -14,7 +14,7 @@ from c122.services.push.status_notice import StatusNotices
 
 def subscribe(bus: InternalEventBus, push: AppPush, notices: StatusNotices) -> None:
     def status_changed(event: CaseStatusChanged) -> None:
-        push.later(notices.status_changed(event.case_id, event.name, event.status_label))
+        push.later(notices.status_changed(event.case_id, event.name, event.status_label, event.active))
 
     def answered(event: OperatorAnswered) -> None:
         push.later(push.notify_case(event.case_id, message_push(event.case_id, event.case_name, event.text)))
