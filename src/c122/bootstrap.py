@@ -97,6 +97,7 @@ from c122.services.phones.softphone import NoSoftphoneMedia
 from c122.services.push import reactions as push_reactions
 from c122.services.push.ports import PushSender
 from c122.services.push.service import AppPush
+from c122.services.push.status_notice import StatusNotices
 from c122.services.reports.schedules import ReportSchedules
 from c122.services.reports.service import Reports
 from c122.services.restart import RestartRecovery
@@ -354,6 +355,7 @@ def build_application(
     # through one writer in batches: a burst of calls cannot take every connection of the pool
     durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
     case_services = CaseServices.build(uow_factory, clock, bus, hotline_zone, internal)
+    contact_center.use_chat_cases(case_services.chats)
     call_flow = (
         _call_flow(
             settings,
@@ -485,7 +487,13 @@ def build_application(
         sms_conversations=SmsConversations(sms, bot),
         push=push,
     )
-    push_reactions.subscribe(internal, push)
+    push_reactions.subscribe(
+        internal,
+        push,
+        StatusNotices(
+            uow_factory, clock, push, sms, senders=intake, sms_fallback=settings.status_sms_fallback
+        ),
+    )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)
     application = Application(

@@ -195,6 +195,8 @@ class Settings(BaseModel):
     push_concurrency: int = Field(200, ge=1, le=5000)
     push_native_url: str = ""
     push_native_credentials: str = ""
+    # A status change the app cannot be pushed goes by SMS (once per change) when a gateway is set.
+    status_sms_fallback: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

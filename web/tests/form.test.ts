@@ -190,6 +190,21 @@ describe("admin forms", () => {
     expect(toBody(groups, model, "create")).toMatchObject({ idle_to_away_s: null, continuous_work_s: null });
   });
 
+  it("a group's chat limit is a whole number of chats from 1 to 20, 3 for a new group", () => {
+    const groups = fields("groups");
+    const model: FormModel = { ...initialModel(groups, null), service_id: 1, name: "Группа 1" };
+    expect(toBody(groups, model, "create")).toMatchObject({ chat_limit: 3 });
+    expect(initialModel(groups, { chat_limit: 5 }).chat_limit).toBe(5);
+    model.chat_limit = 0;
+    expect(validate(groups, model, "create")).toEqual({ chat_limit: { key: "admin.atLeast", params: { n: 1 } } });
+    model.chat_limit = 21;
+    expect(validate(groups, model, "create")).toEqual({ chat_limit: { key: "admin.atMost", params: { n: 20 } } });
+    model.chat_limit = 2.5;
+    expect(validate(groups, model, "create")).toEqual({ chat_limit: { key: "admin.integer" } });
+    model.chat_limit = null;
+    expect(validate(groups, model, "create")).toEqual({ chat_limit: { key: "admin.required" } });
+  });
+
   it("server errors on queue settings land on their fields", () => {
     const error = new ApiError(422, "validation_error", "invalid", [
       { path: "body.ring_timeout_s", code: "greater_than_equal", message: "Input should be greater than or equal to 3" },

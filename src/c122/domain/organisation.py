@@ -75,7 +75,6 @@ class Queue:
     repeat_call_window_s: float = 1800.0
     removal_message: str | None = None
     auto_answer: bool = False  # the operator's leg is connected without an answer click
-    text_channels: frozenset[str] = field(default_factory=frozenset)  # a text queue's channels (OPS-25)
 
 
 @dataclass(frozen=True)

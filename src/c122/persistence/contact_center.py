@@ -70,6 +70,14 @@ class SqlAcdRepository:
             staff=staff,
         )
 
+    async def channel_queue(self, channel: str) -> int | None:
+        row = (
+            await self._db.execute(
+                select(t.bot.channel_settings.c.queue_id).where(t.bot.channel_settings.c.channel == channel)
+            )
+        ).first()
+        return row.queue_id if row is not None else None
+
     async def members(self, queue_id: int) -> list[QueueMember]:
         statement = (
             select(t.queue_members)

@@ -132,7 +132,6 @@ def group_from_row(row: Row[Any]) -> Group:
 def queue_from_row(row: Row[Any]) -> Queue:
     values = {name: row._mapping[name] for name in _QUEUE_FIELDS}
     values["required_skills"] = frozenset(values["required_skills"] or ())
-    values["text_channels"] = frozenset(values["text_channels"] or ())
     values["manual_ready"] = bool(values["manual_ready"])
     values["callbacks_enabled"] = bool(values["callbacks_enabled"])
     return Queue(**values)

@@ -249,3 +249,27 @@ async def test_an_outside_bot_hands_a_conversation_over_with_its_key(
     ]
     assert applicant is not None
     assert applicant.data.phones == ("+79161112233",)
+
+
+async def test_a_messenger_request_is_told_in_its_chat_when_its_card_is_finished(
+    hotline: tuple[RunningServer, TelegramStandIn],
+) -> None:
+    server, telegram = hotline
+    admin = await server.signed_in("admin")
+    await set_up_text_bot(server, admin)
+    assert await _post(server, fixture("update_start")) == 204
+    assert await _post(server, fixture("update_choice")) == 204
+    async with server.application.uow_factory() as uow:
+        chat = await uow.messenger.chat("telegram", str(CHAT))
+    assert chat is not None
+    assert chat.case_id is not None
+    operator = await server.signed_in("senior1")
+    name = (await operator.http.get(f"/api/v1/cases/{chat.case_id}")).json()["case"]["name"]
+    closed = await operator.write("PUT", f"/api/v1/cases/{chat.case_id}/status", json={"status": "rejected"})
+    assert closed.status_code == 200, closed.text
+    await server.application.context.push.idle()
+    told = telegram.sent()[-1]
+    assert told["chat_id"] == str(CHAT)
+    assert told["text"].startswith(f"Отклонено: обращение {name}.")
+    messages = (await operator.http.get(f"/api/v1/cases/{chat.case_id}/chat")).json()["messages"]
+    assert (messages[-1]["channel"], messages[-1]["author_name"]) == ("messenger", "Уведомление о статусе")

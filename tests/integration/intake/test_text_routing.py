@@ -23,7 +23,7 @@ class Discard:
 
 
 async def text_queue(server: RunningServer, chat_limit: int = 3) -> int:
-    """The «Справочная группа» gets a queue for app and SMS requests served by operator1 and operator2."""
+    """The «Справочная группа» gets the queue of app and SMS requests, served by operator1 and operator2."""
     admin = await server.signed_in("admin")
     groups = (await admin.http.get("/api/v1/admin/groups")).json()["items"]
     group = next(g for g in groups if g["name"] == "Справочная группа")
@@ -33,12 +33,14 @@ async def text_queue(server: RunningServer, chat_limit: int = 3) -> int:
     assert changed.status_code == 200, changed.text
     assert changed.json()["chat_limit"] == chat_limit
     created = await admin.write(
-        "POST",
-        "/api/v1/admin/queues",
-        json={"group_id": group["id"], "name": "Чаты", "text_channels": ["sms", "app", "app"], "retry_s": 60},
+        "POST", "/api/v1/admin/queues", json={"group_id": group["id"], "name": "Чаты", "retry_s": 60}
     )
     assert created.status_code == 201, created.text
-    assert created.json()["text_channels"] == ["app", "sms"]
+    for channel in ("app", "sms"):  # the channels' queue, as the «Каналы и чат-бот» screen sets it
+        chosen = await admin.write(
+            "PUT", f"/api/v1/channels/{channel}", json={"queue_id": created.json()["id"]}
+        )
+        assert chosen.status_code == 200, chosen.text
     ids = await user_ids(server)
     members = [{"user_id": ids["operator1"]}, {"user_id": ids["operator2"], "position": 1}]
     put = await admin.write(
@@ -124,3 +126,27 @@ async def test_a_declined_offer_goes_to_the_next_operator_and_a_restart_keeps_th
     assert ("enter", "text") in chat_log
     assert ("reject", "text") in chat_log
     assert [r for r in log if r.call_id == call_id and r.media != "text"] == []
+
+
+async def test_a_channel_has_one_queue_setting(server: RunningServer) -> None:
+    """The channel's queue is set on the «Каналы и чат-бот» screen only: a queue does not list channels,
+    and a queue that does not exist is refused there with the field named."""
+    admin = await server.signed_in("admin")
+    groups = (await admin.http.get("/api/v1/admin/groups")).json()["items"]
+    listed = await admin.write(
+        "POST",
+        "/api/v1/admin/queues",
+        json={"group_id": groups[0]["id"], "name": "Чаты", "text_channels": ["sms"]},
+    )
+    assert listed.status_code == 422, listed.text
+    assert "text_channels" in listed.text
+    missing = await admin.write("PUT", "/api/v1/channels/sms", json={"queue_id": 999999})
+    assert missing.status_code == 422, missing.text
+    assert missing.json()["fields"][0]["path"] == "queue_id"
+    queue_id = await text_queue(server)
+    delivered = await server.application.context.intake.deliver(
+        IncomingText(Channel.SMS, "+79167770044", "Где автобус?")
+    )
+    assert server.application.contact_center._ready()[0].state.chats[
+        f"chat-{delivered.case_id}"
+    ].queue_id == str(queue_id)

@@ -32,7 +32,6 @@ class ServiceOut(BaseModel):
 
 Seconds = Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
 ChatLimit = Annotated[int, Field(ge=1, le=20)]
-TextChannelName = Literal["app", "sms", "messenger"]
 PositiveSeconds = Annotated[float, Field(gt=0, le=7 * 24 * 3600)]
 ReasonCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-]{1,64}$")]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-.]{1,64}$")]
@@ -159,10 +158,6 @@ class QueueSettingsFields(Strict):
     repeat_call_window_s: Seconds = 1800.0
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
     auto_answer: bool = False
-    text_channels: Annotated[list[TextChannelName], Field(max_length=3)] = Field(
-        default=[],
-        description="A text queue (OPS-25): the channels whose requests it takes; empty: a call queue.",
-    )
 
 
 class QueueIn(QueueSettingsFields):
@@ -197,7 +192,6 @@ class QueuePatch(Patch):
     repeat_call_window_s: Seconds | None = None
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
     auto_answer: bool | None = None
-    text_channels: Annotated[list[TextChannelName], Field(max_length=3)] | None = None
 
 
 class QueueOut(BaseModel):
@@ -226,7 +220,6 @@ class QueueOut(BaseModel):
     repeat_call_window_s: float
     removal_message: str | None
     auto_answer: bool
-    text_channels: list[TextChannelName]
 
 
 class QueueMemberIn(Strict):

@@ -38,6 +38,7 @@ from c122.domain.cases.case import (
     mark_missed,
     new_case,
     set_attention,
+    take_chat,
     update_details,
 )
 from c122.domain.cases.details import CASE_FIELDS, CaseDetails, read_case_details, validate_case_details
@@ -145,6 +146,7 @@ __all__ = [
     "sequence_key",
     "set_attention",
     "snils_check_number",
+    "take_chat",
     "update_details",
     "validate_applicant",
     "validate_case_details",

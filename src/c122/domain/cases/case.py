@@ -203,6 +203,15 @@ def hand_over(case: Case, to_user_id: int, *, kind: HandoverKind, call_id: str |
     return _touched(case, at, operator_id=to_user_id, missed=False, handovers=(*case.handovers, row))
 
 
+def take_chat(case: Case, user_id: int, *, at: datetime) -> Case:
+    """An operator accepted the case's chat from a text queue: the card is theirs (a history row when it
+    had another holder) and, while new or registered, «в работе» by them, as a card taken into work."""
+    taken = hand_over(case, user_id, kind=HandoverKind.QUEUE, call_id=None, at=at)
+    if taken.status in (CaseStatus.NEW, CaseStatus.REGISTERED):
+        taken = change_status(taken, CaseStatus.IN_WORK, by=user_id, at=at)
+    return taken
+
+
 def mark_missed(case: Case, *, at: datetime) -> Case:
     """Nobody answered the card's call; a card someone already has is not missed."""
     if case.missed or case.handovers:

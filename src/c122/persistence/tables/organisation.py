@@ -82,7 +82,6 @@ queues = Table(
     Column("removal_message", Text, nullable=True),
     Column("auto_answer", Boolean, nullable=False, server_default="0"),
     # A text queue (OPS-25): the channels whose requests it takes (app, sms, messenger); NULL: calls.
-    Column("text_channels", JSON, nullable=True),
     UniqueConstraint("group_id", "name", name="uq_queues_group_id_name"),
 )
 

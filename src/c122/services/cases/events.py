@@ -34,11 +34,18 @@ class CallCaseChanged:
 
 @dataclass(frozen=True, slots=True)
 class CaseStatusChanged:
-    """A card's status changed (after commit): the applicant's app learns of it (push/reactions.py)."""
+    """A card's status changed (after commit): the applicant's app learns of it (push/reactions.py); a
+    card no longer active ends its chat in the distribution (contact_center/reactions.py)."""
 
     case_id: int
     name: str
     status_label: str
+    active: bool = True
+
+
+def status_changed(case: Case) -> CaseStatusChanged:
+    assert case.id is not None
+    return CaseStatusChanged(case.id, case.name, case.status.label, case.is_active)
 
 
 def call_case_changed(row: CaseRow, call_ids: tuple[str, ...] | None = None) -> CallCaseChanged:

@@ -40,12 +40,13 @@ from c122.services.cases.access import list_scope, require_visible, require_work
 from c122.services.cases.applicants import ApplicantDesk, may_attach_applicant
 from c122.services.cases.call_cards import CallCards
 from c122.services.cases.cards import CaseCard, card_of, load_card
+from c122.services.cases.chat_cards import ChatCards
 from c122.services.cases.events import (
     CASE_CREATED,
     CASE_UPDATED,
-    CaseStatusChanged,
     call_case_changed,
     case_event,
+    status_changed,
 )
 from c122.services.cases.ports import CaseQuery, CaseRows, CasesUnitOfWork, StoredApplicant
 from c122.services.cases.questionnaires import Questionnaires
@@ -362,7 +363,7 @@ class CaseDesk:
         self._publisher.publish(case_event(CASE_UPDATED, card.row, now))
         if after.status is not before.status:
             assert after.id is not None
-            self._internal.publish(CaseStatusChanged(after.id, after.name, after.status.label))
+            self._internal.publish(status_changed(after))
         if after.call_ids and after.type_id != before.type_id:  # the board shows the card's type
             self._internal.publish(call_case_changed(card.row))
         return card
@@ -440,6 +441,7 @@ class CaseServices:
     applicants: ApplicantDesk
     questionnaires: Questionnaires
     calls: CallCards
+    chats: ChatCards
 
     @classmethod
     def build(
@@ -457,6 +459,7 @@ class CaseServices:
             ApplicantDesk(uow_factory, clock, publisher, zone),
             Questionnaires(uow_factory, clock, publisher, zone),
             CallCards(uow_factory, clock, publisher, desk, internal),
+            ChatCards(uow_factory, clock, publisher, internal),
         )
 
 

@@ -14,6 +14,12 @@ from c122.services.accounts.ports import UserRepository
 from c122.services.ports import EntityRepository, UnitOfWork
 
 
+class ChatCases(Protocol):
+    """Implemented by the case cards: the operator who accepted a case's chat has its card, in work."""
+
+    async def chat_taken(self, case_id: int, user_id: int) -> None: ...
+
+
 @dataclass(frozen=True)
 class OfferContext:
     """What the call brought that the ACD does not keep: the line dialled and its service."""
@@ -39,6 +45,10 @@ class AcdRepository(Protocol):
     async def setup(self) -> AcdSetup: ...
 
     async def members(self, queue_id: int) -> list[QueueMember]: ...
+
+    async def channel_queue(self, channel: str) -> int | None:
+        """The queue a text channel's requests go to (its «Каналы и чат-бот» setting), if set."""
+        ...
 
     async def set_members(self, queue_id: int, members: Sequence[QueueMember]) -> None: ...
 

@@ -13,6 +13,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Callable, Collection
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
@@ -41,6 +42,7 @@ from c122.domain.acd import (
     QueueKpis,
     RandomSource,
     SeniorScope,
+    UnknownCall,
     UnknownOperator,
     compute_kpis,
     estimate_wait,
@@ -61,9 +63,15 @@ from c122.services.contact_center.board import (
     live_operator,
 )
 from c122.services.contact_center.callback_list import callback_entries
-from c122.services.contact_center.chat_desk import ChatDeskView, chat_call_id, chat_desk, desk_changed
+from c122.services.contact_center.chat_desk import (
+    ChatDeskView,
+    case_of,
+    chat_call_id,
+    chat_desk,
+    desk_changed,
+)
 from c122.services.contact_center.metrics import GONE_CALLS
-from c122.services.contact_center.ports import ContactCenterUnitOfWork, OfferContext
+from c122.services.contact_center.ports import ChatCases, ContactCenterUnitOfWork, OfferContext
 from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.contact_center.setup import CenterSetup, build_setup, fit_snapshot
 from c122.services.contact_center.targets import free_operator, group_queue, service_groups
@@ -134,6 +142,7 @@ class ContactCenter:
         self._cases: dict[str, CaseInWork] = {}
         self._callers: dict[str, str] = {}  # the number of each caller in a queue, for `_left`
         self._left: dict[int, deque[LeftCallView]] = {}  # per queue, the latest first
+        self._chat_cases: ChatCases | None = None
 
     # --- life cycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -155,6 +164,10 @@ class ContactCenter:
                 setup = build_setup(await uow.acd.setup())
             self._install(setup, fit_snapshot(self._acd.snapshot(), setup.config))
             self._refresh_board()
+
+    def use_chat_cases(self, cases: ChatCases) -> None:
+        """The case cards, once they exist: an accepted chat's card becomes the operator's."""
+        self._chat_cases = cases
 
     def add_listener(self, listener: Listener) -> None:
         """Told of every committed outcome: whoever rings operators and moves callers carries it out."""
@@ -202,11 +215,15 @@ class ContactCenter:
 
     # --- text work items (chats, OPS-25) -------------------------------------------------------------
     async def route_text(self, work: TextWork) -> None:
-        """Queues a case's conversation in its queue, or the first text queue taking its channel; a case
-        already waiting or held is left as it is; without a text queue the request waits on the card list."""
+        """Queues a case's conversation in its queue (a bot's choice), else its channel's queue (the
+        «Каналы и чат-бот» setting); a case already waiting or held is left as it is; without a queue the
+        request waits on the card list."""
         _acd, setup = self._ready()
-        queue_id = work.queue_id if work.queue_id in setup.queues else self.text_queue(work.channel.value)
+        queue_id = work.queue_id
         if queue_id is None:
+            async with self._uow() as uow:
+                queue_id = await uow.acd.channel_queue(work.channel.value)
+        if queue_id not in setup.queues:
             _log.warning(
                 "no text queue takes %s requests: case %s is not offered", work.channel, work.case_id
             )
@@ -218,20 +235,17 @@ class ContactCenter:
             )
         )
 
-    def text_queue(self, channel: str) -> int | None:
-        _acd, setup = self._ready()
-        return next(
-            (q.id for q in sorted(setup.queues.values(), key=lambda q: q.id) if channel in q.text_channels),
-            None,
-        )
-
     def chat_desk(self, actor: Actor) -> ChatDeskView:
         acd, setup = self._ready()
         return chat_desk(acd.state, setup.queues, self._operator(actor.user_id))
 
     async def accept_chat(self, actor: Actor, call_id: str) -> ChatDeskView:
+        """Takes the chat offered to the operator; its card becomes theirs, «в работе», as a call's."""
         op = str(self._operator(actor.user_id))
         await self._run(lambda acd, now: acd.accept_chat(op, call_id, now))
+        case_id = case_of(call_id)
+        if self._chat_cases is not None and case_id is not None:
+            await self._chat_cases.chat_taken(case_id, actor.user_id)
         return self.chat_desk(actor)
 
     async def decline_chat(self, actor: Actor, call_id: str) -> ChatDeskView:
@@ -247,6 +261,16 @@ class ContactCenter:
             raise NoSuchOffer(f"no chat {call_id} is held by this operator")
         await self._run(lambda acd, now: acd.end_chat(call_id, now))
         return self.chat_desk(actor)
+
+    async def end_case_chat(self, case_id: int) -> None:
+        """The case was closed: its chat, waiting or held, leaves the distribution (the holder's place
+        is free); a later message from the applicant opens a new request."""
+        call_id = chat_call_id(case_id)
+        acd, _setup = self._ready()
+        if call_id not in acd.state.chats:
+            return
+        with suppress(UnknownCall):  # ended meanwhile by its operator
+            await self._run(lambda acd, now: acd.end_chat(call_id, now))
 
     async def dial_for(self, user_id: int, call_id: str) -> None:
         """The operator places a call: no offers reach them until `hang_up(call_id, ...)`."""

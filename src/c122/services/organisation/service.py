@@ -260,8 +260,6 @@ class OrganisationAdmin:
             problems += _required_settings(values, QUEUE_REQUIRED_SETTINGS)
             if values.get("required_skills") is not None:
                 values["required_skills"] = sorted(set(values["required_skills"]))
-            if values.get("text_channels") is not None:
-                values["text_channels"] = sorted(set(values["text_channels"]))
         if kind is EntityKind.CASE_TYPE and "icon" in values:
             values["icon"] = str(values["icon"])
         if kind is EntityKind.SHIFT:

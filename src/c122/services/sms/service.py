@@ -108,9 +108,9 @@ class SmsChannel:
         The caller has checked the actor's right to the case."""
         return await self._queue(phone, text, case_id, actor.user_id)
 
-    async def send_notice(self, phone: str, text: str) -> Sms:
-        """A message of the hotline's own, on no card and by no operator (a one-time code)."""
-        return await self._queue(phone, text, None, None)
+    async def send_notice(self, phone: str, text: str, case_id: int | None = None) -> Sms:
+        """A message of the hotline's own, by no operator: a one-time code, a case's status change."""
+        return await self._queue(phone, text, case_id, None)
 
     async def _queue(self, phone: str, text: str, case_id: int | None, author_id: int | None) -> Sms:
         self._require_gateway()

@@ -102,6 +102,8 @@ const GROUP_POLICIES: FieldDef[] = [
   { key: "away_to_logout_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 1200 },
   { key: "continuous_work_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 7200 },
   { key: "long_call_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 600 },
+  // Chats an operator holds at once besides one call (OPS-25): the server's bounds.
+  { key: "chat_limit", kind: "number", required: true, integer: true, min: 1, max: 20, initial: 3 },
   { key: "monitoring_shown", kind: "switch", initial: false },
   { key: "idle_choice_allowed", kind: "switch", initial: false },
   { key: "idle_choice_min_s", kind: "number", required: true, above: 0, max: WEEK, initial: 60 },

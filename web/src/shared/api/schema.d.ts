@@ -7559,12 +7559,6 @@ export interface components {
              */
             strategy: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
             /**
-             * Text Channels
-             * @description A text queue (OPS-25): the channels whose requests it takes; empty: a call queue.
-             * @default []
-             */
-            text_channels: ("app" | "sms" | "messenger")[];
-            /**
              * Weight
              * @default 0
              */
@@ -7746,8 +7740,6 @@ export interface components {
              * @enum {string}
              */
             strategy: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
-            /** Text Channels */
-            text_channels: ("app" | "sms" | "messenger")[];
             /** Weight */
             weight: number;
             /** Wrap Up S */
@@ -7818,8 +7810,6 @@ export interface components {
              * @enum {string}
              */
             strategy?: "longest_idle" | "round_robin" | "fewest_calls" | "least_talk_time" | "random" | "ring_all" | "linear";
-            /** Text Channels */
-            text_channels?: ("app" | "sms" | "messenger")[];
             /** Weight */
             weight?: number;
             /** Wrap Up S */

@@ -270,11 +270,11 @@ export const en: Messages = {
     },
     routing: {
       title: "Chat bot flow and queue per channel",
-      hint: "The chat bot runs the same flow as the voice menu: prompts are shown as text, menu keys as buttons or digits. The citizen's choice sets the case type and the queue.",
+      hint: "The chat bot runs the same flow as the voice menu: prompts are shown as text, menu keys as buttons or digits. The citizen's choice sets the case type and the queue. The channel's queue is the one setting for where its requests go without a bot's choice; without a queue a request only appears in the case list.",
       channel: "Channel",
       flow: "Flow",
       queue: "Queue",
-      firstGroup: "First group",
+      noQueue: "Not routed",
     },
   },
   cases: {
@@ -863,6 +863,7 @@ export const en: Messages = {
       away_to_logout_s: "Away until logout, s",
       continuous_work_s: "Continuous work before a break is suggested, s",
       long_call_s: "Long call on the senior's board: longer than, s",
+      chat_limit: "Chats an operator holds at once (besides a call)",
       monitoring_shown: "Show operators when a senior listens to their call",
       idle_choice_allowed: "Operators may choose their idle interval",
       idle_choice_min_s: "Idle interval operators may choose: from, s",
