@@ -4,7 +4,7 @@ The «Каналы и чат-бот» screen sets the queue of each text channel
 they take. A channel without a queue there gets the first queue (by id) that listed it.
 
 Revision ID: 0045
-Revises: 0035
+Revises: 0040
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0045"
-down_revision = "0035"
+down_revision = "0040"
 branch_labels = None
 depends_on = None
 
