@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import secrets
 import sys
@@ -45,7 +46,7 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import percentiles, write_result
+from bench.common import Acknowledger, percentiles, write_result
 from bench.server import serve_until_stopped
 
 from c122.api.security import CSRF_HEADER, SESSION_COOKIE, csrf_token_for
@@ -76,7 +77,7 @@ SCROLL_SCRIPT = """async (seconds) => {
     requestAnimationFrame(frame);
   });
 }"""
-ACK_EVERY = 50
+WEB_CLIENT_ACK_DELAY_MS = 250.0  # web/src/shared/events/stream.ts
 PROBE_S = 0.010  # the bare baseline's timer
 STAGES_FILE = "stages.json"
 SESSIONS_FILE = "sessions.json"
@@ -329,13 +330,19 @@ class Operator:
             self.busy = False
 
     async def set_state(self, body: dict[str, str]) -> None:
-        response = await self.client.put("/api/v1/operators/me/state", json=body)
+        try:
+            response = await self.client.put("/api/v1/operators/me/state", json=body)
+        except httpx.TransportError:
+            # The server closed an idle keep-alive connection as the request went out: once more on a
+            # new one (the state asked for is the same, so a second arrival changes nothing).
+            response = await self.client.put("/api/v1/operators/me/state", json=body)
         response.raise_for_status()
 
 
 class Senior:
-    def __init__(self, base: str, login: str, session: list[str]) -> None:
+    def __init__(self, base: str, login: str, session: list[str], ack_delay_ms: float) -> None:
         self.client = signed_in_client(base, session, 60)
+        self.ack_delay_s = ack_delay_ms / 1000
         self.login = login
         self.latencies_ms: list[tuple[float, float]] = []  # (since, ms)
         self.measuring_from = float("inf")
@@ -346,7 +353,7 @@ class Senior:
         cookie = "; ".join(f"{k}={v}" for k, v in self.client.cookies.items())
         async with connect(ws_url, additional_headers={"Cookie": cookie}, max_size=None) as socket:
             opened.set()
-            unacked = 0
+            acks = Acknowledger(socket, self.ack_delay_s)
             async for frame in socket:
                 received = time.time()
                 message = json.loads(frame)
@@ -354,10 +361,7 @@ class Senior:
                     await socket.send('{"kind":"pong"}')
                 if message["kind"] != "event":
                     continue
-                unacked += 1
-                if unacked >= ACK_EVERY:
-                    await socket.send(json.dumps({"kind": "ack", "id": message["id"]}))
-                    unacked = 0
+                await acks.received(message["id"])
                 if message["type"] == "operator.state_changed":
                     since = datetime.fromisoformat(message["data"]["since"]).timestamp()
                     if since >= self.measuring_from:
@@ -449,7 +453,9 @@ async def listen_only(args: argparse.Namespace) -> None:
     window's start on stdin, and on the next line the latencies and this process's loop lag on stdout."""
     base = f"http://127.0.0.1:{args.http_port}"
     sessions = stored_sessions(Path(args.data_dir))
-    seniors = [Senior(base, f"sr{n:04d}", sessions[f"sr{n:04d}"]) for n in range(args.seniors)]
+    seniors = [
+        Senior(base, f"sr{n:04d}", sessions[f"sr{n:04d}"], args.ack_delay_ms) for n in range(args.seniors)
+    ]
     listeners = await open_streams(seniors, base)
     lag: list[tuple[float, float]] = []
     probe = asyncio.create_task(probe_loop_lag(lag))
@@ -479,6 +485,7 @@ class Listeners:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable, __file__, "--listen", "--http-port", str(self._args.http_port),
                 "--seniors", str(self._args.seniors), "--data-dir", str(self._args.data_dir),
+                "--ack-delay-ms", str(self._args.ack_delay_ms),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 limit=2**26,  # the results come as one line of JSON
             )  # fmt: skip
@@ -488,7 +495,8 @@ class Listeners:
             return
         sessions = stored_sessions(Path(self._args.data_dir))
         self._seniors = [
-            Senior(self._base, f"sr{n:04d}", sessions[f"sr{n:04d}"]) for n in range(self._args.seniors)
+            Senior(self._base, f"sr{n:04d}", sessions[f"sr{n:04d}"], self._args.ack_delay_ms)
+            for n in range(self._args.seniors)
         ]
         self._tasks = await open_streams(self._seniors, self._base)
 
@@ -568,7 +576,9 @@ async def measure(
     sessions = stored_sessions(data_dir)
     operators = [Operator(base, f"op{n:04d}", sessions[f"op{n:04d}"]) for n in range(args.operators)]
     # the board snapshot's readers
-    seniors = [Senior(base, f"sr{n:04d}", sessions[f"sr{n:04d}"]) for n in range(args.seniors)]
+    seniors = [
+        Senior(base, f"sr{n:04d}", sessions[f"sr{n:04d}"], args.ack_delay_ms) for n in range(args.seniors)
+    ]
     started = time.monotonic()
     await gather_limited([o.start() for o in operators], LOGIN_CONCURRENCY)
     shift_s = time.monotonic() - started
@@ -732,6 +742,15 @@ def main() -> None:
         default=0.0,
         help="side by side: alternate the ACD tick's variant (skip operators not due / check all) this often",
     )
+    parser.add_argument(
+        "--ack-delay-ms",
+        type=float,
+        default=WEB_CLIENT_ACK_DELAY_MS,
+        help="the seniors acknowledge as the web client does; 0: every event at once (the client before)",
+    )
+    parser.add_argument(
+        "--result", default="supervision_board", help="the result's name in bench/results (side-by-side runs)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--listen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
@@ -742,11 +761,29 @@ def main() -> None:
     if args.listen:
         uvloop.run(listen_only(args))
         return
+    load_before = os.getloadavg()[0]
     figures = uvloop.run(drive(args))
-    names = ("operators", "seniors", "rate", "seconds", "browser", "listeners_process", "profile")
+    # other work on the shared machine skews the figures; the 1-minute load average says how much
+    load = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
+    names = (
+        "operators",
+        "seniors",
+        "rate",
+        "seconds",
+        "ack_delay_ms",
+        "browser",
+        "listeners_process",
+        "profile",
+    )
     parameters = {k: getattr(args, k) for k in names}
-    result = {"parameters": parameters, "target": {"p99_ms": TARGET_P99_MS}, "results": figures}
-    path = write_result("supervision_board", result)
+    result = {
+        "command": " ".join(sys.argv),
+        "parameters": parameters,
+        "target": {"p99_ms": TARGET_P99_MS},
+        "results": figures,
+        "load_average_1m": load,
+    }
+    path = write_result(args.result, result)
     print(json.dumps(figures, indent=2))
     print(f"written to {path}")
 
