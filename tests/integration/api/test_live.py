@@ -311,4 +311,5 @@ async def test_the_stream_declines_per_message_compression_a_browser_offers(serv
         assert (await stream.receive())["kind"] == "ready"
         assert stream.socket.protocol.extensions == []
         offered = stream.socket.request
-        assert offered is not None and "permessage-deflate" in offered.headers["Sec-WebSocket-Extensions"]
+        assert offered is not None
+        assert "permessage-deflate" in offered.headers["Sec-WebSocket-Extensions"]
