@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -49,3 +51,31 @@ def write_result(name: str, figures: dict[str, Any]) -> Path:
     }
     path.write_text(json.dumps({**document, **figures}, ensure_ascii=False, indent=2) + "\n")
     return path
+
+
+class Acknowledger:
+    """Acknowledges a stream's events as the web client does (web/src/shared/events/stream.ts): one
+    cumulative `ack` `delay_s` after the first unacknowledged event; 0 acknowledges every event at once
+    (the client before acknowledgements were coalesced)."""
+
+    def __init__(self, socket: Any, delay_s: float) -> None:
+        self._socket = socket
+        self._delay_s = delay_s
+        self._last = 0
+        self._pending: asyncio.TimerHandle | None = None
+        self._sending: asyncio.Task[None] | None = None
+
+    async def received(self, event_id: int) -> None:
+        self._last = event_id
+        if self._delay_s <= 0:
+            await self._socket.send(json.dumps({"kind": "ack", "id": event_id}))
+        elif self._pending is None:
+            self._pending = asyncio.get_running_loop().call_later(self._delay_s, self._send)
+
+    def _send(self) -> None:
+        self._pending = None
+        self._sending = asyncio.get_running_loop().create_task(self._send_now(self._last))
+
+    async def _send_now(self, event_id: int) -> None:
+        with contextlib.suppress(Exception):  # the socket has closed: the resume acknowledges instead
+            await self._socket.send(json.dumps({"kind": "ack", "id": event_id}))

@@ -1,6 +1,6 @@
 """Shared by the benchmarks that run the product's HTTP server in a child process: serve the app on a
-loopback port, configured as `c122 serve` configures it (WebSocket options included), and print one
-JSON line (the parent's signal that it may start) once it listens."""
+loopback port, configured as `c122 serve` configures it (WebSocket options and the garbage collector
+included), and print one JSON line (the parent's signal that it may start) once it listens."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 import uvicorn
 
 from c122.api.serving import server_config
+from c122.cli import tune_garbage_collector
 
 
 async def serve_until_stopped(app: Any, port: int, ready: Callable[[], dict[str, Any]]) -> None:
@@ -24,6 +25,7 @@ async def serve_until_stopped(app: Any, port: int, ready: Callable[[], dict[str,
     for stop in (signal.SIGINT, signal.SIGTERM):
         # a stop signal ends the HTTP server; the caller's application closes after it
         loop.add_signal_handler(stop, lambda: setattr(server, "should_exit", True))
+    tune_garbage_collector()  # as `c122 serve` does before it serves
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -31,11 +31,13 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
+import secrets
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +46,10 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import percentiles, write_result
+from bench.common import Acknowledger, percentiles, write_result
 from bench.server import serve_until_stopped
+
+from c122.api.security import CSRF_HEADER, SESSION_COOKIE, csrf_token_for
 
 TARGET_P99_MS = 100.0
 PASSWORD = "bench-board-password"
@@ -73,9 +77,10 @@ SCROLL_SCRIPT = """async (seconds) => {
     requestAnimationFrame(frame);
   });
 }"""
-ACK_EVERY = 50
+WEB_CLIENT_ACK_DELAY_MS = 250.0  # web/src/shared/events/stream.ts
 PROBE_S = 0.010  # the bare baseline's timer
 STAGES_FILE = "stages.json"
+SESSIONS_FILE = "sessions.json"
 
 
 async def probe_loop_lag(samples: list[tuple[float, float]]) -> None:
@@ -102,6 +107,7 @@ async def serve(args: argparse.Namespace) -> None:
     from c122.logs import configure_logging
     from c122.persistence import migrate
     from c122.security.passwords import Argon2PasswordHasher
+    from c122.services.accounts.service import hash_token
 
     settings = load_settings(
         environ={},
@@ -134,6 +140,7 @@ async def serve(args: argparse.Namespace) -> None:
         # the admin use case each account would reload the call distribution (setup, not measured).
         password_hash = Argon2PasswordHasher(time_cost=1, memory_kib=1024).hash(PASSWORD)
         members = []
+        signed_in: dict[str, list[str]] = {}  # login: [session token, CSRF token]
         async with application.uow_factory() as uow:
             accounts = ((Role.OPERATOR, "op", args.operators), (Role.SENIOR, "sr", args.seniors))
             for role, prefix, count in accounts:
@@ -147,10 +154,16 @@ async def serve(args: argparse.Namespace) -> None:
                     }
                     user = await uow.users.create(values)
                     await uow.users.set_groups(user.id, frozenset({group.id}))
+                    # signed in as a sign-in stores it (1,000 password checks are not what is measured)
+                    token = secrets.token_urlsafe(32)
+                    now = datetime.now(UTC)
+                    await uow.sessions.create(hash_token(token), user.id, now, "127.0.0.1")
+                    signed_in[values["login"]] = [token, csrf_token_for(settings.secret_key, token)]
                     if role is Role.OPERATOR:
                         members.append(QueueMember(queue_id=queue.id, user_id=user.id, position=n))
             await uow.commit()
         await application.context.membership.set_members(CONSOLE, queue.id, members)
+        (Path(args.data_dir) / SESSIONS_FILE).write_text(json.dumps(signed_in))
         published: list[tuple[float, float]] = []  # (since, ms from since to the event bus)
 
         def stamp(event: Any) -> None:
@@ -164,13 +177,14 @@ async def serve(args: argparse.Namespace) -> None:
                 published.append((since_s, (time.time() - since_s) * 1000))
 
         application.bus.subscribe(stamp)
+        handed = time_handoffs()
         lag: list[tuple[float, float]] = []
         variants: list[
             tuple[float, float]
         ] = []  # (from, 1.0: the tick skips operators not due; 0.0: scans all)
         probes = [
             asyncio.create_task(probe_loop_lag(lag)),
-            asyncio.create_task(write_stages(args, published, lag, variants)),
+            asyncio.create_task(write_stages(args, published, handed, lag, variants)),
         ]
         if args.alternate_s > 0:
             probes.append(asyncio.create_task(alternate_timers(args.alternate_s, variants)))
@@ -212,20 +226,51 @@ async def alternate_timers(every_s: float, variants: list[tuple[float, float]]) 
             await asyncio.sleep(every_s)
 
 
+def time_handoffs() -> list[tuple[float, float]]:
+    """The server's side of each delivery: when an `operator.state_changed` frame was handed to a
+    senior's socket, as (since, ms from since)."""
+    from c122.realtime import session
+
+    handed: list[tuple[float, float]] = []
+    send = session._Connection.send
+    marker = '"type":"operator.state_changed"'
+
+    async def timed(self: Any, text: str) -> bool:
+        sent = await send(self, text)
+        if marker in text:
+            start = text.index('"since":"') + 9
+            since_s = datetime.fromisoformat(text[start : text.index('"', start)]).timestamp()
+            handed.append((since_s, (time.time() - since_s) * 1000))
+        return sent
+
+    session._Connection.send = timed  # type: ignore[method-assign]
+    return handed
+
+
 async def write_stages(
     args: argparse.Namespace,
     published: list[tuple[float, float]],
+    handed: list[tuple[float, float]],
     lag: list[tuple[float, float]],
     variants: list[tuple[float, float]],
 ) -> None:
     """Every second, the samples taken since the last write, appended as JSON lines for the driver to
     read after the run (rewriting all of them each second cost the server's loop more and more)."""
     path = Path(args.data_dir) / STAGES_FILE
-    written = {"published": 0, "loop_lag": 0, "variants": 0}
+    written = {"published": 0, "handed": 0, "loop_lag": 0, "variants": 0, "cpu": 0}
+    cpu: list[tuple[float, float]] = []  # (wall time, this process's CPU seconds so far)
     while True:
         await asyncio.sleep(1.0)
+        cpu.append((time.time(), time.process_time()))
         with path.open("a") as out:
-            for kind, samples in (("published", published), ("loop_lag", lag), ("variants", variants)):
+            kinds = (
+                ("published", published),
+                ("handed", handed),
+                ("loop_lag", lag),
+                ("variants", variants),
+                ("cpu", cpu),
+            )
+            for kind, samples in kinds:
                 fresh = samples[written[kind] :]
                 written[kind] += len(fresh)
                 if fresh:
@@ -233,7 +278,13 @@ async def write_stages(
 
 
 def read_stages(path: Path) -> dict[str, list[tuple[float, float]]]:
-    stages: dict[str, list[tuple[float, float]]] = {"published": [], "loop_lag": [], "variants": []}
+    stages: dict[str, list[tuple[float, float]]] = {
+        "published": [],
+        "handed": [],
+        "loop_lag": [],
+        "variants": [],
+        "cpu": [],
+    }
     for line in path.read_text().splitlines():
         for kind, samples in json.loads(line).items():
             stages[kind].extend((at, value) for at, value in samples)
@@ -243,24 +294,28 @@ def read_stages(path: Path) -> dict[str, list[tuple[float, float]]]:
 # --- client side ------------------------------------------------------------------------------
 
 
-async def sign_in(client: httpx.AsyncClient, login: str) -> str:
-    response = await client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
-    response.raise_for_status()
-    csrf: str = response.json()["csrf_token"]
-    return csrf
+def signed_in_client(base: str, session: list[str], timeout: float) -> httpx.AsyncClient:
+    """A client holding a session the server's setup stored (token cookie, CSRF header)."""
+    token, csrf = session
+    client = httpx.AsyncClient(base_url=base, timeout=timeout, headers={CSRF_HEADER: csrf})
+    client.cookies.set(SESSION_COOKIE, token)
+    return client
+
+
+def stored_sessions(data_dir: Path) -> dict[str, list[str]]:
+    sessions: dict[str, list[str]] = json.loads((data_dir / SESSIONS_FILE).read_text())
+    return sessions
 
 
 class Operator:
-    def __init__(self, base: str, login: str) -> None:
-        self.client = httpx.AsyncClient(base_url=base, timeout=30)
+    def __init__(self, base: str, login: str, session: list[str]) -> None:
+        self.client = signed_in_client(base, session, 30)
         self.login = login
-        self.csrf = ""
         self.on_break = False
         self.busy = False  # a change of this operator is in flight: the next one waits for it
         self.refused = 0
 
     async def start(self) -> None:
-        self.csrf = await sign_in(self.client, self.login)
         await self.set_state({"status": "ready"})
 
     async def toggle(self) -> None:
@@ -275,15 +330,19 @@ class Operator:
             self.busy = False
 
     async def set_state(self, body: dict[str, str]) -> None:
-        response = await self.client.put(
-            "/api/v1/operators/me/state", json=body, headers={"X-CSRF-Token": self.csrf}
-        )
+        try:
+            response = await self.client.put("/api/v1/operators/me/state", json=body)
+        except httpx.TransportError:
+            # The server closed an idle keep-alive connection as the request went out: once more on a
+            # new one (the state asked for is the same, so a second arrival changes nothing).
+            response = await self.client.put("/api/v1/operators/me/state", json=body)
         response.raise_for_status()
 
 
 class Senior:
-    def __init__(self, base: str, login: str) -> None:
-        self.client = httpx.AsyncClient(base_url=base, timeout=60)
+    def __init__(self, base: str, login: str, session: list[str], ack_delay_ms: float) -> None:
+        self.client = signed_in_client(base, session, 60)
+        self.ack_delay_s = ack_delay_ms / 1000
         self.login = login
         self.latencies_ms: list[tuple[float, float]] = []  # (since, ms)
         self.measuring_from = float("inf")
@@ -294,7 +353,7 @@ class Senior:
         cookie = "; ".join(f"{k}={v}" for k, v in self.client.cookies.items())
         async with connect(ws_url, additional_headers={"Cookie": cookie}, max_size=None) as socket:
             opened.set()
-            unacked = 0
+            acks = Acknowledger(socket, self.ack_delay_s)
             async for frame in socket:
                 received = time.time()
                 message = json.loads(frame)
@@ -302,10 +361,7 @@ class Senior:
                     await socket.send('{"kind":"pong"}')
                 if message["kind"] != "event":
                     continue
-                unacked += 1
-                if unacked >= ACK_EVERY:
-                    await socket.send(json.dumps({"kind": "ack", "id": message["id"]}))
-                    unacked = 0
+                await acks.received(message["id"])
                 if message["type"] == "operator.state_changed":
                     since = datetime.fromisoformat(message["data"]["since"]).timestamp()
                     if since >= self.measuring_from:
@@ -396,9 +452,10 @@ async def listen_only(args: argparse.Namespace) -> None:
     """The seniors' desktops in a process of their own: sign in, open the streams, say ready; then the
     window's start on stdin, and on the next line the latencies and this process's loop lag on stdout."""
     base = f"http://127.0.0.1:{args.http_port}"
-    seniors = [Senior(base, f"sr{n:04d}") for n in range(args.seniors)]
-    for senior in seniors:
-        await sign_in(senior.client, senior.login)
+    sessions = stored_sessions(Path(args.data_dir))
+    seniors = [
+        Senior(base, f"sr{n:04d}", sessions[f"sr{n:04d}"], args.ack_delay_ms) for n in range(args.seniors)
+    ]
     listeners = await open_streams(seniors, base)
     lag: list[tuple[float, float]] = []
     probe = asyncio.create_task(probe_loop_lag(lag))
@@ -427,7 +484,8 @@ class Listeners:
         if self._args.listeners_process:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable, __file__, "--listen", "--http-port", str(self._args.http_port),
-                "--seniors", str(self._args.seniors),
+                "--seniors", str(self._args.seniors), "--data-dir", str(self._args.data_dir),
+                "--ack-delay-ms", str(self._args.ack_delay_ms),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 limit=2**26,  # the results come as one line of JSON
             )  # fmt: skip
@@ -435,9 +493,11 @@ class Listeners:
             line = await asyncio.wait_for(self._process.stdout.readline(), 120)
             assert json.loads(line)["ready"], line
             return
-        self._seniors = [Senior(self._base, f"sr{n:04d}") for n in range(self._args.seniors)]
-        for senior in self._seniors:
-            await sign_in(senior.client, senior.login)
+        sessions = stored_sessions(Path(self._args.data_dir))
+        self._seniors = [
+            Senior(self._base, f"sr{n:04d}", sessions[f"sr{n:04d}"], self._args.ack_delay_ms)
+            for n in range(self._args.seniors)
+        ]
         self._tasks = await open_streams(self._seniors, self._base)
 
     async def start(self, measuring_from: float) -> None:
@@ -502,6 +562,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             line = await asyncio.wait_for(server.stdout.readline(), 600)
             assert json.loads(line)["ready"], line
             setup_s = time.monotonic() - started
+            args.data_dir = data_dir  # the listeners' process reads the stored sessions there
             return await measure(args, f"http://127.0.0.1:{port}", setup_s, Path(data_dir), server)
         finally:
             server.terminate()
@@ -512,13 +573,15 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
 async def measure(
     args: argparse.Namespace, base: str, setup_s: float, data_dir: Path, server: asyncio.subprocess.Process
 ) -> dict[str, Any]:
-    operators = [Operator(base, f"op{n:04d}") for n in range(args.operators)]
-    seniors = [Senior(base, f"sr{n:04d}") for n in range(args.seniors)]  # the board snapshot's readers
+    sessions = stored_sessions(data_dir)
+    operators = [Operator(base, f"op{n:04d}", sessions[f"op{n:04d}"]) for n in range(args.operators)]
+    # the board snapshot's readers
+    seniors = [
+        Senior(base, f"sr{n:04d}", sessions[f"sr{n:04d}"], args.ack_delay_ms) for n in range(args.seniors)
+    ]
     started = time.monotonic()
     await gather_limited([o.start() for o in operators], LOGIN_CONCURRENCY)
     shift_s = time.monotonic() - started
-    for senior in seniors:
-        await sign_in(senior.client, senior.login)
     snapshot_ms = []
     for senior in seniors:
         t0 = time.monotonic()
@@ -584,6 +647,8 @@ async def measure(
     return {
         "setup": {"server_ready_s": round(setup_s, 1), "operators_signed_in_and_ready_s": round(shift_s, 1)},
         "snapshot_get_ms": percentiles(snapshot_ms),
+        # the server's CPU in the window: what it needs, whatever share of the cores it was given
+        "server_cpu": cpu_used(stages["cpu"], measuring_from, measuring_to, changes),
         "changes": {
             "asked": changes,
             "seconds": round(driven_s, 2),
@@ -597,7 +662,12 @@ async def measure(
         "delivery_ms": delivered,
         "meets_target": delivered["p99_ms"] < TARGET_P99_MS,
         # where it goes: change decided -> on the event bus (decision, transaction, commit)
-        "stages": {"since_to_event_bus_ms": percentiles(to_bus)},
+        "stages": {
+            "since_to_event_bus_ms": percentiles(to_bus),
+            "since_to_handed_to_socket_ms": percentiles(
+                [ms for since, ms in stages["handed"] if since >= measuring_from]
+            ),
+        },
         # the same run's bare baseline: a 10 ms timer's overshoot in each process (scheduling alone)
         "bare_baseline": baseline,
         "listeners_process": args.listeners_process,
@@ -607,6 +677,19 @@ async def measure(
             if not stages["variants"]
             else {"side_by_side": side_by_side(stages, latencies, measuring_from)}
         ),
+    }
+
+
+def cpu_used(samples: list[tuple[float, float]], start: float, end: float, changes: int) -> dict[str, float]:
+    window = [(at, cpu) for at, cpu in samples if start <= at <= end]
+    if len(window) < 2:
+        return {}
+    (first_at, first_cpu), (last_at, last_cpu) = window[0], window[-1]
+    seconds = last_cpu - first_cpu
+    share = seconds / (last_at - first_at)
+    return {
+        "cpu_s_per_s": round(share, 3),
+        "cpu_ms_per_change": round(seconds * 1000 / (changes * (last_at - first_at) / (end - start)), 3),
     }
 
 
@@ -659,6 +742,15 @@ def main() -> None:
         default=0.0,
         help="side by side: alternate the ACD tick's variant (skip operators not due / check all) this often",
     )
+    parser.add_argument(
+        "--ack-delay-ms",
+        type=float,
+        default=WEB_CLIENT_ACK_DELAY_MS,
+        help="the seniors acknowledge as the web client does; 0: every event at once (the client before)",
+    )
+    parser.add_argument(
+        "--result", default="supervision_board", help="the result's name in bench/results (side-by-side runs)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--listen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
@@ -669,11 +761,29 @@ def main() -> None:
     if args.listen:
         uvloop.run(listen_only(args))
         return
+    load_before = os.getloadavg()[0]
     figures = uvloop.run(drive(args))
-    names = ("operators", "seniors", "rate", "seconds", "browser", "listeners_process", "profile")
+    # other work on the shared machine skews the figures; the 1-minute load average says how much
+    load = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
+    names = (
+        "operators",
+        "seniors",
+        "rate",
+        "seconds",
+        "ack_delay_ms",
+        "browser",
+        "listeners_process",
+        "profile",
+    )
     parameters = {k: getattr(args, k) for k in names}
-    result = {"parameters": parameters, "target": {"p99_ms": TARGET_P99_MS}, "results": figures}
-    path = write_result("supervision_board", result)
+    result = {
+        "command": " ".join(sys.argv),
+        "parameters": parameters,
+        "target": {"p99_ms": TARGET_P99_MS},
+        "results": figures,
+        "load_average_1m": load,
+    }
+    path = write_result(args.result, result)
     print(json.dumps(figures, indent=2))
     print(f"written to {path}")
 

@@ -107,7 +107,7 @@ describe("event stream connection", () => {
     expect(eventsUrl("http://h:8122", "abc", 7)).toBe("ws://h:8122/api/v1/events?stream=abc&after=7");
   });
 
-  it("given ready then events, applies them in order, acknowledges each and ignores repeats", () => {
+  it("given ready then events, applies them in order, acknowledges them together and ignores repeats", () => {
     stream.start();
     const socket = latest();
     const snap = snapshot([ivanova]);
@@ -119,11 +119,17 @@ describe("event stream connection", () => {
 
     expect(seen.snapshots).toEqual([snap]);
     expect(seen.events.map((e) => e.id)).toEqual([11, 12]);
+    expect(socket.sent).toEqual([]); // one acknowledgement a moment later covers the burst
+    expect(timers.fireNext()).toBe(250);
+    expect(socket.sent).toEqual([{ kind: "ack", id: 12 }]);
+    socket.deliver(eventFrame(13, "health.changed", health("ok", "ok")));
+    timers.fireNext();
     expect(socket.sent).toEqual([
-      { kind: "ack", id: 11 },
       { kind: "ack", id: 12 },
+      { kind: "ack", id: 13 },
     ]);
-    expect(stream.lastId).toBe(12);
+    expect(timers.pending).toEqual([]);
+    expect(stream.lastId).toBe(13);
     expect(stream.status).toBe("open");
   });
 
@@ -139,6 +145,7 @@ describe("event stream connection", () => {
     latest().deliver(readyFrame("s1", 0, snapshot([])));
     latest().deliver(eventFrame(1, "message.received", { id: 5 }));
     expect(seen.events).toEqual([{ id: 1, at: "2026-11-25T09:00:00+00:00", type: "message.received", unknown: true }]);
+    timers.fireNext();
     expect(latest().sent).toEqual([{ kind: "ack", id: 1 }]);
   });
 
@@ -149,6 +156,8 @@ describe("event stream connection", () => {
     first.deliver(eventFrame(11, "operator.presence_changed", { operator: petrov, online: true }));
     first.drop();
 
+    expect(first.sent).toEqual([]); // the resume's `after` acknowledges it instead
+    expect(timers.pending).toHaveLength(1); // the reconnect only: no acknowledgement left waiting
     expect(stream.status).toBe("reconnecting");
     expect(seen.disconnects).toEqual([0]);
     expect(sockets).toHaveLength(1);
@@ -161,6 +170,7 @@ describe("event stream connection", () => {
 
     expect(seen.snapshots).toHaveLength(1);
     expect(seen.events.map((e) => e.id)).toEqual([11, 12]);
+    timers.fireNext();
     expect(second.sent).toEqual([{ kind: "ack", id: 12 }]);
     expect(stream.status).toBe("open");
   });

@@ -21,6 +21,10 @@ def server_config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
         server_header=False,
         ws="websockets-sansio",
         ws_max_size=64 * 1024,
+        # Compression is per connection: every event frame would be deflated once per socket, half as
+        # much CPU again as the rest of its delivery (bench/results/event_fanout.json), plus a zlib
+        # context held per open stream; the frames are small JSON on the local network.
+        ws_per_message_deflate=False,
     )
 
 

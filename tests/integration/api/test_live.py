@@ -302,3 +302,14 @@ async def _case_events(server: RunningServer) -> None:
     facts = CallFacts("+79161234567", "+78001220122", "Служба 122")
     await calls.call_taken("c-live", 1, kind=HandoverKind.ANSWERED)
     await calls.call_taken("c-live", 2, kind=HandoverKind.BLIND, from_user_id=1, call=facts)
+
+
+async def test_the_stream_declines_per_message_compression_a_browser_offers(server: RunningServer) -> None:
+    """Compression is per connection: each event would be deflated once per open stream."""
+    operator1 = await server.signed_in("operator1")
+    async with operator1.events() as stream:  # the client offers permessage-deflate, as browsers do
+        assert (await stream.receive())["kind"] == "ready"
+        assert stream.socket.protocol.extensions == []
+        offered = stream.socket.request
+        assert offered is not None
+        assert "permessage-deflate" in offered.headers["Sec-WebSocket-Extensions"]

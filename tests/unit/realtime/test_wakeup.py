@@ -50,3 +50,34 @@ async def test_a_cancelled_waiter_is_removed() -> None:
     assert seen_waiting == [1]
     assert waiter.cancelled()
     assert wakeup.waiting == 0
+
+
+async def test_waits_with_the_same_deadline_share_one_timer_that_still_ends_the_last_wait() -> None:
+    wakeup = Wakeup()
+    deadline = asyncio.get_running_loop().time() + 0.05
+
+    async def fire_soon() -> None:
+        await asyncio.sleep(0)
+        wakeup.fire()
+
+    for _ in range(3):  # a writer woken by events, each time waiting again for the same heartbeat
+        woken = await asyncio.gather(wakeup.wait(deadline), fire_soon())
+        assert woken[0] is True
+    assert len(wakeup._timers) == 1
+
+    assert await wakeup.wait(deadline) is False
+    assert wakeup.waiting == 0
+    assert not wakeup._timers
+
+
+async def test_a_timer_ends_only_the_waits_whose_deadline_has_come() -> None:
+    wakeup = Wakeup()
+    now = asyncio.get_running_loop().time()
+    late = asyncio.create_task(wakeup.wait(now + 30))
+
+    assert await wakeup.wait(now + 0.02) is False
+    assert not late.done()
+    assert wakeup.waiting == 1
+
+    wakeup.fire()
+    assert await late is True

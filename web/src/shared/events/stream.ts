@@ -52,6 +52,8 @@ export interface StreamOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
   random?: () => number;
+  /** How long an acknowledgement waits for later events to cover them too (default 250 ms). */
+  ackDelayMs?: number;
 }
 
 // `closed` reasons after which the same stream can be resumed; after any other the session is over.
@@ -76,11 +78,14 @@ export class EventStream {
   private last = 0;
   private attempt = 0;
   private retryTimer: unknown = null;
+  private acked = 0;
+  private ackTimer: unknown = null;
   private current: StreamStatus = "idle";
   private readonly timers: Timers;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly random: () => number;
+  private readonly ackDelayMs: number;
 
   constructor(
     private readonly origin: string,
@@ -91,6 +96,7 @@ export class EventStream {
     this.initialDelayMs = options.initialDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 15_000;
     this.random = options.random ?? Math.random;
+    this.ackDelayMs = options.ackDelayMs ?? 250;
   }
 
   get lastId(): number {
@@ -132,6 +138,7 @@ export class EventStream {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
+      this.cancelAck();
       this.scheduleReconnect();
     };
   }
@@ -160,13 +167,14 @@ export class EventStream {
           this.handlers.snapshot(message.snapshot);
         }
         this.streamId = message.stream;
+        this.acked = this.last; // a fresh stream holds nothing before it; a resumed one dropped up to `after`
         this.setStatus("open");
         return;
       case "event":
         if (message.event.id <= this.last) return;
         this.last = message.event.id;
         this.handlers.event(message.event);
-        this.send({ kind: "ack", id: message.event.id });
+        this.scheduleAck();
         if (!("unknown" in message.event) && message.event.type === "session.closed") {
           this.end(message.event.data.reason, message.event.data.message);
         }
@@ -218,12 +226,33 @@ export class EventStream {
     }, delay);
   }
 
+  // Acknowledgements are cumulative, so one covers every event before it. Sent a moment later, one
+  // answers a burst, and the server's fan-out of an event to every desk is not interleaved with a
+  // thousand acknowledgements of it.
+  private scheduleAck(): void {
+    if (this.ackTimer !== null) return;
+    this.ackTimer = this.timers.set(() => {
+      this.ackTimer = null;
+      if (this.last > this.acked) {
+        this.acked = this.last;
+        this.send({ kind: "ack", id: this.last });
+      }
+    }, this.ackDelayMs);
+  }
+
+  // The connection has gone: the next `ready` says what the server holds as acknowledged.
+  private cancelAck(): void {
+    if (this.ackTimer !== null) this.timers.clear(this.ackTimer);
+    this.ackTimer = null;
+  }
+
   private cancelRetry(): void {
     if (this.retryTimer !== null) this.timers.clear(this.retryTimer);
     this.retryTimer = null;
   }
 
   private detach(): SocketLike | null {
+    this.cancelAck();
     const socket = this.socket;
     if (socket !== null) {
       socket.onmessage = null;
