@@ -32,6 +32,7 @@ from c122.domain.calls.record import (
     Direction,
     LegKind,
     LegRole,
+    RecordingSegment,
     check_record,
     status_problems,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "JournalScope",
     "LegKind",
     "LegRole",
+    "RecordingSegment",
     "check_filter_scope",
     "check_record",
     "closed_by_restart",
