@@ -154,8 +154,9 @@ class SqlCallRecordRepository:
             row, legs.get(call_id, ()), (await self._cases([call_id])).get(call_id, ()), names
         )
         segments = await self._segments(call_id)
-        if segments:
-            journal_row = replace(journal_row, record=replace(journal_row.record, segments=segments))
+        journal_row = replace(
+            journal_row, record=replace(journal_row.record, segments=segments), party_names=names
+        )
         monitoring = tuple(await SqlMonitoringRepository(self._db).for_call(call_id))
         if not monitoring:
             return journal_row

@@ -28,7 +28,7 @@ from tests.support.server import RunningServer
 
 from c122.telephony.media.analysis import dominant_frequency
 
-pytestmark = pytest.mark.peers
+pytestmark = [pytest.mark.peers, pytest.mark.serial]  # frequencies per time range: timing-sensitive
 
 
 async def test_a_transfer_rings_the_colleagues_desk_a_decline_gives_it_back_an_answer_makes_it_theirs(

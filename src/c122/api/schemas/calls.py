@@ -39,6 +39,8 @@ class SegmentPartyOut(BaseModel):
     role: Literal["caller", "operator", "consultant", "supervisor"]
     party: str
     """The number, or the user id of an operator or consultant (as in `legs`)."""
+    name: str | None
+    """The operator's or consultant's name; None for a number."""
 
 
 class RecordingSegmentOut(BaseModel):
@@ -237,14 +239,14 @@ def call_out(row: JournalRow, actor: Actor, help_requests: Sequence[HelpRequest]
         {
             **_summary_values(row, actor),
             "legs": legs,
-            "recording_segments": segments_out(row.record),
+            "recording_segments": segments_out(row.record, row.party_names),
             "help_requests": [help_request_out(r) for r in help_requests],
             "monitoring": monitoring,
         }
     )
 
 
-def segments_out(record: CallRecord) -> list[RecordingSegmentOut]:
+def segments_out(record: CallRecord, names: dict[str, str]) -> list[RecordingSegmentOut]:
     legs = {leg.leg_id: leg for leg in record.legs}
     return [
         RecordingSegmentOut(
@@ -255,7 +257,12 @@ def segments_out(record: CallRecord) -> list[RecordingSegmentOut]:
             duration_s=round(segment.duration_s, 3) if segment.duration_s is not None else None,
             mixed=segment.mixed,
             parties=[
-                SegmentPartyOut(leg_id=leg_id, role=legs[leg_id].role, party=legs[leg_id].party)
+                SegmentPartyOut(
+                    leg_id=leg_id,
+                    role=legs[leg_id].role,
+                    party=legs[leg_id].party,
+                    name=names.get(legs[leg_id].party) if legs[leg_id].role != "caller" else None,
+                )
                 for leg_id in segment.legs
                 if leg_id in legs
             ],

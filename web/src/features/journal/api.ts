@@ -2,7 +2,14 @@
 import { api, unwrap } from "@/shared/api/client";
 import { toApiError } from "@/shared/api/errors";
 import type { components } from "@/shared/api/schema";
-import { searchParams, type CallRow, type ExportFormat, type FilterChoices, type JournalQuery } from "./model";
+import {
+  searchParams,
+  type CallRow,
+  type ExportFormat,
+  type FilterChoices,
+  type JournalQuery,
+  type RecordingSegment,
+} from "./model";
 
 export type ExportJob = components["schemas"]["ExportJobOut"];
 
@@ -20,6 +27,12 @@ export async function listCalls(query: JournalQuery, after: string | null, limit
     }),
   );
   return { items: page.items, total: page.total, capped: page.total_capped ?? false, next: page.next ?? null };
+}
+
+/** The conversations in a call's recording, in the file's order, with who was in each. */
+export async function recordingSegments(callId: string): Promise<RecordingSegment[]> {
+  const call = await unwrap(api.GET("/api/v1/calls/{call_id}", { params: { path: { call_id: callId } } }));
+  return call.recording_segments ?? [];
 }
 
 export async function filterChoices(): Promise<FilterChoices> {
