@@ -114,14 +114,13 @@ async def test_a_transfer_rings_the_colleagues_desk_a_decline_gives_it_back_an_a
         operator2,
         "transferred",
     )
-    # The recording: the caller with operator 1 (1 kHz right), again after the decline, then with
-    # operator 2 at their desk (the browser leg's 1.5 kHz right), each a segment naming who was in it.
+    # The recording: the caller with operator 1 (1 kHz right), again after the decline (one segment
+    # with the first when no time passed between them on the test's clock), then with operator 2 at
+    # their desk (the browser leg's 1.5 kHz right), each a segment naming who was in it.
     segments = record["recording_segments"]
-    assert [[p["role"] for p in s["parties"]] for s in segments] == [
-        ["caller", "operator"],
-        ["caller", "operator"],
-        ["caller", "consultant"],
-    ]
+    roles = [[p["role"] for p in s["parties"]] for s in segments]
+    assert roles[-1] == ["caller", "consultant"]
+    assert roles[:-1] in ([["caller", "operator"]], [["caller", "operator"]] * 2)
     assert segments[-1]["parties"][1]["party"] == str(operator2)
     admin = await hotline.signed_in("admin")
     audio = await admin.http.get(f"/api/v1/calls/{record['id']}/recording")
