@@ -128,6 +128,8 @@ class SqlCallRecordRepository:
                     for position, leg in enumerate(record.legs)
                 ],
             )
+        if record.recording_path is None:
+            return  # no recording, so no segments stored either: a missed call costs no statement more
         segments = call_recording_segments
         await self._db.execute(delete(segments).where(segments.c.call_id == record.id))
         if record.segments:

@@ -28,6 +28,7 @@ def consulted_call() -> CallRecordDraft:
     draft = CallRecordDraft.inbound("call-1", "caller", "+78001220122", "+79161234567", "88001220122", AT)
     draft.operator_leg("operator", "sip", 7, seconds(5))
     draft.connected(7, 3.0, seconds(5))
+    draft.recording_path = "/data/recordings/call-1.wav"
     draft.segment_started(("caller", "operator"), seconds(5))
     draft.segment_ended(seconds(20), 14.9)  # the operator rings the consultant: nothing recorded
     draft.consultant_leg("consultant", "sip", "9", seconds(20))
@@ -86,6 +87,9 @@ def test_segments_naming_legs_the_call_does_not_have_are_refused() -> None:
     }
     with pytest.raises(InvalidFields):
         check_record(replace(record, segments=(RecordingSegment((), AT),)))
+    with pytest.raises(InvalidFields) as refused:
+        check_record(replace(record, recording_path=None))  # segments of a file the call does not have
+    assert [(p.path, p.code) for p in refused.value.problems] == [("segments", "no_recording")]
 
 
 def test_segments_survive_the_outbox_and_a_restarts_snapshot() -> None:

@@ -120,6 +120,8 @@ def check_record(record: CallRecord) -> None:
             FieldProblem(f"segments.{index}.{p.path}", p.code, p.message)
             for p in _segment_problems(segment, set(leg_ids))
         ]
+    if record.segments and record.recording_path is None:
+        problems.append(FieldProblem("segments", "no_recording", "части записи у звонка без записи"))
     if len(record.segments) > MAX_SEGMENTS:
         problems.append(FieldProblem("segments", "too_many", f"не более {MAX_SEGMENTS} частей записи"))
     if problems:
