@@ -49,6 +49,7 @@ from c122.domain.calls import (
     JournalPage,
     JournalRow,
     JournalScope,
+    RecordingSegment,
 )
 from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.domain.reports import local_day_minute
@@ -56,7 +57,13 @@ from c122.persistence import tables as t
 from c122.persistence.organisation import like_pattern
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of
 from c122.persistence.supervision import SqlMonitoringRepository
-from c122.persistence.tables.calls import call_cases, call_legs, call_records, recording_files
+from c122.persistence.tables.calls import (
+    call_cases,
+    call_legs,
+    call_recording_segments,
+    call_records,
+    recording_files,
+)
 from c122.persistence.tables.cases import applicants, cases
 from c122.services.calls.ports import CompressedRecording, RecordingToCompress, StoredRecording
 
@@ -132,6 +139,18 @@ class SqlCallRecordRepository:
                     for position, leg in enumerate(record.legs)
                 ],
             )
+        if record.recording_path is None:
+            return  # no recording, so no segments stored either: a missed call costs no statement more
+        segments = call_recording_segments
+        await self._db.execute(delete(segments).where(segments.c.call_id == record.id))
+        if record.segments:
+            await self._db.execute(
+                insert(segments),
+                [
+                    {"call_id": record.id, "position": position, **_segment_values(segment)}
+                    for position, segment in enumerate(record.segments)
+                ],
+            )
 
     async def set_wrap_up(self, call_id: str, seconds: float) -> None:
         await self._db.execute(
@@ -146,6 +165,10 @@ class SqlCallRecordRepository:
         names = await self._user_names({leg.party for leg in legs.get(call_id, ())})
         journal_row = _journal_row(
             row, legs.get(call_id, ()), (await self._cases([call_id])).get(call_id, ()), names
+        )
+        segments = await self._segments(call_id)
+        journal_row = replace(
+            journal_row, record=replace(journal_row.record, segments=segments), party_names=names
         )
         monitoring = tuple(await SqlMonitoringRepository(self._db).for_call(call_id))
         if not monitoring:
@@ -291,7 +314,13 @@ class SqlCallRecordRepository:
     async def active(self) -> list[CallRecord]:
         rows = (await self._db.execute(_journal().where(call_records.c.status == "active"))).all()
         legs = await self._legs([row.id for row in rows])
-        return [_journal_row(row, legs.get(row.id, ()), (), {}).record for row in rows]
+        # With their segments: closing them after a restart stores them again whole.
+        return [
+            replace(
+                _journal_row(row, legs.get(row.id, ()), (), {}).record, segments=await self._segments(row.id)
+            )
+            for row in rows
+        ]
 
     async def uncompressed_recordings(self, ended_before: datetime, limit: int) -> list[RecordingToCompress]:
         statement = (
@@ -344,6 +373,24 @@ class SqlCallRecordRepository:
             .values(deleted_at=at, deleted_reason=reason)
         )
 
+    async def _segments(self, call_id: str) -> tuple[RecordingSegment, ...]:
+        """The conversations in the call's recording, in the file's order (read for one call)."""
+        segments = call_recording_segments
+        rows = await self._db.execute(
+            select(segments).where(segments.c.call_id == call_id).order_by(segments.c.position)
+        )
+        return tuple(
+            RecordingSegment(
+                tuple(row.legs.split()),
+                row.started_at,
+                row.ended_at,
+                offset_s=row.offset_s,
+                duration_s=row.duration_s,
+                mixed=row.mixed,
+            )
+            for row in rows
+        )
+
     async def _legs(self, call_ids: Sequence[str]) -> dict[str, tuple[CallLegRecord, ...]]:
         if not call_ids:
             return {}
@@ -358,6 +405,17 @@ class SqlCallRecordRepository:
                 CallLegRecord(**{name: getattr(row, name) for name in _LEG_FIELDS})
             )
         return {call_id: tuple(legs) for call_id, legs in found.items()}
+
+
+def _segment_values(segment: RecordingSegment) -> dict[str, Any]:
+    return {
+        "legs": " ".join(segment.legs),
+        "started_at": segment.started_at,
+        "ended_at": segment.ended_at,
+        "offset_s": segment.offset_s,
+        "duration_s": segment.duration_s,
+        "mixed": segment.mixed,
+    }
 
 
 def _leg_values(leg: CallLegRecord) -> dict[str, Any]:

@@ -225,17 +225,19 @@ class ControlSwitch:
         await self._channel(leg).unhold()
 
     @_legs_gone_as_unavailable
-    async def start_recording(self, path: str, caller: str, operator: str, *, append: bool = False) -> str:
-        recording = await self._control.record(
-            path, self._channel(caller), self._channel(operator), append=append
-        )
+    async def start_recording(
+        self, path: str, caller: str, operator: str | None, *, append: bool = False, mixed: bool = False
+    ) -> str:
+        other = self._channel(operator) if operator is not None else None
+        recording = await self._control.record(path, self._channel(caller), other, append=append, mixed=mixed)
         self._recordings[recording.id] = recording
         return recording.id
 
-    async def stop_recording(self, recording: str) -> None:
+    async def stop_recording(self, recording: str) -> float | None:
         found = self._recordings.pop(recording, None)
-        if found is not None:
-            await found.stop()
+        if found is None:
+            return None
+        return (await found.stop()).duration_seconds
 
     @_legs_gone_as_unavailable
     async def send_dtmf(self, leg: str, digits: str) -> None:

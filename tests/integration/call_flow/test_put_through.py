@@ -9,6 +9,7 @@ real event socket (tests/integration/webrtc), as Chromium is the e2e suite's
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -19,11 +20,15 @@ from tests.integration.call_flow.conftest import (
     put_menu_on_main_line,
 )
 from tests.integration.call_flow.test_consultation import user_id
+from tests.integration.call_flow.test_inbound_call import stereo
+from tests.integration.call_flow.test_recorded_consultation import segment_audio
 from tests.integration.webrtc.conftest import Browser
 from tests.support.polling import until
 from tests.support.server import RunningServer
 
-pytestmark = pytest.mark.peers
+from c122.telephony.media.analysis import dominant_frequency
+
+pytestmark = [pytest.mark.peers, pytest.mark.serial]  # frequencies per time range: timing-sensitive
 
 
 async def test_a_transfer_rings_the_colleagues_desk_a_decline_gives_it_back_an_answer_makes_it_theirs(
@@ -43,6 +48,7 @@ async def test_a_transfer_rings_the_colleagues_desk_a_decline_gives_it_back_an_a
                 hotline, "hotline_caller_hung_up.xml", digits="1", listen_ms=2500, wait_ms=40000
             )
             call_id = (await mine.next_event("call.connected", timeout=20))["data"]["call_id"]
+            await asyncio.sleep(2.5)  # the first segment of the recording: the caller with operator 1
             # Operator 2 goes on duty only now, so the queue offers the caller to operator 1 alone.
             ready = await second.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
             assert ready.status_code == 200
@@ -89,6 +95,7 @@ async def test_a_transfer_rings_the_colleagues_desk_a_decline_gives_it_back_an_a
             assert (connected["call_id"], connected["caller"]) == (call_id, "+79161234567")
             assert (await mine.next_event("call.ended", timeout=10))["data"]["cause"] == "transferred"
             await browser.wait_heard(1.0)  # the caller's tone reaches operator 2's headset
+            await asyncio.sleep(2.5)  # the recording's segment of the caller with operator 2
             assert (await first.write("POST", "/api/v1/operators/me/call/hold")).status_code == 409
 
             assert (await second.write("POST", "/api/v1/operators/me/call/hold")).status_code == 204
@@ -107,6 +114,22 @@ async def test_a_transfer_rings_the_colleagues_desk_a_decline_gives_it_back_an_a
         operator2,
         "transferred",
     )
+    # The recording: the caller with operator 1 (1 kHz right), again after the decline (one segment
+    # with the first when no time passed between them on the test's clock), then with operator 2 at
+    # their desk (the browser leg's 1.5 kHz right), each a segment naming who was in it.
+    segments = record["recording_segments"]
+    roles = [[p["role"] for p in s["parties"]] for s in segments]
+    assert roles[-1] == ["caller", "consultant"]
+    assert roles[:-1] in ([["caller", "operator"]], [["caller", "operator"]] * 2)
+    assert segments[-1]["parties"][1]["party"] == str(operator2)
+    admin = await hotline.signed_in("admin")
+    audio = await admin.http.get(f"/api/v1/calls/{record['id']}/recording")
+    assert audio.status_code == 200, audio.text
+    left, right = stereo(audio.content)
+    for segment, tone in ((segments[0], 1000), (segments[-1], 1500)):
+        segment_left, segment_right = segment_audio(segment, left, right)
+        assert abs(dominant_frequency(segment_left) - 440) < 15, segment
+        assert abs(dominant_frequency(segment_right) - tone) < 15, segment
     # Let go at the call's end with a wrap-up that is already over: ready at the ACD's next tick.
     state = await until(lambda: second.http.get("/api/v1/operators/me/state"), is_ready, 10)
     assert state.json()["status"] == "ready"

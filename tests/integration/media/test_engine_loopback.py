@@ -209,6 +209,39 @@ async def test_a_recording_of_a_bridged_call_has_the_caller_left_and_the_operato
     assert abs(dominant_frequency(operator.audio()) - 500.0) < 3.0
 
 
+async def test_a_recorded_conference_has_the_caller_left_and_everyone_they_hear_mixed_right(
+    engine, peer, events, tmp_path
+):
+    """The right channel is the mixer's own output to the caller: the operator's and the consultant's
+    voices, not the caller's."""
+    people = {name: await peer() for name in ("caller", "operator", "consultant")}
+    for name, person in people.items():
+        await _leg(engine, person, name)
+    members = tuple(people)
+    hears = tuple((a, b) for a in members for b in members if a != b)
+    await engine.execute(SetBridge("conference", members, hears))
+    path = tmp_path / "conference.wav"
+    await engine.execute(StartRecording("rec", str(path), "caller", None, right_mixed=True))
+    tones = {"caller": 500.0, "operator": 1100.0, "consultant": 1700.0}
+    await asyncio.gather(
+        *(person.stream_source(ToneSource(tone([tones[name]], 2500)), 75) for name, person in people.items())
+    )
+    await engine.execute(StopRecording("rec"))
+    await events.wait_for(lambda e: any(isinstance(x, RecordingFinished) for x in e))
+    with wave.open(str(path), "rb") as reader:
+        stereo = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert len(stereo) > 1.0 * 8000
+    middle = stereo[len(stereo) // 4 : 3 * len(stereo) // 4]
+    left, right = tone_levels(middle[:, 0], tones.values()), tone_levels(middle[:, 1], tones.values())
+    assert left[500.0] > 0.05
+    assert left[1100.0] < 0.01
+    assert left[1700.0] < 0.01
+    assert right[1100.0] > 0.05
+    assert right[1700.0] > 0.05
+    assert right[500.0] < 0.01  # the caller does not hear themselves
+    assert engine.endpoint("caller").heard_timelines == ()  # the recording let go of the mix
+
+
 async def test_a_recorded_call_stays_on_the_relay_and_its_file_grows_while_the_call_lasts(
     engine, peer, events, tmp_path
 ):

@@ -10,7 +10,14 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from c122.api.schemas.help_requests import HelpRequestOut, help_request_out
-from c122.domain.calls import FilterOptions, JournalCount, JournalPage, JournalRow, may_hear_recording
+from c122.domain.calls import (
+    CallRecord,
+    FilterOptions,
+    JournalCount,
+    JournalPage,
+    JournalRow,
+    may_hear_recording,
+)
 from c122.domain.help_requests import HelpRequest
 from c122.domain.users import Actor
 
@@ -26,6 +33,31 @@ class CallLegOut(BaseModel):
     cause: str | None
     jitter_ms: float | None
     loss_percent: float | None
+
+
+class SegmentPartyOut(BaseModel):
+    leg_id: str
+    role: Literal["caller", "operator", "consultant", "supervisor"]
+    party: str
+    """The number, or the user id of an operator or consultant (as in `legs`)."""
+    name: str | None
+    """The operator's or consultant's name; None for a number."""
+
+
+class RecordingSegmentOut(BaseModel):
+    """One conversation in the call's recording, in the file's order: who was in it and where it is in
+    the file. The left channel is the first party; the right the second, or in a conference (`mixed`)
+    everyone the first party heard, mixed."""
+
+    position: int
+    started_at: datetime
+    ended_at: datetime | None
+    offset_s: float
+    """Where the segment starts in the recording, in seconds."""
+    duration_s: float | None
+    """None while the segment is still being recorded (or a restart cut it off: it runs to the end)."""
+    mixed: bool
+    parties: list[SegmentPartyOut]
 
 
 class CaseRefOut(BaseModel):
@@ -102,6 +134,8 @@ class CallOut(CallSummaryOut):
     listened in (shown to an operator only when their group shows monitoring)."""
 
     legs: list[CallLegOut]
+    recording_segments: list[RecordingSegmentOut] = []
+    """The conversations in the recording, in order (TEL-11); empty without a recording."""
     help_requests: list[HelpRequestOut] = []
     monitoring: list[CallMonitoringOut] = []
 
@@ -203,10 +237,36 @@ def call_out(row: JournalRow, actor: Actor, help_requests: Sequence[HelpRequest]
         {
             **_summary_values(row, actor),
             "legs": legs,
+            "recording_segments": segments_out(row.record, row.party_names),
             "help_requests": [help_request_out(r) for r in help_requests],
             "monitoring": monitoring,
         }
     )
+
+
+def segments_out(record: CallRecord, names: dict[str, str]) -> list[RecordingSegmentOut]:
+    legs = {leg.leg_id: leg for leg in record.legs}
+    return [
+        RecordingSegmentOut(
+            position=position,
+            started_at=segment.started_at,
+            ended_at=segment.ended_at,
+            offset_s=round(segment.offset_s, 3),
+            duration_s=round(segment.duration_s, 3) if segment.duration_s is not None else None,
+            mixed=segment.mixed,
+            parties=[
+                SegmentPartyOut(
+                    leg_id=leg_id,
+                    role=legs[leg_id].role,
+                    party=legs[leg_id].party,
+                    name=names.get(legs[leg_id].party) if legs[leg_id].role != "caller" else None,
+                )
+                for leg_id in segment.legs
+                if leg_id in legs
+            ],
+        )
+        for position, segment in enumerate(record.segments)
+    ]
 
 
 def page_out(page: JournalPage, actor: Actor) -> CallPageOut:

@@ -33,6 +33,7 @@ from c122.domain.calls.record import (
     Direction,
     LegKind,
     LegRole,
+    RecordingSegment,
     check_record,
     status_problems,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "JournalScope",
     "LegKind",
     "LegRole",
+    "RecordingSegment",
     "check_filter_scope",
     "check_record",
     "closed_by_restart",

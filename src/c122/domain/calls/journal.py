@@ -126,6 +126,8 @@ class JournalRow:
     monitoring: tuple[MonitoringSession, ...] = ()
     """Seniors who listened in (read for one call, not for the journal's pages)."""
     supervisor_names: dict[int, str] = field(default_factory=dict)
+    party_names: dict[str, str] = field(default_factory=dict)
+    """The names of the legs' parties that are our users, by user id (read for one call)."""
 
     def monitoring_seen_by(self, actor: Actor) -> tuple[MonitoringSession, ...]:
         """Seniors and administrators see every session; an operator only those their group showed them."""

@@ -23,6 +23,8 @@ ID_MAX = 64
 """Call and leg ids, numbers, parties, the IVR choice and end causes: what the columns hold."""
 PATH_MAX = 1024
 MAX_LEGS = 64
+MAX_SEGMENTS = 200
+MAX_SEGMENT_LEGS = 6  # leg ids of 64 characters, space-separated, fit the stored 400
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +42,22 @@ class CallLegRecord:
     cause: str | None = None
     jitter_ms: float | None = None
     loss_percent: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingSegment:
+    """One conversation in the call's recording file, in the file's order (TEL-11): who was in it
+    (`legs`: leg ids of the record, the left channel's first), when, and where it is in the file
+    (`offset_s`, `duration_s` as the recorder wrote it; None while it is recorded, or when a restart
+    cut it off: it runs to the file's end). `mixed`: a conference — the caller on the left, everyone
+    they heard mixed on the right."""
+
+    legs: tuple[str, ...]
+    started_at: datetime
+    ended_at: datetime | None = None
+    offset_s: float = 0.0
+    duration_s: float | None = None
+    mixed: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +88,7 @@ class CallRecord:
     recording_path: str | None = None
     end_cause: str | None = None
     legs: tuple[CallLegRecord, ...] = ()
+    segments: tuple[RecordingSegment, ...] = ()
 
     @property
     def ended(self) -> bool:
@@ -96,8 +115,34 @@ def check_record(record: CallRecord) -> None:
     leg_ids = [leg.leg_id for leg in record.legs]
     if len(set(leg_ids)) != len(leg_ids):
         problems.append(FieldProblem("legs", "duplicate_leg", "у звонка два плеча с одним идентификатором"))
+    for index, segment in enumerate(record.segments):
+        problems += [
+            FieldProblem(f"segments.{index}.{p.path}", p.code, p.message)
+            for p in _segment_problems(segment, set(leg_ids))
+        ]
+    if record.segments and record.recording_path is None:
+        problems.append(FieldProblem("segments", "no_recording", "части записи у звонка без записи"))
+    if len(record.segments) > MAX_SEGMENTS:
+        problems.append(FieldProblem("segments", "too_many", f"не более {MAX_SEGMENTS} частей записи"))
     if problems:
         raise InvalidFields(problems)
+
+
+def _segment_problems(segment: RecordingSegment, leg_ids: set[str]) -> list[FieldProblem]:
+    problems = []
+    if not 1 <= len(segment.legs) <= MAX_SEGMENT_LEGS:
+        problems.append(
+            FieldProblem("legs", "invalid_count", f"в части записи от 1 до {MAX_SEGMENT_LEGS} плеч")
+        )
+    if any(leg not in leg_ids for leg in segment.legs):
+        problems.append(FieldProblem("legs", "unknown_leg", "в части записи плечо, которого нет у звонка"))
+    if segment.ended_at is not None and segment.ended_at < segment.started_at:
+        problems.append(FieldProblem("ended_at", "before_start", "часть записи кончается раньше начала"))
+    if segment.offset_s < 0 or (segment.duration_s is not None and segment.duration_s < 0):
+        problems.append(
+            FieldProblem("offset_s", "negative", "место части в записи не может быть отрицательным")
+        )
+    return problems
 
 
 def _record_problems(record: CallRecord) -> list[FieldProblem]:

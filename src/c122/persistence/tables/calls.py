@@ -91,6 +91,21 @@ call_legs = Table(
     Index("ix_call_legs_party", "party"),
 )
 
+# The conversations in a call's recording, in the file's order (TEL-11): the legs that were in each
+# (space-separated leg ids of call_legs, the left channel's first) and when; `mixed`: a conference.
+call_recording_segments = Table(
+    "call_recording_segments",
+    metadata,
+    Column("call_id", String(64), ForeignKey("call_records.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("legs", String(400), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("offset_s", Float, nullable=False),  # where it starts in the file
+    Column("duration_s", Float, nullable=True),  # None: to the file's end (cut off by a restart)
+    Column("mixed", Boolean, nullable=False),
+)
+
 # Which case each call belongs to (a case lists its calls; the journal shows each call's cases). The
 # cases' repository writes a row whenever a call joins a case; deleting a case deletes its links.
 call_cases = Table(

@@ -223,32 +223,44 @@ class CallActor:
         self.record.connected(self.operator_id, waited_s, now)
         self._bridge = await self._ctx.switch.connect(self.leg, self.operator_leg)
         await self.monitors.follow(self._bridge, self.operator_leg)
-        if self.record.recording_path is None:
-            path = self._ctx.recording_path(self.id, now)
-            self._recording = await self._ctx.switch.start_recording(str(path), self.leg, self.operator_leg)
-            self.record.recording_path = str(path)
-        else:
-            await self._record_next_segment(self.operator_leg)
+        await self._record_segment((self.leg, self.operator_leg))
         self._ctx.announce_connected(self, now)
         await self._save()
         await self._card_to(self.operator_id, HandoverKind.ANSWERED)
         await self._keep()
         return await self._converse()
 
-    async def _record_next_segment(self, other_leg: str) -> None:
-        """The caller's next conversation after a transfer, with `other_leg` (an operator's or the
-        consultant's it was handed to): appended to the call's one recording as its next segment, so
-        its compression, checksum and retention hold for all (docs/contact-center/journal.md)."""
-        if self.record.recording_path is not None:
-            self._recording = await self._ctx.switch.start_recording(
-                self.record.recording_path, self.leg, other_leg, append=True
-            )
+    async def _record_segment(self, legs: Sequence[str], *, mixed: bool = False) -> None:
+        """Every conversation of the call goes into its one recording, each as the next segment with
+        who was in it (the caller with an operator, the operator with a consultant, a conference, the
+        caller after a transfer), so its compression, checksum and retention hold for all
+        (docs/contact-center/journal.md). `legs[0]` is the left channel; the right is `legs[1]`, or
+        with `mixed` what `legs[0]` hears from the conference's mix."""
+        await self._stop_recording()
+        now = self._ctx.clock.now()
+        path = self.record.recording_path or str(self._ctx.recording_path(self.id, now))
+        right = None if mixed else legs[1]
+        self._recording = await self._ctx.switch.start_recording(
+            path, legs[0], right, append=self.record.recording_path is not None, mixed=mixed
+        )
+        self.record.recording_path = path
+        self.record.segment_started(tuple(legs), now, mixed=mixed)
+
+    async def _record_bridge(self, legs: Sequence[str], *, mixed: bool = False) -> None:
+        """A consultation rebuilt the call's bridge: what it carries now is the next segment. A
+        recording that cannot start does not stop the conversation."""
+        try:
+            await self._record_segment(legs, mixed=mixed)
+        except Exception as exc:
+            log.warning("call %s: the segment of %s is not recorded: %s", self.id, ", ".join(legs), exc)
 
     async def _stop_recording(self) -> None:
         if self._recording is not None:
             recording, self._recording = self._recording, None
+            recorded_s: float | None = None
             with contextlib.suppress(Exception):
-                await self._ctx.switch.stop_recording(recording)
+                recorded_s = await self._ctx.switch.stop_recording(recording)
+            self.record.segment_ended(self._ctx.clock.now(), recorded_s)
 
     # -- kept for a restart (docs/operations.md, "What survives a restart") ---------------------------
 
@@ -393,7 +405,7 @@ class CallActor:
                         self.record.end_cause = "transferred"
                         if successor is not None:
                             self._taken_over(*successor, engaged=request.engaged)
-                            await self._record_next_segment(successor[1])
+                            await self._record_segment((self.leg, successor[1]))
                             continue
                         await self._until_caller_or_consultant_leaves()
                         return False
@@ -419,7 +431,7 @@ class CallActor:
         consultant = self._consultation.consultant_leg
         try:
             if consultant is not None:
-                await self._record_next_segment(consultant)
+                await self._record_segment((self.leg, consultant))
                 await self._until_gone(consultant)
             await self._ctx.switch.hang_up(self.leg)
         except CallEnded:
@@ -472,13 +484,18 @@ class CallActor:
         await self.disconnect()
         self._bridge = await self._ctx.switch.connect(a, b)
         await self.monitors.follow(self._bridge, self._serving([a, b]))
+        await self._record_bridge((b, a) if a == self.operator_leg else (a, b))  # the operator right
 
     async def conference(self, legs: Sequence[str]) -> None:
         await self.disconnect()
         self._bridge = await self._ctx.switch.conference(legs)
         await self.monitors.follow(self._bridge, self._serving(legs))
+        await self._record_bridge([self.leg, *(leg for leg in legs if leg != self.leg)], mixed=True)
 
     async def disconnect(self) -> None:
+        """The bridge comes down and with it the segment it carried: nothing is recorded while the
+        operator rings a consultant."""
+        await self._stop_recording()
         if self._bridge is not None:
             bridge, self._bridge = self._bridge, None
             with contextlib.suppress(Exception):

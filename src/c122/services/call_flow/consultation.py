@@ -64,13 +64,15 @@ class ConsultingCall(Protocol):
     def record(self) -> CallRecordDraft: ...
 
     async def connect(self, a: str, b: str) -> None:
-        """Two legs hear each other, in place of whatever the call's bridge held."""
+        """Two legs hear each other, in place of whatever the call's bridge held; their conversation
+        is the recording's next segment."""
 
     async def conference(self, legs: Sequence[str]) -> None:
-        """All `legs` hear each other, in place of whatever the call's bridge held."""
+        """All `legs` hear each other, in place of whatever the call's bridge held; recorded mixed as
+        the next segment."""
 
     async def disconnect(self) -> None:
-        """The call's bridge is taken down; its legs stay up."""
+        """The call's bridge is taken down (and its segment of the recording ends); its legs stay up."""
 
     def post(self, message: m.CallMessage) -> None:
         """A message to the call's own inbox (a timer's)."""

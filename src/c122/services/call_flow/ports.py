@@ -85,11 +85,17 @@ class CallSwitch(Protocol):
 
     async def unhold(self, leg: str) -> None: ...
 
-    async def start_recording(self, path: str, caller: str, operator: str, *, append: bool = False) -> str:
-        """`append`: carry on at the end of the file (a conversation taken over after a restart)."""
+    async def start_recording(
+        self, path: str, caller: str, operator: str | None, *, append: bool = False, mixed: bool = False
+    ) -> str:
+        """`caller` on the left, `operator` on the right. `append`: carry on at the end of the file (the
+        call's next segment, a conversation taken over after a restart); `mixed`: the right channel is
+        what `caller` hears from its conference's mix (every other voice), `operator` unused."""
         ...
 
-    async def stop_recording(self, recording: str) -> None: ...
+    async def stop_recording(self, recording: str) -> float | None:
+        """The file complete; its length in seconds now (None: the recording was not running)."""
+        ...
 
     async def send_dtmf(self, leg: str, digits: str) -> None: ...
 

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
-from c122.domain.calls import CallLegRecord, CallRecord, HoldSpan, durations, final_status, sla_breached
+from c122.domain.calls import (
+    CallLegRecord,
+    CallRecord,
+    HoldSpan,
+    RecordingSegment,
+    durations,
+    final_status,
+    sla_breached,
+)
 from c122.domain.calls.record import CallStatus, Direction, LegKind, LegRole
 from c122.services.call_flow.ports import LegQuality
+
+SEGMENT_GAP: Final = timedelta(seconds=1)
+"""The same parties recorded again within this of their segment's end carry that segment on (the
+recording restarted as the call's bridge was rebuilt, a consultation completed as a transfer)."""
 
 
 @dataclass
@@ -49,6 +61,8 @@ class CallRecordDraft:
     transferred_to: str | None = None
     collected: dict[str, str] = field(default_factory=dict)
     legs: list[_Leg] = field(default_factory=list)
+    segments: list[RecordingSegment] = field(default_factory=list)
+    recorded_s: float = 0.0  # the recording file's length when its last segment was closed
 
     @classmethod
     def inbound(
@@ -106,6 +120,31 @@ class CallRecordDraft:
             return
         self.legs.append(_Leg(leg, kind, "consultant", party, at))
 
+    def segment_started(self, legs: tuple[str, ...], at: datetime, *, mixed: bool = False) -> None:
+        """The recording goes on with `legs` (left channel's first) as the call's next segment."""
+        self.segment_ended(at)
+        last = self.segments[-1] if self.segments else None
+        if (
+            last is not None
+            and (last.legs, last.mixed) == (legs, mixed)
+            and last.ended_at is not None
+            and at - last.ended_at <= SEGMENT_GAP
+        ):
+            self.segments[-1] = replace(last, ended_at=None, duration_s=None)
+            return
+        self.segments.append(RecordingSegment(legs, at, offset_s=self.recorded_s, mixed=mixed))
+
+    def segment_ended(self, at: datetime, recorded_s: float | None = None) -> None:
+        """The open segment closed; `recorded_s`: the file's length now, as the recorder wrote it
+        (None when it is not known: the segment then runs to the file's end)."""
+        if not self.segments or self.segments[-1].ended_at is not None:
+            return
+        last = self.segments[-1]
+        duration = None if recorded_s is None else max(0.0, recorded_s - last.offset_s)
+        self.segments[-1] = replace(last, ended_at=at, duration_s=duration)
+        if recorded_s is not None:
+            self.recorded_s = recorded_s
+
     def hold_changed(self, held: bool, at: datetime) -> None:
         on_hold = bool(self.holds) and self.holds[-1].end is None
         if held and not on_hold:
@@ -115,6 +154,7 @@ class CallRecordDraft:
 
     def ended(self, at: datetime, caller_quality: LegQuality | None) -> None:
         self.hold_changed(False, at)
+        self.segment_ended(at)
         self.ended_at = at
         for item in self.legs:
             if item.ended_at is None:
@@ -135,6 +175,7 @@ class CallRecordDraft:
             values[name] = _time(values[name])
         values["holds"] = [HoldSpan(_when(h["start"]), _time(h["end"])) for h in values["holds"]]
         values["legs"] = [_leg_from(leg) for leg in values["legs"]]
+        values["segments"] = [_segment_from(segment) for segment in values.get("segments", [])]
         values["collected"] = {str(k): str(v) for k, v in values["collected"].items()}
         return cls(**values)
 
@@ -186,6 +227,7 @@ class CallRecordDraft:
             recording_path=self.recording_path,
             end_cause=self.end_cause,
             legs=tuple(_leg_record(item) for item in self.legs),
+            segments=tuple(self.segments),
         )
 
 
@@ -233,3 +275,14 @@ def _leg_from(data: dict[str, Any]) -> _Leg:
     quality = values["quality"]
     values["quality"] = None if quality is None else LegQuality(**quality)
     return _Leg(**values)
+
+
+def _segment_from(data: dict[str, Any]) -> RecordingSegment:
+    return RecordingSegment(
+        tuple(str(leg) for leg in data["legs"]),
+        _when(data["started_at"]),
+        _time(data["ended_at"]),
+        offset_s=float(data["offset_s"]),
+        duration_s=None if data["duration_s"] is None else float(data["duration_s"]),
+        mixed=bool(data["mixed"]),
+    )

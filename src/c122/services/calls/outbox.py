@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from c122.domain.calls import CallLegRecord, CallRecord, check_record
+from c122.domain.calls import CallLegRecord, CallRecord, RecordingSegment, check_record
 from c122.services.outbox import DeferredWrites
 
 KIND = "call_record"
@@ -39,11 +39,22 @@ def record_to_data(record: CallRecord) -> dict[str, Any]:
 
 
 def record_from_data(data: Mapping[str, Any]) -> CallRecord:
-    fields = {key: _time(key, value) for key, value in data.items() if key != "legs"}
+    fields = {key: _time(key, value) for key, value in data.items() if key not in ("legs", "segments")}
     legs = tuple(
         CallLegRecord(**{key: _time(key, value) for key, value in leg.items()}) for leg in data["legs"]
     )
-    return CallRecord(**fields, legs=legs)
+    segments = tuple(
+        RecordingSegment(
+            tuple(segment["legs"]),
+            _time("started_at", segment["started_at"]),
+            _time("ended_at", segment["ended_at"]),
+            offset_s=float(segment["offset_s"]),
+            duration_s=segment["duration_s"],
+            mixed=bool(segment["mixed"]),
+        )
+        for segment in data.get("segments", ())  # written before segments were kept: none
+    )
+    return CallRecord(**fields, legs=legs, segments=segments)
 
 
 def _jsonable(value: Any) -> Any:

@@ -173,16 +173,28 @@ class CallControl:
         return bridge
 
     async def record(
-        self, path: str, caller: Channel, operator: Channel | None = None, *, append: bool = False
+        self,
+        path: str,
+        caller: Channel,
+        operator: Channel | None = None,
+        *,
+        append: bool = False,
+        mixed: bool = False,
     ) -> Recording:
         """Records `caller` on the left channel and `operator` on the right (TEL-11); `append`: at the
-        end of the file already there."""
+        end of the file already there; `mixed`: the right channel is what the caller hears from their
+        conference's mix (everyone else), `operator` not read."""
         caller.require(ChannelState.UP)
         recording = Recording(self.media, new_id("rec"), path)
         self._recordings[recording.id] = recording
         await self.media.execute(
             media.StartRecording(
-                recording.id, path, caller.id, operator.id if operator is not None else None, append
+                recording.id,
+                path,
+                caller.id,
+                operator.id if operator is not None and not mixed else None,
+                append,
+                right_mixed=mixed,
             )
         )
         return recording

@@ -158,6 +158,7 @@ class Endpoint:
         "endpoint_id",
         "forward_to",
         "forwarded_from",
+        "heard_timelines",
         "inband",
         "jitter",
         "last_received",
@@ -212,6 +213,7 @@ class Endpoint:
         self.inband = InbandDetector() if inband_dtmf else None
         self.jitter: JitterBuffer[Pcm] | None = None  # decoded, while the leg is mixed
         self.timelines: tuple[PayloadTimeline, ...] = ()  # the recordings of what this leg receives
+        self.heard_timelines: tuple[PayloadTimeline, ...] = ()  # the recordings of the mix it is sent
         self.last_received = opened_at
         self.remote_block: ReportBlock | None = None
         self.timed_out = False

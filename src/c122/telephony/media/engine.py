@@ -431,7 +431,10 @@ class MediaEngine:
                 continue
             seq, ts, marker = listener.stream.next_header(_MIXER_SOURCE, FRAME_SAMPLES)
             codec = listener.codec
-            listener.send_rtp(listener.stream.pack(codec.payload_type, seq, ts, marker, codec.encode(pcm)))
+            payload = codec.encode(pcm)
+            listener.send_rtp(listener.stream.pack(codec.payload_type, seq, ts, marker, payload))
+            for line in listener.heard_timelines:  # a conference recorded: what this leg hears
+                line.put(listener.stream.ssrc, ts, payload, now)
         for endpoint in list(self._active_senders):
             self._send_generated(endpoint)
         if self._recordings:

@@ -100,13 +100,16 @@ class StopPlayback:
 
 @dataclass(frozen=True, slots=True)
 class StartRecording:
-    """Stereo WAV: what `left` sends us (the caller) left, what `right` sends us right."""
+    """Stereo WAV: what `left` sends us (the caller) left, what `right` sends us right; with
+    `right_mixed`, the right channel is instead the mix the engine sends `left` (in a conference, the
+    other voices, mixed by the mixer) and `right` is not read."""
 
     recording_id: str
     path: str
     left: str
     right: str | None = None
     append: bool = False  # carry on at the end of the file (a conversation taken over after a restart)
+    right_mixed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,7 @@ class Recordings:
         if command.recording_id in self._recordings:
             raise ValueError(f"recording {command.recording_id} already exists")
         left = self._endpoints[command.left]
-        right = self._endpoints.get(command.right or "")
+        right = left if command.right_mixed else self._endpoints.get(command.right or "")
         left_line = PayloadTimeline(left.codec, now)
         right_line = PayloadTimeline(right.codec, now) if right is not None else None
         codecs = (left.codec, right.codec if right is not None else left.codec)
@@ -66,7 +66,7 @@ class Recordings:
             command.recording_id,
             writer,
             command.left,
-            command.right,
+            None if command.right_mixed else command.right,
             left_line,
             right_line,
             now
@@ -75,7 +75,9 @@ class Recordings:
             + self._tick * (len(self._recordings) % _HANDOVER_SPREAD),
         )
         left.timelines += (left_line,)
-        if right is not None and right_line is not None:
+        if command.right_mixed and right_line is not None:
+            left.heard_timelines += (right_line,)
+        elif right is not None and right_line is not None:
             right.timelines += (right_line,)
 
     def orphaned_by(self, closing: str) -> list[str]:
@@ -104,6 +106,11 @@ class Recordings:
             endpoint = self._endpoints.get(endpoint_id or "")
             if endpoint is not None and line is not None:
                 endpoint.timelines = tuple(kept for kept in endpoint.timelines if kept is not line)
+        listener = self._endpoints.get(recording.left)
+        if listener is not None and recording.right_line is not None:
+            listener.heard_timelines = tuple(
+                kept for kept in listener.heard_timelines if kept is not recording.right_line
+            )
         left, right = recording.cut(recording.left_line.position_now(now), now)
         await writer.finish(recording.writer, left, right)
         return RecordingFinished(recording_id, str(recording.writer.path), recording.writer.duration_seconds)

@@ -2,7 +2,14 @@
 import { api, unwrap } from "@/shared/api/client";
 import { toApiError } from "@/shared/api/errors";
 import type { components } from "@/shared/api/schema";
-import { searchParams, type CallRow, type ExportFormat, type FilterChoices, type JournalQuery } from "./model";
+import {
+  searchParams,
+  type CallRow,
+  type ExportFormat,
+  type FilterChoices,
+  type JournalQuery,
+  type RecordingSegment,
+} from "./model";
 
 export type ExportJob = components["schemas"]["ExportJobOut"];
 
@@ -25,6 +32,12 @@ export async function listCalls(query: JournalQuery, after: string | null, limit
 /** How many calls the filters match: asked after the page is shown (counting may take longer). */
 export async function countCalls(query: JournalQuery): Promise<CallCount> {
   return unwrap(api.GET("/api/v1/calls/count", { params: { query: query as never } }));
+}
+
+/** The conversations in a call's recording, in the file's order, with who was in each. */
+export async function recordingSegments(callId: string): Promise<RecordingSegment[]> {
+  const call = await unwrap(api.GET("/api/v1/calls/{call_id}", { params: { path: { call_id: callId } } }));
+  return call.recording_segments ?? [];
 }
 
 export async function filterChoices(): Promise<FilterChoices> {

@@ -3,6 +3,7 @@
 import type { components } from "@/shared/api/schema";
 
 export type CallRow = components["schemas"]["CallSummaryOut"];
+export type RecordingSegment = components["schemas"]["RecordingSegmentOut"];
 export type FilterChoices = components["schemas"]["JournalFiltersOut"];
 export type ExportFormat = "xlsx" | "csv" | "pdf";
 export const EXPORT_FORMATS: readonly ExportFormat[] = ["xlsx", "csv", "pdf"];
@@ -111,4 +112,14 @@ export function clock(seconds: number): string {
 export function operators(row: CallRow): string {
   if (row.participants.length > 0) return row.participants.join(", ");
   return row.operator_name ?? "";
+}
+
+type PartyRole = RecordingSegment["parties"][number]["role"];
+
+/** Who was in one segment of a recording, in the channels' order: "Заявитель +7916…, Иванова И. И.";
+ * `role` names each party by its role. */
+export function segmentParties(segment: RecordingSegment, role: (role: PartyRole) => string): string {
+  return segment.parties
+    .map((party) => (party.role === "caller" ? `${role("caller")} ${party.party}` : party.name ?? party.party))
+    .join(", ");
 }

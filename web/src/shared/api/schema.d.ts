@@ -4305,6 +4305,11 @@ export interface components {
             queue_name: string | null;
             /** Queued At */
             queued_at: string | null;
+            /**
+             * Recording Segments
+             * @default []
+             */
+            recording_segments: components["schemas"]["RecordingSegmentOut"][];
             /** Sla Breached */
             sla_breached: boolean;
             /**
@@ -7918,6 +7923,31 @@ export interface components {
             /** User Id */
             user_id: number;
         };
+        /**
+         * RecordingSegmentOut
+         * @description One conversation in the call's recording, in the file's order: who was in it and where it is in
+         *     the file. The left channel is the first party; the right the second, or in a conference (`mixed`)
+         *     everyone the first party heard, mixed.
+         */
+        RecordingSegmentOut: {
+            /** Duration S */
+            duration_s: number | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Mixed */
+            mixed: boolean;
+            /** Offset S */
+            offset_s: number;
+            /** Parties */
+            parties: components["schemas"]["SegmentPartyOut"][];
+            /** Position */
+            position: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+        };
         /** ReloadMessage */
         ReloadMessage: {
             /**
@@ -8224,6 +8254,20 @@ export interface components {
             title: string;
             /** Version */
             version: number;
+        };
+        /** SegmentPartyOut */
+        SegmentPartyOut: {
+            /** Leg Id */
+            leg_id: string;
+            /** Name */
+            name: string | null;
+            /** Party */
+            party: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "caller" | "operator" | "consultant" | "supervisor";
         };
         /** ServiceIn */
         ServiceIn: {
