@@ -27,6 +27,8 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     setupFiles: ["tests/setup.ts"],
+    // Render tests wait on timers and promises, not on the CPU: on a shared machine 5 s is too short.
+    testTimeout: 20_000,
     environment: "node",
   },
 });
