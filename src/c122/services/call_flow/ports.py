@@ -27,6 +27,19 @@ class LegUnavailable(Exception):
         self.leg = leg
 
 
+class TrunkAtLimit(Exception):
+    """A call out refused because its trunk already carries its `max_calls`; the call ends with the
+    cause TRUNK_LIMIT and the refusal is counted in the trunk's live state."""
+
+    def __init__(self, trunk: str, limit: int) -> None:
+        super().__init__(f"trunk {trunk} carries its limit of {limit} calls")
+        self.trunk = trunk
+        self.limit = limit
+
+
+TRUNK_LIMIT = "trunk_limit"
+
+
 class NoCapacity(Exception):
     """A leg could not be answered for want of media: the caller was told to try again later."""
 
