@@ -311,6 +311,7 @@ class ControlSwitch:
             presented,
             headers={"P-Asserted-Identity": f"<sip:{presented}@{trunk.host}>"},
             codecs=trunk.codecs,
+            credentials=trunk.credentials,
         )
         self._legs[channel.id] = channel
         self._trunk_legs[channel.id] = trunk.name

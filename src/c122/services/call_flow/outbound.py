@@ -11,7 +11,13 @@ from c122.domain.acd import CompletedBy, UnknownCall
 from c122.domain.calls.record import LegKind
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CallActor, CallEnded
-from c122.services.call_flow.ports import TRUNK_LIMIT, LegUnavailable, TrunkAtLimit
+from c122.services.call_flow.ports import (
+    CARRIER_REFUSED_CREDENTIALS,
+    TRUNK_AUTH_FAILED,
+    TRUNK_LIMIT,
+    LegUnavailable,
+    TrunkAtLimit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +82,7 @@ class OutboundCall(CallActor):
             if far is not None and far != self._colleague_browser_leg():
                 with contextlib.suppress(Exception):
                     await self._ctx.switch.hang_up(far)
-            await self._give_up("no_answer" if far is not None else self.dial_refusal or "dial_failed")
+            await self._give_up(self.dial_refusal or ("no_answer" if far is not None else "dial_failed"))
             return
         assert far is not None
         self.leg = far
@@ -114,7 +120,9 @@ class OutboundCall(CallActor):
             match message:
                 case m.LegAnswered(leg=answered) if answered == leg:
                     return True
-                case m.LegGone(leg=gone) if gone in (leg, self.operator_leg):
+                case m.LegGone(leg=gone, cause=cause) if gone in (leg, self.operator_leg):
+                    if gone == leg and cause in CARRIER_REFUSED_CREDENTIALS:
+                        self.dial_refusal = TRUNK_AUTH_FAILED
                     return False
                 case m.OperatorHangUp():
                     return False

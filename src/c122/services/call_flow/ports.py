@@ -38,6 +38,9 @@ class TrunkAtLimit(Exception):
 
 
 TRUNK_LIMIT = "trunk_limit"
+TRUNK_AUTH_FAILED = "trunk_auth_failed"
+# How a far leg ends when its carrier challenged again after our credentials, or we had none to give.
+CARRIER_REFUSED_CREDENTIALS = frozenset({"auth_rejected", "auth_required"})
 
 
 class NoCapacity(Exception):

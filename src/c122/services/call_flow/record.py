@@ -8,7 +8,7 @@ from typing import Any
 
 from c122.domain.calls import CallLegRecord, CallRecord, HoldSpan, durations, final_status, sla_breached
 from c122.domain.calls.record import CallStatus, Direction, LegKind, LegRole
-from c122.services.call_flow.ports import TRUNK_LIMIT, LegQuality
+from c122.services.call_flow.ports import TRUNK_AUTH_FAILED, TRUNK_LIMIT, LegQuality
 
 
 @dataclass
@@ -144,7 +144,8 @@ class CallRecordDraft:
             return "active"
         return final_status(
             connected=self.connected_at is not None or self.end_cause == "transferred",
-            failed=self.end_cause in ("error", "transfer_failed", "operator_unreachable", TRUNK_LIMIT),
+            failed=self.end_cause
+            in ("error", "transfer_failed", "operator_unreachable", TRUNK_LIMIT, TRUNK_AUTH_FAILED),
         )
 
     def to_record(self) -> CallRecord:
