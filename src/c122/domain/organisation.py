@@ -36,6 +36,7 @@ class Group:
     early_ready: bool = True  # «Готов» may end a timed wrap-up before its time (OPS-19)
     long_call_s: float | None = 600.0  # the senior's board marks a longer call; None: never
     chat_limit: int = 3  # chats an operator holds at once, besides one call (OPS-25)
+    recording_retention_days: int | None = None  # days its calls' recordings are kept; None: the default
 
 
 def own_idle_interval(group: Group | None, chosen: float | None) -> float | None:

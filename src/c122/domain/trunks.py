@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from c122.domain.errors import FieldProblem, InvalidFields
 
@@ -38,6 +38,15 @@ class Trunk:
     transport: str = "udp"
     codecs: tuple[str, ...] = CODECS
     max_calls: int | None = None  # calls up at once through the trunk; None: no limit
+    # The carrier's credentials, answering its digest challenge to an INVITE (RFC 3261 §22.2).
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        if self.username is None or self.password is None:
+            return None
+        return self.username, self.password
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +59,7 @@ class TrunkDraft:
     port: int = 5060
     transport: str = "udp"
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in logs
     register: bool = False
     prefixes: tuple[str, ...] = ()
     caller_id: str | None = None
@@ -69,6 +78,8 @@ class TrunkDraft:
             self.transport,
             self.codecs,
             self.max_calls,
+            self.username,
+            self.password,
         )
 
 

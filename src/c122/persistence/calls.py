@@ -366,6 +366,11 @@ class SqlCallRecordRepository:
         )
         return [_stored_recording(row) for row in await self._db.execute(statement)]
 
+    async def group_retention_days(self) -> dict[int, int]:
+        days = t.groups.c.recording_retention_days
+        statement = select(t.groups.c.id, days).where(days.is_not(None))
+        return {row.id: row.recording_retention_days for row in await self._db.execute(statement)}
+
     async def recording_deleted(self, call_id: str, at: datetime, reason: str) -> None:
         await self._db.execute(
             update(recording_files)

@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from c122.domain.calls.origin import CallOrigin
 from c122.domain.trunks import Trunk, route_for
-from c122.services.call_flow.ports import LegQuality, LegUnavailable, NoCapacity
+from c122.services.call_flow.ports import LegQuality, LegUnavailable, NoCapacity, TrunkAtLimit
 from c122.telephony.control import CallControl
 from c122.telephony.control.events import (
     ChannelAnswered,
@@ -103,6 +103,7 @@ class ControlSwitch:
         self._registrar = registrar
         self._trunks = tuple(trunks)
         self._trunk_legs: dict[str, str] = {}  # outbound leg → the trunk it went out through
+        self._refused_at_limit: dict[str, int] = {}  # trunk → calls refused at its max_calls since start
         self._events: LegEvents | None = None
         self._browser: BrowserLookup = lambda _user_id: None
         self._origin: OriginLookup = lambda _channel: None
@@ -283,6 +284,16 @@ class ControlSwitch:
         """Outbound legs up or ringing through the trunk now."""
         return sum(1 for name in self._trunk_legs.values() if name == trunk)
 
+    def refused_at_limit(self, trunk: str) -> int:
+        """Calls out refused since start because the trunk carried its `max_calls`."""
+        return self._refused_at_limit.get(trunk, 0)
+
+    def trunks_at_limit(self) -> list[str]:
+        """The trunks carrying their `max_calls` now: the next call through them is refused."""
+        return sorted(
+            t.name for t in self._trunks if t.max_calls is not None and self.calls_up(t.name) >= t.max_calls
+        )
+
     async def dial(self, number: str, caller_id: str) -> str:
         """Through the trunk of the number's prefix, presenting the trunk's caller ID (the region's
         number) or else `caller_id`, in From and P-Asserted-Identity."""
@@ -294,13 +305,15 @@ class ControlSwitch:
         if not presented:
             raise ControlError(f"trunk {trunk.name} has no caller ID to present for {number}")
         if trunk.max_calls is not None and self.calls_up(trunk.name) >= trunk.max_calls:
-            raise ControlError(f"trunk {trunk.name} carries its limit of {trunk.max_calls} calls")
+            self._refused_at_limit[trunk.name] = self.refused_at_limit(trunk.name) + 1
+            raise TrunkAtLimit(trunk.name, trunk.max_calls)
         param = "" if trunk.transport == "udp" else f";transport={trunk.transport}"
         channel = await self._control.originate(
             f"sip:{number}@{trunk.host}:{trunk.port}{param}",
             presented,
             headers={"P-Asserted-Identity": f"<sip:{presented}@{trunk.host}>"},
             codecs=trunk.codecs,
+            credentials=trunk.credentials,
         )
         self._legs[channel.id] = channel
         self._trunk_legs[channel.id] = trunk.name

@@ -222,10 +222,11 @@ class Telephony:
         if not self.switch.has_trunk(name):
             return None
         calls = self.switch.calls_up(name)
+        refused = self.switch.refused_at_limit(name)
         trunk = self.sip.trunks.get(name)
         if trunk is None:  # neither probed nor registered
-            return TrunkLive("unknown", False, None, calls)
-        return TrunkLive(trunk.state, trunk.registered, trunk.latency_ms, calls)
+            return TrunkLive("unknown", False, None, calls, refused)
+        return TrunkLive(trunk.state, trunk.registered, trunk.latency_ms, calls, refused)
 
     def registered(self, account: str) -> bool:
         return bool(self.registrar.lookup(account))
@@ -238,6 +239,9 @@ class Telephony:
         down = sorted(name for name, state in health.trunks.items() if state == "down")
         if down:
             detail += "; trunks down: " + ", ".join(down)
+        full = self.switch.trunks_at_limit()
+        if full:  # not a fault: the next call out through them is refused until one ends
+            detail += "; trunks at their call limit: " + ", ".join(full)
         return ComponentHealth(status, detail[:300])
 
     async def media_health(self) -> ComponentHealth:

@@ -129,3 +129,56 @@ async def test_recordings_are_compressed_checked_at_each_read_and_deleted_after_
     assert (deletion.detail["reason"], deletion.detail["retention_days"]) == ("retention", 7)
     await admin.http.aclose()
     await senior.http.aclose()
+
+
+async def test_a_groups_own_retention_set_on_the_policies_screen_overrides_the_configured_one(
+    journal: RunningServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "recordings"
+    ids = await _seed(journal, folder)
+    upkeep = journal.application.context.recording_upkeep
+    upkeep.retention = RecordingRetention(30, {ids["info"]: 365})  # the configured: info a year
+    admin = await journal.signed_in("admin")
+    # Out-of-range or non-integer days are refused with the field named, and nothing is changed.
+    for bad in (0, -3, 40000, 2.5, "week"):
+        refused = await admin.write(
+            "PATCH", f"/api/v1/admin/groups/{ids['info']}", json={"recording_retention_days": bad}
+        )
+        assert refused.status_code == 422, bad
+        assert "recording_retention_days" in refused.text
+    assert (await admin.http.get(f"/api/v1/admin/groups/{ids['info']}")).json()[
+        "recording_retention_days"
+    ] is None
+    changed = await admin.write(
+        "PATCH", f"/api/v1/admin/groups/{ids['info']}", json={"recording_retention_days": 7}
+    )
+    assert (changed.status_code, changed.json()["recording_retention_days"]) == (200, 7)
+
+    journal.clock.advance(60)
+    await upkeep.run()  # compressed, not yet due
+    info_ogg = folder / "info-answered.ogg"
+    assert _present(info_ogg)
+    journal.clock.advance(8 * 86400)
+    await upkeep.run()  # the group's week is over: deleted though the configuration says a year
+    assert not _present(info_ogg)
+    async with journal.application.uow_factory() as uow:
+        entries = await uow.audit.entries("call")
+        changes = await uow.audit.entries("group")
+    deletion = next(e for e in entries if e.action == "delete_recording")
+    assert deletion.detail is not None
+    assert (deletion.entity_id, deletion.detail["retention_days"]) == ("info-answered", 7)
+    # The change itself is in the audit trail with what it was and became.
+    assert [e.detail for e in changes if e.action == "update"] == [
+        {
+            "fields": ["recording_retention_days"],
+            "changes": {"recording_retention_days": {"from": None, "to": 7}},
+        }
+    ]
+
+    # Cleared (null), the configured retention applies again.
+    admin = await journal.signed_in("admin")
+    cleared = await admin.write(
+        "PATCH", f"/api/v1/admin/groups/{ids['info']}", json={"recording_retention_days": None}
+    )
+    assert (cleared.status_code, cleared.json()["recording_retention_days"]) == (200, None)
+    await admin.http.aclose()

@@ -214,6 +214,9 @@ class Carrier:
     dialled: str
     port: int = field(default_factory=free_udp_port)
     process: asyncio.subprocess.Process | None = None
+    scenario: str = "carrier_uas.xml"  # or a challenging one: carrier_auth_uas.xml, carrier_auth_refuses.xml
+    username: str = ""  # the credentials a challenging scenario expects
+    secret: str = ""
 
     def trunk(self, *prefixes: str) -> dict[str, Any]:
         """The trunk to it; no OPTIONS probes: the scenario takes nothing but its one INVITE."""
@@ -221,15 +224,19 @@ class Carrier:
                 "caller_id": self.caller_id, "keepalive_s": 0}  # fmt: skip
 
     async def start(self) -> None:
-        scenario = (SCENARIOS / "carrier_uas.xml").read_text()
-        scenario = scenario.replace("CALLER_ID", re.escape(self.caller_id)).replace(
-            "DIALLED", re.escape(self.dialled)
-        )
+        scenario = (SCENARIOS / self.scenario).read_text()
+        for placeholder, value in (
+            ("CALLER_ID", re.escape(self.caller_id)),
+            ("DIALLED", re.escape(self.dialled)),
+            ("USERNAME", self.username),
+            ("SECRET", self.secret),
+        ):
+            scenario = scenario.replace(placeholder, value)
         (self.workdir / "carrier.xml").write_text(scenario)
         self.process = await asyncio.create_subprocess_exec(
             installed("sipp"), "-sf", str(self.workdir / "carrier.xml"), "-m", "1", "-i", "127.0.0.1",
             "-p", str(self.port), "-mp", str(random.randrange(50000, 59000, 4)), "-nostdin",
-            "-timeout", "40", "-timeout_error", "-trace_err",
+            "-timeout", "40", "-timeout_error", "-trace_err", "-trace_msg",
             cwd=self.workdir, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
@@ -239,6 +246,12 @@ class Carrier:
         assert self.process is not None
         output, _ = await asyncio.wait_for(self.process.communicate(), 30)
         assert self.process.returncode == 0, output.decode(errors="replace")[-3000:]
+
+    def received_invites(self) -> list[str]:
+        """The INVITEs the carrier received, as SIPp traced them (-trace_msg), in order."""
+        (trace,) = self.workdir.glob("carrier_*_messages.log")
+        messages = trace.read_text(errors="replace").replace("\r\n", "\n").split("\n\n")
+        return [m.strip() for m in messages if m.strip().startswith("INVITE ")]
 
 
 @pytest.fixture

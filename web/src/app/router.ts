@@ -47,6 +47,11 @@ export const router = createRouter({
           component: () => import("@/features/lookups/components/LookupsPage.vue"),
         },
         {
+          path: "policies",
+          name: "admin-policies",
+          component: () => import("@/features/admin/components/PoliciesPage.vue"),
+        },
+        {
           path: "trunks",
           name: "admin-trunks",
           component: () => import("@/features/trunks/components/TrunksPage.vue"),

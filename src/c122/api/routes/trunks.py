@@ -40,6 +40,7 @@ def _out(view: TrunkView) -> s.TrunkOut:
             registered=live.registered,
             latency_ms=live.latency_ms,
             calls_up=live.calls_up,
+            refused_at_limit=live.refused_at_limit,
         ),
     )
 

@@ -32,6 +32,7 @@ class ServiceOut(BaseModel):
 
 Seconds = Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
 ChatLimit = Annotated[int, Field(ge=1, le=20)]
+RetentionDays = Annotated[int, Field(ge=1, le=36500)]  # a day to a hundred years
 PositiveSeconds = Annotated[float, Field(gt=0, le=7 * 24 * 3600)]
 ReasonCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-]{1,64}$")]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_\-.]{1,64}$")]
@@ -77,6 +78,9 @@ class GroupPolicyFields(Strict):
     idle_choice_min_s: PositiveSeconds = 60.0
     idle_choice_max_s: PositiveSeconds = 3600.0
     early_ready: bool = Field(default=True, description="«Готов» may end a timed wrap-up early.")
+    recording_retention_days: RetentionDays | None = Field(
+        default=None, description="Days the group's call recordings are kept; null: the configured default."
+    )
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
@@ -107,6 +111,7 @@ class GroupPatch(Patch):
     early_ready: bool | None = None
     long_call_s: PositiveSeconds | None = None
     chat_limit: ChatLimit | None = None
+    recording_retention_days: RetentionDays | None = None
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
@@ -131,6 +136,7 @@ class GroupOut(BaseModel):
     early_ready: bool
     long_call_s: float | None
     chat_limit: int
+    recording_retention_days: int | None
 
 
 class QueueSettingsFields(Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from c122.api.bounded import Integer
 from c122.api.schemas.common import Strict
@@ -36,6 +36,9 @@ class TrunkLiveOut(BaseModel):
     registered: bool
     latency_ms: float | None
     calls_up: int
+    refused_at_limit: int = Field(
+        description="Calls out refused since start: the trunk carried its max_calls."
+    )
 
 
 class TrunkOut(BaseModel):

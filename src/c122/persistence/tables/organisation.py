@@ -48,6 +48,7 @@ groups = Table(
     Column("early_ready", Boolean, nullable=False, server_default="1"),  # «Готов» before wrap-up ends
     Column("long_call_s", Float, nullable=True, server_default="600"),  # the board's long-call mark
     Column("chat_limit", Integer, nullable=False, server_default="3"),  # chats an operator holds at once
+    Column("recording_retention_days", Integer, nullable=True),  # NULL: the configured default
     UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
 )
 

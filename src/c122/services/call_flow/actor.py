@@ -25,6 +25,7 @@ from c122.services.call_flow import messages as m
 from c122.services.call_flow.consultation import Consultation, ConsultEnd
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.monitoring import CallMonitors
+from c122.services.call_flow.ports import TRUNK_LIMIT, TrunkAtLimit
 from c122.services.call_flow.record import CallRecordDraft
 
 log = logging.getLogger(__name__)
@@ -516,6 +517,10 @@ class CallActor:
         self.record.transferred_to = number
         try:
             far = await self._ctx.switch.dial(number, self.record.called)
+        except TrunkAtLimit as exc:
+            log.warning("call %s: transfer to %s refused: %s", self.id, number, exc)
+            await self._busy_and_hang_up(TRUNK_LIMIT)
+            return
         except Exception as exc:
             log.warning("call %s: transfer to %s failed: %s", self.id, number, exc)
             await self._busy_and_hang_up("transfer_failed")

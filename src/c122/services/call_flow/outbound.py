@@ -11,7 +11,13 @@ from c122.domain.acd import CompletedBy, UnknownCall
 from c122.domain.calls.record import LegKind
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CallActor, CallEnded
-from c122.services.call_flow.ports import LegUnavailable
+from c122.services.call_flow.ports import (
+    CARRIER_REFUSED_CREDENTIALS,
+    TRUNK_AUTH_FAILED,
+    TRUNK_LIMIT,
+    LegUnavailable,
+    TrunkAtLimit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +28,7 @@ class OutboundCall(CallActor):
     """`leg` stays empty until the far end answers; `colleague` is set for an internal call."""
 
     colleague: int | None = None
+    dial_refusal: str | None = None  # why no far leg was dialled, when the reason is known
 
     async def run(self, user_id: int) -> None:
         try:
@@ -75,7 +82,7 @@ class OutboundCall(CallActor):
             if far is not None and far != self._colleague_browser_leg():
                 with contextlib.suppress(Exception):
                     await self._ctx.switch.hang_up(far)
-            await self._give_up("no_answer" if far is not None else "dial_failed")
+            await self._give_up(self.dial_refusal or ("no_answer" if far is not None else "dial_failed"))
             return
         assert far is not None
         self.leg = far
@@ -93,6 +100,10 @@ class OutboundCall(CallActor):
             return (
                 await switch.ring_phone(account, self.record.caller, self.record.called) if account else None
             )
+        except TrunkAtLimit as exc:
+            log.warning("outbound call %s to %s refused: %s", self.id, self.record.called, exc)
+            self.dial_refusal = TRUNK_LIMIT
+            return None
         except Exception as exc:
             log.warning("outbound call %s to %s failed: %s", self.id, self.record.called, exc)
             return None
@@ -109,7 +120,9 @@ class OutboundCall(CallActor):
             match message:
                 case m.LegAnswered(leg=answered) if answered == leg:
                     return True
-                case m.LegGone(leg=gone) if gone in (leg, self.operator_leg):
+                case m.LegGone(leg=gone, cause=cause) if gone in (leg, self.operator_leg):
+                    if gone == leg and cause in CARRIER_REFUSED_CREDENTIALS:
+                        self.dial_refusal = TRUNK_AUTH_FAILED
                     return False
                 case m.OperatorHangUp():
                     return False

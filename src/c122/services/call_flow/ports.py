@@ -37,6 +37,22 @@ class LegUnavailable(Exception):
         self.leg = leg
 
 
+class TrunkAtLimit(Exception):
+    """A call out refused because its trunk already carries its `max_calls`; the call ends with the
+    cause TRUNK_LIMIT and the refusal is counted in the trunk's live state."""
+
+    def __init__(self, trunk: str, limit: int) -> None:
+        super().__init__(f"trunk {trunk} carries its limit of {limit} calls")
+        self.trunk = trunk
+        self.limit = limit
+
+
+TRUNK_LIMIT = "trunk_limit"
+TRUNK_AUTH_FAILED = "trunk_auth_failed"
+# How a far leg ends when its carrier challenged again after our credentials, or we had none to give.
+CARRIER_REFUSED_CREDENTIALS = frozenset({"auth_rejected", "auth_required"})
+
+
 class NoCapacity(Exception):
     """A leg could not be answered for want of media: the caller was told to try again later."""
 

@@ -16,7 +16,7 @@ from c122.domain.calls import (
     sla_breached,
 )
 from c122.domain.calls.record import CallStatus, Direction, LegKind, LegRole
-from c122.services.call_flow.ports import LegQuality
+from c122.services.call_flow.ports import TRUNK_AUTH_FAILED, TRUNK_LIMIT, LegQuality
 
 SEGMENT_GAP: Final = timedelta(seconds=1)
 """The same parties recorded again within this of their segment's end carry that segment on (the
@@ -185,7 +185,8 @@ class CallRecordDraft:
             return "active"
         return final_status(
             connected=self.connected_at is not None or self.end_cause == "transferred",
-            failed=self.end_cause in ("error", "transfer_failed", "operator_unreachable"),
+            failed=self.end_cause
+            in ("error", "transfer_failed", "operator_unreachable", TRUNK_LIMIT, TRUNK_AUTH_FAILED),
         )
 
     def to_record(self) -> CallRecord:

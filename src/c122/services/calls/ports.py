@@ -74,6 +74,10 @@ class CallRecordRepository(Protocol):
 
     async def recording_deleted(self, call_id: str, at: datetime, reason: str) -> None: ...
 
+    async def group_retention_days(self) -> dict[int, int]:
+        """{group id: days} for the groups whose recording retention is set on the group itself."""
+        ...
+
 
 @dataclass(frozen=True)
 class RecordingToCompress:

@@ -39,6 +39,10 @@ class RecordingRetention:
     default_days: int
     by_group: Mapping[int, int] = field(default_factory=dict)
 
+    def overridden(self, stored: Mapping[int, int]) -> RecordingRetention:
+        """This retention with the groups' own settings (the policies screen) over the configured ones."""
+        return replace(self, by_group={**self.by_group, **stored})
+
     def days_for(self, group_id: int | None) -> int:
         if group_id is None:
             return self.default_days
@@ -113,10 +117,11 @@ class RecordingUpkeep:
             await asyncio.to_thread(self._files.remove, wav)
 
     async def purge_expired(self) -> int:
-        """Deletes up to BATCH stored recordings past their group's retention; returns how many."""
+        """Deletes up to BATCH stored recordings past their group's retention; returns how many. A
+        group's own setting is read each round, so a change on the policies screen applies at once."""
         now = self._clock.now()
-        retention = self.retention
         async with self._uow() as uow:
+            retention = self.retention.overridden(await uow.calls.group_retention_days())
             due = await uow.calls.expired_recordings(
                 {group: now - timedelta(days=days) for group, days in retention.by_group.items()},
                 now - timedelta(days=retention.default_days),

@@ -168,7 +168,8 @@ class OrganisationAdmin:
             changed = {"password" if name == "password_hash" else name for name in values}
             if group_ids is not None:
                 changed.add("group_ids")
-            await self._audit(uow, actor, "update", kind, entity_id, sorted(changed))
+            policies = _settings_changed(before, values) if kind in _POLICY_HOLDERS else None
+            await self._audit(uow, actor, "update", kind, entity_id, sorted(changed), policies)
             await uow.commit()
         self._announce(kind, entity_id, "updated")
         if closed:
@@ -336,14 +337,18 @@ class OrganisationAdmin:
         kind: EntityKind,
         entity_id: int,
         fields: list[str] | None = None,
+        changes: dict[str, dict[str, Any]] | None = None,
     ) -> None:
+        detail: dict[str, Any] = {"fields": fields} if fields else {}
+        if changes:
+            detail["changes"] = changes
         await uow.audit.record(
             at=self._clock.now(),
             actor_id=actor.user_id,
             action=action,
             entity=kind.value,
             entity_id=str(entity_id),
-            detail={"fields": fields} if fields else None,
+            detail=detail or None,
         )
 
     def _announce(self, kind: EntityKind, entity_id: int, action: str) -> None:
@@ -468,3 +473,29 @@ async def _check_shift_overlap(
                 )
             ]
         )
+
+
+# Records whose changes are audited with their values (policies and thresholds; nothing personal).
+_POLICY_HOLDERS = frozenset({EntityKind.GROUP, EntityKind.QUEUE})
+
+
+def _settings_changed(before: object, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """{field: {"from": old, "to": new}} for each setting whose value changed, so the audit trail says
+    what a policy or threshold was and became, not only that it was edited."""
+    changes: dict[str, dict[str, Any]] = {}
+    for name, value in values.items():
+        if not hasattr(before, name):
+            continue
+        old, new = _plain(getattr(before, name)), _plain(value)
+        if old != new:
+            changes[name] = {"from": old, "to": new}
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it: sets sorted into lists, mappings copied."""
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value

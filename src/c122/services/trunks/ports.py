@@ -28,6 +28,7 @@ class TrunkLive:
     registered: bool
     latency_ms: float | None
     calls_up: int
+    refused_at_limit: int = 0  # calls out refused since start because the trunk carried its max_calls
 
 
 class TrunkRepository(Protocol):

@@ -124,6 +124,7 @@ class CallControl:
         headers: dict[str, str] | None = None,
         destination: tuple[str, int] | None = None,
         codecs: tuple[str, ...] = (),
+        credentials: tuple[str, str] | None = None,
     ) -> Channel:
         """An outbound leg; it is RINGING until the far end answers (ChannelAnswered). `codecs`: those
         the offer names, in order (a trunk's); empty: the default ones."""
@@ -135,7 +136,9 @@ class CallControl:
         host, port = await channel.open_endpoint(MediaParams(first, 101, None, Direction.SENDRECV))
         try:
             channel.bind(
-                await self._gateway.originate(target, caller_id, host, port, headers, destination, codecs)
+                await self._gateway.originate(
+                    target, caller_id, host, port, headers, destination, codecs, credentials
+                )
             )
         except Exception:
             await channel.close("rejected", None)

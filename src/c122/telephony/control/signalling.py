@@ -74,7 +74,9 @@ class Gateway(Protocol):
         headers: dict[str, str] | None,
         destination: tuple[str, int] | None = None,
         codecs: tuple[str, ...] = (),
+        credentials: tuple[str, str] | None = None,
     ) -> Signalling:
         """`destination`: the next hop when it is not the target's host (a phone behind NAT); `codecs`:
-        the offer's audio codecs in order (empty: the default ones)."""
+        the offer's audio codecs in order (empty: the default ones); `credentials`: (username,
+        password) answering the far end's digest challenge, once."""
         ...

@@ -18,6 +18,7 @@ from c122.telephony.control.signalling import MediaParams, SignallingSink
 from c122.telephony.media.messages import Direction
 from c122.telephony.sip import Answered, Call, CallEnded, Dtmf, IncomingCall, OutgoingCall, SipStack
 from c122.telephony.sip import sdp as sip_sdp
+from c122.telephony.sip.auth import DigestCredentials
 
 _OFFERABLE: Final = {"PCMU": sip_sdp.PCMU, "PCMA": sip_sdp.PCMA}
 """The codecs an outbound offer may name (those the media engine speaks)."""
@@ -177,6 +178,7 @@ class SipGateway:
         headers: dict[str, str] | None,
         destination: tuple[str, int] | None = None,
         codecs: tuple[str, ...] = (),
+        credentials: tuple[str, str] | None = None,
     ) -> SipSignalling:
         offered = tuple(_OFFERABLE[name] for name in codecs if name in _OFFERABLE)
         offer = sip_sdp.make_offer(host, port, codecs=offered) if offered else sip_sdp.make_offer(host, port)
@@ -186,6 +188,7 @@ class SipGateway:
             sdp=offer,
             headers=headers,
             destination=destination,
+            credentials=DigestCredentials(*credentials) if credentials is not None else None,
         )
         return SipSignalling(call, caller_id, target, local=(host, port))
 

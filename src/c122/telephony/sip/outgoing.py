@@ -69,9 +69,15 @@ class OutgoingCall(Call):
                 self.request = retry
                 self.start()
                 return
-        self._fail(
-            "cancelled" if status == 487 and self._cancel_wanted else "rejected", status, response.reason
-        )
+        self._fail(self._failure(status), status, response.reason)
+
+    def _failure(self, status: int) -> str:
+        if status == 487 and self._cancel_wanted:
+            return "cancelled"
+        if status in (401, 407):
+            # challenged again after our credentials (or none to give): failed, never retried in a loop
+            return "auth_rejected" if self._auth_tried else "auth_required"
+        return "rejected"
 
     def _new_dialog(self, response: SipResponse) -> Dialog:
         dialog = Dialog.as_uac(self.request, response, self.host.transport_of(self.request))

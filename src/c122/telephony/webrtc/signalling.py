@@ -85,9 +85,12 @@ class BrowserGateway:
         headers: dict[str, str] | None,
         destination: tuple[str, int] | None = None,
         codecs: tuple[str, ...] = (),
+        credentials: tuple[str, str] | None = None,
     ) -> Signalling:
         if target.startswith(BROWSER_TARGET_PREFIX):
             return self._legs.signalling_for(target, caller_id, port)
         if self._other is None:
             raise ValueError(f"no gateway for {target}")
-        return await self._other.originate(target, caller_id, host, port, headers, destination, codecs)
+        return await self._other.originate(
+            target, caller_id, host, port, headers, destination, codecs, credentials
+        )

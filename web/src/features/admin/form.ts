@@ -122,12 +122,22 @@ export function toBody(fields: FieldDef[], model: FormModel, mode: Mode): Record
 // Refusals the screens word themselves (admin.serverCodes.<code>); other codes show the server's text.
 const WORDED_CODES = new Set(["overlap", "empty_shift"]);
 
+function fieldKey(path: string): string | undefined {
+  const segments = path.split(".");
+  return segments[0] === "body" ? segments[1] : segments[0];
+}
+
+/** The server's messages about no one field of the form (a rule over several), to show beside it. */
+export function unplacedProblems(error: ApiError, fields: FieldDef[]): string[] {
+  const known = new Set(fields.map((f) => f.key));
+  return error.fields.filter((item) => !known.has(fieldKey(item.path) ?? "")).map((item) => item.message || item.code);
+}
+
 export function serverFieldProblems(error: ApiError, fields: FieldDef[]): Record<string, FieldProblem> {
   const known = new Set(fields.map((f) => f.key));
   const problems: Record<string, FieldProblem> = {};
   for (const item of error.fields) {
-    const segments = item.path.split(".");
-    const key = segments[0] === "body" ? segments[1] : segments[0];
+    const key = fieldKey(item.path);
     if (key !== undefined && known.has(key) && problems[key] === undefined) {
       problems[key] = WORDED_CODES.has(item.code)
         ? { key: `admin.serverCodes.${item.code}` }

@@ -40,7 +40,7 @@ export interface FieldDef {
   /** An empty text or number is sent as null rather than "" (null: no limit, timer off). */
   nullable?: boolean;
   /** What an empty nullable field means, shown as its placeholder (admin.empty.<nullMeans>). */
-  nullMeans?: "unlimited" | "off" | "none";
+  nullMeans?: "unlimited" | "off" | "none" | "configured";
   /** Number bounds as the server checks them; `above` is an exclusive lower bound. */
   min?: number;
   above?: number;
@@ -71,7 +71,7 @@ export const SL_FORMULAS = ["answered_of_offered", "short_abandons_ignored", "ab
 // Seconds the server accepts for a wait or a timer: up to a week.
 const WEEK = 604800;
 
-const QUEUE_SETTINGS: FieldDef[] = [
+export const QUEUE_SETTINGS: readonly FieldDef[] = [
   { key: "strategy", kind: "choice", options: STRATEGIES, optionSet: "strategy", initial: "longest_idle", required: true, section: "distribution" },
   { key: "ring_timeout_s", kind: "number", required: true, min: 3, max: 600, initial: 20 },
   { key: "wrap_up_s", kind: "number", required: true, min: 0, max: 3600, initial: 30 },
@@ -97,7 +97,7 @@ const QUEUE_SETTINGS: FieldDef[] = [
 ];
 
 // Null turns a group timer off; a new group starts with the server's defaults.
-const GROUP_POLICIES: FieldDef[] = [
+export const GROUP_POLICIES: readonly FieldDef[] = [
   { key: "idle_to_away_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 600, section: "policies" },
   { key: "away_to_logout_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 1200 },
   { key: "continuous_work_s", kind: "number", nullable: true, nullMeans: "off", above: 0, max: WEEK, initial: 7200 },
@@ -108,6 +108,8 @@ const GROUP_POLICIES: FieldDef[] = [
   { key: "idle_choice_allowed", kind: "switch", initial: false },
   { key: "idle_choice_min_s", kind: "number", required: true, above: 0, max: WEEK, initial: 60 },
   { key: "idle_choice_max_s", kind: "number", required: true, above: 0, max: WEEK, initial: 3600 },
+  { key: "early_ready", kind: "switch", initial: true },
+  { key: "recording_retention_days", kind: "number", nullable: true, nullMeans: "configured", integer: true, min: 1, max: 36500 },
 ];
 
 /** Editors opened from a table row besides the record's own form. */

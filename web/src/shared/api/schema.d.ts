@@ -5947,6 +5947,11 @@ export interface components {
             monitoring_shown: boolean;
             /** Name */
             name: string;
+            /**
+             * Recording Retention Days
+             * @description Days the group's call recordings are kept; null: the configured default.
+             */
+            recording_retention_days?: number | null;
             /** Service Id */
             service_id: number;
         };
@@ -5982,6 +5987,8 @@ export interface components {
             monitoring_shown: boolean;
             /** Name */
             name: string;
+            /** Recording Retention Days */
+            recording_retention_days: number | null;
             /** Service Id */
             service_id: number;
         };
@@ -6022,6 +6029,8 @@ export interface components {
             monitoring_shown?: boolean;
             /** Name */
             name?: string;
+            /** Recording Retention Days */
+            recording_retention_days?: number | null;
             /** Service Id */
             service_id?: number;
         };
@@ -8860,6 +8869,11 @@ export interface components {
             calls_up: number;
             /** Latency Ms */
             latency_ms: number | null;
+            /**
+             * Refused At Limit
+             * @description Calls out refused since start: the trunk carried its max_calls.
+             */
+            refused_at_limit: number;
             /** Registered */
             registered: boolean;
             /**
