@@ -14,6 +14,7 @@ from tests.support.server import Desk, RunningServer
 from c122.domain.acd import CompletedBy
 from c122.domain.acd.queue_log import QueueLogKind as K
 from c122.domain.acd.queue_log import QueueLogRecord as R
+from c122.domain.staffing import operators_needed
 from c122.services.contact_center.simulator import SimulatedCallSource
 
 NIGHT = datetime(2026, 9, 12, 17, tzinfo=UTC).timestamp()
@@ -132,6 +133,30 @@ async def test_staffing_forecast_from_the_same_weekday_of_four_weeks(server: Run
     assert ten["operators"] == 2
     assert ten["service_level"] == pytest.approx(0.968, abs=1e-3)
     assert body["intervals"][21]["operators"] == 0
+    assert body["patience_s"] is None  # nobody gave up: no Erlang A
+    assert ten["erlang_a"] is None
+
+    # Two callers of each Saturday gave up after 55 s: patience = (4 × 2 × 55 + 12 × 5) / 8 = 62.5 s,
+    # 5 offered per interval now; Erlang A needs no more operators than Erlang C and says how many give up.
+    for week in range(1, 5):
+        slot = datetime(2026, 9, 12, 7, 0, tzinfo=UTC).timestamp() - week * 7 * 86400
+        records = [
+            R(at=slot + 1500 + n, kind=K.ABANDON, queue_id=q, call_id=f"w{week}a{n}", waited_s=55)
+            for n in range(2)
+        ]
+        await _store(server, records)
+    body = (
+        await operator.http.get(
+            "/api/v1/statistics/staffing", params={"queue_id": queue_id, "day": "2026-09-12"}
+        )
+    ).json()
+    assert body["patience_s"] == pytest.approx((8 * 55 + 12 * 5) / 8)
+    ten = body["intervals"][20]
+    expected = operators_needed(5, 1800, 180, 0.8, 20, patience_s=body["patience_s"])
+    assert ten["calls"] == pytest.approx(5)
+    assert ten["erlang_a"]["operators"] == expected.operators <= ten["operators"]
+    assert ten["erlang_a"]["abandon_probability"] == pytest.approx(expected.abandon_probability)
+    assert ten["erlang_a"]["service_level"] >= 0.8
 
     refused = await operator.http.get(
         "/api/v1/statistics/staffing", params={"queue_id": queue_id, "day": "x"}

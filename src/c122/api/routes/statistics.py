@@ -17,6 +17,7 @@ from c122.api.schemas.statistics import (
     CaseTypeCountOut,
     CenterShiftOut,
     CurrentShiftOut,
+    ErlangAOut,
     OperatorShiftOut,
     QueueShiftOut,
     ShiftWindowOut,
@@ -157,6 +158,7 @@ async def staffing(
         target=target,
         threshold_s=threshold_s,
         handle_s=plan.handle_s,
+        patience_s=plan.patience_s,
         history_weeks=HISTORY_WEEKS,
         intervals=[
             StaffingIntervalOut(
@@ -167,6 +169,15 @@ async def staffing(
                 service_level=i.staffing.service_level,
                 average_wait_s=i.staffing.average_wait_s,
                 occupancy=i.staffing.occupancy,
+                erlang_a=None
+                if i.staffing_a is None
+                else ErlangAOut(
+                    operators=i.staffing_a.operators,
+                    service_level=i.staffing_a.service_level,
+                    average_wait_s=i.staffing_a.average_wait_s,
+                    occupancy=i.staffing_a.occupancy,
+                    abandon_probability=i.staffing_a.abandon_probability,
+                ),
             )
             for i in plan.intervals
         ],

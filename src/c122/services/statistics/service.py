@@ -320,12 +320,14 @@ class StaffingPlan:
     time_zone: str
     day: date
     handle_s: float
+    patience_s: float | None
     intervals: list[IntervalForecast]
 
 
 class StaffingPlanner:
-    """Operators needed per 30-minute interval of a day, by Erlang C, from the same weekday of the
-    weeks before (the mean of HISTORY_WEEKS of them; no trend yet)."""
+    """Operators needed per 30-minute interval of a day, by Erlang C and (when callers gave up in the
+    history) by Erlang A, from the same weekday of the weeks before (the mean of HISTORY_WEEKS of them;
+    no trend yet)."""
 
     def __init__(
         self, uow_factory: UnitOfWorkFactory[StatisticsUnitOfWork], live: LiveQueues, zone: ZoneInfo
@@ -346,7 +348,7 @@ class StaffingPlanner:
         ]
         async with self._uow() as uow:
             records = await uow.acd.queue_log(min(history), max(history) + 86400)
-        handle_s, intervals = forecast_day(
+        forecast = forecast_day(
             records,
             str(queue_id),
             midnight,
@@ -355,4 +357,6 @@ class StaffingPlanner:
             threshold_s=threshold_s,
             default_handle_s=DEFAULT_HANDLE_S,
         )
-        return StaffingPlan(queue_id, self._zone.key, day, handle_s, intervals)
+        return StaffingPlan(
+            queue_id, self._zone.key, day, forecast.handle_s, forecast.patience_s, forecast.intervals
+        )
