@@ -5025,6 +5025,11 @@ export interface components {
         };
         /** DatasetOut */
         DatasetOut: {
+            /**
+             * Drill
+             * @description what a cell's drill-down lists; none for states
+             */
+            drill: ("calls" | "cases") | null;
             /** Key */
             key: string;
             /** Title */
@@ -5034,7 +5039,7 @@ export interface components {
         DefinitionIn: {
             /**
              * Dataset
-             * @description calls or cases
+             * @description calls, cases, states, queue_log or segments
              */
             dataset: string;
             /**
@@ -5278,6 +5283,34 @@ export interface components {
              * @default
              */
             relation: string;
+        };
+        /**
+         * ErlangAOut
+         * @description The same interval by Erlang A: callers give up after an exponential patience.
+         */
+        ErlangAOut: {
+            /**
+             * Abandon Probability
+             * @description The share of callers who give up, 0..1.
+             */
+            abandon_probability: number;
+            /**
+             * Average Wait S
+             * @description Mean time in the queue of all callers, those who gave up too.
+             */
+            average_wait_s: number;
+            /** Occupancy */
+            occupancy: number;
+            /**
+             * Operators
+             * @description Operators needed for the target, by Erlang A.
+             */
+            operators: number;
+            /**
+             * Service Level
+             * @description The share of all callers answered within the threshold, 0..1.
+             */
+            service_level: number;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -8243,6 +8276,8 @@ export interface components {
              * @description Calls expected: the mean of the same interval on the history days.
              */
             calls: number;
+            /** @description By Erlang A; null when the history has no abandons. */
+            erlang_a: components["schemas"]["ErlangAOut"] | null;
             /** Load Erlangs */
             load_erlangs: number;
             /** Occupancy */
@@ -8280,6 +8315,11 @@ export interface components {
             history_weeks: number;
             /** Intervals */
             intervals: components["schemas"]["StaffingIntervalOut"][];
+            /**
+             * Patience S
+             * @description Callers' mean patience: all callers' time queued / those who gave up; null: none did.
+             */
+            patience_s: number | null;
             /** Queue Id */
             queue_id: number;
             /** Target */

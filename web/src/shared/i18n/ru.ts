@@ -46,6 +46,7 @@ export const ru = {
     logout: "Выход",
   },
   reports: {
+    noDrill: "У интервалов состояний операторов нет звонков или карточек для расшифровки",
     schedule: {
       title: "Рассылка по e-mail",
       enabled: "Отправлять по расписанию",
@@ -175,6 +176,11 @@ export const ru = {
       load: "Нагрузка, Эрл",
       operators: "Нужно операторов",
       serviceLevel: "Уровень обслуживания",
+      operatorsA: "Нужно операторов (Erlang A)",
+      serviceLevelA: "Уровень обслуживания (Erlang A)",
+      abandonsA: "Потерянные (Erlang A)",
+      patience: "Среднее терпение заявителей {patience}: рядом с Erlang C — расчёт по Erlang A с учётом потерянных вызовов",
+      noPatience: "В истории нет потерянных вызовов: терпение заявителей неизвестно, расчёт только по Erlang C",
       none: "В истории нет вызовов в этот день недели",
     },
     center: {
