@@ -204,3 +204,43 @@ async def test_cases_by_type_for_the_last_24_hours_loaded_once_then_live(server:
     server.clock.advance(3600)
     admin = await server.signed_in("admin")
     assert await counts(admin) == {}
+
+
+async def test_each_queue_is_judged_and_coloured_by_its_own_thresholds(server: RunningServer) -> None:
+    """operator1's queue is set to T = 10 s, W = 30 s and «answered of offered»; two calls of the night
+    answered after 12 s and 8 s: one within its T (the global 20 s would count both). A caller waiting
+    now, for longer than W, turns the queue's waiting figures and the total's to «over the norm»."""
+    operator = await server.signed_in("operator1")
+    admin = await server.signed_in("admin")
+    queue_id = (await operator.http.get("/api/v1/queues")).json()["items"][0]["id"]
+    changed = await admin.write(
+        "PATCH",
+        f"/api/v1/admin/queues/{queue_id}",
+        json={"service_level_s": 10, "sla_wait_s": 30, "service_level_formula": "answered_of_offered"},
+    )
+    assert changed.status_code == 200, changed.text
+    q, op = str(queue_id), str((await operator.http.get("/api/v1/me")).json()["id"])
+    server.clock.advance(10 * 3600)  # 19:00 UTC, the night shift
+    await _store(
+        server,
+        [
+            R(at=NIGHT + 600, kind=K.CONNECT, queue_id=q, call_id="a", operator_id=op, waited_s=12),
+            R(at=NIGHT + 900, kind=K.CONNECT, queue_id=q, call_id="b", operator_id=op, waited_s=8),
+        ],
+    )
+    center = (await operator.http.get("/api/v1/statistics/shift/center")).json()
+    row = center["queues"][0]
+    assert (row["service_level_s"], row["norm_wait_s"]) == (10, 30)
+    assert row["service_level"] == pytest.approx(1 / 2)
+    assert row["wait_state"] == "calm"  # nobody waits
+    assert center["total"]["service_level"] == pytest.approx(1 / 2)
+    assert center["total"]["service_level_s"] is None
+
+    source = SimulatedCallSource(server.application.contact_center, prefix="norm")
+    source.act_for_callers = False
+    await source.place_call(queue_id)  # nobody is ready: the caller waits
+    server.clock.advance(31)
+    center = (await operator.http.get("/api/v1/statistics/shift/center")).json()
+    assert center["queues"][0]["waiting"] == 1
+    assert center["queues"][0]["wait_state"] == "over_norm"
+    assert center["total"]["wait_state"] == "over_norm"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -61,7 +62,15 @@ class QueueShiftOut(BaseModel):
     longest_wait_s: float
     average_wait_s: float | None
     average_handle_s: float | None
-    service_level: float | None
+    service_level: float | None = Field(
+        description="By the queue's own T and formula; the total's: each queue's by its own, summed."
+    )
+    service_level_s: float | None = Field(description="The queue's answer threshold T; null for the total.")
+    norm_wait_s: float | None = Field(description="The queue's normative maximum wait W; null for the total.")
+    wait_state: Literal["calm", "over_t", "over_norm"] = Field(
+        description="The longest wait against the queue's own T and W (nobody waiting: calm); the total's: "
+        "the worst queue's."
+    )
     on_duty: int
     busy: int
     on_break: int

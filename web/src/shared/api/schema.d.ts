@@ -7583,6 +7583,11 @@ export interface components {
             longest_wait_s: number;
             /** Name */
             name: string;
+            /**
+             * Norm Wait S
+             * @description The queue's normative maximum wait W; null for the total.
+             */
+            norm_wait_s: number | null;
             /** On Break */
             on_break: number;
             /** On Duty */
@@ -7594,8 +7599,16 @@ export interface components {
             queue_id: number | null;
             /** Received */
             received: number;
-            /** Service Level */
+            /**
+             * Service Level
+             * @description By the queue's own T and formula; the total's: each queue's by its own, summed.
+             */
             service_level: number | null;
+            /**
+             * Service Level S
+             * @description The queue's answer threshold T; null for the total.
+             */
+            service_level_s: number | null;
             /**
              * Short Abandoned
              * @description Abandons within the short-abandon time, counted apart.
@@ -7603,6 +7616,12 @@ export interface components {
             short_abandoned: number;
             /** Timed Out */
             timed_out: number;
+            /**
+             * Wait State
+             * @description The longest wait against the queue's own T and W (nobody waiting: calm); the total's: the worst queue's.
+             * @enum {string}
+             */
+            wait_state: "calm" | "over_t" | "over_norm";
             /** Waiting */
             waiting: number;
         };

@@ -196,6 +196,12 @@ export const en: Messages = {
       averageWait: "Average wait",
       averageHandle: "Average handle time",
       serviceLevel: "Service level ({s} s)",
+      serviceLevelOwn: "Service level (by each queue's threshold)",
+      normWait: "Normative maximum wait",
+      waitStates: {
+        over_t: "Waiting longer than the queue's answer threshold",
+        over_norm: "Waiting longer than the queue's normative maximum",
+      },
       onDuty: "Operators on duty",
       busy: "Operators busy",
       onBreak: "Operators on break",
