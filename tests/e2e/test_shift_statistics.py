@@ -95,5 +95,8 @@ async def test_operator_reads_the_shift_statistics(server: RunningServer, browse
     await expect(table).to_contain_text("20:00")
     await expect(table).to_contain_text("20:30")
     await expect(table.locator("tbody tr")).to_have_count(2)
+    # one caller gave up in that history: the callers' patience is known and Erlang A stands beside
+    await expect(page.get_by_test_id("staffing-patience")).to_contain_text("Erlang A")
+    await expect(table.get_by_test_id("staffing-operators-a").first).to_have_text("1")
     await _shot(page, "staffing")
     await context.close()

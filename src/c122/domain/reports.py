@@ -18,9 +18,23 @@ from zoneinfo import ZoneInfo
 
 from c122.domain.errors import FieldProblem, InvalidFields
 
-Dataset = Literal["calls", "cases"]
+Dataset = Literal["calls", "cases", "states", "queue_log", "segments"]
 DATASETS: Final[tuple[Dataset, ...]] = get_args(Dataset)
-DATASET_TITLES: Final[dict[Dataset, str]] = {"calls": "Звонки", "cases": "Карточки обращений"}
+DATASET_TITLES: Final[dict[Dataset, str]] = {
+    "calls": "Звонки",
+    "cases": "Карточки обращений",
+    "states": "Состояния операторов",
+    "queue_log": "Журнал очередей",
+    "segments": "Участки звонков",
+}
+DRILLS_TO: Final[dict[Dataset, Literal["calls", "cases"] | None]] = {
+    "calls": "calls",
+    "cases": "cases",
+    "states": None,  # an interval of an operator's state has no call or case behind it
+    "queue_log": "calls",
+    "segments": "calls",
+}
+"""What a cell's drill-down lists: the calls behind a queue event or a leg, the cases; nothing for states."""
 
 MAX_RANGE_DAYS: Final = 366
 """A longer period is refused (422 `range_too_long`): a year per report, compared side by side."""
@@ -46,28 +60,36 @@ class Dimension:
     """Day, week, month: the axis of time, selected by the date range rather than by a multi-select."""
 
 
-_BOTH: Final = frozenset[Dataset](DATASETS)
+_EVERY: Final = frozenset[Dataset](DATASETS)
+_BOTH: Final = frozenset[Dataset]({"calls", "cases"})
 _CALLS: Final = frozenset[Dataset]({"calls"})
 _CASES: Final = frozenset[Dataset]({"cases"})
+_STATES: Final = frozenset[Dataset]({"states"})
+_QUEUE_LOG: Final = frozenset[Dataset]({"queue_log"})
+_SEGMENTS: Final = frozenset[Dataset]({"segments"})
 
 DIMENSIONS: Final[dict[str, Dimension]] = {
     d.key: d
     for d in (
-        Dimension("day", "День", _BOTH, "time", period=True),
-        Dimension("week", "Неделя", _BOTH, "time", period=True),
-        Dimension("month", "Месяц", _BOTH, "time", period=True),
-        Dimension("hour", "Час", _BOTH, "time"),
-        Dimension("weekday", "День недели", _BOTH, "time"),
-        Dimension("shift", "Смена", _BOTH, "id"),
-        Dimension("operator", "Оператор", _BOTH, "id"),
-        Dimension("group", "Группа", _BOTH, "id"),
-        Dimension("queue", "Очередь", _CALLS, "id"),
+        Dimension("day", "День", _EVERY, "time", period=True),
+        Dimension("week", "Неделя", _EVERY, "time", period=True),
+        Dimension("month", "Месяц", _EVERY, "time", period=True),
+        Dimension("hour", "Час", _EVERY, "time"),
+        Dimension("weekday", "День недели", _EVERY, "time"),
+        Dimension("shift", "Смена", _EVERY, "id"),
+        Dimension("operator", "Оператор", _BOTH | _STATES | _QUEUE_LOG, "id"),
+        Dimension("group", "Группа", _EVERY, "id"),
+        Dimension("queue", "Очередь", _CALLS | _QUEUE_LOG | _SEGMENTS, "id"),
         Dimension("case_type", "Тип обращения", _BOTH, "id"),
-        Dimension("line", "Линия", _CALLS, "text"),
-        Dimension("direction", "Направление", _CALLS, "text"),
+        Dimension("line", "Линия", _CALLS | _SEGMENTS, "text"),
+        Dimension("direction", "Направление", _CALLS | _SEGMENTS, "text"),
         Dimension("call_status", "Статус звонка", _CALLS, "text"),
         Dimension("case_status", "Статус карточки", _CASES, "text"),
         Dimension("channel", "Канал", _CASES, "text"),
+        Dimension("state", "Состояние оператора", _STATES, "text"),
+        Dimension("break_reason", "Причина перерыва", _STATES, "text"),
+        Dimension("event", "Событие очереди", _QUEUE_LOG, "text"),
+        Dimension("leg_role", "Роль участника", _SEGMENTS, "text"),
     )
 }
 
@@ -111,6 +133,141 @@ def _spread(key: str, title: str, column: str, over: str) -> tuple[Measure, ...]
         ),
     )
 
+
+_STAFFED = "«на дежурстве», «вызов», «разговор» и «поствызывная обработка»"
+
+_STATE_MEASURES: Final = (
+    Measure(
+        "state_time",
+        "Время в состоянии",
+        _STATES,
+        "seconds",
+        "Сумма длительностей интервалов состояния (с измерением «Состояние» — время в каждом), с.",
+    ),
+    Measure("state_intervals", "Интервалов состояния", _STATES, "count", "Число интервалов состояния."),
+    Measure(
+        "logged_in_time",
+        "Время в системе",
+        _STATES,
+        "seconds",
+        "Сумма интервалов во всех состояниях, кроме «не в системе» (offline), с.",
+    ),
+    Measure(
+        "staffed_time",
+        "Время на линии",
+        _STATES,
+        "seconds",
+        f"Сумма интервалов в состояниях {_STAFFED} (ready, offered, on_call, wrap_up), с.",
+    ),
+    Measure(
+        "talk_time",
+        "Время разговоров",
+        _STATES,
+        "seconds",
+        "Сумма интервалов «разговор» (on_call; удержание входит в разговор), с.",
+    ),
+    Measure(
+        "wrap_up_time",
+        "Время поствызывной обработки",
+        _STATES,
+        "seconds",
+        "Сумма интервалов «поствызывная обработка» (wrap_up), с.",
+    ),
+    Measure(
+        "ready_time",
+        "Время ожидания вызова",
+        _STATES,
+        "seconds",
+        "Сумма интервалов «на дежурстве» (ready), с.",
+    ),
+    Measure("break_time", "Время перерывов", _STATES, "seconds", "Сумма интервалов «перерыв» (on_break), с."),
+    Measure("breaks", "Перерывов", _STATES, "count", "Число интервалов «перерыв» (on_break)."),
+    Measure(
+        "away_time",
+        "Время «нет на месте» и блокировок",
+        _STATES,
+        "seconds",
+        "Сумма интервалов «нет на месте» (away) и «заблокирован» (blocked), с.",
+    ),
+    Measure(
+        "occupancy",
+        "Занятость",
+        _STATES,
+        "ratio",
+        "(Время разговоров + Время поствызывной обработки) / Время на линии; пусто, когда знаменатель 0.",
+    ),
+    Measure(
+        "break_share",
+        "Доля перерывов",
+        _STATES,
+        "ratio",
+        "Время перерывов / Время в системе; пусто, когда знаменатель 0.",
+    ),
+)
+
+_QUEUE_LOG_MEASURES: Final = (
+    Measure("events", "Событий", _QUEUE_LOG, "count", "Все события журнала очередей, кроме смен состояния."),
+    Measure("entered", "Встали в очередь", _QUEUE_LOG, "count", "События enter: звонок встал в очередь."),
+    Measure(
+        "offers", "Предложено операторам", _QUEUE_LOG, "count", "События offer: вызов предложен оператору."
+    ),
+    Measure(
+        "offers_missed",
+        "Непринятые предложения",
+        _QUEUE_LOG,
+        "count",
+        "События ring_no_answer и reject: оператор не ответил или отклонил.",
+    ),
+    Measure("connects", "Соединено", _QUEUE_LOG, "count", "События connect: звонок соединён с оператором."),
+    Measure("abandons", "Положили трубку в очереди", _QUEUE_LOG, "count", "События abandon."),
+    Measure(
+        "timeouts", "Ушли по времени ожидания", _QUEUE_LOG, "count", "События exit_timeout: предел ожидания."
+    ),
+    Measure("transfers", "Переводы", _QUEUE_LOG, "count", "События transfer: оператор перевёл звонок."),
+    Measure(
+        "connect_wait_avg",
+        "Ожидание до соединения, среднее",
+        _QUEUE_LOG,
+        "seconds",
+        "Среднее waited_s по событиям connect, с.",
+    ),
+    Measure(
+        "abandon_wait_avg",
+        "Ожидание до потери, среднее",
+        _QUEUE_LOG,
+        "seconds",
+        "Среднее waited_s по событиям abandon и exit_timeout, с.",
+    ),
+)
+
+_SEGMENT_MEASURES: Final = (
+    Measure("segments", "Участков", _SEGMENTS, "count", "Все участки (плечи) звонков периода."),
+    Measure("segment_calls", "Звонков с участками", _SEGMENTS, "count", "Различные звонки среди участков."),
+    Measure(
+        "answered_segments",
+        "Отвеченных участков",
+        _SEGMENTS,
+        "count",
+        "Участки с моментом ответа (answered_at).",
+    ),
+    Measure(
+        "operator_segments",
+        "Участков операторов",
+        _SEGMENTS,
+        "count",
+        "Участки с ролью «оператор» (operator); больше одного на звонок — звонок переводили.",
+    ),
+    Measure(
+        "consultations", "Консультаций", _SEGMENTS, "count", "Участки с ролью «консультант» (consultant)."
+    ),
+    Measure(
+        "segment_talk_avg",
+        "Длительность участка, среднее",
+        _SEGMENTS,
+        "seconds",
+        "Среднее (ended_at − answered_at) по отвеченным завершённым участкам, с.",
+    ),
+)
 
 MEASURES: Final[dict[str, Measure]] = {
     m.key: m
@@ -175,6 +332,9 @@ MEASURES: Final[dict[str, Measure]] = {
             "Звонки: различные номера звонивших во входящих звонках. Карточки: различные заявители.",
         ),
         Measure("cases", "Карточек", _CASES, "count", "Карточки, созданные в периоде."),
+        *_STATE_MEASURES,
+        *_QUEUE_LOG_MEASURES,
+        *_SEGMENT_MEASURES,
         Measure(
             "cases_missed",
             "Карточек пропущенных звонков",

@@ -8,8 +8,9 @@ shift, and the state an operator is in now counts up to the moment the figures a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from c122.domain.acd.kpi import KpiDefinitions, ServiceLevelFormula
 from c122.domain.acd.queue_log import QueueLogKind, QueueLogRecord
@@ -45,13 +46,17 @@ class QueueTally:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def service_level(self, formula: ServiceLevelFormula) -> float | None:
+        return _ratio(*self.service_level_parts(formula))
+
+    def service_level_parts(self, formula: ServiceLevelFormula) -> tuple[int, int]:
+        """The formula's numerator and denominator (acd/kpi.py)."""
         if formula is ServiceLevelFormula.ANSWERED_OF_OFFERED:
-            return _ratio(self.answered_within_t, self.received)
+            return self.answered_within_t, self.received
         if formula is ServiceLevelFormula.SHORT_ABANDONS_IGNORED:
-            return _ratio(self.answered_within_t, self.received - self.short_abandoned)
+            return self.answered_within_t, self.received - self.short_abandoned
         if formula is ServiceLevelFormula.ABANDONS_WITHIN_T_MET:
-            return _ratio(self.answered_within_t + self.abandoned_within_t, self.received)
-        return _ratio(self.answered_within_t, self.answered)
+            return self.answered_within_t + self.abandoned_within_t, self.received
+        return self.answered_within_t, self.answered
 
     @property
     def average_wait_s(self) -> float | None:
@@ -109,10 +114,18 @@ class OperatorTally:
 class ShiftTally:
     """Counters of one shift occurrence [start, end), per queue and per operator."""
 
-    def __init__(self, start: float, end: float, definitions: KpiDefinitions) -> None:
+    def __init__(
+        self,
+        start: float,
+        end: float,
+        definitions: KpiDefinitions,
+        of_queue: Callable[[str], KpiDefinitions | None] = lambda _: None,
+    ) -> None:
+        """`of_queue`: a queue's own thresholds (T, S, formula) when it has them, else `definitions`."""
         self.start = start
         self.end = end
         self.definitions = definitions
+        self._of_queue = of_queue
         self.queues: dict[str, QueueTally] = {}
         self.operators: dict[str, OperatorTally] = {}
 
@@ -126,7 +139,8 @@ class ShiftTally:
             return
         if not self.start <= r.at < self.end:
             return
-        t, s = self.definitions.service_level_s, self.definitions.short_abandon_s
+        own = self.definitions_of(r.queue_id)
+        t, s = own.service_level_s, own.short_abandon_s
         waited = r.waited_s or 0.0
         queue = self.queues.setdefault(r.queue_id, QueueTally()) if r.queue_id is not None else None
         operator = self.operators.setdefault(r.operator_id, OperatorTally()) if r.operator_id else None
@@ -182,6 +196,19 @@ class ShiftTally:
         operator.status, operator.status_since = r.new_status, r.at
         operator.break_reason = r.detail if r.new_status == "on_break" else ""
 
+    def definitions_of(self, queue_id: str | None) -> KpiDefinitions:
+        own = self._of_queue(queue_id) if queue_id is not None else None
+        return own if own is not None else self.definitions
+
+    def service_level(self, queue_ids: Collection[str]) -> float | None:
+        """Of several queues: each queue's answered within its own T, by its own formula, summed."""
+        numerator = denominator = 0.0
+        for queue_id in queue_ids:
+            if queue_id in self.queues:
+                part = self.queues[queue_id].service_level_parts(self.definitions_of(queue_id).formula)
+                numerator, denominator = numerator + part[0], denominator + part[1]
+        return _ratio(numerator, denominator)
+
     def total(self, queue_ids: Collection[str]) -> QueueTally:
         total = QueueTally()
         for queue_id in queue_ids:
@@ -191,3 +218,21 @@ class ShiftTally:
 
     def operator(self, operator_id: str) -> OperatorTally:
         return self.operators.get(operator_id, OperatorTally())
+
+
+WaitState = Literal["calm", "over_t", "over_norm"]
+
+
+def wait_state(waiting: int, longest_wait_s: float, service_level_s: float, norm_wait_s: float) -> WaitState:
+    """How the live panel colours a queue's waiting callers: the longest wait beyond the queue's
+    normative maximum W, beyond its answer threshold T, or neither (nobody waiting is calm)."""
+    if waiting == 0:
+        return "calm"
+    if longest_wait_s > norm_wait_s:
+        return "over_norm"
+    return "over_t" if longest_wait_s > service_level_s else "calm"
+
+
+def worst(states: Iterable[WaitState]) -> WaitState:
+    order: tuple[WaitState, ...] = ("calm", "over_t", "over_norm")
+    return max(states, key=order.index, default="calm")

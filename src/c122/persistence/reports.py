@@ -44,11 +44,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.expression import Subquery
+from sqlalchemy.sql.expression import FromClause, Subquery
 
 from c122.domain.report_schedules import ScheduleStatus, status_from_json, status_to_json
 from c122.domain.reports import (
     DIMENSIONS,
+    DRILLS_TO,
     MAX_GROUPS,
     MEASURES,
     WEEKDAY_NAMES,
@@ -64,8 +65,10 @@ from c122.domain.reports import (
 from c122.domain.shifts import Shift
 from c122.domain.users import Actor, Role
 from c122.persistence.tables.accounts import user_groups, users
+from c122.persistence.tables.calls import call_legs
 from c122.persistence.tables.calls import call_records as calls
 from c122.persistence.tables.cases import cases
+from c122.persistence.tables.contact_center import operator_state_log, queue_log
 from c122.persistence.tables.organisation import case_types, groups, queues
 from c122.persistence.tables.reports import saved_reports
 from c122.services.reports.ports import DrillRow, ReportScope, SavedReport, SavedReportDraft
@@ -86,6 +89,49 @@ CHANNEL_NAMES = {
     "web": "веб-интерфейс",
     "sms": "SMS",
     "messenger": "мессенджер",
+}
+STATE_NAMES = {
+    "offline": "не в системе",
+    "ready": "на дежурстве",
+    "offered": "вызов",
+    "on_call": "разговор",
+    "wrap_up": "поствызывная обработка",
+    "on_break": "перерыв",
+    "away": "нет на месте",
+    "blocked": "заблокирован",
+}
+BREAK_REASON_NAMES = {
+    "break": "перерыв",
+    "lunch": "обед",
+    "training": "обучение",
+    "not_ready": "не готов",
+    "no_answer": "не отвечает на вызовы",
+}
+EVENT_NAMES = {
+    "enter": "постановка в очередь",
+    "offer": "предложение оператору",
+    "ring_no_answer": "оператор не ответил",
+    "reject": "оператор отклонил",
+    "offer_withdrawn": "предложение отозвано",
+    "connect": "соединение",
+    "complete_caller": "завершил заявитель",
+    "complete_operator": "завершил оператор",
+    "abandon": "заявитель положил трубку",
+    "exit_timeout": "истекло время ожидания",
+    "exit_empty": "нет операторов",
+    "exit_full": "очередь заполнена",
+    "exit_removed": "снят старшим",
+    "exit_gone": "звонок завершён",
+    "transfer": "перевод",
+    "move": "перенос в другую очередь",
+    "callback_created": "заказан обратный звонок",
+    "callback_closed": "обратный звонок закрыт",
+}
+LEG_ROLE_NAMES = {
+    "caller": "заявитель",
+    "operator": "оператор",
+    "consultant": "консультант",
+    "supervisor": "старший",
 }
 
 
@@ -159,60 +205,16 @@ class ReportCompiler:
         start = local_midnight(definition.date_from, self._zone)
         end = local_midnight(definition.date_to + timedelta(days=1), self._zone)
         months = _months(definition.date_from, definition.date_to)
-        if definition.dataset == "calls":
-            table, moment = calls, calls.c.started_at
-            columns: dict[str, ColumnElement[Any]] = {
-                "operator": calls.c.operator_id,
-                "group": calls.c.group_id,
-                "queue": calls.c.queue_id,
-                "case_type": calls.c.case_type_id,
-                "line": calls.c.line_number,
-                "direction": calls.c.direction,
-                "call_status": calls.c.status,
-            }
-            offered = and_(calls.c.direction == "inbound", calls.c.queued_at.is_not(None))
-            inputs: list[ColumnElement[Any]] = [
-                case((offered, 1), else_=0).label("is_offered"),
-                case((and_(offered, calls.c.status == "answered"), 1), else_=0).label("is_answered"),
-                case((and_(offered, calls.c.status == "missed"), 1), else_=0).label("is_abandoned"),
-                case((calls.c.direction == "outbound", 1), else_=0).label("is_outbound"),
-                calls.c.wait_s.label("wait_s"),
-                calls.c.talk_s.label("talk_s"),
-                calls.c.hold_s.label("hold_s"),
-                calls.c.wrap_up_s.label("wrap_up_s"),
-                (calls.c.talk_s + calls.c.hold_s + calls.c.wrap_up_s).label("handle_s"),
-                case((calls.c.direction == "inbound", calls.c.caller), else_=null()).label("applicant"),
-                calls.c.id.label("row_id"),
-            ]
-        else:
-            table, moment = cases, cases.c.created_at
-            columns = {
-                "operator": cases.c.operator_id,
-                "group": cases.c.group_id,
-                "case_type": cases.c.type_id,
-                "case_status": cases.c.status,
-                "channel": cases.c.source,
-            }
-            inputs = [
-                cases.c.applicant_id.label("applicant"),
-                case((cases.c.missed.is_(True), 1), else_=0).label("is_missed"),
-                cases.c.id.label("row_id"),
-            ]
-        where: list[ColumnElement[bool]]
-        day: ColumnElement[int]
-        minute: ColumnElement[int]
-        if definition.dataset == "calls":  # stored with each record, in the hotline's zone
-            day, minute = calls.c.local_day, calls.c.local_minute
-            first, last = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
-            where = [day >= first, day <= last]
-        else:
-            local = self._local(self._epoch(moment), start, end)
-            day, minute = local // DAY, (local % DAY) // 60
-            where = [moment >= start, moment < end]
+        source = {
+            "calls": self._calls,
+            "cases": self._cases,
+            "states": self._states,
+            "queue_log": self._queue_log,
+            "segments": self._segments,
+        }[definition.dataset](definition, scope, start, end)
+        columns, where, day, minute = source.columns, list(source.where), source.day, source.minute
         for key in ("day", "week", "month", "hour", "weekday", "shift"):
             columns[key] = self._time_dimension(key, day, minute, months)
-        if scope.group_ids is not None:
-            where.append(table.c.group_id.in_(sorted(scope.group_ids)) if scope.group_ids else false())
         window = definition.window_minutes
         if window is not None:
             low, high = window
@@ -224,22 +226,309 @@ class ReportCompiler:
         for key, values in sorted(definition.selections.items()):
             where.append(columns[key].in_(list(values)))
         labelled = [columns[key].label(f"d{i}") for i, key in enumerate(definition.dimensions)]
-        inner = select(*labelled, *inputs).select_from(table).where(*where).subquery("report_rows")
+        inner = (
+            select(*labelled, *source.inputs).select_from(source.table).where(*where).subquery("report_rows")
+        )
         return _Plan(definition, inner, definition.dimensions, months, self._shifts)
+
+    def _local_days(
+        self, definition: ReportDefinition, epoch: ColumnElement[int], start: datetime, end: datetime
+    ) -> tuple[ColumnElement[int], ColumnElement[int], list[ColumnElement[bool]]]:
+        """The hotline day and minute of an epoch second, and the condition that its day is in the period."""
+        local = self._local(epoch, start, end)
+        day, minute = local // DAY, (local % DAY) // 60
+        first, last = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
+        return day, minute, [day >= first, day <= last]
+
+    def _calls(
+        self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
+    ) -> _Source:
+        offered = and_(calls.c.direction == "inbound", calls.c.queued_at.is_not(None))
+        day, minute = (
+            calls.c.local_day,
+            calls.c.local_minute,
+        )  # stored with each record, in the hotline's zone
+        first, last = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
+        return _Source(
+            table=calls,
+            columns={
+                "operator": calls.c.operator_id,
+                "group": calls.c.group_id,
+                "queue": calls.c.queue_id,
+                "case_type": calls.c.case_type_id,
+                "line": calls.c.line_number,
+                "direction": calls.c.direction,
+                "call_status": calls.c.status,
+            },
+            inputs=[
+                case((offered, 1), else_=0).label("is_offered"),
+                case((and_(offered, calls.c.status == "answered"), 1), else_=0).label("is_answered"),
+                case((and_(offered, calls.c.status == "missed"), 1), else_=0).label("is_abandoned"),
+                case((calls.c.direction == "outbound", 1), else_=0).label("is_outbound"),
+                calls.c.wait_s.label("wait_s"),
+                calls.c.talk_s.label("talk_s"),
+                calls.c.hold_s.label("hold_s"),
+                calls.c.wrap_up_s.label("wrap_up_s"),
+                (calls.c.talk_s + calls.c.hold_s + calls.c.wrap_up_s).label("handle_s"),
+                case((calls.c.direction == "inbound", calls.c.caller), else_=null()).label("applicant"),
+                calls.c.id.label("row_id"),
+            ],
+            where=[day >= first, day <= last, *_in_scope(calls.c.group_id, scope)],
+            day=day,
+            minute=minute,
+        )
+
+    def _cases(
+        self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
+    ) -> _Source:
+        day, minute, _ = self._local_days(definition, self._epoch(cases.c.created_at), start, end)
+        return _Source(
+            table=cases,
+            columns={
+                "operator": cases.c.operator_id,
+                "group": cases.c.group_id,
+                "case_type": cases.c.type_id,
+                "case_status": cases.c.status,
+                "channel": cases.c.source,
+            },
+            inputs=[
+                cases.c.applicant_id.label("applicant"),
+                case((cases.c.missed.is_(True), 1), else_=0).label("is_missed"),
+                cases.c.id.label("row_id"),
+            ],
+            where=[
+                cases.c.created_at >= start,
+                cases.c.created_at < end,
+                *_in_scope(cases.c.group_id, scope),
+            ],
+            day=day,
+            minute=minute,
+        )
+
+    def _states(
+        self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
+    ) -> _Source:
+        """One row per interval an operator spent in one state, counted at the moment it began. A break's
+        reason is the one given when it began: the reason of the row that entered it."""
+        log = operator_state_log
+        wide_start, wide_end = start - timedelta(days=1), end + timedelta(days=1)
+        rows = (
+            select(
+                log.c.operator_id,
+                log.c.old_status,
+                log.c.duration_s,
+                (self._epoch(log.c.at) - cast(log.c.duration_s, Integer)).label("began"),
+                func.lag(log.c.reason)
+                .over(partition_by=log.c.operator_id, order_by=(log.c.at, log.c.id))
+                .label("entered_reason"),
+            )
+            .where(log.c.at >= wide_start, log.c.at < wide_end)
+            .subquery("state_rows")
+        )
+        day, minute, period = self._local_days(definition, rows.c.began, wide_start, wide_end)
+        state = rows.c.old_status
+        grouped = "group" in definition.dimensions or "group" in definition.selections
+        table: FromClause = rows
+        where = [*period]
+        if grouped:  # an operator of two groups counts in each
+            table = rows.outerjoin(user_groups, user_groups.c.user_id == rows.c.operator_id)
+            where += _in_scope(user_groups.c.group_id, scope)
+        elif scope.group_ids is not None:
+            members = select(user_groups.c.user_id).where(user_groups.c.group_id.in_(sorted(scope.group_ids)))
+            where.append(rows.c.operator_id.in_(members))
+
+        def seconds(*states: str) -> ColumnElement[Any]:
+            return case((state.in_(states), rows.c.duration_s), else_=0.0)
+
+        return _Source(
+            table=table,
+            columns={
+                "operator": rows.c.operator_id,
+                "group": user_groups.c.group_id if grouped else cast(null(), Integer),
+                "state": state,
+                "break_reason": case((state == "on_break", rows.c.entered_reason), else_=null()),
+            },
+            inputs=[
+                rows.c.duration_s.label("state_s"),
+                case((state != "offline", rows.c.duration_s), else_=0.0).label("logged_in_s"),
+                seconds(*STAFFED_STATES).label("staffed_s"),
+                seconds("on_call").label("talk_s"),
+                seconds("wrap_up").label("wrap_up_s"),
+                seconds("ready").label("ready_s"),
+                seconds("on_break").label("break_s"),
+                case((state == "on_break", 1), else_=0).label("is_break"),
+                seconds("away", "blocked").label("away_s"),
+                rows.c.operator_id.label("row_id"),
+            ],
+            where=where,
+            day=day,
+            minute=minute,
+        )
+
+    def _queue_log(
+        self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
+    ) -> _Source:
+        log = queue_log
+        day, minute, period = self._local_days(definition, self._epoch(log.c.at), start, end)
+        kind = log.c.kind
+
+        def flag(*kinds: str) -> ColumnElement[int]:
+            return case((kind.in_(kinds), 1), else_=0)
+
+        return _Source(
+            table=log.outerjoin(queues, queues.c.id == log.c.queue_id),
+            columns={
+                "operator": log.c.operator_id,
+                "group": queues.c.group_id,
+                "queue": log.c.queue_id,
+                "event": kind,
+            },
+            inputs=[
+                flag("enter").label("is_enter"),
+                flag("offer").label("is_offer"),
+                flag("ring_no_answer", "reject").label("is_offer_missed"),
+                flag("connect").label("is_connect"),
+                flag("abandon").label("is_abandon"),
+                flag("exit_timeout").label("is_timeout"),
+                flag("transfer").label("is_transfer"),
+                case((kind == "connect", log.c.waited_s), else_=null()).label("connect_wait_s"),
+                case((kind.in_(("abandon", "exit_timeout")), log.c.waited_s), else_=null()).label(
+                    "lost_wait_s"
+                ),
+                log.c.call_id.label("row_id"),
+            ],
+            where=[
+                log.c.at >= start,
+                log.c.at < end,
+                *period,
+                kind != "state_change",
+                *_in_scope(queues.c.group_id, scope),
+            ],
+            day=day,
+            minute=minute,
+        )
+
+    def _segments(
+        self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
+    ) -> _Source:
+        """A leg of a call, counted on its call's hotline day and minute."""
+        legs = call_legs
+        first, last = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
+        answered = and_(legs.c.answered_at.is_not(None), legs.c.ended_at.is_not(None))
+        return _Source(
+            table=legs.join(calls, calls.c.id == legs.c.call_id),
+            columns={
+                "group": calls.c.group_id,
+                "queue": calls.c.queue_id,
+                "line": calls.c.line_number,
+                "direction": calls.c.direction,
+                "leg_role": legs.c.role,
+            },
+            inputs=[
+                case((legs.c.answered_at.is_not(None), 1), else_=0).label("is_answered"),
+                case((legs.c.role == "operator", 1), else_=0).label("is_operator"),
+                case((legs.c.role == "consultant", 1), else_=0).label("is_consultant"),
+                case(
+                    (answered, self._epoch(legs.c.ended_at) - self._epoch(legs.c.answered_at)), else_=null()
+                ).label("segment_s"),
+                legs.c.call_id.label("row_id"),
+            ],
+            where=[
+                calls.c.local_day >= first,
+                calls.c.local_day <= last,
+                *_in_scope(calls.c.group_id, scope),
+            ],
+            day=calls.c.local_day,
+            minute=calls.c.local_minute,
+        )
+
+
+STAFFED_STATES = ("ready", "offered", "on_call", "wrap_up")
+"""Staffed-available time, the denominator of occupancy (docs/contact-center/statistics.md)."""
+
+
+def _in_scope(column: ColumnElement[Any], scope: ReportScope) -> list[ColumnElement[bool]]:
+    if scope.group_ids is None:
+        return []
+    return [column.in_(sorted(scope.group_ids)) if scope.group_ids else false()]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A dataset's rows before the common filters: its table, its dimension columns, the inputs of its
+    measures, its period and scope conditions, and each row's hotline day and minute."""
+
+    table: FromClause
+    columns: dict[str, ColumnElement[Any]]
+    inputs: list[ColumnElement[Any]]
+    where: list[ColumnElement[bool]]
+    day: ColumnElement[int]
+    minute: ColumnElement[int]
 
 
 def _aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
     r = plan.inner.c
     d = plan.definition
     if d.dataset == "cases":
-        return [
-            func.count().label("cases"),
-            func.count(distinct(r.applicant)).label("unique_applicants"),
-            func.coalesce(func.sum(r.is_missed), 0).label("cases_missed"),
-        ]
+        return _chosen(
+            d,
+            [
+                func.count().label("cases"),
+                func.count(distinct(r.applicant)).label("unique_applicants"),
+                func.coalesce(func.sum(r.is_missed), 0).label("cases_missed"),
+            ],
+        )
 
     def total(condition: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    def added(column: Any) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(column), 0)
+
+    if d.dataset == "states":
+        return _chosen(
+            d,
+            [
+                added(r.state_s).label("state_time"),
+                func.count().label("state_intervals"),
+                added(r.logged_in_s).label("logged_in_time"),
+                added(r.staffed_s).label("staffed_time"),
+                added(r.talk_s).label("talk_time"),
+                added(r.wrap_up_s).label("wrap_up_time"),
+                added(r.ready_s).label("ready_time"),
+                added(r.break_s).label("break_time"),
+                added(r.is_break).label("breaks"),
+                added(r.away_s).label("away_time"),
+            ],
+        )
+    if d.dataset == "queue_log":
+        return _chosen(
+            d,
+            [
+                func.count().label("events"),
+                added(r.is_enter).label("entered"),
+                added(r.is_offer).label("offers"),
+                added(r.is_offer_missed).label("offers_missed"),
+                added(r.is_connect).label("connects"),
+                added(r.is_abandon).label("abandons"),
+                added(r.is_timeout).label("timeouts"),
+                added(r.is_transfer).label("transfers"),
+                func.avg(r.connect_wait_s).label("connect_wait_avg"),
+                func.avg(r.lost_wait_s).label("abandon_wait_avg"),
+            ],
+        )
+    if d.dataset == "segments":
+        return _chosen(
+            d,
+            [
+                func.count().label("segments"),
+                func.count(distinct(r.row_id)).label("segment_calls"),
+                added(r.is_answered).label("answered_segments"),
+                added(r.is_operator).label("operator_segments"),
+                added(r.is_consultant).label("consultations"),
+                func.avg(r.segment_s).label("segment_talk_avg"),
+            ],
+        )
 
     def mean(flag: Any, value: Any) -> ColumnElement[Any]:
         return func.avg(case((flag == 1, value), else_=null()))
@@ -259,16 +548,21 @@ def _aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
         mean(r.is_answered, r.handle_s).label("handle_avg"),
         func.count(distinct(r.applicant)).label("unique_applicants"),
     ]
-    # Only what the report shows, and what its ratios are made of: a distinct count costs a sort.
-    wanted = set(d.measures)
+    return _chosen(d, every)
+
+
+def _chosen(definition: ReportDefinition, every: Sequence[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+    """Only what the report shows, and what its ratios are made of: a distinct count costs a sort."""
+    wanted = set(definition.measures)
     for ratio_key, parts in _RATIO_PARTS.items():
         if ratio_key in wanted:
             wanted |= parts
-    chosen: list[ColumnElement[Any]] = [column for column in every if column.name in wanted]
-    return chosen or [func.count().label("calls")]
+    return [column for column in every if column.name in wanted] or [func.count().label("rows")]
 
 
 _RATIO_PARTS = {
+    "occupancy": {"talk_time", "wrap_up_time", "staffed_time"},
+    "break_share": {"break_time", "logged_in_time"},
     "service_level": {"answered_within_t", "offered", "short_abandons"},
     "abandon_rate": {"abandoned", "offered", "short_abandons"},
 }
@@ -339,6 +633,10 @@ class SqlReportRepository:
             cell["service_level"] = ratio(
                 cell.get("answered_within_t", 0), cell.get("offered", 0) - cell.get("short_abandons", 0)
             )
+            cell["occupancy"] = ratio(
+                cell.get("talk_time", 0) + cell.get("wrap_up_time", 0), cell.get("staffed_time", 0)
+            )
+            cell["break_share"] = ratio(cell.get("break_time", 0), cell.get("logged_in_time", 0))
             cell["abandon_rate"] = ratio(
                 cell.get("abandoned", 0) - cell.get("short_abandons", 0),
                 cell.get("offered", 0) - cell.get("short_abandons", 0),
@@ -400,7 +698,7 @@ class SqlReportRepository:
             conditions.append(column.is_(None) if raw is None else column == raw)
         ids = select(r.row_id).where(*conditions)
         count = int((await self._db.execute(select(func.count()).select_from(ids.subquery()))).scalar_one())
-        if definition.dataset == "calls":
+        if DRILLS_TO[definition.dataset] == "calls":
             query = (
                 select(
                     calls.c.id,
@@ -610,5 +908,13 @@ def _label(plan: _Plan, index: int, key: Key) -> str:
     if dimension == "shift":
         shift = plan.shifts.get(int(key))
         return shift.name if shift is not None else str(key)
-    names = {"direction": DIRECTION_NAMES, "call_status": CALL_STATUS_NAMES, "channel": CHANNEL_NAMES}
+    names = {
+        "direction": DIRECTION_NAMES,
+        "call_status": CALL_STATUS_NAMES,
+        "channel": CHANNEL_NAMES,
+        "state": STATE_NAMES,
+        "break_reason": BREAK_REASON_NAMES,
+        "event": EVENT_NAMES,
+        "leg_role": LEG_ROLE_NAMES,
+    }
     return names.get(dimension, {}).get(str(key), str(key))

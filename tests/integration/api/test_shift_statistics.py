@@ -14,6 +14,7 @@ from tests.support.server import Desk, RunningServer
 from c122.domain.acd import CompletedBy
 from c122.domain.acd.queue_log import QueueLogKind as K
 from c122.domain.acd.queue_log import QueueLogRecord as R
+from c122.domain.staffing import operators_needed
 from c122.services.contact_center.simulator import SimulatedCallSource
 
 NIGHT = datetime(2026, 9, 12, 17, tzinfo=UTC).timestamp()
@@ -132,6 +133,30 @@ async def test_staffing_forecast_from_the_same_weekday_of_four_weeks(server: Run
     assert ten["operators"] == 2
     assert ten["service_level"] == pytest.approx(0.968, abs=1e-3)
     assert body["intervals"][21]["operators"] == 0
+    assert body["patience_s"] is None  # nobody gave up: no Erlang A
+    assert ten["erlang_a"] is None
+
+    # Two callers of each Saturday gave up after 55 s: patience = (4 × 2 × 55 + 12 × 5) / 8 = 62.5 s,
+    # 5 offered per interval now; Erlang A needs no more operators than Erlang C and says how many give up.
+    for week in range(1, 5):
+        slot = datetime(2026, 9, 12, 7, 0, tzinfo=UTC).timestamp() - week * 7 * 86400
+        records = [
+            R(at=slot + 1500 + n, kind=K.ABANDON, queue_id=q, call_id=f"w{week}a{n}", waited_s=55)
+            for n in range(2)
+        ]
+        await _store(server, records)
+    body = (
+        await operator.http.get(
+            "/api/v1/statistics/staffing", params={"queue_id": queue_id, "day": "2026-09-12"}
+        )
+    ).json()
+    assert body["patience_s"] == pytest.approx((8 * 55 + 12 * 5) / 8)
+    ten = body["intervals"][20]
+    expected = operators_needed(5, 1800, 180, 0.8, 20, patience_s=body["patience_s"])
+    assert ten["calls"] == pytest.approx(5)
+    assert ten["erlang_a"]["operators"] == expected.operators <= ten["operators"]
+    assert ten["erlang_a"]["abandon_probability"] == pytest.approx(expected.abandon_probability)
+    assert ten["erlang_a"]["service_level"] >= 0.8
 
     refused = await operator.http.get(
         "/api/v1/statistics/staffing", params={"queue_id": queue_id, "day": "x"}
@@ -179,3 +204,43 @@ async def test_cases_by_type_for_the_last_24_hours_loaded_once_then_live(server:
     server.clock.advance(3600)
     admin = await server.signed_in("admin")
     assert await counts(admin) == {}
+
+
+async def test_each_queue_is_judged_and_coloured_by_its_own_thresholds(server: RunningServer) -> None:
+    """operator1's queue is set to T = 10 s, W = 30 s and «answered of offered»; two calls of the night
+    answered after 12 s and 8 s: one within its T (the global 20 s would count both). A caller waiting
+    now, for longer than W, turns the queue's waiting figures and the total's to «over the norm»."""
+    operator = await server.signed_in("operator1")
+    admin = await server.signed_in("admin")
+    queue_id = (await operator.http.get("/api/v1/queues")).json()["items"][0]["id"]
+    changed = await admin.write(
+        "PATCH",
+        f"/api/v1/admin/queues/{queue_id}",
+        json={"service_level_s": 10, "sla_wait_s": 30, "service_level_formula": "answered_of_offered"},
+    )
+    assert changed.status_code == 200, changed.text
+    q, op = str(queue_id), str((await operator.http.get("/api/v1/me")).json()["id"])
+    server.clock.advance(10 * 3600)  # 19:00 UTC, the night shift
+    await _store(
+        server,
+        [
+            R(at=NIGHT + 600, kind=K.CONNECT, queue_id=q, call_id="a", operator_id=op, waited_s=12),
+            R(at=NIGHT + 900, kind=K.CONNECT, queue_id=q, call_id="b", operator_id=op, waited_s=8),
+        ],
+    )
+    center = (await operator.http.get("/api/v1/statistics/shift/center")).json()
+    row = center["queues"][0]
+    assert (row["service_level_s"], row["norm_wait_s"]) == (10, 30)
+    assert row["service_level"] == pytest.approx(1 / 2)
+    assert row["wait_state"] == "calm"  # nobody waits
+    assert center["total"]["service_level"] == pytest.approx(1 / 2)
+    assert center["total"]["service_level_s"] is None
+
+    source = SimulatedCallSource(server.application.contact_center, prefix="norm")
+    source.act_for_callers = False
+    await source.place_call(queue_id)  # nobody is ready: the caller waits
+    server.clock.advance(31)
+    center = (await operator.http.get("/api/v1/statistics/shift/center")).json()
+    assert center["queues"][0]["waiting"] == 1
+    assert center["queues"][0]["wait_state"] == "over_norm"
+    assert center["total"]["wait_state"] == "over_norm"

@@ -56,7 +56,14 @@ def test_measures_and_dimensions_must_fit_the_dataset_and_are_named() -> None:
         ("dimensions[0]", "dimension_not_in_dataset"),
         ("measures[1]", "measure_not_in_dataset"),
     }
-    assert problems(replace(BASE, dataset="queue_log")) == {("dataset", "invalid_choice")}  # type: ignore[arg-type]
+    assert problems(replace(BASE, dataset="operators")) == {("dataset", "invalid_choice")}  # type: ignore[arg-type]
+    states = replace(BASE, dataset="states", dimensions=("state", "queue"), measures=("occupancy", "offered"))
+    assert problems(states) == {
+        ("dimensions[1]", "dimension_not_in_dataset"),
+        ("measures[1]", "measure_not_in_dataset"),
+    }
+    validate(replace(BASE, dataset="queue_log", dimensions=("event", "queue"), measures=("transfers",)))
+    validate(replace(BASE, dataset="segments", dimensions=("leg_role",), measures=("consultations",)))
     assert problems(replace(BASE, measures=())) == {("measures", "required")}
     assert problems(replace(BASE, dimensions=("day", "hour", "group", "operator"))) == {
         ("dimensions", "too_many")

@@ -13,7 +13,7 @@ import pytest
 from c122.domain.acd.kpi import KpiDefinitions, ServiceLevelFormula
 from c122.domain.acd.queue_log import QueueLogKind as K
 from c122.domain.acd.queue_log import QueueLogRecord as R
-from c122.domain.shift_tally import ShiftTally
+from c122.domain.shift_tally import ShiftTally, wait_state, worst
 
 S = datetime(2026, 9, 12, 17, tzinfo=UTC).timestamp()
 E = S + 12 * 3600
@@ -124,3 +124,41 @@ def test_state_time_begun_before_the_shift_is_clipped_to_it() -> None:
 def test_an_unknown_operator_reads_as_zero() -> None:
     op = _tally().operator("99")
     assert (op.offers, op.answered, op.offers_taken, op.average_talk_s) == (0, 0, None, None)
+
+
+def test_each_queue_is_judged_by_its_own_thresholds_and_formula() -> None:
+    """Queue 1 answers within T = 10 s by «answered of offered»; queue 2 keeps the defaults (T = 20 s,
+    S = 5 s, short abandons ignored). The same 15 s wait is late in queue 1 and in time in queue 2."""
+    own = {
+        "1": KpiDefinitions(
+            service_level_s=10, short_abandon_s=2, formula=ServiceLevelFormula.ANSWERED_OF_OFFERED
+        )
+    }
+    tally = ShiftTally(S, E, KpiDefinitions(), own.get)
+    tally.add_all(
+        [
+            R(at=S + 10, kind=K.CONNECT, queue_id="1", call_id="a", operator_id="7", waited_s=15),
+            R(at=S + 20, kind=K.CONNECT, queue_id="1", call_id="b", operator_id="7", waited_s=8),
+            R(at=S + 30, kind=K.ABANDON, queue_id="1", call_id="c", waited_s=3),  # not short under S = 2
+            R(at=S + 40, kind=K.CONNECT, queue_id="2", call_id="d", operator_id="8", waited_s=15),
+            R(at=S + 50, kind=K.ABANDON, queue_id="2", call_id="e", waited_s=3),  # short under S = 5
+        ]
+    )
+    first, second = tally.queues["1"], tally.queues["2"]
+    assert (first.answered_within_t, first.short_abandoned) == (1, 0)
+    assert (second.answered_within_t, second.short_abandoned) == (1, 1)
+    assert tally.operator("7").answered_within_t == 1
+    assert first.service_level(ServiceLevelFormula.ANSWERED_OF_OFFERED) == pytest.approx(1 / 3)
+    # the total: 1 of 3 received in queue 1 plus 1 of (2 − 1 short) in queue 2
+    assert tally.service_level(["1", "2"]) == pytest.approx((1 + 1) / (3 + 1))
+    assert tally.service_level([]) is None
+
+
+def test_the_live_panel_colours_waits_by_the_queues_own_threshold_and_norm() -> None:
+    assert wait_state(0, 500, 20, 60) == "calm"  # nobody waits now
+    assert wait_state(2, 20, 20, 60) == "calm"
+    assert wait_state(2, 21, 20, 60) == "over_t"
+    assert wait_state(1, 61, 20, 60) == "over_norm"
+    assert wait_state(1, 61, 20, 120) == "over_t"  # another queue's norm: the same wait is within it
+    assert worst(["calm", "over_norm", "over_t"]) == "over_norm"
+    assert worst([]) == "calm"

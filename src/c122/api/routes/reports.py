@@ -13,7 +13,15 @@ from c122.api.errors import ERROR_RESPONSES
 from c122.api.schemas import exports as exports_out
 from c122.api.schemas import reports as s
 from c122.api.security import Context, CurrentActor
-from c122.domain.reports import DATASET_TITLES, DATASETS, DIMENSIONS, MAX_RANGE_DAYS, MEASURES, ReportResult
+from c122.domain.reports import (
+    DATASET_TITLES,
+    DATASETS,
+    DIMENSIONS,
+    DRILLS_TO,
+    MAX_RANGE_DAYS,
+    MEASURES,
+    ReportResult,
+)
 from c122.domain.users import Actor
 from c122.services.exports.ports import MEDIA_TYPES
 from c122.services.reports.ports import SavedReport, SavedReportDraft
@@ -81,7 +89,7 @@ async def report_model(actor: CurrentActor, context: Context) -> s.ModelOut:
     """Datasets, dimensions and measures, with which dataset each fits and each measure's definition."""
     del actor
     return s.ModelOut(
-        datasets=[s.DatasetOut(key=d, title=DATASET_TITLES[d]) for d in DATASETS],
+        datasets=[s.DatasetOut(key=d, title=DATASET_TITLES[d], drill=DRILLS_TO[d]) for d in DATASETS],
         dimensions=[
             s.DimensionOut(
                 key=d.key, title=d.title, datasets=sorted(d.datasets), values=d.values, period=d.period

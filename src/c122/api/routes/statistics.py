@@ -17,6 +17,7 @@ from c122.api.schemas.statistics import (
     CaseTypeCountOut,
     CenterShiftOut,
     CurrentShiftOut,
+    ErlangAOut,
     OperatorShiftOut,
     QueueShiftOut,
     ShiftWindowOut,
@@ -24,7 +25,6 @@ from c122.api.schemas.statistics import (
     StaffingOut,
 )
 from c122.api.security import Context, CurrentActor
-from c122.domain.acd.kpi import ServiceLevelFormula
 from c122.domain.call_statistics import Breakdown, CallFigures
 from c122.domain.shifts import ShiftWindow
 from c122.services.statistics.service import HISTORY_WEEKS, QueueShiftFigures
@@ -88,8 +88,9 @@ async def operator_shift(actor: CurrentActor, context: Context) -> OperatorShift
     )
 
 
-def _queue(row: QueueShiftFigures, formula: ServiceLevelFormula, total_name: str = "") -> QueueShiftOut:
+def _queue(row: QueueShiftFigures, total_name: str = "") -> QueueShiftOut:
     live, tally = row.live, row.tally
+    own = live.definitions if live is not None else None
     return QueueShiftOut(
         queue_id=live.queue_id if live else None,
         name=live.name if live else total_name,
@@ -102,7 +103,10 @@ def _queue(row: QueueShiftFigures, formula: ServiceLevelFormula, total_name: str
         longest_wait_s=live.longest_wait_s if live else 0.0,
         average_wait_s=tally.average_wait_s,
         average_handle_s=tally.average_handle_s,
-        service_level=tally.service_level(formula),
+        service_level=row.service_level,
+        service_level_s=own.service_level_s if own is not None else None,
+        norm_wait_s=live.norm_wait_s if live is not None else None,
+        wait_state=row.wait_state,
         on_duty=live.on_duty if live else 0,
         busy=live.busy if live else 0,
         on_break=live.on_break if live else 0,
@@ -114,8 +118,8 @@ async def center_shift(actor: CurrentActor, context: Context) -> CenterShiftOut:
     """The current shift per queue the reader sees and in total (OPS-28)."""
     figures = await context.shift_statistics.center(actor)
     formula = figures.definitions.formula
-    rows = [_queue(row, formula) for row in figures.queues]
-    total = _queue(figures.total, formula, "total")
+    rows = [_queue(row) for row in figures.queues]
+    total = _queue(figures.total, "total")
     total = total.model_copy(
         update={
             "waiting": sum(r.waiting for r in rows),
@@ -157,6 +161,7 @@ async def staffing(
         target=target,
         threshold_s=threshold_s,
         handle_s=plan.handle_s,
+        patience_s=plan.patience_s,
         history_weeks=HISTORY_WEEKS,
         intervals=[
             StaffingIntervalOut(
@@ -167,6 +172,15 @@ async def staffing(
                 service_level=i.staffing.service_level,
                 average_wait_s=i.staffing.average_wait_s,
                 occupancy=i.staffing.occupancy,
+                erlang_a=None
+                if i.staffing_a is None
+                else ErlangAOut(
+                    operators=i.staffing_a.operators,
+                    service_level=i.staffing_a.service_level,
+                    average_wait_s=i.staffing_a.average_wait_s,
+                    occupancy=i.staffing_a.occupancy,
+                    abandon_probability=i.staffing_a.abandon_probability,
+                ),
             )
             for i in plan.intervals
         ],

@@ -25,7 +25,7 @@ class FigureFilterIn(Strict):
 
 
 class DefinitionIn(Strict):
-    dataset: Short = Field(description="calls or cases")
+    dataset: Short = Field(description="calls, cases, states, queue_log or segments")
     dimensions: Annotated[list[Short], Len(max_length=8)] = []
     measures: Annotated[list[Short], Len(max_length=40)]
     date_from: date
@@ -93,6 +93,9 @@ class MeasureOut(BaseModel):
 class DatasetOut(BaseModel):
     key: str
     title: str
+    drill: Literal["calls", "cases"] | None = Field(
+        description="what a cell's drill-down lists; none for states"
+    )
 
 
 class ModelOut(BaseModel):

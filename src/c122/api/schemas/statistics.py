@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -61,7 +62,15 @@ class QueueShiftOut(BaseModel):
     longest_wait_s: float
     average_wait_s: float | None
     average_handle_s: float | None
-    service_level: float | None
+    service_level: float | None = Field(
+        description="By the queue's own T and formula; the total's: each queue's by its own, summed."
+    )
+    service_level_s: float | None = Field(description="The queue's answer threshold T; null for the total.")
+    norm_wait_s: float | None = Field(description="The queue's normative maximum wait W; null for the total.")
+    wait_state: Literal["calm", "over_t", "over_norm"] = Field(
+        description="The longest wait against the queue's own T and W (nobody waiting: calm); the total's: "
+        "the worst queue's."
+    )
     on_duty: int
     busy: int
     on_break: int
@@ -85,6 +94,16 @@ class CenterShiftOut(BaseModel):
     )
 
 
+class ErlangAOut(BaseModel):
+    """The same interval by Erlang A: callers give up after an exponential patience."""
+
+    operators: int = Field(description="Operators needed for the target, by Erlang A.")
+    service_level: float = Field(description="The share of all callers answered within the threshold, 0..1.")
+    average_wait_s: float = Field(description="Mean time in the queue of all callers, those who gave up too.")
+    occupancy: float
+    abandon_probability: float = Field(description="The share of callers who give up, 0..1.")
+
+
 class StaffingIntervalOut(BaseModel):
     starts: datetime = Field(description="The 30-minute interval's start (UTC).")
     calls: float = Field(description="Calls expected: the mean of the same interval on the history days.")
@@ -93,6 +112,7 @@ class StaffingIntervalOut(BaseModel):
     service_level: float = Field(description="The share answered within the threshold with that many, 0..1.")
     average_wait_s: float
     occupancy: float
+    erlang_a: ErlangAOut | None = Field(description="By Erlang A; null when the history has no abandons.")
 
 
 class StaffingOut(BaseModel):
@@ -102,6 +122,9 @@ class StaffingOut(BaseModel):
     target: float
     threshold_s: float
     handle_s: float = Field(description="Average handle time over the history days (180 s with none).")
+    patience_s: float | None = Field(
+        description="Callers' mean patience: all callers' time queued / those who gave up; null: none did."
+    )
     history_weeks: int
     intervals: list[StaffingIntervalOut]
 

@@ -26,6 +26,7 @@ from c122.domain.reports import (
     DATASET_TITLES,
     DIMENSIONS,
     DRILL_LIMIT,
+    DRILLS_TO,
     MEASURES,
     Key,
     ReportDefinition,
@@ -115,6 +116,17 @@ class Reports:
         """The calls or cases behind one cell (its dimension values `keys`), newest first, at most
         DRILL_LIMIT; reading them is audited, as they carry applicants' numbers."""
         definition = validate(definition)
+        if DRILLS_TO[definition.dataset] is None:
+            raise InvalidFields(
+                [
+                    FieldProblem(
+                        "definition.dataset",
+                        "no_drill_down",
+                        f"у набора «{definition.dataset}» нет записей для расшифровки: "
+                        "интервалы состояний не связаны со звонками",
+                    )
+                ]
+            )
         if len(keys) != len(definition.dimensions):
             raise InvalidFields(
                 [

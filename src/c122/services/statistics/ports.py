@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from c122.domain.acd import QueueLogRecord
+from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.call_statistics import Breakdown, CallFigures, Span, StatisticsRow
 from c122.domain.case_tally import CaseArrival
 from c122.domain.shifts import Shift
@@ -56,7 +57,15 @@ class LiveQueue:
     on_duty: int  # operators logged in to the queue
     busy: int  # ringing, talking or in wrap-up
     on_break: int
+    definitions: KpiDefinitions | None = None
+    """The queue's own T, S and service-level formula (None: the defaults)."""
+    norm_wait_s: float = 60.0
+    """The queue's normative maximum wait W."""
 
 
 class LiveQueues(Protocol):
     async def live_queues(self, actor: Actor) -> list[LiveQueue]: ...
+
+    def definitions(self, queue_id: str) -> KpiDefinitions | None:
+        """A queue's own thresholds as set now, for the shift tally; None for an unknown queue."""
+        ...

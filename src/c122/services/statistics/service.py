@@ -14,7 +14,7 @@ from c122.domain.call_statistics import Breakdown, CallFigures, Span, Statistics
 from c122.domain.case_tally import CaseArrival, RecentCases
 from c122.domain.clock import Clock
 from c122.domain.errors import Forbidden, NotFound
-from c122.domain.shift_tally import OperatorTally, QueueTally, ShiftTally
+from c122.domain.shift_tally import OperatorTally, QueueTally, ShiftTally, WaitState, wait_state, worst
 from c122.domain.shifts import Shift, ShiftWindow, current_shift, windows_between
 from c122.domain.staffing import IntervalForecast, forecast_day
 from c122.domain.users import Actor, Role
@@ -69,6 +69,10 @@ class OperatorShiftFigures:
 class QueueShiftFigures:
     live: LiveQueue | None  # None for the total row
     tally: QueueTally
+    service_level: float | None = None
+    """By the queue's own T and formula; the total's, each queue's by its own, summed."""
+    wait_state: WaitState = "calm"
+    """The waiting callers against the queue's own T and W; the total's, the worst queue's."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ class ShiftStatistics:
 
     async def _load(self, window: ShiftWindow) -> ShiftTally:
         start, end = window.starts.timestamp(), window.ends.timestamp()
-        tally = ShiftTally(start, end, self._definitions)
+        tally = ShiftTally(start, end, self._definitions, self._live.definitions)
         self._held = []
         try:
             async with self._uow() as uow:
@@ -151,12 +155,25 @@ class ShiftStatistics:
         """The queues the reader sees (their groups'; an administrator's all), each and in total."""
         window, tally = await self._current()
         live = await self._live.live_queues(actor)
-        rows = [
-            QueueShiftFigures(q, tally.queues.get(str(q.queue_id), QueueTally()) if tally else QueueTally())
-            for q in live
-        ]
-        total = tally.total([str(q.queue_id) for q in live]) if tally is not None else QueueTally()
-        return CenterShiftFigures(window, self._definitions, QueueShiftFigures(None, total), rows)
+        rows = [self._row(q, tally) for q in live]
+        ids = [str(q.queue_id) for q in live]
+        total = QueueShiftFigures(
+            None,
+            tally.total(ids) if tally is not None else QueueTally(),
+            tally.service_level(ids) if tally is not None else None,
+            worst(row.wait_state for row in rows),
+        )
+        return CenterShiftFigures(window, self._definitions, total, rows)
+
+    def _row(self, queue: LiveQueue, tally: ShiftTally | None) -> QueueShiftFigures:
+        own = queue.definitions or self._definitions
+        counts = tally.queues.get(str(queue.queue_id), QueueTally()) if tally else QueueTally()
+        return QueueShiftFigures(
+            queue,
+            counts,
+            counts.service_level(own.formula),
+            wait_state(queue.waiting, queue.longest_wait_s, own.service_level_s, queue.norm_wait_s),
+        )
 
 
 @dataclass(frozen=True)
@@ -320,12 +337,14 @@ class StaffingPlan:
     time_zone: str
     day: date
     handle_s: float
+    patience_s: float | None
     intervals: list[IntervalForecast]
 
 
 class StaffingPlanner:
-    """Operators needed per 30-minute interval of a day, by Erlang C, from the same weekday of the
-    weeks before (the mean of HISTORY_WEEKS of them; no trend yet)."""
+    """Operators needed per 30-minute interval of a day, by Erlang C and (when callers gave up in the
+    history) by Erlang A, from the same weekday of the weeks before (the mean of HISTORY_WEEKS of them;
+    no trend yet)."""
 
     def __init__(
         self, uow_factory: UnitOfWorkFactory[StatisticsUnitOfWork], live: LiveQueues, zone: ZoneInfo
@@ -346,7 +365,7 @@ class StaffingPlanner:
         ]
         async with self._uow() as uow:
             records = await uow.acd.queue_log(min(history), max(history) + 86400)
-        handle_s, intervals = forecast_day(
+        forecast = forecast_day(
             records,
             str(queue_id),
             midnight,
@@ -355,4 +374,6 @@ class StaffingPlanner:
             threshold_s=threshold_s,
             default_handle_s=DEFAULT_HANDLE_S,
         )
-        return StaffingPlan(queue_id, self._zone.key, day, handle_s, intervals)
+        return StaffingPlan(
+            queue_id, self._zone.key, day, forecast.handle_s, forecast.patience_s, forecast.intervals
+        )

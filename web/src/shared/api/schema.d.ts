@@ -5291,6 +5291,11 @@ export interface components {
         };
         /** DatasetOut */
         DatasetOut: {
+            /**
+             * Drill
+             * @description what a cell's drill-down lists; none for states
+             */
+            drill: ("calls" | "cases") | null;
             /** Key */
             key: string;
             /** Title */
@@ -5300,7 +5305,7 @@ export interface components {
         DefinitionIn: {
             /**
              * Dataset
-             * @description calls or cases
+             * @description calls, cases, states, queue_log or segments
              */
             dataset: string;
             /**
@@ -5544,6 +5549,34 @@ export interface components {
              * @default
              */
             relation: string;
+        };
+        /**
+         * ErlangAOut
+         * @description The same interval by Erlang A: callers give up after an exponential patience.
+         */
+        ErlangAOut: {
+            /**
+             * Abandon Probability
+             * @description The share of callers who give up, 0..1.
+             */
+            abandon_probability: number;
+            /**
+             * Average Wait S
+             * @description Mean time in the queue of all callers, those who gave up too.
+             */
+            average_wait_s: number;
+            /** Occupancy */
+            occupancy: number;
+            /**
+             * Operators
+             * @description Operators needed for the target, by Erlang A.
+             */
+            operators: number;
+            /**
+             * Service Level
+             * @description The share of all callers answered within the threshold, 0..1.
+             */
+            service_level: number;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -7845,6 +7878,11 @@ export interface components {
             longest_wait_s: number;
             /** Name */
             name: string;
+            /**
+             * Norm Wait S
+             * @description The queue's normative maximum wait W; null for the total.
+             */
+            norm_wait_s: number | null;
             /** On Break */
             on_break: number;
             /** On Duty */
@@ -7856,8 +7894,16 @@ export interface components {
             queue_id: number | null;
             /** Received */
             received: number;
-            /** Service Level */
+            /**
+             * Service Level
+             * @description By the queue's own T and formula; the total's: each queue's by its own, summed.
+             */
             service_level: number | null;
+            /**
+             * Service Level S
+             * @description The queue's answer threshold T; null for the total.
+             */
+            service_level_s: number | null;
             /**
              * Short Abandoned
              * @description Abandons within the short-abandon time, counted apart.
@@ -7865,6 +7911,12 @@ export interface components {
             short_abandoned: number;
             /** Timed Out */
             timed_out: number;
+            /**
+             * Wait State
+             * @description The longest wait against the queue's own T and W (nobody waiting: calm); the total's: the worst queue's.
+             * @enum {string}
+             */
+            wait_state: "calm" | "over_t" | "over_norm";
             /** Waiting */
             waiting: number;
         };
@@ -8662,6 +8714,8 @@ export interface components {
              * @description Calls expected: the mean of the same interval on the history days.
              */
             calls: number;
+            /** @description By Erlang A; null when the history has no abandons. */
+            erlang_a: components["schemas"]["ErlangAOut"] | null;
             /** Load Erlangs */
             load_erlangs: number;
             /** Occupancy */
@@ -8699,6 +8753,11 @@ export interface components {
             history_weeks: number;
             /** Intervals */
             intervals: components["schemas"]["StaffingIntervalOut"][];
+            /**
+             * Patience S
+             * @description Callers' mean patience: all callers' time queued / those who gave up; null: none did.
+             */
+            patience_s: number | null;
             /** Queue Id */
             queue_id: number;
             /** Target */

@@ -47,6 +47,7 @@ export const en: Messages = {
     logout: "Sign out",
   },
   reports: {
+    noDrill: "Operator state intervals have no calls or cases to drill into",
     schedule: {
       title: "E-mail schedule",
       enabled: "Send on a schedule",
@@ -176,6 +177,11 @@ export const en: Messages = {
       load: "Load, Erl",
       operators: "Operators needed",
       serviceLevel: "Service level",
+      operatorsA: "Operators needed (Erlang A)",
+      serviceLevelA: "Service level (Erlang A)",
+      abandonsA: "Abandoned (Erlang A)",
+      patience: "Callers' mean patience {patience}: next to Erlang C, Erlang A counts the callers who give up",
+      noPatience: "No abandoned calls in the history: the callers' patience is unknown, Erlang C only",
       none: "No calls in the history on this weekday",
     },
     center: {
@@ -190,6 +196,12 @@ export const en: Messages = {
       averageWait: "Average wait",
       averageHandle: "Average handle time",
       serviceLevel: "Service level ({s} s)",
+      serviceLevelOwn: "Service level (by each queue's threshold)",
+      normWait: "Normative maximum wait",
+      waitStates: {
+        over_t: "Waiting longer than the queue's answer threshold",
+        over_norm: "Waiting longer than the queue's normative maximum",
+      },
       onDuty: "Operators on duty",
       busy: "Operators busy",
       onBreak: "Operators on break",
