@@ -200,7 +200,8 @@ async def test_the_apps_call_button_answers_the_menu_on_its_keypad_and_hangs_up(
                 "(s) => localStorage.setItem('c122.citizen.device', JSON.stringify(s))",
                 {"deviceId": device.device_id, "token": device.token, "phone": "+79161112244"},
             )
-            await page.reload()
+            # The first visit was sent to /register (no device yet); with the device kept, the home.
+            await page.goto(hotline.base_url + "/app/")
             await page.get_by_test_id("call-line").click()
             state = page.get_by_test_id("call-state")
             await expect(state).to_have_attribute("data-state", "connected", timeout=25_000)

@@ -15,11 +15,13 @@ branch_labels = None
 depends_on = None
 
 
+# Not batches: on SQLite a batch copies the table, and dropping the old copy fails (or, without foreign
+# key checks, clears the rows) for what refers to groups; SQLite alters a column in place since 3.35.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("groups") as batch:
-        batch.add_column(sa.Column("recording_retention_days", sa.Integer(), nullable=True))
+    op.add_column("groups", sa.Column("recording_retention_days", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("groups") as batch:
-        batch.drop_column("recording_retention_days")
+    op.drop_column("groups", "recording_retention_days")
