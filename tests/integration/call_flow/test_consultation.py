@@ -6,6 +6,7 @@ meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -56,6 +57,9 @@ async def test_the_operator_consults_a_colleague_swaps_and_hands_the_caller_over
     async with first.events() as events:
         await caller.call(hotline, "hotline_caller.xml", digits="1", listen_ms=2500, wait_ms=14000)
         await events.next_event("call.connected", timeout=20)
+        # Caller and operator talk a while: the recording's first segment is theirs for over a second
+        # (nothing is recorded while a consultant rings, and the consultation itself is quick here).
+        await asyncio.sleep(1.5)
 
         refusals = [
             ("/call/consult/swap", None, 409, "not_consulting"),
