@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.lookups import KeyKind, Lookup, LookupDraft, LookupKind, LookupSecret
 from c122.domain.users import Role
-from c122.persistence.sealing import PREFIX, Sealer
+from c122.persistence.sealing import Sealer
 from c122.persistence.tables.lookups import lookups
 
 
@@ -27,8 +27,7 @@ def _opened(stored: dict[str, Any], sealer: Sealer, name: str) -> dict[str, Any]
 
 def _sealed(secret: LookupSecret, sealer: Sealer) -> dict[str, Any]:
     fields = {"url": secret.url, "headers": secret.headers}
-    sealed = sealer.seal(json.dumps(fields, ensure_ascii=False))
-    return {"sealed": sealed} if sealed.startswith(PREFIX) else fields
+    return {"sealed": sealer.seal(json.dumps(fields, ensure_ascii=False))} if sealer.seals else fields
 
 
 def _lookup(row: Row[Any], sealer: Sealer) -> Lookup:

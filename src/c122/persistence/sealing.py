@@ -36,6 +36,10 @@ class Sealer:
             )
             self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
+    @property
+    def seals(self) -> bool:
+        return self._fernet is not None
+
     def seal(self, value: str) -> str:
         if self._fernet is None:
             return value
