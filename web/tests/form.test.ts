@@ -71,15 +71,17 @@ describe("admin forms", () => {
   it("server field errors land on their fields, unknown paths are left for the form-level message", () => {
     const error = new ApiError(422, "validation_error", "invalid", [
       { path: "number", code: "phone", message: "Номер не похож на телефонный" },
-      { path: "body.name", code: "missing", message: "" },
+      { path: "body.name", code: "missing", message: "Field required" },
       { path: "group_ids.1", code: "not_found", message: "Нет такой группы" },
+      { path: "login", code: "string_too_long", message: "String should have at most 64 characters", params: { max_length: 64 } },
       { path: "nonsense", code: "x", message: "y" },
     ]);
     const problems = serverFieldProblems(error, [...fields("lines"), ...fields("users")]);
     expect(problems).toEqual({
       number: { text: "Номер не похож на телефонный" },
-      name: { text: "missing" },
+      name: { key: "validation.missing", params: {} },
       group_ids: { text: "Нет такой группы" },
+      login: { key: "validation.string_too_long", params: { max_length: 64 } },
     });
   });
 
@@ -207,14 +209,16 @@ describe("admin forms", () => {
 
   it("server errors on queue settings land on their fields", () => {
     const error = new ApiError(422, "validation_error", "invalid", [
-      { path: "body.ring_timeout_s", code: "greater_than_equal", message: "Input should be greater than or equal to 3" },
+      { path: "body.ring_timeout_s", code: "greater_than_equal", message: "Input should be greater than or equal to 3", params: { ge: 3 } },
+      { path: "wrap_up_s", code: "less_than_equal", message: "Input should be less than or equal to 600" },
       { path: "required_skills.1", code: "string_pattern_mismatch", message: "bad skill" },
       { path: "strategy", code: "null_not_allowed", message: "" },
     ]);
     expect(serverFieldProblems(error, fields("queues"))).toEqual({
-      ring_timeout_s: { text: "Input should be greater than or equal to 3" },
-      required_skills: { text: "bad skill" },
-      strategy: { text: "null_not_allowed" },
+      ring_timeout_s: { key: "validation.greater_than_equal", params: { ge: 3 } },
+      wrap_up_s: { text: "Input should be less than or equal to 600" }, // its limit not sent: the server's words
+      required_skills: { key: "validation.string_pattern_mismatch", params: {} },
+      strategy: { key: "validation.null_not_allowed", params: {} },
     });
   });
 });

@@ -14,7 +14,6 @@ from c122.domain.errors import (
     BadRequest,
     Conflict,
     DomainError,
-    FieldProblem,
     Forbidden,
     Gone,
     InvalidFields,
@@ -33,6 +32,8 @@ class FieldError(BaseModel):
     message: str
     node: str | None = None
     """The graph node the problem is in, where the body is a graph (an IVR flow's `nodes`)."""
+    params: dict[str, str | int | float] | None = None
+    """The limits a request check names (`min_length`, `ge`, `expected`…), for a client to word it."""
 
 
 class ErrorBody(BaseModel):
@@ -93,19 +94,36 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts)
 
 
+def _params(context: object) -> dict[str, str | int | float] | None:
+    """The plain values of a check's context (a custom validator's may hold the exception itself)."""
+    if not isinstance(context, dict):
+        return None
+    kept = {
+        str(key): value
+        for key, value in context.items()
+        if isinstance(value, str | int | float) and not isinstance(value, bool)
+    }
+    return kept or None
+
+
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(error.get("type") == "json_invalid" for error in errors):
         return error_response(400, ErrorBody(code="malformed_json", message="the body is not valid JSON"))
-    problems = [
-        FieldProblem(_location(tuple(error["loc"])), str(error["type"]), str(error["msg"]))
+    fields = [
+        FieldError(
+            path=_location(tuple(error["loc"])),
+            code=str(error["type"]),
+            message=str(error["msg"]),
+            params=_params(error.get("ctx")),
+        )
         for error in errors
     ]
     body = ErrorBody(
         code="validation_error",
-        message=problems[0].message if problems else "invalid request",
-        fields=[FieldError(path=p.path, code=p.code, message=p.message) for p in problems],
+        message=fields[0].message if fields else "invalid request",
+        fields=fields,
     )
     return error_response(422, body)
 

@@ -91,3 +91,23 @@ async def test_an_explicit_null_in_any_body_field_is_never_a_server_error(
                 ):
                     problems.append(f"{op.method} {op.path} body.{name}: {response.status_code}")
     assert problems == []
+
+
+async def test_a_check_refusal_names_its_limits_for_the_client_to_word(server: RunningServer) -> None:
+    admin = await server.signed_in("admin")
+    response = await admin.write(
+        "POST", "/api/v1/admin/routing/lists", json={"name": "x" * 301, "kind": "sometimes", "numbers": []}
+    )
+    assert response.status_code == 422
+    fields = {field["path"]: field for field in response.json()["fields"]}
+    assert fields["name"]["code"] == "string_too_long"
+    assert fields["name"]["params"] == {"max_length": 300}
+    assert fields["kind"]["code"] == "literal_error"
+    assert "'vip'" in fields["kind"]["params"]["expected"]
+
+    operator = await server.signed_in("operator1")
+    transfer = await operator.write(
+        "POST", "/api/v1/operators/me/call/transfer", json={"user_id": 2, "number": "112"}
+    )
+    assert transfer.status_code == 422
+    assert [(f["code"], f.get("params")) for f in transfer.json()["fields"]] == [("one_target", None)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from c122.api.bounded import Id
 from c122.api.schemas.common import Code, Description, Name, Patch, Strict
@@ -49,7 +50,7 @@ ServiceLevelFormulaName = Literal[
 
 def check_idle_bounds(low: float, high: float) -> None:
     if low > high:
-        raise ValueError("idle_choice_min_s must not exceed idle_choice_max_s")
+        raise PydanticCustomError("idle_bounds", "idle_choice_min_s must not exceed idle_choice_max_s")
 
 
 class GroupPolicyFields(Strict):

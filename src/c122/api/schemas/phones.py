@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from c122.api.bounded import Id
 
@@ -37,7 +38,9 @@ class TransferIn(BaseModel):
     def _one_target(self) -> TransferIn:
         given = [self.queue_id, self.group_id, self.service_id, self.user_id, self.number]
         if sum(value is not None for value in given) != 1:
-            raise ValueError("give exactly one of queue_id, group_id, service_id, user_id or number")
+            raise PydanticCustomError(
+                "one_target", "give exactly one of queue_id, group_id, service_id, user_id or number"
+            )
         return self
 
 
@@ -56,7 +59,9 @@ class CallTargetIn(BaseModel):
     def _one_target(self) -> CallTargetIn:
         given = [self.user_id, self.group_id, self.service_id, self.number]
         if sum(value is not None for value in given) != 1:
-            raise ValueError("give exactly one of user_id, group_id, service_id or number")
+            raise PydanticCustomError(
+                "one_target", "give exactly one of user_id, group_id, service_id or number"
+            )
         return self
 
 

@@ -2,6 +2,7 @@
 // whose refusal is shown on the fields it names and, worded, above the buttons.
 import { ref, type Ref } from "vue";
 import { ApiError } from "@/shared/api/errors";
+import { useFieldText } from "@/shared/api/fieldWording";
 import { useErrorText } from "./errorText";
 
 export interface EditDialogOptions<Row, Form> {
@@ -15,6 +16,7 @@ export interface EditDialogOptions<Row, Form> {
 
 export function useEditDialog<Row, Form>(options: EditDialogOptions<Row, Form>) {
   const errorText = useErrorText();
+  const fieldText = useFieldText();
   const open = ref(false);
   const editing = ref(null) as Ref<Row | null>;
   const form = ref(options.blank()) as Ref<Form>;
@@ -45,7 +47,7 @@ export function useEditDialog<Row, Form>(options: EditDialogOptions<Row, Form>) 
       await options.saved();
     } catch (error) {
       if (error instanceof ApiError && error.fields.length) {
-        fieldErrors.value = Object.fromEntries(error.fields.map((f) => [f.path, f.message]));
+        fieldErrors.value = Object.fromEntries(error.fields.map((f) => [f.path, fieldText(f)]));
       }
       formError.value = errorText(error);
     } finally {

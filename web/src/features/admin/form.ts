@@ -1,5 +1,6 @@
 // Form model <-> request body, client-side checks and the server's per-field errors.
-import type { ApiError } from "@/shared/api/errors";
+import type { ApiError, FieldError } from "@/shared/api/errors";
+import { fieldWording } from "@/shared/api/fieldWording";
 import type { FieldDef, FieldValue } from "./resources";
 import { MAX_QUEUE_SKILLS, skillsProblem } from "./skills";
 
@@ -8,7 +9,7 @@ export type FormModel = Record<string, FieldValue>;
 export type Mode = "create" | "edit";
 
 /** An i18n key with its parameters, or a message the server already worded. */
-export type FieldProblem = { key: string; params?: Record<string, number> } | { text: string };
+export type FieldProblem = { key: string; params?: Record<string, string | number> } | { text: string };
 
 const PHONE = /^(?:\+7|7|8)\d{10}$|^\+[1-9]\d{6,14}$/;
 // The same shapes the server accepts, checked here to answer before a round trip.
@@ -127,6 +128,12 @@ function fieldKey(path: string): string | undefined {
   return segments[0] === "body" ? segments[1] : segments[0];
 }
 
+/** A server refusal of a field: worded by the admin screens, by the request check's wording, or as sent. */
+export function serverProblem(item: FieldError): FieldProblem {
+  if (WORDED_CODES.has(item.code)) return { key: `admin.serverCodes.${item.code}` };
+  return fieldWording(item) ?? { text: item.message || item.code };
+}
+
 /** The server's messages about no one field of the form (a rule over several), to show beside it. */
 export function unplacedProblems(error: ApiError, fields: FieldDef[]): string[] {
   const known = new Set(fields.map((f) => f.key));
@@ -139,9 +146,7 @@ export function serverFieldProblems(error: ApiError, fields: FieldDef[]): Record
   for (const item of error.fields) {
     const key = fieldKey(item.path);
     if (key !== undefined && known.has(key) && problems[key] === undefined) {
-      problems[key] = WORDED_CODES.has(item.code)
-        ? { key: `admin.serverCodes.${item.code}` }
-        : { text: item.message || item.code };
+      problems[key] = serverProblem(item);
     }
   }
   return problems;

@@ -3,7 +3,7 @@
 // `questions.0.branches.1.goto`) so a problem from either side lands on the same input.
 import type { ApiError } from "@/shared/api/errors";
 import type { components } from "@/shared/api/schema";
-import type { FieldProblem } from "./form";
+import { serverProblem, type FieldProblem } from "./form";
 
 export type ScriptOut = components["schemas"]["ScriptOut"];
 export type ScriptBody = components["schemas"]["ScriptIn"];
@@ -160,7 +160,7 @@ export function serverScriptProblems(error: ApiError): ScriptProblems {
     const segments = item.path.split(".");
     const rest = segments[0] === "body" ? segments.slice(1) : segments;
     const path = (rest[2] === "choices" ? rest.slice(0, 3) : rest).join(".");
-    if (path !== "" && problems[path] === undefined) problems[path] = { text: item.message || item.code };
+    if (path !== "" && problems[path] === undefined) problems[path] = serverProblem(item);
   }
   return problems;
 }

@@ -7,6 +7,8 @@ export interface FieldError {
   message: string;
   /** The graph node the problem is in (an IVR flow's node id), when the server names one. */
   node?: string;
+  /** The limits the request check names (`min_length`, `ge`…), for wording it in the UI's language. */
+  params?: Record<string, string | number>;
 }
 
 export class ApiError extends Error {
@@ -27,6 +29,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+function scalarParams(record: Record<string, unknown>): Record<string, string | number> {
+  return Object.fromEntries(
+    Object.entries(record).filter((entry): entry is [string, string | number] =>
+      typeof entry[1] === "string" || typeof entry[1] === "number",
+    ),
+  );
+}
+
 function parseFields(value: unknown): FieldError[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((item: unknown) =>
@@ -37,6 +47,7 @@ function parseFields(value: unknown): FieldError[] {
             code: typeof item.code === "string" ? item.code : "invalid",
             message: typeof item.message === "string" ? item.message : "",
             ...(typeof item.node === "string" ? { node: item.node } : {}),
+            ...(isRecord(item.params) ? { params: scalarParams(item.params) } : {}),
           },
         ]
       : [],

@@ -5763,6 +5763,10 @@ export interface components {
             message: string;
             /** Node */
             node?: string | null;
+            /** Params */
+            params?: {
+                [key: string]: string | number;
+            } | null;
             /** Path */
             path: string;
         };
