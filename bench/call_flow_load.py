@@ -332,7 +332,7 @@ async def wait_settled(admin: Desk, queue_id: int, operators: int, timeout: floa
     """Until no call is active and every operator is available again (wrap-up over)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        active = (await admin.http.get("/api/v1/calls", params={"status": "active", "limit": 1})).json()
+        active = (await admin.http.get("/api/v1/calls/count", params={"status": "active"})).json()
         live = (await admin.http.get(f"/api/v1/queues/{queue_id}")).json()
         if active["total"] == 0 and live["available_operators"] >= operators:
             return True
@@ -495,7 +495,7 @@ async def run_callers(level: Level, hotline: Hotline, folder: Path) -> asyncio.s
 
 async def after_level(admin: Desk, queue_id: int) -> dict[str, Any]:
     """What the hotline still holds once the callers are gone and it had time to settle."""
-    active = (await admin.http.get("/api/v1/calls", params={"status": "active", "limit": 1})).json()
+    active = (await admin.http.get("/api/v1/calls/count", params={"status": "active"})).json()
     live = (await admin.http.get(f"/api/v1/queues/{queue_id}")).json()
     return {
         "active_call_records": active["total"],

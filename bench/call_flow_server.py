@@ -8,7 +8,9 @@ organisation, then adds what the benchmark needs: a short greeting prompt, a ben
 with N operators as members, and an IVR flow on the main line (+78001220122) that plays the greeting
 and enqueues. Prints one JSON line with the accounts once the HTTP server listens, and serves until
 SIGTERM or SIGINT. Meanwhile it writes, once a second, the event loop's lateness, the database
-connections in use and the number of asyncio tasks to <data-dir>/loop_lag.txt.
+connections in use and the number of asyncio tasks to <data-dir>/loop_lag.txt. With
+C122_BENCH_PROFILE=<file> in its environment it runs under cProfile and writes the statistics there
+on stop.
 
 By default the loopback address is exempt from the SIP per-source rate limit (as `trusted_hosts`
 exempts a trunk): every caller and every phone of the benchmark sends from 127.0.0.1, which would be
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import os
 import sys
 import time
 from dataclasses import replace
@@ -166,7 +170,18 @@ def main() -> None:
     parser.add_argument("--rtp-port-max", type=int, default=29999)
     parser.add_argument("--operators", type=int, required=True)
     parser.add_argument("--sip-rate-limit", action="store_true", help="keep the per-source SIP rate limit")
-    uvloop.run(serve(parser.parse_args()))
+    args = parser.parse_args()
+    profile_to = os.environ.get("C122_BENCH_PROFILE")  # where the CPU went, for `python -m pstats`
+    if not profile_to:
+        uvloop.run(serve(args))
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        uvloop.run(serve(args))
+    finally:
+        profile.disable()
+        profile.dump_stats(profile_to)
 
 
 if __name__ == "__main__":
