@@ -42,9 +42,11 @@ from c122.persistence.sealing import Sealer
 from c122.persistence.telephony_state import SqlTelephonyState
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime import reactions as realtime_reactions
-from c122.realtime.bus import InProcessEventBus
-from c122.realtime.hub import EventHub
-from c122.realtime.protocol import CloseReason
+from c122.realtime.bus import EventBus, InProcessEventBus
+from c122.realtime.handover import StreamHandover
+from c122.realtime.hub import DEFAULT_RESUME_GRACE_SECONDS, EventHub
+from c122.realtime.protocol import CloseReason, ReloadReason
+from c122.realtime.redis_bus import RedisEventBus
 from c122.reports.job_store import FileExportJobStore
 from c122.reports.mail import SmtpMailer
 from c122.reports.tables import FileTableWriters
@@ -152,7 +154,7 @@ class Application:
     context: ApiContext
     app: FastAPI
     uow_factory: SqlUnitOfWorkFactory
-    bus: InProcessEventBus
+    bus: EventBus
     waiting_calls: WaitingCallBoard
     contact_center: ContactCenter
     telephony: Telephony | None = None
@@ -215,7 +217,7 @@ def _citizen_app(
     settings: Settings,
     uow_factory: SqlUnitOfWorkFactory,
     clock: Clock,
-    bus: InProcessEventBus,
+    bus: EventBus,
     zone: ZoneInfo,
     sms: SmsChannel,
 ) -> CitizenApp:
@@ -281,9 +283,8 @@ def build_application(
         create_engine(settings.database_url, database_timeouts(settings)), Sealer(settings.secret_key)
     )
     hasher = Argon2PasswordHasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
-    bus = InProcessEventBus()
     hub = EventHub(queue_limit=settings.event_queue_limit)
-    bus.subscribe(hub.publish)
+    bus, redis_bus, handover = _event_bus(settings, hub)
     internal = InternalEventBus()
     realtime_reactions.subscribe(internal, hub)
     session_idle = timedelta(minutes=settings.session_idle_minutes)
@@ -314,7 +315,7 @@ def build_application(
         else None
     )
     writes = DeferredWrites(FileOutbox(settings.data_dir / OUTBOX_DIR))
-    health = HealthService(_probes(uow_factory, hub, telephony, writes), clock, bus)
+    health = HealthService(_probes(uow_factory, hub, redis_bus, telephony, writes), clock, bus)
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
     ivr_flows = IvrFlowService(uow_factory, clock)
     prompts = _prompt_service(settings, uow_factory, clock)
@@ -432,6 +433,7 @@ def build_application(
             audio=phones,
         ),
         hub=hub,
+        handover=handover,
         contact_center=contact_center,
         membership=QueueMembership(uow_factory, clock, contact_center.reload),
         cases=case_services,
@@ -514,6 +516,8 @@ def build_application(
         _every(HEALTH_INTERVAL_SECONDS, health.check_and_announce),
         _every(SESSION_SWEEP_SECONDS, auth.expire_idle_sessions),
         lambda: hub.run_expiry(STREAM_EXPIRY_SECONDS),
+        *((redis_bus.run,) if redis_bus is not None else ()),
+        *((handover.run,) if handover is not None else ()),
         _every(ACD_TICK_SECONDS, contact_center.tick),
         _every(OUTBOX_DRAIN_SECONDS, writes.drain),
         _every(BOARD_EXPIRY_SECONDS, board.expire_due),
@@ -587,7 +591,7 @@ def _call_flow(
     contact_center: ContactCenter,
     prompts: PromptService,
     phones: OperatorPhoneService,
-    bus: InProcessEventBus,
+    bus: EventBus,
     clock: Clock,
     records: RecordSink,
     cases: CaseServices,
@@ -700,8 +704,33 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
     )
 
 
+def _event_bus(
+    settings: Settings, hub: EventHub
+) -> tuple[EventBus, RedisEventBus | None, StreamHandover | None]:
+    """In memory for one process; a Redis stream between nodes when `event_bus_url` is set."""
+    if not settings.event_bus_url:
+        local = InProcessEventBus()
+        local.subscribe(hub.publish)
+        return local, None, None
+    shared = RedisEventBus(
+        settings.event_bus_url,
+        on_start=hub.follow_from,
+        on_resync=lambda: _resync(hub),
+    )
+    shared.subscribe_positioned(hub.publish)
+    return shared, shared, StreamHandover(shared.client, hub, DEFAULT_RESUME_GRACE_SECONDS)
+
+
+def _resync(hub: EventHub) -> None:
+    hub.reload_all(ReloadReason.RESYNC)
+
+
 def _probes(
-    uow_factory: SqlUnitOfWorkFactory, hub: EventHub, telephony: Telephony | None, writes: DeferredWrites
+    uow_factory: SqlUnitOfWorkFactory,
+    hub: EventHub,
+    redis_bus: RedisEventBus | None,
+    telephony: Telephony | None,
+    writes: DeferredWrites,
 ) -> dict[str, Probe]:
     async def database() -> ComponentHealth:
         waiting = f"; {writes.waiting} call-path write(s) wait in the outbox" if writes.waiting else ""
@@ -718,7 +747,11 @@ def _probes(
         return ComponentHealth(Status.OK, f"{uow_factory.engine.dialect.name} answers{waiting}")
 
     async def socket() -> ComponentHealth:
-        return ComponentHealth(Status.OK, f"event stream serving {len(hub)} stream(s)")
+        serving = f"event stream serving {len(hub)} stream(s)"
+        if redis_bus is None:
+            return ComponentHealth(Status.OK, serving)
+        status = Status.OK if redis_bus.connected else Status.DEGRADED
+        return ComponentHealth(status, f"{serving}; {redis_bus.describe()}"[:300])
 
     async def telephony_not_running() -> ComponentHealth:
         return ComponentHealth(Status.DOWN, "not started in this process")
