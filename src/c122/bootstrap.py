@@ -37,6 +37,7 @@ from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
 from c122.persistence.citizen import FileMediaStore
 from c122.persistence.database import DatabaseTimeouts, create_engine
+from c122.persistence.leadership import AdvisoryLockLeadership
 from c122.persistence.outbox import FileOutbox
 from c122.persistence.sealing import Sealer
 from c122.persistence.telephony_state import SqlTelephonyState
@@ -315,7 +316,8 @@ def build_application(
         else None
     )
     writes = DeferredWrites(FileOutbox(settings.data_dir / OUTBOX_DIR))
-    health = HealthService(_probes(uow_factory, hub, redis_bus, telephony, writes), clock, bus)
+    leadership = _acd_leadership(settings)
+    health = HealthService(_probes(uow_factory, hub, redis_bus, leadership, telephony, writes), clock, bus)
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
     ivr_flows = IvrFlowService(uow_factory, clock)
     prompts = _prompt_service(settings, uow_factory, clock)
@@ -518,7 +520,8 @@ def build_application(
         lambda: hub.run_expiry(STREAM_EXPIRY_SECONDS),
         *((redis_bus.run,) if redis_bus is not None else ()),
         *((handover.run,) if handover is not None else ()),
-        _every(ACD_TICK_SECONDS, contact_center.tick),
+        _every(ACD_TICK_SECONDS, _led(leadership, contact_center.tick)),
+        *((leadership.run,) if leadership is not None else ()),
         _every(OUTBOX_DRAIN_SECONDS, writes.drain),
         _every(BOARD_EXPIRY_SECONDS, board.expire_due),
         _every(SMS_DISPATCH_SECONDS, sms.dispatch_due),
@@ -721,6 +724,34 @@ def _event_bus(
     return shared, shared, StreamHandover(shared.client, hub, DEFAULT_RESUME_GRACE_SECONDS)
 
 
+def _acd_leadership(settings: Settings) -> AdvisoryLockLeadership | None:
+    """Several nodes (an event bus between them) on PostgreSQL elect the ACD's leader; SQLite serves
+    one node only."""
+    if not settings.event_bus_url:
+        return None
+    if not settings.database_url.startswith("postgresql"):
+        _log.warning(
+            "event_bus_url is set but database_url is SQLite: SQLite serves one node only; "
+            "run a single node, or several on PostgreSQL"
+        )
+        return None
+    return AdvisoryLockLeadership(settings.database_url)
+
+
+def _led(
+    leadership: AdvisoryLockLeadership | None, job: Callable[[], Awaitable[object]]
+) -> Callable[[], Awaitable[object]]:
+    """`job` on the ACD's leader only (every node when there is no election)."""
+    if leadership is None:
+        return job
+
+    async def when_leading() -> object:
+        return await job() if leadership.leading else None
+
+    when_leading.__name__ = getattr(job, "__name__", "job")
+    return when_leading
+
+
 def _resync(hub: EventHub) -> None:
     hub.reload_all(ReloadReason.RESYNC)
 
@@ -729,6 +760,7 @@ def _probes(
     uow_factory: SqlUnitOfWorkFactory,
     hub: EventHub,
     redis_bus: RedisEventBus | None,
+    leadership: AdvisoryLockLeadership | None,
     telephony: Telephony | None,
     writes: DeferredWrites,
 ) -> dict[str, Probe]:
@@ -744,7 +776,8 @@ def _probes(
             cause = exc.__cause__
             reason = f"{type(cause).__name__}: {cause}" if cause is not None else exc.message
             return ComponentHealth(Status.DOWN, f"unreachable ({reason}){waiting}"[:300])
-        return ComponentHealth(Status.OK, f"{uow_factory.engine.dialect.name} answers{waiting}")
+        role = f"; {leadership.describe()}" if leadership is not None else ""
+        return ComponentHealth(Status.OK, f"{uow_factory.engine.dialect.name} answers{role}{waiting}")
 
     async def socket() -> ComponentHealth:
         serving = f"event stream serving {len(hub)} stream(s)"

@@ -33,6 +33,10 @@ DEFAULT_STREAM_LENGTH = 20_000
 PUBLISH_QUEUE_LIMIT = 10_000
 READ_BLOCK_MS = 1_000
 RETRY_SECONDS = 0.5
+SOCKET_TIMEOUT_S = 10.0
+"""A silent Redis (no reset) counts as lost after this; generous, since a timeout on a busy node that
+is not an outage would still make every desktop reload. A stopped Redis is seen at once."""
+CONNECT_TIMEOUT_S = 2.0
 _EVENT = b"e"
 _RESYNC = b"resync"
 
@@ -57,7 +61,7 @@ class RedisEventBus:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = redis.Redis.from_url(
-            url, socket_timeout=READ_BLOCK_MS / 1000 + 2, socket_connect_timeout=2
+            url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=CONNECT_TIMEOUT_S
         )
         self._key = stream_key
         self._length = stream_length

@@ -20,7 +20,7 @@ from c122.realtime.protocol import SERVER_MESSAGE, EventMessage, ReloadMessage, 
 from c122.realtime.redis_bus import RedisEventBus
 from c122.realtime.stream import Delivery, Stream
 from c122.services.events import EVERYONE, Audience, OutboundEvent
-from tests.support.polling import until
+from tests.support.polling import reading, until
 from tests.support.redis_server import RedisServer
 
 OPERATOR = Actor(user_id=1, role=Role.OPERATOR, group_ids=frozenset({10}))
@@ -36,7 +36,9 @@ class Node:
 
 
 def event(n: int, audience: Audience = EVERYONE) -> OutboundEvent:
-    return OutboundEvent(type="test.happened", data={"n": n}, audience=audience, occurred_at=datetime.now(UTC))
+    return OutboundEvent(
+        type="test.happened", data={"n": n}, audience=audience, occurred_at=datetime.now(UTC)
+    )
 
 
 @pytest.fixture
@@ -56,19 +58,12 @@ async def node(url: str) -> AsyncIterator[Node]:
     bus.subscribe_positioned(lambda e, position: seen.append((e.data["n"], position)))
     task = asyncio.create_task(bus.run())
     try:
-        await until(_value(lambda: bus.connected), bool, timeout=10)
+        await until(reading(lambda: bus.connected), bool, timeout=10)
         yield Node(hub, bus, StreamHandover(bus.client, hub, 60.0), seen)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-def _value(read: object) -> object:
-    async def value() -> object:
-        return read()  # type: ignore[operator]
-
-    return value
 
 
 async def drain(stream: Stream, lease: int) -> list[Delivery]:
@@ -87,7 +82,7 @@ async def test_every_node_reads_every_event_in_one_order(redis_server: RedisServ
     async with node(redis_server.url) as a, node(redis_server.url) as b:
         for n in range(50):
             (a if n % 2 else b).bus.publish(event(n))
-        await until(_value(lambda: (len(a.seen), len(b.seen))), lambda got: got == (50, 50), timeout=10)
+        await until(reading(lambda: (len(a.seen), len(b.seen))), lambda got: got == (50, 50), timeout=10)
         assert a.seen == b.seen
         assert all(position is not None for _, position in a.seen)
         assert sorted(n for n, _ in a.seen) == list(range(50))
@@ -100,7 +95,7 @@ async def test_a_stream_resumes_on_another_node_with_its_ids(redis_server: Redis
         for n in range(1, 6):
             a.bus.publish(event(n))
             b.bus.publish(event(100 + n, OTHER_GROUP))  # not for this viewer: no id on either node
-        await until(_value(lambda: len(b.seen)), lambda got: got == 10, timeout=10)
+        await until(reading(lambda: len(b.seen)), lambda got: got == 10, timeout=10)
         delivered = ids_and_numbers(await drain(stream, lease))
         assert delivered == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5)]
         assert stream.ack(3)
@@ -108,11 +103,12 @@ async def test_a_stream_resumes_on_another_node_with_its_ids(redis_server: Redis
         # Node a is gone; the desktop acknowledged 4 before it went, after the checkpoint was written.
         for n in range(6, 8):
             b.bus.publish(event(n))
-        await until(_value(lambda: len(b.seen)), lambda got: got == 12, timeout=10)
+        await until(reading(lambda: len(b.seen)), lambda got: got == 12, timeout=10)
 
         taken = await b.handover.adopt(stream.id, 4, OPERATOR)
 
-        assert taken is not None and taken.id == stream.id
+        assert taken is not None
+        assert taken.id == stream.id
         replay = ids_and_numbers(await drain(taken, taken.attach()))
         assert replay == [(5, 5), (6, 6), (7, 7)]
 
@@ -124,7 +120,7 @@ async def test_a_stream_is_not_taken_over_by_another_user_nor_beyond_what_was_ke
         stream = a.hub.open(OPERATOR)
         lease = stream.attach()
         a.bus.publish(event(1))
-        await until(_value(lambda: len(b.seen)), lambda got: got == 1, timeout=10)
+        await until(reading(lambda: len(b.seen)), lambda got: got == 1, timeout=10)
         await drain(stream, lease)
         stream.ack(1)
         await a.handover.save()
@@ -147,7 +143,7 @@ async def test_redis_killed_and_back_nodes_serve_their_own_then_every_desktop_re
 
         redis_server.kill()
         a.bus.publish(event(1))  # the reader may not have noticed yet: the publisher's failure tells
-        await until(_value(lambda: (a.bus.connected, b.bus.connected)), lambda got: got == (False, False))
+        await until(reading(lambda: (a.bus.connected, b.bus.connected)), lambda got: got == (False, False))
         a.bus.publish(event(2))
 
         assert [n for _, n in ids_and_numbers(await drain(on_a, lease_a))] == [1, 2]
@@ -156,9 +152,10 @@ async def test_redis_killed_and_back_nodes_serve_their_own_then_every_desktop_re
         assert "Redis unreachable" in a.bus.describe()
 
         redis_server.start()
-        await until(_value(lambda: (a.bus.connected, b.bus.connected)), lambda got: got == (True, True))
+        await until(reading(lambda: (a.bus.connected, b.bus.connected)), lambda got: got == (True, True))
         for stream, lease in ((on_a, lease_a), (on_b, lease_b)):
             end = await stream.wait_end(lease, asyncio.get_running_loop().time() + 10)
-            assert end is not None and end.message == ReloadMessage(reason=ReloadReason.RESYNC)
+            assert end is not None
+            assert end.message == ReloadMessage(reason=ReloadReason.RESYNC)
         a.bus.publish(event(3))
-        await until(_value(lambda: b.seen), lambda got: [n for n, _ in got] == [3], timeout=10)
+        await until(reading(lambda: b.seen), lambda got: [n for n, _ in got] == [3], timeout=10)
