@@ -40,6 +40,7 @@ from c122.persistence.database import DatabaseTimeouts, create_engine
 from c122.persistence.leadership import AdvisoryLockLeadership
 from c122.persistence.outbox import FileOutbox
 from c122.persistence.sealing import Sealer
+from c122.persistence.shared_sign_in_limits import SharedSignInLimits
 from c122.persistence.telephony_state import SqlTelephonyState
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime import reactions as realtime_reactions
@@ -53,8 +54,10 @@ from c122.reports.mail import SmtpMailer
 from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.abandoned.service import AbandonedCalls
+from c122.services.accounts.ports import SignInPolicy
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
+from c122.services.accounts.sign_in_limits import MemorySignInLimits
 from c122.services.audit.service import AuditTrail
 from c122.services.board.service import Board
 from c122.services.bot.intake import IntakeHandOver
@@ -307,6 +310,7 @@ def build_application(
         ),
         shifts=contact_center,
         internal=internal,
+        limits=_shared_sign_in_limits(settings, redis_bus, clock),
     )
     directory = Directory(uow_factory)
     phones = OperatorPhoneService(uow_factory, clock, _sip_endpoint(settings), stored_ha1)
@@ -722,6 +726,22 @@ def _event_bus(
     )
     shared.subscribe_positioned(hub.publish)
     return shared, shared, StreamHandover(shared.client, hub, DEFAULT_RESUME_GRACE_SECONDS)
+
+
+def _shared_sign_in_limits(
+    settings: Settings, redis_bus: RedisEventBus | None, clock: Clock
+) -> SharedSignInLimits | None:
+    """With several nodes, failed sign-ins are counted in the Redis that carries their events."""
+    if redis_bus is None:
+        return None
+    policy = SignInPolicy(
+        settings.login_max_failures,
+        settings.login_window_seconds,
+        settings.login_lock_seconds,
+        settings.login_lock_max_seconds,
+        settings.login_address_max_failures,
+    )
+    return SharedSignInLimits(redis_bus.client, policy, MemorySignInLimits(policy, clock))
 
 
 def _acd_leadership(settings: Settings) -> AdvisoryLockLeadership | None:

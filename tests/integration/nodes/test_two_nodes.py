@@ -24,10 +24,12 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @contextlib.asynccontextmanager
-async def two_nodes(database_url: str, bus_url: str) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
+async def two_nodes(
+    database_url: str, bus_url: str, **settings: object
+) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
     async with (
-        running_server(database_url, event_bus_url=bus_url) as a,
-        running_server(database_url, event_bus_url=bus_url, seed=False) as b,
+        running_server(database_url, event_bus_url=bus_url, **settings) as a,
+        running_server(database_url, event_bus_url=bus_url, seed=False, **settings) as b,
     ):
         b.passwords.update(a.passwords)
         for node in (a, b):
@@ -117,3 +119,32 @@ async def test_without_redis_each_node_is_degraded_serves_its_own_desktops_and_r
             await until(
                 lambda node=node: _health(node), lambda h: h["components"]["socket"]["status"] == "ok"
             )
+
+
+async def _login(node: RunningServer, login: str, password: str) -> int:
+    async with node.client() as client:
+        answer = await client.post("/api/v1/auth/login", json={"login": login, "password": password})
+        return answer.status_code
+
+
+async def test_failed_sign_ins_spread_over_nodes_lock_the_account_on_every_node(
+    database_url: str, redis_server: RedisServer
+) -> None:
+    async with two_nodes(database_url, redis_server.url, login_max_failures=4) as (a, b):
+        for node in (a, b, a, b):  # two guesses on each node: under the limit on either alone
+            assert await _login(node, "operator2", "wrong-password") == 401
+        assert await _login(a, "operator2", a.passwords["operator2"]) == 429
+        assert await _login(b, "operator2", a.passwords["operator2"]) == 429
+        assert await _login(b, "operator3", a.passwords["operator3"]) == 200  # the others still sign in
+
+
+@pytest.mark.serial
+async def test_without_redis_a_node_still_limits_failed_sign_ins_itself(
+    database_url: str, redis_server: RedisServer
+) -> None:
+    async with two_nodes(database_url, redis_server.url, login_max_failures=3) as (a, _b):
+        redis_server.kill()
+        for _ in range(3):
+            assert await _login(a, "operator2", "wrong-password") == 401
+        assert await _login(a, "operator2", a.passwords["operator2"]) == 429
+        assert await _login(a, "operator3", a.passwords["operator3"]) == 200
