@@ -8023,7 +8023,7 @@ export interface components {
          * ReloadReason
          * @enum {string}
          */
-        ReloadReason: "overflow";
+        ReloadReason: "overflow" | "resync";
         /** RemoveCallIn */
         RemoveCallIn: {
             /**
