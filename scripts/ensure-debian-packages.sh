@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real peers the test suite talks to, when they are missing:
 # SIPp, baresip and Kamailio as SIP peers, Chromium for the browser tests,
-# espeak-ng and sox for audio, tshark for captures, Kannel for SMS.
+# espeak-ng and sox for audio, tshark for captures, Kannel for SMS, Redis for several nodes.
 set -euo pipefail
 declare -A need=(
   [sipp]=sip-tester [baresip]=baresip-core [kamailio]=kamailio [chromium]=chromium
@@ -15,6 +15,8 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 # Kannel (bearerbox, smsbox) is the SMS gateway of the SMS tests; fakesmsc, its test SMSC, is in extras.
 [ -x /usr/sbin/bearerbox ] || missing+=(kannel)
 [ -x /usr/lib/kannel/test/fakesmsc ] || missing+=(kannel-extras)
+# Redis carries events between nodes; the several-nodes tests start their own redis-server.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   "$(dirname "$0")/apt-install.sh" "${missing[@]}"

@@ -37,21 +37,27 @@ from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
 from c122.persistence.citizen import FileMediaStore
 from c122.persistence.database import DatabaseTimeouts, create_engine
+from c122.persistence.leadership import AdvisoryLockLeadership
 from c122.persistence.outbox import FileOutbox
 from c122.persistence.sealing import Sealer
+from c122.persistence.shared_sign_in_limits import SharedSignInLimits
 from c122.persistence.telephony_state import SqlTelephonyState
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime import reactions as realtime_reactions
-from c122.realtime.bus import InProcessEventBus
-from c122.realtime.hub import EventHub
-from c122.realtime.protocol import CloseReason
+from c122.realtime.bus import EventBus, InProcessEventBus
+from c122.realtime.handover import StreamHandover
+from c122.realtime.hub import DEFAULT_RESUME_GRACE_SECONDS, EventHub
+from c122.realtime.protocol import CloseReason, ReloadReason
+from c122.realtime.redis_bus import RedisEventBus
 from c122.reports.job_store import FileExportJobStore
 from c122.reports.mail import SmtpMailer
 from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.abandoned.service import AbandonedCalls
+from c122.services.accounts.ports import SignInPolicy
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
+from c122.services.accounts.sign_in_limits import MemorySignInLimits
 from c122.services.audit.service import AuditTrail
 from c122.services.board.service import Board
 from c122.services.bot.intake import IntakeHandOver
@@ -152,7 +158,7 @@ class Application:
     context: ApiContext
     app: FastAPI
     uow_factory: SqlUnitOfWorkFactory
-    bus: InProcessEventBus
+    bus: EventBus
     waiting_calls: WaitingCallBoard
     contact_center: ContactCenter
     telephony: Telephony | None = None
@@ -215,7 +221,7 @@ def _citizen_app(
     settings: Settings,
     uow_factory: SqlUnitOfWorkFactory,
     clock: Clock,
-    bus: InProcessEventBus,
+    bus: EventBus,
     zone: ZoneInfo,
     sms: SmsChannel,
 ) -> CitizenApp:
@@ -281,9 +287,8 @@ def build_application(
         create_engine(settings.database_url, database_timeouts(settings)), Sealer(settings.secret_key)
     )
     hasher = Argon2PasswordHasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
-    bus = InProcessEventBus()
     hub = EventHub(queue_limit=settings.event_queue_limit)
-    bus.subscribe(hub.publish)
+    bus, redis_bus, handover = _event_bus(settings, hub)
     internal = InternalEventBus()
     realtime_reactions.subscribe(internal, hub)
     session_idle = timedelta(minutes=settings.session_idle_minutes)
@@ -305,6 +310,7 @@ def build_application(
         ),
         shifts=contact_center,
         internal=internal,
+        limits=_shared_sign_in_limits(settings, redis_bus, clock),
     )
     directory = Directory(uow_factory)
     phones = OperatorPhoneService(uow_factory, clock, _sip_endpoint(settings), stored_ha1)
@@ -314,7 +320,8 @@ def build_application(
         else None
     )
     writes = DeferredWrites(FileOutbox(settings.data_dir / OUTBOX_DIR))
-    health = HealthService(_probes(uow_factory, hub, telephony, writes), clock, bus)
+    leadership = _acd_leadership(settings)
+    health = HealthService(_probes(uow_factory, hub, redis_bus, leadership, telephony, writes), clock, bus)
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
     ivr_flows = IvrFlowService(uow_factory, clock)
     prompts = _prompt_service(settings, uow_factory, clock)
@@ -432,6 +439,7 @@ def build_application(
             audio=phones,
         ),
         hub=hub,
+        handover=handover,
         contact_center=contact_center,
         membership=QueueMembership(uow_factory, clock, contact_center.reload),
         cases=case_services,
@@ -514,7 +522,10 @@ def build_application(
         _every(HEALTH_INTERVAL_SECONDS, health.check_and_announce),
         _every(SESSION_SWEEP_SECONDS, auth.expire_idle_sessions),
         lambda: hub.run_expiry(STREAM_EXPIRY_SECONDS),
-        _every(ACD_TICK_SECONDS, contact_center.tick),
+        *((redis_bus.run,) if redis_bus is not None else ()),
+        *((handover.run,) if handover is not None else ()),
+        _every(ACD_TICK_SECONDS, _led(leadership, contact_center.tick)),
+        *((leadership.run,) if leadership is not None else ()),
         _every(OUTBOX_DRAIN_SECONDS, writes.drain),
         _every(BOARD_EXPIRY_SECONDS, board.expire_due),
         _every(SMS_DISPATCH_SECONDS, sms.dispatch_due),
@@ -587,7 +598,7 @@ def _call_flow(
     contact_center: ContactCenter,
     prompts: PromptService,
     phones: OperatorPhoneService,
-    bus: InProcessEventBus,
+    bus: EventBus,
     clock: Clock,
     records: RecordSink,
     cases: CaseServices,
@@ -700,8 +711,78 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
     )
 
 
+def _event_bus(
+    settings: Settings, hub: EventHub
+) -> tuple[EventBus, RedisEventBus | None, StreamHandover | None]:
+    """In memory for one process; a Redis stream between nodes when `event_bus_url` is set."""
+    if not settings.event_bus_url:
+        local = InProcessEventBus()
+        local.subscribe(hub.publish)
+        return local, None, None
+    shared = RedisEventBus(
+        settings.event_bus_url,
+        on_start=hub.follow_from,
+        on_resync=lambda: _resync(hub),
+    )
+    shared.subscribe_positioned(hub.publish)
+    return shared, shared, StreamHandover(shared.client, hub, DEFAULT_RESUME_GRACE_SECONDS)
+
+
+def _shared_sign_in_limits(
+    settings: Settings, redis_bus: RedisEventBus | None, clock: Clock
+) -> SharedSignInLimits | None:
+    """With several nodes, failed sign-ins are counted in the Redis that carries their events."""
+    if redis_bus is None:
+        return None
+    policy = SignInPolicy(
+        settings.login_max_failures,
+        settings.login_window_seconds,
+        settings.login_lock_seconds,
+        settings.login_lock_max_seconds,
+        settings.login_address_max_failures,
+    )
+    return SharedSignInLimits(redis_bus.client, policy, MemorySignInLimits(policy, clock))
+
+
+def _acd_leadership(settings: Settings) -> AdvisoryLockLeadership | None:
+    """Several nodes (an event bus between them) on PostgreSQL elect the ACD's leader; SQLite serves
+    one node only."""
+    if not settings.event_bus_url:
+        return None
+    if not settings.database_url.startswith("postgresql"):
+        _log.warning(
+            "event_bus_url is set but database_url is SQLite: SQLite serves one node only; "
+            "run a single node, or several on PostgreSQL"
+        )
+        return None
+    return AdvisoryLockLeadership(settings.database_url)
+
+
+def _led(
+    leadership: AdvisoryLockLeadership | None, job: Callable[[], Awaitable[object]]
+) -> Callable[[], Awaitable[object]]:
+    """`job` on the ACD's leader only (every node when there is no election)."""
+    if leadership is None:
+        return job
+
+    async def when_leading() -> object:
+        return await job() if leadership.leading else None
+
+    when_leading.__name__ = getattr(job, "__name__", "job")
+    return when_leading
+
+
+def _resync(hub: EventHub) -> None:
+    hub.reload_all(ReloadReason.RESYNC)
+
+
 def _probes(
-    uow_factory: SqlUnitOfWorkFactory, hub: EventHub, telephony: Telephony | None, writes: DeferredWrites
+    uow_factory: SqlUnitOfWorkFactory,
+    hub: EventHub,
+    redis_bus: RedisEventBus | None,
+    leadership: AdvisoryLockLeadership | None,
+    telephony: Telephony | None,
+    writes: DeferredWrites,
 ) -> dict[str, Probe]:
     async def database() -> ComponentHealth:
         waiting = f"; {writes.waiting} call-path write(s) wait in the outbox" if writes.waiting else ""
@@ -715,10 +796,15 @@ def _probes(
             cause = exc.__cause__
             reason = f"{type(cause).__name__}: {cause}" if cause is not None else exc.message
             return ComponentHealth(Status.DOWN, f"unreachable ({reason}){waiting}"[:300])
-        return ComponentHealth(Status.OK, f"{uow_factory.engine.dialect.name} answers{waiting}")
+        role = f"; {leadership.describe()}" if leadership is not None else ""
+        return ComponentHealth(Status.OK, f"{uow_factory.engine.dialect.name} answers{role}{waiting}")
 
     async def socket() -> ComponentHealth:
-        return ComponentHealth(Status.OK, f"event stream serving {len(hub)} stream(s)")
+        serving = f"event stream serving {len(hub)} stream(s)"
+        if redis_bus is None:
+            return ComponentHealth(Status.OK, serving)
+        status = Status.OK if redis_bus.connected else Status.DEGRADED
+        return ComponentHealth(status, f"{serving}; {redis_bus.describe()}"[:300])
 
     async def telephony_not_running() -> ComponentHealth:
         return ComponentHealth(Status.DOWN, "not started in this process")

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import logging
 import resource
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -112,6 +113,8 @@ async def _serve_async(settings: Settings) -> int:
         )
     check_ports_free(settings, telephony=True)
     application = build_application(settings, with_telephony=True)
+    if application.telephony is not None:  # `systemctl kill -s USR1 c122`: take no new calls
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, application.telephony.sip.drain)
     await _run_http(application)
     return 0
 

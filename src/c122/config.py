@@ -137,6 +137,9 @@ class Settings(BaseModel):
     recording_retention_days: int = Field(1825, ge=1)
     recording_retention_by_group: str = ""
     event_heartbeat_seconds: float = Field(15.0, gt=0)
+    # Several nodes: the Redis that carries events between them and their shared counters
+    # (redis://host:6379/0); empty: one process, events in memory (docs/operations.md, "Several nodes").
+    event_bus_url: str = ""
     web_dist: Path | None = None
     prompts_dir: Path | None = None  # voice prompts; default: <data_dir>/prompts
     prompt_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
@@ -220,6 +223,8 @@ class Settings(BaseModel):
             object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'c122.db'}")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        if self.event_bus_url and not self.event_bus_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("event_bus_url: must start with redis://, rediss:// or unix:// (or be empty)")
         _check_webrtc(self)
         _check_time_zone(self.hotline_time_zone)
         _check_sms(self)

@@ -21,3 +21,12 @@ async def until(read: Callable[[], Awaitable[T]], holds: Callable[[T], bool], ti
         await asyncio.sleep(0.1)
         value = await read()
     return value
+
+
+def reading(read: Callable[[], T]) -> Callable[[], Awaitable[T]]:
+    """A plain read (an attribute, a list's length) as `until` takes it."""
+
+    async def value() -> T:
+        return read()
+
+    return value

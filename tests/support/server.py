@@ -94,17 +94,19 @@ async def running_server(
     *,
     with_telephony: bool = False,
     addressed: Callable[[str], dict[str, object]] | None = None,
+    seed: bool = True,
     **overrides: object,
 ) -> AsyncIterator[RunningServer]:
     """`addressed` gives settings that name the server's own address (a gateway's callback URL): the
-    port is bound before the application is built."""
+    port is bound before the application is built. `seed=False`: a second node on a database
+    another server has seeded (its `passwords` are empty)."""
     listener = listening_socket("127.0.0.1", 0)
     base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     clock = FakeClock()
     own = addressed(base_url) if addressed is not None else {}
     settings = settings_for(database_url, http_port=0, **own, **overrides)
     application = build_application(settings, clock=clock, with_telephony=with_telephony)
-    accounts = await seed_demo(application.context.organisation, application.uow_factory)
+    accounts = await seed_demo(application.context.organisation, application.uow_factory) if seed else []
     server = uvicorn.Server(server_config(application.app, "127.0.0.1", 0))
     async with application.running():
         task = asyncio.create_task(server.serve(sockets=[listener]))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 
 from c122.config import Settings
+from c122.realtime.handover import StreamHandover
 from c122.realtime.hub import EventHub
 from c122.services.abandoned.service import AbandonedCalls
 from c122.services.accounts.presence import PresenceService
@@ -103,6 +104,7 @@ class ApiContext:
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)
     monitoring: Monitoring | None = None  # seniors listening to, whispering to, barging into calls
+    handover: StreamHandover | None = None  # streams taken over from another node; None on one node
 
 
 def context_of(request: Request) -> ApiContext:

@@ -1,10 +1,9 @@
 """The event bus port and its in-process implementation.
 
 Use cases publish committed events through `EventBus.publish`; each process's `EventHub`
-subscribes. In one process the bus simply calls its subscribers. A Redis pub/sub bus fits the
-same port: `publish` encodes the event with `codec.encode_event` and hands it to a background
-publisher, and a reader task decodes what arrives and calls the local subscribers, so neither
-the use cases nor the hub change.
+subscribes. In one process the bus simply calls its subscribers. Between several nodes
+`redis_bus.RedisEventBus` fits the same port (a Redis stream read by every node), so neither the
+use cases nor the hub change.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Bytes form of a published event, for buses that cross process boundaries (Redis pub/sub)."""
+"""Bytes form of a published event, for buses between processes (the Redis stream between nodes)."""
 
 from __future__ import annotations
 

@@ -6,17 +6,20 @@ import asyncio
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from c122.realtime.protocol import ClosedMessage, CloseReason, PreparedEvent
+from c122.realtime.protocol import ClosedMessage, CloseReason, PreparedEvent, ReloadReason
 from c122.realtime.stream import Stream, Viewer
-from c122.services.events import OutboundEvent
+from c122.services.events import Audience, OutboundEvent
 
 Clock = Callable[[], float]
 """Monotonic seconds."""
 
 DEFAULT_RESUME_GRACE_SECONDS = 60.0
+RECENT_EVENTS = 20_000
+"""Events kept with their bus position, so a stream from another node can be rebuilt from them."""
 
 _log = logging.getLogger(__name__)
 
@@ -27,6 +30,16 @@ class HubStats:
     attached: int
     unacked: int
     """Events held for replay across all streams."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamCheckpoint:
+    """Where a stream's client stands, as another node needs it to take the stream over."""
+
+    stream_id: str
+    user_id: int
+    acked_id: int
+    position: str
 
 
 class EventHub:
@@ -51,6 +64,10 @@ class EventHub:
         self._clock = clock
         self._new_id = new_stream_id
         self._streams: dict[str, Stream] = {}
+        self._recent: deque[PreparedEvent] = deque(maxlen=RECENT_EVENTS)
+        self._recent_audiences: deque[Audience] = deque(maxlen=RECENT_EVENTS)
+        self._last_position: str | None = None
+        self._base_position: str | None = None
 
     def __len__(self) -> int:
         return len(self._streams)
@@ -63,9 +80,16 @@ class EventHub:
             unacked=sum(stream.unacked for stream in streams),
         )
 
-    def publish(self, event: OutboundEvent) -> None:
-        """Never waits: a stream that cannot take the event is marked lost, the others carry on."""
+    def publish(self, event: OutboundEvent, position: str | None = None) -> None:
+        """Never waits: a stream that cannot take the event is marked lost, the others carry on.
+
+        `position`: the event's place on the bus between nodes, kept for `adopt`."""
         prepared: PreparedEvent | None = None
+        if position is not None:
+            prepared = PreparedEvent.of(event, position)
+            self._recent.append(prepared)
+            self._recent_audiences.append(event.audience)
+            self._last_position = position
         lost: list[Stream] = []
         for stream in self._streams.values():
             if stream.ended or not event.audience.admits(stream.viewer):
@@ -83,9 +107,79 @@ class EventHub:
                 self._forget(stream)
 
     def open(self, viewer: Viewer) -> Stream:
-        stream = Stream(self._new_id(), viewer, self._limit, self._clock())
+        stream = Stream(self._new_id(), viewer, self._limit, self._clock(), origin=self._last_position)
         self._streams[stream.id] = stream
         return stream
+
+    def knows(self, stream_id: str) -> bool:
+        return stream_id in self._streams
+
+    def adopt(self, checkpoint: StreamCheckpoint, after_id: int, viewer: Viewer) -> Stream | None:
+        """Rebuilds a stream another node served, numbering the events after its checkpoint as that
+        node did (every node reads the bus in one order and filters by the same audience), ready to
+        replay after `after_id`. None when that is not possible: the client must reload."""
+        if checkpoint.user_id != viewer.user_id or self.knows(checkpoint.stream_id):
+            return None
+        start = self._index_of(checkpoint.position)
+        if start is None:
+            return None
+        stream = Stream(
+            checkpoint.stream_id,
+            viewer,
+            self._limit,
+            self._clock(),
+            first_id=checkpoint.acked_id,
+            origin=checkpoint.position,
+        )
+        for index in range(start + 1, len(self._recent)):
+            if self._recent_audiences[index].admits(viewer):
+                stream.offer(self._recent[index])
+        if stream.ended or not stream.rewind(after_id):
+            return None
+        self._streams[stream.id] = stream
+        return stream
+
+    def checkpoints(self) -> list[StreamCheckpoint]:
+        """The streams whose acknowledgement moved since the last call, where their position is known."""
+        due: list[StreamCheckpoint] = []
+        for stream in self._streams.values():
+            position = stream.acked_position
+            if stream.ended or position is None or stream.checkpointed_id == stream.acked_id:
+                continue
+            stream.checkpointed_id = stream.acked_id
+            due.append(StreamCheckpoint(stream.id, stream.viewer.user_id, stream.acked_id, position))
+        return due
+
+    def forget_checkpoints(self, unwritten: list[StreamCheckpoint]) -> None:
+        """These were not written: `checkpoints` offers them again."""
+        for point in unwritten:
+            stream = self._streams.get(point.stream_id)
+            if stream is not None:
+                stream.checkpointed_id = -1
+
+    def reload_all(self, reason: ReloadReason) -> int:
+        """Tells every client to start afresh from a snapshot. Returns how many streams."""
+        streams = list(self._streams.values())
+        for stream in streams:
+            stream.reload(reason)
+            if not stream.attached:
+                self._forget(stream)
+        return len(streams)
+
+    def follow_from(self, position: str) -> None:
+        """The bus reads on after `position` (it connected, or connected again after a gap): the
+        events kept so far no longer join up with what comes."""
+        self._recent.clear()
+        self._recent_audiences.clear()
+        self._base_position = self._last_position = position
+
+    def _index_of(self, position: str) -> int | None:
+        if position == self._base_position:
+            return -1
+        for index in range(len(self._recent) - 1, -1, -1):
+            if self._recent[index].position == position:
+                return index
+        return None
 
     def resume(self, stream_id: str, after_id: int, viewer: Viewer) -> Stream | None:
         """The stream ready to replay every event after `after_id`, or None: the client must reload."""

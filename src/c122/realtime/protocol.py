@@ -33,6 +33,8 @@ CLOSE_CODE_SERVER_ERROR = 1011
 
 class ReloadReason(StrEnum):
     OVERFLOW = "overflow"
+    RESYNC = "resync"
+    """A node was cut off from the event bus between nodes: events may have been missed."""
 
 
 class CloseReason(StrEnum):
@@ -277,11 +279,13 @@ class PreparedEvent:
     """An event serialised once per publish; only the per-stream id is spliced in per client."""
 
     tail: str
+    position: str | None = None
+    """Where the event stands on the bus between nodes (its Redis entry id); None in one process."""
 
     @classmethod
-    def of(cls, event: OutboundEvent) -> PreparedEvent:
+    def of(cls, event: OutboundEvent, position: str | None = None) -> PreparedEvent:
         body = to_json({"type": event.type, "at": event.occurred_at, "data": dict(event.data)})
-        return cls(tail=body.decode()[1:])
+        return cls(tail=body.decode()[1:], position=position)
 
     def encode(self, event_id: int) -> str:
         """The same text as `EventMessage(...).model_dump_json()`, field for field."""

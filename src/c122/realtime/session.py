@@ -62,6 +62,8 @@ MAX_CLIENT_ERRORS = 20
 """Malformed messages answered with `error` before the connection is closed."""
 
 SnapshotProvider = Callable[[], Awaitable[dict[str, Any]]]
+StreamAdopter = Callable[[str, int, Viewer], Awaitable[Stream | None]]
+"""(stream id, after id, viewer) → the stream rebuilt from another node's, or None."""
 
 _log = logging.getLogger(__name__)
 
@@ -102,11 +104,15 @@ async def run_event_session(
     resume: ResumeRequest | None = None,
     heartbeat_s: float = 15.0,
     softphone: SoftphoneMedia | None = None,
+    adopt: StreamAdopter | None = None,
 ) -> None:
     """Serves the stream on an accepted WebSocket until either side ends it.
 
-    `softphone` answers the `rtc.*` messages (the user's browser audio leg)."""
+    `softphone` answers the `rtc.*` messages (the user's browser audio leg); `adopt` takes over a
+    stream another node served (realtime/handover.py)."""
     stream = hub.resume(resume.stream_id, resume.after_id, viewer) if resume else None
+    if stream is None and resume is not None and adopt is not None:
+        stream = await adopt(resume.stream_id, resume.after_id, viewer)
     resumed = stream is not None
     if stream is None:
         stream = hub.open(viewer)

@@ -51,14 +51,28 @@ class Stream:
     from a new connection) supersedes the earlier lease.
     """
 
-    def __init__(self, stream_id: str, viewer: Viewer, limit: int, now: float) -> None:
+    def __init__(
+        self,
+        stream_id: str,
+        viewer: Viewer,
+        limit: int,
+        now: float,
+        *,
+        first_id: int = 0,
+        origin: str | None = None,
+    ) -> None:
+        """`first_id`, `origin`: a stream taken over from another node continues its numbering
+        after `first_id`, which stood at bus position `origin`."""
         self.id = stream_id
         self.viewer = viewer
         self._limit = limit
         self._buffer: deque[Delivery] = deque()
-        self._last_id = 0
-        self._acked_id = 0
-        self._sent_id = 0
+        self._last_id = first_id
+        self._acked_id = first_id
+        self._sent_id = first_id
+        self._acked_position = origin
+        self.checkpointed_id = -1
+        """The acknowledged id last written where another node can read it (realtime/handover.py)."""
         self._lease = 0
         self._attached = False
         self._detached_at = now
@@ -96,6 +110,12 @@ class Stream:
         return self._acked_id
 
     @property
+    def acked_position(self) -> str | None:
+        """The bus position of the newest acknowledged event (or of the stream's start); None when
+        unknown (an event that did not travel through the bus), so no other node can take it over."""
+        return self._acked_position
+
+    @property
     def unacked(self) -> int:
         return len(self._buffer)
 
@@ -106,8 +126,7 @@ class Stream:
         if self._end is not None:
             return
         if len(self._buffer) >= self._limit:
-            self._buffer.clear()
-            self._finish(StreamEnd(ReloadMessage(reason=ReloadReason.OVERFLOW)))
+            self.reload(ReloadReason.OVERFLOW)
             return
         self._last_id += 1
         self._buffer.append(Delivery(self._last_id, event))
@@ -118,7 +137,7 @@ class Stream:
         if event_id > self._sent_id:
             return False
         while self._buffer and self._buffer[0].id <= event_id:
-            self._buffer.popleft()
+            self._acked_position = self._buffer.popleft().event.position
         self._acked_id = max(self._acked_id, event_id)
         return True
 
@@ -129,6 +148,12 @@ class Stream:
         self._sent_id = after_id
         self.ack(after_id)
         return True
+
+    def reload(self, reason: ReloadReason) -> None:
+        """Tells the client to start afresh from a snapshot."""
+        if self._end is None:
+            self._buffer.clear()
+            self._finish(StreamEnd(ReloadMessage(reason=reason)))
 
     def close(self, message: ClosedMessage) -> None:
         if self._end is None:

@@ -239,6 +239,8 @@ class Telephony:
         down = sorted(name for name, state in health.trunks.items() if state == "down")
         if down:
             detail += "; trunks down: " + ", ".join(down)
+        if self.sip.draining:
+            detail += "; draining: new calls get 503"
         full = self.switch.trunks_at_limit()
         if full:  # not a fault: the next call out through them is refused until one ends
             detail += "; trunks at their call limit: " + ", ".join(full)

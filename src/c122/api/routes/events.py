@@ -53,6 +53,7 @@ async def events(websocket: WebSocket) -> None:
         ResumeRequest.from_query(websocket.query_params),
         heartbeat_s=context.settings.event_heartbeat_seconds,
         softphone=context.softphone,
+        adopt=context.handover.adopt if context.handover is not None else None,
     )
 
 

@@ -97,3 +97,33 @@ class AccountsUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def api_tokens(self) -> ApiTokenRepository: ...
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """Failed sign-ins: per account, `max_failures` within `window_seconds` lock it for
+    `lock_seconds`, doubling up to `lock_max_seconds`; per source address, `address_max_failures`
+    within the window (many people may share one: an office behind NAT)."""
+
+    max_failures: int
+    window_seconds: int
+    lock_seconds: int
+    lock_max_seconds: int
+    address_max_failures: int
+
+
+class SignInLimits(Protocol):
+    """Failed sign-ins counted per account and per source address, and the addresses each account
+    signed in from. In memory for one process; shared by every node when several run."""
+
+    async def retry_after(self, lock_key: str, source: str) -> int:
+        """Seconds until another attempt is allowed; 0 when allowed now."""
+        ...
+
+    async def failed(self, lock_key: str, source: str) -> None: ...
+
+    async def succeeded(self, lock_key: str, account: str, source: str) -> None:
+        """Clears the lock key's failures and remembers the address for the account."""
+        ...
+
+    async def knows(self, account: str, source: str) -> bool: ...

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from c122.domain.clock import Clock
 from c122.domain.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyAttempts
-from c122.domain.throttle import EscalatingLock, FailureThrottle, KnownSources
 from c122.domain.users import Actor, Role, User
 from c122.services.accounts.events import (
     LOGGED_OUT,
@@ -19,7 +18,15 @@ from c122.services.accounts.events import (
     announce_session_closed,
     presence_changed,
 )
-from c122.services.accounts.ports import AccountsUnitOfWork, PasswordHasher, ShiftEnder, StoredApiToken
+from c122.services.accounts.ports import (
+    AccountsUnitOfWork,
+    PasswordHasher,
+    ShiftEnder,
+    SignInLimits,
+    SignInPolicy,
+    StoredApiToken,
+)
+from c122.services.accounts.sign_in_limits import MemorySignInLimits
 from c122.services.events import EventPublisher
 from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.ports import UnitOfWorkFactory
@@ -84,7 +91,9 @@ class AuthService:
         policy: AuthPolicy,
         shifts: ShiftEnder | None = None,
         internal: InternalPublisher | None = None,
+        limits: SignInLimits | None = None,
     ) -> None:
+        """`limits`: failed sign-ins shared by several nodes; in this process's memory by default."""
         self._uow = uow_factory
         self._shifts = shifts
         self._hasher = hasher
@@ -93,24 +102,25 @@ class AuthService:
         # Nobody reacts unless bootstrap wires the process's bus.
         self._internal = internal or InternalEventBus()
         self._policy = policy
-        self._accounts = EscalatingLock(
-            limit=policy.max_failures,
-            window=policy.window_seconds,
-            base=policy.lock_seconds,
-            ceiling=policy.lock_max_seconds,
+        self._limits = limits or MemorySignInLimits(
+            SignInPolicy(
+                policy.max_failures,
+                policy.window_seconds,
+                policy.lock_seconds,
+                policy.lock_max_seconds,
+                policy.address_max_failures,
+            ),
+            clock,
         )
-        self._addresses = FailureThrottle(limit=policy.address_max_failures, window=policy.window_seconds)
-        self._known = KnownSources()
         # Verified against when the login is unknown, so both cases cost the same time.
         self._decoy_hash = hasher.hash(secrets.token_hex(16))
 
     async def login(self, login: str, password: str, source: str) -> LoginResult:
-        now = self._clock.monotonic()
         account = f"login:{login.casefold()}"
         # From an address the account signed in from before, the account's lock is that address's own:
         # guesses from elsewhere cannot keep the user out at their usual workplace.
-        lock_key = f"{account}@{source}" if self._known.knows(account, source) else account
-        retry_after = max(self._accounts.retry_after(lock_key, now), self._addresses.retry_after(source, now))
+        lock_key = f"{account}@{source}" if await self._limits.knows(account, source) else account
+        retry_after = await self._limits.retry_after(lock_key, source)
         if retry_after:
             raise TooManyAttempts("too many failed sign-in attempts", retry_after=retry_after)
         async with self._uow() as uow:
@@ -126,8 +136,7 @@ class AuthService:
         )
         async with self._uow() as uow:
             if user is None or not valid:
-                self._accounts.record_failure(lock_key, now)
-                self._addresses.record_failure(source, now)
+                await self._limits.failed(lock_key, source)
                 await uow.audit.record(
                     at=self._clock.now(),
                     actor_id=user.id if user else None,
@@ -140,8 +149,7 @@ class AuthService:
                 raise InvalidCredentials("wrong login or password")
             if not user.enabled:
                 raise AccountDisabled("the account is disabled")
-            self._accounts.clear(lock_key)
-            self._known.remember(account, source)
+            await self._limits.succeeded(lock_key, account, source)
             if new_hash is not None:
                 user = await uow.users.update(user.id, {"password_hash": new_hash})
             replaced: list[int] = []

@@ -117,6 +117,9 @@ class SipStack:
         )
         self.admission = Admission(admission) if admission is not None else None
         self.retry_after = admission.retry_after if admission is not None else 5
+        self.draining = False
+        """Set by `drain()`: new calls and OPTIONS probes get 503, so a dispatcher (Kamailio) sends
+        new calls to another node while the calls here go on to their end."""
         self.transport = TransportLayer(
             host,
             udp_port=udp_port,
@@ -234,7 +237,7 @@ class SipStack:
         trunks = {name: trunk.state for name, trunk in self.trunks.items()}
         up = sum(states.values())
         status = "up" if states and up == len(states) else ("degraded" if up else "down")
-        if status == "up" and "down" in trunks.values():
+        if status == "up" and ("down" in trunks.values() or self.draining):
             status = "degraded"
         return SipHealth(status, states, trunks)
 
@@ -323,6 +326,8 @@ class SipStack:
             return
         if request.method == "INVITE":
             self._on_invite(request, stx, source)
+        elif request.method == "OPTIONS" and self.draining:
+            self._reject(request, stx, 503, "Draining", self._retry_header())
         elif request.method == "OPTIONS":
             stx.respond(self.messages.options_response(request))
         elif request.method == "REGISTER":
@@ -402,6 +407,9 @@ class SipStack:
         if self._is_late_retransmission(request):
             stx.terminate()  # our 2xx is already being retransmitted by the call (§13.3.1.4)
             return
+        if self.draining and request.headers.get("Replaces") is None:
+            self._reject(request, stx, 503, "Draining", self._retry_header())
+            return
         trying = make_response(request, 100)
         stx.respond(trying)
         if self._authenticate(request, source, stx) is None:
@@ -432,6 +440,15 @@ class SipStack:
             call.start_session_timer(negotiated)
         self._calls[call.call_id] = call
         self.spawn(self._deliver(call), "incoming call handler")
+
+    def drain(self) -> None:
+        """From now on this node takes no new call (see `draining`); there is no way back but a restart."""
+        if not self.draining:
+            log.warning("draining: new calls and OPTIONS get 503 from now on")
+        self.draining = True
+
+    def _retry_header(self) -> Headers:
+        return Headers([("Retry-After", str(self.retry_after))])
 
     def _admitted(self, request: SipRequest, stx: ServerTransaction, source: Source) -> bool:
         """A call taking over another (Replaces) adds none, so only new calls are counted."""

@@ -8027,7 +8027,7 @@ export interface components {
          * ReloadReason
          * @enum {string}
          */
-        ReloadReason: "overflow";
+        ReloadReason: "overflow" | "resync";
         /** RemoveCallIn */
         RemoveCallIn: {
             /**

@@ -1,0 +1,296 @@
+"""Events across two nodes through Redis to 1,000 desktops, beside one node in memory; ACD failover.
+
+    .venv/bin/python bench/event_fanout_nodes.py [--clients 1000] [--rounds 30] [--failovers 5]
+        → bench/results/event_fanout_nodes.json
+
+Fan-out: real uvicorn servers (uvloop) in subprocesses with an auth-free app mounting
+`run_event_session` on `/events` (as bench/event_fanout.py does). Side by side in one run:
+`one_node_in_memory` (every client on one server, `InProcessEventBus`) and `two_nodes_redis` (half the
+clients on each of two servers, each with a `RedisEventBus` on a Redis server this benchmark starts
+on a free loopback port; node A publishes, the event reaches node B's clients through Redis). A
+client's latency is its receipt time minus node A's `publish` time (CLOCK_MONOTONIC is shared by the
+processes of one host); clients acknowledge between rounds.
+
+Failover: two processes campaign for the ACD's PostgreSQL advisory lock
+(`persistence/leadership.py`, checking every second as `c122 serve` does); the leader is killed with
+SIGKILL and the time until the other says it leads is taken, `--failovers` times.
+Target (issue #24): p99 < 100 ms to 1,000 desktops across two nodes; a new leader within 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import uvloop
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import percentiles, write_result
+from bench.event_fanout import ROUND_TIMEOUT_S, WARMUP_ROUNDS, Rounds, listen, open_clients
+
+TARGET_P99_MS = 100.0
+TARGET_FAILOVER_S = 5.0
+GC_THRESHOLD = 50_000
+POSTGRES_URL = os.environ.get(
+    "C122_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+# --- a node (subprocess) ------------------------------------------------------------------------
+
+
+def serve(fd: int, redis_url: str, queue_limit: int) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.websockets import WebSocket
+
+    from c122.domain.users import Actor, Role
+    from c122.realtime.bus import EventBus, InProcessEventBus
+    from c122.realtime.hub import EventHub
+    from c122.realtime.redis_bus import RedisEventBus
+    from c122.realtime.session import run_event_session
+    from c122.services.events import Audience, OutboundEvent
+
+    hub = EventHub(queue_limit=queue_limit)
+    audience = Audience(group_ids=frozenset({1}))
+    shared = RedisEventBus(redis_url, on_start=hub.follow_from) if redis_url else None
+    bus: EventBus
+    if shared is not None:
+        shared.subscribe_positioned(hub.publish)
+        bus = shared
+    else:
+        bus = InProcessEventBus()
+        bus.subscribe(hub.publish)
+
+    async def snapshot() -> dict[str, Any]:
+        return {"bench": True}
+
+    async def events(websocket: WebSocket) -> None:
+        await websocket.accept()
+        viewer = Actor(
+            user_id=int(websocket.query_params["user"]), role=Role.OPERATOR, group_ids=frozenset({1})
+        )
+        await run_event_session(websocket, hub, viewer, snapshot, None, 15.0)
+
+    async def control(websocket: WebSocket) -> None:
+        await websocket.accept()
+        async for text in websocket.iter_text():
+            command = json.loads(text)
+            if command["op"] == "publish":
+                data = {"round": command["round"], "published_at": time.monotonic()}
+                bus.publish(OutboundEvent("bench.changed", data, audience, datetime.now(UTC)))
+            stats = hub.stats()
+            connected = shared.connected if shared is not None else True
+            await websocket.send_text(
+                json.dumps({"attached": stats.attached, "unacked": stats.unacked, "bus": connected})
+            )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> Any:
+        task = asyncio.create_task(shared.run()) if shared is not None else None
+        yield
+        if task is not None:
+            task.cancel()
+
+    app = Starlette(
+        routes=[WebSocketRoute("/events", events), WebSocketRoute("/control", control)], lifespan=lifespan
+    )
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    uvicorn.run(app, fd=fd, loop="uvloop", log_level="warning")
+
+
+def start_node(redis_url: str, queue_limit: int) -> tuple[subprocess.Popen[bytes], str]:
+    listener = socket.create_server(("127.0.0.1", 0), backlog=4096)
+    port = listener.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve-fd", str(listener.fileno()), "--redis", redis_url,
+         "--queue-limit", str(queue_limit)],
+        pass_fds=[listener.fileno()],
+    )  # fmt: skip
+    listener.close()
+    return process, f"ws://127.0.0.1:{port}"
+
+
+# --- the measuring side -------------------------------------------------------------------------
+
+
+async def measure(urls: list[str], clients_count: int, rounds_count: int) -> dict[str, Any]:
+    from websockets.asyncio.client import connect
+
+    controls = [await connect(f"{url}/control", open_timeout=60) for url in urls]
+
+    async def command(index: int, op: str, **fields: Any) -> dict[str, Any]:
+        await controls[index].send(json.dumps({"op": op, **fields}))
+        reply: dict[str, Any] = json.loads(await controls[index].recv())
+        return reply
+
+    for index in range(len(urls)):  # each node's bus is connected before anything is published
+        while not (await command(index, "stats"))["bus"]:  # noqa: ASYNC110 (another process's state)
+            await asyncio.sleep(0.05)
+    share = clients_count // len(urls)
+    clients = [client for url in urls for client in await open_clients(url, share, deflate=False)]
+    gc.collect()
+    gc.freeze()
+    rounds = Rounds(expected=len(clients))
+    listeners = [asyncio.create_task(listen(client, rounds)) for client in clients]
+    for round_no in range(rounds_count):
+        done = rounds.event_for(round_no)
+        await command(0, "publish", round=round_no)
+        async with asyncio.timeout(ROUND_TIMEOUT_S):
+            await done.wait()
+        for client in clients:
+            await client.connection.send(json.dumps({"kind": "ack", "id": client.last_id}))
+        for index in range(len(urls)):
+            while (await command(index, "stats"))["unacked"]:  # noqa: ASYNC110 (acks on other sockets)
+                await asyncio.sleep(0.01)
+    for task in listeners:
+        task.cancel()
+    await asyncio.gather(*(client.connection.close() for client in clients), return_exceptions=True)
+    for control in controls:
+        await control.close()
+    samples = [client.latencies_ms[r] for client in clients for r in range(WARMUP_ROUNDS, rounds_count)]
+    return {"clients": len(clients), "nodes": len(urls), **percentiles(samples)}
+
+
+def run_fanout(redis_url: str, nodes: int, args: argparse.Namespace) -> dict[str, Any]:
+    started = [start_node(redis_url, args.queue_limit) for _ in range(nodes)]
+    try:
+        load_before = os.getloadavg()[0]
+        figures = uvloop.run(measure([url for _, url in started], args.clients, args.rounds))
+        load_after = os.getloadavg()[0]
+    finally:
+        for process, _ in started:
+            process.terminate()
+            process.wait(timeout=30)
+    return figures | {"load_average_1m": [round(load_before, 2), round(load_after, 2)]}
+
+
+# --- failover -----------------------------------------------------------------------------------
+
+
+def campaign(key: int) -> None:
+    from c122.persistence.leadership import AdvisoryLockLeadership
+
+    print("following", flush=True)
+    leadership = AdvisoryLockLeadership(
+        POSTGRES_URL,
+        key=key,
+        on_change=lambda leading: print("leading" if leading else "following", flush=True),
+    )
+    asyncio.run(leadership.run())
+
+
+async def one_failover(key: int) -> float:
+    async def candidate() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--campaign", str(key), stdout=asyncio.subprocess.PIPE
+        )
+
+    async def says(process: asyncio.subprocess.Process, word: str) -> None:
+        assert process.stdout is not None
+        while (line := await process.stdout.readline()) and line.decode().strip() != word:
+            pass
+
+    first = await candidate()
+    await says(first, "leading")
+    second = await candidate()
+    await says(second, "following")
+    await asyncio.sleep(1.5)  # the second has tried and failed at least once: it is campaigning
+    killed_at = time.monotonic()
+    first.send_signal(signal.SIGKILL)
+    await asyncio.wait_for(says(second, "leading"), 30)
+    elapsed = time.monotonic() - killed_at
+    second.kill()
+    await asyncio.gather(first.wait(), second.wait())
+    return elapsed
+
+
+def run_failovers(count: int) -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
+    times = [asyncio.run(one_failover(0x0C122B00 + n)) for n in range(count)]
+    return {
+        "runs": count,
+        "new_leader_after_kill_s": [round(t, 3) for t in times],
+        "max_s": round(max(times), 3),
+        "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+    }
+
+
+@contextlib.contextmanager
+def redis_server() -> Any:
+    with tempfile.TemporaryDirectory() as folder, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        server = subprocess.Popen(
+            [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", folder],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            server.kill()
+            server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--failovers", type=int, default=5)
+    parser.add_argument("--queue-limit", type=int, default=1000)
+    parser.add_argument("--serve-fd", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--redis", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--campaign", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_fd is not None:
+        serve(args.serve_fd, args.redis, args.queue_limit)
+        return
+    if args.campaign is not None:
+        campaign(args.campaign)
+        return
+    with redis_server() as redis_url:
+        time.sleep(0.5)
+        fanout = {
+            "one_node_in_memory": run_fanout("", 1, args),
+            "two_nodes_redis": run_fanout(redis_url, 2, args),
+        }
+    failover = run_failovers(args.failovers)
+    path = write_result(
+        "event_fanout_nodes",
+        {
+            "parameters": {"clients": args.clients, "rounds": args.rounds, "warmup_rounds": WARMUP_ROUNDS},
+            "target": {"p99_ms": TARGET_P99_MS, "failover_s": TARGET_FAILOVER_S},
+            "fanout": fanout,
+            "failover": failover,
+            "meets_target": {
+                "fanout_p99": fanout["two_nodes_redis"]["p99_ms"] < TARGET_P99_MS,
+                "failover": failover["max_s"] < TARGET_FAILOVER_S,
+            },
+            "note": "shared 2-core machine, loaded by other work: see load_average_1m",
+        },
+    )
+    print(json.dumps({"fanout": fanout, "failover": failover}, indent=2))
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
