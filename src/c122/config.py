@@ -85,6 +85,9 @@ class Settings(BaseModel):
     sip_tls_key: Path | None = None
     rtp_port_min: int = Field(20000, ge=1024, le=65534)
     rtp_port_max: int = Field(29999, ge=1025, le=65535)
+    # Media worker processes (docs/telephony/media.md, "Media workers"): 0 runs the media engine in
+    # this process; N > 0 runs N workers, each with a slice of the RTP range (production: one a core).
+    media_workers: int = Field(0, ge=0, le=64)
     public_address: str = ""
     sip_realm: str = Field("c122", min_length=1, max_length=100)  # digest realm of operators' phones
     # Challenges offered to phones; many phones (baresip 1.0 among them) give up on a SHA-256 one.
