@@ -39,10 +39,12 @@ _BATCH: Final = 512  # sockets served per wake-up; the rest are reported again a
 # net.core.rmem_max) rather than left to net.core.rmem_default: a loop that falls behind delays
 # packets instead of dropping them.
 RECEIVE_BUFFER: Final = 512 * 1024
-# Datagrams read from one socket per pass once a pass finds a full batch of sockets ready (the loop
-# is behind): fewer epoll passes per packet, so an overloaded relay catches up instead of dropping.
-# Otherwise one, so that no recv is wasted finding a socket empty.
+# Datagrams read from one socket per pass when the relay is behind - a full batch of sockets ready,
+# or more than half a packet interval (10 ms) since the previous pass, so that most ready sockets
+# hold more than one: fewer epoll passes per packet, so a starved or overloaded relay catches up
+# instead of dropping. Otherwise one, so that no recv is wasted finding a socket empty.
 _DRAIN_READS: Final = 8
+_BEHIND: Final = 0.010
 _UNPACK = HEADER.unpack_from
 _PACK_INTO = HEADER.pack_into
 _CLOCK_RATE: Final = 8000  # G.711, the only codecs the in-place path carries
@@ -67,6 +69,7 @@ class RtpRelay:
         self._view = memoryview(self._buffer)
         self.relayed = 0  # packets that took the in-place path
         self.passes = 0  # wake-ups that read sockets: relayed / passes is the batch the loop gets
+        self._last_pass = clock()
         loop.add_reader(self._epoll.fileno(), self._on_ready)
 
     def add(self, endpoint: Endpoint, sock: socket.socket) -> None:
@@ -181,7 +184,9 @@ class RtpRelay:
         relayed = 0
         cut_length, cut = 0, view[:0]  # the last send slice: G.711 packets of a call share one length
         ready = self._epoll.poll(0, _BATCH)
-        reads = range(_DRAIN_READS if len(ready) == _BATCH else 1)
+        behind = len(ready) == _BATCH or now - self._last_pass > _BEHIND
+        self._last_pass = now
+        reads = range(_DRAIN_READS if behind else 1)
         for fd, _ in ready:
             record = connected_legs.get(fd)
             if record is None:  # the bound socket: not from the latched address
