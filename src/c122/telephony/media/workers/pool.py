@@ -34,6 +34,7 @@ from c122.telephony.media.messages import (
     MediaError,
     MediaEvent,
     MediaLost,
+    NoMediaPorts,
     OpenEndpoint,
     PlaybackFinished,
     RecordingFinished,
@@ -207,19 +208,28 @@ class MediaWorkers:
     async def _open(self, command: OpenEndpoint) -> Reply:
         if command.endpoint_id in self._legs:
             raise MediaError(f"endpoint {command.endpoint_id} already exists")
-        worker = self._owner(command.port) if command.port is not None else self._least_loaded()
-        async with self._opening[worker.index]:
-            reply = await worker.execute(command)
-        self._legs[command.endpoint_id] = _Leg(worker, command)
-        return reply
+        candidates = [self._owner(command.port)] if command.port is not None else self._by_load()
+        for worker in candidates:
+            try:
+                async with self._opening[worker.index]:
+                    reply = await worker.execute(command)
+            except NoMediaPorts:
+                # A worker's slice can run out before the others: legs moved away keep its ports.
+                if worker is candidates[-1]:
+                    raise
+                continue
+            self._legs[command.endpoint_id] = _Leg(worker, command)
+            return reply
+        raise NoMediaPorts("no media worker is running")
 
-    def _least_loaded(self) -> WorkerClient:
+    def _by_load(self) -> list[WorkerClient]:
+        """The running workers, the one with the fewest legs first."""
         live = [w for w in self._workers if w.index not in self._restarting] or self._workers
         load = {w.index: 0 for w in live}
         for leg in self._legs.values():
             if leg.worker.index in load:
                 load[leg.worker.index] += 1
-        return min(live, key=lambda w: load[w.index])
+        return sorted(live, key=lambda w: (load[w.index], w.index))
 
     def _owner(self, port: int) -> WorkerClient:
         for worker in self._workers:
@@ -392,7 +402,13 @@ class MediaWorkers:
                 problems.append(f"media worker {worker.index} does not answer")
                 continue
             parts.append(part)
-            problems.extend(f"worker {worker.index}: {p}" for p in part.detail.split("; ") if p)
+            problems.extend(
+                f"worker {worker.index}: {p}" for p in part.detail.split("; ") if p and "exhausted" not in p
+            )
+        # Counted here, not added up: a moved leg holds a port of another worker's slice.
+        ports_free = max(0, sum(_pairs(w.ports) for w in self._workers) - len(self._legs))
+        if not ports_free:
+            problems.append("RTP port range exhausted")
         status = "stopped" if not parts else ("degraded" if problems else "ok")
         return MediaHealth(
             status=status,
@@ -401,10 +417,14 @@ class MediaWorkers:
             bridges=sum(p.bridges for p in parts),
             mixes=sum(p.mixes for p in parts),
             recordings=sum(p.recordings for p in parts),
-            ports_free=sum(p.ports_free for p in parts),
+            ports_free=ports_free,
             max_tick_lateness_ms=max((p.max_tick_lateness_ms for p in parts), default=0.0),
             detail="; ".join(problems),
         )
+
+
+def _pairs(ports: tuple[int, int]) -> int:
+    return (ports[1] - ports[0] + 1) // 2
 
 
 def _summed(endpoint_id: str, parts: list[LegStats]) -> LegStats:
