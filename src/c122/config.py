@@ -206,6 +206,9 @@ class Settings(BaseModel):
         retention_by_group(self.recording_retention_by_group)
         if self.rtp_port_min >= self.rtp_port_max:
             raise ValueError("rtp_port_min: must be below rtp_port_max")
+        pairs = (self.rtp_port_max - self.rtp_port_min + 1) // 2
+        if self.media_workers > pairs // 2:  # each worker's slice holds at least two legs
+            raise ValueError(f"media_workers: too many for the RTP range's {pairs} port pairs")
         if self.mode == "production":
             if self.secret_key == DEFAULT_SECRET:
                 raise ValueError("secret_key: the default secret is refused in production mode")

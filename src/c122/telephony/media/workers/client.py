@@ -49,6 +49,18 @@ class WorkerClient:
         self._reading: asyncio.Task[None] | None = None
         self._stopping = False
 
+    def again(self) -> WorkerClient:
+        """A new client for the same worker (index, ports), to start in place of this dead one."""
+        return WorkerClient(
+            self.index,
+            host=self._host,
+            public_address=self._public,
+            ports=self.ports,
+            any_ports=self._any_ports,
+            on_event=self._on_event,
+            on_exit=self._on_exit,
+        )
+
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None

@@ -357,15 +357,7 @@ class MediaWorkers:
 
     async def _restart(self, dead: WorkerClient) -> None:
         while not self._stopped:
-            worker = WorkerClient(
-                dead.index,
-                host=dead._host,
-                public_address=dead._public,
-                ports=dead.ports,
-                any_ports=self._range,
-                on_event=self._on_event,
-                on_exit=self._on_exit,
-            )
+            worker = dead.again()
             try:
                 await worker.start()
             except (OSError, MediaError):
