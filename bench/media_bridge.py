@@ -133,11 +133,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def make_socket() -> socket.socket:
+def make_socket(port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * 1024 * 1024)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     sock.setblocking(False)
     return sock
 
@@ -175,9 +175,14 @@ def run_level(calls: int, seconds: float, record: bool, bare: bool = False) -> d
         server.wait(timeout=60)
 
 
-def generate(server_pid: int, ports: list[list[int]], seconds: float) -> dict[str, Any]:
+def generate(
+    server_pid: int | list[int], ports: list[list[int]], seconds: float, bind: tuple[int, int] = (0, 0)
+) -> dict[str, Any]:
+    """Runs the load against `ports` (per call: where side 0 sends, where side 1 sends) from one
+    socket per side (on the ports `bind`, 0: any); the CPU is that of the process(es) `server_pid`."""
+    pids = server_pid if isinstance(server_pid, list) else [server_pid]
     gc.disable()  # the generator's own pauses must not show up as engine latency
-    sockets = [make_socket(), make_socket()]
+    sockets = [make_socket(bind[0]), make_socket(bind[1])]
     senders = [
         BatchSender(sockets[side], [("127.0.0.1", pair[side]) for pair in ports], first_leg=side * len(ports))
         for side in (0, 1)
@@ -193,7 +198,7 @@ def generate(server_pid: int, ports: list[list[int]], seconds: float) -> dict[st
     tick = 0
     while (tick_start := start + tick * FRAME_NS) < window_end:
         if cpu_before is None and tick_start >= window_start:
-            cpu_before = cpu_seconds(server_pid)
+            cpu_before = sum(cpu_seconds(pid) for pid in pids)
         for slot in range(SLOTS):
             receiver.drain_until(tick_start + slot * FRAME_NS // SLOTS)
             for sender in senders:
@@ -201,7 +206,7 @@ def generate(server_pid: int, ports: list[list[int]], seconds: float) -> dict[st
                 if window_start <= at < window_end:
                     sent_in_window += sent
         tick += 1
-    cpu_after = cpu_seconds(server_pid)
+    cpu_after = sum(cpu_seconds(pid) for pid in pids)
     receiver.drain_until(time.monotonic_ns() + 300_000_000)
     for sock in sockets:
         sock.close()

@@ -17,6 +17,8 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -x /usr/lib/kannel/test/fakesmsc ] || missing+=(kannel-extras)
 # Redis carries events between nodes; the several-nodes tests start their own redis-server.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# rtpengine (userspace forwarding) is the baseline of the media workers benchmark.
+[ -x /usr/bin/rtpengine ] || missing+=(rtpengine-daemon)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   "$(dirname "$0")/apt-install.sh" "${missing[@]}"

@@ -683,6 +683,7 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         rtp_port_min=settings.rtp_port_min,
         rtp_port_max=settings.rtp_port_max,
         public_address=settings.public_address,
+        media_workers=settings.media_workers,
         limits=CallLimits(
             max_calls=settings.sip_max_calls,
             max_calls_per_line=settings.sip_max_calls_per_line,

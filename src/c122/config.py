@@ -85,6 +85,9 @@ class Settings(BaseModel):
     sip_tls_key: Path | None = None
     rtp_port_min: int = Field(20000, ge=1024, le=65534)
     rtp_port_max: int = Field(29999, ge=1025, le=65535)
+    # Media worker processes (docs/telephony/media.md, "Media workers"): 0 runs the media engine in
+    # this process; N > 0 runs N workers, each with a slice of the RTP range (production: one a core).
+    media_workers: int = Field(0, ge=0, le=64)
     public_address: str = ""
     sip_realm: str = Field("c122", min_length=1, max_length=100)  # digest realm of operators' phones
     # Challenges offered to phones; many phones (baresip 1.0 among them) give up on a SHA-256 one.
@@ -206,6 +209,9 @@ class Settings(BaseModel):
         retention_by_group(self.recording_retention_by_group)
         if self.rtp_port_min >= self.rtp_port_max:
             raise ValueError("rtp_port_min: must be below rtp_port_max")
+        pairs = (self.rtp_port_max - self.rtp_port_min + 1) // 2
+        if self.media_workers > pairs // 2:  # each worker's slice holds at least two legs
+            raise ValueError(f"media_workers: too many for the RTP range's {pairs} port pairs")
         if self.mode == "production":
             if self.secret_key == DEFAULT_SECRET:
                 raise ValueError("secret_key: the default secret is refused in production mode")

@@ -66,6 +66,12 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
         ({"C122_CITIZEN_READS_AT_ONCE": "0"}, "citizen_reads_at_once: Input should be greater than or equal"),
         ({"C122_SMS_CONCURRENCY": "0"}, "sms_concurrency: Input should be greater than or equal to 1"),
         ({"C122_PUSH_CONCURRENCY": "9000"}, "push_concurrency: Input should be less than or equal to 5000"),
+        ({"C122_MEDIA_WORKERS": "-1"}, "media_workers: Input should be greater than or equal to 0"),
+        ({"C122_MEDIA_WORKERS": "65"}, "media_workers: Input should be less than or equal to 64"),
+        (
+            {"C122_MEDIA_WORKERS": "3", "C122_RTP_PORT_MIN": "20000", "C122_RTP_PORT_MAX": "20009"},
+            "media_workers: too many for the RTP range's 5 port pairs",
+        ),
     ],
 )
 def test_invalid_settings_name_the_setting_and_the_problem(environ: dict[str, str], message: str) -> None:

@@ -22,6 +22,7 @@ from c122.telephony.control import CallControl
 from c122.telephony.control.sip_gateway import SipGateway
 from c122.telephony.kept_conversations import KeptConversations
 from c122.telephony.media.engine import MediaEngine
+from c122.telephony.media.workers.pool import MediaWorkers
 from c122.telephony.sip import SipStack
 from c122.telephony.sip.admission import AdmissionSettings
 from c122.telephony.sip.auth import DigestServer
@@ -87,6 +88,7 @@ class TelephonySettings:
     rtp_port_min: int
     rtp_port_max: int
     public_address: str  # empty: announce sip_host
+    media_workers: int = 0  # 0: the media engine in this process; N: N media worker processes
     limits: CallLimits = field(default_factory=CallLimits)
     sip_realm: str = "c122"
     sip_digest_algorithms: tuple[str, ...] = ("MD5",)
@@ -100,11 +102,21 @@ class Telephony:
         self, settings: TelephonySettings, ha1_lookup: Ha1Lookup, kept: TelephonyStateStore | None = None
     ) -> None:
         self._settings = settings
-        self.media = MediaEngine(
-            bind_host=settings.sip_host,
-            public_address=settings.public_address,
-            port_min=settings.rtp_port_min,
-            port_max=settings.rtp_port_max,
+        self.media: MediaEngine | MediaWorkers = (
+            MediaWorkers(
+                count=settings.media_workers,
+                bind_host=settings.sip_host,
+                public_address=settings.public_address,
+                port_min=settings.rtp_port_min,
+                port_max=settings.rtp_port_max,
+            )
+            if settings.media_workers
+            else MediaEngine(
+                bind_host=settings.sip_host,
+                public_address=settings.public_address,
+                port_min=settings.rtp_port_min,
+                port_max=settings.rtp_port_max,
+            )
         )
         self.control = CallControl(self.media)
         self.registrar = Registrar()
@@ -247,7 +259,7 @@ class Telephony:
         return ComponentHealth(status, detail[:300])
 
     async def media_health(self) -> ComponentHealth:
-        health = self.media.health()
+        health = self.media.health() if isinstance(self.media, MediaEngine) else await self.media.health()
         status = {"ok": Status.OK, "degraded": Status.DEGRADED}.get(health.status, Status.DOWN)
         legs = self.operator_legs.states()
         failed = legs[RtcLegState.FAILED]

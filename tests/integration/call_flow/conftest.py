@@ -56,6 +56,14 @@ async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[RunningSer
         EVENT_PAYLOADS[event_type].model_validate(data)
 
 
+@pytest.fixture
+async def hotline_on_workers(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    """The hotline with its media in two media worker processes (`media_workers`)."""
+    overrides = hotline_overrides(tmp_path) | {"media_workers": 2}
+    async with running_server(database_url, with_telephony=True, **overrides) as server:
+        yield server
+
+
 def sip_port(server: RunningServer) -> int:
     telephony = server.application.telephony
     assert telephony is not None

@@ -18,6 +18,7 @@ from tests.integration.call_flow.conftest import (
 from tests.support.server import RunningServer
 
 from c122.telephony.media.analysis import dominant_frequency, rms
+from c122.telephony.media.workers.pool import MediaWorkers
 
 pytestmark = pytest.mark.peers
 
@@ -30,6 +31,23 @@ def stereo(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 async def test_a_caller_keys_through_the_menu_and_talks_to_the_operator_on_a_sip_phone(
+    hotline: RunningServer, caller: HotlineCaller, operator_phone: object
+) -> None:
+    await _menu_call_to_a_sip_phone(hotline, caller, operator_phone)
+
+
+async def test_the_same_call_with_the_media_in_two_worker_processes(
+    hotline_on_workers: RunningServer, caller: HotlineCaller, operator_phone: object
+) -> None:
+    await _menu_call_to_a_sip_phone(hotline_on_workers, caller, operator_phone)
+    telephony = hotline_on_workers.application.telephony
+    assert telephony is not None
+    assert isinstance(telephony.media, MediaWorkers)
+    assert telephony.media.restarts == 0
+    assert "2 media workers" in (await telephony.media.health()).event_loop
+
+
+async def _menu_call_to_a_sip_phone(
     hotline: RunningServer, caller: HotlineCaller, operator_phone: object
 ) -> None:
     queue_id = await info_queue_id(hotline)

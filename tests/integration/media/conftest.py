@@ -31,6 +31,7 @@ from c122.telephony.media.messages import (
 )
 from c122.telephony.media.rtp import OutgoingStream, RtpPacket, parse_rtp
 from c122.telephony.media.sources import Source
+from c122.telephony.media.workers.pool import MediaWorkers
 from c122.telephony.sip import SipStack, TimerSettings
 
 
@@ -227,7 +228,7 @@ SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 @dataclass
 class Telephony:
-    engine: MediaEngine
+    engine: MediaEngine | MediaWorkers
     control: CallControl
     stack: SipStack
     events: list[ControlEvent]
@@ -277,6 +278,22 @@ class Telephony:
 async def telephony() -> AsyncIterator[Telephony]:
     base = random.randrange(30000, 44000, 2)
     engine = MediaEngine(bind_host="127.0.0.1", port_min=base, port_max=base + 200)
+    async for made in _telephony(engine):
+        yield made
+
+
+@pytest.fixture
+async def telephony_on_workers() -> AsyncIterator[Telephony]:
+    """The same, with the media in two media worker processes."""
+    base = random.randrange(30000, 44000, 2)
+    workers = MediaWorkers(
+        count=2, bind_host="127.0.0.1", public_address="", port_min=base, port_max=base + 200
+    )
+    async for made in _telephony(workers):
+        yield made
+
+
+async def _telephony(engine: MediaEngine | MediaWorkers) -> AsyncIterator[Telephony]:
     await engine.start()
     control = CallControl(engine, media_timeout=3.0)
     stack = SipStack("127.0.0.1", udp_port=0, tcp_port=None, timers=TimerSettings(t1=0.1, t2=1.0, t4=1.0))

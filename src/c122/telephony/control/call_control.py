@@ -225,6 +225,10 @@ class CallControl:
                 channel = self._channels.get(channel_id)
                 if channel is not None:
                     self._spawn(self._timed_out(channel))
+            case media.MediaLost(endpoint_id=channel_id):
+                channel = self._channels.get(channel_id)
+                if channel is not None:
+                    self._spawn(channel.hangup("media-lost"))
 
     async def _timed_out(self, channel: Channel) -> None:
         await channel.hangup("media-timeout")

@@ -99,10 +99,11 @@ class MediaEngine:
         port_max: int = 29999,
         rtcp_interval: float = 5.0,
         warm_up: float = WARM_UP,
+        any_ports: tuple[int, int] | None = None,
     ) -> None:
         self._rtcp_interval = rtcp_interval
         self._warm_up_ticks = round(warm_up / TICK)
-        self._ports = PortAllocator(bind_host, port_min, port_max)
+        self._ports = PortAllocator(bind_host, port_min, port_max, any_ports)
         self._advertised = public_address or bind_host
         self._endpoints: dict[str, Endpoint] = {}
         self._bridges = Bridges(self._endpoints)
@@ -215,6 +216,7 @@ class MediaEngine:
     async def _open(self, command: OpenEndpoint) -> EndpointOpened:
         if command.endpoint_id in self._endpoints:
             raise ValueError(f"endpoint {command.endpoint_id} already exists")
+        codec = codec_named(command.codec)  # before a port is taken: a bad codec must not leak one
         if command.port is None:
             rtp_sock, rtcp_sock = self._ports.allocate()
         else:
@@ -223,7 +225,7 @@ class MediaEngine:
         endpoint = Endpoint(
             command.endpoint_id,
             port,
-            codec_named(command.codec),
+            codec,
             command.dtmf_payload_type,
             command.remote,
             command.inband_dtmf,

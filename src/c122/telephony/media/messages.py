@@ -222,7 +222,15 @@ class MediaTimeout:
     silent_seconds: float
 
 
-MediaEvent = DtmfReceived | PlaybackFinished | RecordingFinished | MediaTimeout
+@dataclass(frozen=True, slots=True)
+class MediaLost:
+    """The leg's media is gone (its media worker died): the call cannot go on."""
+
+    endpoint_id: str
+    reason: str
+
+
+MediaEvent = DtmfReceived | PlaybackFinished | RecordingFinished | MediaTimeout | MediaLost
 EventHandler = Callable[[MediaEvent], None]
 
 

@@ -16,12 +16,18 @@ class PortRangeExhausted(RuntimeError):
 
 
 class PortAllocator:
-    def __init__(self, host: str, port_min: int, port_max: int) -> None:
+    def __init__(
+        self, host: str, port_min: int, port_max: int, any_ports: tuple[int, int] | None = None
+    ) -> None:
         first = port_min + (port_min % 2)
         if first + 1 > port_max:
             raise ValueError(f"RTP port range {port_min}-{port_max} holds no even/odd pair")
         self.host = host
         self._pairs = list(range(first, port_max, 2))
+        # `take` binds an exact pair anywhere in this wider range (a media worker's range is a slice
+        # of the configured one, and a leg moved from another worker keeps its port).
+        low, high = any_ports or (port_min, port_max)
+        self._takeable = range(low + (low % 2), high, 2)
         self._cursor = random.randrange(len(self._pairs))  # spread reuse across restarts
         self._in_use: set[int] = set()
 
@@ -48,7 +54,7 @@ class PortAllocator:
 
     def take(self, port: int) -> tuple[socket.socket, socket.socket]:
         """Binds exactly the pair of `port` (a leg kept across a restart keeps its address)."""
-        if port not in self._pairs:
+        if port not in self._takeable:
             raise ValueError(f"RTP port {port} is not an even port of the range")
         if port in self._in_use:
             raise ValueError(f"RTP port {port} is already in use")

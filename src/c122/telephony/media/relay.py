@@ -35,6 +35,16 @@ log = logging.getLogger(__name__)
 
 _MAX_DATAGRAM: Final = 65535
 _BATCH: Final = 512  # sockets served per wake-up; the rest are reported again at once
+# Each RTP socket's receive queue, asked for explicitly (the kernel doubles it, capped by
+# net.core.rmem_max) rather than left to net.core.rmem_default: a loop that falls behind delays
+# packets instead of dropping them.
+RECEIVE_BUFFER: Final = 512 * 1024
+# Datagrams read from one socket per pass when the relay is behind - a full batch of sockets ready,
+# or more than half a packet interval (10 ms) since the previous pass, so that most ready sockets
+# hold more than one: fewer epoll passes per packet, so a starved or overloaded relay catches up
+# instead of dropping. Otherwise one, so that no recv is wasted finding a socket empty.
+_DRAIN_READS: Final = 8
+_BEHIND: Final = 0.010
 _UNPACK = HEADER.unpack_from
 _PACK_INTO = HEADER.pack_into
 _CLOCK_RATE: Final = 8000  # G.711, the only codecs the in-place path carries
@@ -59,11 +69,13 @@ class RtpRelay:
         self._view = memoryview(self._buffer)
         self.relayed = 0  # packets that took the in-place path
         self.passes = 0  # wake-ups that read sockets: relayed / passes is the batch the loop gets
+        self._last_pass = clock()
         loop.add_reader(self._epoll.fileno(), self._on_ready)
 
     def add(self, endpoint: Endpoint, sock: socket.socket) -> None:
         # The port was bound exclusively; sharing it is allowed from now on, for the connected socket.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
         endpoint.rtp_socket = sock
         record = RelayRecord(endpoint, sock)
         record.reload()
@@ -105,6 +117,7 @@ class RtpRelay:
                 connected = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 connected.setblocking(False)
                 connected.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                connected.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
                 try:
                     connected.bind(endpoint.rtp_socket.getsockname())
                     connected.connect(wanted)
@@ -170,7 +183,11 @@ class RtpRelay:
         connected_legs, legs = self._connected, self._legs
         relayed = 0
         cut_length, cut = 0, view[:0]  # the last send slice: G.711 packets of a call share one length
-        for fd, _ in self._epoll.poll(0, _BATCH):
+        ready = self._epoll.poll(0, _BATCH)
+        behind = len(ready) == _BATCH or now - self._last_pass > _BEHIND
+        self._last_pass = now
+        reads = range(_DRAIN_READS if behind else 1)
+        for fd, _ in ready:
             record = connected_legs.get(fd)
             if record is None:  # the bound socket: not from the latched address
                 record = legs.get(fd)
@@ -181,63 +198,65 @@ class RtpRelay:
                         continue
                     self._handle(record, length, addr, now)
                 continue
-            try:
-                length = record.receive_connected(buffer)  # type: ignore[misc]  # set while connected
-            except OSError:  # nothing there after all, or the far end's ICMP error
-                continue
-            if length < 12:
-                continue
-            first, second, sequence, timestamp, ssrc = unpack(buffer)
-            if (
-                (peer_record := record.ready) is not None  # a 1:1 bridge in the plain case (`decide`)
-                and first == 0x80  # plain header: no CSRC, extension or padding
-                and ssrc == record.ssrc  # the stream the statistics know, moving forward
-                and 0 < (sequence - (highest := record.max_seq)) & 0xFFFF < _MAX_DROPOUT
-                and second & 0x7F == record.payload_type  # not DTMF, CN, RTCP
-            ):
-                # Receive statistics: ReceiveStats.update for a packet in order or after a gap
-                # (the gap is the loss: expected - received), with RFC 3550 A.8 integer jitter.
-                if sequence < highest:
-                    record.wraps += 1
-                record.max_seq = sequence
-                record.received += 1
-                transit = arrival - timestamp
-                change = transit - record.transit
-                if change < 0:
-                    change = -change
-                if change < _JITTER_GATE:
-                    jitter = record.jitter
-                    record.jitter = jitter + change - ((jitter + 8) >> 4)
-                record.transit = transit
-                record.last_arrival = now
-                if record.timelines:
-                    _record(record, ssrc, timestamp, view[12:length], now)
-                # The peer's outgoing header (OutgoingStream.forward_into, inlined).
-                stream = peer_record.stream
-                if stream.source is not (endpoint := record.endpoint):
-                    stream.source = endpoint
-                    stream.ts_offset = (stream.wire_ts - timestamp) & 0xFFFFFFFF
-                    second |= 0x80  # a new source on the peer's line: a talkspurt boundary
-                timestamp = (timestamp + stream.ts_offset) & 0xFFFFFFFF
-                payload_length = length - 12
-                stream.wire_ts = (timestamp + payload_length) & 0xFFFFFFFF  # G.711: a byte a sample
-                sequence = stream.sequence
-                stream.sequence = (sequence + 1) & 0xFFFF
-                stream.sent_packets += 1
-                stream.sent_octets += payload_length
-                pack_into(buffer, 0, 0x80, second, sequence, timestamp, stream.ssrc)
+            for _ in reads:
                 try:
-                    if length != cut_length:
-                        cut_length, cut = length, view[:length]
-                    if (send := peer_record.send_connected) is not None:
-                        send(cut)
-                    else:  # the peer has not sent yet: toward its SDP address (`decide` saw one)
-                        peer_record.send(cut, peer_record.endpoint.target)  # type: ignore[arg-type]
-                except OSError:  # a late RTP packet is worth nothing: counted, not retried
-                    peer_record.endpoint.send_failures += 1
-                relayed += 1
-                continue
-            self._handle(record, length, record.connected_to, now)  # type: ignore[arg-type]  # connected
+                    length = record.receive_connected(buffer)  # type: ignore[misc]  # set while connected
+                except OSError:  # nothing (more) there, or the far end's ICMP error
+                    break
+                if length < 12:
+                    continue
+                first, second, sequence, timestamp, ssrc = unpack(buffer)
+                if (
+                    (peer_record := record.ready) is not None  # a 1:1 bridge in the plain case (`decide`)
+                    and first == 0x80  # plain header: no CSRC, extension or padding
+                    and ssrc == record.ssrc  # the stream the statistics know, moving forward
+                    and 0 < (sequence - (highest := record.max_seq)) & 0xFFFF < _MAX_DROPOUT
+                    and second & 0x7F == record.payload_type  # not DTMF, CN, RTCP
+                ):
+                    # Receive statistics: ReceiveStats.update for a packet in order or after a gap
+                    # (the gap is the loss: expected - received), with RFC 3550 A.8 integer jitter.
+                    if sequence < highest:
+                        record.wraps += 1
+                    record.max_seq = sequence
+                    record.received += 1
+                    transit = arrival - timestamp
+                    change = transit - record.transit
+                    if change < 0:
+                        change = -change
+                    if change < _JITTER_GATE:
+                        jitter = record.jitter
+                        record.jitter = jitter + change - ((jitter + 8) >> 4)
+                    record.transit = transit
+                    record.last_arrival = now
+                    if record.timelines:
+                        _record(record, ssrc, timestamp, view[12:length], now)
+                    # The peer's outgoing header (OutgoingStream.forward_into, inlined).
+                    stream = peer_record.stream
+                    if stream.source is not (endpoint := record.endpoint):
+                        stream.source = endpoint
+                        stream.ts_offset = (stream.wire_ts - timestamp) & 0xFFFFFFFF
+                        second |= 0x80  # a new source on the peer's line: a talkspurt boundary
+                    timestamp = (timestamp + stream.ts_offset) & 0xFFFFFFFF
+                    payload_length = length - 12
+                    stream.wire_ts = (timestamp + payload_length) & 0xFFFFFFFF  # G.711: a byte a sample
+                    sequence = stream.sequence
+                    stream.sequence = (sequence + 1) & 0xFFFF
+                    stream.sent_packets += 1
+                    stream.sent_octets += payload_length
+                    pack_into(buffer, 0, 0x80, second, sequence, timestamp, stream.ssrc)
+                    try:
+                        if length != cut_length:
+                            cut_length, cut = length, view[:length]
+                        if (send := peer_record.send_connected) is not None:
+                            send(cut)
+                        else:  # the peer has not sent yet: toward its SDP address (`decide` saw one)
+                            peer_record.send(cut, peer_record.endpoint.target)  # type: ignore[arg-type]
+                    except OSError:  # a late RTP packet is worth nothing: counted, not retried
+                        peer_record.endpoint.send_failures += 1
+                    relayed += 1
+                    continue
+                self._handle(record, length, record.connected_to, now)  # type: ignore[arg-type]  # connected
+                break  # the handler may have re-latched or closed the connected socket
         self.relayed += relayed
         self.passes += 1
 
