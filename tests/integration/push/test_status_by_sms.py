@@ -95,7 +95,7 @@ async def test_a_device_without_push_gets_the_status_by_sms_once_per_change(
     )
     notices = [m for m in messages if m["channel"] == "sms"]
     assert [(m["author"], m["author_name"], m["text"]) for m in notices] == [
-        ("operator", "Уведомление о статусе", parts[-1].text)
+        ("system", "Уведомление о статусе", parts[-1].text)
     ]
     # A change of the flag only is no status change: no SMS.
     flagged = await operator.write("PUT", f"/api/v1/cases/{case['id']}/status", json={"attention": True})

@@ -367,6 +367,7 @@ export const en: Messages = {
       queue: "answered from a queue",
       blind: "transferred directly",
       consulted: "transferred after consulting",
+      chat: "took the chat from a queue",
     },
     calls: "Calls of this case",
     inWorkList: "Cards in work",
