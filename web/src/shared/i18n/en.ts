@@ -243,6 +243,7 @@ export const en: Messages = {
     metres: "m",
     placeholder: "Message to the applicant",
     send: "Send",
+    attachPhoto: "Photo",
     bot: "Chat bot",
     closedHint: "The case is closed: the applicant will read the answer but cannot write in this case",
     via: "Send via:",
