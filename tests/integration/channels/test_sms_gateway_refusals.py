@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from c122.domain.errors import InvalidFields
 from tests.integration.channels.test_sms_kannel import APPLICANT, SECRET, _case_of
 from tests.support.kannel import Kannel
 from tests.support.polling import until
@@ -50,3 +51,28 @@ async def test_refused_credentials_keep_the_text_queued_and_retried(
             assert gateway.sent() == []
         finally:
             gateway.stop()
+
+
+async def test_a_batch_of_notices_is_queued_at_once_or_refused_whole(database_url: str) -> None:
+    settings = {  # a gateway nobody listens on: queueing needs none
+        "sms_gateway_url": "http://127.0.0.1:9/cgi-bin/sendsms",
+        "sms_callback_url": "http://127.0.0.1:9",
+        "sms_callback_secret": SECRET,
+    }
+    async with running_server(database_url, **settings) as server:
+        sms = server.application.context.sms
+        refused = None
+        try:
+            await sms.send_notices([(APPLICANT, "Первое"), ("12", "Второе"), (APPLICANT, "")])
+        except InvalidFields as error:
+            refused = error
+        assert refused is not None
+        assert [(p.path, p.code) for p in refused.problems] == [
+            ("[1].phone", "invalid_phone"),
+            ("[2].text", "invalid_text"),
+        ]
+        assert await sms.counts() == {}  # nothing of a refused batch is stored
+        queued = await sms.send_notices([(APPLICANT, f"Уведомление {n}") for n in range(3)])
+        assert [m.text for m in queued] == ["Уведомление 0", "Уведомление 1", "Уведомление 2"]
+        assert len({m.id for m in queued}) == 3
+        assert (await sms.counts()).get("queued", 0) + (await sms.counts()).get("failed", 0) == 3
