@@ -60,6 +60,7 @@ from c122.services.accounts.service import AuthPolicy, AuthService
 from c122.services.accounts.sign_in_limits import MemorySignInLimits
 from c122.services.audit.service import AuditTrail
 from c122.services.board.service import Board
+from c122.services.bot.app import AppConversations
 from c122.services.bot.intake import IntakeHandOver
 from c122.services.bot.service import ChatBot
 from c122.services.bot.sms import SmsConversations
@@ -493,6 +494,7 @@ def build_application(
         bot=bot,
         messenger=messenger,
         sms_conversations=SmsConversations(sms, bot),
+        app_bot=AppConversations(bot),
         push=push,
     )
     push_reactions.subscribe(

@@ -29,6 +29,8 @@ class ApiCall:
     method: str
     body: dict[str, Any]
     raw: bytes = b""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """A multipart upload's files by field name (sendPhoto's `photo`), as the bytes arrived."""
 
 
 @dataclass
@@ -81,7 +83,8 @@ class TelegramStandIn:
                     return
                 method = self.path[len(prefix) :]
                 body = _body(raw, self.headers.get("Content-Type", ""))
-                stand_in.calls.append(ApiCall(method, body, raw))
+                content_type = self.headers.get("Content-Type", "")
+                stand_in.calls.append(ApiCall(method, body, raw, _uploads(raw, content_type)))
                 if method in stand_in.failing:
                     self._json(400, fixture("error_chat_not_found"))
                     return
@@ -118,6 +121,28 @@ class TelegramStandIn:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _parts(raw: bytes, content_type: str) -> list[tuple[bytes, bytes]]:
+    """A multipart body's parts as (headers, value)."""
+    boundary = content_type.split("boundary=")[-1].strip('"').encode()
+    parts = []
+    for part in raw.split(b"--" + boundary)[1:]:
+        if part.startswith(b"--"):
+            break  # the closing delimiter
+        head, _, value = part.partition(b"\r\n\r\n")
+        parts.append((head, value[:-2] if value.endswith(b"\r\n") else value))
+    return parts
+
+
+def _uploads(raw: bytes, content_type: str) -> dict[str, bytes]:
+    if not content_type.startswith("multipart/form-data"):
+        return {}
+    return {
+        head.split(b'name="')[1].split(b'"')[0].decode(): value
+        for head, value in _parts(raw, content_type)
+        if b"filename=" in head
+    }
 
 
 def _body(raw: bytes, content_type: str) -> dict[str, Any]:

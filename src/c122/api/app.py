@@ -102,6 +102,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(reports.router)
     app.include_router(abandoned.router)
     app.include_router(citizen.router)
+    app.include_router(bot.citizen_router)
     app.include_router(citizen_call.router)
     app.include_router(citizen.operator_router)
     app.include_router(push.router)

@@ -14,6 +14,7 @@ from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthService
 from c122.services.audit.service import AuditTrail
 from c122.services.board.service import Board
+from c122.services.bot.app import AppConversations
 from c122.services.bot.service import ChatBot
 from c122.services.bot.sms import SmsConversations
 from c122.services.call_flow import CallFlowService
@@ -100,6 +101,7 @@ class ApiContext:
     bot: ChatBot  # the chat bot on text channels, their settings, outside bots' hand-over
     messenger: MessengerChannel  # the Telegram bot's chats
     sms_conversations: SmsConversations  # incoming SMS, answered by the bot when SMS has one
+    app_bot: AppConversations  # the citizen app's chat with the app channel's bot
     push: AppPush  # push to the citizen app and broadcasts to its users
     call_flow: CallFlowService | None = None  # the calls on the lines; None without telephony
     softphone: SoftphoneMedia = field(default_factory=NoSoftphoneMedia)  # browser audio legs (rtc.*)

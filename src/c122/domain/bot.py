@@ -156,10 +156,10 @@ class TextBot:
             if isinstance(final, HangUp):
                 return BotTurn(step.state, tuple(texts), (), Outcome.ENDED)
             if step.state.phase is Phase.WAITING:
-                return BotTurn(step.state, tuple(texts), self._choices(step.state))
+                return BotTurn(step.state, tuple(texts), self.choices(step.state))
             step = self._executor.on_playback_finished(step.state, now)
             texts.extend(self._texts_of(step))
-        return BotTurn(step.state, tuple(texts), self._choices(step.state))
+        return BotTurn(step.state, tuple(texts), self.choices(step.state))
 
     def _texts_of(self, step: Step) -> list[str]:
         return [
@@ -170,7 +170,10 @@ class TextBot:
             if self._texts.get(prompt)
         ]
 
-    def _choices(self, state: IvrState) -> tuple[str, ...]:
+    def choices(self, state: IvrState) -> tuple[str, ...]:
+        """The keys the bot waits for now (a stored session's buttons shown again)."""
+        if state.phase is not Phase.WAITING:
+            return ()
         node = self.flow.nodes.get(state.node)
         return tuple(node.branches) if isinstance(node, MenuNode) else ()
 

@@ -28,6 +28,7 @@ class Author(StrEnum):
     CITIZEN = "citizen"
     OPERATOR = "operator"
     BOT = "bot"  # a chat bot's line in a handed-over transcript
+    SYSTEM = "system"  # the hotline's own notice (a status change), written by no one
 
 
 # --- devices and the one-time code ------------------------------------------------------------------

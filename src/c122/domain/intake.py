@@ -62,6 +62,8 @@ class Handover:
     """None: the channel's text queue."""
     transcript: tuple[TranscriptLine, ...] = ()
     description: str = ""
+    device_id: int | None = None
+    """The citizen app's device the conversation came from: a new case becomes that device's request."""
 
 
 def check_address(address: str) -> str:

@@ -13,7 +13,7 @@ const ru = {
     sentTo: "Код отправлен на {phone}",
     again: "Отправить код ещё раз",
   },
-  cases: { empty: "Обращений пока нет", create: "Новое обращение", status: "Статус" },
+  cases: { empty: "Обращений пока нет", create: "Новое обращение", status: "Статус", chat: "Написать в чат" },
   create: {
     title: "Новое обращение",
     type: "Повод обращения",
@@ -42,6 +42,13 @@ const ru = {
     you: "Вы",
     photo: "Фото",
     empty: "Напишите оператору: ответ придёт сюда",
+    bot: "Чат-бот",
+  },
+  bot: {
+    title: "Чат линии 122",
+    choose: "Выберите пункт или напишите ответ",
+    handed: "Перейти к обращению № {number}",
+    failed: "сообщение не отправлено",
   },
   news: { empty: "Рассылок пока нет" },
   settings: {
@@ -78,7 +85,7 @@ const en: typeof ru = {
     sentTo: "The code was sent to {phone}",
     again: "Send the code again",
   },
-  cases: { empty: "No requests yet", create: "New request", status: "Status" },
+  cases: { empty: "No requests yet", create: "New request", status: "Status", chat: "Write to the chat" },
   create: {
     title: "New request",
     type: "Topic",
@@ -101,6 +108,13 @@ const en: typeof ru = {
     you: "You",
     photo: "Photo",
     empty: "Write to the operator: the answer comes here",
+    bot: "Chat bot",
+  },
+  bot: {
+    title: "122 line chat",
+    choose: "Choose an item or type your answer",
+    handed: "Go to request No. {number}",
+    failed: "the message was not sent",
   },
   news: { empty: "No broadcasts yet" },
   settings: {

@@ -7,6 +7,7 @@ export const router = createRouter({
     { path: "/register", component: () => import("./views/RegisterView.vue") },
     { path: "/", component: () => import("./views/CasesView.vue") },
     { path: "/new", component: () => import("./views/NewCaseView.vue") },
+    { path: "/bot", component: () => import("./views/BotView.vue") },
     { path: "/cases/:id", component: () => import("./views/CaseView.vue"), props: (r) => ({ id: Number(r.params.id) }) },
     {
       path: "/cases/:id/chat",

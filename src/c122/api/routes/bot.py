@@ -1,5 +1,6 @@
 """An outside chat bot hands a conversation to operators (docs/channels/bot.md): with the key set in
-`bot_handover_api_key` (header `X-Api-Key`), the transcript, the applicant's data and the topic."""
+`bot_handover_api_key` (header `X-Api-Key`), the transcript, the applicant's data and the topic. And the
+citizen app's chat with the app channel's bot (`/api/citizen/v1/bot`, the device's token)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import hmac
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 
 from c122.api.errors import ERROR_RESPONSES
+from c122.api.routes.citizen import PREFIX, TAG, count_address, device_of
 from c122.api.schemas import channels as s
 from c122.api.security import Context
 from c122.domain.citizen import Channel
@@ -48,3 +50,36 @@ async def hand_over(
         )
     )
     return s.HandedOverOut(case_id=handed.case_id, case_number=handed.case_number)
+
+
+citizen_router = APIRouter(
+    prefix=PREFIX + "/bot", tags=[TAG], responses=ERROR_RESPONSES, dependencies=[Depends(count_address)]
+)
+
+
+@citizen_router.get("", response_model=s.AppBotOut, operation_id="citizen_bot")
+async def app_bot(request: Request, context: Context) -> s.AppBotOut:
+    """Whether the app's chat has a bot (the app channel's flow), and the device's open conversation."""
+    state = await context.app_bot.state(await device_of(request))
+    return s.AppBotOut(
+        enabled=state.enabled,
+        transcript=[
+            s.BotLineOut(speaker=line.speaker.value, text=line.text, at=line.at) for line in state.transcript
+        ],
+        choices=list(state.choices),
+    )
+
+
+@citizen_router.post("", response_model=s.AppBotReplyOut, operation_id="citizen_bot_say")
+async def app_bot_say(body: s.AppBotIn, request: Request, context: Context) -> s.AppBotReplyOut:
+    """The citizen's answer to the bot; an empty text opens the conversation. Once the flow hands it
+    over, `case_id` is the new request (its chat continues with the operator). 409 `no_bot` when the app
+    channel has no flow."""
+    reply = await context.app_bot.say(await device_of(request), body.text)
+    handed = reply.handed_over
+    return s.AppBotReplyOut(
+        texts=list(reply.texts),
+        choices=list(reply.choices),
+        case_id=handed.case_id if handed else None,
+        case_number=handed.case_number if handed else None,
+    )

@@ -233,6 +233,33 @@ async def send_case_chat(
     return c.message_out(await context.case_chat.send(actor, case_id, body.text, channel))
 
 
+@operator_router.post(
+    "/chat/photo",
+    response_model=c.ChatMessageOut,
+    status_code=201,
+    operation_id="send_case_chat_photo",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def send_case_chat_photo(
+    case_id: Id,
+    request: Request,
+    actor: CurrentActor,
+    context: Context,
+    channel: Annotated[c.ChannelName | None, Query(description="null: the first reply channel")] = None,
+) -> c.ChatMessageOut:
+    """The operator's photo (JPEG, PNG, WebP as the raw body) by the app or a messenger: 415 when the
+    bytes are no photo, 413 over the photo limit, 409 `no_media_by_sms` by SMS, `not_reachable` or
+    `messenger_unavailable` as for a text answer."""
+    content = await request.body()
+    chosen = Channel(channel) if channel is not None else None
+    return c.message_out(await context.case_chat.send_photo(actor, case_id, content, chosen))
+
+
 @operator_router.get(
     "/media/{media_id}",
     response_class=FileResponse,
@@ -245,5 +272,11 @@ async def case_media(case_id: Id, media_id: Id, actor: CurrentActor, context: Co
     return _file(media, path)
 
 
+OPERATOR_PHOTO_PATH = "/api/v1/cases/{case_id}/chat/photo"
+
+
 def upload_limits(max_bytes: int) -> dict[str, int]:
-    return {MEDIA_UPLOAD_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES}
+    return {
+        MEDIA_UPLOAD_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES,
+        OPERATOR_PHOTO_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES,
+    }

@@ -125,7 +125,7 @@ class HandoverOut(BaseModel):
     from_name: str
     to_user_id: int
     to_name: str
-    kind: Literal["answered", "queue", "blind", "consulted"]
+    kind: Literal["answered", "queue", "blind", "consulted", "chat"]
     call_id: str | None
     at: datetime
 

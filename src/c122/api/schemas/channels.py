@@ -81,3 +81,31 @@ class HandOverIn(Strict):
 class HandedOverOut(BaseModel):
     case_id: int
     case_number: str
+
+
+class BotLineOut(BaseModel):
+    speaker: Literal["bot", "citizen"]
+    text: str
+    at: datetime
+
+
+class AppBotOut(BaseModel):
+    """The citizen app's bot chat: whether the app channel runs a bot, the open session's lines, the keys
+    it waits for (shown as buttons)."""
+
+    enabled: bool
+    transcript: list[BotLineOut]
+    choices: list[str]
+
+
+class AppBotIn(Strict):
+    text: str = Field(max_length=4000, description="A typed answer or a button's key; empty opens the chat")
+
+
+class AppBotReplyOut(BaseModel):
+    """The bot's answer: its texts, the keys to offer as buttons, and the request once handed over."""
+
+    texts: list[str]
+    choices: list[str]
+    case_id: int | None = None
+    case_number: str | None = None

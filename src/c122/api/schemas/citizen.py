@@ -16,7 +16,7 @@ from c122.services.citizen.chat import CaseConversation
 from c122.services.citizen.service import CitizenCase
 
 ChannelName = Literal["app", "sms", "messenger"]
-AuthorName = Literal["citizen", "operator", "bot"]
+AuthorName = Literal["citizen", "operator", "bot", "system"]
 DeliveryName = Literal["queued", "sent", "delivered", "failed"]
 MediaKindName = Literal["photo", "voice"]
 StatusName = Literal["new", "in_work", "rejected", "completed", "closed_by_user", "registered"]

@@ -12,8 +12,9 @@ from c122.domain.sms import REPORTS_WANTED, uses_gsm7
 from c122.services.sms.ports import GatewayRefused, GatewayUnavailable, OutgoingSms
 
 # Kannel answers 202 "0: Accepted for delivery" or "3: Queued for later delivery"; 4xx when the
-# request itself is wrong (credentials, a parameter), 503 when it cannot take messages now.
-_RETRYABLE = frozenset({408, 429})
+# request itself is wrong (credentials, a parameter), 503 when it cannot take messages now. Refused
+# credentials (401/403) are the gateway's setting, not the message: it waits until they are fixed.
+_RETRYABLE = frozenset({401, 403, 408, 429})
 CODING_UCS2 = 2
 
 

@@ -54,12 +54,13 @@ class TypeChange:
 
 
 class HandoverKind(StrEnum):
-    """How a card reached its operator with its call (OPS-20, TEL-12)."""
+    """How a card reached its operator: with its call (OPS-20, TEL-12) or with its chat (OPS-25)."""
 
     ANSWERED = "answered"  # the operator answered the call the card was opened for
     QUEUE = "queue"  # the call was sent to a queue and answered there
     BLIND = "blind"  # put straight through to a colleague
     CONSULTED = "consulted"  # handed to the colleague after talking to them
+    CHAT = "chat"  # the operator accepted the applicant's chat from a text queue (no call)
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def hand_over(case: Case, to_user_id: int, *, kind: HandoverKind, call_id: str |
 def take_chat(case: Case, user_id: int, *, at: datetime) -> Case:
     """An operator accepted the case's chat from a text queue: the card is theirs (a history row when it
     had another holder) and, while new or registered, «в работе» by them, as a card taken into work."""
-    taken = hand_over(case, user_id, kind=HandoverKind.QUEUE, call_id=None, at=at)
+    taken = hand_over(case, user_id, kind=HandoverKind.CHAT, call_id=None, at=at)
     if taken.status in (CaseStatus.NEW, CaseStatus.REGISTERED):
         taken = change_status(taken, CaseStatus.IN_WORK, by=user_id, at=at)
     return taken

@@ -67,7 +67,7 @@ conversation_messages = Table(
     Column("id", Integer, primary_key=True),
     Column("conversation_id", Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
     Column("channel", String(16), nullable=False),  # app, sms, messenger
-    Column("author", String(16), nullable=False),  # citizen, operator
+    Column("author", String(16), nullable=False),  # citizen, operator, bot, system
     Column("author_user_id", Integer, nullable=True),
     Column("author_name", String(200), nullable=False, server_default=""),
     Column("text", Text, nullable=False),

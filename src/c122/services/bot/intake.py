@@ -57,6 +57,7 @@ class IntakeHandOver:
                     if line.text.strip()
                 ),
                 description=handover.topic.strip(),
+                device_id=handover.applicant.device_id,
             )
         )
         async with self._uow() as uow:

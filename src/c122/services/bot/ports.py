@@ -66,10 +66,12 @@ class BotUnitOfWork(UnitOfWork, Protocol):
 
 @dataclass(frozen=True)
 class Applicant:
-    """What a channel knows of the person: a name a messenger shows, a phone number."""
+    """What a channel knows of the person: a name a messenger shows, a phone number, the citizen app's
+    device (its requests are listed in that app)."""
 
     name: str = ""
     phone: str = ""
+    device_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,12 @@ class BotReply:
     handed_over: HandedOver | None = None
 
 
+@dataclass(frozen=True)
+class SessionView:
+    transcript: tuple[Line, ...]
+    choices: tuple[str, ...]
+
+
 class ChatBot:
     def __init__(self, uow_factory: UnitOfWorkFactory[BotUnitOfWork], clock: Clock, intake: Intake) -> None:
         self._uow = uow_factory
@@ -143,6 +149,24 @@ class ChatBot:
         async with self._uow() as uow:
             setting = await uow.bot.setting(channel)
         return setting is not None and (setting.flow_name is not None or setting.queue_id is not None)
+
+    async def runs_flow(self, channel: Channel) -> bool:
+        """The administrator set a flow for the channel: its bot talks before operators do."""
+        async with self._uow() as uow:
+            setting = await uow.bot.setting(channel)
+        return setting is not None and setting.flow_name is not None
+
+    async def session_view(self, channel: Channel, address: str) -> SessionView | None:
+        """The open session at the address: what was said, and the choices the bot waits for now."""
+        async with self._uow() as uow:
+            stored = await uow.bot.session(channel, address)
+            if stored is None:
+                return None
+            conversation = stored.conversation
+            flow = await self._flow(uow, conversation.flow_name, conversation.state.flow_version)
+            texts = await self._prompt_texts(uow) if flow is not None else {}
+        choices = self._bot(flow, texts).choices(conversation.state) if flow is not None else ()
+        return SessionView(tuple(line for line in conversation.transcript if line.text), choices)
 
     async def hand_over_from_outside(self, handover: HandOver) -> HandedOver:
         """An outside bot's conversation (the API checked its key): an open session of ours on the

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from c122.domain.citizen import Author, Channel, CitizenRequest, Media, Message, message_text
+from c122.domain.citizen import Author, Channel, CitizenRequest, Media, MediaKind, Message, message_text
 from c122.domain.clock import Clock
-from c122.domain.errors import Conflict, NotFound
+from c122.domain.errors import Conflict, NotFound, UnsupportedMedia
 from c122.domain.sms import Sms
 from c122.domain.users import Actor
 from c122.services.citizen.events import OperatorAnswered
@@ -108,12 +108,7 @@ class CaseChat:
                 raise NotFound("no such case")
             reach = await self._reach(uow, case_id)
             user = await uow.users.get(actor.user_id)
-        chosen = channel or next(iter(reach), Channel.APP)
-        if chosen not in reach:
-            usable = ", ".join(c.value for c in reach) or "нет"
-            raise Conflict(
-                f"заявителю нельзя написать через «{chosen.value}»; доступно: {usable}", code="not_reachable"
-            )
+        chosen = self._chosen(reach, channel)
         if chosen is Channel.MESSENGER:  # sent before it is stored: a refused answer is not kept
             sender = self._senders.sender(Channel.MESSENGER) if self._senders is not None else None
             assert sender is not None  # `_reach` offers the messenger only with its sender
@@ -140,6 +135,62 @@ class CaseChat:
         self._app.tell(case, message)
         self._internal.publish(OperatorAnswered(case_id, case.name, message.text))
         return message
+
+    async def send_photo(
+        self, actor: Actor, case_id: int, content: bytes, channel: Channel | None = None
+    ) -> Message:
+        """The operator's photo by `channel` (None: the default one): checked by its bytes like the
+        citizen's (415 not a photo, 413 over the photo limit), sent without its metadata. SMS carries
+        no photo: 409 `no_media_by_sms` (the product has no public links to a case's files). A
+        messenger that refuses it: 409, and the photo is not kept."""
+        await self._access.check(actor, case_id, write=True)
+        checked = self._app.check_media(content)
+        if checked.media_type.kind is not MediaKind.PHOTO:
+            raise UnsupportedMedia(
+                f"оператор отправляет только фото, а это {checked.media_type.content_type}"
+            )
+        async with self._uow() as uow:
+            case = await uow.cases.get_case(case_id)
+            if case is None:
+                raise NotFound("no such case")
+            reach = await self._reach(uow, case_id)
+            await self._app.check_room(uow, case_id)
+            user = await uow.users.get(actor.user_id)
+        chosen = self._chosen(reach, channel)
+        if chosen is Channel.SMS:
+            raise Conflict(
+                "по SMS фото не отправить: ответьте текстом или через приложение или мессенджер",
+                code="no_media_by_sms",
+            )
+        if chosen is Channel.MESSENGER:  # sent before it is kept: a refused photo is not kept
+            sender = self._senders.sender(Channel.MESSENGER) if self._senders is not None else None
+            assert sender is not None
+            await sender.send_photo(reach[Channel.MESSENGER], checked.cleaned.content, case_id)
+        async with self._uow() as uow:
+            _media, message = await self._app.keep_media(
+                uow,
+                case_id,
+                checked,
+                chosen,
+                None,
+                by=Author.OPERATOR,
+                author_user_id=actor.user_id,
+                author_name=user.full_name if user else "",
+            )
+            await uow.commit()
+        self._app.tell(case, message)
+        return message
+
+    @staticmethod
+    def _chosen(reach: dict[Channel, str], channel: Channel | None) -> Channel:
+        """`channel`, else the default one; 409 `not_reachable` naming the usable ones."""
+        chosen = channel or next(iter(reach), Channel.APP)
+        if chosen not in reach:
+            usable = ", ".join(c.value for c in reach) or "нет"
+            raise Conflict(
+                f"заявителю нельзя написать через «{chosen.value}»; доступно: {usable}", code="not_reachable"
+            )
+        return chosen
 
     async def media_file(self, actor: Actor, case_id: int, media_id: int) -> tuple[Media, Path]:
         """A photo or voice note of the case; each view is audited."""

@@ -404,14 +404,13 @@ class CitizenApp:
         checked: CheckedMedia,
         channel: Channel,
         device_id: int | None,
+        by: Author = Author.CITIZEN,
+        author_user_id: int | None = None,
+        author_name: str = "",
     ) -> tuple[Media, Message]:
-        """Stores a checked file on the case and the citizen's message that carries it (409 over the
-        case's media limit); the caller commits."""
-        if len(await uow.citizen.media_of_case(case_id)) >= self.limits.media_per_case:
-            raise Conflict(
-                f"к обращению можно приложить не больше {self.limits.media_per_case} файлов",
-                code="too_many_media",
-            )
+        """Stores a checked file on the case and the message that carries it — the citizen's, or `by`
+        an operator (409 over the case's media limit); the caller commits."""
+        await self.check_room(uow, case_id)
         now = self._clock.now()
         content = checked.cleaned.content
         name = f"{case_id}/{secrets.token_hex(8)}.{checked.media_type.extension}"
@@ -432,9 +431,27 @@ class CitizenApp:
             )
         )
         message = await uow.citizen.add_message(
-            Message(0, case_id, channel, Author.CITIZEN, "", now, media_id=media.id)
+            Message(
+                0,
+                case_id,
+                channel,
+                by,
+                "",
+                now,
+                author_user_id=author_user_id,
+                author_name=author_name,
+                media_id=media.id,
+            )
         )
         return media, message
+
+    async def check_room(self, uow: CitizenUnitOfWork, case_id: int) -> None:
+        """409 `too_many_media` when the case has its limit of files."""
+        if len(await uow.citizen.media_of_case(case_id)) >= self.limits.media_per_case:
+            raise Conflict(
+                f"к обращению можно приложить не больше {self.limits.media_per_case} файлов",
+                code="too_many_media",
+            )
 
     async def media_file(self, device: Device, case_id: int, media_id: int) -> tuple[Media, Path]:
         async with self._own(device, case_id, "view_media") as (uow, _case, _request):

@@ -45,3 +45,7 @@ class ReplySender(Protocol):
     answer is not stored)."""
 
     async def send_reply(self, address: str, text: str, case_id: int) -> None: ...
+
+    async def send_photo(self, address: str, content: bytes, case_id: int) -> None:
+        """An operator's photo (checked and stripped of its metadata already); `Conflict` as above."""
+        ...

@@ -12,7 +12,7 @@ import logging
 from datetime import tzinfo
 
 from c122.domain.cases import ApplicantData, Case, CaseDetails, CaseSource, new_case, sequence_key
-from c122.domain.citizen import Author, Channel, Message, message_text
+from c122.domain.citizen import Author, Channel, CitizenRequest, Message, message_text
 from c122.domain.clock import Clock
 from c122.domain.errors import FieldProblem, InvalidFields
 from c122.domain.intake import (
@@ -131,6 +131,9 @@ class Intake:
                     handover.case_type_id,
                     handover.description,
                 )
+                if handover.device_id is not None:  # the app lists it and its answers reach the app
+                    assert case.id is not None
+                    await uow.citizen.add_request(CitizenRequest(case.id, handover.device_id, now))
             else:
                 found = await uow.cases.get_case(case_id)
                 assert found is not None
@@ -148,7 +151,9 @@ class Intake:
             self._publisher.publish(case_event(CASE_CREATED if created else CASE_UPDATED, row, now))
         for message in stored:
             self._app.tell(case, message)
-        await self._route(case, handover.channel, address, handover.queue_id)
+        # An app device's address is its id: the queue shows the confirmed number instead.
+        caller = handover.applicant.phones[0] if handover.device_id and handover.applicant.phones else address
+        await self._route(case, handover.channel, caller, handover.queue_id)
         return Delivered(case.id, tuple(stored), created)
 
     # --- pieces ----------------------------------------------------------------------------------

@@ -202,16 +202,28 @@ class MessengerChannel:
 
     async def send_reply(self, address: str, text: str, case_id: int) -> None:
         """The intake's reply sender for the messenger: an operator's answer to `platform:chat`."""
+        messenger, chat_id = self._chat_of(address)
+        try:
+            await messenger.send_text(chat_id, text)
+        except MessengerUnavailable as exc:
+            raise Conflict(f"мессенджер не принял сообщение: {exc}", code="messenger_unavailable") from exc
+
+    async def send_photo(self, address: str, content: bytes, case_id: int) -> None:
+        """An operator's photo to `platform:chat` (the bot API's photo upload)."""
+        messenger, chat_id = self._chat_of(address)
+        try:
+            await messenger.send_photo(chat_id, content)
+        except MessengerUnavailable as exc:
+            raise Conflict(f"мессенджер не принял фото: {exc}", code="messenger_unavailable") from exc
+
+    def _chat_of(self, address: str) -> tuple[MessengerBot, str]:
         messenger = self._require()
         platform, _, chat_id = address.partition(":")
         if platform != messenger.platform or not chat_id:
             raise Conflict(
                 f"адрес «{address}» не относится к {messenger.platform}", code="messenger_unavailable"
             )
-        try:
-            await messenger.send_text(chat_id, text)
-        except MessengerUnavailable as exc:
-            raise Conflict(f"мессенджер не принял сообщение: {exc}", code="messenger_unavailable") from exc
+        return messenger, chat_id
 
     # --- administration ------------------------------------------------------------------------------
 

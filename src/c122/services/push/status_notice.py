@@ -120,7 +120,7 @@ class StatusNotices:
                     0,
                     case_id,
                     channel,
-                    Author.OPERATOR,
+                    Author.SYSTEM,
                     text,
                     self._clock.now(),
                     author_name=NOTICE_AUTHOR,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -112,38 +113,54 @@ class SmsChannel:
         """A message of the hotline's own, by no operator: a one-time code, a case's status change."""
         return await self._queue(phone, text, case_id, None)
 
+    async def send_notices(self, notices: Sequence[tuple[str, str]]) -> list[Sms]:
+        """Many messages of the hotline's own (phone, text) queued in one transaction: a burst costs
+        one commit, not one each. Any bad one refuses all (422 naming its index); nothing is stored."""
+        return await self._queue_all([(phone, text, None) for phone, text in notices], None)
+
     async def _queue(self, phone: str, text: str, case_id: int | None, author_id: int | None) -> Sms:
+        return (await self._queue_all([(phone, text, case_id)], author_id, prefix=False))[0]
+
+    async def _queue_all(
+        self, items: Sequence[tuple[str, str, int | None]], author_id: int | None, *, prefix: bool = True
+    ) -> list[Sms]:
         self._require_gateway()
-        problems = []
-        try:
-            number = normalize_phone(phone)
-        except InvalidPhone as exc:
-            problems.append(FieldProblem("phone", "invalid_phone", str(exc)))
-        wrong_text = text_problem(text)
-        if wrong_text is not None:
-            problems.append(FieldProblem("text", "invalid_text", wrong_text))
+        problems: list[FieldProblem] = []
+        numbers: list[str] = []
+        for index, (phone, text, _case_id) in enumerate(items):
+            at = f"[{index}]." if prefix else ""
+            try:
+                numbers.append(normalize_phone(phone))
+            except InvalidPhone as exc:
+                problems.append(FieldProblem(f"{at}phone", "invalid_phone", str(exc)))
+            wrong_text = text_problem(text)
+            if wrong_text is not None:
+                problems.append(FieldProblem(f"{at}text", "invalid_text", wrong_text))
         if problems:
             raise InvalidFields(problems)
         now = self._clock.now()
-        queued = Sms(
-            id=0,
-            direction=SmsDirection.OUTBOUND,
-            phone=number,
-            text=text.strip(),
-            state=SmsState.QUEUED,
-            created_at=now,
-            updated_at=now,
-            case_id=case_id,
-            author_id=author_id,
-            next_attempt_at=now,
-        )
+        stored: list[tuple[Sms, CasePeople | None]] = []
         async with self._uow() as uow:
-            stored = await uow.sms.add(queued)
-            people = await self._people(uow, stored)
+            for number, (_phone, text, case_id) in zip(numbers, items, strict=True):
+                queued = Sms(
+                    id=0,
+                    direction=SmsDirection.OUTBOUND,
+                    phone=number,
+                    text=text.strip(),
+                    state=SmsState.QUEUED,
+                    created_at=now,
+                    updated_at=now,
+                    case_id=case_id,
+                    author_id=author_id,
+                    next_attempt_at=now,
+                )
+                added = await uow.sms.add(queued)
+                stored.append((added, await self._people(uow, added)))
             await uow.commit()
-        self._publisher.publish(sms_changed(stored, _audience(stored, people), now))
+        for added, people in stored:
+            self._publisher.publish(sms_changed(added, _audience(added, people), now))
         self._wake_dispatcher()
-        return stored
+        return [added for added, _people in stored]
 
     async def of_case(self, case_id: int) -> list[Sms]:
         """The case's messages; the caller has checked (and audited) the reader's right to the case."""

@@ -4,7 +4,7 @@ import { defineStore } from "pinia";
 import { shallowRef } from "vue";
 import { ApiError } from "@/shared/api/errors";
 import { useRealtimeStore } from "@/shared/realtime/store";
-import { loadChat, sendChat } from "./api";
+import { loadChat, sendChat, sendChatPhoto } from "./api";
 import { withMessage, type CaseChat, type ChatMessage, type ReplyChannel } from "./model";
 
 export const useChatStore = defineStore("chat", () => {
@@ -37,13 +37,24 @@ export const useChatStore = defineStore("chat", () => {
     }
   }
 
-  async function send(text: string, channel: ReplyChannel | null = null): Promise<boolean> {
+  function send(text: string, channel: ReplyChannel | null = null): Promise<boolean> {
+    return deliver((id) => sendChat(id, text, channel));
+  }
+
+  /** A photo to the applicant; its preview comes with the conversation (reloaded for its media). */
+  async function sendPhoto(photo: Blob, channel: ReplyChannel | null = null): Promise<boolean> {
+    const sent = await deliver((id) => sendChatPhoto(id, photo, channel));
+    if (sent) await reload();
+    return sent;
+  }
+
+  async function deliver(request: (id: number) => Promise<ChatMessage>): Promise<boolean> {
     const id = caseId.value;
     if (id === null || sending.value) return false;
     sending.value = true;
     error.value = null;
     try {
-      const sent = await sendChat(id, text, channel);
+      const sent = await request(id);
       if (caseId.value === id) messages.value = withMessage(messages.value, sent);
       return true;
     } catch (caught) {
@@ -67,5 +78,5 @@ export const useChatStore = defineStore("chat", () => {
   });
   realtime.onFreshSnapshot(() => void reload());
 
-  return { caseId, chat, messages, error, sending, open, reload, send };
+  return { caseId, chat, messages, error, sending, open, reload, send, sendPhoto };
 });

@@ -4,6 +4,32 @@
  */
 
 export interface paths {
+    "/api/citizen/v1/bot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * App Bot
+         * @description Whether the app's chat has a bot (the app channel's flow), and the device's open conversation.
+         */
+        get: operations["citizen_bot"];
+        put?: never;
+        /**
+         * App Bot Say
+         * @description The citizen's answer to the bot; an empty text opens the conversation. Once the flow hands it
+         *     over, `case_id` is the new request (its chat continues with the operator). 409 `no_bot` when the app
+         *     channel has no flow.
+         */
+        post: operations["citizen_bot_say"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/citizen/v1/broadcasts": {
         parameters: {
             query?: never;
@@ -1730,6 +1756,28 @@ export interface paths {
          *     conversation's `reply_channels`). 409 `not_reachable` when the applicant cannot be reached by it.
          */
         post: operations["send_case_chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/chat/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Case Chat Photo
+         * @description The operator's photo (JPEG, PNG, WebP as the raw body) by the app or a messenger: 415 when the
+         *     bytes are no photo, 413 over the photo limit, 409 `no_media_by_sms` by SMS, `not_reachable` or
+         *     `messenger_unavailable` as for a text answer.
+         */
+        post: operations["send_case_chat_photo"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3542,6 +3590,41 @@ export interface components {
              */
             token: string;
         };
+        /** AppBotIn */
+        AppBotIn: {
+            /**
+             * Text
+             * @description A typed answer or a button's key; empty opens the chat
+             */
+            text: string;
+        };
+        /**
+         * AppBotOut
+         * @description The citizen app's bot chat: whether the app channel runs a bot, the open session's lines, the keys
+         *     it waits for (shown as buttons).
+         */
+        AppBotOut: {
+            /** Choices */
+            choices: string[];
+            /** Enabled */
+            enabled: boolean;
+            /** Transcript */
+            transcript: components["schemas"]["BotLineOut"][];
+        };
+        /**
+         * AppBotReplyOut
+         * @description The bot's answer: its texts, the keys to offer as buttons, and the request once handed over.
+         */
+        AppBotReplyOut: {
+            /** Case Id */
+            case_id?: number | null;
+            /** Case Number */
+            case_number?: string | null;
+            /** Choices */
+            choices: string[];
+            /** Texts */
+            texts: string[];
+        };
         /** AppBroadcastIn */
         AppBroadcastIn: {
             /**
@@ -3863,6 +3946,21 @@ export interface components {
              * @description xmlcalendar.ru XML or CSV «date,type»
              */
             file: string;
+        };
+        /** BotLineOut */
+        BotLineOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Speaker
+             * @enum {string}
+             */
+            speaker: "bot" | "citizen";
+            /** Text */
+            text: string;
         };
         /** BranchIO */
         BranchIO: {
@@ -4920,7 +5018,7 @@ export interface components {
              * Author
              * @enum {string}
              */
-            author: "citizen" | "operator" | "bot";
+            author: "citizen" | "operator" | "bot" | "system";
             /**
              * Author Name
              * @description The operator's name on their messages; empty on the citizen's.
@@ -6150,7 +6248,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "answered" | "queue" | "blind" | "consulted";
+            kind: "answered" | "queue" | "blind" | "consulted" | "chat";
             /** To Name */
             to_name: string;
             /** To User Id */
@@ -9090,6 +9188,212 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    citizen_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppBotOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizen_bot_say: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppBotIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppBotReplyOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     citizen_broadcasts: {
         parameters: {
             query?: never;
@@ -22963,6 +23267,116 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["OperatorChatIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessageOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_case_chat_photo: {
+        parameters: {
+            query?: {
+                /** @description null: the first reply channel */
+                channel?: ("app" | "sms" | "messenger") | null;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
             };
         };
         responses: {
