@@ -32,6 +32,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -197,19 +198,7 @@ class SqlCallRecordRepository:
         # The page's sort keys alone first, read in index order (PostgreSQL from the index alone when
         # it holds every filtered column) and stopped after one more than the page (that one tells
         # whether another page follows); then those rows, with the names they refer to.
-        in_order = self._db.dialect.name == "sqlite"
-        keys = (
-            select(c.id, c.started_at)
-            .where(*_conditions(query, walk_in_order=in_order))
-            .order_by(c.started_at.desc(), c.id.desc())
-        )
-        if wanted.after is not None:
-            keys = keys.where(
-                tuple_(c.started_at, c.id) < tuple_(wanted.after.started_at, wanted.after.call_id)
-            )
-        else:
-            keys = keys.offset(wanted.offset)
-        found = keys.limit(wanted.limit + 1).subquery()
+        found = _page_keys(query, in_order=self._db.dialect.name == "sqlite").subquery()
         page = (
             _journal().join(found, found.c.id == c.id).order_by(found.c.started_at.desc(), found.c.id.desc())
         )
@@ -562,26 +551,65 @@ def _journal_row(
     )
 
 
+def _page_keys(query: CallQuery, *, in_order: bool) -> Select[Any]:
+    """The ids and start times of one page (and one more row: whether another page follows), newest
+    first. Within a scope (a senior's groups, an operator's own calls: an OR no single index reads in
+    order) each branch of the scope is paged on its own, from its own index in order, and the branches'
+    pages merged: the page is among the first rows of the branches together."""
+    wanted = query.filter
+    c = call_records.c
+    newest_first = (c.started_at.desc(), c.id.desc())
+    rows = wanted.limit + 1 + (0 if wanted.after is not None else wanted.offset)
+    filters = _conditions(replace(query, scope=JournalScope()), walk_in_order=in_order)
+    if wanted.after is not None:
+        filters.append(tuple_(c.started_at, c.id) < tuple_(wanted.after.started_at, wanted.after.call_id))
+    branches = _scope_branches(query.scope)
+    if branches is None:
+        keys = select(c.id, c.started_at).where(*filters).order_by(*newest_first)
+    else:
+        pages = [
+            select(c.id, c.started_at).where(branch, *filters).order_by(*newest_first).limit(rows).subquery()
+            for branch in branches
+        ]
+        merged = union(*(select(page.c.id, page.c.started_at) for page in pages)).subquery()
+        keys = select(merged.c.id, merged.c.started_at).order_by(
+            merged.c.started_at.desc(), merged.c.id.desc()
+        )
+    if wanted.after is None:
+        keys = keys.offset(wanted.offset)
+    return keys.limit(wanted.limit + 1)
+
+
+def _scope_branches(scope: JournalScope) -> list[Any] | None:
+    """The scope as conditions whose union is its calls, each readable from one index (None: every
+    call; no branch at all: none)."""
+    if scope.everything:
+        return None
+    c = call_records.c
+    branches: list[Any] = [c.group_id == group_id for group_id in sorted(scope.group_ids or ())]
+    if scope.user_id is not None:
+        branches.append(c.operator_id == scope.user_id)
+        branches.append(_took_part(scope.user_id))
+    return branches or [false()]
+
+
+def _took_part(user_id: int) -> Any:
+    """Calls the user talked on as operator or consultant: found from their legs (by the index on the
+    party), not by testing every call for one."""
+    legs = select(call_legs.c.call_id).where(
+        call_legs.c.party == str(user_id), call_legs.c.role.in_(sorted(OWN_LEG_ROLES))
+    )
+    return call_records.c.id.in_(legs)
+
+
 def _conditions(query: CallQuery, *, walk_in_order: bool = False) -> list[Any]:
     """The query's scope and filters as conditions on call_records. `walk_in_order`: see `case_match`."""
     wanted, scope = query.filter, query.scope
     c = call_records.c
     conditions: list[Any] = []
-    if not scope.everything:
-        visible: list[Any] = []
-        if scope.group_ids:
-            visible.append(c.group_id.in_(sorted(scope.group_ids)))
-        if scope.user_id is not None:
-            party = str(scope.user_id)
-            visible.append(c.operator_id == scope.user_id)
-            visible.append(
-                exists().where(
-                    call_legs.c.call_id == c.id,
-                    call_legs.c.party == party,
-                    call_legs.c.role.in_(sorted(OWN_LEG_ROLES)),
-                )
-            )
-        conditions.append(or_(*visible) if visible else false())
+    branches = _scope_branches(scope)
+    if branches is not None:
+        conditions.append(or_(*branches))
     if wanted.since is not None:
         conditions.append(c.started_at >= wanted.since)
     if wanted.until is not None:

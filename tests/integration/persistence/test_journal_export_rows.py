@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
 from tests.support import journal_seed
 from tests.support.clock import FakeClock
 from tests.support.journal_reference import screen_row
@@ -20,7 +19,6 @@ from tests.support.journal_reference import screen_row
 from c122.domain.calls import CallFilter, CallQuery, JournalScope
 from c122.persistence.calls import FileRecordings
 from c122.persistence.database import create_engine
-from c122.persistence.tables.calls import call_cases, call_legs, call_records
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.services.calls import service as calls_service
 from c122.services.exports.ports import Row
@@ -32,48 +30,6 @@ SCOPES = (
     JournalScope(group_ids=frozenset({2}), user_id=31),
     JournalScope(group_ids=frozenset(), user_id=12),
 )
-
-
-async def _add_legs_and_cases(url: str) -> None:
-    """Each answered call's operator on a leg (as the call flow records them), a consultant on some, a
-    senior listening on others (not one of the call's operators), and some calls in two cases."""
-    engine = create_engine(url)
-    async with engine.begin() as db:
-        c = call_records.c
-        calls = (await db.execute(select(c.id, c.operator_id, c.started_at).order_by(c.id))).all()
-        links = (await db.execute(select(call_cases.c.call_id, call_cases.c.case_id))).all()
-        pick = random.Random(17)
-        legs: list[dict[str, object]] = []
-        for call_id, operator_id, started_at in calls:
-            people = [("caller", "+79160000001")]
-            if operator_id is not None:
-                people.append(("operator", str(operator_id)))
-            if pick.random() < 0.2:
-                people.append(("consultant", str(pick.randint(1, 30))))
-            if pick.random() < 0.1:
-                people.append(("supervisor", str(pick.randint(1, 30))))
-            legs += [
-                {
-                    "call_id": call_id,
-                    "leg_id": f"{call_id}-{position}",
-                    "position": position,
-                    "kind": "sip",
-                    "role": role,
-                    "party": party,
-                    "started_at": started_at,
-                }
-                for position, (role, party) in enumerate(people)
-            ]
-        await db.execute(insert(call_legs), legs)
-        linked = {call_id for call_id, _ in links}
-        second = [
-            {"call_id": call_id, "case_id": links[n % len(links)][1]}
-            for n, (call_id, _, _) in enumerate(calls)
-            if call_id in linked and n % 3 == 0
-        ]
-        known = {tuple(link) for link in links}
-        await db.execute(insert(call_cases), [r for r in second if (r["call_id"], r["case_id"]) not in known])
-    await engine.dispose()
 
 
 async def _journal_rows(factory: SqlUnitOfWorkFactory, query: CallQuery) -> list[Row]:
@@ -92,7 +48,7 @@ async def test_export_rows_are_the_journals_rows_cell_for_cell(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await journal_seed.seed(database_url, CALLS)
-    await _add_legs_and_cases(database_url)
+    await journal_seed.add_legs_and_cases(database_url)
     factory = SqlUnitOfWorkFactory(create_engine(database_url))
     monkeypatch.setattr(calls_service, "EXPORT_BATCH", 113)  # many batches, one cut inside a second
     # The rows' source alone: no export job is run, so no export service is given.
