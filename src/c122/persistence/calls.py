@@ -581,8 +581,8 @@ def _page_keys(query: CallQuery, *, in_order: bool) -> Select[Any]:
 
 
 def _scope_branches(scope: JournalScope) -> list[Any] | None:
-    """The scope as conditions whose union is its calls, each readable from one index (None: every
-    call; no branch at all: none)."""
+    """The scope as conditions whose union is its calls, each readable from one index; None for every
+    call, a single false one for a scope of nothing (a senior without groups)."""
     if scope.everything:
         return None
     c = call_records.c
