@@ -7,16 +7,17 @@ combinations the benchmark times and the tests compare."""
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, insert, select
 
 from c122.domain.calls import CallFilter
 from c122.persistence import tables as t
 from c122.persistence.database import create_engine
-from c122.persistence.tables.calls import call_cases, call_records
+from c122.persistence.tables.calls import call_cases, call_legs, call_records
 from c122.persistence.tables.cases import cases
 
 NOW = datetime(2026, 9, 12, 9, tzinfo=UTC)
@@ -219,3 +220,45 @@ def combinations() -> dict[str, CallFilter]:
         everything.update(single[name])
     found["period+group+line+type+direction+status"] = CallFilter(**{**everything, "direction": "inbound"})
     return found
+
+
+async def add_legs_and_cases(url: str) -> None:
+    """Each answered call's operator on a leg (as the call flow records them), a consultant on some, a
+    senior listening on others (not one of the call's operators), and some calls in two cases."""
+    engine = create_engine(url)
+    async with engine.begin() as db:
+        c = call_records.c
+        calls = (await db.execute(select(c.id, c.operator_id, c.started_at).order_by(c.id))).all()
+        links = (await db.execute(select(call_cases.c.call_id, call_cases.c.case_id))).all()
+        pick = random.Random(17)
+        legs: list[dict[str, object]] = []
+        for call_id, operator_id, started_at in calls:
+            people = [("caller", "+79160000001")]
+            if operator_id is not None:
+                people.append(("operator", str(operator_id)))
+            if pick.random() < 0.2:
+                people.append(("consultant", str(pick.randint(1, 30))))
+            if pick.random() < 0.1:
+                people.append(("supervisor", str(pick.randint(1, 30))))
+            legs += [
+                {
+                    "call_id": call_id,
+                    "leg_id": f"{call_id}-{position}",
+                    "position": position,
+                    "kind": "sip",
+                    "role": role,
+                    "party": party,
+                    "started_at": started_at,
+                }
+                for position, (role, party) in enumerate(people)
+            ]
+        await db.execute(insert(call_legs), legs)
+        linked = {call_id for call_id, _ in links}
+        second = [
+            {"call_id": call_id, "case_id": links[n % len(links)][1]}
+            for n, (call_id, _, _) in enumerate(calls)
+            if call_id in linked and n % 3 == 0
+        ]
+        known = {tuple(link) for link in links}
+        await db.execute(insert(call_cases), [r for r in second if (r["call_id"], r["case_id"]) not in known])
+    await engine.dispose()

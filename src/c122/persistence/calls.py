@@ -20,7 +20,9 @@ from sqlalchemy import (
     FromClause,
     Row,
     Select,
+    String,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -30,6 +32,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -65,7 +68,15 @@ from c122.persistence.tables.calls import (
     recording_files,
 )
 from c122.persistence.tables.cases import applicants, cases
-from c122.services.calls.ports import CompressedRecording, RecordingToCompress, StoredRecording
+from c122.services.calls.ports import (
+    CompressedRecording,
+    ExportBatch,
+    ExportCall,
+    ExportCase,
+    ExportNames,
+    RecordingToCompress,
+    StoredRecording,
+)
 
 COUNT_CAP = 10_000
 """Counting stops here: an exact count of millions of calls would cost more than the page itself."""
@@ -112,8 +123,9 @@ _LEG_FIELDS = (
 
 
 class SqlCallRecordRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, *, count_budget_ms: int = COUNT_BUDGET_MS) -> None:
         self._db = connection
+        self._count_budget_ms = count_budget_ms
 
     async def save(self, record: CallRecord, zone: tzinfo) -> None:
         values = {name: getattr(record, name) for name in _RECORD_FIELDS}
@@ -186,19 +198,7 @@ class SqlCallRecordRepository:
         # The page's sort keys alone first, read in index order (PostgreSQL from the index alone when
         # it holds every filtered column) and stopped after one more than the page (that one tells
         # whether another page follows); then those rows, with the names they refer to.
-        in_order = self._db.dialect.name == "sqlite"
-        keys = (
-            select(c.id, c.started_at)
-            .where(*_conditions(query, walk_in_order=in_order))
-            .order_by(c.started_at.desc(), c.id.desc())
-        )
-        if wanted.after is not None:
-            keys = keys.where(
-                tuple_(c.started_at, c.id) < tuple_(wanted.after.started_at, wanted.after.call_id)
-            )
-        else:
-            keys = keys.offset(wanted.offset)
-        found = keys.limit(wanted.limit + 1).subquery()
+        found = _page_keys(query, in_order=self._db.dialect.name == "sqlite").subquery()
         page = (
             _journal().join(found, found.c.id == c.id).order_by(found.c.started_at.desc(), found.c.id.desc())
         )
@@ -223,7 +223,7 @@ class SqlCallRecordRepository:
         # a long range, so it gets a time budget and the planner's estimate answers past it.
         try:
             async with self._db.begin_nested():
-                await self._db.exec_driver_sql(f"SET LOCAL statement_timeout = {COUNT_BUDGET_MS}")
+                await self._db.exec_driver_sql(f"SET LOCAL statement_timeout = {int(self._count_budget_ms)}")
                 counted = await self._capped_count(matching)
                 await self._db.exec_driver_sql("SET LOCAL statement_timeout TO DEFAULT")
                 return counted
@@ -238,6 +238,74 @@ class SqlCallRecordRepository:
         capped = matching.limit(COUNT_CAP + 1).subquery()
         counted = int((await self._db.execute(select(func.count()).select_from(capped))).scalar_one())
         return JournalCount(total=min(counted, COUNT_CAP), capped=counted > COUNT_CAP)
+
+    async def export_names(self) -> ExportNames:
+        found = [
+            dict(tuple(row) for row in await self._db.execute(select(key, name)))
+            for key, name in (
+                (t.lines.c.number, t.lines.c.name),
+                (t.groups.c.id, t.groups.c.name),
+                (t.users.c.id, t.users.c.full_name),
+                (t.case_types.c.id, t.case_types.c.name),
+            )
+        ]
+        return ExportNames(*found)
+
+    async def export_batch(self, query: CallQuery, after: JournalCursor | None, limit: int) -> ExportBatch:
+        # The record's own columns in the page's order (the same conditions and index walk as the
+        # page), plain rows: no joins for names, no domain objects per row.
+        c = call_records.c
+        statement = (
+            select(*(c[name] for name in ExportCall._fields))
+            .where(*_conditions(query, walk_in_order=self._db.dialect.name == "sqlite"))
+            .order_by(c.started_at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            statement = statement.where(tuple_(c.started_at, c.id) < tuple_(after.started_at, after.call_id))
+        calls = list(map(ExportCall._make, (await self._db.execute(statement)).all()))
+        if not calls:
+            return ExportBatch(calls, {}, {})
+        ids = self._among([call.id for call in calls])
+        legs = (
+            select(call_legs.c.call_id, call_legs.c.party)
+            .where(call_legs.c.call_id.in_(ids), call_legs.c.role.in_(sorted(OWN_LEG_ROLES)))
+            .order_by(call_legs.c.call_id, call_legs.c.position)
+        )
+        parties: dict[str, list[str]] = {}
+        for call_id, party in await self._db.execute(legs):
+            parties.setdefault(call_id, []).append(party)
+        linked = (
+            select(
+                call_cases.c.call_id,
+                cases.c.name,
+                t.case_types.c.name,
+                cases.c.status,
+                cases.c.source,
+                applicants.c.last_name,
+                applicants.c.first_name,
+                applicants.c.patronymic,
+            )
+            .join(cases, cases.c.id == call_cases.c.case_id)
+            .outerjoin(t.case_types, t.case_types.c.id == cases.c.type_id)
+            .outerjoin(applicants, applicants.c.id == cases.c.applicant_id)
+            .where(call_cases.c.call_id.in_(ids))
+            .order_by(call_cases.c.call_id, cases.c.id)
+        )
+        found: dict[str, list[ExportCase]] = {}
+        for call_id, name, type_name, status, source, *applicant in await self._db.execute(linked):
+            full_name = " ".join(part for part in applicant if part)
+            found.setdefault(call_id, []).append(ExportCase(name, type_name or "", status, source, full_name))
+        return ExportBatch(calls, parties, found)
+
+    def _among(self, ids: Sequence[str]) -> Select[Any]:
+        """Thousands of ids as one parameter (an array, a JSON list), not one parameter each: compiling
+        those cost more than the query."""
+        if self._db.dialect.name == "postgresql":
+            listed = func.unnest(bindparam("ids", list(ids), type_=postgresql.ARRAY(String)))
+            return select(listed.column_valued("id"))
+        each = func.json_each(bindparam("ids", json.dumps(list(ids)))).table_valued("value")
+        return select(each.c.value)
 
     async def filter_options(self, scope: JournalScope) -> FilterOptions:
         groups = select(t.groups.c.id, t.groups.c.name).order_by(t.groups.c.name)
@@ -483,26 +551,65 @@ def _journal_row(
     )
 
 
+def _page_keys(query: CallQuery, *, in_order: bool) -> Select[Any]:
+    """The ids and start times of one page (and one more row: whether another page follows), newest
+    first. Within a scope (a senior's groups, an operator's own calls: an OR no single index reads in
+    order) each branch of the scope is paged on its own, from its own index in order, and the branches'
+    pages merged: the page is among the first rows of the branches together."""
+    wanted = query.filter
+    c = call_records.c
+    newest_first = (c.started_at.desc(), c.id.desc())
+    rows = wanted.limit + 1 + (0 if wanted.after is not None else wanted.offset)
+    filters = _conditions(replace(query, scope=JournalScope()), walk_in_order=in_order)
+    if wanted.after is not None:
+        filters.append(tuple_(c.started_at, c.id) < tuple_(wanted.after.started_at, wanted.after.call_id))
+    branches = _scope_branches(query.scope)
+    if branches is None:
+        keys = select(c.id, c.started_at).where(*filters).order_by(*newest_first)
+    else:
+        pages = [
+            select(c.id, c.started_at).where(branch, *filters).order_by(*newest_first).limit(rows).subquery()
+            for branch in branches
+        ]
+        merged = union(*(select(page.c.id, page.c.started_at) for page in pages)).subquery()
+        keys = select(merged.c.id, merged.c.started_at).order_by(
+            merged.c.started_at.desc(), merged.c.id.desc()
+        )
+    if wanted.after is None:
+        keys = keys.offset(wanted.offset)
+    return keys.limit(wanted.limit + 1)
+
+
+def _scope_branches(scope: JournalScope) -> list[Any] | None:
+    """The scope as conditions whose union is its calls, each readable from one index; None for every
+    call, a single false one for a scope of nothing (a senior without groups)."""
+    if scope.everything:
+        return None
+    c = call_records.c
+    branches: list[Any] = [c.group_id == group_id for group_id in sorted(scope.group_ids or ())]
+    if scope.user_id is not None:
+        branches.append(c.operator_id == scope.user_id)
+        branches.append(_took_part(scope.user_id))
+    return branches or [false()]
+
+
+def _took_part(user_id: int) -> Any:
+    """Calls the user talked on as operator or consultant: found from their legs (by the index on the
+    party), not by testing every call for one."""
+    legs = select(call_legs.c.call_id).where(
+        call_legs.c.party == str(user_id), call_legs.c.role.in_(sorted(OWN_LEG_ROLES))
+    )
+    return call_records.c.id.in_(legs)
+
+
 def _conditions(query: CallQuery, *, walk_in_order: bool = False) -> list[Any]:
     """The query's scope and filters as conditions on call_records. `walk_in_order`: see `case_match`."""
     wanted, scope = query.filter, query.scope
     c = call_records.c
     conditions: list[Any] = []
-    if not scope.everything:
-        visible: list[Any] = []
-        if scope.group_ids:
-            visible.append(c.group_id.in_(sorted(scope.group_ids)))
-        if scope.user_id is not None:
-            party = str(scope.user_id)
-            visible.append(c.operator_id == scope.user_id)
-            visible.append(
-                exists().where(
-                    call_legs.c.call_id == c.id,
-                    call_legs.c.party == party,
-                    call_legs.c.role.in_(sorted(OWN_LEG_ROLES)),
-                )
-            )
-        conditions.append(or_(*visible) if visible else false())
+    branches = _scope_branches(scope)
+    if branches is not None:
+        conditions.append(or_(*branches))
     if wanted.since is not None:
         conditions.append(c.started_at >= wanted.since)
     if wanted.until is not None:

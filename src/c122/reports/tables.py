@@ -37,7 +37,8 @@ class CsvTable:
         self._csv.writerow([column.title for column in spec.columns])
 
     def write_rows(self, rows: Sequence[Row]) -> None:
-        self._csv.writerows([cell_text(cell) for cell in row] for row in rows)
+        # Text cells (most of them) as they are: one call less per cell over a million rows.
+        self._csv.writerows([cell if type(cell) is str else cell_text(cell) for cell in row] for row in rows)
 
     def close(self) -> None:
         self._file.close()

@@ -3,11 +3,13 @@ filters, who exported and when (OPS-29: «сохранение отчета в �
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Final
 
-from c122.domain.calls import CallFilter, JournalRow
+from c122.domain.calls import CallFilter
 from c122.domain.cases import SOURCE_LABELS as CASE_SOURCE_LABELS
+from c122.services.calls.ports import ExportBatch, ExportCall, ExportNames
 from c122.services.exports.ports import ExportColumn, ExportHeader, Row
 
 DIRECTION_LABELS: Final = {"inbound": "входящий", "outbound": "исходящий", "internal": "внутренний"}
@@ -37,25 +39,47 @@ COLUMNS: Final = (
 )
 
 
-def journal_row(row: JournalRow, zone: tzinfo) -> Row:
-    record = row.record
-    applicant = record.called if record.direction == "outbound" else record.caller
-    cases = "; ".join(f"{c.name} ({c.type_name}, {c.status})" for c in row.cases)
-    return (
-        record.started_at.astimezone(zone).replace(tzinfo=None),
-        DIRECTION_LABELS.get(record.direction, record.direction),
-        STATUS_LABELS.get(record.status, record.status),
-        applicant,
-        "; ".join(dict.fromkeys(c.applicant for c in row.cases if c.applicant)),
-        row.line_name or record.line_number or "",
-        row.case_type_name or record.ivr_choice or "",
-        row.group_name or "",
-        ", ".join(row.participants) or (row.operator_name or ""),
-        round(record.wait_s, 1),
-        round(record.talk_s, 1),
-        cases,
-        ", ".join(dict.fromkeys(SOURCE_LABELS.get(c.source, c.source) for c in row.cases)),
-    )
+class JournalRows:
+    """Export rows of the journal's calls, one per call, the names looked up in what was read once
+    (`ExportNames`): the same cells as the journal's screen shows for the call."""
+
+    def __init__(self, names: ExportNames, zone: tzinfo) -> None:
+        self._names = names
+        self._users = {str(user_id): name for user_id, name in names.users.items()}
+        self._zone = zone
+
+    def of(self, batch: ExportBatch) -> list[Row]:
+        return [self._row(call, batch) for call in batch.calls]
+
+    def _row(self, call: ExportCall, batch: ExportBatch) -> Row:
+        names = self._names
+        cases = batch.cases.get(call.id, ())
+        operator = names.users.get(call.operator_id) if call.operator_id is not None else None
+        return (
+            call.started_at.astimezone(self._zone).replace(tzinfo=None),
+            DIRECTION_LABELS.get(call.direction, call.direction),
+            STATUS_LABELS.get(call.status, call.status),
+            call.called if call.direction == "outbound" else call.caller,
+            "; ".join(dict.fromkeys(c.applicant for c in cases if c.applicant)) if cases else "",
+            (names.lines.get(call.line_number) if call.line_number is not None else None)
+            or call.line_number
+            or "",
+            (names.case_types.get(call.case_type_id) if call.case_type_id is not None else None)
+            or call.ivr_choice
+            or "",
+            (names.groups.get(call.group_id) if call.group_id is not None else None) or "",
+            self._participants(call, batch.parties.get(call.id, ())) or (operator or ""),
+            round(call.wait_s, 1),
+            round(call.talk_s, 1),
+            "; ".join(f"{c.name} ({c.type_name}, {c.status})" for c in cases) if cases else "",
+            ", ".join(dict.fromkeys(SOURCE_LABELS.get(c.source, c.source) for c in cases)) if cases else "",
+        )
+
+    def _participants(self, call: ExportCall, parties: Sequence[str]) -> str:
+        """The operator who answered, then whoever else talked on the call as an operator or consultant."""
+        talked = [str(call.operator_id)] if call.operator_id is not None else []
+        talked.extend(parties)
+        return ", ".join(self._users[p] for p in dict.fromkeys(talked) if p in self._users)
 
 
 def journal_header(

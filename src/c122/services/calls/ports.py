@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from c122.domain.calls import (
     CallQuery,
     CallRecord,
     FilterOptions,
     JournalCount,
+    JournalCursor,
     JournalPage,
     JournalRow,
     JournalScope,
@@ -41,6 +42,15 @@ class CallRecordRepository(Protocol):
     async def count_calls(self, query: CallQuery) -> JournalCount:
         """How many calls the query's filter and scope match: exact up to a cap, or the database's
         estimate for a broad filter it can estimate well (the page and offset are ignored)."""
+        ...
+
+    async def export_names(self) -> ExportNames:
+        """Every line's, group's, user's and case type's name: read once per export."""
+        ...
+
+    async def export_batch(self, query: CallQuery, after: JournalCursor | None, limit: int) -> ExportBatch:
+        """Up to `limit` calls of the query after `after`, newest first, as plain rows (the page, offset and
+        cursor of the query's filter are ignored), with their operators' legs and their cases."""
         ...
 
     async def filter_options(self, scope: JournalScope) -> FilterOptions:
@@ -135,3 +145,48 @@ class RecordingFiles(Protocol):
 class CallsUnitOfWork(UnitOfWork, Protocol):
     @property
     def calls(self) -> CallRecordRepository: ...
+
+
+class ExportCall(NamedTuple):
+    """A call as an export reads it: its own columns only, the names they refer to looked up apart."""
+
+    id: str
+    started_at: datetime
+    direction: str
+    status: str
+    caller: str
+    called: str
+    line_number: str | None
+    ivr_choice: str | None
+    group_id: int | None
+    operator_id: int | None
+    case_type_id: int | None
+    wait_s: float
+    talk_s: float
+
+
+class ExportCase(NamedTuple):
+    name: str
+    type_name: str
+    status: str
+    source: str
+    applicant: str
+    """The applicant's full name ("" when the case has none)."""
+
+
+@dataclass(frozen=True)
+class ExportBatch:
+    calls: Sequence[ExportCall]
+    parties: Mapping[str, Sequence[str]]
+    """Per call id, the parties of its legs an operator talked on (OWN_LEG_ROLES), in leg order."""
+    cases: Mapping[str, Sequence[ExportCase]]
+    """Per call id, its cases by id."""
+
+
+@dataclass(frozen=True)
+class ExportNames:
+    lines: Mapping[str, str]
+    """By number."""
+    groups: Mapping[int, str]
+    users: Mapping[int, str]
+    case_types: Mapping[int, str]
