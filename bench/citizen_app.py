@@ -276,7 +276,15 @@ def main() -> None:
     parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(args.serve))
+        profile_to = os.environ.get("C122_BENCH_PROFILE")
+        if not profile_to:
+            asyncio.run(serve(args.serve))
+            return
+        import cProfile  # where the server's time goes: `python -m pstats <file>`
+
+        with cProfile.Profile() as profiler:
+            asyncio.run(serve(args.serve))
+        profiler.dump_stats(profile_to)
         return
     open_files = raise_open_files(2 * args.devices + 200)  # the child inherits the raised limit
     load_before = os.getloadavg()

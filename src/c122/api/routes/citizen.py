@@ -97,6 +97,12 @@ async def confirm(device_id: Id, body: c.DeviceConfirmIn, context: Context) -> c
     return c.DeviceConfirmedOut(device_id=device.id, token=token)
 
 
+@router.delete("/devices/current", status_code=204, operation_id="citizen_sign_out")
+async def sign_out(request: Request, context: Context) -> None:
+    """The app signs out: its token is refused from now on (401); the phone registers again to return."""
+    await context.citizen.sign_out(await device_of(request))
+
+
 @router.get("/case-types", response_model=list[c.CitizenCaseTypeOut], operation_id="citizen_case_types")
 async def case_types(request: Request, context: Context) -> list[c.CitizenCaseTypeOut]:
     """The topics a request may have (its `type_id`)."""
