@@ -514,6 +514,18 @@ class CitizenApp:
                     await asyncio.wait_for(waiter.arrived.wait(), min(wait_s, MAX_WAIT_SECONDS))
             return sorted(waiter.messages, key=lambda m: m.id)
 
+    async def follow(
+        self, device: Device, case_id: int, after_id: int, heartbeat_s: float
+    ) -> AsyncIterator[list[Message]]:
+        """The conversation as a stream: what is stored after `after_id`, then each message as it comes;
+        an empty batch every `heartbeat_s` of quiet (the connection is alive). Ends once the device's
+        token is revoked. Only the first batch may read the database."""
+        await self._owns(device, case_id)
+        while device.token_hash is not None and device.token_hash in self._tokens:
+            found = await self.messages(device, case_id, after_id, heartbeat_s)
+            after_id = max([after_id, *(m.id for m in found)])
+            yield found
+
     async def _owns(self, device: Device, case_id: int) -> None:
         """`_own` without reading the case, remembered once proved (a request keeps its device)."""
         if (device.id, case_id) in self._owned:
