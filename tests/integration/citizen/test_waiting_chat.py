@@ -6,7 +6,8 @@ token is refused at once, another device's case stays 404."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import json
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -114,3 +115,52 @@ async def test_a_known_device_still_cannot_read_another_devices_chat(server: Run
     refusals = trail.json()["items"]
     assert len(refusals) == 2
     assert all(e["detail"]["wanted"] == "view_messages" for e in refusals)
+
+
+async def test_the_chat_as_a_stream_of_events(server: RunningServer) -> None:
+    app = await registered(server, "+79160000003")
+    other = await registered(server, "+79160000004")
+    case_id = (await app.create_case(description="Жду ответа")).json()["id"]
+    sent = await app.post(f"/cases/{case_id}/messages", json={"text": "Здравствуйте"})
+    operator = await server.signed_in("operator1")
+    stream_path = f"/api/citizen/v1/cases/{case_id}/messages/stream"
+
+    refused = await other.http.get(stream_path, headers={"Authorization": f"Bearer {other.token}"})
+    assert refused.status_code == 404  # another device's request: refused before a stream opens
+    assert (await app.http.get(stream_path)).status_code == 401
+
+    headers = {"Authorization": f"Bearer {app.token}"}
+    async with app.http.stream("GET", stream_path, headers=headers, timeout=20) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.aiter_lines()
+
+        async def next_message() -> dict[str, Any]:
+            event: dict[str, str] = {}
+            async for line in lines:
+                if not line and "data" in event:
+                    assert event["event"] == "message"
+                    found: dict[str, Any] = json.loads(event["data"])
+                    assert str(found["id"]) == event["id"]
+                    return found
+                if ":" in line and not line.startswith(":"):
+                    field, value = line.split(":", 1)
+                    event[field] = value.strip()
+            raise AssertionError("the stream ended")
+
+        first = await asyncio.wait_for(next_message(), 10)
+        assert first["id"] == sent.json()["id"]  # what was there before the stream opened
+        answer = await operator.write("POST", f"/api/v1/cases/{case_id}/chat", json={"text": "Слушаю"})
+        pushed = await asyncio.wait_for(next_message(), 10)
+        assert (pushed["id"], pushed["text"], pushed["author"]) == (answer.json()["id"], "Слушаю", "operator")
+
+        # Signed out: the stream ends at its next message, and it cannot be opened again.
+        assert (await app.http.delete("/api/citizen/v1/devices/current", headers=headers)).status_code == 204
+        await operator.write("POST", f"/api/v1/cases/{case_id}/chat", json={"text": "Ещё"})
+        rest = await asyncio.wait_for(_drain(lines), 10)  # the server closed it
+        assert not any("Ещё" in line for line in rest)  # without sending it
+    assert (await app.http.get(stream_path, headers=headers)).status_code == 401
+
+
+async def _drain(lines: AsyncIterator[str]) -> list[str]:
+    return [line async for line in lines]

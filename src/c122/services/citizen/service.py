@@ -518,11 +518,13 @@ class CitizenApp:
         self, device: Device, case_id: int, after_id: int, heartbeat_s: float
     ) -> AsyncIterator[list[Message]]:
         """The conversation as a stream: what is stored after `after_id`, then each message as it comes;
-        an empty batch every `heartbeat_s` of quiet (the connection is alive). Ends once the device's
-        token is revoked. Only the first batch may read the database."""
+        an empty batch every `heartbeat_s` of quiet (the connection is alive). Ends, sending nothing
+        more, once the device's token is revoked. Only the first batch may read the database."""
         await self._owns(device, case_id)
-        while device.token_hash is not None and device.token_hash in self._tokens:
+        while True:
             found = await self.messages(device, case_id, after_id, heartbeat_s)
+            if device.token_hash is None or device.token_hash not in self._tokens:
+                return  # signed out meanwhile: nothing more goes to it
             after_id = max([after_id, *(m.id for m in found)])
             yield found
 
