@@ -1,19 +1,23 @@
-"""The citizen app's connections on one node: many devices long-polling their chats while operators
-answer, and photo uploads.
+"""The citizen app's connections on one node: many devices with their chat screens open while an
+operator answers, and photo uploads.
 
     .venv/bin/python bench/citizen_app.py [--devices 2000] [--messages 400] [--rate 40]
                                           [--uploads 200] [--upload-concurrency 16] [--budget 60]
+                                          [--modes stream,poll]
 
 The server runs in a child process (the real application on a SQLite file, its citizen rate limits
 raised for one loopback address carrying every device); it registers `--devices` devices and a request
-each through the citizen service, then listens. This process opens one long poll per device (a chat
-screen open on every phone), and an operator answers random requests at `--rate` per second through
-the desk's API. A message's end-to-end time is from the operator's POST leaving here to the device's
-long poll returning it here. Then `--uploads` photos (a 640x480 JPEG of ~60 KB, sent as the app sends
-it) go up with `--upload-concurrency` in flight: uploads per second and MB per second.
+each through the citizen service, then listens (`C122_BENCH_PROFILE=<file>` runs it under cProfile).
+For each of `--modes` in turn, this process opens every device's chat screen — `stream`: one
+server-sent events connection each; `poll`: a long poll asked again after each answer — waits until
+all have read their conversation, and an operator answers random requests at `--rate` per second
+through the desk's API. A message's end-to-end time is from the operator's POST leaving here to the
+screen receiving it here. Then `--uploads` photos (a 640x480 JPEG, sent as the app sends it) go up
+with `--upload-concurrency` in flight: uploads per second and MB per second.
 
-Bounded in time: answers are sent for at most `--budget` seconds, uploads wait at most twice that.
-The open files limit is raised inside the run when the soft one is below what 2 x devices need.
+Bounded in time: answers are sent for at most `--budget` seconds, screens get four times that to open,
+uploads wait at most twice that. The open files limit is raised inside the run when the soft one is
+below what 2 x devices need.
 
 Target (issue 21): message p99 < 100 ms with 2,000 connections. The machine is shared: the load
 average is recorded with the figures. Results: bench/results/citizen_app.json.
