@@ -182,7 +182,11 @@ async def hotline(
         assert response.status_code == 200, response.text
         passwords = dict(seeding.passwords)
     server = ServerProcess(database_url, data_dir, environment=server_environment)
-    await server.start()
+    try:
+        await server.start()
+    except BaseException:  # a start that never answered is not left running
+        await server.stop()
+        raise
     line = Hotline(server, passwords, queue_id)
     try:
         yield line
