@@ -1,19 +1,23 @@
-"""The citizen app's connections on one node: many devices long-polling their chats while operators
-answer, and photo uploads.
+"""The citizen app's connections on one node: many devices with their chat screens open while an
+operator answers, and photo uploads.
 
     .venv/bin/python bench/citizen_app.py [--devices 2000] [--messages 400] [--rate 40]
                                           [--uploads 200] [--upload-concurrency 16] [--budget 60]
+                                          [--modes stream,poll]
 
 The server runs in a child process (the real application on a SQLite file, its citizen rate limits
 raised for one loopback address carrying every device); it registers `--devices` devices and a request
-each through the citizen service, then listens. This process opens one long poll per device (a chat
-screen open on every phone), and an operator answers random requests at `--rate` per second through
-the desk's API. A message's end-to-end time is from the operator's POST leaving here to the device's
-long poll returning it here. Then `--uploads` photos (a 640x480 JPEG of ~60 KB, sent as the app sends
-it) go up with `--upload-concurrency` in flight: uploads per second and MB per second.
+each through the citizen service, then listens (`C122_BENCH_PROFILE=<file>` runs it under cProfile).
+For each of `--modes` in turn, this process opens every device's chat screen — `stream`: one
+server-sent events connection each; `poll`: a long poll asked again after each answer — waits until
+all have read their conversation, and an operator answers random requests at `--rate` per second
+through the desk's API. A message's end-to-end time is from the operator's POST leaving here to the
+screen receiving it here. Then `--uploads` photos (a 640x480 JPEG, sent as the app sends it) go up
+with `--upload-concurrency` in flight: uploads per second and MB per second.
 
-Bounded in time: answers are sent for at most `--budget` seconds, uploads wait at most twice that.
-The open files limit is raised inside the run when the soft one is below what 2 x devices need.
+Bounded in time: answers are sent for at most `--budget` seconds, screens get four times that to open,
+uploads wait at most twice that. The open files limit is raised inside the run when the soft one is
+below what 2 x devices need.
 
 Target (issue 21): message p99 < 100 ms with 2,000 connections. The machine is shared: the load
 average is recorded with the figures. Results: bench/results/citizen_app.json.
@@ -115,72 +119,116 @@ def photo() -> bytes:
     return out.getvalue()
 
 
-async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    base = ready["base_url"]
-    tokens: list[str] = ready["tokens"]
-    cases: list[int] = ready["cases"]
-    # aiohttp for the many polls: httpx's pool slows down with its number of connections (measured for
-    # push, docs/channels/push.md) and would put its own delay into the figures.
-    polls = aiohttp.ClientSession(
-        base_url=base,
-        timeout=aiohttp.ClientTimeout(total=60),
-        connector=aiohttp.TCPConnector(limit=len(tokens) + 50),
-    )
-    desk = httpx.AsyncClient(base_url=base, timeout=30)
-    login = await desk.post(
-        "/api/v1/auth/login", json={"login": ready["operator"][0], "password": ready["operator"][1]}
-    )
-    login.raise_for_status()
-    csrf = login.json()["csrf_token"]
-    sent_at: dict[str, float] = {}  # message text -> when its POST left
-    latencies: list[float] = []
-    failures = {"poll": 0, "send": 0}
-    failures_by_status: dict[int, int] = {}
-    stop = asyncio.Event()
-    connected = 0
+class Chats:
+    """The devices' open chat screens, in one of two ways the citizen API offers: `stream` (one
+    server-sent events connection each) or `poll` (a long poll asked again after each answer). Each
+    screen first reads its conversation, then waits; `ready` counts the screens that are waiting."""
 
-    async def poller(token: str, case_id: int) -> None:
-        nonlocal connected
-        after = 0
+    def __init__(self, session: aiohttp.ClientSession, mode: str) -> None:
+        self.session = session
+        self.mode = mode
+        self.sent_at: dict[str, float] = {}  # message text -> when its POST left
+        self.latencies: list[float] = []
+        self.failures = 0
+        self.failures_by_status: dict[int, int] = {}
+        self.ready = 0
+        self.stop = asyncio.Event()
+
+    def received(self, text: str, now: float) -> None:
+        started = self.sent_at.pop(text, None)
+        if started is not None:
+            self.latencies.append((now - started) * 1000)
+
+    def refused(self, status: int) -> None:
+        self.failures += 1
+        self.failures_by_status[status] = self.failures_by_status.get(status, 0) + 1
+
+    async def screen(self, token: str, case_id: int) -> None:
         headers = {"Authorization": f"Bearer {token}"}
-        connected += 1
-        while not stop.is_set():
+        counted = False
+        while not self.stop.is_set():
             try:
-                async with polls.get(
-                    f"{API}/cases/{case_id}/messages", params={"after": after, "wait": 25}, headers=headers
-                ) as answer:
-                    now = time.perf_counter()
-                    status = answer.status
-                    found = await answer.json() if status == 200 else []
+                if self.mode == "stream":
+                    await self._stream(case_id, headers, counted)
+                else:
+                    await self._poll(case_id, headers, counted)
+                counted = True
             except (aiohttp.ClientError, TimeoutError):
-                failures["poll"] += 1
+                self.failures += 1
                 await asyncio.sleep(0.5)
-                continue
-            if status != 200:
-                failures["poll"] += 1
-                failures_by_status[status] = failures_by_status.get(status, 0) + 1
+
+    async def _stream(self, case_id: int, headers: dict[str, str], counted: bool) -> None:
+        async with self.session.get(f"{API}/cases/{case_id}/messages/stream", headers=headers) as answer:
+            if answer.status != 200:
+                self.refused(answer.status)
                 await asyncio.sleep(0.5)
-                continue
+                return
+            if not counted:
+                self.ready += 1
+            async for line in answer.content:
+                if line.startswith(b"data: "):
+                    now = time.perf_counter()
+                    self.received(json.loads(line[6:])["text"], now)
+
+    async def _poll(self, case_id: int, headers: dict[str, str], counted: bool) -> None:
+        after = 0
+        wait = 0  # the screen opens: the conversation so far, then waits for what comes
+        while not self.stop.is_set():
+            params = {"after": after, "wait": wait}
+            async with self.session.get(
+                f"{API}/cases/{case_id}/messages", params=params, headers=headers
+            ) as answer:
+                now = time.perf_counter()
+                if answer.status != 200:
+                    self.refused(answer.status)
+                    await asyncio.sleep(0.5)
+                    continue
+                found = await answer.json()
+            if not counted:
+                self.ready += 1
+                counted = True
+            wait = 25
             for message in found:
                 after = max(after, message["id"])
-                started = sent_at.pop(message["text"], None)
-                if started is not None:
-                    latencies.append((now - started) * 1000)
+                self.received(message["text"], now)
 
-    tasks = [asyncio.create_task(poller(t, c)) for t, c in zip(tokens, cases, strict=True)]
-    await asyncio.sleep(5 + len(tokens) / 100)  # every poll connected and waiting
-    print(f"{len(tokens)} polls open; failures so far {failures}", file=sys.stderr, flush=True)
+
+async def chat_phase(
+    ready: dict[str, Any], args: argparse.Namespace, mode: str, desk: httpx.AsyncClient, csrf: str
+) -> dict[str, Any]:
+    """Every device's chat screen open in `mode`; once all wait, an operator answers random requests at
+    `--rate` per second through the desk's API. A message's end-to-end time is from the operator's POST
+    leaving here to the device's screen receiving it here."""
+    tokens: list[str] = ready["tokens"]
+    cases: list[int] = ready["cases"]
+    # aiohttp for the many connections: httpx's pool slows down with its number of connections
+    # (measured for push, docs/channels/push.md) and would put its own delay into the figures.
+    session = aiohttp.ClientSession(
+        base_url=ready["base_url"],
+        timeout=aiohttp.ClientTimeout(total=None, sock_read=60),
+        connector=aiohttp.TCPConnector(limit=len(tokens) + 50),
+    )
+    chats = Chats(session, mode)
+    screens = [asyncio.create_task(chats.screen(t, c)) for t, c in zip(tokens, cases, strict=True)]
+    opened = time.perf_counter()
+    while chats.ready < len(tokens) and time.perf_counter() - opened < args.budget * 4:  # noqa: ASYNC110 - a count
+        await asyncio.sleep(0.5)
+    open_seconds = time.perf_counter() - opened
+    await asyncio.sleep(2)  # the last screens reach their wait
+    print(f"{mode}: {chats.ready} screens waiting after {open_seconds:.0f} s", file=sys.stderr, flush=True)
+    send_failures = 0
 
     async def answer(case_id: int, text: str) -> None:
-        sent_at[text] = time.perf_counter()
+        nonlocal send_failures
+        chats.sent_at[text] = time.perf_counter()
         try:
             answered = await desk.post(
                 f"/api/v1/cases/{case_id}/chat", json={"text": text}, headers={"X-CSRF-Token": csrf}
             )
             if answered.status_code != 201:
-                failures["send"] += 1
+                send_failures += 1
         except httpx.HTTPError:
-            failures["send"] += 1
+            send_failures += 1
 
     # The operator's answers go at the rate whatever each takes, until the budget is spent.
     started = time.perf_counter()
@@ -188,15 +236,49 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
     for n in range(args.messages):
         if time.perf_counter() - started > args.budget:
             break
-        text = f"ответ {n} {random.random()}"
+        text = f"ответ {mode} {n} {random.random()}"
         sends.append(asyncio.create_task(answer(random.choice(cases), text)))
         await asyncio.sleep(max(0.0, started + (n + 1) / args.rate - time.perf_counter()))
     await asyncio.wait(sends, timeout=30)
     await asyncio.sleep(3)
     chat_seconds = time.perf_counter() - started
-    load_during_chat = os.getloadavg()
+    load = os.getloadavg()
+    chats.stop.set()
+    for task in screens:
+        task.cancel()
+    await asyncio.gather(*screens, return_exceptions=True)
+    await session.close()
+    figures = percentiles(chats.latencies) if chats.latencies else {"count": 0}
+    return {
+        "mode": mode,
+        "screens_waiting": chats.ready,
+        "open_seconds": round(open_seconds, 1),
+        "messages_sent": len(sends),
+        "messages_received": len(chats.latencies),
+        "messages_lost": len(chats.sent_at),
+        "rate_per_s": args.rate,
+        "chat_seconds": round(chat_seconds, 1),
+        "message_end_to_end": figures,
+        "target_p99_ms": TARGET_P99_MS,
+        "target_met": bool(chats.latencies) and figures["p99_ms"] < TARGET_P99_MS,
+        "failures": {"screen": chats.failures, "send": send_failures},
+        "screen_failures_by_status": chats.failures_by_status,
+        "load_average_during_chat": [round(x, 2) for x in load],
+    }
 
-    # Photo uploads while the polls stay connected.
+
+async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    tokens: list[str] = ready["tokens"]
+    cases: list[int] = ready["cases"]
+    desk = httpx.AsyncClient(base_url=ready["base_url"], timeout=30)
+    login = await desk.post(
+        "/api/v1/auth/login", json={"login": ready["operator"][0], "password": ready["operator"][1]}
+    )
+    login.raise_for_status()
+    csrf = login.json()["csrf_token"]
+    phases = {mode: await chat_phase(ready, args, mode, desk, csrf) for mode in args.modes.split(",")}
+
+    # Photo uploads.
     jpeg = photo()
     slots = asyncio.Semaphore(args.upload_concurrency)
     upload_ms: list[float] = []
@@ -223,33 +305,17 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
             if answer.status_code != 201:
                 refused += 1
 
-    print(f"chat done: {len(latencies)} received; uploading", file=sys.stderr, flush=True)
+    print("chats done; uploading", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     uploading = [asyncio.create_task(upload(i)) for i in range(args.uploads)]
     _done, unfinished = await asyncio.wait(uploading, timeout=args.budget * 2)
     for task in unfinished:
         task.cancel()
     upload_seconds = time.perf_counter() - t0
-    stop.set()
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await polls.close()
     await desk.aclose()
-    figures = percentiles(latencies) if latencies else {"count": 0}
     return {
-        "connections": connected,
-        "messages_sent": len(sends),
-        "messages_received": len(latencies),
-        "messages_lost": len(sent_at),
-        "rate_per_s": args.rate,
-        "chat_seconds": round(chat_seconds, 1),
-        "message_end_to_end": figures,
-        "target_p99_ms": TARGET_P99_MS,
-        "target_met": bool(latencies) and figures["p99_ms"] < TARGET_P99_MS,
-        "failures": failures,
-        "poll_failures_by_status": failures_by_status,
-        "load_average_during_chat": [round(x, 2) for x in load_during_chat],
+        "connections": len(tokens),
+        "chat": phases,
         "uploads": {
             "count": args.uploads,
             "refused": refused,
@@ -273,10 +339,23 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=200)
     parser.add_argument("--upload-concurrency", type=int, default=16)
     parser.add_argument("--budget", type=float, default=60, help="seconds for sending the answers")
+    parser.add_argument(
+        "--modes",
+        default="stream,poll",
+        help="chat screens by server-sent events, by long polls, or both in turn",
+    )
     parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(args.serve))
+        profile_to = os.environ.get("C122_BENCH_PROFILE")
+        if not profile_to:
+            asyncio.run(serve(args.serve))
+            return
+        import cProfile  # where the server's time goes: `python -m pstats <file>`
+
+        with cProfile.Profile() as profiler:
+            asyncio.run(serve(args.serve))
+        profiler.dump_stats(profile_to)
         return
     open_files = raise_open_files(2 * args.devices + 200)  # the child inherits the raised limit
     load_before = os.getloadavg()

@@ -395,6 +395,7 @@ def build_application(
         concurrency=settings.sms_concurrency,
     )
     citizen = _citizen_app(settings, uow_factory, clock, bus, hotline_zone, sms)
+    bus.subscribe(citizen.feed.on_event)  # every message stored reaches the app's waiting chats
     intake = Intake(
         uow_factory,
         clock,
@@ -501,7 +502,13 @@ def build_application(
         internal,
         push,
         StatusNotices(
-            uow_factory, clock, push, sms, senders=intake, sms_fallback=settings.status_sms_fallback
+            uow_factory,
+            clock,
+            push,
+            sms,
+            senders=intake,
+            sms_fallback=settings.status_sms_fallback,
+            publisher=bus,
         ),
     )
     if telephony is not None:

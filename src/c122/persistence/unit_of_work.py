@@ -19,6 +19,7 @@ from c122.persistence.bot import SqlBotRepository
 from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.cases import SqlCaseRepository
 from c122.persistence.citizen import SqlCitizenRepository
+from c122.persistence.citizen_call import SqlAppCallRepository
 from c122.persistence.contact_center import SqlAcdRepository
 from c122.persistence.database import unreachable
 from c122.persistence.help_requests import SqlHelpRequestRepository
@@ -46,6 +47,7 @@ from c122.services.bot.ports import BotRepository
 from c122.services.calls.ports import CallRecordRepository
 from c122.services.cases.ports import CaseRepository
 from c122.services.citizen.ports import CitizenRepository
+from c122.services.citizen_call.ports import AppCallRepository
 from c122.services.contact_center.ports import AcdRepository
 from c122.services.help_requests.ports import HelpRequestRepository
 from c122.services.intake.ports import ContactRepository
@@ -95,6 +97,7 @@ class SqlUnitOfWork:
     call_statistics: CallStatisticsReader
     reports: ReportRepository
     citizen: CitizenRepository
+    citizen_calls: AppCallRepository
     bot: BotRepository
     messenger: MessengerRepository
     contacts: ContactRepository
@@ -138,6 +141,7 @@ class SqlUnitOfWork:
         self.sms = SqlSmsRepository(connection)
         self.call_statistics = SqlCallStatistics(connection)
         self.citizen = SqlCitizenRepository(connection)
+        self.citizen_calls = SqlAppCallRepository(connection)
         self.bot = SqlBotRepository(connection)
         self.messenger = SqlMessengerRepository(connection)
         self.contacts = SqlContactRepository(connection)

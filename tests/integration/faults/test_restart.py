@@ -59,6 +59,7 @@ class ServerProcess:
     rtp_min: int = field(default_factory=lambda: random.randrange(20000, 32000, 100))
     process: asyncio.subprocess.Process | None = None
     log: Path | None = None
+    environment: dict[str, str] = field(default_factory=dict)  # a test's own settings
 
     @property
     def base_url(self) -> str:
@@ -77,6 +78,7 @@ class ServerProcess:
             "C122_RTP_PORT_MAX": str(rtp_min + 99),
             "C122_QUEUE_ANNOUNCE_SECONDS": "600",
             "C122_WEBRTC_HOST_ADDRESSES": "127.0.0.1",  # browser legs on loopback, which ICE skips by default
+            **self.environment,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log = self.data_dir / f"serve-{os.urandom(3).hex()}.log"
@@ -96,7 +98,7 @@ class ServerProcess:
                 except httpx.TransportError:
                     return 0
 
-            await until(health, lambda status: status != 0, timeout=40)
+            await until(health, lambda status: status != 0, timeout=90)  # a loaded machine
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log is not None else ""
@@ -151,7 +153,15 @@ class Hotline:
 
 
 @pytest.fixture
-async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[Hotline]:
+def server_environment() -> dict[str, str]:
+    """Settings of `c122 serve` a test module adds (overridden there)."""
+    return {}
+
+
+@pytest.fixture
+async def hotline(
+    database_url: str, tmp_path: Path, server_environment: dict[str, str]
+) -> AsyncIterator[Hotline]:
     """The demo organisation; the main line goes straight to the information queue; operator1 takes
     calls on a SIP phone."""
     data_dir = tmp_path / "data"
@@ -171,8 +181,12 @@ async def hotline(database_url: str, tmp_path: Path) -> AsyncIterator[Hotline]:
         )
         assert response.status_code == 200, response.text
         passwords = dict(seeding.passwords)
-    server = ServerProcess(database_url, data_dir)
-    await server.start()
+    server = ServerProcess(database_url, data_dir, environment=server_environment)
+    try:
+        await server.start()
+    except BaseException:  # a start that never answered is not left running
+        await server.stop()
+        raise
     line = Hotline(server, passwords, queue_id)
     try:
         yield line

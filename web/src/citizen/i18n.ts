@@ -69,6 +69,8 @@ const ru = {
     hangUp: "Завершить звонок",
     ended: "Звонок завершён",
     failed: "Звонок не состоялся",
+    restarted: "Звонок прервался: сервер линии перезапустился. Позвоните снова.",
+    again: "Позвонить снова",
   },
   error: "Не удалось: {reason}",
 };
@@ -135,6 +137,8 @@ const en: typeof ru = {
     hangUp: "End the call",
     ended: "Call ended",
     failed: "The call did not go through",
+    restarted: "The call was cut off: the hotline's server restarted. Please call again.",
+    again: "Call again",
   },
   error: "Failed: {reason}",
 };

@@ -5,10 +5,11 @@ as the operator's card shows it (`/api/v1/cases/{id}/chat`)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from c122.api.bounded import Count, Id
 from c122.api.client_address import request_source
@@ -16,11 +17,12 @@ from c122.api.context import context_of
 from c122.api.errors import ERROR_RESPONSES, ErrorBody
 from c122.api.schemas import citizen as c
 from c122.api.security import Context, CurrentActor
-from c122.domain.citizen import Channel, Device, Location, Media
+from c122.domain.citizen import Channel, Device, Location, Media, Message
 
 PREFIX = "/api/citizen/v1"
 MEDIA_UPLOAD_PATH = PREFIX + "/cases/{case_id}/media"
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
+STREAM_HEARTBEAT_S = 15.0
 TAG = "citizen"
 TAG_DOC = {
     "name": TAG,
@@ -95,6 +97,12 @@ async def confirm(device_id: Id, body: c.DeviceConfirmIn, context: Context) -> c
     last one locks the device (429 with Retry-After); an expired code: 422 `code_expired`."""
     device, token = await context.citizen.confirm(device_id, body.code)
     return c.DeviceConfirmedOut(device_id=device.id, token=token)
+
+
+@router.delete("/devices/current", status_code=204, operation_id="citizen_sign_out")
+async def sign_out(request: Request, context: Context) -> None:
+    """The app signs out: its token is refused from now on (401); the phone registers again to return."""
+    await context.citizen.sign_out(await device_of(request))
 
 
 @router.get("/case-types", response_model=list[c.CitizenCaseTypeOut], operation_id="citizen_case_types")
@@ -194,6 +202,46 @@ async def messages(
     `after` exists, or with an empty list when the wait is over."""
     device = await device_of(request)
     return [c.message_out(m) for m in await context.citizen.messages(device, case_id, after, wait)]
+
+
+@router.get(
+    "/cases/{case_id}/messages/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
+    operation_id="citizen_message_stream",
+)
+async def message_stream(
+    case_id: Id,
+    request: Request,
+    context: Context,
+    after: Annotated[Count, Query(description="Only messages with a larger id.")] = 0,
+) -> StreamingResponse:
+    """The conversation as server-sent events, for a chat screen kept open: each message (event
+    `message`, its id as the event id, the JSON of `citizen_messages`) as soon as it is stored, and a
+    comment line every 15 s of quiet. One connection instead of a poll after each answer; ends when the
+    token is revoked. Another device's request: 404 before the stream opens."""
+    device = await device_of(request)
+    batches = context.citizen.follow(device, case_id, after, STREAM_HEARTBEAT_S)
+    first = await anext(batches)  # refusals (404) are answered before the stream opens
+
+    async def events() -> AsyncIterator[str]:
+        batch = first
+        while True:
+            yield "".join(_event(m) for m in batch) if batch else ": keep-alive\n\n"
+            try:
+                batch = await anext(batches)
+            except StopAsyncIteration:
+                return
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _event(message: Message) -> str:
+    return f"id: {message.id}\nevent: message\ndata: {c.message_out(message).model_dump_json()}\n\n"
 
 
 @router.post(

@@ -91,3 +91,16 @@ conversation_contacts = Table(
     UniqueConstraint("case_id", "channel", "address", name="uq_conversation_contacts_case_id"),
     Index("ix_conversation_contacts_channel_address", "channel", "address"),
 )
+
+# The device's app calls, so that a call cut by a restart is answered as ended, with why, rather than
+# as unknown: the legs live in the process's memory (telephony/webrtc/app_calls.py).
+citizen_calls = Table(
+    "citizen_calls",
+    metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("device_id", Integer, ForeignKey("citizen_devices.id", ondelete="CASCADE"), nullable=False),
+    Column("placed_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("cause", String(32), nullable=True),
+    Index("ix_citizen_calls_device_id", "device_id", "placed_at"),
+)

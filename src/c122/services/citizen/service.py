@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
+from typing import TypeVar
 
 from c122.domain.cases import ApplicantData, Case, CaseDetails, CaseSource, new_case, sequence_key
 from c122.domain.cases.status import INACTIVE_STATUSES
@@ -58,6 +61,7 @@ from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.throttle import FailureThrottle
 from c122.services.cases.events import CASE_CREATED, CASE_UPDATED, case_event
 from c122.services.citizen.events import chat_message_event
+from c122.services.citizen.feed import ChatFeed
 from c122.services.citizen.ports import (
     CitizenUnitOfWork,
     CleanMedia,
@@ -73,6 +77,9 @@ _log = logging.getLogger(__name__)
 MAX_LISTED = 100
 MAX_MESSAGES = 200
 MAX_WAIT_SECONDS = 30.0
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+MAX_REMEMBERED = 100_000  # devices by token, and requests by device, held in memory
 
 
 @dataclass(frozen=True)
@@ -151,9 +158,14 @@ class CitizenApp:
         self._devices = FailureThrottle(limit=self.limits.writes_per_device_minute, window=60)
         self._registrations = FailureThrottle(limit=self.limits.registrations_per_address_hour, window=3600)
         self._phones = FailureThrottle(limit=self.limits.registrations_per_phone_hour, window=3600)
-        self._waiters: dict[int, asyncio.Event] = {}
-        # Thousands of app connections polling at once queue here, in memory, rather than for the
-        # database pool's connections, which the desks and the periodic jobs need too.
+        # An open chat screen asks again and again: who the token is, whether the case is its own, what
+        # is new. All three are answered from memory once known (a revoked token is dropped at once; a
+        # request never changes its device), so a waiting device costs no database read.
+        self.feed = ChatFeed()
+        self._tokens: OrderedDict[str, Device] = OrderedDict()
+        self._owned: OrderedDict[tuple[int, int], None] = OrderedDict()
+        # Reads that do reach the database queue here, in memory, rather than for the pool's
+        # connections, which the desks and the periodic jobs need too.
         self._reads = asyncio.Semaphore(self.limits.reads_at_once)
         self._distribution: TextDistribution | None = None
 
@@ -249,11 +261,25 @@ class CitizenApp:
     async def authenticate(self, token: str) -> Device:
         if not token:
             raise NotAuthenticated("нужен токен устройства")
-        async with self._reads, self._uow() as uow:
-            device = await uow.citizen.device_by_token(self._hash(token))
-        if device is None or not device.confirmed:
-            raise NotAuthenticated("токен устройства не действителен")
+        token_hash = self._hash(token)
+        device = self._tokens.get(token_hash)
+        if device is None:
+            async with self._reads, self._uow() as uow:
+                device = await uow.citizen.device_by_token(token_hash)
+            if device is None or not device.confirmed:
+                raise NotAuthenticated("токен устройства не действителен")
+            _remember(self._tokens, token_hash, device)
         return device
+
+    async def sign_out(self, device: Device) -> None:
+        """The device's token stops working at once; the phone registers again to come back."""
+        async with self._uow() as uow:
+            stored = await uow.citizen.get_device(device.id)
+            if stored is not None and stored.token_hash is not None:
+                await uow.citizen.save_device(dataclasses.replace(stored, token_hash=None))
+            await uow.commit()
+        if device.token_hash is not None:
+            self._tokens.pop(device.token_hash, None)
 
     def _hash(self, value: str) -> str:
         return digest(self._secret, value)
@@ -489,30 +515,52 @@ class CitizenApp:
         return message
 
     async def messages(self, device: Device, case_id: int, after_id: int, wait_s: float) -> list[Message]:
-        """The case's messages after `after_id`; with `wait_s`, waits up to that long for one (long poll)."""
-        async with self._reads, self._own(device, case_id, "view_messages") as (uow, _case, _request):
-            # Listening before the read: a message stored after it wakes this poll.
-            woken = self._waiters.setdefault(case_id, asyncio.Event()) if wait_s > 0 else None
-            found = await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
-        if found or woken is None:
-            return found
-        if not await self._woken(woken, min(wait_s, MAX_WAIT_SECONDS)):
-            return []  # nothing came: no second read (thousands of idle polls end every few seconds)
-        async with self._reads, self._uow() as uow:
-            return await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
+        """The case's messages after `after_id`; with `wait_s`, waits up to that long for one (long poll).
+        A poll at the newest message waits without reading, and wakes with the message itself."""
+        await self._owns(device, case_id)
+        # Listening before the read: a message stored after it is handed to this poll.
+        with self.feed.waiting(case_id, after_id) as waiter:
+            if not self.feed.nothing_after(case_id, after_id):
+                async with self._reads, self._uow() as uow:
+                    found = await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
+                self.feed.read(case_id, after_id, found, complete=len(found) < MAX_MESSAGES)
+                if found:
+                    return found
+            if wait_s > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter.arrived.wait(), min(wait_s, MAX_WAIT_SECONDS))
+            return sorted(waiter.messages, key=lambda m: m.id)
 
-    @staticmethod
-    async def _woken(event: asyncio.Event, timeout: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
-        return event.is_set()
+    async def follow(
+        self, device: Device, case_id: int, after_id: int, heartbeat_s: float
+    ) -> AsyncIterator[list[Message]]:
+        """The conversation as a stream: what is stored after `after_id`, then each message as it comes;
+        an empty batch every `heartbeat_s` of quiet (the connection is alive). Ends, sending nothing
+        more, once the device's token is revoked. Only the first batch may read the database."""
+        await self._owns(device, case_id)
+        while True:
+            found = await self.messages(device, case_id, after_id, heartbeat_s)
+            if device.token_hash is None or device.token_hash not in self._tokens:
+                return  # signed out meanwhile: nothing more goes to it
+            after_id = max([after_id, *(m.id for m in found)])
+            yield found
+
+    async def _owns(self, device: Device, case_id: int) -> None:
+        """`_own` without reading the case, remembered once proved (a request keeps its device)."""
+        if (device.id, case_id) in self._owned:
+            return
+        async with self._reads, self._own(device, case_id, "view_messages"):
+            pass
+        _remember(self._owned, (device.id, case_id), None)
 
     def tell(self, case: Case, message: Message) -> None:
-        """The operators of the case see it live; a device waiting on the case wakes."""
+        """The operators of the case see it live; a device waiting on the case gets it."""
         self._publisher.publish(chat_message_event(case, message))
-        self.wake(message.case_id)
+        self.feed.add(message)  # as the bus's subscriber does: a bus without it still wakes the app
 
-    def wake(self, case_id: int) -> None:
-        event = self._waiters.pop(case_id, None)
-        if event is not None:
-            event.set()
+
+def _remember(memory: OrderedDict[_K, _V], key: _K, value: _V) -> None:
+    memory[key] = value
+    memory.move_to_end(key)
+    while len(memory) > MAX_REMEMBERED:
+        memory.popitem(last=False)

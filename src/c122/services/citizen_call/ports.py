@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from c122.domain.calls.origin import CallOrigin
 from c122.domain.errors import DomainError, Unavailable
 from c122.services.phones.softphone import IceServer
+from c122.services.ports import UnitOfWork
 
 UNAVAILABLE_RETRY_S = 60
 
@@ -30,7 +33,36 @@ class AppCallOffer:
 class AppCallStatus:
     call_id: str
     state: AppCallState
-    cause: str | None = None  # why it ended: hung_up, operator_ended, failed, timeout, refused
+    cause: str | None = None  # why it ended: hung_up, hotline_ended, failed, timeout, refused, system_restart
+
+
+RESTART_CAUSE = "system_restart"  # as the call records a restart ended say
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAppCall:
+    """A call as stored: whose it is and, once ended, why."""
+
+    call_id: str
+    device_id: int
+    placed_at: datetime
+    ended_at: datetime | None = None
+    cause: str | None = None
+
+
+class AppCallRepository(Protocol):
+    async def add_call(self, call: StoredAppCall) -> None: ...
+
+    async def latest_call(self, device_id: int) -> StoredAppCall | None: ...
+
+    async def end_call(self, call_id: str, ended_at: datetime, cause: str) -> None:
+        """Once: a call already ended keeps its first cause."""
+        ...
+
+
+class AppCallUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def citizen_calls(self) -> AppCallRepository: ...
 
 
 class BadAnswer(DomainError):
@@ -54,6 +86,10 @@ class AppCallMedia(Protocol):
 
     def dtmf(self, call_id: str, digits: str) -> None:
         """Keys pressed in the app (a menu's choice), as if the caller keyed them on a phone."""
+        ...
+
+    def on_ended(self, listener: Callable[[AppCallStatus], None]) -> None:
+        """`listener` hears of every call of this process as it ends, however it ends."""
         ...
 
 
@@ -80,4 +116,7 @@ class NoAppCallMedia:
         return None
 
     def dtmf(self, call_id: str, digits: str) -> None:
+        return None
+
+    def on_ended(self, listener: Callable[[AppCallStatus], None]) -> None:
         return None

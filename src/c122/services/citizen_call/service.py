@@ -2,11 +2,18 @@
 the server's offer, follows its state and hangs up. The call enters the line's flow like a SIP call,
 with source "mobile app" and the location the device sent on its card.
 
+Each call is stored with its device and, once over, why it ended. Its leg lives in this process's
+memory (its DTLS keys cannot be carried over), so a restart ends it: the call record is closed and the
+operator released by the restart's recovery, and the app, asking again, hears the call ended with
+`system_restart` — and may call again at once.
+
 One call at a time per device (a second one while the first is under way: 429). A device reaches only
 its own call: any other call id is answered like none at all (404), and the probe is audited."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Final
 
 from c122.domain.calls.origin import CallOrigin
@@ -14,19 +21,32 @@ from c122.domain.cases import CaseSource
 from c122.domain.citizen import Device, Location
 from c122.domain.clock import Clock
 from c122.domain.errors import NotFound, TooManyAttempts
-from c122.services.citizen_call.ports import AppCallMedia, AppCallOffer, AppCallState, AppCallStatus
-from c122.services.ports import UnitOfWork, UnitOfWorkFactory
+from c122.services.citizen_call.ports import (
+    RESTART_CAUSE,
+    AppCallMedia,
+    AppCallOffer,
+    AppCallState,
+    AppCallStatus,
+    AppCallUnitOfWork,
+    StoredAppCall,
+)
+from c122.services.ports import UnitOfWorkFactory
 
+_log = logging.getLogger(__name__)
 BUSY_RETRY_S: Final = 10
 
 
 class CitizenCalls:
-    def __init__(self, uow_factory: UnitOfWorkFactory[UnitOfWork], clock: Clock, media: AppCallMedia) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory[AppCallUnitOfWork], clock: Clock, media: AppCallMedia
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._media = media
         self._current: dict[int, str] = {}  # device id -> its latest call id
         self._placing: set[int] = set()  # devices whose call is being opened right now
+        self._writes: set[asyncio.Task[None]] = set()
+        media.on_ended(self._ended)
 
     async def place(self, device: Device, location: Location | None) -> AppCallOffer:
         """The server's offer for a new call; 429 while this device has a call under way."""
@@ -44,6 +64,9 @@ class CitizenCalls:
         finally:
             self._placing.discard(device.id)
         self._current[device.id] = offer.call_id
+        async with self._uow() as uow:
+            await uow.citizen_calls.add_call(StoredAppCall(offer.call_id, device.id, self._clock.now()))
+            await uow.commit()
         return offer
 
     async def answer(self, device: Device, call_id: str, sdp: str) -> AppCallStatus:
@@ -71,6 +94,8 @@ class CitizenCalls:
 
     async def _own(self, device: Device, call_id: str, wanted: str) -> AppCallStatus:
         status = self._media.status(call_id) if self._current.get(device.id) == call_id else None
+        if status is None and device.id not in self._current:
+            status = await self._before_restart(device, call_id)
         if status is None:
             async with self._uow() as uow:
                 await uow.audit.record(
@@ -84,3 +109,29 @@ class CitizenCalls:
                 await uow.commit()
             raise NotFound("нет такого звонка")
         return status
+
+    async def _before_restart(self, device: Device, call_id: str) -> AppCallStatus | None:
+        """The device's latest call, placed before this process started: ended, with the cause stored,
+        or `system_restart` when the process that held it stopped with it under way."""
+        async with self._uow() as uow:
+            stored = await uow.citizen_calls.latest_call(device.id)
+            if stored is None or stored.call_id != call_id:
+                return None
+            if stored.ended_at is None:
+                await uow.citizen_calls.end_call(call_id, self._clock.now(), RESTART_CAUSE)
+                await uow.commit()
+        return AppCallStatus(call_id, AppCallState.ENDED, stored.cause or RESTART_CAUSE)
+
+    def _ended(self, status: AppCallStatus) -> None:
+        """Stores how a call of this process ended (in the background: the media layer does not wait)."""
+        task = asyncio.get_running_loop().create_task(self._store_end(status))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _store_end(self, status: AppCallStatus) -> None:
+        try:
+            async with self._uow() as uow:
+                await uow.citizen_calls.end_call(status.call_id, self._clock.now(), status.cause or "ended")
+                await uow.commit()
+        except Exception:  # the call is over all the same; a restart would call it system_restart
+            _log.exception("app call %s: its end could not be stored", status.call_id)

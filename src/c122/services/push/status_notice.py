@@ -17,6 +17,8 @@ from c122.domain.clock import Clock
 from c122.domain.errors import Conflict
 from c122.domain.push import DeliveryState, status_push
 from c122.domain.sms import Sms
+from c122.services.citizen.events import chat_message_event
+from c122.services.events import EventPublisher
 from c122.services.intake.ports import IntakeUnitOfWork, ReplySender
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.push.service import AppPush
@@ -59,6 +61,7 @@ class StatusNotices:
         *,
         senders: ChannelSenders | None = None,
         sms_fallback: bool = True,
+        publisher: EventPublisher | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -66,6 +69,7 @@ class StatusNotices:
         self._all_sms = sms
         self._sms = sms if sms_fallback else None
         self._senders = senders
+        self._publisher = publisher
 
     async def status_changed(
         self, case_id: int, name: str, status_label: str, active: bool = True
@@ -127,5 +131,8 @@ class StatusNotices:
                     sms_id=sms_id,
                 )
             )
+            case = await uow.cases.get_case(case_id)
             await uow.commit()
+        if self._publisher is not None and case is not None:  # the card and the app's chat see it live
+            self._publisher.publish(chat_message_event(case, message))
         return message

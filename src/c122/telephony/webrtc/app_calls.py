@@ -121,6 +121,7 @@ class AppCallLegs:
         self._calls: dict[str, _AppCall] = {}
         self._ended: OrderedDict[str, AppCallStatus] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._listeners: list[Callable[[AppCallStatus], None]] = []
 
     # -- AppCallMedia -------------------------------------------------------------------------------
 
@@ -192,6 +193,9 @@ class AppCallLegs:
         for digit in digits:
             if digit in DTMF_DIGITS:
                 call.channel.remote_dtmf(digit)
+
+    def on_ended(self, listener: Callable[[AppCallStatus], None]) -> None:
+        self._listeners.append(listener)
 
     # -- what the call switch asks ------------------------------------------------------------------
 
@@ -265,6 +269,11 @@ class AppCallLegs:
         self._ended[call.id] = call.status()
         while len(self._ended) > REMEMBERED_ENDED:
             self._ended.popitem(last=False)
+        for listener in self._listeners:
+            try:
+                listener(call.status())
+            except Exception:
+                log.exception("app call %s: a listener failed on its end", call.id)
         if call.timer is not None:
             call.timer.cancel()
         await call.peer.close()
