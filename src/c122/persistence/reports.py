@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,8 +64,9 @@ from c122.domain.reports import (
 )
 from c122.domain.shifts import Shift
 from c122.domain.users import Actor, Role
+from c122.persistence import call_rollup
 from c122.persistence.tables.accounts import user_groups, users
-from c122.persistence.tables.calls import call_legs
+from c122.persistence.tables.calls import call_intervals, call_legs
 from c122.persistence.tables.calls import call_records as calls
 from c122.persistence.tables.cases import cases
 from c122.persistence.tables.contact_center import operator_state_log, queue_log
@@ -152,6 +153,8 @@ class _Plan:
     dimensions: tuple[str, ...]
     months: list[date]
     shifts: dict[int, Shift]
+    intervals: bool
+    """Read from the calls summed per interval (call_intervals), not from the records."""
 
 
 class ReportCompiler:
@@ -201,12 +204,30 @@ class ReportCompiler:
             whens.append((inside, shift.id))
         return case(*whens, else_=null()) if whens else cast(null(), Integer)
 
-    def plan(self, definition: ReportDefinition, scope: ReportScope) -> _Plan:
+    def covered_by_intervals(self, definition: ReportDefinition) -> bool:
+        """Whether the calls summed per 15-minute interval, queue and group (call_rollup.py) give this
+        report's every figure: its dimensions, filters and measures need nothing finer, and its
+        thresholds are the ones the sums were made with."""
+        bounds = [m for s in self._shifts.values() for m in (s.start, s.end)]
+        return (
+            definition.dataset == "calls"
+            and set(definition.dimensions) <= _INTERVAL_DIMENSIONS
+            and set(definition.selections) <= _INTERVAL_DIMENSIONS
+            and set(definition.measures) <= _INTERVAL_MEASURES
+            and definition.service_level_s == call_rollup.SERVICE_LEVEL_S
+            and definition.short_abandon_s == call_rollup.SHORT_ABANDON_S
+            and all(m % call_rollup.SLOT_MINUTES == 0 for m in definition.window_minutes or ())
+            and ("shift" not in {*definition.dimensions, *definition.selections} or _on_slots(bounds))
+        )
+
+    def plan(self, definition: ReportDefinition, scope: ReportScope, *, records: bool = False) -> _Plan:
+        """`records`: read the records even where the interval sums would do (a drill-down lists them)."""
         start = local_midnight(definition.date_from, self._zone)
         end = local_midnight(definition.date_to + timedelta(days=1), self._zone)
         months = _months(definition.date_from, definition.date_to)
+        intervals = not records and self.covered_by_intervals(definition)
         source = {
-            "calls": self._calls,
+            "calls": self._intervals if intervals else self._calls,
             "cases": self._cases,
             "states": self._states,
             "queue_log": self._queue_log,
@@ -229,7 +250,7 @@ class ReportCompiler:
         inner = (
             select(*labelled, *source.inputs).select_from(source.table).where(*where).subquery("report_rows")
         )
-        return _Plan(definition, inner, definition.dimensions, months, self._shifts)
+        return _Plan(definition, inner, definition.dimensions, months, self._shifts, intervals)
 
     def _local_days(
         self, definition: ReportDefinition, epoch: ColumnElement[int], start: datetime, end: datetime
@@ -276,6 +297,23 @@ class ReportCompiler:
             where=[day >= first, day <= last, *_in_scope(calls.c.group_id, scope)],
             day=day,
             minute=minute,
+        )
+
+    def _intervals(
+        self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
+    ) -> _Source:
+        """The calls summed per 15-minute interval: each row stands for its calls, its minute the
+        interval's first (so hour, shift and window on 15-minute bounds come out as from the records)."""
+        sums = call_intervals
+        first, last = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
+        group = func.nullif(sums.c.group_id, 0)
+        return _Source(
+            table=sums,
+            columns={"group": group, "queue": func.nullif(sums.c.queue_id, 0)},
+            inputs=[sums.c[name] for name in call_rollup.SUMS],
+            where=[sums.c.local_day >= first, sums.c.local_day <= last, *_in_scope(group, scope)],
+            day=sums.c.local_day,
+            minute=sums.c.slot * call_rollup.SLOT_MINUTES,
         )
 
     def _cases(
@@ -443,6 +481,31 @@ class ReportCompiler:
         )
 
 
+_INTERVAL_DIMENSIONS = frozenset({"day", "week", "month", "hour", "weekday", "shift", "group", "queue"})
+_INTERVAL_MEASURES = frozenset(
+    {
+        "calls",
+        "offered",
+        "answered",
+        "abandoned",
+        "short_abandons",
+        "answered_within_t",
+        "service_level",
+        "abandon_rate",
+        "outbound",
+        "wait_avg",
+        "talk_avg",
+        "hold_avg",
+        "wrap_up_avg",
+        "handle_avg",
+    }
+)
+
+
+def _on_slots(moments: Sequence[time]) -> bool:
+    return all((m.hour * 60 + m.minute) % call_rollup.SLOT_MINUTES == 0 and m.second == 0 for m in moments)
+
+
 STAFFED_STATES = ("ready", "offered", "on_call", "wrap_up")
 """Staffed-available time, the denominator of occupancy (docs/contact-center/statistics.md)."""
 
@@ -469,6 +532,8 @@ class _Source:
 def _aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
     r = plan.inner.c
     d = plan.definition
+    if plan.intervals:
+        return _chosen(d, _interval_aggregates(plan))
     if d.dataset == "cases":
         return _chosen(
             d,
@@ -551,6 +616,28 @@ def _aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
     return _chosen(d, every)
 
 
+def _interval_aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
+    """The calls measures from the interval sums: counts added, averages as sum over count."""
+    r = plan.inner.c
+
+    def added(name: str) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(r[name]), 0)
+
+    def mean(total: str, over: str) -> ColumnElement[Any]:
+        return func.sum(r[total]) / func.nullif(func.sum(r[over]), 0)
+
+    handle = func.sum(r.talk_sum + r.hold_sum + r.wrap_up_sum) / func.nullif(func.sum(r.answered), 0)
+    counts = ("calls", "offered", "answered", "abandoned", "short_abandons", "answered_within_t", "outbound")
+    return [
+        *[added(name).label(name) for name in counts],
+        mean("wait_sum", "offered").label("wait_avg"),
+        mean("talk_sum", "answered").label("talk_avg"),
+        mean("hold_sum", "answered").label("hold_avg"),
+        mean("wrap_up_sum", "answered").label("wrap_up_avg"),
+        handle.label("handle_avg"),
+    ]
+
+
 def _chosen(definition: ReportDefinition, every: Sequence[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
     """Only what the report shows, and what its ratios are made of: a distinct count costs a sort."""
     wanted = set(definition.measures)
@@ -611,9 +698,16 @@ class SqlReportRepository:
         return ReportCompiler(self._db.dialect.name, zone, shifts)
 
     async def run(
-        self, definition: ReportDefinition, scope: ReportScope, zone: ZoneInfo, shifts: list[Shift]
+        self,
+        definition: ReportDefinition,
+        scope: ReportScope,
+        zone: ZoneInfo,
+        shifts: list[Shift],
+        *,
+        records: bool = False,
     ) -> ReportResult:
-        plan = self._compiler(zone, shifts).plan(definition, scope)
+        """`records`: from the call records even where the interval sums cover the report."""
+        plan = self._compiler(zone, shifts).plan(definition, scope, records=records)
         dims = [plan.inner.c[f"d{i}"] for i in range(len(plan.dimensions))]
         query = select(*dims, *_aggregates(plan)).group_by(*dims).limit(MAX_GROUPS + 1)
         rows = (await self._db.execute(query)).mappings().all()
@@ -689,7 +783,7 @@ class SqlReportRepository:
         keys: tuple[Key, ...],
         limit: int,
     ) -> tuple[list[DrillRow], int]:
-        plan = self._compiler(zone, shifts).plan(definition, scope)
+        plan = self._compiler(zone, shifts).plan(definition, scope, records=True)
         r = plan.inner.c
         conditions = []
         for index, key in enumerate(keys):
