@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Float,
     Integer,
     Select,
     and_,
@@ -169,7 +170,7 @@ class ReportCompiler:
             return cast(func.strftime("%s", column), Integer)
         return cast(func.floor(extract("epoch", column)), BigInteger)
 
-    def _local(self, epoch: ColumnElement[int], start: datetime, end: datetime) -> ColumnElement[int]:
+    def _local(self, epoch: ColumnElement[Any], start: datetime, end: datetime) -> ColumnElement[Any]:
         """Local wall-clock seconds since 1970: the epoch second plus the zone's offset at that second."""
         spans = offset_spans(self._zone, start, end)
         if len(spans) == 1:
@@ -346,16 +347,20 @@ class ReportCompiler:
     def _states(
         self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
     ) -> _Source:
-        """One row per interval an operator spent in one state, counted at the moment it began. A break's
-        reason is the one given when it began: the reason of the row that entered it."""
+        """One row per piece of an interval an operator spent in one state: an interval is cut at every
+        hour (so at midnight too) and at every shift's start and end, each piece counted in the hour,
+        day and shift it was spent in. Counts of intervals and breaks take the first piece only: an
+        interval counts once, where it began. A break's reason is the one given when it began: the
+        reason of the row that entered it."""
         log = operator_state_log
         wide_start, wide_end = start - timedelta(days=1), end + timedelta(days=1)
+        ended = self._local(self._fine_epoch(log.c.at), wide_start, wide_end)
         rows = (
             select(
                 log.c.operator_id,
                 log.c.old_status,
-                log.c.duration_s,
-                (self._epoch(log.c.at) - cast(log.c.duration_s, Integer)).label("began"),
+                (ended - log.c.duration_s).label("began"),
+                ended.label("ended"),
                 func.lag(log.c.reason)
                 .over(partition_by=log.c.operator_id, order_by=(log.c.at, log.c.id))
                 .label("entered_reason"),
@@ -363,45 +368,93 @@ class ReportCompiler:
             .where(log.c.at >= wide_start, log.c.at < wide_end)
             .subquery("state_rows")
         )
-        day, minute, period = self._local_days(definition, rows.c.began, wide_start, wide_end)
-        state = rows.c.old_status
+        first = select(
+            rows.c.operator_id,
+            rows.c.old_status,
+            rows.c.entered_reason,
+            rows.c.began.label("piece"),
+            rows.c.ended,
+            literal(1, Integer).label("is_first"),
+        ).cte("state_pieces", recursive=True)
+        cut = self._next_cut(first.c.piece)
+        pieces = first.union_all(
+            select(
+                first.c.operator_id,
+                first.c.old_status,
+                first.c.entered_reason,
+                cut,
+                first.c.ended,
+                literal(0, Integer),
+            ).where(cut < first.c.ended)
+        )
+        piece_s = self._least(self._next_cut(pieces.c.piece), pieces.c.ended) - pieces.c.piece
+        day = self._whole(pieces.c.piece / DAY)
+        minute = self._whole((pieces.c.piece - day * DAY) / 60)
+        first_day, last_day = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
+        state = pieces.c.old_status
         grouped = "group" in definition.dimensions or "group" in definition.selections
-        table: FromClause = rows
-        where = [*period]
+        table: FromClause = pieces
+        where = [day >= first_day, day <= last_day]
         if grouped:  # an operator of two groups counts in each
-            table = rows.outerjoin(user_groups, user_groups.c.user_id == rows.c.operator_id)
+            table = pieces.outerjoin(user_groups, user_groups.c.user_id == pieces.c.operator_id)
             where += _in_scope(user_groups.c.group_id, scope)
         elif scope.group_ids is not None:
             members = select(user_groups.c.user_id).where(user_groups.c.group_id.in_(sorted(scope.group_ids)))
-            where.append(rows.c.operator_id.in_(members))
+            where.append(pieces.c.operator_id.in_(members))
 
         def seconds(*states: str) -> ColumnElement[Any]:
-            return case((state.in_(states), rows.c.duration_s), else_=0.0)
+            return case((state.in_(states), piece_s), else_=0.0)
 
         return _Source(
             table=table,
             columns={
-                "operator": rows.c.operator_id,
+                "operator": pieces.c.operator_id,
                 "group": user_groups.c.group_id if grouped else cast(null(), Integer),
                 "state": state,
-                "break_reason": case((state == "on_break", rows.c.entered_reason), else_=null()),
+                "break_reason": case((state == "on_break", pieces.c.entered_reason), else_=null()),
             },
             inputs=[
-                rows.c.duration_s.label("state_s"),
-                case((state != "offline", rows.c.duration_s), else_=0.0).label("logged_in_s"),
+                piece_s.label("state_s"),
+                pieces.c.is_first.label("is_interval"),
+                case((state != "offline", piece_s), else_=0.0).label("logged_in_s"),
                 seconds(*STAFFED_STATES).label("staffed_s"),
                 seconds("on_call").label("talk_s"),
                 seconds("wrap_up").label("wrap_up_s"),
                 seconds("ready").label("ready_s"),
                 seconds("on_break").label("break_s"),
-                case((state == "on_break", 1), else_=0).label("is_break"),
+                case((and_(state == "on_break", pieces.c.is_first == 1), 1), else_=0).label("is_break"),
                 seconds("away", "blocked").label("away_s"),
-                rows.c.operator_id.label("row_id"),
+                pieces.c.operator_id.label("row_id"),
             ],
             where=where,
             day=day,
             minute=minute,
         )
+
+    def _fine_epoch(self, column: Any) -> ColumnElement[float]:
+        """UTC seconds since 1970 to the millisecond: a state interval's end less its exact length."""
+        if self._dialect == "sqlite":
+            return func.round((func.julianday(column) - 2440587.5) * DAY, 3)
+        return cast(extract("epoch", column), Float)
+
+    def _whole(self, value: ColumnElement[Any]) -> ColumnElement[int]:
+        """The whole part of a positive number (SQLite's CAST truncates, PostgreSQL's rounds)."""
+        return cast(value if self._dialect == "sqlite" else func.floor(value), Integer)
+
+    def _least(self, *values: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.min(*values) if self._dialect == "sqlite" else func.least(*values)
+
+    def _next_cut(self, local: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The first hour or shift boundary after a local second (whole hours hold midnight)."""
+        hour = (self._whole(local / 3600) + 1) * 3600
+        bounds = sorted(
+            {m.hour * 3600 + m.minute * 60 for s in self._shifts.values() for m in (s.start, s.end)} - _HOURLY
+        )
+        if not bounds:
+            return hour
+        midnight = self._whole(local / DAY) * DAY
+        shift_cuts = [case((midnight + b > local, midnight + b), else_=midnight + b + DAY) for b in bounds]
+        return self._least(hour, *shift_cuts)
 
     def _queue_log(
         self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
@@ -481,6 +534,7 @@ class ReportCompiler:
         )
 
 
+_HOURLY = frozenset(range(0, DAY, 3600))
 _INTERVAL_DIMENSIONS = frozenset({"day", "week", "month", "hour", "weekday", "shift", "group", "queue"})
 _INTERVAL_MEASURES = frozenset(
     {
@@ -555,7 +609,7 @@ def _aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
             d,
             [
                 added(r.state_s).label("state_time"),
-                func.count().label("state_intervals"),
+                added(r.is_interval).label("state_intervals"),
                 added(r.logged_in_s).label("logged_in_time"),
                 added(r.staffed_s).label("staffed_time"),
                 added(r.talk_s).label("talk_time"),
