@@ -32,14 +32,14 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import percentiles, write_result
-from bench.journal import NOW, seed
 from sqlalchemy import BigInteger, Integer, cast, extract, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tests.support.journal_seed import NOW, seed
 
 from c122.domain.reports import ReportDefinition, local_midnight
 from c122.persistence import call_rollup, migrate
 from c122.persistence.database import create_engine
-from c122.persistence.reports import SqlReportRepository
+from c122.persistence.reports import ReportCompiler, SqlReportRepository
 from c122.persistence.tables.calls import call_records
 from c122.services.reports.ports import ReportScope
 
@@ -49,16 +49,23 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 MOSCOW_OFFSET_S = 3 * 3600
 YEAR = ReportDefinition(
     dataset="calls",
-    dimensions=("day", "group"),
+    dimensions=("day", "queue"),
     measures=("answered", "service_level"),
     date_from=NOW.date() - timedelta(days=364),
     date_to=NOW.date(),
 )
+# name: (definition, read from the records even where the interval sums cover it)
 REPORTS = {
-    "answered_and_service_level_by_day_x_group": YEAR,
-    "with_median_wait": replace(YEAR, measures=("answered", "service_level", "wait_median")),
-    "senior_one_group_by_weekday_x_hour": replace(
-        YEAR, dimensions=("weekday", "hour"), measures=("offered", "service_level")
+    "answered_and_service_level_by_day_x_queue": (YEAR, False),
+    "the_same_from_the_records": (YEAR, True),
+    "by_day_x_group": (replace(YEAR, dimensions=("day", "group")), False),
+    "with_median_wait_from_the_records": (
+        replace(YEAR, measures=("answered", "service_level", "wait_median")),
+        True,
+    ),
+    "senior_one_group_by_weekday_x_hour": (
+        replace(YEAR, dimensions=("weekday", "hour"), measures=("offered", "service_level")),
+        False,
     ),
 }
 
@@ -75,6 +82,9 @@ async def seed_into(url: str, rows: int) -> float:
         epoch = cast(func.floor(extract("epoch", call_records.c.started_at)), BigInteger)
     local = epoch + MOSCOW_OFFSET_S
     async with engine.begin() as db:
+        # Rows rewritten without their indexes, which are built once after (as the seed does).
+        for index in call_records.indexes:
+            await db.run_sync(lambda sync, index=index: index.drop(sync))
         await db.execute(
             update(call_records).values(local_day=local // 86_400, local_minute=(local % 86_400) // 60)
         )
@@ -83,6 +93,8 @@ async def seed_into(url: str, rows: int) -> float:
             .where(call_records.c.direction == "inbound")
             .values(queued_at=call_records.c.started_at, queue_id=call_records.c.group_id)
         )
+        for index in call_records.indexes:
+            await db.run_sync(lambda sync, index=index: index.create(sync))
         await call_rollup.rebuild(db)
     async with engine.connect() as db:
         await db.execution_options(isolation_level="AUTOCOMMIT")
@@ -91,10 +103,12 @@ async def seed_into(url: str, rows: int) -> float:
     return seed_s + time.perf_counter() - began
 
 
-async def timed(engine: AsyncEngine, run: Callable[[AsyncConnection], Awaitable[int]]) -> tuple[Any, int]:
+async def timed(
+    engine: AsyncEngine, run: Callable[[AsyncConnection], Awaitable[int]], samples_wanted: int = SAMPLES
+) -> tuple[Any, int]:
     samples: list[float] = []
     cells = 0
-    for _ in range(SAMPLES):
+    for _ in range(samples_wanted):
         async with engine.connect() as db:
             started = time.perf_counter()
             cells = await run(db)
@@ -102,7 +116,9 @@ async def timed(engine: AsyncEngine, run: Callable[[AsyncConnection], Awaitable[
     return percentiles(samples), cells
 
 
-async def measure(url: str) -> dict[str, Any]:
+async def measure(url: str, records_samples: int) -> dict[str, Any]:
+    """`records_samples`: how many runs of the reports read from the records (0: none, where a run of
+    them takes minutes)."""
     engine = create_engine(url)
     async with engine.connect() as db:
         rows = int((await db.execute(select(func.count()).select_from(call_records))).scalar_one())
@@ -124,17 +140,26 @@ async def measure(url: str) -> dict[str, Any]:
     figures["baseline_count_per_group"], _ = await timed(engine, baseline)
     figures["reports"] = {}
     worst = 0.0
-    for name, definition in REPORTS.items():
+    for name, (definition, records) in REPORTS.items():
+        if records and records_samples == 0:
+            figures["reports"][name] = {"skipped": "--records-samples 0"}
+            continue
         scope = ReportScope(group_ids=frozenset({2}) if name.startswith("senior") else None)
 
         async def report(
-            db: AsyncConnection, definition: ReportDefinition = definition, scope: ReportScope = scope
+            db: AsyncConnection,
+            definition: ReportDefinition = definition,
+            scope: ReportScope = scope,
+            records: bool = records,
         ) -> int:
-            return len((await SqlReportRepository(db).run(definition, scope, MOSCOW, [])).rows)
+            result = await SqlReportRepository(db).run(definition, scope, MOSCOW, [], records=records)
+            return len(result.rows)
 
-        stats, cells = await timed(engine, report)
-        worst = max(worst, stats["p95_ms"])
-        figures["reports"][name] = {"cells": cells, **stats}
+        stats, cells = await timed(engine, report, records_samples if records else SAMPLES)
+        # The target is for reports as the product runs them: not for one forced onto the records.
+        if records != ReportCompiler(engine.dialect.name, MOSCOW, []).covered_by_intervals(definition):
+            worst = max(worst, stats["p95_ms"])
+        figures["reports"][name] = {"cells": cells, "from": "records" if records else "intervals", **stats}
         print(name, cells, stats["p95_ms"], flush=True)
     await engine.dispose()
     figures["worst_p95_ms"] = worst
@@ -149,6 +174,7 @@ async def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--url", action="append", default=[], help="a database seeded by --seed-into")
     parser.add_argument("--name", default="reports")
+    parser.add_argument("--records-samples", type=int, default=SAMPLES)
     args = parser.parse_args()
     if args.seed_into:
         print("seeded", args.rows, round(await seed_into(args.seed_into, args.rows)), flush=True)
@@ -156,12 +182,13 @@ async def main() -> None:
     load = os.getloadavg()
     results = {}
     for url in args.url:
-        results[create_engine(url).dialect.name] = await measure(url)
+        results[create_engine(url).dialect.name] = await measure(url, args.records_samples)
     path = write_result(
         args.name,
         {
             "parameters": {
                 "samples": SAMPLES,
+                "samples_from_the_records": args.records_samples,
                 "period": f"{YEAR.date_from}..{YEAR.date_to}",
                 "zone": MOSCOW.key,
             },
