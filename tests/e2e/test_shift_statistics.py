@@ -73,6 +73,7 @@ async def test_operator_reads_the_shift_statistics(server: RunningServer, browse
     await expect(page.get_by_test_id("op-missed")).to_contain_text("1")
     await expect(page.get_by_test_id("op-averageTalk")).to_contain_text("1:28")
     await expect(page.get_by_test_id("op-offersTaken")).to_contain_text("50 %")
+    await expect(page.get_by_test_id("op-occupancy")).to_contain_text("Занятость")
     center = page.get_by_test_id("center-shift")
     await expect(center).to_contain_text("Статистика ВКЦ за текущую смену")
     await expect(page.get_by_test_id("cc-received")).to_contain_text("2")

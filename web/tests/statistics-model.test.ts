@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { duration, orderedStates, percent } from "@/features/statistics/model";
+import { duration, occupancy, orderedStates, percent } from "@/features/statistics/model";
 
 describe("statistics figures as written on the screen", () => {
   it("writes durations as m:ss or h:mm:ss, and a missing figure as a dash", () => {
@@ -21,5 +21,16 @@ describe("statistics figures as written on the screen", () => {
       ["aaa", 4],
       ["zzz", 2],
     ]);
+  });
+});
+
+describe("occupancy on the statistics screen", () => {
+  it("is talk and wrap-up over staffed-available time, breaks and offline apart", () => {
+    // ready 600 + 840, on_call 300, wrap-up 60, offered 0; the lunch break and offline are not staffed
+    const states = { offline: 3600, ready: 1440, on_call: 300, wrap_up: 60, on_break: 1800 };
+    expect(occupancy(states)).toBeCloseTo(360 / 1800);
+    expect(percent(occupancy(states))).toBe("20 %");
+    expect(occupancy({ on_break: 600 })).toBeNull();
+    expect(occupancy({})).toBeNull();
   });
 });

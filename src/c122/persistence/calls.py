@@ -56,6 +56,7 @@ from c122.domain.calls import (
 )
 from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.domain.reports import local_day_minute
+from c122.persistence import call_rollup
 from c122.persistence import tables as t
 from c122.persistence.organisation import like_pattern
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of
@@ -141,7 +142,9 @@ class SqlCallRecordRepository:
             ),
         }
         upsert = statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
+        before = await call_rollup.read(self._db, record.id)
         await self._db.execute(upsert)
+        await call_rollup.apply(self._db, before, await call_rollup.read(self._db, record.id))
         await self._db.execute(delete(call_legs).where(call_legs.c.call_id == record.id))
         if record.legs:
             await self._db.execute(
@@ -165,9 +168,11 @@ class SqlCallRecordRepository:
             )
 
     async def set_wrap_up(self, call_id: str, seconds: float) -> None:
+        before = await call_rollup.read(self._db, call_id)
         await self._db.execute(
             update(call_records).where(call_records.c.id == call_id).values(wrap_up_s=seconds)
         )
+        await call_rollup.apply(self._db, before, await call_rollup.read(self._db, call_id))
 
     async def get(self, call_id: str) -> JournalRow | None:
         row = (await self._db.execute(_journal().where(call_records.c.id == call_id))).first()

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Float,
     Integer,
     Select,
     and_,
@@ -64,8 +65,9 @@ from c122.domain.reports import (
 )
 from c122.domain.shifts import Shift
 from c122.domain.users import Actor, Role
+from c122.persistence import call_rollup
 from c122.persistence.tables.accounts import user_groups, users
-from c122.persistence.tables.calls import call_legs
+from c122.persistence.tables.calls import call_intervals, call_legs
 from c122.persistence.tables.calls import call_records as calls
 from c122.persistence.tables.cases import cases
 from c122.persistence.tables.contact_center import operator_state_log, queue_log
@@ -152,6 +154,8 @@ class _Plan:
     dimensions: tuple[str, ...]
     months: list[date]
     shifts: dict[int, Shift]
+    intervals: bool
+    """Read from the calls summed per interval (call_intervals), not from the records."""
 
 
 class ReportCompiler:
@@ -166,7 +170,7 @@ class ReportCompiler:
             return cast(func.strftime("%s", column), Integer)
         return cast(func.floor(extract("epoch", column)), BigInteger)
 
-    def _local(self, epoch: ColumnElement[int], start: datetime, end: datetime) -> ColumnElement[int]:
+    def _local(self, epoch: ColumnElement[Any], start: datetime, end: datetime) -> ColumnElement[Any]:
         """Local wall-clock seconds since 1970: the epoch second plus the zone's offset at that second."""
         spans = offset_spans(self._zone, start, end)
         if len(spans) == 1:
@@ -201,12 +205,30 @@ class ReportCompiler:
             whens.append((inside, shift.id))
         return case(*whens, else_=null()) if whens else cast(null(), Integer)
 
-    def plan(self, definition: ReportDefinition, scope: ReportScope) -> _Plan:
+    def covered_by_intervals(self, definition: ReportDefinition) -> bool:
+        """Whether the calls summed per 15-minute interval, queue and group (call_rollup.py) give this
+        report's every figure: its dimensions, filters and measures need nothing finer, and its
+        thresholds are the ones the sums were made with."""
+        bounds = [m for s in self._shifts.values() for m in (s.start, s.end)]
+        return (
+            definition.dataset == "calls"
+            and set(definition.dimensions) <= _INTERVAL_DIMENSIONS
+            and set(definition.selections) <= _INTERVAL_DIMENSIONS
+            and set(definition.measures) <= _INTERVAL_MEASURES
+            and definition.service_level_s == call_rollup.SERVICE_LEVEL_S
+            and definition.short_abandon_s == call_rollup.SHORT_ABANDON_S
+            and all(m % call_rollup.SLOT_MINUTES == 0 for m in definition.window_minutes or ())
+            and ("shift" not in {*definition.dimensions, *definition.selections} or _on_slots(bounds))
+        )
+
+    def plan(self, definition: ReportDefinition, scope: ReportScope, *, records: bool = False) -> _Plan:
+        """`records`: read the records even where the interval sums would do (a drill-down lists them)."""
         start = local_midnight(definition.date_from, self._zone)
         end = local_midnight(definition.date_to + timedelta(days=1), self._zone)
         months = _months(definition.date_from, definition.date_to)
+        intervals = not records and self.covered_by_intervals(definition)
         source = {
-            "calls": self._calls,
+            "calls": self._intervals if intervals else self._calls,
             "cases": self._cases,
             "states": self._states,
             "queue_log": self._queue_log,
@@ -229,7 +251,7 @@ class ReportCompiler:
         inner = (
             select(*labelled, *source.inputs).select_from(source.table).where(*where).subquery("report_rows")
         )
-        return _Plan(definition, inner, definition.dimensions, months, self._shifts)
+        return _Plan(definition, inner, definition.dimensions, months, self._shifts, intervals)
 
     def _local_days(
         self, definition: ReportDefinition, epoch: ColumnElement[int], start: datetime, end: datetime
@@ -278,6 +300,23 @@ class ReportCompiler:
             minute=minute,
         )
 
+    def _intervals(
+        self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
+    ) -> _Source:
+        """The calls summed per 15-minute interval: each row stands for its calls, its minute the
+        interval's first (so hour, shift and window on 15-minute bounds come out as from the records)."""
+        sums = call_intervals
+        first, last = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
+        group = func.nullif(sums.c.group_id, 0)
+        return _Source(
+            table=sums,
+            columns={"group": group, "queue": func.nullif(sums.c.queue_id, 0)},
+            inputs=[sums.c[name] for name in call_rollup.SUMS],
+            where=[sums.c.local_day >= first, sums.c.local_day <= last, *_in_scope(group, scope)],
+            day=sums.c.local_day,
+            minute=sums.c.slot * call_rollup.SLOT_MINUTES,
+        )
+
     def _cases(
         self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
     ) -> _Source:
@@ -308,16 +347,20 @@ class ReportCompiler:
     def _states(
         self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
     ) -> _Source:
-        """One row per interval an operator spent in one state, counted at the moment it began. A break's
-        reason is the one given when it began: the reason of the row that entered it."""
+        """One row per piece of an interval an operator spent in one state: an interval is cut at every
+        hour (so at midnight too) and at every shift's start and end, each piece counted in the hour,
+        day and shift it was spent in. Counts of intervals and breaks take the first piece only: an
+        interval counts once, where it began. A break's reason is the one given when it began: the
+        reason of the row that entered it."""
         log = operator_state_log
         wide_start, wide_end = start - timedelta(days=1), end + timedelta(days=1)
+        ended = self._local(self._fine_epoch(log.c.at), wide_start, wide_end)
         rows = (
             select(
                 log.c.operator_id,
                 log.c.old_status,
-                log.c.duration_s,
-                (self._epoch(log.c.at) - cast(log.c.duration_s, Integer)).label("began"),
+                (ended - log.c.duration_s).label("began"),
+                ended.label("ended"),
                 func.lag(log.c.reason)
                 .over(partition_by=log.c.operator_id, order_by=(log.c.at, log.c.id))
                 .label("entered_reason"),
@@ -325,45 +368,93 @@ class ReportCompiler:
             .where(log.c.at >= wide_start, log.c.at < wide_end)
             .subquery("state_rows")
         )
-        day, minute, period = self._local_days(definition, rows.c.began, wide_start, wide_end)
-        state = rows.c.old_status
+        first = select(
+            rows.c.operator_id,
+            rows.c.old_status,
+            rows.c.entered_reason,
+            rows.c.began.label("piece"),
+            rows.c.ended,
+            literal(1, Integer).label("is_first"),
+        ).cte("state_pieces", recursive=True)
+        cut = self._next_cut(first.c.piece)
+        pieces = first.union_all(
+            select(
+                first.c.operator_id,
+                first.c.old_status,
+                first.c.entered_reason,
+                cut,
+                first.c.ended,
+                literal(0, Integer),
+            ).where(cut < first.c.ended)
+        )
+        piece_s = self._least(self._next_cut(pieces.c.piece), pieces.c.ended) - pieces.c.piece
+        day = self._whole(pieces.c.piece / DAY)
+        minute = self._whole((pieces.c.piece - day * DAY) / 60)
+        first_day, last_day = ((d - EPOCH).days for d in (definition.date_from, definition.date_to))
+        state = pieces.c.old_status
         grouped = "group" in definition.dimensions or "group" in definition.selections
-        table: FromClause = rows
-        where = [*period]
+        table: FromClause = pieces
+        where = [day >= first_day, day <= last_day]
         if grouped:  # an operator of two groups counts in each
-            table = rows.outerjoin(user_groups, user_groups.c.user_id == rows.c.operator_id)
+            table = pieces.outerjoin(user_groups, user_groups.c.user_id == pieces.c.operator_id)
             where += _in_scope(user_groups.c.group_id, scope)
         elif scope.group_ids is not None:
             members = select(user_groups.c.user_id).where(user_groups.c.group_id.in_(sorted(scope.group_ids)))
-            where.append(rows.c.operator_id.in_(members))
+            where.append(pieces.c.operator_id.in_(members))
 
         def seconds(*states: str) -> ColumnElement[Any]:
-            return case((state.in_(states), rows.c.duration_s), else_=0.0)
+            return case((state.in_(states), piece_s), else_=0.0)
 
         return _Source(
             table=table,
             columns={
-                "operator": rows.c.operator_id,
+                "operator": pieces.c.operator_id,
                 "group": user_groups.c.group_id if grouped else cast(null(), Integer),
                 "state": state,
-                "break_reason": case((state == "on_break", rows.c.entered_reason), else_=null()),
+                "break_reason": case((state == "on_break", pieces.c.entered_reason), else_=null()),
             },
             inputs=[
-                rows.c.duration_s.label("state_s"),
-                case((state != "offline", rows.c.duration_s), else_=0.0).label("logged_in_s"),
+                piece_s.label("state_s"),
+                pieces.c.is_first.label("is_interval"),
+                case((state != "offline", piece_s), else_=0.0).label("logged_in_s"),
                 seconds(*STAFFED_STATES).label("staffed_s"),
                 seconds("on_call").label("talk_s"),
                 seconds("wrap_up").label("wrap_up_s"),
                 seconds("ready").label("ready_s"),
                 seconds("on_break").label("break_s"),
-                case((state == "on_break", 1), else_=0).label("is_break"),
+                case((and_(state == "on_break", pieces.c.is_first == 1), 1), else_=0).label("is_break"),
                 seconds("away", "blocked").label("away_s"),
-                rows.c.operator_id.label("row_id"),
+                pieces.c.operator_id.label("row_id"),
             ],
             where=where,
             day=day,
             minute=minute,
         )
+
+    def _fine_epoch(self, column: Any) -> ColumnElement[float]:
+        """UTC seconds since 1970 to the millisecond: a state interval's end less its exact length."""
+        if self._dialect == "sqlite":
+            return func.round((func.julianday(column) - 2440587.5) * DAY, 3)
+        return cast(extract("epoch", column), Float)
+
+    def _whole(self, value: ColumnElement[Any]) -> ColumnElement[int]:
+        """The whole part of a positive number (SQLite's CAST truncates, PostgreSQL's rounds)."""
+        return cast(value if self._dialect == "sqlite" else func.floor(value), Integer)
+
+    def _least(self, *values: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.min(*values) if self._dialect == "sqlite" else func.least(*values)
+
+    def _next_cut(self, local: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The first hour or shift boundary after a local second (whole hours hold midnight)."""
+        hour = (self._whole(local / 3600) + 1) * 3600
+        bounds = sorted(
+            {m.hour * 3600 + m.minute * 60 for s in self._shifts.values() for m in (s.start, s.end)} - _HOURLY
+        )
+        if not bounds:
+            return hour
+        midnight = self._whole(local / DAY) * DAY
+        shift_cuts = [case((midnight + b > local, midnight + b), else_=midnight + b + DAY) for b in bounds]
+        return self._least(hour, *shift_cuts)
 
     def _queue_log(
         self, definition: ReportDefinition, scope: ReportScope, start: datetime, end: datetime
@@ -443,6 +534,32 @@ class ReportCompiler:
         )
 
 
+_HOURLY = frozenset(range(0, DAY, 3600))
+_INTERVAL_DIMENSIONS = frozenset({"day", "week", "month", "hour", "weekday", "shift", "group", "queue"})
+_INTERVAL_MEASURES = frozenset(
+    {
+        "calls",
+        "offered",
+        "answered",
+        "abandoned",
+        "short_abandons",
+        "answered_within_t",
+        "service_level",
+        "abandon_rate",
+        "outbound",
+        "wait_avg",
+        "talk_avg",
+        "hold_avg",
+        "wrap_up_avg",
+        "handle_avg",
+    }
+)
+
+
+def _on_slots(moments: Sequence[time]) -> bool:
+    return all((m.hour * 60 + m.minute) % call_rollup.SLOT_MINUTES == 0 and m.second == 0 for m in moments)
+
+
 STAFFED_STATES = ("ready", "offered", "on_call", "wrap_up")
 """Staffed-available time, the denominator of occupancy (docs/contact-center/statistics.md)."""
 
@@ -469,6 +586,8 @@ class _Source:
 def _aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
     r = plan.inner.c
     d = plan.definition
+    if plan.intervals:
+        return _chosen(d, _interval_aggregates(plan))
     if d.dataset == "cases":
         return _chosen(
             d,
@@ -490,7 +609,7 @@ def _aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
             d,
             [
                 added(r.state_s).label("state_time"),
-                func.count().label("state_intervals"),
+                added(r.is_interval).label("state_intervals"),
                 added(r.logged_in_s).label("logged_in_time"),
                 added(r.staffed_s).label("staffed_time"),
                 added(r.talk_s).label("talk_time"),
@@ -549,6 +668,28 @@ def _aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
         func.count(distinct(r.applicant)).label("unique_applicants"),
     ]
     return _chosen(d, every)
+
+
+def _interval_aggregates(plan: _Plan) -> list[ColumnElement[Any]]:
+    """The calls measures from the interval sums: counts added, averages as sum over count."""
+    r = plan.inner.c
+
+    def added(name: str) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(r[name]), 0)
+
+    def mean(total: str, over: str) -> ColumnElement[Any]:
+        return func.sum(r[total]) / func.nullif(func.sum(r[over]), 0)
+
+    handle = func.sum(r.talk_sum + r.hold_sum + r.wrap_up_sum) / func.nullif(func.sum(r.answered), 0)
+    counts = ("calls", "offered", "answered", "abandoned", "short_abandons", "answered_within_t", "outbound")
+    return [
+        *[added(name).label(name) for name in counts],
+        mean("wait_sum", "offered").label("wait_avg"),
+        mean("talk_sum", "answered").label("talk_avg"),
+        mean("hold_sum", "answered").label("hold_avg"),
+        mean("wrap_up_sum", "answered").label("wrap_up_avg"),
+        handle.label("handle_avg"),
+    ]
 
 
 def _chosen(definition: ReportDefinition, every: Sequence[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
@@ -611,9 +752,16 @@ class SqlReportRepository:
         return ReportCompiler(self._db.dialect.name, zone, shifts)
 
     async def run(
-        self, definition: ReportDefinition, scope: ReportScope, zone: ZoneInfo, shifts: list[Shift]
+        self,
+        definition: ReportDefinition,
+        scope: ReportScope,
+        zone: ZoneInfo,
+        shifts: list[Shift],
+        *,
+        records: bool = False,
     ) -> ReportResult:
-        plan = self._compiler(zone, shifts).plan(definition, scope)
+        """`records`: from the call records even where the interval sums cover the report."""
+        plan = self._compiler(zone, shifts).plan(definition, scope, records=records)
         dims = [plan.inner.c[f"d{i}"] for i in range(len(plan.dimensions))]
         query = select(*dims, *_aggregates(plan)).group_by(*dims).limit(MAX_GROUPS + 1)
         rows = (await self._db.execute(query)).mappings().all()
@@ -689,7 +837,7 @@ class SqlReportRepository:
         keys: tuple[Key, ...],
         limit: int,
     ) -> tuple[list[DrillRow], int]:
-        plan = self._compiler(zone, shifts).plan(definition, scope)
+        plan = self._compiler(zone, shifts).plan(definition, scope, records=True)
         r = plan.inner.c
         conditions = []
         for index, key in enumerate(keys):

@@ -34,7 +34,14 @@ class PdfTable:
         self._rows: list[list[Paragraph]] = []
 
     def write_rows(self, rows: Sequence[Row]) -> None:
-        self._rows.extend([Paragraph(_escape(cell_text(cell)), self._cell) for cell in row] for row in rows)
+        durations = [column.duration for column in self._spec.columns]
+        self._rows.extend(
+            [
+                Paragraph(_escape(cell_text(cell, duration=d)), self._cell)
+                for cell, d in zip(row, durations, strict=False)
+            ]
+            for row in rows
+        )
 
     def close(self) -> None:
         page = landscape(A4)

@@ -17,9 +17,11 @@ from typing import IO
 from c122.services.exports.ports import Cell, ExportSpec, Row, TableWriter
 
 
-def cell_text(value: Cell) -> str:
+def cell_text(value: Cell, *, duration: bool = False) -> str:
     if value is None:
         return ""
+    if duration and isinstance(value, int | float):
+        return duration_text(value)
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M:%S")
     if isinstance(value, float):
@@ -27,10 +29,20 @@ def cell_text(value: Cell) -> str:
     return str(value)
 
 
+def duration_text(seconds: float) -> str:
+    """h:mm:ss, or m:ss under an hour: as the statistics screens and the report builder show it."""
+    total = round(seconds)
+    sign, total = ("-", -total) if total < 0 else ("", total)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{sign}{hours}:{minutes:02d}:{secs:02d}" if hours else f"{sign}{minutes}:{secs:02d}"
+
+
 class CsvTable:
     def __init__(self, spec: ExportSpec, path: Path) -> None:
         self._file: IO[str] = path.open("w", encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._file, delimiter=";")
+        self._durations = [column.duration for column in spec.columns]
         self._csv.writerow([spec.header.title])
         for line in spec.header.lines:
             self._csv.writerow([line])
@@ -38,7 +50,14 @@ class CsvTable:
 
     def write_rows(self, rows: Sequence[Row]) -> None:
         # Text cells (most of them) as they are: one call less per cell over a million rows.
-        self._csv.writerows([cell if type(cell) is str else cell_text(cell) for cell in row] for row in rows)
+        durations = self._durations
+        self._csv.writerows(
+            [
+                cell if type(cell) is str else cell_text(cell, duration=d)
+                for cell, d in zip(row, durations, strict=False)
+            ]
+            for row in rows
+        )
 
     def close(self) -> None:
         self._file.close()

@@ -17,6 +17,10 @@ class XlsxTable:
         self._book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "remove_timezone": True})
         self._sheet = self._book.add_worksheet(spec.header.title[:31])
         self._time = self._book.add_format({"num_format": "dd.mm.yyyy hh:mm:ss"})
+        # A duration is a time value (a fraction of a day) shown as [h]:mm:ss: it reads as on screen and
+        # still adds up and averages in formulas; [h] keeps totals over a day in hours.
+        self._duration = self._book.add_format({"num_format": "[h]:mm:ss"})
+        self._durations = [column.duration for column in spec.columns]
         bold = self._book.add_format({"bold": True})
         for index, column in enumerate(spec.columns):
             self._sheet.set_column(index, index, column.width)
@@ -35,6 +39,8 @@ class XlsxTable:
             for index, cell in enumerate(row):
                 if isinstance(cell, datetime):
                     self._sheet.write_datetime(self._row, index, cell, self._time)
+                elif isinstance(cell, int | float) and self._durations[index]:
+                    self._sheet.write_number(self._row, index, cell / 86400, self._duration)
                 elif isinstance(cell, int | float):
                     self._sheet.write_number(self._row, index, cell)
                 elif cell is not None:

@@ -51,7 +51,7 @@ def _change(
 async def _seed_states(server: RunningServer, ids: dict[str, int]) -> None:
     op1, op5 = ids["operator1"], ids["operator5"]  # Справочная группа; Группа вакцинации
     changes = [
-        # began on the 9th at 23:50 and ended on the 10th: counted on the 9th, outside the report
+        # began on the 9th at 23:50 and ended on the 10th: its 600 s after midnight count on the 10th
         _change(op1, _moment(0, 10), "ready", "offline", 1200),
         _change(op1, _moment(9), "offline", "ready", 3600),
         _change(op1, _moment(9, 10), "ready", "on_call", 600),
@@ -159,16 +159,16 @@ async def test_time_in_each_state_breaks_and_occupancy_per_operator(server: Runn
     admin = await server.signed_in("admin")
     rows = by_label(await run(admin, dataset="states", dimensions=["operator"], measures=STATES))
     ivanova = dict(zip(STATES, rows["Иванова Мария Сергеевна"], strict=True))
-    # offline 3600 (from 08:00), ready 600 + 840 + 1200, on_call 300, wrap-up 60, lunch 1800;
-    # the interval begun on the 9th is left out
-    assert ivanova["state_time"] == 3600 + 2640 + 300 + 60 + 1800
+    # offline 3600 (from 08:00), ready 600 + 840 + 1200 and 600 after midnight, on_call 300, wrap-up 60,
+    # lunch 1800; the interval begun on the 9th counts on the 9th, its time after midnight on the 10th
+    assert ivanova["state_time"] == 3600 + 3240 + 300 + 60 + 1800
     assert ivanova["state_intervals"] == 7
-    assert ivanova["logged_in_time"] == 2640 + 300 + 60 + 1800
-    assert ivanova["staffed_time"] == 2640 + 300 + 60
-    assert (ivanova["talk_time"], ivanova["wrap_up_time"], ivanova["ready_time"]) == (300, 60, 2640)
+    assert ivanova["logged_in_time"] == 3240 + 300 + 60 + 1800
+    assert ivanova["staffed_time"] == 3240 + 300 + 60
+    assert (ivanova["talk_time"], ivanova["wrap_up_time"], ivanova["ready_time"]) == (300, 60, 3240)
     assert (ivanova["break_time"], ivanova["breaks"], ivanova["away_time"]) == (1800, 1, 0)
-    assert ivanova["occupancy"] == pytest.approx(360 / 3000)
-    assert ivanova["break_share"] == pytest.approx(1800 / 4800)
+    assert ivanova["occupancy"] == pytest.approx(360 / 3600)
+    assert ivanova["break_share"] == pytest.approx(1800 / 5400)
     smirnova = dict(zip(STATES, rows["Смирнова Ольга Павловна"], strict=True))
     assert smirnova["occupancy"] == pytest.approx(300 / 400)
 
@@ -183,7 +183,7 @@ async def test_time_in_each_state_breaks_and_occupancy_per_operator(server: Runn
     )
     assert by_state == {
         "не в системе / —": [3600],
-        "на дежурстве / —": [2640],
+        "на дежурстве / —": [3240],
         "разговор / —": [300],
         "поствызывная обработка / —": [60],
         "перерыв / обед": [1800],
@@ -191,8 +191,55 @@ async def test_time_in_each_state_breaks_and_occupancy_per_operator(server: Runn
     by_hour = by_label(
         await run(admin, dataset="states", dimensions=["hour"], measures=["state_time"], weekdays=[3])
     )
-    assert by_hour["09:00"] == [600 + 300 + 60 + 840 + 1800 + 300]  # at each interval's start
+    assert by_hour["09:00"] == [600 + 300 + 60 + 840 + 1800 + 300]
     assert by_hour["08:00"] == [3600 + 100]  # op1 offline from 08:00; op5 ready from 08:58:20
+    assert by_hour["00:00"] == [600]  # op1 ready from 23:50 on the 9th, its piece after midnight
+
+
+async def test_intervals_split_at_hours_days_and_shifts(server: RunningServer) -> None:
+    """Hand-computed: the shifts are 08:00–20:00 and 20:00–08:00 (the night one over midnight)."""
+    ids = await _ids(server)
+    op2 = ids["operator2"]
+    next_day = DAY + timedelta(days=1)
+    changes = [
+        _change(op2, _moment(10, 10), "on_call", "wrap_up", 1200),  # 09:50–10:10
+        _change(op2, _moment(20, 5), "wrap_up", "ready", 600),  # 19:55–20:05
+        _change(op2, _moment(0, 30, day=next_day), "ready", "on_break", 3600),  # 23:30–00:30
+        _change(
+            op2, _moment(7, 50, day=next_day), "on_break", "ready", 26_400, reason="lunch"
+        ),  # 00:30–07:50
+        _change(op2, _moment(8, 20, day=next_day), "ready", "on_break", 1800),  # 07:50–08:20
+    ]
+    async with server.application.uow_factory() as uow:
+        await uow.acd.append_state_log(changes)
+        await uow.commit()
+    admin = await server.signed_in("admin")
+    mine = {"selections": {"operator": [op2]}, "dataset": "states"}
+    by_hour = by_label(await run(admin, dimensions=["hour"], measures=["state_time"], **mine))
+    assert by_hour["09:00"] == [600]  # on_call 09:50–10:00
+    assert by_hour["10:00"] == [600]  # on_call 10:00–10:10
+    assert by_hour["19:00"] == [300]  # wrap-up 19:55–20:00
+    assert by_hour["20:00"] == [300]  # wrap-up 20:00–20:05
+    assert by_hour["23:00"] == [1800]  # ready 23:30–00:00
+    assert by_hour["00:00"] == [1800 + 1800]  # ready 00:00–00:30, break 00:30–01:00
+    assert by_hour["07:00"] == [3000 + 600]  # break 07:00–07:50, ready 07:50–08:00
+    assert by_hour["08:00"] == [1200]  # ready 08:00–08:20
+    by_day = by_label(
+        await run(admin, dimensions=["day"], measures=["state_time", "state_intervals"], **mine)
+    )
+    assert by_day == {
+        "10.09.2026": [1200 + 600 + 1800, 3],  # 09:50–10:10, 19:55–20:05, 23:30–00:00
+        "11.09.2026": [1800 + 26_400 + 1800, 2],  # 00:00–00:30, the break, 07:50–08:20
+    }
+    by_shift = by_label(
+        await run(admin, dimensions=["shift"], measures=["staffed_time", "break_time", "breaks"], **mine)
+    )
+    assert by_shift == {
+        "Дневная смена": [1200 + 300 + 1200, 0, 0],  # on_call, wrap-up to 20:00, ready from 08:00
+        "Ночная смена": [300 + 3600 + 600, 26_400, 1],  # wrap-up from 20:00, ready over midnight, 07:50–08:00
+    }
+    hours_total = sum(f[0] for f in by_hour.values())
+    assert hours_total == 1200 + 600 + 3600 + 26_400 + 1800  # pieces add up to the intervals
 
 
 async def test_states_by_group_and_a_senior_sees_their_groups_operators_only(server: RunningServer) -> None:
@@ -201,13 +248,13 @@ async def test_states_by_group_and_a_senior_sees_their_groups_operators_only(ser
     admin = await server.signed_in("admin")
     senior = await server.signed_in("senior1")  # Справочная and Медицинская группы
     by_group = by_label(await run(admin, dataset="states", dimensions=["group"], measures=["staffed_time"]))
-    assert by_group == {"Справочная группа": [3000], "Группа вакцинации": [400]}
+    assert by_group == {"Справочная группа": [3600], "Группа вакцинации": [400]}
     mine = by_label(await run(senior, dataset="states", dimensions=["operator"], measures=["staffed_time"]))
-    assert mine == {"Иванова Мария Сергеевна": [3000]}
+    assert mine == {"Иванова Мария Сергеевна": [3600]}
     mine_by_group = by_label(
         await run(senior, dataset="states", dimensions=["group"], measures=["staffed_time"])
     )
-    assert mine_by_group == {"Справочная группа": [3000]}
+    assert mine_by_group == {"Справочная группа": [3600]}
     drill = await admin.write(
         "POST",
         "/api/v1/reports/drill",

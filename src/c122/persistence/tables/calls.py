@@ -72,6 +72,30 @@ call_records = Table(
     Index("ix_call_records_local_day_group_id", "local_day", "group_id"),
 )
 
+call_intervals = Table(
+    "call_intervals",
+    metadata,
+    # The calls of one 15-minute interval of a hotline day in one queue and group, summed: what the
+    # reports read instead of the call records when a report asks nothing finer (persistence/call_rollup.py).
+    # No id is NULL here (0 stands for none), so the key is one unique index both databases upsert on.
+    Column("local_day", Integer, nullable=False),
+    Column("slot", SmallInteger, nullable=False),  # local_minute // 15
+    Column("queue_id", Integer, nullable=False),
+    Column("group_id", Integer, nullable=False),
+    Column("calls", Integer, nullable=False),
+    Column("offered", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("abandoned", Integer, nullable=False),
+    Column("short_abandons", Integer, nullable=False),
+    Column("answered_within_t", Integer, nullable=False),
+    Column("outbound", Integer, nullable=False),
+    Column("wait_sum", Float, nullable=False),
+    Column("talk_sum", Float, nullable=False),
+    Column("hold_sum", Float, nullable=False),
+    Column("wrap_up_sum", Float, nullable=False),
+    Index("ux_call_intervals_key", "local_day", "slot", "queue_id", "group_id", unique=True),
+)
+
 call_legs = Table(
     "call_legs",
     metadata,

@@ -30,6 +30,8 @@ class ExportColumn:
     title: str
     width: int = 14
     """In characters (xlsx column width; PDF columns share the page in this proportion)."""
+    duration: bool = False
+    """Seconds shown as a duration: h:mm:ss text in csv and pdf, a time cell in xlsx."""
 
 
 @dataclass(frozen=True)

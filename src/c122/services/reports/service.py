@@ -386,7 +386,10 @@ def report_spec(
         header=ExportHeader(name, tuple(lines)),
         columns=tuple(
             [ExportColumn(DIMENSIONS[d].title, 22) for d in definition.dimensions]
-            + [ExportColumn(MEASURES[m].title, 14) for m in definition.measures]
+            + [
+                ExportColumn(MEASURES[m].title, 14, duration=MEASURES[m].unit == "seconds")
+                for m in definition.measures
+            ]
         ),
         expected_rows=len(result.rows),
     )

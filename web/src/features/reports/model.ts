@@ -1,6 +1,7 @@
 // User-defined reports (docs/contact-center/reports.md): the model the builder offers, a definition as
 // the API takes it, a result, and how a result becomes a pivot and chart series.
 import type { components } from "@/shared/api/schema";
+import { duration } from "@/shared/ui/duration";
 
 export type ReportModel = components["schemas"]["ModelOut"];
 export type Definition = components["schemas"]["DefinitionIn"];
@@ -61,7 +62,7 @@ export function defaultDefinition(today = new Date()): Definition {
 export function formatFigure(value: number | null | undefined, unit: string): string {
   if (value === null || value === undefined) return "—";
   if (unit === "ratio") return `${(value * 100).toFixed(1)} %`;
-  if (unit === "seconds") return value.toFixed(1);
+  if (unit === "seconds") return duration(value);
   return String(Math.round(value * 100) / 100);
 }
 

@@ -1,19 +1,21 @@
 // How the statistics screen writes its figures: durations as ч:мм:сс, shares as whole percent.
 
-export function duration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined) return "—";
-  const total = Math.round(seconds);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const mm = String(m).padStart(2, "0");
-  const ss = String(s).padStart(2, "0");
-  return h > 0 ? `${h}:${mm}:${ss}` : `${m}:${ss}`;
-}
+export { duration } from "@/shared/ui/duration";
 
 export function percent(share: number | null | undefined): string {
   if (share === null || share === undefined) return "—";
   return `${Math.round(share * 100)} %`;
+}
+
+/** Staffed-available states: the denominator of occupancy (docs/contact-center/statistics.md). */
+const STAFFED = ["ready", "offered", "on_call", "wrap_up"] as const;
+
+/** Occupancy: (talk time + wrap-up time) / staffed-available time, from the time in each state; null
+ * when the operator was not staffed at all. Talk time is the `on_call` state, hold included. */
+export function occupancy(states: Record<string, number>): number | null {
+  const staffed = STAFFED.reduce((sum, s) => sum + (states[s] ?? 0), 0);
+  if (staffed <= 0) return null;
+  return ((states.on_call ?? 0) + (states.wrap_up ?? 0)) / staffed;
 }
 
 /** The states in the order of the operator's status menu; others (if any) after them. */

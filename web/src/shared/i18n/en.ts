@@ -132,6 +132,7 @@ export const en: Messages = {
       quality: "Quality of service",
       answeredWithinT: "Answered within {s} s",
       offersTaken: "Share of offers taken",
+      occupancy: "Occupancy",
     },
     calls: {
       title: "Call statistics (inbound/outbound)",

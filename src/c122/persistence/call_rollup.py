@@ -1,0 +1,155 @@
+"""The calls summed per 15-minute interval of a hotline day, queue and group (table call_intervals),
+kept by the writer of the call records: each save takes the record's old contribution away and adds
+its new one, in the same transaction. Reports whose every dimension, filter and measure the sums cover
+read them instead of the records (ReportCompiler, aggregate awareness); `rebuild` fills the table from
+the records (the migration that made it, bulk loads).
+
+A call counts as the reports count it (docs/contact-center/statistics.md): offered is inbound with a
+moment of queueing; answered and abandoned are offered ones answered or missed; the service-level and
+short-abandon counts use the report defaults (T = 20 s, S = 5 s), so a report with other thresholds
+reads the records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
+
+from c122.persistence.tables.calls import call_intervals, call_records
+
+SLOT_MINUTES = 15
+SERVICE_LEVEL_S = 20.0
+SHORT_ABANDON_S = 5.0
+KEY = ("local_day", "slot", "queue_id", "group_id")
+SUMS = tuple(c.name for c in call_intervals.c if c.name not in KEY)
+
+_READ = (
+    call_records.c.local_day,
+    call_records.c.local_minute,
+    call_records.c.queue_id,
+    call_records.c.group_id,
+    call_records.c.direction,
+    call_records.c.status,
+    call_records.c.queued_at,
+    call_records.c.wait_s,
+    call_records.c.talk_s,
+    call_records.c.hold_s,
+    call_records.c.wrap_up_s,
+)
+
+Contribution = tuple[tuple[int, int, int, int], dict[str, float]]
+
+
+def contribution(row: Mapping[str, Any] | None) -> Contribution | None:
+    """What one call record adds to its interval (None: no record, or no hotline day stored)."""
+    if row is None or row["local_day"] is None:
+        return None
+    offered = row["direction"] == "inbound" and row["queued_at"] is not None
+    answered = offered and row["status"] == "answered"
+    abandoned = offered and row["status"] == "missed"
+    key = (
+        int(row["local_day"]),
+        int(row["local_minute"]) // SLOT_MINUTES,
+        row["queue_id"] or 0,
+        row["group_id"] or 0,
+    )
+    return key, {
+        "calls": 1,
+        "offered": int(offered),
+        "answered": int(answered),
+        "abandoned": int(abandoned),
+        "short_abandons": int(abandoned and row["wait_s"] < SHORT_ABANDON_S),
+        "answered_within_t": int(answered and row["wait_s"] <= SERVICE_LEVEL_S),
+        "outbound": int(row["direction"] == "outbound"),
+        "wait_sum": row["wait_s"] if offered else 0.0,
+        "talk_sum": row["talk_s"] if answered else 0.0,
+        "hold_sum": row["hold_s"] if answered else 0.0,
+        "wrap_up_sum": row["wrap_up_s"] if answered else 0.0,
+    }
+
+
+async def read(db: AsyncConnection, call_id: str) -> Mapping[str, Any] | None:
+    """The columns of a record its contribution is made of (None: not stored yet)."""
+    row = (await db.execute(select(*_READ).where(call_records.c.id == call_id))).mappings().first()
+    return dict(row) if row is not None else None
+
+
+async def apply(
+    db: AsyncConnection, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> None:
+    """Moves a record's contribution from what it was to what it is."""
+    old, new = contribution(before), contribution(after)
+    if old == new:
+        return
+    if old is not None:
+        await _add(db, old[0], {name: -value for name, value in old[1].items()})
+        key = dict(zip(KEY, old[0], strict=True))
+        # An interval left without calls goes: the records have no row for it either.
+        await db.execute(
+            delete(call_intervals).where(
+                *[call_intervals.c[name] == value for name, value in key.items()], call_intervals.c.calls == 0
+            )
+        )
+    if new is not None:
+        await _add(db, new[0], new[1])
+
+
+async def _add(db: AsyncConnection, key: tuple[int, int, int, int], sums: dict[str, float]) -> None:
+    insert_ = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
+    statement = insert_(call_intervals).values(**dict(zip(KEY, key, strict=True)), **sums)
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[call_intervals.c[name] for name in KEY],
+            set_={name: call_intervals.c[name] + statement.excluded[name] for name in SUMS},
+        )
+    )
+
+
+async def rebuild(db: AsyncConnection) -> None:
+    """The table computed afresh from every call record with a hotline day."""
+    await db.execute(delete(call_intervals))
+    await db.execute(rebuild_statement())
+
+
+def rebuild_statement() -> Insert:
+    """Every call record with a hotline day, summed into an empty table."""
+    r = call_records.c
+    offered = and_(r.direction == "inbound", r.queued_at.is_not(None))
+    answered = and_(offered, r.status == "answered")
+    abandoned = and_(offered, r.status == "missed")
+
+    def count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.sum(case((condition, 1), else_=0))
+
+    def total(condition: ColumnElement[bool], column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.sum(case((condition, column), else_=literal(0.0)))
+
+    slot = r.local_minute // SLOT_MINUTES
+    queue, group = func.coalesce(r.queue_id, 0), func.coalesce(r.group_id, 0)
+    sums = (
+        select(
+            r.local_day,
+            slot,
+            queue,
+            group,
+            func.count(),
+            count(offered),
+            count(answered),
+            count(abandoned),
+            count(and_(abandoned, r.wait_s < SHORT_ABANDON_S)),
+            count(and_(answered, r.wait_s <= SERVICE_LEVEL_S)),
+            count(r.direction == "outbound"),
+            total(offered, r.wait_s),
+            total(answered, r.talk_s),
+            total(answered, r.hold_s),
+            total(answered, r.wrap_up_s),
+        )
+        .where(r.local_day.is_not(None))
+        .group_by(r.local_day, slot, queue, group)
+    )
+    return insert(call_intervals).from_select([*KEY, *SUMS], sums)
