@@ -2,7 +2,7 @@
 from the call records so far; the reports read it when it covers a report
 
 Revision ID: 0050
-Revises: 0041
+Revises: 0051
 """
 
 from __future__ import annotations

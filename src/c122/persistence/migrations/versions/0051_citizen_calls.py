@@ -1,7 +1,7 @@
 """the citizen app's calls: which device placed each, and how it ended (a restart included)
 
 Revision ID: 0051
-Revises: 0041
+Revises: 0052
 """
 
 from __future__ import annotations
