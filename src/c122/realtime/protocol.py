@@ -154,6 +154,16 @@ class RtcStateMessage(_Message):
     state: Literal["connecting", "connected", "failed", "closed"]
 
 
+class RtcVideoMessage(_Message):
+    """The caller's video on the leg: `showing` it, or not and `reason` why (`no_common_codec`,
+    `no_video`); a picture that stops arriving is noticed by the browser itself."""
+
+    kind: Literal["rtc.video"] = "rtc.video"
+    leg: str
+    showing: bool
+    reason: Literal["no_common_codec", "no_video"] | None = None
+
+
 LegId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -209,7 +219,8 @@ ServerMessage = Annotated[
     | ClosedMessage
     | ErrorMessage
     | RtcOfferMessage
-    | RtcStateMessage,
+    | RtcStateMessage
+    | RtcVideoMessage,
     Field(discriminator="kind"),
 ]
 ClientMessage = Annotated[
