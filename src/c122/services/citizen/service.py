@@ -404,9 +404,11 @@ class CitizenApp:
         checked: CheckedMedia,
         channel: Channel,
         device_id: int | None,
+        by_operator: tuple[int, str] | None = None,
     ) -> tuple[Media, Message]:
         """Stores a checked file on the case and the citizen's message that carries it (409 over the
-        case's media limit); the caller commits."""
+        case's media limit); the caller commits. `by_operator` (user id, name): the operator's message
+        instead (a still from the caller's video)."""
         if len(await uow.citizen.media_of_case(case_id)) >= self.limits.media_per_case:
             raise Conflict(
                 f"к обращению можно приложить не больше {self.limits.media_per_case} файлов",
@@ -431,9 +433,22 @@ class CitizenApp:
                 exif_longitude=checked.cleaned.longitude,
             )
         )
-        message = await uow.citizen.add_message(
-            Message(0, case_id, channel, Author.CITIZEN, "", now, media_id=media.id)
-        )
+        if by_operator is None:
+            kept = Message(0, case_id, channel, Author.CITIZEN, "", now, media_id=media.id)
+        else:
+            user_id, name = by_operator
+            kept = Message(
+                0,
+                case_id,
+                channel,
+                Author.OPERATOR,
+                "",
+                now,
+                author_user_id=user_id,
+                author_name=name,
+                media_id=media.id,
+            )
+        message = await uow.citizen.add_message(kept)
         return media, message
 
     async def media_file(self, device: Device, case_id: int, media_id: int) -> tuple[Media, Path]:

@@ -95,6 +95,7 @@ class CallControl:
 
     def bridge_gone(self, bridge: Bridge) -> None:
         self._bridges.pop(bridge.id, None)
+        self.bridge_applied(bridge)  # emptied: nobody in it hears anyone now
 
     def bridge_applied(self, bridge: Bridge) -> None:
         for listener in self._bridge_listeners:
@@ -104,7 +105,8 @@ class CallControl:
                 log.exception("bridge listener failed for %s", bridge.id)
 
     def on_bridge_applied(self, listener: Callable[[Bridge], None]) -> None:
-        """`listener` hears every bridge whose membership or hearing changed (video routing)."""
+        """`listener` hears every bridge whose membership or hearing changed, or that was destroyed
+        (video routing)."""
         self._bridge_listeners.append(listener)
 
     # -- nouns ------------------------------------------------------------------------------------

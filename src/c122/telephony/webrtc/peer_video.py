@@ -30,6 +30,7 @@ class PeerVideo:
         self.tap.relay_key_frame_requests(self._transceiver.sender, self.outlet)
         self.codec: str | None = None
         self.unavailable: str | None = None  # why this leg carries no video (NO_COMMON_CODEC, NO_VIDEO)
+        self.sends = False  # the browser sends its camera (its answer is not recvonly or inactive)
 
     def accepted(self, answer_sdp: str) -> None:
         """After the browser's answer: which codec carries video, or why none does."""
@@ -42,6 +43,8 @@ class PeerVideo:
         else:
             self.codec = codecs[0].mimeType.split("/", 1)[1].upper()
             self.unavailable = None if self.codec in VIDEO_CODECS else NO_COMMON_CODEC
+            media = answer_sdp[section.start() :].split("\nm=", 1)[0]
+            self.sends = "a=recvonly" not in media and "a=inactive" not in media
 
     def close(self) -> None:
         self.tap.stop()

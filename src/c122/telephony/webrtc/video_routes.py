@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from c122.telephony.control import Bridge, Channel
-from c122.telephony.webrtc.peer_video import PeerVideo
+from c122.telephony.webrtc.peer_video import NO_VIDEO, PeerVideo
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,14 @@ class VideoSeen:
     channel_id: str
     source: str | None
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VideoStats:
+    """A leg's camera as the server sees it: pictures put together, and key frames asked of it (PLI)."""
+
+    pictures: int
+    key_frame_requests: int
 
 
 @dataclass(slots=True)
@@ -56,6 +64,11 @@ class VideoRoutes:
         leg = self._legs.get(channel_id)
         return leg.told if leg is not None else None
 
+    def stats(self, channel_id: str) -> VideoStats | None:
+        leg = self._legs.get(channel_id)
+        video = leg.video() if leg is not None else None
+        return VideoStats(video.tap.pictures, video.tap.key_frame_requests) if video is not None else None
+
     def refresh(self, channel: Channel) -> None:
         """The leg's peer connection changed: its routes are made again."""
         if channel.bridge is not None:
@@ -87,6 +100,9 @@ class VideoRoutes:
                 continue
             if party_video.unavailable is not None or video.unavailable is not None:
                 reason = party_video.unavailable or video.unavailable
+                continue
+            if not party_video.sends:
+                reason = reason or NO_VIDEO
                 continue
             source = speaker
             video.outlet.follow(party_video.tap)
