@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from c122.telephony.media.analysis import dominant_frequency
 from tests.e2e.conftest import CHROMIUM, MEDIA_CHROMIUM_ARGS
@@ -34,6 +34,7 @@ from tests.integration.call_flow.conftest import (
 )
 from tests.integration.citizen.support import registered
 from tests.support import databases
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer, running_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.peers]
@@ -252,3 +253,97 @@ async def test_the_operator_sees_the_callers_camera_which_the_app_turns_off_and_
         stereo = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2").reshape(-1, 2)
     assert abs(dominant_frequency(stereo[8000:, 0]) - 440) < 15  # the citizen's microphone
     assert abs(dominant_frequency(stereo[8000:, 1]) - 1000) < 15  # the operator's
+
+
+# The desk's picture, sampled like the operator page's above: the mean colour of the call area's video.
+DESK_GREEN = """
+() => {
+  const video = document.querySelector('[data-testid="call-video-picture"]');
+  if (!video || video.videoWidth === 0) return false;
+  const canvas = document.createElement('canvas');
+  canvas.width = 160; canvas.height = 120;
+  const context = canvas.getContext('2d', {willReadFrequently: true});
+  context.drawImage(video, 0, 0, 160, 120);
+  const pixels = context.getImageData(0, 0, 160, 120).data;
+  let r = 0, g = 0, b = 0;
+  for (let i = 0; i < pixels.length; i += 4) { r += pixels[i]; g += pixels[i + 1]; b += pixels[i + 2]; }
+  const n = pixels.length / 4;
+  return g / n > 100 && g / n > r / n + 40 && g / n > b / n + 40;
+}
+"""
+
+
+async def test_the_desk_shows_the_callers_video_in_the_call_area_and_keeps_a_still_in_the_card(
+    hotline: RunningServer,
+    client_bundle: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The real desk: «Начать смену», the offer accepted with the desk's key; the call panel shows the
+    caller's picture (green), off and on with its button, a still goes into the open card; the app's
+    camera off makes the desk say the picture has stopped."""
+    await put_menu_on_main_line(hotline, await info_queue_id(hotline))
+    device = await registered(hotline, "+79161112266")
+    camera = _camera_y4m(tmp_path / "camera.y4m")
+    citizen_mic = _tone_wav(tmp_path / "mic-440.wav", 440.0)
+    operator_mic = _tone_wav(tmp_path / "mic-1khz.wav", 1000.0)
+    async with async_playwright() as playwright:
+        operator_browser = await _browser(playwright, f"--use-file-for-fake-audio-capture={operator_mic}")
+        citizen_browser = await _browser(
+            playwright,
+            f"--use-file-for-fake-audio-capture={citizen_mic}",
+            f"--use-file-for-fake-video-capture={camera}",
+        )
+        try:
+            context = await operator_browser.new_context(
+                locale="ru-RU", base_url=hotline.base_url, viewport={"width": 1440, "height": 900}
+            )
+            desk = await context.new_page()
+            await desk.goto("/auth")
+            await desk.get_by_test_id("login-username").fill("operator1")
+            await desk.get_by_test_id("login-password").fill(hotline.passwords["operator1"])
+            await desk.get_by_test_id("login-submit").click()
+            await desk.get_by_test_id("start-shift").click()
+            await expect(desk.get_by_test_id("health-indicator")).to_have_attribute(
+                "data-media", "connected", timeout=20_000
+            )
+
+            citizen = await _page(citizen_browser, hotline.base_url + "/app/")
+            await citizen.add_script_tag(content=client_bundle)
+            await citizen.evaluate(CITIZEN_SCRIPT, {"token": device.token})
+            await expect(desk.get_by_test_id("offer-notice")).to_be_visible(timeout=30_000)
+            await desk.keyboard.press("Alt+KeyA")  # «Принять»
+
+            video = desk.get_by_test_id("call-video")
+            await expect(video).to_have_attribute("data-showing", "true", timeout=15_000)
+            await desk.wait_for_function(DESK_GREEN, timeout=15_000)
+            await keep_screenshot(desk, "video-call-desk")
+            await keep_screenshot(desk.get_by_test_id("call-panel"), "video-call-panel")
+
+            await desk.get_by_test_id("call-video-toggle").click()  # «Выключить видео»
+            await expect(video).to_have_attribute("data-showing", "false")
+            await expect(desk.get_by_test_id("call-video-picture")).to_be_hidden()
+            await desk.get_by_test_id("call-video-toggle").click()  # «Включить видео»
+            await expect(video).to_have_attribute("data-showing", "true")
+
+            await desk.get_by_test_id("call-video-snapshot").click()
+            await expect(desk.get_by_test_id("call-video-saved")).to_have_text(
+                "Снимок сохранён в карточке", timeout=10_000
+            )
+
+            await citizen.evaluate("window.call.setCamera(false)")
+            await expect(desk.get_by_test_id("call-video-frozen")).to_be_visible(timeout=10_000)
+            await keep_screenshot(desk.get_by_test_id("call-panel"), "video-call-frozen")
+            await citizen.evaluate("window.call.setCamera(true)")
+            await expect(desk.get_by_test_id("call-video-frozen")).to_have_count(0, timeout=10_000)
+            await desk.keyboard.press("Alt+KeyX")  # «Завершить разговор»
+            await expect(desk.get_by_test_id("call-panel")).to_have_count(0, timeout=10_000)
+        finally:
+            await citizen_browser.close()
+            await operator_browser.close()
+
+    operator = await hotline.signed_in("operator1")
+    rows = (await operator.http.get("/api/v1/cases")).json()["items"]
+    chats = [(await operator.http.get(f"/api/v1/cases/{row['id']}/chat")).json() for row in rows]
+    stills = [m for chat in chats for m in chat["messages"] if m["media_id"] is not None]
+    assert len(stills) == 1
+    assert stills[0]["author"] == "operator"

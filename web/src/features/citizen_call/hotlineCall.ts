@@ -164,14 +164,14 @@ class Call implements HotlineCall {
     this.peer = peer;
     const microphone = this.microphone;
     microphone?.getAudioTracks().forEach((track) => peer.addTrack(track, microphone));
-    const camera = microphone?.getVideoTracks()[0] ?? null;
+    const camera = this.options.video ? (microphone?.getVideoTracks()[0] ?? null) : null;
     if (camera !== null && microphone) {
       this.camera = camera;
       this.cameraSender = peer.addTrack(camera, microphone);
       this.cameraOn = true;
     }
     peer.ontrack = (event) => {
-      if (event.track.kind === "audio") this.play(new MediaStream([event.track]));
+      if (event.track.kind === "audio") this.play(event.streams[0] ?? new MediaStream([event.track]));
     };
     peer.onconnectionstatechange = () => {
       if (peer.connectionState === "failed") void this.lost();

@@ -204,7 +204,7 @@ export class MediaSession {
     peer.addEventListener("track", (event) => {
       if (this.peer !== peer) return;
       if (event.track.kind === "video") this.deps.showVideo?.(event.track);
-      else this.deps.playRemote(new MediaStream([event.track]));
+      else this.deps.playRemote(event.streams[0] ?? new MediaStream([event.track]));
     });
     const watchIce = () => {
       if (this.peer !== peer) return;
@@ -289,6 +289,8 @@ export class MediaSession {
     const ranked = capabilities === null ? null : rankCodecs(capabilities, this.settings.codecs);
     if (ranked === null) return;
     for (const transceiver of peer.getTransceivers()) {
+      // Audio codecs on the video m-line would be refused (and fail the whole answer).
+      if (transceiver.receiver?.track?.kind === "video") continue;
       // Not every browser has it; the order sent in rtc.start still tells the server.
       if (typeof transceiver.setCodecPreferences === "function") transceiver.setCodecPreferences(ranked);
     }
