@@ -2,8 +2,8 @@
 
 Server to client: ready, event, ping, reload, closed, error. Client to server: ack, pong.
 The browser audio leg is negotiated on the same socket (docs/telephony/webrtc.md): client to
-server rtc.start, rtc.answer, rtc.restart, rtc.dtmf, rtc.stop; server to client rtc.offer and
-rtc.state (not events: no ids, never replayed).
+server rtc.start, rtc.answer, rtc.restart, rtc.dtmf, rtc.stop; server to client rtc.offer,
+rtc.state and rtc.video (not events: no ids, never replayed).
 """
 
 from __future__ import annotations
