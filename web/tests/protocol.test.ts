@@ -56,6 +56,20 @@ describe("server message validation", () => {
     });
   });
 
+  it("reads rtc.video: showing, or why not; an unknown reason is refused", () => {
+    expect(parseServerMessage('{"kind":"rtc.video","leg":"l","showing":true,"reason":null}')).toEqual({
+      kind: "rtc.video",
+      leg: "l",
+      showing: true,
+      reason: null,
+    });
+    expect(parseServerMessage('{"kind":"rtc.video","leg":"l","showing":false,"reason":"no_common_codec"}')).toMatchObject({
+      showing: false,
+      reason: "no_common_codec",
+    });
+    expect(() => parseServerMessage('{"kind":"rtc.video","leg":"l","showing":false,"reason":"sunspots"}')).toThrow();
+  });
+
   it("reads an offer's service, group and auto-answer, with defaults when the server leaves them out", () => {
     const base = { call_id: "c1", queue_id: 2, queue_name: "Справки", caller: "+79001112233", expires_at: "2026-11-25T09:00:20+00:00", is_callback: false };
     const full = parseServerMessage(

@@ -12,6 +12,8 @@ let timers: ManualTimers;
 let microphones: FakeStream[];
 let constraints: MediaStreamConstraints[];
 let played: unknown[];
+let videoTracks: unknown[];
+let videoStates: { showing: boolean; reason: string | null }[];
 let views: SessionView[];
 let micRefused: boolean;
 let peerServers: IceServer[][];
@@ -38,6 +40,8 @@ function session(settings: DeviceSettings = defaultSettings()): MediaSession {
         return stream as unknown as MediaStream;
       },
       playRemote: (stream) => played.push(stream),
+      showVideo: (track) => videoTracks.push(track),
+      videoState: (showing, reason) => videoStates.push({ showing, reason }),
       codecCapabilities: () => AUDIO_CODECS as RTCRtpCodec[],
       timers,
       gatherTimeoutMs: 2500,
@@ -77,6 +81,8 @@ beforeEach(() => {
   microphones = [];
   constraints = [];
   played = [];
+  videoTracks = [];
+  videoStates = [];
   views = [];
   micRefused = false;
   peerServers = [];
@@ -85,6 +91,30 @@ beforeEach(() => {
 });
 
 describe("operator media leg", () => {
+  it("hands the caller's video track to the call area, audio to the headset, and the leg's rtc.video notices", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1", []));
+    await answered(1);
+    const peer = FakePeer.latest();
+    const audio = { kind: "audio" };
+    const video = { kind: "video" };
+    const stream = { id: "s" };
+    peer.dispatchEvent(Object.assign(new Event("track"), { track: audio, streams: [stream] }));
+    peer.dispatchEvent(Object.assign(new Event("track"), { track: video, streams: [stream] }));
+    expect(played).toEqual([stream]);
+    expect(videoTracks).toEqual([video]);
+
+    media.handle({ kind: "rtc.video", leg: "leg-1", showing: true, reason: null });
+    media.handle({ kind: "rtc.video", leg: "other-leg", showing: true, reason: null }); // not this leg's
+    media.handle({ kind: "rtc.video", leg: "leg-1", showing: false, reason: "no_common_codec" });
+    expect(videoStates).toEqual([
+      { showing: true, reason: null },
+      { showing: false, reason: "no_common_codec" },
+    ]);
+  });
+
   it("asks for the leg only once the socket is open, with the operator's codec order", () => {
     socketOpen = false;
     const media = session({ ...defaultSettings(), codecs: ["PCMA", "PCMU"] });

@@ -2,8 +2,8 @@
 
 Server to client: ready, event, ping, reload, closed, error. Client to server: ack, pong.
 The browser audio leg is negotiated on the same socket (docs/telephony/webrtc.md): client to
-server rtc.start, rtc.answer, rtc.restart, rtc.dtmf, rtc.stop; server to client rtc.offer and
-rtc.state (not events: no ids, never replayed).
+server rtc.start, rtc.answer, rtc.restart, rtc.dtmf, rtc.stop; server to client rtc.offer,
+rtc.state and rtc.video (not events: no ids, never replayed).
 """
 
 from __future__ import annotations
@@ -156,6 +156,16 @@ class RtcStateMessage(_Message):
     state: Literal["connecting", "connected", "failed", "closed"]
 
 
+class RtcVideoMessage(_Message):
+    """The caller's video on the leg: `showing` it, or not and `reason` why (`no_common_codec`,
+    `no_video`); a picture that stops arriving is noticed by the browser itself."""
+
+    kind: Literal["rtc.video"] = "rtc.video"
+    leg: str
+    showing: bool
+    reason: Literal["no_common_codec", "no_video"] | None = None
+
+
 LegId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -211,7 +221,8 @@ ServerMessage = Annotated[
     | ClosedMessage
     | ErrorMessage
     | RtcOfferMessage
-    | RtcStateMessage,
+    | RtcStateMessage
+    | RtcVideoMessage,
     Field(discriminator="kind"),
 ]
 ClientMessage = Annotated[

@@ -42,6 +42,7 @@ from c122.realtime.protocol import (
     RtcStartMessage,
     RtcStateMessage,
     RtcStopMessage,
+    RtcVideoMessage,
     encode,
     parse_client_message,
 )
@@ -52,6 +53,7 @@ from c122.services.phones.softphone import (
     RtcNotice,
     RtcOffer,
     RtcStateChange,
+    RtcVideo,
     SoftphoneError,
     SoftphoneMedia,
 )
@@ -248,6 +250,9 @@ class _Connection:
                 return await self.send(encode(RtcOfferMessage(leg=leg, sdp=sdp, ice_servers=ice)))
             case RtcStateChange(leg=leg, state=state):
                 return await self.send(encode(RtcStateMessage(leg=leg, state=state.value)))
+            case RtcVideo(leg=leg, showing=showing, reason=reason):
+                video = RtcVideoMessage(leg=leg, showing=showing, reason=reason)
+                return await self.send(encode(video))
             case RtcFailure(code=code, message=text):
                 return await self.send(encode(ErrorMessage(code=ErrorCode(code.value), message=text)))
 

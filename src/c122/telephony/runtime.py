@@ -34,6 +34,7 @@ from c122.telephony.sip.registrar import Registrar
 from c122.telephony.sip.trunk import TrunkSettings
 from c122.telephony.webrtc import OperatorLegs, WebRtcSettings
 from c122.telephony.webrtc.app_calls import AppCallLegs
+from c122.telephony.webrtc.video_routes import VideoRoutes
 
 _log = logging.getLogger(__name__)
 
@@ -155,8 +156,14 @@ class Telephony:
         self.switch = ControlSwitch(self.control, registrar=self.registrar, trunks=settings.trunks)
         # Browser legs are placed through call control like outbound legs; other targets go to SIP.
         engine_host = "127.0.0.1" if settings.sip_host in ("", "0.0.0.0", "::") else settings.sip_host
+        # Video from the app's calls follows hearing between browser legs (docs/telephony/video.md).
+        self.video = VideoRoutes()
+        self.control.on_bridge_applied(self.video.bridge_applied)
         self.operator_legs = OperatorLegs(
-            self.control, replace(settings.webrtc, engine_host=engine_host), gateway=self.gateway
+            self.control,
+            replace(settings.webrtc, engine_host=engine_host),
+            gateway=self.gateway,
+            video=self.video,
         )
         self.switch.find_browser_legs_with(self.operator_legs.channel_for)
         # Calls from the citizen app: browser legs too, entering the line's flow as inbound callers.
@@ -165,6 +172,7 @@ class Telephony:
             replace(settings.webrtc, engine_host=engine_host),
             settings.app_call_line,
             self.sip.admission,
+            self.video,
         )
         self.switch.find_origins_with(AppCallLegs.origin_of)
         # What survives a restart of the process (docs/operations.md): registrations and dialogs.

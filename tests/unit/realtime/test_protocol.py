@@ -99,5 +99,6 @@ def test_the_schemas_name_every_message_kind_of_each_direction() -> None:
         "ErrorMessage",
         "RtcOfferMessage",
         "RtcStateMessage",
+        "RtcVideoMessage",
     }
     assert client_kinds == {"ack", "pong", "rtc.start", "rtc.answer", "rtc.restart", "rtc.dtmf", "rtc.stop"}

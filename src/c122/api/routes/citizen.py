@@ -321,10 +321,33 @@ async def case_media(case_id: Id, media_id: Id, actor: CurrentActor, context: Co
 
 
 OPERATOR_PHOTO_PATH = "/api/v1/cases/{case_id}/chat/photo"
+SNAPSHOT_PATH = "/api/v1/cases/{case_id}/snapshots"
+
+
+@operator_router.post(
+    "/snapshots",
+    response_model=c.CitizenMediaOut,
+    status_code=201,
+    operation_id="add_case_snapshot",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def add_snapshot(
+    case_id: Id, request: Request, actor: CurrentActor, context: Context
+) -> c.CitizenMediaOut:
+    """A still from the caller's video (JPEG or PNG as the raw body) kept on the card with the app's
+    media; 415 for anything else, 404 for a card the operator does not work on; audited."""
+    content = await request.body()
+    return c.media_out(await context.case_chat.add_snapshot(actor, case_id, content))
 
 
 def upload_limits(max_bytes: int) -> dict[str, int]:
     return {
         MEDIA_UPLOAD_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES,
         OPERATOR_PHOTO_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES,
+        SNAPSHOT_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES,
     }

@@ -192,6 +192,38 @@ class CaseChat:
             )
         return chosen
 
+    async def add_snapshot(self, actor: Actor, case_id: int, content: bytes) -> Media:
+        """A still from the caller's video (TEL-25), kept on the card like the app's photos (JPEG or
+        PNG, read from the bytes: 415 otherwise; 413 over the photo limit); audited."""
+        await self._access.check(actor, case_id, write=True)
+        checked = self._app.check_media(content)
+        if checked.media_type.kind is not MediaKind.PHOTO:
+            raise UnsupportedMedia(f"снимок должен быть изображением, а не {checked.media_type.content_type}")
+        async with self._uow() as uow:
+            if await uow.cases.get_case(case_id) is None:
+                raise NotFound("no such case")
+            user = await uow.users.get(actor.user_id)
+            media, _message = await self._app.keep_media(
+                uow,
+                case_id,
+                checked,
+                Channel.APP,
+                None,
+                by=Author.OPERATOR,
+                author_user_id=actor.user_id,
+                author_name=user.full_name if user else "",
+            )
+            await uow.audit.record(
+                at=self._clock.now(),
+                actor_id=actor.user_id,
+                action="add_snapshot",
+                entity="case",
+                entity_id=str(case_id),
+                detail={"media_id": media.id, "size": media.size},
+            )
+            await uow.commit()
+        return media
+
     async def media_file(self, actor: Actor, case_id: int, media_id: int) -> tuple[Media, Path]:
         """A photo or voice note of the case; each view is audited."""
         await self._access.check(actor, case_id, write=False)

@@ -71,7 +71,17 @@ class RtcFailure:
     message: str
 
 
-RtcNotice = RtcOffer | RtcStateChange | RtcFailure
+@dataclass(frozen=True, slots=True)
+class RtcVideo:
+    """What the leg shows now: `showing` the party's camera, or not, and then perhaps why
+    (`no_common_codec`: the two browsers share no video codec; `no_video`: that party sends none)."""
+
+    leg: str
+    showing: bool
+    reason: str | None = None
+
+
+RtcNotice = RtcOffer | RtcStateChange | RtcFailure | RtcVideo
 RtcReply = Callable[[RtcNotice], Awaitable[bool]]
 """Sends a notice to one desktop connection; False once that connection has gone."""
 

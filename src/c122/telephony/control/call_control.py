@@ -53,6 +53,7 @@ class CallControl:
         self._playbacks: dict[str, Playback] = {}
         self._recordings: dict[str, Recording] = {}
         self._handlers: list[Callable[[ControlEvent], None]] = []
+        self._bridge_listeners: list[Callable[[Bridge], None]] = []
         self._queues: list[asyncio.Queue[ControlEvent]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         media_control.subscribe(self._on_media_event)
@@ -94,6 +95,19 @@ class CallControl:
 
     def bridge_gone(self, bridge: Bridge) -> None:
         self._bridges.pop(bridge.id, None)
+        self.bridge_applied(bridge)  # emptied: nobody in it hears anyone now
+
+    def bridge_applied(self, bridge: Bridge) -> None:
+        for listener in self._bridge_listeners:
+            try:
+                listener(bridge)
+            except Exception:
+                log.exception("bridge listener failed for %s", bridge.id)
+
+    def on_bridge_applied(self, listener: Callable[[Bridge], None]) -> None:
+        """`listener` hears every bridge whose membership or hearing changed, or that was destroyed
+        (video routing)."""
+        self._bridge_listeners.append(listener)
 
     # -- nouns ------------------------------------------------------------------------------------
 

@@ -74,6 +74,9 @@ class ControlHost(Protocol):
 
     def bridge_gone(self, bridge: Bridge) -> None: ...
 
+    def bridge_applied(self, bridge: Bridge) -> None:
+        """Who hears whom in `bridge` has just changed (video follows it)."""
+
 
 class _NoSignalling:
     """Stands in until a leg's signalling exists (an outbound channel between media and INVITE)."""
@@ -448,3 +451,4 @@ class Bridge:
         command = media.SetBridge(self.id, members, tuple(sorted(self.hears())))
         with contextlib.suppress(MediaError):  # a leg that vanished meanwhile is reconciled next time
             await self._control.media.execute(command)
+        self._control.bridge_applied(self)

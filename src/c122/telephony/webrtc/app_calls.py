@@ -31,6 +31,7 @@ from c122.telephony.webrtc.legs import DEFAULT_CODECS, WebRtcSettings
 from c122.telephony.webrtc.peer import AnswerRefused, BrowserPeer
 from c122.telephony.webrtc.relay import EngineRelay
 from c122.telephony.webrtc.signalling import INTERNAL_DTMF_PAYLOAD_TYPE
+from c122.telephony.webrtc.video_routes import VideoRoutes
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +112,16 @@ class AppCallLegs:
     not reserved for trunks."""
 
     def __init__(
-        self, control: CallControl, settings: WebRtcSettings, line: str, admission: Admission | None = None
+        self,
+        control: CallControl,
+        settings: WebRtcSettings,
+        line: str,
+        admission: Admission | None = None,
+        video: VideoRoutes | None = None,
     ) -> None:
+        """`video`: the app's offer carries video too, forwarded to the operator who hears the caller."""
         self._control = control
+        self._video = video
         self._admission = admission
         self._settings = settings
         self._ice = IceServers(settings.ice)
@@ -150,7 +158,9 @@ class AppCallLegs:
             elif state in ("failed", "closed"):
                 self._spawn(self._end(call, "failed"))
 
-        peer = BrowserPeer(relay, self._ice.for_server(), DEFAULT_CODECS, changed)
+        peer = BrowserPeer(
+            relay, self._ice.for_server(), DEFAULT_CODECS, changed, video=self._video is not None
+        )
         try:
             sdp = announce_public_address(await peer.offer(), self._settings.ice.public_address)
         except Exception as exc:
@@ -254,6 +264,8 @@ class AppCallLegs:
         )
         call.state = AppCallState.CONNECTED
         call.channel = self._control.incoming(signalling)
+        if self._video is not None:  # the citizen's camera may always be shown to their operator
+            self._video.register(call.channel.id, lambda: call.peer.video, may_send=True)
 
     async def _timed_out(self, call: _AppCall) -> None:
         if call.state is AppCallState.CONNECTING:
@@ -276,6 +288,8 @@ class AppCallLegs:
                 log.exception("app call %s: a listener failed on its end", call.id)
         if call.timer is not None:
             call.timer.cancel()
+        if self._video is not None and call.channel is not None:
+            self._video.forget(call.channel.id)
         await call.peer.close()
         call.relay.close()
         channel = call.channel

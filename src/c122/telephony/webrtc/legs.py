@@ -24,6 +24,7 @@ from c122.services.phones.softphone import (
     RtcOffer,
     RtcReply,
     RtcStateChange,
+    RtcVideo,
     SoftphoneError,
 )
 from c122.telephony.control import CallControl, Channel, ChannelState, ControlError
@@ -32,6 +33,7 @@ from c122.telephony.webrtc.ice import IceServers, IceSettings, announce_public_a
 from c122.telephony.webrtc.peer import SUPPORTED_CODECS, AnswerRefused, BrowserPeer
 from c122.telephony.webrtc.relay import EngineRelay
 from c122.telephony.webrtc.signalling import BROWSER_TARGET_PREFIX, BrowserGateway, BrowserSignalling
+from c122.telephony.webrtc.video_routes import VideoRoutes, VideoSeen
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +85,18 @@ class OperatorLegs:
     """The browser legs of this process; implements `SoftphoneMedia` for the event stream."""
 
     def __init__(
-        self, control: CallControl, settings: WebRtcSettings | None = None, gateway: Gateway | None = None
+        self,
+        control: CallControl,
+        settings: WebRtcSettings | None = None,
+        gateway: Gateway | None = None,
+        video: VideoRoutes | None = None,
     ) -> None:
-        """`gateway`: where other outbound legs go (the SIP gateway); browser legs are placed here."""
+        """`gateway`: where other outbound legs go (the SIP gateway); browser legs are placed here.
+        `video`: legs offer video too and show the camera of the party they hear."""
         self._control = control
+        self._video = video
+        if video is not None:
+            video.subscribe(self._video_seen)
         self._settings = settings or WebRtcSettings()
         self._ice = IceServers(self._settings.ice)
         self._legs: dict[int, _Leg] = {}
@@ -231,6 +241,8 @@ class OperatorLegs:
         finally:
             self._placing.pop(target, None)
         self._legs[user_id] = leg
+        if self._video is not None:
+            self._video.register(leg.id, lambda: leg.active.video if leg.active else None, may_send=False)
         return leg
 
     def signalling_for(self, target: str, caller_id: str, engine_port: int) -> BrowserSignalling:
@@ -251,7 +263,13 @@ class OperatorLegs:
         if leg.pending is not None:
             await leg.pending.close()
             leg.pending = None
-        peer = BrowserPeer(leg.relay, self._ice.for_server(), leg.codecs, self._peer_state(leg))
+        peer = BrowserPeer(
+            leg.relay,
+            self._ice.for_server(),
+            leg.codecs,
+            self._peer_state(leg),
+            video=self._video is not None,
+        )
         try:
             sdp = announce_public_address(await peer.offer(), self._settings.ice.public_address)
         except Exception as exc:
@@ -300,6 +318,8 @@ class OperatorLegs:
         if leg.reply is None:
             self._start_grace(leg)
         self._set_state(leg, RtcLegState.CONNECTED)
+        if self._video is not None:
+            self._video.refresh(channel)  # the new peer's outlet takes over the picture
 
     async def _failed(self, leg: _Leg, peer: BrowserPeer) -> None:
         if peer is leg.connecting:
@@ -341,6 +361,8 @@ class OperatorLegs:
             await peer.close()
         leg.pending = leg.connecting = leg.active = None
         if leg.channel is not None:
+            if self._video is not None:
+                self._video.forget(leg.channel.id)
             await leg.channel.hangup()  # its signalling comes back here, already closed
         leg.relay.close()
         self._set_state(leg, RtcLegState.CLOSED)
@@ -357,6 +379,12 @@ class OperatorLegs:
                 listener(event)
             except Exception:
                 log.exception("leg state listener failed for %r", event)
+
+    def _video_seen(self, seen: VideoSeen) -> None:
+        for leg in self._legs.values():
+            if leg.channel is not None and leg.channel.id == seen.channel_id:
+                notice = RtcVideo(leg.id, seen.source is not None, seen.reason)
+                self._spawn(self._notify(leg, notice))
 
     async def _notify(self, leg: _Leg, notice: RtcNotice) -> None:
         reply = leg.reply

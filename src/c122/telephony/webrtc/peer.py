@@ -23,6 +23,7 @@ from aiortc import (
 )
 from aiortc.rtp import RtpPacket as AiortcRtpPacket
 
+from c122.telephony.webrtc.peer_video import PeerVideo
 from c122.telephony.webrtc.relay import EngineRelay, PayloadTrack
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ class BrowserPeer:
         ice_servers: list[RTCIceServer],
         codecs: Sequence[str],
         on_state: Callable[[BrowserPeer, str], None],
+        *,
+        video: bool = False,
     ) -> None:
         self._relay = relay
         self._codecs = tuple(codecs)
@@ -50,6 +53,7 @@ class BrowserPeer:
         self.track = PayloadTrack()
         self._transceiver: RTCRtpTransceiver = self.pc.addTransceiver(self.track, direction="sendrecv")
         self._transceiver.setCodecPreferences(_capabilities(self._codecs))
+        self.video = PeerVideo(self.pc) if video else None
         receiver = self._transceiver.receiver
         if not hasattr(receiver, "_handle_rtp_packet"):
             raise RuntimeError("this aiortc has no RTP tap point (RTCRtpReceiver._handle_rtp_packet)")
@@ -77,6 +81,8 @@ class BrowserPeer:
         self.codec = codecs[0].mimeType.split("/", 1)[1].upper()
         if self.codec not in PAYLOAD_TYPES:
             raise AnswerRefused(f"the answer chose {self.codec}; only PCMU and PCMA are carried")
+        if self.video is not None:
+            self.video.accepted(sdp)  # no video is no reason to refuse: the audio goes on
         return self.codec
 
     def activate(self) -> None:
@@ -88,6 +94,8 @@ class BrowserPeer:
     async def close(self) -> None:
         if self._relay.track is self.track:
             self._relay.track = None
+        if self.video is not None:
+            self.video.close()
         with contextlib.suppress(Exception):
             await self.pc.close()
 

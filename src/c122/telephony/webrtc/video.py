@@ -28,27 +28,47 @@ from aiortc.rtp import RtpPacket
 VIDEO_CLOCK: Final = fractions.Fraction(1, 90000)
 JITTER_CAPACITY: Final = 128  # packets: a 720p key frame is ~100
 MAX_QUEUED_PICTURES: Final = 30  # about a second; older pictures are dropped, then a key frame asked for
+FRAME_STEP: Final = 3000  # 90 kHz ticks between pictures at 30 fps: the gap left at a switch of source
 
 
 class ForwardedVideo(MediaStreamTrack):
-    """A video track of already-encoded VP8 pictures (aiortc's sender packs them as they are)."""
+    """A video track of already-encoded VP8 pictures (aiortc's sender packs them as they are).
+
+    It follows one `VideoTap` at a time (`follow`); on a switch its timestamps go on from where they
+    were, so the receiving browser sees one continuous stream, and the new source is asked for a key
+    frame."""
 
     kind = "video"
 
-    def __init__(self, ask_key_frame: Callable[[], None]) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self._pictures: deque[av.Packet[Any]] = deque()
         self._ready = asyncio.Event()
-        self._first: int | None = None
-        self.ask_key_frame = ask_key_frame
+        self._offset: int | None = None  # source timestamp -> our pts
+        self._last_pts = 0
+        self.source: VideoTap | None = None
         self.forwarded = 0
         self.dropped = 0
 
+    def follow(self, source: VideoTap | None) -> None:
+        if source is self.source:
+            return
+        if self.source is not None:
+            self.source.detach(self)
+        self.source = source
+        self._offset = None  # the next picture continues our timeline
+        if source is not None:
+            source.attach(self)
+
+    def ask_key_frame(self) -> None:
+        if self.source is not None:
+            self.source.ask_key_frame()
+
     def push(self, picture: bytes, timestamp: int) -> None:
-        if self._first is None:
-            self._first = timestamp
+        if self._offset is None:
+            self._offset = (self._last_pts + FRAME_STEP - timestamp) & 0xFFFFFFFF
         packet = av.Packet(picture)
-        packet.pts = (timestamp - self._first) & 0xFFFFFFFF
+        packet.pts = self._last_pts = (timestamp + self._offset) & 0xFFFFFFFF
         packet.time_base = VIDEO_CLOCK
         if len(self._pictures) >= MAX_QUEUED_PICTURES:
             self._pictures.clear()
@@ -67,6 +87,7 @@ class ForwardedVideo(MediaStreamTrack):
         return self._pictures.popleft()
 
     def stop(self) -> None:
+        self.follow(None)
         super().stop()
         self._ready.set()
 
@@ -86,22 +107,43 @@ class VideoTap:
         self._tracks: list[ForwardedVideo] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.pictures = 0
+        self.packets = 0
+        self.last_packet_at: int | None = None
+        self.key_frame_requests = 0  # PLIs sent to the sending browser
+        self._key_frame_wanted = False
         setattr(receiver, "_handle_rtp_packet", self._tapped)  # noqa: B010
 
     def track(self) -> ForwardedVideo:
-        """A new receiving leg: its track, and a key frame asked for so its picture starts at once."""
-        track = ForwardedVideo(self.ask_key_frame)
-        self._tracks.append(track)
-        self.ask_key_frame()
+        """A new receiving leg's track (following this tap)."""
+        track = ForwardedVideo()
+        track.follow(self)
         return track
 
-    def relay_key_frame_requests(self, sender: RTCRtpSender) -> None:
-        """A PLI or FIR from the receiving browser reaches the sending one."""
-        setattr(sender, "_send_keyframe", self.ask_key_frame)  # noqa: B010
+    def attach(self, track: ForwardedVideo) -> None:
+        """A receiving leg joins: a key frame is asked for so its picture starts at once."""
+        if track not in self._tracks:
+            self._tracks.append(track)
+        self.ask_key_frame()
+
+    def detach(self, track: ForwardedVideo) -> None:
+        if track in self._tracks:
+            self._tracks.remove(track)
+
+    def relay_key_frame_requests(self, sender: RTCRtpSender, track: ForwardedVideo | None = None) -> None:
+        """A PLI or FIR from the receiving browser reaches the sending one (through `track`'s source
+        when given, so it follows a switch)."""
+        setattr(sender, "_send_keyframe", track.ask_key_frame if track else self.ask_key_frame)  # noqa: B010
 
     def ask_key_frame(self) -> None:
         if self._ssrc is not None:
+            self.key_frame_requests += 1
             self._spawn(self._receiver._send_rtcp_pli(self._ssrc))
+        else:
+            self._key_frame_wanted = True  # asked for as soon as the sender's stream is known
+
+    def stop(self) -> None:
+        for track in list(self._tracks):
+            track.follow(None)
 
     async def _tapped(self, packet: RtpPacket, arrival_time_ms: int) -> None:
         if not self._decoder_stopped:
@@ -111,9 +153,12 @@ class VideoTap:
                 stop()
         if packet.payload_type != self._payload_type():
             return  # RTX or another codec: not forwarded (RTX is not negotiated)
+        self.packets += 1
+        self.last_packet_at = arrival_time_ms
         if self._ssrc is None:
             self._ssrc = packet.ssrc
-            if self._tracks:
+            if self._tracks or self._key_frame_wanted:
+                self._key_frame_wanted = False
                 self.ask_key_frame()
         if self._nack.add(packet):
             await self._receiver._send_rtcp_nack(packet.ssrc, sorted(self._nack.missing))
@@ -123,7 +168,7 @@ class VideoTap:
             return
         lost, picture = self._jitter.add(packet)
         if lost:
-            await self._receiver._send_rtcp_pli(packet.ssrc)
+            self.ask_key_frame()
         if picture is not None:
             self.pictures += 1
             self._tracks = [t for t in self._tracks if t.readyState == "live"]

@@ -23,6 +23,8 @@ export interface HotlineCallOptions {
   createPeer?: (config: RTCConfiguration) => RTCPeerConnection;
   /** Plays the hotline's audio (default: an Audio element). */
   playRemote?: (stream: MediaStream) => void;
+  /** Offer the camera too (the operator sees it); without a camera the call goes on as voice. */
+  video?: boolean;
   pollMs?: number;
   gatherTimeoutMs?: number;
 }
@@ -38,6 +40,12 @@ export interface HotlineCall {
   /** Keys for the line's voice menu. */
   sendDigits(digits: string): Promise<void>;
   hangup(): Promise<void>;
+  /** The call has a camera to send (a voice call has none). */
+  readonly hasCamera: boolean;
+  /** True while the camera is sent (false: off, or no camera). */
+  readonly cameraOn: boolean;
+  /** Camera on or off mid-call; off stops sending pictures (the operator's picture pauses). */
+  setCamera(on: boolean): Promise<void>;
   /** Settles when the call has ended, however it ended. */
   readonly ended: Promise<HotlineCallEnd>;
 }
@@ -65,6 +73,13 @@ class Call implements HotlineCall {
   private peer: RTCPeerConnection | null = null;
   private microphone: MediaStream | null = null;
   private ownMicrophone = false;
+  private camera: MediaStreamTrack | null = null;
+  private cameraSender: RTCRtpSender | null = null;
+  cameraOn = false;
+
+  get hasCamera(): boolean {
+    return this.camera !== null;
+  }
   private poller: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -116,11 +131,25 @@ class Call implements HotlineCall {
     if (callId !== null) await this.api.hangUp(callId).catch(() => undefined);
   }
 
+  async setCamera(on: boolean): Promise<void> {
+    if (this.cameraSender === null || this.camera === null) return;
+    await this.cameraSender.replaceTrack(on ? this.camera : null);
+    this.cameraOn = on;
+  }
+
   private async takeMicrophone(): Promise<MediaStream> {
     if (this.options.microphone) return this.options.microphone;
     const take = this.options.getUserMedia ?? ((c) => navigator.mediaDevices.getUserMedia(c));
     this.ownMicrophone = true;
-    return take({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+    const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+    if (this.options.video) {
+      try {
+        return await take({ audio, video: { width: 1280, height: 720, frameRate: 30 } });
+      } catch {
+        // no camera, or not allowed: a voice call
+      }
+    }
+    return take({ audio });
   }
 
   private async answerOffer(sdp: string, iceServers: IceServerInfo[]): Promise<string> {
@@ -135,7 +164,15 @@ class Call implements HotlineCall {
     this.peer = peer;
     const microphone = this.microphone;
     microphone?.getAudioTracks().forEach((track) => peer.addTrack(track, microphone));
-    peer.ontrack = (event) => this.play(event.streams[0] ?? new MediaStream([event.track]));
+    const camera = this.options.video ? (microphone?.getVideoTracks()[0] ?? null) : null;
+    if (camera !== null && microphone) {
+      this.camera = camera;
+      this.cameraSender = peer.addTrack(camera, microphone);
+      this.cameraOn = true;
+    }
+    peer.ontrack = (event) => {
+      if (event.track.kind === "audio") this.play(event.streams[0] ?? new MediaStream([event.track]));
+    };
     peer.onconnectionstatechange = () => {
       if (peer.connectionState === "failed") void this.lost();
     };

@@ -8,6 +8,7 @@ import {
   type RtcClientMessage,
   type RtcError,
   type RtcServerMessage,
+  type VideoAbsence,
 } from "@/shared/events/protocol";
 import { microphoneConstraints, type DeviceSettings } from "./settings";
 import { needsGain, type MicrophoneGain } from "@/features/softphone/microphoneGain";
@@ -28,6 +29,9 @@ export interface MediaDeps {
   getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
   /** Plays the far side on the headset (null: nothing to play). */
   playRemote(stream: MediaStream | null): void;
+  /** The caller's video track of the leg (null: the leg is gone), and what the server says of it. */
+  showVideo?(track: MediaStreamTrack | null): void;
+  videoState?(showing: boolean, reason: VideoAbsence | null): void;
   /** The browser's audio codecs (RTCRtpReceiver.getCapabilities), null when unknown. */
   codecCapabilities(): RTCRtpCodec[] | null;
   timers?: SessionTimers;
@@ -162,6 +166,9 @@ export class MediaSession {
       case "rtc.state":
         this.legState(message.leg, message.state);
         return;
+      case "rtc.video":
+        if (message.leg === this.view.leg) this.deps.videoState?.(message.showing, message.reason);
+        return;
       case "error":
         this.signallingError(message.code);
         return;
@@ -195,7 +202,9 @@ export class MediaSession {
     const peer = this.deps.createPeer(iceServers);
     this.peer = peer;
     peer.addEventListener("track", (event) => {
-      if (this.peer === peer) this.deps.playRemote(event.streams[0] ?? new MediaStream([event.track]));
+      if (this.peer !== peer) return;
+      if (event.track.kind === "video") this.deps.showVideo?.(event.track);
+      else this.deps.playRemote(event.streams[0] ?? new MediaStream([event.track]));
     });
     const watchIce = () => {
       if (this.peer !== peer) return;
@@ -280,6 +289,8 @@ export class MediaSession {
     const ranked = capabilities === null ? null : rankCodecs(capabilities, this.settings.codecs);
     if (ranked === null) return;
     for (const transceiver of peer.getTransceivers()) {
+      // Audio codecs on the video m-line would be refused (and fail the whole answer).
+      if (transceiver.receiver?.track?.kind === "video") continue;
       // Not every browser has it; the order sent in rtc.start still tells the server.
       if (typeof transceiver.setCodecPreferences === "function") transceiver.setCodecPreferences(ranked);
     }

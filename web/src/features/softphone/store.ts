@@ -10,6 +10,7 @@ import { microphoneGain } from "@/features/softphone/microphoneGain";
 import { routeTo, Ringer } from "@/features/softphone/ringer";
 import { clearSettings, loadSettings, saveSettings, type DeviceSettings } from "@/features/softphone/settings";
 import { useOperatorStore } from "@/features/operator/store";
+import { useCallVideoStore } from "@/features/softphone/callVideo";
 import type { CallEvent } from "@/shared/realtime/dispatch";
 import { useRealtimeStore } from "@/shared/realtime/store";
 
@@ -62,6 +63,7 @@ export function browserEnvironment(): SoftphoneEnvironment | null {
  * (TEL-03) and the device settings it uses.
  */
 export const useSoftphoneStore = defineStore("softphone", () => {
+  const callVideo = useCallVideoStore();
   const realtime = useRealtimeStore();
   const operator = useOperatorStore();
 
@@ -139,6 +141,8 @@ export const useSoftphoneStore = defineStore("softphone", () => {
           remote.srcObject = stream;
           if (stream !== null) void playRemote(remote);
         },
+        showVideo: (track) => callVideo.setTrack(track),
+        videoState: (showing, reason) => callVideo.setState(showing, reason),
       },
       settings.value,
       (view) => {

@@ -160,7 +160,12 @@ export interface IceServer {
 /** Browser media signalling from the server: not events (no ids, never replayed). */
 export type RtcServerMessage =
   | { kind: "rtc.offer"; leg: string; sdp: string; ice_servers: IceServer[] }
-  | { kind: "rtc.state"; leg: string; state: LegState };
+  | { kind: "rtc.state"; leg: string; state: LegState }
+  | { kind: "rtc.video"; leg: string; showing: boolean; reason: VideoAbsence | null };
+
+/** Why the leg shows no caller's video: no codec both browsers have, or the caller sends none. */
+export type VideoAbsence = "no_common_codec" | "no_video";
+const VIDEO_ABSENCES: readonly VideoAbsence[] = ["no_common_codec", "no_video"];
 
 /** An `error` whose code starts with `rtc_`: a signalling problem of the media leg. */
 export interface RtcError {
@@ -789,6 +794,13 @@ export function parseServerMessage(text: string): ServerMessage {
     }
     case "rtc.state":
       return { kind, leg: str(r, "leg", kind), state: oneOf(r, "state", LEG_STATES, kind) };
+    case "rtc.video":
+      return {
+        kind,
+        leg: str(r, "leg", kind),
+        showing: r.showing === true,
+        reason: r.reason === null || r.reason === undefined ? null : oneOf(r, "reason", VIDEO_ABSENCES, kind),
+      };
     default:
       throw new ProtocolError(`unknown kind ${kind}`);
   }

@@ -42,7 +42,7 @@ export interface StreamHandlers {
   interrupted?(reason: string): void;
   /** The socket dropped; called before each reconnect attempt is scheduled. */
   disconnected?(attempt: number): void;
-  /** Media signalling for the softphone: rtc.offer, rtc.state and errors with rtc_* codes. */
+  /** Media signalling for the softphone: rtc.offer, rtc.state, rtc.video and errors with rtc_* codes. */
   signal?(message: RtcServerMessage | RtcError): void;
 }
 
@@ -197,6 +197,7 @@ export class EventStream {
         return;
       case "rtc.offer":
       case "rtc.state":
+      case "rtc.video":
         this.handlers.signal?.(message);
         return;
     }

@@ -458,6 +458,19 @@ export const en: Messages = {
     keypad: "Keypad",
     keypadHint: "Digits can be typed on the keyboard",
     unsupported: "This browser cannot carry voice: no calls will reach this workstation",
+    video: {
+      off: "Turn the video off",
+      on: "Turn the video on",
+      fullScreen: "Video full screen",
+      snapshot: "Still into the card",
+      saved: "The still is kept in the card",
+      failed: "The still was not kept",
+      frozen: "The picture has stopped: no video arrives from the caller. The call goes on",
+      absent: {
+        no_common_codec: "No video: the caller's browser shares no video codec with the server (VP8). The call goes on",
+        no_video: "The caller calls without video",
+      },
+    },
   },
   calls: {
     transfer: "Transfer",

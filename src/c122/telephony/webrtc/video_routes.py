@@ -1,0 +1,116 @@
+"""Who sees whom: video follows hearing. A bridged browser leg's outlet plays the camera of a party it
+hears (its tap), so hold, a transfer or a snoop moves the picture exactly as it moves the sound.
+
+Call control tells every bridge change (`CallControl.on_bridge_applied`); each registered leg names its
+current `PeerVideo` (a renegotiated leg has a new one: `refresh`). A leg's camera reaches others only if
+`may_send` says so (the citizen's always; an operator's only where their group allows it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from c122.telephony.control import Bridge, Channel
+from c122.telephony.webrtc.peer_video import NO_VIDEO, PeerVideo
+
+
+@dataclass(frozen=True, slots=True)
+class VideoSeen:
+    """What a leg's outlet shows now: `source` is the channel it follows (None: nothing), and when that
+    party carries no video, `reason` says why (`no_common_codec`, `no_video`)."""
+
+    channel_id: str
+    source: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VideoStats:
+    """A leg's camera as the server sees it: pictures put together, and key frames asked of it (PLI)."""
+
+    pictures: int
+    key_frame_requests: int
+
+
+@dataclass(slots=True)
+class _Leg:
+    video: Callable[[], PeerVideo | None]
+    may_send: bool
+    told: VideoSeen | None = None
+    bridge: str | None = None
+
+
+class VideoRoutes:
+    def __init__(self) -> None:
+        self._legs: dict[str, _Leg] = {}
+        self._listeners: list[Callable[[VideoSeen], None]] = []
+
+    def register(self, channel_id: str, video: Callable[[], PeerVideo | None], *, may_send: bool) -> None:
+        self._legs[channel_id] = _Leg(video, may_send)
+
+    def forget(self, channel_id: str) -> None:
+        self._legs.pop(channel_id, None)
+
+    def allow_camera(self, channel_id: str, allowed: bool) -> None:
+        leg = self._legs.get(channel_id)
+        if leg is not None:
+            leg.may_send = allowed
+
+    def subscribe(self, listener: Callable[[VideoSeen], None]) -> None:
+        self._listeners.append(listener)
+
+    def seen_by(self, channel_id: str) -> VideoSeen | None:
+        leg = self._legs.get(channel_id)
+        return leg.told if leg is not None else None
+
+    def stats(self, channel_id: str) -> VideoStats | None:
+        leg = self._legs.get(channel_id)
+        video = leg.video() if leg is not None else None
+        return VideoStats(video.tap.pictures, video.tap.key_frame_requests) if video is not None else None
+
+    def refresh(self, channel: Channel) -> None:
+        """The leg's peer connection changed: its routes are made again."""
+        if channel.bridge is not None:
+            self.bridge_applied(channel.bridge)
+
+    def bridge_applied(self, bridge: Bridge) -> None:
+        members = {c.id for c in bridge.channels}
+        heard: dict[str, list[str]] = {}
+        for listener, speaker in sorted(bridge.hears()):
+            heard.setdefault(listener, []).append(speaker)
+        for channel_id, leg in self._legs.items():
+            if channel_id in members:
+                leg.bridge = bridge.id
+                self._route(channel_id, leg, heard.get(channel_id, []))
+            elif leg.bridge == bridge.id:  # it left this bridge
+                leg.bridge = None
+                self._route(channel_id, leg, [])
+
+    def _route(self, channel_id: str, leg: _Leg, speakers: list[str]) -> None:
+        video = leg.video()
+        if video is None:
+            return
+        source: str | None = None
+        reason: str | None = None
+        for speaker in speakers:
+            party = self._legs.get(speaker)
+            party_video = party.video() if party is not None and party.may_send else None
+            if party_video is None:
+                continue
+            if party_video.unavailable is not None or video.unavailable is not None:
+                reason = party_video.unavailable or video.unavailable
+                continue
+            if not party_video.sends:
+                reason = reason or NO_VIDEO
+                continue
+            source = speaker
+            video.outlet.follow(party_video.tap)
+            break
+        if source is None:
+            video.outlet.follow(None)
+        seen = VideoSeen(channel_id, source, None if source else reason)
+        if seen != leg.told:
+            leg.told = seen
+            for listener in self._listeners:
+                listener(seen)
