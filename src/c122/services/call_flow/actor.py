@@ -526,18 +526,24 @@ class CallActor:
             await self._busy_and_hang_up("transfer_failed")
             return
         self._claim(far)
+        # The outside party is a leg of the record, so the caller's talk with it is the next segment.
+        self.record.consultant_leg(far, "trunk", number, self._ctx.clock.now())
         try:
             if not await self._until_answered(far):
                 await self._busy_and_hang_up("transfer_failed")
                 return
+            self.record.answered_leg(far, self._ctx.clock.now())
             self._bridge = await self._ctx.switch.connect(self.leg, far)
             await self.monitors.follow(self._bridge, far)
             self.record.end_cause = "transferred"
+            await self._record_bridge((self.leg, far))
             await self._until_gone(far)
             await self._ctx.switch.hang_up(self.leg)
         except CallEnded:
             await self._ctx.switch.hang_up(far)
             raise
+        finally:
+            await self._stop_recording()
 
     async def _until_answered(self, leg: str) -> bool:
         while True:

@@ -4165,7 +4165,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "sip" | "webrtc";
+            kind: "sip" | "webrtc" | "trunk";
             /** Leg Id */
             leg_id: string;
             /** Loss Percent */
