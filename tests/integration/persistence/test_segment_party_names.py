@@ -29,10 +29,10 @@ async def test_an_outside_number_shaped_like_a_user_id_is_not_given_that_users_n
             leg("outside", "trunk", "consultant", str(namesake)),  # e.g. "112" through the trunk
             leg("colleague", "sip", "consultant", str(colleague)),  # a colleague's SIP phone
         )
-        segments = (
-            RecordingSegment(("caller", "operator"), at, at + timedelta(seconds=10), 0.0, 10.0),
-            RecordingSegment(("outside", "operator"), at + timedelta(seconds=10), at + timedelta(seconds=20), 10.0, 10.0),
-            RecordingSegment(("colleague", "operator"), at + timedelta(seconds=20), at + timedelta(seconds=30), 20.0, 10.0),
+        segments = tuple(
+            RecordingSegment((first, "operator"), at + timedelta(seconds=10 * i),
+                             at + timedelta(seconds=10 * i + 10), 10.0 * i, 10.0)
+            for i, first in enumerate(("caller", "outside", "colleague"))
         )  # fmt: skip
         await server.application.context.calls.save(
             CallRecord(
