@@ -20,6 +20,7 @@ import numpy.typing as npt
 from c122.telephony.media.codecs import FRAME_SAMPLES, Pcm
 
 _RAMP: Final = np.linspace(0.0, 1.0, FRAME_SAMPLES, dtype=np.float32)
+_LEVEL_DECAY: Final = 0.85  # per 20 ms frame: a voice's level falls over ~0.3 s once it stops
 Gains = dict[tuple[str, str], float]
 
 
@@ -45,6 +46,11 @@ class Mixer:
     def __init__(self) -> None:
         self._mixes: dict[str, _Mix] = {}
         self._member_of: dict[str, str] = {}
+        self._levels: dict[str, float] = {}  # RMS of what each member says, rising at once, decaying
+
+    def level(self, member: str) -> float:
+        """How loud `member` speaks into its mix now (RMS of 16-bit samples; 0 when not mixed)."""
+        return self._levels.get(member, 0.0) if member in self._member_of else 0.0
 
     def set_mix(self, mix_id: str, members: Sequence[str], hears: Collection[tuple[str, str]]) -> None:
         """Creates or changes a mix; the change takes effect, crossfaded, on the next tick."""
@@ -123,6 +129,7 @@ class Mixer:
             _fill(new[k], index, target)
             if changing:
                 _fill(old[k], index, mix.gains)
+        self._measure(mixes, signal)
         mixed: npt.NDArray[np.float32] = np.matmul(new, signal)
         if changing:
             mixed = np.matmul(old, signal) * (1.0 - _RAMP) + mixed * _RAMP
@@ -135,6 +142,16 @@ class Mixer:
                     out[member] = pcm[k, i]
         self._commit(mixes)
         return out
+
+    def _measure(self, mixes: list[_Mix], signal: npt.NDArray[np.float32]) -> None:
+        """Each speaker's level, from the frames the tick mixes anyway (who is talking, TEL-21)."""
+        power = np.sqrt(np.mean(np.square(signal), axis=2))
+        levels = self._levels
+        for k, mix in enumerate(mixes):
+            for i, member in enumerate(mix.slots):
+                levels[member] = max(float(power[k, i]), levels.get(member, 0.0) * _LEVEL_DECAY)
+        for member in [m for m in levels if m not in self._member_of]:
+            del levels[member]
 
     def _commit(self, mixes: list[_Mix]) -> None:
         for mix in mixes:
