@@ -67,6 +67,7 @@ class Mixer:
         for member in mix.members:
             if member not in members:
                 self._member_of.pop(member, None)
+                self._levels.pop(member, None)
         for member in members:
             self._member_of[member] = mix_id
         mix.pending = (list(members), gains)
@@ -76,6 +77,7 @@ class Mixer:
         if mix is None:
             return
         for member in mix.members:
+            self._levels.pop(member, None)
             if self._member_of.get(member) == mix_id:
                 del self._member_of[member]
         if mix.pending is not None:
@@ -150,8 +152,6 @@ class Mixer:
         for k, mix in enumerate(mixes):
             for i, member in enumerate(mix.slots):
                 levels[member] = max(float(power[k, i]), levels.get(member, 0.0) * _LEVEL_DECAY)
-        for member in [m for m in levels if m not in self._member_of]:
-            del levels[member]
 
     def _commit(self, mixes: list[_Mix]) -> None:
         for mix in mixes:
