@@ -135,7 +135,7 @@ class Mixer:
         mixed: npt.NDArray[np.float32] = np.matmul(new, signal)
         if changing:
             mixed = np.matmul(old, signal) * (1.0 - _RAMP) + mixed * _RAMP
-        pcm = np.clip(mixed, -32768, 32767).astype(np.int16)
+        pcm = _limited(mixed)
         out: dict[str, Pcm] = {}
         for k, mix in enumerate(mixes):
             keep = mix.pending[0] if mix.pending is not None else mix.members
@@ -159,6 +159,15 @@ class Mixer:
                 mix.members, mix.gains = mix.pending
                 mix.pending = None
             mix.slots = mix.members
+
+
+def _limited(mixed: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
+    """Frames whose sum would pass full scale are scaled down whole rather than clipped: several loud
+    voices in a conference then stay clean (clipping's distortion puts tones nobody sent into the mix)."""
+    peak = np.max(np.abs(mixed), axis=-1, keepdims=True)
+    if float(peak.max(initial=0.0)) > 32767.0:
+        mixed = mixed * np.minimum(1.0, 32767.0 / np.maximum(peak, 1.0))
+    return np.clip(mixed, -32768, 32767).astype(np.int16)
 
 
 def _fill(matrix: npt.NDArray[np.float32], index: Mapping[str, int], gains: Gains) -> None:
