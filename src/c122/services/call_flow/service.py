@@ -513,7 +513,7 @@ class CallFlowService:
         room = call.conference_room
         if room.size >= MAX_PARTIES:
             raise Conflict(
-                f"в конференции уже {MAX_PARTIES} участников — больше пригласить нельзя",
+                f"в аудиоконференции уже {MAX_PARTIES} участников: можно пригласить до пяти",
                 code="conference_full",
             )
         colleague = await self._colleague_in(user_id, group_id, None) or colleague
@@ -531,7 +531,10 @@ class CallFlowService:
         if room.size >= MAX_PARTIES:  # another invitation took the last place meanwhile
             if held:
                 await self._ctx.center.hang_up(engaged, CompletedBy.OPERATOR)
-            raise Conflict(f"в конференции уже {MAX_PARTIES} участников", code="conference_full")
+            raise Conflict(
+                f"в аудиоконференции уже {MAX_PARTIES} участников: можно пригласить до пяти",
+                code="conference_full",
+            )
         if held:
             call.hold_colleague(engaged)
         room.reserve(party_id)

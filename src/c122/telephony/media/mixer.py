@@ -166,7 +166,7 @@ def _limited(mixed: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
     voices in a conference then stay clean (clipping's distortion puts tones nobody sent into the mix)."""
     peak = np.max(np.abs(mixed), axis=-1, keepdims=True)
     if float(peak.max(initial=0.0)) > 32767.0:
-        mixed = mixed * np.minimum(1.0, 32767.0 / np.maximum(peak, 1.0))
+        mixed = np.rint(mixed * np.minimum(1.0, 32767.0 / np.maximum(peak, 1.0)))
     return np.clip(mixed, -32768, 32767).astype(np.int16)
 
 
