@@ -1,4 +1,4 @@
-// The softphone's conference of up to five (TEL-21, seed 4.3.8 «Текущая аудиоконференция"): its
+// The softphone's conference of up to five (TEL-21, seed 4.3.8 «Текущая аудиоконференция»): its
 // parties from `conference.changed`, who is talking from `conference.levels`, and the organiser's
 // controls (invite, mute, remove, leave, end for all).
 import { defineStore } from "pinia";
@@ -33,7 +33,7 @@ export function applyLevels(
 export const useConferenceStore = defineStore("conference", () => {
   const realtime = useRealtimeStore();
   const conference = ref<ConferenceView | null>(null);
-  /** party id → 0..10 (steps of 6 dB from -60 dBFS) */
+  /** party id: 0..10, steps of 6 dB from -60 dBFS */
   const levels = ref<Record<string, number>>({});
   const talking = ref<string[]>([]);
   const busy = ref(false);
