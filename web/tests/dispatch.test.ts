@@ -16,6 +16,8 @@ const ROUTES: Record<KnownEventType, string[]> = {
   "call.ended": ["snapshot", "call"],
   "call.hold_changed": ["call"],
   "call.consultation_changed": ["call"],
+  "conference.changed": ["call"],
+  "conference.levels": ["call"],
   "case.created": ["caseChanged", "caseCreated"],
   "case.updated": ["caseChanged"],
   "case.handed_over": ["caseHandedOver"],

@@ -24,6 +24,7 @@ from c122.api.routes import (
     channels,
     citizen,
     citizen_call,
+    conference,
     contact_center,
     events,
     exports,
@@ -86,6 +87,7 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
     app.include_router(exports.router)
     app.include_router(ivr.router)
     app.include_router(call_flow.router)
+    app.include_router(conference.router)
     app.include_router(statistics.router)
     app.include_router(audit.router)
     app.include_router(messages.router)

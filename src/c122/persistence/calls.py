@@ -179,7 +179,7 @@ class SqlCallRecordRepository:
         if row is None:
             return None
         legs = await self._legs([call_id])
-        names = await self._user_names({leg.party for leg in legs.get(call_id, ())})
+        names = await self._user_names(_users_of(legs.get(call_id, ())))
         journal_row = _journal_row(
             row, legs.get(call_id, ()), (await self._cases([call_id])).get(call_id, ()), names
         )
@@ -213,7 +213,7 @@ class SqlCallRecordRepository:
         call_ids = [row.id for row in rows]
         legs = await self._legs(call_ids)
         cases = await self._cases(call_ids)
-        names = await self._user_names({leg.party for found in legs.values() for leg in found})
+        names = await self._user_names(_users_of(leg for found in legs.values() for leg in found))
         last = rows[-1] if rows and more else None
         return JournalPage(
             items=[_journal_row(row, legs.get(row.id, ()), cases.get(row.id, ()), names) for row in rows],
@@ -274,7 +274,11 @@ class SqlCallRecordRepository:
         ids = self._among([call.id for call in calls])
         legs = (
             select(call_legs.c.call_id, call_legs.c.party)
-            .where(call_legs.c.call_id.in_(ids), call_legs.c.role.in_(sorted(OWN_LEG_ROLES)))
+            .where(
+                call_legs.c.call_id.in_(ids),
+                call_legs.c.role.in_(sorted(OWN_LEG_ROLES)),
+                call_legs.c.kind != "trunk",  # an outside number, not a user to name
+            )
             .order_by(call_legs.c.call_id, call_legs.c.position)
         )
         parties: dict[str, list[str]] = {}
@@ -536,11 +540,16 @@ def _explain(element: Explain, compiler: SQLCompiler, **kw: Any) -> str:
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
+def _users_of(legs: Iterable[CallLegRecord]) -> set[str]:
+    """The parties that are our users, by their legs (never by a number's shape)."""
+    return {str(leg.user_id) for leg in legs if leg.user_id is not None}
+
+
 def _journal_row(
     row: Row[Any], legs: tuple[CallLegRecord, ...], cases: tuple[CaseRef, ...], names: dict[str, str]
 ) -> JournalRow:
     record = CallRecord(id=row.id, legs=legs, **{name: getattr(row, name) for name in _RECORD_FIELDS})
-    talked = [leg.party for leg in legs if leg.role in OWN_LEG_ROLES]
+    talked = [leg.party for leg in legs if leg.role in OWN_LEG_ROLES and leg.user_id is not None]
     if record.operator_id is not None:
         talked.insert(0, str(record.operator_id))
     participants = tuple(names[p] for p in dict.fromkeys(talked) if p in names)
@@ -602,7 +611,9 @@ def _took_part(user_id: int) -> Any:
     """Calls the user talked on as operator or consultant: found from their legs (by the index on the
     party), not by testing every call for one."""
     legs = select(call_legs.c.call_id).where(
-        call_legs.c.party == str(user_id), call_legs.c.role.in_(sorted(OWN_LEG_ROLES))
+        call_legs.c.party == str(user_id),
+        call_legs.c.role.in_(sorted(OWN_LEG_ROLES)),
+        call_legs.c.kind != "trunk",  # an outside number is nobody's own call
     )
     return call_records.c.id.in_(legs)
 

@@ -187,6 +187,29 @@ class ControlSwitch:
         self._bridges[bridge.id] = bridge
         return bridge.id
 
+    @_legs_gone_as_unavailable
+    async def join(self, bridge: str, leg: str) -> None:
+        await self._bridge(bridge).add(self._channel(leg))
+
+    async def leave(self, bridge: str, leg: str) -> None:
+        found, channel = self._bridges.get(bridge), self._control.find(leg)
+        if found is not None and channel is not None:
+            await found.remove(channel)
+
+    @_legs_gone_as_unavailable
+    async def mute(self, leg: str, muted: bool) -> None:
+        await self._channel(leg).mute(muted)
+
+    async def levels(self, bridge: str) -> dict[str, float]:
+        found = self._bridges.get(bridge)
+        return await found.levels() if found is not None else {}
+
+    def _bridge(self, bridge: str) -> Bridge:
+        found = self._bridges.get(bridge)
+        if found is None:
+            raise ControlError(f"bridge {bridge} is gone")
+        return found
+
     async def disconnect(self, bridge: str) -> None:
         found = self._bridges.pop(bridge, None)
         if found is not None:

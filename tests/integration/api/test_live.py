@@ -163,6 +163,9 @@ CALL_FLOW_EVENTS = {
     "call.hold_changed",
     "call.consultation_changed",
     "operator.call_held",
+    # conferences need real calls: tests/integration/call_flow/test_conference.py checks them
+    "conference.changed",
+    "conference.levels",
 }
 # A senior on a call needs real calls too (tests/integration/call_flow/test_monitoring.py).
 MONITORING_EVENTS = {"monitoring.started", "monitoring.mode_changed", "monitoring.ended"}

@@ -1,5 +1,7 @@
 """The IVR's transfer node sends the caller out through the trunk of the number's prefix, presenting the
-region's caller ID (TEL-24); SIPp plays the carrier and checks From and P-Asserted-Identity."""
+region's caller ID (TEL-24); SIPp plays the carrier and checks From and P-Asserted-Identity. The
+caller's talk with the outside number is recorded: the trunk leg is a leg of the record (kind `trunk`,
+shown by its number) and their conversation a segment of the call's recording."""
 
 from __future__ import annotations
 
@@ -40,3 +42,15 @@ async def test_the_transfer_node_dials_out_through_the_regions_trunk_with_its_ca
         await moscow.finish()
         (record,) = await ended_calls(server)
         assert (record["status"], record["end_cause"]) == ("answered", "transferred")
+        outside = [leg for leg in record["legs"] if leg["kind"] == "trunk"]
+        assert [(leg["role"], leg["party"]) for leg in outside] == [("consultant", DIALLED)]
+        assert outside[0]["answered_at"] is not None
+        (segment,) = record["recording_segments"]
+        assert [(p["role"], p["party"], p["name"]) for p in segment["parties"]] == [
+            ("caller", record["caller"], None),
+            ("consultant", DIALLED, None),
+        ]
+        assert segment["duration_s"] > 1.0, segment  # the caller listened 2.5 s
+        admin = await server.signed_in("admin")
+        audio = await admin.http.get(f"/api/v1/calls/{record['id']}/recording")
+        assert audio.status_code == 200, audio.text

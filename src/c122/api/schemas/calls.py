@@ -24,7 +24,7 @@ from c122.domain.users import Actor
 
 class CallLegOut(BaseModel):
     leg_id: str
-    kind: Literal["sip", "webrtc"]
+    kind: Literal["sip", "webrtc", "trunk"]
     role: Literal["caller", "operator", "consultant", "supervisor"]
     party: str
     started_at: datetime
@@ -259,7 +259,7 @@ def segments_out(record: CallRecord, names: dict[str, str]) -> list[RecordingSeg
                     leg_id=leg_id,
                     role=legs[leg_id].role,
                     party=legs[leg_id].party,
-                    name=names.get(legs[leg_id].party) if legs[leg_id].role != "caller" else None,
+                    name=names.get(legs[leg_id].party) if legs[leg_id].user_id is not None else None,
                 )
                 for leg_id in segment.legs
                 if leg_id in legs

@@ -16,6 +16,7 @@ from c122.api.schemas.accounts import PresenceEntryOut, PresenceOut
 from c122.api.schemas.board import NoticeOut, NoticePinnedData, NoticeRemovedData
 from c122.api.schemas.cases import CaseEventData, CaseHandedOverData
 from c122.api.schemas.citizen import ChatMessageData
+from c122.api.schemas.conference import ConferenceOut
 from c122.api.schemas.contact_center import (
     ChatDeskData,
     OfferOut,
@@ -135,6 +136,22 @@ class CallConsultationChangedData(BaseModel):
     talking_to: Literal["caller", "consultant"] | None
 
 
+class ConferenceChangedData(ConferenceOut):
+    """A conference's parties as they are now (TEL-21); `state` «ended» to a desk that left it."""
+
+    user_id: int
+
+
+class ConferenceLevelsData(BaseModel):
+    """Who is talking in the conference: each joined party's level in 0..10 steps of 6 dB from
+    -60 dBFS, and the parties above the talking threshold; sent only when a step changed."""
+
+    user_id: int
+    call_id: str
+    levels: dict[str, int]
+    talking: list[str]
+
+
 class MonitoringEventData(BaseModel):
     """A senior on an operator's call (docs/events/monitoring.md): sent to the senior, and to the
     operator when their group shows monitoring. `reason` is set on `monitoring.ended` only."""
@@ -198,6 +215,9 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "call.ended": CallEndedData,
     "call.hold_changed": CallHoldChangedData,
     "call.consultation_changed": CallConsultationChangedData,
+    # the softphone's conference (docs/contact-center/call-flow.md, "Conferences")
+    "conference.changed": ConferenceChangedData,
+    "conference.levels": ConferenceLevelsData,
     # listen / whisper / barge (docs/events/monitoring.md)
     "monitoring.started": MonitoringEventData,
     "monitoring.mode_changed": MonitoringEventData,

@@ -324,7 +324,7 @@ def check_filter_scope(actor: Actor, wanted: CallFilter) -> None:
 def took_part(user_id: int, record: CallRecord) -> bool:
     if record.operator_id == user_id:
         return True
-    return any(leg.party == str(user_id) and leg.role in OWN_LEG_ROLES for leg in record.legs)
+    return any(leg.user_id == user_id and leg.role in OWN_LEG_ROLES for leg in record.legs)
 
 
 def sees_call(actor: Actor, record: CallRecord) -> bool:

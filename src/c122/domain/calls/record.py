@@ -11,13 +11,14 @@ from c122.domain.errors import FieldProblem, InvalidFields
 
 Direction = Literal["inbound", "outbound", "internal"]
 CallStatus = Literal["answered", "missed", "failed", "active"]
-LegKind = Literal["sip", "webrtc"]
+LegKind = Literal["sip", "webrtc", "trunk"]  # trunk: a public number reached through a carrier
 LegRole = Literal["caller", "operator", "consultant", "supervisor"]
 
 DIRECTIONS: Final[tuple[Direction, ...]] = get_args(Direction)
 STATUSES: Final[tuple[CallStatus, ...]] = get_args(CallStatus)
 LEG_KINDS: Final[tuple[LegKind, ...]] = get_args(LegKind)
 LEG_ROLES: Final[tuple[LegRole, ...]] = get_args(LegRole)
+USER_LEG_ROLES: Final = frozenset({"operator", "consultant", "supervisor"})
 
 ID_MAX = 64
 """Call and leg ids, numbers, parties, the IVR choice and end causes: what the columns hold."""
@@ -42,6 +43,14 @@ class CallLegRecord:
     cause: str | None = None
     jitter_ms: float | None = None
     loss_percent: float | None = None
+
+    @property
+    def user_id(self) -> int | None:
+        """The user this leg is: an operator, consultant or supervisor on one of our phones or desks.
+        A caller, or a number dialled through a trunk ("112"), is nobody's extension whatever its shape."""
+        if self.kind == "trunk" or self.role not in USER_LEG_ROLES or not self.party.isdigit():
+            return None
+        return int(self.party) if len(self.party) < 10 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +208,7 @@ def _leg_problems(leg: CallLegRecord) -> list[FieldProblem]:
     if not leg.leg_id.strip():
         problems.append(FieldProblem("leg_id", "required", "у плеча нет идентификатора"))
     if leg.kind not in LEG_KINDS:
-        problems.append(FieldProblem("kind", "invalid_choice", "вид плеча: sip или webrtc"))
+        problems.append(FieldProblem("kind", "invalid_choice", "вид плеча: sip, webrtc или trunk"))
     if leg.role not in LEG_ROLES:
         problems.append(
             FieldProblem("role", "invalid_choice", "роль: caller, operator, consultant, supervisor")

@@ -22,6 +22,7 @@ from c122.domain.errors import DomainError
 from c122.domain.ivr import Executor
 from c122.domain.monitoring import MonitoringEnd
 from c122.services.call_flow import messages as m
+from c122.services.call_flow.conference import CallEndedInConference, Conference, Party
 from c122.services.call_flow.consultation import Consultation, ConsultEnd
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.monitoring import CallMonitors
@@ -69,6 +70,7 @@ class CallActor:
         self._taken_over_at_desk = False  # the operator took it over from a colleague (not the ACD's)
         self.leg_cause: str | None = None  # why the caller's leg ended, once it has
         self._consultation = Consultation(self, ctx, self._next, self._claim)
+        self._conference = Conference(self, ctx, self._next_in_conference, self._claim)
         self.monitors = CallMonitors(ctx.switch)  # seniors listening in follow the call's bridge
         # How the call runs a service's entry flow when transferred to it; only a caller who came in
         # on a line has one (`InboundCall` sets it), and the call flow refuses the others first.
@@ -87,6 +89,19 @@ class CallActor:
     @property
     def consultation(self) -> Consultation:
         return self._consultation
+
+    @property
+    def conference_room(self) -> Conference:
+        """The call's conference (TEL-21), `active` while it lasts."""
+        return self._conference
+
+    @property
+    def bridge(self) -> str | None:
+        return self._bridge
+
+    @property
+    def held(self) -> bool:
+        return self._held
 
     def acd_ids(self) -> tuple[str, ...]:
         """The ids this call holds in the ACD: its own and the colleagues it keeps from offers."""
@@ -112,6 +127,13 @@ class CallActor:
 
     def post(self, message: m.CallMessage) -> None:
         self._inbox.put_nowait(message)
+
+    async def _next_in_conference(self) -> m.CallMessage:
+        """The caller leaving does not end a conference: the others go on talking."""
+        try:
+            return await self._next()
+        except CallEnded as exc:
+            raise CallEndedInConference from exc
 
     async def _next(self) -> m.CallMessage:
         message = await self._inbox.get()
@@ -412,6 +434,17 @@ class CallActor:
                         return False
                 case m.ColleagueHangUp(user_id=user_id) if user_id == self._consultation.talking_colleague:
                     await self._consultation.colleague_left()  # from a three-way conference
+                case m.ConferenceStart() if not self.consulting and not self._held:
+                    self._unkeep()  # a conference is not taken over by a restart
+                    caller_gone = await self._conference.run()
+                    self.record.end_cause = self.record.end_cause or "conference_ended"
+                    if caller_gone:
+                        await self._close_conversation(CompletedBy.CALLER)
+                        raise CallEnded
+                    await self._close_conversation(CompletedBy.OPERATOR)
+                    with contextlib.suppress(Exception):
+                        await self._ctx.switch.hang_up(self.leg)
+                    return False
                 case _:
                     pass
 
@@ -493,6 +526,23 @@ class CallActor:
         await self.monitors.follow(self._bridge, self._serving(legs))
         await self._record_bridge([self.leg, *(leg for leg in legs if leg != self.leg)], mixed=True)
 
+    async def record_conference(self, legs: Sequence[str]) -> None:
+        """A conference's parties changed: the next segment is its mix as the caller hears it (as the
+        first party does, once the caller has left)."""
+        first = self.leg if self.leg in legs else legs[0]
+        await self._record_bridge([first, *(leg for leg in legs if leg != first)], mixed=True)
+
+    async def organiser_left(self, successor: Party | None) -> None:
+        """The organiser's part of the call ends as after a transfer (wrap-up, `call.ended` to their
+        desk); the colleague `successor` is the call's operator from now on."""
+        await self._close_conversation(CompletedBy.OPERATOR, cause="conference_left", keep_bridge=True)
+        if successor is not None and successor.user_id is not None and successor.leg is not None:
+            self._taken_over(successor.user_id, successor.leg, engaged=successor.engaged)
+            self._ctx.announce_connected(self, self._ctx.clock.now())
+
+    async def let_colleague_go(self, engaged: str | None) -> None:
+        await self._let_colleague_go(engaged)
+
     async def disconnect(self) -> None:
         """The bridge comes down and with it the segment it carried: nothing is recorded while the
         operator rings a consultant."""
@@ -526,18 +576,24 @@ class CallActor:
             await self._busy_and_hang_up("transfer_failed")
             return
         self._claim(far)
+        # The outside party is a leg of the record, so the caller's talk with it is the next segment.
+        self.record.consultant_leg(far, "trunk", number, self._ctx.clock.now())
         try:
             if not await self._until_answered(far):
                 await self._busy_and_hang_up("transfer_failed")
                 return
+            self.record.answered_leg(far, self._ctx.clock.now())
             self._bridge = await self._ctx.switch.connect(self.leg, far)
             await self.monitors.follow(self._bridge, far)
             self.record.end_cause = "transferred"
+            await self._record_bridge((self.leg, far))
             await self._until_gone(far)
             await self._ctx.switch.hang_up(self.leg)
         except CallEnded:
             await self._ctx.switch.hang_up(far)
             raise
+        finally:
+            await self._stop_recording()
 
     async def _until_answered(self, leg: str) -> bool:
         while True:

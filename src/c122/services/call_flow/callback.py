@@ -65,7 +65,7 @@ class CallbackCall(CallActor):
         answered = False
         if far is not None:
             self._claim(far)
-            self.record.dialled_leg(far, self._ctx.clock.now())
+            self.record.dialled_leg(far, self._ctx.clock.now(), "trunk")
             answered = await self._until_answered(far)
         with contextlib.suppress(Exception):
             await self._ctx.switch.stop_playback(tone)

@@ -181,10 +181,10 @@ class Consultation:
             return leg, "sip", party
         assert request.number is not None
         try:
-            return await switch.dial(request.number, self._call.record.called), "sip", request.number
+            return await switch.dial(request.number, self._call.record.called), "trunk", request.number
         except Exception as exc:
             log.warning("call %s: consulting %s failed: %s", self._call.id, request.number, exc)
-            return None, "sip", request.number
+            return None, "trunk", request.number
 
     async def _answered(self, state: _Consult) -> bool:
         """Waits for the consultant to answer; the operator may cancel meanwhile."""
@@ -320,7 +320,7 @@ class Consultation:
         if state is None:
             return
         await self._stop_music(state, keep_caller=keep_caller_music)
-        if state.kind == "sip":
+        if state.kind != "webrtc":  # a phone, or an outside number
             with contextlib.suppress(Exception):
                 await self._ctx.switch.hang_up(state.leg)
         elif state.colleague is not None and state.desk_told:

@@ -143,6 +143,47 @@ class ConsultCancel:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class ConferenceStart:
+    """The operator makes the call a conference (TEL-21): the caller and they are its first parties."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceInvite:
+    """A colleague (by user id) or a number is called into the conference as party `party_id`."""
+
+    party_id: str
+    user_id: int | None = None
+    number: str | None = None
+    engaged: str | None = None  # the ACD's hold on the colleague, if any
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceMute:
+    party_id: str
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceRemove:
+    party_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceLeave:
+    """The organiser leaves; the conference goes on with another operator as its organiser."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceEnd:
+    """The organiser ends the conference for everyone."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceTick:
+    """Time to tell the desks who is talking."""
+
+
 CallMessage = (
     Digit
     | PlaybackDone
@@ -165,4 +206,11 @@ CallMessage = (
     | ConsultSwap
     | ConsultComplete
     | ConsultCancel
+    | ConferenceStart
+    | ConferenceInvite
+    | ConferenceMute
+    | ConferenceRemove
+    | ConferenceLeave
+    | ConferenceEnd
+    | ConferenceTick
 )

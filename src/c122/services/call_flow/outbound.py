@@ -71,7 +71,13 @@ class OutboundCall(CallActor):
         answered = False
         if far is not None:
             self._claim(far)
-            kind: LegKind = "webrtc" if far == self._colleague_browser_leg() else "sip"
+            kind: LegKind = (
+                "trunk"
+                if self.colleague is None
+                else "webrtc"
+                if far == self._colleague_browser_leg()
+                else "sip"
+            )
             self.record.dialled_leg(
                 far, self._ctx.clock.now(), kind, "operator" if self.colleague else "caller"
             )

@@ -95,6 +95,22 @@ class CallSwitch(Protocol):
         """A mixing bridge where every leg hears all the others; returns the bridge id."""
         ...
 
+    async def join(self, bridge: str, leg: str) -> None:
+        """The leg joins a mixing bridge; everyone there hears it and it hears them."""
+        ...
+
+    async def leave(self, bridge: str, leg: str) -> None:
+        """The leg leaves the bridge (it stays up); the others go on hearing each other."""
+        ...
+
+    async def mute(self, leg: str, muted: bool) -> None:
+        """Nobody in the leg's bridge hears it while muted; it still hears them."""
+        ...
+
+    async def levels(self, bridge: str) -> dict[str, float]:
+        """How loud each leg of a mixing bridge speaks now (RMS of 16-bit samples; leg -> level)."""
+        ...
+
     async def hold(self, leg: str) -> None:
         """Music on hold to the leg; the other side of its bridge stops hearing it."""
         ...

@@ -40,6 +40,7 @@ from c122.domain.routing import ActionKind, Rule, Stage
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CallActor
 from c122.services.call_flow.callback import CallbackCall
+from c122.services.call_flow.conference import MAX_PARTIES, Party
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.inbound import InboundCall
 from c122.services.call_flow.monitoring import Monitor
@@ -350,7 +351,14 @@ class CallFlowService:
     def hang_up(self, user_id: int) -> None:
         """The operator's conversation ends; a colleague taking part in someone's consultation or
         conference leaves it (the others go on)."""
-        joined = next((c for c in self._calls.values() if c.consultation.talking_colleague == user_id), None)
+        joined = next(
+            (
+                c
+                for c in self._calls.values()
+                if c.consultation.talking_colleague == user_id or c.conference_room.joined_guest(user_id)
+            ),
+            None,
+        )
         if joined is not None and self._talking(user_id) is None:
             joined.post(m.ColleagueHangUp(user_id))
             return
@@ -361,7 +369,9 @@ class CallFlowService:
         desk, or declines it (the caller goes back to the operator who tried). 409 `no_call` when their
         desk does not ring with that call (any more)."""
         call = self._calls.get(call_id)
-        if call is None or call.consultation.ringing_colleague != user_id:
+        if call is None or (
+            call.consultation.ringing_colleague != user_id and not call.conference_room.ringing_desk(user_id)
+        ):
             raise NoCall(f"call {call_id} is not put through to you")
         call.post(m.ColleagueAnswer(user_id, answered))
 
@@ -471,6 +481,115 @@ class CallFlowService:
                 call.post(m.ConsultRequested(user_id=colleague))
             return
         call.post(m.ConsultRequested(number=self._dialable(number)))
+
+    # -- conferences (TEL-21) ------------------------------------------------------------------------------
+
+    def conference_start(self, user_id: int) -> str:
+        """The operator's call in progress becomes a conference of its caller and them; its id is the
+        call's. 409 `no_call`, `consulting`, `on_hold`, `in_conference`."""
+        call = self._operator_call(user_id)
+        if call.consulting:
+            raise Conflict("a consultation is in progress", code="consulting")
+        if call.conference_room.active:
+            raise Conflict("the call is a conference already", code="in_conference")
+        if call.held:
+            raise Conflict("take the caller off hold first", code="on_hold")
+        call.conference_room.open()
+        call.post(m.ConferenceStart())
+        return call.id
+
+    async def conference_invite(
+        self,
+        user_id: int,
+        *,
+        colleague: int | None = None,
+        number: str | None = None,
+        group_id: int | None = None,
+    ) -> str:
+        """Calls a colleague, a group's longest-idle free operator or a number into the organiser's
+        conference; the party's id. 409 `conference_full` past five parties, `colleague_busy` for a
+        colleague on a call (as for a consultation), `already_in_conference`."""
+        call = self._conference_of(user_id)
+        room = call.conference_room
+        if room.size >= MAX_PARTIES:
+            raise Conflict(
+                f"в аудиоконференции уже {MAX_PARTIES} участников: можно пригласить до пяти",
+                code="conference_full",
+            )
+        colleague = await self._colleague_in(user_id, group_id, None) or colleague
+        party_id = f"p-{uuid.uuid4().hex[:8]}"
+        if colleague is None:
+            dialled = self._dialable(number)
+            room.reserve(party_id)
+            call.post(m.ConferenceInvite(party_id, number=dialled))
+            return party_id
+        self._check_colleague(user_id, colleague)
+        if room.has_user(colleague):
+            raise Conflict("this colleague is in the conference already", code="already_in_conference")
+        engaged = f"{call.id}:conference:{party_id}"
+        held = await self._ctx.center.engage_for(colleague, engaged)  # 409 colleague_busy
+        if room.size >= MAX_PARTIES:  # another invitation took the last place meanwhile
+            if held:
+                await self._ctx.center.hang_up(engaged, CompletedBy.OPERATOR)
+            raise Conflict(
+                f"в аудиоконференции уже {MAX_PARTIES} участников: можно пригласить до пяти",
+                code="conference_full",
+            )
+        if held:
+            call.hold_colleague(engaged)
+        room.reserve(party_id)
+        call.post(m.ConferenceInvite(party_id, user_id=colleague, engaged=engaged if held else None))
+        return party_id
+
+    def conference_mute(self, user_id: int, party_id: str, muted: bool) -> None:
+        call = self._conference_of(user_id)
+        self._conference_party(call, party_id)
+        call.post(m.ConferenceMute(party_id, muted))
+
+    def conference_remove(self, user_id: int, party_id: str) -> None:
+        """409 `organiser` for the organiser: they leave (or end the conference) instead."""
+        call = self._conference_of(user_id)
+        if self._conference_party(call, party_id).role == "organiser":
+            raise Conflict(
+                "организатор не может удалить себя: выйдите из конференции или завершите её",
+                code="organiser",
+            )
+        call.post(m.ConferenceRemove(party_id))
+
+    def conference_leave(self, user_id: int) -> None:
+        self._conference_of(user_id).post(m.ConferenceLeave())
+
+    def conference_end(self, user_id: int) -> None:
+        self._conference_of(user_id).post(m.ConferenceEnd())
+
+    def conference_of(self, user_id: int) -> dict[str, object] | None:
+        """The conference the user takes part in now, as the desk shows it (None: none)."""
+        for call in self._calls.values():
+            room = call.conference_room
+            if room.active and room.has_user(user_id):
+                organiser = room.party("organiser")
+                return {
+                    "call_id": call.id,
+                    "state": "active",
+                    "organiser_id": organiser.user_id if organiser is not None else None,
+                    "max_parties": MAX_PARTIES,
+                    "parties": [p.as_event() for p in room.parties.values()],
+                }
+        return None
+
+    def _conference_of(self, user_id: int) -> CallActor:
+        """The organiser's conference: 409 `no_call` without a call, `no_conference` when it is none."""
+        call = self._operator_call(user_id)
+        if not call.conference_room.active:
+            raise Conflict("the call is not a conference", code="no_conference")
+        return call
+
+    @staticmethod
+    def _conference_party(call: CallActor, party_id: str) -> Party:
+        party = call.conference_room.party(party_id)
+        if party is None:
+            raise NotFound(f"no party {party_id} in the conference", code="unknown_party")
+        return party
 
     def _check_colleague(self, user_id: int, colleague: int) -> None:
         if colleague == user_id:

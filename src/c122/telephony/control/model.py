@@ -416,6 +416,14 @@ class Bridge:
         await self.apply()
         return snoop
 
+    async def levels(self) -> dict[str, float]:
+        """How loud each channel speaks into the mix now (RMS; empty when the engine cannot say)."""
+        try:
+            reply = await self._control.media.execute(media.DescribeMix(self.id))
+        except MediaError:
+            return {}
+        return dict(reply.levels) if isinstance(reply, media.MixDescribed) else {}
+
     async def destroy(self) -> None:
         for channel in list(self.channels):
             channel.bridge = None
@@ -448,7 +456,8 @@ class Bridge:
     async def apply(self) -> None:
         """Tell the media engine who hears whom now (after a join, leave, hold, mute or snoop)."""
         members = tuple(c.id for c in self.channels if c.state is ChannelState.UP)
-        command = media.SetBridge(self.id, members, tuple(sorted(self.hears())))
+        mixed = self.kind is BridgeKind.MIXING
+        command = media.SetBridge(self.id, members, tuple(sorted(self.hears())), mixed=mixed)
         with contextlib.suppress(MediaError):  # a leg that vanished meanwhile is reconciled next time
             await self._control.media.execute(command)
         self._control.bridge_applied(self)

@@ -55,7 +55,7 @@ class Bridges:
                 self._unforward(self._endpoints[member])
             self._refresh_decoding()
             return
-        if len(command.members) == 2:
+        if len(command.members) == 2 and not command.mixed:
             a, b = (self._endpoints[m] for m in command.members)
             forward = {(a.endpoint_id, b.endpoint_id), (b.endpoint_id, a.endpoint_id)}
             if hears <= forward:
@@ -72,6 +72,11 @@ class Bridges:
         # Mixed. Forwarding carries on until each speaker's jitter buffer plays (no gap).
         self.mixer.set_mix(command.bridge_id, command.members, hears)
         self._refresh_decoding()
+
+    def levels(self, bridge_id: str) -> tuple[tuple[str, float], ...]:
+        bridge = self._bridges.get(bridge_id)
+        members = bridge.members if bridge is not None else ()
+        return tuple((member, self.mixer.level(member)) for member in members)
 
     def remove(self, bridge_id: str) -> None:
         if bridge_id in self._bridges:

@@ -25,6 +25,7 @@ from c122.telephony.media.messages import (
     CloseEndpoint,
     Command,
     DescribeEndpoint,
+    DescribeMix,
     Done,
     DtmfReceived,
     EndpointClosed,
@@ -35,6 +36,7 @@ from c122.telephony.media.messages import (
     MediaError,
     MediaEvent,
     MediaTimeout,
+    MixDescribed,
     NoMediaPorts,
     OpenEndpoint,
     PlaybackFinished,
@@ -211,6 +213,8 @@ class MediaEngine:
                 self._send_dtmf(command)
             case DescribeEndpoint():
                 return self._describe(command.endpoint_id)
+            case DescribeMix():
+                return MixDescribed(command.bridge_id, self._bridges.levels(command.bridge_id))
         return Done()
 
     async def _open(self, command: OpenEndpoint) -> EndpointOpened:

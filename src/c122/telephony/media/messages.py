@@ -73,6 +73,7 @@ class SetBridge:
     bridge_id: str
     members: tuple[str, ...]
     hears: tuple[tuple[str, str], ...]
+    mixed: bool = False  # a conference: mixed even while two talk, so each speaker's level is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,13 @@ class DescribeEndpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class DescribeMix:
+    """How loud each member of a mixed bridge speaks now (a conference's "who is talking")."""
+
+    bridge_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class SendDtmf:
     endpoint_id: str
     digits: str
@@ -143,6 +151,7 @@ Command = (
     | StopRecording
     | SendDtmf
     | DescribeEndpoint
+    | DescribeMix
 )
 
 # --- replies ----------------------------------------------------------------------------------
@@ -190,7 +199,15 @@ class EndpointDescribed:
     dtmf_payload_type: int | None
 
 
-Reply = EndpointOpened | EndpointClosed | EndpointDescribed | Done
+@dataclass(frozen=True, slots=True)
+class MixDescribed:
+    """Each member's level: RMS of its 16-bit samples, rising at once and decaying over ~0.3 s."""
+
+    bridge_id: str
+    levels: tuple[tuple[str, float], ...]
+
+
+Reply = EndpointOpened | EndpointClosed | EndpointDescribed | MixDescribed | Done
 
 # --- events -----------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from c122.telephony.media.codecs import FRAME_SAMPLES, Pcm
 
 _RAMP: Final = np.linspace(0.0, 1.0, FRAME_SAMPLES, dtype=np.float32)
+_LEVEL_DECAY: Final = 0.85  # per 20 ms frame: a voice's level falls over ~0.3 s once it stops
 Gains = dict[tuple[str, str], float]
 
 
@@ -45,6 +46,11 @@ class Mixer:
     def __init__(self) -> None:
         self._mixes: dict[str, _Mix] = {}
         self._member_of: dict[str, str] = {}
+        self._levels: dict[str, float] = {}  # RMS of what each member says, rising at once, decaying
+
+    def level(self, member: str) -> float:
+        """How loud `member` speaks into its mix now (RMS of 16-bit samples; 0 when not mixed)."""
+        return self._levels.get(member, 0.0) if member in self._member_of else 0.0
 
     def set_mix(self, mix_id: str, members: Sequence[str], hears: Collection[tuple[str, str]]) -> None:
         """Creates or changes a mix; the change takes effect, crossfaded, on the next tick."""
@@ -61,6 +67,7 @@ class Mixer:
         for member in mix.members:
             if member not in members:
                 self._member_of.pop(member, None)
+                self._levels.pop(member, None)
         for member in members:
             self._member_of[member] = mix_id
         mix.pending = (list(members), gains)
@@ -70,6 +77,7 @@ class Mixer:
         if mix is None:
             return
         for member in mix.members:
+            self._levels.pop(member, None)
             if self._member_of.get(member) == mix_id:
                 del self._member_of[member]
         if mix.pending is not None:
@@ -123,10 +131,11 @@ class Mixer:
             _fill(new[k], index, target)
             if changing:
                 _fill(old[k], index, mix.gains)
+        self._measure(mixes, signal)
         mixed: npt.NDArray[np.float32] = np.matmul(new, signal)
         if changing:
             mixed = np.matmul(old, signal) * (1.0 - _RAMP) + mixed * _RAMP
-        pcm = np.clip(mixed, -32768, 32767).astype(np.int16)
+        pcm = _limited(mixed)
         out: dict[str, Pcm] = {}
         for k, mix in enumerate(mixes):
             keep = mix.pending[0] if mix.pending is not None else mix.members
@@ -136,12 +145,29 @@ class Mixer:
         self._commit(mixes)
         return out
 
+    def _measure(self, mixes: list[_Mix], signal: npt.NDArray[np.float32]) -> None:
+        """Each speaker's level, from the frames the tick mixes anyway (who is talking, TEL-21)."""
+        power = np.sqrt(np.mean(np.square(signal), axis=2))
+        levels = self._levels
+        for k, mix in enumerate(mixes):
+            for i, member in enumerate(mix.slots):
+                levels[member] = max(float(power[k, i]), levels.get(member, 0.0) * _LEVEL_DECAY)
+
     def _commit(self, mixes: list[_Mix]) -> None:
         for mix in mixes:
             if mix.pending is not None:
                 mix.members, mix.gains = mix.pending
                 mix.pending = None
             mix.slots = mix.members
+
+
+def _limited(mixed: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
+    """Frames whose sum would pass full scale are scaled down whole rather than clipped: several loud
+    voices in a conference then stay clean (clipping's distortion puts tones nobody sent into the mix)."""
+    peak = np.max(np.abs(mixed), axis=-1, keepdims=True)
+    if float(peak.max(initial=0.0)) > 32767.0:
+        mixed = np.rint(mixed * np.minimum(1.0, 32767.0 / np.maximum(peak, 1.0)))
+    return np.clip(mixed, -32768, 32767).astype(np.int16)
 
 
 def _fill(matrix: npt.NDArray[np.float32], index: Mapping[str, int], gains: Gains) -> None:

@@ -89,7 +89,7 @@ def test_a_member_cannot_be_in_two_mixes():
         mixer.set_mix("two", ["b", "c"], conference(["b", "c"]))
 
 
-def test_loud_inputs_are_clipped_not_wrapped():
+def test_loud_inputs_are_scaled_to_full_scale_not_wrapped():
     mixer = Mixer()
     members = ["a", "b", "c"]
     mixer.set_mix("m", members, conference(members))
@@ -97,3 +97,19 @@ def test_loud_inputs_are_clipped_not_wrapped():
     mixer.tick(dict.fromkeys(members, loud))
     out = mixer.tick(dict.fromkeys(members, loud))
     assert int(out["a"].min()) == 32767
+
+
+def test_a_loud_sum_is_scaled_whole_so_no_tone_nobody_sent_appears():
+    """Clipping two loud tones would put their difference (1 kHz) into the mix; scaling does not."""
+    mixer = Mixer()
+    members = ["a", "b", "c"]
+    mixer.set_mix("m", members, conference(members))
+    n = np.arange(160)
+    tones = {f: (25000 * np.sin(2 * np.pi * f * n / 8000)).astype(np.int16) for f in (1500.0, 2500.0)}
+    frames = {"a": tones[1500.0], "b": tones[2500.0], "c": np.zeros(160, dtype=np.int16)}
+    mixer.tick(frames)
+    heard = np.concatenate([mixer.tick(frames)["c"] for _ in range(10)])
+    levels = tone_levels(heard, (1000.0, 1500.0, 2500.0))
+    assert levels[1500.0] > 0.3
+    assert levels[2500.0] > 0.3
+    assert levels[1000.0] < 0.005, levels

@@ -36,6 +36,10 @@ export type CallEndedData = Schemas["CallEndedData"];
 export type CallHoldChangedData = Schemas["CallHoldChangedData"];
 export type CallConsultationChangedData = Schemas["CallConsultationChangedData"];
 type ConsultState = CallConsultationChangedData["state"];
+/** The softphone's conference (TEL-21): its parties at every change, and who is talking. */
+export type ConferenceChangedData = Schemas["ConferenceChangedData"];
+export type ConferenceLevelsData = Schemas["ConferenceLevelsData"];
+type ConferenceParty = ConferenceChangedData["parties"][number];
 /** A senior on an operator's call (listen / whisper / barge), to the senior and, when shown, the operator. */
 export type MonitoringEventData = Schemas["MonitoringEventData"];
 const MONITOR_MODES: readonly MonitoringEventData["mode"][] = ["listen", "whisper", "barge"];
@@ -80,6 +84,8 @@ interface EventPayloads {
   "call.ended": CallEndedData;
   "call.hold_changed": CallHoldChangedData;
   "call.consultation_changed": CallConsultationChangedData;
+  "conference.changed": ConferenceChangedData;
+  "conference.levels": ConferenceLevelsData;
   "message.sent": Schemas["MessageSentData"];
   "message.read": Schemas["MessageReadData"];
   "broadcast.sent": Schemas["BroadcastSentData"];
@@ -117,6 +123,8 @@ export const KNOWN_EVENT_TYPES: readonly KnownEventType[] = [
   "call.ended",
   "call.hold_changed",
   "call.consultation_changed",
+  "conference.changed",
+  "conference.levels",
   "message.sent",
   "message.read",
   "broadcast.sent",
@@ -590,6 +598,41 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
       state: state as ConsultState,
       consultant: str(d, "consultant", w),
       talking_to: (talking ?? null) as CallConsultationChangedData["talking_to"],
+    };
+  },
+  "conference.changed": (value, w) => {
+    const d = rec(value, w);
+    const state = str(d, "state", w);
+    if (state !== "active" && state !== "ended") throw new ProtocolError(`${w}.state: unknown ${state}`);
+    return {
+      user_id: int(d, "user_id", w),
+      call_id: str(d, "call_id", w),
+      state,
+      organiser_id: optInt(d, "organiser_id", w),
+      max_parties: int(d, "max_parties", w),
+      parties: list(d, "parties", w).map((item, i) => {
+        const p = rec(item, `${w}.parties[${i}]`);
+        const where = `${w}.parties[${i}]`;
+        return {
+          id: str(p, "id", where),
+          role: str(p, "role", where) as ConferenceParty["role"],
+          kind: str(p, "kind", where) as ConferenceParty["kind"],
+          user_id: optInt(p, "user_id", where),
+          number: optStr(p, "number", where),
+          state: str(p, "state", where) as ConferenceParty["state"],
+          muted: bool(p, "muted", where),
+        };
+      }),
+    };
+  },
+  "conference.levels": (value, w) => {
+    const d = rec(value, w);
+    const levels = rec(d.levels, `${w}.levels`);
+    return {
+      user_id: int(d, "user_id", w),
+      call_id: str(d, "call_id", w),
+      levels: Object.fromEntries(Object.keys(levels).map((k) => [k, int(levels, k, `${w}.levels`)])),
+      talking: list(d, "talking", w).map((v) => String(v)),
     };
   },
   "message.sent": parseMessageSent,

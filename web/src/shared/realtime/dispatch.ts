@@ -24,7 +24,7 @@ import {
 } from "./snapshot";
 
 /** The events of the operator's calls; the softphone follows them. */
-export type CallEvent = Extract<StreamEvent, { type: `call.${string}` }>;
+export type CallEvent = Extract<StreamEvent, { type: `call.${string}` | `conference.${string}` }>;
 /** Messages and broadcasts; features/messages follows them. */
 export type MessageEvent = Extract<StreamEvent, { type: `message.${string}` | `broadcast.${string}` }>;
 /** The break policy's notice to this operator (OPS-04); cleared when their own state changes. */
@@ -108,6 +108,8 @@ export function dispatch(event: StreamEvent | UnknownEvent, to: EventTargets): v
       return to.call(event);
     case "call.hold_changed":
     case "call.consultation_changed":
+    case "conference.changed":
+    case "conference.levels":
       return to.call(event);
     case "case.created":
       to.caseChanged(event.data.case);
