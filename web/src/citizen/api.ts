@@ -34,12 +34,23 @@ export function reason(error: unknown, fallback: string): string {
   return fallback;
 }
 
-/** A photo of a request, fetched with the token (an <img src> cannot send it) as an object URL. */
-export async function mediaUrl(caseId: number, mediaId: number): Promise<string> {
+export interface MediaObject {
+  url: string;
+  image: boolean;
+}
+
+/** A file of a request (a photo, a voice note), fetched with the token (an <img src> cannot send it)
+ * as an object URL, and whether it is a picture. */
+export async function mediaObject(caseId: number, mediaId: number): Promise<MediaObject> {
   const session = loadSession();
   const response = await fetch(`/api/citizen/v1/cases/${caseId}/media/${mediaId}`, {
     headers: session ? { Authorization: `Bearer ${session.token}` } : {},
   });
   if (!response.ok) throw new Error(String(response.status));
-  return URL.createObjectURL(await response.blob());
+  const blob = await response.blob();
+  return { url: URL.createObjectURL(blob), image: blob.type.startsWith("image/") };
+}
+
+export async function mediaUrl(caseId: number, mediaId: number): Promise<string> {
+  return (await mediaObject(caseId, mediaId)).url;
 }

@@ -239,6 +239,7 @@ export const en: Messages = {
     operator: "Operator",
     statusChanged: "Case status: “{status}”",
     photo: "Photo from the applicant",
+    operatorPhoto: "Operator's photo",
     photoLocation: "Where the photo was taken",
     location: "Applicant's location",
     metres: "m",

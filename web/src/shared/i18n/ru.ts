@@ -238,6 +238,7 @@ export const ru = {
     operator: "Оператор",
     statusChanged: "Статус обращения: «{status}»",
     photo: "Фото от заявителя",
+    operatorPhoto: "Фото оператора",
     photoLocation: "Место съёмки по данным фото",
     location: "Местоположение заявителя",
     metres: "м",
