@@ -45,7 +45,8 @@ from tests.support.journal_seed import NOW, combinations, seed
 
 from c122.domain.calls import CallFilter, CallQuery, JournalScope
 from c122.domain.users import Actor, Role
-from c122.persistence import migrate
+from c122.persistence import applicant_search, migrate
+from c122.persistence import calls as call_persistence
 from c122.persistence.calls import FileRecordings
 from c122.persistence.database import create_engine
 from c122.persistence.tables.calls import call_records
@@ -131,6 +132,36 @@ async def listing(url: str, budget_s: float) -> dict[str, Any]:
         await factory.dispose()
     left = [f"{s}/{n}" for s, n, _ in wanted if f"{s}/{n}" not in figures]
     return {"measured": figures, "not_reached": left}
+
+
+async def name_search_compared(url: str) -> dict[str, Any]:
+    """Every combination with the applicant's name, in each scope, timed with the plain `LIKE` over the
+    cases (the form before the trigram index, persistence/applicant_search.py) and with the indexed
+    form, one after the other per combination, so both meet the same load."""
+    factory = SqlUnitOfWorkFactory(create_engine(url))
+    forms = {
+        "plain_like": applicant_search.plain_name_match,
+        "indexed": applicant_search.applicant_name_match,
+    }
+    figures: dict[str, Any] = {}
+    try:
+        for scope_name, scope in SCOPES.items():
+            for name, wanted in combinations().items():
+                if wanted.applicant_name is None:
+                    continue
+                for form, match in forms.items():
+                    call_persistence.applicant_name_match = match  # type: ignore[assignment]
+                    found = await combination(factory, wanted, scope)
+                    found["load_average_1m"] = round(os.getloadavg()[0], 1)
+                    figures.setdefault(form, {})[f"{scope_name}/{name}"] = found
+                    print(
+                        f"  {form} {scope_name}/{name} page p95 {found['first_page']['p95_ms']:.1f} ms",
+                        flush=True,
+                    )
+    finally:
+        call_persistence.applicant_name_match = forms["indexed"]  # type: ignore[assignment]
+        await factory.dispose()
+    return {form: {"summary": summary(found), "listing": found} for form, found in figures.items()}
 
 
 def summary(figures: dict[str, Any]) -> dict[str, Any]:
@@ -319,6 +350,11 @@ async def main() -> None:
     parser.add_argument("--export-rows", type=int, default=0, help="export about this many calls of --url")
     parser.add_argument("--export-timeout-s", type=float, default=900.0)
     parser.add_argument("--no-listing", action="store_true", help="the exports only")
+    parser.add_argument(
+        "--name-search-compared",
+        action="store_true",
+        help="the applicant's name combinations, plain and indexed",
+    )
     args = parser.parse_args()
     if args.seed_into:
         await migrate.upgrade_async(args.seed_into)
@@ -327,7 +363,9 @@ async def main() -> None:
     load = os.getloadavg()
     dialect = "postgresql" if args.url.startswith("postgresql") else "sqlite"
     results: dict[str, Any] = {"database": dialect, "calls": await stored_calls(args.url)}
-    if not args.no_listing:
+    if args.name_search_compared:
+        results["name_search"] = await name_search_compared(args.url)
+    elif not args.no_listing:
         listed = await listing(args.url, args.budget_s)
         results["summary"] = summary(listed["measured"])
         results["not_reached"] = listed["not_reached"]

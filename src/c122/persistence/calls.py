@@ -58,7 +58,7 @@ from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.domain.reports import local_day_minute
 from c122.persistence import call_rollup
 from c122.persistence import tables as t
-from c122.persistence.organisation import like_pattern
+from c122.persistence.applicant_search import applicant_name_match
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import (
@@ -635,7 +635,7 @@ def _conditions(query: CallQuery, *, walk_in_order: bool = False) -> list[Any]:
     if wanted.source is not None:
         case_conditions.append(cases.c.source == wanted.source)
     if wanted.applicant_name is not None:
-        case_conditions.append(cases.c.applicant_text.like(like_pattern(wanted.applicant_name), escape="\\"))
+        case_conditions.append(applicant_name_match(wanted.applicant_name))
     if case_conditions:
         conditions.append(case_match(case_conditions, walk_in_order=walk_in_order))
     return conditions
@@ -643,7 +643,7 @@ def _conditions(query: CallQuery, *, walk_in_order: bool = False) -> list[Any]:
 
 def case_match(case_conditions: Sequence[Any], *, walk_in_order: bool = False) -> Any:
     """Calls linked to a case meeting `case_conditions`. The matching cases are found first (by the
-    index on their source, the trigram one on the applicant's text on PostgreSQL) and their calls
+    index on their source, or the applicant's name by its trigram index: applicant_search.py) and their calls
     taken by id: a correlated test per scanned call walked the whole period for a rare source.
 
     `walk_in_order` (a page on SQLite): the call's id is tested against that list rather than looked up
