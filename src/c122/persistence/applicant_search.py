@@ -21,7 +21,14 @@ from c122.persistence.organisation import fold, like_pattern
 from c122.persistence.tables.cases import cases
 
 # Created by migration 0054 on SQLite only (a virtual table: not in the metadata).
-SEARCH_TABLE = "cases_applicant_search"
+SEARCH_TABLE = "cases_applicant_search"  # and its shadow tables, cases_applicant_search_*
+
+
+def outside_metadata(name: str | None, kind: str, _parents: object = None) -> bool:
+    """False for the search table and FTS5's shadow tables: autogenerate leaves them alone."""
+    return not (kind == "table" and name is not None and name.startswith(SEARCH_TABLE))
+
+
 _search = table(SEARCH_TABLE, column("rowid"), column("applicant_text"))
 _TRIGRAM = 3
 
