@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import percentiles, write_result
 from sqlalchemy import func, select
 from tests.support.clock import FakeClock
+from tests.support.journal_reference import unguarded_case_match
 from tests.support.journal_seed import NOW, combinations, seed
 
 from c122.domain.calls import CallFilter, CallQuery, JournalScope
@@ -135,31 +136,32 @@ async def listing(url: str, budget_s: float) -> dict[str, Any]:
 
 
 async def name_search_compared(url: str) -> dict[str, Any]:
-    """Every combination with the applicant's name, in each scope, timed with the plain `LIKE` over the
-    cases (the form before the trigram index, persistence/applicant_search.py) and with the indexed
-    form, one after the other per combination, so both meet the same load."""
+    """Every combination with the applicant's name (and a name nobody has), in each scope, timed the way
+    before the trigram index (the plain `LIKE` over the cases, no `EXISTS` ahead of the walk) and the
+    way now (persistence/applicant_search.py, calls.case_match), one after the other per combination,
+    so both meet the same load."""
     factory = SqlUnitOfWorkFactory(create_engine(url))
     forms = {
-        "plain_like": applicant_search.plain_name_match,
-        "indexed": applicant_search.applicant_name_match,
+        "before": (applicant_search.plain_name_match, unguarded_case_match),
+        "after": (applicant_search.applicant_name_match, call_persistence.case_match),
     }
+    wanted = {n: f for n, f in combinations().items() if f.applicant_name is not None}
+    wanted["no_such_name"] = CallFilter(applicant_name="нетакого")
+    wanted["no_such_name+direction"] = CallFilter(applicant_name="нетакого", direction="inbound")
     figures: dict[str, Any] = {}
     try:
         for scope_name, scope in SCOPES.items():
-            for name, wanted in combinations().items():
-                if wanted.applicant_name is None:
-                    continue
-                for form, match in forms.items():
-                    call_persistence.applicant_name_match = match  # type: ignore[assignment]
-                    found = await combination(factory, wanted, scope)
+            for name, filters in wanted.items():
+                for form, (name_match, case_match) in forms.items():
+                    call_persistence.applicant_name_match = name_match  # type: ignore[assignment]
+                    call_persistence.case_match = case_match
+                    found = await combination(factory, filters, scope)
                     found["load_average_1m"] = round(os.getloadavg()[0], 1)
                     figures.setdefault(form, {})[f"{scope_name}/{name}"] = found
-                    print(
-                        f"  {form} {scope_name}/{name} page p95 {found['first_page']['p95_ms']:.1f} ms",
-                        flush=True,
-                    )
+                    p95 = found["first_page"]["p95_ms"]
+                    print(f"  {form} {scope_name}/{name} page p95 {p95:.1f} ms", flush=True)
     finally:
-        call_persistence.applicant_name_match = forms["indexed"]  # type: ignore[assignment]
+        call_persistence.applicant_name_match, call_persistence.case_match = forms["after"]  # type: ignore[assignment]
         await factory.dispose()
     return {form: {"summary": summary(found), "listing": found} for form, found in figures.items()}
 

@@ -43,6 +43,15 @@ async def every_page(factory: SqlUnitOfWorkFactory, query: CallQuery) -> tuple[l
         wanted = replace(wanted, after=page.next_cursor)
 
 
+def unguarded_case_match(case_conditions: Sequence[Any], *, walk_in_order: bool = False) -> Any:
+    """The case filters as they were before the `EXISTS` ahead of the walk (the benchmark's baseline)."""
+    linked = (
+        select(call_cases.c.call_id).join(cases, cases.c.id == call_cases.c.case_id).where(*case_conditions)
+    )
+    tested = call_records.c.id.concat("") if walk_in_order else call_records.c.id
+    return tested.in_(linked)
+
+
 def screen_row(row: JournalRow, zone: tzinfo) -> Row:
     """A call's export row made from the journal's own row (what the screen shows for it): the reference
     the export's plain reading (CallRecordService._rows, services/calls/export.py) must agree with."""
