@@ -1,8 +1,8 @@
 """The journal's applicant-name filter: calls whose case's applicant's name contains what was typed.
 
-`cases.applicant_text` holds the applicant's case-folded search line (names, phones, birth date). PostgreSQL
-answers a `LIKE` on it from
-its pg_trgm GIN index. SQLite has no such index: there the text is also held by an FTS5 table with the
+`cases.applicant_text` holds the applicant's case-folded search line (names, phones, birth date).
+PostgreSQL answers a `LIKE` on it from its pg_trgm GIN index. SQLite has no such index: there the text
+is also held by an FTS5 table with the
 trigram tokenizer (`cases_applicant_search`, migration 0054, kept in step with `cases` by triggers),
 and a query of three characters or more is a phrase of trigrams — exactly the substrings `LIKE
 '%…%'` matches, read from the index instead of every case. Shorter queries have no trigram: they
