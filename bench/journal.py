@@ -41,11 +41,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import percentiles, write_result
 from sqlalchemy import func, select
 from tests.support.clock import FakeClock
+from tests.support.journal_reference import unguarded_case_match
 from tests.support.journal_seed import NOW, combinations, seed
 
 from c122.domain.calls import CallFilter, CallQuery, JournalScope
 from c122.domain.users import Actor, Role
-from c122.persistence import migrate
+from c122.persistence import applicant_search, migrate
+from c122.persistence import calls as call_persistence
 from c122.persistence.calls import FileRecordings
 from c122.persistence.database import create_engine
 from c122.persistence.tables.calls import call_records
@@ -131,6 +133,37 @@ async def listing(url: str, budget_s: float) -> dict[str, Any]:
         await factory.dispose()
     left = [f"{s}/{n}" for s, n, _ in wanted if f"{s}/{n}" not in figures]
     return {"measured": figures, "not_reached": left}
+
+
+async def name_search_compared(url: str) -> dict[str, Any]:
+    """Every combination with the applicant's name (and a name nobody has), in each scope, timed the way
+    before the trigram index (the plain `LIKE` over the cases, no `EXISTS` ahead of the walk) and the
+    way now (persistence/applicant_search.py, calls.case_match), one after the other per combination,
+    so both meet the same load."""
+    factory = SqlUnitOfWorkFactory(create_engine(url))
+    forms = {
+        "before": (applicant_search.plain_name_match, unguarded_case_match),
+        "after": (applicant_search.applicant_name_match, call_persistence.case_match),
+    }
+    wanted = {n: f for n, f in combinations().items() if f.applicant_name is not None}
+    wanted["no_such_name"] = CallFilter(applicant_name="нетакого")
+    wanted["no_such_name+direction"] = CallFilter(applicant_name="нетакого", direction="inbound")
+    figures: dict[str, Any] = {}
+    try:
+        for scope_name, scope in SCOPES.items():
+            for name, filters in wanted.items():
+                for form, (name_match, case_match) in forms.items():
+                    call_persistence.applicant_name_match = name_match  # type: ignore[assignment]
+                    call_persistence.case_match = case_match
+                    found = await combination(factory, filters, scope)
+                    found["load_average_1m"] = round(os.getloadavg()[0], 1)
+                    figures.setdefault(form, {})[f"{scope_name}/{name}"] = found
+                    p95 = found["first_page"]["p95_ms"]
+                    print(f"  {form} {scope_name}/{name} page p95 {p95:.1f} ms", flush=True)
+    finally:
+        call_persistence.applicant_name_match, call_persistence.case_match = forms["after"]  # type: ignore[assignment]
+        await factory.dispose()
+    return {form: {"summary": summary(found), "listing": found} for form, found in figures.items()}
 
 
 def summary(figures: dict[str, Any]) -> dict[str, Any]:
@@ -319,6 +352,11 @@ async def main() -> None:
     parser.add_argument("--export-rows", type=int, default=0, help="export about this many calls of --url")
     parser.add_argument("--export-timeout-s", type=float, default=900.0)
     parser.add_argument("--no-listing", action="store_true", help="the exports only")
+    parser.add_argument(
+        "--name-search-compared",
+        action="store_true",
+        help="the applicant's name combinations, plain and indexed",
+    )
     args = parser.parse_args()
     if args.seed_into:
         await migrate.upgrade_async(args.seed_into)
@@ -327,7 +365,9 @@ async def main() -> None:
     load = os.getloadavg()
     dialect = "postgresql" if args.url.startswith("postgresql") else "sqlite"
     results: dict[str, Any] = {"database": dialect, "calls": await stored_calls(args.url)}
-    if not args.no_listing:
+    if args.name_search_compared:
+        results["name_search"] = await name_search_compared(args.url)
+    elif not args.no_listing:
         listed = await listing(args.url, args.budget_s)
         results["summary"] = summary(listed["measured"])
         results["not_reached"] = listed["not_reached"]

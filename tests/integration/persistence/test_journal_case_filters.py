@@ -6,11 +6,9 @@ benchmark (bench/journal.py) measures, over the same generated data (tests/suppo
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from tests.support import journal_seed
-from tests.support.journal_reference import correlated_case_match
+from tests.support.journal_reference import correlated_case_match, every_page
 
 from c122.domain.calls import CallFilter, CallQuery, JournalScope
 from c122.persistence import calls as call_persistence
@@ -22,21 +20,6 @@ SCOPES = {
     "senior_of_group_2": JournalScope(group_ids=frozenset({2}), user_id=31),
     "operator_12": JournalScope(group_ids=frozenset(), user_id=12),
 }
-
-
-async def _every_page(factory: SqlUnitOfWorkFactory, query: CallQuery) -> tuple[list[str], int]:
-    """Every call the query lists, page after page by keyset, and the count of them."""
-    ids: list[str] = []
-    wanted = replace(query.filter, limit=200)
-    async with factory() as uow:
-        counted = await uow.calls.count_calls(query)
-    while True:
-        async with factory() as uow:
-            page = await uow.calls.list_calls(replace(query, filter=wanted))
-        ids += [item.record.id for item in page.items]
-        if page.next_cursor is None:
-            return ids, counted.total
-        wanted = replace(wanted, after=page.next_cursor)
 
 
 async def test_case_filters_find_the_same_calls_as_the_correlated_form(
@@ -55,14 +38,14 @@ async def test_case_filters_find_the_same_calls_as_the_correlated_form(
         found: dict[str, tuple[list[str], int]] = {}
         for scope_name, scope in SCOPES.items():
             for name, wanted in by_case.items():
-                found[f"{scope_name}/{name}"] = ids, total = await _every_page(
+                found[f"{scope_name}/{name}"] = ids, total = await every_page(
                     factory, CallQuery(wanted, scope)
                 )
                 assert len(ids) == total, f"{scope_name}/{name}: the count is that of the calls listed"
         monkeypatch.setattr(call_persistence, "case_match", correlated_case_match)
         for scope_name, scope in SCOPES.items():
             for name, wanted in by_case.items():
-                reference = await _every_page(factory, CallQuery(wanted, scope))
+                reference = await every_page(factory, CallQuery(wanted, scope))
                 assert found[f"{scope_name}/{name}"] == reference, f"{scope_name}/{name}"
     finally:
         await factory.dispose()

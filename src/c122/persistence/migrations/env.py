@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from c122.persistence.applicant_search import outside_metadata
 from c122.persistence.database import create_engine
 from c122.persistence.tables import metadata
 
@@ -17,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=outside_metadata,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,80 @@
+"""The journal's applicant-name filter: calls whose case's applicant's name contains what was typed.
+
+`cases.applicant_text` holds the applicant's case-folded search line (names, phones, birth date).
+PostgreSQL answers a `LIKE` on it from its pg_trgm GIN index. SQLite has no such index: there the text
+is also held by an FTS5 table with the
+trigram tokenizer (`cases_applicant_search`, migration 0054, kept in step with `cases` by triggers),
+and a query of three characters or more is a phrase of trigrams — exactly the substrings `LIKE
+'%…%'` matches, read from the index instead of every case. Shorter queries have no trigram: they
+scan as before. `%`, `_` and `"` typed by the user are plain characters in both forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, column, select, table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from c122.persistence.organisation import fold, like_pattern
+from c122.persistence.tables.cases import cases
+
+# Created by migration 0054 on SQLite only (a virtual table: not in the metadata).
+SEARCH_TABLE = "cases_applicant_search"  # and its shadow tables, cases_applicant_search_*
+
+
+def outside_metadata(name: str | None, kind: str, _parents: object = None) -> bool:
+    """False for the search table and FTS5's shadow tables: autogenerate leaves them alone."""
+    return not (kind == "table" and name is not None and name.startswith(SEARCH_TABLE))
+
+
+_search = table(SEARCH_TABLE, column("rowid"), column("applicant_text"))
+_TRIGRAM = 3
+
+
+def plain_name_match(name: str) -> Any:
+    """The portable form: a `LIKE` over the cases' applicant text (PostgreSQL's trigram index reads it)."""
+    return cases.c.applicant_text.like(like_pattern(name), escape="\\")
+
+
+def indexed_name_match(name: str) -> Any:
+    """SQLite's form: the cases the FTS5 trigram index finds holding the folded name as a phrase."""
+    phrase = '"' + fold(name).replace('"', '""') + '"'
+    found = select(_search.c.rowid).where(_search.c.applicant_text.op("MATCH")(phrase))
+    return cases.c.id.in_(found)
+
+
+class _ByDialect(ColumnElement[bool]):
+    """One condition written two ways: the SQLite one where compiled for SQLite, else the portable one."""
+
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition already: no `= 1` added where booleans are integers
+    # Both forms take part in the statement's cache key: the compiled statement is cached as usual.
+    _traverse_internals = [
+        ("portable", InternalTraversal.dp_clauseelement),
+        ("sqlite", InternalTraversal.dp_clauseelement),
+    ]
+    inherit_cache = True
+
+    def __init__(self, portable: Any, sqlite: Any) -> None:
+        self.portable = portable
+        self.sqlite = sqlite
+
+
+@compiles(_ByDialect)
+def _portable(element: _ByDialect, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.portable, **kw)
+
+
+@compiles(_ByDialect, "sqlite")
+def _on_sqlite(element: _ByDialect, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.sqlite, **kw)
+
+
+def applicant_name_match(name: str) -> Any:
+    """Cases whose applicant's name contains `name` (case-folded), by an index on either database."""
+    if len(fold(name)) < _TRIGRAM:
+        return plain_name_match(name)
+    return _ByDialect(plain_name_match(name), indexed_name_match(name))
