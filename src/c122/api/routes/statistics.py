@@ -238,6 +238,9 @@ async def call_statistics(
         shift_id=report.shift.id if report.shift else None,
         shift_name=report.shift.name if report.shift else None,
         spans=len(report.spans),
-        rows=[CallStatisticsRowOut(id=r.key, name=r.name, **_figures(r.figures)) for r in report.rows],
+        rows=[
+            CallStatisticsRowOut(id=r.key, name=r.name, states_s=r.states_s, **_figures(r.figures))
+            for r in report.rows
+        ],
         total=CallFiguresOut(**_figures(report.total)),
     )

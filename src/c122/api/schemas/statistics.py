@@ -161,6 +161,10 @@ class CallFiguresOut(BaseModel):
 class CallStatisticsRowOut(CallFiguresOut):
     id: int | None = Field(description="The queue, group, service or operator; null: calls naming none.")
     name: str
+    states_s: dict[str, float] | None = Field(
+        default=None,
+        description="By operator: seconds in each state within the period (the spans), for occupancy.",
+    )
 
 
 class CallStatisticsOut(BaseModel):

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from c122.domain.acd import QueueLogRecord
 from c122.domain.acd.kpi import KpiDefinitions
-from c122.domain.call_statistics import Breakdown, CallFigures, Span, StatisticsRow, period_span
+from c122.domain.call_statistics import (
+    Breakdown,
+    CallFigures,
+    Span,
+    StatisticsRow,
+    period_span,
+    state_seconds,
+)
 from c122.domain.case_tally import CaseArrival, RecentCases
 from c122.domain.clock import Clock
 from c122.domain.errors import Forbidden, NotFound
@@ -240,6 +247,10 @@ class CallStatistics:
                         if w.day >= since and w.day <= until
                     ]
                 rows, total = await uow.call_statistics.call_figures(spans, by, group_ids)
+                if by is Breakdown.OPERATOR:
+                    ids = [r.key for r in rows if r.key is not None]
+                    times = state_seconds(await uow.call_statistics.state_intervals(spans, ids), spans)
+                    rows = [replace(r, states_s=times.get(r.key, {}) if r.key else None) for r in rows]
                 await uow.audit.record(
                     at=self._clock.now(),
                     actor_id=actor.user_id,

@@ -4576,6 +4576,13 @@ export interface components {
              */
             short_abandoned: number;
             /**
+             * States S
+             * @description By operator: seconds in each state within the period (the spans), for occupancy.
+             */
+            states_s?: {
+                [key: string]: number;
+            } | null;
+            /**
              * Unanswered
              * @description received - answered.
              */
