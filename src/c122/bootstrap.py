@@ -584,6 +584,7 @@ class _CenterQueues:
             service_level_s=settings.service_level_s,
             short_abandon_s=settings.short_abandon_s,
             formula=ServiceLevelFormula(settings.service_level_formula),
+            service_level_target=settings.service_level_target_pct / 100,
         )
 
 

@@ -102,9 +102,16 @@ async def test_administrator_edits_group_and_queue_policies_on_one_screen(
     await page.get_by_test_id("policies-save").click()
     await expect(page.get_by_test_id("policies-field-wrap_up_s")).to_contain_text("Не меньше 0")
     await _fill(page, "wrap_up_s", "12")
+    await _fill(page, "service_level_target_pct", "101")
+    await page.get_by_test_id("policies-save").click()
+    await expect(page.get_by_test_id("policies-field-service_level_target_pct")).to_contain_text(
+        "Не больше 100"
+    )
+    await _fill(page, "service_level_target_pct", "90")
     await page.get_by_test_id("policies-save").click()
     await expect(page.get_by_text("Сохранено и уже действует")).to_be_visible()
-    assert (await _record(server, f"/api/v1/admin/queues/{queue['id']}"))["wrap_up_s"] == 12
+    stored_queue = await _record(server, f"/api/v1/admin/queues/{queue['id']}")
+    assert (stored_queue["wrap_up_s"], stored_queue["service_level_target_pct"]) == (12, 90)
     if SHOTS:
         await page.screenshot(path=f"{SHOTS}/policies-queue.png", full_page=True)
 
@@ -116,6 +123,7 @@ async def test_administrator_edits_group_and_queue_policies_on_one_screen(
         ]
     assert {"from": None, "to": 90} in [c["changes"].get("recording_retention_days") for c in changes if c]
     assert {"from": queue["wrap_up_s"], "to": 12} in [c["changes"].get("wrap_up_s") for c in changes if c]
+    assert {"from": 80, "to": 90} in [c["changes"].get("service_level_target_pct") for c in changes if c]
     await page.context.close()
 
     english = await _policies_page(browser, server, locale="en")

@@ -5,8 +5,11 @@ Screenshots go to $C122_SCREENSHOTS when set (for a look by eye)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from playwright.async_api import Browser, expect
 
+from tests.integration.reports.test_report_datasets import _change
 from tests.support.call_statistics import seed_call_day
 from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
@@ -23,6 +26,17 @@ async def test_a_senior_reads_the_call_statistics_of_their_groups(
     operator = await server.signed_in("operator1")
     created = await operator.write("POST", "/api/v1/cases", json={"type_id": info_type.id})
     assert created.status_code == 201, created.text
+    ivanova = (await operator.http.get("/api/v1/me")).json()["id"]
+    night = datetime(2026, 9, 11, 18, tzinfo=UTC).timestamp()  # 21:00 in Moscow, the night shift
+    async with server.application.uow_factory() as uow:
+        await uow.acd.append_state_log(
+            [
+                _change(ivanova, night, "ready", "on_call", 1800),
+                _change(ivanova, night + 600, "on_call", "wrap_up", 600),
+                _change(ivanova, night + 1200, "wrap_up", "ready", 600),
+            ]
+        )
+        await uow.commit()
     context = await browser.new_context(
         locale="ru-RU", base_url=server.base_url, viewport={"width": 1600, "height": 1000}
     )
@@ -73,4 +87,11 @@ async def test_a_senior_reads_the_call_statistics_of_their_groups(
     await expect(reference.locator("td").nth(1)).to_have_text("3")  # A3, A4, A5
     await expect(reference.locator("td").nth(11)).to_have_text("0")  # no outbound call at night
     await keep_screenshot(page.get_by_test_id("call-statistics"), "call-statistics-night-by-group")
+
+    # By operator, «Занятость» as on the operator's own card: (600 + 600) / (1800 + 600 + 600)
+    await page.get_by_test_id("call-statistics-by-operator").click()
+    await page.get_by_test_id("call-statistics-load").click()
+    mine = page.get_by_test_id(f"call-statistics-row-{ivanova}")
+    await expect(mine.get_by_test_id("call-statistics-occupancy")).to_have_text("40 %")
+    await keep_screenshot(page.get_by_test_id("call-statistics"), "call-statistics-night-by-operator")
     await context.close()

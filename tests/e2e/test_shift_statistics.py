@@ -101,3 +101,61 @@ async def test_operator_reads_the_shift_statistics(server: RunningServer, browse
     await expect(table.get_by_test_id("staffing-operators-a").first).to_have_text("1")
     await _shot(page, "staffing")
     await context.close()
+
+
+async def test_a_queue_under_its_service_level_target_is_marked(
+    server: RunningServer, browser: Browser
+) -> None:
+    """T = 10 s, the target 80 % by default: of the night's two calls answered after 12 s and 8 s, 50 %
+    are within T — the queue's service level, and the total's, turn red."""
+    desk = await server.signed_in("operator1")
+    admin = await server.signed_in("admin")
+    operator_id = str((await desk.http.get("/api/v1/me")).json()["id"])
+    queue = (await desk.http.get("/api/v1/queues")).json()["items"][0]
+    changed = await admin.write("PATCH", f"/api/v1/admin/queues/{queue['id']}", json={"service_level_s": 10})
+    assert changed.status_code == 200, changed.text
+    q = str(queue["id"])
+    server.clock.advance(10 * 3600)
+    async with server.application.uow_factory() as uow:
+        await uow.acd.append_queue_log(
+            [
+                R(
+                    at=NIGHT + 600,
+                    kind=K.CONNECT,
+                    queue_id=q,
+                    call_id="a",
+                    operator_id=operator_id,
+                    waited_s=12,
+                ),
+                R(
+                    at=NIGHT + 900,
+                    kind=K.CONNECT,
+                    queue_id=q,
+                    call_id="b",
+                    operator_id=operator_id,
+                    waited_s=8,
+                ),
+            ]
+        )
+        await uow.commit()
+    context = await browser.new_context(
+        locale="ru-RU", base_url=server.base_url, viewport={"width": 1280, "height": 900}
+    )
+    page = await context.new_page()
+    await page.goto("/auth")
+    await page.get_by_test_id("login-username").fill("operator1")
+    await page.get_by_test_id("login-password").fill(server.passwords["operator1"])
+    await page.get_by_test_id("login-submit").click()
+    await page.goto("/statistics")
+    level = page.get_by_test_id("cc-serviceLevel").locator("td.num")
+    await expect(level).to_have_text("50 %")
+    await expect(level).to_have_attribute("data-tone", "below_target")
+    await expect(level).to_have_attribute(
+        "title", "Уровень обслуживания ниже целевого хотя бы в одной очереди"
+    )
+    await page.get_by_test_id("center-queue").click()
+    await page.locator(".n-base-select-option").filter(has_text=queue["name"]).click()
+    await expect(level).to_have_attribute("title", "Уровень обслуживания ниже целевого")
+    await expect(page.get_by_test_id("cc-serviceLevelTarget")).to_contain_text("80 %")
+    await _shot(page, "shift-statistics-below-target")
+    await context.close()

@@ -114,6 +114,7 @@ describe("admin forms", () => {
       repeat_call_window_s: 1800,
       service_level_s: 20,
       service_level_formula: "short_abandons_ignored",
+      service_level_target_pct: 80,
     });
   });
 
@@ -131,6 +132,7 @@ describe("admin forms", () => {
       max_wait_s: 0,
       max_length: 0,
       sla_wait_s: null,
+      service_level_target_pct: 101,
       overflow_destination: "x".repeat(201),
       required_skills: ["ru", "Спец"],
     };
@@ -143,6 +145,7 @@ describe("admin forms", () => {
       max_wait_s: { key: "admin.above", params: { n: 0 } },
       max_length: { key: "admin.atLeast", params: { n: 1 } },
       sla_wait_s: { key: "admin.required" },
+      service_level_target_pct: { key: "admin.atMost", params: { n: 100 } },
       overflow_destination: { key: "admin.maxLength", params: { n: 200 } },
       required_skills: { key: "admin.skill" },
     });
@@ -157,7 +160,7 @@ describe("admin forms", () => {
       max_length: 20, overflow_destination: "+78001234567", join_when_empty: "no_staffed",
       leave_when_empty: "no_logged_in", removal_message: "Перезвоните позже", callbacks_enabled: false,
       sla_wait_s: 20, short_abandon_s: 3, repeat_call_window_s: 600,
-      service_level_s: 15, service_level_formula: "answered_of_offered",
+      service_level_s: 15, service_level_formula: "answered_of_offered", service_level_target_pct: 90,
     };
     expect(initialModel(queues, { ...row, max_wait_s: null, removal_message: null })).toMatchObject({
       max_wait_s: null,

@@ -30,8 +30,10 @@ describe("policies screen model", () => {
     const problems = validate(groups, { recording_retention_days: 0, break_min_lunch: -1, idle_choice_min_s: 60, idle_choice_max_s: 600 }, "edit");
     expect(Object.keys(problems).sort()).toEqual(["break_min_lunch", "recording_retention_days"]);
     const queues = sectionFields(QUEUE_SECTIONS);
-    expect(validate(queues, { wrap_up_s: -5, ring_timeout_s: 20, retry_s: 5, no_answer_limit: 3, sla_wait_s: 60, service_level_s: 20 }, "edit")).toEqual({
+    const queue = { wrap_up_s: -5, ring_timeout_s: 20, retry_s: 5, no_answer_limit: 3, sla_wait_s: 60, service_level_s: 20 };
+    expect(validate(queues, { ...queue, service_level_target_pct: 0 }, "edit")).toEqual({
       wrap_up_s: { key: "admin.atLeast", params: { n: 0 } },
+      service_level_target_pct: { key: "admin.atLeast", params: { n: 1 } },
     });
   });
 });

@@ -135,7 +135,7 @@ describe("admin resource screen", () => {
       retry_s: 5, no_answer_limit: 3, weight: 0, escalation_step_s: null, required_skills: [], max_wait_s: null, max_length: null,
       overflow_destination: null, join_when_empty: "never", leave_when_empty: "never", removal_message: null,
       callbacks_enabled: true, auto_answer: false, sla_wait_s: 60, short_abandon_s: 5, repeat_call_window_s: 1800,
-      service_level_s: 20, service_level_formula: "short_abandons_ignored",
+      service_level_s: 20, service_level_formula: "short_abandons_ignored", service_level_target_pct: 80,
     };
     routes = {
       "GET /api/v1/admin/queues": { status: 200, body: { items: [queue], total: 1 } },

@@ -20,6 +20,7 @@ Outbound (placed by an operator or a callback, ended): placed, answered, failed 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -105,10 +106,33 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class StateInterval:
+    """An operator's time in one state: [began, ended) in UTC."""
+
+    operator_id: int
+    state: str
+    began: datetime
+    ended: datetime
+
+
+def state_seconds(intervals: Iterable[StateInterval], spans: Sequence[Span]) -> dict[int, dict[str, float]]:
+    """Each operator's seconds in each state inside `spans`: an interval is cut at the spans' edges."""
+    totals: dict[int, dict[str, float]] = {}
+    for i in intervals:
+        inside = sum(max(0.0, (min(i.ended, s.ends) - max(i.began, s.starts)).total_seconds()) for s in spans)
+        if inside > 0:
+            states = totals.setdefault(i.operator_id, {})
+            states[i.state] = states.get(i.state, 0.0) + inside
+    return totals
+
+
+@dataclass(frozen=True, slots=True)
 class StatisticsRow:
     key: int | None  # the queue, group, service or operator id; None: calls that name none
     name: str
     figures: CallFigures
+    states_s: dict[str, float] | None = None
+    """By operator: the seconds in each state within the period (occupancy is read from them)."""
 
 
 def period_span(since: date, until: date, zone: ZoneInfo) -> Span:

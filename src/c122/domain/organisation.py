@@ -72,6 +72,7 @@ class Queue:
     sla_wait_s: float = 60.0  # the normative maximum wait (TEL-08): a longer wait breaches it
     service_level_s: float = 20.0  # T: a call answered within it counts towards the service level
     service_level_formula: str = "short_abandons_ignored"  # a ServiceLevelFormula value
+    service_level_target_pct: float = 80.0  # the share answered within T the queue aims for, %
     callbacks_enabled: bool = True
     repeat_call_window_s: float = 1800.0
     removal_message: str | None = None

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from c122.domain.call_statistics import Breakdown, CallFigures, Span, StatisticsRow
+from c122.domain.call_statistics import Breakdown, CallFigures, Span, StateInterval, StatisticsRow
 from c122.domain.case_tally import CaseArrival
 from c122.domain.organisation import Queue
 from c122.persistence import tables as t
@@ -196,6 +196,26 @@ class SqlCallStatistics:
                 first = first.where(mine.c.group_id.in_(sorted(group_ids)))
             joined = joined.where(ug.group_id == first.scalar_subquery())
         return joined.add_columns(key.label("key"), *_outbound_measures()).group_by(key)
+
+    async def state_intervals(
+        self, spans: Sequence[Span], operator_ids: Sequence[int]
+    ) -> list[StateInterval]:
+        """The operators' state intervals that may overlap `spans`: those ending inside them or up to
+        a day after (an interval is stored when it ends, with its length)."""
+        if not spans or not operator_ids:
+            return []
+        log = t.operator_state_log.c
+        starts = min(s.starts for s in spans)
+        ends = max(s.ends for s in spans) + timedelta(days=1)
+        found = await self._connection.execute(
+            select(log.operator_id, log.old_status, log.at, log.duration_s).where(
+                log.at > starts, log.at < ends, log.operator_id.in_(sorted(set(operator_ids)))
+            )
+        )
+        return [
+            StateInterval(r.operator_id, r.old_status, r.at - timedelta(seconds=r.duration_s), r.at)
+            for r in found.all()
+        ]
 
     async def cases_since(self, since: datetime) -> list[CaseArrival]:
         cases = case_table.c

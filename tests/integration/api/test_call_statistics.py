@@ -21,9 +21,11 @@ abandons ignored». Times below are Moscow's.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from tests.integration.reports.test_report_datasets import _change
 from tests.support.call_statistics import DAY
 from tests.support.call_statistics import seed_call_day as _seed
 from tests.support.server import Desk, RunningServer
@@ -168,3 +170,34 @@ async def test_bad_periods_and_settings_answer_422_with_a_reason(server: Running
         5,
     )
     assert unchanged["service_level_formula"] == "short_abandons_ignored"
+
+
+async def test_by_operator_the_time_in_each_state_is_cut_to_the_period(server: RunningServer) -> None:
+    """The local day 11 September in Moscow is 10 Sep 21:00 – 11 Sep 21:00 UTC. Иванова was ready from
+    20:00 UTC (1800 s of it inside), talked 900 s, wrapped up 300 s, took a 3600 s break, and was ready
+    again from 20:50 UTC on the 11th to 21:20 (600 s inside): the screen's occupancy is 1200 / 3600."""
+    admin = await server.signed_in("admin")
+    await _seed(server, admin)
+    ivanova = (await (await server.signed_in("operator1")).http.get("/api/v1/me")).json()["id"]
+    at = datetime(2026, 9, 10, 21, 30, tzinfo=UTC).timestamp()
+    async with server.application.uow_factory() as uow:
+        await uow.acd.append_state_log(
+            [
+                _change(ivanova, at, "ready", "on_call", 5400),
+                _change(ivanova, at + 900, "on_call", "wrap_up", 900),
+                _change(ivanova, at + 1200, "wrap_up", "on_break", 300),
+                _change(ivanova, at + 4800, "on_break", "ready", 3600),
+                _change(ivanova, at + 86400 - 600, "ready", "offline", 1800),
+            ]
+        )
+        await uow.commit()
+    by_operator = await _read(admin, by="operator")
+    row = _by_name(by_operator)["Иванова Мария Сергеевна"]
+    assert row["states_s"] == {
+        "ready": pytest.approx(2400),
+        "on_call": pytest.approx(900),
+        "wrap_up": pytest.approx(300),
+        "on_break": pytest.approx(3600),
+    }
+    assert by_operator["rows"][-1]["states_s"] is None  # the calls that name no operator
+    assert all(r["states_s"] is None for r in (await _read(admin, by="queue"))["rows"])

@@ -107,6 +107,8 @@ def _queue(row: QueueShiftFigures, total_name: str = "") -> QueueShiftOut:
         service_level_s=own.service_level_s if own is not None else None,
         norm_wait_s=live.norm_wait_s if live is not None else None,
         wait_state=row.wait_state,
+        service_level_target=own.service_level_target if own is not None else None,
+        below_target=row.below_target,
         on_duty=live.on_duty if live else 0,
         busy=live.busy if live else 0,
         on_break=live.on_break if live else 0,
@@ -149,8 +151,12 @@ async def staffing(
     context: Context,
     queue_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
     day: date,
-    target: Annotated[float, Query(gt=0, lt=1, description="Target service level, 0..1.")] = 0.8,
-    threshold_s: Annotated[float, Query(ge=0, le=3600, description="Answer threshold T, s.")] = 20,
+    target: Annotated[
+        float | None, Query(gt=0, lt=1, description="Target service level, 0..1; by default the queue's own.")
+    ] = None,
+    threshold_s: Annotated[
+        float | None, Query(ge=0, le=3600, description="Answer threshold T, s; by default the queue's own.")
+    ] = None,
 ) -> StaffingOut:
     """Operators needed per 30-minute interval of `day` in a queue the reader sees (issue #19 item 6)."""
     plan = await context.staffing.plan(actor, queue_id, day, target, threshold_s)
@@ -158,8 +164,8 @@ async def staffing(
         queue_id=plan.queue_id,
         time_zone=plan.time_zone,
         day=plan.day,
-        target=target,
-        threshold_s=threshold_s,
+        target=plan.target,
+        threshold_s=plan.threshold_s,
         handle_s=plan.handle_s,
         patience_s=plan.patience_s,
         history_weeks=HISTORY_WEEKS,
@@ -232,6 +238,9 @@ async def call_statistics(
         shift_id=report.shift.id if report.shift else None,
         shift_name=report.shift.name if report.shift else None,
         spans=len(report.spans),
-        rows=[CallStatisticsRowOut(id=r.key, name=r.name, **_figures(r.figures)) for r in report.rows],
+        rows=[
+            CallStatisticsRowOut(id=r.key, name=r.name, states_s=r.states_s, **_figures(r.figures))
+            for r in report.rows
+        ],
         total=CallFiguresOut(**_figures(report.total)),
     )

@@ -161,6 +161,7 @@ class QueueSettingsFields(Strict):
     sla_wait_s: PositiveSeconds = 60.0
     service_level_s: Annotated[float, Field(ge=1, le=3600)] = 20.0
     service_level_formula: ServiceLevelFormulaName = "short_abandons_ignored"
+    service_level_target_pct: Annotated[float, Field(ge=1, le=100)] = 80.0
     callbacks_enabled: bool = True
     repeat_call_window_s: Seconds = 1800.0
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
@@ -195,6 +196,7 @@ class QueuePatch(Patch):
     sla_wait_s: PositiveSeconds | None = None
     service_level_s: Annotated[float, Field(ge=1, le=3600)] | None = None
     service_level_formula: ServiceLevelFormulaName | None = None
+    service_level_target_pct: Annotated[float, Field(ge=1, le=100)] | None = None
     callbacks_enabled: bool | None = None
     repeat_call_window_s: Seconds | None = None
     removal_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
@@ -223,6 +225,7 @@ class QueueOut(BaseModel):
     sla_wait_s: float
     service_level_s: float
     service_level_formula: ServiceLevelFormulaName
+    service_level_target_pct: float
     callbacks_enabled: bool
     repeat_call_window_s: float
     removal_message: str | None

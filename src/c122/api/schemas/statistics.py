@@ -67,6 +67,14 @@ class QueueShiftOut(BaseModel):
     )
     service_level_s: float | None = Field(description="The queue's answer threshold T; null for the total.")
     norm_wait_s: float | None = Field(description="The queue's normative maximum wait W; null for the total.")
+    service_level_target: float | None = Field(
+        default=None, description="The queue's service-level target, 0..1; null for the total."
+    )
+    below_target: bool = Field(
+        default=False,
+        description="The service level is under the queue's target (no calls yet: false); "
+        "the total's: any queue's is.",
+    )
     wait_state: Literal["calm", "over_t", "over_norm"] = Field(
         description="The longest wait against the queue's own T and W (nobody waiting: calm); the total's: "
         "the worst queue's."
@@ -153,6 +161,10 @@ class CallFiguresOut(BaseModel):
 class CallStatisticsRowOut(CallFiguresOut):
     id: int | None = Field(description="The queue, group, service or operator; null: calls naming none.")
     name: str
+    states_s: dict[str, float] | None = Field(
+        default=None,
+        description="By operator: seconds in each state within the period (the spans), for occupancy.",
+    )
 
 
 class CallStatisticsOut(BaseModel):

@@ -32,6 +32,7 @@ class KpiDefinitions:
     short_abandon_s: float = 5.0  # S
     formula: ServiceLevelFormula = ServiceLevelFormula.SHORT_ABANDONS_IGNORED
     abandon_rate_ignores_short: bool = True
+    service_level_target: float = 0.8  # the share answered within T aimed for; a queue below it is marked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

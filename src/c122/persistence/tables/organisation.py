@@ -78,6 +78,7 @@ queues = Table(
     Column("sla_wait_s", Float, nullable=False, server_default="60"),
     Column("service_level_s", Float, nullable=False, server_default="20"),
     Column("service_level_formula", String(32), nullable=False, server_default="short_abandons_ignored"),
+    Column("service_level_target_pct", Float, nullable=False, server_default="80"),
     Column("callbacks_enabled", Boolean, nullable=False, server_default="1"),
     Column("repeat_call_window_s", Float, nullable=False, server_default="1800"),
     Column("removal_message", Text, nullable=True),

@@ -378,6 +378,7 @@ QUEUE_REQUIRED_SETTINGS = (
     "sla_wait_s",
     "service_level_s",
     "service_level_formula",
+    "service_level_target_pct",
     "callbacks_enabled",
     "repeat_call_window_s",
 )

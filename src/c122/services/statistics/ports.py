@@ -9,7 +9,7 @@ from typing import Protocol
 
 from c122.domain.acd import QueueLogRecord
 from c122.domain.acd.kpi import KpiDefinitions
-from c122.domain.call_statistics import Breakdown, CallFigures, Span, StatisticsRow
+from c122.domain.call_statistics import Breakdown, CallFigures, Span, StateInterval, StatisticsRow
 from c122.domain.case_tally import CaseArrival
 from c122.domain.shifts import Shift
 from c122.domain.users import Actor
@@ -26,6 +26,12 @@ class CallStatisticsReader(Protocol):
     async def call_figures(
         self, spans: Sequence[Span], by: Breakdown, group_ids: frozenset[int] | None
     ) -> tuple[list[StatisticsRow], CallFigures]: ...
+
+    async def state_intervals(
+        self, spans: Sequence[Span], operator_ids: Sequence[int]
+    ) -> list[StateInterval]:
+        """The operators' state intervals that may overlap `spans` (cut to them by `state_seconds`)."""
+        ...
 
     async def cases_since(self, since: datetime) -> list[CaseArrival]:
         """The cases created at or after `since`, oldest first."""

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from c122.domain.acd import QueueLogRecord
 from c122.domain.acd.kpi import KpiDefinitions
-from c122.domain.call_statistics import Breakdown, CallFigures, Span, StatisticsRow, period_span
+from c122.domain.call_statistics import (
+    Breakdown,
+    CallFigures,
+    Span,
+    StatisticsRow,
+    period_span,
+    state_seconds,
+)
 from c122.domain.case_tally import CaseArrival, RecentCases
 from c122.domain.clock import Clock
 from c122.domain.errors import Forbidden, NotFound
@@ -73,6 +80,8 @@ class QueueShiftFigures:
     """By the queue's own T and formula; the total's, each queue's by its own, summed."""
     wait_state: WaitState = "calm"
     """The waiting callers against the queue's own T and W; the total's, the worst queue's."""
+    below_target: bool = False
+    """The service level is under the queue's own target; the total's: any queue's is."""
 
 
 @dataclass(frozen=True)
@@ -162,17 +171,20 @@ class ShiftStatistics:
             tally.total(ids) if tally is not None else QueueTally(),
             tally.service_level(ids) if tally is not None else None,
             worst(row.wait_state for row in rows),
+            any(row.below_target for row in rows),
         )
         return CenterShiftFigures(window, self._definitions, total, rows)
 
     def _row(self, queue: LiveQueue, tally: ShiftTally | None) -> QueueShiftFigures:
         own = queue.definitions or self._definitions
         counts = tally.queues.get(str(queue.queue_id), QueueTally()) if tally else QueueTally()
+        level = counts.service_level(own.formula)
         return QueueShiftFigures(
             queue,
             counts,
-            counts.service_level(own.formula),
+            level,
             wait_state(queue.waiting, queue.longest_wait_s, own.service_level_s, queue.norm_wait_s),
+            level is not None and level < own.service_level_target,
         )
 
 
@@ -235,6 +247,10 @@ class CallStatistics:
                         if w.day >= since and w.day <= until
                     ]
                 rows, total = await uow.call_statistics.call_figures(spans, by, group_ids)
+                if by is Breakdown.OPERATOR:
+                    ids = [r.key for r in rows if r.key is not None]
+                    times = state_seconds(await uow.call_statistics.state_intervals(spans, ids), spans)
+                    rows = [replace(r, states_s=times.get(r.key, {}) if r.key else None) for r in rows]
                 await uow.audit.record(
                     at=self._clock.now(),
                     actor_id=actor.user_id,
@@ -336,6 +352,8 @@ class StaffingPlan:
     queue_id: int
     time_zone: str
     day: date
+    target: float
+    threshold_s: float
     handle_s: float
     patience_s: float | None
     intervals: list[IntervalForecast]
@@ -354,10 +372,15 @@ class StaffingPlanner:
         self._zone = zone
 
     async def plan(
-        self, actor: Actor, queue_id: int, day: date, target: float, threshold_s: float
+        self, actor: Actor, queue_id: int, day: date, target: float | None, threshold_s: float | None
     ) -> StaffingPlan:
-        if queue_id not in {q.queue_id for q in await self._live.live_queues(actor)}:
+        """`target` and `threshold_s` default to the queue's own service-level target and T."""
+        queue = next((q for q in await self._live.live_queues(actor) if q.queue_id == queue_id), None)
+        if queue is None:
             raise NotFound(f"queue {queue_id} does not exist or belongs to another group")
+        own = queue.definitions or KpiDefinitions()
+        target = own.service_level_target if target is None else target
+        threshold_s = own.service_level_s if threshold_s is None else threshold_s
         midnight = datetime.combine(day, time(), self._zone).timestamp()
         history = [
             datetime.combine(day - timedelta(weeks=w), time(), self._zone).timestamp()
@@ -375,5 +398,12 @@ class StaffingPlanner:
             default_handle_s=DEFAULT_HANDLE_S,
         )
         return StaffingPlan(
-            queue_id, self._zone.key, day, forecast.handle_s, forecast.patience_s, forecast.intervals
+            queue_id,
+            self._zone.key,
+            day,
+            target,
+            threshold_s,
+            forecast.handle_s,
+            forecast.patience_s,
+            forecast.intervals,
         )

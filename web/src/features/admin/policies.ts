@@ -48,7 +48,7 @@ export const GROUP_SECTIONS: readonly PolicySection[] = [
 export const QUEUE_SECTIONS: readonly PolicySection[] = [
   { key: "ringing", fields: pick(QUEUE_SETTINGS, ["ring_timeout_s", "retry_s", "no_answer_limit"]) },
   { key: "wrapUp", fields: pick(QUEUE_SETTINGS, ["wrap_up_s", "manual_ready"]) },
-  { key: "waiting", fields: pick(QUEUE_SETTINGS, ["sla_wait_s", "service_level_s", "max_wait_s"]) },
+  { key: "waiting", fields: pick(QUEUE_SETTINGS, ["sla_wait_s", "service_level_s", "service_level_target_pct", "max_wait_s"]) },
 ];
 
 export function sectionFields(sections: readonly PolicySection[]): FieldDef[] {

@@ -92,6 +92,7 @@ export const QUEUE_SETTINGS: readonly FieldDef[] = [
   { key: "sla_wait_s", kind: "number", required: true, above: 0, max: WEEK, initial: 60, section: "figures" },
   { key: "service_level_s", kind: "number", required: true, min: 1, max: 3600, initial: 20 },
   { key: "service_level_formula", kind: "choice", options: SL_FORMULAS, optionSet: "slFormula", initial: "short_abandons_ignored", required: true },
+  { key: "service_level_target_pct", kind: "number", required: true, min: 1, max: 100, initial: 80 },
   { key: "short_abandon_s", kind: "number", required: true, min: 0, max: 600, initial: 5 },
   { key: "repeat_call_window_s", kind: "number", required: true, min: 0, max: WEEK, initial: 1800 },
 ];

@@ -4708,6 +4708,13 @@ export interface components {
              */
             short_abandoned: number;
             /**
+             * States S
+             * @description By operator: seconds in each state within the period (the spans), for occupancy.
+             */
+            states_s?: {
+                [key: string]: number;
+            } | null;
+            /**
              * Unanswered
              * @description received - answered.
              */
@@ -7975,6 +7982,11 @@ export interface components {
              */
             service_level_s: number;
             /**
+             * Service Level Target Pct
+             * @default 80
+             */
+            service_level_target_pct: number;
+            /**
              * Short Abandon S
              * @default 5
              */
@@ -8163,6 +8175,8 @@ export interface components {
             service_level_formula: "answered_of_offered" | "short_abandons_ignored" | "abandons_within_t_met" | "answered_only";
             /** Service Level S */
             service_level_s: number;
+            /** Service Level Target Pct */
+            service_level_target_pct: number;
             /** Short Abandon S */
             short_abandon_s: number;
             /** Sla Wait S */
@@ -8233,6 +8247,8 @@ export interface components {
             service_level_formula?: "answered_of_offered" | "short_abandons_ignored" | "abandons_within_t_met" | "answered_only";
             /** Service Level S */
             service_level_s?: number;
+            /** Service Level Target Pct */
+            service_level_target_pct?: number;
             /** Short Abandon S */
             short_abandon_s?: number;
             /** Sla Wait S */
@@ -8257,6 +8273,12 @@ export interface components {
             average_handle_s: number | null;
             /** Average Wait S */
             average_wait_s: number | null;
+            /**
+             * Below Target
+             * @description The service level is under the queue's target (no calls yet: false); the total's: any queue's is.
+             * @default false
+             */
+            below_target: boolean;
             /** Busy */
             busy: number;
             /** Longest Wait S */
@@ -8289,6 +8311,11 @@ export interface components {
              * @description The queue's answer threshold T; null for the total.
              */
             service_level_s: number | null;
+            /**
+             * Service Level Target
+             * @description The queue's service-level target, 0..1; null for the total.
+             */
+            service_level_target?: number | null;
             /**
              * Short Abandoned
              * @description Abandons within the short-abandon time, counted apart.
@@ -34281,10 +34308,10 @@ export interface operations {
             query: {
                 queue_id: number;
                 day: string;
-                /** @description Target service level, 0..1. */
-                target?: number;
-                /** @description Answer threshold T, s. */
-                threshold_s?: number;
+                /** @description Target service level, 0..1; by default the queue's own. */
+                target?: number | null;
+                /** @description Answer threshold T, s; by default the queue's own. */
+                threshold_s?: number | null;
             };
             header?: never;
             path?: never;

@@ -199,6 +199,9 @@ export const en: Messages = {
       serviceLevel: "Service level ({s} s)",
       serviceLevelOwn: "Service level (by each queue's threshold)",
       normWait: "Normative maximum wait",
+      serviceLevelTarget: "Service level target",
+      belowTarget: "Service level below the queue's target",
+      belowTargetTotal: "Service level below the target in at least one queue",
       waitStates: {
         over_t: "Waiting longer than the queue's answer threshold",
         over_norm: "Waiting longer than the queue's normative maximum",
@@ -927,6 +930,7 @@ export const en: Messages = {
       sla_wait_s: "Normative maximum wait, s",
       service_level_s: "Service level target answer time, s",
       service_level_formula: "Service level formula",
+      service_level_target_pct: "Service level target (share answered within the target time), %",
       short_abandon_s: "Short abandon up to, s",
       repeat_call_window_s: "Repeat call window, s",
       idle_to_away_s: "Idle until away, s",
