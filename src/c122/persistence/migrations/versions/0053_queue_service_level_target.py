@@ -1,7 +1,7 @@
 """each queue's service-level target: the share of calls answered within T it aims for (TEL-08)
 
 Revision ID: 0053
-Revises: 0050
+Revises: 0054
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0053"
-down_revision = "0050"
+down_revision = "0054"
 branch_labels = None
 depends_on = None
 
