@@ -1,7 +1,8 @@
 """SMS through real Kannel (bearerbox + smsbox) to Kannel's test SMSC (fakesmsc), on SQLite and
 PostgreSQL: an operator's Cyrillic text reaches the SMSC in UCS-2, joined from parts; the delivery
 report comes back to the card; an SMS from the applicant joins their open case; with Kannel stopped
-the message waits in the outbox and goes once Kannel is back; the gateway's calls need the secret."""
+the message waits in the outbox and goes once Kannel is back, and one queued before the product
+restarts goes after it, once; the gateway's calls need the secret."""
 
 from __future__ import annotations
 
@@ -340,3 +341,42 @@ async def test_a_burst_goes_in_batches_with_several_in_flight_and_every_message_
 
     settled = await until(counted, lambda c: c.get("delivered", 0) == count, timeout=90)
     assert settled == {"delivered": count}
+
+
+async def test_a_text_queued_before_a_restart_of_the_product_goes_after_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The outbox is the database: a text the gateway could not take yet is sent by the next start."""
+    gateway = Kannel(tmp_path)  # not started: the text stays queued
+
+    def addressed(base_url: str) -> dict[str, object]:
+        return gateway.product_settings(base_url, SECRET)
+
+    async with running_server(database_url, addressed=addressed) as first:
+        password = first.passwords["operator1"]
+        operator = await first.signed_in("operator1")
+        case_id = (await _case_of(operator, first))["id"]
+        sent = await operator.write(
+            "POST", "/api/v1/sms", json={"phone": APPLICANT, "text": "Перезвоним завтра", "case_id": case_id}
+        )
+        assert sent.status_code == 201, sent.text
+
+        def tried() -> Awaitable[Any]:
+            return operator.http.get(f"/api/v1/cases/{case_id}/sms")
+
+        await until(tried, lambda r: r.json()[0]["attempts"] >= 1 and r.json()[0]["state"] == "queued")
+
+    async with running_server(database_url, addressed=addressed, seed=False) as second:
+        gateway.start_for(second.base_url, SECRET)
+        try:
+            second.clock.advance(60)  # past the back-off the first start set
+            again = await second.signed_in("operator1", password)
+
+            def listed() -> Awaitable[Any]:
+                return again.http.get(f"/api/v1/cases/{case_id}/sms")
+
+            await until(listed, lambda r: r.json()[0]["state"] in {"sent", "delivered"})
+            parts = await gateway.wait_sent(1)
+            assert [part.text for part in parts] == ["Перезвоним завтра"]  # once, not twice
+        finally:
+            gateway.stop()
