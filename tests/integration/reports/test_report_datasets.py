@@ -397,8 +397,8 @@ async def test_call_segments_consultations_and_transfers_per_group(server: Runni
     assert exported.status_code == 200, exported.text
     lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
     assert lines[-2:] == [
-        ["Справочная группа", "4", "1", "4", "2", "1", "306.25"],
-        ["Группа вакцинации", "3", "1", "2", "1", "1", "95"],
+        ["Справочная группа", "4", "1", "4", "2", "1", "5:06"],  # durations read h:mm:ss
+        ["Группа вакцинации", "3", "1", "2", "1", "1", "1:35"],
     ]
 
 
