@@ -146,6 +146,7 @@ async def test_a_queue_under_its_service_level_target_is_marked(
     await page.get_by_test_id("login-username").fill("operator1")
     await page.get_by_test_id("login-password").fill(server.passwords["operator1"])
     await page.get_by_test_id("login-submit").click()
+    await page.wait_for_url(lambda url: "/auth" not in url)  # signed in before the next page is asked for
     await page.goto("/statistics")
     level = page.get_by_test_id("cc-serviceLevel").locator("td.num")
     await expect(level).to_have_text("50 %")

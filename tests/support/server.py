@@ -38,7 +38,10 @@ class RunningServer:
         return self.base_url.replace("http://", "ws://") + "/api/v1/events"
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.base_url, timeout=10)
+        # A pooled connection is dropped well before the server closes it (uvicorn: idle 5 s): with both
+        # at 5 s a request could be sent on a connection the server was closing at that moment.
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        return httpx.AsyncClient(base_url=self.base_url, timeout=10, limits=limits)
 
     async def signed_in(self, login: str, password: str | None = None) -> Desk:
         client = self.client()
