@@ -6,7 +6,7 @@ as the operator's card shows it (`/api/v1/cases/{id}/chat`)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
@@ -53,6 +53,15 @@ router = APIRouter(
     responses={**ERROR_RESPONSES, 415: {"model": ErrorBody}},
     dependencies=[Depends(count_address)],
 )
+
+
+# A file sent as the raw request body (its type is read from the bytes, not from Content-Type).
+RAW_FILE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 @router.post(
@@ -153,12 +162,7 @@ async def get_case(case_id: Id, request: Request, context: Context) -> c.Citizen
     response_model=c.CitizenMediaOut,
     status_code=201,
     operation_id="citizen_add_media",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    },
+    openapi_extra=RAW_FILE_BODY,
 )
 async def add_media(case_id: Id, request: Request, context: Context) -> c.CitizenMediaOut:
     """A photo (JPEG, PNG, WebP) or voice note (Ogg, WebM, M4A) as the raw body. The type is read from the
@@ -286,12 +290,7 @@ async def send_case_chat(
     response_model=c.ChatMessageOut,
     status_code=201,
     operation_id="send_case_chat_photo",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    },
+    openapi_extra=RAW_FILE_BODY,
 )
 async def send_case_chat_photo(
     case_id: Id,
@@ -329,12 +328,7 @@ SNAPSHOT_PATH = "/api/v1/cases/{case_id}/snapshots"
     response_model=c.CitizenMediaOut,
     status_code=201,
     operation_id="add_case_snapshot",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    },
+    openapi_extra=RAW_FILE_BODY,
 )
 async def add_snapshot(
     case_id: Id, request: Request, actor: CurrentActor, context: Context

@@ -17,7 +17,7 @@ from c122.domain.sms import Sms
 from c122.domain.users import Actor
 from c122.services.citizen.events import OperatorAnswered
 from c122.services.citizen.ports import CaseAccess
-from c122.services.citizen.service import MAX_MESSAGES, CitizenApp
+from c122.services.citizen.service import MAX_MESSAGES, CheckedMedia, CitizenApp
 from c122.services.intake.ports import IntakeUnitOfWork, ReplySender
 from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.ports import UnitOfWorkFactory
@@ -144,18 +144,13 @@ class CaseChat:
         no photo: 409 `no_media_by_sms` (the product has no public links to a case's files). A
         messenger that refuses it: 409, and the photo is not kept."""
         await self._access.check(actor, case_id, write=True)
-        checked = self._app.check_media(content)
-        if checked.media_type.kind is not MediaKind.PHOTO:
-            raise UnsupportedMedia(
-                f"оператор отправляет только фото, а это {checked.media_type.content_type}"
-            )
+        checked = self._photo(content, "оператор отправляет только фото")
         async with self._uow() as uow:
             case = await uow.cases.get_case(case_id)
             if case is None:
                 raise NotFound("no such case")
             reach = await self._reach(uow, case_id)
             await self._app.check_room(uow, case_id)
-            user = await uow.users.get(actor.user_id)
         chosen = self._chosen(reach, channel)
         if chosen is Channel.SMS:
             raise Conflict(
@@ -167,19 +162,32 @@ class CaseChat:
             assert sender is not None
             await sender.send_photo(reach[Channel.MESSENGER], checked.cleaned.content, case_id)
         async with self._uow() as uow:
-            _media, message = await self._app.keep_media(
-                uow,
-                case_id,
-                checked,
-                chosen,
-                None,
-                by=Author.OPERATOR,
-                author_user_id=actor.user_id,
-                author_name=user.full_name if user else "",
-            )
+            _media, message = await self._keep_operators_photo(uow, actor, case_id, checked, chosen)
             await uow.commit()
         self._app.tell(case, message)
         return message
+
+    def _photo(self, content: bytes, refusal: str) -> CheckedMedia:
+        """The bytes checked as the citizen's are (413 over the limit), and a photo (415 otherwise)."""
+        checked = self._app.check_media(content)
+        if checked.media_type.kind is not MediaKind.PHOTO:
+            raise UnsupportedMedia(f"{refusal}, а это {checked.media_type.content_type}")
+        return checked
+
+    async def _keep_operators_photo(
+        self, uow: IntakeUnitOfWork, actor: Actor, case_id: int, checked: CheckedMedia, channel: Channel
+    ) -> tuple[Media, Message]:
+        user = await uow.users.get(actor.user_id)
+        return await self._app.keep_media(
+            uow,
+            case_id,
+            checked,
+            channel,
+            None,
+            by=Author.OPERATOR,
+            author_user_id=actor.user_id,
+            author_name=user.full_name if user else "",
+        )
 
     @staticmethod
     def _chosen(reach: dict[Channel, str], channel: Channel | None) -> Channel:
@@ -196,23 +204,11 @@ class CaseChat:
         """A still from the caller's video (TEL-25), kept on the card like the app's photos (JPEG or
         PNG, read from the bytes: 415 otherwise; 413 over the photo limit); audited."""
         await self._access.check(actor, case_id, write=True)
-        checked = self._app.check_media(content)
-        if checked.media_type.kind is not MediaKind.PHOTO:
-            raise UnsupportedMedia(f"снимок должен быть изображением, а не {checked.media_type.content_type}")
+        checked = self._photo(content, "снимок должен быть изображением")
         async with self._uow() as uow:
             if await uow.cases.get_case(case_id) is None:
                 raise NotFound("no such case")
-            user = await uow.users.get(actor.user_id)
-            media, _message = await self._app.keep_media(
-                uow,
-                case_id,
-                checked,
-                Channel.APP,
-                None,
-                by=Author.OPERATOR,
-                author_user_id=actor.user_id,
-                author_name=user.full_name if user else "",
-            )
+            media, _message = await self._keep_operators_photo(uow, actor, case_id, checked, Channel.APP)
             await uow.audit.record(
                 at=self._clock.now(),
                 actor_id=actor.user_id,
