@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import os
 import sys
 import time
 from dataclasses import replace
@@ -34,6 +32,7 @@ from sqlalchemy.pool import Pool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import run_profiled
 from bench.server import serve_until_stopped
 
 from c122.bootstrap import Application, build_application
@@ -171,17 +170,7 @@ def main() -> None:
     parser.add_argument("--operators", type=int, required=True)
     parser.add_argument("--sip-rate-limit", action="store_true", help="keep the per-source SIP rate limit")
     args = parser.parse_args()
-    profile_to = os.environ.get("C122_BENCH_PROFILE")  # where the CPU went, for `python -m pstats`
-    if not profile_to:
-        uvloop.run(serve(args))
-        return
-    profile = cProfile.Profile()
-    profile.enable()
-    try:
-        uvloop.run(serve(args))
-    finally:
-        profile.disable()
-        profile.dump_stats(profile_to)
+    run_profiled(lambda: uvloop.run(serve(args)))
 
 
 if __name__ == "__main__":

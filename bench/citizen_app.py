@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 import httpx
-from bench.common import percentiles, write_result
+from bench.common import percentiles, run_profiled, write_result
 from PIL import Image
 
 TARGET_P99_MS = 100.0
@@ -347,15 +347,7 @@ def main() -> None:
     parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        profile_to = os.environ.get("C122_BENCH_PROFILE")
-        if not profile_to:
-            asyncio.run(serve(args.serve))
-            return
-        import cProfile  # where the server's time goes: `python -m pstats <file>`
-
-        with cProfile.Profile() as profiler:
-            asyncio.run(serve(args.serve))
-        profiler.dump_stats(profile_to)
+        run_profiled(lambda: asyncio.run(serve(args.serve)))
         return
     open_files = raise_open_files(2 * args.devices + 200)  # the child inherits the raised limit
     load_before = os.getloadavg()

@@ -1,14 +1,17 @@
-"""Shared by the benchmarks: machine facts and writing results as JSON under bench/results/."""
+"""Shared by the benchmarks: machine facts, writing results as JSON under bench/results/, and an optional
+profile of a benchmarked server."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
 import json
 import os
 import platform
 import statistics
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,3 +82,19 @@ class Acknowledger:
     async def _send_now(self, event_id: int) -> None:
         with contextlib.suppress(Exception):  # the socket has closed: the resume acknowledges instead
             await self._socket.send(json.dumps({"kind": "ack", "id": event_id}))
+
+
+def run_profiled(run: Callable[[], None]) -> None:
+    """`run()`, under cProfile when C122_BENCH_PROFILE names a file to write the statistics to (read
+    them with `python -m pstats <file>`): where a benchmarked server's CPU went."""
+    profile_to = os.environ.get("C122_BENCH_PROFILE")
+    if not profile_to:
+        run()
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        run()
+    finally:
+        profile.disable()
+        profile.dump_stats(profile_to)
