@@ -73,6 +73,15 @@ def contribution(row: Mapping[str, Any] | None) -> Contribution | None:
     }
 
 
+def stored(values: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The contribution's columns as the record's upsert stores them from `values`, without reading
+    them back: a wrap-up of 0 keeps the one stored before (persistence/calls.py, `save`)."""
+    row = {column.name: values[column.name] for column in _READ}
+    if not row["wrap_up_s"] > 0 and before is not None:
+        row["wrap_up_s"] = before["wrap_up_s"]
+    return row
+
+
 async def read(db: AsyncConnection, call_id: str) -> Mapping[str, Any] | None:
     """The columns of a record its contribution is made of (None: not stored yet)."""
     row = (await db.execute(select(*_READ).where(call_records.c.id == call_id))).mappings().first()

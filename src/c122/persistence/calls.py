@@ -144,7 +144,7 @@ class SqlCallRecordRepository:
         upsert = statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
         before = await call_rollup.read(self._db, record.id)
         await self._db.execute(upsert)
-        await call_rollup.apply(self._db, before, await call_rollup.read(self._db, record.id))
+        await call_rollup.apply(self._db, before, call_rollup.stored(values, before))
         await self._db.execute(delete(call_legs).where(call_legs.c.call_id == record.id))
         if record.legs:
             await self._db.execute(
@@ -172,7 +172,8 @@ class SqlCallRecordRepository:
         await self._db.execute(
             update(call_records).where(call_records.c.id == call_id).values(wrap_up_s=seconds)
         )
-        await call_rollup.apply(self._db, before, await call_rollup.read(self._db, call_id))
+        after = None if before is None else {**before, "wrap_up_s": seconds}
+        await call_rollup.apply(self._db, before, after)
 
     async def get(self, call_id: str) -> JournalRow | None:
         row = (await self._db.execute(_journal().where(call_records.c.id == call_id))).first()

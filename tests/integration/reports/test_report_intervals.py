@@ -114,6 +114,8 @@ async def test_interval_sums_follow_the_records_and_give_the_records_figures(dat
                 await writer.save(replace(record, queue_id=3, group_id=2), MOSCOW)
             for record in calls[::5]:  # the operator's wrap-up, stored when it ends
                 await writer.set_wrap_up(record.id, 12.5)
+            for record in calls[::10]:  # written again without a wrap-up: the stored one stays
+                await writer.save(replace(record, wrap_up_s=0.0, talk_s=record.talk_s + 1), MOSCOW)
             kept = await _intervals(db)
             await call_rollup.rebuild(db)
             assert kept == await _intervals(db)
