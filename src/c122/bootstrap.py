@@ -27,7 +27,7 @@ from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
 from c122.config import Settings, retention_by_group, split_list
 from c122.domain.acd import to_records
-from c122.domain.acd.kpi import KpiDefinitions, ServiceLevelFormula
+from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.citizen import Channel, CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
@@ -577,15 +577,7 @@ class _CenterQueues:
         ]
 
     def definitions(self, queue_id: str) -> KpiDefinitions | None:
-        settings = self._center.queue_settings(int(queue_id)) if queue_id.isdigit() else None
-        if settings is None:
-            return None
-        return KpiDefinitions(
-            service_level_s=settings.service_level_s,
-            short_abandon_s=settings.short_abandon_s,
-            formula=ServiceLevelFormula(settings.service_level_formula),
-            service_level_target=settings.service_level_target_pct / 100,
-        )
+        return self._center.queue_definitions(int(queue_id)) if queue_id.isdigit() else None
 
 
 def database_timeouts(settings: Settings) -> DatabaseTimeouts:

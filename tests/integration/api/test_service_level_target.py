@@ -69,6 +69,15 @@ async def test_a_queue_under_its_target_is_marked_and_planned_for(server: Runnin
     assert center["total"]["below_target"] is True
     assert center["total"]["service_level_target"] is None
 
+    # The supervision board's queue figures take the same T and target unless others are asked for.
+    senior = await server.signed_in("senior1")
+    kpis_path, night = f"/api/v1/queues/{queue_id}/kpis", datetime.fromtimestamp(NIGHT, UTC).isoformat()
+    own = (await senior.http.get(kpis_path, params={"start": night})).json()
+    assert (own["service_level"], own["service_level_s"], own["below_target"]) == (0.5, 10, True)
+    assert own["service_level_target"] == pytest.approx(0.9)
+    wider = (await senior.http.get(kpis_path, params={"start": night, "service_level_s": 15})).json()
+    assert (wider["service_level"], wider["service_level_s"], wider["below_target"]) == (1.0, 15, False)
+
     plan = await operator.http.get(
         "/api/v1/statistics/staffing", params={"queue_id": queue_id, "day": "2026-09-12"}
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Annotated
 
@@ -118,20 +118,28 @@ async def get_queue_kpis(
     context: Context,
     start: datetime | None = None,
     end: datetime | None = None,
-    service_level_s: Annotated[float, Query(gt=0, le=3600)] = 20.0,
-    short_abandon_s: Annotated[float, Query(ge=0, le=600)] = 5.0,
-    formula: ServiceLevelFormula = ServiceLevelFormula.SHORT_ABANDONS_IGNORED,
+    service_level_s: Annotated[float | None, Query(gt=0, le=3600)] = None,
+    short_abandon_s: Annotated[float | None, Query(ge=0, le=600)] = None,
+    formula: ServiceLevelFormula | None = None,
     abandon_rate_ignores_short: bool = True,
 ) -> s.QueueKpisOut:
-    """KPIs recomputed from the queue log with the definitions given (docs/contact-center/acd.md, KPIs)."""
-    definitions = KpiDefinitions(
-        service_level_s=service_level_s,
-        short_abandon_s=short_abandon_s,
-        formula=formula,
+    """KPIs recomputed from the queue log (docs/contact-center/acd.md, KPIs): by the queue's own
+    answer threshold, short-abandon time and formula, each replaced by the one asked for if given."""
+    own = context.contact_center.queue_definitions(queue_id) or KpiDefinitions()
+    definitions = replace(
+        own,
+        service_level_s=own.service_level_s if service_level_s is None else service_level_s,
+        short_abandon_s=own.short_abandon_s if short_abandon_s is None else short_abandon_s,
+        formula=own.formula if formula is None else formula,
         abandon_rate_ignores_short=abandon_rate_ignores_short,
     )
     kpis = await context.contact_center.kpis(actor, queue_id, definitions, start, end)
-    return s.QueueKpisOut.model_validate(asdict(kpis))
+    return s.QueueKpisOut(
+        **asdict(kpis),
+        service_level_s=definitions.service_level_s,
+        service_level_target=definitions.service_level_target,
+        below_target=kpis.service_level is not None and kpis.service_level < definitions.service_level_target,
+    )
 
 
 @supervision.post("/groups/{group_id}/block", status_code=204, operation_id="block_group")

@@ -211,3 +211,6 @@ class QueueKpisOut(BaseModel):
     abandon_rate: float | None
     occupancy: float | None
     longest_wait_s: float
+    service_level_s: float = Field(description="The answer threshold T the figures were computed with.")
+    service_level_target: float = Field(description="The queue's service-level target, 0..1.")
+    below_target: bool = Field(description="The service level is known and below the queue's target.")

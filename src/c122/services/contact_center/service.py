@@ -42,6 +42,7 @@ from c122.domain.acd import (
     QueueKpis,
     RandomSource,
     SeniorScope,
+    ServiceLevelFormula,
     UnknownCall,
     UnknownOperator,
     compute_kpis,
@@ -416,7 +417,8 @@ class ContactCenter:
         end: datetime | None = None,
     ) -> QueueKpis:
         """The queue's KPIs recomputed from the queue log over [start, end) (SUP: service level, ASA,
-        AHT, abandon rate, occupancy, longest wait), with the caller's definitions."""
+        AHT, abandon rate, occupancy, longest wait), with the given definitions (see
+        `queue_definitions` for the queue's own)."""
         await self.queue(actor, queue_id)  # the same visibility as the live figures
         since = start.timestamp() if start is not None else None
         until = end.timestamp() if end is not None else None
@@ -523,6 +525,19 @@ class ContactCenter:
 
     def queue_settings(self, queue_id: int) -> Queue | None:
         return self._setup.queues.get(queue_id) if self._setup is not None else None
+
+    def queue_definitions(self, queue_id: int) -> KpiDefinitions | None:
+        """The queue's own answer threshold T, short-abandon time S, formula and target as set now;
+        None for a queue the ACD does not know."""
+        settings = self.queue_settings(queue_id)
+        if settings is None:
+            return None
+        return KpiDefinitions(
+            service_level_s=settings.service_level_s,
+            short_abandon_s=settings.short_abandon_s,
+            formula=ServiceLevelFormula(settings.service_level_formula),
+            service_level_target=settings.service_level_target_pct / 100,
+        )
 
     async def transfer(self, call_id: str, to_queue_id: int) -> Outcome:
         return await self._run(lambda acd, now: acd.transfer(call_id, str(to_queue_id), now))

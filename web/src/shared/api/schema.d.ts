@@ -3217,7 +3217,8 @@ export interface paths {
         };
         /**
          * Get Queue Kpis
-         * @description KPIs recomputed from the queue log with the definitions given (docs/contact-center/acd.md, KPIs).
+         * @description KPIs recomputed from the queue log (docs/contact-center/acd.md, KPIs): by the queue's own
+         *     answer threshold, short-abandon time and formula, each replaced by the one asked for if given.
          */
         get: operations["get_queue_kpis"];
         put?: never;
@@ -8032,6 +8033,11 @@ export interface components {
             answered_within_t: number;
             /** Asa S */
             asa_s: number | null;
+            /**
+             * Below Target
+             * @description The service level is known and below the queue's target.
+             */
+            below_target: boolean;
             /** Completed */
             completed: number;
             /** Longest Wait S */
@@ -8044,6 +8050,16 @@ export interface components {
             refused_on_entry: number;
             /** Service Level */
             service_level: number | null;
+            /**
+             * Service Level S
+             * @description The answer threshold T the figures were computed with.
+             */
+            service_level_s: number;
+            /**
+             * Service Level Target
+             * @description The queue's service-level target, 0..1.
+             */
+            service_level_target: number;
             /** Short Abandoned */
             short_abandoned: number;
             /** Timed Out */
@@ -32339,9 +32355,9 @@ export interface operations {
             query?: {
                 start?: string | null;
                 end?: string | null;
-                service_level_s?: number;
-                short_abandon_s?: number;
-                formula?: components["schemas"]["ServiceLevelFormula"];
+                service_level_s?: number | null;
+                short_abandon_s?: number | null;
+                formula?: components["schemas"]["ServiceLevelFormula"] | null;
                 abandon_rate_ignores_short?: boolean;
             };
             header?: never;

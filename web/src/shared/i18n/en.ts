@@ -699,7 +699,7 @@ export const en: Messages = {
       callbacks: "callbacks: {n}",
       answered: "answered this shift: {n}",
       abandoned: "abandoned: {n}",
-      sl: "service level: {v}",
+      sl: "service level (T = {t} s): {v}, target {target}",
       number: "Number",
       wait: "Wait",
       priority: "Priority",
