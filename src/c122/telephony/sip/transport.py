@@ -8,6 +8,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable
+from functools import lru_cache
 from typing import cast
 
 from prometheus_client import Counter
@@ -31,6 +32,13 @@ from c122.telephony.sip.websocket import WebSocketListener
 log = logging.getLogger(__name__)
 
 MESSAGES = Counter("c122_sip_messages_total", "SIP messages by what happened to them", ["event"])
+
+
+@lru_cache(maxsize=16)
+def _message_counter(event: str) -> Counter:
+    """The labelled child, looked up once per event name rather than once per message."""
+    return MESSAGES.labels(event)
+
 
 VIA_TRANSPORTS = {"UDP": "udp", "TCP": "tcp", "TLS": "tls", "WS": "ws", "WSS": "ws"}
 
@@ -233,7 +241,7 @@ class TransportLayer:
 
     def count(self, event: str) -> None:
         self.counters[event] += 1
-        MESSAGES.labels(event).inc()
+        _message_counter(event).inc()
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -284,13 +292,7 @@ class TransportLayer:
             params["received"] = source.host
         if not params:
             return
-        new_via = via.with_params(**params)
-        values = msg.headers.get_all("Via")
-        msg.headers.remove("Via")
-        msg.headers.add("Via", str(new_via))
-        for value in values[1:]:
-            msg.headers.add("Via", value)
-        msg.invalidate()
+        msg.replace_top_via(via.with_params(**params))
 
     # -- sending ---------------------------------------------------------------------------
 
