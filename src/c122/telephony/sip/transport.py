@@ -142,12 +142,18 @@ class TransportLayer:
         on_message: MessageHandler,
         gate: SourceGate | None = None,
         overload: OverloadSettings | None = None,
+        reuse_port: bool = False,
     ) -> None:
+        """`reuse_port`: several processes share the UDP port (`SO_REUSEPORT`). The kernel picks the
+        process by the sender's address and port, so a peer that sends from one socket (a proxy,
+        a trunk) always reaches the same one: that spreads phones and per-call sockets, not a
+        single proxy's traffic (docs/telephony/sip.md, "Several listener processes")."""
         if tls_port is not None and tls_server is None:
             raise ValueError("tls_port needs a server certificate (tls_server context)")
         self.host = host
         self.udp_port = udp_port
         self.tcp_port = tcp_port
+        self.reuse_port = reuse_port
         self.tls_port = tls_port
         self.tls_server = tls_server
         self.tls_client = tls_client
@@ -176,7 +182,9 @@ class TransportLayer:
         loop = asyncio.get_running_loop()
         if self.udp_port is not None:
             transport, proto = await loop.create_datagram_endpoint(
-                lambda: _Udp(self), local_addr=(bare_host(self.host), self.udp_port)
+                lambda: _Udp(self),
+                local_addr=(bare_host(self.host), self.udp_port),
+                reuse_port=self.reuse_port or None,
             )
             self._udp = proto
             self.bound["udp"] = int(transport.get_extra_info("sockname")[1])
