@@ -213,11 +213,6 @@ class Headers:
     def __contains__(self, name: str) -> bool:
         return self.get(name) is not None
 
-    def count(self, name: str) -> int:
-        """How many header lines carry this header (lists not split)."""
-        key = _name_and_key(name)[1]
-        return sum(1 for k, _, _ in self._items if k == key)
-
     def keys(self) -> list[str]:
         """The lookup key (canonical, lower case) of every line, in order."""
         return [k for k, _, _ in self._items]
