@@ -9,7 +9,11 @@ Fan-out: real uvicorn servers (uvloop) in subprocesses with an auth-free app mou
 clients on each of two servers, each with a `RedisEventBus` on a Redis server this benchmark starts
 on a free loopback port; node A publishes, the event reaches node B's clients through Redis). A
 client's latency is its receipt time minus node A's `publish` time (CLOCK_MONOTONIC is shared by the
-processes of one host); clients acknowledge between rounds.
+processes of one host); clients acknowledge between rounds. Each shape runs twice, alternated: the
+nodes served with the product's uvicorn settings (`api/serving.py`: sans-I/O WebSocket, no deflate)
+and with uvicorn's defaults (the `websockets` legacy protocol), which is how this benchmark served
+them before. Each node reports its CPU time, so CPU per delivery is given beside the latencies (the
+latencies include the measuring process, one Python loop parsing every frame of 1,000 clients).
 
 Failover: two processes campaign for the ACD's PostgreSQL advisory lock
 (`persistence/leadership.py`, checking every second as `c122 serve` does); the leader is killed with
@@ -45,6 +49,9 @@ from bench.event_fanout import ROUND_TIMEOUT_S, WARMUP_ROUNDS, Rounds, listen, o
 
 TARGET_P99_MS = 100.0
 TARGET_FAILOVER_S = 5.0
+PRODUCT = "product-settings"
+SERVERS = ("uvicorn-defaults", PRODUCT)
+PRODUCT_KEY = PRODUCT.replace("-", "_")
 GC_THRESHOLD = 50_000
 POSTGRES_URL = os.environ.get(
     "C122_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -54,12 +61,13 @@ POSTGRES_URL = os.environ.get(
 # --- a node (subprocess) ------------------------------------------------------------------------
 
 
-def serve(fd: int, redis_url: str, queue_limit: int) -> None:
+def serve(fd: int, redis_url: str, queue_limit: int, server: str) -> None:
     import uvicorn
     from starlette.applications import Starlette
     from starlette.routing import WebSocketRoute
     from starlette.websockets import WebSocket
 
+    from c122.api.serving import server_config
     from c122.domain.users import Actor, Role
     from c122.realtime.bus import EventBus, InProcessEventBus
     from c122.realtime.hub import EventHub
@@ -97,31 +105,33 @@ def serve(fd: int, redis_url: str, queue_limit: int) -> None:
                 bus.publish(OutboundEvent("bench.changed", data, audience, datetime.now(UTC)))
             stats = hub.stats()
             connected = shared.connected if shared is not None else True
-            await websocket.send_text(
-                json.dumps({"attached": stats.attached, "unacked": stats.unacked, "bus": connected})
-            )
+            reply = {"attached": stats.attached, "unacked": stats.unacked, "bus": connected}
+            await websocket.send_text(json.dumps(reply | {"cpu_s": time.process_time()}))
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> Any:
+    app = Starlette(routes=[WebSocketRoute("/events", events), WebSocketRoute("/control", control)])
+    if server == PRODUCT:  # as `c122 serve` serves: sans-I/O WebSocket, no deflate
+        config = server_config(app, "127.0.0.1", 0)
+        config.fd = fd
+    else:  # uvicorn's defaults, as this benchmark served before: the `websockets` legacy protocol
+        config = uvicorn.Config(app, fd=fd, loop="none", lifespan="off", log_level="warning")
+
+    async def run() -> None:
         task = asyncio.create_task(shared.run()) if shared is not None else None
-        yield
+        await uvicorn.Server(config).serve()
         if task is not None:
             task.cancel()
 
-    app = Starlette(
-        routes=[WebSocketRoute("/events", events), WebSocketRoute("/control", control)], lifespan=lifespan
-    )
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-    uvicorn.run(app, fd=fd, loop="uvloop", log_level="warning")
+    uvloop.run(run())
 
 
-def start_node(redis_url: str, queue_limit: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_node(redis_url: str, queue_limit: int, server: str) -> tuple[subprocess.Popen[bytes], str]:
     listener = socket.create_server(("127.0.0.1", 0), backlog=4096)
     port = listener.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve-fd", str(listener.fileno()), "--redis", redis_url,
-         "--queue-limit", str(queue_limit)],
+         "--queue-limit", str(queue_limit), "--server", server],
         pass_fds=[listener.fileno()],
     )  # fmt: skip
     listener.close()
@@ -148,6 +158,8 @@ async def measure(urls: list[str], clients_count: int, rounds_count: int) -> dic
     clients = [client for url in urls for client in await open_clients(url, share, deflate=False)]
     gc.collect()
     gc.freeze()
+    cpu_before = [(await command(index, "stats"))["cpu_s"] for index in range(len(urls))]
+    own_cpu_before = time.process_time()
     rounds = Rounds(expected=len(clients))
     listeners = [asyncio.create_task(listen(client, rounds)) for client in clients]
     for round_no in range(rounds_count):
@@ -160,17 +172,28 @@ async def measure(urls: list[str], clients_count: int, rounds_count: int) -> dic
         for index in range(len(urls)):
             while (await command(index, "stats"))["unacked"]:  # noqa: ASYNC110 (acks on other sockets)
                 await asyncio.sleep(0.01)
+    cpu_used = [(await command(i, "stats"))["cpu_s"] - cpu_before[i] for i in range(len(urls))]
+    own_cpu = time.process_time() - own_cpu_before
     for task in listeners:
         task.cancel()
     await asyncio.gather(*(client.connection.close() for client in clients), return_exceptions=True)
     for control in controls:
         await control.close()
     samples = [client.latencies_ms[r] for client in clients for r in range(WARMUP_ROUNDS, rounds_count)]
-    return {"clients": len(clients), "nodes": len(urls), **percentiles(samples)}
+    deliveries = share * rounds_count  # per node: every one of its clients gets every round's event
+    return {
+        "clients": len(clients),
+        "nodes": len(urls),
+        **percentiles(samples),
+        # CPU time, not wall time, so less skewed by the other work on the machine; the measuring
+        # process (1,000 clients parsing every frame in one Python loop) is shown beside the nodes.
+        "node_cpu_us_per_delivery": [round(cpu * 1e6 / deliveries, 1) for cpu in cpu_used],
+        "clients_cpu_us_per_delivery": round(own_cpu * 1e6 / (deliveries * len(urls)), 1),
+    }
 
 
-def run_fanout(redis_url: str, nodes: int, args: argparse.Namespace) -> dict[str, Any]:
-    started = [start_node(redis_url, args.queue_limit) for _ in range(nodes)]
+def run_fanout(redis_url: str, nodes: int, args: argparse.Namespace, server: str) -> dict[str, Any]:
+    started = [start_node(redis_url, args.queue_limit, server) for _ in range(nodes)]
     try:
         load_before = os.getloadavg()[0]
         figures = uvloop.run(measure([url for _, url in started], args.clients, args.rounds))
@@ -260,18 +283,20 @@ def main() -> None:
     parser.add_argument("--serve-fd", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--redis", default="", help=argparse.SUPPRESS)
     parser.add_argument("--campaign", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--server", choices=SERVERS, default=PRODUCT, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_fd is not None:
-        serve(args.serve_fd, args.redis, args.queue_limit)
+        serve(args.serve_fd, args.redis, args.queue_limit, args.server)
         return
     if args.campaign is not None:
         campaign(args.campaign)
         return
     with redis_server() as redis_url:
         time.sleep(0.5)
-        fanout = {
-            "one_node_in_memory": run_fanout("", 1, args),
-            "two_nodes_redis": run_fanout(redis_url, 2, args),
+        fanout = {  # alternated, so both server settings see the same load
+            f"{shape}_{server.replace('-', '_')}": run_fanout(url, nodes, args, server)
+            for shape, url, nodes in (("one_node_in_memory", "", 1), ("two_nodes_redis", redis_url, 2))
+            for server in SERVERS
         }
     failover = run_failovers(args.failovers)
     path = write_result(
@@ -282,7 +307,7 @@ def main() -> None:
             "fanout": fanout,
             "failover": failover,
             "meets_target": {
-                "fanout_p99": fanout["two_nodes_redis"]["p99_ms"] < TARGET_P99_MS,
+                "fanout_p99": fanout[f"two_nodes_redis_{PRODUCT_KEY}"]["p99_ms"] < TARGET_P99_MS,
                 "failover": failover["max_s"] < TARGET_FAILOVER_S,
             },
             "note": "shared 2-core machine, loaded by other work: see load_average_1m",

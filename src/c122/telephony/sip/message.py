@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -150,6 +151,14 @@ def canonical_name(name: str) -> str:
     return _CANONICAL.get(low, name)
 
 
+@lru_cache(maxsize=1024)
+def _name_and_key(name: str) -> tuple[str, str]:
+    """(canonical name, lookup key): every header line and every lookup goes through this, so
+    it is worked out once per spelling rather than once per call."""
+    canon = canonical_name(name)
+    return canon, canon.lower()
+
+
 class Headers:
     """Ordered header list with case-insensitive, compact-form-aware lookup."""
 
@@ -163,13 +172,13 @@ class Headers:
     def add(self, name: str, value: str) -> None:
         if _FORBIDDEN_IN_VALUE.search(value) or _FORBIDDEN_IN_VALUE.search(name):
             raise ValueError(f"control character in header {name!r}")
-        name = canonical_name(name)
-        self._items.append((name.lower(), name, value))
+        canon, key = _name_and_key(name)
+        self._items.append((key, canon, value))
 
     def add_parsed(self, name: str, value: str) -> None:
         """For the parser, which has already refused control characters."""
-        name = canonical_name(name)
-        self._items.append((name.lower(), name, value))
+        canon, key = _name_and_key(name)
+        self._items.append((key, canon, value))
 
     def prepend(self, name: str, value: str) -> None:
         self.add(name, value)
@@ -180,11 +189,11 @@ class Headers:
         self.add(name, value)
 
     def remove(self, name: str) -> None:
-        key = canonical_name(name).lower()
+        key = _name_and_key(name)[1]
         self._items = [item for item in self._items if item[0] != key]
 
     def get(self, name: str) -> str | None:
-        key = canonical_name(name).lower()
+        key = _name_and_key(name)[1]
         for k, _, value in self._items:
             if k == key:
                 return value
@@ -192,7 +201,7 @@ class Headers:
 
     def get_all(self, name: str) -> list[str]:
         """Every value, comma-separated lists split apart for list-valued headers."""
-        key = canonical_name(name).lower()
+        key = _name_and_key(name)[1]
         values = [value for k, _, value in self._items if k == key]
         if key not in _LIST_HEADERS:
             return values
@@ -204,12 +213,16 @@ class Headers:
     def __contains__(self, name: str) -> bool:
         return self.get(name) is not None
 
+    def keys(self) -> list[str]:
+        """The lookup key (canonical, lower case) of every line, in order."""
+        return [k for k, _, _ in self._items]
+
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return ((name, value) for _, name, value in self._items)
 
     def named(self, name: str) -> Iterator[tuple[str, str]]:
         """(name as written, value) of every line of one header, in order, lists not split."""
-        key = canonical_name(name).lower()
+        key = _name_and_key(name)[1]
         return ((canon, value) for k, canon, value in self._items if k == key)
 
     def copy(self) -> Headers:
@@ -233,6 +246,19 @@ class SipMessage(ABC):
         self._vias = None
         self._from = None
         self._to = None
+
+    def replace_top_via(self, via: Via) -> None:
+        """Rewrites the top Via (received= and rport= stamping) keeping the parsed lower Vias, From
+        and To: parsing them again was a good part of the cost of every request received."""
+        vias = self.vias
+        if not vias:
+            raise SipParseError("missing Via")
+        values = self.headers.get_all("Via")
+        self.headers.remove("Via")
+        self.headers.add("Via", str(via))
+        for value in values[1:]:
+            self.headers.add("Via", value)
+        self._vias = [via, *vias[1:]]
 
     @property
     def call_id(self) -> str:
@@ -482,11 +508,12 @@ def _frame_body(headers: Headers, body: bytes, stream: bool, partial: SipRequest
 
 
 def _check_mandatory(msg: SipMessage, partial: SipRequest | None) -> None:
+    present = Counter(msg.headers.keys())  # one pass over the lines, not one per header named
     for name in ("Via", "From", "To", "Call-ID", "CSeq"):
-        if msg.headers.get(name) is None:
+        if not present[name.lower()]:
             raise MessageParseError(f"missing {name}", partial if name != "Via" else None)
     for name in _SINGLE_VALUED:
-        if len(msg.headers.get_all(name)) > 1:
+        if present[name.lower()] > 1:
             raise MessageParseError(f"more than one {name}", partial)
     try:
         msg.top_via  # noqa: B018 - parses the Via so routing cannot fail later

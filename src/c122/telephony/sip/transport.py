@@ -8,6 +8,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable
+from functools import lru_cache
 from typing import cast
 
 from prometheus_client import Counter
@@ -31,6 +32,13 @@ from c122.telephony.sip.websocket import WebSocketListener
 log = logging.getLogger(__name__)
 
 MESSAGES = Counter("c122_sip_messages_total", "SIP messages by what happened to them", ["event"])
+
+
+@lru_cache(maxsize=16)
+def _message_counter(event: str) -> Counter:
+    """The labelled child, looked up once per event name rather than once per message."""
+    return MESSAGES.labels(event)
+
 
 VIA_TRANSPORTS = {"UDP": "udp", "TCP": "tcp", "TLS": "tls", "WS": "ws", "WSS": "ws"}
 
@@ -134,12 +142,18 @@ class TransportLayer:
         on_message: MessageHandler,
         gate: SourceGate | None = None,
         overload: OverloadSettings | None = None,
+        reuse_port: bool = False,
     ) -> None:
+        """`reuse_port`: several processes share the UDP port (`SO_REUSEPORT`). The kernel picks the
+        process by the sender's address and port, so a peer that sends from one socket (a proxy,
+        a trunk) always reaches the same one: that spreads phones and per-call sockets, not a
+        single proxy's traffic (docs/telephony/sip.md, "Several listener processes")."""
         if tls_port is not None and tls_server is None:
             raise ValueError("tls_port needs a server certificate (tls_server context)")
         self.host = host
         self.udp_port = udp_port
         self.tcp_port = tcp_port
+        self.reuse_port = reuse_port
         self.tls_port = tls_port
         self.tls_server = tls_server
         self.tls_client = tls_client
@@ -168,7 +182,9 @@ class TransportLayer:
         loop = asyncio.get_running_loop()
         if self.udp_port is not None:
             transport, proto = await loop.create_datagram_endpoint(
-                lambda: _Udp(self), local_addr=(bare_host(self.host), self.udp_port)
+                lambda: _Udp(self),
+                local_addr=(bare_host(self.host), self.udp_port),
+                reuse_port=self.reuse_port or None,
             )
             self._udp = proto
             self.bound["udp"] = int(transport.get_extra_info("sockname")[1])
@@ -233,7 +249,7 @@ class TransportLayer:
 
     def count(self, event: str) -> None:
         self.counters[event] += 1
-        MESSAGES.labels(event).inc()
+        _message_counter(event).inc()
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -284,13 +300,7 @@ class TransportLayer:
             params["received"] = source.host
         if not params:
             return
-        new_via = via.with_params(**params)
-        values = msg.headers.get_all("Via")
-        msg.headers.remove("Via")
-        msg.headers.add("Via", str(new_via))
-        for value in values[1:]:
-            msg.headers.add("Via", value)
-        msg.invalidate()
+        msg.replace_top_via(via.with_params(**params))
 
     # -- sending ---------------------------------------------------------------------------
 

@@ -96,6 +96,7 @@ class SipStack:
         session_timers: SessionTimerSettings = SessionTimerSettings(),
         admission: AdmissionSettings | None = None,
         overload: OverloadSettings | None = None,  # early 503 for new INVITEs (overload.py)
+        reuse_port: bool = False,  # UDP port shared with other processes (transport.py)
     ) -> None:
         self._calls: dict[str, Call] = {}
         self.session_timers = session_timers
@@ -136,6 +137,7 @@ class SipStack:
             )
             if overload is not None
             else None,
+            reuse_port=reuse_port,
         )
         self._transactions: TransactionLayer | None = None
         self._clock: Clock | None = None

@@ -243,3 +243,25 @@ def test_stream_framer_refuses_a_huge_declared_body():
     with pytest.raises(SipParseError) as err:
         framer.feed(request("Content-Length: 10485760"))
     assert err.value.status == 513
+
+
+def test_replacing_the_top_via_keeps_the_lower_vias_and_the_parsed_from_and_to():
+    msg = parse_message(request("Via: SIP/2.0/UDP 10.0.0.9:5070;branch=z9hG4bKlower"))
+    sender, lower = msg.vias
+    caller, callee = msg.from_, msg.to
+    msg.replace_top_via(sender.with_params(received="192.0.2.7", rport="5099"))
+    assert msg.top_via.params["received"] == "192.0.2.7"
+    assert msg.vias[1] is lower
+    assert msg.from_ is caller
+    assert msg.to is callee
+    reparsed = parse_message(msg.serialize())  # the header lines say what the cached values say
+    assert reparsed.vias == msg.vias
+    assert make_response(msg, 200).top_via.params["rport"] == "5099"
+
+
+@pytest.mark.parametrize("name", ["Call-ID", "CSeq", "Max-Forwards", "From"])
+def test_a_single_valued_header_given_twice_is_refused(name: str):
+    second = {"Call-ID": "other", "CSeq": "1 INVITE", "Max-Forwards": "69"}
+    value = second.get(name, "<sip:bob@example.ru>;tag=2")
+    with pytest.raises(MessageParseError, match=f"more than one {name}"):
+        parse_message(request(f"{name}: {value}"))
