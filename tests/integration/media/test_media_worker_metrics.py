@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
+from tests.support.server import running_server
 
 from c122.telephony.media.messages import EndpointOpened, OpenEndpoint, SetBridge
 from c122.telephony.media.metrics import MediaWorkersCollector, socket_drops
@@ -111,3 +112,24 @@ def test_socket_drops_are_what_the_kernel_dropped_on_a_full_receive_queue():
         assert socket_drops([port])[port] > 100
         assert socket_drops([port - 1])[port - 1] > 100  # the RTCP port after an RTP port counts too
         assert port + 2 not in socket_drops([port + 2])
+
+
+async def test_the_services_metrics_endpoint_shows_its_pinned_workers(database_url: str) -> None:
+    base = random.randrange(30000, 44000, 2)
+    overrides = {
+        "sip_port": 0,
+        "sip_ws_port": 0,
+        "rtp_port_min": base,
+        "rtp_port_max": base + 39,
+        "media_workers": 1,
+        "media_worker_cpus": str(CPUS[-1]),
+    }
+    async with running_server(database_url, with_telephony=True, **overrides) as server:
+        media = server.application.telephony.media  # type: ignore[union-attr]
+        assert os.sched_getaffinity(media.workers[0].pid) == {CPUS[-1]}
+        async with server.client() as client:
+            text = (await client.get("/metrics")).text
+    assert 'c122_media_worker_up{worker="0"} 1.0' in text
+    assert 'c122_media_worker_legs{worker="0"} 0.0' in text
+    assert 'c122_media_worker_socket_drops{worker="0"} 0.0' in text
+    assert "c122_media_worker_restarts 0.0" in text
