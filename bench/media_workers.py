@@ -37,12 +37,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import write_result
-from bench.media_bridge import TARGET_LOSS, TARGET_P99_MS, generate
+from bench.media_bridge import TARGET_LOSS, TARGET_P99_MS, generate, udp_socket_drops
 from bench.rtpengine_ng import NgClient, media_port, sdp
 
 NG_PORT = 22222
 GENERATOR_KEPT_UP = 0.98  # share of the scheduled packets the generator must have sent for a run to count
-PORT_MIN = 20000  # as media_bridge.py: below the range the media tests take their ports from
+PORT_MIN = 10000  # below the ranges the media tests (30000 and up) and the kernel's ephemeral ports take
+
+
+def _port_max(calls: int) -> int:
+    return PORT_MIN + 4 * calls + 200
 
 
 # --- ours (child process) ----------------------------------------------------------------------
@@ -57,7 +61,7 @@ async def serve(calls: int, workers: int, record: bool) -> None:
         bind_host="127.0.0.1",
         public_address="",
         port_min=PORT_MIN,
-        port_max=PORT_MIN + 4 * calls + 200,
+        port_max=_port_max(calls),
     )
     await pool.start()
     for index, worker in enumerate(pool.workers):
@@ -89,10 +93,14 @@ async def serve(calls: int, workers: int, record: bool) -> None:
     await loop.run_in_executor(None, shutil.rmtree, folder)
 
 
-def run_ours(calls: int, workers: int, record: bool, seconds: float) -> dict[str, Any]:
+def run_ours(
+    calls: int, workers: int, record: bool, seconds: float, source: str | None = None
+) -> dict[str, Any]:
+    """The product's media workers; with `source`, those of another checkout's `src` (a baseline)."""
     command = [sys.executable, __file__, "--serve", str(calls), "--serve-workers", str(workers)]
     command += ["--serve-record"] if record else []
-    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    env = os.environ | {"PYTHONPATH": source} if source else None  # the workers inherit it
+    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     assert server.stdout is not None
     assert server.stdin is not None
     try:
@@ -119,7 +127,7 @@ def run_rtpengine(binary: str, calls: int, threads: int, record: bool, seconds: 
     command = [
         binary, "--config-file=none", "--foreground", "--log-stderr", "--log-level=3", "--table=-1",
         "--interface=127.0.0.1", f"--listen-ng=127.0.0.1:{NG_PORT}", f"--port-min={PORT_MIN}",
-        f"--port-max={PORT_MIN + 4 * calls + 200}", f"--num-threads={threads}", "--timeout=600",
+        f"--port-max={_port_max(calls)}", f"--num-threads={threads}", "--timeout=600",
         f"--pidfile={folder / 'pid'}",
     ]  # fmt: skip
     if record:
@@ -210,6 +218,9 @@ def _measured(run: Any, media_cores: int, calls: int, seconds: float) -> dict[st
     drops = _rcvbuf_errors()
     result: dict[str, Any] = run() | {"calls": calls}
     result["udp_receive_buffer_drops"] = _rcvbuf_errors() - drops
+    # Where they were dropped: on the media's sockets (still open: the media stops after this), or
+    # on the generator's (counted by `generate`); the rest were other processes' on a shared machine.
+    result["media_socket_drops"] = udp_socket_drops(range(PORT_MIN, _port_max(calls) + 1))
     cpu = result["engine_cpu_fraction_of_one_core"]
     # What a whole core would carry at this cost per call: robust to other load on the machine.
     result["calls_per_core_by_cpu"] = round(calls / cpu) if cpu > 0 else None
@@ -230,6 +241,11 @@ def main() -> None:
     )
     parser.add_argument("--trials", type=int, default=1, help="runs of each combination")
     parser.add_argument("--rtpengine", default="/usr/bin/rtpengine")
+    parser.add_argument(
+        "--baseline-src",
+        help="also run the media workers of another checkout (its src folder, e.g. the main branch's) "
+        "as engine c122-baseline, alternating with the others: before against after in one run",
+    )
     parser.add_argument("--note", default="", help="conditions worth keeping with the figures")
     parser.add_argument(
         "--nice",
@@ -255,9 +271,12 @@ def main() -> None:
             for record in (r == "on" for r in args.record.split(",")):
                 for calls in (int(c) for c in args.calls.split(",")):
                     setting = {"calls": calls, "workers": workers, "record": record}
-                    for engine in ("c122", "rtpengine"):  # alternating, seconds apart
+                    engines = ["c122", "rtpengine"] + (["c122-baseline"] if args.baseline_src else [])
+                    for engine in engines:  # alternating, seconds apart
                         if engine == "c122":
                             figures = run_ours(calls, workers, record, args.seconds)
+                        elif engine == "c122-baseline":
+                            figures = run_ours(calls, workers, record, args.seconds, args.baseline_src)
                         else:
                             figures = run_rtpengine(args.rtpengine, calls, workers, record, args.seconds)
                         run = {"engine": engine, **setting, **figures}
@@ -270,6 +289,7 @@ def main() -> None:
         "measured_seconds_per_run": args.seconds,
         "note": args.note,
         "niceness": args.nice,
+        "baseline_src": args.baseline_src,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "summary": summarise(runs),
         "runs": runs,
@@ -301,6 +321,11 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "max_calls_without_loss": max(lossless, default=0),
             "calls_per_core_by_cpu_median": by_cpu[len(by_cpu) // 2] if by_cpu else None,
             "runs_with_generator_behind": len(same) - len(valid),
+            # Over every run, kept up or not: how overload showed - dropped by the kernel on the
+            # media's own sockets (queues full), or only late (loss without such drops: still queued
+            # when the run ended).
+            "runs_with_loss": sum(r["loss_fraction"] >= TARGET_LOSS for r in same),
+            "datagrams_dropped_on_media_sockets": sum(r.get("media_socket_drops", 0) for r in same),
         })  # fmt: skip
     return summary
 

@@ -25,7 +25,7 @@ from c122.channels.push.native import NativePushSender
 from c122.channels.push.webpush import WebPushSender
 from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
-from c122.config import Settings, retention_by_group, split_list
+from c122.config import Settings, retention_by_group, split_list, worker_cpus
 from c122.domain.acd import to_records
 from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.citizen import Channel, CodePolicy
@@ -686,6 +686,7 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         rtp_port_max=settings.rtp_port_max,
         public_address=settings.public_address,
         media_workers=settings.media_workers,
+        media_worker_cpus=worker_cpus(settings.media_worker_cpus, settings.media_workers),
         limits=CallLimits(
             max_calls=settings.sip_max_calls,
             max_calls_per_line=settings.sip_max_calls_per_line,

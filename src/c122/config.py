@@ -88,6 +88,9 @@ class Settings(BaseModel):
     # Media worker processes (docs/telephony/media.md, "Media workers"): 0 runs the media engine in
     # this process; N > 0 runs N workers, each with a slice of the RTP range (production: one a core).
     media_workers: int = Field(0, ge=0, le=64)
+    # CPUs the media workers are pinned to: "" leaves them to the scheduler; "auto" puts worker i on the
+    # i-th CPU this service may use (round robin); "2,3" on those CPUs in turn (worker i: the i-th).
+    media_worker_cpus: str = ""
     public_address: str = ""
     sip_realm: str = Field("c122", min_length=1, max_length=100)  # digest realm of operators' phones
     # Challenges offered to phones; many phones (baresip 1.0 among them) give up on a SHA-256 one.
@@ -212,6 +215,7 @@ class Settings(BaseModel):
         pairs = (self.rtp_port_max - self.rtp_port_min + 1) // 2
         if self.media_workers > pairs // 2:  # each worker's slice holds at least two legs
             raise ValueError(f"media_workers: too many for the RTP range's {pairs} port pairs")
+        worker_cpus(self.media_worker_cpus, self.media_workers)
         if self.mode == "production":
             if self.secret_key == DEFAULT_SECRET:
                 raise ValueError("secret_key: the default secret is refused in production mode")
@@ -286,6 +290,28 @@ def retention_by_group(value: str) -> dict[int, int]:
             raise ValueError(f"recording_retention_by_group: {item!r} is not <group id>=<days>")
         found[group_id] = kept_days
     return found
+
+
+def worker_cpus(value: str, workers: int) -> tuple[int, ...]:
+    """`media_worker_cpus` as the CPU of each of `workers` media workers (empty: not pinned);
+    ValueError naming the setting for a bad item or a CPU this process may not use."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if not value.strip() or workers == 0:
+        return ()
+    if value.strip() == "auto":
+        chosen = allowed
+    else:
+        try:
+            chosen = [int(item) for item in split_list(value)]
+        except ValueError:
+            raise ValueError(f"media_worker_cpus: {value!r} is not auto or a list of CPU numbers") from None
+        missing = [cpu for cpu in chosen if cpu not in allowed]
+        if missing:
+            raise ValueError(
+                f"media_worker_cpus: CPU {missing[0]} is not one this service may use "
+                f"({', '.join(map(str, allowed))})"
+            )
+    return tuple(chosen[index % len(chosen)] for index in range(workers))
 
 
 def split_list(value: str) -> tuple[str, ...]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from c122.config import DEFAULT_SECRET, ConfigError, load_settings, retention_by_group
+from c122.config import DEFAULT_SECRET, ConfigError, load_settings, retention_by_group, worker_cpus
 
 
 def test_defaults_give_a_sqlite_database_under_the_data_folder() -> None:
@@ -71,6 +72,14 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
         (
             {"C122_MEDIA_WORKERS": "3", "C122_RTP_PORT_MIN": "20000", "C122_RTP_PORT_MAX": "20009"},
             "media_workers: too many for the RTP range's 5 port pairs",
+        ),
+        (
+            {"C122_MEDIA_WORKERS": "2", "C122_MEDIA_WORKER_CPUS": "first"},
+            "media_worker_cpus: 'first' is not auto or a list of CPU numbers",
+        ),
+        (
+            {"C122_MEDIA_WORKERS": "2", "C122_MEDIA_WORKER_CPUS": "0,4096"},
+            "media_worker_cpus: CPU 4096 is not one this service may use",
         ),
     ],
 )
@@ -152,3 +161,13 @@ def test_recording_retention_per_group_is_read_and_a_bad_item_refused() -> None:
     for bad in ("3", "x=5", "3=0", "0=30"):
         with pytest.raises(ConfigError, match="recording_retention_by_group"):
             load_settings(environ={"C122_RECORDING_RETENTION_BY_GROUP": bad})
+
+
+def test_media_worker_cpus_give_each_worker_its_cpu_in_turn() -> None:
+    allowed = sorted(os.sched_getaffinity(0))
+    assert worker_cpus("", 2) == ()  # not pinned
+    assert worker_cpus("auto", 0) == ()  # no workers: the engine in process
+    assert worker_cpus("auto", 3) == tuple(allowed[i % len(allowed)] for i in range(3))
+    assert worker_cpus(f" {allowed[0]} ", 2) == (allowed[0], allowed[0])
+    settings = load_settings(environ={"C122_MEDIA_WORKERS": "2", "C122_MEDIA_WORKER_CPUS": "auto"})
+    assert settings.media_worker_cpus == "auto"

@@ -22,6 +22,7 @@ from c122.telephony.control import CallControl
 from c122.telephony.control.sip_gateway import SipGateway
 from c122.telephony.kept_conversations import KeptConversations
 from c122.telephony.media.engine import MediaEngine
+from c122.telephony.media.metrics import RUNNING_MEDIA
 from c122.telephony.media.workers.pool import MediaWorkers
 from c122.telephony.sip import SipStack
 from c122.telephony.sip.admission import AdmissionSettings
@@ -90,6 +91,7 @@ class TelephonySettings:
     rtp_port_max: int
     public_address: str  # empty: announce sip_host
     media_workers: int = 0  # 0: the media engine in this process; N: N media worker processes
+    media_worker_cpus: tuple[int, ...] = ()  # the CPU of each worker (empty: not pinned)
     limits: CallLimits = field(default_factory=CallLimits)
     sip_realm: str = "c122"
     sip_digest_algorithms: tuple[str, ...] = ("MD5",)
@@ -110,6 +112,7 @@ class Telephony:
                 public_address=settings.public_address,
                 port_min=settings.rtp_port_min,
                 port_max=settings.rtp_port_max,
+                cpus=settings.media_worker_cpus,
             )
             if settings.media_workers
             else MediaEngine(
@@ -190,6 +193,7 @@ class Telephony:
         conversations taken over (their RTP ports bound before any other is handed out; `taken_over`)
         and the other dialogs it left read (`end_previous_calls` ends them)."""
         await self.media.start()
+        RUNNING_MEDIA.show(self.media)
         if self.registrations is not None:
             restored = await self.registrations.load()
             _log.info("SIP registrations kept from the previous run: %d", restored)
@@ -223,6 +227,7 @@ class Telephony:
             await self.dialogs.close()
         if self.registrations is not None:
             await self.registrations.close()
+        RUNNING_MEDIA.hide(self.media)
         await self.media.stop()
 
     def apply_trunks(self, trunks: Sequence[TrunkDraft]) -> None:

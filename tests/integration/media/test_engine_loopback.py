@@ -545,6 +545,40 @@ async def test_the_in_place_path_counts_gaps_and_sequence_wraps_and_leaves_dupli
     assert [packet.marker for packet in operator.received] == [True] + [False] * 5
 
 
+async def test_a_relay_that_is_behind_drains_in_bounded_passes_and_loses_nothing(engine, peer):
+    """Eight packets queued on each of 80 latched legs: one pass reads at most the pass budget (a pass
+    that read them all held the media clock and every other packet back), later passes the rest."""
+    from c122.telephony.media import relay
+
+    callers, operators = [await peer() for _ in range(40)], [await peer() for _ in range(40)]
+    for index, (caller, operator) in enumerate(zip(callers, operators, strict=True)):
+        await _leg(engine, caller, f"c{index}")
+        await _leg(engine, operator, f"o{index}")
+        await engine.execute(_pair(f"c{index}", f"o{index}"))
+    for caller, operator in zip(callers, operators, strict=True):  # latched: the in-place path from now
+        caller.send(0, b"\xff" * 160)
+        operator.send(0, b"\xff" * 160)
+    for side in (*callers, *operators):
+        await side.wait_packets(1)
+    await asyncio.sleep(0.05)
+    before = engine.relay.relayed
+    for _ in range(4):  # queued without the loop running: the relay finds 8 on each socket
+        for side in (*callers, *operators):
+            side.send(0, b"\xff" * 160)
+            side.send(0, b"\xff" * 160)
+    engine.relay._last_pass -= 1.0  # behind: more than a packet interval since the last pass
+    engine.relay._on_ready()
+    read = engine.relay.relayed - before
+    assert 0 < read <= relay._PASS_BUDGET
+    assert read < 80 * 8  # not all in one pass
+    for side in (*callers, *operators):
+        await side.wait_packets(9)
+    assert engine.relay.relayed - before == 80 * 8
+    for side in (*callers, *operators):
+        sequences = [packet.sequence for packet in side.received]
+        assert sequences == [(sequences[0] + step) & 0xFFFF for step in range(9)]  # in order, no holes
+
+
 def _hold_the_loop(seconds: float) -> None:
     """Blocks the event loop as a slow start-up step would."""
     time.sleep(seconds)

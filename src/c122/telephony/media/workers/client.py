@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from c122.telephony.media.engine import MediaHealth
+from c122.telephony.media.engine import MediaFigures, MediaHealth
 from c122.telephony.media.messages import Command, MediaError, MediaEvent, Reply
 from c122.telephony.media.workers import protocol
 
@@ -34,9 +34,12 @@ class WorkerClient:
         any_ports: tuple[int, int],
         on_event: Callable[[MediaEvent], None],
         on_exit: Callable[[WorkerClient], None],
+        cpu: int | None = None,
     ) -> None:
         self.index = index
         self.ports = ports
+        self.cpu = cpu
+        self.figures: MediaFigures | None = None  # the latest the worker sent
         self._host = host
         self._public = public_address
         self._any_ports = any_ports
@@ -59,6 +62,7 @@ class WorkerClient:
             any_ports=self._any_ports,
             on_event=self._on_event,
             on_exit=self._on_exit,
+            cpu=self.cpu,
         )
 
     @property
@@ -82,6 +86,7 @@ class WorkerClient:
                 f"{self.ports[0]}-{self.ports[1]}",
                 "--any-ports",
                 f"{self._any_ports[0]}-{self._any_ports[1]}",
+                *(["--cpu", str(self.cpu)] if self.cpu is not None else []),
                 pass_fds=(theirs.fileno(),),
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
@@ -121,10 +126,13 @@ class WorkerClient:
                 if "event" in message:
                     self._on_event(protocol.build(protocol.EVENTS, message["event"], message.get("fields")))
                     continue
+                if "figures" in message:
+                    self.figures = MediaFigures(**message["figures"])
+                    continue
                 answer = self._pending.get(message.get("id", -1))
                 if answer is not None and not answer.done():
                     answer.set_result(message)
-        except (OSError, protocol.ProtocolError, ValueError):
+        except (OSError, protocol.ProtocolError, ValueError, TypeError):  # TypeError: figures unknown
             log.exception("media worker %d: channel broken", self.index)
         finally:
             await self._ended()

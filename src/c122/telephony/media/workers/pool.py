@@ -61,6 +61,7 @@ _BYTES_PER_SECOND: Final = 8000 * 2 * 2  # 8 kHz, 16-bit, stereo
 class _Leg:
     worker: WorkerClient
     opened: OpenEndpoint
+    port: int  # its RTP port (RTCP on the next): whose kernel drop counts /metrics reads
     direction: Direction | None = None
     carried: list[LegStats] = field(default_factory=list)  # figures from workers it moved away from
 
@@ -81,7 +82,14 @@ def port_slices(port_min: int, port_max: int, count: int) -> list[tuple[int, int
 
 class MediaWorkers:
     def __init__(
-        self, *, count: int, bind_host: str, public_address: str, port_min: int, port_max: int
+        self,
+        *,
+        count: int,
+        bind_host: str,
+        public_address: str,
+        port_min: int,
+        port_max: int,
+        cpus: tuple[int, ...] = (),
     ) -> None:
         if count < 1:
             raise ValueError("media workers: at least one")
@@ -96,6 +104,7 @@ class MediaWorkers:
                 any_ports=self._range,
                 on_event=self._on_event,
                 on_exit=self._on_exit,
+                cpu=cpus[index] if cpus else None,
             )
             for index, ports in enumerate(port_slices(port_min, port_max, count))
         ]
@@ -119,6 +128,14 @@ class MediaWorkers:
 
     def legs_of(self, worker: WorkerClient) -> list[str]:
         return [leg_id for leg_id, leg in self._legs.items() if leg.worker is worker]
+
+    def running(self) -> list[int]:
+        """The indexes of the workers that run (not being restarted)."""
+        return [w.index for w in self._workers if w.index not in self._restarting]
+
+    def ports_of(self, worker: WorkerClient) -> list[int]:
+        """The RTP ports of the worker's legs (each leg's RTCP port is the next)."""
+        return [leg.port for leg in self._legs.values() if leg.worker is worker]
 
     async def start(self) -> None:
         await asyncio.gather(*(worker.start() for worker in self._workers))
@@ -218,7 +235,8 @@ class MediaWorkers:
                 if worker is candidates[-1]:
                     raise
                 continue
-            self._legs[command.endpoint_id] = _Leg(worker, command)
+            assert isinstance(reply, EndpointOpened)
+            self._legs[command.endpoint_id] = _Leg(worker, command, reply.port)
             return reply
         raise NoMediaPorts("no media worker is running")
 
@@ -317,6 +335,7 @@ class MediaWorkers:
                 raise
         assert isinstance(opened, EndpointOpened)
         leg.worker = target
+        leg.port = opened.port
         if leg.direction is not None:
             await target.execute(UpdateEndpoint(leg_id, direction=leg.direction))
         log.info(

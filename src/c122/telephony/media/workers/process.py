@@ -1,10 +1,13 @@
 """A media worker process: one `MediaEngine` on its own uvloop, driven over an inherited socket.
 
     python -m c122.telephony.media.workers.process --fd N --host H --ports MIN-MAX --any-ports MIN-MAX
+        [--cpu C]
 
 It allocates new legs from its own port range (`--ports`) and takes an exact port anywhere in the
 whole range (`--any-ports`: a leg moved here from another worker, or kept across a restart keeps
-its address). It exits when the channel closes: its parent is gone.
+its address). With `--cpu` it runs on that CPU only (`media_worker_cpus`). Every few seconds it
+sends its figures (`MediaFigures`, for /metrics) unasked. It exits when the channel closes: its
+parent is gone.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import socket
 from typing import Any
 
@@ -25,6 +29,7 @@ from c122.telephony.media.workers import protocol
 
 log = logging.getLogger(__name__)
 _CLOSE_PASSES = 3
+FIGURES_INTERVAL = 5.0  # seconds between the figures a worker sends (a scrape sees them this old)
 
 
 class WorkerServer:
@@ -43,11 +48,20 @@ class WorkerServer:
             self._writer.write(protocol.encode(message))
 
     async def serve(self, reader: asyncio.StreamReader) -> None:
-        with contextlib.suppress(ConnectionError):  # the parent went away: the worker ends
-            while (request := await protocol.read_frame(reader)) is not None:
-                # Commands run one after another, as call control sends them to an in-process engine.
-                self._send(await self._answer(request))
-                await self._writer.drain()
+        figures = asyncio.create_task(self._send_figures())
+        try:
+            with contextlib.suppress(ConnectionError):  # the parent went away: the worker ends
+                while (request := await protocol.read_frame(reader)) is not None:
+                    # Commands run one after another, as call control sends them to an in-process engine.
+                    self._send(await self._answer(request))
+                    await self._writer.drain()
+        finally:
+            figures.cancel()
+
+    async def _send_figures(self) -> None:
+        while True:
+            self._send({"figures": self._engine.figures().as_dict()})
+            await asyncio.sleep(FIGURES_INTERVAL)
 
     async def _answer(self, request: dict[str, Any]) -> dict[str, Any]:
         request_id = request.get("id")
@@ -102,7 +116,12 @@ def main() -> None:
     parser.add_argument("--public-address", default="")
     parser.add_argument("--ports", type=_range, required=True)
     parser.add_argument("--any-ports", type=_range, required=True)
+    parser.add_argument("--cpu", type=int, help="the only CPU this worker runs on")
     args = parser.parse_args()
+    if args.cpu is not None:
+        # Its own core: the relay's packets are not delayed behind another worker's, and stay in
+        # that core's caches.
+        os.sched_setaffinity(0, {args.cpu})
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s media-worker %(levelname)s %(name)s: %(message)s"
     )

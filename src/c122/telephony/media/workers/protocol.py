@@ -3,8 +3,9 @@
 A frame is a 4-byte big-endian length and a JSON object. Requests carry `id`, `type` (a command's
 class name, or `Health`) and `fields`; a reply carries the request's `id` and either `type` and
 `fields` or `error` (`MediaError`, `NoMediaPorts`) and `message`; an event carries `event` and
-`fields`. Every message is a frozen dataclass of plain values, so encoding is its fields; JSON
-arrays come back as the tuples the dataclasses declare.
+`fields`; the worker's periodic figures (`MediaFigures`) come as `figures`. Every message is a
+frozen dataclass of plain values, so encoding is its fields; JSON arrays come back as the tuples the
+dataclasses declare.
 """
 
 from __future__ import annotations
