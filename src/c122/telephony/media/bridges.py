@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from c122.telephony.media.endpoint import Endpoint
 from c122.telephony.media.jitter import pcm_jitter_buffer
@@ -19,6 +19,7 @@ class Bridges:
         self._bridge_of: dict[str, str] = {}
         self.mixer = Mixer()
         self.decoding: dict[str, Endpoint] = {}  # legs a mix listens to: decoded and jitter-buffered
+        self._fading: dict[str, str] = {}  # legs out of a bridge its mix still fades out, and the bridge
 
     def __len__(self) -> int:
         return len(self._bridges)
@@ -34,6 +35,8 @@ class Bridges:
             if owner is not None and owner != command.bridge_id:
                 raise ValueError(f"endpoint {member} is already in bridge {owner}")
         previous = self._bridges.get(command.bridge_id)
+        # Only this bridge's legs, before and after, can start or stop being decoded.
+        affected = {*command.members, *(previous.members if previous is not None else ())}
         if previous is not None:
             for member in previous.members:
                 if member not in command.members:
@@ -42,7 +45,7 @@ class Bridges:
         if not command.members:
             self._bridges.pop(command.bridge_id, None)
             self.mixer.remove_mix(command.bridge_id)
-            self._refresh_decoding()
+            self._refresh_decoding(command.bridge_id, affected)
             return
         self._bridges[command.bridge_id] = command
         for member in command.members:
@@ -53,7 +56,7 @@ class Bridges:
             self.mixer.remove_mix(command.bridge_id)
             for member in command.members:
                 self._unforward(self._endpoints[member])
-            self._refresh_decoding()
+            self._refresh_decoding(command.bridge_id, affected)
             return
         if len(command.members) == 2 and not command.mixed:
             a, b = (self._endpoints[m] for m in command.members)
@@ -67,11 +70,11 @@ class Bridges:
                     a.forward_to, b.forwarded_from = b, a
                 if (a.endpoint_id, b.endpoint_id) in hears:
                     b.forward_to, a.forwarded_from = a, b
-                self._refresh_decoding()
+                self._refresh_decoding(command.bridge_id, affected)
                 return
         # Mixed. Forwarding carries on until each speaker's jitter buffer plays (no gap).
         self.mixer.set_mix(command.bridge_id, command.members, hears)
-        self._refresh_decoding()
+        self._refresh_decoding(command.bridge_id, affected)
 
     def levels(self, bridge_id: str) -> tuple[tuple[str, float], ...]:
         bridge = self._bridges.get(bridge_id)
@@ -103,15 +106,28 @@ class Bridges:
                     other.forwarded_from = None
         endpoint.forward_to = endpoint.forwarded_from = None
 
-    def _refresh_decoding(self) -> None:
-        """Decode and buffer exactly the legs a mix listens to."""
-        mixed = self.mixer.inputs()
-        self.decoding.clear()
-        for endpoint in self._endpoints.values():
-            endpoint_id = endpoint.endpoint_id
-            if endpoint_id in mixed:
+    def settle(self) -> None:
+        """After a mix tick: legs that left a bridge stop being decoded once its mix has faded them out."""
+        for endpoint_id, bridge_id in list(self._fading.items()):
+            if endpoint_id not in self.mixer.inputs_of(bridge_id):
+                self._refresh_decoding(bridge_id, (endpoint_id,))
+
+    def _refresh_decoding(self, bridge_id: str, affected: Collection[str]) -> None:
+        """Decode and buffer exactly the legs a mix listens to, among the legs a change of one bridge
+        touched: a change costs its own legs, not every leg of the engine."""
+        mixed = self.mixer.inputs_of(bridge_id)
+        bridge = self._bridges.get(bridge_id)
+        members = bridge.members if bridge is not None else ()
+        for endpoint_id in affected:
+            endpoint = self._endpoints.get(endpoint_id)
+            self._fading.pop(endpoint_id, None)
+            if endpoint is not None and endpoint_id in mixed:
                 if endpoint.jitter is None:
                     endpoint.jitter = pcm_jitter_buffer()
                 self.decoding[endpoint_id] = endpoint
+                if endpoint_id not in members:
+                    self._fading[endpoint_id] = bridge_id
             else:
-                endpoint.jitter = None
+                if endpoint is not None:
+                    endpoint.jitter = None
+                self.decoding.pop(endpoint_id, None)

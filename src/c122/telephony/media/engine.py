@@ -448,6 +448,7 @@ class MediaEngine:
             if endpoint.jitter is not None:
                 frames[endpoint_id] = endpoint.jitter.pull()
         mixed = self._mixer.tick(frames) if self._mixer.active else {}
+        self._bridges.settle()
         for endpoint_id, pcm in mixed.items():
             listener = self._endpoints.get(endpoint_id)
             if listener is None or listener.source is not None or listener.dtmf_out:

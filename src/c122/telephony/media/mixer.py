@@ -92,13 +92,14 @@ class Mixer:
     def active(self) -> bool:
         return bool(self._mixes)
 
-    def inputs(self) -> set[str]:
-        """Members whose decoded audio the next tick needs (including ones fading out)."""
-        needed: set[str] = set()
-        for mix in self._mixes.values():
-            needed.update(mix.members)
-            if mix.pending is not None:
-                needed.update(mix.pending[0])
+    def inputs_of(self, mix_id: str) -> set[str]:
+        """Members of one mix whose decoded audio the next tick needs (including ones fading out)."""
+        mix = self._mixes.get(mix_id)
+        if mix is None:
+            return set()
+        needed = set(mix.members)
+        if mix.pending is not None:
+            needed.update(mix.pending[0])
         return needed
 
     def tick(self, frames: Mapping[str, Pcm | None]) -> dict[str, Pcm]:
