@@ -93,7 +93,7 @@ class Bridges:
         bridge = self._bridges[bridge_id]
         members = tuple(m for m in bridge.members if m != endpoint_id)
         hears = tuple(pair for pair in bridge.hears if endpoint_id not in pair)
-        self.set(SetBridge(bridge_id, members, hears))
+        self.set(SetBridge(bridge_id, members, hears, mixed=bridge.mixed))  # a conference stays mixed
 
     def _unforward(self, endpoint: Endpoint | None) -> None:
         if endpoint is None:

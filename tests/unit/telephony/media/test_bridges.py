@@ -95,3 +95,12 @@ def test_exactly_the_mixed_legs_are_decoded_through_changes(engine: tuple[Watche
     bridges.set(mixed("call", "d", "e"))
     bridges.remove("call")
     assert set(bridges.decoding) == set()
+
+
+def test_a_conference_left_with_two_stays_mixed(engine: tuple[WatchedEndpoints, Bridges]) -> None:
+    """Its levels are still measured: a conference is mixed even while two talk."""
+    _, bridges = engine
+    bridges.set(mixed("conf", "a", "b", "c"))
+    bridges.leave("c")
+    assert bridges.mixer.mix_of("a") == "conf"
+    assert set(bridges.decoding) >= {"a", "b"}
