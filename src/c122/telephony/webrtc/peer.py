@@ -45,7 +45,10 @@ class BrowserPeer:
         on_state: Callable[[BrowserPeer, str], None],
         *,
         video: bool = False,
+        camera: bool = True,
     ) -> None:
+        """`video`: a video m-line too; `camera`: the browser may send its camera on it (else the
+        server only sends)."""
         self._relay = relay
         self._codecs = tuple(codecs)
         self._on_state = on_state
@@ -53,7 +56,7 @@ class BrowserPeer:
         self.track = PayloadTrack()
         self._transceiver: RTCRtpTransceiver = self.pc.addTransceiver(self.track, direction="sendrecv")
         self._transceiver.setCodecPreferences(_capabilities(self._codecs))
-        self.video = PeerVideo(self.pc) if video else None
+        self.video = PeerVideo(self.pc, receive=camera) if video else None
         receiver = self._transceiver.receiver
         if not hasattr(receiver, "_handle_rtp_packet"):
             raise RuntimeError("this aiortc has no RTP tap point (RTCRtpReceiver._handle_rtp_packet)")

@@ -22,9 +22,12 @@ _VIDEO_SECTION = re.compile(r"^m=video (\d+) [^\r\n]*", re.MULTILINE)
 
 
 class PeerVideo:
-    def __init__(self, pc: RTCPeerConnection) -> None:
+    def __init__(self, pc: RTCPeerConnection, *, receive: bool = True) -> None:
+        """`receive`: the browser may send its camera here; without it the m-line is offered sendonly,
+        so the browser answers recvonly and sends no picture at all."""
         self.outlet = ForwardedVideo()
-        self._transceiver: RTCRtpTransceiver = pc.addTransceiver(self.outlet, direction="sendrecv")
+        direction = "sendrecv" if receive else "sendonly"
+        self._transceiver: RTCRtpTransceiver = pc.addTransceiver(self.outlet, direction=direction)
         self._transceiver.setCodecPreferences(_capabilities())
         self.tap = VideoTap(self._transceiver.receiver, self._payload_type)
         self.tap.relay_key_frame_requests(self._transceiver.sender, self.outlet)
