@@ -74,7 +74,8 @@ def test_a_camera_that_stops_sending_is_told_to_the_leg_that_shows_it_and_so_is_
     assert routes.seen_by("desk") == VideoSeen("desk", "app", None, stalled=True)
     assert told[-1] == VideoSeen("desk", "app", None, stalled=True)
     stats = routes.stats("desk")
-    assert stats is not None and stats.stalls == 1
+    assert stats is not None
+    assert stats.stalls == 1
     count = len(told)
     routes.check_stalled(start + 10)  # still stopped: said once
     assert len(told) == count
