@@ -23,7 +23,7 @@ from aiortc import (
 )
 from aiortc.rtp import RtpPacket as AiortcRtpPacket
 
-from c122.telephony.webrtc.peer_video import PeerVideo
+from c122.telephony.webrtc.peer_video import PeerVideo, keep_rejected_video
 from c122.telephony.webrtc.relay import EngineRelay, PayloadTrack
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,11 @@ class BrowserPeer:
     async def accept(self, sdp: str) -> str:
         """Applies the browser's answer; returns the negotiated codec name."""
         _check_answer(sdp)
+        given = sdp
+        if self.video is not None and self.pc.localDescription is not None:
+            given = keep_rejected_video(sdp, self.pc.localDescription.sdp)  # the audio must go on
         try:
-            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=given, type="answer"))
         except Exception as exc:  # aiortc raises ValueError, OperationError, AssertionError...
             raise AnswerRefused(f"the answer was refused: {exc}") from None
         codecs = self._transceiver._codecs
