@@ -96,6 +96,7 @@ from c122.services.lookups.service import Lookups
 from c122.services.messages.service import Messages
 from c122.services.messenger.service import MessengerChannel, MessengerLimits
 from c122.services.organisation.directory import Directory
+from c122.services.organisation.operator_camera import OperatorCamera
 from c122.services.organisation.service import OrganisationAdmin
 from c122.services.outbox import DeferredWrites
 from c122.services.phone_book.service import PhoneBook
@@ -513,6 +514,7 @@ def build_application(
     )
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)
+        telephony.operator_legs.check_camera_with(OperatorCamera(uow_factory).allowed)
     application = Application(
         settings,
         context,

@@ -45,10 +45,31 @@ SINCE_LAST_FRAME = "performance.now() - window.op.lastFrameAt"  # ms since the o
 # The citizen: the client module with video; keys 1 for the menu once connected; counts 1 kHz heard.
 CITIZEN_SCRIPT = """
 async ({token}) => {
-  window.app = {states: [], heard1000: 0};
+  window.app = {states: [], heard1000: 0, operatorFrames: 0, operatorBlue: 0};
   const call = CitizenCall.startHotlineCall(token, null, {
     video: true,
     pollMs: 300,
+    // The operator's camera (where their group allows it): blue samples counted as on the desk's side.
+    showRemoteVideo: (track) => {
+      const video = document.createElement('video');
+      video.muted = true;
+      video.srcObject = new MediaStream([track]);
+      document.body.appendChild(video);
+      video.play();
+      const canvas = document.createElement('canvas');
+      canvas.width = 160; canvas.height = 120;
+      const context = canvas.getContext('2d', {willReadFrequently: true});
+      setInterval(() => {
+        if (video.videoWidth === 0) return;
+        context.drawImage(video, 0, 0, 160, 120);
+        const pixels = context.getImageData(0, 0, 160, 120).data;
+        let r = 0, g = 0, b = 0;
+        for (let i = 0; i < pixels.length; i += 4) { r += pixels[i]; g += pixels[i + 1]; b += pixels[i + 2]; }
+        const n = pixels.length / 4;
+        window.app.operatorFrames += 1;
+        if (b / n > 150 && b / n > r / n + 60 && b / n > g / n + 60) window.app.operatorBlue += 1;
+      }, 100);
+    },
     playRemote: (stream) => {
       const element = new Audio();
       element.srcObject = stream;
@@ -79,15 +100,16 @@ async ({token}) => {
 # The operator: signs in, opens the event stream, answers the leg's offer with the microphone, accepts
 # the offered call, and samples the caller's video every 100 ms on a canvas.
 OPERATOR_SCRIPT = """
-async (login) => {
+async ({login, camera}) => {
   const signedIn = await fetch('/api/v1/auth/login', {
     method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(login)});
   if (!signedIn.ok) throw new Error('login failed ' + signedIn.status);
   const csrf = (await signedIn.json()).csrf_token;
   const write = (method, path, body) => fetch(path, {method, body: body ? JSON.stringify(body) : undefined,
     headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf}});
-  const microphone = await navigator.mediaDevices.getUserMedia({audio: true});
-  window.op = {legs: [], video: [], accepted: 0, frames: 0, green: 0, black: 0, last: null, lastFrameAt: 0};
+  const microphone = await navigator.mediaDevices.getUserMedia({audio: true, video: !!camera});
+  window.op = {offers: [], legs: [], video: [], accepted: 0, frames: 0, green: 0, black: 0, last: null,
+    lastFrameAt: 0};
   window.ready = () => write('PUT', '/api/v1/operators/me/state', {status: 'ready'}).then((r) => r.status);
   // The offered call is accepted as the desk's «Принять» does.
   const offers = setInterval(async () => {
@@ -124,17 +146,24 @@ async (login) => {
     if (data.kind === 'ready') socket.send(JSON.stringify({kind: 'rtc.start', codecs: ['PCMU', 'PCMA']}));
     if (data.kind === 'ping') socket.send(JSON.stringify({kind: 'pong'}));
     if (data.kind === 'rtc.state') window.op.legs.push(data.state);
-    if (data.kind === 'rtc.video') window.op.video.push({showing: data.showing, reason: data.reason});
+    if (data.kind === 'rtc.video') {
+      window.op.video.push({showing: data.showing, reason: data.reason, stalled: data.stalled});
+    }
     if (data.kind !== 'rtc.offer') return;
     const pc = new RTCPeerConnection({iceServers: data.ice_servers});
-    microphone.getTracks().forEach((track) => pc.addTrack(track, microphone));
+    microphone.getAudioTracks().forEach((track) => pc.addTrack(track, microphone));
+    const direction = data.sdp.split('m=video')[1].match(/a=(sendrecv|sendonly|recvonly|inactive)/)[1];
+    window.op.offers.push({camera: data.camera, video: direction});
     pc.ontrack = (event) => {
       if (event.track.kind !== 'video') return;
       video.srcObject = new MediaStream([event.track]);
       video.play();
     };
     await pc.setRemoteDescription({type: 'offer', sdp: data.sdp});
+    // The camera, if asked for, is put on the offered video m-line whatever the offer allows.
+    microphone.getVideoTracks().forEach((track) => pc.addTrack(track, microphone));
     await pc.setLocalDescription(await pc.createAnswer());
+    window.op.answers = (window.op.answers || []).concat([pc.localDescription.sdp]);
     await new Promise((resolve) => {
       if (pc.iceGatheringState === 'complete') resolve();
       pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
@@ -196,7 +225,7 @@ async def test_the_operator_sees_the_callers_camera_which_the_app_turns_off_and_
         try:
             operator = await _page(operator_browser, hotline.base_url + "/api/v1/health")
             login = {"login": "operator1", "password": hotline.passwords["operator1"]}
-            await operator.evaluate(OPERATOR_SCRIPT, login)
+            await operator.evaluate(OPERATOR_SCRIPT, {"login": login, "camera": False})
             await operator.wait_for_function("() => window.op.legs.includes('connected')", timeout=20000)
             assert await operator.evaluate("window.ready()") == 200
 
@@ -216,7 +245,9 @@ async def test_the_operator_sees_the_callers_camera_which_the_app_turns_off_and_
                 asked > asked_before
             )  # a key frame was asked of the caller's camera when the operator joined
             assert pictures > 0
-            assert {"showing": True, "reason": None} in await operator.evaluate("window.op.video")
+            assert {"showing": True, "reason": None, "stalled": False} in await operator.evaluate(
+                "window.op.video"
+            )
 
             # Camera off in the app: no new frame reaches the operator's element for two seconds.
             await citizen.evaluate("window.call.setCamera(false)")
@@ -224,6 +255,8 @@ async def test_the_operator_sees_the_callers_camera_which_the_app_turns_off_and_
             await operator.wait_for_function(
                 "() => performance.now() - window.op.lastFrameAt > 2000", timeout=10000
             )
+            # The server notices it too: the leg is told the camera it shows has stopped.
+            await operator.wait_for_function("() => window.op.video.at(-1).stalled === true", timeout=10000)
             # And on again: the picture comes back, green.
             green = await operator.evaluate("window.op.green")
             await citizen.evaluate("window.call.setCamera(true)")
@@ -231,6 +264,7 @@ async def test_the_operator_sees_the_callers_camera_which_the_app_turns_off_and_
                 "() => performance.now() - window.op.lastFrameAt < 500", timeout=10000
             )
             await operator.wait_for_function(f"() => window.op.green >= {green + 10}", timeout=10000)
+            await operator.wait_for_function("() => window.op.video.at(-1).stalled === false", timeout=10000)
 
             # Audio as for a voice call: the app hears the operator's 1 kHz.
             await citizen.wait_for_function("() => window.app.heard1000 >= 20", timeout=20000)
@@ -243,7 +277,7 @@ async def test_the_operator_sees_the_callers_camera_which_the_app_turns_off_and_
             await citizen_browser.close()
             await operator_browser.close()
     assert seen["black"] == 0  # never black once a picture was shown
-    assert seen["video"][-1] == {"showing": False, "reason": None}
+    assert seen["video"][-1] == {"showing": False, "reason": None, "stalled": False}
 
     (record,) = await ended_calls(hotline)
     admin = await hotline.signed_in("admin")

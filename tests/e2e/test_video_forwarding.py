@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Final
 
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
@@ -79,10 +80,15 @@ async (offer) => {
 """
 
 
-def _camera_y4m(path: Path, seconds: int = 4) -> Path:
-    """A green picture with a white bar moving across it, 4:2:0."""
-    y_plane = bytearray([150]) * (WIDTH * HEIGHT)
-    chroma = bytes([44]) * (WIDTH * HEIGHT // 4) + bytes([21]) * (WIDTH * HEIGHT // 4)
+GREEN: Final = (150, 44, 21)  # Y, Cb, Cr
+BLUE: Final = (41, 240, 110)
+
+
+def _camera_y4m(path: Path, seconds: int = 4, colour: tuple[int, int, int] = GREEN) -> Path:
+    """A plain picture (green unless told) with a white bar moving across it, 4:2:0."""
+    luma, cb, cr = colour
+    y_plane = bytearray([luma]) * (WIDTH * HEIGHT)
+    chroma = bytes([cb]) * (WIDTH * HEIGHT // 4) + bytes([cr]) * (WIDTH * HEIGHT // 4)
     with path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
         for index in range(FPS * seconds):

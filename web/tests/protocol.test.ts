@@ -39,7 +39,9 @@ describe("server message validation", () => {
       leg: "leg-1",
       sdp: "v=0",
       ice_servers: [],
+      camera: false,
     });
+    expect(parseServerMessage('{"kind":"rtc.offer","leg":"l","sdp":"v=0","camera":true}')).toMatchObject({ camera: true });
     const withTurn = JSON.stringify({
       kind: "rtc.offer",
       leg: "leg-1",
@@ -56,12 +58,16 @@ describe("server message validation", () => {
     });
   });
 
-  it("reads rtc.video: showing, or why not; an unknown reason is refused", () => {
+  it("reads rtc.video: showing, or why not, and stalled; an unknown reason is refused", () => {
     expect(parseServerMessage('{"kind":"rtc.video","leg":"l","showing":true,"reason":null}')).toEqual({
       kind: "rtc.video",
       leg: "l",
       showing: true,
       reason: null,
+      stalled: false,
+    });
+    expect(parseServerMessage('{"kind":"rtc.video","leg":"l","showing":true,"reason":null,"stalled":true}')).toMatchObject({
+      stalled: true,
     });
     expect(parseServerMessage('{"kind":"rtc.video","leg":"l","showing":false,"reason":"no_common_codec"}')).toMatchObject({
       showing: false,

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { IceServer, RtcClientMessage, RtcServerMessage } from "@/shared/events/protocol";
 import { MediaSession, rankCodecs, type SessionView } from "@/features/softphone/mediaSession";
 import { defaultSettings, type DeviceSettings } from "@/features/softphone/settings";
-import { AUDIO_CODECS, FakePeer, FakeStream, ManualTimers } from "./softphoneFakes";
+import { AUDIO_CODECS, FakePeer, FakeStream, FakeTrack, ManualTimers } from "./softphoneFakes";
 
 let sent: RtcClientMessage[];
 let socketOpen: boolean;
@@ -13,7 +13,8 @@ let microphones: FakeStream[];
 let constraints: MediaStreamConstraints[];
 let played: unknown[];
 let videoTracks: unknown[];
-let videoStates: { showing: boolean; reason: string | null }[];
+let videoStates: { showing: boolean; reason: string | null; stalled: boolean }[];
+let cameraStates: { allowed: boolean; camera: unknown }[];
 let views: SessionView[];
 let micRefused: boolean;
 let peerServers: IceServer[][];
@@ -35,13 +36,15 @@ function session(settings: DeviceSettings = defaultSettings()): MediaSession {
       getUserMedia: async (c) => {
         constraints.push(c);
         if (micRefused) throw new DOMException("denied", "NotAllowedError");
+        if (c.video) return new FakeStream([new FakeTrack("video", "camera")]) as unknown as MediaStream;
         const stream = new FakeStream();
         microphones.push(stream);
         return stream as unknown as MediaStream;
       },
       playRemote: (stream) => played.push(stream),
       showVideo: (track) => videoTracks.push(track),
-      videoState: (showing, reason) => videoStates.push({ showing, reason }),
+      videoState: (showing, reason, stalled) => videoStates.push({ showing, reason, stalled }),
+      cameraState: (allowed, camera) => cameraStates.push({ allowed, camera }),
       codecCapabilities: () => AUDIO_CODECS as RTCRtpCodec[],
       timers,
       gatherTimeoutMs: 2500,
@@ -63,8 +66,8 @@ function session(settings: DeviceSettings = defaultSettings()): MediaSession {
   );
 }
 
-function offer(leg: string, sdp: string, ice_servers: IceServer[] = []): RtcServerMessage {
-  return { kind: "rtc.offer", leg, sdp, ice_servers };
+function offer(leg: string, sdp: string, ice_servers: IceServer[] = [], camera = false): RtcServerMessage {
+  return { kind: "rtc.offer", leg, sdp, ice_servers, camera };
 }
 
 const lastView = (): SessionView | undefined => views.at(-1);
@@ -83,6 +86,7 @@ beforeEach(() => {
   played = [];
   videoTracks = [];
   videoStates = [];
+  cameraStates = [];
   views = [];
   micRefused = false;
   peerServers = [];
@@ -106,13 +110,70 @@ describe("operator media leg", () => {
     expect(played).toEqual([stream]);
     expect(videoTracks).toEqual([video]);
 
-    media.handle({ kind: "rtc.video", leg: "leg-1", showing: true, reason: null });
-    media.handle({ kind: "rtc.video", leg: "other-leg", showing: true, reason: null }); // not this leg's
-    media.handle({ kind: "rtc.video", leg: "leg-1", showing: false, reason: "no_common_codec" });
+    media.handle({ kind: "rtc.video", leg: "leg-1", showing: true, reason: null, stalled: false });
+    media.handle({ kind: "rtc.video", leg: "other-leg", showing: true, reason: null, stalled: false }); // not this leg's
+    media.handle({ kind: "rtc.video", leg: "leg-1", showing: true, reason: null, stalled: true });
+    media.handle({ kind: "rtc.video", leg: "leg-1", showing: false, reason: "no_common_codec", stalled: false });
     expect(videoStates).toEqual([
-      { showing: true, reason: null },
-      { showing: false, reason: "no_common_codec" },
+      { showing: true, reason: null, stalled: false },
+      { showing: true, reason: null, stalled: true },
+      { showing: false, reason: "no_common_codec", stalled: false },
     ]);
+  });
+
+  it("offers no camera where the group forbids it: the video m-line stays receive-only", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1"));
+    await answered(1);
+    const peer = FakePeer.latest();
+    expect(peer.video.direction).toBe("recvonly");
+    expect(cameraStates).toEqual([{ allowed: false, camera: null }]);
+    expect(await media.setCamera(true)).toBe(false);
+    expect(constraints.some((c) => c.video)).toBe(false);
+    expect(peer.video.sent).toEqual([]);
+  });
+
+  it("where the group allows it, the camera goes on and off on the leg's video sender and follows a restart", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1", [], true));
+    await answered(1);
+    const first = FakePeer.latest();
+    expect(first.video.direction).toBe("sendrecv"); // answered so the camera needs no renegotiation
+    expect(cameraStates).toEqual([{ allowed: true, camera: null }]);
+
+    expect(await media.setCamera(true)).toBe(true);
+    const camera = first.video.sent[0] as FakeTrack;
+    expect(camera.kind).toBe("video");
+    expect(constraints.at(-1)).toEqual({ video: { width: 1280, height: 720, frameRate: 30 } });
+    expect(cameraStates.at(-1)?.camera).not.toBeNull();
+
+    media.handle(offer("leg-1", "offer-2", [], true)); // a restart: the camera carries over
+    await answered(2);
+    expect(FakePeer.latest().video.sent).toEqual([camera]);
+
+    expect(await media.setCamera(false)).toBe(true);
+    expect(FakePeer.latest().video.sent).toEqual([camera, null]);
+    expect(camera.stopped).toBe(true);
+    expect(cameraStates.at(-1)).toEqual({ allowed: true, camera: null });
+  });
+
+  it("an offer that no longer allows the camera stops it", async () => {
+    const media = session();
+    media.socketOpened();
+    media.begin();
+    media.handle(offer("leg-1", "offer-1", [], true));
+    await answered(1);
+    await media.setCamera(true);
+    const camera = FakePeer.latest().video.sent[0] as FakeTrack;
+    media.handle(offer("leg-1", "offer-2", [], false));
+    await answered(2);
+    expect(camera.stopped).toBe(true);
+    expect(FakePeer.latest().video.sent).toEqual([]);
+    expect(cameraStates.at(-1)).toEqual({ allowed: false, camera: null });
   });
 
   it("asks for the leg only once the socket is open, with the operator's codec order", () => {

@@ -7,7 +7,7 @@ export class FakeTrack {
   enabled = true;
   stopped = false;
   constructor(
-    readonly kind: "audio",
+    readonly kind: "audio" | "video",
     readonly label = "mic",
   ) {}
   stop(): void {
@@ -18,7 +18,10 @@ export class FakeTrack {
 export class FakeStream {
   constructor(readonly tracks: FakeTrack[] = [new FakeTrack("audio")]) {}
   getAudioTracks(): FakeTrack[] {
-    return this.tracks;
+    return this.tracks.filter((t) => t.kind === "audio");
+  }
+  getVideoTracks(): FakeTrack[] {
+    return this.tracks.filter((t) => t.kind === "video");
   }
   getTracks(): FakeTrack[] {
     return this.tracks;
@@ -30,6 +33,14 @@ export class FakeTransceiver {
   setCodecPreferences(codecs: { mimeType: string }[]): void {
     this.preferences = codecs;
   }
+}
+
+/** The offered video m-line as the browser holds it: its direction and what its sender sends. */
+export class FakeVideoTransceiver {
+  direction: RTCRtpTransceiverDirection = "recvonly";
+  readonly receiver = { track: { kind: "video" } };
+  readonly sent: (unknown | null)[] = [];
+  readonly sender = { replaceTrack: async (track: unknown | null) => void this.sent.push(track) };
 }
 
 export class FakePeer extends EventTarget {
@@ -44,6 +55,7 @@ export class FakePeer extends EventTarget {
   tracks: FakeTrack[] = [];
   closed = false;
   readonly transceiver = new FakeTransceiver();
+  readonly video = new FakeVideoTransceiver();
   replaced: FakeTrack[] = [];
   constructor() {
     super();
@@ -52,8 +64,8 @@ export class FakePeer extends EventTarget {
   addTrack(track: FakeTrack): void {
     this.tracks.push(track);
   }
-  getTransceivers(): FakeTransceiver[] {
-    return [this.transceiver];
+  getTransceivers(): (FakeTransceiver | FakeVideoTransceiver)[] {
+    return [this.transceiver, this.video];
   }
   getSenders(): { track: FakeTrack | undefined; replaceTrack(t: FakeTrack): Promise<void> }[] {
     return [{ track: this.tracks[0], replaceTrack: async (t) => void this.replaced.push(t) }];

@@ -1,6 +1,7 @@
 """Security headers on every answer: the web app's Content-Security-Policy (its own scripts only, its
 own event socket and media, never framed), no MIME sniffing, no referrer leaving the site; the
-browser's location and camera only for the citizen app (/app).
+browser's location only for the citizen app (/app). The desk may have the camera: an operator whose
+group allows it sends their picture on a video call (TEL-25); the browser still asks the operator.
 
 Styles allow 'unsafe-inline': the component library writes its styles into <style> elements at run
 time. The interactive API page (/api/docs) loads Swagger UI from its CDN and so gets no CSP.
@@ -18,7 +19,7 @@ FIXED_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-DESK_PERMISSIONS = b"camera=(), geolocation=(), payment=(), microphone=(self)"
+DESK_PERMISSIONS = b"camera=(self), geolocation=(), payment=(), microphone=(self)"
 # The citizen app (/app) reads where the phone is for a request and takes a photo with its camera.
 CITIZEN_APP_PATH = "/app"
 CITIZEN_APP_PERMISSIONS = b"camera=(self), geolocation=(self), payment=(), microphone=(self)"

@@ -37,6 +37,7 @@ class Group:
     long_call_s: float | None = 600.0  # the senior's board marks a longer call; None: never
     chat_limit: int = 3  # chats an operator holds at once, besides one call (OPS-25)
     recording_retention_days: int | None = None  # days its calls' recordings are kept; None: the default
+    operator_camera: bool = False  # its operators may send their camera to a caller from the app (TEL-25)
 
 
 def own_idle_interval(group: Group | None, chosen: float | None) -> float | None:

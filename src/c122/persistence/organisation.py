@@ -126,6 +126,7 @@ def _service(row: Row[Any]) -> Service:
 def group_from_row(row: Row[Any]) -> Group:
     values = {name: row._mapping[name] for name in _GROUP_FIELDS}
     values["early_ready"] = bool(values["early_ready"])
+    values["operator_camera"] = bool(values["operator_camera"])
     return Group(**values)
 
 

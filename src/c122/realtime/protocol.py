@@ -142,12 +142,14 @@ class RtcIceServer(_Message):
 class RtcOfferMessage(_Message):
     """The server's offer for the user's audio leg; answer with `rtc.answer` on the same leg.
 
-    `ice_servers`: the STUN/TURN servers for the browser's RTCPeerConnection configuration."""
+    `ice_servers`: the STUN/TURN servers for the browser's RTCPeerConnection configuration.
+    `camera`: the operator's group lets them send their camera (the offer's video is sendrecv)."""
 
     kind: Literal["rtc.offer"] = "rtc.offer"
     leg: str
     sdp: str
     ice_servers: list[RtcIceServer] = []
+    camera: bool = False
 
 
 class RtcStateMessage(_Message):
@@ -158,12 +160,13 @@ class RtcStateMessage(_Message):
 
 class RtcVideoMessage(_Message):
     """The caller's video on the leg: `showing` it, or not and `reason` why (`no_common_codec`,
-    `no_video`); a picture that stops arriving is noticed by the browser itself."""
+    `no_video`); `stalled` while the shown camera sends nothing (the browser notices it too)."""
 
     kind: Literal["rtc.video"] = "rtc.video"
     leg: str
     showing: bool
     reason: Literal["no_common_codec", "no_video"] | None = None
+    stalled: bool = False  # shown, but the server has had no packet from that camera for 2 s
 
 
 LegId = Annotated[str, Field(min_length=1, max_length=64)]

@@ -242,16 +242,17 @@ class _Connection:
 
     async def _send_rtc(self, notice: RtcNotice) -> bool:
         match notice:
-            case RtcOffer(leg=leg, sdp=sdp, ice_servers=servers):
+            case RtcOffer(leg=leg, sdp=sdp, ice_servers=servers, camera=camera):
                 ice = [
                     RtcIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
                     for s in servers
                 ]
-                return await self.send(encode(RtcOfferMessage(leg=leg, sdp=sdp, ice_servers=ice)))
+                offer = RtcOfferMessage(leg=leg, sdp=sdp, ice_servers=ice, camera=camera)
+                return await self.send(encode(offer))
             case RtcStateChange(leg=leg, state=state):
                 return await self.send(encode(RtcStateMessage(leg=leg, state=state.value)))
-            case RtcVideo(leg=leg, showing=showing, reason=reason):
-                video = RtcVideoMessage(leg=leg, showing=showing, reason=reason)
+            case RtcVideo(leg=leg, showing=showing, reason=reason, stalled=stalled):
+                video = RtcVideoMessage(leg=leg, showing=showing, reason=reason, stalled=stalled)
                 return await self.send(encode(video))
             case RtcFailure(code=code, message=text):
                 return await self.send(encode(ErrorMessage(code=ErrorCode(code.value), message=text)))

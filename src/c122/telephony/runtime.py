@@ -7,6 +7,8 @@ gets 404, a line without a flow 480, a line with a flow its IVR and queue.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -187,6 +189,7 @@ class Telephony:
             else None
         )
         self._taken_over: list[KeptCall] = []
+        self._video_watch: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Binds the ports, with the registrations of the previous run back in the registrar, its
@@ -205,6 +208,7 @@ class Telephony:
             self.switch.track(call.operator_leg for call in self._taken_over)
         await self.sip.start()
         _log.info("SIP listening on %s %s", self._settings.sip_host, self.sip.bound_ports)
+        self._video_watch = asyncio.get_running_loop().create_task(self.video.watch())
 
     def taken_over(self) -> list[KeptCall]:
         """The conversations taken over on start, once (the call flow resumes them)."""
@@ -216,6 +220,10 @@ class Telephony:
         return self.dialogs.end_previous() if self.dialogs is not None else 0
 
     async def stop(self) -> None:
+        if self._video_watch is not None:
+            self._video_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._video_watch
         await self.app_calls.close()
         await self.operator_legs.close()
         await self.switch.close()

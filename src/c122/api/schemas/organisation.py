@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StrictBool, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from c122.api.bounded import Id
@@ -82,6 +82,10 @@ class GroupPolicyFields(Strict):
     recording_retention_days: RetentionDays | None = Field(
         default=None, description="Days the group's call recordings are kept; null: the configured default."
     )
+    operator_camera: StrictBool = Field(
+        default=False,
+        description="Operators may send their own camera to a caller on a video call from the app (TEL-25).",
+    )
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
@@ -113,6 +117,7 @@ class GroupPatch(Patch):
     long_call_s: PositiveSeconds | None = None
     chat_limit: ChatLimit | None = None
     recording_retention_days: RetentionDays | None = None
+    operator_camera: StrictBool | None = None
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
@@ -138,6 +143,7 @@ class GroupOut(BaseModel):
     long_call_s: float | None
     chat_limit: int
     recording_retention_days: int | None
+    operator_camera: bool
 
 
 class QueueSettingsFields(Strict):

@@ -49,6 +49,7 @@ groups = Table(
     Column("long_call_s", Float, nullable=True, server_default="600"),  # the board's long-call mark
     Column("chat_limit", Integer, nullable=False, server_default="3"),  # chats an operator holds at once
     Column("recording_retention_days", Integer, nullable=True),  # NULL: the configured default
+    Column("operator_camera", Boolean, nullable=False, server_default="0"),  # operators may send video
     UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
 )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from c122.domain.errors import Conflict, FieldProblem, InvalidFields
 from c122.domain.organisation import Group
 from c122.domain.users import User
+from c122.services.organisation.ports import OrganisationUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,8 @@ def check_idle_choice(group: Group | None, seconds: float) -> None:
                 )
             ]
         )
+
+
+async def home_group(uow: OrganisationUnitOfWork, user: User) -> Group | None:
+    """The group whose policies apply to the operator (the ACD's home group: the first one)."""
+    return await uow.groups.get(min(user.group_ids)) if user.group_ids else None

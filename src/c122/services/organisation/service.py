@@ -12,7 +12,7 @@ from typing import Any
 
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DuplicateField, FieldProblem, Forbidden, InvalidFields, NotFound
-from c122.domain.organisation import EntityKind, Group, Queue
+from c122.domain.organisation import EntityKind, Queue
 from c122.domain.phones import InvalidPhone, normalize_phone
 from c122.domain.shifts import InvalidShiftTime, Shift, overlapping, parse_time_of_day
 from c122.domain.users import Actor, User, is_valid_login
@@ -21,7 +21,7 @@ from c122.services.accounts.ports import PasswordHasher
 from c122.services.events import EventPublisher
 from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.organisation.events import OrganisationChanged, org_changed
-from c122.services.organisation.own_settings import OwnSettings, check_idle_choice, own_settings
+from c122.services.organisation.own_settings import OwnSettings, check_idle_choice, home_group, own_settings
 from c122.services.organisation.ports import OrganisationUnitOfWork
 from c122.services.ports import EntityRepository, Page, UnitOfWorkFactory
 
@@ -103,7 +103,7 @@ class OrganisationAdmin:
     async def own_settings(self, actor: Actor) -> OwnSettings:
         async with self._uow() as uow:
             user = await self._existing(uow, EntityKind.USER, actor.user_id)
-            return own_settings(user, await _home_group(uow, user))
+            return own_settings(user, await home_group(uow, user))
 
     async def update_own_settings(
         self, actor: Actor, display_name: str, idle_to_away_s: float | None
@@ -113,7 +113,7 @@ class OrganisationAdmin:
         bounds (422)."""
         async with self._uow() as uow:
             user = await self._existing(uow, EntityKind.USER, actor.user_id)
-            group = await _home_group(uow, user)
+            group = await home_group(uow, user)
             if idle_to_away_s is not None:
                 check_idle_choice(group, idle_to_away_s)
             values = {"full_name": display_name, "idle_to_away_s": idle_to_away_s}
@@ -416,11 +416,6 @@ def _check_queue_figures(values: Mapping[str, Any], current: Queue | None) -> No
         )
     if problems:
         raise InvalidFields(problems)
-
-
-async def _home_group(uow: OrganisationUnitOfWork, user: User) -> Group | None:
-    """The group whose policies apply to the operator (the ACD's home group: the first one)."""
-    return await uow.groups.get(min(user.group_ids)) if user.group_ids else None
 
 
 def _required_settings(values: Mapping[str, Any], names: tuple[str, ...]) -> list[FieldProblem]:

@@ -52,9 +52,13 @@ class IceServer:
 
 @dataclass(frozen=True, slots=True)
 class RtcOffer:
+    """`camera`: the operator's group lets them send their camera (the offer's video is sendrecv);
+    otherwise the offer only sends video to the browser."""
+
     leg: str
     sdp: str
     ice_servers: tuple[IceServer, ...] = ()
+    camera: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ class RtcVideo:
     leg: str
     showing: bool
     reason: str | None = None
+    stalled: bool = False  # shown, but nothing has arrived from that camera for a while
 
 
 RtcNotice = RtcOffer | RtcStateChange | RtcFailure | RtcVideo

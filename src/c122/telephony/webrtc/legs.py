@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -38,6 +38,8 @@ from c122.telephony.webrtc.video_routes import VideoRoutes, VideoSeen
 log = logging.getLogger(__name__)
 
 DEFAULT_CODECS: Final = SUPPORTED_CODECS  # PCMU first, then PCMA
+
+CameraPolicy = Callable[[int], Awaitable[bool]]  # user id -> may send their camera (their group's setting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class _Leg:
         self.connecting: BrowserPeer | None = None  # answered, ICE/DTLS under way
         self.active: BrowserPeer | None = None  # the one carrying audio
         self.codec: str | None = None
+        self.camera = False  # the operator's group lets them send their camera (asked at each offer)
         self.grace: asyncio.TimerHandle | None = None
         self.connect_timer: asyncio.TimerHandle | None = None
         self.closed = False
@@ -105,8 +108,13 @@ class OperatorLegs:
         self._starting = asyncio.Lock()
         self._listeners: list[Callable[[LegStateChanged], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._camera_policy: CameraPolicy | None = None
         use_host_addresses(self._settings.ice.host_addresses)
         control.use_gateway(BrowserGateway(self, gateway))
+
+    def check_camera_with(self, policy: CameraPolicy) -> None:
+        """`policy(user_id)`: may this operator send their camera? Without one, nobody may."""
+        self._camera_policy = policy
 
     # -- what the call flow uses ---------------------------------------------------------------
 
@@ -263,12 +271,14 @@ class OperatorLegs:
         if leg.pending is not None:
             await leg.pending.close()
             leg.pending = None
+        await self._check_camera(leg)
         peer = BrowserPeer(
             leg.relay,
             self._ice.for_server(),
             leg.codecs,
             self._peer_state(leg),
             video=self._video is not None,
+            camera=leg.camera,
         )
         try:
             sdp = announce_public_address(await peer.offer(), self._settings.ice.public_address)
@@ -277,9 +287,27 @@ class OperatorLegs:
             log.exception("offer for the leg of user %s failed", leg.user_id)
             raise SoftphoneError(RtcErrorCode.FAILED, f"no offer could be made: {exc}") from None
         leg.pending = peer
-        await self._notify(leg, RtcOffer(leg.id, sdp, self._ice.for_browser(str(leg.user_id))))
+        await self._notify(leg, RtcOffer(leg.id, sdp, self._ice.for_browser(str(leg.user_id)), leg.camera))
         if leg.state is not RtcLegState.CONNECTED:
             self._set_state(leg, RtcLegState.CONNECTING)
+
+    async def _check_camera(self, leg: _Leg) -> None:
+        """Asks the group's setting before each offer; a refusal stops the camera reaching anyone now
+        (the offer that follows does not even ask the browser for it)."""
+        if self._video is None:
+            return
+        try:
+            allowed = self._camera_policy is not None and await self._camera_policy(leg.user_id)
+        except Exception:
+            log.exception(
+                "the camera setting of user %s could not be read; the camera stays off", leg.user_id
+            )
+            allowed = False
+        if allowed != leg.camera:
+            leg.camera = allowed
+            self._video.allow_camera(leg.id, allowed)
+            if leg.channel is not None:
+                self._video.refresh(leg.channel)
 
     def _peer_state(self, leg: _Leg) -> Callable[[BrowserPeer, str], None]:
         def changed(peer: BrowserPeer, state: str) -> None:
@@ -383,7 +411,7 @@ class OperatorLegs:
     def _video_seen(self, seen: VideoSeen) -> None:
         for leg in self._legs.values():
             if leg.channel is not None and leg.channel.id == seen.channel_id:
-                notice = RtcVideo(leg.id, seen.source is not None, seen.reason)
+                notice = RtcVideo(leg.id, seen.source is not None, seen.reason, seen.stalled)
                 self._spawn(self._notify(leg, notice))
 
     async def _notify(self, leg: _Leg, notice: RtcNotice) -> None:

@@ -23,7 +23,7 @@ from aiortc import (
 )
 from aiortc.rtp import RtpPacket as AiortcRtpPacket
 
-from c122.telephony.webrtc.peer_video import PeerVideo
+from c122.telephony.webrtc.peer_video import PeerVideo, keep_rejected_video
 from c122.telephony.webrtc.relay import EngineRelay, PayloadTrack
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,10 @@ class BrowserPeer:
         on_state: Callable[[BrowserPeer, str], None],
         *,
         video: bool = False,
+        camera: bool = True,
     ) -> None:
+        """`video`: a video m-line too; `camera`: the browser may send its camera on it (else the
+        server only sends)."""
         self._relay = relay
         self._codecs = tuple(codecs)
         self._on_state = on_state
@@ -53,7 +56,7 @@ class BrowserPeer:
         self.track = PayloadTrack()
         self._transceiver: RTCRtpTransceiver = self.pc.addTransceiver(self.track, direction="sendrecv")
         self._transceiver.setCodecPreferences(_capabilities(self._codecs))
-        self.video = PeerVideo(self.pc) if video else None
+        self.video = PeerVideo(self.pc, receive=camera) if video else None
         receiver = self._transceiver.receiver
         if not hasattr(receiver, "_handle_rtp_packet"):
             raise RuntimeError("this aiortc has no RTP tap point (RTCRtpReceiver._handle_rtp_packet)")
@@ -71,8 +74,11 @@ class BrowserPeer:
     async def accept(self, sdp: str) -> str:
         """Applies the browser's answer; returns the negotiated codec name."""
         _check_answer(sdp)
+        given = sdp
+        if self.video is not None and self.pc.localDescription is not None:
+            given = keep_rejected_video(sdp, self.pc.localDescription.sdp)  # the audio must go on
         try:
-            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=given, type="answer"))
         except Exception as exc:  # aiortc raises ValueError, OperationError, AssertionError...
             raise AnswerRefused(f"the answer was refused: {exc}") from None
         codecs = self._transceiver._codecs

@@ -19,12 +19,61 @@ NO_COMMON_CODEC: Final = "no_common_codec"
 NO_VIDEO: Final = "no_video"
 
 _VIDEO_SECTION = re.compile(r"^m=video (\d+) [^\r\n]*", re.MULTILINE)
+_TRANSPORT_LINES = ("a=ice-ufrag:", "a=ice-pwd:", "a=fingerprint:", "a=setup:")
+_DIRECTIONS = ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive")
+_CODEC_LINES = ("a=rtpmap:", "a=fmtp:", "a=rtcp-fb:")
+
+
+def keep_rejected_video(answer_sdp: str, offer_sdp: str) -> str:
+    """A browser that has no codec of ours rejects the video m-line (port 0, out of the BUNDLE group);
+    aiortc refuses such an answer whole, which would drop the audio too. The rejected section is
+    handed to aiortc as an inactive VP8 section on the bundled transport instead: nothing flows on it,
+    and `PeerVideo.accepted` still reads the browser's own answer (NO_COMMON_CODEC)."""
+    found = _VIDEO_SECTION.search(answer_sdp)
+    offered = re.search(r"^a=rtpmap:(\d+) VP8/90000", offer_sdp, re.MULTILINE)
+    if found is None or found.group(1) != "0" or offered is None:
+        return answer_sdp
+    lines = answer_sdp.replace("\r\n", "\n").split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith("m=")]
+    video_at = next(i for i in starts if lines[i].startswith("m=video "))
+    end = next((i for i in starts if i > video_at), len(lines))
+    section = lines[video_at:end]
+    mid = next((line.split(":", 1)[1] for line in section if line.startswith("a=mid:")), None)
+    audio_at = next((i for i in starts if lines[i].startswith("m=audio ")), None)
+    if mid is None or audio_at is None:
+        return answer_sdp
+    audio_end = next((i for i in starts if i > audio_at), len(lines))
+    transport = [line for line in lines[audio_at:audio_end] if line.startswith(_TRANSPORT_LINES)]
+    kept = [
+        line
+        for line in section[1:]
+        if line
+        and not line.startswith(("a=rtpmap:", "a=fmtp:", "a=rtcp-fb:", *_DIRECTIONS, *_TRANSPORT_LINES))
+    ]
+    pt = offered.group(1)
+    video = [
+        f"m=video 9 {section[0].split()[2]} {pt}",
+        *kept,
+        *transport,
+        "a=inactive",
+        "a=rtcp-mux",
+        f"a=rtpmap:{pt} VP8/90000",
+    ]
+    lines[video_at:end] = video
+    rebuilt = [
+        f"{line} {mid}" if line.startswith("a=group:BUNDLE") and mid not in line.split()[1:] else line
+        for line in lines
+    ]
+    return "\r\n".join(line for line in rebuilt if line) + "\r\n"
 
 
 class PeerVideo:
-    def __init__(self, pc: RTCPeerConnection) -> None:
+    def __init__(self, pc: RTCPeerConnection, *, receive: bool = True) -> None:
+        """`receive`: the browser may send its camera here; without it the m-line is offered sendonly,
+        so the browser answers recvonly and sends no picture at all."""
         self.outlet = ForwardedVideo()
-        self._transceiver: RTCRtpTransceiver = pc.addTransceiver(self.outlet, direction="sendrecv")
+        direction = "sendrecv" if receive else "sendonly"
+        self._transceiver: RTCRtpTransceiver = pc.addTransceiver(self.outlet, direction=direction)
         self._transceiver.setCodecPreferences(_capabilities())
         self.tap = VideoTap(self._transceiver.receiver, self._payload_type)
         self.tap.relay_key_frame_requests(self._transceiver.sender, self.outlet)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, Final
@@ -108,7 +109,7 @@ class VideoTap:
         self._tasks: set[asyncio.Task[None]] = set()
         self.pictures = 0
         self.packets = 0
-        self.last_packet_at: int | None = None
+        self.last_packet_at: float | None = None  # time.monotonic() of the last picture packet
         self.key_frame_requests = 0  # PLIs sent to the sending browser
         self._key_frame_wanted = False
         setattr(receiver, "_handle_rtp_packet", self._tapped)  # noqa: B010
@@ -154,7 +155,7 @@ class VideoTap:
         if packet.payload_type != self._payload_type():
             return  # RTX or another codec: not forwarded (RTX is not negotiated)
         self.packets += 1
-        self.last_packet_at = arrival_time_ms
+        self.last_packet_at = time.monotonic()
         if self._ssrc is None:
             self._ssrc = packet.ssrc
             if self._tracks or self._key_frame_wanted:

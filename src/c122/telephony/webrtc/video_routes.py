@@ -4,15 +4,28 @@ hears (its tap), so hold, a transfer or a snoop moves the picture exactly as it 
 Call control tells every bridge change (`CallControl.on_bridge_applied`); each registered leg names its
 current `PeerVideo` (a renegotiated leg has a new one: `refresh`). A leg's camera reaches others only if
 `may_send` says so (the citizen's always; an operator's only where their group allows it).
+
+A source that stops sending while it is shown (the app turned its camera off, its network went) is
+noticed here too (`check_stalled`, run every half second by `watch`): the leg is told `stalled` after
+`STALL_S` without a packet, and told again when pictures come back; the call goes on either way.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Final
 
 from c122.telephony.control import Bridge, Channel
 from c122.telephony.webrtc.peer_video import NO_VIDEO, PeerVideo
+
+log = logging.getLogger(__name__)
+
+STALL_S: Final = 2.0  # no packet from the shown camera for this long: the picture has stopped
+WATCH_INTERVAL_S: Final = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +36,7 @@ class VideoSeen:
     channel_id: str
     source: str | None
     reason: str | None
+    stalled: bool = False  # the source is shown but has sent nothing for STALL_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +45,7 @@ class VideoStats:
 
     pictures: int
     key_frame_requests: int
+    stalls: int = 0  # times the camera shown to this leg stopped sending
 
 
 @dataclass(slots=True)
@@ -39,6 +54,8 @@ class _Leg:
     may_send: bool
     told: VideoSeen | None = None
     bridge: str | None = None
+    routed_at: float = 0.0  # when its outlet began following the current source
+    stalls: int = 0
 
 
 class VideoRoutes:
@@ -67,7 +84,35 @@ class VideoRoutes:
     def stats(self, channel_id: str) -> VideoStats | None:
         leg = self._legs.get(channel_id)
         video = leg.video() if leg is not None else None
-        return VideoStats(video.tap.pictures, video.tap.key_frame_requests) if video is not None else None
+        if leg is None or video is None:
+            return None
+        return VideoStats(video.tap.pictures, video.tap.key_frame_requests, leg.stalls)
+
+    def check_stalled(self, now: float | None = None) -> None:
+        """Tells each leg whose shown camera has stopped sending (or started again)."""
+        now = time.monotonic() if now is None else now
+        for channel_id, leg in self._legs.items():
+            told = leg.told
+            source = self._legs.get(told.source) if told is not None and told.source else None
+            video = source.video() if source is not None else None
+            if told is None or video is None:
+                continue
+            last = max(video.tap.last_packet_at or 0.0, leg.routed_at)
+            stalled = now - last > STALL_S
+            if stalled != told.stalled:
+                if stalled:
+                    leg.stalls += 1
+                    log.info("video shown to %s stopped arriving from %s", channel_id, told.source)
+                self._tell(leg, replace(told, stalled=stalled))
+
+    async def watch(self, interval_s: float = WATCH_INTERVAL_S) -> None:
+        """Runs `check_stalled` until cancelled (the telephony's lifetime)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                self.check_stalled()
+            except Exception:
+                log.exception("checking for stopped video failed")
 
     def refresh(self, channel: Channel) -> None:
         """The leg's peer connection changed: its routes are made again."""
@@ -105,11 +150,19 @@ class VideoRoutes:
                 reason = reason or NO_VIDEO
                 continue
             source = speaker
+            if video.outlet.source is not party_video.tap:
+                leg.routed_at = time.monotonic()
             video.outlet.follow(party_video.tap)
             break
         if source is None:
             video.outlet.follow(None)
         seen = VideoSeen(channel_id, source, None if source else reason)
+        told = leg.told
+        if told is not None and told.source == source and source is not None:
+            seen = replace(seen, stalled=told.stalled)  # the same camera: still stopped, or not
+        self._tell(leg, seen)
+
+    def _tell(self, leg: _Leg, seen: VideoSeen) -> None:
         if seen != leg.told:
             leg.told = seen
             for listener in self._listeners:

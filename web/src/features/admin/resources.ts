@@ -106,6 +106,7 @@ export const GROUP_POLICIES: readonly FieldDef[] = [
   // Chats an operator holds at once besides one call (OPS-25): the server's bounds.
   { key: "chat_limit", kind: "number", required: true, integer: true, min: 1, max: 20, initial: 3 },
   { key: "monitoring_shown", kind: "switch", initial: false },
+  { key: "operator_camera", kind: "switch", initial: false },
   { key: "idle_choice_allowed", kind: "switch", initial: false },
   { key: "idle_choice_min_s", kind: "number", required: true, above: 0, max: WEEK, initial: 60 },
   { key: "idle_choice_max_s", kind: "number", required: true, above: 0, max: WEEK, initial: 3600 },

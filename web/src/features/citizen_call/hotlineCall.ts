@@ -25,6 +25,8 @@ export interface HotlineCallOptions {
   playRemote?: (stream: MediaStream) => void;
   /** Offer the camera too (the operator sees it); without a camera the call goes on as voice. */
   video?: boolean;
+  /** The operator's camera, where their group lets them send it (the track may stay without pictures). */
+  showRemoteVideo?: (track: MediaStreamTrack) => void;
   pollMs?: number;
   gatherTimeoutMs?: number;
 }
@@ -172,6 +174,7 @@ class Call implements HotlineCall {
     }
     peer.ontrack = (event) => {
       if (event.track.kind === "audio") this.play(event.streams[0] ?? new MediaStream([event.track]));
+      else if (event.track.kind === "video") this.options.showRemoteVideo?.(event.track);
     };
     peer.onconnectionstatechange = () => {
       if (peer.connectionState === "failed") void this.lost();

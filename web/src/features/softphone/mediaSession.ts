@@ -31,7 +31,10 @@ export interface MediaDeps {
   playRemote(stream: MediaStream | null): void;
   /** The caller's video track of the leg (null: the leg is gone), and what the server says of it. */
   showVideo?(track: MediaStreamTrack | null): void;
-  videoState?(showing: boolean, reason: VideoAbsence | null): void;
+  /** `stalled`: the server has had nothing from the shown camera for two seconds. */
+  videoState?(showing: boolean, reason: VideoAbsence | null, stalled: boolean): void;
+  /** The operator's own camera: whether the group allows it (the server's offer says), and what is sent. */
+  cameraState?(allowed: boolean, camera: MediaStream | null): void;
   /** The browser's audio codecs (RTCRtpReceiver.getCapabilities), null when unknown. */
   codecCapabilities(): RTCRtpCodec[] | null;
   timers?: SessionTimers;
@@ -59,6 +62,8 @@ const LEG_GONE = "rtc_unknown_leg";
 // Refusals that say nothing about the leg (DTMF with no call in progress).
 const NOT_ABOUT_THE_LEG = new Set(["rtc_no_call"]);
 const RETRY_FIRST_MS = 1000;
+// The operator's camera, as the citizen app asks for its own.
+const CAMERA: MediaTrackConstraints = { width: 1280, height: 720, frameRate: 30 };
 const RETRY_MAX_MS = 30_000;
 
 /** The browser's codecs in the operator's order, DTMF events kept; null when none match. */
@@ -77,6 +82,10 @@ export class MediaSession {
   // The gain stage the microphone goes through when its volume is below 100.
   private gainStage: MicrophoneGain | null = null;
   private settings: DeviceSettings;
+  // The operator's camera (only where the group allows it) and the sender of the leg's video m-line.
+  private camera: MediaStream | null = null;
+  private cameraAllowed = false;
+  private videoSender: RTCRtpSender | null = null;
   private retryTimer: unknown = null;
   private retries = 0;
   private readonly timers: SessionTimers;
@@ -111,6 +120,7 @@ export class MediaSession {
     if (leg !== null) this.deps.send({ kind: "rtc.stop", leg });
     this.closePeer();
     this.releaseMicrophone();
+    this.releaseCamera();
     this.update({ leg: null, status: "idle", error: null, muted: false });
   }
 
@@ -151,6 +161,28 @@ export class MediaSession {
     this.update({ muted });
   }
 
+  /** The operator's camera on or off toward the caller (no renegotiation: the leg's video sender is
+   *  already sendrecv where the group allows it). False when it is not allowed or cannot be opened. */
+  async setCamera(on: boolean): Promise<boolean> {
+    if (!on) {
+      await this.videoSender?.replaceTrack(null).catch(() => undefined);
+      this.releaseCamera();
+      return true;
+    }
+    if (!this.cameraAllowed || this.videoSender === null) return false;
+    try {
+      const camera = this.camera ?? (await this.deps.getUserMedia({ video: CAMERA }));
+      this.camera = camera;
+      await this.videoSender.replaceTrack(camera.getVideoTracks()[0] ?? null);
+    } catch (error) {
+      console.warn("media leg: no camera", error);
+      this.releaseCamera();
+      return false;
+    }
+    this.deps.cameraState?.(true, this.camera);
+    return true;
+  }
+
   /** Sends one DTMF digit to the far party; false when it is not a digit or there is no leg. */
   dtmf(digit: string): boolean {
     const leg = this.view.leg;
@@ -161,13 +193,13 @@ export class MediaSession {
   handle(message: RtcServerMessage | RtcError): void {
     switch (message.kind) {
       case "rtc.offer":
-        void this.answer(message.leg, message.sdp, message.ice_servers);
+        void this.answer(message.leg, message.sdp, message.ice_servers, message.camera);
         return;
       case "rtc.state":
         this.legState(message.leg, message.state);
         return;
       case "rtc.video":
-        if (message.leg === this.view.leg) this.deps.videoState?.(message.showing, message.reason);
+        if (message.leg === this.view.leg) this.deps.videoState?.(message.showing, message.reason, message.stalled);
         return;
       case "error":
         this.signallingError(message.code);
@@ -189,7 +221,7 @@ export class MediaSession {
     if (this.deps.send({ kind: "rtc.restart", leg })) this.update({ status: "connecting" });
   }
 
-  private async answer(leg: string, sdp: string, iceServers: IceServer[]): Promise<void> {
+  private async answer(leg: string, sdp: string, iceServers: IceServer[], camera: boolean): Promise<void> {
     if (!this.wanted) {
       // An offer that crossed the end of the shift.
       this.deps.send({ kind: "rtc.stop", leg });
@@ -221,6 +253,7 @@ export class MediaSession {
     });
     try {
       await peer.setRemoteDescription({ type: "offer", sdp });
+      await this.offerCamera(peer, camera);
       this.preferCodecs(peer);
       await peer.setLocalDescription(await peer.createAnswer());
       // The server takes no trickled candidates: the answer carries all of them.
@@ -235,6 +268,23 @@ export class MediaSession {
     if (this.peer !== peer) return;
     const answer = peer.localDescription?.sdp ?? "";
     if (this.deps.send({ kind: "rtc.answer", leg, sdp: answer })) this.update({ status: "connecting" });
+  }
+
+  /** Where the group allows it, the video m-line is answered sendrecv so the camera can go on later
+   *  without a renegotiation; a camera already on carries over to the new connection. */
+  private async offerCamera(peer: RTCPeerConnection, allowed: boolean): Promise<void> {
+    this.cameraAllowed = allowed;
+    this.videoSender = null;
+    const video = peer.getTransceivers().find((t) => t.receiver?.track?.kind === "video");
+    if (allowed && video !== undefined) {
+      video.direction = "sendrecv";
+      this.videoSender = video.sender;
+      const track = this.camera?.getVideoTracks()[0];
+      if (track !== undefined) await video.sender.replaceTrack(track);
+    } else {
+      this.releaseCamera();
+    }
+    this.deps.cameraState?.(allowed, this.camera);
   }
 
   private legState(leg: string, state: LegState): void {
@@ -339,6 +389,13 @@ export class MediaSession {
     this.microphone = null;
     this.gainStage?.close();
     this.gainStage = null;
+  }
+
+  private releaseCamera(): void {
+    const had = this.camera !== null;
+    this.camera?.getTracks().forEach((track) => track.stop());
+    this.camera = null;
+    if (had) this.deps.cameraState?.(this.cameraAllowed, null);
   }
 
   private closePeer(): void {

@@ -142,7 +142,8 @@ export const useSoftphoneStore = defineStore("softphone", () => {
           if (stream !== null) void playRemote(remote);
         },
         showVideo: (track) => callVideo.setTrack(track),
-        videoState: (showing, reason) => callVideo.setState(showing, reason),
+        videoState: (showing, reason, stalled) => callVideo.setState(showing, reason, stalled),
+        cameraState: (allowed, on) => callVideo.setCamera(allowed, on),
       },
       settings.value,
       (view) => {
@@ -152,6 +153,7 @@ export const useSoftphoneStore = defineStore("softphone", () => {
       },
     );
     const media = session;
+    callVideo.bindCamera((on) => media.setCamera(on));
     stops = [
       realtime.onSignal((message) => media.handle(message)),
       realtime.onCall(callEvent),

@@ -6374,6 +6374,12 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * Operator Camera
+             * @description Operators may send their own camera to a caller on a video call from the app (TEL-25).
+             * @default false
+             */
+            operator_camera: boolean;
+            /**
              * Recording Retention Days
              * @description Days the group's call recordings are kept; null: the configured default.
              */
@@ -6413,6 +6419,8 @@ export interface components {
             monitoring_shown: boolean;
             /** Name */
             name: string;
+            /** Operator Camera */
+            operator_camera: boolean;
             /** Recording Retention Days */
             recording_retention_days: number | null;
             /** Service Id */
@@ -6455,6 +6463,8 @@ export interface components {
             monitoring_shown?: boolean;
             /** Name */
             name?: string;
+            /** Operator Camera */
+            operator_camera?: boolean;
             /** Recording Retention Days */
             recording_retention_days?: number | null;
             /** Service Id */

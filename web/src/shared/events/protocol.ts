@@ -167,9 +167,9 @@ export interface IceServer {
 
 /** Browser media signalling from the server: not events (no ids, never replayed). */
 export type RtcServerMessage =
-  | { kind: "rtc.offer"; leg: string; sdp: string; ice_servers: IceServer[] }
+  | { kind: "rtc.offer"; leg: string; sdp: string; ice_servers: IceServer[]; camera: boolean }
   | { kind: "rtc.state"; leg: string; state: LegState }
-  | { kind: "rtc.video"; leg: string; showing: boolean; reason: VideoAbsence | null };
+  | { kind: "rtc.video"; leg: string; showing: boolean; reason: VideoAbsence | null; stalled: boolean };
 
 /** Why the leg shows no caller's video: no codec both browsers have, or the caller sends none. */
 export type VideoAbsence = "no_common_codec" | "no_video";
@@ -833,6 +833,7 @@ export function parseServerMessage(text: string): ServerMessage {
         leg: str(r, "leg", kind),
         sdp: str(r, "sdp", kind),
         ice_servers: servers.map((value, i) => parseIceServer(value, `${kind}.ice_servers[${i}]`)),
+        camera: r.camera === true,
       };
     }
     case "rtc.state":
@@ -843,6 +844,7 @@ export function parseServerMessage(text: string): ServerMessage {
         leg: str(r, "leg", kind),
         showing: r.showing === true,
         reason: r.reason === null || r.reason === undefined ? null : oneOf(r, "reason", VIDEO_ABSENCES, kind),
+        stalled: r.stalled === true,
       };
     default:
       throw new ProtocolError(`unknown kind ${kind}`);
