@@ -5590,6 +5590,8 @@ export interface components {
             muted: boolean;
             /** Number */
             number: string | null;
+            /** Queue Name */
+            queue_name?: string | null;
             /**
              * Role
              * @enum {string}
@@ -5599,7 +5601,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "calling" | "joined";
+            state: "calling" | "queued" | "joined";
             /** User Id */
             user_id: number | null;
         };
