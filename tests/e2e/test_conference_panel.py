@@ -1,26 +1,60 @@
 """The softphone's conference panel («Текущая аудиоконференция», TEL-21) in real Chromium against the
 real server with telephony: operator 1 answers a SIPp caller (440 Hz) in the browser and makes the call
-an audio conference; the panel lists the two with who is talking (the mixer's levels), shows the
-server's refusal of a number no trunk serves, mutes and unmutes the caller, and ends the conference
-for everyone. (Five parties with phones and a browser: tests/integration/call_flow/test_conference.py.)"""
+an audio conference; through the «Пригласить» dialog they invite two groups (their free operators'
+baresip phones answer, 1.5 and 2 kHz) and a group with nobody free, which waits in its queue; a sixth
+invitation is refused with the server's reason; they cancel the waiting one, invite a third colleague,
+and the panel shows five talking parties (the mixer's levels); they mute and unmute the caller, remove a
+colleague and end the conference for everyone. (Each party hearing the others:
+tests/integration/call_flow/test_conference.py.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.test_softphone import watched_sign_in
-from tests.integration.call_flow.conftest import HotlineCaller, info_queue_id, put_menu_on_main_line
+from tests.integration.call_flow.conftest import (
+    HotlineCaller,
+    info_queue_id,
+    operator_phone,  # noqa: F401 (a fixture)
+    put_menu_on_main_line,
+)
+from tests.integration.call_flow.test_conference_queue import group_id
 from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
 
 
-async def test_the_conference_panel_lists_the_parties_who_talks_mutes_refuses_and_ends(
-    telephony_server: RunningServer, chromium: Browser, tmp_path: Path
+async def invite(page: Page, kind: str, testid: str) -> None:
+    """«Пригласить»: the call target dialog, a kind and one of its choices."""
+    await page.get_by_test_id("conference-invite-button").click()
+    dialog = page.get_by_test_id("call-target-dialog")
+    await expect(dialog).to_have_attribute("data-purpose", "invite")
+    await page.get_by_test_id(f"call-target-kind-{kind}").click()
+    if kind == "number":
+        await dialog.locator("input").last.fill(testid)
+    else:
+        await page.get_by_test_id(testid).click()
+    await page.get_by_test_id("call-target-submit").click()
+
+
+async def test_the_conference_panel_with_five_parties_invites_queues_refuses_mutes_removes_and_ends(
+    telephony_server: RunningServer,
+    chromium: Browser,
+    tmp_path: Path,
+    operator_phone: Any,  # noqa: F811
 ) -> None:
     server = telephony_server
     await put_menu_on_main_line(server, await info_queue_id(server))
+    groups = {name: await group_id(server, name) for name in ("Справочная группа", "Медицинская группа")}
+    vaccination = await group_id(server, "Группа вакцинации")  # operator5, who is not on shift
+    # Colleagues with baresip phones, ready in this order: the longest idle of a group is offered first.
+    for n, login in enumerate(("operator3", "operator2", "operator4")):
+        desk = await server.signed_in(login)
+        await operator_phone(server, desk, login, 1500 + 500 * n)
+        ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+        assert ready.is_success, ready.text
     folder = tmp_path / "caller"
     folder.mkdir()
     caller = HotlineCaller(folder)
@@ -41,22 +75,50 @@ async def test_the_conference_panel_lists_the_parties_who_talks_mutes_refuses_an
         await expect(page.get_by_test_id("conference-party")).to_have_count(2)
         await expect(panel).to_contain_text("Текущая аудиоконференция")
 
-        # A number no trunk serves: the server's refusal is shown, nothing else changes.
-        await page.get_by_test_id("conference-number").locator("input").fill("+74951112233")
-        await page.get_by_test_id("conference-invite-button").click()
-        await expect(page.get_by_test_id("conference-error")).to_be_visible()
+        # A number no trunk serves: the server's refusal is shown in the dialog, nothing else changes.
+        await invite(page, "number", "+74951112233")
+        await expect(page.get_by_test_id("call-target-problem")).to_be_visible()
+        await page.get_by_test_id("call-target-cancel").click()
         await expect(page.get_by_test_id("conference-party")).to_have_count(2)
 
-        # Who is talking, from the mixer: the caller's tone; the organiser mutes and unmutes them.
+        parties = page.get_by_test_id("conference-party")
+        joined = page.locator('[data-testid="conference-party"][data-state="joined"]')
+        await invite(page, "group", f"call-target-group-{groups['Справочная группа']}")  # operator 2
+        await expect(joined).to_have_count(3, timeout=15_000)
+        await invite(page, "group", f"call-target-group-{groups['Медицинская группа']}")  # operator 3
+        await expect(joined).to_have_count(4, timeout=15_000)
+        # Nobody of the vaccination group is free: the invitation waits in its queue.
+        await invite(page, "group", f"call-target-group-{vaccination}")
+        waiting = page.locator('[data-testid="conference-party"][data-state="queued"]')
+        await expect(waiting).to_contain_text("Ожидает в очереди", timeout=10_000)
+        await expect(page.get_by_test_id("conference-count")).to_have_text("Участников: 5 из 5")
+        # A sixth: refused, with the server's reason in the dialog.
+        await invite(page, "number", "+74951112233")
+        await expect(page.get_by_test_id("call-target-error")).to_contain_text("можно пригласить до пяти")
+        await keep_screenshot(page, "conference-sixth-refused")
+        await page.get_by_test_id("call-target-cancel").click()
+        await expect(parties).to_have_count(5)
+
+        # The waiting invitation is cancelled; the last free colleague (operator 4) takes its place.
+        await waiting.get_by_test_id("conference-remove").click()
+        await expect(parties).to_have_count(4)
+        await invite(page, "group", f"call-target-group-{groups['Справочная группа']}")
+        await expect(joined).to_have_count(5, timeout=15_000)
+
+        # Who is talking, from the mixer: every tone; the organiser mutes and unmutes the caller.
+        for party in await joined.all():
+            if await party.get_attribute("data-party") != "organiser":
+                await expect(party).to_have_attribute("data-talking", "true", timeout=10_000)
         row = page.locator('[data-testid="conference-party"][data-party="caller"]')
-        await expect(row).to_have_attribute("data-talking", "true", timeout=10_000)
-        await expect(page.get_by_test_id("conference-count")).to_have_text("Участников: 2 из 5")
         await row.get_by_test_id("conference-mute").click()
         await expect(row).to_have_attribute("data-muted", "true")
         await expect(row).to_contain_text("микрофон выключен")
         await keep_screenshot(page, "conference-panel")
         await row.get_by_test_id("conference-mute").click()
         await expect(row).to_have_attribute("data-muted", "false")
+        guest = page.locator('[data-testid="conference-party"][data-state="joined"]').last
+        await guest.get_by_test_id("conference-remove").click()
+        await expect(parties).to_have_count(4)
 
         await page.get_by_test_id("conference-end").click()
         await expect(page.get_by_test_id("call-panel")).to_have_count(0, timeout=10_000)

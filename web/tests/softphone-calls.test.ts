@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { nextTick } from "vue";
 import { ApiError } from "@/shared/api/errors";
 import { applyConsultation, canJoin, consulting, inConference, type Consultation } from "@/features/softphone/consultation";
-import { callBody, choiceProblem, emptyChoice, numberProblem, refusal, transferBody } from "@/features/softphone/targets";
+import { callBody, choiceProblem, emptyChoice, inviteBody, numberProblem, refusal, transferBody } from "@/features/softphone/targets";
 import { useRealtimeStore } from "@/shared/realtime/store";
 import { useSoftphoneStore } from "@/features/softphone/store";
 import { eventFrame, ME, readyFrame, snapshot, state, stateChanged } from "./fixtures";
@@ -43,6 +43,16 @@ describe("consultation rules", () => {
 });
 
 describe("call target checks", () => {
+  it("turns a conference invitation into its body: a colleague, a group, a phone-book entry, a number", () => {
+    expect(inviteBody({ ...emptyChoice("colleague"), userId: 7 })).toEqual({ user_id: 7 });
+    expect(inviteBody({ ...emptyChoice("group"), groupId: 3 })).toEqual({ group_id: 3 });
+    expect(inviteBody({ ...emptyChoice("contact"), number: "+74951112233" })).toEqual({ number: "+74951112233" });
+    expect(inviteBody({ ...emptyChoice("number"), number: " 8 495 111-22-33 " })).toEqual({ number: "8 495 111-22-33" });
+    expect(() => inviteBody(emptyChoice("service"))).toThrow();
+    expect(choiceProblem(emptyChoice("contact"))).toBe("contactRequired");
+    expect(choiceProblem({ ...emptyChoice("contact"), number: "+74951112233" })).toBeNull();
+  });
+
   it("accepts numbers the way people write them and refuses other text", () => {
     expect(numberProblem("8 495 111-22-33")).toBeNull();
     expect(numberProblem("+7 (916) 123-45-67")).toBeNull();

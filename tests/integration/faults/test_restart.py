@@ -244,8 +244,8 @@ async def phones(hotline: Hotline, tmp_path: Path) -> AsyncIterator[Callable[...
     """Operator phones for one test, stopped when it ends (a killed server does not end them)."""
     started: list[Baresip] = []
 
-    async def make(desk: Desk, answermode: str = "auto") -> Baresip:
-        phone = await operator_phone(hotline, desk, tmp_path / f"phone{len(started)}", answermode)
+    async def make(desk: Desk, answermode: str = "auto", login: str = "operator1") -> Baresip:
+        phone = await operator_phone(hotline, desk, tmp_path / f"phone{len(started)}", answermode, login)
         started.append(phone)
         return phone
 
@@ -254,11 +254,13 @@ async def phones(hotline: Hotline, tmp_path: Path) -> AsyncIterator[Callable[...
         await phone.stop()
 
 
-async def operator_phone(hotline: Hotline, desk: Desk, folder: Path, answermode: str = "auto") -> Baresip:
-    """baresip registers as operator1 for 10 minutes (it does not register again during the test)."""
+async def operator_phone(
+    hotline: Hotline, desk: Desk, folder: Path, answermode: str = "auto", login: str = "operator1"
+) -> Baresip:
+    """baresip registers as `login` for 10 minutes (it does not register again during the test)."""
     folder.mkdir()  # noqa: ASYNC240 - a test's own temporary folder
     account = (
-        f"<sip:operator1@127.0.0.1:{hotline.server.sip_port}>;auth_pass={OPERATOR_SIP_PASSWORD};"
+        f"<sip:{login}@127.0.0.1:{hotline.server.sip_port}>;auth_pass={OPERATOR_SIP_PASSWORD};"
         f"regint=600;answermode={answermode};audio_codecs=PCMU"
     )
     phone = Baresip(folder, 1000, account=account)
@@ -470,6 +472,60 @@ async def test_kill_while_the_caller_is_on_hold_ends_the_call_releases_the_opera
     code, output = await next_call.finish()
     assert code == 0, output[-3000:]
     assert registrations(phone) == before
+
+
+async def test_kill_mid_conference_ends_it_for_everyone_and_withdraws_its_queued_invitation(
+    hotline: Hotline, dial: Callable[..., Awaitable[Caller]], phones: Callable[..., Awaitable[Baresip]]
+) -> None:
+    """A conference is not taken over: every party's phone gets a BYE, both operators are free, the record
+    is closed, and a group's invitation waiting in its queue leaves it."""
+    conf = "/api/v1/operators/me/conference"
+    desk, colleague = await hotline.desk("operator1"), await hotline.desk("operator2")
+    admin = await hotline.desk("admin")
+    users = (await admin.http.get("/api/v1/admin/users", params={"q": "operator2"})).json()["items"]
+    colleague_id = next(u["id"] for u in users if u["login"] == "operator2")
+    groups = (await admin.http.get("/api/v1/admin/groups", params={"q": "Группа вакцинации"})).json()["items"]
+    vaccination = next(g["id"] for g in groups if g["name"] == "Группа вакцинации")  # operator5, not on shift
+    queues = (await admin.http.get("/api/v1/admin/queues")).json()["items"]
+    vaccination_queue = next(q["id"] for q in queues if q["group_id"] == vaccination)
+    phone = await phones(desk)
+    sip = {"mode": "sip", "sip_password": OPERATOR_SIP_PASSWORD}
+    assert (await colleague.write("PUT", "/api/v1/operators/me/phone", json=sip)).status_code == 200
+    colleague_phone = await phones(colleague, login="operator2")
+    for one in (desk, colleague):
+        assert (await one.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})).is_success
+    talking = await dial(hotline.server, "caller_until_bye.xml")
+    await until(desk.state, lambda status: status == "on_call", timeout=20)
+    await phone.wait_output(lambda line: "established" in line.lower(), timeout=10)
+    assert (await desk.write("POST", conf)).status_code == 201
+    assert (await desk.write("POST", f"{conf}/parties", json={"user_id": colleague_id})).status_code == 201
+    queued = await desk.write("POST", f"{conf}/parties", json={"group_id": vaccination})
+    assert queued.status_code == 201, queued.text
+
+    async def states() -> list[str]:
+        parties = (await desk.http.get(conf)).json()["parties"]
+        return sorted(p["state"] for p in parties)
+
+    await until(states, lambda found: found == ["joined", "joined", "joined", "queued"], timeout=20)
+    await until(lambda: queue_calls(admin, vaccination_queue), lambda view: view["waiting"] == 1)
+    await until(lambda: stored_dialogs(hotline), lambda counts: counts == (3, 0))  # caller and two phones
+    assert await kept_calls(hotline) == 0
+
+    await hotline.server.kill()
+    await hotline.server.start()
+
+    code, output = await talking.finish(timeout=40)
+    assert code == 0, output[-3000:]  # the caller got a BYE and answered it
+    for one in (phone, colleague_phone):
+        await one.wait_output(lambda line: "terminated" in line.lower() or "closed" in line.lower(), 20)
+    assert await released(desk) in ("wrap_up", "ready")
+    assert await released(colleague) in ("wrap_up", "ready")
+    view = await queue_calls(admin, vaccination_queue)
+    assert (view["waiting"], view["calls"]) == (0, [])
+    calls = await until(lambda: journal(admin), lambda items: bool(items) and items[0]["status"] != "active")
+    (record,) = calls
+    assert (record["status"], record["end_cause"]) == ("answered", "system_restart")
+    assert (await desk.http.get(conf)).json() is None
 
 
 async def test_kill_mid_queue_empties_the_queue_and_a_registered_phone_rings_after_the_restart(

@@ -47,8 +47,9 @@ class ConferencePartyOut(BaseModel):
     kind: Literal["sip", "webrtc", "trunk"]
     user_id: int | None
     number: str | None
-    state: Literal["calling", "joined"]
+    state: Literal["calling", "queued", "joined"]
     muted: bool
+    queue_name: str | None = None  # a group's invitation waiting in this queue (state `queued`)
 
 
 class ConferenceOut(BaseModel):

@@ -543,6 +543,15 @@ class CallActor:
     async def let_colleague_go(self, engaged: str | None) -> None:
         await self._let_colleague_go(engaged)
 
+    async def withdraw_invitation(self, ticket: str) -> None:
+        """Nobody was offered it: it leaves the queue without counting as an abandoned call."""
+        if ticket in self._engaged:
+            self._engaged.remove(ticket)
+        try:
+            await self._ctx.center.drop_gone_calls([ticket], reason="conference_invitation_withdrawn")
+        except Exception:
+            log.exception("call %s: invitation %s stays queued until the reconciliation", self.id, ticket)
+
     async def disconnect(self) -> None:
         """The bridge comes down and with it the segment it carried: nothing is recorded while the
         operator rings a consultant."""

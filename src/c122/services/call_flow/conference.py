@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from c122.domain.acd.events import CallExited
 from c122.domain.calls.record import LegKind
 from c122.services.call_flow import messages as m
 from c122.services.call_flow.context import CallFlowContext
@@ -55,6 +56,15 @@ class Party:
     tone: str | None = None  # the headset tone while their desk rings
     timer: asyncio.TimerHandle | None = None
     level: int = 0  # 0..10, as the desks were last told
+    queue_id: int | None = None  # a group's invitation waiting in its queue, until an operator is offered it
+    queue_name: str | None = None
+    ticket: str | None = None  # the waiting invitation's entry in the ACD
+
+    @property
+    def state(self) -> str:
+        if self.joined:
+            return "joined"
+        return "queued" if self.queue_id is not None else "calling"
 
     def as_event(self) -> dict[str, object]:
         return {
@@ -63,8 +73,9 @@ class Party:
             "kind": self.kind,
             "user_id": self.user_id,
             "number": self.number,
-            "state": "joined" if self.joined else "calling",
+            "state": self.state,
             "muted": self.muted,
+            "queue_name": self.queue_name,
         }
 
 
@@ -104,6 +115,9 @@ class ConferencingCall(Protocol):
         """The organiser's part ends (wrap-up, `call.ended`); `successor` becomes the call's operator."""
 
     async def let_colleague_go(self, engaged: str | None) -> None: ...
+
+    async def withdraw_invitation(self, ticket: str) -> None:
+        """A group's invitation still waiting leaves its queue (cancelled, or the conference ended)."""
 
     def post(self, message: m.CallMessage) -> None: ...
 
@@ -217,6 +231,10 @@ class Conference:
         match message:
             case m.ConferenceInvite() as invite:
                 await self._invite(invite)
+            case m.ConferenceQueue() as queued:
+                await self._queue(queued)
+            case m.ConferenceQueueOffer(ticket=ticket, user_id=user_id):
+                await self._queue_offered(ticket, user_id)
             case m.LegAnswered(leg=leg):
                 found = self._by_leg(leg)
                 if found is not None and not found.joined and not found.desk_rings:
@@ -265,37 +283,73 @@ class Conference:
 
     async def _invite(self, invite: m.ConferenceInvite) -> None:
         self.release(invite.party_id)
-        switch = self._ctx.switch
         party = Party(invite.party_id, "guest", "trunk", user_id=invite.user_id, number=invite.number)
         party.engaged = invite.engaged
         self.parties[party.id] = party
+        await self._call_in(party)
+
+    async def _call_in(self, party: Party) -> None:
+        """The party's phone, desk or number is called."""
+        switch = self._ctx.switch
         leg: str | None = None
         try:
-            if invite.user_id is not None:
-                if self._ctx.phones.mode(invite.user_id) == "browser":
-                    party.kind, leg = "webrtc", switch.browser_leg(invite.user_id)
+            if party.user_id is not None:
+                if self._ctx.phones.mode(party.user_id) == "browser":
+                    party.kind, leg = "webrtc", switch.browser_leg(party.user_id)
                 else:
-                    account = self._ctx.phones.account(invite.user_id)
+                    account = self._ctx.phones.account(party.user_id)
                     record = self._call.record
                     party.kind = "sip"
                     leg = await switch.ring_phone(account, record.caller, record.called) if account else None
             else:
-                assert invite.number is not None
-                leg = await switch.dial(invite.number, self._call.record.called)
+                assert party.number is not None
+                leg = await switch.dial(party.number, self._call.record.called)
         except Exception as exc:
-            log.warning(
-                "call %s: inviting %s failed: %s", self._call.id, invite.number or invite.user_id, exc
-            )
+            log.warning("call %s: inviting %s failed: %s", self._call.id, party.number or party.user_id, exc)
         if leg is None or any(p.leg == leg for p in self.parties.values()):
             await self._drop(party, hang_up=False, cause="unreachable")
             return
         party.leg = leg
         self._claim(leg)
-        party_name = str(invite.user_id) if invite.user_id is not None else invite.number or ""
+        party_name = str(party.user_id) if party.user_id is not None else party.number or ""
         self._call.record.consultant_leg(leg, party.kind, party_name, self._ctx.clock.now())
         if party.kind == "webrtc":
             await self._ring_desk(party)
         self._tell_all()
+
+    async def _queue(self, queued: m.ConferenceQueue) -> None:
+        """Nobody of the group is free: the invitation waits in the group's queue like any call (its
+        order, required skills and ring rules apply) and the desks show it waiting."""
+        self.release(queued.party_id)
+        party = Party(queued.party_id, "guest", "webrtc", queue_id=queued.queue_id)
+        party.queue_name, party.ticket = queued.queue_name, queued.ticket
+        self.parties[party.id] = party
+        try:
+            outcome = await self._ctx.center.enqueue(queued.ticket, queued.queue_id, self._call.record.caller)
+        except Exception as exc:
+            log.warning("call %s: the invitation cannot wait in its queue: %s", self._call.id, exc)
+            await self._drop(party, hang_up=False, cause="unreachable")
+            return
+        if any(isinstance(e, CallExited) and e.call_id == queued.ticket for e in outcome.events):
+            party.queue_id = None  # refused on entry (full, nobody serves it): nothing waits
+            await self._drop(party, hang_up=False, cause="queue_closed")
+            return
+        self._tell_all()
+
+    async def _queue_offered(self, ticket: str, user_id: int) -> None:
+        """The ACD offers the waiting invitation to an operator of the group: the conference takes the
+        offer for them and calls them in as an invited colleague (their desk or phone rings)."""
+        waiting = (p for p in self.parties.values() if p.ticket == ticket and p.queue_id is not None)
+        party = next(waiting, None)
+        if party is None:
+            return
+        try:
+            await self._ctx.center.accept_for(user_id, ticket)
+        except Exception as exc:  # the offer went meanwhile: the ACD offers it again
+            log.info("call %s: invitation %s not taken for %s: %s", self._call.id, ticket, user_id, exc)
+            return
+        party.queue_id, party.user_id, party.engaged = None, user_id, ticket
+        await self._call_in(party)
 
     async def _ring_desk(self, party: Party) -> None:
         """A colleague at their browser desk: it rings (`call.offered`, the headset tone) until they
@@ -344,6 +398,8 @@ class Conference:
         """The party leaves: a phone or an outside number is hung up, a colleague's browser leg stays up
         for their own calls (their desk hears `call.ended`), the caller's leg is hung up."""
         self.parties.pop(party.id, None)
+        if party.queue_id is not None and party.ticket is not None:
+            await self._call.withdraw_invitation(party.ticket)
         was_ringing = party.desk_rings
         await self._stop_ringing(party)
         bridge = self._call.bridge

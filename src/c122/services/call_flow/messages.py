@@ -159,6 +159,25 @@ class ConferenceInvite:
 
 
 @dataclass(frozen=True, slots=True)
+class ConferenceQueue:
+    """A group's invitation with nobody free: party `party_id` waits in the group's queue as the ACD
+    entry `ticket`, offered like any queued call."""
+
+    party_id: str
+    queue_id: int
+    queue_name: str
+    ticket: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceQueueOffer:
+    """The ACD offers the waiting invitation `ticket` to an operator of the group."""
+
+    ticket: str
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ConferenceMute:
     party_id: str
     muted: bool
@@ -208,6 +227,8 @@ CallMessage = (
     | ConsultCancel
     | ConferenceStart
     | ConferenceInvite
+    | ConferenceQueue
+    | ConferenceQueueOffer
     | ConferenceMute
     | ConferenceRemove
     | ConferenceLeave

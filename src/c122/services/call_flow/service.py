@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 #: Ids of the calls this service places in the ACD (inbound, placed by operators, callbacks of inbound
 #: calls, and the colleagues they hold: "<id>:..."); other call sources use other prefixes.
 CALL_ID_PREFIXES = ("call-", "out-")
+INVITATION = ":invitation:"  # a conference's invitation waiting in a group's queue: call id, this, party id
 #: A call reaches the ACD a moment before this service may name it (an operator's own call is entered
 #: first): the reconciliation leaves calls younger than this alone.
 RECONCILE_GRACE_S = 30.0
@@ -507,8 +508,9 @@ class CallFlowService:
         group_id: int | None = None,
     ) -> str:
         """Calls a colleague, a group's longest-idle free operator or a number into the organiser's
-        conference; the party's id. 409 `conference_full` past five parties, `colleague_busy` for a
-        colleague on a call (as for a consultation), `already_in_conference`."""
+        conference; the party's id. With nobody of the group free the invitation waits in the group's
+        queue. 409 `conference_full` past five parties, `colleague_busy` for a colleague on a call (as
+        for a consultation), `already_in_conference`."""
         call = self._conference_of(user_id)
         room = call.conference_room
         if room.size >= MAX_PARTIES:
@@ -516,8 +518,13 @@ class CallFlowService:
                 f"в аудиоконференции уже {MAX_PARTIES} участников: можно пригласить до пяти",
                 code="conference_full",
             )
-        colleague = await self._colleague_in(user_id, group_id, None) or colleague
         party_id = f"p-{uuid.uuid4().hex[:8]}"
+        if group_id is not None:
+            queue_id = self._ctx.center.group_queue(group_id)  # NotFound for no such group
+            if self._ctx.center.free_operator([group_id], excluding=user_id) is None:
+                self._queue_invitation(call, party_id, queue_id)
+                return party_id
+        colleague = await self._colleague_in(user_id, group_id, None) or colleague
         if colleague is None:
             dialled = self._dialable(number)
             room.reserve(party_id)
@@ -540,6 +547,22 @@ class CallFlowService:
         room.reserve(party_id)
         call.post(m.ConferenceInvite(party_id, user_id=colleague, engaged=engaged if held else None))
         return party_id
+
+    def _queue_invitation(self, call: CallActor, party_id: str, queue_id: int | None) -> None:
+        """The invitation waits in the group's queue as its own ACD entry, held by the call (so it goes
+        with the call however it ends); the ACD's offer of it reaches the call (`_on_outcome`)."""
+        queue = self._ctx.center.queue_settings(queue_id) if queue_id is not None else None
+        if queue is None:
+            raise InvalidFields([FieldProblem("group_id", "no_queue", "у этой группы нет очереди")])
+        ticket = f"{call.id}{INVITATION}{party_id}"
+        call.hold_colleague(ticket)
+        call.conference_room.reserve(party_id)
+        call.post(m.ConferenceQueue(party_id, queue.id, queue.name, ticket))
+
+    def _invited_by(self, acd_id: str) -> CallActor | None:
+        """The conference whose queued invitation the ACD offers."""
+        call_id, _, party_id = acd_id.partition(INVITATION)
+        return self._calls.get(call_id) if party_id else None
 
     def conference_mute(self, user_id: int, party_id: str, muted: bool) -> None:
         call = self._conference_of(user_id)
@@ -765,6 +788,8 @@ class CallFlowService:
             match event:
                 case CallOffered(offer=offer) if offer.call_id in self._calls:
                     self._calls[offer.call_id].post(m.Offered(int(offer.operator_id)))
+                case CallOffered(offer=offer) if (inviting := self._invited_by(offer.call_id)) is not None:
+                    inviting.post(m.ConferenceQueueOffer(offer.call_id, int(offer.operator_id)))
                 case CallOffered(offer=offer) if offer.is_callback:
                     self._start_callback(offer.call_id).post(m.Offered(int(offer.operator_id)))
                 case CallOffered(offer=offer) if owns_call(offer.call_id):

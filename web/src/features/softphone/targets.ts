@@ -3,8 +3,9 @@
 // the request body.
 import type { ApiError } from "@/shared/api/errors";
 import type { CallTarget, TransferTarget } from "@/features/softphone/api";
+import type { Invitation } from "@/features/softphone/conference";
 
-export type TargetKind = "queue" | "colleague" | "group" | "service" | "number";
+export type TargetKind = "queue" | "colleague" | "group" | "service" | "contact" | "number";
 
 export interface TargetChoice {
   kind: TargetKind;
@@ -32,6 +33,7 @@ export type TargetProblem =
   | "groupRequired"
   | "serviceRequired"
   | "noFreeOperator"
+  | "contactRequired"
   | "numberRequired"
   | "numberShape";
 
@@ -60,6 +62,8 @@ export function choiceProblem(choice: TargetChoice): TargetProblem | null {
       return choice.groupId === null ? "groupRequired" : null;
     case "service":
       return choice.serviceId === null ? "serviceRequired" : null;
+    case "contact":
+      return choice.number === "" ? "contactRequired" : null;
     case "number":
       return numberProblem(choice.number);
   }
@@ -85,8 +89,16 @@ export function callBody(choice: TargetChoice): CallTarget {
   if (choice.kind === "colleague" && choice.userId !== null) return { user_id: choice.userId };
   const unit = groupOrService(choice);
   if (unit !== null) return unit;
-  if (choice.kind === "number") return { number: choice.number.trim() };
+  if (choice.kind === "number" || choice.kind === "contact") return { number: choice.number.trim() };
   throw new Error(`no call to a ${choice.kind}`);
+}
+
+/** An invitation into the conference (TEL-21): a colleague, a group, a phone-book entry's or a typed number. */
+export function inviteBody(choice: TargetChoice): Invitation {
+  if (choice.kind === "colleague" && choice.userId !== null) return { user_id: choice.userId };
+  if (choice.kind === "group" && choice.groupId !== null) return { group_id: choice.groupId };
+  if (choice.kind === "number" || choice.kind === "contact") return { number: choice.number.trim() };
+  throw new Error(`no invitation of a ${choice.kind}`);
 }
 
 /**

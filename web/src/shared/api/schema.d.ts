@@ -5591,6 +5591,8 @@ export interface components {
             muted: boolean;
             /** Number */
             number: string | null;
+            /** Queue Name */
+            queue_name?: string | null;
             /**
              * Role
              * @enum {string}
@@ -5600,7 +5602,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "calling" | "joined";
+            state: "calling" | "queued" | "joined";
             /** User Id */
             user_id: number | null;
         };

@@ -621,6 +621,7 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
           number: optStr(p, "number", where),
           state: str(p, "state", where) as ConferenceParty["state"],
           muted: bool(p, "muted", where),
+          queue_name: optStr(p, "queue_name", where),
         };
       }),
     };
