@@ -170,7 +170,10 @@ class RedisAcdRelay:
             if not self._leading():  # lost the lead while waiting: the next leader decides it
                 await self._client.lpush(COMMANDS_KEY, popped[1])
                 continue
-            self._take(json.loads(popped[1]))
+            try:
+                self._take(json.loads(popped[1]))
+            except (ValueError, KeyError, TypeError) as exc:  # not a command: dropped, the rest go on
+                _log.warning("ACD relay: an entry of %s is not a command (%s); dropped", COMMANDS_KEY, exc)
 
     def _take(self, message: dict[str, Any]) -> None:
         assert self._target is not None
@@ -243,8 +246,14 @@ class RedisAcdRelay:
                 async with self._client.pubsub() as pubsub:
                     await pubsub.subscribe(OUTCOMES_CHANNEL)
                     async for item in pubsub.listen():
-                        if item.get("type") == "message":
+                        if item.get("type") != "message":
+                            continue
+                        try:
                             await self._heard(item["data"])
+                        except (RedisError, OSError):
+                            raise
+                        except Exception:  # this outcome is lost here; the next re-reads the state
+                            _log.exception("ACD relay: an outcome could not be followed")
             except (RedisError, OSError) as exc:
                 _log.warning("ACD relay: outcomes unreadable (%s)", exc)
                 await asyncio.sleep(0.5)
@@ -264,6 +273,8 @@ class RedisAcdRelay:
                     await self._sweep()
             except (RedisError, OSError) as exc:
                 _log.warning("ACD relay: heartbeat failed (%s)", exc)
+            except Exception:  # the database, for a dead node's calls: tried again next second
+                _log.exception("ACD relay: the sweep of dead nodes failed")
             await asyncio.sleep(HEARTBEAT_S)
 
     async def _heartbeat(self) -> None:

@@ -13,10 +13,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as redis
 
 from c122.domain.acd import CallOffered, OperatorStatus, Outcome
 from c122.domain.errors import Unavailable
-from c122.realtime.acd_relay import RedisAcdRelay
+from c122.realtime.acd_relay import COMMANDS_KEY, RedisAcdRelay
 from c122.services.contact_center.commands import AcdCommand
 from tests.support.polling import reading, until
 from tests.support.redis_server import RedisServer
@@ -110,13 +111,16 @@ async def test_a_call_on_the_follower_is_queued_and_offered_by_the_leader_to_a_d
             assert again.json()["code"] == "no_such_offer"
 
 
-async def test_a_command_id_is_decided_once_and_a_repeat_gets_the_first_answer(
+async def test_a_command_id_is_decided_once_a_repeat_gets_the_first_answer_and_garbage_is_dropped(
     postgres_url: str, redis_server: RedisServer
 ) -> None:
     async with leader_and_follower(postgres_url, redis_server.url) as (leader, follower):
         _user_id, queue_id = _queue_of(follower, "operator1")
         call_id = f"call-{secrets.token_hex(8)}"
         command = AcdCommand("enqueue", {"call_id": call_id, "queue_id": queue_id, "caller": "+79990001133"})
+        garbage = redis.Redis.from_url(redis_server.url)
+        await garbage.rpush(COMMANDS_KEY, b"not a command", b'{"name": "enqueue"}')  # dropped, logged
+        await garbage.aclose()
         first = await _relay(follower).forward(command)
         repeat = await _relay(follower).forward(command)
         assert first == repeat
