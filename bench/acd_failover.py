@@ -43,6 +43,7 @@ async def one_run(folder: Path) -> dict[str, Any]:
         async with running_server(url, data_dir=folder / "seed") as seeding:
             passwords = dict(seeding.passwords)
         await leader.start()
+        print("leader up", flush=True)
         async with running_server(url, event_bus_url=redis.url, seed=False, data_dir=folder / "f") as node:
             node.passwords.update(passwords)
             relay, center = node.application.relay, node.application.contact_center
@@ -61,14 +62,18 @@ async def one_run(folder: Path) -> dict[str, Any]:
                 await center.enqueue(call_id, queue_id, "+79990001100")
             order_before = [key[4] for key in center._ready()[0].state.orders[str(queue_id)]]
 
+            print("calls queued through the leader; killing it", flush=True)
             killed = time.monotonic()
             await leader.kill()
             await until(reading(lambda: relay.leading), bool, timeout=30)  # read every 0.1 s
             leads = time.monotonic() - killed
-            while True:  # the first command this node decides itself
+            print(f"the follower leads after {leads:.2f} s", flush=True)
+            while True:  # the first command this node decides itself (bounded: 30 s)
                 answer = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
                 if answer.status_code == 200:
                     break
+                if time.monotonic() - killed > 30:
+                    raise AssertionError(f"no command decided 30 s after the kill: {answer.text}")
                 await asyncio.sleep(0.05)
             decides = time.monotonic() - killed
             order_after = [key[4] for key in center._ready()[0].state.orders[str(queue_id)]]
