@@ -28,6 +28,7 @@ from c122.clock import SystemClock
 from c122.config import Settings, retention_by_group, split_list, worker_cpus
 from c122.domain.acd import to_records
 from c122.domain.acd.kpi import KpiDefinitions
+from c122.domain.calls import NODE_LOST
 from c122.domain.citizen import Channel, CodePolicy
 from c122.domain.clock import Clock
 from c122.domain.errors import DatabaseUnavailable, WritesBlocked
@@ -44,6 +45,7 @@ from c122.persistence.shared_sign_in_limits import SharedSignInLimits
 from c122.persistence.telephony_state import SqlTelephonyState
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime import reactions as realtime_reactions
+from c122.realtime.acd_relay import RedisAcdRelay, RelayTarget
 from c122.realtime.bus import EventBus, InProcessEventBus
 from c122.realtime.handover import StreamHandover
 from c122.realtime.hub import DEFAULT_RESUME_GRACE_SECONDS, EventHub
@@ -167,6 +169,7 @@ class Application:
     recovery: RestartRecovery | None = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     writes: DeferredWrites | None = None
+    relay: RedisAcdRelay | None = None  # several nodes: the ACD's commands to the leader
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Application]:
@@ -322,7 +325,7 @@ def build_application(
         else None
     )
     writes = DeferredWrites(FileOutbox(settings.data_dir / OUTBOX_DIR))
-    leadership = _acd_leadership(settings)
+    leadership = _acd_leadership(settings, contact_center)
     health = HealthService(_probes(uow_factory, hub, redis_bus, leadership, telephony, writes), clock, bus)
     recordings = FileRecordings(settings.data_dir / RECORDINGS_DIR)
     ivr_flows = IvrFlowService(uow_factory, clock)
@@ -515,6 +518,7 @@ def build_application(
     if telephony is not None:
         telephony_reactions.subscribe(internal, telephony.operator_legs)
         telephony.operator_legs.check_camera_with(OperatorCamera(uow_factory).allowed)
+    relay = _acd_relay(redis_bus, leadership, contact_center, call_flow, call_records)
     application = Application(
         settings,
         context,
@@ -524,11 +528,13 @@ def build_application(
         waiting_calls,
         contact_center,
         telephony,
+        # Several nodes: what a dead node carried is ended by the survivors (acd_relay), not at a start.
         RestartRecovery(uow_factory, clock, contact_center, call_records, session_idle)
-        if call_flow is not None
+        if call_flow is not None and relay is None
         else None,
     )
     application.writes = writes
+    application.relay = relay
     application.background += [
         _every(HEALTH_INTERVAL_SECONDS, health.check_and_announce),
         _every(SESSION_SWEEP_SECONDS, auth.expire_idle_sessions),
@@ -537,6 +543,7 @@ def build_application(
         *((handover.run,) if handover is not None else ()),
         _every(ACD_TICK_SECONDS, _led(leadership, contact_center.tick)),
         *((leadership.run,) if leadership is not None else ()),
+        *((relay.run,) if relay is not None else ()),
         _every(OUTBOX_DRAIN_SECONDS, writes.drain),
         _every(BOARD_EXPIRY_SECONDS, board.expire_due),
         _every(SMS_DISPATCH_SECONDS, sms.dispatch_due),
@@ -750,9 +757,9 @@ def _shared_sign_in_limits(
     return SharedSignInLimits(redis_bus.client, policy, MemorySignInLimits(policy, clock))
 
 
-def _acd_leadership(settings: Settings) -> AdvisoryLockLeadership | None:
+def _acd_leadership(settings: Settings, center: ContactCenter) -> AdvisoryLockLeadership | None:
     """Several nodes (an event bus between them) on PostgreSQL elect the ACD's leader; SQLite serves
-    one node only."""
+    one node only. A new leader starts from the state its predecessor stored."""
     if not settings.event_bus_url:
         return None
     if not settings.database_url.startswith("postgresql"):
@@ -761,7 +768,47 @@ def _acd_leadership(settings: Settings) -> AdvisoryLockLeadership | None:
             "run a single node, or several on PostgreSQL"
         )
         return None
-    return AdvisoryLockLeadership(settings.database_url)
+    refreshing: set[asyncio.Task[None]] = set()
+
+    def on_change(leading: bool) -> None:
+        if leading:
+            task = asyncio.get_running_loop().create_task(center.refresh())
+            refreshing.add(task)
+            task.add_done_callback(refreshing.discard)
+
+    return AdvisoryLockLeadership(settings.database_url, on_change=on_change)
+
+
+def _acd_relay(
+    redis_bus: RedisEventBus | None,
+    leadership: AdvisoryLockLeadership | None,
+    center: ContactCenter,
+    call_flow: CallFlowService | None,
+    call_records: CallRecordService,
+) -> RedisAcdRelay | None:
+    """Followers send the ACD's commands to the leader; the leader ends what a dead node carried."""
+    if redis_bus is None or leadership is None:
+        return None
+    relay = RedisAcdRelay(redis_bus.url, redis_bus.node_id, lambda: leadership.leading)
+
+    async def node_lost(node: str, calls: set[str]) -> None:
+        dropped = await center.drop_gone_calls(calls, reason=NODE_LOST)
+        closed = await call_records.close_lost(calls)
+        _log.warning(
+            "node %s lost: %d call(s) left the ACD, %d record(s) closed", node, len(dropped), len(closed)
+        )
+
+    relay.attach(
+        RelayTarget(
+            execute=center.execute,
+            follow=center.follow,
+            live_calls=call_flow.live_call_ids if call_flow is not None else frozenset,
+            on_node_lost=node_lost,
+        )
+    )
+    center.use_relay(relay)
+    center.add_listener(relay.published)
+    return relay
 
 
 def _led(

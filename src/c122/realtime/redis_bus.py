@@ -60,6 +60,7 @@ class RedisEventBus:
         on_resync: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._url = url
         self._client = redis.Redis.from_url(
             url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=CONNECT_TIMEOUT_S
         )
@@ -80,6 +81,15 @@ class RedisEventBus:
     def client(self) -> redis.Redis:
         """The connection pool, shared with what else a node keeps in Redis."""
         return self._client
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def node_id(self) -> str:
+        """This node's name among the others (random per start)."""
+        return self._node
 
     @property
     def connected(self) -> bool:

@@ -219,10 +219,14 @@ class Kamailio:
         self._proc: asyncio.subprocess.Process | None = None
 
     async def start(self, target_port: int) -> int:
+        return await self.start_with(KAMAILIO_CFG, target=target_port)
+
+    async def start_with(self, template: str, **values: object) -> int:
+        """Kamailio on a free port with `template` (`{port}` and `values` filled in)."""
         binary = installed("kamailio")
         self.port = free_port()
         cfg = self.workdir / "kamailio.cfg"
-        cfg.write_text(KAMAILIO_CFG.format(port=self.port, target=target_port))
+        cfg.write_text(template.format(port=self.port, **values))
         self._proc = await asyncio.create_subprocess_exec(
             binary, "-f", str(cfg), "-DD", "-E", "-Y", str(self.workdir), "-m", "32", "-M", "4",
             cwd=self.workdir, stdin=asyncio.subprocess.DEVNULL,

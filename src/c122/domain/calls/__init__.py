@@ -37,7 +37,7 @@ from c122.domain.calls.record import (
     check_record,
     status_problems,
 )
-from c122.domain.calls.restart import SYSTEM_RESTART, closed_by_restart
+from c122.domain.calls.restart import NODE_LOST, SYSTEM_RESTART, closed_by_restart
 from c122.domain.calls.timing import (
     Durations,
     HoldSpan,
@@ -55,6 +55,7 @@ __all__ = [
     "LEG_ROLES",
     "MAX_PAGE",
     "MAX_SPAN",
+    "NODE_LOST",
     "SOURCES",
     "STATUSES",
     "SYSTEM_RESTART",

@@ -248,6 +248,14 @@ class CallDistribution(Protocol):
         """Told of every committed outcome: the call flow rings operators and moves callers."""
         ...
 
+    def add_remote_listener(self, listener: Callable[[Outcome], None]) -> None:
+        """Told of the outcomes the ACD's leader on another node decided (several nodes)."""
+        ...
+
+    def carried_elsewhere(self, call_id: str) -> bool:
+        """Whether another node carries this call (several nodes): it is not gone, only not here."""
+        ...
+
     async def enqueue(
         self,
         call_id: str,

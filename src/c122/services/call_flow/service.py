@@ -112,6 +112,7 @@ class CallFlowService:
         self._monitor_legs: dict[str, str] = {}  # a supervisor's leg -> the call it listens to
         self._answering: dict[str, asyncio.Future[bool]] = {}  # supervisors' phones ringing
         ctx.center.add_listener(self._on_outcome)
+        ctx.center.add_remote_listener(self._on_remote_outcome)
 
     # -- legs (telephony) ----------------------------------------------------------------------------
 
@@ -783,16 +784,25 @@ class CallFlowService:
         if call is not None:
             call.post(message)
 
-    def _on_outcome(self, outcome: Outcome) -> None:
+    def _on_remote_outcome(self, outcome: Outcome) -> None:
+        """Decided by the leader on another node: only the calls this node carries act on it; a
+        callback is placed, and a call nobody carries is dropped, by the leader."""
+        self._on_outcome(outcome, decided_here=False)
+
+    def _on_outcome(self, outcome: Outcome, *, decided_here: bool = True) -> None:
         for event in outcome.events:
             match event:
                 case CallOffered(offer=offer) if offer.call_id in self._calls:
                     self._calls[offer.call_id].post(m.Offered(int(offer.operator_id)))
                 case CallOffered(offer=offer) if (inviting := self._invited_by(offer.call_id)) is not None:
                     inviting.post(m.ConferenceQueueOffer(offer.call_id, int(offer.operator_id)))
+                case CallOffered() if not decided_here:
+                    pass
                 case CallOffered(offer=offer) if offer.is_callback:
                     self._start_callback(offer.call_id).post(m.Offered(int(offer.operator_id)))
-                case CallOffered(offer=offer) if owns_call(offer.call_id):
+                case CallOffered(offer=offer) if owns_call(offer.call_id) and not (
+                    self._ctx.center.carried_elsewhere(offer.call_id)
+                ):
                     # No call carries it (ended unheard, or before a restart): it goes, the operator
                     # is not kept ringing for it.
                     self._spawn(self._drop_gone(offer.call_id))

@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 from typing import Final
 
 from c122.domain.calls import (
+    NODE_LOST,
     CallFilter,
     CallQuery,
     CallRecord,
@@ -116,6 +117,23 @@ class CallRecordService:
                 try:
                     check_record(record)
                 except InvalidFields as exc:  # one odd record must not keep the hotline from starting
+                    log.warning("call record %s left active: cannot close it: %s", record.id, exc)
+                    continue
+                await uow.calls.save(record, self.zone)
+                closed.append(record.id)
+            await uow.commit()
+        return closed
+
+    async def close_lost(self, call_ids: Set[str]) -> list[str]:
+        """The records of calls a dead node carried are closed with the end cause `node_lost` (the
+        surviving leader's sweep, docs/operations.md "Several nodes"). Returns the ids closed."""
+        async with self._uow() as uow:
+            records = [r for r in await uow.calls.active() if r.id in call_ids]
+            closed: list[str] = []
+            for record in (closed_by_restart(r, self._clock.now(), NODE_LOST) for r in records):
+                try:
+                    check_record(record)
+                except InvalidFields as exc:
                     log.warning("call record %s left active: cannot close it: %s", record.id, exc)
                     continue
                 await uow.calls.save(record, self.zone)

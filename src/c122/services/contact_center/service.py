@@ -71,6 +71,7 @@ from c122.services.contact_center.chat_desk import (
     chat_desk,
     desk_changed,
 )
+from c122.services.contact_center.commands import AcdCommand, CommandRelay, apply, scope_args
 from c122.services.contact_center.metrics import GONE_CALLS
 from c122.services.contact_center.ports import ChatCases, ContactCenterUnitOfWork, OfferContext
 from c122.services.contact_center.queue_figures import WaitingCallBoard
@@ -144,6 +145,8 @@ class ContactCenter:
         self._callers: dict[str, str] = {}  # the number of each caller in a queue, for `_left`
         self._left: dict[int, deque[LeftCallView]] = {}  # per queue, the latest first
         self._chat_cases: ChatCases | None = None
+        self._relay: CommandRelay | None = None
+        self._remote_listeners: list[Listener] = []
 
     # --- life cycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -188,17 +191,10 @@ class ContactCenter:
         self, actor: Actor, desired: DesiredState, reason: str = "", note: str = ""
     ) -> OperatorView:
         """Start the shift (offline -> ready), go ready, take a break with a reason, or end the shift."""
-        op = str(self._operator(actor.user_id))
-
-        def command(acd: Acd, now: float) -> Outcome:
-            status = acd.state.operator(op).status
-            if desired == "ready":
-                return acd.login(op, now) if status is OperatorStatus.OFFLINE else acd.ready(op, now)
-            if desired == "on_break":
-                return acd.take_break(op, reason or "break", now, note)
-            return acd.logout(op, now)
-
-        await self._run(command)
+        op = self._operator(actor.user_id)
+        await self._run(
+            AcdCommand("set_state", {"op": op, "desired": desired, "reason": reason, "note": note})
+        )
         return await self.my_state(actor)
 
     async def accept(self, actor: Actor, call_id: str) -> OperatorView:
@@ -211,8 +207,8 @@ class ContactCenter:
 
     async def accept_for(self, user_id: int, call_id: str) -> None:
         """The operator took the call: from the desktop, or their SIP phone answered."""
-        op = str(self._operator(user_id))
-        await self._run(lambda acd, now: acd.accept(op, call_id, now))
+        op = self._operator(user_id)
+        await self._run(AcdCommand("accept", {"op": op, "call_id": call_id}))
 
     # --- text work items (chats, OPS-25) -------------------------------------------------------------
     async def route_text(self, work: TextWork) -> None:
@@ -231,8 +227,15 @@ class ContactCenter:
             return
         call_id = chat_call_id(work.case_id)
         await self._run(
-            lambda acd, now: acd.enqueue_chat(
-                call_id, str(queue_id), work.caller, work.channel.value, now, priority=work.priority
+            AcdCommand(
+                "enqueue_chat",
+                {
+                    "call_id": call_id,
+                    "queue_id": queue_id,
+                    "caller": work.caller,
+                    "channel": work.channel.value,
+                    "priority": work.priority,
+                },
             )
         )
 
@@ -242,16 +245,16 @@ class ContactCenter:
 
     async def accept_chat(self, actor: Actor, call_id: str) -> ChatDeskView:
         """Takes the chat offered to the operator; its card becomes theirs, «в работе», as a call's."""
-        op = str(self._operator(actor.user_id))
-        await self._run(lambda acd, now: acd.accept_chat(op, call_id, now))
+        op = self._operator(actor.user_id)
+        await self._run(AcdCommand("accept_chat", {"op": op, "call_id": call_id}))
         case_id = case_of(call_id)
         if self._chat_cases is not None and case_id is not None:
             await self._chat_cases.chat_taken(case_id, actor.user_id)
         return self.chat_desk(actor)
 
     async def decline_chat(self, actor: Actor, call_id: str) -> ChatDeskView:
-        op = str(self._operator(actor.user_id))
-        await self._run(lambda acd, now: acd.decline_chat(op, call_id, now))
+        op = self._operator(actor.user_id)
+        await self._run(AcdCommand("decline_chat", {"op": op, "call_id": call_id}))
         return self.chat_desk(actor)
 
     async def end_chat(self, actor: Actor, call_id: str) -> ChatDeskView:
@@ -260,7 +263,7 @@ class ContactCenter:
         item = acd.state.chats.get(call_id)
         if item is None or item.operator_id != str(self._operator(actor.user_id)):
             raise NoSuchOffer(f"no chat {call_id} is held by this operator")
-        await self._run(lambda acd, now: acd.end_chat(call_id, now))
+        await self._run(AcdCommand("end_chat", {"call_id": call_id}))
         return self.chat_desk(actor)
 
     async def end_case_chat(self, case_id: int) -> None:
@@ -271,12 +274,12 @@ class ContactCenter:
         if call_id not in acd.state.chats:
             return
         with suppress(UnknownCall):  # ended meanwhile by its operator
-            await self._run(lambda acd, now: acd.end_chat(call_id, now))
+            await self._run(AcdCommand("end_chat", {"call_id": call_id}))
 
     async def dial_for(self, user_id: int, call_id: str) -> None:
         """The operator places a call: no offers reach them until `hang_up(call_id, ...)`."""
-        op = str(self._operator(user_id))
-        await self._run(lambda acd, now: acd.dial(op, call_id, now))
+        op = self._operator(user_id)
+        await self._run(AcdCommand("dial", {"op": op, "call_id": call_id}))
 
     async def engage_for(self, user_id: int, call_id: str, *, must_be_available: bool = False) -> bool:
         """A colleague reached by a consultation or an internal call (OPS-20, OPS-21). One who is ready
@@ -293,7 +296,7 @@ class ContactCenter:
             raise Conflict(unavailable_reason(status, operator.reason), code="colleague_unavailable")
         if status in (OperatorStatus.READY, OperatorStatus.WRAP_UP):
             try:
-                await self._run(lambda acd, now: acd.dial(op, call_id, now))
+                await self._run(AcdCommand("dial", {"op": user_id, "call_id": call_id}))
             except IllegalTransition:
                 pass  # an offer reached them meanwhile
             else:
@@ -304,11 +307,14 @@ class ContactCenter:
 
     async def reject_for(self, user_id: int, call_id: str) -> None:
         """The offer failed: declined, the phone refused it, or the operator cannot be reached."""
-        op = str(self._operator(user_id))
-        await self._run(lambda acd, now: acd.reject(op, call_id, now))
+        op = self._operator(user_id)
+        await self._run(AcdCommand("reject", {"op": op, "call_id": call_id}))
 
     async def touch(self, user_id: int) -> None:
         """Desktop activity: keeps the operator from being marked away (stored with the next change)."""
+        if self._relay is not None and not self._relay.leading:
+            self._relay.touch(user_id)
+            return
         async with self._lock:
             acd = self._acd
             if acd is not None and str(user_id) in acd.state.operators:
@@ -320,22 +326,7 @@ class ContactCenter:
         acd = self._acd
         if acd is None or op not in acd.state.operators:
             return
-        system = SeniorScope(
-            "system", frozenset(acd.state.policies) | {p.group_id for p in acd.state.profiles.values()}
-        )
-
-        def command(acd: Acd, now: float) -> Outcome:
-            status = acd.state.operator(op).status
-            if status is OperatorStatus.OFFLINE:
-                return Outcome(events=())
-            if not forced:
-                try:
-                    return acd.logout(op, now)  # during a call it is kept and applied after wrap-up
-                except IllegalTransition:
-                    pass  # ringing: the offer must go to someone else
-            return acd.senior.force_logout(system, op, note, now)
-
-        await self._run(command)
+        await self._run(AcdCommand("end_shift", {"op": user_id, "forced": forced, "note": note}))
 
     def live_operators(self) -> list[LiveOperator]:
         """Every account that takes calls, as the senior's board shows it (LiveDistribution)."""
@@ -437,25 +428,29 @@ class ContactCenter:
         skills: frozenset[str] = frozenset(),
         context: OfferContext | None = None,
     ) -> Outcome:
+        args: dict[str, object] = {
+            "call_id": call_id,
+            "queue_id": queue_id,
+            "caller": caller,
+            "priority": priority,
+            "skills": sorted(skills),
+        }
         if context is not None:
-            self._contexts[call_id] = context
-        self._callers[call_id] = caller
-        return await self._run(
-            lambda acd, now: acd.enqueue(
-                call_id, str(queue_id), caller, now, priority=priority, skills=skills
-            )
-        )
+            args["context"] = [context.service_number, context.service_name, context.ivr_choice]
+        command = AcdCommand("enqueue", args)
+        self._remember(command)
+        return await self._run(command)
 
     async def hang_up(self, call_id: str, by: CompletedBy) -> Outcome:
         try:
-            return await self._run(lambda acd, now: acd.hang_up(call_id, by, now))
+            return await self._run(AcdCommand("hang_up", {"call_id": call_id, "by": by.value}))
         finally:
             self._contexts.pop(call_id, None)
             self._callers.pop(call_id, None)
 
     async def request_callback(self, call_id: str) -> Outcome:
         try:
-            return await self._run(lambda acd, now: acd.request_callback(call_id, now))
+            return await self._run(AcdCommand("request_callback", {"call_id": call_id}))
         finally:
             self._contexts.pop(call_id, None)
             self._callers.pop(call_id, None)
@@ -465,8 +460,9 @@ class ContactCenter:
     ) -> Outcome:
         """The caller accepted the IVR's callback offer: an entry in the queue's callback list."""
         return await self._run(
-            lambda acd, now: acd.request_callback_from_menu(
-                call_id, str(queue_id), caller, now, priority=priority
+            AcdCommand(
+                "request_callback_from_menu",
+                {"call_id": call_id, "queue_id": queue_id, "caller": caller, "priority": priority},
             )
         )
 
@@ -493,8 +489,8 @@ class ContactCenter:
         return callback_entries(acd.state, setup)
 
     async def take_callback(self, user_id: int, entry_id: str) -> None:
-        op = str(self._operator(user_id))
-        await self._run(lambda acd, now: acd.take_callback(op, entry_id, now))
+        op = self._operator(user_id)
+        await self._run(AcdCommand("take_callback", {"op": op, "entry_id": entry_id}))
 
     def waiting_position(self, call_id: str) -> tuple[int, float | None] | None:
         """A waiting caller's place (1-based) and estimated wait, for their announcements (TEL-09)."""
@@ -540,7 +536,7 @@ class ContactCenter:
         )
 
     async def transfer(self, call_id: str, to_queue_id: int) -> Outcome:
-        return await self._run(lambda acd, now: acd.transfer(call_id, str(to_queue_id), now))
+        return await self._run(AcdCommand("transfer", {"call_id": call_id, "to_queue_id": to_queue_id}))
 
     # --- calls that ended without the ACD being told (see docs/contact-center/call-flow.md) ------
     def holds_call(self, call_id: str) -> bool:
@@ -566,7 +562,11 @@ class ContactCenter:
 
         def orphans(acd: Acd, now: float) -> list[str]:
             alive = live()
-            return [c for c in acd.calls_not_in(alive, now, older_than_s=older_than_s) if owns(c)]
+            return [
+                c
+                for c in acd.calls_not_in(alive, now, older_than_s=older_than_s)
+                if owns(c) and not self.carried_elsewhere(c)
+            ]
 
         return await self._drop(orphans, reason)
 
@@ -579,12 +579,17 @@ class ContactCenter:
         if self._acd is None:
             return []
         dropped: list[str] = []
+        if self._forwarding:  # found on this node's copy, decided by the leader
+            dropped[:] = find(self._acd, self._now())
+            if dropped:
+                await self._run(AcdCommand("drop_gone", {"call_ids": list(dropped)}))
+        else:
 
-        def command(acd: Acd, now: float) -> Outcome:
-            dropped[:] = find(acd, now)
-            return acd.drop_gone(dropped, now) if dropped else Outcome(events=())
+            def command(acd: Acd, now: float) -> Outcome:
+                dropped[:] = find(acd, now)
+                return acd.drop_gone(dropped, now) if dropped else Outcome(events=())
 
-        await self._run(command, store_without_events=False)
+            await self._run(command, store_without_events=False)
         for call_id in dropped:
             self._contexts.pop(call_id, None)
             self._callers.pop(call_id, None)
@@ -602,41 +607,111 @@ class ContactCenter:
     # --- the senior (SUP-01..04) ------------------------------------------------------------------
     async def block_operator(self, actor: Actor, user_id: int, note: str) -> None:
         scope = self._scope(actor)
-        await self._run(lambda acd, now: acd.senior.block_operator(scope, str(user_id), note, now))
+        await self._run(AcdCommand("block_operator", {**scope_args(scope), "op": user_id, "note": note}))
 
     async def unblock_operator(self, actor: Actor, user_id: int) -> None:
         scope = self._scope(actor)
-        await self._run(lambda acd, now: acd.senior.unblock_operator(scope, str(user_id), now))
+        await self._run(AcdCommand("unblock_operator", {**scope_args(scope), "op": user_id}))
 
     async def block_group(self, actor: Actor, group_id: int, note: str) -> None:
         scope = self._scope(actor)
         self._require_group(group_id)
-        await self._run(lambda acd, now: acd.senior.block_group(scope, str(group_id), note, now))
+        await self._run(AcdCommand("block_group", {**scope_args(scope), "group_id": group_id, "note": note}))
 
     async def unblock_group(self, actor: Actor, group_id: int) -> None:
         scope = self._scope(actor)
         self._require_group(group_id)
-        await self._run(lambda acd, now: acd.senior.unblock_group(scope, str(group_id), now))
+        await self._run(AcdCommand("unblock_group", {**scope_args(scope), "group_id": group_id}))
 
     async def move_call(self, actor: Actor, call_id: str, to: Literal["head", "tail"]) -> None:
         scope = self._scope(actor)
-        if to == "head":
-            await self._run(lambda acd, now: acd.senior.move_to_head(scope, call_id, now))
-        else:
-            await self._run(lambda acd, now: acd.senior.move_to_tail(scope, call_id, now))
+        name = "move_to_head" if to == "head" else "move_to_tail"
+        await self._run(AcdCommand(name, {**scope_args(scope), "call_id": call_id}))
 
     async def remove_call(self, actor: Actor, call_id: str, destination: str | None, note: str = "") -> None:
         """SUP-02: the caller leaves the queue; the senior and their reason are stored with the exit in
         the queue log and shown among the queue's callers who left."""
         scope = self._scope(actor)
         await self._run(
-            lambda acd, now: acd.senior.remove(scope, call_id, now, destination=destination, note=note)
+            AcdCommand(
+                "remove",
+                {**scope_args(scope), "call_id": call_id, "destination": destination, "note": note},
+            )
         )
 
+    # --- several nodes (docs/architecture.md, "Several nodes") ----------------------------------------
+    def use_relay(self, relay: CommandRelay) -> None:
+        """This process is one node of several: while another node leads, commands go to it."""
+        self._relay = relay
+
+    def add_remote_listener(self, listener: Listener) -> None:
+        """Told of the outcomes another node (the leader) decided, once this node's copy shows them:
+        whoever carries calls on this node acts on its own calls only."""
+        self._remote_listeners.append(listener)
+
+    async def execute(self, command: AcdCommand) -> Outcome:
+        """A command a follower forwarded, decided here as this node's own (the leader's side)."""
+        if command.name == "touch":
+            await self.touch(int(command.args["op"]))
+            return Outcome(events=())
+        self._remember(command)
+        try:
+            return await self._run(command)
+        finally:
+            if command.name in ("hang_up", "request_callback") and command.call_id is not None:
+                self._contexts.pop(command.call_id, None)
+                self._callers.pop(command.call_id, None)
+
+    async def refresh(self) -> None:
+        """Reads the state the leader stored: a follower's copy, or a new leader's starting point."""
+        if self._acd is None:
+            return
+        async with self._lock:
+            async with self._uow() as uow:
+                saved = await uow.acd.load_snapshot()
+            assert self._setup is not None
+            self._install(self._setup, saved)
+            self._saved = saved
+            self._refresh_board()
+
+    async def follow(self, outcome: Outcome) -> None:
+        """The leader decided `outcome` and stored it: this follower's copy catches up, then the calls
+        on this node carry out what concerns them."""
+        await self.refresh()
+        for listener in self._remote_listeners:
+            listener(outcome)
+
+    @property
+    def _forwarding(self) -> bool:
+        return self._relay is not None and not self._relay.leading
+
+    def carried_elsewhere(self, call_id: str) -> bool:
+        """Whether another node carries this call: not gone, only not this node's."""
+        return self._relay is not None and self._relay.carried_elsewhere(call_id)
+
+    def _remember(self, command: AcdCommand) -> None:
+        """What a queued call brought that the ACD does not keep (the offer's line and menu choice)."""
+        if command.name != "enqueue" or command.call_id is None:
+            return
+        self._callers[command.call_id] = str(command.args["caller"])
+        context = command.args.get("context")
+        if context is not None:
+            number, name, choice = context
+            self._contexts[command.call_id] = OfferContext(number, name, choice)
+
     # --- inside -----------------------------------------------------------------------------------
-    async def _run(self, command: Command, *, store_without_events: bool = True) -> Outcome:
+    async def _run(self, command: Command | AcdCommand, *, store_without_events: bool = True) -> Outcome:
         """Group commit: whoever holds the lock decides every command queued meanwhile, in order, and
-        stores them in one transaction; under load a commit serves many commands, idle it serves one."""
+        stores them in one transaction; under load a commit serves many commands, idle it serves one.
+        A follower sends a named command to the leader instead and waits for its copy to show it."""
+        if isinstance(command, AcdCommand):
+            if self._forwarding:
+                assert self._relay is not None
+                decided = await self._relay.forward(command)
+                await self.refresh()
+                return decided
+            named = command
+            command = lambda acd, now: apply(acd, now, named)  # noqa: E731
         job = _Job(command, store_without_events, asyncio.get_running_loop().create_future())
         self._pending.append(job)
         async with self._lock:
