@@ -72,15 +72,19 @@ async def relay_to(server: RunningServer) -> AsyncIterator[Relay]:
         await relay.close()
 
 
-async def chat_screen(browser: Browser, origin: str, app: App, phone: str, case_id: int) -> Page:
-    """The app signed in as the device (its token where the app keeps it), on the request's chat."""
+async def chat_screen(
+    browser: Browser, origin: str, app: App, phone: str, case_id: int
+) -> tuple[Page, list[str]]:
+    """The app signed in as the device (its token where the app keeps it), on the request's chat, and
+    the chat's requests as they are made (listened to from before the screen opens)."""
     context = await browser.new_context(locale="ru-RU", base_url=origin, viewport=PHONE, is_mobile=True)
     page = await context.new_page()
     await page.goto("/app/register")
     session = {"deviceId": app.device_id, "token": app.token, "phone": phone}
     await page.evaluate("s => localStorage.setItem('c122.citizen.device', s)", json.dumps(session))
+    requests = chat_requests(page)
     await page.goto(f"/app/cases/{case_id}/chat")
-    return page
+    return page, requests
 
 
 def chat_requests(page: Page) -> list[str]:
@@ -109,8 +113,7 @@ async def test_the_chat_screen_follows_by_the_stream_and_resumes_after_a_cut(
         return int(sent.json()["id"])
 
     async with relay_to(server) as relay:
-        page = await chat_screen(browser, f"http://127.0.0.1:{relay.port}", app, phone, case_id)
-        requests = chat_requests(page)
+        page, requests = await chat_screen(browser, f"http://127.0.0.1:{relay.port}", app, phone, case_id)
         bubbles = page.get_by_test_id("chat-message")
         await expect(bubbles.filter(has_text="Третий день")).to_have_count(1)
         await expect(page.get_by_test_id("chat")).to_have_attribute("data-feed", "stream")
