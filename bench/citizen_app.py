@@ -32,6 +32,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,24 +62,31 @@ def raise_open_files(wanted: int) -> dict[str, int]:
     return {"soft": resource.getrlimit(resource.RLIMIT_NOFILE)[0], "hard": hard, "wanted": wanted}
 
 
-async def serve(devices: int) -> None:
-    """The child: the application with `devices` confirmed devices and a request each."""
+LIMITS: dict[str, Any] = {
+    "citizen_requests_per_address_minute": 10_000_000,
+    "citizen_writes_per_device_minute": 10_000,
+    "citizen_registrations_per_address_hour": 10_000_000,
+}
+
+
+def prepared_folder(devices: int) -> Path:
+    """Where the database with `devices` devices and a request each is kept between runs: made once
+    (minutes on a loaded machine), then every server of every run starts from a copy of it."""
+    return Path(tempfile.gettempdir()) / f"c122-citizen-bench-{devices}"
+
+
+async def prepare(devices: int, work: Path) -> dict[str, list[Any]]:
+    """The child that makes the prepared database: `devices` confirmed devices and a request each,
+    made through the citizen service; their tokens and case ids are returned."""
     from tests.support import databases
     from tests.support.server import running_server
 
     from c122.channels.citizen import LoggedCodeSender
-    from c122.cli import tune_garbage_collector
     from c122.domain.citizen import Device
 
-    folder = Path(tempfile.mkdtemp(prefix="c122-citizen-bench-"))
-    template = await databases.create_sqlite_template(folder)
-    limits = {
-        "citizen_requests_per_address_minute": 10_000_000,
-        "citizen_writes_per_device_minute": 10_000,
-        "citizen_registrations_per_address_hour": 10_000_000,
-        "data_dir": str(folder / "data"),
-    }
-    async with running_server(databases.copy_sqlite(template, folder), **limits) as server:
+    template = await databases.create_sqlite_template(work)
+    url = databases.copy_sqlite(template, work)
+    async with running_server(url, data_dir=str(work / "data"), **LIMITS) as server:
         citizen = server.application.context.citizen
         sender = citizen.sender
         assert isinstance(sender, LoggedCodeSender)
@@ -99,13 +107,35 @@ async def serve(devices: int) -> None:
             return token, view.case.id
 
         made = await asyncio.gather(*(device_with_request(i) for i in range(devices)))
-        tokens = [token for token, _ in made]
-        cases = [case for _, case in made]
+    return {"tokens": [t for t, _ in made], "cases": [c for _, c in made]}
+
+
+def prepare_once(devices: int, folder: Path) -> None:
+    work = Path(tempfile.mkdtemp(prefix="c122-citizen-prepare-"))
+    made = asyncio.run(prepare(devices, work))
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(work / "c122.db", folder / "c122.db")  # the server has stopped: one file
+    (folder / "devices.json").write_text(json.dumps(made))
+
+
+async def serve(prepared: Path) -> None:
+    """The child: the application on a copy of the prepared database (the same secret key as when it
+    was made, so the devices' tokens hold)."""
+    from tests.support import databases
+    from tests.support.server import running_server
+
+    from c122.cli import tune_garbage_collector
+
+    work = Path(tempfile.mkdtemp(prefix="c122-citizen-bench-"))
+    shutil.copyfile(prepared / "c122.db", work / "c122.db")
+    made = json.loads((prepared / "devices.json").read_text())
+    url = databases.sqlite_url(work / "c122.db")
+    async with running_server(url, data_dir=str(work / "data"), **LIMITS) as server:
         ready = {
             "base_url": server.base_url,
             "operator": ["operator1", server.passwords["operator1"]],
-            "tokens": tokens,
-            "cases": cases,
+            "tokens": made["tokens"],
+            "cases": made["cases"],
         }
         tune_garbage_collector()  # as `c122 serve` does
         print(json.dumps(ready), flush=True)
@@ -130,7 +160,7 @@ class Chats:
         self.sent_at: dict[str, float] = {}  # message text -> when its POST left
         self.latencies: list[float] = []
         self.failures = 0
-        self.failures_by_status: dict[int, int] = {}
+        self.failures_by_kind: dict[str, int] = {}  # "http 503", or the client's exception
         self.ready = 0
         self.stop = asyncio.Event()
 
@@ -140,37 +170,46 @@ class Chats:
             self.latencies.append((now - started) * 1000)
 
     def refused(self, status: int) -> None:
+        self.failed(f"http {status}")
+
+    def failed(self, kind: str) -> None:
         self.failures += 1
-        self.failures_by_status[status] = self.failures_by_status.get(status, 0) + 1
+        self.failures_by_kind[kind] = self.failures_by_kind.get(kind, 0) + 1
 
     async def screen(self, token: str, case_id: int) -> None:
         headers = {"Authorization": f"Bearer {token}"}
-        counted = False
+        opened = [False]  # counted among the waiting screens once
+        after = [0]  # the last message id seen: a stream connects again from it, as the app does
         while not self.stop.is_set():
             try:
                 if self.mode == "stream":
-                    await self._stream(case_id, headers, counted)
+                    await self._stream(case_id, headers, opened, after)
                 else:
-                    await self._poll(case_id, headers, counted)
-                counted = True
-            except (aiohttp.ClientError, TimeoutError):
-                self.failures += 1
+                    await self._poll(case_id, headers, opened)
+            except (aiohttp.ClientError, TimeoutError) as error:
+                self.failed(type(error).__name__)
                 await asyncio.sleep(0.5)
 
-    async def _stream(self, case_id: int, headers: dict[str, str], counted: bool) -> None:
-        async with self.session.get(f"{API}/cases/{case_id}/messages/stream", headers=headers) as answer:
+    async def _stream(
+        self, case_id: int, headers: dict[str, str], opened: list[bool], after: list[int]
+    ) -> None:
+        path = f"{API}/cases/{case_id}/messages/stream"
+        async with self.session.get(path, params={"after": after[0]}, headers=headers) as answer:
             if answer.status != 200:
                 self.refused(answer.status)
                 await asyncio.sleep(0.5)
                 return
-            if not counted:
+            if not opened[0]:
+                opened[0] = True
                 self.ready += 1
             async for line in answer.content:
-                if line.startswith(b"data: "):
+                if line.startswith(b"id: "):
+                    after[0] = max(after[0], int(line[4:]))
+                elif line.startswith(b"data: "):
                     now = time.perf_counter()
                     self.received(json.loads(line[6:])["text"], now)
 
-    async def _poll(self, case_id: int, headers: dict[str, str], counted: bool) -> None:
+    async def _poll(self, case_id: int, headers: dict[str, str], opened: list[bool]) -> None:
         after = 0
         wait = 0  # the screen opens: the conversation so far, then waits for what comes
         while not self.stop.is_set():
@@ -184,9 +223,9 @@ class Chats:
                     await asyncio.sleep(0.5)
                     continue
                 found = await answer.json()
-            if not counted:
+            if not opened[0]:
+                opened[0] = True
                 self.ready += 1
-                counted = True
             wait = 25
             for message in found:
                 after = max(after, message["id"])
@@ -217,18 +256,23 @@ async def chat_phase(
     await asyncio.sleep(2)  # the last screens reach their wait
     print(f"{mode}: {chats.ready} screens waiting after {open_seconds:.0f} s", file=sys.stderr, flush=True)
     send_failures = 0
+    send_kinds: dict[str, int] = {}
+
+    def send_failed(kind: str) -> None:
+        nonlocal send_failures
+        send_failures += 1
+        send_kinds[kind] = send_kinds.get(kind, 0) + 1
 
     async def answer(case_id: int, text: str) -> None:
-        nonlocal send_failures
         chats.sent_at[text] = time.perf_counter()
         try:
             answered = await desk.post(
                 f"/api/v1/cases/{case_id}/chat", json={"text": text}, headers={"X-CSRF-Token": csrf}
             )
             if answered.status_code != 201:
-                send_failures += 1
-        except httpx.HTTPError:
-            send_failures += 1
+                send_failed(f"http {answered.status_code} {answered.text[:80]}")
+        except httpx.HTTPError as error:
+            send_failed(type(error).__name__)
 
     # The operator's answers go at the rate whatever each takes, until the budget is spent.
     started = time.perf_counter()
@@ -262,7 +306,8 @@ async def chat_phase(
         "target_p99_ms": TARGET_P99_MS,
         "target_met": bool(chats.latencies) and figures["p99_ms"] < TARGET_P99_MS,
         "failures": {"screen": chats.failures, "send": send_failures},
-        "screen_failures_by_status": chats.failures_by_status,
+        "screen_failures_by_kind": chats.failures_by_kind,
+        "send_failures_by_kind": send_kinds,
         "load_average_during_chat": [round(x, 2) for x in load],
     }
 
@@ -331,6 +376,31 @@ async def drive(ready: dict[str, Any], args: argparse.Namespace) -> dict[str, An
     }
 
 
+def child(args: list[str], code: Path | None, profile_suffix: str) -> subprocess.Popen[str]:
+    """This script as a child process; `code`: a checkout whose `src/` the child imports c122 from."""
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code / "src"), env.get("PYTHONPATH")]))
+    if env.get("C122_BENCH_PROFILE"):
+        env["C122_BENCH_PROFILE"] += profile_suffix
+    return subprocess.Popen(
+        [sys.executable, __file__, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
+
+
+def measure(args: argparse.Namespace, code: Path | None, name: str) -> dict[str, Any]:
+    """One server (this checkout's code, or `code`'s) on a copy of the prepared database, driven."""
+    server = child(["--serve", str(args.devices)], code, f".{name}")
+    try:
+        assert server.stdout is not None
+        ready = json.loads(server.stdout.readline())
+        return asyncio.run(drive(ready, args))
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(timeout=300)  # a server with thousands of connections takes its time to stop
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--devices", type=int, default=2000)
@@ -344,35 +414,40 @@ def main() -> None:
         default="stream,poll",
         help="chat screens by server-sent events, by long polls, or both in turn",
     )
-    parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve:
-        run_profiled(lambda: asyncio.run(serve(args.serve)))
-        return
-    open_files = raise_open_files(2 * args.devices + 200)  # the child inherits the raised limit
-    load_before = os.getloadavg()
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(args.devices)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a checkout of other code (e.g. before a change): measured first, on the same prepared data",
     )
-    try:
-        assert child.stdout is not None
-        t0 = time.perf_counter()
-        ready = json.loads(child.stdout.readline())
-        setup_seconds = time.perf_counter() - t0
-        figures = asyncio.run(drive(ready, args))
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(timeout=30)
+    parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare:
+        prepare_once(args.prepare, prepared_folder(args.prepare))
+        return
+    if args.serve:
+        run_profiled(lambda: asyncio.run(serve(prepared_folder(args.serve))))
+        return
+    open_files = raise_open_files(2 * args.devices + 200)  # the children inherit the raised limit
+    load_before = os.getloadavg()
+    folder = prepared_folder(args.devices)
+    t0 = time.perf_counter()
+    if not (folder / "devices.json").exists():
+        made = child(["--prepare", str(args.devices)], None, ".prepare")
+        if made.wait() != 0:
+            raise SystemExit("the prepared database could not be made")
+    setup_seconds = time.perf_counter() - t0
+    runs = {}
+    if args.baseline is not None:
+        runs["baseline"] = {"code": str(args.baseline), **measure(args, args.baseline, "baseline")}
+    runs["this"] = measure(args, None, "this")
     figures = {
         "devices": args.devices,
         "setup_seconds": round(setup_seconds, 1),
         "open_files_limit": open_files,
         "load_average_before": [round(x, 2) for x in load_before],
-        **figures,
+        **(runs if args.baseline is not None else runs["this"]),
     }
     path = write_result("citizen_app", figures)
     print(json.dumps(figures, ensure_ascii=False, indent=2))

@@ -115,6 +115,47 @@ async def test_a_gone_subscription_is_dropped_and_others_still_get_theirs(server
         assert len(service.to("/push/alive")) == 2
 
 
+async def test_pushes_follow_the_subscriptions_as_they_change(server: RunningServer) -> None:
+    """Who an answer goes to is remembered between answers (most devices have no subscription): a
+    subscription made, moved to another device or dropped counts from the next answer on."""
+    app = await registered(server, "+79031110005")
+    tablet = await registered(server, "+79031110006")
+    operator = await server.signed_in("operator1")
+    keys = BrowserKeys.new()
+    case_id = (await app.create_case(description="Шумят соседи")).json()["id"]
+
+    async def answer(text: str) -> None:
+        sent = await operator.write("POST", f"/api/v1/cases/{case_id}/chat", json={"text": text})
+        assert sent.status_code == 201, sent.text
+        await settle(server)
+
+    with push_endpoint() as service:
+        endpoint = f"{service.base_url}/push/browser"
+        await answer("до подписки")  # nobody to push: remembered as such
+        assert service.to("/push/browser") == []
+        await subscribe(app, endpoint, keys)
+        await answer("после подписки")
+        bodies = [json.loads(keys.decrypt(r.body))["body"] for r in service.to("/push/browser")]
+        assert bodies == ["после подписки"]
+
+        # The browser subscribes again as another device: the endpoint is that device's now.
+        await subscribe(tablet, endpoint, keys)
+        await answer("после переноса")
+        assert len(service.to("/push/browser")) == 1
+        assert (await app.get("/push/subscriptions")).json() == []
+
+        again = await subscribe(app, endpoint, keys)
+        await answer("снова")
+        assert len(service.to("/push/browser")) == 2
+        dropped = await app.http.delete(
+            f"/api/citizen/v1/push/subscriptions/{again['id']}",
+            headers={"Authorization": f"Bearer {app.token}"},
+        )
+        assert dropped.status_code == 204, dropped.text
+        await answer("после отписки")
+        assert len(service.to("/push/browser")) == 2
+
+
 async def test_a_push_service_that_fails_is_recorded_not_dropped(server: RunningServer) -> None:
     app = await registered(server, "+79031110003")
     operator = await server.signed_in("operator1")

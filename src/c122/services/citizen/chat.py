@@ -2,7 +2,7 @@
 thread whatever the channel — the app's messages and media, SMS both ways (with each answer's delivery
 state), a messenger's — and the operator's answers by the channel they choose among those the applicant
 is reached by. Only those who may see the card read it (refusals audited); only those who work on cards
-write; the citizen's device learns of an answer by its long poll."""
+write; the citizen's device learns of an answer by its event stream or long poll."""
 
 from __future__ import annotations
 
@@ -108,33 +108,64 @@ class CaseChat:
                 raise NotFound("no such case")
             reach = await self._reach(uow, case_id)
             user = await uow.users.get(actor.user_id)
-        chosen = self._chosen(reach, channel)
-        if chosen is Channel.MESSENGER:  # sent before it is stored: a refused answer is not kept
-            sender = self._senders.sender(Channel.MESSENGER) if self._senders is not None else None
-            assert sender is not None  # `_reach` offers the messenger only with its sender
-            await sender.send_reply(reach[Channel.MESSENGER], cleaned, case_id)
-        sms_id = None
-        if chosen is Channel.SMS:
-            assert self._sms is not None
-            sms_id = (await self._sms.send(actor, reach[Channel.SMS], cleaned, case_id)).id
-        async with self._uow() as uow:
-            message = await uow.citizen.add_message(
-                Message(
-                    0,
-                    case_id,
-                    chosen,
-                    Author.OPERATOR,
-                    cleaned,
-                    self._clock.now(),
-                    author_user_id=actor.user_id,
-                    author_name=user.full_name if user else "",
-                    sms_id=sms_id,
-                )
-            )
-            await uow.commit()
+            chosen = self._chosen(reach, channel)
+            author_name = user.full_name if user else ""
+            message = None
+            if chosen is Channel.APP:  # nothing leaves before it is stored: one transaction
+                message = await self._keep_answer(uow, actor, case_id, chosen, cleaned, author_name)
+                await uow.commit()
+        if message is None:
+            message = await self._send_elsewhere(actor, case_id, chosen, reach, cleaned, author_name)
         self._app.tell(case, message)
         self._internal.publish(OperatorAnswered(case_id, case.name, message.text))
         return message
+
+    async def _send_elsewhere(
+        self,
+        actor: Actor,
+        case_id: int,
+        chosen: Channel,
+        reach: dict[Channel, str],
+        text: str,
+        author_name: str,
+    ) -> Message:
+        """An answer by SMS or a messenger: sent first (a refused answer is not kept), then stored."""
+        if chosen is Channel.MESSENGER:
+            sender = self._senders.sender(Channel.MESSENGER) if self._senders is not None else None
+            assert sender is not None  # `_reach` offers the messenger only with its sender
+            await sender.send_reply(reach[Channel.MESSENGER], text, case_id)
+        sms_id = None
+        if chosen is Channel.SMS:
+            assert self._sms is not None
+            sms_id = (await self._sms.send(actor, reach[Channel.SMS], text, case_id)).id
+        async with self._uow() as uow:
+            message = await self._keep_answer(uow, actor, case_id, chosen, text, author_name, sms_id)
+            await uow.commit()
+        return message
+
+    async def _keep_answer(
+        self,
+        uow: IntakeUnitOfWork,
+        actor: Actor,
+        case_id: int,
+        channel: Channel,
+        text: str,
+        author_name: str,
+        sms_id: int | None = None,
+    ) -> Message:
+        return await uow.citizen.add_message(
+            Message(
+                0,
+                case_id,
+                channel,
+                Author.OPERATOR,
+                text,
+                self._clock.now(),
+                author_user_id=actor.user_id,
+                author_name=author_name,
+                sms_id=sms_id,
+            )
+        )
 
     async def send_photo(
         self, actor: Actor, case_id: int, content: bytes, channel: Channel | None = None

@@ -516,14 +516,13 @@ class CitizenApp:
 
     async def messages(self, device: Device, case_id: int, after_id: int, wait_s: float) -> list[Message]:
         """The case's messages after `after_id`; with `wait_s`, waits up to that long for one (long poll).
-        A poll at the newest message waits without reading, and wakes with the message itself."""
-        await self._owns(device, case_id)
+        A poll at the newest message of a case the device is known to own waits without reading, and
+        wakes with the message itself."""
         # Listening before the read: a message stored after it is handed to this poll.
         with self.feed.waiting(case_id, after_id) as waiter:
-            if not self.feed.nothing_after(case_id, after_id):
-                async with self._reads, self._uow() as uow:
-                    found = await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
-                self.feed.read(case_id, after_id, found, complete=len(found) < MAX_MESSAGES)
+            owned = (device.id, case_id) in self._owned
+            if not owned or not self.feed.nothing_after(case_id, after_id):
+                found = await self._read(device, case_id, after_id, owned=owned)
                 if found:
                     return found
             if wait_s > 0:
@@ -531,27 +530,36 @@ class CitizenApp:
                     await asyncio.wait_for(waiter.arrived.wait(), min(wait_s, MAX_WAIT_SECONDS))
             return sorted(waiter.messages, key=lambda m: m.id)
 
+    async def _read(self, device: Device, case_id: int, after_id: int, *, owned: bool) -> list[Message]:
+        """The messages after `after_id`; the device's ownership of the case proved in the same
+        transaction when not yet known (404 otherwise), then remembered (a request keeps its device):
+        a chat screen opening costs one transaction."""
+        async with self._reads:
+            if owned:
+                async with self._uow() as uow:
+                    found = await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
+            else:
+                async with self._own(device, case_id, "view_messages") as (uow, _case, _request):
+                    found = await uow.citizen.messages(case_id, after_id, MAX_MESSAGES)
+                _remember(self._owned, (device.id, case_id), None)
+        self.feed.read(case_id, after_id, found, complete=len(found) < MAX_MESSAGES)
+        return found
+
     async def follow(
         self, device: Device, case_id: int, after_id: int, heartbeat_s: float
     ) -> AsyncIterator[list[Message]]:
         """The conversation as a stream: what is stored after `after_id`, then each message as it comes;
         an empty batch every `heartbeat_s` of quiet (the connection is alive). Ends, sending nothing
-        more, once the device's token is revoked. Only the first batch may read the database."""
-        await self._owns(device, case_id)
+        more, once the device's token is revoked. Only the first batch may read the database (another
+        device's case: 404 there), and it does not wait: the stream opens at once."""
+        wait_s = 0.0
         while True:
-            found = await self.messages(device, case_id, after_id, heartbeat_s)
+            found = await self.messages(device, case_id, after_id, wait_s)
+            wait_s = heartbeat_s
             if device.token_hash is None or device.token_hash not in self._tokens:
                 return  # signed out meanwhile: nothing more goes to it
             after_id = max([after_id, *(m.id for m in found)])
             yield found
-
-    async def _owns(self, device: Device, case_id: int) -> None:
-        """`_own` without reading the case, remembered once proved (a request keeps its device)."""
-        if (device.id, case_id) in self._owned:
-            return
-        async with self._reads, self._own(device, case_id, "view_messages"):
-            pass
-        _remember(self._owned, (device.id, case_id), None)
 
     def tell(self, case: Case, message: Message) -> None:
         """The operators of the case see it live; a device waiting on the case gets it."""

@@ -30,6 +30,7 @@ from c122.domain.push import (
 from c122.domain.users import Actor, Role
 from c122.services.ports import UnitOfWorkFactory
 from c122.services.push.ports import Delivery, Outcome, PushSender, PushUnitOfWork
+from c122.services.push.recipients import Recipients
 
 _log = logging.getLogger(__name__)
 PAGE = 1000
@@ -56,6 +57,7 @@ class AppPush:
         """The VAPID application server key (base64url, uncompressed P-256) a browser subscribes with."""
         self._slots = asyncio.Semaphore(concurrency)
         self._running: set[asyncio.Task[object]] = set()
+        self._recipients = Recipients()
 
     @property
     def kinds(self) -> frozenset[SubscriptionKind]:
@@ -71,6 +73,7 @@ class AppPush:
         async with self._uow() as uow:
             saved = await uow.push.save_subscription(sub)
             await uow.commit()
+        self._recipients.forget([device_id, *self._recipients.holders_of(sub.endpoint)])
         return saved
 
     async def subscriptions(self, device_id: int) -> list[PushSubscription]:
@@ -84,6 +87,7 @@ class AppPush:
                 raise NotFound("нет такой подписки")
             await uow.push.drop_subscriptions(own)
             await uow.commit()
+        self._recipients.forget([device_id])
 
     async def deliveries(self, device_id: int) -> list[Delivery]:
         async with self._uow() as uow:
@@ -100,10 +104,21 @@ class AppPush:
     # --- pushes about a request ------------------------------------------------------------------
 
     async def notify_case(self, case_id: int, message: PushMessage) -> list[Delivery]:
-        """Pushes to every subscription of the device the case's request came from (none: nothing)."""
-        async with self._uow() as uow:
-            device_id = await uow.push.device_of_case(case_id)
-            subs = await uow.push.subscriptions_of(device_id) if device_id is not None else []
+        """Pushes to every subscription of the device the case's request came from (none: nothing).
+        Who that is comes from memory when known (recipients.py): most answers go to a device with no
+        subscription, and need no read at all."""
+        now = self._clock.monotonic()
+        device_id = self._recipients.device_of(case_id)
+        subs = self._recipients.subscriptions(device_id, now) if device_id is not None else None
+        if subs is None:
+            async with self._uow() as uow:
+                if device_id is None:
+                    device_id = await uow.push.device_of_case(case_id)
+                if device_id is None:
+                    return []  # no app request: nobody to push (not remembered: a request may come)
+                subs = tuple(await uow.push.subscriptions_of(device_id))
+            self._recipients.keep_device(case_id, device_id)
+            self._recipients.keep_subscriptions(device_id, subs, now)
         if not subs:
             return []
         return await self._deliver(subs, message, CASE_TTL_S, case_id=case_id)
@@ -159,6 +174,7 @@ class AppPush:
             if gone:
                 await uow.push.drop_subscriptions(gone)
             await uow.commit()
+        self._recipients.forget({d.device_id for d in deliveries if d.state is DeliveryState.GONE})
         return deliveries
 
     async def _send(self, sub: PushSubscription, payload: bytes, ttl_s: int) -> Outcome:
