@@ -12,10 +12,10 @@ reads the records.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
@@ -88,35 +88,68 @@ async def read(db: AsyncConnection, call_id: str) -> Mapping[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+async def read_many(db: AsyncConnection, call_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+    """`read` of several records in one statement, by id; a record not stored yet is absent."""
+    statement = select(call_records.c.id, *_READ).where(call_records.c.id.in_(call_ids))
+    rows = (await db.execute(statement)).mappings()
+    return {row["id"]: {column.name: row[column.name] for column in _READ} for row in rows}
+
+
 async def apply(
     db: AsyncConnection, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
 ) -> None:
     """Moves a record's contribution from what it was to what it is."""
-    old, new = contribution(before), contribution(after)
-    if old == new:
-        return
-    if old is not None:
-        await _add(db, old[0], {name: -value for name, value in old[1].items()})
-        key = dict(zip(KEY, old[0], strict=True))
+    await apply_many(db, [(before, after)])
+
+
+async def apply_many(
+    db: AsyncConnection, changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]
+) -> None:
+    """Moves several records' contributions, summed per interval first: one upsert and at most one
+    delete for the whole batch, however many records it holds."""
+    deltas: dict[tuple[int, int, int, int], dict[str, float]] = {}
+    emptied: set[tuple[int, int, int, int]] = set()
+    for before, after in changes:
+        old, new = contribution(before), contribution(after)
+        if old == new:
+            continue
+        if old is not None:
+            _sum_into(deltas, old[0], old[1], -1)
+            emptied.add(old[0])
+        if new is not None:
+            _sum_into(deltas, new[0], new[1], 1)
+    changed = [
+        {**dict(zip(KEY, key, strict=True)), **sums} for key, sums in deltas.items() if any(sums.values())
+    ]
+    if changed:
+        insert_ = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
+        statement = insert_(call_intervals)
+        await db.execute(
+            statement.on_conflict_do_update(
+                index_elements=[call_intervals.c[name] for name in KEY],
+                set_={name: call_intervals.c[name] + statement.excluded[name] for name in SUMS},
+            ),
+            changed,
+        )
+    if emptied:
         # An interval left without calls goes: the records have no row for it either.
         await db.execute(
             delete(call_intervals).where(
-                *[call_intervals.c[name] == value for name, value in key.items()], call_intervals.c.calls == 0
+                tuple_(*[call_intervals.c[name] for name in KEY]).in_(sorted(emptied)),
+                call_intervals.c.calls == 0,
             )
         )
-    if new is not None:
-        await _add(db, new[0], new[1])
 
 
-async def _add(db: AsyncConnection, key: tuple[int, int, int, int], sums: dict[str, float]) -> None:
-    insert_ = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
-    statement = insert_(call_intervals).values(**dict(zip(KEY, key, strict=True)), **sums)
-    await db.execute(
-        statement.on_conflict_do_update(
-            index_elements=[call_intervals.c[name] for name in KEY],
-            set_={name: call_intervals.c[name] + statement.excluded[name] for name in SUMS},
-        )
-    )
+def _sum_into(
+    deltas: dict[tuple[int, int, int, int], dict[str, float]],
+    key: tuple[int, int, int, int],
+    sums: Mapping[str, float],
+    sign: int,
+) -> None:
+    total = deltas.setdefault(key, dict.fromkeys(SUMS, 0))
+    for name, value in sums.items():
+        total[name] += sign * value
 
 
 async def rebuild(db: AsyncConnection) -> None:

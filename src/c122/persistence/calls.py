@@ -129,43 +129,58 @@ class SqlCallRecordRepository:
         self._count_budget_ms = count_budget_ms
 
     async def save(self, record: CallRecord, zone: tzinfo) -> None:
-        values = {name: getattr(record, name) for name in _RECORD_FIELDS}
-        values["local_day"], values["local_minute"] = local_day_minute(record.started_at, zone)
+        await self.save_many([record], zone)
+
+    async def save_many(self, records: Sequence[CallRecord], zone: tzinfo) -> None:
+        """The records (a later version of one call replacing an earlier one) in a fixed number of
+        statements whatever their count: the call path writes a batch at once (services/calls/writer.py)."""
+        latest = _latest_versions(records)
+        if not latest:
+            return
+        rows = []
+        for record in latest.values():
+            values = {name: getattr(record, name) for name in _RECORD_FIELDS}
+            values["local_day"], values["local_minute"] = local_day_minute(record.started_at, zone)
+            rows.append({"id": record.id, **values})
         insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
-        statement = insert_(call_records).values(id=record.id, **values)
+        statement = insert_(call_records)
         # A wrap-up stored when the operator's ended stays when the call flow writes the record again.
         kept = {
-            **values,
+            **{name: statement.excluded[name] for name in (*_RECORD_FIELDS, "local_day", "local_minute")},
             "wrap_up_s": case(
                 (statement.excluded.wrap_up_s > 0, statement.excluded.wrap_up_s),
                 else_=call_records.c.wrap_up_s,
             ),
         }
         upsert = statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
-        before = await call_rollup.read(self._db, record.id)
-        await self._db.execute(upsert)
-        await call_rollup.apply(self._db, before, call_rollup.stored(values, before))
-        await self._db.execute(delete(call_legs).where(call_legs.c.call_id == record.id))
-        if record.legs:
-            await self._db.execute(
-                insert(call_legs),
-                [
-                    {"call_id": record.id, "position": position, **_leg_values(leg)}
-                    for position, leg in enumerate(record.legs)
-                ],
-            )
-        if record.recording_path is None:
-            return  # no recording, so no segments stored either: a missed call costs no statement more
+        before = await call_rollup.read_many(self._db, list(latest))
+        await self._db.execute(upsert, rows)
+        await call_rollup.apply_many(
+            self._db,
+            [(before.get(row["id"]), call_rollup.stored(row, before.get(row["id"]))) for row in rows],
+        )
+        ids = list(latest)
+        await self._db.execute(delete(call_legs).where(call_legs.c.call_id.in_(ids)))
+        legs = [
+            {"call_id": record.id, "position": position, **_leg_values(leg)}
+            for record in latest.values()
+            for position, leg in enumerate(record.legs)
+        ]
+        if legs:
+            await self._db.execute(insert(call_legs), legs)
+        # no recording, so no segments stored either: a missed call costs no statement more
+        recorded = [record for record in latest.values() if record.recording_path is not None]
+        if not recorded:
+            return
         segments = call_recording_segments
-        await self._db.execute(delete(segments).where(segments.c.call_id == record.id))
-        if record.segments:
-            await self._db.execute(
-                insert(segments),
-                [
-                    {"call_id": record.id, "position": position, **_segment_values(segment)}
-                    for position, segment in enumerate(record.segments)
-                ],
-            )
+        await self._db.execute(delete(segments).where(segments.c.call_id.in_([r.id for r in recorded])))
+        rows = [
+            {"call_id": record.id, "position": position, **_segment_values(segment)}
+            for record in recorded
+            for position, segment in enumerate(record.segments)
+        ]
+        if rows:
+            await self._db.execute(insert(segments), rows)
 
     async def set_wrap_up(self, call_id: str, seconds: float) -> None:
         before = await call_rollup.read(self._db, call_id)
@@ -488,6 +503,18 @@ class SqlCallRecordRepository:
                 CallLegRecord(**{name: getattr(row, name) for name in _LEG_FIELDS})
             )
         return {call_id: tuple(legs) for call_id, legs in found.items()}
+
+
+def _latest_versions(records: Sequence[CallRecord]) -> dict[str, CallRecord]:
+    """One record per call, its latest version; a wrap-up an earlier version brought is kept when the
+    latest brings none (as the upsert keeps a stored one)."""
+    latest: dict[str, CallRecord] = {}
+    for record in records:
+        earlier = latest.pop(record.id, None)
+        if earlier is not None and not record.wrap_up_s > 0 and earlier.wrap_up_s > 0:
+            record = replace(record, wrap_up_s=earlier.wrap_up_s)
+        latest[record.id] = record
+    return latest
 
 
 def _segment_values(segment: RecordingSegment) -> dict[str, Any]:

@@ -135,6 +135,47 @@ async def test_interval_sums_follow_the_records_and_give_the_records_figures(dat
         await engine.dispose()
 
 
+async def test_batched_saves_keep_the_same_sums_and_records_as_saves_one_by_one(database_url: str) -> None:
+    """The call path's writer stores many records per statement (`save_many`): versions of one call in
+    one batch (the latest wins, a wrap-up an earlier one brought stays), calls moved between intervals,
+    calls written again after a wrap-up. The sums equal the rebuilt ones and the records equal those
+    the same versions give when saved one at a time."""
+    engine = create_engine(database_url)
+    calls = _calls(120)
+    running = [replace(r, status="active", queue_id=None, queued_at=None, ended_at=None) for r in calls]
+    moved = [replace(r, queue_id=3, group_id=2) for r in calls[::7]]
+    wrapped = [replace(r, wrap_up_s=9.5) for r in calls[::5]]
+    again = [replace(r, wrap_up_s=0.0, talk_s=r.talk_s + 1) for r in calls[::10]]
+    batches = [running[:60], running[60:] + calls[:30], calls[30:] + moved, wrapped + again, again[:3]]
+    try:
+        async with engine.begin() as db:
+            writer = SqlCallRecordRepository(db)
+            for batch in batches:
+                await writer.save_many(batch, MOSCOW)
+            batched = await _intervals(db)
+            stored = {r.id: (await writer.get(r.id)) for r in calls}
+            await call_rollup.rebuild(db)
+            assert batched == await _intervals(db)
+            assert sum(row[4] for row in batched) == len(calls)
+            await db.rollback()
+        async with engine.begin() as db:
+            writer = SqlCallRecordRepository(db)
+            for batch in batches:
+                for record in batch:
+                    await writer.save(record, MOSCOW)
+            assert batched == await _intervals(db)
+            for record in calls:
+                one_by_one = await writer.get(record.id)
+                assert one_by_one is not None
+                assert stored[record.id] == one_by_one, record.id
+            kept = stored[calls[10].id]
+            assert kept is not None
+            assert kept.record.wrap_up_s == 9.5  # written again without one: the wrap-up stays
+            await db.rollback()
+    finally:
+        await engine.dispose()
+
+
 @pytest.mark.parametrize(
     "change",
     [

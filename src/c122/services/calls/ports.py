@@ -29,6 +29,11 @@ class CallRecordRepository(Protocol):
         the record brings none (the call flow writes 0: the operator's wrap-up ends after the call)."""
         ...
 
+    async def save_many(self, records: Sequence[CallRecord], zone: tzinfo) -> None:
+        """`save` of several records in one go (a later version of a call replacing an earlier one),
+        in as many statements as one record takes."""
+        ...
+
     async def set_wrap_up(self, call_id: str, seconds: float) -> None:
         """The operator's wrap-up after the call; nothing when there is no such record."""
         ...

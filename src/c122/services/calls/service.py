@@ -146,8 +146,7 @@ class CallRecordService:
         for record in records:
             check_record(record)
         async with self._uow() as uow:
-            for record in records:
-                await uow.calls.save(record, self.zone)
+            await uow.calls.save_many(records, self.zone)
             await uow.commit()
 
     async def list_calls(self, actor: Actor, filters: CallFilter) -> JournalPage:
