@@ -298,7 +298,9 @@ def build_application(
     realtime_reactions.subscribe(internal, hub)
     session_idle = timedelta(minutes=settings.session_idle_minutes)
     waiting_calls = WaitingCallBoard()
-    contact_center = ContactCenter(uow_factory, clock, bus, waiting_calls)
+    contact_center = ContactCenter(
+        uow_factory.first_in_line, clock, bus, waiting_calls
+    )  # its writes go first at the gate
     contact_center_reactions.subscribe(internal, contact_center)
     auth = AuthService(
         uow_factory,

@@ -103,14 +103,15 @@ class SqlUnitOfWork:
     contacts: ContactRepository
     push: PushRepository
 
-    def __init__(self, engine: AsyncEngine, sealer: Sealer = PLAIN) -> None:
+    def __init__(self, engine: AsyncEngine, sealer: Sealer = PLAIN, *, first_in_line: bool = False) -> None:
         self._engine = engine
         self._sealer = sealer
+        self._first_in_line = first_in_line
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
         try:
-            connection = await connect(self._engine)
+            connection = await connect(self._engine, first_in_line=self._first_in_line)
             await connection.begin()
         except Exception as exc:
             if unreachable(exc):
@@ -233,6 +234,12 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.sealer)
+
+    def first_in_line(self) -> SqlUnitOfWork:
+        """A unit of work whose writes go ahead of the others waiting at SQLite's write gate: the ACD's,
+        so that its decisions are stored (and carried out) after at most the one transaction already
+        writing, however many call-record batches wait (persistence/write_gate.py)."""
+        return SqlUnitOfWork(self.engine, self.sealer, first_in_line=True)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -7,6 +7,10 @@ through, and their requests fail. Here a connection enters the gate before its f
 it when its transaction ends, so the process's writers take turns in order and each meets the file
 lock free. Writers of other processes (a backup, `c122` commands) are still met by the busy timeout.
 PostgreSQL has row locks and needs no gate.
+
+A writer may ask to go first in line (the ACD, whose decisions wait for their commit): it is queued
+ahead of the ordinary writers, behind any earlier first-in-line writer, so it waits for the
+transaction already writing and nothing else.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class WriteGate:
         self._wait_s = wait_s
         self._held = False
         self._queue: deque[asyncio.Future[None]] = deque()
+        self._first = 0  # how many at the head of the queue went first in line
         self._turns = 0  # how often the gate changed hands: the queue's progress
 
     @property
@@ -47,12 +52,16 @@ class WriteGate:
     def waiting(self) -> int:
         return len(self._queue)
 
-    async def enter(self) -> None:
+    async def enter(self, *, first_in_line: bool = False) -> None:
         if not self._held and not self._queue:
             self._hand_over()
             return
         turn = asyncio.get_running_loop().create_future()
-        self._queue.append(turn)
+        if first_in_line:
+            self._queue.insert(self._first, turn)
+            self._first += 1
+        else:
+            self._queue.append(turn)
         seen = self._turns
         while True:
             try:
@@ -62,22 +71,28 @@ class WriteGate:
                 if turn.done():
                     return  # handed over just as the wait ran out
                 if self._turns == seen:
-                    self._queue.remove(turn)
-                    turn.cancel()
+                    self._forget(turn)
                     raise DatabaseUnavailable() from None
                 seen = self._turns
             except asyncio.CancelledError:
                 if turn.done() and not turn.cancelled():
                     self.leave()  # handed over to a request that is gone: pass it on
                 else:
-                    self._queue.remove(turn)
-                    turn.cancel()
+                    self._forget(turn)
                 raise
+
+    def _forget(self, turn: asyncio.Future[None]) -> None:
+        """A waiter that gave up leaves the queue."""
+        if self._queue.index(turn) < self._first:
+            self._first -= 1
+        self._queue.remove(turn)
+        turn.cancel()
 
     def leave(self) -> None:
         self._held = False
         while self._queue:
             turn = self._queue.popleft()
+            self._first = max(0, self._first - 1)
             if not turn.done():
                 turn.set_result(None)
                 self._hand_over()
@@ -97,12 +112,13 @@ def write_gate(engine: AsyncEngine) -> WriteGate | None:
     return _GATES.get(engine.sync_engine)
 
 
-async def connect(engine: AsyncEngine) -> AsyncConnection:
-    """A connection whose writes pass the engine's gate, if it has one."""
+async def connect(engine: AsyncEngine, *, first_in_line: bool = False) -> AsyncConnection:
+    """A connection whose writes pass the engine's gate, if it has one (`first_in_line`: ahead of the
+    ordinary writers waiting there)."""
     gate = write_gate(engine)
     if gate is None:
         return await engine.connect()
-    return await GatedConnection(engine, gate)
+    return await GatedConnection(engine, gate, first_in_line=first_in_line)
 
 
 @asynccontextmanager
@@ -120,9 +136,10 @@ class GatedConnection(AsyncConnection):
     """Enters the gate before the first INSERT, UPDATE or DELETE of a transaction and leaves it when
     the transaction ends; reads never wait for it."""
 
-    def __init__(self, engine: AsyncEngine, gate: WriteGate) -> None:
+    def __init__(self, engine: AsyncEngine, gate: WriteGate, *, first_in_line: bool = False) -> None:
         super().__init__(engine)
         self._gate = gate
+        self._first_in_line = first_in_line
         self._writing = False
 
     async def execute(
@@ -133,7 +150,7 @@ class GatedConnection(AsyncConnection):
         execution_options: CoreExecuteOptionsParameter | None = None,
     ) -> CursorResult[Any]:
         if not self._writing and getattr(statement, "is_dml", False):
-            await self._gate.enter()
+            await self._gate.enter(first_in_line=self._first_in_line)
             self._writing = True
         return await super().execute(statement, parameters, execution_options=execution_options)
 
