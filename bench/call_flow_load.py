@@ -4,7 +4,13 @@ bridged and recorded conversation → call record.
     .venv/bin/python bench/call_flow_load.py [--rates 20,50,100] [--seconds 10] [--hold 5]
         [--concurrent 10x15x12] [--operators 500] [--wrap-up 1]
         [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres] [--sip-rate-limit] [--keep]
+        [--server-src DIR] [--profile FILE]
         → bench/results/call_flow_load.json
+
+`--concurrent ""` leaves the concurrent check out. `--server-src` runs the hotline on the `c122`
+package of another folder (`git archive <commit> src | tar -x -C DIR`, then DIR/src): the code before
+a change measured by the same driver in the same session. `--profile` writes the hotline's cProfile
+statistics (C122_BENCH_PROFILE).
 
 Each level runs on a hotline of its own (bench/call_flow_server.py: the application `c122 serve`
 builds, with telephony, on loopback, in its own process; a new SQLite file, or with `--database-url`
@@ -71,7 +77,7 @@ SERVICE_NUMBER = "88001220122"  # the main line +78001220122, dialled the way a 
 SIP_PASSWORD = "bench-phone-secret"
 TONE_HZ = 440
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-RUN_LIMIT_S = 560  # the whole run, set-up included, stays under ten minutes
+RUN_LIMIT_S = 780  # the whole run, set-up included, stays under thirteen minutes
 HOTLINE_STOP_S = 20.0
 RECORDINGS_CHECKED = 5  # recordings fetched per level and checked for the tone on both channels
 
@@ -189,6 +195,17 @@ async def sign_in(base_url: str, login: str, password: str) -> Desk:
     return Desk(client, response.json()["csrf_token"])
 
 
+def server_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The hotline's environment: with `--server-src`, the product's code is taken from that folder (an
+    export of another commit), so that two versions are measured side by side by the same driver."""
+    environment = dict(os.environ)
+    if args.server_src:
+        environment["PYTHONPATH"] = str(Path(args.server_src).resolve())
+    if args.profile:
+        environment["C122_BENCH_PROFILE"] = str(Path(args.profile).resolve())
+    return environment
+
+
 async def start_hotline(args: argparse.Namespace, database_url: str, workdir: Path) -> Hotline:
     http_port = free_port(socket.SOCK_STREAM)
     sip_port = free_port()
@@ -199,6 +216,7 @@ async def start_hotline(args: argparse.Namespace, database_url: str, workdir: Pa
         "--sip-ws-port", str(free_port(socket.SOCK_STREAM)), "--operators", str(args.operators),
         *(["--sip-rate-limit"] if args.sip_rate_limit else []),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=log.open("wb"),
+        env=server_environment(args),
     )  # fmt: skip
     assert process.stdout is not None
     try:
@@ -644,8 +662,10 @@ async def measure_level(
 
 
 def parse_levels(args: argparse.Namespace) -> list[Level]:
-    rate, seconds, hold = (float(x) for x in args.concurrent.split("x"))
-    levels = [Level(f"concurrent_{int(rate * (hold - 2))}", rate, int(rate * seconds), hold)]
+    levels = []
+    if args.concurrent:  # "" leaves the concurrent check out
+        rate, seconds, hold = (float(x) for x in args.concurrent.split("x"))
+        levels.append(Level(f"concurrent_{int(rate * (hold - 2))}", rate, int(rate * seconds), hold))
     for text in args.rates.split(","):
         cps = float(text)
         levels.append(Level(f"cps_{text}", cps, int(cps * args.seconds), args.hold))
@@ -689,6 +709,10 @@ async def main() -> None:
     parser.add_argument("--wrap-up", type=float, default=1.0)
     parser.add_argument("--database-url", default="", help="PostgreSQL server; default: SQLite")
     parser.add_argument("--sip-rate-limit", action="store_true", help="keep the per-source SIP limit")
+    parser.add_argument(
+        "--server-src", default="", help="take the hotline's c122 package from this src folder"
+    )
+    parser.add_argument("--profile", default="", help="profile the hotline with cProfile into this file")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (logs, recordings)")
     args = parser.parse_args()
     if args.database_url and not args.database_url.startswith("postgresql+asyncpg://"):
