@@ -51,11 +51,11 @@ import tempfile
 import time
 import wave
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import numpy as np
@@ -71,6 +71,7 @@ from c122.telephony.media.codecs import PCMU
 from c122.telephony.sip import SipStack
 from c122.telephony.sip.trunk import Trunk, TrunkSettings
 
+T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
 SERVICE_NUMBER = "88001220122"  # the main line +78001220122, dialled the way a Russian caller would
@@ -241,6 +242,19 @@ async def stop_process(process: asyncio.subprocess.Process, timeout: float = 20.
         await process.wait()
 
 
+async def retried(request: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+    """A set-up request, tried again when the connection breaks under it (a loaded machine; the
+    requests repeated here - sign-in, phone, ready - give the same result when repeated)."""
+    for attempt in range(attempts):
+        try:
+            return await request()
+        except httpx.TransportError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
 async def put_operators_on_duty(hotline: Hotline, admin: Desk, wrap_up_s: float, phone_port: int) -> int:
     """Wrap-up (and no callbacks) through the queue admin API; each operator signs in, sets a SIP
     phone, which registers from `phone_port` (the phones' SIPp takes that port over afterwards), and
@@ -257,9 +271,10 @@ async def put_operators_on_duty(hotline: Hotline, admin: Desk, wrap_up_s: float,
 
     async def with_phone(login: str) -> Desk:
         async with gate:
-            desk = await sign_in(hotline.base_url, login, password)
+            desk = await retried(lambda: sign_in(hotline.base_url, login, password))
             phone = {"mode": "sip", "sip_password": SIP_PASSWORD}
-            (await desk.write("PUT", "/api/v1/operators/me/phone", json=phone)).raise_for_status()
+            put = await retried(lambda: desk.write("PUT", "/api/v1/operators/me/phone", json=phone))
+            put.raise_for_status()
             return desk
 
     desks = await asyncio.gather(*(with_phone(login) for login in logins))
@@ -267,8 +282,11 @@ async def put_operators_on_duty(hotline: Hotline, admin: Desk, wrap_up_s: float,
 
     async def on_duty(desk: Desk) -> bool:
         async with gate:
-            registered = bool((await desk.http.get("/api/v1/operators/me/phone")).json()["sip"]["registered"])
-            state = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+            phone = await retried(lambda: desk.http.get("/api/v1/operators/me/phone"))
+            registered = bool(phone.json()["sip"]["registered"])
+            state = await retried(
+                lambda: desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+            )
             state.raise_for_status()
             await desk.http.aclose()
             return registered
