@@ -2,12 +2,14 @@
 (INSERT … SELECT over generated row numbers: a recursive CTE on SQLite, generate_series on PostgreSQL),
 the columns hashes of the row number, so both databases get the same data. Calls spread over a year
 across 3 groups, 30 operators, 3 lines, 6 call types, every direction and status, applicants' numbers
-drawn from 200,000; one call in ten has a case (with its source and applicant). Also the filter
-combinations the benchmark times and the tests compare."""
+drawn from 200,000; one call in ten has a case (with its source and applicant: one of 18,000 Russian
+full names made of 30 surnames in both genders, 20 first names each and 15 patronymics). Every call has
+its caller's leg, every call with an operator the operator's leg; one answered call in seven a
+consultant's (a consultation or a transfer), one in twenty a senior listening in, as the call flow
+records them. Also the filter combinations the benchmark times and the tests compare."""
 
 from __future__ import annotations
 
-import random
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,8 +26,29 @@ NOW = datetime(2026, 9, 12, 9, tzinfo=UTC)
 CHUNK = 500_000
 LINES = ("+78001220122", "+78001220123", "+78001220124")
 SOURCES = ("pstn", "mobile_app", "web")
-LAST_NAMES = ("Иванов", "Петрова", "Сидоров", "Лебедев", "Морозова", "Кузнецов", "Волкова", "Соколов")
-FOLDED_NAMES = tuple(name.casefold() for name in LAST_NAMES)
+# The applicants' names, combined from these by the applicant's id (applicant_names).
+SURNAMES = (
+    "Иванов", "Петров", "Сидоров", "Лебедев", "Морозов", "Кузнецов", "Волков", "Соколов", "Попов",
+    "Смирнов", "Васильев", "Павлов", "Зайцев", "Голубев", "Виноградов", "Богданов", "Воробьёв",
+    "Фёдоров", "Михайлов", "Беляев", "Тарасов", "Белов", "Комаров", "Орлов", "Киселёв", "Макаров",
+    "Андреев", "Ковалёв", "Ильин", "Гусев",
+)  # fmt: skip
+FIRST_NAMES = (
+    (
+        "Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Максим", "Евгений", "Иван", "Михаил",
+        "Николай", "Владимир", "Павел", "Олег", "Юрий", "Виктор", "Игорь", "Антон", "Роман",
+        "Константин", "Денис",
+    ),
+    (
+        "Анна", "Мария", "Елена", "Ольга", "Наталья", "Татьяна", "Ирина", "Светлана", "Екатерина",
+        "Юлия", "Марина", "Галина", "Людмила", "Дарья", "Ксения", "Валентина", "Надежда", "Вера",
+        "Любовь", "Полина",
+    ),
+)  # fmt: skip
+FATHERS = (
+    "Александров", "Сергеев", "Дмитриев", "Андреев", "Алексеев", "Николаев", "Владимиров", "Павлов",
+    "Олегов", "Юрьев", "Викторов", "Игорев", "Романов", "Михайлов", "Иванов",
+)  # fmt: skip
 
 
 def phone(index: int) -> str:
@@ -113,7 +136,7 @@ def case_rows(dialect: str, low: int, high: int, people: int) -> tuple[str, str]
             applicant_id, group_id, call_ids, message_ids, applicant_text, created_at, updated_at)
         SELECT i / 10 + 1, 1, 'Случай ' || CAST(i / 10 + 1 AS TEXT), {moscow_day}, 1, i / 10 + 1, 1,
             {pick(hashed(8, 3), SOURCES)}, 'new', {hashed(9, people)} + 1, ({hashed(3, 30)}) / 10 + 1,
-            {json_ids}, '[]', {pick(hashed(10, len(LAST_NAMES)), FOLDED_NAMES)},
+            {json_ids}, '[]', {search_text(f"({hashed(9, people)} + 1)")},
             {at(dialect, began)}, {at(dialect, began)}
         FROM {numbers(dialect, first, high, 10)}
     """
@@ -124,21 +147,82 @@ def case_rows(dialect: str, low: int, high: int, people: int) -> tuple[str, str]
     return insert_cases, link
 
 
+def applicant_names(person: str, *, folded: bool = False) -> tuple[str, str, str]:
+    """The last name, first name and patronymic of the applicant whose id is the SQL `person` (the
+    case-folded forms with `folded`: SQLite's lower() leaves Cyrillic alone, so the constants are
+    folded here)."""
+
+    def spelt(words: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(w.casefold() for w in words) if folded else words
+
+    female = f"({hashed(12, 2, person)} = 1)"
+    surname = hashed(13, len(SURNAMES), person)
+    first, father = hashed(14, len(FIRST_NAMES[0]), person), hashed(15, len(FATHERS), person)
+    return (
+        f"(CASE WHEN {female} THEN {pick(surname, spelt(tuple(s + 'а' for s in SURNAMES)))}"
+        f" ELSE {pick(surname, spelt(SURNAMES))} END)",
+        f"(CASE WHEN {female} THEN {pick(first, spelt(FIRST_NAMES[1]))}"
+        f" ELSE {pick(first, spelt(FIRST_NAMES[0]))} END)",
+        f"(CASE WHEN {female} THEN {pick(father, spelt(tuple(f + 'на' for f in FATHERS)))}"
+        f" ELSE {pick(father, spelt(tuple(f + 'ич' for f in FATHERS)))} END)",
+    )
+
+
+def search_text(person: str) -> str:
+    """The applicant's case-folded search line (what cases.applicant_text copies): the full name."""
+    return " || ' ' || ".join(applicant_names(person, folded=True))
+
+
 def applicant_rows(dialect: str, people: int) -> str:
     empty = "CAST('[]' AS JSON)" if dialect == "postgresql" else "'[]'"
+    last, first, patronymic = applicant_names("(i + 1)")
     return f"""
-        INSERT INTO applicants (id, version, last_name, emergency_contacts, search_text, created_at,
-            updated_at)
-        SELECT i + 1, 1, {pick(hashed(11, len(LAST_NAMES)), LAST_NAMES)}, {empty},
-            '', {at(dialect, "0")}, {at(dialect, "0")}
+        INSERT INTO applicants (id, version, last_name, first_name, patronymic, emergency_contacts,
+            search_text, created_at, updated_at)
+        SELECT i + 1, 1, {last}, {first}, {patronymic}, {empty},
+            {search_text("(i + 1)")}, {at(dialect, "0")}, {at(dialect, "0")}
         FROM {numbers(dialect, 0, people)}
     """
+
+
+def leg_rows(dialect: str, low: int, high: int) -> str:
+    """The legs of the calls numbered low … high: the caller's (the number that called or was called),
+    the operator's where the call has one, a consultant's on one answered call in seven (another of
+    the 30 operators, as a consultation or a transfer leaves it), a senior listening in on one in twenty
+    (not one of the call's own). Columns as call_rows makes them (the same hashes of the row number)."""
+    way, outcome = hashed(1, 100), hashed(2, 100)
+    answered = f"{outcome} < 75"
+    operator = f"({hashed(3, 30)} + 1)"
+    has_operator = f"({answered} OR {way} >= 80)"
+    pad = "lpad(CAST({} AS TEXT), {}, '0')" if dialect == "postgresql" else "printf('%0{1}d', {0})"
+    call_id = f"'c' || {pad.format('i', 8)}"
+    applicant = f"('+7916' || {pad.format(hashed(4, 200_000), 7)})"
+    began = at(dialect, hashed(5, YEAR_S))
+    consultant = f"CAST((({operator} + {hashed(16, 29)}) % 30 + 1) AS TEXT)"
+    legs = (
+        ("0", "caller", "'trunk'", applicant, "1 = 1"),
+        ("1", "operator", "'webrtc'", f"CAST({operator} AS TEXT)", has_operator),
+        ("2", "consultant", "'sip'", consultant, f"{answered} AND {hashed(17, 7)} = 0"),
+        (
+            "3",
+            "supervisor",
+            "'webrtc'",
+            f"CAST({hashed(18, 30)} + 1 AS TEXT)",
+            f"{answered} AND {hashed(19, 20)} = 0",
+        ),
+    )
+    return " UNION ALL ".join(
+        f"""SELECT {call_id}, {call_id} || '-{position}', {position}, {kind}, '{role}', {party}, {began},
+            {began}
+        FROM {numbers(dialect, low, high)} WHERE {condition}"""
+        for position, role, kind, party, condition in legs
+    )
 
 
 def bulk_indexes() -> list[Index]:
     """The indexes a bulk load drops and builds again after (one build is much faster than a million
     inserts into each)."""
-    return [*call_records.indexes, *cases.indexes, *call_cases.indexes]
+    return [*call_records.indexes, *cases.indexes, *call_cases.indexes, *call_legs.indexes]
 
 
 async def seed(url: str, rows: int, *, progress: bool = False) -> float:
@@ -182,6 +266,10 @@ async def seed(url: str, rows: int, *, progress: bool = False) -> float:
         async with engine.begin() as db:
             for statement in (call_rows(dialect, low, high), insert_cases, link):
                 await db.exec_driver_sql(statement)
+            await db.exec_driver_sql(
+                "INSERT INTO call_legs (call_id, leg_id, position, kind, role, party, started_at,"
+                " call_started_at) " + leg_rows(dialect, low, high)
+            )
         if progress:
             print(f"  {high} calls in {time.perf_counter() - started:.0f} s", flush=True)
     async with engine.begin() as db:
@@ -222,41 +310,17 @@ def combinations() -> dict[str, CallFilter]:
     return found
 
 
-async def add_legs_and_cases(url: str) -> None:
-    """Each answered call's operator on a leg (as the call flow records them), a consultant on some, a
-    senior listening on others (not one of the call's operators), and some calls in two cases."""
+async def add_second_cases(url: str) -> None:
+    """Some calls in two cases (every third call with a case also joins another one)."""
     engine = create_engine(url)
     async with engine.begin() as db:
         c = call_records.c
-        calls = (await db.execute(select(c.id, c.operator_id, c.started_at).order_by(c.id))).all()
+        calls = (await db.execute(select(c.id).order_by(c.id))).scalars().all()
         links = (await db.execute(select(call_cases.c.call_id, call_cases.c.case_id))).all()
-        pick = random.Random(17)
-        legs: list[dict[str, object]] = []
-        for call_id, operator_id, started_at in calls:
-            people = [("caller", "+79160000001")]
-            if operator_id is not None:
-                people.append(("operator", str(operator_id)))
-            if pick.random() < 0.2:
-                people.append(("consultant", str(pick.randint(1, 30))))
-            if pick.random() < 0.1:
-                people.append(("supervisor", str(pick.randint(1, 30))))
-            legs += [
-                {
-                    "call_id": call_id,
-                    "leg_id": f"{call_id}-{position}",
-                    "position": position,
-                    "kind": "sip",
-                    "role": role,
-                    "party": party,
-                    "started_at": started_at,
-                }
-                for position, (role, party) in enumerate(people)
-            ]
-        await db.execute(insert(call_legs), legs)
         linked = {call_id for call_id, _ in links}
         second = [
             {"call_id": call_id, "case_id": links[n % len(links)][1]}
-            for n, (call_id, _, _) in enumerate(calls)
+            for n, call_id in enumerate(calls)
             if call_id in linked and n % 3 == 0
         ]
         known = {tuple(link) for link in links}

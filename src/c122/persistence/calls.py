@@ -42,6 +42,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from c122.domain.calls import (
+    CallFilter,
     CallLegRecord,
     CallQuery,
     CallRecord,
@@ -162,7 +163,12 @@ class SqlCallRecordRepository:
         ids = list(latest)
         await self._db.execute(delete(call_legs).where(call_legs.c.call_id.in_(ids)))
         legs = [
-            {"call_id": record.id, "position": position, **_leg_values(leg)}
+            {
+                "call_id": record.id,
+                "call_started_at": record.started_at,
+                "position": position,
+                **_leg_values(leg),
+            }
             for record in latest.values()
             for position, leg in enumerate(record.legs)
         ]
@@ -297,9 +303,12 @@ class SqlCallRecordRepository:
             )
             .order_by(call_legs.c.call_id, call_legs.c.position)
         )
+        # The call's own operator is named from the record: their leg (most calls' only one) is left out.
+        operators = {call.id: str(call.operator_id) for call in calls if call.operator_id is not None}
         parties: dict[str, list[str]] = {}
         for call_id, party in await self._db.execute(legs):
-            parties.setdefault(call_id, []).append(party)
+            if party != operators.get(call_id):
+                parties.setdefault(call_id, []).append(party)
         linked = (
             select(
                 call_cases.c.call_id,
@@ -605,14 +614,16 @@ def _page_keys(query: CallQuery, *, in_order: bool) -> Select[Any]:
     filters = _conditions(replace(query, scope=JournalScope()), walk_in_order=in_order)
     if wanted.after is not None:
         filters.append(tuple_(c.started_at, c.id) < tuple_(wanted.after.started_at, wanted.after.call_id))
-    branches = _scope_branches(query.scope)
-    if branches is None:
+    scope = query.scope
+    if scope.everything:
         keys = select(c.id, c.started_at).where(*filters).order_by(*newest_first)
     else:
         pages = [
             select(c.id, c.started_at).where(branch, *filters).order_by(*newest_first).limit(rows).subquery()
-            for branch in branches
+            for branch in _scope_branches(scope, legs=False) or [false()]
         ]
+        if scope.user_id is not None:
+            pages.append(_took_part_page(scope.user_id, wanted, filters).limit(rows).subquery())
         merged = union(*(select(page.c.id, page.c.started_at) for page in pages)).subquery()
         keys = select(merged.c.id, merged.c.started_at).order_by(
             merged.c.started_at.desc(), merged.c.id.desc()
@@ -622,28 +633,69 @@ def _page_keys(query: CallQuery, *, in_order: bool) -> Select[Any]:
     return keys.limit(wanted.limit + 1)
 
 
-def _scope_branches(scope: JournalScope) -> list[Any] | None:
+def _scope_branches(scope: JournalScope, *, legs: bool = True) -> list[Any] | None:
     """The scope as conditions whose union is its calls, each readable from one index; None for every
-    call, a single false one for a scope of nothing (a senior without groups)."""
+    call, a single false one for a scope of nothing (a senior without groups). `legs`: with the calls
+    the user took part in (the page reads those apart: _took_part_page)."""
     if scope.everything:
         return None
     c = call_records.c
     branches: list[Any] = [c.group_id == group_id for group_id in sorted(scope.group_ids or ())]
     if scope.user_id is not None:
         branches.append(c.operator_id == scope.user_id)
-        branches.append(_took_part(scope.user_id))
-    return branches or [false()]
+        if legs:
+            branches.append(_took_part(scope.user_id))
+    return branches or ([false()] if legs else [])
+
+
+def _own_legs(legs: FromClause, user_id: int) -> list[Any]:
+    """The user's legs as operator or consultant (an outside number through a trunk is nobody's)."""
+    return [
+        legs.c.party == str(user_id),
+        legs.c.role.in_(sorted(OWN_LEG_ROLES)),
+        legs.c.kind != "trunk",
+    ]
 
 
 def _took_part(user_id: int) -> Any:
     """Calls the user talked on as operator or consultant: found from their legs (by the index on the
     party), not by testing every call for one."""
-    legs = select(call_legs.c.call_id).where(
-        call_legs.c.party == str(user_id),
-        call_legs.c.role.in_(sorted(OWN_LEG_ROLES)),
-        call_legs.c.kind != "trunk",  # an outside number is nobody's own call
+    return call_records.c.id.in_(select(call_legs.c.call_id).where(*_own_legs(call_legs, user_id)))
+
+
+def _took_part_page(user_id: int, wanted: CallFilter, filters: Sequence[Any]) -> Select[Any]:
+    """The calls the user took part in, newest first. Read from their legs in the calls' order (the
+    index on the party and the call's start the legs carry) and stopped after the page: fetching every
+    call of an operator's legs and sorting them took 0.5–0.9 s at 1,000,000 calls. Each leg's call is
+    tested against the filters by its start and id (`started_at =` too, so SQLite tests them in the
+    covering index of the filter's column instead of the row: 2.6 → 0.2 s for an operator's calls
+    matching nothing). A call with several of the user's legs is one row (`DISTINCT`: its legs are
+    next to each other in that order, so nothing is sorted).
+
+    An applicant's number finds its few calls from the indexes on the caller and the called: there
+    the calls are found first and tested against the user's legs (walking every leg of the user to
+    test each call for the number took seconds)."""
+    c, legs = call_records.c, call_legs.c
+    if wanted.applicant_phone is not None:
+        theirs = select(legs.call_id).where(legs.call_id == c.id, *_own_legs(call_legs, user_id)).exists()
+        return select(c.id, c.started_at).where(theirs, *filters).order_by(c.started_at.desc(), c.id.desc())
+    # The period and the keyset on the legs' copy of the start too: the index walk starts there.
+    period = []
+    if wanted.since is not None:
+        period.append(legs.call_started_at >= wanted.since)
+    if wanted.until is not None:
+        period.append(legs.call_started_at < wanted.until)
+    if wanted.after is not None:
+        after = wanted.after
+        period.append(tuple_(legs.call_started_at, legs.call_id) < tuple_(after.started_at, after.call_id))
+    calls = call_legs.join(call_records, and_(c.id == legs.call_id, c.started_at == legs.call_started_at))
+    return (
+        select(legs.call_id.label("id"), legs.call_started_at.label("started_at"))
+        .distinct()
+        .select_from(calls)
+        .where(*_own_legs(call_legs, user_id), *period, *filters)
+        .order_by(legs.call_started_at.desc(), legs.call_id.desc())
     )
-    return call_records.c.id.in_(legs)
 
 
 def _conditions(query: CallQuery, *, walk_in_order: bool = False) -> list[Any]:

@@ -48,7 +48,7 @@ async def test_export_rows_are_the_journals_rows_cell_for_cell(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await journal_seed.seed(database_url, CALLS)
-    await journal_seed.add_legs_and_cases(database_url)
+    await journal_seed.add_second_cases(database_url)
     factory = SqlUnitOfWorkFactory(create_engine(database_url))
     monkeypatch.setattr(calls_service, "EXPORT_BATCH", 113)  # many batches, one cut inside a second
     # The rows' source alone: no export job is run, so no export service is given.

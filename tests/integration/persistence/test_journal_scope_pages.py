@@ -2,7 +2,8 @@
 branch of the scope from its own index and merges them (persistence/calls.py, _page_keys). Its pages,
 by keyset and by offset, hold exactly the calls a straightforward query finds (the scope as one OR with
 the filters, sorted newest first), in that order, on SQLite and PostgreSQL: for the benchmark's
-generated calls with operators', consultants' and listeners' legs, every scope, random combinations."""
+generated calls with operators', consultants' and listeners' legs (and operators back on calls they
+already took part in: two legs of theirs on one call), every scope, random combinations."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import random
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import exists, false, insert, or_, select, true
 from tests.support import journal_seed
 
 from c122.domain.calls import CallFilter, CallQuery, JournalScope
@@ -41,6 +42,39 @@ def _visible(scope: JournalScope) -> Any:
     )
     mine = or_(c.operator_id == scope.user_id, own_leg) if scope.user_id is not None else false()
     return or_(c.group_id.in_(sorted(scope.group_ids or ())), mine)
+
+
+async def _back_on_their_calls(url: str) -> None:
+    """Every operator and consultant once more on the calls they took part in (a colleague handed the
+    caller back to them): the page must show each such call once, in its place, and the calls after
+    it too (a branch that counted the call twice would stop short of them)."""
+    engine = create_engine(url)
+    legs = call_legs.c
+    async with engine.begin() as db:
+        theirs = (
+            await db.execute(
+                select(legs.call_id, legs.party, legs.call_started_at)
+                .where(legs.role.in_(("operator", "consultant")))
+                .order_by(legs.call_id)
+            )
+        ).all()
+        await db.execute(
+            insert(call_legs),
+            [
+                {
+                    "call_id": call_id,
+                    "leg_id": f"{call_id}-again-{party}",
+                    "position": 9,
+                    "kind": "sip",
+                    "role": "operator",
+                    "party": party,
+                    "started_at": started_at,
+                    "call_started_at": started_at,
+                }
+                for call_id, party, started_at in theirs
+            ],
+        )
+    await engine.dispose()
 
 
 async def _straightforward(factory: SqlUnitOfWorkFactory, query: CallQuery) -> list[str]:
@@ -75,7 +109,8 @@ async def _by_offset(factory: SqlUnitOfWorkFactory, query: CallQuery, pages: int
 
 async def test_scope_pages_hold_the_calls_of_the_straightforward_query_in_order(database_url: str) -> None:
     await journal_seed.seed(database_url, CALLS)
-    await journal_seed.add_legs_and_cases(database_url)
+    await journal_seed.add_second_cases(database_url)
+    await _back_on_their_calls(database_url)
     factory = SqlUnitOfWorkFactory(create_engine(database_url))
     combinations = sorted(journal_seed.combinations().items())
     chosen = [("none", CallFilter()), *random.Random(23).sample(combinations, 14)]

@@ -111,8 +111,12 @@ call_legs = Table(
     Column("cause", String(64), nullable=True),
     Column("jitter_ms", Float, nullable=True),
     Column("loss_percent", Float, nullable=True),
-    # An operator's own calls include those they took part in as operator or consultant.
-    Index("ix_call_legs_party", "party"),
+    # The call's own started_at (not the leg's), written with the legs (migration 0055): an operator's
+    # own calls include those they took part in as operator or consultant, and the journal pages them
+    # from this index in the calls' order, stopping after the page, instead of fetching every call of
+    # the user's legs and sorting them all (persistence/calls.py, _took_part_page).
+    Column("call_started_at", UtcDateTime, nullable=True),
+    Index("ix_call_legs_party_call_started_at", "party", "call_started_at", "call_id", "role", "kind"),
 )
 
 # The conversations in a call's recording, in the file's order (TEL-11): the legs that were in each

@@ -54,6 +54,7 @@ class JournalRows:
     def _row(self, call: ExportCall, batch: ExportBatch) -> Row:
         names = self._names
         cases = batch.cases.get(call.id, ())
+        parties = batch.parties.get(call.id)  # most calls have none: their operator alone
         operator = names.users.get(call.operator_id) if call.operator_id is not None else None
         return (
             call.started_at.astimezone(self._zone).replace(tzinfo=None),
@@ -68,7 +69,7 @@ class JournalRows:
             or call.ivr_choice
             or "",
             (names.groups.get(call.group_id) if call.group_id is not None else None) or "",
-            self._participants(call, batch.parties.get(call.id, ())) or (operator or ""),
+            self._participants(call, parties) if parties else (operator or ""),
             round(call.wait_s, 1),
             round(call.talk_s, 1),
             "; ".join(f"{c.name} ({c.type_name}, {c.status})" for c in cases) if cases else "",

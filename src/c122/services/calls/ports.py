@@ -183,7 +183,8 @@ class ExportCase(NamedTuple):
 class ExportBatch:
     calls: Sequence[ExportCall]
     parties: Mapping[str, Sequence[str]]
-    """Per call id, the parties of its legs an operator talked on (OWN_LEG_ROLES), in leg order."""
+    """Per call id, the parties of its legs an operator talked on (OWN_LEG_ROLES), in leg order, other
+    than the call's own operator (the record names them); calls with none are absent."""
     cases: Mapping[str, Sequence[ExportCase]]
     """Per call id, its cases by id."""
 

@@ -33,7 +33,7 @@ from c122.domain.errors import Conflict, DomainError, FieldProblem, Forbidden, G
 from c122.domain.users import Actor
 from c122.services.access_audit import refusals_audited
 from c122.services.calls.export import COLUMNS, JournalRows, journal_header
-from c122.services.calls.ports import CallsUnitOfWork, RecordingFiles, StoredRecording
+from c122.services.calls.ports import CallsUnitOfWork, ExportBatch, RecordingFiles, StoredRecording
 from c122.services.calls.recordings import RETENTION
 from c122.services.exports.ports import (
     PDF_MAX_ROWS,
@@ -220,20 +220,28 @@ class CallRecordService:
 
     async def _rows(self, query: CallQuery) -> RowBatches:
         """Batch after batch by keyset, each read in its own short transaction; the names the rows show
-        are read once, before the first. (Reading the next batch while one is written gained nothing
-        on two busy cores: both hold the interpreter most of the time.)"""
+        are read once, before the first. The next batch is read while this one is written: the reads
+        wait on the disk (a period's calls lie scattered over the table), the writer on its own thread."""
         async with self._uow() as uow:
             rows = JournalRows(await uow.calls.export_names(), self.zone)
-        after: JournalCursor | None = None
-        while True:
+
+        async def read(after: JournalCursor | None) -> ExportBatch:
             async with self._uow() as uow:
-                batch = await uow.calls.export_batch(query, after, EXPORT_BATCH)
-            if batch.calls:
-                yield rows.of(batch)
-            if len(batch.calls) < EXPORT_BATCH:
-                return
-            last = batch.calls[-1]
-            after = JournalCursor(last.started_at, last.id)
+                return await uow.calls.export_batch(query, after, EXPORT_BATCH)
+
+        reading = asyncio.ensure_future(read(None))
+        try:
+            while True:
+                batch = await reading
+                if len(batch.calls) == EXPORT_BATCH:
+                    last = batch.calls[-1]
+                    reading = asyncio.ensure_future(read(JournalCursor(last.started_at, last.id)))
+                if batch.calls:
+                    yield rows.of(batch)
+                if len(batch.calls) < EXPORT_BATCH:
+                    return
+        finally:
+            reading.cancel()  # an export stopped midway leaves no read behind
 
     async def filter_options(self, actor: Actor) -> FilterOptions:
         async with self._uow() as uow:
