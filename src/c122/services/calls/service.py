@@ -12,6 +12,7 @@ from typing import Final
 
 from c122.domain.calls import (
     NODE_LOST,
+    SYSTEM_RESTART,
     CallFilter,
     CallQuery,
     CallRecord,
@@ -109,31 +110,24 @@ class CallRecordService:
     async def close_after_restart(self, running: Callable[[], Set[str]]) -> list[str]:
         """Records a stopped process left `active` are closed with the end cause `system_restart`
         (`domain.calls.restart`); calls of this process (`running()`) are left alone. Returns the ids."""
-        async with self._uow() as uow:
-            records = await uow.calls.active()
-            live = running()
-            closed: list[str] = []
-            for record in (closed_by_restart(r, self._clock.now()) for r in records if r.id not in live):
-                try:
-                    check_record(record)
-                except InvalidFields as exc:  # one odd record must not keep the hotline from starting
-                    log.warning("call record %s left active: cannot close it: %s", record.id, exc)
-                    continue
-                await uow.calls.save(record, self.zone)
-                closed.append(record.id)
-            await uow.commit()
-        return closed
+        live = running()
+        return await self._close_active(lambda call_id: call_id not in live, SYSTEM_RESTART)
 
     async def close_lost(self, call_ids: Set[str]) -> list[str]:
         """The records of calls a dead node carried are closed with the end cause `node_lost` (the
         surviving leader's sweep, docs/operations.md "Several nodes"). Returns the ids closed."""
+        return await self._close_active(lambda call_id: call_id in call_ids, NODE_LOST)
+
+    async def _close_active(self, chosen: Callable[[str], bool], cause: str) -> list[str]:
         async with self._uow() as uow:
-            records = [r for r in await uow.calls.active() if r.id in call_ids]
             closed: list[str] = []
-            for record in (closed_by_restart(r, self._clock.now(), NODE_LOST) for r in records):
+            for stored in await uow.calls.active():
+                if not chosen(stored.id):
+                    continue
+                record = closed_by_restart(stored, self._clock.now(), cause)
                 try:
                     check_record(record)
-                except InvalidFields as exc:
+                except InvalidFields as exc:  # one odd record must not keep the hotline from starting
                     log.warning("call record %s left active: cannot close it: %s", record.id, exc)
                     continue
                 await uow.calls.save(record, self.zone)
