@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as redis
@@ -31,14 +30,6 @@ def postgres_url(database_url: str) -> str:
     if not database_url.startswith("postgresql"):
         pytest.skip("several nodes need PostgreSQL (SQLite serves one node)")
     return database_url
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 @contextlib.asynccontextmanager

@@ -6,7 +6,6 @@ the queue's watchers see it empty."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,6 @@ from tests.support.redis_server import RedisServer
 from tests.support.server import Desk, running_server
 
 pytestmark = [pytest.mark.peers, pytest.mark.serial]
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 async def _queue(admin: Desk, queue_id: int) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,6 @@ from tests.support.server import running_server
 pytestmark = [pytest.mark.peers, pytest.mark.serial]
 
 TAKEOVER_S = 5.0
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 async def test_a_killed_leader_is_replaced_with_the_queue_and_the_operators_as_stored(

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -39,14 +38,6 @@ def event(n: int, audience: Audience = EVERYONE) -> OutboundEvent:
     return OutboundEvent(
         type="test.happened", data={"n": n}, audience=audience, occurred_at=datetime.now(UTC)
     )
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 @contextlib.asynccontextmanager

@@ -5,22 +5,13 @@ holds, and with Redis gone each node says `degraded` and keeps serving its own d
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.support.polling import until
 from tests.support.redis_server import RedisServer
 from tests.support.server import Desk, RunningServer, running_server
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 @contextlib.asynccontextmanager
