@@ -22,6 +22,7 @@ from tests.e2e.test_video_call import (
     OPERATOR_SCRIPT,
     _browser,
     _page,
+    desk_on_shift,
     hotline,  # noqa: F401 (a fixture)
 )
 from tests.e2e.test_video_forwarding import BLUE, _camera_y4m
@@ -124,18 +125,7 @@ async def test_the_desk_turns_the_operators_camera_on_and_the_apps_call_screen_s
             f"--use-file-for-fake-video-capture={_camera_y4m(tmp_path / 'citizen.y4m')}",
         )
         try:
-            context = await operator_browser.new_context(
-                locale="ru-RU", base_url=hotline.base_url, viewport={"width": 1440, "height": 900}
-            )
-            desk = await context.new_page()
-            await desk.goto("/auth")
-            await desk.get_by_test_id("login-username").fill("operator1")
-            await desk.get_by_test_id("login-password").fill(hotline.passwords["operator1"])
-            await desk.get_by_test_id("login-submit").click()
-            await desk.get_by_test_id("start-shift").click()
-            await expect(desk.get_by_test_id("health-indicator")).to_have_attribute(
-                "data-media", "connected", timeout=20_000
-            )
+            desk = await desk_on_shift(operator_browser, hotline)
 
             app_context = await citizen_browser.new_context(
                 locale="ru-RU",

@@ -195,6 +195,23 @@ async def _page(browser: Browser, url: str) -> Page:
     return page
 
 
+async def desk_on_shift(browser: Browser, hotline: RunningServer) -> Page:
+    """operator1's desk: signed in, the shift started and its browser leg connected."""
+    context = await browser.new_context(
+        locale="ru-RU", base_url=hotline.base_url, viewport={"width": 1440, "height": 900}
+    )
+    desk = await context.new_page()
+    await desk.goto("/auth")
+    await desk.get_by_test_id("login-username").fill("operator1")
+    await desk.get_by_test_id("login-password").fill(hotline.passwords["operator1"])
+    await desk.get_by_test_id("login-submit").click()
+    await desk.get_by_test_id("start-shift").click()
+    await expect(desk.get_by_test_id("health-indicator")).to_have_attribute(
+        "data-media", "connected", timeout=20_000
+    )
+    return desk
+
+
 def _app_camera_stats(hotline: RunningServer) -> tuple[int, int]:
     """The caller's camera as the server sees it: (pictures, key frames asked of it)."""
     telephony = hotline.application.telephony
@@ -328,18 +345,7 @@ async def test_the_desk_shows_the_callers_video_in_the_call_area_and_keeps_a_sti
             f"--use-file-for-fake-video-capture={camera}",
         )
         try:
-            context = await operator_browser.new_context(
-                locale="ru-RU", base_url=hotline.base_url, viewport={"width": 1440, "height": 900}
-            )
-            desk = await context.new_page()
-            await desk.goto("/auth")
-            await desk.get_by_test_id("login-username").fill("operator1")
-            await desk.get_by_test_id("login-password").fill(hotline.passwords["operator1"])
-            await desk.get_by_test_id("login-submit").click()
-            await desk.get_by_test_id("start-shift").click()
-            await expect(desk.get_by_test_id("health-indicator")).to_have_attribute(
-                "data-media", "connected", timeout=20_000
-            )
+            desk = await desk_on_shift(operator_browser, hotline)
 
             citizen = await _page(citizen_browser, hotline.base_url + "/app/")
             await citizen.add_script_tag(content=client_bundle)

@@ -14,7 +14,7 @@ from playwright.async_api import async_playwright, expect
 
 from tests.e2e.test_citizen_call import client_bundle  # noqa: F401 (a fixture)
 from tests.e2e.test_softphone_audio import _tone_wav
-from tests.e2e.test_video_call import CITIZEN_SCRIPT, _browser, _page, hotline  # noqa: F401
+from tests.e2e.test_video_call import CITIZEN_SCRIPT, _browser, _page, desk_on_shift, hotline  # noqa: F401
 from tests.e2e.test_video_forwarding import _camera_y4m
 from tests.integration.call_flow.conftest import info_queue_id, put_menu_on_main_line
 from tests.integration.citizen.support import registered
@@ -58,18 +58,7 @@ async def test_a_caller_without_a_common_video_codec_is_heard_and_the_desk_says_
             f"--use-file-for-fake-video-capture={_camera_y4m(tmp_path / 'citizen.y4m')}",
         )
         try:
-            context = await operator_browser.new_context(
-                locale="ru-RU", base_url=hotline.base_url, viewport={"width": 1440, "height": 900}
-            )
-            desk = await context.new_page()
-            await desk.goto("/auth")
-            await desk.get_by_test_id("login-username").fill("operator1")
-            await desk.get_by_test_id("login-password").fill(hotline.passwords["operator1"])
-            await desk.get_by_test_id("login-submit").click()
-            await desk.get_by_test_id("start-shift").click()
-            await expect(desk.get_by_test_id("health-indicator")).to_have_attribute(
-                "data-media", "connected", timeout=20_000
-            )
+            desk = await desk_on_shift(operator_browser, hotline)
 
             citizen = await _page(citizen_browser, hotline.base_url + "/app/")
             await citizen.add_script_tag(content=client_bundle)
