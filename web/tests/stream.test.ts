@@ -307,7 +307,7 @@ describe("event stream connection", () => {
     socket.deliver('{"kind":"error","code":"invalid_json","message":"x"}');
 
     expect(seen.signals).toEqual([
-      { kind: "rtc.offer", leg: "leg-1", sdp: "v=0", ice_servers: [] },
+      { kind: "rtc.offer", leg: "leg-1", sdp: "v=0", ice_servers: [], camera: false },
       { kind: "rtc.state", leg: "leg-1", state: "connecting" },
       { kind: "error", code: "rtc_unknown_leg", message: "no such leg" },
     ]);
