@@ -60,8 +60,12 @@ async def test_administrator_edits_group_and_queue_policies_on_one_screen(
     group = next(g for g in groups if g["name"] == group_name)
     assert group["break_allowance"] is None  # the defaults, shown as such
     await expect(page.get_by_test_id("policies-field-break_min_lunch").locator("input")).to_have_value("30")
+    camera = page.get_by_test_id("policies-field-operator_camera")
+    await expect(camera).to_contain_text("Операторы могут включать свою камеру")
     if SHOTS:
         await page.screenshot(path=f"{SHOTS}/policies-group.png", full_page=True)
+        await camera.scroll_into_view_if_needed()
+        await page.screenshot(path=f"{SHOTS}/policies-group-video.png")
 
     # Out of bounds: refused in the form, nothing sent.
     await _fill(page, "recording_retention_days", "0")
