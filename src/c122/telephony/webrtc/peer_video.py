@@ -47,8 +47,7 @@ def keep_rejected_video(answer_sdp: str, offer_sdp: str) -> str:
     kept = [
         line
         for line in section[1:]
-        if line
-        and not line.startswith(("a=rtpmap:", "a=fmtp:", "a=rtcp-fb:", *_DIRECTIONS, *_TRANSPORT_LINES))
+        if line and not line.startswith((*_CODEC_LINES, *_DIRECTIONS, *_TRANSPORT_LINES))
     ]
     pt = offered.group(1)
     video = [
