@@ -209,3 +209,8 @@ async def test_queue_kpis_are_recomputed_from_the_queue_log_with_the_definitions
     assert counted["abandon_rate"] == 2 / 3
     vaccination = await server.signed_in("operator5")
     assert (await vaccination.http.get(f"/api/v1/queues/{queue_id}/kpis")).status_code == 403
+    assert (await senior.http.get("/api/v1/queues/999999/kpis")).status_code == 404
+    for bad in ({"service_level_s": 0}, {"short_abandon_s": -1}, {"formula": "по-своему"}):
+        refused = await senior.http.get(f"/api/v1/queues/{queue_id}/kpis", params=bad)
+        assert refused.status_code == 422, (bad, refused.text)
+        assert next(iter(bad)) in refused.text
