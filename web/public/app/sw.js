@@ -21,7 +21,7 @@ self.addEventListener("push", (event) => {
   });
   // Open windows of the app refresh what they show.
   const told = self.clients
-    .matchAll({ type: "window" })
+    .matchAll({ type: "window", includeUncontrolled: true })
     .then((windows) => windows.forEach((w) => w.postMessage({ type: "push", data })));
   event.waitUntil(Promise.all([shown, told]));
 });
@@ -31,7 +31,7 @@ self.addEventListener("notificationclick", (event) => {
   const data = event.notification.data || {};
   const url = data.url || "/app/";
   event.waitUntil(
-    self.clients.matchAll({ type: "window" }).then((windows) => {
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
       const open = windows.find((w) => new URL(w.url).pathname.startsWith("/app"));
       if (open) {
         open.postMessage({ type: "open", url });
