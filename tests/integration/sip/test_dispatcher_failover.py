@@ -24,7 +24,7 @@ DISPATCHER_CFG = """#!KAMAILIO
 debug=1
 log_stderror=yes
 fork=yes
-children=2
+children=1  # one UDP worker: two could relay a node's 180 after its 200, which a caller may see out of order
 listen=udp:127.0.0.1:{port}
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"
