@@ -80,6 +80,7 @@ from c122.services.citizen.chat import CaseChat
 from c122.services.citizen.ports import OneTimeCodeSender
 from c122.services.citizen.service import CitizenApp, CitizenLimits
 from c122.services.citizen_call.ports import NoAppCallMedia
+from c122.services.citizen_call.progress import FlowProgress
 from c122.services.citizen_call.service import CitizenCalls
 from c122.services.contact_center import ContactCenter
 from c122.services.contact_center import reactions as contact_center_reactions
@@ -496,7 +497,12 @@ def build_application(
         ),
         lookups=Lookups(uow_factory, clock, LookupSources()),
         citizen_calls=CitizenCalls(
-            uow_factory, clock, telephony.app_calls if telephony is not None else NoAppCallMedia()
+            uow_factory,
+            clock,
+            telephony.app_calls if telephony is not None else NoAppCallMedia(),
+            FlowProgress(call_flow.call_of_leg, contact_center.call_progress)
+            if call_flow is not None
+            else None,
         ),
         bot=bot,
         messenger=messenger,

@@ -30,6 +30,7 @@ from tests.integration.call_flow.conftest import (
 )
 from tests.integration.citizen.support import registered
 from tests.support import databases
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer, running_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.peers]
@@ -175,13 +176,11 @@ async def test_the_apps_call_button_answers_the_menu_on_its_keypad_and_hangs_up(
     tmp_path: Path,
 ) -> None:
     """The reference app as served at /app, at a phone's size: «Позвонить на линию» places the call
-    with the phone's location, the keypad answers the menu, an operator takes it, «Завершить звонок»
-    ends it for both."""
+    with the phone's location, the keypad answers the menu, the app says the caller waits and where,
+    an operator takes it (the menu's hint and keypad go), «Завершить звонок» ends it for both."""
     await put_menu_on_main_line(hotline, await info_queue_id(hotline))
     desk = await hotline.signed_in("operator1")
     await operator_phone(hotline, desk)  # type: ignore[operator]
-    ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
-    assert ready.status_code == 200
     device = await registered(hotline, "+79161112244")
     microphone = _tone_wav(tmp_path / "mic-440.wav", 440.0)
     args = [*MEDIA_CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={microphone}"]
@@ -205,12 +204,25 @@ async def test_the_apps_call_button_answers_the_menu_on_its_keypad_and_hangs_up(
             await page.get_by_test_id("call-line").click()
             state = page.get_by_test_id("call-state")
             await expect(state).to_have_attribute("data-state", "connected", timeout=25_000)
-            await expect(state).to_have_text("Идёт звонок")
+            await expect(state).to_have_attribute("data-stage", "menu")
+            await expect(state).to_have_text("Голосовое меню")
+            await expect(page.get_by_test_id("call-menu-hint")).to_be_visible()
             await page.get_by_test_id("call-key-1").click()
+            # Nobody is on duty yet: the caller waits, first in the queue.
+            await expect(state).to_have_attribute("data-stage", "queue", timeout=15_000)
+            await expect(state).to_have_text("Ожидание ответа оператора")
+            await expect(page.get_by_test_id("call-queue")).to_contain_text("Вы в очереди: 1-й")
+            await expect(page.get_by_test_id("call-menu-hint")).to_have_count(0)
+            await keep_screenshot(page, "citizen-app-call-queue")
+            ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+            assert ready.status_code == 200
             offered = await events.next_event("call.offered", timeout=25)
             assert offered["data"]["offer"]["caller"] == "+79161112244"
             await events.next_event("call.connected", timeout=15)
-            await page.screenshot(path=str(tmp_path / "app-call.png"))
+            await expect(state).to_have_attribute("data-stage", "operator", timeout=10_000)
+            await expect(state).to_have_text("Разговор с оператором")
+            await expect(page.get_by_test_id("call-key-1")).to_have_count(0)  # the keypad was the menu's
+            await keep_screenshot(page, "citizen-app-call-operator")
             await page.get_by_test_id("call-hang-up").click()
             await events.next_event("call.ended", timeout=15)
             await expect(page.get_by_test_id("call-note")).to_have_text("Звонок завершён")

@@ -107,6 +107,27 @@ describe("startHotlineCall", () => {
     expect((peers[0] as unknown as { closed: boolean }).closed).toBe(true);
   });
 
+  it("follows where the line has the call: the menu, its place in the queue, the operator", async () => {
+    const { fetch } = scripted([
+      () => json(201, { call_id: "app-1", sdp: "v=0 offer", ice_servers: [] }),
+      () => json(200, { call_id: "app-1", state: "connected", stage: "menu" }),
+      () => json(200, { call_id: "app-1", state: "connected", stage: "queue", queue_position: 2, estimated_wait_s: 90 }),
+      () => json(200, { call_id: "app-1", state: "connected", stage: "queue", queue_position: 2, estimated_wait_s: 90 }),
+      () => json(200, { call_id: "app-1", state: "connected", stage: "queue", queue_position: 1, estimated_wait_s: 30 }),
+      () => json(200, { call_id: "app-1", state: "connected", stage: "operator" }),
+    ]);
+    const call = startHotlineCall("tok", null, { fetch, microphone, pollMs: 5, createPeer: fakePeer });
+    const seen: string[] = [];
+    call.onState(() => {
+      const progress = call.progress;
+      if (progress) seen.push(`${progress.stage}:${progress.queuePosition ?? "-"}:${progress.estimatedWaitS ?? "-"}`);
+    });
+    await new Promise<void>((resolve) => call.onState(() => call.progress?.stage === "operator" && resolve()));
+    // A repeated answer tells the app nothing new.
+    expect(seen).toEqual(["menu:-:-", "queue:2:90", "queue:1:30", "operator:-:-"]);
+    await call.hangup();
+  });
+
   it("ends with the server's refusal, its code and when to try again", async () => {
     const { fetch } = scripted([
       () => json(429, { code: "too_many_attempts", message: "с этого устройства уже идёт звонок" }, { "Retry-After": "10" }),

@@ -25,6 +25,8 @@ from tests.support.server import RunningServer, running_server
 pytestmark = pytest.mark.peers
 
 NO_SUCH_LINE = "+70000000001"
+# Not connected: no place in the line's flow.
+NOT_CONNECTED = {"stage": None, "queue_position": None, "estimated_wait_s": None}
 
 
 def calls_overrides(tmp_path: Path) -> dict[str, object]:
@@ -77,6 +79,7 @@ async def test_the_call_refusals_and_hanging_up(calls_server: RunningServer) -> 
         "call_id": call_id,
         "state": "connecting",
         "cause": None,
+        **NOT_CONNECTED,
     }
     second = await app.post("/calls", json={})
     assert second.status_code == 429
@@ -111,6 +114,7 @@ async def test_the_call_refusals_and_hanging_up(calls_server: RunningServer) -> 
         "call_id": call_id,
         "state": "ended",
         "cause": "bad_answer",
+        **NOT_CONNECTED,
     }
     again = await app.post(f"/calls/{call_id}/answer", json={"sdp": offer["sdp"]})
     assert again.status_code == 409
@@ -122,7 +126,7 @@ async def test_the_call_refusals_and_hanging_up(calls_server: RunningServer) -> 
     new_id = placed.json()["call_id"]
     assert (await app.get(f"/calls/{call_id}")).status_code == 404  # only the latest call is the device's
     hung_up = await _hang_up(app, new_id)
-    assert hung_up.json() == {"call_id": new_id, "state": "ended", "cause": "hung_up"}
+    assert hung_up.json() == {"call_id": new_id, "state": "ended", "cause": "hung_up", **NOT_CONNECTED}
     assert (await _hang_up(app, new_id)).json()["state"] == "ended"
     telephony = server.application.telephony
     assert telephony is not None

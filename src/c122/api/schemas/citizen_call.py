@@ -11,6 +11,7 @@ from c122.api.schemas.common import Strict
 from c122.services.citizen_call.ports import AppCallOffer, AppCallStatus
 
 CallStateName = Literal["connecting", "connected", "ended"]
+LineStageName = Literal["menu", "queue", "operator"]
 MAX_SDP_CHARS = 20_000
 
 
@@ -52,6 +53,12 @@ class AppCallOut(BaseModel):
         description="Why it ended: hung_up (the app), hotline_ended, refused, failed (the connection was "
         "lost), timeout (never connected), bad_answer.",
     )
+    stage: LineStageName | None = Field(
+        None,
+        description="Where a connected call is in the line's flow: the voice menu, the queue, an operator.",
+    )
+    queue_position: int | None = Field(None, description="In the queue: the caller's place, 1 is next.")
+    estimated_wait_s: float | None = Field(None, description="In the queue: the estimated wait, seconds.")
 
 
 def offer_out(offer: AppCallOffer) -> AppCallOfferOut:
@@ -66,4 +73,11 @@ def offer_out(offer: AppCallOffer) -> AppCallOfferOut:
 
 
 def call_out(status: AppCallStatus) -> AppCallOut:
-    return AppCallOut(call_id=status.call_id, state=status.state.value, cause=status.cause)
+    return AppCallOut(
+        call_id=status.call_id,
+        state=status.state.value,
+        cause=status.cause,
+        stage=status.stage.value if status.stage is not None else None,
+        queue_position=status.queue_position,
+        estimated_wait_s=status.estimated_wait_s,
+    )

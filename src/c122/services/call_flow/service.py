@@ -251,6 +251,11 @@ class CallFlowService:
         self._post_leg(leg, m.LegGone(leg, cause))
         self._ctx.leg_owners.pop(leg, None)
 
+    def call_of_leg(self, leg: str) -> str | None:
+        """The id of the call a leg belongs to (the distribution and the records know it by that id)."""
+        call = self._ctx.leg_owners.get(leg)
+        return call.id if call is not None else None
+
     # -- seniors listening in (supervision's CallMonitoring) -------------------------------------------
 
     def live_call(self, call_id: str) -> MonitoredCall | None:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from c122.domain.calls.origin import CallOrigin
 from c122.domain.errors import DomainError, Unavailable
+from c122.services.contact_center.ports import CallProgress
 from c122.services.phones.softphone import IceServer
 from c122.services.ports import UnitOfWork
 
@@ -29,11 +30,31 @@ class AppCallOffer:
     ice_servers: tuple[IceServer, ...]
 
 
+class LineStage(StrEnum):
+    """Where a connected call is in the line's flow, for what the app shows."""
+
+    MENU = "menu"  # the voice menu or the line's announcements
+    QUEUE = "queue"  # waiting for an operator
+    OPERATOR = "operator"  # talking with an operator
+
+
 @dataclass(frozen=True, slots=True)
 class AppCallStatus:
     call_id: str
     state: AppCallState
     cause: str | None = None  # why it ended: hung_up, hotline_ended, failed, timeout, refused, system_restart
+    leg: str | None = None  # the leg the line's flow carries it on, once connected
+    stage: LineStage | None = None  # once connected
+    queue_position: int | None = None
+    estimated_wait_s: float | None = None
+
+
+class LineProgress(Protocol):
+    """Where the line's flow has the call on a leg now."""
+
+    def progress(self, leg: str) -> CallProgress | None:
+        """None while no queue or operator holds it (the menu)."""
+        ...
 
 
 RESTART_CAUSE = "system_restart"  # as the call records a restart ended say

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Final
 
 from c122.domain.calls.origin import CallOrigin
@@ -28,6 +29,8 @@ from c122.services.citizen_call.ports import (
     AppCallState,
     AppCallStatus,
     AppCallUnitOfWork,
+    LineProgress,
+    LineStage,
     StoredAppCall,
 )
 from c122.services.ports import UnitOfWorkFactory
@@ -38,11 +41,17 @@ BUSY_RETRY_S: Final = 10
 
 class CitizenCalls:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory[AppCallUnitOfWork], clock: Clock, media: AppCallMedia
+        self,
+        uow_factory: UnitOfWorkFactory[AppCallUnitOfWork],
+        clock: Clock,
+        media: AppCallMedia,
+        progress: LineProgress | None = None,
     ) -> None:
+        """`progress`: where the line's flow has a connected call (menu, queue, operator)."""
         self._uow = uow_factory
         self._clock = clock
         self._media = media
+        self._progress = progress
         self._current: dict[int, str] = {}  # device id -> its latest call id
         self._placing: set[int] = set()  # devices whose call is being opened right now
         self._writes: set[asyncio.Task[None]] = set()
@@ -75,7 +84,21 @@ class CitizenCalls:
         return await self.status(device, call_id)
 
     async def status(self, device: Device, call_id: str) -> AppCallStatus:
-        return await self._own(device, call_id, "view_call")
+        return self._staged(await self._own(device, call_id, "view_call"))
+
+    def _staged(self, status: AppCallStatus) -> AppCallStatus:
+        """A connected call with where it stands: the menu, the queue (place, estimated wait), an operator."""
+        if status.state is not AppCallState.CONNECTED or status.leg is None or self._progress is None:
+            return status
+        progress = self._progress.progress(status.leg)
+        if progress is None:
+            return replace(status, stage=LineStage.MENU)
+        return replace(
+            status,
+            stage=LineStage(progress.stage),
+            queue_position=progress.position,
+            estimated_wait_s=progress.wait_s,
+        )
 
     async def hang_up(self, device: Device, call_id: str) -> AppCallStatus:
         await self._own(device, call_id, "hang_up_call")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from c122.domain.acd import AcdSnapshot, OperatorStateChanged, QueueLogRecord
 from c122.domain.organisation import Group, Queue, QueueMember
@@ -18,6 +18,16 @@ class ChatCases(Protocol):
     """Implemented by the case cards: the operator who accepted a case's chat has its card, in work."""
 
     async def chat_taken(self, case_id: int, user_id: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CallProgress:
+    """Where a call the distribution holds stands, as its caller may be told: waiting (its place and
+    estimated wait) or with an operator."""
+
+    stage: Literal["queue", "operator"]
+    position: int | None = None
+    wait_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,12 @@ from c122.services.contact_center.chat_desk import (
 )
 from c122.services.contact_center.commands import AcdCommand, CommandRelay, apply, scope_args
 from c122.services.contact_center.metrics import GONE_CALLS
-from c122.services.contact_center.ports import ChatCases, ContactCenterUnitOfWork, OfferContext
+from c122.services.contact_center.ports import (
+    CallProgress,
+    ChatCases,
+    ContactCenterUnitOfWork,
+    OfferContext,
+)
 from c122.services.contact_center.queue_figures import WaitingCallBoard
 from c122.services.contact_center.setup import CenterSetup, build_setup, fit_snapshot
 from c122.services.contact_center.targets import free_operator, group_queue, service_groups
@@ -499,6 +504,16 @@ class ContactCenter:
             return None
         estimate = estimate_wait(acd.state, call_id, self._now())
         return estimate.position, estimate.wait_s
+
+    def call_progress(self, call_id: str) -> CallProgress | None:
+        """Whether a call waits (with its place) or talks to an operator; None for a call not held."""
+        acd = self._acd
+        if acd is None:
+            return None
+        if call_id in acd.state.connected:
+            return CallProgress("operator")
+        waiting = self.waiting_position(call_id)
+        return CallProgress("queue", *waiting) if waiting is not None else None
 
     def takes_calls(self, user_id: int) -> bool:
         return self._acd is not None and str(user_id) in self._acd.state.operators

@@ -103,7 +103,9 @@ class _AppCall:
     timer: asyncio.TimerHandle | None = field(default=None, repr=False)
 
     def status(self) -> AppCallStatus:
-        return AppCallStatus(self.id, self.state, self.cause)
+        return AppCallStatus(
+            self.id, self.state, self.cause, self.channel.id if self.channel is not None else None
+        )
 
 
 class AppCallLegs:

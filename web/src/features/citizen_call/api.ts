@@ -26,10 +26,16 @@ export interface CallOffer {
 
 export type ServerCallState = "connecting" | "connected" | "ended";
 
+/** Where a connected call is in the line's flow. */
+export type LineStage = "menu" | "queue" | "operator";
+
 export interface CallStatus {
   call_id: string;
   state: ServerCallState;
   cause?: string | null;
+  stage?: LineStage | null;
+  queue_position?: number | null;
+  estimated_wait_s?: number | null;
 }
 
 /** A refusal of the server: its stable code (not_authenticated, too_many_attempts, bad_sdp...). */

@@ -2,7 +2,15 @@
 // offers, this side answers once its ICE candidates are gathered (no trickle), then follows the call
 // by polling its state. The call enters the line's menu and queue like a phone call; the card shows
 // "mobile app" and the location given here.
-import { CallRefused, CallsApi, type Fetch, type HotlineCallLocation, type IceServerInfo } from "./api";
+import {
+  CallRefused,
+  CallsApi,
+  type CallStatus,
+  type Fetch,
+  type HotlineCallLocation,
+  type IceServerInfo,
+  type LineStage,
+} from "./api";
 
 export type HotlineCallState = "starting" | "connecting" | "connected" | "ended";
 
@@ -12,6 +20,13 @@ export interface HotlineCallEnd {
   cause: string;
   message: string;
   retryAfter: number | null;
+}
+
+/** Where the connected call is: the voice menu, the queue (place, estimated wait), an operator. */
+export interface HotlineCallProgress {
+  stage: LineStage;
+  queuePosition: number | null;
+  estimatedWaitS: number | null;
 }
 
 export interface HotlineCallOptions {
@@ -37,7 +52,9 @@ export interface HotlineCall {
   readonly state: HotlineCallState;
   readonly callId: string | null;
   readonly end: HotlineCallEnd | null;
-  /** Called on every state change, and once at once with the current state. */
+  /** Once connected, as the server last said. */
+  readonly progress: HotlineCallProgress | null;
+  /** Called on every change of state or progress, and once at once with the current state. */
   onState(listener: StateListener): () => void;
   /** Keys for the line's voice menu. */
   sendDigits(digits: string): Promise<void>;
@@ -69,6 +86,7 @@ class Call implements HotlineCall {
   state: HotlineCallState = "starting";
   callId: string | null = null;
   end: HotlineCallEnd | null = null;
+  progress: HotlineCallProgress | null = null;
   readonly ended: Promise<HotlineCallEnd>;
   private settle: (end: HotlineCallEnd) => void = () => undefined;
   private readonly listeners = new Set<StateListener>();
@@ -207,9 +225,24 @@ class Call implements HotlineCall {
     }
   }
 
-  private follow(status: { state: string; cause?: string | null }): void {
+  private follow(status: CallStatus): void {
     if (status.state === "ended") this.finish(status.cause ?? "ended", "");
-    else if (status.state === "connected") this.set("connected");
+    else if (status.state === "connected") {
+      this.set("connected");
+      if (status.stage) this.advance(status);
+    }
+  }
+
+  private advance(status: CallStatus): void {
+    const now: HotlineCallProgress = {
+      stage: status.stage ?? "menu",
+      queuePosition: status.queue_position ?? null,
+      estimatedWaitS: status.estimated_wait_s ?? null,
+    };
+    const was = this.progress;
+    if (was && was.stage === now.stage && was.queuePosition === now.queuePosition && was.estimatedWaitS === now.estimatedWaitS) return;
+    this.progress = now;
+    for (const listener of this.listeners) listener(this.state, this.end);
   }
 
   private async lost(): Promise<void> {

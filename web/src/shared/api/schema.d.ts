@@ -3904,6 +3904,21 @@ export interface components {
              */
             cause?: string | null;
             /**
+             * Estimated Wait S
+             * @description In the queue: the estimated wait, seconds.
+             */
+            estimated_wait_s?: number | null;
+            /**
+             * Queue Position
+             * @description In the queue: the caller's place, 1 is next.
+             */
+            queue_position?: number | null;
+            /**
+             * Stage
+             * @description Where a connected call is in the line's flow: the voice menu, the queue, an operator.
+             */
+            stage?: ("menu" | "queue" | "operator") | null;
+            /**
              * State
              * @enum {string}
              */
