@@ -27,13 +27,17 @@ $(VENV)/bin/python:
 $(UV): $(VENV)/bin/python
 	$(BIN)/pip install -q --disable-pip-version-check uv
 
+# Bytecode compiled at install: with PYTHONDONTWRITEBYTECODE set (or a read-only tree) every start of
+# `c122 serve` would otherwise compile ~5,000 modules from source (docs/operations.md, "Start-up time").
 setup: $(UV)
-	$(UV) pip sync -q -p $(BIN)/python requirements.lock
+	$(UV) pip sync -q --compile-bytecode -p $(BIN)/python requirements.lock
 	$(UV) pip install -q -p $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q src
 
 setup-dev: $(UV)
-	$(UV) pip sync -q -p $(BIN)/python requirements-dev.lock
+	$(UV) pip sync -q --compile-bytecode -p $(BIN)/python requirements-dev.lock
 	$(UV) pip install -q -p $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q src
 
 # Re-resolve the locked dependency sets after editing pyproject.toml.
 lock: $(UV)

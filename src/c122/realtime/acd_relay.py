@@ -8,7 +8,9 @@
   waiter gave up is not decided at all: what the follower reported as refused never happens later.
 - **Outcomes**: every outcome the leader stores is published on `c122:acd:outcomes`; each follower
   re-reads the stored state and hands the outcome to the calls it carries (`ContactCenter.follow`):
-  the node that owns a call rings its operator, connects, ends it.
+  the node that owns a call rings its operator, connects, ends it. Outcomes that arrive while the
+  follower is still catching up are taken together: one re-read (the stored state holds them all),
+  then each is handed on in the order the leader published them.
 - **Nodes**: each node writes a heartbeat `c122:node:<id>` (expiring after `NODE_TTL_S`) and the ACD
   ids of the calls it carries (`c122:node:<id>:calls`). The leader sweeps: a node whose heartbeat
   expired is dead, and the calls it carried are ended by the survivors (`on_node_lost`).
@@ -21,7 +23,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -53,7 +55,7 @@ class RelayTarget:
     """What the relay drives on this node (the contact centre and the call flow, wired at start)."""
 
     execute: Callable[[AcdCommand], Awaitable[Outcome]]
-    follow: Callable[[Outcome], Awaitable[None]]
+    follow: Callable[[Sequence[Outcome]], Awaitable[None]]
     live_calls: Callable[[], Collection[str]]
     on_node_lost: Callable[[str, set[str]], Awaitable[None]]
 
@@ -82,6 +84,7 @@ class RedisAcdRelay:
         self._origins: dict[str, str] = {}  # call -> node that forwarded it (before its heartbeat shows it)
         self._tasks: set[asyncio.Task[None]] = set()
         self._outgoing: asyncio.Queue[bytes] = asyncio.Queue()
+        self._heard: asyncio.Queue[bytes] = asyncio.Queue()  # outcomes read, not yet followed
 
     @property
     def node_id(self) -> str:
@@ -145,7 +148,7 @@ class RedisAcdRelay:
 
     async def run(self) -> None:
         try:
-            await asyncio.gather(self._serve(), self._listen(), self._publish(), self._beat())
+            await asyncio.gather(self._serve(), self._listen(), self._follow(), self._publish(), self._beat())
         finally:
             for task in self._tasks:
                 task.cancel()
@@ -246,24 +249,39 @@ class RedisAcdRelay:
                 async with self._client.pubsub() as pubsub:
                     await pubsub.subscribe(OUTCOMES_CHANNEL)
                     async for item in pubsub.listen():
-                        if item.get("type") != "message":
-                            continue
-                        try:
-                            await self._heard(item["data"])
-                        except (RedisError, OSError):
-                            raise
-                        except Exception:  # this outcome is lost here; the next re-reads the state
-                            _log.exception("ACD relay: an outcome could not be followed")
+                        if item.get("type") == "message":
+                            self._heard.put_nowait(item["data"])
             except (RedisError, OSError) as exc:
                 _log.warning("ACD relay: outcomes unreadable (%s)", exc)
                 await asyncio.sleep(0.5)
 
-    async def _heard(self, raw: bytes) -> None:
+    async def _follow(self) -> None:
+        """Everything heard meanwhile is followed at once: one re-read of the stored state for all."""
+        while True:
+            raw = [await self._heard.get()]
+            while not self._heard.empty():
+                raw.append(self._heard.get_nowait())
+            try:
+                await self._follow_heard(raw)
+            except Exception:  # these outcomes are lost here; the next re-reads the state
+                _log.exception("ACD relay: %d outcome(s) could not be followed", len(raw))
+
+    async def _follow_heard(self, raw: list[bytes]) -> None:
         assert self._target is not None
-        message = json.loads(raw)
-        if message["node"] == self._node or self._leading():
+        if self._leading():
             return  # decided here: this node's listeners were told at the commit
-        await self._target.follow(decode_outcome(message["events"]))
+        outcomes: list[Outcome] = []
+        for one in raw:
+            try:
+                message = json.loads(one)
+                if message["node"] != self._node:
+                    outcomes.append(decode_outcome(message["events"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                _log.warning(
+                    "ACD relay: a message on %s is not an outcome (%s); skipped", OUTCOMES_CHANNEL, exc
+                )
+        if outcomes:
+            await self._target.follow(outcomes)
 
     async def _beat(self) -> None:
         while True:

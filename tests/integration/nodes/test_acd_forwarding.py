@@ -2,7 +2,9 @@
 deciding. An operator whose desk is on the follower goes ready there, a call taken by the follower
 is queued and offered by the leader to that operator, the follower's desk and its calls hear the
 offer, the answer taken on the follower connects it on the leader; refusals come back as on one
-node; a command id is decided once; with no leader a follower says so within its timeout."""
+node; outcomes the leader publishes while a follower is still catching up cost that follower one
+re-read of the stored state, and each still reaches its calls, in order; a command id is decided
+once; with no leader a follower says so within its timeout."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from c122.domain.acd import CallOffered, OperatorStatus, Outcome
+from c122.domain.acd import CallOffered, OfferRejected, OperatorStatus, Outcome
 from c122.domain.errors import Unavailable
 from c122.realtime.acd_relay import COMMANDS_KEY, RedisAcdRelay
 from c122.services.contact_center.commands import AcdCommand
@@ -100,6 +102,48 @@ async def test_a_call_on_the_follower_is_queued_and_offered_by_the_leader_to_a_d
             again = await operator.write("POST", f"/api/v1/operators/me/offers/{call_id}/accept")
             assert again.status_code == 409  # the leader's refusal, as one node gives it
             assert again.json()["code"] == "no_such_offer"
+
+
+async def test_outcomes_arriving_together_cost_a_follower_one_re_read_and_each_reaches_its_call(
+    postgres_url: str, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with leader_and_follower(postgres_url, redis_server.url) as (leader, follower):
+        center = follower.application.contact_center
+        heard: list[Outcome] = []
+        center.add_remote_listener(heard.append)
+        read_the_stored_state = center.refresh
+        re_reads = 0
+        held = asyncio.Event()
+
+        async def counted_re_read() -> None:
+            nonlocal re_reads
+            re_reads += 1
+            await held.wait()  # the first re-read is slow: the next outcomes arrive meanwhile
+            await read_the_stored_state()
+
+        monkeypatch.setattr(center, "refresh", counted_re_read)
+        calls = [f"together-{n}" for n in range(6)]
+        outcomes = [
+            Outcome(
+                events=(
+                    OfferRejected(
+                        call_id=c, operator_id="1", queue_id="1", cause="rejected", ring_s=1.0, at=0.0
+                    ),
+                )
+            )
+            for c in calls
+        ]
+        _relay(leader).published(outcomes[0])
+        await until(reading(lambda: re_reads), lambda n: n == 1, timeout=10)
+        for outcome in outcomes[1:]:
+            _relay(leader).published(outcome)
+        await until(
+            reading(lambda: _relay(follower)._heard.qsize()), lambda n: n == len(calls) - 1, timeout=10
+        )
+        held.set()
+        await until(reading(lambda: len(heard)), lambda n: n == len(calls), timeout=10)
+        assert re_reads == 2  # the first outcome's, then one for the five that came together
+        assert [e.call_id for o in heard for e in o.events if isinstance(e, OfferRejected)] == calls
 
 
 async def test_a_command_id_is_decided_once_a_repeat_gets_the_first_answer_and_garbage_is_dropped(

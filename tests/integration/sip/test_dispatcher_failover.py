@@ -4,8 +4,8 @@ next node on 503 or 408) in front of two SIP stacks: calls go to the first node;
 marked inactive by the probes and new calls are answered by the other.
 
 The nodes here are the embedded SIP stacks in this process (the stack is what answers Kamailio);
-the kill -9 of a whole `c122 serve` behind Kamailio is not in this test (its stop here closes the
-node's socket)."""
+the kill -9 of a whole `c122 serve` behind Kamailio is tests/integration/nodes/test_kamailio_failover.py
+(a stop here closes the node's socket)."""
 
 from __future__ import annotations
 

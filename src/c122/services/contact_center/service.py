@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -689,12 +689,17 @@ class ContactCenter:
             self._saved = saved
             self._refresh_board()
 
-    async def follow(self, outcome: Outcome) -> None:
-        """The leader decided `outcome` and stored it: this follower's copy catches up, then the calls
-        on this node carry out what concerns them."""
+    async def follow(self, outcomes: Sequence[Outcome]) -> None:
+        """The leader decided and stored `outcomes` (in this order): this follower's copy catches up
+        once, since the stored state already holds them all, then the calls on this node carry out
+        what concerns them, outcome by outcome. One that cannot be handed on does not stop the rest."""
         await self.refresh()
-        for listener in self._remote_listeners:
-            listener(outcome)
+        for outcome in outcomes:
+            try:
+                for listener in self._remote_listeners:
+                    listener(outcome)
+            except Exception:
+                _log.exception("an outcome decided by the ACD's leader could not be handed on")
 
     @property
     def _forwarding(self) -> bool:
