@@ -1,8 +1,9 @@
-"""The video half of a browser leg: a VP8 m-line next to the audio one, forwarded, never decoded.
+"""The video half of a browser leg: a VP8/H.264 m-line next to the audio one, forwarded, never decoded.
 
 The leg's video receiver is tapped (`VideoTap`: the browser's camera, ready to be forwarded) and its
 sender plays a `ForwardedVideo` outlet that `VideoRoutes` points at another leg's tap while the two are
-bridged. A browser that accepts no common video codec keeps its audio; `unavailable` says why.
+bridged, packed in this leg's own format of the source's codec (`video_formats`). A browser that
+accepts no common video codec keeps its audio; `unavailable` says why.
 """
 
 from __future__ import annotations
@@ -10,11 +11,18 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCRtpTransceiver
+from aiortc import RTCPeerConnection, RTCRtpTransceiver
 
 from c122.telephony.webrtc.video import ForwardedVideo, VideoTap
+from c122.telephony.webrtc.video_formats import (
+    VideoFormat,
+    first_payload_type,
+    format_for,
+    negotiated_formats,
+    offered_capabilities,
+)
+from c122.telephony.webrtc.video_sender import LegVideoSender
 
-VIDEO_CODECS: Final = ("VP8",)  # what the tap depacketizes; H.264 is not forwarded yet
 NO_COMMON_CODEC: Final = "no_common_codec"
 NO_VIDEO: Final = "no_video"
 
@@ -27,10 +35,11 @@ _CODEC_LINES = ("a=rtpmap:", "a=fmtp:", "a=rtcp-fb:")
 def keep_rejected_video(answer_sdp: str, offer_sdp: str) -> str:
     """A browser that has no codec of ours rejects the video m-line (port 0, out of the BUNDLE group);
     aiortc refuses such an answer whole, which would drop the audio too. The rejected section is
-    handed to aiortc as an inactive VP8 section on the bundled transport instead: nothing flows on it,
-    and `PeerVideo.accepted` still reads the browser's own answer (NO_COMMON_CODEC)."""
+    handed to aiortc as an inactive section of the offer's first codec on the bundled transport
+    instead: nothing flows on it, and `PeerVideo.accepted` still reads the browser's own answer
+    (NO_COMMON_CODEC)."""
     found = _VIDEO_SECTION.search(answer_sdp)
-    offered = re.search(r"^a=rtpmap:(\d+) VP8/90000", offer_sdp, re.MULTILINE)
+    offered = re.search(r"^a=rtpmap:(\d+) (VP8|H264)/90000", offer_sdp, re.MULTILINE)
     if found is None or found.group(1) != "0" or offered is None:
         return answer_sdp
     lines = answer_sdp.replace("\r\n", "\n").split("\n")
@@ -56,7 +65,7 @@ def keep_rejected_video(answer_sdp: str, offer_sdp: str) -> str:
         *transport,
         "a=inactive",
         "a=rtcp-mux",
-        f"a=rtpmap:{pt} VP8/90000",
+        f"a=rtpmap:{pt} {offered.group(2)}/90000",
     ]
     lines[video_at:end] = video
     rebuilt = [
@@ -70,12 +79,15 @@ class PeerVideo:
     def __init__(self, pc: RTCPeerConnection, *, receive: bool = True) -> None:
         """`receive`: the browser may send its camera here; without it the m-line is offered sendonly,
         so the browser answers recvonly and sends no picture at all."""
-        self.outlet = ForwardedVideo()
+        self.outlet = ForwardedVideo(on_format=self._pack_as)
         direction = "sendrecv" if receive else "sendonly"
         self._transceiver: RTCRtpTransceiver = pc.addTransceiver(self.outlet, direction=direction)
-        self._transceiver.setCodecPreferences(_capabilities())
-        self.tap = VideoTap(self._transceiver.receiver, self._payload_type)
+        self._transceiver.setCodecPreferences(offered_capabilities())
+        self.sender = LegVideoSender(self._transceiver.sender, self.outlet.estimate)
+        self.tap = VideoTap(self._transceiver.receiver, self._formats)
         self.tap.relay_key_frame_requests(self._transceiver.sender, self.outlet)
+        self.formats: list[VideoFormat] = []  # negotiated, forwardable, in the browser's order
+        self.sent_format: VideoFormat | None = None  # what the browser sends its camera in
         self.codec: str | None = None
         self.unavailable: str | None = None  # why this leg carries no video (NO_COMMON_CODEC, NO_VIDEO)
         self.sends = False  # the browser sends its camera (its answer is not recvonly or inactive)
@@ -89,20 +101,30 @@ class PeerVideo:
         elif section.group(1) == "0" or not codecs:
             self.unavailable = NO_COMMON_CODEC
         else:
-            self.codec = codecs[0].mimeType.split("/", 1)[1].upper()
-            self.unavailable = None if self.codec in VIDEO_CODECS else NO_COMMON_CODEC
+            self.formats = negotiated_formats(codecs)
             media = answer_sdp[section.start() :].split("\nm=", 1)[0]
+            first = first_payload_type(media)
+            # The browser sends in the first format of its answer (its own order of preference).
+            self.sent_format = next((f for f in self.formats if f.payload_type == first), None) or (
+                self.formats[0] if self.formats else None
+            )
+            self.codec = self.sent_format.codec if self.sent_format else None
+            self.unavailable = None if self.formats else NO_COMMON_CODEC
             self.sends = "a=recvonly" not in media and "a=inactive" not in media
+
+    def shows(self, source: PeerVideo) -> VideoFormat | None:
+        """The format this leg would show `source`'s camera in (None: no common codec)."""
+        sent = source.tap.format or source.sent_format
+        return format_for(sent, self.formats) if sent is not None else None
 
     def close(self) -> None:
         self.tap.stop()
         self.outlet.stop()
 
-    def _payload_type(self) -> int | None:
-        codecs = self._transceiver._codecs
-        return codecs[0].payloadType if codecs and self.unavailable is None else None
+    def _formats(self) -> list[VideoFormat]:
+        return self.formats if self.unavailable is None else []
 
-
-def _capabilities() -> list[RTCRtpCodecCapability]:
-    available = RTCRtpSender.getCapabilities("video").codecs
-    return [cap for cap in available if cap.mimeType.split("/", 1)[1].upper() in VIDEO_CODECS]
+    def _pack_as(self, source_format: VideoFormat) -> None:
+        shown = format_for(source_format, self.formats)
+        if shown is not None:
+            self.sender.use(shown)
