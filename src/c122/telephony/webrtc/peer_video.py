@@ -12,11 +12,11 @@ import re
 from typing import Final
 
 from aiortc import RTCPeerConnection, RTCRtpTransceiver
+from aiortc.sdp import SessionDescription
 
 from c122.telephony.webrtc.video import ForwardedVideo, VideoTap
 from c122.telephony.webrtc.video_formats import (
     VideoFormat,
-    first_payload_type,
     format_for,
     negotiated_formats,
     offered_capabilities,
@@ -86,14 +86,20 @@ class PeerVideo:
         self.sender = LegVideoSender(self._transceiver.sender, self.outlet.estimate)
         self.tap = VideoTap(self._transceiver.receiver, self._formats)
         self.tap.relay_key_frame_requests(self._transceiver.sender, self.outlet)
-        self.formats: list[VideoFormat] = []  # negotiated, forwardable, in the browser's order
-        self.sent_format: VideoFormat | None = None  # what the browser sends its camera in
+        self.formats: list[VideoFormat] = []  # what the browser receives (its answer), in its order
+        self.receivable: list[VideoFormat] = []  # what it may send: any format of the server's offer
+        self.sent_format: VideoFormat | None = None  # what it sends its camera in (packets say)
         self.codec: str | None = None
         self.unavailable: str | None = None  # why this leg carries no video (NO_COMMON_CODEC, NO_VIDEO)
         self.sends = False  # the browser sends its camera (its answer is not recvonly or inactive)
 
-    def accepted(self, answer_sdp: str) -> None:
-        """After the browser's answer: which codec carries video, or why none does."""
+    def accepted(self, answer_sdp: str, offer_sdp: str = "") -> None:
+        """After the browser's answer: which codec carries video, or why none does.
+
+        The answer lists what the browser receives; it may send in any format of the offer it has
+        (RFC 3264: the offer is what the server receives), and Chromium sends in the offer's first
+        (VP8) unless the page picks its send codec, whatever its answer prefers. So the tap takes every
+        offered format and the packets say which one the camera uses."""
         section = _VIDEO_SECTION.search(answer_sdp)
         codecs = self._transceiver._codecs
         if section is None:
@@ -102,12 +108,11 @@ class PeerVideo:
             self.unavailable = NO_COMMON_CODEC
         else:
             self.formats = negotiated_formats(codecs)
+            self.receivable = _offered_formats(offer_sdp) or self.formats
             media = answer_sdp[section.start() :].split("\nm=", 1)[0]
-            first = first_payload_type(media)
-            # The browser sends in the first format of its answer (its own order of preference).
-            self.sent_format = next((f for f in self.formats if f.payload_type == first), None) or (
-                self.formats[0] if self.formats else None
-            )
+            # Until its packets say otherwise: the offer's first format of a codec it answered with.
+            answered = {f.codec for f in self.formats}
+            self.sent_format = next((f for f in self.receivable if f.codec in answered), None)
             self.codec = self.sent_format.codec if self.sent_format else None
             self.unavailable = None if self.formats else NO_COMMON_CODEC
             self.sends = "a=recvonly" not in media and "a=inactive" not in media
@@ -122,9 +127,20 @@ class PeerVideo:
         self.outlet.stop()
 
     def _formats(self) -> list[VideoFormat]:
-        return self.formats if self.unavailable is None else []
+        return self.receivable if self.unavailable is None else []
 
     def _pack_as(self, source_format: VideoFormat) -> None:
         shown = format_for(source_format, self.formats)
         if shown is not None:
             self.sender.use(shown)
+
+
+def _offered_formats(offer_sdp: str) -> list[VideoFormat]:
+    if "m=video" not in offer_sdp:
+        return []
+    try:
+        offer = SessionDescription.parse(offer_sdp)
+    except ValueError:
+        return []
+    video = next((m for m in offer.media if m.kind == "video"), None)
+    return negotiated_formats(video.rtp.codecs) if video is not None else []

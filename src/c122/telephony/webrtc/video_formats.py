@@ -82,12 +82,6 @@ def negotiated_formats(codecs: Sequence[RTCRtpCodecParameters]) -> list[VideoFor
     return formats
 
 
-def first_payload_type(media_section: str) -> int | None:
-    """The first payload type on an m= line: the format that browser sends (its own preference)."""
-    fields = media_section.split("\n", 1)[0].split()
-    return int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else None
-
-
 def can_show(source: VideoFormat, receiver: VideoFormat) -> bool:
     """Can a leg that negotiated `receiver` be sent pictures that arrived in `source`?"""
     if source.codec != receiver.codec:
