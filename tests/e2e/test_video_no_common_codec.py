@@ -28,7 +28,8 @@ NO_VP8 = """
   const noVp8 = (config) => {
     const pc = new RTCPeerConnection(config);
     const apply = pc.setRemoteDescription.bind(pc);
-    pc.setRemoteDescription = (d) => apply({type: d.type, sdp: d.sdp.replace(/(VP8|H264)\\/90000/g, 'X$1/90000')});
+    const renamed = (sdp) => sdp.replace(/(VP8|H264)\\/90000/g, 'X$1/90000');
+    pc.setRemoteDescription = (d) => apply({type: d.type, sdp: renamed(d.sdp)});
     window.app.peer = pc;
     return pc;
   };

@@ -176,7 +176,7 @@ export type RtcServerMessage =
       reason: VideoAbsence | null;
       stalled: boolean;
       /** What the shown picture is carried in ("VP8", "H264 42e01f"); null when nothing is shown. */
-      codec: string | null;
+      codec?: string | null;
     };
 
 /** Why the leg shows no caller's video: no codec both browsers have, or the caller sends none. */
