@@ -88,12 +88,13 @@ class _VideoStream(asyncio.DatagramProtocol):
         from aiortc.rtp import RtpPacket
 
         from c122.telephony.webrtc.video import VideoTap
+        from c122.telephony.webrtc.video_formats import VideoFormat
 
         self._packet = RtpPacket
         self._sink = sink
         self._out = out
         self.receiver = _BareReceiver()
-        self._tap = VideoTap(self.receiver, lambda: PAYLOAD_TYPE)  # type: ignore[arg-type]
+        self._tap = VideoTap(self.receiver, lambda: [VideoFormat("VP8", PAYLOAD_TYPE)])  # type: ignore[arg-type]
         self._outlet = self._tap.track()
         self._encoder = Vp8Encoder()
         self._sequence = 0

@@ -148,6 +148,7 @@ async ({login, camera}) => {
     if (data.kind === 'rtc.state') window.op.legs.push(data.state);
     if (data.kind === 'rtc.video') {
       window.op.video.push({showing: data.showing, reason: data.reason, stalled: data.stalled});
+      window.op.codecs = (window.op.codecs || []).concat([data.codec]);
     }
     if (data.kind !== 'rtc.offer') return;
     const pc = new RTCPeerConnection({iceServers: data.ice_servers});

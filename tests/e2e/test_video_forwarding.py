@@ -19,6 +19,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from c122.telephony.webrtc.ice import use_host_addresses
 from c122.telephony.webrtc.video import VideoTap
+from c122.telephony.webrtc.video_formats import negotiated_formats
 from tests.e2e.conftest import CHROMIUM, MEDIA_CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.peers]
@@ -136,7 +137,7 @@ async def test_vp8_pictures_are_forwarded_between_two_browsers_without_decoding(
                 (incoming,) = sending.getTransceivers()
                 incoming.setCodecPreferences(_vp8_only())
                 incoming.direction = "recvonly"
-                tap = VideoTap(incoming.receiver, lambda: incoming._codecs[0].payloadType)
+                tap = VideoTap(incoming.receiver, lambda: negotiated_formats(incoming._codecs))
                 original_pli = incoming.receiver._send_rtcp_pli
 
                 async def counted_pli(ssrc: int) -> None:

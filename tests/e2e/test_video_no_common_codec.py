@@ -1,5 +1,5 @@
 """A caller's browser that shares no video codec with the server (issue 23, bad input): Chromium as the
-citizen, whose page renames the server's only video codec (VP8) in the offer it is given, so the browser
+citizen, whose page renames the server's video codecs (VP8, H.264) in the offer it is given, so the browser
 finds no codec it has on the video m-line and rejects it (port 0), as a browser without VP8 would. The
 real desk, with the call accepted, says why there is no picture; the audio goes on both ways.
 
@@ -23,12 +23,13 @@ from tests.support.server import RunningServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.peers]
 
-# The citizen's page hands the client a peer connection that sees VP8 under a name it does not know.
+# The citizen's page hands the client a peer connection that sees VP8 and H.264 under names it does not know.
 NO_VP8 = """
   const noVp8 = (config) => {
     const pc = new RTCPeerConnection(config);
     const apply = pc.setRemoteDescription.bind(pc);
-    pc.setRemoteDescription = (d) => apply({type: d.type, sdp: d.sdp.replace(/VP8\\/90000/g, 'XVP8/90000')});
+    const renamed = (sdp) => sdp.replace(/(VP8|H264)\\/90000/g, 'X$1/90000');
+    pc.setRemoteDescription = (d) => apply({type: d.type, sdp: renamed(d.sdp)});
     window.app.peer = pc;
     return pc;
   };

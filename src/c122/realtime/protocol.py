@@ -167,6 +167,7 @@ class RtcVideoMessage(_Message):
     showing: bool
     reason: Literal["no_common_codec", "no_video"] | None = None
     stalled: bool = False  # shown, but the server has had no packet from that camera for 2 s
+    codec: str | None = None  # what the shown picture is carried in ("VP8", "H264 42e01f")
 
 
 LegId = Annotated[str, Field(min_length=1, max_length=64)]

@@ -251,8 +251,8 @@ class _Connection:
                 return await self.send(encode(offer))
             case RtcStateChange(leg=leg, state=state):
                 return await self.send(encode(RtcStateMessage(leg=leg, state=state.value)))
-            case RtcVideo(leg=leg, showing=showing, reason=reason, stalled=stalled):
-                video = RtcVideoMessage(leg=leg, showing=showing, reason=reason, stalled=stalled)
+            case RtcVideo(leg=leg, showing=showing, reason=reason, stalled=stalled, codec=codec):
+                video = RtcVideoMessage(leg=leg, showing=showing, reason=reason, stalled=stalled, codec=codec)
                 return await self.send(encode(video))
             case RtcFailure(code=code, message=text):
                 return await self.send(encode(ErrorMessage(code=ErrorCode(code.value), message=text)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from c122.telephony.webrtc.video_formats import VideoFormat
 from c122.telephony.webrtc.video_routes import STALL_S, VideoRoutes, VideoSeen
 
 
@@ -16,6 +17,18 @@ class Tap:
     last_packet_at: float | None = None
     pictures: int = 0
     key_frame_requests: int = 0
+    format: VideoFormat | None = None
+    nacked: int = 0
+    retransmissions: int = 0
+    estimates_forwarded: int = 0
+
+
+@dataclass
+class Sender:
+    format: VideoFormat | None = None
+    nacked: int = 0
+    retransmitted: int = 0
+    estimates: int = 0
 
 
 @dataclass
@@ -30,8 +43,13 @@ class Outlet:
 class Video:
     tap: Tap = field(default_factory=Tap)
     outlet: Outlet = field(default_factory=Outlet)
+    sender: Sender = field(default_factory=Sender)
+    sent_format: VideoFormat | None = None
     unavailable: str | None = None
     sends: bool = True
+
+    def shows(self, source: Video) -> VideoFormat:
+        return VideoFormat("VP8", 96)
 
 
 @dataclass
@@ -65,14 +83,14 @@ def _routes() -> tuple[VideoRoutes, Video, list[VideoSeen]]:
 def test_a_camera_that_stops_sending_is_told_to_the_leg_that_shows_it_and_so_is_its_return() -> None:
     routes, caller, told = _routes()
     desk = [t for t in told if t.channel_id == "desk"]
-    assert desk == [VideoSeen("desk", "app", None)]
+    assert desk == [VideoSeen("desk", "app", None, codec="VP8")]
     start = caller.tap.last_packet_at = time.monotonic()  # the routes time with the monotonic clock
     routes.check_stalled(start + STALL_S - 0.1)
-    assert routes.seen_by("desk") == VideoSeen("desk", "app", None, stalled=False)
+    assert routes.seen_by("desk") == VideoSeen("desk", "app", None, stalled=False, codec="VP8")
 
     routes.check_stalled(start + STALL_S + 0.1)  # two seconds without a packet
-    assert routes.seen_by("desk") == VideoSeen("desk", "app", None, stalled=True)
-    assert told[-1] == VideoSeen("desk", "app", None, stalled=True)
+    assert routes.seen_by("desk") == VideoSeen("desk", "app", None, stalled=True, codec="VP8")
+    assert told[-1] == VideoSeen("desk", "app", None, stalled=True, codec="VP8")
     stats = routes.stats("desk")
     assert stats is not None
     assert stats.stalls == 1
@@ -82,7 +100,7 @@ def test_a_camera_that_stops_sending_is_told_to_the_leg_that_shows_it_and_so_is_
 
     caller.tap.last_packet_at = start + 11  # pictures again
     routes.check_stalled(start + 11.1)
-    assert told[-1] == VideoSeen("desk", "app", None, stalled=False)
+    assert told[-1] == VideoSeen("desk", "app", None, stalled=False, codec="VP8")
 
 
 def test_a_leg_that_shows_nothing_is_never_told_stalled() -> None:

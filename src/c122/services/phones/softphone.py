@@ -84,6 +84,7 @@ class RtcVideo:
     showing: bool
     reason: str | None = None
     stalled: bool = False  # shown, but nothing has arrived from that camera for a while
+    codec: str | None = None  # what the shown picture is carried in ("VP8", "H264 42e01f")
 
 
 RtcNotice = RtcOffer | RtcStateChange | RtcFailure | RtcVideo

@@ -411,7 +411,7 @@ class OperatorLegs:
     def _video_seen(self, seen: VideoSeen) -> None:
         for leg in self._legs.values():
             if leg.channel is not None and leg.channel.id == seen.channel_id:
-                notice = RtcVideo(leg.id, seen.source is not None, seen.reason, seen.stalled)
+                notice = RtcVideo(leg.id, seen.source is not None, seen.reason, seen.stalled, seen.codec)
                 self._spawn(self._notify(leg, notice))
 
     async def _notify(self, leg: _Leg, notice: RtcNotice) -> None:

@@ -88,7 +88,9 @@ class BrowserPeer:
         if self.codec not in PAYLOAD_TYPES:
             raise AnswerRefused(f"the answer chose {self.codec}; only PCMU and PCMA are carried")
         if self.video is not None:
-            self.video.accepted(sdp)  # no video is no reason to refuse: the audio goes on
+            # No video is no reason to refuse: the audio goes on. The offer (still the local
+            # description) says what the server may receive.
+            self.video.accepted(sdp, self.pc.localDescription.sdp)
         return self.codec
 
     def activate(self) -> None:

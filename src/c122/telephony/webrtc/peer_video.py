@@ -1,8 +1,9 @@
-"""The video half of a browser leg: a VP8 m-line next to the audio one, forwarded, never decoded.
+"""The video half of a browser leg: a VP8/H.264 m-line next to the audio one, forwarded, never decoded.
 
 The leg's video receiver is tapped (`VideoTap`: the browser's camera, ready to be forwarded) and its
 sender plays a `ForwardedVideo` outlet that `VideoRoutes` points at another leg's tap while the two are
-bridged. A browser that accepts no common video codec keeps its audio; `unavailable` says why.
+bridged, packed in this leg's own format of the source's codec (`video_formats`). A browser that
+accepts no common video codec keeps its audio; `unavailable` says why.
 """
 
 from __future__ import annotations
@@ -10,11 +11,18 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCRtpTransceiver
+from aiortc import RTCPeerConnection, RTCRtpTransceiver
+from aiortc.sdp import SessionDescription
 
 from c122.telephony.webrtc.video import ForwardedVideo, VideoTap
+from c122.telephony.webrtc.video_formats import (
+    VideoFormat,
+    format_for,
+    negotiated_formats,
+    offered_capabilities,
+)
+from c122.telephony.webrtc.video_sender import LegVideoSender
 
-VIDEO_CODECS: Final = ("VP8",)  # what the tap depacketizes; H.264 is not forwarded yet
 NO_COMMON_CODEC: Final = "no_common_codec"
 NO_VIDEO: Final = "no_video"
 
@@ -27,10 +35,11 @@ _CODEC_LINES = ("a=rtpmap:", "a=fmtp:", "a=rtcp-fb:")
 def keep_rejected_video(answer_sdp: str, offer_sdp: str) -> str:
     """A browser that has no codec of ours rejects the video m-line (port 0, out of the BUNDLE group);
     aiortc refuses such an answer whole, which would drop the audio too. The rejected section is
-    handed to aiortc as an inactive VP8 section on the bundled transport instead: nothing flows on it,
-    and `PeerVideo.accepted` still reads the browser's own answer (NO_COMMON_CODEC)."""
+    handed to aiortc as an inactive section of the offer's first codec on the bundled transport
+    instead: nothing flows on it, and `PeerVideo.accepted` still reads the browser's own answer
+    (NO_COMMON_CODEC)."""
     found = _VIDEO_SECTION.search(answer_sdp)
-    offered = re.search(r"^a=rtpmap:(\d+) VP8/90000", offer_sdp, re.MULTILINE)
+    offered = re.search(r"^a=rtpmap:(\d+) (VP8|H264)/90000", offer_sdp, re.MULTILINE)
     if found is None or found.group(1) != "0" or offered is None:
         return answer_sdp
     lines = answer_sdp.replace("\r\n", "\n").split("\n")
@@ -56,7 +65,7 @@ def keep_rejected_video(answer_sdp: str, offer_sdp: str) -> str:
         *transport,
         "a=inactive",
         "a=rtcp-mux",
-        f"a=rtpmap:{pt} VP8/90000",
+        f"a=rtpmap:{pt} {offered.group(2)}/90000",
     ]
     lines[video_at:end] = video
     rebuilt = [
@@ -70,18 +79,27 @@ class PeerVideo:
     def __init__(self, pc: RTCPeerConnection, *, receive: bool = True) -> None:
         """`receive`: the browser may send its camera here; without it the m-line is offered sendonly,
         so the browser answers recvonly and sends no picture at all."""
-        self.outlet = ForwardedVideo()
+        self.outlet = ForwardedVideo(on_format=self._pack_as)
         direction = "sendrecv" if receive else "sendonly"
         self._transceiver: RTCRtpTransceiver = pc.addTransceiver(self.outlet, direction=direction)
-        self._transceiver.setCodecPreferences(_capabilities())
-        self.tap = VideoTap(self._transceiver.receiver, self._payload_type)
+        self._transceiver.setCodecPreferences(offered_capabilities())
+        self.sender = LegVideoSender(self._transceiver.sender, self.outlet.estimate)
+        self.tap = VideoTap(self._transceiver.receiver, self._formats)
         self.tap.relay_key_frame_requests(self._transceiver.sender, self.outlet)
+        self.formats: list[VideoFormat] = []  # what the browser receives (its answer), in its order
+        self.receivable: list[VideoFormat] = []  # what it may send: any format of the server's offer
+        self.sent_format: VideoFormat | None = None  # what it sends its camera in (packets say)
         self.codec: str | None = None
         self.unavailable: str | None = None  # why this leg carries no video (NO_COMMON_CODEC, NO_VIDEO)
         self.sends = False  # the browser sends its camera (its answer is not recvonly or inactive)
 
-    def accepted(self, answer_sdp: str) -> None:
-        """After the browser's answer: which codec carries video, or why none does."""
+    def accepted(self, answer_sdp: str, offer_sdp: str = "") -> None:
+        """After the browser's answer: which codec carries video, or why none does.
+
+        The answer lists what the browser receives; it may send in any format of the offer it has
+        (RFC 3264: the offer is what the server receives), and Chromium sends in the offer's first
+        (VP8) unless the page picks its send codec, whatever its answer prefers. So the tap takes every
+        offered format and the packets say which one the camera uses."""
         section = _VIDEO_SECTION.search(answer_sdp)
         codecs = self._transceiver._codecs
         if section is None:
@@ -89,20 +107,40 @@ class PeerVideo:
         elif section.group(1) == "0" or not codecs:
             self.unavailable = NO_COMMON_CODEC
         else:
-            self.codec = codecs[0].mimeType.split("/", 1)[1].upper()
-            self.unavailable = None if self.codec in VIDEO_CODECS else NO_COMMON_CODEC
+            self.formats = negotiated_formats(codecs)
+            self.receivable = _offered_formats(offer_sdp) or self.formats
             media = answer_sdp[section.start() :].split("\nm=", 1)[0]
+            # Until its packets say otherwise: the offer's first format of a codec it answered with.
+            answered = {f.codec for f in self.formats}
+            self.sent_format = next((f for f in self.receivable if f.codec in answered), None)
+            self.codec = self.sent_format.codec if self.sent_format else None
+            self.unavailable = None if self.formats else NO_COMMON_CODEC
             self.sends = "a=recvonly" not in media and "a=inactive" not in media
+
+    def shows(self, source: PeerVideo) -> VideoFormat | None:
+        """The format this leg would show `source`'s camera in (None: no common codec)."""
+        sent = source.tap.format or source.sent_format
+        return format_for(sent, self.formats) if sent is not None else None
 
     def close(self) -> None:
         self.tap.stop()
         self.outlet.stop()
 
-    def _payload_type(self) -> int | None:
-        codecs = self._transceiver._codecs
-        return codecs[0].payloadType if codecs and self.unavailable is None else None
+    def _formats(self) -> list[VideoFormat]:
+        return self.receivable if self.unavailable is None else []
+
+    def _pack_as(self, source_format: VideoFormat) -> None:
+        shown = format_for(source_format, self.formats)
+        if shown is not None:
+            self.sender.use(shown)
 
 
-def _capabilities() -> list[RTCRtpCodecCapability]:
-    available = RTCRtpSender.getCapabilities("video").codecs
-    return [cap for cap in available if cap.mimeType.split("/", 1)[1].upper() in VIDEO_CODECS]
+def _offered_formats(offer_sdp: str) -> list[VideoFormat]:
+    if "m=video" not in offer_sdp:
+        return []
+    try:
+        offer = SessionDescription.parse(offer_sdp)
+    except ValueError:
+        return []
+    video = next((m for m in offer.media if m.kind == "video"), None)
+    return negotiated_formats(video.rtp.codecs) if video is not None else []

@@ -1,12 +1,20 @@
-"""Video forwarded between two browser legs without decoding (VP8): issue 23's first step.
+"""Video forwarded between two browser legs without decoding (VP8 or H.264).
 
 The sending leg's receiver is tapped like the audio one (`BrowserPeer`): each RTP packet is read before
-aiortc's decoder, its VP8 payload descriptor stripped, and aiortc's own `JitterBuffer` puts the
-packets of one picture back together. Whole encoded pictures go to a `ForwardedVideo` track, which the
-receiving leg's sender packs again into RTP (aiortc's `Vp8Encoder.pack`: no encoder runs). Loss is
-answered where it happens: NACKs toward the sender for missing packets, a PLI when a picture cannot be
+aiortc's decoder, its payload descriptor stripped (VP8) or its NAL units unpacked (H.264), and aiortc's
+own `JitterBuffer` puts the packets of one picture back together. Whole encoded pictures, with the
+format they came in, go to a `ForwardedVideo` track, which the receiving leg's sender packs again into
+RTP (aiortc's `Vp8Encoder.pack` / `H264Encoder.pack`: no encoder runs) with that leg's own SSRC and
+payload type.
+
+Loss is answered per leg, where it happens (the two legs' sequence numbers are unrelated, since the
+pictures are packed again): the tap NACKs the sending browser for missing packets and takes its RTX
+retransmissions (unwrapped to the original packet); the receiving browser's NACKs are answered by its
+leg's sender from the packets it sent, as RTX where negotiated. A PLI when a picture cannot be
 completed; a PLI or FIR from the receiving browser, and a leg joining, ask the sending browser for a
 key frame (aiortc's own keyframe request only reaches an encoder, which a forwarded stream has none of).
+The receiving browser's bandwidth estimate (REMB) goes to the sending browser with the SSRC rewritten
+to the sender's own stream (the lowest of the legs that follow it).
 """
 
 from __future__ import annotations
@@ -20,30 +28,38 @@ from typing import Any, Final
 
 import av
 from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
+from aiortc.codecs.h264 import h264_depayload
 from aiortc.codecs.vpx import vp8_depayload
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpreceiver import NackGenerator
-from aiortc.rtp import RtpPacket
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unwrap_rtx
+
+from c122.telephony.webrtc.video_formats import VideoFormat
 
 VIDEO_CLOCK: Final = fractions.Fraction(1, 90000)
 JITTER_CAPACITY: Final = 128  # packets: a 720p key frame is ~100
 MAX_QUEUED_PICTURES: Final = 30  # about a second; older pictures are dropped, then a key frame asked for
 FRAME_STEP: Final = 3000  # 90 kHz ticks between pictures at 30 fps: the gap left at a switch of source
+_DEPAYLOAD: Final = {"VP8": vp8_depayload, "H264": h264_depayload}
 
 
 class ForwardedVideo(MediaStreamTrack):
-    """A video track of already-encoded VP8 pictures (aiortc's sender packs them as they are).
+    """A video track of already-encoded pictures (aiortc's sender packs them as they are).
 
     It follows one `VideoTap` at a time (`follow`); on a switch its timestamps go on from where they
     were, so the receiving browser sees one continuous stream, and the new source is asked for a key
-    frame."""
+    frame. Before a picture in another format than the last is handed out, `on_format` is told (the
+    leg's sender then packs in its matching format)."""
 
     kind = "video"
 
-    def __init__(self) -> None:
+    def __init__(self, on_format: Callable[[VideoFormat], None] | None = None) -> None:
         super().__init__()
-        self._pictures: deque[av.Packet[Any]] = deque()
+        self._pictures: deque[tuple[av.Packet[Any], VideoFormat | None]] = deque()
+        self._on_format = on_format
+        self._format: VideoFormat | None = None
+        self.bitrate: int | None = None  # the receiving browser's last REMB, bits/s
         self._ready = asyncio.Event()
         self._offset: int | None = None  # source timestamp -> our pts
         self._last_pts = 0
@@ -58,6 +74,7 @@ class ForwardedVideo(MediaStreamTrack):
             self.source.detach(self)
         self.source = source
         self._offset = None  # the next picture continues our timeline
+        self._pictures.clear()  # the old source's pictures are not sent after the new one's key frame
         if source is not None:
             source.attach(self)
 
@@ -65,7 +82,13 @@ class ForwardedVideo(MediaStreamTrack):
         if self.source is not None:
             self.source.ask_key_frame()
 
-    def push(self, picture: bytes, timestamp: int) -> None:
+    def estimate(self, bitrate: int) -> None:
+        """The receiving browser's REMB: passed on to the sending browser."""
+        self.bitrate = bitrate
+        if self.source is not None:
+            self.source.estimate_changed()
+
+    def push(self, picture: bytes, timestamp: int, video_format: VideoFormat | None = None) -> None:
         if self._offset is None:
             self._offset = (self._last_pts + FRAME_STEP - timestamp) & 0xFFFFFFFF
         packet = av.Packet(picture)
@@ -75,7 +98,7 @@ class ForwardedVideo(MediaStreamTrack):
             self._pictures.clear()
             self.dropped += MAX_QUEUED_PICTURES
             self.ask_key_frame()  # what follows the gap cannot be decoded without one
-        self._pictures.append(packet)
+        self._pictures.append((packet, video_format))
         self._ready.set()
 
     async def recv(self) -> Any:
@@ -85,7 +108,12 @@ class ForwardedVideo(MediaStreamTrack):
             self._ready.clear()
             await self._ready.wait()
         self.forwarded += 1
-        return self._pictures.popleft()
+        packet, video_format = self._pictures.popleft()
+        if video_format is not None and video_format != self._format:
+            self._format = video_format
+            if self._on_format is not None:
+                self._on_format(video_format)  # the sender packs this picture in the leg's own format
+        return packet
 
     def stop(self) -> None:
         self.follow(None)
@@ -96,11 +124,11 @@ class ForwardedVideo(MediaStreamTrack):
 class VideoTap:
     """Taps a leg's video receiver: its pictures go to `ForwardedVideo` tracks toward other legs."""
 
-    def __init__(self, receiver: RTCRtpReceiver, payload_type: Callable[[], int | None]) -> None:
+    def __init__(self, receiver: RTCRtpReceiver, formats: Callable[[], list[VideoFormat]]) -> None:
         if not hasattr(receiver, "_handle_rtp_packet") or not hasattr(receiver, "_send_rtcp_pli"):
             raise RuntimeError("this aiortc has no RTP tap point (RTCRtpReceiver._handle_rtp_packet)")
         self._receiver = receiver
-        self._payload_type = payload_type
+        self._formats = formats
         self._jitter = JitterBuffer(capacity=JITTER_CAPACITY, is_video=True)
         self._nack = NackGenerator()
         self._ssrc: int | None = None
@@ -111,6 +139,11 @@ class VideoTap:
         self.packets = 0
         self.last_packet_at: float | None = None  # time.monotonic() of the last picture packet
         self.key_frame_requests = 0  # PLIs sent to the sending browser
+        self.nacked = 0  # packets asked again of the sending browser (NACK)
+        self.retransmissions = 0  # RTX packets it sent back, unwrapped and used
+        self.estimates_forwarded = 0  # REMBs passed on to it
+        self.format: VideoFormat | None = None  # what its last packet came in
+        self._estimate: int | None = None
         self._key_frame_wanted = False
         setattr(receiver, "_handle_rtp_packet", self._tapped)  # noqa: B010
 
@@ -142,6 +175,21 @@ class VideoTap:
         else:
             self._key_frame_wanted = True  # asked for as soon as the sender's stream is known
 
+    def estimate_changed(self) -> None:
+        """A following leg's bandwidth estimate changed: the lowest goes to the sending browser (REMB),
+        for its own stream's SSRC, from this receiver's RTCP SSRC."""
+        estimates = [t.bitrate for t in self._tracks if t.bitrate is not None]
+        rtcp_ssrc: int | None = getattr(self._receiver, "_RTCRtpReceiver__rtcp_ssrc", None)
+        if not estimates or self._ssrc is None or rtcp_ssrc is None:
+            return
+        lowest = min(estimates)
+        if lowest == self._estimate:
+            return
+        self._estimate = lowest
+        self.estimates_forwarded += 1
+        remb = remb_packet(rtcp_ssrc, self._ssrc, lowest)
+        self._spawn(self._receiver._send_rtcp(remb))
+
     def stop(self) -> None:
         for track in list(self._tracks):
             track.follow(None)
@@ -152,8 +200,16 @@ class VideoTap:
             stop: Callable[[], None] | None = getattr(self._receiver, "_RTCRtpReceiver__stop_decoder", None)
             if stop is not None:
                 stop()
-        if packet.payload_type != self._payload_type():
-            return  # RTX or another codec: not forwarded (RTX is not negotiated)
+        formats = self._formats()
+        video_format = next((f for f in formats if f.payload_type == packet.payload_type), None)
+        if video_format is None:
+            rtx_of = next((f for f in formats if f.rtx_payload_type == packet.payload_type), None)
+            if rtx_of is None or self._ssrc is None or len(packet.payload) < 2:
+                return  # not a format of ours, or a retransmission before the stream is known
+            packet = unwrap_rtx(packet, payload_type=rtx_of.payload_type, ssrc=self._ssrc)
+            video_format = rtx_of
+            self.retransmissions += 1
+        self.format = video_format
         self.packets += 1
         self.last_packet_at = time.monotonic()
         if self._ssrc is None:
@@ -162,9 +218,12 @@ class VideoTap:
                 self._key_frame_wanted = False
                 self.ask_key_frame()
         if self._nack.add(packet):
-            await self._receiver._send_rtcp_nack(packet.ssrc, sorted(self._nack.missing))
+            missing = sorted(self._nack.missing)
+            self.nacked += len(missing)
+            await self._receiver._send_rtcp_nack(packet.ssrc, missing)
         try:
-            packet._data = vp8_depayload(packet.payload) if packet.payload else b""  # type: ignore[attr-defined]
+            depayload = _DEPAYLOAD[video_format.codec]
+            packet._data = depayload(packet.payload) if packet.payload else b""  # type: ignore[attr-defined]
         except ValueError:
             return
         lost, picture = self._jitter.add(packet)
@@ -174,9 +233,17 @@ class VideoTap:
             self.pictures += 1
             self._tracks = [t for t in self._tracks if t.readyState == "live"]
             for track in self._tracks:
-                track.push(picture.data, picture.timestamp)
+                track.push(picture.data, picture.timestamp, video_format)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def remb_packet(rtcp_ssrc: int, media_ssrc: int, bitrate: int) -> RtcpPsfbPacket:
+    """A REMB (draft-alvestrand-rmcat-remb) asking the browser that sends `media_ssrc` to keep under
+    `bitrate`."""
+    return RtcpPsfbPacket(
+        fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(bitrate, [media_ssrc])
+    )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from c122.telephony.control import Bridge, Channel
-from c122.telephony.webrtc.peer_video import NO_VIDEO, PeerVideo
+from c122.telephony.webrtc.peer_video import NO_COMMON_CODEC, NO_VIDEO, PeerVideo
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +37,27 @@ class VideoSeen:
     source: str | None
     reason: str | None
     stalled: bool = False  # the source is shown but has sent nothing for STALL_S
+    codec: str | None = None  # what the picture is carried in toward this leg ("VP8", "H264 42e01f")
 
 
 @dataclass(frozen=True, slots=True)
 class VideoStats:
-    """A leg's camera as the server sees it: pictures put together, and key frames asked of it (PLI)."""
+    """A leg's video as the server sees it. Its camera: pictures put together, key frames (PLI) and
+    packets (NACK) asked again of it, retransmissions (RTX) it sent back, bandwidth estimates (REMB)
+    passed on to it. Toward it: the format it is sent, packets its browser asked again and the server
+    sent again, its browser's REMBs."""
 
     pictures: int
     key_frame_requests: int
     stalls: int = 0  # times the camera shown to this leg stopped sending
+    codec: str | None = None  # what its camera sends in
+    nacked: int = 0
+    retransmissions: int = 0
+    estimates_forwarded: int = 0
+    sent_codec: str | None = None  # what the server sends this leg in
+    nacked_by_browser: int = 0
+    retransmitted: int = 0
+    estimates_from_browser: int = 0
 
 
 @dataclass(slots=True)
@@ -81,12 +93,31 @@ class VideoRoutes:
         leg = self._legs.get(channel_id)
         return leg.told if leg is not None else None
 
+    def video_of(self, channel_id: str) -> PeerVideo | None:
+        """The leg's current video half (None: not registered, or no video)."""
+        leg = self._legs.get(channel_id)
+        return leg.video() if leg is not None else None
+
     def stats(self, channel_id: str) -> VideoStats | None:
         leg = self._legs.get(channel_id)
         video = leg.video() if leg is not None else None
         if leg is None or video is None:
             return None
-        return VideoStats(video.tap.pictures, video.tap.key_frame_requests, leg.stalls)
+        tap, sender = video.tap, video.sender
+        sent = tap.format or video.sent_format
+        return VideoStats(
+            tap.pictures,
+            tap.key_frame_requests,
+            leg.stalls,
+            codec=sent.label if sent is not None else None,
+            nacked=tap.nacked,
+            retransmissions=tap.retransmissions,
+            estimates_forwarded=tap.estimates_forwarded,
+            sent_codec=sender.format.label if sender.format is not None else None,
+            nacked_by_browser=sender.nacked,
+            retransmitted=sender.retransmitted,
+            estimates_from_browser=sender.estimates,
+        )
 
     def check_stalled(self, now: float | None = None) -> None:
         """Tells each leg whose shown camera has stopped sending (or started again)."""
@@ -138,6 +169,7 @@ class VideoRoutes:
             return
         source: str | None = None
         reason: str | None = None
+        codec: str | None = None
         for speaker in speakers:
             party = self._legs.get(speaker)
             party_video = party.video() if party is not None and party.may_send else None
@@ -149,14 +181,19 @@ class VideoRoutes:
             if not party_video.sends:
                 reason = reason or NO_VIDEO
                 continue
+            shown = video.shows(party_video)
+            if shown is None:  # e.g. an H.264-only caller and a leg that negotiated VP8 only
+                reason = NO_COMMON_CODEC
+                continue
             source = speaker
+            codec = shown.label
             if video.outlet.source is not party_video.tap:
                 leg.routed_at = time.monotonic()
             video.outlet.follow(party_video.tap)
             break
         if source is None:
             video.outlet.follow(None)
-        seen = VideoSeen(channel_id, source, None if source else reason)
+        seen = VideoSeen(channel_id, source, None if source else reason, codec=codec)
         told = leg.told
         if told is not None and told.source == source and source is not None:
             seen = replace(seen, stalled=told.stalled)  # the same camera: still stopped, or not

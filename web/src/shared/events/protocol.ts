@@ -169,7 +169,15 @@ export interface IceServer {
 export type RtcServerMessage =
   | { kind: "rtc.offer"; leg: string; sdp: string; ice_servers: IceServer[]; camera: boolean }
   | { kind: "rtc.state"; leg: string; state: LegState }
-  | { kind: "rtc.video"; leg: string; showing: boolean; reason: VideoAbsence | null; stalled: boolean };
+  | {
+      kind: "rtc.video";
+      leg: string;
+      showing: boolean;
+      reason: VideoAbsence | null;
+      stalled: boolean;
+      /** What the shown picture is carried in ("VP8", "H264 42e01f"); null when nothing is shown. */
+      codec?: string | null;
+    };
 
 /** Why the leg shows no caller's video: no codec both browsers have, or the caller sends none. */
 export type VideoAbsence = "no_common_codec" | "no_video";
@@ -846,6 +854,7 @@ export function parseServerMessage(text: string): ServerMessage {
         showing: r.showing === true,
         reason: r.reason === null || r.reason === undefined ? null : oneOf(r, "reason", VIDEO_ABSENCES, kind),
         stalled: r.stalled === true,
+        codec: typeof r.codec === "string" ? r.codec : null,
       };
     default:
       throw new ProtocolError(`unknown kind ${kind}`);
