@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from tests.integration.call_flow.conftest import (
 from tests.integration.call_flow.test_consultation import user_id
 from tests.integration.call_flow.test_inbound_call import stereo
 from tests.integration.call_flow.test_recorded_consultation import segment_audio
+from tests.integration.faults.test_restart import ServerProcess
 from tests.integration.webrtc.conftest import Browser
 from tests.support.polling import reading, until
 from tests.support.redis_server import RedisServer
@@ -61,14 +63,7 @@ async def two_nodes(
     async with running_server(
         database_url, with_telephony=True, event_bus_url=bus_url, **_node(tmp_path, "a", 30000, secret)
     ) as a:
-        flow = {
-            "name": "straight_to_queue",
-            "entry": "queue",
-            "timezone": "Europe/Moscow",
-            "nodes": {"queue": {"type": "enqueue", "queue": str(await info_queue_id(a)), "priority": 0}},
-        }
-        await a.application.context.ivr_flows.create(CONSOLE, flow)
-        await route_main_line(a, "straight_to_queue")
+        await _straight_to_queue(a)
         async with running_server(
             database_url,
             with_telephony=True,
@@ -83,6 +78,18 @@ async def two_nodes(
                 if not _leads(node):
                     await node.application.contact_center.refresh()
             yield a, b
+
+
+async def _straight_to_queue(node: RunningServer) -> None:
+    """The main line queues its callers for the information queue at once."""
+    flow = {
+        "name": "straight_to_queue",
+        "entry": "queue",
+        "timezone": "Europe/Moscow",
+        "nodes": {"queue": {"type": "enqueue", "queue": str(await info_queue_id(node)), "priority": 0}},
+    }
+    await node.application.context.ivr_flows.create(CONSOLE, flow)
+    await route_main_line(node, "straight_to_queue")
 
 
 def _leads(node: RunningServer) -> bool:
@@ -251,3 +258,70 @@ async def _expect_final(node: RunningServer, dialled: str, status: int, workdir:
         stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     return await asyncio.wait_for(process.wait(), 30)
+
+
+async def test_when_the_calls_node_is_killed_the_desks_end_of_the_hop_ends_and_the_call_is_closed(
+    postgres_url: str, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """B is a real `c122 serve` killed with SIGKILL mid-conversation: no BYE reaches A, whose end of the
+    hop goes once B's heartbeat is gone; the operator's browser leg stays, the call is closed
+    `node_lost` by the leader (A)."""
+    overrides = _node(tmp_path, "a", 30000, SECRET)
+    async with running_server(
+        postgres_url, with_telephony=True, event_bus_url=redis_server.url, **overrides
+    ) as a:
+        await _straight_to_queue(a)
+        await until(reading(lambda: _leads(a)), bool, timeout=15)  # A started first: it leads
+        b = ServerProcess(
+            postgres_url,
+            tmp_path / "b",
+            environment={"C122_EVENT_BUS_URL": redis_server.url, "C122_NODE_HOP_SECRET": SECRET},
+        )
+        # B runs on the real clock and sweeps idle sessions in the shared database: A's clock is set to
+        # now, so that the desk's session is not expired by B's sweep.
+        a.clock.advance((datetime.now(UTC) - a.clock.now()).total_seconds())
+        desk = await a.signed_in("operator1")
+        operator = await user_id(a, "operator1")
+        sipp = None
+        try:
+            await b.start()  # before the desk's stream opens: a slow start would time its heartbeat out
+            async with desk.events() as stream:
+                browser = Browser(stream, float(OPERATOR_TONE))
+                try:
+                    await browser.connect()
+                    ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+                    assert ready.status_code == 200, ready.text
+                    (tmp_path / "sipp").mkdir()
+                    text = (SCENARIOS / "caller_until_bye.xml").read_text()
+                    sipp = await start_sipp_caller(
+                        tmp_path / "sipp", "caller_until_bye.xml", text, b.sip_port
+                    )
+                    offered = await stream.next_event("call.offered", timeout=30)
+                    call_id = offered["data"]["offer"]["call_id"]
+                    accepted = await desk.write("POST", f"/api/v1/operators/me/offers/{call_id}/accept")
+                    assert accepted.status_code == 200, accepted.text
+                    await stream.next_event("call.connected", timeout=10)
+                    await browser.wait_heard(1.0)
+                    assert [c.state for c in _hops(a)] == [ChannelState.UP]
+
+                    await b.kill()  # SIGKILL: no BYE reaches A
+
+                    await until(reading(lambda: _hops(a)), lambda hops: not hops, timeout=20)
+                    telephony = a.application.telephony
+                    assert telephony is not None
+                    assert telephony.operator_legs.channel_for(operator) is not None
+                finally:
+                    await browser.close_peer()
+            admin = await a.signed_in("admin")
+
+            async def journal() -> list[dict[str, Any]]:
+                items: list[dict[str, Any]] = (await admin.http.get("/api/v1/calls")).json()["items"]
+                return items
+
+            calls = await until(journal, lambda items: items and items[0]["status"] != "active", 20)
+            assert [(c["id"], c["end_cause"]) for c in calls] == [(call_id, "node_lost")]
+        finally:
+            if sipp is not None and sipp.returncode is None:
+                sipp.kill()
+                await sipp.wait()
+            await b.stop()
