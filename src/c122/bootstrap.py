@@ -45,7 +45,7 @@ from c122.persistence.shared_sign_in_limits import SharedSignInLimits
 from c122.persistence.telephony_state import SqlTelephonyState
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 from c122.realtime import reactions as realtime_reactions
-from c122.realtime.acd_relay import RedisAcdRelay, RelayTarget
+from c122.realtime.acd_relay import NodeDesks, RedisAcdRelay, RelayTarget
 from c122.realtime.bus import EventBus, InProcessEventBus
 from c122.realtime.handover import StreamHandover
 from c122.realtime.hub import DEFAULT_RESUME_GRACE_SECONDS, EventHub
@@ -527,6 +527,8 @@ def build_application(
         telephony_reactions.subscribe(internal, telephony.operator_legs)
         telephony.operator_legs.check_camera_with(OperatorCamera(uow_factory).allowed)
     relay = _acd_relay(redis_bus, leadership, contact_center, call_flow, call_records)
+    if relay is not None and telephony is not None:
+        _join_media_hops(settings, relay, telephony)
     application = Application(
         settings,
         context,
@@ -729,6 +731,7 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
             restart_grace_s=settings.webrtc_restart_grace_seconds,
         ),
         app_call_line=settings.citizen_call_line,
+        node_hop_secret=settings.node_hop_secret,
     )
 
 
@@ -787,6 +790,23 @@ def _acd_leadership(settings: Settings, center: ContactCenter) -> AdvisoryLockLe
     return AdvisoryLockLeadership(settings.database_url, on_change=on_change)
 
 
+def _join_media_hops(settings: Settings, relay: RedisAcdRelay, telephony: Telephony) -> None:
+    """Several nodes: a call held here reaches an operator whose browser leg is on another node
+    through a signed SIP hop; the heartbeat says where this node's SIP listens and whose legs it holds."""
+    telephony.hops.join(relay.node_id, relay.desk_at, relay.alive)
+    if not settings.node_hop_secret:
+        _log.info("node_hop_secret is empty: calls reach only operators whose desktop is on their node")
+        return
+    host = settings.public_address or settings.sip_host
+    relay.advertise(
+        NodeDesks(
+            host=host,
+            port=lambda: telephony.sip.bound_ports.get("udp", settings.sip_port),
+            operators=telephony.operator_legs.connected_users,
+        )
+    )
+
+
 def _acd_relay(
     redis_bus: RedisEventBus | None,
     leadership: AdvisoryLockLeadership | None,
@@ -812,6 +832,7 @@ def _acd_relay(
             follow=center.follow,
             live_calls=call_flow.live_call_ids if call_flow is not None else frozenset,
             on_node_lost=node_lost,
+            desk_action=call_flow.desk_action_here if call_flow is not None else lambda _c, _o, _a, _q: None,
         )
     )
     center.use_relay(relay)

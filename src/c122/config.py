@@ -146,6 +146,9 @@ class Settings(BaseModel):
     # Several nodes: the Redis that carries events between them and their shared counters
     # (redis://host:6379/0); empty: one process, events in memory (docs/operations.md, "Several nodes").
     event_bus_url: str = ""
+    # Several nodes: the secret every node shares to sign the SIP media hop that brings a call held on
+    # one node to an operator's browser leg on another; empty: no hop (docs/operations.md).
+    node_hop_secret: str = ""
     web_dist: Path | None = None
     prompts_dir: Path | None = None  # voice prompts; default: <data_dir>/prompts
     prompt_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
@@ -235,6 +238,11 @@ class Settings(BaseModel):
             raise ValueError("database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         if self.event_bus_url and not self.event_bus_url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("event_bus_url: must start with redis://, rediss:// or unix:// (or be empty)")
+        if self.node_hop_secret and self.sip_host in ("", "0.0.0.0", "::") and not self.public_address:
+            raise ValueError(
+                "node_hop_secret: the other nodes reach this one's SIP at public_address (or sip_host), "
+                "so set public_address when sip_host listens on every address"
+            )
         _check_webrtc(self)
         _check_time_zone(self.hotline_time_zone)
         _check_sms(self)

@@ -81,6 +81,10 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
             {"C122_MEDIA_WORKERS": "2", "C122_MEDIA_WORKER_CPUS": "0,4096"},
             "media_worker_cpus: CPU 4096 is not one this service may use",
         ),
+        (
+            {"C122_NODE_HOP_SECRET": "s", "C122_SIP_HOST": "0.0.0.0"},
+            "node_hop_secret: the other nodes reach this one's SIP at public_address",
+        ),
     ],
 )
 def test_invalid_settings_name_the_setting_and_the_problem(environ: dict[str, str], message: str) -> None:

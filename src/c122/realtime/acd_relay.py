@@ -11,9 +11,11 @@
   the node that owns a call rings its operator, connects, ends it. Outcomes that arrive while the
   follower is still catching up are taken together: one re-read (the stored state holds them all),
   then each is handed on in the order the leader published them.
-- **Nodes**: each node writes a heartbeat `c122:node:<id>` (expiring after `NODE_TTL_S`) and the ACD
-  ids of the calls it carries (`c122:node:<id>:calls`). The leader sweeps: a node whose heartbeat
-  expired is dead, and the calls it carried are ended by the survivors (`on_node_lost`).
+- **Nodes**: each node writes a heartbeat `c122:node:<id>` (expiring after `NODE_TTL_S`), the ACD
+  ids of the calls it carries (`c122:node:<id>:calls`), and where its SIP listens with the operators
+  whose browser legs it holds (`c122:node:<id>:desks`, for the media hop: telephony/node_hop.py).
+  The leader sweeps: a node whose heartbeat expired is dead, and the calls it carried are ended by
+  the survivors (`on_node_lost`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from c122.services.contact_center.commands import AcdCommand
 
 COMMANDS_KEY = "c122:acd:commands"
 OUTCOMES_CHANNEL = "c122:acd:outcomes"
+DESK_ACTIONS_CHANNEL = "c122:calls:desk"
 NODES_KEY = "c122:nodes"
 FORWARD_TIMEOUT_S = 5.0
 """A follower waits this long for the leader's answer: a new leader is elected within about a second
@@ -58,6 +61,17 @@ class RelayTarget:
     follow: Callable[[Sequence[Outcome]], Awaitable[None]]
     live_calls: Callable[[], Collection[str]]
     on_node_lost: Callable[[str, set[str]], Awaitable[None]]
+    # An operator's desk action on a call this node carries: (call, operator, action, queue)
+    desk_action: Callable[[str, int, str, int | None], None] = lambda _c, _o, _a, _q: None
+
+
+@dataclass(frozen=True)
+class NodeDesks:
+    """Where this node's SIP listens, and the operators whose browser legs it holds now."""
+
+    host: str
+    port: Callable[[], int]
+    operators: Callable[[], Collection[int]]
 
 
 class RedisAcdRelay:
@@ -81,6 +95,9 @@ class RedisAcdRelay:
         self._clock = clock
         self._target: RelayTarget | None = None
         self._others: dict[str, set[str]] = {}  # live nodes' calls, read with each heartbeat
+        self._desks: NodeDesks | None = None
+        # operator -> (node, SIP host, SIP port) of the live node holding their browser leg
+        self._desks_elsewhere: dict[int, tuple[str, str, int]] = {}
         self._origins: dict[str, str] = {}  # call -> node that forwarded it (before its heartbeat shows it)
         self._tasks: set[asyncio.Task[None]] = set()
         self._outgoing: asyncio.Queue[bytes] = asyncio.Queue()
@@ -96,6 +113,19 @@ class RedisAcdRelay:
 
     def attach(self, target: RelayTarget) -> None:
         self._target = target
+
+    def advertise(self, desks: NodeDesks) -> None:
+        """This node's heartbeat also names its SIP address and the browser legs it holds."""
+        self._desks = desks
+
+    def desk_at(self, operator_id: int) -> tuple[str, str, int] | None:
+        """The other live node holding the operator's browser leg, as its heartbeat says: its id and
+        where its SIP listens."""
+        return self._desks_elsewhere.get(operator_id)
+
+    def alive(self, node: str) -> bool:
+        """The node's heartbeat was there at this node's last read (or it is this node)."""
+        return node == self._node or node in self._others
 
     # --- the follower's side --------------------------------------------------------------------------
     async def forward(self, command: AcdCommand) -> Outcome:
@@ -127,6 +157,25 @@ class RedisAcdRelay:
         if "error" in reply:
             raise decode_error(reply["error"])
         return decode_outcome(reply["events"])
+
+    def to_call_node(self, call_id: str, operator_id: int, action: str, queue_id: int | None) -> None:
+        message = {"call": call_id, "operator": operator_id, "action": action, "queue": queue_id}
+        self._spawn(self._send_desk_action(json.dumps(message)))
+
+    async def _send_desk_action(self, raw: str) -> None:
+        try:
+            await self._client.publish(DESK_ACTIONS_CHANNEL, raw)
+        except (RedisError, OSError) as exc:
+            _log.warning("ACD relay: a desk action on another node's call is lost (%s)", exc)
+
+    def _desk_action(self, raw: bytes) -> None:
+        assert self._target is not None
+        message = json.loads(raw)
+        queue = message.get("queue")
+        self._target.desk_action(
+            str(message["call"]), int(message["operator"]), str(message["action"]),
+            int(queue) if queue is not None else None,
+        )  # fmt: skip
 
     def touch(self, operator_id: int) -> None:
         message = {"id": "", "node": self._node, "name": "touch", "args": {"op": operator_id}, "deadline": 0}
@@ -247,10 +296,17 @@ class RedisAcdRelay:
         while True:
             try:
                 async with self._client.pubsub() as pubsub:
-                    await pubsub.subscribe(OUTCOMES_CHANNEL)
+                    await pubsub.subscribe(OUTCOMES_CHANNEL, DESK_ACTIONS_CHANNEL)
                     async for item in pubsub.listen():
-                        if item.get("type") == "message":
-                            self._heard.put_nowait(item["data"])
+                        if item.get("type") != "message":
+                            continue
+                        if item["channel"] in (DESK_ACTIONS_CHANNEL, DESK_ACTIONS_CHANNEL.encode()):
+                            try:
+                                self._desk_action(item["data"])
+                            except Exception:  # this action is lost; the desk sees no change
+                                _log.exception("ACD relay: a desk action could not be carried out")
+                            continue
+                        self._heard.put_nowait(item["data"])
             except (RedisError, OSError) as exc:
                 _log.warning("ACD relay: outcomes unreadable (%s)", exc)
                 await asyncio.sleep(0.5)
@@ -301,9 +357,17 @@ class RedisAcdRelay:
         async with self._client.pipeline(transaction=True) as pipe:
             pipe.set(f"c122:node:{self._node}", "1", px=int(self._ttl * 1000))
             pipe.set(f"c122:node:{self._node}:calls", json.dumps(calls))
+            if self._desks is not None:
+                advertised = {
+                    "host": self._desks.host,
+                    "port": self._desks.port(),
+                    "operators": sorted(self._desks.operators()),
+                }
+                pipe.set(f"c122:node:{self._node}:desks", json.dumps(advertised), px=int(self._ttl * 1000))
             pipe.sadd(NODES_KEY, self._node)
             await pipe.execute()
         others: dict[str, set[str]] = {}
+        elsewhere: dict[int, tuple[str, str, int]] = {}
         for raw_id in cast(set[bytes], await self._client.smembers(NODES_KEY)):
             node = raw_id.decode()
             if node == self._node:
@@ -311,7 +375,13 @@ class RedisAcdRelay:
             if await self._client.exists(f"c122:node:{node}"):
                 listed = await self._client.get(f"c122:node:{node}:calls")
                 others[node] = set(json.loads(listed)) if listed else set()
+                desks = await self._client.get(f"c122:node:{node}:desks")
+                if desks:
+                    held = json.loads(desks)
+                    for operator in held["operators"]:
+                        elsewhere[int(operator)] = (node, str(held["host"]), int(held["port"]))
         self._others = others
+        self._desks_elsewhere = elsewhere
 
     async def _sweep(self) -> None:
         """The leader ends what dead nodes carried: their heartbeat expired, their calls are gone."""

@@ -38,6 +38,7 @@ from c122.telephony.control.model import (
     Snoop,
 )
 from c122.telephony.media.messages import NoMediaPorts
+from c122.telephony.node_hop import NodeHops, is_hop_target
 from c122.telephony.sip.registrar import Registrar
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class ControlSwitch:
         self._refused_at_limit: dict[str, int] = {}  # trunk → calls refused at its max_calls since start
         self._events: LegEvents | None = None
         self._browser: BrowserLookup = lambda _user_id: None
+        self._hops: NodeHops | None = None
         self._origin: OriginLookup = lambda _channel: None
         self._sequences: dict[str, _Sequence] = {}
         self._bridges: dict[str, Bridge] = {}
@@ -121,6 +123,10 @@ class ControlSwitch:
 
     def find_browser_legs_with(self, lookup: BrowserLookup) -> None:
         self._browser = lookup
+
+    def reach_other_nodes_with(self, hops: NodeHops) -> None:
+        """Operators whose browser leg is on another node are reached through a media hop."""
+        self._hops = hops
 
     def find_origins_with(self, lookup: OriginLookup) -> None:
         """How an inbound leg that is not a SIP call says where it came from (the citizen app)."""
@@ -269,7 +275,22 @@ class ControlSwitch:
 
     def browser_leg(self, user_id: int) -> str | None:
         channel = self._browser(user_id)
+        if channel is None and self._hops is not None:
+            channel = self._hops.leg_for(user_id)
         return channel.id if channel is not None and channel.state is ChannelState.UP else None
+
+    async def reach_browser(self, user_id: int) -> str | None:
+        if self._hops is None:
+            return None
+        channel = await self._hops.reach(user_id)
+        if channel is None:
+            return None
+        self._legs[channel.id] = channel
+        return channel.id
+
+    async def release_browser(self, user_id: int) -> None:
+        if self._hops is not None:
+            await self._hops.release(user_id)
 
     async def ring_phone(
         self, account: str, caller: str, called: str, *, auto_answer: bool = False
@@ -385,6 +406,8 @@ class ControlSwitch:
         if events is None:
             return
         match event:
+            case ChannelCreated(direction="inbound", called=called) if is_hop_target(called):
+                pass  # a media hop from another node: `NodeHops` bridges it to the browser leg
             case ChannelCreated(channel_id=leg, direction="inbound", caller=caller, called=called):
                 channel = self._control.find(leg)
                 origin = None

@@ -26,6 +26,7 @@ from c122.telephony.kept_conversations import KeptConversations
 from c122.telephony.media.engine import MediaEngine
 from c122.telephony.media.metrics import RUNNING_MEDIA
 from c122.telephony.media.workers.pool import MediaWorkers
+from c122.telephony.node_hop import NodeHops
 from c122.telephony.sip import SipStack
 from c122.telephony.sip.admission import AdmissionSettings
 from c122.telephony.sip.auth import DigestServer
@@ -100,6 +101,7 @@ class TelephonySettings:
     trunks: tuple[Trunk, ...] = ()  # carriers for calls to public numbers
     webrtc: WebRtcSettings = field(default_factory=WebRtcSettings)  # operators' browser legs
     app_call_line: str = ""  # the line calls from the citizen app reach (empty: they are refused)
+    node_hop_secret: str = ""  # several nodes: signs media hops between them (empty: no hop)
 
 
 class Telephony:
@@ -171,6 +173,10 @@ class Telephony:
             video=self.video,
         )
         self.switch.find_browser_legs_with(self.operator_legs.channel_for)
+        # Several nodes: a call held here reaches a browser leg on another node through a SIP hop.
+        self.hops = NodeHops(self.control, settings.node_hop_secret, self.operator_legs.channel_for)
+        self.gateway.screen_incoming_with(self.hops.take)
+        self.switch.reach_other_nodes_with(self.hops)
         # Calls from the citizen app: browser legs too, entering the line's flow as inbound callers.
         self.app_calls = AppCallLegs(
             self.control,
@@ -207,6 +213,7 @@ class Telephony:
             self.switch.track(call.caller_leg for call in self._taken_over)
             self.switch.track(call.operator_leg for call in self._taken_over)
         await self.sip.start()
+        self.hops.start()
         _log.info("SIP listening on %s %s", self._settings.sip_host, self.sip.bound_ports)
         self._video_watch = asyncio.get_running_loop().create_task(self.video.watch())
 
@@ -225,6 +232,7 @@ class Telephony:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._video_watch
         await self.app_calls.close()
+        await self.hops.close()
         await self.operator_legs.close()
         await self.switch.close()
         await self.gateway.close()

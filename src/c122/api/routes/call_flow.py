@@ -61,7 +61,9 @@ async def transfer_my_call(body: TransferIn, actor: CurrentActor, context: Conte
     wrap-up. 404 `unknown_group`/`unknown_service`; 422 `no_queue` (a group without a queue), `no_entry`
     (a service without a line with a menu); 409 `not_a_line_call` for a service target on a call that
     did not come in on a line, `colleague_unavailable` (with the reason) for a colleague on a break, away
-    or off shift, `colleague_busy` for one on a call: the call stays."""
+    or off shift, `colleague_busy` for one on a call: the call stays. On a call another node carries
+    (reached through the media hop between nodes) only a queue or a group is taken: the others get
+    409 `call_on_another_node`, and the call stays."""
     await _calls(context).transfer(
         actor.user_id,
         queue_id=body.queue_id,

@@ -58,6 +58,7 @@ class CallActor:
         self._generation = 0
         self._ringing_leg: str | None = None  # an operator's SIP phone ringing for this call
         self._headset_tone: tuple[str, str] | None = None  # (leg, playback) tone to a browser operator
+        self._hop_to: int | None = None  # the operator reached through a media hop to another node
         self._bridge: str | None = None
         self._recording: str | None = None
         self._held = False
@@ -164,6 +165,11 @@ class CallActor:
             self._claim(leg)
             return
         browser = self._ctx.switch.browser_leg(user_id)
+        if browser is None:  # their desk may be on another node: a media hop reaches it
+            browser = await self._ctx.switch.reach_browser(user_id)
+            if browser is not None:
+                self._hop_to = user_id
+                self._claim(browser)  # the hop ending (the other node gone) reaches this call
         if browser is None:
             log.warning("call %s: operator %s has no audio connection", self.id, user_id)
             with contextlib.suppress(DomainError):
@@ -191,9 +197,16 @@ class CallActor:
                     await self._ctx.center.reject_for(self.operator_id, self.id)
             case m.OfferEnded():
                 await self._stop_ringing()
+                await self._release_hop()
                 self.operator_id = None
             case _:
                 pass
+
+    async def _release_hop(self) -> None:
+        if self._hop_to is not None:
+            user_id, self._hop_to = self._hop_to, None
+            with contextlib.suppress(Exception):
+                await self._ctx.switch.release_browser(user_id)
 
     async def _phone_answered(self, user_id: int) -> None:
         try:
@@ -298,6 +311,8 @@ class CallActor:
         if keeper is None or state is None or self.operator_leg is None or self._held or self.consulting:
             return
         if self._taken_over_at_desk:  # taken over from a colleague: a restart ends it
+            return
+        if self._hop_to is not None:  # a media hop to another node: a restart ends it
             return
         try:
             await keeper.keep(self.id, self.leg, self.operator_leg, state)
@@ -504,6 +519,7 @@ class CallActor:
         if operator_leg is not None and operator_leg != self._ctx.switch.browser_leg(self.operator_id or 0):
             with contextlib.suppress(Exception):
                 await self._ctx.switch.hang_up(operator_leg)  # a SIP phone's call ends; a browser leg stays
+        await self._release_hop()  # the hop to another node's browser leg does not
         if self.operator_id is not None:
             self._ctx.announce_ended(self, ended)
         self.operator_leg = None
@@ -627,6 +643,7 @@ class CallActor:
     async def _finish(self) -> None:
         """The call is over: colleagues it held take offers again, and its record is stored."""
         self._unkeep()
+        await self._release_hop()
         await self.monitors.end_all(MonitoringEnd.CALL_ENDED)
         for engaged in list(self._engaged):
             await self._let_colleague_go(engaged)

@@ -132,7 +132,17 @@ class CallSwitch(Protocol):
     async def send_dtmf(self, leg: str, digits: str) -> None: ...
 
     def browser_leg(self, user_id: int) -> str | None:
-        """The operator's persistent browser leg when it is connected."""
+        """The operator's persistent browser leg when it is connected (on this node, or the media hop
+        to the node that holds it, while one is up)."""
+        ...
+
+    async def reach_browser(self, user_id: int) -> str | None:
+        """A media hop to the operator's browser leg on another node, answered; None when no node
+        holds one (or hops between nodes are off)."""
+        ...
+
+    async def release_browser(self, user_id: int) -> None:
+        """The media hop to the operator ends (nothing when there is none)."""
         ...
 
     async def ring_phone(
@@ -254,6 +264,15 @@ class CallDistribution(Protocol):
 
     def carried_elsewhere(self, call_id: str) -> bool:
         """Whether another node carries this call (several nodes): it is not gone, only not here."""
+        ...
+
+    def call_elsewhere(self, user_id: int) -> str | None:
+        """The call the operator talks on when another node carries it (through the media hop)."""
+        ...
+
+    def to_call_node(self, call_id: str, user_id: int, action: str, queue_id: int | None = None) -> None:
+        """The operator's desk action (hang_up, hold, unhold, transfer to `queue_id`) goes to the node
+        that carries their call."""
         ...
 
     async def enqueue(

@@ -369,7 +369,35 @@ class CallFlowService:
         if joined is not None and self._talking(user_id) is None:
             joined.post(m.ColleagueHangUp(user_id))
             return
+        if self._sent_to_call_node(user_id, "hang_up"):
+            return
         self._operator_call(user_id).post(m.OperatorHangUp())
+
+    def _sent_to_call_node(self, user_id: int, action: str, queue_id: int | None = None) -> bool:
+        """The operator talks on a call another node carries (through the media hop): the action goes
+        there. False when this node has the call, or nobody has."""
+        if self._talking(user_id) is not None:
+            return False
+        call_id = self._ctx.center.call_elsewhere(user_id)
+        if call_id is None:
+            return False
+        self._ctx.center.to_call_node(call_id, user_id, action, queue_id)
+        return True
+
+    def desk_action_here(self, call_id: str, user_id: int, action: str, queue_id: int | None) -> None:
+        """A desk on another node acts on a call this node carries; a call not here is left alone."""
+        call = self._calls.get(call_id)
+        if call is None or call.operator_id != user_id or call.operator_leg is None:
+            return
+        match action:
+            case "hang_up":
+                call.post(m.OperatorHangUp())
+            case "hold" | "unhold":
+                call.post(m.OperatorHold(action == "hold"))
+            case "transfer" if queue_id is not None:
+                call.post(m.TransferRequested(queue_id=queue_id))
+            case _:
+                log.warning("call %s: unknown desk action %r from another node", call_id, action)
 
     def answer_put_through(self, user_id: int, call_id: str, *, answered: bool) -> None:
         """The colleague a call is put through to (a transfer or a consultation) answers it at their
@@ -383,6 +411,8 @@ class CallFlowService:
         call.post(m.ColleagueAnswer(user_id, answered))
 
     def hold(self, user_id: int, held: bool) -> None:
+        if self._sent_to_call_node(user_id, "hold" if held else "unhold"):
+            return
         self._operator_call(user_id).post(m.OperatorHold(held))
 
     async def transfer(
@@ -398,7 +428,17 @@ class CallFlowService:
         """Blind transfer of the operator's caller (TEL-12, TEL-18): to a queue, to a group (its queue),
         to a service (its line's entry flow: the caller hears the service's menu), to a colleague (with
         the card; one on a break, away or not on shift is refused with 409 `colleague_unavailable` and
-        the reason, and the call stays), or out to a number."""
+        the reason, and the call stays), or out to a number. On a call another node carries (the desk
+        reaches it through the media hop) only a queue or a group is a target here: the others get 409
+        `call_on_another_node`."""
+        if group_id is not None and self._ctx.center.call_elsewhere(user_id) is not None:
+            queue_id = self._ctx.center.group_queue(group_id)
+            if queue_id is None:
+                raise InvalidFields([FieldProblem("group_id", "no_queue", "у этой группы нет очереди")])
+        if queue_id is not None and self._ctx.center.queue_settings(queue_id) is None:
+            raise NotFound(f"queue {queue_id} does not exist")
+        if queue_id is not None and self._sent_to_call_node(user_id, "transfer", queue_id):
+            return
         call = self._operator_call(user_id)
         if colleague is not None:
             if call.consulting:
@@ -754,6 +794,12 @@ class CallFlowService:
         for call in self._calls.values():
             if call.operator_id == user_id and call.operator_leg is not None:
                 return call
+        if self._ctx.center.call_elsewhere(user_id) is not None:
+            raise Conflict(
+                "the call is carried by another node: from this desk it can be held, put on a queue or "
+                "hung up; move the desktop to the call's node for the rest",
+                code="call_on_another_node",
+            )
         raise NoCall("there is no call in progress at this workstation")
 
     def _executor(self, flow: Flow) -> Executor:

@@ -142,3 +142,8 @@ class CommandRelay(Protocol):
     def carried_elsewhere(self, call_id: str) -> bool:
         """Whether another live node carries this call (its media and SIP are there)."""
         ...
+
+    def to_call_node(self, call_id: str, operator_id: int, action: str, queue_id: int | None) -> None:
+        """An operator's desk action (hang up, hold, unhold, transfer to a queue) on a call another
+        node carries, sent without waiting: that node's call flow carries it out."""
+        ...

@@ -66,6 +66,10 @@ class CallControl:
     def subscribe(self, handler: Callable[[ControlEvent], None]) -> None:
         self._handlers.append(handler)
 
+    def unsubscribe(self, handler: Callable[[ControlEvent], None]) -> None:
+        if handler in self._handlers:
+            self._handlers.remove(handler)
+
     async def events(self) -> AsyncIterator[ControlEvent]:
         """Every control event from now on, in order."""
         queue: asyncio.Queue[ControlEvent] = asyncio.Queue()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Final
 
@@ -159,10 +160,17 @@ class SipGateway:
         self._stack = stack
         self._control = control
         self._from_domain = from_domain
+        self._screen: Callable[[IncomingCall], Awaitable[bool]] | None = None
         stack.on_incoming_call = self._on_incoming
         control.use_gateway(self)
 
+    def screen_incoming_with(self, screen: Callable[[IncomingCall], Awaitable[bool]]) -> None:
+        """`screen` sees every INVITE first; True: it handled the call (the media hop between nodes)."""
+        self._screen = screen
+
     async def _on_incoming(self, call: IncomingCall) -> None:
+        if self._screen is not None and await self._screen(call):
+            return
         if media_params(call.offer, ours_from_theirs=True) is None:
             await call.reject(488, "Not Acceptable Here")
             return

@@ -125,6 +125,10 @@ class OperatorLegs:
             return None
         return leg.channel
 
+    def connected_users(self) -> list[int]:
+        """The operators whose browser leg is UP here (other nodes reach them through a media hop)."""
+        return [user_id for user_id in self._legs if self.channel_for(user_id) is not None]
+
     def is_connected(self, user_id: int) -> bool:
         leg = self._legs.get(user_id)
         return leg is not None and leg.state is RtcLegState.CONNECTED
