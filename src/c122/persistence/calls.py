@@ -689,9 +689,9 @@ def _took_part_page(user_id: int, query: CallQuery, *, in_order: bool) -> Select
     matching nothing). A call with several of the user's legs is one row (`DISTINCT`: its legs are
     next to each other in that order, so nothing is sorted).
 
-    The case filters (source, applicant's name) are tested on the leg's own call id, so a leg whose call
-    is in no matching case is passed over in the legs' index, before its call is looked up: testing
-    the call's row instead looked up every call of the walk (an operator's calls with a name: 1–1.6 s).
+    On SQLite the case filters (source, applicant's name) are tested on the leg's own call id, so a leg
+    whose call is in no matching case is passed over in the legs' index, before its call is looked up:
+    testing the call's row instead looked up every call of the walk.
 
     An applicant's number finds its few calls from the indexes on the caller and the called: there
     the calls are found first and tested against the user's legs (walking every leg of the user to
@@ -712,7 +712,9 @@ def _took_part_page(user_id: int, query: CallQuery, *, in_order: bool) -> Select
         after = wanted.after
         period.append(tuple_(legs.call_started_at, legs.call_id) < tuple_(after.started_at, after.call_id))
     unbounded = replace(query, filter=replace(wanted, since=None, until=None, after=None))
-    filters = _filters(unbounded, in_order=in_order, call_id=legs.call_id)
+    # On PostgreSQL the test stays on the call: given the leg's id it probes the cases once per leg
+    # (312,000 legs of one operator at 10,000,000 calls: 12 s against 6 s hashing the matching calls).
+    filters = _filters(unbounded, in_order=in_order, call_id=legs.call_id if in_order else c.id)
     calls = call_legs.join(call_records, and_(c.id == legs.call_id, c.started_at == legs.call_started_at))
     return (
         select(legs.call_id.label("id"), legs.call_started_at.label("started_at"))
