@@ -313,14 +313,16 @@ def export_child(kind: str, url: str, format: str, days: float, rows: int, folde
     )
 
 
-async def export_figures(url: str, rows: int, timeout_s: float) -> dict[str, Any]:
+async def export_figures(
+    url: str, rows: int, timeout_s: float, formats: tuple[str, ...] = ("csv", "xlsx")
+) -> dict[str, Any]:
     """csv and xlsx of about `rows` calls (the newest: a period holding that many), each beside the bare
     writing of as many rows; one child at a time, each stopped after `timeout_s`."""
     stored = await stored_calls(url)
     days = 365 * min(1.0, rows / stored)
     found: dict[str, Any] = {"calls_stored": stored, "period_days": round(days, 2)}
     with tempfile.TemporaryDirectory() as folder:
-        for format in ("csv", "xlsx"):
+        for format in formats:
             for kind in ("journal", "bare"):
                 arguments = [kind, url, format, str(days), str(rows), folder]
                 child = await asyncio.create_subprocess_exec(
@@ -358,6 +360,7 @@ async def main() -> None:
     parser.add_argument("--budget-s", type=float, default=600.0, help="stop timing combinations after this")
     parser.add_argument("--export-rows", type=int, default=0, help="export about this many calls of --url")
     parser.add_argument("--export-timeout-s", type=float, default=900.0)
+    parser.add_argument("--export-formats", default="csv,xlsx", help="comma-separated: csv, xlsx")
     parser.add_argument("--no-listing", action="store_true", help="the exports only")
     parser.add_argument("--only", help="time only the combinations whose scope/name matches this pattern")
     parser.add_argument(
@@ -381,7 +384,8 @@ async def main() -> None:
         results["not_reached"] = listed["not_reached"]
         results["listing"] = listed["measured"]
     if args.export_rows:
-        results["export"] = await export_figures(args.url, args.export_rows, args.export_timeout_s)
+        formats = tuple(args.export_formats.split(","))
+        results["export"] = await export_figures(args.url, args.export_rows, args.export_timeout_s, formats)
     path = write_result(
         args.name,
         {

@@ -19,11 +19,13 @@ from c122.services.calls.export import DIRECTION_LABELS, SOURCE_LABELS, STATUS_L
 from c122.services.exports.ports import Row
 
 
-def correlated_case_match(case_conditions: Sequence[Any], *, walk_in_order: bool = False) -> Any:
+def correlated_case_match(
+    case_conditions: Sequence[Any], *, walk_in_order: bool = False, call_id: Any = call_records.c.id
+) -> Any:
     linked = (
         select(call_cases.c.call_id)
         .join(cases, cases.c.id == call_cases.c.case_id)
-        .where(call_cases.c.call_id == call_records.c.id, *case_conditions)
+        .where(call_cases.c.call_id == call_id, *case_conditions)
     )
     return linked.exists()
 
@@ -43,12 +45,14 @@ async def every_page(factory: SqlUnitOfWorkFactory, query: CallQuery) -> tuple[l
         wanted = replace(wanted, after=page.next_cursor)
 
 
-def unguarded_case_match(case_conditions: Sequence[Any], *, walk_in_order: bool = False) -> Any:
+def unguarded_case_match(
+    case_conditions: Sequence[Any], *, walk_in_order: bool = False, call_id: Any = call_records.c.id
+) -> Any:
     """The case filters as they were before the `EXISTS` ahead of the walk (the benchmark's baseline)."""
     linked = (
         select(call_cases.c.call_id).join(cases, cases.c.id == call_cases.c.case_id).where(*case_conditions)
     )
-    tested = call_records.c.id.concat("") if walk_in_order else call_records.c.id
+    tested = call_id.concat("") if walk_in_order else call_id
     return tested.in_(linked)
 
 
