@@ -958,6 +958,7 @@ export const en: Messages = {
       chat_limit: "Chats an operator holds at once (besides a call)",
       monitoring_shown: "Show operators when a senior listens to their call",
       operator_camera: "Operators may turn their camera on in a video call from the app",
+      record_video: "Record the video of video calls from the app (WebM, beside the audio recording)",
       idle_choice_allowed: "Operators may choose their idle interval",
       idle_choice_min_s: "Idle interval operators may choose: from, s",
       idle_choice_max_s: "Idle interval operators may choose: to, s",
