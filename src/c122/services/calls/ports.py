@@ -146,6 +146,10 @@ class RecordingFiles(Protocol):
         """Deletes the file (nothing when it is gone already). Blocking."""
         ...
 
+    def video_readable(self, path: str) -> bool:
+        """The recorded video file opens and its first picture decodes. Blocking."""
+        ...
+
 
 class CallsUnitOfWork(UnitOfWork, Protocol):
     @property
