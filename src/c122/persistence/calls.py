@@ -7,6 +7,7 @@ the record stored.
 
 from __future__ import annotations
 
+import glob
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
@@ -800,6 +801,10 @@ class FileRecordings:
 
     def remove(self, path: str) -> None:
         Path(path).unlink(missing_ok=True)
+
+    def videos_beside(self, path: str) -> list[str]:
+        audio = Path(path)
+        return sorted(str(p) for p in audio.parent.glob(f"{glob.escape(audio.stem)}.*.webm"))
 
     def video_readable(self, path: str) -> bool:
         return video_readable(Path(path))

@@ -146,6 +146,10 @@ class RecordingFiles(Protocol):
         """Deletes the file (nothing when it is gone already). Blocking."""
         ...
 
+    def videos_beside(self, path: str) -> list[str]:
+        """The recorded video files of the call whose audio recording is `path` (its cameras). Blocking."""
+        ...
+
     def video_readable(self, path: str) -> bool:
         """The recorded video file opens and its first picture decodes. Blocking."""
         ...
