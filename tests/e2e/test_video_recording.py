@@ -16,8 +16,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import async_playwright, expect
 
+from tests.e2e.conftest import CHROMIUM
 from tests.e2e.test_citizen_call import client_bundle  # noqa: F401 (a fixture)
 from tests.e2e.test_softphone_audio import _tone_wav
 from tests.e2e.test_video_call import (
@@ -31,6 +32,7 @@ from tests.e2e.test_video_forwarding import BLUE, HEIGHT, WIDTH, _camera_y4m
 from tests.integration.call_flow.conftest import ended_calls, info_queue_id, put_menu_on_main_line
 from tests.integration.citizen.support import registered
 from tests.support.polling import reading, until
+from tests.support.screenshots import keep_screenshot
 from tests.support.server import RunningServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.peers]
@@ -116,7 +118,8 @@ async def test_the_calls_cameras_are_recorded_as_webm_where_the_group_records_vi
         missing = await admin.http.get(url.format(leg=legs["caller"]))
         assert (missing.status_code, missing.json()["code"]) == (404, "video_missing"), missing.text
     else:
-        assert len(list(recordings.rglob("*.webm"))) == 2  # the caller's camera and the operator's
+        files = sorted(p.name for p in recordings.rglob("*.webm"))
+        assert len(files) == 2, (files, legs)  # the caller's camera and the operator's
         for role, colour in (("caller", 1), ("operator", 2)):  # green, blue
             served = await admin.http.get(url.format(leg=legs[role]))
             assert served.status_code == 200, (role, served.text)
@@ -135,5 +138,42 @@ async def test_the_calls_cameras_are_recorded_as_webm_where_the_group_records_vi
         assert actions == ["access_refused", "view_video", "view_video"]
     else:
         assert actions == ["video_missing"]
+    # The journal says which cameras were recorded, to those who may hear the recording only.
+    shown = (await admin.http.get(f"/api/v1/calls/{record['id']}")).json()["video_legs"]
+    assert sorted(shown) == (sorted([legs["caller"], legs["operator"]]) if record_video else [])
+    assert (await operator1.http.get(f"/api/v1/calls/{record['id']}")).json()["video_legs"] == []
     await admin.http.aclose()
     await operator1.http.aclose()
+    if record_video:
+        await _journal_plays_the_callers_video(hotline)
+
+
+async def _journal_plays_the_callers_video(server: RunningServer) -> None:
+    """The admin's journal: the call's player offers «Видео: Заявитель» and «Видео: Оператор»; the
+    caller's plays in the page at the camera's size."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            context = await browser.new_context(
+                locale="ru-RU", base_url=server.base_url, viewport={"width": 1600, "height": 900}
+            )
+            page = await context.new_page()
+            await page.goto("/auth")
+            await page.get_by_test_id("login-username").fill("admin")
+            await page.get_by_test_id("login-password").fill(server.passwords["admin"])
+            await page.get_by_test_id("login-submit").click()
+            await page.wait_for_url(lambda url: "/auth" not in url)
+            await page.goto("/journal")
+            await page.get_by_test_id("journal-play").first.click()
+            await expect(page.get_by_test_id("journal-video-operator")).to_have_text("Видео: Оператор")
+            await page.get_by_test_id("journal-video-caller").click()
+            video = page.get_by_test_id("journal-video")
+            await expect(video).to_be_visible()
+            await page.wait_for_function(
+                "document.querySelector('[data-testid=journal-video]').readyState >= 1", timeout=10_000
+            )
+            assert await video.evaluate("(v) => [v.videoWidth, v.videoHeight]") == [WIDTH, HEIGHT]
+            await expect(page.get_by_test_id("journal-video-error")).to_have_count(0)
+            await keep_screenshot(page, "journal-video")
+        finally:
+            await browser.close()

@@ -803,7 +803,8 @@ class FileRecordings:
         Path(path).unlink(missing_ok=True)
 
     def videos_beside(self, path: str) -> list[str]:
-        audio = Path(path)
+        given = Path(path)
+        audio = given if given.is_absolute() else self._root / given
         return sorted(str(p) for p in audio.parent.glob(f"{glob.escape(audio.stem)}.*.webm"))
 
     def video_readable(self, path: str) -> bool:

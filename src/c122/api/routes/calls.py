@@ -163,7 +163,8 @@ async def get_call(call_id: CallId, actor: CurrentActor, context: Context) -> An
     """One call with its legs and requests for help; 404 when it does not exist or is outside the
     viewer's scope."""
     row = await context.calls.get_call(actor, call_id)  # checks the viewer's right to the call first
-    return calls_out.call_out(row, actor, await context.help_requests.on_call(call_id))
+    videos = await context.calls.video_legs(actor, row.record)
+    return calls_out.call_out(row, actor, await context.help_requests.on_call(call_id), videos)
 
 
 @router.get(

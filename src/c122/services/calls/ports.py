@@ -147,7 +147,8 @@ class RecordingFiles(Protocol):
         ...
 
     def videos_beside(self, path: str) -> list[str]:
-        """The recorded video files of the call whose audio recording is `path` (its cameras). Blocking."""
+        """The recorded video files (absolute paths) of the call whose audio recording is `path`, whether
+        or not the audio file itself is still there. Blocking."""
         ...
 
     def video_readable(self, path: str) -> bool:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Mapping, Set
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import Final
 
 from c122.domain.calls import (
@@ -284,6 +285,20 @@ class CallRecordService:
             self._uow, self._clock, actor, wanted=wanted, entity="call", entity_id=call_id
         ):
             return await self._recording(actor, call_id, download)
+
+    async def video_legs(self, actor: Actor, record: CallRecord) -> list[str]:
+        """The legs of a call whose camera was recorded, for a viewer who may hear its recording (none
+        for others): what the journal offers to play."""
+        if record.recording_path is None or not may_hear_recording(actor, record):
+            return []
+        found = await asyncio.to_thread(self._recordings.videos_beside, record.recording_path)
+        names = {Path(path).name for path in found}
+        legs = [leg.leg_id for leg in record.legs]
+        return [
+            leg
+            for leg in legs
+            if (named := video_recording_path(record.recording_path, leg)) and Path(named).name in names
+        ]
 
     async def video(self, actor: Actor, call_id: str, leg_id: str, *, download: bool = False) -> VideoFile:
         """The recorded camera of one leg of a call (its group's `record_video`), under the same right as

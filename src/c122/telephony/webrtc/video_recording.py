@@ -3,7 +3,8 @@
 The leg's `VideoTap` already puts the RTP packets of each picture back together (RFC 7741: the VP8
 payload descriptor stripped, the packets from the one with S=1/PID 0 to the marker bit, in sequence
 order, by aiortc's `JitterBuffer`); a `WebmRecorder` attached to the tap gets each whole picture and
-the news of a loss. The pictures are muxed by PyAV (libavformat's WebM muxer) as they are, so the file
+the news of a loss. It is asked for a key frame when it starts, and again every half second while it waits
+for one. The pictures are muxed by PyAV (libavformat's WebM muxer) as they are, so the file
 holds exactly what the browser sent.
 
 Nothing of the writing runs on the media loop: `push` only checks the picture's first byte and puts it
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 
 RTP_VIDEO_CLOCK: Final = fractions.Fraction(1, 90000)
 MAX_QUEUED: Final = 90  # pictures (3 s at 30 fps, under ~10 MB at 720p) waiting for the writer thread
+# Waiting for a key frame, it is asked for again after this many pictures (0.5 s at 30 fps): a browser
+# ignores a request too soon after the last one (libwebrtc: 300 ms), such as the one made when the
+# operator's leg joined just before the recording began.
+ASK_AGAIN_AFTER: Final = 15
 _KEY_FRAME_START: Final = b"\x9d\x01\x2a"  # RFC 6386 9.1: the start code after the 3-byte frame tag
 _END: Final = None
 
@@ -66,6 +71,7 @@ class WebmRecorder:
         self._ask_key_frame = ask_key_frame
         self._queue: queue.Queue[tuple[bytes, int] | None] = queue.Queue(maxsize=max_queued)
         self._waiting_for_key = True
+        self._waited = 0  # pictures dropped since a key frame was last asked for
         self._closed = False
         self.dropped = 0
         self.pictures = 0
@@ -81,6 +87,10 @@ class WebmRecorder:
         if self._waiting_for_key:
             if not is_key_frame(picture):
                 self.dropped += 1
+                self._waited += 1
+                if self._waited >= ASK_AGAIN_AFTER:
+                    self._waited = 0
+                    self._ask_key_frame()
                 return
             self._waiting_for_key = False
         try:
@@ -93,6 +103,7 @@ class WebmRecorder:
         """Packets were lost: the pictures up to the next key frame cannot be decoded, so none is kept."""
         if not self._waiting_for_key:
             self._waiting_for_key = True
+            self._waited = 0
             self._ask_key_frame()
 
     def close(self) -> RecordedVideo:

@@ -4621,6 +4621,11 @@ export interface components {
             status: "answered" | "missed" | "failed" | "active";
             /** Talk S */
             talk_s: number;
+            /**
+             * Video Legs
+             * @default []
+             */
+            video_legs: string[];
             /** Wait S */
             wait_s: number;
             /** Wrap Up S */
