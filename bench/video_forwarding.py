@@ -17,7 +17,14 @@ Two forwarders run with the same load, one after the other:
   object in place of aiortc's `RTCRtpReceiver` (its RTCP, PLI and NACK sends only count here);
   ICE, DTLS and SRTP are not in this path — `bench/webrtc_legs.py` measures aiortc's per-packet
   SRTP cost for audio legs.
+- `recorded`: the same path with each stream's camera also recorded (`WebmRecorder`: the whole
+  pictures queued to a writer thread per stream that muxes them into a WebM file with PyAV, in a
+  temporary directory) — what a group's `record_video` adds. Its CPU is the process's, threads
+  included; `recorder_dropped` counts pictures the recorders dropped (a full queue, a loss).
 - `udp`: a bare relay (each datagram sent on as it came), the floor any forwarder pays in Python.
+
+The synthetic key frames (one every 2 s) carry a VP8 key frame header (start code, 1280x720) so the
+recorder starts its file on them; the rest of each picture is filler, never decoded.
 
 A level passes when no picture is lost between generator and sink (`lost_pictures` 0) while the
 forwarder used less than 90 % of its core. `calls_per_core_by_cpu` is what a whole core would carry
@@ -33,6 +40,7 @@ import os
 import socket
 import struct
 import sys
+import tempfile
 import time
 from multiprocessing import Pipe, Process
 from multiprocessing.connection import Connection
@@ -48,11 +56,17 @@ PICTURE_BYTES = 6250  # 1.5 Mbit/s at 30 pictures a second
 PACKETS_PER_PICTURE = 6
 PAYLOAD_TYPE = 96
 CPU_LIMIT = 0.9
+KEY_FRAME_HEADER = b"\x10\x02\x00\x9d\x01\x2a" + struct.pack("<HH", 1280, 720)
+MODES = ("video", "recorded", "udp")
 
 
 def _pin(cpu: int) -> None:
     with contextlib.suppress(OSError, AttributeError):
         os.sched_setaffinity(0, {cpu % (os.cpu_count() or 1)})
+
+
+def _size(path: str) -> int:
+    return Path(path).stat().st_size if Path(path).exists() else 0
 
 
 def _cpu_seconds() -> float:
@@ -83,7 +97,7 @@ class _BareReceiver:
 class _VideoStream(asyncio.DatagramProtocol):
     """One forwarded stream: datagram → RtpPacket → VideoTap → ForwardedVideo → Vp8Encoder.pack → sink."""
 
-    def __init__(self, sink: tuple[str, int], out: socket.socket) -> None:
+    def __init__(self, sink: tuple[str, int], out: socket.socket, record_to: str | None = None) -> None:
         from aiortc.codecs.vpx import Vp8Encoder
         from aiortc.rtp import RtpPacket
 
@@ -96,6 +110,12 @@ class _VideoStream(asyncio.DatagramProtocol):
         self.receiver = _BareReceiver()
         self._tap = VideoTap(self.receiver, lambda: [VideoFormat("VP8", PAYLOAD_TYPE)])  # type: ignore[arg-type]
         self._outlet = self._tap.track()
+        self.recorder: Any = None
+        if record_to is not None:
+            from c122.telephony.webrtc.video_recording import WebmRecorder
+
+            self.recorder = WebmRecorder(record_to, self._tap.ask_key_frame)
+            self._tap.record_into(self.recorder)
         self._encoder = Vp8Encoder()
         self._sequence = 0
         self._task = asyncio.get_running_loop().create_task(self._send())
@@ -151,11 +171,12 @@ def _forwarder(mode: str, sinks: list[tuple[str, int]], pipe: Connection) -> Non
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
             sock.bind(("127.0.0.1", 0))
             ports.append(sock.getsockname()[1])
-            factory: type[_VideoStream | _UdpStream] = _VideoStream if mode == "video" else _UdpStream
-            _transport, protocol = await loop.create_datagram_endpoint(
-                lambda sink=sink, factory=factory: factory(sink, out),
-                sock=sock,  # type: ignore[misc]
-            )
+            record_to = f"{folder}/{len(streams)}.webm" if mode == "recorded" else None
+
+            def stream(sink: tuple[str, int] = sink, record_to: str | None = record_to) -> Any:
+                return _UdpStream(sink, out) if mode == "udp" else _VideoStream(sink, out, record_to)
+
+            _transport, protocol = await loop.create_datagram_endpoint(stream, sock=sock)
             streams.append(protocol)
         pipe.send(ports)
         await loop.run_in_executor(None, pipe.recv)  # "start"
@@ -164,9 +185,21 @@ def _forwarder(mode: str, sinks: list[tuple[str, int]], pipe: Connection) -> Non
         used = _cpu_seconds() - started
         plis = sum(getattr(s, "receiver", _BareReceiver()).plis for s in streams)
         nacks = sum(getattr(s, "receiver", _BareReceiver()).nacks for s in streams)
-        pipe.send({"cpu_seconds": used, "plis": plis, "nacks": nacks})
+        recorders = [s.recorder for s in streams if getattr(s, "recorder", None) is not None]
+        closed = [await asyncio.to_thread(r.close) for r in recorders]
+        pipe.send(
+            {
+                "cpu_seconds": used,
+                "plis": plis,
+                "nacks": nacks,
+                "recorded_pictures": sum(c.pictures for c in closed),
+                "recorder_dropped": sum(c.dropped for c in closed),
+                "recorded_bytes": sum(_size(c.path) for c in closed),
+            }
+        )
 
-    asyncio.run(run())
+    with tempfile.TemporaryDirectory(prefix="video-bench-") as folder:
+        asyncio.run(run())
 
 
 # -- the sink (CPU 1, its own process) ---------------------------------------------------------------
@@ -218,8 +251,9 @@ def _packets(stream: int, picture: int) -> list[bytes]:
         marker = 0x80 if index == PACKETS_PER_PICTURE - 1 else 0
         header = struct.pack("!BBHII", 0x80, marker | PAYLOAD_TYPE, sequence, timestamp, 0x1000 + stream)
         descriptor = b"\x10" if index == 0 else b"\x00"  # S bit on a picture's first packet
-        # A key frame's first payload byte has its P bit clear; the rest are inter frames (P set).
-        first = (b"\x00" if picture % 60 == 0 else b"\x01") if index == 0 else b""
+        # A key frame's first bytes are its header (P bit clear, start code, size); the rest are inter
+        # frames (P bit set).
+        first = (KEY_FRAME_HEADER if picture % 60 == 0 else b"\x01") if index == 0 else b""
         out.append(header + descriptor + first + body[len(first) :])
     return out
 
@@ -265,7 +299,7 @@ def _level(mode: str, calls: int, seconds: float) -> dict[str, Any]:
     sink.join()
     cpu = server["cpu_seconds"] / (elapsed + 1.0)
     # The jitter buffer gives out a picture when the next one starts: each stream's last stays there.
-    lost = max(0, sent - received["pictures"] - (streams if mode == "video" else 0))
+    lost = max(0, sent - received["pictures"] - (streams if mode != "udp" else 0))
     return {
         "mode": mode,
         "calls": calls,
@@ -281,6 +315,12 @@ def _level(mode: str, calls: int, seconds: float) -> dict[str, Any]:
         "nacks": server["nacks"],
         "passes": lost == 0 and cpu < CPU_LIMIT,
         "generator_behind_s": round(elapsed - seconds, 3),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        **(
+            {key: server[key] for key in ("recorded_pictures", "recorder_dropped", "recorded_bytes")}
+            if mode == "recorded"
+            else {}
+        ),
     }
 
 
@@ -292,13 +332,13 @@ def main() -> None:
     load_before = os.getloadavg()
     levels = []
     for calls in (int(c) for c in args.calls.split(",")):
-        for mode in ("video", "udp"):
+        for mode in MODES:
             level = _level(mode, calls, args.seconds)
             levels.append(level)
             print(level, flush=True)
     best = {
         mode: max((lv["calls"] for lv in levels if lv["mode"] == mode and lv["passes"]), default=0)
-        for mode in ("video", "udp")
+        for mode in MODES
     }
     path = write_result(
         "video_forwarding",

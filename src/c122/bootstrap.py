@@ -69,6 +69,7 @@ from c122.services.bot.sms import SmsConversations
 from c122.services.call_flow import CallFlowContext, CallFlowService, CallFlowSettings
 from c122.services.call_flow import reactions as call_flow_reactions
 from c122.services.call_flow.context import DEFAULT_MUSIC, RecordSink
+from c122.services.call_flow.video import CallVideo
 from c122.services.calls import reactions as call_records_reactions
 from c122.services.calls.outbox import OutboxedCallRecords
 from c122.services.calls.recordings import RecordingRetention, RecordingUpkeep
@@ -101,6 +102,7 @@ from c122.services.messenger.service import MessengerChannel, MessengerLimits
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.operator_camera import OperatorCamera
 from c122.services.organisation.service import OrganisationAdmin
+from c122.services.organisation.video_recording import VideoRecordingPolicy
 from c122.services.outbox import DeferredWrites
 from c122.services.phone_book.service import PhoneBook
 from c122.services.phones.service import OperatorPhoneService, SipEndpoint
@@ -386,6 +388,7 @@ def build_application(
             directory=directory,
             internal=internal,
             routing=routing,
+            video_policy=VideoRecordingPolicy(uow_factory),
         )
         if telephony is not None
         else None
@@ -628,6 +631,7 @@ def _call_flow(
     directory: Directory,
     internal: InternalEventBus,
     routing: RoutingRules,
+    video_policy: VideoRecordingPolicy,
 ) -> CallFlowService:
     music = f"file:{settings.music_on_hold.resolve()}" if settings.music_on_hold else DEFAULT_MUSIC
     flow_settings = CallFlowSettings(
@@ -648,6 +652,7 @@ def _call_flow(
         cases.calls,
         conversations=telephony.conversations,
         routing=routing,
+        video=CallVideo(telephony.video_recorders, video_policy.records),
     )
     call_flow = CallFlowService(
         ctx,

@@ -62,9 +62,11 @@ async def test_administrator_edits_group_and_queue_policies_on_one_screen(
     await expect(page.get_by_test_id("policies-field-break_min_lunch").locator("input")).to_have_value("30")
     camera = page.get_by_test_id("policies-field-operator_camera")
     await expect(camera).to_contain_text("Операторы могут включать свою камеру")
+    record_video = page.get_by_test_id("policies-field-record_video")
+    await expect(record_video).to_contain_text("Записывать видео видеозвонков из приложения")
     if SHOTS:
         await page.screenshot(path=f"{SHOTS}/policies-group.png", full_page=True)
-        await camera.scroll_into_view_if_needed()
+        await record_video.scroll_into_view_if_needed()
         await page.screenshot(path=f"{SHOTS}/policies-group-video.png")
 
     # Out of bounds: refused in the form, nothing sent.
@@ -87,13 +89,15 @@ async def test_administrator_edits_group_and_queue_policies_on_one_screen(
     await _fill(page, "break_min_lunch", "45")
     await _fill(page, "recording_retention_days", "90")
     await page.get_by_test_id("policies-field-monitoring_shown").locator(".n-switch").click()
+    await record_video.locator(".n-switch").click()
     await page.get_by_test_id("policies-save").click()
     await expect(page.get_by_text("Сохранено и уже действует")).to_be_visible()
     stored = await _record(server, f"/api/v1/admin/groups/{group['id']}")
     assert stored["break_allowance"] == {"break": 900, "lunch": 2700, "training": 3600}
-    assert (stored["recording_retention_days"], stored["monitoring_shown"]) == (
+    assert (stored["recording_retention_days"], stored["monitoring_shown"], stored["record_video"]) == (
         90,
         not group["monitoring_shown"],
+        True,
     )
 
     # The queue's wrap-up length.

@@ -38,6 +38,7 @@ class Group:
     chat_limit: int = 3  # chats an operator holds at once, besides one call (OPS-25)
     recording_retention_days: int | None = None  # days its calls' recordings are kept; None: the default
     operator_camera: bool = False  # its operators may send their camera to a caller from the app (TEL-25)
+    record_video: bool = False  # its video calls from the app are recorded (WebM, beside the audio)
 
 
 def own_idle_interval(group: Group | None, chosen: float | None) -> float | None:

@@ -7,6 +7,7 @@ the record stored.
 
 from __future__ import annotations
 
+import glob
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
@@ -59,7 +60,7 @@ from c122.domain.reports import local_day_minute
 from c122.persistence import call_rollup
 from c122.persistence import tables as t
 from c122.persistence.applicant_search import applicant_name_match
-from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of
+from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of, video_readable
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import (
     call_cases,
@@ -842,3 +843,11 @@ class FileRecordings:
 
     def remove(self, path: str) -> None:
         Path(path).unlink(missing_ok=True)
+
+    def videos_beside(self, path: str) -> list[str]:
+        given = Path(path)
+        audio = given if given.is_absolute() else self._root / given
+        return sorted(str(p) for p in audio.parent.glob(f"{glob.escape(audio.stem)}.*.webm"))
+
+    def video_readable(self, path: str) -> bool:
+        return video_readable(Path(path))

@@ -127,6 +127,7 @@ def group_from_row(row: Row[Any]) -> Group:
     values = {name: row._mapping[name] for name in _GROUP_FIELDS}
     values["early_ready"] = bool(values["early_ready"])
     values["operator_camera"] = bool(values["operator_camera"])
+    values["record_video"] = bool(values["record_video"])
     return Group(**values)
 
 

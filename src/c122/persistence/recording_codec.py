@@ -50,6 +50,20 @@ def compress_wav(wav: Path) -> Path:
     return target
 
 
+def video_readable(path: Path) -> bool:
+    """A WebM file opens, has a video stream and its first picture decodes (a cut or overwritten file
+    does not)."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return False
+            for _frame in container.decode(video=0):
+                return True
+    except (av.FFmpegError, OSError, ValueError):
+        return False
+    return False
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as file:

@@ -38,6 +38,7 @@ from c122.telephony.sip.registrar import Registrar
 from c122.telephony.sip.trunk import TrunkSettings
 from c122.telephony.webrtc import OperatorLegs, WebRtcSettings
 from c122.telephony.webrtc.app_calls import AppCallLegs
+from c122.telephony.webrtc.video_recording import CallVideoRecorders
 from c122.telephony.webrtc.video_routes import VideoRoutes
 
 _log = logging.getLogger(__name__)
@@ -166,6 +167,8 @@ class Telephony:
         # Video from the app's calls follows hearing between browser legs (docs/telephony/video.md).
         self.video = VideoRoutes()
         self.control.on_bridge_applied(self.video.bridge_applied)
+        # Where the call's group records video: each camera into a WebM file beside the audio.
+        self.video_recorders = CallVideoRecorders(self.video)
         self.operator_legs = OperatorLegs(
             self.control,
             replace(settings.webrtc, engine_host=engine_host),
@@ -233,6 +236,7 @@ class Telephony:
                 await self._video_watch
         await self.app_calls.close()
         await self.hops.close()
+        await self.video_recorders.finish_all()
         await self.operator_legs.close()
         await self.switch.close()
         await self.gateway.close()

@@ -158,15 +158,25 @@ async def test_a_groups_own_retention_set_on_the_policies_screen_overrides_the_c
     await upkeep.run()  # compressed, not yet due
     info_ogg = folder / "info-answered.ogg"
     assert _present(info_ogg)
+    camera = folder / "info-answered.ch-caller1.webm"  # the caller's recorded camera beside it
+    camera.write_bytes(b"webm")
+    other_call = folder / "info-answered-2.ch-caller1.webm"
+    other_call.write_bytes(b"webm")
     journal.clock.advance(8 * 86400)
     await upkeep.run()  # the group's week is over: deleted though the configuration says a year
     assert not _present(info_ogg)
+    assert not camera.exists()  # the video goes with the audio
+    assert other_call.exists()  # another call's is not touched
     async with journal.application.uow_factory() as uow:
         entries = await uow.audit.entries("call")
         changes = await uow.audit.entries("group")
     deletion = next(e for e in entries if e.action == "delete_recording")
     assert deletion.detail is not None
-    assert (deletion.entity_id, deletion.detail["retention_days"]) == ("info-answered", 7)
+    assert (deletion.entity_id, deletion.detail["retention_days"], deletion.detail["videos"]) == (
+        "info-answered",
+        7,
+        1,
+    )
     # The change itself is in the audit trail with what it was and became.
     assert [e.detail for e in changes if e.action == "update"] == [
         {

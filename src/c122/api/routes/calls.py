@@ -163,7 +163,8 @@ async def get_call(call_id: CallId, actor: CurrentActor, context: Context) -> An
     """One call with its legs and requests for help; 404 when it does not exist or is outside the
     viewer's scope."""
     row = await context.calls.get_call(actor, call_id)  # checks the viewer's right to the call first
-    return calls_out.call_out(row, actor, await context.help_requests.on_call(call_id))
+    videos = await context.calls.video_legs(actor, row.record)
+    return calls_out.call_out(row, actor, await context.help_requests.on_call(call_id), videos)
 
 
 @router.get(
@@ -192,6 +193,36 @@ async def get_call_recording(
     return FileResponse(
         found.path,
         media_type=found.media_type,
+        filename=found.filename,
+        content_disposition_type="attachment" if download else "inline",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/{call_id}/legs/{leg_id}/video",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"video/webm": {}}, "description": "the leg's camera as recorded: VP8 in WebM"},
+        409: {"model": ErrorBody, "description": "`video_damaged`: the file no longer opens"},
+    },
+    operation_id="get_call_leg_video",
+)
+async def get_call_leg_video(
+    call_id: CallId,
+    leg_id: Annotated[str, Path(max_length=ID_MAX)],
+    actor: CurrentActor,
+    context: Context,
+    download: Annotated[bool, Query(description="true: as an attachment to save")] = False,
+) -> FileResponse:
+    """The recorded camera of one leg of a video call (where the group records video), for those who
+    may hear the call's recording (403 for others who see the call); 404 `no_such_leg`, or
+    `video_missing` when nothing of that leg was recorded or the file is gone; 409 `video_damaged` when
+    the file no longer opens. Every access is written to the audit log, and so are these."""
+    found = await context.calls.video(actor, call_id, leg_id, download=download)
+    return FileResponse(
+        found.path,
+        media_type="video/webm",
         filename=found.filename,
         content_disposition_type="attachment" if download else "inline",
         headers={"Cache-Control": "no-store"},

@@ -136,6 +136,9 @@ class CallOut(CallSummaryOut):
     legs: list[CallLegOut]
     recording_segments: list[RecordingSegmentOut] = []
     """The conversations in the recording, in order (TEL-11); empty without a recording."""
+    video_legs: list[str] = []
+    """Legs whose camera was recorded (the group's `record_video`), for a viewer who may hear the
+    recording: `GET /api/v1/calls/{id}/legs/{leg_id}/video` serves each."""
     help_requests: list[HelpRequestOut] = []
     monitoring: list[CallMonitoringOut] = []
 
@@ -198,7 +201,12 @@ def summary_out(row: JournalRow, actor: Actor) -> CallSummaryOut:
     return CallSummaryOut.model_validate(_summary_values(row, actor))
 
 
-def call_out(row: JournalRow, actor: Actor, help_requests: Sequence[HelpRequest] = ()) -> CallOut:
+def call_out(
+    row: JournalRow,
+    actor: Actor,
+    help_requests: Sequence[HelpRequest] = (),
+    video_legs: Sequence[str] = (),
+) -> CallOut:
     legs = [
         CallLegOut(
             leg_id=leg.leg_id,
@@ -238,6 +246,7 @@ def call_out(row: JournalRow, actor: Actor, help_requests: Sequence[HelpRequest]
             **_summary_values(row, actor),
             "legs": legs,
             "recording_segments": segments_out(row.record, row.party_names),
+            "video_legs": list(video_legs),
             "help_requests": [help_request_out(r) for r in help_requests],
             "monitoring": monitoring,
         }

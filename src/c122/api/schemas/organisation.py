@@ -86,6 +86,10 @@ class GroupPolicyFields(Strict):
         default=False,
         description="Operators may send their own camera to a caller on a video call from the app (TEL-25).",
     )
+    record_video: StrictBool = Field(
+        default=False,
+        description="The group's video calls from the app are recorded as WebM beside the audio recording.",
+    )
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
@@ -118,6 +122,7 @@ class GroupPatch(Patch):
     chat_limit: ChatLimit | None = None
     recording_retention_days: RetentionDays | None = None
     operator_camera: StrictBool | None = None
+    record_video: StrictBool | None = None
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Self:
@@ -144,6 +149,7 @@ class GroupOut(BaseModel):
     chat_limit: int
     recording_retention_days: int | None
     operator_camera: bool
+    record_video: bool
 
 
 class QueueSettingsFields(Strict):

@@ -50,6 +50,7 @@ groups = Table(
     Column("chat_limit", Integer, nullable=False, server_default="3"),  # chats an operator holds at once
     Column("recording_retention_days", Integer, nullable=True),  # NULL: the configured default
     Column("operator_camera", Boolean, nullable=False, server_default="0"),  # operators may send video
+    Column("record_video", Boolean, nullable=False, server_default="0"),  # video calls recorded (WebM)
     UniqueConstraint("service_id", "name", name="uq_groups_service_id_name"),
 )
 

@@ -281,6 +281,8 @@ class CallActor:
         )
         self.record.recording_path = path
         self.record.segment_started(tuple(legs), now, mixed=mixed)
+        if self._ctx.video is not None:
+            await self._ctx.video.segment(self.id, self.record.group_id, legs, path)
 
     async def _record_bridge(self, legs: Sequence[str], *, mixed: bool = False) -> None:
         """A consultation rebuilt the call's bridge: what it carries now is the next segment. A
@@ -651,6 +653,8 @@ class CallActor:
         self.record.ended(self._ctx.clock.now(), self._ctx.switch.quality(self.leg))
         with contextlib.suppress(Exception):
             await self._save()
+        if self._ctx.video is not None:
+            await self._ctx.video.finish(self.id)
 
     def _in_queue(self, queue_id: int) -> None:
         self.queue_id = queue_id

@@ -19,6 +19,7 @@ from c122.services.call_flow.ports import (
     Prompts,
 )
 from c122.services.call_flow.record import CallRecordDraft
+from c122.services.call_flow.video import CallVideo
 from c122.services.events import Audience, EventPublisher, OutboundEvent
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ class CallFlowContext:
     conversations: ConversationKeeper | None = None
     # The lines' routing rules (TEL-04); None: every call follows its line's flow.
     routing: CallRouting | None = None
+    # Records the cameras of video calls where the group says so (None: video is never recorded).
+    video: CallVideo | None = None
 
     @property
     def music(self) -> str:

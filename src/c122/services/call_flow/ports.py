@@ -342,3 +342,17 @@ class CallDistribution(Protocol):
         owns: Callable[[str], bool] = ...,
         older_than_s: float = 0.0,
     ) -> list[str]: ...
+
+
+class VideoRecorder(Protocol):
+    """Records the cameras of a call's browser legs (telephony's `CallVideoRecorders`)."""
+
+    def record(self, call_id: str, legs: Sequence[str], stem: str) -> list[str]:
+        """Each of these legs that sends a camera (and may be shown) is recorded into
+        `{stem}.{leg}.webm` until `finish`; a leg already recorded for this call carries on in its
+        file. Returns the legs begun now."""
+        ...
+
+    async def finish(self, call_id: str) -> Sequence[object]:
+        """Ends the call's files (written out by their own threads)."""
+        ...

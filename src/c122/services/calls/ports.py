@@ -146,6 +146,15 @@ class RecordingFiles(Protocol):
         """Deletes the file (nothing when it is gone already). Blocking."""
         ...
 
+    def videos_beside(self, path: str) -> list[str]:
+        """The recorded video files (absolute paths) of the call whose audio recording is `path`, whether
+        or not the audio file itself is still there. Blocking."""
+        ...
+
+    def video_readable(self, path: str) -> bool:
+        """The recorded video file opens and its first picture decodes. Blocking."""
+        ...
+
 
 class CallsUnitOfWork(UnitOfWork, Protocol):
     @property

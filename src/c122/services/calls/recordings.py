@@ -5,7 +5,8 @@ retention period is over.
 still the media engine's WAV gets it compressed beside it (the `RecordingFiles` port: Opus in Ogg), the
 compressed file's SHA-256 stored with it (`recording_files`), then the WAV deleted. A WAV that cannot be
 compressed is kept as it is, with its own checksum; one that is gone is noted as such. Stored recordings
-whose retention period (per group, else the default) is over are deleted, each deletion audited
+whose retention period (per group, else the default) is over are deleted with the call's recorded video
+files beside them (`domain.calls.video`), each deletion audited
 (`delete_recording`); the row stays, so a later read answers 410 with the date and the reason."""
 
 from __future__ import annotations
@@ -128,7 +129,9 @@ class RecordingUpkeep:
                 BATCH,
             )
             for recording in due:
-                await asyncio.to_thread(self._files.remove, recording.path)
+                videos = await asyncio.to_thread(self._files.videos_beside, recording.path)
+                for path in [recording.path, *videos]:  # the call's cameras go with its audio
+                    await asyncio.to_thread(self._files.remove, path)
                 await uow.calls.recording_deleted(recording.call_id, now, RETENTION)
                 await uow.audit.record(
                     at=now,
@@ -141,6 +144,7 @@ class RecordingUpkeep:
                         "retention_days": retention.days_for(recording.group_id),
                         "group_id": recording.group_id,
                         "stored_at": recording.stored_at.isoformat(),
+                        "videos": len(videos),
                     },
                 )
             await uow.commit()

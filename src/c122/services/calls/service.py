@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Mapping, Set
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import Final
 
 from c122.domain.calls import (
@@ -29,6 +30,7 @@ from c122.domain.calls import (
     may_hear_recording,
     sees_call,
 )
+from c122.domain.calls.video import video_recording_path
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DomainError, FieldProblem, Forbidden, Gone, InvalidFields, NotFound
 from c122.domain.users import Actor
@@ -73,6 +75,20 @@ class RecordingFile:
     @property
     def media_type(self) -> str:
         return "audio/ogg" if self.extension == "ogg" else "audio/wav"
+
+
+@dataclass(frozen=True)
+class VideoFile:
+    """One leg's recorded camera (WebM, VP8 as the browser sent it)."""
+
+    call_id: str
+    leg_id: str
+    path: str
+    download: bool
+
+    @property
+    def filename(self) -> str:
+        return f"call-{self.call_id}-{self.leg_id}.webm"
 
 
 class CallRecordService:
@@ -269,6 +285,68 @@ class CallRecordService:
             self._uow, self._clock, actor, wanted=wanted, entity="call", entity_id=call_id
         ):
             return await self._recording(actor, call_id, download)
+
+    async def video_legs(self, actor: Actor, record: CallRecord) -> list[str]:
+        """The legs of a call whose camera was recorded, for a viewer who may hear its recording (none
+        for others): what the journal offers to play."""
+        if record.recording_path is None or not may_hear_recording(actor, record):
+            return []
+        found = await asyncio.to_thread(self._recordings.videos_beside, record.recording_path)
+        names = {Path(path).name for path in found}
+        legs = [leg.leg_id for leg in record.legs]
+        return [
+            leg
+            for leg in legs
+            if (named := video_recording_path(record.recording_path, leg)) and Path(named).name in names
+        ]
+
+    async def video(self, actor: Actor, call_id: str, leg_id: str, *, download: bool = False) -> VideoFile:
+        """The recorded camera of one leg of a call (its group's `record_video`), under the same right as
+        the call's recording; each access is audited (`view_video`, `download_video`), and so is each
+        refusal, a file that is not there (`video_missing`) and one that no longer opens
+        (`video_damaged`, 409)."""
+        wanted = "download_video" if download else "view_video"
+        async with refusals_audited(
+            self._uow, self._clock, actor, wanted=wanted, entity="call", entity_id=call_id
+        ):
+            return await self._video(actor, call_id, leg_id, wanted)
+
+    async def _video(self, actor: Actor, call_id: str, leg_id: str, wanted: str) -> VideoFile:
+        async with self._uow() as uow:
+            record = (await _visible(uow, actor, call_id)).record
+            if not may_hear_recording(actor, record):
+                raise Forbidden("recordings are seen by administrators and seniors of the call's group")
+            if all(leg.leg_id != leg_id for leg in record.legs):
+                raise NotFound("the call has no such leg", code="no_such_leg")
+            named = video_recording_path(record.recording_path, leg_id) if record.recording_path else None
+            path = self._recordings.locate(named) if named is not None else None
+            detail: dict[str, object] = {"leg_id": leg_id, "group_id": record.group_id}
+            refused: DomainError | None = None
+            action = wanted
+            if path is None:
+                refused = NotFound(
+                    "видео этого участника не записано (группа не записывает видео, камера не "
+                    "передавала изображение) или файла больше нет",
+                    code="video_missing",
+                )
+                action = "video_missing"
+            elif not await asyncio.to_thread(self._recordings.video_readable, path):
+                log.error("video recording of call %s, leg %s, does not open: %s", call_id, leg_id, path)
+                refused = Conflict("видеозапись повреждена: файл не открывается", code="video_damaged")
+                action = "video_damaged"
+            await uow.audit.record(
+                at=self._clock.now(),
+                actor_id=actor.user_id,
+                action=action,
+                entity="call",
+                entity_id=call_id,
+                detail=detail,
+            )
+            await uow.commit()
+        if refused is not None:
+            raise refused
+        assert path is not None
+        return VideoFile(call_id, leg_id, path, download=wanted == "download_video")
 
     async def _recording(self, actor: Actor, call_id: str, download: bool) -> RecordingFile:
         """Refused (and the refusal audited by the caller): 404 for a call the actor may not see, 403

@@ -24,7 +24,7 @@ import fractions
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import av
 from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
@@ -42,6 +42,7 @@ JITTER_CAPACITY: Final = 128  # packets: a 720p key frame is ~100
 MAX_QUEUED_PICTURES: Final = 30  # about a second; older pictures are dropped, then a key frame asked for
 FRAME_STEP: Final = 3000  # 90 kHz ticks between pictures at 30 fps: the gap left at a switch of source
 _DEPAYLOAD: Final = {"VP8": vp8_depayload, "H264": h264_depayload}
+RECORDED_CODEC: Final = "VP8"
 
 
 class ForwardedVideo(MediaStreamTrack):
@@ -121,6 +122,15 @@ class ForwardedVideo(MediaStreamTrack):
         self._ready.set()
 
 
+class PictureRecorder(Protocol):
+    """Where a tap's whole pictures are also written (`video_recording.WebmRecorder`); both calls come
+    on the media loop and must not block."""
+
+    def push(self, picture: bytes, timestamp: int) -> None: ...
+
+    def lost(self) -> None: ...
+
+
 class VideoTap:
     """Taps a leg's video receiver: its pictures go to `ForwardedVideo` tracks toward other legs."""
 
@@ -134,6 +144,7 @@ class VideoTap:
         self._ssrc: int | None = None
         self._decoder_stopped = False
         self._tracks: list[ForwardedVideo] = []
+        self._recorders: list[PictureRecorder] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.pictures = 0
         self.packets = 0
@@ -162,6 +173,16 @@ class VideoTap:
     def detach(self, track: ForwardedVideo) -> None:
         if track in self._tracks:
             self._tracks.remove(track)
+
+    def record_into(self, recorder: PictureRecorder) -> None:
+        """The camera is also recorded: a key frame is asked for so the file starts at once."""
+        if recorder not in self._recorders:
+            self._recorders.append(recorder)
+        self.ask_key_frame()
+
+    def stop_recording(self, recorder: PictureRecorder) -> None:
+        if recorder in self._recorders:
+            self._recorders.remove(recorder)
 
     def relay_key_frame_requests(self, sender: RTCRtpSender, track: ForwardedVideo | None = None) -> None:
         """A PLI or FIR from the receiving browser reaches the sending one (through `track`'s source
@@ -227,10 +248,16 @@ class VideoTap:
         except ValueError:
             return
         lost, picture = self._jitter.add(packet)
+        # The WebM writer takes VP8 pictures: an H.264 camera is forwarded, not recorded.
+        recorders = self._recorders if video_format.codec == RECORDED_CODEC else ()
         if lost:
             self.ask_key_frame()
+            for recorder in recorders:
+                recorder.lost()
         if picture is not None:
             self.pictures += 1
+            for recorder in recorders:
+                recorder.push(picture.data, picture.timestamp)
             self._tracks = [t for t in self._tracks if t.readyState == "live"]
             for track in self._tracks:
                 track.push(picture.data, picture.timestamp, video_format)

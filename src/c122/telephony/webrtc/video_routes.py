@@ -21,6 +21,7 @@ from typing import Final
 
 from c122.telephony.control import Bridge, Channel
 from c122.telephony.webrtc.peer_video import NO_COMMON_CODEC, NO_VIDEO, PeerVideo
+from c122.telephony.webrtc.video import VideoTap
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,17 @@ class VideoRoutes:
         leg = self._legs.get(channel_id)
         if leg is not None:
             leg.may_send = allowed
+
+    def camera(self, channel_id: str, *, sending: bool = True) -> VideoTap | None:
+        """The leg's camera tap: with `sending`, only one that may be shown (the citizen's; an
+        operator's where their group allows it) and whose browser sends a picture on a VP8 m-line."""
+        leg = self._legs.get(channel_id)
+        video = leg.video() if leg is not None else None
+        if leg is None or video is None:
+            return None
+        if sending and (not leg.may_send or video.unavailable is not None or not video.sends):
+            return None
+        return video.tap
 
     def subscribe(self, listener: Callable[[VideoSeen], None]) -> None:
         self._listeners.append(listener)

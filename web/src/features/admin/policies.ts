@@ -43,7 +43,7 @@ export const GROUP_SECTIONS: readonly PolicySection[] = [
   },
   { key: "supervision", fields: pick(GROUP_POLICIES, ["monitoring_shown", "long_call_s"]) },
   { key: "recordings", fields: pick(GROUP_POLICIES, ["recording_retention_days"]) },
-  { key: "video", fields: pick(GROUP_POLICIES, ["operator_camera"]) },
+  { key: "video", fields: pick(GROUP_POLICIES, ["operator_camera", "record_video"]) },
 ];
 
 export const QUEUE_SECTIONS: readonly PolicySection[] = [

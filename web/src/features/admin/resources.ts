@@ -107,6 +107,7 @@ export const GROUP_POLICIES: readonly FieldDef[] = [
   { key: "chat_limit", kind: "number", required: true, integer: true, min: 1, max: 20, initial: 3 },
   { key: "monitoring_shown", kind: "switch", initial: false },
   { key: "operator_camera", kind: "switch", initial: false },
+  { key: "record_video", kind: "switch", initial: false },
   { key: "idle_choice_allowed", kind: "switch", initial: false },
   { key: "idle_choice_min_s", kind: "number", required: true, above: 0, max: WEEK, initial: 60 },
   { key: "idle_choice_max_s", kind: "number", required: true, above: 0, max: WEEK, initial: 3600 },

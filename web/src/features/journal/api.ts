@@ -8,6 +8,7 @@ import {
   type ExportFormat,
   type FilterChoices,
   type JournalQuery,
+  type RecordedVideo,
   type RecordingSegment,
 } from "./model";
 
@@ -34,10 +35,17 @@ export async function countCalls(query: JournalQuery): Promise<CallCount> {
   return unwrap(api.GET("/api/v1/calls/count", { params: { query: query as never } }));
 }
 
-/** The conversations in a call's recording, in the file's order, with who was in each. */
-export async function recordingSegments(callId: string): Promise<RecordingSegment[]> {
+/** The conversations in a call's recording, in the file's order, with who was in each, and the legs
+ * whose camera was recorded (a video call where the group records video). */
+export async function recordingParts(
+  callId: string,
+): Promise<{ segments: RecordingSegment[]; videos: RecordedVideo[] }> {
   const call = await unwrap(api.GET("/api/v1/calls/{call_id}", { params: { path: { call_id: callId } } }));
-  return call.recording_segments ?? [];
+  const roles = new Map(call.legs.map((leg) => [leg.leg_id, leg.role as string]));
+  return {
+    segments: call.recording_segments ?? [],
+    videos: (call.video_legs ?? []).map((legId) => ({ legId, role: roles.get(legId) ?? "caller" })),
+  };
 }
 
 export async function filterChoices(): Promise<FilterChoices> {

@@ -91,6 +91,18 @@ export function searchParams(query: JournalQuery): string {
   return params.toString();
 }
 
+/** One leg's recorded camera (WebM), played in the browser or downloaded; each access is audited. */
+export function videoUrl(callId: string, legId: string, download: boolean): string {
+  const base = `/api/v1/calls/${encodeURIComponent(callId)}/legs/${encodeURIComponent(legId)}/video`;
+  return download ? `${base}?download=true` : base;
+}
+
+/** A leg of the call whose camera was recorded, with its role (who it was). */
+export interface RecordedVideo {
+  legId: string;
+  role: string;
+}
+
 export function recordingUrl(callId: string, download: boolean): string {
   const base = `/api/v1/calls/${encodeURIComponent(callId)}/recording`;
   return download ? `${base}?download=true` : base;

@@ -1601,6 +1601,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/{call_id}/legs/{leg_id}/video": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Call Leg Video
+         * @description The recorded camera of one leg of a video call (where the group records video), for those who
+         *     may hear the call's recording (403 for others who see the call); 404 `no_such_leg`, or
+         *     `video_missing` when nothing of that leg was recorded or the file is gone; 409 `video_damaged` when
+         *     the file no longer opens. Every access is written to the audit log, and so are these.
+         */
+        get: operations["get_call_leg_video"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calls/{call_id}/move": {
         parameters: {
             query?: never;
@@ -4615,6 +4638,11 @@ export interface components {
             status: "answered" | "missed" | "failed" | "active";
             /** Talk S */
             talk_s: number;
+            /**
+             * Video Legs
+             * @default []
+             */
+            video_legs: string[];
             /** Wait S */
             wait_s: number;
             /** Wrap Up S */
@@ -6399,6 +6427,12 @@ export interface components {
              */
             operator_camera: boolean;
             /**
+             * Record Video
+             * @description The group's video calls from the app are recorded as WebM beside the audio recording.
+             * @default false
+             */
+            record_video: boolean;
+            /**
              * Recording Retention Days
              * @description Days the group's call recordings are kept; null: the configured default.
              */
@@ -6440,6 +6474,8 @@ export interface components {
             name: string;
             /** Operator Camera */
             operator_camera: boolean;
+            /** Record Video */
+            record_video: boolean;
             /** Recording Retention Days */
             recording_retention_days: number | null;
             /** Service Id */
@@ -6484,6 +6520,8 @@ export interface components {
             name?: string;
             /** Operator Camera */
             operator_camera?: boolean;
+            /** Record Video */
+            record_video?: boolean;
             /** Recording Retention Days */
             recording_retention_days?: number | null;
             /** Service Id */
@@ -22410,6 +22448,113 @@ export interface operations {
                 };
             };
             /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_call_leg_video: {
+        parameters: {
+            query?: {
+                /** @description true: as an attachment to save */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                call_id: string;
+                leg_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the leg's camera as recorded: VP8 in WebM */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/webm": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `video_damaged`: the file no longer opens */
             409: {
                 headers: {
                     [name: string]: unknown;
