@@ -354,10 +354,27 @@ class QueueSamples:
         }
 
 
+async def answer_of(admin: Desk, path: str, **params: str) -> dict[str, Any]:
+    """The JSON of a 200 answer; an overloaded hotline's refusal (or a broken connection) raises
+    ApiRefused with what it said, for the caller to try again or report."""
+    try:
+        response = await admin.http.get(path, params=params)
+    except httpx.HTTPError as exc:
+        raise ApiRefused(f"{path}: {type(exc).__name__}") from None
+    if response.status_code != 200:
+        raise ApiRefused(f"{path}: {response.status_code} {response.text[:200]}")
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+class ApiRefused(Exception):
+    pass
+
+
 async def sample_queue(admin: Desk, queue_id: int, samples: QueueSamples) -> None:
     while True:
-        with contextlib.suppress(httpx.HTTPError):
-            live = (await admin.http.get(f"/api/v1/queues/{queue_id}")).json()
+        with contextlib.suppress(ApiRefused):
+            live = await answer_of(admin, f"/api/v1/queues/{queue_id}")
             samples.waiting.append(int(live["waiting"]))
             samples.available.append(int(live["available_operators"]))
             samples.longest_wait_s.append(float(live["longest_wait_s"]))
@@ -368,10 +385,14 @@ async def wait_settled(admin: Desk, queue_id: int, operators: int, timeout: floa
     """Until no call is active and every operator is available again (wrap-up over)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        active = (await admin.http.get("/api/v1/calls/count", params={"status": "active"})).json()
-        live = (await admin.http.get(f"/api/v1/queues/{queue_id}")).json()
-        if active["total"] == 0 and live["available_operators"] >= operators:
-            return True
+        try:
+            active = await answer_of(admin, "/api/v1/calls/count", status="active")
+            live = await answer_of(admin, f"/api/v1/queues/{queue_id}")
+        except ApiRefused as exc:
+            print(f"not settled yet: {exc}", flush=True)
+        else:
+            if active["total"] == 0 and live["available_operators"] >= operators:
+                return True
         await asyncio.sleep(0.5)
     return False
 
@@ -408,6 +429,12 @@ def record_figures(all_records: list[dict[str, Any]]) -> dict[str, Any]:
     others = [r for r in all_records if r["direction"] != "inbound"]
     answered = [r for r in records if r["status"] == "answered"]
     waits = [float(r["wait_s"]) * 1000 for r in answered]
+    after_offer = [
+        (datetime.fromisoformat(r["connected_at"]) - datetime.fromisoformat(r["offered_at"])).total_seconds()
+        * 1000
+        for r in answered
+        if r.get("offered_at") and r.get("connected_at")
+    ]
     talks = [float(r["talk_s"]) for r in answered]
     return {
         "count": len(records),
@@ -415,6 +442,8 @@ def record_figures(all_records: list[dict[str, Any]]) -> dict[str, Any]:
         "by_end_cause": dict(Counter(str(r["end_cause"]) for r in records)),
         "answered_with_recording": sum(1 for r in answered if r["has_recording"]),
         "wait_in_queue": percentiles(waits) if waits else None,
+        # the operator's phone rung (offered_at) until the conversation is up (connected_at)
+        "answer_after_offer": percentiles(after_offer) if after_offer else None,
         "talk_s_mean": round(sum(talks) / len(talks), 2) if talks else None,
         "peak_calls_up": peak_overlap([(r["started_at"], r["ended_at"]) for r in records]),
         "peak_conversations": peak_overlap([(r["connected_at"], r["ended_at"]) for r in answered]),
@@ -534,8 +563,8 @@ async def run_callers(level: Level, hotline: Hotline, folder: Path) -> asyncio.s
 
 async def after_level(admin: Desk, queue_id: int) -> dict[str, Any]:
     """What the hotline still holds once the callers are gone and it had time to settle."""
-    active = (await admin.http.get("/api/v1/calls/count", params={"status": "active"})).json()
-    live = (await admin.http.get(f"/api/v1/queues/{queue_id}")).json()
+    active = await answer_of(admin, "/api/v1/calls/count", status="active")
+    live = await answer_of(admin, f"/api/v1/queues/{queue_id}")
     return {
         "active_call_records": active["total"],
         "waiting_in_queue": live["waiting"],

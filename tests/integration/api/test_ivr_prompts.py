@@ -175,6 +175,8 @@ async def test_a_prompt_a_flow_plays_is_kept_and_an_unused_one_goes_with_its_fil
     assert await asyncio.to_thread(spare_file.is_file)
     assert (await admin.write("DELETE", f"{PROMPTS}/spare")).status_code == 204
     assert not await asyncio.to_thread(spare_file.exists)
+    # The call flow holds the spec it read a moment ago; the deletion drops it at once.
+    assert await ivr_server.application.context.prompts.media_spec("spare") is None
     assert (await admin.http.get(f"{PROMPTS}/spare/audio")).status_code == 404
     assert (await admin.write("DELETE", f"{PROMPTS}/spare")).status_code == 404
     operator = await ivr_server.signed_in("operator1")

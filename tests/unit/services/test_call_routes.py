@@ -3,6 +3,8 @@ and afresh after an administrator's change."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from c122.domain.errors import DatabaseUnavailable
@@ -40,6 +42,22 @@ async def test_a_route_is_read_once_within_its_lifetime_and_again_after_it() -> 
     clock[0] += 0.2
     await routes.route("88001220122")
     assert reads.count == 2
+
+
+class SlowReads(Reads):
+    """A line read that gives way to other calls while the database answers."""
+
+    async def line_for(self, dialled: str) -> Line | None:
+        await asyncio.sleep(0.01)
+        return await super().line_for(dialled)
+
+
+async def test_calls_arriving_while_a_route_is_read_wait_for_that_one_read() -> None:
+    reads = SlowReads()
+    routes = Routes(reads.line_for, reads.flow_for, reads.service_name, now=lambda: 0.0)
+    burst = await asyncio.gather(*(routes.route("88001220122") for _ in range(20)))
+    assert {route.line for route in burst} == {LINE}
+    assert reads.count == 1
 
 
 async def test_an_administrators_change_is_seen_by_the_next_call() -> None:

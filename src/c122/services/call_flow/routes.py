@@ -11,6 +11,7 @@ is known too.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,20 +51,30 @@ class Routes:
         self._ttl_s = ttl_s
         self._now = now
         self._known: dict[str, tuple[float, Route]] = {}
+        self._reading = asyncio.Lock()
 
     async def route(self, dialled: str) -> Route:
         """The number's route; DatabaseUnavailable only when the database is down and the number was
         never routed before."""
         key = _key(dialled)
+        known = self._fresh(key)
+        if known is not None:
+            return known
+        async with self._reading:  # the calls arriving while the route is read wait for that one read
+            known = self._fresh(key)
+            if known is not None:
+                return known
+            try:
+                return await self._read(key, await self._line_for(dialled))
+            except DatabaseUnavailable:
+                held = self._known.get(key)
+                if held is None:
+                    raise
+                return held[1]
+
+    def _fresh(self, key: str) -> Route | None:
         known = self._known.get(key)
-        if known is not None and self._now() - known[0] < self._ttl_s:
-            return known[1]
-        try:
-            return await self._read(key, await self._line_for(dialled))
-        except DatabaseUnavailable:
-            if known is None:
-                raise
-            return known[1]
+        return known[1] if known is not None and self._now() - known[0] < self._ttl_s else None
 
     async def warm(self, lines: AllLines) -> None:
         """Reads the route of every line now (at start, and after lines or services change)."""

@@ -15,6 +15,7 @@ from c122.domain.errors import Conflict, NotFound
 from c122.domain.users import Actor
 from c122.services.access_audit import refusals_audited
 from c122.services.cases.access import require_visible, require_worker
+from c122.services.cases.call_card_writer import CallCardRequest, CallCardWriter
 from c122.services.cases.cards import CaseCard, load_card
 from c122.services.cases.events import CASE_UPDATED, call_case_changed, case_event, handed_over_event
 from c122.services.cases.ports import CaseRow, CasesUnitOfWork
@@ -45,6 +46,7 @@ class CallCards:
         self._publisher = publisher
         self._desk = desk
         self._internal = internal or InternalEventBus()
+        self._new_cards = CallCardWriter(desk.create_cases_for_calls)
 
     # --- the call flow's side ------------------------------------------------------------------
 
@@ -58,13 +60,9 @@ class CallCards:
         description: str = "",
         origin: CallOrigin | None = None,
     ) -> Case:
-        return await self._desk.create_case_for_call(
-            caller=caller,
-            type_id=type_id,
-            call_id=call_id,
-            group_id=group_id,
-            description=description,
-            origin=origin,
+        """The call's card, made together with the cards of the calls arriving at the same moment."""
+        return await self._new_cards.create(
+            CallCardRequest(caller, type_id, call_id, group_id, description, origin)
         )
 
     async def call_taken(

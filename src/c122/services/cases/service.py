@@ -3,7 +3,7 @@ read, edit with optimistic versions, status and «Внимание!». Events go
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TypeVar
@@ -38,6 +38,7 @@ from c122.domain.users import Actor
 from c122.services.access_audit import record_refusal, refusals_audited
 from c122.services.cases.access import list_scope, require_visible, require_worker
 from c122.services.cases.applicants import ApplicantDesk, may_attach_applicant
+from c122.services.cases.call_card_writer import CallCardRequest
 from c122.services.cases.call_cards import CallCards
 from c122.services.cases.cards import CaseCard, card_of, load_card
 from c122.services.cases.chat_cards import ChatCards
@@ -56,6 +57,7 @@ from c122.services.ports import UnitOfWorkFactory
 
 R = TypeVar("R")
 MAX_PAGE = 200
+_UNKNOWN_TYPE = FieldProblem("type_id", "not_found", "нет такого повода обращения")
 
 
 class EditConflict(Conflict):
@@ -173,38 +175,58 @@ class CaseDesk:
         number (with what is known from earlier contacts, OPS-14) or created with just that number.
         An unusable caller number (anonymous, garbage) leaves the case without an applicant. A call from
         the app (`origin`) has that source and the device's location on the card."""
+        request = CallCardRequest(caller, type_id, call_id, group_id, description, origin)
+        (made,) = await self.create_cases_for_calls([request])
+        if isinstance(made, InvalidFields):
+            raise made
+        return made
+
+    async def create_cases_for_calls(self, requests: Sequence[CallCardRequest]) -> list[Case | InvalidFields]:
+        """The cards of several calls in one transaction (services/cases/call_card_writer.py), each as
+        `create_case_for_call` makes it; a request naming no stored type is refused alone."""
         now = self._clock.now()
+        made: list[Case | InvalidFields] = []
+        async with self._uow() as uow:
+            types = {type_id: await uow.case_types.get(type_id) for type_id in {r.type_id for r in requests}}
+            for request in requests:
+                case_type = types[request.type_id]
+                if case_type is None:
+                    made.append(InvalidFields([_UNKNOWN_TYPE]))
+                    continue
+                made.append(await self._store_call_case(uow, request, case_type.name, now))
+            rows = [await uow.cases.row(case.id) for case in made if isinstance(case, Case) and case.id]
+            await uow.commit()
+        for row in rows:
+            assert row is not None
+            self._publisher.publish(case_event(CASE_CREATED, row, now))
+        return made
+
+    async def _store_call_case(
+        self, uow: CasesUnitOfWork, request: CallCardRequest, type_name: str, now: datetime
+    ) -> Case:
         try:
-            phone: str | None = normalize_phone(caller)
+            phone: str | None = normalize_phone(request.caller)
         except InvalidPhone:
             phone = None
-        async with self._uow() as uow:
-            problems: list[FieldProblem] = []
-            type_name = await _type_name(uow, type_id, problems)
-            if problems:
-                raise InvalidFields(problems)
-            applicant: StoredApplicant | None = None
-            if phone is not None:
-                applicant = await uow.cases.find_applicant_by_phone(phone)
-                if applicant is None:
-                    applicant = await uow.cases.add_applicant(ApplicantData(phones=(phone,)), now)
-            case = await self._store_new(
-                uow,
-                type_id=type_id,
-                type_name=type_name,
-                source=origin.source if origin is not None else CaseSource.PSTN,
-                now=now,
-                by=None,
-                details=_call_details(description, origin),
-                applicant_id=applicant.id if applicant else None,
-                group_id=group_id,
-                call_id=call_id,
-            )
-            assert case.id is not None
-            row = await uow.cases.row(case.id)
-            assert row is not None
-            await uow.commit()
-        self._publisher.publish(case_event(CASE_CREATED, row, now))
+        applicant: StoredApplicant | None = None
+        if phone is not None:
+            applicant = await uow.cases.find_applicant_by_phone(phone)
+            if applicant is None:
+                applicant = await uow.cases.add_applicant(ApplicantData(phones=(phone,)), now)
+        origin = request.origin
+        case = await self._store_new(
+            uow,
+            type_id=request.type_id,
+            type_name=type_name,
+            source=origin.source if origin is not None else CaseSource.PSTN,
+            now=now,
+            by=None,
+            details=_call_details(request.description, origin),
+            applicant_id=applicant.id if applicant else None,
+            group_id=request.group_id,
+            call_id=request.call_id,
+        )
+        assert case.id is not None
         return case
 
     async def _store_new(
@@ -406,7 +428,7 @@ def _create_refs(actor: Actor, values: Mapping[str, object]) -> tuple[int, int |
 async def _type_name(uow: CasesUnitOfWork, type_id: int, problems: list[FieldProblem]) -> str:
     case_type = await uow.case_types.get(type_id)
     if case_type is None:
-        problems.append(FieldProblem("type_id", "not_found", "нет такого повода обращения"))
+        problems.append(_UNKNOWN_TYPE)
         return ""
     return case_type.name
 

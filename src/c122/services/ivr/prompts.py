@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,7 @@ _log = logging.getLogger(__name__)
 PROMPT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 AUDIT_ENTITY = "prompt"
 MAX_TITLE = 200
+HOLD_SPECS_S = 5.0  # a prompt changed on another node of the hotline plays here within this
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ class PromptService:
         prompts_dir: Path,
         audio: PromptAudio,
         limits: PromptLimits | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -112,24 +116,34 @@ class PromptService:
         self._audio = audio
         self.limits = limits or PromptLimits()
         self._warned_no_speech = False
-        # The last spec read for each prompt: a call still hears it while the database is down.
-        self._known_specs: dict[str, str | None] = {}
+        # The last spec read for each prompt and when: calls within HOLD_SPECS_S of the read play it
+        # without asking the database again (every greeting, music and announcement is a prompt), and
+        # while the database is down it still plays. A change here drops them all.
+        self._known_specs: dict[str, tuple[float, str | None]] = {}
+        self._monotonic = monotonic
 
     # --- for the call flow ------------------------------------------------------------------------
 
     async def media_spec(self, name: str) -> str | None:
         """`file:/abs/path.wav` of the prompt, or None when it is unknown or has no audio; while the
         database is down, the spec last read (DatabaseUnavailable for a prompt never read)."""
+        known = self._known_specs.get(name)
+        if known is not None and self._monotonic() - known[0] < HOLD_SPECS_S:
+            return known[1]
         try:
             async with self._uow() as uow:
                 prompt = await uow.ivr.prompt(name)
         except DatabaseUnavailable:
-            if name not in self._known_specs:
+            if known is None:
                 raise
-            return self._known_specs[name]
+            return known[1]
         spec = self._spec(prompt.file_path) if prompt is not None and prompt.has_audio else None
-        self._known_specs[name] = spec
+        self._known_specs[name] = (self._monotonic(), spec)
         return spec
+
+    def _drop_specs(self) -> None:
+        """A prompt changed: every spec is read afresh on its next play (kept as the outage fallback)."""
+        self._known_specs = {name: (float("-inf"), spec) for name, (_at, spec) in self._known_specs.items()}
 
     async def announcement_specs(self, words: Sequence[str]) -> list[str]:
         """One spec per word or phrase of an announcement, each synthesised once and kept on disk.
@@ -218,6 +232,7 @@ class PromptService:
             await uow.ivr.delete_prompt(name)
             await self._audit(uow, actor, "delete", name)
             await uow.commit()
+        self._drop_specs()
         if prompt.file_path:
             await self._audio.remove(prompt.file_path)
 
@@ -266,6 +281,7 @@ class PromptService:
                 )
                 await self._audit(uow, CONSOLE, "update", existing.name)
                 await uow.commit()
+            self._drop_specs()
         except BaseException:
             await self._audio.remove(stored.file_path)
             raise
@@ -297,6 +313,7 @@ class PromptService:
                 stored = await uow.ivr.add_prompt(prompt, self._clock.now())
                 await self._audit(uow, actor, "create", prompt.name, prompt.source)
                 await uow.commit()
+            self._drop_specs()
         except BaseException:
             if prompt.file_path:
                 await self._audio.remove(prompt.file_path)

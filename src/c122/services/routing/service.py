@@ -9,7 +9,8 @@ that cannot answer then leaves the call to the line's own flow.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -44,10 +45,12 @@ from c122.domain.routing import (
 )
 from c122.domain.users import Actor
 from c122.services.ports import UnitOfWorkFactory
+from c122.services.routing.held import HeldRouting, RoutingSnapshot
 from c122.services.routing.ports import NumberList, NumberListDraft, RoutingUnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_CALENDAR_BYTES = 512 * 1024
+HOLD_RULES_S = 5.0  # a change made on another node of the hotline reaches this one's calls within this
 MAX_LIST_NUMBERS = 10_000
 MAX_LIST_NAME = 100
 
@@ -77,11 +80,16 @@ class RoutingRules:
         clock: Clock,
         zone: ZoneInfo,
         shipped_calendars: Sequence[bytes] = (),
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._zone = zone  # the region's local time: hours, weekdays and the calendar are read in it
         self._shipped = tuple(shipped_calendars)
+        self._held = HeldRouting(
+            uow_factory, lambda: clock.now().astimezone(zone).date(), ttl_s=HOLD_RULES_S, now=monotonic
+        )
 
     # -- rules ----------------------------------------------------------------------------------------
 
@@ -101,6 +109,7 @@ class RoutingRules:
             rule_id = await uow.routing.add_rule(draft, position, self._clock.now())
             await self._audit(uow, actor, "create", rule_id, draft)
             await uow.commit()
+            self._held.drop()
             return Rule(rule_id, position, draft)
 
     async def update_rule(self, actor: Actor, rule_id: int, draft: RuleDraft) -> Rule:
@@ -118,6 +127,7 @@ class RoutingRules:
             await uow.routing.update_rule(rule_id, draft, self._clock.now())
             await self._audit(uow, actor, "update", rule_id, draft)
             await uow.commit()
+            self._held.drop()
             return rule
 
     async def delete_rule(self, actor: Actor, rule_id: int) -> None:
@@ -127,6 +137,7 @@ class RoutingRules:
             await uow.routing.delete_rule(rule_id)
             await self._audit(uow, actor, "delete", rule_id, current.draft)
             await uow.commit()
+            self._held.drop()
 
     async def reorder(self, actor: Actor, line_id: int, rule_ids: Sequence[int]) -> list[Rule]:
         """The line's rules in this order (every one of them, each once)."""
@@ -153,6 +164,7 @@ class RoutingRules:
                 detail={"order": list(rule_ids)},
             )
             await uow.commit()
+            self._held.drop()
             return reordered
 
     # -- number lists ---------------------------------------------------------------------------------
@@ -171,6 +183,7 @@ class RoutingRules:
             list_id = await uow.routing.add_list(draft, self._clock.now())
             await self._audit_list(uow, actor, "create", list_id, draft)
             await uow.commit()
+            self._held.drop()
         return NumberList(list_id, draft)
 
     async def update_list(self, actor: Actor, list_id: int, draft: NumberListDraft) -> NumberList:
@@ -185,6 +198,7 @@ class RoutingRules:
             await uow.routing.update_list(list_id, draft, self._clock.now())
             await self._audit_list(uow, actor, "update", list_id, draft)
             await uow.commit()
+            self._held.drop()
         return NumberList(list_id, draft)
 
     async def delete_list(self, actor: Actor, list_id: int) -> None:
@@ -200,6 +214,7 @@ class RoutingRules:
             await uow.routing.delete_list(list_id)
             await self._audit_list(uow, actor, "delete", list_id, current.draft)
             await uow.commit()
+            self._held.drop()
 
     # -- the production calendar ----------------------------------------------------------------------
 
@@ -236,6 +251,7 @@ class RoutingRules:
                 detail={"file": filename[:200], "days": len(marks)},
             )
             await uow.commit()
+            self._held.drop()
         return CalendarImport(years, len(marks))
 
     async def start(self) -> None:
@@ -262,14 +278,15 @@ class RoutingRules:
         self, line_id: int, caller: str, stage: Stage, started_at: datetime, ivr_choice: str | None = None
     ) -> Rule | None:
         """The rule that decides the call that started at `started_at` (its hours, day and earlier calls
-        are read as of then) at `stage`; None: the line's flow decides. A database that cannot answer
-        leaves the call to the line's flow."""
+        are read as of then) at `stage`; None: the line's flow decides. The rules, lists and calendar
+        are the ones held in memory (held.py); only a repeat-caller rule reads the call records. A
+        database that cannot answer leaves the call to the line's flow."""
         try:
-            async with self._uow() as uow:
-                rules = [r for r in await uow.routing.rules(line_id) if r.stage is stage and r.draft.enabled]
-                if not rules:
-                    return None
-                facts = await self._facts(uow, rules, caller, started_at, ivr_choice)
+            held = await self._held.snapshot()
+            rules = [r for r in held.rules_of(line_id) if r.stage is stage and r.draft.enabled]
+            if not rules:
+                return None
+            facts = await self._held_facts(held, rules, caller, started_at, ivr_choice)
         except DatabaseUnavailable:
             log.warning("routing rules of line %s not read (database down): the line's flow decides", line_id)
             return None
@@ -279,6 +296,29 @@ class RoutingRules:
                 "call from %s on line %s: routing rule «%s» (%s)", caller, line_id, winner.draft.name, stage
             )
         return winner
+
+    async def _held_facts(
+        self,
+        held: RoutingSnapshot,
+        rules: Sequence[Rule],
+        caller: str,
+        at: datetime,
+        ivr_choice: str | None,
+    ) -> CallFacts:
+        """The call's facts from the held calendar and lists; the database only for what it must count
+        (earlier calls of a repeat-caller rule) or a day the held calendar lacks."""
+        today = at.astimezone(self._zone).date()
+        if _needs_records(rules) or not held.holds_day(today):
+            async with self._uow() as uow:
+                return await self._facts(uow, rules, caller, at, ivr_choice)
+        needs_lists = any(r.draft.conditions.lists for r in rules)
+        return CallFacts(
+            caller=caller,
+            at=at.astimezone(self._zone),
+            day_kinds=day_kinds(today, held.marks),
+            lists=held.lists_holding(caller) if needs_lists else frozenset(),
+            ivr_choice=ivr_choice,
+        )
 
     async def test_call(
         self, actor: Actor, line_id: int, caller: str, at: datetime, ivr_choice: str | None
@@ -375,6 +415,10 @@ def rule_detail(draft: RuleDraft) -> dict[str, Any]:
             "prompt": a.prompt,
         },
     }
+
+
+def _needs_records(rules: Sequence[Rule]) -> bool:
+    return any(r.draft.conditions.repeat is not None for r in rules)
 
 
 def _admin(actor: Actor) -> None:
