@@ -118,13 +118,13 @@ describe("startHotlineCall", () => {
     ]);
     const call = startHotlineCall("tok", null, { fetch, microphone, pollMs: 5, createPeer: fakePeer });
     const seen: string[] = [];
-    call.onState(() => {
-      const progress = call.progress;
-      if (progress) seen.push(`${progress.stage}:${progress.queuePosition ?? "-"}:${progress.estimatedWaitS ?? "-"}`);
-    });
-    await new Promise<void>((resolve) => call.onState(() => call.progress?.stage === "operator" && resolve()));
-    // A repeated answer tells the app nothing new.
+    const states: HotlineCallState[] = [];
+    call.onState((state) => states.push(state));
+    call.onProgress((progress) => seen.push(`${progress.stage}:${progress.queuePosition ?? "-"}:${progress.estimatedWaitS ?? "-"}`));
+    await new Promise<void>((resolve) => call.onProgress((progress) => progress.stage === "operator" && resolve()));
+    // A repeated answer tells the app nothing new; the state listeners hear of states only.
     expect(seen).toEqual(["menu:-:-", "queue:2:90", "queue:1:30", "operator:-:-"]);
+    expect(states).toEqual(["starting", "connecting", "connected"]);
     await call.hangup();
   });
 

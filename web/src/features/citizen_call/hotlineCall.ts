@@ -47,6 +47,7 @@ export interface HotlineCallOptions {
 }
 
 export type StateListener = (state: HotlineCallState, end: HotlineCallEnd | null) => void;
+export type ProgressListener = (progress: HotlineCallProgress) => void;
 
 export interface HotlineCall {
   readonly state: HotlineCallState;
@@ -54,8 +55,10 @@ export interface HotlineCall {
   readonly end: HotlineCallEnd | null;
   /** Once connected, as the server last said. */
   readonly progress: HotlineCallProgress | null;
-  /** Called on every change of state or progress, and once at once with the current state. */
+  /** Called on every state change, and once at once with the current state. */
   onState(listener: StateListener): () => void;
+  /** Called when the connected call moves in the line's flow (menu, queue and its place, operator). */
+  onProgress(listener: ProgressListener): () => void;
   /** Keys for the line's voice menu. */
   sendDigits(digits: string): Promise<void>;
   hangup(): Promise<void>;
@@ -90,6 +93,7 @@ class Call implements HotlineCall {
   readonly ended: Promise<HotlineCallEnd>;
   private settle: (end: HotlineCallEnd) => void = () => undefined;
   private readonly listeners = new Set<StateListener>();
+  private readonly progressListeners = new Set<ProgressListener>();
   private peer: RTCPeerConnection | null = null;
   private microphone: MediaStream | null = null;
   private ownMicrophone = false;
@@ -113,6 +117,11 @@ class Call implements HotlineCall {
     this.listeners.add(listener);
     listener(this.state, this.end);
     return () => this.listeners.delete(listener);
+  }
+
+  onProgress(listener: ProgressListener): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
   }
 
   async run(location: HotlineCallLocation | null): Promise<void> {
@@ -242,7 +251,7 @@ class Call implements HotlineCall {
     const was = this.progress;
     if (was && was.stage === now.stage && was.queuePosition === now.queuePosition && was.estimatedWaitS === now.estimatedWaitS) return;
     this.progress = now;
-    for (const listener of this.listeners) listener(this.state, this.end);
+    for (const listener of this.progressListeners) listener(now);
   }
 
   private async lost(): Promise<void> {

@@ -6,6 +6,7 @@ export type {
   HotlineCallOptions,
   HotlineCallProgress,
   HotlineCallState,
+  ProgressListener,
   StateListener,
 } from "./hotlineCall";
 export { CallRefused, type HotlineCallLocation } from "./api";
