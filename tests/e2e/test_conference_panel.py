@@ -129,3 +129,73 @@ async def test_the_conference_panel_with_five_parties_invites_queues_refuses_mut
         if caller.process is not None and caller.process.returncode is None:
             caller.process.kill()
             await caller.process.wait()
+
+
+async def on_shift(page: Page) -> None:
+    await page.get_by_test_id("start-shift").click()
+    await expect(page.get_by_test_id("health-indicator")).to_have_attribute(
+        "data-media", "connected", timeout=20_000
+    )
+
+
+async def test_a_conference_without_a_call_names_its_parties_and_a_colleague_mutes_themselves(
+    telephony_server: RunningServer,
+    chromium: Browser,
+    operator_phone: Any,  # noqa: F811
+) -> None:
+    """Operator 1 in Chromium, with no call, opens «Аудиоконференция» and invites the medical group
+    first (operator 3's baresip phone answers), then the information group: operator 2's desk, in a
+    second Chromium, rings and they answer. Every party is named from the directory; operator 2 sees
+    the panel read-only but mutes their own microphone, and the organiser's panel shows it; the
+    organiser ends it for both."""
+    server = telephony_server
+    medical = await group_id(server, "Медицинская группа")  # operator 3 (operator 4 is not on shift)
+    information = await group_id(server, "Справочная группа")  # operator 2 (operator 4 is not)
+    colleague = await server.signed_in("operator3")
+    await operator_phone(server, colleague, "operator3", 1500)
+    ready = await colleague.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+    assert ready.is_success, ready.text
+    admin = await server.signed_in("admin")
+    users = (await admin.http.get("/api/v1/admin/users", params={"q": "operator"})).json()["items"]
+    names = {u["login"]: u["full_name"] for u in users}
+
+    page = await watched_sign_in(chromium, server, "operator1")
+    guest = await watched_sign_in(chromium, server, "operator2")
+    await on_shift(page)
+    await on_shift(guest)
+    await page.get_by_test_id("conference-start").click()
+    dialog = page.get_by_test_id("call-target-dialog")
+    await expect(dialog).to_have_attribute("data-purpose", "conference")
+    await page.get_by_test_id("call-target-kind-group").click()
+    await page.get_by_test_id(f"call-target-group-{medical}").click()
+    await keep_screenshot(page, "conference-start-dialog")
+    await page.get_by_test_id("call-target-submit").click()
+
+    panel = page.get_by_test_id("conference-panel")
+    joined = page.locator('[data-testid="conference-party"][data-state="joined"]')
+    await expect(joined).to_have_count(2, timeout=20_000)
+    await expect(page.locator('[data-party="caller"]')).to_have_count(0)  # nobody called the hotline
+    await expect(panel).to_contain_text(names["operator3"])  # from the directory, not "#id"
+    await expect(panel).not_to_contain_text("#")
+
+    await invite(page, "group", f"call-target-group-{information}")
+    await expect(guest.get_by_test_id("offer-notice")).to_be_visible(timeout=15_000)
+    await guest.get_by_test_id("offer-accept").click()
+    await expect(joined).to_have_count(3, timeout=15_000)
+    mine = guest.locator('[data-testid="conference-party"]', has_text="(вы)")
+    await expect(guest.get_by_test_id("conference-read-only")).to_be_visible(timeout=10_000)
+    await expect(guest.get_by_test_id("conference-remove")).to_have_count(0)
+    await expect(guest.get_by_test_id("conference-mute")).to_have_count(1)  # their own only
+    await mine.get_by_test_id("conference-mute").click()
+    await expect(mine).to_have_attribute("data-muted", "true")
+    await expect(mine).to_contain_text("микрофон выключен")
+    theirs = page.locator('[data-testid="conference-party"]', has_text=names["operator2"])
+    await expect(theirs).to_contain_text("микрофон выключен")
+    await keep_screenshot(guest, "conference-own-mute")
+    await keep_screenshot(page, "conference-without-call")
+
+    await page.get_by_test_id("conference-end").click()
+    await expect(page.get_by_test_id("call-panel")).to_have_count(0, timeout=10_000)
+    await expect(guest.get_by_test_id("conference-panel")).to_have_count(0, timeout=10_000)
+    assert await page.evaluate("window.__violations") == []
+    assert await guest.evaluate("window.__violations") == []

@@ -35,9 +35,9 @@ ABSENT = 0.005  # and clearly not (a party's own tone measures below 0.0015)
 CONF = "/api/v1/operators/me/conference"
 
 
-def tones_in(pcm: np.ndarray) -> set[float]:
+def tones_in(pcm: np.ndarray, tones: tuple[float, ...] = TONES) -> set[float]:
     assert len(pcm) >= 8000, len(pcm)  # at least a second to measure
-    levels = tone_levels(pcm, TONES)
+    levels = tone_levels(pcm, tones)
     unclear = [f for f, level in levels.items() if ABSENT <= level <= HEARD]
     assert not unclear, levels  # every tone is clearly there or clearly not
     return {f for f, level in levels.items() if level > HEARD}

@@ -528,6 +528,46 @@ async def test_kill_mid_conference_ends_it_for_everyone_and_withdraws_its_queued
     assert (await desk.http.get(conf)).json() is None
 
 
+async def test_kill_mid_conference_without_a_call_closes_it_and_frees_both_operators(
+    hotline: Hotline, phones: Callable[..., Awaitable[Baresip]]
+) -> None:
+    """A conference started with no call (operator 1's phone and operator 2's, no caller) is ended by a
+    restart like any other: both phones get a BYE, both operators are free, the record is closed."""
+    conf = "/api/v1/operators/me/conference"
+    desk, colleague = await hotline.desk("operator1"), await hotline.desk("operator2")
+    admin = await hotline.desk("admin")
+    users = (await admin.http.get("/api/v1/admin/users", params={"q": "operator2"})).json()["items"]
+    colleague_id = next(u["id"] for u in users if u["login"] == "operator2")
+    phone = await phones(desk)
+    sip = {"mode": "sip", "sip_password": OPERATOR_SIP_PASSWORD}
+    assert (await colleague.write("PUT", "/api/v1/operators/me/phone", json=sip)).status_code == 200
+    colleague_phone = await phones(colleague, login="operator2")
+    for one in (desk, colleague):
+        assert (await one.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})).is_success
+    started = await desk.write("POST", conf, json={"user_id": colleague_id})
+    assert started.status_code == 201, started.text
+
+    async def states() -> list[str]:
+        found = (await desk.http.get(conf)).json()
+        return [p["state"] for p in found["parties"]] if found else []
+
+    await until(states, lambda found: found == ["joined", "joined"], timeout=20)
+    await until(lambda: stored_dialogs(hotline), lambda counts: counts == (2, 0))  # the two phones
+    await until(lambda: journal(admin), lambda items: [c["status"] for c in items] == ["active"])
+
+    await hotline.server.kill()
+    await hotline.server.start()
+
+    for one in (phone, colleague_phone):
+        await one.wait_output(lambda line: "terminated" in line.lower() or "closed" in line.lower(), 20)
+    assert await released(desk) in ("wrap_up", "ready")
+    assert await released(colleague) in ("wrap_up", "ready")
+    calls = await until(lambda: journal(admin), lambda items: bool(items) and items[0]["status"] != "active")
+    (record,) = calls
+    assert (record["id"], record["end_cause"]) == (started.json()["call_id"], "system_restart")
+    assert (await desk.http.get(conf)).json() is None
+
+
 async def test_kill_mid_queue_empties_the_queue_and_a_registered_phone_rings_after_the_restart(
     hotline: Hotline, dial: Callable[..., Awaitable[Caller]], phones: Callable[..., Awaitable[Baresip]]
 ) -> None:

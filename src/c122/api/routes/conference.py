@@ -1,5 +1,5 @@
-"""The softphone's conference of up to five (TEL-21, seed 4.3.8): start it from the call in progress,
-invite, mute, remove, leave or end it (docs/contact-center/call-flow.md, "Conferences")."""
+"""The softphone's conference of up to five (TEL-21, seed 4.3.8): start it from the call in progress or
+with no call, invite, mute, remove, leave or end it (docs/contact-center/call-flow.md, "Conferences")."""
 
 from __future__ import annotations
 
@@ -30,10 +30,21 @@ async def get_my_conference(actor: CurrentActor, context: Context) -> Conference
 
 
 @router.post("", status_code=201, response_model=ConferenceStartedOut, operation_id="start_conference")
-async def start_conference(actor: CurrentActor, context: Context) -> ConferenceStartedOut:
-    """The call in progress becomes a conference of the caller and the operator (its organiser). 409
-    `no_call`, `consulting`, `on_hold`, `in_conference`."""
-    return ConferenceStartedOut(call_id=_calls(context).conference_start(actor.user_id))
+async def start_conference(
+    actor: CurrentActor, context: Context, body: ConferenceInviteIn | None = None
+) -> ConferenceStartedOut:
+    """The call in progress becomes a conference of the caller and the operator (its organiser); with no
+    call, a conference of the operator and the first invitee in the body (a colleague, a group or a
+    number, refused as by `POST /parties`). 409 `no_call` (no call, nobody invited), `consulting`,
+    `on_hold`, `in_conference`, and for a conference without a call the operator's state (ready or
+    wrap-up needed)."""
+    calls = _calls(context)
+    if body is None:
+        return ConferenceStartedOut(call_id=await calls.conference_start(actor.user_id))
+    call_id = await calls.conference_start(
+        actor.user_id, colleague=body.user_id, number=body.number, group_id=body.group_id
+    )
+    return ConferenceStartedOut(call_id=call_id)
 
 
 @router.post(
@@ -55,7 +66,8 @@ async def invite_to_conference(
 async def mute_conference_party(
     body: ConferencePartyIn, actor: CurrentActor, context: Context, party_id: str = PartyId
 ) -> Response:
-    """Mutes (nobody hears them; they hear all) or unmutes a party. 404 `unknown_party`."""
+    """Mutes (nobody hears them; they hear all) or unmutes a party: the organiser any, another operator
+    in the conference their own microphone. 404 `unknown_party`, 409 `not_organiser` for another's."""
     _calls(context).conference_mute(actor.user_id, party_id, body.muted)
     return Response(status_code=204)
 

@@ -50,6 +50,7 @@ class ConferencePartyOut(BaseModel):
     state: Literal["calling", "queued", "joined"]
     muted: bool
     queue_name: str | None = None  # a group's invitation waiting in this queue (state `queued`)
+    name: str | None = None  # a colleague's full name from the directory
 
 
 class ConferenceOut(BaseModel):

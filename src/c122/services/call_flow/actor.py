@@ -539,10 +539,12 @@ class CallActor:
         await self._record_bridge((b, a) if a == self.operator_leg else (a, b))  # the operator right
 
     async def conference(self, legs: Sequence[str]) -> None:
+        """A conference without a call starts with its organiser alone: recorded once someone joins."""
         await self.disconnect()
         self._bridge = await self._ctx.switch.conference(legs)
         await self.monitors.follow(self._bridge, self._serving(legs))
-        await self._record_bridge([self.leg, *(leg for leg in legs if leg != self.leg)], mixed=True)
+        if len(legs) > 1:
+            await self.record_conference(legs)
 
     async def record_conference(self, legs: Sequence[str]) -> None:
         """A conference's parties changed: the next segment is its mix as the caller hears it (as the

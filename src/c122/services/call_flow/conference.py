@@ -1,10 +1,12 @@
 """Audio conference of up to five (TEL-21, seed 4.3.8 «Конференция»): the operator makes the call in
-progress a conference — the caller and they are its first parties — and calls others in: colleagues
+progress a conference — the caller and they are its first parties — or starts one with no call (the
+`ConferenceCall`: no caller, the first invitee the second party), and calls others in: colleagues
 (their SIP phone rings, or their desk like a consultation), a group's free operator, phone-book and
 public numbers through the trunks. Everyone hears everyone but themselves in one mixing bridge; the
-organiser mutes, unmutes and removes parties, leaves (another operator in the conference becomes the
-organiser; with none left it ends) or ends it for all. The desks see who is talking from the mixer's
-levels (`conference.levels`), every change as `conference.changed`.
+organiser mutes, unmutes and removes parties (each colleague mutes their own microphone too), leaves
+(another operator in the conference becomes the organiser; with none left it ends) or ends it for all.
+The desks see who is talking from the mixer's levels (`conference.levels`), every change as
+`conference.changed`.
 
 Owned by the `CallActor` like the consultation: it reads the call's own messages while the conference
 lasts. Each change of who is in it is the recording's next segment (the mix as the first party hears
@@ -167,25 +169,45 @@ class Conference:
     def party(self, party_id: str) -> Party | None:
         return self.parties.get(party_id)
 
+    def organiser_id(self) -> int | None:
+        organiser = self.parties.get("organiser")
+        return organiser.user_id if organiser is not None else None
+
+    def party_of(self, user_id: int) -> Party | None:
+        """The user's own party, once they are in (not while their phone or desk rings)."""
+        return next((p for p in self.parties.values() if p.user_id == user_id and p.joined), None)
+
+    def view(self, *, ended: bool = False) -> dict[str, object]:
+        """The conference as the desks show it (`conference.changed`, `GET`): colleagues named from the
+        directory, so a party not on line now is named too."""
+        names = self._ctx.center.staff_name
+        return {
+            "call_id": self._call.id,
+            "state": "ended" if ended or not self.active else "active",
+            "organiser_id": self.organiser_id(),
+            "max_parties": MAX_PARTIES,
+            "parties": []
+            if ended
+            else [
+                {**p.as_event(), "name": names(p.user_id) if p.user_id is not None else None}
+                for p in self.parties.values()
+            ],
+        }
+
     # -- the conference ---------------------------------------------------------------------------------
 
     def open(self) -> None:
-        """The conference exists from the request on (the caller and the organiser its first parties),
-        so invitations that follow at once are counted against the limit."""
+        """The conference exists from the request on (the caller, when the call has one, and the
+        organiser its first parties), so invitations that follow at once are counted against the limit."""
         call = self._call
         assert call.operator_leg is not None
         assert call.operator_id is not None
         self.active = True
         kinds = {leg.leg_id: leg.kind for leg in call.record.legs}
+        kind = kinds.get(call.leg, "sip")
+        caller = Party("caller", "caller", kind, number=call.record.caller, leg=call.leg, joined=True)
         self.parties = {
-            "caller": Party(
-                "caller",
-                "caller",
-                kinds.get(call.leg, "sip"),
-                number=call.record.caller,
-                leg=call.leg,
-                joined=True,
-            ),
+            **({"caller": caller} if call.leg else {}),
             "organiser": Party(
                 "organiser",
                 "organiser",
@@ -202,7 +224,7 @@ class Conference:
         assert call.operator_leg is not None
         if not self.active:
             self.open()
-        await call.conference([call.leg, call.operator_leg])
+        await call.conference([p.leg for p in self.parties.values() if p.leg is not None])
         self._tell_all()
         self._schedule_levels()
         try:
@@ -215,7 +237,9 @@ class Conference:
         return self._caller_gone
 
     async def _until_over(self) -> None:
-        while self._joined_count() > 1 or any(not p.joined for p in self.parties.values()):
+        # Invitations reserved but not yet read count: a conference started without a call has only
+        # its organiser until the first invitation is read.
+        while self._joined_count() > 1 or self._reserved or any(not p.joined for p in self.parties.values()):
             try:
                 message = await self._next()
             except CallEndedInConference:
@@ -469,18 +493,7 @@ class Conference:
             self._tell(user_id)
 
     def _tell(self, user_id: int, *, ended: bool = False) -> None:
-        organiser = self.parties.get("organiser")
-        self._ctx.tell(
-            user_id,
-            "conference.changed",
-            {
-                "call_id": self._call.id,
-                "state": "ended" if ended or not self.active else "active",
-                "organiser_id": organiser.user_id if organiser is not None else None,
-                "max_parties": MAX_PARTIES,
-                "parties": [] if ended else [p.as_event() for p in self.parties.values()],
-            },
-        )
+        self._ctx.tell(user_id, "conference.changed", self.view(ended=ended))
 
     def _schedule_levels(self) -> None:
         self._ticker = asyncio.get_running_loop().call_later(

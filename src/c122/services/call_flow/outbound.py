@@ -53,7 +53,7 @@ class OutboundCall(CallActor):
         self.operator_id = user_id
         if self._ctx.phones.mode(user_id) == "sip":
             account = self._ctx.phones.account(user_id)
-            leg = await self._ctx.switch.ring_phone(account, self.record.called, "") if account else None
+            leg = await self._ctx.switch.ring_phone(account, self._shown_on_phone(), "") if account else None
             if leg is not None:
                 self._ringing_leg = leg
                 self._claim(leg)
@@ -63,6 +63,10 @@ class OutboundCall(CallActor):
         if await self._take_operator(user_id) is None:
             return await self._give_up("operator_unreachable")
         return True
+
+    def _shown_on_phone(self) -> str:
+        """Who the operator's own phone shows as calling when it rings first (a SIP URI's user part)."""
+        return self.record.called
 
     async def _place(self) -> None:
         assert self.operator_leg is not None

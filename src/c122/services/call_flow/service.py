@@ -8,6 +8,7 @@ hang-up and hold. Each is routed, as a message, to the call it concerns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable
@@ -23,6 +24,7 @@ from c122.domain.acd import (
     OfferWithdrawn,
     Outcome,
 )
+from c122.domain.calls.invitation import invitation_ticket, invited_by
 from c122.domain.calls.origin import CallOrigin
 from c122.domain.calls.record import Direction
 from c122.domain.errors import (
@@ -41,6 +43,7 @@ from c122.services.call_flow import messages as m
 from c122.services.call_flow.actor import CallActor
 from c122.services.call_flow.callback import CallbackCall
 from c122.services.call_flow.conference import MAX_PARTIES, Party
+from c122.services.call_flow.conference_call import ConferenceCall
 from c122.services.call_flow.context import CallFlowContext
 from c122.services.call_flow.inbound import InboundCall
 from c122.services.call_flow.monitoring import Monitor
@@ -55,8 +58,7 @@ log = logging.getLogger(__name__)
 
 #: Ids of the calls this service places in the ACD (inbound, placed by operators, callbacks of inbound
 #: calls, and the colleagues they hold: "<id>:..."); other call sources use other prefixes.
-CALL_ID_PREFIXES = ("call-", "out-")
-INVITATION = ":invitation:"  # a conference's invitation waiting in a group's queue: call id, this, party id
+CALL_ID_PREFIXES = ("call-", "out-", "conf-")
 #: A call reaches the ACD a moment before this service may name it (an operator's own call is entered
 #: first): the reconciliation leaves calls younger than this alone.
 RECONCILE_GRACE_S = 30.0
@@ -531,10 +533,25 @@ class CallFlowService:
 
     # -- conferences (TEL-21) ------------------------------------------------------------------------------
 
-    def conference_start(self, user_id: int) -> str:
-        """The operator's call in progress becomes a conference of its caller and them; its id is the
-        call's. 409 `no_call`, `consulting`, `on_hold`, `in_conference`."""
-        call = self._operator_call(user_id)
+    async def conference_start(
+        self,
+        user_id: int,
+        *,
+        colleague: int | None = None,
+        number: str | None = None,
+        group_id: int | None = None,
+    ) -> str:
+        """The operator's call in progress becomes a conference of its caller and them; with no call,
+        the operator starts one with the first invitee given (`ConferenceCall`). Its id is the call's.
+        409 `no_call` (no call and nobody invited), `consulting`, `on_hold`, `in_conference`; an
+        invitee given with a call in progress is invited as by `conference_invite`."""
+        invites = (colleague, number, group_id) != (None, None, None)
+        try:
+            call = self._operator_call(user_id)
+        except NoCall:
+            if not invites:
+                raise
+            return await self._conference_without_call(user_id, colleague, number, group_id)
         if call.consulting:
             raise Conflict("a consultation is in progress", code="consulting")
         if call.conference_room.active:
@@ -543,7 +560,37 @@ class CallFlowService:
             raise Conflict("take the caller off hold first", code="on_hold")
         call.conference_room.open()
         call.post(m.ConferenceStart())
+        if invites:
+            call.post(await self._invitation(call, user_id, colleague, number, group_id))
         return call.id
+
+    async def _conference_without_call(
+        self, user_id: int, colleague: int | None, number: str | None, group_id: int | None
+    ) -> str:
+        """No call in progress: a conference of the operator and the first invitee. The operator must be
+        ready or in wrap-up, as for a call they place (409 otherwise)."""
+        login = self._ctx.phones.account(user_id) or str(user_id)
+        call_id = f"conf-{uuid.uuid4().hex[:16]}"
+        draft = CallRecordDraft.placed(call_id, "internal", login, "", self._ctx.clock.now())
+        call = ConferenceCall(self._ctx, call_id, "", draft)
+        first = await self._invitation(call, user_id, colleague, number, group_id)
+        try:
+            await self._ctx.center.dial_for(user_id, call_id)
+        except DomainError:
+            for held in call.acd_ids()[1:]:  # the colleague invited is free again
+                with contextlib.suppress(DomainError):
+                    await self._ctx.center.hang_up(held, CompletedBy.OPERATOR)
+            raise
+        if isinstance(first, m.ConferenceQueue):
+            draft.called = first.queue_name
+        elif first.user_id is not None:
+            draft.called = self._ctx.phones.account(first.user_id) or str(first.user_id)
+        else:
+            draft.called = first.number or ""
+        call.first = first
+        self._calls[call_id] = call
+        self._spawn(self._run_outbound(call, user_id))
+        return call_id
 
     async def conference_invite(
         self,
@@ -558,6 +605,20 @@ class CallFlowService:
         queue. 409 `conference_full` past five parties, `colleague_busy` for a colleague on a call (as
         for a consultation), `already_in_conference`."""
         call = self._conference_of(user_id)
+        invitation = await self._invitation(call, user_id, colleague, number, group_id)
+        call.post(invitation)
+        return invitation.party_id
+
+    async def _invitation(
+        self,
+        call: CallActor,
+        user_id: int,
+        colleague: int | None,
+        number: str | None,
+        group_id: int | None,
+    ) -> m.ConferenceInvite | m.ConferenceQueue:
+        """The invitation's checks and its place in the conference (reserved against the limit, the
+        colleague held from offers); the call reads it as a message."""
         room = call.conference_room
         if room.size >= MAX_PARTIES:
             raise Conflict(
@@ -568,14 +629,12 @@ class CallFlowService:
         if group_id is not None:
             queue_id = self._ctx.center.group_queue(group_id)  # NotFound for no such group
             if self._ctx.center.free_operator([group_id], excluding=user_id) is None:
-                self._queue_invitation(call, party_id, queue_id)
-                return party_id
+                return self._queue_invitation(call, party_id, queue_id)
         colleague = await self._colleague_in(user_id, group_id, None) or colleague
         if colleague is None:
             dialled = self._dialable(number)
             room.reserve(party_id)
-            call.post(m.ConferenceInvite(party_id, number=dialled))
-            return party_id
+            return m.ConferenceInvite(party_id, number=dialled)
         self._check_colleague(user_id, colleague)
         if room.has_user(colleague):
             raise Conflict("this colleague is in the conference already", code="already_in_conference")
@@ -591,29 +650,41 @@ class CallFlowService:
         if held:
             call.hold_colleague(engaged)
         room.reserve(party_id)
-        call.post(m.ConferenceInvite(party_id, user_id=colleague, engaged=engaged if held else None))
-        return party_id
+        return m.ConferenceInvite(party_id, user_id=colleague, engaged=engaged if held else None)
 
-    def _queue_invitation(self, call: CallActor, party_id: str, queue_id: int | None) -> None:
+    def _queue_invitation(self, call: CallActor, party_id: str, queue_id: int | None) -> m.ConferenceQueue:
         """The invitation waits in the group's queue as its own ACD entry, held by the call (so it goes
         with the call however it ends); the ACD's offer of it reaches the call (`_on_outcome`)."""
         queue = self._ctx.center.queue_settings(queue_id) if queue_id is not None else None
         if queue is None:
             raise InvalidFields([FieldProblem("group_id", "no_queue", "у этой группы нет очереди")])
-        ticket = f"{call.id}{INVITATION}{party_id}"
+        ticket = invitation_ticket(call.id, party_id)
         call.hold_colleague(ticket)
         call.conference_room.reserve(party_id)
-        call.post(m.ConferenceQueue(party_id, queue.id, queue.name, ticket))
+        return m.ConferenceQueue(party_id, queue.id, queue.name, ticket)
 
     def _invited_by(self, acd_id: str) -> CallActor | None:
         """The conference whose queued invitation the ACD offers."""
-        call_id, _, party_id = acd_id.partition(INVITATION)
-        return self._calls.get(call_id) if party_id else None
+        call_id = invited_by(acd_id)
+        return self._calls.get(call_id) if call_id is not None else None
 
     def conference_mute(self, user_id: int, party_id: str, muted: bool) -> None:
-        call = self._conference_of(user_id)
-        self._conference_party(call, party_id)
+        """The organiser mutes or unmutes any party; every other operator in the conference their own
+        microphone (409 `not_organiser` for someone else's)."""
+        room_call = self._conference_joined(user_id)
+        call = room_call if room_call is not None else self._conference_of(user_id)
+        party = self._conference_party(call, party_id)
+        if call.conference_room.organiser_id() != user_id and party.user_id != user_id:
+            raise Conflict("микрофон другого участника выключает организатор", code="not_organiser")
         call.post(m.ConferenceMute(party_id, muted))
+
+    def _conference_joined(self, user_id: int) -> CallActor | None:
+        """The conference the user is in (as its organiser or as a colleague who joined it)."""
+        for call in self._calls.values():
+            room = call.conference_room
+            if room.active and room.party_of(user_id) is not None:
+                return call
+        return None
 
     def conference_remove(self, user_id: int, party_id: str) -> None:
         """409 `organiser` for the organiser: they leave (or end the conference) instead."""
@@ -636,14 +707,7 @@ class CallFlowService:
         for call in self._calls.values():
             room = call.conference_room
             if room.active and room.has_user(user_id):
-                organiser = room.party("organiser")
-                return {
-                    "call_id": call.id,
-                    "state": "active",
-                    "organiser_id": organiser.user_id if organiser is not None else None,
-                    "max_parties": MAX_PARTIES,
-                    "parties": [p.as_event() for p in room.parties.values()],
-                }
+                return room.view()
         return None
 
     def _conference_of(self, user_id: int) -> CallActor:

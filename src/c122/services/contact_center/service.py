@@ -49,6 +49,7 @@ from c122.domain.acd import (
     estimate_wait,
     to_records,
 )
+from c122.domain.calls.invitation import invited_by
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from c122.domain.intake import TextWork
@@ -518,6 +519,12 @@ class ContactCenter:
     def takes_calls(self, user_id: int) -> bool:
         return self._acd is not None and str(user_id) in self._acd.state.operators
 
+    def staff_name(self, user_id: int) -> str | None:
+        """The full name of an account that takes calls, whether or not it is signed in now."""
+        setup = self._setup
+        user = setup.staff.get(user_id) if setup is not None else None
+        return user.full_name if user is not None else None
+
     def on_shift(self) -> list[int]:
         """Operators signed in to the call distribution (in any state but offline)."""
         acd = self._acd
@@ -824,7 +831,8 @@ class ContactCenter:
                 )
                 members = acd.state.members_by_operator.get(event.operator_id, [])
                 touched.update(int(m.queue_id) for m in members)
-            elif isinstance(event, CallOffered):
+            elif isinstance(event, CallOffered) and invited_by(event.offer.call_id) is None:
+                # (A conference's invitation is taken at once by its conference, which rings the desk.)
                 operator_id = int(event.offer.operator_id)
                 offer = operator_view(acd.state, setup.queues, operator_id, self._extras()).offer
                 if offer is not None and offer.call_id == event.offer.call_id:

@@ -1,6 +1,7 @@
 // The softphone's conference of up to five (TEL-21, seed 4.3.8 «Текущая аудиоконференция»): its
 // parties from `conference.changed`, who is talking from `conference.levels`, and the organiser's
-// controls (invite, mute, remove, leave, end for all).
+// controls (invite, mute, remove, leave, end for all); started from the call in progress or, with none,
+// with its first invitee.
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 
@@ -83,6 +84,10 @@ export const useConferenceStore = defineStore("conference", () => {
     }),
     start: () => run(async () => {
       await unwrap(api.POST(base));
+    }),
+    /** With no call in progress: a conference of the operator and the first invitee. */
+    create: (first: Invitation) => run(async () => {
+      await unwrap(api.POST(base, { body: first }));
     }),
     invite: (target: Invitation) => run(async () => {
       await unwrap(api.POST(`${base}/parties`, { body: target }));

@@ -2795,8 +2795,11 @@ export interface paths {
         put?: never;
         /**
          * Start Conference
-         * @description The call in progress becomes a conference of the caller and the operator (its organiser). 409
-         *     `no_call`, `consulting`, `on_hold`, `in_conference`.
+         * @description The call in progress becomes a conference of the caller and the operator (its organiser); with no
+         *     call, a conference of the operator and the first invitee in the body (a colleague, a group or a
+         *     number, refused as by `POST /parties`). 409 `no_call` (no call, nobody invited), `consulting`,
+         *     `on_hold`, `in_conference`, and for a conference without a call the operator's state (ready or
+         *     wrap-up needed).
          */
         post: operations["start_conference"];
         delete?: never;
@@ -2886,7 +2889,8 @@ export interface paths {
         head?: never;
         /**
          * Mute Conference Party
-         * @description Mutes (nobody hears them; they hear all) or unmutes a party. 404 `unknown_party`.
+         * @description Mutes (nobody hears them; they hear all) or unmutes a party: the organiser any, another operator
+         *     in the conference their own microphone. 404 `unknown_party`, 409 `not_organiser` for another's.
          */
         patch: operations["mute_conference_party"];
         trace?: never;
@@ -5634,6 +5638,8 @@ export interface components {
             kind: "sip" | "webrtc" | "trunk";
             /** Muted */
             muted: boolean;
+            /** Name */
+            name?: string | null;
             /** Number */
             number: string | null;
             /** Queue Name */
@@ -29649,7 +29655,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConferenceInviteIn"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             201: {

@@ -630,6 +630,7 @@ const PAYLOAD_PARSERS: { [T in KnownEventType]: (value: unknown, where: string) 
           state: str(p, "state", where) as ConferenceParty["state"],
           muted: bool(p, "muted", where),
           queue_name: optStr(p, "queue_name", where),
+          name: optStr(p, "name", where),
         };
       }),
     };
