@@ -56,6 +56,7 @@ from c122.reports.mail import SmtpMailer
 from c122.reports.tables import FileTableWriters
 from c122.security.passwords import Argon2PasswordHasher
 from c122.services.abandoned.service import AbandonedCalls
+from c122.services.accounts import reactions as accounts_reactions
 from c122.services.accounts.ports import SignInPolicy
 from c122.services.accounts.presence import PresenceService
 from c122.services.accounts.service import AuthPolicy, AuthService
@@ -322,6 +323,7 @@ def build_application(
         internal=internal,
         limits=_shared_sign_in_limits(settings, redis_bus, clock),
     )
+    accounts_reactions.subscribe(internal, auth.signed_in)
     directory = Directory(uow_factory)
     phones = OperatorPhoneService(uow_factory, clock, _sip_endpoint(settings), stored_ha1)
     telephony = (

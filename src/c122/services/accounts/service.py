@@ -27,6 +27,7 @@ from c122.services.accounts.ports import (
     StoredApiToken,
 )
 from c122.services.accounts.sign_in_limits import MemorySignInLimits
+from c122.services.accounts.signed_in import KeptSession, SignedIn
 from c122.services.events import EventPublisher
 from c122.services.internal_events import InternalEventBus, InternalPublisher
 from c122.services.ports import UnitOfWorkFactory
@@ -112,6 +113,7 @@ class AuthService:
             ),
             clock,
         )
+        self.signed_in = SignedIn()
         # Verified against when the login is unknown, so both cases cost the same time.
         self._decoy_hash = hasher.hash(secrets.token_hex(16))
 
@@ -168,6 +170,7 @@ class AuthService:
             )
             await uow.commit()
         if replaced:
+            self.signed_in.forget_user(user.id)
             announce_session_closed(
                 self._publisher,
                 self._internal,
@@ -181,9 +184,16 @@ class AuthService:
         return LoginResult(Principal(user, session.id), token, replaced)
 
     async def authenticate_session(self, token: str) -> Principal:
+        """The session's user; a session checked less than a moment ago is answered from memory
+        (signed_in.py), and touched when read again."""
         now = self._clock.now()
+        token_hash = hash_token(token)
+        kept = self.signed_in.get(token_hash, self._clock.monotonic())
+        if kept is not None and now - kept.last_seen_at <= self._policy.session_idle:
+            return kept.principal
+        generation = self.signed_in.generation
         async with self._uow() as uow:
-            session = await uow.sessions.get(hash_token(token))
+            session = await uow.sessions.get(token_hash)
             if session is None:
                 raise NotAuthenticated("not signed in")
             if session.revoked_at is not None:
@@ -198,10 +208,16 @@ class AuthService:
             user = await uow.users.get(session.user_id)
             if user is None or not user.enabled:
                 raise NotAuthenticated("the account is no longer active")
+            last_seen_at = session.last_seen_at
             if now - session.last_seen_at > TOUCH_INTERVAL:
                 await uow.sessions.touch(session.id, now)
                 await uow.commit()
-        return Principal(user, session.id)
+                last_seen_at = now
+        principal = Principal(user, session.id)
+        self.signed_in.keep(
+            token_hash, KeptSession(principal, last_seen_at, self._clock.monotonic()), generation
+        )
+        return principal
 
     async def authenticate_api_token(self, token: str) -> Principal:
         async with self._uow() as uow:
@@ -230,6 +246,7 @@ class AuthService:
                 entity_id=str(principal.session_id),
             )
             await uow.commit()
+        self.signed_in.forget_user(principal.user.id)
         if principal.user.role in SINGLE_SEAT_ROLES:
             # One seat, one session: its live streams end with it. Administrators' other consoles stay.
             announce_session_closed(
@@ -253,6 +270,7 @@ class AuthService:
             users = await uow.users.list_by_ids(gone)
             await uow.commit()
         for user in users:
+            self.signed_in.forget_user(user.id)
             self._publisher.publish(presence_changed(user, online=False, since=now))
             if self._shifts is not None:
                 await self._shifts.end_shift(user.id, forced=False, note="session expired")

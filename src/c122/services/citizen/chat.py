@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from c122.domain.cases import Case
 from c122.domain.citizen import Author, Channel, CitizenRequest, Media, MediaKind, Message, message_text
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, NotFound, UnsupportedMedia
 from c122.domain.sms import Sms
 from c122.domain.users import Actor
+from c122.services.citizen.answer_writer import AnswerWriter
 from c122.services.citizen.events import OperatorAnswered
 from c122.services.citizen.ports import CaseAccess
 from c122.services.citizen.service import MAX_MESSAGES, CheckedMedia, CitizenApp
@@ -62,6 +64,7 @@ class CaseChat:
         internal: InternalPublisher | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._writer = AnswerWriter(uow_factory)  # the operators' answers, stored together
         self._clock = clock
         self._access = access
         self._app = app
@@ -70,23 +73,25 @@ class CaseChat:
         self._internal = internal or InternalEventBus()
 
     async def conversation(self, actor: Actor, case_id: int) -> CaseConversation:
-        await self._access.check(actor, case_id, write=False)
         async with self._uow() as uow:
+            found = await uow.cases.get_case(case_id)
+            case = await self._access.check_case(actor, case_id, found, write=False)
             request = await uow.citizen.request_for_case(case_id)
             messages = await uow.citizen.messages(case_id, 0, MAX_MESSAGES)
             media = await uow.citizen.media_of_case(case_id)
-            reach = await self._reach(uow, case_id)
+            reach = await self._reach(uow, case)
         return CaseConversation(request, messages, media, list(reach))
 
-    async def _reach(self, uow: IntakeUnitOfWork, case_id: int) -> dict[Channel, str]:
+    async def _reach(self, uow: IntakeUnitOfWork, case: Case) -> dict[Channel, str]:
         """Each channel an answer can take now, with the applicant's address on it."""
+        case_id = case.id
+        assert case_id is not None  # a stored case
         reach: dict[Channel, str] = {}
         if await uow.citizen.request_for_case(case_id) is not None:
             reach[Channel.APP] = ""
         if self._sms is not None and self._sms.configured:
             phone = await uow.contacts.contact_of(case_id, Channel.SMS)
-            case = await uow.cases.get_case(case_id) if phone is None else None
-            if case is not None and case.applicant_id is not None:
+            if phone is None and case.applicant_id is not None:
                 applicant = await uow.cases.get_applicant(case.applicant_id)
                 phone = applicant.data.phones[0] if applicant is not None and applicant.data.phones else None
             if phone:
@@ -99,22 +104,20 @@ class CaseChat:
     async def send(self, actor: Actor, case_id: int, text: str, channel: Channel | None = None) -> Message:
         """The operator's answer by `channel` (None: the default one). 409 `not_reachable` when the
         applicant cannot be reached by it (no app request, no phone number or no SMS gateway, no
-        messenger chat), naming the channels that can be used."""
-        await self._access.check(actor, case_id, write=True)
-        cleaned = message_text(text)
+        messenger chat), naming the channels that can be used. The card, the right to write on it and
+        where the applicant is reached are read in one transaction; the answer is stored by the answer
+        writer (answer_writer.py) with the other operators' answers of the moment."""
         async with self._uow() as uow:
-            case = await uow.cases.get_case(case_id)
-            if case is None:
-                raise NotFound("no such case")
-            reach = await self._reach(uow, case_id)
+            found = await uow.cases.get_case(case_id)
+            case = await self._access.check_case(actor, case_id, found, write=True)
+            reach = await self._reach(uow, case)
             user = await uow.users.get(actor.user_id)
-            chosen = self._chosen(reach, channel)
-            author_name = user.full_name if user else ""
-            message = None
-            if chosen is Channel.APP:  # nothing leaves before it is stored: one transaction
-                message = await self._keep_answer(uow, actor, case_id, chosen, cleaned, author_name)
-                await uow.commit()
-        if message is None:
+        cleaned = message_text(text)
+        chosen = self._chosen(reach, channel)
+        author_name = user.full_name if user else ""
+        if chosen is Channel.APP:  # nothing leaves before it is stored
+            message = await self._writer.store(self._answer(actor, case_id, chosen, cleaned, author_name))
+        else:
             message = await self._send_elsewhere(actor, case_id, chosen, reach, cleaned, author_name)
         self._app.tell(case, message)
         self._internal.publish(OperatorAnswered(case_id, case.name, message.text))
@@ -138,14 +141,10 @@ class CaseChat:
         if chosen is Channel.SMS:
             assert self._sms is not None
             sms_id = (await self._sms.send(actor, reach[Channel.SMS], text, case_id)).id
-        async with self._uow() as uow:
-            message = await self._keep_answer(uow, actor, case_id, chosen, text, author_name, sms_id)
-            await uow.commit()
-        return message
+        return await self._writer.store(self._answer(actor, case_id, chosen, text, author_name, sms_id))
 
-    async def _keep_answer(
+    def _answer(
         self,
-        uow: IntakeUnitOfWork,
         actor: Actor,
         case_id: int,
         channel: Channel,
@@ -153,18 +152,16 @@ class CaseChat:
         author_name: str,
         sms_id: int | None = None,
     ) -> Message:
-        return await uow.citizen.add_message(
-            Message(
-                0,
-                case_id,
-                channel,
-                Author.OPERATOR,
-                text,
-                self._clock.now(),
-                author_user_id=actor.user_id,
-                author_name=author_name,
-                sms_id=sms_id,
-            )
+        return Message(
+            0,
+            case_id,
+            channel,
+            Author.OPERATOR,
+            text,
+            self._clock.now(),
+            author_user_id=actor.user_id,
+            author_name=author_name,
+            sms_id=sms_id,
         )
 
     async def send_photo(
@@ -180,7 +177,7 @@ class CaseChat:
             case = await uow.cases.get_case(case_id)
             if case is None:
                 raise NotFound("no such case")
-            reach = await self._reach(uow, case_id)
+            reach = await self._reach(uow, case)
             await self._app.check_room(uow, case_id)
         chosen = self._chosen(reach, channel)
         if chosen is Channel.SMS:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from c122.domain.cases import Case
 from c122.domain.citizen import CitizenRequest, Device, Media, MediaType, Message
 from c122.domain.organisation import CaseType, Group
 from c122.domain.users import Actor
@@ -106,3 +107,8 @@ class CaseAccess(Protocol):
     Forbidden unless they work on cards when `write`."""
 
     async def check(self, actor: Actor, case_id: int, *, write: bool) -> None: ...
+
+    async def check_case(self, actor: Actor, case_id: int, case: Case | None, *, write: bool) -> Case:
+        """As `check`, for the case (None: there is none) the caller has just read in its own
+        transaction: no read of its own. Returns the case."""
+        ...
