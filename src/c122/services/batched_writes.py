@@ -6,8 +6,9 @@ calls at that moment; on SQLite each also queues a write at the write gate. Here
 the same moment go to one `write`, one transaction per batch, in arrival order; each caller still
 waits until its item is committed and hears its own result or failure. `DatabaseUnavailable` fails the
 whole batch at once (no use trying one by one); any other failure of a batch is retried item by item,
-so one bad item fails alone. An item under a key already waiting replaces the earlier one (records are
-stored whole: the latest wins), and its callers share the later one's result.
+so one bad item fails alone. An item submitted under a key already waiting replaces the earlier one
+(records are stored whole: the latest wins), and its callers share the later one's result. A caller
+that goes away does not take its item with it: it is stored all the same.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from c122.domain.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
-K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -29,22 +29,24 @@ R = TypeVar("R")
 WriteBatch = Callable[[list[T]], Awaitable[Sequence[R | Exception]]]
 
 
-class BatchedWrites(Generic[K, T, R]):
+class BatchedWrites(Generic[T, R]):
     def __init__(self, write: WriteBatch[T, R], *, max_batch: int, what: str) -> None:
         """`what`: what the items are, for the log ("call records")."""
         self._write = write
         self._max_batch = max_batch
         self._what = what
-        self._pending: dict[K, tuple[T, list[asyncio.Future[R]]]] = {}
+        self._pending: dict[Hashable, tuple[T, list[asyncio.Future[R]]]] = {}
         self._task: asyncio.Task[None] | None = None
 
     @property
     def waiting(self) -> int:
         return len(self._pending)
 
-    async def submit(self, key: K, item: T) -> R:
-        """`item`'s result once committed (with the others waiting at that moment)."""
+    async def submit(self, item: T, *, key: Hashable | None = None) -> R:
+        """`item`'s result once committed (with the others waiting at that moment); `key`: an item
+        still waiting under the same key is replaced by this one."""
         done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        key = object() if key is None else key  # no key: its own
         earlier = self._pending.pop(key, None)
         self._pending[key] = (item, (earlier[1] if earlier else []) + [done])
         if self._task is None or self._task.done():

@@ -22,7 +22,7 @@ class BatchingRecordWriter:
             await save_batch(records)
             return [None] * len(records)
 
-        self._writes: BatchedWrites[str, CallRecord, None] = BatchedWrites(
+        self._writes: BatchedWrites[CallRecord, None] = BatchedWrites(
             write, max_batch=max_batch, what="call records"
         )
 
@@ -32,4 +32,4 @@ class BatchingRecordWriter:
 
     async def save(self, record: CallRecord) -> None:
         check_record(record)  # refused here, alone, rather than failing a whole batch
-        await self._writes.submit(record.id, record)
+        await self._writes.submit(record, key=record.id)

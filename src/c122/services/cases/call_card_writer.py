@@ -10,7 +10,6 @@ is committed (nothing acknowledged is lost in a crash) and hears of a failure: a
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -37,11 +36,10 @@ MakeCards = Callable[[Sequence[CallCardRequest]], Awaitable[list[Case | InvalidF
 
 class CallCardWriter:
     def __init__(self, make_cards: MakeCards, max_batch: int = 100) -> None:
-        self._writes: BatchedWrites[int, CallCardRequest, Case] = BatchedWrites(
+        self._writes: BatchedWrites[CallCardRequest, Case] = BatchedWrites(
             make_cards, max_batch=max_batch, what="call cards"
         )
-        self._numbers = itertools.count()  # every card its own: none replaces another
 
     async def create(self, request: CallCardRequest) -> Case:
         """The call's card, once committed (with the other cards waiting at that moment)."""
-        return await self._writes.submit(next(self._numbers), request)
+        return await self._writes.submit(request)
