@@ -58,13 +58,17 @@ describe("server message validation", () => {
     });
   });
 
-  it("reads rtc.video: showing, or why not, and stalled; an unknown reason is refused", () => {
+  it("reads rtc.video: showing, or why not, stalled and the codec; an unknown reason is refused", () => {
     expect(parseServerMessage('{"kind":"rtc.video","leg":"l","showing":true,"reason":null}')).toEqual({
       kind: "rtc.video",
       leg: "l",
       showing: true,
       reason: null,
       stalled: false,
+      codec: null,
+    });
+    expect(parseServerMessage('{"kind":"rtc.video","leg":"l","showing":true,"reason":null,"codec":"H264 42e01f"}')).toMatchObject({
+      codec: "H264 42e01f",
     });
     expect(parseServerMessage('{"kind":"rtc.video","leg":"l","showing":true,"reason":null,"stalled":true}')).toMatchObject({
       stalled: true,
