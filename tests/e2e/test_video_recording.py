@@ -169,9 +169,8 @@ async def _journal_plays_the_callers_video(server: RunningServer) -> None:
             await page.get_by_test_id("journal-video-caller").click()
             video = page.get_by_test_id("journal-video")
             await expect(video).to_be_visible()
-            await page.wait_for_function(
-                "document.querySelector('[data-testid=journal-video]').readyState >= 1", timeout=10_000
-            )
+            # Polled from here: the page's CSP refuses the string a waiting function would be polled as.
+            await until(lambda: video.evaluate("(v) => v.readyState"), lambda state: state >= 1, timeout=10)
             assert await video.evaluate("(v) => [v.videoWidth, v.videoHeight]") == [WIDTH, HEIGHT]
             await expect(page.get_by_test_id("journal-video-error")).to_have_count(0)
             await keep_screenshot(page, "journal-video")
