@@ -812,6 +812,7 @@ def _join_media_hops(settings: Settings, relay: RedisAcdRelay, telephony: Teleph
             operators=telephony.operator_legs.connected_users,
         )
     )
+    telephony.operator_legs.subscribe(lambda _change: relay.desks_changed())
 
 
 def _acd_relay(

@@ -118,10 +118,38 @@ class RedisAcdRelay:
         """This node's heartbeat also names its SIP address and the browser legs it holds."""
         self._desks = desks
 
-    def desk_at(self, operator_id: int) -> tuple[str, str, int] | None:
+    def desks_changed(self) -> None:
+        """An operator's browser leg came up or went here: the other nodes may ring them through a hop
+        at once, so the listing is written now rather than at the next heartbeat."""
+        if self._desks is not None:
+            self._spawn(self._advertise_desks(self._desks))
+
+    async def _advertise_desks(self, desks: NodeDesks) -> None:
+        try:
+            await self._client.set(self._desks_key, self._desks_listing(desks), px=int(self._ttl * 1000))
+        except (RedisError, OSError) as exc:
+            _log.warning("ACD relay: this node's desks not advertised (%s); the next heartbeat does", exc)
+
+    @property
+    def _desks_key(self) -> str:
+        return f"c122:node:{self._node}:desks"
+
+    @staticmethod
+    def _desks_listing(desks: NodeDesks) -> str:
+        return json.dumps({"host": desks.host, "port": desks.port(), "operators": sorted(desks.operators())})
+
+    async def desk_at(self, operator_id: int) -> tuple[str, str, int] | None:
         """The other live node holding the operator's browser leg, as its heartbeat says: its id and
-        where its SIP listens."""
-        return self._desks_elsewhere.get(operator_id)
+        where its SIP listens. An operator not in the last read (whose browser leg connected since, and
+        who may be offered a call at once) is looked for again in the heartbeats now."""
+        found = self._desks_elsewhere.get(operator_id)
+        if found is None:
+            try:
+                await self._read_others()
+            except (RedisError, OSError) as exc:
+                _log.warning("ACD relay: operator %s's desk not looked up (%s)", operator_id, exc)
+            found = self._desks_elsewhere.get(operator_id)
+        return found
 
     def alive(self, node: str) -> bool:
         """The node's heartbeat was there at this node's last read (or it is this node)."""
@@ -358,14 +386,13 @@ class RedisAcdRelay:
             pipe.set(f"c122:node:{self._node}", "1", px=int(self._ttl * 1000))
             pipe.set(f"c122:node:{self._node}:calls", json.dumps(calls))
             if self._desks is not None:
-                advertised = {
-                    "host": self._desks.host,
-                    "port": self._desks.port(),
-                    "operators": sorted(self._desks.operators()),
-                }
-                pipe.set(f"c122:node:{self._node}:desks", json.dumps(advertised), px=int(self._ttl * 1000))
+                pipe.set(self._desks_key, self._desks_listing(self._desks), px=int(self._ttl * 1000))
             pipe.sadd(NODES_KEY, self._node)
             await pipe.execute()
+        await self._read_others()
+
+    async def _read_others(self) -> None:
+        """The other live nodes' calls and the desks they hold, from their heartbeats."""
         others: dict[str, set[str]] = {}
         elsewhere: dict[int, tuple[str, str, int]] = {}
         for raw_id in cast(set[bytes], await self._client.smembers(NODES_KEY)):

@@ -18,7 +18,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -38,7 +38,8 @@ ANSWER_TIMEOUT_S: Final = 5.0
 GRACE_S: Final = 5.0  # a hop younger than this is not ended for its peer missing from the heartbeats
 WATCH_S: Final = 1.0
 
-DeskLocator = Callable[[int], tuple[str, str, int] | None]  # user -> (node, SIP host, port) of their leg
+# user -> (node, SIP host, port) of their leg
+DeskLocator = Callable[[int], Awaitable[tuple[str, str, int] | None]]
 NodeAlive = Callable[[str], bool]
 BrowserLookup = Callable[[int], Channel | None]
 
@@ -77,7 +78,7 @@ class NodeHops:
         self._node = ""  # until `join`: one process places no hop
         self._browser = browser
         self._clock = clock
-        self._locate: DeskLocator = lambda _user_id: None
+        self._locate: DeskLocator = _nowhere
         self._alive: NodeAlive = lambda _node: True
         self._placed: dict[int, _Hop] = {}  # on the call's node: operator -> their hop
         self._taken: dict[str, _Hop] = {}  # on the desk's node: hop channel id -> hop
@@ -120,7 +121,7 @@ class NodeHops:
         up = self.leg_for(user_id)
         if up is not None:
             return up
-        desk = self._locate(user_id)
+        desk = await self._locate(user_id)
         if desk is None or not self.enabled or not self._node:
             return None
         node, host, port = desk
@@ -259,3 +260,8 @@ class NodeHops:
 def _ignore(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.debug("hop clean-up: %s", task.exception())
+
+
+async def _nowhere(_user_id: int) -> tuple[str, str, int] | None:
+    """One node: no other holds a browser leg."""
+    return None

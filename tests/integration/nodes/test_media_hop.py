@@ -123,7 +123,7 @@ async def test_a_call_on_node_b_is_heard_at_a_desk_on_node_a_and_hung_up_from_th
             try:
                 await browser.connect()  # the operator's browser leg: on node A
                 await until(  # B reads in A's heartbeat that A holds it
-                    reading(lambda: _desk_seen_from(b, operator)), bool, timeout=10
+                    lambda: _desk_seen_from(b, operator), bool, timeout=10
                 )
                 ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
                 assert ready.status_code == 200, ready.text
@@ -200,9 +200,9 @@ async def test_a_call_on_node_b_is_heard_at_a_desk_on_node_a_and_hung_up_from_th
         assert np.abs(segment_right).mean() > 100
 
 
-def _desk_seen_from(node: RunningServer, operator: int) -> bool:
+async def _desk_seen_from(node: RunningServer, operator: int) -> bool:
     relay = node.application.relay
-    return relay is not None and relay.desk_at(operator) is not None
+    return relay is not None and await relay.desk_at(operator) is not None
 
 
 async def test_the_caller_hanging_up_on_b_ends_both_ends_of_the_hop_and_an_unsigned_hop_gets_403(
@@ -223,7 +223,7 @@ async def test_the_caller_hanging_up_on_b_ends_both_ends_of_the_hop_and_an_unsig
             caller.workdir.mkdir()
             try:
                 await browser.connect()
-                await until(reading(lambda: _desk_seen_from(b, operator)), bool, timeout=10)
+                await until(lambda: _desk_seen_from(b, operator), bool, timeout=10)
                 ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
                 assert ready.status_code == 200, ready.text
                 # The caller hangs up 2.5 + 0.6 + 8 s after the hotline answers.
