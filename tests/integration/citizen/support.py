@@ -73,3 +73,7 @@ def jpeg_with_gps(
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif.tobytes())
     return out.getvalue()
+
+
+# An app call that is not connected has no place in the line's flow.
+NOT_CONNECTED = {"stage": None, "queue_position": None, "estimated_wait_s": None}

@@ -18,15 +18,13 @@ import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack
 
-from tests.integration.citizen.support import API, App, registered
+from tests.integration.citizen.support import API, NOT_CONNECTED, App, registered
 from tests.support.polling import until
 from tests.support.server import RunningServer, running_server
 
 pytestmark = pytest.mark.peers
 
 NO_SUCH_LINE = "+70000000001"
-# Not connected: no place in the line's flow.
-NOT_CONNECTED = {"stage": None, "queue_position": None, "estimated_wait_s": None}
 
 
 def calls_overrides(tmp_path: Path) -> dict[str, object]:

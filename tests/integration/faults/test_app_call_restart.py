@@ -18,6 +18,7 @@ import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack
 
+from tests.integration.citizen.support import NOT_CONNECTED
 from tests.integration.faults.test_restart import (
     Hotline,
     dial,  # noqa: F401 - the fixtures `phones` needs
@@ -95,7 +96,7 @@ async def test_kill_during_an_app_call_ends_it_honestly_and_the_app_may_call_aga
 
         # The app asks about its call: ended, and why (not "no such call").
         told = await status()
-        assert told == {"call_id": call_id, "state": "ended", "cause": "system_restart"}
+        assert told == {"call_id": call_id, "state": "ended", "cause": "system_restart", **NOT_CONNECTED}
     finally:
         await app.close()
 
