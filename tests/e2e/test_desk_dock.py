@@ -139,6 +139,8 @@ async def test_the_dock_takes_calls_on_any_screen_counts_wrap_up_and_breaks(
     await expect(status).to_have_attribute("data-status", "wrap_up")
     await page.get_by_test_id("wrap-up-ready").click()
     await expect(status).to_have_attribute("data-status", "ready")
+    # The key does nothing while «Готов»'s request is still answered (the desk says so: aria-busy).
+    await expect(status).to_have_attribute("aria-busy", "false")
 
     # A break: the timer runs against the reason's allowance; past it the server's notice turns it red.
     await page.keyboard.press("Alt+KeyB")
