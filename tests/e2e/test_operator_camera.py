@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Browser, Playwright, async_playwright, expect
 
 from tests.e2e.test_citizen_call import client_bundle  # noqa: F401 (a fixture)
 from tests.e2e.test_softphone_audio import _tone_wav
@@ -64,16 +64,7 @@ async def test_the_operators_camera_reaches_the_app_only_where_the_group_allows_
     await _allow_camera(hotline, allowed)
     device = await registered(hotline, "+79161112277")
     async with async_playwright() as playwright:
-        operator_browser = await _browser(
-            playwright,
-            f"--use-file-for-fake-audio-capture={_tone_wav(tmp_path / 'mic-1khz.wav', 1000.0)}",
-            f"--use-file-for-fake-video-capture={_camera_y4m(tmp_path / 'operator.y4m', colour=BLUE)}",
-        )
-        citizen_browser = await _browser(
-            playwright,
-            f"--use-file-for-fake-audio-capture={_tone_wav(tmp_path / 'mic-440.wav', 440.0)}",
-            f"--use-file-for-fake-video-capture={_camera_y4m(tmp_path / 'citizen.y4m')}",
-        )
+        operator_browser, citizen_browser = await camera_browsers(playwright, tmp_path)
         try:
             operator = await _page(operator_browser, hotline.base_url + "/api/v1/health")
             login = {"login": "operator1", "password": hotline.passwords["operator1"]}
@@ -168,3 +159,18 @@ async def test_the_desk_turns_the_operators_camera_on_and_the_apps_call_screen_s
         finally:
             await citizen_browser.close()
             await operator_browser.close()
+
+
+async def camera_browsers(playwright: Playwright, tmp_path: Path) -> tuple[Browser, Browser]:
+    """The operator's Chromium (1 kHz microphone, a blue camera) and the citizen's (440 Hz, green)."""
+    operator = await _browser(
+        playwright,
+        f"--use-file-for-fake-audio-capture={_tone_wav(tmp_path / 'mic-1khz.wav', 1000.0)}",
+        f"--use-file-for-fake-video-capture={_camera_y4m(tmp_path / 'operator.y4m', colour=BLUE)}",
+    )
+    citizen = await _browser(
+        playwright,
+        f"--use-file-for-fake-audio-capture={_tone_wav(tmp_path / 'mic-440.wav', 440.0)}",
+        f"--use-file-for-fake-video-capture={_camera_y4m(tmp_path / 'citizen.y4m')}",
+    )
+    return operator, citizen

@@ -20,15 +20,14 @@ from playwright.async_api import async_playwright, expect
 
 from tests.e2e.conftest import CHROMIUM
 from tests.e2e.test_citizen_call import client_bundle  # noqa: F401 (a fixture)
-from tests.e2e.test_softphone_audio import _tone_wav
+from tests.e2e.test_operator_camera import camera_browsers
 from tests.e2e.test_video_call import (
     CITIZEN_SCRIPT,
     OPERATOR_SCRIPT,
-    _browser,
     _page,
     hotline,  # noqa: F401 (a fixture)
 )
-from tests.e2e.test_video_forwarding import BLUE, HEIGHT, WIDTH, _camera_y4m
+from tests.e2e.test_video_forwarding import HEIGHT, WIDTH
 from tests.integration.call_flow.conftest import ended_calls, info_queue_id, put_menu_on_main_line
 from tests.integration.citizen.support import registered
 from tests.support.polling import reading, until
@@ -75,16 +74,7 @@ async def test_the_calls_cameras_are_recorded_as_webm_where_the_group_records_vi
     await _group_settings(hotline, queue_id, record_video)
     device = await registered(hotline, "+79161112288")
     async with async_playwright() as playwright:
-        operator_browser = await _browser(
-            playwright,
-            f"--use-file-for-fake-audio-capture={_tone_wav(tmp_path / 'mic-1khz.wav', 1000.0)}",
-            f"--use-file-for-fake-video-capture={_camera_y4m(tmp_path / 'operator.y4m', colour=BLUE)}",
-        )
-        citizen_browser = await _browser(
-            playwright,
-            f"--use-file-for-fake-audio-capture={_tone_wav(tmp_path / 'mic-440.wav', 440.0)}",
-            f"--use-file-for-fake-video-capture={_camera_y4m(tmp_path / 'citizen.y4m')}",
-        )
+        operator_browser, citizen_browser = await camera_browsers(playwright, tmp_path)
         try:
             operator = await _page(operator_browser, hotline.base_url + "/api/v1/health")
             login = {"login": "operator1", "password": hotline.passwords["operator1"]}
