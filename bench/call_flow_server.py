@@ -144,10 +144,12 @@ async def serve(args: argparse.Namespace) -> None:
     application = build_application(settings, with_telephony=True)
     telephony = application.telephony
     assert telephony is not None
-    if not args.sip_rate_limit and telephony.sip.protection is not None:
-        protection = telephony.sip.protection
-        protection.settings = replace(protection.settings, exempt_hosts=frozenset({"127.0.0.1"}))
     async with application.running():
+        # After the start: loading the trunks there sets the exempt hosts anew (runtime.apply_trunks).
+        if not args.sip_rate_limit and telephony.sip.protection is not None:
+            protection = telephony.sip.protection
+            exempt = protection.settings.exempt_hosts | {"127.0.0.1"}
+            protection.settings = replace(protection.settings, exempt_hosts=exempt)
         accounts = await seed_demo(application.context.organisation, application.uow_factory)
         bench = await _bench_organisation(application, args.operators)
         pool = application.uow_factory.engine.pool
