@@ -400,7 +400,7 @@ def main() -> None:
                 ),
                 "failover": failover["max_s"] < TARGET_FAILOVER_S if failover else None,
             },
-            "note": "shared 2-core machine, loaded by other work: see load_average_1m",
+            "note": "2-core machine, possibly shared with other work: see load_average_1m",
         },
     )
     print(json.dumps({"two_nodes_redis": runs, "failover": failover}, indent=2))
