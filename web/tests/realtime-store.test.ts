@@ -92,6 +92,38 @@ describe("realtime store", () => {
   });
 });
 
+describe("the operator's state from an API answer", () => {
+  it("is shown, unless an event of a later change arrived before it", () => {
+    const store = useRealtimeStore();
+    store.start(() => undefined);
+    socket().deliver(readyFrame("s1", 0, { ...snapshot([]), operator_state: state("wrap_up") }));
+    store.setOperatorState(state("ready", { since: "2026-11-25T09:00:05+00:00" }));
+    expect(store.snapshot?.operator_state?.status).toBe("ready");
+
+    // The answer to «Готов» is late: the offer that followed the change is already on the desk.
+    socket().deliver(
+      eventFrame(1, "operator.state_changed", {
+        user_id: ME,
+        old_status: "ready",
+        status: "offered",
+        trigger: "test",
+        reason: "",
+        note: "",
+        since: "2026-11-25T09:00:06+00:00",
+        duration_s: 0,
+        call_id: "c-1",
+        queue_id: 2,
+      }),
+    );
+    store.setOperatorState(state("ready", { since: "2026-11-25T09:00:05+00:00" }));
+    expect(store.snapshot?.operator_state?.status).toBe("offered");
+
+    // The same change answered again (a pending break, the wrap-up's end) still comes through.
+    store.setOperatorState(state("offered", { since: "2026-11-25T09:00:06+00:00", pending: "on_break" }));
+    expect(store.snapshot?.operator_state?.pending).toBe("on_break");
+  });
+});
+
 describe("the break notice", () => {
   const changed = (id: number, userId: number) =>
     eventFrame(id, "operator.state_changed", {

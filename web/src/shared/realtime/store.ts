@@ -229,9 +229,14 @@ export const useRealtimeStore = defineStore("realtime", () => {
     breakNotice.value = null;
   }
 
-  /** The operator's state as an API call returned it (the events that follow agree). */
+  /** The operator's state as an API call returned it (the events that follow agree). An answer that
+   * arrives after the event of a later change (an offer that came meanwhile) is older than what the
+   * desk shows and is dropped, so the desk is not taken back. */
   function setOperatorState(state: OperatorState): void {
-    if (snapshot.value !== null) snapshot.value = { ...snapshot.value, operator_state: state };
+    if (snapshot.value === null) return;
+    const shown = snapshot.value.operator_state;
+    if (shown != null && shown.user_id === state.user_id && Date.parse(state.since) < Date.parse(shown.since)) return;
+    snapshot.value = { ...snapshot.value, operator_state: state };
   }
 
   /** A notice as an API call returned it (the board event that follows agrees). */
