@@ -89,7 +89,6 @@ class PeerVideo:
         self.formats: list[VideoFormat] = []  # what the browser receives (its answer), in its order
         self.receivable: list[VideoFormat] = []  # what it may send: any format of the server's offer
         self.sent_format: VideoFormat | None = None  # what it sends its camera in (packets say)
-        self.codec: str | None = None
         self.unavailable: str | None = None  # why this leg carries no video (NO_COMMON_CODEC, NO_VIDEO)
         self.sends = False  # the browser sends its camera (its answer is not recvonly or inactive)
 
@@ -113,7 +112,6 @@ class PeerVideo:
             # Until its packets say otherwise: the offer's first format of a codec it answered with.
             answered = {f.codec for f in self.formats}
             self.sent_format = next((f for f in self.receivable if f.codec in answered), None)
-            self.codec = self.sent_format.codec if self.sent_format else None
             self.unavailable = None if self.formats else NO_COMMON_CODEC
             self.sends = "a=recvonly" not in media and "a=inactive" not in media
 
