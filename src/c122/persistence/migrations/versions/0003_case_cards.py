@@ -23,8 +23,15 @@ TRIGRAM = trigram("search_text")
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
         # Substring search of names and phones (the card list's search box) uses trigram indexes.
+        available = bind.exec_driver_sql("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+        if available.first() is None:
+            raise RuntimeError(
+                "PostgreSQL has no pg_trgm extension (the trigram indexes of the case and journal search"
+                " need it): install the server's contrib package (Debian: postgresql-contrib) and migrate again"
+            )
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 
     op.create_table(
