@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from itertools import repeat
-from operator import methodcaller
 from typing import Final
 
 from c122.domain.calls import CallFilter
 from c122.domain.cases import SOURCE_LABELS as CASE_SOURCE_LABELS
-from c122.services.calls.ports import ExportBatch, ExportCall, ExportCase, ExportNames
+from c122.services.calls.ports import ExportBatch, ExportCall, ExportNames
 from c122.services.exports.ports import ExportColumn, ExportHeader, Row
 
 DIRECTION_LABELS: Final = {"inbound": "входящий", "outbound": "исходящий", "internal": "внутренний"}
@@ -43,9 +41,7 @@ COLUMNS: Final = (
 
 class JournalRows:
     """Export rows of the journal's calls, one per call, the names looked up in what was read once
-    (`ExportNames`): the same cells as the journal's screen shows for the call. A batch is turned into
-    rows column by column (the plain lookups run over a whole column at once), and only the cells that
-    depend on a call's cases or other operators are worked out call by call."""
+    (`ExportNames`): the same cells as the journal's screen shows for the call."""
 
     def __init__(self, names: ExportNames, zone: tzinfo) -> None:
         self._names = names
@@ -53,54 +49,31 @@ class JournalRows:
         self._zone = zone
 
     def of(self, batch: ExportBatch) -> list[Row]:
-        if not batch.calls:
-            return []
+        return [self._row(call, batch) for call in batch.calls]
+
+    def _row(self, call: ExportCall, batch: ExportBatch) -> Row:
         names = self._names
-        lines, groups, users, types = names.lines, names.groups, names.users, names.case_types
-        (
-            ids,
-            started,
-            direction,
-            status,
-            caller,
-            called,
-            line,
-            ivr,
-            group,
-            operator,
-            case_type,
-            wait,
-            talk,
-        ) = zip(*batch.calls, strict=True)
-        parties = batch.parties  # most calls have none: their operator alone
-        no_cases = ("", "", "")
-        cases = {call_id: _case_cells(found) for call_id, found in batch.cases.items() if found}
-        applicant, case_names, sources = zip(*map(cases.get, ids, repeat(no_cases)), strict=True)
-        return list(
-            zip(
-                map(_NAIVE, map(datetime.astimezone, started, repeat(self._zone))),
-                map(DIRECTION_LABELS.get, direction, direction),
-                map(STATUS_LABELS.get, status, status),
-                [b if d == "outbound" else a for d, a, b in zip(direction, caller, called, strict=True)],
-                applicant,
-                [(lines.get(n) if n is not None else None) or n or "" for n in line],
-                [
-                    (types.get(t) if t is not None else None) or v or ""
-                    for t, v in zip(case_type, ivr, strict=True)
-                ],
-                [(groups.get(g) if g is not None else None) or "" for g in group],
-                [
-                    self._participants(call, found)
-                    if (found := parties.get(call.id))
-                    else ((users.get(o) if o is not None else None) or "")
-                    for call, o in zip(batch.calls, operator, strict=True)
-                ],
-                map(round, wait, repeat(1)),
-                map(round, talk, repeat(1)),
-                case_names,
-                sources,
-                strict=True,
-            )
+        cases = batch.cases.get(call.id, ())
+        parties = batch.parties.get(call.id)  # most calls have none: their operator alone
+        operator = names.users.get(call.operator_id) if call.operator_id is not None else None
+        return (
+            call.started_at.astimezone(self._zone).replace(tzinfo=None),
+            DIRECTION_LABELS.get(call.direction, call.direction),
+            STATUS_LABELS.get(call.status, call.status),
+            call.called if call.direction == "outbound" else call.caller,
+            "; ".join(dict.fromkeys(c.applicant for c in cases if c.applicant)) if cases else "",
+            (names.lines.get(call.line_number) if call.line_number is not None else None)
+            or call.line_number
+            or "",
+            (names.case_types.get(call.case_type_id) if call.case_type_id is not None else None)
+            or call.ivr_choice
+            or "",
+            (names.groups.get(call.group_id) if call.group_id is not None else None) or "",
+            self._participants(call, parties) if parties else (operator or ""),
+            round(call.wait_s, 1),
+            round(call.talk_s, 1),
+            "; ".join(f"{c.name} ({c.type_name}, {c.status})" for c in cases) if cases else "",
+            ", ".join(dict.fromkeys(SOURCE_LABELS.get(c.source, c.source) for c in cases)) if cases else "",
         )
 
     def _participants(self, call: ExportCall, parties: Sequence[str]) -> str:
@@ -108,19 +81,6 @@ class JournalRows:
         talked = [str(call.operator_id)] if call.operator_id is not None else []
         talked.extend(parties)
         return ", ".join(self._users[p] for p in dict.fromkeys(talked) if p in self._users)
-
-
-_NAIVE: Final = methodcaller("replace", tzinfo=None)
-"""A moment in the local zone, shown without the zone."""
-
-
-def _case_cells(cases: Sequence[ExportCase]) -> tuple[str, str, str]:
-    """A call's applicants, its cases and their sources, as three cells."""
-    return (
-        "; ".join(dict.fromkeys(c.applicant for c in cases if c.applicant)),
-        "; ".join(f"{c.name} ({c.type_name}, {c.status})" for c in cases),
-        ", ".join(dict.fromkeys(SOURCE_LABELS.get(c.source, c.source) for c in cases)),
-    )
 
 
 def journal_header(

@@ -50,7 +50,7 @@ from c122.services.exports.ports import (
 from c122.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-EXPORT_BATCH: Final = 10_000
+EXPORT_BATCH: Final = 5_000
 """Calls read per transaction while exporting."""
 EXPORT_SOURCE: Final = "calls"
 """The kind of the journal's export source (`export_rows` reads it again after a restart)."""
