@@ -7,13 +7,16 @@ writing the same rows (time and the process's peak memory growth).
     # time its pages and counts, bounded; and/or its exports
     nice -n 5 .venv/bin/python bench/journal.py --url URL --name journal_sqlite_1m [--budget-s 600]
     nice -n 5 .venv/bin/python bench/journal.py --url URL --name journal_export --export-rows 100000
+    # the same exports with another checkout's code beside this one's (git archive REV src | tar -x -C DIR)
+    ... --export-rows 1000000 --no-listing --baseline-src DIR/src
 
 The pages are read through the repository query behind GET /api/v1/calls (page size 50, one more row
 to tell whether another page follows; nothing counted), for the first page and the next one by keyset;
 the count through the one behind GET /api/v1/calls/count. The exports run in child processes (so each
 peak resident memory is its own), one after the other: the journal's through the real use case
 (CallRecordService.export_calls), the bare ones writing rows of the same shape straight to the csv
-module and XlsxWriter. Target (issue 17): page p95 < 200 ms at 1,000,000 calls (SQLite) and
+module and XlsxWriter; with --baseline-src, also the journal's export by that source tree (another
+revision's `src`), in the same run. Target (issue 17): page p95 < 200 ms at 1,000,000 calls (SQLite) and
 10,000,000 (PostgreSQL); export memory growth under ~50 MB.
 """
 
@@ -289,6 +292,8 @@ def bare_export(format: str, rows: int, folder: str) -> tuple[int, Path]:
 
 def export_child(kind: str, url: str, format: str, days: float, rows: int, folder: str) -> None:
     """Runs in a child process: one export; prints its figures as JSON."""
+    imported = resource.getrusage(resource.RUSAGE_SELF)
+    imported_cpu_s = imported.ru_utime + imported.ru_stime
     sampler = ResidentMemory()
     started = time.perf_counter()
     with sampler:
@@ -297,12 +302,15 @@ def export_child(kind: str, url: str, format: str, days: float, rows: int, folde
         else:
             written, path = bare_export(format, rows, folder)
     seconds = time.perf_counter() - started
+    used = resource.getrusage(resource.RUSAGE_SELF)
     print(
         json.dumps(
             {
                 "rows": written,
                 "seconds": round(seconds, 1),
                 "rows_per_s": round(written / seconds),
+                # CPU time is what the code costs; on a shared machine the wall time is mostly the wait
+                "cpu_s": round(used.ru_utime + used.ru_stime - imported_cpu_s, 1),
                 "file_mb": round(path.stat().st_size / 2**20, 1),
                 "rss_before_mb": round(sampler.before / 2**20, 1),
                 "rss_peak_mb": round(sampler.peak / 2**20, 1),
@@ -314,19 +322,32 @@ def export_child(kind: str, url: str, format: str, days: float, rows: int, folde
 
 
 async def export_figures(
-    url: str, rows: int, timeout_s: float, formats: tuple[str, ...] = ("csv", "xlsx")
+    url: str,
+    rows: int,
+    timeout_s: float,
+    formats: tuple[str, ...] = ("csv", "xlsx"),
+    baseline_src: str | None = None,
 ) -> dict[str, Any]:
     """csv and xlsx of about `rows` calls (the newest: a period holding that many), each beside the bare
-    writing of as many rows; one child at a time, each stopped after `timeout_s`."""
+    writing of as many rows (and the export by `baseline_src`'s code: `baseline`); one child at a time,
+    each stopped after `timeout_s`."""
     stored = await stored_calls(url)
     days = 365 * min(1.0, rows / stored)
     found: dict[str, Any] = {"calls_stored": stored, "period_days": round(days, 2)}
     with tempfile.TemporaryDirectory() as folder:
         for format in formats:
-            for kind in ("journal", "bare"):
-                arguments = [kind, url, format, str(days), str(rows), folder]
+            for kind in ("journal", "baseline", "bare") if baseline_src else ("journal", "bare"):
+                arguments = ["journal" if kind == "baseline" else kind, url, format, str(days), str(rows)]
+                env = dict(os.environ, PYTHONPATH=str(baseline_src)) if kind == "baseline" else None
                 child = await asyncio.create_subprocess_exec(
-                    sys.executable, __file__, "--export-child", *arguments, stdout=PIPE, stderr=PIPE
+                    sys.executable,
+                    __file__,
+                    "--export-child",
+                    *arguments,
+                    folder,
+                    stdout=PIPE,
+                    stderr=PIPE,
+                    env=env,
                 )
                 try:
                     output, errors = await asyncio.wait_for(child.communicate(), timeout_s)
@@ -362,6 +383,7 @@ async def main() -> None:
     parser.add_argument("--export-timeout-s", type=float, default=900.0)
     parser.add_argument("--export-formats", default="csv,xlsx", help="comma-separated: csv, xlsx")
     parser.add_argument("--no-listing", action="store_true", help="the exports only")
+    parser.add_argument("--baseline-src", help="also export with the c122 package under this folder")
     parser.add_argument("--only", help="time only the combinations whose scope/name matches this pattern")
     parser.add_argument(
         "--name-search-compared",
@@ -385,7 +407,9 @@ async def main() -> None:
         results["listing"] = listed["measured"]
     if args.export_rows:
         formats = tuple(args.export_formats.split(","))
-        results["export"] = await export_figures(args.url, args.export_rows, args.export_timeout_s, formats)
+        results["export"] = await export_figures(
+            args.url, args.export_rows, args.export_timeout_s, formats, args.baseline_src
+        )
     path = write_result(
         args.name,
         {
