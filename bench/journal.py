@@ -9,6 +9,8 @@ writing the same rows (time and the process's peak memory growth).
     nice -n 5 .venv/bin/python bench/journal.py --url URL --name journal_export --export-rows 100000
     # the same exports with another checkout's code beside this one's (git archive REV src | tar -x -C DIR)
     ... --export-rows 1000000 --no-listing --baseline-src DIR/src
+    # SQLite: the CPU time of each combination's page-keys statement alone (what the load does not inflate)
+    nice -n 5 .venv/bin/python bench/journal.py --url URL --name journal_sqlite_1m_keys_cpu --keys-cpu
 
 The pages are read through the repository query behind GET /api/v1/calls (page size 50, one more row
 to tell whether another page follows; nothing counted), for the first page and the next one by keyset;
@@ -29,10 +31,12 @@ import json
 import os
 import re
 import resource
+import sqlite3
 import sys
 import tempfile
 import threading
 import time
+from contextlib import closing
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -43,7 +47,8 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import percentiles, write_result
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from tests.support.clock import FakeClock
 from tests.support.journal_reference import unguarded_case_match
 from tests.support.journal_seed import NOW, combinations, seed
@@ -174,6 +179,39 @@ async def name_search_compared(url: str) -> dict[str, Any]:
         call_persistence.applicant_name_match, call_persistence.case_match = forms["after"]  # type: ignore[assignment]
         await factory.dispose()
     return {form: {"summary": summary(found), "listing": found} for form, found in figures.items()}
+
+
+def keys_cpu(url: str, only: str | None = None) -> dict[str, Any]:
+    """SQLite: each combination's page-keys statement (persistence/calls.py, _page_keys: the walk that
+    finds the page's 51 ids, without the rows, legs and cases read after), run 3 times straight through
+    sqlite3 in this process; the least CPU time of the 3 (on a loaded machine the wall time is several
+    times the CPU time, and moves with the load)."""
+    database = make_url(url).database
+    assert database, "a SQLite file"
+    figures: dict[str, Any] = {}
+    with closing(sqlite3.connect(database)) as db:
+        for scope_name, scope in SCOPES.items():
+            for name, filters in combinations().items():
+                if only is not None and not re.search(only, f"{scope_name}/{name}"):
+                    continue
+                keys = call_persistence._page_keys(CallQuery(filters, scope), in_order=True)
+                sql = str(keys.compile(dialect=sqlite_dialect(), compile_kwargs={"literal_binds": True}))
+                took = []
+                for _ in range(3):
+                    started = time.process_time()
+                    rows = db.execute(sql).fetchall()
+                    took.append((time.process_time() - started) * 1000)
+                figures[f"{scope_name}/{name}"] = {"rows": len(rows), "cpu_ms": round(min(took), 2)}
+    spent = sorted(figures, key=lambda k: -figures[k]["cpu_ms"])
+    return {
+        "summary": {
+            "combinations": len(figures),
+            "total_cpu_ms": round(sum(v["cpu_ms"] for v in figures.values()), 1),
+            "over_15_ms": sum(1 for v in figures.values() if v["cpu_ms"] > 15),
+            "slowest_cpu_ms": {k: figures[k]["cpu_ms"] for k in spent[:15]},
+        },
+        "keys": figures,
+    }
 
 
 def summary(figures: dict[str, Any]) -> dict[str, Any]:
@@ -385,6 +423,7 @@ async def main() -> None:
     parser.add_argument("--no-listing", action="store_true", help="the exports only")
     parser.add_argument("--baseline-src", help="also export with the c122 package under this folder")
     parser.add_argument("--only", help="time only the combinations whose scope/name matches this pattern")
+    parser.add_argument("--keys-cpu", action="store_true", help="SQLite: the page-keys statements' CPU time")
     parser.add_argument(
         "--name-search-compared",
         action="store_true",
@@ -398,7 +437,9 @@ async def main() -> None:
     load = os.getloadavg()
     dialect = "postgresql" if args.url.startswith("postgresql") else "sqlite"
     results: dict[str, Any] = {"database": dialect, "calls": await stored_calls(args.url)}
-    if args.name_search_compared:
+    if args.keys_cpu:
+        results["keys_cpu"] = keys_cpu(args.url, args.only)
+    elif args.name_search_compared:
         results["name_search"] = await name_search_compared(args.url)
     elif not args.no_listing:
         listed = await listing(args.url, args.budget_s, args.only)

@@ -20,7 +20,11 @@ from c122.services.exports.ports import Row
 
 
 def correlated_case_match(
-    case_conditions: Sequence[Any], *, walk_in_order: bool = False, call_id: Any = call_records.c.id
+    case_conditions: Sequence[Any],
+    *,
+    walk_in_order: bool = False,
+    call_id: Any = call_records.c.id,
+    case_calls: Any = None,
 ) -> Any:
     linked = (
         select(call_cases.c.call_id)
@@ -46,7 +50,11 @@ async def every_page(factory: SqlUnitOfWorkFactory, query: CallQuery) -> tuple[l
 
 
 def unguarded_case_match(
-    case_conditions: Sequence[Any], *, walk_in_order: bool = False, call_id: Any = call_records.c.id
+    case_conditions: Sequence[Any],
+    *,
+    walk_in_order: bool = False,
+    call_id: Any = call_records.c.id,
+    case_calls: Any = None,
 ) -> Any:
     """The case filters as they were before the `EXISTS` ahead of the walk (the benchmark's baseline)."""
     linked = (

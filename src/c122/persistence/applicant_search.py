@@ -34,16 +34,18 @@ _search = table(SEARCH_TABLE, column("rowid"), column("applicant_text"))
 _TRIGRAM = 3
 
 
-def plain_name_match(name: str) -> Any:
-    """The portable form: a `LIKE` over the cases' applicant text (PostgreSQL's trigram index reads it)."""
+def plain_name_match(name: str, case_id: Any = cases.c.id) -> Any:
+    """The portable form: a `LIKE` over the cases' applicant text (PostgreSQL's trigram index reads it;
+    `case_id` is for the indexed form, this one reads the case itself)."""
     return cases.c.applicant_text.like(like_pattern(name), escape="\\")
 
 
-def indexed_name_match(name: str) -> Any:
-    """SQLite's form: the cases the FTS5 trigram index finds holding the folded name as a phrase."""
+def indexed_name_match(name: str, case_id: Any = cases.c.id) -> Any:
+    """SQLite's form: the cases the FTS5 trigram index finds holding the folded name as a phrase, tested
+    on `case_id` (the case's id, or a link's: then the case's row need not be read)."""
     phrase = '"' + fold(name).replace('"', '""') + '"'
     found = select(_search.c.rowid).where(_search.c.applicant_text.op("MATCH")(phrase))
-    return cases.c.id.in_(found)
+    return case_id.in_(found)
 
 
 class _ByDialect(ColumnElement[bool]):
@@ -73,8 +75,9 @@ def _on_sqlite(element: _ByDialect, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.sqlite, **kw)
 
 
-def applicant_name_match(name: str) -> Any:
-    """Cases whose applicant's name contains `name` (case-folded), by an index on either database."""
+def applicant_name_match(name: str, case_id: Any = cases.c.id) -> Any:
+    """Cases whose applicant's name contains `name` (case-folded), by an index on either database;
+    `case_id`: see indexed_name_match."""
     if len(fold(name)) < _TRIGRAM:
         return plain_name_match(name)
-    return _ByDialect(plain_name_match(name), indexed_name_match(name))
+    return _ByDialect(plain_name_match(name), indexed_name_match(name, case_id))

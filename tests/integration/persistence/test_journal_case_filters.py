@@ -22,9 +22,13 @@ SCOPES = {
 }
 
 
+# The seed's 3,000 calls have 100 cases of each source: under DENSE_CASES, a page on SQLite tests the
+# calls against the list of the matching cases' calls; at 1, against each call's own cases.
+@pytest.mark.parametrize("dense_cases", [call_persistence.DENSE_CASES, 1], ids=["listed", "per_call"])
 async def test_case_filters_find_the_same_calls_as_the_correlated_form(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch, dense_cases: int
 ) -> None:
+    monkeypatch.setattr(call_persistence, "DENSE_CASES", dense_cases)
     await journal_seed.seed(database_url, 3000)
     factory = SqlUnitOfWorkFactory(create_engine(database_url))
     by_case = {
