@@ -12,7 +12,7 @@ connections in use and the number of asyncio tasks to <data-dir>/loop_lag.txt. W
 C122_BENCH_PROFILE=<file> in its environment it runs under cProfile and writes the statistics there
 on stop.
 
-By default the loopback address is exempt from the SIP per-source rate limit (as `trusted_hosts`
+By default the loopback address is kept exempt from the SIP per-source rate limit (as `trusted_hosts`
 exempts a trunk): every caller and every phone of the benchmark sends from 127.0.0.1, which would be
 blocked after 500 datagrams in 10 s. `--sip-rate-limit` keeps the limit, to show that effect.
 """
@@ -42,6 +42,7 @@ from c122.domain.organisation import EntityKind, QueueMember
 from c122.domain.users import CONSOLE, Role
 from c122.logs import configure_logging
 from c122.persistence import migrate
+from c122.telephony.sip.protection import Protection
 
 MAIN_LINE = "+78001220122"
 GREETING = "bench_greeting"
@@ -122,6 +123,18 @@ async def watch_loop(path: Path, pool: Pool, period: float = 0.05) -> None:
                 second_ends = loop.time() + 1.0
 
 
+async def keep_exempt(protection: Protection, host: str, period: float = 0.05) -> None:
+    """Keeps `host` exempt from the per-source rate limit: loading the trunks at the start and the
+    trunks' refresh once a minute (`TrunkService.refresh`, runtime.apply_trunks) set the exempt hosts
+    anew, and a level outlasts a minute (after one refresh, 250 operators registering blocked every
+    peer on loopback). The exemption is checked before the block, so putting it back lifts a block."""
+    while True:
+        settings = protection.settings
+        if host not in settings.exempt_hosts:
+            protection.settings = replace(settings, exempt_hosts=settings.exempt_hosts | {host})
+        await asyncio.sleep(period)
+
+
 async def serve(args: argparse.Namespace) -> None:
     settings = load_settings(
         environ={},
@@ -145,11 +158,9 @@ async def serve(args: argparse.Namespace) -> None:
     telephony = application.telephony
     assert telephony is not None
     async with application.running():
-        # After the start: loading the trunks there sets the exempt hosts anew (runtime.apply_trunks).
+        exempt = None
         if not args.sip_rate_limit and telephony.sip.protection is not None:
-            protection = telephony.sip.protection
-            exempt = protection.settings.exempt_hosts | {"127.0.0.1"}
-            protection.settings = replace(protection.settings, exempt_hosts=exempt)
+            exempt = asyncio.create_task(keep_exempt(telephony.sip.protection, "127.0.0.1"))
         accounts = await seed_demo(application.context.organisation, application.uow_factory)
         bench = await _bench_organisation(application, args.operators)
         pool = application.uow_factory.engine.pool
@@ -158,6 +169,8 @@ async def serve(args: argparse.Namespace) -> None:
         ready = {"admin_password": admin.password, "sip_ports": telephony.sip.bound_ports, **bench}
         await serve_until_stopped(application.app, args.http_port, lambda: ready)
         lag.cancel()
+        if exempt is not None:
+            exempt.cancel()
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ overflow), then the operator (see `CallActor`)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine, Sequence
@@ -304,7 +305,9 @@ class InboundCall(CallActor):
 
     async def _enqueue(self, queue_id: int, priority: int) -> None:
         self._in_queue(queue_id)
-        await self._open_case(self.default_case_type_id)  # before the offer: the desk shows it ringing
+        # Before the offer, both committed: the card (the desk shows it ringing) and the record's queued
+        # phase; the two writers store them side by side, not one after the other.
+        await asyncio.gather(self._open_case(self.default_case_type_id), self._save())
         try:
             context = replace(self.offer_context, ivr_choice=self.record.ivr_choice)  # the queues board
             outcome = await self._ctx.center.enqueue(
@@ -314,7 +317,6 @@ class InboundCall(CallActor):
             self.queue_id = None  # the ACD could not store the entry: the caller is in no queue
             await self._outage()
             return
-        await self._save()
         exited = next((e for e in outcome.events if isinstance(e, CallExited) and e.call_id == self.id), None)
         if exited is not None:  # refused on entry: the queue is full or nobody serves it
             await self._exit(exited.destination, exited.message)

@@ -1,19 +1,27 @@
 """A call's case card as the call goes (TEL-14, OPS-18, OPS-20): opened when the call reaches the queue,
 so the desk shows it while the phone rings; handed to each operator who takes the call (a history of
 who had it); marked missed when nobody answered; found by the call's id; linked to the calls an
-operator places from it. Events go out only after commit."""
+operator places from it. Events go out only after commit.
+
+The changes the call path makes to its cards (taken, missed) go through one writer, as the new cards
+do (`BatchedWrites`): the changes of the calls at the same moment are stored in one transaction, each
+call waiting for its own change's commit. One transaction each, a burst of calls ending together took
+every connection of the pool and, on SQLite, queued a write each at the write gate ahead of the ACD's
+and the call records' writes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from c122.domain.calls.origin import CallOrigin
 from c122.domain.cases import CallFacts, Case, HandoverKind, hand_over, link_call, mark_missed
 from c122.domain.clock import Clock
-from c122.domain.errors import Conflict, NotFound
+from c122.domain.errors import Conflict, DomainError, NotFound
 from c122.domain.users import Actor
 from c122.services.access_audit import refusals_audited
+from c122.services.batched_writes import BatchedWrites
 from c122.services.cases.access import require_visible, require_worker
 from c122.services.cases.call_card_writer import CallCardRequest, CallCardWriter
 from c122.services.cases.cards import CaseCard, load_card
@@ -28,6 +36,15 @@ if TYPE_CHECKING:
 
 
 CHANGE_ATTEMPTS = 3
+CHANGES_PER_TRANSACTION = 100
+
+ChangedCard = tuple[Case | None, CaseRow | None]
+
+
+@dataclass(frozen=True)
+class _CardChange:
+    call_id: str
+    change: Callable[[Case], Case]
 
 
 class CallCards:
@@ -47,6 +64,9 @@ class CallCards:
         self._desk = desk
         self._internal = internal or InternalEventBus()
         self._new_cards = CallCardWriter(desk.create_cases_for_calls)
+        self._changes: BatchedWrites[_CardChange, ChangedCard] = BatchedWrites(
+            self._store_changes, max_batch=CHANGES_PER_TRANSACTION, what="call card changes"
+        )
 
     # --- the call flow's side ------------------------------------------------------------------
 
@@ -152,19 +172,41 @@ class CallCards:
     async def _change_call_case(
         self, call_id: str, change: Callable[[Case], Case]
     ) -> tuple[Case | None, CaseRow | None]:
-        """Applies `change` to the call's card; an operator saving the card at the same moment makes
-        the version check fail, and the change is applied again to their version."""
+        """Applies `change` to the call's card (with the changes of other calls waiting at that moment,
+        in one transaction); an operator saving the card at the same moment makes the version check
+        fail, and the change is applied again to their version."""
         for _attempt in range(CHANGE_ATTEMPTS):
-            async with self._uow() as uow:
-                case_id = await uow.cases.case_of_call(call_id)
+            try:
+                return await self._changes.submit(_CardChange(call_id, change))
+            except Conflict:
+                continue
+        raise Conflict("карточку звонка не удалось изменить: её всё время меняют", code="edit_conflict")
+
+    async def _store_changes(self, changes: Sequence[_CardChange]) -> list[ChangedCard | Exception]:
+        """One transaction: per change, the card before it and its list row (None: no change), or
+        the refusal of that change alone (a version check that failed: `Conflict`)."""
+        results: list[ChangedCard | Exception] = []
+        async with self._uow() as uow:
+            for item in changes:
+                case_id = await uow.cases.case_of_call(item.call_id)
                 case = await uow.cases.get_case(case_id) if case_id is not None else None
                 if case is None:
-                    return None, None
-                try:
-                    return case, await self._store(uow, case, change(case))
-                except Conflict:
+                    results.append((None, None))
                     continue
-        raise Conflict("карточку звонка не удалось изменить: её всё время меняют", code="edit_conflict")
+                try:
+                    after = item.change(case)
+                except DomainError as refusal:
+                    results.append(refusal)
+                    continue
+                if after is case:
+                    results.append((case, None))
+                elif await uow.cases.save_case(case, after):
+                    assert case.id is not None
+                    results.append((case, await uow.cases.row(case.id)))
+                else:
+                    results.append(_changed_meanwhile())
+            await uow.commit()
+        return results
 
     @staticmethod
     async def _store(uow: CasesUnitOfWork, before: Case, after: Case) -> CaseRow | None:
@@ -173,7 +215,11 @@ class CallCards:
             return None
         assert before.id is not None
         if not await uow.cases.save_case(before, after):
-            raise Conflict("карточку звонка только что изменили: повторите", code="edit_conflict")
+            raise _changed_meanwhile()
         row = await uow.cases.row(before.id)
         await uow.commit()
         return row
+
+
+def _changed_meanwhile() -> Conflict:
+    return Conflict("карточку звонка только что изменили: повторите", code="edit_conflict")

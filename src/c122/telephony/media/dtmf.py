@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -155,17 +156,18 @@ class InbandDetector:
         power = projections[:8] ** 2 + projections[8:] ** 2
         rows, columns = power[:4], power[4:]
         row, column = int(np.argmax(rows)), int(np.argmax(columns))
-        row_power, column_power = rows[row], columns[column]
+        row_power, column_power = float(rows[row]), float(columns[column])
         if row_power < self.MIN_POWER or column_power < self.MIN_POWER:
             return None
-        twist = 10.0 * np.log10(max(row_power, column_power) / min(row_power, column_power))
-        if twist > self.MAX_TWIST_DB:
-            return None
-        # The strongest row and column must dominate their groups ...
-        if np.sort(rows)[-2] * 6.3 > row_power or np.sort(columns)[-2] * 6.3 > column_power:
-            return None
-        # ... and carry most of the frame: speech and music spread their energy wider.
+        # The strongest row and column must carry most of the frame: speech and music spread their
+        # energy wider. Checked before the others: it turns away almost every frame that is no key.
         total = float(np.dot(signal, signal)) * FRAME_SAMPLES / 2.0
         if (row_power + column_power) < 0.5 * total:
+            return None
+        twist = 10.0 * math.log10(max(row_power, column_power) / min(row_power, column_power))
+        if twist > self.MAX_TWIST_DB:
+            return None
+        # They must also dominate their groups.
+        if np.sort(rows)[-2] * 6.3 > row_power or np.sort(columns)[-2] * 6.3 > column_power:
             return None
         return _KEYPAD[row][column]
