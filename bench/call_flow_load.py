@@ -3,8 +3,8 @@ bridged and recorded conversation → call record.
 
     .venv/bin/python bench/call_flow_load.py [--rates 20,50,100] [--seconds 10] [--hold 5]
         [--concurrent 10x15x12] [--operators 500] [--wrap-up 1]
-        [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres] [--sip-rate-limit] [--keep]
-        [--server-src DIR] [--profile FILE]
+        [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres] [--sip-rate-limit]
+        [--media-workers N] [--keep] [--server-src DIR] [--profile FILE]
         → bench/results/call_flow_load.json
 
 `--concurrent ""` leaves the concurrent check out. `--server-src` runs the hotline on the `c122`
@@ -216,6 +216,7 @@ async def start_hotline(args: argparse.Namespace, database_url: str, workdir: Pa
         "--data-dir", str(workdir / "data"), "--http-port", str(http_port), "--sip-port", str(sip_port),
         "--sip-ws-port", str(free_port(socket.SOCK_STREAM)), "--operators", str(args.operators),
         *(["--sip-rate-limit"] if args.sip_rate_limit else []),
+        "--media-workers", str(args.media_workers),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=log.open("wb"),
         env=server_environment(args),
     )  # fmt: skip
@@ -759,6 +760,7 @@ async def main() -> None:
     parser.add_argument("--wrap-up", type=float, default=1.0)
     parser.add_argument("--database-url", default="", help="PostgreSQL server; default: SQLite")
     parser.add_argument("--sip-rate-limit", action="store_true", help="keep the per-source SIP limit")
+    parser.add_argument("--media-workers", type=int, default=0, help="the hotline's media worker processes")
     parser.add_argument(
         "--server-src", default="", help="take the hotline's c122 package from this src folder"
     )
@@ -783,6 +785,7 @@ async def main() -> None:
         "command": command,
         "database": "postgresql" if args.database_url else "sqlite",
         "sip_rate_limit_for_loopback": args.sip_rate_limit,
+        "media_workers": args.media_workers,
         "target": "100 concurrent calls with media and recording on the 2-core machine, no lost calls",
         "target_met": figures["levels"][0]["passed"],
         **figures,

@@ -12,9 +12,10 @@ connections in use and the number of asyncio tasks to <data-dir>/loop_lag.txt. W
 C122_BENCH_PROFILE=<file> in its environment it runs under cProfile and writes the statistics there
 on stop.
 
-By default the loopback address is kept exempt from the SIP per-source rate limit (as `trusted_hosts`
-exempts a trunk): every caller and every phone of the benchmark sends from 127.0.0.1, which would be
-blocked after 500 datagrams in 10 s. `--sip-rate-limit` keeps the limit, to show that effect.
+By default the loopback address is a SIP proxy in front (`sip_proxy_hosts`), exempt from the SIP
+per-source rate limit as a carrier is: every caller and every phone of the benchmark sends from
+127.0.0.1, which would be blocked after 500 datagrams in 10 s. `--sip-rate-limit` keeps the limit, to
+show that effect. `--media-workers N` runs the media in N worker processes (`media_workers`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import argparse
 import asyncio
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,6 @@ from c122.domain.organisation import EntityKind, QueueMember
 from c122.domain.users import CONSOLE, Role
 from c122.logs import configure_logging
 from c122.persistence import migrate
-from c122.telephony.sip.protection import Protection
 
 MAIN_LINE = "+78001220122"
 GREETING = "bench_greeting"
@@ -123,18 +122,6 @@ async def watch_loop(path: Path, pool: Pool, period: float = 0.05) -> None:
                 second_ends = loop.time() + 1.0
 
 
-async def keep_exempt(protection: Protection, host: str, period: float = 0.05) -> None:
-    """Keeps `host` exempt from the per-source rate limit: loading the trunks at the start and the
-    trunks' refresh once a minute (`TrunkService.refresh`, runtime.apply_trunks) set the exempt hosts
-    anew, and a level outlasts a minute (after one refresh, 250 operators registering blocked every
-    peer on loopback). The exemption is checked before the block, so putting it back lifts a block."""
-    while True:
-        settings = protection.settings
-        if host not in settings.exempt_hosts:
-            protection.settings = replace(settings, exempt_hosts=settings.exempt_hosts | {host})
-        await asyncio.sleep(period)
-
-
 async def serve(args: argparse.Namespace) -> None:
     settings = load_settings(
         environ={},
@@ -147,6 +134,9 @@ async def serve(args: argparse.Namespace) -> None:
             "rtp_port_min": args.rtp_port_min,
             "rtp_port_max": args.rtp_port_max,
             "log_format": "text",
+            "media_workers": args.media_workers,
+            # every caller and phone of the benchmark sends from loopback, as from a proxy in front
+            "sip_proxy_hosts": "" if args.sip_rate_limit else "127.0.0.1",
             # one hash per sign-in of hundreds of operators; the hashing cost is not what is measured
             "argon2_time_cost": 1,
             "argon2_memory_kib": 1024,
@@ -158,9 +148,6 @@ async def serve(args: argparse.Namespace) -> None:
     telephony = application.telephony
     assert telephony is not None
     async with application.running():
-        exempt = None
-        if not args.sip_rate_limit and telephony.sip.protection is not None:
-            exempt = asyncio.create_task(keep_exempt(telephony.sip.protection, "127.0.0.1"))
         accounts = await seed_demo(application.context.organisation, application.uow_factory)
         bench = await _bench_organisation(application, args.operators)
         pool = application.uow_factory.engine.pool
@@ -169,8 +156,6 @@ async def serve(args: argparse.Namespace) -> None:
         ready = {"admin_password": admin.password, "sip_ports": telephony.sip.bound_ports, **bench}
         await serve_until_stopped(application.app, args.http_port, lambda: ready)
         lag.cancel()
-        if exempt is not None:
-            exempt.cancel()
 
 
 def main() -> None:
@@ -183,6 +168,7 @@ def main() -> None:
     parser.add_argument("--rtp-port-min", type=int, default=20000)
     parser.add_argument("--rtp-port-max", type=int, default=29999)
     parser.add_argument("--operators", type=int, required=True)
+    parser.add_argument("--media-workers", type=int, default=0)
     parser.add_argument("--sip-rate-limit", action="store_true", help="keep the per-source SIP rate limit")
     args = parser.parse_args()
     run_profiled(lambda: uvloop.run(serve(args)))

@@ -25,7 +25,7 @@ from c122.channels.push.native import NativePushSender
 from c122.channels.push.webpush import WebPushSender
 from c122.channels.sms.kannel import KannelGateway
 from c122.clock import SystemClock
-from c122.config import Settings, retention_by_group, split_list, worker_cpus
+from c122.config import Settings, retention_by_group, sip_proxy_addresses, split_list, worker_cpus
 from c122.domain.acd import to_records
 from c122.domain.acd.kpi import KpiDefinitions
 from c122.domain.calls import NODE_LOST
@@ -725,6 +725,7 @@ def telephony_settings(settings: Settings) -> TelephonySettings:
         sip_realm=settings.sip_realm,
         sip_digest_algorithms=split_list(settings.sip_digest_algorithms),
         trunks=tuple(t.routing() for t in settings.trunks),
+        proxy_hosts=sip_proxy_addresses(settings.sip_proxy_hosts),
         webrtc=WebRtcSettings(
             ice=IceSettings(
                 host_addresses=split_list(settings.webrtc_host_addresses),

@@ -108,6 +108,10 @@ class Settings(BaseModel):
     sip_overload_queue_kib: int = Field(256, ge=0, le=65536)
     sip_overload_lag_ms: int = Field(0, ge=0, le=10_000)
     sip_overload_standing_ms: int = Field(100, ge=0, le=10_000)
+    # SIP proxies in front of this node (Kamailio's dispatcher, several nodes): every call arrives from
+    # their addresses, so they are never rate-limited as one source and their calls may take the
+    # trunks' reserve, as a carrier's do. Comma-separated IP addresses.
+    sip_proxy_hosts: str = ""
     trunks: list[TrunkConfig] = []  # carriers for calls to public numbers ([[trunks]] in the TOML file)
     music_on_hold: Path | None = None  # a WAV file; empty: a gentle two-tone melody
     queue_announce_seconds: float = Field(45.0, ge=10, le=600)  # position/wait announcements (TEL-09)
@@ -232,6 +236,7 @@ class Settings(BaseModel):
         if self.login_lock_max_seconds < self.login_lock_seconds:
             raise ValueError("login_lock_max_seconds: must not be below login_lock_seconds")
         proxy_networks(self.trusted_proxies)
+        sip_proxy_addresses(self.sip_proxy_hosts)
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'c122.db'}")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
@@ -283,6 +288,18 @@ def proxy_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Ne
         except ValueError:
             raise ValueError(f"trusted_proxies: {item!r} is not an IP address or CIDR") from None
     return tuple(networks)
+
+
+def sip_proxy_addresses(value: str) -> frozenset[str]:
+    """The `sip_proxy_hosts` setting as the addresses SIP datagrams arrive from (the rate limit and
+    the admission compare the sender's address as text, so names are refused: they would never match)."""
+    addresses = set()
+    for item in split_list(value):
+        try:
+            addresses.add(ipaddress.ip_address(item).compressed)
+        except ValueError:
+            raise ValueError(f"sip_proxy_hosts: {item!r} is not an IP address") from None
+    return frozenset(addresses)
 
 
 def retention_by_group(value: str) -> dict[int, int]:

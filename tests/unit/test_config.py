@@ -82,6 +82,10 @@ def test_environment_overrides_the_toml_file(tmp_path: Path) -> None:
             "media_worker_cpus: CPU 4096 is not one this service may use",
         ),
         (
+            {"C122_SIP_PROXY_HOSTS": "10.0.0.5, kamailio.local"},
+            "sip_proxy_hosts: 'kamailio.local' is not an IP address",
+        ),
+        (
             {"C122_NODE_HOP_SECRET": "s", "C122_SIP_HOST": "0.0.0.0"},
             "node_hop_secret: the other nodes reach this one's SIP at public_address",
         ),

@@ -103,6 +103,7 @@ class TelephonySettings:
     webrtc: WebRtcSettings = field(default_factory=WebRtcSettings)  # operators' browser legs
     app_call_line: str = ""  # the line calls from the citizen app reach (empty: they are refused)
     node_hop_secret: str = ""  # several nodes: signs media hops between them (empty: no hop)
+    proxy_hosts: frozenset[str] = frozenset()  # SIP proxies in front (Kamailio): treated as carriers are
 
 
 class Telephony:
@@ -136,7 +137,10 @@ class Telephony:
             ha1_lookup=ha1_lookup,
         )
         tls = settings.sip_tls_cert is not None and settings.sip_tls_key is not None
-        trunk_hosts = frozenset(trunk.host for trunk in settings.trunks)
+        # Carriers and the proxies in front send every caller from one address: never rate-limited
+        # as one source, and their calls may take the trunks' reserve.
+        self._proxy_hosts = settings.proxy_hosts
+        trunk_hosts = frozenset(trunk.host for trunk in settings.trunks) | settings.proxy_hosts
         self.sip = SipStack(
             settings.sip_host,
             udp_port=settings.sip_port,
@@ -150,13 +154,9 @@ class Telephony:
             # callers from the network (trunks) are let in without a challenge.
             registrar=self.registrar,
             registrar_digest=self.digest,
-            # Carriers send every caller from one address: never rate-limit them as one source.
             protection=ProtectionSettings(exempt_hosts=trunk_hosts),
             admission=settings.limits.admission(settings.rtp_port_min, settings.rtp_port_max, trunk_hosts),
             overload=settings.limits.overload(),
-        )
-        self._base_exempt = (
-            self.sip.protection.settings.exempt_hosts - trunk_hosts if self.sip.protection else frozenset()
         )
         self.gateway = SipGateway(
             self.sip, self.control, from_domain=settings.public_address or settings.sip_host
@@ -252,13 +252,12 @@ class Telephony:
 
     def apply_trunks(self, trunks: Sequence[TrunkDraft]) -> None:
         """The trunks from now on (the trunks screen, without a restart): routes for new calls, the
-        carriers' addresses let in without rate limits or the reserve cut, and OPTIONS probes and
-        registrations. Calls up keep their trunk."""
+        carriers' addresses (and the proxies' in front) let in without rate limits or the reserve cut,
+        and OPTIONS probes and registrations. Calls up keep their trunk."""
         self.switch.set_trunks([t.routing for t in trunks])
-        hosts = frozenset(t.host for t in trunks)
+        hosts = frozenset(t.host for t in trunks) | self._proxy_hosts
         if self.sip.protection is not None:
-            base = self._base_exempt
-            self.sip.protection.settings = replace(self.sip.protection.settings, exempt_hosts=base | hosts)
+            self.sip.protection.settings = replace(self.sip.protection.settings, exempt_hosts=hosts)
         if self.sip.admission is not None:
             self.sip.admission.settings = replace(self.sip.admission.settings, trunk_hosts=hosts)
         self.sip.set_trunks(tuple(s for s in (_sip_trunk(t) for t in trunks) if s is not None))
