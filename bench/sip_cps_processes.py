@@ -157,7 +157,8 @@ async def main(args: argparse.Namespace) -> None:
         },
         "command": f"bench/sip_cps_processes.py --rates {args.rates} --seconds {args.seconds:g} "
         f"--processes {args.processes}" + (" --no-kamailio" if args.no_kamailio else ""),
-        "note": "SIPp, the listeners and Kamailio share one 2-core machine (possibly with other work: see load_average_1m)",
+        "note": "SIPp, the listeners and Kamailio share one 2-core machine, possibly with other work: "
+        "see load_average_1m",
         "load_average_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
     }
     print(write_result("sip_cps_processes", figures).read_text())

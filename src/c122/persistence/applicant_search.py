@@ -75,9 +75,14 @@ def _on_sqlite(element: _ByDialect, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.sqlite, **kw)
 
 
+def name_indexed(name: str) -> bool:
+    """Whether the index finds `name` (three characters or more: a trigram); else every case is read."""
+    return len(fold(name)) >= _TRIGRAM
+
+
 def applicant_name_match(name: str, case_id: Any = cases.c.id) -> Any:
     """Cases whose applicant's name contains `name` (case-folded), by an index on either database;
     `case_id`: see indexed_name_match."""
-    if len(fold(name)) < _TRIGRAM:
+    if not name_indexed(name):
         return plain_name_match(name)
     return _ByDialect(plain_name_match(name), indexed_name_match(name, case_id))

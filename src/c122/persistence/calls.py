@@ -33,6 +33,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     union,
     update,
@@ -42,6 +43,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import CTE
 
 from c122.domain.calls import (
     CallFilter,
@@ -61,7 +63,7 @@ from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.domain.reports import local_day_minute
 from c122.persistence import call_rollup
 from c122.persistence import tables as t
-from c122.persistence.applicant_search import applicant_name_match
+from c122.persistence.applicant_search import applicant_name_match, name_indexed
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of, video_readable
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import (
@@ -91,6 +93,12 @@ DENSE_CASES = 12_000
 """A page tests each walked call for a case of its own when at least this many cases match (case_match):
 the list then costs more than the walk. Where the two meet, c² ≈ 150 × the calls walked over (about
 12,400 cases at 1,000,000 calls, 39,000 at 10,000,000)."""
+NAMED_HASH_LIMIT = 10_000
+"""At most this many calls of an applicant's name (the planner's estimate) are tested as a hashed set by
+the administrator's page on PostgreSQL (`_named_calls`). Finding the set costs about one read of a case
+per call in it; the walk it shortens stays about the same length at any size (it ends after the page's
+51 matches), so the set pays while it is small: 3,300 calls at 1,000,000 (page 190 → 40–70 ms), not
+33,000 at 10,000,000 (600–750 ms either way)."""
 EXPORT_LEGS_PER_CALL = 4
 """An export reads a batch's legs as a range of the calls' starts while the range holds at most this many
 of the legs it reads per call of the batch (about one in a journal of every call)."""
@@ -234,7 +242,8 @@ class SqlCallRecordRepository:
         # The page's sort keys alone first, read in index order (PostgreSQL from the index alone when
         # it holds every filtered column) and stopped after one more than the page (that one tells
         # whether another page follows); then those rows, with the names they refer to.
-        found = _page_keys(query, in_order=self._db.dialect.name == "sqlite").subquery()
+        in_order = self._db.dialect.name == "sqlite"
+        found = _page_keys(query, in_order=in_order, hash_names=await self._names_hashable(query)).subquery()
         page = (
             _journal().join(found, found.c.id == c.id).order_by(found.c.started_at.desc(), found.c.id.desc())
         )
@@ -266,9 +275,25 @@ class SqlCallRecordRepository:
         except DBAPIError as error:
             if getattr(error.orig, "sqlstate", None) != QUERY_CANCELED:
                 raise
-        plan = (await self._db.execute(Explain(matching))).scalar_one()
-        estimate = int((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
-        return JournalCount(total=estimate, capped=False, estimated=True)
+        return JournalCount(total=await self._estimate(matching), capped=False, estimated=True)
+
+    async def _estimate(self, statement: Select[Any]) -> int:
+        """The planner's estimate of the rows `statement` returns (PostgreSQL)."""
+        plan = (await self._db.execute(Explain(statement))).scalar_one()
+        return int((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+
+    async def _names_hashable(self, query: CallQuery) -> bool:
+        """Whether the administrator's page on PostgreSQL tests the calls of the applicant's name as a
+        hashed set (`_named_calls`): a name the trigram index finds, without a number (whose index finds
+        its few calls first), whose calls the planner expects to be few (NAMED_HASH_LIMIT)."""
+        wanted = query.filter
+        if self._db.dialect.name != "postgresql" or not query.scope.everything:
+            return False
+        if wanted.applicant_name is None or wanted.applicant_phone is not None:
+            return False
+        if not name_indexed(wanted.applicant_name):
+            return False
+        return await self._estimate(_linked(_case_conditions(wanted))) <= NAMED_HASH_LIMIT
 
     async def _capped_count(self, matching: Select[Any]) -> JournalCount:
         capped = matching.limit(COUNT_CAP + 1).subquery()
@@ -628,22 +653,25 @@ def _journal_row(
     )
 
 
-def _page_keys(query: CallQuery, *, in_order: bool) -> Select[Any]:
+def _page_keys(query: CallQuery, *, in_order: bool, hash_names: bool = False) -> Select[Any]:
     """The ids and start times of one page (and one more row: whether another page follows), newest
     first. Within a scope (a senior's groups, an operator's own calls: an OR no single index reads in
     order) each branch of the scope is paged on its own, from its own index in order, and the branches'
-    pages merged: the page is among the first rows of the branches together."""
+    pages merged: the page is among the first rows of the branches together. `hash_names`: every call's
+    page tests the calls of the applicant's name as a hashed set (`_named_calls`)."""
     wanted = query.filter
     c = call_records.c
     newest_first = (c.started_at.desc(), c.id.desc())
     rows = wanted.limit + 1 + (0 if wanted.after is not None else wanted.offset)
     # The matching cases' calls, found once for all the branches (SQLite reads each branch's walk apart).
     case_calls = _case_calls(wanted) if in_order else None
-    filters = _filters(query, in_order=in_order, case_calls=case_calls)
     scope = query.scope
     if scope.everything:
+        named = _named_calls(wanted) if hash_names else None
+        filters = _filters(query, in_order=in_order, case_calls=case_calls, named=named)
         keys = select(c.id, c.started_at).where(*filters).order_by(*newest_first)
     else:
+        filters = _filters(query, in_order=in_order, case_calls=case_calls)
         pages = [
             select(c.id, c.started_at).where(branch, *filters).order_by(*newest_first).limit(rows).subquery()
             for branch in _scope_branches(scope, legs=False) or [false()]
@@ -745,12 +773,17 @@ def _filters(
     in_order: bool,
     call_id: Any = call_records.c.id,
     case_calls: PageCases | None = None,
+    named: CTE | None = None,
 ) -> list[Any]:
-    """The query's filters without its scope (the case filters from `case_calls`: `case_match`); the
-    keyset too (a page after `after`)."""
+    """The query's filters without its scope (the case filters from `case_calls`: `case_match`, or
+    `named`: `_named_calls`); the keyset too (a page after `after`)."""
     wanted = query.filter
     filters = _conditions(
-        replace(query, scope=JournalScope()), walk_in_order=in_order, call_id=call_id, case_calls=case_calls
+        replace(query, scope=JournalScope()),
+        walk_in_order=in_order,
+        call_id=call_id,
+        case_calls=case_calls,
+        named=named,
     )
     if wanted.after is not None:
         c = call_records.c
@@ -764,9 +797,11 @@ def _conditions(
     walk_in_order: bool = False,
     call_id: Any = call_records.c.id,
     case_calls: PageCases | None = None,
+    named: CTE | None = None,
 ) -> list[Any]:
     """The query's scope and filters as conditions on call_records; the case filters on `call_id` (the
-    record's id, or a leg's call id). `walk_in_order`, `case_calls` (a page's walk): see `case_match`."""
+    record's id, or a leg's call id). `walk_in_order`, `case_calls` (a page's walk): see `case_match`;
+    `named`: `_named_calls`."""
     wanted, scope = query.filter, query.scope
     c = call_records.c
     conditions: list[Any] = []
@@ -790,7 +825,10 @@ def _conditions(
     if wanted.applicant_phone is not None:
         conditions.append(or_(c.caller == wanted.applicant_phone, c.called == wanted.applicant_phone))
     case_conditions = _case_conditions(wanted)
-    if case_conditions:
+    if named is not None:
+        # `IS TRUE` keeps the test a hashed subplan: PostgreSQL would turn a bare `IN` into a join.
+        conditions.append(call_id.in_(select(named.c.call_id)).is_(true()))
+    elif case_conditions:
         conditions.append(
             case_match(case_conditions, walk_in_order=walk_in_order, call_id=call_id, case_calls=case_calls)
         )
@@ -842,6 +880,20 @@ def _case_calls(wanted: CallFilter) -> PageCases | None:
         select(func.count().label("cases")).select_from(some).cte("case_count").prefix_with("MATERIALIZED")
     )
     return PageCases(calls, select(counted.c.cases).scalar_subquery())
+
+
+def _named_calls(wanted: CallFilter) -> CTE:
+    """The administrator's page on PostgreSQL with an applicant's name the trigram index finds: the calls
+    of the matching cases (with the source too, if asked), tested as a hashed set while the page walks its
+    index in order. The planner's own shapes cost more there: a join turns the walk into a lookup of the
+    cases per call walked (a name matching 1 call in 300: 27,000 lookups at 1,000,000 calls, 190 ms
+    against 40–70 ms), and a hash join loses the order (every matching call sorted). Not within a scope:
+    a group's or an operator's index holds neither the line nor the call type, so walking it with the set
+    tested fetched every row (the join starts from the name's calls), and the legs' branch gained nothing
+    measurable under load. Not for a source alone (a third of the cases, too many to hash in the
+    planner's memory: past it a subplan scans the set for every call) nor for a name of many calls
+    (SqlCallRecordRepository._names_hashable)."""
+    return _linked(_case_conditions(wanted)).cte("named_calls")
 
 
 def case_match(

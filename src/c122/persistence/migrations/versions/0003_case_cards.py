@@ -29,8 +29,9 @@ def upgrade() -> None:
         available = bind.exec_driver_sql("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
         if available.first() is None:
             raise RuntimeError(
-                "PostgreSQL has no pg_trgm extension (the trigram indexes of the case and journal search"
-                " need it): install the server's contrib package (Debian: postgresql-contrib) and migrate again"
+                "PostgreSQL has no pg_trgm extension (the trigram indexes of the case and journal"
+                " search need it): install the server's contrib package (Debian: postgresql-contrib)"
+                " and migrate again"
             )
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 
