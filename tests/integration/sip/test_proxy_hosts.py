@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
-from c122.telephony.sip.protection import ProtectionSettings
 from tests.integration.call_flow.conftest import hotline_overrides, sip_port
 from tests.support.server import RunningServer, running_server
+
+from c122.telephony.sip.protection import ProtectionSettings
 
 pytestmark = pytest.mark.peers
 
@@ -70,7 +70,7 @@ async def answered(source: str, target: int) -> int:
     return answers
 
 
-async def test_the_proxy_in_front_is_never_rate_limited_and_others_still_are(node_behind_proxy: RunningServer):
+async def test_the_proxy_in_front_is_never_rate_limited_and_others_are(node_behind_proxy: RunningServer):
     telephony = node_behind_proxy.application.telephony
     assert telephony is not None
     port = sip_port(node_behind_proxy)
