@@ -545,38 +545,70 @@ async def test_the_in_place_path_counts_gaps_and_sequence_wraps_and_leaves_dupli
     assert [packet.marker for packet in operator.received] == [True] + [False] * 5
 
 
-async def test_a_relay_that_is_behind_drains_in_bounded_passes_and_loses_nothing(engine, peer):
-    """Eight packets queued on each of 80 latched legs: one pass reads at most the pass budget (a pass
-    that read them all held the media clock and every other packet back), later passes the rest."""
-    from c122.telephony.media import relay
-
-    callers, operators = [await peer() for _ in range(40)], [await peer() for _ in range(40)]
+async def _queued_legs(engine, peer, calls: int, queued: int) -> list:
+    """`calls` latched 1:1 calls, with `queued` packets waiting on each leg's socket (sent without
+    the loop running)."""
+    callers, operators = [await peer() for _ in range(calls)], [await peer() for _ in range(calls)]
     for index, (caller, operator) in enumerate(zip(callers, operators, strict=True)):
         await _leg(engine, caller, f"c{index}")
         await _leg(engine, operator, f"o{index}")
         await engine.execute(_pair(f"c{index}", f"o{index}"))
-    for caller, operator in zip(callers, operators, strict=True):  # latched: the in-place path from now
-        caller.send(0, b"\xff" * 160)
-        operator.send(0, b"\xff" * 160)
-    for side in (*callers, *operators):
+    sides = [*callers, *operators]
+    for side in sides:  # latched: the in-place path from now
+        side.send(0, b"\xff" * 160)
+    for side in sides:
         await side.wait_packets(1)
     await asyncio.sleep(0.05)
+    for _ in range(queued):
+        for side in sides:
+            side.send(0, b"\xff" * 160)
+    return sides
+
+
+async def _all_in_order(sides: list, count: int) -> None:
+    for side in sides:
+        await side.wait_packets(count)
+        sequences = [packet.sequence for packet in side.received]
+        assert sequences == [(sequences[0] + step) & 0xFFFF for step in range(count)]  # in order, no holes
+
+
+async def test_a_relay_that_is_far_behind_drains_in_bounded_passes_and_loses_nothing(engine, peer):
+    """Eight packets queued on each of 80 latched legs, the relay at its deepest drain: one pass reads
+    at most the pass budget (a pass that read them all held the media clock and every other packet
+    back), later passes the rest."""
+    from c122.telephony.media import relay
+
+    sides = await _queued_legs(engine, peer, 40, 8)
     before = engine.relay.relayed
-    for _ in range(4):  # queued without the loop running: the relay finds 8 on each socket
-        for side in (*callers, *operators):
-            side.send(0, b"\xff" * 160)
-            side.send(0, b"\xff" * 160)
-    engine.relay._last_pass -= 1.0  # behind: more than a packet interval since the last pass
+    engine.relay._depth = relay._DRAIN_READS
     engine.relay._on_ready()
     read = engine.relay.relayed - before
     assert 0 < read <= relay._PASS_BUDGET
     assert read < 80 * 8  # not all in one pass
-    for side in (*callers, *operators):
-        await side.wait_packets(9)
+    await _all_in_order(sides, 9)
     assert engine.relay.relayed - before == 80 * 8
-    for side in (*callers, *operators):
-        sequences = [packet.sequence for packet in side.received]
-        assert sequences == [(sequences[0] + step) & 0xFFFF for step in range(9)]  # in order, no holes
+
+
+async def test_a_relay_behind_for_a_packet_interval_drains_deeper_then_one_read_again(
+    engine, peer, monkeypatch
+):
+    """A full batch of sockets ready, and the last pass that kept up a packet interval ago: every
+    socket holds more than one datagram, so the next pass reads two from each of half as many (fewer
+    epoll entries per packet, the same pass budget); once a pass keeps up, one read again."""
+    from c122.telephony.media import relay
+
+    monkeypatch.setattr(relay, "_PASS_BUDGET", 32)  # a full batch from 40 legs
+    sides = await _queued_legs(engine, peer, 20, 4)
+    relay_ = engine.relay
+    relay_._keeping_up_at -= 1.0
+    before = relay_.relayed
+    relay_._on_ready()
+    assert (relay_.relayed - before, relay_._depth) == (32, 2)  # one from each of 32 sockets, then deeper
+    before = relay_.relayed
+    relay_._on_ready()
+    assert relay_.relayed - before == 32  # two from each of 16
+    await _all_in_order(sides, 5)
+    assert relay_._depth == 1  # the last passes found fewer sockets ready than a batch
 
 
 def _hold_the_loop(seconds: float) -> None:

@@ -30,34 +30,37 @@ RESYNC_AFTER: Final = SAMPLE_RATE // 8  # a 125 ms disagreement between RTP time
 
 
 class PayloadTimeline:
-    """What one leg sends us, as G.711 bytes at recording sample positions from `base` on."""
+    """What one leg sends us, as G.711 bytes at recording sample positions from `base` on.
 
-    __slots__ = ("_data", "_end_timestamp", "_offset", "_silence", "_ssrc", "base", "codec", "started_at")
+    `data`, `ssrc` and `end_timestamp` are public for the relay, which appends the usual packet (the
+    next one in order, in the line's codec) inline, as `put` would."""
+
+    __slots__ = ("_offset", "_silence", "base", "codec", "data", "end_timestamp", "ssrc", "started_at")
 
     def __init__(self, codec: Codec, started_at: float) -> None:
         self.codec = codec
         self.started_at = started_at
-        self.base = 0  # recording sample index of _data[0]; everything before went to the file
-        self._data = bytearray()
+        self.base = 0  # recording sample index of data[0]; everything before went to the file
+        self.data = bytearray()
         self._silence = bytes([codec.silence]) * (SAMPLE_RATE // 2)
-        self._ssrc: int | None = None
+        self.ssrc: int | None = None
         self._offset = 0  # recording index = RTP timestamp + offset, while anchored
-        self._end_timestamp: int | None = None  # the RTP timestamp that an in-order packet carries next
+        self.end_timestamp: int | None = None  # the RTP timestamp that an in-order packet carries next
 
     def position_now(self, now: float) -> int:
         """Where our clock says a packet arriving now belongs on the recording's sample line."""
         return round((now - self.started_at) * SAMPLE_RATE)
 
     def put(self, ssrc: int, timestamp: int, payload: bytes | memoryview, now: float) -> None:
-        if timestamp == self._end_timestamp and ssrc == self._ssrc:
-            self._data += payload  # the usual case: the next packet, in order
-            self._end_timestamp = (timestamp + len(payload)) % _WRAP
+        if timestamp == self.end_timestamp and ssrc == self.ssrc:
+            self.data += payload  # the usual case: the next packet, in order
+            self.end_timestamp = (timestamp + len(payload)) % _WRAP
             return
         self._place(ssrc, timestamp, payload, now)
 
     def _place(self, ssrc: int, timestamp: int, payload: bytes | memoryview, now: float) -> None:
         expected = self.position_now(now) - len(payload)
-        if ssrc != self._ssrc:
+        if ssrc != self.ssrc:
             self._anchor(ssrc, timestamp, expected)
         index = self._index_of(timestamp, expected)
         if abs(index - expected) > REORDER_ALLOWANCE + RESYNC_AFTER:
@@ -76,16 +79,16 @@ class PayloadTimeline:
                 return
         end = at + len(payload)
         self._pad_to(end)
-        self._data[at:end] = payload
-        if end == len(self._data):
-            self._end_timestamp = (timestamp + len(payload)) % _WRAP
+        self.data[at:end] = payload
+        if end == len(self.data):
+            self.end_timestamp = (timestamp + len(payload)) % _WRAP
 
     def _is_newest(self, timestamp: int) -> bool:
-        end = self._end_timestamp
+        end = self.end_timestamp
         return end is None or (timestamp - end) % _WRAP < _HALF
 
     def _anchor(self, ssrc: int, timestamp: int, index: int) -> None:
-        self._ssrc = ssrc
+        self.ssrc = ssrc
         self._offset = index - timestamp
 
     def _index_of(self, timestamp: int, near: int) -> int:
@@ -94,22 +97,22 @@ class PayloadTimeline:
         return near + ((raw - near + _HALF) % _WRAP - _HALF)
 
     def _pad_to(self, length: int) -> None:
-        while len(self._data) < length:
-            self._data += self._silence[: length - len(self._data)]
+        while len(self.data) < length:
+            self.data += self._silence[: length - len(self.data)]
 
     def take(self, until: int, now: float) -> bytes:
         """Samples base..until (silence where nothing arrived); they leave the timeline."""
         count = until - self.base
         if count <= 0:
             return b""
-        if len(self._data) < count:
+        if len(self.data) < count:
             self._pad_to(count)
-            self._end_timestamp = None  # the end is now silence we added, not the last packet
-        block = bytes(self._data[:count])
-        del self._data[:count]
+            self.end_timestamp = None  # the end is now silence we added, not the last packet
+        block = bytes(self.data[:count])
+        del self.data[:count]
         self.base = until
-        if abs(self.base + len(self._data) - self.position_now(now)) > REORDER_ALLOWANCE + RESYNC_AFTER:
-            self._end_timestamp = None  # drifted from our clock: the next packet re-checks its place
+        if abs(self.base + len(self.data) - self.position_now(now)) > REORDER_ALLOWANCE + RESYNC_AFTER:
+            self.end_timestamp = None  # drifted from our clock: the next packet re-checks its place
         return block
 
 
@@ -133,15 +136,17 @@ class RecordingWriter:
     """One thread that decodes and writes the blocks of every recording of an engine.
 
     File writes release the GIL, so the event loop keeps serving packets while a file is
-    written; the blocks of one recording are written in the order they were handed over."""
+    written; the blocks of one recording are written in the order they were handed over. The
+    thread starts with the first block: until then the process has one thread, and each of the
+    relay's system calls finds its socket without taking a reference on it (the kernel does that
+    only for a process whose threads share the descriptor table)."""
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="media-recording-writer", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
     def append(self, recorder: StereoWavRecorder, left: bytes, right: bytes | None) -> None:
-        self._jobs.put(_Job(recorder, left, right))
+        self._put(_Job(recorder, left, right))
 
     async def finish(self, recorder: StereoWavRecorder, left: bytes, right: bytes | None) -> None:
         """Writes the last blocks and closes the file; returns when the file is complete."""
@@ -155,13 +160,22 @@ class RecordingWriter:
         def done() -> None:
             loop.call_soon_threadsafe(resolve)
 
-        self._jobs.put(_Job(recorder, left, right, done))
+        self._put(_Job(recorder, left, right, done))
         await closed
 
     def stop(self) -> None:
         """Writes what was handed over, then ends the thread."""
+        if self._thread is None:
+            return
         self._jobs.put(None)
         self._thread.join()
+        self._thread = None
+
+    def _put(self, job: _Job) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="media-recording-writer", daemon=True)
+            self._thread.start()
+        self._jobs.put(job)
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:

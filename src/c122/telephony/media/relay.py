@@ -27,29 +27,34 @@ import socket
 from collections.abc import Callable
 from typing import Final
 
-from c122.telephony.media.codecs import transcode
+from c122.telephony.media.codecs import Codec, transcode
 from c122.telephony.media.endpoint import Address, Endpoint, PacketHandler, RelayRecord, receive_rtp
+from c122.telephony.media.recording import PayloadTimeline
 from c122.telephony.media.rtp import HEADER
 
 log = logging.getLogger(__name__)
 
 _MAX_DATAGRAM: Final = 65535
-_BATCH: Final = 512  # sockets served per wake-up; the rest are reported again at once
 # Each RTP socket's receive queue, asked for explicitly (the kernel doubles it, capped by
 # net.core.rmem_max) rather than left to net.core.rmem_default: a loop that falls behind delays
 # packets instead of dropping them.
 RECEIVE_BUFFER: Final = 512 * 1024
-# Datagrams read from one socket per pass when the relay is behind - a full batch of sockets ready,
-# or more than half a packet interval (10 ms) since the previous pass, so that most ready sockets
-# hold more than one: fewer epoll passes per packet, so a starved or overloaded relay catches up
-# instead of dropping. Otherwise one, so that no recv is wasted finding a socket empty.
-_DRAIN_READS: Final = 8
-_BEHIND: Final = 0.010
 # Datagrams one pass may read in all (about 4 ms of work): a pass that drained 8 from each of 512
 # sockets ran 30-40 ms, every timer (the 20 ms media clock) and every packet that arrived meanwhile
 # waited for it, and the next pass found itself behind again. Bounded passes keep an overloaded
-# relay's latency growing smoothly, as a plain one-packet-per-event loop's does.
+# relay's latency growing smoothly.
 _PASS_BUDGET: Final = 512
+# How deep a pass drains each ready socket, in step with the relay's own lag rather than guessed
+# per pass. One datagram while it keeps up (fewer sockets ready than a batch): no recv is wasted
+# finding a socket empty (the epoll is level-triggered, a socket still holding data is reported
+# again). Once it has been behind - a full batch ready at every pass - for a whole packet interval
+# (20 ms), every socket got another packet meanwhile: the depth doubles (up to 8) and the batch of
+# sockets halves, the pass budget kept. Fewer epoll entries, passes and per-socket steps per packet:
+# an overloaded relay gets cheaper per packet as its queues grow, and catches up (latency tens of
+# ms) instead of falling seconds behind. When more than half the sockets of a pass run dry before
+# the depth, it halves again.
+_DRAIN_READS: Final = 8
+_PACKET_INTERVAL: Final = 0.020
 _UNPACK = HEADER.unpack_from
 _PACK_INTO = HEADER.pack_into
 _CLOCK_RATE: Final = 8000  # G.711, the only codecs the in-place path carries
@@ -74,7 +79,8 @@ class RtpRelay:
         self._view = memoryview(self._buffer)
         self.relayed = 0  # packets that took the in-place path
         self.passes = 0  # wake-ups that read sockets: relayed / passes is the batch the loop gets
-        self._last_pass = clock()
+        self._keeping_up_at = clock()  # the last pass that found fewer sockets ready than a batch
+        self._depth = 1  # datagrams read per socket while behind (see _DRAIN_READS)
         loop.add_reader(self._epoll.fileno(), self._on_ready)
 
     def add(self, endpoint: Endpoint, sock: socket.socket) -> None:
@@ -188,10 +194,12 @@ class RtpRelay:
         connected_legs, legs = self._connected, self._legs
         relayed = 0
         cut_length, cut = 0, view[:0]  # the last send slice: G.711 packets of a call share one length
-        ready = self._epoll.poll(0, _BATCH)
-        behind = len(ready) == _BATCH or now - self._last_pass > _BEHIND
-        self._last_pass = now
-        reads = range(max(1, min(_DRAIN_READS, _PASS_BUDGET // len(ready))) if behind and ready else 1)
+        depth = self._depth
+        batch = _PASS_BUDGET // depth
+        ready = self._epoll.poll(0, batch)
+        behind = len(ready) == batch
+        reads = range(depth if behind else 1)
+        dry = 0  # sockets that held fewer datagrams than the pass would read
         for fd, _ in ready:
             record = connected_legs.get(fd)
             if record is None:  # the bound socket: not from the latched address
@@ -203,10 +211,12 @@ class RtpRelay:
                         continue
                     self._handle(record, length, addr, now)
                 continue
+            receive = record.receive_connected
             for _ in reads:
                 try:
-                    length = record.receive_connected(buffer)  # type: ignore[misc]  # set while connected
+                    length = receive(buffer)  # type: ignore[misc]  # set while connected
                 except OSError:  # nothing (more) there, or the far end's ICMP error
+                    dry += 1
                     break
                 if length < 12:
                     continue
@@ -233,8 +243,17 @@ class RtpRelay:
                         record.jitter = jitter + change - ((jitter + 8) >> 4)
                     record.transit = transit
                     record.last_arrival = now
-                    if record.timelines:
-                        _record(record, ssrc, timestamp, view[12:length], now)
+                    payload_length = length - 12
+                    if timelines := record.timelines:
+                        payload = view[12:length]
+                        codec = record.endpoint.codec
+                        for line in timelines:
+                            # PayloadTimeline.put's usual case inlined: the next packet, in order.
+                            if timestamp == line.end_timestamp and ssrc == line.ssrc and line.codec is codec:
+                                line.data += payload
+                                line.end_timestamp = (timestamp + payload_length) & 0xFFFFFFFF
+                            else:
+                                _record(line, codec, ssrc, timestamp, payload, now)
                     # The peer's outgoing header (OutgoingStream.forward_into, inlined).
                     stream = peer_record.stream
                     if stream.source is not (endpoint := record.endpoint):
@@ -242,7 +261,6 @@ class RtpRelay:
                         stream.ts_offset = (stream.wire_ts - timestamp) & 0xFFFFFFFF
                         second |= 0x80  # a new source on the peer's line: a talkspurt boundary
                     timestamp = (timestamp + stream.ts_offset) & 0xFFFFFFFF
-                    payload_length = length - 12
                     stream.wire_ts = (timestamp + payload_length) & 0xFFFFFFFF  # G.711: a byte a sample
                     sequence = stream.sequence
                     stream.sequence = (sequence + 1) & 0xFFFF
@@ -264,14 +282,23 @@ class RtpRelay:
                 break  # the handler may have re-latched or closed the connected socket
         self.relayed += relayed
         self.passes += 1
+        self._follow_lag(now, behind, len(ready), dry)
+
+    def _follow_lag(self, now: float, behind: bool, served: int, dry: int) -> None:
+        """The depth of the next pass (see _DRAIN_READS)."""
+        if not behind:
+            self._depth, self._keeping_up_at = 1, now
+        elif dry * 2 > served and self._depth > 1:  # the queues are running out: catching up
+            self._depth //= 2
+            self._keeping_up_at = now
+        elif dry * 4 < served and now - self._keeping_up_at > _PACKET_INTERVAL and self._depth < _DRAIN_READS:
+            self._depth *= 2  # behind for a whole packet interval at this depth: queues are growing
+            self._keeping_up_at = now
 
 
-def _record(record: RelayRecord, ssrc: int, timestamp: int, payload: memoryview, now: float) -> None:
-    codec = record.endpoint.codec
-    for line in record.timelines:
-        line.put(
-            ssrc,
-            timestamp,
-            payload if line.codec is codec else transcode(bytes(payload), codec, line.codec),
-            now,
-        )
+def _record(
+    line: PayloadTimeline, codec: Codec, ssrc: int, timestamp: int, payload: memoryview, now: float
+) -> None:
+    line.put(
+        ssrc, timestamp, payload if line.codec is codec else transcode(bytes(payload), codec, line.codec), now
+    )

@@ -10,13 +10,17 @@ import os
 import socket
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from c122.telephony.media.engine import MediaFigures, MediaHealth
 from c122.telephony.media.messages import Command, MediaError, MediaEvent, Reply
 from c122.telephony.media.workers import protocol
 
 log = logging.getLogger(__name__)
+
+# The worker runs one thread (see RecordingWriter): numpy's BLAS must not start a pool of its own
+# at import, which would make every system call of the relay take a reference on its socket.
+WORKER_ENVIRONMENT: Final = {"PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 class WorkerGone(MediaError):
@@ -88,7 +92,7 @@ class WorkerClient:
                 f"{self._any_ports[0]}-{self._any_ports[1]}",
                 *(["--cpu", str(self.cpu)] if self.cpu is not None else []),
                 pass_fds=(theirs.fileno(),),
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, **WORKER_ENVIRONMENT},
             )
         finally:
             theirs.close()
