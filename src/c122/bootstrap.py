@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from c122.api.app import create_app
 from c122.api.context import ApiContext
-from c122.channels.citizen import LoggedCodeSender, PillowMediaCleaner
+from c122.channels.citizen import CitizenMediaCleaner, LoggedCodeSender
 from c122.channels.lookups.sources import LookupSources
 from c122.channels.messenger.telegram import TelegramBot
 from c122.channels.push import vapid
@@ -246,6 +246,9 @@ def _citizen_app(
         registrations_per_phone_hour=settings.citizen_registrations_per_phone_hour,
         photo_max_bytes=settings.citizen_photo_max_bytes,
         voice_max_bytes=settings.citizen_voice_max_bytes,
+        video_max_bytes=settings.citizen_video_max_bytes,
+        voice_max_seconds=settings.citizen_voice_max_seconds,
+        video_max_seconds=settings.citizen_video_max_seconds,
         reads_at_once=settings.citizen_reads_at_once,
         code=CodePolicy(
             ttl=timedelta(seconds=settings.citizen_code_ttl_seconds),
@@ -259,7 +262,7 @@ def _citizen_app(
         bus,
         sender=sender,
         store=FileMediaStore(settings.data_dir / CITIZEN_MEDIA_DIR),
-        cleaner=PillowMediaCleaner(),
+        cleaner=CitizenMediaCleaner(),
         secret=settings.secret_key,
         zone=zone,
         group_id=settings.citizen_group_id or None,

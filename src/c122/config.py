@@ -198,6 +198,10 @@ class Settings(BaseModel):
     citizen_code_cooldown_seconds: int = Field(900, ge=1)
     citizen_photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     citizen_voice_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    citizen_video_max_bytes: int = Field(30 * 1024 * 1024, ge=1024)
+    # How long a voice note or a video from the citizen channels may play, read from its packets.
+    citizen_voice_max_seconds: int = Field(300, ge=1)
+    citizen_video_max_seconds: int = Field(60, ge=1)
     # The app's token checks and chat polls using the database at once; the rest wait their turn in
     # memory, so thousands of app connections leave the pool's connections to the desks.
     citizen_reads_at_once: int = Field(8, ge=1, le=200)

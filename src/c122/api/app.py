@@ -74,7 +74,9 @@ def create_app(context: ApiContext | None, web_dist: Path | None = None) -> Fast
             max_bytes=context.settings.max_body_bytes,
             uploads={
                 **ivr.upload_limits(context.settings.prompt_max_bytes),
-                **citizen.upload_limits(context.citizen.limits.upload_max_bytes),
+                **citizen.upload_limits(
+                    context.citizen.limits.upload_max_bytes, context.citizen.limits.photo_max_bytes
+                ),
             },
         )
     app.add_middleware(RequestContextMiddleware)

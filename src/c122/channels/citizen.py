@@ -1,5 +1,6 @@
 """The citizen channels' edge: how a one-time code reaches a phone (in development: the log; the SMS
-adapter takes its place once the SMS channel exists), and how a photo is cleaned before it is kept."""
+adapter takes its place once the SMS channel exists), and how a photo or video is cleaned before it is
+kept."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import logging
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from c122.channels.citizen_media import clean_video, inspect_container
 from c122.domain.citizen import MediaKind, MediaType
 from c122.domain.errors import UnsupportedMedia
-from c122.services.citizen.ports import CleanMedia
+from c122.services.citizen.ports import CleanMedia, Inspected
 
 log = logging.getLogger("c122.citizen")
 
@@ -55,11 +57,21 @@ def _gps(image: Image.Image) -> tuple[float | None, float | None]:
     return round(lat, 7), round(lon, 7)
 
 
-class PillowMediaCleaner:
+class CitizenMediaCleaner:
     """A photo is decoded and written anew: no EXIF, XMP or comments survive (the camera's orientation
-    is applied to the pixels first, so the picture stands the right way). Voice notes are kept as sent."""
+    is applied to the pixels first, so the picture stands the right way). A video or voice note is
+    opened as its container (PyAV) to tell which it is and how long it plays; a video is remuxed
+    without its tags, a voice note kept as sent."""
+
+    def inspect(self, content: bytes, sniffed: MediaType) -> Inspected:
+        if sniffed.kind is MediaKind.PHOTO:
+            return Inspected(sniffed)
+        found = inspect_container(content, sniffed)
+        return Inspected(found.media_type, found.duration_s)
 
     def clean(self, content: bytes, media_type: MediaType) -> CleanMedia:
+        if media_type.kind is MediaKind.VIDEO:
+            return clean_video(content, media_type)
         if media_type.kind is not MediaKind.PHOTO:
             return CleanMedia(content)
         try:

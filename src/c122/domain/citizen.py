@@ -166,6 +166,7 @@ def check_location_time(location: Location, now: datetime, path: str = "location
 class MediaKind(StrEnum):
     PHOTO = "photo"
     VOICE = "voice"
+    VIDEO = "video"
 
 
 @dataclass(frozen=True)
@@ -181,11 +182,36 @@ WEBP = MediaType("image/webp", MediaKind.PHOTO, "webp")
 OGG = MediaType("audio/ogg", MediaKind.VOICE, "ogg")
 WEBM = MediaType("audio/webm", MediaKind.VOICE, "webm")
 M4A = MediaType("audio/mp4", MediaKind.VOICE, "m4a")
-ACCEPTED = (JPEG, PNG, WEBP, OGG, WEBM, M4A)
+MP4 = MediaType("video/mp4", MediaKind.VIDEO, "mp4")
+QUICKTIME = MediaType("video/quicktime", MediaKind.VIDEO, "mov")
+WEBM_VIDEO = MediaType("video/webm", MediaKind.VIDEO, "webm")
+ACCEPTED = (JPEG, PNG, WEBP, OGG, WEBM, M4A, MP4, QUICKTIME, WEBM_VIDEO)
+
+# ISO media (`ftyp`) brands of the MP4 family; `M4A `/`M4B ` say audio, the rest may carry either.
+_AUDIO_BRANDS = (b"M4A ", b"M4B ")
+_MP4_BRANDS = (
+    b"isom",
+    b"iso2",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"M4V ",
+    b"MSNV",
+    b"dash",
+)
+_QUICKTIME_BRAND = b"qt  "
+# The same container with a picture track or without one: which type each is.
+_AS_VIDEO = {M4A: MP4, MP4: MP4, QUICKTIME: QUICKTIME, WEBM: WEBM_VIDEO, WEBM_VIDEO: WEBM_VIDEO}
+_AS_SOUND = {M4A: M4A, MP4: M4A, QUICKTIME: M4A, WEBM: WEBM, WEBM_VIDEO: WEBM, OGG: OGG}
 
 
 def sniff(head: bytes) -> MediaType | None:
-    """The type the bytes are, whatever the sender claimed; None for anything not accepted."""
+    """The type the bytes start as, whatever the sender claimed; None for anything not accepted. A
+    container that may hold sound or pictures (MP4, QuickTime, WebM) is only a first guess:
+    `by_streams` says what it is once its tracks are read."""
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -196,9 +222,23 @@ def sniff(head: bytes) -> MediaType | None:
         return OGG
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return WEBM
-    if head[4:8] == b"ftyp" and head[8:12] in (b"M4A ", b"mp42", b"isom", b"M4B "):
-        return M4A
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in _AUDIO_BRANDS:
+            return M4A
+        if brand == _QUICKTIME_BRAND:
+            return QUICKTIME
+        if brand in _MP4_BRANDS or brand.startswith(b"3g"):
+            return MP4
     return None
+
+
+def by_streams(sniffed: MediaType, *, picture: bool) -> MediaType | None:
+    """What a sound-or-picture container is by its tracks: a video with a picture track, else a voice
+    note; None for a picture in a container only accepted for sound (Ogg)."""
+    if sniffed.kind is MediaKind.PHOTO:
+        return sniffed
+    return (_AS_VIDEO if picture else _AS_SOUND).get(sniffed)
 
 
 def describe(head: bytes) -> str:
@@ -208,9 +248,12 @@ def describe(head: bytes) -> str:
     if head.startswith(b"GIF8"):
         return "GIF не принимается: отправьте JPEG или PNG"
     if head.startswith(b"%PDF"):
-        return "это PDF, а не фото или голосовое сообщение"
+        return "это PDF, а не фото, видео или голосовое сообщение"
+    if head[4:8] == b"ftyp":
+        return f"контейнер MP4 с маркой {head[8:12].decode('latin-1').strip()!r} не принимается"
     return (
-        "содержимое файла не похоже ни на фото (JPEG, PNG, WebP), ни на голосовое сообщение (Ogg, WebM, M4A)"
+        "содержимое файла не похоже ни на фото (JPEG, PNG, WebP), ни на видео (MP4, MOV, WebM), "
+        "ни на голосовое сообщение (Ogg, WebM, M4A)"
     )
 
 
@@ -227,6 +270,11 @@ class Media:
     created_at: datetime
     exif_latitude: float | None = None
     exif_longitude: float | None = None
+
+
+def poster_name(stored_name: str) -> str:
+    """Where a video's still is kept, beside the video."""
+    return f"{stored_name}.poster.jpg"
 
 
 # --- the conversation of a case ------------------------------------------------------------------------

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from typing import Any, cast
 
+import av
 import httpx
+import numpy
 from PIL import Image
 
 from c122.channels.citizen import LoggedCodeSender
@@ -77,3 +80,42 @@ def jpeg_with_gps(
 
 # An app call that is not connected has no place in the line's flow.
 NOT_CONNECTED = {"stage": None, "queue_position": None, "estimated_wait_s": None}
+
+
+def recorded(
+    muxer: str,
+    *,
+    video: str | None = None,
+    audio: str | None = None,
+    seconds: float = 1.0,
+    fps: int = 10,
+    location: str | None = None,
+    noisy: bool = False,
+) -> bytes:
+    """A real short recording made here with PyAV: `video` and/or `audio` codec tracks in `muxer`'s
+    container; `location` as the container's location tag (ISO 6709); `noisy` pictures do not compress."""
+    out_buffer = io.BytesIO()
+    with av.open(out_buffer, mode="w", format=muxer) as out:
+        if location is not None:
+            out.metadata["location"] = location
+        picture = out.add_stream(video, rate=fps) if video else None
+        sound = out.add_stream(audio, rate=48000) if audio else None
+        if picture is not None:
+            picture.width, picture.height, picture.pix_fmt = 64, 48, "yuv420p"
+            for i in range(round(seconds * fps)):
+                pixels = os.urandom(64 * 48 * 3) if noisy else bytes([i * 20 % 256]) * (64 * 48 * 3)
+                frame = av.VideoFrame.from_ndarray(
+                    numpy.frombuffer(pixels, numpy.uint8).reshape(48, 64, 3), format="rgb24"
+                )
+                out.mux(picture.encode(frame))
+            out.mux(picture.encode(None))
+        if sound is not None:
+            size = sound.codec_context.frame_size or 960
+            fmt = sound.codec_context.format.name
+            dtype = numpy.int16 if fmt.startswith("s16") else numpy.float32
+            for start in range(0, round(seconds * 48000), size):
+                chunk = av.AudioFrame.from_ndarray(numpy.zeros((1, size), dtype), format=fmt, layout="mono")
+                chunk.sample_rate, chunk.pts = 48000, start
+                out.mux(sound.encode(chunk))
+            out.mux(sound.encode(None))
+    return out_buffer.getvalue()

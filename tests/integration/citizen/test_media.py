@@ -9,7 +9,7 @@ import os
 
 from PIL import Image
 
-from tests.integration.citizen.support import jpeg_with_gps, registered
+from tests.integration.citizen.support import jpeg_with_gps, recorded, registered
 from tests.support.server import RunningServer, running_server
 
 
@@ -36,7 +36,7 @@ async def test_a_photo_keeps_its_location_as_data_and_is_served_without_exif(ser
     listed = (await app.get(f"/cases/{case_id}")).json()["media"]
     assert [m["id"] for m in listed] == [media["id"]]
     # A voice note is kept as sent.
-    voice = b"OggS\x00\x02" + os.urandom(2000)
+    voice = recorded("ogg", audio="libopus")
     note = await app.post(f"/cases/{case_id}/media", content=voice, headers={"Content-Type": "audio/ogg"})
     assert note.status_code == 201, note.text
     assert note.json()["kind"] == "voice"
@@ -74,7 +74,7 @@ async def test_a_file_that_only_claims_to_be_a_photo_is_refused_with_the_reason(
 
 async def test_photos_over_the_size_limit_are_413(database_url: str) -> None:
     async with running_server(
-        database_url, citizen_photo_max_bytes=8192, citizen_voice_max_bytes=8192
+        database_url, citizen_photo_max_bytes=8192, citizen_voice_max_bytes=8192, citizen_video_max_bytes=8192
     ) as server:
         app = await registered(server)
         case_id = (await app.create_case(description="x")).json()["id"]

@@ -36,11 +36,11 @@ export function reason(error: unknown, fallback: string): string {
 
 export interface MediaObject {
   url: string;
-  image: boolean;
+  shown: "image" | "video" | "audio";
 }
 
-/** A file of a request (a photo, a voice note), fetched with the token (an <img src> cannot send it)
- * as an object URL, and whether it is a picture. */
+/** A file of a request (a photo, a video, a voice note), fetched with the token (an <img src> cannot
+ * send it) as an object URL, and how it is shown. */
 export async function mediaObject(caseId: number, mediaId: number): Promise<MediaObject> {
   const session = loadSession();
   const response = await fetch(`/api/citizen/v1/cases/${caseId}/media/${mediaId}`, {
@@ -48,9 +48,19 @@ export async function mediaObject(caseId: number, mediaId: number): Promise<Medi
   });
   if (!response.ok) throw new Error(String(response.status));
   const blob = await response.blob();
-  return { url: URL.createObjectURL(blob), image: blob.type.startsWith("image/") };
+  const shown = blob.type.startsWith("image/") ? "image" : blob.type.startsWith("video/") ? "video" : "audio";
+  return { url: URL.createObjectURL(blob), shown };
 }
 
-export async function mediaUrl(caseId: number, mediaId: number): Promise<string> {
-  return (await mediaObject(caseId, mediaId)).url;
+/** A photo or video sent as the raw bytes (the server reads the type from them, whatever the file says
+ * it is); the server's reason when it is refused, else "". */
+export async function uploadMedia(caseId: number, file: Blob, fallback: (status: number) => string): Promise<string> {
+  const session = loadSession();
+  const uploaded = await fetch(`/api/citizen/v1/cases/${caseId}/media`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${session?.token ?? ""}`, "Content-Type": "application/octet-stream" },
+    body: file,
+  });
+  if (uploaded.ok) return "";
+  return reason(await uploaded.json().catch(() => null), fallback(uploaded.status));
 }

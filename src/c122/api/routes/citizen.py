@@ -165,9 +165,12 @@ async def get_case(case_id: Id, request: Request, context: Context) -> c.Citizen
     openapi_extra=RAW_FILE_BODY,
 )
 async def add_media(case_id: Id, request: Request, context: Context) -> c.CitizenMediaOut:
-    """A photo (JPEG, PNG, WebP) or voice note (Ogg, WebM, M4A) as the raw body. The type is read from the
-    bytes, whatever `Content-Type` claims: anything else is 415 with the reason; over the size limit 413.
-    A photo is kept without its EXIF; where it was taken is returned as data."""
+    """A photo (JPEG, PNG, WebP), short video (MP4, QuickTime, WebM) or voice note (Ogg, WebM, M4A) as the
+    raw body. The type is read from the bytes and the tracks inside, whatever `Content-Type` claims:
+    anything else, or bytes that do not open as the container they start as, is 415 with the reason;
+    over the kind's size limit 413; a video or voice note longer than its limit 422 `too_long`. A photo
+    is kept without its EXIF, a video without its container's tags; where either was taken is returned
+    as data."""
     device = await device_of(request)
     content = await request.body()
     return c.media_out(await context.citizen.add_media(device, case_id, content))
@@ -179,17 +182,45 @@ def _file(media: Media, path: object) -> FileResponse:
     )
 
 
+KEPT_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"image/jpeg": {}, "video/mp4": {}, "video/webm": {}, "audio/ogg": {}},
+        "description": "the file as kept",
+    }
+}
+POSTER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}}, "description": "the video's first picture"}
+}
+
+
+def _poster(path: object) -> FileResponse:
+    return FileResponse(str(path), media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
 @router.get(
     "/cases/{case_id}/media/{media_id}",
     response_class=FileResponse,
-    responses={200: {"content": {"image/jpeg": {}, "audio/ogg": {}}, "description": "the file as kept"}},
+    responses=KEPT_FILE,
     operation_id="citizen_get_media",
 )
 async def get_media(case_id: Id, media_id: Id, request: Request, context: Context) -> FileResponse:
-    """The file as kept (a photo without its EXIF)."""
+    """The file as kept (a photo without its EXIF, a video without its tags)."""
     device = await device_of(request)
     media, path = await context.citizen.media_file(device, case_id, media_id)
     return _file(media, path)
+
+
+@router.get(
+    "/cases/{case_id}/media/{media_id}/poster",
+    response_class=FileResponse,
+    responses=POSTER,
+    operation_id="citizen_get_media_poster",
+)
+async def get_media_poster(case_id: Id, media_id: Id, request: Request, context: Context) -> FileResponse:
+    """A video's first picture (JPEG) to show before it plays; 404 `no_poster` for anything else."""
+    device = await device_of(request)
+    _media, path = await context.citizen.media_file(device, case_id, media_id, poster=True)
+    return _poster(path)
 
 
 @router.get(
@@ -310,13 +341,26 @@ async def send_case_chat_photo(
 @operator_router.get(
     "/media/{media_id}",
     response_class=FileResponse,
-    responses={200: {"content": {"image/jpeg": {}, "audio/ogg": {}}, "description": "the file as kept"}},
+    responses=KEPT_FILE,
     operation_id="get_case_media",
 )
 async def case_media(case_id: Id, media_id: Id, actor: CurrentActor, context: Context) -> FileResponse:
-    """A photo or voice note of the case; every view is audited."""
+    """A photo, video or voice note of the case; every view is audited."""
     media, path = await context.case_chat.media_file(actor, case_id, media_id)
     return _file(media, path)
+
+
+@operator_router.get(
+    "/media/{media_id}/poster",
+    response_class=FileResponse,
+    responses=POSTER,
+    operation_id="get_case_media_poster",
+)
+async def case_media_poster(case_id: Id, media_id: Id, actor: CurrentActor, context: Context) -> FileResponse:
+    """A video's first picture (JPEG), shown on the card before it plays; 404 `no_poster` for anything
+    else."""
+    _media, path = await context.case_chat.media_file(actor, case_id, media_id, poster=True)
+    return _poster(path)
 
 
 OPERATOR_PHOTO_PATH = "/api/v1/cases/{case_id}/chat/photo"
@@ -339,9 +383,11 @@ async def add_snapshot(
     return c.media_out(await context.case_chat.add_snapshot(actor, case_id, content))
 
 
-def upload_limits(max_bytes: int) -> dict[str, int]:
+def upload_limits(max_bytes: int, photo_max_bytes: int) -> dict[str, int]:
+    """Bodies refused as they stream in: the citizen's file over the largest kind's limit, the
+    operator's photo or still over the photo limit."""
     return {
         MEDIA_UPLOAD_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES,
-        OPERATOR_PHOTO_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES,
-        SNAPSHOT_PATH: max_bytes + UPLOAD_OVERHEAD_BYTES,
+        OPERATOR_PHOTO_PATH: photo_max_bytes + UPLOAD_OVERHEAD_BYTES,
+        SNAPSHOT_PATH: photo_max_bytes + UPLOAD_OVERHEAD_BYTES,
     }

@@ -18,7 +18,7 @@ from c122.services.citizen.service import CitizenCase
 ChannelName = Literal["app", "sms", "messenger"]
 AuthorName = Literal["citizen", "operator", "bot", "system"]
 DeliveryName = Literal["queued", "sent", "delivered", "failed"]
-MediaKindName = Literal["photo", "voice"]
+MediaKindName = Literal["photo", "voice", "video"]
 StatusName = Literal["new", "in_work", "rejected", "completed", "closed_by_user", "registered"]
 
 
@@ -88,7 +88,8 @@ class CitizenMediaOut(BaseModel):
     size: int
     created_at: datetime
     exif_latitude: float | None = Field(
-        description="Where the photo said it was taken (the served file has no EXIF)."
+        description="Where the photo or video said it was taken (the served file has no EXIF or "
+        "location tag)."
     )
     exif_longitude: float | None
 

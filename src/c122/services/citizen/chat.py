@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Protocol
 
 from c122.domain.cases import Case
-from c122.domain.citizen import Author, Channel, CitizenRequest, Media, MediaKind, Message, message_text
+from c122.domain.citizen import (
+    Author,
+    Channel,
+    CitizenRequest,
+    Media,
+    MediaKind,
+    Message,
+    message_text,
+    sniff,
+)
 from c122.domain.clock import Clock
 from c122.domain.errors import Conflict, NotFound, UnsupportedMedia
 from c122.domain.sms import Sms
@@ -197,10 +206,10 @@ class CaseChat:
 
     def _photo(self, content: bytes, refusal: str) -> CheckedMedia:
         """The bytes checked as the citizen's are (413 over the limit), and a photo (415 otherwise)."""
-        checked = self._app.check_media(content)
-        if checked.media_type.kind is not MediaKind.PHOTO:
-            raise UnsupportedMedia(f"{refusal}, а это {checked.media_type.content_type}")
-        return checked
+        sniffed = sniff(content[:32])
+        if sniffed is not None and sniffed.kind is not MediaKind.PHOTO:
+            raise UnsupportedMedia(f"{refusal}, а это {sniffed.content_type}")
+        return self._app.check_media(content)
 
     async def _keep_operators_photo(
         self, uow: IntakeUnitOfWork, actor: Actor, case_id: int, checked: CheckedMedia, channel: Channel
@@ -248,12 +257,17 @@ class CaseChat:
             await uow.commit()
         return media
 
-    async def media_file(self, actor: Actor, case_id: int, media_id: int) -> tuple[Media, Path]:
-        """A photo or voice note of the case; each view is audited."""
+    async def media_file(
+        self, actor: Actor, case_id: int, media_id: int, *, poster: bool = False
+    ) -> tuple[Media, Path]:
+        """A photo, video or voice note of the case, or with `poster` a video's still; each view of a
+        file is audited (its still is shown with the card, not audited)."""
         await self._access.check(actor, case_id, write=False)
         async with self._uow() as uow:
             media = await uow.citizen.get_media(media_id)
-            found = self._app.file_of(media, case_id)
+            found = self._app.file_of(media, case_id, poster=poster)
+            if poster:
+                return found
             await uow.audit.record(
                 at=self._clock.now(),
                 actor_id=actor.user_id,

@@ -79,16 +79,31 @@ class CitizenUnitOfWork(UnitOfWork, Protocol):
 
 
 @dataclass(frozen=True)
+class Inspected:
+    """What a file's container says of it: its type by its tracks (a video or a voice note) and how
+    long it plays (None for a photo)."""
+
+    media_type: MediaType
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True)
 class CleanMedia:
-    """A file as it is served: for a photo, re-encoded without its metadata; where the photo said it
-    was taken (EXIF GPS), kept as data."""
+    """A file as it is served: a photo re-encoded without its metadata, a video remuxed without its
+    container's tags; where the photo or video said it was taken (EXIF GPS, MP4 `©xyz`/`location`)
+    kept as data, and for a video a still to show before it plays (JPEG; None if none decodes)."""
 
     content: bytes
     latitude: float | None = None
     longitude: float | None = None
+    poster: bytes | None = None
 
 
 class MediaCleaner(Protocol):
+    def inspect(self, content: bytes, sniffed: MediaType) -> Inspected:
+        """Raises UnsupportedMedia when the bytes do not open as the container they start as."""
+        ...
+
     def clean(self, content: bytes, media_type: MediaType) -> CleanMedia:
         """Raises UnsupportedMedia when the bytes start like an accepted type but do not decode."""
         ...

@@ -42,6 +42,7 @@ from c122.domain.citizen import (
     describe,
     digest,
     message_text,
+    poster_name,
     sniff,
 )
 from c122.domain.clock import Clock
@@ -79,6 +80,7 @@ MAX_MESSAGES = 200
 MAX_WAIT_SECONDS = 30.0
 _K = TypeVar("_K")
 _V = TypeVar("_V")
+_NAMES = {MediaKind.PHOTO: "фото", MediaKind.VOICE: "голосовое сообщение", MediaKind.VIDEO: "видео"}
 MAX_REMEMBERED = 100_000  # devices by token, and requests by device, held in memory
 
 
@@ -92,13 +94,27 @@ class CitizenLimits:
     registrations_per_phone_hour: int = 5
     photo_max_bytes: int = 10 * 1024 * 1024
     voice_max_bytes: int = 5 * 1024 * 1024
+    video_max_bytes: int = 30 * 1024 * 1024
+    voice_max_seconds: int = 300
+    video_max_seconds: int = 60
     media_per_case: int = 10
     reads_at_once: int = 8
     code: CodePolicy = field(default_factory=CodePolicy)
 
     @property
     def upload_max_bytes(self) -> int:
-        return max(self.photo_max_bytes, self.voice_max_bytes)
+        return max(self.photo_max_bytes, self.voice_max_bytes, self.video_max_bytes)
+
+    def max_bytes(self, kind: MediaKind) -> int:
+        return {
+            MediaKind.PHOTO: self.photo_max_bytes,
+            MediaKind.VOICE: self.voice_max_bytes,
+            MediaKind.VIDEO: self.video_max_bytes,
+        }[kind]
+
+    def max_seconds(self, kind: MediaKind) -> int | None:
+        """How long a file of the kind may play (None: a photo does not play)."""
+        return {MediaKind.VOICE: self.voice_max_seconds, MediaKind.VIDEO: self.video_max_seconds}.get(kind)
 
 
 @dataclass(frozen=True)
@@ -394,9 +410,10 @@ class CitizenApp:
     # --- media -----------------------------------------------------------------------------------
 
     async def add_media(self, device: Device, case_id: int, content: bytes) -> Media:
-        """A photo or voice note on the device's own request. Its type is read from the bytes (415 with
-        the reason otherwise); over the kind's size: 413. A photo is stored re-encoded without its
-        metadata; where it said it was taken is kept as data."""
+        """A photo, short video or voice note on the device's own request. Its type is read from the
+        bytes and its tracks (415 with the reason otherwise); over the kind's size: 413; playing longer
+        than the kind's limit: 422. A photo is stored re-encoded without its metadata, a video remuxed
+        without its tags; where either said it was taken is kept as data."""
         self._count_write(device)
         async with self._own(device, case_id, "add_media") as (uow, _case, _request):
             pass  # a stranger's case is refused before its bytes are looked at
@@ -411,16 +428,30 @@ class CitizenApp:
         return media
 
     def check_media(self, content: bytes) -> CheckedMedia:
-        """The file's type from its bytes (415 with the reason otherwise), its kind's size limit (413),
-        and the file as it will be served."""
-        media_type = sniff(content[:32])
-        if media_type is None:
+        """The file's type from its bytes and tracks (415 with the reason otherwise), its kind's size
+        limit (413) and duration limit (422), and the file as it will be served."""
+        sniffed = sniff(content[:32])
+        if sniffed is None:
             raise UnsupportedMedia(describe(content[:32]))
-        limit = (
-            self.limits.photo_max_bytes if media_type.kind is MediaKind.PHOTO else self.limits.voice_max_bytes
-        )
+        inspected = self._cleaner.inspect(content, sniffed)
+        media_type = inspected.media_type
+        limit = self.limits.max_bytes(media_type.kind)
         if len(content) > limit:
-            raise TooLarge(f"файл больше {limit // 1024} КБ", code="file_too_large")
+            raise TooLarge(
+                f"{_NAMES[media_type.kind]}: файл больше {limit // 1024} КБ", code="file_too_large"
+            )
+        longest = self.limits.max_seconds(media_type.kind)
+        if longest is not None and inspected.duration_s is not None and inspected.duration_s > longest:
+            played = round(inspected.duration_s)
+            raise InvalidFields(
+                [
+                    FieldProblem(
+                        "file",
+                        "too_long",
+                        f"{_NAMES[media_type.kind]} длится {played} с: не дольше {longest} с",
+                    )
+                ]
+            )
         return CheckedMedia(media_type, self._cleaner.clean(content, media_type))
 
     async def keep_media(
@@ -441,6 +472,8 @@ class CitizenApp:
         content = checked.cleaned.content
         name = f"{case_id}/{secrets.token_hex(8)}.{checked.media_type.extension}"
         self._store.put(name, content)
+        if checked.cleaned.poster is not None:
+            self._store.put(poster_name(name), checked.cleaned.poster)
         media = await uow.citizen.add_media(
             Media(
                 id=0,
@@ -479,14 +512,23 @@ class CitizenApp:
                 code="too_many_media",
             )
 
-    async def media_file(self, device: Device, case_id: int, media_id: int) -> tuple[Media, Path]:
+    async def media_file(
+        self, device: Device, case_id: int, media_id: int, *, poster: bool = False
+    ) -> tuple[Media, Path]:
         async with self._own(device, case_id, "view_media") as (uow, _case, _request):
             media = await uow.citizen.get_media(media_id)
-        return self.file_of(media, case_id)
+        return self.file_of(media, case_id, poster=poster)
 
-    def file_of(self, media: Media | None, case_id: int) -> tuple[Media, Path]:
+    def file_of(self, media: Media | None, case_id: int, *, poster: bool = False) -> tuple[Media, Path]:
+        """The kept file of a case's media item, or with `poster` a video's still (404 `no_poster` for
+        anything else, or a video none was taken of)."""
         if media is None or media.case_id != case_id:
             raise NotFound("нет такого файла")
+        if poster:
+            path = self._store.path(poster_name(media.stored_name)) if media.kind is MediaKind.VIDEO else None
+            if path is None:
+                raise NotFound("у этого файла нет кадра для показа", code="no_poster")
+            return media, path
         path = self._store.path(media.stored_name)
         if path is None:
             raise NotFound("файл не найден в хранилище", code="file_gone")

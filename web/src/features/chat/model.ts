@@ -46,3 +46,8 @@ export function withMessage(messages: readonly ChatMessage[], message: ChatMessa
 export function mediaUrl(caseId: number, mediaId: number): string {
   return `/api/v1/cases/${caseId}/media/${mediaId}`;
 }
+
+/** A video's first picture, shown before it plays. */
+export function posterUrl(caseId: number, mediaId: number): string {
+  return `${mediaUrl(caseId, mediaId)}/poster`;
+}

@@ -232,9 +232,12 @@ export interface paths {
         put?: never;
         /**
          * Add Media
-         * @description A photo (JPEG, PNG, WebP) or voice note (Ogg, WebM, M4A) as the raw body. The type is read from the
-         *     bytes, whatever `Content-Type` claims: anything else is 415 with the reason; over the size limit 413.
-         *     A photo is kept without its EXIF; where it was taken is returned as data.
+         * @description A photo (JPEG, PNG, WebP), short video (MP4, QuickTime, WebM) or voice note (Ogg, WebM, M4A) as the
+         *     raw body. The type is read from the bytes and the tracks inside, whatever `Content-Type` claims:
+         *     anything else, or bytes that do not open as the container they start as, is 415 with the reason;
+         *     over the kind's size limit 413; a video or voice note longer than its limit 422 `too_long`. A photo
+         *     is kept without its EXIF, a video without its container's tags; where either was taken is returned
+         *     as data.
          */
         post: operations["citizen_add_media"];
         delete?: never;
@@ -252,9 +255,29 @@ export interface paths {
         };
         /**
          * Get Media
-         * @description The file as kept (a photo without its EXIF).
+         * @description The file as kept (a photo without its EXIF, a video without its tags).
          */
         get: operations["citizen_get_media"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/v1/cases/{case_id}/media/{media_id}/poster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Media Poster
+         * @description A video's first picture (JPEG) to show before it plays; 404 `no_poster` for anything else.
+         */
+        get: operations["citizen_get_media_poster"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1859,9 +1882,30 @@ export interface paths {
         };
         /**
          * Case Media
-         * @description A photo or voice note of the case; every view is audited.
+         * @description A photo, video or voice note of the case; every view is audited.
          */
         get: operations["get_case_media"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/media/{media_id}/poster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Case Media Poster
+         * @description A video's first picture (JPEG), shown on the card before it plays; 404 `no_poster` for anything
+         *     else.
+         */
+        get: operations["get_case_media_poster"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5422,7 +5466,7 @@ export interface components {
             created_at: string;
             /**
              * Exif Latitude
-             * @description Where the photo said it was taken (the served file has no EXIF).
+             * @description Where the photo or video said it was taken (the served file has no EXIF or location tag).
              */
             exif_latitude: number | null;
             /** Exif Longitude */
@@ -5433,7 +5477,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "photo" | "voice";
+            kind: "photo" | "voice" | "video";
             /** Size */
             size: number;
         };
@@ -11101,6 +11145,121 @@ export interface operations {
                 };
                 content: {
                     "audio/ogg": unknown;
+                    "image/jpeg": unknown;
+                    "video/mp4": unknown;
+                    "video/webm": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizen_get_media_poster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+                media_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the video's first picture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "image/jpeg": unknown;
                 };
             };
@@ -24220,6 +24379,112 @@ export interface operations {
                 };
                 content: {
                     "audio/ogg": unknown;
+                    "image/jpeg": unknown;
+                    "video/mp4": unknown;
+                    "video/webm": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_case_media_poster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+                media_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the video's first picture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "image/jpeg": unknown;
                 };
             };

@@ -244,6 +244,8 @@ export const en: Messages = {
     photo: "Photo from the applicant",
     operatorPhoto: "Operator's photo",
     photoLocation: "Where the photo was taken",
+    video: "Video from the applicant",
+    videoLocation: "Where the video was shot",
     location: "Applicant's location",
     metres: "m",
     placeholder: "Message to the applicant",

@@ -243,6 +243,8 @@ export const ru = {
     photo: "Фото от заявителя",
     operatorPhoto: "Фото оператора",
     photoLocation: "Место съёмки по данным фото",
+    video: "Видео от заявителя",
+    videoLocation: "Место съёмки по данным видео",
     location: "Местоположение заявителя",
     metres: "м",
     placeholder: "Сообщение заявителю",
