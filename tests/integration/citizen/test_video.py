@@ -71,6 +71,14 @@ async def test_a_video_keeps_its_location_as_data_and_plays_without_it(server: R
     card_poster = await operator.http.get(f"/api/v1/cases/{case_id}/media/{media['id']}/poster")
     assert card_poster.content == poster.content
     assert (await outsider.http.get(f"/api/v1/cases/{case_id}/media/{media['id']}/poster")).status_code == 404
+    admin = await server.signed_in("admin")
+    trail = (
+        await admin.http.get("/api/v1/admin/audit", params={"entity": "case", "entity_id": str(case_id)})
+    ).json()["items"]
+    views = [e["detail"] for e in trail if e["action"] == "view_media" and e["actor_id"] is not None]
+    assert {"media_id": media["id"], "still": True} in views  # the still is the citizen's picture too
+    assert {"media_id": media["id"]} in views
+    assert any(e["action"] == "access_refused" for e in trail)  # the outsider's refusal
 
     # Another device's video is answered like none at all.
     other = await registered(server, phone="+79169876543")

@@ -260,21 +260,19 @@ class CaseChat:
     async def media_file(
         self, actor: Actor, case_id: int, media_id: int, *, poster: bool = False
     ) -> tuple[Media, Path]:
-        """A photo, video or voice note of the case, or with `poster` a video's still; each view of a
-        file is audited (its still is shown with the card, not audited)."""
+        """A photo, video or voice note of the case, or with `poster` a video's still (a frame of the
+        citizen's video: personal data like the video); each view is audited."""
         await self._access.check(actor, case_id, write=False)
         async with self._uow() as uow:
             media = await uow.citizen.get_media(media_id)
             found = self._app.file_of(media, case_id, poster=poster)
-            if poster:
-                return found
             await uow.audit.record(
                 at=self._clock.now(),
                 actor_id=actor.user_id,
                 action="view_media",
                 entity="case",
                 entity_id=str(case_id),
-                detail={"media_id": media_id},
+                detail={"media_id": media_id, **({"still": True} if poster else {})},
             )
             await uow.commit()
         return found
