@@ -66,8 +66,7 @@ class CitizenMediaCleaner:
     def inspect(self, content: bytes, sniffed: MediaType) -> Inspected:
         if sniffed.kind is MediaKind.PHOTO:
             return Inspected(sniffed)
-        found = inspect_container(content, sniffed)
-        return Inspected(found.media_type, found.duration_s)
+        return inspect_container(content, sniffed)
 
     def clean(self, content: bytes, media_type: MediaType) -> CleanMedia:
         if media_type.kind is MediaKind.VIDEO:

@@ -10,7 +10,6 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from PIL import Image
 
 from c122.domain.citizen import MediaType, by_streams
 from c122.domain.errors import UnsupportedMedia
-from c122.services.citizen.ports import CleanMedia
+from c122.services.citizen.ports import CleanMedia, Inspected
 
 # The demuxer each sniffed type is opened with: never FFmpeg's own guess, so bytes that start as an MP4
 # are read as one and nothing else (no playlist or concat demuxer ever opens a citizen's file).
@@ -34,14 +33,6 @@ _MUXERS = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
 _LOCATION_KEYS = ("location", "location-eng", "com.apple.quicktime.location.ISO6709")
 _ISO6709 = re.compile(r"^\s*([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)")
 POSTER_WIDTH = 640
-
-
-@dataclass(frozen=True)
-class Container:
-    """What a container holds: its type by its tracks and how long it plays."""
-
-    media_type: MediaType
-    duration_s: float
 
 
 def _demuxer(sniffed: MediaType) -> str:
@@ -87,7 +78,7 @@ def _played_seconds(container: av.container.InputContainer, streams: list[av.str
     return float(last - first) if first is not None else 0.0
 
 
-def inspect_container(content: bytes, sniffed: MediaType) -> Container:
+def inspect_container(content: bytes, sniffed: MediaType) -> Inspected:
     """The type by the tracks inside (a picture track: a video), and how long it plays. 415 when the
     bytes do not open or hold no sound or picture, or a picture in a container taken only for sound."""
     with _opened(content, sniffed) as container:
@@ -104,7 +95,7 @@ def inspect_container(content: bytes, sniffed: MediaType) -> Container:
             raise UnsupportedMedia(
                 f"файл {media_type.content_type} повреждён: он не читается до конца"
             ) from error
-    return Container(media_type, duration)
+    return Inspected(media_type, duration)
 
 
 def _location(tags: dict[str, str]) -> tuple[float | None, float | None]:
