@@ -194,32 +194,27 @@ class CallCards:
                     results.append((None, None))
                     continue
                 try:
-                    after = item.change(case)
-                except DomainError as refusal:
+                    results.append((case, await self._saved(uow, case, item.change(case))))
+                except DomainError as refusal:  # this change alone: the others go on
                     results.append(refusal)
-                    continue
-                if after is case:
-                    results.append((case, None))
-                elif await uow.cases.save_case(case, after):
-                    assert case.id is not None
-                    results.append((case, await uow.cases.row(case.id)))
-                else:
-                    results.append(_changed_meanwhile())
             await uow.commit()
         return results
 
+    @classmethod
+    async def _store(cls, uow: CasesUnitOfWork, before: Case, after: Case) -> CaseRow | None:
+        """Stores a change and commits (None when there was none); the list row for the event."""
+        row = await cls._saved(uow, before, after)
+        if row is not None:
+            await uow.commit()
+        return row
+
     @staticmethod
-    async def _store(uow: CasesUnitOfWork, before: Case, after: Case) -> CaseRow | None:
-        """Stores a change (None when there was none); the list row for the event."""
+    async def _saved(uow: CasesUnitOfWork, before: Case, after: Case) -> CaseRow | None:
+        """Saves a change in the open transaction (None when there was none); the list row for the
+        event. `Conflict` when the card changed meanwhile (its version check failed)."""
         if after is before:
             return None
         assert before.id is not None
         if not await uow.cases.save_case(before, after):
-            raise _changed_meanwhile()
-        row = await uow.cases.row(before.id)
-        await uow.commit()
-        return row
-
-
-def _changed_meanwhile() -> Conflict:
-    return Conflict("карточку звонка только что изменили: повторите", code="edit_conflict")
+            raise Conflict("карточку звонка только что изменили: повторите", code="edit_conflict")
+        return await uow.cases.row(before.id)
