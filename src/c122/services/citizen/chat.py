@@ -181,7 +181,7 @@ class CaseChat:
         no photo: 409 `no_media_by_sms` (the product has no public links to a case's files). A
         messenger that refuses it: 409, and the photo is not kept."""
         await self._access.check(actor, case_id, write=True)
-        checked = self._photo(content, "оператор отправляет только фото")
+        checked = await self._photo(content, "оператор отправляет только фото")
         async with self._uow() as uow:
             case = await uow.cases.get_case(case_id)
             if case is None:
@@ -204,12 +204,12 @@ class CaseChat:
         self._app.tell(case, message)
         return message
 
-    def _photo(self, content: bytes, refusal: str) -> CheckedMedia:
+    async def _photo(self, content: bytes, refusal: str) -> CheckedMedia:
         """The bytes checked as the citizen's are (413 over the limit), and a photo (415 otherwise)."""
         sniffed = sniff(content[:32])
         if sniffed is not None and sniffed.kind is not MediaKind.PHOTO:
             raise UnsupportedMedia(f"{refusal}, а это {sniffed.content_type}")
-        return self._app.check_media(content)
+        return await self._app.check_media(content)
 
     async def _keep_operators_photo(
         self, uow: IntakeUnitOfWork, actor: Actor, case_id: int, checked: CheckedMedia, channel: Channel
@@ -241,7 +241,7 @@ class CaseChat:
         """A still from the caller's video (TEL-25), kept on the card like the app's photos (JPEG or
         PNG, read from the bytes: 415 otherwise; 413 over the photo limit); audited."""
         await self._access.check(actor, case_id, write=True)
-        checked = self._photo(content, "снимок должен быть изображением")
+        checked = await self._photo(content, "снимок должен быть изображением")
         async with self._uow() as uow:
             if await uow.cases.get_case(case_id) is None:
                 raise NotFound("no such case")

@@ -417,7 +417,7 @@ class CitizenApp:
         self._count_write(device)
         async with self._own(device, case_id, "add_media") as (uow, _case, _request):
             pass  # a stranger's case is refused before its bytes are looked at
-        checked = self.check_media(content)
+        checked = await self.check_media(content)
         async with self._own(device, case_id, "add_media") as (uow, case, _request):
             media, message = await self.keep_media(uow, case_id, checked, Channel.APP, device.id)
             row = await uow.cases.row(case_id)
@@ -427,9 +427,14 @@ class CitizenApp:
             self._publisher.publish(case_event(CASE_UPDATED, row, self._clock.now()))
         return media
 
-    def check_media(self, content: bytes) -> CheckedMedia:
+    async def check_media(self, content: bytes) -> CheckedMedia:
         """The file's type from its bytes and tracks (415 with the reason otherwise), its kind's size
-        limit (413) and duration limit (422), and the file as it will be served."""
+        limit (413) and duration limit (422), and the file as it will be served. Reading a video's
+        packets, remuxing it and cutting its still grow with the file: a worker thread does it, so that
+        the node's calls and event streams go on meanwhile (docs/channels/citizen-api.md)."""
+        return await asyncio.to_thread(self._checked_media, content)
+
+    def _checked_media(self, content: bytes) -> CheckedMedia:
         sniffed = sniff(content[:32])
         if sniffed is None:
             raise UnsupportedMedia(describe(content[:32]))

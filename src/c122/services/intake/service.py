@@ -84,7 +84,7 @@ class Intake:
         413/415 for a file; nothing is stored when anything is refused."""
         address = _address(incoming.channel, incoming.address)
         text = message_text(incoming.text, media_id=0 if incoming.media else None)
-        checked = [self._app.check_media(item.content) for item in incoming.media]
+        checked = [await self._app.check_media(item.content) for item in incoming.media]
         now = self._clock.now()
         async with self._uow() as uow:
             case_id = await uow.contacts.open_case_of(incoming.channel, address)
