@@ -497,8 +497,10 @@ async def test_kill_mid_conference_ends_it_for_everyone_and_withdraws_its_queued
     talking = await dial(hotline.server, "caller_until_bye.xml")
     await until(desk.state, lambda status: status == "on_call", timeout=20)
     await phone.wait_output(lambda line: "established" in line.lower(), timeout=10)
-    assert (await desk.write("POST", conf)).status_code == 201
-    assert (await desk.write("POST", f"{conf}/parties", json={"user_id": colleague_id})).status_code == 201
+    started = await desk.write("POST", conf)
+    assert started.status_code == 201, started.text
+    invited = await desk.write("POST", f"{conf}/parties", json={"user_id": colleague_id})
+    assert invited.status_code == 201, invited.text
     queued = await desk.write("POST", f"{conf}/parties", json={"group_id": vaccination})
     assert queued.status_code == 201, queued.text
 

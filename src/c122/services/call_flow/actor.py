@@ -237,17 +237,19 @@ class CallActor:
         operator_leg = self._ringing_leg or self._ctx.switch.browser_leg(user_id)
         kind: LegKind = "sip" if self._ringing_leg is not None else "webrtc"
         self._ringing_leg = None
+        # Before any await: the desk shows the operator talking from the ACD's accept, and a transfer or
+        # a conference asked meanwhile waits for this (`CallFlowService._operator_call_taken`).
+        self.operator_id = user_id
+        self.operator_leg = operator_leg
         await self._stop_ringing()
         await self._stop_playback()
         self._cancel_timer()
-        self.operator_id = user_id
         if operator_leg is None:
             log.warning("call %s: operator %s lost the audio connection before answering", self.id, user_id)
             with contextlib.suppress(UnknownCall):
                 await self._ctx.center.hang_up(self.id, CompletedBy.OPERATOR)
             self.record.end_cause = "operator_unreachable"
             return None
-        self.operator_leg = operator_leg
         self.record.operator_leg(operator_leg, kind, user_id, self._ctx.clock.now())
         return operator_leg
 

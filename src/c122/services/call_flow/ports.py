@@ -266,6 +266,10 @@ class CallDistribution(Protocol):
         """Whether another node carries this call (several nodes): it is not gone, only not here."""
         ...
 
+    def talking_on(self, user_id: int) -> str | None:
+        """The call the ACD has the operator talking on, whichever node carries it."""
+        ...
+
     def call_elsewhere(self, user_id: int) -> str | None:
         """The call the operator talks on when another node carries it (through the media hop)."""
         ...

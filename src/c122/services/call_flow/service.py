@@ -63,6 +63,10 @@ CALL_ID_PREFIXES = ("call-", "out-", "conf-")
 #: first): the reconciliation leaves calls younger than this alone.
 RECONCILE_GRACE_S = 30.0
 _PAST_THE_MENU = (ActionKind.QUEUE, ActionKind.REFUSE)  # rules whose call never hears the line's menu
+#: A desk's transfer, consultation or conference asked the moment the ACD connected the operator waits
+#: this long, looking every poll, for the call to take the operator up (`_operator_call_taken`).
+TAKE_UP_WAIT_SECONDS = 3.0
+TAKE_UP_POLL_SECONDS = 0.02
 
 
 def owns_call(call_id: str) -> bool:
@@ -441,7 +445,7 @@ class CallFlowService:
             raise NotFound(f"queue {queue_id} does not exist")
         if queue_id is not None and self._sent_to_call_node(user_id, "transfer", queue_id):
             return
-        call = self._operator_call(user_id)
+        call = await self._operator_call_taken(user_id)
         if colleague is not None:
             if call.consulting:
                 raise Conflict("a consultation is in progress", code="consulting")
@@ -516,7 +520,7 @@ class CallFlowService:
         group or a service (their longest-idle free operator) or a public number. A colleague on a call
         is refused (409 `colleague_busy`); one who takes calls gets no offers until the consultation
         lets them go."""
-        call = self._operator_call(user_id)
+        call = await self._operator_call_taken(user_id)
         if call.consulting:
             raise Conflict("a consultation is already in progress", code="consulting")
         colleague = await self._colleague_in(user_id, group_id, service_id) or colleague
@@ -547,7 +551,7 @@ class CallFlowService:
         invitee given with a call in progress is invited as by `conference_invite`."""
         invites = (colleague, number, group_id) != (None, None, None)
         try:
-            call = self._operator_call(user_id)
+            call = await self._operator_call_taken(user_id)
         except NoCall:
             if not invites:
                 raise
@@ -853,6 +857,21 @@ class CallFlowService:
         )
 
     # -- inside ----------------------------------------------------------------------------------------
+
+    async def _operator_call_taken(self, user_id: int) -> CallActor:
+        """`_operator_call`, waiting a moment for a call of this node the ACD has just connected the
+        operator to: the desk shows the conversation from the ACD's decision, while the call itself may
+        still be storing it before it takes the operator up (hundreds of milliseconds on a busy node)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TAKE_UP_WAIT_SECONDS
+        while True:
+            try:
+                return self._operator_call(user_id)
+            except NoCall:
+                call = self._calls.get(self._ctx.center.talking_on(user_id) or "")
+                if call is None or call.operator_leg is not None or loop.time() >= deadline:
+                    raise
+            await asyncio.sleep(TAKE_UP_POLL_SECONDS)
 
     def _operator_call(self, user_id: int) -> CallActor:
         for call in self._calls.values():

@@ -716,15 +716,22 @@ class ContactCenter:
         """Whether another node carries this call: not gone, only not this node's."""
         return self._relay is not None and self._relay.carried_elsewhere(call_id)
 
+    def talking_on(self, user_id: int) -> str | None:
+        """The call the ACD has the operator talking on, whichever node carries it."""
+        if self._acd is None:
+            return None
+        state = self._acd.state.operators.get(str(user_id))
+        if state is None or state.status is not OperatorStatus.ON_CALL:
+            return None
+        return state.call_id
+
     def call_elsewhere(self, user_id: int) -> str | None:
         """The call the operator talks on when another node carries it (their desk is on this one,
         the caller's SIP on that one: the media hop joins them)."""
-        if self._acd is None or self._relay is None:
+        call_id = self.talking_on(user_id)
+        if call_id is None or self._relay is None:
             return None
-        state = self._acd.state.operators.get(str(user_id))
-        if state is None or state.status is not OperatorStatus.ON_CALL or state.call_id is None:
-            return None
-        return state.call_id if self._relay.carried_elsewhere(state.call_id) else None
+        return call_id if self._relay.carried_elsewhere(call_id) else None
 
     def to_call_node(self, call_id: str, user_id: int, action: str, queue_id: int | None = None) -> None:
         """The operator's desk action goes to the node that carries their call."""
