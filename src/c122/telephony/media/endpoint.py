@@ -45,6 +45,7 @@ class RelayRecord:
     """
 
     __slots__ = (
+        "codec",
         "connected",
         "connected_to",
         "endpoint",
@@ -83,6 +84,7 @@ class RelayRecord:
         self.stream = endpoint.stream  # what this leg sends: the peer's relay rewrites onto it
         # Decided by `decide` whenever a fact it rests on changes, not per packet:
         self.ready: RelayRecord | None = None  # the peer's record while packets may go in place
+        self.codec = endpoint.codec
         self.payload_type = endpoint.codec.payload_type
         self.timelines = endpoint.timelines
 
@@ -92,7 +94,7 @@ class RelayRecord:
         detector, the peer sending to a known address and playing nothing, no DTMF queued."""
         endpoint = self.endpoint
         peer = endpoint.forward_to
-        codec = endpoint.codec
+        codec = self.codec = endpoint.codec
         self.payload_type = codec.payload_type
         self.timelines = endpoint.timelines
         self.ready = (

@@ -27,22 +27,31 @@ _WRAP: Final = 1 << 32
 _HALF: Final = 1 << 31
 REORDER_ALLOWANCE: Final = FRAME_SAMPLES * 10  # 200 ms: how late a packet may be and still be recorded
 RESYNC_AFTER: Final = SAMPLE_RATE // 8  # a 125 ms disagreement between RTP time and our clock re-anchors
+# A timeline's buffer: a cut every second leaves REORDER_ALLOWANCE behind, so it holds 1.2 s at the
+# next cut; twice that leaves room for late cuts before it has to grow.
+_CAPACITY: Final = 5 * SAMPLE_RATE // 2
 
 
 class PayloadTimeline:
     """What one leg sends us, as G.711 bytes at recording sample positions from `base` on.
 
-    `data`, `ssrc` and `end_timestamp` are public for the relay, which appends the usual packet (the
-    next one in order, in the line's codec) inline, as `put` would."""
+    The bytes live in a buffer allocated once (`view`, `fill` bytes of it in use) rather than a
+    growing bytearray: cutting a block off the front and appending at the back of one reallocated
+    and copied it every few packets. `view`, `fill`, `ssrc` and `end_timestamp` are public for the
+    relay, which writes the usual packet (the next one in order, in the line's codec, room left)
+    inline, as `put` would."""
 
-    __slots__ = ("_offset", "_silence", "base", "codec", "data", "end_timestamp", "ssrc", "started_at")
+    __slots__ = (
+        "_offset", "base", "codec", "end_timestamp", "fill", "room", "ssrc", "started_at", "view"
+    )  # fmt: skip
 
     def __init__(self, codec: Codec, started_at: float) -> None:
         self.codec = codec
         self.started_at = started_at
-        self.base = 0  # recording sample index of data[0]; everything before went to the file
-        self.data = bytearray()
-        self._silence = bytes([codec.silence]) * (SAMPLE_RATE // 2)
+        self.base = 0  # recording sample index of view[0]; everything before went to the file
+        self.view = memoryview(bytearray(_CAPACITY))
+        self.fill = 0  # samples base..base + fill are in view[:fill]
+        self.room = _CAPACITY  # len(view), read per packet by the relay
         self.ssrc: int | None = None
         self._offset = 0  # recording index = RTP timestamp + offset, while anchored
         self.end_timestamp: int | None = None  # the RTP timestamp that an in-order packet carries next
@@ -52,9 +61,11 @@ class PayloadTimeline:
         return round((now - self.started_at) * SAMPLE_RATE)
 
     def put(self, ssrc: int, timestamp: int, payload: bytes | memoryview, now: float) -> None:
-        if timestamp == self.end_timestamp and ssrc == self.ssrc:
-            self.data += payload  # the usual case: the next packet, in order
-            self.end_timestamp = (timestamp + len(payload)) % _WRAP
+        length = len(payload)
+        if timestamp == self.end_timestamp and ssrc == self.ssrc and (end := self.fill + length) <= self.room:
+            self.view[self.fill : end] = payload  # the usual case: the next packet, in order
+            self.fill = end
+            self.end_timestamp = (timestamp + length) % _WRAP
             return
         self._place(ssrc, timestamp, payload, now)
 
@@ -79,8 +90,8 @@ class PayloadTimeline:
                 return
         end = at + len(payload)
         self._pad_to(end)
-        self.data[at:end] = payload
-        if end == len(self.data):
+        self.view[at:end] = payload
+        if end == self.fill:
             self.end_timestamp = (timestamp + len(payload)) % _WRAP
 
     def _is_newest(self, timestamp: int) -> bool:
@@ -97,39 +108,46 @@ class PayloadTimeline:
         return near + ((raw - near + _HALF) % _WRAP - _HALF)
 
     def _pad_to(self, length: int) -> None:
-        while len(self.data) < length:
-            self.data += self._silence[: length - len(self.data)]
+        """Silence from `fill` up to `length`, in a larger buffer if this one is too short (the
+        cuts came late, or a packet far ahead of the others)."""
+        if length <= self.fill:
+            return
+        if length > self.room:
+            grown = memoryview(bytearray(max(length, 2 * self.room)))
+            grown[: self.fill] = self.view[: self.fill]
+            self.view.release()
+            self.view, self.room = grown, len(grown)
+        self.view[self.fill : length] = bytes([self.codec.silence]) * (length - self.fill)
+        self.fill = length
 
     def take(self, until: int, now: float) -> bytes:
         """Samples base..until (silence where nothing arrived); they leave the timeline."""
         count = until - self.base
         if count <= 0:
             return b""
-        if len(self.data) < count:
+        if self.fill < count:
             self._pad_to(count)
             self.end_timestamp = None  # the end is now silence we added, not the last packet
-        block = bytes(self.data[:count])
-        del self.data[:count]
+        view = self.view
+        block = view[:count].tobytes()
+        rest = self.fill - count
+        view[:rest] = view[count : self.fill]  # what is still open moves to the front
+        self.fill = rest
         self.base = until
-        if abs(self.base + len(self.data) - self.position_now(now)) > REORDER_ALLOWANCE + RESYNC_AFTER:
+        if abs(self.base + rest - self.position_now(now)) > REORDER_ALLOWANCE + RESYNC_AFTER:
             self.end_timestamp = None  # drifted from our clock: the next packet re-checks its place
         return block
 
 
-class _Job:
-    __slots__ = ("done", "left", "recorder", "right")
+Block = tuple[StereoWavRecorder, bytes, bytes | None]  # a recording's next samples, left and right
 
-    def __init__(
-        self,
-        recorder: StereoWavRecorder,
-        left: bytes,
-        right: bytes | None,
-        done: Callable[[], None] | None = None,
-    ) -> None:
-        self.recorder = recorder
-        self.left = left
-        self.right = right
-        self.done = done  # after the last block: close the file, then call this (from the thread)
+
+class _Job:
+    __slots__ = ("blocks", "done")
+
+    def __init__(self, blocks: list[Block], done: Callable[[], None] | None = None) -> None:
+        self.blocks = blocks
+        self.done = done  # after the last block: close its file, then call this (from the thread)
 
 
 class RecordingWriter:
@@ -137,16 +155,19 @@ class RecordingWriter:
 
     File writes release the GIL, so the event loop keeps serving packets while a file is
     written; the blocks of one recording are written in the order they were handed over. The
-    thread starts with the first block: until then the process has one thread, and each of the
-    relay's system calls finds its socket without taking a reference on it (the kernel does that
-    only for a process whose threads share the descriptor table)."""
+    blocks cut in one tick travel together: the thread wakes (and takes the GIL from the loop)
+    once per tick, not once per recording. The thread starts with the first block: until then
+    the process has one thread, and each of the relay's system calls finds its socket without
+    taking a reference on it (the kernel does that only for a process whose threads share the
+    descriptor table)."""
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
-    def append(self, recorder: StereoWavRecorder, left: bytes, right: bytes | None) -> None:
-        self._put(_Job(recorder, left, right))
+    def append(self, blocks: list[Block]) -> None:
+        if blocks:
+            self._put(_Job(blocks))
 
     async def finish(self, recorder: StereoWavRecorder, left: bytes, right: bytes | None) -> None:
         """Writes the last blocks and closes the file; returns when the file is complete."""
@@ -160,7 +181,7 @@ class RecordingWriter:
         def done() -> None:
             loop.call_soon_threadsafe(resolve)
 
-        self._put(_Job(recorder, left, right, done))
+        self._put(_Job([(recorder, left, right)], done))
         await closed
 
     def stop(self) -> None:
@@ -179,12 +200,12 @@ class RecordingWriter:
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            try:
-                job.recorder.append_payloads(job.left, job.right)
-                if job.done is not None:
-                    job.recorder.close()
-            except Exception:  # a full disk must not end recording for every other call
-                log.exception("writing recording %s failed", job.recorder.path)
-            finally:
-                if job.done is not None:
-                    job.done()
+            for recorder, left, right in job.blocks:
+                try:
+                    recorder.append_payloads(left, right)
+                    if job.done is not None:
+                        recorder.close()
+                except Exception:  # a full disk must not end recording for every other call
+                    log.exception("writing recording %s failed", recorder.path)
+            if job.done is not None:
+                job.done()

@@ -246,11 +246,17 @@ class RtpRelay:
                     payload_length = length - 12
                     if timelines := record.timelines:
                         payload = view[12:length]
-                        codec = record.endpoint.codec
+                        codec = record.codec
                         for line in timelines:
                             # PayloadTimeline.put's usual case inlined: the next packet, in order.
-                            if timestamp == line.end_timestamp and ssrc == line.ssrc and line.codec is codec:
-                                line.data += payload
+                            if (
+                                timestamp == line.end_timestamp
+                                and ssrc == line.ssrc
+                                and line.codec is codec
+                                and (end := (at := line.fill) + payload_length) <= line.room
+                            ):
+                                line.view[at:end] = payload
+                                line.fill = end
                                 line.end_timestamp = (timestamp + payload_length) & 0xFFFFFFFF
                             else:
                                 _record(line, codec, ssrc, timestamp, payload, now)

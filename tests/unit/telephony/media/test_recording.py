@@ -118,7 +118,7 @@ async def test_the_writer_thread_decodes_each_side_with_its_law_and_closes_the_f
     writer = RecordingWriter()
     try:
         recorder = StereoWavRecorder(tmp_path / "call.wav", codecs=(PCMU, PCMA))
-        writer.append(recorder, left, PCMA.encode(PCMU.decode(left)))
+        writer.append([(recorder, left, PCMA.encode(PCMU.decode(left)))])
         await asyncio.wait_for(writer.finish(recorder, left, None), timeout=5)
     finally:
         writer.stop()
