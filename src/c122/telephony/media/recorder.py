@@ -116,7 +116,7 @@ class StereoWavRecorder:
         if self._file is None:
             return
         fd = self._file.fileno()
-        written = os.pwrite(fd, block, _HEADER_SIZE + self._data_bytes)
+        written = os.pwrite(fd, block.data, _HEADER_SIZE + self._data_bytes)
         if written != block.nbytes:  # a full disk: what did get written is counted as far as whole samples
             written -= written % _BLOCK_ALIGN
         self._data_bytes += written
@@ -143,7 +143,8 @@ def _stereo_table(left: Codec, right: Codec) -> npt.NDArray[np.uint32]:
     if table is None:
         low = left.decode_table.view(np.uint16).astype(np.uint32)
         high = right.decode_table.view(np.uint16).astype(np.uint32)
-        table = _STEREO_TABLES[left.name, right.name] = ((high[:, None] << 16) | low[None, :]).ravel().astype("<u4")
+        table = ((high[:, None] << 16) | low[None, :]).ravel().astype("<u4")
+        _STEREO_TABLES[left.name, right.name] = table
     return table
 
 

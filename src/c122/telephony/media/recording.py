@@ -30,31 +30,62 @@ RESYNC_AFTER: Final = SAMPLE_RATE // 8  # a 125 ms disagreement between RTP time
 # A timeline's buffer: a cut every second leaves REORDER_ALLOWANCE behind, so it holds 1.2 s at the
 # next cut; twice that leaves room for late cuts before it has to grow.
 _CAPACITY: Final = 5 * SAMPLE_RATE // 2
+_SLAB_SLOTS: Final = 64  # timelines' buffers per shared slab
+
+Slot = tuple[memoryview, int]  # a slab and where in it a timeline's buffer starts
+
+
+class _Slabs:
+    """The timelines' buffers, carved out of shared slabs: the relay's per-packet write goes through
+    the slab's memoryview, one object for 64 legs that stays in the cache, not one per leg."""
+
+    def __init__(self) -> None:
+        self._free: list[Slot] = []
+
+    def take(self) -> Slot:
+        if not self._free:
+            slab = memoryview(bytearray(_CAPACITY * _SLAB_SLOTS))
+            self._free = [(slab, slot * _CAPACITY) for slot in reversed(range(_SLAB_SLOTS))]
+        return self._free.pop()
+
+    def give_back(self, slot: Slot) -> None:
+        self._free.append(slot)
+
+
+_SLABS: Final = _Slabs()
 
 
 class PayloadTimeline:
     """What one leg sends us, as G.711 bytes at recording sample positions from `base` on.
 
-    The bytes live in a buffer allocated once (`view`, `fill` bytes of it in use) rather than a
-    growing bytearray: cutting a block off the front and appending at the back of one reallocated
-    and copied it every few packets. `view`, `fill`, `ssrc` and `end_timestamp` are public for the
-    relay, which writes the usual packet (the next one in order, in the line's codec, room left)
-    inline, as `put` would."""
+    The bytes live in a buffer allocated once, `view[start:room]` (a slot of a shared slab, or the
+    timeline's own once it outgrew that), `view[start:fill]` in use, rather than a growing
+    bytearray: cutting a block off the front and appending at the back of one reallocated and
+    copied it every few packets. `view`, `fill`, `room`, `ssrc` and `end_timestamp` are public for
+    the relay, which writes the usual packet (the next one in order, in the line's codec, room
+    left) inline, as `put` would."""
 
     __slots__ = (
-        "_offset", "base", "codec", "end_timestamp", "fill", "room", "ssrc", "started_at", "view"
+        "_offset", "_slot", "base", "codec", "end_timestamp", "fill", "room", "ssrc", "start", "started_at",
+        "view",
     )  # fmt: skip
 
     def __init__(self, codec: Codec, started_at: float) -> None:
         self.codec = codec
         self.started_at = started_at
-        self.base = 0  # recording sample index of view[0]; everything before went to the file
-        self.view = memoryview(bytearray(_CAPACITY))
-        self.fill = 0  # samples base..base + fill are in view[:fill]
-        self.room = _CAPACITY  # len(view), read per packet by the relay
+        self.base = 0  # recording sample index of view[start]; everything before went to the file
+        self._slot: Slot | None = _SLABS.take()
+        self.view, self.start = self._slot
+        self.fill = self.start  # samples base.. are in view[start:fill]
+        self.room = self.start + _CAPACITY  # the end of this timeline's buffer in view
         self.ssrc: int | None = None
         self._offset = 0  # recording index = RTP timestamp + offset, while anchored
         self.end_timestamp: int | None = None  # the RTP timestamp that an in-order packet carries next
+
+    def __del__(self) -> None:
+        if self._slot is not None:
+            _SLABS.give_back(self._slot)
+            self._slot = None
 
     def position_now(self, now: float) -> int:
         """Where our clock says a packet arriving now belongs on the recording's sample line."""
@@ -88,8 +119,9 @@ class PayloadTimeline:
             at = expected - self.base
             if at < 0:
                 return
+        self._pad_to(at + len(payload))
+        at += self.start
         end = at + len(payload)
-        self._pad_to(end)
         self.view[at:end] = payload
         if end == self.fill:
             self.end_timestamp = (timestamp + len(payload)) % _WRAP
@@ -107,32 +139,37 @@ class PayloadTimeline:
         raw = timestamp + self._offset
         return near + ((raw - near + _HALF) % _WRAP - _HALF)
 
-    def _pad_to(self, length: int) -> None:
-        """Silence from `fill` up to `length`, in a larger buffer if this one is too short (the
-        cuts came late, or a packet far ahead of the others)."""
-        if length <= self.fill:
+    def _pad_to(self, samples: int) -> None:
+        """Silence after what is held up to `samples` from `base`, in a buffer of the timeline's own
+        if its slot is too short (the cuts came late, or a packet far ahead of the others)."""
+        end = self.start + samples
+        if end <= self.fill:
             return
-        if length > self.room:
-            grown = memoryview(bytearray(max(length, 2 * self.room)))
-            grown[: self.fill] = self.view[: self.fill]
-            self.view.release()
-            self.view, self.room = grown, len(grown)
-        self.view[self.fill : length] = bytes([self.codec.silence]) * (length - self.fill)
-        self.fill = length
+        if end > self.room:
+            held = self.fill - self.start
+            grown = memoryview(bytearray(max(samples, 2 * (self.room - self.start))))
+            grown[:held] = self.view[self.start : self.fill]
+            if self._slot is not None:
+                _SLABS.give_back(self._slot)
+                self._slot = None
+            self.view, self.start, self.fill, self.room = grown, 0, held, len(grown)
+            end = samples
+        self.view[self.fill : end] = bytes([self.codec.silence]) * (end - self.fill)
+        self.fill = end
 
     def take(self, until: int, now: float) -> bytes:
         """Samples base..until (silence where nothing arrived); they leave the timeline."""
         count = until - self.base
         if count <= 0:
             return b""
-        if self.fill < count:
+        if self.fill - self.start < count:
             self._pad_to(count)
             self.end_timestamp = None  # the end is now silence we added, not the last packet
-        view = self.view
-        block = view[:count].tobytes()
-        rest = self.fill - count
-        view[:rest] = view[count : self.fill]  # what is still open moves to the front
-        self.fill = rest
+        view, start = self.view, self.start
+        block = view[start : start + count].tobytes()
+        rest = self.fill - start - count
+        view[start : start + rest] = view[start + count : self.fill]  # what is still open moves to the front
+        self.fill = start + rest
         self.base = until
         if abs(self.base + rest - self.position_now(now)) > REORDER_ALLOWANCE + RESYNC_AFTER:
             self.end_timestamp = None  # drifted from our clock: the next packet re-checks its place

@@ -194,6 +194,7 @@ class RtpRelay:
         connected_legs, legs = self._connected, self._legs
         relayed = 0
         cut_length, cut = 0, view[:0]  # the last send slice: G.711 packets of a call share one length
+        payload_end, payload = 0, view[:0]  # the last payload slice, for recorded legs
         depth = self._depth
         batch = _PASS_BUDGET // depth
         ready = self._epoll.poll(0, batch)
@@ -245,7 +246,8 @@ class RtpRelay:
                     record.last_arrival = now
                     payload_length = length - 12
                     if timelines := record.timelines:
-                        payload = view[12:length]
+                        if length != payload_end:
+                            payload_end, payload = length, view[12:length]
                         codec = record.codec
                         for line in timelines:
                             # PayloadTimeline.put's usual case inlined: the next packet, in order.
