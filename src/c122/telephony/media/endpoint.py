@@ -61,6 +61,7 @@ class RelayRecord:
         "send_connected",
         "ssrc",
         "stream",
+        "timeline",
         "timelines",
         "transit",
         "wraps",
@@ -86,7 +87,9 @@ class RelayRecord:
         self.ready: RelayRecord | None = None  # the peer's record while packets may go in place
         self.codec = endpoint.codec
         self.payload_type = endpoint.codec.payload_type
-        self.timelines = endpoint.timelines
+        self.timeline: PayloadTimeline | None = None
+        self.timelines: tuple[PayloadTimeline, ...] = ()
+        self._follow_recordings()
 
     def decide(self) -> None:
         """Whether this leg's media packets may be forwarded in place, and to whom: a 1:1 bridge
@@ -96,7 +99,7 @@ class RelayRecord:
         peer = endpoint.forward_to
         codec = self.codec = endpoint.codec
         self.payload_type = codec.payload_type
-        self.timelines = endpoint.timelines
+        self._follow_recordings()
         self.ready = (
             peer.relay_record
             if peer is not None
@@ -110,6 +113,13 @@ class RelayRecord:
             and peer.target is not None
             else None
         )
+
+    def _follow_recordings(self) -> None:
+        """The recording of what this leg receives, as the relay reads it per packet: `timeline`,
+        the usual one recording in the leg's codec (written inline), else all of them in `timelines`."""
+        lines = self.endpoint.timelines
+        only = lines[0] if len(lines) == 1 and lines[0].codec is self.codec else None
+        self.timeline, self.timelines = only, () if only is not None else lines
 
     def fold(self) -> None:
         """Hands the counts since the last fold to the leg's statistics."""

@@ -94,11 +94,11 @@ class StereoWavRecorder:
             stereo[0::2] = self._codecs[0].decode(left)
             self._append(stereo)
             return
-        # Both sides at once: each pair of G.711 bytes (left, right) indexes its pair of samples.
-        pairs = np.empty(len(left) * _CHANNELS, dtype=np.uint8)
-        pairs[0::2] = np.frombuffer(left, dtype=np.uint8)
-        pairs[1::2] = np.frombuffer(right, dtype=np.uint8)
-        self._append(_stereo_table(*self._codecs).take(pairs.view("<u2").astype(np.intp)))
+        # Each side looked up as whole stereo samples (its half set, the other 0), the two or-ed:
+        # no interleaving copies, and tables of 1 KB that stay in the cache next to the relay's data.
+        stereo = _channel_table(self._codecs[0], 0).take(np.frombuffer(left, dtype=np.uint8), mode="clip")
+        stereo |= _channel_table(self._codecs[1], 16).take(np.frombuffer(right, dtype=np.uint8), mode="clip")
+        self._append(stereo)
 
     def flush(self) -> None:
         if self._file is None or not self._left:
@@ -134,17 +134,15 @@ class StereoWavRecorder:
         return self._file is None
 
 
-_STEREO_TABLES: dict[tuple[str, str], npt.NDArray[np.uint32]] = {}
+_CHANNEL_TABLES: dict[tuple[str, int], npt.NDArray[np.uint32]] = {}
 
 
-def _stereo_table(left: Codec, right: Codec) -> npt.NDArray[np.uint32]:
-    """65,536 stereo samples (left in the low half) by the pair of G.711 bytes (left in the low byte)."""
-    table = _STEREO_TABLES.get((left.name, right.name))
+def _channel_table(codec: Codec, shift: int) -> npt.NDArray[np.uint32]:
+    """256 stereo samples by G.711 byte: the decoded sample in the left (shift 0) or right (16) half."""
+    table = _CHANNEL_TABLES.get((codec.name, shift))
     if table is None:
-        low = left.decode_table.view(np.uint16).astype(np.uint32)
-        high = right.decode_table.view(np.uint16).astype(np.uint32)
-        table = ((high[:, None] << 16) | low[None, :]).ravel().astype("<u4")
-        _STEREO_TABLES[left.name, right.name] = table
+        table = (codec.decode_table.view(np.uint16).astype(np.uint32) << shift).astype("<u4")
+        _CHANNEL_TABLES[codec.name, shift] = table
     return table
 
 
