@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/media_workers.py [--calls 500,750,1000,1250,1500] [--workers 1,2]
         [--record off,on] [--seconds 6] [--trials 1] [--rtpengine /usr/bin/rtpengine] [--note TEXT]
-        → bench/results/media_workers.json
+        [--result NAME] → bench/results/NAME.json (media_workers)
 
 For every number of calls, number of workers and recording choice, the same load generator (the
 batched sendmmsg/recvmmsg one of `media_bridge.py`: one 160-byte G.711 packet per leg every 20 ms,
@@ -247,6 +247,7 @@ def main() -> None:
         "as engine c122-baseline, alternating with the others: before against after in one run",
     )
     parser.add_argument("--note", default="", help="conditions worth keeping with the figures")
+    parser.add_argument("--result", default="media_workers", help="the results file's name, without .json")
     parser.add_argument(
         "--nice",
         type=int,
@@ -282,7 +283,7 @@ def main() -> None:
                         run = {"engine": engine, **setting, **figures}
                         print(json.dumps(run), flush=True)
                         runs.append(run)
-    write_result("media_workers", {
+    write_result(args.result, {
         "description": "pass-through bridged G.711 calls: c122 media workers against rtpengine (userspace), "
         "same generator, alternating runs",
         "targets": {"loss_fraction_below": TARGET_LOSS, "p99_latency_ms_below": TARGET_P99_MS},

@@ -45,6 +45,7 @@ class RelayRecord:
     """
 
     __slots__ = (
+        "codec",
         "connected",
         "connected_to",
         "endpoint",
@@ -60,6 +61,7 @@ class RelayRecord:
         "send_connected",
         "ssrc",
         "stream",
+        "timeline",
         "timelines",
         "transit",
         "wraps",
@@ -83,8 +85,11 @@ class RelayRecord:
         self.stream = endpoint.stream  # what this leg sends: the peer's relay rewrites onto it
         # Decided by `decide` whenever a fact it rests on changes, not per packet:
         self.ready: RelayRecord | None = None  # the peer's record while packets may go in place
+        self.codec = endpoint.codec
         self.payload_type = endpoint.codec.payload_type
-        self.timelines = endpoint.timelines
+        self.timeline: PayloadTimeline | None = None
+        self.timelines: tuple[PayloadTimeline, ...] = ()
+        self._follow_recordings()
 
     def decide(self) -> None:
         """Whether this leg's media packets may be forwarded in place, and to whom: a 1:1 bridge
@@ -92,9 +97,9 @@ class RelayRecord:
         detector, the peer sending to a known address and playing nothing, no DTMF queued."""
         endpoint = self.endpoint
         peer = endpoint.forward_to
-        codec = endpoint.codec
+        codec = self.codec = endpoint.codec
         self.payload_type = codec.payload_type
-        self.timelines = endpoint.timelines
+        self._follow_recordings()
         self.ready = (
             peer.relay_record
             if peer is not None
@@ -108,6 +113,13 @@ class RelayRecord:
             and peer.target is not None
             else None
         )
+
+    def _follow_recordings(self) -> None:
+        """The recording of what this leg receives, as the relay reads it per packet: `timeline`,
+        the usual one recording in the leg's codec (written inline), else all of them in `timelines`."""
+        lines = self.endpoint.timelines
+        only = lines[0] if len(lines) == 1 and lines[0].codec is self.codec else None
+        self.timeline, self.timelines = only, () if only is not None else lines
 
     def fold(self) -> None:
         """Hands the counts since the last fold to the leg's statistics."""

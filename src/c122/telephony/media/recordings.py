@@ -3,6 +3,7 @@ the writer thread once a second, finished when stopped or when both its legs are
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from c122.telephony.media.codecs import FRAME_SAMPLES
 from c122.telephony.media.endpoint import Endpoint
 from c122.telephony.media.messages import RecordingFinished, StartRecording
 from c122.telephony.media.recorder import StereoWavRecorder
-from c122.telephony.media.recording import REORDER_ALLOWANCE, PayloadTimeline, RecordingWriter
+from c122.telephony.media.recording import REORDER_ALLOWANCE, Block, PayloadTimeline, RecordingWriter
 
 RECORDING_BLOCK: Final = 1.0  # seconds between a recording's hand-overs to the writer thread
 _HANDOVER_SPREAD: Final = 50  # recordings started together hand over in different ticks
@@ -26,7 +27,6 @@ class _Recording:
     right: str | None
     left_line: PayloadTimeline
     right_line: PayloadTimeline | None
-    next_handover: float
 
     def cut(self, until: int, now: float) -> tuple[bytes, bytes | None]:
         """Both sides up to the same recording sample, in whole frames."""
@@ -43,6 +43,10 @@ class Recordings:
         self._endpoints = endpoints
         self._tick = tick
         self._recordings: dict[str, _Recording] = {}
+        # (when, start number, recording): the next hand-over of each, earliest first; a finished
+        # recording's entry is dropped when it comes up.
+        self._due: list[tuple[float, int, _Recording]] = []
+        self._started = 0
 
     def __len__(self) -> int:
         return len(self._recordings)
@@ -62,18 +66,14 @@ class Recordings:
         right_line = PayloadTimeline(right.codec, now) if right is not None else None
         codecs = (left.codec, right.codec if right is not None else left.codec)
         writer = StereoWavRecorder(Path(command.path), codecs=codecs, append=command.append)
-        self._recordings[command.recording_id] = _Recording(
-            command.recording_id,
-            writer,
-            command.left,
-            None if command.right_mixed else command.right,
-            left_line,
-            right_line,
-            now
-            + RECORDING_BLOCK
-            + REORDER_ALLOWANCE / 8000
-            + self._tick * (len(self._recordings) % _HANDOVER_SPREAD),
-        )
+        recording = self._recordings[command.recording_id] = _Recording(
+            command.recording_id, writer, command.left, None if command.right_mixed else command.right,
+            left_line, right_line,
+        )  # fmt: skip
+        first = now + RECORDING_BLOCK + REORDER_ALLOWANCE / 8000
+        first += self._tick * (len(self._recordings) % _HANDOVER_SPREAD)
+        self._started += 1
+        heapq.heappush(self._due, (first, self._started, recording))
         left.timelines += (left_line,)
         if command.right_mixed and right_line is not None:
             left.heard_timelines += (right_line,)
@@ -116,12 +116,18 @@ class Recordings:
         return RecordingFinished(recording_id, str(recording.writer.path), recording.writer.duration_seconds)
 
     def hand_over(self, now: float, writer: RecordingWriter) -> None:
-        """Each recording's last second goes to the writer thread, a little behind real time so
-        that late and reordered packets are in it."""
-        for recording in self._recordings.values():
-            if now >= recording.next_handover:
-                recording.next_handover = now + RECORDING_BLOCK
-                until = recording.left_line.position_now(now) - REORDER_ALLOWANCE
-                left, right = recording.cut(until, now)
-                if left:
-                    writer.append(recording.writer, left, right)
+        """The last second of each recording due goes to the writer thread, a little behind real
+        time so that late and reordered packets are in it. Only the recordings due are looked at
+        (the earliest first in `_due`): with hundreds in progress a tick finds a few."""
+        blocks: list[Block] = []
+        due = self._due
+        while due and due[0][0] <= now:
+            _, number, recording = heapq.heappop(due)
+            if self._recordings.get(recording.recording_id) is not recording:
+                continue  # finished meanwhile
+            heapq.heappush(due, (now + RECORDING_BLOCK, number, recording))
+            until = recording.left_line.position_now(now) - REORDER_ALLOWANCE
+            left, right = recording.cut(until, now)
+            if left:
+                blocks.append((recording.writer, left, right))
+        writer.append(blocks)

@@ -27,9 +27,8 @@ import socket
 from collections.abc import Callable
 from typing import Final
 
-from c122.telephony.media.codecs import Codec, transcode
+from c122.telephony.media.codecs import transcode
 from c122.telephony.media.endpoint import Address, Endpoint, PacketHandler, RelayRecord, receive_rtp
-from c122.telephony.media.recording import PayloadTimeline
 from c122.telephony.media.rtp import HEADER
 
 log = logging.getLogger(__name__)
@@ -194,6 +193,7 @@ class RtpRelay:
         connected_legs, legs = self._connected, self._legs
         relayed = 0
         cut_length, cut = 0, view[:0]  # the last send slice: G.711 packets of a call share one length
+        payload_end, payload = 0, view[:0]  # the last payload slice, for recorded legs
         depth = self._depth
         batch = _PASS_BUDGET // depth
         ready = self._epoll.poll(0, batch)
@@ -244,16 +244,22 @@ class RtpRelay:
                     record.transit = transit
                     record.last_arrival = now
                     payload_length = length - 12
-                    if timelines := record.timelines:
-                        payload = view[12:length]
-                        codec = record.endpoint.codec
-                        for line in timelines:
-                            # PayloadTimeline.put's usual case inlined: the next packet, in order.
-                            if timestamp == line.end_timestamp and ssrc == line.ssrc and line.codec is codec:
-                                line.data += payload
-                                line.end_timestamp = (timestamp + payload_length) & 0xFFFFFFFF
-                            else:
-                                _record(line, codec, ssrc, timestamp, payload, now)
+                    if (line := record.timeline) is not None:  # recorded, the usual way (`decide`)
+                        if length != payload_end:
+                            payload_end, payload = length, view[12:length]
+                        # PayloadTimeline.put's usual case inlined: the next packet, in order.
+                        if (
+                            timestamp == line.end_timestamp
+                            and ssrc == line.ssrc
+                            and (end := (at := line.fill) + payload_length) <= line.room
+                        ):
+                            line.view[at:end] = payload
+                            line.fill = end
+                            line.end_timestamp = (timestamp + payload_length) & 0xFFFFFFFF
+                        else:
+                            line.put(ssrc, timestamp, payload, now)
+                    elif record.timelines:  # several recordings, or another codec
+                        _record(record, ssrc, timestamp, view[12:length], now)
                     # The peer's outgoing header (OutgoingStream.forward_into, inlined).
                     stream = peer_record.stream
                     if stream.source is not (endpoint := record.endpoint):
@@ -296,9 +302,8 @@ class RtpRelay:
             self._keeping_up_at = now
 
 
-def _record(
-    line: PayloadTimeline, codec: Codec, ssrc: int, timestamp: int, payload: memoryview, now: float
-) -> None:
-    line.put(
-        ssrc, timestamp, payload if line.codec is codec else transcode(bytes(payload), codec, line.codec), now
-    )
+def _record(record: RelayRecord, ssrc: int, timestamp: int, payload: memoryview, now: float) -> None:
+    codec = record.codec
+    for line in record.timelines:
+        recorded = payload if line.codec is codec else transcode(bytes(payload), codec, line.codec)
+        line.put(ssrc, timestamp, recorded, now)

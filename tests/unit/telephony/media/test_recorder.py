@@ -106,3 +106,16 @@ def test_a_recording_taken_over_after_a_restart_carries_on_at_the_end_of_its_fil
     assert abs(dominant_frequency(right[:8000]) - 1000.0) < 2.0
     assert abs(dominant_frequency(left[8000:]) - 600.0) < 2.0
     assert not right[8000:].any()
+
+
+def test_blocks_of_both_sides_are_decoded_sample_by_sample_as_each_law_says(tmp_path):
+    every_code = bytes(range(256)) * 4
+    reversed_codes = every_code[::-1]
+    for laws in ((PCMU, PCMU), (PCMU, PCMA), (PCMA, PCMU), (PCMA, PCMA)):
+        path = tmp_path / f"{laws[0].name}-{laws[1].name}.wav"
+        recorder = StereoWavRecorder(path, codecs=laws)
+        recorder.append_payloads(every_code, reversed_codes)
+        recorder.close()
+        left, right = _read(path)
+        assert np.array_equal(left, laws[0].decode(every_code))
+        assert np.array_equal(right, laws[1].decode(reversed_codes))

@@ -118,7 +118,7 @@ async def test_the_writer_thread_decodes_each_side_with_its_law_and_closes_the_f
     writer = RecordingWriter()
     try:
         recorder = StereoWavRecorder(tmp_path / "call.wav", codecs=(PCMU, PCMA))
-        writer.append(recorder, left, PCMA.encode(PCMU.decode(left)))
+        writer.append([(recorder, left, PCMA.encode(PCMU.decode(left)))])
         await asyncio.wait_for(writer.finish(recorder, left, None), timeout=5)
     finally:
         writer.stop()
@@ -160,3 +160,25 @@ def test_blocks_appended_stay_readable_when_the_process_is_killed(tmp_path):
     left, right = _read(path)
     assert len(left) == 2 * 8000
     assert abs(dominant_frequency(right) - 700.0) < 2.0
+
+
+def test_a_timeline_that_outgrows_its_buffer_keeps_every_packet_and_leaves_its_neighbours_alone():
+    line = PayloadTimeline(PCMU, started_at=10.0)
+    neighbour = PayloadTimeline(PCMU, started_at=10.0)  # most likely the buffer right after
+    neighbour.put(SSRC, 0, _frame(7), _arrival(0))
+    for index in range(200):  # 4 s without a cut: more than a timeline's buffer holds
+        line.put(SSRC, 160 * index, _frame(index % 200), _arrival(index))
+    neighbour.put(SSRC, 160, _frame(8), _arrival(1))
+    assert line.take(200 * 160, _arrival(200)) == b"".join(_frame(i % 200) for i in range(200))
+    assert neighbour.take(2 * 160, _arrival(2)) == _frame(7) + _frame(8)
+
+
+def test_the_buffer_of_a_timeline_dropped_goes_to_the_next_one():
+    line = PayloadTimeline(PCMU, started_at=10.0)
+    line.put(SSRC, 0, _frame(1), _arrival(0))
+    slab, start = line.view.obj, line.start
+    del line
+    again = PayloadTimeline(PCMA, started_at=10.0)
+    assert again.view.obj is slab
+    assert again.start == start
+    assert again.take(160, _arrival(0)) == b"\xd5" * 160  # nothing of the last one's samples

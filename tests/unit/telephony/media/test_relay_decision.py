@@ -11,6 +11,7 @@ from c122.telephony.media.codecs import PCMA, PCMU
 from c122.telephony.media.endpoint import Endpoint, RelayRecord
 from c122.telephony.media.jitter import pcm_jitter_buffer
 from c122.telephony.media.messages import Direction
+from c122.telephony.media.recording import PayloadTimeline
 from c122.telephony.media.sources import ToneSource, tone
 
 Pair = tuple[Endpoint, Endpoint]
@@ -109,8 +110,23 @@ def test_the_operators_socket_leaving_the_relay_stops_forwarding_to_it(bridged: 
 
 def test_a_recording_started_on_the_caller_is_seen_by_the_relay(bridged: Pair) -> None:
     caller, _ = bridged
-    line = object()
-    caller.timelines = (line,)  # type: ignore[assignment]  # only its presence is read here
+    line = PayloadTimeline(caller.codec, started_at=0.0)
+    caller.timelines = (line,)
     assert caller.relay_record is not None
-    assert caller.relay_record.timelines == (line,)
+    assert caller.relay_record.timeline is line  # the usual case: written inline
+    assert caller.relay_record.timelines == ()
     assert _ready(bridged)  # recorded legs stay in place
+
+
+def test_two_recordings_or_one_in_another_codec_take_the_general_way(bridged: Pair) -> None:
+    caller, _ = bridged
+    other = PCMA if caller.codec is not PCMA else PCMU
+    assert caller.relay_record is not None
+    for lines in (
+        (PayloadTimeline(caller.codec, started_at=0.0), PayloadTimeline(caller.codec, started_at=0.0)),
+        (PayloadTimeline(other, started_at=0.0),),
+    ):
+        caller.timelines = lines
+        assert caller.relay_record.timeline is None
+        assert caller.relay_record.timelines == lines
+        assert _ready(bridged)
