@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import write_result
+from bench.common import set_niceness, write_result
 from bench.media_bridge import TARGET_LOSS, TARGET_P99_MS, generate, udp_socket_drops
 from bench.rtpengine_ng import NgClient, media_port, sdp
 
@@ -253,7 +253,8 @@ def main() -> None:
         type=int,
         default=0,
         help="niceness of the generator and (inherited) the media processes and rtpengine; negative puts "
-        "them ahead of other work on a shared machine (needs root); recorded with the figures",
+        "them ahead of other work on a shared machine (needs root), in a session of its own so that it "
+        "counts against other sessions too; recorded with the figures",
     )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-workers", type=int, default=1, help=argparse.SUPPRESS)
@@ -265,7 +266,7 @@ def main() -> None:
         uvloop.run(serve(args.serve, args.serve_workers, args.serve_record))
         return
     if args.nice:
-        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
+        set_niceness(args.nice)
     runs: list[dict[str, Any]] = []
     for _ in range(args.trials):
         for workers in (int(w) for w in args.workers.split(",")):
