@@ -11,7 +11,19 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, exists, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,8 +77,13 @@ COUNT_CAP = 1000
 
 
 class SqlCaseRepository:
+    """One per transaction: the names of case types and the applicants' search lines it read or wrote
+    are kept for the transaction, so a batch of call cards reads each once, not once per card."""
+
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
+        self._type_names: dict[int, str] = {}
+        self._applicant_texts: dict[int, str] = {}
 
     # --- numbering -----------------------------------------------------------------------------
 
@@ -106,42 +123,59 @@ class SqlCaseRepository:
         return stored
 
     async def get_case(self, case_id: int) -> Case | None:
-        row = (await self._db.execute(select(cases).where(cases.c.id == case_id))).first()
-        if row is None:
-            return None
-        statuses = (
-            await self._db.execute(
-                select(case_status_history)
-                .where(case_status_history.c.case_id == case_id)
-                .order_by(case_status_history.c.id)
+        return (await self._cases([case_id])).get(case_id)
+
+    async def _cases(self, case_ids: Sequence[int]) -> dict[int, Case]:
+        """The cases with their histories: four statements however many cases."""
+        found = (await self._db.execute(select(cases).where(_one_of(cases.c.id, case_ids)))).all()
+        if not found:
+            return {}
+        ids = [row.id for row in found]
+        statuses = await self._history(case_status_history, ids)
+        types = await self._history(case_type_history, ids)
+        handovers = await self._history(case_handovers, ids)
+        return {
+            row.id: replace(
+                _case_from_row(
+                    row,
+                    tuple(
+                        StatusChange(CaseStatus(r.status), r.attention, r.by_user_id, r.at)
+                        for r in statuses.get(row.id, ())
+                    ),
+                    tuple(
+                        TypeChange(r.from_type_id, r.to_type_id, r.by_user_id, r.at)
+                        for r in types.get(row.id, ())
+                    ),
+                ),
+                handovers=tuple(
+                    Handover(r.from_user_id, r.to_user_id, HandoverKind(r.kind), r.call_id, r.at)
+                    for r in handovers.get(row.id, ())
+                ),
             )
-        ).all()
-        types = (
-            await self._db.execute(
-                select(case_type_history)
-                .where(case_type_history.c.case_id == case_id)
-                .order_by(case_type_history.c.id)
-            )
-        ).all()
-        handovers = (
-            await self._db.execute(
-                select(case_handovers)
-                .where(case_handovers.c.case_id == case_id)
-                .order_by(case_handovers.c.id)
-            )
-        ).all()
-        case = _case_from_row(
-            row,
-            tuple(StatusChange(CaseStatus(r.status), r.attention, r.by_user_id, r.at) for r in statuses),
-            tuple(TypeChange(r.from_type_id, r.to_type_id, r.by_user_id, r.at) for r in types),
+            for row in found
+        }
+
+    async def _history(self, table: Table, case_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+        """The rows of one history table of these cases, oldest first, by case."""
+        statement = select(table).where(_one_of(table.c.case_id, case_ids)).order_by(table.c.id)
+        by_case: dict[int, list[Row[Any]]] = {}
+        for row in (await self._db.execute(statement)).all():
+            by_case.setdefault(row.case_id, []).append(row)
+        return by_case
+
+    async def cases_of_calls(self, call_ids: Sequence[str]) -> dict[str, Case]:
+        """Each call's card (the newest, should there be several), calls without one left out; five
+        statements for all of them."""
+        if not call_ids:
+            return {}
+        newest = (
+            select(call_cases.c.call_id, func.max(call_cases.c.case_id))
+            .where(_one_of(call_cases.c.call_id, call_ids))
+            .group_by(call_cases.c.call_id)
         )
-        return replace(
-            case,
-            handovers=tuple(
-                Handover(r.from_user_id, r.to_user_id, HandoverKind(r.kind), r.call_id, r.at)
-                for r in handovers
-            ),
-        )
+        case_of = {call_id: int(case_id) for call_id, case_id in (await self._db.execute(newest)).all()}
+        found = await self._cases(sorted(set(case_of.values())))
+        return {call_id: found[case_id] for call_id, case_id in case_of.items() if case_id in found}
 
     async def case_of_call(self, call_id: str) -> int | None:
         """The newest case linked to the call (a call opens one card; a card may hold several calls)."""
@@ -157,16 +191,13 @@ class SqlCaseRepository:
     async def save_case(self, before: Case, after: Case) -> bool:
         assert before.id is not None
         assert before.id == after.id
-        type_name = await self._type_name(after.type_id)
+        values = _case_values(after, await self._type_name(after.type_id))
+        if after.applicant_id != before.applicant_id:
+            # the same applicant's line is current already: their edits are copied to their cases
+            # (save_applicant), and rewriting it would refill the search index for nothing
+            values["applicant_text"] = await self._applicant_text(after.applicant_id)
         result = await self._db.execute(
-            update(cases)
-            .where(cases.c.id == before.id, cases.c.version == before.version)
-            .values(
-                {
-                    **_case_values(after, type_name),
-                    "applicant_text": await self._applicant_text(after.applicant_id),
-                }
-            )
+            update(cases).where(cases.c.id == before.id, cases.c.version == before.version).values(values)
         )
         if result.rowcount != 1:
             return False
@@ -236,16 +267,20 @@ class SqlCaseRepository:
     async def _applicant_text(self, applicant_id: int | None) -> str:
         if applicant_id is None:
             return ""
-        found = await self._db.execute(
-            select(applicants.c.search_text).where(applicants.c.id == applicant_id)
-        )
-        return str(found.scalar() or "")
+        if applicant_id not in self._applicant_texts:
+            found = await self._db.execute(
+                select(applicants.c.search_text).where(applicants.c.id == applicant_id)
+            )
+            self._applicant_texts[applicant_id] = str(found.scalar() or "")
+        return self._applicant_texts[applicant_id]
 
     async def _type_name(self, type_id: int) -> str:
-        name = (
-            await self._db.execute(select(t.case_types.c.name).where(t.case_types.c.id == type_id))
-        ).scalar()
-        return str(name or "")
+        if type_id not in self._type_names:
+            name = (
+                await self._db.execute(select(t.case_types.c.name).where(t.case_types.c.id == type_id))
+            ).scalar()
+            self._type_names[type_id] = str(name or "")
+        return self._type_names[type_id]
 
     # --- the card list -------------------------------------------------------------------------
 
@@ -273,6 +308,12 @@ class SqlCaseRepository:
     async def row(self, case_id: int) -> CaseRow | None:
         found = (await self._db.execute(self._listing().where(cases.c.id == case_id))).first()
         return None if found is None else _list_row(found)
+
+    async def rows(self, case_ids: Sequence[int]) -> dict[int, CaseRow]:
+        if not case_ids:
+            return {}
+        found = (await self._db.execute(self._listing().where(_one_of(cases.c.id, case_ids)))).all()
+        return {row.id: _list_row(row) for row in found}
 
     async def list_cases(self, query: CaseQuery) -> CaseRows:
         conditions = _conditions(query)
@@ -308,6 +349,7 @@ class SqlCaseRepository:
             ).scalar_one()
         )
         await self._write_phones(applicant_id, data.phones)
+        self._applicant_texts[applicant_id] = values["search_text"]
         return StoredApplicant(applicant_id, 1, data, at, at)
 
     async def get_applicant(self, applicant_id: int) -> StoredApplicant | None:
@@ -345,6 +387,7 @@ class SqlCaseRepository:
         if result.rowcount != 1:
             return None
         text = applicant_search_text(data)
+        self._applicant_texts[before.id] = text
         if text != applicant_search_text(before.data):
             await self._db.execute(
                 update(cases).where(cases.c.applicant_id == before.id).values(applicant_text=text)
@@ -513,6 +556,11 @@ def _case_values(case: Case, type_name: str) -> dict[str, Any]:
         "search_text": case_search_text(case, type_name),
         "updated_at": case.updated_at,
     }
+
+
+def _one_of(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column = value` for one value (no expanding IN to render for the most common look-up)."""
+    return column == values[0] if len(values) == 1 else column.in_(values)
 
 
 def _with_id(case: Case, case_id: int) -> Case:

@@ -1,7 +1,9 @@
 """The cards of calls arriving together are made in one transaction (services/cases/call_card_writer.py),
 on SQLite and PostgreSQL: each call gets its own committed card with its own number and applicant (two
 calls from one number share the applicant), a card naming no stored type is refused alone, and a
-database that cannot answer fails every waiting call with DatabaseUnavailable instead of losing it."""
+database that cannot answer fails every waiting call with DatabaseUnavailable instead of losing it. The
+marks of calls ending together (taken, missed) are stored together too: a few statements a batch
+besides each card's own update, two marks of one card in a batch both kept."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
+from sqlalchemy import event
 from tests.support.server import RunningServer
 
-from c122.domain.cases import Case
+from c122.domain.cases import Case, HandoverKind
 from c122.domain.errors import DatabaseUnavailable, InvalidFields
 from c122.services.cases.call_card_writer import CallCardRequest, CallCardWriter
 
@@ -77,3 +80,53 @@ async def test_a_database_that_cannot_answer_fails_every_waiting_card(server: Ru
     assert all(isinstance(result, DatabaseUnavailable) for result in made)
     with pytest.raises(DatabaseUnavailable):
         await writer.create(CallCardRequest("+79161234567", info, "down-after", None))
+
+
+async def _user_id(server: RunningServer, login: str) -> int:
+    async with server.application.uow_factory() as uow:
+        user = await uow.users.find({"login": login})
+    assert user is not None
+    return user.id
+
+
+async def test_the_marks_of_calls_ending_together_are_stored_together(server: RunningServer) -> None:
+    calls = server.application.context.cases.calls
+    info = await _info_type(server)
+    first, second = await _user_id(server, "operator1"), await _user_id(server, "operator2")
+    await asyncio.gather(
+        *(
+            calls.create_case_for_call(
+                caller=f"+7916{n:07d}", type_id=info, call_id=f"mark-{n}", group_id=None
+            )
+            for n in range(CALLS)
+        )
+    )
+    statements: list[str] = []
+
+    def executed(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = server.application.uow_factory.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        await asyncio.gather(
+            *(calls.call_taken(f"mark-{n}", first, kind=HandoverKind.ANSWERED) for n in range(0, CALLS, 2)),
+            *(calls.call_missed(f"mark-{n}") for n in range(1, CALLS, 2)),
+            # a second mark of the first card while the first waits to be stored with it
+            calls.call_taken("mark-0", second, kind=HandoverKind.CONSULTED, from_user_id=first),
+            calls.call_missed("mark-nobody"),
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+
+    changes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    assert len(changes) <= 2 * (CALLS + 1)  # the card's update and its history row, nothing else
+    assert len(statements) - len(changes) < CALLS  # the reads: a few per batch, not several per card
+    async with server.application.uow_factory() as uow:
+        cards = await uow.cases.cases_of_calls([f"mark-{n}" for n in range(CALLS)] + ["mark-nobody"])
+    assert len(cards) == CALLS
+    assert [h.to_user_id for h in cards["mark-0"].handovers] == [first, second]
+    assert cards["mark-0"].operator_id == second
+    assert all(cards[f"mark-{n}"].operator_id == first for n in range(2, CALLS, 2))
+    assert all(cards[f"mark-{n}"].missed for n in range(1, CALLS, 2))
+    assert not any(cards[f"mark-{n}"].missed for n in range(0, CALLS, 2))

@@ -80,11 +80,20 @@ class CaseRepository(Protocol):
         """The id of the card the call belongs to (the newest, should there be several)."""
         ...
 
+    async def cases_of_calls(self, call_ids: Sequence[str]) -> dict[str, Case]:
+        """Each call's card (as `case_of_call`), read for all the calls at once; calls without one are
+        left out."""
+        ...
+
     async def save_case(self, before: Case, after: Case) -> bool:
         """Stores `after` only if the stored version is still `before.version`; False when it moved."""
         ...
 
     async def row(self, case_id: int) -> CaseRow | None: ...
+
+    async def rows(self, case_ids: Sequence[int]) -> dict[int, CaseRow]:
+        """The list rows of these cases, read at once, by id."""
+        ...
 
     async def list_cases(self, query: CaseQuery) -> CaseRows: ...
 

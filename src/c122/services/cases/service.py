@@ -194,11 +194,11 @@ class CaseDesk:
                     made.append(InvalidFields([_UNKNOWN_TYPE]))
                     continue
                 made.append(await self._store_call_case(uow, request, case_type.name, now))
-            rows = [await uow.cases.row(case.id) for case in made if isinstance(case, Case) and case.id]
+            rows = await uow.cases.rows([case.id for case in made if isinstance(case, Case) and case.id])
             await uow.commit()
-        for row in rows:
-            assert row is not None
-            self._publisher.publish(case_event(CASE_CREATED, row, now))
+        for case in made:
+            if isinstance(case, Case) and case.id in rows:
+                self._publisher.publish(case_event(CASE_CREATED, rows[case.id], now))
         return made
 
     async def _store_call_case(
