@@ -87,39 +87,45 @@ class SqlCaseRepository:
 
     # --- numbering -----------------------------------------------------------------------------
 
-    async def next_number(self, key: SequenceKey) -> int:
+    async def next_number(self, key: SequenceKey, count: int = 1) -> int:
         insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
         statement = (
             insert_(case_counters)
-            .values(day=key.day, type_id=key.type_id, last_number=1)
+            .values(day=key.day, type_id=key.type_id, last_number=count)
             .on_conflict_do_update(
                 index_elements=[case_counters.c.day, case_counters.c.type_id],
-                set_={"last_number": case_counters.c.last_number + 1},
+                set_={"last_number": case_counters.c.last_number + count},
             )
             .returning(case_counters.c.last_number)
         )
-        return int((await self._db.execute(statement)).scalar_one())
+        return int((await self._db.execute(statement)).scalar_one()) - count + 1
 
     # --- cases ---------------------------------------------------------------------------------
 
     async def add_case(self, case: Case) -> Case:
-        type_name = await self._type_name(case.type_id)
-        values = {
-            **_case_values(case, type_name),
-            "applicant_text": await self._applicant_text(case.applicant_id),
-            "name": case.name,
-            "day": case.key.day,
-            "key_type_id": case.key.type_id,
-            "number": case.number,
-            "source": case.source.value,
-            "created_at": case.created_at,
-        }
-        case_id = int(
-            (await self._db.execute(insert(cases).values(values).returning(cases.c.id))).scalar_one()
-        )
-        stored = _with_id(case, case_id)
-        await self._append_history(stored, None)
-        await self._link_calls(case_id, case.call_ids)
+        return (await self.add_cases([case]))[0]
+
+    async def add_cases(self, new: Sequence[Case]) -> list[Case]:
+        """Stores new cases with their histories and calls: one statement per table for all of them."""
+        if not new:
+            return []
+        values = [
+            {
+                **_case_values(case, await self._type_name(case.type_id)),
+                "applicant_text": await self._applicant_text(case.applicant_id),
+                "name": case.name,
+                "day": case.key.day,
+                "key_type_id": case.key.type_id,
+                "number": case.number,
+                "source": case.source.value,
+                "created_at": case.created_at,
+            }
+            for case in new
+        ]
+        ids = await self._inserted_ids(cases, values, ("day", "key_type_id", "number"))
+        stored = [_with_id(case, case_id) for case, case_id in zip(new, ids, strict=True)]
+        await self._append_histories([(case, None) for case in stored])
+        await self._link_calls([(case_id, case.call_ids) for case_id, case in zip(ids, stored, strict=True)])
         return stored
 
     async def get_case(self, case_id: int) -> Case | None:
@@ -201,68 +207,61 @@ class SqlCaseRepository:
         )
         if result.rowcount != 1:
             return False
-        await self._append_history(after, before)
-        await self._link_calls(before.id, [c for c in after.call_ids if c not in before.call_ids])
+        await self._append_histories([(after, before)])
+        await self._link_calls([(before.id, [c for c in after.call_ids if c not in before.call_ids])])
         return True
 
-    async def _link_calls(self, case_id: int, call_ids: Sequence[str]) -> None:
+    async def _link_calls(self, links: Sequence[tuple[int, Sequence[str]]]) -> None:
         """The call journal finds a call's cases through these links (tables/calls.py)."""
-        if call_ids:
-            await self._db.execute(
-                insert(call_cases), [{"call_id": c, "case_id": case_id} for c in dict.fromkeys(call_ids)]
-            )
+        rows = [{"call_id": c, "case_id": case_id} for case_id, calls in links for c in dict.fromkeys(calls)]
+        if rows:
+            await self._db.execute(insert(call_cases), rows)
 
-    async def _append_history(self, case: Case, before: Case | None) -> None:
-        """The history rows `case` has beyond those stored with `before`."""
-        statuses_stored = len(before.status_history) if before else 0
-        types_stored = len(before.type_history) if before else 0
-        handovers_stored = len(before.handovers) if before else 0
-        new_statuses = case.status_history[statuses_stored:]
-        if new_statuses:
-            await self._db.execute(
-                insert(case_status_history),
-                [
-                    {
-                        "case_id": case.id,
-                        "status": change.status.value,
-                        "attention": change.attention,
-                        "by_user_id": change.by,
-                        "at": change.at,
-                    }
-                    for change in new_statuses
-                ],
+    async def _append_histories(self, changes: Sequence[tuple[Case, Case | None]]) -> None:
+        """The history rows each case has beyond those stored with its `before`, one statement per
+        history table for all of them."""
+        statuses: list[dict[str, Any]] = []
+        types: list[dict[str, Any]] = []
+        handovers: list[dict[str, Any]] = []
+        for case, before in changes:
+            statuses += (
+                {
+                    "case_id": case.id,
+                    "status": change.status.value,
+                    "attention": change.attention,
+                    "by_user_id": change.by,
+                    "at": change.at,
+                }
+                for change in case.status_history[len(before.status_history) if before else 0 :]
             )
-        new_types = case.type_history[types_stored:]
-        if new_types:
-            await self._db.execute(
-                insert(case_type_history),
-                [
-                    {
-                        "case_id": case.id,
-                        "from_type_id": change.from_type_id,
-                        "to_type_id": change.to_type_id,
-                        "by_user_id": change.by,
-                        "at": change.at,
-                    }
-                    for change in new_types
-                ],
+            types += (
+                {
+                    "case_id": case.id,
+                    "from_type_id": change.from_type_id,
+                    "to_type_id": change.to_type_id,
+                    "by_user_id": change.by,
+                    "at": change.at,
+                }
+                for change in case.type_history[len(before.type_history) if before else 0 :]
             )
-        new_handovers = case.handovers[handovers_stored:]
-        if new_handovers:
-            await self._db.execute(
-                insert(case_handovers),
-                [
-                    {
-                        "case_id": case.id,
-                        "from_user_id": row.from_user_id,
-                        "to_user_id": row.to_user_id,
-                        "kind": row.kind.value,
-                        "call_id": row.call_id,
-                        "at": row.at,
-                    }
-                    for row in new_handovers
-                ],
+            handovers += (
+                {
+                    "case_id": case.id,
+                    "from_user_id": row.from_user_id,
+                    "to_user_id": row.to_user_id,
+                    "kind": row.kind.value,
+                    "call_id": row.call_id,
+                    "at": row.at,
+                }
+                for row in case.handovers[len(before.handovers) if before else 0 :]
             )
+        for table, rows in (
+            (case_status_history, statuses),
+            (case_type_history, types),
+            (case_handovers, handovers),
+        ):
+            if rows:
+                await self._db.execute(insert(table), rows)
 
     async def _applicant_text(self, applicant_id: int | None) -> str:
         if applicant_id is None:
@@ -342,15 +341,59 @@ class SqlCaseRepository:
     # --- applicants ----------------------------------------------------------------------------
 
     async def add_applicant(self, data: ApplicantData, at: datetime) -> StoredApplicant:
-        values = {**_applicant_values(data), "version": 1, "created_at": at, "updated_at": at}
-        applicant_id = int(
-            (
-                await self._db.execute(insert(applicants).values(values).returning(applicants.c.id))
-            ).scalar_one()
+        return (await self.add_applicants([data], at))[0]
+
+    async def add_applicants(self, new: Sequence[ApplicantData], at: datetime) -> list[StoredApplicant]:
+        """Two statements for all of them: the applicants, then their phones."""
+        if not new:
+            return []
+        values = [
+            {**_applicant_values(data), "version": 1, "created_at": at, "updated_at": at} for data in new
+        ]
+        ids = await self._inserted_ids(applicants, values, ("search_text",))
+        phones = [
+            {"applicant_id": applicant_id, "position": i, "phone": phone}
+            for applicant_id, data in zip(ids, new, strict=True)
+            for i, phone in enumerate(data.phones)
+        ]
+        if phones:
+            await self._db.execute(insert(applicant_phones), phones)
+        self._applicant_texts.update(zip(ids, (v["search_text"] for v in values), strict=True))
+        return [
+            StoredApplicant(applicant_id, 1, data, at, at)
+            for applicant_id, data in zip(ids, new, strict=True)
+        ]
+
+    async def _inserted_ids(
+        self, table: Table, values: list[dict[str, Any]], keys: tuple[str, ...]
+    ) -> list[int]:
+        """Inserts the rows, in as few statements as the driver allows, and returns their ids in the
+        order of `values`. The ids are matched to the rows by `keys`, returned with them, when those
+        tell every row of the batch apart: asked to keep the order instead, SQLAlchemy inserts into
+        SQLite one row per statement."""
+        key_of = [tuple(row[k] for k in keys) for row in values]
+        if len(set(key_of)) < len(key_of):
+            added = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            return [int(row_id) for row_id in (await self._db.execute(added, values)).scalars()]
+        added = insert(table).returning(table.c.id, *(table.c[k] for k in keys))
+        by_key = {tuple(row[1:]): int(row[0]) for row in (await self._db.execute(added, values)).all()}
+        return [by_key[key] for key in key_of]
+
+    async def applicants_of_phones(self, phones: Sequence[str]) -> dict[str, int]:
+        """Per E.164 number, the id of the applicant `find_applicant_by_phone` finds; one statement."""
+        if not phones:
+            return {}
+        statement = (
+            select(applicant_phones.c.phone, applicants.c.id, applicants.c.search_text)
+            .join(applicant_phones, applicant_phones.c.applicant_id == applicants.c.id)
+            .where(_one_of(applicant_phones.c.phone, phones))
+            .order_by(applicants.c.updated_at.desc(), applicants.c.id.desc())
         )
-        await self._write_phones(applicant_id, data.phones)
-        self._applicant_texts[applicant_id] = values["search_text"]
-        return StoredApplicant(applicant_id, 1, data, at, at)
+        found: dict[str, int] = {}
+        for phone, applicant_id, text in (await self._db.execute(statement)).all():
+            found.setdefault(phone, applicant_id)
+            self._applicant_texts.setdefault(applicant_id, text)
+        return found
 
     async def get_applicant(self, applicant_id: int) -> StoredApplicant | None:
         row = (await self._db.execute(select(applicants).where(applicants.c.id == applicant_id))).first()

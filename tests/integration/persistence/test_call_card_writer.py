@@ -8,7 +8,8 @@ besides each card's own update, two marks of one card in a batch both kept."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 
 import pytest
 from sqlalchemy import event
@@ -20,6 +21,22 @@ from c122.services.cases.call_card_writer import CallCardRequest, CallCardWriter
 
 CALLS = 60
 UNKNOWN_TYPE = 987_654
+
+
+@contextlib.contextmanager
+def statements_sent(server: RunningServer) -> Iterator[list[str]]:
+    """The SQL statements the application sends to its database meanwhile."""
+    statements: list[str] = []
+
+    def executed(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = server.application.uow_factory.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
 
 
 async def _info_type(server: RunningServer) -> int:
@@ -42,19 +59,21 @@ async def test_a_burst_of_call_cards_is_made_in_few_transactions_each_committed(
 
     writer = CallCardWriter(counted, max_batch=25)
     callers = [f"+7916{n % 20:07d}" for n in range(CALLS)]  # 20 numbers, three calls each
-    made = await asyncio.gather(
-        *(
-            writer.create(CallCardRequest(caller, info, f"burst-{n}", None))
-            for n, caller in enumerate(callers)
-        ),
-        writer.create(CallCardRequest("+79990000000", UNKNOWN_TYPE, "burst-unknown", None)),
-        return_exceptions=True,
-    )
+    with statements_sent(server) as statements:
+        made = await asyncio.gather(
+            *(
+                writer.create(CallCardRequest(caller, info, f"burst-{n}", None))
+                for n, caller in enumerate(callers)
+            ),
+            writer.create(CallCardRequest("+79990000000", UNKNOWN_TYPE, "burst-unknown", None)),
+            return_exceptions=True,
+        )
 
     *cards, refused = made
     assert isinstance(refused, InvalidFields)
     assert all(isinstance(card, Case) for card in cards)
     assert len(batches) < CALLS / 10  # not one transaction per card
+    assert len(statements) <= 12 * len(batches)  # nor statements per card: a few per table a batch
     assert len({card.name for card in cards if isinstance(card, Case)}) == CALLS  # numbers never repeat
     async with server.application.uow_factory() as uow:
         stored = [
@@ -101,14 +120,7 @@ async def test_the_marks_of_calls_ending_together_are_stored_together(server: Ru
             for n in range(CALLS)
         )
     )
-    statements: list[str] = []
-
-    def executed(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = server.application.uow_factory.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", executed)
-    try:
+    with statements_sent(server) as statements:
         await asyncio.gather(
             *(calls.call_taken(f"mark-{n}", first, kind=HandoverKind.ANSWERED) for n in range(0, CALLS, 2)),
             *(calls.call_missed(f"mark-{n}") for n in range(1, CALLS, 2)),
@@ -116,8 +128,6 @@ async def test_the_marks_of_calls_ending_together_are_stored_together(server: Ru
             calls.call_taken("mark-0", second, kind=HandoverKind.CONSULTED, from_user_id=first),
             calls.call_missed("mark-nobody"),
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", executed)
 
     changes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
     assert len(changes) <= 2 * (CALLS + 1)  # the card's update and its history row, nothing else
