@@ -91,7 +91,8 @@ async def test_a_call_record_goes_straight_to_the_database_and_in_its_outbox_for
     outbox = FileOutbox(tmp_path)
     records = OutboxedCallRecords(store, DeferredWrites(outbox))
     await records.save(record)
-    assert stored == [record] and stored[0] is record  # not turned into data and back
+    assert stored == [record]
+    assert stored[0] is record  # not turned into data and back
     up = False
     await records.save(record)
     assert [entry.data for entry in outbox.entries()] == [record_to_data(record)]
