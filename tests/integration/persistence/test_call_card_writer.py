@@ -8,12 +8,11 @@ besides each card's own update, two marks of one card in a batch both kept."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import event
 from tests.support.server import RunningServer
+from tests.support.statements import statements_sent
 
 from c122.domain.cases import Case, HandoverKind
 from c122.domain.errors import DatabaseUnavailable, InvalidFields
@@ -21,22 +20,6 @@ from c122.services.cases.call_card_writer import CallCardRequest, CallCardWriter
 
 CALLS = 60
 UNKNOWN_TYPE = 987_654
-
-
-@contextlib.contextmanager
-def statements_sent(server: RunningServer) -> Iterator[list[str]]:
-    """The SQL statements the application sends to its database meanwhile."""
-    statements: list[str] = []
-
-    def executed(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    engine = server.application.uow_factory.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", executed)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", executed)
 
 
 async def _info_type(server: RunningServer) -> int:
@@ -59,7 +42,7 @@ async def test_a_burst_of_call_cards_is_made_in_few_transactions_each_committed(
 
     writer = CallCardWriter(counted, max_batch=25)
     callers = [f"+7916{n % 20:07d}" for n in range(CALLS)]  # 20 numbers, three calls each
-    with statements_sent(server) as statements:
+    with statements_sent(server.application.uow_factory.engine) as statements:
         made = await asyncio.gather(
             *(
                 writer.create(CallCardRequest(caller, info, f"burst-{n}", None))
@@ -120,7 +103,7 @@ async def test_the_marks_of_calls_ending_together_are_stored_together(server: Ru
             for n in range(CALLS)
         )
     )
-    with statements_sent(server) as statements:
+    with statements_sent(server.application.uow_factory.engine) as statements:
         await asyncio.gather(
             *(calls.call_taken(f"mark-{n}", first, kind=HandoverKind.ANSWERED) for n in range(0, CALLS, 2)),
             *(calls.call_missed(f"mark-{n}") for n in range(1, CALLS, 2)),
