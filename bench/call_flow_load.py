@@ -527,22 +527,26 @@ async def sample_cpu(pid: int, samples: CpuSamples) -> None:
 
 def loop_figures(path: Path, since: float, until: float) -> dict[str, Any]:
     """From the hotline's once-a-second line between two wall-clock times: the worst event-loop
-    lateness of each second, the most database connections in use, the most asyncio tasks."""
+    lateness of each second, the most database connections in use, the most asyncio tasks, and the SQL
+    statements executed in between."""
     lag: list[float] = []
     connections: list[int] = []
     tasks: list[int] = []
+    statements: list[int] = []
     if path.exists():
         for line in path.read_text().splitlines():
-            moment, lag_ms, in_use, running = line.split()
+            moment, lag_ms, in_use, running, executed = line.split()
             if since <= float(moment) <= until:
                 lag.append(float(lag_ms))
                 connections.append(int(in_use))
                 tasks.append(int(running))
+                statements.append(int(executed))
     return {
         "event_loop_lag_ms_worst_per_second": percentiles(lag) if lag else None,
         "database_connections_in_use_peak": max(connections, default=None),
         "seconds_with_database_pool_at_peak": connections.count(max(connections, default=-1)),
         "asyncio_tasks_peak": max(tasks, default=None),
+        "sql_statements": statements[-1] - statements[0] if statements else None,
     }
 
 
@@ -692,6 +696,7 @@ async def measure_level(
         "queue": queue_samples.figures(),
         "hotline_cpu": {
             "seconds_while_calling": round(cpu_while_calling, 2),
+            "ms_per_call": round(cpu_while_calling * 1000 / level.calls, 1),
             "fraction_of_one_core_while_calling": round(cpu_while_calling / callers_s, 3),
             "peak_fraction_of_one_core_1s": cpu_samples.peak_fraction(),
         },

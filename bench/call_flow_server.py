@@ -8,7 +8,9 @@ organisation, then adds what the benchmark needs: a short greeting prompt, a ben
 with N operators as members, and an IVR flow on the main line (+78001220122) that plays the greeting
 and enqueues. Prints one JSON line with the accounts once the HTTP server listens, and serves until
 SIGTERM or SIGINT. Meanwhile it writes, once a second, the event loop's lateness, the database
-connections in use and the number of asyncio tasks to <data-dir>/loop_lag.txt. With
+connections in use, the number of asyncio tasks and the SQL statements executed so far to
+<data-dir>/loop_lag.txt, and on stop every kind of statement with its count to
+<data-dir>/sql_statements.txt (kept with the driver's `--keep`). With
 C122_BENCH_PROFILE=<file> in its environment it runs under cProfile and writes the statistics there
 on stop.
 
@@ -24,10 +26,13 @@ import argparse
 import asyncio
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import uvloop
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import Pool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -100,10 +105,29 @@ async def _bench_organisation(application: Application, operators: int) -> dict[
     }
 
 
-async def watch_loop(path: Path, pool: Pool, period: float = 0.05) -> None:
+class StatementCount:
+    """SQL statements the hotline has sent to its database (each one costs the main process a compiled
+    or cached statement and, on SQLite, a hand-over to aiosqlite's thread and back)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.total = 0
+        self.kinds: Counter[str] = Counter()
+        event.listen(engine.sync_engine, "before_cursor_execute", self._executed)
+
+    def _executed(self, _connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        self.total += 1
+        self.kinds[" ".join(statement.split())[:90]] += 1
+
+    def write(self, path: Path) -> None:
+        """Every kind of statement (its first words) with how often it ran, most frequent first."""
+        path.write_text("".join(f"{n} {kind}\n" for kind, n in self.kinds.most_common()))
+
+
+async def watch_loop(path: Path, pool: Pool, statements: StatementCount, period: float = 0.05) -> None:
     """Once a second: the event loop's worst lateness in that second (how long a ready callback - a SIP
     message, a media command, an HTTP request - can wait for the one loop that runs everything), the
-    most database connections in use at once (the pool's size bounds it), and the asyncio tasks."""
+    most database connections in use at once (the pool's size bounds it), the asyncio tasks, and the
+    statements executed so far."""
     loop = asyncio.get_running_loop()
     path.parent.mkdir(parents=True, exist_ok=True)
     in_use = getattr(pool, "checkedout", lambda: -1)
@@ -117,7 +141,8 @@ async def watch_loop(path: Path, pool: Pool, period: float = 0.05) -> None:
             worst = max(worst, loop.time() - expected)
             connections = max(connections, int(in_use()))
             if loop.time() >= second_ends:
-                out.write(f"{time.time():.3f} {worst * 1000:.1f} {connections} {len(asyncio.all_tasks())}\n")
+                tasks = len(asyncio.all_tasks())
+                out.write(f"{time.time():.3f} {worst * 1000:.1f} {connections} {tasks} {statements.total}\n")
                 worst, connections = 0.0, 0
                 second_ends = loop.time() + 1.0
 
@@ -150,12 +175,14 @@ async def serve(args: argparse.Namespace) -> None:
     async with application.running():
         accounts = await seed_demo(application.context.organisation, application.uow_factory)
         bench = await _bench_organisation(application, args.operators)
-        pool = application.uow_factory.engine.pool
-        lag = asyncio.create_task(watch_loop(settings.data_dir / "loop_lag.txt", pool))
+        engine = application.uow_factory.engine
+        statements = StatementCount(engine)
+        lag = asyncio.create_task(watch_loop(settings.data_dir / "loop_lag.txt", engine.pool, statements))
         admin = next(a for a in accounts if a.login == "admin")
         ready = {"admin_password": admin.password, "sip_ports": telephony.sip.bound_ports, **bench}
         await serve_until_stopped(application.app, args.http_port, lambda: ready)
         lag.cancel()
+        statements.write(settings.data_dir / "sql_statements.txt")
 
 
 def main() -> None:

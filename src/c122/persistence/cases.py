@@ -11,7 +11,19 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, exists, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,83 +77,111 @@ COUNT_CAP = 1000
 
 
 class SqlCaseRepository:
+    """One per transaction: the names of case types and the applicants' search lines it read or wrote
+    are kept for the transaction, so a batch of call cards reads each once, not once per card."""
+
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
+        self._type_names: dict[int, str] = {}
+        self._applicant_texts: dict[int, str] = {}
 
     # --- numbering -----------------------------------------------------------------------------
 
-    async def next_number(self, key: SequenceKey) -> int:
+    async def next_number(self, key: SequenceKey, count: int = 1) -> int:
         insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
         statement = (
             insert_(case_counters)
-            .values(day=key.day, type_id=key.type_id, last_number=1)
+            .values(day=key.day, type_id=key.type_id, last_number=count)
             .on_conflict_do_update(
                 index_elements=[case_counters.c.day, case_counters.c.type_id],
-                set_={"last_number": case_counters.c.last_number + 1},
+                set_={"last_number": case_counters.c.last_number + count},
             )
             .returning(case_counters.c.last_number)
         )
-        return int((await self._db.execute(statement)).scalar_one())
+        return int((await self._db.execute(statement)).scalar_one()) - count + 1
 
     # --- cases ---------------------------------------------------------------------------------
 
     async def add_case(self, case: Case) -> Case:
-        type_name = await self._type_name(case.type_id)
-        values = {
-            **_case_values(case, type_name),
-            "applicant_text": await self._applicant_text(case.applicant_id),
-            "name": case.name,
-            "day": case.key.day,
-            "key_type_id": case.key.type_id,
-            "number": case.number,
-            "source": case.source.value,
-            "created_at": case.created_at,
-        }
-        case_id = int(
-            (await self._db.execute(insert(cases).values(values).returning(cases.c.id))).scalar_one()
-        )
-        stored = _with_id(case, case_id)
-        await self._append_history(stored, None)
-        await self._link_calls(case_id, case.call_ids)
+        return (await self.add_cases([case]))[0]
+
+    async def add_cases(self, new: Sequence[Case]) -> list[Case]:
+        """Stores new cases with their histories and calls: one statement per table for all of them."""
+        if not new:
+            return []
+        values = [
+            {
+                **_case_values(case, await self._type_name(case.type_id)),
+                "applicant_text": await self._applicant_text(case.applicant_id),
+                "name": case.name,
+                "day": case.key.day,
+                "key_type_id": case.key.type_id,
+                "number": case.number,
+                "source": case.source.value,
+                "created_at": case.created_at,
+            }
+            for case in new
+        ]
+        ids = await self._inserted_ids(cases, values, ("day", "key_type_id", "number"))
+        stored = [_with_id(case, case_id) for case, case_id in zip(new, ids, strict=True)]
+        await self._append_histories([(case, None) for case in stored])
+        await self._link_calls([(case_id, case.call_ids) for case_id, case in zip(ids, stored, strict=True)])
         return stored
 
     async def get_case(self, case_id: int) -> Case | None:
-        row = (await self._db.execute(select(cases).where(cases.c.id == case_id))).first()
-        if row is None:
-            return None
-        statuses = (
-            await self._db.execute(
-                select(case_status_history)
-                .where(case_status_history.c.case_id == case_id)
-                .order_by(case_status_history.c.id)
+        return (await self._cases([case_id])).get(case_id)
+
+    async def _cases(self, case_ids: Sequence[int]) -> dict[int, Case]:
+        """The cases with their histories: four statements however many cases."""
+        found = (await self._db.execute(select(cases).where(_one_of(cases.c.id, case_ids)))).all()
+        if not found:
+            return {}
+        ids = [row.id for row in found]
+        statuses = await self._history(case_status_history, ids)
+        types = await self._history(case_type_history, ids)
+        handovers = await self._history(case_handovers, ids)
+        return {
+            row.id: replace(
+                _case_from_row(
+                    row,
+                    tuple(
+                        StatusChange(CaseStatus(r.status), r.attention, r.by_user_id, r.at)
+                        for r in statuses.get(row.id, ())
+                    ),
+                    tuple(
+                        TypeChange(r.from_type_id, r.to_type_id, r.by_user_id, r.at)
+                        for r in types.get(row.id, ())
+                    ),
+                ),
+                handovers=tuple(
+                    Handover(r.from_user_id, r.to_user_id, HandoverKind(r.kind), r.call_id, r.at)
+                    for r in handovers.get(row.id, ())
+                ),
             )
-        ).all()
-        types = (
-            await self._db.execute(
-                select(case_type_history)
-                .where(case_type_history.c.case_id == case_id)
-                .order_by(case_type_history.c.id)
-            )
-        ).all()
-        handovers = (
-            await self._db.execute(
-                select(case_handovers)
-                .where(case_handovers.c.case_id == case_id)
-                .order_by(case_handovers.c.id)
-            )
-        ).all()
-        case = _case_from_row(
-            row,
-            tuple(StatusChange(CaseStatus(r.status), r.attention, r.by_user_id, r.at) for r in statuses),
-            tuple(TypeChange(r.from_type_id, r.to_type_id, r.by_user_id, r.at) for r in types),
+            for row in found
+        }
+
+    async def _history(self, table: Table, case_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+        """The rows of one history table of these cases, oldest first, by case."""
+        statement = select(table).where(_one_of(table.c.case_id, case_ids)).order_by(table.c.id)
+        by_case: dict[int, list[Row[Any]]] = {}
+        for row in (await self._db.execute(statement)).all():
+            by_case.setdefault(row.case_id, []).append(row)
+        return by_case
+
+    async def cases_of_calls(self, call_ids: Sequence[str]) -> dict[str, Case]:
+        """Each call's card (the newest, should there be several), calls without one left out; five
+        statements for all of them."""
+        if not call_ids:
+            return {}
+        newest = (
+            select(call_cases.c.call_id, func.max(call_cases.c.case_id))
+            .where(_one_of(call_cases.c.call_id, call_ids))
+            .group_by(call_cases.c.call_id)
         )
-        return replace(
-            case,
-            handovers=tuple(
-                Handover(r.from_user_id, r.to_user_id, HandoverKind(r.kind), r.call_id, r.at)
-                for r in handovers
-            ),
-        )
+        case_of = {call_id: int(case_id) for call_id, case_id in (await self._db.execute(newest)).all()}
+        found = await self._cases(sorted(set(case_of.values())))
+        return {call_id: found[case_id] for call_id, case_id in case_of.items() if case_id in found}
 
     async def case_of_call(self, call_id: str) -> int | None:
         """The newest case linked to the call (a call opens one card; a card may hold several calls)."""
@@ -157,95 +197,89 @@ class SqlCaseRepository:
     async def save_case(self, before: Case, after: Case) -> bool:
         assert before.id is not None
         assert before.id == after.id
-        type_name = await self._type_name(after.type_id)
+        values = _case_values(after, await self._type_name(after.type_id))
+        if after.applicant_id != before.applicant_id:
+            # the same applicant's line is current already: their edits are copied to their cases
+            # (save_applicant), and rewriting it would refill the search index for nothing
+            values["applicant_text"] = await self._applicant_text(after.applicant_id)
         result = await self._db.execute(
-            update(cases)
-            .where(cases.c.id == before.id, cases.c.version == before.version)
-            .values(
-                {
-                    **_case_values(after, type_name),
-                    "applicant_text": await self._applicant_text(after.applicant_id),
-                }
-            )
+            update(cases).where(cases.c.id == before.id, cases.c.version == before.version).values(values)
         )
         if result.rowcount != 1:
             return False
-        await self._append_history(after, before)
-        await self._link_calls(before.id, [c for c in after.call_ids if c not in before.call_ids])
+        await self._append_histories([(after, before)])
+        await self._link_calls([(before.id, [c for c in after.call_ids if c not in before.call_ids])])
         return True
 
-    async def _link_calls(self, case_id: int, call_ids: Sequence[str]) -> None:
+    async def _link_calls(self, links: Sequence[tuple[int, Sequence[str]]]) -> None:
         """The call journal finds a call's cases through these links (tables/calls.py)."""
-        if call_ids:
-            await self._db.execute(
-                insert(call_cases), [{"call_id": c, "case_id": case_id} for c in dict.fromkeys(call_ids)]
-            )
+        rows = [{"call_id": c, "case_id": case_id} for case_id, calls in links for c in dict.fromkeys(calls)]
+        if rows:
+            await self._db.execute(insert(call_cases), rows)
 
-    async def _append_history(self, case: Case, before: Case | None) -> None:
-        """The history rows `case` has beyond those stored with `before`."""
-        statuses_stored = len(before.status_history) if before else 0
-        types_stored = len(before.type_history) if before else 0
-        handovers_stored = len(before.handovers) if before else 0
-        new_statuses = case.status_history[statuses_stored:]
-        if new_statuses:
-            await self._db.execute(
-                insert(case_status_history),
-                [
-                    {
-                        "case_id": case.id,
-                        "status": change.status.value,
-                        "attention": change.attention,
-                        "by_user_id": change.by,
-                        "at": change.at,
-                    }
-                    for change in new_statuses
-                ],
+    async def _append_histories(self, changes: Sequence[tuple[Case, Case | None]]) -> None:
+        """The history rows each case has beyond those stored with its `before`, one statement per
+        history table for all of them."""
+        statuses: list[dict[str, Any]] = []
+        types: list[dict[str, Any]] = []
+        handovers: list[dict[str, Any]] = []
+        for case, before in changes:
+            statuses += (
+                {
+                    "case_id": case.id,
+                    "status": change.status.value,
+                    "attention": change.attention,
+                    "by_user_id": change.by,
+                    "at": change.at,
+                }
+                for change in case.status_history[len(before.status_history) if before else 0 :]
             )
-        new_types = case.type_history[types_stored:]
-        if new_types:
-            await self._db.execute(
-                insert(case_type_history),
-                [
-                    {
-                        "case_id": case.id,
-                        "from_type_id": change.from_type_id,
-                        "to_type_id": change.to_type_id,
-                        "by_user_id": change.by,
-                        "at": change.at,
-                    }
-                    for change in new_types
-                ],
+            types += (
+                {
+                    "case_id": case.id,
+                    "from_type_id": change.from_type_id,
+                    "to_type_id": change.to_type_id,
+                    "by_user_id": change.by,
+                    "at": change.at,
+                }
+                for change in case.type_history[len(before.type_history) if before else 0 :]
             )
-        new_handovers = case.handovers[handovers_stored:]
-        if new_handovers:
-            await self._db.execute(
-                insert(case_handovers),
-                [
-                    {
-                        "case_id": case.id,
-                        "from_user_id": row.from_user_id,
-                        "to_user_id": row.to_user_id,
-                        "kind": row.kind.value,
-                        "call_id": row.call_id,
-                        "at": row.at,
-                    }
-                    for row in new_handovers
-                ],
+            handovers += (
+                {
+                    "case_id": case.id,
+                    "from_user_id": row.from_user_id,
+                    "to_user_id": row.to_user_id,
+                    "kind": row.kind.value,
+                    "call_id": row.call_id,
+                    "at": row.at,
+                }
+                for row in case.handovers[len(before.handovers) if before else 0 :]
             )
+        for table, rows in (
+            (case_status_history, statuses),
+            (case_type_history, types),
+            (case_handovers, handovers),
+        ):
+            if rows:
+                await self._db.execute(insert(table), rows)
 
     async def _applicant_text(self, applicant_id: int | None) -> str:
         if applicant_id is None:
             return ""
-        found = await self._db.execute(
-            select(applicants.c.search_text).where(applicants.c.id == applicant_id)
-        )
-        return str(found.scalar() or "")
+        if applicant_id not in self._applicant_texts:
+            found = await self._db.execute(
+                select(applicants.c.search_text).where(applicants.c.id == applicant_id)
+            )
+            self._applicant_texts[applicant_id] = str(found.scalar() or "")
+        return self._applicant_texts[applicant_id]
 
     async def _type_name(self, type_id: int) -> str:
-        name = (
-            await self._db.execute(select(t.case_types.c.name).where(t.case_types.c.id == type_id))
-        ).scalar()
-        return str(name or "")
+        if type_id not in self._type_names:
+            name = (
+                await self._db.execute(select(t.case_types.c.name).where(t.case_types.c.id == type_id))
+            ).scalar()
+            self._type_names[type_id] = str(name or "")
+        return self._type_names[type_id]
 
     # --- the card list -------------------------------------------------------------------------
 
@@ -274,6 +308,12 @@ class SqlCaseRepository:
         found = (await self._db.execute(self._listing().where(cases.c.id == case_id))).first()
         return None if found is None else _list_row(found)
 
+    async def rows(self, case_ids: Sequence[int]) -> dict[int, CaseRow]:
+        if not case_ids:
+            return {}
+        found = (await self._db.execute(self._listing().where(_one_of(cases.c.id, case_ids)))).all()
+        return {row.id: _list_row(row) for row in found}
+
     async def list_cases(self, query: CaseQuery) -> CaseRows:
         conditions = _conditions(query)
         # Counting stops at the cap: an exact count of a million matching cards would cost more than
@@ -301,14 +341,59 @@ class SqlCaseRepository:
     # --- applicants ----------------------------------------------------------------------------
 
     async def add_applicant(self, data: ApplicantData, at: datetime) -> StoredApplicant:
-        values = {**_applicant_values(data), "version": 1, "created_at": at, "updated_at": at}
-        applicant_id = int(
-            (
-                await self._db.execute(insert(applicants).values(values).returning(applicants.c.id))
-            ).scalar_one()
+        return (await self.add_applicants([data], at))[0]
+
+    async def add_applicants(self, new: Sequence[ApplicantData], at: datetime) -> list[StoredApplicant]:
+        """Two statements for all of them: the applicants, then their phones."""
+        if not new:
+            return []
+        values = [
+            {**_applicant_values(data), "version": 1, "created_at": at, "updated_at": at} for data in new
+        ]
+        ids = await self._inserted_ids(applicants, values, ("search_text",))
+        phones = [
+            {"applicant_id": applicant_id, "position": i, "phone": phone}
+            for applicant_id, data in zip(ids, new, strict=True)
+            for i, phone in enumerate(data.phones)
+        ]
+        if phones:
+            await self._db.execute(insert(applicant_phones), phones)
+        self._applicant_texts.update(zip(ids, (v["search_text"] for v in values), strict=True))
+        return [
+            StoredApplicant(applicant_id, 1, data, at, at)
+            for applicant_id, data in zip(ids, new, strict=True)
+        ]
+
+    async def _inserted_ids(
+        self, table: Table, values: list[dict[str, Any]], keys: tuple[str, ...]
+    ) -> list[int]:
+        """Inserts the rows, in as few statements as the driver allows, and returns their ids in the
+        order of `values`. The ids are matched to the rows by `keys`, returned with them, when those
+        tell every row of the batch apart: asked to keep the order instead, SQLAlchemy inserts into
+        SQLite one row per statement."""
+        key_of = [tuple(row[k] for k in keys) for row in values]
+        if len(set(key_of)) < len(key_of):
+            added = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            return [int(row_id) for row_id in (await self._db.execute(added, values)).scalars()]
+        added = insert(table).returning(table.c.id, *(table.c[k] for k in keys))
+        by_key = {tuple(row[1:]): int(row[0]) for row in (await self._db.execute(added, values)).all()}
+        return [by_key[key] for key in key_of]
+
+    async def applicants_of_phones(self, phones: Sequence[str]) -> dict[str, int]:
+        """Per E.164 number, the id of the applicant `find_applicant_by_phone` finds; one statement."""
+        if not phones:
+            return {}
+        statement = (
+            select(applicant_phones.c.phone, applicants.c.id, applicants.c.search_text)
+            .join(applicant_phones, applicant_phones.c.applicant_id == applicants.c.id)
+            .where(_one_of(applicant_phones.c.phone, phones))
+            .order_by(applicants.c.updated_at.desc(), applicants.c.id.desc())
         )
-        await self._write_phones(applicant_id, data.phones)
-        return StoredApplicant(applicant_id, 1, data, at, at)
+        found: dict[str, int] = {}
+        for phone, applicant_id, text in (await self._db.execute(statement)).all():
+            found.setdefault(phone, applicant_id)
+            self._applicant_texts.setdefault(applicant_id, text)
+        return found
 
     async def get_applicant(self, applicant_id: int) -> StoredApplicant | None:
         row = (await self._db.execute(select(applicants).where(applicants.c.id == applicant_id))).first()
@@ -345,6 +430,7 @@ class SqlCaseRepository:
         if result.rowcount != 1:
             return None
         text = applicant_search_text(data)
+        self._applicant_texts[before.id] = text
         if text != applicant_search_text(before.data):
             await self._db.execute(
                 update(cases).where(cases.c.applicant_id == before.id).values(applicant_text=text)
@@ -513,6 +599,11 @@ def _case_values(case: Case, type_name: str) -> dict[str, Any]:
         "search_text": case_search_text(case, type_name),
         "updated_at": case.updated_at,
     }
+
+
+def _one_of(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column = value` for one value (no expanding IN to render for the most common look-up)."""
+    return column == values[0] if len(values) == 1 else column.in_(values)
 
 
 def _with_id(case: Case, case_id: int) -> Case:

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import Executable, Table, and_, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.acd import (
@@ -120,7 +121,9 @@ class SqlAcdRepository:
 
     async def save_snapshot(self, previous: AcdSnapshot | None, current: AcdSnapshot, at: datetime) -> int:
         """Writes the records that differ from `previous` (records are replaced on change, so identity
-        tells); returns how many rows were written or deleted."""
+        tells); returns how many rows were written or deleted. A changed record is written over its
+        row (an upsert), not deleted and inserted again: every ACD commit of a call stores a few
+        records, and that halves its statements."""
         written = 0
         before = codec.records_by_kind(previous) if previous is not None else None
         if before is None:
@@ -129,7 +132,7 @@ class SqlAcdRepository:
             old = before[kind] if before is not None else {}
             gone = [key for key in old if key not in now_records]
             changed = [key for key, record in now_records.items() if old.get(key) is not record]
-            for chunk in _chunks(gone + changed):
+            for chunk in _chunks(gone):
                 await self._db.execute(
                     delete(t.acd_records).where(
                         and_(t.acd_records.c.kind == kind, t.acd_records.c.record_id.in_(chunk))
@@ -139,14 +142,21 @@ class SqlAcdRepository:
                 rows = [
                     {"kind": kind, "record_id": key, "data": codec.encode(now_records[key])} for key in chunk
                 ]
-                await self._db.execute(insert(t.acd_records), rows)
+                await self._db.execute(self._upsert(t.acd_records, ("kind", "record_id"), "data"), rows)
             written += len(gone) + len(changed)
         if previous is None or not codec.same_meta(previous, current):
-            await self._db.execute(delete(t.acd_meta).where(t.acd_meta.c.id == 1))
-            meta = codec.encode_meta(current)
-            await self._db.execute(insert(t.acd_meta).values(id=1, saved_at=at, data=meta))
+            meta = {"id": 1, "saved_at": at, "data": codec.encode_meta(current)}
+            await self._db.execute(self._upsert(t.acd_meta, ("id",), "saved_at", "data"), meta)
             written += 1
         return written
+
+    def _upsert(self, table: Table, keys: tuple[str, ...], *columns: str) -> Executable:
+        """INSERT that overwrites `columns` of the row with the same `keys`."""
+        dialect_insert = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
+        statement = dialect_insert(table)
+        return statement.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys], set_={c: statement.excluded[c] for c in columns}
+        )
 
     # --- logs -------------------------------------------------------------------------------------
     async def append_state_log(self, changes: Sequence[OperatorStateChanged]) -> None:

@@ -67,13 +67,21 @@ class DeferredWrites:
     async def write(self, kind: str, data: Mapping[str, Any]) -> None:
         """Stores `data` now if the database takes it and nothing waits before it; else in the outbox."""
         replay = self._replays[kind]
+        await self.write_lazily(kind, lambda: replay(data), lambda: data)
+
+    async def write_lazily(
+        self, kind: str, store: Callable[[], Awaitable[None]], data: Callable[[], Mapping[str, Any]]
+    ) -> None:
+        """As `write`, for a value the caller can store as it is: `store` writes it while nothing waits,
+        and `data` turns it into the outbox's form only when it has to wait (every call writes its
+        record several times; the form is for the outbox alone)."""
         if not len(self._outbox):
             try:
-                await replay(data)
+                await store()
                 return
             except DatabaseUnavailable as exc:
                 log.warning("%s kept in the outbox: %s", kind, exc.message)
-        await self._outbox.append(kind, data)
+        await self._outbox.append(kind, data())
 
     async def drain(self) -> int:
         """Replays what waits, oldest first, until the outbox is empty or the database stops answering;

@@ -14,6 +14,7 @@ import io
 import os
 import shutil
 import struct
+import subprocess
 import uuid
 import wave
 from pathlib import Path
@@ -100,27 +101,28 @@ class PromptAudioFiles:
         executable = shutil.which(self._espeak)
         if executable is None:
             raise SpeechUnavailable(f"{self._espeak} is not installed on the server")
+        return await asyncio.to_thread(_spoken_wav, executable, self._espeak, text)
+
+
+def _spoken_wav(executable: str, name: str, text: str) -> bytes:
+    """espeak-ng's WAV of `text`, from a worker thread: started from the event loop (uvloop forks the
+    whole process), each run held every call's loop for tens of milliseconds; `subprocess` starts it
+    with vfork, and the wait is the thread's."""
+    try:
         # The text goes through stdin, so nothing in it can be read as an option.
-        process = await asyncio.create_subprocess_exec(
-            executable,
-            "-v",
-            VOICE,
-            "--stdin",
-            "--stdout",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        done = subprocess.run(
+            [executable, "-v", VOICE, "--stdin", "--stdout"],
+            input=text.encode(),
+            capture_output=True,
+            timeout=SPEECH_TIMEOUT_S,
+            check=False,
         )
-        try:
-            out, err = await asyncio.wait_for(process.communicate(text.encode()), SPEECH_TIMEOUT_S)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise SpeechUnavailable(f"{self._espeak} did not finish within {SPEECH_TIMEOUT_S:g} s") from None
-        if process.returncode != 0 or not out:
-            reason = err.decode(errors="replace").strip()[:200] or f"exit status {process.returncode}"
-            raise SpeechUnavailable(f"{self._espeak} failed: {reason}")
-        return out
+    except subprocess.TimeoutExpired:  # run() has killed it and waited for it
+        raise SpeechUnavailable(f"{name} did not finish within {SPEECH_TIMEOUT_S:g} s") from None
+    if done.returncode != 0 or not done.stdout:
+        reason = done.stderr.decode(errors="replace").strip()[:200] or f"exit status {done.returncode}"
+        raise SpeechUnavailable(f"{name} failed: {reason}")
+    return done.stdout
 
 
 def decode_to_pcm(data: bytes, max_seconds: float, *, check_wav_length: bool) -> bytes:

@@ -18,6 +18,7 @@ from tests.integration.contact_center.test_operator_desk import (
 )
 from tests.integration.contact_center.test_queues_and_seniors import user_ids
 from tests.support.server import RunningServer
+from tests.support.statements import statements_sent
 
 
 class Discard:
@@ -37,9 +38,13 @@ async def test_a_restart_in_mid_shift_recovers_states_timers_and_queue_order(ser
     source = simulator(server)
     talking = await source.place_call(queue_id)
     await operator1.write("POST", f"/api/v1/operators/me/offers/{talking}/accept")
-    waiting = [await source.place_call(queue_id, priority=p) for p in (0, 1, 0)]
-    server.clock.advance(40)
-    await source.caller_hangs_up(talking)  # operator1 now in a 30 s wrap-up
+    with statements_sent(server.application.uow_factory.engine) as statements:
+        waiting = [await source.place_call(queue_id, priority=p) for p in (0, 1, 0)]
+        server.clock.advance(40)
+        await source.caller_hangs_up(talking)  # operator1 now in a 30 s wrap-up
+    # changed ACD records and the meta row are written over, not deleted and inserted again
+    assert not [s for s in statements if s.startswith("DELETE FROM acd_meta")]
+    assert [s for s in statements if s.startswith("INSERT INTO acd_records") and "ON CONFLICT" in s]
     before = server.application.contact_center
     queue_before = asdict(await before.queue(CONSOLE, queue_id))
     ids = await user_ids(server)

@@ -10,7 +10,7 @@ from typing import Any
 from c122.domain.calls import CallLegRecord, CallRecord
 from c122.domain.errors import DatabaseUnavailable
 from c122.persistence.outbox import FileOutbox
-from c122.services.calls.outbox import record_from_data, record_to_data
+from c122.services.calls.outbox import OutboxedCallRecords, record_from_data, record_to_data
 from c122.services.outbox import DeferredWrites
 
 
@@ -70,3 +70,29 @@ def test_a_call_record_comes_back_from_its_outbox_form_unchanged() -> None:
         legs=(CallLegRecord(leg_id="leg-1", kind="sip", role="caller", party="+79161234567", started_at=at),),
     )
     assert record_from_data(record_to_data(record)) == record
+
+
+async def test_a_call_record_goes_straight_to_the_database_and_in_its_outbox_form_only_when_it_waits(
+    tmp_path: Path,
+) -> None:
+    at = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+    record = CallRecord(
+        id="call-2", direction="inbound", status="active", caller="+79161234567", called="88001220122",
+        started_at=at,
+    )  # fmt: skip
+    stored: list[CallRecord] = []
+    up = True
+
+    async def store(value: CallRecord) -> None:
+        if not up:
+            raise DatabaseUnavailable()
+        stored.append(value)
+
+    outbox = FileOutbox(tmp_path)
+    records = OutboxedCallRecords(store, DeferredWrites(outbox))
+    await records.save(record)
+    assert stored == [record]
+    assert stored[0] is record  # not turned into data and back
+    up = False
+    await records.save(record)
+    assert [entry.data for entry in outbox.entries()] == [record_to_data(record)]

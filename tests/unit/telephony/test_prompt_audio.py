@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tests.support.ivr import encoded, tone_wav
 
-from c122.services.ivr.ports import UnusableAudio
+from c122.services.ivr.ports import SpeechUnavailable, UnusableAudio
 from c122.telephony.prompt_audio import PromptAudioFiles, decode_to_pcm, duration_ms
 
 
@@ -77,3 +77,15 @@ async def test_files_outside_the_prompts_directory_are_never_touched(tmp_path: P
     await files.remove(stored.file_path)
     assert not files.exists(stored.file_path)
     assert list(prompts.iterdir()) == []
+
+
+async def test_a_phrase_is_spoken_once_and_a_failing_speech_program_is_said_so(tmp_path: Path) -> None:
+    files = PromptAudioFiles(tmp_path)
+    first = await files.phrase("двадцать три")
+    assert files.size(first) > 44
+    assert await files.phrase("двадцать три") == first  # spoken once, then found
+    failing = tmp_path / "espeak-broken"
+    failing.write_text("#!/bin/sh\necho 'no voice ru' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    with pytest.raises(SpeechUnavailable, match="failed: no voice ru"):
+        await PromptAudioFiles(tmp_path, espeak=str(failing)).phrase("один")

@@ -26,7 +26,7 @@ class OutboxedCallRecords:
 
     async def save(self, record: CallRecord) -> None:
         check_record(record)  # a record the database would refuse is refused now, not after the outage
-        await self._writes.write(KIND, record_to_data(record))
+        await self._writes.write_lazily(KIND, lambda: self._store(record), lambda: record_to_data(record))
 
     async def _replay(self, data: Mapping[str, Any]) -> None:
         await self._store(record_from_data(data))

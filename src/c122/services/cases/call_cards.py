@@ -184,37 +184,58 @@ class CallCards:
 
     async def _store_changes(self, changes: Sequence[_CardChange]) -> list[ChangedCard | Exception]:
         """One transaction: per change, the card before it and its list row (None: no change), or
-        the refusal of that change alone (a version check that failed: `Conflict`)."""
-        results: list[ChangedCard | Exception] = []
+        the refusal of that change alone (a version check that failed: `Conflict`). The cards are read
+        together and their rows after the last change, so a batch costs a few statements besides
+        each change's own update (two changes of one card in a batch both get its row after both)."""
+        outcomes: list[tuple[Case | None, int | None] | Exception] = []  # the card, its id if changed
         async with self._uow() as uow:
+            cards = await uow.cases.cases_of_calls(list(dict.fromkeys(c.call_id for c in changes)))
+            changed: dict[int, Case] = {}  # by id: each card as this batch left it so far
             for item in changes:
-                case_id = await uow.cases.case_of_call(item.call_id)
-                case = await uow.cases.get_case(case_id) if case_id is not None else None
-                if case is None:
-                    results.append((None, None))
+                stored = cards.get(item.call_id)
+                if stored is None or stored.id is None:
+                    outcomes.append((None, None))
                     continue
+                case_id = stored.id
+                case = changed.get(case_id, stored)
                 try:
-                    results.append((case, await self._saved(uow, case, item.change(case))))
+                    after = item.change(case)
+                    saved = await self._save(uow, case, after)
                 except DomainError as refusal:  # this change alone: the others go on
-                    results.append(refusal)
+                    outcomes.append(refusal)
+                    continue
+                if saved:
+                    changed[case_id] = after
+                outcomes.append((case, case_id if saved else None))
+            rows = await uow.cases.rows(sorted(changed))
             await uow.commit()
-        return results
+        return [_with_row(outcome, rows) for outcome in outcomes]
 
     @classmethod
     async def _store(cls, uow: CasesUnitOfWork, before: Case, after: Case) -> CaseRow | None:
         """Stores a change and commits (None when there was none); the list row for the event."""
-        row = await cls._saved(uow, before, after)
-        if row is not None:
-            await uow.commit()
+        if not await cls._save(uow, before, after):
+            return None
+        assert before.id is not None
+        row = await uow.cases.row(before.id)
+        await uow.commit()
         return row
 
     @staticmethod
-    async def _saved(uow: CasesUnitOfWork, before: Case, after: Case) -> CaseRow | None:
-        """Saves a change in the open transaction (None when there was none); the list row for the
-        event. `Conflict` when the card changed meanwhile (its version check failed)."""
+    async def _save(uow: CasesUnitOfWork, before: Case, after: Case) -> bool:
+        """Saves a change in the open transaction (False when there was none). `Conflict` when the
+        card changed meanwhile (its version check failed)."""
         if after is before:
-            return None
-        assert before.id is not None
+            return False
         if not await uow.cases.save_case(before, after):
             raise Conflict("карточку звонка только что изменили: повторите", code="edit_conflict")
-        return await uow.cases.row(before.id)
+        return True
+
+
+def _with_row(
+    outcome: tuple[Case | None, int | None] | Exception, rows: dict[int, CaseRow]
+) -> ChangedCard | Exception:
+    if isinstance(outcome, Exception):
+        return outcome
+    case, changed_id = outcome
+    return case, None if changed_id is None else rows.get(changed_id)

@@ -66,12 +66,17 @@ class CaseRows:
 
 
 class CaseRepository(Protocol):
-    async def next_number(self, key: SequenceKey) -> int:
-        """Bumps the counter of `key` in this transaction and returns the new number (see the protocol)."""
+    async def next_number(self, key: SequenceKey, count: int = 1) -> int:
+        """Bumps the counter of `key` by `count` in this transaction and returns the first of the
+        `count` new numbers (see the protocol)."""
         ...
 
     async def add_case(self, case: Case) -> Case:
         """Stores a new case with its history; returns it with its id."""
+        ...
+
+    async def add_cases(self, new: Sequence[Case]) -> list[Case]:
+        """As `add_case` for several cases at once, in order."""
         ...
 
     async def get_case(self, case_id: int) -> Case | None: ...
@@ -80,11 +85,20 @@ class CaseRepository(Protocol):
         """The id of the card the call belongs to (the newest, should there be several)."""
         ...
 
+    async def cases_of_calls(self, call_ids: Sequence[str]) -> dict[str, Case]:
+        """Each call's card (as `case_of_call`), read for all the calls at once; calls without one are
+        left out."""
+        ...
+
     async def save_case(self, before: Case, after: Case) -> bool:
         """Stores `after` only if the stored version is still `before.version`; False when it moved."""
         ...
 
     async def row(self, case_id: int) -> CaseRow | None: ...
+
+    async def rows(self, case_ids: Sequence[int]) -> dict[int, CaseRow]:
+        """The list rows of these cases, read at once, by id."""
+        ...
 
     async def list_cases(self, query: CaseQuery) -> CaseRows: ...
 
@@ -93,6 +107,15 @@ class CaseRepository(Protocol):
         ...
 
     async def add_applicant(self, data: ApplicantData, at: datetime) -> StoredApplicant: ...
+
+    async def add_applicants(self, new: Sequence[ApplicantData], at: datetime) -> list[StoredApplicant]:
+        """As `add_applicant` for several applicants at once, in order."""
+        ...
+
+    async def applicants_of_phones(self, phones: Sequence[str]) -> dict[str, int]:
+        """Per number, the id of the applicant `find_applicant_by_phone` finds; numbers of nobody left
+        out."""
+        ...
 
     async def get_applicant(self, applicant_id: int) -> StoredApplicant | None: ...
 

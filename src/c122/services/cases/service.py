@@ -3,6 +3,7 @@ read, edit with optimistic versions, status and «Внимание!». Events go
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -18,6 +19,7 @@ from c122.domain.cases import (
     CaseSource,
     CaseStatus,
     FieldClash,
+    SequenceKey,
     StatusFilter,
     change_status,
     change_type,
@@ -49,7 +51,7 @@ from c122.services.cases.events import (
     case_event,
     status_changed,
 )
-from c122.services.cases.ports import CaseQuery, CaseRows, CasesUnitOfWork, StoredApplicant
+from c122.services.cases.ports import CaseQuery, CaseRows, CasesUnitOfWork
 from c122.services.cases.questionnaires import Questionnaires
 from c122.services.events import EventPublisher
 from c122.services.internal_events import InternalEventBus, InternalPublisher
@@ -183,51 +185,66 @@ class CaseDesk:
 
     async def create_cases_for_calls(self, requests: Sequence[CallCardRequest]) -> list[Case | InvalidFields]:
         """The cards of several calls in one transaction (services/cases/call_card_writer.py), each as
-        `create_case_for_call` makes it; a request naming no stored type is refused alone."""
+        `create_case_for_call` makes it; a request naming no stored type is refused alone. The
+        applicants, numbers, cards and their rows of the whole batch take a few statements each."""
         now = self._clock.now()
-        made: list[Case | InvalidFields] = []
         async with self._uow() as uow:
             types = {type_id: await uow.case_types.get(type_id) for type_id in {r.type_id for r in requests}}
-            for request in requests:
+            known = [r for r in requests if types[r.type_id] is not None]
+            applicant_ids = await self._applicants_of_callers(uow, [r.caller for r in known], now)
+            keys = [sequence_key(now, self.zone, r.type_id) for r in known]
+            first_numbers = {key: await uow.cases.next_number(key, n) for key, n in Counter(keys).items()}
+            numbers = Counter[SequenceKey]()
+            new: list[Case] = []
+            for request, key in zip(known, keys, strict=True):
                 case_type = types[request.type_id]
-                if case_type is None:
-                    made.append(InvalidFields([_UNKNOWN_TYPE]))
-                    continue
-                made.append(await self._store_call_case(uow, request, case_type.name, now))
-            rows = [await uow.cases.row(case.id) for case in made if isinstance(case, Case) and case.id]
+                assert case_type is not None
+                origin = request.origin
+                new.append(
+                    new_case(
+                        key=key,
+                        number=first_numbers[key] + numbers[key],
+                        type_name=case_type.name,
+                        source=origin.source if origin is not None else CaseSource.PSTN,
+                        created_at=now,
+                        by=None,
+                        details=_call_details(request.description, origin),
+                        applicant_id=applicant_ids.get(request.caller),
+                        group_id=request.group_id,
+                        call_id=request.call_id,
+                    )
+                )
+                numbers[key] += 1
+            stored = iter(await uow.cases.add_cases(new))
+            made = [
+                next(stored) if types[r.type_id] is not None else InvalidFields([_UNKNOWN_TYPE])
+                for r in requests
+            ]
+            rows = await uow.cases.rows([case.id for case in made if isinstance(case, Case) and case.id])
             await uow.commit()
-        for row in rows:
-            assert row is not None
-            self._publisher.publish(case_event(CASE_CREATED, row, now))
+        for case in made:
+            if isinstance(case, Case) and case.id in rows:
+                self._publisher.publish(case_event(CASE_CREATED, rows[case.id], now))
         return made
 
-    async def _store_call_case(
-        self, uow: CasesUnitOfWork, request: CallCardRequest, type_name: str, now: datetime
-    ) -> Case:
-        try:
-            phone: str | None = normalize_phone(request.caller)
-        except InvalidPhone:
-            phone = None
-        applicant: StoredApplicant | None = None
-        if phone is not None:
-            applicant = await uow.cases.find_applicant_by_phone(phone)
-            if applicant is None:
-                applicant = await uow.cases.add_applicant(ApplicantData(phones=(phone,)), now)
-        origin = request.origin
-        case = await self._store_new(
-            uow,
-            type_id=request.type_id,
-            type_name=type_name,
-            source=origin.source if origin is not None else CaseSource.PSTN,
-            now=now,
-            by=None,
-            details=_call_details(request.description, origin),
-            applicant_id=applicant.id if applicant else None,
-            group_id=request.group_id,
-            call_id=request.call_id,
-        )
-        assert case.id is not None
-        return case
+    @staticmethod
+    async def _applicants_of_callers(
+        uow: CasesUnitOfWork, callers: Sequence[str], now: datetime
+    ) -> dict[str, int]:
+        """Per caller's number as dialled in, their applicant's id: found by the number, or a new
+        applicant with just that number (two calls from one number share one); an unusable number has
+        none."""
+        phones: dict[str, str] = {}
+        for caller in callers:
+            try:
+                phones[caller] = normalize_phone(caller)
+            except InvalidPhone:
+                continue
+        found = await uow.cases.applicants_of_phones(sorted(set(phones.values())))
+        missing = [phone for phone in dict.fromkeys(phones.values()) if phone not in found]
+        added = await uow.cases.add_applicants([ApplicantData(phones=(phone,)) for phone in missing], now)
+        found.update(zip(missing, (applicant.id for applicant in added), strict=True))
+        return {caller: found[phone] for caller, phone in phones.items()}
 
     async def _store_new(
         self,
