@@ -35,6 +35,7 @@ from c122.domain.cases import (
     read_answer,
 )
 from c122.persistence import tables as t
+from c122.persistence.journal_copies import copy_calls_onto_links, copy_case_onto_links
 from c122.persistence.organisation import fold, like_pattern
 from c122.persistence.tables.calls import call_cases
 from c122.persistence.tables.cases import (
@@ -175,11 +176,15 @@ class SqlCaseRepository:
         return True
 
     async def _link_calls(self, case_id: int, call_ids: Sequence[str]) -> None:
-        """The call journal finds a call's cases through these links (tables/calls.py)."""
+        """The call journal finds a call's cases through these links (tables/calls.py), with the calls'
+        and the case's columns copied onto them."""
         if call_ids:
             await self._db.execute(
                 insert(call_cases), [{"call_id": c, "case_id": case_id} for c in dict.fromkeys(call_ids)]
             )
+            links = call_cases.c
+            await copy_calls_onto_links(self._db, links.case_id == case_id, links.call_id.in_(call_ids))
+            await copy_case_onto_links(self._db, case_id)
 
     async def _append_history(self, case: Case, before: Case | None) -> None:
         """The history rows `case` has beyond those stored with `before`."""
