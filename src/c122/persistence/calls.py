@@ -784,14 +784,19 @@ def _linked_page(query: CallQuery) -> Select[Any]:
         visible: list[Any] = [links.call_group_id.in_(sorted(scope.group_ids))] if scope.group_ids else []
         if scope.user_id is not None:
             legs = call_legs.c
+            # A probe of the legs' index per link, written as a scalar subquery: PostgreSQL turns an
+            # `EXISTS` under `OR` into a hashed set of every leg of the user (312,000 for an operator at
+            # 10,000,000 calls: 437 ms against 8 ms for an operator's source).
             own_leg = (
-                select(legs.call_id)
+                select(literal(1))
                 .where(
                     *_own_legs(call_legs, scope.user_id),
                     legs.call_started_at == links.call_started_at,
                     legs.call_id == links.call_id,
                 )
-                .exists()
+                .limit(1)
+                .scalar_subquery()
+                == 1
             )
             visible += [links.call_operator_id == scope.user_id, own_leg]
         conditions.append(or_(*visible) if visible else false())

@@ -176,8 +176,15 @@ call_cases = Table(
     Column("call_started_at", UtcDateTime, nullable=True),
     *_call_copies(),
     Column("case_source", String(16), nullable=True),
-    # The case filters read the calls of the matching cases from this index alone (migration 0060).
-    Index("ix_call_cases_case_id_call_id", "case_id", "call_id"),
+    # The case filters read the calls of the matching cases from this index alone (migration 0060), a
+    # name's with their copied columns (migration 0061).
+    Index(
+        "ix_call_cases_case_id_call_id",
+        "case_id",
+        "call_id",
+        "call_started_at",
+        *(f"call_{name}" for name in CALL_COPIES),
+    ),
     Index(
         "ix_call_cases_case_source_call_started_at",
         "case_source",

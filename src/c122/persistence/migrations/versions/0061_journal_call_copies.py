@@ -68,6 +68,9 @@ def upgrade() -> None:
         _index("call_legs", "ix_call_legs_call_started_at", BY_CALL_START)
         _index("call_legs", "ix_call_legs_party_call_started_at", [*PARTY_INDEX, *COPIED])
         _index(
+            "call_cases", "ix_call_cases_case_id_call_id", ["case_id", "call_id", "call_started_at", *COPIED]
+        )
+        _index(
             "call_cases",
             "ix_call_cases_case_source_call_started_at",
             ["case_source", "call_started_at", "call_id", *COPIED],
@@ -146,6 +149,8 @@ def downgrade() -> None:
         op.drop_index(name, table_name="call_records")
         op.create_index(name, "call_records", [lead, "started_at", "id", "direction", "status"])
     op.drop_index("ix_call_cases_case_source_call_started_at", table_name="call_cases")
+    op.drop_index("ix_call_cases_case_id_call_id", table_name="call_cases")
+    op.create_index("ix_call_cases_case_id_call_id", "call_cases", ["case_id", "call_id"])
     op.drop_index("ix_call_legs_party_call_started_at", table_name="call_legs")
     for name in ("case_source", "call_started_at", *COPIED):
         op.drop_column("call_cases", name)
