@@ -194,7 +194,10 @@ def keys_cpu(url: str, only: str | None = None) -> dict[str, Any]:
             for name, filters in combinations().items():
                 if only is not None and not re.search(only, f"{scope_name}/{name}"):
                     continue
-                keys = call_persistence._page_keys(CallQuery(filters, scope), in_order=True)
+                from_links = call_persistence.links_first(filters)
+                keys = call_persistence._page_keys(
+                    CallQuery(filters, scope), in_order=True, from_links=from_links
+                )
                 sql = str(keys.compile(dialect=sqlite_dialect(), compile_kwargs={"literal_binds": True}))
                 took = []
                 for _ in range(3):

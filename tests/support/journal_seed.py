@@ -19,7 +19,7 @@ from sqlalchemy import Index, insert, select
 from c122.domain.calls import CallFilter
 from c122.persistence import tables as t
 from c122.persistence.database import create_engine
-from c122.persistence.tables.calls import call_cases, call_legs, call_records
+from c122.persistence.tables.calls import CALL_COPIES, call_cases, call_legs, call_records
 from c122.persistence.tables.cases import cases
 
 NOW = datetime(2026, 9, 12, 9, tzinfo=UTC)
@@ -58,6 +58,7 @@ def phone(index: int) -> str:
 # Pseudo-random but reproducible columns, the same on both databases: a hash of the row number per
 # column (multiplier and offset distinct per column, modulo a prime so columns do not move together).
 PRIME = 2_147_483_647
+COPIED = ", ".join(f"call_{name}" for name in CALL_COPIES)
 YEAR_S = 365 * 86400
 
 
@@ -140,9 +141,12 @@ def case_rows(dialect: str, low: int, high: int, people: int) -> tuple[str, str]
             {at(dialect, began)}, {at(dialect, began)}
         FROM {numbers(dialect, first, high, 10)}
     """
+    # Each link with its call's and its case's copied columns (as the repositories write them).
     link = f"""
-        INSERT INTO call_cases (call_id, case_id)
-        SELECT {call_id}, i / 10 + 1 FROM {numbers(dialect, first, high, 10)}
+        INSERT INTO call_cases (call_id, case_id, call_started_at, {COPIED}, case_source)
+        SELECT r.id, k.id, r.started_at, {", ".join(f"r.{name}" for name in CALL_COPIES)}, k.source
+        FROM {numbers(dialect, first, high, 10)}
+        JOIN call_records AS r ON r.id = {call_id} JOIN cases AS k ON k.id = i / 10 + 1
     """
     return insert_cases, link
 
@@ -212,8 +216,8 @@ def leg_rows(dialect: str, low: int, high: int) -> str:
         ),
     )
     return " UNION ALL ".join(
-        f"""SELECT {call_id}, {call_id} || '-{position}', {position}, {kind}, '{role}', {party}, {began},
-            {began}
+        f"""SELECT {call_id} AS call_id, {call_id} || '-{position}', {position}, {kind}, '{role}', {party},
+            {began}, {began}
         FROM {numbers(dialect, low, high)} WHERE {condition}"""
         for position, role, kind, party, condition in legs
     )
@@ -266,9 +270,11 @@ async def seed(url: str, rows: int, *, progress: bool = False) -> float:
         async with engine.begin() as db:
             for statement in (call_rows(dialect, low, high), insert_cases, link):
                 await db.exec_driver_sql(statement)
+            # The legs with their call's copied columns (as save writes them).
             await db.exec_driver_sql(
                 "INSERT INTO call_legs (call_id, leg_id, position, kind, role, party, started_at,"
-                " call_started_at) " + leg_rows(dialect, low, high)
+                f" call_started_at, {COPIED}) SELECT l.*, {', '.join(f'r.{name}' for name in CALL_COPIES)}"
+                f" FROM ({leg_rows(dialect, low, high)}) AS l JOIN call_records AS r ON r.id = l.call_id"
             )
         if progress:
             print(f"  {high} calls in {time.perf_counter() - started:.0f} s", flush=True)

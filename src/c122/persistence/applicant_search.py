@@ -86,3 +86,10 @@ def applicant_name_match(name: str, case_id: Any = cases.c.id) -> Any:
     if not name_indexed(name):
         return plain_name_match(name)
     return _ByDialect(plain_name_match(name), indexed_name_match(name, case_id))
+
+
+def named_case_ids(name: str, case_id: Any) -> Any:
+    """`case_id` (a link's) among the cases whose applicant's name contains `name`: the trigram index
+    finds them (on PostgreSQL the cases' rows are read for its recheck; SQLite's FTS5 answers alone)."""
+    named = select(cases.c.id).where(plain_name_match(name))
+    return _ByDialect(case_id.in_(named), indexed_name_match(name, case_id))

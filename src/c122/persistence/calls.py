@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import glob
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -33,7 +33,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
     tuple_,
     union,
     update,
@@ -43,7 +42,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.selectable import CTE
 
 from c122.domain.calls import (
     CallFilter,
@@ -63,7 +61,13 @@ from c122.domain.calls.journal import OWN_LEG_ROLES
 from c122.domain.reports import local_day_minute
 from c122.persistence import call_rollup
 from c122.persistence import tables as t
-from c122.persistence.applicant_search import applicant_name_match, name_indexed
+from c122.persistence.applicant_search import (
+    applicant_name_match,
+    name_indexed,
+    named_case_ids,
+    plain_name_match,
+)
+from c122.persistence.journal_copies import copy_calls_onto_links, leg_copies
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of, video_readable
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import (
@@ -93,12 +97,10 @@ DENSE_CASES = 12_000
 """A page tests each walked call for a case of its own when at least this many cases match (case_match):
 the list then costs more than the walk. Where the two meet, c² ≈ 150 × the calls walked over (about
 12,400 cases at 1,000,000 calls, 39,000 at 10,000,000)."""
-NAMED_HASH_LIMIT = 10_000
-"""At most this many calls of an applicant's name (the planner's estimate) are tested as a hashed set by
-the administrator's page on PostgreSQL (`_named_calls`). Finding the set costs about one read of a case
-per call in it; the walk it shortens stays about the same length at any size (it ends after the page's
-51 matches), so the set pays while it is small: 3,300 calls at 1,000,000 (page 190 → 40–70 ms), not
-33,000 at 10,000,000 (600–750 ms either way)."""
+LINKED_NAME_LIMIT = 100_000
+"""On PostgreSQL a page with an applicant's name is read from the links of the name's cases (`_linked_page`)
+while the planner expects at most this many such cases: they are all read and their calls sorted
+(33,000 at 10,000,000 calls); a name shared by more finds its page sooner walking the calls in order."""
 EXPORT_LEGS_PER_CALL = 4
 """An export reads a batch's legs as a range of the calls' starts while the range holds at most this many
 of the legs it reads per call of the batch (about one in a journal of every call)."""
@@ -180,17 +182,13 @@ class SqlCallRecordRepository:
         ids = list(latest)
         await self._db.execute(delete(call_legs).where(call_legs.c.call_id.in_(ids)))
         legs = [
-            {
-                "call_id": record.id,
-                "call_started_at": record.started_at,
-                "position": position,
-                **_leg_values(leg),
-            }
+            {"call_id": record.id, "position": position, **leg_copies(record), **_leg_values(leg)}
             for record in latest.values()
             for position, leg in enumerate(record.legs)
         ]
         if legs:
             await self._db.execute(insert(call_legs), legs)
+        await copy_calls_onto_links(self._db, call_cases.c.call_id.in_(ids))
         # no recording, so no segments stored either: a missed call costs no statement more
         recorded = [record for record in latest.values() if record.recording_path is not None]
         if not recorded:
@@ -243,7 +241,7 @@ class SqlCallRecordRepository:
         # it holds every filtered column) and stopped after one more than the page (that one tells
         # whether another page follows); then those rows, with the names they refer to.
         in_order = self._db.dialect.name == "sqlite"
-        found = _page_keys(query, in_order=in_order, hash_names=await self._names_hashable(query)).subquery()
+        found = _page_keys(query, in_order=in_order, from_links=await self._links_first(query)).subquery()
         page = (
             _journal().join(found, found.c.id == c.id).order_by(found.c.started_at.desc(), found.c.id.desc())
         )
@@ -282,18 +280,16 @@ class SqlCallRecordRepository:
         plan = (await self._db.execute(Explain(statement))).scalar_one()
         return int((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
 
-    async def _names_hashable(self, query: CallQuery) -> bool:
-        """Whether the administrator's page on PostgreSQL tests the calls of the applicant's name as a
-        hashed set (`_named_calls`): a name the trigram index finds, without a number (whose index finds
-        its few calls first), whose calls the planner expects to be few (NAMED_HASH_LIMIT)."""
+    async def _links_first(self, query: CallQuery) -> bool:
+        """Whether the page is read from the links to the matching cases (`links_first`), on PostgreSQL
+        for a name only while the planner expects few of its cases (LINKED_NAME_LIMIT)."""
         wanted = query.filter
-        if self._db.dialect.name != "postgresql" or not query.scope.everything:
+        if not links_first(wanted):
             return False
-        if wanted.applicant_name is None or wanted.applicant_phone is not None:
-            return False
-        if not name_indexed(wanted.applicant_name):
-            return False
-        return await self._estimate(_linked(_case_conditions(wanted))) <= NAMED_HASH_LIMIT
+        if self._db.dialect.name != "postgresql" or wanted.applicant_name is None:
+            return True
+        named = select(cases.c.id).where(plain_name_match(wanted.applicant_name))
+        return await self._estimate(named) <= LINKED_NAME_LIMIT
 
     async def _capped_count(self, matching: Select[Any]) -> JournalCount:
         capped = matching.limit(COUNT_CAP + 1).subquery()
@@ -653,22 +649,23 @@ def _journal_row(
     )
 
 
-def _page_keys(query: CallQuery, *, in_order: bool, hash_names: bool = False) -> Select[Any]:
+def _page_keys(query: CallQuery, *, in_order: bool, from_links: bool = False) -> Select[Any]:
     """The ids and start times of one page (and one more row: whether another page follows), newest
     first. Within a scope (a senior's groups, an operator's own calls: an OR no single index reads in
     order) each branch of the scope is paged on its own, from its own index in order, and the branches'
-    pages merged: the page is among the first rows of the branches together. `hash_names`: every call's
-    page tests the calls of the applicant's name as a hashed set (`_named_calls`)."""
+    pages merged: the page is among the first rows of the branches together. `from_links`: the page is
+    read from the links to the matching cases instead (`_linked_page`)."""
     wanted = query.filter
     c = call_records.c
     newest_first = (c.started_at.desc(), c.id.desc())
     rows = wanted.limit + 1 + (0 if wanted.after is not None else wanted.offset)
     # The matching cases' calls, found once for all the branches (SQLite reads each branch's walk apart).
-    case_calls = _case_calls(wanted) if in_order else None
+    case_calls = _case_calls(wanted) if in_order and not from_links else None
     scope = query.scope
-    if scope.everything:
-        named = _named_calls(wanted) if hash_names else None
-        filters = _filters(query, in_order=in_order, case_calls=case_calls, named=named)
+    if from_links:
+        keys = _linked_page(query)
+    elif scope.everything:
+        filters = _filters(query, in_order=in_order, case_calls=case_calls)
         keys = select(c.id, c.started_at).where(*filters).order_by(*newest_first)
     else:
         filters = _filters(query, in_order=in_order, case_calls=case_calls)
@@ -723,15 +720,12 @@ def _took_part_page(
 ) -> Select[Any]:
     """The calls the user took part in, newest first. Read from their legs in the calls' order (the
     index on the party and the call's start the legs carry) and stopped after the page: fetching every
-    call of an operator's legs and sorting them took 0.5–0.9 s at 1,000,000 calls. Each leg's call is
-    tested against the filters by its start and id (`started_at =` too, so SQLite tests them in the
-    covering index of the filter's column instead of the row: 2.6 → 0.2 s for an operator's calls
-    matching nothing). A call with several of the user's legs is one row (`DISTINCT`: its legs are
-    next to each other in that order, so nothing is sorted).
-
-    On SQLite the case filters (source, applicant's name) are tested on the leg's own call id, so a leg
-    whose call is in no matching case is passed over in the legs' index, before its call is looked up:
-    testing the call's row instead looked up every call of the walk.
+    call of an operator's legs and sorting them took 0.5–0.9 s at 1,000,000 calls. The call's filters
+    are tested on the leg's copies of its columns (migration 0061), in that index: looking each leg's
+    call up cost a read per leg (an operator's 312,000 legs at 10,000,000 calls, 1–12 s where few
+    matched). A call with several of the user's legs is one row (`DISTINCT`: its legs are next to each
+    other in that order, so nothing is sorted). The case filters, where the page is not read from the
+    cases' links (`links_first`: a name the index does not find), are tested on the leg's call id.
 
     An applicant's number finds its few calls from the indexes on the caller and the called: there
     the calls are found first and tested against the user's legs (walking every leg of the user to
@@ -742,29 +736,105 @@ def _took_part_page(
         filters = _filters(query, in_order=in_order, case_calls=case_calls)
         theirs = select(legs.call_id).where(legs.call_id == c.id, *_own_legs(call_legs, user_id)).exists()
         return select(c.id, c.started_at).where(theirs, *filters).order_by(c.started_at.desc(), c.id.desc())
-    # The period and the keyset on the legs' copy of the start: the index walk starts there.
-    period = []
-    if wanted.since is not None:
-        period.append(legs.call_started_at >= wanted.since)
-    if wanted.until is not None:
-        period.append(legs.call_started_at < wanted.until)
+    filters = _call_filters(wanted, _copied(call_legs))
+    case_conditions = _case_conditions(wanted)
+    if case_conditions:
+        filters.append(
+            case_match(case_conditions, walk_in_order=in_order, call_id=legs.call_id, case_calls=case_calls)
+        )
     if wanted.after is not None:
         after = wanted.after
-        period.append(tuple_(legs.call_started_at, legs.call_id) < tuple_(after.started_at, after.call_id))
-    unbounded = replace(query, filter=replace(wanted, since=None, until=None, after=None))
-    # On PostgreSQL the test stays on the call: given the leg's id it probes the cases once per leg
-    # (312,000 legs of one operator at 10,000,000 calls: 12 s against 6 s hashing the matching calls).
-    filters = _filters(
-        unbounded, in_order=in_order, call_id=legs.call_id if in_order else c.id, case_calls=case_calls
-    )
-    calls = call_legs.join(call_records, and_(c.id == legs.call_id, c.started_at == legs.call_started_at))
+        filters.append(tuple_(legs.call_started_at, legs.call_id) < tuple_(after.started_at, after.call_id))
     return (
         select(legs.call_id.label("id"), legs.call_started_at.label("started_at"))
         .distinct()
-        .select_from(calls)
-        .where(*_own_legs(call_legs, user_id), *period, *filters)
+        .where(*_own_legs(call_legs, user_id), *filters)
         .order_by(legs.call_started_at.desc(), legs.call_id.desc())
     )
+
+
+def links_first(wanted: CallFilter) -> bool:
+    """Whether a page is read from the links to the matching cases (`_linked_page`): a case filter (the
+    source, or a name the trigram index finds) without an applicant's number (whose few calls are
+    found first)."""
+    if wanted.applicant_phone is not None:
+        return False
+    if wanted.applicant_name is not None:
+        return name_indexed(wanted.applicant_name)
+    return wanted.source is not None
+
+
+def _linked_page(query: CallQuery) -> Select[Any]:
+    """The calls of the matching cases newest first, read from their links to the cases, which carry
+    the call's start and filtered columns and the case's source (migration 0061): a source's links
+    from the index on the source in the calls' order, the filters tested in it (stopped after the
+    page); a name's from the links of the cases the trigram index finds (a few tens of thousands at
+    10,000,000 calls), sorted. The scope is tested on the link too: the call's group and operator, and a
+    leg of the user (looked up in the legs' index on the party and the call). Walking the calls in
+    order and testing each for a matching case looked up a case per call (a name's 33,000 calls at
+    10,000,000: 0.6–1 s a page); a call in two matching cases is one row (`DISTINCT`)."""
+    wanted, scope = query.filter, query.scope
+    links = call_cases.c
+    conditions = [links.call_started_at.is_not(None), *_call_filters(wanted, _copied(call_cases))]
+    if wanted.source is not None:
+        conditions.append(links.case_source == wanted.source)
+    if wanted.applicant_name is not None:
+        conditions.append(named_case_ids(wanted.applicant_name, links.case_id))
+    if not scope.everything:
+        visible: list[Any] = [links.call_group_id.in_(sorted(scope.group_ids))] if scope.group_ids else []
+        if scope.user_id is not None:
+            legs = call_legs.c
+            # A probe of the legs' index per link, written as a scalar subquery: PostgreSQL turns an
+            # `EXISTS` under `OR` into a hashed set of every leg of the user (312,000 for an operator at
+            # 10,000,000 calls: 437 ms against 8 ms for an operator's source).
+            own_leg = (
+                select(literal(1))
+                .where(
+                    *_own_legs(call_legs, scope.user_id),
+                    legs.call_started_at == links.call_started_at,
+                    legs.call_id == links.call_id,
+                )
+                .limit(1)
+                .scalar_subquery()
+                == 1
+            )
+            visible += [links.call_operator_id == scope.user_id, own_leg]
+        conditions.append(or_(*visible) if visible else false())
+    if wanted.after is not None:
+        after = wanted.after
+        conditions.append(
+            tuple_(links.call_started_at, links.call_id) < tuple_(after.started_at, after.call_id)
+        )
+    return (
+        select(links.call_id.label("id"), links.call_started_at.label("started_at"))
+        .distinct()
+        .where(*conditions)
+        .order_by(links.call_started_at.desc(), links.call_id.desc())
+    )
+
+
+def _record_column(name: str) -> Any:
+    return call_records.c[name]
+
+
+def _copied(table: FromClause) -> Callable[[str], Any]:
+    """Where `table` (the legs, the links to cases) holds its call's column `name`: `call_<name>`."""
+    return lambda name: table.c[f"call_{name}"]
+
+
+def _call_filters(wanted: CallFilter, column: Callable[[str], Any] = _record_column) -> list[Any]:
+    """The filters on the call's own columns (its period, line, operator, group, direction, status, call
+    type) as conditions on `column(name)`: the record's, or a copy of them (`_copied`)."""
+    conditions: list[Any] = []
+    if wanted.since is not None:
+        conditions.append(column("started_at") >= wanted.since)
+    if wanted.until is not None:
+        conditions.append(column("started_at") < wanted.until)
+    for name in ("line_number", "operator_id", "group_id", "direction", "status", "case_type_id"):
+        value = getattr(wanted, name)
+        if value is not None:
+            conditions.append(column(name) == value)
+    return conditions
 
 
 def _filters(
@@ -773,17 +843,12 @@ def _filters(
     in_order: bool,
     call_id: Any = call_records.c.id,
     case_calls: PageCases | None = None,
-    named: CTE | None = None,
 ) -> list[Any]:
-    """The query's filters without its scope (the case filters from `case_calls`: `case_match`, or
-    `named`: `_named_calls`); the keyset too (a page after `after`)."""
+    """The query's filters without its scope (the case filters from `case_calls`: `case_match`); the
+    keyset too (a page after `after`)."""
     wanted = query.filter
     filters = _conditions(
-        replace(query, scope=JournalScope()),
-        walk_in_order=in_order,
-        call_id=call_id,
-        case_calls=case_calls,
-        named=named,
+        replace(query, scope=JournalScope()), walk_in_order=in_order, call_id=call_id, case_calls=case_calls
     )
     if wanted.after is not None:
         c = call_records.c
@@ -797,38 +862,20 @@ def _conditions(
     walk_in_order: bool = False,
     call_id: Any = call_records.c.id,
     case_calls: PageCases | None = None,
-    named: CTE | None = None,
 ) -> list[Any]:
     """The query's scope and filters as conditions on call_records; the case filters on `call_id` (the
-    record's id, or a leg's call id). `walk_in_order`, `case_calls` (a page's walk): see `case_match`;
-    `named`: `_named_calls`."""
+    record's id, or a leg's call id). `walk_in_order`, `case_calls` (a page's walk): see `case_match`."""
     wanted, scope = query.filter, query.scope
     c = call_records.c
     conditions: list[Any] = []
     branches = _scope_branches(scope)
     if branches is not None:
         conditions.append(or_(*branches))
-    if wanted.since is not None:
-        conditions.append(c.started_at >= wanted.since)
-    if wanted.until is not None:
-        conditions.append(c.started_at < wanted.until)
-    for column, value in (
-        (c.line_number, wanted.line_number),
-        (c.operator_id, wanted.operator_id),
-        (c.group_id, wanted.group_id),
-        (c.direction, wanted.direction),
-        (c.status, wanted.status),
-        (c.case_type_id, wanted.case_type_id),
-    ):
-        if value is not None:
-            conditions.append(column == value)
+    conditions += _call_filters(wanted)
     if wanted.applicant_phone is not None:
         conditions.append(or_(c.caller == wanted.applicant_phone, c.called == wanted.applicant_phone))
     case_conditions = _case_conditions(wanted)
-    if named is not None:
-        # `IS TRUE` keeps the test a hashed subplan: PostgreSQL would turn a bare `IN` into a join.
-        conditions.append(call_id.in_(select(named.c.call_id)).is_(true()))
-    elif case_conditions:
+    if case_conditions:
         conditions.append(
             case_match(case_conditions, walk_in_order=walk_in_order, call_id=call_id, case_calls=case_calls)
         )
@@ -880,20 +927,6 @@ def _case_calls(wanted: CallFilter) -> PageCases | None:
         select(func.count().label("cases")).select_from(some).cte("case_count").prefix_with("MATERIALIZED")
     )
     return PageCases(calls, select(counted.c.cases).scalar_subquery())
-
-
-def _named_calls(wanted: CallFilter) -> CTE:
-    """The administrator's page on PostgreSQL with an applicant's name the trigram index finds: the calls
-    of the matching cases (with the source too, if asked), tested as a hashed set while the page walks its
-    index in order. The planner's own shapes cost more there: a join turns the walk into a lookup of the
-    cases per call walked (a name matching 1 call in 300: 27,000 lookups at 1,000,000 calls, 190 ms
-    against 40–70 ms), and a hash join loses the order (every matching call sorted). Not within a scope:
-    a group's or an operator's index holds neither the line nor the call type, so walking it with the set
-    tested fetched every row (the join starts from the name's calls), and the legs' branch gained nothing
-    measurable under load. Not for a source alone (a third of the cases, too many to hash in the
-    planner's memory: past it a subplan scans the set for every call) nor for a name of many calls
-    (SqlCallRecordRepository._names_hashable)."""
-    return _linked(_case_conditions(wanted)).cte("named_calls")
 
 
 def case_match(

@@ -47,6 +47,7 @@ from c122.domain.cases import (
     read_answer,
 )
 from c122.persistence import tables as t
+from c122.persistence.journal_copies import copy_calls_onto_links, copy_cases_onto_links
 from c122.persistence.organisation import fold, like_pattern
 from c122.persistence.tables.calls import call_cases
 from c122.persistence.tables.cases import (
@@ -212,10 +213,19 @@ class SqlCaseRepository:
         return True
 
     async def _link_calls(self, links: Sequence[tuple[int, Sequence[str]]]) -> None:
-        """The call journal finds a call's cases through these links (tables/calls.py)."""
-        rows = [{"call_id": c, "case_id": case_id} for case_id, calls in links for c in dict.fromkeys(calls)]
-        if rows:
-            await self._db.execute(insert(call_cases), rows)
+        """The call journal finds a call's cases through these links (tables/calls.py), with the calls'
+        and the cases' columns copied onto them: a statement each for all the links."""
+        pairs = [(case_id, c) for case_id, calls in links for c in dict.fromkeys(calls)]
+        if not pairs:
+            return
+        await self._db.execute(
+            insert(call_cases), [{"call_id": c, "case_id": case_id} for case_id, c in pairs]
+        )
+        case_ids = sorted({case_id for case_id, _ in pairs})
+        call_ids = sorted({c for _, c in pairs})
+        linked = call_cases.c
+        await copy_calls_onto_links(self._db, linked.case_id.in_(case_ids), linked.call_id.in_(call_ids))
+        await copy_cases_onto_links(self._db, case_ids)
 
     async def _append_histories(self, changes: Sequence[tuple[Case, Case | None]]) -> None:
         """The history rows each case has beyond those stored with its `before`, one statement per

@@ -270,3 +270,58 @@ async def test_the_filters_offer_only_what_the_viewer_may_see(journal: RunningSe
     assert ids["operator5"] in {o["id"] for o in admin["operators"]}
     assert MAIN_LINE in {line["number"] for line in operator["lines"]}
     assert operator["case_types"] == admin["case_types"] != []
+
+
+async def test_the_filters_follow_a_case_or_a_call_changed_after_they_were_linked(
+    journal: RunningServer, tmp_path: Path
+) -> None:
+    """The legs and the links to cases carry copies of the call's (and the case's) filtered columns
+    (migration 0061): a record written again with another group or another leg, a case opened before
+    its call's record is written, its applicant renamed: the filters answer as from the originals."""
+    ids = await _with_cases(journal, tmp_path)
+    admin = await journal.signed_in("admin")
+    calls = journal.application.context.calls
+    async with journal.application.uow_factory() as uow:
+        found = await uow.calls.get("info-answered")
+    assert found is not None
+    assert await _listed(admin, source="pstn", applicant="лебед") == ["info-answered"]
+
+    record = replace(found.record, group_id=ids["medical"])
+    await calls.save(record)
+    assert await _listed(admin, source="pstn", group=ids["medical"]) == ["info-answered"]
+    assert await _listed(admin, applicant="лебед", group=ids["info"]) == []
+    senior = await journal.signed_in("senior1")
+    assert await _listed(senior, source="pstn", group=ids["medical"]) == ["info-answered"]
+
+    operator2 = await journal.signed_in("operator2")
+    assert await _listed(operator2, direction="inbound") == []
+    consulted = _leg("info-answered-c", "consultant", str(ids["operator2"]), record.started_at)
+    await calls.save(replace(record, legs=(*record.legs, consulted)))
+    assert await _listed(operator2, direction="inbound") == ["info-answered"]
+    assert await _listed(operator2, direction="inbound", status="missed") == []
+    assert await _listed(operator2, source="pstn") == ["info-answered"]
+    assert await _listed(operator2, applicant="лебед") == ["info-answered"]
+    assert await _listed(operator2, source="pstn", group=ids["info"]) == []
+
+    cards = journal.application.context.cases.cards
+    later = await cards.create_case_for_call(
+        caller="+79161239999", type_id=ids["info_type"], call_id="later", group_id=ids["info"]
+    )
+    assert await _listed(admin, source="pstn") == ["info-answered"]  # no record yet: nothing to show
+    record = _answered(
+        "later", journal.clock.now(), group=ids["info"], queue=ids["info_queue"], operator=ids["operator2"]
+    )
+    await calls.save(record)
+    assert await _listed(admin, source="pstn") == ["later", "info-answered"]
+    assert await _listed(admin, source="pstn", group=ids["info"], status="answered") == ["later"]
+    assert await _listed(operator2, source="pstn") == ["later", "info-answered"]
+
+    assert later.applicant_id is not None
+    async with journal.application.uow_factory() as uow:
+        stored = await uow.cases.get_applicant(later.applicant_id)
+        assert stored is not None
+        renamed = replace(stored.data, last_name="Ястребов")
+        assert await uow.cases.save_applicant(stored, renamed, journal.clock.now()) is not None
+        await uow.commit()
+    assert await _listed(operator2, applicant="ястреб") == ["later"]
+    assert await _listed(admin, applicant="ястреб", source="pstn", direction="inbound") == ["later"]

@@ -17,7 +17,7 @@ from tests.support import journal_seed
 from c122.domain.calls import CallFilter, CallQuery, JournalScope
 from c122.persistence.calls import _conditions
 from c122.persistence.database import create_engine
-from c122.persistence.tables.calls import call_legs, call_records
+from c122.persistence.tables.calls import CALL_COPIES, call_legs, call_records
 from c122.persistence.unit_of_work import SqlUnitOfWorkFactory
 
 CALLS = 1500
@@ -50,10 +50,11 @@ async def _back_on_their_calls(url: str) -> None:
     it too (a branch that counted the call twice would stop short of them)."""
     engine = create_engine(url)
     legs = call_legs.c
+    copied = [legs[f"call_{name}"] for name in CALL_COPIES]
     async with engine.begin() as db:
         theirs = (
             await db.execute(
-                select(legs.call_id, legs.party, legs.call_started_at)
+                select(legs.call_id, legs.party, legs.call_started_at, *copied)
                 .where(legs.role.in_(("operator", "consultant")))
                 .order_by(legs.call_id)
             )
@@ -70,8 +71,9 @@ async def _back_on_their_calls(url: str) -> None:
                     "party": party,
                     "started_at": started_at,
                     "call_started_at": started_at,
+                    **{column.name: value for column, value in zip(copied, values, strict=True)},
                 }
-                for call_id, party, started_at in theirs
+                for call_id, party, started_at, *values in theirs
             ],
         )
     await engine.dispose()

@@ -17,12 +17,28 @@ def _journal_indexes(*leading: str | None) -> list[Index]:
     for lead in leading:
         key = [lead, "started_at", "id"] if lead else ["started_at", "id"]
         name = "ix_call_records_" + "_".join(key)
-        found.append(Index(name, *key, *(c for c in JOURNAL_TESTED if c != lead)))
+        tested = SCOPE_TESTED if lead in SCOPE_LEADS else JOURNAL_TESTED
+        found.append(Index(name, *key, *(c for c in tested if c != lead)))
     return found
 
 
 JOURNAL_TESTED = ("direction", "status")
 """The filters every journal index also holds, after its sort key."""
+SCOPE_LEADS = ("operator_id", "group_id")
+SCOPE_TESTED = ("direction", "status", "line_number", "case_type_id", "group_id", "operator_id")
+"""The filters the indexes of a scope's branches (a senior's group, an operator's calls) hold: a page
+walks them whatever the filters, which are tested in the index, not on each call (migration 0061)."""
+
+CALL_COPIES = ("direction", "status", "line_number", "case_type_id", "group_id", "operator_id")
+"""The record's columns the journal filters on, copied onto each of its legs and its links to cases as
+`call_<column>` (migration 0061): an operator's calls are paged from their legs' index, a case filter's
+calls from the links', the filters tested in that index without looking each call up."""
+
+
+def _call_copies() -> list[Column[object]]:
+    types = {"direction": String(16), "status": String(16), "line_number": String(64)}
+    return [Column(f"call_{name}", types.get(name, Integer), nullable=True) for name in CALL_COPIES]
+
 
 call_records = Table(
     "call_records",
@@ -116,7 +132,17 @@ call_legs = Table(
     # from this index in the calls' order, stopping after the page, instead of fetching every call of
     # the user's legs and sorting them all (persistence/calls.py, _took_part_page).
     Column("call_started_at", UtcDateTime, nullable=True),
-    Index("ix_call_legs_party_call_started_at", "party", "call_started_at", "call_id", "role", "kind"),
+    *_call_copies(),
+    # The user's legs in their calls' order, with the call's filters (migration 0061).
+    Index(
+        "ix_call_legs_party_call_started_at",
+        "party",
+        "call_started_at",
+        "call_id",
+        "role",
+        "kind",
+        *(f"call_{name}" for name in CALL_COPIES),
+    ),
     # An export reads the legs of a batch of calls (consecutive in the calls' order) as one range of this
     # index, holding all it needs, instead of looking up each call's legs (migration 0060).
     Index("ix_call_legs_call_started_at", "call_started_at", "call_id", "position", "role", "kind", "party"),
@@ -144,8 +170,28 @@ call_cases = Table(
     metadata,
     Column("call_id", String(64), primary_key=True),
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
-    # The case filters read the calls of the matching cases from this index alone (migration 0060).
-    Index("ix_call_cases_case_id_call_id", "case_id", "call_id"),
+    # Copies kept true by the writers of calls and cases (migration 0061): the call's start and filtered
+    # columns (None until its record is written), and the case's source. A case filter's calls are read
+    # from here in the calls' order: a source's from its index, a name's from its cases' links.
+    Column("call_started_at", UtcDateTime, nullable=True),
+    *_call_copies(),
+    Column("case_source", String(16), nullable=True),
+    # The case filters read the calls of the matching cases from this index alone (migration 0060), a
+    # name's with their copied columns (migration 0061).
+    Index(
+        "ix_call_cases_case_id_call_id",
+        "case_id",
+        "call_id",
+        "call_started_at",
+        *(f"call_{name}" for name in CALL_COPIES),
+    ),
+    Index(
+        "ix_call_cases_case_source_call_started_at",
+        "case_source",
+        "call_started_at",
+        "call_id",
+        *(f"call_{name}" for name in CALL_COPIES),
+    ),
 )
 
 # A call's recording once compressed (TEL-11): where the Opus file is, its checksum taken when it was
