@@ -100,6 +100,9 @@ async def test_administrator_edits_group_and_queue_policies_on_one_screen(
         True,
     )
 
+    # The group's notice gone first, so that the queue's save is told by its own.
+    await expect(page.get_by_text("Сохранено и уже действует")).to_be_hidden(timeout=15_000)
+
     # The queue's wrap-up length.
     await page.get_by_test_id("policies-kind-queues").click()
     await expect(page.get_by_test_id("policies-form-queues")).to_contain_text("Поствызывная обработка")
