@@ -868,7 +868,8 @@ class CallFlowService:
             try:
                 return self._operator_call(user_id)
             except NoCall:
-                call = self._calls.get(self._ctx.center.talking_on(user_id) or "")
+                call_id = self._ctx.center.talking_on(user_id)
+                call = self._calls.get(call_id) if call_id is not None else None
                 if call is None or call.operator_leg is not None or loop.time() >= deadline:
                     raise
             await asyncio.sleep(TAKE_UP_POLL_SECONDS)
