@@ -484,9 +484,20 @@ async def check_recordings(admin: Desk, records: list[dict[str, Any]]) -> dict[s
 
 
 def recording_files(folder: Path) -> dict[str, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
-    sizes = [p.stat().st_size for p in files]
-    return {"files": len(files), "bytes": sum(sizes), "without_audio": sum(1 for s in sizes if s <= 44)}
+    """One entry per recording: the compressor turns `<name>.wav` into `<name>.ogg` (through
+    `<name>.ogg.part`) while this walks, so a file may vanish between listing and reading and a
+    recording may briefly exist under two suffixes."""
+    sizes: dict[str, int] = {}
+    for path in folder.rglob("*") if folder.exists() else []:
+        if path.suffix not in (".wav", ".ogg"):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            sizes[str(path.with_suffix(""))] = path.stat().st_size
+    return {
+        "files": len(sizes),
+        "bytes": sum(sizes.values()),
+        "without_audio": sum(1 for s in sizes.values() if s <= 44),
+    }
 
 
 LOG_LEVEL = re.compile(r"^\S+ \S+ (WARNING|ERROR|CRITICAL) +(\S+) \[[^]]*\] (.*)$")
