@@ -100,6 +100,7 @@ from c122.services.ivr.service import IvrFlowService
 from c122.services.lookups.service import Lookups
 from c122.services.messages.service import Messages
 from c122.services.messenger.service import MessengerChannel, MessengerLimits
+from c122.services.organisation import reactions as organisation_reactions
 from c122.services.organisation.directory import Directory
 from c122.services.organisation.operator_camera import OperatorCamera
 from c122.services.organisation.service import OrganisationAdmin
@@ -174,6 +175,7 @@ class Application:
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     writes: DeferredWrites | None = None
     relay: RedisAcdRelay | None = None  # several nodes: the ACD's commands to the leader
+    video_policy: VideoRecordingPolicy | None = None  # what the call flow asks of a group's video
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Application]:
@@ -378,6 +380,8 @@ def build_application(
     durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
     case_services = CaseServices.build(uow_factory, clock, bus, hotline_zone, internal)
     contact_center.use_chat_cases(case_services.chats)
+    video_policy = VideoRecordingPolicy(uow_factory)
+    organisation_reactions.subscribe(internal, video_policy)
     call_flow = (
         _call_flow(
             settings,
@@ -393,7 +397,7 @@ def build_application(
             directory=directory,
             internal=internal,
             routing=routing,
-            video_policy=VideoRecordingPolicy(uow_factory),
+            video_policy=video_policy,
         )
         if telephony is not None
         else None
@@ -552,6 +556,7 @@ def build_application(
         else None,
     )
     application.writes = writes
+    application.video_policy = video_policy
     application.relay = relay
     application.background += [
         _every(HEALTH_INTERVAL_SECONDS, health.check_and_announce),

@@ -15,6 +15,7 @@ from sqlalchemy import Row, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from c122.persistence.tables.telephony import kept_conversations, sip_dialogs, sip_registrations
+from c122.persistence.upsert import upsert
 from c122.persistence.write_gate import transaction
 from c122.services.restart.ports import (
     DialogKey,
@@ -26,6 +27,8 @@ from c122.services.restart.ports import (
 
 _REGISTRATION_FIELDS = tuple(StoredRegistration.__dataclass_fields__)
 _DIALOG_FIELDS = tuple(name for name in StoredDialog.__dataclass_fields__ if name != "route_set")
+_DIALOG_KEY = ("call_id", "local_tag")
+_DIALOG_DATA = tuple(name for name in StoredDialog.__dataclass_fields__ if name not in _DIALOG_KEY)
 
 
 class SqlTelephonyState:
@@ -52,15 +55,21 @@ class SqlTelephonyState:
         return [StoredRegistration(**{n: getattr(row, n) for n in _REGISTRATION_FIELDS}) for row in rows]
 
     async def save_dialogs(self, changes: Mapping[DialogKey, StoredDialog | None]) -> None:
+        """One statement per kind of change: an upsert of the dialogs kept (new or refreshed) and a
+        DELETE of those forgotten, in one transaction."""
         kept = [_dialog_values(d) for d in changes.values() if d is not None]
+        gone = sorted(key for key, dialog in changes.items() if dialog is None)
         async with transaction(self._engine) as connection:
-            await connection.execute(
-                delete(sip_dialogs).where(
-                    tuple_(sip_dialogs.c.call_id, sip_dialogs.c.local_tag).in_(sorted(changes))
+            if gone:
+                await connection.execute(
+                    delete(sip_dialogs).where(
+                        tuple_(sip_dialogs.c.call_id, sip_dialogs.c.local_tag).in_(gone)
+                    )
                 )
-            )
             if kept:
-                await connection.execute(insert(sip_dialogs), kept)
+                await connection.execute(
+                    upsert(self._engine.dialect, sip_dialogs, _DIALOG_KEY, _DIALOG_DATA), kept
+                )
 
     async def dialogs(self) -> list[StoredDialog]:
         async with self._engine.connect() as connection:
@@ -69,6 +78,7 @@ class SqlTelephonyState:
         return [_dialog(row) for row in rows]
 
     async def save_conversations(self, changes: Mapping[str, StoredConversation | None]) -> None:
+        """As `save_dialogs`: an upsert of the conversations kept, a DELETE of those forgotten."""
         kept = [
             {
                 "call_id": c.call_id,
@@ -79,12 +89,17 @@ class SqlTelephonyState:
             for c in changes.values()
             if c is not None
         ]
+        gone = sorted(call_id for call_id, conversation in changes.items() if conversation is None)
         async with transaction(self._engine) as connection:
-            await connection.execute(
-                delete(kept_conversations).where(kept_conversations.c.call_id.in_(sorted(changes)))
-            )
+            if gone:
+                await connection.execute(
+                    delete(kept_conversations).where(kept_conversations.c.call_id.in_(gone))
+                )
             if kept:
-                await connection.execute(insert(kept_conversations), kept)
+                statement = upsert(
+                    self._engine.dialect, kept_conversations, ("call_id",), ("legs", "flow", "kept_at")
+                )
+                await connection.execute(statement, kept)
 
     async def conversations(self) -> list[StoredConversation]:
         async with self._engine.connect() as connection:

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 # Our in-dialog requests after the last store (hold re-INVITEs, INFO digits) are not stored: the BYE
 # jumps ahead. A UAS takes any higher CSeq as in order (RFC 3261 §12.2.2).
 CSEQ_STEP: Final = 1000
+# How long the writer gathers changes before it stores them: the dialogs of the calls of that moment go
+# in one transaction (a crash in between loses at most this much, as the background write always could).
+GATHER_S: Final = 0.1
 # How long a BYE from the peer of an ended dialog of the previous run is still answered 200 (64*T1).
 LINGER_S: Final = 32.0
 RESTART_REASON: Final = 'Q.850;cause=41;text="service restarted"'
@@ -42,8 +45,9 @@ class KeptDialogs:
         self._stack = stack
         self._store = store
         self._writer: CoalescingWriter[DialogKey, StoredDialog | None] = CoalescingWriter(
-            self._write, "SIP dialog"
+            self._write, "SIP dialog", gather_s=GATHER_S
         )
+        self._stored: set[DialogKey] = set()  # the keys that have a row: only those need a DELETE
         self._kept: dict[DialogKey, datetime] = {}  # stored dialogs of this run: when established
         self._left: list[StoredDialog] = []  # what the previous run left, read before the stack starts
         self._previous: dict[DialogKey, Dialog] = {}  # those being ended, answered 200 to a BYE
@@ -55,6 +59,7 @@ class KeptDialogs:
     async def load(self) -> int:
         """Reads the dialogs a stopped process left; call before the stack starts."""
         self._left = await self._store.dialogs()
+        self._stored.update((d.call_id, d.local_tag) for d in self._left)
         return len(self._left)
 
     def left(self, key: DialogKey) -> StoredDialog | None:
@@ -122,7 +127,17 @@ class KeptDialogs:
             self._writer.put(key, _ringing(request, hop, since))
 
     async def _write(self, batch: Mapping[DialogKey, StoredDialog | None]) -> None:
-        await self._store.save_dialogs(batch)
+        """Stores the batch; a dialog that was kept and forgotten before any batch stored it (a call
+        that ended within `GATHER_S`, or while the database was away) has no row: nothing to write."""
+        changes = {key: d for key, d in batch.items() if d is not None or key in self._stored}
+        if not changes:
+            return
+        await self._store.save_dialogs(changes)
+        for key, dialog in changes.items():
+            if dialog is None:
+                self._stored.discard(key)
+            else:
+                self._stored.add(key)
 
     # -- the previous run's dialogs ---------------------------------------------------------------------
 
