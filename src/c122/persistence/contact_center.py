@@ -27,6 +27,10 @@ from c122.services.contact_center.ports import AcdSetup
 
 # Rows per statement: well under the bound-parameter limits of SQLite and PostgreSQL.
 CHUNK = 500
+# The ACD's meta (cursors, history, group blocks, counters) as a row of acd_records, written with the
+# changed records in the same upsert; a kind no record has (codec.records_by_kind).
+META_KIND = "meta"
+META_ID = "1"
 
 
 def _at(seconds: float) -> datetime:
@@ -111,24 +115,34 @@ class SqlAcdRepository:
 
     # --- dynamic state ----------------------------------------------------------------------------
     async def load_snapshot(self) -> AcdSnapshot | None:
-        meta = (await self._db.execute(select(t.acd_meta.c.data).where(t.acd_meta.c.id == 1))).scalar()
+        records: dict[str, list[Mapping[str, Any]]] = {}
+        meta: Mapping[str, Any] | None = None
+        for kind, record_id, data in await self._db.execute(
+            select(t.acd_records.c.kind, t.acd_records.c.record_id, t.acd_records.c.data)
+        ):
+            if kind == META_KIND:
+                meta = data if record_id == META_ID else meta
+            else:
+                records.setdefault(kind, []).append(data)
+        if meta is None:  # stored before the meta row moved into acd_records, or never stored
+            meta = (await self._db.execute(select(t.acd_meta.c.data).where(t.acd_meta.c.id == 1))).scalar()
         if meta is None:
             return None
-        records: dict[str, list[Mapping[str, Any]]] = {}
-        for kind, data in await self._db.execute(select(t.acd_records.c.kind, t.acd_records.c.data)):
-            records.setdefault(kind, []).append(data)
         return codec.decode_snapshot(records, meta)
 
     async def save_snapshot(self, previous: AcdSnapshot | None, current: AcdSnapshot, at: datetime) -> int:
         """Writes the records that differ from `previous` (records are replaced on change, so identity
         tells); returns how many rows were written or deleted. A changed record is written over its
-        row (an upsert), not deleted and inserted again, and the records of every kind go together:
-        one DELETE of what is gone and one upsert of what changed per save (per 500 rows), whatever
-        the kinds, plus the meta row when it changed. Every ACD commit of a call stores a few records
-        of two or three kinds; a statement per kind cost the main loop a statement each."""
+        row (an upsert), not deleted and inserted again, and the records of every kind go together,
+        the meta row (cursors, history, counters) among them as a record of its own kind: one DELETE
+        of what is gone and one upsert of what changed per save (per 500 rows). Every ACD commit of a
+        call stores a few records of two or three kinds and the meta row; a statement per kind cost
+        the main loop a statement each. The first save of a run rewrites everything, and removes the
+        meta row of `acd_meta` that older versions kept (so that no stale copy of it remains)."""
         before = codec.records_by_kind(previous) if previous is not None else None
         if before is None:
             await self._db.execute(delete(t.acd_records))
+            await self._db.execute(delete(t.acd_meta))
         gone: list[tuple[str, str]] = []
         changed: list[dict[str, Any]] = []
         for kind, now_records in codec.records_by_kind(current).items():
@@ -139,6 +153,9 @@ class SqlAcdRepository:
                 for key, record in now_records.items()
                 if old.get(key) is not record
             )
+        if previous is None or not codec.same_meta(previous, current):
+            meta = {**codec.encode_meta(current), "saved_at": at.isoformat()}
+            changed.append({"kind": META_KIND, "record_id": META_ID, "data": meta})
         for chunk in _chunks(gone):
             await self._db.execute(
                 delete(t.acd_records).where(
@@ -147,12 +164,7 @@ class SqlAcdRepository:
             )
         for chunk in _chunks(changed):
             await self._db.execute(self._upsert(t.acd_records, ("kind", "record_id"), "data"), list(chunk))
-        written = len(gone) + len(changed)
-        if previous is None or not codec.same_meta(previous, current):
-            meta = {"id": 1, "saved_at": at, "data": codec.encode_meta(current)}
-            await self._db.execute(self._upsert(t.acd_meta, ("id",), "saved_at", "data"), meta)
-            written += 1
-        return written
+        return len(gone) + len(changed)
 
     def _upsert(self, table: Table, keys: tuple[str, ...], *columns: str) -> Executable:
         """INSERT that overwrites `columns` of the row with the same `keys`."""

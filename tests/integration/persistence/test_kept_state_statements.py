@@ -1,8 +1,9 @@
 """What the call path keeps for a restart costs few statements, and what is kept reads back the same:
 the SIP dialogs and conversations (an upsert of what is kept and a DELETE of what is forgotten per
 batch, a dialog kept and forgotten before any batch stored it not written at all) and the ACD's
-snapshot (one DELETE and one upsert per save whatever the kinds of records, plus the meta row), on
-SQLite and PostgreSQL."""
+snapshot (one DELETE and one upsert per save whatever the kinds of records, the meta row among them;
+the meta row an older version kept in acd_meta still read, and removed by the first save), on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from c122.domain.acd import AcdSnapshot, OperatorStatus
 from c122.domain.acd.calls import ConnectedCall, WaitingCall
 from c122.domain.acd.operator_state import OperatorState
+from c122.persistence import acd_codec as codec
+from c122.persistence import tables
 from c122.persistence.contact_center import SqlAcdRepository
 from c122.persistence.database import create_engine
 from c122.persistence.telephony_state import SqlTelephonyState
@@ -166,7 +169,7 @@ async def test_an_acd_save_is_one_delete_and_one_upsert_whatever_the_kinds(engin
         with statements(engine) as sent:
             written = await SqlAcdRepository(connection).save_snapshot(first, second, NOW)
     assert written == 4  # the waiting call gone, the connected one and the operator changed, the meta
-    assert sent == ["DELETE FROM acd_records", "INSERT INTO acd_records", "INSERT INTO acd_meta"]
+    assert sent == ["DELETE FROM acd_records", "INSERT INTO acd_records"]
     async with engine.connect() as connection:
         loaded = await SqlAcdRepository(connection).load_snapshot()
     assert loaded is not None  # rows come back in no particular order
@@ -175,3 +178,35 @@ async def test_an_acd_save_is_one_delete_and_one_upsert_whatever_the_kinds(engin
         with statements(engine) as sent:
             await SqlAcdRepository(connection).save_snapshot(second, second, NOW)
     assert sent == []  # nothing changed, nothing written
+
+
+async def test_the_meta_row_an_older_version_kept_is_read_and_removed_by_the_first_save(
+    engine: AsyncEngine,
+) -> None:
+    waiting = WaitingCall(
+        call_id="c1", queue_id="7", caller="79161234567", enqueued_at=1.0, joined_at=1.0, seq=5
+    )
+    older = AcdSnapshot(
+        operators=(operator("1", OperatorStatus.READY),),
+        waiting=(waiting,),
+        connected=(),
+        callbacks=(),
+        seq=5,
+    )
+    async with engine.begin() as connection:  # as a version before this one stored it
+        rows = [
+            {"kind": kind, "record_id": key, "data": codec.encode(record)}
+            for kind, records in codec.records_by_kind(older).items()
+            for key, record in records.items()
+        ]
+        await connection.execute(insert(tables.acd_records), rows)
+        meta = {"id": 1, "saved_at": NOW, "data": codec.encode_meta(older)}
+        await connection.execute(insert(tables.acd_meta), meta)
+    async with engine.connect() as connection:
+        assert await SqlAcdRepository(connection).load_snapshot() == older
+    newer = replace(older, waiting=(), seq=6)
+    async with engine.begin() as connection:  # the first save of a run: no previous snapshot
+        await SqlAcdRepository(connection).save_snapshot(None, newer, NOW)
+    async with engine.connect() as connection:
+        assert (await connection.execute(select(tables.acd_meta))).all() == []
+        assert await SqlAcdRepository(connection).load_snapshot() == newer
