@@ -76,6 +76,7 @@ from c122.services.calls.outbox import OutboxedCallRecords
 from c122.services.calls.recordings import RecordingRetention, RecordingUpkeep
 from c122.services.calls.service import EXPORT_SOURCE, CallRecordService
 from c122.services.calls.writer import BatchingRecordWriter
+from c122.services.cases import reactions as cases_reactions
 from c122.services.cases.chat_access import CardAccess
 from c122.services.cases.service import CaseServices
 from c122.services.citizen.chat import CaseChat
@@ -379,6 +380,7 @@ def build_application(
     # through one writer in batches: a burst of calls cannot take every connection of the pool
     durable_records = OutboxedCallRecords(BatchingRecordWriter(call_records.save_many).save, writes)
     case_services = CaseServices.build(uow_factory, clock, bus, hotline_zone, internal)
+    cases_reactions.subscribe(internal, case_services.cards.case_types)
     contact_center.use_chat_cases(case_services.chats)
     video_policy = VideoRecordingPolicy(uow_factory)
     organisation_reactions.subscribe(internal, video_policy)

@@ -188,3 +188,22 @@ async def test_a_type_change_racing_another_operators_is_a_conflict_with_the_cla
     assert (clash.status_code, clash.json()["code"]) == (409, "edit_conflict")
     assert clash.json()["clashes"] == [{"path": "type_id", "base": info, "theirs": other, "mine": doctor}]
     assert clash.json()["current"]["case"]["type_id"] == other
+
+
+async def test_a_renamed_case_type_names_the_next_call_card(server: RunningServer) -> None:
+    """The call path keeps the case types it read (no read per call); a change by the administrator
+    reaches the next card at once."""
+    info = await _type_id(server, "info")
+    calls = server.application.context.cases.calls
+    before = await calls.create_case_for_call(
+        caller="+79161234567", type_id=info, call_id="call-r1", group_id=None
+    )
+    admin = await server.signed_in("admin")
+    renamed = await admin.write("PATCH", f"/api/v1/admin/case-types/{info}", json={"name": "Справка новая"})
+    assert renamed.status_code == 200, renamed.text
+    after = await calls.create_case_for_call(
+        caller="+79161234568", type_id=info, call_id="call-r2", group_id=None
+    )
+    assert "Справка новая" not in before.name
+    assert "Справка новая" in after.name, after.name
+    await admin.http.aclose()

@@ -43,6 +43,7 @@ from c122.services.cases.applicants import ApplicantDesk, may_attach_applicant
 from c122.services.cases.call_card_writer import CallCardRequest
 from c122.services.cases.call_cards import CallCards
 from c122.services.cases.cards import CaseCard, card_of, load_card
+from c122.services.cases.case_types import KnownCaseTypes
 from c122.services.cases.chat_cards import ChatCards
 from c122.services.cases.events import (
     CASE_CREATED,
@@ -98,6 +99,7 @@ class CaseDesk:
         self._publisher = publisher
         self.zone = zone
         self._internal = internal or InternalEventBus()
+        self.case_types = KnownCaseTypes()  # what the call path reads for each new card
 
     # --- creation ------------------------------------------------------------------------------
 
@@ -189,7 +191,9 @@ class CaseDesk:
         applicants, numbers, cards and their rows of the whole batch take a few statements each."""
         now = self._clock.now()
         async with self._uow() as uow:
-            types = {type_id: await uow.case_types.get(type_id) for type_id in {r.type_id for r in requests}}
+            types = {
+                type_id: await self.case_types.get(uow, type_id) for type_id in {r.type_id for r in requests}
+            }
             known = [r for r in requests if types[r.type_id] is not None]
             applicant_ids = await self._applicants_of_callers(uow, [r.caller for r in known], now)
             keys = [sequence_key(now, self.zone, r.type_id) for r in known]
