@@ -1,7 +1,8 @@
 """A call's video is recorded where the group that takes it says so (`record_video`, off by default):
 the caller's camera, and the operator's when they send one, each beside the call's audio recording
-(`domain.calls.video`). The group's setting is read at each segment, so a change applies to the next
-conversation. A recording that cannot start never stops the call."""
+(`domain.calls.video`). The group's setting is asked at each segment (the policy keeps the answers
+until a group changes), so a change applies to the next conversation. A recording that cannot start
+never stops the call."""
 
 from __future__ import annotations
 
