@@ -31,7 +31,7 @@ from c122.telephony.control.sip_gateway import SipSignalling
 from c122.telephony.media.messages import DescribeEndpoint, Direction, EndpointDescribed
 from c122.telephony.sip import SipStack
 from c122.telephony.sip.coalescing_writer import CoalescingWriter
-from c122.telephony.sip.kept_dialogs import GATHER_S, KeptDialogs
+from c122.telephony.sip.kept_dialogs import KeptDialogs
 from c122.telephony.sip.resumed import ResumedCall
 from c122.telephony.sip.sdp import parse_sdp
 
@@ -51,7 +51,7 @@ class KeptConversations:
         self._dialogs = dialogs
         self._store = store
         self._writer: CoalescingWriter[str, StoredConversation | None] = CoalescingWriter(
-            self._store.save_conversations, "kept conversation", gather_s=GATHER_S
+            self._store.save_conversations, "kept conversation"
         )
         self._kept: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()

@@ -121,7 +121,7 @@ async def test_a_dialog_forgotten_before_it_was_stored_is_not_written_and_a_stor
     kept = KeptDialogs(SipStack("127.0.0.1", udp_port=0, tcp_port=None, protection=None), store)
     await kept.load()
     try:
-        # kept and forgotten within one gathering: no row, nothing written
+        # kept and forgotten before the writer took the batch: no row, nothing written
         kept._writer.put(("short", "ours"), dialog("short"))
         kept._writer.put(("short", "ours"), None)
         await kept._writer.flush(5.0)

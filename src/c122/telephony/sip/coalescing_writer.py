@@ -1,9 +1,6 @@
 """Changes the SIP side keeps in the database, written in the background: the latest change per key
 wins, and one task writes what accumulated as one batch, so signalling never waits for the database
-and a burst of calls costs a few transactions, not one per message. With `gather_s` the writer waits
-that long after the first change before it takes the batch, so that the changes of the calls of that
-moment (a caller's dialog, the operator's ringing and answered one) go in one transaction even when
-calls come one at a time."""
+and a burst of calls costs a few transactions, not one per message."""
 
 from __future__ import annotations
 
@@ -22,12 +19,9 @@ RETRY_S = 1.0  # after a failed write (database unreachable): try the batch agai
 
 
 class CoalescingWriter(Generic[K, V]):
-    def __init__(
-        self, write: Callable[[Mapping[K, V]], Awaitable[None]], what: str, *, gather_s: float = 0.0
-    ) -> None:
+    def __init__(self, write: Callable[[Mapping[K, V]], Awaitable[None]], what: str) -> None:
         self._write = write
         self._what = what
-        self._gather_s = gather_s
         self._pending: dict[K, V] = {}
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -55,8 +49,6 @@ class CoalescingWriter(Generic[K, V]):
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
-            if self._gather_s > 0:
-                await asyncio.sleep(self._gather_s)
             self._wake.clear()
             batch, self._pending = self._pending, {}
             if batch:

@@ -32,9 +32,6 @@ log = logging.getLogger(__name__)
 # Our in-dialog requests after the last store (hold re-INVITEs, INFO digits) are not stored: the BYE
 # jumps ahead. A UAS takes any higher CSeq as in order (RFC 3261 §12.2.2).
 CSEQ_STEP: Final = 1000
-# How long the writer gathers changes before it stores them: the dialogs of the calls of that moment go
-# in one transaction (a crash in between loses at most this much, as the background write always could).
-GATHER_S: Final = 0.1
 # How long a BYE from the peer of an ended dialog of the previous run is still answered 200 (64*T1).
 LINGER_S: Final = 32.0
 RESTART_REASON: Final = 'Q.850;cause=41;text="service restarted"'
@@ -45,7 +42,7 @@ class KeptDialogs:
         self._stack = stack
         self._store = store
         self._writer: CoalescingWriter[DialogKey, StoredDialog | None] = CoalescingWriter(
-            self._write, "SIP dialog", gather_s=GATHER_S
+            self._write, "SIP dialog"
         )
         self._stored: set[DialogKey] = set()  # the keys that have a row: only those need a DELETE
         self._kept: dict[DialogKey, datetime] = {}  # stored dialogs of this run: when established
@@ -127,8 +124,8 @@ class KeptDialogs:
             self._writer.put(key, _ringing(request, hop, since))
 
     async def _write(self, batch: Mapping[DialogKey, StoredDialog | None]) -> None:
-        """Stores the batch; a dialog that was kept and forgotten before any batch stored it (a call
-        that ended within `GATHER_S`, or while the database was away) has no row: nothing to write."""
+        """Stores the batch; a dialog that was kept and forgotten before any batch stored it (both in
+        one batch, or while the database was away) has no row: nothing to write."""
         changes = {key: d for key, d in batch.items() if d is not None or key in self._stored}
         if not changes:
             return

@@ -45,17 +45,3 @@ async def test_a_failed_write_is_retried_merged_with_newer_changes(monkeypatch: 
     writer.put("a", 1)
     await writer.close()
     assert attempts == [{"a": 1}, {"a": 1, "b": 2}]
-
-
-async def test_changes_put_while_the_writer_gathers_go_in_one_batch() -> None:
-    written: list[dict[str, int]] = []
-
-    async def write(batch: Mapping[str, int]) -> None:
-        written.append(dict(batch))
-
-    writer: CoalescingWriter[str, int] = CoalescingWriter(write, "test", gather_s=0.05)
-    writer.put("a", 1)
-    await asyncio.sleep(0.01)  # the writer has woken and gathers
-    writer.put("b", 2)
-    await writer.close()
-    assert written == [{"a": 1, "b": 2}]
