@@ -6,7 +6,7 @@ creating transaction); every update checks the version in the UPDATE itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -47,7 +47,7 @@ from c122.domain.cases import (
     read_answer,
 )
 from c122.persistence import tables as t
-from c122.persistence.journal_copies import copy_calls_onto_links, copy_cases_onto_links
+from c122.persistence.journal_copies import link_calls
 from c122.persistence.organisation import fold, like_pattern
 from c122.persistence.tables.calls import call_cases
 from c122.persistence.tables.cases import (
@@ -126,7 +126,7 @@ class SqlCaseRepository:
         ids = await self._inserted_ids(cases, values, ("day", "key_type_id", "number"))
         stored = [_with_id(case, case_id) for case, case_id in zip(new, ids, strict=True)]
         await self._append_histories([(case, None) for case in stored])
-        await self._link_calls([(case_id, case.call_ids) for case_id, case in zip(ids, stored, strict=True)])
+        await self._link_calls([(case_id, case) for case_id, case in zip(ids, stored, strict=True)])
         return stored
 
     async def get_case(self, case_id: int) -> Case | None:
@@ -209,23 +209,21 @@ class SqlCaseRepository:
         if result.rowcount != 1:
             return False
         await self._append_histories([(after, before)])
-        await self._link_calls([(before.id, [c for c in after.call_ids if c not in before.call_ids])])
+        await self._link_calls([(before.id, after)], already=before.call_ids)
         return True
 
-    async def _link_calls(self, links: Sequence[tuple[int, Sequence[str]]]) -> None:
+    async def _link_calls(self, links: Sequence[tuple[int, Case]], already: Iterable[str] = ()) -> None:
         """The call journal finds a call's cases through these links (tables/calls.py), with the calls'
-        and the cases' columns copied onto them: a statement each for all the links."""
-        pairs = [(case_id, c) for case_id, calls in links for c in dict.fromkeys(calls)]
-        if not pairs:
-            return
-        await self._db.execute(
-            insert(call_cases), [{"call_id": c, "case_id": case_id} for case_id, c in pairs]
-        )
-        case_ids = sorted({case_id for case_id, _ in pairs})
-        call_ids = sorted({c for _, c in pairs})
-        linked = call_cases.c
-        await copy_calls_onto_links(self._db, linked.case_id.in_(case_ids), linked.call_id.in_(call_ids))
-        await copy_cases_onto_links(self._db, case_ids)
+        and the case's columns copied onto them: one statement for all the links (the case's calls not
+        among `already`), the case's source from memory, the calls' columns read as they are made."""
+        made = set(already)
+        rows = [
+            (case_id, call_id, case.source.value)
+            for case_id, case in links
+            for call_id in dict.fromkeys(case.call_ids)
+            if call_id not in made
+        ]
+        await link_calls(self._db, rows)
 
     async def _append_histories(self, changes: Sequence[tuple[Case, Case | None]]) -> None:
         """The history rows each case has beyond those stored with its `before`, one statement per
