@@ -8,16 +8,15 @@ text follows its applicant (cases.py).
 
 The call path writes them with the values it has in memory, a statement per batch: the links of a batch
 of records in one executemany (`copy_records_onto_links`, only the records whose copies changed), the
-links a case card makes in one insert that reads their calls' columns as it goes (`link_calls`)."""
+links a case card makes in one executemany that reads their calls' columns as it goes (`link_calls`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, insert, select, update, values
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import column
 
 from c122.domain.calls import CallRecord
 from c122.persistence.tables.calls import CALL_COPIES, call_cases, call_records
@@ -64,20 +63,30 @@ async def copy_records_onto_links(db: AsyncConnection, records: Sequence[CallRec
 
 
 async def link_calls(db: AsyncConnection, links: Sequence[tuple[int, str, str]]) -> None:
-    """The links (case id, call id, the case's source) made in one statement, each with its call's
+    """The links (case id, call id, the case's source) made in one executemany, each with its call's
     columns read from the stored record as it is inserted (None where the record is not written yet:
     its first save copies them)."""
     if not links:
         return
-    made = values(
-        column("case_id", Integer), column("call_id", String), column("case_source", String), name="made"
-    ).data(list(links))
     r = call_records.c
-    copied = [r[name] for name in RECORD_COPIED]
-    rows = select(made.c.call_id, made.c.case_id, made.c.case_source, *copied).select_from(
-        made.outerjoin(call_records, r.id == made.c.call_id)
+    own = r.id == bindparam("l_call_id")
+    copied = {
+        copy: select(r[name]).where(own).scalar_subquery()
+        for copy, name in zip(COPIED, RECORD_COPIED, strict=True)
+    }
+    statement = insert(call_cases).values(
+        call_id=bindparam("l_call_id"),
+        case_id=bindparam("l_case_id"),
+        case_source=bindparam("l_source"),
+        **copied,
     )
-    await db.execute(insert(call_cases).from_select(["call_id", "case_id", "case_source", *COPIED], rows))
+    await db.execute(
+        statement,
+        [
+            {"l_case_id": case_id, "l_call_id": call_id, "l_source": source}
+            for case_id, call_id, source in links
+        ],
+    )
 
 
 async def copy_calls_onto_links(db: AsyncConnection, *where: Any) -> None:
