@@ -198,7 +198,12 @@ class SqlCaseRepository:
     async def save_case(self, before: Case, after: Case) -> bool:
         assert before.id is not None
         assert before.id == after.id
-        values = _case_values(after, await self._type_name(after.type_id))
+        if (after.name, after.type_id) == (before.name, before.type_id):
+            # the search text (the name and the type's name) stays: the type's name is not read
+            values = _case_values(after, "")
+            del values["search_text"]
+        else:
+            values = _case_values(after, await self._type_name(after.type_id))
         if after.applicant_id != before.applicant_id:
             # the same applicant's line is current already: their edits are copied to their cases
             # (save_applicant), and rewriting it would refill the search index for nothing

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from c122.persistence.tables.telephony import kept_conversations, sip_dialogs, sip_registrations
@@ -79,12 +80,24 @@ class SqlTelephonyState:
             for c in changes.values()
             if c is not None
         ]
+        # A conversation kept again replaces its row (an upsert); only those that ended are deleted: a
+        # conversation costs a statement when kept and one when it ends, not a delete each time as well.
+        ended = sorted(call_id for call_id, c in changes.items() if c is None)
         async with transaction(self._engine) as connection:
-            await connection.execute(
-                delete(kept_conversations).where(kept_conversations.c.call_id.in_(sorted(changes)))
-            )
+            if ended:
+                await connection.execute(
+                    delete(kept_conversations).where(kept_conversations.c.call_id.in_(ended))
+                )
             if kept:
-                await connection.execute(insert(kept_conversations), kept)
+                insert_ = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+                statement = insert_(kept_conversations)
+                await connection.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[kept_conversations.c.call_id],
+                        set_={name: statement.excluded[name] for name in ("legs", "flow", "kept_at")},
+                    ),
+                    kept,
+                )
 
     async def conversations(self) -> list[StoredConversation]:
         async with self._engine.connect() as connection:
