@@ -135,6 +135,10 @@ class SqlCaseRepository:
     async def _cases(self, case_ids: Sequence[int]) -> dict[int, Case]:
         """The cases with their histories: four statements however many cases."""
         found = (await self._db.execute(select(cases).where(_one_of(cases.c.id, case_ids)))).all()
+        return await self._with_histories(found)
+
+    async def _with_histories(self, found: Sequence[Row[Any]]) -> dict[int, Case]:
+        """The cases of these rows of `cases` with their histories: three statements however many."""
         if not found:
             return {}
         ids = [row.id for row in found]
@@ -171,18 +175,25 @@ class SqlCaseRepository:
         return by_case
 
     async def cases_of_calls(self, call_ids: Sequence[str]) -> dict[str, Case]:
-        """Each call's card (the newest, should there be several), calls without one left out; five
-        statements for all of them."""
+        """Each call's card (the newest, should there be several), calls without one left out; four
+        statements for all of them (the cards read with the links that find them)."""
         if not call_ids:
             return {}
         newest = (
-            select(call_cases.c.call_id, func.max(call_cases.c.case_id))
+            select(
+                call_cases.c.call_id.label("linked_call_id"), func.max(call_cases.c.case_id).label("newest")
+            )
             .where(_one_of(call_cases.c.call_id, call_ids))
             .group_by(call_cases.c.call_id)
+            .subquery()
         )
-        case_of = {call_id: int(case_id) for call_id, case_id in (await self._db.execute(newest)).all()}
-        found = await self._cases(sorted(set(case_of.values())))
-        return {call_id: found[case_id] for call_id, case_id in case_of.items() if case_id in found}
+        rows = (
+            await self._db.execute(
+                select(cases, newest.c.linked_call_id).join(newest, newest.c.newest == cases.c.id)
+            )
+        ).all()
+        found = await self._with_histories(list({row.id: row for row in rows}.values()))
+        return {row.linked_call_id: found[row.id] for row in rows if row.id in found}
 
     async def case_of_call(self, call_id: str) -> int | None:
         """The newest case linked to the call (a call opens one card; a card may hold several calls)."""
