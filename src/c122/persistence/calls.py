@@ -181,9 +181,15 @@ class SqlCallRecordRepository:
             [(before.get(row["id"]), call_rollup.stored(row, before.get(row["id"]))) for row in rows],
         )
         await self._save_legs(latest, before)
-        # the links carry the record's copied columns: written only where those changed
+        # the links carry the record's copied columns: written only where those changed, for a record
+        # with links (or not stored yet: its links may have been made before it)
         await copy_records_onto_links(
-            self._db, [r for r in latest.values() if copies_changed(r, before.get(r.id))]
+            self._db,
+            [
+                r
+                for r in latest.values()
+                if copies_changed(r, before.get(r.id)) and before.get(r.id, {"linked": True})["linked"]
+            ],
         )
         await self._save_segments(latest, before)
 
@@ -621,6 +627,7 @@ _STORED_WITH: dict[str, ColumnElement[Any]] = {
     "leg_ids": select(func.aggregate_strings(call_legs.c.leg_id, _LEG_ID_SEPARATOR))
     .where(call_legs.c.call_id == call_records.c.id)
     .scalar_subquery(),
+    "linked": exists().where(call_cases.c.call_id == call_records.c.id),
     "segments": select(func.count())
     .select_from(call_recording_segments)
     .where(call_recording_segments.c.call_id == call_records.c.id)

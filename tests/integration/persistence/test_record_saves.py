@@ -94,6 +94,13 @@ async def test_a_record_saved_at_each_phase_writes_only_what_changed(database_ur
             assert not [s for s in seen if s.startswith(("UPDATE call_cases", "DELETE"))], seen
             assert len(seen) == 4, seen  # read, record, interval sums, legs
 
+            # A call without a case: its changed columns have no link to be copied onto.
+            other = replace(record, id="save-2", legs=(_leg("save-2-a", "caller", "+79161234567"),))
+            await calls.save(other, UTC)
+            with _statements(db) as seen:
+                await calls.save(replace(other, status="missed", ended_at=AT), UTC)
+            assert not [s for s in seen if s.startswith("UPDATE call_cases")], seen
+
             # Answered: the links and legs take the new status and operator, a leg is added.
             record = replace(
                 record, status="answered", operator_id=12, offered_at=AT, connected_at=AT,
