@@ -69,6 +69,9 @@ def summarise(label: str, output: Path) -> dict[str, Any]:
         if not line.startswith("{"):
             continue
         level = json.loads(line)
+        if "error" in level:  # a level that did not run (a port taken by another process)
+            levels.append({"level": level["level"], "error": level["error"].splitlines()[-1]})
+            continue
         calls = int(level["calls"])
         inside, cpu = level["hotline_inside"], level["hotline_cpu"]
         entry: dict[str, Any] = {
@@ -116,6 +119,9 @@ def main() -> None:
     args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     for run in runs:
         for level in run["levels"]:
+            if "error" in level:
+                print(f"{run['run']:12} {level['level']:7} {level['error']}")
+                continue
             print(
                 f"{run['run']:12} {level['level']:7} calls {level['calls']:4} statements/call "
                 f"{level['sql_statements_per_call']:6} mine/call {level.get('these_tables_per_call')} "
