@@ -82,30 +82,18 @@ def stored(values: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[
     return row
 
 
-async def read(db: AsyncConnection, call_id: str) -> Mapping[str, Any] | None:
-    """The columns of a record its contribution is made of (None: not stored yet)."""
-    row = (await db.execute(select(*_READ).where(call_records.c.id == call_id))).mappings().first()
-    return dict(row) if row is not None else None
-
-
 async def read_many(
     db: AsyncConnection, call_ids: Sequence[str], also: Mapping[str, ColumnElement[Any]] | None = None
 ) -> dict[str, Mapping[str, Any]]:
-    """`read` of several records in one statement, by id, with the values `also` names besides (the
-    writer of the records compares them with what it writes); a record not stored yet is absent."""
+    """The columns of these records their contributions are made of, in one statement, by id, with the
+    values `also` names besides (the writer of the records compares them with what it writes); a record
+    not stored yet is absent."""
     names = [column.name for column in _READ]
     extra = [expression.label(name) for name, expression in (also or {}).items() if name not in names]
     statement = select(call_records.c.id, *_READ, *extra).where(call_records.c.id.in_(call_ids))
     rows = (await db.execute(statement)).mappings()
     names += [label.name for label in extra]
     return {row["id"]: {name: row[name] for name in names} for row in rows}
-
-
-async def apply(
-    db: AsyncConnection, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
-) -> None:
-    """Moves a record's contribution from what it was to what it is."""
-    await apply_many(db, [(before, after)])
 
 
 async def apply_many(

@@ -262,13 +262,24 @@ class SqlCallRecordRepository:
                 rows,
             )
 
-    async def set_wrap_up(self, call_id: str, seconds: float) -> None:
-        before = await call_rollup.read(self._db, call_id)
-        await self._db.execute(
-            update(call_records).where(call_records.c.id == call_id).values(wrap_up_s=seconds)
+    async def set_wrap_ups(self, wrap_ups: Sequence[tuple[str, float]]) -> None:
+        """Three statements for the batch: the records' contributions read, the wrap-ups written (one
+        executemany), the interval sums moved (one upsert)."""
+        latest = dict(wrap_ups)
+        if not latest:
+            return
+        before = await call_rollup.read_many(self._db, list(latest))
+        if not before:
+            return
+        statement = (
+            update(call_records)
+            .where(call_records.c.id == bindparam("w_id"))
+            .values(wrap_up_s=bindparam("w_s"))
         )
-        after = None if before is None else {**before, "wrap_up_s": seconds}
-        await call_rollup.apply(self._db, before, after)
+        await self._db.execute(statement, [{"w_id": call_id, "w_s": latest[call_id]} for call_id in before])
+        await call_rollup.apply_many(
+            self._db, [(row, {**row, "wrap_up_s": latest[call_id]}) for call_id, row in before.items()]
+        )
 
     async def get(self, call_id: str) -> JournalRow | None:
         row = (await self._db.execute(_journal().where(call_records.c.id == call_id))).first()
