@@ -96,6 +96,17 @@ def summarise(label: str, output: Path) -> dict[str, Any]:
                 for group in groups.values():
                     group["per_call"] = round(sum(group["statements"].values()) / calls, 2)
                 entry["per_call_by_table"] = dict(sorted(groups.items()))
+                # The batches of record saves differ from run to run (the load makes them larger):
+                # what one save costs, with its legs, segments, links and interval sums, does not.
+                saves = sum(
+                    n for name, n in groups.get("call_records", {}).get("statements", {}).items()
+                    if name.startswith("INSERT INTO call_records")
+                )  # fmt: skip
+                saved_with = ("call_records", "call_legs", "call_recording_segments", "call_cases (links)")
+                path = sum(sum(groups.get(name, {}).get("statements", {}).values()) for name in saved_with)
+                path += sum(n for name, n in groups.get("call_intervals", {}).get("statements", {}).items())
+                entry["record_saves"] = saves
+                entry["record_path_statements_per_save"] = round(path / saves, 2) if saves else None
                 entry["these_tables_per_call"] = round(sum(g["per_call"] for g in groups.values()), 2)
         levels.append(entry)
     return {"run": label, "levels": levels}
@@ -125,7 +136,8 @@ def main() -> None:
             print(
                 f"{run['run']:12} {level['level']:7} calls {level['calls']:4} statements/call "
                 f"{level['sql_statements_per_call']:6} mine/call {level.get('these_tables_per_call')} "
-                f"cpu ms/call {level['cpu_ms_per_call']} aao p99 {level['answer_after_offer_p99_ms']}"
+                f"cpu ms/call {level['cpu_ms_per_call']} aao p99 {level['answer_after_offer_p99_ms']} "
+                f"per save {level.get('record_path_statements_per_save')}"
             )
 
 
