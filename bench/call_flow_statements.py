@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,20 @@ def census(path: Path) -> dict[str, int]:
     return kinds
 
 
+TABLE = re.compile(r"^(?:(?:INSERT INTO|DELETE FROM|UPDATE) \"?(\w+)|SELECT (?:\w+\()?(\w+)\.)")
+
+
+def by_table(counted: dict[str, int], calls: int) -> dict[str, float]:
+    """Statements per call by the table each writes, or whose column a SELECT names first (a census
+    line holds only the statement's first 90 characters); "?" for the rest (PRAGMA, SELECT 1, ...)."""
+    tables: dict[str, int] = {}
+    for statement, n in counted.items():
+        match = TABLE.match(statement)
+        table = (match.group(1) or match.group(2)) if match else "?"
+        tables[table] = tables.get(table, 0) + n
+    return {t: round(n / calls, 2) for t, n in sorted(tables.items(), key=lambda item: -item[1])}
+
+
 def level_figures(level: dict[str, Any], workdir: Path) -> dict[str, Any]:
     calls = int(level["calls"])
     inside = level["hotline_inside"]["sql_statements"]
@@ -68,6 +83,7 @@ def level_figures(level: dict[str, Any], workdir: Path) -> dict[str, Any]:
         "census_statements_whole_run": sum(counted.values()),
         "census_per_call_of_these_kinds": by_kind,
         "census_per_call_of_these_kinds_total": round(sum(by_kind.values()), 2),
+        "census_per_call_by_table": by_table(counted, calls),
         "hotline_cpu_ms_per_call": level["hotline_cpu"]["ms_per_call"],
         "answer_after_offer_p99_ms": (records.get("answer_after_offer") or {}).get("p99_ms"),
         "answered": records["by_status"].get("answered", 0),

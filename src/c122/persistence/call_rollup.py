@@ -82,42 +82,37 @@ def stored(values: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[
     return row
 
 
-async def read(db: AsyncConnection, call_id: str) -> Mapping[str, Any] | None:
-    """The columns of a record its contribution is made of (None: not stored yet)."""
-    row = (await db.execute(select(*_READ).where(call_records.c.id == call_id))).mappings().first()
-    return dict(row) if row is not None else None
-
-
-async def read_many(db: AsyncConnection, call_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
-    """`read` of several records in one statement, by id; a record not stored yet is absent."""
-    statement = select(call_records.c.id, *_READ).where(call_records.c.id.in_(call_ids))
+async def read_many(
+    db: AsyncConnection, call_ids: Sequence[str], also: Mapping[str, ColumnElement[Any]] | None = None
+) -> dict[str, Mapping[str, Any]]:
+    """The columns of these records their contributions are made of, in one statement, by id, with the
+    values `also` names besides (the writer of the records compares them with what it writes); a record
+    not stored yet is absent."""
+    names = [column.name for column in _READ]
+    extra = [expression.label(name) for name, expression in (also or {}).items() if name not in names]
+    statement = select(call_records.c.id, *_READ, *extra).where(call_records.c.id.in_(call_ids))
     rows = (await db.execute(statement)).mappings()
-    return {row["id"]: {column.name: row[column.name] for column in _READ} for row in rows}
-
-
-async def apply(
-    db: AsyncConnection, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
-) -> None:
-    """Moves a record's contribution from what it was to what it is."""
-    await apply_many(db, [(before, after)])
+    names += [label.name for label in extra]
+    return {row["id"]: {name: row[name] for name in names} for row in rows}
 
 
 async def apply_many(
     db: AsyncConnection, changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]
 ) -> None:
-    """Moves several records' contributions, summed per interval first: one upsert and at most one
-    delete for the whole batch, however many records it holds."""
+    """Moves several records' contributions, summed per interval first: one upsert for the whole batch,
+    however many records it holds, and a delete only when a record left its interval."""
     deltas: dict[tuple[int, int, int, int], dict[str, float]] = {}
-    emptied: set[tuple[int, int, int, int]] = set()
     for before, after in changes:
         old, new = contribution(before), contribution(after)
         if old == new:
             continue
         if old is not None:
             _sum_into(deltas, old[0], old[1], -1)
-            emptied.add(old[0])
         if new is not None:
             _sum_into(deltas, new[0], new[1], 1)
+    # Only an interval that lost calls can be left without any: one whose record stayed in it (most
+    # saves: the call moved on, its day, slot, queue and group did not) still counts that record.
+    emptied = {key for key, sums in deltas.items() if sums["calls"] < 0}
     changed = [
         {**dict(zip(KEY, key, strict=True)), **sums} for key, sums in deltas.items() if any(sums.values())
     ]

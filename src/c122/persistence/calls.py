@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     ClauseElement,
+    ColumnElement,
     Executable,
     FromClause,
     Row,
@@ -67,7 +68,7 @@ from c122.persistence.applicant_search import (
     named_case_ids,
     plain_name_match,
 )
-from c122.persistence.journal_copies import copy_calls_onto_links, leg_copies
+from c122.persistence.journal_copies import RECORD_COPIED, copies_changed, copy_records_onto_links, leg_copies
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of, video_readable
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import (
@@ -173,43 +174,112 @@ class SqlCallRecordRepository:
             ),
         }
         upsert = statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
-        before = await call_rollup.read_many(self._db, list(latest))
+        before = await call_rollup.read_many(self._db, list(latest), _STORED_WITH)
         await self._db.execute(upsert, rows)
         await call_rollup.apply_many(
             self._db,
             [(before.get(row["id"]), call_rollup.stored(row, before.get(row["id"]))) for row in rows],
         )
-        ids = list(latest)
-        await self._db.execute(delete(call_legs).where(call_legs.c.call_id.in_(ids)))
+        await self._save_legs(latest, before)
+        # the links carry the record's copied columns: written only where those changed, for a record
+        # with links (or not stored yet: its links may have been made before it)
+        await copy_records_onto_links(
+            self._db,
+            [
+                r
+                for r in latest.values()
+                if copies_changed(r, before.get(r.id)) and before.get(r.id, {"linked": True})["linked"]
+            ],
+        )
+        await self._save_segments(latest, before)
+
+    async def _save_legs(
+        self, latest: Mapping[str, CallRecord], before: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """The records' legs upserted in one statement; a stored leg a record no longer has (none on the
+        call path: legs are only added) is deleted, in one more statement."""
+        insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
+        gone = [
+            (call_id, leg_id)
+            for call_id, record in latest.items()
+            for leg_id in _stored_ids(before.get(call_id), "leg_ids") - {leg.leg_id for leg in record.legs}
+        ]
+        if gone:
+            await self._db.execute(
+                delete(call_legs).where(tuple_(call_legs.c.call_id, call_legs.c.leg_id).in_(gone))
+            )
         legs = [
             {"call_id": record.id, "position": position, **leg_copies(record), **_leg_values(leg)}
             for record in latest.values()
             for position, leg in enumerate(record.legs)
         ]
         if legs:
-            await self._db.execute(insert(call_legs), legs)
-        await copy_calls_onto_links(self._db, call_cases.c.call_id.in_(ids))
+            statement = insert_(call_legs)
+            written = [c.name for c in call_legs.c if c.name not in ("call_id", "leg_id")]
+            await self._db.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[call_legs.c.call_id, call_legs.c.leg_id],
+                    set_={name: statement.excluded[name] for name in written},
+                ),
+                legs,
+            )
+
+    async def _save_segments(
+        self, latest: Mapping[str, CallRecord], before: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """The recorded records' segments upserted in one statement; stored ones past a record's last
+        (none on the call path: segments are only added) are deleted in one more."""
         # no recording, so no segments stored either: a missed call costs no statement more
         recorded = [record for record in latest.values() if record.recording_path is not None]
-        if not recorded:
-            return
         segments = call_recording_segments
-        await self._db.execute(delete(segments).where(segments.c.call_id.in_([r.id for r in recorded])))
+        cut = [
+            (record.id, len(record.segments))
+            for record in recorded
+            if _stored_count(before.get(record.id), "segments") > len(record.segments)
+        ]
+        if cut:
+            await self._db.execute(
+                delete(segments).where(
+                    or_(
+                        *(and_(segments.c.call_id == call_id, segments.c.position >= n) for call_id, n in cut)
+                    )
+                )
+            )
         rows = [
             {"call_id": record.id, "position": position, **_segment_values(segment)}
             for record in recorded
             for position, segment in enumerate(record.segments)
         ]
         if rows:
-            await self._db.execute(insert(segments), rows)
+            insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
+            statement = insert_(segments)
+            written = [c.name for c in segments.c if c.name not in ("call_id", "position")]
+            await self._db.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[segments.c.call_id, segments.c.position],
+                    set_={name: statement.excluded[name] for name in written},
+                ),
+                rows,
+            )
 
-    async def set_wrap_up(self, call_id: str, seconds: float) -> None:
-        before = await call_rollup.read(self._db, call_id)
-        await self._db.execute(
-            update(call_records).where(call_records.c.id == call_id).values(wrap_up_s=seconds)
+    async def set_wrap_ups(self, wrap_ups: Sequence[tuple[str, float]]) -> None:
+        """Three statements for the batch: the records' contributions read, the wrap-ups written (one
+        executemany), the interval sums moved (one upsert)."""
+        latest = dict(wrap_ups)
+        if not latest:
+            return
+        before = await call_rollup.read_many(self._db, list(latest))
+        if not before:
+            return
+        statement = (
+            update(call_records)
+            .where(call_records.c.id == bindparam("w_id"))
+            .values(wrap_up_s=bindparam("w_s"))
         )
-        after = None if before is None else {**before, "wrap_up_s": seconds}
-        await call_rollup.apply(self._db, before, after)
+        await self._db.execute(statement, [{"w_id": call_id, "w_s": latest[call_id]} for call_id in before])
+        await call_rollup.apply_many(
+            self._db, [(row, {**row, "wrap_up_s": latest[call_id]}) for call_id, row in before.items()]
+        )
 
     async def get(self, call_id: str) -> JournalRow | None:
         row = (await self._db.execute(_journal().where(call_records.c.id == call_id))).first()
@@ -559,6 +629,30 @@ class SqlCallRecordRepository:
                 CallLegRecord(**{name: getattr(row, name) for name in _LEG_FIELDS})
             )
         return {call_id: tuple(legs) for call_id, legs in found.items()}
+
+
+_LEG_ID_SEPARATOR = "\x1f"
+_STORED_WITH: dict[str, ColumnElement[Any]] = {
+    **{name: call_records.c[name] for name in RECORD_COPIED},
+    # what save_many compares with the record it writes: the legs stored and the segments' count
+    "leg_ids": select(func.aggregate_strings(call_legs.c.leg_id, _LEG_ID_SEPARATOR))
+    .where(call_legs.c.call_id == call_records.c.id)
+    .scalar_subquery(),
+    "linked": exists().where(call_cases.c.call_id == call_records.c.id),
+    "segments": select(func.count())
+    .select_from(call_recording_segments)
+    .where(call_recording_segments.c.call_id == call_records.c.id)
+    .scalar_subquery(),
+}
+
+
+def _stored_ids(stored: Mapping[str, Any] | None, name: str) -> set[str]:
+    joined = None if stored is None else stored[name]
+    return set(joined.split(_LEG_ID_SEPARATOR)) if joined else set()
+
+
+def _stored_count(stored: Mapping[str, Any] | None, name: str) -> int:
+    return 0 if stored is None else int(stored[name] or 0)
 
 
 def _latest_versions(records: Sequence[CallRecord]) -> dict[str, CallRecord]:

@@ -6,7 +6,7 @@ creating transaction); every update checks the version in the UPDATE itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -47,7 +47,7 @@ from c122.domain.cases import (
     read_answer,
 )
 from c122.persistence import tables as t
-from c122.persistence.journal_copies import copy_calls_onto_links, copy_cases_onto_links
+from c122.persistence.journal_copies import link_calls
 from c122.persistence.organisation import fold, like_pattern
 from c122.persistence.tables.calls import call_cases
 from c122.persistence.tables.cases import (
@@ -126,7 +126,7 @@ class SqlCaseRepository:
         ids = await self._inserted_ids(cases, values, ("day", "key_type_id", "number"))
         stored = [_with_id(case, case_id) for case, case_id in zip(new, ids, strict=True)]
         await self._append_histories([(case, None) for case in stored])
-        await self._link_calls([(case_id, case.call_ids) for case_id, case in zip(ids, stored, strict=True)])
+        await self._link_calls([(case_id, case) for case_id, case in zip(ids, stored, strict=True)])
         return stored
 
     async def get_case(self, case_id: int) -> Case | None:
@@ -135,6 +135,10 @@ class SqlCaseRepository:
     async def _cases(self, case_ids: Sequence[int]) -> dict[int, Case]:
         """The cases with their histories: four statements however many cases."""
         found = (await self._db.execute(select(cases).where(_one_of(cases.c.id, case_ids)))).all()
+        return await self._with_histories(found)
+
+    async def _with_histories(self, found: Sequence[Row[Any]]) -> dict[int, Case]:
+        """The cases of these rows of `cases` with their histories: three statements however many."""
         if not found:
             return {}
         ids = [row.id for row in found]
@@ -171,18 +175,25 @@ class SqlCaseRepository:
         return by_case
 
     async def cases_of_calls(self, call_ids: Sequence[str]) -> dict[str, Case]:
-        """Each call's card (the newest, should there be several), calls without one left out; five
-        statements for all of them."""
+        """Each call's card (the newest, should there be several), calls without one left out; four
+        statements for all of them (the cards read with the links that find them)."""
         if not call_ids:
             return {}
         newest = (
-            select(call_cases.c.call_id, func.max(call_cases.c.case_id))
+            select(
+                call_cases.c.call_id.label("linked_call_id"), func.max(call_cases.c.case_id).label("newest")
+            )
             .where(_one_of(call_cases.c.call_id, call_ids))
             .group_by(call_cases.c.call_id)
+            .subquery()
         )
-        case_of = {call_id: int(case_id) for call_id, case_id in (await self._db.execute(newest)).all()}
-        found = await self._cases(sorted(set(case_of.values())))
-        return {call_id: found[case_id] for call_id, case_id in case_of.items() if case_id in found}
+        rows = (
+            await self._db.execute(
+                select(cases, newest.c.linked_call_id).join(newest, newest.c.newest == cases.c.id)
+            )
+        ).all()
+        found = await self._with_histories(list({row.id: row for row in rows}.values()))
+        return {row.linked_call_id: found[row.id] for row in rows if row.id in found}
 
     async def case_of_call(self, call_id: str) -> int | None:
         """The newest case linked to the call (a call opens one card; a card may hold several calls)."""
@@ -198,7 +209,12 @@ class SqlCaseRepository:
     async def save_case(self, before: Case, after: Case) -> bool:
         assert before.id is not None
         assert before.id == after.id
-        values = _case_values(after, await self._type_name(after.type_id))
+        if (after.name, after.type_id) == (before.name, before.type_id):
+            # the search text (the name and the type's name) stays: the type's name is not read
+            values = _case_values(after, "")
+            del values["search_text"]
+        else:
+            values = _case_values(after, await self._type_name(after.type_id))
         if after.applicant_id != before.applicant_id:
             # the same applicant's line is current already: their edits are copied to their cases
             # (save_applicant), and rewriting it would refill the search index for nothing
@@ -209,23 +225,21 @@ class SqlCaseRepository:
         if result.rowcount != 1:
             return False
         await self._append_histories([(after, before)])
-        await self._link_calls([(before.id, [c for c in after.call_ids if c not in before.call_ids])])
+        await self._link_calls([(before.id, after)], already=before.call_ids)
         return True
 
-    async def _link_calls(self, links: Sequence[tuple[int, Sequence[str]]]) -> None:
+    async def _link_calls(self, links: Sequence[tuple[int, Case]], already: Iterable[str] = ()) -> None:
         """The call journal finds a call's cases through these links (tables/calls.py), with the calls'
-        and the cases' columns copied onto them: a statement each for all the links."""
-        pairs = [(case_id, c) for case_id, calls in links for c in dict.fromkeys(calls)]
-        if not pairs:
-            return
-        await self._db.execute(
-            insert(call_cases), [{"call_id": c, "case_id": case_id} for case_id, c in pairs]
-        )
-        case_ids = sorted({case_id for case_id, _ in pairs})
-        call_ids = sorted({c for _, c in pairs})
-        linked = call_cases.c
-        await copy_calls_onto_links(self._db, linked.case_id.in_(case_ids), linked.call_id.in_(call_ids))
-        await copy_cases_onto_links(self._db, case_ids)
+        and the case's columns copied onto them: one statement for all the links (the case's calls not
+        among `already`), the case's source from memory, the calls' columns read as they are made."""
+        made = set(already)
+        rows = [
+            (case_id, call_id, case.source.value)
+            for case_id, case in links
+            for call_id in dict.fromkeys(case.call_ids)
+            if call_id not in made
+        ]
+        await link_calls(self._db, rows)
 
     async def _append_histories(self, changes: Sequence[tuple[Case, Case | None]]) -> None:
         """The history rows each case has beyond those stored with its `before`, one statement per

@@ -209,6 +209,22 @@ async def test_changing_the_type_keeps_the_name_and_sets_the_star_mark(server: R
     assert changed["case"]["name"] == card["case"]["name"]
     assert (changed["case"]["type_id"], changed["case"]["type_changed"]) == (other, True)
     assert changed["type_history"][0]["from_type_id"] == info
+    # The search text follows the type (a change of status alone keeps it: the type's name is not read
+    # again for it).
+    taken = await operator.write(
+        "PUT", f"/api/v1/cases/{card['case']['id']}/status", json={"status": "in_work"}
+    )
+    assert taken.status_code == 200
+    async with server.application.uow_factory() as uow:
+        names = {t.id: t.name for t in [await uow.case_types.get(info), await uow.case_types.get(other)] if t}
+
+    async def found(q: str) -> list[int]:
+        response = await operator.http.get("/api/v1/cases", params={"q": q})
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    assert await found(names[other]) == [card["case"]["id"]]
+    assert await found(names[info]) == [card["case"]["id"]]  # the name keeps the type it was opened with
 
 
 async def test_the_attention_flag_and_status_changes_reach_both_desktops_with_history(

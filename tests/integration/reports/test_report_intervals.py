@@ -112,8 +112,9 @@ async def test_interval_sums_follow_the_records_and_give_the_records_figures(dat
                 await writer.save(record, MOSCOW)
             for record in calls[::7]:  # moved to another queue and group after the fact
                 await writer.save(replace(record, queue_id=3, group_id=2), MOSCOW)
-            for record in calls[::5]:  # the operator's wrap-up, stored when it ends
-                await writer.set_wrap_up(record.id, 12.5)
+            # the operators' wrap-ups, stored when they end (several at once, one of a call twice)
+            await writer.set_wrap_ups([(record.id, 12.5) for record in calls[::5]])
+            await writer.set_wrap_ups([(calls[0].id, 3.0), ("no-such-call", 4.0), (calls[0].id, 12.5)])
             for record in calls[::10]:  # written again without a wrap-up: the stored one stays
                 await writer.save(replace(record, wrap_up_s=0.0, talk_s=record.talk_s + 1), MOSCOW)
             kept = await _intervals(db)

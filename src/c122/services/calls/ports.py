@@ -34,8 +34,9 @@ class CallRecordRepository(Protocol):
         in as many statements as one record takes."""
         ...
 
-    async def set_wrap_up(self, call_id: str, seconds: float) -> None:
-        """The operator's wrap-up after the call; nothing when there is no such record."""
+    async def set_wrap_ups(self, wrap_ups: Sequence[tuple[str, float]]) -> None:
+        """The operators' wrap-ups after these calls (call id, seconds; the last of a call counts), in
+        a fixed number of statements however many; nothing for a call without a record."""
         ...
 
     async def get(self, call_id: str) -> JournalRow | None: ...

@@ -119,8 +119,7 @@ class CallRecordService:
         """The operators' wrap-up after these calls (call id, seconds), as it ended; a later write of
         the record by the call flow keeps it (see the repository's `save`)."""
         async with self._uow() as uow:
-            for call_id, seconds in ended:
-                await uow.calls.set_wrap_up(call_id, max(0.0, seconds))
+            await uow.calls.set_wrap_ups([(call_id, max(0.0, seconds)) for call_id, seconds in ended])
             await uow.commit()
 
     async def close_after_restart(self, running: Callable[[], Set[str]]) -> list[str]:
