@@ -65,7 +65,7 @@ from c122.persistence.applicant_search import (
     applicant_name_match,
     name_indexed,
     named_case_ids,
-    plain_name_match,
+    named_cases,
 )
 from c122.persistence.journal_copies import copy_calls_onto_links, leg_copies
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of, video_readable
@@ -241,6 +241,8 @@ class SqlCallRecordRepository:
         # it holds every filtered column) and stopped after one more than the page (that one tells
         # whether another page follows); then those rows, with the names they refer to.
         in_order = self._db.dialect.name == "sqlite"
+        if not in_order:
+            await self._custom_plans()
         found = _page_keys(query, in_order=in_order, from_links=await self._links_first(query)).subquery()
         page = (
             _journal().join(found, found.c.id == c.id).order_by(found.c.started_at.desc(), found.c.id.desc())
@@ -275,6 +277,14 @@ class SqlCallRecordRepository:
                 raise
         return JournalCount(total=await self._estimate(matching), capped=False, estimated=True)
 
+    async def _custom_plans(self) -> None:
+        """PostgreSQL: the journal's statements are planned for their values every time, for the rest of
+        this unit of work. The driver prepares each statement, and from the sixth run of one on a
+        connection PostgreSQL may keep a generic plan, made without the values, when its estimated
+        cost is near the custom plans': for an applicant's number that plan walks the calls in order
+        instead of reading the number's few calls (see docs/contact-center/journal.md, migration 0062)."""
+        await self._db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+
     async def _estimate(self, statement: Select[Any]) -> int:
         """The planner's estimate of the rows `statement` returns (PostgreSQL)."""
         plan = (await self._db.execute(Explain(statement))).scalar_one()
@@ -288,8 +298,7 @@ class SqlCallRecordRepository:
             return False
         if self._db.dialect.name != "postgresql" or wanted.applicant_name is None:
             return True
-        named = select(cases.c.id).where(plain_name_match(wanted.applicant_name))
-        return await self._estimate(named) <= LINKED_NAME_LIMIT
+        return await self._estimate(named_cases(wanted.applicant_name)) <= LINKED_NAME_LIMIT
 
     async def _capped_count(self, matching: Select[Any]) -> JournalCount:
         capped = matching.limit(COUNT_CAP + 1).subquery()

@@ -1,0 +1,95 @@
+"""The journal's page on PostgreSQL run many times in a row on one connection, each sample's time in
+order: whether a prepared statement's generic plan (PostgreSQL may keep one from a statement's sixth
+run) makes some runs stall, with the plan cache as the journal sets it and as PostgreSQL's default.
+
+    nice -n 10 .venv/bin/python bench/journal_plans.py --url URL --name journal_postgres_10m_plan_cache \
+        [--only 'operator_12/applicant_phone$'] [--runs 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import percentiles, write_result
+from bench.journal import SCOPES
+from sqlalchemy.ext.asyncio import AsyncConnection
+from tests.support.journal_seed import combinations
+
+from c122.domain.calls import CallQuery
+from c122.persistence.calls import SqlCallRecordRepository
+from c122.persistence.database import create_engine
+
+
+async def runs(url: str, query: CallQuery, count: int, *, custom: bool) -> list[float]:
+    """`count` pages of `query` on one connection (each in its own transaction), their times in ms."""
+    engine = create_engine(url)
+    took: list[float] = []
+    try:
+        async with engine.connect() as db:
+            for _ in range(count):
+                started = time.perf_counter()
+                async with db.begin():
+                    await page(db, query, custom=custom)
+                took.append(round((time.perf_counter() - started) * 1000, 1))
+    finally:
+        await engine.dispose()
+    return took
+
+
+async def page(db: AsyncConnection, query: CallQuery, *, custom: bool) -> None:
+    repository = SqlCallRecordRepository(db)
+    if not custom:
+
+        async def default_plans() -> None:
+            pass
+
+        repository._custom_plans = default_plans  # type: ignore[method-assign]
+    await repository.list_calls(query)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--only", default="operator_12/applicant_phone$")
+    parser.add_argument("--runs", type=int, default=12)
+    args = parser.parse_args()
+    load = os.getloadavg()
+    found: dict[str, Any] = {}
+    for scope_name, scope in SCOPES.items():
+        for name, wanted in combinations().items():
+            key = f"{scope_name}/{name}"
+            if not re.search(args.only, key):
+                continue
+            query = CallQuery(wanted, scope)
+            for form, custom in (("default_plan_cache", False), ("force_custom_plan", True)):
+                took = await runs(args.url, query, args.runs, custom=custom)
+                found.setdefault(key, {})[form] = {
+                    "ms_in_order": took,
+                    **percentiles(took),
+                    "load_average_1m": round(os.getloadavg()[0], 1),
+                }
+                print(key, form, took, flush=True)
+    path = write_result(
+        args.name,
+        {
+            "parameters": {"runs_per_connection": args.runs, "only": args.only},
+            "load_average_at_start": [round(x, 1) for x in load],
+            "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
+            "results": found,
+        },
+    )
+    print(path)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
