@@ -777,8 +777,10 @@ def _linked_page(query: CallQuery) -> Select[Any]:
     """The calls of the matching cases newest first, read from their links to the cases, which carry
     the call's start and filtered columns and the case's source (migration 0061): a source's links
     from the index on the source in the calls' order, the filters tested in it (stopped after the
-    page); a name's from the links of the cases the trigram index finds (a few tens of thousands at
-    10,000,000 calls), sorted. The scope is tested on the link too: the call's group and operator, and a
+    page); a name's cases (a few tens of thousands at 10,000,000 calls) found by the trigram index and
+    tested as one set, either on every link walked in the calls' order (`ix_call_cases_call_started_at_
+    call_id`, migration 0062: stopped after the page) or, where the planner expects few of them or a
+    long walk, by reading their links and sorting them. The scope is tested on the link too: the call's group and operator, and a
     leg of the user (looked up in the legs' index on the party and the call). Walking the calls in
     order and testing each for a matching case looked up a case per call (a name's 33,000 calls at
     10,000,000: 0.6–1 s a page); a call in two matching cases is one row (`DISTINCT`)."""

@@ -29,6 +29,7 @@ SCOPE_TESTED = ("direction", "status", "line_number", "case_type_id", "group_id"
 """The filters the indexes of a scope's branches (a senior's group, an operator's calls) hold: a page
 walks them whatever the filters, which are tested in the index, not on each call (migration 0061)."""
 
+LINKS_BY_START_INDEX = "ix_call_cases_call_started_at_call_id"
 LINE_DIRECTION_INDEX = "ix_call_records_line_number_direction_started_at_id"
 
 CALL_COPIES = ("direction", "status", "line_number", "case_type_id", "group_id", "operator_id")
@@ -196,6 +197,16 @@ call_cases = Table(
         "case_source",
         "call_started_at",
         "call_id",
+        *(f"call_{name}" for name in CALL_COPIES),
+    ),
+    # Every link in the calls' order (migration 0062): a name's page walks it newest first, each link's
+    # case tested against the name's cases hashed once, and stops after the page, instead of reading the
+    # links of every one of the name's cases and sorting them.
+    Index(
+        LINKS_BY_START_INDEX,
+        "call_started_at",
+        "call_id",
+        "case_id",
         *(f"call_{name}" for name in CALL_COPIES),
     ),
 )

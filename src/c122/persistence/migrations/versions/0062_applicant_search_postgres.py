@@ -1,8 +1,8 @@
 """the applicants' names of the cases in a narrow table of their own on PostgreSQL too
 (cases_applicant_search: the case's id and its search text, with a pg_trgm GIN index), kept in step with
 cases by a trigger: the journal's name filter rechecks the trigram index's candidates on these narrow
-rows instead of the cases' wide ones; and the calls of a line and a direction in one index, in the
-journal's order (both databases)
+rows instead of the cases' wide ones; every link of a call to a case in the calls' order, and the calls
+of a line and a direction in one index in the journal's order (both databases)
 
 Revision ID: 0062
 Revises: 0061
@@ -42,6 +42,9 @@ $$
 
 
 LINE_DIRECTION = "ix_call_records_line_number_direction_started_at_id"
+LINKS_BY_START = "ix_call_cases_call_started_at_call_id"
+COPIES = ("direction", "status", "line_number", "case_type_id", "group_id", "operator_id")  # migration 0061
+COPIED = [f"call_{name}" for name in COPIES]
 
 
 def upgrade() -> None:
@@ -51,6 +54,8 @@ def upgrade() -> None:
         op.create_index(
             LINE_DIRECTION, "call_records", ["line_number", "direction", "started_at", "id", "status"]
         )
+    if LINKS_BY_START not in {i["name"] for i in sa.inspect(bind).get_indexes("call_cases")}:
+        op.create_index(LINKS_BY_START, "call_cases", ["call_started_at", "call_id", "case_id", *COPIED])
     if bind.dialect.name != "postgresql":
         return  # SQLite has its FTS5 table (migration 0054)
     op.execute(
@@ -77,6 +82,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(LINKS_BY_START, table_name="call_cases")
     op.drop_index(LINE_DIRECTION, table_name="call_records")
     if op.get_bind().dialect.name != "postgresql":
         return
