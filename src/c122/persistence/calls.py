@@ -783,7 +783,8 @@ def _linked_page(query: CallQuery) -> Select[Any]:
     long walk, by reading their links and sorting them. The scope is tested on the link too: the call's
     group and operator, and a leg of the user (looked up in the legs' index on the party and the call).
     Walking the calls in order and testing each for a matching case looked up a case per call (a
-    name's 33,000 calls at 10,000,000: 0.6–1 s a page); a call in two matching cases is one row (`DISTINCT`)."""
+    name's 33,000 calls at 10,000,000: 0.6–1 s a page);
+    a call in two matching cases is one row (`DISTINCT`)."""
     wanted, scope = query.filter, query.scope
     links = call_cases.c
     conditions = [links.call_started_at.is_not(None), *_call_filters(wanted, _copied(call_cases))]
