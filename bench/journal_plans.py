@@ -1,6 +1,6 @@
 """The journal's page on PostgreSQL run many times in a row on one connection, each sample's time in
 order: whether a prepared statement's generic plan (PostgreSQL may keep one from a statement's sixth
-run) makes some runs stall, with the plan cache as the journal sets it and as PostgreSQL's default.
+run) makes some runs stall, with the journal's settings (calls.py, PAGE_PLANS) and without them.
 
     nice -n 10 .venv/bin/python bench/journal_plans.py --url URL --name journal_postgres_10m_plan_cache \
         [--only 'operator_12/applicant_phone$'] [--runs 12]
@@ -25,11 +25,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tests.support.journal_seed import combinations
 
 from c122.domain.calls import CallQuery
+from c122.persistence import calls as call_persistence
 from c122.persistence.calls import SqlCallRecordRepository
 from c122.persistence.database import create_engine
 
+GENERIC = ("generic",)
+"""The plan PostgreSQL may keep from a statement's sixth run on, forced from the first (what a stall is)."""
+FORMS = {
+    "postgres_defaults": (),
+    "no_parallel_workers": ("max_parallel_workers_per_gather",),
+    "no_parallel_workers_custom_plans": ("max_parallel_workers_per_gather", "plan_cache_mode"),
+    "generic_plans_forced": GENERIC,
+}
 
-async def runs(url: str, query: CallQuery, count: int, *, custom: bool) -> list[float]:
+
+async def runs(url: str, query: CallQuery, count: int, *, settings: tuple[str, ...]) -> list[float]:
     """`count` pages of `query` on one connection (each in its own transaction), their times in ms."""
     engine = create_engine(url)
     took: list[float] = []
@@ -38,22 +48,26 @@ async def runs(url: str, query: CallQuery, count: int, *, custom: bool) -> list[
             for _ in range(count):
                 started = time.perf_counter()
                 async with db.begin():
-                    await page(db, query, custom=custom)
+                    await page(db, query, settings=settings)
                 took.append(round((time.perf_counter() - started) * 1000, 1))
     finally:
         await engine.dispose()
     return took
 
 
-async def page(db: AsyncConnection, query: CallQuery, *, custom: bool) -> None:
-    repository = SqlCallRecordRepository(db)
-    if not custom:
-
-        async def default_plans() -> None:
-            pass
-
-        repository._custom_plans = default_plans  # type: ignore[method-assign]
-    await repository.list_calls(query)
+async def page(db: AsyncConnection, query: CallQuery, *, settings: tuple[str, ...]) -> None:
+    """The page as the journal reads it with only these of its settings (PAGE_PLANS), PostgreSQL's
+    defaults for the others."""
+    kept = dict(call_persistence.PAGE_PLANS)
+    for name in set(kept) - set(settings):
+        call_persistence.PAGE_PLANS.pop(name)
+    if settings == GENERIC:
+        call_persistence.PAGE_PLANS["plan_cache_mode"] = "force_generic_plan"
+    try:
+        await SqlCallRecordRepository(db).list_calls(query)
+    finally:
+        call_persistence.PAGE_PLANS.clear()
+        call_persistence.PAGE_PLANS.update(kept)
 
 
 async def main() -> None:
@@ -71,8 +85,8 @@ async def main() -> None:
             if not re.search(args.only, key):
                 continue
             query = CallQuery(wanted, scope)
-            for form, custom in (("default_plan_cache", False), ("force_custom_plan", True)):
-                took = await runs(args.url, query, args.runs, custom=custom)
+            for form, settings in FORMS.items():
+                took = await runs(args.url, query, args.runs, settings=settings)
                 found.setdefault(key, {})[form] = {
                     "ms_in_order": took,
                     **percentiles(took),
