@@ -99,8 +99,9 @@ the list then costs more than the walk. Where the two meet, c² ≈ 150 × the c
 12,400 cases at 1,000,000 calls, 39,000 at 10,000,000)."""
 LINKED_NAME_LIMIT = 100_000
 """On PostgreSQL a page with an applicant's name is read from the links of the name's cases (`_linked_page`)
-while the planner expects at most this many such cases: they are all read and their calls sorted
-(33,000 at 10,000,000 calls); a name shared by more finds its page sooner walking the calls in order."""
+while the planner expects at most this many such cases (33,000 at 10,000,000 calls): the planner walks
+the links in the calls' order testing each one's case, or reads the name's cases' links and sorts them;
+a name shared by more finds its page sooner walking the calls in order."""
 PAGE_PLANS = {"plan_cache_mode": "force_custom_plan", "max_parallel_workers_per_gather": "0"}
 """PostgreSQL settings of a journal page's transaction. Each statement is planned for its values every
 time: the driver prepares statements, and from the sixth run of one on a connection PostgreSQL may keep
