@@ -26,7 +26,7 @@ SCOPES = {
 # The seed's 3,000 calls have 100 cases of each source: under DENSE_CASES, a page on SQLite tests the
 # calls against the list of the matching cases' calls; at 1, against each call's own cases. And its names
 # have a few cases each: under NAMED_WALK_CASES a name's page on PostgreSQL is left to the planner; at 0,
-# it walks the links testing each against the name's cases hashed.
+# in an operator's scope, it walks the links testing each against the name's cases hashed.
 @pytest.mark.parametrize(
     ("dense_cases", "named_walk_cases"),
     [(call_persistence.DENSE_CASES, call_persistence.NAMED_WALK_CASES), (1, 0)],
