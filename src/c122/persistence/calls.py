@@ -34,6 +34,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     union,
     update,
@@ -66,7 +67,7 @@ from c122.persistence.applicant_search import (
     applicant_name_match,
     name_indexed,
     named_case_ids,
-    plain_name_match,
+    named_cases,
 )
 from c122.persistence.journal_copies import RECORD_COPIED, copies_changed, copy_records_onto_links, leg_copies
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of, video_readable
@@ -100,8 +101,24 @@ the list then costs more than the walk. Where the two meet, c² ≈ 150 × the c
 12,400 cases at 1,000,000 calls, 39,000 at 10,000,000)."""
 LINKED_NAME_LIMIT = 100_000
 """On PostgreSQL a page with an applicant's name is read from the links of the name's cases (`_linked_page`)
-while the planner expects at most this many such cases: they are all read and their calls sorted
-(33,000 at 10,000,000 calls); a name shared by more finds its page sooner walking the calls in order."""
+while the planner expects at most this many such cases (33,000 at 10,000,000 calls): the planner walks
+the links in the calls' order testing each one's case, or reads the name's cases' links and sorts them;
+a name shared by more finds its page sooner walking the calls in order."""
+NAMED_WALK_CASES = 5_000
+"""On PostgreSQL a name the planner expects to have at least this many cases has its page read by walking
+the links in the calls' order, each link's case tested against the name's cases hashed once
+(`_linked_page`, `walk_named`), not by reading every link of the name's cases and sorting them: the walk
+ends after the page, about 51 × links ÷ cases links in (break-even near √(51 × links): 7,100 cases at
+10,000,000 calls). Within an operator's scope only: there the planner chose the sort, every link
+probed for a leg of the operator (0.35–0.5 s against 0.11 s); elsewhere it walks the links itself,
+looking up each passing link's case, which was quicker than hashing the name's 33,000 cases (the
+administrator's name: p50 14 ms against 41 ms)."""
+PAGE_PLANS = {"plan_cache_mode": "force_custom_plan", "max_parallel_workers_per_gather": "0"}
+"""PostgreSQL settings of a journal page's transaction. Each statement is planned for its values every
+time: the driver prepares statements, and from the sixth run of one on a connection PostgreSQL may keep
+a generic plan, made without the values. And no parallel workers: a page reads its first 51 rows in
+order and stops, where each worker of a parallel walk reads ahead on its own part (the administrator's
+operator + name: 212 ms with two workers, 13 ms without, at 10,000,000 calls)."""
 EXPORT_LEGS_PER_CALL = 4
 """An export reads a batch's legs as a range of the calls' starts while the range holds at most this many
 of the legs it reads per call of the batch (about one in a journal of every call)."""
@@ -148,6 +165,7 @@ class SqlCallRecordRepository:
     def __init__(self, connection: AsyncConnection, *, count_budget_ms: int = COUNT_BUDGET_MS) -> None:
         self._db = connection
         self._count_budget_ms = count_budget_ms
+        self._walk_named = False  # set by _links_first for the page being read
 
     async def save(self, record: CallRecord, zone: tzinfo) -> None:
         await self.save_many([record], zone)
@@ -311,7 +329,13 @@ class SqlCallRecordRepository:
         # it holds every filtered column) and stopped after one more than the page (that one tells
         # whether another page follows); then those rows, with the names they refer to.
         in_order = self._db.dialect.name == "sqlite"
-        found = _page_keys(query, in_order=in_order, from_links=await self._links_first(query)).subquery()
+        if not in_order:
+            await self._page_plans()
+        self._walk_named = False
+        from_links = await self._links_first(query)
+        found = _page_keys(
+            query, in_order=in_order, from_links=from_links, walk_named=from_links and self._walk_named
+        ).subquery()
         page = (
             _journal().join(found, found.c.id == c.id).order_by(found.c.started_at.desc(), found.c.id.desc())
         )
@@ -345,6 +369,12 @@ class SqlCallRecordRepository:
                 raise
         return JournalCount(total=await self._estimate(matching), capped=False, estimated=True)
 
+    async def _page_plans(self) -> None:
+        """PostgreSQL: how the page's statements are planned, for the rest of this unit of work
+        (PAGE_PLANS)."""
+        for name, value in PAGE_PLANS.items():
+            await self._db.exec_driver_sql(f"SET LOCAL {name} = {value}")
+
     async def _estimate(self, statement: Select[Any]) -> int:
         """The planner's estimate of the rows `statement` returns (PostgreSQL)."""
         plan = (await self._db.execute(Explain(statement))).scalar_one()
@@ -358,8 +388,12 @@ class SqlCallRecordRepository:
             return False
         if self._db.dialect.name != "postgresql" or wanted.applicant_name is None:
             return True
-        named = select(cases.c.id).where(plain_name_match(wanted.applicant_name))
-        return await self._estimate(named) <= LINKED_NAME_LIMIT
+        expected = await self._estimate(named_cases(wanted.applicant_name))
+        # Only within an operator's scope (no groups): there the planner chose the sort; elsewhere its
+        # own walk (each passing link's case looked up) was quicker than hashing the name's cases.
+        operator_only = query.scope.user_id is not None and not query.scope.group_ids
+        self._walk_named = operator_only and expected >= NAMED_WALK_CASES
+        return expected <= LINKED_NAME_LIMIT
 
     async def _capped_count(self, matching: Select[Any]) -> JournalCount:
         capped = matching.limit(COUNT_CAP + 1).subquery()
@@ -743,12 +777,14 @@ def _journal_row(
     )
 
 
-def _page_keys(query: CallQuery, *, in_order: bool, from_links: bool = False) -> Select[Any]:
+def _page_keys(
+    query: CallQuery, *, in_order: bool, from_links: bool = False, walk_named: bool = False
+) -> Select[Any]:
     """The ids and start times of one page (and one more row: whether another page follows), newest
     first. Within a scope (a senior's groups, an operator's own calls: an OR no single index reads in
     order) each branch of the scope is paged on its own, from its own index in order, and the branches'
     pages merged: the page is among the first rows of the branches together. `from_links`: the page is
-    read from the links to the matching cases instead (`_linked_page`)."""
+    read from the links to the matching cases instead (`_linked_page`; `walk_named`: see there)."""
     wanted = query.filter
     c = call_records.c
     newest_first = (c.started_at.desc(), c.id.desc())
@@ -757,7 +793,7 @@ def _page_keys(query: CallQuery, *, in_order: bool, from_links: bool = False) ->
     case_calls = _case_calls(wanted) if in_order and not from_links else None
     scope = query.scope
     if from_links:
-        keys = _linked_page(query)
+        keys = _linked_page(query, walk_named=walk_named)
     elif scope.everything:
         filters = _filters(query, in_order=in_order, case_calls=case_calls)
         keys = select(c.id, c.started_at).where(*filters).order_by(*newest_first)
@@ -858,22 +894,28 @@ def links_first(wanted: CallFilter) -> bool:
     return wanted.source is not None
 
 
-def _linked_page(query: CallQuery) -> Select[Any]:
+def _linked_page(query: CallQuery, *, walk_named: bool = False) -> Select[Any]:
     """The calls of the matching cases newest first, read from their links to the cases, which carry
     the call's start and filtered columns and the case's source (migration 0061): a source's links
     from the index on the source in the calls' order, the filters tested in it (stopped after the
-    page); a name's from the links of the cases the trigram index finds (a few tens of thousands at
-    10,000,000 calls), sorted. The scope is tested on the link too: the call's group and operator, and a
-    leg of the user (looked up in the legs' index on the party and the call). Walking the calls in
-    order and testing each for a matching case looked up a case per call (a name's 33,000 calls at
-    10,000,000: 0.6–1 s a page); a call in two matching cases is one row (`DISTINCT`)."""
+    page); a name's cases (a few tens of thousands at 10,000,000 calls) found by the trigram index and
+    tested on the links in the calls' order (`ix_call_cases_call_started_at_call_id`, migration 0062:
+    stopped after the page) or by reading their links and sorting them, as the planner chooses;
+    `walk_named` (PostgreSQL, a common name: NAMED_WALK_CASES) leaves it only the walk, the name's cases
+    hashed once and tested on each link before the scope (`IS TRUE` keeps the planner from making the
+    test a join). The scope is tested on the link too: the call's
+    group and operator, and a leg of the user (looked up in the legs' index on the party and the call).
+    Walking the calls in order and testing each for a matching case looked up a case per call (a
+    name's 33,000 calls at 10,000,000: 0.6–1 s a page);
+    a call in two matching cases is one row (`DISTINCT`)."""
     wanted, scope = query.filter, query.scope
     links = call_cases.c
     conditions = [links.call_started_at.is_not(None), *_call_filters(wanted, _copied(call_cases))]
     if wanted.source is not None:
         conditions.append(links.case_source == wanted.source)
     if wanted.applicant_name is not None:
-        conditions.append(named_case_ids(wanted.applicant_name, links.case_id))
+        named = named_case_ids(wanted.applicant_name, links.case_id)
+        conditions.append(named.is_(true()) if walk_named else named)
     if not scope.everything:
         visible: list[Any] = [links.call_group_id.in_(sorted(scope.group_ids))] if scope.group_ids else []
         if scope.user_id is not None:

@@ -24,12 +24,19 @@ SCOPES = {
 
 
 # The seed's 3,000 calls have 100 cases of each source: under DENSE_CASES, a page on SQLite tests the
-# calls against the list of the matching cases' calls; at 1, against each call's own cases.
-@pytest.mark.parametrize("dense_cases", [call_persistence.DENSE_CASES, 1], ids=["listed", "per_call"])
+# calls against the list of the matching cases' calls; at 1, against each call's own cases. And its names
+# have a few cases each: under NAMED_WALK_CASES a name's page on PostgreSQL is left to the planner; at 0,
+# in an operator's scope, it walks the links testing each against the name's cases hashed.
+@pytest.mark.parametrize(
+    ("dense_cases", "named_walk_cases"),
+    [(call_persistence.DENSE_CASES, call_persistence.NAMED_WALK_CASES), (1, 0)],
+    ids=["listed", "per_call"],
+)
 async def test_case_filters_find_the_same_calls_as_the_correlated_form(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, dense_cases: int
+    database_url: str, monkeypatch: pytest.MonkeyPatch, dense_cases: int, named_walk_cases: int
 ) -> None:
     monkeypatch.setattr(call_persistence, "DENSE_CASES", dense_cases)
+    monkeypatch.setattr(call_persistence, "NAMED_WALK_CASES", named_walk_cases)
     await journal_seed.seed(database_url, 3000)
     factory = SqlUnitOfWorkFactory(create_engine(database_url))
     by_case = {

@@ -7,10 +7,12 @@ wildcards themselves, one or two letters), after cases are added, renamed and de
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from sqlalchemy import delete, insert, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from tests.support import journal_seed
 from tests.support.journal_reference import correlated_case_match, every_page
 
@@ -137,3 +139,48 @@ async def test_sqlite_reads_the_names_from_the_trigram_index(database_url: str) 
     assert "cases_applicant_search VIRTUAL TABLE" in plans["лебед"]
     # Two letters make no trigram: the plain scan of the cases, as before.
     assert "cases_applicant_search" not in plans["ов"]
+
+
+async def test_postgres_reads_the_names_from_the_narrow_search_table(database_url: str) -> None:
+    """PostgreSQL rechecks the trigram index's candidates on the narrow table's rows (migration 0062),
+    which its trigger keeps equal to the cases' texts through inserts, renames and deletes."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite reads its FTS5 table")
+    await journal_seed.seed(database_url, 200)
+    factory = SqlUnitOfWorkFactory(create_engine(database_url))
+    searched = text("SELECT case_id, applicant_text FROM cases_applicant_search ORDER BY case_id")
+    texts = text("SELECT id, applicant_text FROM cases ORDER BY id")
+    try:
+        async with factory.engine.begin() as db:
+            assert (await db.execute(searched)).all() == (await db.execute(texts)).all() != []
+            await _add_cases_without_links(db)
+            await db.execute(update(cases).where(cases.c.id == 5002).values(applicant_text="корсакова анна"))
+            await db.execute(update(cases).where(cases.c.id == 5001).values(status="closed"))
+            await db.execute(delete(cases).where(cases.c.id == 5003))
+            after = (await db.execute(searched)).all()
+            assert after == (await db.execute(texts)).all()
+            assert (5002, "корсакова анна") in after
+            assert 5003 not in {row[0] for row in after}
+            query = CallQuery(CallFilter(applicant_name="лебед"), JournalScope())
+            compiled = _page_keys(query, in_order=False, from_links=True).compile(
+                db.engine, compile_kwargs={"render_postcompile": True, "literal_binds": True}
+            )
+            await db.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " | ".join(str(row[0]) for row in await db.execute(text(f"EXPLAIN {compiled}")))
+    finally:
+        await factory.dispose()
+    assert "cases_applicant_search" in plan
+    scanned = re.findall(r" on (\w+)", plan)
+    assert "cases" not in scanned, plan
+
+
+async def _add_cases_without_links(db: AsyncConnection) -> None:
+    for case_id, name in NAMES.items():
+        await db.execute(
+            insert(cases).values(
+                id=case_id, version=1, name=f"Случай {case_id}", day=date(2026, 9, 1), key_type_id=1,
+                number=case_id, type_id=1, source="web", status="new", group_id=2, call_ids=[],
+                message_ids=[], applicant_text=fold(name), created_at=journal_seed.NOW,
+                updated_at=journal_seed.NOW,
+            )
+        )  # fmt: skip

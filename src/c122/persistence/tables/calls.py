@@ -29,6 +29,9 @@ SCOPE_TESTED = ("direction", "status", "line_number", "case_type_id", "group_id"
 """The filters the indexes of a scope's branches (a senior's group, an operator's calls) hold: a page
 walks them whatever the filters, which are tested in the index, not on each call (migration 0061)."""
 
+LINKS_BY_START_INDEX = "ix_call_cases_call_started_at_call_id"
+LINE_DIRECTION_INDEX = "ix_call_records_line_number_direction_started_at_id"
+
 CALL_COPIES = ("direction", "status", "line_number", "case_type_id", "group_id", "operator_id")
 """The record's columns the journal filters on, copied onto each of its legs and its links to cases as
 `call_<column>` (migration 0061): an operator's calls are paged from their legs' index, a case filter's
@@ -86,6 +89,10 @@ call_records = Table(
         "called",
     ),
     Index("ix_call_records_local_day_group_id", "local_day", "group_id"),
+    # A line and a direction together, in the page's order (migration 0062): the line's index tests the
+    # direction on every one of the line's calls, to the end where none matches (a line's outbound
+    # calls: 671 ms at 10,000,000 calls).
+    Index(LINE_DIRECTION_INDEX, "line_number", "direction", "started_at", "id", "status"),
 )
 
 call_intervals = Table(
@@ -190,6 +197,16 @@ call_cases = Table(
         "case_source",
         "call_started_at",
         "call_id",
+        *(f"call_{name}" for name in CALL_COPIES),
+    ),
+    # Every link in the calls' order (migration 0062): a name's page walks it newest first, each link's
+    # case tested against the name's cases hashed once, and stops after the page, instead of reading the
+    # links of every one of the name's cases and sorting them.
+    Index(
+        LINKS_BY_START_INDEX,
+        "call_started_at",
+        "call_id",
+        "case_id",
         *(f"call_{name}" for name in CALL_COPIES),
     ),
 )
