@@ -1,6 +1,6 @@
 """Storage of call records and their legs over SQLAlchemy Core, and the recordings' files on disk.
 
-`save` is an upsert of the record row followed by a rewrite of its legs, in the caller's transaction:
+`save` is an upsert of the record row followed by an upsert of its legs, in the caller's transaction:
 the row lock the upsert takes orders two writers of one call, so the legs stored are always those of
 the record stored.
 """
@@ -18,11 +18,13 @@ from typing import Any
 from sqlalchemy import (
     ClauseElement,
     ColumnElement,
+    Dialect,
     Executable,
     FromClause,
     Row,
     Select,
     String,
+    Table,
     and_,
     bindparam,
     case,
@@ -80,6 +82,7 @@ from c122.persistence.tables.calls import (
     recording_files,
 )
 from c122.persistence.tables.cases import applicants, cases
+from c122.persistence.upsert import upsert
 from c122.services.calls.ports import (
     CompressedRecording,
     ExportBatch,
@@ -191,9 +194,9 @@ class SqlCallRecordRepository:
                 else_=call_records.c.wrap_up_s,
             ),
         }
-        upsert = statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
+        save_rows = statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
         before = await call_rollup.read_many(self._db, list(latest), _STORED_WITH)
-        await self._db.execute(upsert, rows)
+        await self._db.execute(save_rows, rows)
         await call_rollup.apply_many(
             self._db,
             [(before.get(row["id"]), call_rollup.stored(row, before.get(row["id"]))) for row in rows],
@@ -216,7 +219,6 @@ class SqlCallRecordRepository:
     ) -> None:
         """The records' legs upserted in one statement; a stored leg a record no longer has (none on the
         call path: legs are only added) is deleted, in one more statement."""
-        insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
         gone = [
             (call_id, leg_id)
             for call_id, record in latest.items()
@@ -232,15 +234,7 @@ class SqlCallRecordRepository:
             for position, leg in enumerate(record.legs)
         ]
         if legs:
-            statement = insert_(call_legs)
-            written = [c.name for c in call_legs.c if c.name not in ("call_id", "leg_id")]
-            await self._db.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[call_legs.c.call_id, call_legs.c.leg_id],
-                    set_={name: statement.excluded[name] for name in written},
-                ),
-                legs,
-            )
+            await self._db.execute(_upsert_by_key(self._db.dialect, call_legs, ("call_id", "leg_id")), legs)
 
     async def _save_segments(
         self, latest: Mapping[str, CallRecord], before: Mapping[str, Mapping[str, Any]]
@@ -269,16 +263,7 @@ class SqlCallRecordRepository:
             for position, segment in enumerate(record.segments)
         ]
         if rows:
-            insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
-            statement = insert_(segments)
-            written = [c.name for c in segments.c if c.name not in ("call_id", "position")]
-            await self._db.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[segments.c.call_id, segments.c.position],
-                    set_={name: statement.excluded[name] for name in written},
-                ),
-                rows,
-            )
+            await self._db.execute(_upsert_by_key(self._db.dialect, segments, ("call_id", "position")), rows)
 
     async def set_wrap_ups(self, wrap_ups: Sequence[tuple[str, float]]) -> None:
         """Three statements for the batch: the records' contributions read, the wrap-ups written (one
@@ -1162,3 +1147,8 @@ class FileRecordings:
 
     def video_readable(self, path: str) -> bool:
         return video_readable(Path(path))
+
+
+def _upsert_by_key(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> Executable:
+    """An upsert of whole rows: every column but the key overwritten."""
+    return upsert(dialect, table, keys, tuple(c.name for c in table.c if c.name not in keys))

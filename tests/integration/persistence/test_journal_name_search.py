@@ -47,14 +47,7 @@ SCOPES = {"admin": JournalScope(), "operator_12": JournalScope(group_ids=frozens
 async def _add_cases(factory: SqlUnitOfWorkFactory) -> None:
     async with factory.engine.begin() as db:
         for number, (case_id, name) in enumerate(NAMES.items(), start=1):
-            await db.execute(
-                insert(cases).values(
-                    id=case_id, version=1, name=f"Случай {case_id}", day=date(2026, 9, 1), key_type_id=1,
-                    number=case_id, type_id=1, source="web", status="new", group_id=2, call_ids=[],
-                    message_ids=[], applicant_text=fold(name), created_at=journal_seed.NOW,
-                    updated_at=journal_seed.NOW,
-                )
-            )  # fmt: skip
+            await _add_case(db, case_id, name)
             await db.execute(insert(call_cases).values(call_id=f"c{number * 10 + 1:08d}", case_id=case_id))
             await copy_calls_onto_links(db, call_cases.c.case_id == case_id)
             await copy_cases_onto_links(db, [case_id])
@@ -176,11 +169,15 @@ async def test_postgres_reads_the_names_from_the_narrow_search_table(database_ur
 
 async def _add_cases_without_links(db: AsyncConnection) -> None:
     for case_id, name in NAMES.items():
-        await db.execute(
-            insert(cases).values(
-                id=case_id, version=1, name=f"Случай {case_id}", day=date(2026, 9, 1), key_type_id=1,
-                number=case_id, type_id=1, source="web", status="new", group_id=2, call_ids=[],
-                message_ids=[], applicant_text=fold(name), created_at=journal_seed.NOW,
-                updated_at=journal_seed.NOW,
-            )
-        )  # fmt: skip
+        await _add_case(db, case_id, name)
+
+
+async def _add_case(db: AsyncConnection, case_id: int, name: str) -> None:
+    await db.execute(
+        insert(cases).values(
+            id=case_id, version=1, name=f"Случай {case_id}", day=date(2026, 9, 1), key_type_id=1,
+            number=case_id, type_id=1, source="web", status="new", group_id=2, call_ids=[],
+            message_ids=[], applicant_text=fold(name), created_at=journal_seed.NOW,
+            updated_at=journal_seed.NOW,
+        )
+    )  # fmt: skip
