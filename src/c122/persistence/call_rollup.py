@@ -82,17 +82,12 @@ def stored(values: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[
     return row
 
 
-async def read_many(
-    db: AsyncConnection, call_ids: Sequence[str], also: Mapping[str, ColumnElement[Any]] | None = None
-) -> dict[str, Mapping[str, Any]]:
-    """The columns of these records their contributions are made of, in one statement, by id, with the
-    values `also` names besides (the writer of the records compares them with what it writes); a record
+async def read_many(db: AsyncConnection, call_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+    """The columns of these records their contributions are made of, in one statement, by id; a record
     not stored yet is absent."""
     names = [column.name for column in _READ]
-    extra = [expression.label(name) for name, expression in (also or {}).items() if name not in names]
-    statement = select(call_records.c.id, *_READ, *extra).where(call_records.c.id.in_(call_ids))
+    statement = select(call_records.c.id, *_READ).where(call_records.c.id.in_(call_ids))
     rows = (await db.execute(statement)).mappings()
-    names += [label.name for label in extra]
     return {row["id"]: {name: row[name] for name in names} for row in rows}
 
 

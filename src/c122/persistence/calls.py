@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import (
     ClauseElement,
-    ColumnElement,
     Dialect,
     Executable,
     FromClause,
@@ -71,7 +70,7 @@ from c122.persistence.applicant_search import (
     named_case_ids,
     named_cases,
 )
-from c122.persistence.journal_copies import RECORD_COPIED, copies_changed, copy_records_onto_links, leg_copies
+from c122.persistence.journal_copies import copy_records_onto_links, leg_copies
 from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of, video_readable
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import (
@@ -195,39 +194,29 @@ class SqlCallRecordRepository:
             ),
         }
         save_rows = statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
-        before = await call_rollup.read_many(self._db, list(latest), _STORED_WITH)
+        before = await call_rollup.read_many(self._db, list(latest))
         await self._db.execute(save_rows, rows)
         await call_rollup.apply_many(
             self._db,
             [(before.get(row["id"]), call_rollup.stored(row, before.get(row["id"]))) for row in rows],
         )
-        await self._save_legs(latest, before)
-        # the links carry the record's copied columns: written only where those changed, for a record
-        # with links (or not stored yet: its links may have been made before it)
-        await copy_records_onto_links(
-            self._db,
-            [
-                r
-                for r in latest.values()
-                if copies_changed(r, before.get(r.id)) and before.get(r.id, {"linked": True})["linked"]
-            ],
-        )
-        await self._save_segments(latest, before)
+        # Legs, links and segments are written after the record's upsert, which orders two writers of
+        # one call (its row lock; on SQLite the write gate): each follows the record it stores, never
+        # what was read before that turn (another writer may have saved the call in between).
+        await self._save_legs(latest)
+        await copy_records_onto_links(self._db, list(latest.values()))
+        await self._save_segments(latest)
 
-    async def _save_legs(
-        self, latest: Mapping[str, CallRecord], before: Mapping[str, Mapping[str, Any]]
-    ) -> None:
-        """The records' legs upserted in one statement; a stored leg a record no longer has (none on the
-        call path: legs are only added) is deleted, in one more statement."""
-        gone = [
-            (call_id, leg_id)
-            for call_id, record in latest.items()
-            for leg_id in _stored_ids(before.get(call_id), "leg_ids") - {leg.leg_id for leg in record.legs}
-        ]
-        if gone:
-            await self._db.execute(
-                delete(call_legs).where(tuple_(call_legs.c.call_id, call_legs.c.leg_id).in_(gone))
+    async def _save_legs(self, latest: Mapping[str, CallRecord]) -> None:
+        """The records' legs upserted in one statement, after one DELETE of the stored legs a record no
+        longer has (none on the call path: legs are only added)."""
+        kept = [(call_id, leg.leg_id) for call_id, record in latest.items() for leg in record.legs]
+        await self._db.execute(
+            delete(call_legs).where(
+                call_legs.c.call_id.in_(list(latest)),
+                tuple_(call_legs.c.call_id, call_legs.c.leg_id).not_in(kept),
             )
+        )
         legs = [
             {"call_id": record.id, "position": position, **leg_copies(record), **_leg_values(leg)}
             for record in latest.values()
@@ -236,27 +225,21 @@ class SqlCallRecordRepository:
         if legs:
             await self._db.execute(_upsert_by_key(self._db.dialect, call_legs, ("call_id", "leg_id")), legs)
 
-    async def _save_segments(
-        self, latest: Mapping[str, CallRecord], before: Mapping[str, Mapping[str, Any]]
-    ) -> None:
-        """The recorded records' segments upserted in one statement; stored ones past a record's last
-        (none on the call path: segments are only added) are deleted in one more."""
+    async def _save_segments(self, latest: Mapping[str, CallRecord]) -> None:
+        """The recorded records' segments upserted in one statement, after one DELETE of the stored ones
+        past a record's last (none on the call path: segments are only added)."""
         # no recording, so no segments stored either: a missed call costs no statement more
         recorded = [record for record in latest.values() if record.recording_path is not None]
+        if not recorded:
+            return
         segments = call_recording_segments
-        cut = [
-            (record.id, len(record.segments))
-            for record in recorded
-            if _stored_count(before.get(record.id), "segments") > len(record.segments)
-        ]
-        if cut:
-            await self._db.execute(
-                delete(segments).where(
-                    or_(
-                        *(and_(segments.c.call_id == call_id, segments.c.position >= n) for call_id, n in cut)
-                    )
-                )
+        kept = [(record.id, position) for record in recorded for position in range(len(record.segments))]
+        await self._db.execute(
+            delete(segments).where(
+                segments.c.call_id.in_([record.id for record in recorded]),
+                tuple_(segments.c.call_id, segments.c.position).not_in(kept),
             )
+        )
         rows = [
             {"call_id": record.id, "position": position, **_segment_values(segment)}
             for record in recorded
@@ -648,30 +631,6 @@ class SqlCallRecordRepository:
                 CallLegRecord(**{name: getattr(row, name) for name in _LEG_FIELDS})
             )
         return {call_id: tuple(legs) for call_id, legs in found.items()}
-
-
-_LEG_ID_SEPARATOR = "\x1f"
-_STORED_WITH: dict[str, ColumnElement[Any]] = {
-    **{name: call_records.c[name] for name in RECORD_COPIED},
-    # what save_many compares with the record it writes: the legs stored and the segments' count
-    "leg_ids": select(func.aggregate_strings(call_legs.c.leg_id, _LEG_ID_SEPARATOR))
-    .where(call_legs.c.call_id == call_records.c.id)
-    .scalar_subquery(),
-    "linked": exists().where(call_cases.c.call_id == call_records.c.id),
-    "segments": select(func.count())
-    .select_from(call_recording_segments)
-    .where(call_recording_segments.c.call_id == call_records.c.id)
-    .scalar_subquery(),
-}
-
-
-def _stored_ids(stored: Mapping[str, Any] | None, name: str) -> set[str]:
-    joined = None if stored is None else stored[name]
-    return set(joined.split(_LEG_ID_SEPARATOR)) if joined else set()
-
-
-def _stored_count(stored: Mapping[str, Any] | None, name: str) -> int:
-    return 0 if stored is None else int(stored[name] or 0)
 
 
 def _latest_versions(records: Sequence[CallRecord]) -> dict[str, CallRecord]:

@@ -12,7 +12,7 @@ links a case card makes in one executemany that reads their calls' columns as it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -33,14 +33,6 @@ def leg_copies(record: CallRecord) -> dict[str, Any]:
     return {"call_started_at": record.started_at} | {
         f"call_{name}": getattr(record, name) for name in CALL_COPIES
     }
-
-
-def copies_changed(record: CallRecord, stored: Mapping[str, Any] | None) -> bool:
-    """Whether the record's copied columns differ from those of its stored row (`stored` holds
-    RECORD_COPIED; None: not stored yet, its links, if any, were made without them)."""
-    if stored is None:
-        return True
-    return any(getattr(record, name) != stored[name] for name in RECORD_COPIED)
 
 
 async def copy_records_onto_links(db: AsyncConnection, records: Sequence[CallRecord]) -> None:
