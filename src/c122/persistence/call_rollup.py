@@ -85,10 +85,9 @@ def stored(values: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[
 async def read_many(db: AsyncConnection, call_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
     """The columns of these records their contributions are made of, in one statement, by id; a record
     not stored yet is absent."""
-    names = [column.name for column in _READ]
     statement = select(call_records.c.id, *_READ).where(call_records.c.id.in_(call_ids))
     rows = (await db.execute(statement)).mappings()
-    return {row["id"]: {name: row[name] for name in names} for row in rows}
+    return {row["id"]: {column.name: row[column.name] for column in _READ} for row in rows}
 
 
 async def apply_many(

@@ -1,13 +1,13 @@
 """The call's columns the journal filters on, copied onto its legs and its links to cases
 (tables/calls.py, CALL_COPIES; migration 0061), and kept true by whoever writes them: the legs are
 written with their record (calls.py, save_many), a link takes its call's columns when it is made and
-again whenever the record is written with other values of them (the record may come after the link),
+again whenever the record is written (the record may come after the link),
 and its case's source when made (a case's source is set when it is opened and never changes: cases.py).
 The applicant's name is not copied: a name's links are found by their cases' ids, and each case's search
 text follows its applicant (cases.py).
 
 The call path writes them with the values it has in memory, a statement per batch: the links of a batch
-of records in one executemany (`copy_records_onto_links`, only the records whose copies changed), the
+of records in one executemany after the records' upsert (`copy_records_onto_links`), the
 links a case card makes in one executemany that reads their calls' columns as it goes (`link_calls`)."""
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.calls import CallRecord
 from c122.persistence.tables.calls import CALL_COPIES, call_cases, call_records
-from c122.persistence.tables.cases import cases
 
 COPIED = ("call_started_at", *(f"call_{name}" for name in CALL_COPIES))
 """The links' (and legs') columns copied from their record."""
@@ -79,19 +78,3 @@ async def link_calls(db: AsyncConnection, links: Sequence[tuple[int, str, str]])
             for case_id, call_id, source in links
         ],
     )
-
-
-async def copy_calls_onto_links(db: AsyncConnection, *where: Any) -> None:
-    """The links (those meeting `where`) take their calls' start and columns from the records (None
-    where a record is not written yet)."""
-    r = call_records.c
-    own = r.id == call_cases.c.call_id
-    copied = {f"call_{name}": select(r[name]).where(own).scalar_subquery() for name in CALL_COPIES}
-    copied["call_started_at"] = select(r.started_at).where(own).scalar_subquery()
-    await db.execute(update(call_cases).where(*where).values(copied))
-
-
-async def copy_cases_onto_links(db: AsyncConnection, case_ids: Sequence[int]) -> None:
-    """The links of these cases take their case's source."""
-    source = select(cases.c.source).where(cases.c.id == call_cases.c.case_id).scalar_subquery()
-    await db.execute(update(call_cases).where(call_cases.c.case_id.in_(case_ids)).values(case_source=source))

@@ -21,7 +21,7 @@ from c122.persistence import applicant_search
 from c122.persistence import calls as call_persistence
 from c122.persistence.calls import _page_keys
 from c122.persistence.database import create_engine
-from c122.persistence.journal_copies import copy_calls_onto_links, copy_cases_onto_links
+from c122.persistence.journal_copies import link_calls
 from c122.persistence.organisation import fold
 from c122.persistence.tables.calls import call_cases
 from c122.persistence.tables.cases import cases
@@ -48,9 +48,7 @@ async def _add_cases(factory: SqlUnitOfWorkFactory) -> None:
     async with factory.engine.begin() as db:
         for number, (case_id, name) in enumerate(NAMES.items(), start=1):
             await _add_case(db, case_id, name)
-            await db.execute(insert(call_cases).values(call_id=f"c{number * 10 + 1:08d}", case_id=case_id))
-            await copy_calls_onto_links(db, call_cases.c.case_id == case_id)
-            await copy_cases_onto_links(db, [case_id])
+            await link_calls(db, [(case_id, f"c{number * 10 + 1:08d}", "web")])
 
 
 async def _found(factory: SqlUnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
