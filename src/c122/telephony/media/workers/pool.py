@@ -49,6 +49,7 @@ from c122.telephony.media.messages import (
     UpdateEndpoint,
 )
 from c122.telephony.media.workers.client import WorkerClient
+from c122.telephony.media.workers.port_gate import PortGate
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +109,7 @@ class MediaWorkers:
             )
             for index, ports in enumerate(port_slices(port_min, port_max, count))
         ]
-        self._opening = [
-            asyncio.Lock() for _ in self._workers
-        ]  # a moved leg's port is not handed out meanwhile
+        self._port_gates = [PortGate() for _ in self._workers]
         self._legs: dict[str, _Leg] = {}
         self._bridges: dict[str, tuple[WorkerClient, tuple[str, ...]]] = {}
         self._playbacks: dict[str, tuple[WorkerClient, str]] = {}
@@ -228,7 +227,7 @@ class MediaWorkers:
         candidates = [self._owner(command.port)] if command.port is not None else self._by_load()
         for worker in candidates:
             try:
-                async with self._opening[worker.index]:
+                async with self._port_gates[worker.index].opening():
                     reply = await worker.execute(command)
             except NoMediaPorts:
                 # A worker's slice can run out before the others: legs moved away keep its ports.
@@ -313,7 +312,7 @@ class MediaWorkers:
 
     async def _move(self, leg_id: str, leg: _Leg, target: WorkerClient) -> None:
         source = leg.worker
-        async with self._opening[source.index]:
+        async with self._port_gates[source.index].moving():
             described = await source.execute(DescribeEndpoint(leg_id))
             assert isinstance(described, EndpointDescribed)
             closed = await source.execute(CloseEndpoint(leg_id))
