@@ -106,8 +106,7 @@ async def test_commands_decided_together_return_together_not_one_pass_of_the_loo
 
     ticks = [asyncio.ensure_future(stored_tick()) for _ in range(40)]
     passes = 0
-    while not any(tick.done() for tick in ticks):
-        await asyncio.sleep(0)
+    await asyncio.wait(ticks, return_when=asyncio.FIRST_COMPLETED)
     while not all(tick.done() for tick in ticks) and passes < 100:
         await asyncio.sleep(0)
         passes += 1
