@@ -19,6 +19,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from c122.persistence import sqlite_driver
 from c122.persistence.write_gate import install_write_gate
 
 
@@ -63,7 +64,10 @@ def create_engine(url: str, timeouts: DatabaseTimeouts = TOOL_TIMEOUTS) -> Async
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, connect_args={"timeout": timeouts.statement_s}, pool_timeout=timeouts.pool_s
+            url,
+            module=sqlite_driver.dbapi(),
+            connect_args={"timeout": timeouts.statement_s},
+            pool_timeout=timeouts.pool_s,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(timeouts.statement_s))
         install_write_gate(engine, timeouts.statement_s)
