@@ -177,6 +177,7 @@ class Application:
     writes: DeferredWrites | None = None
     relay: RedisAcdRelay | None = None  # several nodes: the ACD's commands to the leader
     video_policy: VideoRecordingPolicy | None = None  # what the call flow asks of a group's video
+    recordings: FileRecordings | None = None  # its compressor process is stopped with the application
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Application]:
@@ -209,6 +210,8 @@ class Application:
             await self.context.lookups.close()
             await self.context.messenger.close()
             await self.context.push.close()
+            if self.recordings is not None:
+                self.recordings.close()
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:
@@ -559,6 +562,7 @@ def build_application(
     )
     application.writes = writes
     application.video_policy = video_policy
+    application.recordings = recordings
     application.relay = relay
     application.background += [
         _every(HEALTH_INTERVAL_SECONDS, health.check_and_announce),

@@ -71,7 +71,7 @@ from c122.persistence.applicant_search import (
     named_cases,
 )
 from c122.persistence.journal_copies import copy_records_onto_links, leg_copies
-from c122.persistence.recording_codec import CODEC, compress_wav, sha256_of, video_readable
+from c122.persistence.recording_codec import CODEC, Compressor, sha256_of, video_readable
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import (
     call_cases,
@@ -1070,6 +1070,7 @@ class FileRecordings:
 
     def __init__(self, root: Path) -> None:
         self._root = root.resolve()
+        self._compressor = Compressor()
 
     def locate(self, recording_path: str) -> str | None:
         given = Path(recording_path)
@@ -1079,16 +1080,13 @@ class FileRecordings:
         return str(path) if path.is_file() else None
 
     def compress(self, wav_path: str) -> CompressedRecording:
-        wav = Path(wav_path)
-        wav_bytes = wav.stat().st_size
-        compressed = compress_wav(wav)
+        done = self._compressor.compress(Path(wav_path))
         return CompressedRecording(
-            path=str(compressed),
-            codec=CODEC,
-            bytes=compressed.stat().st_size,
-            wav_bytes=wav_bytes,
-            sha256=sha256_of(compressed),
+            path=str(done.path), codec=CODEC, bytes=done.bytes, wav_bytes=done.wav_bytes, sha256=done.sha256
         )
+
+    def close(self) -> None:
+        self._compressor.close()
 
     def digest(self, path: str) -> str | None:
         try:

@@ -6,7 +6,12 @@ The SHA-256 is taken of the file as written."""
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -19,6 +24,7 @@ RATE: Final = 8_000
 BIT_RATE: Final = 24_000
 """Both channels together; Opus's narrowband speech mode."""
 _CHUNK: Final = 1 << 20
+COMPRESSOR_NICENESS: Final = 10
 
 
 def compress_wav(wav: Path) -> Path:
@@ -70,3 +76,62 @@ def sha256_of(path: Path) -> str:
         while chunk := file.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Compressed:
+    path: Path
+    bytes: int
+    wav_bytes: int
+    sha256: str
+
+
+def compress_and_digest(wav: Path) -> Compressed:
+    """The WAV compressed beside itself, with the sizes and the checksum of what was written."""
+    wav_bytes = wav.stat().st_size
+    compressed = compress_wav(wav)
+    return Compressed(compressed, compressed.stat().st_size, wav_bytes, sha256_of(compressed))
+
+
+def _lower_priority() -> None:
+    os.nice(COMPRESSOR_NICENESS)
+
+
+class Compressor:
+    """Compression in a process of its own at a lower priority. Encoding Opus is the heaviest work a
+    call leaves behind (about 3 ms of CPU a second of audio): in a thread of the serving process it
+    took the interpreter from the calls while a backlog was worked off, and under a sustained 100
+    calls/s that backlog never ended. Apart, the system's scheduler gives the calls the CPU first and
+    the backlog waits. Started at the first recording, so a process that never compresses starts none;
+    a child that died is replaced at the next recording (the one it was on is compressed again)."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._starting = threading.Lock()
+
+    def compress(self, wav: Path) -> Compressed:
+        """Blocks its thread (never the event loop's) until the child has written the file."""
+        pool = self._started()
+        try:
+            return pool.submit(compress_and_digest, wav).result()
+        except BrokenProcessPool:
+            with self._starting:
+                if self._pool is pool:
+                    self._pool = None
+            raise
+
+    def close(self) -> None:
+        with self._starting:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _started(self) -> ProcessPoolExecutor:
+        with self._starting:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_lower_priority,
+                )
+            return self._pool

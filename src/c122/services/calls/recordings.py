@@ -71,14 +71,24 @@ class RecordingUpkeep:
             pass
 
     async def compress_pending(self) -> int:
-        """Compresses up to BATCH recordings of calls ended at least SETTLE ago; returns how many."""
+        """Compresses up to BATCH recordings of calls ended at least SETTLE ago, stores them in one
+        transaction, then removes their WAVs; returns how many."""
         async with self._uow() as uow:
             waiting = await uow.calls.uncompressed_recordings(self._clock.now() - SETTLE, BATCH)
-        for item in waiting:
-            await self._compress(item)
+        done = [await self._compressed(item) for item in waiting]
+        if not done:
+            return 0
+        async with self._uow() as uow:
+            for stored, _wav in done:
+                await uow.calls.store_recording(stored)
+            await uow.commit()
+        for stored, wav in done:
+            if wav is not None and stored.path != wav:
+                await asyncio.to_thread(self._files.remove, wav)
         return len(waiting)
 
-    async def _compress(self, item: RecordingToCompress) -> None:
+    async def _compressed(self, item: RecordingToCompress) -> tuple[StoredRecording, str | None]:
+        """What is stored for the recording, and the WAV it was made from (None: the file is gone)."""
         wav = self._files.locate(item.recording_path)
         now = self._clock.now()
         stored = StoredRecording(
@@ -111,11 +121,7 @@ class RecordingUpkeep:
                     wav_bytes=done.wav_bytes,
                     sha256=done.sha256,
                 )
-        async with self._uow() as uow:
-            await uow.calls.store_recording(stored)
-            await uow.commit()
-        if wav is not None and stored.path != wav:
-            await asyncio.to_thread(self._files.remove, wav)
+        return stored, wav
 
     async def purge_expired(self) -> int:
         """Deletes up to BATCH stored recordings past their group's retention; returns how many. A
