@@ -13,14 +13,15 @@ reads the records.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Executable, and_, case, delete, func, insert, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from c122.persistence.tables.calls import call_intervals, call_records
+from c122.persistence.upsert import dialect_insert
 
 SLOT_MINUTES = 15
 SERVICE_LEVEL_S = 20.0
@@ -111,15 +112,7 @@ async def apply_many(
         {**dict(zip(KEY, key, strict=True)), **sums} for key, sums in deltas.items() if any(sums.values())
     ]
     if changed:
-        insert_ = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
-        statement = insert_(call_intervals)
-        await db.execute(
-            statement.on_conflict_do_update(
-                index_elements=[call_intervals.c[name] for name in KEY],
-                set_={name: call_intervals.c[name] + statement.excluded[name] for name in SUMS},
-            ),
-            changed,
-        )
+        await db.execute(_add_sums(db.dialect.name), changed)
     if emptied:
         # An interval left without calls goes: the records have no row for it either.
         await db.execute(
@@ -184,3 +177,13 @@ def rebuild_statement() -> Insert:
         .group_by(r.local_day, slot, queue, group)
     )
     return insert(call_intervals).from_select([*KEY, *SUMS], sums)
+
+
+@cache
+def _add_sums(dialect_name: str) -> Executable:
+    """The intervals' sums added to, built once per dialect (persistence/upsert.py says why)."""
+    statement = dialect_insert(dialect_name, call_intervals)
+    return statement.on_conflict_do_update(
+        index_elements=[call_intervals.c[name] for name in KEY],
+        set_={name: call_intervals.c[name] + statement.excluded[name] for name in SUMS},
+    )

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, tzinfo
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
@@ -81,7 +82,7 @@ from c122.persistence.tables.calls import (
     recording_files,
 )
 from c122.persistence.tables.cases import applicants, cases
-from c122.persistence.upsert import upsert
+from c122.persistence.upsert import dialect_insert, upsert
 from c122.services.calls.ports import (
     CompressedRecording,
     ExportBatch,
@@ -183,19 +184,8 @@ class SqlCallRecordRepository:
             values = {name: getattr(record, name) for name in _RECORD_FIELDS}
             values["local_day"], values["local_minute"] = local_day_minute(record.started_at, zone)
             rows.append({"id": record.id, **values})
-        insert_ = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
-        statement = insert_(call_records)
-        # A wrap-up stored when the operator's ended stays when the call flow writes the record again.
-        kept = {
-            **{name: statement.excluded[name] for name in (*_RECORD_FIELDS, "local_day", "local_minute")},
-            "wrap_up_s": case(
-                (statement.excluded.wrap_up_s > 0, statement.excluded.wrap_up_s),
-                else_=call_records.c.wrap_up_s,
-            ),
-        }
-        save_rows = statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
         before = await call_rollup.read_many(self._db, list(latest))
-        await self._db.execute(save_rows, rows)
+        await self._db.execute(_record_save(self._db.dialect.name), rows)
         await call_rollup.apply_many(
             self._db,
             [(before.get(row["id"]), call_rollup.stored(row, before.get(row["id"]))) for row in rows],
@@ -643,6 +633,21 @@ def _latest_versions(records: Sequence[CallRecord]) -> dict[str, CallRecord]:
             record = replace(record, wrap_up_s=earlier.wrap_up_s)
         latest[record.id] = record
     return latest
+
+
+@cache
+def _record_save(dialect_name: str) -> Executable:
+    """The records' upsert, built once per dialect (persistence/upsert.py says why). A wrap-up stored
+    when the operator's ended stays when the call flow writes the record again."""
+    statement = dialect_insert(dialect_name, call_records)
+    kept = {
+        **{name: statement.excluded[name] for name in (*_RECORD_FIELDS, "local_day", "local_minute")},
+        "wrap_up_s": case(
+            (statement.excluded.wrap_up_s > 0, statement.excluded.wrap_up_s),
+            else_=call_records.c.wrap_up_s,
+        ),
+    }
+    return statement.on_conflict_do_update(index_elements=[call_records.c.id], set_=kept)
 
 
 def _segment_values(segment: RecordingSegment) -> dict[str, Any]:
