@@ -212,6 +212,7 @@ class Application:
             await self.context.push.close()
             if self.recordings is not None:
                 self.recordings.close()
+            await self.contact_center.stop()
             await self.uow_factory.dispose()
 
     async def _start_telephony(self, telephony: Telephony) -> None:

@@ -16,6 +16,7 @@ import pytest
 from tests.integration.api.test_calls import _answered, _ids
 from tests.support.server import RunningServer, running_server
 
+from c122.persistence.calls import SqlCallRecordRepository
 from c122.services.calls import service as calls_service
 
 CALLS = 300
@@ -51,6 +52,22 @@ async def test_an_export_interrupted_by_a_restart_is_written_again_after_it(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(calls_service, "EXPORT_BATCH", BATCH)
+    # The job is stopped after its first batch is written: the reads after it wait until the restart.
+    # (Left to run, a quick machine wrote all three batches before the first progress event arrived.)
+    holding = False
+    reads_held = 0
+    restarted = asyncio.Event()
+    read_batch = SqlCallRecordRepository.export_batch
+
+    async def held_after_the_first(repository: SqlCallRecordRepository, *args: Any) -> Any:
+        nonlocal reads_held
+        if holding:
+            reads_held += 1
+            if reads_held > 1:
+                await restarted.wait()
+        return await read_batch(repository, *args)
+
+    monkeypatch.setattr(SqlCallRecordRepository, "export_batch", held_after_the_first)
     settings: dict[str, object] = {"data_dir": tmp_path, "export_sync_rows": 10}
     async with running_server(database_url, **settings) as first:
         await _seed(first)
@@ -61,6 +78,7 @@ async def test_an_export_interrupted_by_a_restart_is_written_again_after_it(
         assert earlier.status_code == 202
         finished = await _settled(first, admin.http, earlier.json()["id"])
         assert finished["status"] == "finished"
+        holding = True
         async with admin.events() as events:
             asked = await admin.http.get("/api/v1/calls/export", params={"format": "xlsx"})
             assert asked.status_code == 202, asked.text
@@ -73,11 +91,12 @@ async def test_an_export_interrupted_by_a_restart_is_written_again_after_it(
             await first.application.context.exports.stop()
         left = await admin.http.get(f"/api/v1/exports/{job_id}")
         assert left.json()["status"] == "in_progress"
-        assert 0 < left.json()["rows"] < CALLS
+        assert left.json()["rows"] == BATCH
         await admin.http.aclose()
     kept = json.loads((tmp_path / "exports" / f"{job_id}.job.json").read_text(encoding="utf-8"))
     assert (kept["job"]["status"], kept["source"]["kind"]) == ("in_progress", "calls")
 
+    restarted.set()
     async with running_server(database_url, **settings) as second:
         admin = await second.signed_in("admin")
         job = await _settled(second, admin.http, job_id)

@@ -112,3 +112,19 @@ async def test_commands_decided_together_return_together_not_one_pass_of_the_loo
         passes += 1
     await asyncio.gather(*ticks)
     assert passes <= 3  # after the first caller returned
+
+
+async def test_stopping_waits_for_the_commands_already_queued(server: RunningServer) -> None:
+    """A command whose caller went away is still stored; the server waits for it before it closes its
+    database (a command line that exited at once logged a transaction cut short)."""
+    center = server.application.contact_center
+
+    def committing() -> list[asyncio.Task[object]]:
+        return [t for t in asyncio.all_tasks() if "_commit_pending" in repr(t.get_coro())]
+
+    caller = asyncio.ensure_future(center._run(lambda acd, now: acd.tick(now), store_without_events=True))
+    await asyncio.sleep(0)
+    caller.cancel()
+    assert committing()  # the caller is gone, its command is still being stored
+    await center.stop()
+    assert committing() == []

@@ -171,6 +171,13 @@ class ContactCenter:
             self._saved = saved
             self._refresh_board()
 
+    async def stop(self) -> None:
+        """Waits until the commands already queued are stored: the committer runs in its own task, and
+        a process that closed its database under it would cut a transaction short."""
+        committer = self._committer
+        if committer is not None:
+            await asyncio.gather(committer, return_exceptions=True)
+
     async def reload(self) -> None:
         """Re-reads the configuration (queues, members, policies) and keeps the dynamic state."""
         async with self._lock:
