@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from c122.domain.acd.events import OperatorStateChanged
 from c122.domain.acd.operator_state import OperatorStatus
 from c122.domain.acd.step import Outcome
-from c122.domain.errors import DatabaseUnavailable
+from c122.services.batched_writes import BatchedWrites
 from c122.services.help_requests.service import HelpRequests
 
 OutcomeListener = Callable[[Outcome], None]
 
 log = logging.getLogger(__name__)
+
+MAX_CALLS_A_CLOSING = 500
 
 
 def calls_left(events: Iterable[object]) -> list[str]:
@@ -30,41 +32,31 @@ def calls_left(events: Iterable[object]) -> list[str]:
     ]
 
 
-class _Closer:
-    """The calls ended meanwhile close their requests together, one transaction at a time. A task and
-    a transaction for every ended call took a pooled connection each: at 100 calls/s a stall of the
+def subscribe(add_listener: Callable[[OutcomeListener], None], help_requests: HelpRequests) -> None:
+    """The calls ended meanwhile close their requests together, one transaction at a time: a
+    transaction for every ended call took a pooled connection each, and at 100 calls/s a stall of the
     loop left hundreds waiting for the pool until they failed."""
 
-    def __init__(self, help_requests: HelpRequests) -> None:
-        self._help_requests = help_requests
-        self._ended: list[str] = []
-        self._running: asyncio.Task[None] | None = None
+    async def close(call_ids: list[str]) -> Sequence[None]:
+        await help_requests.calls_ended(call_ids)
+        return [None] * len(call_ids)
 
-    def calls_ended(self, call_ids: list[str]) -> None:
-        self._ended.extend(call_ids)
-        if self._running is None:
-            self._running = asyncio.get_running_loop().create_task(self._close())
+    closings: BatchedWrites[str, None] = BatchedWrites(
+        close, max_batch=MAX_CALLS_A_CLOSING, what="help requests of ended calls"
+    )
+    pending: set[asyncio.Task[None]] = set()
 
-    async def _close(self) -> None:
-        try:
-            while self._ended:
-                ended, self._ended = self._ended, []
-                try:
-                    await self._help_requests.calls_ended(ended)
-                except DatabaseUnavailable as exc:  # the requests stay open; their desks still show them
-                    log.warning("help requests of %d ended call(s) not closed: %s", len(ended), exc.message)
-                except Exception:
-                    log.exception("help requests of %d ended call(s) not closed", len(ended))
-        finally:
-            self._running = None
-
-
-def subscribe(add_listener: Callable[[OutcomeListener], None], help_requests: HelpRequests) -> None:
-    closer = _Closer(help_requests)
+    async def closed(ended: list[str]) -> None:
+        results = await asyncio.gather(*(closings.submit(c) for c in ended), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:  # the requests stay open; their desks still show them
+            log.warning("help requests of %d ended call(s) not closed: %s", len(failures), failures[0])
 
     def close_requests(outcome: Outcome) -> None:
         ended = calls_left(outcome.events)
         if ended:
-            closer.calls_ended(ended)
+            task = asyncio.get_running_loop().create_task(closed(ended))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
 
     add_listener(close_requests)
