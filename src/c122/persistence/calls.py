@@ -72,7 +72,7 @@ from c122.persistence.applicant_search import (
     named_cases,
 )
 from c122.persistence.journal_copies import copy_records_onto_links, leg_copies
-from c122.persistence.recording_codec import CODEC, Compressor, sha256_of, video_readable
+from c122.persistence.recording_codec import Compressor, sha256_of, video_readable
 from c122.persistence.supervision import SqlMonitoringRepository
 from c122.persistence.tables.calls import (
     call_cases,
@@ -1085,10 +1085,7 @@ class FileRecordings:
         return str(path) if path.is_file() else None
 
     def compress(self, wav_path: str) -> CompressedRecording:
-        done = self._compressor.compress(Path(wav_path))
-        return CompressedRecording(
-            path=str(done.path), codec=CODEC, bytes=done.bytes, wav_bytes=done.wav_bytes, sha256=done.sha256
-        )
+        return self._compressor.compress(Path(wav_path))
 
     def close(self) -> None:
         self._compressor.close()

@@ -11,11 +11,12 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import av
+
+from c122.services.calls.ports import CompressedRecording
 
 CODEC: Final = "opus"
 SUFFIX: Final = ".ogg"
@@ -78,19 +79,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Compressed:
-    path: Path
-    bytes: int
-    wav_bytes: int
-    sha256: str
-
-
-def compress_and_digest(wav: Path) -> Compressed:
+def compress_and_digest(wav: Path) -> CompressedRecording:
     """The WAV compressed beside itself, with the sizes and the checksum of what was written."""
     wav_bytes = wav.stat().st_size
     compressed = compress_wav(wav)
-    return Compressed(compressed, compressed.stat().st_size, wav_bytes, sha256_of(compressed))
+    return CompressedRecording(
+        path=str(compressed),
+        codec=CODEC,
+        bytes=compressed.stat().st_size,
+        wav_bytes=wav_bytes,
+        sha256=sha256_of(compressed),
+    )
 
 
 def _lower_priority() -> None:
@@ -109,7 +108,7 @@ class Compressor:
         self._pool: ProcessPoolExecutor | None = None
         self._starting = threading.Lock()
 
-    def compress(self, wav: Path) -> Compressed:
+    def compress(self, wav: Path) -> CompressedRecording:
         """Blocks its thread (never the event loop's) until the child has written the file."""
         pool = self._started()
         try:

@@ -47,10 +47,10 @@ def test_a_recording_is_compressed_in_a_child_process_at_a_lower_priority(
     before = child_pids()
     wav = stereo_wav(tmp_path / "call.wav")
     done = compressor.compress(wav)
-    assert done.path == tmp_path / "call.ogg"
+    assert done.path == str(tmp_path / "call.ogg")
     assert done.wav_bytes == wav.stat().st_size
-    assert done.bytes == done.path.stat().st_size < done.wav_bytes
-    assert done.sha256 == sha256_of(done.path)
+    assert done.bytes == Path(done.path).stat().st_size < done.wav_bytes
+    assert done.sha256 == sha256_of(Path(done.path))
     children = children_since(before)
     assert len(children) == 1
     assert children[0].pid is not None
@@ -68,7 +68,7 @@ def test_a_child_that_died_is_replaced_at_the_next_recording(compressor: Compres
     with pytest.raises(BrokenProcessPool):  # the recording it was given stays to be compressed again
         compressor.compress(stereo_wav(tmp_path / "second.wav"))
     done = compressor.compress(tmp_path / "second.wav")
-    assert done.path.is_file()
+    assert Path(done.path).is_file()
 
 
 def test_closing_stops_the_child(tmp_path: Path) -> None:
