@@ -561,6 +561,25 @@ def loop_figures(path: Path, since: float, until: float) -> dict[str, Any]:
     }
 
 
+def collector_figures(path: Path, since: float, until: float) -> dict[str, Any]:
+    """The cycle collector's passes over the middle and the oldest generation between two wall-clock
+    times: how many, how long each stopped the event loop, and how many objects they freed."""
+    passes: dict[int, list[tuple[float, int]]] = {1: [], 2: []}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            moment, generation, took_ms, freed = line.split()
+            if since <= float(moment) <= until:
+                passes[int(generation)].append((float(took_ms), int(freed)))
+    return {
+        name: {
+            "passes": len(found),
+            "ms_each": [took for took, _freed in found],
+            "freed_each": [freed for _took, freed in found],
+        }
+        for name, found in (("middle_generation", passes[1]), ("oldest_generation", passes[2]))
+    }
+
+
 async def run_callers(level: Level, hotline: Hotline, folder: Path) -> asyncio.subprocess.Process:
     arrivals_s = level.calls / level.rate
     return await asyncio.create_subprocess_exec(
@@ -655,6 +674,7 @@ async def measure_level(
     callers_s = time.monotonic() - started
     cpu_while_calling = cpu_seconds(hotline.process.pid) - cpu_before
     inside = loop_figures(folder / "data" / "loop_lag.txt", since_wall, time.time())
+    inside["collector"] = collector_figures(folder / "data" / "collector.txt", since_wall, time.time())
     settled = await wait_settled(admin, queue_id, len(hotline.ready["operators"]), timeout=30)
     for sampler in samplers:
         sampler.cancel()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from c122.domain.acd import CompletedBy, UnknownCall
@@ -70,18 +70,17 @@ class CallActor:
         self._operator_engaged: str | None = None
         self._taken_over_at_desk = False  # the operator took it over from a colleague (not the ACD's)
         self.leg_cause: str | None = None  # why the caller's leg ended, once it has
-        self._consultation = Consultation(self, ctx, self._next, self._claim)
-        self._conference = Conference(self, ctx, self._next_in_conference, self._claim)
+        self._consultation = Consultation(self, ctx)
+        self._conference = Conference(self, ctx)
         self.monitors = CallMonitors(ctx.switch)  # seniors listening in follow the call's bridge
-        # How the call runs a service's entry flow when transferred to it; only a caller who came in
-        # on a line has one (`InboundCall` sets it), and the call flow refuses the others first.
-        self._flow_entry: Callable[[Executor], Awaitable[None]] | None = None
         self.origin: CallOrigin | None = None  # a call from the citizen app: its source and location
 
-    @property
-    def enters_flows(self) -> bool:
-        """Whether a transfer to a service's entry can run its flow for this call."""
-        return self._flow_entry is not None
+    # Whether a transfer to a service's entry can run its flow for this call: only a caller who came in
+    # on a line can (`InboundCall` runs it), and the call flow refuses the others first.
+    enters_flows = False
+
+    async def _enter_flow(self, executor: Executor) -> None:
+        raise DomainError("only a call that came in on a line enters a service's flow")
 
     @property
     def consulting(self) -> bool:
@@ -122,21 +121,21 @@ class CallActor:
 
     # -- the outside posts, the actor reads ---------------------------------------------------------
 
-    def _claim(self, leg: str) -> None:
+    def claim(self, leg: str) -> None:
         """A leg placed for this call (a phone, a consultant, a transfer target) reports to it."""
         self._ctx.leg_owners[leg] = self
 
     def post(self, message: m.CallMessage) -> None:
         self._inbox.put_nowait(message)
 
-    async def _next_in_conference(self) -> m.CallMessage:
+    async def next_in_conference(self) -> m.CallMessage:
         """The caller leaving does not end a conference: the others go on talking."""
         try:
-            return await self._next()
+            return await self.next_message()
         except CallEnded as exc:
             raise CallEndedInConference from exc
 
-    async def _next(self) -> m.CallMessage:
+    async def next_message(self) -> m.CallMessage:
         message = await self._inbox.get()
         if isinstance(message, m.LegGone) and message.leg == self.leg:
             self.leg_cause = message.cause
@@ -162,14 +161,14 @@ class CallActor:
                     await self._ctx.center.reject_for(user_id, self.id)
                 return
             self._ringing_leg = leg
-            self._claim(leg)
+            self.claim(leg)
             return
         browser = self._ctx.switch.browser_leg(user_id)
         if browser is None:  # their desk may be on another node: a media hop reaches it
             browser = await self._ctx.switch.reach_browser(user_id)
             if browser is not None:
                 self._hop_to = user_id
-                self._claim(browser)  # the hop ending (the other node gone) reaches this call
+                self.claim(browser)  # the hop ending (the other node gone) reaches this call
         if browser is None:
             log.warning("call %s: operator %s has no audio connection", self.id, user_id)
             with contextlib.suppress(DomainError):
@@ -380,7 +379,7 @@ class CallActor:
     async def _converse(self) -> bool:
         while True:
             try:
-                message = await self._next()
+                message = await self.next_message()
             except CallEnded:
                 await self._close_conversation(CompletedBy.CALLER)
                 raise
@@ -414,10 +413,10 @@ class CallActor:
                     await self._close_conversation(CompletedBy.OPERATOR, cause="transferred")
                     await self._transfer_out(number)
                     return False
-                case m.TransferRequested(entry=Executor() as entry) if self._flow_entry is not None:
+                case m.TransferRequested(entry=Executor() as entry) if self.enters_flows:
                     await self._close_conversation(CompletedBy.OPERATOR, cause="transferred")
                     self.operator_id = None
-                    await self._flow_entry(entry)
+                    await self._enter_flow(entry)
                     return False
                 case m.OperatorHold(held=held) if held != self._held:
                     await (self._ctx.switch.hold(self.leg) if held else self._ctx.switch.unhold(self.leg))
@@ -606,7 +605,7 @@ class CallActor:
             log.warning("call %s: transfer to %s failed: %s", self.id, number, exc)
             await self._busy_and_hang_up("transfer_failed")
             return
-        self._claim(far)
+        self.claim(far)
         # The outside party is a leg of the record, so the caller's talk with it is the next segment.
         self.record.consultant_leg(far, "trunk", number, self._ctx.clock.now())
         try:
@@ -628,7 +627,7 @@ class CallActor:
 
     async def _until_answered(self, leg: str) -> bool:
         while True:
-            message = await self._next()
+            message = await self.next_message()
             if isinstance(message, m.LegAnswered) and message.leg == leg:
                 return True
             if isinstance(message, m.LegGone) and message.leg == leg:
@@ -636,7 +635,7 @@ class CallActor:
 
     async def _until_gone(self, leg: str) -> None:
         while True:
-            message = await self._next()
+            message = await self.next_message()
             if isinstance(message, m.LegGone) and message.leg == leg:
                 return
 
@@ -670,7 +669,7 @@ class CallActor:
 
     async def _until_played(self, playback: str) -> None:
         while True:
-            message = await self._next()
+            message = await self.next_message()
             if isinstance(message, m.PlaybackDone) and message.playback == playback:
                 return
 

@@ -40,7 +40,7 @@ class CallbackCall(CallActor):
 
     async def _wait_for_operator(self) -> None:
         while True:
-            match message := await self._next():
+            match message := await self.next_message():
                 case m.Offered() | m.LegAnswered() | m.LegGone() | m.OfferEnded():
                     await self._offer_progress(message)
                 case m.Connected(user_id=user_id):
@@ -64,7 +64,7 @@ class CallbackCall(CallActor):
             far = None
         answered = False
         if far is not None:
-            self._claim(far)
+            self.claim(far)
             self.record.dialled_leg(far, self._ctx.clock.now(), "trunk")
             answered = await self._until_answered(far)
         with contextlib.suppress(Exception):

@@ -19,7 +19,8 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -123,27 +124,31 @@ class ConferencingCall(Protocol):
 
     def post(self, message: m.CallMessage) -> None: ...
 
+    async def next_in_conference(self) -> m.CallMessage:
+        """The next message of the call's inbox; the caller leaving raises `CallEndedInConference`."""
+
+    def claim(self, leg: str) -> None:
+        """A leg placed for a party reports to the call."""
+
 
 class Conference:
     """The conference of one call; `reserve` is called by the service before an invitation is posted,
     so the limit holds however fast invitations come."""
 
-    def __init__(
-        self,
-        call: ConferencingCall,
-        ctx: CallFlowContext,
-        next_message: Callable[[], Awaitable[m.CallMessage]],
-        claim: Callable[[str], None],
-    ) -> None:
-        self._call = call
+    def __init__(self, call: ConferencingCall, ctx: CallFlowContext) -> None:
+        self._owner = weakref.ref(call)  # weak, as a consultation's (the call owns its conference)
         self._ctx = ctx
-        self._next = next_message
-        self._claim = claim
         self.parties: dict[str, Party] = {}
         self._reserved: set[str] = set()
         self.active = False
         self._caller_gone = False
         self._ticker: asyncio.TimerHandle | None = None
+
+    @property
+    def _call(self) -> ConferencingCall:
+        call = self._owner()
+        assert call is not None, "a conference ends with its call"
+        return call
 
     # -- what the service asks, synchronously -----------------------------------------------------------
 
@@ -241,7 +246,7 @@ class Conference:
         # its organiser until the first invitation is read.
         while self._joined_count() > 1 or self._reserved or any(not p.joined for p in self.parties.values()):
             try:
-                message = await self._next()
+                message = await self._call.next_in_conference()
             except CallEndedInConference:
                 self._caller_gone = True
                 self.parties.pop("caller", None)
@@ -334,7 +339,7 @@ class Conference:
             await self._drop(party, hang_up=False, cause="unreachable")
             return
         party.leg = leg
-        self._claim(leg)
+        self._call.claim(leg)
         party_name = str(party.user_id) if party.user_id is not None else party.number or ""
         self._call.record.consultant_leg(leg, party.kind, party_name, self._ctx.clock.now())
         if party.kind == "webrtc":

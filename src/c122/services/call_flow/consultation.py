@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -79,26 +80,28 @@ class ConsultingCall(Protocol):
 
     def service_name(self) -> str: ...
 
+    async def next_message(self) -> m.CallMessage:
+        """The next message of the call's inbox; raises when the caller leaves."""
+
+    def claim(self, leg: str) -> None:
+        """A leg placed for the consultant reports to the call."""
+
 
 class Consultation:
-    """The operator's consultation on one call; at most one at a time.
+    """The operator's consultation on one call; at most one at a time."""
 
-    `next_message` reads the call's inbox (raising when the caller leaves); `claim` makes a leg
-    placed for the consultant report to the call.
-    """
-
-    def __init__(
-        self,
-        call: ConsultingCall,
-        ctx: CallFlowContext,
-        next_message: Callable[[], Awaitable[m.CallMessage]],
-        claim: Callable[[str], None],
-    ) -> None:
-        self._call = call
+    def __init__(self, call: ConsultingCall, ctx: CallFlowContext) -> None:
+        # The call owns its consultation: the way back is weak, so that an ended call is freed at once
+        # rather than by the collector's full pass over everything long-lived.
+        self._owner = weakref.ref(call)
         self._ctx = ctx
-        self._next = next_message
-        self._claim = claim
         self._current: _Consult | None = None
+
+    @property
+    def _call(self) -> ConsultingCall:
+        call = self._owner()
+        assert call is not None, "a consultation ends with its call"
+        return call
 
     @property
     def active(self) -> bool:
@@ -148,7 +151,7 @@ class Consultation:
             self._tell("failed", party)
             await self._back_to_caller(caller_music)
             return ConsultEnd.BACK
-        self._claim(consult_leg)
+        self._call.claim(consult_leg)
         state = self._current = _Consult(
             consult_leg, kind, party, waiting_music=caller_music, colleague=request.user_id
         )
@@ -189,7 +192,7 @@ class Consultation:
     async def _answered(self, state: _Consult) -> bool:
         """Waits for the consultant to answer; the operator may cancel meanwhile."""
         while True:
-            message = await self._next()
+            message = await self._call.next_message()
             match message:
                 case m.LegAnswered(leg=leg) if leg == state.leg:
                     return True
@@ -216,7 +219,7 @@ class Consultation:
         )
         try:
             while True:
-                message = await self._next()
+                message = await self._call.next_message()
                 match message:
                     case m.ColleagueAnswer(user_id=user_id, answered=True) if user_id == state.colleague:
                         state.answered = True
@@ -248,7 +251,7 @@ class Consultation:
         await self._call.connect(operator_leg, state.leg)
         self._tell("talking", state.party, talking_to="consultant")
         while True:
-            message = await self._next()
+            message = await self._call.next_message()
             match message:
                 case m.ConsultSwap():
                     await self._swap(state)

@@ -70,7 +70,6 @@ class InboundCall(CallActor):
         # first group): such a call never reaches a queue that would name one.
         self.ivr_group_id = ivr_group_id
         self._ivr_path: list[str] = []  # the menu choices, in order ("node:key")
-        self._flow_entry = self._enter_flow
         self._line_id: int | None = None
         self._rule: Rule | None = None  # the routing rule that decided the call (TEL-04)
 
@@ -241,6 +240,8 @@ class InboundCall(CallActor):
 
     # -- IVR ---------------------------------------------------------------------------------------
 
+    enters_flows = True
+
     async def _enter_flow(self, executor: Executor) -> None:
         """Transferred to a service's entry: the caller hears its menu and goes where it leads."""
         self.queue_id = None
@@ -255,7 +256,7 @@ class InboundCall(CallActor):
             if final is not None:
                 return final
             state = step.state
-            message = await self._next()
+            message = await self.next_message()
             match message:
                 case m.Digit(digit=digit):
                     step = executor.on_digit(state, digit, now())
@@ -327,7 +328,7 @@ class InboundCall(CallActor):
         """Position and wait announcements, music between them, the callback key, until an operator."""
         await self._announce()
         while True:
-            message = await self._next()
+            message = await self.next_message()
             match message:
                 case m.PlaybackDone(playback=playback) if playback == self._playback:
                     self._playback = await self._ctx.switch.play(self.leg, [self._ctx.music], loop=True)

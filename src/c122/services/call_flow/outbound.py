@@ -56,7 +56,7 @@ class OutboundCall(CallActor):
             leg = await self._ctx.switch.ring_phone(account, self._shown_on_phone(), "") if account else None
             if leg is not None:
                 self._ringing_leg = leg
-                self._claim(leg)
+                self.claim(leg)
                 if not await self._until_answered(leg):
                     self._ringing_leg = None
                     return await self._give_up("operator_unreachable")
@@ -74,7 +74,7 @@ class OutboundCall(CallActor):
         far = await self._far_leg()
         answered = False
         if far is not None:
-            self._claim(far)
+            self.claim(far)
             kind: LegKind = (
                 "trunk"
                 if self.colleague is None
@@ -126,7 +126,7 @@ class OutboundCall(CallActor):
     async def _until_answered_or_cancelled(self, leg: str) -> bool:
         """Ringing; the operator's hang-up cancels the call."""
         while True:
-            message = await self._next()
+            message = await self.next_message()
             match message:
                 case m.LegAnswered(leg=answered) if answered == leg:
                     return True

@@ -135,6 +135,12 @@ class SipSignalling:
         return answer
 
     async def _watch(self) -> None:
+        try:
+            await self._follow()
+        finally:
+            self._sink = None  # the channel holds this signalling: an ended call leaves no cycle
+
+    async def _follow(self) -> None:
         async for event in self.call.events():
             sink = self._sink
             if sink is None:

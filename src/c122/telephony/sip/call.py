@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -99,6 +100,10 @@ class Call:
         self._stop_reliable()
         if self.session_timer is not None:
             self.session_timer.cancel()
+        # what points back at the call (its timer's callbacks, the handler's owner) is let go, so
+        # that the ended call is freed once nothing else holds it
+        self.session_timer = None
+        self.on_reinvite = None
         self.end_event = CallEnded(reason, status)
         self._emit(self.end_event)
         self.host.forget_call(self.call_id, self)
@@ -107,20 +112,23 @@ class Call:
 
     def _send_ok_reliably(self, response: SipResponse, stx: ServerTransaction) -> None:
         stx.respond(response)
-        interval = None if stx.reliable else self.host.timers.t1
-        clock = self.host.clock
+        if not stx.reliable:
+            self._resend_ok_after(self.host.timers.t1, response, stx.source)
+        self._ok_deadline = self.host.clock.call_later(self.host.timers.b, self._no_ack)
 
-        def resend(delay: float) -> None:
-            try:
-                self.host.resend_response(response, stx.source)
-            except OSError as exc:
-                log.info("cannot resend 2xx: %s", exc)
-            nxt = min(delay * 2, self.host.timers.t2)
-            self._ok_retransmit = clock.call_later(nxt, lambda: resend(nxt))
+    def _resend_ok_after(self, delay: float, response: SipResponse, source: Source) -> None:
+        # a method, not a closure that schedules itself: such a closure is a reference cycle that
+        # would hold the call until the collector's full pass
+        self._ok_retransmit = self.host.clock.call_later(
+            delay, functools.partial(self._resend_ok, delay, response, source)
+        )
 
-        if interval is not None:
-            self._ok_retransmit = clock.call_later(interval, lambda: resend(interval))
-        self._ok_deadline = clock.call_later(self.host.timers.b, self._no_ack)
+    def _resend_ok(self, delay: float, response: SipResponse, source: Source) -> None:
+        try:
+            self.host.resend_response(response, source)
+        except OSError as exc:
+            log.info("cannot resend 2xx: %s", exc)
+        self._resend_ok_after(min(delay * 2, self.host.timers.t2), response, source)
 
     def _stop_reliable(self) -> None:
         """Hook for the answering side's reliable provisionals."""

@@ -108,6 +108,7 @@ class IncomingCall(Call):
     def _stop_reliable(self) -> None:
         if self._reliable is not None:
             self._reliable.stop()
+            self._reliable = None  # it holds the call's `_no_prack`: a cycle once the call has ended
 
     def _no_prack(self) -> None:
         if self.state == "early" and self._ok_deadline is None:
