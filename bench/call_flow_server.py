@@ -9,7 +9,8 @@ with N operators as members, and an IVR flow on the main line (+78001220122) tha
 and enqueues. Prints one JSON line with the accounts once the HTTP server listens, and serves until
 SIGTERM or SIGINT. Meanwhile it writes, once a second, the event loop's lateness, the database
 connections in use, the number of asyncio tasks and the SQL statements executed so far to
-<data-dir>/loop_lag.txt, and on stop every kind of statement with its count to
+<data-dir>/loop_lag.txt, each pass of the cycle collector over its older generations to
+<data-dir>/collector.txt, and on stop every kind of statement with its count to
 <data-dir>/sql_statements.txt (kept with the driver's `--keep`). With
 C122_BENCH_PROFILE=<file> in its environment it runs under cProfile and writes the statistics there
 on stop.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 import time
 from collections import Counter
@@ -109,10 +111,12 @@ class StatementCount:
     """SQL statements the hotline has sent to its database (each one costs the main process a compiled
     or cached statement and, on SQLite, a hand-over to aiosqlite's thread and back)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, *engines: AsyncEngine | None) -> None:
         self.total = 0
         self.kinds: Counter[str] = Counter()
-        event.listen(engine.sync_engine, "before_cursor_execute", self._executed)
+        for engine in engines:
+            if engine is not None:
+                event.listen(engine.sync_engine, "before_cursor_execute", self._executed)
 
     def _executed(self, _connection: object, _cursor: object, statement: str, *_args: object) -> None:
         self.total += 1
@@ -121,6 +125,30 @@ class StatementCount:
     def write(self, path: Path) -> None:
         """Every kind of statement (its first words) with how often it ran, most frequent first."""
         path.write_text("".join(f"{n} {kind}\n" for kind, n in self.kinds.most_common()))
+
+
+class CollectorPasses:
+    """Each pass of the cycle collector over the middle or the oldest generation, as a line of
+    `<wall time> <generation> <ms> <objects freed>`: a pass stops the whole event loop, and a call's
+    objects that only the collector can free make those passes long (docs/contact-center/call-flow.md,
+    "What a call left to the cycle collector")."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._out = path.open("a", buffering=1)
+        self._started = 0.0
+        gc.callbacks.append(self._pass)
+
+    def _pass(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif info["generation"] >= 1:
+            took_ms = (time.perf_counter() - self._started) * 1000
+            self._out.write(f"{time.time():.3f} {info['generation']} {took_ms:.1f} {info['collected']}\n")
+
+    def close(self) -> None:
+        gc.callbacks.remove(self._pass)
+        self._out.close()
 
 
 async def watch_loop(path: Path, pool: Pool, statements: StatementCount, period: float = 0.05) -> None:
@@ -176,12 +204,14 @@ async def serve(args: argparse.Namespace) -> None:
         accounts = await seed_demo(application.context.organisation, application.uow_factory)
         bench = await _bench_organisation(application, args.operators)
         engine = application.uow_factory.engine
-        statements = StatementCount(engine)
+        statements = StatementCount(engine, application.uow_factory.writer)  # the ACD's own too
         lag = asyncio.create_task(watch_loop(settings.data_dir / "loop_lag.txt", engine.pool, statements))
+        collector = CollectorPasses(settings.data_dir / "collector.txt")
         admin = next(a for a in accounts if a.login == "admin")
         ready = {"admin_password": admin.password, "sip_ports": telephony.sip.bound_ports, **bench}
         await serve_until_stopped(application.app, args.http_port, lambda: ready)
         lag.cancel()
+        collector.close()
         statements.write(settings.data_dir / "sql_statements.txt")
 
 

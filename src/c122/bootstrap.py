@@ -37,7 +37,7 @@ from c122.domain.trunks import TrunkDraft
 from c122.domain.users import Actor
 from c122.persistence.calls import FileRecordings
 from c122.persistence.citizen import FileMediaStore
-from c122.persistence.database import DatabaseTimeouts, create_engine
+from c122.persistence.database import DatabaseTimeouts, create_engine, create_writer_engine
 from c122.persistence.leadership import AdvisoryLockLeadership
 from c122.persistence.outbox import FileOutbox
 from c122.persistence.sealing import Sealer
@@ -302,9 +302,10 @@ def build_application(
 ) -> Application:
     """`with_telephony` binds the SIP and RTP ports (`c122 serve`); tests of the rest leave them free."""
     clock = clock or SystemClock()
-    uow_factory = SqlUnitOfWorkFactory(
-        create_engine(settings.database_url, database_timeouts(settings)), Sealer(settings.secret_key)
-    )
+    timeouts = database_timeouts(settings)
+    engine = create_engine(settings.database_url, timeouts)
+    writer = create_writer_engine(settings.database_url, timeouts, shared=engine)
+    uow_factory = SqlUnitOfWorkFactory(engine, Sealer(settings.secret_key), writer)
     hasher = Argon2PasswordHasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
     hub = EventHub(queue_limit=settings.event_queue_limit)
     bus, redis_bus, handover = _event_bus(settings, hub)
@@ -312,9 +313,10 @@ def build_application(
     realtime_reactions.subscribe(internal, hub)
     session_idle = timedelta(minutes=settings.session_idle_minutes)
     waiting_calls = WaitingCallBoard()
+    # its writes go first at the gate; its decisions are stored over a connection of their own
     contact_center = ContactCenter(
-        uow_factory.first_in_line, clock, bus, waiting_calls
-    )  # its writes go first at the gate
+        uow_factory.first_in_line, clock, bus, waiting_calls, decisions=uow_factory.own_writer
+    )
     contact_center_reactions.subscribe(internal, contact_center)
     auth = AuthService(
         uow_factory,

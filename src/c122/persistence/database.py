@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from c122.persistence import sqlite_driver
-from c122.persistence.write_gate import install_write_gate
+from c122.persistence.write_gate import install_write_gate, share_write_gate
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,21 @@ TOOL_TIMEOUTS = DatabaseTimeouts(pool_s=30.0, connect_s=30.0, statement_s=600.0)
 
 def create_engine(url: str, timeouts: DatabaseTimeouts = TOOL_TIMEOUTS) -> AsyncEngine:
     """An async engine; for SQLite it creates the folder, and turns on WAL and foreign keys."""
+    return _engine(url, timeouts, pool_size=None, gate_of=None)
+
+
+def create_writer_engine(url: str, timeouts: DatabaseTimeouts, shared: AsyncEngine) -> AsyncEngine:
+    """One connection of its own for a single writer (the ACD's decisions), beside `shared`: it never
+    waits for `shared`'s pool, which every request and batch of records draws from. On SQLite its
+    writes still take their turn at `shared`'s write gate, as one file has one writer at a time."""
+    return _engine(url, timeouts, pool_size=1, gate_of=shared)
+
+
+def _engine(
+    url: str, timeouts: DatabaseTimeouts, pool_size: int | None, gate_of: AsyncEngine | None
+) -> AsyncEngine:
+    # a pool of `pool_size` with no overflow, or the default pools (SQLAlchemy's 5 + 10 on SQLite)
+    sized: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -68,14 +83,17 @@ def create_engine(url: str, timeouts: DatabaseTimeouts = TOOL_TIMEOUTS) -> Async
             module=sqlite_driver.dbapi(),
             connect_args={"timeout": timeouts.statement_s},
             pool_timeout=timeouts.pool_s,
+            **sized,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(timeouts.statement_s))
-        install_write_gate(engine, timeouts.statement_s)
+        if gate_of is None:
+            install_write_gate(engine, timeouts.statement_s)
+        else:
+            share_write_gate(engine, gate_of)
         return engine
     return create_async_engine(
         url,
-        pool_size=10,
-        max_overflow=20,
+        **(sized or {"pool_size": 10, "max_overflow": 20}),
         pool_pre_ping=True,
         pool_timeout=timeouts.pool_s,
         connect_args={

@@ -107,6 +107,13 @@ def install_write_gate(engine: AsyncEngine, wait_s: float) -> None:
     _GATES[engine.sync_engine] = WriteGate(wait_s)
 
 
+def share_write_gate(engine: AsyncEngine, shared: AsyncEngine) -> None:
+    """`engine`'s writers queue at `shared`'s gate: two engines on one SQLite file."""
+    gate = write_gate(shared)
+    if gate is not None:
+        _GATES[engine.sync_engine] = gate
+
+
 def write_gate(engine: AsyncEngine) -> WriteGate | None:
     """The engine's gate (SQLite), or None when the database orders writers itself."""
     return _GATES.get(engine.sync_engine)

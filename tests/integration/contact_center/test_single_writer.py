@@ -4,6 +4,7 @@ a refused command fails alone, and a command that cannot be stored did not happe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from sqlalchemy import text
@@ -66,3 +67,27 @@ async def test_a_command_that_cannot_be_stored_did_not_happen(server: RunningSer
     third = await source.place_call(queue_id)
     view = await center.queue(CONSOLE, queue_id)
     assert [c.call_id for c in view.calls] == [kept, third]
+
+
+async def test_decisions_are_stored_while_every_pooled_connection_is_taken(server: RunningServer) -> None:
+    """The ACD stores its decisions over a connection of its own: requests and record batches holding
+    the whole shared pool do not keep a caller from being queued (nor an operator from an offer)."""
+    center = server.application.contact_center
+    queue_id = next(q.id for q in await center.queues(CONSOLE) if q.name == REFERENCE_QUEUE)
+    engine = server.application.uow_factory.engine
+    held = []
+    async with contextlib.AsyncExitStack() as stack:
+        while True:  # every connection the shared pool can give, overflow included
+            try:
+                connection = await asyncio.wait_for(engine.connect(), 0.5)
+            except TimeoutError:
+                break
+            held.append(connection)
+            stack.push_async_callback(connection.close)
+        assert len(held) >= 5
+        await asyncio.wait_for(center.enqueue("pool-taken", queue_id, "+79000000001"), 3)
+    view = await center.queue(CONSOLE, queue_id)
+    assert "pool-taken" in [c.call_id for c in view.calls]
+    async with server.application.uow_factory() as uow:
+        log = await uow.acd.queue_log()
+    assert "pool-taken" in [r.call_id for r in log if r.kind.value == "enter"]

@@ -135,8 +135,12 @@ class ContactCenter:
         publisher: EventPublisher,
         board: WaitingCallBoard,
         rng: RandomSource | None = None,
+        decisions: UnitOfWorkFactory[ContactCenterUnitOfWork] | None = None,
     ) -> None:
+        """`decisions`: where the ACD's decisions are stored, when not through `uow_factory` (the
+        writer's own connection, so that a decision never waits for a pooled one)."""
         self._uow = uow_factory
+        self._decisions = decisions or uow_factory
         self._clock = clock
         self._publisher = publisher
         self._board = board
@@ -829,7 +833,7 @@ class ContactCenter:
     async def _store(self, acd: Acd, setup: CenterSetup, events: list[DomainEvent], when: datetime) -> None:
         current = acd.snapshot()
         try:
-            async with self._uow() as uow:
+            async with self._decisions() as uow:
                 await uow.acd.save_snapshot(self._saved, current, when)
                 changes = [e for e in events if isinstance(e, OperatorStateChanged)]
                 if changes:
