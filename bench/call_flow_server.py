@@ -204,7 +204,8 @@ async def serve(args: argparse.Namespace) -> None:
         accounts = await seed_demo(application.context.organisation, application.uow_factory)
         bench = await _bench_organisation(application, args.operators)
         engine = application.uow_factory.engine
-        statements = StatementCount(engine, application.uow_factory.writer)  # the ACD's own too
+        # the ACD's own connection too (`getattr`: a `--server-src` from before it has none)
+        statements = StatementCount(engine, getattr(application.uow_factory, "writer", None))
         lag = asyncio.create_task(watch_loop(settings.data_dir / "loop_lag.txt", engine.pool, statements))
         collector = CollectorPasses(settings.data_dir / "collector.txt")
         admin = next(a for a in accounts if a.login == "admin")
