@@ -38,7 +38,9 @@ async def test_a_restart_in_mid_shift_recovers_states_timers_and_queue_order(ser
     source = simulator(server)
     talking = await source.place_call(queue_id)
     await operator1.write("POST", f"/api/v1/operators/me/offers/{talking}/accept")
-    with statements_sent(server.application.uow_factory.engine) as statements:
+    writer = server.application.uow_factory.writer  # the ACD stores its decisions over its own connection
+    assert writer is not None
+    with statements_sent(writer) as statements:
         waiting = [await source.place_call(queue_id, priority=p) for p in (0, 1, 0)]
         server.clock.advance(40)
         await source.caller_hangs_up(talking)  # operator1 now in a 30 s wrap-up
