@@ -80,23 +80,9 @@ class _Transaction:
             handle.cancel()
         self._timers.clear()
         self.layer.forget(self)
-        self._let_go()
-
-    def _let_go(self) -> None:
-        """A terminated transaction drops the callbacks into its call: the call usually holds the
-        transaction too, and the cycle would keep both (and every message of the call) until the
-        collector's full pass instead of freeing them once the call is gone."""
 
 
 ResponseCallback = Callable[[SipResponse], None]
-
-
-def _ignore_response(response: SipResponse) -> None:
-    """What a terminated client transaction calls (it calls nothing: `receive` ignores responses)."""
-
-
-def _ignore_timeout() -> None:
-    """Nor does a terminated transaction time out."""
 
 
 class ClientTransaction(_Transaction):
@@ -151,15 +137,10 @@ class ClientTransaction(_Transaction):
 
     def _timed_out(self) -> None:
         if self.state in (State.CALLING, State.TRYING, State.PROCEEDING):
-            on_timeout = self.on_timeout
             self.terminate()
-            on_timeout()
+            self.on_timeout()
         elif self.state != State.TERMINATED:
             self.terminate()
-
-    def _let_go(self) -> None:
-        self.on_response = _ignore_response
-        self.on_timeout = _ignore_timeout
 
     def receive(self, response: SipResponse) -> None:
         status = response.status
@@ -268,7 +249,11 @@ class ServerTransaction(_Transaction):
         if on_no_ack is not None:
             on_no_ack()
 
-    def _let_go(self) -> None:
+    def terminate(self) -> None:
+        super().terminate()
+        # The call holds its server transaction, whose callbacks hold the call: dropped here, or the
+        # cycle would keep both (and every message of the call) until the collector's full pass.
+        # (A client transaction is held by the layer alone, and let go by `forget`.)
         self.on_no_ack = self.on_ack = None
 
     def retransmitted(self) -> None:
