@@ -101,6 +101,20 @@ async def put_menu_on_main_line(server: RunningServer, queue_id: int) -> None:
     await route_main_line(server, "test_menu")
 
 
+async def operator_ready_for_the_menu(
+    hotline: RunningServer, operator_phone: Callable[..., Awaitable[Baresip]]
+) -> tuple[int, Desk, Baresip]:
+    """The main line's menu leads to the information queue, and operator1 waits there, ready, on a SIP
+    phone: the queue's id, their desk and their phone."""
+    queue_id = await info_queue_id(hotline)
+    await put_menu_on_main_line(hotline, queue_id)
+    desk = await hotline.signed_in("operator1")
+    phone = await operator_phone(hotline, desk)
+    ready = await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
+    assert ready.status_code == 200
+    return queue_id, desk, phone
+
+
 async def info_case_type(server: RunningServer) -> int:
     admin = await server.signed_in("admin")
     types = (await admin.http.get("/api/v1/admin/case-types")).json()["items"]

@@ -9,8 +9,7 @@ import pytest
 from tests.integration.call_flow.conftest import (
     HotlineCaller,
     ended_calls,
-    info_queue_id,
-    put_menu_on_main_line,
+    operator_ready_for_the_menu,
 )
 from tests.support.garbage import collector_paused
 from tests.support.polling import reading, until
@@ -24,13 +23,7 @@ CALL_PARTS = ("c122.services.call_flow", "c122.services.contact_center", "c122.t
 async def test_an_answered_call_leaves_nothing_for_the_cycle_collector(
     hotline: RunningServer, caller: HotlineCaller, operator_phone: object
 ) -> None:
-    queue_id = await info_queue_id(hotline)
-    await put_menu_on_main_line(hotline, queue_id)
-    desk = await hotline.signed_in("operator1")
-    await operator_phone(hotline, desk)  # type: ignore[operator]
-    assert (
-        await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
-    ).status_code == 200
+    _queue_id, desk, _phone = await operator_ready_for_the_menu(hotline, operator_phone)  # type: ignore[arg-type]
 
     with collector_paused() as cycles:
         async with desk.events() as events:

@@ -12,8 +12,7 @@ import pytest
 from tests.integration.call_flow.conftest import (
     HotlineCaller,
     ended_calls,
-    info_queue_id,
-    put_menu_on_main_line,
+    operator_ready_for_the_menu,
 )
 from tests.support.server import RunningServer
 
@@ -50,13 +49,7 @@ async def test_the_same_call_with_the_media_in_two_worker_processes(
 async def _menu_call_to_a_sip_phone(
     hotline: RunningServer, caller: HotlineCaller, operator_phone: object
 ) -> None:
-    queue_id = await info_queue_id(hotline)
-    await put_menu_on_main_line(hotline, queue_id)
-    desk = await hotline.signed_in("operator1")
-    phone = await operator_phone(hotline, desk)  # type: ignore[operator]
-    assert (
-        await desk.write("PUT", "/api/v1/operators/me/state", json={"status": "ready"})
-    ).status_code == 200
+    queue_id, desk, phone = await operator_ready_for_the_menu(hotline, operator_phone)  # type: ignore[arg-type]
 
     async with desk.events() as events:
         await caller.call(hotline, "hotline_caller.xml", digits="1", listen_ms=2500, wait_ms=6000)
