@@ -122,6 +122,44 @@ describe("the operator's state from an API answer", () => {
     store.setOperatorState(state("offered", { since: "2026-11-25T09:00:06+00:00", pending: "on_break" }));
     expect(store.snapshot?.operator_state?.pending).toBe("on_break");
   });
+
+  it("is dropped when a change of the same instant arrived while the request was on its way", () => {
+    const store = useRealtimeStore();
+    store.start(() => undefined);
+    socket().deliver(readyFrame("s1", 0, { ...snapshot([]), operator_state: state("offered") }));
+    const hungUp = (id: number, since: string) =>
+      eventFrame(id, "operator.state_changed", {
+        user_id: ME,
+        old_status: "on_call",
+        status: "wrap_up",
+        trigger: "test",
+        reason: "",
+        note: "",
+        since,
+        duration_s: 0,
+        call_id: "c-1",
+        queue_id: 2,
+      });
+
+    // «Принять» is answered after the caller's hang-up that the server decided at the same instant.
+    let sent = store.ownStateChanges();
+    socket().deliver(hungUp(1, "2026-11-25T09:00:06.250000+00:00"));
+    store.setOperatorState(state("on_call", { since: "2026-11-25T09:00:06.25+00:00", call_id: "c-1" }), sent);
+    expect(store.snapshot?.operator_state?.status).toBe("wrap_up");
+
+    // A microsecond apart the order is known whatever arrived meanwhile.
+    sent = store.ownStateChanges();
+    socket().deliver(hungUp(2, "2026-11-25T09:00:07.000100+00:00"));
+    store.setOperatorState(state("ready", { since: "2026-11-25T09:00:07.000101+00:00" }), sent);
+    expect(store.snapshot?.operator_state?.status).toBe("ready");
+    store.setOperatorState(state("on_call", { since: "2026-11-25T09:00:07.0001+00:00" }));
+    expect(store.snapshot?.operator_state?.status).toBe("ready");
+
+    // Nothing arrived meanwhile: an answer of the shown instant is the later word.
+    sent = store.ownStateChanges();
+    store.setOperatorState(state("on_break", { since: "2026-11-25T09:00:07.000101+00:00" }), sent);
+    expect(store.snapshot?.operator_state?.status).toBe("on_break");
+  });
 });
 
 describe("the break notice", () => {

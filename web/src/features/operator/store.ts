@@ -22,7 +22,8 @@ export const useOperatorStore = defineStore("operator", () => {
     error.value = null;
     try {
       // The answer is the state after the change; events that follow carry the same or newer.
-      realtime.setOperatorState(await call());
+      const changesBefore = realtime.ownStateChanges();
+      realtime.setOperatorState(await call(), changesBefore);
     } catch (e) {
       error.value = e as ApiError;
     } finally {

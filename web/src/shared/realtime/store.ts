@@ -31,7 +31,7 @@ import {
   type CaseHandover,
   type OperatorChange,
 } from "./dispatch";
-import { withNotice, withoutNotice } from "./snapshot";
+import { compareInstants, withNotice, withoutNotice } from "./snapshot";
 
 export interface OrgChange {
   entity: OrgEntity;
@@ -141,6 +141,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     return () => chatListeners.delete(listener);
   }
   let orgSeq = 0;
+  let ownChanges = 0;
   const targets: EventTargets = {
     snapshot: (update) => {
       if (snapshot.value !== null) snapshot.value = update(snapshot.value);
@@ -157,7 +158,10 @@ export const useRealtimeStore = defineStore("realtime", () => {
     caseHandedOver: (handover) => handoverListeners.forEach((listener) => listener(handover)),
     message: (event) => messageListeners.forEach((listener) => listener(event)),
     call: (event) => callListeners.forEach((listener) => listener(event)),
-    operatorChanged: (change) => operatorListeners.forEach((listener) => listener(change)),
+    operatorChanged: (change) => {
+      if (change.user_id === snapshot.value?.operator_state?.user_id) ownChanges += 1;
+      operatorListeners.forEach((listener) => listener(change));
+    },
     callHeld: (change) => heldListeners.forEach((listener) => listener(change)),
     caseInWork: (change) => caseInWorkListeners.forEach((listener) => listener(change)),
     exportProgress: (progress) => exportListeners.forEach((listener) => listener(progress)),
@@ -231,12 +235,24 @@ export const useRealtimeStore = defineStore("realtime", () => {
 
   /** The operator's state as an API call returned it (the events that follow agree). An answer that
    * arrives after the event of a later change (an offer that came meanwhile) is older than what the
-   * desk shows and is dropped, so the desk is not taken back. */
-  function setOperatorState(state: OperatorState): void {
+   * desk shows and is dropped, so the desk is not taken back. Two changes can share their instant (one
+   * batch of the server's queue decisions: an answer, then the caller's hang-up): then an event that
+   * arrived while the request was on its way (`ownChangesBefore`: ownStateChanges() when it was sent)
+   * is the one shown — were it the older one, the event of the request's own change still follows. */
+  function setOperatorState(state: OperatorState, ownChangesBefore?: number): void {
     if (snapshot.value === null) return;
     const shown = snapshot.value.operator_state;
-    if (shown != null && shown.user_id === state.user_id && Date.parse(state.since) < Date.parse(shown.since)) return;
+    if (shown != null && shown.user_id === state.user_id) {
+      const order = compareInstants(state.since, shown.since);
+      const changedMeanwhile = ownChangesBefore !== undefined && ownChanges > ownChangesBefore;
+      if (order < 0 || (order === 0 && state.status !== shown.status && changedMeanwhile)) return;
+    }
     snapshot.value = { ...snapshot.value, operator_state: state };
+  }
+
+  /** How many changes of this desk's own state the event stream has brought so far. */
+  function ownStateChanges(): number {
+    return ownChanges;
   }
 
   /** A notice as an API call returned it (the board event that follows agrees). */
@@ -267,6 +283,7 @@ export const useRealtimeStore = defineStore("realtime", () => {
     start,
     stop,
     setOperatorState,
+    ownStateChanges,
     noticeChanged,
     noticeRemoved,
     dismissBreakNotice,
