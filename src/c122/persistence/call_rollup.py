@@ -16,7 +16,19 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, and_, case, delete, func, insert, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
@@ -44,6 +56,14 @@ _READ = (
 )
 
 Contribution = tuple[tuple[int, int, int, int], dict[str, float]]
+
+# Built once, the values passed at execution: a statement built with an IN list of values leaves its
+# bound parameters in reference cycles that only the cycle collector frees, at every save of a call.
+_READ_MANY = select(call_records.c.id, *_READ).where(call_records.c.id.in_(bindparam("ids", expanding=True)))
+_DELETE_EMPTIED = delete(call_intervals).where(
+    tuple_(*[call_intervals.c[name] for name in KEY]).in_(bindparam("keys", expanding=True)),
+    call_intervals.c.calls == 0,
+)
 
 
 def contribution(row: Mapping[str, Any] | None) -> Contribution | None:
@@ -86,8 +106,7 @@ def stored(values: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[
 async def read_many(db: AsyncConnection, call_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
     """The columns of these records their contributions are made of, in one statement, by id; a record
     not stored yet is absent."""
-    statement = select(call_records.c.id, *_READ).where(call_records.c.id.in_(call_ids))
-    rows = (await db.execute(statement)).mappings()
+    rows = (await db.execute(_READ_MANY, {"ids": list(call_ids)})).mappings()
     return {row["id"]: {column.name: row[column.name] for column in _READ} for row in rows}
 
 
@@ -115,12 +134,7 @@ async def apply_many(
         await db.execute(_add_sums(db.dialect.name), changed)
     if emptied:
         # An interval left without calls goes: the records have no row for it either.
-        await db.execute(
-            delete(call_intervals).where(
-                tuple_(*[call_intervals.c[name] for name in KEY]).in_(sorted(emptied)),
-                call_intervals.c.calls == 0,
-            )
-        )
+        await db.execute(_DELETE_EMPTIED, {"keys": sorted(emptied)})
 
 
 def _sum_into(

@@ -164,6 +164,20 @@ _LEG_FIELDS = (
 )
 
 
+def _stale_rows(table: Table, key: str) -> Executable:
+    """A DELETE of the rows of some calls (`call_ids`) whose (call_id, `key`) is not among `kept`.
+    Built once with expanding parameters: a statement built with the values in it leaves its bound
+    parameters in reference cycles that only the cycle collector frees, for every save on the call path."""
+    return delete(table).where(
+        table.c.call_id.in_(bindparam("call_ids", expanding=True)),
+        tuple_(table.c.call_id, table.c[key]).not_in(bindparam("kept", expanding=True)),
+    )
+
+
+_STALE_LEGS = _stale_rows(call_legs, "leg_id")
+_STALE_SEGMENTS = _stale_rows(call_recording_segments, "position")
+
+
 class SqlCallRecordRepository:
     def __init__(self, connection: AsyncConnection, *, count_budget_ms: int = COUNT_BUDGET_MS) -> None:
         self._db = connection
@@ -201,12 +215,7 @@ class SqlCallRecordRepository:
         """The records' legs upserted in one statement, after one DELETE of the stored legs a record no
         longer has (none on the call path: legs are only added)."""
         kept = [(call_id, leg.leg_id) for call_id, record in latest.items() for leg in record.legs]
-        await self._db.execute(
-            delete(call_legs).where(
-                call_legs.c.call_id.in_(list(latest)),
-                tuple_(call_legs.c.call_id, call_legs.c.leg_id).not_in(kept),
-            )
-        )
+        await self._db.execute(_STALE_LEGS, {"call_ids": list(latest), "kept": kept})
         legs = [
             {"call_id": record.id, "position": position, **leg_copies(record), **_leg_values(leg)}
             for record in latest.values()
@@ -225,10 +234,7 @@ class SqlCallRecordRepository:
         segments = call_recording_segments
         kept = [(record.id, position) for record in recorded for position in range(len(record.segments))]
         await self._db.execute(
-            delete(segments).where(
-                segments.c.call_id.in_([record.id for record in recorded]),
-                tuple_(segments.c.call_id, segments.c.position).not_in(kept),
-            )
+            _STALE_SEGMENTS, {"call_ids": [record.id for record in recorded], "kept": kept}
         )
         rows = [
             {"call_id": record.id, "position": position, **_segment_values(segment)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    bindparam,
     exists,
     func,
     insert,
@@ -134,7 +136,7 @@ class SqlCaseRepository:
 
     async def _cases(self, case_ids: Sequence[int]) -> dict[int, Case]:
         """The cases with their histories: four statements however many cases."""
-        found = (await self._db.execute(select(cases).where(_one_of(cases.c.id, case_ids)))).all()
+        found = (await self._db.execute(select(cases).where(_one_of(cases.c.id)), _values(case_ids))).all()
         return await self._with_histories(found)
 
     async def _with_histories(self, found: Sequence[Row[Any]]) -> dict[int, Case]:
@@ -168,9 +170,9 @@ class SqlCaseRepository:
 
     async def _history(self, table: Table, case_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
         """The rows of one history table of these cases, oldest first, by case."""
-        statement = select(table).where(_one_of(table.c.case_id, case_ids)).order_by(table.c.id)
         by_case: dict[int, list[Row[Any]]] = {}
-        for row in (await self._db.execute(statement)).all():
+        statement = select(table).where(_one_of(table.c.case_id)).order_by(table.c.id)
+        for row in (await self._db.execute(statement, _values(case_ids))).all():
             by_case.setdefault(row.case_id, []).append(row)
         return by_case
 
@@ -179,19 +181,7 @@ class SqlCaseRepository:
         statements for all of them (the cards read with the links that find them)."""
         if not call_ids:
             return {}
-        newest = (
-            select(
-                call_cases.c.call_id.label("linked_call_id"), func.max(call_cases.c.case_id).label("newest")
-            )
-            .where(_one_of(call_cases.c.call_id, call_ids))
-            .group_by(call_cases.c.call_id)
-            .subquery()
-        )
-        rows = (
-            await self._db.execute(
-                select(cases, newest.c.linked_call_id).join(newest, newest.c.newest == cases.c.id)
-            )
-        ).all()
+        rows = (await self._db.execute(_CASES_OF_CALLS, _values(call_ids))).all()
         found = await self._with_histories(list({row.id: row for row in rows}.values()))
         return {row.linked_call_id: found[row.id] for row in rows if row.id in found}
 
@@ -335,7 +325,7 @@ class SqlCaseRepository:
     async def rows(self, case_ids: Sequence[int]) -> dict[int, CaseRow]:
         if not case_ids:
             return {}
-        found = (await self._db.execute(self._listing().where(_one_of(cases.c.id, case_ids)))).all()
+        found = (await self._db.execute(self._listing().where(_one_of(cases.c.id)), _values(case_ids))).all()
         return {row.id: _list_row(row) for row in found}
 
     async def list_cases(self, query: CaseQuery) -> CaseRows:
@@ -410,11 +400,11 @@ class SqlCaseRepository:
         statement = (
             select(applicant_phones.c.phone, applicants.c.id, applicants.c.search_text)
             .join(applicant_phones, applicant_phones.c.applicant_id == applicants.c.id)
-            .where(_one_of(applicant_phones.c.phone, phones))
+            .where(_one_of(applicant_phones.c.phone))
             .order_by(applicants.c.updated_at.desc(), applicants.c.id.desc())
         )
         found: dict[str, int] = {}
-        for phone, applicant_id, text in (await self._db.execute(statement)).all():
+        for phone, applicant_id, text in (await self._db.execute(statement, _values(phones))).all():
             found.setdefault(phone, applicant_id)
             self._applicant_texts.setdefault(applicant_id, text)
         return found
@@ -625,9 +615,29 @@ def _case_values(case: Case, type_name: str) -> dict[str, Any]:
     }
 
 
-def _one_of(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column = value` for one value (no expanding IN to render for the most common look-up)."""
-    return column == values[0] if len(values) == 1 else column.in_(values)
+@cache
+def _one_of(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """`column IN (:values)`, built once per column, the values passed at execution. An IN built with its
+    values leaves its bound parameters in reference cycles that only the cycle collector frees, for the
+    cards of every batch of calls on the call path (services/cases/call_cards.py)."""
+    return column.in_(bindparam("values", expanding=True))
+
+
+# Built once for the same reason: a subquery built at each call is in reference cycles too.
+_NEWEST_LINKS = (
+    select(call_cases.c.call_id.label("linked_call_id"), func.max(call_cases.c.case_id).label("newest"))
+    .where(_one_of(call_cases.c.call_id))
+    .group_by(call_cases.c.call_id)
+    .subquery()
+)
+_CASES_OF_CALLS = select(cases, _NEWEST_LINKS.c.linked_call_id).join(
+    _NEWEST_LINKS, _NEWEST_LINKS.c.newest == cases.c.id
+)
+
+
+def _values(values: Iterable[Any]) -> dict[str, list[Any]]:
+    """The parameters of a statement with `_one_of`."""
+    return {"values": list(values)}
 
 
 def _with_id(case: Case, case_id: int) -> Case:

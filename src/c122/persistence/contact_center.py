@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable, Table, delete, insert, select, tuple_
+from sqlalchemy import Executable, Table, bindparam, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.acd import (
@@ -31,6 +31,11 @@ CHUNK = 500
 # changed records in the same upsert; a kind no record has (codec.records_by_kind).
 META_KIND = "meta"
 META_ID = "1"
+# Built once, the keys passed at execution: one built with the keys in it leaves its bound parameters in
+# reference cycles that only the cycle collector frees, at every ACD commit (persistence/calls.py).
+_DELETE_RECORDS = delete(t.acd_records).where(
+    tuple_(t.acd_records.c.kind, t.acd_records.c.record_id).in_(bindparam("keys", expanding=True))
+)
 
 
 def _at(seconds: float) -> datetime:
@@ -157,11 +162,7 @@ class SqlAcdRepository:
             meta = {**codec.encode_meta(current), "saved_at": at.isoformat()}
             changed.append({"kind": META_KIND, "record_id": META_ID, "data": meta})
         for chunk in _chunks(gone):
-            await self._db.execute(
-                delete(t.acd_records).where(
-                    tuple_(t.acd_records.c.kind, t.acd_records.c.record_id).in_(list(chunk))
-                )
-            )
+            await self._db.execute(_DELETE_RECORDS, {"keys": list(chunk)})
         for chunk in _chunks(changed):
             await self._db.execute(self._upsert(t.acd_records, ("kind", "record_id"), "data"), list(chunk))
         return len(gone) + len(changed)

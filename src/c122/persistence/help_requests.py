@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -43,6 +43,16 @@ def _values(request: HelpRequest) -> dict[str, Any]:
     }
 
 
+def _listed(*conditions: Any) -> Select[Any]:
+    return select(help_requests).where(*conditions).order_by(help_requests.c.raised_at, help_requests.c.id)
+
+
+_STATUS_ACTIVE = help_requests.c.status.in_(sorted(s.value for s in ACTIVE))
+# Built once, the calls passed at execution: a statement built with an IN list of values leaves its bound
+# parameters in reference cycles that only the cycle collector frees, for the calls ending at every turn.
+_ACTIVE_ON_CALLS = _listed(help_requests.c.call_id.in_(bindparam("call_ids", expanding=True)), _STATUS_ACTIVE)
+
+
 class SqlHelpRequestRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -67,19 +77,13 @@ class SqlHelpRequestRepository:
         return result.rowcount == 1
 
     async def active(self) -> list[HelpRequest]:
-        return await self._where(help_requests.c.status.in_(sorted(s.value for s in ACTIVE)))
+        return await self._read(_listed(_STATUS_ACTIVE))
 
     async def active_on_calls(self, call_ids: list[str]) -> list[HelpRequest]:
-        return await self._where(
-            help_requests.c.call_id.in_(call_ids),
-            help_requests.c.status.in_(sorted(s.value for s in ACTIVE)),
-        )
+        return await self._read(_ACTIVE_ON_CALLS, {"call_ids": call_ids})
 
     async def on_call(self, call_id: str) -> list[HelpRequest]:
-        return await self._where(help_requests.c.call_id == call_id)
+        return await self._read(_listed(help_requests.c.call_id == call_id))
 
-    async def _where(self, *conditions: Any) -> list[HelpRequest]:
-        rows = await self._db.execute(
-            select(help_requests).where(*conditions).order_by(help_requests.c.raised_at, help_requests.c.id)
-        )
-        return [_request(row) for row in rows]
+    async def _read(self, statement: Select[Any], values: dict[str, Any] | None = None) -> list[HelpRequest]:
+        return [_request(row) for row in await self._db.execute(statement, values)]

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, tuple_
+from sqlalchemy import Row, bindparam, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from c122.persistence.tables.telephony import kept_conversations, sip_dialogs, sip_registrations
@@ -29,6 +29,17 @@ _REGISTRATION_FIELDS = tuple(StoredRegistration.__dataclass_fields__)
 _DIALOG_FIELDS = tuple(name for name in StoredDialog.__dataclass_fields__ if name != "route_set")
 _DIALOG_KEY = ("call_id", "local_tag")
 _DIALOG_DATA = tuple(name for name in StoredDialog.__dataclass_fields__ if name not in _DIALOG_KEY)
+# The DELETEs are built once, their keys passed at execution: one built with the keys in it leaves its
+# bound parameters in reference cycles that only the cycle collector frees (persistence/calls.py).
+_FORGET_BINDINGS = delete(sip_registrations).where(
+    sip_registrations.c.account.in_(bindparam("accounts", expanding=True))
+)
+_FORGET_DIALOGS = delete(sip_dialogs).where(
+    tuple_(sip_dialogs.c.call_id, sip_dialogs.c.local_tag).in_(bindparam("keys", expanding=True))
+)
+_FORGET_CONVERSATIONS = delete(kept_conversations).where(
+    kept_conversations.c.call_id.in_(bindparam("call_ids", expanding=True))
+)
 
 
 class SqlTelephonyState:
@@ -42,9 +53,7 @@ class SqlTelephonyState:
             for b in bindings
         ]
         async with transaction(self._engine) as connection:
-            await connection.execute(
-                delete(sip_registrations).where(sip_registrations.c.account.in_(sorted(by_account)))
-            )
+            await connection.execute(_FORGET_BINDINGS, {"accounts": sorted(by_account)})
             if rows:
                 await connection.execute(insert(sip_registrations), rows)
 
@@ -61,11 +70,7 @@ class SqlTelephonyState:
         gone = sorted(key for key, dialog in changes.items() if dialog is None)
         async with transaction(self._engine) as connection:
             if gone:
-                await connection.execute(
-                    delete(sip_dialogs).where(
-                        tuple_(sip_dialogs.c.call_id, sip_dialogs.c.local_tag).in_(gone)
-                    )
-                )
+                await connection.execute(_FORGET_DIALOGS, {"keys": gone})
             if kept:
                 await connection.execute(
                     upsert(self._engine.dialect, sip_dialogs, _DIALOG_KEY, _DIALOG_DATA), kept
@@ -92,9 +97,7 @@ class SqlTelephonyState:
         gone = sorted(call_id for call_id, conversation in changes.items() if conversation is None)
         async with transaction(self._engine) as connection:
             if gone:
-                await connection.execute(
-                    delete(kept_conversations).where(kept_conversations.c.call_id.in_(gone))
-                )
+                await connection.execute(_FORGET_CONVERSATIONS, {"call_ids": gone})
             if kept:
                 statement = upsert(
                     self._engine.dialect, kept_conversations, ("call_id",), ("legs", "flow", "kept_at")
