@@ -68,7 +68,10 @@ from c122.services.events import OutboundEvent
 from c122.services.exports.service import ExportJobs
 
 MOSCOW = ZoneInfo("Europe/Moscow")
-SAMPLES = 7
+SAMPLES = 21
+"""Pages timed per combination and page: the p95 of fewer (nearest rank: bench.common.percentiles) is
+their slowest one, a single burst of the shared machine or a first read of cold pages deciding it; the
+JSON keeps the slowest too (max_ms, and page_max_over_target in the summary)."""
 COUNT_SAMPLES = 3
 TARGET_P95_MS = 200.0
 SCOPES = {
@@ -76,8 +79,9 @@ SCOPES = {
     "senior_of_group_2": JournalScope(group_ids=frozenset({2}), user_id=31),
     "operator_12": JournalScope(group_ids=frozenset(), user_id=12),
 }
-# Where one page takes longer than this, fewer samples are taken: the verdict does not change and the
-# run stays within reach on a loaded machine (the JSON gives each figure's sample count).
+# Where the first pages all take longer than this, no more samples are taken: the verdict does not
+# change and the run stays within reach on a loaded machine (the JSON gives each figure's sample count).
+# One slow sample among fast ones is not enough: that is the stall a p95 is there to weigh.
 SLOW_MS = 1000.0
 SLOW_SAMPLES = 2
 
@@ -91,7 +95,7 @@ async def timed(factory: SqlUnitOfWorkFactory, query: CallQuery, samples: int, *
     """`samples` timings (fewer when slow) of a page or of the count, and the last answer."""
     took: list[float] = []
     answer: Any = None
-    while len(took) < (SLOW_SAMPLES if took and max(took) > SLOW_MS else samples):
+    while len(took) < (SLOW_SAMPLES if len(took) >= SLOW_SAMPLES and min(took) > SLOW_MS else samples):
         started = time.perf_counter()
         async with factory() as uow:
             answer = await (uow.calls.count_calls(query) if count else uow.calls.list_calls(query))
@@ -227,6 +231,11 @@ def summary(figures: dict[str, Any]) -> dict[str, Any]:
     return {
         "combinations": len(pages),
         "page_p95_over_target": len(over),
+        "page_max_over_target": sum(
+            1
+            for v in figures.values()
+            if max(v["first_page"]["max_ms"], (v["next_page"] or {"max_ms": 0})["max_ms"]) >= TARGET_P95_MS
+        ),
         "worst_page_p95_ms": max(pages.values(), default=0.0),
         "median_page_p95_ms": sorted(pages.values())[len(pages) // 2] if pages else 0.0,
         "pages_over_target": {k: pages[k] for k in over},
@@ -461,7 +470,7 @@ async def main() -> None:
                 "page": 50,
                 "samples": SAMPLES,
                 "count_samples": COUNT_SAMPLES,
-                "samples_when_over_1s": SLOW_SAMPLES,
+                "samples_when_the_first_two_over_1s": SLOW_SAMPLES,
                 "budget_s": args.budget_s,
             },
             "target": {"p95_ms": TARGET_P95_MS, "sqlite_rows": 1_000_000, "postgres_rows": 10_000_000},
