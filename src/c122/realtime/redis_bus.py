@@ -37,6 +37,8 @@ SOCKET_TIMEOUT_S = 10.0
 """A silent Redis (no reset) counts as lost after this; generous, since a timeout on a busy node that
 is not an outage would still make every desktop reload. A stopped Redis is seen at once."""
 CONNECT_TIMEOUT_S = 2.0
+PUBLISHER_STOP_S = 2.0
+"""How long a session that ends waits for its publisher to stop after cancelling it."""
 _EVENT = b"e"
 _RESYNC = b"resync"
 
@@ -166,11 +168,18 @@ class RedisEventBus:
                         self._receive(after, fields)
         finally:
             publisher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
-                await publisher
+            # Not `await publisher`: a cancellation of this task while it waits there is passed on to
+            # the publisher and comes back only when the publisher ends. Here it goes through, and a
+            # publisher that does not end is not waited for (the node's shutdown hung on one).
+            await asyncio.wait({publisher}, timeout=PUBLISHER_STOP_S)
+            if publisher.done() and not publisher.cancelled():
+                stopped_by = publisher.exception()
+                if stopped_by is not None and not isinstance(stopped_by, RedisError | OSError):
+                    raise stopped_by
 
     async def _publish_queued(self) -> None:
         assert self._outgoing is not None
+        this = asyncio.current_task()
         while True:
             raw = await self._outgoing.get()
             try:
@@ -180,6 +189,9 @@ class RedisEventBus:
                 # this node's desktops see it.
                 self._deliver(decode_event(raw), None)
                 raise
+            if this is not None and this.cancelling():
+                # The client took the cancellation for its own and returned: stop all the same.
+                raise asyncio.CancelledError
 
     def _receive(self, position: str, fields: dict[bytes, bytes]) -> None:
         raw = fields.get(_EVENT)
