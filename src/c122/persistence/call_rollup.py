@@ -20,7 +20,6 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     and_,
-    bindparam,
     case,
     delete,
     func,
@@ -32,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
+from c122.persistence.given_values import values_given
 from c122.persistence.tables.calls import call_intervals, call_records
 from c122.persistence.upsert import dialect_insert
 
@@ -57,11 +57,10 @@ _READ = (
 
 Contribution = tuple[tuple[int, int, int, int], dict[str, float]]
 
-# Built once, the values passed at execution: a statement built with an IN list of values leaves its
-# bound parameters in reference cycles that only the cycle collector frees, at every save of a call.
-_READ_MANY = select(call_records.c.id, *_READ).where(call_records.c.id.in_(bindparam("ids", expanding=True)))
+# Built once, their lists given at execution (persistence/given_values.py says why).
+_READ_MANY = select(call_records.c.id, *_READ).where(call_records.c.id.in_(values_given("ids")))
 _DELETE_EMPTIED = delete(call_intervals).where(
-    tuple_(*[call_intervals.c[name] for name in KEY]).in_(bindparam("keys", expanding=True)),
+    tuple_(*[call_intervals.c[name] for name in KEY]).in_(values_given("keys")),
     call_intervals.c.calls == 0,
 )
 

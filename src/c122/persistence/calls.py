@@ -71,6 +71,7 @@ from c122.persistence.applicant_search import (
     named_case_ids,
     named_cases,
 )
+from c122.persistence.given_values import values_given
 from c122.persistence.journal_copies import copy_records_onto_links, leg_copies
 from c122.persistence.recording_codec import Compressor, sha256_of, video_readable
 from c122.persistence.supervision import SqlMonitoringRepository
@@ -166,11 +167,10 @@ _LEG_FIELDS = (
 
 def _stale_rows(table: Table, key: str) -> Executable:
     """A DELETE of the rows of some calls (`call_ids`) whose (call_id, `key`) is not among `kept`.
-    Built once with expanding parameters: a statement built with the values in it leaves its bound
-    parameters in reference cycles that only the cycle collector frees, for every save on the call path."""
+    Built once, the lists given at execution (persistence/given_values.py says why)."""
     return delete(table).where(
-        table.c.call_id.in_(bindparam("call_ids", expanding=True)),
-        tuple_(table.c.call_id, table.c[key]).not_in(bindparam("kept", expanding=True)),
+        table.c.call_id.in_(values_given("call_ids")),
+        tuple_(table.c.call_id, table.c[key]).not_in(values_given("kept")),
     )
 
 

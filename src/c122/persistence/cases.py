@@ -17,7 +17,6 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
-    bindparam,
     exists,
     func,
     insert,
@@ -49,6 +48,7 @@ from c122.domain.cases import (
     read_answer,
 )
 from c122.persistence import tables as t
+from c122.persistence.given_values import values_given
 from c122.persistence.journal_copies import link_calls
 from c122.persistence.organisation import fold, like_pattern
 from c122.persistence.tables.calls import call_cases
@@ -617,13 +617,12 @@ def _case_values(case: Case, type_name: str) -> dict[str, Any]:
 
 @cache
 def _one_of(column: ColumnElement[Any]) -> ColumnElement[bool]:
-    """`column IN (:values)`, built once per column, the values passed at execution. An IN built with its
-    values leaves its bound parameters in reference cycles that only the cycle collector frees, for the
-    cards of every batch of calls on the call path (services/cases/call_cards.py)."""
-    return column.in_(bindparam("values", expanding=True))
+    """`column IN (:values)`, built once per column, the values given at execution: the cards of every
+    batch of calls on the call path are read with it (persistence/given_values.py says why)."""
+    return column.in_(values_given("values"))
 
 
-# Built once for the same reason: a subquery built at each call is in reference cycles too.
+# Built once: a subquery built at each call is in reference cycles too.
 _NEWEST_LINKS = (
     select(call_cases.c.call_id.label("linked_call_id"), func.max(call_cases.c.case_id).label("newest"))
     .where(_one_of(call_cases.c.call_id))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam, delete, insert, select, tuple_
+from sqlalchemy import Executable, Table, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.acd import (
@@ -21,6 +21,7 @@ from c122.domain.users import Role
 from c122.persistence import acd_codec as codec
 from c122.persistence import tables as t
 from c122.persistence.accounts import SqlUserRepository
+from c122.persistence.given_values import values_given
 from c122.persistence.organisation import group_from_row, queue_from_row
 from c122.persistence.upsert import upsert
 from c122.services.contact_center.ports import AcdSetup
@@ -31,10 +32,9 @@ CHUNK = 500
 # changed records in the same upsert; a kind no record has (codec.records_by_kind).
 META_KIND = "meta"
 META_ID = "1"
-# Built once, the keys passed at execution: one built with the keys in it leaves its bound parameters in
-# reference cycles that only the cycle collector frees, at every ACD commit (persistence/calls.py).
+# Built once, the keys given at execution (persistence/given_values.py says why).
 _DELETE_RECORDS = delete(t.acd_records).where(
-    tuple_(t.acd_records.c.kind, t.acd_records.c.record_id).in_(bindparam("keys", expanding=True))
+    tuple_(t.acd_records.c.kind, t.acd_records.c.record_id).in_(values_given("keys"))
 )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c122.domain.help_requests import ACTIVE, HelpMode, HelpRequest, HelpStatus
+from c122.persistence.given_values import values_given
 from c122.persistence.tables.help_requests import help_requests
 
 
@@ -48,9 +49,8 @@ def _listed(*conditions: Any) -> Select[Any]:
 
 
 _STATUS_ACTIVE = help_requests.c.status.in_(sorted(s.value for s in ACTIVE))
-# Built once, the calls passed at execution: a statement built with an IN list of values leaves its bound
-# parameters in reference cycles that only the cycle collector frees, for the calls ending at every turn.
-_ACTIVE_ON_CALLS = _listed(help_requests.c.call_id.in_(bindparam("call_ids", expanding=True)), _STATUS_ACTIVE)
+# Built once, the calls given at execution (persistence/given_values.py says why).
+_ACTIVE_ON_CALLS = _listed(help_requests.c.call_id.in_(values_given("call_ids")), _STATUS_ACTIVE)
 
 
 class SqlHelpRequestRepository:

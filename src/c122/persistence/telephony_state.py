@@ -11,9 +11,10 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, insert, select, tuple_
+from sqlalchemy import Row, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from c122.persistence.given_values import values_given
 from c122.persistence.tables.telephony import kept_conversations, sip_dialogs, sip_registrations
 from c122.persistence.upsert import upsert
 from c122.persistence.write_gate import transaction
@@ -29,16 +30,13 @@ _REGISTRATION_FIELDS = tuple(StoredRegistration.__dataclass_fields__)
 _DIALOG_FIELDS = tuple(name for name in StoredDialog.__dataclass_fields__ if name != "route_set")
 _DIALOG_KEY = ("call_id", "local_tag")
 _DIALOG_DATA = tuple(name for name in StoredDialog.__dataclass_fields__ if name not in _DIALOG_KEY)
-# The DELETEs are built once, their keys passed at execution: one built with the keys in it leaves its
-# bound parameters in reference cycles that only the cycle collector frees (persistence/calls.py).
-_FORGET_BINDINGS = delete(sip_registrations).where(
-    sip_registrations.c.account.in_(bindparam("accounts", expanding=True))
-)
+# The DELETEs are built once, their keys given at execution (persistence/given_values.py says why).
+_FORGET_BINDINGS = delete(sip_registrations).where(sip_registrations.c.account.in_(values_given("accounts")))
 _FORGET_DIALOGS = delete(sip_dialogs).where(
-    tuple_(sip_dialogs.c.call_id, sip_dialogs.c.local_tag).in_(bindparam("keys", expanding=True))
+    tuple_(sip_dialogs.c.call_id, sip_dialogs.c.local_tag).in_(values_given("keys"))
 )
 _FORGET_CONVERSATIONS = delete(kept_conversations).where(
-    kept_conversations.c.call_id.in_(bindparam("call_ids", expanding=True))
+    kept_conversations.c.call_id.in_(values_given("call_ids"))
 )
 
 
